@@ -1,0 +1,14 @@
+//! Spotplan's core: the three clouds, exact money, and (growing) pricing, bid validation and request construction.
+//!
+//! Architecture invariant: this crate does no I/O, reads no clock and draws no randomness. Time, nonces and
+//! tokens are arguments. It builds natively and for `wasm32-unknown-unknown`, where the browser runs it.
+
+// The crate's unit tests also run under wasm-bindgen-test, in headless Chromium.
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+pub mod cloud;
+pub mod money;
+
+pub use cloud::Cloud;
+pub use money::{Currency, Money, MoneyError, PriceRate, TimeUnit};

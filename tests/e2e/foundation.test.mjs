@@ -1,0 +1,49 @@
+// The foundation slice end to end: the real proxy serves the real release build; Chromium shows the title, a
+// figure computed by the core in wasm, the proxy's health answer and a plotters chart.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startProxy, startStaticServer, launchBrowser, openPage, screenshot, distDir } from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+test('the proxy serves the app, its health answer and a chart', async () => {
+  const proxy = await startProxy();
+  try {
+    const { page, problems } = await openPage(browser, proxy.url);
+    await page.getByRole('heading', { level: 1, name: 'Spotplan' }).waitFor();
+    const example = page.getByTestId('core-example');
+    assert.equal(await example.textContent(), '0.0052 CNY/minute = 0.312 CNY/hour; 72 hours cost 22.46');
+    const status = page.getByTestId('proxy-status');
+    await status.getByText(/Proxy .* connected/).waitFor();
+    const statusText = await status.textContent();
+    for (const cloud of ['Alibaba Cloud ECS', 'Tencent Cloud CVM', 'Baidu AI Cloud BCC']) {
+      assert.match(statusText, new RegExp(`${cloud}: no credentials \\(planning mode\\)`));
+    }
+    const chart = page.getByRole('img', { name: 'Total cost of one instance over 72 hours' });
+    for (const legend of ['Tencent S6.MEDIUM4 on-demand', 'Baidu bid 0.0052/min']) {
+      assert.equal(await chart.locator('svg text', { hasText: legend }).count(), 1, legend);
+    }
+    await screenshot(page, 'foundation');
+    assert.deepEqual(problems, []);
+
+    const health = await (await fetch(new URL('api/v1/health', proxy.url))).json();
+    assert.deepEqual(health.clouds.map((c) => c.cloud), ['alibaba', 'tencent', 'baidu']);
+  } finally {
+    assert.equal(await proxy.stop(), 0, 'Ctrl-C stops the proxy cleanly');
+  }
+});
+
+test('served statically without a proxy, the app says the proxy is not reachable', async () => {
+  const server = await startStaticServer(distDir());
+  try {
+    const { page } = await openPage(browser, server.url);
+    await page.getByRole('heading', { level: 1, name: 'Spotplan' }).waitFor();
+    await page.getByTestId('proxy-status').getByText(/Proxy not reachable/).waitFor();
+    assert.equal(await page.getByTestId('core-example').count(), 1);
+    await screenshot(page, 'foundation-static');
+  } finally {
+    await server.stop();
+  }
+});

@@ -1,0 +1,96 @@
+// The end-to-end harness: starts the real proxy process on a free loopback port, serves a folder statically
+// when a test needs "no proxy", and launches Debian's Chromium (never a downloaded browser) with playwright-core.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const required = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the end-to-end tests through \`cargo xtask test\``);
+  return value;
+};
+
+export const proxyBin = () => required('SPOTPLAN_PROXY_BIN');
+export const distDir = () => required('SPOTPLAN_DIST');
+export const artifactsDir = () => required('SPOTPLAN_ARTIFACTS');
+
+/** Starts `spotplan-proxy` on 127.0.0.1:0 and resolves once it prints its URL. */
+export async function startProxy({ env = {}, args = [] } = {}) {
+  const child = spawn(proxyBin(), ['--listen', '127.0.0.1:0', '--static-dir', distDir(), ...args], {
+    env: { ...process.env, SPOTPLAN_LOG: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => { stderr += chunk; });
+  const url = await new Promise((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`proxy did not start in 10 s: ${stderr}`)), 10_000);
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = stdout.match(/running at (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (match) { clearTimeout(timer); resolve(match[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`proxy exited with ${code}: ${stderr}`)); });
+  });
+  return {
+    url,
+    stderr: () => stderr,
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve(child.exitCode);
+      child.once('exit', (code) => resolve(code));
+      child.kill('SIGINT');
+    }),
+  };
+}
+
+const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+
+/** Serves a folder with a plain static server (no API at all), as a user might host the built app. */
+export async function startStaticServer(dir) {
+  const server = createServer(async (request, response) => {
+    const path = normalize(decodeURIComponent(new URL(request.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    const file = join(dir, path === '/' ? 'index.html' : path);
+    try {
+      const body = await readFile(file);
+      response.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
+      response.end(body);
+    } catch {
+      response.writeHead(404, { 'content-type': 'text/plain' });
+      response.end('not found');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}/`, stop: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** Launches headless Debian Chromium; collects console errors so a test can assert there were none. */
+export async function launchBrowser() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  return browser;
+}
+
+/** Opens a page that records console errors and failed requests. */
+export async function openPage(browser, url, { viewport = { width: 1280, height: 900 } } = {}) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()); });
+  page.on('pageerror', (error) => problems.push(String(error)));
+  await page.goto(url);
+  return { page, problems, context };
+}
+
+/** Saves a full-page screenshot under the artefacts folder and returns its path. */
+export async function screenshot(page, name) {
+  await mkdir(artifactsDir(), { recursive: true });
+  const path = join(artifactsDir(), `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}

@@ -1,0 +1,132 @@
+//! The top-level component: the page frame, the proxy status, and the first core-computed figures and chart.
+
+use spotplan_core::{Cloud, Currency, Money, MoneyError, PriceRate, TimeUnit};
+use yew::prelude::*;
+
+use crate::chart::{CostSeries, cost_over_time_svg};
+use crate::health::{ProxyStatus, fetch_health};
+
+/// A worked example computed by the core in wasm: a Baidu per-minute bid shown per hour, and what 72 hours cost.
+pub fn unit_conversion_example() -> Result<String, MoneyError> {
+    let baidu_bid = PriceRate::new(Money::parse("0.0052", Currency::Cny)?, TimeUnit::Minute);
+    let hourly = baidu_bid.in_unit(TimeUnit::Hour)?;
+    let three_days = hourly.cost_for_seconds(72 * 3600)?;
+    Ok(format!(
+        "{baidu_bid} = {hourly}; 72 hours cost {}",
+        three_days.rounded(2)
+    ))
+}
+
+/// The application root.
+#[component]
+pub fn App() -> Html {
+    let proxy = use_state(|| ProxyStatus::Checking);
+    {
+        let proxy = proxy.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move { proxy.set(fetch_health().await) });
+        });
+    }
+    let example = unit_conversion_example().unwrap_or_else(|error| format!("example failed: {error}"));
+    html! {
+        <>
+            <header class="topbar">
+                <h1>{ "Spotplan" }</h1>
+                <p class="tagline">{ "Plan and place spot bids on Alibaba Cloud ECS, Tencent Cloud CVM and Baidu AI Cloud BCC." }</p>
+            </header>
+            <main>
+                <section aria-labelledby="clouds-heading">
+                    <h2 id="clouds-heading">{ "Clouds" }</h2>
+                    <ul class="clouds">
+                        { for Cloud::ALL.iter().map(|cloud| html! {
+                            <li data-cloud={cloud.id()}>{ cloud.display_name() }{ " · " }{ cloud.display_name_zh() }</li>
+                        }) }
+                    </ul>
+                    <p data-testid="core-example">{ example }</p>
+                </section>
+                <section aria-labelledby="proxy-heading">
+                    <h2 id="proxy-heading">{ "Proxy" }</h2>
+                    <ProxyPanel status={(*proxy).clone()} />
+                </section>
+                <section aria-labelledby="chart-heading">
+                    <h2 id="chart-heading">{ "Cost over time" }</h2>
+                    <CostChart />
+                </section>
+            </main>
+        </>
+    }
+}
+
+#[derive(Debug, Properties, PartialEq)]
+struct ProxyPanelProps {
+    status: ProxyStatus,
+}
+
+#[component]
+fn ProxyPanel(props: &ProxyPanelProps) -> Html {
+    match &props.status {
+        ProxyStatus::Checking => html! { <p role="status" data-testid="proxy-status">{ "Checking the proxy…" }</p> },
+        ProxyStatus::Unreachable(reason) => html! {
+            <p role="status" data-testid="proxy-status" class="warning">
+                { "Proxy not reachable: planning works offline; live prices and submitting need the proxy (" }
+                { reason }{ ")." }
+            </p>
+        },
+        ProxyStatus::Reachable(health) => html! {
+            <div role="status" data-testid="proxy-status">
+                <p>{ format!("Proxy {} connected.", health.version) }</p>
+                <ul>
+                    { for health.clouds.iter().map(|cloud| html! {
+                        <li data-cloud={cloud.cloud.id()}>
+                            { cloud.cloud.display_name() }{ ": " }
+                            { if cloud.credentials_configured { "credentials configured" } else { "no credentials (planning mode)" } }
+                        </li>
+                    }) }
+                </ul>
+            </div>
+        },
+    }
+}
+
+#[component]
+fn CostChart() -> Html {
+    let series = example_series();
+    match series.and_then(|series| cost_over_time_svg(&series, 72, 640, 320)) {
+        Ok(svg) => html! {
+            <figure class="chart" role="img" aria-label="Total cost of one instance over 72 hours" data-testid="cost-chart">
+                { Html::from_html_unchecked(AttrValue::from(svg)) }
+                <figcaption>{ "Example: Tencent S6.MEDIUM4 pay-as-you-go list price 0.31 CNY/hour (2022-05-20 list) against a Baidu bid of 0.0052 CNY/minute." }</figcaption>
+            </figure>
+        },
+        Err(error) => html! { <p class="error">{ format!("chart failed: {error}") }</p> },
+    }
+}
+
+fn example_series() -> Result<Vec<CostSeries>, String> {
+    let money = |text: &str| Money::parse(text, Currency::Cny).map_err(|e| e.to_string());
+    Ok(vec![
+        CostSeries {
+            label: "Tencent S6.MEDIUM4 on-demand".into(),
+            rate: PriceRate::new(money("0.31")?, TimeUnit::Hour),
+        },
+        CostSeries {
+            label: "Baidu bid 0.0052/min".into(),
+            rate: PriceRate::new(money("0.0052")?, TimeUnit::Minute),
+        },
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn the_worked_example_is_exact() {
+        assert_eq!(
+            unit_conversion_example().unwrap(),
+            "0.0052 CNY/minute = 0.312 CNY/hour; 72 hours cost 22.46"
+        );
+    }
+}

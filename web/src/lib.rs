@@ -1,0 +1,14 @@
+//! Spotplan's web front end: Yew components that run the core in wasm and talk to the proxy with gloo-net.
+//!
+//! Architecture invariant: this crate never signs a request and never sees a credential; it sends typed orders
+//! to the proxy, which does both.
+
+// The crate's unit tests also run under wasm-bindgen-test, in headless Chromium.
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+pub mod app;
+pub mod chart;
+pub mod health;
+
+pub use app::App;

@@ -1,0 +1,48 @@
+//! `cargo xtask`: the project's two README commands and the steps they share.
+//!
+//! * `serve` — install what is missing, build the web app (release) and the proxy, run the proxy on 127.0.0.1:8787.
+//! * `test`  — install what is missing, then every check: fmt, clippy (native and wasm32), native tests, wasm tests
+//!   in headless Chromium, the release build, and end-to-end tests in headless Chromium; one summary line per
+//!   layer and a final `N passed, N failed`.
+//!
+//! Both start with the same idempotent setup ([`setup::ensure_all`]), so either may be the first command run on a
+//! fresh machine.
+
+mod process;
+mod setup;
+mod summary;
+mod tasks;
+mod toolchain;
+
+use anyhow::bail;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  serve   install what is missing, build the app and the proxy, serve on http://127.0.0.1:8787
+          (SPOTPLAN_LISTEN=ADDR to change the address; Ctrl-C stops it)
+  test    install what is missing and run every test layer; exits non-zero on any failure
+  setup   only install what is missing (both commands do this first)
+  bench   run the benchmarks and print their figures
+
+environment:
+  SPOTPLAN_WASM_ROUTE=debian   force the Debian rustc-web/-Zbuild-std route for the wasm32 build";
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.first().map(String::as_str);
+    let workspace = process::workspace_root()?;
+    std::env::set_current_dir(&workspace)?;
+    match command {
+        Some("serve") => tasks::serve(&setup::ensure_all(setup::Purpose::Serve)?),
+        Some("test") => tasks::test(&setup::ensure_all(setup::Purpose::Test)?),
+        Some("setup") => setup::ensure_all(setup::Purpose::Test).map(drop),
+        Some("bench") => tasks::bench(&setup::ensure_all(setup::Purpose::Test)?),
+        Some("help" | "--help" | "-h") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}

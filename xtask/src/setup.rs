@@ -1,0 +1,185 @@
+//! The one shared, idempotent setup step: installs only what is missing and checks that pinned versions agree.
+//!
+//! * the wasm32 standard library ([`crate::toolchain`]);
+//! * `trunk` and `wasm-bindgen-cli` with `cargo install --locked`, wasm-bindgen pinned to the version in
+//!   `Cargo.lock` (and in `Trunk.toml`), so Trunk never downloads a tool;
+//! * for tests: Debian's `chromium` and `chromium-driver`, and the end-to-end tests' npm packages.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+use crate::process::{self, output_of};
+use crate::toolchain::{self, WasmRoute};
+
+/// The Trunk version that builds with this machine's rustc (0.22 needs a newer one).
+pub const TRUNK_VERSION: &str = "0.21.14";
+
+/// Where the browser tests find Chromium and its driver (Debian's packages; never a downloaded browser).
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// Debian's ChromeDriver, used by wasm-bindgen-test-runner.
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// What a command needs the setup for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Building and running the product.
+    Serve,
+    /// Everything `Serve` needs plus the browsers and test packages.
+    Test,
+}
+
+/// The installed tools and the wasm route, ready for the build and test steps.
+#[derive(Debug, Clone)]
+pub struct Env {
+    /// How wasm32 builds get their standard library.
+    pub route: WasmRoute,
+    /// The folder holding `trunk`, `wasm-bindgen` and `wasm-bindgen-test-runner`.
+    pub tool_bin: PathBuf,
+}
+
+impl Env {
+    /// A `cargo` command for a wasm32 build on this route.
+    pub fn wasm_cargo(&self) -> Command {
+        let mut command = Command::new("cargo");
+        self.route.apply(&mut command);
+        command
+    }
+}
+
+/// Installs whatever is missing for `purpose`; a second run installs nothing.
+pub fn ensure_all(purpose: Purpose) -> anyhow::Result<Env> {
+    let route = toolchain::ensure_wasm_std()?;
+    let wasm_bindgen_version = locked_version("wasm-bindgen")?;
+    check_trunk_toml_pin(&wasm_bindgen_version)?;
+    let tool_bin = cargo_bin_dir();
+    ensure_cargo_tool(
+        &tool_bin,
+        "trunk",
+        "trunk",
+        TRUNK_VERSION,
+        &format!("trunk {TRUNK_VERSION}"),
+    )?;
+    ensure_cargo_tool(
+        &tool_bin,
+        "wasm-bindgen-cli",
+        "wasm-bindgen",
+        &wasm_bindgen_version,
+        &format!("wasm-bindgen {wasm_bindgen_version}"),
+    )?;
+    if purpose == Purpose::Test {
+        ensure_chromium()?;
+        ensure_npm_packages(Path::new("tests/e2e"))?;
+    }
+    Ok(Env { route, tool_bin })
+}
+
+/// Installs Debian packages (as root, or through sudo when available).
+pub fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
+    let is_root = output_of(Command::new("id").arg("-u")).is_some_and(|uid| uid == "0");
+    let apt = |args: &[&str]| {
+        let mut command = if is_root {
+            Command::new("apt-get")
+        } else {
+            Command::new("sudo")
+        };
+        if !is_root {
+            command.arg("apt-get");
+        }
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    if !is_root && output_of(Command::new("sudo").args(["-n", "true"])).is_none() {
+        bail!(
+            "need root to install {} (run `sudo apt-get install {}` once)",
+            packages.join(" "),
+            packages.join(" ")
+        );
+    }
+    process::run(&mut apt(&["update", "-qq"]))?;
+    let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
+    install.args(packages);
+    process::run(&mut install)
+}
+
+fn cargo_bin_dir() -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"));
+    home.join("bin")
+}
+
+/// The version of `package` recorded in `Cargo.lock`.
+pub fn locked_version(package: &str) -> anyhow::Result<String> {
+    let lock = std::fs::read_to_string("Cargo.lock").context("reading Cargo.lock")?;
+    let needle = format!("name = \"{package}\"\nversion = \"");
+    let start = lock
+        .find(&needle)
+        .with_context(|| format!("{package} is not in Cargo.lock"))?
+        + needle.len();
+    let version = lock[start..].split('"').next().context("malformed Cargo.lock")?;
+    Ok(version.to_owned())
+}
+
+fn check_trunk_toml_pin(lock_version: &str) -> anyhow::Result<()> {
+    let trunk_toml = std::fs::read_to_string("Trunk.toml").context("reading Trunk.toml")?;
+    let pinned = trunk_toml
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("wasm_bindgen = \""))
+        .and_then(|rest| rest.split('"').next())
+        .context("Trunk.toml has no [tools] wasm_bindgen pin")?;
+    if pinned != lock_version {
+        bail!(
+            "wasm-bindgen versions drifted: Cargo.lock has {lock_version} but Trunk.toml pins {pinned}; \
+             make them equal (Trunk would otherwise try to download a wasm-bindgen)"
+        );
+    }
+    Ok(())
+}
+
+fn ensure_cargo_tool(bin_dir: &Path, krate: &str, binary: &str, version: &str, expected: &str) -> anyhow::Result<()> {
+    let path = bin_dir.join(binary);
+    let found = output_of(Command::new(&path).arg("--version"));
+    if found.as_deref() == Some(expected) {
+        return Ok(());
+    }
+    match &found {
+        Some(other) => eprintln!("{binary}: found `{other}`, need `{expected}`; installing"),
+        None => eprintln!("{binary}: not installed; installing {krate} {version} (takes minutes, once)"),
+    }
+    process::run(Command::new("cargo").args(["install", "--locked", krate, "--version", version]))?;
+    let installed = output_of(Command::new(&path).arg("--version"));
+    if installed.as_deref() != Some(expected) {
+        bail!("{binary} reports {installed:?} after installing {krate} {version}");
+    }
+    Ok(())
+}
+
+fn ensure_chromium() -> anyhow::Result<()> {
+    // A CJK font, so screenshots of the Chinese UI show characters rather than boxes.
+    let has_cjk_font = output_of(Command::new("fc-list").arg(":lang=zh")).is_some_and(|fonts| !fonts.is_empty());
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() && has_cjk_font {
+        return Ok(());
+    }
+    eprintln!("browser tests: installing Debian's chromium, chromium-driver and a CJK font");
+    apt_install(&["chromium", "chromium-driver", "fonts-wqy-zenhei"])
+}
+
+fn ensure_npm_packages(dir: &Path) -> anyhow::Result<()> {
+    let lock = dir.join("package-lock.json");
+    let installed = dir.join("node_modules/.package-lock.json");
+    let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&installed)) {
+        (Ok(lock), Ok(installed)) => installed.modified()? >= lock.modified()?,
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    process::run(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(dir),
+    )
+}

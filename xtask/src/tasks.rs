@@ -1,0 +1,229 @@
+//! The steps behind `serve`, `test` and `bench`: builds, test layers, and running the proxy.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+use crate::process::{self, run_capturing};
+use crate::setup::{CHROMEDRIVER, CHROMIUM, Env};
+use crate::summary::{self, Layer};
+use crate::toolchain::WASM_TARGET;
+
+/// Where Trunk writes the built web app (also set in Trunk.toml).
+const DIST: &str = "target/dist";
+/// Where browser tests leave screenshots and timings.
+const ARTIFACTS: &str = "target/e2e-artifacts";
+
+/// Builds the web app with Trunk in release mode, offline, with the pinned tools on PATH.
+pub fn build_web(env: &Env) -> anyhow::Result<()> {
+    // Trunk's own `cargo metadata` wants every platform's crates before an --offline build.
+    process::run(Command::new("cargo").arg("fetch"))?;
+    let mut trunk = Command::new(env.tool_bin.join("trunk"));
+    trunk.args(["build", "--release", "--offline"]);
+    env.route.apply(&mut trunk);
+    let path = env
+        .route
+        .env()
+        .into_iter()
+        .find(|(key, _)| key == "PATH")
+        .map(|(_, value)| value);
+    let base_path = path.unwrap_or_else(|| std::env::var("PATH").unwrap_or_default());
+    trunk.env("PATH", format!("{}:{base_path}", env.tool_bin.display()));
+    process::run(&mut trunk)?;
+    report_wasm_size(Path::new(DIST))
+}
+
+fn report_wasm_size(dist: &Path) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dist).context("reading the dist folder")?.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|ext| ext == "wasm") {
+            let raw = std::fs::metadata(&path)?.len();
+            let gzip = Command::new("gzip")
+                .args(["-9", "-c"])
+                .arg(&path)
+                .output()
+                .map(|out| out.stdout.len());
+            let gzip = gzip.map_or_else(|_| "?".to_owned(), |n| format!("{:.1} KB", n as f64 / 1000.0));
+            eprintln!(
+                "web: {} is {:.1} KB raw, {gzip} gzip -9",
+                path.display(),
+                raw as f64 / 1000.0
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `cargo xtask serve`: build everything, then become the proxy (Ctrl-C stops it cleanly).
+pub fn serve(env: &Env) -> anyhow::Result<()> {
+    build_web(env)?;
+    process::run(Command::new("cargo").args(["build", "--release", "-p", "spotplan-proxy"]))?;
+    let mut proxy = Command::new("target/release/spotplan-proxy");
+    proxy.args(["--static-dir", DIST]);
+    eprintln!("$ {}", process::describe(&proxy));
+    exec(proxy)
+}
+
+#[cfg(unix)]
+fn exec(mut command: Command) -> anyhow::Result<()> {
+    use std::os::unix::process::CommandExt;
+    Err(command.exec()).context("cannot start the proxy")
+}
+
+#[cfg(not(unix))]
+fn exec(mut command: Command) -> anyhow::Result<()> {
+    process::run(&mut command)
+}
+
+/// `cargo xtask test`: every layer, even after a failure, then the summary; non-zero exit on any failure.
+pub fn test(env: &Env) -> anyhow::Result<()> {
+    let mut layers = Vec::new();
+    let fmt = process::run(Command::new("cargo").args(["fmt", "--all", "--check"])).is_ok();
+    layers.push(Layer::check("fmt", fmt));
+
+    let clippy_native =
+        process::run(Command::new("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]));
+    layers.push(Layer::check("clippy (native)", clippy_native.is_ok()));
+    layers.push(clippy_wasm(env));
+
+    layers.push(libtest_layer(
+        "native tests",
+        Command::new("cargo").args(["test", "--workspace"]),
+    )?);
+    layers.push(wasm_tests(env)?);
+
+    let built = build_web(env).is_ok();
+    layers.push(Layer::check("web release build", built));
+    let proxy_built = process::run(Command::new("cargo").args(["build", "-p", "spotplan-proxy"])).is_ok();
+    layers.push(Layer::check("proxy build", proxy_built));
+    if built && proxy_built {
+        layers.push(e2e_tests()?);
+    } else {
+        layers.push(Layer {
+            name: "e2e (chromium)".into(),
+            passed: 0,
+            failed: 1,
+            note: "not run: build failed".into(),
+        });
+    }
+    if !summary::print(&layers) {
+        bail!("some tests failed");
+    }
+    Ok(())
+}
+
+fn clippy_wasm(env: &Env) -> Layer {
+    let mut command = env.wasm_cargo();
+    let name = "clippy (wasm32: core, web)";
+    if env.route.has_clippy() {
+        command.args([
+            "clippy",
+            "-p",
+            "spotplan-core",
+            "-p",
+            "spotplan-web",
+            "--all-targets",
+            "--target",
+            WASM_TARGET,
+        ]);
+        command.args(["--", "-D", "warnings"]);
+        Layer::check(name, process::run(&mut command).is_ok())
+    } else {
+        command.args([
+            "check",
+            "-p",
+            "spotplan-core",
+            "-p",
+            "spotplan-web",
+            "--all-targets",
+            "--target",
+            WASM_TARGET,
+        ]);
+        let mut layer = Layer::check(name, process::run(&mut command).is_ok());
+        layer.note = "Debian route has no clippy: cargo check only".into();
+        layer
+    }
+}
+
+fn libtest_layer(name: &str, command: &mut Command) -> anyhow::Result<Layer> {
+    let (ok, output) = run_capturing(command)?;
+    let (passed, failed) = summary::count_libtest(&output);
+    // A build failure runs no test: count it as a failure so the layer cannot pass silently.
+    let failed = if ok { failed } else { failed.max(1) };
+    if ok && passed == 0 {
+        return Ok(Layer {
+            name: name.into(),
+            passed,
+            failed: 1,
+            note: "ran no test".into(),
+        });
+    }
+    Ok(Layer {
+        name: name.into(),
+        passed,
+        failed,
+        note: String::new(),
+    })
+}
+
+fn wasm_tests(env: &Env) -> anyhow::Result<Layer> {
+    let mut command = env.wasm_cargo();
+    command.args([
+        "test",
+        "-p",
+        "spotplan-core",
+        "-p",
+        "spotplan-web",
+        "--target",
+        WASM_TARGET,
+    ]);
+    command.env(
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+        env.tool_bin.join("wasm-bindgen-test-runner"),
+    );
+    command.env("CHROMEDRIVER", CHROMEDRIVER);
+    command.env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+    libtest_layer("wasm tests (headless chromium)", &mut command)
+}
+
+fn e2e_tests() -> anyhow::Result<Layer> {
+    std::fs::create_dir_all(ARTIFACTS)?;
+    let root = std::env::current_dir()?;
+    let mut command = Command::new("node");
+    command.args(["--test", "--test-reporter=tap", "--test-concurrency=1"]);
+    command.args(e2e_files(Path::new("tests/e2e"))?);
+    command
+        .env("SPOTPLAN_PROXY_BIN", root.join("target/debug/spotplan-proxy"))
+        .env("SPOTPLAN_DIST", root.join(DIST))
+        .env("SPOTPLAN_ARTIFACTS", root.join(ARTIFACTS))
+        .env("CHROMIUM", CHROMIUM);
+    let (ok, output) = run_capturing(&mut command)?;
+    let (passed, failed) = summary::count_node_tap(&output);
+    let failed = if ok { failed } else { failed.max(1) };
+    let note = format!("screenshots in {ARTIFACTS}");
+    Ok(Layer {
+        name: "e2e (headless chromium)".into(),
+        passed,
+        failed,
+        note,
+    })
+}
+
+fn e2e_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("no end-to-end tests found in {}", dir.display());
+    }
+    Ok(files)
+}
+
+/// `cargo xtask bench`: the native benchmarks.
+pub fn bench(_env: &Env) -> anyhow::Result<()> {
+    process::run(Command::new("cargo").args(["bench", "--workspace"]))
+}
