@@ -8,6 +8,7 @@
 //! Both start with the same idempotent setup ([`setup::ensure_all`]), so either may be the first command run on a
 //! fresh machine.
 
+mod catalog;
 mod process;
 mod setup;
 mod summary;
@@ -25,6 +26,7 @@ commands:
   test    install what is missing and run every test layer; exits non-zero on any failure
   setup   only install what is missing (both commands do this first)
   bench   run the benchmarks and print their figures
+  catalog rebuild the embedded price catalog from ../shared/data (commit the result)
 
 environment:
   SPOTPLAN_WASM_ROUTE=debian   force the Debian rustc-web/-Zbuild-std route for the wasm32 build";
@@ -38,6 +40,7 @@ fn main() -> anyhow::Result<()> {
         Some("serve") => tasks::serve(&setup::ensure_all(setup::Purpose::Serve)?),
         Some("test") => tasks::test(&setup::ensure_all(setup::Purpose::Test)?),
         Some("setup") => setup::ensure_all(setup::Purpose::Test).map(drop),
+        Some("catalog") => catalog::write(),
         Some("bench") => tasks::bench(&setup::ensure_all(setup::Purpose::Test)?),
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");

@@ -7,7 +7,9 @@
 #[cfg(all(test, target_arch = "wasm32"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
+pub mod catalog;
 pub mod cloud;
+pub mod date;
 pub mod money;
 
 pub use cloud::Cloud;

@@ -1,0 +1,104 @@
+//! `cargo xtask catalog`: converts the raw price data in `../shared/data/` into the core's compact embedded
+//! catalog, reproducibly (same input → same bytes; a test checks the committed file against a fresh conversion).
+//!
+//! What goes in, per `../shared/data/README.md` and `../shared/pricing.md`:
+//! * Alibaba: every region × type row of the 2024-10-09 data with its on-demand price (empty or 0 = unknown, left
+//!   out), one offer per zone the type is sold in, every per-zone spot observation (SpotDuration 1), and the 2023
+//!   daily spot history (USD, inferred) for the types and regions the 2024 data also has;
+//! * Tencent: the 2022-05-20 on-demand list, Linux, tier T1, with Chinese region and zone names mapped to API ids
+//!   (the conversion fails on any unmapped name); no spot price (the core estimates it, labelled as such);
+//! * Baidu: the specs known from official examples, in the SDK's regions, availability unverified, no price.
+
+mod alibaba;
+mod baidu;
+mod regions;
+mod tencent;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use spotplan_core::catalog::{Catalog, CatalogParts, Source, encode};
+
+/// Where the committed compact catalog lives.
+pub const OUTPUT: &str = "crates/spotplan-core/catalog/catalog.bin";
+
+/// Finds `../shared/data` beside the workspace (or `$SPOTPLAN_SHARED_DATA`).
+pub fn data_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("SPOTPLAN_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            crate::process::workspace_root()
+                .unwrap_or_default()
+                .join("../shared/data")
+        });
+    dir.join("README.md").is_file().then_some(dir)
+}
+
+/// Converts the raw data into catalog bytes.
+pub fn convert(data: &Path) -> anyhow::Result<Vec<u8>> {
+    let mut parts = CatalogParts::default();
+    alibaba::add(&mut parts, data).context("converting the Alibaba data")?;
+    tencent::add(&mut parts, data).context("converting the Tencent data")?;
+    baidu::add(&mut parts);
+    let catalog = Catalog::new(parts).context("linking the catalog")?;
+    Ok(encode(&catalog)?)
+}
+
+/// `cargo xtask catalog`: writes the compact catalog and reports its size.
+pub fn write() -> anyhow::Result<()> {
+    let data = data_dir().context("no ../shared/data beside the workspace (set SPOTPLAN_SHARED_DATA)")?;
+    let bytes = convert(&data)?;
+    std::fs::create_dir_all(Path::new(OUTPUT).parent().context("output has no parent")?)?;
+    std::fs::write(OUTPUT, &bytes)?;
+    let catalog = spotplan_core::catalog::decode(&bytes)?;
+    eprintln!(
+        "catalog: {} bytes, {} regions, {} types, {} offers, {} observations -> {OUTPUT}",
+        bytes.len(),
+        catalog.regions().len(),
+        catalog.instance_types().len(),
+        catalog.offers().len(),
+        catalog.observations().len()
+    );
+    Ok(())
+}
+
+/// Adds a source and returns its index.
+fn add_source(parts: &mut CatalogParts, source: Source) -> u32 {
+    parts.sources.push(source);
+    (parts.sources.len() - 1) as u32
+}
+
+/// Reads a CSV file's rows as string records (header skipped), with the given delimiter.
+fn read_csv(path: &Path, delimiter: u8) -> anyhow::Result<Vec<csv::StringRecord>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = text.trim_start_matches('\u{feff}');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("parsing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed catalog is exactly what the converter makes from the raw data. When the raw data is not
+    /// beside the workspace (a checkout without `../shared`), there is nothing to compare against.
+    #[test]
+    fn committed_catalog_matches_a_fresh_conversion() {
+        let Some(data) = data_dir() else {
+            eprintln!("NOTE: ../shared/data not found; catalog reproducibility not checked");
+            return;
+        };
+        let fresh = convert(&data).unwrap();
+        let root = crate::process::workspace_root().unwrap();
+        let committed = std::fs::read(root.join(OUTPUT)).unwrap();
+        assert!(
+            fresh == committed,
+            "the committed catalog is stale: run `cargo xtask catalog` and commit it"
+        );
+    }
+}
