@@ -8,8 +8,10 @@ use spotplan_core::catalog::{Arch, Availability, CatalogParts, InstanceType, Off
 use super::add_source;
 use super::regions::{self, BAIDU};
 
-/// (spec, vCPU, memory GiB, GPU count, GPU model, where it appears).
-const SPECS: &[(&str, u32, i64, u32, Option<&str>, &str)] = &[
+/// A spec named in Baidu's official material: (spec, vCPU, memory GiB, GPU count, GPU model, where it appears).
+type KnownSpec = (&'static str, u32, i64, u32, Option<&'static str>, &'static str);
+
+const SPECS: &[KnownSpec] = &[
     ("bcc.g5.c2m8", 2, 8, 0, None, "official SDK docs and flavorSpec example"),
     ("bcc.g5.c1m4", 1, 4, 0, None, "Python SDK doc"),
     ("bcc.g4.c1m4", 1, 4, 0, None, "flavorSpec doc parameter example"),
