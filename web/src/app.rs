@@ -1,9 +1,13 @@
-//! The top-level component: the page frame, the proxy status, and the first core-computed figures and chart.
+//! The top-level component: the page frame, the comparison table, the proxy status, and a chart.
 
-use spotplan_core::{Cloud, Currency, Money, MoneyError, PriceRate, TimeUnit};
+use std::rc::Rc;
+
+use spotplan_core::catalog::Catalog;
+use spotplan_core::{Cloud, Currency, ExchangeRate, Money, MoneyError, Planner, PriceRate, TimeUnit};
 use yew::prelude::*;
 
 use crate::chart::{CostSeries, cost_over_time_svg};
+use crate::compare::Compare;
 use crate::health::{ProxyStatus, fetch_health};
 
 /// A worked example computed by the core in wasm: a Baidu per-minute bid shown per hour, and what 72 hours cost.
@@ -17,6 +21,24 @@ pub fn unit_conversion_example() -> Result<String, MoneyError> {
     ))
 }
 
+/// The planner over the embedded catalog, and how long decoding took (ms), or why it failed.
+fn load_planner() -> Result<(Rc<Planner>, f64), String> {
+    let start = crate::bench::now_ms();
+    let catalog = Catalog::embedded().map_err(|error| error.to_string())?;
+    let decoded = crate::bench::now_ms() - start;
+    Ok((Rc::new(Planner::new(catalog, ExchangeRate::default())), decoded))
+}
+
+fn today_unix_seconds() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+fn bench_requested() -> bool {
+    web_sys::window()
+        .and_then(|window| window.location().search().ok())
+        .is_some_and(|search| search.contains("bench"))
+}
+
 /// The application root.
 #[component]
 pub fn App() -> Html {
@@ -27,7 +49,23 @@ pub fn App() -> Html {
             wasm_bindgen_futures::spawn_local(async move { proxy.set(fetch_health().await) });
         });
     }
+    let planner = use_memo((), |_| load_planner());
     let example = unit_conversion_example().unwrap_or_else(|error| format!("example failed: {error}"));
+    let compare = match &*planner {
+        Ok((planner, decode_ms)) => html! {
+            <>
+                <Compare planner={planner.clone()} today={today_unix_seconds()} />
+                <p class="muted" data-testid="catalog-timing">{ format!("Catalog decoded in {decode_ms:.1} ms.") }</p>
+            </>
+        },
+        Err(error) => {
+            html! { <p class="error" role="alert">{ format!("The embedded price catalog could not be read: {error}") }</p> }
+        }
+    };
+    let sources = match &*planner {
+        Ok((planner, _)) => planner.catalog().sources().to_vec(),
+        Err(_) => Vec::new(),
+    };
     html! {
         <>
             <header class="topbar">
@@ -35,24 +73,37 @@ pub fn App() -> Html {
                 <p class="tagline">{ "Plan and place spot bids on Alibaba Cloud ECS, Tencent Cloud CVM and Baidu AI Cloud BCC." }</p>
             </header>
             <main>
-                <section aria-labelledby="clouds-heading">
-                    <h2 id="clouds-heading">{ "Clouds" }</h2>
-                    <ul class="clouds">
-                        { for Cloud::ALL.iter().map(|cloud| html! {
-                            <li data-cloud={cloud.id()}>{ cloud.display_name() }{ " · " }{ cloud.display_name_zh() }</li>
-                        }) }
-                    </ul>
-                    <p data-testid="core-example">{ example }</p>
-                </section>
+                { compare }
+                if bench_requested() {
+                    <section aria-labelledby="bench-heading">
+                        <h2 id="bench-heading">{ "In-browser benchmark" }</h2>
+                        <pre data-testid="wasm-bench">{ crate::bench::run() }</pre>
+                    </section>
+                }
                 <section aria-labelledby="proxy-heading">
                     <h2 id="proxy-heading">{ "Proxy" }</h2>
                     <ProxyPanel status={(*proxy).clone()} />
                 </section>
                 <section aria-labelledby="chart-heading">
                     <h2 id="chart-heading">{ "Cost over time" }</h2>
+                    <p data-testid="core-example">{ example }</p>
                     <CostChart />
                 </section>
             </main>
+            <footer>
+                <h2>{ "Price data" }</h2>
+                <ul data-testid="attribution">
+                    { for sources.iter().map(|source| html! {
+                        <li>{ &source.attribution }{ " — " }<a href={source.url.clone()}>{ &source.url }</a>{ format!(" ({}, {})", source.date, source.licence) }</li>
+                    }) }
+                </ul>
+                <p class="muted">{ "Every price is a dated snapshot; live prices come through the proxy." }</p>
+                <ul class="clouds">
+                    { for Cloud::ALL.iter().map(|cloud| html! {
+                        <li data-cloud={cloud.id()}>{ cloud.display_name() }{ " · " }{ cloud.display_name_zh() }</li>
+                    }) }
+                </ul>
+            </footer>
         </>
     }
 }

@@ -8,7 +8,10 @@
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 pub mod app;
+pub mod bench;
 pub mod chart;
+pub mod compare;
+pub mod format;
 pub mod health;
 
 pub use app::App;

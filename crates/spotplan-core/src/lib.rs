@@ -1,4 +1,5 @@
-//! Spotplan's core: the three clouds, exact money, and (growing) pricing, bid validation and request construction.
+//! Spotplan's core: the three clouds, exact money, the embedded price catalog, planning and bid advice (and, growing,
+//! bid validation and request construction).
 //!
 //! Architecture invariant: this crate does no I/O, reads no clock and draws no randomness. Time, nonces and
 //! tokens are arguments. It builds natively and for `wasm32-unknown-unknown`, where the browser runs it.
@@ -7,10 +8,16 @@
 #[cfg(all(test, target_arch = "wasm32"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
+pub mod advice;
 pub mod catalog;
 pub mod cloud;
 pub mod date;
+pub mod fx;
 pub mod money;
+pub mod plan;
+pub mod rules;
 
 pub use cloud::Cloud;
+pub use fx::ExchangeRate;
 pub use money::{Currency, Money, MoneyError, PriceRate, TimeUnit};
+pub use plan::{Candidate, Plan, Planner, Requirement};

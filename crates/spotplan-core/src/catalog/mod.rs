@@ -250,6 +250,31 @@ impl Catalog {
         })
     }
 
+    /// A larger catalog for benchmarks: this catalog's offers and observations repeated (as if more zones
+    /// existed) until there are exactly `offers` offers.
+    pub fn replicated(&self, offers: usize) -> Catalog {
+        let mut parts = self.parts.clone();
+        let original = self.parts.offers.len().max(1);
+        let mut copy = 1;
+        while parts.offers.len() < offers && !self.parts.offers.is_empty() {
+            let offset = (original * copy) as u32;
+            parts.offers.extend(self.parts.offers.iter().cloned());
+            parts
+                .observations
+                .extend(self.parts.observations.iter().map(|obs| PriceObservation {
+                    offer: obs.offer + offset,
+                    ..obs.clone()
+                }));
+            copy += 1;
+        }
+        parts.offers.truncate(offers);
+        parts.observations.retain(|obs| (obs.offer as usize) < offers);
+        Catalog {
+            prices: index_prices(&mut parts),
+            parts,
+        }
+    }
+
     /// This catalog plus outside observations (a user's prices, live quotes). An observation for an offer the
     /// catalog lacks creates it when its region and type exist. Newest observation wins; on equal times the
     /// outside one wins. Every observation keeps its own source.
@@ -315,6 +340,27 @@ fn add_offer(parts: &mut CatalogParts, key: &OfferKey) -> Result<u32, CatalogErr
         availability: Availability::Listed,
     });
     Ok((parts.offers.len() - 1) as u32)
+}
+
+/// Sorts observations by offer, kind and time (stable: later-added wins ties) and indexes each offer's range.
+fn index_prices(parts: &mut CatalogParts) -> Vec<OfferPrices> {
+    parts
+        .observations
+        .sort_by_key(|obs| (obs.offer, obs.kind == PriceKind::Spot, obs.observed_at));
+    let mut prices = vec![OfferPrices::default(); parts.offers.len()];
+    let mut index = 0;
+    for (offer, entry) in prices.iter_mut().enumerate() {
+        entry.start = index as u32;
+        while let Some(obs) = parts.observations.get(index).filter(|obs| obs.offer as usize == offer) {
+            match obs.kind {
+                PriceKind::OnDemand => entry.latest_on_demand = Some(index as u32),
+                PriceKind::Spot => entry.latest_spot = Some(index as u32),
+            }
+            index += 1;
+        }
+        entry.end = index as u32;
+    }
+    prices
 }
 
 fn validate(parts: &CatalogParts) -> Result<(), CatalogError> {

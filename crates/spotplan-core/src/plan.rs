@@ -1,0 +1,653 @@
+//! Planning: filter the catalog's offers by a requirement and rank them, then compute each candidate's costs,
+//! savings, bid advice and provenance on demand.
+//!
+//! [`Planner::new`] normalises every offer's newest prices once (to CNY per hour, as exact integers of 1e-9 CNY
+//! used only as ordering keys); [`Planner::plan`] filters and sorts with those integers (no decimal arithmetic per
+//! offer), so ranking tens of thousands of offers takes milliseconds; [`Planner::candidate`] computes a row's
+//! exact decimal figures when it is shown or exported. Offers with no known spot price rank after priced ones,
+//! with the reason; a price is never taken as zero.
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::{Deserialize, Serialize};
+
+use crate::advice::{self, AdviceInput, BidAdvice};
+use crate::catalog::{Arch, Availability, Catalog, OfferKey, PriceKind, PriceObservation, RegionStatus};
+use crate::cloud::Cloud;
+use crate::date::{age_in_days, format_date};
+use crate::fx::ExchangeRate;
+use crate::money::{Currency, Money, MoneyError, PriceRate, TimeUnit};
+use crate::rules::{TENCENT_SPOT_ESTIMATE, billed_seconds, spot_rules};
+
+/// Where offers may be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Area {
+    /// Any region.
+    #[default]
+    Anywhere,
+    /// Regions in mainland China.
+    MainlandChina,
+    /// Regions outside mainland China.
+    OutsideMainlandChina,
+}
+
+/// How candidates are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    /// Total expected spot cost for the job (cheapest first).
+    #[default]
+    TotalExpectedCost,
+    /// Spot price per vCPU-hour (cheapest first).
+    PricePerVcpuHour,
+    /// Savings against on-demand (largest first).
+    Savings,
+    /// Estimated interruption probability (lowest first).
+    Risk,
+}
+
+/// What a person needs. Every filter is exact: an offer whose value is unknown does not match a filter on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Requirement {
+    /// Fewest vCPUs per instance.
+    pub vcpu_min: Option<u32>,
+    /// Most vCPUs per instance.
+    pub vcpu_max: Option<u32>,
+    /// Least memory per instance, GiB.
+    pub memory_min_gib: Option<Decimal>,
+    /// Most memory per instance, GiB.
+    pub memory_max_gib: Option<Decimal>,
+    /// Fewest GPUs per instance.
+    pub gpu_min: Option<u32>,
+    /// Most GPUs per instance.
+    pub gpu_max: Option<u32>,
+    /// Text the GPU model must contain (case-insensitive), e.g. `A10`.
+    pub gpu_model: Option<String>,
+    /// CPU architecture.
+    pub arch: Option<Arch>,
+    /// Clouds to include; empty means all.
+    pub clouds: Vec<Cloud>,
+    /// Region or zone ids to include; empty means all.
+    pub regions: Vec<String>,
+    /// Geographic area.
+    pub area: Area,
+    /// Instances needed.
+    pub instance_count: u32,
+    /// Job duration in hours.
+    pub hours: Decimal,
+    /// Interruption probability the job accepts over its duration (0–1).
+    pub max_interruption: Decimal,
+    /// Order of the result.
+    pub sort: SortKey,
+    /// Currency figures are shown in.
+    pub currency: Currency,
+    /// Time unit unit prices are shown per.
+    pub unit: TimeUnit,
+}
+
+impl Default for Requirement {
+    fn default() -> Requirement {
+        Requirement {
+            vcpu_min: None,
+            vcpu_max: None,
+            memory_min_gib: None,
+            memory_max_gib: None,
+            gpu_min: None,
+            gpu_max: None,
+            gpu_model: None,
+            arch: None,
+            clouds: Vec::new(),
+            regions: Vec::new(),
+            area: Area::Anywhere,
+            instance_count: 1,
+            hours: Decimal::ONE,
+            max_interruption: Decimal::new(1, 1),
+            sort: SortKey::TotalExpectedCost,
+            currency: Currency::Cny,
+            unit: TimeUnit::Hour,
+        }
+    }
+}
+
+impl Requirement {
+    /// The job's duration in whole seconds (rounded up).
+    pub fn job_seconds(&self) -> u64 {
+        (self.hours.max(Decimal::ZERO) * Decimal::from(3600))
+            .ceil()
+            .to_u64()
+            .unwrap_or(u64::MAX)
+    }
+}
+
+/// Mainland China regions of the three clouds (Hong Kong and overseas are not).
+pub fn in_mainland_china(cloud: Cloud, region: &str) -> bool {
+    match cloud {
+        Cloud::Alibaba => region.starts_with("cn-") && region != "cn-hongkong",
+        Cloud::Tencent => matches!(
+            region,
+            "ap-guangzhou" | "ap-shanghai" | "ap-nanjing" | "ap-beijing" | "ap-chengdu" | "ap-chongqing"
+        ),
+        Cloud::Baidu => region != "hkg",
+    }
+}
+
+/// Per offer: what filtering and ordering need, as plain integers.
+#[derive(Debug, Clone, Copy)]
+struct OfferFacts {
+    cloud: Cloud,
+    vcpu: u32,
+    gpu_count: Option<u32>,
+    arch: Arch,
+    region: u32,
+    closed: bool,
+    mainland: bool,
+    /// Newest spot price (observed or estimated), 1e-9 CNY per hour.
+    spot_nano: Option<i128>,
+    /// Newest on-demand price, 1e-9 CNY per hour.
+    on_demand_nano: Option<i128>,
+    has_history: bool,
+}
+
+/// One ranked offer: its index and the reason it is unpriced, if it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ranked {
+    /// Index into the catalog's offers.
+    pub offer: u32,
+    /// Whether a spot price (observed or estimated) is known.
+    pub priced: bool,
+}
+
+/// The result of planning: ranked offers, and what the filters left out for unknown values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Matching offers, best first; unpriced ones last.
+    pub ranked: Vec<Ranked>,
+    /// Offers left out because a filtered value (e.g. GPU count) is unknown.
+    pub excluded_unknown: usize,
+}
+
+/// Ranks offers of a catalog; build once per catalog and exchange rate.
+#[derive(Debug, Clone)]
+pub struct Planner {
+    catalog: Catalog,
+    fx: ExchangeRate,
+    facts: Vec<OfferFacts>,
+}
+
+/// A price as shown: observed, estimated, or unknown with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum PriceFigure {
+    /// An observed price with its provenance.
+    Observed {
+        /// The native price.
+        native: PriceRate,
+        /// When it was observed (`YYYY-MM-DD`).
+        observed_on: String,
+        /// Its age in days at planning time.
+        age_days: i64,
+        /// The source's attribution line.
+        source: String,
+    },
+    /// An estimate from a documented rule.
+    Estimated {
+        /// The estimated native price.
+        native: PriceRate,
+        /// The low end of the documented range, as a share of on-demand.
+        range_low: Decimal,
+        /// The high end of the range.
+        range_high: Decimal,
+        /// The point the estimate assumes.
+        assumed: Decimal,
+        /// The rule and its source.
+        basis: String,
+        /// Age of the on-demand price it is derived from, in days.
+        age_days: i64,
+    },
+    /// Unknown.
+    Unknown {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl PriceFigure {
+    /// The native price, when known or estimated.
+    pub fn native(&self) -> Option<PriceRate> {
+        match self {
+            PriceFigure::Observed { native, .. } | PriceFigure::Estimated { native, .. } => Some(*native),
+            PriceFigure::Unknown { .. } => None,
+        }
+    }
+}
+
+/// A ranked offer with every figure, in the display currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// The offer's stable key.
+    pub key: OfferKey,
+    /// Region display names.
+    pub region_en: String,
+    /// Region display name in Chinese.
+    pub region_zh: String,
+    /// Region status (closed regions are filtered out before this).
+    pub region_status: RegionStatus,
+    /// Type facts.
+    pub vcpu: u32,
+    /// Memory in GiB.
+    pub memory_gib: Decimal,
+    /// GPU count, when known.
+    pub gpu_count: Option<u32>,
+    /// GPU model, when known.
+    pub gpu_model: Option<String>,
+    /// CPU architecture.
+    pub arch: Arch,
+    /// Whether the offer is known to be sold.
+    pub availability: Availability,
+    /// The spot price (native).
+    pub spot: PriceFigure,
+    /// The on-demand price (native).
+    pub on_demand: PriceFigure,
+    /// Spot price per instance in the display currency and unit.
+    pub spot_display: Option<PriceRate>,
+    /// On-demand price per instance in the display currency and unit.
+    pub on_demand_display: Option<PriceRate>,
+    /// Seconds billed for the job (the cloud's granularity).
+    pub billed_seconds: u64,
+    /// On-demand cost of the whole job (all instances).
+    pub on_demand_total: Option<Money>,
+    /// Expected spot cost: the market price is billed, not the bid.
+    pub expected_total: Option<Money>,
+    /// Worst case: every second billed at the bid.
+    pub worst_case_total: Option<Money>,
+    /// Savings of expected spot against on-demand, percent.
+    pub savings_percent: Option<Decimal>,
+    /// Spot price per vCPU-hour, display currency.
+    pub per_vcpu_hour: Option<Money>,
+    /// Spot price per GiB-hour, display currency.
+    pub per_gib_hour: Option<Money>,
+    /// The bid advice (native currency and unit of the history).
+    pub bid: BidAdvice,
+    /// The bid the worst case assumes (native), and what it is.
+    pub worst_case_bid: Option<(PriceRate, String)>,
+    /// Short notes a user should see (no discount, estimate, unverified availability, reclaim rule).
+    pub notes: Vec<String>,
+}
+
+const NANO: i64 = 1_000_000_000;
+
+impl Planner {
+    /// Prepares a catalog for planning with an exchange rate.
+    pub fn new(catalog: Catalog, fx: ExchangeRate) -> Planner {
+        let facts = (0..catalog.offers().len())
+            .map(|offer| offer_facts(&catalog, &fx, offer))
+            .collect();
+        Planner { catalog, fx, facts }
+    }
+
+    /// The catalog planned over.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The exchange rate in use.
+    pub fn fx(&self) -> &ExchangeRate {
+        &self.fx
+    }
+
+    /// Filters and ranks the offers. Deterministic: ties are broken by catalog order.
+    pub fn plan(&self, requirement: &Requirement) -> Plan {
+        let catalog = &self.catalog;
+        let gpu_model = requirement
+            .gpu_model
+            .as_deref()
+            .map(str::to_lowercase)
+            .filter(|m| !m.is_empty());
+        let memory_min = requirement.memory_min_gib;
+        let memory_max = requirement.memory_max_gib;
+        let region_match: Option<Vec<bool>> = (!requirement.regions.is_empty()).then(|| {
+            catalog
+                .regions()
+                .iter()
+                .map(|region| requirement.regions.contains(&region.id))
+                .collect()
+        });
+        let mut excluded_unknown = 0;
+        let mut ranked = Vec::new();
+        for (index, facts) in self.facts.iter().enumerate() {
+            if facts.closed
+                || !requirement.clouds.is_empty() && !requirement.clouds.contains(&facts.cloud)
+                || requirement.vcpu_min.is_some_and(|min| facts.vcpu < min)
+                || requirement.vcpu_max.is_some_and(|max| facts.vcpu > max)
+                || requirement.arch.is_some_and(|arch| arch != facts.arch)
+            {
+                continue;
+            }
+            match requirement.area {
+                Area::Anywhere => {}
+                Area::MainlandChina if !facts.mainland => continue,
+                Area::OutsideMainlandChina if facts.mainland => continue,
+                _ => {}
+            }
+            let offer = &catalog.offers()[index];
+            if let Some(matches) = &region_match
+                && !matches[facts.region as usize]
+                && !offer
+                    .zone
+                    .as_ref()
+                    .is_some_and(|zone| requirement.regions.contains(zone))
+            {
+                continue;
+            }
+            if memory_min.is_some() || memory_max.is_some() {
+                let memory = catalog.type_of(offer).memory_gib;
+                if memory_min.is_some_and(|min| memory < min) || memory_max.is_some_and(|max| memory > max) {
+                    continue;
+                }
+            }
+            if requirement.gpu_min.is_some() || requirement.gpu_max.is_some() || gpu_model.is_some() {
+                let Some(count) = facts.gpu_count else {
+                    excluded_unknown += 1;
+                    continue;
+                };
+                if requirement.gpu_min.is_some_and(|min| count < min)
+                    || requirement.gpu_max.is_some_and(|max| count > max)
+                {
+                    continue;
+                }
+                if let Some(wanted) = &gpu_model {
+                    match &catalog.type_of(offer).gpu_model {
+                        Some(model) if model.to_lowercase().contains(wanted.as_str()) => {}
+                        Some(_) => continue,
+                        None => {
+                            excluded_unknown += 1;
+                            continue;
+                        }
+                    }
+                }
+            }
+            ranked.push(Ranked {
+                offer: index as u32,
+                priced: facts.spot_nano.is_some(),
+            });
+        }
+        let job_seconds = requirement.job_seconds();
+        // One integer key per row, then an unstable sort of the keys: each comparison is a few integer compares.
+        // The offer index ends every key, so the order is total and deterministic.
+        let mut keyed: Vec<(u8, i128, i128, u32)> = ranked
+            .iter()
+            .map(|r| {
+                let facts = &self.facts[r.offer as usize];
+                let (primary, secondary) = self.sort_keys(requirement, facts, r.offer, job_seconds);
+                (u8::from(!r.priced), primary, secondary, r.offer)
+            })
+            .collect();
+        keyed.sort_unstable();
+        let ranked = keyed
+            .into_iter()
+            .map(|(class, _, _, offer)| Ranked {
+                offer,
+                priced: class == 0,
+            })
+            .collect();
+        Plan {
+            ranked,
+            excluded_unknown,
+        }
+    }
+
+    /// The ordering keys of a row (smaller first); unknown values sort last via `i128::MAX`.
+    fn sort_keys(&self, requirement: &Requirement, facts: &OfferFacts, offer: u32, job_seconds: u64) -> (i128, i128) {
+        const UNKNOWN: i128 = i128::MAX;
+        let spot = facts.spot_nano.unwrap_or(UNKNOWN);
+        match requirement.sort {
+            SortKey::TotalExpectedCost => {
+                let total = facts
+                    .spot_nano
+                    .map(|nano| nano * i128::from(billed_seconds(facts.cloud, job_seconds)));
+                (total.unwrap_or(UNKNOWN), 0)
+            }
+            // 1e-9 CNY per hour, scaled by 1e6 before dividing by vCPUs: a key, exact enough to order by.
+            SortKey::PricePerVcpuHour => (
+                facts
+                    .spot_nano
+                    .map_or(UNKNOWN, |nano| nano * 1_000_000 / i128::from(facts.vcpu.max(1))),
+                0,
+            ),
+            // Largest savings first = smallest spot ÷ on-demand, scaled by 1e12.
+            SortKey::Savings => {
+                let ratio = facts.spot_nano.zip(facts.on_demand_nano).filter(|(_, list)| *list > 0);
+                (
+                    ratio.map_or(UNKNOWN, |(spot, list)| spot * 1_000_000_000_000 / list),
+                    spot,
+                )
+            }
+            SortKey::Risk => {
+                let risk = self.risk_of(offer as usize, job_seconds, requirement.max_interruption);
+                let risk = risk.and_then(|risk| (risk * Decimal::from(NANO)).round().to_i128());
+                (risk.unwrap_or(UNKNOWN), spot)
+            }
+        }
+    }
+
+    fn risk_of(&self, offer: usize, job_seconds: u64, max_risk: Decimal) -> Option<Decimal> {
+        if !self.facts[offer].has_history {
+            return None;
+        }
+        match self.advice(offer, job_seconds, max_risk) {
+            BidAdvice::Recommended { risk, .. } => Some(risk),
+            BidAdvice::Unknown { .. } => None,
+        }
+    }
+
+    fn advice(&self, offer: usize, job_seconds: u64, max_risk: Decimal) -> BidAdvice {
+        let history = self.catalog.spot_history(offer);
+        let cloud = self.facts[offer].cloud;
+        let rules = spot_rules(cloud);
+        let cap = self.cap_in(offer, history.first());
+        advice::recommend(
+            history,
+            AdviceInput {
+                job_seconds,
+                max_risk,
+                protection_seconds: rules.protection_seconds,
+                cap,
+            },
+        )
+    }
+
+    /// The on-demand price in the history's currency and unit, as the bid's cap (Alibaba and Tencent cap the
+    /// market at pay-as-you-go).
+    fn cap_in(&self, offer: usize, sample: Option<&PriceObservation>) -> Option<Decimal> {
+        let sample = sample?;
+        let on_demand = self.catalog.latest(offer, PriceKind::OnDemand)?;
+        let money = self.fx.convert(on_demand.rate.money, sample.rate.money.currency).ok()?;
+        let rate = PriceRate::new(money, on_demand.rate.per)
+            .in_unit(sample.rate.per)
+            .ok()?;
+        Some(rate.money.amount)
+    }
+
+    /// Every figure of one offer for a requirement, exact.
+    pub fn candidate(&self, offer: u32, requirement: &Requirement, today: i64) -> Result<Candidate, MoneyError> {
+        let index = offer as usize;
+        let catalog = &self.catalog;
+        let record = &catalog.offers()[index];
+        let instance_type = catalog.type_of(record);
+        let region = catalog.region_of(record);
+        let cloud = instance_type.cloud;
+        let rules = spot_rules(cloud);
+        let job_seconds = requirement.job_seconds();
+        let billed = billed_seconds(cloud, job_seconds);
+        let count = Decimal::from(requirement.instance_count);
+        let mut notes = Vec::new();
+
+        let on_demand = match catalog.latest(index, PriceKind::OnDemand) {
+            Some(obs) => observed(catalog, obs, today),
+            None => PriceFigure::Unknown {
+                reason: unknown_reason(cloud, PriceKind::OnDemand),
+            },
+        };
+        let spot = match catalog.latest(index, PriceKind::Spot) {
+            Some(obs) => observed(catalog, obs, today),
+            None => match (cloud, on_demand.native()) {
+                (Cloud::Tencent, Some(list)) => {
+                    let model = TENCENT_SPOT_ESTIMATE;
+                    let age_days = match &on_demand {
+                        PriceFigure::Observed { age_days, .. } => *age_days,
+                        _ => 0,
+                    };
+                    PriceFigure::Estimated {
+                        native: PriceRate::new(list.money.checked_mul(model.assumed)?, list.per),
+                        range_low: model.low,
+                        range_high: model.high,
+                        assumed: model.assumed,
+                        basis: model.basis.into(),
+                        age_days,
+                    }
+                }
+                _ => PriceFigure::Unknown {
+                    reason: unknown_reason(cloud, PriceKind::Spot),
+                },
+            },
+        };
+        let display = |rate: PriceRate| -> Result<PriceRate, MoneyError> {
+            let money = self.fx.convert(rate.money, requirement.currency)?;
+            PriceRate::new(money, rate.per).in_unit(requirement.unit)
+        };
+        let hourly = |rate: PriceRate| -> Result<PriceRate, MoneyError> {
+            let money = self.fx.convert(rate.money, requirement.currency)?;
+            PriceRate::new(money, rate.per).in_unit(TimeUnit::Hour)
+        };
+        let total = |rate: PriceRate| -> Result<Money, MoneyError> {
+            let money = self.fx.convert(rate.money, requirement.currency)?;
+            PriceRate::new(money, rate.per)
+                .cost_for_seconds(billed)?
+                .checked_mul(count)
+        };
+        let spot_display = spot.native().map(display).transpose()?;
+        let on_demand_display = on_demand.native().map(display).transpose()?;
+        let expected_total = spot.native().map(total).transpose()?;
+        let on_demand_total = on_demand.native().map(total).transpose()?;
+        let savings_percent = match (expected_total, on_demand_total) {
+            (Some(spot), Some(list)) if list.amount > Decimal::ZERO => {
+                Some((Decimal::ONE - spot.amount / list.amount) * Decimal::from(100))
+            }
+            _ => None,
+        };
+        if let (Some(spot), Some(list)) = (spot.native(), on_demand.native())
+            && hourly(spot)?.money.amount >= hourly(list)?.money.amount
+        {
+            notes.push("no discount: the observed spot price is not below on-demand".into());
+        }
+        let spot_hourly = spot.native().map(hourly).transpose()?;
+        let per_vcpu_hour = spot_hourly
+            .map(|rate| rate.money.checked_div(Decimal::from(instance_type.vcpu.max(1))))
+            .transpose()?;
+        let per_gib_hour = match spot_hourly {
+            Some(rate) if instance_type.memory_gib > Decimal::ZERO => {
+                Some(rate.money.checked_div(instance_type.memory_gib)?)
+            }
+            _ => None,
+        };
+        let bid = self.advice(index, job_seconds, requirement.max_interruption);
+        let worst_case_bid = match &bid {
+            BidAdvice::Recommended { bid, .. } => Some((*bid, "the recommended bid".to_owned())),
+            BidAdvice::Unknown { .. } if rules.capped_at_on_demand => on_demand
+                .native()
+                .map(|list| (list, "the on-demand price, where the market is capped".to_owned())),
+            BidAdvice::Unknown { .. } => None,
+        };
+        let worst_case_total = worst_case_bid.as_ref().map(|(rate, _)| total(*rate)).transpose()?;
+        if record.availability == Availability::Unverified {
+            notes.push("availability in this region not verified: check with the cloud's spot spec query".into());
+        }
+        if region.status == RegionStatus::IdUnconfirmed {
+            notes.push("region id follows the cloud's naming but is unconfirmed".into());
+        }
+        notes.push(rules.reclaim_note.into());
+        Ok(Candidate {
+            key: catalog.key_of(index),
+            region_en: region.name_en.clone(),
+            region_zh: region.name_zh.clone(),
+            region_status: region.status,
+            vcpu: instance_type.vcpu,
+            memory_gib: instance_type.memory_gib,
+            gpu_count: instance_type.gpu_count,
+            gpu_model: instance_type.gpu_model.clone(),
+            arch: instance_type.arch,
+            availability: record.availability,
+            spot,
+            on_demand,
+            spot_display,
+            on_demand_display,
+            billed_seconds: billed,
+            on_demand_total,
+            expected_total,
+            worst_case_total,
+            savings_percent,
+            per_vcpu_hour,
+            per_gib_hour,
+            bid,
+            worst_case_bid,
+            notes,
+        })
+    }
+}
+
+fn observed(catalog: &Catalog, obs: &PriceObservation, today: i64) -> PriceFigure {
+    PriceFigure::Observed {
+        native: obs.rate,
+        observed_on: format_date(obs.observed_at),
+        age_days: age_in_days(obs.observed_at, today),
+        source: catalog.source_of(obs).attribution.clone(),
+    }
+}
+
+fn unknown_reason(cloud: Cloud, kind: PriceKind) -> String {
+    match (cloud, kind) {
+        (Cloud::Baidu, _) => "no public Baidu BCC price exists: type one, or fetch the live market price".into(),
+        (_, PriceKind::OnDemand) => "no on-demand price in the sources for this offer".into(),
+        (_, PriceKind::Spot) => "no spot price observed for this offer".into(),
+    }
+}
+
+/// A price as an ordering key: 1e-9 CNY per hour, rounded at that resolution.
+fn nano_cny_per_hour(fx: &ExchangeRate, rate: PriceRate) -> Option<i128> {
+    let cny = fx.convert(rate.money, Currency::Cny).ok()?;
+    let hourly = PriceRate::new(cny, rate.per).in_unit(TimeUnit::Hour).ok()?;
+    (hourly.money.amount * Decimal::from(NANO)).round().to_i128()
+}
+
+fn offer_facts(catalog: &Catalog, fx: &ExchangeRate, offer: usize) -> OfferFacts {
+    let record = &catalog.offers()[offer];
+    let instance_type = catalog.type_of(record);
+    let region = catalog.region_of(record);
+    let on_demand_nano = catalog
+        .latest(offer, PriceKind::OnDemand)
+        .and_then(|obs| nano_cny_per_hour(fx, obs.rate));
+    let spot_nano = match catalog.latest(offer, PriceKind::Spot) {
+        Some(obs) => nano_cny_per_hour(fx, obs.rate),
+        None if instance_type.cloud == Cloud::Tencent => {
+            on_demand_nano.and_then(|list| (Decimal::from(list) * TENCENT_SPOT_ESTIMATE.assumed).round().to_i128())
+        }
+        None => None,
+    };
+    OfferFacts {
+        cloud: instance_type.cloud,
+        vcpu: instance_type.vcpu,
+        gpu_count: instance_type.gpu_count,
+        arch: instance_type.arch,
+        region: record.region,
+        closed: region.status == RegionStatus::Closed,
+        mainland: in_mainland_china(instance_type.cloud, &region.id),
+        spot_nano,
+        on_demand_nano,
+        has_history: catalog.spot_history(offer).len() >= 2,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,311 @@
+//! Planner tests: the realistic requirement of the issue on the embedded catalog, ordering rules, and honesty
+//! about unknown prices.
+
+use rust_decimal::Decimal;
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use super::*;
+use crate::date::parse_date;
+
+fn planner() -> Planner {
+    Planner::new(Catalog::embedded().unwrap(), ExchangeRate::default())
+}
+
+fn four_by_eight_in_china() -> Requirement {
+    Requirement {
+        vcpu_min: Some(4),
+        vcpu_max: Some(4),
+        memory_min_gib: Some(Decimal::from(8)),
+        memory_max_gib: Some(Decimal::from(8)),
+        instance_count: 10,
+        hours: Decimal::from(72),
+        area: Area::MainlandChina,
+        ..Requirement::default()
+    }
+}
+
+fn today() -> i64 {
+    parse_date("2026-11-23").unwrap()
+}
+
+#[test]
+fn four_vcpu_eight_gib_times_ten_for_72_hours_in_china() {
+    let planner = planner();
+    let requirement = four_by_eight_in_china();
+    let plan = planner.plan(&requirement);
+    assert!(plan.ranked.len() > 100, "{}", plan.ranked.len());
+    let clouds: std::collections::BTreeSet<Cloud> = plan
+        .ranked
+        .iter()
+        .map(|r| {
+            planner
+                .catalog()
+                .type_of(&planner.catalog().offers()[r.offer as usize])
+                .cloud
+        })
+        .collect();
+    // No known Baidu spec is 4 vCPU / 8 GiB, so only Alibaba and Tencent can match.
+    assert_eq!(clouds.into_iter().collect::<Vec<_>>(), [Cloud::Alibaba, Cloud::Tencent]);
+    let best = planner.candidate(plan.ranked[0].offer, &requirement, today()).unwrap();
+    assert_eq!((best.vcpu, best.memory_gib), (4, Decimal::from(8)));
+    assert!(in_mainland_china(best.key.cloud, &best.key.region));
+    // The expected total is exactly price × 10 instances × 72 h for a per-second cloud.
+    let hourly = best.spot_display.unwrap().in_unit(TimeUnit::Hour).unwrap().money.amount;
+    assert_eq!(best.expected_total.unwrap().amount, hourly * Decimal::from(720));
+    assert_eq!(best.billed_seconds, 72 * 3600);
+    // Every figure carries its age and source.
+    let PriceFigure::Observed {
+        observed_on,
+        source,
+        age_days,
+        ..
+    } = &best.spot
+    else {
+        panic!("best offer should be an observed price: {:?}", best.spot)
+    };
+    assert_eq!(observed_on, "2024-10-09");
+    assert!(source.contains("cloudpilot-ai/priceserver"));
+    assert_eq!(
+        *age_days, 774,
+        "observed 2024-10-09 06:00 UTC, today 2026-11-23 00:00 UTC"
+    );
+    // Costs are ordered: expected ≤ on-demand for a discounted offer.
+    assert!(best.expected_total.unwrap().amount < best.on_demand_total.unwrap().amount);
+    assert!(best.savings_percent.unwrap() > Decimal::from(50));
+}
+
+#[test]
+fn ranking_is_sorted_by_expected_total_with_unpriced_last() {
+    let planner = planner();
+    let requirement = four_by_eight_in_china();
+    let plan = planner.plan(&requirement);
+    let first_unpriced = plan.ranked.iter().position(|r| !r.priced).unwrap();
+    assert!(plan.ranked[first_unpriced..].iter().all(|r| !r.priced));
+    let totals: Vec<Decimal> = plan.ranked[..first_unpriced]
+        .iter()
+        .map(|r| {
+            planner
+                .candidate(r.offer, &requirement, today())
+                .unwrap()
+                .expected_total
+                .unwrap()
+                .amount
+        })
+        .collect();
+    // Keys are exact to 1e-9 CNY per hour; allow that resolution.
+    let tolerance = Decimal::new(1, 9) * Decimal::from(720 * 4);
+    assert!(totals.windows(2).all(|pair| pair[0] <= pair[1] + tolerance));
+}
+
+#[test]
+fn baidu_prices_are_unknown_never_zero() {
+    let planner = planner();
+    let requirement = Requirement {
+        clouds: vec![Cloud::Baidu],
+        ..Requirement::default()
+    };
+    let plan = planner.plan(&requirement);
+    assert!(!plan.ranked.is_empty());
+    assert!(plan.ranked.iter().all(|r| !r.priced));
+    let candidate = planner.candidate(plan.ranked[0].offer, &requirement, today()).unwrap();
+    assert!(matches!(candidate.spot, PriceFigure::Unknown { .. }));
+    assert_eq!(candidate.expected_total, None);
+    assert_eq!(candidate.worst_case_total, None);
+    assert!(candidate.notes.iter().any(|note| note.contains("not verified")));
+}
+
+#[test]
+fn tencent_spot_is_a_labelled_estimate_of_twenty_percent() {
+    let planner = planner();
+    let requirement = Requirement {
+        clouds: vec![Cloud::Tencent],
+        regions: vec!["ap-guangzhou-6".into()],
+        vcpu_min: Some(2),
+        vcpu_max: Some(2),
+        memory_min_gib: Some(Decimal::from(4)),
+        memory_max_gib: Some(Decimal::from(4)),
+        ..Requirement::default()
+    };
+    let plan = planner.plan(&requirement);
+    let candidate = plan
+        .ranked
+        .iter()
+        .map(|r| planner.candidate(r.offer, &requirement, today()).unwrap())
+        .find(|c| c.key.instance_type == "S6.MEDIUM4")
+        .unwrap();
+    let PriceFigure::Estimated {
+        native,
+        range_low,
+        range_high,
+        assumed,
+        ..
+    } = candidate.spot
+    else {
+        panic!()
+    };
+    assert_eq!(native.money.amount, Decimal::new(62, 3));
+    assert_eq!(
+        (range_low, range_high, assumed),
+        (Decimal::new(3, 2), Decimal::new(20, 2), Decimal::new(20, 2))
+    );
+    assert_eq!(candidate.savings_percent.unwrap().normalize(), Decimal::from(80));
+}
+
+#[test]
+fn baidu_bills_whole_minutes() {
+    let planner = planner();
+    let requirement = Requirement {
+        clouds: vec![Cloud::Baidu],
+        hours: Decimal::new(1001, 3),
+        ..Requirement::default()
+    };
+    let offer = planner.plan(&requirement).ranked[0].offer;
+    assert_eq!(
+        planner.candidate(offer, &requirement, today()).unwrap().billed_seconds,
+        61 * 60
+    );
+}
+
+#[test]
+fn history_gives_bid_advice_and_single_observations_do_not() {
+    let planner = planner();
+    let requirement = Requirement {
+        clouds: vec![Cloud::Alibaba],
+        regions: vec!["us-east-1".into()],
+        vcpu_min: Some(4),
+        vcpu_max: Some(4),
+        memory_min_gib: Some(Decimal::from(8)),
+        memory_max_gib: Some(Decimal::from(8)),
+        hours: Decimal::from(24),
+        sort: SortKey::Risk,
+        ..Requirement::default()
+    };
+    let plan = planner.plan(&requirement);
+    let first = planner.candidate(plan.ranked[0].offer, &requirement, today()).unwrap();
+    assert_eq!(
+        first.key.instance_type, "ecs.c6.xlarge",
+        "the offer with a history ranks first by risk"
+    );
+    assert_eq!(first.key.zone, None);
+    let BidAdvice::Recommended { bid, windows, .. } = &first.bid else {
+        panic!("{:?}", first.bid)
+    };
+    assert_eq!(bid.money.currency, Currency::Usd);
+    assert!(*windows >= 10);
+    let second = planner.candidate(plan.ranked[1].offer, &requirement, today()).unwrap();
+    assert!(matches!(second.bid, BidAdvice::Unknown { .. }));
+}
+
+#[test]
+fn unknown_gpu_counts_are_excluded_and_counted() {
+    let planner = planner();
+    let requirement = Requirement {
+        clouds: vec![Cloud::Tencent],
+        gpu_min: Some(1),
+        ..Requirement::default()
+    };
+    let plan = planner.plan(&requirement);
+    assert!(plan.ranked.is_empty());
+    assert!(plan.excluded_unknown > 0);
+}
+
+#[test]
+fn closed_regions_never_appear() {
+    let planner = planner();
+    let plan = planner.plan(&Requirement::default());
+    assert!(plan.ranked.iter().all(|r| {
+        let offer = &planner.catalog().offers()[r.offer as usize];
+        planner.catalog().region_of(offer).status != RegionStatus::Closed
+    }));
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn requirement() -> impl Strategy<Value = Requirement> {
+        (
+            proptest::option::of(0_u32..200),
+            proptest::option::of(0_u32..200),
+            proptest::option::of(0_i64..2000),
+            proptest::option::of(0_u32..3),
+            0_usize..4,
+            1_u32..500,
+            0_i64..100_000,
+            0_usize..4,
+            proptest::option::of("[a-zA-Z0-9]{0,4}"),
+        )
+            .prop_map(|(vmin, vmax, mem, gpu, area, count, hours, sort, model)| Requirement {
+                vcpu_min: vmin,
+                vcpu_max: vmax,
+                memory_min_gib: mem.map(Decimal::from),
+                gpu_min: gpu,
+                gpu_model: model,
+                area: [
+                    Area::Anywhere,
+                    Area::MainlandChina,
+                    Area::OutsideMainlandChina,
+                    Area::Anywhere,
+                ][area],
+                instance_count: count,
+                hours: Decimal::new(hours, 2),
+                sort: [
+                    SortKey::TotalExpectedCost,
+                    SortKey::PricePerVcpuHour,
+                    SortKey::Savings,
+                    SortKey::Risk,
+                ][sort],
+                ..Requirement::default()
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// Filters are sound (everything returned matches) and complete (everything matching is returned), the
+        /// order is deterministic, and no offer appears twice.
+        #[test]
+        fn filters_are_sound_and_complete_and_order_is_stable(requirement in requirement()) {
+            let planner = planner();
+            let plan = planner.plan(&requirement);
+            let again = planner.plan(&requirement);
+            prop_assert_eq!(&plan, &again);
+            let mut seen = std::collections::HashSet::new();
+            for ranked in &plan.ranked {
+                prop_assert!(seen.insert(ranked.offer));
+            }
+            for (index, offer) in planner.catalog().offers().iter().enumerate() {
+                let t = planner.catalog().type_of(offer);
+                let region = planner.catalog().region_of(offer);
+                let matches = region.status != RegionStatus::Closed
+                    && requirement.vcpu_min.is_none_or(|min| t.vcpu >= min)
+                    && requirement.vcpu_max.is_none_or(|max| t.vcpu <= max)
+                    && requirement.memory_min_gib.is_none_or(|min| t.memory_gib >= min)
+                    && match requirement.area {
+                        Area::Anywhere => true,
+                        Area::MainlandChina => in_mainland_china(t.cloud, &region.id),
+                        Area::OutsideMainlandChina => !in_mainland_china(t.cloud, &region.id),
+                    }
+                    && (requirement.gpu_min.is_none() && requirement.gpu_model.as_deref().is_none_or(str::is_empty)
+                        || t.gpu_count.is_some_and(|n| requirement.gpu_min.is_none_or(|min| n >= min))
+                            && requirement.gpu_model.as_deref().filter(|m| !m.is_empty()).is_none_or(|m| {
+                                t.gpu_model.as_deref().is_some_and(|g| g.to_lowercase().contains(&m.to_lowercase()))
+                            }));
+                prop_assert_eq!(matches, seen.contains(&(index as u32)), "offer {}", index);
+            }
+        }
+
+        /// Computing a candidate's figures never panics, whatever the requirement.
+        #[test]
+        fn candidates_never_panic(requirement in requirement()) {
+            let planner = planner();
+            let plan = planner.plan(&requirement);
+            for ranked in plan.ranked.iter().take(20).chain(plan.ranked.iter().rev().take(5)) {
+                let _ = planner.candidate(ranked.offer, &requirement, today());
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+// The first comparison table: ranked by the core in wasm from the embedded catalog, re-ranked on input, with
+// provenance and attribution; and the in-browser benchmark, whose figures are saved and printed.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startProxy, launchBrowser, openPage, screenshot, artifactsDir } from './harness.mjs';
+
+let browser;
+let proxy;
+before(async () => { browser = await launchBrowser(); proxy = await startProxy(); });
+after(async () => { await browser?.close(); await proxy?.stop(); });
+
+test('4 vCPU / 8 GiB × 10 for 72 h in mainland China ranks real offers with their sources', async () => {
+  const { page, problems } = await openPage(browser, proxy.url);
+  const table = page.getByTestId('ranked-table');
+  await table.locator('tbody tr').first().waitFor();
+  const summary = await page.getByTestId('plan-summary').textContent();
+  assert.match(summary, /^\d+ offers match; showing the best 50\./);
+  const first = table.locator('tbody tr').first();
+  const cells = await first.locator('td').allTextContents();
+  assert.equal(cells[0], '1');
+  assert.equal(cells[4], '4', 'vCPU');
+  assert.equal(cells[5], '8', 'GiB');
+  assert.match(cells[13], /observed 2024-10-09, \d+ days old/);
+  const attribution = await page.getByTestId('attribution').textContent();
+  assert.match(attribution, /Alibaba Cloud price data from cloudpilot-ai\/priceserver \(Apache-2\.0\)/);
+  // Tencent rows say their spot price is an estimate; no row shows a zero price.
+  const text = await table.textContent();
+  assert.match(text, /≈ .* CNY\/hour \(estimate\)/);
+  assert.doesNotMatch(text, /¥0\.0000\b/);
+  await screenshot(page, 'compare');
+
+  // Re-ranks on input: 2 vCPU / 4 GiB.
+  await page.getByLabel('vCPU from').fill('2');
+  await page.getByLabel('vCPU to').fill('2');
+  await page.getByLabel('Memory from (GiB)').fill('4');
+  await page.getByLabel('Memory to (GiB)').fill('4');
+  await page.waitForFunction(() => document.querySelector('[data-testid=ranked-table] tbody tr td:nth-child(5)')?.textContent === '2');
+  const firstAfter = await table.locator('tbody tr').first().locator('td').allTextContents();
+  assert.equal(firstAfter[5], '4');
+  assert.deepEqual(problems, []);
+});
+
+test('in-browser benchmark: catalog decode and ranking 50,000 offers in wasm', async () => {
+  const { page } = await openPage(browser, new URL('?bench', proxy.url).href);
+  const report = await page.getByTestId('wasm-bench').textContent({ timeout: 60_000 });
+  assert.match(report, /decode_catalog_ms: [\d.]+/);
+  assert.match(report, /rank_50k_all_ms: [\d.]+ \(\d+ match\)/);
+  const timing = await page.getByTestId('catalog-timing').textContent();
+  await writeFile(join(artifactsDir(), 'wasm-bench.txt'), `${report}${timing}\n`);
+  for (const line of report.trim().split('\n')) console.log(`# wasm bench ${line}`);
+});

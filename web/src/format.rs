@@ -1,0 +1,51 @@
+//! Display formatting of money, with the core's one rounding rule (half away from zero).
+
+use spotplan_core::{Money, PriceRate};
+
+/// A total, rounded to 2 decimals: `¥1,234.57`.
+pub fn money2(money: Money) -> String {
+    format!(
+        "{}{}",
+        money.currency.symbol(),
+        group_thousands(&money.rounded(2).to_string())
+    )
+}
+
+/// A unit price, rounded to 4 decimals with trailing zeros kept to 2: `¥0.4560`.
+pub fn rate4(rate: PriceRate) -> String {
+    format!("{}{}", rate.money.currency.symbol(), rate.money.rounded(4))
+}
+
+fn group_thousands(number: &str) -> String {
+    let (sign, digits) = number.strip_prefix('-').map_or(("", number), |rest| ("-", rest));
+    let (whole, fraction) = digits.split_once('.').map_or((digits, None), |(w, f)| (w, Some(f)));
+    let mut grouped = String::new();
+    for (index, digit) in whole.chars().enumerate() {
+        if index > 0 && (whole.len() - index) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    match fraction {
+        Some(fraction) => format!("{sign}{grouped}.{fraction}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spotplan_core::Currency;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn totals_group_thousands_and_round_half_away() {
+        assert_eq!(money2(Money::parse("1234.565", Currency::Cny).unwrap()), "¥1,234.57");
+        assert_eq!(money2(Money::parse("12", Currency::Usd).unwrap()), "$12");
+        assert_eq!(
+            money2(Money::parse("-1000000.5", Currency::Cny).unwrap()),
+            "¥-1,000,000.5"
+        );
+    }
+}
