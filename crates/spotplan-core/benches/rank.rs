@@ -1,14 +1,24 @@
 //! Benchmarks of the planner: decoding the embedded catalog, and ranking 50,000 offers for a requirement.
 //! Run with `cargo bench -p spotplan-core` (or `cargo xtask bench`); figures go to BENCHMARKS.md.
 
+//! Native only: criterion does not build for wasm32 (the in-browser figures come from `/?bench`).
+#![cfg_attr(target_arch = "wasm32", allow(unused))]
+
+#[cfg(not(target_arch = "wasm32"))]
 use std::hint::black_box;
 
+#[cfg(not(target_arch = "wasm32"))]
 use criterion::{Criterion, criterion_group, criterion_main};
+#[cfg(not(target_arch = "wasm32"))]
 use rust_decimal::Decimal;
+#[cfg(not(target_arch = "wasm32"))]
 use spotplan_core::catalog::Catalog;
+#[cfg(not(target_arch = "wasm32"))]
 use spotplan_core::plan::{Area, Planner, Requirement};
+#[cfg(not(target_arch = "wasm32"))]
 use spotplan_core::{Cloud, ExchangeRate};
 
+#[cfg(not(target_arch = "wasm32"))]
 fn benches(c: &mut Criterion) {
     c.bench_function("decode embedded catalog", |b| {
         b.iter(|| black_box(Catalog::embedded().expect("decodes")))
@@ -53,5 +63,10 @@ fn benches(c: &mut Criterion) {
     });
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 criterion_group!(name = planner_benches; config = Criterion::default().sample_size(30); targets = benches);
+#[cfg(not(target_arch = "wasm32"))]
 criterion_main!(planner_benches);
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
