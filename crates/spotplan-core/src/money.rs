@@ -222,16 +222,12 @@ impl PriceRate {
         PriceRate { money, per }
     }
 
-    /// The same price expressed per another unit. Converting to a longer unit multiplies (exact); to a shorter
-    /// one divides, keeping 28 significant digits.
+    /// The same price expressed per another unit: `amount × new unit seconds ÷ old unit seconds`, multiplying
+    /// first. Exact whenever the result has a finite decimal form (always when the new unit is a whole multiple
+    /// of the old, e.g. minute → hour → day); otherwise (hour → minute of 0.01, day → month) it keeps 28
+    /// significant digits.
     pub fn in_unit(self, unit: TimeUnit) -> Result<PriceRate, MoneyError> {
-        let from = Decimal::from(self.per.seconds());
-        let to = Decimal::from(unit.seconds());
-        let money = if unit.seconds() >= self.per.seconds() {
-            self.money.checked_mul(to / from)?
-        } else {
-            self.money.checked_div(from / to)?
-        };
+        let money = self.money.checked_mul(Decimal::from(unit.seconds()))?.checked_div(Decimal::from(self.per.seconds()))?;
         Ok(PriceRate { money, per: unit })
     }
 

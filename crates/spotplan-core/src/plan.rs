@@ -336,8 +336,8 @@ impl Planner {
                 && !matches[facts.region as usize]
                 && !offer
                     .zone
-                    .as_ref()
-                    .is_some_and(|zone| requirement.regions.contains(zone))
+                    .as_deref()
+                    .is_some_and(|zone| requirement.regions.iter().any(|r| r == zone))
             {
                 continue;
             }

@@ -86,7 +86,7 @@ pub fn add(parts: &mut CatalogParts, data: &Path) -> anyhow::Result<()> {
         for zone in row_zones {
             parts.offers.push(Offer {
                 region: region_id,
-                zone: Some(zone.clone()),
+                zone: Some(zone.as_str().into()),
                 instance_type: type_id,
                 availability: Availability::Listed,
             });

@@ -58,7 +58,7 @@ pub fn add(parts: &mut CatalogParts, data: &Path) -> anyhow::Result<()> {
         };
         parts.offers.push(Offer {
             region: region_base + position as u32,
-            zone: Some(zone),
+            zone: Some(zone.into()),
             instance_type: type_id,
             availability: Availability::Listed,
         });

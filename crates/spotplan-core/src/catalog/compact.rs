@@ -102,12 +102,18 @@ fn from_wire_decimal(value: WireDecimal) -> Result<Decimal, DecodeError> {
 /// Encodes a catalog compactly. Deterministic: the same catalog always gives the same bytes.
 pub fn encode(catalog: &Catalog) -> Result<Vec<u8>, DecodeError> {
     let parts = catalog.parts();
-    let mut zones: Vec<String> = parts.offers.iter().filter_map(|offer| offer.zone.clone()).collect();
+    let mut zones: Vec<String> = parts
+        .offers
+        .iter()
+        .filter_map(|offer| offer.zone.as_deref().map(str::to_owned))
+        .collect();
     zones.sort();
     zones.dedup();
-    let zone_index = |zone: &Option<String>| match zone {
+    let zone_index = |zone: Option<&str>| match zone {
         None => 0,
-        Some(zone) => zones.binary_search(zone).map_or(0, |index| index as u32 + 1),
+        Some(zone) => zones
+            .binary_search_by(|probe| probe.as_str().cmp(zone))
+            .map_or(0, |index| index as u32 + 1),
     };
     let types = parts
         .instance_types
@@ -131,7 +137,7 @@ pub fn encode(catalog: &Catalog) -> Result<Vec<u8>, DecodeError> {
         .iter()
         .map(|offer| WireOffer {
             region: offer.region,
-            zone: zone_index(&offer.zone),
+            zone: zone_index(offer.zone.as_deref()),
             instance_type: offer.instance_type,
             availability: offer.availability,
         })
@@ -187,24 +193,30 @@ pub fn decode(bytes: &[u8]) -> Result<Catalog, DecodeError> {
             })
         })
         .collect::<Result<Vec<_>, DecodeError>>()?;
-    let offers = wire
-        .offers
-        .into_iter()
-        .map(|offer| {
-            let zone = match offer.zone {
-                0 => None,
-                index => Some(wire.zones.get(index as usize - 1).cloned().ok_or_else(|| {
-                    DecodeError::Malformed(format!("zone index {index} beyond {}", wire.zones.len()))
-                })?),
-            };
-            Ok(Offer {
-                region: offer.region,
-                zone,
-                instance_type: offer.instance_type,
-                availability: offer.availability,
+    let zones: Vec<std::sync::Arc<str>> = wire
+        .zones
+        .iter()
+        .map(|zone| std::sync::Arc::from(zone.as_str()))
+        .collect();
+    let offers =
+        wire.offers
+            .into_iter()
+            .map(|offer| {
+                let zone =
+                    match offer.zone {
+                        0 => None,
+                        index => Some(zones.get(index as usize - 1).cloned().ok_or_else(|| {
+                            DecodeError::Malformed(format!("zone index {index} beyond {}", zones.len()))
+                        })?),
+                    };
+                Ok(Offer {
+                    region: offer.region,
+                    zone,
+                    instance_type: offer.instance_type,
+                    availability: offer.availability,
+                })
             })
-        })
-        .collect::<Result<Vec<_>, DecodeError>>()?;
+            .collect::<Result<Vec<_>, DecodeError>>()?;
     let mut offer = 0_u32;
     let mut observations = Vec::with_capacity(wire.observations.len());
     for obs in wire.observations {

@@ -233,7 +233,7 @@ impl Catalog {
         OfferKey {
             cloud: instance_type.cloud,
             region: self.region_of(record).id.clone(),
-            zone: record.zone.clone(),
+            zone: record.zone.as_deref().map(str::to_owned),
             instance_type: instance_type.name.clone(),
         }
     }
@@ -246,7 +246,7 @@ impl Catalog {
             instance_type.cloud == key.cloud
                 && instance_type.name == key.instance_type
                 && region.id == key.region
-                && offer.zone == key.zone
+                && offer.zone.as_deref() == key.zone.as_deref()
         })
     }
 
@@ -335,7 +335,7 @@ fn add_offer(parts: &mut CatalogParts, key: &OfferKey) -> Result<u32, CatalogErr
     })?;
     parts.offers.push(Offer {
         region: region as u32,
-        zone: key.zone.clone(),
+        zone: key.zone.as_deref().map(Into::into),
         instance_type: instance_type as u32,
         availability: Availability::Listed,
     });

@@ -1,5 +1,7 @@
 //! The catalog's record types: sources, regions, instance types, offers and dated price observations.
 
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -98,8 +100,8 @@ pub enum Availability {
 pub struct Offer {
     /// Index into [`super::Catalog::regions`].
     pub region: u32,
-    /// The zone id, when the source prices per zone.
-    pub zone: Option<String>,
+    /// The zone id, when the source prices per zone (shared: thousands of offers name the same zones).
+    pub zone: Option<Arc<str>>,
     /// Index into [`super::Catalog::instance_types`].
     pub instance_type: u32,
     /// Whether the offer is known to be sold.
