@@ -14,6 +14,7 @@ pub mod cloud;
 pub mod date;
 pub mod fx;
 pub mod money;
+pub mod order;
 pub mod plan;
 pub mod rules;
 

@@ -227,7 +227,10 @@ impl PriceRate {
     /// of the old, e.g. minute → hour → day); otherwise (hour → minute of 0.01, day → month) it keeps 28
     /// significant digits.
     pub fn in_unit(self, unit: TimeUnit) -> Result<PriceRate, MoneyError> {
-        let money = self.money.checked_mul(Decimal::from(unit.seconds()))?.checked_div(Decimal::from(self.per.seconds()))?;
+        let money = self
+            .money
+            .checked_mul(Decimal::from(unit.seconds()))?
+            .checked_div(Decimal::from(self.per.seconds()))?;
         Ok(PriceRate { money, per: unit })
     }
 

@@ -1,0 +1,130 @@
+//! Small reusable checks: lengths, character classes, Base64, decimal prices, UTC timestamps.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use crate::date::parse_date;
+
+/// Characters, not bytes.
+pub(crate) fn char_len(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// Whether every character is printable ASCII.
+pub(crate) fn is_printable_ascii(text: &str) -> bool {
+    text.bytes().all(|byte| (0x20..0x7f).contains(&byte))
+}
+
+/// Parses a positive decimal price written as plain digits (`0.125`); `None` for anything else.
+pub(crate) fn parse_price(text: &str) -> Option<Decimal> {
+    let plain = !text.is_empty()
+        && text.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && text.chars().filter(|c| *c == '.').count() <= 1
+        && !text.starts_with('.')
+        && !text.ends_with('.');
+    if !plain {
+        return None;
+    }
+    Decimal::from_str(text).ok()
+}
+
+/// Decimal places written (trailing zeros count as written: `0.100` has 3).
+pub(crate) fn decimals_written(text: &str) -> usize {
+    text.split_once('.').map_or(0, |(_, fraction)| fraction.len())
+}
+
+/// The decoded length of standard Base64 text, or `None` if it is not valid standard Base64 with padding.
+pub(crate) fn base64_decoded_len(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if !bytes.len().is_multiple_of(4) {
+        return None;
+    }
+    let padding = bytes.iter().rev().take_while(|byte| **byte == b'=').count();
+    if padding > 2 {
+        return None;
+    }
+    let body = &bytes[..bytes.len() - padding];
+    if !body
+        .iter()
+        .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'+' || *byte == b'/')
+    {
+        return None;
+    }
+    Some(bytes.len() / 4 * 3 - padding)
+}
+
+/// Parses `yyyy-MM-ddTHH:mm:ssZ` into Unix seconds.
+pub(crate) fn parse_utc_timestamp(text: &str) -> Option<i64> {
+    let (date, time) = text.strip_suffix('Z')?.split_once('T')?;
+    let day = parse_date(date)?;
+    let mut parts = time.split(':');
+    let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || [h, m, s].iter().any(|part| part.len() != 2) {
+        return None;
+    }
+    let (h, m, s): (i64, i64, i64) = (h.parse().ok()?, m.parse().ok()?, s.parse().ok()?);
+    (h < 24 && m < 60 && s < 60).then_some(day + h * 3600 + m * 60 + s)
+}
+
+/// Counts the character classes (upper, lower, digit, one of `specials`) in a password, and whether it holds
+/// only those.
+pub(crate) fn password_classes(password: &str, specials: &str) -> (usize, bool) {
+    let upper = password.chars().any(|c| c.is_ascii_uppercase());
+    let lower = password.chars().any(|c| c.is_ascii_lowercase());
+    let digit = password.chars().any(|c| c.is_ascii_digit());
+    let special = password.chars().any(|c| specials.contains(c));
+    let only_allowed = password
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || specials.contains(c));
+    (
+        usize::from(upper) + usize::from(lower) + usize::from(digit) + usize::from(special),
+        only_allowed,
+    )
+}
+
+/// Whether a host-name-like text has a special character at either end or two in a row.
+pub(crate) fn has_edge_or_double_special(text: &str, specials: &[char]) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let special = |c: &char| specials.contains(c);
+    chars.first().is_some_and(special)
+        || chars.last().is_some_and(special)
+        || chars.windows(2).any(|pair| special(&pair[0]) && special(&pair[1]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn prices_are_plain_decimals() {
+        assert_eq!(parse_price("0.125"), Some(Decimal::new(125, 3)));
+        for bad in ["", ".5", "5.", "1e3", "-1", "0,5", "1.2.3", " 1"] {
+            assert_eq!(parse_price(bad), None, "{bad}");
+        }
+        assert_eq!(decimals_written("0.100"), 3);
+    }
+
+    #[test]
+    fn base64_lengths() {
+        assert_eq!(base64_decoded_len("aGVsbG8="), Some(5));
+        assert_eq!(base64_decoded_len(""), Some(0));
+        assert_eq!(base64_decoded_len("aGVsbG8"), None);
+        assert_eq!(base64_decoded_len("aGV*bG8="), None);
+    }
+
+    #[test]
+    fn utc_timestamps() {
+        assert_eq!(parse_utc_timestamp("1970-01-02T00:00:01Z"), Some(86_401));
+        assert_eq!(parse_utc_timestamp("2026-11-23 10:00:00"), None);
+        assert_eq!(parse_utc_timestamp("2026-11-23T24:00:00Z"), None);
+    }
+
+    #[test]
+    fn password_classes_count() {
+        assert_eq!(password_classes("Abc12345", "!@#"), (3, true));
+        assert_eq!(password_classes("abc 1234", "!@#"), (2, false));
+    }
+}

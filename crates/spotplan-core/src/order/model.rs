@@ -1,0 +1,208 @@
+//! `SpotOrder`: the one JSON shape of an order, shared by the web app, the proxy and the CLI. It is raw input:
+//! any value may be wrong; [`super::validate`] turns it into a [`super::ValidOrder`] or lists every problem.
+
+use serde::{Deserialize, Serialize};
+
+use crate::cloud::Cloud;
+
+/// An order for spot instances on one cloud, as a person fills it in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SpotOrder {
+    /// Which cloud.
+    pub cloud: Cloud,
+    /// Region id (`cn-hangzhou`, `ap-guangzhou`, `bj`).
+    pub region: String,
+    /// Zone id (`cn-hangzhou-k`, `ap-guangzhou-6`, `cn-bj-a`). Required for Alibaba and Tencent spot orders.
+    #[serde(default)]
+    pub zone: Option<String>,
+    /// Instance type (`ecs.g7.xlarge`, `S6.MEDIUM4`); for Baidu the optional instance class (`N3`).
+    #[serde(default)]
+    pub instance_type: Option<String>,
+    /// Baidu only: the spec and/or CPU and memory.
+    #[serde(default)]
+    pub baidu: Option<BaiduShape>,
+    /// Image id.
+    pub image_id: String,
+    /// Instances to create.
+    pub count: u32,
+    /// Alibaba and Tencent: create at least this many when stock is short (partial fulfilment).
+    #[serde(default)]
+    pub min_count: Option<u32>,
+    /// The bid.
+    pub bid: Bid,
+    /// Network placement.
+    #[serde(default)]
+    pub network: Network,
+    /// System disk.
+    #[serde(default)]
+    pub system_disk: Option<Disk>,
+    /// Data disks, created with each instance.
+    #[serde(default)]
+    pub data_disks: Vec<Disk>,
+    /// Login: key pair or password.
+    #[serde(default)]
+    pub login: Login,
+    /// Operating system family of the image (decides the hostname rules).
+    #[serde(default)]
+    pub os: OsFamily,
+    /// Instance name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Host name.
+    #[serde(default)]
+    pub hostname: Option<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    /// User data, Base64-encoded.
+    #[serde(default)]
+    pub user_data: Option<String>,
+    /// Alibaba and Baidu: refuse manual release while on.
+    #[serde(default)]
+    pub deletion_protection: bool,
+    /// Alibaba: release automatically at this UTC time (`yyyy-MM-ddTHH:mm:ssZ`).
+    #[serde(default)]
+    pub auto_release_time: Option<String>,
+    /// Ask the cloud to check the order without creating anything (Alibaba and Tencent).
+    #[serde(default)]
+    pub dry_run: bool,
+    /// The idempotency token; the proxy derives one from the idempotency key when absent.
+    #[serde(default)]
+    pub client_token: Option<String>,
+}
+
+/// Baidu's ways to name the machine shape.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BaiduShape {
+    /// The spec, e.g. `bcc.g5.c2m8`.
+    #[serde(default)]
+    pub spec: Option<String>,
+    /// vCPUs (`cpuCount`).
+    #[serde(default)]
+    pub cpu_count: Option<u32>,
+    /// Memory in GB (`memoryCapacityInGB`).
+    #[serde(default)]
+    pub memory_gb: Option<u32>,
+}
+
+/// How the bid is made, in Spotplan's words (each cloud names them differently).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BidMode {
+    /// Follow the market price up to the cap: Alibaba `SpotAsPriceGo`, Tencent SPOTPAID without MaxPrice,
+    /// Baidu `bidModel: market`.
+    #[default]
+    Market,
+    /// A maximum price: Alibaba `SpotWithPriceLimit` + `SpotPriceLimit`, Tencent `MaxPrice`, Baidu
+    /// `bidModel: custom` + `bidPrice`.
+    Limit,
+}
+
+/// What Alibaba does to a reclaimed instance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum InterruptionBehavior {
+    /// Release it (default).
+    #[default]
+    Terminate,
+    /// Stop it in economical mode (compute released, disks kept).
+    Stop,
+}
+
+/// The bid.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Bid {
+    /// Market or limit.
+    #[serde(default)]
+    pub mode: BidMode,
+    /// The maximum price as a decimal string in the cloud's native unit: per instance-hour for Alibaba and
+    /// Tencent, per instance-**minute** for Baidu; in the account's currency.
+    #[serde(default)]
+    pub max_price: Option<String>,
+    /// Alibaba: the protection period in hours, 1 (default) or 0.
+    #[serde(default)]
+    pub spot_duration_hours: Option<u8>,
+    /// Alibaba: what happens on reclaim.
+    #[serde(default)]
+    pub interruption_behavior: Option<InterruptionBehavior>,
+}
+
+/// Network placement.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// VPC id (Tencent `VirtualPrivateCloud.VpcId`).
+    #[serde(default)]
+    pub vpc_id: Option<String>,
+    /// Subnet: Alibaba `VSwitchId`, Tencent `SubnetId`, Baidu `subnetId`.
+    #[serde(default)]
+    pub subnet_id: Option<String>,
+    /// Security groups.
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
+    /// Public bandwidth in Mbps (0 = no public IP).
+    #[serde(default)]
+    pub bandwidth_mbps: Option<u32>,
+    /// How public traffic is charged, in the cloud's own words (`PayByTraffic`, `TRAFFIC_POSTPAID_BY_HOUR`,
+    /// `BANDWIDTH_POSTPAID_BY_HOUR`).
+    #[serde(default)]
+    pub internet_charge_type: Option<String>,
+}
+
+/// A disk.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Disk {
+    /// The cloud's disk category (`cloud_essd`, `CLOUD_PREMIUM`, `cloud_hp1`).
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Size in GiB.
+    #[serde(default)]
+    pub size_gb: Option<u32>,
+}
+
+/// How to log in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    /// Key pair name or id.
+    #[serde(default)]
+    pub key_pair: Option<String>,
+    /// Password (sent only through the proxy; Baidu's is encrypted with the secret key there).
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// The image's operating-system family.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OsFamily {
+    /// Linux and other Unix-likes.
+    #[default]
+    Linux,
+    /// Windows.
+    Windows,
+}
+
+/// A tag.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Tag {
+    /// Key.
+    pub key: String,
+    /// Value.
+    #[serde(default)]
+    pub value: String,
+}

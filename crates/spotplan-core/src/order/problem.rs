@@ -1,0 +1,77 @@
+//! A validation problem, reported to people and programs alike: the field, the rule, the offending value, a
+//! message in English and Chinese, and the cloud error code the check prevents.
+
+use serde::{Deserialize, Serialize};
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The cloud would reject the order (or the order cannot be built): it cannot be submitted.
+    Error,
+    /// The order can be submitted, but a person should know this first.
+    Warning,
+}
+
+/// One problem with an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// The field's path in the order JSON, e.g. `bid.max_price` or `data_disks[1].size_gb`.
+    pub field: String,
+    /// A stable rule id, e.g. `alibaba.spot_price_limit.decimals`.
+    pub rule: String,
+    /// The offending value as given (secrets shown as `<hidden>`).
+    pub value: String,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong and how to fix it, in English.
+    pub message_en: String,
+    /// The same in Chinese.
+    pub message_zh: String,
+    /// The cloud error code this check prevents, when one is documented.
+    pub prevents: Option<String>,
+}
+
+/// Collects problems while checking an order.
+#[derive(Debug, Default)]
+pub(crate) struct Problems {
+    pub(crate) list: Vec<Problem>,
+}
+
+/// The parts of a problem a rule states.
+pub(crate) struct Rule<'a> {
+    pub(crate) field: &'a str,
+    pub(crate) rule: &'a str,
+    pub(crate) prevents: Option<&'a str>,
+}
+
+impl Problems {
+    pub(crate) fn error(&mut self, rule: Rule<'_>, value: impl Into<String>, en: String, zh: String) {
+        self.push(rule, value.into(), Severity::Error, en, zh);
+    }
+
+    pub(crate) fn warning(&mut self, rule: Rule<'_>, value: impl Into<String>, en: String, zh: String) {
+        self.push(rule, value.into(), Severity::Warning, en, zh);
+    }
+
+    fn push(&mut self, rule: Rule<'_>, value: String, severity: Severity, message_en: String, message_zh: String) {
+        self.list.push(Problem {
+            field: rule.field.to_owned(),
+            rule: rule.rule.to_owned(),
+            value,
+            severity,
+            message_en,
+            message_zh,
+            prevents: rule.prevents.map(str::to_owned),
+        });
+    }
+
+    pub(crate) fn has_errors(&self) -> bool {
+        self.list.iter().any(|problem| problem.severity == Severity::Error)
+    }
+}
+
+/// Shorthand for a [`Rule`].
+pub(crate) fn rule<'a>(field: &'a str, rule: &'a str, prevents: Option<&'a str>) -> Rule<'a> {
+    Rule { field, rule, prevents }
+}

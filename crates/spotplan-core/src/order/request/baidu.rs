@@ -1,0 +1,131 @@
+//! Baidu BCC `POST /v2/instance/bid?clientToken=…` (create spot instances) on `bcc.<region>.baidubce.com`,
+//! with the JSON body the official SDK sends (camelCase fields, `billing` always present).
+
+use serde_json::{Map, Value, json};
+
+use super::{AdminPass, HttpRequest};
+use crate::order::ValidOrder;
+use crate::order::model::BidMode;
+
+/// Shown in snippets where the encrypted password goes.
+pub const ADMIN_PASS_PLACEHOLDER: &str = "<adminPass: AES-128-ECB of the password with the first 16 characters of your Secret Access Key, hex; the proxy does this>";
+
+/// The regional BCC endpoint, e.g. `bcc.bj.baidubce.com`.
+pub fn baidu_host(region: &str) -> String {
+    format!("bcc.{region}.baidubce.com")
+}
+
+pub(super) fn create_bid_instance(valid: &ValidOrder, client_token: &str, admin_pass: &AdminPass) -> HttpRequest {
+    let order = valid.order();
+    let mut body = Map::new();
+    let mut put = |name: &str, value: Value| {
+        body.insert(name.to_owned(), value);
+    };
+    put("imageId", json!(order.image_id));
+    if let Some(instance_type) = &order.instance_type {
+        put("instanceType", json!(instance_type));
+    }
+    if let Some(spec) = order.baidu.as_ref().and_then(|shape| shape.spec.as_ref()) {
+        put("spec", json!(spec));
+    }
+    put("cpuCount", json!(valid.baidu_cpu_count()));
+    put("memoryCapacityInGB", json!(valid.baidu_memory_gb()));
+    match order.bid.mode {
+        BidMode::Market => put("bidModel", json!("market")),
+        BidMode::Limit => {
+            put("bidModel", json!("custom"));
+            if let Some(price) = &order.bid.max_price {
+                put("bidPrice", json!(price));
+            }
+        }
+    }
+    put(
+        "billing",
+        json!({ "paymentTiming": "Postpaid", "reservation": { "reservationLength": 1, "reservationTimeUnit": "Month" } }),
+    );
+    put("purchaseCount", json!(order.count));
+    if let Some(disk) = &order.system_disk {
+        if let Some(size) = disk.size_gb {
+            put("rootDiskSizeInGb", json!(size));
+        }
+        if let Some(category) = &disk.category {
+            put("rootDiskStorageType", json!(category));
+        }
+    }
+    if !order.data_disks.is_empty() {
+        let disks: Vec<Value> = order
+            .data_disks
+            .iter()
+            .map(|disk| {
+                let mut map = Map::new();
+                if let Some(size) = disk.size_gb {
+                    map.insert("cdsSizeInGB".into(), json!(size));
+                }
+                map.insert("storageType".into(), json!(disk.category.as_deref().unwrap_or("hp1")));
+                Value::Object(map)
+            })
+            .collect();
+        put("createCdsList", Value::Array(disks));
+    }
+    if let Some(bandwidth) = order.network.bandwidth_mbps {
+        put("networkCapacityInMbps", json!(bandwidth));
+    }
+    if let Some(charge) = &order.network.internet_charge_type {
+        put("internetChargeType", json!(charge));
+    }
+    if let Some(name) = &order.name {
+        put("name", json!(name));
+    }
+    if let Some(hostname) = &order.hostname {
+        put("hostname", json!(hostname));
+    }
+    if order.login.password.is_some() {
+        let value = match admin_pass {
+            AdminPass::Encrypted(hex) => hex.clone(),
+            AdminPass::Placeholder => ADMIN_PASS_PLACEHOLDER.to_owned(),
+        };
+        put("adminPass", json!(value));
+    }
+    if let Some(zone) = &order.zone {
+        put("zoneName", json!(zone));
+    }
+    if let Some(subnet) = &order.network.subnet_id {
+        put("subnetId", json!(subnet));
+    }
+    match order.network.security_group_ids.as_slice() {
+        [] => {}
+        [one] => put("securityGroupId", json!(one)),
+        many => put("securityGroupIds", json!(many)),
+    }
+    if let Some(key_pair) = &order.login.key_pair {
+        put("keypairId", json!(key_pair));
+    }
+    if !order.tags.is_empty() {
+        let tags: Vec<Value> = order
+            .tags
+            .iter()
+            .map(|tag| json!({ "tagKey": tag.key, "tagValue": tag.value }))
+            .collect();
+        put("tags", Value::Array(tags));
+    }
+    if let Some(user_data) = &order.user_data {
+        put("userData", json!(user_data));
+    }
+    if order.deletion_protection {
+        put("deletionProtection", json!(1));
+    }
+    let host = baidu_host(&order.region);
+    HttpRequest {
+        method: "POST".into(),
+        scheme: "https".into(),
+        headers: vec![
+            ("host".into(), host.clone()),
+            ("content-type".into(), "application/json".into()),
+        ],
+        host,
+        path: "/v2/instance/bid".into(),
+        query: vec![("clientToken".into(), client_token.to_owned())],
+        body: serde_json::to_vec(&Value::Object(body)).unwrap_or_default(),
+        action: "CreateBidInstance".into(),
+    }
+}

@@ -1,0 +1,369 @@
+//! Alibaba ECS RunInstances rules for spot orders (`../shared/cloud-apis.md` §1.3, §1.11; SDK docstrings of
+//! alibabacloud-ecs20140526). Spot is always sent with `InstanceChargeType=PostPaid`, so `InvalidSpotPrepaid`
+//! cannot happen by construction.
+
+use super::shared::{hostname_problem, quote_amount, truncate};
+use crate::TimeUnit;
+use crate::order::ValidationContext;
+use crate::order::checks::{
+    base64_decoded_len, char_len, decimals_written, is_printable_ascii, parse_price, parse_utc_timestamp,
+    password_classes,
+};
+use crate::order::model::{BidMode, OsFamily, SpotOrder};
+use crate::order::problem::{Problems, rule};
+
+/// Specials allowed in an Alibaba password.
+const PASSWORD_SPECIALS: &str = "()`~!@#$%^&*-_+=|{}[]:;\"<>,.?/";
+/// User data limit before Base64 encoding.
+const USER_DATA_MAX_BYTES: usize = 32 * 1024;
+
+pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &mut Problems) {
+    if order.zone.as_deref().is_none_or(|zone| zone.trim().is_empty()) {
+        problems.error(
+            rule(
+                "zone",
+                "alibaba.zone.required_for_spot",
+                Some("InvalidSpotParam.EmptyZoneID"),
+            ),
+            "",
+            "Alibaba needs a zone (ZoneId) for a spot order; spot prices differ per zone".into(),
+            "阿里云抢占式实例必须指定可用区（ZoneId），各可用区价格不同".into(),
+        );
+    }
+    if order.instance_type.as_deref().is_none_or(|name| name.trim().is_empty()) {
+        problems.error(
+            rule(
+                "instance_type",
+                "alibaba.instance_type.required",
+                Some("MissingParameter"),
+            ),
+            "",
+            "an instance type (e.g. ecs.g7.xlarge) is required".into(),
+            "必须指定实例规格（例如 ecs.g7.xlarge）".into(),
+        );
+    }
+    if order.network.subnet_id.as_deref().is_none_or(|id| id.trim().is_empty()) {
+        problems.error(
+            rule(
+                "network.subnet_id",
+                "alibaba.vswitch.required",
+                Some("MissingParameter"),
+            ),
+            "",
+            "a vSwitch (VSwitchId) is required: VPC is the only network type".into(),
+            "必须指定交换机（VSwitchId）：仅支持专有网络 VPC".into(),
+        );
+    }
+    if order.network.security_group_ids.is_empty() {
+        problems.error(
+            rule(
+                "network.security_group_ids",
+                "alibaba.security_group.required",
+                Some("MissingParameter"),
+            ),
+            "",
+            "at least one security group is required".into(),
+            "至少需要一个安全组".into(),
+        );
+    }
+    if !(1..=100).contains(&order.count) {
+        problems.error(
+            rule("count", "alibaba.amount.range", Some("InvalidParameter.Amount")),
+            order.count.to_string(),
+            format!("Amount must be 1–100, not {}", order.count),
+            format!("实例数量（Amount）必须为 1–100，当前为 {}", order.count),
+        );
+    }
+    if let Some(min) = order.min_count
+        && (min == 0 || min > order.count)
+    {
+        problems.error(
+            rule(
+                "min_count",
+                "alibaba.min_amount.range",
+                Some("InvalidParameter.MinAmount"),
+            ),
+            min.to_string(),
+            format!("MinAmount must be 1 to the instance count {}, not {min}", order.count),
+            format!(
+                "最小数量（MinAmount）必须在 1 到实例数量 {} 之间，当前为 {min}",
+                order.count
+            ),
+        );
+    }
+    check_bid(order, context, problems);
+    if let Some(password) = &order.login.password {
+        check_password(password, order.os, problems);
+    }
+    if let Some(hostname) = &order.hostname {
+        let problem = match order.os {
+            OsFamily::Linux => hostname_problem(
+                hostname,
+                64,
+                |c| c.is_ascii_alphanumeric() || c == '-' || c == '.',
+                &['.', '-'],
+            ),
+            OsFamily::Windows => hostname_problem(hostname, 15, |c| c.is_ascii_alphanumeric() || c == '-', &['-'])
+                .or_else(|| {
+                    hostname.chars().all(|c| c.is_ascii_digit()).then(|| {
+                        (
+                            "a Windows host name may not be all digits".to_owned(),
+                            "Windows 主机名不能全为数字".to_owned(),
+                        )
+                    })
+                }),
+        };
+        if let Some((en, zh)) = problem {
+            problems.error(
+                rule("hostname", "alibaba.hostname.format", Some("InvalidHostName.Malformed")),
+                hostname,
+                en,
+                zh,
+            );
+        }
+    }
+    if let Some(name) = &order.name {
+        let length = char_len(name);
+        let starts_well = name.chars().next().is_some_and(|c| c.is_alphabetic());
+        if !(2..=128).contains(&length) || !starts_well || name.starts_with("http://") || name.starts_with("https://") {
+            problems.error(
+                rule(
+                    "name",
+                    "alibaba.instance_name.format",
+                    Some("InvalidInstanceName.Malformed"),
+                ),
+                name,
+                "the instance name must be 2–128 characters, start with a letter or Chinese character, and not \
+                 start with http:// or https://"
+                    .into(),
+                "实例名称须为 2–128 个字符，以字母或中文开头，且不能以 http:// 或 https:// 开头".into(),
+            );
+        }
+    }
+    if let Some(user_data) = &order.user_data
+        && let Some(length) = base64_decoded_len(user_data)
+        && length > USER_DATA_MAX_BYTES
+    {
+        problems.error(
+            rule(
+                "user_data",
+                "alibaba.user_data.size",
+                Some("InvalidUserData.SizeExceeded"),
+            ),
+            truncate(user_data),
+            format!("user data is {length} bytes before encoding; Alibaba allows {USER_DATA_MAX_BYTES}"),
+            format!("用户数据编码前为 {length} 字节，阿里云上限为 {USER_DATA_MAX_BYTES} 字节"),
+        );
+    }
+    if let Some(release) = &order.auto_release_time {
+        check_auto_release(release, context.now, problems);
+    }
+    if let Some(token) = &order.client_token
+        && (token.len() > 64 || !is_printable_ascii(token) || token.is_empty())
+    {
+        problems.error(
+            rule(
+                "client_token",
+                "alibaba.client_token.format",
+                Some("InvalidClientToken.Malformed"),
+            ),
+            token,
+            "the client token must be 1–64 printable ASCII characters".into(),
+            "ClientToken 必须为 1–64 个可打印 ASCII 字符".into(),
+        );
+    }
+    if order.data_disks.len() > 16 {
+        problems.error(
+            rule("data_disks", "alibaba.data_disks.count", Some("InvalidDataDiskCount")),
+            order.data_disks.len().to_string(),
+            format!("at most 16 data disks, not {}", order.data_disks.len()),
+            format!("数据盘最多 16 块，当前 {} 块", order.data_disks.len()),
+        );
+    }
+    if order.tags.len() > 20 {
+        problems.error(
+            rule("tags", "alibaba.tags.count", Some("InvalidTagCount")),
+            order.tags.len().to_string(),
+            format!("at most 20 tags, not {}", order.tags.len()),
+            format!("标签最多 20 个，当前 {} 个", order.tags.len()),
+        );
+    }
+    for (index, tag) in order.tags.iter().enumerate() {
+        let key = tag.key.to_lowercase();
+        if char_len(&tag.key) > 128 || key.starts_with("aliyun") || key.starts_with("acs:") {
+            problems.error(
+                rule(
+                    &format!("tags[{index}].key"),
+                    "alibaba.tag.key.format",
+                    Some("InvalidTagKey.Malformed"),
+                ),
+                &tag.key,
+                "a tag key is at most 128 characters and may not start with aliyun or acs:".into(),
+                "标签键最多 128 个字符，且不能以 aliyun 或 acs: 开头".into(),
+            );
+        }
+        if char_len(&tag.value) > 128 {
+            problems.error(
+                rule(
+                    &format!("tags[{index}].value"),
+                    "alibaba.tag.value.length",
+                    Some("InvalidTagValue.Malformed"),
+                ),
+                truncate(&tag.value),
+                "a tag value is at most 128 characters".into(),
+                "标签值最多 128 个字符".into(),
+            );
+        }
+    }
+}
+
+fn check_bid(order: &SpotOrder, context: &ValidationContext, problems: &mut Problems) {
+    if let Some(duration) = order.bid.spot_duration_hours
+        && duration > 1
+    {
+        problems.error(
+            rule(
+                "bid.spot_duration_hours",
+                "alibaba.spot_duration.range",
+                Some("InvalidSpotDuration"),
+            ),
+            duration.to_string(),
+            format!("SpotDuration is 1 (one protected hour) or 0 (none), not {duration}"),
+            format!("保护期（SpotDuration）只能为 1（保护一小时）或 0（不保护），当前为 {duration}"),
+        );
+    }
+    let (BidMode::Limit, Some(text)) = (order.bid.mode, &order.bid.max_price) else {
+        return;
+    };
+    let Some(price) = parse_price(text) else {
+        return;
+    };
+    if decimals_written(text) > 3 {
+        problems.error(
+            rule(
+                "bid.max_price",
+                "alibaba.spot_price_limit.decimals",
+                Some("InvalidSpotPriceLimit"),
+            ),
+            text,
+            format!(
+                "SpotPriceLimit takes at most 3 decimal places, `{text}` has {}",
+                decimals_written(text)
+            ),
+            format!(
+                "SpotPriceLimit 最多 3 位小数，`{text}` 有 {} 位",
+                decimals_written(text)
+            ),
+        );
+    }
+    match &context.on_demand_price {
+        Some(quote) => {
+            if let Some(cap) = quote_amount(quote, TimeUnit::Hour)
+                && price > cap
+            {
+                problems.error(
+                    rule("bid.max_price", "alibaba.spot_price_limit.above_on_demand", Some("InvalidSpotPriceLimit")),
+                    text,
+                    format!(
+                        "the maximum price {text} is above the pay-as-you-go price {cap} per hour ({}): bid at most {cap}",
+                        quote.observed_on
+                    ),
+                    format!("最高价格 {text} 高于按量付费价格 {cap}/小时（{}）：出价不能超过 {cap}", quote.observed_on),
+                );
+            }
+        }
+        None => problems.warning(
+            rule(
+                "bid.max_price",
+                "alibaba.spot_price_limit.cap_unknown",
+                Some("InvalidSpotPriceLimit"),
+            ),
+            text,
+            "the pay-as-you-go price of this type and zone is unknown, so the cap on the bid cannot be checked; \
+             fetch a live price first"
+                .into(),
+            "该规格和可用区的按量付费价格未知，无法检查出价上限；请先获取实时价格".into(),
+        ),
+    }
+    if let Some(quote) = &context.market_price
+        && let Some(market) = quote_amount(quote, TimeUnit::Hour)
+        && price < market
+    {
+        problems.warning(
+            rule(
+                "bid.max_price",
+                "alibaba.spot_price_limit.below_market",
+                Some("InvalidSpotPriceLimit.LowerThanPublicPrice"),
+            ),
+            text,
+            format!(
+                "the maximum price {text} is below the market price {market} per hour ({}): the order will fail; bid \
+                 at least {market}",
+                quote.observed_on
+            ),
+            format!(
+                "最高价格 {text} 低于市场价 {market}/小时（{}）：订单将失败；出价至少 {market}",
+                quote.observed_on
+            ),
+        );
+    }
+}
+
+fn check_password(password: &str, os: OsFamily, problems: &mut Problems) {
+    let length = char_len(password);
+    let (classes, only_allowed) = password_classes(password, PASSWORD_SPECIALS);
+    let windows_slash = os == OsFamily::Windows && password.starts_with('/');
+    if !(8..=30).contains(&length) || classes < 3 || !only_allowed || windows_slash {
+        problems.error(
+            rule(
+                "login.password",
+                "alibaba.password.format",
+                Some("InvalidPassword.Malformed"),
+            ),
+            "<hidden>",
+            "the password must be 8–30 characters with at least three of: upper case, lower case, digits, and \
+             ()`~!@#$%^&*-_+=|{}[]:;\"<>,.?/ (a Windows password may not start with /)"
+                .into(),
+            "密码须为 8–30 个字符，至少包含大写字母、小写字母、数字和特殊字符 ()`~!@#$%^&*-_+=|{}[]:;\"<>,.?/ 中的三类\
+             （Windows 密码不能以 / 开头）"
+                .into(),
+        );
+    }
+}
+
+fn check_auto_release(release: &str, now: i64, problems: &mut Problems) {
+    let field = "auto_release_time";
+    match parse_utc_timestamp(release) {
+        None => problems.error(
+            rule(
+                field,
+                "alibaba.auto_release_time.format",
+                Some("InvalidAutoReleaseTime.Malformed"),
+            ),
+            release,
+            format!("`{release}` is not a UTC time like 2026-12-01T08:00:00Z"),
+            format!("`{release}` 不是 UTC 时间格式，例如 2026-12-01T08:00:00Z"),
+        ),
+        Some(at) if at < now + 30 * 60 => problems.error(
+            rule(
+                field,
+                "alibaba.auto_release_time.too_soon",
+                Some("InvalidAutoReleaseTime"),
+            ),
+            release,
+            "the automatic release time must be at least 30 minutes from now".into(),
+            "自动释放时间必须至少在 30 分钟之后".into(),
+        ),
+        Some(at) if at > now + 3 * 365 * 86_400 => problems.error(
+            rule(
+                field,
+                "alibaba.auto_release_time.too_late",
+                Some("InvalidAutoReleaseTime"),
+            ),
+            release,
+            "the automatic release time must be within 3 years".into(),
+            "自动释放时间必须在 3 年之内".into(),
+        ),
+        Some(_) => {}
+    }
+}

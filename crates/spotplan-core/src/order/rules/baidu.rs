@@ -1,0 +1,238 @@
+//! Baidu BCC `POST /v2/instance/bid` rules (`../shared/seeds/baidu-bcc-create-spot-instances.md`,
+//! `../shared/cloud-apis.md` §3.2). Baidu's errors are `BadRequest` with a message; the message is the code.
+
+use super::shared::{hostname_problem, quote_amount};
+use crate::TimeUnit;
+use crate::order::ValidationContext;
+use crate::order::checks::{char_len, is_printable_ascii, parse_price};
+use crate::order::model::{BidMode, SpotOrder};
+use crate::order::problem::{Problems, rule};
+
+const PASSWORD_SPECIALS: &str = "!@#$%^*()";
+
+/// Checks the order; returns the CPU count and memory (GB) the request will carry.
+pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &mut Problems) -> (u32, u32) {
+    let shape = check_shape(order, problems);
+    if let (BidMode::Limit, Some(text)) = (order.bid.mode, &order.bid.max_price)
+        && let Some(price) = parse_price(text)
+        && let Some(quote) = &context.market_price
+        && let Some(market) = quote_amount(quote, TimeUnit::Minute)
+        && price <= market
+    {
+        problems.error(
+            rule(
+                "bid.max_price",
+                "baidu.bid_price.above_market",
+                Some("BadRequest: bid price should be greater than market price"),
+            ),
+            text,
+            format!(
+                "bidPrice {text} CNY/minute must be greater than the market price {market} CNY/minute ({})",
+                quote.observed_on
+            ),
+            format!(
+                "出价 {text} 元/分钟必须高于市场价 {market} 元/分钟（{}）",
+                quote.observed_on
+            ),
+        );
+    }
+    if let Some(disk) = &order.system_disk
+        && let Some(size) = disk.size_gb
+        && !(40..=2048).contains(&size)
+    {
+        problems.error(
+            rule(
+                "system_disk.size_gb",
+                "baidu.root_disk.range",
+                Some("Instance.InsufficientRootDiskSize"),
+            ),
+            size.to_string(),
+            format!("rootDiskSizeInGb must be 40–2048, not {size}"),
+            format!("系统盘大小（rootDiskSizeInGb）必须为 40–2048 GB，当前为 {size}"),
+        );
+    }
+    if let Some(bandwidth) = order.network.bandwidth_mbps
+        && bandwidth > 200
+    {
+        problems.error(
+            rule(
+                "network.bandwidth_mbps",
+                "baidu.network_capacity.range",
+                Some("BadRequest"),
+            ),
+            bandwidth.to_string(),
+            format!("networkCapacityInMbps must be 0–200, not {bandwidth}"),
+            format!("公网带宽（networkCapacityInMbps）必须为 0–200 Mbps，当前为 {bandwidth}"),
+        );
+    }
+    if order.count > 0 && !order.data_disks.len().is_multiple_of(order.count as usize) {
+        problems.error(
+            rule(
+                "data_disks",
+                "baidu.cds_count.multiple_of_instances",
+                Some("Instance.InstanceCountCdsCountNotMatchException: Cds count must be multiple number of Instance count"),
+            ),
+            order.data_disks.len().to_string(),
+            format!(
+                "Baidu needs the number of CDS data disks ({}) to be a multiple of the instance count ({})",
+                order.data_disks.len(),
+                order.count
+            ),
+            format!("CDS 数据盘数量（{}）必须是实例数量（{}）的整数倍", order.data_disks.len(), order.count),
+        );
+    }
+    if let Some(name) = &order.name {
+        let length = char_len(name);
+        let starts_with_letter = name.chars().next().is_some_and(|c| c.is_alphabetic());
+        let allowed = name.chars().all(|c| c.is_alphanumeric() || "-_/.".contains(c));
+        if !(1..=65).contains(&length) || !starts_with_letter || !allowed {
+            problems.error(
+                rule("name", "baidu.name.format", Some("BadRequest")),
+                name,
+                "the name must be 1–65 characters of letters, digits, Chinese characters and - _ / ., starting with a \
+                 letter"
+                    .into(),
+                "名称须为 1–65 个字符，可含字母、数字、中文及 - _ / .，并以字母开头".into(),
+            );
+        }
+    }
+    if let Some(hostname) = &order.hostname {
+        let problem = hostname_problem(
+            hostname,
+            64,
+            |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.',
+            &['-', '.'],
+        )
+        .or_else(|| {
+            (!hostname.starts_with(|c: char| c.is_ascii_lowercase())).then(|| {
+                (
+                    "the host name must start with a lower-case letter".to_owned(),
+                    "主机名必须以小写字母开头".to_owned(),
+                )
+            })
+        });
+        if let Some((en, zh)) = problem {
+            problems.error(
+                rule("hostname", "baidu.hostname.format", Some("BadRequest")),
+                hostname,
+                en,
+                zh,
+            );
+        }
+    }
+    if let Some(password) = &order.login.password {
+        let length = char_len(password);
+        let letter = password.chars().any(|c| c.is_ascii_alphabetic());
+        let digit = password.chars().any(|c| c.is_ascii_digit());
+        let special = password.chars().any(|c| PASSWORD_SPECIALS.contains(c));
+        let only_allowed = password
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || PASSWORD_SPECIALS.contains(c));
+        if !(8..=16).contains(&length) || !letter || !digit || !special || !only_allowed {
+            problems.error(
+                rule("login.password", "baidu.admin_pass.format", Some("BadRequest")),
+                "<hidden>",
+                "adminPass must be 8–16 characters with letters, digits and at least one of !@#$%^*() (and no other \
+                 characters)"
+                    .into(),
+                "adminPass 须为 8–16 个字符，同时包含字母、数字和 !@#$%^*() 中的至少一个符号（不能含其他字符）".into(),
+            );
+        }
+    }
+    if let Some(token) = &order.client_token
+        && (token.len() >= 64 || !is_printable_ascii(token) || token.is_empty())
+    {
+        problems.error(
+            rule("client_token", "baidu.client_token.format", Some("BadRequest")),
+            token,
+            "the client token must be printable ASCII shorter than 64 characters".into(),
+            "clientToken 必须是少于 64 个字符的可打印 ASCII".into(),
+        );
+    }
+    if order.dry_run {
+        problems.warning(
+            rule("dry_run", "baidu.dry_run.unsupported", None),
+            "true",
+            "Baidu has no dry run: a dry run checks the order locally and sends nothing".into(),
+            "百度智能云没有预检（dry run）：预检只在本地校验订单，不会发送请求".into(),
+        );
+    }
+    for (field, set) in [
+        ("min_count", order.min_count.is_some()),
+        ("bid.spot_duration_hours", order.bid.spot_duration_hours.is_some()),
+        ("auto_release_time", order.auto_release_time.is_some()),
+    ] {
+        if set {
+            problems.warning(
+                rule(field, "baidu.field.unsupported", None),
+                "",
+                format!("{field} is not a Baidu setting; it is not sent"),
+                format!("{field} 不是百度智能云的设置，不会发送"),
+            );
+        }
+    }
+    shape
+}
+
+/// cpuCount and memoryCapacityInGB: given, or read from a `bcc.<family>.c<cpu>m<mem>` spec; they must agree.
+fn check_shape(order: &SpotOrder, problems: &mut Problems) -> (u32, u32) {
+    let shape = order.baidu.clone().unwrap_or_default();
+    let from_spec = shape.spec.as_deref().and_then(spec_shape);
+    if let (Some(spec), None) = (&shape.spec, from_spec) {
+        problems.error(
+            rule(
+                "baidu.spec",
+                "baidu.spec.format",
+                Some("Instance.InvalidateConfiguration"),
+            ),
+            spec,
+            format!("spec `{spec}` does not follow bcc.<family>.c<vCPU>m<GB>, e.g. bcc.g5.c2m8"),
+            format!("规格 `{spec}` 不符合 bcc.<系列>.c<核数>m<内存GB> 格式，例如 bcc.g5.c2m8"),
+        );
+    }
+    let cpu = shape.cpu_count.or(from_spec.map(|(cpu, _)| cpu));
+    let memory = shape.memory_gb.or(from_spec.map(|(_, memory)| memory));
+    let (Some(cpu), Some(memory)) = (cpu, memory) else {
+        problems.error(
+            rule(
+                "baidu.cpu_count",
+                "baidu.shape.required",
+                Some("Instance.InvalidateConfiguration"),
+            ),
+            "",
+            "Baidu needs cpuCount and memoryCapacityInGB (or a spec such as bcc.g5.c2m8 to read them from)".into(),
+            "百度智能云需要 cpuCount 和 memoryCapacityInGB（或可从中读取的规格，如 bcc.g5.c2m8）".into(),
+        );
+        return (0, 0);
+    };
+    if let Some((spec_cpu, spec_memory)) = from_spec
+        && (spec_cpu, spec_memory) != (cpu, memory)
+    {
+        problems.error(
+            rule("baidu.memory_gb", "baidu.shape.matches_spec", Some("Instance.InvalidateConfiguration")),
+            format!("{cpu} vCPU / {memory} GB"),
+            format!("cpuCount {cpu} and memoryCapacityInGB {memory} do not match the spec's {spec_cpu} vCPU / {spec_memory} GB"),
+            format!("cpuCount {cpu} 和 memoryCapacityInGB {memory} 与规格的 {spec_cpu} 核 / {spec_memory} GB 不符"),
+        );
+    }
+    if cpu == 0 || memory == 0 || memory < cpu / 2 {
+        problems.error(
+            rule(
+                "baidu.memory_gb",
+                "baidu.shape.valid_pair",
+                Some("Instance.InvalidateConfiguration"),
+            ),
+            format!("{cpu} vCPU / {memory} GB"),
+            format!("{cpu} vCPU with {memory} GB is not a valid configuration"),
+            format!("{cpu} 核 {memory} GB 不是有效配置"),
+        );
+    }
+    (cpu, memory)
+}
+
+/// `bcc.g5.c2m8` → (2, 8); `bcc.hgn5IB.c116m978.8A100-80g` → (116, 978).
+fn spec_shape(spec: &str) -> Option<(u32, u32)> {
+    let size = spec.strip_prefix("bcc.")?.split('.').nth(1)?;
+    let (cpu, memory) = size.strip_prefix('c')?.split_once('m')?;
+    Some((cpu.parse().ok()?, memory.parse().ok()?))
+}

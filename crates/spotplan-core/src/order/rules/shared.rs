@@ -1,0 +1,151 @@
+//! Rules every cloud shares: a region and an image, a positive count, non-empty tag keys, Base64 user data,
+//! and a limit price that is a plain positive decimal exactly when the bid mode says so.
+
+use crate::order::checks::{base64_decoded_len, parse_price};
+use crate::order::model::{BidMode, SpotOrder};
+use crate::order::problem::{Problems, rule};
+
+pub(crate) fn check(order: &SpotOrder, problems: &mut Problems) {
+    if order.region.trim().is_empty() {
+        problems.error(
+            rule("region", "region.required", Some("MissingParameter")),
+            "",
+            "a region is required".into(),
+            "必须指定地域".into(),
+        );
+    }
+    if order.image_id.trim().is_empty() {
+        problems.error(
+            rule("image_id", "image.required", Some("MissingParameter")),
+            "",
+            "an image id is required".into(),
+            "必须指定镜像 ID".into(),
+        );
+    }
+    if order.count == 0 {
+        problems.error(
+            rule("count", "count.positive", Some("InvalidParameter")),
+            "0",
+            "the instance count must be at least 1".into(),
+            "实例数量至少为 1".into(),
+        );
+    }
+    for (index, tag) in order.tags.iter().enumerate() {
+        if tag.key.trim().is_empty() {
+            problems.error(
+                rule(
+                    &format!("tags[{index}].key"),
+                    "tag.key.required",
+                    Some("InvalidTagKey.Malformed"),
+                ),
+                &tag.key,
+                format!("tag {} has an empty key", index + 1),
+                format!("第 {} 个标签的键为空", index + 1),
+            );
+        }
+    }
+    if let Some(user_data) = &order.user_data
+        && base64_decoded_len(user_data).is_none()
+    {
+        problems.error(
+            rule("user_data", "user_data.base64", Some("InvalidUserData.Malformed")),
+            truncate(user_data),
+            "user data must be standard Base64 (A–Z, a–z, 0–9, +, /, with = padding); encode the script first".into(),
+            "用户数据必须是标准 Base64 编码（A–Z、a–z、0–9、+、/，以 = 补齐），请先编码脚本".into(),
+        );
+    }
+    match (order.bid.mode, &order.bid.max_price) {
+        (BidMode::Limit, None) => problems.error(
+            rule("bid.max_price", "bid.max_price.required", Some(required_code(order))),
+            "",
+            "a limit bid needs a maximum price".into(),
+            "限价出价必须填写最高价格".into(),
+        ),
+        (BidMode::Limit, Some(price)) => {
+            if parse_price(price).is_none_or(|value| value <= rust_decimal::Decimal::ZERO) {
+                problems.error(
+                    rule(
+                        "bid.max_price",
+                        "bid.max_price.positive_decimal",
+                        Some(invalid_code(order)),
+                    ),
+                    price,
+                    format!("the maximum price `{price}` must be a positive decimal such as 0.125"),
+                    format!("最高价格 `{price}` 必须是正的十进制数，例如 0.125"),
+                );
+            }
+        }
+        (BidMode::Market, Some(price)) => problems.error(
+            rule(
+                "bid.max_price",
+                "bid.max_price.only_with_limit",
+                Some(invalid_code(order)),
+            ),
+            price,
+            "a market bid takes no maximum price: remove it or switch the bid to limit".into(),
+            "市场价出价不接受最高价格：请删除该价格或改为限价出价".into(),
+        ),
+        (BidMode::Market, None) => {}
+    }
+}
+
+fn required_code(order: &SpotOrder) -> &'static str {
+    match order.cloud {
+        crate::Cloud::Alibaba => "InvalidSpotPriceLimit",
+        crate::Cloud::Tencent => "MissingParameter",
+        crate::Cloud::Baidu => "BadRequest: bidPrice can not be null when bidModel is custom",
+    }
+}
+
+fn invalid_code(order: &SpotOrder) -> &'static str {
+    match order.cloud {
+        crate::Cloud::Alibaba => "InvalidSpotPriceLimit",
+        crate::Cloud::Tencent => "InvalidParameterValue",
+        crate::Cloud::Baidu => "BadRequest: bidPrice is invalid",
+    }
+}
+
+/// A long value shortened for a message.
+pub(crate) fn truncate(text: &str) -> String {
+    if text.chars().count() <= 40 {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(40).collect::<String>())
+    }
+}
+
+/// A quote's amount per `unit` (the cloud's bid unit).
+pub(crate) fn quote_amount(quote: &crate::order::PriceQuote, unit: crate::TimeUnit) -> Option<rust_decimal::Decimal> {
+    quote.rate.in_unit(unit).ok().map(|rate| rate.money.amount.normalize())
+}
+
+/// Checks a host name: `max` characters at most (2 at least), the allowed characters, and no special character
+/// at either end or twice in a row. Returns the problem text (English, Chinese) when it fails.
+pub(crate) fn hostname_problem(
+    hostname: &str,
+    max: usize,
+    allowed: impl Fn(char) -> bool,
+    specials: &[char],
+) -> Option<(String, String)> {
+    let length = hostname.chars().count();
+    if !(2..=max).contains(&length) {
+        return Some((
+            format!("the host name must be 2–{max} characters (it has {length})"),
+            format!("主机名长度必须为 2–{max} 个字符（当前 {length} 个）"),
+        ));
+    }
+    if let Some(bad) = hostname.chars().find(|c| !allowed(*c)) {
+        return Some((
+            format!("the host name may not contain `{bad}`"),
+            format!("主机名不能包含 `{bad}`"),
+        ));
+    }
+    if crate::order::checks::has_edge_or_double_special(hostname, specials) {
+        let list: String = specials.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" ");
+        return Some((
+            format!("the host name may not start or end with {list} or have two of them in a row"),
+            format!("主机名不能以 {list} 开头或结尾，也不能连续出现"),
+        ));
+    }
+    None
+}

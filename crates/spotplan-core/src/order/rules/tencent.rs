@@ -1,0 +1,245 @@
+//! Tencent CVM RunInstances rules for spot orders (`../shared/cloud-apis.md` §2.3, §2.10; SDK models of
+//! tencentcloud-sdk-python-cvm). Spot is always sent as `InstanceChargeType=SPOTPAID`, and a limit bid with
+//! `InstanceMarketOptions` (`MarketType=spot`, `SpotInstanceType=one-time`).
+
+use super::shared::{hostname_problem, quote_amount, truncate};
+use crate::TimeUnit;
+use crate::order::ValidationContext;
+use crate::order::checks::{base64_decoded_len, char_len, is_printable_ascii, parse_price, password_classes};
+use crate::order::model::{BidMode, OsFamily, SpotOrder};
+use crate::order::problem::{Problems, rule};
+
+const PASSWORD_SPECIALS: &str = "()`~!@#$%^&*-+=|{}[]:;',.?/";
+const USER_DATA_MAX_BYTES: usize = 16 * 1024;
+
+pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &mut Problems) {
+    if order.zone.as_deref().is_none_or(|zone| zone.trim().is_empty()) {
+        problems.error(
+            rule("zone", "tencent.placement.zone.required", Some("MissingParameter")),
+            "",
+            "Tencent needs a zone (Placement.Zone), e.g. ap-guangzhou-6".into(),
+            "腾讯云必须指定可用区（Placement.Zone），例如 ap-guangzhou-6".into(),
+        );
+    } else if let Some(zone) = &order.zone
+        && !zone.starts_with(&format!("{}-", order.region))
+    {
+        problems.error(
+            rule(
+                "zone",
+                "tencent.placement.zone.in_region",
+                Some("InvalidZone.MismatchRegion"),
+            ),
+            zone,
+            format!("zone {zone} is not in region {}", order.region),
+            format!("可用区 {zone} 不属于地域 {}", order.region),
+        );
+    }
+    if order.instance_type.as_deref().is_none_or(|name| name.trim().is_empty()) {
+        problems.warning(
+            rule("instance_type", "tencent.instance_type.missing", None),
+            "",
+            "no instance type: Tencent would pick one, so the price cannot be planned".into(),
+            "未指定实例规格：腾讯云会自动选择，价格无法预估".into(),
+        );
+    }
+    if !(1..=500).contains(&order.count) {
+        problems.error(
+            rule(
+                "count",
+                "tencent.instance_count.range",
+                Some("InvalidParameterValue.Range"),
+            ),
+            order.count.to_string(),
+            format!("InstanceCount must be 1–500, not {}", order.count),
+            format!("实例数量（InstanceCount）必须为 1–500，当前为 {}", order.count),
+        );
+    } else if order.count > 100 {
+        problems.warning(
+            rule("count", "tencent.instance_count.inquiry_limit", None),
+            order.count.to_string(),
+            "price inquiry (InquiryPriceRunInstances) covers at most 100 instances; live prices will be per 100".into(),
+            "询价接口最多支持 100 台实例".into(),
+        );
+    }
+    if let Some(min) = order.min_count
+        && (min == 0 || min > order.count)
+    {
+        problems.error(
+            rule(
+                "min_count",
+                "tencent.min_count.range",
+                Some("InvalidParameterValue.Range"),
+            ),
+            min.to_string(),
+            format!("MinCount must be 1 to the instance count {}, not {min}", order.count),
+            format!(
+                "最小数量（MinCount）必须在 1 到实例数量 {} 之间，当前为 {min}",
+                order.count
+            ),
+        );
+    }
+    if let (BidMode::Limit, Some(text)) = (order.bid.mode, &order.bid.max_price)
+        && let Some(price) = parse_price(text)
+    {
+        if let Some(quote) = &context.market_price
+            && let Some(market) = quote_amount(quote, TimeUnit::Hour)
+            && price < market
+        {
+            problems.error(
+                rule(
+                    "bid.max_price",
+                    "tencent.max_price.below_market",
+                    Some("InvalidParameterValue.InsufficientPrice"),
+                ),
+                text,
+                format!(
+                    "MaxPrice {text} is below the market price {market} per hour ({}): bid at least {market}",
+                    quote.observed_on
+                ),
+                format!(
+                    "出价 {text} 低于市场价 {market}/小时（{}）：出价至少 {market}",
+                    quote.observed_on
+                ),
+            );
+        }
+        if let Some(quote) = &context.on_demand_price
+            && let Some(list) = quote_amount(quote, TimeUnit::Hour)
+            && price > list
+        {
+            problems.warning(
+                rule("bid.max_price", "tencent.max_price.above_on_demand", None),
+                text,
+                format!("MaxPrice {text} is above the pay-as-you-go price {list} per hour ({}); the market price never exceeds it", quote.observed_on),
+                format!("出价 {text} 高于按量计费价格 {list}/小时（{}），市场价不会超过该价格", quote.observed_on),
+            );
+        }
+    }
+    if order.bid.spot_duration_hours.is_some() || order.bid.interruption_behavior.is_some() {
+        problems.warning(
+            rule("bid.spot_duration_hours", "tencent.alibaba_only_fields", None),
+            "",
+            "the protection period and interruption behaviour are Alibaba settings; Tencent ignores them".into(),
+            "保护期和中断行为是阿里云的设置，腾讯云会忽略".into(),
+        );
+    }
+    if let Some(token) = &order.client_token {
+        if token.len() > 64 {
+            problems.error(
+                rule(
+                    "client_token",
+                    "tencent.client_token.length",
+                    Some("InvalidClientToken.TooLong"),
+                ),
+                token,
+                format!("the client token is {} characters; at most 64", token.len()),
+                format!("ClientToken 长度为 {}，最多 64 个字符", token.len()),
+            );
+        } else if !is_printable_ascii(token) || token.is_empty() {
+            problems.error(
+                rule(
+                    "client_token",
+                    "tencent.client_token.ascii",
+                    Some("InvalidParameterValue"),
+                ),
+                token,
+                "the client token must be printable ASCII".into(),
+                "ClientToken 必须是可打印 ASCII 字符".into(),
+            );
+        }
+    }
+    if let Some(password) = &order.login.password {
+        let length = char_len(password);
+        let (classes, only_allowed) = password_classes(password, PASSWORD_SPECIALS);
+        let (min_length, min_classes) = match order.os {
+            OsFamily::Linux => (8, 2),
+            OsFamily::Windows => (12, 3),
+        };
+        if !(min_length..=30).contains(&length) || classes < min_classes || !only_allowed {
+            problems.error(
+                rule("login.password", "tencent.password.format", Some("InvalidPassword")),
+                "<hidden>",
+                format!(
+                    "the password must be {min_length}–30 characters with at least {min_classes} of: lower case, upper \
+                     case, digits, and ()`~!@#$%^&*-+=|{{}}[]:;',.?/"
+                ),
+                format!(
+                    "密码须为 {min_length}–30 个字符，至少包含小写字母、大写字母、数字和特殊字符中的 {min_classes} 类"
+                ),
+            );
+        }
+    }
+    if let Some(hostname) = &order.hostname {
+        let problem = match order.os {
+            OsFamily::Linux => hostname_problem(
+                hostname,
+                60,
+                |c| c.is_ascii_alphanumeric() || c == '-' || c == '.',
+                &['.', '-'],
+            ),
+            OsFamily::Windows => hostname_problem(hostname, 15, |c| c.is_ascii_alphanumeric() || c == '-', &['-']),
+        };
+        if let Some((en, zh)) = problem {
+            problems.error(
+                rule("hostname", "tencent.hostname.format", Some("InvalidHostName")),
+                hostname,
+                en,
+                zh,
+            );
+        }
+    }
+    if let Some(name) = &order.name
+        && char_len(name) > 128
+    {
+        problems.error(
+            rule(
+                "name",
+                "tencent.instance_name.length",
+                Some("InvalidParameterValue.TooLong"),
+            ),
+            truncate(name),
+            "the instance name is at most 128 characters".into(),
+            "实例名称最多 128 个字符".into(),
+        );
+    }
+    if let Some(user_data) = &order.user_data
+        && let Some(length) = base64_decoded_len(user_data)
+        && user_data.len() > USER_DATA_MAX_BYTES
+    {
+        problems.error(
+            rule(
+                "user_data",
+                "tencent.user_data.size",
+                Some("InvalidParameterValue.UserDataSizeExceeded"),
+            ),
+            truncate(user_data),
+            format!(
+                "encoded user data is {} bytes ({length} decoded); Tencent allows {USER_DATA_MAX_BYTES}",
+                user_data.len()
+            ),
+            format!(
+                "编码后的用户数据为 {} 字节，腾讯云上限为 {USER_DATA_MAX_BYTES} 字节",
+                user_data.len()
+            ),
+        );
+    }
+    if order.data_disks.len() > 21 {
+        problems.error(
+            rule(
+                "data_disks",
+                "tencent.data_disks.count",
+                Some("InvalidParameterValue.LimitExceeded"),
+            ),
+            order.data_disks.len().to_string(),
+            format!("at most 21 data disks, not {}", order.data_disks.len()),
+            format!("数据盘最多 21 块，当前 {} 块", order.data_disks.len()),
+        );
+    }
+    if order.auto_release_time.is_some() {
+        problems.warning(
+            rule("auto_release_time", "tencent.auto_release_time.unsupported", None),
+            order.auto_release_time.clone().unwrap_or_default(),
+            "automatic release is an Alibaba setting; it is not sent to Tencent".into(),
+            "自动释放时间是阿里云的设置，不会发送给腾讯云".into(),
+        );
+    }
+}

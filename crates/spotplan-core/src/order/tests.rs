@@ -1,0 +1,321 @@
+//! Validation tests: the shipped example orders are valid, and each cloud's rules report exactly the right
+//! problems, all at once.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use super::*;
+use crate::date::parse_date;
+use crate::money::{Currency, Money, TimeUnit};
+
+pub(crate) fn example(cloud: Cloud) -> SpotOrder {
+    let text = match cloud {
+        Cloud::Alibaba => include_str!("../../../../examples/orders/alibaba.json"),
+        Cloud::Tencent => include_str!("../../../../examples/orders/tencent.json"),
+        Cloud::Baidu => include_str!("../../../../examples/orders/baidu.json"),
+    };
+    serde_json::from_str(text).unwrap()
+}
+
+fn context() -> ValidationContext {
+    ValidationContext {
+        now: parse_date("2026-11-23").unwrap(),
+        ..ValidationContext::default()
+    }
+}
+
+fn quote(price: &str, per: TimeUnit) -> Option<PriceQuote> {
+    Some(PriceQuote {
+        rate: PriceRate::new(Money::parse(price, Currency::Cny).unwrap(), per),
+        observed_on: "2026-11-23".into(),
+    })
+}
+
+fn rules(validation: &Validation) -> Vec<(&str, &str, Severity)> {
+    validation
+        .problems
+        .iter()
+        .map(|p| (p.field.as_str(), p.rule.as_str(), p.severity))
+        .collect()
+}
+
+#[test]
+fn the_shipped_examples_are_valid() {
+    for cloud in Cloud::ALL {
+        let validation = validate(&example(cloud), &context());
+        let errors: Vec<_> = validation
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{cloud}: {errors:#?}");
+        assert!(validation.valid.is_some());
+    }
+}
+
+#[test]
+fn alibaba_reports_every_problem_at_once() {
+    let mut order = example(Cloud::Alibaba);
+    order.zone = None;
+    order.count = 101;
+    order.min_count = Some(200);
+    order.bid.max_price = Some("0.1234".into());
+    order.bid.spot_duration_hours = Some(2);
+    order.hostname = Some("-worker..1".into());
+    order.login.password = Some("password".into());
+    order.user_data = Some("not base64!".into());
+    order.client_token = Some("x".repeat(65));
+    order.auto_release_time = Some("2026-11-23T00:10:00Z".into());
+    let validation = validate(&order, &context());
+    assert!(validation.valid.is_none());
+    assert_eq!(
+        rules(&validation),
+        [
+            ("user_data", "user_data.base64", Severity::Error),
+            ("zone", "alibaba.zone.required_for_spot", Severity::Error),
+            ("count", "alibaba.amount.range", Severity::Error),
+            ("min_count", "alibaba.min_amount.range", Severity::Error),
+            (
+                "bid.spot_duration_hours",
+                "alibaba.spot_duration.range",
+                Severity::Error
+            ),
+            ("bid.max_price", "alibaba.spot_price_limit.decimals", Severity::Error),
+            (
+                "bid.max_price",
+                "alibaba.spot_price_limit.cap_unknown",
+                Severity::Warning
+            ),
+            ("login.password", "alibaba.password.format", Severity::Error),
+            ("hostname", "alibaba.hostname.format", Severity::Error),
+            (
+                "auto_release_time",
+                "alibaba.auto_release_time.too_soon",
+                Severity::Error
+            ),
+            ("client_token", "alibaba.client_token.format", Severity::Error),
+        ]
+    );
+    let zone = &validation.problems[1];
+    assert_eq!(zone.prevents.as_deref(), Some("InvalidSpotParam.EmptyZoneID"));
+    assert!(zone.message_zh.contains("可用区"));
+    assert_eq!(
+        validation.problems[7].value, "<hidden>",
+        "passwords never appear in problems"
+    );
+}
+
+#[test]
+fn alibaba_bid_against_known_prices() {
+    let mut order = example(Cloud::Alibaba);
+    order.bid.max_price = Some("0.5".into());
+    let context = ValidationContext {
+        on_demand_price: quote("0.45", TimeUnit::Hour),
+        market_price: quote("0.6", TimeUnit::Hour),
+        ..context()
+    };
+    let validation = validate(&order, &context);
+    assert_eq!(
+        rules(&validation),
+        [
+            (
+                "bid.max_price",
+                "alibaba.spot_price_limit.above_on_demand",
+                Severity::Error
+            ),
+            (
+                "bid.max_price",
+                "alibaba.spot_price_limit.below_market",
+                Severity::Warning
+            ),
+        ]
+    );
+    assert!(validation.problems[0].message_en.contains("0.45 per hour (2026-11-23)"));
+    assert_eq!(
+        validation.problems[1].prevents.as_deref(),
+        Some("InvalidSpotPriceLimit.LowerThanPublicPrice")
+    );
+}
+
+#[test]
+fn market_bids_take_no_price_and_limit_bids_need_one() {
+    let mut order = example(Cloud::Tencent);
+    order.bid = Bid {
+        mode: BidMode::Market,
+        max_price: Some("0.1".into()),
+        ..Bid::default()
+    };
+    assert_eq!(
+        rules(&validate(&order, &context())),
+        [("bid.max_price", "bid.max_price.only_with_limit", Severity::Error)]
+    );
+    order.bid = Bid {
+        mode: BidMode::Limit,
+        ..Bid::default()
+    };
+    assert_eq!(
+        rules(&validate(&order, &context())),
+        [("bid.max_price", "bid.max_price.required", Severity::Error)]
+    );
+    order.bid.max_price = Some("1e-3".into());
+    assert_eq!(
+        rules(&validate(&order, &context())),
+        [("bid.max_price", "bid.max_price.positive_decimal", Severity::Error)]
+    );
+}
+
+#[test]
+fn tencent_below_market_is_an_error_naming_the_price() {
+    let order = example(Cloud::Tencent);
+    let context = ValidationContext {
+        market_price: quote("0.15", TimeUnit::Hour),
+        ..context()
+    };
+    let validation = validate(&order, &context);
+    assert_eq!(
+        rules(&validation),
+        [("bid.max_price", "tencent.max_price.below_market", Severity::Error)]
+    );
+    assert_eq!(
+        validation.problems[0].prevents.as_deref(),
+        Some("InvalidParameterValue.InsufficientPrice")
+    );
+    assert!(validation.problems[0].message_en.contains("bid at least 0.15"));
+}
+
+#[test]
+fn tencent_client_token_and_zone_rules() {
+    let mut order = example(Cloud::Tencent);
+    order.zone = Some("ap-shanghai-2".into());
+    order.client_token = Some("t".repeat(65));
+    let validation = validate(&order, &context());
+    assert_eq!(
+        rules(&validation),
+        [
+            ("zone", "tencent.placement.zone.in_region", Severity::Error),
+            ("client_token", "tencent.client_token.length", Severity::Error),
+        ]
+    );
+}
+
+#[test]
+fn baidu_rules() {
+    let mut order = example(Cloud::Baidu);
+    order.baidu = Some(BaiduShape {
+        spec: Some("bcc.g5.c2m8".into()),
+        cpu_count: Some(4),
+        memory_gb: None,
+    });
+    order.data_disks.pop();
+    order.system_disk = Some(Disk {
+        category: None,
+        size_gb: Some(20),
+    });
+    order.network.bandwidth_mbps = Some(500);
+    order.hostname = Some("Etl_worker".into());
+    order.login.password = Some("Spot2026&".into());
+    order.client_token = Some("c".repeat(64));
+    order.dry_run = true;
+    let validation = validate(&order, &context());
+    assert_eq!(
+        rules(&validation),
+        [
+            ("baidu.memory_gb", "baidu.shape.matches_spec", Severity::Error),
+            ("system_disk.size_gb", "baidu.root_disk.range", Severity::Error),
+            (
+                "network.bandwidth_mbps",
+                "baidu.network_capacity.range",
+                Severity::Error
+            ),
+            ("data_disks", "baidu.cds_count.multiple_of_instances", Severity::Error),
+            ("hostname", "baidu.hostname.format", Severity::Error),
+            ("login.password", "baidu.admin_pass.format", Severity::Error),
+            ("client_token", "baidu.client_token.format", Severity::Error),
+            ("dry_run", "baidu.dry_run.unsupported", Severity::Warning),
+        ]
+    );
+    assert!(
+        validation.problems[3]
+            .prevents
+            .as_deref()
+            .unwrap()
+            .contains("Cds count must be multiple number of Instance count")
+    );
+}
+
+#[test]
+fn baidu_custom_bid_without_price_uses_baidus_words() {
+    let mut order = example(Cloud::Baidu);
+    order.bid.max_price = None;
+    let validation = validate(&order, &context());
+    assert_eq!(
+        validation.problems[0].prevents.as_deref(),
+        Some("BadRequest: bidPrice can not be null when bidModel is custom")
+    );
+}
+
+#[test]
+fn baidu_bid_is_compared_per_minute() {
+    let order = example(Cloud::Baidu);
+    // 0.3 CNY/hour is 0.005 CNY/minute: the bid of 0.0052 is above it.
+    let ok = ValidationContext {
+        market_price: quote("0.3", TimeUnit::Hour),
+        ..context()
+    };
+    assert!(validate(&order, &ok).problems.is_empty());
+    let high = ValidationContext {
+        market_price: quote("0.0052", TimeUnit::Minute),
+        ..context()
+    };
+    assert_eq!(
+        rules(&validate(&order, &high)),
+        [("bid.max_price", "baidu.bid_price.above_market", Severity::Error)]
+    );
+}
+
+#[test]
+fn baidu_shape_comes_from_the_spec() {
+    let validation = validate(&example(Cloud::Baidu), &context());
+    let valid = validation.valid.unwrap();
+    assert_eq!((valid.baidu_cpu_count(), valid.baidu_memory_gb()), (2, 8));
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn text() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of("\\PC{0,70}")
+    }
+
+    proptest! {
+        /// Validation never panics, whatever the input.
+        #[test]
+        fn validation_never_panics(
+            cloud in 0_usize..3, count in any::<u32>(), min in proptest::option::of(any::<u32>()),
+            price in text(), zone in text(), hostname in text(), password in text(), name in text(),
+            token in text(), user_data in text(), release in text(), limit in any::<bool>(),
+            duration in proptest::option::of(any::<u8>()), spec in text(), disks in 0_usize..30,
+        ) {
+            let mut order = example(Cloud::ALL[cloud]);
+            order.count = count;
+            order.min_count = min;
+            order.bid.max_price = price;
+            order.bid.mode = if limit { BidMode::Limit } else { BidMode::Market };
+            order.bid.spot_duration_hours = duration;
+            order.zone = zone;
+            order.hostname = hostname;
+            order.login.password = password;
+            order.name = name;
+            order.client_token = token;
+            order.user_data = user_data;
+            order.auto_release_time = release;
+            order.baidu = Some(BaiduShape { spec, cpu_count: None, memory_gb: None });
+            order.data_disks = vec![Disk::default(); disks];
+            let validation = validate(&order, &context());
+            prop_assert_eq!(validation.valid.is_some(), !validation.problems.iter().any(|p| p.severity == Severity::Error));
+        }
+    }
+}
