@@ -2,7 +2,8 @@
 //! cloud ([`validate`] → [`ValidOrder`] or every problem at once), and the exact API request each cloud expects
 //! ([`request`]).
 
-mod checks;
+pub(crate) mod checks;
+pub mod format;
 pub mod model;
 mod problem;
 pub mod request;

@@ -15,20 +15,20 @@ pub struct SpotOrder {
     /// Region id (`cn-hangzhou`, `ap-guangzhou`, `bj`).
     pub region: String,
     /// Zone id (`cn-hangzhou-k`, `ap-guangzhou-6`, `cn-bj-a`). Required for Alibaba and Tencent spot orders.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone: Option<String>,
     /// Instance type (`ecs.g7.xlarge`, `S6.MEDIUM4`); for Baidu the optional instance class (`N3`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<String>,
     /// Baidu only: the spec and/or CPU and memory.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baidu: Option<BaiduShape>,
     /// Image id.
     pub image_id: String,
     /// Instances to create.
     pub count: u32,
     /// Alibaba and Tencent: create at least this many when stock is short (partial fulfilment).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_count: Option<u32>,
     /// The bid.
     pub bid: Bid,
@@ -36,10 +36,10 @@ pub struct SpotOrder {
     #[serde(default)]
     pub network: Network,
     /// System disk.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_disk: Option<Disk>,
     /// Data disks, created with each instance.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub data_disks: Vec<Disk>,
     /// Login: key pair or password.
     #[serde(default)]
@@ -48,29 +48,33 @@ pub struct SpotOrder {
     #[serde(default)]
     pub os: OsFamily,
     /// Instance name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Host name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hostname: Option<String>,
     /// Tags.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
     /// User data, Base64-encoded.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_data: Option<String>,
     /// Alibaba and Baidu: refuse manual release while on.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub deletion_protection: bool,
     /// Alibaba: release automatically at this UTC time (`yyyy-MM-ddTHH:mm:ssZ`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_release_time: Option<String>,
     /// Ask the cloud to check the order without creating anything (Alibaba and Tencent).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub dry_run: bool,
     /// The idempotency token; the proxy derives one from the idempotency key when absent.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 /// Baidu's ways to name the machine shape.
@@ -79,13 +83,13 @@ pub struct SpotOrder {
 #[serde(deny_unknown_fields)]
 pub struct BaiduShape {
     /// The spec, e.g. `bcc.g5.c2m8`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<String>,
     /// vCPUs (`cpuCount`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_count: Option<u32>,
     /// Memory in GB (`memoryCapacityInGB`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_gb: Option<u32>,
 }
 
@@ -124,13 +128,13 @@ pub struct Bid {
     pub mode: BidMode,
     /// The maximum price as a decimal string in the cloud's native unit: per instance-hour for Alibaba and
     /// Tencent, per instance-**minute** for Baidu; in the account's currency.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_price: Option<String>,
     /// Alibaba: the protection period in hours, 1 (default) or 0.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spot_duration_hours: Option<u8>,
     /// Alibaba: what happens on reclaim.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interruption_behavior: Option<InterruptionBehavior>,
 }
 
@@ -140,20 +144,20 @@ pub struct Bid {
 #[serde(deny_unknown_fields)]
 pub struct Network {
     /// VPC id (Tencent `VirtualPrivateCloud.VpcId`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,
     /// Subnet: Alibaba `VSwitchId`, Tencent `SubnetId`, Baidu `subnetId`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subnet_id: Option<String>,
     /// Security groups.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<String>,
     /// Public bandwidth in Mbps (0 = no public IP).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bandwidth_mbps: Option<u32>,
     /// How public traffic is charged, in the cloud's own words (`PayByTraffic`, `TRAFFIC_POSTPAID_BY_HOUR`,
     /// `BANDWIDTH_POSTPAID_BY_HOUR`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub internet_charge_type: Option<String>,
 }
 
@@ -163,10 +167,10 @@ pub struct Network {
 #[serde(deny_unknown_fields)]
 pub struct Disk {
     /// The cloud's disk category (`cloud_essd`, `CLOUD_PREMIUM`, `cloud_hp1`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
     /// Size in GiB.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_gb: Option<u32>,
 }
 
@@ -176,10 +180,10 @@ pub struct Disk {
 #[serde(deny_unknown_fields)]
 pub struct Login {
     /// Key pair name or id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_pair: Option<String>,
     /// Password (sent only through the proxy; Baidu's is encrypted with the secret key there).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
 }
 

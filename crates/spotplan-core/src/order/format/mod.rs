@@ -1,0 +1,138 @@
+//! The formats a person copies for a valid order: the raw HTTP request (unsigned, with placeholders where the
+//! signature goes), a curl command that submits through the local proxy, the official CLI command, Python SDK
+//! code and Terraform. Secrets never appear in a snippet: passwords are read from environment variables.
+
+mod cli;
+mod curl;
+mod http;
+mod literal;
+mod python;
+mod terraform;
+
+use serde::{Deserialize, Serialize};
+
+use super::ValidOrder;
+use super::request::{AdminPass, BuildOptions, HttpRequest, build_order_request};
+
+/// A snippet format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// The raw HTTP request.
+    Http,
+    /// curl through the local proxy.
+    Curl,
+    /// The cloud's official CLI.
+    Cli,
+    /// The cloud's official Python SDK.
+    Python,
+    /// Terraform HCL.
+    Terraform,
+}
+
+impl Format {
+    /// Every format, in the order the UI shows them.
+    pub const ALL: [Format; 5] = [
+        Format::Http,
+        Format::Curl,
+        Format::Cli,
+        Format::Python,
+        Format::Terraform,
+    ];
+
+    /// The format's id (`http`, `curl`, …).
+    pub fn id(self) -> &'static str {
+        match self {
+            Format::Http => "http",
+            Format::Curl => "curl",
+            Format::Cli => "cli",
+            Format::Python => "python",
+            Format::Terraform => "terraform",
+        }
+    }
+
+    /// Parses [`Format::id`].
+    pub fn from_id(id: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|format| format.id() == id)
+    }
+}
+
+/// A rendered snippet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snippet {
+    /// Which format.
+    pub format: Format,
+    /// The language for highlighting: `http`, `bash`, `python` or `hcl`.
+    pub language: String,
+    /// The text to copy.
+    pub text: String,
+}
+
+/// What the snippets need besides the order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnippetOptions {
+    /// The client token the request carries.
+    pub client_token: String,
+    /// The idempotency key the curl command sends to the proxy.
+    pub idempotency_key: String,
+    /// The proxy's base URL, e.g. `http://127.0.0.1:8787`.
+    pub proxy_url: String,
+}
+
+/// Renders one format for a valid order.
+pub fn render(order: &ValidOrder, format: Format, options: &SnippetOptions) -> Snippet {
+    let request = unsigned_request(order, options);
+    let (language, text) = match format {
+        Format::Http => ("http", http::render(&request, order.cloud())),
+        Format::Curl => ("bash", curl::render(order, options)),
+        Format::Cli => ("bash", cli::render(order, &request)),
+        Format::Python => ("python", python::render(order, &request)),
+        Format::Terraform => ("hcl", terraform::render(order)),
+    };
+    Snippet {
+        format,
+        language: language.into(),
+        text,
+    }
+}
+
+/// Renders every format.
+pub fn render_all(order: &ValidOrder, options: &SnippetOptions) -> Vec<Snippet> {
+    Format::ALL
+        .into_iter()
+        .map(|format| render(order, format, options))
+        .collect()
+}
+
+/// The request as snippets show it: the password replaced by [`PASSWORD_PLACEHOLDER`] (each format then reads it
+/// from `$SPOTPLAN_INSTANCE_PASSWORD`), Baidu's encrypted password by its placeholder.
+fn unsigned_request(order: &ValidOrder, options: &SnippetOptions) -> HttpRequest {
+    let mut request = build_order_request(
+        order,
+        &BuildOptions {
+            client_token: options.client_token.clone(),
+            baidu_admin_pass: AdminPass::Placeholder,
+        },
+    );
+    for (name, value) in &mut request.query {
+        if name == "Password" {
+            *value = PASSWORD_PLACEHOLDER.into();
+        }
+    }
+    if let Ok(mut body) = serde_json::from_slice::<serde_json::Value>(&request.body)
+        && let Some(password) = body.pointer_mut("/LoginSettings/Password")
+    {
+        *password = serde_json::Value::String(PASSWORD_PLACEHOLDER.into());
+        request.body = serde_json::to_vec(&body).unwrap_or_default();
+    }
+    request
+}
+
+/// Where a password goes in the raw HTTP snippet.
+pub const PASSWORD_PLACEHOLDER: &str = "<your instance password>";
+
+/// The environment variable snippets read an instance password from.
+pub const PASSWORD_ENV: &str = "SPOTPLAN_INSTANCE_PASSWORD";
+
+#[cfg(test)]
+mod tests;
