@@ -8,7 +8,7 @@ use spotplan_core::{Candidate, Cloud, Planner};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::format::{money2, rate4};
+use spotplan_core::display::{money2, rate4};
 
 /// Rows shown at once.
 const SHOWN: usize = 50;

@@ -11,7 +11,6 @@ pub mod app;
 pub mod bench;
 pub mod chart;
 pub mod compare;
-pub mod format;
 pub mod health;
 
 pub use app::App;

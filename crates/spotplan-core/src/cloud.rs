@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// One of the three clouds whose spot instances Spotplan plans and places.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Cloud {
     /// Alibaba Cloud Elastic Compute Service (preemptible instances).

@@ -12,6 +12,7 @@ pub mod advice;
 pub mod catalog;
 pub mod cloud;
 pub mod date;
+pub mod display;
 pub mod fx;
 pub mod money;
 pub mod order;

@@ -4,6 +4,7 @@
 
 pub(crate) mod checks;
 pub mod format;
+pub mod idempotency;
 pub mod model;
 mod problem;
 pub mod request;

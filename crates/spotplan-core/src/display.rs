@@ -1,6 +1,6 @@
-//! Display formatting of money, with the core's one rounding rule (half away from zero).
+//! Display formatting of money for people (web table, CLI), with the one rounding rule (half away from zero).
 
-use spotplan_core::{Money, PriceRate};
+use crate::money::{Money, PriceRate};
 
 /// A total, rounded to 2 decimals: `¥1,234.57`.
 pub fn money2(money: Money) -> String {
@@ -35,7 +35,7 @@ fn group_thousands(number: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spotplan_core::Currency;
+    use crate::money::Currency;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 

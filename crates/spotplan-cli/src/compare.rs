@@ -1,0 +1,210 @@
+//! `spotplan compare`: rank the embedded catalog's spot offers for a requirement, as a table or JSON.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use rust_decimal::Decimal;
+use spotplan_core::advice::BidAdvice;
+use spotplan_core::catalog::Catalog;
+use spotplan_core::display::{money2, rate4};
+use spotplan_core::plan::{Area, PriceFigure, Requirement, SortKey};
+use spotplan_core::{Cloud, Currency, ExchangeRate, Planner};
+
+/// Arguments of `spotplan compare`.
+#[derive(Debug, Args)]
+pub(crate) struct CompareArgs {
+    /// Fewest vCPUs (also the most, unless --vcpu-max is given).
+    #[arg(long)]
+    vcpu: Option<u32>,
+    /// Most vCPUs.
+    #[arg(long)]
+    vcpu_max: Option<u32>,
+    /// Least memory in GiB (also the most, unless --memory-max is given).
+    #[arg(long)]
+    memory: Option<Decimal>,
+    /// Most memory in GiB.
+    #[arg(long)]
+    memory_max: Option<Decimal>,
+    /// Fewest GPUs.
+    #[arg(long)]
+    gpu: Option<u32>,
+    /// Instances needed.
+    #[arg(long, default_value_t = 1)]
+    count: u32,
+    /// Job duration in hours.
+    #[arg(long, default_value = "1")]
+    hours: Decimal,
+    /// Where: any, china (mainland) or outside.
+    #[arg(long, value_enum, default_value = "any")]
+    area: AreaArg,
+    /// Clouds to include (repeat or comma-separate): alibaba, tencent, baidu.
+    #[arg(long, value_delimiter = ',')]
+    cloud: Vec<String>,
+    /// Region or zone ids to include (repeat or comma-separate).
+    #[arg(long, value_delimiter = ',')]
+    region: Vec<String>,
+    /// Accepted interruption probability over the job (0–1), for bid advice.
+    #[arg(long, default_value = "0.1")]
+    max_interruption: Decimal,
+    /// Order: cost, vcpu (price per vCPU-hour), savings or risk.
+    #[arg(long, value_enum, default_value = "cost")]
+    sort: SortArg,
+    /// Display currency.
+    #[arg(long, default_value = "CNY")]
+    currency: String,
+    /// CNY per USD (default: the dated rate shipped with Spotplan).
+    #[arg(long)]
+    cny_per_usd: Option<Decimal>,
+    /// Rows to print.
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum AreaArg {
+    Any,
+    China,
+    Outside,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SortArg {
+    Cost,
+    Vcpu,
+    Savings,
+    Risk,
+}
+
+fn requirement(args: &CompareArgs) -> anyhow::Result<Requirement> {
+    let clouds = args
+        .cloud
+        .iter()
+        .map(|id| Cloud::from_id(id).with_context(|| format!("--cloud `{id}` is not alibaba, tencent or baidu")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let currency = match args.currency.to_uppercase().as_str() {
+        "CNY" => Currency::Cny,
+        "USD" => Currency::Usd,
+        other => anyhow::bail!("--currency `{other}` is not CNY or USD"),
+    };
+    Ok(Requirement {
+        vcpu_min: args.vcpu,
+        vcpu_max: args.vcpu_max.or(args.vcpu),
+        memory_min_gib: args.memory,
+        memory_max_gib: args.memory_max.or(args.memory),
+        gpu_min: args.gpu,
+        clouds,
+        regions: args.region.clone(),
+        area: match args.area {
+            AreaArg::Any => Area::Anywhere,
+            AreaArg::China => Area::MainlandChina,
+            AreaArg::Outside => Area::OutsideMainlandChina,
+        },
+        instance_count: args.count,
+        hours: args.hours,
+        max_interruption: args.max_interruption,
+        sort: match args.sort {
+            SortArg::Cost => SortKey::TotalExpectedCost,
+            SortArg::Vcpu => SortKey::PricePerVcpuHour,
+            SortArg::Savings => SortKey::Savings,
+            SortArg::Risk => SortKey::Risk,
+        },
+        currency,
+        ..Requirement::default()
+    })
+}
+
+pub(crate) fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
+    let requirement = requirement(args)?;
+    let fx = match args.cny_per_usd {
+        Some(rate) => ExchangeRate::user(rate, "given on the command line"),
+        None => ExchangeRate::default(),
+    };
+    let planner = Planner::new(Catalog::embedded().context("the embedded catalog does not decode")?, fx);
+    let plan = planner.plan(&requirement);
+    let today = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or(0);
+    let candidates = plan
+        .ranked
+        .iter()
+        .take(args.limit)
+        .map(|ranked| planner.candidate(ranked.offer, &requirement, today))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&candidates)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} offers match{}; exchange rate {} CNY/USD ({}, {})",
+        plan.ranked.len(),
+        if plan.excluded_unknown > 0 {
+            format!(" ({} left out: a filtered value is unknown)", plan.excluded_unknown)
+        } else {
+            String::new()
+        },
+        planner.fx().cny_per_usd,
+        planner.fx().as_of,
+        planner.fx().source
+    );
+    println!(
+        "{:>3}  {:<8} {:<18} {:<24} {:>4} {:>6}  {:>10} {:>10} {:>8} {:>12}  spot price source",
+        "#",
+        "cloud",
+        "region/zone",
+        "type",
+        "vCPU",
+        "GiB",
+        "spot/h",
+        "od/h",
+        "savings",
+        "expected",
+    );
+    for (index, row) in candidates.iter().enumerate() {
+        let place = row
+            .key
+            .zone
+            .clone()
+            .unwrap_or_else(|| format!("{} (region)", row.key.region));
+        let source = match &row.spot {
+            PriceFigure::Observed { observed_on, .. } => format!("observed {observed_on}"),
+            PriceFigure::Estimated { assumed, .. } => {
+                format!("estimate: {}% of list", (*assumed * Decimal::from(100)).normalize())
+            }
+            PriceFigure::Unknown { reason } => format!("unknown: {reason}"),
+        };
+        let advice = match &row.bid {
+            BidAdvice::Recommended { bid, risk, .. } => format!(
+                "; bid ≤ {} ({}% risk)",
+                rate4(*bid),
+                (*risk * Decimal::from(100)).round_dp(1)
+            ),
+            BidAdvice::Unknown { .. } => String::new(),
+        };
+        let unknown = || "unknown".to_owned();
+        println!(
+            "{:>3}  {:<8} {:<18} {:<24} {:>4} {:>6}  {:>10} {:>10} {:>8} {:>12}  {source}{advice}",
+            index + 1,
+            row.key.cloud.id(),
+            place,
+            row.key.instance_type,
+            row.vcpu,
+            row.memory_gib.normalize(),
+            row.spot_display
+                .map(|rate| rate4(rate.in_unit(spotplan_core::TimeUnit::Hour).unwrap_or(rate)))
+                .unwrap_or_else(unknown),
+            row.on_demand_display
+                .map(|rate| rate4(rate.in_unit(spotplan_core::TimeUnit::Hour).unwrap_or(rate)))
+                .unwrap_or_else(unknown),
+            row.savings_percent
+                .map(|s| format!("{}%", s.round_dp(1)))
+                .unwrap_or_else(unknown),
+            row.expected_total.map(money2).unwrap_or_else(unknown),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,62 @@
+//! `spotplan`: the core on the command line — rank spot offers, validate an order file, print an order's API
+//! request in any format, print the order JSON Schema.
+
+mod compare;
+mod order_file;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Plan spot instances on Alibaba Cloud ECS, Tencent Cloud CVM and Baidu AI Cloud BCC.
+#[derive(Debug, Parser)]
+#[command(name = "spotplan", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Rank matching spot offers of the three clouds from the embedded price catalog.
+    ///
+    /// Example: spotplan compare --vcpu 4 --memory 8 --count 10 --hours 72 --area china
+    Compare(compare::CompareArgs),
+    /// Check an order file against every documented rule of its cloud; exit code 1 when any error is found
+    /// (or any warning, with --deny-warnings).
+    ///
+    /// Example: spotplan validate examples/orders/alibaba.json --on-demand-price 0.405
+    Validate(order_file::ValidateArgs),
+    /// Print the exact API request for an order, in one format.
+    ///
+    /// Example: spotplan request examples/orders/tencent.json --format cli
+    Request(order_file::RequestArgs),
+    /// Print the JSON Schema of the order file format.
+    Schema,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Compare(args) => compare::run(&args),
+        Command::Validate(args) => order_file::validate_file(&args),
+        Command::Request(args) => order_file::request_file(&args),
+        Command::Schema => {
+            println!("{}", order_file::schema_json());
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Where the tool looks for files named relative to the invocation.
+pub(crate) fn display(path: &std::path::Path) -> String {
+    PathBuf::from(path).display().to_string()
+}
