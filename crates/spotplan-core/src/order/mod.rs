@@ -6,6 +6,7 @@ pub(crate) mod checks;
 pub mod format;
 pub mod idempotency;
 pub mod model;
+pub mod native_bid;
 mod problem;
 pub mod request;
 mod rules;

@@ -1,0 +1,48 @@
+//! Request signing for the clouds Spotplan bids on: Alibaba Cloud ACS3-HMAC-SHA256 ([`acs3`]) and RPC HMAC-SHA1
+//! ([`rpc_v1`]), Tencent Cloud TC3-HMAC-SHA256 ([`tc3`]) and Baidu AI Cloud bce-auth-v1 ([`bce`]).
+//!
+//! Architecture invariant: this crate is pure. It does no I/O, reads no clock and draws no randomness: time and
+//! nonce are arguments, and each scheme's `sign()` returns what to add to the request without sending anything.
+//!
+//! The model is smithy-rs's `aws-sigv4`: a neutral [`SignableRequest`] goes in; one type per spec step (canonical
+//! request, string to sign, signing key, signature) comes out inside [`SigningOutput::steps`], and each step's
+//! `Display` prints the spec's exact text so it can be compared with a published vector. Secrets and derived
+//! keys print `<redacted>` in `Debug`.
+//!
+//! Each cloud percent-encodes and sorts differently; the rules live in the scheme modules, all matched byte for
+//! byte against the official Python SDKs (`tests/sdk_crosscheck.rs`, feature `sdk-crosscheck`).
+//!
+//! ```
+//! use spotplan_sign::{Credentials, SignableRequest, tc3};
+//!
+//! let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
+//! let request = SignableRequest {
+//!     method: "POST",
+//!     host: "cvm.tencentcloudapi.com",
+//!     path: "/",
+//!     query: &[],
+//!     headers: &headers,
+//!     body: br#"{"Limit":1}"#,
+//! };
+//! let credentials = Credentials::new("AKIDexample", "secret");
+//! let output = tc3::sign(&request, &credentials, &tc3::Params { unix_seconds: 1_551_113_065 })?;
+//! assert_eq!(output.header("X-TC-Timestamp"), Some("1551113065"));
+//! let authorization = output.header("Authorization").unwrap_or_default();
+//! assert!(authorization.starts_with("TC3-HMAC-SHA256 Credential=AKIDexample/2019-02-25/cvm/tc3_request, "));
+//! # Ok::<(), spotplan_sign::SigningError>(())
+//! ```
+
+pub mod acs3;
+pub mod bce;
+mod digest;
+mod encode;
+mod error;
+mod request;
+pub mod rpc_v1;
+pub mod tc3;
+pub mod tencent_v1;
+pub mod utc;
+
+pub use error::SigningError;
+pub use request::{Credentials, Secret, SignableRequest, SigningOutput};
+pub use utc::{UtcDate, UtcTime};
