@@ -37,6 +37,8 @@ pub struct Env {
     pub route: WasmRoute,
     /// The folder holding `trunk`, `wasm-bindgen` and `wasm-bindgen-test-runner`.
     pub tool_bin: PathBuf,
+    /// The Python with the official cloud SDKs (tests only).
+    pub sdk_python: Option<PathBuf>,
 }
 
 impl Env {
@@ -68,11 +70,17 @@ pub fn ensure_all(purpose: Purpose) -> anyhow::Result<Env> {
         &wasm_bindgen_version,
         &format!("wasm-bindgen {wasm_bindgen_version}"),
     )?;
+    let mut sdk_python = None;
     if purpose == Purpose::Test {
         ensure_chromium()?;
         ensure_npm_packages(Path::new("tests/e2e"))?;
+        sdk_python = Some(ensure_sdk_venv(Path::new(SDK_VENV), Path::new(SDK_REQUIREMENTS))?);
     }
-    Ok(Env { route, tool_bin })
+    Ok(Env {
+        route,
+        tool_bin,
+        sdk_python,
+    })
 }
 
 /// Installs Debian packages (as root, or through sudo when available).
@@ -165,6 +173,35 @@ fn ensure_chromium() -> anyhow::Result<()> {
     }
     eprintln!("browser tests: installing Debian's chromium, chromium-driver and a CJK font");
     apt_install(&["chromium", "chromium-driver", "fonts-wqy-zenhei"])
+}
+
+/// Where the official cloud SDKs are installed for the cross-checks.
+const SDK_VENV: &str = "target/sdk-venv";
+/// The pinned SDK packages.
+const SDK_REQUIREMENTS: &str = "tests/sdk/requirements.txt";
+
+/// A virtualenv with the pinned official SDKs (reinstalled only when the requirements change).
+fn ensure_sdk_venv(venv: &Path, requirements: &Path) -> anyhow::Result<PathBuf> {
+    let python = std::env::current_dir()?.join(venv).join("bin/python");
+    let wanted = std::fs::read_to_string(requirements).context("reading the SDK requirements")?;
+    let stamp = venv.join(".installed-requirements");
+    if python.exists() && std::fs::read_to_string(&stamp).is_ok_and(|installed| installed == wanted) {
+        return Ok(python);
+    }
+    if !python.exists() {
+        let created = process::run(Command::new("python3").args(["-m", "venv"]).arg(venv));
+        if created.is_err() {
+            apt_install(&["python3-venv"])?;
+            process::run(Command::new("python3").args(["-m", "venv"]).arg(venv))?;
+        }
+    }
+    process::run(
+        Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(requirements),
+    )?;
+    std::fs::write(&stamp, wanted)?;
+    Ok(python)
 }
 
 fn ensure_npm_packages(dir: &Path) -> anyhow::Result<()> {

@@ -92,6 +92,7 @@ pub fn test(env: &Env) -> anyhow::Result<()> {
         Command::new("cargo").args(["test", "--workspace"]),
     )?);
     layers.push(wasm_tests(env)?);
+    layers.push(sdk_checks(env)?);
 
     let built = build_web(env).is_ok();
     layers.push(Layer::check("web release build", built));
@@ -185,6 +186,24 @@ fn wasm_tests(env: &Env) -> anyhow::Result<Layer> {
     command.env("CHROMEDRIVER", CHROMEDRIVER);
     command.env("WASM_BINDGEN_TEST_TIMEOUT", "120");
     libtest_layer("wasm tests (headless chromium)", &mut command)
+}
+
+/// Our signatures and requests checked against the official Python SDKs' own code.
+fn sdk_checks(env: &Env) -> anyhow::Result<Layer> {
+    let mut command = Command::new("cargo");
+    command.args([
+        "test",
+        "-p",
+        "spotplan-sign",
+        "--features",
+        "sdk-crosscheck",
+        "--test",
+        "sdk_crosscheck",
+    ]);
+    if let Some(python) = &env.sdk_python {
+        command.env("SPOTPLAN_SDK_PYTHON", python);
+    }
+    libtest_layer("SDK cross-checks (official Python SDKs)", &mut command)
 }
 
 fn e2e_tests() -> anyhow::Result<Layer> {

@@ -153,16 +153,7 @@ pub(crate) fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     );
     println!(
         "{:>3}  {:<8} {:<18} {:<24} {:>4} {:>6}  {:>10} {:>10} {:>8} {:>12}  spot price source",
-        "#",
-        "cloud",
-        "region/zone",
-        "type",
-        "vCPU",
-        "GiB",
-        "spot/h",
-        "od/h",
-        "savings",
-        "expected",
+        "#", "cloud", "region/zone", "type", "vCPU", "GiB", "spot/h", "od/h", "savings", "expected",
     );
     for (index, row) in candidates.iter().enumerate() {
         let place = row

@@ -1,7 +1,13 @@
-//! The proxy's configuration: where it listens and where the built web app lives.
+//! The proxy's configuration: where it listens, the built web app, the per-start API token, endpoint overrides
+//! and upstream timeouts. Credentials live apart, in [`crate::credentials`].
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use spotplan_sign::Secret;
+
+use crate::endpoints::Endpoints;
 
 /// The address the proxy binds to unless told otherwise: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -13,14 +19,26 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The folder holding the release build of the web app (`index.html` and hashed assets).
     pub static_dir: PathBuf,
+    /// The token mutating API calls must carry (random per start unless `SPOTPLAN_TOKEN` fixes it).
+    pub token: Secret,
+    /// Endpoint overrides per cloud.
+    pub endpoints: Endpoints,
+    /// How long one upstream call may take before its outcome is "unknown".
+    pub upstream_timeout: Duration,
 }
 
 impl Config {
-    /// A configuration serving `static_dir` on the default loopback address.
-    pub fn new(static_dir: PathBuf) -> Config {
+    /// A configuration serving `static_dir` on the default loopback address with the given token.
+    pub fn new(static_dir: PathBuf, token: Secret) -> Config {
         let listen = DEFAULT_LISTEN
             .parse()
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8787)));
-        Config { listen, static_dir }
+        Config {
+            listen,
+            static_dir,
+            token,
+            endpoints: Endpoints::default(),
+            upstream_timeout: Duration::from_secs(30),
+        }
     }
 }

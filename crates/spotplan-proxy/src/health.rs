@@ -1,4 +1,5 @@
-//! `GET /api/v1/health`: the proxy's version and, per cloud, whether it could submit orders.
+//! `GET /api/v1/health`: the proxy's version and, per cloud, whether it can submit orders and where its
+//! credentials came from — never the credentials themselves.
 
 use axum::Json;
 use axum::extract::State;
@@ -25,25 +26,34 @@ pub struct CloudHealth {
     pub cloud: Cloud,
     /// The cloud's display name.
     pub name: &'static str,
-    /// Whether credentials are configured for the cloud. Never the credentials themselves.
+    /// Whether credentials are configured for the cloud.
     pub credentials_configured: bool,
     /// Where the credentials came from (an environment variable or file name), when configured.
     pub credentials_source: Option<String>,
     /// `"submit"` when orders can be placed, `"planning"` when the cloud is plan-only.
     pub mode: &'static str,
+    /// The endpoint override in force, when one is set (a base URL, never a secret).
+    pub endpoint_override: Option<String>,
 }
 
-/// Handles `GET /api/v1/health`. Credential loading arrives with order submission; until then every cloud is
-/// in planning mode.
-pub async fn health(State(_state): State<AppState>) -> Json<Health> {
+/// Handles `GET /api/v1/health`.
+pub async fn health(State(state): State<AppState>) -> Json<Health> {
     let clouds = Cloud::ALL
         .into_iter()
-        .map(|cloud| CloudHealth {
-            cloud,
-            name: cloud.display_name(),
-            credentials_configured: false,
-            credentials_source: None,
-            mode: "planning",
+        .map(|cloud| {
+            let loaded = state.credentials.get(cloud);
+            CloudHealth {
+                cloud,
+                name: cloud.display_name(),
+                credentials_configured: loaded.is_some(),
+                credentials_source: loaded.map(|loaded| loaded.source.clone()),
+                mode: if loaded.is_some() { "submit" } else { "planning" },
+                endpoint_override: state
+                    .config
+                    .endpoints
+                    .get(cloud)
+                    .map(|endpoint| format!("{}://{}", endpoint.scheme, endpoint.authority)),
+            }
         })
         .collect();
     Json(Health {

@@ -1,34 +1,73 @@
 //! Spotplan's signing proxy as a library: [`app`] builds the whole HTTP surface so tests can drive it with
-//! `oneshot` and no socket; `main.rs` only parses flags, binds and serves.
+//! `oneshot` and no socket; `main.rs` only parses flags, loads credentials, binds and serves.
 //!
-//! Architecture invariant: this is the only crate that ever holds cloud credentials.
+//! Architecture invariant: this is the only crate that ever holds cloud credentials. It rebuilds every request
+//! from a typed order with the core (it never forwards an arbitrary request), contacts only the clouds' API
+//! hosts (or configured overrides), and never logs or returns a secret.
 
 pub mod config;
+pub mod credentials;
+pub mod endpoints;
 pub mod error;
 pub mod health;
+pub mod openapi;
+pub mod orders;
+pub mod outcome;
+pub mod security;
+pub mod signing;
 pub mod static_files;
+pub mod store;
+pub mod upstream;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
+use tower::limit::ConcurrencyLimitLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
 pub use config::Config;
+pub use credentials::CloudCredentials;
 pub use error::ApiError;
+pub use store::Store;
+
+/// Largest accepted request body.
+pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
+/// API calls handled at once; more wait.
+pub const MAX_CONCURRENT_API_CALLS: usize = 512;
 
 /// What every request handler can see.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The configuration the proxy was started with.
     pub config: Arc<Config>,
+    /// Each cloud's credentials, when configured.
+    pub credentials: Arc<CloudCredentials>,
+    /// The order log.
+    pub store: Store,
+    /// The HTTP client for the clouds.
+    pub upstream: upstream::Upstream,
+    /// One lock per idempotency key.
+    pub key_locks: orders::KeyLocks,
 }
 
 impl AppState {
-    /// State for a proxy started with `config`.
-    pub fn new(config: Config) -> AppState {
-        AppState {
+    /// State for a proxy started with `config`, `credentials` and an order log.
+    pub fn new(
+        config: Config,
+        credentials: CloudCredentials,
+        store: Store,
+    ) -> Result<AppState, upstream::UpstreamError> {
+        let upstream = upstream::Upstream::new(config.upstream_timeout)?;
+        Ok(AppState {
             config: Arc::new(config),
-        }
+            credentials: Arc::new(credentials),
+            store,
+            upstream,
+            key_locks: orders::KeyLocks::default(),
+        })
     }
 }
 
@@ -36,10 +75,21 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/v1/health", get(health::health))
-        .fallback(error::api_not_found);
+        .route("/openapi.json", get(openapi::openapi))
+        .route("/v1/orders", get(orders::list).post(orders::submit))
+        .route("/v1/orders/{id}", get(orders::get))
+        .fallback(error::api_not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))
+        .layer(ConcurrencyLimitLayer::new(MAX_CONCURRENT_API_CALLS))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::GATEWAY_TIMEOUT,
+            Duration::from_secs(120),
+        ))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
     let static_dir = state.config.static_dir.clone();
+    let token = state.config.token.expose_secret().to_owned();
     Router::new()
         .nest("/api", api)
         .with_state(state)
-        .fallback_service(static_files::router(&static_dir))
+        .fallback_service(static_files::router(&static_dir, &token))
 }

@@ -1,12 +1,16 @@
-//! The `spotplan-proxy` binary: parses flags, binds (loopback unless told otherwise), serves [`spotplan_proxy::app`]
-//! and stops cleanly on Ctrl-C.
+//! The `spotplan-proxy` binary: parses flags, loads credentials, opens the order log, binds (loopback unless told
+//! otherwise), serves [`spotplan_proxy::app`] and stops cleanly on Ctrl-C.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use spotplan_proxy::{AppState, Config, app};
+use spotplan_proxy::credentials::{Sources, load};
+use spotplan_proxy::endpoints::Endpoints;
+use spotplan_proxy::upstream::random_hex;
+use spotplan_proxy::{AppState, Config, Store, app};
+use spotplan_sign::Secret;
 
 /// Spotplan's signing proxy: serves the planner app and, with credentials, signs and places spot orders.
 #[derive(Debug, Parser)]
@@ -21,6 +25,23 @@ struct Args {
     /// Folder with the built web app (Trunk's output).
     #[arg(long, env = "SPOTPLAN_STATIC_DIR", default_value = "target/dist")]
     static_dir: PathBuf,
+    /// Folder for the order log (default: the user's data directory, e.g. ~/.local/share/spotplan).
+    #[arg(long, env = "SPOTPLAN_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// A JSON credentials file (see README); the clouds' own environment variables and CLI files also work.
+    #[arg(long, env = "SPOTPLAN_CREDENTIALS_FILE")]
+    credentials_file: Option<PathBuf>,
+    /// Seconds one call to a cloud may take before its outcome counts as unknown.
+    #[arg(long, env = "SPOTPLAN_UPSTREAM_TIMEOUT", default_value_t = 30)]
+    upstream_timeout: u64,
+}
+
+fn default_data_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("spotplan")
 }
 
 #[tokio::main]
@@ -45,14 +66,35 @@ async fn main() -> anyhow::Result<()> {
     if !args.static_dir.join("index.html").is_file() {
         tracing::warn!(dir = %args.static_dir.display(), "no built web app here; the API still works (build it with `cargo xtask serve`)");
     }
-    let mut config = Config::new(args.static_dir);
+    let token = match std::env::var("SPOTPLAN_TOKEN") {
+        Ok(token) if token.len() >= 16 => token,
+        Ok(_) => bail!("SPOTPLAN_TOKEN must be at least 16 characters"),
+        Err(_) => random_hex(16).context("no randomness for the API token")?,
+    };
+    let endpoints = Endpoints::from_env(|name| std::env::var(name).ok())?;
+    let credentials = load(&Sources::from_process(args.credentials_file.clone()))?;
+    let data_dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
+    std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let store = Store::open(&data_dir.join("orders.sqlite3")).context("cannot open the order log")?;
+    let mut config = Config::new(args.static_dir, Secret::new(token.clone()));
     config.listen = args.listen;
+    config.endpoints = endpoints;
+    config.upstream_timeout = std::time::Duration::from_secs(args.upstream_timeout);
+    for cloud in spotplan_core::Cloud::ALL {
+        match credentials.get(cloud) {
+            Some(loaded) => tracing::info!(%cloud, source = %loaded.source, "credentials found: orders can be placed"),
+            None => tracing::info!(%cloud, "no credentials: planning mode"),
+        }
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let local = listener.local_addr().context("listener has no local address")?;
+    let state = AppState::new(config, credentials, store)?;
     println!("Spotplan is running at http://{local}/  (Ctrl-C stops it)");
-    axum::serve(listener, app(AppState::new(config)))
+    println!("API token for scripts (X-Spotplan-Token): {token}");
+    println!("Order log: {}", data_dir.join("orders.sqlite3").display());
+    axum::serve(listener, app(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -14,6 +14,43 @@ pub(crate) fn check(order: &SpotOrder, problems: &mut Problems) {
             "必须指定地域".into(),
         );
     }
+    let id_like = |text: &str| {
+        (2..=40).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    if !order.region.trim().is_empty() && !id_like(&order.region) {
+        problems.error(
+            rule("region", "region.format", Some("InvalidRegionId")),
+            truncate(&order.region),
+            format!(
+                "`{}` is not a region id (lower-case letters, digits and -, e.g. cn-hangzhou)",
+                truncate(&order.region)
+            ),
+            format!(
+                "`{}` 不是地域 ID（小写字母、数字和 -，例如 cn-hangzhou）",
+                truncate(&order.region)
+            ),
+        );
+    }
+    if let Some(zone) = &order.zone
+        && !zone.is_empty()
+        && !id_like(zone)
+    {
+        problems.error(
+            rule("zone", "zone.format", Some("InvalidZoneId")),
+            truncate(zone),
+            format!(
+                "`{}` is not a zone id (lower-case letters, digits and -, e.g. cn-hangzhou-k)",
+                truncate(zone)
+            ),
+            format!(
+                "`{}` 不是可用区 ID（小写字母、数字和 -，例如 cn-hangzhou-k）",
+                truncate(zone)
+            ),
+        );
+    }
     if order.image_id.trim().is_empty() {
         problems.error(
             rule("image_id", "image.required", Some("MissingParameter")),

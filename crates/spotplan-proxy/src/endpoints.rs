@@ -1,0 +1,203 @@
+//! Which hosts the proxy may contact: each cloud's own API hosts, or an override base URL per cloud
+//! (`SPOTPLAN_ENDPOINT_ALIBABA`, `…_TENCENT`, `…_BAIDU`) for private endpoints and tests. Plain HTTP is allowed
+//! only for loopback overrides; the request's Host and signature follow the override.
+
+use std::net::IpAddr;
+
+use spotplan_core::Cloud;
+use spotplan_core::order::request::HttpRequest;
+
+/// An override of a cloud's endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointOverride {
+    /// `http` or `https`.
+    pub scheme: String,
+    /// `host[:port]`.
+    pub authority: String,
+}
+
+/// Per-cloud overrides.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    /// Alibaba's override.
+    pub alibaba: Option<EndpointOverride>,
+    /// Tencent's override.
+    pub tencent: Option<EndpointOverride>,
+    /// Baidu's override.
+    pub baidu: Option<EndpointOverride>,
+}
+
+/// A bad endpoint setting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndpointError {
+    /// Not an `http(s)://host[:port]` base URL.
+    #[error("{name}=`{value}` is not a base URL like https://ecs.example.com or http://127.0.0.1:9001")]
+    Malformed {
+        /// The variable.
+        name: String,
+        /// Its value.
+        value: String,
+    },
+    /// Plain HTTP to a non-loopback host.
+    #[error("{name}=`{value}`: plain http is allowed only for loopback hosts; use https")]
+    InsecureRemote {
+        /// The variable.
+        name: String,
+        /// Its value.
+        value: String,
+    },
+    /// A request for a host that is not the cloud's.
+    #[error("refusing to contact `{host}`: not a {cloud} API host")]
+    ForeignHost {
+        /// The host.
+        host: String,
+        /// The cloud.
+        cloud: Cloud,
+    },
+}
+
+impl Endpoints {
+    /// Reads the `SPOTPLAN_ENDPOINT_*` variables from a lookup function.
+    pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<Endpoints, EndpointError> {
+        let read = |name: &str| {
+            lookup(name)
+                .filter(|value| !value.is_empty())
+                .map(|value| parse(name, &value))
+                .transpose()
+        };
+        Ok(Endpoints {
+            alibaba: read("SPOTPLAN_ENDPOINT_ALIBABA")?,
+            tencent: read("SPOTPLAN_ENDPOINT_TENCENT")?,
+            baidu: read("SPOTPLAN_ENDPOINT_BAIDU")?,
+        })
+    }
+
+    /// The override of a cloud.
+    pub fn get(&self, cloud: Cloud) -> Option<&EndpointOverride> {
+        match cloud {
+            Cloud::Alibaba => self.alibaba.as_ref(),
+            Cloud::Tencent => self.tencent.as_ref(),
+            Cloud::Baidu => self.baidu.as_ref(),
+        }
+    }
+
+    /// Points a request at its cloud (or the override), rewriting scheme, host and the `host` header, and
+    /// refuses any host that is not the cloud's own.
+    pub fn route(&self, cloud: Cloud, request: &mut HttpRequest) -> Result<(), EndpointError> {
+        match self.get(cloud) {
+            Some(endpoint) => {
+                request.scheme = endpoint.scheme.clone();
+                request.host = endpoint.authority.clone();
+            }
+            None => {
+                if !is_cloud_host(cloud, &request.host) {
+                    return Err(EndpointError::ForeignHost {
+                        host: request.host.clone(),
+                        cloud,
+                    });
+                }
+                request.scheme = "https".into();
+            }
+        }
+        let host = request.host.clone();
+        request.headers.retain(|(name, _)| !name.eq_ignore_ascii_case("host"));
+        request.headers.insert(0, ("host".into(), host));
+        Ok(())
+    }
+}
+
+/// Whether a host is one of the cloud's API hosts.
+pub fn is_cloud_host(cloud: Cloud, host: &str) -> bool {
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    match cloud {
+        Cloud::Alibaba => host
+            .strip_suffix(".aliyuncs.com")
+            .and_then(|rest| rest.strip_prefix("ecs.").or_else(|| rest.strip_prefix("ecs-")))
+            .is_some_and(label_ok),
+        Cloud::Tencent => {
+            host == "cvm.tencentcloudapi.com"
+                || host
+                    .strip_prefix("cvm.")
+                    .and_then(|rest| rest.strip_suffix(".tencentcloudapi.com"))
+                    .is_some_and(label_ok)
+        }
+        Cloud::Baidu => host
+            .strip_prefix("bcc.")
+            .and_then(|rest| rest.strip_suffix(".baidubce.com"))
+            .is_some_and(label_ok),
+    }
+}
+
+fn parse(name: &str, value: &str) -> Result<EndpointOverride, EndpointError> {
+    let malformed = || EndpointError::Malformed {
+        name: name.into(),
+        value: value.into(),
+    };
+    let (scheme, rest) = value.split_once("://").ok_or_else(malformed)?;
+    let authority = rest.trim_end_matches('/');
+    if !matches!(scheme, "http" | "https") || authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
+        return Err(malformed());
+    }
+    if scheme == "http" && !is_loopback(authority) {
+        return Err(EndpointError::InsecureRemote {
+            name: name.into(),
+            value: value.into(),
+        });
+    }
+    Ok(EndpointOverride {
+        scheme: scheme.into(),
+        authority: authority.into(),
+    })
+}
+
+fn is_loopback(authority: &str) -> bool {
+    let host = if let Some(rest) = authority.strip_prefix('[') {
+        rest.split(']').next().unwrap_or_default()
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(host, _)| host)
+    };
+    host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_parse_and_http_is_loopback_only() {
+        let lookup = |name: &str| (name == "SPOTPLAN_ENDPOINT_TENCENT").then(|| "http://127.0.0.1:9001/".to_owned());
+        let endpoints = Endpoints::from_env(lookup).unwrap();
+        assert_eq!(
+            endpoints.tencent,
+            Some(EndpointOverride {
+                scheme: "http".into(),
+                authority: "127.0.0.1:9001".into()
+            })
+        );
+        assert!(matches!(
+            Endpoints::from_env(|_| Some("http://10.0.0.5:80".into())),
+            Err(EndpointError::InsecureRemote { .. })
+        ));
+        assert!(Endpoints::from_env(|_| Some("https://ecs.internal.example".into())).is_ok());
+        assert!(matches!(
+            Endpoints::from_env(|_| Some("ftp://x".into())),
+            Err(EndpointError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn only_the_clouds_hosts() {
+        assert!(is_cloud_host(Cloud::Alibaba, "ecs.cn-beijing.aliyuncs.com"));
+        assert!(is_cloud_host(Cloud::Alibaba, "ecs-cn-hangzhou.aliyuncs.com"));
+        assert!(!is_cloud_host(Cloud::Alibaba, "ecs.evil.com.aliyuncs.com"));
+        assert!(!is_cloud_host(Cloud::Alibaba, "evil.com"));
+        assert!(is_cloud_host(Cloud::Tencent, "cvm.tencentcloudapi.com"));
+        assert!(is_cloud_host(Cloud::Baidu, "bcc.bj.baidubce.com"));
+        assert!(!is_cloud_host(Cloud::Baidu, "bcc.bj.baidubce.com.evil.net"));
+    }
+}

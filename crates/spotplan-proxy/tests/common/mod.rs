@@ -1,0 +1,63 @@
+//! Shared test fixtures: a proxy state with fake credentials, temp folders, example orders.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use spotplan_proxy::credentials::{CloudCredentials, Loaded};
+use spotplan_proxy::endpoints::Endpoints;
+use spotplan_proxy::{AppState, Config, Store};
+use spotplan_sign::{Credentials, Secret};
+
+pub const TOKEN: &str = "test-token-0123456789abcdef";
+
+/// Fake key pairs: (cloud, id, secret). The secrets are long and distinctive so a leak is easy to grep for.
+pub const KEYS: [(&str, &str, &str); 3] = [
+    ("alibaba", "LTAI5tTestAccessKey01", "AlibabaSecretValue-7f3k9QzX2w"),
+    ("tencent", "AKIDTestSecretId0001", "TencentSecretValue-4p8LmN1v6R"),
+    (
+        "baidu",
+        "bce0123456789abcdef0123456789ab",
+        "BaiduSecretValue-2s5Hq0Wy8TcK9",
+    ),
+];
+
+pub fn credentials() -> CloudCredentials {
+    let loaded = |index: usize| {
+        Some(Loaded {
+            credentials: Credentials::new(KEYS[index].1, KEYS[index].2),
+            source: "test".into(),
+        })
+    };
+    CloudCredentials {
+        alibaba: loaded(0),
+        tencent: loaded(1),
+        baidu: loaded(2),
+    }
+}
+
+pub fn tempdir() -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "spotplan-proxy-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn state(static_dir: &Path, credentials: CloudCredentials, endpoints: Endpoints, store: Store) -> AppState {
+    let mut config = Config::new(static_dir.to_path_buf(), Secret::new(TOKEN));
+    config.endpoints = endpoints;
+    config.upstream_timeout = std::time::Duration::from_secs(2);
+    let mut state = AppState::new(config, credentials, store).unwrap();
+    state.upstream.backoff = std::time::Duration::from_millis(10);
+    state
+}
+
+pub fn example(cloud: &str) -> serde_json::Value {
+    let path = format!("{}/../../examples/orders/{cloud}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}

@@ -1,0 +1,350 @@
+//! Real loopback tests, one set per cloud: the proxy on a port, the cloud's stand-in on another (it verifies the
+//! signature of what it receives and counts what it creates), fake credentials, endpoint overrides. They prove
+//! exactly-once under retries, concurrent duplicates and lost answers, and that no secret leaks anywhere.
+#![allow(clippy::unwrap_used)] // test code: a panic is how a failure is reported
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use common::{KEYS, TOKEN, example, state, tempdir};
+use serde_json::Value;
+use spotplan_proxy::endpoints::{EndpointOverride, Endpoints};
+use spotplan_proxy::{Store, app};
+use spotplan_standin::{Kind, Standin};
+
+struct Rig {
+    proxy: String,
+    standin: Standin,
+    store: Store,
+}
+
+async fn serve(router: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    address
+}
+
+async fn rig(cloud: &str) -> Rig {
+    let (index, kind) = match cloud {
+        "alibaba" => (0, Kind::Alibaba),
+        "tencent" => (1, Kind::Tencent),
+        _ => (2, Kind::Baidu),
+    };
+    let standin = Standin::new(kind, KEYS[index].1, KEYS[index].2);
+    let standin_address = serve(spotplan_standin::router(standin.clone())).await;
+    let endpoint = Some(EndpointOverride {
+        scheme: "http".into(),
+        authority: standin_address.to_string(),
+    });
+    let endpoints = match kind {
+        Kind::Alibaba => Endpoints {
+            alibaba: endpoint,
+            ..Endpoints::default()
+        },
+        Kind::Tencent => Endpoints {
+            tencent: endpoint,
+            ..Endpoints::default()
+        },
+        Kind::Baidu => Endpoints {
+            baidu: endpoint,
+            ..Endpoints::default()
+        },
+    };
+    let store = Store::open(&tempdir().join("orders.sqlite3")).unwrap();
+    let proxy_address = serve(app(state(&tempdir(), common::credentials(), endpoints, store.clone()))).await;
+    Rig {
+        proxy: format!("http://{proxy_address}"),
+        standin,
+        store,
+    }
+}
+
+impl Rig {
+    async fn submit(&self, order: &Value, key: &str) -> (u16, Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/v1/orders", self.proxy))
+            .header("x-spotplan-token", TOKEN)
+            .header("idempotency-key", key)
+            .json(order)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
+    fn created(&self) -> u64 {
+        self.standin.stats.lock().unwrap().created
+    }
+
+    fn requests(&self) -> u64 {
+        self.standin.stats.lock().unwrap().requests
+    }
+}
+
+#[tokio::test]
+async fn each_cloud_places_an_order_once_and_replays_it() {
+    for cloud in ["alibaba", "tencent", "baidu"] {
+        let rig = rig(cloud).await;
+        let order = example(cloud);
+        let (status, first) = rig.submit(&order, "0b7e2c61-5d4e-4f7a-9c1b-2f0d8e6a4b13").await;
+        assert_eq!(status, 201, "{cloud}: {first}");
+        assert_eq!(first["status"], "succeeded", "{cloud}: {first}");
+        assert_eq!(first["client_token"], "spotplan-0b7e2c61-5d4e-4f7a-9c1b-2f0d8e6a4b13");
+        assert!(!first["instance_ids"].as_array().unwrap().is_empty());
+        assert_eq!(
+            rig.standin.stats.lock().unwrap().verified,
+            1,
+            "{cloud}: the stand-in verified the signature"
+        );
+        let (status, again) = rig.submit(&order, "0b7e2c61-5d4e-4f7a-9c1b-2f0d8e6a4b13").await;
+        assert_eq!((status, &again["replayed"]), (200, &Value::Bool(true)));
+        assert_eq!(again["instance_ids"], first["instance_ids"]);
+        assert_eq!(
+            (rig.created(), rig.requests()),
+            (1, 1),
+            "{cloud}: the retry never reached the cloud"
+        );
+        let logged = rig.store.by_id(first["id"].as_str().unwrap()).unwrap().unwrap();
+        assert_eq!(
+            logged.instance_ids,
+            first["instance_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+#[tokio::test]
+async fn concurrent_duplicates_wait_for_the_first() {
+    let rig = Arc::new(rig("tencent").await);
+    let order = example("tencent");
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let (rig, order) = (rig.clone(), order.clone());
+        tasks.push(tokio::spawn(async move { rig.submit(&order, "dup-key-0001").await }));
+    }
+    let mut ids = Vec::new();
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        assert!(status == 200 || status == 201, "{body}");
+        ids.push(body["instance_ids"].clone());
+    }
+    assert!(ids.windows(2).all(|pair| pair[0] == pair[1]));
+    assert_eq!((rig.created(), rig.requests()), (1, 1));
+}
+
+#[tokio::test]
+async fn the_same_key_with_a_different_order_is_a_conflict() {
+    let rig = rig("alibaba").await;
+    let order = example("alibaba");
+    rig.submit(&order, "conflict-key-1").await;
+    let mut changed = order.clone();
+    changed["count"] = 3.into();
+    let (status, body) = rig.submit(&changed, "conflict-key-1").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("idempotency_key_reused"))
+    );
+    assert_eq!(rig.requests(), 1);
+}
+
+#[tokio::test]
+async fn dry_runs_and_cloud_errors_come_back_with_hints() {
+    for cloud in ["alibaba", "tencent"] {
+        let rig = rig(cloud).await;
+        let mut order = example(cloud);
+        order["dry_run"] = true.into();
+        let (_, dry) = rig.submit(&order, &format!("dry-{cloud}-0001")).await;
+        assert_eq!(dry["status"], "dry_run_passed", "{cloud}: {dry}");
+        assert_eq!(rig.created(), 0);
+        let mut low = example(cloud);
+        low["bid"]["max_price"] = "0.01".into();
+        let (_, failed) = rig.submit(&low, &format!("low-{cloud}-00001")).await;
+        assert_eq!(failed["status"], "failed", "{cloud}: {failed}");
+        assert!(failed["hint"].as_str().unwrap().contains("market price"), "{failed}");
+        assert!(failed["cloud_request_id"].as_str().unwrap().starts_with("standin-"));
+    }
+    let rig = rig("baidu").await;
+    let mut low = example("baidu");
+    low["bid"]["max_price"] = "0.0005".into();
+    let (_, failed) = rig.submit(&low, "low-baidu-00001").await;
+    assert_eq!(
+        failed["error_message"],
+        "bid price should be greater than market price."
+    );
+    assert!(failed["hint"].as_str().unwrap().contains("CNY per minute"));
+}
+
+#[tokio::test]
+async fn flaky_answers_are_retried_with_the_same_client_token() {
+    let rig = rig("alibaba").await;
+    let mut order = example("alibaba");
+    order["image_id"] = "img-flaky".into();
+    let (_, body) = rig.submit(&order, "flaky-key-0001").await;
+    assert_eq!(body["status"], "succeeded", "{body}");
+    assert_eq!(body["attempts"], 2);
+    assert_eq!((rig.created(), rig.requests()), (1, 2));
+    assert_eq!(
+        rig.standin.stats.lock().unwrap().by_token.len(),
+        1,
+        "both attempts carried one token"
+    );
+}
+
+#[tokio::test]
+async fn no_answer_means_unknown_and_a_retry_resends_the_same_token() {
+    let rig = rig("tencent").await;
+    let mut order = example("tencent");
+    order["image_id"] = "img-slow".into();
+    let (_, first) = rig.submit(&order, "slow-key-00001").await;
+    assert_eq!(first["status"], "unknown", "{first}");
+    assert!(first["hint"].as_str().unwrap().contains("same ClientToken"));
+    assert_eq!(rig.created(), 1, "the cloud did create it; the proxy could not know");
+    // The retry sends the same token: the cloud answers with the same instances, nothing new is created.
+    let (_, second) = rig.submit(&order, "slow-key-00001").await;
+    assert_eq!(second["status"], "unknown", "still slow: {second}");
+    assert_eq!(rig.created(), 1);
+    assert_eq!(rig.standin.stats.lock().unwrap().by_token.len(), 1);
+}
+
+#[tokio::test]
+async fn an_unreadable_success_is_unknown() {
+    let rig = rig("baidu").await;
+    let mut order = example("baidu");
+    order["image_id"] = "m-garbage".into();
+    let (_, body) = rig.submit(&order, "garbage-key-001").await;
+    assert_eq!(body["status"], "unknown", "{body}");
+    assert_eq!(body["error_code"], "UnreadableResponse");
+}
+
+#[tokio::test]
+async fn a_wrong_secret_is_refused_by_the_cloud_and_explained() {
+    let standin = Standin::new(Kind::Alibaba, KEYS[0].1, "not-the-secret-the-proxy-has");
+    let address = serve(spotplan_standin::router(standin.clone())).await;
+    let endpoints = Endpoints {
+        alibaba: Some(EndpointOverride {
+            scheme: "http".into(),
+            authority: address.to_string(),
+        }),
+        ..Endpoints::default()
+    };
+    let proxy = serve(app(state(
+        &tempdir(),
+        common::credentials(),
+        endpoints,
+        Store::in_memory().unwrap(),
+    )))
+    .await;
+    let rig = Rig {
+        proxy: format!("http://{proxy}"),
+        standin,
+        store: Store::in_memory().unwrap(),
+    };
+    let (_, body) = rig.submit(&example("alibaba"), "wrong-secret-01").await;
+    assert_eq!(body["error_code"], "SignatureDoesNotMatch");
+    assert!(body["hint"].as_str().unwrap().contains("credentials"));
+}
+
+#[tokio::test]
+async fn the_curl_snippet_from_the_core_submits_through_the_proxy() {
+    use spotplan_core::order::format::{Format, SnippetOptions, render};
+    use spotplan_core::order::{SpotOrder, ValidationContext, validate};
+    for cloud in ["alibaba", "tencent", "baidu"] {
+        let rig = rig(cloud).await;
+        let order: SpotOrder = serde_json::from_value(example(cloud)).unwrap();
+        let valid = validate(&order, &ValidationContext::default()).valid.unwrap();
+        let key = format!("curl-{cloud}-key-0001");
+        let options = SnippetOptions {
+            client_token: format!("spotplan-{key}"),
+            idempotency_key: key.clone(),
+            proxy_url: rig.proxy.clone(),
+        };
+        let snippet = render(&valid, Format::Curl, &options);
+        let output = tokio::process::Command::new("bash")
+            .arg("-c")
+            .arg(&snippet.text)
+            .env("SPOTPLAN_TOKEN", TOKEN)
+            .env("SPOTPLAN_INSTANCE_PASSWORD", "Spot2026!")
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{cloud}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let body: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(body["status"], "succeeded", "{cloud}: {body}");
+        assert_eq!(rig.created(), 1);
+    }
+}
+
+/// A writer that keeps everything the proxy logs.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_secret_appears_in_logs_responses_or_the_order_log() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let mut everything = String::new();
+    for cloud in ["alibaba", "tencent", "baidu"] {
+        let rig = rig(cloud).await;
+        let mut order = example(cloud);
+        order["login"] = serde_json::json!({ "password": if cloud == "baidu" { "Spot2026!" } else { "Spot-2026!pw" } });
+        for (key, image) in [
+            ("leak-a-000001", None),
+            ("leak-b-000001", Some("img-flaky")),
+            ("leak-c-000001", Some("img-garbage")),
+        ] {
+            let mut order = order.clone();
+            if let Some(image) = image {
+                order["image_id"] = image.into();
+            }
+            let (_, body) = rig.submit(&order, key).await;
+            everything.push_str(&body.to_string());
+        }
+        let list = reqwest::get(format!("{}/api/v1/orders", rig.proxy))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        everything.push_str(&list);
+        for record in rig.store.list(100).unwrap() {
+            everything.push_str(&serde_json::to_string(&record).unwrap());
+            everything.push_str(&record.request.map(|r| r.to_string()).unwrap_or_default());
+        }
+    }
+    everything.push_str(&String::from_utf8_lossy(&captured.0.lock().unwrap()));
+    assert!(everything.contains("succeeded"), "the run did something");
+    for (_, _, secret) in KEYS {
+        assert!(!everything.contains(secret), "secret leaked");
+    }
+    for password in ["Spot2026!", "Spot-2026!pw"] {
+        assert!(!everything.contains(password), "password leaked");
+    }
+    assert!(!everything.contains(TOKEN), "the API token leaked");
+}

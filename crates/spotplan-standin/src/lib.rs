@@ -1,0 +1,311 @@
+//! Stand-ins for the three clouds' order APIs, used by the proxy's loopback tests and the end-to-end tests.
+//!
+//! Each stand-in checks the signature of what it *received* — it rebuilds the request from the raw target, the
+//! signed headers and the body bytes, as a server does, and signs that again with the shared secret — so a
+//! request that was altered after signing, encoded differently from what was signed, or signed with another key
+//! is refused with the cloud's own error. (The signer itself is checked against the official SDKs elsewhere.)
+//! It checks the parameters an order needs, answers like the cloud (success, the documented bid and stock
+//! errors, dry-run answers), deduplicates on the ClientToken, and counts what it created.
+//!
+//! Behaviours for tests, chosen by the image id: one containing `slow` answers after [`SLOW`]; `garbage` answers
+//! 200 with a non-JSON body; `flaky` fails its first attempt per token with HTTP 503; `nostock` answers the stock
+//! error. A bid below [`MARKET_PRICE`] (per hour; Baidu: [`BAIDU_MARKET_PRICE_PER_MINUTE`]) gets the cloud's
+//! below-market error.
+
+mod verify;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+/// Which cloud a stand-in plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Alibaba ECS (ACS3-HMAC-SHA256).
+    Alibaba,
+    /// Tencent CVM (TC3-HMAC-SHA256).
+    Tencent,
+    /// Baidu BCC (bce-auth-v1).
+    Baidu,
+}
+
+/// How long a `slow` order takes to answer.
+pub const SLOW: Duration = Duration::from_secs(5);
+/// The market price the stand-ins quote per instance-hour (Alibaba, Tencent).
+pub const MARKET_PRICE: f64 = 0.05;
+/// Baidu's market price per instance-minute (0.06 CNY per hour).
+pub const BAIDU_MARKET_PRICE_PER_MINUTE: f64 = 0.001;
+
+/// What a stand-in has seen.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Requests received (all, including refused ones).
+    pub requests: u64,
+    /// Requests whose signature verified.
+    pub verified: u64,
+    /// Distinct orders created.
+    pub created: u64,
+    /// Instance ids created per ClientToken.
+    pub by_token: HashMap<String, Vec<String>>,
+    /// Attempts per ClientToken (for `flaky`).
+    pub attempts_by_token: HashMap<String, u32>,
+}
+
+/// A stand-in's state.
+#[derive(Debug, Clone)]
+pub struct Standin {
+    /// The cloud played.
+    pub kind: Kind,
+    /// The access key id it accepts.
+    pub access_key_id: String,
+    /// The secret it verifies with.
+    pub secret: String,
+    /// What it has seen.
+    pub stats: Arc<Mutex<Stats>>,
+}
+
+impl Standin {
+    /// A stand-in for `kind` accepting one key pair.
+    pub fn new(kind: Kind, access_key_id: &str, secret: &str) -> Standin {
+        Standin {
+            kind,
+            access_key_id: access_key_id.into(),
+            secret: secret.into(),
+            stats: Arc::default(),
+        }
+    }
+
+    fn stats(&self) -> std::sync::MutexGuard<'_, Stats> {
+        self.stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The stand-in's routes: the cloud's API plus `GET /__standin/stats`.
+pub fn router(standin: Standin) -> Router {
+    Router::new()
+        .route("/__standin/stats", get(stats))
+        .route("/", post(handle))
+        .route("/v2/instance/bid", post(handle))
+        .fallback(handle)
+        .with_state(standin)
+}
+
+async fn stats(State(standin): State<Standin>) -> Response {
+    let stats = standin.stats();
+    axum::Json(json!({
+        "requests": stats.requests,
+        "verified": stats.verified,
+        "created": stats.created,
+        "by_token": stats.by_token,
+    }))
+    .into_response()
+}
+
+async fn handle(
+    State(standin): State<Standin>,
+    method: Method,
+    uri: Uri,
+    RawQuery(raw_query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    standin.stats().requests += 1;
+    let received = verify::Received {
+        method: method.as_str(),
+        path: uri.path(),
+        raw_query: raw_query.as_deref().unwrap_or(""),
+        headers: &headers,
+        body: &body,
+    };
+    if let Err(reason) = verify::check(standin.kind, &received, &standin.access_key_id, &standin.secret) {
+        return error(
+            standin.kind,
+            StatusCode::BAD_REQUEST,
+            signature_code(standin.kind),
+            &reason,
+        );
+    }
+    standin.stats().verified += 1;
+    let params = match verify::params(standin.kind, &received) {
+        Ok(params) => params,
+        Err(reason) => return error(standin.kind, StatusCode::BAD_REQUEST, "MalformedRequest", &reason),
+    };
+    order(&standin, &params).await
+}
+
+fn signature_code(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Alibaba => "SignatureDoesNotMatch",
+        Kind::Tencent => "AuthFailure.SignatureFailure",
+        Kind::Baidu => "SignatureDoesNotMatch",
+    }
+}
+
+/// The order parameters, normalised across clouds.
+#[derive(Debug, Default)]
+pub struct Params {
+    /// ClientToken.
+    pub client_token: Option<String>,
+    /// Image id.
+    pub image: Option<String>,
+    /// Instance count.
+    pub count: u32,
+    /// Dry run requested.
+    pub dry_run: bool,
+    /// The bid, when a limit is set (native unit).
+    pub max_price: Option<f64>,
+    /// What is missing, if anything.
+    pub missing: Vec<&'static str>,
+}
+
+async fn order(standin: &Standin, params: &Params) -> Response {
+    let kind = standin.kind;
+    if let Some(missing) = params.missing.first() {
+        return error(
+            kind,
+            StatusCode::BAD_REQUEST,
+            "MissingParameter",
+            &format!("the parameter {missing} is required"),
+        );
+    }
+    let image = params.image.clone().unwrap_or_default();
+    let token = params.client_token.clone().unwrap_or_default();
+    let market = if kind == Kind::Baidu {
+        BAIDU_MARKET_PRICE_PER_MINUTE
+    } else {
+        MARKET_PRICE
+    };
+    if params.max_price.is_some_and(|price| price < market) {
+        return match kind {
+            Kind::Alibaba => error(
+                kind,
+                StatusCode::BAD_REQUEST,
+                "InvalidSpotPriceLimit.LowerThanPublicPrice",
+                "The specified parameter spotPriceLimit can't be lower than current public price.",
+            ),
+            Kind::Tencent => error(
+                kind,
+                StatusCode::OK,
+                "InvalidParameterValue.InsufficientPrice",
+                "The bid price is lower than the current market price.",
+            ),
+            Kind::Baidu => error(
+                kind,
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "bid price should be greater than market price.",
+            ),
+        };
+    }
+    if image.contains("nostock") {
+        return match kind {
+            Kind::Alibaba => error(
+                kind,
+                StatusCode::FORBIDDEN,
+                "OperationDenied.NoStock",
+                "The resource is out of stock in the specified zone.",
+            ),
+            Kind::Tencent => error(
+                kind,
+                StatusCode::OK,
+                "ResourceInsufficient.SpecifiedInstanceType",
+                "The specified instance type is sold out.",
+            ),
+            Kind::Baidu => error(
+                kind,
+                StatusCode::BAD_REQUEST,
+                "Instance.NotSupportInstanceTypeException",
+                "not support the instance type.",
+            ),
+        };
+    }
+    if params.dry_run {
+        return match kind {
+            Kind::Alibaba => error(
+                kind,
+                StatusCode::BAD_REQUEST,
+                "DryRunOperation",
+                "Request validation has been passed with DryRun flag set.",
+            ),
+            Kind::Tencent => (
+                StatusCode::OK,
+                axum::Json(json!({ "Response": { "RequestId": request_id() } })),
+            )
+                .into_response(),
+            Kind::Baidu => error(kind, StatusCode::BAD_REQUEST, "BadRequest", "dry run is not supported"),
+        };
+    }
+    let attempt = {
+        let mut stats = standin.stats();
+        let attempts = stats.attempts_by_token.entry(token.clone()).or_default();
+        *attempts += 1;
+        *attempts
+    };
+    if image.contains("flaky") && attempt == 1 {
+        return error(kind, StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "try again");
+    }
+    let ids = {
+        let mut stats = standin.stats();
+        match stats.by_token.get(&token) {
+            Some(ids) if !token.is_empty() => ids.clone(),
+            _ => {
+                stats.created += 1;
+                let ids: Vec<String> = (0..params.count.max(1))
+                    .map(|i| instance_id(kind, stats.created, i))
+                    .collect();
+                stats.by_token.insert(token.clone(), ids.clone());
+                ids
+            }
+        }
+    };
+    if image.contains("slow") {
+        tokio::time::sleep(SLOW).await;
+    }
+    if image.contains("garbage") {
+        return (StatusCode::OK, "<html><body>502 Bad Gateway</body></html>").into_response();
+    }
+    let body = match kind {
+        Kind::Alibaba => json!({ "RequestId": request_id(), "InstanceIdSets": { "InstanceIdSet": ids } }),
+        Kind::Tencent => json!({ "Response": { "InstanceIdSet": ids, "RequestId": request_id() } }),
+        Kind::Baidu => {
+            json!({ "orderId": format!("order-{}", &token.chars().rev().take(8).collect::<String>()), "instanceIds": ids })
+        }
+    };
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+fn instance_id(kind: Kind, order: u64, index: u32) -> String {
+    match kind {
+        Kind::Alibaba => format!("i-standin{order:04}{index:03}"),
+        Kind::Tencent => format!("ins-standin{order:04}{index:03}"),
+        Kind::Baidu => format!("i-Standin{order:04}{index:03}"),
+    }
+}
+
+fn request_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("standin-{:08}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The cloud's error envelope.
+fn error(kind: Kind, status: StatusCode, code: &str, message: &str) -> Response {
+    let body: Value = match kind {
+        Kind::Alibaba => json!({ "RequestId": request_id(), "HostId": "standin", "Code": code, "Message": message }),
+        Kind::Tencent => {
+            json!({ "Response": { "Error": { "Code": code, "Message": message }, "RequestId": request_id() } })
+        }
+        Kind::Baidu => json!({ "requestId": request_id(), "code": code, "message": message }),
+    };
+    // Tencent answers every error with HTTP 200.
+    let status = if kind == Kind::Tencent { StatusCode::OK } else { status };
+    (status, axum::Json(body)).into_response()
+}

@@ -1,0 +1,222 @@
+//! Server-side checks of what a stand-in received: the signature (rebuilt from the raw target, the signed
+//! headers and the body, then signed again with the stand-in's copy of the secret) and the order parameters.
+
+use axum::http::HeaderMap;
+use serde_json::Value;
+use spotplan_sign::{Credentials, SignableRequest, acs3, bce, tc3};
+
+use crate::{Kind, Params};
+
+/// The parts of a request as it arrived.
+pub(crate) struct Received<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) raw_query: &'a str,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) body: &'a [u8],
+}
+
+fn header<'a>(received: &'a Received<'_>, name: &str) -> Option<&'a str> {
+    received.headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+/// Percent-decodes a query component (`+` stays `+`: the clouds' signers encode space as `%20`).
+fn decode(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%' {
+            let hex = text.get(index + 1..index + 3).ok_or("truncated %-escape")?;
+            out.push(u8::from_str_radix(hex, 16).map_err(|_| format!("bad %-escape %{hex}"))?);
+            index += 3;
+        } else {
+            out.push(bytes[index]);
+            index += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| "query is not UTF-8".to_owned())
+}
+
+fn query_pairs(raw: &str) -> Result<Vec<(String, String)>, String> {
+    raw.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            Ok((decode(name)?, decode(value)?))
+        })
+        .collect()
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` → Unix seconds.
+fn parse_utc(text: &str) -> Option<u64> {
+    let (date, time) = text.strip_suffix('Z')?.split_once('T')?;
+    let mut d = date.split('-').map(|part| part.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let mut t = time.split(':').map(|part| part.parse::<i64>().ok());
+    let (h, min, s) = (t.next()??, t.next()??, t.next()??);
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + h * 3600 + min * 60 + s).ok()
+}
+
+/// Checks the request's signature; `Err` says why it does not verify.
+pub(crate) fn check(kind: Kind, received: &Received<'_>, access_key_id: &str, secret: &str) -> Result<(), String> {
+    let authorization = header(received, "authorization").ok_or("no Authorization header")?;
+    let host = header(received, "host").ok_or("no Host header")?;
+    let query = query_pairs(received.raw_query)?;
+    let credentials = Credentials::new(access_key_id, secret);
+    let expected = match kind {
+        Kind::Alibaba => {
+            let signed = authorization
+                .split(',')
+                .find_map(|part| part.trim().strip_prefix("SignedHeaders="))
+                .ok_or("no SignedHeaders")?;
+            let added = ["x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256"];
+            let headers = signed_headers(received, signed.split(';').filter(|name| !added.contains(name)));
+            let date = header(received, "x-acs-date")
+                .and_then(parse_utc)
+                .ok_or("bad x-acs-date")?;
+            let nonce = header(received, "x-acs-signature-nonce").ok_or("no nonce")?;
+            let request = signable(received, host, &query, &headers);
+            let output = acs3::sign(
+                &request,
+                &credentials,
+                &acs3::Params {
+                    unix_seconds: date,
+                    nonce,
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            output.header("authorization").map(str::to_owned)
+        }
+        Kind::Tencent => {
+            let headers = signed_headers(received, ["content-type", "host"].into_iter());
+            let timestamp: u64 = header(received, "x-tc-timestamp")
+                .and_then(|t| t.parse().ok())
+                .ok_or("bad X-TC-Timestamp")?;
+            let request = signable(received, host, &query, &headers);
+            let output = tc3::sign(
+                &request,
+                &credentials,
+                &tc3::Params {
+                    unix_seconds: timestamp,
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            output.header("authorization").map(str::to_owned)
+        }
+        Kind::Baidu => {
+            let names: Vec<String> = received
+                .headers
+                .keys()
+                .map(|name| name.as_str().to_owned())
+                .filter(|name| name != "authorization" && name != "x-bce-date")
+                .collect();
+            let headers = signed_headers(received, names.iter().map(String::as_str));
+            let date = header(received, "x-bce-date")
+                .and_then(parse_utc)
+                .ok_or("bad x-bce-date")?;
+            let request = signable(received, host, &query, &headers);
+            let output = bce::sign(&request, &credentials, &bce::Params::new(date)).map_err(|e| e.to_string())?;
+            output.header("authorization").map(str::to_owned)
+        }
+    };
+    match expected {
+        Some(expected) if expected == authorization => Ok(()),
+        Some(_) => Err("the signature does not match what was received".into()),
+        None => Err("could not compute a signature".into()),
+    }
+}
+
+fn signed_headers<'a>(received: &Received<'_>, names: impl Iterator<Item = &'a str>) -> Vec<(String, String)> {
+    names
+        .filter_map(|name| header(received, name).map(|value| (name.to_owned(), value.to_owned())))
+        .collect()
+}
+
+fn signable<'a>(
+    received: &'a Received<'_>,
+    host: &'a str,
+    query: &'a [(String, String)],
+    headers: &'a [(String, String)],
+) -> SignableRequest<'a> {
+    SignableRequest {
+        method: received.method,
+        host,
+        path: received.path,
+        query,
+        headers,
+        body: received.body,
+    }
+}
+
+/// The order parameters the stand-in needs.
+pub(crate) fn params(kind: Kind, received: &Received<'_>) -> Result<Params, String> {
+    let query = query_pairs(received.raw_query)?;
+    let get = |name: &str| {
+        query
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    };
+    let mut params = Params::default();
+    match kind {
+        Kind::Alibaba => {
+            for required in ["RegionId", "InstanceType", "ImageId", "SpotStrategy", "ZoneId"] {
+                if get(required).is_none() {
+                    params.missing.push(required);
+                }
+            }
+            params.client_token = get("ClientToken");
+            params.image = get("ImageId");
+            params.count = get("Amount").and_then(|n| n.parse().ok()).unwrap_or(1);
+            params.dry_run = get("DryRun").is_some_and(|flag| flag.eq_ignore_ascii_case("true"));
+            params.max_price = get("SpotPriceLimit").and_then(|price| price.parse().ok());
+        }
+        Kind::Tencent => {
+            let body: Value = serde_json::from_slice(received.body).map_err(|_| "the body is not JSON")?;
+            if body["InstanceChargeType"] != "SPOTPAID" {
+                params.missing.push("InstanceChargeType=SPOTPAID");
+            }
+            if body["Placement"]["Zone"].as_str().is_none() {
+                params.missing.push("Placement.Zone");
+            }
+            params.client_token = body["ClientToken"].as_str().map(str::to_owned);
+            params.image = body["ImageId"].as_str().map(str::to_owned);
+            params.count = body["InstanceCount"]
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(1);
+            params.dry_run = body["DryRun"].as_bool().unwrap_or(false);
+            params.max_price = body["InstanceMarketOptions"]["SpotOptions"]["MaxPrice"]
+                .as_str()
+                .and_then(|p| p.parse().ok());
+        }
+        Kind::Baidu => {
+            let body: Value = serde_json::from_slice(received.body).map_err(|_| "the body is not JSON")?;
+            for (field, name) in [
+                ("cpuCount", "cpuCount"),
+                ("memoryCapacityInGB", "memoryCapacityInGB"),
+                ("imageId", "imageId"),
+                ("bidModel", "bidModel"),
+            ] {
+                if body[field].is_null() {
+                    params.missing.push(name);
+                }
+            }
+            params.client_token = get("clientToken");
+            params.image = body["imageId"].as_str().map(str::to_owned);
+            params.count = body["purchaseCount"]
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(1);
+            params.max_price = body["bidPrice"].as_str().and_then(|p| p.parse().ok());
+        }
+    }
+    Ok(params)
+}
