@@ -188,18 +188,15 @@ fn wasm_tests(env: &Env) -> anyhow::Result<Layer> {
     libtest_layer("wasm tests (headless chromium)", &mut command)
 }
 
-/// Our signatures and requests checked against the official Python SDKs' own code.
+/// Our signatures, order requests and Python snippets checked against the official Python SDKs' own code.
 fn sdk_checks(env: &Env) -> anyhow::Result<Layer> {
     let mut command = Command::new("cargo");
+    command.args(["test", "-p", "spotplan-sign", "-p", "spotplan-cli"]);
     command.args([
-        "test",
-        "-p",
-        "spotplan-sign",
         "--features",
-        "sdk-crosscheck",
-        "--test",
-        "sdk_crosscheck",
+        "spotplan-sign/sdk-crosscheck,spotplan-cli/sdk-conformance",
     ]);
+    command.args(["--test", "sdk_crosscheck", "--test", "sdk_conformance"]);
     if let Some(python) = &env.sdk_python {
         command.env("SPOTPLAN_SDK_PYTHON", python);
     }

@@ -17,6 +17,7 @@ pub mod fx;
 pub mod money;
 pub mod order;
 pub mod plan;
+pub mod quote;
 pub mod rules;
 
 pub use cloud::Cloud;

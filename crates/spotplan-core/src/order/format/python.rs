@@ -231,9 +231,13 @@ fn baidu(valid: &ValidOrder, request: &HttpRequest) -> String {
             .data_disks
             .iter()
             .map(|disk| {
+                // A disk without a size sends none (the model's default is None), as the request does.
+                let size = disk
+                    .size_gb
+                    .map(|size| format!("cdsSizeInGB={size}, "))
+                    .unwrap_or_default();
                 format!(
-                    "        bcc_model.CreateCdsModel(cdsSizeInGB={}, storageType={}),",
-                    disk.size_gb.unwrap_or(0),
+                    "        bcc_model.CreateCdsModel({size}storageType={}),",
                     text(disk.category.as_deref().unwrap_or("hp1"))
                 )
             })

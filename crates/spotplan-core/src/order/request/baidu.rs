@@ -67,7 +67,9 @@ pub(super) fn create_bid_instance(valid: &ValidOrder, client_token: &str, admin_
             .collect();
         put("createCdsList", Value::Array(disks));
     }
-    if let Some(bandwidth) = order.network.bandwidth_mbps {
+    // 0 (no public IP) is Baidu's default, and the SDK leaves it out; sending it only when positive keeps this body
+    // equal to what the SDK (and so the Python snippet) sends.
+    if let Some(bandwidth) = order.network.bandwidth_mbps.filter(|&bandwidth| bandwidth > 0) {
         put("networkCapacityInMbps", json!(bandwidth));
     }
     if let Some(charge) = &order.network.internet_charge_type {

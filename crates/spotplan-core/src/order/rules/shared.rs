@@ -67,6 +67,20 @@ pub(crate) fn check(order: &SpotOrder, problems: &mut Problems) {
             "实例数量至少为 1".into(),
         );
     }
+    for (index, disk) in order.data_disks.iter().enumerate() {
+        if disk.size_gb.is_none_or(|size| size == 0) {
+            problems.error(
+                rule(
+                    &format!("data_disks[{index}].size_gb"),
+                    "data_disk.size.required",
+                    Some("MissingParameter"),
+                ),
+                disk.size_gb.map(|size| size.to_string()).unwrap_or_default(),
+                format!("data disk {} needs a size in GiB", index + 1),
+                format!("第 {} 块数据盘需要填写容量（GiB）", index + 1),
+            );
+        }
+    }
     for (index, tag) in order.tags.iter().enumerate() {
         if tag.key.trim().is_empty() {
             problems.error(

@@ -1,0 +1,578 @@
+//! Tests of the Alibaba price queries: exact request parameters, and each answer parser on a success fixture, the
+//! error envelope, a missing field, a zero price and garbage.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use super::*;
+use crate::quote::CloudError;
+
+/// 2026-11-23T10:00:00Z.
+const FETCHED: i64 = 1_795_428_000;
+const HOUR: i64 = 3600;
+
+fn history_query() -> SpotPriceHistoryQuery {
+    SpotPriceHistoryQuery {
+        region: "cn-hangzhou".into(),
+        zone: None,
+        instance_type: "ecs.g7.large".into(),
+        spot_duration: Some(SpotDuration::OneHour),
+        window: TimeWindow::new(FETCHED - 24 * HOUR, FETCHED).unwrap(),
+        offset: None,
+    }
+}
+
+fn price_query(spot: Option<SpotPricing>) -> DescribePriceQuery {
+    DescribePriceQuery {
+        region: "cn-beijing".into(),
+        zone: Some("cn-beijing-h".into()),
+        instance_type: "ecs.g7.large".into(),
+        spot,
+    }
+}
+
+fn advice_query() -> SpotAdviceQuery {
+    SpotAdviceQuery {
+        region: "cn-hangzhou".into(),
+        zone: None,
+        selection: AdviceSelection::InstanceTypes(
+            InstanceTypeList::new(vec!["ecs.c5.large".into(), "ecs.g7.large".into()]).unwrap(),
+        ),
+    }
+}
+
+fn pairs(request: &HttpRequest) -> Vec<(&str, &str)> {
+    request.query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+fn spot_price_as_go() -> Option<SpotPricing> {
+    Some(SpotPricing {
+        strategy: SpotStrategy::SpotAsPriceGo,
+        duration: Some(SpotDuration::NoProtection),
+    })
+}
+
+const ERROR: &str = include_str!("fixtures/alibaba_error.json");
+const GARBAGE: &[u8] = b"\xff\xfe<html>502 Bad Gateway</html>";
+
+fn expected_error() -> QuoteError {
+    QuoteError::Cloud(CloudError {
+        cloud: Cloud::Alibaba,
+        code: "InvalidParams.InstanceType".into(),
+        message: "The specified InstanceType parameter is invalid.".into(),
+        request_id: Some("E2A4C6D8-1B3F-4E5A-9C7D-0F1E2D3C4B5A".into()),
+    })
+}
+
+// ---- requests ----
+
+#[test]
+fn spot_price_history_request_has_the_documented_parameters() {
+    let mut query = history_query();
+    query.zone = Some("cn-hangzhou-h".into());
+    query.offset = Some(1000);
+    let request = describe_spot_price_history(&query);
+    assert_eq!(
+        pairs(&request),
+        [
+            ("RegionId", "cn-hangzhou"),
+            ("InstanceType", "ecs.g7.large"),
+            ("NetworkType", "vpc"),
+            ("ZoneId", "cn-hangzhou-h"),
+            ("OSType", "linux"),
+            ("SpotDuration", "1"),
+            ("StartTime", "2026-11-22T10:00:00Z"),
+            ("EndTime", "2026-11-23T10:00:00Z"),
+            ("Offset", "1000"),
+        ]
+    );
+    assert_eq!((request.method.as_str(), request.path.as_str()), ("POST", "/"));
+    assert_eq!(
+        request.host, "ecs-cn-hangzhou.aliyuncs.com",
+        "the SDKs' cn-hangzhou endpoint"
+    );
+    assert_eq!(
+        request.headers,
+        [
+            ("host".to_owned(), "ecs-cn-hangzhou.aliyuncs.com".to_owned()),
+            ("x-acs-action".to_owned(), "DescribeSpotPriceHistory".to_owned()),
+            ("x-acs-version".to_owned(), "2014-05-26".to_owned()),
+            ("accept".to_owned(), "application/json".to_owned()),
+        ]
+    );
+    assert!(request.body.is_empty());
+    assert_eq!(request.action, "DescribeSpotPriceHistory");
+}
+
+#[test]
+fn spot_price_history_request_leaves_out_what_is_not_given() {
+    let mut query = history_query();
+    query.spot_duration = None;
+    let request = describe_spot_price_history(&query);
+    let names: Vec<&str> = request.query.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "RegionId",
+            "InstanceType",
+            "NetworkType",
+            "OSType",
+            "StartTime",
+            "EndTime"
+        ]
+    );
+}
+
+#[test]
+fn describe_price_requests_ask_one_instance_for_one_hour() {
+    let on_demand = describe_price(&price_query(None));
+    assert_eq!(
+        pairs(&on_demand),
+        [
+            ("RegionId", "cn-beijing"),
+            ("ResourceType", "instance"),
+            ("InstanceType", "ecs.g7.large"),
+            ("ZoneId", "cn-beijing-h"),
+            ("SpotStrategy", "NoSpot"),
+            ("PriceUnit", "Hour"),
+            ("Period", "1"),
+        ]
+    );
+    assert_eq!(on_demand.host, "ecs.cn-beijing.aliyuncs.com");
+    assert_eq!(on_demand.header("x-acs-action"), Some("DescribePrice"));
+    let spot = describe_price(&price_query(spot_price_as_go()));
+    assert_eq!(spot.query_value("SpotStrategy"), Some("SpotAsPriceGo"));
+    assert_eq!(spot.query_value("SpotDuration"), Some("0"));
+}
+
+#[test]
+fn spot_advice_request_lists_types_or_a_shape() {
+    let request = describe_spot_advice(&advice_query());
+    assert_eq!(
+        pairs(&request),
+        [
+            ("RegionId", "cn-hangzhou"),
+            ("InstanceTypes.1", "ecs.c5.large"),
+            ("InstanceTypes.2", "ecs.g7.large"),
+        ]
+    );
+    assert_eq!(request.header("x-acs-action"), Some("DescribeSpotAdvice"));
+    let shape = describe_spot_advice(&SpotAdviceQuery {
+        region: "cn-shanghai".into(),
+        zone: Some("cn-shanghai-l".into()),
+        selection: AdviceSelection::Shape {
+            cores: 2,
+            memory_gib: Decimal::from(8),
+        },
+    });
+    assert_eq!(
+        pairs(&shape),
+        [
+            ("RegionId", "cn-shanghai"),
+            ("ZoneId", "cn-shanghai-l"),
+            ("Cores", "2"),
+            ("Memory", "8.0")
+        ]
+    );
+}
+
+#[test]
+fn query_limits_are_checked_when_built() {
+    assert!(matches!(
+        TimeWindow::new(FETCHED, FETCHED - 1),
+        Err(QueryError::TimeWindowReversed { .. })
+    ));
+    assert!(TimeWindow::new(FETCHED - 30 * 24 * HOUR, FETCHED).is_ok());
+    assert_eq!(
+        TimeWindow::new(FETCHED - 30 * 24 * HOUR - 1, FETCHED),
+        Err(QueryError::TimeWindowTooLong {
+            start: "2026-10-24T09:59:59Z".into(),
+            end: "2026-11-23T10:00:00Z".into(),
+            max_days: 30
+        })
+    );
+    assert_eq!(
+        TimeWindow::new(-1, FETCHED),
+        Err(QueryError::TimeOutOfRange {
+            field: "start",
+            value: -1
+        })
+    );
+    let eleven: Vec<String> = (0..11).map(|i| format!("ecs.g7.{i}xlarge")).collect();
+    assert_eq!(
+        InstanceTypeList::new(eleven),
+        Err(QueryError::TooManyInstanceTypes { count: 11, max: 10 })
+    );
+    assert_eq!(
+        InstanceTypeList::new(Vec::new()),
+        Err(QueryError::NoInstanceTypes { max: 10 })
+    );
+    assert_eq!(
+        InstanceTypeList::new(vec!["ecs.g7.large".into(), " ".into()]),
+        Err(QueryError::EmptyInstanceType { index: 1 })
+    );
+}
+
+// ---- DescribeSpotPriceHistory ----
+
+#[test]
+fn spot_price_history_gives_spot_and_on_demand_per_zone() {
+    let body = include_str!("fixtures/alibaba_spot_price_history.json");
+    let page = parse_describe_spot_price_history(body.as_bytes(), &history_query(), FETCHED).unwrap();
+    assert_eq!(page.currency, Currency::Cny);
+    assert_eq!(page.next_offset, Some(1000));
+    assert!(page.skipped.is_empty(), "{:?}", page.skipped);
+    let seen: Vec<(Option<&str>, PriceKind, String, TimeUnit, i64)> = page
+        .observations
+        .iter()
+        .map(|o| {
+            (
+                o.offer.zone.as_deref(),
+                o.kind,
+                o.rate.money.to_string(),
+                o.rate.per,
+                o.observed_at,
+            )
+        })
+        .collect();
+    let six = 1_795_413_600; // 2026-11-23T06:00:00Z
+    assert_eq!(
+        seen,
+        [
+            (
+                Some("cn-hangzhou-h"),
+                PriceKind::Spot,
+                "0.073 CNY".into(),
+                TimeUnit::Hour,
+                six
+            ),
+            (
+                Some("cn-hangzhou-h"),
+                PriceKind::OnDemand,
+                "0.398 CNY".into(),
+                TimeUnit::Hour,
+                six
+            ),
+            (
+                Some("cn-hangzhou-i"),
+                PriceKind::Spot,
+                "0.081 CNY".into(),
+                TimeUnit::Hour,
+                six + HOUR
+            ),
+            (
+                Some("cn-hangzhou-i"),
+                PriceKind::OnDemand,
+                "0.398 CNY".into(),
+                TimeUnit::Hour,
+                six + HOUR
+            ),
+        ]
+    );
+    let first = &page.observations[0];
+    assert_eq!(first.offer.region, "cn-hangzhou");
+    assert_eq!(first.offer.instance_type, "ecs.g7.large");
+    assert_eq!(
+        first.source.name,
+        "live quote via the proxy (Alibaba DescribeSpotPriceHistory)"
+    );
+    assert_eq!(first.source.date, "2026-11-23");
+    assert_eq!(first.source.key, "live-alibaba-DescribeSpotPriceHistory-2026-11-23");
+    assert!(
+        first.source.attribution.contains("2026-11-23T10:00:00Z"),
+        "{}",
+        first.source.attribution
+    );
+    assert!(
+        first.source.attribution.contains("SpotDuration=1"),
+        "{}",
+        first.source.attribution
+    );
+}
+
+#[test]
+fn spot_price_history_reports_every_gap_and_invents_no_price() {
+    let body = include_str!("fixtures/alibaba_spot_price_history_gaps.json");
+    let page = parse_describe_spot_price_history(body.as_bytes(), &history_query(), FETCHED).unwrap();
+    assert_eq!(page.currency, Currency::Usd);
+    assert_eq!(page.next_offset, None);
+    let kept: Vec<(&str, PriceKind, String, i64)> = page
+        .observations
+        .iter()
+        .map(|o| {
+            (
+                o.offer.zone.as_deref().unwrap(),
+                o.kind,
+                o.rate.money.to_string(),
+                o.observed_at,
+            )
+        })
+        .collect();
+    let six = 1_795_413_600;
+    assert_eq!(
+        kept,
+        [
+            ("ap-southeast-1a", PriceKind::OnDemand, "0.093 USD".into(), six),
+            ("ap-southeast-1b", PriceKind::Spot, "0.0191 USD".into(), six),
+        ]
+    );
+    let skipped: Vec<(&str, &SkipReason)> = page.skipped.iter().map(|s| (s.field.as_str(), &s.reason)).collect();
+    assert_eq!(
+        skipped,
+        [
+            ("SpotPrices.SpotPriceType[0].SpotPrice", &SkipReason::Zero),
+            ("SpotPrices.SpotPriceType[1].OriginPrice", &SkipReason::Missing),
+            ("SpotPrices.SpotPriceType[2].ZoneId", &SkipReason::Missing),
+            (
+                "SpotPrices.SpotPriceType[3].Timestamp",
+                &SkipReason::Malformed {
+                    value: "yesterday".into(),
+                    expected: "a UTC time such as 2026-11-23T06:00:00Z".into()
+                }
+            ),
+        ]
+    );
+    assert_eq!(
+        page.skipped[0].to_string(),
+        "left out the spot price of alibaba ecs.c7.large in ap-southeast-1a at 2026-11-23T06:00:00Z: \
+         `SpotPrices.SpotPriceType[0].SpotPrice` is zero (a zero price is never used as a price)"
+    );
+}
+
+#[test]
+fn spot_price_history_paging_always_ends() {
+    let body = br#"{"Currency": "CNY", "NextOffset": 1000, "SpotPrices": {"SpotPriceType": []}}"#;
+    let mut query = history_query();
+    query.offset = Some(1000);
+    let page = parse_describe_spot_price_history(body, &query, FETCHED).unwrap();
+    assert_eq!(page.next_offset, None, "a NextOffset that does not move is the end");
+    let bad = br#"{"Currency": "CNY", "NextOffset": "soon", "SpotPrices": {"SpotPriceType": []}}"#;
+    let page = parse_describe_spot_price_history(bad, &history_query(), FETCHED).unwrap();
+    assert_eq!(page.next_offset, None);
+    assert_eq!(page.skipped[0].field, "NextOffset");
+    assert_eq!(page.skipped[0].left_out, "the following pages");
+}
+
+#[test]
+fn spot_price_history_error_envelope_is_a_cloud_error() {
+    let result = parse_describe_spot_price_history(ERROR.as_bytes(), &history_query(), FETCHED);
+    assert_eq!(result, Err(expected_error()));
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        "Alibaba Cloud ECS answered `InvalidParams.InstanceType`: The specified InstanceType parameter is invalid. \
+         (request id E2A4C6D8-1B3F-4E5A-9C7D-0F1E2D3C4B5A)"
+    );
+}
+
+#[test]
+fn spot_price_history_names_missing_fields() {
+    let no_currency = br#"{"RequestId": "x", "SpotPrices": {"SpotPriceType": []}}"#;
+    assert_eq!(
+        parse_describe_spot_price_history(no_currency, &history_query(), FETCHED),
+        Err(QuoteError::MissingField {
+            field: "Currency".into()
+        })
+    );
+    let no_prices = br#"{"RequestId": "x", "Currency": "CNY"}"#;
+    assert_eq!(
+        parse_describe_spot_price_history(no_prices, &history_query(), FETCHED),
+        Err(QuoteError::MissingField {
+            field: "SpotPrices.SpotPriceType".into()
+        })
+    );
+    let euro = br#"{"Currency": "EUR", "SpotPrices": {"SpotPriceType": []}}"#;
+    assert_eq!(
+        parse_describe_spot_price_history(euro, &history_query(), FETCHED),
+        Err(QuoteError::UnsupportedCurrency {
+            field: "Currency".into(),
+            value: "EUR".into()
+        })
+    );
+}
+
+#[test]
+fn spot_price_history_rejects_garbage() {
+    assert!(matches!(
+        parse_describe_spot_price_history(GARBAGE, &history_query(), FETCHED),
+        Err(QuoteError::NotJson { .. })
+    ));
+    assert!(matches!(
+        parse_describe_spot_price_history(b"", &history_query(), FETCHED),
+        Err(QuoteError::NotJson { .. })
+    ));
+}
+
+// ---- DescribePrice ----
+
+#[test]
+fn describe_price_on_demand_reads_the_instance_line_list_price() {
+    let body = include_str!("fixtures/alibaba_describe_price_on_demand.json");
+    let quote = parse_describe_price(body.as_bytes(), &price_query(None), FETCHED).unwrap();
+    assert!(quote.skipped.is_empty());
+    let [observation] = quote.observations.as_slice() else {
+        panic!("one observation: {quote:?}");
+    };
+    assert_eq!(observation.kind, PriceKind::OnDemand);
+    assert_eq!(
+        observation.rate.to_string(),
+        "0.398 CNY/hour",
+        "the instance line, not the 0.438 total"
+    );
+    assert_eq!(observation.observed_at, FETCHED);
+    assert_eq!(observation.offer.zone.as_deref(), Some("cn-beijing-h"));
+    assert_eq!(
+        observation.source.name,
+        "live quote via the proxy (Alibaba DescribePrice)"
+    );
+    assert!(
+        observation
+            .source
+            .attribution
+            .contains("OriginalPrice of the instanceType line")
+    );
+}
+
+#[test]
+fn describe_price_spot_reads_the_trade_price_of_the_total_without_details() {
+    let body = include_str!("fixtures/alibaba_describe_price_spot.json");
+    let quote = parse_describe_price(body.as_bytes(), &price_query(spot_price_as_go()), FETCHED).unwrap();
+    let [observation] = quote.observations.as_slice() else {
+        panic!("one observation: {quote:?}");
+    };
+    assert_eq!(observation.kind, PriceKind::Spot);
+    assert_eq!(observation.rate.to_string(), "0.113 CNY/hour");
+    assert!(
+        observation
+            .source
+            .attribution
+            .contains("including the default system disk")
+    );
+}
+
+#[test]
+fn describe_price_zero_price_is_skipped_and_reported() {
+    let body = br#"{"PriceInfo": {"Price": {"OriginalPrice": 0, "TradePrice": 0, "Currency": "CNY"}}}"#;
+    let quote = parse_describe_price(body, &price_query(None), FETCHED).unwrap();
+    assert!(quote.observations.is_empty());
+    assert_eq!(quote.skipped.len(), 1);
+    assert_eq!(quote.skipped[0].field, "PriceInfo.Price.OriginalPrice");
+    assert_eq!(quote.skipped[0].reason, SkipReason::Zero);
+    assert_eq!(
+        quote.skipped[0].left_out,
+        "the pay-as-you-go price of alibaba ecs.g7.large in cn-beijing-h"
+    );
+}
+
+#[test]
+fn describe_price_error_missing_and_garbage() {
+    assert_eq!(
+        parse_describe_price(ERROR.as_bytes(), &price_query(None), FETCHED),
+        Err(expected_error())
+    );
+    assert_eq!(
+        parse_describe_price(br#"{"RequestId": "x"}"#, &price_query(None), FETCHED),
+        Err(QuoteError::MissingField {
+            field: "PriceInfo.Price".into()
+        })
+    );
+    assert_eq!(
+        parse_describe_price(
+            br#"{"PriceInfo": {"Price": {"TradePrice": 1}}}"#,
+            &price_query(None),
+            FETCHED
+        ),
+        Err(QuoteError::MissingField {
+            field: "PriceInfo.Price.Currency".into()
+        })
+    );
+    assert!(matches!(
+        parse_describe_price(GARBAGE, &price_query(None), FETCHED),
+        Err(QuoteError::NotJson { .. })
+    ));
+}
+
+// ---- DescribeSpotAdvice ----
+
+#[test]
+fn spot_advice_lists_each_zone_and_type() {
+    let body = include_str!("fixtures/alibaba_spot_advice.json");
+    let list = parse_describe_spot_advice(body.as_bytes(), &advice_query(), FETCHED).unwrap();
+    assert_eq!(list.fetched_at, FETCHED);
+    assert_eq!(
+        list.entries,
+        [
+            SpotAdvice {
+                region: "cn-hangzhou".into(),
+                zone: "cn-hangzhou-i".into(),
+                instance_type: "ecs.c5.large".into(),
+                average_spot_price_percent_of_on_demand: Some(Decimal::from(20)),
+                interruption_rate_percent: Some(Decimal::ZERO),
+                interruption_rate_band: Some("0-3%".into()),
+            },
+            SpotAdvice {
+                region: "cn-hangzhou".into(),
+                zone: "cn-hangzhou-i".into(),
+                instance_type: "ecs.g7.large".into(),
+                average_spot_price_percent_of_on_demand: None,
+                interruption_rate_percent: Some(Decimal::new(32, 1)),
+                interruption_rate_band: Some("3-5%".into()),
+            },
+            SpotAdvice {
+                region: "cn-hangzhou".into(),
+                zone: "cn-hangzhou-j".into(),
+                instance_type: "ecs.c5.large".into(),
+                average_spot_price_percent_of_on_demand: Some(Decimal::from(35)),
+                interruption_rate_percent: Some(Decimal::new(75, 1)),
+                interruption_rate_band: Some("5-10%".into()),
+            },
+        ]
+    );
+    assert_eq!(list.skipped.len(), 1, "the zero share is reported: {:?}", list.skipped);
+    assert_eq!(list.skipped[0].reason, SkipReason::Zero);
+    assert_eq!(
+        list.skipped[0].field,
+        "AvailableSpotZones.AvailableSpotZone[0].AvailableSpotResources.AvailableSpotResource[1].AverageSpotDiscount"
+    );
+}
+
+#[test]
+fn spot_advice_reads_the_old_doc_sample_without_inventing_a_zone() {
+    // The older DescribeSpotAdvice doc sample splits the zone id and its resources into two objects.
+    let body = br#"{"AvailableSpotZones": {"AvailableSpotZone": [
+        {"ZoneId": "cn-hangzhou-i"},
+        {"AvailableSpotResources": {"AvailableSpotResource": [
+            {"InterruptRateDesc": "0-3%", "InstanceType": "ecs.c5.large", "AverageSpotDiscount": "20", "InterruptionRate": "0"}
+        ]}}
+    ]}, "RegionId": "cn-hangzhou"}"#;
+    let list = parse_describe_spot_advice(body, &advice_query(), FETCHED).unwrap();
+    assert!(list.entries.is_empty());
+    assert_eq!(list.skipped.len(), 1);
+    assert_eq!(list.skipped[0].field, "AvailableSpotZones.AvailableSpotZone[1].ZoneId");
+    assert_eq!(list.skipped[0].left_out, "the advice for 1 instance types");
+}
+
+#[test]
+fn spot_advice_error_missing_and_garbage() {
+    assert_eq!(
+        parse_describe_spot_advice(ERROR.as_bytes(), &advice_query(), FETCHED),
+        Err(expected_error())
+    );
+    assert_eq!(
+        parse_describe_spot_advice(br#"{"RegionId": "cn-hangzhou"}"#, &advice_query(), FETCHED),
+        Err(QuoteError::MissingField {
+            field: "AvailableSpotZones.AvailableSpotZone".into()
+        })
+    );
+    assert!(matches!(
+        parse_describe_spot_advice(
+            br#"{"AvailableSpotZones": {"AvailableSpotZone": {}}}"#,
+            &advice_query(),
+            FETCHED
+        ),
+        Err(QuoteError::UnexpectedValue { .. })
+    ));
+    assert!(matches!(
+        parse_describe_spot_advice(GARBAGE, &advice_query(), FETCHED),
+        Err(QuoteError::NotJson { .. })
+    ));
+}

@@ -1,0 +1,246 @@
+//! Live price queries: the neutral, unsigned request of each cloud's price API, and parsers of its answer into dated,
+//! sourced catalog observations ([`ExternalObservation`]) or typed lists (spot advice, Baidu spot flavors).
+//!
+//! The proxy signs and sends the requests built here and hands the response bodies back to the parsers; neither
+//! side reads a clock: the fetch time is an argument. Every parser
+//! - returns [`QuoteError::Cloud`] when the body is the cloud's error envelope ([`CloudError`]),
+//! - returns a typed [`QuoteError`] naming the field when the answer's structure is missing or malformed,
+//! - never reads a missing, zero or negative price as a price: it leaves it out and reports it in `skipped`,
+//! - never panics, whatever the bytes (a property test feeds them garbage).
+//!
+//! Units, where the clouds' documents are silent, are decided once per parser and written in its doc comment and in
+//! the [`Source`] of its observations: Alibaba prices per instance-hour (`PriceUnit=Hour`), Tencent per hour when
+//! `ChargeUnit` is `HOUR`, Baidu's `perMoney` read as CNY per instance per minute (the `bidPrice` unit; unconfirmed).
+
+pub mod alibaba;
+pub mod baidu;
+mod json;
+pub mod tencent;
+pub mod utc;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{ExternalObservation, Source};
+use crate::cloud::Cloud;
+use crate::date::format_date;
+
+/// The error answer of a cloud API: Alibaba `{RequestId, Code, Message}` (HTTP 4xx/5xx), Tencent
+/// `{"Response": {"Error": {Code, Message}, RequestId}}` (HTTP 200), Baidu `{requestId, code, message}` (HTTP 4xx/5xx).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloudError {
+    /// The cloud that answered.
+    pub cloud: Cloud,
+    /// The cloud's error code, e.g. `InvalidParams.InstanceType`, `ResourceInsufficient.SpecifiedInstanceType`.
+    pub code: String,
+    /// The cloud's message, as sent (empty when it sent none).
+    pub message: String,
+    /// The request id to quote to the cloud's support, when the answer carried one.
+    pub request_id: Option<String>,
+}
+
+impl fmt::Display for CloudError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} answered `{}`", self.cloud.display_name(), self.code)?;
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CloudError {}
+
+/// Why a price answer could not be read at all. (A single unusable price is not an error: it is left out and
+/// reported in the result's `skipped` list.)
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuoteError {
+    /// The body is the cloud's error envelope.
+    #[error(transparent)]
+    Cloud(#[from] CloudError),
+    /// The body is not JSON (an HTML error page, a truncated answer, garbage).
+    #[error("the response is not JSON ({reason}); it starts with `{start}`")]
+    NotJson {
+        /// What the JSON reader said.
+        reason: String,
+        /// The first characters of the body, for recognising what came back.
+        start: String,
+    },
+    /// A field the answer must have is absent (or `null`).
+    #[error("the response has no `{field}`")]
+    MissingField {
+        /// The field's path, e.g. `PriceInfo.Price`.
+        field: String,
+    },
+    /// A field has the wrong JSON type or an unexpected value.
+    #[error("`{field}` is `{value}`, expected {expected}")]
+    UnexpectedValue {
+        /// The field's path.
+        field: String,
+        /// The value found, as compact JSON (shortened).
+        value: String,
+        /// What was expected.
+        expected: String,
+    },
+    /// A currency this project does not handle.
+    #[error("`{field}` is `{value}`, a currency Spotplan does not handle (expected CNY or USD)")]
+    UnsupportedCurrency {
+        /// The field's path.
+        field: String,
+        /// The currency code found.
+        value: String,
+    },
+}
+
+/// Why a query could not be built (the arguments break a documented limit of the API).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    /// A time outside 1970-01-01T00:00:00Z ..= 9999-12-31T23:59:59Z.
+    #[error("{field} {value} is not a time between 1970 and 9999 (Unix seconds)")]
+    TimeOutOfRange {
+        /// `start` or `end`.
+        field: &'static str,
+        /// The Unix seconds given.
+        value: i64,
+    },
+    /// The window ends before it starts.
+    #[error("the window starts at {start}, after its end {end}")]
+    TimeWindowReversed {
+        /// The start, formatted.
+        start: String,
+        /// The end, formatted.
+        end: String,
+    },
+    /// The window is longer than the API allows.
+    #[error("the window {start} .. {end} is longer than {max_days} days (the API's limit)")]
+    TimeWindowTooLong {
+        /// The start, formatted.
+        start: String,
+        /// The end, formatted.
+        end: String,
+        /// The longest window allowed, in days.
+        max_days: u32,
+    },
+    /// An empty list of instance types.
+    #[error("no instance type given (give 1 to {max})")]
+    NoInstanceTypes {
+        /// The most the API accepts.
+        max: usize,
+    },
+    /// More instance types than the API accepts in one call.
+    #[error("{count} instance types given, the API accepts at most {max} per call: split the list")]
+    TooManyInstanceTypes {
+        /// How many were given.
+        count: usize,
+        /// The most the API accepts.
+        max: usize,
+    },
+    /// An empty instance type name.
+    #[error("instance type {index} is empty")]
+    EmptyInstanceType {
+        /// Its position (0-based).
+        index: usize,
+    },
+}
+
+/// Why one value of an answer was not used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum SkipReason {
+    /// The field is absent, `null` or an empty string.
+    Missing,
+    /// The price is zero: an unknown or free price is never read as a price.
+    Zero,
+    /// The number is negative.
+    Negative {
+        /// The value as sent.
+        value: String,
+    },
+    /// The value is not what the field holds (not a number, not a time, not text).
+    Malformed {
+        /// The value as sent (compact JSON, shortened).
+        value: String,
+        /// What the field should hold.
+        expected: String,
+    },
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::Missing => f.write_str("is missing"),
+            SkipReason::Zero => f.write_str("is zero (a zero price is never used as a price)"),
+            SkipReason::Negative { value } => write!(f, "is negative (`{value}`)"),
+            SkipReason::Malformed { value, expected } => write!(f, "is `{value}`, expected {expected}"),
+        }
+    }
+}
+
+/// A value of the answer that was left out, and what was lost with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// The field's path in the answer, e.g. `SpotPrices.SpotPriceType[3].SpotPrice`.
+    pub field: String,
+    /// Why it was not used.
+    pub reason: SkipReason,
+    /// What was left out because of it, e.g. `the spot price of ecs.g7.large in cn-hangzhou-h`.
+    pub left_out: String,
+}
+
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "left out {}: `{}` {}", self.left_out, self.field, self.reason)
+    }
+}
+
+/// The prices read from one answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    /// The prices, ready for [`crate::catalog::Catalog::with_observations`]: every amount is positive.
+    pub observations: Vec<ExternalObservation>,
+    /// Prices (or records) the answer held but that could not be used, with the reason.
+    pub skipped: Vec<Skipped>,
+}
+
+/// The provenance of a live quote: one source per cloud, API and fetch day, so merged catalogs keep it apart.
+///
+/// `detail` is appended to the name in parentheses (the unit decision, where the API does not state it);
+/// `note` is appended to the attribution.
+fn live_source(cloud: Cloud, action: &str, url: &str, detail: Option<&str>, note: &str, fetched_at: i64) -> Source {
+    let date = format_date(fetched_at);
+    let vendor = match cloud {
+        Cloud::Alibaba => "Alibaba",
+        Cloud::Tencent => "Tencent",
+        Cloud::Baidu => "Baidu",
+    };
+    let name = match detail {
+        Some(detail) => format!("live quote via the proxy ({vendor} {action}; {detail})"),
+        None => format!("live quote via the proxy ({vendor} {action})"),
+    };
+    Source {
+        key: format!("live-{}-{action}-{date}", cloud.id()),
+        name,
+        url: url.to_owned(),
+        licence: "none stated (your account's own answer from the cloud's API)".into(),
+        date,
+        attribution: format!(
+            "{} {action} answered your account at {} through the proxy{note}",
+            cloud.display_name(),
+            utc::format_iso8601(fetched_at)
+        ),
+    }
+}
+
+/// The error envelope of `cloud` in a response body, if the body is one. The proxy can call this on the answer to
+/// any call (orders included); the parsers here call it first.
+pub fn cloud_error(cloud: Cloud, body: &[u8]) -> Option<CloudError> {
+    let object = json::parse_object(body).ok()?;
+    json::cloud_error_in(cloud, &object)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,338 @@
+//! Cross-cloud tests of the quote module: error envelopes recognised on any answer, success answers never taken
+//! for errors, and (natively) the property that no parser panics on any bytes.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use super::*;
+
+const ALIBABA_ERROR: &str = include_str!("fixtures/alibaba_error.json");
+const TENCENT_ERROR: &str = include_str!("fixtures/tencent_error.json");
+const BAIDU_ERROR: &str = include_str!("fixtures/baidu_error.json");
+const SUCCESSES: [(Cloud, &str); 7] = [
+    (Cloud::Alibaba, include_str!("fixtures/alibaba_spot_price_history.json")),
+    (
+        Cloud::Alibaba,
+        include_str!("fixtures/alibaba_describe_price_on_demand.json"),
+    ),
+    (
+        Cloud::Alibaba,
+        include_str!("fixtures/alibaba_describe_price_spot.json"),
+    ),
+    (Cloud::Alibaba, include_str!("fixtures/alibaba_spot_advice.json")),
+    (Cloud::Tencent, include_str!("fixtures/tencent_inquiry_spot.json")),
+    (Cloud::Baidu, include_str!("fixtures/baidu_bid_price.json")),
+    (Cloud::Baidu, include_str!("fixtures/baidu_bid_flavor.json")),
+];
+
+#[test]
+fn each_clouds_error_envelope_becomes_one_typed_error() {
+    let alibaba = cloud_error(Cloud::Alibaba, ALIBABA_ERROR.as_bytes()).unwrap();
+    assert_eq!(alibaba.code, "InvalidParams.InstanceType");
+    assert_eq!(
+        alibaba.request_id.as_deref(),
+        Some("E2A4C6D8-1B3F-4E5A-9C7D-0F1E2D3C4B5A")
+    );
+    let tencent = cloud_error(Cloud::Tencent, TENCENT_ERROR.as_bytes()).unwrap();
+    assert_eq!(tencent.code, "ResourceInsufficient.SpecifiedInstanceType");
+    assert_eq!(
+        tencent.request_id.as_deref(),
+        Some("a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d")
+    );
+    let baidu = cloud_error(Cloud::Baidu, BAIDU_ERROR.as_bytes()).unwrap();
+    assert_eq!(baidu.code, "Instance.NotSupportInstanceTypeException");
+    assert_eq!(
+        baidu.to_string(),
+        "Baidu AI Cloud BCC answered `Instance.NotSupportInstanceTypeException`: The instance type is not \
+         supported. (request id f0e1d2c3-b4a5-4697-8889-7a6b5c4d3e2f)"
+    );
+}
+
+#[test]
+fn success_answers_and_other_clouds_envelopes_are_not_errors() {
+    for (cloud, body) in SUCCESSES {
+        assert_eq!(cloud_error(cloud, body.as_bytes()), None, "{cloud:?}: {body}");
+    }
+    assert_eq!(
+        cloud_error(Cloud::Alibaba, BAIDU_ERROR.as_bytes()),
+        None,
+        "Baidu spells `code` in lower case"
+    );
+    assert_eq!(cloud_error(Cloud::Baidu, TENCENT_ERROR.as_bytes()), None);
+    assert_eq!(cloud_error(Cloud::Tencent, b"not json"), None);
+}
+
+#[test]
+fn an_envelope_without_message_or_request_id_still_names_the_code() {
+    let error = cloud_error(Cloud::Alibaba, br#"{"Code": "Throttling.User"}"#).unwrap();
+    assert_eq!(error.to_string(), "Alibaba Cloud ECS answered `Throttling.User`");
+    let error = cloud_error(Cloud::Tencent, br#"{"Response": {"Error": {}}}"#).unwrap();
+    assert_eq!(error.code, "(no code)");
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+    use std::num::NonZeroU32;
+
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+    use serde_json::{Map, Value};
+
+    use crate::money::Currency;
+    use crate::quote::utc::{format_iso8601, parse_iso8601};
+    use crate::quote::{alibaba, baidu, tencent};
+
+    const FETCHED: i64 = 1_795_428_000;
+
+    /// Every parser, run on one body; only their not panicking matters here.
+    fn parse_everything(body: &[u8]) {
+        let window = alibaba::TimeWindow::new(FETCHED - 3600, FETCHED).unwrap();
+        let history = alibaba::SpotPriceHistoryQuery {
+            region: "cn-hangzhou".into(),
+            zone: None,
+            instance_type: "ecs.g7.large".into(),
+            spot_duration: None,
+            window,
+            offset: Some(7),
+        };
+        let _ = alibaba::parse_describe_spot_price_history(body, &history, FETCHED);
+        for spot in [
+            None,
+            Some(alibaba::SpotPricing {
+                strategy: alibaba::SpotStrategy::SpotAsPriceGo,
+                duration: None,
+            }),
+        ] {
+            let query = alibaba::DescribePriceQuery {
+                region: "cn-beijing".into(),
+                zone: None,
+                instance_type: "ecs.g7.large".into(),
+                spot,
+            };
+            let _ = alibaba::parse_describe_price(body, &query, FETCHED);
+        }
+        let advice = alibaba::SpotAdviceQuery {
+            region: "cn-hangzhou".into(),
+            zone: None,
+            selection: alibaba::AdviceSelection::Shape {
+                cores: 2,
+                memory_gib: Decimal::from(8),
+            },
+        };
+        let _ = alibaba::parse_describe_spot_advice(body, &advice, FETCHED);
+        for count in [1, 3] {
+            let inquiry = tencent::SpotInquiry {
+                region: "ap-guangzhou".into(),
+                zone: "ap-guangzhou-6".into(),
+                instance_type: "S5.MEDIUM4".into(),
+                image_id: "img-1".into(),
+                instance_count: NonZeroU32::new(count).unwrap(),
+                currency: Currency::Cny,
+            };
+            let _ = tencent::parse_inquiry_price_run_instances(body, &inquiry, FETCHED);
+        }
+        let bid = baidu::BidPriceQuery {
+            region: "bj".into(),
+            zone: None,
+            spec: "bcc.g5.c2m8".into(),
+            instance_type: "N5".into(),
+            cpu_count: 2,
+            memory_gb: 8,
+            root_disk_size_gb: None,
+            root_disk_storage_type: None,
+            purchase_count: NonZeroU32::MIN,
+        };
+        let _ = baidu::parse_bid_price(body, &bid, FETCHED);
+        let _ = baidu::parse_bid_flavor(body);
+        for cloud in crate::cloud::Cloud::ALL {
+            let _ = crate::quote::cloud_error(cloud, body);
+        }
+    }
+
+    /// The field names the parsers look for, so generated JSON reaches deep into their logic.
+    const KEYS: &[&str] = &[
+        "Response",
+        "Price",
+        "InstancePrice",
+        "UnitPrice",
+        "UnitPriceDiscount",
+        "ChargeUnit",
+        "Error",
+        "Code",
+        "Message",
+        "RequestId",
+        "Currency",
+        "NextOffset",
+        "SpotPrices",
+        "SpotPriceType",
+        "ZoneId",
+        "InstanceType",
+        "SpotPrice",
+        "OriginPrice",
+        "Timestamp",
+        "PriceInfo",
+        "OriginalPrice",
+        "TradePrice",
+        "DetailInfos",
+        "DetailInfo",
+        "Resource",
+        "AvailableSpotZones",
+        "AvailableSpotZone",
+        "AvailableSpotResources",
+        "AvailableSpotResource",
+        "AverageSpotDiscount",
+        "InterruptionRate",
+        "InterruptRateDesc",
+        "RegionId",
+        "money",
+        "count",
+        "perMoney",
+        "code",
+        "message",
+        "requestId",
+        "zoneResources",
+        "zoneName",
+        "bccResources",
+        "instanceType",
+        "flavors",
+        "spec",
+        "specId",
+        "cpuCount",
+        "memoryCapacityInGB",
+        "productType",
+    ];
+
+    /// A step into a JSON value: an object key or an array index.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Key(String),
+        Index(usize),
+    }
+
+    /// The paths of every leaf (and every empty container) of `value`.
+    fn collect_leaf_paths(value: &Value, path: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {
+        match value {
+            Value::Object(map) if !map.is_empty() => {
+                for (key, child) in map {
+                    path.push(Step::Key(key.clone()));
+                    collect_leaf_paths(child, path, out);
+                    path.pop();
+                }
+            }
+            Value::Array(items) if !items.is_empty() => {
+                for (index, child) in items.iter().enumerate() {
+                    path.push(Step::Index(index));
+                    collect_leaf_paths(child, path, out);
+                    path.pop();
+                }
+            }
+            _ => out.push(path.clone()),
+        }
+    }
+
+    fn walk_mut<'v>(mut value: &'v mut Value, path: &[Step]) -> &'v mut Value {
+        for step in path {
+            value = match step {
+                Step::Key(key) => value.get_mut(key.as_str()).unwrap(),
+                Step::Index(index) => value.get_mut(*index).unwrap(),
+            };
+        }
+        value
+    }
+
+    fn leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            prop::sample::select(vec![
+                "0",
+                "0.0",
+                "-1",
+                "0.073",
+                "1e3",
+                "",
+                " ",
+                "CNY",
+                "USD",
+                "EUR",
+                "HOUR",
+                "MONTH",
+                "instanceType",
+                "2026-11-23T06:00:00Z",
+                "2026-11-23T06:00Z",
+                "9999-12-31T23:59:59Z",
+                "79228162514264337593543950336",
+                "0.0000000000000000000000000001",
+            ])
+            .prop_map(Value::from),
+            "\\PC{0,12}".prop_map(Value::from),
+        ]
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        leaf().prop_recursive(5, 64, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec((prop::sample::select(KEYS), inner), 0..6).prop_map(|pairs| {
+                    let map: Map<String, Value> = pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+                    Value::Object(map)
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        /// No parser panics on arbitrary bytes.
+        #[test]
+        fn parsers_never_panic_on_bytes(body in prop::collection::vec(any::<u8>(), 0..256)) {
+            parse_everything(&body);
+        }
+
+        /// No parser panics on JSON-looking text (brackets, quotes, numbers, the keys they look for).
+        #[test]
+        fn parsers_never_panic_on_json_ish_text(text in "[\\[\\]{}\":,0-9.eE+ -]{0,80}|\\{\"(Currency|Response|zoneResources|perMoney|Code)\":[^}]{0,40}\\}") {
+            parse_everything(text.as_bytes());
+        }
+
+        /// No parser panics on well-formed JSON of any shape made of the fields they read.
+        #[test]
+        fn parsers_never_panic_on_generated_answers(value in json_value()) {
+            parse_everything(value.to_string().as_bytes());
+        }
+
+        /// No parser panics on a success fixture with one value replaced by anything, or cut short anywhere.
+        #[test]
+        fn parsers_never_panic_on_tampered_fixtures(
+            fixture in 0_usize..super::SUCCESSES.len(),
+            position in any::<prop::sample::Index>(),
+            replacement in leaf(),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let text = super::SUCCESSES[fixture].1;
+            let mut value: Value = serde_json::from_str(text).unwrap();
+            let mut leaves = Vec::new();
+            collect_leaf_paths(&value, &mut Vec::new(), &mut leaves);
+            let path = &leaves[position.index(leaves.len())];
+            *walk_mut(&mut value, path) = replacement;
+            parse_everything(value.to_string().as_bytes());
+            parse_everything(&text.as_bytes()[..cut.index(text.len())]);
+        }
+
+        /// Formatting then parsing a time gives it back, for every second from 1970 to 9999.
+        #[test]
+        fn times_round_trip(seconds in 0_i64..=crate::quote::utc::MAX_UNIX_SECONDS) {
+            prop_assert_eq!(parse_iso8601(&format_iso8601(seconds)), Some(seconds));
+        }
+
+        /// The time parser never panics on any text.
+        #[test]
+        fn time_parser_never_panics(text in "\\PC{0,30}") {
+            let _ = parse_iso8601(&text);
+        }
+    }
+}
