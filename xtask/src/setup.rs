@@ -83,8 +83,14 @@ pub fn ensure_all(purpose: Purpose) -> anyhow::Result<Env> {
     })
 }
 
-/// Installs Debian packages (as root, or through sudo when available).
+/// Installs Debian packages (as root, or through sudo when available), without their recommendations.
 pub fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
+    apt_install_with(packages, false)
+}
+
+/// Installs Debian packages, with their recommendations when `recommends` (rustc-web needs its recommended
+/// `lld-22`: `/usr/bin/rust-lld` points at it).
+pub fn apt_install_with(packages: &[&str], recommends: bool) -> anyhow::Result<()> {
     let is_root = output_of(Command::new("id").arg("-u")).is_some_and(|uid| uid == "0");
     let apt = |args: &[&str]| {
         let mut command = if is_root {
@@ -106,7 +112,11 @@ pub fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
         );
     }
     process::run(&mut apt(&["update", "-qq"]))?;
-    let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
+    let mut install = if recommends {
+        apt(&["install", "-y", "-qq"])
+    } else {
+        apt(&["install", "-y", "-qq", "--no-install-recommends"])
+    };
     install.args(packages);
     process::run(&mut install)
 }

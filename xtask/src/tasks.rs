@@ -22,14 +22,14 @@ pub fn build_web(env: &Env) -> anyhow::Result<()> {
     let mut trunk = Command::new(env.tool_bin.join("trunk"));
     trunk.args(["build", "--release", "--offline"]);
     env.route.apply(&mut trunk);
-    let path = env
-        .route
-        .env()
-        .into_iter()
-        .find(|(key, _)| key == "PATH")
-        .map(|(_, value)| value);
-    let base_path = path.unwrap_or_else(|| std::env::var("PATH").unwrap_or_default());
-    trunk.env("PATH", format!("{}:{base_path}", env.tool_bin.display()));
+    // Trunk runs `cargo` from PATH: on the Debian route /usr/bin must come first (Debian's cargo), then the
+    // folder with the pinned wasm-bindgen; on the rustup route the tool folder first is enough.
+    let path = std::env::var("PATH").unwrap_or_default();
+    let path = match env.route {
+        crate::toolchain::WasmRoute::DebianBuildStd => format!("/usr/bin:{}:{path}", env.tool_bin.display()),
+        crate::toolchain::WasmRoute::Rustup => format!("{}:{path}", env.tool_bin.display()),
+    };
+    trunk.env("PATH", path);
     process::run(&mut trunk)?;
     report_wasm_size(Path::new(DIST))
 }

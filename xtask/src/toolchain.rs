@@ -103,11 +103,15 @@ fn rustup_has_wasm_std() -> bool {
 
 fn ensure_debian_route() -> anyhow::Result<WasmRoute> {
     let packages = ["rustc-web", "cargo-web", "rust-web-src", "rust-web-llvm"];
-    let installed = Path::new("/usr/bin/rustc").exists() && Path::new("/usr/bin/cargo").exists();
+    // `exists()` follows links: a `rust-lld` whose `lld-22` target is missing counts as not installed.
+    let installed = ["/usr/bin/rustc", "/usr/bin/cargo", "/usr/bin/rust-lld"]
+        .iter()
+        .all(|path| Path::new(path).exists());
     let has_src = output_of(Command::new("dpkg-query").args(["-W", "-f=${Status}", "rust-web-src"]))
         .is_some_and(|status| status.contains("install ok installed"));
     if !(installed && has_src) {
-        crate::setup::apt_install(&packages).context("installing Debian's rustc-web toolchain for wasm32")?;
+        crate::setup::apt_install_with(&packages, true)
+            .context("installing Debian's rustc-web toolchain for wasm32")?;
     }
     let version = output_of(Command::new("/usr/bin/rustc").arg("-V")).unwrap_or_default();
     eprintln!("wasm32: Debian route with {version}");
