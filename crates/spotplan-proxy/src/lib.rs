@@ -13,6 +13,7 @@ pub mod health;
 pub mod openapi;
 pub mod orders;
 pub mod outcome;
+pub mod prices;
 pub mod security;
 pub mod signing;
 pub mod static_files;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub upstream: upstream::Upstream,
     /// One lock per idempotency key.
     pub key_locks: orders::KeyLocks,
+    /// Live quotes of the last five minutes.
+    pub quotes: prices::QuoteCache,
 }
 
 impl AppState {
@@ -67,6 +70,7 @@ impl AppState {
             store,
             upstream,
             key_locks: orders::KeyLocks::default(),
+            quotes: prices::QuoteCache::default(),
         })
     }
 }
@@ -78,6 +82,7 @@ pub fn app(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::openapi))
         .route("/v1/orders", get(orders::list).post(orders::submit))
         .route("/v1/orders/{id}", get(orders::get))
+        .route("/v1/prices", axum::routing::post(prices::prices))
         .fallback(error::api_not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))
         .layer(ConcurrencyLimitLayer::new(MAX_CONCURRENT_API_CALLS))

@@ -184,10 +184,10 @@ async fn process(
                 attempts: 0,
                 created_at_ms: now_unix_millis(),
                 finished_at_ms: None,
-                upstream_ms: None,
+                upstream_us: None,
             };
             // Written before anything is sent: from here on the order cannot be lost or duplicated.
-            state.store.insert(&record)?;
+            state.store.insert(&record).await?;
             record
         }
     };
@@ -197,7 +197,7 @@ async fn process(
         record.hint =
             Some("Baidu has no dry run: the order passed Spotplan's checks of Baidu's rules; nothing was sent".into());
         record.finished_at_ms = Some(now_unix_millis());
-        state.store.finish(&record)?;
+        state.store.finish(&record).await?;
         return Ok(answer_with_warnings(&record, false, StatusCode::OK, &warnings));
     }
     let Some(credentials) = credentials else {
@@ -261,8 +261,8 @@ async fn process(
     record.hint = outcome.hint;
     record.attempts += sent.attempts;
     record.finished_at_ms = Some(now_unix_millis());
-    record.upstream_ms = Some(sent.elapsed.as_millis() as i64);
-    state.store.finish(&record)?;
+    record.upstream_us = Some(sent.elapsed.as_micros() as i64);
+    state.store.finish(&record).await?;
     tracing::info!(id = %record.id, cloud = %record.cloud, status = ?record.status, attempts = record.attempts, "order processed");
     let status = if created && record.status == OrderStatus::Succeeded {
         StatusCode::CREATED

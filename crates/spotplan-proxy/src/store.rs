@@ -1,8 +1,14 @@
 //! The order log: an embedded SQLite database (WAL, `synchronous = FULL`) holding every submission, written
 //! *before* anything is sent so a crash or timeout never loses an order or hides one that may exist. An
 //! idempotency key is unique: it maps to one order and one ClientToken forever.
+//!
+//! Writes go to one writer thread that commits whatever is waiting in a single transaction (group commit): each
+//! write is on disk before its caller continues, but two hundred concurrent orders share a few fsyncs instead of
+//! queueing for four hundred, and no async worker ever blocks on the disk. Reads use their own connection (WAL
+//! lets them run beside the writer).
 
 use std::path::Path;
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -93,8 +99,8 @@ pub struct OrderRecord {
     pub created_at_ms: i64,
     /// When the outcome was recorded (Unix milliseconds).
     pub finished_at_ms: Option<i64>,
-    /// Time spent waiting for the cloud, milliseconds.
-    pub upstream_ms: Option<i64>,
+    /// Time spent waiting for the cloud, microseconds.
+    pub upstream_us: Option<i64>,
 }
 
 /// Why the log could not be used.
@@ -112,12 +118,21 @@ pub enum StoreError {
     /// The database lock was poisoned by a panic.
     #[error("order log: lock poisoned")]
     Poisoned,
+    /// The writer thread is gone.
+    #[error("order log: the writer stopped")]
+    WriterGone,
+    /// A write failed.
+    #[error("order log: write failed: {0}")]
+    Write(String),
 }
 
 /// The order log.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// The connection reads use.
     connection: Arc<Mutex<Connection>>,
+    /// The writer thread's queue.
+    writer: mpsc::Sender<Job>,
 }
 
 const SCHEMA: &str = "
@@ -143,30 +158,49 @@ CREATE TABLE IF NOT EXISTS orders (
     attempts INTEGER NOT NULL DEFAULT 0,
     created_at_ms INTEGER NOT NULL,
     finished_at_ms INTEGER,
-    upstream_ms INTEGER
+    upstream_us INTEGER
 );
 CREATE INDEX IF NOT EXISTS orders_created ON orders(created_at_ms);
 ";
 
 impl Store {
-    /// Opens (creating if needed) the log at `path`, in WAL mode with full synchronous writes.
+    /// Opens (creating if needed) the log at `path`, in WAL mode with full synchronous writes: one connection
+    /// for the writer thread, one for reads.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let connection = Connection::open(path)?;
-        connection.pragma_update(None, "journal_mode", "WAL")?;
-        connection.pragma_update(None, "synchronous", "FULL")?;
-        connection.busy_timeout(std::time::Duration::from_secs(5))?;
-        connection.execute_batch(SCHEMA)?;
+        let open = || -> Result<Connection, StoreError> {
+            let connection = Connection::open(path)?;
+            connection.pragma_update(None, "journal_mode", "WAL")?;
+            connection.pragma_update(None, "synchronous", "FULL")?;
+            connection.busy_timeout(std::time::Duration::from_secs(5))?;
+            connection.execute_batch(SCHEMA)?;
+            Ok(connection)
+        };
+        let writer = open()?;
+        let reader = open()?;
         Ok(Store {
-            connection: Arc::new(Mutex::new(connection)),
+            connection: Arc::new(Mutex::new(reader)),
+            writer: spawn_writer(writer),
         })
     }
 
-    /// An in-memory log (tests).
+    /// An in-memory log (tests): one shared in-memory database for the reader and the writer.
     pub fn in_memory() -> Result<Store, StoreError> {
-        let connection = Connection::open_in_memory()?;
-        connection.execute_batch(SCHEMA)?;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name = format!(
+            "file:spotplan-memory-{}-{}?mode=memory&cache=shared",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+            | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
+            | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+        let writer = Connection::open_with_flags(&name, flags)?;
+        writer.execute_batch(SCHEMA)?;
+        let reader = Connection::open_with_flags(&name, flags)?;
         Ok(Store {
-            connection: Arc::new(Mutex::new(connection)),
+            connection: Arc::new(Mutex::new(reader)),
+            writer: spawn_writer(writer),
         })
     }
 
@@ -174,51 +208,22 @@ impl Store {
         self.connection.lock().map_err(|_| StoreError::Poisoned)
     }
 
-    /// Records a new order (status pending) before anything is sent.
-    pub fn insert(&self, record: &OrderRecord) -> Result<(), StoreError> {
-        self.lock()?.execute(
-            "INSERT INTO orders (id, idempotency_key, order_hash, cloud, region, dry_run, status, client_token, \
-             order_json, quoted_price, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                record.id,
-                record.idempotency_key,
-                record.order_hash,
-                record.cloud,
-                record.region,
-                record.dry_run,
-                record.status.as_str(),
-                record.client_token,
-                record.order.to_string(),
-                record.quoted_price,
-                record.created_at_ms,
-            ],
-        )?;
-        Ok(())
+    /// Records a new order (status pending) before anything is sent; returns once it is on disk.
+    pub async fn insert(&self, record: &OrderRecord) -> Result<(), StoreError> {
+        self.write(Write::Insert(Box::new(record.clone()))).await
     }
 
-    /// Records an outcome.
-    pub fn finish(&self, record: &OrderRecord) -> Result<(), StoreError> {
-        self.lock()?.execute(
-            "UPDATE orders SET status = ?2, request_json = ?3, response_json = ?4, cloud_request_id = ?5, \
-             instance_ids = ?6, cloud_order_id = ?7, error_code = ?8, error_message = ?9, hint = ?10, attempts = ?11, \
-             finished_at_ms = ?12, upstream_ms = ?13 WHERE id = ?1",
-            params![
-                record.id,
-                record.status.as_str(),
-                record.request.as_ref().map(ToString::to_string),
-                record.response.as_ref().map(ToString::to_string),
-                record.cloud_request_id,
-                serde_json::Value::from(record.instance_ids.clone()).to_string(),
-                record.cloud_order_id,
-                record.error_code,
-                record.error_message,
-                record.hint,
-                record.attempts,
-                record.finished_at_ms,
-                record.upstream_ms,
-            ],
-        )?;
-        Ok(())
+    /// Records an outcome; returns once it is on disk.
+    pub async fn finish(&self, record: &OrderRecord) -> Result<(), StoreError> {
+        self.write(Write::Finish(Box::new(record.clone()))).await
+    }
+
+    async fn write(&self, write: Write) -> Result<(), StoreError> {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        self.writer.send((write, done)).map_err(|_| StoreError::WriterGone)?;
+        wait.await
+            .map_err(|_| StoreError::WriterGone)?
+            .map_err(StoreError::Write)
     }
 
     /// The order recorded under an idempotency key.
@@ -248,9 +253,119 @@ impl Store {
     }
 }
 
+/// A write for the writer thread.
+enum Write {
+    Insert(Box<OrderRecord>),
+    Finish(Box<OrderRecord>),
+}
+
+/// A write and where to say whether it is on disk.
+type Job = (Write, tokio::sync::oneshot::Sender<Result<(), String>>);
+
+/// Starts the writer thread: it takes whatever writes are waiting, commits them in one transaction (one fsync),
+/// and tells each caller whether its write is on disk.
+fn spawn_writer(connection: Connection) -> mpsc::Sender<Job> {
+    let (sender, receiver) = mpsc::channel::<Job>();
+    let started = std::thread::Builder::new()
+        .name("order-log-writer".into())
+        .spawn(move || {
+            while let Ok(first) = receiver.recv() {
+                let mut batch = vec![first];
+                while let Ok(next) = receiver.try_recv() {
+                    batch.push(next);
+                }
+                let results = commit_batch(&connection, &batch);
+                for ((_, done), result) in batch.into_iter().zip(results) {
+                    let _ = done.send(result);
+                }
+            }
+        });
+    if let Err(error) = started {
+        tracing::error!(%error, "cannot start the order log writer");
+    }
+    sender
+}
+
+/// One transaction for the whole batch, each write in its own savepoint so one failure (a duplicate key) does
+/// not undo the others.
+fn commit_batch(connection: &Connection, batch: &[Job]) -> Vec<Result<(), String>> {
+    if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
+        return batch.iter().map(|_| Err(error.to_string())).collect();
+    }
+    let results: Vec<Result<(), String>> = batch
+        .iter()
+        .map(|(write, _)| {
+            connection.execute_batch("SAVEPOINT one").map_err(|e| e.to_string())?;
+            let result = match write {
+                Write::Insert(record) => insert_row(connection, record),
+                Write::Finish(record) => finish_row(connection, record),
+            };
+            match result {
+                Ok(()) => connection.execute_batch("RELEASE one").map_err(|e| e.to_string()),
+                Err(error) => {
+                    let _ = connection.execute_batch("ROLLBACK TO one; RELEASE one");
+                    Err(error.to_string())
+                }
+            }
+        })
+        .collect();
+    match connection.execute_batch("COMMIT") {
+        Ok(()) => results,
+        Err(error) => {
+            let _ = connection.execute_batch("ROLLBACK");
+            batch.iter().map(|_| Err(error.to_string())).collect()
+        }
+    }
+}
+
+fn insert_row(connection: &Connection, record: &OrderRecord) -> rusqlite::Result<()> {
+    connection.execute(
+        "INSERT INTO orders (id, idempotency_key, order_hash, cloud, region, dry_run, status, client_token, \
+         order_json, quoted_price, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            record.id,
+            record.idempotency_key,
+            record.order_hash,
+            record.cloud,
+            record.region,
+            record.dry_run,
+            record.status.as_str(),
+            record.client_token,
+            record.order.to_string(),
+            record.quoted_price,
+            record.created_at_ms,
+        ],
+    )?;
+    Ok(())
+}
+
+fn finish_row(connection: &Connection, record: &OrderRecord) -> rusqlite::Result<()> {
+    connection.execute(
+        "UPDATE orders SET status = ?2, request_json = ?3, response_json = ?4, cloud_request_id = ?5, \
+         instance_ids = ?6, cloud_order_id = ?7, error_code = ?8, error_message = ?9, hint = ?10, attempts = ?11, \
+         finished_at_ms = ?12, upstream_us = ?13 WHERE id = ?1",
+        params![
+            record.id,
+            record.status.as_str(),
+            record.request.as_ref().map(ToString::to_string),
+            record.response.as_ref().map(ToString::to_string),
+            record.cloud_request_id,
+            serde_json::Value::from(record.instance_ids.clone()).to_string(),
+            record.cloud_order_id,
+            record.error_code,
+            record.error_message,
+            record.hint,
+            record.attempts,
+            record.finished_at_ms,
+            record.upstream_us,
+        ],
+    )?;
+    Ok(())
+}
+
 const SELECT: &str = "SELECT id, idempotency_key, order_hash, cloud, region, dry_run, status, client_token, order_json, \
     quoted_price, request_json, response_json, cloud_request_id, instance_ids, cloud_order_id, error_code, \
-    error_message, hint, attempts, created_at_ms, finished_at_ms, upstream_ms FROM orders";
+    error_message, hint, attempts, created_at_ms, finished_at_ms, upstream_us FROM orders";
 
 fn json_column(text: Option<String>, column: &'static str) -> Result<Option<serde_json::Value>, StoreError> {
     text.map(|text| serde_json::from_str(&text).map_err(|_| StoreError::Corrupt { column }))
@@ -297,7 +412,7 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<OrderRecord
             attempts,
             created_at_ms,
             finished_at_ms,
-            upstream_ms,
+            upstream_us,
         ) = rest;
         Ok(OrderRecord {
             id,
@@ -322,7 +437,7 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<OrderRecord
             attempts,
             created_at_ms,
             finished_at_ms,
-            upstream_ms,
+            upstream_us,
         })
     })())
 }
@@ -354,15 +469,15 @@ mod tests {
             attempts: 0,
             created_at_ms: 1,
             finished_at_ms: None,
-            upstream_ms: None,
+            upstream_us: None,
         }
     }
 
-    #[test]
-    fn insert_finish_and_read_back() {
+    #[tokio::test]
+    async fn insert_finish_and_read_back() {
         let store = Store::in_memory().unwrap();
         let mut order = record("key-00000001");
-        store.insert(&order).unwrap();
+        store.insert(&order).await.unwrap();
         assert_eq!(
             store.by_key("key-00000001").unwrap().unwrap().status,
             OrderStatus::Pending
@@ -370,20 +485,44 @@ mod tests {
         order.status = OrderStatus::Succeeded;
         order.instance_ids = vec!["ins-1".into(), "ins-2".into()];
         order.attempts = 1;
-        store.finish(&order).unwrap();
+        store.finish(&order).await.unwrap();
         let back = store.by_id("ord-key-00000001").unwrap().unwrap();
         assert_eq!(back.instance_ids, ["ins-1", "ins-2"]);
         assert_eq!(back.status, OrderStatus::Succeeded);
         assert_eq!(store.list(10).unwrap().len(), 1);
     }
 
-    #[test]
-    fn an_idempotency_key_is_unique() {
+    #[tokio::test]
+    async fn an_idempotency_key_is_unique() {
         let store = Store::in_memory().unwrap();
-        store.insert(&record("key-00000002")).unwrap();
+        store.insert(&record("key-00000002")).await.unwrap();
         let mut again = record("key-00000002");
         again.id = "ord-other".into();
-        assert!(store.insert(&again).is_err());
+        assert!(store.insert(&again).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn concurrent_writes_share_transactions_and_all_land() {
+        let path = std::env::temp_dir().join(format!("spotplan-store-batch-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let store = Store::open(&path).unwrap();
+        let mut tasks = Vec::new();
+        for index in 0..100 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store.insert(&record(&format!("key-batch-{index:04}"))).await
+            }));
+        }
+        let duplicate = store.clone();
+        tasks.push(tokio::spawn(async move {
+            duplicate.insert(&record("key-batch-0000")).await
+        }));
+        let mut failures = 0;
+        for task in tasks {
+            failures += usize::from(task.await.unwrap().is_err());
+        }
+        assert_eq!(failures, 1, "only the duplicate fails");
+        assert_eq!(store.list(1000).unwrap().len(), 100);
     }
 
     #[test]

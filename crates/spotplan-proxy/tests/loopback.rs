@@ -348,3 +348,59 @@ async fn no_secret_appears_in_logs_responses_or_the_order_log() {
     }
     assert!(!everything.contains(TOKEN), "the API token leaked");
 }
+
+#[tokio::test]
+async fn live_prices_come_back_in_the_catalog_shape_and_are_cached() {
+    let quotes = |rig: &Rig, body: Value| {
+        let url = format!("{}/api/v1/prices", rig.proxy);
+        async move {
+            let response = reqwest::Client::new()
+                .post(url)
+                .header("x-spotplan-token", TOKEN)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 200);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let alibaba = rig("alibaba").await;
+    let body = serde_json::json!({ "offers": [{ "offer": { "cloud": "alibaba", "region": "cn-hangzhou", "zone": "cn-hangzhou-k", "instance_type": "ecs.c7.xlarge" } }] });
+    let first = quotes(&alibaba, body.clone()).await;
+    let quote = &first["quotes"][0];
+    assert_eq!(quote["error"], Value::Null, "{quote}");
+    let kinds: Vec<&str> = quote["observations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "spot").count(), 2);
+    assert!(kinds.contains(&"on_demand"));
+    assert!(
+        quote["observations"][0]["source"]["name"]
+            .as_str()
+            .unwrap()
+            .contains("DescribeSpotPriceHistory")
+    );
+    let again = quotes(&alibaba, body).await;
+    assert_eq!(again["quotes"][0]["cached"], true);
+    assert_eq!(alibaba.requests(), 1, "the second answer came from the cache");
+
+    let tencent = rig("tencent").await;
+    let no_image = quotes(&tencent, serde_json::json!({ "offers": [{ "offer": { "cloud": "tencent", "region": "ap-guangzhou", "zone": "ap-guangzhou-6", "instance_type": "S6.LARGE8" } }] })).await;
+    assert_eq!(no_image["quotes"][0]["error"]["code"], "needs_image");
+    let priced = quotes(&tencent, serde_json::json!({ "offers": [{ "offer": { "cloud": "tencent", "region": "ap-guangzhou", "zone": "ap-guangzhou-6", "instance_type": "S6.LARGE8" }, "image_id": "img-487zeit5" }] })).await;
+    assert_eq!(
+        priced["quotes"][0]["observations"].as_array().unwrap().len(),
+        2,
+        "{priced}"
+    );
+
+    let baidu = rig("baidu").await;
+    let priced = quotes(&baidu, serde_json::json!({ "offers": [{ "offer": { "cloud": "baidu", "region": "bj", "zone": "cn-bj-d", "instance_type": "bcc.g5.c2m8" }, "cpu_count": 2, "memory_gb": 8 }] })).await;
+    let observation = &priced["quotes"][0]["observations"][0];
+    assert_eq!(observation["rate"]["per"], "minute", "{priced}");
+    assert_eq!(observation["rate"]["money"]["amount"], "0.001");
+}

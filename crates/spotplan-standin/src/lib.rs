@@ -134,6 +134,22 @@ async fn handle(
         );
     }
     standin.stats().verified += 1;
+    let action = match standin.kind {
+        Kind::Alibaba => headers
+            .get("x-acs-action")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned(),
+        Kind::Tencent => headers
+            .get("x-tc-action")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned(),
+        Kind::Baidu => uri.path().rsplit('/').next().unwrap_or_default().to_owned(),
+    };
+    if let Some(answer) = price_answer(standin.kind, &action, &received) {
+        return answer;
+    }
     let params = match verify::params(standin.kind, &received) {
         Ok(params) => params,
         Err(reason) => return error(standin.kind, StatusCode::BAD_REQUEST, "MalformedRequest", &reason),
@@ -147,6 +163,34 @@ fn signature_code(kind: Kind) -> &'static str {
         Kind::Tencent => "AuthFailure.SignatureFailure",
         Kind::Baidu => "SignatureDoesNotMatch",
     }
+}
+
+/// Answers the clouds' price queries (DescribeSpotPriceHistory, InquiryPriceRunInstances, bidPrice) with the
+/// stand-in's market prices; `None` for any other action.
+fn price_answer(kind: Kind, action: &str, received: &verify::Received<'_>) -> Option<Response> {
+    let body = match (kind, action) {
+        (Kind::Alibaba, "DescribeSpotPriceHistory") => {
+            let query = verify::query_map(received.raw_query);
+            let zone = query.get("ZoneId").cloned().unwrap_or_else(|| "cn-hangzhou-k".into());
+            let instance_type = query.get("InstanceType").cloned().unwrap_or_default();
+            let record = |hour: u32, price: f64| {
+                json!({
+                    "ZoneId": zone, "InstanceType": instance_type, "IoOptimized": "optimized", "NetworkType": "vpc",
+                    "SpotPrice": price, "OriginPrice": 0.45, "Timestamp": format!("2026-11-23T{hour:02}:00:00Z")
+                })
+            };
+            json!({ "RequestId": request_id(), "Currency": "CNY", "NextOffset": 0,
+                    "SpotPrices": { "SpotPriceType": [record(8, 0.048), record(9, MARKET_PRICE)] } })
+        }
+        (Kind::Tencent, "InquiryPriceRunInstances") => json!({ "Response": {
+            "Price": { "InstancePrice": { "UnitPrice": 0.63, "UnitPriceDiscount": MARKET_PRICE, "ChargeUnit": "HOUR", "Discount": 8 } },
+            "RequestId": request_id() } }),
+        (Kind::Baidu, "bidPrice") => {
+            json!({ "money": "0.12", "count": "1", "perMoney": BAIDU_MARKET_PRICE_PER_MINUTE.to_string() })
+        }
+        _ => return None,
+    };
+    Some((StatusCode::OK, axum::Json(body)).into_response())
 }
 
 /// The order parameters, normalised across clouds.

@@ -48,6 +48,11 @@ fn query_pairs(raw: &str) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
+/// The decoded query as a map (last value wins).
+pub(crate) fn query_map(raw: &str) -> std::collections::HashMap<String, String> {
+    query_pairs(raw).unwrap_or_default().into_iter().collect()
+}
+
 /// `YYYY-MM-DDTHH:MM:SSZ` → Unix seconds.
 fn parse_utc(text: &str) -> Option<u64> {
     let (date, time) = text.strip_suffix('Z')?.split_once('T')?;
