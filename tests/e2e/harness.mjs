@@ -16,6 +16,23 @@ export const proxyBin = () => required('SPOTPLAN_PROXY_BIN');
 export const distDir = () => required('SPOTPLAN_DIST');
 export const artifactsDir = () => required('SPOTPLAN_ARTIFACTS');
 
+/** Starts a cloud's stand-in (`spotplan-standin`) on 127.0.0.1:0 and resolves with its URL. */
+export async function startStandin(cloud, accessKeyId, secret) {
+  const child = spawn(required('SPOTPLAN_STANDIN_BIN'), ['--cloud', cloud, '--access-key-id', accessKeyId, '--secret', secret], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`stand-in ${cloud} did not start`)), 10_000);
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = stdout.match(/at (http:\/\/127\.0\.0\.1:\d+)/);
+      if (match) { clearTimeout(timer); resolve(match[1]); }
+    });
+  });
+  return { url, stop: () => child.kill('SIGINT') };
+}
+
 /** Starts `spotplan-proxy` on 127.0.0.1:0 and resolves once it prints its URL. */
 export async function startProxy({ env = {}, args = [] } = {}) {
   const child = spawn(proxyBin(), ['--listen', '127.0.0.1:0', '--static-dir', distDir(), ...args], {

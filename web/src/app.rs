@@ -6,9 +6,15 @@ use spotplan_core::catalog::Catalog;
 use spotplan_core::{Cloud, Currency, ExchangeRate, Money, MoneyError, Planner, PriceRate, TimeUnit};
 use yew::prelude::*;
 
+use crate::bid_panel::BidPanel;
 use crate::chart::{CostSeries, cost_over_time_svg};
 use crate::compare::Compare;
 use crate::health::{ProxyStatus, fetch_health};
+use crate::i18n::{Key, Lang, text};
+use crate::orders_page::OrdersPage;
+use crate::request_view::RequestView;
+use crate::state::{Action, UiState};
+use crate::submit::SubmitPanel;
 
 /// A worked example computed by the core in wasm: a Baidu per-minute bid shown per hour, and what 72 hours cost.
 pub fn unit_conversion_example() -> Result<String, MoneyError> {
@@ -39,6 +45,23 @@ fn bench_requested() -> bool {
         .is_some_and(|search| search.contains("bench"))
 }
 
+fn initial_lang() -> Lang {
+    let stored = web_sys::window()
+        .and_then(|window| window.local_storage().ok().flatten())
+        .and_then(|storage| storage.get_item("spotplan-lang").ok().flatten());
+    if stored.as_deref() == Some("zh") {
+        Lang::Zh
+    } else {
+        Lang::En
+    }
+}
+
+fn on_orders_page() -> bool {
+    web_sys::window()
+        .and_then(|window| window.location().hash().ok())
+        .is_some_and(|hash| hash == "#orders")
+}
+
 /// The application root.
 #[component]
 pub fn App() -> Html {
@@ -49,13 +72,61 @@ pub fn App() -> Html {
             wasm_bindgen_futures::spawn_local(async move { proxy.set(fetch_health().await) });
         });
     }
+    let state = use_reducer(|| UiState::new(initial_lang()));
+    let orders_page = use_state(on_orders_page);
     let planner = use_memo((), |_| load_planner());
+    let lang = state.lang;
+    let t = |key| text(lang, key);
+    let today = today_unix_seconds();
+    let candidate = match (&*planner, &state.selected) {
+        (Ok((planner, _)), Some(key)) => planner
+            .catalog()
+            .find_offer(key)
+            .and_then(|offer| planner.candidate(offer as u32, &state.requirement, today).ok()),
+        _ => None,
+    };
+    let context = crate::bid_panel::validation_context(candidate.as_ref(), today);
+    let valid = state
+        .order
+        .as_ref()
+        .is_some_and(|order| spotplan_core::order::validate(order, &context).valid.is_some());
+    let set_lang = {
+        let state = state.clone();
+        Callback::from(move |event: Event| {
+            let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+            let lang = if select.value() == "zh" { Lang::Zh } else { Lang::En };
+            if let Some(storage) = web_sys::window().and_then(|window| window.local_storage().ok().flatten()) {
+                let _ = storage.set_item("spotplan-lang", if lang == Lang::Zh { "zh" } else { "en" });
+            }
+            if let Some(root) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+            {
+                let _ = root.set_attribute("lang", lang.code());
+            }
+            state.dispatch(Action::SetLang(lang));
+        })
+    };
+    let go = |orders: bool| {
+        let orders_page = orders_page.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().set_hash(if orders { "orders" } else { "" });
+            }
+            orders_page.set(orders);
+        })
+    };
     let example = unit_conversion_example().unwrap_or_else(|error| format!("example failed: {error}"));
-    let compare = match &*planner {
+    let plan_sections = match &*planner {
         Ok((planner, decode_ms)) => html! {
             <>
-                <Compare planner={planner.clone()} today={today_unix_seconds()} />
+                <Compare planner={planner.clone()} today={today} state={state.clone()} />
                 <p class="muted" data-testid="catalog-timing">{ format!("Catalog decoded in {decode_ms:.1} ms.") }</p>
+                <BidPanel state={state.clone()} candidate={candidate.clone()} now={today} />
+                <RequestView state={state.clone()} context={context.clone()} />
+                if state.order.is_some() {
+                    <SubmitPanel state={state.clone()} candidate={candidate.clone()} proxy={(*proxy).clone()} valid={valid} />
+                }
             </>
         },
         Err(error) => {
@@ -69,26 +140,42 @@ pub fn App() -> Html {
     html! {
         <>
             <header class="topbar">
-                <h1>{ "Spotplan" }</h1>
-                <p class="tagline">{ "Plan and place spot bids on Alibaba Cloud ECS, Tencent Cloud CVM and Baidu AI Cloud BCC." }</p>
+                <div class="brand">
+                    <h1>{ "Spotplan" }</h1>
+                    <p class="tagline">{ t(Key::Tagline) }</p>
+                </div>
+                <nav aria-label="Pages">
+                    <button aria-current={(!*orders_page).then_some("page")} onclick={go(false)}>{ t(Key::PlanPage) }</button>
+                    <button aria-current={orders_page.then_some("page")} onclick={go(true)}>{ t(Key::OrdersPage) }</button>
+                </nav>
+                <label class="lang">{ t(Key::Language) }
+                    <select onchange={set_lang}>
+                        <option value="en" selected={lang == Lang::En}>{ "English" }</option>
+                        <option value="zh" selected={lang == Lang::Zh}>{ "中文" }</option>
+                    </select>
+                </label>
             </header>
             <main>
-                { compare }
-                if bench_requested() {
-                    <section aria-labelledby="bench-heading">
-                        <h2 id="bench-heading">{ "In-browser benchmark" }</h2>
-                        <pre data-testid="wasm-bench">{ crate::bench::run() }</pre>
+                if *orders_page {
+                    <OrdersPage lang={lang} />
+                } else {
+                    { plan_sections }
+                    if bench_requested() {
+                        <section aria-labelledby="bench-heading">
+                            <h2 id="bench-heading">{ "In-browser benchmark" }</h2>
+                            <pre data-testid="wasm-bench">{ crate::bench::run() }</pre>
+                        </section>
+                    }
+                    <section aria-labelledby="proxy-heading">
+                        <h2 id="proxy-heading">{ "Proxy" }</h2>
+                        <ProxyPanel status={(*proxy).clone()} />
+                    </section>
+                    <section aria-labelledby="chart-heading">
+                        <h2 id="chart-heading">{ "Cost over time" }</h2>
+                        <p data-testid="core-example">{ example }</p>
+                        <CostChart />
                     </section>
                 }
-                <section aria-labelledby="proxy-heading">
-                    <h2 id="proxy-heading">{ "Proxy" }</h2>
-                    <ProxyPanel status={(*proxy).clone()} />
-                </section>
-                <section aria-labelledby="chart-heading">
-                    <h2 id="chart-heading">{ "Cost over time" }</h2>
-                    <p data-testid="core-example">{ example }</p>
-                    <CostChart />
-                </section>
             </main>
             <footer>
                 <h2>{ "Price data" }</h2>

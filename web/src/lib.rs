@@ -9,8 +9,15 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 pub mod app;
 pub mod bench;
+pub mod bid_panel;
 pub mod chart;
 pub mod compare;
 pub mod health;
+pub mod highlight;
+pub mod i18n;
+pub mod orders_page;
+pub mod request_view;
+pub mod state;
+pub mod submit;
 
 pub use app::App;

@@ -96,7 +96,8 @@ pub fn test(env: &Env) -> anyhow::Result<()> {
 
     let built = build_web(env).is_ok();
     layers.push(Layer::check("web release build", built));
-    let proxy_built = process::run(Command::new("cargo").args(["build", "-p", "spotplan-proxy"])).is_ok();
+    let proxy_built =
+        process::run(Command::new("cargo").args(["build", "-p", "spotplan-proxy", "-p", "spotplan-standin"])).is_ok();
     layers.push(Layer::check("proxy build", proxy_built));
     if built && proxy_built {
         layers.push(e2e_tests()?);
@@ -211,6 +212,7 @@ fn e2e_tests() -> anyhow::Result<Layer> {
     command.args(e2e_files(Path::new("tests/e2e"))?);
     command
         .env("SPOTPLAN_PROXY_BIN", root.join("target/debug/spotplan-proxy"))
+        .env("SPOTPLAN_STANDIN_BIN", root.join("target/debug/spotplan-standin"))
         .env("SPOTPLAN_DIST", root.join(DIST))
         .env("SPOTPLAN_ARTIFACTS", root.join(ARTIFACTS))
         .env("CHROMIUM", CHROMIUM);

@@ -2,12 +2,12 @@
 
 use crate::money::{Money, PriceRate};
 
-/// A total, rounded to 2 decimals: `¥1,234.57`.
+/// A total, rounded to exactly 2 decimals: `¥1,234.57`, `¥2.00`.
 pub fn money2(money: Money) -> String {
     format!(
         "{}{}",
         money.currency.symbol(),
-        group_thousands(&money.rounded(2).to_string())
+        group_thousands(&format!("{:.2}", money.rounded(2)))
     )
 }
 
@@ -42,10 +42,11 @@ mod tests {
     #[test]
     fn totals_group_thousands_and_round_half_away() {
         assert_eq!(money2(Money::parse("1234.565", Currency::Cny).unwrap()), "¥1,234.57");
-        assert_eq!(money2(Money::parse("12", Currency::Usd).unwrap()), "$12");
+        assert_eq!(money2(Money::parse("12", Currency::Usd).unwrap()), "$12.00");
+        assert_eq!(money2(Money::parse("2.0", Currency::Cny).unwrap()), "¥2.00");
         assert_eq!(
             money2(Money::parse("-1000000.5", Currency::Cny).unwrap()),
-            "¥-1,000,000.5"
+            "¥-1,000,000.50"
         );
     }
 }

@@ -1,0 +1,117 @@
+// The journey of a new user, end to end against the real proxy with its endpoints on local stand-ins for the
+// three clouds: state a need, compare, choose an offer, tune the bid, fix what validation says, copy the tccli
+// command, dry-run and place an Alibaba order, see it in the orders page — in English and in Chinese.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startProxy, startStandin, launchBrowser, openPage, screenshot } from './harness.mjs';
+
+const KEYS = {
+  alibaba: ['LTAI5tE2eAccessKey01', 'AlibabaE2eSecret-9d8c7b6a5f4e'],
+  tencent: ['AKIDE2eSecretId00001', 'TencentE2eSecret-1a2b3c4d5e6f'],
+  baidu: ['bcee2e0123456789abcdef0123456789', 'BaiduE2eSecret-0f9e8d7c6b5a4'],
+};
+
+let browser;
+let proxy;
+const standins = [];
+before(async () => {
+  browser = await launchBrowser();
+  const env = {
+    ALIBABA_CLOUD_ACCESS_KEY_ID: KEYS.alibaba[0], ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEYS.alibaba[1],
+    TENCENTCLOUD_SECRET_ID: KEYS.tencent[0], TENCENTCLOUD_SECRET_KEY: KEYS.tencent[1],
+    BCE_ACCESS_KEY_ID: KEYS.baidu[0], BCE_SECRET_ACCESS_KEY: KEYS.baidu[1],
+    SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-')),
+  };
+  for (const cloud of ['alibaba', 'tencent', 'baidu']) {
+    const standin = await startStandin(cloud, ...KEYS[cloud]);
+    standins.push(standin);
+    env[`SPOTPLAN_ENDPOINT_${cloud.toUpperCase()}`] = standin.url;
+  }
+  proxy = await startProxy({ env });
+});
+after(async () => {
+  await browser?.close();
+  await proxy?.stop();
+  for (const standin of standins) standin.stop();
+});
+
+test('compare, bid, copy tccli, dry-run and place an Alibaba order, see it in the log', async () => {
+  const { page, problems, context } = await openPage(browser, proxy.url);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: proxy.url });
+  await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
+  const table = page.getByTestId('ranked-table');
+  await table.locator('tbody tr').first().waitFor();
+  await screenshot(page, 'journey-1-compare');
+
+  // Tencent: choose the first Tencent row, copy its tccli command.
+  await table.locator('tbody tr', { hasText: 'Tencent Cloud CVM' }).first().getByRole('button', { name: /^Choose/ }).click();
+  await page.getByRole('heading', { name: /^Bid: Tencent Cloud CVM/ }).waitFor();
+  // The core's problems appear beside their fields, with the cloud error they prevent.
+  await page.locator('#problems-image_id').getByText('an image id is required [MissingParameter]').waitFor();
+  await page.getByLabel('Image id').fill('img-487zeit5');
+  await page.getByRole('tab', { name: 'CLI' }).click();
+  const snippet = page.getByTestId('snippet');
+  assert.match(await snippet.textContent(), /^tccli cvm RunInstances --cli-unfold-argument/);
+  await page.getByTestId('copy-snippet').click();
+  await page.getByTestId('copy-snippet').getByText('Copied').waitFor();
+  const clipboard = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(clipboard, /--InstanceChargeType SPOTPAID/);
+  await screenshot(page, 'journey-2-tccli');
+
+  // Alibaba: choose, see the bid rules at work, fill the launch details, dry run, then place.
+  await table.locator('tbody tr', { hasText: 'Alibaba Cloud ECS' }).first().getByRole('button', { name: /^Choose/ }).click();
+  await page.getByRole('heading', { name: /^Bid: Alibaba Cloud ECS/ }).waitFor();
+  await page.getByLabel('Set a maximum price').check();
+  // A typed bid is converted to Alibaba's unit and rounded up to its 3 decimals, never down.
+  await page.getByRole('textbox', { name: /^Maximum price/ }).fill('0.1234');
+  assert.match(await page.getByTestId('bid-native').textContent(), /0\.124 CNY\/hour/);
+  await page.getByRole('textbox', { name: /^Maximum price/ }).fill('abc');
+  await page.locator('#problems-bid-max_price').getByText(/must be a positive decimal such as 0\.125 \[InvalidSpotPriceLimit\]/).waitFor();
+  await page.getByRole('textbox', { name: /^Maximum price/ }).fill('0.2');
+  assert.match(await page.getByTestId('bid-native').textContent(), /0\.2 CNY\/hour/);
+  await page.getByLabel('Image id').fill('aliyun_3_x64_20G_alibase_20240819.vhd');
+  await page.getByLabel('Subnet / vSwitch id').fill('vsw-bp1s5fnvk4gn2tws03624');
+  await page.getByLabel('Security group id').fill('sg-bp15ed6xe1yxeycg7o3n');
+  await page.getByLabel('Key pair').fill('batch-workers');
+  await page.getByTestId('order-valid').waitFor();
+  await screenshot(page, 'journey-3-bid');
+
+  await page.getByRole('button', { name: 'Dry run' }).click();
+  assert.match(await page.getByTestId('max-cost').textContent(), /¥2\.00 \/ hour · ¥144\.00 for 72 h/);
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByTestId('order-outcome').getByText('Result: dry_run_passed').waitFor();
+
+  await page.getByRole('button', { name: 'Place order', exact: true }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByTestId('order-outcome').getByText('Result: succeeded').waitFor();
+  const ids = await page.getByTestId('instance-ids').textContent();
+  assert.match(ids, /^i-standin/);
+  await screenshot(page, 'journey-4-placed');
+
+  await page.getByRole('button', { name: 'Orders' }).click();
+  const orders = page.getByTestId('orders-table');
+  await orders.waitFor();
+  const log = await orders.textContent();
+  assert.match(log, /succeeded/);
+  assert.match(log, /dry_run_passed \(dry run\)/);
+  assert.ok(log.includes(ids.split(',')[0].trim()));
+  await screenshot(page, 'journey-5-orders');
+  assert.deepEqual(problems, []);
+});
+
+test('the same journey reads in Chinese, validation messages included', async () => {
+  const { page } = await openPage(browser, proxy.url, { viewport: { width: 390, height: 844 } });
+  await page.getByLabel('Language').selectOption('zh');
+  await page.getByRole('heading', { name: '比较竞价实例报价' }).waitFor();
+  const table = page.getByTestId('ranked-table');
+  await table.locator('tbody tr').first().waitFor();
+  await table.locator('tbody tr', { hasText: 'Alibaba Cloud ECS' }).first().getByRole('button', { name: /^选择/ }).click();
+  await page.getByText('必须指定镜像 ID').first().waitFor();
+  await page.getByLabel('设置最高价格').check();
+  await page.getByRole('textbox', { name: /^最高价格/ }).fill('abc');
+  await page.getByText(/最高价格 `abc` 必须是正的十进制数/).waitFor();
+  await screenshot(page, 'journey-zh-phone');
+});

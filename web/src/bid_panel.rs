@@ -1,0 +1,223 @@
+//! The bid panel for the chosen offer: the cloud's bid modes, the recommended maximum price with its risk and
+//! method, the bid typed per hour with the exact value the cloud receives (per minute for Baidu), the launch
+//! details, and every problem the core finds — next to its field, in the UI language, with the cloud error it
+//! prevents.
+
+use rust_decimal::Decimal;
+use spotplan_core::advice::BidAdvice;
+use spotplan_core::order::native_bid::{bid_unit, native_bid};
+use spotplan_core::order::{BidMode, PriceQuote, Problem, Severity, ValidationContext, validate};
+use spotplan_core::plan::PriceFigure;
+use spotplan_core::{Candidate, Cloud, Currency, Money, PriceRate, TimeUnit};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::i18n::{Key, Lang, text};
+use crate::state::{Action, OrderField, TYPED_CURRENCY, TYPED_UNIT, UiState};
+
+/// Properties of the bid panel.
+#[derive(Debug, Properties, PartialEq)]
+pub struct BidPanelProps {
+    /// The UI state.
+    pub state: UseReducerHandle<UiState>,
+    /// The chosen offer's figures.
+    pub candidate: Option<Candidate>,
+    /// Now (Unix seconds), for validation.
+    pub now: i64,
+}
+
+/// The prices validation compares the bid with: the offer's spot and on-demand prices, in the native unit.
+pub fn validation_context(candidate: Option<&Candidate>, now: i64) -> ValidationContext {
+    let quote = |figure: &PriceFigure| match figure {
+        PriceFigure::Observed {
+            native, observed_on, ..
+        } => Some(PriceQuote {
+            rate: *native,
+            observed_on: observed_on.clone(),
+        }),
+        _ => None,
+    };
+    ValidationContext {
+        now,
+        market_price: candidate.and_then(|c| quote(&c.spot)),
+        on_demand_price: candidate.and_then(|c| quote(&c.on_demand)),
+    }
+}
+
+/// The native text for a bid typed in CNY per hour, or `None` when it is not a number.
+pub fn native_text(typed: &str, cloud: Cloud) -> Option<String> {
+    let money = Money::parse(typed, TYPED_CURRENCY).ok()?;
+    native_bid(
+        PriceRate::new(money, TYPED_UNIT),
+        cloud,
+        Currency::Cny,
+        &spotplan_core::ExchangeRate::default(),
+    )
+    .ok()
+    .map(|bid| bid.text)
+}
+
+fn message(problem: &Problem, lang: Lang) -> String {
+    let text = if lang == Lang::Zh {
+        &problem.message_zh
+    } else {
+        &problem.message_en
+    };
+    match &problem.prevents {
+        Some(code) => format!("{text} [{code}]"),
+        None => text.clone(),
+    }
+}
+
+/// Problems of a field, rendered under it.
+fn field_problems(problems: &[Problem], field: &str, lang: Lang) -> Html {
+    let mine: Vec<&Problem> = problems
+        .iter()
+        .filter(|p| p.field == field || p.field.starts_with(&format!("{field}[")))
+        .collect();
+    if mine.is_empty() {
+        return html! {};
+    }
+    html! {
+        <ul class="field-problems" id={format!("problems-{}", field.replace('.', "-"))}>
+            { for mine.iter().map(|p| html! {
+                <li class={if p.severity == Severity::Error { "error" } else { "warning" }}>
+                    { if p.severity == Severity::Error { "✖ " } else { "⚠ " } }{ message(p, lang) }
+                </li>
+            }) }
+        </ul>
+    }
+}
+
+/// The bid panel.
+#[component]
+pub fn BidPanel(props: &BidPanelProps) -> Html {
+    let state = props.state.clone();
+    let lang = state.lang;
+    let t = |key| text(lang, key);
+    let Some(order) = state.order.clone() else {
+        return html! { <section aria-labelledby="bid-heading"><h2 id="bid-heading">{ t(Key::BidHeading) }</h2><p class="empty">{ t(Key::NoOfferSelected) }</p></section> };
+    };
+    let validation = validate(&order, &validation_context(props.candidate.as_ref(), props.now));
+    let problems = validation.problems.clone();
+    let cloud = order.cloud;
+    let unit = bid_unit(cloud);
+    let field = |label: Key, id: &str, path: &str, value: String, which: OrderField, kind: &'static str| {
+        let state = state.clone();
+        let oninput = Callback::from(move |event: InputEvent| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            state.dispatch(Action::SetField(which, input.value()));
+        });
+        let described = format!("problems-{}", path.replace('.', "-"));
+        html! {
+            <div class="field">
+                <label for={id.to_owned()}>{ t(label) }</label>
+                <input id={id.to_owned()} type={kind} value={value} {oninput} aria-describedby={described}
+                    aria-invalid={problems.iter().any(|p| p.field == path && p.severity == Severity::Error).to_string()} />
+                { field_problems(&problems, path, lang) }
+            </div>
+        }
+    };
+    let mode_changed = |mode: BidMode| {
+        let state = state.clone();
+        Callback::from(move |_: Event| state.dispatch(Action::SetBidMode(mode)))
+    };
+    let typed_changed = {
+        let state = state.clone();
+        Callback::from(move |event: InputEvent| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            let typed = input.value();
+            let native = native_text(&typed, cloud);
+            state.dispatch(Action::SetTypedBid { typed, native });
+        })
+    };
+    let recommendation = props.candidate.as_ref().map(|candidate| match &candidate.bid {
+        BidAdvice::Recommended {
+            bid,
+            risk,
+            windows,
+            capped_at_on_demand,
+            ..
+        } => format!(
+            "{}: ≤ {} ({}% risk over {windows} windows of the job's length; empirical quantile of window maxima{})",
+            t(Key::Recommended),
+            bid,
+            (*risk * Decimal::from(100)).round_dp(1).normalize(),
+            if *capped_at_on_demand {
+                ", capped at on-demand"
+            } else {
+                ""
+            }
+        ),
+        BidAdvice::Unknown { reason } => format!("{}: unknown — {reason}", t(Key::Recommended)),
+    });
+    let native_line = match (order.bid.mode, order.bid.max_price.as_deref()) {
+        (BidMode::Limit, Some(price)) => format!("{}: {price} CNY/{}", t(Key::NativeValue), unit.per.label()),
+        _ => String::new(),
+    };
+    let general: Vec<&Problem> = problems
+        .iter()
+        .filter(|p| {
+            ![
+                "image_id",
+                "network.vpc_id",
+                "network.subnet_id",
+                "network.security_group_ids",
+                "system_disk.size_gb",
+                "login.key_pair",
+                "login.password",
+                "name",
+                "hostname",
+                "bid.max_price",
+            ]
+            .contains(&p.field.as_str())
+        })
+        .collect();
+    let sg = order.network.security_group_ids.first().cloned().unwrap_or_default();
+    html! {
+        <section aria-labelledby="bid-heading" class="bid-panel">
+            <h2 id="bid-heading">{ t(Key::BidHeading) }{ format!(": {} {} · {}", cloud.display_name(), order.instance_type.clone().or(order.baidu.as_ref().and_then(|b| b.spec.clone())).unwrap_or_default(), order.zone.clone().unwrap_or(order.region.clone())) }</h2>
+            <fieldset>
+                <legend>{ t(Key::BidMode) }</legend>
+                <label><input type="radio" name="bid-mode" checked={order.bid.mode == BidMode::Market} onchange={mode_changed(BidMode::Market)} />{ t(Key::BidMarket) }</label>
+                <label><input type="radio" name="bid-mode" checked={order.bid.mode == BidMode::Limit} onchange={mode_changed(BidMode::Limit)} />{ t(Key::BidLimit) }</label>
+            </fieldset>
+            if order.bid.mode == BidMode::Limit {
+                <div class="field">
+                    <label for="bid-price">{ format!("{} (CNY / {})", t(Key::MaxPrice), TimeUnit::Hour.label()) }</label>
+                    <input id="bid-price" inputmode="decimal" value={state.typed_bid.clone()} oninput={typed_changed} aria-describedby="problems-bid-max_price bid-native" />
+                    <p id="bid-native" class="muted" data-testid="bid-native">{ native_line }</p>
+                    { field_problems(&problems, "bid.max_price", lang) }
+                </div>
+            }
+            if let Some(line) = recommendation { <p class="muted" data-testid="bid-advice">{ line }</p> }
+            <h3>{ t(Key::LaunchDetails) }</h3>
+            <div class="launch-grid">
+                { field(Key::ImageId, "order-image", "image_id", order.image_id.clone(), OrderField::Image, "text") }
+                if cloud == Cloud::Tencent { { field(Key::Vpc, "order-vpc", "network.vpc_id", order.network.vpc_id.clone().unwrap_or_default(), OrderField::Vpc, "text") } }
+                { field(Key::Subnet, "order-subnet", "network.subnet_id", order.network.subnet_id.clone().unwrap_or_default(), OrderField::Subnet, "text") }
+                { field(Key::SecurityGroup, "order-sg", "network.security_group_ids", sg, OrderField::SecurityGroup, "text") }
+                { field(Key::SystemDiskGb, "order-disk", "system_disk.size_gb", order.system_disk.as_ref().and_then(|d| d.size_gb).map(|s| s.to_string()).unwrap_or_default(), OrderField::SystemDiskGb, "number") }
+                if cloud != Cloud::Baidu { { field(Key::KeyPair, "order-keypair", "login.key_pair", order.login.key_pair.clone().unwrap_or_default(), OrderField::KeyPair, "text") } }
+                { field(Key::Password, "order-password", "login.password", order.login.password.clone().unwrap_or_default(), OrderField::Password, "password") }
+                { field(Key::InstanceName, "order-name", "name", order.name.clone().unwrap_or_default(), OrderField::Name, "text") }
+                { field(Key::Hostname, "order-hostname", "hostname", order.hostname.clone().unwrap_or_default(), OrderField::Hostname, "text") }
+            </div>
+            <h3>{ t(Key::Problems) }</h3>
+            if problems.is_empty() {
+                <p role="status" class="ok" data-testid="order-valid">{ "✔ " }{ t(Key::NoProblems) }</p>
+            } else {
+                <ul class="problems" role="status" data-testid="order-problems">
+                    { for general.iter().map(|p| html! {
+                        <li class={if p.severity == Severity::Error { "error" } else { "warning" }}>
+                            <code>{ &p.field }</code>{ ": " }{ message(p, lang) }
+                        </li>
+                    }) }
+                    if general.len() < problems.len() {
+                        <li class="muted">{ format!("+ {} beside their fields above", problems.len() - general.len()) }</li>
+                    }
+                </ul>
+            }
+        </section>
+    }
+}

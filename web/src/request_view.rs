@@ -1,0 +1,166 @@
+//! The request view: one tab per format (raw HTTP, curl via the proxy, official CLI, Python SDK, Terraform),
+//! syntax-highlighted, each with a copy button (Clipboard API, falling back to a selected textarea and
+//! `execCommand("copy")`) that shows "Copied", and a download of the order JSON.
+
+use spotplan_core::order::format::{Format, SnippetOptions, render};
+use spotplan_core::order::idempotency::client_token_for;
+use spotplan_core::order::{ValidationContext, validate};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use crate::highlight::tokens;
+use crate::i18n::{Key, text};
+use crate::state::{Action, UiState};
+
+/// Properties of the request view.
+#[derive(Debug, Properties, PartialEq)]
+pub struct RequestViewProps {
+    /// The UI state.
+    pub state: UseReducerHandle<UiState>,
+    /// Validation context (prices, now).
+    pub context: ValidationContext,
+}
+
+fn tab_label(format: Format) -> &'static str {
+    match format {
+        Format::Http => "HTTP",
+        Format::Curl => "curl",
+        Format::Cli => "CLI",
+        Format::Python => "Python",
+        Format::Terraform => "Terraform",
+    }
+}
+
+/// Copies text: the Clipboard API when the page may use it, otherwise a hidden textarea and `execCommand`.
+pub async fn copy_text(text: String) -> bool {
+    let Some(window) = web_sys::window() else { return false };
+    let clipboard = window.navigator().clipboard();
+    if wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&text))
+        .await
+        .is_ok()
+    {
+        return true;
+    }
+    let Some(document) = window.document() else {
+        return false;
+    };
+    let Ok(element) = document.create_element("textarea") else {
+        return false;
+    };
+    let Ok(area) = element.dyn_into::<web_sys::HtmlTextAreaElement>() else {
+        return false;
+    };
+    area.set_value(&text);
+    let _ = area.set_attribute("style", "position:fixed;top:-1000px");
+    let Some(body) = document.body() else { return false };
+    let _ = body.append_child(&area);
+    area.select();
+    let copied = document
+        .dyn_ref::<web_sys::HtmlDocument>()
+        .is_some_and(|html| html.exec_command("copy").unwrap_or(false));
+    let _ = body.remove_child(&area);
+    copied
+}
+
+fn download(name: &str, json: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let href = format!(
+        "data:application/json;charset=utf-8,{}",
+        js_sys::encode_uri_component(json)
+    );
+    if let Ok(element) = document.create_element("a")
+        && let Ok(anchor) = element.dyn_into::<web_sys::HtmlAnchorElement>()
+    {
+        anchor.set_href(&href);
+        anchor.set_download(name);
+        anchor.click();
+    }
+}
+
+/// The request view.
+#[component]
+pub fn RequestView(props: &RequestViewProps) -> Html {
+    let state = props.state.clone();
+    let lang = state.lang;
+    let copied = use_state(|| None::<Format>);
+    let Some(order) = state.order.clone() else {
+        return html! {};
+    };
+    let validation = validate(&order, &props.context);
+    let Some(valid) = validation.valid else {
+        return html! {
+            <section aria-labelledby="request-heading">
+                <h2 id="request-heading">{ text(lang, Key::RequestHeading) }</h2>
+                <p class="muted">{ "Fix the errors above to see the exact request." }</p>
+            </section>
+        };
+    };
+    let key = if state.idempotency_key.is_empty() {
+        "00000000-0000-4000-8000-000000000000".to_owned()
+    } else {
+        state.idempotency_key.clone()
+    };
+    let client_token = client_token_for(&key).unwrap_or_else(|_| "spotplan-draft".into());
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_else(|| "http://127.0.0.1:8787".into());
+    let options = SnippetOptions {
+        client_token,
+        idempotency_key: key,
+        proxy_url: origin,
+    };
+    let snippet = render(&valid, state.format, &options);
+    let on_copy = {
+        let (copied, snippet_text, format) = (copied.clone(), snippet.text.clone(), state.format);
+        Callback::from(move |_: MouseEvent| {
+            let (copied, text) = (copied.clone(), snippet_text.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                if copy_text(text).await {
+                    copied.set(Some(format));
+                }
+            });
+        })
+    };
+    let on_download = {
+        let order = order.clone();
+        Callback::from(move |_: MouseEvent| {
+            let json = serde_json::to_string_pretty(&order).unwrap_or_default();
+            download(&format!("spotplan-{}-order.json", order.cloud.id()), &json);
+        })
+    };
+    html! {
+        <section aria-labelledby="request-heading" class="request-view">
+            <h2 id="request-heading">{ text(lang, Key::RequestHeading) }</h2>
+            <div role="tablist" aria-label={text(lang, Key::RequestHeading)} class="tabs">
+                { for Format::ALL.into_iter().map(|format| {
+                    let state = state.clone();
+                    let copied = copied.clone();
+                    let selected = state.format == format;
+                    html! {
+                        <button role="tab" id={format!("tab-{}", format.id())} aria-selected={selected.to_string()}
+                            aria-controls="snippet" tabindex={if selected { "0" } else { "-1" }}
+                            onclick={Callback::from(move |_: MouseEvent| { copied.set(None); state.dispatch(Action::SetFormat(format)) })}>
+                            { tab_label(format) }
+                        </button>
+                    }
+                }) }
+            </div>
+            <div role="tabpanel" id="snippet" aria-labelledby={format!("tab-{}", state.format.id())}>
+                <div class="snippet-actions">
+                    <button onclick={on_copy} data-testid="copy-snippet">
+                        { if *copied == Some(state.format) { text(lang, Key::Copied) } else { text(lang, Key::Copy) } }
+                    </button>
+                    <span role="status" class="muted">{ if *copied == Some(state.format) { "✔" } else { "" } }</span>
+                    <button onclick={on_download}>{ text(lang, Key::DownloadJson) }</button>
+                </div>
+                <pre class={format!("snippet lang-{}", snippet.language)} data-testid="snippet"><code>
+                    { for tokens(&snippet.text, &snippet.language).into_iter().map(|token| {
+                        if token.class.is_empty() { html! { { token.text } } } else { html! { <span class={token.class}>{ token.text }</span> } }
+                    }) }
+                </code></pre>
+            </div>
+        </section>
+    }
+}
