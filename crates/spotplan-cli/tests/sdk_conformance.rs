@@ -257,8 +257,7 @@ fn alibaba_orders() -> Vec<Case> {
     awkward["bid"] =
         json!({ "mode": "limit", "max_price": "1.500", "spot_duration_hours": 0, "interruption_behavior": "Stop" });
     awkward["user_data"] = json!("Pz8/Pj4+Cg==");
-    awkward["data_disks"] =
-        json!([{ "category": "cloud_essd", "size_gb": 100 }, { "category": "cloud_auto", "size_gb": 40 }, { "size_gb": 20 }]);
+    awkward["data_disks"] = json!([{ "category": "cloud_essd", "size_gb": 100 }, { "category": "cloud_auto", "size_gb": 40 }, { "size_gb": 20 }]);
 
     let mut market = base.clone();
     market["bid"] = json!({ "mode": "market" });
