@@ -4,6 +4,7 @@
 
 mod alibaba;
 mod baidu;
+pub mod parse;
 mod tencent;
 
 use serde::{Deserialize, Serialize};
