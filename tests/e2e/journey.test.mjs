@@ -46,7 +46,9 @@ test('compare, bid, copy tccli, dry-run and place an Alibaba order, see it in th
   await table.locator('tbody tr').first().waitFor();
   await screenshot(page, 'journey-1-compare');
 
-  // Tencent: choose the first Tencent row, copy its tccli command.
+  // Tencent: show only Tencent, choose the best row, copy its tccli command.
+  await page.getByLabel('Alibaba Cloud ECS').uncheck();
+  await page.getByLabel('Baidu AI Cloud BCC').uncheck();
   await table.locator('tbody tr', { hasText: 'Tencent Cloud CVM' }).first().getByRole('button', { name: /^Choose/ }).click();
   await page.getByRole('heading', { name: /^Bid: Tencent Cloud CVM/ }).waitFor();
   // The core's problems appear beside their fields, with the cloud error they prevent.
@@ -61,7 +63,8 @@ test('compare, bid, copy tccli, dry-run and place an Alibaba order, see it in th
   assert.match(clipboard, /--InstanceChargeType SPOTPAID/);
   await screenshot(page, 'journey-2-tccli');
 
-  // Alibaba: choose, see the bid rules at work, fill the launch details, dry run, then place.
+  // Alibaba: show Alibaba again, choose, see the bid rules at work, fill the launch details, dry run, then place.
+  await page.getByLabel('Alibaba Cloud ECS').check();
   await table.locator('tbody tr', { hasText: 'Alibaba Cloud ECS' }).first().getByRole('button', { name: /^Choose/ }).click();
   await page.getByRole('heading', { name: /^Bid: Alibaba Cloud ECS/ }).waitFor();
   await page.getByLabel('Set a maximum price').check();

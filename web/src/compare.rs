@@ -1,20 +1,17 @@
-//! The first comparison view: a requirement form and the ranked table the core computes in wasm, with the
-//! price sources' attribution. (The full planner UI grows from here.)
+//! The comparison view: the requirement form (sizes, GPU, architecture, count, hours, risk, where, clouds) and
+//! the ranked table the core computes in wasm on every change.
 
 use rust_decimal::Decimal;
 use spotplan_core::advice::BidAdvice;
-use spotplan_core::plan::{Area, PriceFigure, Requirement, SortKey};
+use spotplan_core::catalog::Arch;
+use spotplan_core::plan::{Area, Requirement};
 use spotplan_core::{Candidate, Cloud, Planner};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::i18n::{Key, text};
+use crate::i18n::{Key, match_summary, text};
+use crate::offer_table::OfferTable;
 use crate::state::{Action, UiState};
-
-use spotplan_core::display::{money2, rate4};
-
-/// Rows shown at once.
-const SHOWN: usize = 50;
 
 /// Properties: the planner built once by the app, today's date (Unix seconds) for ages, and the UI state.
 #[derive(Debug, Properties)]
@@ -95,40 +92,44 @@ pub fn Compare(props: &CompareProps) -> Html {
             state.dispatch(Action::SetRequirement(next));
         })
     };
-    let area_changed = {
+    let select = |apply: fn(&mut Requirement, &str)| {
         let state = state.clone();
         Callback::from(move |event: Event| {
             let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
             let mut next = state.requirement.clone();
-            next.area = match select.value().as_str() {
-                "china" => Area::MainlandChina,
-                "outside" => Area::OutsideMainlandChina,
-                _ => Area::Anywhere,
+            apply(&mut next, &select.value());
+            state.dispatch(Action::SetRequirement(next));
+        })
+    };
+    let toggle_cloud = |cloud: Cloud| {
+        let state = state.clone();
+        Callback::from(move |_: Event| {
+            let mut next = state.requirement.clone();
+            let mut clouds = if next.clouds.is_empty() {
+                Cloud::ALL.to_vec()
+            } else {
+                next.clouds.clone()
+            };
+            if clouds.contains(&cloud) {
+                clouds.retain(|c| *c != cloud);
+            } else {
+                clouds.push(cloud);
+                clouds.sort();
+            }
+            next.clouds = if clouds.len() == Cloud::ALL.len() {
+                Vec::new()
+            } else {
+                clouds
             };
             state.dispatch(Action::SetRequirement(next));
         })
     };
-    let sort_changed = {
-        let state = state.clone();
-        Callback::from(move |event: Event| {
-            let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
-            let sort = match select.value().as_str() {
-                "vcpu" => SortKey::PricePerVcpuHour,
-                "savings" => SortKey::Savings,
-                "risk" => SortKey::Risk,
-                _ => SortKey::TotalExpectedCost,
-            };
-            state.dispatch(Action::SetSort(sort));
-        })
-    };
-    let rows: Vec<Candidate> = plan
-        .ranked
-        .iter()
-        .take(SHOWN)
-        .filter_map(|ranked| planner.candidate(ranked.offer, &requirement, props.today).ok())
-        .collect();
     let number = |value: Option<u32>| value.map(|v| v.to_string()).unwrap_or_default();
     let decimal = |value: Option<Decimal>| value.map(|v| v.normalize().to_string()).unwrap_or_default();
+    let cloud_on = |cloud: Cloud| requirement.clouds.is_empty() || requirement.clouds.contains(&cloud);
+    let percent = (requirement.max_interruption * Decimal::from(100))
+        .normalize()
+        .to_string();
     html! {
         <section aria-labelledby="compare-heading">
             <h2 id="compare-heading">{ t(Key::CompareHeading) }</h2>
@@ -141,121 +142,42 @@ pub fn Compare(props: &CompareProps) -> Html {
                     oninput={update(|r, v| r.memory_min_gib = v.parse().ok())} /></label>
                 <label>{ t(Key::MemoryTo) }<input type="number" min="0" step="any" value={decimal(requirement.memory_max_gib)}
                     oninput={update(|r, v| r.memory_max_gib = v.parse().ok())} /></label>
+                <label>{ t(Key::GpuMin) }<input type="number" min="0" value={number(requirement.gpu_min)}
+                    oninput={update(|r, v| r.gpu_min = v.parse().ok().filter(|n| *n > 0))} /></label>
+                <label>{ t(Key::GpuModel) }<input type="text" value={requirement.gpu_model.clone().unwrap_or_default()}
+                    oninput={update(|r, v| r.gpu_model = Some(v.trim().to_owned()).filter(|m| !m.is_empty()))} /></label>
+                <label>{ t(Key::Arch) }
+                    <select onchange={select(|r, v| r.arch = match v { "x86_64" => Some(Arch::X86_64), "arm64" => Some(Arch::Arm64), _ => None })}>
+                        <option value="any" selected={requirement.arch.is_none()}>{ t(Key::AnyArch) }</option>
+                        <option value="x86_64" selected={requirement.arch == Some(Arch::X86_64)}>{ "x86-64" }</option>
+                        <option value="arm64" selected={requirement.arch == Some(Arch::Arm64)}>{ "Arm64" }</option>
+                    </select>
+                </label>
                 <label>{ t(Key::Instances) }<input type="number" min="1" value={requirement.instance_count.to_string()}
-                    oninput={update(|r, v| r.instance_count = v.parse().unwrap_or(1))} /></label>
+                    oninput={update(|r, v| r.instance_count = v.parse().unwrap_or(1).max(1))} /></label>
                 <label>{ t(Key::Hours) }<input type="number" min="0" step="any" value={requirement.hours.normalize().to_string()}
                     oninput={update(|r, v| r.hours = v.parse().unwrap_or(Decimal::ONE))} /></label>
+                <label>{ t(Key::MaxInterruption) }<input type="number" min="0" max="100" step="1" value={percent}
+                    oninput={update(|r, v| r.max_interruption = v.parse::<Decimal>().map(|p| (p / Decimal::from(100)).clamp(Decimal::ZERO, Decimal::ONE)).unwrap_or(r.max_interruption))} /></label>
                 <label>{ t(Key::Where) }
-                    <select onchange={area_changed}>
+                    <select onchange={select(|r, v| r.area = match v { "china" => Area::MainlandChina, "outside" => Area::OutsideMainlandChina, _ => Area::Anywhere })}>
                         <option value="any" selected={requirement.area == Area::Anywhere}>{ t(Key::Anywhere) }</option>
                         <option value="china" selected={requirement.area == Area::MainlandChina}>{ t(Key::MainlandChina) }</option>
                         <option value="outside" selected={requirement.area == Area::OutsideMainlandChina}>{ t(Key::OutsideChina) }</option>
                     </select>
                 </label>
-                <label>{ t(Key::SortBy) }
-                    <select onchange={sort_changed}>
-                        <option value="cost" selected={requirement.sort == SortKey::TotalExpectedCost}>{ t(Key::SortCost) }</option>
-                        <option value="vcpu" selected={requirement.sort == SortKey::PricePerVcpuHour}>{ t(Key::SortVcpu) }</option>
-                        <option value="savings" selected={requirement.sort == SortKey::Savings}>{ t(Key::SortSavings) }</option>
-                        <option value="risk" selected={requirement.sort == SortKey::Risk}>{ t(Key::SortRisk) }</option>
-                    </select>
-                </label>
+                <fieldset class="clouds-filter">
+                    <legend>{ t(Key::Clouds) }</legend>
+                    { for Cloud::ALL.into_iter().map(|cloud| html! {
+                        <label><input type="checkbox" checked={cloud_on(cloud)} onchange={toggle_cloud(cloud)} />{ cloud.display_name() }</label>
+                    }) }
+                </fieldset>
             </form>
             <p role="status" data-testid="plan-summary">
-                { format!("{} offers match; showing the best {}.", plan.ranked.len(), rows.len().min(SHOWN)) }
-                { if plan.excluded_unknown > 0 { format!(" {} left out: a filtered value is unknown.", plan.excluded_unknown) } else { String::new() } }
-                { format!(" Prices in CNY per instance-hour; USD converted at {} CNY/USD ({}, {}).",
-                    planner.fx().cny_per_usd, planner.fx().as_of, planner.fx().source) }
+                { match_summary(lang, plan.ranked.len(), plan.excluded_unknown) }
+                { format!(" CNY per instance-hour; USD × {} CNY/USD ({}, {}).", planner.fx().cny_per_usd, planner.fx().as_of, planner.fx().source) }
             </p>
-            <div class="table-scroll">
-                <table data-testid="ranked-table">
-                    <thead><tr>
-                        <th scope="col">{ "#" }</th><th scope="col">{ "Cloud" }</th><th scope="col">{ "Region / zone" }</th>
-                        <th scope="col">{ "Type" }</th><th scope="col">{ "vCPU" }</th><th scope="col">{ "GiB" }</th>
-                        <th scope="col">{ "Spot (native)" }</th><th scope="col">{ "Spot CNY/h" }</th>
-                        <th scope="col">{ "On-demand CNY/h" }</th><th scope="col">{ "Savings" }</th>
-                        <th scope="col">{ "Expected total" }</th><th scope="col">{ "Worst case" }</th>
-                        <th scope="col">{ "Bid advice" }</th><th scope="col">{ "Source / age" }</th><th scope="col"><span class="visually-hidden">{ t(Key::Choose) }</span></th>
-                    </tr></thead>
-                    <tbody>
-                        { for rows.iter().enumerate().map(|(index, row)| {
-                            let chosen = state.selected.as_ref() == Some(&row.key);
-                            let choose = {
-                                let (state, key, bid) = (state.clone(), row.key.clone(), suggested_bid(row, &planner));
-                                Callback::from(move |_: MouseEvent| state.dispatch(Action::Select { offer: key.clone(), suggested_bid: bid.clone(), key: new_key() }))
-                            };
-                            let label = format!("{} {} {}", t(Key::Choose), row.key.instance_type, row.key.zone.clone().unwrap_or(row.key.region.clone()));
-                            candidate_row(index + 1, row, html! {
-                                <button class={if chosen { "chosen" } else { "" }} aria-pressed={chosen.to_string()} aria-label={label} onclick={choose}>{ t(Key::Choose) }</button>
-                            })
-                        }) }
-                    </tbody>
-                </table>
-            </div>
-            { if rows.is_empty() { html! { <p class="empty">{ "No offer matches: widen the vCPU or memory range, or choose \"Anywhere\"." }</p> } } else { html! {} } }
+            <OfferTable planner={planner.clone()} plan={plan.clone()} today={props.today} state={state.clone()} />
         </section>
-    }
-}
-
-fn candidate_row(rank: usize, row: &Candidate, choose: Html) -> Html {
-    let place = row
-        .key
-        .zone
-        .clone()
-        .unwrap_or_else(|| format!("{} (region)", row.key.region));
-    let spot_native = match &row.spot {
-        PriceFigure::Observed { native, .. } => native.to_string(),
-        PriceFigure::Estimated { native, .. } => format!("≈ {native} (estimate)"),
-        PriceFigure::Unknown { .. } => "unknown".into(),
-    };
-    let provenance = match &row.spot {
-        PriceFigure::Observed {
-            observed_on, age_days, ..
-        } => format!("observed {observed_on}, {age_days} days old"),
-        PriceFigure::Estimated {
-            assumed,
-            range_low,
-            range_high,
-            age_days,
-            ..
-        } => format!(
-            "estimate: {}% of list (documented {}%–{}%); list {age_days} days old",
-            (*assumed * Decimal::from(100)).normalize(),
-            (*range_low * Decimal::from(100)).normalize(),
-            (*range_high * Decimal::from(100)).normalize()
-        ),
-        PriceFigure::Unknown { reason } => reason.clone(),
-    };
-    let bid = match &row.bid {
-        BidAdvice::Recommended { bid, risk, windows, .. } => format!(
-            "≤ {} ({}% risk, {windows} windows)",
-            rate4(*bid),
-            (*risk * Decimal::from(100)).round_dp(1).normalize()
-        ),
-        BidAdvice::Unknown { .. } => "unknown: no history".into(),
-    };
-    let cloud_class = match row.key.cloud {
-        Cloud::Alibaba => "cloud alibaba",
-        Cloud::Tencent => "cloud tencent",
-        Cloud::Baidu => "cloud baidu",
-    };
-    html! {
-        <tr>
-            <td>{ rank }</td>
-            <td class={cloud_class}>{ row.key.cloud.display_name() }</td>
-            <td title={row.region_en.clone()}>{ place }</td>
-            <td>{ &row.key.instance_type }</td>
-            <td class="num">{ row.vcpu }</td>
-            <td class="num">{ row.memory_gib.normalize().to_string() }</td>
-            <td>{ spot_native }</td>
-            <td class="num">{ row.spot_display.map(rate4).unwrap_or_else(|| "unknown".into()) }</td>
-            <td class="num">{ row.on_demand_display.map(rate4).unwrap_or_else(|| "unknown".into()) }</td>
-            <td class="num">{ row.savings_percent.map(|s| format!("{}%", s.round_dp(1).normalize())).unwrap_or_else(|| "unknown".into()) }</td>
-            <td class="num">{ row.expected_total.map(money2).unwrap_or_else(|| "unknown".into()) }</td>
-            <td class="num">{ row.worst_case_total.map(money2).unwrap_or_else(|| "unknown".into()) }</td>
-            <td>{ bid }</td>
-            <td class="provenance">{ provenance }</td>
-            <td>{ choose }</td>
-        </tr>
     }
 }

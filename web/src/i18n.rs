@@ -89,6 +89,27 @@ pub enum Key {
     Refresh,
     Status,
     Created,
+    ColCloud,
+    ColRegion,
+    ColType,
+    ColSpotNative,
+    ColSpotDisplay,
+    ColPerVcpu,
+    ColOnDemand,
+    ColSavings,
+    ColExpected,
+    ColWorst,
+    ColBid,
+    ColSource,
+    ExportCsv,
+    Clouds,
+    GpuMin,
+    GpuModel,
+    Arch,
+    AnyArch,
+    NoMatch,
+    Unknown,
+    RankedOffers,
 }
 
 /// The text of a key in a language.
@@ -221,5 +242,69 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, Status) => "状态",
         (Lang::En, Created) => "Created",
         (Lang::Zh, Created) => "创建时间",
+        (Lang::En, ColCloud) => "Cloud",
+        (Lang::Zh, ColCloud) => "云厂商",
+        (Lang::En, ColRegion) => "Region / zone",
+        (Lang::Zh, ColRegion) => "地域 / 可用区",
+        (Lang::En, ColType) => "Type",
+        (Lang::Zh, ColType) => "规格",
+        (Lang::En, ColSpotNative) => "Spot (native)",
+        (Lang::Zh, ColSpotNative) => "竞价价格（原始）",
+        (Lang::En, ColSpotDisplay) => "Spot CNY/h",
+        (Lang::Zh, ColSpotDisplay) => "竞价 元/小时",
+        (Lang::En, ColPerVcpu) => "CNY per vCPU·h",
+        (Lang::Zh, ColPerVcpu) => "元 / vCPU·小时",
+        (Lang::En, ColOnDemand) => "On-demand CNY/h",
+        (Lang::Zh, ColOnDemand) => "按量 元/小时",
+        (Lang::En, ColSavings) => "Savings",
+        (Lang::Zh, ColSavings) => "节省",
+        (Lang::En, ColExpected) => "Expected total",
+        (Lang::Zh, ColExpected) => "预计总费用",
+        (Lang::En, ColWorst) => "Worst case",
+        (Lang::Zh, ColWorst) => "最高费用",
+        (Lang::En, ColBid) => "Bid advice",
+        (Lang::Zh, ColBid) => "出价建议",
+        (Lang::En, ColSource) => "Source / age",
+        (Lang::Zh, ColSource) => "来源 / 时效",
+        (Lang::En, ExportCsv) => "Export CSV",
+        (Lang::Zh, ExportCsv) => "导出 CSV",
+        (Lang::En, Clouds) => "Clouds",
+        (Lang::Zh, Clouds) => "云厂商",
+        (Lang::En, GpuMin) => "GPUs at least",
+        (Lang::Zh, GpuMin) => "GPU 至少",
+        (Lang::En, GpuModel) => "GPU model",
+        (Lang::Zh, GpuModel) => "GPU 型号",
+        (Lang::En, Arch) => "Architecture",
+        (Lang::Zh, Arch) => "架构",
+        (Lang::En, AnyArch) => "Any",
+        (Lang::Zh, AnyArch) => "任意",
+        (Lang::En, NoMatch) => "No offer matches: widen the vCPU or memory range, or choose \"Anywhere\".",
+        (Lang::Zh, NoMatch) => "没有符合的报价：请放宽 vCPU 或内存范围，或选择“任意”。",
+        (Lang::En, Unknown) => "unknown",
+        (Lang::Zh, Unknown) => "未知",
+        (Lang::En, RankedOffers) => "Ranked offers",
+        (Lang::Zh, RankedOffers) => "报价排名",
+    }
+}
+
+/// "N offers match; showing M" and the note on unknown values, in a language.
+pub fn match_summary(lang: Lang, matching: usize, excluded_unknown: usize) -> String {
+    match lang {
+        Lang::En => {
+            let unknown = if excluded_unknown > 0 {
+                format!(" {excluded_unknown} left out: a filtered value is unknown.")
+            } else {
+                String::new()
+            };
+            format!("{matching} offers match.{unknown}")
+        }
+        Lang::Zh => {
+            let unknown = if excluded_unknown > 0 {
+                format!(" {excluded_unknown} 个因筛选值未知而未列出。")
+            } else {
+                String::new()
+            };
+            format!("{matching} 个报价符合。{unknown}")
+        }
     }
 }
