@@ -8,6 +8,7 @@ use yew::prelude::*;
 
 use crate::bid_panel::BidPanel;
 use crate::chart::{CostSeries, cost_over_time_svg};
+use crate::charts::Charts;
 use crate::compare::Compare;
 use crate::health::{ProxyStatus, fetch_health};
 use crate::i18n::{Key, Lang, text};
@@ -75,6 +76,13 @@ pub fn App() -> Html {
     let state = use_reducer(|| UiState::new(initial_lang()));
     let orders_page = use_state(on_orders_page);
     let planner = use_memo((), |_| load_planner());
+    let plan = {
+        let planner = planner.clone();
+        use_memo(state.requirement.clone(), move |requirement| match &*planner {
+            Ok((planner, _)) => Some(std::rc::Rc::new(planner.plan(requirement))),
+            Err(_) => None,
+        })
+    };
     let lang = state.lang;
     let t = |key| text(lang, key);
     let today = today_unix_seconds();
@@ -120,7 +128,10 @@ pub fn App() -> Html {
     let plan_sections = match &*planner {
         Ok((planner, decode_ms)) => html! {
             <>
-                <Compare planner={planner.clone()} today={today} state={state.clone()} />
+                if let Some(plan) = (*plan).clone() {
+                    <Compare planner={planner.clone()} plan={plan.clone()} today={today} state={state.clone()} />
+                    <Charts planner={planner.clone()} plan={plan} candidate={candidate.clone()} state={state.clone()} today={today} />
+                }
                 <p class="muted" data-testid="catalog-timing">{ format!("Catalog decoded in {decode_ms:.1} ms.") }</p>
                 <BidPanel state={state.clone()} candidate={candidate.clone()} now={today} />
                 <RequestView state={state.clone()} context={context.clone()} />

@@ -193,6 +193,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             if let Some(line) = recommendation { <p class="muted" data-testid="bid-advice">{ line }</p> }
             <h3>{ t(Key::LaunchDetails) }</h3>
             <div class="launch-grid">
+                { field(Key::Zone, "order-zone", "zone", order.zone.clone().unwrap_or_default(), OrderField::Zone, "text") }
                 { field(Key::ImageId, "order-image", "image_id", order.image_id.clone(), OrderField::Image, "text") }
                 if cloud == Cloud::Tencent { { field(Key::Vpc, "order-vpc", "network.vpc_id", order.network.vpc_id.clone().unwrap_or_default(), OrderField::Vpc, "text") } }
                 { field(Key::Subnet, "order-subnet", "network.subnet_id", order.network.subnet_id.clone().unwrap_or_default(), OrderField::Subnet, "text") }

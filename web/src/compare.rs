@@ -18,6 +18,8 @@ use crate::state::{Action, UiState};
 pub struct CompareProps {
     /// The planner over the embedded catalog.
     pub planner: std::rc::Rc<Planner>,
+    /// The ranking for the state's requirement.
+    pub plan: std::rc::Rc<spotplan_core::plan::Plan>,
     /// Now, in Unix seconds, for the age of figures.
     pub today: i64,
     /// The UI state (the requirement lives there).
@@ -26,7 +28,10 @@ pub struct CompareProps {
 
 impl PartialEq for CompareProps {
     fn eq(&self, other: &Self) -> bool {
-        std::rc::Rc::ptr_eq(&self.planner, &other.planner) && self.today == other.today && self.state == other.state
+        std::rc::Rc::ptr_eq(&self.planner, &other.planner)
+            && std::rc::Rc::ptr_eq(&self.plan, &other.plan)
+            && self.today == other.today
+            && self.state == other.state
     }
 }
 
@@ -38,8 +43,15 @@ pub fn new_key() -> String {
         .unwrap_or_else(|| format!("draft-{:016x}", (js_sys::Math::random() * 1e16) as u64))
 }
 
-/// The bid to suggest for a candidate: the recommended price in CNY per hour (rounded up), when known.
-pub fn suggested_bid(candidate: &Candidate, planner: &Planner) -> Option<String> {
+/// The bid to suggest for a candidate: the recommended price typed in CNY per hour (rounded up) and as the cloud
+/// receives it, when known.
+pub fn suggested_bid(candidate: &Candidate, planner: &Planner) -> Option<(String, String)> {
+    let typed = suggested_typed_bid(candidate, planner)?;
+    let native = crate::bid_panel::native_text(&typed, candidate.key.cloud)?;
+    Some((typed, native))
+}
+
+fn suggested_typed_bid(candidate: &Candidate, planner: &Planner) -> Option<String> {
     let BidAdvice::Recommended { bid, .. } = &candidate.bid else {
         return None;
     };
@@ -79,10 +91,7 @@ pub fn Compare(props: &CompareProps) -> Html {
     let t = |key| text(lang, key);
     let requirement = state.requirement.clone();
     let planner = props.planner.clone();
-    let plan = {
-        let planner = planner.clone();
-        use_memo(requirement.clone(), move |requirement| planner.plan(requirement))
-    };
+    let plan = props.plan.clone();
     let update = |apply: fn(&mut Requirement, &str)| {
         let state = state.clone();
         Callback::from(move |event: InputEvent| {

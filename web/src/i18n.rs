@@ -110,6 +110,7 @@ pub enum Key {
     NoMatch,
     Unknown,
     RankedOffers,
+    Zone,
 }
 
 /// The text of a key in a language.
@@ -284,6 +285,8 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, Unknown) => "未知",
         (Lang::En, RankedOffers) => "Ranked offers",
         (Lang::Zh, RankedOffers) => "报价排名",
+        (Lang::En, Zone) => "Zone",
+        (Lang::Zh, Zone) => "可用区",
     }
 }
 

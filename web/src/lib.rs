@@ -11,6 +11,7 @@ pub mod app;
 pub mod bench;
 pub mod bid_panel;
 pub mod chart;
+pub mod charts;
 pub mod compare;
 pub mod health;
 pub mod highlight;

@@ -82,6 +82,8 @@ impl UiState {
 /// A field of the draft order a person edits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrderField {
+    /// Zone.
+    Zone,
     /// Image id.
     Image,
     /// VPC id.
@@ -115,8 +117,8 @@ pub enum Action {
     Select {
         /// The offer.
         offer: OfferKey,
-        /// The suggested bid text.
-        suggested_bid: Option<String>,
+        /// The suggested bid as typed (CNY per hour) and as the cloud receives it (its unit and precision).
+        suggested_bid: Option<(String, String)>,
         /// A fresh idempotency key for the new draft.
         key: String,
     },
@@ -218,11 +220,11 @@ impl Reducible for UiState {
                 key,
             } => {
                 let mut order = draft_order(&offer, next.requirement.instance_count.max(1));
-                if let Some(bid) = &suggested_bid {
+                if let Some((_, native)) = &suggested_bid {
                     order.bid.mode = BidMode::Limit;
-                    order.bid.max_price = Some(bid.clone());
+                    order.bid.max_price = Some(native.clone());
                 }
-                next.typed_bid = suggested_bid.unwrap_or_default();
+                next.typed_bid = suggested_bid.map(|(typed, _)| typed).unwrap_or_default();
                 next.selected = Some(offer);
                 next.order = Some(order);
                 next.submission = Submission::Idle;
@@ -278,6 +280,7 @@ impl Reducible for UiState {
 
 fn apply_field(order: &mut SpotOrder, field: OrderField, value: &str) {
     match field {
+        OrderField::Zone => order.zone = optional(value),
         OrderField::Image => order.image_id = value.trim().to_owned(),
         OrderField::Vpc => order.network.vpc_id = optional(value),
         OrderField::Subnet => order.network.subnet_id = optional(value),
@@ -323,7 +326,7 @@ mod tests {
             UiState::new(Lang::En),
             Action::Select {
                 offer: tencent_offer(),
-                suggested_bid: Some("0.14".into()),
+                suggested_bid: Some(("0.14".into(), "0.14".into())),
                 key: "k1a2b3c4d".into(),
             },
         );
@@ -366,7 +369,7 @@ mod tests {
             UiState::new(Lang::En),
             Action::Select {
                 offer: tencent_offer(),
-                suggested_bid: Some("0.14".into()),
+                suggested_bid: Some(("0.14".into(), "0.14".into())),
                 key: "k1".into(),
             },
         );

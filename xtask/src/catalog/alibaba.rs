@@ -156,6 +156,22 @@ fn add_history(
             availability: Availability::Listed,
         });
         let offer = (parts.offers.len() - 1) as u32;
+        // The region's on-demand price (the same for every zone) also prices the region-level offer, so its
+        // savings and the bid's on-demand cap are known.
+        let on_demand = parts
+            .observations
+            .iter()
+            .find(|obs| {
+                obs.kind == PriceKind::OnDemand && {
+                    let o = &parts.offers[obs.offer as usize];
+                    o.region == *region_id && o.instance_type == *type_id
+                }
+            })
+            .cloned();
+        if let Some(mut on_demand) = on_demand {
+            on_demand.offer = offer;
+            parts.observations.push(on_demand);
+        }
         for (at, price) in points {
             let mut spot = observation(offer, PriceKind::Spot, price, Currency::Usd, at, source);
             spot.spot_duration_hours = Some(1);

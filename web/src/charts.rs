@@ -1,0 +1,179 @@
+//! The charts panel: the best candidates' totals side by side, the chosen offer's cost against duration (expected,
+//! on-demand, worst case at the bid), and its price history with the bid, the on-demand level and the look-back
+//! window. Drawn by plotters into SVG; the amounts come exactly from the core.
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use spotplan_core::catalog::PriceKind;
+use spotplan_core::plan::Plan;
+use spotplan_core::{Candidate, Currency, Money, Planner, PriceRate, TimeUnit};
+use yew::prelude::*;
+
+use crate::chart::{CostBar, CostSeries, cost_bars_svg, cost_over_time_svg, history_svg};
+use crate::state::UiState;
+
+/// Properties of the charts panel.
+#[derive(Debug, Properties)]
+pub struct ChartsProps {
+    /// The planner.
+    pub planner: std::rc::Rc<Planner>,
+    /// The ranked plan.
+    pub plan: std::rc::Rc<Plan>,
+    /// The chosen offer's figures.
+    pub candidate: Option<Candidate>,
+    /// The UI state.
+    pub state: UseReducerHandle<UiState>,
+    /// Now (Unix seconds).
+    pub today: i64,
+}
+
+impl PartialEq for ChartsProps {
+    fn eq(&self, other: &Self) -> bool {
+        std::rc::Rc::ptr_eq(&self.planner, &other.planner)
+            && std::rc::Rc::ptr_eq(&self.plan, &other.plan)
+            && self.candidate == other.candidate
+            && self.state == other.state
+    }
+}
+
+fn svg_figure(svg: Result<String, String>, label: &str, test_id: &str, caption: String) -> Html {
+    match svg {
+        Ok(svg) => html! {
+            <figure class="chart" role="img" aria-label={label.to_owned()} data-testid={test_id.to_owned()}>
+                { Html::from_html_unchecked(AttrValue::from(svg)) }
+                <figcaption>{ caption }</figcaption>
+            </figure>
+        },
+        Err(error) => html! { <p class="error">{ format!("chart failed: {error}") }</p> },
+    }
+}
+
+/// The best priced candidate of each cloud, then the next best overall, up to six.
+fn best_candidates(props: &ChartsProps) -> Vec<Candidate> {
+    let mut chosen: Vec<Candidate> = Vec::new();
+    let rows = props.plan.ranked.iter().filter(|r| r.priced).take(200);
+    let candidates: Vec<Candidate> = rows
+        .filter_map(|r| {
+            props
+                .planner
+                .candidate(r.offer, &props.state.requirement, props.today)
+                .ok()
+        })
+        .collect();
+    for cloud in spotplan_core::Cloud::ALL {
+        if let Some(best) = candidates.iter().find(|c| c.key.cloud == cloud) {
+            chosen.push(best.clone());
+        }
+    }
+    for candidate in &candidates {
+        if chosen.len() >= 6 {
+            break;
+        }
+        if !chosen.iter().any(|c| c.key == candidate.key) {
+            chosen.push(candidate.clone());
+        }
+    }
+    chosen.sort_by(|a, b| {
+        a.expected_total
+            .map(|m| m.amount)
+            .cmp(&b.expected_total.map(|m| m.amount))
+    });
+    chosen
+}
+
+fn product(cloud: spotplan_core::Cloud) -> &'static str {
+    match cloud {
+        spotplan_core::Cloud::Alibaba => "ECS",
+        spotplan_core::Cloud::Tencent => "CVM",
+        spotplan_core::Cloud::Baidu => "BCC",
+    }
+}
+
+fn amount(money: Option<Money>) -> Option<f64> {
+    money.and_then(|m| m.amount.to_f64())
+}
+
+/// The charts panel.
+#[component]
+pub fn Charts(props: &ChartsProps) -> Html {
+    let requirement = &props.state.requirement;
+    let bars: Vec<CostBar> = best_candidates(props)
+        .into_iter()
+        .filter_map(|c| {
+            Some(CostBar {
+                label: format!(
+                    "{} {}",
+                    product(c.key.cloud),
+                    c.key.instance_type.trim_start_matches("ecs.")
+                ),
+                expected: amount(c.expected_total)?,
+                on_demand: amount(c.on_demand_total),
+            })
+        })
+        .collect();
+    let bars_chart = svg_figure(
+        cost_bars_svg(&bars, "CNY", 760, 320),
+        "Total cost of the best candidates",
+        "chart-best",
+        format!(
+            "{} instances × {} h: expected spot cost (market price billed) beside on-demand.",
+            requirement.instance_count,
+            requirement.hours.normalize()
+        ),
+    );
+    let chosen = props.candidate.as_ref().map(|candidate| {
+        let count = Decimal::from(requirement.instance_count.max(1));
+        let scale = |rate: Option<PriceRate>, label: &str| {
+            rate.and_then(|r| Some(CostSeries { label: label.to_owned(), rate: PriceRate::new(r.money.checked_mul(count).ok()?, r.per) }))
+        };
+        let worst = candidate.worst_case_bid.as_ref().and_then(|(rate, _)| {
+            let cny = props.planner.fx().convert(rate.money, Currency::Cny).ok()?;
+            Some(PriceRate::new(cny, rate.per))
+        });
+        let series: Vec<CostSeries> = [
+            scale(candidate.spot_display, "expected spot"),
+            scale(candidate.on_demand_display, "on-demand"),
+            scale(worst, "worst case (bid)"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let hours = (requirement.hours * Decimal::from(2)).ceil().to_u32().unwrap_or(24).clamp(1, 24 * 60);
+        let duration = svg_figure(
+            cost_over_time_svg(&series, hours, 760, 320),
+            "Cost against duration",
+            "chart-duration",
+            format!("{}: total for {} instances against running hours.", candidate.key.instance_type, requirement.instance_count),
+        );
+        let offer = props.planner.catalog().find_offer(&candidate.key);
+        let history = offer.map(|offer| props.planner.catalog().spot_history(offer)).unwrap_or_default();
+        let history_chart = if history.len() >= 2 {
+            let start = history[0].observed_at;
+            let currency = history[0].rate.money.currency;
+            let points: Vec<(f64, f64)> =
+                history.iter().filter_map(|o| Some(((o.observed_at - start) as f64 / 86_400.0, o.rate.money.amount.to_f64()?))).collect();
+            let in_history = |money: Money| props.planner.fx().convert(money, currency).ok().and_then(|m| m.amount.to_f64());
+            let bid = props.state.order.as_ref().and_then(|o| o.bid.max_price.as_deref()).and_then(|p| Money::parse(p, Currency::Cny).ok()).and_then(in_history);
+            let on_demand = offer
+                .and_then(|o| props.planner.catalog().latest(o, PriceKind::OnDemand))
+                .and_then(|o| PriceRate::new(o.rate.money, o.rate.per).in_unit(TimeUnit::Hour).ok())
+                .and_then(|r| in_history(r.money));
+            svg_figure(
+                history_svg(&points, bid, on_demand, &format!("{currency} per hour"), 760, 320),
+                "Price history",
+                "chart-history",
+                format!("{} observations, {} to {}.", history.len(), spotplan_core::date::format_date(start), spotplan_core::date::format_date(history[history.len() - 1].observed_at)),
+            )
+        } else {
+            html! { <p class="muted" data-testid="chart-history-empty">{ "No price history for this offer: one observation at most, so no history chart (and no bid advice)." }</p> }
+        };
+        html! { <>{ duration }{ history_chart }</> }
+    });
+    html! {
+        <section aria-labelledby="charts-heading">
+            <h2 id="charts-heading">{ "Charts" }</h2>
+            if bars.is_empty() { <p class="empty">{ "No priced offer to chart." }</p> } else { { bars_chart } }
+            { chosen.unwrap_or_default() }
+        </section>
+    }
+}
