@@ -16,6 +16,8 @@ use crate::orders_page::OrdersPage;
 use crate::request_view::RequestView;
 use crate::state::{Action, UiState};
 use crate::submit::SubmitPanel;
+use crate::url_state;
+use wasm_bindgen::JsCast;
 
 /// A worked example computed by the core in wasm: a Baidu per-minute bid shown per hour, and what 72 hours cost.
 pub fn unit_conversion_example() -> Result<String, MoneyError> {
@@ -57,6 +59,28 @@ fn initial_lang() -> Lang {
     }
 }
 
+/// Chooses an offer (from the URL or history) the way the table's Choose button does.
+fn select_offer(
+    state: &UseReducerHandle<UiState>,
+    planner: &Planner,
+    offer: spotplan_core::catalog::OfferKey,
+    today: i64,
+) {
+    if state.selected.as_ref() == Some(&offer) {
+        return;
+    }
+    let suggested = planner
+        .catalog()
+        .find_offer(&offer)
+        .and_then(|index| planner.candidate(index as u32, &state.requirement, today).ok())
+        .and_then(|candidate| crate::compare::suggested_bid(&candidate, planner));
+    state.dispatch(Action::Select {
+        offer,
+        suggested_bid: suggested,
+        key: crate::compare::new_key(),
+    });
+}
+
 fn on_orders_page() -> bool {
     web_sys::window()
         .and_then(|window| window.location().hash().ok())
@@ -73,7 +97,12 @@ pub fn App() -> Html {
             wasm_bindgen_futures::spawn_local(async move { proxy.set(fetch_health().await) });
         });
     }
-    let state = use_reducer(|| UiState::new(initial_lang()));
+    let state = use_reducer(|| {
+        UiState::with_requirement(
+            initial_lang(),
+            url_state::decode(&url_state::browser::current_query()).0,
+        )
+    });
     let orders_page = use_state(on_orders_page);
     let planner = use_memo((), |_| load_planner());
     let plan = {
@@ -86,6 +115,52 @@ pub fn App() -> Html {
     let lang = state.lang;
     let t = |key| text(lang, key);
     let today = today_unix_seconds();
+    {
+        // An offer named in the URL is chosen once the catalog is there.
+        let (state, planner) = (state.clone(), planner.clone());
+        use_effect_with((), move |_| {
+            if let (Some(offer), Ok((planner, _))) =
+                (url_state::decode(&url_state::browser::current_query()).1, &*planner)
+            {
+                select_offer(&state, planner, offer, today);
+            }
+        });
+    }
+    {
+        // Every plan goes to the address bar; a burst of typing makes one history entry.
+        let last_push = use_mut_ref(|| 0.0_f64);
+        let query = url_state::encode(&state.requirement, state.selected.as_ref());
+        use_effect_with(query, move |query| {
+            let now = js_sys::Date::now();
+            let replace = now - *last_push.borrow() < 1_000.0;
+            url_state::browser::write(query, replace);
+            *last_push.borrow_mut() = now;
+        });
+    }
+    {
+        // Back and forward restore the plan of that entry.
+        let (state, planner) = (state.clone(), planner.clone());
+        use_effect_with((), move |_| {
+            let listener = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+                let (requirement, offer) = url_state::decode(&url_state::browser::current_query());
+                state.dispatch(Action::SetRequirement(requirement));
+                match (offer, &*planner) {
+                    (Some(offer), Ok((planner, _))) => select_offer(&state, planner, offer, today_unix_seconds()),
+                    (None, _) => state.dispatch(Action::Deselect),
+                    _ => {}
+                }
+            });
+            let window = web_sys::window();
+            if let Some(window) = &window {
+                let _ = window.add_event_listener_with_callback("popstate", listener.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(window) = window {
+                    let _ = window.remove_event_listener_with_callback("popstate", listener.as_ref().unchecked_ref());
+                }
+            }
+        });
+    }
     let candidate = match (&*planner, &state.selected) {
         (Ok((planner, _)), Some(key)) => planner
             .catalog()

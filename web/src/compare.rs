@@ -186,7 +186,35 @@ pub fn Compare(props: &CompareProps) -> Html {
                 { match_summary(lang, plan.ranked.len(), plan.excluded_unknown) }
                 { format!(" CNY per instance-hour; USD × {} CNY/USD ({}, {}).", planner.fx().cny_per_usd, planner.fx().as_of, planner.fx().source) }
             </p>
+            { recent_plans(lang) }
             <OfferTable planner={planner.clone()} plan={plan.clone()} today={props.today} state={state.clone()} />
         </section>
+    }
+}
+
+/// Links to the recent plans kept in localStorage.
+fn recent_plans(lang: crate::i18n::Lang) -> Html {
+    let recent = crate::url_state::browser::recent();
+    if recent.len() < 2 {
+        return html! {};
+    }
+    html! {
+        <nav class="recent" aria-label={if lang == crate::i18n::Lang::Zh { "最近的规划" } else { "Recent plans" }}>
+            { if lang == crate::i18n::Lang::Zh { "最近的规划：" } else { "Recent plans: " } }
+            { for recent.iter().skip(1).map(|query| {
+                let (requirement, offer) = crate::url_state::decode(query);
+                let label = format!(
+                    "{}–{} vCPU · {}–{} GiB · ×{} · {} h{}",
+                    requirement.vcpu_min.map(|v| v.to_string()).unwrap_or_default(),
+                    requirement.vcpu_max.map(|v| v.to_string()).unwrap_or_default(),
+                    requirement.memory_min_gib.map(|v| v.normalize().to_string()).unwrap_or_default(),
+                    requirement.memory_max_gib.map(|v| v.normalize().to_string()).unwrap_or_default(),
+                    requirement.instance_count,
+                    requirement.hours.normalize(),
+                    offer.map(|o| format!(" · {}", o.instance_type)).unwrap_or_default()
+                );
+                html! { <a href={query.clone()}>{ label }</a> }
+            }) }
+        </nav>
     }
 }

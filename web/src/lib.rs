@@ -21,5 +21,6 @@ pub mod orders_page;
 pub mod request_view;
 pub mod state;
 pub mod submit;
+pub mod url_state;
 
 pub use app::App;

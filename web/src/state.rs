@@ -65,9 +65,14 @@ pub struct UiState {
 impl UiState {
     /// The initial state: 4 vCPU / 8 GiB × 10 for 72 h in mainland China.
     pub fn new(lang: Lang) -> UiState {
+        UiState::with_requirement(lang, crate::compare::initial_requirement())
+    }
+
+    /// The initial state for a requirement (e.g. one read from the URL).
+    pub fn with_requirement(lang: Lang, requirement: Requirement) -> UiState {
         UiState {
             lang,
-            requirement: crate::compare::initial_requirement(),
+            requirement,
             selected: None,
             order: None,
             typed_bid: String::new(),
@@ -122,6 +127,8 @@ pub enum Action {
         /// A fresh idempotency key for the new draft.
         key: String,
     },
+    /// Forget the chosen offer (a plan without one was restored).
+    Deselect,
     /// Market or limit bid.
     SetBidMode(BidMode),
     /// The bid as typed (display currency per hour), and its native text (or `None` when it does not convert).
@@ -229,6 +236,12 @@ impl Reducible for UiState {
                 next.order = Some(order);
                 next.submission = Submission::Idle;
                 next.idempotency_key = key;
+            }
+            Action::Deselect => {
+                next.selected = None;
+                next.order = None;
+                next.typed_bid = String::new();
+                next.submission = Submission::Idle;
             }
             Action::SetBidMode(mode) => {
                 if let Some(order) = &mut next.order {
