@@ -118,3 +118,23 @@ test('the same journey reads in Chinese, validation messages included', async ()
   await page.getByText(/最高价格 `abc` 必须是正的十进制数/).waitFor();
   await screenshot(page, 'journey-zh-phone');
 });
+
+test('refresh live prices for the shortlist: merged, newest wins, provenance and age shown', async () => {
+  const { page, problems } = await openPage(browser, proxy.url);
+  await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
+  const table = page.getByTestId('ranked-table');
+  const firstRow = table.locator('tbody tr:not([aria-hidden])').first();
+  await firstRow.waitFor();
+  assert.match(await firstRow.textContent(), /observed 2024-10-09/);
+  await page.getByRole('button', { name: 'Refresh live prices for the shortlist' }).click();
+  const status = page.getByTestId('live-status');
+  await status.getByText(/live prices merged \(newest wins\), fetched \d\d:\d\d UTC, 0 min ago/).waitFor();
+  // The stand-ins quote today: the quoted offers now carry today's live prices, with their source.
+  const today = new Date().toISOString().slice(0, 10);
+  await table.locator('tbody tr', { hasText: `observed ${today}` }).first().waitFor();
+  const live = await table.locator('tbody tr', { hasText: `observed ${today}` }).first().textContent();
+  assert.match(live, /0\.05 CNY\/hour/);
+  assert.match(await status.textContent(), /Not quoted: tencent .*image id/);
+  await screenshot(page, 'journey-6-live-prices');
+  assert.deepEqual(problems, []);
+});

@@ -12,6 +12,7 @@ use crate::charts::Charts;
 use crate::compare::Compare;
 use crate::health::{ProxyStatus, fetch_health};
 use crate::i18n::{Key, Lang, text};
+use crate::live_prices::LivePrices;
 use crate::orders_page::OrdersPage;
 use crate::request_view::RequestView;
 use crate::state::{Action, UiState};
@@ -104,13 +105,36 @@ pub fn App() -> Html {
         )
     });
     let orders_page = use_state(on_orders_page);
-    let planner = use_memo((), |_| load_planner());
+    let base = use_memo((), |_| load_planner());
+    // Live quotes from the proxy, merged into the embedded catalog (newest wins, provenance kept).
+    let live = use_state(Vec::<spotplan_core::catalog::ExternalObservation>::new);
+    let planner = {
+        let (base, live) = (base.clone(), live.clone());
+        use_memo(live.len(), move |_| match &*base {
+            Ok((planner, decoded)) if !live.is_empty() => match planner.catalog().with_observations(&live) {
+                Ok(catalog) => Ok((Rc::new(Planner::new(catalog, planner.fx().clone())), *decoded)),
+                Err(error) => Err(format!("live prices could not be merged: {error}")),
+            },
+            other => other.clone(),
+        })
+    };
+    let on_quotes = {
+        let live = live.clone();
+        Callback::from(move |observations: Vec<spotplan_core::catalog::ExternalObservation>| {
+            let mut all = (*live).clone();
+            all.extend(observations);
+            live.set(all);
+        })
+    };
     let plan = {
         let planner = planner.clone();
-        use_memo(state.requirement.clone(), move |requirement| match &*planner {
-            Ok((planner, _)) => Some(std::rc::Rc::new(planner.plan(requirement))),
-            Err(_) => None,
-        })
+        use_memo(
+            (state.requirement.clone(), live.len()),
+            move |(requirement, _)| match &*planner {
+                Ok((planner, _)) => Some(std::rc::Rc::new(planner.plan(requirement))),
+                Err(_) => None,
+            },
+        )
     };
     let lang = state.lang;
     let t = |key| text(lang, key);
@@ -204,6 +228,7 @@ pub fn App() -> Html {
         Ok((planner, decode_ms)) => html! {
             <>
                 if let Some(plan) = (*plan).clone() {
+                    <LivePrices planner={planner.clone()} plan={plan.clone()} state={state.clone()} proxy={(*proxy).clone()} on_quotes={on_quotes.clone()} />
                     <Compare planner={planner.clone()} plan={plan.clone()} today={today} state={state.clone()} />
                     <Charts planner={planner.clone()} plan={plan} candidate={candidate.clone()} state={state.clone()} today={today} />
                 }

@@ -16,6 +16,7 @@ pub mod compare;
 pub mod health;
 pub mod highlight;
 pub mod i18n;
+pub mod live_prices;
 pub mod offer_table;
 pub mod orders_page;
 pub mod request_view;

@@ -1,0 +1,223 @@
+//! Live prices: asks the proxy (`POST /api/v1/prices`) for quotes of the shortlist — the best few offers of each
+//! cloud it holds credentials for — and hands the observations to the app, which merges them into its catalog
+//! (newest wins, every figure keeps its source). Shows when they were fetched and calls them stale after 30 minutes.
+
+use spotplan_core::catalog::ExternalObservation;
+use spotplan_core::plan::Plan;
+use spotplan_core::{Cloud, Planner};
+use yew::prelude::*;
+
+use crate::health::ProxyStatus;
+use crate::i18n::Lang;
+use crate::state::UiState;
+
+/// Offers quoted per cloud per refresh (the best of each cloud the proxy can quote).
+pub const SHORTLIST_PER_CLOUD: usize = 4;
+/// After this many seconds a live price is called stale.
+pub const STALE_AFTER_SECONDS: f64 = 30.0 * 60.0;
+
+/// Properties of the live-prices bar.
+#[derive(Debug, Properties)]
+pub struct LivePricesProps {
+    /// The planner.
+    pub planner: std::rc::Rc<Planner>,
+    /// The ranked plan.
+    pub plan: std::rc::Rc<Plan>,
+    /// The UI state.
+    pub state: UseReducerHandle<UiState>,
+    /// The proxy's status.
+    pub proxy: ProxyStatus,
+    /// Called with the observations fetched.
+    pub on_quotes: Callback<Vec<ExternalObservation>>,
+}
+
+impl PartialEq for LivePricesProps {
+    fn eq(&self, other: &Self) -> bool {
+        std::rc::Rc::ptr_eq(&self.planner, &other.planner)
+            && std::rc::Rc::ptr_eq(&self.plan, &other.plan)
+            && self.state == other.state
+            && self.proxy == other.proxy
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Fetch {
+    Idle,
+    Fetching,
+    Done {
+        at_ms: f64,
+        updated: usize,
+        failures: Vec<String>,
+    },
+    Failed(String),
+}
+
+/// The request body for the shortlist.
+fn request_body(props: &LivePricesProps, clouds: &[Cloud]) -> serde_json::Value {
+    let image = props
+        .state
+        .order
+        .as_ref()
+        .filter(|o| o.cloud == Cloud::Tencent)
+        .map(|o| o.image_id.clone())
+        .filter(|i| !i.is_empty());
+    let offers: Vec<serde_json::Value> = props
+        .plan
+        .ranked
+        .iter()
+        .filter_map(|ranked| {
+            let offer = &props.planner.catalog().offers()[ranked.offer as usize];
+            let instance_type = props.planner.catalog().type_of(offer);
+            clouds
+                .contains(&instance_type.cloud)
+                .then(|| (props.planner.catalog().key_of(ranked.offer as usize), instance_type))
+        })
+        .scan(
+            std::collections::HashMap::<Cloud, usize>::new(),
+            |taken, (key, instance_type)| {
+                let count = taken.entry(key.cloud).or_default();
+                *count += 1;
+                Some((*count <= SHORTLIST_PER_CLOUD).then_some((key, instance_type)))
+            },
+        )
+        .flatten()
+        .map(|(key, instance_type)| {
+            let mut request = serde_json::json!({ "offer": key });
+            if key.cloud == Cloud::Tencent
+                && let Some(image) = &image
+            {
+                request["image_id"] = image.clone().into();
+            }
+            if key.cloud == Cloud::Baidu {
+                request["cpu_count"] = instance_type.vcpu.into();
+                request["memory_gb"] = instance_type.memory_gib.to_string().parse::<u32>().unwrap_or(0).into();
+            }
+            request
+        })
+        .collect();
+    serde_json::json!({ "offers": offers })
+}
+
+async fn fetch(body: serde_json::Value) -> Result<(Vec<ExternalObservation>, Vec<String>), String> {
+    let request = gloo_net::http::Request::post("/api/v1/prices")
+        .json(&body)
+        .map_err(|e| e.to_string())?;
+    let response = request
+        .send()
+        .await
+        .map_err(|error| format!("the proxy did not answer: {error}"))?;
+    let json: serde_json::Value = response
+        .json()
+        .await
+        .map_err(|error| format!("unreadable answer: {error}"))?;
+    if let Some(error) = json.get("error") {
+        return Err(error["message"].as_str().unwrap_or("the proxy refused").to_owned());
+    }
+    let mut observations = Vec::new();
+    let mut failures = Vec::new();
+    for quote in json["quotes"].as_array().cloned().unwrap_or_default() {
+        if let Some(error) = quote.get("error").filter(|e| !e.is_null()) {
+            failures.push(format!(
+                "{} {}: {}",
+                quote["offer"]["cloud"].as_str().unwrap_or("?"),
+                quote["offer"]["instance_type"].as_str().unwrap_or("?"),
+                error["message"].as_str().unwrap_or("failed")
+            ));
+            continue;
+        }
+        for observation in quote["observations"].as_array().cloned().unwrap_or_default() {
+            if let Ok(observation) = serde_json::from_value::<ExternalObservation>(observation) {
+                observations.push(observation);
+            }
+        }
+    }
+    Ok((observations, failures))
+}
+
+/// The live-prices bar.
+#[component]
+pub fn LivePrices(props: &LivePricesProps) -> Html {
+    let lang = props.state.lang;
+    let status = use_state(|| Fetch::Idle);
+    let clouds: Vec<Cloud> = match &props.proxy {
+        ProxyStatus::Reachable(health) => health
+            .clouds
+            .iter()
+            .filter(|c| c.credentials_configured)
+            .map(|c| c.cloud)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let why_off = match &props.proxy {
+        ProxyStatus::Reachable(_) if clouds.is_empty() => Some(if lang == Lang::Zh {
+            "代理没有任何云厂商的凭证，无法获取实时价格。"
+        } else {
+            "The proxy has no credentials for any cloud, so live prices are off."
+        }),
+        ProxyStatus::Reachable(_) => None,
+        _ => Some(if lang == Lang::Zh {
+            "代理不可用：实时价格需要运行 `cargo xtask serve`。"
+        } else {
+            "The proxy is not reachable: live prices need `cargo xtask serve`."
+        }),
+    };
+    let refresh = {
+        let (status, on_quotes) = (status.clone(), props.on_quotes.clone());
+        let body = request_body(props, &clouds);
+        Callback::from(move |_: MouseEvent| {
+            let (status, on_quotes, body) = (status.clone(), on_quotes.clone(), body.clone());
+            status.set(Fetch::Fetching);
+            wasm_bindgen_futures::spawn_local(async move {
+                match fetch(body).await {
+                    Ok((observations, failures)) => {
+                        let updated = observations.len();
+                        on_quotes.emit(observations);
+                        status.set(Fetch::Done {
+                            at_ms: js_sys::Date::now(),
+                            updated,
+                            failures,
+                        });
+                    }
+                    Err(message) => status.set(Fetch::Failed(message)),
+                }
+            });
+        })
+    };
+    let label = if lang == Lang::Zh {
+        "刷新候选报价的实时价格"
+    } else {
+        "Refresh live prices for the shortlist"
+    };
+    let report = match &*status {
+        Fetch::Idle => html! {},
+        Fetch::Fetching => {
+            html! { <span role="status">{ if lang == Lang::Zh { "正在获取……" } else { "Fetching…" } }</span> }
+        }
+        Fetch::Failed(message) => html! { <span role="alert" class="error">{ message }</span> },
+        Fetch::Done {
+            at_ms,
+            updated,
+            failures,
+        } => {
+            let minutes = ((js_sys::Date::now() - at_ms) / 60_000.0).floor();
+            let stale = (js_sys::Date::now() - at_ms) / 1_000.0 > STALE_AFTER_SECONDS;
+            let when = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(*at_ms))
+                .to_iso_string()
+                .as_string()
+                .unwrap_or_default();
+            html! {
+                <span role="status" data-testid="live-status" class={if stale { "warning" } else { "" }}>
+                    { format!("{updated} live prices merged (newest wins), fetched {} UTC, {minutes} min ago{}.", when.get(11..16).unwrap_or(""), if stale { " — stale: refresh" } else { "" }) }
+                    if !failures.is_empty() { <span class="muted">{ format!(" Not quoted: {}", failures.join("; ")) }</span> }
+                </span>
+            }
+        }
+    };
+    html! {
+        <div class="live-prices">
+            <button onclick={refresh} disabled={why_off.is_some() || *status == Fetch::Fetching}>{ label }</button>
+            if let Some(why) = why_off { <span class="muted">{ why }</span> }
+            { report }
+        </div>
+    }
+}
