@@ -59,6 +59,26 @@ test('4 vCPU / 8 GiB × 10 for 72 h in mainland China ranks real offers with the
   assert.deepEqual(problems, []);
 });
 
+test('display currency, unit and a user-set exchange rate re-price every row', async () => {
+  const { page, problems } = await openPage(browser, proxy.url);
+  const table = page.getByTestId('ranked-table');
+  const firstRow = table.locator('tbody tr:not([aria-hidden])').first();
+  await firstRow.waitFor();
+  const cnyTotal = (await firstRow.locator('td').allTextContents())[11];
+  assert.match(cnyTotal, /^¥/);
+  await page.getByLabel('Currency').selectOption('USD');
+  await page.getByLabel('CNY per USD').fill('7');
+  await page.getByLabel('Price per').selectOption('day');
+  await page.getByRole('columnheader', { name: 'Spot USD/day' }).waitFor();
+  const cells = await firstRow.locator('td').allTextContents();
+  assert.match(cells[11], /^\$/);
+  // ¥26.64 at 7 CNY per USD is $3.81 (rounded half away from zero).
+  const cny = Number(cnyTotal.replace(/[¥,]/g, ''));
+  assert.equal(cells[11], `$${(Math.round((cny / 7) * 100) / 100).toFixed(2)}`);
+  assert.match(await page.getByTestId('plan-summary').textContent(), /exchange rate 7 CNY per USD \(\d{4}-\d\d-\d\d, set by you\)/);
+  assert.deepEqual(problems, []);
+});
+
 test('charts: the best candidates, cost against duration, and a price history with the bid', async () => {
   const { page, problems } = await openPage(browser, proxy.url);
   await page.getByRole('img', { name: 'Total cost of the best candidates' }).waitFor();

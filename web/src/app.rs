@@ -108,14 +108,25 @@ pub fn App() -> Html {
     let base = use_memo((), |_| load_planner());
     // Live quotes from the proxy, merged into the embedded catalog (newest wins, provenance kept).
     let live = use_state(Vec::<spotplan_core::catalog::ExternalObservation>::new);
+    // The exchange rate: the dated default until the person sets one.
+    let fx = use_state(ExchangeRate::default);
     let planner = {
-        let (base, live) = (base.clone(), live.clone());
-        use_memo(live.len(), move |_| match &*base {
-            Ok((planner, decoded)) if !live.is_empty() => match planner.catalog().with_observations(&live) {
-                Ok(catalog) => Ok((Rc::new(Planner::new(catalog, planner.fx().clone())), *decoded)),
-                Err(error) => Err(format!("live prices could not be merged: {error}")),
-            },
+        let (base, live, fx) = (base.clone(), live.clone(), fx.clone());
+        use_memo((live.len(), fx.cny_per_usd), move |_| match &*base {
+            Ok((planner, decoded)) if !live.is_empty() || *fx != *planner.fx() => {
+                match planner.catalog().with_observations(&live) {
+                    Ok(catalog) => Ok((Rc::new(Planner::new(catalog, (*fx).clone())), *decoded)),
+                    Err(error) => Err(format!("live prices could not be merged: {error}")),
+                }
+            }
             other => other.clone(),
+        })
+    };
+    let on_fx = {
+        let fx = fx.clone();
+        Callback::from(move |rate: rust_decimal::Decimal| {
+            let today = js_sys::Date::new_0().to_iso_string().as_string().unwrap_or_default();
+            fx.set(ExchangeRate::user(rate, today.get(..10).unwrap_or("")));
         })
     };
     let on_quotes = {
@@ -229,7 +240,7 @@ pub fn App() -> Html {
             <>
                 if let Some(plan) = (*plan).clone() {
                     <LivePrices planner={planner.clone()} plan={plan.clone()} state={state.clone()} proxy={(*proxy).clone()} on_quotes={on_quotes.clone()} />
-                    <Compare planner={planner.clone()} plan={plan.clone()} today={today} state={state.clone()} />
+                    <Compare planner={planner.clone()} plan={plan.clone()} today={today} state={state.clone()} on_fx={on_fx.clone()} />
                     <Charts planner={planner.clone()} plan={plan} candidate={candidate.clone()} state={state.clone()} today={today} />
                 }
                 <p class="muted" data-testid="catalog-timing">{ format!("Catalog decoded in {decode_ms:.1} ms.") }</p>

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use spotplan_core::advice::BidAdvice;
 use spotplan_core::catalog::Arch;
 use spotplan_core::plan::{Area, Requirement};
-use spotplan_core::{Candidate, Cloud, Planner};
+use spotplan_core::{Candidate, Cloud, Planner, TimeUnit};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -24,6 +24,8 @@ pub struct CompareProps {
     pub today: i64,
     /// The UI state (the requirement lives there).
     pub state: UseReducerHandle<UiState>,
+    /// Sets the exchange rate (CNY per USD).
+    pub on_fx: Callback<Decimal>,
 }
 
 impl PartialEq for CompareProps {
@@ -175,6 +177,29 @@ pub fn Compare(props: &CompareProps) -> Html {
                         <option value="outside" selected={requirement.area == Area::OutsideMainlandChina}>{ t(Key::OutsideChina) }</option>
                     </select>
                 </label>
+                <label>{ t(Key::Currency) }
+                    <select onchange={select(|r, v| r.currency = if v == "USD" { spotplan_core::Currency::Usd } else { spotplan_core::Currency::Cny })}>
+                        <option value="CNY" selected={requirement.currency == spotplan_core::Currency::Cny}>{ "CNY ¥" }</option>
+                        <option value="USD" selected={requirement.currency == spotplan_core::Currency::Usd}>{ "USD $" }</option>
+                    </select>
+                </label>
+                <label>{ t(Key::PriceUnit) }
+                    <select onchange={select(|r, v| r.unit = match v { "minute" => TimeUnit::Minute, "day" => TimeUnit::Day, "month" => TimeUnit::Month, _ => TimeUnit::Hour })}>
+                        { for [TimeUnit::Minute, TimeUnit::Hour, TimeUnit::Day, TimeUnit::Month].into_iter().map(|unit| html! {
+                            <option value={unit.label()} selected={requirement.unit == unit}>{ unit.label() }</option>
+                        }) }
+                    </select>
+                </label>
+                <label>{ t(Key::CnyPerUsd) }<input type="number" min="0.01" step="any" value={planner.fx().cny_per_usd.normalize().to_string()}
+                    oninput={{
+                        let on_fx = props.on_fx.clone();
+                        Callback::from(move |event: InputEvent| {
+                            let input: HtmlInputElement = event.target_unchecked_into();
+                            if let Ok(rate) = input.value().parse::<Decimal>() && rate > Decimal::ZERO {
+                                on_fx.emit(rate);
+                            }
+                        })
+                    }} /></label>
                 <fieldset class="clouds-filter">
                     <legend>{ t(Key::Clouds) }</legend>
                     { for Cloud::ALL.into_iter().map(|cloud| html! {
@@ -184,7 +209,7 @@ pub fn Compare(props: &CompareProps) -> Html {
             </form>
             <p role="status" data-testid="plan-summary">
                 { match_summary(lang, plan.ranked.len(), plan.excluded_unknown) }
-                { format!(" CNY per instance-hour; USD × {} CNY/USD ({}, {}).", planner.fx().cny_per_usd, planner.fx().as_of, planner.fx().source) }
+                { format!(" Prices per instance in {}/{}; exchange rate {} CNY per USD ({}, {}).", requirement.currency.code(), requirement.unit.label(), planner.fx().cny_per_usd.normalize(), planner.fx().as_of, planner.fx().source) }
             </p>
             { recent_plans(lang) }
             <OfferTable planner={planner.clone()} plan={plan.clone()} today={props.today} state={state.clone()} />

@@ -111,6 +111,9 @@ pub enum Key {
     Unknown,
     RankedOffers,
     Zone,
+    Currency,
+    PriceUnit,
+    CnyPerUsd,
 }
 
 /// The text of a key in a language.
@@ -251,12 +254,12 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, ColType) => "规格",
         (Lang::En, ColSpotNative) => "Spot (native)",
         (Lang::Zh, ColSpotNative) => "竞价价格（原始）",
-        (Lang::En, ColSpotDisplay) => "Spot CNY/h",
-        (Lang::Zh, ColSpotDisplay) => "竞价 元/小时",
-        (Lang::En, ColPerVcpu) => "CNY per vCPU·h",
-        (Lang::Zh, ColPerVcpu) => "元 / vCPU·小时",
-        (Lang::En, ColOnDemand) => "On-demand CNY/h",
-        (Lang::Zh, ColOnDemand) => "按量 元/小时",
+        (Lang::En, ColSpotDisplay) => "Spot",
+        (Lang::Zh, ColSpotDisplay) => "竞价",
+        (Lang::En, ColPerVcpu) => "per vCPU·h",
+        (Lang::Zh, ColPerVcpu) => "每 vCPU·小时",
+        (Lang::En, ColOnDemand) => "On-demand",
+        (Lang::Zh, ColOnDemand) => "按量",
         (Lang::En, ColSavings) => "Savings",
         (Lang::Zh, ColSavings) => "节省",
         (Lang::En, ColExpected) => "Expected total",
@@ -287,6 +290,12 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, RankedOffers) => "报价排名",
         (Lang::En, Zone) => "Zone",
         (Lang::Zh, Zone) => "可用区",
+        (Lang::En, Currency) => "Currency",
+        (Lang::Zh, Currency) => "币种",
+        (Lang::En, PriceUnit) => "Price per",
+        (Lang::Zh, PriceUnit) => "价格单位",
+        (Lang::En, CnyPerUsd) => "CNY per USD",
+        (Lang::Zh, CnyPerUsd) => "美元汇率（元/美元）",
     }
 }
 

@@ -63,7 +63,7 @@ fn csv_field(text: &str) -> String {
 /// Every matching row as CSV (native units and display figures, with provenance).
 pub fn csv(planner: &Planner, plan: &Plan, state: &UiState, today: i64) -> String {
     let mut out = String::from(
-        "rank,cloud,region,zone,instance_type,vcpu,memory_gib,gpu_count,spot_native,spot_cny_per_hour,on_demand_cny_per_hour,savings_percent,expected_total_cny,worst_case_total_cny,spot_source\n",
+        "rank,cloud,region,zone,instance_type,vcpu,memory_gib,gpu_count,spot_native,currency,spot_per_hour,on_demand_per_hour,savings_percent,expected_total,worst_case_total,spot_source\n",
     );
     for (index, ranked) in plan.ranked.iter().enumerate() {
         let Ok(row) = planner.candidate(ranked.offer, &state.requirement, today) else {
@@ -166,6 +166,11 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
         });
     }
     let total = props.plan.ranked.len();
+    let unit_label = format!(
+        "{}/{}",
+        state.requirement.currency.code(),
+        state.requirement.unit.label()
+    );
     let (first, last) = visible_range(*scroll_top, total);
     let on_scroll = {
         let scroll_top = scroll_top.clone();
@@ -230,9 +235,9 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
                         <th scope="col">{ "vCPU" }</th>
                         <th scope="col">{ "GiB" }</th>
                         <th scope="col">{ t(Key::ColSpotNative) }</th>
-                        <th scope="col">{ t(Key::ColSpotDisplay) }</th>
+                        <th scope="col">{ format!("{} {unit_label}", t(Key::ColSpotDisplay)) }</th>
                         { sort_header(Key::ColPerVcpu, SortKey::PricePerVcpuHour) }
-                        <th scope="col">{ t(Key::ColOnDemand) }</th>
+                        <th scope="col">{ format!("{} {unit_label}", t(Key::ColOnDemand)) }</th>
                         { sort_header(Key::ColSavings, SortKey::Savings) }
                         { sort_header(Key::ColExpected, SortKey::TotalExpectedCost) }
                         <th scope="col">{ t(Key::ColWorst) }</th>
