@@ -111,6 +111,58 @@ test('charts: the best candidates, cost against duration, and a price history wi
   assert.deepEqual(problems, []);
 });
 
+test('in-browser timing: re-rank and re-render after a form change with thousands of matching offers', async () => {
+  const { page } = await openPage(browser, proxy.url);
+  await page.getByTestId('ranked-table').locator('tbody tr:not([aria-hidden])').first().waitFor();
+  // First meaningful render: navigation start to the first ranked row, from the browser's own clock.
+  const firstRender = await page.evaluate(() => new Promise((resolve) => {
+    const row = document.querySelector('[data-testid=ranked-table] tbody tr:not([aria-hidden])');
+    resolve(row ? performance.now() : NaN);
+  }));
+  const { page: fresh } = await openPage(browser, proxy.url);
+  const firstRowAt = await fresh.evaluate(() => new Promise((resolve) => {
+    const check = () => {
+      if (document.querySelector('[data-testid=ranked-table] tbody tr:not([aria-hidden])')) resolve(performance.now());
+      else requestAnimationFrame(check);
+    };
+    check();
+  }));
+  console.log(`# ui timing first_meaningful_render_ms: ${firstRowAt.toFixed(0)} (navigation start to the first ranked row; earlier page ${Number.isNaN(firstRender) ? '?' : 'ok'})`);
+  await page.getByLabel('Where').selectOption('any');
+  await page.getByLabel('Memory from (GiB)').fill('');
+  await page.getByLabel('Memory to (GiB)').fill('');
+  await page.getByLabel('vCPU from').fill('1');
+  await page.getByLabel('vCPU to').fill('64');
+  const summary = await page.getByTestId('plan-summary').textContent();
+  const matching = Number(summary.match(/^(\d+)/)[1]);
+  assert.ok(matching >= 5000, summary);
+  const timings = await page.evaluate(async () => {
+    const input = [...document.querySelectorAll('label')].find((l) => l.textContent.startsWith('vCPU to')).querySelector('input');
+    const table = document.querySelector('[data-testid=ranked-table] tbody');
+    const summary = document.querySelector('[data-testid=plan-summary]');
+    // From the input event to the re-ranked rows in the DOM (a MutationObserver fires once Yew has rendered).
+    const rendered = () => new Promise((resolve) => {
+      const observer = new MutationObserver(() => { observer.disconnect(); resolve(performance.now()); });
+      observer.observe(summary, { childList: true, subtree: true, characterData: true });
+    });
+    const samples = [];
+    for (let i = 0; i < 9; i += 1) {
+      const done = rendered();
+      const t0 = performance.now();
+      input.value = String(63 + (i % 2));
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      samples.push((await done) - t0);
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+    if (!table) throw new Error('no table');
+    return samples.sort((a, b) => a - b);
+  });
+  const median = timings[Math.floor(timings.length / 2)];
+  const line = `rerank_rerender_${matching}_offers_ms: median ${median.toFixed(1)} (min ${timings[0].toFixed(1)}, max ${timings.at(-1).toFixed(1)}; input event to re-ranked rows in the DOM)`;
+  console.log(`# ui timing ${line}`);
+  await writeFile(join(artifactsDir(), 'ui-timing.txt'), `${line}\nfirst_meaningful_render_ms: ${firstRowAt.toFixed(0)}\n`);
+});
+
 test('in-browser benchmark: catalog decode and ranking 50,000 offers in wasm', async () => {
   const { page } = await openPage(browser, new URL('?bench', proxy.url).href);
   const report = await page.getByTestId('wasm-bench').textContent({ timeout: 60_000 });
