@@ -289,24 +289,24 @@ pub fn App() -> Html {
                         </section>
                     }
                     <section aria-labelledby="proxy-heading">
-                        <h2 id="proxy-heading">{ "Proxy" }</h2>
-                        <ProxyPanel status={(*proxy).clone()} />
+                        <h2 id="proxy-heading">{ t(Key::ProxyHeading) }</h2>
+                        <ProxyPanel status={(*proxy).clone()} lang={lang} />
                     </section>
                     <section aria-labelledby="chart-heading">
-                        <h2 id="chart-heading">{ "Cost over time" }</h2>
+                        <h2 id="chart-heading">{ t(Key::CostOverTime) }</h2>
                         <p data-testid="core-example">{ example }</p>
                         <CostChart />
                     </section>
                 }
             </main>
             <footer>
-                <h2>{ "Price data" }</h2>
+                <h2>{ t(Key::PriceData) }</h2>
                 <ul data-testid="attribution">
                     { for sources.iter().map(|source| html! {
                         <li>{ &source.attribution }{ " — " }<a href={source.url.clone()}>{ &source.url }</a>{ format!(" ({}, {})", source.date, source.licence) }</li>
                     }) }
                 </ul>
-                <p class="muted">{ "Every price is a dated snapshot; live prices come through the proxy." }</p>
+                <p class="muted">{ t(Key::SnapshotNote) }</p>
                 <ul class="clouds">
                     { for Cloud::ALL.iter().map(|cloud| html! {
                         <li data-cloud={cloud.id()}>{ cloud.display_name() }{ " · " }{ cloud.display_name_zh() }</li>
@@ -320,26 +320,27 @@ pub fn App() -> Html {
 #[derive(Debug, Properties, PartialEq)]
 struct ProxyPanelProps {
     status: ProxyStatus,
+    lang: Lang,
 }
 
 #[component]
 fn ProxyPanel(props: &ProxyPanelProps) -> Html {
+    let t = |key| text(props.lang, key);
     match &props.status {
-        ProxyStatus::Checking => html! { <p role="status" data-testid="proxy-status">{ "Checking the proxy…" }</p> },
+        ProxyStatus::Checking => html! { <p role="status" data-testid="proxy-status">{ t(Key::CheckingProxy) }</p> },
         ProxyStatus::Unreachable(reason) => html! {
             <p role="status" data-testid="proxy-status" class="warning">
-                { "Proxy not reachable: planning works offline; live prices and submitting need the proxy (" }
-                { reason }{ ")." }
+                { t(Key::ProxyUnreachable) }{ " (" }{ reason }{ ")." }
             </p>
         },
         ProxyStatus::Reachable(health) => html! {
             <div role="status" data-testid="proxy-status">
-                <p>{ format!("Proxy {} connected.", health.version) }</p>
+                <p>{ format!("{} {} {}.", t(Key::ProxyHeading), health.version, t(Key::ProxyConnected)) }</p>
                 <ul>
                     { for health.clouds.iter().map(|cloud| html! {
                         <li data-cloud={cloud.cloud.id()}>
                             { cloud.cloud.display_name() }{ ": " }
-                            { if cloud.credentials_configured { "credentials configured" } else { "no credentials (planning mode)" } }
+                            { if cloud.credentials_configured { t(Key::CredsConfigured) } else { t(Key::CredsMissing) } }
                         </li>
                     }) }
                 </ul>

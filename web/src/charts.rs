@@ -171,7 +171,7 @@ pub fn Charts(props: &ChartsProps) -> Html {
     });
     html! {
         <section aria-labelledby="charts-heading">
-            <h2 id="charts-heading">{ "Charts" }</h2>
+            <h2 id="charts-heading">{ crate::i18n::text(props.state.lang, crate::i18n::Key::ChartsHeading) }</h2>
             if bars.is_empty() { <p class="empty">{ "No priced offer to chart." }</p> } else { { bars_chart } }
             { chosen.unwrap_or_default() }
         </section>

@@ -54,9 +54,9 @@ pub fn OrdersPage(props: &OrdersPageProps) -> Html {
             <div class="table-scroll">
                 <table data-testid="orders-table">
                     <thead><tr>
-                        <th scope="col">{ "id" }</th><th scope="col">{ "cloud" }</th><th scope="col">{ "region" }</th>
-                        <th scope="col">{ text(lang, Key::Status) }</th><th scope="col">{ "instances" }</th>
-                        <th scope="col">{ "ClientToken" }</th><th scope="col">{ "hint" }</th>
+                        <th scope="col">{ "id" }</th><th scope="col">{ text(lang, Key::CloudWord) }</th><th scope="col">{ text(lang, Key::Region) }</th>
+                        <th scope="col">{ text(lang, Key::Status) }</th><th scope="col">{ text(lang, Key::InstanceIds) }</th>
+                        <th scope="col">{ "ClientToken" }</th><th scope="col">{ text(lang, Key::Hint) }</th>
                     </tr></thead>
                     <tbody>
                         { for orders.iter().map(|order| {

@@ -93,7 +93,7 @@ pub fn RequestView(props: &RequestViewProps) -> Html {
         return html! {
             <section aria-labelledby="request-heading">
                 <h2 id="request-heading">{ text(lang, Key::RequestHeading) }</h2>
-                <p class="muted">{ "Fix the errors above to see the exact request." }</p>
+                <p class="muted">{ text(lang, Key::FixErrorsFirst) }</p>
             </section>
         };
     };

@@ -184,9 +184,9 @@ fn outcome(record: &serde_json::Value, lang: crate::i18n::Lang) -> Html {
     html! {
         <div role="status" aria-live="polite" class={format!("outcome {status}")} data-testid="order-outcome">
             <h3>{ text(lang, Key::Result) }{ ": " }{ &status }</h3>
-            if !ids.is_empty() { <p>{ "Instance ids: " }<code data-testid="instance-ids">{ ids.join(", ") }</code></p> }
-            if !field("cloud_order_id").is_empty() { <p>{ "Order id: " }<code>{ field("cloud_order_id") }</code></p> }
-            if !field("cloud_request_id").is_empty() { <p>{ "Request id: " }<code>{ field("cloud_request_id") }</code></p> }
+            if !ids.is_empty() { <p>{ text(lang, Key::InstanceIds) }{ ": " }<code data-testid="instance-ids">{ ids.join(", ") }</code></p> }
+            if !field("cloud_order_id").is_empty() { <p>{ text(lang, Key::OrderId) }{ ": " }<code>{ field("cloud_order_id") }</code></p> }
+            if !field("cloud_request_id").is_empty() { <p>{ text(lang, Key::RequestId) }{ ": " }<code>{ field("cloud_request_id") }</code></p> }
             if !field("error_code").is_empty() { <p class="error">{ format!("{}: {}", field("error_code"), field("error_message")) }</p> }
             if !field("hint").is_empty() { <p class="hint">{ field("hint") }</p> }
             <p class="muted">{ format!("ClientToken {} · order {}", field("client_token"), field("id")) }</p>
