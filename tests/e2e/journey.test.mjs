@@ -105,18 +105,52 @@ test('compare, bid, copy tccli, dry-run and place an Alibaba order, see it in th
   assert.deepEqual(problems, []);
 });
 
-test('the same journey reads in Chinese, validation messages included', async () => {
-  const { page } = await openPage(browser, proxy.url, { viewport: { width: 390, height: 844 } });
+test('the whole journey in Chinese on a 390 px phone: compare, copy tccli, dry-run, place, see the log', async () => {
+  const { page, problems, context } = await openPage(browser, proxy.url, { viewport: { width: 390, height: 844 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: proxy.url });
   await page.getByLabel('Language').selectOption('zh');
   await page.getByRole('heading', { name: '比较竞价实例报价' }).waitFor();
   const table = page.getByTestId('ranked-table');
-  await table.locator('tbody tr').first().waitFor();
+  await table.locator('tbody tr:not([aria-hidden])').first().waitFor();
+  // The page fits the phone: the table scrolls inside its section.
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 400), 'no horizontal page scroll');
+
+  await page.getByLabel('Alibaba Cloud ECS').uncheck();
+  await page.getByLabel('Baidu AI Cloud BCC').uncheck();
+  await table.locator('tbody tr', { hasText: 'Tencent Cloud CVM' }).first().getByRole('button', { name: /^选择/ }).click();
+  await page.locator('#problems-image_id').getByText('必须指定镜像 ID [MissingParameter]').waitFor();
+  await page.getByLabel('镜像 ID').fill('img-487zeit5');
+  await page.getByRole('tab', { name: 'CLI' }).click();
+  await page.getByTestId('copy-snippet').click();
+  await page.getByTestId('copy-snippet').getByText('已复制').waitFor();
+  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /^tccli cvm RunInstances --cli-unfold-argument/);
+  await screenshot(page, 'journey-zh-1-tccli');
+
+  await page.getByLabel('Alibaba Cloud ECS').check();
   await table.locator('tbody tr', { hasText: 'Alibaba Cloud ECS' }).first().getByRole('button', { name: /^选择/ }).click();
-  await page.getByText('必须指定镜像 ID').first().waitFor();
   await page.getByLabel('设置最高价格').check();
   await page.getByRole('textbox', { name: /^最高价格/ }).fill('abc');
   await page.getByText(/最高价格 `abc` 必须是正的十进制数/).waitFor();
-  await screenshot(page, 'journey-zh-phone');
+  await page.getByRole('textbox', { name: /^最高价格/ }).fill('0.2');
+  await page.getByLabel('镜像 ID').fill('aliyun_3_x64_20G_alibase_20240819.vhd');
+  await page.getByLabel('子网 / 交换机 ID').fill('vsw-bp1s5fnvk4gn2tws03624');
+  await page.getByLabel('安全组 ID').fill('sg-bp15ed6xe1yxeycg7o3n');
+  await page.getByLabel('密钥对').fill('batch-workers');
+  await page.getByText('订单符合该云厂商的全部已知规则。').waitFor();
+  await page.getByRole('button', { name: '预检' }).click();
+  assert.match(await page.getByTestId('max-cost').textContent(), /¥2\.00 \/ 小时 · ¥144\.00 共 72 小时/);
+  await page.getByRole('button', { name: '确认' }).click();
+  await page.getByTestId('order-outcome').getByText(/dry_run_passed/).waitFor();
+  await page.getByRole('button', { name: '提交订单', exact: true }).click();
+  await page.getByRole('button', { name: '确认' }).click();
+  await page.getByTestId('order-outcome').getByText(/succeeded/).waitFor();
+  await page.getByText(/^实例 ID/).waitFor();
+  await screenshot(page, 'journey-zh-2-placed');
+  await page.getByRole('button', { name: '订单', exact: true }).click();
+  await page.getByRole('heading', { name: '订单记录' }).waitFor();
+  assert.match(await page.getByTestId('orders-table').textContent(), /succeeded/);
+  await screenshot(page, 'journey-zh-3-orders');
+  assert.deepEqual(problems, []);
 });
 
 test('refresh live prices for the shortlist: merged, newest wins, provenance and age shown', async () => {

@@ -131,7 +131,23 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             state.dispatch(Action::SetTypedBid { typed, native });
         })
     };
+    let zh_recommendation = |bid: &spotplan_core::PriceRate, risk: &Decimal, windows: usize, capped: bool| {
+        format!(
+            "{}：≤ {}（在 {windows} 个与作业等长的窗口中中断风险 {}%；方法：窗口最高价的经验分位数{}）",
+            t(Key::Recommended),
+            bid,
+            (*risk * Decimal::from(100)).round_dp(1).normalize(),
+            if capped { "，已封顶于按量价格" } else { "" }
+        )
+    };
     let recommendation = props.candidate.as_ref().map(|candidate| match &candidate.bid {
+        BidAdvice::Recommended {
+            bid,
+            risk,
+            windows,
+            capped_at_on_demand,
+            ..
+        } if lang == Lang::Zh => zh_recommendation(bid, risk, *windows, *capped_at_on_demand),
         BidAdvice::Recommended {
             bid,
             risk,
@@ -215,7 +231,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
                         </li>
                     }) }
                     if general.len() < problems.len() {
-                        <li class="muted">{ format!("+ {} beside their fields above", problems.len() - general.len()) }</li>
+                        <li class="muted">{ if lang == Lang::Zh { format!("另有 {} 项显示在对应字段旁", problems.len() - general.len()) } else { format!("+ {} beside their fields above", problems.len() - general.len()) } }</li>
                     }
                 </ul>
             }

@@ -97,6 +97,8 @@ fn amount(money: Option<Money>) -> Option<f64> {
 #[component]
 pub fn Charts(props: &ChartsProps) -> Html {
     let requirement = &props.state.requirement;
+    let zh = props.state.lang == crate::i18n::Lang::Zh;
+    let say = |en: &str, zh_text: &str| if zh { zh_text.to_owned() } else { en.to_owned() };
     let bars: Vec<CostBar> = best_candidates(props)
         .into_iter()
         .filter_map(|c| {
@@ -112,8 +114,8 @@ pub fn Charts(props: &ChartsProps) -> Html {
         })
         .collect();
     let bars_chart = svg_figure(
-        cost_bars_svg(&bars, "CNY", 760, 320),
-        "Total cost of the best candidates",
+        cost_bars_svg(&bars, requirement.currency.code(), 760, 320),
+        &say("Total cost of the best candidates", "最佳候选的总费用"),
         "chart-best",
         format!(
             "{} instances × {} h: expected spot cost (market price billed) beside on-demand.",
@@ -141,7 +143,7 @@ pub fn Charts(props: &ChartsProps) -> Html {
         let hours = (requirement.hours * Decimal::from(2)).ceil().to_u32().unwrap_or(24).clamp(1, 24 * 60);
         let duration = svg_figure(
             cost_over_time_svg(&series, hours, 760, 320),
-            "Cost against duration",
+            &say("Cost against duration", "费用与运行时长"),
             "chart-duration",
             format!("{}: total for {} instances against running hours.", candidate.key.instance_type, requirement.instance_count),
         );
@@ -160,19 +162,19 @@ pub fn Charts(props: &ChartsProps) -> Html {
                 .and_then(|r| in_history(r.money));
             svg_figure(
                 history_svg(&points, bid, on_demand, &format!("{currency} per hour"), 760, 320),
-                "Price history",
+                &say("Price history", "历史价格"),
                 "chart-history",
                 format!("{} observations, {} to {}.", history.len(), spotplan_core::date::format_date(start), spotplan_core::date::format_date(history[history.len() - 1].observed_at)),
             )
         } else {
-            html! { <p class="muted" data-testid="chart-history-empty">{ "No price history for this offer: one observation at most, so no history chart (and no bid advice)." }</p> }
+            html! { <p class="muted" data-testid="chart-history-empty">{ say("No price history for this offer: one observation at most, so no history chart (and no bid advice).", "该报价没有历史价格（至多一次观测），因此没有历史图表，也没有出价建议。") }</p> }
         };
         html! { <>{ duration }{ history_chart }</> }
     });
     html! {
         <section aria-labelledby="charts-heading">
             <h2 id="charts-heading">{ crate::i18n::text(props.state.lang, crate::i18n::Key::ChartsHeading) }</h2>
-            if bars.is_empty() { <p class="empty">{ "No priced offer to chart." }</p> } else { { bars_chart } }
+            if bars.is_empty() { <p class="empty">{ say("No priced offer to chart.", "没有可绘制的有价报价。") }</p> } else { { bars_chart } }
             { chosen.unwrap_or_default() }
         </section>
     }

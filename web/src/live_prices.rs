@@ -207,8 +207,12 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
                 .unwrap_or_default();
             html! {
                 <span role="status" data-testid="live-status" class={if stale { "warning" } else { "" }}>
-                    { format!("{updated} live prices merged (newest wins), fetched {} UTC, {minutes} min ago{}.", when.get(11..16).unwrap_or(""), if stale { " — stale: refresh" } else { "" }) }
-                    if !failures.is_empty() { <span class="muted">{ format!(" Not quoted: {}", failures.join("; ")) }</span> }
+                    { if lang == Lang::Zh {
+                        format!("已合并 {updated} 个实时价格（以最新为准），获取于 UTC {}，{minutes} 分钟前{}。", when.get(11..16).unwrap_or(""), if stale { " — 已过期：请刷新" } else { "" })
+                    } else {
+                        format!("{updated} live prices merged (newest wins), fetched {} UTC, {minutes} min ago{}.", when.get(11..16).unwrap_or(""), if stale { " — stale: refresh" } else { "" })
+                    } }
+                    if !failures.is_empty() { <span class="muted">{ format!(" {} {}", if lang == Lang::Zh { "未能报价：" } else { "Not quoted:" }, failures.join("; ")) }</span> }
                 </span>
             }
         }

@@ -259,24 +259,30 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
 
 fn row_html(rank: usize, row: &Candidate, lang: Lang, choose: Html) -> Html {
     let unknown = || text(lang, Key::Unknown).to_owned();
-    let place = row
-        .key
-        .zone
-        .clone()
-        .unwrap_or_else(|| format!("{} (region)", row.key.region));
+    let zh = lang == Lang::Zh;
+    let place = row.key.zone.clone().unwrap_or_else(|| {
+        if zh {
+            format!("{}（整个地域）", row.key.region)
+        } else {
+            format!("{} (region)", row.key.region)
+        }
+    });
     let spot_native = match &row.spot {
         PriceFigure::Observed { native, .. } => native.to_string(),
+        PriceFigure::Estimated { native, .. } if zh => format!("≈ {native}（估算）"),
         PriceFigure::Estimated { native, .. } => format!("≈ {native} (estimate)"),
         PriceFigure::Unknown { .. } => unknown(),
     };
     let bid = match &row.bid {
         BidAdvice::Recommended { bid, risk, windows, .. } => {
-            format!(
-                "≤ {} ({}% risk, {windows} windows)",
-                rate4(*bid),
-                (*risk * Decimal::from(100)).round_dp(1).normalize()
-            )
+            let risk = (*risk * Decimal::from(100)).round_dp(1).normalize();
+            if zh {
+                format!("≤ {}（风险 {risk}%，{windows} 个窗口）", rate4(*bid))
+            } else {
+                format!("≤ {} ({risk}% risk, {windows} windows)", rate4(*bid))
+            }
         }
+        BidAdvice::Unknown { .. } if zh => "未知：无历史价格".to_owned(),
         BidAdvice::Unknown { .. } => format!("{}: no history", unknown()),
     };
     let cloud_class = match row.key.cloud {

@@ -148,8 +148,12 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
             { match &state.submission {
                 Submission::Confirming { dry_run } => {
                     let cost = maximum_cost(&state, props.candidate.as_ref())
-                        .map(|(hour, total)| format!("{} / hour · {} for {} h", money2(hour), money2(total), state.requirement.hours.normalize()))
-                        .unwrap_or_else(|| "unknown (no price and no bid)".into());
+                        .map(|(hour, total)| if lang == crate::i18n::Lang::Zh {
+                            format!("{} / 小时 · {} 共 {} 小时", money2(hour), money2(total), state.requirement.hours.normalize())
+                        } else {
+                            format!("{} / hour · {} for {} h", money2(hour), money2(total), state.requirement.hours.normalize())
+                        })
+                        .unwrap_or_else(|| if lang == crate::i18n::Lang::Zh { "未知（无价格也无出价）".into() } else { "unknown (no price and no bid)".into() });
                     html! {
                         <div role="dialog" aria-modal="true" aria-labelledby="confirm-heading" class="dialog">
                             <h3 id="confirm-heading">{ if *dry_run { t(Key::DryRun) } else { t(Key::ConfirmHeading) } }</h3>
