@@ -153,6 +153,27 @@ test('the whole journey in Chinese on a 390 px phone: compare, copy tccli, dry-r
   assert.deepEqual(problems, []);
 });
 
+test('keyboard only: reach the table, choose an offer and type launch details, with visible focus', async () => {
+  const { page, problems } = await openPage(browser, proxy.url);
+  const table = page.getByTestId('ranked-table');
+  await table.locator('tbody tr:not([aria-hidden])').first().waitFor();
+  const choose = table.locator('tbody tr:not([aria-hidden])').first().getByRole('button', { name: /^Choose/ });
+  let reached = false;
+  for (let presses = 0; presses < 80 && !reached; presses += 1) {
+    await page.keyboard.press('Tab');
+    reached = await choose.evaluate((button) => button === document.activeElement);
+  }
+  assert.ok(reached, 'Tab reaches the first Choose button');
+  const outline = await choose.evaluate((button) => getComputedStyle(button).outlineStyle);
+  assert.notEqual(outline, 'none', 'focus is visible');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: /^Bid: / }).waitFor();
+  await page.getByLabel('Image id').focus();
+  await page.keyboard.type('img-keyboard');
+  assert.equal(await page.getByLabel('Image id').inputValue(), 'img-keyboard');
+  assert.deepEqual(problems, []);
+});
+
 test('refresh live prices for the shortlist: merged, newest wins, provenance and age shown', async () => {
   const { page, problems } = await openPage(browser, proxy.url);
   await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
