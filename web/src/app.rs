@@ -106,6 +106,8 @@ pub fn App() -> Html {
     });
     let orders_page = use_state(on_orders_page);
     let base = use_memo((), |_| load_planner());
+    // Decided once at mount: the plan's URL state rewrites the query string right after.
+    let bench_report = use_memo((), |_| bench_requested().then(crate::bench::run));
     // Live quotes from the proxy, merged into the embedded catalog (newest wins, provenance kept).
     let live = use_state(Vec::<spotplan_core::catalog::ExternalObservation>::new);
     // The exchange rate: the dated default until the person sets one.
@@ -282,10 +284,10 @@ pub fn App() -> Html {
                     <OrdersPage lang={lang} />
                 } else {
                     { plan_sections }
-                    if bench_requested() {
+                    if let Some(report) = (*bench_report).clone() {
                         <section aria-labelledby="bench-heading">
                             <h2 id="bench-heading">{ "In-browser benchmark" }</h2>
-                            <pre data-testid="wasm-bench">{ crate::bench::run() }</pre>
+                            <pre data-testid="wasm-bench">{ report }</pre>
                         </section>
                     }
                     <section aria-labelledby="proxy-heading">
