@@ -193,3 +193,49 @@ test('refresh live prices for the shortlist: merged, newest wins, provenance and
   await screenshot(page, 'journey-6-live-prices');
   assert.deepEqual(problems, []);
 });
+
+test('a bid typed in USD per minute reaches Baidu in CNY per minute; tags, data disks and user data reach the request', async () => {
+  // Baidu's catalog has 2 vCPU / 8 GiB shapes (no public Baidu price exists, so the bid is typed by hand).
+  const { page, problems } = await openPage(browser, new URL('?v=2-2&m=8-8', proxy.url).href);
+  const table = page.getByTestId('ranked-table');
+  await table.locator('tbody tr').first().waitFor();
+  await page.getByLabel('Currency').selectOption('USD');
+  await page.getByLabel('CNY per USD').fill('7');
+  await page.getByLabel('Price per').selectOption('minute');
+  await page.getByLabel('Alibaba Cloud ECS').uncheck();
+  await page.getByLabel('Tencent Cloud CVM').uncheck();
+  await table.locator('tbody tr', { hasText: 'Baidu AI Cloud BCC' }).first().getByRole('button', { name: /^Choose/ }).click();
+  await page.getByRole('heading', { name: /^Bid: Baidu AI Cloud BCC/ }).waitFor();
+  await page.getByLabel('Set a maximum price').check();
+  const maxPrice = page.getByRole('textbox', { name: 'Maximum price (USD / minute)' });
+  await maxPrice.fill('0.001');
+  // 0.001 USD a minute at 7 CNY per USD is 0.007 CNY a minute, Baidu's own unit.
+  assert.match(await page.getByTestId('bid-native').textContent(), /: 0\.007 CNY\/minute$/);
+  // Shown per hour, the same bid reads 0.06 USD.
+  await page.getByLabel('Price per').selectOption('hour');
+  assert.equal(await page.getByRole('textbox', { name: 'Maximum price (USD / hour)' }).inputValue(), '0.06');
+  assert.match(await page.getByTestId('bid-native').textContent(), /: 0\.007 CNY\/minute$/);
+
+  // Tencent: tags, data disks and user data, each checked beside its field, then in the request.
+  await page.getByRole('checkbox', { name: 'Tencent Cloud CVM' }).check();
+  await page.getByRole('checkbox', { name: 'Baidu AI Cloud BCC' }).uncheck();
+  await table.locator('tbody tr', { hasText: 'Tencent Cloud CVM' }).first().getByRole('button', { name: /^Choose/ }).click();
+  await page.getByRole('heading', { name: /^Bid: Tencent Cloud CVM/ }).waitFor();
+  await page.getByLabel('Image id').fill('img-487zeit5');
+  await page.getByLabel('Tags (key=value, comma-separated)').pressSequentially('env=prod, =ml');
+  await page.locator('#problems-tags').getByText('tag 2 has an empty key [InvalidTagKey.Malformed]').waitFor();
+  await page.getByLabel('Tags (key=value, comma-separated)').fill('env=prod, team=ml');
+  await page.getByLabel('Data disks (GiB each, comma-separated)').fill('100, big');
+  await page.locator('#problems-data_disks').getByText('data disk 2 needs a size in GiB [MissingParameter]').waitFor();
+  await page.getByLabel('Data disks (GiB each, comma-separated)').fill('100, 200');
+  await page.getByLabel('User data (Base64)').fill('echo hi');
+  await page.locator('#problems-user_data').getByText(/must be standard Base64.*\[InvalidUserData\.Malformed\]/).waitFor();
+  await page.getByLabel('User data (Base64)').fill('ZWNobyBoaQ==');
+  assert.equal(await page.locator('#problems-user_data').count(), 0);
+  const request = await page.getByTestId('snippet').textContent();
+  assert.match(request, /"TagSpecification":\s*\[\s*\{\s*"ResourceType":\s*"instance",\s*"Tags":\s*\[\s*\{\s*"Key":\s*"env",\s*"Value":\s*"prod"/);
+  assert.match(request, /"DataDisks":\s*\[\s*\{[^\]]*"DiskSize":\s*100[^\]]*\},\s*\{[^\]]*"DiskSize":\s*200/);
+  assert.match(request, /"UserData":\s*"ZWNobyBoaQ=="/);
+  await screenshot(page, 'journey-launch-details');
+  assert.deepEqual(problems, []);
+});

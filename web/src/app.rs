@@ -74,7 +74,13 @@ fn select_offer(
         .catalog()
         .find_offer(&offer)
         .and_then(|index| planner.candidate(index as u32, &state.requirement, today).ok())
-        .and_then(|candidate| crate::compare::suggested_bid(&candidate, planner));
+        .and_then(|candidate| {
+            crate::compare::suggested_bid(
+                &candidate,
+                planner,
+                (state.requirement.currency, state.requirement.unit),
+            )
+        });
     state.dispatch(Action::Select {
         offer,
         suggested_bid: suggested,
@@ -246,7 +252,7 @@ pub fn App() -> Html {
                     <Charts planner={planner.clone()} plan={plan} candidate={candidate.clone()} state={state.clone()} today={today} />
                 }
                 <p class="muted" data-testid="catalog-timing">{ format!("Catalog decoded in {decode_ms:.1} ms.") }</p>
-                <BidPanel state={state.clone()} candidate={candidate.clone()} now={today} />
+                <BidPanel state={state.clone()} candidate={candidate.clone()} now={today} fx={planner.fx().clone()} />
                 <RequestView state={state.clone()} context={context.clone()} />
                 if state.order.is_some() {
                     <SubmitPanel state={state.clone()} candidate={candidate.clone()} proxy={(*proxy).clone()} valid={valid} />

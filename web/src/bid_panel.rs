@@ -1,19 +1,19 @@
 //! The bid panel for the chosen offer: the cloud's bid modes, the recommended maximum price with its risk and
-//! method, the bid typed per hour with the exact value the cloud receives (per minute for Baidu), the launch
-//! details, and every problem the core finds — next to its field, in the UI language, with the cloud error it
+//! method, the bid typed in the display currency and unit with the exact value the cloud receives (CNY per hour,
+//! per minute for Baidu), the launch details, and every problem the core finds — next to its field, in the UI language, with the cloud error it
 //! prevents.
 
 use rust_decimal::Decimal;
 use spotplan_core::advice::BidAdvice;
-use spotplan_core::order::native_bid::{bid_unit, native_bid};
+use spotplan_core::order::native_bid::{bid_unit, display_bid, native_bid};
 use spotplan_core::order::{BidMode, PriceQuote, Problem, Severity, ValidationContext, validate};
 use spotplan_core::plan::PriceFigure;
-use spotplan_core::{Candidate, Cloud, Currency, Money, PriceRate, TimeUnit};
+use spotplan_core::{Candidate, Cloud, Currency, ExchangeRate, Money, PriceRate, TimeUnit};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::i18n::{Key, Lang, text};
-use crate::state::{Action, OrderField, TYPED_CURRENCY, TYPED_UNIT, UiState};
+use crate::state::{Action, OrderField, UiState};
 
 /// Properties of the bid panel.
 #[derive(Debug, Properties, PartialEq)]
@@ -24,6 +24,8 @@ pub struct BidPanelProps {
     pub candidate: Option<Candidate>,
     /// Now (Unix seconds), for validation.
     pub now: i64,
+    /// The exchange rate the plan uses, for bids typed in USD.
+    pub fx: ExchangeRate,
 }
 
 /// The prices validation compares the bid with: the offer's spot and on-demand prices, in the native unit.
@@ -44,17 +46,13 @@ pub fn validation_context(candidate: Option<&Candidate>, now: i64) -> Validation
     }
 }
 
-/// The native text for a bid typed in CNY per hour, or `None` when it is not a number.
-pub fn native_text(typed: &str, cloud: Cloud) -> Option<String> {
-    let money = Money::parse(typed, TYPED_CURRENCY).ok()?;
-    native_bid(
-        PriceRate::new(money, TYPED_UNIT),
-        cloud,
-        Currency::Cny,
-        &spotplan_core::ExchangeRate::default(),
-    )
-    .ok()
-    .map(|bid| bid.text)
+/// The native text (CNY, in the cloud's bid unit) for a bid typed in a currency and unit, or `None` when it is
+/// not a number.
+pub fn native_text(typed: &str, cloud: Cloud, typed_in: (Currency, TimeUnit), fx: &ExchangeRate) -> Option<String> {
+    let money = Money::parse(typed, typed_in.0).ok()?;
+    native_bid(PriceRate::new(money, typed_in.1), cloud, Currency::Cny, fx)
+        .ok()
+        .map(|bid| bid.text)
 }
 
 fn message(problem: &Problem, lang: Lang) -> String {
@@ -67,6 +65,30 @@ fn message(problem: &Problem, lang: Lang) -> String {
         Some(code) => format!("{text} [{code}]"),
         None => text.clone(),
     }
+}
+
+/// The fields with an input in the panel, whose problems appear beside it rather than in the general list.
+const FIELDS_WITH_INPUTS: [&str; 14] = [
+    "zone",
+    "image_id",
+    "network.vpc_id",
+    "network.subnet_id",
+    "network.security_group_ids",
+    "system_disk.size_gb",
+    "login.key_pair",
+    "login.password",
+    "name",
+    "hostname",
+    "bid.max_price",
+    "data_disks",
+    "tags",
+    "user_data",
+];
+
+fn shown_beside_a_field(field: &str) -> bool {
+    FIELDS_WITH_INPUTS
+        .iter()
+        .any(|input| field == *input || field.strip_prefix(input).is_some_and(|rest| rest.starts_with('[')))
 }
 
 /// Problems of a field, rendered under it.
@@ -102,6 +124,20 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
     let problems = validation.problems.clone();
     let cloud = order.cloud;
     let unit = bid_unit(cloud);
+    let display = (state.requirement.currency, state.requirement.unit);
+    let fx = props.fx.clone();
+    // Typed in another currency or unit than shown now: show the bid the cloud gets, converted to the display.
+    let shown_bid = if state.typed_bid_basis == display {
+        state.typed_bid.clone()
+    } else {
+        order
+            .bid
+            .max_price
+            .as_deref()
+            .and_then(|native| display_bid(native, cloud, Currency::Cny, display.0, display.1, &fx))
+            .map(|rate| crate::compare::typed_amount(rate.money.amount, display.1))
+            .unwrap_or_else(|| state.typed_bid.clone())
+    };
     let field = |label: Key, id: &str, path: &str, value: String, which: OrderField, kind: &'static str| {
         let state = state.clone();
         let oninput = Callback::from(move |event: InputEvent| {
@@ -123,11 +159,11 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
         Callback::from(move |_: Event| state.dispatch(Action::SetBidMode(mode)))
     };
     let typed_changed = {
-        let state = state.clone();
+        let (state, fx) = (state.clone(), fx.clone());
         Callback::from(move |event: InputEvent| {
             let input: HtmlInputElement = event.target_unchecked_into();
             let typed = input.value();
-            let native = native_text(&typed, cloud);
+            let native = native_text(&typed, cloud, display, &fx);
             state.dispatch(Action::SetTypedBid { typed, native });
         })
     };
@@ -171,24 +207,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
         (BidMode::Limit, Some(price)) => format!("{}: {price} CNY/{}", t(Key::NativeValue), unit.per.label()),
         _ => String::new(),
     };
-    let general: Vec<&Problem> = problems
-        .iter()
-        .filter(|p| {
-            ![
-                "image_id",
-                "network.vpc_id",
-                "network.subnet_id",
-                "network.security_group_ids",
-                "system_disk.size_gb",
-                "login.key_pair",
-                "login.password",
-                "name",
-                "hostname",
-                "bid.max_price",
-            ]
-            .contains(&p.field.as_str())
-        })
-        .collect();
+    let general: Vec<&Problem> = problems.iter().filter(|p| !shown_beside_a_field(&p.field)).collect();
     let sg = order.network.security_group_ids.first().cloned().unwrap_or_default();
     html! {
         <section aria-labelledby="bid-heading" class="bid-panel">
@@ -200,8 +219,8 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             </fieldset>
             if order.bid.mode == BidMode::Limit {
                 <div class="field">
-                    <label for="bid-price">{ format!("{} (CNY / {})", t(Key::MaxPrice), TimeUnit::Hour.label()) }</label>
-                    <input id="bid-price" inputmode="decimal" value={state.typed_bid.clone()} oninput={typed_changed} aria-describedby="problems-bid-max_price bid-native" />
+                    <label for="bid-price">{ format!("{} ({} / {})", t(Key::MaxPrice), display.0.code(), display.1.label()) }</label>
+                    <input id="bid-price" inputmode="decimal" value={shown_bid} oninput={typed_changed} aria-describedby="problems-bid-max_price bid-native" />
                     <p id="bid-native" class="muted" data-testid="bid-native">{ native_line }</p>
                     { field_problems(&problems, "bid.max_price", lang) }
                 </div>
@@ -219,6 +238,9 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
                 { field(Key::Password, "order-password", "login.password", order.login.password.clone().unwrap_or_default(), OrderField::Password, "password") }
                 { field(Key::InstanceName, "order-name", "name", order.name.clone().unwrap_or_default(), OrderField::Name, "text") }
                 { field(Key::Hostname, "order-hostname", "hostname", order.hostname.clone().unwrap_or_default(), OrderField::Hostname, "text") }
+                { field(Key::DataDisksGb, "order-data-disks", "data_disks", state.data_disks_text.clone(), OrderField::DataDisksGb, "text") }
+                { field(Key::Tags, "order-tags", "tags", state.tags_text.clone(), OrderField::Tags, "text") }
+                { field(Key::UserData, "order-user-data", "user_data", order.user_data.clone().unwrap_or_default(), OrderField::UserData, "text") }
             </div>
             <h3>{ t(Key::Problems) }</h3>
             if problems.is_empty() {

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use spotplan_core::advice::BidAdvice;
 use spotplan_core::catalog::Arch;
 use spotplan_core::plan::{Area, Requirement};
-use spotplan_core::{Candidate, Cloud, Planner, TimeUnit};
+use spotplan_core::{Candidate, Cloud, Currency, Planner, TimeUnit};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -45,30 +45,35 @@ pub fn new_key() -> String {
         .unwrap_or_else(|| format!("draft-{:016x}", (js_sys::Math::random() * 1e16) as u64))
 }
 
-/// The bid to suggest for a candidate: the recommended price typed in CNY per hour (rounded up) and as the cloud
-/// receives it, when known.
-pub fn suggested_bid(candidate: &Candidate, planner: &Planner) -> Option<(String, String)> {
-    let typed = suggested_typed_bid(candidate, planner)?;
-    let native = crate::bid_panel::native_text(&typed, candidate.key.cloud)?;
-    Some((typed, native))
-}
-
-fn suggested_typed_bid(candidate: &Candidate, planner: &Planner) -> Option<String> {
+/// The bid to suggest for a candidate: the recommended price typed in the display currency and unit (rounded
+/// up) and as the cloud receives it, when known.
+pub fn suggested_bid(
+    candidate: &Candidate,
+    planner: &Planner,
+    display: (Currency, TimeUnit),
+) -> Option<(String, String)> {
     let BidAdvice::Recommended { bid, .. } = &candidate.bid else {
         return None;
     };
-    let cny = planner.fx().convert(bid.money, spotplan_core::Currency::Cny).ok()?;
-    let hourly = spotplan_core::PriceRate::new(cny, bid.per)
-        .in_unit(spotplan_core::TimeUnit::Hour)
-        .ok()?;
-    Some(
-        hourly
-            .money
-            .amount
-            .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::AwayFromZero)
-            .normalize()
-            .to_string(),
-    )
+    let money = planner.fx().convert(bid.money, display.0).ok()?;
+    let rate = spotplan_core::PriceRate::new(money, bid.per).in_unit(display.1).ok()?;
+    let typed = typed_amount(rate.money.amount, display.1);
+    let native = crate::bid_panel::native_text(&typed, candidate.key.cloud, display, planner.fx())?;
+    Some((typed, native))
+}
+
+/// An amount as a person would type it in a unit: 4 decimals per hour or longer, 6 per minute or second
+/// (rounded up, so the bid never falls below the recommendation).
+pub fn typed_amount(amount: Decimal, unit: TimeUnit) -> String {
+    let decimals = if matches!(unit, TimeUnit::Second | TimeUnit::Minute) {
+        6
+    } else {
+        4
+    };
+    amount
+        .round_dp_with_strategy(decimals, rust_decimal::RoundingStrategy::AwayFromZero)
+        .normalize()
+        .to_string()
 }
 
 /// The default requirement the page opens with: 4 vCPU / 8 GiB × 10 for 72 h in mainland China.

@@ -204,7 +204,7 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
         let row = props.planner.candidate(ranked.offer, &state.requirement, props.today).ok()?;
         let chosen = state.selected.as_ref() == Some(&row.key);
         let choose = {
-            let (state, key, bid) = (state.clone(), row.key.clone(), suggested_bid(&row, &props.planner));
+            let (state, key, bid) = (state.clone(), row.key.clone(), suggested_bid(&row, &props.planner, (state.requirement.currency, state.requirement.unit)));
             Callback::from(move |_: MouseEvent| state.dispatch(Action::Select { offer: key.clone(), suggested_bid: bid.clone(), key: new_key() }))
         };
         let label = format!("{} {} {}", t(Key::Choose), row.key.instance_type, row.key.zone.clone().unwrap_or(row.key.region.clone()));

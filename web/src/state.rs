@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use spotplan_core::catalog::OfferKey;
 use spotplan_core::order::format::Format;
-use spotplan_core::order::{Bid, BidMode, Disk, Login, Network, SpotOrder};
+use spotplan_core::order::{Bid, BidMode, Disk, Login, Network, SpotOrder, Tag};
 use spotplan_core::plan::{Requirement, SortKey};
 use spotplan_core::{Cloud, Currency, TimeUnit};
 use yew::Reducible;
@@ -50,8 +50,14 @@ pub struct UiState {
     pub selected: Option<OfferKey>,
     /// The draft order for the chosen offer.
     pub order: Option<SpotOrder>,
-    /// The bid as typed, in the display currency per hour.
+    /// The bid as typed.
     pub typed_bid: String,
+    /// The currency and unit the bid was typed in (the display ones at the time of typing).
+    pub typed_bid_basis: (Currency, TimeUnit),
+    /// The tags as typed (`key=value, key=value`), kept so half-typed text is not rewritten under the cursor.
+    pub tags_text: String,
+    /// The data disk sizes as typed (`100, 200`), kept for the same reason.
+    pub data_disks_text: String,
     /// The snippet tab shown.
     pub format: Format,
     /// The submission.
@@ -76,6 +82,9 @@ impl UiState {
             selected: None,
             order: None,
             typed_bid: String::new(),
+            typed_bid_basis: (Currency::Cny, TimeUnit::Hour),
+            tags_text: String::new(),
+            data_disks_text: String::new(),
             format: Format::Http,
             submission: Submission::Idle,
             idempotency_key: String::new(),
@@ -107,6 +116,12 @@ pub enum OrderField {
     Name,
     /// Host name.
     Hostname,
+    /// Tags, `key=value` separated by commas.
+    Tags,
+    /// User data, Base64.
+    UserData,
+    /// Data disk sizes in GiB, separated by commas.
+    DataDisksGb,
 }
 
 /// Everything that changes the UI state.
@@ -232,6 +247,9 @@ impl Reducible for UiState {
                     order.bid.max_price = Some(native.clone());
                 }
                 next.typed_bid = suggested_bid.map(|(typed, _)| typed).unwrap_or_default();
+                next.typed_bid_basis = (next.requirement.currency, next.requirement.unit);
+                next.tags_text = String::new();
+                next.data_disks_text = String::new();
                 next.selected = Some(offer);
                 next.order = Some(order);
                 next.submission = Submission::Idle;
@@ -254,6 +272,7 @@ impl Reducible for UiState {
             }
             Action::SetTypedBid { typed, native } => {
                 next.typed_bid = typed;
+                next.typed_bid_basis = (next.requirement.currency, next.requirement.unit);
                 if let Some(order) = &mut next.order
                     && order.bid.mode == BidMode::Limit
                 {
@@ -262,6 +281,11 @@ impl Reducible for UiState {
                 }
             }
             Action::SetField(field, value) => {
+                match field {
+                    OrderField::Tags => next.tags_text = value.clone(),
+                    OrderField::DataDisksGb => next.data_disks_text = value.clone(),
+                    _ => {}
+                }
                 if let Some(order) = &mut next.order {
                     apply_field(order, field, &value);
                 }
@@ -306,13 +330,31 @@ fn apply_field(order: &mut SpotOrder, field: OrderField, value: &str) {
         OrderField::Password => order.login.password = (!value.is_empty()).then(|| value.to_owned()),
         OrderField::Name => order.name = optional(value),
         OrderField::Hostname => order.hostname = optional(value),
+        OrderField::Tags => order.tags = comma_separated(value).map(parse_tag).collect(),
+        OrderField::UserData => order.user_data = optional(value),
+        OrderField::DataDisksGb => {
+            // A part that is not a whole number becomes a disk without a size, which validation names.
+            order.data_disks = comma_separated(value)
+                .map(|size| Disk {
+                    category: None,
+                    size_gb: size.parse().ok(),
+                })
+                .collect();
+        }
     }
 }
 
-/// The price unit a person types a bid in.
-pub const TYPED_UNIT: TimeUnit = TimeUnit::Hour;
-/// The currency a person types a bid in.
-pub const TYPED_CURRENCY: Currency = Currency::Cny;
+fn comma_separated(value: &str) -> impl Iterator<Item = &str> {
+    value.split([',', '，']).map(str::trim).filter(|part| !part.is_empty())
+}
+
+fn parse_tag(part: &str) -> Tag {
+    let (key, value) = part.split_once('=').unwrap_or((part, ""));
+    Tag {
+        key: key.trim().to_owned(),
+        value: value.trim().to_owned(),
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -419,5 +461,47 @@ mod tests {
         let order = state.order.unwrap();
         assert_eq!(order.instance_type, None);
         assert_eq!(order.baidu.unwrap().spec.as_deref(), Some("bcc.g5.c2m8"));
+    }
+
+    #[test]
+    fn tags_and_data_disks_keep_the_typed_text_and_parse_what_they_can() {
+        let state = reduce(
+            UiState::new(Lang::En),
+            Action::Select {
+                offer: tencent_offer(),
+                suggested_bid: None,
+                key: "k".into(),
+            },
+        );
+        let state = reduce(
+            state,
+            Action::SetField(OrderField::Tags, "env=prod， team = ml, ".into()),
+        );
+        let state = reduce(state, Action::SetField(OrderField::DataDisksGb, "100, big".into()));
+        assert_eq!(
+            state.tags_text, "env=prod， team = ml, ",
+            "half-typed text stays as typed"
+        );
+        let order = state.order.clone().unwrap();
+        let tags: Vec<(&str, &str)> = order.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())).collect();
+        assert_eq!(tags, [("env", "prod"), ("team", "ml")]);
+        let sizes: Vec<Option<u32>> = order.data_disks.iter().map(|d| d.size_gb).collect();
+        assert_eq!(
+            sizes,
+            [Some(100), None],
+            "a size that is not a number is left for validation to name"
+        );
+        let reselected = reduce(
+            state,
+            Action::Select {
+                offer: tencent_offer(),
+                suggested_bid: None,
+                key: "k2".into(),
+            },
+        );
+        assert_eq!(
+            (reselected.tags_text.as_str(), reselected.data_disks_text.as_str()),
+            ("", "")
+        );
     }
 }
