@@ -24,7 +24,7 @@ test('4 vCPU / 8 GiB × 10 for 72 h in mainland China ranks real offers with the
   assert.equal(cells[0], '1');
   assert.equal(cells[4], '4', 'vCPU');
   assert.equal(cells[5], '8', 'GiB');
-  assert.match(cells[14], /observed 2024-10-09, \d+ days old/);
+  assert.match(cells[15], /observed 2024-10-09, \d+ days old/);
   const attribution = await page.getByTestId('attribution').textContent();
   assert.match(attribution, /Alibaba Cloud price data from cloudpilot-ai\/priceserver \(Apache-2\.0\)/);
   // Only the rows in view are in the page; scrolling brings the others, ranked in order.
@@ -64,18 +64,54 @@ test('display currency, unit and a user-set exchange rate re-price every row', a
   const table = page.getByTestId('ranked-table');
   const firstRow = table.locator('tbody tr:not([aria-hidden])').first();
   await firstRow.waitFor();
-  const cnyTotal = (await firstRow.locator('td').allTextContents())[11];
+  const cnyTotal = (await firstRow.locator('td').allTextContents())[12];
   assert.match(cnyTotal, /^¥/);
   await page.getByLabel('Currency').selectOption('USD');
   await page.getByLabel('CNY per USD').fill('7');
   await page.getByLabel('Price per').selectOption('day');
   await page.getByRole('columnheader', { name: 'Spot USD/day' }).waitFor();
   const cells = await firstRow.locator('td').allTextContents();
-  assert.match(cells[11], /^\$/);
+  assert.match(cells[12], /^\$/);
   // ¥26.64 at 7 CNY per USD is $3.81 (rounded half away from zero).
   const cny = Number(cnyTotal.replace(/[¥,]/g, ''));
-  assert.equal(cells[11], `$${(Math.round((cny / 7) * 100) / 100).toFixed(2)}`);
+  assert.equal(cells[12], `$${(Math.round((cny / 7) * 100) / 100).toFixed(2)}`);
   assert.match(await page.getByTestId('plan-summary').textContent(), /exchange rate 7 CNY per USD \(\d{4}-\d\d-\d\d, set by you\)/);
+  assert.deepEqual(problems, []);
+});
+
+test('regions and zones narrow the table, survive a reload, and an unknown id is named', async () => {
+  const { page, problems } = await openPage(browser, proxy.url);
+  const table = page.getByTestId('ranked-table');
+  await table.locator('tbody tr:not([aria-hidden])').first().waitFor();
+  const regions = page.getByRole('textbox', { name: /^Regions or zones/ });
+  // Typed key by key: the half-typed list (a trailing comma and space) is never rewritten under the cursor.
+  await regions.pressSequentially('ap-guangzhou-6, cn-hangzhou');
+  assert.equal(await regions.inputValue(), 'ap-guangzhou-6, cn-hangzhou');
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('rg') === 'ap-guangzhou-6,cn-hangzhou');
+  const places = async () => table.locator('tbody tr:not([aria-hidden]) td:nth-child(3)').allTextContents();
+  const check = (list) => {
+    assert.ok(list.length > 0, 'some offers match');
+    for (const place of list) assert.ok(place === 'ap-guangzhou-6' || place.startsWith('cn-hangzhou'), place);
+  };
+  check(await places());
+  await page.reload();
+  await table.locator('tbody tr:not([aria-hidden])').first().waitFor();
+  assert.equal(await regions.inputValue(), 'ap-guangzhou-6, cn-hangzhou');
+  check(await places());
+  await regions.fill('ap-guangzhou-6, mars-1');
+  await page.getByText('no region or zone of the three clouds has this id: mars-1').waitFor();
+  assert.equal(await regions.getAttribute('aria-invalid'), 'true');
+  assert.deepEqual(problems, []);
+});
+
+test('the GPU column shows count and model; a GPU model filter keeps only that model', async () => {
+  const { page, problems } = await openPage(browser, new URL('?v=&m=&g=1&gm=A10&a=any', proxy.url).href);
+  const table = page.getByTestId('ranked-table');
+  await table.getByRole('columnheader', { name: 'GPU' }).waitFor();
+  await table.locator('tbody tr:not([aria-hidden])').first().waitFor();
+  const gpus = await table.locator('tbody tr:not([aria-hidden]) td:nth-child(7)').allTextContents();
+  assert.ok(gpus.length > 0);
+  for (const gpu of gpus) assert.match(gpu, /^[1-9]\d* × .*A10/i);
   assert.deepEqual(problems, []);
 });
 
@@ -105,7 +141,7 @@ test('charts: the best candidates, cost against duration, and a price history wi
   // offer needs a zone, which the panel asks for.
   assert.match(await page.getByTestId('bid-native').textContent(), /Sent to the cloud as: \d+\.\d{1,3} CNY\/hour/);
   await page.locator('#problems-zone').getByText(/needs a zone \(ZoneId\)/).waitFor();
-  await page.getByLabel('Zone').fill('us-east-1a');
+  await page.getByRole('textbox', { name: 'Zone', exact: true }).fill('us-east-1a');
   await page.locator('#problems-zone').waitFor({ state: 'detached' });
   await screenshot(page, 'charts');
   assert.deepEqual(problems, []);

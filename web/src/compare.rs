@@ -99,6 +99,25 @@ pub fn Compare(props: &CompareProps) -> Html {
     let requirement = state.requirement.clone();
     let planner = props.planner.clone();
     let plan = props.plan.clone();
+    // The regions as typed, shown while they still say what the requirement holds (so a half-typed list is not
+    // rewritten under the cursor); a plan from the URL or history shows its own list.
+    let regions_typed = use_state(String::new);
+    let regions_shown = if crate::url_state::region_list(&regions_typed) == requirement.regions {
+        (*regions_typed).clone()
+    } else {
+        requirement.regions.join(", ")
+    };
+    let regions_changed = {
+        let (state, regions_typed) = (state.clone(), regions_typed.clone());
+        Callback::from(move |event: InputEvent| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            let mut next = state.requirement.clone();
+            next.regions = crate::url_state::region_list(&input.value());
+            regions_typed.set(input.value());
+            state.dispatch(Action::SetRequirement(next));
+        })
+    };
+    let unknown_regions = unknown_region_ids(&planner, &requirement.regions);
     let update = |apply: fn(&mut Requirement, &str)| {
         let state = state.clone();
         Callback::from(move |event: InputEvent| {
@@ -205,6 +224,16 @@ pub fn Compare(props: &CompareProps) -> Html {
                             }
                         })
                     }} /></label>
+                <div class="regions-field">
+                    <label for="regions">{ t(Key::Regions) }</label>
+                    <input id="regions" type="text" placeholder="cn-hangzhou, ap-guangzhou-6, bj" value={regions_shown}
+                        oninput={regions_changed} aria-describedby="regions-problem" aria-invalid={(!unknown_regions.is_empty()).to_string()} />
+                    if !unknown_regions.is_empty() {
+                        <p id="regions-problem" class="field-problems error" role="status">
+                            { format!("✖ {}: {}", t(Key::UnknownRegions), unknown_regions.join(", ")) }
+                        </p>
+                    }
+                </div>
                 <fieldset class="clouds-filter">
                     <legend>{ t(Key::Clouds) }</legend>
                     { for Cloud::ALL.into_iter().map(|cloud| html! {
@@ -222,6 +251,21 @@ pub fn Compare(props: &CompareProps) -> Html {
     }
 }
 
+/// The typed ids that name no region or zone of the catalog.
+fn unknown_region_ids(planner: &Planner, ids: &[String]) -> Vec<String> {
+    let catalog = planner.catalog();
+    ids.iter()
+        .filter(|id| {
+            !catalog.regions().iter().any(|region| region.id == **id)
+                && !catalog
+                    .offers()
+                    .iter()
+                    .any(|offer| offer.zone.as_deref() == Some(id.as_str()))
+        })
+        .cloned()
+        .collect()
+}
+
 /// Links to the recent plans kept in localStorage.
 fn recent_plans(lang: crate::i18n::Lang) -> Html {
     let recent = crate::url_state::browser::recent();
@@ -234,13 +278,14 @@ fn recent_plans(lang: crate::i18n::Lang) -> Html {
             { for recent.iter().skip(1).map(|query| {
                 let (requirement, offer) = crate::url_state::decode(query);
                 let label = format!(
-                    "{}–{} vCPU · {}–{} GiB · ×{} · {} h{}",
+                    "{}–{} vCPU · {}–{} GiB · ×{} · {} h{}{}",
                     requirement.vcpu_min.map(|v| v.to_string()).unwrap_or_default(),
                     requirement.vcpu_max.map(|v| v.to_string()).unwrap_or_default(),
                     requirement.memory_min_gib.map(|v| v.normalize().to_string()).unwrap_or_default(),
                     requirement.memory_max_gib.map(|v| v.normalize().to_string()).unwrap_or_default(),
                     requirement.instance_count,
                     requirement.hours.normalize(),
+                    if requirement.regions.is_empty() { String::new() } else { format!(" · {}", requirement.regions.join(",")) },
                     offer.map(|o| format!(" · {}", o.instance_type)).unwrap_or_default()
                 );
                 html! { <a href={query.clone()}>{ label }</a> }

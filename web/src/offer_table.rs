@@ -63,7 +63,7 @@ fn csv_field(text: &str) -> String {
 /// Every matching row as CSV (native units and display figures, with provenance).
 pub fn csv(planner: &Planner, plan: &Plan, state: &UiState, today: i64) -> String {
     let mut out = String::from(
-        "rank,cloud,region,zone,instance_type,vcpu,memory_gib,gpu_count,spot_native,currency,spot_per_hour,on_demand_per_hour,savings_percent,expected_total,worst_case_total,spot_source\n",
+        "rank,cloud,region,zone,instance_type,vcpu,memory_gib,gpu_count,spot_native,currency,spot_per_hour,on_demand_per_hour,savings_percent,expected_total,worst_case_total,spot_source,on_demand_source\n",
     );
     for (index, ranked) in plan.ranked.iter().enumerate() {
         let Ok(row) = planner.candidate(ranked.offer, &state.requirement, today) else {
@@ -97,6 +97,7 @@ pub fn csv(planner: &Planner, plan: &Plan, state: &UiState, today: i64) -> Strin
                 .map(|m| m.rounded(2).to_string())
                 .unwrap_or_default(),
             provenance(&row, Lang::En),
+            on_demand_provenance(&row, Lang::En),
         ];
         out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
         out.push('\n');
@@ -104,6 +105,38 @@ pub fn csv(planner: &Planner, plan: &Plan, state: &UiState, today: i64) -> Strin
     out
 }
 
+/// The GPU cell: a count with its model, `0` for none, "unknown" where the catalog does not say.
+fn gpus(count: Option<u32>, model: Option<&str>, lang: Lang) -> String {
+    match (count, model) {
+        (None, _) => text(lang, Key::Unknown).to_owned(),
+        (Some(count), Some(model)) if count > 0 => format!("{count} × {model}"),
+        (Some(count), _) => count.to_string(),
+    }
+}
+
+/// Where the on-demand figure comes from and how old it is.
+fn on_demand_provenance(row: &Candidate, lang: Lang) -> String {
+    match (&row.on_demand, lang) {
+        (
+            PriceFigure::Observed {
+                observed_on, age_days, ..
+            },
+            Lang::En,
+        ) => format!("on-demand: list price of {observed_on}, {age_days} days old"),
+        (
+            PriceFigure::Observed {
+                observed_on, age_days, ..
+            },
+            Lang::Zh,
+        ) => format!("按量：{observed_on} 目录价，{age_days} 天前"),
+        (PriceFigure::Estimated { basis, .. }, Lang::En) => format!("on-demand: estimate ({basis})"),
+        (PriceFigure::Estimated { basis, .. }, Lang::Zh) => format!("按量：估算（{basis}）"),
+        (PriceFigure::Unknown { reason }, Lang::En) => format!("on-demand unknown: {reason}"),
+        (PriceFigure::Unknown { reason }, Lang::Zh) => format!("按量价格未知：{reason}"),
+    }
+}
+
+/// Where the spot figure comes from and how old it is.
 fn provenance(row: &Candidate, lang: Lang) -> String {
     match &row.spot {
         PriceFigure::Observed {
@@ -216,7 +249,7 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
         if rows == 0 {
             html! {}
         } else {
-            html! { <tr aria-hidden="true" style={format!("height:{}px", rows as f64 * ROW_PX)}><td colspan="15"></td></tr> }
+            html! { <tr aria-hidden="true" style={format!("height:{}px", rows as f64 * ROW_PX)}><td colspan="16"></td></tr> }
         }
     };
     html! {
@@ -234,6 +267,7 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
                         <th scope="col">{ t(Key::ColType) }</th>
                         <th scope="col">{ "vCPU" }</th>
                         <th scope="col">{ "GiB" }</th>
+                        <th scope="col">{ "GPU" }</th>
                         <th scope="col">{ t(Key::ColSpotNative) }</th>
                         <th scope="col">{ format!("{} {unit_label}", t(Key::ColSpotDisplay)) }</th>
                         { sort_header(Key::ColPerVcpu, SortKey::PricePerVcpuHour) }
@@ -294,7 +328,8 @@ fn row_html(rank: usize, row: &Candidate, lang: Lang, choose: Html) -> Html {
         .per_vcpu_hour
         .map(|m| format!("{}{}", m.currency.symbol(), m.rounded(4)))
         .unwrap_or_else(unknown);
-    let source = provenance(row, lang);
+    let on_demand_source = on_demand_provenance(row, lang);
+    let source = format!("{} · {on_demand_source}", provenance(row, lang));
     html! {
         <tr>
             <td>{ rank }</td>
@@ -303,10 +338,11 @@ fn row_html(rank: usize, row: &Candidate, lang: Lang, choose: Html) -> Html {
             <td>{ &row.key.instance_type }</td>
             <td class="num">{ row.vcpu }</td>
             <td class="num">{ row.memory_gib.normalize().to_string() }</td>
+            <td class="num">{ gpus(row.gpu_count, row.gpu_model.as_deref(), lang) }</td>
             <td>{ spot_native }</td>
             <td class="num">{ row.spot_display.map(rate4).unwrap_or_else(unknown) }</td>
             <td class="num">{ per_vcpu }</td>
-            <td class="num">{ row.on_demand_display.map(rate4).unwrap_or_else(unknown) }</td>
+            <td class="num" title={on_demand_source}>{ row.on_demand_display.map(rate4).unwrap_or_else(unknown) }</td>
             <td class="num">{ row.savings_percent.map(|s| format!("{}%", s.round_dp(1).normalize())).unwrap_or_else(unknown) }</td>
             <td class="num">{ row.expected_total.map(money2).unwrap_or_else(unknown) }</td>
             <td class="num">{ row.worst_case_total.map(money2).unwrap_or_else(unknown) }</td>

@@ -3,9 +3,9 @@
 //! localStorage. Encoding and decoding are pure and tested natively.
 
 use rust_decimal::Decimal;
-use spotplan_core::Cloud;
 use spotplan_core::catalog::{Arch, OfferKey};
 use spotplan_core::plan::{Area, Requirement, SortKey};
+use spotplan_core::{Cloud, Currency, TimeUnit};
 
 use crate::compare::initial_requirement;
 
@@ -111,6 +111,15 @@ pub fn encode(requirement: &Requirement, selected: Option<&OfferKey>) -> String 
     if let Some(arch) = requirement.arch {
         parts.push(format!("ar={}", if arch == Arch::Arm64 { "arm64" } else { "x86_64" }));
     }
+    if !requirement.regions.is_empty() {
+        parts.push(format!("rg={}", escape(&requirement.regions.join(","))));
+    }
+    if requirement.currency != Currency::Cny {
+        parts.push(format!("cu={}", requirement.currency.code()));
+    }
+    if requirement.unit != TimeUnit::Hour {
+        parts.push(format!("u={}", requirement.unit.label()));
+    }
     if let Some(offer) = selected {
         parts.push(format!(
             "o={}:{}:{}:{}",
@@ -126,6 +135,15 @@ pub fn encode(requirement: &Requirement, selected: Option<&OfferKey>) -> String 
 fn parse_range<T: std::str::FromStr>(text: &str) -> (Option<T>, Option<T>) {
     let (min, max) = text.split_once('-').unwrap_or((text, ""));
     (min.parse().ok(), max.parse().ok())
+}
+
+/// Region or zone ids typed as a comma-separated list (ASCII or full-width commas, spaces ignored).
+pub fn region_list(text: &str) -> Vec<String> {
+    text.split([',', '，'])
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The plan a query string describes (unknown or malformed parts keep their defaults).
@@ -170,6 +188,16 @@ pub fn decode(query: &str) -> (Requirement, Option<OfferKey>) {
                     _ => None,
                 }
             }
+            "rg" => requirement.regions = region_list(&value),
+            "cu" => requirement.currency = if value == "USD" { Currency::Usd } else { Currency::Cny },
+            "u" => {
+                requirement.unit = match value.as_str() {
+                    "minute" => TimeUnit::Minute,
+                    "day" => TimeUnit::Day,
+                    "month" => TimeUnit::Month,
+                    _ => TimeUnit::Hour,
+                }
+            }
             "o" => {
                 let mut fields = pair.split_once('=').map_or("", |(_, v)| v).splitn(4, ':');
                 if let (Some(cloud), Some(region), Some(zone), Some(instance_type)) =
@@ -212,6 +240,9 @@ mod tests {
         requirement.gpu_model = Some("A10 & co".into());
         requirement.sort = SortKey::Savings;
         requirement.hours = Decimal::new(125, 1);
+        requirement.regions = vec!["ap-guangzhou".into(), "cn-hangzhou-k".into()];
+        requirement.currency = Currency::Usd;
+        requirement.unit = TimeUnit::Minute;
         let offer = OfferKey {
             cloud: Cloud::Tencent,
             region: "ap-guangzhou".into(),
