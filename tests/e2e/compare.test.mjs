@@ -104,6 +104,25 @@ test('regions and zones narrow the table, survive a reload, and an unknown id is
   assert.deepEqual(problems, []);
 });
 
+test('best of each cloud: one button per cloud for its top-ranked offer opens the bid panel', async () => {
+  const { page, problems } = await openPage(browser, new URL('?v=2-2&m=8-8', proxy.url).href);
+  const table = page.getByTestId('ranked-table');
+  const firstRow = table.locator('tbody tr:not([aria-hidden])').first();
+  await firstRow.waitFor();
+  const picks = page.getByRole('navigation', { name: 'Best of each cloud' }).getByRole('button');
+  const labels = await picks.allTextContents();
+  assert.deepEqual(labels.map((l) => l.split(' · ')[0]).sort(), ['Alibaba Cloud ECS', 'Baidu AI Cloud BCC', 'Tencent Cloud CVM']);
+  // The first pick is the table's first row.
+  const [cloud, type, place] = labels[0].split(' · ');
+  const cells = await firstRow.locator('td').allTextContents();
+  assert.deepEqual([cells[1], cells[3], cells[2]], [cloud, type, place]);
+  const baidu = picks.filter({ hasText: /^Baidu AI Cloud BCC/ });
+  await baidu.click();
+  await page.getByRole('heading', { name: /^Bid: Baidu AI Cloud BCC bcc\./ }).waitFor();
+  assert.equal(await baidu.getAttribute('aria-pressed'), 'true');
+  assert.deepEqual(problems, []);
+});
+
 test('the GPU column shows count and model; a GPU model filter keeps only that model', async () => {
   const { page, problems } = await openPage(browser, new URL('?v=&m=&g=1&gm=A10&a=any', proxy.url).href);
   const table = page.getByTestId('ranked-table');

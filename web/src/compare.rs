@@ -246,6 +246,7 @@ pub fn Compare(props: &CompareProps) -> Html {
                 { format!(" Prices per instance in {}/{}; exchange rate {} CNY per USD ({}, {}).", requirement.currency.code(), requirement.unit.label(), planner.fx().cny_per_usd.normalize(), planner.fx().as_of, planner.fx().source) }
             </p>
             { recent_plans(lang) }
+            <crate::best_picks::BestPicks planner={planner.clone()} plan={plan.clone()} today={props.today} state={state.clone()} />
             <OfferTable planner={planner.clone()} plan={plan.clone()} today={props.today} state={state.clone()} />
         </section>
     }

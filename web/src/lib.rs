@@ -9,6 +9,7 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 pub mod app;
 pub mod bench;
+pub mod best_picks;
 pub mod bid_panel;
 pub mod chart;
 pub mod charts;
