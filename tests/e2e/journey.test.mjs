@@ -239,3 +239,49 @@ test('a bid typed in USD per minute reaches Baidu in CNY per minute; tags, data 
   await screenshot(page, 'journey-launch-details');
   assert.deepEqual(problems, []);
 });
+
+test('a cloud error comes back with the proxy hint; a send that never arrived is retried with the same idempotency key', async () => {
+  const { page, problems } = await openPage(browser, proxy.url);
+  await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
+  const table = page.getByTestId('ranked-table');
+  await table.locator('tbody tr').first().waitFor();
+  await page.getByRole('checkbox', { name: 'Tencent Cloud CVM' }).uncheck();
+  await page.getByRole('checkbox', { name: 'Baidu AI Cloud BCC' }).uncheck();
+  await table.locator('tbody tr', { hasText: 'Alibaba Cloud ECS' }).first().getByRole('button', { name: /^Choose/ }).click();
+  await page.getByRole('heading', { name: /^Bid: Alibaba Cloud ECS/ }).waitFor();
+  await page.getByLabel('Subnet / vSwitch id').fill('vsw-bp1s5fnvk4gn2tws03624');
+  await page.getByLabel('Security group id').fill('sg-bp15ed6xe1yxeycg7o3n');
+  await page.getByLabel('Key pair').fill('batch-workers');
+
+  // The first send never reaches the proxy (the network drops it); the retry carries the same key.
+  await page.getByLabel('Image id').fill('aliyun_3_x64_20G_alibase_20240819.vhd');
+  await page.getByTestId('order-valid').waitFor();
+  const keys = [];
+  let dropped = false;
+  await page.route('**/api/v1/orders', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    keys.push(route.request().headers()['idempotency-key']);
+    if (!dropped) { dropped = true; return route.abort('connectionreset'); }
+    return route.continue();
+  });
+  await page.getByRole('button', { name: 'Place order', exact: true }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByRole('alert').getByRole('button', { name: 'Retry' }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByTestId('order-outcome').getByText('Result: succeeded').waitFor();
+  assert.equal(keys.length, 2);
+  assert.ok(keys[0] && keys[0] === keys[1], `same key on retry: ${keys.join(' / ')}`);
+
+  // A changed order is a new order with a new key; the cloud's stock error comes back with the proxy's hint.
+  await page.getByLabel('Image id').fill('aliyun_3_x64_nostock.vhd');
+  await page.getByRole('button', { name: 'Place order', exact: true }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  const outcome = page.getByTestId('order-outcome');
+  await outcome.getByText('Result: failed').waitFor();
+  await outcome.getByText(/^OperationDenied\.NoStock: /).waitFor();
+  assert.match(await outcome.locator('.hint').textContent(), /\S/);
+  assert.equal(keys.length, 3);
+  assert.notEqual(keys[2], keys[0]);
+  await screenshot(page, 'journey-cloud-error');
+  assert.deepEqual(problems.filter((p) => !/ERR_CONNECTION_RESET|Failed to load resource/.test(p)), []);
+});
