@@ -112,6 +112,10 @@ test('the whole journey in Chinese on a 390 px phone: compare, copy tccli, dry-r
   await page.getByRole('heading', { name: '比较竞价实例报价' }).waitFor();
   const table = page.getByTestId('ranked-table');
   await table.locator('tbody tr:not([aria-hidden])').first().waitFor();
+  assert.match(await page.getByTestId('plan-summary').textContent(), /单位 CNY\/小时；汇率 1 USD = [\d.]+ CNY/);
+  for (const english of ['Prices per instance', 'Catalog decoded', 'expected spot cost']) {
+    assert.ok(!(await page.locator('body').textContent()).includes(english), `no English "${english}" in the Chinese UI`);
+  }
   // The page fits the phone: the table scrolls inside its section.
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 400), 'no horizontal page scroll');
 
@@ -119,6 +123,8 @@ test('the whole journey in Chinese on a 390 px phone: compare, copy tccli, dry-r
   await page.getByLabel('Baidu AI Cloud BCC').uncheck();
   await table.locator('tbody tr', { hasText: 'Tencent Cloud CVM' }).first().getByRole('button', { name: /^选择/ }).click();
   await page.locator('#problems-image_id').getByText('必须指定镜像 ID [MissingParameter]').waitFor();
+  // Why the bid advice is unknown reads in Chinese too (the core gives its reasons in English).
+  assert.match(await page.getByTestId('bid-advice').textContent(), /^推荐: 未知 — 只有 \d+ 次价格观测/);
   await page.getByLabel('镜像 ID').fill('img-487zeit5');
   await page.getByRole('tab', { name: 'CLI' }).click();
   await page.getByTestId('copy-snippet').click();

@@ -251,7 +251,7 @@ pub fn App() -> Html {
                     <Compare planner={planner.clone()} plan={plan.clone()} today={today} state={state.clone()} on_fx={on_fx.clone()} />
                     <Charts planner={planner.clone()} plan={plan} candidate={candidate.clone()} state={state.clone()} today={today} />
                 }
-                <p class="muted" data-testid="catalog-timing">{ format!("Catalog decoded in {decode_ms:.1} ms.") }</p>
+                <p class="muted" data-testid="catalog-timing">{ if lang == Lang::Zh { format!("价格目录解码用时 {decode_ms:.1} 毫秒。") } else { format!("Catalog decoded in {decode_ms:.1} ms.") } }</p>
                 <BidPanel state={state.clone()} candidate={candidate.clone()} now={today} fx={planner.fx().clone()} />
                 <RequestView state={state.clone()} context={context.clone()} />
                 if state.order.is_some() {

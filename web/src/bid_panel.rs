@@ -201,7 +201,12 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
                 ""
             }
         ),
-        BidAdvice::Unknown { reason } => format!("{}: unknown — {reason}", t(Key::Recommended)),
+        BidAdvice::Unknown { reason } => format!(
+            "{}: {} — {}",
+            t(Key::Recommended),
+            t(Key::Unknown),
+            crate::i18n::reason(lang, reason)
+        ),
     });
     let native_line = match (order.bid.mode, order.bid.max_price.as_deref()) {
         (BidMode::Limit, Some(price)) => format!("{}: {price} CNY/{}", t(Key::NativeValue), unit.per.label()),

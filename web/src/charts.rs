@@ -117,11 +117,19 @@ pub fn Charts(props: &ChartsProps) -> Html {
         cost_bars_svg(&bars, requirement.currency.code(), 760, 320),
         &say("Total cost of the best candidates", "最佳候选的总费用"),
         "chart-best",
-        format!(
-            "{} instances × {} h: expected spot cost (market price billed) beside on-demand.",
-            requirement.instance_count,
-            requirement.hours.normalize()
-        ),
+        if zh {
+            format!(
+                "{} 台 × {} 小时：预期竞价费用（按市场价计费）与按量费用并列。",
+                requirement.instance_count,
+                requirement.hours.normalize()
+            )
+        } else {
+            format!(
+                "{} instances × {} h: expected spot cost (market price billed) beside on-demand.",
+                requirement.instance_count,
+                requirement.hours.normalize()
+            )
+        },
     );
     let chosen = props.candidate.as_ref().map(|candidate| {
         let count = Decimal::from(requirement.instance_count.max(1));

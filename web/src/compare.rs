@@ -243,7 +243,7 @@ pub fn Compare(props: &CompareProps) -> Html {
             </form>
             <p role="status" data-testid="plan-summary">
                 { match_summary(lang, plan.ranked.len(), plan.excluded_unknown) }
-                { format!(" Prices per instance in {}/{}; exchange rate {} CNY per USD ({}, {}).", requirement.currency.code(), requirement.unit.label(), planner.fx().cny_per_usd.normalize(), planner.fx().as_of, planner.fx().source) }
+                { crate::i18n::price_basis(lang, &requirement, planner.fx()) }
             </p>
             { recent_plans(lang) }
             <crate::best_picks::BestPicks planner={planner.clone()} plan={plan.clone()} today={props.today} state={state.clone()} />

@@ -391,3 +391,116 @@ pub fn match_summary(lang: Lang, matching: usize, excluded_unknown: usize) -> St
         }
     }
 }
+
+/// A time unit's name in the UI language (`hour`, `小时`).
+pub fn unit_name(lang: Lang, unit: spotplan_core::TimeUnit) -> &'static str {
+    use spotplan_core::TimeUnit;
+    match (lang, unit) {
+        (Lang::En, unit) => unit.label(),
+        (Lang::Zh, TimeUnit::Second) => "秒",
+        (Lang::Zh, TimeUnit::Minute) => "分钟",
+        (Lang::Zh, TimeUnit::Hour) => "小时",
+        (Lang::Zh, TimeUnit::Day) => "天",
+        (Lang::Zh, TimeUnit::Month) => "月",
+    }
+}
+
+/// The plan's price basis: currency, unit and the exchange rate with its date and source.
+pub fn price_basis(
+    lang: Lang,
+    requirement: &spotplan_core::plan::Requirement,
+    fx: &spotplan_core::ExchangeRate,
+) -> String {
+    let source = if lang == Lang::Zh && fx.source == spotplan_core::ExchangeRate::user(fx.cny_per_usd, "").source {
+        "由你设置".to_owned()
+    } else {
+        fx.source.clone()
+    };
+    match lang {
+        Lang::En => format!(
+            " Prices per instance in {}/{}; exchange rate {} CNY per USD ({}, {source}).",
+            requirement.currency.code(),
+            unit_name(lang, requirement.unit),
+            fx.cny_per_usd.normalize(),
+            fx.as_of
+        ),
+        Lang::Zh => format!(
+            "价格按每台实例计，单位 {}/{}；汇率 1 USD = {} CNY（{}，{source}）。",
+            requirement.currency.code(),
+            unit_name(lang, requirement.unit),
+            fx.cny_per_usd.normalize(),
+            fx.as_of
+        ),
+    }
+}
+
+/// A reason the core gives in English (why a price or a bid advice is unknown), in the UI language.
+/// Reasons this function does not know are shown as they are.
+pub fn reason(lang: Lang, english: &str) -> String {
+    if lang == Lang::En {
+        return english.to_owned();
+    }
+    let count = || {
+        english
+            .split_whitespace()
+            .find_map(|word| word.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    match english {
+        "no public Baidu BCC price exists: type one, or fetch the live market price" => {
+            "百度智能云 BCC 没有公开价格：请自行输入，或获取实时市场价".to_owned()
+        }
+        "no on-demand price in the sources for this offer" => "数据源中没有此报价的按量价格".to_owned(),
+        "no spot price observed for this offer" => "没有此报价的竞价价格观测".to_owned(),
+        "the history mixes currencies or units" => "历史价格混用了不同的币种或单位".to_owned(),
+        text if text.starts_with("only ") && text.contains("price observation") => {
+            format!("只有 {} 次价格观测：需要历史价格才能估计中断风险", count())
+        }
+        text if text.contains("windows as long as the job") => {
+            "历史价格中与作业等长的时间窗口太少，无法可靠估计中断风险".to_owned()
+        }
+        other => other.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn the_cores_reasons_read_in_chinese() {
+        assert_eq!(
+            reason(
+                Lang::Zh,
+                "only 1 price observation: a history is needed to estimate interruption risk"
+            ),
+            "只有 1 次价格观测：需要历史价格才能估计中断风险"
+        );
+        assert_eq!(
+            reason(Lang::Zh, "no spot price observed for this offer"),
+            "没有此报价的竞价价格观测"
+        );
+        assert_eq!(
+            reason(Lang::En, "no spot price observed for this offer"),
+            "no spot price observed for this offer"
+        );
+        assert_eq!(
+            reason(Lang::Zh, "something new"),
+            "something new",
+            "unknown reasons pass through"
+        );
+    }
+
+    #[test]
+    fn a_user_set_rate_says_so_in_chinese() {
+        let fx = spotplan_core::ExchangeRate::user(rust_decimal::Decimal::from(7), "2026-11-23");
+        let requirement = crate::compare::initial_requirement();
+        assert_eq!(
+            price_basis(Lang::Zh, &requirement, &fx),
+            "价格按每台实例计，单位 CNY/小时；汇率 1 USD = 7 CNY（2026-11-23，由你设置）。"
+        );
+        assert!(price_basis(Lang::En, &requirement, &fx).contains("7 CNY per USD (2026-11-23, set by you)"));
+    }
+}

@@ -132,7 +132,9 @@ fn on_demand_provenance(row: &Candidate, lang: Lang) -> String {
         (PriceFigure::Estimated { basis, .. }, Lang::En) => format!("on-demand: estimate ({basis})"),
         (PriceFigure::Estimated { basis, .. }, Lang::Zh) => format!("按量：估算（{basis}）"),
         (PriceFigure::Unknown { reason }, Lang::En) => format!("on-demand unknown: {reason}"),
-        (PriceFigure::Unknown { reason }, Lang::Zh) => format!("按量价格未知：{reason}"),
+        (PriceFigure::Unknown { reason }, Lang::Zh) => {
+            format!("按量价格未知：{}", crate::i18n::reason(lang, reason))
+        }
     }
 }
 
@@ -161,7 +163,7 @@ fn provenance(row: &Candidate, lang: Lang) -> String {
             (*range_low * Decimal::from(100)).normalize(),
             (*range_high * Decimal::from(100)).normalize()
         ),
-        PriceFigure::Unknown { reason } => reason.clone(),
+        PriceFigure::Unknown { reason } => crate::i18n::reason(lang, reason),
     }
 }
 
@@ -202,7 +204,7 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
     let unit_label = format!(
         "{}/{}",
         state.requirement.currency.code(),
-        state.requirement.unit.label()
+        crate::i18n::unit_name(lang, state.requirement.unit)
     );
     let (first, last) = visible_range(*scroll_top, total);
     let on_scroll = {
