@@ -94,9 +94,11 @@ export async function launchBrowser() {
 }
 
 /** Opens a page that records console errors and failed requests. */
-export async function openPage(browser, url, { viewport = { width: 1280, height: 900 } } = {}) {
+export async function openPage(browser, url, { viewport = { width: 1280, height: 900 }, fakeClock = false } = {}) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
+  // A fake clock still flows in real time, but a test can jump it ahead (page.clock.fastForward).
+  if (fakeClock) await page.clock.install();
   const problems = [];
   page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()); });
   page.on('pageerror', (error) => problems.push(String(error)));

@@ -200,6 +200,22 @@ test('refresh live prices for the shortlist: merged, newest wins, provenance and
   assert.deepEqual(problems, []);
 });
 
+test('live prices on an idle page age by themselves and turn stale after 30 minutes', async () => {
+  const { page, problems } = await openPage(browser, proxy.url, { fakeClock: true });
+  await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
+  await page.getByTestId('ranked-table').locator('tbody tr').first().waitFor();
+  await page.getByRole('button', { name: 'Refresh live prices for the shortlist' }).click();
+  const status = page.getByTestId('live-status');
+  await status.getByText(/, 0 min ago\./).waitFor();
+  await page.clock.fastForward('05:00');
+  await status.getByText(/, 5 min ago\./).waitFor();
+  assert.doesNotMatch(await status.textContent(), /stale/);
+  await page.clock.fastForward('26:00');
+  await status.getByText(/, 31 min ago — stale: refresh\./).waitFor();
+  assert.equal(await status.getAttribute('class'), 'warning');
+  assert.deepEqual(problems, []);
+});
+
 test('a bid typed in USD per minute reaches Baidu in CNY per minute; tags, data disks and user data reach the request', async () => {
   // Baidu's catalog has 2 vCPU / 8 GiB shapes (no public Baidu price exists, so the bid is typed by hand).
   const { page, problems } = await openPage(browser, new URL('?v=2-2&m=8-8', proxy.url).href);

@@ -139,6 +139,21 @@ async fn fetch(body: serde_json::Value) -> Result<(Vec<ExternalObservation>, Vec
 pub fn LivePrices(props: &LivePricesProps) -> Html {
     let lang = props.state.lang;
     let status = use_state(|| Fetch::Idle);
+    // Re-render once a minute so "N min ago" and "stale" keep up with the clock on an idle page.
+    let tick = use_force_update();
+    use_effect_with((), move |_| {
+        let alive = std::rc::Rc::new(std::cell::Cell::new(true));
+        let running = alive.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            while running.get() {
+                yew::platform::time::sleep(std::time::Duration::from_secs(60)).await;
+                if running.get() {
+                    tick.force_update();
+                }
+            }
+        });
+        move || alive.set(false)
+    });
     let clouds: Vec<Cloud> = match &props.proxy {
         ProxyStatus::Reachable(health) => health
             .clouds
