@@ -54,6 +54,8 @@ pub struct UiState {
     pub typed_bid: String,
     /// The currency and unit the bid was typed in (the display ones at the time of typing).
     pub typed_bid_basis: (Currency, TimeUnit),
+    /// The typed bid as the cloud receives it (CNY in the cloud's unit), when it converts.
+    pub native_bid: Option<String>,
     /// The tags as typed (`key=value, key=value`), kept so half-typed text is not rewritten under the cursor.
     pub tags_text: String,
     /// The data disk sizes as typed (`100, 200`), kept for the same reason.
@@ -83,6 +85,7 @@ impl UiState {
             order: None,
             typed_bid: String::new(),
             typed_bid_basis: (Currency::Cny, TimeUnit::Hour),
+            native_bid: None,
             tags_text: String::new(),
             data_disks_text: String::new(),
             format: Format::Http,
@@ -246,6 +249,7 @@ impl Reducible for UiState {
                     order.bid.mode = BidMode::Limit;
                     order.bid.max_price = Some(native.clone());
                 }
+                next.native_bid = suggested_bid.as_ref().map(|(_, native)| native.clone());
                 next.typed_bid = suggested_bid.map(|(typed, _)| typed).unwrap_or_default();
                 next.typed_bid_basis = (next.requirement.currency, next.requirement.unit);
                 next.tags_text = String::new();
@@ -259,6 +263,7 @@ impl Reducible for UiState {
                 next.selected = None;
                 next.order = None;
                 next.typed_bid = String::new();
+                next.native_bid = None;
                 next.submission = Submission::Idle;
             }
             Action::SetBidMode(mode) => {
@@ -266,11 +271,14 @@ impl Reducible for UiState {
                     order.bid.mode = mode;
                     order.bid.max_price = match mode {
                         BidMode::Market => None,
-                        BidMode::Limit => optional(&next.typed_bid),
+                        // The native value, never the typed text (they differ in unit and currency); an
+                        // unconvertible text is passed on as typed, so validation names it.
+                        BidMode::Limit => next.native_bid.clone().or_else(|| optional(&next.typed_bid)),
                     };
                 }
             }
             Action::SetTypedBid { typed, native } => {
+                next.native_bid = native.clone();
                 next.typed_bid = typed;
                 next.typed_bid_basis = (next.requirement.currency, next.requirement.unit);
                 if let Some(order) = &mut next.order
@@ -440,6 +448,33 @@ mod tests {
             },
         );
         assert_eq!(typed.order.unwrap().bid.max_price.as_deref(), Some("0.2"));
+    }
+
+    #[test]
+    fn limit_mode_restores_the_native_price_not_the_typed_text() {
+        // Baidu: 0.3 CNY an hour typed, 0.005 CNY a minute sent.
+        let state = reduce(
+            UiState::new(Lang::En),
+            Action::Select {
+                offer: tencent_offer(),
+                suggested_bid: None,
+                key: "k1".into(),
+            },
+        );
+        let typed = reduce(
+            state,
+            Action::SetTypedBid {
+                typed: "0.3".into(),
+                native: Some("0.005".into()),
+            },
+        );
+        assert_eq!(
+            typed.order.as_ref().unwrap().bid.max_price,
+            None,
+            "market mode sends no price"
+        );
+        let limit = reduce(typed, Action::SetBidMode(BidMode::Limit));
+        assert_eq!(limit.order.unwrap().bid.max_price.as_deref(), Some("0.005"));
     }
 
     #[test]
