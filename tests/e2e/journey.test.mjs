@@ -233,6 +233,10 @@ test('a bid typed in USD per minute reaches Baidu in CNY per minute; tags, data 
   await maxPrice.fill('0.001');
   // 0.001 USD a minute at 7 CNY per USD is 0.007 CNY a minute, Baidu's own unit.
   assert.match(await page.getByTestId('bid-native').textContent(), /: 0\.007 CNY\/minute$/);
+  // Market and back: the cloud gets the same native price again.
+  await page.getByLabel('Follow the market price (up to on-demand)').check();
+  await page.getByLabel('Set a maximum price').check();
+  assert.match(await page.getByTestId('bid-native').textContent(), /: 0\.007 CNY\/minute$/);
   // Shown per hour, the same bid reads 0.06 USD.
   await page.getByLabel('Price per').selectOption('hour');
   assert.equal(await page.getByRole('textbox', { name: 'Maximum price (USD / hour)' }).inputValue(), '0.06');
