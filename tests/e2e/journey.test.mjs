@@ -124,7 +124,7 @@ test('the whole journey in Chinese on a 390 px phone: compare, copy tccli, dry-r
   await table.locator('tbody tr', { hasText: 'Tencent Cloud CVM' }).first().getByRole('button', { name: /^选择/ }).click();
   await page.locator('#problems-image_id').getByText('必须指定镜像 ID [MissingParameter]').waitFor();
   // Why the bid advice is unknown reads in Chinese too (the core gives its reasons in English).
-  assert.match(await page.getByTestId('bid-advice').textContent(), /^推荐: 未知 — 只有 \d+ 次价格观测/);
+  assert.match(await page.getByTestId('bid-advice').textContent(), /^推荐：未知 — 只有 \d+ 次价格观测/);
   await page.getByLabel('镜像 ID').fill('img-487zeit5');
   await page.getByRole('tab', { name: 'CLI' }).click();
   await page.getByTestId('copy-snippet').click();

@@ -202,8 +202,9 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             }
         ),
         BidAdvice::Unknown { reason } => format!(
-            "{}: {} — {}",
+            "{}{}{} — {}",
             t(Key::Recommended),
+            if lang == Lang::Zh { "：" } else { ": " },
             t(Key::Unknown),
             crate::i18n::reason(lang, reason)
         ),

@@ -267,30 +267,84 @@ fn unknown_region_ids(planner: &Planner, ids: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The recent plans after the current one, each with a short label; plans whose labels would read the same
+/// (they differ only in what the label leaves out, such as sort order, risk or display unit) appear once, the
+/// newest.
+fn recent_labels(recent: &[String]) -> Vec<(String, String)> {
+    let mut shown: Vec<(String, String)> = Vec::new();
+    for query in recent.iter().skip(1) {
+        let (requirement, offer) = crate::url_state::decode(query);
+        let mut label = format!(
+            "{}–{} vCPU · {}–{} GiB · ×{} · {} h",
+            requirement.vcpu_min.map(|v| v.to_string()).unwrap_or_default(),
+            requirement.vcpu_max.map(|v| v.to_string()).unwrap_or_default(),
+            requirement
+                .memory_min_gib
+                .map(|v| v.normalize().to_string())
+                .unwrap_or_default(),
+            requirement
+                .memory_max_gib
+                .map(|v| v.normalize().to_string())
+                .unwrap_or_default(),
+            requirement.instance_count,
+            requirement.hours.normalize(),
+        );
+        if !requirement.clouds.is_empty() {
+            let clouds: Vec<&str> = requirement.clouds.iter().map(|c| c.id()).collect();
+            label.push_str(&format!(" · {}", clouds.join("+")));
+        }
+        if !requirement.regions.is_empty() {
+            label.push_str(&format!(" · {}", requirement.regions.join(",")));
+        }
+        if let Some(offer) = offer {
+            label.push_str(&format!(" · {}", offer.instance_type));
+        }
+        if !shown.iter().any(|(_, seen)| *seen == label) {
+            shown.push((query.clone(), label));
+        }
+    }
+    shown
+}
+
 /// Links to the recent plans kept in localStorage.
 fn recent_plans(lang: crate::i18n::Lang) -> Html {
     let recent = crate::url_state::browser::recent();
-    if recent.len() < 2 {
+    let labels = recent_labels(&recent);
+    if labels.is_empty() {
         return html! {};
     }
     html! {
         <nav class="recent" aria-label={if lang == crate::i18n::Lang::Zh { "最近的规划" } else { "Recent plans" }}>
             { if lang == crate::i18n::Lang::Zh { "最近的规划：" } else { "Recent plans: " } }
-            { for recent.iter().skip(1).map(|query| {
-                let (requirement, offer) = crate::url_state::decode(query);
-                let label = format!(
-                    "{}–{} vCPU · {}–{} GiB · ×{} · {} h{}{}",
-                    requirement.vcpu_min.map(|v| v.to_string()).unwrap_or_default(),
-                    requirement.vcpu_max.map(|v| v.to_string()).unwrap_or_default(),
-                    requirement.memory_min_gib.map(|v| v.normalize().to_string()).unwrap_or_default(),
-                    requirement.memory_max_gib.map(|v| v.normalize().to_string()).unwrap_or_default(),
-                    requirement.instance_count,
-                    requirement.hours.normalize(),
-                    if requirement.regions.is_empty() { String::new() } else { format!(" · {}", requirement.regions.join(",")) },
-                    offer.map(|o| format!(" · {}", o.instance_type)).unwrap_or_default()
-                );
-                html! { <a href={query.clone()}>{ label }</a> }
-            }) }
+            { for labels.into_iter().map(|(query, label)| html! { <a href={query}>{ label }</a> }) }
         </nav>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn recent_plans_read_apart_and_read_once() {
+        let recent: Vec<String> = [
+            "?v=4-4&m=8-8",
+            "?v=2-2&m=8-8&s=risk",
+            "?v=2-2&m=8-8&s=savings",
+            "?v=2-2&m=8-8&c=baidu",
+        ]
+        .map(String::from)
+        .into();
+        let labels: Vec<String> = recent_labels(&recent).into_iter().map(|(_, label)| label).collect();
+        assert_eq!(
+            labels,
+            [
+                "2–2 vCPU · 8–8 GiB · ×10 · 72 h",
+                "2–2 vCPU · 8–8 GiB · ×10 · 72 h · baidu"
+            ],
+            "the current plan is left out, the newest of two same-reading plans stays"
+        );
     }
 }
