@@ -233,6 +233,11 @@ test('a bid typed in USD per minute reaches Baidu in CNY per minute; tags, data 
   await maxPrice.fill('0.001');
   // 0.001 USD a minute at 7 CNY per USD is 0.007 CNY a minute, Baidu's own unit.
   assert.match(await page.getByTestId('bid-native').textContent(), /: 0\.007 CNY\/minute$/);
+  // A new exchange rate re-prices the typed USD bid: 0.001 USD at 8 CNY per USD is 0.008 CNY.
+  await page.getByLabel('CNY per USD').fill('8');
+  await page.getByTestId('bid-native').getByText(/: 0\.008 CNY\/minute$/).waitFor();
+  await page.getByLabel('CNY per USD').fill('7');
+  await page.getByTestId('bid-native').getByText(/: 0\.007 CNY\/minute$/).waitFor();
   // Market and back: the cloud gets the same native price again.
   await page.getByLabel('Follow the market price (up to on-demand)').check();
   await page.getByLabel('Set a maximum price').check();

@@ -116,6 +116,25 @@ fn field_problems(problems: &[Problem], field: &str, lang: Lang) -> Html {
 pub fn BidPanel(props: &BidPanelProps) -> Html {
     let state = props.state.clone();
     let lang = state.lang;
+    {
+        // A bid typed in USD follows a changed exchange rate: the cloud gets the typed amount at the new rate.
+        let (state, fx) = (state.clone(), props.fx.clone());
+        use_effect_with(props.fx.cny_per_usd, move |_| {
+            let shown_as_typed = state.typed_bid_basis == (state.requirement.currency, state.requirement.unit);
+            if let Some(order) = &state.order
+                && shown_as_typed
+                && state.typed_bid_basis.0 == Currency::Usd
+            {
+                let native = native_text(&state.typed_bid, order.cloud, state.typed_bid_basis, &fx);
+                if native.is_some() && native != state.native_bid {
+                    state.dispatch(Action::SetTypedBid {
+                        typed: state.typed_bid.clone(),
+                        native,
+                    });
+                }
+            }
+        });
+    }
     let t = |key| text(lang, key);
     let Some(order) = state.order.clone() else {
         return html! { <section aria-labelledby="bid-heading"><h2 id="bid-heading">{ t(Key::BidHeading) }</h2><p class="empty">{ t(Key::NoOfferSelected) }</p></section> };
