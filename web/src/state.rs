@@ -352,7 +352,8 @@ fn apply_field(order: &mut SpotOrder, field: OrderField, value: &str) {
     }
 }
 
-fn comma_separated(value: &str) -> impl Iterator<Item = &str> {
+/// The non-empty, trimmed parts of a list typed with ASCII or full-width commas.
+pub fn comma_separated(value: &str) -> impl Iterator<Item = &str> {
     value.split([',', '，']).map(str::trim).filter(|part| !part.is_empty())
 }
 

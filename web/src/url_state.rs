@@ -139,11 +139,7 @@ fn parse_range<T: std::str::FromStr>(text: &str) -> (Option<T>, Option<T>) {
 
 /// Region or zone ids typed as a comma-separated list (ASCII or full-width commas, spaces ignored).
 pub fn region_list(text: &str) -> Vec<String> {
-    text.split([',', '，'])
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
-        .map(str::to_owned)
-        .collect()
+    crate::state::comma_separated(text).map(str::to_owned).collect()
 }
 
 /// The plan a query string describes (unknown or malformed parts keep their defaults).
