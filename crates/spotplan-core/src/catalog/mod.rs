@@ -129,22 +129,7 @@ impl Catalog {
     /// times keep their given order, so a later-added observation wins a tie.
     pub fn new(mut parts: CatalogParts) -> Result<Catalog, CatalogError> {
         validate(&parts)?;
-        parts
-            .observations
-            .sort_by_key(|obs| (obs.offer, obs.kind == PriceKind::Spot, obs.observed_at));
-        let mut prices = vec![OfferPrices::default(); parts.offers.len()];
-        let mut index = 0;
-        for (offer, entry) in prices.iter_mut().enumerate() {
-            entry.start = index as u32;
-            while let Some(obs) = parts.observations.get(index).filter(|obs| obs.offer as usize == offer) {
-                match obs.kind {
-                    PriceKind::OnDemand => entry.latest_on_demand = Some(index as u32),
-                    PriceKind::Spot => entry.latest_spot = Some(index as u32),
-                }
-                index += 1;
-            }
-            entry.end = index as u32;
-        }
+        let prices = index_prices(&mut parts);
         Ok(Catalog { parts, prices })
     }
 
