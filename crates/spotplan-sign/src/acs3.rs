@@ -7,8 +7,7 @@
 //! is. Canonical query: names sorted and left unencoded (as the SDK does), values RFC 3986-encoded (`%20`, `%2A`,
 //! `%2F`, `~` bare), empty values kept as `name=`.
 
-use std::fmt;
-
+pub use crate::digest::PayloadHash;
 use crate::digest::{hmac_sha256, sha256_hex};
 use crate::encode::{rfc3986_into, rfc3986_path};
 use crate::error::SigningError;
@@ -106,28 +105,6 @@ pub fn sign(
     })
 }
 
-/// `HashedRequestPayload`: lower-hex SHA-256 of the exact body bytes (the empty body gives `e3b0c442…b855`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PayloadHash(String);
-
-impl PayloadHash {
-    /// Hashes `body`.
-    pub fn of(body: &[u8]) -> Self {
-        PayloadHash(sha256_hex(body))
-    }
-
-    /// The hex text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for PayloadHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// `METHOD\nCanonicalURI\nCanonicalQueryString\nCanonicalHeaders\nSignedHeaders\nHashedRequestPayload`, where
 /// CanonicalHeaders already ends in `\n`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,11 +155,7 @@ impl CanonicalRequest {
     }
 }
 
-impl fmt::Display for CanonicalRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
+display_as_str!(CanonicalRequest);
 
 /// `ACS3-HMAC-SHA256\n` + lower-hex SHA-256 of the canonical request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,11 +173,7 @@ impl StringToSign {
     }
 }
 
-impl fmt::Display for StringToSign {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+display_as_str!(StringToSign);
 
 /// Lower-hex HMAC-SHA256 of the string to sign, keyed with the secret as is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,11 +194,7 @@ impl Signature {
     }
 }
 
-impl fmt::Display for Signature {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+display_as_str!(Signature);
 
 /// `name=value` pairs sorted by name (unencoded, as the SDK leaves it), values RFC 3986-encoded, joined by `&`.
 fn canonical_query(query: &[(String, String)]) -> String {

@@ -138,11 +138,7 @@ impl AuthStringPrefix {
     }
 }
 
-impl fmt::Display for AuthStringPrefix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+display_as_str!(AuthStringPrefix);
 
 /// Lower-hex HMAC-SHA256(secret, auth string prefix); its hex **text** keys the signature. `Display` prints it;
 /// `Debug` redacts it, since it signs anything until the prefix expires.
@@ -206,11 +202,7 @@ impl CanonicalRequest {
     }
 }
 
-impl fmt::Display for CanonicalRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
+display_as_str!(CanonicalRequest);
 
 /// Lower-hex HMAC-SHA256 of the canonical request, keyed with the signing key's hex text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,11 +223,7 @@ impl Signature {
     }
 }
 
-impl fmt::Display for Signature {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+display_as_str!(Signature);
 
 /// `enc(name)=enc(value)` strings, sorted as strings, joined by `&`.
 fn canonical_query(query: &[(String, String)]) -> String {

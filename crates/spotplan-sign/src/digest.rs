@@ -23,6 +23,25 @@ pub(crate) fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
     mac.finalize().into_bytes().into()
 }
 
+/// `HashedRequestPayload`: lower-hex SHA-256 of the exact body bytes (the empty body gives `e3b0c442…b855`).
+/// Shared by ACS3 and TC3, which both hash the payload this way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayloadHash(String);
+
+impl PayloadHash {
+    /// Hashes `body`.
+    pub fn of(body: &[u8]) -> Self {
+        PayloadHash(sha256_hex(body))
+    }
+
+    /// The hex text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+display_as_str!(PayloadHash);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,6 +32,17 @@
 //! # Ok::<(), spotplan_sign::SigningError>(())
 //! ```
 
+/// `Display` for signing steps that are text: writes their `as_str()`, so a step prints exactly what is signed.
+macro_rules! display_as_str {
+    ($($step:ty),+ $(,)?) => {$(
+        impl std::fmt::Display for $step {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )+};
+}
+
 pub mod acs3;
 pub mod bce;
 mod digest;

@@ -6,8 +6,6 @@
 //! left bare (space `%20`, `*` `%2A`); the string to sign is `METHOD&%2F&` + that string encoded once more. The
 //! HMAC key is the secret followed by `&`, and the signature is Base64.
 
-use std::fmt;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
@@ -165,11 +163,7 @@ impl CanonicalizedQuery {
     }
 }
 
-impl fmt::Display for CanonicalizedQuery {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+display_as_str!(CanonicalizedQuery);
 
 /// `METHOD&%2F&` + percent-encoded canonicalized query (so `=` → `%3D`, `&` → `%26`, `%` → `%25`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,11 +185,7 @@ impl StringToSign {
     }
 }
 
-impl fmt::Display for StringToSign {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+display_as_str!(StringToSign);
 
 /// Base64 of HMAC-SHA1 keyed with `secret + "&"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,11 +206,7 @@ impl Signature {
     }
 }
 
-impl fmt::Display for Signature {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+display_as_str!(Signature);
 
 /// The fields of a form body; an empty body has none. Any other body would go unsigned, so it is refused.
 fn form_body_parameters(request: &SignableRequest<'_>) -> Result<Vec<(String, String)>, SigningError> {

@@ -9,6 +9,7 @@
 
 use std::fmt;
 
+pub use crate::digest::PayloadHash;
 use crate::digest::{hmac_sha256, sha256_hex};
 use crate::encode::{form_into, rfc3986_path};
 use crate::error::SigningError;
@@ -136,28 +137,6 @@ pub fn sign(
     })
 }
 
-/// `HashedRequestPayload`: lower-hex SHA-256 of the exact body bytes (of the empty string for GET).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PayloadHash(String);
-
-impl PayloadHash {
-    /// Hashes `body`.
-    pub fn of(body: &[u8]) -> Self {
-        PayloadHash(sha256_hex(body))
-    }
-
-    /// The hex text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for PayloadHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// `METHOD\nURI\nQuery\ncontent-type:<ct>\nhost:<host>\n\ncontent-type;host\n<payload hash>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CanonicalRequest(String);
@@ -189,11 +168,7 @@ impl CanonicalRequest {
     }
 }
 
-impl fmt::Display for CanonicalRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+display_as_str!(CanonicalRequest);
 
 /// `<YYYY-MM-DD>/<service>/tc3_request`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,11 +222,7 @@ impl StringToSign {
     }
 }
 
-impl fmt::Display for StringToSign {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+display_as_str!(StringToSign);
 
 /// kSigning = HMAC(HMAC(HMAC("TC3" + secret, date), service), "tc3_request"), raw bytes. `Display` prints hex;
 /// `Debug` redacts it, since it signs anything for the scope's service and day.
@@ -301,11 +272,7 @@ impl Signature {
     }
 }
 
-impl fmt::Display for Signature {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+display_as_str!(Signature);
 
 /// The service name: the host's first label.
 fn service_of(host: &str) -> &str {

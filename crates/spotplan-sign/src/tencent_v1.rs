@@ -6,8 +6,6 @@
 //! (unencoded) `name=value` joined by `&`, with `_` in names written as `.` (as the Python SDK does).
 //! Signature = Base64(HMAC(SecretKey, StringToSign)).
 
-use std::fmt;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
@@ -54,11 +52,7 @@ impl StringToSign {
     }
 }
 
-impl fmt::Display for StringToSign {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+display_as_str!(StringToSign);
 
 /// Base64 of the HMAC of the string to sign, keyed with the secret as is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,11 +75,7 @@ impl Signature {
     }
 }
 
-impl fmt::Display for Signature {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+display_as_str!(Signature);
 
 #[cfg(test)]
 mod tests {
