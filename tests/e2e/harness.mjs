@@ -113,3 +113,31 @@ export async function screenshot(page, name) {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/**
+ * Finds the first row of the windowed offer table whose cells satisfy `matches(cells)`, scrolling the table
+ * from the top until it is rendered (only the rows in view exist in the page). Resolves with the row's locator
+ * and cells, or throws naming what was looked for.
+ */
+export async function findOfferRow(page, matches, description) {
+  const scroller = page.getByRole('region', { name: 'Ranked offers' });
+  const table = page.getByTestId('ranked-table');
+  await scroller.evaluate((element) => { element.scrollTop = 0; });
+  for (let step = 0; step < 400; step += 1) {
+    const rows = table.locator('tbody tr:not([aria-hidden])');
+    for (let index = 0; index < (await rows.count()); index += 1) {
+      const cells = await rows.nth(index).locator('td').allTextContents();
+      if (matches(cells)) return { row: rows.nth(index), cells };
+    }
+    const moved = await scroller.evaluate((element) => {
+      const before = element.scrollTop;
+      element.scrollTop = before + element.clientHeight * 0.8;
+      return element.scrollTop > before;
+    });
+    if (!moved) break;
+    // Wait for the rows of the new window to replace the old ones.
+    await page.waitForTimeout(0);
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  }
+  throw new Error(`no offer row ${description}`);
+}

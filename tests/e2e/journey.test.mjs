@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startProxy, startStandin, launchBrowser, openPage, screenshot } from './harness.mjs';
+import { startProxy, startStandin, launchBrowser, openPage, screenshot, findOfferRow } from './harness.mjs';
 
 const KEYS = {
   alibaba: ['LTAI5tE2eAccessKey01', 'AlibabaE2eSecret-9d8c7b6a5f4e'],
@@ -181,21 +181,42 @@ test('keyboard only: reach the table, choose an offer and type launch details, w
 });
 
 test('refresh live prices for the shortlist: merged, newest wins, provenance and age shown', async () => {
-  const { page, problems } = await openPage(browser, proxy.url);
+  // Every cloud's shortlist: Tencent cannot be quoted without an image id, and says so.
+  const all = await openPage(browser, proxy.url);
+  await all.page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
+  await all.page.getByTestId('ranked-table').locator('tbody tr:not([aria-hidden])').first().waitFor();
+  await all.page.getByRole('button', { name: 'Refresh live prices for the shortlist' }).click();
+  await all.page.getByTestId('live-status').getByText(/Not quoted: tencent .*image id/).waitFor();
+  assert.deepEqual(all.problems, []);
+
+  // Alibaba alone, narrowed to one zone, so the offer the test follows is the one quoted.
+  const { page, problems } = await openPage(browser, new URL('?c=alibaba', proxy.url).href);
   await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
   const table = page.getByTestId('ranked-table');
-  const firstRow = table.locator('tbody tr:not([aria-hidden])').first();
-  await firstRow.waitFor();
-  assert.match(await firstRow.textContent(), /observed 2024-10-09/);
+  await table.locator('tbody tr:not([aria-hidden])').first().waitFor();
+  // The stand-in quotes per zone: take the best zone-level offer's zone, then the best offer in that zone (the
+  // head of the shortlist). After the refresh its new price may rank it anywhere, so it is found by zone and
+  // type, not by where it stands.
+  const { cells: [, , zone] } = await findOfferRow(page, (cells) => !cells[2].includes('(region)'), 'with a zone');
+  await page.getByLabel('Regions or zones (ids, comma-separated; empty = all)').fill(zone);
+  await page.waitForFunction(
+    (zone) => [...document.querySelectorAll('[data-testid=ranked-table] tbody tr:not([aria-hidden]) td:nth-child(3)')]
+      .every((cell) => cell.textContent === zone),
+    zone,
+  );
+  const head = await table.locator('tbody tr:not([aria-hidden])').first().locator('td').allTextContents();
+  const type = head[3];
+  assert.equal(head[2], zone);
+  assert.match(head[15], /observed 2024-10-09/);
   await page.getByRole('button', { name: 'Refresh live prices for the shortlist' }).click();
   const status = page.getByTestId('live-status');
   await status.getByText(/live prices merged \(newest wins\), fetched \d\d:\d\d UTC, 0 min ago/).waitFor();
-  // The stand-ins quote today: the quoted offers now carry today's live prices, with their source.
+  // The stand-in's history ends where the window the proxy asked for ends (now): the quoted offer carries
+  // today's live price, with its source.
   const today = new Date().toISOString().slice(0, 10);
-  await table.locator('tbody tr', { hasText: `observed ${today}` }).first().waitFor();
-  const live = await table.locator('tbody tr', { hasText: `observed ${today}` }).first().textContent();
-  assert.match(live, /0\.05 CNY\/hour/);
-  assert.match(await status.textContent(), /Not quoted: tencent .*image id/);
+  const live = await findOfferRow(page, (cells) => cells[2] === zone && cells[3] === type, `${type} in ${zone}`);
+  assert.equal(live.cells[7], '0.05 CNY/hour');
+  assert.match(live.cells[15], new RegExp(`observed ${today}`));
   await screenshot(page, 'journey-6-live-prices');
   assert.deepEqual(problems, []);
 });

@@ -25,6 +25,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
+use spotplan_core::quote::utc;
 
 /// Which cloud a stand-in plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,14 +174,20 @@ fn price_answer(kind: Kind, action: &str, received: &verify::Received<'_>) -> Op
             let query = verify::query_map(received.raw_query);
             let zone = query.get("ZoneId").cloned().unwrap_or_else(|| "cn-hangzhou-k".into());
             let instance_type = query.get("InstanceType").cloned().unwrap_or_default();
-            let record = |hour: u32, price: f64| {
+            // The history ends where the query's window ends (now, when it names none), so the newest record
+            // is always "today" for whoever asks, whatever the date.
+            let end = query
+                .get("EndTime")
+                .and_then(|text| utc::parse_iso8601(text))
+                .unwrap_or_else(now_unix_seconds);
+            let record = |at: i64, price: f64| {
                 json!({
                     "ZoneId": zone, "InstanceType": instance_type, "IoOptimized": "optimized", "NetworkType": "vpc",
-                    "SpotPrice": price, "OriginPrice": 0.45, "Timestamp": format!("2026-11-23T{hour:02}:00:00Z")
+                    "SpotPrice": price, "OriginPrice": 0.45, "Timestamp": utc::format_iso8601(at)
                 })
             };
             json!({ "RequestId": request_id(), "Currency": "CNY", "NextOffset": 0,
-                    "SpotPrices": { "SpotPriceType": [record(8, 0.048), record(9, MARKET_PRICE)] } })
+                    "SpotPrices": { "SpotPriceType": [record(end - 3600, 0.048), record(end, MARKET_PRICE)] } })
         }
         (Kind::Tencent, "InquiryPriceRunInstances") => json!({ "Response": {
             "Price": { "InstancePrice": { "UnitPrice": 0.63, "UnitPriceDiscount": MARKET_PRICE, "ChargeUnit": "HOUR", "Discount": 8 } },
@@ -332,6 +339,12 @@ fn instance_id(kind: Kind, order: u64, index: u32) -> String {
         Kind::Tencent => format!("ins-standin{order:04}{index:03}"),
         Kind::Baidu => format!("i-Standin{order:04}{index:03}"),
     }
+}
+
+fn now_unix_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64)
 }
 
 fn request_id() -> String {
