@@ -39,7 +39,7 @@ async fn main() {
     .await;
     let dir = std::env::temp_dir().join(format!("spotplan-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let store = Store::open(&dir.join("orders.sqlite3")).expect("store");
+    let store = Store::open(&dir.join("orders.sqlite3"), &|_| String::new()).expect("store");
     let mut config = Config::new(dir.clone(), Secret::new(TOKEN));
     config.endpoints = Endpoints {
         tencent: Some(EndpointOverride {
@@ -55,7 +55,14 @@ async fn main() {
         }),
         ..CloudCredentials::default()
     };
-    let proxy = serve(app(AppState::new(config, credentials, store).expect("state"))).await;
+    let proxy = serve(app(AppState::new(
+        config,
+        credentials,
+        store,
+        spotplan_proxy::InstallKey::random().expect("key"),
+    )
+    .expect("state")))
+    .await;
     let order: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),

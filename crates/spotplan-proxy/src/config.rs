@@ -1,5 +1,5 @@
-//! The proxy's configuration: where it listens, the built web app, the per-start API token, endpoint overrides
-//! and upstream timeouts. Credentials live apart, in [`crate::credentials`].
+//! The proxy's configuration: where it listens, the built web app, the per-start API token, endpoint overrides,
+//! upstream bounds and spend ceilings. Credentials live apart, in [`crate::credentials`].
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,6 +8,7 @@ use std::time::Duration;
 use spotplan_sign::Secret;
 
 use crate::endpoints::Endpoints;
+use crate::spend::SpendLimits;
 
 /// The address the proxy binds to unless told otherwise: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -25,6 +26,12 @@ pub struct Config {
     pub endpoints: Endpoints,
     /// How long one upstream call may take before its outcome is "unknown".
     pub upstream_timeout: Duration,
+    /// Calls to the clouds in flight at once, across every request.
+    pub upstream_in_flight: usize,
+    /// An HTTP(S) proxy to reach the clouds through; none unless configured (`HTTPS_PROXY` is ignored).
+    pub upstream_proxy: Option<String>,
+    /// The spend ceilings.
+    pub spend: SpendLimits,
 }
 
 impl Config {
@@ -39,6 +46,9 @@ impl Config {
             token,
             endpoints: Endpoints::default(),
             upstream_timeout: Duration::from_secs(30),
+            upstream_in_flight: 32,
+            upstream_proxy: None,
+            spend: SpendLimits::default(),
         }
     }
 }

@@ -81,6 +81,24 @@ impl Endpoints {
         }
     }
 
+    /// The host names of the overrides (without ports), which the proxy may resolve besides the clouds' domains.
+    pub fn hosts(&self) -> Vec<String> {
+        Cloud::ALL
+            .into_iter()
+            .filter_map(|cloud| self.get(cloud))
+            .map(|endpoint| {
+                let authority = endpoint.authority.as_str();
+                match authority.strip_prefix('[') {
+                    Some(rest) => rest.split(']').next().unwrap_or_default().to_owned(),
+                    None => authority
+                        .rsplit_once(':')
+                        .map_or(authority, |(host, _)| host)
+                        .to_owned(),
+                }
+            })
+            .collect()
+    }
+
     /// Points a request at its cloud (or the override), rewriting scheme, host and the `host` header, and
     /// refuses any host that is not the cloud's own.
     pub fn route(&self, cloud: Cloud, request: &mut HttpRequest) -> Result<(), EndpointError> {
@@ -103,6 +121,34 @@ impl Endpoints {
         request.headers.retain(|(name, _)| !name.eq_ignore_ascii_case("host"));
         request.headers.insert(0, ("host".into(), host));
         Ok(())
+    }
+}
+
+/// A region id that would put something other than one host label into a cloud's API host name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("region `{region}` is not a region id (lower-case letters, digits and single hyphens, at most 63 characters)")]
+pub struct InvalidRegion {
+    /// The region as given (escaped when shown).
+    pub region: String,
+}
+
+/// Refuses a region id that is not one DNS label (`cn-hangzhou`, `ap-guangzhou`, `bj`): the proxy builds API
+/// host names from it, so `evil.com#`, `a.evil.com`, `cn-x:8080` or a line break never reach a request.
+pub fn check_region(region: &str) -> Result<(), InvalidRegion> {
+    let label = !region.is_empty()
+        && region.len() <= 63
+        && !region.starts_with('-')
+        && !region.ends_with('-')
+        && !region.contains("--")
+        && region
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-');
+    if label {
+        Ok(())
+    } else {
+        Err(InvalidRegion {
+            region: region.escape_default().to_string(),
+        })
     }
 }
 
@@ -188,6 +234,30 @@ mod tests {
             Endpoints::from_env(|_| Some("ftp://x".into())),
             Err(EndpointError::Malformed { .. })
         ));
+    }
+
+    #[test]
+    fn region_ids_are_one_host_label() {
+        for region in ["cn-hangzhou", "ap-guangzhou", "bj", "cn-north-2"] {
+            assert!(check_region(region).is_ok(), "{region}");
+        }
+        for region in [
+            "evil.com#",
+            "a.evil.com",
+            "cn-x:8080",
+            "A\r\nB",
+            "",
+            "-x",
+            "x-",
+            "cn--x",
+            "CN-HANGZHOU",
+        ] {
+            assert!(check_region(region).is_err(), "{region:?}");
+        }
+        assert_eq!(
+            check_region("A\r\nB").unwrap_err().to_string(),
+            "region `A\\r\\nB` is not a region id (lower-case letters, digits and single hyphens, at most 63 characters)"
+        );
     }
 
     #[test]

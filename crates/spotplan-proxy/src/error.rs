@@ -65,6 +65,26 @@ pub enum ApiError {
         /// The variables to set.
         hint: &'static str,
     },
+    /// The order is over a configured spend ceiling; nothing was logged or sent.
+    #[error("{message}; nothing was sent")]
+    SpendCeiling {
+        /// The field to change.
+        field: &'static str,
+        /// The ceiling, the order's figure and how it was computed.
+        message: String,
+    },
+    /// An order whose outcome is unknown and whose ClientToken the cloud may no longer honour: not resent.
+    #[error(
+        "order {id} may exist at the cloud, and it was first sent too long ago for Spotplan to resend it safely \
+         (the cloud may have forgotten ClientToken {client_token}): look for instances with that ClientToken in the \
+         cloud console; submit a new order only if there are none"
+    )]
+    OutcomeUnknown {
+        /// The order's id.
+        id: String,
+        /// Its ClientToken.
+        client_token: String,
+    },
     /// Something failed inside the proxy; the details go to the log only.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -96,6 +116,8 @@ impl ApiError {
             ApiError::InvalidOrder { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_order"),
             ApiError::KeyConflict { .. } => (StatusCode::CONFLICT, "idempotency_key_reused"),
             ApiError::NoCredentials { .. } => (StatusCode::PRECONDITION_FAILED, "no_credentials"),
+            ApiError::SpendCeiling { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "spend_ceiling"),
+            ApiError::OutcomeUnknown { .. } => (StatusCode::CONFLICT, "outcome_unknown"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -109,6 +131,7 @@ impl IntoResponse for ApiError {
         }
         let (field, problems) = match &self {
             ApiError::BadRequest { field, .. } => (field.as_deref(), None),
+            ApiError::SpendCeiling { field, .. } => (Some(*field), None),
             ApiError::InvalidOrder { problems } => (None, Some(problems.as_slice())),
             _ => (None, None),
         };

@@ -5,10 +5,12 @@
 //! from a typed order with the core (it never forwards an arbitrary request), contacts only the clouds' API
 //! hosts (or configured overrides), and never logs or returns a secret.
 
+pub mod at_rest;
 pub mod config;
 pub mod credentials;
 pub mod endpoints;
 pub mod error;
+pub mod exactly_once;
 pub mod health;
 pub mod openapi;
 pub mod orders;
@@ -16,11 +18,12 @@ pub mod outcome;
 pub mod prices;
 pub mod security;
 pub mod signing;
+pub mod spend;
 pub mod static_files;
 pub mod store;
 pub mod upstream;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -29,6 +32,7 @@ use tower::limit::ConcurrencyLimitLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+pub use at_rest::InstallKey;
 pub use config::Config;
 pub use credentials::CloudCredentials;
 pub use error::ApiError;
@@ -48,30 +52,59 @@ pub struct AppState {
     pub credentials: Arc<CloudCredentials>,
     /// The order log.
     pub store: Store,
+    /// The per-install key: keyed order hashes and sealed passwords.
+    pub install_key: Arc<InstallKey>,
     /// The HTTP client for the clouds.
     pub upstream: upstream::Upstream,
     /// One lock per idempotency key.
-    pub key_locks: orders::KeyLocks,
+    pub key_locks: exactly_once::KeyLocks,
+    /// Held while an order is checked against the hourly spend ceiling and logged.
+    pub spend_gate: Arc<tokio::sync::Mutex<()>>,
     /// Live quotes of the last five minutes.
     pub quotes: prices::QuoteCache,
+    /// The embedded catalog (pay-as-you-go prices bound market bids), decoded on first use.
+    catalog: Arc<OnceLock<Option<spotplan_core::catalog::Catalog>>>,
 }
 
 impl AppState {
-    /// State for a proxy started with `config`, `credentials` and an order log.
+    /// State for a proxy started with `config`, `credentials`, an order log and the install key.
     pub fn new(
         config: Config,
         credentials: CloudCredentials,
         store: Store,
+        install_key: InstallKey,
     ) -> Result<AppState, upstream::UpstreamError> {
-        let upstream = upstream::Upstream::new(config.upstream_timeout)?;
+        let upstream = upstream::Upstream::new(&upstream::UpstreamLimits {
+            timeout: config.upstream_timeout,
+            in_flight: config.upstream_in_flight,
+            proxy: config.upstream_proxy.clone(),
+            extra_hosts: config.endpoints.hosts(),
+            ..upstream::UpstreamLimits::default()
+        })?;
         Ok(AppState {
             config: Arc::new(config),
             credentials: Arc::new(credentials),
             store,
+            install_key: Arc::new(install_key),
             upstream,
-            key_locks: orders::KeyLocks::default(),
+            key_locks: exactly_once::KeyLocks::default(),
+            spend_gate: Arc::default(),
             quotes: prices::QuoteCache::default(),
+            catalog: Arc::default(),
         })
+    }
+
+    /// The embedded price catalog, or `None` if it does not decode (it always does in a released build).
+    pub fn catalog(&self) -> Option<&spotplan_core::catalog::Catalog> {
+        self.catalog
+            .get_or_init(|| match spotplan_core::catalog::Catalog::embedded() {
+                Ok(catalog) => Some(catalog),
+                Err(error) => {
+                    tracing::error!(%error, "the embedded catalog does not decode");
+                    None
+                }
+            })
+            .as_ref()
     }
 }
 

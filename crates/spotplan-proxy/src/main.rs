@@ -6,10 +6,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Parser;
+use spotplan_proxy::at_rest::prepare_data_dir;
 use spotplan_proxy::credentials::{Sources, load};
 use spotplan_proxy::endpoints::Endpoints;
+use spotplan_proxy::spend::SpendLimits;
 use spotplan_proxy::upstream::random_hex;
-use spotplan_proxy::{AppState, Config, Store, app};
+use spotplan_proxy::{AppState, Config, InstallKey, Store, app};
 use spotplan_sign::Secret;
 
 /// Spotplan's signing proxy: serves the planner app and, with credentials, signs and places spot orders.
@@ -34,6 +36,21 @@ struct Args {
     /// Seconds one call to a cloud may take before its outcome counts as unknown.
     #[arg(long, env = "SPOTPLAN_UPSTREAM_TIMEOUT", default_value_t = 30)]
     upstream_timeout: u64,
+    /// Calls to the clouds in flight at once, across every request.
+    #[arg(long, env = "SPOTPLAN_UPSTREAM_IN_FLIGHT", default_value_t = 32)]
+    upstream_in_flight: usize,
+    /// An HTTP(S) proxy to reach the clouds through (the usual HTTPS_PROXY variables are ignored).
+    #[arg(long, env = "SPOTPLAN_UPSTREAM_PROXY")]
+    upstream_proxy: Option<String>,
+    /// The most one order may cost per hour (instances × hourly bid), e.g. `50 CNY`.
+    #[arg(long, env = "SPOTPLAN_MAX_ORDER_PER_HOUR", value_parser = spotplan_proxy::spend::parse_ceiling)]
+    max_order_per_hour: Option<spotplan_core::Money>,
+    /// The most all orders placed in the last hour may cost per hour together, e.g. `200 CNY`.
+    #[arg(long, env = "SPOTPLAN_MAX_SPEND_PER_HOUR", value_parser = spotplan_proxy::spend::parse_ceiling)]
+    max_spend_per_hour: Option<spotplan_core::Money>,
+    /// The most instances one order may start.
+    #[arg(long, env = "SPOTPLAN_MAX_INSTANCES_PER_ORDER", default_value_t = 100)]
+    max_instances_per_order: u32,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -74,12 +91,21 @@ async fn main() -> anyhow::Result<()> {
     let endpoints = Endpoints::from_env(|name| std::env::var(name).ok())?;
     let credentials = load(&Sources::from_process(args.credentials_file.clone()))?;
     let data_dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
-    std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
-    let store = Store::open(&data_dir.join("orders.sqlite3")).context("cannot open the order log")?;
+    prepare_data_dir(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let install_key = InstallKey::load_or_create(&data_dir).context("cannot read the install key")?;
+    let store = Store::open(&data_dir.join("orders.sqlite3"), &|order| install_key.order_hash(order))
+        .context("cannot open the order log")?;
     let mut config = Config::new(args.static_dir, Secret::new(token.clone()));
     config.listen = args.listen;
     config.endpoints = endpoints;
     config.upstream_timeout = std::time::Duration::from_secs(args.upstream_timeout);
+    config.upstream_in_flight = args.upstream_in_flight;
+    config.upstream_proxy = args.upstream_proxy.clone();
+    config.spend = SpendLimits {
+        max_order_per_hour: args.max_order_per_hour,
+        max_spend_per_hour: args.max_spend_per_hour,
+        max_instances_per_order: args.max_instances_per_order,
+    };
     for cloud in spotplan_core::Cloud::ALL {
         match credentials.get(cloud) {
             Some(loaded) => tracing::info!(%cloud, source = %loaded.source, "credentials found: orders can be placed"),
@@ -90,7 +116,16 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let local = listener.local_addr().context("listener has no local address")?;
-    let state = AppState::new(config, credentials, store)?;
+    let state = AppState::new(config, credentials, store, install_key)?;
+    // Orders a crash left pending are resolved in the background, while the proxy already answers.
+    let reconciling = state.clone();
+    tokio::spawn(async move {
+        match spotplan_proxy::exactly_once::reconcile_pending(&reconciling).await {
+            Ok(0) => {}
+            Ok(resolved) => tracing::info!(resolved, "orders left pending by an earlier run are resolved"),
+            Err(error) => tracing::error!(%error, "could not resolve the orders left pending by an earlier run"),
+        }
+    });
     println!("Spotplan is running at http://{local}/  (Ctrl-C stops it)");
     println!("API token for scripts (X-Spotplan-Token): {token}");
     println!("Order log: {}", data_dir.join("orders.sqlite3").display());

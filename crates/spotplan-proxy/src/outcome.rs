@@ -1,6 +1,13 @@
-//! Reads each cloud's answer to an order call into one outcome — created instances, a passed dry run, or the
-//! cloud's error code and message with a hint a person can act on — and tells which failures are safe to retry
-//! with the same ClientToken.
+//! Reads each cloud's answer to an order call into one outcome — created instances, a passed dry run, the
+//! cloud's refusal with its code and a hint a person can act on, or "unknown" — and tells which answers are worth
+//! another attempt with the same ClientToken.
+//!
+//! The rule that keeps money safe: an answer that may mean the cloud acted is **unknown**, never "failed". A 5xx,
+//! a gateway page, `InternalError`/`ServiceUnavailable`, an unreadable or oversized body and a lost answer all
+//! may follow a request the cloud carried out. Only a readable refusal with the cloud's own error code (or a 429 /
+//! throttling code, which the gateway answers before the service acts) is a definite "no". Across attempts,
+//! [`settle`] keeps an order unknown once any attempt may have reached the cloud, unless a later answer shows
+//! what exists.
 
 use serde_json::Value;
 use spotplan_core::Cloud;
@@ -28,40 +35,78 @@ pub struct Outcome {
     pub body: Option<Value>,
 }
 
-/// Whether an HTTP answer is worth another attempt with the same ClientToken (the cloud deduplicates on it).
+impl Outcome {
+    /// Whether the cloud may have acted on the request this outcome answers (the status is unknown).
+    pub fn maybe_acted(&self) -> bool {
+        self.status == OrderStatus::Unknown
+    }
+}
+
+/// The throttling codes: the gateway refused before the service acted. Alibaba `Throttling`, `Throttling.User`,
+/// `Throttling.Api` (help.aliyun.com/zh/ecs/developer-reference/api-throttling); Tencent `RequestLimitExceeded`
+/// and its sub-codes (tencentcloud-sdk-python-common 3.1.195, common error codes).
+pub fn is_throttling(code: &str) -> bool {
+    code.starts_with("Throttling") || code.starts_with("RequestLimitExceeded")
+}
+
+/// Whether an answer is worth another attempt with the same ClientToken: throttling (the cloud did nothing) and
+/// the transient server errors Alibaba's idempotency guide names for a retry with the same token (500
+/// `InternalError`, 503 `ServiceUnavailable`; help.aliyun.com/document_detail/25693.html).
 pub fn retryable(cloud: Cloud, status: u16, body: &[u8]) -> bool {
     if status >= 500 || status == 429 {
         return true;
     }
     let code = error_fields(cloud, &serde_json::from_slice(body).unwrap_or(Value::Null)).0;
-    matches!(
-        code.as_deref(),
-        Some("Throttling" | "Throttling.User" | "RequestLimitExceeded" | "InternalError" | "ServiceUnavailable")
+    code.as_deref()
+        .is_some_and(|code| is_throttling(code) || matches!(code, "InternalError" | "ServiceUnavailable"))
+}
+
+/// The outcome of a request whose answer never came back, or came back broken: it may have reached the cloud.
+pub fn unanswered(code: &str, reason: String, dry_run: bool) -> Outcome {
+    outcome(
+        OrderStatus::Unknown,
+        None,
+        Some(code.into()),
+        Some(reason),
+        Some(unknown_hint(dry_run)),
     )
+}
+
+/// The final outcome of an order from its last answer and whether an earlier attempt (of this request or of an
+/// earlier one under the same idempotency key) may have reached the cloud: a refusal after an attempt that may
+/// have acted does not prove nothing exists, so the order stays unknown.
+pub fn settle(last: Outcome, earlier_maybe_acted: bool) -> Outcome {
+    match last.status {
+        OrderStatus::Failed | OrderStatus::NotSent if earlier_maybe_acted => {
+            let said = match (&last.error_code, &last.error_message) {
+                (Some(code), Some(message)) => format!("{code}: {message}"),
+                (Some(code), None) => code.clone(),
+                (None, Some(message)) => message.clone(),
+                (None, None) => "no answer".into(),
+            };
+            Outcome {
+                status: OrderStatus::Unknown,
+                hint: Some(format!(
+                    "an earlier attempt may have reached the cloud, so this order may exist although the last attempt \
+                     ended with {said}. {}",
+                    unknown_hint(false)
+                )),
+                ..last
+            }
+        }
+        _ => last,
+    }
 }
 
 /// Interprets a complete answer.
 pub fn interpret(cloud: Cloud, dry_run: bool, status: u16, body: &[u8]) -> Outcome {
     let Ok(json) = serde_json::from_slice::<Value>(body) else {
-        // No readable answer: on success status the order may exist, so the outcome is unknown.
-        let unreadable = format!("HTTP {status} with an unreadable body ({} bytes)", body.len());
-        return if (200..300).contains(&status) {
-            outcome(
-                OrderStatus::Unknown,
-                None,
-                Some("UnreadableResponse".into()),
-                Some(unreadable),
-                Some(unknown_hint()),
-            )
-        } else {
-            outcome(
-                OrderStatus::Failed,
-                None,
-                Some(format!("HTTP{status}")),
-                Some(unreadable),
-                Some("the cloud answered with an error page; check the endpoint and try again".into()),
-            )
-        };
+        // No readable answer (a gateway page, a cut-off body): whatever the status, the order may exist.
+        return unanswered(
+            "UnreadableResponse",
+            format!("HTTP {status} with an unreadable body ({} bytes)", body.len()),
+            dry_run,
+        );
     };
     let (code, message, request_id) = error_fields(cloud, &json);
     let mut result = match code {
@@ -71,10 +116,25 @@ pub fn interpret(cloud: Cloud, dry_run: bool, status: u16, body: &[u8]) -> Outco
             error_message: message,
             ..outcome(OrderStatus::DryRunPassed, request_id, None, None, None)
         },
+        // A server-side error may follow work the service did: unknown, never failed.
+        Some(code) if status >= 500 || matches!(code.as_str(), "InternalError" | "ServiceUnavailable") => outcome(
+            OrderStatus::Unknown,
+            request_id,
+            Some(code),
+            message,
+            Some(unknown_hint(dry_run)),
+        ),
         Some(code) => {
             let hint = hint(cloud, &code, message.as_deref().unwrap_or_default());
             outcome(OrderStatus::Failed, request_id, Some(code), message, hint)
         }
+        None if status >= 500 => outcome(
+            OrderStatus::Unknown,
+            request_id,
+            Some(format!("HTTP{status}")),
+            Some(format!("HTTP {status} without an error code")),
+            Some(unknown_hint(dry_run)),
+        ),
         None if !(200..300).contains(&status) => outcome(
             OrderStatus::Failed,
             request_id,
@@ -92,7 +152,7 @@ pub fn interpret(cloud: Cloud, dry_run: bool, status: u16, body: &[u8]) -> Outco
                     request_id,
                     Some("NoInstanceIds".into()),
                     Some("the cloud accepted the call but returned no instance ids".into()),
-                    Some(unknown_hint()),
+                    Some(unknown_hint(false)),
                 )
             } else {
                 Outcome {
@@ -126,9 +186,13 @@ fn outcome(
     }
 }
 
-fn unknown_hint() -> String {
-    "the outcome is unknown: the order may exist. Check the cloud console for instances with this ClientToken, or \
-     retry with the same idempotency key (the same ClientToken is sent, so no duplicate can be created)"
+fn unknown_hint(dry_run: bool) -> String {
+    if dry_run {
+        return "the check did not complete; a dry run creates nothing, so retry it".into();
+    }
+    "the outcome is unknown: the order may exist. Retry with the same idempotency key (the same ClientToken is \
+     sent, so the cloud returns what it created rather than creating it again), or look for instances with this \
+     ClientToken in the cloud console before ordering again"
         .into()
 }
 
@@ -306,10 +370,74 @@ mod tests {
         let unknown = interpret(Cloud::Alibaba, false, 200, b"<html>gateway</html>");
         assert_eq!(unknown.status, OrderStatus::Unknown);
         assert!(unknown.hint.unwrap().contains("same ClientToken"));
+    }
+
+    #[test]
+    fn answers_that_may_follow_work_are_unknown_never_failed() {
+        // A gateway page, a 5xx with or without the cloud's envelope, InternalError/ServiceUnavailable in a 200.
         assert_eq!(
             interpret(Cloud::Baidu, false, 502, b"bad gateway").status,
-            OrderStatus::Failed
+            OrderStatus::Unknown
         );
+        assert_eq!(
+            interpret(
+                Cloud::Alibaba,
+                false,
+                504,
+                br#"{"RequestId":"r","Code":"GatewayTimeout","Message":"x"}"#
+            )
+            .status,
+            OrderStatus::Unknown
+        );
+        assert_eq!(
+            interpret(Cloud::Baidu, false, 500, br#"{"requestId":"r"}"#).status,
+            OrderStatus::Unknown
+        );
+        let internal = interpret(
+            Cloud::Tencent,
+            false,
+            200,
+            br#"{"Response":{"Error":{"Code":"InternalError","Message":"x"},"RequestId":"t"}}"#,
+        );
+        assert_eq!(
+            (internal.status, internal.error_code.as_deref()),
+            (OrderStatus::Unknown, Some("InternalError"))
+        );
+        // A readable refusal is definite; throttling too (the gateway answered before the service acted).
+        let throttled = interpret(
+            Cloud::Alibaba,
+            false,
+            400,
+            br#"{"RequestId":"r","Code":"Throttling.User","Message":"x"}"#,
+        );
+        assert_eq!(throttled.status, OrderStatus::Failed);
+        assert!(!throttled.maybe_acted());
+    }
+
+    #[test]
+    fn a_refusal_after_an_attempt_that_may_have_acted_stays_unknown() {
+        let refused = interpret(
+            Cloud::Alibaba,
+            false,
+            400,
+            br#"{"RequestId":"r","Code":"InvalidSpotPriceLimit.LowerThanPublicPrice","Message":"x"}"#,
+        );
+        assert_eq!(settle(refused.clone(), false).status, OrderStatus::Failed);
+        let after_503 = settle(refused, true);
+        assert_eq!(after_503.status, OrderStatus::Unknown);
+        assert!(
+            after_503
+                .hint
+                .unwrap()
+                .contains("earlier attempt may have reached the cloud")
+        );
+        let ok = interpret(
+            Cloud::Tencent,
+            false,
+            200,
+            br#"{"Response":{"InstanceIdSet":["ins-1"],"RequestId":"t"}}"#,
+        );
+        assert_eq!(settle(ok, true).status, OrderStatus::Succeeded);
     }
 
     #[test]

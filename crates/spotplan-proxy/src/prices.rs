@@ -24,7 +24,7 @@ use crate::upstream::{Exchange, now_unix_seconds, random_hex};
 
 /// How long a quote is served from the cache.
 pub const CACHE_FOR: Duration = Duration::from_secs(5 * 60);
-/// Quotes fetched at once.
+/// Quotes one request fetches at once (the upstream client also bounds calls across all requests).
 pub const CONCURRENT_QUOTES: usize = 4;
 /// Offers per request.
 pub const MAX_OFFERS: usize = 50;
@@ -169,6 +169,9 @@ async fn fetch(state: &AppState, request: &PriceRequest) -> OfferQuote {
             format!("no credentials for {} (planning mode)", offer.cloud),
         );
     };
+    if let Err(error) = crate::endpoints::check_region(&offer.region) {
+        return failure(request, now, "invalid_region", error.to_string());
+    }
     let built: Result<(HttpRequest, Reader), QuoteFailure> = build(request, now);
     let (mut http, reader) = match built {
         Ok(built) => built,

@@ -4,12 +4,17 @@
 
 use aes::Aes128;
 use aes::cipher::{BlockEncrypt, KeyInit, generic_array::GenericArray};
+use sha2::{Digest, Sha256};
 use spotplan_core::Cloud;
 use spotplan_core::order::request::HttpRequest;
 use spotplan_sign::{Credentials, SignableRequest, SigningError, acs3, bce, tc3};
 
-/// A request ready to send: everything is fixed, including the encoded target.
-#[derive(Debug, Clone)]
+/// The header that carries the SHA-256 of a Baidu request body (signed like every `x-bce-*` header).
+pub const BAIDU_BODY_HASH: &str = "x-bce-content-sha256";
+
+/// A request ready to send: everything is fixed, including the encoded target. `Debug` shows the redacted form:
+/// the URL may carry a password (Alibaba), the headers the signature, the body a password.
+#[derive(Clone)]
 pub struct SignedRequest {
     /// `POST`.
     pub method: String,
@@ -19,6 +24,12 @@ pub struct SignedRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for SignedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SignedRequest({})", self.redacted())
+    }
 }
 
 impl SignedRequest {
@@ -95,8 +106,18 @@ pub fn sign(
             (output.headers, output.path_and_query)
         }
         Cloud::Baidu => {
-            let output = bce::sign(&signable, credentials, &bce::Params::new(unix_seconds))?;
-            (output.headers, output.path_and_query)
+            // bce-auth-v1 leaves the body unsigned; its hash in a signed `x-bce-*` header binds it, so a captured
+            // Authorization header cannot carry another body for its 30 minutes.
+            let mut headers = signable.headers.to_vec();
+            headers.push((BAIDU_BODY_HASH.into(), hex::encode(Sha256::digest(&request.body))));
+            let with_hash = SignableRequest {
+                headers: &headers,
+                ..signable
+            };
+            let output = bce::sign(&with_hash, credentials, &bce::Params::new(unix_seconds))?;
+            let mut added = vec![(BAIDU_BODY_HASH.to_owned(), hex::encode(Sha256::digest(&request.body)))];
+            added.extend(output.headers);
+            (added, output.path_and_query)
         }
     };
     let mut headers = request.headers.clone();
@@ -165,8 +186,10 @@ mod tests {
             body: br#"{"LoginSettings":{"Password":"hunter2"},"adminPass":"beef"}"#.to_vec(),
         };
         let text = signed.redacted().to_string();
+        let debug = format!("{signed:?}");
         for secret in ["hunter2", "Signature=abc", "Credential=LTAI", "beef"] {
             assert!(!text.contains(secret), "{secret} in {text}");
+            assert!(!debug.contains(secret), "{secret} in {debug}");
         }
         assert!(text.contains("RegionId=cn-beijing"));
     }

@@ -1,18 +1,26 @@
-//! The order log: an embedded SQLite database (WAL, `synchronous = FULL`) holding every submission, written
-//! *before* anything is sent so a crash or timeout never loses an order or hides one that may exist. An
-//! idempotency key is unique: it maps to one order and one ClientToken forever.
+//! The order log: an embedded SQLite database (WAL, `synchronous = FULL`, files private to the user) holding
+//! every submission, written *before* anything is sent so a crash or timeout never loses an order or hides one
+//! that may exist. An idempotency key is unique: it maps to one order and one ClientToken forever.
 //!
 //! Writes go to one writer thread that commits whatever is waiting in a single transaction (group commit): each
 //! write is on disk before its caller continues, but two hundred concurrent orders share a few fsyncs instead of
-//! queueing for four hundred, and no async worker ever blocks on the disk. Reads use their own connection (WAL
-//! lets them run beside the writer).
+//! queueing for four hundred, and no async worker ever blocks on the disk. Reads run on tokio's blocking pool
+//! with their own connection (WAL lets them run beside the writer).
+//!
+//! When recording an outcome fails (disk full, database locked), [`Store::finish_eventually`] keeps the outcome
+//! in memory — every read sees it — and retries the write until it lands, so the log converges on what the cloud
+//! said. The schema is versioned (`PRAGMA user_version`) and migrated at open.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use spotplan_core::Money;
 
 /// Where an order stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,20 +32,26 @@ pub enum OrderStatus {
     Succeeded,
     /// A dry run the cloud (or, for Baidu, the local checks) passed; nothing was created.
     DryRunPassed,
-    /// The cloud refused it, with its error code.
+    /// The cloud refused it, with its error code, and no attempt may have reached it otherwise.
     Failed,
-    /// No answer came (timeout or a broken connection after sending): it may or may not exist. Check with the
-    /// ClientToken; a retry with the same idempotency key resends with the same token, which is safe.
+    /// It certainly never reached the cloud (no connection, or refused inside the proxy before sending):
+    /// nothing was created; a retry with the same idempotency key sends it.
+    NotSent,
+    /// The cloud may have acted (no answer, a 5xx, an unreadable answer, a refusal after an attempt that may have
+    /// acted): it may or may not exist. A retry with the same idempotency key resends the same ClientToken, which
+    /// the cloud deduplicates.
     Unknown,
 }
 
 impl OrderStatus {
-    fn as_str(self) -> &'static str {
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
         match self {
             OrderStatus::Pending => "pending",
             OrderStatus::Succeeded => "succeeded",
             OrderStatus::DryRunPassed => "dry_run_passed",
             OrderStatus::Failed => "failed",
+            OrderStatus::NotSent => "not_sent",
             OrderStatus::Unknown => "unknown",
         }
     }
@@ -47,6 +61,7 @@ impl OrderStatus {
             "succeeded" => OrderStatus::Succeeded,
             "dry_run_passed" => OrderStatus::DryRunPassed,
             "failed" => OrderStatus::Failed,
+            "not_sent" => OrderStatus::NotSent,
             "unknown" => OrderStatus::Unknown,
             _ => OrderStatus::Pending,
         }
@@ -101,6 +116,14 @@ pub struct OrderRecord {
     pub finished_at_ms: Option<i64>,
     /// Time spent waiting for the cloud, microseconds.
     pub upstream_us: Option<i64>,
+    /// Whether any attempt so far may have reached the cloud (then a later refusal does not prove nothing exists).
+    pub may_have_reached_cloud: bool,
+    /// The most this order can cost per hour (instances × the hourly bid, or the on-demand cap of a market bid),
+    /// when known: what the spend ceiling counts.
+    pub max_cost_per_hour: Option<Money>,
+    /// The instance password, sealed with the install key, so the order can be resent after a restart.
+    #[serde(skip)]
+    pub sealed_password: Option<String>,
 }
 
 /// Why the log could not be used.
@@ -124,6 +147,12 @@ pub enum StoreError {
     /// A write failed.
     #[error("order log: write failed: {0}")]
     Write(String),
+    /// A file could not be prepared.
+    #[error("order log: {0}")]
+    Io(#[from] std::io::Error),
+    /// A read task was lost.
+    #[error("order log: a read did not finish")]
+    ReadLost,
 }
 
 /// The order log.
@@ -133,9 +162,32 @@ pub struct Store {
     connection: Arc<Mutex<Connection>>,
     /// The writer thread's queue.
     writer: mpsc::Sender<Job>,
+    /// Outcomes whose write has not landed yet, by order id: reads see these first.
+    unlanded: Arc<Mutex<HashMap<String, OrderRecord>>>,
+    /// Counters of the writer thread.
+    stats: Arc<WriterStats>,
 }
 
-const SCHEMA: &str = "
+/// What the writer thread has done: writes, and the transactions (fsyncs) they shared.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    writes: AtomicU64,
+    transactions: AtomicU64,
+}
+
+impl WriterStats {
+    /// (writes committed or refused, transactions used).
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.writes.load(Ordering::Relaxed),
+            self.transactions.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// The schema, one migration per version; `PRAGMA user_version` says how many have run.
+const MIGRATIONS: [&str; 2] = [
+    "
 CREATE TABLE IF NOT EXISTS orders (
     id TEXT PRIMARY KEY,
     idempotency_key TEXT NOT NULL UNIQUE,
@@ -161,31 +213,98 @@ CREATE TABLE IF NOT EXISTS orders (
     upstream_us INTEGER
 );
 CREATE INDEX IF NOT EXISTS orders_created ON orders(created_at_ms);
-";
+",
+    // Exactly once when the cloud's answer is ambiguous: whether an attempt may have reached the cloud, the
+    // sealed password a resend needs, what the order may cost per hour; a definite "never sent" of its own.
+    "
+ALTER TABLE orders ADD COLUMN may_have_reached_cloud INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE orders ADD COLUMN sealed_password TEXT;
+ALTER TABLE orders ADD COLUMN max_cost_per_hour TEXT;
+UPDATE orders SET status = 'not_sent' WHERE status = 'failed' AND error_code = 'Unreachable';
+UPDATE orders SET status = 'unknown', may_have_reached_cloud = 1 WHERE status = 'unknown';
+CREATE INDEX IF NOT EXISTS orders_status ON orders(status);
+",
+];
+
+/// Applies the migrations a database has not had yet; `rehash` recomputes every stored order hash (migration
+/// 2 replaces the unkeyed hashes of earlier versions, which were taken over orders that held passwords).
+fn migrate(connection: &Connection, rehash: &dyn Fn(&serde_json::Value) -> String) -> Result<(), StoreError> {
+    let done: usize = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(done) {
+        connection.execute_batch("BEGIN IMMEDIATE")?;
+        let applied = (|| -> Result<(), StoreError> {
+            connection.execute_batch(migration)?;
+            if index == 1 {
+                let rows: Vec<(String, String)> = connection
+                    .prepare("SELECT id, order_json FROM orders")?
+                    .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                    .collect::<Result<_, _>>()?;
+                for (id, order) in rows {
+                    let order: serde_json::Value =
+                        serde_json::from_str(&order).map_err(|_| StoreError::Corrupt { column: "order_json" })?;
+                    connection.execute(
+                        "UPDATE orders SET order_hash = ?2 WHERE id = ?1",
+                        params![id, rehash(&order)],
+                    )?;
+                }
+            }
+            connection.pragma_update(None, "user_version", index + 1)?;
+            Ok(())
+        })();
+        match applied {
+            Ok(()) => connection.execute_batch("COMMIT")?,
+            Err(error) => {
+                let _ = connection.execute_batch("ROLLBACK");
+                return Err(error);
+            }
+        }
+    }
+    Ok(())
+}
 
 impl Store {
-    /// Opens (creating if needed) the log at `path`, in WAL mode with full synchronous writes: one connection
-    /// for the writer thread, one for reads.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
+    /// Opens (creating if needed) the log at `path`, private to its owner (0600, and its WAL files too), in WAL
+    /// mode with full synchronous writes, migrated to the current schema: one connection for the writer thread,
+    /// one for reads. `rehash` is the keyed order hash (see [`crate::at_rest::InstallKey::order_hash`]).
+    pub fn open(path: &Path, rehash: &dyn Fn(&serde_json::Value) -> String) -> Result<Store, StoreError> {
+        Store::open_waiting(path, rehash, BUSY_TIMEOUT)
+    }
+
+    fn open_waiting(
+        path: &Path,
+        rehash: &dyn Fn(&serde_json::Value) -> String,
+        busy_timeout: Duration,
+    ) -> Result<Store, StoreError> {
+        if !path.exists() {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(false);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            options.open(path)?;
+        }
         let open = || -> Result<Connection, StoreError> {
             let connection = Connection::open(path)?;
             connection.pragma_update(None, "journal_mode", "WAL")?;
             connection.pragma_update(None, "synchronous", "FULL")?;
-            connection.busy_timeout(std::time::Duration::from_secs(5))?;
-            connection.execute_batch(SCHEMA)?;
+            connection.busy_timeout(busy_timeout)?;
             Ok(connection)
         };
         let writer = open()?;
+        migrate(&writer, rehash)?;
         let reader = open()?;
-        Ok(Store {
-            connection: Arc::new(Mutex::new(reader)),
-            writer: spawn_writer(writer),
-        })
+        // SQLite gives the WAL files the database's mode; earlier versions left the database world-readable.
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            if file.exists() {
+                crate::at_rest::restrict(&file)?;
+            }
+        }
+        Ok(Store::with_connections(reader, writer))
     }
 
     /// An in-memory log (tests): one shared in-memory database for the reader and the writer.
     pub fn in_memory() -> Result<Store, StoreError> {
-        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::atomic::AtomicU64;
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let name = format!(
             "file:spotplan-memory-{}-{}?mode=memory&cache=shared",
@@ -196,16 +315,35 @@ impl Store {
             | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
             | rusqlite::OpenFlags::SQLITE_OPEN_URI;
         let writer = Connection::open_with_flags(&name, flags)?;
-        writer.execute_batch(SCHEMA)?;
+        migrate(&writer, &|_| String::new())?;
         let reader = Connection::open_with_flags(&name, flags)?;
-        Ok(Store {
-            connection: Arc::new(Mutex::new(reader)),
-            writer: spawn_writer(writer),
-        })
+        Ok(Store::with_connections(reader, writer))
     }
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
-        self.connection.lock().map_err(|_| StoreError::Poisoned)
+    fn with_connections(reader: Connection, writer: Connection) -> Store {
+        let stats = Arc::new(WriterStats::default());
+        Store {
+            connection: Arc::new(Mutex::new(reader)),
+            writer: spawn_writer(writer, stats.clone()),
+            unlanded: Arc::default(),
+            stats,
+        }
+    }
+
+    /// Counters of the writer thread.
+    pub fn writer_stats(&self) -> &WriterStats {
+        &self.stats
+    }
+
+    /// The writer connection's `journal_mode` and `synchronous` (what writes actually use).
+    pub async fn writer_pragmas(&self) -> Result<(String, i64), StoreError> {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        self.writer
+            .send(Job::Pragmas(done))
+            .map_err(|_| StoreError::WriterGone)?;
+        wait.await
+            .map_err(|_| StoreError::WriterGone)?
+            .map_err(StoreError::Write)
     }
 
     /// Records a new order (status pending) before anything is sent; returns once it is on disk.
@@ -215,42 +353,174 @@ impl Store {
 
     /// Records an outcome; returns once it is on disk.
     pub async fn finish(&self, record: &OrderRecord) -> Result<(), StoreError> {
-        self.write(Write::Finish(Box::new(record.clone()))).await
+        let written = self.write(Write::Finish(Box::new(record.clone()))).await;
+        if written.is_ok() {
+            self.lock_unlanded().remove(&record.id);
+        }
+        written
+    }
+
+    /// Records an outcome, and if the write fails keeps it in memory (reads see it) and retries in the
+    /// background until it lands. Returns whether it landed at once.
+    pub async fn finish_eventually(&self, record: &OrderRecord) -> bool {
+        self.lock_unlanded().insert(record.id.clone(), record.clone());
+        match self.finish(record).await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(id = %record.id, %error, "the order's outcome is not on disk yet; retrying in the background");
+                let store = self.clone();
+                let id = record.id.clone();
+                tokio::spawn(async move { store.retry_unlanded(id).await });
+                false
+            }
+        }
+    }
+
+    async fn retry_unlanded(&self, id: String) {
+        let mut pause = Duration::from_millis(200);
+        loop {
+            tokio::time::sleep(pause).await;
+            let Some(record) = self.lock_unlanded().get(&id).cloned() else {
+                return;
+            };
+            match self.finish(&record).await {
+                Ok(()) => {
+                    tracing::info!(%id, "the order's outcome is on disk now");
+                    return;
+                }
+                Err(error) => tracing::warn!(%id, %error, "the order's outcome is still not on disk"),
+            }
+            pause = (pause * 2).min(Duration::from_secs(10));
+        }
+    }
+
+    /// How many outcomes are waiting to land on disk.
+    pub fn unlanded_count(&self) -> usize {
+        self.lock_unlanded().len()
+    }
+
+    fn lock_unlanded(&self) -> std::sync::MutexGuard<'_, HashMap<String, OrderRecord>> {
+        self.unlanded.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The outcome waiting to land for this record, if any (it is newer than the disk).
+    fn overlay(&self, record: OrderRecord) -> OrderRecord {
+        self.lock_unlanded().get(&record.id).cloned().unwrap_or(record)
     }
 
     async fn write(&self, write: Write) -> Result<(), StoreError> {
         let (done, wait) = tokio::sync::oneshot::channel();
-        self.writer.send((write, done)).map_err(|_| StoreError::WriterGone)?;
+        self.writer
+            .send(Job::Write(write, done))
+            .map_err(|_| StoreError::WriterGone)?;
         wait.await
             .map_err(|_| StoreError::WriterGone)?
             .map_err(StoreError::Write)
     }
 
+    /// Runs a read on the blocking pool, so no async worker waits for the disk or the reader lock.
+    async fn read<T: Send + 'static>(
+        &self,
+        query: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let connection = self.connection.clone();
+        tokio::task::spawn_blocking(move || {
+            let connection = connection.lock().map_err(|_| StoreError::Poisoned)?;
+            query(&connection)
+        })
+        .await
+        .map_err(|_| StoreError::ReadLost)?
+    }
+
     /// The order recorded under an idempotency key.
-    pub fn by_key(&self, key: &str) -> Result<Option<OrderRecord>, StoreError> {
-        let connection = self.lock()?;
-        let mut statement = connection.prepare_cached(&format!("{SELECT} WHERE idempotency_key = ?1"))?;
-        let row = statement.query_row([key], row_to_record).optional()?;
-        row.transpose()
+    pub async fn by_key(&self, key: &str) -> Result<Option<OrderRecord>, StoreError> {
+        let key = key.to_owned();
+        let record = self
+            .read(move |connection| select_one(connection, "idempotency_key", &key))
+            .await?;
+        Ok(record.map(|record| self.overlay(record)))
     }
 
     /// An order by id.
-    pub fn by_id(&self, id: &str) -> Result<Option<OrderRecord>, StoreError> {
-        let connection = self.lock()?;
-        let mut statement = connection.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?;
-        let row = statement.query_row([id], row_to_record).optional()?;
-        row.transpose()
+    pub async fn by_id(&self, id: &str) -> Result<Option<OrderRecord>, StoreError> {
+        let id = id.to_owned();
+        let record = self.read(move |connection| select_one(connection, "id", &id)).await?;
+        Ok(record.map(|record| self.overlay(record)))
     }
 
     /// The newest orders first.
-    pub fn list(&self, limit: u32) -> Result<Vec<OrderRecord>, StoreError> {
-        let connection = self.lock()?;
-        let mut statement =
-            connection.prepare_cached(&format!("{SELECT} ORDER BY created_at_ms DESC, id DESC LIMIT ?1"))?;
-        let rows = statement.query_map([limit], row_to_record)?;
-        rows.map(|row| row.map_err(StoreError::from).and_then(|record| record))
+    pub async fn list(&self, limit: u32) -> Result<Vec<OrderRecord>, StoreError> {
+        let records = self
+            .read(move |connection| {
+                let mut statement =
+                    connection.prepare_cached(&format!("{SELECT} ORDER BY created_at_ms DESC, id DESC LIMIT ?1"))?;
+                let rows = statement.query_map([limit], row_to_record)?;
+                rows.map(|row| row.map_err(StoreError::from).and_then(|record| record))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await?;
+        Ok(records.into_iter().map(|record| self.overlay(record)).collect())
+    }
+
+    /// Orders left `pending` (a crash between logging and recording the outcome), oldest first.
+    pub async fn pending(&self) -> Result<Vec<OrderRecord>, StoreError> {
+        let records = self
+            .read(move |connection| {
+                let mut statement =
+                    connection.prepare_cached(&format!("{SELECT} WHERE status = 'pending' ORDER BY created_at_ms"))?;
+                let rows = statement.query_map([], row_to_record)?;
+                rows.map(|row| row.map_err(StoreError::from).and_then(|record| record))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await?;
+        Ok(records
+            .into_iter()
+            .map(|record| self.overlay(record))
+            .filter(|record| record.status == OrderStatus::Pending)
+            .collect())
+    }
+
+    /// The hourly cost bounds of orders created since `since_ms` that may be running: pending, succeeded or
+    /// unknown, not dry runs (what a spend ceiling per hour adds up).
+    pub async fn committed_hourly_costs(&self, since_ms: i64) -> Result<Vec<Money>, StoreError> {
+        let texts: Vec<(String, Option<String>)> = self
+            .read(move |connection| {
+                let mut statement = connection.prepare_cached(
+                    "SELECT id, max_cost_per_hour FROM orders WHERE created_at_ms >= ?1 AND dry_run = 0 \
+                     AND status IN ('pending', 'succeeded', 'unknown')",
+                )?;
+                let rows = statement.query_map([since_ms], |row| Ok((row.get(0)?, row.get(1)?)))?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(StoreError::from)
+            })
+            .await?;
+        let unlanded = self.lock_unlanded();
+        texts
+            .into_iter()
+            .filter(|(id, _)| {
+                unlanded.get(id).is_none_or(|record| {
+                    matches!(
+                        record.status,
+                        OrderStatus::Pending | OrderStatus::Succeeded | OrderStatus::Unknown
+                    )
+                })
+            })
+            .filter_map(|(_, text)| text)
+            .map(|text| {
+                serde_json::from_str(&text).map_err(|_| StoreError::Corrupt {
+                    column: "max_cost_per_hour",
+                })
+            })
             .collect()
     }
+}
+
+/// How long a write waits for a lock another process holds before it counts as failed.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn select_one(connection: &Connection, column: &str, value: &str) -> Result<Option<OrderRecord>, StoreError> {
+    let mut statement = connection.prepare_cached(&format!("{SELECT} WHERE {column} = ?1"))?;
+    let row = statement.query_row([value], row_to_record).optional()?;
+    row.transpose()
 }
 
 /// A write for the writer thread.
@@ -259,22 +529,37 @@ enum Write {
     Finish(Box<OrderRecord>),
 }
 
-/// A write and where to say whether it is on disk.
-type Job = (Write, tokio::sync::oneshot::Sender<Result<(), String>>);
+/// What the writer thread is asked to do.
+enum Job {
+    /// A write, and where to say whether it is on disk.
+    Write(Write, tokio::sync::oneshot::Sender<Result<(), String>>),
+    /// Report the writer connection's journal mode and synchronous setting.
+    Pragmas(tokio::sync::oneshot::Sender<Result<(String, i64), String>>),
+}
 
 /// Starts the writer thread: it takes whatever writes are waiting, commits them in one transaction (one fsync),
 /// and tells each caller whether its write is on disk.
-fn spawn_writer(connection: Connection) -> mpsc::Sender<Job> {
+fn spawn_writer(connection: Connection, stats: Arc<WriterStats>) -> mpsc::Sender<Job> {
     let (sender, receiver) = mpsc::channel::<Job>();
     let started = std::thread::Builder::new()
         .name("order-log-writer".into())
         .spawn(move || {
             while let Ok(first) = receiver.recv() {
-                let mut batch = vec![first];
-                while let Ok(next) = receiver.try_recv() {
-                    batch.push(next);
+                let mut batch = Vec::new();
+                for job in std::iter::once(first).chain(std::iter::from_fn(|| receiver.try_recv().ok())) {
+                    match job {
+                        Job::Write(write, done) => batch.push((write, done)),
+                        Job::Pragmas(done) => {
+                            let _ = done.send(pragmas(&connection).map_err(|error| error.to_string()));
+                        }
+                    }
+                }
+                if batch.is_empty() {
+                    continue;
                 }
                 let results = commit_batch(&connection, &batch);
+                stats.transactions.fetch_add(1, Ordering::Relaxed);
+                stats.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
                 for ((_, done), result) in batch.into_iter().zip(results) {
                     let _ = done.send(result);
                 }
@@ -286,9 +571,18 @@ fn spawn_writer(connection: Connection) -> mpsc::Sender<Job> {
     sender
 }
 
+fn pragmas(connection: &Connection) -> rusqlite::Result<(String, i64)> {
+    let mode: String = connection.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
+    let sync: i64 = connection.pragma_query_value(None, "synchronous", |row| row.get(0))?;
+    Ok((mode, sync))
+}
+
 /// One transaction for the whole batch, each write in its own savepoint so one failure (a duplicate key) does
 /// not undo the others.
-fn commit_batch(connection: &Connection, batch: &[Job]) -> Vec<Result<(), String>> {
+fn commit_batch(
+    connection: &Connection,
+    batch: &[(Write, tokio::sync::oneshot::Sender<Result<(), String>>)],
+) -> Vec<Result<(), String>> {
     if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
         return batch.iter().map(|_| Err(error.to_string())).collect();
     }
@@ -321,7 +615,8 @@ fn commit_batch(connection: &Connection, batch: &[Job]) -> Vec<Result<(), String
 fn insert_row(connection: &Connection, record: &OrderRecord) -> rusqlite::Result<()> {
     connection.execute(
         "INSERT INTO orders (id, idempotency_key, order_hash, cloud, region, dry_run, status, client_token, \
-         order_json, quoted_price, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+         order_json, quoted_price, created_at_ms, sealed_password, max_cost_per_hour) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             record.id,
             record.idempotency_key,
@@ -334,6 +629,8 @@ fn insert_row(connection: &Connection, record: &OrderRecord) -> rusqlite::Result
             record.order.to_string(),
             record.quoted_price,
             record.created_at_ms,
+            record.sealed_password,
+            money_text(record.max_cost_per_hour.as_ref()),
         ],
     )?;
     Ok(())
@@ -343,7 +640,7 @@ fn finish_row(connection: &Connection, record: &OrderRecord) -> rusqlite::Result
     connection.execute(
         "UPDATE orders SET status = ?2, request_json = ?3, response_json = ?4, cloud_request_id = ?5, \
          instance_ids = ?6, cloud_order_id = ?7, error_code = ?8, error_message = ?9, hint = ?10, attempts = ?11, \
-         finished_at_ms = ?12, upstream_us = ?13 WHERE id = ?1",
+         finished_at_ms = ?12, upstream_us = ?13, may_have_reached_cloud = ?14 WHERE id = ?1",
         params![
             record.id,
             record.status.as_str(),
@@ -358,14 +655,20 @@ fn finish_row(connection: &Connection, record: &OrderRecord) -> rusqlite::Result
             record.attempts,
             record.finished_at_ms,
             record.upstream_us,
+            record.may_have_reached_cloud,
         ],
     )?;
     Ok(())
 }
 
+fn money_text(money: Option<&Money>) -> Option<String> {
+    money.and_then(|money| serde_json::to_string(money).ok())
+}
+
 const SELECT: &str = "SELECT id, idempotency_key, order_hash, cloud, region, dry_run, status, client_token, order_json, \
     quoted_price, request_json, response_json, cloud_request_id, instance_ids, cloud_order_id, error_code, \
-    error_message, hint, attempts, created_at_ms, finished_at_ms, upstream_us FROM orders";
+    error_message, hint, attempts, created_at_ms, finished_at_ms, upstream_us, may_have_reached_cloud, \
+    max_cost_per_hour, sealed_password FROM orders";
 
 fn json_column(text: Option<String>, column: &'static str) -> Result<Option<serde_json::Value>, StoreError> {
     text.map(|text| serde_json::from_str(&text).map_err(|_| StoreError::Corrupt { column }))
@@ -399,6 +702,11 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<OrderRecord
         row.get::<_, Option<i64>>(20)?,
         row.get::<_, Option<i64>>(21)?,
     );
+    let safety = (
+        row.get::<_, bool>(22)?,
+        row.get::<_, Option<String>>(23)?,
+        row.get::<_, Option<String>>(24)?,
+    );
     Ok((|| {
         let (id, idempotency_key, order_hash, cloud, region, dry_run) = base;
         let (
@@ -414,6 +722,7 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<OrderRecord
             finished_at_ms,
             upstream_us,
         ) = rest;
+        let (may_have_reached_cloud, max_cost_per_hour, sealed_password) = safety;
         Ok(OrderRecord {
             id,
             idempotency_key,
@@ -438,6 +747,14 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<OrderRecord
             created_at_ms,
             finished_at_ms,
             upstream_us,
+            may_have_reached_cloud,
+            max_cost_per_hour: max_cost_per_hour
+                .map(|text| serde_json::from_str(&text))
+                .transpose()
+                .map_err(|_| StoreError::Corrupt {
+                    column: "max_cost_per_hour",
+                })?,
+            sealed_password,
         })
     })())
 }
@@ -470,7 +787,20 @@ mod tests {
             created_at_ms: 1,
             finished_at_ms: None,
             upstream_us: None,
+            may_have_reached_cloud: false,
+            max_cost_per_hour: Some(Money::new(
+                rust_decimal::Decimal::new(125, 2),
+                spotplan_core::Currency::Cny,
+            )),
+            sealed_password: Some("sealed".into()),
         }
+    }
+
+    fn temp_db(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("spotplan-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("orders.sqlite3")
     }
 
     #[tokio::test]
@@ -478,18 +808,30 @@ mod tests {
         let store = Store::in_memory().unwrap();
         let mut order = record("key-00000001");
         store.insert(&order).await.unwrap();
-        assert_eq!(
-            store.by_key("key-00000001").unwrap().unwrap().status,
-            OrderStatus::Pending
-        );
+        let pending = store.by_key("key-00000001").await.unwrap().unwrap();
+        assert_eq!(pending.status, OrderStatus::Pending);
+        assert_eq!(pending.sealed_password.as_deref(), Some("sealed"));
+        assert_eq!(store.pending().await.unwrap().len(), 1);
         order.status = OrderStatus::Succeeded;
         order.instance_ids = vec!["ins-1".into(), "ins-2".into()];
         order.attempts = 1;
+        order.may_have_reached_cloud = true;
         store.finish(&order).await.unwrap();
-        let back = store.by_id("ord-key-00000001").unwrap().unwrap();
+        let back = store.by_id("ord-key-00000001").await.unwrap().unwrap();
         assert_eq!(back.instance_ids, ["ins-1", "ins-2"]);
         assert_eq!(back.status, OrderStatus::Succeeded);
-        assert_eq!(store.list(10).unwrap().len(), 1);
+        assert!(back.may_have_reached_cloud);
+        assert_eq!(back.max_cost_per_hour, order.max_cost_per_hour);
+        assert_eq!(store.list(10).await.unwrap().len(), 1);
+        assert!(store.pending().await.unwrap().is_empty());
+        assert_eq!(
+            store.committed_hourly_costs(0).await.unwrap(),
+            [order.max_cost_per_hour.unwrap()]
+        );
+        assert!(
+            store.committed_hourly_costs(2).await.unwrap().is_empty(),
+            "older than the window"
+        );
     }
 
     #[tokio::test]
@@ -503,9 +845,7 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_writes_share_transactions_and_all_land() {
-        let path = std::env::temp_dir().join(format!("spotplan-store-batch-{}.db", std::process::id()));
-        let _ = std::fs::remove_file(&path);
-        let store = Store::open(&path).unwrap();
+        let store = Store::open(&temp_db("batch"), &|_| String::new()).unwrap();
         let mut tasks = Vec::new();
         for index in 0..100 {
             let store = store.clone();
@@ -522,21 +862,96 @@ mod tests {
             failures += usize::from(task.await.unwrap().is_err());
         }
         assert_eq!(failures, 1, "only the duplicate fails");
-        assert_eq!(store.list(1000).unwrap().len(), 100);
+        assert_eq!(store.list(1000).await.unwrap().len(), 100);
+        let (writes, transactions) = store.writer_stats().counts();
+        assert_eq!(writes, 101);
+        assert!(
+            transactions < writes,
+            "{writes} writes in {transactions} transactions: not grouped"
+        );
     }
 
-    #[test]
-    fn the_file_database_uses_wal_and_full_sync() {
-        let path = std::env::temp_dir().join(format!("spotplan-store-{}.db", std::process::id()));
-        let _ = std::fs::remove_file(&path);
-        let store = Store::open(&path).unwrap();
-        let connection = store.lock().unwrap();
-        let mode: String = connection
-            .pragma_query_value(None, "journal_mode", |row| row.get(0))
+    #[tokio::test]
+    async fn the_writer_uses_wal_and_full_sync_and_the_files_are_private() {
+        let path = temp_db("pragmas");
+        let store = Store::open(&path, &|_| String::new()).unwrap();
+        store.insert(&record("key-00000003")).await.unwrap();
+        assert_eq!(store.writer_pragmas().await.unwrap(), ("wal".to_owned(), 2));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(std::path::Path::new(&format!("{}-wal", path.display()))), 0o600);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_version_1_log_is_migrated_and_its_unkeyed_hashes_replaced() {
+        let path = temp_db("migrate");
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(MIGRATIONS[0]).unwrap();
+            old.execute_batch(
+                "INSERT INTO orders (id, idempotency_key, order_hash, cloud, region, dry_run, status, client_token, \
+                 order_json, created_at_ms, error_code) VALUES ('ord-1', 'key-1', 'sha256-of-an-order-with-a-password', \
+                 'alibaba', 'cn-beijing', 0, 'failed', 'tok', '{\"cloud\":\"alibaba\"}', 1, 'Unreachable'); \
+                 PRAGMA user_version = 1;",
+            )
             .unwrap();
-        let sync: i64 = connection
-            .pragma_query_value(None, "synchronous", |row| row.get(0))
+        }
+        let store = Store::open(&path, &|order| format!("keyed:{order}")).unwrap();
+        let migrated = store.by_id("ord-1").await.unwrap().unwrap();
+        assert_eq!(migrated.status, OrderStatus::NotSent);
+        assert_eq!(migrated.order_hash, r#"keyed:{"cloud":"alibaba"}"#);
+        drop(store);
+        // Opening again runs nothing twice.
+        let again = Store::open(&path, &|_| "rehashed twice".into()).unwrap();
+        assert_eq!(
+            again.by_id("ord-1").await.unwrap().unwrap().order_hash,
+            r#"keyed:{"cloud":"alibaba"}"#
+        );
+    }
+
+    #[tokio::test]
+    async fn an_outcome_that_cannot_be_written_is_kept_and_lands_later() {
+        let path = temp_db("unlanded");
+        let store = Store::open_waiting(&path, &|_| String::new(), Duration::from_millis(50)).unwrap();
+        let mut order = record("key-00000004");
+        store.insert(&order).await.unwrap();
+        // Another process holds the database's write lock.
+        let blocker = Connection::open(&path).unwrap();
+        blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        order.status = OrderStatus::Succeeded;
+        order.instance_ids = vec!["ins-9".into()];
+        assert!(
+            !store.finish_eventually(&order).await,
+            "the write cannot land while locked"
+        );
+        assert_eq!(store.unlanded_count(), 1);
+        let seen = store.by_key("key-00000004").await.unwrap().unwrap();
+        assert_eq!(
+            (seen.status, seen.instance_ids.clone()),
+            (OrderStatus::Succeeded, vec!["ins-9".to_owned()])
+        );
+        assert!(
+            store.pending().await.unwrap().is_empty(),
+            "an unlanded outcome is not pending"
+        );
+        blocker.execute_batch("COMMIT").unwrap();
+        for _ in 0..100 {
+            if store.unlanded_count() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(store.unlanded_count(), 0, "the write landed");
+        let on_disk = Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT status FROM orders WHERE id = 'ord-key-00000004'", [], |row| {
+                row.get::<_, String>(0)
+            })
             .unwrap();
-        assert_eq!((mode.as_str(), sync), ("wal", 2));
+        assert_eq!(on_disk, "succeeded");
     }
 }

@@ -1,11 +1,21 @@
-//! Sends a routed order request to its cloud: signs each attempt afresh (new time and nonce, same ClientToken),
-//! retries only what is safe to retry, and reports a timeout as "no outcome known" rather than guessing.
+//! Sends a routed request to its cloud: signs each attempt afresh (new time and nonce, same ClientToken),
+//! retries only what is safe to retry, reports a timeout as "no outcome known" rather than guessing, and tells
+//! whether any attempt may have reached the cloud.
+//!
+//! Bounded on every side: at most [`UpstreamLimits::in_flight`] calls to the clouds at once across the whole
+//! proxy (600 concurrent price requests do not become 2,400 signed calls), answers capped at
+//! [`UpstreamLimits::max_answer_bytes`] (a 1 GiB or endless answer ends as "unknown", never in memory), proxy
+//! environment variables ignored unless a proxy is configured, and names resolved only inside the clouds' own
+//! domains or the configured endpoint overrides.
 
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use spotplan_core::Cloud;
 use spotplan_core::order::request::HttpRequest;
 use spotplan_sign::Credentials;
+use tokio::sync::Semaphore;
 
 use crate::outcome::retryable;
 use crate::signing::{SignedRequest, sign};
@@ -13,10 +23,43 @@ use crate::signing::{SignedRequest, sign};
 /// How many attempts an order call gets (the first plus retries with the same ClientToken).
 pub const MAX_ATTEMPTS: u32 = 3;
 
+/// The domains the proxy resolves names in: the three clouds' API domains.
+pub const CLOUD_DOMAINS: [&str; 3] = ["aliyuncs.com", "tencentcloudapi.com", "baidubce.com"];
+
+/// The bounds of the HTTP client.
+#[derive(Debug, Clone)]
+pub struct UpstreamLimits {
+    /// How long one call may take before its outcome is "unknown".
+    pub timeout: Duration,
+    /// Calls to the clouds in flight at once, across every request the proxy serves.
+    pub in_flight: usize,
+    /// The largest answer read; a longer one ends the exchange as "no answer".
+    pub max_answer_bytes: usize,
+    /// An HTTP(S) proxy to reach the clouds through (`SPOTPLAN_UPSTREAM_PROXY`); the usual `HTTPS_PROXY`
+    /// variables are ignored so a stray setting cannot route credentials elsewhere.
+    pub proxy: Option<String>,
+    /// Host names outside [`CLOUD_DOMAINS`] that may be resolved (the endpoint overrides).
+    pub extra_hosts: Vec<String>,
+}
+
+impl Default for UpstreamLimits {
+    fn default() -> UpstreamLimits {
+        UpstreamLimits {
+            timeout: Duration::from_secs(30),
+            in_flight: 32,
+            max_answer_bytes: 4 * 1024 * 1024,
+            proxy: None,
+            extra_hosts: Vec::new(),
+        }
+    }
+}
+
 /// The HTTP client for the clouds.
 #[derive(Debug, Clone)]
 pub struct Upstream {
     client: reqwest::Client,
+    permits: Arc<Semaphore>,
+    max_answer_bytes: usize,
     /// Pause before a retry (doubled each time).
     pub backoff: Duration,
 }
@@ -24,19 +67,20 @@ pub struct Upstream {
 /// What one exchange with the cloud came to.
 #[derive(Debug)]
 pub enum Exchange {
-    /// The cloud answered (any status).
+    /// The cloud answered (any status) with a body within the size cap.
     Answered {
         /// HTTP status.
         status: u16,
         /// Body bytes.
         body: Vec<u8>,
     },
-    /// The request may have reached the cloud but no answer came back in time.
+    /// The request may have reached the cloud but no usable answer came back (timeout, broken connection,
+    /// an answer over the size cap).
     NoAnswer {
         /// Why.
         reason: String,
     },
-    /// The request never left (connection refused, DNS): it certainly did not reach the cloud.
+    /// The request never left (connection refused, no such host): it certainly did not reach the cloud.
     NotSent {
         /// Why.
         reason: String,
@@ -48,15 +92,18 @@ pub enum Exchange {
 pub struct Sent {
     /// The last exchange.
     pub exchange: Exchange,
+    /// Whether an attempt before the last may have reached the cloud (answered with a 5xx, a server error code
+    /// or an unreadable body, or never answered).
+    pub earlier_maybe_acted: bool,
     /// The last request sent, for the log (redact before storing).
     pub request: Option<SignedRequest>,
     /// Attempts made.
     pub attempts: u32,
-    /// Time spent on the wire.
+    /// Time spent on the wire, signing included.
     pub elapsed: Duration,
 }
 
-/// Why a request could not even be prepared.
+/// Why a request could not even be prepared; nothing was sent.
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamError {
     /// Signing refused the request.
@@ -68,20 +115,42 @@ pub enum UpstreamError {
 }
 
 impl Upstream {
-    /// A client with a per-request timeout. TLS is rustls with the ring provider and the platform's roots.
-    pub fn new(timeout: Duration) -> Result<Upstream, UpstreamError> {
+    /// A client within `limits`. TLS is rustls with the ring provider and the platform's roots.
+    pub fn new(limits: &UpstreamLimits) -> Result<Upstream, UpstreamError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
+        let mut builder = reqwest::Client::builder()
+            .timeout(limits.timeout)
             .connect_timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("spotplan-proxy/", env!("CARGO_PKG_VERSION")))
+            .dns_resolver(Arc::new(CloudsOnly {
+                extra_hosts: limits
+                    .extra_hosts
+                    .iter()
+                    .map(|host| host.to_ascii_lowercase())
+                    .collect(),
+            }));
+        builder = match &limits.proxy {
+            Some(proxy) => builder.proxy(
+                reqwest::Proxy::all(proxy)
+                    .map_err(|error| UpstreamError::Client(format!("SPOTPLAN_UPSTREAM_PROXY: {error}")))?,
+            ),
+            None => builder.no_proxy(),
+        };
+        let client = builder
             .build()
             .map_err(|error| UpstreamError::Client(error.to_string()))?;
         Ok(Upstream {
             client,
+            permits: Arc::new(Semaphore::new(limits.in_flight.max(1))),
+            max_answer_bytes: limits.max_answer_bytes,
             backoff: Duration::from_millis(300),
         })
+    }
+
+    /// Calls to the clouds that could start now without waiting.
+    pub fn idle_permits(&self) -> usize {
+        self.permits.available_permits()
     }
 
     /// Signs and sends, retrying with the same ClientToken when the request surely did not arrive or the cloud
@@ -95,6 +164,7 @@ impl Upstream {
         let started = Instant::now();
         let mut attempts = 0;
         let mut backoff = self.backoff;
+        let mut earlier_maybe_acted = false;
         loop {
             attempts += 1;
             let nonce = nonce().map_err(|error| UpstreamError::Client(format!("no random nonce: {error}")))?;
@@ -108,17 +178,24 @@ impl Upstream {
             if !again || attempts >= MAX_ATTEMPTS {
                 return Ok(Sent {
                     exchange,
+                    earlier_maybe_acted,
                     request: Some(signed),
                     attempts,
                     elapsed: started.elapsed(),
                 });
             }
+            earlier_maybe_acted |= maybe_acted(cloud, &exchange);
             tokio::time::sleep(backoff).await;
             backoff *= 2;
         }
     }
 
     async fn exchange(&self, signed: &SignedRequest) -> Exchange {
+        let Ok(_permit) = self.permits.acquire().await else {
+            return Exchange::NotSent {
+                reason: "the proxy is shutting down".into(),
+            };
+        };
         let method = reqwest::Method::from_bytes(signed.method.as_bytes()).unwrap_or(reqwest::Method::POST);
         let mut builder = self.client.request(method, &signed.url);
         for (name, value) in &signed.headers {
@@ -126,34 +203,96 @@ impl Upstream {
                 builder = builder.header(name, value);
             }
         }
-        let response = match builder.body(signed.body.clone()).send().await {
+        let mut response = match builder.body(signed.body.clone()).send().await {
             Ok(response) => response,
             Err(error) if error.is_connect() => {
                 return Exchange::NotSent {
-                    reason: describe(error),
+                    reason: describe(&error),
                 };
             }
             Err(error) => {
                 return Exchange::NoAnswer {
-                    reason: describe(error),
+                    reason: describe(&error),
                 };
             }
         };
         let status = response.status().as_u16();
-        match response.bytes().await {
-            Ok(body) => Exchange::Answered {
-                status,
-                body: body.to_vec(),
-            },
-            Err(error) => Exchange::NoAnswer {
-                reason: describe(error),
-            },
+        let too_large = || Exchange::NoAnswer {
+            reason: format!(
+                "the answer (HTTP {status}) is larger than {} bytes and was not read",
+                self.max_answer_bytes
+            ),
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > self.max_answer_bytes as u64)
+        {
+            return too_large();
+        }
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > self.max_answer_bytes {
+                        return too_large();
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Exchange::Answered { status, body },
+                Err(error) => {
+                    return Exchange::NoAnswer {
+                        reason: describe(&error),
+                    };
+                }
+            }
         }
     }
 }
 
+/// Whether an exchange may have led the cloud to act: anything but a definite, readable refusal or a request
+/// that never left.
+fn maybe_acted(cloud: Cloud, exchange: &Exchange) -> bool {
+    match exchange {
+        Exchange::NotSent { .. } => false,
+        Exchange::NoAnswer { .. } => true,
+        Exchange::Answered { status, body } => crate::outcome::interpret(cloud, false, *status, body).maybe_acted(),
+    }
+}
+
+/// Resolves only the clouds' API domains and the configured overrides, so no request of the proxy can look up
+/// (let alone reach) another host, whatever a region or zone id says.
+#[derive(Debug)]
+struct CloudsOnly {
+    extra_hosts: Vec<String>,
+}
+
+/// Whether a host name may be resolved.
+pub fn resolvable(host: &str, extra_hosts: &[String]) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    CLOUD_DOMAINS
+        .iter()
+        .any(|domain| host.strip_suffix(domain).is_some_and(|rest| rest.ends_with('.')))
+        || extra_hosts.contains(&host)
+}
+
+impl reqwest::dns::Resolve for CloudsOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        let allowed = resolvable(&host, &self.extra_hosts);
+        Box::pin(async move {
+            if !allowed {
+                tracing::warn!(%host, "refused to resolve a host outside the clouds' domains");
+                return Err(format!("refusing to resolve `{host}`: not a cloud API host").into());
+            }
+            let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let addresses: reqwest::dns::Addrs = Box::new(addresses.into_iter());
+            Ok(addresses)
+        })
+    }
+}
+
 /// An error without the URL (which could carry query parameters).
-fn describe(error: reqwest::Error) -> String {
+fn describe(error: &reqwest::Error) -> String {
     let kind = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {
@@ -163,7 +302,17 @@ fn describe(error: reqwest::Error) -> String {
     } else {
         "request failed"
     };
-    format!("{kind}: {}", error.without_url())
+    let mut detail = String::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        detail = cause.to_string();
+        source = cause.source();
+    }
+    if detail.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind}: {detail}")
+    }
 }
 
 /// Now, in Unix seconds (the proxy may read the clock; the core may not).
@@ -190,4 +339,33 @@ pub fn random_hex(bytes: usize) -> Result<String, getrandom::Error> {
     let mut buffer = vec![0_u8; bytes];
     getrandom::fill(&mut buffer)?;
     Ok(hex::encode(buffer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_clouds_domains_and_overrides_resolve() {
+        let extra = vec!["ecs.internal.example".to_owned()];
+        for host in [
+            "ecs.cn-beijing.aliyuncs.com",
+            "cvm.tencentcloudapi.com",
+            "bcc.bj.baidubce.com",
+            "ECS.CN-X.ALIYUNCS.COM.",
+        ] {
+            assert!(resolvable(host, &extra), "{host}");
+        }
+        assert!(resolvable("ecs.internal.example", &extra));
+        for host in [
+            "evil.com",
+            "aliyuncs.com",
+            "evilaliyuncs.com",
+            "aliyuncs.com.evil.net",
+            "a.evil.com",
+            "internal.example",
+        ] {
+            assert!(!resolvable(host, &extra), "{host}");
+        }
+    }
 }

@@ -228,7 +228,10 @@ async fn bad_submissions_get_structured_errors_and_nothing_is_stored() {
             .unwrap()
             .contains("unknown field `colour`")
     );
-    assert!(store.list(10).unwrap().is_empty(), "refused submissions leave no trace");
+    assert!(
+        store.list(10).await.unwrap().is_empty(),
+        "refused submissions leave no trace"
+    );
 }
 
 #[tokio::test]

@@ -53,7 +53,7 @@ async fn rig(cloud: &str) -> Rig {
             ..Endpoints::default()
         },
     };
-    let store = Store::open(&tempdir().join("orders.sqlite3")).unwrap();
+    let store = common::file_store();
     let proxy_address = serve(app(state(&tempdir(), common::credentials(), endpoints, store.clone()))).await;
     Rig {
         proxy: format!("http://{proxy_address}"),
@@ -108,7 +108,7 @@ async fn each_cloud_places_an_order_once_and_replays_it() {
             (1, 1),
             "{cloud}: the retry never reached the cloud"
         );
-        let logged = rig.store.by_id(first["id"].as_str().unwrap()).unwrap().unwrap();
+        let logged = rig.store.by_id(first["id"].as_str().unwrap()).await.unwrap().unwrap();
         assert_eq!(
             logged.instance_ids,
             first["instance_ids"]
@@ -300,8 +300,31 @@ impl std::io::Write for Captured {
     }
 }
 
+/// Every form a secret could take on its way out: as is, percent-encoded (upper- and lower-case hex, as query
+/// strings and signers write it), JSON-escaped, and inside a Debug string.
+fn forms(secret: &str) -> Vec<String> {
+    let percent = |upper: bool| {
+        secret
+            .bytes()
+            .map(|byte| match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (byte as char).to_string(),
+                _ if upper => format!("%{byte:02X}"),
+                _ => format!("%{byte:02x}"),
+            })
+            .collect::<String>()
+    };
+    let json = serde_json::to_string(secret).unwrap();
+    vec![
+        secret.to_owned(),
+        percent(true),
+        percent(false),
+        json[1..json.len() - 1].to_owned(),
+        format!("{secret:?}")[1..].trim_end_matches('"').to_owned(),
+    ]
+}
+
 #[tokio::test]
-async fn no_secret_appears_in_logs_responses_or_the_order_log() {
+async fn no_secret_appears_in_logs_responses_or_the_order_log_on_any_path() {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -310,14 +333,29 @@ async fn no_secret_appears_in_logs_responses_or_the_order_log() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
     let mut everything = String::new();
-    for cloud in ["alibaba", "tencent", "baidu"] {
+    // Passwords with characters that encode and escape differently (a quote, a percent sign, `&`, `/`).
+    let passwords = [
+        ("alibaba", "Sp\"ot%20&26/"),
+        ("tencent", "Spot%26&pw/1"),
+        ("baidu", "Spot%2026!"),
+    ];
+    let mut secrets: Vec<String> = KEYS.iter().map(|(_, _, secret)| (*secret).to_owned()).collect();
+    for (cloud, password) in passwords {
+        secrets.push(password.to_owned());
+        if cloud == "baidu" {
+            // Baidu's adminPass is the password encrypted with the secret key: it must not leave the proxy either.
+            secrets.push(spotplan_proxy::signing::baidu_admin_pass(password, KEYS[2].2).unwrap());
+        }
         let rig = rig(cloud).await;
         let mut order = example(cloud);
-        order["login"] = serde_json::json!({ "password": if cloud == "baidu" { "Spot2026!" } else { "Spot-2026!pw" } });
+        order["login"] = serde_json::json!({ "password": password });
         for (key, image) in [
             ("leak-a-000001", None),
             ("leak-b-000001", Some("img-flaky")),
             ("leak-c-000001", Some("img-garbage")),
+            ("leak-d-000001", Some("img-gateway502")),
+            ("leak-e-000001", Some("img-internalerror")),
+            ("leak-f-000001", Some("img-nostock")),
         ] {
             let mut order = order.clone();
             if let Some(image) = image {
@@ -326,27 +364,54 @@ async fn no_secret_appears_in_logs_responses_or_the_order_log() {
             let (_, body) = rig.submit(&order, key).await;
             everything.push_str(&body.to_string());
         }
-        let list = reqwest::get(format!("{}/api/v1/orders", rig.proxy))
+        // The error paths: a changed order under a used key (409), an invalid order (422), a malformed body (400).
+        let mut changed = order.clone();
+        changed["count"] = (order["count"].as_u64().unwrap() + 1).into();
+        let (status, body) = rig.submit(&changed, "leak-a-000001").await;
+        assert_eq!(status, 409, "{body}");
+        everything.push_str(&body.to_string());
+        let mut invalid = order.clone();
+        invalid["count"] = 0.into();
+        let (status, body) = rig.submit(&invalid, "leak-g-000001").await;
+        assert_eq!(status, 422, "{body}");
+        everything.push_str(&body.to_string());
+        let malformed = reqwest::Client::new()
+            .post(format!("{}/api/v1/orders", rig.proxy))
+            .header("x-spotplan-token", TOKEN)
+            .header("idempotency-key", "leak-h-000001")
+            .body(format!(
+                r#"{{"cloud":"{cloud}","login":{{"password":{}}},"count":"#,
+                serde_json::to_string(password).unwrap()
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(malformed.status().as_u16(), 400);
+        everything.push_str(&malformed.text().await.unwrap());
+        let list = reqwest::Client::new()
+            .get(format!("{}/api/v1/orders", rig.proxy))
+            .header("x-spotplan-token", TOKEN)
+            .send()
             .await
             .unwrap()
             .text()
             .await
             .unwrap();
         everything.push_str(&list);
-        for record in rig.store.list(100).unwrap() {
+        for record in rig.store.list(100).await.unwrap() {
             everything.push_str(&serde_json::to_string(&record).unwrap());
-            everything.push_str(&record.request.map(|r| r.to_string()).unwrap_or_default());
+            everything.push_str(&format!("{record:?}"));
         }
     }
     everything.push_str(&String::from_utf8_lossy(&captured.0.lock().unwrap()));
-    assert!(everything.contains("succeeded"), "the run did something");
-    for (_, _, secret) in KEYS {
-        assert!(!everything.contains(secret), "secret leaked");
+    for outcome in ["succeeded", "unknown", "failed"] {
+        assert!(everything.contains(outcome), "the run reached {outcome}");
     }
-    for password in ["Spot2026!", "Spot-2026!pw"] {
-        assert!(!everything.contains(password), "password leaked");
+    for secret in secrets.iter().map(String::as_str).chain([TOKEN]) {
+        for form in forms(secret) {
+            assert!(!everything.contains(&form), "a secret leaked as `{form}`");
+        }
     }
-    assert!(!everything.contains(TOKEN), "the API token leaked");
 }
 
 #[tokio::test]

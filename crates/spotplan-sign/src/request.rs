@@ -41,9 +41,16 @@ impl Credentials {
     }
 }
 
-/// A secret key. `Debug` prints `<redacted>`; there is no `Display`, so it cannot end up in a log by accident.
+/// A secret key. `Debug` prints `<redacted>`; there is no `Display`, so it cannot end up in a log by accident;
+/// its bytes are wiped from memory when it is dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
 
 impl Secret {
     /// Wraps a secret key.

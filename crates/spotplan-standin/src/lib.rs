@@ -3,23 +3,33 @@
 //! Each stand-in checks the signature of what it *received* — it rebuilds the request from the raw target, the
 //! signed headers and the body bytes, as a server does, and signs that again with the shared secret — so a
 //! request that was altered after signing, encoded differently from what was signed, or signed with another key
-//! is refused with the cloud's own error. (The signer itself is checked against the official SDKs elsewhere.)
+//! is refused with the cloud's own error. Like the clouds, it also refuses a stale signing time (Alibaba
+//! `InvalidTimeStamp.Expired` after 15 minutes, Tencent `AuthFailure.SignatureExpire` after 5, Baidu
+//! `RequestExpired` after the signature's own expiration), a reused Alibaba nonce (`SignatureNonceUsed`), and a
+//! Baidu body that does not match its signed `x-bce-content-sha256` (which it requires, to prove the proxy binds
+//! the body). (The signer itself is checked against the official SDKs elsewhere.)
 //! It checks the parameters an order needs, answers like the cloud (success, the documented bid and stock
 //! errors, dry-run answers), deduplicates on the ClientToken, and counts what it created.
 //!
 //! Behaviours for tests, chosen by the image id: one containing `slow` answers after [`SLOW`]; `garbage` answers
 //! 200 with a non-JSON body; `flaky` fails its first attempt per token with HTTP 503; `nostock` answers the stock
-//! error. A bid below [`MARKET_PRICE`] (per hour; Baidu: [`BAIDU_MARKET_PRICE_PER_MINUTE`]) gets the cloud's
-//! below-market error.
+//! error. The faults that follow a real creation — the cloud acted, the answer does not say so — are
+//! `gateway502` and `gateway504` (a gateway's HTML page with that status), `internalerror` (HTTP 200 carrying
+//! `InternalError` in the cloud's envelope), `thengone` (HTTP 503, then the stand-in stops listening, so the
+//! next attempt is refused), `huge` (a 1 GiB answer) and `endless` (a chunked answer that never ends).
+//! A bid below [`MARKET_PRICE`] (per hour; Baidu: [`BAIDU_MARKET_PRICE_PER_MINUTE`]) gets the cloud's
+//! below-market error. Price queries can be slowed ([`Standin::price_delay`]) to let concurrency build up; the
+//! stand-in records the most requests it ever had in flight.
 
 mod verify;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -58,6 +68,10 @@ pub struct Stats {
     pub by_token: HashMap<String, Vec<String>>,
     /// Attempts per ClientToken (for `flaky`).
     pub attempts_by_token: HashMap<String, u32>,
+    /// Alibaba signature nonces seen.
+    pub nonces: HashSet<String>,
+    /// Requests refused for a stale time or a reused nonce.
+    pub replays_refused: u64,
 }
 
 /// A stand-in's state.
@@ -71,6 +85,12 @@ pub struct Standin {
     pub secret: String,
     /// What it has seen.
     pub stats: Arc<Mutex<Stats>>,
+    /// How long price queries take to answer.
+    pub price_delay: Duration,
+    /// Requests in flight now, and the most ever.
+    in_flight: Arc<(AtomicU64, AtomicU64)>,
+    /// Signals the server to stop listening (the `thengone` behaviour).
+    gone: Arc<tokio::sync::Notify>,
 }
 
 impl Standin {
@@ -81,11 +101,58 @@ impl Standin {
             access_key_id: access_key_id.into(),
             secret: secret.into(),
             stats: Arc::default(),
+            price_delay: Duration::ZERO,
+            in_flight: Arc::default(),
+            gone: Arc::default(),
         }
+    }
+
+    /// The most requests this stand-in ever had in flight at once.
+    pub fn max_in_flight(&self) -> u64 {
+        self.in_flight.1.load(Ordering::Relaxed)
+    }
+
+    /// Resolves when the stand-in has decided to stop listening (see `thengone`).
+    pub async fn gone(&self) {
+        self.gone.notified().await;
     }
 
     fn stats(&self) -> std::sync::MutexGuard<'_, Stats> {
         self.stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Serves a stand-in on `listener` until it decides to go (`thengone`) or `stop` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    standin: Standin,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let gone = standin.clone();
+    axum::serve(listener, router(standin))
+        .with_graceful_shutdown(async move {
+            tokio::select! {
+                () = gone.gone() => {}
+                () = stop => {}
+            }
+        })
+        .await
+}
+
+/// Counts a request in flight while it lives.
+struct InFlight(Arc<(AtomicU64, AtomicU64)>);
+
+impl InFlight {
+    fn enter(counters: &Arc<(AtomicU64, AtomicU64)>) -> InFlight {
+        let now = counters.0.fetch_add(1, Ordering::SeqCst) + 1;
+        counters.1.fetch_max(now, Ordering::SeqCst);
+        InFlight(counters.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -106,6 +173,8 @@ async fn stats(State(standin): State<Standin>) -> Response {
         "verified": stats.verified,
         "created": stats.created,
         "by_token": stats.by_token,
+        "replays_refused": stats.replays_refused,
+        "max_in_flight": standin.max_in_flight(),
     }))
     .into_response()
 }
@@ -118,6 +187,7 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let _in_flight = InFlight::enter(&standin.in_flight);
     standin.stats().requests += 1;
     let received = verify::Received {
         method: method.as_str(),
@@ -134,6 +204,27 @@ async fn handle(
             &reason,
         );
     }
+    if let Err((code, reason)) = verify::fresh(standin.kind, &received, now_unix_seconds()) {
+        standin.stats().replays_refused += 1;
+        return error(standin.kind, StatusCode::BAD_REQUEST, code, &reason);
+    }
+    if standin.kind == Kind::Alibaba {
+        let nonce = headers
+            .get("x-acs-signature-nonce")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let mut stats = standin.stats();
+        if !stats.nonces.insert(nonce.clone()) {
+            stats.replays_refused += 1;
+            return error(
+                standin.kind,
+                StatusCode::BAD_REQUEST,
+                "SignatureNonceUsed",
+                &format!("Specified signature nonce {nonce} was used already."),
+            );
+        }
+    }
     standin.stats().verified += 1;
     let action = match standin.kind {
         Kind::Alibaba => headers
@@ -149,6 +240,9 @@ async fn handle(
         Kind::Baidu => uri.path().rsplit('/').next().unwrap_or_default().to_owned(),
     };
     if let Some(answer) = price_answer(standin.kind, &action, &received) {
+        if !standin.price_delay.is_zero() {
+            tokio::time::sleep(standin.price_delay).await;
+        }
         return answer;
     }
     let params = match verify::params(standin.kind, &received) {
@@ -323,6 +417,9 @@ async fn order(standin: &Standin, params: &Params) -> Response {
     if image.contains("garbage") {
         return (StatusCode::OK, "<html><body>502 Bad Gateway</body></html>").into_response();
     }
+    if let Some(fault) = fault_after_creating(standin, &image) {
+        return fault;
+    }
     let body = match kind {
         Kind::Alibaba => json!({ "RequestId": request_id(), "InstanceIdSets": { "InstanceIdSet": ids } }),
         Kind::Tencent => json!({ "Response": { "InstanceIdSet": ids, "RequestId": request_id() } }),
@@ -331,6 +428,66 @@ async fn order(standin: &Standin, params: &Params) -> Response {
         }
     };
     (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+/// The answers that follow a real creation but do not say so: the cloud acted, the answer is ambiguous.
+fn fault_after_creating(standin: &Standin, image: &str) -> Option<Response> {
+    let kind = standin.kind;
+    let gateway = |status: StatusCode| {
+        let page = format!("<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>");
+        (status, [("content-type", "text/html")], page).into_response()
+    };
+    if image.contains("gateway502") {
+        return Some(gateway(StatusCode::BAD_GATEWAY));
+    }
+    if image.contains("gateway504") {
+        return Some(gateway(StatusCode::GATEWAY_TIMEOUT));
+    }
+    if image.contains("internalerror") {
+        let mut answer = error(
+            kind,
+            StatusCode::OK,
+            "InternalError",
+            "An internal error occurred; try again later.",
+        );
+        *answer.status_mut() = StatusCode::OK;
+        return Some(answer);
+    }
+    if image.contains("thengone") {
+        standin.gone.notify_one();
+        return Some(error(
+            kind,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            "The request has failed due to a temporary failure of the server.",
+        ));
+    }
+    if image.contains("huge") {
+        const GIB: u64 = 1 << 30;
+        const CHUNK: usize = 64 * 1024;
+        let chunks = (GIB / CHUNK as u64) as usize;
+        let stream =
+            futures_util::stream::iter((0..chunks).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![b' '; CHUNK]))));
+        return Some(
+            Response::builder()
+                .status(StatusCode::OK)
+                .header("content-type", "application/json")
+                .header("content-length", GIB.to_string())
+                .body(Body::from_stream(stream))
+                .unwrap_or_default(),
+        );
+    }
+    if image.contains("endless") {
+        let stream = futures_util::stream::repeat_with(|| Ok::<_, std::io::Error>(Bytes::from_static(&[b' '; 8192])));
+        return Some(
+            Response::builder()
+                .status(StatusCode::OK)
+                .header("content-type", "application/json")
+                .body(Body::from_stream(stream))
+                .unwrap_or_default(),
+        );
+    }
+    None
 }
 
 fn instance_id(kind: Kind, order: u64, index: u32) -> String {

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use spotplan_standin::{Kind, Standin, router};
+use spotplan_standin::{Kind, Standin, serve};
 
 /// A local stand-in for one cloud's order API.
 #[derive(Debug, Parser)]
@@ -20,6 +20,9 @@ struct Args {
     /// Where to listen (loopback only).
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: std::net::SocketAddr,
+    /// Milliseconds each price query takes to answer.
+    #[arg(long, default_value_t = 0)]
+    price_delay_ms: u64,
 }
 
 #[tokio::main]
@@ -39,10 +42,11 @@ async fn main() -> anyhow::Result<()> {
         .context("cannot listen")?;
     let local = listener.local_addr()?;
     println!("stand-in for {} at http://{local}", args.cloud);
-    axum::serve(listener, router(Standin::new(kind, &args.access_key_id, &args.secret)))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let mut standin = Standin::new(kind, &args.access_key_id, &args.secret);
+    standin.price_delay = std::time::Duration::from_millis(args.price_delay_ms);
+    serve(listener, standin, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

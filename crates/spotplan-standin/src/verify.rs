@@ -69,6 +69,55 @@ fn parse_utc(text: &str) -> Option<u64> {
     u64::try_from(days * 86_400 + h * 3600 + min * 60 + s).ok()
 }
 
+/// How old a signing time may be (and how far ahead): Alibaba refuses a `Timestamp` more than 15 minutes off
+/// (`InvalidTimeStamp.Expired`), Tencent one more than 5 minutes off (`AuthFailure.SignatureExpire`); Baidu
+/// honours a signature for its own expiration (1800 s from the SDK) and then answers `RequestExpired`.
+const ALIBABA_SKEW: i64 = 15 * 60;
+const TENCENT_SKEW: i64 = 5 * 60;
+
+/// Checks the signing time against `now`: `Err((code, message))` when it is stale or in the future.
+pub(crate) fn fresh(kind: Kind, received: &Received<'_>, now: i64) -> Result<(), (&'static str, String)> {
+    let (signed_at, before, after, code) = match kind {
+        Kind::Alibaba => (
+            header(received, "x-acs-date").and_then(parse_utc),
+            ALIBABA_SKEW,
+            ALIBABA_SKEW,
+            "InvalidTimeStamp.Expired",
+        ),
+        Kind::Tencent => (
+            header(received, "x-tc-timestamp").and_then(|t| t.parse().ok()),
+            TENCENT_SKEW,
+            TENCENT_SKEW,
+            "AuthFailure.SignatureExpire",
+        ),
+        Kind::Baidu => {
+            let expiration = header(received, "authorization")
+                .and_then(|auth| auth.split('/').nth(3))
+                .and_then(|seconds| seconds.parse::<i64>().ok())
+                .unwrap_or(0);
+            (
+                header(received, "x-bce-date").and_then(parse_utc),
+                expiration,
+                ALIBABA_SKEW,
+                "RequestExpired",
+            )
+        }
+    };
+    let Some(signed_at) = signed_at.map(|at| at as i64) else {
+        return Err((code, "no signing time".into()));
+    };
+    if signed_at < now - before || signed_at > now + after {
+        return Err((
+            code,
+            format!(
+                "the request was signed at {signed_at}, {} seconds from now ({now})",
+                signed_at - now
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks the request's signature; `Err` says why it does not verify.
 pub(crate) fn check(kind: Kind, received: &Received<'_>, access_key_id: &str, secret: &str) -> Result<(), String> {
     let authorization = header(received, "authorization").ok_or("no Authorization header")?;
@@ -116,6 +165,12 @@ pub(crate) fn check(kind: Kind, received: &Received<'_>, access_key_id: &str, se
             output.header("authorization").map(str::to_owned)
         }
         Kind::Baidu => {
+            use sha2::Digest;
+            let body_hash = header(received, "x-bce-content-sha256")
+                .ok_or("no x-bce-content-sha256: the body is not bound to the signature")?;
+            if body_hash != hex::encode(sha2::Sha256::digest(received.body)) {
+                return Err("x-bce-content-sha256 does not match the body received".into());
+            }
             let names: Vec<String> = received
                 .headers
                 .keys()

@@ -175,7 +175,8 @@ pub struct Disk {
 }
 
 /// How to log in.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+// `Debug` never shows the password, and the password is wiped from memory when dropped.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Login {
@@ -185,6 +186,23 @@ pub struct Login {
     /// Password (sent only through the proxy; Baidu's is encrypted with the secret key there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("key_pair", &self.key_pair)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl Drop for Login {
+    fn drop(&mut self) {
+        if let Some(password) = &mut self.password {
+            zeroize::Zeroize::zeroize(password);
+        }
+    }
 }
 
 /// The image's operating-system family.

@@ -319,3 +319,12 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn an_order_never_shows_its_password_in_debug_output() {
+    let mut order = example(Cloud::Alibaba);
+    order.login.password = Some("Hunter2-Spot!".into());
+    let shown = format!("{order:?} {:?}", order.login);
+    assert!(!shown.contains("Hunter2"), "{shown}");
+    assert!(shown.contains("<redacted>"));
+}

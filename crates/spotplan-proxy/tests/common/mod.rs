@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use spotplan_proxy::credentials::{CloudCredentials, Loaded};
 use spotplan_proxy::endpoints::Endpoints;
-use spotplan_proxy::{AppState, Config, Store};
+use spotplan_proxy::{AppState, Config, InstallKey, Store};
 use spotplan_sign::{Credentials, Secret};
 
 pub const TOKEN: &str = "test-token-0123456789abcdef";
@@ -52,7 +52,7 @@ pub fn state(static_dir: &Path, credentials: CloudCredentials, endpoints: Endpoi
     let mut config = Config::new(static_dir.to_path_buf(), Secret::new(TOKEN));
     config.endpoints = endpoints;
     config.upstream_timeout = std::time::Duration::from_secs(2);
-    let mut state = AppState::new(config, credentials, store).unwrap();
+    let mut state = AppState::new(config, credentials, store, InstallKey::random().unwrap()).unwrap();
     state.upstream.backoff = std::time::Duration::from_millis(10);
     state
 }
@@ -60,4 +60,9 @@ pub fn state(static_dir: &Path, credentials: CloudCredentials, endpoints: Endpoi
 pub fn example(cloud: &str) -> serde_json::Value {
     let path = format!("{}/../../examples/orders/{cloud}.json", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// A file order log in a fresh folder.
+pub fn file_store() -> Store {
+    Store::open(&tempdir().join("orders.sqlite3"), &|_| String::new()).unwrap()
 }

@@ -1,0 +1,509 @@
+//! Exactly once: how a submission becomes at most one order at the cloud, whatever the network, the cloud or
+//! the proxy itself does. The states and every transition are in ARCHITECTURE.md ("The exactly-once protocol").
+//!
+//! 1. One lock per idempotency key: concurrent duplicates wait for the first, then replay its outcome.
+//! 2. The order is logged `pending` before anything is sent, with its ClientToken (derived from the key), the
+//!    instance password sealed with the install key, and what it may cost per hour.
+//! 3. Every attempt is signed afresh with the same ClientToken. An answer that may mean the cloud acted makes
+//!    the order `unknown`; only a readable refusal is `failed`; a request that certainly never left is
+//!    `not_sent`. Once any attempt may have reached the cloud, the order stays `unknown` until an answer shows
+//!    what exists.
+//! 4. A retry under the same key replays a final outcome and resends `pending`, `unknown` and `not_sent` orders
+//!    with the same ClientToken — within [`RESEND_WINDOW`] of the first attempt for an order that may have
+//!    reached the cloud; after it, the proxy does not resend (the cloud may have forgotten the token) and says
+//!    to look the order up. A resend rebuilds the request from the order as first validated: time-dependent
+//!    rules are checked at the original time, so a release time that has since passed cannot turn a
+//!    possibly-placed order into "refused, nothing sent".
+//! 5. At start, orders left `pending` by a crash are resent the same way (or marked `unknown` when that is not
+//!    possible), so none stays pending.
+//! 6. The outcome is written before it is answered; if that write fails, the answer still carries what the cloud
+//!    said and the write is retried until it lands ([`crate::store::Store::finish_eventually`]).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use spotplan_core::order::request::{AdminPass, BuildOptions, build_order_request};
+use spotplan_core::order::{Problem, Severity, SpotOrder, ValidationContext, validate};
+use spotplan_core::{Cloud, Currency};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::outcome::{Outcome, interpret, settle, unanswered};
+use crate::signing::baidu_admin_pass;
+use crate::store::{OrderRecord, OrderStatus};
+use crate::upstream::{Exchange, now_unix_millis, random_hex};
+
+/// How long after an order was first logged the proxy still resends it with the same ClientToken when it may
+/// have reached the cloud. No cloud publishes how long it honours a ClientToken (Alibaba's idempotency guide,
+/// help.aliyun.com/document_detail/25693.html, gives none; Tencent's and Baidu's docs neither), so this is
+/// Spotplan's conservative assumption: a retry within the hour is what the clouds' own SDKs do.
+pub const RESEND_WINDOW: Duration = Duration::from_secs(60 * 60);
+
+/// One async lock per idempotency key, so concurrent duplicates wait for the first. An entry lives only while
+/// someone holds or waits for it.
+#[derive(Debug, Default, Clone)]
+pub struct KeyLocks {
+    locks: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+/// A claim on one key's lock; dropping the last claim removes the entry.
+#[derive(Debug)]
+pub struct KeyClaim {
+    locks: KeyLocks,
+    key: String,
+    lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl KeyLocks {
+    /// Claims the lock of `key` (lock it with [`KeyClaim::lock`]).
+    pub fn claim(&self, key: &str) -> KeyClaim {
+        let lock = self.map().entry(key.to_owned()).or_default().clone();
+        KeyClaim {
+            locks: self.clone(),
+            key: key.to_owned(),
+            lock,
+        }
+    }
+
+    /// Keys with a lock entry (held or waited for).
+    pub fn len(&self) -> usize {
+        self.map().len()
+    }
+
+    /// Whether no key has a lock entry.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<tokio::sync::Mutex<()>>>> {
+        self.locks.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl KeyClaim {
+    /// Waits for the key's lock.
+    pub async fn lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.lock.lock().await
+    }
+}
+
+impl Drop for KeyClaim {
+    fn drop(&mut self) {
+        let mut map = self.locks.map();
+        // The map's reference and this claim's: nobody else holds or waits for the lock.
+        if Arc::strong_count(&self.lock) == 2 {
+            map.remove(&self.key);
+        }
+    }
+}
+
+/// A submission: the order and the price the UI showed, under an idempotency key.
+#[derive(Debug)]
+pub struct Submission {
+    /// The idempotency key.
+    pub key: String,
+    /// The ClientToken derived from it.
+    pub client_token: String,
+    /// The order as submitted (with its password, if any).
+    pub order: SpotOrder,
+    /// The quoted price at submission, when the UI sent one.
+    pub quoted_price: Option<String>,
+}
+
+/// What processing a submission came to: the record, whether it was replayed, whether this call created it,
+/// the warnings of validation and whether its outcome is on disk yet.
+#[derive(Debug)]
+pub struct Processed {
+    /// The order as logged.
+    pub record: OrderRecord,
+    /// A stored final outcome answered again.
+    pub replayed: bool,
+    /// This call logged it.
+    pub created: bool,
+    /// Validation's warnings.
+    pub warnings: Vec<Problem>,
+    /// Whether the outcome is on disk (otherwise it is being retried and reads already see it).
+    pub logged: bool,
+}
+
+/// The order as logged: the password replaced.
+pub fn loggable(order: &SpotOrder) -> serde_json::Value {
+    let mut order = order.clone();
+    if order.login.password.is_some() {
+        order.login.password = Some("<redacted>".into());
+    }
+    serde_json::to_value(order).unwrap_or_default()
+}
+
+/// Processes a submission under its key's lock.
+pub async fn process(state: &AppState, submission: Submission) -> Result<Processed, ApiError> {
+    let claim = state.key_locks.claim(&submission.key);
+    let _held = claim.lock().await;
+    let logged_order = loggable(&submission.order);
+    let hash = state.install_key.order_hash(&logged_order);
+    match state.store.by_key(&submission.key).await? {
+        Some(existing) if existing.order_hash != hash => Err(ApiError::KeyConflict { key: submission.key }),
+        Some(existing) if !resend_is_needed(&existing) => Ok(Processed {
+            record: existing,
+            replayed: true,
+            created: false,
+            warnings: Vec::new(),
+            logged: true,
+        }),
+        Some(existing) => resend(state, existing, &submission.order).await,
+        None => first_attempt(state, submission, logged_order, hash).await,
+    }
+}
+
+/// Whether a logged order is sent again on a retry: it never reached a final answer.
+fn resend_is_needed(record: &OrderRecord) -> bool {
+    matches!(
+        record.status,
+        OrderStatus::Pending | OrderStatus::Unknown | OrderStatus::NotSent
+    )
+}
+
+/// The account currency bids are in (every account is a China-site CNY account until sites are configurable).
+const ACCOUNT_CURRENCY: Currency = Currency::Cny;
+
+async fn first_attempt(
+    state: &AppState,
+    submission: Submission,
+    logged_order: serde_json::Value,
+    hash: String,
+) -> Result<Processed, ApiError> {
+    let order = &submission.order;
+    let now_ms = now_unix_millis();
+    let validation = validate(
+        order,
+        &ValidationContext {
+            now: now_ms / 1000,
+            ..ValidationContext::default()
+        },
+    );
+    if validation.valid.is_none() {
+        return Err(ApiError::InvalidOrder {
+            problems: validation.problems,
+        });
+    }
+    crate::endpoints::check_region(&order.region).map_err(|error| ApiError::BadRequest {
+        code: "invalid_region",
+        message: error.to_string(),
+        field: Some("region".into()),
+    })?;
+    let warnings: Vec<Problem> = validation
+        .problems
+        .into_iter()
+        .filter(|problem| problem.severity == Severity::Warning)
+        .collect();
+    let local_dry_run = order.dry_run && order.cloud == Cloud::Baidu;
+    if state.credentials.get(order.cloud).is_none() && !local_dry_run {
+        return Err(ApiError::NoCredentials {
+            cloud: order.cloud,
+            hint: credential_hint(order.cloud),
+        });
+    }
+    let sealed_password = match order.login.password.as_deref() {
+        Some(password) => Some(
+            state
+                .install_key
+                .seal(password)
+                .map_err(|error| ApiError::Internal(error.into()))?,
+        ),
+        None => None,
+    };
+    let bound = crate::spend::hourly_bound(order, ACCOUNT_CURRENCY, state.catalog());
+    let record = OrderRecord {
+        id: format!(
+            "ord-{}",
+            random_hex(8).map_err(|error| ApiError::Internal(error.into()))?
+        ),
+        idempotency_key: submission.key.clone(),
+        order_hash: hash,
+        cloud: order.cloud.id().into(),
+        region: order.region.clone(),
+        dry_run: order.dry_run,
+        status: OrderStatus::Pending,
+        client_token: order.client_token.clone().unwrap_or(submission.client_token),
+        order: logged_order,
+        quoted_price: submission.quoted_price,
+        request: None,
+        response: None,
+        cloud_request_id: None,
+        instance_ids: Vec::new(),
+        cloud_order_id: None,
+        error_code: None,
+        error_message: None,
+        hint: None,
+        attempts: 0,
+        created_at_ms: now_ms,
+        finished_at_ms: None,
+        upstream_us: None,
+        may_have_reached_cloud: false,
+        max_cost_per_hour: bound.as_ref().map(|bound| bound.per_hour),
+        sealed_password,
+    };
+    {
+        // Checking the ceiling and logging the order are one step, so two orders cannot both fit the last
+        // slice of an hourly ceiling.
+        let _gate = state.spend_gate.lock().await;
+        let committed = if state.config.spend.max_spend_per_hour.is_some() {
+            state.store.committed_hourly_costs(now_ms - 3_600_000).await?
+        } else {
+            Vec::new()
+        };
+        crate::spend::check(&state.config.spend, order, bound.as_ref(), &committed).map_err(|error| {
+            ApiError::SpendCeiling {
+                field: error.field(),
+                message: error.to_string(),
+            }
+        })?;
+        // Written before anything is sent: from here on the order cannot be lost or duplicated.
+        state.store.insert(&record).await?;
+    }
+    let mut processed = attempt(state, record, order).await?;
+    processed.created = true;
+    processed.warnings = warnings;
+    Ok(processed)
+}
+
+/// Sends a logged order that has no final answer again, with the same ClientToken.
+async fn resend(state: &AppState, record: OrderRecord, order: &SpotOrder) -> Result<Processed, ApiError> {
+    let age = Duration::from_millis(now_unix_millis().saturating_sub(record.created_at_ms).max(0) as u64);
+    let may_exist = record.may_have_reached_cloud || record.status == OrderStatus::Pending;
+    if may_exist && age > RESEND_WINDOW {
+        return Err(ApiError::OutcomeUnknown {
+            id: record.id.clone(),
+            client_token: record.client_token.clone(),
+        });
+    }
+    attempt(state, record, order).await
+}
+
+/// One round of attempts for a logged order, its outcome recorded.
+async fn attempt(state: &AppState, mut record: OrderRecord, order: &SpotOrder) -> Result<Processed, ApiError> {
+    // Rules are checked as of the order's first logging, so time cannot refuse a resend.
+    let validation = validate(
+        order,
+        &ValidationContext {
+            now: record.created_at_ms / 1000,
+            ..ValidationContext::default()
+        },
+    );
+    let Some(valid) = validation.valid else {
+        return Err(ApiError::InvalidOrder {
+            problems: validation.problems,
+        });
+    };
+    if order.dry_run && order.cloud == Cloud::Baidu {
+        record.status = OrderStatus::DryRunPassed;
+        record.hint =
+            Some("Baidu has no dry run: the order passed Spotplan's checks of Baidu's rules; nothing was sent".into());
+        record.finished_at_ms = Some(now_unix_millis());
+        let logged = state.store.finish_eventually(&record).await;
+        return Ok(processed(record, logged));
+    }
+    let Some(credentials) = state.credentials.get(order.cloud).cloned() else {
+        return Err(ApiError::NoCredentials {
+            cloud: order.cloud,
+            hint: credential_hint(order.cloud),
+        });
+    };
+    let admin_pass = match (&order.login.password, order.cloud) {
+        (Some(password), Cloud::Baidu) => {
+            match baidu_admin_pass(password, credentials.credentials.secret.expose_secret()) {
+                Ok(encrypted) => AdminPass::Encrypted(encrypted),
+                Err(error) => return finish_not_sent(state, record, "PasswordEncryption", error.to_string()).await,
+            }
+        }
+        _ => AdminPass::Placeholder,
+    };
+    let mut request = build_order_request(
+        &valid,
+        &BuildOptions {
+            client_token: record.client_token.clone(),
+            baidu_admin_pass: admin_pass,
+        },
+    );
+    if let Err(error) = state.config.endpoints.route(order.cloud, &mut request) {
+        return finish_not_sent(state, record, "EndpointRefused", error.to_string()).await;
+    }
+    let sent = match state
+        .upstream
+        .send(order.cloud, &request, &credentials.credentials)
+        .await
+    {
+        Ok(sent) => sent,
+        Err(error) => return finish_not_sent(state, record, "SigningFailed", error.to_string()).await,
+    };
+    let last = match sent.exchange {
+        Exchange::Answered { status, body } => interpret(order.cloud, order.dry_run, status, &body),
+        Exchange::NoAnswer { reason } => unanswered("NoAnswer", reason, order.dry_run),
+        Exchange::NotSent { reason } => not_sent_outcome("Unreachable", reason),
+    };
+    let earlier = sent.earlier_maybe_acted || record.may_have_reached_cloud;
+    record.may_have_reached_cloud = earlier || last.maybe_acted();
+    let outcome = settle(last, earlier);
+    record.request = sent.request.as_ref().map(|request| request.redacted());
+    record.attempts += sent.attempts;
+    record.upstream_us = Some(sent.elapsed.as_micros() as i64);
+    apply(&mut record, outcome);
+    let logged = state.store.finish_eventually(&record).await;
+    tracing::info!(id = %record.id, cloud = %record.cloud, status = ?record.status, attempts = record.attempts, logged, "order processed");
+    Ok(processed(record, logged))
+}
+
+fn processed(record: OrderRecord, logged: bool) -> Processed {
+    Processed {
+        record,
+        replayed: false,
+        created: false,
+        warnings: Vec::new(),
+        logged,
+    }
+}
+
+fn apply(record: &mut OrderRecord, outcome: Outcome) {
+    record.response = outcome.body;
+    record.status = outcome.status;
+    record.cloud_request_id = outcome.request_id;
+    record.instance_ids = outcome.instance_ids;
+    record.cloud_order_id = outcome.order_id;
+    record.error_code = outcome.error_code;
+    record.error_message = outcome.error_message;
+    record.hint = outcome.hint;
+    record.finished_at_ms = Some(now_unix_millis());
+}
+
+fn not_sent_outcome(code: &str, reason: String) -> Outcome {
+    Outcome {
+        status: OrderStatus::NotSent,
+        request_id: None,
+        instance_ids: Vec::new(),
+        order_id: None,
+        error_code: Some(code.into()),
+        error_message: Some(reason),
+        hint: Some(
+            "nothing reached the cloud, so nothing was created; retry with the same idempotency key once the \
+             cause is fixed"
+                .into(),
+        ),
+        body: None,
+    }
+}
+
+/// Records that an order was refused inside the proxy between logging and sending (bad secret, refused
+/// endpoint, signing error): it never left, unless an earlier attempt may have reached the cloud.
+async fn finish_not_sent(
+    state: &AppState,
+    mut record: OrderRecord,
+    code: &str,
+    reason: String,
+) -> Result<Processed, ApiError> {
+    tracing::warn!(id = %record.id, code, %reason, "order refused before sending");
+    let outcome = settle(not_sent_outcome(code, reason), record.may_have_reached_cloud);
+    apply(&mut record, outcome);
+    let logged = state.store.finish_eventually(&record).await;
+    Ok(processed(record, logged))
+}
+
+/// Resolves the orders a crash left `pending`: each is resent with its ClientToken from the stored order and
+/// sealed password within [`RESEND_WINDOW`], or marked `unknown` with the reason. Returns how many it resolved.
+pub async fn reconcile_pending(state: &AppState) -> Result<usize, ApiError> {
+    let pending = state.store.pending().await?;
+    let mut resolved = 0;
+    for record in pending {
+        let claim = state.key_locks.claim(&record.idempotency_key);
+        let _held = claim.lock().await;
+        // A retry may have resolved it meanwhile.
+        let Some(record) = state.store.by_id(&record.id).await? else {
+            continue;
+        };
+        if record.status != OrderStatus::Pending {
+            continue;
+        }
+        tracing::info!(id = %record.id, "an order was left pending by an earlier run: resolving it");
+        let result = match stored_order(state, &record) {
+            Ok(order) => resend(state, record.clone(), &order).await.map(|_| ()),
+            Err(reason) => Err(ApiError::Internal(anyhow::anyhow!(reason))),
+        };
+        if let Err(error) = result {
+            let mut unknown = record;
+            unknown.may_have_reached_cloud = true;
+            let client_token = unknown.client_token.clone();
+            apply(
+                &mut unknown,
+                Outcome {
+                    status: OrderStatus::Unknown,
+                    request_id: None,
+                    instance_ids: Vec::new(),
+                    order_id: None,
+                    error_code: Some("Interrupted".into()),
+                    error_message: Some(format!(
+                        "the proxy stopped while this order was being sent, and it could not be resent: {error}"
+                    )),
+                    hint: Some(format!(
+                        "the order may exist: look for instances with ClientToken {client_token} in the cloud console before \
+                         ordering again"
+                    )),
+                    body: None,
+                },
+            );
+            state.store.finish_eventually(&unknown).await;
+        }
+        resolved += 1;
+    }
+    Ok(resolved)
+}
+
+/// The order a logged record holds, with its password unsealed.
+fn stored_order(state: &AppState, record: &OrderRecord) -> Result<SpotOrder, String> {
+    let mut order: SpotOrder = serde_json::from_value(record.order.clone())
+        .map_err(|error| format!("the logged order does not read: {error}"))?;
+    order.login.password = match &record.sealed_password {
+        Some(sealed) => Some(
+            state
+                .install_key
+                .unseal(sealed)
+                .map_err(|error| error.to_string())?
+                .to_string(),
+        ),
+        None => None,
+    };
+    Ok(order)
+}
+
+fn credential_hint(cloud: Cloud) -> &'static str {
+    match cloud {
+        Cloud::Alibaba => "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (or an aliyun CLI profile)",
+        Cloud::Tencent => "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (or tccli's credential file)",
+        Cloud::Baidu => "BCE_ACCESS_KEY_ID and BCE_SECRET_ACCESS_KEY",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn key_locks_are_pruned_when_nobody_holds_or_waits() {
+        let locks = KeyLocks::default();
+        {
+            let first = locks.claim("key-aaaaaaaa");
+            let held = first.lock().await;
+            let second = locks.claim("key-aaaaaaaa");
+            assert_eq!(locks.len(), 1);
+            drop(held);
+            let _again = second.lock().await;
+            drop(first);
+            assert_eq!(locks.len(), 1, "the second claim still holds it");
+        }
+        assert!(locks.is_empty());
+        for index in 0..1000 {
+            let claim = locks.claim(&format!("key-{index:08}"));
+            let _held = claim.lock().await;
+        }
+        assert!(locks.is_empty(), "a thousand finished keys leave no lock behind");
+    }
+}

@@ -1,0 +1,333 @@
+//! The spend ceiling: configured maxima on what one order and all orders of the last hour may cost per hour
+//! (instances × the hourly bid), and on the instances one order may start. An order over a ceiling is refused
+//! with the figures before anything is logged or sent.
+//!
+//! A limit bid bounds its own cost. A market bid is bounded by the pay-as-you-go price: Alibaba documents
+//! `SpotAsPriceGo` as bidding "at up to the pay-as-you-go price" (alibabacloud-ecs20140526 7.11.8,
+//! `DescribePriceRequest.spot_strategy`); for Tencent and Baidu, which document no cap, Spotplan assumes the same
+//! bound and says so. When no price bounds an order and a ceiling is set, the order is refused: the ceiling
+//! cannot be checked.
+
+use rust_decimal::Decimal;
+use spotplan_core::catalog::{Catalog, OfferKey, PriceKind};
+use spotplan_core::order::{BidMode, SpotOrder};
+use spotplan_core::{Cloud, Currency, ExchangeRate, Money, PriceRate, TimeUnit};
+
+/// The configured ceilings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpendLimits {
+    /// The most one order may cost per hour (`SPOTPLAN_MAX_ORDER_PER_HOUR`, e.g. `50 CNY`).
+    pub max_order_per_hour: Option<Money>,
+    /// The most all orders placed in the last hour together may cost per hour (`SPOTPLAN_MAX_SPEND_PER_HOUR`).
+    pub max_spend_per_hour: Option<Money>,
+    /// The most instances one order may start (Alibaba and Tencent document 100; Baidu documents no maximum).
+    pub max_instances_per_order: u32,
+}
+
+impl Default for SpendLimits {
+    fn default() -> SpendLimits {
+        SpendLimits {
+            max_order_per_hour: None,
+            max_spend_per_hour: None,
+            max_instances_per_order: 100,
+        }
+    }
+}
+
+impl SpendLimits {
+    /// Whether any cost ceiling is set.
+    pub fn has_cost_ceiling(&self) -> bool {
+        self.max_order_per_hour.is_some() || self.max_spend_per_hour.is_some()
+    }
+}
+
+/// Why an order is over a ceiling.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpendError {
+    /// More instances than one order may start.
+    #[error(
+        "count {count} is above the proxy's limit of {limit} instances per order (SPOTPLAN_MAX_INSTANCES_PER_ORDER)"
+    )]
+    TooManyInstances {
+        /// The order's count.
+        count: u32,
+        /// The limit.
+        limit: u32,
+    },
+    /// One order may cost more per hour than allowed.
+    #[error(
+        "this order may cost up to {cost} per hour ({basis}), above the ceiling of {limit} per order (SPOTPLAN_MAX_ORDER_PER_HOUR)"
+    )]
+    OrderCeiling {
+        /// The order's hourly bound.
+        cost: Money,
+        /// How it was computed.
+        basis: String,
+        /// The ceiling.
+        limit: Money,
+    },
+    /// The orders of the last hour together would cost more per hour than allowed.
+    #[error(
+        "with this order, the orders placed in the last hour may cost up to {total} per hour, above the ceiling of {limit} (SPOTPLAN_MAX_SPEND_PER_HOUR); {committed} is already committed"
+    )]
+    HourlyCeiling {
+        /// Everything, with this order.
+        total: Money,
+        /// Already committed by earlier orders.
+        committed: Money,
+        /// The ceiling.
+        limit: Money,
+    },
+    /// A market bid with no known pay-as-you-go price while a ceiling is set.
+    #[error(
+        "a spend ceiling is set, but nothing bounds this market bid: Spotplan knows no pay-as-you-go price for {offer}; set a maximum price"
+    )]
+    Unbounded {
+        /// The offer, in words.
+        offer: String,
+    },
+    /// Amounts in currencies that cannot be compared.
+    #[error("cannot compare {0} with the ceiling: {1}")]
+    Currency(String, String),
+}
+
+impl SpendError {
+    /// The order field a person changes to get under the ceiling.
+    pub fn field(&self) -> &'static str {
+        match self {
+            SpendError::TooManyInstances { .. } => "count",
+            _ => "bid.max_price",
+        }
+    }
+}
+
+/// An order's most expensive hour, and how it was computed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HourlyBound {
+    /// The amount per hour for the whole order.
+    pub per_hour: Money,
+    /// In words: `10 × 0.2 CNY/hour (the bid)`.
+    pub basis: String,
+}
+
+/// What the order may cost per hour at most, in the account currency, when something bounds it.
+pub fn hourly_bound(order: &SpotOrder, account_currency: Currency, catalog: Option<&Catalog>) -> Option<HourlyBound> {
+    let count = Decimal::from(order.count);
+    let (unit_price, what) = match order.bid.mode {
+        BidMode::Limit => {
+            let text = order.bid.max_price.as_deref()?;
+            let per = spotplan_core::order::native_bid::bid_unit(order.cloud).per;
+            let native = PriceRate::new(Money::parse(text, account_currency).ok()?, per);
+            (native.in_unit(TimeUnit::Hour).ok()?.money, "the bid")
+        }
+        BidMode::Market => {
+            let catalog = catalog?;
+            let key = OfferKey {
+                cloud: order.cloud,
+                region: order.region.clone(),
+                zone: order.zone.clone(),
+                instance_type: order
+                    .instance_type
+                    .clone()
+                    .or_else(|| order.baidu.as_ref()?.spec.clone())?,
+            };
+            let offer = catalog.find_offer(&key).or_else(|| {
+                catalog.find_offer(&OfferKey {
+                    zone: None,
+                    ..key.clone()
+                })
+            })?;
+            let observed = catalog.latest(offer, PriceKind::OnDemand)?;
+            let rate = observed.rate.in_unit(TimeUnit::Hour).ok()?;
+            let money = ExchangeRate::default().convert(rate.money, account_currency).ok()?;
+            let what = if order.cloud == Cloud::Alibaba {
+                "the pay-as-you-go cap of a market bid"
+            } else {
+                "the pay-as-you-go price, assumed to cap a market bid"
+            };
+            (money, what)
+        }
+    };
+    let per_hour = unit_price.checked_mul(count).ok()?;
+    Some(HourlyBound {
+        per_hour,
+        basis: format!("{} × {}/hour ({what})", order.count, unit_price.amount.normalize()),
+    })
+}
+
+/// Checks an order against the ceilings, given what the orders of the last hour already committed per hour;
+/// returns the order's hourly bound to record.
+pub fn check(
+    limits: &SpendLimits,
+    order: &SpotOrder,
+    bound: Option<&HourlyBound>,
+    committed: &[Money],
+) -> Result<(), SpendError> {
+    if order.count > limits.max_instances_per_order {
+        return Err(SpendError::TooManyInstances {
+            count: order.count,
+            limit: limits.max_instances_per_order,
+        });
+    }
+    if order.dry_run || !limits.has_cost_ceiling() {
+        return Ok(());
+    }
+    let Some(bound) = bound else {
+        return Err(SpendError::Unbounded {
+            offer: format!(
+                "{} {} in {}",
+                order.cloud,
+                order.instance_type.as_deref().unwrap_or("(no type)"),
+                order.zone.as_deref().unwrap_or(&order.region)
+            ),
+        });
+    };
+    if let Some(limit) = limits.max_order_per_hour {
+        let cost = in_currency(bound.per_hour, limit.currency)?;
+        if cost.amount > limit.amount {
+            return Err(SpendError::OrderCeiling {
+                cost,
+                basis: bound.basis.clone(),
+                limit,
+            });
+        }
+    }
+    if let Some(limit) = limits.max_spend_per_hour {
+        let mut earlier = Money::zero(limit.currency);
+        for money in committed {
+            earlier = earlier
+                .checked_add(in_currency(*money, limit.currency)?)
+                .map_err(|error| SpendError::Currency(money.to_string(), error.to_string()))?;
+        }
+        let total = earlier
+            .checked_add(in_currency(bound.per_hour, limit.currency)?)
+            .map_err(|error| SpendError::Currency(bound.per_hour.to_string(), error.to_string()))?;
+        if total.amount > limit.amount {
+            return Err(SpendError::HourlyCeiling {
+                total,
+                committed: earlier,
+                limit,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Converts with the core's dated default rate when the currencies differ (a ceiling in USD for a CNY account).
+fn in_currency(money: Money, currency: Currency) -> Result<Money, SpendError> {
+    ExchangeRate::default()
+        .convert(money, currency)
+        .map_err(|error| SpendError::Currency(money.to_string(), error.to_string()))
+}
+
+/// Parses a ceiling such as `50`, `50 CNY` or `7.5 USD` (CNY when no currency is named).
+pub fn parse_ceiling(text: &str) -> Result<Money, String> {
+    let mut parts = text.split_whitespace();
+    let amount = parts.next().unwrap_or_default();
+    let currency = match parts.next().map(str::to_ascii_uppercase).as_deref() {
+        None | Some("CNY") => Currency::Cny,
+        Some("USD") => Currency::Usd,
+        Some(other) => return Err(format!("`{text}`: currency `{other}` is not CNY or USD")),
+    };
+    if parts.next().is_some() {
+        return Err(format!("`{text}` is not an amount and a currency, like `50 CNY`"));
+    }
+    let money = Money::parse(amount, currency).map_err(|error| format!("`{text}`: {error}"))?;
+    if money.amount <= Decimal::ZERO {
+        return Err(format!("`{text}` must be above zero"));
+    }
+    Ok(money)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(count: u32, price: Option<&str>) -> SpotOrder {
+        let mut order: SpotOrder = serde_json::from_value(serde_json::json!({
+            "cloud": "alibaba", "region": "cn-hangzhou", "zone": "cn-hangzhou-k", "instance_type": "ecs.c7.xlarge",
+            "image_id": "img", "count": count, "bid": {"mode": "market"}
+        }))
+        .unwrap();
+        if let Some(price) = price {
+            order.bid.mode = BidMode::Limit;
+            order.bid.max_price = Some(price.into());
+        }
+        order
+    }
+
+    fn cny(text: &str) -> Money {
+        Money::parse(text, Currency::Cny).unwrap()
+    }
+
+    #[test]
+    fn a_limit_bid_is_bounded_by_count_times_the_hourly_bid() {
+        let bound = hourly_bound(&order(10, Some("0.25")), Currency::Cny, None).unwrap();
+        assert_eq!(bound.per_hour, cny("2.50"));
+        assert_eq!(bound.basis, "10 × 0.25/hour (the bid)");
+        // Baidu bids per minute: 0.005 CNY/minute × 60 × 4 = 1.2 CNY per hour.
+        let mut baidu = order(4, Some("0.005"));
+        baidu.cloud = Cloud::Baidu;
+        assert_eq!(hourly_bound(&baidu, Currency::Cny, None).unwrap().per_hour, cny("1.2"));
+    }
+
+    #[test]
+    fn a_market_bid_is_bounded_by_the_catalogs_pay_as_you_go_price_or_refused() {
+        let catalog = Catalog::embedded().unwrap();
+        let bound = hourly_bound(&order(2, None), Currency::Cny, Some(&catalog)).expect("c7.xlarge has a list price");
+        assert!(bound.per_hour.amount > Decimal::ZERO);
+        assert!(bound.basis.contains("pay-as-you-go cap"));
+        let limits = SpendLimits {
+            max_order_per_hour: Some(cny("100")),
+            ..SpendLimits::default()
+        };
+        let mut unknown = order(2, None);
+        unknown.instance_type = Some("ecs.nosuchtype.large".into());
+        let bound = hourly_bound(&unknown, Currency::Cny, Some(&catalog));
+        assert!(matches!(
+            check(&limits, &unknown, bound.as_ref(), &[]),
+            Err(SpendError::Unbounded { .. })
+        ));
+        assert!(
+            check(&SpendLimits::default(), &unknown, None, &[]).is_ok(),
+            "no ceiling, nothing to bound"
+        );
+    }
+
+    #[test]
+    fn ceilings_per_order_and_per_hour() {
+        let limits = SpendLimits {
+            max_order_per_hour: Some(cny("5")),
+            max_spend_per_hour: Some(cny("8")),
+            max_instances_per_order: 100,
+        };
+        let fits = order(10, Some("0.4"));
+        let bound = hourly_bound(&fits, Currency::Cny, None);
+        assert!(check(&limits, &fits, bound.as_ref(), &[cny("3")]).is_ok(), "4 + 3 ≤ 8");
+        let error = check(&limits, &fits, bound.as_ref(), &[cny("3"), cny("1.5")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "with this order, the orders placed in the last hour may cost up to 8.5 CNY per hour, above the ceiling \
+             of 8 CNY (SPOTPLAN_MAX_SPEND_PER_HOUR); 4.5 CNY is already committed"
+        );
+        let big = order(20, Some("0.4"));
+        let error = check(&limits, &big, hourly_bound(&big, Currency::Cny, None).as_ref(), &[]).unwrap_err();
+        assert!(matches!(error, SpendError::OrderCeiling { .. }), "{error}");
+        assert_eq!(error.field(), "bid.max_price");
+        let many = order(101, Some("0.001"));
+        let error = check(&SpendLimits::default(), &many, None, &[]).unwrap_err();
+        assert_eq!(error.field(), "count");
+    }
+
+    #[test]
+    fn ceilings_parse_with_a_currency() {
+        assert_eq!(parse_ceiling("50").unwrap(), cny("50"));
+        assert_eq!(
+            parse_ceiling("7.5 usd").unwrap(),
+            Money::parse("7.5", Currency::Usd).unwrap()
+        );
+        assert!(parse_ceiling("0").is_err());
+        assert!(parse_ceiling("5 EUR").unwrap_err().contains("EUR"));
+        assert!(parse_ceiling("five").is_err());
+    }
+}
