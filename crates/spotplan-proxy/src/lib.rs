@@ -110,15 +110,19 @@ impl AppState {
 
 /// The proxy's whole HTTP surface: the JSON API under `/api/` and the built web app at `/`.
 pub fn app(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/v1/health", get(health::health))
+    // The work that waits on the clouds is bounded; health stays outside that bound, so it answers at once
+    // however many orders and quotes are waiting.
+    let bounded = Router::new()
         .route("/openapi.json", get(openapi::openapi))
         .route("/v1/orders", get(orders::list).post(orders::submit))
         .route("/v1/orders/{id}", get(orders::get))
         .route("/v1/prices", axum::routing::post(prices::prices))
+        .layer(ConcurrencyLimitLayer::new(MAX_CONCURRENT_API_CALLS));
+    let api = Router::new()
+        .route("/v1/health", get(health::health))
+        .merge(bounded)
         .fallback(error::api_not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))
-        .layer(ConcurrencyLimitLayer::new(MAX_CONCURRENT_API_CALLS))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::GATEWAY_TIMEOUT,
             Duration::from_secs(120),

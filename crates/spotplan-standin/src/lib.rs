@@ -87,6 +87,8 @@ pub struct Standin {
     pub stats: Arc<Mutex<Stats>>,
     /// How long price queries take to answer.
     pub price_delay: Duration,
+    /// How long a `slow` order takes to answer ([`SLOW`] unless set).
+    pub slow: Duration,
     /// Requests in flight now, and the most ever.
     in_flight: Arc<(AtomicU64, AtomicU64)>,
     /// Signals the server to stop listening (the `thengone` behaviour).
@@ -102,6 +104,7 @@ impl Standin {
             secret: secret.into(),
             stats: Arc::default(),
             price_delay: Duration::ZERO,
+            slow: SLOW,
             in_flight: Arc::default(),
             gone: Arc::default(),
         }
@@ -412,7 +415,7 @@ async fn order(standin: &Standin, params: &Params) -> Response {
         }
     };
     if image.contains("slow") {
-        tokio::time::sleep(SLOW).await;
+        tokio::time::sleep(standin.slow).await;
     }
     if image.contains("garbage") {
         return (StatusCode::OK, "<html><body>502 Bad Gateway</body></html>").into_response();

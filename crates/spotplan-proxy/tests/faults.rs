@@ -1,0 +1,604 @@
+//! The fault suite: the real `spotplan-proxy` process against stand-ins that misbehave the way clouds and
+//! networks do — answers that hide a creation, a cloud that vanishes, a proxy killed mid-order, an order log that
+//! cannot be written, duplicate storms, giant answers, idle connection floods, hostile region ids. Each test
+//! proves the order exists at most once and that the log says what is true.
+#![allow(clippy::unwrap_used)] // test code: a panic is how a failure is reported
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{KEYS, example, tempdir};
+use serde_json::{Value, json};
+use spotplan_standin::{Kind, Standin};
+
+const TOKEN: &str = "fault-suite-token-0123456789abcdef";
+
+/// The fault tests run one at a time: several of them load both cores on purpose, and the latency one must
+/// measure the proxy, not its neighbours.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// How long a `slow` order takes at the stand-ins here: long enough to act while it is in flight.
+const SLOW: Duration = Duration::from_millis(1500);
+
+/// A stand-in served in this process until it decides to go (`thengone`).
+async fn standin(kind: Kind) -> (Standin, SocketAddr) {
+    let index = match kind {
+        Kind::Alibaba => 0,
+        Kind::Tencent => 1,
+        Kind::Baidu => 2,
+    };
+    let mut standin = Standin::new(kind, KEYS[index].1, KEYS[index].2);
+    standin.slow = SLOW;
+    serve_standin(standin).await
+}
+
+async fn serve_standin(standin: Standin) -> (Standin, SocketAddr) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let served = standin.clone();
+    tokio::spawn(async move { spotplan_standin::serve(listener, served, std::future::pending()).await });
+    (standin, address)
+}
+
+/// The real proxy process.
+struct Proxy {
+    child: Child,
+    url: String,
+    data_dir: PathBuf,
+}
+
+impl Proxy {
+    fn start(data_dir: &Path, endpoints: &[(Kind, SocketAddr)], extra_env: &[(&str, &str)]) -> Proxy {
+        let static_dir = tempdir();
+        std::fs::write(static_dir.join("index.html"), "<!doctype html><title>Spotplan</title>").unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_spotplan-proxy"));
+        command
+            .args(["--listen", "127.0.0.1:0", "--static-dir"])
+            .arg(&static_dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", data_dir)
+            .env("SPOTPLAN_DATA_DIR", data_dir)
+            .env("SPOTPLAN_TOKEN", TOKEN)
+            .env("SPOTPLAN_LOG", "warn")
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", KEYS[0].1)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEYS[0].2)
+            .env("TENCENTCLOUD_SECRET_ID", KEYS[1].1)
+            .env("TENCENTCLOUD_SECRET_KEY", KEYS[1].2)
+            .env("BCE_ACCESS_KEY_ID", KEYS[2].1)
+            .env("BCE_SECRET_ACCESS_KEY", KEYS[2].2)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (kind, address) in endpoints {
+            let name = match kind {
+                Kind::Alibaba => "SPOTPLAN_ENDPOINT_ALIBABA",
+                Kind::Tencent => "SPOTPLAN_ENDPOINT_TENCENT",
+                Kind::Baidu => "SPOTPLAN_ENDPOINT_BAIDU",
+            };
+            command.env(name, format!("http://{address}"));
+        }
+        for (name, value) in extra_env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (found, url) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if !sent && let Some(start) = line.find("http://127.0.0.1:") {
+                    let rest = &line[start..];
+                    let end = rest[7..].find(['/', ' ', '?']).map_or(rest.len(), |end| end + 7);
+                    let _ = found.send(rest[..end].to_owned());
+                    sent = true;
+                }
+            }
+        });
+        let url = url
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the proxy printed its URL");
+        Proxy {
+            child,
+            url,
+            data_dir: data_dir.to_path_buf(),
+        }
+    }
+
+    /// One client for the whole suite (building one loads the platform's roots: slow to do per request).
+    fn client() -> reqwest::Client {
+        static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+        CLIENT
+            .get_or_init(|| {
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                reqwest::Client::builder().no_proxy().build().unwrap()
+            })
+            .clone()
+    }
+
+    async fn submit(&self, order: &Value, key: &str) -> (u16, Value) {
+        let response = Proxy::client()
+            .post(format!("{}/api/v1/orders", self.url))
+            .header("x-spotplan-token", TOKEN)
+            .header("idempotency-key", key)
+            .json(order)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let response = Proxy::client()
+            .get(format!("{}{path}", self.url))
+            .header("x-spotplan-token", TOKEN)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn orders(&self) -> Vec<Value> {
+        self.get("/api/v1/orders?limit=1000").await.1["orders"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn kill_hard(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    fn resident_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|kib| kib.parse().ok())
+            .unwrap()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A plain HTTP/1.1 GET on a fresh connection, blocking; the whole answer as text.
+fn raw_get(authority: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(authority).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nX-Spotplan-Token: {TOKEN}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
+}
+
+fn order_with_image(cloud: &str, image: &str) -> Value {
+    let mut order = example(cloud);
+    order["image_id"] = image.into();
+    order
+}
+
+fn created_sets(standin: &Standin) -> Vec<Vec<String>> {
+    let stats = standin.stats.lock().unwrap();
+    let mut sets: Vec<Vec<String>> = stats.by_token.values().cloned().collect();
+    sets.sort();
+    sets
+}
+
+/// Fault 3: the cloud creates the instances, then every attempt's answer hides it (a gateway's 502 or 504
+/// page, or HTTP 200 carrying `InternalError`): the order is unknown, never failed, and a retry under the same key
+/// ends with exactly one set of instances.
+#[tokio::test(flavor = "multi_thread")]
+async fn answers_that_hide_a_creation_leave_the_order_unknown_and_one_set_of_instances() {
+    let _serial = one_at_a_time();
+    for (cloud, kind) in [
+        ("alibaba", Kind::Alibaba),
+        ("tencent", Kind::Tencent),
+        ("baidu", Kind::Baidu),
+    ] {
+        let (standin, address) = standin(kind).await;
+        let proxy = Proxy::start(&tempdir(), &[(kind, address)], &[]);
+        for (key, image) in [
+            ("fault3-a-0001", "img-gateway502"),
+            ("fault3-b-0001", "img-gateway504"),
+            ("fault3-c-0001", "img-internalerror"),
+        ] {
+            let order = order_with_image(cloud, image);
+            let (status, first) = proxy.submit(&order, key).await;
+            assert_eq!(status, 200, "{cloud} {image}: {first}");
+            assert_eq!(first["status"], "unknown", "{cloud} {image}: {first}");
+            assert_eq!(first["may_have_reached_cloud"], true);
+            assert!(
+                !first["hint"].as_str().unwrap().contains("nothing was created"),
+                "{first}"
+            );
+            let (_, again) = proxy.submit(&order, key).await;
+            assert_eq!(again["status"], "unknown", "{cloud} {image}: {again}");
+            assert_eq!(again["client_token"], first["client_token"]);
+        }
+        let stats = standin.stats.lock().unwrap();
+        assert_eq!(stats.created, 3, "{cloud}: one creation per order, none per retry");
+        assert!(
+            stats.attempts_by_token.values().all(|attempts| *attempts >= 2),
+            "{cloud}: the retry was sent (with the same token)"
+        );
+    }
+}
+
+/// Fault 4: a 503 (after which the cloud may have created the order), then the cloud cannot be reached at all:
+/// the order is unknown, not "nothing was created".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_503_then_a_refused_connection_is_unknown_not_nothing_created() {
+    let _serial = one_at_a_time();
+    let (standin, address) = standin(Kind::Alibaba).await;
+    let proxy = Proxy::start(&tempdir(), &[(Kind::Alibaba, address)], &[]);
+    let (status, answer) = proxy
+        .submit(&order_with_image("alibaba", "img-thengone"), "fault4-a-0001")
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["status"], "unknown", "{answer}");
+    assert_eq!(answer["may_have_reached_cloud"], true);
+    assert!(
+        answer["attempts"].as_u64().unwrap() >= 2,
+        "the refused attempt came after the 503: {answer}"
+    );
+    let hint = answer["hint"].as_str().unwrap();
+    assert!(hint.contains("may exist"), "{hint}");
+    assert!(!hint.contains("nothing was created"), "{hint}");
+    assert_eq!(standin.stats.lock().unwrap().created, 1, "the stand-in did create it");
+}
+
+/// Fault 5: the proxy is killed (SIGKILL) while an order is in flight; restarted on the same data, it resolves
+/// the order left pending — resending it with its ClientToken and its sealed password — and exactly one set of
+/// instances exists.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proxy_killed_mid_order_resolves_it_at_restart_with_one_set_of_instances() {
+    let _serial = one_at_a_time();
+    let (standin, address) = standin(Kind::Alibaba).await;
+    let data = tempdir();
+    let mut proxy = Proxy::start(&data, &[(Kind::Alibaba, address)], &[]);
+    let mut order = order_with_image("alibaba", "img-slow");
+    order["login"] = json!({ "password": "Spot2026!sealed" });
+    let url = proxy.url.clone();
+    let in_flight = tokio::spawn({
+        let order = order.clone();
+        async move {
+            Proxy::client()
+                .post(format!("{url}/api/v1/orders"))
+                .header("x-spotplan-token", TOKEN)
+                .header("idempotency-key", "fault5-a-0001")
+                .json(&order)
+                .send()
+                .await
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while standin.stats.lock().unwrap().created == 0 {
+        assert!(Instant::now() < deadline, "the order reached the stand-in");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    proxy.kill_hard();
+    assert!(in_flight.await.unwrap().is_err(), "the client lost its answer");
+    let pending: String = rusqlite::Connection::open(data.join("orders.sqlite3"))
+        .unwrap()
+        .query_row("SELECT status FROM orders", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(pending, "pending", "the crash left the order pending");
+
+    let restarted = Proxy::start(&data, &[(Kind::Alibaba, address)], &[]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let resolved = loop {
+        let orders = restarted.orders().await;
+        if orders.iter().all(|order| order["status"] != "pending") && !orders.is_empty() {
+            break orders;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the restarted proxy resolved the pending order: {orders:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(resolved.len(), 1);
+    assert_eq!(resolved[0]["status"], "succeeded", "{}", resolved[0]);
+    let sets = created_sets(&standin);
+    assert_eq!(sets.len(), 1, "exactly one set of instances");
+    assert_eq!(resolved[0]["instance_ids"], json!(sets[0]));
+    let stats = standin.stats.lock().unwrap();
+    assert_eq!(stats.created, 1);
+    assert_eq!(
+        stats.attempts_by_token["spotplan-fault5-a-0001"], 2,
+        "sent once, resent once with the same token"
+    );
+    drop(stats);
+    // The client's own retry now replays what the restarted proxy resolved.
+    let (_, replay) = restarted.submit(&order, "fault5-a-0001").await;
+    assert_eq!(
+        (replay["status"].clone(), replay["replayed"].clone()),
+        (json!("succeeded"), json!(true))
+    );
+    assert_eq!(restarted.data_dir, data);
+}
+
+/// Fault 6: the order log cannot be written after the order was logged (another process holds the database's
+/// write lock): the answer still carries what the cloud said, and the log catches up once it can.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unwritable_log_still_answers_the_outcome_and_catches_up() {
+    let _serial = one_at_a_time();
+    let (standin, address) = standin(Kind::Alibaba).await;
+    let data = tempdir();
+    let proxy = Proxy::start(&data, &[(Kind::Alibaba, address)], &[]);
+    let url = proxy.url.clone();
+    let submitted = tokio::spawn(async move {
+        Proxy::client()
+            .post(format!("{url}/api/v1/orders"))
+            .header("x-spotplan-token", TOKEN)
+            .header("idempotency-key", "fault6-a-0001")
+            .json(&order_with_image("alibaba", "img-slow"))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while standin.stats.lock().unwrap().created == 0 {
+        assert!(Instant::now() < deadline, "the order reached the stand-in");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The order is logged and in flight: lock the database until the answer has come back.
+    let blocker = rusqlite::Connection::open(data.join("orders.sqlite3")).unwrap();
+    blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let answer = submitted.await.unwrap();
+    assert_eq!(answer["status"], "succeeded", "{answer}");
+    assert_eq!(answer["logged"], false, "the outcome is not on disk yet: {answer}");
+    let ids = answer["instance_ids"].clone();
+    assert_eq!(
+        ids.as_array().unwrap().len() as u64,
+        example("alibaba")["count"].as_u64().unwrap()
+    );
+    // Reads already show the outcome.
+    let listed = proxy.orders().await;
+    assert_eq!(listed[0]["status"], "succeeded");
+    blocker.execute_batch("COMMIT").unwrap();
+    drop(blocker);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let on_disk: (String, String) = rusqlite::Connection::open(data.join("orders.sqlite3"))
+            .unwrap()
+            .query_row("SELECT status, instance_ids FROM orders", [], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .unwrap();
+        if on_disk.0 == "succeeded" {
+            assert_eq!(serde_json::from_str::<Value>(&on_disk.1).unwrap(), ids);
+            break;
+        }
+        assert!(Instant::now() < deadline, "the log caught up: {on_disk:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Fault 7: fifty identical submissions under one key at once, plus one changed order under it: one creation at
+/// the cloud, the others replay it, the changed one is refused with 409.
+#[tokio::test(flavor = "multi_thread")]
+async fn fifty_duplicates_and_one_changed_order_under_one_key() {
+    let _serial = one_at_a_time();
+    let (standin, address) = standin(Kind::Tencent).await;
+    let proxy = std::sync::Arc::new(Proxy::start(&tempdir(), &[(Kind::Tencent, address)], &[]));
+    let order = order_with_image("tencent", "img-slow");
+    let mut changed = order.clone();
+    changed["count"] = (order["count"].as_u64().unwrap() + 1).into();
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let proxy = proxy.clone();
+        let body = order.clone();
+        tasks.push(tokio::spawn(async move { proxy.submit(&body, "fault7-a-0001").await }));
+    }
+    // The changed order arrives while the first of the fifty is at the cloud.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while standin.stats.lock().unwrap().created == 0 {
+        assert!(Instant::now() < deadline, "the first order reached the stand-in");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let late = proxy.clone();
+    tasks.push(tokio::spawn(
+        async move { late.submit(&changed, "fault7-a-0001").await },
+    ));
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    let conflicts = answers.iter().filter(|(status, _)| *status == 409).count();
+    assert_eq!(conflicts, 1, "exactly the changed order is refused");
+    let ok: Vec<&Value> = answers
+        .iter()
+        .filter(|(status, _)| *status < 300)
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(ok.len(), 50);
+    assert!(ok.iter().all(|body| body["status"] == "succeeded"));
+    assert_eq!(
+        ok.iter().filter(|body| body["replayed"] == true).count(),
+        49,
+        "one sent, 49 replayed"
+    );
+    let ids: std::collections::HashSet<String> = ok.iter().map(|body| body["instance_ids"].to_string()).collect();
+    assert_eq!(ids.len(), 1, "every answer names the same instances");
+    assert_eq!(standin.stats.lock().unwrap().created, 1, "one upstream create");
+}
+
+/// Fault 8: an answer of 1 GiB, or one that never ends: the proxy reads at most its cap, memory stays bounded,
+/// and the order is unknown with a clear reason (the cloud did create it).
+#[tokio::test(flavor = "multi_thread")]
+async fn giant_and_endless_answers_keep_memory_bounded_and_end_unknown() {
+    let _serial = one_at_a_time();
+    let (_standin, address) = standin(Kind::Alibaba).await;
+    let proxy = Proxy::start(
+        &tempdir(),
+        &[(Kind::Alibaba, address)],
+        &[("SPOTPLAN_UPSTREAM_TIMEOUT", "10")],
+    );
+    let before = proxy.resident_kib();
+    for (key, image) in [("fault8-a-0001", "img-huge"), ("fault8-b-0001", "img-endless")] {
+        let started = Instant::now();
+        let (status, answer) = proxy.submit(&order_with_image("alibaba", image), key).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["status"], "unknown", "{image}: {answer}");
+        assert!(
+            answer["error_message"].as_str().unwrap().contains("larger than"),
+            "{image}: {answer}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{image} was cut off, not read to the end"
+        );
+    }
+    let after = proxy.resident_kib();
+    assert!(
+        after < before + 64 * 1024,
+        "resident memory grew from {before} KiB to {after} KiB"
+    );
+    let (status, _) = proxy.get("/api/v1/health").await;
+    assert_eq!(status, 200);
+}
+
+/// Fault 9: two thousand connections that never send a header, and six hundred price requests at once: health
+/// still answers within 100 ms, and calls to the cloud never exceed the proxy's global bound.
+#[tokio::test(flavor = "multi_thread")]
+async fn idle_connections_and_a_price_storm_leave_health_fast_and_upstream_bounded() {
+    let _serial = one_at_a_time();
+    let mut slow = Standin::new(Kind::Alibaba, KEYS[0].1, KEYS[0].2);
+    slow.price_delay = Duration::from_millis(40);
+    let (standin, address) = serve_standin(slow).await;
+    let proxy = std::sync::Arc::new(Proxy::start(
+        &tempdir(),
+        &[(Kind::Alibaba, address)],
+        &[("SPOTPLAN_UPSTREAM_IN_FLIGHT", "8")],
+    ));
+    rlimit::increase_nofile_limit(u64::MAX).unwrap();
+    let authority = proxy.url.trim_start_matches("http://").to_owned();
+    let mut idle = Vec::new();
+    for _ in 0..2000 {
+        idle.push(tokio::net::TcpStream::connect(&authority).await.unwrap());
+    }
+    let mut storm = Vec::new();
+    for index in 0..600 {
+        let proxy = proxy.clone();
+        storm.push(tokio::spawn(async move {
+            let body = json!({ "offers": [{ "offer": {
+                "cloud": "alibaba", "region": "cn-hangzhou", "zone": "cn-hangzhou-k",
+                "instance_type": format!("ecs.storm{index}.xlarge") } }] });
+            Proxy::client()
+                .post(format!("{}/api/v1/prices", proxy.url))
+                .header("x-spotplan-token", TOKEN)
+                .json(&body)
+                .send()
+                .await
+                .map(|response| response.status().as_u16())
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Health is asked from its own thread over its own connection, so the test's load generator (sharing these
+    // two cores) does not stand in the queue.
+    let samples = std::thread::spawn({
+        let authority = authority.clone();
+        move || {
+            (0..10)
+                .map(|_| {
+                    let started = Instant::now();
+                    let answer = raw_get(&authority, "/api/v1/health");
+                    std::thread::sleep(Duration::from_millis(50));
+                    (answer, started.elapsed().saturating_sub(Duration::from_millis(50)))
+                })
+                .collect::<Vec<_>>()
+        }
+    })
+    .join()
+    .unwrap();
+    let took: Vec<Duration> = samples.iter().map(|(_, took)| *took).collect();
+    for (answer, _) in &samples {
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "{}",
+            answer.lines().next().unwrap_or_default()
+        );
+    }
+    assert!(
+        took.iter().all(|took| *took < Duration::from_millis(100)),
+        "health under load took {took:?}"
+    );
+    for task in storm {
+        assert_eq!(task.await.unwrap().unwrap(), 200);
+    }
+    let max = standin.max_in_flight();
+    assert!(
+        (1..=8).contains(&max),
+        "calls to the cloud in flight peaked at {max}, above the bound of 8"
+    );
+    assert_eq!(standin.stats.lock().unwrap().verified, 600, "every quote was fetched");
+    drop(idle);
+}
+
+/// Fault 10: region ids that would smuggle another host, a port or a header into a request are refused, and
+/// nothing reaches the network.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_region_ids_are_refused_before_anything_is_sent() {
+    let _serial = one_at_a_time();
+    let (standin, address) = standin(Kind::Alibaba).await;
+    // Baidu has no override: any lookup it made would go to the real network (and must not happen).
+    let proxy = Proxy::start(&tempdir(), &[(Kind::Alibaba, address)], &[]);
+    for (index, region) in ["evil.com#", "a.evil.com", "cn-x:8080", "A\r\nB"]
+        .into_iter()
+        .enumerate()
+    {
+        for cloud in ["alibaba", "baidu"] {
+            let mut order = example(cloud);
+            order["region"] = region.into();
+            let (status, answer) = proxy.submit(&order, &format!("fault10-{cloud}-{index:04}")).await;
+            assert!(matches!(status, 400 | 422), "{cloud} {region:?}: {status} {answer}");
+            let text = answer.to_string();
+            assert!(text.contains("region"), "{cloud} {region:?}: {text}");
+            let body = json!({ "offers": [{ "offer": {
+                "cloud": cloud, "region": region, "zone": "z", "instance_type": "t" },
+                "cpu_count": 2, "memory_gb": 8 }] });
+            let quotes = Proxy::client()
+                .post(format!("{}/api/v1/prices", proxy.url))
+                .header("x-spotplan-token", TOKEN)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap();
+            assert_eq!(
+                quotes["quotes"][0]["error"]["code"], "invalid_region",
+                "{cloud} {region:?}: {quotes}"
+            );
+        }
+    }
+    assert_eq!(standin.stats.lock().unwrap().requests, 0, "nothing reached the cloud");
+    assert!(proxy.orders().await.is_empty(), "nothing was logged");
+}
