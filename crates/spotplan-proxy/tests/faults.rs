@@ -20,11 +20,7 @@ const TOKEN: &str = "fault-suite-token-0123456789abcdef";
 
 /// The fault tests run one at a time: several of them load both cores on purpose, and the latency one must
 /// measure the proxy, not its neighbours.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// How long a `slow` order takes at the stand-ins here: long enough to act while it is in flight.
 const SLOW: Duration = Duration::from_millis(1500);
@@ -211,7 +207,7 @@ fn created_sets(standin: &Standin) -> Vec<Vec<String>> {
 /// ends with exactly one set of instances.
 #[tokio::test(flavor = "multi_thread")]
 async fn answers_that_hide_a_creation_leave_the_order_unknown_and_one_set_of_instances() {
-    let _serial = one_at_a_time();
+    let _serial = SERIAL.lock().await;
     for (cloud, kind) in [
         ("alibaba", Kind::Alibaba),
         ("tencent", Kind::Tencent),
@@ -250,7 +246,7 @@ async fn answers_that_hide_a_creation_leave_the_order_unknown_and_one_set_of_ins
 /// the order is unknown, not "nothing was created".
 #[tokio::test(flavor = "multi_thread")]
 async fn a_503_then_a_refused_connection_is_unknown_not_nothing_created() {
-    let _serial = one_at_a_time();
+    let _serial = SERIAL.lock().await;
     let (standin, address) = standin(Kind::Alibaba).await;
     let proxy = Proxy::start(&tempdir(), &[(Kind::Alibaba, address)], &[]);
     let (status, answer) = proxy
@@ -274,7 +270,7 @@ async fn a_503_then_a_refused_connection_is_unknown_not_nothing_created() {
 /// instances exists.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_proxy_killed_mid_order_resolves_it_at_restart_with_one_set_of_instances() {
-    let _serial = one_at_a_time();
+    let _serial = SERIAL.lock().await;
     let (standin, address) = standin(Kind::Alibaba).await;
     let data = tempdir();
     let mut proxy = Proxy::start(&data, &[(Kind::Alibaba, address)], &[]);
@@ -324,13 +320,12 @@ async fn a_proxy_killed_mid_order_resolves_it_at_restart_with_one_set_of_instanc
     let sets = created_sets(&standin);
     assert_eq!(sets.len(), 1, "exactly one set of instances");
     assert_eq!(resolved[0]["instance_ids"], json!(sets[0]));
-    let stats = standin.stats.lock().unwrap();
-    assert_eq!(stats.created, 1);
-    assert_eq!(
-        stats.attempts_by_token["spotplan-fault5-a-0001"], 2,
-        "sent once, resent once with the same token"
-    );
-    drop(stats);
+    let (created, attempts) = {
+        let stats = standin.stats.lock().unwrap();
+        (stats.created, stats.attempts_by_token["spotplan-fault5-a-0001"])
+    };
+    assert_eq!(created, 1);
+    assert_eq!(attempts, 2, "sent once, resent once with the same token");
     // The client's own retry now replays what the restarted proxy resolved.
     let (_, replay) = restarted.submit(&order, "fault5-a-0001").await;
     assert_eq!(
@@ -344,7 +339,7 @@ async fn a_proxy_killed_mid_order_resolves_it_at_restart_with_one_set_of_instanc
 /// write lock): the answer still carries what the cloud said, and the log catches up once it can.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unwritable_log_still_answers_the_outcome_and_catches_up() {
-    let _serial = one_at_a_time();
+    let _serial = SERIAL.lock().await;
     let (standin, address) = standin(Kind::Alibaba).await;
     let data = tempdir();
     let proxy = Proxy::start(&data, &[(Kind::Alibaba, address)], &[]);
@@ -404,7 +399,7 @@ async fn an_unwritable_log_still_answers_the_outcome_and_catches_up() {
 /// the cloud, the others replay it, the changed one is refused with 409.
 #[tokio::test(flavor = "multi_thread")]
 async fn fifty_duplicates_and_one_changed_order_under_one_key() {
-    let _serial = one_at_a_time();
+    let _serial = SERIAL.lock().await;
     let (standin, address) = standin(Kind::Tencent).await;
     let proxy = std::sync::Arc::new(Proxy::start(&tempdir(), &[(Kind::Tencent, address)], &[]));
     let order = order_with_image("tencent", "img-slow");
@@ -453,7 +448,7 @@ async fn fifty_duplicates_and_one_changed_order_under_one_key() {
 /// and the order is unknown with a clear reason (the cloud did create it).
 #[tokio::test(flavor = "multi_thread")]
 async fn giant_and_endless_answers_keep_memory_bounded_and_end_unknown() {
-    let _serial = one_at_a_time();
+    let _serial = SERIAL.lock().await;
     let (_standin, address) = standin(Kind::Alibaba).await;
     let proxy = Proxy::start(
         &tempdir(),
@@ -488,7 +483,7 @@ async fn giant_and_endless_answers_keep_memory_bounded_and_end_unknown() {
 /// still answers within 100 ms, and calls to the cloud never exceed the proxy's global bound.
 #[tokio::test(flavor = "multi_thread")]
 async fn idle_connections_and_a_price_storm_leave_health_fast_and_upstream_bounded() {
-    let _serial = one_at_a_time();
+    let _serial = SERIAL.lock().await;
     let mut slow = Standin::new(Kind::Alibaba, KEYS[0].1, KEYS[0].2);
     slow.price_delay = Duration::from_millis(40);
     let (standin, address) = serve_standin(slow).await;
@@ -565,7 +560,7 @@ async fn idle_connections_and_a_price_storm_leave_health_fast_and_upstream_bound
 /// nothing reaches the network.
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_region_ids_are_refused_before_anything_is_sent() {
-    let _serial = one_at_a_time();
+    let _serial = SERIAL.lock().await;
     let (standin, address) = standin(Kind::Alibaba).await;
     // Baidu has no override: any lookup it made would go to the real network (and must not happen).
     let proxy = Proxy::start(&tempdir(), &[(Kind::Alibaba, address)], &[]);
