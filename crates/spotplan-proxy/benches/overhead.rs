@@ -40,7 +40,10 @@ async fn main() {
     let dir = std::env::temp_dir().join(format!("spotplan-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let store = Store::open(&dir.join("orders.sqlite3")).expect("store");
+    // Bound first: the proxy answers only to the Host names of the port it really listens on.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let mut config = Config::new(dir.clone(), Secret::new(TOKEN));
+    config.listen = listener.local_addr().expect("address");
     config.endpoints = Endpoints {
         tencent: Some(EndpointOverride {
             scheme: "http".into(),
@@ -55,7 +58,9 @@ async fn main() {
         }),
         ..CloudCredentials::default()
     };
-    let proxy = serve(app(AppState::new(config, credentials, store).expect("state"))).await;
+    let proxy = config.listen;
+    let router = app(AppState::new(config, credentials, store).expect("state"));
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
     let order: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),

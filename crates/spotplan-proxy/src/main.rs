@@ -1,5 +1,5 @@
 //! The `spotplan-proxy` binary: parses flags, loads credentials, opens the order log, binds (loopback unless told
-//! otherwise), serves [`spotplan_proxy::app`] and stops cleanly on Ctrl-C.
+//! otherwise), prints the one-time sign-in link, serves [`spotplan_proxy::app`] and stops cleanly on Ctrl-C.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,6 +8,8 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use spotplan_proxy::credentials::{Sources, load};
 use spotplan_proxy::endpoints::Endpoints;
+use spotplan_proxy::host_check::ConfiguredHost;
+use spotplan_proxy::sign_in::{SIGN_IN_LINK_LIFETIME, TOKEN_PARAMETER};
 use spotplan_proxy::upstream::random_hex;
 use spotplan_proxy::{AppState, Config, Store, app};
 use spotplan_sign::Secret;
@@ -22,6 +24,15 @@ struct Args {
     /// Accept a non-loopback --listen address (anyone who can reach it can use your credentials).
     #[arg(long)]
     allow_remote: bool,
+    /// Another name this proxy answers to besides 127.0.0.1, localhost and [::1] (the Host header browsers send);
+    /// NAME or NAME:PORT, repeatable or comma-separated.
+    #[arg(
+        long = "allowed-host",
+        env = "SPOTPLAN_ALLOWED_HOSTS",
+        value_delimiter = ',',
+        value_name = "NAME[:PORT]"
+    )]
+    allowed_hosts: Vec<ConfiguredHost>,
     /// Folder with the built web app (Trunk's output).
     #[arg(long, env = "SPOTPLAN_STATIC_DIR", default_value = "target/dist")]
     static_dir: PathBuf,
@@ -66,6 +77,7 @@ async fn main() -> anyhow::Result<()> {
     if !args.static_dir.join("index.html").is_file() {
         tracing::warn!(dir = %args.static_dir.display(), "no built web app here; the API still works (build it with `cargo xtask serve`)");
     }
+    let token_is_fixed = std::env::var_os("SPOTPLAN_TOKEN").is_some();
     let token = match std::env::var("SPOTPLAN_TOKEN") {
         Ok(token) if token.len() >= 16 => token,
         Ok(_) => bail!("SPOTPLAN_TOKEN must be at least 16 characters"),
@@ -76,23 +88,36 @@ async fn main() -> anyhow::Result<()> {
     let data_dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
     std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     let store = Store::open(&data_dir.join("orders.sqlite3")).context("cannot open the order log")?;
-    let mut config = Config::new(args.static_dir, Secret::new(token.clone()));
-    config.listen = args.listen;
-    config.endpoints = endpoints;
-    config.upstream_timeout = std::time::Duration::from_secs(args.upstream_timeout);
     for cloud in spotplan_core::Cloud::ALL {
         match credentials.get(cloud) {
             Some(loaded) => tracing::info!(%cloud, source = %loaded.source, "credentials found: orders can be placed"),
             None => tracing::info!(%cloud, "no credentials: planning mode"),
         }
     }
-    let listener = tokio::net::TcpListener::bind(config.listen)
+    let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let local = listener.local_addr().context("listener has no local address")?;
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let mut config = Config::new(args.static_dir, Secret::new(token.clone()));
+    // The real address: the allowed Host names and the cookie name carry the bound port.
+    config.listen = listener.local_addr().context("listener has no local address")?;
+    config.allowed_hosts = args.allowed_hosts;
+    config.endpoints = endpoints;
+    config.upstream_timeout = std::time::Duration::from_secs(args.upstream_timeout);
     let state = AppState::new(config, credentials, store)?;
-    println!("Spotplan is running at http://{local}/  (Ctrl-C stops it)");
-    println!("API token for scripts (X-Spotplan-Token): {token}");
+    let code = state.sign_in.issue(SIGN_IN_LINK_LIFETIME)?;
+    let base_url = state.allowed_hosts.base_url().to_owned();
+    println!("Spotplan is running at {base_url}  (Ctrl-C stops it)");
+    println!(
+        "Sign in with this link (it works once, within {} minutes): {base_url}?{TOKEN_PARAMETER}={code}",
+        SIGN_IN_LINK_LIFETIME.as_secs() / 60
+    );
+    if token_is_fixed {
+        println!("API token for scripts (X-Spotplan-Token): the SPOTPLAN_TOKEN you set");
+    } else {
+        println!(
+            "API token for scripts (X-Spotplan-Token, or {base_url}?{TOKEN_PARAMETER}=… to sign in again): {token}"
+        );
+    }
     println!("Order log: {}", data_dir.join("orders.sqlite3").display());
     axum::serve(listener, app(state))
         .with_graceful_shutdown(async {
