@@ -1,6 +1,6 @@
 //! Spotplan's signing proxy as a library: [`app`] builds the whole HTTP surface so tests can drive it with
-//! `oneshot` and no socket; `main.rs` only parses flags, loads credentials, binds, prints the sign-in link and
-//! serves.
+//! `oneshot` and no socket; [`serve::serve`] runs it on a socket (HTTP or HTTPS); `main.rs` only parses flags,
+//! checks the listen policy, loads credentials, binds, prints the sign-in link and serves.
 //!
 //! Architecture invariant: this is the only crate that ever holds cloud credentials. It rebuilds every request
 //! from a typed order with the core (it never forwards an arbitrary request), contacts only the clouds' API
@@ -17,16 +17,19 @@ pub mod error;
 pub mod health;
 pub mod host_check;
 pub mod json_errors;
+pub mod listen_policy;
 pub mod openapi;
 pub mod orders;
 pub mod outcome;
 pub mod prices;
 pub mod security;
 pub mod security_headers;
+pub mod serve;
 pub mod sign_in;
 pub mod signing;
 pub mod static_files;
 pub mod store;
+pub mod tls;
 pub mod upstream;
 
 use std::sync::Arc;

@@ -1,14 +1,18 @@
-//! The `spotplan-proxy` binary: parses flags, loads credentials, opens the order log, binds (loopback unless told
-//! otherwise), prints the one-time sign-in link, serves [`spotplan_proxy::app`] and stops cleanly on Ctrl-C.
+//! The `spotplan-proxy` binary: parses flags, checks the listen policy (remote mode needs TLS and a fixed token),
+//! loads credentials, opens the order log, binds (loopback unless told otherwise), prints the one-time sign-in
+//! link, serves [`spotplan_proxy::app`] and stops cleanly on Ctrl-C.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Parser;
 use spotplan_proxy::credentials::{Sources, load};
 use spotplan_proxy::endpoints::Endpoints;
 use spotplan_proxy::host_check::ConfiguredHost;
+use spotplan_proxy::listen_policy::{self, Exposure, ListenRequest};
+use spotplan_proxy::serve::{ServeOptions, raise_open_file_limit, serve};
 use spotplan_proxy::sign_in::{SIGN_IN_LINK_LIFETIME, TOKEN_PARAMETER};
 use spotplan_proxy::upstream::random_hex;
 use spotplan_proxy::{AppState, Config, Store, app};
@@ -21,7 +25,8 @@ struct Args {
     /// Address to listen on. Non-loopback addresses also need --allow-remote.
     #[arg(long, env = "SPOTPLAN_LISTEN", default_value = spotplan_proxy::config::DEFAULT_LISTEN)]
     listen: SocketAddr,
-    /// Accept a non-loopback --listen address (anyone who can reach it can use your credentials).
+    /// Accept a non-loopback --listen address (remote mode: also needs --tls-cert, --tls-key and a SPOTPLAN_TOKEN
+    /// of at least 32 characters).
     #[arg(long)]
     allow_remote: bool,
     /// Another name this proxy answers to besides 127.0.0.1, localhost and [::1] (the Host header browsers send);
@@ -33,6 +38,16 @@ struct Args {
         value_name = "NAME[:PORT]"
     )]
     allowed_hosts: Vec<ConfiguredHost>,
+    /// PEM certificate chain: serve HTTPS (required in remote mode).
+    #[arg(long, env = "SPOTPLAN_TLS_CERT", value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "SPOTPLAN_TLS_KEY", value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// Milliseconds a client may take to send a request's headers (or finish a TLS handshake) before its
+    /// connection is closed.
+    #[arg(long, env = "SPOTPLAN_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    header_read_timeout_ms: u64,
     /// Folder with the built web app (Trunk's output).
     #[arg(long, env = "SPOTPLAN_STATIC_DIR", default_value = "target/dist")]
     static_dir: PathBuf,
@@ -65,23 +80,33 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    if !args.listen.ip().is_loopback() {
-        if !args.allow_remote {
-            bail!(
-                "refusing to listen on non-loopback address {} without --allow-remote",
-                args.listen
+    let fixed_token = std::env::var("SPOTPLAN_TOKEN").ok();
+    let exposure = listen_policy::check(&ListenRequest {
+        listen: args.listen,
+        allow_remote: args.allow_remote,
+        tls_cert: args.tls_cert.is_some(),
+        tls_key: args.tls_key.is_some(),
+        fixed_token: fixed_token.as_deref(),
+    })?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(spotplan_proxy::tls::server_config(cert, key)?),
+        _ => None,
+    };
+    if exposure == Exposure::Remote {
+        tracing::warn!(listen = %args.listen, "remote mode: anyone who can reach this port and holds the token can place orders with your credentials");
+        if args.allowed_hosts.is_empty() && args.listen.ip().is_unspecified() {
+            tracing::warn!(
+                "no --allowed-host: other machines must use this machine's name; add it with --allowed-host NAME"
             );
         }
-        tracing::warn!(listen = %args.listen, "listening beyond loopback: anyone who can reach this port can use your credentials");
     }
     if !args.static_dir.join("index.html").is_file() {
         tracing::warn!(dir = %args.static_dir.display(), "no built web app here; the API still works (build it with `cargo xtask serve`)");
     }
-    let token_is_fixed = std::env::var_os("SPOTPLAN_TOKEN").is_some();
-    let token = match std::env::var("SPOTPLAN_TOKEN") {
-        Ok(token) if token.len() >= 16 => token,
-        Ok(_) => bail!("SPOTPLAN_TOKEN must be at least 16 characters"),
-        Err(_) => random_hex(16).context("no randomness for the API token")?,
+    let token_is_fixed = fixed_token.is_some();
+    let token = match fixed_token {
+        Some(token) => token,
+        None => random_hex(16).context("no randomness for the API token")?,
     };
     let endpoints = Endpoints::from_env(|name| std::env::var(name).ok())?;
     let credentials = load(&Sources::from_process(args.credentials_file.clone()))?;
@@ -94,15 +119,19 @@ async fn main() -> anyhow::Result<()> {
             None => tracing::info!(%cloud, "no credentials: planning mode"),
         }
     }
+    match raise_open_file_limit() {
+        Ok(limit) => tracing::debug!(limit, "open file limit"),
+        Err(error) => tracing::warn!(%error, "cannot raise the open file limit"),
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let mut config = Config::new(args.static_dir, Secret::new(token.clone()));
-    // The real address: the allowed Host names and the cookie name carry the bound port.
     config.listen = listener.local_addr().context("listener has no local address")?;
+    config.tls = tls.is_some();
     config.allowed_hosts = args.allowed_hosts;
     config.endpoints = endpoints;
-    config.upstream_timeout = std::time::Duration::from_secs(args.upstream_timeout);
+    config.upstream_timeout = Duration::from_secs(args.upstream_timeout);
     let state = AppState::new(config, credentials, store)?;
     let code = state.sign_in.issue(SIGN_IN_LINK_LIFETIME)?;
     let base_url = state.allowed_hosts.base_url().to_owned();
@@ -119,12 +148,15 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!("Order log: {}", data_dir.join("orders.sqlite3").display());
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("server failed")?;
+    let options = ServeOptions {
+        header_read_timeout: Duration::from_millis(args.header_read_timeout_ms),
+        tls,
+        ..ServeOptions::default()
+    };
+    serve(listener, app(state), options, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
     println!("Spotplan stopped");
     Ok(())
 }
