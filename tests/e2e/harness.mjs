@@ -1,6 +1,9 @@
 // The end-to-end harness: starts the real proxy process on a free loopback port, serves a folder statically
 // when a test needs "no proxy", and launches Debian's Chromium (never a downloaded browser) with playwright-core.
+// A browser gets the proxy's token only through a sign-in link, so `openPage` signs in by adding the proxy's
+// token (fixed per run with SPOTPLAN_TOKEN) to the URL, unless a test asks it not to.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -33,33 +36,54 @@ export async function startStandin(cloud, accessKeyId, secret) {
   return { url, stop: () => child.kill('SIGINT') };
 }
 
-/** Starts `spotplan-proxy` on 127.0.0.1:0 and resolves once it prints its URL. */
+/** The API token of each running proxy, by origin: `openPage` signs in with it. */
+const tokens = new Map();
+
+/**
+ * Starts `spotplan-proxy` on 127.0.0.1:0 with a random SPOTPLAN_TOKEN and resolves once it prints its URL and its
+ * one-time sign-in link.
+ */
 export async function startProxy({ env = {}, args = [] } = {}) {
+  const token = env.SPOTPLAN_TOKEN ?? randomBytes(24).toString('hex');
   const child = spawn(proxyBin(), ['--listen', '127.0.0.1:0', '--static-dir', distDir(), ...args], {
-    env: { ...process.env, SPOTPLAN_LOG: 'warn', ...env },
+    env: { ...process.env, SPOTPLAN_LOG: 'warn', SPOTPLAN_TOKEN: token, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr.on('data', (chunk) => { stderr += chunk; });
-  const url = await new Promise((resolve, reject) => {
-    let stdout = '';
+  const { url, signInLink } = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`proxy did not start in 10 s: ${stderr}`)), 10_000);
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
-      const match = stdout.match(/running at (http:\/\/127\.0\.0\.1:\d+\/)/);
-      if (match) { clearTimeout(timer); resolve(match[1]); }
+      const running = stdout.match(/running at (http:\/\/127\.0\.0\.1:\d+\/)/);
+      const link = stdout.match(/Sign in with this link[^:]*: (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/);
+      if (running && link) { clearTimeout(timer); resolve({ url: running[1], signInLink: link[1] }); }
     });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`proxy exited with ${code}: ${stderr}`)); });
   });
+  const origin = new URL(url).origin;
+  tokens.set(origin, token);
   return {
     url,
+    token,
+    signInLink,
+    stdout: () => stdout,
     stderr: () => stderr,
     stop: () => new Promise((resolve) => {
+      tokens.delete(origin);
       if (child.exitCode !== null) return resolve(child.exitCode);
       child.once('exit', (code) => resolve(code));
       child.kill('SIGINT');
     }),
   };
+}
+
+/** `url` with `token=…` added to its query (the rest of the query and the fragment kept as they are). */
+export function withToken(url, token) {
+  const hashAt = url.indexOf('#');
+  const [base, hash] = hashAt < 0 ? [url, ''] : [url.slice(0, hashAt), url.slice(hashAt)];
+  return `${base}${base.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}${hash}`;
 }
 
 const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
@@ -93,8 +117,12 @@ export async function launchBrowser() {
   return browser;
 }
 
-/** Opens a page that records console errors and failed requests. */
-export async function openPage(browser, url, { viewport = { width: 1280, height: 900 }, fakeClock = false } = {}) {
+/**
+ * Opens a page that records console errors and failed requests (a Content-Security-Policy violation is a console
+ * error too). On a proxy's URL it signs the fresh browser context in first, unless `signIn` is false; the proxy
+ * answers the sign-in with a redirect to `url` itself.
+ */
+export async function openPage(browser, url, { viewport = { width: 1280, height: 900 }, fakeClock = false, signIn = true } = {}) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   // A fake clock still flows in real time, but a test can jump it ahead (page.clock.fastForward).
@@ -102,7 +130,8 @@ export async function openPage(browser, url, { viewport = { width: 1280, height:
   const problems = [];
   page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()); });
   page.on('pageerror', (error) => problems.push(String(error)));
-  await page.goto(url);
+  const token = signIn ? tokens.get(new URL(url).origin) : undefined;
+  await page.goto(token ? withToken(url, token) : url);
   return { page, problems, context };
 }
 

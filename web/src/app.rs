@@ -341,6 +341,11 @@ fn ProxyPanel(props: &ProxyPanelProps) -> Html {
                 { t(Key::ProxyUnreachable) }{ " (" }{ reason }{ ")." }
             </p>
         },
+        ProxyStatus::NotSignedIn(health) => html! {
+            <p role="status" data-testid="proxy-status" class="warning">
+                { format!("{} {}: {}.", t(Key::ProxyHeading), health.version, t(Key::ProxyNotSignedIn)) }
+            </p>
+        },
         ProxyStatus::Reachable(health) => html! {
             <div role="status" data-testid="proxy-status">
                 <p>{ format!("{} {} {}.", t(Key::ProxyHeading), health.version, t(Key::ProxyConnected)) }</p>

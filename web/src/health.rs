@@ -1,4 +1,5 @@
-//! Asks the proxy whether it is there and which clouds it can submit to (`GET /api/v1/health`).
+//! Asks the proxy whether it is there, whether this browser is signed in (holds the token cookie the proxy's
+//! sign-in link sets) and which clouds it can submit to (`GET /api/v1/health`, the one call open without it).
 
 use serde::Deserialize;
 use spotplan_core::Cloud;
@@ -8,6 +9,9 @@ use spotplan_core::Cloud;
 pub struct ProxyHealth {
     /// The proxy's version.
     pub version: String,
+    /// Whether this browser presented the proxy's token (an older proxy without the field: not signed in).
+    #[serde(default)]
+    pub signed_in: bool,
     /// Per cloud: whether orders can be placed.
     pub clouds: Vec<CloudHealth>,
 }
@@ -28,8 +32,11 @@ pub struct CloudHealth {
 pub enum ProxyStatus {
     /// The request is in flight.
     Checking,
-    /// The proxy answered.
+    /// The proxy answered and this browser is signed in: live prices and submitting work.
     Reachable(ProxyHealth),
+    /// The proxy answered but this browser is not signed in: every call but health would be refused until the
+    /// person opens the sign-in link the proxy printed. Planning still works.
+    NotSignedIn(ProxyHealth),
     /// No proxy answered (the app is served statically, or the proxy is down): planning still works.
     Unreachable(String),
 }
@@ -44,7 +51,47 @@ pub async fn fetch_health() -> ProxyStatus {
         return ProxyStatus::Unreachable(format!("HTTP {} from /api/v1/health", response.status()));
     }
     match response.json::<ProxyHealth>().await {
-        Ok(health) => ProxyStatus::Reachable(health),
+        Ok(health) => ProxyStatus::from_health(health),
         Err(error) => ProxyStatus::Unreachable(format!("not a Spotplan proxy answer: {error}")),
+    }
+}
+
+impl ProxyStatus {
+    /// The status a health answer means.
+    pub fn from_health(health: ProxyHealth) -> ProxyStatus {
+        if health.signed_in {
+            ProxyStatus::Reachable(health)
+        } else {
+            ProxyStatus::NotSignedIn(health)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_health_answer_without_the_token_means_not_signed_in() {
+        let answer = |signed_in: &str| {
+            serde_json::from_str::<ProxyHealth>(&format!(
+                r#"{{"service": "spotplan-proxy", "version": "0.1.0", {signed_in} "clouds": []}}"#
+            ))
+            .unwrap()
+        };
+        assert!(matches!(
+            ProxyStatus::from_health(answer(r#""signed_in": true,"#)),
+            ProxyStatus::Reachable(_)
+        ));
+        assert!(matches!(
+            ProxyStatus::from_health(answer(r#""signed_in": false,"#)),
+            ProxyStatus::NotSignedIn(_)
+        ));
+        assert!(matches!(
+            ProxyStatus::from_health(answer("")),
+            ProxyStatus::NotSignedIn(_)
+        ));
     }
 }

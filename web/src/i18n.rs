@@ -87,6 +87,7 @@ pub enum Key {
     Cancel,
     Sending,
     ProxyOffline,
+    SignInToSubmit,
     NoCredentials,
     Result,
     Retry,
@@ -123,6 +124,7 @@ pub enum Key {
     ProxyHeading,
     CheckingProxy,
     ProxyUnreachable,
+    ProxyNotSignedIn,
     ProxyConnected,
     CredsConfigured,
     CredsMissing,
@@ -265,6 +267,10 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, Sending) => "正在发送到云厂商……",
         (Lang::En, ProxyOffline) => "The proxy is not reachable: submitting needs `cargo xtask serve`.",
         (Lang::Zh, ProxyOffline) => "代理不可用：提交订单需要运行 `cargo xtask serve`。",
+        (Lang::En, SignInToSubmit) => {
+            "This browser is not signed in to the proxy: open the sign-in link it printed when it started."
+        }
+        (Lang::Zh, SignInToSubmit) => "此浏览器尚未登录代理：请打开代理启动时打印的登录链接。",
         (Lang::En, NoCredentials) => "The proxy has no credentials for this cloud: planning only.",
         (Lang::Zh, NoCredentials) => "代理没有该云厂商的凭证：仅可规划。",
         (Lang::En, Result) => "Result",
@@ -339,6 +345,10 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
             "Proxy not reachable: planning works offline; live prices and submitting need the proxy"
         }
         (Lang::Zh, ProxyUnreachable) => "代理不可用：规划可离线使用；实时价格和提交订单需要代理",
+        (Lang::En, ProxyNotSignedIn) => {
+            "not signed in: open the sign-in link the proxy printed when it started (…/?token=…); planning works without it"
+        }
+        (Lang::Zh, ProxyNotSignedIn) => "未登录：请打开代理启动时打印的登录链接（…/?token=…）；不登录也可以规划",
         (Lang::En, ProxyConnected) => "connected",
         (Lang::Zh, ProxyConnected) => "已连接",
         (Lang::En, CredsConfigured) => "credentials configured",

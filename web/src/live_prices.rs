@@ -170,6 +170,11 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
             "The proxy has no credentials for any cloud, so live prices are off."
         }),
         ProxyStatus::Reachable(_) => None,
+        ProxyStatus::NotSignedIn(_) => Some(if lang == Lang::Zh {
+            "此浏览器尚未登录代理：请打开代理启动时打印的登录链接以获取实时价格。"
+        } else {
+            "This browser is not signed in to the proxy: open the sign-in link it printed to get live prices."
+        }),
         _ => Some(if lang == Lang::Zh {
             "代理不可用：实时价格需要运行 `cargo xtask serve`。"
         } else {

@@ -23,8 +23,16 @@ async fn fetch_orders() -> Load {
         Ok(response) => response,
         Err(error) => return Load::Failed(format!("the proxy did not answer: {error}")),
     };
+    let ok = response.ok();
+    let status = response.status();
     match response.json::<serde_json::Value>().await {
-        Ok(json) => Load::Loaded(json["orders"].as_array().cloned().unwrap_or_default()),
+        Ok(json) if ok => Load::Loaded(json["orders"].as_array().cloned().unwrap_or_default()),
+        // Every error answer has one shape; a 401 says how to sign in.
+        Ok(json) => Load::Failed(
+            json["error"]["message"]
+                .as_str()
+                .map_or_else(|| format!("HTTP {status} from the proxy"), str::to_owned),
+        ),
         Err(error) => Load::Failed(format!("not an order log: {error}")),
     }
 }

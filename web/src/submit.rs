@@ -94,6 +94,7 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
     let reason = match &props.proxy {
         ProxyStatus::Reachable(_) if !can_submit => Some(t(Key::NoCredentials)),
         ProxyStatus::Reachable(_) => None,
+        ProxyStatus::NotSignedIn(_) => Some(t(Key::SignInToSubmit)),
         _ => Some(t(Key::ProxyOffline)),
     };
     let ask = |dry_run: bool| {

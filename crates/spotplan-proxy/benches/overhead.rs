@@ -176,8 +176,11 @@ fn main() {
     std::fs::create_dir_all(&data).expect("temp dir");
     let proxy = start_proxy(&data, standin_address);
     let order: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/orders/tencent.json"))
-            .expect("example"),
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/orders/tencent.json"
+        ))
+        .expect("example"),
     )
     .expect("json");
     let client_runtime = tokio::runtime::Builder::new_multi_thread()
@@ -219,7 +222,10 @@ fn main() {
             }
         }
         match held {
-            Some(rate) => println!("highest rate held with p99 ≤ {} and no error: {rate} orders/s", ms(HELD_P99)),
+            Some(rate) => println!(
+                "highest rate held with p99 ≤ {} and no error: {rate} orders/s",
+                ms(HELD_P99)
+            ),
             None => println!("no rate held with p99 ≤ {} and no error", ms(HELD_P99)),
         }
     });

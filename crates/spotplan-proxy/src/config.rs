@@ -1,5 +1,6 @@
-//! The proxy's configuration: where it listens, the built web app, the per-start API token, endpoint overrides,
-//! upstream bounds and spend ceilings. Credentials live apart, in [`crate::credentials`].
+//! The proxy's configuration: where it listens (and whether over TLS), the extra host names it answers to, the
+//! built web app, the API token, endpoint overrides, upstream bounds and spend ceilings. Credentials live apart,
+//! in [`crate::credentials`].
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,6 +9,7 @@ use std::time::Duration;
 use spotplan_sign::Secret;
 
 use crate::endpoints::Endpoints;
+use crate::host_check::ConfiguredHost;
 use crate::spend::SpendLimits;
 
 /// The address the proxy binds to unless told otherwise: loopback only.
@@ -16,11 +18,16 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 /// How the proxy was asked to run.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The socket address to bind.
+    /// The socket address the proxy listens on: once bound, the real one (never port 0), since the allowed
+    /// `Host` names and the cookie name carry its port.
     pub listen: SocketAddr,
+    /// Whether the proxy serves HTTPS (the cookie is then `Secure`).
+    pub tls: bool,
+    /// Names the proxy answers to besides loopback and its listen address (`--allowed-host`).
+    pub allowed_hosts: Vec<ConfiguredHost>,
     /// The folder holding the release build of the web app (`index.html` and hashed assets).
     pub static_dir: PathBuf,
-    /// The token mutating API calls must carry (random per start unless `SPOTPLAN_TOKEN` fixes it).
+    /// The token every API call but health must carry (random per start unless `SPOTPLAN_TOKEN` fixes it).
     pub token: Secret,
     /// Endpoint overrides per cloud.
     pub endpoints: Endpoints,
@@ -42,6 +49,8 @@ impl Config {
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8787)));
         Config {
             listen,
+            tls: false,
+            allowed_hosts: Vec::new(),
             static_dir,
             token,
             endpoints: Endpoints::default(),

@@ -1,5 +1,6 @@
-//! The one JSON error shape every API endpoint answers with: `{"error": {"code", "message", "field"?,
+//! The one JSON error shape every error answer of the proxy has: `{"error": {"code", "message", "field"?,
 //! "problems"?}}`. User errors carry their own message; internal errors are logged and answered generically.
+//! Answers other layers make in plain text are re-worded into this shape by [`crate::json_errors`].
 
 use axum::Json;
 use axum::extract::OriginalUri;
@@ -24,11 +25,41 @@ pub enum ApiError {
         /// The id asked for.
         id: String,
     },
-    /// A mutating call without the per-start token.
+    /// The `Host` header (or the request's authority) is not a name this proxy answers to: a DNS-rebinding page,
+    /// or a name that was not configured with `--allowed-host`.
     #[error(
-        "this call needs the proxy's token: send it in the X-Spotplan-Token header (the proxy printed it at start)"
+        "this proxy does not answer to host {host}: open it at {expected}, or start it with --allowed-host NAME to add a name"
+    )]
+    HostNotAllowed {
+        /// The Host asked for (shortened), or `(none)`.
+        host: String,
+        /// The address to use instead.
+        expected: String,
+    },
+    /// An API call (anything but health) without the proxy's token.
+    #[error(
+        "this call needs the proxy's token: sign this browser in with the link the proxy printed at start, or send the token in the X-Spotplan-Token header"
     )]
     TokenRequired,
+    /// A request body that is not declared as JSON.
+    #[error("the body must be JSON: send it with Content-Type: application/json (got {content_type})")]
+    NotJson {
+        /// The Content-Type that was sent, or `(none)`.
+        content_type: String,
+    },
+    /// An error another layer answered in plain text (an extractor rejection, 405, 413, a timeout), re-worded
+    /// into the one shape by [`crate::json_errors`].
+    #[error("{message}")]
+    Rejected {
+        /// The status the other layer chose.
+        status: StatusCode,
+        /// A stable code derived from the status.
+        code: &'static str,
+        /// What went wrong.
+        message: String,
+        /// The field, when the rejection named one.
+        field: Option<String>,
+    },
     /// A call from another site.
     #[error("requests from origin {origin} are refused: only the page this proxy serves may call it")]
     ForeignOrigin {
@@ -110,7 +141,10 @@ impl ApiError {
         match self {
             ApiError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::OrderNotFound { .. } => (StatusCode::NOT_FOUND, "order_not_found"),
+            ApiError::HostNotAllowed { .. } => (StatusCode::FORBIDDEN, "host_not_allowed"),
             ApiError::TokenRequired => (StatusCode::UNAUTHORIZED, "token_required"),
+            ApiError::NotJson { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            ApiError::Rejected { status, code, .. } => (*status, code),
             ApiError::ForeignOrigin { .. } => (StatusCode::FORBIDDEN, "foreign_origin"),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ApiError::InvalidOrder { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_order"),
@@ -130,7 +164,7 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %source, "internal error");
         }
         let (field, problems) = match &self {
-            ApiError::BadRequest { field, .. } => (field.as_deref(), None),
+            ApiError::BadRequest { field, .. } | ApiError::Rejected { field, .. } => (field.as_deref(), None),
             ApiError::SpendCeiling { field, .. } => (Some(*field), None),
             ApiError::InvalidOrder { problems } => (None, Some(problems.as_slice())),
             _ => (None, None),

@@ -1,8 +1,10 @@
-//! `GET /api/v1/health`: the proxy's version and, per cloud, whether it can submit orders and where its
-//! credentials came from — never the credentials themselves.
+//! `GET /api/v1/health`, the one API call open without the token: the proxy's version, whether the caller is
+//! signed in (presented the token), and per cloud whether it can submit orders and where its credentials came
+//! from — never the credentials themselves.
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use serde::Serialize;
 use spotplan_core::Cloud;
 
@@ -15,6 +17,9 @@ pub struct Health {
     pub service: &'static str,
     /// The proxy's version (the workspace version).
     pub version: &'static str,
+    /// Whether this request carried the proxy's token (header or sign-in cookie): without it every other API
+    /// call is refused, and the app tells the person to open the sign-in link.
+    pub signed_in: bool,
     /// One entry per cloud, in [`Cloud::ALL`] order.
     pub clouds: Vec<CloudHealth>,
 }
@@ -37,7 +42,7 @@ pub struct CloudHealth {
 }
 
 /// Handles `GET /api/v1/health`.
-pub async fn health(State(state): State<AppState>) -> Json<Health> {
+pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> Json<Health> {
     let clouds = Cloud::ALL
         .into_iter()
         .map(|cloud| {
@@ -59,6 +64,7 @@ pub async fn health(State(state): State<AppState>) -> Json<Health> {
     Json(Health {
         service: "spotplan-proxy",
         version: env!("CARGO_PKG_VERSION"),
+        signed_in: crate::security::presents_token(&headers, &state),
         clouds,
     })
 }

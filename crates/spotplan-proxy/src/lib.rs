@@ -1,9 +1,14 @@
 //! Spotplan's signing proxy as a library: [`app`] builds the whole HTTP surface so tests can drive it with
-//! `oneshot` and no socket; `main.rs` only parses flags, loads credentials, binds and serves.
+//! `oneshot` and no socket; [`serve::serve`] runs it on a socket (HTTP or HTTPS); `main.rs` only parses flags,
+//! checks the listen policy, loads credentials, binds, prints the sign-in link and serves.
 //!
 //! Architecture invariant: this is the only crate that ever holds cloud credentials. It rebuilds every request
 //! from a typed order with the core (it never forwards an arbitrary request), contacts only the clouds' API
 //! hosts (or configured overrides), and never logs or returns a secret.
+//!
+//! Architecture invariant: every request passes the `Host` allow-list first ([`host_check`]); every API call
+//! but health needs the token ([`security`]); a browser gets the token only through a sign-in link
+//! ([`sign_in`]); every error answer has one JSON shape ([`json_errors`]).
 
 pub mod at_rest;
 pub mod config;
@@ -12,22 +17,30 @@ pub mod endpoints;
 pub mod error;
 pub mod exactly_once;
 pub mod health;
+pub mod host_check;
+pub mod json_errors;
+pub mod listen_policy;
 pub mod openapi;
 pub mod orders;
 pub mod outcome;
 pub mod prices;
 pub mod security;
+pub mod security_headers;
+pub mod serve;
+pub mod sign_in;
 pub mod signing;
 pub mod spend;
 pub mod static_files;
 pub mod store;
+pub mod tls;
 pub mod upstream;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{get, post};
 use tower::limit::ConcurrencyLimitLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -42,6 +55,8 @@ pub use store::Store;
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
 /// API calls handled at once; more wait.
 pub const MAX_CONCURRENT_API_CALLS: usize = 512;
+/// How long one API call may take before the proxy answers 504.
+pub const API_CALL_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// What every request handler can see.
 #[derive(Debug, Clone)]
@@ -64,6 +79,10 @@ pub struct AppState {
     pub quotes: prices::QuoteCache,
     /// The embedded catalog (pay-as-you-go prices bound market bids), decoded on first use.
     catalog: Arc<OnceLock<Option<spotplan_core::catalog::Catalog>>>,
+    /// The `Host` names (and so the `Origin`s) this proxy answers to.
+    pub allowed_hosts: Arc<host_check::AllowedHosts>,
+    /// Sign-in codes handed out and not yet used.
+    pub sign_in: sign_in::SignInCodes,
 }
 
 impl AppState {
@@ -81,7 +100,10 @@ impl AppState {
             extra_hosts: config.endpoints.hosts(),
             ..upstream::UpstreamLimits::default()
         })?;
+        let allowed_hosts = host_check::AllowedHosts::new(config.listen, config.tls, &config.allowed_hosts);
         Ok(AppState {
+            allowed_hosts: Arc::new(allowed_hosts),
+            sign_in: sign_in::SignInCodes::default(),
             config: Arc::new(config),
             credentials: Arc::new(credentials),
             store,
@@ -108,30 +130,41 @@ impl AppState {
     }
 }
 
-/// The proxy's whole HTTP surface: the JSON API under `/api/` and the built web app at `/`.
+/// The proxy's whole HTTP surface: the JSON API under `/api/` and the built web app at `/`, behind the `Host`
+/// allow-list, with one JSON error shape and the security headers on every answer.
 pub fn app(state: AppState) -> Router {
     // The work that waits on the clouds is bounded; health stays outside that bound, so it answers at once
     // however many orders and quotes are waiting.
-    let bounded = Router::new()
+    let with_token = Router::new()
         .route("/openapi.json", get(openapi::openapi))
         .route("/v1/orders", get(orders::list).post(orders::submit))
         .route("/v1/orders/{id}", get(orders::get))
-        .route("/v1/prices", axum::routing::post(prices::prices))
+        .route("/v1/prices", post(prices::prices))
+        .route_layer(from_fn_with_state(state.clone(), security::token_required))
         .layer(ConcurrencyLimitLayer::new(MAX_CONCURRENT_API_CALLS));
     let api = Router::new()
         .route("/v1/health", get(health::health))
-        .merge(bounded)
+        .merge(with_token)
+        .route_layer(from_fn_with_state(state.clone(), security::same_origin_only))
         .fallback(error::api_not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::GATEWAY_TIMEOUT,
-            Duration::from_secs(120),
+            API_CALL_TIMEOUT,
         ))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
-    let static_dir = state.config.static_dir.clone();
-    let token = state.config.token.expose_secret().to_owned();
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(from_fn(security_headers::api));
+    let site = static_files::router(&state.config.static_dir)
+        .layer(from_fn_with_state(state.clone(), sign_in::exchange))
+        .layer(from_fn_with_state(
+            security_headers::AppPolicy::for_dir(&state.config.static_dir),
+            security_headers::app_html,
+        ));
+    let allowed_hosts = state.allowed_hosts.clone();
     Router::new()
         .nest("/api", api)
         .with_state(state)
-        .fallback_service(static_files::router(&static_dir, &token))
+        .fallback_service(site)
+        .layer(from_fn(json_errors::one_shape))
+        .layer(from_fn_with_state(allowed_hosts, host_check::require_allowed_host))
+        .layer(from_fn(security_headers::common))
 }

@@ -1,14 +1,20 @@
-//! The `spotplan-proxy` binary: parses flags, loads credentials, opens the order log, binds (loopback unless told
-//! otherwise), serves [`spotplan_proxy::app`] and stops cleanly on Ctrl-C.
+//! The `spotplan-proxy` binary: parses flags, checks the listen policy (remote mode needs TLS and a fixed token),
+//! loads credentials, opens the order log, binds (loopback unless told otherwise), prints the one-time sign-in
+//! link, serves [`spotplan_proxy::app`] and stops cleanly on Ctrl-C.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Parser;
 use spotplan_proxy::at_rest::prepare_data_dir;
 use spotplan_proxy::credentials::{Sources, load};
 use spotplan_proxy::endpoints::Endpoints;
+use spotplan_proxy::host_check::ConfiguredHost;
+use spotplan_proxy::listen_policy::{self, Exposure, ListenRequest};
+use spotplan_proxy::serve::{ServeOptions, raise_open_file_limit, serve};
+use spotplan_proxy::sign_in::{SIGN_IN_LINK_LIFETIME, TOKEN_PARAMETER};
 use spotplan_proxy::spend::SpendLimits;
 use spotplan_proxy::upstream::random_hex;
 use spotplan_proxy::{AppState, Config, InstallKey, Store, app};
@@ -21,9 +27,29 @@ struct Args {
     /// Address to listen on. Non-loopback addresses also need --allow-remote.
     #[arg(long, env = "SPOTPLAN_LISTEN", default_value = spotplan_proxy::config::DEFAULT_LISTEN)]
     listen: SocketAddr,
-    /// Accept a non-loopback --listen address (anyone who can reach it can use your credentials).
+    /// Accept a non-loopback --listen address (remote mode: also needs --tls-cert, --tls-key and a SPOTPLAN_TOKEN
+    /// of at least 32 characters).
     #[arg(long)]
     allow_remote: bool,
+    /// Another name this proxy answers to besides 127.0.0.1, localhost and [::1] (the Host header browsers send);
+    /// NAME or NAME:PORT, repeatable or comma-separated.
+    #[arg(
+        long = "allowed-host",
+        env = "SPOTPLAN_ALLOWED_HOSTS",
+        value_delimiter = ',',
+        value_name = "NAME[:PORT]"
+    )]
+    allowed_hosts: Vec<ConfiguredHost>,
+    /// PEM certificate chain: serve HTTPS (required in remote mode).
+    #[arg(long, env = "SPOTPLAN_TLS_CERT", value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "SPOTPLAN_TLS_KEY", value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// Milliseconds a client may take to send a request's headers (or finish a TLS handshake) before its
+    /// connection is closed.
+    #[arg(long, env = "SPOTPLAN_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    header_read_timeout_ms: u64,
     /// Folder with the built web app (Trunk's output).
     #[arg(long, env = "SPOTPLAN_STATIC_DIR", default_value = "target/dist")]
     static_dir: PathBuf,
@@ -71,22 +97,33 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    if !args.listen.ip().is_loopback() {
-        if !args.allow_remote {
-            bail!(
-                "refusing to listen on non-loopback address {} without --allow-remote",
-                args.listen
+    let fixed_token = std::env::var("SPOTPLAN_TOKEN").ok();
+    let exposure = listen_policy::check(&ListenRequest {
+        listen: args.listen,
+        allow_remote: args.allow_remote,
+        tls_cert: args.tls_cert.is_some(),
+        tls_key: args.tls_key.is_some(),
+        fixed_token: fixed_token.as_deref(),
+    })?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(spotplan_proxy::tls::server_config(cert, key)?),
+        _ => None,
+    };
+    if exposure == Exposure::Remote {
+        tracing::warn!(listen = %args.listen, "remote mode: anyone who can reach this port and holds the token can place orders with your credentials");
+        if args.allowed_hosts.is_empty() && args.listen.ip().is_unspecified() {
+            tracing::warn!(
+                "no --allowed-host: other machines must use this machine's name; add it with --allowed-host NAME"
             );
         }
-        tracing::warn!(listen = %args.listen, "listening beyond loopback: anyone who can reach this port can use your credentials");
     }
     if !args.static_dir.join("index.html").is_file() {
         tracing::warn!(dir = %args.static_dir.display(), "no built web app here; the API still works (build it with `cargo xtask serve`)");
     }
-    let token = match std::env::var("SPOTPLAN_TOKEN") {
-        Ok(token) if token.len() >= 16 => token,
-        Ok(_) => bail!("SPOTPLAN_TOKEN must be at least 16 characters"),
-        Err(_) => random_hex(16).context("no randomness for the API token")?,
+    let token_is_fixed = fixed_token.is_some();
+    let token = match fixed_token {
+        Some(token) => token,
+        None => random_hex(16).context("no randomness for the API token")?,
     };
     let endpoints = Endpoints::from_env(|name| std::env::var(name).ok())?;
     let credentials = load(&Sources::from_process(args.credentials_file.clone()))?;
@@ -95,10 +132,25 @@ async fn main() -> anyhow::Result<()> {
     let install_key = InstallKey::load_or_create(&data_dir).context("cannot read the install key")?;
     let store = Store::open(&data_dir.join("orders.sqlite3"), &|order| install_key.order_hash(order))
         .context("cannot open the order log")?;
+    for cloud in spotplan_core::Cloud::ALL {
+        match credentials.get(cloud) {
+            Some(loaded) => tracing::info!(%cloud, source = %loaded.source, "credentials found: orders can be placed"),
+            None => tracing::info!(%cloud, "no credentials: planning mode"),
+        }
+    }
+    match raise_open_file_limit() {
+        Ok(limit) => tracing::debug!(limit, "open file limit"),
+        Err(error) => tracing::warn!(%error, "cannot raise the open file limit"),
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
     let mut config = Config::new(args.static_dir, Secret::new(token.clone()));
-    config.listen = args.listen;
+    config.listen = listener.local_addr().context("listener has no local address")?;
+    config.tls = tls.is_some();
+    config.allowed_hosts = args.allowed_hosts;
     config.endpoints = endpoints;
-    config.upstream_timeout = std::time::Duration::from_secs(args.upstream_timeout);
+    config.upstream_timeout = Duration::from_secs(args.upstream_timeout);
     config.upstream_in_flight = args.upstream_in_flight;
     config.upstream_proxy = args.upstream_proxy.clone();
     config.spend = SpendLimits {
@@ -106,16 +158,6 @@ async fn main() -> anyhow::Result<()> {
         max_spend_per_hour: args.max_spend_per_hour,
         max_instances_per_order: args.max_instances_per_order,
     };
-    for cloud in spotplan_core::Cloud::ALL {
-        match credentials.get(cloud) {
-            Some(loaded) => tracing::info!(%cloud, source = %loaded.source, "credentials found: orders can be placed"),
-            None => tracing::info!(%cloud, "no credentials: planning mode"),
-        }
-    }
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let local = listener.local_addr().context("listener has no local address")?;
     let state = AppState::new(config, credentials, store, install_key)?;
     // Orders a crash left pending are resolved in the background, while the proxy already answers.
     let reconciling = state.clone();
@@ -126,15 +168,30 @@ async fn main() -> anyhow::Result<()> {
             Err(error) => tracing::error!(%error, "could not resolve the orders left pending by an earlier run"),
         }
     });
-    println!("Spotplan is running at http://{local}/  (Ctrl-C stops it)");
-    println!("API token for scripts (X-Spotplan-Token): {token}");
+    let code = state.sign_in.issue(SIGN_IN_LINK_LIFETIME)?;
+    let base_url = state.allowed_hosts.base_url().to_owned();
+    println!("Spotplan is running at {base_url}  (Ctrl-C stops it)");
+    println!(
+        "Sign in with this link (it works once, within {} minutes): {base_url}?{TOKEN_PARAMETER}={code}",
+        SIGN_IN_LINK_LIFETIME.as_secs() / 60
+    );
+    if token_is_fixed {
+        println!("API token for scripts (X-Spotplan-Token): the SPOTPLAN_TOKEN you set");
+    } else {
+        println!(
+            "API token for scripts (X-Spotplan-Token, or {base_url}?{TOKEN_PARAMETER}=… to sign in again): {token}"
+        );
+    }
     println!("Order log: {}", data_dir.join("orders.sqlite3").display());
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("server failed")?;
+    let options = ServeOptions {
+        header_read_timeout: Duration::from_millis(args.header_read_timeout_ms),
+        tls,
+        ..ServeOptions::default()
+    };
+    serve(listener, app(state), options, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
     println!("Spotplan stopped");
     Ok(())
 }

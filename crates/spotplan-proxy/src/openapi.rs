@@ -15,9 +15,10 @@ pub fn document() -> Value {
         "info": {
             "title": "Spotplan proxy",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Signs and places spot orders on Alibaba Cloud ECS, Tencent Cloud CVM and Baidu AI Cloud BCC with the credentials the proxy holds. Mutating calls need the per-start token in X-Spotplan-Token (or the page's SameSite cookie); foreign origins are refused."
+            "description": "Signs and places spot orders on Alibaba Cloud ECS, Tencent Cloud CVM and Baidu AI Cloud BCC with the credentials the proxy holds. Every call but GET /api/v1/health needs the proxy's token in X-Spotplan-Token (or the cookie a browser gets from the sign-in link the proxy prints); request bodies must be application/json. Requests for another Host than 127.0.0.1, localhost, [::1] (on the proxy's port) or a name given with --allowed-host are refused with 403 host_not_allowed; foreign origins with 403 foreign_origin. Every error answer has the Error shape."
         },
         "servers": [{ "url": "http://127.0.0.1:8787" }],
+        "security": [{ "token": [] }],
         "components": {
             "securitySchemes": { "token": { "type": "apiKey", "in": "header", "name": "X-Spotplan-Token" } },
             "schemas": {
@@ -61,7 +62,8 @@ pub fn document() -> Value {
         },
         "paths": {
             "/api/v1/health": { "get": {
-                "summary": "Version and, per cloud, whether credentials are configured and where they came from",
+                "summary": "Version, whether the caller presented the token (signed_in) and, per cloud, whether credentials are configured and where they came from",
+                "security": [],
                 "responses": { "200": { "description": "health", "content": { "application/json": { "schema": { "type": "object" } } } } }
             } },
             "/api/v1/orders": {
@@ -80,7 +82,9 @@ pub fn document() -> Value {
                         "201": { "description": "instances created", "content": { "application/json": { "schema": record } } },
                         "400": { "description": "malformed request", "content": { "application/json": { "schema": error } } },
                         "401": { "description": "token missing", "content": { "application/json": { "schema": error } } },
-                        "403": { "description": "foreign origin", "content": { "application/json": { "schema": error } } },
+                        "403": { "description": "foreign origin or host", "content": { "application/json": { "schema": error } } },
+                        "413": { "description": "body over 256 KiB", "content": { "application/json": { "schema": error } } },
+                        "415": { "description": "body not declared as application/json", "content": { "application/json": { "schema": error } } },
                         "409": { "description": "key reused for a different order", "content": { "application/json": { "schema": error } } },
                         "412": { "description": "no credentials for the cloud (planning mode)", "content": { "application/json": { "schema": error } } },
                         "422": { "description": "the order breaks the cloud's rules (problems listed)", "content": { "application/json": { "schema": error } } }
@@ -89,8 +93,12 @@ pub fn document() -> Value {
                 "get": {
                     "summary": "The order log, newest first",
                     "parameters": [{ "name": "limit", "in": "query", "schema": { "type": "integer", "maximum": 1000 } }],
-                    "responses": { "200": { "description": "orders", "content": { "application/json": { "schema": {
-                        "type": "object", "properties": { "orders": { "type": "array", "items": record } } } } } } }
+                    "responses": {
+                        "200": { "description": "orders", "content": { "application/json": { "schema": {
+                            "type": "object", "properties": { "orders": { "type": "array", "items": record } } } } } },
+                        "400": { "description": "malformed query", "content": { "application/json": { "schema": error } } },
+                        "401": { "description": "token missing", "content": { "application/json": { "schema": error } } }
+                    }
                 }
             },
             "/api/v1/orders/{id}": { "get": {
@@ -98,6 +106,7 @@ pub fn document() -> Value {
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
                 "responses": {
                     "200": { "description": "the order", "content": { "application/json": { "schema": record } } },
+                    "401": { "description": "token missing", "content": { "application/json": { "schema": error } } },
                     "404": { "description": "no such order", "content": { "application/json": { "schema": error } } }
                 }
             } }

@@ -1,93 +1,106 @@
-//! Who may call the API: same-origin pages and scripts that hold the per-start token. Requests with a foreign
-//! `Origin` (or a cross-site `Sec-Fetch-Site`) are refused outright; there is no CORS. Mutating endpoints also
-//! need the token, from the `X-Spotplan-Token` header (scripts, the curl snippet) or the `SameSite=Strict`
-//! cookie the proxy sets on the page it serves.
+//! Who may call the API. Every API route refuses requests from a foreign `Origin` (compared with the allowed
+//! hosts of [`crate::host_check`], not with the request's own `Host`) or a cross-site `Sec-Fetch-Site`; there is
+//! no CORS. Every route but `GET /api/v1/health` also needs the proxy's token, from the `X-Spotplan-Token` header
+//! (scripts, the curl snippet) or the `HttpOnly; SameSite=Strict` cookie a browser gets by signing in
+//! ([`crate::sign_in`]), and bodies must be declared as JSON.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use subtle::ConstantTimeEq;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::host_check::AllowedHosts;
 
 /// The header scripts send the token in.
 pub const TOKEN_HEADER: &str = "x-spotplan-token";
-/// The cookie the served page carries the token in.
-pub const TOKEN_COOKIE: &str = "spotplan_token";
 
-/// Refuses foreign origins on every API call and missing tokens on mutating ones.
-pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let headers = request.headers();
-    if let Err(error) = check_origin(headers) {
+/// Refuses foreign origins: applied to every API route.
+pub async fn same_origin_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if let Err(error) = check_origin(request.headers(), &state.allowed_hosts) {
+        tracing::warn!(path = %request.uri().path(), %error, "refused a cross-origin API call");
         return error.into_response();
-    }
-    let mutating = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if mutating && !has_token(headers, state.config.token.expose_secret()) {
-        return ApiError::TokenRequired.into_response();
     }
     next.run(request).await
 }
 
-fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
-    let cross_site = headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|site| site == "cross-site");
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return if cross_site {
-            Err(ApiError::ForeignOrigin {
-                origin: "(cross-site)".into(),
-            })
-        } else {
-            Ok(())
-        };
+/// Refuses calls without the token, and bodies not declared as JSON: applied to every API route but health.
+pub async fn token_required(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !presents_token(request.headers(), &state) {
+        tracing::info!(method = %request.method(), path = %request.uri().path(), "refused an API call without the token");
+        return ApiError::TokenRequired.into_response();
+    }
+    if let Err(error) = check_json_body(request.method(), request.headers()) {
+        return error.into_response();
+    }
+    next.run(request).await
+}
+
+/// Whether the request carries the proxy's token, in the header or in this proxy's cookie.
+pub fn presents_token(headers: &HeaderMap, state: &AppState) -> bool {
+    let token = state.config.token.expose_secret();
+    let cookie_name = crate::sign_in::cookie_name(state.config.listen.port());
+    let from_header = headers
+        .get_all(TOKEN_HEADER)
+        .iter()
+        .filter_map(|value| value.to_str().ok());
+    let from_cookies = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(name, _)| *name == cookie_name)
+        .map(|(_, value)| value);
+    from_header.chain(from_cookies).any(|given| tokens_match(given, token))
+}
+
+/// Compares a presented token with the real one without an early exit on the first differing byte, so timing
+/// does not reveal how much of it matched.
+pub fn tokens_match(given: &str, token: &str) -> bool {
+    bool::from(given.as_bytes().ct_eq(token.as_bytes()))
+}
+
+fn check_origin(headers: &HeaderMap, allowed: &AllowedHosts) -> Result<(), ApiError> {
+    // `same-site` is refused too: another port of the same host (any local web server) is the same site, and
+    // SameSite cookies travel with its requests.
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if let Some(site @ ("cross-site" | "same-site")) = fetch_site {
+        return Err(ApiError::ForeignOrigin {
+            origin: format!("({site})"),
+        });
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
     };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let same = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"))
-        .is_some_and(|rest| rest == host);
-    if same && !cross_site {
+    let origin = origin.to_str().unwrap_or("(not text)");
+    if allowed.allows_origin(origin) {
         Ok(())
     } else {
         Err(ApiError::ForeignOrigin {
-            origin: origin.to_owned(),
+            origin: origin.chars().take(100).collect(),
         })
     }
 }
 
-fn has_token(headers: &HeaderMap, token: &str) -> bool {
-    let from_header = headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok());
-    let from_cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|cookies| {
-            cookies
-                .split(';')
-                .find_map(|pair| pair.trim().strip_prefix(&format!("{TOKEN_COOKIE}=")))
-        });
-    [from_header, from_cookie]
-        .into_iter()
-        .flatten()
-        .any(|given| constant_time_eq(given.as_bytes(), token.as_bytes()))
-}
-
-/// Compares without an early exit, so timing does not reveal how much of the token matched.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
+/// A request with a body must say it is JSON: a cross-site HTML form can only send form or plain-text bodies.
+fn check_json_body(method: &Method, headers: &HeaderMap) -> Result<(), ApiError> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::DELETE) {
+        return Ok(());
     }
-    a.iter().zip(b).fold(0_u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// The `Set-Cookie` value the served page carries.
-pub fn token_cookie(token: &str) -> String {
-    format!("{TOKEN_COOKIE}={token}; Path=/api; SameSite=Strict; HttpOnly")
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let essence = content_type
+        .and_then(|value| value.split(';').next())
+        .map(|value| value.trim().to_ascii_lowercase());
+    match essence.as_deref() {
+        Some("application/json") => Ok(()),
+        Some(other) if other.starts_with("application/") && other.ends_with("+json") => Ok(()),
+        _ => Err(ApiError::NotJson {
+            content_type: content_type.unwrap_or("(none)").chars().take(100).collect(),
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -102,40 +115,50 @@ mod tests {
         map
     }
 
+    fn loopback() -> AllowedHosts {
+        AllowedHosts::new("127.0.0.1:8787".parse().unwrap(), false, &[])
+    }
+
     #[test]
-    fn same_origin_or_no_origin_passes() {
-        assert!(check_origin(&headers(&[("host", "127.0.0.1:8787")])).is_ok());
+    fn allowed_origin_or_no_origin_passes() {
+        assert!(check_origin(&headers(&[]), &loopback()).is_ok());
+        assert!(check_origin(&headers(&[("origin", "http://127.0.0.1:8787")]), &loopback()).is_ok());
+        assert!(check_origin(&headers(&[("origin", "http://localhost:8787")]), &loopback()).is_ok());
         assert!(
-            check_origin(&headers(&[
-                ("host", "127.0.0.1:8787"),
-                ("origin", "http://127.0.0.1:8787")
-            ]))
+            check_origin(
+                &headers(&[("origin", "http://127.0.0.1:8787"), ("sec-fetch-site", "same-origin")]),
+                &loopback()
+            )
             .is_ok()
-        );
-        assert!(
-            check_origin(&headers(&[
-                ("host", "127.0.0.1:8787"),
-                ("origin", "https://evil.example")
-            ]))
-            .is_err()
-        );
-        assert!(
-            check_origin(&headers(&[
-                ("host", "127.0.0.1:8787"),
-                ("sec-fetch-site", "cross-site")
-            ]))
-            .is_err()
         );
     }
 
     #[test]
-    fn token_from_header_or_cookie() {
-        assert!(has_token(&headers(&[("x-spotplan-token", "abc123")]), "abc123"));
-        assert!(has_token(
-            &headers(&[("cookie", "a=1; spotplan_token=abc123")]),
-            "abc123"
-        ));
-        assert!(!has_token(&headers(&[("x-spotplan-token", "abc124")]), "abc123"));
-        assert!(!has_token(&headers(&[]), "abc123"));
+    fn foreign_origins_are_refused_even_when_host_and_origin_agree() {
+        // A rebinding page sends Origin and Host with the attacker's name: they agree with each other, and that
+        // is exactly what the old check let through.
+        assert!(check_origin(&headers(&[("origin", "http://rebind.example:8787")]), &loopback()).is_err());
+        assert!(check_origin(&headers(&[("origin", "https://evil.example")]), &loopback()).is_err());
+        assert!(check_origin(&headers(&[("origin", "http://127.0.0.1:3000")]), &loopback()).is_err());
+        assert!(check_origin(&headers(&[("origin", "null")]), &loopback()).is_err());
+        assert!(check_origin(&headers(&[("sec-fetch-site", "cross-site")]), &loopback()).is_err());
+        assert!(check_origin(&headers(&[("sec-fetch-site", "same-site")]), &loopback()).is_err());
+    }
+
+    #[test]
+    fn bodies_must_be_declared_json() {
+        let json = headers(&[("content-type", "application/json; charset=utf-8")]);
+        assert!(check_json_body(&Method::POST, &json).is_ok());
+        assert!(check_json_body(&Method::POST, &headers(&[("content-type", "text/plain")])).is_err());
+        assert!(check_json_body(&Method::POST, &headers(&[])).is_err());
+        assert!(check_json_body(&Method::GET, &headers(&[])).is_ok());
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(tokens_match("abc123", "abc123"));
+        assert!(!tokens_match("abc124", "abc123"));
+        assert!(!tokens_match("abc12", "abc123"));
+        assert!(!tokens_match("", "abc123"));
     }
 }

@@ -5,7 +5,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{TOKEN, example, state, tempdir};
+use common::{TOKEN, example, state, state_with, tempdir};
 use http_body_util::BodyExt;
 use spotplan_proxy::credentials::CloudCredentials;
 use spotplan_proxy::endpoints::Endpoints;
@@ -56,6 +56,34 @@ fn get(path: &str) -> Request<Body> {
         .header("host", "127.0.0.1:8787")
         .body(Body::empty())
         .unwrap()
+}
+
+fn get_with_token(path: &str) -> Request<Body> {
+    Request::get(path)
+        .header("host", "127.0.0.1:8787")
+        .header("x-spotplan-token", TOKEN)
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn get_from_host(path: &str, host: Option<&str>) -> Request<Body> {
+    let mut builder = Request::get(path).header("x-spotplan-token", TOKEN);
+    if let Some(host) = host {
+        builder = builder.header("host", host);
+    }
+    builder.body(Body::empty()).unwrap()
+}
+
+/// A built-app folder: an index.html with an inline module script (as Trunk writes it) and one hashed asset.
+fn app_dir() -> std::path::PathBuf {
+    let dir = tempdir();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>Spotplan</title><script type=\"module\">import init from '/app-0123abcd.js';</script>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("app-0123abcd.js"), "console.log(1)").unwrap();
+    dir
 }
 
 fn post_order(body: &serde_json::Value, key: Option<&str>, token: Option<&str>) -> Request<Body> {
@@ -119,19 +147,32 @@ async fn unknown_api_path_is_a_json_404() {
 }
 
 #[tokio::test]
-async fn serves_the_app_with_cache_headers_and_the_token_cookie() {
-    let dir = tempdir();
-    std::fs::write(dir.join("index.html"), "<!doctype html><title>Spotplan</title>").unwrap();
-    std::fs::write(dir.join("app-0123abcd.js"), "console.log(1)").unwrap();
+async fn serves_the_app_with_cache_and_security_headers_and_no_cookie() {
+    let dir = app_dir();
     let index = call(plain_app(&dir, CloudCredentials::default()), get("/")).await;
     assert_eq!(index.status, StatusCode::OK);
     assert_eq!(index.header("cache-control"), Some("no-cache"));
-    assert_eq!(
-        index.header("set-cookie"),
-        Some(&*format!(
-            "spotplan_token={TOKEN}; Path=/api; SameSite=Strict; HttpOnly"
-        ))
+    assert_eq!(index.header("set-cookie"), None, "loading the page hands out nothing");
+    let policy = index.header("content-security-policy").unwrap();
+    // echo -n "import init from '/app-0123abcd.js';" | openssl dgst -sha256 -binary | base64
+    assert!(
+        policy.starts_with(
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-JfSpu0pvX06g7Z0/Z1hC9ZVuCRboWiiZ9PsguraxZE0='; "
+        ),
+        "{policy}"
     );
+    for directive in [
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "connect-src 'self'",
+    ] {
+        assert!(policy.contains(directive), "{directive}");
+    }
+    assert_eq!(index.header("x-frame-options"), Some("DENY"));
+    assert_eq!(index.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(index.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(index.header("cross-origin-resource-policy"), Some("same-origin"));
     let asset = call(plain_app(&dir, CloudCredentials::default()), get("/app-0123abcd.js")).await;
     assert_eq!(asset.header("content-type"), Some("text/javascript"));
     assert_eq!(
@@ -139,11 +180,242 @@ async fn serves_the_app_with_cache_headers_and_the_token_cookie() {
         Some("public, max-age=31536000, immutable")
     );
     assert_eq!(asset.header("set-cookie"), None);
+    assert_eq!(asset.header("x-content-type-options"), Some("nosniff"));
     let route = call(plain_app(&dir, CloudCredentials::default()), get("/orders")).await;
     assert_eq!(
         (route.status, route.header("cache-control")),
         (StatusCode::OK, Some("no-cache"))
     );
+    let api = call(plain_app(&dir, CloudCredentials::default()), get("/api/v1/health")).await;
+    assert_eq!(api.header("cache-control"), Some("no-store"));
+    assert_eq!(
+        api.header("content-security-policy"),
+        Some("default-src 'none'; frame-ancestors 'none'")
+    );
+    assert_eq!(api.header("x-frame-options"), Some("DENY"));
+}
+
+#[tokio::test]
+async fn a_foreign_or_missing_host_is_refused_on_every_route_without_a_cookie() {
+    let router = plain_app(&app_dir(), common::credentials());
+    let paths = [
+        "/",
+        "/index.html",
+        "/app-0123abcd.js",
+        "/orders",
+        &*format!("/?token={TOKEN}"),
+        "/api/v1/health",
+        "/api/v1/orders",
+        "/api/openapi.json",
+        "/api/v1/nope",
+    ];
+    let hosts = [
+        Some("attacker.example:8787"),
+        Some("rebind.example:8787"),
+        Some("127.0.0.1:9999"),
+        Some("localhost"),
+        Some("127.0.0.1:8787.attacker.example"),
+        None,
+    ];
+    for path in paths {
+        for host in hosts {
+            let answer = call(router.clone(), get_from_host(path, host)).await;
+            assert_eq!(answer.status, StatusCode::FORBIDDEN, "{path} {host:?}");
+            assert_eq!(answer.json()["error"]["code"], "host_not_allowed", "{path} {host:?}");
+            assert_eq!(answer.header("set-cookie"), None, "{path} {host:?}");
+        }
+    }
+    let refused = call(router.clone(), get_from_host("/", Some("attacker.example:8787"))).await;
+    assert_eq!(
+        refused.json()["error"]["message"],
+        "this proxy does not answer to host attacker.example:8787: open it at http://127.0.0.1:8787/, or start it with --allowed-host NAME to add a name"
+    );
+    // An absolute-form request line names the host too; both must be allowed.
+    let absolute = call(
+        router.clone(),
+        get_from_host("http://attacker.example:8787/api/v1/orders", Some("127.0.0.1:8787")),
+    )
+    .await;
+    assert_eq!(absolute.status, StatusCode::FORBIDDEN);
+    let mut twice = get_from_host("/api/v1/orders", Some("127.0.0.1:8787"));
+    twice
+        .headers_mut()
+        .append("host", "attacker.example:8787".parse().unwrap());
+    assert_eq!(call(router, twice).await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn loopback_names_on_the_port_and_configured_names_are_served() {
+    let dir = app_dir();
+    let mut config = common::config(&dir);
+    config.allowed_hosts = vec!["planner.example:8787".parse().unwrap(), "gpu-box".parse().unwrap()];
+    let router = app(state_with(
+        config,
+        CloudCredentials::default(),
+        Store::in_memory().unwrap(),
+    ));
+    let app = || router.clone();
+    for host in [
+        "127.0.0.1:8787",
+        "localhost:8787",
+        "LocalHost:8787",
+        "[::1]:8787",
+        "planner.example:8787",
+        "gpu-box",
+        "gpu-box:8787",
+    ] {
+        for path in ["/", "/api/v1/health", "/api/v1/orders"] {
+            let answer = call(app(), get_from_host(path, Some(host))).await;
+            assert_eq!(answer.status, StatusCode::OK, "{path} {host}");
+        }
+    }
+    let origin = |origin: &str| {
+        let mut request = get_from_host("/api/v1/orders", Some("planner.example:8787"));
+        request.headers_mut().insert("origin", origin.parse().unwrap());
+        request
+    };
+    assert_eq!(
+        call(app(), origin("http://planner.example:8787")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(call(app(), origin("http://gpu-box")).await.status, StatusCode::OK);
+    assert_eq!(
+        call(app(), origin("http://other.example:8787")).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn a_sign_in_link_works_once_and_the_api_token_link_works_again() {
+    let dir = app_dir();
+    let state = state(
+        &dir,
+        CloudCredentials::default(),
+        Endpoints::default(),
+        Store::in_memory().unwrap(),
+    );
+    let code = state.sign_in.issue(std::time::Duration::from_secs(900)).unwrap();
+    let router = app(state.clone());
+    let app = || router.clone();
+    let cookie = format!("spotplan_token_8787={TOKEN}; Path=/api; SameSite=Strict; HttpOnly");
+
+    let first = call(app(), get(&format!("/?v=2-2&token={code}&m=8-8"))).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        first.header("location"),
+        Some("/?v=2-2&m=8-8"),
+        "the plan in the URL is kept"
+    );
+    assert_eq!(first.header("set-cookie"), Some(&*cookie));
+    assert_eq!(first.header("cache-control"), Some("no-store"));
+    assert_eq!(first.header("referrer-policy"), Some("no-referrer"));
+    let again = call(app(), get(&format!("/?token={code}"))).await;
+    assert_eq!(
+        (again.status, again.header("location"), again.header("set-cookie")),
+        (StatusCode::SEE_OTHER, Some("/"), None),
+        "a used code signs nobody in"
+    );
+
+    for _ in 0..2 {
+        let with_token = call(app(), get(&format!("/orders?token={TOKEN}"))).await;
+        assert_eq!(with_token.status, StatusCode::SEE_OTHER);
+        assert_eq!(with_token.header("location"), Some("/orders"));
+        assert_eq!(with_token.header("set-cookie"), Some(&*cookie));
+    }
+    for wrong in ["nope", &TOKEN[1..], "", &format!("{TOKEN}x")] {
+        let answer = call(app(), get(&format!("/?token={wrong}"))).await;
+        assert_eq!(answer.header("set-cookie"), None, "{wrong}");
+    }
+    let expired = state.sign_in.issue(std::time::Duration::ZERO).unwrap();
+    assert_eq!(
+        call(app(), get(&format!("/?token={expired}")))
+            .await
+            .header("set-cookie"),
+        None
+    );
+    let open_redirect = call(app(), get("//attacker.example/?token=nope")).await;
+    assert_eq!(open_redirect.header("location"), Some("/attacker.example/"));
+
+    // A HEAD (a link checker, a preview) does not use a code up.
+    let unused = state.sign_in.issue(std::time::Duration::from_secs(900)).unwrap();
+    let head = Request::head(format!("/?token={unused}"))
+        .header("host", "127.0.0.1:8787")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(app(), head).await.header("set-cookie"), None);
+    let after_head = call(app(), get(&format!("/?token={unused}"))).await;
+    assert_eq!(after_head.header("set-cookie"), Some(&*cookie));
+
+    // Without a token the page still loads (planning works without the proxy).
+    assert_eq!(call(app(), get("/?v=2-2")).await.status, StatusCode::OK);
+
+    // The cookie opens the API; health says whether the caller is signed in.
+    let with_cookie = |path: &str| {
+        let mut request = get(path);
+        request.headers_mut().insert(
+            "cookie",
+            format!("other=1; spotplan_token_8787={TOKEN}").parse().unwrap(),
+        );
+        request
+    };
+    assert_eq!(call(app(), with_cookie("/api/v1/orders")).await.status, StatusCode::OK);
+    assert_eq!(
+        call(app(), with_cookie("/api/v1/health")).await.json()["signed_in"],
+        true
+    );
+    assert_eq!(call(app(), get("/api/v1/health")).await.json()["signed_in"], false);
+    let mut other_port = get("/api/v1/orders");
+    other_port
+        .headers_mut()
+        .insert("cookie", format!("spotplan_token_9999={TOKEN}").parse().unwrap());
+    assert_eq!(call(app(), other_port).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn over_https_the_cookie_is_secure() {
+    let dir = app_dir();
+    let mut config = common::config(&dir);
+    config.tls = true;
+    let app = app(state_with(
+        config,
+        CloudCredentials::default(),
+        Store::in_memory().unwrap(),
+    ));
+    let answer = call(app, get(&format!("/?token={TOKEN}"))).await;
+    assert_eq!(
+        answer.header("set-cookie"),
+        Some(&*format!(
+            "spotplan_token_8787={TOKEN}; Path=/api; SameSite=Strict; HttpOnly; Secure"
+        ))
+    );
+}
+
+#[tokio::test]
+async fn every_api_call_but_health_needs_the_token() {
+    let router = plain_app(&tempdir(), common::credentials());
+    let app = || router.clone();
+    let prices = serde_json::json!({ "offers": [] });
+    let refused = [
+        get("/api/v1/orders"),
+        get("/api/v1/orders/some-id"),
+        get("/api/openapi.json"),
+        post_order(&example("tencent"), Some("key-00000001"), None),
+        Request::post("/api/v1/prices")
+            .header("host", "127.0.0.1:8787")
+            .header("content-type", "application/json")
+            .body(Body::from(prices.to_string()))
+            .unwrap(),
+    ];
+    for request in refused {
+        let path = request.uri().to_string();
+        let answer = call(app(), request).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(answer.json()["error"]["code"], "token_required", "{path}");
+    }
+    assert_eq!(call(app(), get("/api/v1/health")).await.status, StatusCode::OK);
+    let answer = call(app(), get_with_token("/api/v1/orders")).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.json()["orders"], serde_json::json!([]));
 }
 
 #[tokio::test]
@@ -174,7 +446,7 @@ async fn mutating_calls_need_the_token_and_foreign_origins_are_refused() {
         (StatusCode::FORBIDDEN, Some("foreign_origin"))
     );
     assert_eq!(refused.header("access-control-allow-origin"), None, "no CORS");
-    let mut reading = get("/api/v1/orders");
+    let mut reading = get_with_token("/api/v1/orders");
     reading
         .headers_mut()
         .insert("origin", "https://evil.example".parse().unwrap());
@@ -182,6 +454,111 @@ async fn mutating_calls_need_the_token_and_foreign_origins_are_refused() {
         call(plain_app(&tempdir(), common::credentials()), reading).await.status,
         StatusCode::FORBIDDEN
     );
+    // Another port of the same host is the same site, and a rebinding page agrees with its own Host.
+    for origin in ["http://127.0.0.1:3000", "http://rebind.example:8787"] {
+        let mut request = get_with_token("/api/v1/orders");
+        request.headers_mut().insert("origin", origin.parse().unwrap());
+        let answer = call(plain_app(&tempdir(), common::credentials()), request).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{origin}");
+    }
+    let mut same_site = get_with_token("/api/v1/orders");
+    same_site
+        .headers_mut()
+        .insert("sec-fetch-site", "same-site".parse().unwrap());
+    assert_eq!(
+        call(plain_app(&tempdir(), common::credentials()), same_site)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let mut own = get_with_token("/api/v1/orders");
+    own.headers_mut()
+        .insert("origin", "http://127.0.0.1:8787".parse().unwrap());
+    assert_eq!(
+        call(plain_app(&tempdir(), common::credentials()), own).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn every_error_has_the_json_shape() {
+    let router = plain_app(&tempdir(), common::credentials());
+    let app = || router.clone();
+    let shape = |answer: &Answer| {
+        assert_eq!(
+            answer.header("content-type"),
+            Some("application/json"),
+            "{}",
+            answer.status
+        );
+        let json = answer.json();
+        assert!(
+            json["error"]["code"].is_string() && json["error"]["message"].is_string(),
+            "{json}"
+        );
+        json
+    };
+    let bad_query = call(app(), get_with_token("/api/v1/orders?limit=abc")).await;
+    assert_eq!(bad_query.status, StatusCode::BAD_REQUEST);
+    let json = shape(&bad_query);
+    assert_eq!(json["error"]["code"], "invalid_query");
+    assert_eq!(json["error"]["field"], "limit");
+
+    let mut text_body = post_order(&example("alibaba"), Some("key-00000010"), Some(TOKEN));
+    text_body
+        .headers_mut()
+        .insert("content-type", "text/plain".parse().unwrap());
+    let not_json = call(app(), text_body).await;
+    assert_eq!(not_json.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(shape(&not_json)["error"]["code"], "unsupported_media_type");
+
+    let prices = |body: &str| {
+        Request::post("/api/v1/prices")
+            .header("host", "127.0.0.1:8787")
+            .header("x-spotplan-token", TOKEN)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    let wrong_type = call(app(), prices(r#"{"offers": [{"offer": {"cloud": "aws"}}]}"#)).await;
+    assert_eq!(wrong_type.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let json = shape(&wrong_type);
+    assert_eq!(json["error"]["code"], "invalid_json");
+    assert_eq!(json["error"]["field"], "offers[0].offer.cloud");
+    let syntax = call(app(), prices("{not json")).await;
+    assert_eq!(syntax.status, StatusCode::BAD_REQUEST);
+    shape(&syntax);
+
+    let oversized = "x".repeat(spotplan_proxy::BODY_LIMIT_BYTES + 1);
+    let too_large = call(app(), prices(&oversized)).await;
+    assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(shape(&too_large)["error"]["code"], "body_too_large");
+    let mut too_large_order = post_order(&serde_json::json!(oversized), Some("key-00000011"), Some(TOKEN));
+    too_large_order.headers_mut().remove("content-length");
+    assert_eq!(call(app(), too_large_order).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    let put_health = call(
+        app(),
+        Request::put("/api/v1/health")
+            .header("host", "127.0.0.1:8787")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(put_health.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(shape(&put_health)["error"]["code"], "method_not_allowed");
+    assert!(put_health.header("allow").unwrap().contains("GET"));
+
+    let post_page = call(
+        app(),
+        Request::post("/")
+            .header("host", "127.0.0.1:8787")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(post_page.status.is_client_error(), "{}", post_page.status);
+    shape(&post_page);
 }
 
 #[tokio::test]
@@ -276,7 +653,7 @@ async fn a_baidu_dry_run_is_checked_locally_without_credentials() {
 async fn the_openapi_document_describes_the_api() {
     let json = call(
         plain_app(&tempdir(), CloudCredentials::default()),
-        get("/api/openapi.json"),
+        get_with_token("/api/openapi.json"),
     )
     .await
     .json();

@@ -8,7 +8,7 @@ mod common;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use common::{KEYS, TOKEN, example, state, tempdir};
+use common::{KEYS, TOKEN, example, state_listening, tempdir};
 use serde_json::Value;
 use spotplan_proxy::endpoints::{EndpointOverride, Endpoints};
 use spotplan_proxy::{Store, app};
@@ -24,6 +24,15 @@ async fn serve(router: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    address
+}
+
+/// The proxy on a loopback port, bound first: it answers only to the Host names of the port it really listens on.
+async fn serve_proxy(endpoints: Endpoints, store: Store) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let state = state_listening(address, &tempdir(), common::credentials(), endpoints, store);
+    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
     address
 }
 
@@ -54,7 +63,7 @@ async fn rig(cloud: &str) -> Rig {
         },
     };
     let store = common::file_store();
-    let proxy_address = serve(app(state(&tempdir(), common::credentials(), endpoints, store.clone()))).await;
+    let proxy_address = serve_proxy(endpoints, store.clone()).await;
     Rig {
         proxy: format!("http://{proxy_address}"),
         standin,
@@ -235,13 +244,7 @@ async fn a_wrong_secret_is_refused_by_the_cloud_and_explained() {
         }),
         ..Endpoints::default()
     };
-    let proxy = serve(app(state(
-        &tempdir(),
-        common::credentials(),
-        endpoints,
-        Store::in_memory().unwrap(),
-    )))
-    .await;
+    let proxy = serve_proxy(endpoints, Store::in_memory().unwrap()).await;
     let rig = Rig {
         proxy: format!("http://{proxy}"),
         standin,
@@ -379,6 +382,7 @@ async fn no_secret_appears_in_logs_responses_or_the_order_log_on_any_path() {
             .post(format!("{}/api/v1/orders", rig.proxy))
             .header("x-spotplan-token", TOKEN)
             .header("idempotency-key", "leak-h-000001")
+            .header("content-type", "application/json")
             .body(format!(
                 r#"{{"cloud":"{cloud}","login":{{"password":{}}},"count":"#,
                 serde_json::to_string(password).unwrap()

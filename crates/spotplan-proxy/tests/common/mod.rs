@@ -1,6 +1,7 @@
 //! Shared test fixtures: a proxy state with fake credentials, temp folders, example orders.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use spotplan_proxy::credentials::{CloudCredentials, Loaded};
@@ -48,13 +49,37 @@ pub fn tempdir() -> PathBuf {
     dir
 }
 
-pub fn state(static_dir: &Path, credentials: CloudCredentials, endpoints: Endpoints, store: Store) -> AppState {
+/// A configuration as if the proxy listened on 127.0.0.1:8787 (the `Host` the oneshot tests send).
+pub fn config(static_dir: &Path) -> Config {
     let mut config = Config::new(static_dir.to_path_buf(), Secret::new(TOKEN));
-    config.endpoints = endpoints;
     config.upstream_timeout = std::time::Duration::from_secs(2);
+    config
+}
+
+pub fn state_with(config: Config, credentials: CloudCredentials, store: Store) -> AppState {
     let mut state = AppState::new(config, credentials, store, InstallKey::random().unwrap()).unwrap();
     state.upstream.backoff = std::time::Duration::from_millis(10);
     state
+}
+
+pub fn state(static_dir: &Path, credentials: CloudCredentials, endpoints: Endpoints, store: Store) -> AppState {
+    let mut config = config(static_dir);
+    config.endpoints = endpoints;
+    state_with(config, credentials, store)
+}
+
+/// State for a proxy bound to `listen` (a real loopback socket's address, so the `Host` a client sends passes).
+pub fn state_listening(
+    listen: SocketAddr,
+    static_dir: &Path,
+    credentials: CloudCredentials,
+    endpoints: Endpoints,
+    store: Store,
+) -> AppState {
+    let mut config = config(static_dir);
+    config.listen = listen;
+    config.endpoints = endpoints;
+    state_with(config, credentials, store)
 }
 
 pub fn example(cloud: &str) -> serde_json::Value {

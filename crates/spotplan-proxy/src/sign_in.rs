@@ -1,0 +1,241 @@
+//! How a browser gets the token cookie: only by opening a sign-in link, never by loading the page. At start the
+//! proxy prints `…/?token=<code>`; the code is random, works once and expires after
+//! [`SIGN_IN_LINK_LIFETIME`]. The long-lived API token is accepted the same way (reusable, as Jupyter's token is),
+//! so scripts and tests can open the app. Any page URL with a `token` parameter answers `303 See Other` to the
+//! same URL without it (the app keeps its plan in the other parameters), with the cookie only when the code or
+//! token was right.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+use crate::security::tokens_match;
+
+/// How long a printed sign-in link works (it also stops working at its first use).
+pub const SIGN_IN_LINK_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// The query parameter a sign-in link carries its code in.
+pub const TOKEN_PARAMETER: &str = "token";
+/// At most this many unused codes are kept; the oldest go first.
+const MAX_PENDING_CODES: usize = 16;
+
+/// The one-time codes handed out and not yet used. Cheap to clone (shared).
+#[derive(Clone, Default)]
+pub struct SignInCodes {
+    pending: Arc<Mutex<Vec<PendingCode>>>,
+}
+
+struct PendingCode {
+    code: String,
+    expires: Instant,
+}
+
+/// No randomness for a sign-in code.
+#[derive(Debug, thiserror::Error)]
+#[error("no randomness for a sign-in code")]
+pub struct NoRandomness(#[source] getrandom::Error);
+
+impl SignInCodes {
+    /// Makes a new random code valid for `lifetime` and until its first use.
+    pub fn issue(&self, lifetime: Duration) -> Result<String, NoRandomness> {
+        let code = crate::upstream::random_hex(16).map_err(NoRandomness)?;
+        let now = Instant::now();
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        pending.retain(|pending| pending.expires > now);
+        if pending.len() >= MAX_PENDING_CODES {
+            pending.remove(0);
+        }
+        pending.push(PendingCode {
+            code: code.clone(),
+            expires: now + lifetime,
+        });
+        Ok(code)
+    }
+
+    /// Uses up `code`: true once if it was issued and has not expired, false ever after.
+    pub fn redeem(&self, code: &str) -> bool {
+        let now = Instant::now();
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        pending.retain(|pending| pending.expires > now);
+        // Compare with every pending code (no early exit) before removing the match.
+        let matches: Vec<bool> = pending
+            .iter()
+            .map(|pending| tokens_match(code, &pending.code))
+            .collect();
+        match matches.iter().position(|matched| *matched) {
+            Some(index) => {
+                pending.remove(index);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl fmt::Debug for SignInCodes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.pending.lock().map_or(0, |pending| pending.len());
+        f.debug_struct("SignInCodes").field("pending", &count).finish()
+    }
+}
+
+/// The cookie the token travels in. Cookies do not keep ports apart, so the port is in the name: two proxies on
+/// one machine do not overwrite each other's cookie.
+pub fn cookie_name(port: u16) -> String {
+    format!("spotplan_token_{port}")
+}
+
+/// The `Set-Cookie` value that signs a browser in: only sent to `/api`, never readable by scripts, never sent
+/// with a request another site starts, and only over HTTPS when the proxy serves HTTPS.
+pub fn session_cookie(port: u16, token: &str, https: bool) -> String {
+    let secure = if https { "; Secure" } else { "" };
+    format!(
+        "{}={token}; Path=/api; SameSite=Strict; HttpOnly{secure}",
+        cookie_name(port)
+    )
+}
+
+/// Exchanges `?token=…` on a page URL for the cookie (when right) and a redirect to the URL without it.
+pub async fn exchange(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    // GET only: a HEAD (a link checker, a preview) must not use a one-time code up.
+    if request.method() != Method::GET {
+        return next.run(request).await;
+    }
+    let Some(split) = request.uri().query().and_then(SplitQuery::new) else {
+        return next.run(request).await;
+    };
+    let api_token = state.config.token.expose_secret();
+    let signed_in = split
+        .tokens
+        .iter()
+        .any(|given| tokens_match(given, api_token) || state.sign_in.redeem(given));
+    let location = location_without_token(request.uri().path(), &split.rest);
+    let mut response = (
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, location),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+    )
+        .into_response();
+    if signed_in {
+        tracing::info!("a browser signed in");
+        let cookie = session_cookie(state.config.listen.port(), api_token, state.config.tls);
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().insert(header::SET_COOKIE, value);
+        }
+    } else {
+        tracing::warn!("refused a sign-in link: wrong, used or expired code");
+    }
+    response
+}
+
+/// A query string with its `token` parameters taken out; the other parameters are kept byte for byte.
+#[derive(Debug, PartialEq, Eq)]
+struct SplitQuery {
+    tokens: Vec<String>,
+    rest: String,
+}
+
+impl SplitQuery {
+    /// `None` when the query has no `token` parameter.
+    fn new(query: &str) -> Option<SplitQuery> {
+        let mut tokens = Vec::new();
+        let mut kept = Vec::new();
+        for pair in query.split('&') {
+            match form_urlencoded::parse(pair.as_bytes()).next() {
+                Some((name, value)) if name == TOKEN_PARAMETER => tokens.push(value.into_owned()),
+                _ => kept.push(pair),
+            }
+        }
+        (!tokens.is_empty()).then(|| SplitQuery {
+            tokens,
+            rest: kept.join("&"),
+        })
+    }
+}
+
+/// A same-site path to redirect to. Leading slashes and backslashes collapse into one, so `//evil.example/?token=x`
+/// cannot become a redirect to another site.
+fn location_without_token(path: &str, rest: &str) -> String {
+    let path = format!("/{}", path.trim_start_matches(['/', '\\']));
+    if rest.is_empty() {
+        path
+    } else {
+        format!("{path}?{rest}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_works_once() {
+        let codes = SignInCodes::default();
+        let code = codes.issue(SIGN_IN_LINK_LIFETIME).unwrap();
+        assert_eq!(code.len(), 32);
+        assert!(!codes.redeem("0123"));
+        assert!(codes.redeem(&code));
+        assert!(!codes.redeem(&code));
+    }
+
+    #[test]
+    fn an_expired_code_does_not_work() {
+        let codes = SignInCodes::default();
+        let code = codes.issue(Duration::ZERO).unwrap();
+        assert!(!codes.redeem(&code));
+    }
+
+    #[test]
+    fn only_so_many_codes_wait() {
+        let codes = SignInCodes::default();
+        let first = codes.issue(SIGN_IN_LINK_LIFETIME).unwrap();
+        for _ in 0..MAX_PENDING_CODES {
+            codes.issue(SIGN_IN_LINK_LIFETIME).unwrap();
+        }
+        assert!(!codes.redeem(&first));
+        assert!(!format!("{codes:?}").contains(&first));
+    }
+
+    #[test]
+    fn the_token_parameter_is_taken_out_and_the_rest_kept() {
+        assert_eq!(SplitQuery::new("v=2-2&m=8-8"), None);
+        assert_eq!(
+            SplitQuery::new("v=2-2&token=abc&bench&r=cn%2Dhangzhou"),
+            Some(SplitQuery {
+                tokens: vec!["abc".into()],
+                rest: "v=2-2&bench&r=cn%2Dhangzhou".into()
+            })
+        );
+        assert_eq!(
+            SplitQuery::new("token=a&token=b"),
+            Some(SplitQuery {
+                tokens: vec!["a".into(), "b".into()],
+                rest: String::new()
+            })
+        );
+    }
+
+    #[test]
+    fn redirects_stay_on_this_site() {
+        assert_eq!(location_without_token("/", ""), "/");
+        assert_eq!(location_without_token("/orders", "v=1"), "/orders?v=1");
+        assert_eq!(location_without_token("//evil.example/", ""), "/evil.example/");
+        assert_eq!(location_without_token("/\\evil.example", ""), "/evil.example");
+    }
+
+    #[test]
+    fn the_cookie_is_http_only_strict_and_secure_over_https() {
+        assert_eq!(
+            session_cookie(8787, "t0k", false),
+            "spotplan_token_8787=t0k; Path=/api; SameSite=Strict; HttpOnly"
+        );
+        assert!(session_cookie(8443, "t0k", true).ends_with("; Secure"));
+    }
+}

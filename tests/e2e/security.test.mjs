@@ -1,0 +1,58 @@
+// Who may use the proxy, seen from the browser: loading the page hands out no token, so a page opened without
+// signing in still plans offline and says how to sign in; the one-time link the proxy printed signs it in (and
+// works only once); the page runs under its Content-Security-Policy without a single violation.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startProxy, launchBrowser, openPage, screenshot } from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+/** Records CSP violations the page reports (they are console errors too, but this names the directive). */
+async function watchViolations(context) {
+  await context.addInitScript(() => {
+    window.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (event) => {
+      window.cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
+    });
+  });
+}
+
+test('not signed in: plans offline and says how to sign in; the printed link signs in once', async () => {
+  const proxy = await startProxy();
+  try {
+    const { page, problems, context } = await openPage(browser, proxy.url, { signIn: false });
+    await page.getByRole('heading', { level: 1, name: 'Spotplan' }).waitFor();
+    const status = page.getByTestId('proxy-status');
+    await status.getByText(/not signed in/).waitFor();
+    const statusText = await status.textContent();
+    assert.match(statusText, /open the sign-in link the proxy printed when it started/);
+    assert.doesNotMatch(statusText, /connected/);
+    // Planning needs no proxy: the core ranks offers from the embedded catalog in the page.
+    const table = page.getByTestId('ranked-table');
+    await table.locator('tbody tr:not([aria-hidden])').first().waitFor();
+    assert.match(await page.getByTestId('plan-summary').textContent(), /^\d+ offers match\./);
+    await screenshot(page, 'security-not-signed-in');
+
+    // The link the proxy printed signs this browser in and leaves no token in the address bar.
+    await watchViolations(context);
+    const response = await page.goto(proxy.signInLink);
+    assert.equal(new URL(page.url()).search, '', 'the token is gone from the URL');
+    const policy = response.headers()['content-security-policy'];
+    assert.match(policy, /script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/]+=*'/);
+    assert.match(policy, /frame-ancestors 'none'/);
+    await status.getByText(/Proxy .* connected/).waitFor();
+    await page.getByTestId('ranked-table').locator('tbody tr:not([aria-hidden])').first().waitFor();
+    assert.deepEqual(await page.evaluate(() => window.cspViolations), []);
+    await screenshot(page, 'security-signed-in');
+
+    // It works once: another browser opening the same link is not signed in.
+    const { page: other, problems: otherProblems } = await openPage(browser, proxy.signInLink, { signIn: false });
+    await other.getByTestId('proxy-status').getByText(/not signed in/).waitFor();
+    assert.deepEqual(otherProblems, []);
+    assert.deepEqual(problems, [], 'no console errors, CSP violations included');
+  } finally {
+    assert.equal(await proxy.stop(), 0, 'Ctrl-C stops the proxy cleanly');
+  }
+});
