@@ -33,6 +33,7 @@ pub mod spend;
 pub mod static_files;
 pub mod store;
 pub mod tls;
+pub mod token;
 pub mod upstream;
 
 use std::sync::{Arc, OnceLock};

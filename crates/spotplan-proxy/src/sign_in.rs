@@ -15,7 +15,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
-use crate::security::tokens_match;
+use crate::token::{session_cookie, tokens_match};
 
 /// How long a printed sign-in link works (it also stops working at its first use).
 pub const SIGN_IN_LINK_LIFETIME: Duration = Duration::from_secs(15 * 60);
@@ -82,22 +82,6 @@ impl fmt::Debug for SignInCodes {
         let count = self.pending.lock().map_or(0, |pending| pending.len());
         f.debug_struct("SignInCodes").field("pending", &count).finish()
     }
-}
-
-/// The cookie the token travels in. Cookies do not keep ports apart, so the port is in the name: two proxies on
-/// one machine do not overwrite each other's cookie.
-pub fn cookie_name(port: u16) -> String {
-    format!("spotplan_token_{port}")
-}
-
-/// The `Set-Cookie` value that signs a browser in: only sent to `/api`, never readable by scripts, never sent
-/// with a request another site starts, and only over HTTPS when the proxy serves HTTPS.
-pub fn session_cookie(port: u16, token: &str, https: bool) -> String {
-    let secure = if https { "; Secure" } else { "" };
-    format!(
-        "{}={token}; Path=/api; SameSite=Strict; HttpOnly{secure}",
-        cookie_name(port)
-    )
 }
 
 /// Exchanges `?token=…` on a page URL for the cookie (when right) and a redirect to the URL without it.
@@ -228,14 +212,5 @@ mod tests {
         assert_eq!(location_without_token("/orders", "v=1"), "/orders?v=1");
         assert_eq!(location_without_token("//evil.example/", ""), "/evil.example/");
         assert_eq!(location_without_token("/\\evil.example", ""), "/evil.example");
-    }
-
-    #[test]
-    fn the_cookie_is_http_only_strict_and_secure_over_https() {
-        assert_eq!(
-            session_cookie(8787, "t0k", false),
-            "spotplan_token_8787=t0k; Path=/api; SameSite=Strict; HttpOnly"
-        );
-        assert!(session_cookie(8443, "t0k", true).ends_with("; Secure"));
     }
 }
