@@ -106,10 +106,22 @@ async fn run_rate(
     let interval = Duration::from_secs_f64(1.0 / f64::from(rate));
     let cpu_before = cpu_time(proxy.child.id());
     let start = Instant::now() + Duration::from_millis(50);
+    // A pacer thread releases each order at its due time (the runtime's timer ticks in whole milliseconds, which
+    // would add up to one to every latency).
+    let (release, mut released) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
+    std::thread::spawn(move || {
+        for index in 0..total {
+            let due = start + interval * index as u32;
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+            if release.send((index, due)).is_err() {
+                return;
+            }
+        }
+    });
     let mut tasks = Vec::with_capacity(total);
-    for index in 0..total {
-        let due = start + interval * index as u32;
-        tokio::time::sleep_until(due.into()).await;
+    while let Some((index, due)) = released.recv().await {
         let (client, url, order) = (client.clone(), url.clone(), order.clone());
         let key = format!("bench-{run}-{rate:04}-{index:06}");
         tasks.push(tokio::spawn(async move {

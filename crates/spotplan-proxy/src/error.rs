@@ -116,6 +116,11 @@ pub enum ApiError {
         /// Its ClientToken.
         client_token: String,
     },
+    /// The order log could not be read or written; the details go to the log only.
+    #[error(
+        "the order log is unavailable; if this was a new order, nothing was sent — retry with the same idempotency key"
+    )]
+    Store(#[from] crate::store::StoreError),
     /// Something failed inside the proxy; the details go to the log only.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -152,6 +157,7 @@ impl ApiError {
             ApiError::NoCredentials { .. } => (StatusCode::PRECONDITION_FAILED, "no_credentials"),
             ApiError::SpendCeiling { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "spend_ceiling"),
             ApiError::OutcomeUnknown { .. } => (StatusCode::CONFLICT, "outcome_unknown"),
+            ApiError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "order_log_unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -160,8 +166,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        if let ApiError::Internal(source) = &self {
-            tracing::error!(error = %source, "internal error");
+        match &self {
+            ApiError::Internal(source) => tracing::error!(error = %source, "internal error"),
+            ApiError::Store(source) => tracing::error!(error = %source, "order log error"),
+            _ => {}
         }
         let (field, problems) = match &self {
             ApiError::BadRequest { field, .. } | ApiError::Rejected { field, .. } => (field.as_deref(), None),
@@ -178,12 +186,6 @@ impl IntoResponse for ApiError {
             },
         };
         (status, Json(body)).into_response()
-    }
-}
-
-impl From<crate::store::StoreError> for ApiError {
-    fn from(error: crate::store::StoreError) -> ApiError {
-        ApiError::Internal(error.into())
     }
 }
 

@@ -136,23 +136,35 @@ pub fn loggable(order: &SpotOrder) -> serde_json::Value {
     serde_json::to_value(order).unwrap_or_default()
 }
 
-/// Processes a submission under its key's lock.
+/// Processes a submission under its key's lock. A new key is logged at once (the log's unique key says whether
+/// it is new, so the usual path reads nothing first); a known key — or any refusal, which must not hide a
+/// logged order — is answered from the log.
 pub async fn process(state: &AppState, submission: Submission) -> Result<Processed, ApiError> {
     let claim = state.key_locks.claim(&submission.key);
     let _held = claim.lock().await;
     let logged_order = loggable(&submission.order);
     let hash = state.install_key.order_hash(&logged_order);
-    match state.store.by_key(&submission.key).await? {
-        Some(existing) if existing.order_hash != hash => Err(ApiError::KeyConflict { key: submission.key }),
-        Some(existing) if !resend_is_needed(&existing) => Ok(Processed {
+    let key = submission.key.clone();
+    let order = submission.order.clone();
+    let refusal = match first_attempt(state, submission, logged_order, hash.clone()).await {
+        Ok(processed) => return Ok(processed),
+        Err(ApiError::Store(crate::store::StoreError::DuplicateKey)) => None,
+        Err(refusal) => Some(refusal),
+    };
+    match (state.store.by_key(&key).await?, refusal) {
+        (Some(existing), _) if existing.order_hash != hash => Err(ApiError::KeyConflict { key }),
+        (Some(existing), _) if !resend_is_needed(&existing) => Ok(Processed {
             record: existing,
             replayed: true,
             created: false,
             warnings: Vec::new(),
             logged: true,
         }),
-        Some(existing) => resend(state, existing, &submission.order).await,
-        None => first_attempt(state, submission, logged_order, hash).await,
+        (Some(existing), _) => resend(state, existing, &order).await,
+        (None, Some(refusal)) => Err(refusal),
+        (None, None) => Err(ApiError::Internal(anyhow::anyhow!(
+            "the order log reported key {key} as taken but holds no order under it"
+        ))),
     }
 }
 

@@ -147,6 +147,9 @@ pub enum StoreError {
     /// A write failed.
     #[error("order log: write failed: {0}")]
     Write(String),
+    /// An order with this idempotency key is already logged.
+    #[error("order log: an order with this idempotency key is already logged")]
+    DuplicateKey,
     /// A file could not be prepared.
     #[error("order log: {0}")]
     Io(#[from] std::io::Error),
@@ -419,7 +422,7 @@ impl Store {
             .map_err(|_| StoreError::WriterGone)?;
         wait.await
             .map_err(|_| StoreError::WriterGone)?
-            .map_err(StoreError::Write)
+            .map_err(StoreError::from)
     }
 
     /// Runs a read on the blocking pool, so no async worker waits for the disk or the reader lock.
@@ -536,7 +539,7 @@ enum Write {
 /// What the writer thread is asked to do.
 enum Job {
     /// A write, and where to say whether it is on disk.
-    Write(Write, tokio::sync::oneshot::Sender<Result<(), String>>),
+    Write(Write, tokio::sync::oneshot::Sender<Result<(), WriteFailure>>),
     /// Report the writer connection's journal mode and synchronous setting.
     Pragmas(tokio::sync::oneshot::Sender<Result<(String, i64), String>>),
 }
@@ -606,27 +609,32 @@ fn pragmas(connection: &Connection) -> rusqlite::Result<(String, i64)> {
 /// not undo the others.
 fn commit_batch(
     connection: &Connection,
-    batch: &[(Write, tokio::sync::oneshot::Sender<Result<(), String>>)],
-) -> Vec<Result<(), String>> {
+    batch: &[(Write, tokio::sync::oneshot::Sender<Result<(), WriteFailure>>)],
+) -> Vec<Result<(), WriteFailure>> {
+    let failed_all = |error: rusqlite::Error| batch.iter().map(|_| Err(WriteFailure::from(&error))).collect();
     if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
-        return batch.iter().map(|_| Err(error.to_string())).collect();
+        return failed_all(error);
     }
     let apply = |write: &Write| match write {
         Write::Insert(record) => insert_row(connection, record),
         Write::Finish(record) => finish_row(connection, record),
     };
-    let results: Vec<Result<(), String>> = match batch {
+    let results: Vec<Result<(), WriteFailure>> = match batch {
         // Alone in its transaction, a write needs no savepoint: a failure fails the transaction, which is all.
-        [(write, _)] => vec![apply(write).map_err(|error| error.to_string())],
+        [(write, _)] => vec![apply(write).map_err(|error| WriteFailure::from(&error))],
         _ => batch
             .iter()
             .map(|(write, _)| {
-                connection.execute_batch("SAVEPOINT one").map_err(|e| e.to_string())?;
+                connection
+                    .execute_batch("SAVEPOINT one")
+                    .map_err(|error| WriteFailure::from(&error))?;
                 match apply(write) {
-                    Ok(()) => connection.execute_batch("RELEASE one").map_err(|e| e.to_string()),
+                    Ok(()) => connection
+                        .execute_batch("RELEASE one")
+                        .map_err(|error| WriteFailure::from(&error)),
                     Err(error) => {
                         let _ = connection.execute_batch("ROLLBACK TO one; RELEASE one");
-                        Err(error.to_string())
+                        Err(WriteFailure::from(&error))
                     }
                 }
             })
@@ -640,7 +648,37 @@ fn commit_batch(
         Ok(()) => results,
         Err(error) => {
             let _ = connection.execute_batch("ROLLBACK");
-            batch.iter().map(|_| Err(error.to_string())).collect()
+            failed_all(error)
+        }
+    }
+}
+
+/// Why a write did not land: the idempotency key is taken (an answer, not a fault), or anything else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum WriteFailure {
+    DuplicateKey,
+    Other(String),
+}
+
+impl From<&rusqlite::Error> for WriteFailure {
+    fn from(error: &rusqlite::Error) -> WriteFailure {
+        match error {
+            rusqlite::Error::SqliteFailure(failure, Some(message))
+                if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    && message.contains("idempotency_key") =>
+            {
+                WriteFailure::DuplicateKey
+            }
+            other => WriteFailure::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<WriteFailure> for StoreError {
+    fn from(failure: WriteFailure) -> StoreError {
+        match failure {
+            WriteFailure::DuplicateKey => StoreError::DuplicateKey,
+            WriteFailure::Other(message) => StoreError::Write(message),
         }
     }
 }
