@@ -166,7 +166,16 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
                     }
                 }
                 Submission::Sending { .. } => html! { <p role="status" aria-live="polite" class="progress">{ t(Key::Sending) }</p> },
-                Submission::Answered { record } => outcome(record, lang),
+                Submission::Answered { record } => html! {
+                    <>
+                        { outcome(record, lang) }
+                        // The cloud may have acted (unknown) or nothing left (not sent): resending under the same key
+                        // carries the same ClientToken, so it cannot create a second order.
+                        if matches!(record["status"].as_str(), Some("unknown" | "not_sent")) {
+                            <button onclick={ask(record["dry_run"].as_bool().unwrap_or(false))}>{ t(Key::RetryUnknown) }</button>
+                        }
+                    </>
+                },
                 Submission::Refused { message } => html! {
                     <div role="alert" class="error">
                         <p>{ message }</p>
@@ -194,6 +203,7 @@ fn outcome(record: &serde_json::Value, lang: crate::i18n::Lang) -> Html {
             if !field("cloud_request_id").is_empty() { <p>{ text(lang, Key::RequestId) }{ ": " }<code>{ field("cloud_request_id") }</code></p> }
             if !field("error_code").is_empty() { <p class="error">{ format!("{}: {}", field("error_code"), field("error_message")) }</p> }
             if !field("hint").is_empty() { <p class="hint">{ field("hint") }</p> }
+            if record["logged"] == serde_json::Value::Bool(false) { <p class="warning">{ text(lang, Key::NotLoggedYet) }</p> }
             <p class="muted">{ format!("ClientToken {} · order {}", field("client_token"), field("id")) }</p>
         </div>
     }
