@@ -89,7 +89,7 @@ pub fn test(env: &Env) -> anyhow::Result<()> {
 
     layers.push(libtest_layer(
         "native tests",
-        Command::new("cargo").args(["test", "--workspace"]),
+        Command::new("cargo").args(["test", "--workspace", "--no-fail-fast"]),
     )?);
     layers.push(wasm_tests(env)?);
     layers.push(sdk_checks(env)?);

@@ -514,7 +514,13 @@ async fn idle_connections_and_a_price_storm_leave_health_fast_and_upstream_bound
                 .map(|response| response.status().as_u16())
         }));
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Sample once the storm is steady: every request sent and the quotes streaming through the bound (the first
+    // burst of 600 connections and headers is the accept loop's, not the load this checks).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while standin.stats.lock().unwrap().verified < 80 {
+        assert!(Instant::now() < deadline, "the storm reached the stand-in");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     // Health is asked from its own thread over its own connection, so the test's load generator (sharing these
     // two cores) does not stand in the queue.
     let samples = std::thread::spawn({
