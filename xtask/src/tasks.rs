@@ -173,6 +173,7 @@ fn wasm_tests(env: &Env) -> anyhow::Result<Layer> {
     let mut command = env.wasm_cargo();
     command.args([
         "test",
+        "--no-fail-fast",
         "-p",
         "spotplan-core",
         "-p",
@@ -192,7 +193,7 @@ fn wasm_tests(env: &Env) -> anyhow::Result<Layer> {
 /// Our signatures, order requests and Python snippets checked against the official Python SDKs' own code.
 fn sdk_checks(env: &Env) -> anyhow::Result<Layer> {
     let mut command = Command::new("cargo");
-    command.args(["test", "-p", "spotplan-sign", "-p", "spotplan-cli"]);
+    command.args(["test", "--no-fail-fast", "-p", "spotplan-sign", "-p", "spotplan-cli"]);
     command.args([
         "--features",
         "spotplan-sign/sdk-crosscheck,spotplan-cli/sdk-conformance",
