@@ -172,7 +172,7 @@ pub fn Charts(props: &ChartsProps) -> Html {
                 history_svg(&points, bid, on_demand, &format!("{currency} per hour"), 760, 320),
                 &say("Price history", "历史价格"),
                 "chart-history",
-                format!("{} observations, {} to {}.", history.len(), spotplan_core::date::format_date(start), spotplan_core::date::format_date(history[history.len() - 1].observed_at)),
+                format!("{} observations, {} to {}.", history.len(), spotplan_core::time::format_date(start), spotplan_core::time::format_date(history[history.len() - 1].observed_at)),
             )
         } else {
             html! { <p class="muted" data-testid="chart-history-empty">{ say("No price history for this offer: one observation at most, so no history chart (and no bid advice).", "该报价没有历史价格（至多一次观测），因此没有历史图表，也没有出价建议。") }</p> }

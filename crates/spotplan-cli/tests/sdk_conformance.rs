@@ -232,7 +232,7 @@ fn release_time_in_two_days() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    format!("{}T08:00:00Z", spotplan_core::date::format_date(now + 2 * 86_400))
+    format!("{}T08:00:00Z", spotplan_core::time::format_date(now + 2 * 86_400))
 }
 
 fn case(name: &str, order: Value) -> Case {

@@ -11,7 +11,6 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 pub mod advice;
 pub mod catalog;
 pub mod cloud;
-pub mod date;
 pub mod display;
 pub mod fx;
 pub mod money;
@@ -19,6 +18,9 @@ pub mod order;
 pub mod plan;
 pub mod quote;
 pub mod rules;
+
+/// UTC calendar time (the workspace's one calendar module).
+pub use spotplan_time as time;
 
 pub use cloud::Cloud;
 pub use fx::ExchangeRate;

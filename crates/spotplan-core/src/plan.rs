@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 use crate::advice::{self, AdviceInput, BidAdvice};
 use crate::catalog::{Arch, Availability, Catalog, OfferKey, PriceKind, PriceObservation, RegionStatus};
 use crate::cloud::Cloud;
-use crate::date::{age_in_days, format_date};
 use crate::fx::ExchangeRate;
 use crate::money::{Currency, Money, MoneyError, PriceRate, TimeUnit};
 use crate::rules::{TENCENT_SPOT_ESTIMATE, billed_seconds, spot_rules};
+use spotplan_time::{age_in_days, format_date};
 
 /// Where offers may be.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@ use crate::digest::{hmac_sha256, sha256_hex};
 use crate::encode::{rfc3986_into, rfc3986_path};
 use crate::error::SigningError;
 use crate::request::{Credentials, Secret, SignableRequest, SigningOutput, check_nonce};
-use crate::utc::UtcTime;
+use spotplan_time::UtcTime;
 
 /// The algorithm name that opens the string to sign and the `Authorization` header.
 pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";

@@ -13,7 +13,7 @@ use crate::digest::hmac_sha256;
 use crate::encode::{rfc3986_into, rfc3986_path};
 use crate::error::SigningError;
 use crate::request::{Credentials, Secret, SignableRequest, SigningOutput};
-use crate::utc::UtcTime;
+use spotplan_time::UtcTime;
 
 /// The version tag that opens the authorization string.
 pub const AUTH_VERSION: &str = "bce-auth-v1";

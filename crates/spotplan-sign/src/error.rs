@@ -72,3 +72,11 @@ pub enum SigningError {
     #[error("invalid nonce {nonce:?}: expected 1 to 64 visible ASCII characters, e.g. 32 hex digits")]
     InvalidNonce { nonce: String },
 }
+
+impl From<spotplan_time::OutOfRange> for SigningError {
+    fn from(error: spotplan_time::OutOfRange) -> SigningError {
+        SigningError::TimestampOutOfRange {
+            unix_seconds: error.unix_seconds,
+        }
+    }
+}

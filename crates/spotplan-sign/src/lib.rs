@@ -52,8 +52,7 @@ mod request;
 pub mod rpc_v1;
 pub mod tc3;
 pub mod tencent_v1;
-pub mod utc;
 
 pub use error::SigningError;
 pub use request::{Credentials, Secret, SignableRequest, SigningOutput};
-pub use utc::{UtcDate, UtcTime};
+pub use spotplan_time::{UtcDate, UtcTime};

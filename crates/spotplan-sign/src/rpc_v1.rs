@@ -13,7 +13,7 @@ use crate::digest::hmac_sha1;
 use crate::encode::{decode_form, rfc3986_into};
 use crate::error::SigningError;
 use crate::request::{Credentials, Secret, SignableRequest, SigningOutput, check_nonce, check_unique_names};
-use crate::utc::UtcTime;
+use spotplan_time::UtcTime;
 
 /// The `SignatureMethod` parameter.
 pub const SIGNATURE_METHOD: &str = "HMAC-SHA1";

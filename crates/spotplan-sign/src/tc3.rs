@@ -14,7 +14,7 @@ use crate::digest::{hmac_sha256, sha256_hex};
 use crate::encode::{form_into, rfc3986_path};
 use crate::error::SigningError;
 use crate::request::{Credentials, Secret, SignableRequest, SigningOutput};
-use crate::utc::{UtcDate, UtcTime};
+use spotplan_time::{UtcDate, UtcTime};
 
 /// The algorithm name that opens the string to sign and the `Authorization` header.
 pub const ALGORITHM: &str = "TC3-HMAC-SHA256";

@@ -35,7 +35,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
-use spotplan_core::quote::utc;
+use spotplan_core::time as utc;
 
 /// Which cloud a stand-in plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

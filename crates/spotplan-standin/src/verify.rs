@@ -53,22 +53,6 @@ pub(crate) fn query_map(raw: &str) -> std::collections::HashMap<String, String> 
     query_pairs(raw).unwrap_or_default().into_iter().collect()
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` → Unix seconds.
-fn parse_utc(text: &str) -> Option<u64> {
-    let (date, time) = text.strip_suffix('Z')?.split_once('T')?;
-    let mut d = date.split('-').map(|part| part.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let mut t = time.split(':').map(|part| part.parse::<i64>().ok());
-    let (h, min, s) = (t.next()??, t.next()??, t.next()??);
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    u64::try_from(days * 86_400 + h * 3600 + min * 60 + s).ok()
-}
-
 /// How old a signing time may be (and how far ahead): Alibaba refuses a `Timestamp` more than 15 minutes off
 /// (`InvalidTimeStamp.Expired`), Tencent one more than 5 minutes off (`AuthFailure.SignatureExpire`); Baidu
 /// honours a signature for its own expiration (1800 s from the SDK) and then answers `RequestExpired`.
@@ -79,7 +63,8 @@ const TENCENT_SKEW: i64 = 5 * 60;
 pub(crate) fn fresh(kind: Kind, received: &Received<'_>, now: i64) -> Result<(), (&'static str, String)> {
     let (signed_at, before, after, code) = match kind {
         Kind::Alibaba => (
-            header(received, "x-acs-date").and_then(parse_utc),
+            header(received, "x-acs-date")
+                .and_then(|text| spotplan_core::time::parse_exact_utc(text).and_then(|at| u64::try_from(at).ok())),
             ALIBABA_SKEW,
             ALIBABA_SKEW,
             "InvalidTimeStamp.Expired",
@@ -96,7 +81,8 @@ pub(crate) fn fresh(kind: Kind, received: &Received<'_>, now: i64) -> Result<(),
                 .and_then(|seconds| seconds.parse::<i64>().ok())
                 .unwrap_or(0);
             (
-                header(received, "x-bce-date").and_then(parse_utc),
+                header(received, "x-bce-date")
+                    .and_then(|text| spotplan_core::time::parse_exact_utc(text).and_then(|at| u64::try_from(at).ok())),
                 expiration,
                 ALIBABA_SKEW,
                 "RequestExpired",
@@ -133,7 +119,7 @@ pub(crate) fn check(kind: Kind, received: &Received<'_>, access_key_id: &str, se
             let added = ["x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256"];
             let headers = signed_headers(received, signed.split(';').filter(|name| !added.contains(name)));
             let date = header(received, "x-acs-date")
-                .and_then(parse_utc)
+                .and_then(|text| spotplan_core::time::parse_exact_utc(text).and_then(|at| u64::try_from(at).ok()))
                 .ok_or("bad x-acs-date")?;
             let nonce = header(received, "x-acs-signature-nonce").ok_or("no nonce")?;
             let request = signable(received, host, &query, &headers);
@@ -179,7 +165,7 @@ pub(crate) fn check(kind: Kind, received: &Received<'_>, access_key_id: &str, se
                 .collect();
             let headers = signed_headers(received, names.iter().map(String::as_str));
             let date = header(received, "x-bce-date")
-                .and_then(parse_utc)
+                .and_then(|text| spotplan_core::time::parse_exact_utc(text).and_then(|at| u64::try_from(at).ok()))
                 .ok_or("bad x-bce-date")?;
             let request = signable(received, host, &query, &headers);
             let output = bce::sign(&request, &credentials, &bce::Params::new(date)).map_err(|e| e.to_string())?;

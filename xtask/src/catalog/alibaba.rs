@@ -10,7 +10,7 @@ use spotplan_core::Cloud;
 use spotplan_core::catalog::{
     Arch, Availability, CatalogParts, InstanceType, Offer, PriceKind, PriceObservation, Source,
 };
-use spotplan_core::date::parse_date;
+use spotplan_core::time::parse_date;
 use spotplan_core::{Currency, Money, PriceRate, TimeUnit};
 
 use super::regions::{self, ALIBABA};

@@ -194,5 +194,5 @@ fn embedded_catalog_holds_all_three_clouds_honestly() {
     let offer = catalog.find_offer(&key).unwrap();
     let price = catalog.latest(offer, PriceKind::OnDemand).unwrap();
     assert_eq!(price.rate.to_string(), "0.31 CNY/hour");
-    assert_eq!(crate::date::format_date(price.observed_at), "2022-05-20");
+    assert_eq!(spotplan_time::format_date(price.observed_at), "2022-05-20");
 }

@@ -5,8 +5,8 @@
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use super::*;
-use crate::date::parse_date;
 use crate::money::{Currency, Money, TimeUnit};
+use spotplan_time::parse_date;
 
 pub(crate) fn example(cloud: Cloud) -> SpotOrder {
     let text = match cloud {

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use super::*;
-use crate::date::parse_date;
+use spotplan_time::parse_date;
 
 fn planner() -> Planner {
     Planner::new(Catalog::embedded().unwrap(), ExchangeRate::default())

@@ -11,13 +11,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::json::{self, Object};
-use super::utc::{MAX_UNIX_SECONDS, format_iso8601, parse_iso8601};
 use super::{QueryError, Quote, QuoteError, SkipReason, Skipped, live_source};
 use crate::catalog::{ExternalObservation, OfferKey, PriceKind, Source};
 use crate::cloud::Cloud;
-use crate::date::SECONDS_PER_DAY;
 use crate::money::{Currency, Money, PriceRate, TimeUnit};
 use crate::order::request::{ALIBABA_API_VERSION, HttpRequest, alibaba_host};
+use spotplan_time::SECONDS_PER_DAY;
+use spotplan_time::{MAX_UNIX_SECONDS, format_iso8601, parse_iso8601};
 
 /// The longest `StartTime`..`EndTime` span `DescribeSpotPriceHistory` accepts, in days.
 pub const MAX_HISTORY_DAYS: u32 = 30;

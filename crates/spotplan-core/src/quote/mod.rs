@@ -16,7 +16,6 @@ pub mod alibaba;
 pub mod baidu;
 mod json;
 pub mod tencent;
-pub mod utc;
 
 use std::fmt;
 
@@ -24,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{ExternalObservation, Source};
 use crate::cloud::Cloud;
-use crate::date::format_date;
+use spotplan_time::format_date;
 
 /// The error answer of a cloud API: Alibaba `{RequestId, Code, Message}` (HTTP 4xx/5xx), Tencent
 /// `{"Response": {"Error": {Code, Message}, RequestId}}` (HTTP 200), Baidu `{requestId, code, message}` (HTTP 4xx/5xx).
@@ -230,7 +229,7 @@ fn live_source(cloud: Cloud, action: &str, url: &str, detail: Option<&str>, note
         attribution: format!(
             "{} {action} answered your account at {} through the proxy{note}",
             cloud.display_name(),
-            utc::format_iso8601(fetched_at)
+            spotplan_time::format_iso8601(fetched_at)
         ),
     }
 }

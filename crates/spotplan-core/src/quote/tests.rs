@@ -79,8 +79,8 @@ mod properties {
     use serde_json::{Map, Value};
 
     use crate::money::Currency;
-    use crate::quote::utc::{format_iso8601, parse_iso8601};
     use crate::quote::{alibaba, baidu, tencent};
+    use spotplan_time::{format_iso8601, parse_iso8601};
 
     const FETCHED: i64 = 1_795_428_000;
 
@@ -325,7 +325,7 @@ mod properties {
 
         /// Formatting then parsing a time gives it back, for every second from 1970 to 9999.
         #[test]
-        fn times_round_trip(seconds in 0_i64..=crate::quote::utc::MAX_UNIX_SECONDS) {
+        fn times_round_trip(seconds in 0_i64..=spotplan_time::MAX_UNIX_SECONDS) {
             prop_assert_eq!(parse_iso8601(&format_iso8601(seconds)), Some(seconds));
         }
 

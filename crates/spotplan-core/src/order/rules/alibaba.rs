@@ -6,8 +6,7 @@ use super::shared::{hostname_problem, quote_amount, truncate};
 use crate::TimeUnit;
 use crate::order::ValidationContext;
 use crate::order::checks::{
-    base64_decoded_len, char_len, decimals_written, is_printable_ascii, parse_price, parse_utc_timestamp,
-    password_classes,
+    base64_decoded_len, char_len, decimals_written, is_printable_ascii, parse_price, password_classes,
 };
 use crate::order::model::{BidMode, OsFamily, SpotOrder};
 use crate::order::problem::{Problems, rule};
@@ -333,7 +332,7 @@ fn check_password(password: &str, os: OsFamily, problems: &mut Problems) {
 
 fn check_auto_release(release: &str, now: i64, problems: &mut Problems) {
     let field = "auto_release_time";
-    match parse_utc_timestamp(release) {
+    match spotplan_time::parse_exact_utc(release) {
         None => problems.error(
             rule(
                 field,
