@@ -11,6 +11,7 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 pub mod advice;
 pub mod catalog;
 pub mod cloud;
+pub mod clouds;
 pub mod display;
 pub mod fx;
 pub mod money;

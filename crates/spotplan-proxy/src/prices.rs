@@ -13,9 +13,9 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use spotplan_core::Cloud;
 use spotplan_core::catalog::{ExternalObservation, OfferKey};
+use spotplan_core::clouds::{alibaba::prices as alibaba, baidu::prices as baidu, tencent::prices as tencent};
 use spotplan_core::money::Currency;
 use spotplan_core::order::request::HttpRequest;
-use spotplan_core::quote::{alibaba, baidu, tencent};
 use tokio::sync::Semaphore;
 
 use crate::AppState;

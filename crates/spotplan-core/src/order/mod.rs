@@ -7,9 +7,9 @@ pub mod format;
 pub mod idempotency;
 pub mod model;
 pub mod native_bid;
-mod problem;
+pub(crate) mod problem;
 pub mod request;
-mod rules;
+pub(crate) mod shared_rules;
 
 use serde::{Deserialize, Serialize};
 
@@ -87,17 +87,17 @@ pub struct Validation {
 /// Checks an order against every documented rule of its cloud, reporting all problems at once.
 pub fn validate(order: &SpotOrder, context: &ValidationContext) -> Validation {
     let mut problems = problem::Problems::default();
-    rules::shared::check(order, &mut problems);
+    shared_rules::check(order, &mut problems);
     let baidu_shape = match order.cloud {
         Cloud::Alibaba => {
-            rules::alibaba::check(order, context, &mut problems);
+            crate::clouds::alibaba::rules::check(order, context, &mut problems);
             (0, 0)
         }
         Cloud::Tencent => {
-            rules::tencent::check(order, context, &mut problems);
+            crate::clouds::tencent::rules::check(order, context, &mut problems);
             (0, 0)
         }
-        Cloud::Baidu => rules::baidu::check(order, context, &mut problems),
+        Cloud::Baidu => crate::clouds::baidu::rules::check(order, context, &mut problems),
     };
     let valid = (!problems.has_errors()).then(|| ValidOrder {
         order: order.clone(),

@@ -11,10 +11,10 @@ use crate::cloud::Cloud;
 use crate::money::Currency;
 
 /// A JSON object.
-pub(super) type Object = Map<String, Value>;
+pub(crate) type Object = Map<String, Value>;
 
 /// Parses a body that must be a JSON object.
-pub(super) fn parse_object(body: &[u8]) -> Result<Object, QuoteError> {
+pub(crate) fn parse_object(body: &[u8]) -> Result<Object, QuoteError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(object)) => Ok(object),
         Ok(other) => Err(QuoteError::UnexpectedValue {
@@ -30,7 +30,7 @@ pub(super) fn parse_object(body: &[u8]) -> Result<Object, QuoteError> {
 }
 
 /// The error envelope of `cloud` in a parsed answer, if it is one.
-pub(super) fn cloud_error_in(cloud: Cloud, value: &Object) -> Option<CloudError> {
+pub(crate) fn cloud_error_in(cloud: Cloud, value: &Object) -> Option<CloudError> {
     let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
     match cloud {
         // Alibaba: `{"RequestId", "HostId", "Code", "Message", "Recommend"}`; a success answer has no `Code`.
@@ -68,7 +68,7 @@ pub(super) fn cloud_error_in(cloud: Cloud, value: &Object) -> Option<CloudError>
 }
 
 /// Parses the body and returns the cloud's error when it is an error envelope.
-pub(super) fn parse_answer(cloud: Cloud, body: &[u8]) -> Result<Object, QuoteError> {
+pub(crate) fn parse_answer(cloud: Cloud, body: &[u8]) -> Result<Object, QuoteError> {
     let object = parse_object(body)?;
     match cloud_error_in(cloud, &object) {
         Some(error) => Err(QuoteError::Cloud(error)),
@@ -77,7 +77,7 @@ pub(super) fn parse_answer(cloud: Cloud, body: &[u8]) -> Result<Object, QuoteErr
 }
 
 /// The value at a dotted path below `object` (`null` counts as absent).
-pub(super) fn at<'v>(object: &'v Object, path: &str) -> Option<&'v Value> {
+pub(crate) fn at<'v>(object: &'v Object, path: &str) -> Option<&'v Value> {
     let mut parts = path.split('.');
     let mut value = object.get(parts.next()?)?;
     for part in parts {
@@ -87,7 +87,7 @@ pub(super) fn at<'v>(object: &'v Object, path: &str) -> Option<&'v Value> {
 }
 
 /// The object at `path` below `object`; `shown` is how the path is named in errors (with its parents).
-pub(super) fn require_object<'v>(object: &'v Object, path: &str, shown: &str) -> Result<&'v Object, QuoteError> {
+pub(crate) fn require_object<'v>(object: &'v Object, path: &str, shown: &str) -> Result<&'v Object, QuoteError> {
     match at(object, path) {
         None => Err(QuoteError::MissingField { field: shown.into() }),
         Some(Value::Object(found)) => Ok(found),
@@ -96,7 +96,7 @@ pub(super) fn require_object<'v>(object: &'v Object, path: &str, shown: &str) ->
 }
 
 /// The array at `path` below `object`.
-pub(super) fn require_array<'v>(object: &'v Object, path: &str, shown: &str) -> Result<&'v [Value], QuoteError> {
+pub(crate) fn require_array<'v>(object: &'v Object, path: &str, shown: &str) -> Result<&'v [Value], QuoteError> {
     match at(object, path) {
         None => Err(QuoteError::MissingField { field: shown.into() }),
         Some(Value::Array(found)) => Ok(found),
@@ -105,7 +105,7 @@ pub(super) fn require_array<'v>(object: &'v Object, path: &str, shown: &str) -> 
 }
 
 /// The array at `path`, or an empty one when absent (lists the clouds omit when empty).
-pub(super) fn optional_array<'v>(object: &'v Object, path: &str, shown: &str) -> Result<&'v [Value], QuoteError> {
+pub(crate) fn optional_array<'v>(object: &'v Object, path: &str, shown: &str) -> Result<&'v [Value], QuoteError> {
     match at(object, path) {
         None => Ok(&[]),
         Some(Value::Array(found)) => Ok(found),
@@ -114,7 +114,7 @@ pub(super) fn optional_array<'v>(object: &'v Object, path: &str, shown: &str) ->
 }
 
 /// The currency code at `path`.
-pub(super) fn require_currency(object: &Object, path: &str, shown: &str) -> Result<Currency, QuoteError> {
+pub(crate) fn require_currency(object: &Object, path: &str, shown: &str) -> Result<Currency, QuoteError> {
     let code = match at(object, path) {
         None => return Err(QuoteError::MissingField { field: shown.into() }),
         Some(Value::String(code)) if code.trim().is_empty() => {
@@ -134,7 +134,7 @@ pub(super) fn require_currency(object: &Object, path: &str, shown: &str) -> Resu
 }
 
 /// A non-empty text field of a record.
-pub(super) fn text<'v>(object: &'v Object, key: &str) -> Result<&'v str, SkipReason> {
+pub(crate) fn text<'v>(object: &'v Object, key: &str) -> Result<&'v str, SkipReason> {
     match object.get(key) {
         None | Some(Value::Null) => Err(SkipReason::Missing),
         Some(Value::String(text)) if text.trim().is_empty() => Err(SkipReason::Missing),
@@ -147,7 +147,7 @@ pub(super) fn text<'v>(object: &'v Object, key: &str) -> Result<&'v str, SkipRea
 ///
 /// JSON numbers are read through their shortest decimal text (what `serde_json` prints for the parsed value), so
 /// `0.354` becomes exactly `0.354`; no arithmetic is done in floating point.
-pub(super) fn decimal(object: &Object, key: &str) -> Result<Decimal, SkipReason> {
+pub(crate) fn decimal(object: &Object, key: &str) -> Result<Decimal, SkipReason> {
     let value = match object.get(key) {
         None | Some(Value::Null) => return Err(SkipReason::Missing),
         Some(value) => value,
@@ -162,7 +162,7 @@ pub(super) fn decimal(object: &Object, key: &str) -> Result<Decimal, SkipReason>
 }
 
 /// A price: a positive decimal. Zero and negative amounts are reasons to leave it out, never prices.
-pub(super) fn price(object: &Object, key: &str) -> Result<Decimal, SkipReason> {
+pub(crate) fn price(object: &Object, key: &str) -> Result<Decimal, SkipReason> {
     let amount = decimal(object, key)?;
     if amount.is_zero() {
         Err(SkipReason::Zero)
@@ -176,7 +176,7 @@ pub(super) fn price(object: &Object, key: &str) -> Result<Decimal, SkipReason> {
 }
 
 /// A positive whole number (a count of vCPUs, GB, an offset) from a JSON number or a numeric string.
-pub(super) fn positive_count(object: &Object, key: &str) -> Result<u32, SkipReason> {
+pub(crate) fn positive_count(object: &Object, key: &str) -> Result<u32, SkipReason> {
     let number = decimal(object, key)?;
     if number.is_zero() {
         return Err(SkipReason::Zero);
@@ -200,7 +200,7 @@ pub(super) fn positive_count(object: &Object, key: &str) -> Result<u32, SkipReas
 }
 
 /// Records that one value was left out.
-pub(super) fn report(skipped: &mut Vec<Skipped>, field: String, reason: SkipReason, left_out: String) {
+pub(crate) fn report(skipped: &mut Vec<Skipped>, field: String, reason: SkipReason, left_out: String) {
     skipped.push(Skipped {
         field,
         reason,
@@ -209,7 +209,7 @@ pub(super) fn report(skipped: &mut Vec<Skipped>, field: String, reason: SkipReas
 }
 
 /// Records that one value was left out and returns `None`, for `match` arms that produce an `Option`.
-pub(super) fn skip<T>(skipped: &mut Vec<Skipped>, field: String, reason: SkipReason, left_out: String) -> Option<T> {
+pub(crate) fn skip<T>(skipped: &mut Vec<Skipped>, field: String, reason: SkipReason, left_out: String) -> Option<T> {
     report(skipped, field, reason, left_out);
     None
 }
@@ -247,7 +247,7 @@ fn unexpected(field: &str, value: &Value, expected: &str) -> QuoteError {
 }
 
 /// A value as compact JSON, shortened to 60 characters for messages.
-pub(super) fn show(value: &Value) -> String {
+pub(crate) fn show(value: &Value) -> String {
     let text = match value {
         Value::String(text) => text.clone(),
         other => other.to_string(),

@@ -12,10 +12,7 @@
 //! the [`Source`] of its observations: Alibaba prices per instance-hour (`PriceUnit=Hour`), Tencent per hour when
 //! `ChargeUnit` is `HOUR`, Baidu's `perMoney` read as CNY per instance per minute (the `bidPrice` unit; unconfirmed).
 
-pub mod alibaba;
-pub mod baidu;
-mod json;
-pub mod tencent;
+pub(crate) mod json;
 
 use std::fmt;
 
@@ -209,7 +206,14 @@ pub struct Quote {
 ///
 /// `detail` is appended to the name in parentheses (the unit decision, where the API does not state it);
 /// `note` is appended to the attribution.
-fn live_source(cloud: Cloud, action: &str, url: &str, detail: Option<&str>, note: &str, fetched_at: i64) -> Source {
+pub(crate) fn live_source(
+    cloud: Cloud,
+    action: &str,
+    url: &str,
+    detail: Option<&str>,
+    note: &str,
+    fetched_at: i64,
+) -> Source {
     let date = format_date(fetched_at);
     let vendor = match cloud {
         Cloud::Alibaba => "Alibaba",

@@ -6,23 +6,32 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use super::*;
 
-const ALIBABA_ERROR: &str = include_str!("fixtures/alibaba_error.json");
-const TENCENT_ERROR: &str = include_str!("fixtures/tencent_error.json");
-const BAIDU_ERROR: &str = include_str!("fixtures/baidu_error.json");
+const ALIBABA_ERROR: &str = include_str!("../clouds/alibaba/fixtures/error.json");
+const TENCENT_ERROR: &str = include_str!("../clouds/tencent/fixtures/error.json");
+const BAIDU_ERROR: &str = include_str!("../clouds/baidu/fixtures/error.json");
 const SUCCESSES: [(Cloud, &str); 7] = [
-    (Cloud::Alibaba, include_str!("fixtures/alibaba_spot_price_history.json")),
     (
         Cloud::Alibaba,
-        include_str!("fixtures/alibaba_describe_price_on_demand.json"),
+        include_str!("../clouds/alibaba/fixtures/spot_price_history.json"),
     ),
     (
         Cloud::Alibaba,
-        include_str!("fixtures/alibaba_describe_price_spot.json"),
+        include_str!("../clouds/alibaba/fixtures/describe_price_on_demand.json"),
     ),
-    (Cloud::Alibaba, include_str!("fixtures/alibaba_spot_advice.json")),
-    (Cloud::Tencent, include_str!("fixtures/tencent_inquiry_spot.json")),
-    (Cloud::Baidu, include_str!("fixtures/baidu_bid_price.json")),
-    (Cloud::Baidu, include_str!("fixtures/baidu_bid_flavor.json")),
+    (
+        Cloud::Alibaba,
+        include_str!("../clouds/alibaba/fixtures/describe_price_spot.json"),
+    ),
+    (
+        Cloud::Alibaba,
+        include_str!("../clouds/alibaba/fixtures/spot_advice.json"),
+    ),
+    (
+        Cloud::Tencent,
+        include_str!("../clouds/tencent/fixtures/inquiry_spot.json"),
+    ),
+    (Cloud::Baidu, include_str!("../clouds/baidu/fixtures/bid_price.json")),
+    (Cloud::Baidu, include_str!("../clouds/baidu/fixtures/bid_flavor.json")),
 ];
 
 #[test]
@@ -78,8 +87,8 @@ mod properties {
     use rust_decimal::Decimal;
     use serde_json::{Map, Value};
 
+    use crate::clouds::{alibaba::prices as alibaba, baidu::prices as baidu, tencent::prices as tencent};
     use crate::money::Currency;
-    use crate::quote::{alibaba, baidu, tencent};
     use spotplan_time::{format_iso8601, parse_iso8601};
 
     const FETCHED: i64 = 1_795_428_000;

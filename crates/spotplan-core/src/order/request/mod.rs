@@ -2,19 +2,17 @@
 //! ordered query, headers, body bytes) that the proxy signs without rebuilding anything, and that the snippet
 //! formats render. Time, nonce and client token are arguments or added by the signer.
 
-mod alibaba;
-mod baidu;
-pub mod parse;
-mod tencent;
+#[cfg(test)]
+mod parse;
 
 use serde::{Deserialize, Serialize};
 
 use super::ValidOrder;
 use crate::cloud::Cloud;
 
-pub use alibaba::{ALIBABA_API_VERSION, alibaba_host};
-pub use baidu::{ADMIN_PASS_PLACEHOLDER, baidu_host};
-pub use tencent::{TENCENT_API_VERSION, TENCENT_HOST};
+pub use crate::clouds::alibaba::order::{ALIBABA_API_VERSION, alibaba_host};
+pub use crate::clouds::baidu::order::{ADMIN_PASS_PLACEHOLDER, baidu_host};
+pub use crate::clouds::tencent::order::{TENCENT_API_VERSION, TENCENT_HOST};
 
 /// An unsigned HTTP request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,9 +85,9 @@ pub fn build_order_request(order: &ValidOrder, options: &BuildOptions) -> HttpRe
         .clone()
         .unwrap_or_else(|| options.client_token.clone());
     match order.cloud() {
-        Cloud::Alibaba => alibaba::run_instances(order.order(), &token),
-        Cloud::Tencent => tencent::run_instances(order.order(), &token),
-        Cloud::Baidu => baidu::create_bid_instance(order, &token, &options.baidu_admin_pass),
+        Cloud::Alibaba => crate::clouds::alibaba::order::run_instances(order.order(), &token),
+        Cloud::Tencent => crate::clouds::tencent::order::run_instances(order.order(), &token),
+        Cloud::Baidu => crate::clouds::baidu::order::create_bid_instance(order, &token, &options.baidu_admin_pass),
     }
 }
 

@@ -4,9 +4,9 @@
 
 use rust_decimal::Decimal;
 
-use super::HttpRequest;
 use crate::order::checks::parse_price;
 use crate::order::model::{BidMode, InterruptionBehavior, SpotOrder};
+use crate::order::request::HttpRequest;
 
 /// The ECS API version.
 pub const ALIBABA_API_VERSION: &str = "2014-05-26";
@@ -32,7 +32,7 @@ fn python_float(value: Decimal) -> String {
     if text.contains('.') { text } else { format!("{text}.0") }
 }
 
-pub(super) fn run_instances(order: &SpotOrder, client_token: &str) -> HttpRequest {
+pub(crate) fn run_instances(order: &SpotOrder, client_token: &str) -> HttpRequest {
     let mut query: Vec<(String, String)> = Vec::new();
     let mut put = |name: &str, value: String| query.push((name.to_owned(), value));
     put("RegionId", order.region.clone());

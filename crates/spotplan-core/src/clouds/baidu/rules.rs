@@ -1,12 +1,12 @@
 //! Baidu BCC `POST /v2/instance/bid` rules (`../shared/seeds/baidu-bcc-create-spot-instances.md`,
 //! `../shared/cloud-apis.md` §3.2). Baidu's errors are `BadRequest` with a message; the message is the code.
 
-use super::shared::{hostname_problem, quote_amount};
 use crate::TimeUnit;
 use crate::order::ValidationContext;
 use crate::order::checks::{char_len, is_printable_ascii, parse_price};
 use crate::order::model::{BidMode, SpotOrder};
 use crate::order::problem::{Problems, rule};
+use crate::order::shared_rules::{hostname_problem, quote_amount};
 
 const PASSWORD_SPECIALS: &str = "!@#$%^*()";
 

@@ -9,12 +9,13 @@ use std::num::NonZeroU32;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::json::{self, Object};
-use super::{Quote, QuoteError, SkipReason, Skipped, live_source};
+use super::order::baidu_host;
 use crate::catalog::{ExternalObservation, OfferKey, PriceKind};
 use crate::cloud::Cloud;
 use crate::money::{Currency, Money, PriceRate, TimeUnit};
-use crate::order::request::{HttpRequest, baidu_host};
+use crate::order::request::HttpRequest;
+use crate::quote::json::{self, Object};
+use crate::quote::{Quote, QuoteError, SkipReason, Skipped, live_source};
 
 /// The unit decision for `perMoney`, shown in the name of every bidPrice observation's source.
 pub const PER_MONEY_UNIT_NOTE: &str = "perMoney read as CNY per instance per minute, the bidPrice unit; unconfirmed";
@@ -309,5 +310,5 @@ fn post(region: &str, path: &str, action: &str, client_token: &str, body: Option
 }
 
 #[cfg(test)]
-#[path = "baidu_tests.rs"]
+#[path = "prices_tests.rs"]
 mod tests;

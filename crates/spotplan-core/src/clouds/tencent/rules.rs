@@ -2,12 +2,12 @@
 //! tencentcloud-sdk-python-cvm). Spot is always sent as `InstanceChargeType=SPOTPAID`, and a limit bid with
 //! `InstanceMarketOptions` (`MarketType=spot`, `SpotInstanceType=one-time`).
 
-use super::shared::{hostname_problem, quote_amount, truncate};
 use crate::TimeUnit;
 use crate::order::ValidationContext;
 use crate::order::checks::{base64_decoded_len, char_len, is_printable_ascii, parse_price, password_classes};
 use crate::order::model::{BidMode, OsFamily, SpotOrder};
 use crate::order::problem::{Problems, rule};
+use crate::order::shared_rules::{hostname_problem, quote_amount, truncate};
 
 const PASSWORD_SPECIALS: &str = "()`~!@#$%^&*-+=|{}[]:;',.?/";
 const USER_DATA_MAX_BYTES: usize = 16 * 1024;

@@ -10,12 +10,13 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::json::{self, Object};
-use super::{QueryError, Quote, QuoteError, SkipReason, Skipped, live_source};
+use super::order::{ALIBABA_API_VERSION, alibaba_host};
 use crate::catalog::{ExternalObservation, OfferKey, PriceKind, Source};
 use crate::cloud::Cloud;
 use crate::money::{Currency, Money, PriceRate, TimeUnit};
-use crate::order::request::{ALIBABA_API_VERSION, HttpRequest, alibaba_host};
+use crate::order::request::HttpRequest;
+use crate::quote::json::{self, Object};
+use crate::quote::{QueryError, Quote, QuoteError, SkipReason, Skipped, live_source};
 use spotplan_time::SECONDS_PER_DAY;
 use spotplan_time::{MAX_UNIX_SECONDS, format_iso8601, parse_iso8601};
 
@@ -664,5 +665,5 @@ fn next_offset(root: &Object, asked: Option<u32>, skipped: &mut Vec<Skipped>) ->
 }
 
 #[cfg(test)]
-#[path = "alibaba_tests.rs"]
+#[path = "prices_tests.rs"]
 mod tests;

@@ -3,9 +3,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{AdminPass, HttpRequest};
 use crate::order::ValidOrder;
 use crate::order::model::BidMode;
+use crate::order::request::{AdminPass, HttpRequest};
 
 /// Shown in snippets where the encrypted password goes.
 pub const ADMIN_PASS_PLACEHOLDER: &str = "<adminPass: AES-128-ECB of the password with the first 16 characters of your Secret Access Key, hex; the proxy does this>";
@@ -15,7 +15,7 @@ pub fn baidu_host(region: &str) -> String {
     format!("bcc.{region}.baidubce.com")
 }
 
-pub(super) fn create_bid_instance(valid: &ValidOrder, client_token: &str, admin_pass: &AdminPass) -> HttpRequest {
+pub(crate) fn create_bid_instance(valid: &ValidOrder, client_token: &str, admin_pass: &AdminPass) -> HttpRequest {
     let order = valid.order();
     let mut body = Map::new();
     let mut put = |name: &str, value: Value| {

@@ -3,15 +3,15 @@
 
 use serde_json::{Map, Value, json};
 
-use super::HttpRequest;
 use crate::order::model::{BidMode, SpotOrder};
+use crate::order::request::HttpRequest;
 
 /// The CVM API version.
 pub const TENCENT_API_VERSION: &str = "2017-03-12";
 /// The SDK's default host; the region travels in `X-TC-Region`.
 pub const TENCENT_HOST: &str = "cvm.tencentcloudapi.com";
 
-pub(super) fn run_instances(order: &SpotOrder, client_token: &str) -> HttpRequest {
+pub(crate) fn run_instances(order: &SpotOrder, client_token: &str) -> HttpRequest {
     let mut body = Map::new();
     let mut put = |name: &str, value: Value| {
         body.insert(name.to_owned(), value);

@@ -2,7 +2,6 @@
 //! alibabacloud-ecs20140526). Spot is always sent with `InstanceChargeType=PostPaid`, so `InvalidSpotPrepaid`
 //! cannot happen by construction.
 
-use super::shared::{hostname_problem, quote_amount, truncate};
 use crate::TimeUnit;
 use crate::order::ValidationContext;
 use crate::order::checks::{
@@ -10,6 +9,7 @@ use crate::order::checks::{
 };
 use crate::order::model::{BidMode, OsFamily, SpotOrder};
 use crate::order::problem::{Problems, rule};
+use crate::order::shared_rules::{hostname_problem, quote_amount, truncate};
 
 /// Specials allowed in an Alibaba password.
 const PASSWORD_SPECIALS: &str = "()`~!@#$%^&*-_+=|{}[]:;\"<>,.?/";

@@ -9,7 +9,7 @@ use crate::quote::CloudError;
 
 /// 2026-11-23T10:00:00Z.
 const FETCHED: i64 = 1_795_428_000;
-const ERROR: &str = include_str!("fixtures/baidu_error.json");
+const ERROR: &str = include_str!("fixtures/error.json");
 
 fn price_query() -> BidPriceQuery {
     BidPriceQuery {
@@ -121,7 +121,7 @@ fn bid_flavor_request_sends_a_zone_or_no_body() {
 
 #[test]
 fn bid_price_answer_is_a_per_minute_cny_spot_price_with_its_unit_decision_in_the_source() {
-    let answer = include_str!("fixtures/baidu_bid_price.json");
+    let answer = include_str!("fixtures/bid_price.json");
     let quote = parse_bid_price(answer.as_bytes(), &price_query(), FETCHED).unwrap();
     assert!(quote.skipped.is_empty());
     let [observation] = quote.observations.as_slice() else {
@@ -195,7 +195,7 @@ fn bid_price_error_and_garbage() {
 
 #[test]
 fn bid_flavor_answer_lists_spot_specs_per_zone() {
-    let answer = include_str!("fixtures/baidu_bid_flavor.json");
+    let answer = include_str!("fixtures/bid_flavor.json");
     let list = parse_bid_flavor(answer.as_bytes()).unwrap();
     let specs: Vec<(&str, &str, u32, u32)> = list
         .flavors

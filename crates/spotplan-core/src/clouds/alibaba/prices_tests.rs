@@ -52,7 +52,7 @@ fn spot_price_as_go() -> Option<SpotPricing> {
     })
 }
 
-const ERROR: &str = include_str!("fixtures/alibaba_error.json");
+const ERROR: &str = include_str!("fixtures/error.json");
 const GARBAGE: &[u8] = b"\xff\xfe<html>502 Bad Gateway</html>";
 
 fn expected_error() -> QuoteError {
@@ -217,7 +217,7 @@ fn query_limits_are_checked_when_built() {
 
 #[test]
 fn spot_price_history_gives_spot_and_on_demand_per_zone() {
-    let body = include_str!("fixtures/alibaba_spot_price_history.json");
+    let body = include_str!("fixtures/spot_price_history.json");
     let page = parse_describe_spot_price_history(body.as_bytes(), &history_query(), FETCHED).unwrap();
     assert_eq!(page.currency, Currency::Cny);
     assert_eq!(page.next_offset, Some(1000));
@@ -292,7 +292,7 @@ fn spot_price_history_gives_spot_and_on_demand_per_zone() {
 
 #[test]
 fn spot_price_history_reports_every_gap_and_invents_no_price() {
-    let body = include_str!("fixtures/alibaba_spot_price_history_gaps.json");
+    let body = include_str!("fixtures/spot_price_history_gaps.json");
     let page = parse_describe_spot_price_history(body.as_bytes(), &history_query(), FETCHED).unwrap();
     assert_eq!(page.currency, Currency::Usd);
     assert_eq!(page.next_offset, None);
@@ -406,7 +406,7 @@ fn spot_price_history_rejects_garbage() {
 
 #[test]
 fn describe_price_on_demand_reads_the_instance_line_list_price() {
-    let body = include_str!("fixtures/alibaba_describe_price_on_demand.json");
+    let body = include_str!("fixtures/describe_price_on_demand.json");
     let quote = parse_describe_price(body.as_bytes(), &price_query(None), FETCHED).unwrap();
     assert!(quote.skipped.is_empty());
     let [observation] = quote.observations.as_slice() else {
@@ -434,7 +434,7 @@ fn describe_price_on_demand_reads_the_instance_line_list_price() {
 
 #[test]
 fn describe_price_spot_reads_the_trade_price_of_the_total_without_details() {
-    let body = include_str!("fixtures/alibaba_describe_price_spot.json");
+    let body = include_str!("fixtures/describe_price_spot.json");
     let quote = parse_describe_price(body.as_bytes(), &price_query(spot_price_as_go()), FETCHED).unwrap();
     let [observation] = quote.observations.as_slice() else {
         panic!("one observation: {quote:?}");
@@ -495,7 +495,7 @@ fn describe_price_error_missing_and_garbage() {
 
 #[test]
 fn spot_advice_lists_each_zone_and_type() {
-    let body = include_str!("fixtures/alibaba_spot_advice.json");
+    let body = include_str!("fixtures/spot_advice.json");
     let list = parse_describe_spot_advice(body.as_bytes(), &advice_query(), FETCHED).unwrap();
     assert_eq!(list.fetched_at, FETCHED);
     assert_eq!(

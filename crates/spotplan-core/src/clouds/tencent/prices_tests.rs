@@ -11,7 +11,7 @@ use crate::quote::{CloudError, SkipReason};
 
 /// 2026-11-23T10:00:00Z.
 const FETCHED: i64 = 1_795_428_000;
-const SUCCESS: &str = include_str!("fixtures/tencent_inquiry_spot.json");
+const SUCCESS: &str = include_str!("fixtures/inquiry_spot.json");
 
 fn inquiry(count: u32) -> SpotInquiry {
     SpotInquiry {
@@ -102,7 +102,7 @@ fn the_account_currency_is_the_querys() {
 
 #[test]
 fn error_envelope_is_a_cloud_error() {
-    let body = include_str!("fixtures/tencent_error.json");
+    let body = include_str!("fixtures/error.json");
     assert_eq!(
         parse_inquiry_price_run_instances(body.as_bytes(), &inquiry(1), FETCHED),
         Err(QuoteError::Cloud(CloudError {

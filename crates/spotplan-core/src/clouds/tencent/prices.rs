@@ -10,12 +10,13 @@ use std::num::NonZeroU32;
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::json;
-use super::{Quote, QuoteError, live_source};
+use super::order::{TENCENT_API_VERSION, TENCENT_HOST};
 use crate::catalog::{ExternalObservation, OfferKey, PriceKind};
 use crate::cloud::Cloud;
 use crate::money::{Currency, Money, PriceRate, TimeUnit};
-use crate::order::request::{HttpRequest, TENCENT_API_VERSION, TENCENT_HOST};
+use crate::order::request::HttpRequest;
+use crate::quote::json;
+use crate::quote::{Quote, QuoteError, live_source};
 
 /// An `InquiryPriceRunInstances` call for spot instances (also the context its answer is read in).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,5 +160,5 @@ fn per_instance(total: Decimal, count: u32) -> Decimal {
 }
 
 #[cfg(test)]
-#[path = "tencent_tests.rs"]
+#[path = "prices_tests.rs"]
 mod tests;

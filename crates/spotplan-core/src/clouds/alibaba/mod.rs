@@ -1,0 +1,5 @@
+//! alibaba
+
+pub mod order;
+pub mod prices;
+pub(crate) mod rules;

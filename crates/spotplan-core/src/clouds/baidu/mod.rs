@@ -1,0 +1,5 @@
+//! baidu
+
+pub mod order;
+pub mod prices;
+pub(crate) mod rules;

@@ -1,0 +1,5 @@
+//! clouds
+
+pub mod alibaba;
+pub mod baidu;
+pub mod tencent;

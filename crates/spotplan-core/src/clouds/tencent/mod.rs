@@ -1,0 +1,5 @@
+//! tencent
+
+pub mod order;
+pub mod prices;
+pub(crate) mod rules;
