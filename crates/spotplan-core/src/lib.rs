@@ -9,8 +9,8 @@
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 pub mod advice;
+pub mod billing;
 pub mod catalog;
-pub mod cloud;
 pub mod clouds;
 pub mod display;
 pub mod fx;
@@ -18,12 +18,11 @@ pub mod money;
 pub mod order;
 pub mod plan;
 pub mod quote;
-pub mod rules;
 
 /// UTC calendar time (the workspace's one calendar module).
 pub use spotplan_time as time;
 
-pub use cloud::Cloud;
+pub use clouds::Cloud;
 pub use fx::ExchangeRate;
 pub use money::{Currency, Money, MoneyError, PriceRate, TimeUnit};
 pub use plan::{Candidate, Plan, Planner, Requirement};

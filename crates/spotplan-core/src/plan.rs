@@ -12,11 +12,11 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
 use crate::advice::{self, AdviceInput, BidAdvice};
+use crate::billing::{TENCENT_SPOT_ESTIMATE, billed_seconds, spot_rules};
 use crate::catalog::{Arch, Availability, Catalog, OfferKey, PriceKind, PriceObservation, RegionStatus};
-use crate::cloud::Cloud;
+use crate::clouds::Cloud;
 use crate::fx::ExchangeRate;
 use crate::money::{Currency, Money, MoneyError, PriceRate, TimeUnit};
-use crate::rules::{TENCENT_SPOT_ESTIMATE, billed_seconds, spot_rules};
 use spotplan_time::{age_in_days, format_date};
 
 /// Where offers may be.

@@ -152,31 +152,9 @@ pub fn check_region(region: &str) -> Result<(), InvalidRegion> {
     }
 }
 
-/// Whether a host is one of the cloud's API hosts.
+/// Whether a host is one of the cloud's API hosts (the cloud's folder in the core knows them).
 pub fn is_cloud_host(cloud: Cloud, host: &str) -> bool {
-    let label_ok = |label: &str| {
-        !label.is_empty()
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    };
-    match cloud {
-        Cloud::Alibaba => host
-            .strip_suffix(".aliyuncs.com")
-            .and_then(|rest| rest.strip_prefix("ecs.").or_else(|| rest.strip_prefix("ecs-")))
-            .is_some_and(label_ok),
-        Cloud::Tencent => {
-            host == "cvm.tencentcloudapi.com"
-                || host
-                    .strip_prefix("cvm.")
-                    .and_then(|rest| rest.strip_suffix(".tencentcloudapi.com"))
-                    .is_some_and(label_ok)
-        }
-        Cloud::Baidu => host
-            .strip_prefix("bcc.")
-            .and_then(|rest| rest.strip_suffix(".baidubce.com"))
-            .is_some_and(label_ok),
-    }
+    spotplan_core::clouds::api(cloud).is_api_host(host)
 }
 
 fn parse(name: &str, value: &str) -> Result<EndpointOverride, EndpointError> {

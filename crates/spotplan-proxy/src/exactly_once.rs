@@ -29,10 +29,10 @@ use spotplan_core::{Cloud, Currency};
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::outcome::{Outcome, interpret, settle, unanswered};
 use crate::signing::baidu_admin_pass;
 use crate::store::{OrderRecord, OrderStatus};
 use crate::upstream::{Exchange, now_unix_millis, random_hex};
+use spotplan_core::order::outcome::{OrderOutcome as Outcome, read_order_answer, settle, unanswered};
 
 /// How long after an order was first logged the proxy still resends it with the same ClientToken when it may
 /// have reached the cloud. No cloud publishes how long it honours a ClientToken (Alibaba's idempotency guide,
@@ -350,7 +350,7 @@ async fn attempt(state: &AppState, mut record: OrderRecord, order: &SpotOrder) -
         Err(error) => return finish_not_sent(state, record, "SigningFailed", error.to_string()).await,
     };
     let last = match sent.exchange {
-        Exchange::Answered { status, body } => interpret(order.cloud, order.dry_run, status, &body),
+        Exchange::Answered { status, body } => read_order_answer(order.cloud, order.dry_run, status, &body),
         Exchange::NoAnswer { reason } => unanswered("NoAnswer", reason, order.dry_run),
         Exchange::NotSent { reason } => not_sent_outcome("Unreachable", reason),
     };
@@ -487,11 +487,7 @@ fn stored_order(state: &AppState, record: &OrderRecord) -> Result<SpotOrder, Str
 }
 
 fn credential_hint(cloud: Cloud) -> &'static str {
-    match cloud {
-        Cloud::Alibaba => "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (or an aliyun CLI profile)",
-        Cloud::Tencent => "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (or tccli's credential file)",
-        Cloud::Baidu => "BCE_ACCESS_KEY_ID and BCE_SECRET_ACCESS_KEY",
-    }
+    spotplan_core::clouds::api(cloud).credential_names().hint
 }
 
 #[cfg(test)]

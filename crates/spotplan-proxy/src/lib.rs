@@ -22,7 +22,6 @@ pub mod json_errors;
 pub mod listen_policy;
 pub mod openapi;
 pub mod orders;
-pub mod outcome;
 pub mod prices;
 pub mod security;
 pub mod security_headers;

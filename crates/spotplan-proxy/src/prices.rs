@@ -1,21 +1,17 @@
-//! `POST /api/v1/prices`: live quotes for a list of offers — Alibaba DescribeSpotPriceHistory (the last three
-//! days, spot and pay-as-you-go per zone), Tencent InquiryPriceRunInstances (SPOTPAID), Baidu bidPrice — fetched
-//! a few at a time, cached for five minutes, each answered with its fetch time in the core's observation shape
-//! so the app merges them into its catalog (newest wins, provenance kept).
+//! `POST /api/v1/prices`: live quotes for a list of offers, each cloud's own price query (its folder in the core
+//! builds the request and reads the answer: Alibaba DescribeSpotPriceHistory, Tencent InquiryPriceRunInstances,
+//! Baidu bidPrice) — fetched a few at a time, cached for five minutes, each answered with its fetch time in the
+//! core's observation shape so the app merges them into its catalog (newest wins, provenance kept).
 
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use spotplan_core::Cloud;
 use spotplan_core::catalog::{ExternalObservation, OfferKey};
-use spotplan_core::clouds::{alibaba::prices as alibaba, baidu::prices as baidu, tencent::prices as tencent};
-use spotplan_core::money::Currency;
-use spotplan_core::order::request::HttpRequest;
+use spotplan_core::quote::{QuoteAsk, QuoteFailure};
 use tokio::sync::Semaphore;
 
 use crate::AppState;
@@ -29,25 +25,8 @@ pub const CONCURRENT_QUOTES: usize = 4;
 /// Offers per request.
 pub const MAX_OFFERS: usize = 50;
 
-/// One offer to quote.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PriceRequest {
-    /// The offer.
-    pub offer: OfferKey,
-    /// Tencent: the image the inquiry prices with (its API needs one).
-    #[serde(default)]
-    pub image_id: Option<String>,
-    /// Baidu: vCPUs of the spec.
-    #[serde(default)]
-    pub cpu_count: Option<u32>,
-    /// Baidu: memory (GB) of the spec.
-    #[serde(default)]
-    pub memory_gb: Option<u32>,
-    /// Baidu: the instance class (`instanceType`, e.g. `N5`).
-    #[serde(default)]
-    pub instance_class: Option<String>,
-}
+/// One offer to quote (the core's [`QuoteAsk`]).
+pub type PriceRequest = QuoteAsk;
 
 /// The body of `POST /api/v1/prices`.
 #[derive(Debug, Deserialize)]
@@ -72,15 +51,6 @@ pub struct OfferQuote {
     pub skipped: Vec<String>,
     /// Why there is no quote, when there is none.
     pub error: Option<QuoteFailure>,
-}
-
-/// Why an offer has no quote.
-#[derive(Debug, Clone, Serialize)]
-pub struct QuoteFailure {
-    /// A stable code (`no_credentials`, `needs_image`, the cloud's own code…).
-    pub code: String,
-    /// What happened.
-    pub message: String,
 }
 
 /// The cache of quotes.
@@ -151,10 +121,7 @@ fn failure(request: &PriceRequest, fetched_at: i64, code: &str, message: String)
         cached: false,
         observations: Vec::new(),
         skipped: Vec::new(),
-        error: Some(QuoteFailure {
-            code: code.into(),
-            message,
-        }),
+        error: Some(QuoteFailure::new(code, message)),
     }
 }
 
@@ -172,15 +139,14 @@ async fn fetch(state: &AppState, request: &PriceRequest) -> OfferQuote {
     if let Err(error) = crate::endpoints::check_region(&offer.region) {
         return failure(request, now, "invalid_region", error.to_string());
     }
-    let built: Result<(HttpRequest, Reader), QuoteFailure> = build(request, now);
-    let (mut http, reader) = match built {
-        Ok(built) => built,
-        Err(error) => {
-            return OfferQuote {
-                error: Some(error),
-                ..failure(request, now, "", String::new())
-            };
-        }
+    let cloud = spotplan_core::clouds::api(offer.cloud);
+    let token = match random_hex(16) {
+        Ok(token) => token,
+        Err(error) => return failure(request, now, "no_random", error.to_string()),
+    };
+    let mut http = match cloud.quote_request(request, now, &token) {
+        Ok(http) => http,
+        Err(error) => return failure(request, now, &error.code, error.message),
     };
     if let Err(error) = state.config.endpoints.route(offer.cloud, &mut http) {
         return failure(request, now, "endpoint_refused", error.to_string());
@@ -195,123 +161,15 @@ async fn fetch(state: &AppState, request: &PriceRequest) -> OfferQuote {
             return failure(request, now, "unreachable", reason);
         }
     };
-    match reader(&body, now) {
-        Ok((observations, skipped)) => OfferQuote {
+    match cloud.read_quote(request, now, &body) {
+        Ok(reading) => OfferQuote {
             offer: offer.clone(),
             fetched_at: now,
             cached: false,
-            observations,
-            skipped,
+            observations: reading.observations,
+            skipped: reading.skipped,
             error: None,
         },
-        Err((code, message)) => failure(request, now, &code, message),
-    }
-}
-
-/// Reads a cloud's answer into observations and skipped notes, or (code, message).
-type Reader = Box<dyn Fn(&[u8], i64) -> Result<(Vec<ExternalObservation>, Vec<String>), (String, String)> + Send>;
-
-fn quote_error(error: spotplan_core::quote::QuoteError) -> (String, String) {
-    match &error {
-        spotplan_core::quote::QuoteError::Cloud(cloud) => (cloud.code.clone(), error.to_string()),
-        _ => ("unreadable_answer".into(), error.to_string()),
-    }
-}
-
-fn build(request: &PriceRequest, now: i64) -> Result<(HttpRequest, Reader), QuoteFailure> {
-    let offer = request.offer.clone();
-    let bad = |code: &str, message: String| QuoteFailure {
-        code: code.into(),
-        message,
-    };
-    match offer.cloud {
-        Cloud::Alibaba => {
-            let window =
-                alibaba::TimeWindow::new(now - 3 * 86_400, now).map_err(|e| bad("bad_window", e.to_string()))?;
-            let query = alibaba::SpotPriceHistoryQuery {
-                region: offer.region.clone(),
-                zone: offer.zone.clone(),
-                instance_type: offer.instance_type.clone(),
-                spot_duration: Some(alibaba::SpotDuration::OneHour),
-                window,
-                offset: None,
-            };
-            let http = alibaba::describe_spot_price_history(&query);
-            let reader: Reader = Box::new(move |body, fetched_at| {
-                alibaba::parse_describe_spot_price_history(body, &query, fetched_at)
-                    .map(|page| {
-                        (
-                            page.observations,
-                            page.skipped.iter().map(ToString::to_string).collect(),
-                        )
-                    })
-                    .map_err(quote_error)
-            });
-            Ok((http, reader))
-        }
-        Cloud::Tencent => {
-            let image_id = request.image_id.clone().filter(|id| !id.is_empty()).ok_or_else(|| {
-                bad(
-                    "needs_image",
-                    "Tencent's price inquiry prices a full configuration: give an image id".into(),
-                )
-            })?;
-            let zone = offer
-                .zone
-                .clone()
-                .ok_or_else(|| bad("needs_zone", "Tencent prices per zone: give a zone".into()))?;
-            let query = tencent::SpotInquiry {
-                region: offer.region.clone(),
-                zone,
-                instance_type: offer.instance_type.clone(),
-                image_id,
-                instance_count: NonZeroU32::MIN,
-                currency: Currency::Cny,
-            };
-            let http = tencent::inquiry_price_run_instances(&query);
-            let reader: Reader = Box::new(move |body, fetched_at| {
-                tencent::parse_inquiry_price_run_instances(body, &query, fetched_at)
-                    .map(|quote| {
-                        (
-                            quote.observations,
-                            quote.skipped.iter().map(ToString::to_string).collect(),
-                        )
-                    })
-                    .map_err(quote_error)
-            });
-            Ok((http, reader))
-        }
-        Cloud::Baidu => {
-            let (Some(cpu_count), Some(memory_gb)) = (request.cpu_count, request.memory_gb) else {
-                return Err(bad(
-                    "needs_shape",
-                    "Baidu's bidPrice needs the spec's cpu_count and memory_gb".into(),
-                ));
-            };
-            let query = baidu::BidPriceQuery {
-                region: offer.region.clone(),
-                zone: offer.zone.clone(),
-                spec: offer.instance_type.clone(),
-                instance_type: request.instance_class.clone().unwrap_or_else(|| "N5".into()),
-                cpu_count,
-                memory_gb,
-                root_disk_size_gb: None,
-                root_disk_storage_type: None,
-                purchase_count: NonZeroU32::MIN,
-            };
-            let token = random_hex(16).map_err(|e| bad("no_random", e.to_string()))?;
-            let http = baidu::bid_price(&query, &format!("spotplan-quote-{token}"));
-            let reader: Reader = Box::new(move |body, fetched_at| {
-                baidu::parse_bid_price(body, &query, fetched_at)
-                    .map(|quote| {
-                        (
-                            quote.observations,
-                            quote.skipped.iter().map(ToString::to_string).collect(),
-                        )
-                    })
-                    .map_err(quote_error)
-            });
-            Ok((http, reader))
-        }
+        Err(error) => failure(request, now, &error.code, error.message),
     }
 }

@@ -6,6 +6,7 @@ use aes::Aes128;
 use aes::cipher::{BlockEncrypt, KeyInit, generic_array::GenericArray};
 use sha2::{Digest, Sha256};
 use spotplan_core::Cloud;
+use spotplan_core::clouds::{PasswordPlace, api};
 use spotplan_core::order::request::HttpRequest;
 use spotplan_sign::{Credentials, SignableRequest, SigningError, acs3, bce, tc3};
 
@@ -49,6 +50,12 @@ impl SignedRequest {
     }
 }
 
+/// Every place any cloud puts an instance password (each cloud's folder in the core names its own), so a log
+/// never carries one whichever cloud a request is for.
+fn password_places() -> impl Iterator<Item = PasswordPlace> {
+    Cloud::ALL.into_iter().map(|cloud| api(cloud).password_place())
+}
+
 fn redact_url(url: &str) -> String {
     match url.split_once('?') {
         None => url.to_owned(),
@@ -56,7 +63,13 @@ fn redact_url(url: &str) -> String {
             let parts: Vec<String> = query
                 .split('&')
                 .map(|pair| match pair.split_once('=') {
-                    Some((name, _)) if name == "Signature" || name == "Password" => format!("{name}=<redacted>"),
+                    Some((name, _))
+                        if name == "Signature"
+                            || password_places()
+                                .any(|place| matches!(place, PasswordPlace::Query(query) if query == name)) =>
+                    {
+                        format!("{name}=<redacted>")
+                    }
                     _ => pair.to_owned(),
                 })
                 .collect();
@@ -68,8 +81,10 @@ fn redact_url(url: &str) -> String {
 fn redact_body(body: &[u8]) -> serde_json::Value {
     match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(mut json) => {
-            for pointer in ["/LoginSettings/Password", "/adminPass"] {
-                if let Some(value) = json.pointer_mut(pointer) {
+            for place in password_places() {
+                if let PasswordPlace::Body(pointer) = place
+                    && let Some(value) = json.pointer_mut(pointer)
+                {
                     *value = serde_json::Value::String("<redacted>".into());
                 }
             }

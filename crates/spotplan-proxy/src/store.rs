@@ -21,52 +21,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use spotplan_core::Money;
-
-/// Where an order stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    /// Recorded; the request is being sent.
-    Pending,
-    /// The cloud accepted it (instances or an order id came back).
-    Succeeded,
-    /// A dry run the cloud (or, for Baidu, the local checks) passed; nothing was created.
-    DryRunPassed,
-    /// The cloud refused it, with its error code, and no attempt may have reached it otherwise.
-    Failed,
-    /// It certainly never reached the cloud (no connection, or refused inside the proxy before sending):
-    /// nothing was created; a retry with the same idempotency key sends it.
-    NotSent,
-    /// The cloud may have acted (no answer, a 5xx, an unreadable answer, a refusal after an attempt that may have
-    /// acted): it may or may not exist. A retry with the same idempotency key resends the same ClientToken, which
-    /// the cloud deduplicates.
-    Unknown,
-}
-
-impl OrderStatus {
-    /// The stored text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::Pending => "pending",
-            OrderStatus::Succeeded => "succeeded",
-            OrderStatus::DryRunPassed => "dry_run_passed",
-            OrderStatus::Failed => "failed",
-            OrderStatus::NotSent => "not_sent",
-            OrderStatus::Unknown => "unknown",
-        }
-    }
-
-    fn parse(text: &str) -> OrderStatus {
-        match text {
-            "succeeded" => OrderStatus::Succeeded,
-            "dry_run_passed" => OrderStatus::DryRunPassed,
-            "failed" => OrderStatus::Failed,
-            "not_sent" => OrderStatus::NotSent,
-            "unknown" => OrderStatus::Unknown,
-            _ => OrderStatus::Pending,
-        }
-    }
-}
+pub use spotplan_core::order::outcome::OrderStatus;
 
 /// One logged order, as the API answers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

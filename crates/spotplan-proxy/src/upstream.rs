@@ -17,8 +17,8 @@ use spotplan_core::order::request::HttpRequest;
 use spotplan_sign::Credentials;
 use tokio::sync::Semaphore;
 
-use crate::outcome::retryable;
 use crate::signing::{SignedRequest, sign};
+use spotplan_core::order::outcome::{read_order_answer, retryable};
 
 /// How many attempts an order call gets (the first plus retries with the same ClientToken).
 pub const MAX_ATTEMPTS: u32 = 3;
@@ -255,7 +255,7 @@ fn maybe_acted(cloud: Cloud, exchange: &Exchange) -> bool {
     match exchange {
         Exchange::NotSent { .. } => false,
         Exchange::NoAnswer { .. } => true,
-        Exchange::Answered { status, body } => crate::outcome::interpret(cloud, false, *status, body).maybe_acted(),
+        Exchange::Answered { status, body } => read_order_answer(cloud, false, *status, body).maybe_acted(),
     }
 }
 

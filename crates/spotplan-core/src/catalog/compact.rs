@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{Arch, Availability, InstanceType, Offer, PriceKind, PriceObservation, Region, Source};
 use super::{Catalog, CatalogError, CatalogParts};
-use crate::cloud::Cloud;
+use crate::clouds::Cloud;
 use crate::money::{Currency, Money, PriceRate, TimeUnit};
 
 /// The format version written at the start of the data; bump it on any change of the layout.

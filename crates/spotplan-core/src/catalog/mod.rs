@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub use compact::{DecodeError, decode, encode};
 pub use model::{Arch, Availability, InstanceType, Offer, PriceKind, PriceObservation, Region, RegionStatus, Source};
 
-use crate::cloud::Cloud;
+use crate::clouds::Cloud;
 use crate::money::PriceRate;
 
 /// The compact catalog built from `../shared/data/` (see `xtask/src/catalog/`).
@@ -60,6 +60,7 @@ pub enum CatalogError {
 
 /// Names an offer from outside the catalog (a user's price, a live quote): stable across catalog versions.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OfferKey {
     /// The cloud.
     pub cloud: Cloud,

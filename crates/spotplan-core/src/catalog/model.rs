@@ -5,7 +5,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::cloud::Cloud;
+use crate::clouds::Cloud;
 use crate::money::PriceRate;
 
 /// Where a price or spec came from, shown wherever its figures are.

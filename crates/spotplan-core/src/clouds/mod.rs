@@ -1,5 +1,214 @@
-//! clouds
+//! The clouds Spotplan plans for and places orders on. Each lives in a folder of its own — [`alibaba`],
+//! [`tencent`], [`baidu`] — that owns everything that is that cloud's: its API hosts, version and headers, the
+//! order request, reading its answers (orders and prices), its price queries, its bid unit and precision, where
+//! an instance password travels, its validation rules, its billing facts and its snippet mappings.
+//!
+//! What every cloud offers the rest of the workspace is the [`CloudApi`] trait; [`Cloud`] and [`api`] below are
+//! the one place a cloud is registered (ARCHITECTURE.md, "How to add a cloud").
 
 pub mod alibaba;
 pub mod baidu;
 pub mod tencent;
+
+use serde::{Deserialize, Serialize};
+
+use crate::billing::SpotRules;
+use crate::order::native_bid::BidUnit;
+use crate::order::problem::Problems;
+use crate::order::request::{AdminPass, HttpRequest};
+use crate::order::{SpotOrder, ValidOrder, ValidationContext};
+use crate::quote::json::Object;
+use crate::quote::{CloudError, QuoteAsk, QuoteFailure, QuoteReading};
+
+/// One of the clouds whose spot instances Spotplan plans and places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Cloud {
+    /// Alibaba Cloud Elastic Compute Service (preemptible instances).
+    Alibaba,
+    /// Tencent Cloud Cloud Virtual Machine (spot instances, `SPOTPAID`).
+    Tencent,
+    /// Baidu AI Cloud Baidu Cloud Compute (spot instances, `/v2/instance/bid`).
+    Baidu,
+}
+
+impl Cloud {
+    /// Every cloud, in the order Spotplan shows them.
+    pub const ALL: [Cloud; 3] = [Cloud::Alibaba, Cloud::Tencent, Cloud::Baidu];
+
+    /// The stable identifier used in URLs, JSON and CLI flags.
+    pub fn id(self) -> &'static str {
+        api(self).names().id
+    }
+
+    /// The cloud and its compute product, as the vendor names them in English.
+    pub fn display_name(self) -> &'static str {
+        api(self).names().display
+    }
+
+    /// The cloud and its compute product, as the vendor names them in Chinese.
+    pub fn display_name_zh(self) -> &'static str {
+        api(self).names().display_zh
+    }
+
+    /// The vendor's short name (`Alibaba`).
+    pub fn vendor(self) -> &'static str {
+        api(self).names().vendor
+    }
+
+    /// What the vendor calls a spot instance, in English.
+    pub fn spot_term(self) -> &'static str {
+        api(self).names().spot_term
+    }
+
+    /// Parses [`Cloud::id`] back into a cloud.
+    pub fn from_id(id: &str) -> Option<Cloud> {
+        Cloud::ALL.into_iter().find(|cloud| cloud.id() == id)
+    }
+}
+
+impl std::fmt::Display for Cloud {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.display_name())
+    }
+}
+
+/// The cloud's implementation of [`CloudApi`]: the registry.
+pub fn api(cloud: Cloud) -> &'static dyn CloudApi {
+    match cloud {
+        Cloud::Alibaba => &alibaba::Alibaba,
+        Cloud::Tencent => &tencent::Tencent,
+        Cloud::Baidu => &baidu::Baidu,
+    }
+}
+
+/// A cloud's names, as people and the workspace use them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Names {
+    /// The stable identifier used in URLs, JSON and CLI flags (`alibaba`).
+    pub id: &'static str,
+    /// The cloud and its compute product, as the vendor names them in English.
+    pub display: &'static str,
+    /// The cloud and its compute product, as the vendor names them in Chinese.
+    pub display_zh: &'static str,
+    /// The vendor's short name (`Alibaba`), as sources and messages cite it.
+    pub vendor: &'static str,
+    /// What the vendor calls a spot instance, in English.
+    pub spot_term: &'static str,
+}
+
+/// Where an instance password travels in a cloud's order request (so snippets and logs can hide it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordPlace {
+    /// A query parameter (Alibaba `Password`).
+    Query(&'static str),
+    /// A JSON pointer into the body (Tencent `/LoginSettings/Password`, Baidu `/adminPass`).
+    Body(&'static str),
+}
+
+/// Where a cloud's credentials come from by convention, for messages that say what to set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CredentialNames {
+    /// The environment variable of the key id.
+    pub key_id_env: &'static str,
+    /// The environment variable of the secret.
+    pub secret_env: &'static str,
+    /// What to set, in one line.
+    pub hint: &'static str,
+}
+
+/// Everything Spotplan knows of one cloud. Implemented once per cloud folder; looked up with [`api`].
+pub trait CloudApi: Sync {
+    /// Which cloud this is.
+    fn cloud(&self) -> Cloud;
+    /// Its names.
+    fn names(&self) -> Names;
+    /// How it bills and reclaims spot instances.
+    fn billing(&self) -> SpotRules;
+    /// The unit and decimals of its bid field.
+    fn bid_unit(&self) -> BidUnit;
+    /// Whether `host` is one of its API hosts (the proxy contacts no other).
+    fn is_api_host(&self, host: &str) -> bool;
+    /// Where an instance password travels in its order request.
+    fn password_place(&self) -> PasswordPlace;
+    /// Its credentials' conventional environment variables.
+    fn credential_names(&self) -> CredentialNames;
+
+    /// Checks an order against the cloud's own documented rules (the shared rules have run already).
+    fn check(&self, order: &SpotOrder, context: &ValidationContext, problems: &mut Problems) -> ResolvedShape;
+    /// The order call for a valid order, with this ClientToken and password form.
+    fn order_request(&self, order: &ValidOrder, client_token: &str, admin_pass: &AdminPass) -> HttpRequest;
+
+    /// The cloud's error envelope in a parsed answer, if the answer is one.
+    fn error_in(&self, answer: &Object) -> Option<CloudError>;
+    /// The instance ids and order id of a successful order answer.
+    fn created(&self, answer: &Object) -> (Vec<String>, Option<String>);
+    /// What a person should change for one of its error codes (`None` for codes without advice).
+    fn hint(&self, code: &str, message: &str) -> Option<&'static str>;
+
+    /// The live price query for one offer; `token` is a fresh idempotency token for clouds that want one.
+    fn quote_request(&self, ask: &QuoteAsk, now: i64, token: &str) -> Result<HttpRequest, QuoteFailure>;
+    /// Reads the answer to [`CloudApi::quote_request`] into dated observations.
+    fn read_quote(&self, ask: &QuoteAsk, now: i64, body: &[u8]) -> Result<QuoteReading, QuoteFailure>;
+
+    /// The official CLI command for the order request.
+    fn cli_snippet(&self, request: &HttpRequest) -> String;
+    /// Python code with the official SDK for the order request.
+    fn python_snippet(&self, request: &HttpRequest) -> String;
+    /// Terraform for the order request (or why the provider cannot express it).
+    fn terraform_snippet(&self, request: &HttpRequest) -> String;
+}
+
+/// What a cloud's checks resolved about the machine shape, for the request (Baidu sends `cpuCount` and
+/// `memoryCapacityInGB`, read from the spec when not given).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResolvedShape {
+    /// vCPUs, when the cloud's request carries them.
+    pub cpu_count: Option<u32>,
+    /// Memory in GB, when the cloud's request carries it.
+    pub memory_gb: Option<u32>,
+}
+
+/// Whether `host` is `<prefix><label><suffix>` with one DNS label in the middle: the shape of every cloud's
+/// regional API host (`ecs.cn-beijing.aliyuncs.com`).
+pub(crate) fn host_with_one_label(host: &str, prefixes: &[&str], suffix: &str) -> bool {
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    host.strip_suffix(suffix).is_some_and(|rest| {
+        prefixes
+            .iter()
+            .any(|prefix| rest.strip_prefix(prefix).is_some_and(label_ok))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn ids_round_trip_for_every_cloud() {
+        for cloud in Cloud::ALL {
+            assert_eq!(Cloud::from_id(cloud.id()), Some(cloud));
+        }
+        assert_eq!(Cloud::from_id("aws"), None);
+    }
+
+    #[test]
+    fn serde_uses_the_stable_ids() {
+        let json = serde_json::to_string(&Cloud::ALL).unwrap();
+        assert_eq!(json, r#"["alibaba","tencent","baidu"]"#);
+    }
+
+    #[test]
+    fn display_names_name_the_product() {
+        assert_eq!(Cloud::Baidu.to_string(), "Baidu AI Cloud BCC");
+        assert_eq!(Cloud::Tencent.display_name_zh(), "腾讯云 CVM");
+    }
+}

@@ -7,6 +7,7 @@ pub mod format;
 pub mod idempotency;
 pub mod model;
 pub mod native_bid;
+pub mod outcome;
 pub(crate) mod problem;
 pub mod request;
 pub(crate) mod shared_rules;
@@ -14,9 +15,9 @@ pub(crate) mod shared_rules;
 use serde::{Deserialize, Serialize};
 
 pub use model::{BaiduShape, Bid, BidMode, Disk, InterruptionBehavior, Login, Network, OsFamily, SpotOrder, Tag};
-pub use problem::{Problem, Severity};
+pub use problem::{Problem, Problems, Severity};
 
-use crate::cloud::Cloud;
+use crate::clouds::{Cloud, ResolvedShape};
 use crate::money::PriceRate;
 
 /// A price the checks compare the bid with, in the cloud's native currency and unit, with its date.
@@ -43,8 +44,7 @@ pub struct ValidationContext {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidOrder {
     order: SpotOrder,
-    baidu_cpu_count: u32,
-    baidu_memory_gb: u32,
+    shape: ResolvedShape,
     warnings: Vec<Problem>,
 }
 
@@ -59,14 +59,10 @@ impl ValidOrder {
         self.order.cloud
     }
 
-    /// Baidu: the CPU count (given, or read from the spec).
-    pub fn baidu_cpu_count(&self) -> u32 {
-        self.baidu_cpu_count
-    }
-
-    /// Baidu: the memory in GB (given, or read from the spec).
-    pub fn baidu_memory_gb(&self) -> u32 {
-        self.baidu_memory_gb
+    /// What the cloud's checks resolved about the machine shape (Baidu: vCPUs and memory, given or read from
+    /// the spec).
+    pub fn shape(&self) -> ResolvedShape {
+        self.shape
     }
 
     /// Warnings a person should read before submitting.
@@ -88,21 +84,10 @@ pub struct Validation {
 pub fn validate(order: &SpotOrder, context: &ValidationContext) -> Validation {
     let mut problems = problem::Problems::default();
     shared_rules::check(order, &mut problems);
-    let baidu_shape = match order.cloud {
-        Cloud::Alibaba => {
-            crate::clouds::alibaba::rules::check(order, context, &mut problems);
-            (0, 0)
-        }
-        Cloud::Tencent => {
-            crate::clouds::tencent::rules::check(order, context, &mut problems);
-            (0, 0)
-        }
-        Cloud::Baidu => crate::clouds::baidu::rules::check(order, context, &mut problems),
-    };
+    let shape = crate::clouds::api(order.cloud).check(order, context, &mut problems);
     let valid = (!problems.has_errors()).then(|| ValidOrder {
         order: order.clone(),
-        baidu_cpu_count: baidu_shape.0,
-        baidu_memory_gb: baidu_shape.1,
+        shape,
         warnings: problems.list.clone(),
     });
     Validation {

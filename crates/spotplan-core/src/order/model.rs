@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cloud::Cloud;
+use crate::clouds::Cloud;
 
 /// An order for spot instances on one cloud, as a person fills it in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
-use crate::cloud::Cloud;
+use crate::clouds::Cloud;
 use crate::fx::ExchangeRate;
 use crate::money::{Currency, MoneyError, PriceRate, TimeUnit};
 
@@ -14,27 +14,13 @@ use crate::money::{Currency, MoneyError, PriceRate, TimeUnit};
 pub struct BidUnit {
     /// Per hour (Alibaba, Tencent) or per minute (Baidu `bidPrice`).
     pub per: TimeUnit,
-    /// Decimal places sent: Alibaba documents 3 for `SpotPriceLimit`; Tencent and Baidu document none, so
-    /// Spotplan sends 4 and 6 (their price lists use fewer).
+    /// Decimal places sent (each cloud's folder says where its figure comes from).
     pub decimals: u32,
 }
 
-/// The bid unit of a cloud.
+/// The bid unit of a cloud (from its folder in [`crate::clouds`]).
 pub fn bid_unit(cloud: Cloud) -> BidUnit {
-    match cloud {
-        Cloud::Alibaba => BidUnit {
-            per: TimeUnit::Hour,
-            decimals: 3,
-        },
-        Cloud::Tencent => BidUnit {
-            per: TimeUnit::Hour,
-            decimals: 4,
-        },
-        Cloud::Baidu => BidUnit {
-            per: TimeUnit::Minute,
-            decimals: 6,
-        },
-    }
+    crate::clouds::api(cloud).bid_unit()
 }
 
 /// A typed bid in the cloud's terms.

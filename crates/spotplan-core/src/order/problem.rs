@@ -32,9 +32,9 @@ pub struct Problem {
     pub prevents: Option<String>,
 }
 
-/// Collects problems while checking an order.
+/// Collects problems while checking an order (a cloud's rules add to it; only the core reads it back).
 #[derive(Debug, Default)]
-pub(crate) struct Problems {
+pub struct Problems {
     pub(crate) list: Vec<Problem>,
 }
 

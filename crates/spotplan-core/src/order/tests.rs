@@ -277,7 +277,7 @@ fn baidu_bid_is_compared_per_minute() {
 fn baidu_shape_comes_from_the_spec() {
     let validation = validate(&example(Cloud::Baidu), &context());
     let valid = validation.valid.unwrap();
-    assert_eq!((valid.baidu_cpu_count(), valid.baidu_memory_gb()), (2, 8));
+    assert_eq!((valid.shape().cpu_count, valid.shape().memory_gb), (Some(2), Some(8)));
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -7,11 +7,11 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::{CloudError, QuoteError, SkipReason, Skipped};
-use crate::cloud::Cloud;
+use crate::clouds::Cloud;
 use crate::money::Currency;
 
 /// A JSON object.
-pub(crate) type Object = Map<String, Value>;
+pub type Object = Map<String, Value>;
 
 /// Parses a body that must be a JSON object.
 pub(crate) fn parse_object(body: &[u8]) -> Result<Object, QuoteError> {
@@ -31,40 +31,7 @@ pub(crate) fn parse_object(body: &[u8]) -> Result<Object, QuoteError> {
 
 /// The error envelope of `cloud` in a parsed answer, if it is one.
 pub(crate) fn cloud_error_in(cloud: Cloud, value: &Object) -> Option<CloudError> {
-    let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
-    match cloud {
-        // Alibaba: `{"RequestId", "HostId", "Code", "Message", "Recommend"}`; a success answer has no `Code`.
-        Cloud::Alibaba => {
-            let code = text(value.get("Code")).filter(|code| !code.is_empty())?;
-            Some(CloudError {
-                cloud,
-                code,
-                message: text(value.get("Message")).unwrap_or_default(),
-                request_id: text(value.get("RequestId")),
-            })
-        }
-        // Tencent: HTTP 200 with `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`.
-        Cloud::Tencent => {
-            let response = value.get("Response")?;
-            let error = response.get("Error")?.as_object()?;
-            Some(CloudError {
-                cloud,
-                code: text(error.get("Code")).unwrap_or_else(|| "(no code)".into()),
-                message: text(error.get("Message")).unwrap_or_default(),
-                request_id: text(response.get("RequestId")),
-            })
-        }
-        // Baidu: `{"requestId", "code", "message"}`; a success answer has no `code`.
-        Cloud::Baidu => {
-            let code = text(value.get("code")).filter(|code| !code.is_empty())?;
-            Some(CloudError {
-                cloud,
-                code,
-                message: text(value.get("message")).unwrap_or_default(),
-                request_id: text(value.get("requestId")),
-            })
-        }
-    }
+    crate::clouds::api(cloud).error_in(value)
 }
 
 /// Parses the body and returns the cloud's error when it is an error envelope.

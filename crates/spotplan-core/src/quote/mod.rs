@@ -19,7 +19,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{ExternalObservation, Source};
-use crate::cloud::Cloud;
+use crate::clouds::Cloud;
 use spotplan_time::format_date;
 
 /// The error answer of a cloud API: Alibaba `{RequestId, Code, Message}` (HTTP 4xx/5xx), Tencent
@@ -202,6 +202,84 @@ pub struct Quote {
     pub skipped: Vec<Skipped>,
 }
 
+/// One offer to quote live, as the app asks the proxy for it (`POST /api/v1/prices`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct QuoteAsk {
+    /// The offer.
+    pub offer: crate::catalog::OfferKey,
+    /// Tencent: the image the inquiry prices with (its API needs one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    /// Baidu: vCPUs of the spec.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_count: Option<u32>,
+    /// Baidu: memory (GB) of the spec.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_gb: Option<u32>,
+    /// Baidu: the instance class (`instanceType`, e.g. `N5`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_class: Option<String>,
+}
+
+/// Why an offer has no live quote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct QuoteFailure {
+    /// A stable code (`needs_image`, `needs_zone`, `unreadable_answer`, the cloud's own error code…).
+    pub code: String,
+    /// What happened, for a person.
+    pub message: String,
+}
+
+impl QuoteFailure {
+    /// A failure with a code and a message.
+    pub fn new(code: &str, message: impl Into<String>) -> QuoteFailure {
+        QuoteFailure {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<QuoteError> for QuoteFailure {
+    fn from(error: QuoteError) -> QuoteFailure {
+        let code = match &error {
+            QuoteError::Cloud(cloud) => cloud.code.clone(),
+            _ => "unreadable_answer".into(),
+        };
+        QuoteFailure {
+            code,
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<QueryError> for QuoteFailure {
+    fn from(error: QueryError) -> QuoteFailure {
+        QuoteFailure::new("bad_query", error.to_string())
+    }
+}
+
+/// What one live quote came to: observations ready to merge, and what was left out (in words).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteReading {
+    /// The prices.
+    pub observations: Vec<ExternalObservation>,
+    /// What the answer held but could not be used, with the reason.
+    pub skipped: Vec<String>,
+}
+
+impl From<Quote> for QuoteReading {
+    fn from(quote: Quote) -> QuoteReading {
+        QuoteReading {
+            observations: quote.observations,
+            skipped: quote.skipped.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
 /// The provenance of a live quote: one source per cloud, API and fetch day, so merged catalogs keep it apart.
 ///
 /// `detail` is appended to the name in parentheses (the unit decision, where the API does not state it);
@@ -215,11 +293,7 @@ pub(crate) fn live_source(
     fetched_at: i64,
 ) -> Source {
     let date = format_date(fetched_at);
-    let vendor = match cloud {
-        Cloud::Alibaba => "Alibaba",
-        Cloud::Tencent => "Tencent",
-        Cloud::Baidu => "Baidu",
-    };
+    let vendor = cloud.vendor();
     let name = match detail {
         Some(detail) => format!("live quote via the proxy ({vendor} {action}; {detail})"),
         None => format!("live quote via the proxy ({vendor} {action})"),

@@ -153,7 +153,7 @@ mod properties {
         };
         let _ = baidu::parse_bid_price(body, &bid, FETCHED);
         let _ = baidu::parse_bid_flavor(body);
-        for cloud in crate::cloud::Cloud::ALL {
+        for cloud in crate::clouds::Cloud::ALL {
             let _ = crate::quote::cloud_error(cloud, body);
         }
     }

@@ -1,5 +1,124 @@
-//! alibaba
+//! Alibaba Cloud ECS: its API facts (RPC style on `ecs.<region>.aliyuncs.com`, version 2014-05-26), and the
+//! modules that hold the rest — the order request ([`order`]), its answers ([`answer`]), its price queries
+//! ([`prices`]), its validation rules (`rules`) and its snippet mappings (`snippets`). [`Alibaba`] is its
+//! [`CloudApi`].
 
+pub mod answer;
 pub mod order;
 pub mod prices;
 pub(crate) mod rules;
+mod snippets;
+
+use crate::billing::SpotRules;
+use crate::clouds::{Cloud, CloudApi, CredentialNames, Names, PasswordPlace, ResolvedShape, host_with_one_label};
+use crate::money::TimeUnit;
+use crate::order::native_bid::BidUnit;
+use crate::order::problem::Problems;
+use crate::order::request::{AdminPass, HttpRequest};
+use crate::order::{SpotOrder, ValidOrder, ValidationContext};
+use crate::quote::json::Object;
+use crate::quote::{CloudError, QuoteAsk, QuoteFailure, QuoteReading};
+
+/// Alibaba Cloud ECS.
+#[derive(Debug, Clone, Copy)]
+pub struct Alibaba;
+
+impl CloudApi for Alibaba {
+    fn cloud(&self) -> Cloud {
+        Cloud::Alibaba
+    }
+
+    fn names(&self) -> Names {
+        Names {
+            id: "alibaba",
+            display: "Alibaba Cloud ECS",
+            display_zh: "阿里云 ECS",
+            vendor: "Alibaba",
+            spot_term: "preemptible instance",
+        }
+    }
+
+    fn billing(&self) -> SpotRules {
+        SpotRules {
+            billing_granularity_seconds: 1,
+            protection_seconds: 3_600,
+            capped_at_on_demand: true,
+            reclaims_on_price: true,
+            reclaim_note: "reclaimed when the market price exceeds the bid or stock runs out, after the 1-hour \
+                           protection period (SpotDuration 1); 5-minute notice (Alibaba ECS docs)",
+        }
+    }
+
+    /// `SpotPriceLimit` is per instance-hour; its docstring allows "up to three decimal places"
+    /// (alibabacloud-ecs20140526 7.11.8, `RunInstancesRequest.spot_price_limit`).
+    fn bid_unit(&self) -> BidUnit {
+        BidUnit {
+            per: TimeUnit::Hour,
+            decimals: 3,
+        }
+    }
+
+    /// `ecs.<region>.aliyuncs.com`, and `ecs-cn-hangzhou.aliyuncs.com` (the SDKs' endpoint map).
+    fn is_api_host(&self, host: &str) -> bool {
+        host_with_one_label(host, &["ecs.", "ecs-"], ".aliyuncs.com")
+    }
+
+    fn password_place(&self) -> PasswordPlace {
+        PasswordPlace::Query("Password")
+    }
+
+    fn credential_names(&self) -> CredentialNames {
+        CredentialNames {
+            key_id_env: "ALIBABA_CLOUD_ACCESS_KEY_ID",
+            secret_env: "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            hint: "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (or an aliyun CLI profile)",
+        }
+    }
+
+    fn check(&self, order: &SpotOrder, context: &ValidationContext, problems: &mut Problems) -> ResolvedShape {
+        rules::check(order, context, problems);
+        ResolvedShape::default()
+    }
+
+    fn order_request(&self, order: &ValidOrder, client_token: &str, _admin_pass: &AdminPass) -> HttpRequest {
+        order::run_instances(order.order(), client_token)
+    }
+
+    fn error_in(&self, answer: &Object) -> Option<CloudError> {
+        answer::error_in(answer)
+    }
+
+    fn created(&self, answer: &Object) -> (Vec<String>, Option<String>) {
+        answer::created(answer)
+    }
+
+    fn hint(&self, code: &str, message: &str) -> Option<&'static str> {
+        answer::hint(code, message)
+    }
+
+    fn quote_request(&self, ask: &QuoteAsk, now: i64, _token: &str) -> Result<HttpRequest, QuoteFailure> {
+        Ok(prices::describe_spot_price_history(&prices::live_history_query(
+            ask, now,
+        )?))
+    }
+
+    fn read_quote(&self, ask: &QuoteAsk, now: i64, body: &[u8]) -> Result<QuoteReading, QuoteFailure> {
+        let page = prices::parse_describe_spot_price_history(body, &prices::live_history_query(ask, now)?, now)?;
+        Ok(QuoteReading {
+            observations: page.observations,
+            skipped: page.skipped.iter().map(ToString::to_string).collect(),
+        })
+    }
+
+    fn cli_snippet(&self, request: &HttpRequest) -> String {
+        snippets::aliyun(request)
+    }
+
+    fn python_snippet(&self, request: &HttpRequest) -> String {
+        snippets::python(request)
+    }
+
+    fn terraform_snippet(&self, request: &HttpRequest) -> String {
+        snippets::terraform(request)
+    }
+}

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::order::{ALIBABA_API_VERSION, alibaba_host};
 use crate::catalog::{ExternalObservation, OfferKey, PriceKind, Source};
-use crate::cloud::Cloud;
+use crate::clouds::Cloud;
 use crate::money::{Currency, Money, PriceRate, TimeUnit};
 use crate::order::request::HttpRequest;
 use crate::quote::json::{self, Object};
@@ -244,6 +244,22 @@ pub struct SpotAdviceList {
     pub entries: Vec<SpotAdvice>,
     /// Records or values left out, with the reason.
     pub skipped: Vec<Skipped>,
+}
+
+/// How far back a live quote looks: three days of spot and pay-as-you-go prices.
+pub const LIVE_QUOTE_DAYS: i64 = 3;
+
+/// The `DescribeSpotPriceHistory` query a live quote of one offer sends: the last [`LIVE_QUOTE_DAYS`] days up to
+/// `now`, for the offer's zone and type, with the one-hour protection period.
+pub fn live_history_query(ask: &crate::quote::QuoteAsk, now: i64) -> Result<SpotPriceHistoryQuery, QueryError> {
+    Ok(SpotPriceHistoryQuery {
+        region: ask.offer.region.clone(),
+        zone: ask.offer.zone.clone(),
+        instance_type: ask.offer.instance_type.clone(),
+        spot_duration: Some(SpotDuration::OneHour),
+        window: TimeWindow::new(now - LIVE_QUOTE_DAYS * SECONDS_PER_DAY, now)?,
+        offset: None,
+    })
 }
 
 /// The `DescribeSpotPriceHistory` request: `RegionId`, `InstanceType`, `NetworkType=vpc`, `ZoneId` (when given),

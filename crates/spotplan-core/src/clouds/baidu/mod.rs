@@ -1,5 +1,147 @@
-//! baidu
+//! Baidu AI Cloud BCC: its API facts (`bcc.<region>.baidubce.com`, `/v2/instance/bid` with a JSON body), and the
+//! modules that hold the rest — the order request ([`order`]), its answers ([`answer`]), its market queries
+//! ([`prices`]), its validation rules (`rules`) and its snippet mappings (`snippets`). [`Baidu`] is its
+//! [`CloudApi`].
 
+pub mod answer;
 pub mod order;
 pub mod prices;
 pub(crate) mod rules;
+mod snippets;
+
+use std::num::NonZeroU32;
+
+use crate::billing::SpotRules;
+use crate::clouds::{Cloud, CloudApi, CredentialNames, Names, PasswordPlace, ResolvedShape, host_with_one_label};
+use crate::money::TimeUnit;
+use crate::order::native_bid::BidUnit;
+use crate::order::problem::Problems;
+use crate::order::request::{AdminPass, HttpRequest};
+use crate::order::{SpotOrder, ValidOrder, ValidationContext};
+use crate::quote::json::Object;
+use crate::quote::{CloudError, QuoteAsk, QuoteFailure, QuoteReading};
+
+/// Baidu AI Cloud BCC.
+#[derive(Debug, Clone, Copy)]
+pub struct Baidu;
+
+impl CloudApi for Baidu {
+    fn cloud(&self) -> Cloud {
+        Cloud::Baidu
+    }
+
+    fn names(&self) -> Names {
+        Names {
+            id: "baidu",
+            display: "Baidu AI Cloud BCC",
+            display_zh: "百度智能云 BCC",
+            vendor: "Baidu",
+            spot_term: "spot instance",
+        }
+    }
+
+    fn billing(&self) -> SpotRules {
+        SpotRules {
+            billing_granularity_seconds: 60,
+            protection_seconds: 0,
+            capped_at_on_demand: true,
+            reclaims_on_price: true,
+            reclaim_note: "market bids are reclaimed only for stock; custom bids also when the market price \
+                           exceeds the bid; 5-minute SMS notice (Baidu spot overview)",
+        }
+    }
+
+    /// `bidPrice` is per instance-**minute** (the seed's spot guide); no precision is documented, so Spotplan
+    /// sends at most 6 decimals.
+    fn bid_unit(&self) -> BidUnit {
+        BidUnit {
+            per: TimeUnit::Minute,
+            decimals: 6,
+        }
+    }
+
+    /// `bcc.<region>.baidubce.com`.
+    fn is_api_host(&self, host: &str) -> bool {
+        host_with_one_label(host, &["bcc."], ".baidubce.com")
+    }
+
+    fn password_place(&self) -> PasswordPlace {
+        PasswordPlace::Body("/adminPass")
+    }
+
+    fn credential_names(&self) -> CredentialNames {
+        CredentialNames {
+            key_id_env: "BCE_ACCESS_KEY_ID",
+            secret_env: "BCE_SECRET_ACCESS_KEY",
+            hint: "BCE_ACCESS_KEY_ID and BCE_SECRET_ACCESS_KEY",
+        }
+    }
+
+    fn check(&self, order: &SpotOrder, context: &ValidationContext, problems: &mut Problems) -> ResolvedShape {
+        let (cpu_count, memory_gb) = rules::check(order, context, problems);
+        ResolvedShape {
+            cpu_count: Some(cpu_count),
+            memory_gb: Some(memory_gb),
+        }
+    }
+
+    fn order_request(&self, order: &ValidOrder, client_token: &str, admin_pass: &AdminPass) -> HttpRequest {
+        order::create_bid_instance(order, client_token, admin_pass)
+    }
+
+    fn error_in(&self, answer: &Object) -> Option<CloudError> {
+        answer::error_in(answer)
+    }
+
+    fn created(&self, answer: &Object) -> (Vec<String>, Option<String>) {
+        answer::created(answer)
+    }
+
+    fn hint(&self, code: &str, message: &str) -> Option<&'static str> {
+        answer::hint(code, message)
+    }
+
+    fn quote_request(&self, ask: &QuoteAsk, _now: i64, token: &str) -> Result<HttpRequest, QuoteFailure> {
+        Ok(prices::bid_price(
+            &bid_price_query(ask)?,
+            &format!("spotplan-quote-{token}"),
+        ))
+    }
+
+    fn read_quote(&self, ask: &QuoteAsk, now: i64, body: &[u8]) -> Result<QuoteReading, QuoteFailure> {
+        Ok(prices::parse_bid_price(body, &bid_price_query(ask)?, now)?.into())
+    }
+
+    fn cli_snippet(&self, request: &HttpRequest) -> String {
+        snippets::cli(request)
+    }
+
+    fn python_snippet(&self, request: &HttpRequest) -> String {
+        snippets::python(request)
+    }
+
+    fn terraform_snippet(&self, request: &HttpRequest) -> String {
+        snippets::terraform(request)
+    }
+}
+
+/// The `bidPrice` query of one offer: one instance of the spec, which Baidu wants as vCPUs and memory too.
+fn bid_price_query(ask: &QuoteAsk) -> Result<prices::BidPriceQuery, QuoteFailure> {
+    let (Some(cpu_count), Some(memory_gb)) = (ask.cpu_count, ask.memory_gb) else {
+        return Err(QuoteFailure::new(
+            "needs_shape",
+            "Baidu's bidPrice needs the spec's cpu_count and memory_gb",
+        ));
+    };
+    Ok(prices::BidPriceQuery {
+        region: ask.offer.region.clone(),
+        zone: ask.offer.zone.clone(),
+        spec: ask.offer.instance_type.clone(),
+        instance_type: ask.instance_class.clone().unwrap_or_else(|| "N5".into()),
+        cpu_count,
+        memory_gb,
+        root_disk_size_gb: None,
+        root_disk_storage_type: None,
+        purchase_count: NonZeroU32::MIN,
+    })
+}

@@ -28,8 +28,9 @@ pub(crate) fn create_bid_instance(valid: &ValidOrder, client_token: &str, admin_
     if let Some(spec) = order.baidu.as_ref().and_then(|shape| shape.spec.as_ref()) {
         put("spec", json!(spec));
     }
-    put("cpuCount", json!(valid.baidu_cpu_count()));
-    put("memoryCapacityInGB", json!(valid.baidu_memory_gb()));
+    let shape = valid.shape();
+    put("cpuCount", json!(shape.cpu_count.unwrap_or_default()));
+    put("memoryCapacityInGB", json!(shape.memory_gb.unwrap_or_default()));
     match order.bid.mode {
         BidMode::Market => put("bidModel", json!("market")),
         BidMode::Limit => {

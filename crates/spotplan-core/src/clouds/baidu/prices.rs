@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::order::baidu_host;
 use crate::catalog::{ExternalObservation, OfferKey, PriceKind};
-use crate::cloud::Cloud;
+use crate::clouds::Cloud;
 use crate::money::{Currency, Money, PriceRate, TimeUnit};
 use crate::order::request::HttpRequest;
 use crate::quote::json::{self, Object};

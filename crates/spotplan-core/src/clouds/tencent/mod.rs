@@ -1,5 +1,143 @@
-//! tencent
+//! Tencent Cloud CVM: its API facts (JSON over `cvm.tencentcloudapi.com`, version 2017-03-12, the region in a
+//! header), and the modules that hold the rest — the order request ([`order`]), its answers ([`answer`]), its
+//! price inquiry ([`prices`]), its validation rules (`rules`) and its snippet mappings (`snippets`).
+//! [`Tencent`] is its [`CloudApi`].
 
+pub mod answer;
 pub mod order;
 pub mod prices;
 pub(crate) mod rules;
+mod snippets;
+
+use std::num::NonZeroU32;
+
+use crate::billing::SpotRules;
+use crate::clouds::{Cloud, CloudApi, CredentialNames, Names, PasswordPlace, ResolvedShape, host_with_one_label};
+use crate::money::{Currency, TimeUnit};
+use crate::order::native_bid::BidUnit;
+use crate::order::problem::Problems;
+use crate::order::request::{AdminPass, HttpRequest};
+use crate::order::{SpotOrder, ValidOrder, ValidationContext};
+use crate::quote::json::Object;
+use crate::quote::{CloudError, QuoteAsk, QuoteFailure, QuoteReading};
+
+/// Tencent Cloud CVM.
+#[derive(Debug, Clone, Copy)]
+pub struct Tencent;
+
+impl CloudApi for Tencent {
+    fn cloud(&self) -> Cloud {
+        Cloud::Tencent
+    }
+
+    fn names(&self) -> Names {
+        Names {
+            id: "tencent",
+            display: "Tencent Cloud CVM",
+            display_zh: "腾讯云 CVM",
+            vendor: "Tencent",
+            spot_term: "spot instance",
+        }
+    }
+
+    fn billing(&self) -> SpotRules {
+        SpotRules {
+            billing_granularity_seconds: 1,
+            protection_seconds: 0,
+            capped_at_on_demand: true,
+            reclaims_on_price: false,
+            reclaim_note: "reclaimed only when spot stock runs out, at any time, with a 2-minute notice; Tencent \
+                           documents no price-based reclaim today (CVM doc 213/17816, 2024-06-02)",
+        }
+    }
+
+    /// `MaxPrice` is per instance-hour; no precision is documented, so Spotplan sends at most 4 decimals.
+    fn bid_unit(&self) -> BidUnit {
+        BidUnit {
+            per: TimeUnit::Hour,
+            decimals: 4,
+        }
+    }
+
+    /// `cvm.tencentcloudapi.com` or `cvm.<region>.tencentcloudapi.com`.
+    fn is_api_host(&self, host: &str) -> bool {
+        host == order::TENCENT_HOST || host_with_one_label(host, &["cvm."], ".tencentcloudapi.com")
+    }
+
+    fn password_place(&self) -> PasswordPlace {
+        PasswordPlace::Body("/LoginSettings/Password")
+    }
+
+    fn credential_names(&self) -> CredentialNames {
+        CredentialNames {
+            key_id_env: "TENCENTCLOUD_SECRET_ID",
+            secret_env: "TENCENTCLOUD_SECRET_KEY",
+            hint: "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (or tccli's credential file)",
+        }
+    }
+
+    fn check(&self, order: &SpotOrder, context: &ValidationContext, problems: &mut Problems) -> ResolvedShape {
+        rules::check(order, context, problems);
+        ResolvedShape::default()
+    }
+
+    fn order_request(&self, order: &ValidOrder, client_token: &str, _admin_pass: &AdminPass) -> HttpRequest {
+        order::run_instances(order.order(), client_token)
+    }
+
+    fn error_in(&self, answer: &Object) -> Option<CloudError> {
+        answer::error_in(answer)
+    }
+
+    fn created(&self, answer: &Object) -> (Vec<String>, Option<String>) {
+        answer::created(answer)
+    }
+
+    fn hint(&self, code: &str, message: &str) -> Option<&'static str> {
+        answer::hint(code, message)
+    }
+
+    fn quote_request(&self, ask: &QuoteAsk, _now: i64, _token: &str) -> Result<HttpRequest, QuoteFailure> {
+        Ok(prices::inquiry_price_run_instances(&inquiry(ask)?))
+    }
+
+    fn read_quote(&self, ask: &QuoteAsk, now: i64, body: &[u8]) -> Result<QuoteReading, QuoteFailure> {
+        Ok(prices::parse_inquiry_price_run_instances(body, &inquiry(ask)?, now)?.into())
+    }
+
+    fn cli_snippet(&self, request: &HttpRequest) -> String {
+        snippets::tccli(request)
+    }
+
+    fn python_snippet(&self, request: &HttpRequest) -> String {
+        snippets::python(request)
+    }
+
+    fn terraform_snippet(&self, request: &HttpRequest) -> String {
+        snippets::terraform(request)
+    }
+}
+
+/// The spot price inquiry of one offer: one instance, with the image the app names (Tencent prices a whole
+/// configuration and needs one).
+fn inquiry(ask: &QuoteAsk) -> Result<prices::SpotInquiry, QuoteFailure> {
+    let image_id = ask.image_id.clone().filter(|id| !id.is_empty()).ok_or_else(|| {
+        QuoteFailure::new(
+            "needs_image",
+            "Tencent's price inquiry prices a full configuration: give an image id",
+        )
+    })?;
+    let zone = ask
+        .offer
+        .zone
+        .clone()
+        .ok_or_else(|| QuoteFailure::new("needs_zone", "Tencent prices per zone: give a zone"))?;
+    Ok(prices::SpotInquiry {
+        region: ask.offer.region.clone(),
+        zone,
+        instance_type: ask.offer.instance_type.clone(),
+        image_id,
+        instance_count: NonZeroU32::MIN,
+        currency: Currency::Cny,
+    })
+}

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::order::{TENCENT_API_VERSION, TENCENT_HOST};
 use crate::catalog::{ExternalObservation, OfferKey, PriceKind};
-use crate::cloud::Cloud;
+use crate::clouds::Cloud;
 use crate::money::{Currency, Money, PriceRate, TimeUnit};
 use crate::order::request::HttpRequest;
 use crate::quote::json;

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::super::request::HttpRequest;
-use crate::cloud::Cloud;
+use crate::clouds::Cloud;
 
 /// RFC 3986 percent-encoding of a query component (unreserved characters stay).
 pub(super) fn encode_component(text: &str) -> String {

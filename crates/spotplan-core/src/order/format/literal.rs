@@ -2,7 +2,7 @@
 
 /// A word safe to paste into a POSIX shell: bare when it only holds safe characters, otherwise single-quoted
 /// (a `'` inside becomes `'\''`).
-pub(super) fn shell(word: &str) -> String {
+pub(crate) fn shell(word: &str) -> String {
     let safe = !word.is_empty()
         && word
             .chars()
@@ -15,7 +15,7 @@ pub(super) fn shell(word: &str) -> String {
 }
 
 /// A Python string literal (double quotes; backslash, quote and control characters escaped; other Unicode kept).
-pub(super) fn python_str(text: &str) -> String {
+pub(crate) fn python_str(text: &str) -> String {
     let mut out = String::from("\"");
     for c in text.chars() {
         match c {
@@ -33,7 +33,7 @@ pub(super) fn python_str(text: &str) -> String {
 }
 
 /// A Python literal for a JSON value (dicts, lists, strings, numbers, True/False/None), indented.
-pub(super) fn python_value(value: &serde_json::Value, indent: usize) -> String {
+pub(crate) fn python_value(value: &serde_json::Value, indent: usize) -> String {
     use serde_json::Value;
     let pad = "    ".repeat(indent + 1);
     let close = "    ".repeat(indent);
@@ -64,7 +64,7 @@ pub(super) fn python_value(value: &serde_json::Value, indent: usize) -> String {
 
 /// An HCL string literal (`"`, `\` and control characters escaped; `${` and `%{` escaped so nothing is
 /// interpolated).
-pub(super) fn hcl_str(text: &str) -> String {
+pub(crate) fn hcl_str(text: &str) -> String {
     python_str(text).replace("${", "$${").replace("%{", "%%{")
 }
 

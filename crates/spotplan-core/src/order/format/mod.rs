@@ -1,18 +1,18 @@
 //! The formats a person copies for a valid order: the raw HTTP request (unsigned, with placeholders where the
-//! signature goes), a curl command that submits through the local proxy, the official CLI command, Python SDK
-//! code and Terraform. Secrets never appear in a snippet: passwords are read from environment variables.
+//! signature goes), a curl command that submits through the local proxy, and — rendered by the order's cloud
+//! from the built request, through its one mapping — the official CLI command, Python SDK code and Terraform.
+//! Secrets never appear in a snippet: passwords are read from environment variables.
 
-mod cli;
 mod curl;
 mod http;
-mod literal;
-mod python;
-mod terraform;
+pub(crate) mod literal;
+pub(crate) mod mapping;
 
 use serde::{Deserialize, Serialize};
 
 use super::ValidOrder;
 use super::request::{AdminPass, BuildOptions, HttpRequest, build_order_request};
+use crate::clouds::PasswordPlace;
 
 /// A snippet format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -82,12 +82,13 @@ pub struct SnippetOptions {
 /// Renders one format for a valid order.
 pub fn render(order: &ValidOrder, format: Format, options: &SnippetOptions) -> Snippet {
     let request = unsigned_request(order, options);
+    let cloud = crate::clouds::api(order.cloud());
     let (language, text) = match format {
         Format::Http => ("http", http::render(&request, order.cloud())),
         Format::Curl => ("bash", curl::render(order, options)),
-        Format::Cli => ("bash", cli::render(order, &request)),
-        Format::Python => ("python", python::render(order, &request)),
-        Format::Terraform => ("hcl", terraform::render(order)),
+        Format::Cli => ("bash", cloud.cli_snippet(&request)),
+        Format::Python => ("python", cloud.python_snippet(&request)),
+        Format::Terraform => ("hcl", cloud.terraform_snippet(&request)),
     };
     Snippet {
         format,
@@ -114,16 +115,24 @@ fn unsigned_request(order: &ValidOrder, options: &SnippetOptions) -> HttpRequest
             baidu_admin_pass: AdminPass::Placeholder,
         },
     );
-    for (name, value) in &mut request.query {
-        if name == "Password" {
-            *value = PASSWORD_PLACEHOLDER.into();
+    match crate::clouds::api(order.cloud()).password_place() {
+        PasswordPlace::Query(parameter) => {
+            for (name, value) in &mut request.query {
+                if name == parameter {
+                    *value = PASSWORD_PLACEHOLDER.into();
+                }
+            }
         }
-    }
-    if let Ok(mut body) = serde_json::from_slice::<serde_json::Value>(&request.body)
-        && let Some(password) = body.pointer_mut("/LoginSettings/Password")
-    {
-        *password = serde_json::Value::String(PASSWORD_PLACEHOLDER.into());
-        request.body = serde_json::to_vec(&body).unwrap_or_default();
+        // Baidu's body carries its own placeholder for the encrypted form already.
+        PasswordPlace::Body(pointer) => {
+            if let Ok(mut body) = serde_json::from_slice::<serde_json::Value>(&request.body)
+                && let Some(password) = body.pointer_mut(pointer)
+                && password.as_str() != Some(crate::order::request::ADMIN_PASS_PLACEHOLDER)
+            {
+                *password = serde_json::Value::String(PASSWORD_PLACEHOLDER.into());
+                request.body = serde_json::to_vec(&body).unwrap_or_default();
+            }
+        }
     }
     request
 }

@@ -3,7 +3,7 @@
 //! `cargo insta review` (they are never written on CI).
 
 use super::*;
-use crate::cloud::Cloud;
+use crate::clouds::Cloud;
 use crate::order::model::{SpotOrder, Tag};
 use crate::order::tests::example;
 use crate::order::{ValidationContext, validate};

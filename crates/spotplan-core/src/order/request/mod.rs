@@ -8,7 +8,6 @@ mod parse;
 use serde::{Deserialize, Serialize};
 
 use super::ValidOrder;
-use crate::cloud::Cloud;
 
 pub use crate::clouds::alibaba::order::{ALIBABA_API_VERSION, alibaba_host};
 pub use crate::clouds::baidu::order::{ADMIN_PASS_PLACEHOLDER, baidu_host};
@@ -84,11 +83,7 @@ pub fn build_order_request(order: &ValidOrder, options: &BuildOptions) -> HttpRe
         .client_token
         .clone()
         .unwrap_or_else(|| options.client_token.clone());
-    match order.cloud() {
-        Cloud::Alibaba => crate::clouds::alibaba::order::run_instances(order.order(), &token),
-        Cloud::Tencent => crate::clouds::tencent::order::run_instances(order.order(), &token),
-        Cloud::Baidu => crate::clouds::baidu::order::create_bid_instance(order, &token, &options.baidu_admin_pass),
-    }
+    crate::clouds::api(order.cloud()).order_request(order, &token, &options.baidu_admin_pass)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use super::{ADMIN_PASS_PLACEHOLDER, HttpRequest};
-use crate::cloud::Cloud;
+use crate::clouds::Cloud;
 use crate::order::model::{
     BaiduShape, Bid, BidMode, Disk, InterruptionBehavior, Login, Network, OsFamily, SpotOrder, Tag,
 };

@@ -5,6 +5,7 @@ use serde_json::Value;
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use super::*;
+use crate::clouds::Cloud;
 use crate::order::tests::example;
 use crate::order::{ValidationContext, validate};
 

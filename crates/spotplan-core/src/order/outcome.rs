@@ -1,6 +1,6 @@
-//! Reads each cloud's answer to an order call into one outcome — created instances, a passed dry run, the
-//! cloud's refusal with its code and a hint a person can act on, or "unknown" — and tells which answers are worth
-//! another attempt with the same ClientToken.
+//! Where an order stands, and reading a cloud's answer to an order call into it: created instances, a passed
+//! dry run, the cloud's refusal with its code and a hint a person can act on, or "unknown". The cloud-specific
+//! parts (the envelope, the ids, the hints) come from the cloud's folder through [`crate::clouds::api`].
 //!
 //! The rule that keeps money safe: an answer that may mean the cloud acted is **unknown**, never "failed". A 5xx,
 //! a gateway page, `InternalError`/`ServiceUnavailable`, an unreadable or oversized body and a lost answer all
@@ -9,21 +9,69 @@
 //! [`settle`] keeps an order unknown once any attempt may have reached the cloud, unless a later answer shows
 //! what exists.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use spotplan_core::Cloud;
 
-use crate::store::OrderStatus;
+use crate::clouds::{Cloud, api};
 
-/// What the cloud said, normalised.
+/// Where an order stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Recorded; the request is being sent.
+    Pending,
+    /// The cloud accepted it (instances or an order id came back).
+    Succeeded,
+    /// A dry run the cloud (or, for Baidu, the local checks) passed; nothing was created.
+    DryRunPassed,
+    /// The cloud refused it, with its error code, and no attempt may have reached it otherwise.
+    Failed,
+    /// It certainly never reached the cloud (no connection, or refused inside the proxy before sending):
+    /// nothing was created; a retry with the same idempotency key sends it.
+    NotSent,
+    /// The cloud may have acted (no answer, a 5xx, an unreadable answer, a refusal after an attempt that may have
+    /// acted): it may or may not exist. A retry with the same idempotency key resends the same ClientToken, which
+    /// the cloud deduplicates.
+    Unknown,
+}
+
+impl OrderStatus {
+    /// The stored and serialised text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "pending",
+            OrderStatus::Succeeded => "succeeded",
+            OrderStatus::DryRunPassed => "dry_run_passed",
+            OrderStatus::Failed => "failed",
+            OrderStatus::NotSent => "not_sent",
+            OrderStatus::Unknown => "unknown",
+        }
+    }
+
+    /// Reads [`OrderStatus::as_str`] back; anything else is `Pending` (an order never reads as final by accident).
+    pub fn parse(text: &str) -> OrderStatus {
+        match text {
+            "succeeded" => OrderStatus::Succeeded,
+            "dry_run_passed" => OrderStatus::DryRunPassed,
+            "failed" => OrderStatus::Failed,
+            "not_sent" => OrderStatus::NotSent,
+            "unknown" => OrderStatus::Unknown,
+            _ => OrderStatus::Pending,
+        }
+    }
+}
+
+/// What the cloud said about an order, normalised.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub struct OrderOutcome {
     /// Where the order stands now.
     pub status: OrderStatus,
     /// The cloud's request id.
     pub request_id: Option<String>,
     /// Instance ids created.
     pub instance_ids: Vec<String>,
-    /// Baidu's order id.
+    /// The cloud's order id (Baidu).
     pub order_id: Option<String>,
     /// The cloud's error code.
     pub error_code: Option<String>,
@@ -35,7 +83,27 @@ pub struct Outcome {
     pub body: Option<Value>,
 }
 
-impl Outcome {
+impl OrderOutcome {
+    /// An outcome with no ids, no body.
+    pub fn new(
+        status: OrderStatus,
+        request_id: Option<String>,
+        code: Option<String>,
+        message: Option<String>,
+        hint: Option<String>,
+    ) -> OrderOutcome {
+        OrderOutcome {
+            status,
+            request_id,
+            instance_ids: Vec::new(),
+            order_id: None,
+            error_code: code,
+            error_message: message,
+            hint,
+            body: None,
+        }
+    }
+
     /// Whether the cloud may have acted on the request this outcome answers (the status is unknown).
     pub fn maybe_acted(&self) -> bool {
         self.status == OrderStatus::Unknown
@@ -56,14 +124,17 @@ pub fn retryable(cloud: Cloud, status: u16, body: &[u8]) -> bool {
     if status >= 500 || status == 429 {
         return true;
     }
-    let code = error_fields(cloud, &serde_json::from_slice(body).unwrap_or(Value::Null)).0;
-    code.as_deref()
-        .is_some_and(|code| is_throttling(code) || matches!(code, "InternalError" | "ServiceUnavailable"))
+    let Ok(Value::Object(answer)) = serde_json::from_slice::<Value>(body) else {
+        return false;
+    };
+    api(cloud).error_in(&answer).is_some_and(|error| {
+        is_throttling(&error.code) || matches!(error.code.as_str(), "InternalError" | "ServiceUnavailable")
+    })
 }
 
 /// The outcome of a request whose answer never came back, or came back broken: it may have reached the cloud.
-pub fn unanswered(code: &str, reason: String, dry_run: bool) -> Outcome {
-    outcome(
+pub fn unanswered(code: &str, reason: String, dry_run: bool) -> OrderOutcome {
+    OrderOutcome::new(
         OrderStatus::Unknown,
         None,
         Some(code.into()),
@@ -75,7 +146,7 @@ pub fn unanswered(code: &str, reason: String, dry_run: bool) -> Outcome {
 /// The final outcome of an order from its last answer and whether an earlier attempt (of this request or of an
 /// earlier one under the same idempotency key) may have reached the cloud: a refusal after an attempt that may
 /// have acted does not prove nothing exists, so the order stays unknown.
-pub fn settle(last: Outcome, earlier_maybe_acted: bool) -> Outcome {
+pub fn settle(last: OrderOutcome, earlier_maybe_acted: bool) -> OrderOutcome {
     match last.status {
         OrderStatus::Failed | OrderStatus::NotSent if earlier_maybe_acted => {
             let said = match (&last.error_code, &last.error_message) {
@@ -84,7 +155,7 @@ pub fn settle(last: Outcome, earlier_maybe_acted: bool) -> Outcome {
                 (None, Some(message)) => message.clone(),
                 (None, None) => "no answer".into(),
             };
-            Outcome {
+            OrderOutcome {
                 status: OrderStatus::Unknown,
                 hint: Some(format!(
                     "an earlier attempt may have reached the cloud, so this order may exist although the last attempt \
@@ -98,9 +169,9 @@ pub fn settle(last: Outcome, earlier_maybe_acted: bool) -> Outcome {
     }
 }
 
-/// Interprets a complete answer.
-pub fn interpret(cloud: Cloud, dry_run: bool, status: u16, body: &[u8]) -> Outcome {
-    let Ok(json) = serde_json::from_slice::<Value>(body) else {
+/// Reads a complete answer to an order call.
+pub fn read_order_answer(cloud: Cloud, dry_run: bool, status: u16, body: &[u8]) -> OrderOutcome {
+    let Ok(Value::Object(answer)) = serde_json::from_slice::<Value>(body) else {
         // No readable answer (a gateway page, a cut-off body): whatever the status, the order may exist.
         return unanswered(
             "UnreadableResponse",
@@ -108,34 +179,48 @@ pub fn interpret(cloud: Cloud, dry_run: bool, status: u16, body: &[u8]) -> Outco
             dry_run,
         );
     };
-    let (code, message, request_id) = error_fields(cloud, &json);
-    let mut result = match code {
-        Some(code) if is_dry_run_pass(&code) && dry_run => Outcome {
-            status: OrderStatus::DryRunPassed,
-            error_code: None,
-            error_message: message,
-            ..outcome(OrderStatus::DryRunPassed, request_id, None, None, None)
+    let cloud_api = api(cloud);
+    let error = cloud_api.error_in(&answer);
+    let request_id = error
+        .as_ref()
+        .and_then(|error| error.request_id.clone())
+        .or_else(|| request_id_of(&answer));
+    let mut result = match error {
+        Some(error) if error.code == "DryRunOperation" && dry_run => OrderOutcome {
+            error_message: Some(error.message).filter(|message| !message.is_empty()),
+            ..OrderOutcome::new(OrderStatus::DryRunPassed, request_id, None, None, None)
         },
         // A server-side error may follow work the service did: unknown, never failed.
-        Some(code) if status >= 500 || matches!(code.as_str(), "InternalError" | "ServiceUnavailable") => outcome(
-            OrderStatus::Unknown,
-            request_id,
-            Some(code),
-            message,
-            Some(unknown_hint(dry_run)),
-        ),
-        Some(code) => {
-            let hint = hint(cloud, &code, message.as_deref().unwrap_or_default());
-            outcome(OrderStatus::Failed, request_id, Some(code), message, hint)
+        Some(error) if status >= 500 || matches!(error.code.as_str(), "InternalError" | "ServiceUnavailable") => {
+            OrderOutcome::new(
+                OrderStatus::Unknown,
+                request_id,
+                Some(error.code),
+                Some(error.message).filter(|message| !message.is_empty()),
+                Some(unknown_hint(dry_run)),
+            )
         }
-        None if status >= 500 => outcome(
+        Some(error) => {
+            let hint = cloud_api
+                .hint(&error.code, &error.message)
+                .or_else(|| shared_hint(&error.code))
+                .map(str::to_owned);
+            OrderOutcome::new(
+                OrderStatus::Failed,
+                request_id,
+                Some(error.code),
+                Some(error.message).filter(|message| !message.is_empty()),
+                hint,
+            )
+        }
+        None if status >= 500 => OrderOutcome::new(
             OrderStatus::Unknown,
             request_id,
             Some(format!("HTTP{status}")),
             Some(format!("HTTP {status} without an error code")),
             Some(unknown_hint(dry_run)),
         ),
-        None if !(200..300).contains(&status) => outcome(
+        None if !(200..300).contains(&status) => OrderOutcome::new(
             OrderStatus::Failed,
             request_id,
             Some(format!("HTTP{status}")),
@@ -143,11 +228,11 @@ pub fn interpret(cloud: Cloud, dry_run: bool, status: u16, body: &[u8]) -> Outco
             None,
         ),
         None => {
-            let (instance_ids, order_id) = success_fields(cloud, &json);
+            let (instance_ids, order_id) = cloud_api.created(&answer);
             if dry_run {
-                outcome(OrderStatus::DryRunPassed, request_id, None, None, None)
+                OrderOutcome::new(OrderStatus::DryRunPassed, request_id, None, None, None)
             } else if instance_ids.is_empty() && order_id.is_none() {
-                outcome(
+                OrderOutcome::new(
                     OrderStatus::Unknown,
                     request_id,
                     Some("NoInstanceIds".into()),
@@ -155,35 +240,26 @@ pub fn interpret(cloud: Cloud, dry_run: bool, status: u16, body: &[u8]) -> Outco
                     Some(unknown_hint(false)),
                 )
             } else {
-                Outcome {
+                OrderOutcome {
                     instance_ids,
                     order_id,
-                    ..outcome(OrderStatus::Succeeded, request_id, None, None, None)
+                    ..OrderOutcome::new(OrderStatus::Succeeded, request_id, None, None, None)
                 }
             }
         }
     };
-    result.body = Some(json);
+    result.body = Some(Value::Object(answer));
     result
 }
 
-fn outcome(
-    status: OrderStatus,
-    request_id: Option<String>,
-    code: Option<String>,
-    message: Option<String>,
-    hint: Option<String>,
-) -> Outcome {
-    Outcome {
-        status,
-        request_id,
-        instance_ids: Vec::new(),
-        order_id: None,
-        error_code: code,
-        error_message: message,
-        hint,
-        body: None,
-    }
+/// The request id of an answer in any of the clouds' shapes.
+fn request_id_of(answer: &serde_json::Map<String, Value>) -> Option<String> {
+    ["RequestId", "requestId"]
+        .iter()
+        .find_map(|key| answer.get(*key))
+        .or_else(|| answer.get("Response").and_then(|response| response.get("RequestId")))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 fn unknown_hint(dry_run: bool) -> String {
@@ -196,120 +272,37 @@ fn unknown_hint(dry_run: bool) -> String {
         .into()
 }
 
-fn is_dry_run_pass(code: &str) -> bool {
-    code == "DryRunOperation"
-}
-
-fn text(value: &Value) -> Option<String> {
-    value.as_str().map(str::to_owned)
-}
-
-/// (error code, message, request id) of an answer.
-fn error_fields(cloud: Cloud, json: &Value) -> (Option<String>, Option<String>, Option<String>) {
-    match cloud {
-        Cloud::Alibaba => (text(&json["Code"]), text(&json["Message"]), text(&json["RequestId"])),
-        Cloud::Tencent => {
-            let response = &json["Response"];
-            (
-                text(&response["Error"]["Code"]),
-                text(&response["Error"]["Message"]),
-                text(&response["RequestId"]),
-            )
+/// Advice for the error codes every cloud shares in spirit: refused credentials, a clock that is off.
+fn shared_hint(code: &str) -> Option<&'static str> {
+    match code {
+        "SignatureDoesNotMatch"
+        | "IncompleteSignature"
+        | "InvalidAccessKeyId.NotFound"
+        | "InvalidAccessKeySecret"
+        | "AuthFailure.SignatureFailure"
+        | "AuthFailure.SecretIdNotFound"
+        | "AuthFailure.InvalidSecretId"
+        | "InvalidAccessKeyId"
+        | "AccessDenied" => Some(
+            "the cloud refused the credentials: check the access key the proxy uses (GET /api/v1/health shows \
+             where it came from)",
+        ),
+        "InvalidTimeStamp.Expired" | "AuthFailure.SignatureExpire" | "RequestExpired" => {
+            Some("the machine's clock is off: fix the system time")
         }
-        Cloud::Baidu => (text(&json["code"]), text(&json["message"]), text(&json["requestId"])),
+        _ => None,
     }
-}
-
-/// (instance ids, order id) of a success.
-fn success_fields(cloud: Cloud, json: &Value) -> (Vec<String>, Option<String>) {
-    let ids = |value: &Value| {
-        value
-            .as_array()
-            .map(|items| items.iter().filter_map(text).collect())
-            .unwrap_or_default()
-    };
-    match cloud {
-        Cloud::Alibaba => (ids(&json["InstanceIdSets"]["InstanceIdSet"]), text(&json["OrderId"])),
-        Cloud::Tencent => (ids(&json["Response"]["InstanceIdSet"]), None),
-        Cloud::Baidu => (ids(&json["instanceIds"]), text(&json["orderId"])),
-    }
-}
-
-/// What a person should change for a cloud error.
-pub fn hint(cloud: Cloud, code: &str, message: &str) -> Option<String> {
-    let text = match (cloud, code) {
-        (Cloud::Alibaba, "InvalidSpotPriceLimit.LowerThanPublicPrice")
-        | (Cloud::Tencent, "InvalidParameterValue.InsufficientPrice") => {
-            "the bid is below the current market price: refresh the live price and raise the maximum price above it, \
-             or bid at the market price (market mode)"
-        }
-        (Cloud::Baidu, _) if message.contains("bid price should be greater than market price") => {
-            "the bid (CNY per minute) is not above Baidu's market price: refresh the live price and raise bidPrice, or \
-             use bidModel market"
-        }
-        (Cloud::Baidu, _) if message.contains("bidPrice can not be null") => {
-            "a custom bid needs a bid price (CNY per minute)"
-        }
-        (Cloud::Baidu, _) if message.contains("Cds count must be multiple") => {
-            "the number of data disks must be a multiple of the instance count"
-        }
-        (Cloud::Alibaba, "InvalidSpotPriceLimit") => {
-            "the maximum price is malformed or above the pay-as-you-go price: at most 3 decimals, not above on-demand"
-        }
-        (Cloud::Alibaba, "InvalidSpotDuration") => "SpotDuration must be 1 (one protected hour) or 0",
-        (Cloud::Alibaba, "InvalidSpotParam.EmptyZoneID") => "choose a zone: spot orders need one",
-        (Cloud::Alibaba, "IdempotentParameterMismatch") => {
-            "this ClientToken was used for a different order: submit the changed order with a new idempotency key"
-        }
-        (Cloud::Alibaba, "OperationDenied.NoStock" | "InvalidResourceType.NotSupported")
-        | (
-            Cloud::Tencent,
-            "InvalidParameterValue.InsufficientOffering"
-            | "ResourceInsufficient.SpecifiedInstanceType"
-            | "ResourceInsufficient.ZoneSoldOutForSpecifiedInstance"
-            | "ResourceInsufficient.AvailabilityZoneSoldOut"
-            | "ResourcesSoldOut.SpecifiedInstanceType",
-        ) => "no spot stock for this type in this zone: try another zone or a similar type",
-        (
-            Cloud::Tencent,
-            "LimitExceeded.SpotQuota"
-            | "LimitExceeded.UserSpotQuota"
-            | "LimitExceeded.InstanceQuota"
-            | "InstancesQuotaLimitExceeded",
-        ) => "your spot quota is used up: lower the instance count or ask Tencent Cloud for more quota",
-        (
-            Cloud::Tencent,
-            "UnsupportedOperation.NoInstanceTypeSupportSpot" | "UnsupportedOperation.SpotUnsupportedRegion",
-        ) => "this type or region does not offer spot instances: pick another",
-        (
-            _,
-            "SignatureDoesNotMatch"
-            | "IncompleteSignature"
-            | "InvalidAccessKeyId.NotFound"
-            | "InvalidAccessKeySecret"
-            | "AuthFailure.SignatureFailure"
-            | "AuthFailure.SecretIdNotFound"
-            | "AuthFailure.InvalidSecretId"
-            | "InvalidAccessKeyId"
-            | "AccessDenied",
-        ) => {
-            "the cloud refused the credentials: check the access key the proxy uses (GET /api/v1/health shows where it came from)"
-        }
-        (_, "InvalidTimeStamp.Expired" | "AuthFailure.SignatureExpire" | "RequestExpired") => {
-            "the machine's clock is off: fix the system time"
-        }
-        _ => return None,
-    };
-    Some(text.to_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn alibaba_success_and_errors() {
-        let ok = interpret(
+        let ok = read_order_answer(
             Cloud::Alibaba,
             false,
             200,
@@ -323,24 +316,24 @@ mod tests {
                 Some("r1")
             )
         );
-        let low = interpret(Cloud::Alibaba, false, 400, br#"{"RequestId":"r2","Code":"InvalidSpotPriceLimit.LowerThanPublicPrice","Message":"The specified parameter spotPriceLimit can't be lower than current public price."}"#);
+        let low = read_order_answer(Cloud::Alibaba, false, 400, br#"{"RequestId":"r2","Code":"InvalidSpotPriceLimit.LowerThanPublicPrice","Message":"The specified parameter spotPriceLimit can't be lower than current public price."}"#);
         assert_eq!(low.status, OrderStatus::Failed);
         assert!(low.hint.unwrap().contains("raise the maximum price"));
-        let dry = interpret(Cloud::Alibaba, true, 400, br#"{"RequestId":"r3","Code":"DryRunOperation","Message":"Request validation has been passed with DryRun flag set."}"#);
+        let dry = read_order_answer(Cloud::Alibaba, true, 400, br#"{"RequestId":"r3","Code":"DryRunOperation","Message":"Request validation has been passed with DryRun flag set."}"#);
         assert_eq!(dry.status, OrderStatus::DryRunPassed);
         assert_eq!(dry.error_code, None);
     }
 
     #[test]
     fn tencent_errors_come_with_http_200() {
-        let error = interpret(Cloud::Tencent, false, 200, br#"{"Response":{"Error":{"Code":"InvalidParameterValue.InsufficientPrice","Message":"bid failed"},"RequestId":"t1"}}"#);
+        let error = read_order_answer(Cloud::Tencent, false, 200, br#"{"Response":{"Error":{"Code":"InvalidParameterValue.InsufficientPrice","Message":"bid failed"},"RequestId":"t1"}}"#);
         assert_eq!(
             (error.status, error.error_code.as_deref()),
             (OrderStatus::Failed, Some("InvalidParameterValue.InsufficientPrice"))
         );
-        let dry = interpret(Cloud::Tencent, true, 200, br#"{"Response":{"RequestId":"t2"}}"#);
+        let dry = read_order_answer(Cloud::Tencent, true, 200, br#"{"Response":{"RequestId":"t2"}}"#);
         assert_eq!(dry.status, OrderStatus::DryRunPassed);
-        let ok = interpret(
+        let ok = read_order_answer(
             Cloud::Tencent,
             false,
             200,
@@ -351,12 +344,12 @@ mod tests {
 
     #[test]
     fn baidu_answers() {
-        let ok = interpret(Cloud::Baidu, false, 200, br#"{"orderId":"o-1","instanceIds":["i-T1"]}"#);
+        let ok = read_order_answer(Cloud::Baidu, false, 200, br#"{"orderId":"o-1","instanceIds":["i-T1"]}"#);
         assert_eq!(
             (ok.order_id.as_deref(), ok.status),
             (Some("o-1"), OrderStatus::Succeeded)
         );
-        let low = interpret(
+        let low = read_order_answer(
             Cloud::Baidu,
             false,
             400,
@@ -367,7 +360,7 @@ mod tests {
 
     #[test]
     fn garbage_after_success_is_unknown_never_failed() {
-        let unknown = interpret(Cloud::Alibaba, false, 200, b"<html>gateway</html>");
+        let unknown = read_order_answer(Cloud::Alibaba, false, 200, b"<html>gateway</html>");
         assert_eq!(unknown.status, OrderStatus::Unknown);
         assert!(unknown.hint.unwrap().contains("same ClientToken"));
     }
@@ -376,11 +369,11 @@ mod tests {
     fn answers_that_may_follow_work_are_unknown_never_failed() {
         // A gateway page, a 5xx with or without the cloud's envelope, InternalError/ServiceUnavailable in a 200.
         assert_eq!(
-            interpret(Cloud::Baidu, false, 502, b"bad gateway").status,
+            read_order_answer(Cloud::Baidu, false, 502, b"bad gateway").status,
             OrderStatus::Unknown
         );
         assert_eq!(
-            interpret(
+            read_order_answer(
                 Cloud::Alibaba,
                 false,
                 504,
@@ -390,10 +383,10 @@ mod tests {
             OrderStatus::Unknown
         );
         assert_eq!(
-            interpret(Cloud::Baidu, false, 500, br#"{"requestId":"r"}"#).status,
+            read_order_answer(Cloud::Baidu, false, 500, br#"{"requestId":"r"}"#).status,
             OrderStatus::Unknown
         );
-        let internal = interpret(
+        let internal = read_order_answer(
             Cloud::Tencent,
             false,
             200,
@@ -404,7 +397,7 @@ mod tests {
             (OrderStatus::Unknown, Some("InternalError"))
         );
         // A readable refusal is definite; throttling too (the gateway answered before the service acted).
-        let throttled = interpret(
+        let throttled = read_order_answer(
             Cloud::Alibaba,
             false,
             400,
@@ -416,7 +409,7 @@ mod tests {
 
     #[test]
     fn a_refusal_after_an_attempt_that_may_have_acted_stays_unknown() {
-        let refused = interpret(
+        let refused = read_order_answer(
             Cloud::Alibaba,
             false,
             400,
@@ -431,7 +424,7 @@ mod tests {
                 .unwrap()
                 .contains("earlier attempt may have reached the cloud")
         );
-        let ok = interpret(
+        let ok = read_order_answer(
             Cloud::Tencent,
             false,
             200,

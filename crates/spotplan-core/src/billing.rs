@@ -1,8 +1,9 @@
-//! Each cloud's documented spot pricing rules, as data the planner and the UI cite (`../shared/pricing.md`).
+//! How the clouds bill and reclaim spot instances, as data the planner and the UI cite: the shape of the facts
+//! ([`SpotRules`], each cloud's own in its folder), billing granularity, and the labelled Tencent estimate.
 
 use rust_decimal::Decimal;
 
-use crate::cloud::Cloud;
+use crate::clouds::Cloud;
 
 /// How a cloud bills and reclaims spot instances.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,34 +20,9 @@ pub struct SpotRules {
     pub reclaim_note: &'static str,
 }
 
-/// The rules of a cloud.
+/// The rules of a cloud (from its folder in [`crate::clouds`]).
 pub fn spot_rules(cloud: Cloud) -> SpotRules {
-    match cloud {
-        Cloud::Alibaba => SpotRules {
-            billing_granularity_seconds: 1,
-            protection_seconds: 3_600,
-            capped_at_on_demand: true,
-            reclaims_on_price: true,
-            reclaim_note: "reclaimed when the market price exceeds the bid or stock runs out, after the 1-hour \
-                           protection period (SpotDuration 1); 5-minute notice (Alibaba ECS docs)",
-        },
-        Cloud::Tencent => SpotRules {
-            billing_granularity_seconds: 1,
-            protection_seconds: 0,
-            capped_at_on_demand: true,
-            reclaims_on_price: false,
-            reclaim_note: "reclaimed only when spot stock runs out, at any time, with a 2-minute notice; Tencent \
-                           documents no price-based reclaim today (CVM doc 213/17816, 2024-06-02)",
-        },
-        Cloud::Baidu => SpotRules {
-            billing_granularity_seconds: 60,
-            protection_seconds: 0,
-            capped_at_on_demand: true,
-            reclaims_on_price: true,
-            reclaim_note: "market bids are reclaimed only for stock; custom bids also when the market price \
-                           exceeds the bid; 5-minute SMS notice (Baidu spot overview)",
-        },
-    }
+    crate::clouds::api(cloud).billing()
 }
 
 /// How Spotplan estimates a Tencent spot price, which no data source carries.

@@ -1,0 +1,56 @@
+//! Reading Alibaba ECS answers: the error envelope (`{"RequestId", "HostId", "Code", "Message", "Recommend"}`,
+//! HTTP 4xx/5xx; a success has no `Code`), the ids `RunInstances` returns, and what to do about its bid codes.
+
+use serde_json::Value;
+
+use crate::clouds::Cloud;
+use crate::quote::CloudError;
+use crate::quote::json::Object;
+
+fn text(answer: &Object, key: &str) -> Option<String> {
+    answer.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// The error envelope, when the answer is one.
+pub(super) fn error_in(answer: &Object) -> Option<CloudError> {
+    let code = text(answer, "Code").filter(|code| !code.is_empty())?;
+    Some(CloudError {
+        cloud: Cloud::Alibaba,
+        code,
+        message: text(answer, "Message").unwrap_or_default(),
+        request_id: text(answer, "RequestId"),
+    })
+}
+
+/// `InstanceIdSets.InstanceIdSet[]` and `OrderId` of a `RunInstances` success.
+pub(super) fn created(answer: &Object) -> (Vec<String>, Option<String>) {
+    let ids = answer
+        .get("InstanceIdSets")
+        .and_then(|sets| sets.get("InstanceIdSet"))
+        .and_then(Value::as_array)
+        .map(|ids| ids.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default();
+    (ids, text(answer, "OrderId"))
+}
+
+/// What a person should change for an Alibaba error code (codes from the RunInstances error table).
+pub(super) fn hint(code: &str, _message: &str) -> Option<&'static str> {
+    Some(match code {
+        "InvalidSpotPriceLimit.LowerThanPublicPrice" => {
+            "the bid is below the current market price: refresh the live price and raise the maximum price above it, \
+             or bid at the market price (market mode)"
+        }
+        "InvalidSpotPriceLimit" => {
+            "the maximum price is malformed or above the pay-as-you-go price: at most 3 decimals, not above on-demand"
+        }
+        "InvalidSpotDuration" => "SpotDuration must be 1 (one protected hour) or 0",
+        "InvalidSpotParam.EmptyZoneID" => "choose a zone: spot orders need one",
+        "IdempotentParameterMismatch" => {
+            "this ClientToken was used for a different order: submit the changed order with a new idempotency key"
+        }
+        "OperationDenied.NoStock" | "InvalidResourceType.NotSupported" => {
+            "no spot stock for this type in this zone: try another zone or a similar type"
+        }
+        _ => return None,
+    })
+}

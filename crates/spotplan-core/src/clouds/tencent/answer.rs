@@ -1,0 +1,60 @@
+//! Reading Tencent CVM answers: every answer is HTTP 200, an error sits in `{"Response": {"Error": {"Code",
+//! "Message"}, "RequestId"}}`; `RunInstances` returns `Response.InstanceIdSet[]`; and what to do about its bid,
+//! stock and quota codes (`cvm/v20170312/errorcodes.py`, tencentcloud-sdk-python-cvm 3.1.178).
+
+use serde_json::Value;
+
+use crate::clouds::Cloud;
+use crate::quote::CloudError;
+use crate::quote::json::Object;
+
+/// The error envelope, when the answer is one.
+pub(super) fn error_in(answer: &Object) -> Option<CloudError> {
+    let response = answer.get("Response")?;
+    let error = response.get("Error")?.as_object()?;
+    let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
+    Some(CloudError {
+        cloud: Cloud::Tencent,
+        code: text(error.get("Code")).unwrap_or_else(|| "(no code)".into()),
+        message: text(error.get("Message")).unwrap_or_default(),
+        request_id: text(response.get("RequestId")),
+    })
+}
+
+/// `Response.InstanceIdSet[]` of a `RunInstances` success (Tencent has no order id).
+pub(super) fn created(answer: &Object) -> (Vec<String>, Option<String>) {
+    let ids = answer
+        .get("Response")
+        .and_then(|response| response.get("InstanceIdSet"))
+        .and_then(Value::as_array)
+        .map(|ids| ids.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default();
+    (ids, None)
+}
+
+/// What a person should change for a Tencent error code.
+pub(super) fn hint(code: &str, _message: &str) -> Option<&'static str> {
+    Some(match code {
+        "InvalidParameterValue.InsufficientPrice" => {
+            "the bid is below the current market price: refresh the live price and raise the maximum price above it, \
+             or bid at the market price (market mode)"
+        }
+        "InvalidParameterValue.InsufficientOffering"
+        | "ResourceInsufficient.SpecifiedInstanceType"
+        | "ResourceInsufficient.ZoneSoldOutForSpecifiedInstance"
+        | "ResourceInsufficient.AvailabilityZoneSoldOut"
+        | "ResourcesSoldOut.SpecifiedInstanceType" => {
+            "no spot stock for this type in this zone: try another zone or a similar type"
+        }
+        "LimitExceeded.SpotQuota"
+        | "LimitExceeded.UserSpotQuota"
+        | "LimitExceeded.InstanceQuota"
+        | "InstancesQuotaLimitExceeded" => {
+            "your spot quota is used up: lower the instance count or ask Tencent Cloud for more quota"
+        }
+        "UnsupportedOperation.NoInstanceTypeSupportSpot" | "UnsupportedOperation.SpotUnsupportedRegion" => {
+            "this type or region does not offer spot instances: pick another"
+        }
+        _ => return None,
+    })
+}
