@@ -123,14 +123,7 @@ impl Requirement {
 
 /// Mainland China regions of the three clouds (Hong Kong and overseas are not).
 pub fn in_mainland_china(cloud: Cloud, region: &str) -> bool {
-    match cloud {
-        Cloud::Alibaba => region.starts_with("cn-") && region != "cn-hongkong",
-        Cloud::Tencent => matches!(
-            region,
-            "ap-guangzhou" | "ap-shanghai" | "ap-nanjing" | "ap-beijing" | "ap-chengdu" | "ap-chongqing"
-        ),
-        Cloud::Baidu => region != "hkg",
-    }
+    crate::clouds::api(cloud).in_mainland_china(region)
 }
 
 /// Per offer: what filtering and ordering need, as plain integers.

@@ -134,6 +134,12 @@ pub trait CloudApi: Sync {
     fn password_place(&self) -> PasswordPlace;
     /// Its credentials' conventional environment variables.
     fn credential_names(&self) -> CredentialNames;
+    /// Whether a region of this cloud is in mainland China (Hong Kong and overseas are not).
+    fn in_mainland_china(&self, region: &str) -> bool;
+    /// What its signer adds to a request, as placeholders for the raw HTTP snippet.
+    fn signing_placeholders(&self, request: &HttpRequest) -> Vec<(&'static str, String)>;
+    /// The error codes it answers for a missing and for a malformed bid price.
+    fn bid_price_codes(&self) -> BidPriceCodes;
 
     /// Checks an order against the cloud's own documented rules (the shared rules have run already).
     fn check(&self, order: &SpotOrder, context: &ValidationContext, problems: &mut Problems) -> ResolvedShape;
@@ -158,6 +164,15 @@ pub trait CloudApi: Sync {
     fn python_snippet(&self, request: &HttpRequest) -> String;
     /// Terraform for the order request (or why the provider cannot express it).
     fn terraform_snippet(&self, request: &HttpRequest) -> String;
+}
+
+/// The error codes a cloud answers for a bid price that is missing or malformed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BidPriceCodes {
+    /// A limit bid without a price.
+    pub missing: &'static str,
+    /// A price that is not a positive decimal.
+    pub invalid: &'static str,
 }
 
 /// What a cloud's checks resolved about the machine shape, for the request (Baidu sends `cpuCount` and

@@ -141,19 +141,11 @@ pub(crate) fn check(order: &SpotOrder, problems: &mut Problems) {
 }
 
 fn required_code(order: &SpotOrder) -> &'static str {
-    match order.cloud {
-        crate::Cloud::Alibaba => "InvalidSpotPriceLimit",
-        crate::Cloud::Tencent => "MissingParameter",
-        crate::Cloud::Baidu => "BadRequest: bidPrice can not be null when bidModel is custom",
-    }
+    crate::clouds::api(order.cloud).bid_price_codes().missing
 }
 
 fn invalid_code(order: &SpotOrder) -> &'static str {
-    match order.cloud {
-        crate::Cloud::Alibaba => "InvalidSpotPriceLimit",
-        crate::Cloud::Tencent => "InvalidParameterValue",
-        crate::Cloud::Baidu => "BadRequest: bidPrice is invalid",
-    }
+    crate::clouds::api(order.cloud).bid_price_codes().invalid
 }
 
 /// A long value shortened for a message.

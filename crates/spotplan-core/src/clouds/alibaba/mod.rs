@@ -10,7 +10,9 @@ pub(crate) mod rules;
 mod snippets;
 
 use crate::billing::SpotRules;
-use crate::clouds::{Cloud, CloudApi, CredentialNames, Names, PasswordPlace, ResolvedShape, host_with_one_label};
+use crate::clouds::{
+    BidPriceCodes, Cloud, CloudApi, CredentialNames, Names, PasswordPlace, ResolvedShape, host_with_one_label,
+};
 use crate::money::TimeUnit;
 use crate::order::native_bid::BidUnit;
 use crate::order::problem::Problems;
@@ -72,6 +74,31 @@ impl CloudApi for Alibaba {
             key_id_env: "ALIBABA_CLOUD_ACCESS_KEY_ID",
             secret_env: "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
             hint: "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (or an aliyun CLI profile)",
+        }
+    }
+
+    fn in_mainland_china(&self, region: &str) -> bool {
+        region.starts_with("cn-") && region != "cn-hongkong"
+    }
+
+    fn signing_placeholders(&self, _request: &HttpRequest) -> Vec<(&'static str, String)> {
+        vec![
+            ("x-acs-date", "<UTC time, e.g. 2026-11-23T08:00:00Z>".into()),
+            ("x-acs-signature-nonce", "<a unique nonce>".into()),
+            ("x-acs-content-sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".into()),
+            (
+                "authorization",
+                "ACS3-HMAC-SHA256 Credential=<AccessKeyId>,SignedHeaders=accept;host;x-acs-action;x-acs-content-sha256;\
+                 x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=<signature, computed by the proxy>"
+                    .into(),
+            ),
+        ]
+    }
+
+    fn bid_price_codes(&self) -> BidPriceCodes {
+        BidPriceCodes {
+            missing: "InvalidSpotPriceLimit",
+            invalid: "InvalidSpotPriceLimit",
         }
     }
 

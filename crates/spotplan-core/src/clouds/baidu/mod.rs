@@ -12,7 +12,9 @@ mod snippets;
 use std::num::NonZeroU32;
 
 use crate::billing::SpotRules;
-use crate::clouds::{Cloud, CloudApi, CredentialNames, Names, PasswordPlace, ResolvedShape, host_with_one_label};
+use crate::clouds::{
+    BidPriceCodes, Cloud, CloudApi, CredentialNames, Names, PasswordPlace, ResolvedShape, host_with_one_label,
+};
 use crate::money::TimeUnit;
 use crate::order::native_bid::BidUnit;
 use crate::order::problem::Problems;
@@ -74,6 +76,33 @@ impl CloudApi for Baidu {
             key_id_env: "BCE_ACCESS_KEY_ID",
             secret_env: "BCE_SECRET_ACCESS_KEY",
             hint: "BCE_ACCESS_KEY_ID and BCE_SECRET_ACCESS_KEY",
+        }
+    }
+
+    fn in_mainland_china(&self, region: &str) -> bool {
+        region != "hkg"
+    }
+
+    /// The proxy binds the body with its SHA-256 in a signed `x-bce-*` header (bce-auth-v1 does not sign the
+    /// body by itself).
+    fn signing_placeholders(&self, request: &HttpRequest) -> Vec<(&'static str, String)> {
+        vec![
+            ("x-bce-content-sha256", "<SHA-256 of the body as sent, hex>".into()),
+            ("x-bce-date", "<UTC time, e.g. 2026-11-23T08:00:00Z>".into()),
+            (
+                "authorization",
+                format!(
+                    "bce-auth-v1/<AccessKeyId>/<UTC time>/1800//<signature over {} {}, computed by the proxy>",
+                    request.method, request.path
+                ),
+            ),
+        ]
+    }
+
+    fn bid_price_codes(&self) -> BidPriceCodes {
+        BidPriceCodes {
+            missing: "BadRequest: bidPrice can not be null when bidModel is custom",
+            invalid: "BadRequest: bidPrice is invalid",
         }
     }
 

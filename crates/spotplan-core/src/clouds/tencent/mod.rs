@@ -12,7 +12,9 @@ mod snippets;
 use std::num::NonZeroU32;
 
 use crate::billing::SpotRules;
-use crate::clouds::{Cloud, CloudApi, CredentialNames, Names, PasswordPlace, ResolvedShape, host_with_one_label};
+use crate::clouds::{
+    BidPriceCodes, Cloud, CloudApi, CredentialNames, Names, PasswordPlace, ResolvedShape, host_with_one_label,
+};
 use crate::money::{Currency, TimeUnit};
 use crate::order::native_bid::BidUnit;
 use crate::order::problem::Problems;
@@ -73,6 +75,32 @@ impl CloudApi for Tencent {
             key_id_env: "TENCENTCLOUD_SECRET_ID",
             secret_env: "TENCENTCLOUD_SECRET_KEY",
             hint: "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (or tccli's credential file)",
+        }
+    }
+
+    fn in_mainland_china(&self, region: &str) -> bool {
+        matches!(
+            region,
+            "ap-guangzhou" | "ap-shanghai" | "ap-nanjing" | "ap-beijing" | "ap-chengdu" | "ap-chongqing"
+        )
+    }
+
+    fn signing_placeholders(&self, _request: &HttpRequest) -> Vec<(&'static str, String)> {
+        vec![
+            ("x-tc-timestamp", "<Unix seconds>".into()),
+            (
+                "authorization",
+                "TC3-HMAC-SHA256 Credential=<SecretId>/<UTC date>/cvm/tc3_request, SignedHeaders=content-type;host, \
+                 Signature=<signature, computed by the proxy>"
+                    .into(),
+            ),
+        ]
+    }
+
+    fn bid_price_codes(&self) -> BidPriceCodes {
+        BidPriceCodes {
+            missing: "MissingParameter",
+            invalid: "InvalidParameterValue",
         }
     }
 
