@@ -1,12 +1,14 @@
-//! Where the proxy finds each cloud's credentials, by the clouds' own conventions: environment variables, the
-//! aliyun CLI's `~/.aliyun/config.json` current profile, tccli's `~/.tccli/default.credential`, or Spotplan's own
-//! optional config file. Secrets stay inside [`spotplan_sign::Credentials`], whose `Debug` redacts them; only the
-//! *source* (a variable or file name) is ever shown.
+//! Where the proxy finds each cloud's credentials, by the clouds' own conventions (named in each cloud's folder
+//! in the core): environment variables, Spotplan's optional credentials file, or the cloud CLI's own file
+//! (`~/.aliyun/config.json`'s current profile, tccli's `~/.tccli/default.credential`). Secrets stay inside
+//! [`spotplan_sign::Credentials`], whose `Debug` redacts them; only the *source* (a variable or file name) is ever
+//! shown.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use spotplan_core::Cloud;
+use spotplan_core::clouds::api;
 use spotplan_sign::Credentials;
 
 /// Credentials for one cloud and where they came from.
@@ -20,83 +22,26 @@ pub struct Loaded {
 
 /// Every cloud's credentials, when configured.
 #[derive(Debug, Clone, Default)]
-pub struct CloudCredentials {
-    /// Alibaba Cloud.
-    pub alibaba: Option<Loaded>,
-    /// Tencent Cloud.
-    pub tencent: Option<Loaded>,
-    /// Baidu AI Cloud.
-    pub baidu: Option<Loaded>,
-}
+pub struct CloudCredentials(BTreeMap<Cloud, Loaded>);
 
 impl CloudCredentials {
     /// The credentials of a cloud.
     pub fn get(&self, cloud: Cloud) -> Option<&Loaded> {
-        match cloud {
-            Cloud::Alibaba => self.alibaba.as_ref(),
-            Cloud::Tencent => self.tencent.as_ref(),
-            Cloud::Baidu => self.baidu.as_ref(),
-        }
+        self.0.get(&cloud)
+    }
+
+    /// These credentials with `cloud`'s set (tests, the benchmark).
+    pub fn with(mut self, cloud: Cloud, loaded: Loaded) -> CloudCredentials {
+        self.0.insert(cloud, loaded);
+        self
     }
 
     /// Every secret value, for the tests and the log scrubber that prove none leaks.
     pub fn secrets(&self) -> Vec<String> {
-        [&self.alibaba, &self.tencent, &self.baidu]
-            .into_iter()
-            .flatten()
+        self.0
+            .values()
             .map(|loaded| loaded.credentials.secret.expose_secret().to_owned())
             .collect()
-    }
-}
-
-/// Spotplan's own optional credentials file (JSON): `{"alibaba": {"access_key_id": "…", "access_key_secret":
-/// "…"}, "tencent": {"secret_id": "…", "secret_key": "…"}, "baidu": {"access_key_id": "…", "secret_access_key":
-/// "…"}}`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    #[serde(default)]
-    alibaba: Option<AlibabaFile>,
-    #[serde(default)]
-    tencent: Option<TencentFile>,
-    #[serde(default)]
-    baidu: Option<BaiduFile>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AlibabaFile {
-    access_key_id: String,
-    access_key_secret: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TencentFile {
-    secret_id: String,
-    secret_key: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BaiduFile {
-    access_key_id: String,
-    secret_access_key: String,
-}
-
-impl std::fmt::Debug for AlibabaFile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AlibabaFile { .. }")
-    }
-}
-impl std::fmt::Debug for TencentFile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TencentFile { .. }")
-    }
-}
-impl std::fmt::Debug for BaiduFile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BaiduFile { .. }")
     }
 }
 
@@ -146,101 +91,102 @@ impl Sources {
 
 /// Loads every cloud's credentials; the first source that has a cloud's pair wins: environment, then the
 /// config file, then the cloud's CLI file.
+///
+/// Spotplan's credentials file is JSON with one object per cloud id, each holding the cloud's own two field
+/// names: `{"alibaba": {"access_key_id", "access_key_secret"}, "tencent": {"secret_id", "secret_key"},
+/// "baidu": {"access_key_id", "secret_access_key"}}`.
 pub fn load(sources: &Sources) -> Result<CloudCredentials, CredentialsError> {
     let file = match &sources.config_file {
         Some(path) => read_config_file(path)?,
-        None => ConfigFile::default(),
+        None => serde_json::Map::new(),
     };
-    let config_source =
-        |path: &Option<PathBuf>| format!("config file {}", path.as_deref().map(display).unwrap_or_default());
-    let alibaba = from_env(
-        sources,
-        "ALIBABA_CLOUD_ACCESS_KEY_ID",
-        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-    )
-    .or_else(|| {
-        file.alibaba.as_ref().map(|pair| Loaded {
-            credentials: Credentials::new(pair.access_key_id.clone(), pair.access_key_secret.clone()),
-            source: config_source(&sources.config_file),
-        })
-    })
-    .or_else(|| aliyun_cli_profile(sources));
-    let tencent = from_env(sources, "TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY")
-        .or_else(|| {
-            file.tencent.as_ref().map(|pair| Loaded {
-                credentials: Credentials::new(pair.secret_id.clone(), pair.secret_key.clone()),
-                source: config_source(&sources.config_file),
-            })
-        })
-        .or_else(|| tccli_credential(sources));
-    let baidu = from_env(sources, "BCE_ACCESS_KEY_ID", "BCE_SECRET_ACCESS_KEY").or_else(|| {
-        file.baidu.as_ref().map(|pair| Loaded {
-            credentials: Credentials::new(pair.access_key_id.clone(), pair.secret_access_key.clone()),
-            source: config_source(&sources.config_file),
-        })
-    });
-    Ok(CloudCredentials {
-        alibaba,
-        tencent,
-        baidu,
-    })
+    let mut loaded = CloudCredentials::default();
+    for cloud in Cloud::ALL {
+        let found = from_env(sources, cloud)
+            .or_else(|| from_config_file(sources, &file, cloud))
+            .or_else(|| from_cli_file(sources, cloud));
+        if let Some(found) = found {
+            loaded.0.insert(cloud, found);
+        }
+    }
+    Ok(loaded)
 }
 
 fn display(path: &Path) -> String {
     path.display().to_string()
 }
 
-fn from_env(sources: &Sources, id: &str, secret: &str) -> Option<Loaded> {
-    let (id_value, secret_value) = (sources.var(id)?, sources.var(secret)?);
+fn from_env(sources: &Sources, cloud: Cloud) -> Option<Loaded> {
+    let names = api(cloud).credential_names();
+    let (id, secret) = (sources.var(names.key_id_env)?, sources.var(names.secret_env)?);
     Some(Loaded {
-        credentials: Credentials::new(id_value.to_owned(), secret_value.to_owned()),
-        source: format!("environment ({id}, {secret})"),
+        credentials: Credentials::new(id.to_owned(), secret.to_owned()),
+        source: format!("environment ({}, {})", names.key_id_env, names.secret_env),
     })
 }
 
-fn read_config_file(path: &Path) -> Result<ConfigFile, CredentialsError> {
+fn from_config_file(
+    sources: &Sources,
+    file: &serde_json::Map<String, serde_json::Value>,
+    cloud: Cloud,
+) -> Option<Loaded> {
+    let (id_field, secret_field) = api(cloud).credential_names().file_fields;
+    let entry = file.get(cloud.id())?;
+    let text = |field: &str| entry.get(field).and_then(serde_json::Value::as_str).map(str::to_owned);
+    Some(Loaded {
+        credentials: Credentials::new(text(id_field)?, text(secret_field)?),
+        source: format!(
+            "config file {}",
+            sources.config_file.as_deref().map(display).unwrap_or_default()
+        ),
+    })
+}
+
+fn from_cli_file(sources: &Sources, cloud: Cloud) -> Option<Loaded> {
+    let path = sources.home.as_ref()?.join(api(cloud).credential_names().cli_file?);
+    let text = std::fs::read_to_string(&path).ok()?;
+    let env = |name: &str| sources.var(name).map(str::to_owned);
+    let found = api(cloud).read_cli_credentials(&text, &env)?;
+    let source = match &found.profile {
+        Some(profile) => format!("{} CLI profile `{profile}` in {}", cloud.vendor(), display(&path)),
+        None => format!("{} CLI credential {}", cloud.vendor(), display(&path)),
+    };
+    Some(Loaded {
+        credentials: Credentials::new(found.key_id, found.secret),
+        source,
+    })
+}
+
+/// Reads Spotplan's credentials file: an object with one object per cloud id, each with exactly that cloud's two
+/// fields (anything else is refused, so a typo does not silently leave a cloud in planning mode).
+fn read_config_file(path: &Path) -> Result<serde_json::Map<String, serde_json::Value>, CredentialsError> {
     let bad = |reason: String| CredentialsError::BadFile {
         path: display(path),
         reason,
     };
     let text = std::fs::read_to_string(path).map_err(|error| bad(error.to_string()))?;
     // serde's message may quote a value; report only the position.
-    serde_json::from_str(&text)
-        .map_err(|error| bad(format!("not valid JSON of the expected shape at line {}", error.line())))
-}
-
-/// The aliyun CLI's current profile in `~/.aliyun/config.json` (mode AK).
-fn aliyun_cli_profile(sources: &Sources) -> Option<Loaded> {
-    let path = sources.home.as_ref()?.join(".aliyun/config.json");
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).ok()?).ok()?;
-    let wanted = sources
-        .var("ALIBABA_CLOUD_PROFILE")
-        .map(str::to_owned)
-        .or_else(|| json["current"].as_str().map(str::to_owned))?;
-    let profile = json["profiles"]
-        .as_array()?
-        .iter()
-        .find(|profile| profile["name"].as_str() == Some(wanted.as_str()))?;
-    let id = profile["access_key_id"].as_str().filter(|value| !value.is_empty())?;
-    let secret = profile["access_key_secret"]
-        .as_str()
-        .filter(|value| !value.is_empty())?;
-    Some(Loaded {
-        credentials: Credentials::new(id.to_owned(), secret.to_owned()),
-        source: format!("aliyun CLI profile `{wanted}` in {}", display(&path)),
-    })
-}
-
-/// tccli's default credential file `~/.tccli/default.credential` (`{"secretId", "secretKey"}`).
-fn tccli_credential(sources: &Sources) -> Option<Loaded> {
-    let path = sources.home.as_ref()?.join(".tccli/default.credential");
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).ok()?).ok()?;
-    let id = json["secretId"].as_str().filter(|value| !value.is_empty())?;
-    let secret = json["secretKey"].as_str().filter(|value| !value.is_empty())?;
-    Some(Loaded {
-        credentials: Credentials::new(id.to_owned(), secret.to_owned()),
-        source: format!("tccli credential {}", display(&path)),
-    })
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|error| bad(format!("not valid JSON at line {}", error.line())))?;
+    let serde_json::Value::Object(file) = json else {
+        return Err(bad("not a JSON object".into()));
+    };
+    for (key, entry) in &file {
+        let cloud = Cloud::from_id(key).ok_or_else(|| bad(format!("`{key}` is not a cloud id")))?;
+        let (id_field, secret_field) = api(cloud).credential_names().file_fields;
+        let fields_ok = entry.as_object().is_some_and(|object| {
+            object.len() == 2
+                && [id_field, secret_field]
+                    .iter()
+                    .all(|field| object.get(*field).is_some_and(serde_json::Value::is_string))
+        });
+        if !fields_ok {
+            return Err(bad(format!(
+                "`{key}` must hold exactly `{id_field}` and `{secret_field}`, as text"
+            )));
+        }
+    }
+    Ok(file)
 }
 
 #[cfg(test)]
@@ -261,8 +207,8 @@ mod tests {
             ..Sources::default()
         };
         let loaded = load(&sources).unwrap();
-        assert!(loaded.alibaba.is_none() && loaded.baidu.is_none());
-        let tencent = loaded.tencent.unwrap();
+        assert!(loaded.get(Cloud::Alibaba).is_none() && loaded.get(Cloud::Baidu).is_none());
+        let tencent = loaded.get(Cloud::Tencent).unwrap();
         assert_eq!(tencent.credentials.access_key_id, "AKIDtest");
         assert_eq!(
             tencent.source,
@@ -298,17 +244,19 @@ mod tests {
             config_file: Some(config),
         })
         .unwrap();
-        assert_eq!(loaded.alibaba.as_ref().unwrap().credentials.access_key_id, "LTAIwork");
+        assert_eq!(
+            loaded.get(Cloud::Alibaba).unwrap().credentials.access_key_id,
+            "LTAIwork"
+        );
         assert!(
             loaded
-                .alibaba
-                .as_ref()
+                .get(Cloud::Alibaba)
                 .unwrap()
                 .source
-                .contains("aliyun CLI profile `work`")
+                .contains("Alibaba CLI profile `work`")
         );
-        assert_eq!(loaded.tencent.as_ref().unwrap().credentials.access_key_id, "AKIDcli");
-        assert_eq!(loaded.baidu.as_ref().unwrap().credentials.access_key_id, "bce-ak");
+        assert_eq!(loaded.get(Cloud::Tencent).unwrap().credentials.access_key_id, "AKIDcli");
+        assert_eq!(loaded.get(Cloud::Baidu).unwrap().credentials.access_key_id, "bce-ak");
         assert_eq!(loaded.secrets().len(), 3);
     }
 

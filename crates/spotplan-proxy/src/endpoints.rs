@@ -18,14 +18,7 @@ pub struct EndpointOverride {
 
 /// Per-cloud overrides.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Endpoints {
-    /// Alibaba's override.
-    pub alibaba: Option<EndpointOverride>,
-    /// Tencent's override.
-    pub tencent: Option<EndpointOverride>,
-    /// Baidu's override.
-    pub baidu: Option<EndpointOverride>,
-}
+pub struct Endpoints(std::collections::BTreeMap<Cloud, EndpointOverride>);
 
 /// A bad endpoint setting.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -59,26 +52,25 @@ pub enum EndpointError {
 impl Endpoints {
     /// Reads the `SPOTPLAN_ENDPOINT_*` variables from a lookup function.
     pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<Endpoints, EndpointError> {
-        let read = |name: &str| {
-            lookup(name)
-                .filter(|value| !value.is_empty())
-                .map(|value| parse(name, &value))
-                .transpose()
-        };
-        Ok(Endpoints {
-            alibaba: read("SPOTPLAN_ENDPOINT_ALIBABA")?,
-            tencent: read("SPOTPLAN_ENDPOINT_TENCENT")?,
-            baidu: read("SPOTPLAN_ENDPOINT_BAIDU")?,
-        })
+        let mut endpoints = Endpoints::default();
+        for cloud in Cloud::ALL {
+            let name = variable(cloud);
+            if let Some(value) = lookup(&name).filter(|value| !value.is_empty()) {
+                endpoints.0.insert(cloud, parse(&name, &value)?);
+            }
+        }
+        Ok(endpoints)
+    }
+
+    /// Points `cloud` at an override (tests, private endpoints).
+    pub fn with(mut self, cloud: Cloud, endpoint: EndpointOverride) -> Endpoints {
+        self.0.insert(cloud, endpoint);
+        self
     }
 
     /// The override of a cloud.
     pub fn get(&self, cloud: Cloud) -> Option<&EndpointOverride> {
-        match cloud {
-            Cloud::Alibaba => self.alibaba.as_ref(),
-            Cloud::Tencent => self.tencent.as_ref(),
-            Cloud::Baidu => self.baidu.as_ref(),
-        }
+        self.0.get(&cloud)
     }
 
     /// The host names of the overrides (without ports), which the proxy may resolve besides the clouds' domains.
@@ -157,6 +149,11 @@ pub fn is_cloud_host(cloud: Cloud, host: &str) -> bool {
     spotplan_core::clouds::api(cloud).is_api_host(host)
 }
 
+/// The variable that overrides a cloud's endpoint: `SPOTPLAN_ENDPOINT_ALIBABA` and so on.
+pub fn variable(cloud: Cloud) -> String {
+    format!("SPOTPLAN_ENDPOINT_{}", cloud.id().to_ascii_uppercase())
+}
+
 fn parse(name: &str, value: &str) -> Result<EndpointOverride, EndpointError> {
     let malformed = || EndpointError::Malformed {
         name: name.into(),
@@ -197,12 +194,13 @@ mod tests {
         let lookup = |name: &str| (name == "SPOTPLAN_ENDPOINT_TENCENT").then(|| "http://127.0.0.1:9001/".to_owned());
         let endpoints = Endpoints::from_env(lookup).unwrap();
         assert_eq!(
-            endpoints.tencent,
-            Some(EndpointOverride {
+            endpoints.get(Cloud::Tencent),
+            Some(&EndpointOverride {
                 scheme: "http".into(),
                 authority: "127.0.0.1:9001".into()
             })
         );
+        assert_eq!(endpoints.get(Cloud::Alibaba), None);
         assert!(matches!(
             Endpoints::from_env(|_| Some("http://10.0.0.5:80".into())),
             Err(EndpointError::InsecureRemote { .. })

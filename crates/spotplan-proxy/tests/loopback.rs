@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use common::{KEYS, TOKEN, example, state_listening, tempdir};
 use serde_json::Value;
+use spotplan_core::Cloud;
 use spotplan_proxy::endpoints::{EndpointOverride, Endpoints};
 use spotplan_proxy::{Store, app};
 use spotplan_standin::{Kind, Standin};
@@ -44,24 +45,18 @@ async fn rig(cloud: &str) -> Rig {
     };
     let standin = Standin::new(kind, KEYS[index].1, KEYS[index].2);
     let standin_address = serve(spotplan_standin::router(standin.clone())).await;
-    let endpoint = Some(EndpointOverride {
-        scheme: "http".into(),
-        authority: standin_address.to_string(),
-    });
-    let endpoints = match kind {
-        Kind::Alibaba => Endpoints {
-            alibaba: endpoint,
-            ..Endpoints::default()
-        },
-        Kind::Tencent => Endpoints {
-            tencent: endpoint,
-            ..Endpoints::default()
-        },
-        Kind::Baidu => Endpoints {
-            baidu: endpoint,
-            ..Endpoints::default()
-        },
+    let cloud = match kind {
+        Kind::Alibaba => Cloud::Alibaba,
+        Kind::Tencent => Cloud::Tencent,
+        Kind::Baidu => Cloud::Baidu,
     };
+    let endpoints = Endpoints::default().with(
+        cloud,
+        EndpointOverride {
+            scheme: "http".into(),
+            authority: standin_address.to_string(),
+        },
+    );
     let store = common::file_store();
     let proxy_address = serve_proxy(endpoints, store.clone()).await;
     Rig {
@@ -237,13 +232,13 @@ async fn an_unreadable_success_is_unknown() {
 async fn a_wrong_secret_is_refused_by_the_cloud_and_explained() {
     let standin = Standin::new(Kind::Alibaba, KEYS[0].1, "not-the-secret-the-proxy-has");
     let address = serve(spotplan_standin::router(standin.clone())).await;
-    let endpoints = Endpoints {
-        alibaba: Some(EndpointOverride {
+    let endpoints = Endpoints::default().with(
+        Cloud::Alibaba,
+        EndpointOverride {
             scheme: "http".into(),
             authority: address.to_string(),
-        }),
-        ..Endpoints::default()
-    };
+        },
+    );
     let proxy = serve_proxy(endpoints, Store::in_memory().unwrap()).await;
     let rig = Rig {
         proxy: format!("http://{proxy}"),

@@ -107,15 +107,31 @@ pub enum PasswordPlace {
     Body(&'static str),
 }
 
-/// Where a cloud's credentials come from by convention, for messages that say what to set.
+/// Where a cloud's credentials come from by convention: its environment variables, its entry in Spotplan's
+/// credentials file, and its CLI's own file (read by [`CloudApi::read_cli_credentials`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CredentialNames {
     /// The environment variable of the key id.
     pub key_id_env: &'static str,
     /// The environment variable of the secret.
     pub secret_env: &'static str,
+    /// The key id's and the secret's field names in the cloud's object of Spotplan's credentials file.
+    pub file_fields: (&'static str, &'static str),
+    /// The cloud's CLI credentials file, relative to the home directory, when it has one.
+    pub cli_file: Option<&'static str>,
     /// What to set, in one line.
     pub hint: &'static str,
+}
+
+/// A key pair read from a cloud CLI's own file, and the profile it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliCredentials {
+    /// The key id.
+    pub key_id: String,
+    /// The secret.
+    pub secret: String,
+    /// The profile, when the file has several.
+    pub profile: Option<String>,
 }
 
 /// Everything Spotplan knows of one cloud. Implemented once per cloud folder; looked up with [`api`].
@@ -132,8 +148,13 @@ pub trait CloudApi: Sync {
     fn is_api_host(&self, host: &str) -> bool;
     /// Where an instance password travels in its order request.
     fn password_place(&self) -> PasswordPlace;
-    /// Its credentials' conventional environment variables.
+    /// Where its credentials come from by convention.
     fn credential_names(&self) -> CredentialNames;
+    /// Reads a key pair from the text of its CLI's credentials file ([`CredentialNames::cli_file`]), choosing
+    /// `profile` when the file has several; `env` looks up an environment variable.
+    fn read_cli_credentials(&self, _text: &str, _env: &dyn Fn(&str) -> Option<String>) -> Option<CliCredentials> {
+        None
+    }
     /// Whether a region of this cloud is in mainland China (Hong Kong and overseas are not).
     fn in_mainland_china(&self, region: &str) -> bool;
     /// What its signer adds to a request, as placeholders for the raw HTTP snippet.

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use spotplan_core::Cloud;
 use spotplan_proxy::credentials::{CloudCredentials, Loaded};
 use spotplan_proxy::endpoints::Endpoints;
 use spotplan_proxy::{AppState, Config, InstallKey, Store};
@@ -23,17 +24,18 @@ pub const KEYS: [(&str, &str, &str); 3] = [
 ];
 
 pub fn credentials() -> CloudCredentials {
-    let loaded = |index: usize| {
-        Some(Loaded {
-            credentials: Credentials::new(KEYS[index].1, KEYS[index].2),
-            source: "test".into(),
+    Cloud::ALL
+        .into_iter()
+        .zip(KEYS)
+        .fold(CloudCredentials::default(), |credentials, (cloud, (_, id, secret))| {
+            credentials.with(
+                cloud,
+                Loaded {
+                    credentials: Credentials::new(id, secret),
+                    source: "test".into(),
+                },
+            )
         })
-    };
-    CloudCredentials {
-        alibaba: loaded(0),
-        tencent: loaded(1),
-        baidu: loaded(2),
-    }
 }
 
 pub fn tempdir() -> PathBuf {

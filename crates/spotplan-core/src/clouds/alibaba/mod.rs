@@ -11,7 +11,8 @@ mod snippets;
 
 use crate::billing::SpotRules;
 use crate::clouds::{
-    BidPriceCodes, Cloud, CloudApi, CredentialNames, Names, PasswordPlace, ResolvedShape, host_with_one_label,
+    BidPriceCodes, CliCredentials, Cloud, CloudApi, CredentialNames, Names, PasswordPlace, ResolvedShape,
+    host_with_one_label,
 };
 use crate::money::TimeUnit;
 use crate::order::native_bid::BidUnit;
@@ -73,8 +74,30 @@ impl CloudApi for Alibaba {
         CredentialNames {
             key_id_env: "ALIBABA_CLOUD_ACCESS_KEY_ID",
             secret_env: "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            file_fields: ("access_key_id", "access_key_secret"),
+            cli_file: Some(".aliyun/config.json"),
             hint: "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (or an aliyun CLI profile)",
         }
+    }
+
+    /// The aliyun CLI's `~/.aliyun/config.json`: the profile `ALIBABA_CLOUD_PROFILE` names, else `current`, in AK
+    /// mode.
+    fn read_cli_credentials(&self, text: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<CliCredentials> {
+        let json: serde_json::Value = serde_json::from_str(text).ok()?;
+        let wanted = env("ALIBABA_CLOUD_PROFILE").or_else(|| json["current"].as_str().map(str::to_owned))?;
+        let profile = json["profiles"]
+            .as_array()?
+            .iter()
+            .find(|profile| profile["name"].as_str() == Some(wanted.as_str()))?;
+        let key_id = profile["access_key_id"].as_str().filter(|value| !value.is_empty())?;
+        let secret = profile["access_key_secret"]
+            .as_str()
+            .filter(|value| !value.is_empty())?;
+        Some(CliCredentials {
+            key_id: key_id.to_owned(),
+            secret: secret.to_owned(),
+            profile: Some(wanted),
+        })
     }
 
     fn in_mainland_china(&self, region: &str) -> bool {

@@ -75,6 +75,8 @@ impl CloudApi for Baidu {
         CredentialNames {
             key_id_env: "BCE_ACCESS_KEY_ID",
             secret_env: "BCE_SECRET_ACCESS_KEY",
+            file_fields: ("access_key_id", "secret_access_key"),
+            cli_file: None,
             hint: "BCE_ACCESS_KEY_ID and BCE_SECRET_ACCESS_KEY",
         }
     }

@@ -13,7 +13,8 @@ use std::num::NonZeroU32;
 
 use crate::billing::SpotRules;
 use crate::clouds::{
-    BidPriceCodes, Cloud, CloudApi, CredentialNames, Names, PasswordPlace, ResolvedShape, host_with_one_label,
+    BidPriceCodes, CliCredentials, Cloud, CloudApi, CredentialNames, Names, PasswordPlace, ResolvedShape,
+    host_with_one_label,
 };
 use crate::money::{Currency, TimeUnit};
 use crate::order::native_bid::BidUnit;
@@ -74,8 +75,20 @@ impl CloudApi for Tencent {
         CredentialNames {
             key_id_env: "TENCENTCLOUD_SECRET_ID",
             secret_env: "TENCENTCLOUD_SECRET_KEY",
+            file_fields: ("secret_id", "secret_key"),
+            cli_file: Some(".tccli/default.credential"),
             hint: "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (or tccli's credential file)",
         }
+    }
+
+    /// tccli's `~/.tccli/default.credential` (`{"secretId", "secretKey"}`).
+    fn read_cli_credentials(&self, text: &str, _env: &dyn Fn(&str) -> Option<String>) -> Option<CliCredentials> {
+        let json: serde_json::Value = serde_json::from_str(text).ok()?;
+        Some(CliCredentials {
+            key_id: json["secretId"].as_str().filter(|value| !value.is_empty())?.to_owned(),
+            secret: json["secretKey"].as_str().filter(|value| !value.is_empty())?.to_owned(),
+            profile: None,
+        })
     }
 
     fn in_mainland_china(&self, region: &str) -> bool {
