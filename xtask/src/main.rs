@@ -9,6 +9,7 @@
 //! fresh machine.
 
 mod catalog;
+mod contract;
 mod process;
 mod setup;
 mod summary;

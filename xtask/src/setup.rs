@@ -39,6 +39,8 @@ pub struct Env {
     pub tool_bin: PathBuf,
     /// The Python with the official cloud SDKs (tests only).
     pub sdk_python: Option<PathBuf>,
+    /// The Python with schemathesis, for the API contract test (tests only).
+    pub contract_python: Option<PathBuf>,
 }
 
 impl Env {
@@ -70,16 +72,18 @@ pub fn ensure_all(purpose: Purpose) -> anyhow::Result<Env> {
         &wasm_bindgen_version,
         &format!("wasm-bindgen {wasm_bindgen_version}"),
     )?;
-    let mut sdk_python = None;
+    let (mut sdk_python, mut contract_python) = (None, None);
     if purpose == Purpose::Test {
         ensure_chromium()?;
         ensure_npm_packages(Path::new("tests/e2e"))?;
-        sdk_python = Some(ensure_sdk_venv(Path::new(SDK_VENV), Path::new(SDK_REQUIREMENTS))?);
+        sdk_python = Some(ensure_venv(Path::new(SDK_VENV), Path::new(SDK_REQUIREMENTS))?);
+        contract_python = Some(ensure_venv(Path::new(CONTRACT_VENV), Path::new(CONTRACT_REQUIREMENTS))?);
     }
     Ok(Env {
         route,
         tool_bin,
         sdk_python,
+        contract_python,
     })
 }
 
@@ -190,10 +194,16 @@ const SDK_VENV: &str = "target/sdk-venv";
 /// The pinned SDK packages.
 const SDK_REQUIREMENTS: &str = "tests/sdk/requirements.txt";
 
-/// A virtualenv with the pinned official SDKs (reinstalled only when the requirements change).
-fn ensure_sdk_venv(venv: &Path, requirements: &Path) -> anyhow::Result<PathBuf> {
+/// Where schemathesis is installed for the API contract test.
+const CONTRACT_VENV: &str = "target/contract-venv";
+/// Schemathesis and its dependencies, pinned.
+const CONTRACT_REQUIREMENTS: &str = "tests/contract/requirements.txt";
+
+/// A virtualenv with pinned packages (reinstalled only when the requirements change).
+fn ensure_venv(venv: &Path, requirements: &Path) -> anyhow::Result<PathBuf> {
     let python = std::env::current_dir()?.join(venv).join("bin/python");
-    let wanted = std::fs::read_to_string(requirements).context("reading the SDK requirements")?;
+    let wanted =
+        std::fs::read_to_string(requirements).with_context(|| format!("reading {}", requirements.display()))?;
     let stamp = venv.join(".installed-requirements");
     if python.exists() && std::fs::read_to_string(&stamp).is_ok_and(|installed| installed == wanted) {
         return Ok(python);

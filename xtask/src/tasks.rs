@@ -99,6 +99,12 @@ pub fn test(env: &Env) -> anyhow::Result<()> {
     let proxy_built =
         process::run(Command::new("cargo").args(["build", "-p", "spotplan-proxy", "-p", "spotplan-standin"])).is_ok();
     layers.push(Layer::check("proxy build", proxy_built));
+    if proxy_built {
+        match &env.contract_python {
+            Some(python) => layers.push(crate::contract::run(python, &std::env::current_dir()?)?),
+            None => layers.push(Layer::check("API contract (schemathesis)", false)),
+        }
+    }
     if built && proxy_built {
         layers.push(e2e_tests()?);
     } else {

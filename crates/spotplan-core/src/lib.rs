@@ -9,6 +9,7 @@
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 pub mod advice;
+pub mod api;
 pub mod billing;
 pub mod catalog;
 pub mod clouds;

@@ -16,6 +16,7 @@ pub const DISPLAY_ROUNDING: RoundingStrategy = RoundingStrategy::MidpointAwayFro
 
 /// A currency a cloud quotes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Currency {
     /// Chinese yuan (renminbi): China-site list prices of all three clouds.
@@ -72,6 +73,7 @@ pub enum MoneyError {
 
 /// An exact amount in one currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Money {
     /// The amount; any scale, never rounded except for display.
     pub amount: Decimal,
@@ -160,6 +162,7 @@ impl fmt::Display for Money {
 
 /// A unit of time a price is quoted per.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum TimeUnit {
     /// Per second: Alibaba's and Tencent's billing granularity.
@@ -209,6 +212,7 @@ impl TimeUnit {
 
 /// A price per instance per unit of time, kept in its native currency and unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PriceRate {
     /// The amount charged per `per`.
     pub money: Money,

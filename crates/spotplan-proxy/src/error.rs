@@ -6,8 +6,8 @@ use axum::Json;
 use axum::extract::OriginalUri;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use spotplan_core::Cloud;
+use spotplan_core::api::error::{ErrorBody, ErrorDetail};
 use spotplan_core::order::Problem;
 
 /// An error answered to an API caller.
@@ -126,21 +126,6 @@ pub enum ApiError {
     Internal(#[source] anyhow::Error),
 }
 
-#[derive(Debug, Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
-}
-
-#[derive(Debug, Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    problems: Option<&'a [Problem]>,
-}
-
 impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
@@ -172,14 +157,14 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let (field, problems) = match &self {
-            ApiError::BadRequest { field, .. } | ApiError::Rejected { field, .. } => (field.as_deref(), None),
-            ApiError::SpendCeiling { field, .. } => (Some(*field), None),
-            ApiError::InvalidOrder { problems } => (None, Some(problems.as_slice())),
+            ApiError::BadRequest { field, .. } | ApiError::Rejected { field, .. } => (field.clone(), None),
+            ApiError::SpendCeiling { field, .. } => (Some((*field).to_owned()), None),
+            ApiError::InvalidOrder { problems } => (None, Some(problems.clone())),
             _ => (None, None),
         };
         let body = ErrorBody {
             error: ErrorDetail {
-                code,
+                code: code.to_owned(),
                 message: self.to_string(),
                 field,
                 problems,

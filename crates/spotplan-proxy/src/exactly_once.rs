@@ -30,7 +30,7 @@ use spotplan_core::{Cloud, Currency};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::signing::baidu_admin_pass;
-use crate::store::{OrderRecord, OrderStatus};
+use crate::store::{OrderRecord, OrderStatus, StoredOrder};
 use crate::upstream::{Exchange, now_unix_millis, random_hex};
 use spotplan_core::order::outcome::{OrderOutcome as Outcome, read_order_answer, settle, unanswered};
 
@@ -116,7 +116,7 @@ pub struct Submission {
 #[derive(Debug)]
 pub struct Processed {
     /// The order as logged.
-    pub record: OrderRecord,
+    pub record: StoredOrder,
     /// A stored final outcome answered again.
     pub replayed: bool,
     /// This call logged it.
@@ -169,9 +169,9 @@ pub async fn process(state: &AppState, submission: Submission) -> Result<Process
 }
 
 /// Whether a logged order is sent again on a retry: it never reached a final answer.
-fn resend_is_needed(record: &OrderRecord) -> bool {
+fn resend_is_needed(record: &StoredOrder) -> bool {
     matches!(
-        record.status,
+        record.view.status,
         OrderStatus::Pending | OrderStatus::Unknown | OrderStatus::NotSent
     )
 }
@@ -226,34 +226,36 @@ async fn first_attempt(
         None => None,
     };
     let bound = crate::spend::hourly_bound(order, ACCOUNT_CURRENCY, state.catalog());
-    let record = OrderRecord {
-        id: format!(
-            "ord-{}",
-            random_hex(8).map_err(|error| ApiError::Internal(error.into()))?
-        ),
-        idempotency_key: submission.key.clone(),
+    let record = StoredOrder {
+        view: OrderRecord {
+            id: format!(
+                "ord-{}",
+                random_hex(8).map_err(|error| ApiError::Internal(error.into()))?
+            ),
+            idempotency_key: submission.key.clone(),
+            cloud: order.cloud,
+            region: order.region.clone(),
+            dry_run: order.dry_run,
+            status: OrderStatus::Pending,
+            client_token: order.client_token.clone().unwrap_or(submission.client_token),
+            order: logged_order,
+            quoted_price: submission.quoted_price,
+            request: None,
+            response: None,
+            cloud_request_id: None,
+            instance_ids: Vec::new(),
+            cloud_order_id: None,
+            error_code: None,
+            error_message: None,
+            hint: None,
+            attempts: 0,
+            created_at_ms: now_ms,
+            finished_at_ms: None,
+            upstream_us: None,
+            may_have_reached_cloud: false,
+            max_cost_per_hour: bound.as_ref().map(|bound| bound.per_hour),
+        },
         order_hash: hash,
-        cloud: order.cloud.id().into(),
-        region: order.region.clone(),
-        dry_run: order.dry_run,
-        status: OrderStatus::Pending,
-        client_token: order.client_token.clone().unwrap_or(submission.client_token),
-        order: logged_order,
-        quoted_price: submission.quoted_price,
-        request: None,
-        response: None,
-        cloud_request_id: None,
-        instance_ids: Vec::new(),
-        cloud_order_id: None,
-        error_code: None,
-        error_message: None,
-        hint: None,
-        attempts: 0,
-        created_at_ms: now_ms,
-        finished_at_ms: None,
-        upstream_us: None,
-        may_have_reached_cloud: false,
-        max_cost_per_hour: bound.as_ref().map(|bound| bound.per_hour),
         sealed_password,
     };
     {
@@ -281,25 +283,25 @@ async fn first_attempt(
 }
 
 /// Sends a logged order that has no final answer again, with the same ClientToken.
-async fn resend(state: &AppState, record: OrderRecord, order: &SpotOrder) -> Result<Processed, ApiError> {
-    let age = Duration::from_millis(now_unix_millis().saturating_sub(record.created_at_ms).max(0) as u64);
-    let may_exist = record.may_have_reached_cloud || record.status == OrderStatus::Pending;
+async fn resend(state: &AppState, record: StoredOrder, order: &SpotOrder) -> Result<Processed, ApiError> {
+    let age = Duration::from_millis(now_unix_millis().saturating_sub(record.view.created_at_ms).max(0) as u64);
+    let may_exist = record.view.may_have_reached_cloud || record.view.status == OrderStatus::Pending;
     if may_exist && age > RESEND_WINDOW {
         return Err(ApiError::OutcomeUnknown {
-            id: record.id.clone(),
-            client_token: record.client_token.clone(),
+            id: record.view.id.clone(),
+            client_token: record.view.client_token.clone(),
         });
     }
     attempt(state, record, order).await
 }
 
 /// One round of attempts for a logged order, its outcome recorded.
-async fn attempt(state: &AppState, mut record: OrderRecord, order: &SpotOrder) -> Result<Processed, ApiError> {
+async fn attempt(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -> Result<Processed, ApiError> {
     // Rules are checked as of the order's first logging, so time cannot refuse a resend.
     let validation = validate(
         order,
         &ValidationContext {
-            now: record.created_at_ms / 1000,
+            now: record.view.created_at_ms / 1000,
             ..ValidationContext::default()
         },
     );
@@ -309,10 +311,10 @@ async fn attempt(state: &AppState, mut record: OrderRecord, order: &SpotOrder) -
         });
     };
     if order.dry_run && order.cloud == Cloud::Baidu {
-        record.status = OrderStatus::DryRunPassed;
-        record.hint =
+        record.view.status = OrderStatus::DryRunPassed;
+        record.view.hint =
             Some("Baidu has no dry run: the order passed Spotplan's checks of Baidu's rules; nothing was sent".into());
-        record.finished_at_ms = Some(now_unix_millis());
+        record.view.finished_at_ms = Some(now_unix_millis());
         let logged = state.store.finish_eventually(&record).await;
         return Ok(processed(record, logged));
     }
@@ -334,7 +336,7 @@ async fn attempt(state: &AppState, mut record: OrderRecord, order: &SpotOrder) -
     let mut request = build_order_request(
         &valid,
         &BuildOptions {
-            client_token: record.client_token.clone(),
+            client_token: record.view.client_token.clone(),
             baidu_admin_pass: admin_pass,
         },
     );
@@ -354,19 +356,19 @@ async fn attempt(state: &AppState, mut record: OrderRecord, order: &SpotOrder) -
         Exchange::NoAnswer { reason } => unanswered("NoAnswer", reason, order.dry_run),
         Exchange::NotSent { reason } => not_sent_outcome("Unreachable", reason),
     };
-    let earlier = sent.earlier_maybe_acted || record.may_have_reached_cloud;
-    record.may_have_reached_cloud = earlier || last.maybe_acted();
+    let earlier = sent.earlier_maybe_acted || record.view.may_have_reached_cloud;
+    record.view.may_have_reached_cloud = earlier || last.maybe_acted();
     let outcome = settle(last, earlier);
-    record.request = sent.request.as_ref().map(|request| request.redacted());
-    record.attempts += sent.attempts;
-    record.upstream_us = Some(sent.elapsed.as_micros() as i64);
-    apply(&mut record, outcome);
+    record.view.request = sent.request.as_ref().map(|request| request.redacted());
+    record.view.attempts += sent.attempts;
+    record.view.upstream_us = Some(sent.elapsed.as_micros() as i64);
+    apply(&mut record.view, outcome);
     let logged = state.store.finish_eventually(&record).await;
-    tracing::info!(id = %record.id, cloud = %record.cloud, status = ?record.status, attempts = record.attempts, logged, "order processed");
+    tracing::info!(id = %record.view.id, cloud = %record.view.cloud, status = ?record.view.status, attempts = record.view.attempts, logged, "order processed");
     Ok(processed(record, logged))
 }
 
-fn processed(record: OrderRecord, logged: bool) -> Processed {
+fn processed(record: StoredOrder, logged: bool) -> Processed {
     Processed {
         record,
         replayed: false,
@@ -409,13 +411,13 @@ fn not_sent_outcome(code: &str, reason: String) -> Outcome {
 /// endpoint, signing error): it never left, unless an earlier attempt may have reached the cloud.
 async fn finish_not_sent(
     state: &AppState,
-    mut record: OrderRecord,
+    mut record: StoredOrder,
     code: &str,
     reason: String,
 ) -> Result<Processed, ApiError> {
-    tracing::warn!(id = %record.id, code, %reason, "order refused before sending");
-    let outcome = settle(not_sent_outcome(code, reason), record.may_have_reached_cloud);
-    apply(&mut record, outcome);
+    tracing::warn!(id = %record.view.id, code, %reason, "order refused before sending");
+    let outcome = settle(not_sent_outcome(code, reason), record.view.may_have_reached_cloud);
+    apply(&mut record.view, outcome);
     let logged = state.store.finish_eventually(&record).await;
     Ok(processed(record, logged))
 }
@@ -426,26 +428,26 @@ pub async fn reconcile_pending(state: &AppState) -> Result<usize, ApiError> {
     let pending = state.store.pending().await?;
     let mut resolved = 0;
     for record in pending {
-        let claim = state.key_locks.claim(&record.idempotency_key);
+        let claim = state.key_locks.claim(&record.view.idempotency_key);
         let _held = claim.lock().await;
         // A retry may have resolved it meanwhile.
-        let Some(record) = state.store.by_id(&record.id).await? else {
+        let Some(record) = state.store.by_id(&record.view.id).await? else {
             continue;
         };
-        if record.status != OrderStatus::Pending {
+        if record.view.status != OrderStatus::Pending {
             continue;
         }
-        tracing::info!(id = %record.id, "an order was left pending by an earlier run: resolving it");
+        tracing::info!(id = %record.view.id, "an order was left pending by an earlier run: resolving it");
         let result = match stored_order(state, &record) {
             Ok(order) => resend(state, record.clone(), &order).await.map(|_| ()),
             Err(reason) => Err(ApiError::Internal(anyhow::anyhow!(reason))),
         };
         if let Err(error) = result {
             let mut unknown = record;
-            unknown.may_have_reached_cloud = true;
-            let client_token = unknown.client_token.clone();
+            unknown.view.may_have_reached_cloud = true;
+            let client_token = unknown.view.client_token.clone();
             apply(
-                &mut unknown,
+                &mut unknown.view,
                 Outcome {
                     status: OrderStatus::Unknown,
                     request_id: None,
@@ -470,8 +472,8 @@ pub async fn reconcile_pending(state: &AppState) -> Result<usize, ApiError> {
 }
 
 /// The order a logged record holds, with its password unsealed.
-fn stored_order(state: &AppState, record: &OrderRecord) -> Result<SpotOrder, String> {
-    let mut order: SpotOrder = serde_json::from_value(record.order.clone())
+fn stored_order(state: &AppState, record: &StoredOrder) -> Result<SpotOrder, String> {
+    let mut order: SpotOrder = serde_json::from_value(record.view.order.clone())
         .map_err(|error| format!("the logged order does not read: {error}"))?;
     order.login.password = match &record.sealed_password {
         Some(sealed) => Some(

@@ -1,58 +1,32 @@
 //! `GET /api/v1/health`, the one API call open without the token: the proxy's version, whether the caller is
-//! signed in (presented the token), and per cloud whether it can submit orders and where its credentials came
-//! from — never the credentials themselves.
+//! signed in (presented the token), per cloud whether it can submit orders and where its credentials came from
+//! — never the credentials themselves — and the spend ceilings (types in [`spotplan_core::api::health`]).
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use serde::Serialize;
 use spotplan_core::Cloud;
+use spotplan_core::api::health::{CloudHealth, CloudMode, Health, SpendCeilings};
 
 use crate::AppState;
 
-/// The health answer.
-#[derive(Debug, Serialize)]
-pub struct Health {
-    /// Always `"spotplan-proxy"`.
-    pub service: &'static str,
-    /// The proxy's version (the workspace version).
-    pub version: &'static str,
-    /// Whether this request carried the proxy's token (header or sign-in cookie): without it every other API
-    /// call is refused, and the app tells the person to open the sign-in link.
-    pub signed_in: bool,
-    /// One entry per cloud, in [`Cloud::ALL`] order.
-    pub clouds: Vec<CloudHealth>,
-}
-
-/// Whether one cloud can be used for submitting, and why.
-#[derive(Debug, Serialize)]
-pub struct CloudHealth {
-    /// The cloud's id.
-    pub cloud: Cloud,
-    /// The cloud's display name.
-    pub name: &'static str,
-    /// Whether credentials are configured for the cloud.
-    pub credentials_configured: bool,
-    /// Where the credentials came from (an environment variable or file name), when configured.
-    pub credentials_source: Option<String>,
-    /// `"submit"` when orders can be placed, `"planning"` when the cloud is plan-only.
-    pub mode: &'static str,
-    /// The endpoint override in force, when one is set (a base URL, never a secret).
-    pub endpoint_override: Option<String>,
-}
-
 /// Handles `GET /api/v1/health`.
 pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> Json<Health> {
+    let spend = &state.config.spend;
     let clouds = Cloud::ALL
         .into_iter()
         .map(|cloud| {
             let loaded = state.credentials.get(cloud);
             CloudHealth {
                 cloud,
-                name: cloud.display_name(),
+                name: cloud.display_name().to_owned(),
                 credentials_configured: loaded.is_some(),
                 credentials_source: loaded.map(|loaded| loaded.source.clone()),
-                mode: if loaded.is_some() { "submit" } else { "planning" },
+                mode: if loaded.is_some() {
+                    CloudMode::Submit
+                } else {
+                    CloudMode::Planning
+                },
                 endpoint_override: state
                     .config
                     .endpoints
@@ -62,9 +36,14 @@ pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> Json<H
         })
         .collect();
     Json(Health {
-        service: "spotplan-proxy",
-        version: env!("CARGO_PKG_VERSION"),
+        service: "spotplan-proxy".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
         signed_in: crate::security::presents_token(&headers, &state),
         clouds,
+        spend: SpendCeilings {
+            max_order_per_hour: spend.max_order_per_hour,
+            max_spend_per_hour: spend.max_spend_per_hour,
+            max_instances_per_order: spend.max_instances_per_order,
+        },
     })
 }

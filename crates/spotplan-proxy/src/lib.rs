@@ -137,9 +137,15 @@ pub fn app(state: AppState) -> Router {
     // however many orders and quotes are waiting.
     let with_token = Router::new()
         .route("/openapi.json", get(openapi::openapi))
-        .route("/v1/orders", get(orders::list).post(orders::submit))
+        .route(
+            "/v1/orders",
+            get(orders::list).merge(post(orders::submit).route_layer(from_fn(security::json_body_only))),
+        )
         .route("/v1/orders/{id}", get(orders::get))
-        .route("/v1/prices", post(prices::prices))
+        .route(
+            "/v1/prices",
+            post(prices::prices).route_layer(from_fn(security::json_body_only)),
+        )
         .route_layer(from_fn_with_state(state.clone(), security::token_required))
         .layer(ConcurrencyLimitLayer::new(MAX_CONCURRENT_API_CALLS));
     let api = Router::new()

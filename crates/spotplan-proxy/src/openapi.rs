@@ -1,120 +1,257 @@
-//! `GET /api/openapi.json`: the OpenAPI 3 description of the proxy's API, with the order schema generated from
-//! the core's `SpotOrder` type so it cannot drift.
+//! `GET /api/openapi.json`: the OpenAPI 3.0 description of the proxy's API. Every request and answer schema is
+//! generated from the core's API types ([`spotplan_core::api`]) — the same types the proxy serialises and the web
+//! app reads — so the document cannot drift from what is served; every status a route can answer is listed.
 
 use axum::Json;
-use serde_json::{Value, json};
-use spotplan_core::order::SpotOrder;
+use schemars::JsonSchema;
+use schemars::generate::{SchemaGenerator, SchemaSettings};
+use serde_json::{Map, Value, json};
+use spotplan_core::api;
+use spotplan_core::api::error::ErrorBody;
+use spotplan_core::api::health::Health;
+use spotplan_core::api::orders::{MAX_LIST, OrderList, OrderRecord, OrderSubmission, SubmitAnswer};
+use spotplan_core::api::prices::{PricesAnswer, PricesBody};
+
+/// The schemas, generated once per document into `#/components/schemas`.
+struct Schemas {
+    generator: SchemaGenerator,
+}
+
+impl Schemas {
+    fn new() -> Schemas {
+        Schemas {
+            generator: SchemaSettings::openapi3().into_generator(),
+        }
+    }
+
+    /// A reference to `T`'s schema (generated with everything it refers to).
+    fn of<T: JsonSchema>(&mut self) -> Value {
+        self.generator.subschema_for::<T>().to_value()
+    }
+
+    fn components(mut self) -> Map<String, Value> {
+        self.generator.take_definitions(true)
+    }
+}
+
+fn content(schema: &Value) -> Value {
+    json!({ "application/json": { "schema": schema } })
+}
+
+/// The error answers every route may give, besides its own.
+fn errors(error: &Value, statuses: &[(&str, &str)]) -> Map<String, Value> {
+    let common = [
+        ("403", "a foreign Host or origin (host_not_allowed, foreign_origin)"),
+        ("500", "an internal error (details in the proxy's log only)"),
+    ];
+    common
+        .iter()
+        .chain(statuses)
+        .map(|(status, description)| {
+            (
+                (*status).to_owned(),
+                json!({ "description": description, "content": content(error) }),
+            )
+        })
+        .collect()
+}
+
+const TOKEN_ERRORS: [(&str, &str); 3] = [
+    ("401", "the token is missing or wrong (token_required)"),
+    ("503", "the order log is unavailable (order_log_unavailable)"),
+    ("504", "the call took longer than the proxy's limit"),
+];
+
+const BODY_ERRORS: [(&str, &str); 4] = [
+    ("400", "a malformed body or header, naming the field"),
+    (
+        "422",
+        "a JSON body of the wrong shape (naming the field), or an order a rule refuses",
+    ),
+    ("413", "a body over 256 KiB"),
+    ("415", "a body not declared as application/json"),
+];
+
+fn responses(ok: &[(&str, &str, &Value)], error: &Value, extra: &[(&str, &str)]) -> Value {
+    let mut responses = errors(error, extra);
+    for (status, description, schema) in ok {
+        responses.insert(
+            (*status).to_owned(),
+            json!({ "description": description, "content": content(schema) }),
+        );
+    }
+    Value::Object(responses)
+}
 
 /// The OpenAPI document.
 pub fn document() -> Value {
-    let order_schema = serde_json::to_value(schemars::schema_for!(SpotOrder)).unwrap_or(Value::Null);
-    let error = json!({ "$ref": "#/components/schemas/Error" });
-    let record = json!({ "$ref": "#/components/schemas/OrderRecord" });
+    let mut schemas = Schemas::new();
+    let error = schemas.of::<ErrorBody>();
+    let health = schemas.of::<Health>();
+    let submission = schemas.of::<OrderSubmission>();
+    let answer = schemas.of::<SubmitAnswer>();
+    let record = schemas.of::<OrderRecord>();
+    let list = schemas.of::<OrderList>();
+    let prices_body = schemas.of::<PricesBody>();
+    let prices_answer = schemas.of::<PricesAnswer>();
+    let token_errors: Vec<(&str, &str)> = TOKEN_ERRORS.to_vec();
+    let with_body = |more: &[(&'static str, &'static str)]| -> Vec<(&'static str, &'static str)> {
+        TOKEN_ERRORS
+            .iter()
+            .chain(BODY_ERRORS.iter())
+            .chain(more)
+            .copied()
+            .collect()
+    };
+    let submit_errors = with_body(&[
+        (
+            "409",
+            "the key was used for a different order, or the order may exist and is too old to resend",
+        ),
+        ("412", "no credentials for the cloud (planning mode)"),
+    ]);
+    let list_errors: Vec<(&str, &str)> = TOKEN_ERRORS
+        .iter()
+        .copied()
+        .chain([("400", "a malformed query, naming the field")])
+        .collect();
+    let get_errors: Vec<(&str, &str)> = TOKEN_ERRORS.iter().copied().chain([("404", "no such order")]).collect();
+    let prices_errors = with_body(&[]);
+    let paths = json!({
+        api::HEALTH: { "get": {
+            "operationId": "health",
+            "summary": "Version, whether the caller presented the token (signed_in), each cloud's mode and credential source, and the spend ceilings",
+            "security": [],
+            "responses": responses(&[("200", "health", &health)], &error, &[])
+        } },
+        api::ORDERS: {
+            "post": {
+                "operationId": "submitOrder",
+                "summary": "Validate, sign and place a spot order exactly once (dry_run in the order asks the cloud to check only)",
+                "parameters": [{ "name": api::IDEMPOTENCY_KEY, "in": "header", "required": true,
+                    "description": "8–48 letters, digits, - or _ (a UUID); reuse it on retries",
+                    "schema": { "type": "string", "minLength": 8, "maxLength": 48, "pattern": "^[A-Za-z0-9_-]{8,48}$" } }],
+                "requestBody": { "required": true, "content": content(&submission) },
+                "responses": responses(&[
+                    ("200", "the stored or new outcome (failed, not_sent and unknown outcomes included)", &answer),
+                    ("201", "instances created", &answer),
+                ], &error, &submit_errors)
+            },
+            "get": {
+                "operationId": "listOrders",
+                "summary": "The order log, newest first",
+                "parameters": [{ "name": "limit", "in": "query", "required": false,
+                    "schema": { "type": "integer", "minimum": 1, "maximum": MAX_LIST, "default": 100 } }],
+                "responses": responses(&[("200", "orders", &list)], &error, &list_errors)
+            }
+        },
+        "/api/v1/orders/{id}": { "get": {
+            "operationId": "getOrder",
+            "summary": "One logged order",
+            "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+            "responses": responses(&[("200", "the order", &record)], &error, &get_errors)
+        } },
+        api::PRICES: { "post": {
+            "operationId": "quotePrices",
+            "summary": "Live quotes of up to 50 offers through each cloud's own price query, cached five minutes",
+            "requestBody": { "required": true, "content": content(&prices_body) },
+            "responses": responses(&[("200", "one quote per offer, in order (an offer without a quote says why)", &prices_answer)], &error, &prices_errors)
+        } },
+        api::OPENAPI: { "get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "responses": responses(&[("200", "the OpenAPI document", &json!({ "type": "object" }))], &error, &token_errors)
+        } }
+    });
     json!({
-        "openapi": "3.1.0",
+        "openapi": "3.0.3",
         "info": {
             "title": "Spotplan proxy",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Signs and places spot orders on Alibaba Cloud ECS, Tencent Cloud CVM and Baidu AI Cloud BCC with the credentials the proxy holds. Every call but GET /api/v1/health needs the proxy's token in X-Spotplan-Token (or the cookie a browser gets from the sign-in link the proxy prints); request bodies must be application/json. Requests for another Host than 127.0.0.1, localhost, [::1] (on the proxy's port) or a name given with --allowed-host are refused with 403 host_not_allowed; foreign origins with 403 foreign_origin. Every error answer has the Error shape."
+            "description": "Signs and places spot orders on Alibaba Cloud ECS, Tencent Cloud CVM and Baidu AI Cloud BCC with the credentials the proxy holds. Every call but GET /api/v1/health needs the proxy's token in X-Spotplan-Token (or the cookie a browser gets from the sign-in link the proxy prints); request bodies must be application/json. Requests for another Host than 127.0.0.1, localhost, [::1] (on the proxy's port) or a name given with --allowed-host are refused with 403 host_not_allowed; foreign origins with 403 foreign_origin. Every error answer has the ErrorBody shape."
         },
         "servers": [{ "url": "http://127.0.0.1:8787" }],
         "security": [{ "token": [] }],
         "components": {
-            "securitySchemes": { "token": { "type": "apiKey", "in": "header", "name": "X-Spotplan-Token" } },
-            "schemas": {
-                "SpotOrder": order_schema,
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "properties": { "error": {
-                        "type": "object",
-                        "required": ["code", "message"],
-                        "properties": {
-                            "code": { "type": "string" },
-                            "message": { "type": "string" },
-                            "field": { "type": "string" },
-                            "problems": { "type": "array", "items": { "type": "object" } }
-                        }
-                    } }
-                },
-                "OrderRecord": {
-                    "type": "object",
-                    "required": ["id", "idempotency_key", "cloud", "region", "status", "client_token"],
-                    "properties": {
-                        "id": { "type": "string" },
-                        "idempotency_key": { "type": "string" },
-                        "cloud": { "type": "string", "enum": ["alibaba", "tencent", "baidu"] },
-                        "region": { "type": "string" },
-                        "dry_run": { "type": "boolean" },
-                        "status": { "type": "string", "enum": ["pending", "succeeded", "dry_run_passed", "failed", "unknown"] },
-                        "client_token": { "type": "string" },
-                        "cloud_request_id": { "type": ["string", "null"] },
-                        "instance_ids": { "type": "array", "items": { "type": "string" } },
-                        "cloud_order_id": { "type": ["string", "null"] },
-                        "error_code": { "type": ["string", "null"] },
-                        "error_message": { "type": ["string", "null"] },
-                        "hint": { "type": ["string", "null"] },
-                        "attempts": { "type": "integer" },
-                        "replayed": { "type": "boolean" }
-                    }
-                }
-            }
+            "securitySchemes": { "token": { "type": "apiKey", "in": "header", "name": api::TOKEN_HEADER } },
+            "schemas": schemas.components()
         },
-        "paths": {
-            "/api/v1/health": { "get": {
-                "summary": "Version, whether the caller presented the token (signed_in) and, per cloud, whether credentials are configured and where they came from",
-                "security": [],
-                "responses": { "200": { "description": "health", "content": { "application/json": { "schema": { "type": "object" } } } } }
-            } },
-            "/api/v1/orders": {
-                "post": {
-                    "summary": "Validate, sign and place a spot order exactly once (dry_run in the order asks the cloud to check only)",
-                    "security": [{ "token": [] }],
-                    "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": true,
-                        "description": "8–48 letters, digits, - or _ (a UUID); reuse it on retries", "schema": { "type": "string" } }],
-                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "oneOf": [
-                        { "$ref": "#/components/schemas/SpotOrder" },
-                        { "type": "object", "required": ["order"], "properties": {
-                            "order": { "$ref": "#/components/schemas/SpotOrder" }, "quoted_price": { "type": "string" } } }
-                    ] } } } },
-                    "responses": {
-                        "200": { "description": "the stored or new outcome (failed and unknown outcomes included)", "content": { "application/json": { "schema": record } } },
-                        "201": { "description": "instances created", "content": { "application/json": { "schema": record } } },
-                        "400": { "description": "malformed request", "content": { "application/json": { "schema": error } } },
-                        "401": { "description": "token missing", "content": { "application/json": { "schema": error } } },
-                        "403": { "description": "foreign origin or host", "content": { "application/json": { "schema": error } } },
-                        "413": { "description": "body over 256 KiB", "content": { "application/json": { "schema": error } } },
-                        "415": { "description": "body not declared as application/json", "content": { "application/json": { "schema": error } } },
-                        "409": { "description": "key reused for a different order", "content": { "application/json": { "schema": error } } },
-                        "412": { "description": "no credentials for the cloud (planning mode)", "content": { "application/json": { "schema": error } } },
-                        "422": { "description": "the order breaks the cloud's rules (problems listed)", "content": { "application/json": { "schema": error } } }
-                    }
-                },
-                "get": {
-                    "summary": "The order log, newest first",
-                    "parameters": [{ "name": "limit", "in": "query", "schema": { "type": "integer", "maximum": 1000 } }],
-                    "responses": {
-                        "200": { "description": "orders", "content": { "application/json": { "schema": {
-                            "type": "object", "properties": { "orders": { "type": "array", "items": record } } } } } },
-                        "400": { "description": "malformed query", "content": { "application/json": { "schema": error } } },
-                        "401": { "description": "token missing", "content": { "application/json": { "schema": error } } }
-                    }
-                }
-            },
-            "/api/v1/orders/{id}": { "get": {
-                "summary": "One logged order",
-                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
-                "responses": {
-                    "200": { "description": "the order", "content": { "application/json": { "schema": record } } },
-                    "401": { "description": "token missing", "content": { "application/json": { "schema": error } } },
-                    "404": { "description": "no such order", "content": { "application/json": { "schema": error } } }
-                }
-            } }
-        }
+        "paths": paths
     })
 }
 
 /// Handles `GET /api/openapi.json`.
 pub async fn openapi() -> Json<Value> {
     Json(document())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `$ref` in the document resolves inside it (a dangling `#/$defs/…` made the order schema unusable).
+    #[test]
+    fn every_reference_resolves() {
+        let document = document();
+        fn walk(value: &Value, document: &Value, refs: &mut usize) {
+            match value {
+                Value::Object(map) => {
+                    if let Some(Value::String(reference)) = map.get("$ref") {
+                        let pointer = reference.strip_prefix('#').unwrap_or(reference);
+                        assert!(document.pointer(pointer).is_some(), "dangling $ref {reference}");
+                        *refs += 1;
+                    }
+                    map.values().for_each(|item| walk(item, document, refs));
+                }
+                Value::Array(items) => items.iter().for_each(|item| walk(item, document, refs)),
+                _ => {}
+            }
+        }
+        let mut refs = 0;
+        walk(&document, &document, &mut refs);
+        assert!(refs > 20, "{refs} references");
+        let schemas = document["components"]["schemas"].as_object().unwrap();
+        for name in [
+            "SpotOrder",
+            "OrderRecord",
+            "Health",
+            "ErrorBody",
+            "PricesAnswer",
+            "InterruptionBehavior",
+            "OrderStatus",
+        ] {
+            assert!(schemas.contains_key(name), "{name} is in the components");
+        }
+    }
+
+    /// The answers the proxy serialises validate against the document's schemas (so they cannot drift apart).
+    #[test]
+    fn served_shapes_match_their_schemas() {
+        let document = document();
+        // Variants with their own docs come as `oneOf` of one-value enums.
+        let schema = &document["components"]["schemas"]["OrderStatus"];
+        let values: Vec<&Value> = match schema["oneOf"].as_array() {
+            Some(variants) => variants
+                .iter()
+                .flat_map(|variant| {
+                    variant["enum"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .chain(variant.get("const"))
+                })
+                .collect(),
+            None => schema["enum"].as_array().into_iter().flatten().collect(),
+        };
+        let statuses: Vec<String> = spotplan_core::order::outcome::OrderStatus::ALL
+            .iter()
+            .map(|status| serde_json::to_value(status).unwrap().as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(values.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>(), statuses);
+        let limit = &document["paths"][api::ORDERS]["get"]["parameters"][0]["schema"];
+        assert_eq!(
+            (limit["minimum"].clone(), limit["maximum"].clone()),
+            (json!(1), json!(1000))
+        );
+    }
 }

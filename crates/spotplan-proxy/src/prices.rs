@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::State;
-use serde::{Deserialize, Serialize};
-use spotplan_core::catalog::{ExternalObservation, OfferKey};
+use spotplan_core::api::prices::{MAX_OFFERS, OfferQuote, PricesAnswer, PricesBody};
 use spotplan_core::quote::{QuoteAsk, QuoteFailure};
 use tokio::sync::Semaphore;
 
@@ -22,36 +21,9 @@ use crate::upstream::{Exchange, now_unix_seconds, random_hex};
 pub const CACHE_FOR: Duration = Duration::from_secs(5 * 60);
 /// Quotes one request fetches at once (the upstream client also bounds calls across all requests).
 pub const CONCURRENT_QUOTES: usize = 4;
-/// Offers per request.
-pub const MAX_OFFERS: usize = 50;
 
 /// One offer to quote (the core's [`QuoteAsk`]).
 pub type PriceRequest = QuoteAsk;
-
-/// The body of `POST /api/v1/prices`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PricesBody {
-    /// The offers to quote (at most [`MAX_OFFERS`]).
-    pub offers: Vec<PriceRequest>,
-}
-
-/// One offer's quote.
-#[derive(Debug, Clone, Serialize)]
-pub struct OfferQuote {
-    /// The offer.
-    pub offer: OfferKey,
-    /// When it was fetched (Unix seconds).
-    pub fetched_at: i64,
-    /// Whether it came from the cache.
-    pub cached: bool,
-    /// The prices, ready to merge.
-    pub observations: Vec<ExternalObservation>,
-    /// Prices the answer held but that could not be used, with the reason.
-    pub skipped: Vec<String>,
-    /// Why there is no quote, when there is none.
-    pub error: Option<QuoteFailure>,
-}
 
 /// The cache of quotes.
 #[derive(Debug, Default, Clone)]
@@ -80,7 +52,7 @@ impl QuoteCache {
 pub async fn prices(
     State(state): State<AppState>,
     Json(body): Json<PricesBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<PricesAnswer>, ApiError> {
     if body.offers.len() > MAX_OFFERS {
         return Err(ApiError::BadRequest {
             code: "too_many_offers",
@@ -111,7 +83,7 @@ pub async fn prices(
                 .map_err(|error| ApiError::Internal(anyhow::anyhow!("quote task failed: {error}")))?,
         );
     }
-    Ok(Json(serde_json::json!({ "quotes": quotes })))
+    Ok(Json(PricesAnswer { quotes }))
 }
 
 fn failure(request: &PriceRequest, fetched_at: i64, code: &str, message: String) -> OfferQuote {

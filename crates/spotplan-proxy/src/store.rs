@@ -19,65 +19,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 use spotplan_core::Money;
+pub use spotplan_core::api::orders::OrderRecord;
 pub use spotplan_core::order::outcome::OrderStatus;
 
-/// One logged order, as the API answers it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderRecord {
-    /// Spotplan's id for the order.
-    pub id: String,
-    /// The idempotency key it was submitted with.
-    pub idempotency_key: String,
-    /// A hash of the order body, to tell a retry from a different order reusing a key.
-    #[serde(skip)]
+/// One logged order: what the API shows ([`OrderRecord`]) and what only the proxy keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOrder {
+    /// The order as the API shows it.
+    pub view: OrderRecord,
+    /// The keyed hash of the order as logged, to tell a retry from a different order reusing a key.
     pub order_hash: String,
-    /// The cloud.
-    pub cloud: String,
-    /// The region.
-    pub region: String,
-    /// Whether it was a dry run.
-    pub dry_run: bool,
-    /// Where it stands.
-    pub status: OrderStatus,
-    /// The ClientToken sent to the cloud.
-    pub client_token: String,
-    /// The order as submitted, with any password removed.
-    pub order: serde_json::Value,
-    /// The quoted price at submission, when the UI sent one.
-    pub quoted_price: Option<String>,
-    /// The request sent, with secrets removed (signature, credentials, password).
-    pub request: Option<serde_json::Value>,
-    /// The cloud's answer (body as JSON when it was JSON), secrets never included.
-    pub response: Option<serde_json::Value>,
-    /// The cloud's request id.
-    pub cloud_request_id: Option<String>,
-    /// Instance ids created.
-    pub instance_ids: Vec<String>,
-    /// The cloud's order id (Baidu).
-    pub cloud_order_id: Option<String>,
-    /// The cloud's error code.
-    pub error_code: Option<String>,
-    /// The cloud's error message.
-    pub error_message: Option<String>,
-    /// What to change, in words a person can act on.
-    pub hint: Option<String>,
-    /// How many HTTP attempts were made (network retries reuse the ClientToken).
-    pub attempts: u32,
-    /// When it was recorded (Unix milliseconds).
-    pub created_at_ms: i64,
-    /// When the outcome was recorded (Unix milliseconds).
-    pub finished_at_ms: Option<i64>,
-    /// Time spent waiting for the cloud, microseconds.
-    pub upstream_us: Option<i64>,
-    /// Whether any attempt so far may have reached the cloud (then a later refusal does not prove nothing exists).
-    pub may_have_reached_cloud: bool,
-    /// The most this order can cost per hour (instances × the hourly bid, or the on-demand cap of a market bid),
-    /// when known: what the spend ceiling counts.
-    pub max_cost_per_hour: Option<Money>,
     /// The instance password, sealed with the install key, so the order can be resent after a restart.
-    #[serde(skip)]
     pub sealed_password: Option<String>,
 }
 
@@ -121,7 +74,7 @@ pub struct Store {
     /// The writer thread's queue.
     writer: mpsc::Sender<Job>,
     /// Outcomes whose write has not landed yet, by order id: reads see these first.
-    unlanded: Arc<Mutex<HashMap<String, OrderRecord>>>,
+    unlanded: Arc<Mutex<HashMap<String, StoredOrder>>>,
     /// Counters of the writer thread.
     stats: Arc<WriterStats>,
 }
@@ -309,29 +262,29 @@ impl Store {
     }
 
     /// Records a new order (status pending) before anything is sent; returns once it is on disk.
-    pub async fn insert(&self, record: &OrderRecord) -> Result<(), StoreError> {
+    pub async fn insert(&self, record: &StoredOrder) -> Result<(), StoreError> {
         self.write(Write::Insert(Box::new(record.clone()))).await
     }
 
     /// Records an outcome; returns once it is on disk.
-    pub async fn finish(&self, record: &OrderRecord) -> Result<(), StoreError> {
+    pub async fn finish(&self, record: &StoredOrder) -> Result<(), StoreError> {
         let written = self.write(Write::Finish(Box::new(record.clone()))).await;
         if written.is_ok() {
-            self.lock_unlanded().remove(&record.id);
+            self.lock_unlanded().remove(&record.view.id);
         }
         written
     }
 
     /// Records an outcome, and if the write fails keeps it in memory (reads see it) and retries in the
     /// background until it lands. Returns whether it landed at once.
-    pub async fn finish_eventually(&self, record: &OrderRecord) -> bool {
-        self.lock_unlanded().insert(record.id.clone(), record.clone());
+    pub async fn finish_eventually(&self, record: &StoredOrder) -> bool {
+        self.lock_unlanded().insert(record.view.id.clone(), record.clone());
         match self.finish(record).await {
             Ok(()) => true,
             Err(error) => {
-                tracing::error!(id = %record.id, %error, "the order's outcome is not on disk yet; retrying in the background");
+                tracing::error!(id = %record.view.id, %error, "the order's outcome is not on disk yet; retrying in the background");
                 let store = self.clone();
-                let id = record.id.clone();
+                let id = record.view.id.clone();
                 tokio::spawn(async move { store.retry_unlanded(id).await });
                 false
             }
@@ -361,13 +314,13 @@ impl Store {
         self.lock_unlanded().len()
     }
 
-    fn lock_unlanded(&self) -> std::sync::MutexGuard<'_, HashMap<String, OrderRecord>> {
+    fn lock_unlanded(&self) -> std::sync::MutexGuard<'_, HashMap<String, StoredOrder>> {
         self.unlanded.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The outcome waiting to land for this record, if any (it is newer than the disk).
-    fn overlay(&self, record: OrderRecord) -> OrderRecord {
-        self.lock_unlanded().get(&record.id).cloned().unwrap_or(record)
+    fn overlay(&self, record: StoredOrder) -> StoredOrder {
+        self.lock_unlanded().get(&record.view.id).cloned().unwrap_or(record)
     }
 
     async fn write(&self, write: Write) -> Result<(), StoreError> {
@@ -395,7 +348,7 @@ impl Store {
     }
 
     /// The order recorded under an idempotency key.
-    pub async fn by_key(&self, key: &str) -> Result<Option<OrderRecord>, StoreError> {
+    pub async fn by_key(&self, key: &str) -> Result<Option<StoredOrder>, StoreError> {
         let key = key.to_owned();
         let record = self
             .read(move |connection| select_one(connection, "idempotency_key", &key))
@@ -404,14 +357,14 @@ impl Store {
     }
 
     /// An order by id.
-    pub async fn by_id(&self, id: &str) -> Result<Option<OrderRecord>, StoreError> {
+    pub async fn by_id(&self, id: &str) -> Result<Option<StoredOrder>, StoreError> {
         let id = id.to_owned();
         let record = self.read(move |connection| select_one(connection, "id", &id)).await?;
         Ok(record.map(|record| self.overlay(record)))
     }
 
     /// The newest orders first.
-    pub async fn list(&self, limit: u32) -> Result<Vec<OrderRecord>, StoreError> {
+    pub async fn list(&self, limit: u32) -> Result<Vec<StoredOrder>, StoreError> {
         let records = self
             .read(move |connection| {
                 let mut statement =
@@ -425,7 +378,7 @@ impl Store {
     }
 
     /// Orders left `pending` (a crash between logging and recording the outcome), oldest first.
-    pub async fn pending(&self) -> Result<Vec<OrderRecord>, StoreError> {
+    pub async fn pending(&self) -> Result<Vec<StoredOrder>, StoreError> {
         let records = self
             .read(move |connection| {
                 let mut statement =
@@ -438,7 +391,7 @@ impl Store {
         Ok(records
             .into_iter()
             .map(|record| self.overlay(record))
-            .filter(|record| record.status == OrderStatus::Pending)
+            .filter(|record| record.view.status == OrderStatus::Pending)
             .collect())
     }
 
@@ -461,7 +414,7 @@ impl Store {
             .filter(|(id, _)| {
                 unlanded.get(id).is_none_or(|record| {
                     matches!(
-                        record.status,
+                        record.view.status,
                         OrderStatus::Pending | OrderStatus::Succeeded | OrderStatus::Unknown
                     )
                 })
@@ -479,7 +432,7 @@ impl Store {
 /// How long a write waits for a lock another process holds before it counts as failed.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-fn select_one(connection: &Connection, column: &str, value: &str) -> Result<Option<OrderRecord>, StoreError> {
+fn select_one(connection: &Connection, column: &str, value: &str) -> Result<Option<StoredOrder>, StoreError> {
     let mut statement = connection.prepare_cached(&format!("{SELECT} WHERE {column} = ?1"))?;
     let row = statement.query_row([value], row_to_record).optional()?;
     row.transpose()
@@ -487,8 +440,8 @@ fn select_one(connection: &Connection, column: &str, value: &str) -> Result<Opti
 
 /// A write for the writer thread.
 enum Write {
-    Insert(Box<OrderRecord>),
-    Finish(Box<OrderRecord>),
+    Insert(Box<StoredOrder>),
+    Finish(Box<StoredOrder>),
 }
 
 /// What the writer thread is asked to do.
@@ -638,7 +591,7 @@ impl From<WriteFailure> for StoreError {
     }
 }
 
-fn insert_row(connection: &Connection, record: &OrderRecord) -> rusqlite::Result<()> {
+fn insert_row(connection: &Connection, record: &StoredOrder) -> rusqlite::Result<()> {
     connection
         .prepare_cached(
             "INSERT INTO orders (id, idempotency_key, order_hash, cloud, region, dry_run, status, client_token, \
@@ -646,24 +599,24 @@ fn insert_row(connection: &Connection, record: &OrderRecord) -> rusqlite::Result
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?
         .execute(params![
-            record.id,
-            record.idempotency_key,
+            record.view.id,
+            record.view.idempotency_key,
             record.order_hash,
-            record.cloud,
-            record.region,
-            record.dry_run,
-            record.status.as_str(),
-            record.client_token,
-            record.order.to_string(),
-            record.quoted_price,
-            record.created_at_ms,
+            record.view.cloud.id(),
+            record.view.region,
+            record.view.dry_run,
+            record.view.status.as_str(),
+            record.view.client_token,
+            record.view.order.to_string(),
+            record.view.quoted_price,
+            record.view.created_at_ms,
             record.sealed_password,
-            money_text(record.max_cost_per_hour.as_ref()),
+            money_text(record.view.max_cost_per_hour.as_ref()),
         ])?;
     Ok(())
 }
 
-fn finish_row(connection: &Connection, record: &OrderRecord) -> rusqlite::Result<()> {
+fn finish_row(connection: &Connection, record: &StoredOrder) -> rusqlite::Result<()> {
     let changed = connection
         .prepare_cached(
             "UPDATE orders SET status = ?2, request_json = ?3, response_json = ?4, cloud_request_id = ?5, \
@@ -671,20 +624,20 @@ fn finish_row(connection: &Connection, record: &OrderRecord) -> rusqlite::Result
          finished_at_ms = ?12, upstream_us = ?13, may_have_reached_cloud = ?14 WHERE id = ?1",
         )?
         .execute(params![
-            record.id,
-            record.status.as_str(),
-            record.request.as_ref().map(ToString::to_string),
-            record.response.as_ref().map(ToString::to_string),
-            record.cloud_request_id,
-            serde_json::Value::from(record.instance_ids.clone()).to_string(),
-            record.cloud_order_id,
-            record.error_code,
-            record.error_message,
-            record.hint,
-            record.attempts,
-            record.finished_at_ms,
-            record.upstream_us,
-            record.may_have_reached_cloud,
+            record.view.id,
+            record.view.status.as_str(),
+            record.view.request.as_ref().map(ToString::to_string),
+            record.view.response.as_ref().map(ToString::to_string),
+            record.view.cloud_request_id,
+            serde_json::Value::from(record.view.instance_ids.clone()).to_string(),
+            record.view.cloud_order_id,
+            record.view.error_code,
+            record.view.error_message,
+            record.view.hint,
+            record.view.attempts,
+            record.view.finished_at_ms,
+            record.view.upstream_us,
+            record.view.may_have_reached_cloud,
         ])?;
     // An outcome for an order that was never logged must not vanish silently.
     if changed == 1 {
@@ -708,7 +661,7 @@ fn json_column(text: Option<String>, column: &'static str) -> Result<Option<serd
         .transpose()
 }
 
-fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<OrderRecord, StoreError>> {
+fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StoredOrder, StoreError>> {
     let order: String = row.get(8)?;
     let instance_ids: String = row.get(13)?;
     let request: Option<String> = row.get(10)?;
@@ -756,10 +709,10 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<OrderRecord
             upstream_us,
         ) = rest;
         let (may_have_reached_cloud, max_cost_per_hour, sealed_password) = safety;
-        Ok(OrderRecord {
+        let cloud = spotplan_core::Cloud::from_id(&cloud).ok_or(StoreError::Corrupt { column: "cloud" })?;
+        let view = OrderRecord {
             id,
             idempotency_key,
-            order_hash,
             cloud,
             region,
             dry_run,
@@ -787,6 +740,10 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<OrderRecord
                 .map_err(|_| StoreError::Corrupt {
                     column: "max_cost_per_hour",
                 })?,
+        };
+        Ok(StoredOrder {
+            view,
+            order_hash,
             sealed_password,
         })
     })())
@@ -796,35 +753,37 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<OrderRecord
 mod tests {
     use super::*;
 
-    fn record(key: &str) -> OrderRecord {
-        OrderRecord {
-            id: format!("ord-{key}"),
-            idempotency_key: key.into(),
+    fn record(key: &str) -> StoredOrder {
+        StoredOrder {
+            view: OrderRecord {
+                id: format!("ord-{key}"),
+                idempotency_key: key.into(),
+                cloud: spotplan_core::Cloud::Tencent,
+                region: "ap-guangzhou".into(),
+                dry_run: false,
+                status: OrderStatus::Pending,
+                client_token: format!("spotplan-{key}"),
+                order: serde_json::json!({"cloud": "tencent"}),
+                quoted_price: Some("0.062".into()),
+                request: None,
+                response: None,
+                cloud_request_id: None,
+                instance_ids: Vec::new(),
+                cloud_order_id: None,
+                error_code: None,
+                error_message: None,
+                hint: None,
+                attempts: 0,
+                created_at_ms: 1,
+                finished_at_ms: None,
+                upstream_us: None,
+                may_have_reached_cloud: false,
+                max_cost_per_hour: Some(Money::new(
+                    rust_decimal::Decimal::new(125, 2),
+                    spotplan_core::Currency::Cny,
+                )),
+            },
             order_hash: "h".into(),
-            cloud: "tencent".into(),
-            region: "ap-guangzhou".into(),
-            dry_run: false,
-            status: OrderStatus::Pending,
-            client_token: format!("spotplan-{key}"),
-            order: serde_json::json!({"cloud": "tencent"}),
-            quoted_price: Some("0.062".into()),
-            request: None,
-            response: None,
-            cloud_request_id: None,
-            instance_ids: Vec::new(),
-            cloud_order_id: None,
-            error_code: None,
-            error_message: None,
-            hint: None,
-            attempts: 0,
-            created_at_ms: 1,
-            finished_at_ms: None,
-            upstream_us: None,
-            may_have_reached_cloud: false,
-            max_cost_per_hour: Some(Money::new(
-                rust_decimal::Decimal::new(125, 2),
-                spotplan_core::Currency::Cny,
-            )),
             sealed_password: Some("sealed".into()),
         }
     }
@@ -842,24 +801,24 @@ mod tests {
         let mut order = record("key-00000001");
         store.insert(&order).await.unwrap();
         let pending = store.by_key("key-00000001").await.unwrap().unwrap();
-        assert_eq!(pending.status, OrderStatus::Pending);
+        assert_eq!(pending.view.status, OrderStatus::Pending);
         assert_eq!(pending.sealed_password.as_deref(), Some("sealed"));
         assert_eq!(store.pending().await.unwrap().len(), 1);
-        order.status = OrderStatus::Succeeded;
-        order.instance_ids = vec!["ins-1".into(), "ins-2".into()];
-        order.attempts = 1;
-        order.may_have_reached_cloud = true;
+        order.view.status = OrderStatus::Succeeded;
+        order.view.instance_ids = vec!["ins-1".into(), "ins-2".into()];
+        order.view.attempts = 1;
+        order.view.may_have_reached_cloud = true;
         store.finish(&order).await.unwrap();
         let back = store.by_id("ord-key-00000001").await.unwrap().unwrap();
-        assert_eq!(back.instance_ids, ["ins-1", "ins-2"]);
-        assert_eq!(back.status, OrderStatus::Succeeded);
-        assert!(back.may_have_reached_cloud);
-        assert_eq!(back.max_cost_per_hour, order.max_cost_per_hour);
+        assert_eq!(back.view.instance_ids, ["ins-1", "ins-2"]);
+        assert_eq!(back.view.status, OrderStatus::Succeeded);
+        assert!(back.view.may_have_reached_cloud);
+        assert_eq!(back.view.max_cost_per_hour, order.view.max_cost_per_hour);
         assert_eq!(store.list(10).await.unwrap().len(), 1);
         assert!(store.pending().await.unwrap().is_empty());
         assert_eq!(
             store.committed_hourly_costs(0).await.unwrap(),
-            [order.max_cost_per_hour.unwrap()]
+            [order.view.max_cost_per_hour.unwrap()]
         );
         assert!(
             store.committed_hourly_costs(2).await.unwrap().is_empty(),
@@ -872,7 +831,7 @@ mod tests {
         let store = Store::in_memory().unwrap();
         store.insert(&record("key-00000002")).await.unwrap();
         let mut again = record("key-00000002");
-        again.id = "ord-other".into();
+        again.view.id = "ord-other".into();
         assert!(store.insert(&again).await.is_err());
     }
 
@@ -935,7 +894,7 @@ mod tests {
         }
         let store = Store::open(&path, &|order| format!("keyed:{order}")).unwrap();
         let migrated = store.by_id("ord-1").await.unwrap().unwrap();
-        assert_eq!(migrated.status, OrderStatus::NotSent);
+        assert_eq!(migrated.view.status, OrderStatus::NotSent);
         assert_eq!(migrated.order_hash, r#"keyed:{"cloud":"alibaba"}"#);
         drop(store);
         // Opening again runs nothing twice.
@@ -955,8 +914,8 @@ mod tests {
         // Another process holds the database's write lock.
         let blocker = Connection::open(&path).unwrap();
         blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
-        order.status = OrderStatus::Succeeded;
-        order.instance_ids = vec!["ins-9".into()];
+        order.view.status = OrderStatus::Succeeded;
+        order.view.instance_ids = vec!["ins-9".into()];
         assert!(
             !store.finish_eventually(&order).await,
             "the write cannot land while locked"
@@ -964,7 +923,7 @@ mod tests {
         assert_eq!(store.unlanded_count(), 1);
         let seen = store.by_key("key-00000004").await.unwrap().unwrap();
         assert_eq!(
-            (seen.status, seen.instance_ids.clone()),
+            (seen.view.status, seen.view.instance_ids.clone()),
             (OrderStatus::Succeeded, vec!["ins-9".to_owned()])
         );
         assert!(

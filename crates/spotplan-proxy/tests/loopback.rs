@@ -114,7 +114,7 @@ async fn each_cloud_places_an_order_once_and_replays_it() {
         );
         let logged = rig.store.by_id(first["id"].as_str().unwrap()).await.unwrap().unwrap();
         assert_eq!(
-            logged.instance_ids,
+            logged.view.instance_ids,
             first["instance_ids"]
                 .as_array()
                 .unwrap()
@@ -398,7 +398,8 @@ async fn no_secret_appears_in_logs_responses_or_the_order_log_on_any_path() {
             .unwrap();
         everything.push_str(&list);
         for record in rig.store.list(100).await.unwrap() {
-            everything.push_str(&serde_json::to_string(&record).unwrap());
+            everything.push_str(&serde_json::to_string(&record.view).unwrap());
+            everything.push_str(record.sealed_password.as_deref().unwrap_or_default());
             everything.push_str(&format!("{record:?}"));
         }
     }

@@ -81,6 +81,7 @@ impl std::fmt::Display for OfferKey {
 
 /// A price from outside the embedded data, with its own provenance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ExternalObservation {
     /// Which offer it prices.
     pub offer: OfferKey,

@@ -10,6 +10,7 @@ use crate::money::PriceRate;
 
 /// Where a price or spec came from, shown wherever its figures are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Source {
     /// A short stable key, e.g. `alibaba-cloudpilot-2024-10-09`.
     pub key: String,
@@ -110,6 +111,7 @@ pub struct Offer {
 
 /// What a price observation is a price of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PriceKind {
     /// The pay-as-you-go list price.

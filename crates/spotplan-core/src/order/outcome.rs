@@ -37,6 +37,16 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
+    /// Every status.
+    pub const ALL: [OrderStatus; 6] = [
+        OrderStatus::Pending,
+        OrderStatus::Succeeded,
+        OrderStatus::DryRunPassed,
+        OrderStatus::Failed,
+        OrderStatus::NotSent,
+        OrderStatus::Unknown,
+    ];
+
     /// The stored and serialised text.
     pub fn as_str(self) -> &'static str {
         match self {

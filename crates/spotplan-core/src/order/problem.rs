@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// The cloud would reject the order (or the order cannot be built): it cannot be submitted.
@@ -15,6 +16,7 @@ pub enum Severity {
 
 /// One problem with an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Problem {
     /// The field's path in the order JSON, e.g. `bid.max_price` or `data_disks[1].size_gb`.
     pub field: String,

@@ -1,0 +1,72 @@
+//! `GET /api/v1/health`: the proxy's version, whether the caller presented the token, each cloud's mode and
+//! where its credentials came from (never the credentials), and the spend ceilings in force.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clouds::Cloud;
+use crate::money::Money;
+
+/// The health answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Health {
+    /// Always `spotplan-proxy`.
+    pub service: String,
+    /// The proxy's version.
+    pub version: String,
+    /// Whether this request carried the proxy's token (header or sign-in cookie): without it every other API
+    /// call is refused, and the app tells the person to open the sign-in link.
+    pub signed_in: bool,
+    /// One entry per cloud, in [`Cloud::ALL`] order.
+    pub clouds: Vec<CloudHealth>,
+    /// The spend ceilings orders are checked against.
+    pub spend: SpendCeilings,
+}
+
+impl Health {
+    /// A cloud's line.
+    pub fn cloud(&self, cloud: Cloud) -> Option<&CloudHealth> {
+        self.clouds.iter().find(|line| line.cloud == cloud)
+    }
+}
+
+/// Whether one cloud can be used for submitting, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct CloudHealth {
+    /// The cloud.
+    pub cloud: Cloud,
+    /// The cloud's display name.
+    pub name: String,
+    /// Whether credentials are configured for the cloud.
+    pub credentials_configured: bool,
+    /// Where the credentials came from (an environment variable or file name), when configured.
+    pub credentials_source: Option<String>,
+    /// Whether orders can be placed or the cloud is plan-only.
+    pub mode: CloudMode,
+    /// The endpoint override in force, when one is set (a base URL, never a secret).
+    pub endpoint_override: Option<String>,
+}
+
+/// What the proxy can do for a cloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CloudMode {
+    /// Credentials are configured: orders can be placed.
+    Submit,
+    /// No credentials: planning only.
+    Planning,
+}
+
+/// The spend ceilings of the proxy (see README, "Configure").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SpendCeilings {
+    /// The most one order may cost per hour.
+    pub max_order_per_hour: Option<Money>,
+    /// The most all orders of the last hour may cost per hour together.
+    pub max_spend_per_hour: Option<Money>,
+    /// The most instances one order may start.
+    pub max_instances_per_order: u32,
+}

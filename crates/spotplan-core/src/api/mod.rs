@@ -1,0 +1,26 @@
+//! The one typed API between the browser (and scripts) and the proxy: every endpoint's path, request and answer
+//! types, serialised by the proxy and read by the web app's one client, so changing a field of an answer breaks
+//! the build of both. The proxy's OpenAPI document is generated from these types (feature `schema`).
+
+pub mod error;
+pub mod health;
+pub mod orders;
+pub mod prices;
+
+/// `GET`: the proxy's version, whether the caller is signed in, and what each cloud can do. Open without the token.
+pub const HEALTH: &str = "/api/v1/health";
+/// `POST` an order, `GET` the order log.
+pub const ORDERS: &str = "/api/v1/orders";
+/// `POST` offers to quote live.
+pub const PRICES: &str = "/api/v1/prices";
+/// `GET` the OpenAPI document.
+pub const OPENAPI: &str = "/api/openapi.json";
+/// The header an order's idempotency key travels in.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+/// The header scripts send the proxy's token in.
+pub const TOKEN_HEADER: &str = "X-Spotplan-Token";
+
+/// `GET` one logged order: `/api/v1/orders/{id}`.
+pub fn order_path(id: &str) -> String {
+    format!("{ORDERS}/{id}")
+}
