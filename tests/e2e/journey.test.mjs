@@ -72,7 +72,9 @@ test('compare, bid, copy tccli, dry-run and place an Alibaba order, see it in th
   await page.getByRole('textbox', { name: /^Maximum price/ }).fill('0.1234');
   assert.match(await page.getByTestId('bid-native').textContent(), /0\.124 CNY\/hour/);
   await page.getByRole('textbox', { name: /^Maximum price/ }).fill('abc');
-  await page.locator('#problems-bid-max_price').getByText(/must be a positive decimal such as 0\.125 \[InvalidSpotPriceLimit\]/).waitFor();
+  // Text that is not a price is refused beside the field, naming what was typed, before any cloud rule runs.
+  await page.getByTestId('bid-entry-error').getByText('`abc` is not a plain decimal price such as 0.125 (digits and one point, no sign or exponent)').waitFor();
+  assert.equal(await page.getByRole('textbox', { name: /^Maximum price/ }).getAttribute('aria-invalid'), 'true');
   await page.getByRole('textbox', { name: /^Maximum price/ }).fill('0.2');
   assert.match(await page.getByTestId('bid-native').textContent(), /0\.2 CNY\/hour/);
   await page.getByLabel('Image id').fill('aliyun_3_x64_20G_alibase_20240819.vhd');

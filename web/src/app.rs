@@ -70,21 +70,15 @@ fn select_offer(
     if state.selected.as_ref() == Some(&offer) {
         return;
     }
-    let suggested = planner
+    let recommended = planner
         .catalog()
         .find_offer(&offer)
         .and_then(|index| planner.candidate(index as u32, &state.requirement, today).ok())
-        .and_then(|candidate| {
-            crate::compare::suggested_bid(
-                &candidate,
-                planner,
-                (state.requirement.currency, state.requirement.unit),
-            )
-        });
+        .and_then(|candidate| candidate.bid.recommended_price());
     state.dispatch(Action::Select {
         offer,
-        suggested_bid: suggested,
-        key: crate::compare::new_key(),
+        recommended,
+        key: crate::draft_key::new_key(),
     });
 }
 
@@ -116,14 +110,13 @@ pub fn App() -> Html {
     let bench_report = use_memo((), |_| bench_requested().then(crate::bench::run));
     // Live quotes from the proxy, merged into the embedded catalog (newest wins, provenance kept).
     let live = use_state(Vec::<spotplan_core::catalog::ExternalObservation>::new);
-    // The exchange rate: the dated default until the person sets one.
-    let fx = use_state(ExchangeRate::default);
+    // The exchange rate lives in the UI state (the dated default until the person sets one).
     let planner = {
-        let (base, live, fx) = (base.clone(), live.clone(), fx.clone());
-        use_memo((live.len(), fx.cny_per_usd), move |_| match &*base {
+        let (base, live) = (base.clone(), live.clone());
+        use_memo((live.len(), state.fx.clone()), move |(_, fx)| match &*base {
             Ok((planner, decoded)) if !live.is_empty() || *fx != *planner.fx() => {
                 match planner.catalog().with_observations(&live) {
-                    Ok(catalog) => Ok((Rc::new(Planner::new(catalog, (*fx).clone())), *decoded)),
+                    Ok(catalog) => Ok((Rc::new(Planner::new(catalog, fx.clone())), *decoded)),
                     Err(error) => Err(format!("live prices could not be merged: {error}")),
                 }
             }
@@ -131,10 +124,13 @@ pub fn App() -> Html {
         })
     };
     let on_fx = {
-        let fx = fx.clone();
+        let state = state.clone();
         Callback::from(move |rate: rust_decimal::Decimal| {
             let today = js_sys::Date::new_0().to_iso_string().as_string().unwrap_or_default();
-            fx.set(ExchangeRate::user(rate, today.get(..10).unwrap_or("")));
+            state.dispatch(Action::SetExchangeRate(ExchangeRate::user(
+                rate,
+                today.get(..10).unwrap_or(""),
+            )));
         })
     };
     let on_quotes = {
@@ -252,7 +248,7 @@ pub fn App() -> Html {
                     <Charts planner={planner.clone()} plan={plan} candidate={candidate.clone()} state={state.clone()} today={today} />
                 }
                 <p class="muted" data-testid="catalog-timing">{ if lang == Lang::Zh { format!("价格目录解码用时 {decode_ms:.1} 毫秒。") } else { format!("Catalog decoded in {decode_ms:.1} ms.") } }</p>
-                <BidPanel state={state.clone()} candidate={candidate.clone()} now={today} fx={planner.fx().clone()} />
+                <BidPanel state={state.clone()} candidate={candidate.clone()} now={today} />
                 <RequestView state={state.clone()} context={context.clone()} />
                 if state.order.is_some() {
                     <SubmitPanel state={state.clone()} candidate={candidate.clone()} proxy={(*proxy).clone()} valid={valid} />

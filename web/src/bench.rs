@@ -8,7 +8,7 @@ use spotplan_core::catalog::Catalog;
 use spotplan_core::plan::Requirement;
 use spotplan_core::{ExchangeRate, Planner};
 
-use crate::compare::initial_requirement;
+use crate::state::initial_requirement;
 
 /// Milliseconds since page start, from the browser's monotonic clock.
 pub fn now_ms() -> f64 {

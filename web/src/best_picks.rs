@@ -6,7 +6,7 @@ use spotplan_core::plan::Plan;
 use spotplan_core::{Cloud, Planner};
 use yew::prelude::*;
 
-use crate::compare::{new_key, suggested_bid};
+use crate::draft_key::new_key;
 use crate::i18n::{Key, text};
 use crate::state::{Action, UiState};
 
@@ -56,13 +56,12 @@ pub fn best_of_each_cloud(planner: &Planner, plan: &Plan) -> Vec<u32> {
 pub fn BestPicks(props: &BestPicksProps) -> Html {
     let state = props.state.clone();
     let lang = state.lang;
-    let display = (state.requirement.currency, state.requirement.unit);
     let picks = best_of_each_cloud(&props.planner, &props.plan)
         .into_iter()
         .filter_map(|offer| props.planner.candidate(offer, &state.requirement, props.today).ok());
     let buttons = picks.map(|candidate| {
         let chosen = state.selected.as_ref() == Some(&candidate.key);
-        let bid = suggested_bid(&candidate, &props.planner, display);
+        let recommended = candidate.bid.recommended_price();
         let total = candidate
             .expected_total
             .map(money2)
@@ -82,7 +81,7 @@ pub fn BestPicks(props: &BestPicksProps) -> Html {
             Callback::from(move |_: MouseEvent| {
                 state.dispatch(Action::Select {
                     offer: key.clone(),
-                    suggested_bid: bid.clone(),
+                    recommended,
                     key: new_key(),
                 })
             })

@@ -1,14 +1,14 @@
 //! The bid panel for the chosen offer: the cloud's bid modes, the recommended maximum price with its risk and
-//! method, the bid typed in the display currency and unit with the exact value the cloud receives (CNY per hour,
-//! per minute for Baidu), the launch details, and every problem the core finds — next to its field, in the UI language, with the cloud error it
-//! prevents.
+//! method, the bid typed in the display currency and unit with the exact value the cloud receives (in the
+//! account's currency, per hour — per minute for Baidu), the launch details, and every problem the core finds —
+//! next to its field, in the UI language, with the cloud error it prevents.
 
 use rust_decimal::Decimal;
 use spotplan_core::advice::BidAdvice;
-use spotplan_core::order::native_bid::{bid_unit, display_bid, native_bid};
+use spotplan_core::order::native_bid::bid_unit;
 use spotplan_core::order::{BidMode, PriceQuote, Problem, Severity, ValidationContext, validate};
 use spotplan_core::plan::PriceFigure;
-use spotplan_core::{Candidate, Cloud, Currency, ExchangeRate, Money, PriceRate, TimeUnit};
+use spotplan_core::{Candidate, Cloud};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -24,8 +24,6 @@ pub struct BidPanelProps {
     pub candidate: Option<Candidate>,
     /// Now (Unix seconds), for validation.
     pub now: i64,
-    /// The exchange rate the plan uses, for bids typed in USD.
-    pub fx: ExchangeRate,
 }
 
 /// The prices validation compares the bid with: the offer's spot and on-demand prices, in the native unit.
@@ -44,15 +42,6 @@ pub fn validation_context(candidate: Option<&Candidate>, now: i64) -> Validation
         market_price: candidate.and_then(|c| quote(&c.spot)),
         on_demand_price: candidate.and_then(|c| quote(&c.on_demand)),
     }
-}
-
-/// The native text (CNY, in the cloud's bid unit) for a bid typed in a currency and unit, or `None` when it is
-/// not a number.
-pub fn native_text(typed: &str, cloud: Cloud, typed_in: (Currency, TimeUnit), fx: &ExchangeRate) -> Option<String> {
-    let money = Money::parse(typed, typed_in.0).ok()?;
-    native_bid(PriceRate::new(money, typed_in.1), cloud, Currency::Cny, fx)
-        .ok()
-        .map(|bid| bid.text)
 }
 
 fn message(problem: &Problem, lang: Lang) -> String {
@@ -116,47 +105,23 @@ fn field_problems(problems: &[Problem], field: &str, lang: Lang) -> Html {
 pub fn BidPanel(props: &BidPanelProps) -> Html {
     let state = props.state.clone();
     let lang = state.lang;
-    {
-        // A bid typed in USD follows a changed exchange rate: the cloud gets the typed amount at the new rate.
-        let (state, fx) = (state.clone(), props.fx.clone());
-        use_effect_with(props.fx.cny_per_usd, move |_| {
-            let shown_as_typed = state.typed_bid_basis == (state.requirement.currency, state.requirement.unit);
-            if let Some(order) = &state.order
-                && shown_as_typed
-                && state.typed_bid_basis.0 == Currency::Usd
-            {
-                let native = native_text(&state.typed_bid, order.cloud, state.typed_bid_basis, &fx);
-                if native.is_some() && native != state.native_bid {
-                    state.dispatch(Action::SetTypedBid {
-                        typed: state.typed_bid.clone(),
-                        native,
-                    });
-                }
-            }
-        });
-    }
     let t = |key| text(lang, key);
     let Some(order) = state.order.clone() else {
         return html! { <section aria-labelledby="bid-heading"><h2 id="bid-heading">{ t(Key::BidHeading) }</h2><p class="empty">{ t(Key::NoOfferSelected) }</p></section> };
     };
     let validation = validate(&order, &validation_context(props.candidate.as_ref(), props.now));
-    let problems = validation.problems.clone();
+    let bid_entry_error = state.bid.error().cloned();
+    // A text that is not a bid is named beside the field; "a limit bid needs a price" would only repeat it.
+    let problems: Vec<Problem> = validation
+        .problems
+        .iter()
+        .filter(|p| bid_entry_error.is_none() || p.rule != "bid.max_price.required")
+        .cloned()
+        .collect();
     let cloud = order.cloud;
     let unit = bid_unit(cloud);
-    let display = (state.requirement.currency, state.requirement.unit);
-    let fx = props.fx.clone();
-    // Typed in another currency or unit than shown now: show the bid the cloud gets, converted to the display.
-    let shown_bid = if state.typed_bid_basis == display {
-        state.typed_bid.clone()
-    } else {
-        order
-            .bid
-            .max_price
-            .as_deref()
-            .and_then(|native| display_bid(native, cloud, Currency::Cny, display.0, display.1, &fx))
-            .map(|rate| crate::compare::typed_amount(rate.money.amount, display.1))
-            .unwrap_or_else(|| state.typed_bid.clone())
-    };
+    let display = state.display();
+    let shown_bid = state.bid_text_shown();
     let field = |label: Key, id: &str, path: &str, value: String, which: OrderField, kind: &'static str| {
         let state = state.clone();
         let oninput = Callback::from(move |event: InputEvent| {
@@ -178,12 +143,10 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
         Callback::from(move |_: Event| state.dispatch(Action::SetBidMode(mode)))
     };
     let typed_changed = {
-        let (state, fx) = (state.clone(), fx.clone());
+        let state = state.clone();
         Callback::from(move |event: InputEvent| {
             let input: HtmlInputElement = event.target_unchecked_into();
-            let typed = input.value();
-            let native = native_text(&typed, cloud, display, &fx);
-            state.dispatch(Action::SetTypedBid { typed, native });
+            state.dispatch(Action::SetTypedBid(input.value()));
         })
     };
     let zh_recommendation = |bid: &spotplan_core::PriceRate, risk: &Decimal, windows: usize, capped: bool| {
@@ -228,10 +191,19 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             crate::i18n::reason(lang, reason)
         ),
     });
-    let native_line = match (order.bid.mode, order.bid.max_price.as_deref()) {
-        (BidMode::Limit, Some(price)) => format!("{}: {price} CNY/{}", t(Key::NativeValue), unit.per.label()),
+    let native_line = match (order.bid.mode, order.bid.max_price) {
+        (BidMode::Limit, Some(price)) => format!(
+            "{}: {price} {}/{}",
+            t(Key::NativeValue),
+            order.account_currency.code(),
+            unit.per.label()
+        ),
         _ => String::new(),
     };
+    let entry_invalid = bid_entry_error.is_some();
+    let entry_problem = bid_entry_error.map(|error| {
+        html! { <p class="field-problems error" id="bid-entry-error" data-testid="bid-entry-error">{ "✖ " }{ crate::i18n::typed_bid_error(lang, &error) }</p> }
+    });
     let general: Vec<&Problem> = problems.iter().filter(|p| !shown_beside_a_field(&p.field)).collect();
     let sg = order.network.security_group_ids.first().cloned().unwrap_or_default();
     html! {
@@ -245,8 +217,10 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             if order.bid.mode == BidMode::Limit {
                 <div class="field">
                     <label for="bid-price">{ format!("{} ({} / {})", t(Key::MaxPrice), display.0.code(), display.1.label()) }</label>
-                    <input id="bid-price" inputmode="decimal" value={shown_bid} oninput={typed_changed} aria-describedby="problems-bid-max_price bid-native" />
+                    <input id="bid-price" inputmode="decimal" value={shown_bid} oninput={typed_changed} aria-describedby="problems-bid-max_price bid-native bid-entry-error"
+                        aria-invalid={(entry_invalid || problems.iter().any(|p| p.field == "bid.max_price" && p.severity == Severity::Error)).to_string()} />
                     <p id="bid-native" class="muted" data-testid="bid-native">{ native_line }</p>
+                    { entry_problem.unwrap_or_default() }
                     { field_problems(&problems, "bid.max_price", lang) }
                 </div>
             }

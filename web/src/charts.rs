@@ -161,9 +161,15 @@ pub fn Charts(props: &ChartsProps) -> Html {
             let start = history[0].observed_at;
             let currency = history[0].rate.money.currency;
             let points: Vec<(f64, f64)> =
-                history.iter().filter_map(|o| Some(((o.observed_at - start) as f64 / 86_400.0, o.rate.money.amount.to_f64()?))).collect();
+                history.iter().filter_map(|o| Some(((o.observed_at - start) as f64 / 86_400.0, o.rate.in_unit(TimeUnit::Hour).ok()?.money.amount.to_f64()?))).collect();
             let in_history = |money: Money| props.planner.fx().convert(money, currency).ok().and_then(|m| m.amount.to_f64());
-            let bid = props.state.order.as_ref().and_then(|o| o.bid.max_price.as_deref()).and_then(|p| Money::parse(p, Currency::Cny).ok()).and_then(in_history);
+            let bid = props
+                .state
+                .order
+                .as_ref()
+                .and_then(|order| order.bid.max_price.map(|price| price.rate(order.cloud, order.account_currency)))
+                .and_then(|rate| rate.in_unit(TimeUnit::Hour).ok())
+                .and_then(|rate| in_history(rate.money));
             let on_demand = offer
                 .and_then(|o| props.planner.catalog().latest(o, PriceKind::OnDemand))
                 .and_then(|o| PriceRate::new(o.rate.money, o.rate.per).in_unit(TimeUnit::Hour).ok())

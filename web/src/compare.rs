@@ -2,10 +2,9 @@
 //! the ranked table the core computes in wasm on every change.
 
 use rust_decimal::Decimal;
-use spotplan_core::advice::BidAdvice;
 use spotplan_core::catalog::Arch;
 use spotplan_core::plan::{Area, Requirement};
-use spotplan_core::{Candidate, Cloud, Currency, Planner, TimeUnit};
+use spotplan_core::{Cloud, Planner, TimeUnit};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -34,59 +33,6 @@ impl PartialEq for CompareProps {
             && std::rc::Rc::ptr_eq(&self.plan, &other.plan)
             && self.today == other.today
             && self.state == other.state
-    }
-}
-
-/// A new idempotency key (a random UUID from the browser).
-pub fn new_key() -> String {
-    web_sys::window()
-        .and_then(|window| window.crypto().ok())
-        .map(|crypto| crypto.random_uuid())
-        .unwrap_or_else(|| format!("draft-{:016x}", (js_sys::Math::random() * 1e16) as u64))
-}
-
-/// The bid to suggest for a candidate: the recommended price typed in the display currency and unit (rounded
-/// up) and as the cloud receives it, when known.
-pub fn suggested_bid(
-    candidate: &Candidate,
-    planner: &Planner,
-    display: (Currency, TimeUnit),
-) -> Option<(String, String)> {
-    let BidAdvice::Recommended { bid, .. } = &candidate.bid else {
-        return None;
-    };
-    let money = planner.fx().convert(bid.money, display.0).ok()?;
-    let rate = spotplan_core::PriceRate::new(money, bid.per).in_unit(display.1).ok()?;
-    let typed = typed_amount(rate.money.amount, display.1);
-    let native = crate::bid_panel::native_text(&typed, candidate.key.cloud, display, planner.fx())?;
-    Some((typed, native))
-}
-
-/// An amount as a person would type it in a unit: 4 decimals per hour or longer, 6 per minute or second
-/// (rounded up, so the bid never falls below the recommendation).
-pub fn typed_amount(amount: Decimal, unit: TimeUnit) -> String {
-    let decimals = if matches!(unit, TimeUnit::Second | TimeUnit::Minute) {
-        6
-    } else {
-        4
-    };
-    amount
-        .round_dp_with_strategy(decimals, rust_decimal::RoundingStrategy::AwayFromZero)
-        .normalize()
-        .to_string()
-}
-
-/// The default requirement the page opens with: 4 vCPU / 8 GiB × 10 for 72 h in mainland China.
-pub fn initial_requirement() -> Requirement {
-    Requirement {
-        vcpu_min: Some(4),
-        vcpu_max: Some(4),
-        memory_min_gib: Some(Decimal::from(8)),
-        memory_max_gib: Some(Decimal::from(8)),
-        instance_count: 10,
-        hours: Decimal::from(72),
-        area: Area::MainlandChina,
-        ..Requirement::default()
     }
 }
 

@@ -450,6 +450,18 @@ pub fn price_basis(
     }
 }
 
+/// Why the bid field's text is not a bid, in the UI language.
+pub fn typed_bid_error(lang: Lang, error: &spotplan_core::order::native_bid::TypedBidError) -> String {
+    use spotplan_core::order::native_bid::TypedBidError;
+    match (lang, error) {
+        (Lang::En, error) => error.to_string(),
+        (Lang::Zh, TypedBidError::NotAPrice(not)) => {
+            format!("“{}”不是价格：请输入不带符号的小数，例如 0.125", not.text)
+        }
+        (Lang::Zh, TypedBidError::NoConversion(error)) => format!("出价无法换算为云厂商接受的价格：{error}"),
+    }
+}
+
 /// A reason the core gives in English (why a price or a bid advice is unknown), in the UI language.
 /// Reasons this function does not know are shown as they are.
 pub fn reason(lang: Lang, english: &str) -> String {
@@ -512,7 +524,7 @@ mod tests {
     #[test]
     fn a_user_set_rate_says_so_in_chinese() {
         let fx = spotplan_core::ExchangeRate::user(rust_decimal::Decimal::from(7), "2026-11-23");
-        let requirement = crate::compare::initial_requirement();
+        let requirement = crate::state::initial_requirement();
         assert_eq!(
             price_basis(Lang::Zh, &requirement, &fx),
             "价格按每台实例计，单位 CNY/小时；汇率 1 USD = 7 CNY（2026-11-23，由你设置）。"

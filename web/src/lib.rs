@@ -14,6 +14,7 @@ pub mod bid_panel;
 pub mod chart;
 pub mod charts;
 pub mod compare;
+pub mod draft_key;
 pub mod health;
 pub mod highlight;
 pub mod i18n;

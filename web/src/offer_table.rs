@@ -10,7 +10,7 @@ use spotplan_core::{Candidate, Cloud, Planner, TimeUnit};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::compare::{new_key, suggested_bid};
+use crate::draft_key::new_key;
 use crate::i18n::{Key, Lang, text};
 use crate::state::{Action, UiState};
 
@@ -239,8 +239,8 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
         let row = props.planner.candidate(ranked.offer, &state.requirement, props.today).ok()?;
         let chosen = state.selected.as_ref() == Some(&row.key);
         let choose = {
-            let (state, key, bid) = (state.clone(), row.key.clone(), suggested_bid(&row, &props.planner, (state.requirement.currency, state.requirement.unit)));
-            Callback::from(move |_: MouseEvent| state.dispatch(Action::Select { offer: key.clone(), suggested_bid: bid.clone(), key: new_key() }))
+            let (state, key, recommended) = (state.clone(), row.key.clone(), row.bid.recommended_price());
+            Callback::from(move |_: MouseEvent| state.dispatch(Action::Select { offer: key.clone(), recommended, key: new_key() }))
         };
         let label = format!("{} {} {}", t(Key::Choose), row.key.instance_type, row.key.zone.clone().unwrap_or(row.key.region.clone()));
         Some(row_html(first + offset + 1, &row, lang, html! {

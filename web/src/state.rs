@@ -1,13 +1,16 @@
-//! All UI state in one reducer: the requirement, the chosen offer and its draft order, the bid as typed, the
-//! snippet tab, the submission, the language. Pure and tested natively; components only dispatch [`Action`]s.
+//! All UI state in one reducer: the requirement, the exchange rate, the chosen offer and its draft order, the
+//! bid field, the snippet tab, the submission, the language. Pure and tested natively; components only dispatch
+//! [`Action`]s. It depends on no view.
 
 use std::rc::Rc;
 
+use rust_decimal::Decimal;
 use spotplan_core::catalog::OfferKey;
 use spotplan_core::order::format::Format;
+use spotplan_core::order::native_bid::{self, NativeBid, TypedBidError};
 use spotplan_core::order::{Bid, BidMode, Disk, Login, Network, SpotOrder, Tag};
-use spotplan_core::plan::{Requirement, SortKey};
-use spotplan_core::{Cloud, Currency, TimeUnit};
+use spotplan_core::plan::{Area, Requirement, SortKey};
+use spotplan_core::{Cloud, Currency, ExchangeRate, PriceRate, TimeUnit};
 use yew::Reducible;
 
 use crate::i18n::Lang;
@@ -39,6 +42,40 @@ pub enum Submission {
     },
 }
 
+/// The bid field: the text as typed, the currency and unit it was typed in, and the core's one reading of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BidEntry {
+    /// The text, exactly as typed (or as suggested).
+    pub text: String,
+    /// The currency and unit it was typed in (the display ones at the time of typing).
+    pub typed_in: (Currency, TimeUnit),
+    /// The bid the cloud receives, or why the text is not one; `None` while the field is empty.
+    pub reading: Option<Result<NativeBid, TypedBidError>>,
+}
+
+impl BidEntry {
+    fn empty(typed_in: (Currency, TimeUnit)) -> BidEntry {
+        BidEntry {
+            text: String::new(),
+            typed_in,
+            reading: None,
+        }
+    }
+
+    /// The price to send, when the text reads as one.
+    pub fn price(&self) -> Option<native_bid::BidPrice> {
+        match &self.reading {
+            Some(Ok(bid)) => Some(bid.price),
+            _ => None,
+        }
+    }
+
+    /// Why the text is not a bid, when it is not.
+    pub fn error(&self) -> Option<&TypedBidError> {
+        self.reading.as_ref()?.as_ref().err()
+    }
+}
+
 /// The UI state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UiState {
@@ -50,12 +87,10 @@ pub struct UiState {
     pub selected: Option<OfferKey>,
     /// The draft order for the chosen offer.
     pub order: Option<SpotOrder>,
-    /// The bid as typed.
-    pub typed_bid: String,
-    /// The currency and unit the bid was typed in (the display ones at the time of typing).
-    pub typed_bid_basis: (Currency, TimeUnit),
-    /// The typed bid as the cloud receives it (CNY in the cloud's unit), when it converts.
-    pub native_bid: Option<String>,
+    /// The CNY-per-USD rate prices are shown and bids converted with.
+    pub fx: ExchangeRate,
+    /// The bid field.
+    pub bid: BidEntry,
     /// The tags as typed (`key=value, key=value`), kept so half-typed text is not rewritten under the cursor.
     pub tags_text: String,
     /// The data disk sizes as typed (`100, 200`), kept for the same reason.
@@ -73,26 +108,85 @@ pub struct UiState {
 impl UiState {
     /// The initial state: 4 vCPU / 8 GiB × 10 for 72 h in mainland China.
     pub fn new(lang: Lang) -> UiState {
-        UiState::with_requirement(lang, crate::compare::initial_requirement())
+        UiState::with_requirement(lang, initial_requirement())
     }
 
     /// The initial state for a requirement (e.g. one read from the URL).
     pub fn with_requirement(lang: Lang, requirement: Requirement) -> UiState {
         UiState {
             lang,
-            requirement,
             selected: None,
             order: None,
-            typed_bid: String::new(),
-            typed_bid_basis: (Currency::Cny, TimeUnit::Hour),
-            native_bid: None,
+            fx: ExchangeRate::default(),
+            bid: BidEntry::empty((requirement.currency, requirement.unit)),
             tags_text: String::new(),
             data_disks_text: String::new(),
             format: Format::Http,
             submission: Submission::Idle,
             idempotency_key: String::new(),
             key_serial: 0,
+            requirement,
         }
+    }
+
+    /// The currency and unit prices are shown in.
+    pub fn display(&self) -> (Currency, TimeUnit) {
+        (self.requirement.currency, self.requirement.unit)
+    }
+
+    /// The bid field's text as shown now: as typed while the display is what it was typed in, otherwise the bid
+    /// the cloud receives, converted to the display (so a changed currency or unit never relabels a number).
+    pub fn bid_text_shown(&self) -> String {
+        let display = self.display();
+        if self.bid.typed_in == display {
+            return self.bid.text.clone();
+        }
+        let shown = self.order.as_ref().and_then(|order| {
+            native_bid::shown_as(
+                self.bid.price()?,
+                order.cloud,
+                order.account_currency,
+                display,
+                &self.fx,
+            )
+        });
+        match shown {
+            Some(rate) => native_bid::typed_text(rate.money.amount, display.1),
+            None => self.bid.text.clone(),
+        }
+    }
+
+    /// Reads `text` as the bid for the draft's cloud and account currency.
+    fn read_bid(&self, text: String, typed_in: (Currency, TimeUnit)) -> BidEntry {
+        let reading = match &self.order {
+            Some(order) if !text.trim().is_empty() => Some(native_bid::read_typed(
+                &text,
+                typed_in,
+                order.cloud,
+                order.account_currency,
+                &self.fx,
+            )),
+            _ => None,
+        };
+        BidEntry {
+            text,
+            typed_in,
+            reading,
+        }
+    }
+}
+
+/// The default requirement the page opens with: 4 vCPU / 8 GiB × 10 for 72 h in mainland China.
+pub fn initial_requirement() -> Requirement {
+    Requirement {
+        vcpu_min: Some(4),
+        vcpu_max: Some(4),
+        memory_min_gib: Some(Decimal::from(8)),
+        memory_max_gib: Some(Decimal::from(8)),
+        instance_count: 10,
+        hours: Decimal::from(72),
+        area: Area::MainlandChina,
+        ..Requirement::default()
     }
 }
 
@@ -136,12 +230,14 @@ pub enum Action {
     SetRequirement(Requirement),
     /// Re-sort.
     SetSort(SortKey),
-    /// Choose an offer; `suggested_bid` is the recommended price in CNY per hour, when known.
+    /// Set the CNY-per-USD rate (a bid typed in USD is converted anew).
+    SetExchangeRate(ExchangeRate),
+    /// Choose an offer, with the recommended maximum price when the history supports one.
     Select {
         /// The offer.
         offer: OfferKey,
-        /// The suggested bid as typed (CNY per hour) and as the cloud receives it (its unit and precision).
-        suggested_bid: Option<(String, String)>,
+        /// The recommended price (any currency and unit), suggested as a limit bid.
+        recommended: Option<PriceRate>,
         /// A fresh idempotency key for the new draft.
         key: String,
     },
@@ -149,13 +245,8 @@ pub enum Action {
     Deselect,
     /// Market or limit bid.
     SetBidMode(BidMode),
-    /// The bid as typed (display currency per hour), and its native text (or `None` when it does not convert).
-    SetTypedBid {
-        /// What the person typed.
-        typed: String,
-        /// What the cloud receives.
-        native: Option<String>,
-    },
+    /// The bid field's text, typed in the display currency and unit.
+    SetTypedBid(String),
     /// Edit a launch detail.
     SetField(OrderField, String),
     /// Show a snippet tab.
@@ -213,7 +304,16 @@ pub fn draft_order(offer: &OfferKey, count: u32) -> SpotOrder {
         auto_release_time: None,
         dry_run: false,
         client_token: None,
+        account_currency: Currency::Cny,
     }
+}
+
+/// Sends the field's price in limit mode and none in market mode.
+fn sync_bid(order: &mut SpotOrder, entry: &BidEntry) {
+    order.bid.max_price = match order.bid.mode {
+        BidMode::Market => None,
+        BidMode::Limit => entry.price(),
+    };
 }
 
 fn optional(value: &str) -> Option<String> {
@@ -228,7 +328,7 @@ impl Reducible for UiState {
         let mut next = (*self).clone();
         let order_changed = matches!(
             action,
-            Action::SetBidMode(_) | Action::SetTypedBid { .. } | Action::SetField(..)
+            Action::SetBidMode(_) | Action::SetTypedBid(_) | Action::SetExchangeRate(_) | Action::SetField(..)
         );
         match action {
             Action::SetLang(lang) => next.lang = lang,
@@ -239,53 +339,56 @@ impl Reducible for UiState {
                 next.requirement = requirement;
             }
             Action::SetSort(sort) => next.requirement.sort = sort,
+            Action::SetExchangeRate(fx) => {
+                next.fx = fx;
+                next.bid = next.read_bid(next.bid.text.clone(), next.bid.typed_in);
+                if let Some(order) = &mut next.order {
+                    sync_bid(order, &next.bid);
+                }
+            }
             Action::Select {
                 offer,
-                suggested_bid,
+                recommended,
                 key,
             } => {
-                let mut order = draft_order(&offer, next.requirement.instance_count.max(1));
-                if let Some((_, native)) = &suggested_bid {
-                    order.bid.mode = BidMode::Limit;
-                    order.bid.max_price = Some(native.clone());
+                let order = draft_order(&offer, next.requirement.instance_count.max(1));
+                let display = next.display();
+                let suggestion = recommended.and_then(|rate| {
+                    native_bid::suggested(rate, order.cloud, order.account_currency, display, &next.fx)
+                });
+                next.order = Some(order);
+                next.bid = match suggestion {
+                    Some(suggestion) => next.read_bid(suggestion.typed, display),
+                    None => BidEntry::empty(display),
+                };
+                if let Some(order) = &mut next.order {
+                    if next.bid.price().is_some() {
+                        order.bid.mode = BidMode::Limit;
+                    }
+                    sync_bid(order, &next.bid);
                 }
-                next.native_bid = suggested_bid.as_ref().map(|(_, native)| native.clone());
-                next.typed_bid = suggested_bid.map(|(typed, _)| typed).unwrap_or_default();
-                next.typed_bid_basis = (next.requirement.currency, next.requirement.unit);
                 next.tags_text = String::new();
                 next.data_disks_text = String::new();
                 next.selected = Some(offer);
-                next.order = Some(order);
                 next.submission = Submission::Idle;
                 next.idempotency_key = key;
             }
             Action::Deselect => {
                 next.selected = None;
                 next.order = None;
-                next.typed_bid = String::new();
-                next.native_bid = None;
+                next.bid = BidEntry::empty(next.display());
                 next.submission = Submission::Idle;
             }
             Action::SetBidMode(mode) => {
                 if let Some(order) = &mut next.order {
                     order.bid.mode = mode;
-                    order.bid.max_price = match mode {
-                        BidMode::Market => None,
-                        // The native value, never the typed text (they differ in unit and currency); an
-                        // unconvertible text is passed on as typed, so validation names it.
-                        BidMode::Limit => next.native_bid.clone().or_else(|| optional(&next.typed_bid)),
-                    };
+                    sync_bid(order, &next.bid);
                 }
             }
-            Action::SetTypedBid { typed, native } => {
-                next.native_bid = native.clone();
-                next.typed_bid = typed;
-                next.typed_bid_basis = (next.requirement.currency, next.requirement.unit);
-                if let Some(order) = &mut next.order
-                    && order.bid.mode == BidMode::Limit
-                {
-                    // An unconvertible text is passed on as typed, so validation names it.
-                    order.bid.max_price = native.or_else(|| optional(&next.typed_bid));
+            Action::SetTypedBid(text) => {
+                next.bid = next.read_bid(text, next.display());
+                if let Some(order) = &mut next.order {
+                    sync_bid(order, &next.bid);
                 }
             }
             Action::SetField(field, value) => {
@@ -380,6 +483,26 @@ mod tests {
         }
     }
 
+    fn baidu_offer() -> OfferKey {
+        OfferKey {
+            cloud: Cloud::Baidu,
+            region: "bj".into(),
+            zone: None,
+            instance_type: "bcc.g5.c2m8".into(),
+        }
+    }
+
+    fn cny_per_hour(text: &str) -> PriceRate {
+        PriceRate::new(
+            spotplan_core::Money::parse(text, Currency::Cny).unwrap(),
+            TimeUnit::Hour,
+        )
+    }
+
+    fn price_sent(state: &UiState) -> Option<String> {
+        state.order.as_ref()?.bid.max_price.map(|price| price.to_string())
+    }
+
     fn reduce(state: UiState, action: Action) -> UiState {
         (*Rc::new(state).reduce(action)).clone()
     }
@@ -390,7 +513,7 @@ mod tests {
             UiState::new(Lang::En),
             Action::Select {
                 offer: tencent_offer(),
-                suggested_bid: Some(("0.14".into(), "0.14".into())),
+                recommended: Some(cny_per_hour("0.14")),
                 key: "k1a2b3c4d".into(),
             },
         );
@@ -400,8 +523,8 @@ mod tests {
             (Cloud::Tencent, Some("ap-guangzhou-6"), Some("S6.LARGE8"))
         );
         assert_eq!(
-            (order.bid.mode, order.bid.max_price.as_deref()),
-            (BidMode::Limit, Some("0.14"))
+            (order.bid.mode, order.bid.max_price.map(|p| p.to_string())),
+            (BidMode::Limit, Some("0.14".to_owned()))
         );
         assert_eq!(order.count, 10);
         assert_eq!(state.idempotency_key, "k1a2b3c4d");
@@ -413,7 +536,7 @@ mod tests {
             UiState::new(Lang::En),
             Action::Select {
                 offer: tencent_offer(),
-                suggested_bid: None,
+                recommended: None,
                 key: "k1a2b3c4d".into(),
             },
         );
@@ -433,22 +556,16 @@ mod tests {
             UiState::new(Lang::En),
             Action::Select {
                 offer: tencent_offer(),
-                suggested_bid: Some(("0.14".into(), "0.14".into())),
+                recommended: Some(cny_per_hour("0.14")),
                 key: "k1".into(),
             },
         );
         let market = reduce(state, Action::SetBidMode(BidMode::Market));
         assert_eq!(market.order.as_ref().unwrap().bid.max_price, None);
         let limit = reduce(market, Action::SetBidMode(BidMode::Limit));
-        assert_eq!(limit.order.as_ref().unwrap().bid.max_price.as_deref(), Some("0.14"));
-        let typed = reduce(
-            limit,
-            Action::SetTypedBid {
-                typed: "0.2".into(),
-                native: Some("0.2".into()),
-            },
-        );
-        assert_eq!(typed.order.unwrap().bid.max_price.as_deref(), Some("0.2"));
+        assert_eq!(price_sent(&limit).as_deref(), Some("0.14"));
+        let typed = reduce(limit, Action::SetTypedBid("0.2".into()));
+        assert_eq!(price_sent(&typed).as_deref(), Some("0.2"));
     }
 
     #[test]
@@ -457,25 +574,78 @@ mod tests {
         let state = reduce(
             UiState::new(Lang::En),
             Action::Select {
-                offer: tencent_offer(),
-                suggested_bid: None,
+                offer: baidu_offer(),
+                recommended: None,
                 key: "k1".into(),
             },
         );
-        let typed = reduce(
-            state,
-            Action::SetTypedBid {
-                typed: "0.3".into(),
-                native: Some("0.005".into()),
+        let typed = reduce(state, Action::SetTypedBid("0.3".into()));
+        assert_eq!(price_sent(&typed), None, "market mode sends no price");
+        let limit = reduce(typed, Action::SetBidMode(BidMode::Limit));
+        assert_eq!(price_sent(&limit).as_deref(), Some("0.005"));
+        assert_eq!(limit.bid_text_shown(), "0.3", "the field keeps what was typed");
+    }
+
+    #[test]
+    fn text_that_is_not_a_price_sends_no_price_and_says_why() {
+        let state = reduce(
+            UiState::new(Lang::En),
+            Action::Select {
+                offer: tencent_offer(),
+                recommended: Some(cny_per_hour("0.14")),
+                key: "k1".into(),
             },
         );
-        assert_eq!(
-            typed.order.as_ref().unwrap().bid.max_price,
-            None,
-            "market mode sends no price"
+        let typed = reduce(state, Action::SetTypedBid("0,2".into()));
+        assert_eq!(price_sent(&typed), None);
+        assert!(matches!(typed.bid.error(), Some(TypedBidError::NotAPrice(_))));
+        assert_eq!(typed.bid_text_shown(), "0,2");
+        let emptied = reduce(typed, Action::SetTypedBid(" ".into()));
+        assert_eq!((emptied.bid.error(), price_sent(&emptied)), (None, None));
+    }
+
+    #[test]
+    fn a_bid_typed_in_usd_follows_the_exchange_rate() {
+        let mut requirement = initial_requirement();
+        requirement.currency = Currency::Usd;
+        let state = reduce(
+            UiState::with_requirement(Lang::En, requirement),
+            Action::Select {
+                offer: tencent_offer(),
+                recommended: None,
+                key: "k1".into(),
+            },
         );
-        let limit = reduce(typed, Action::SetBidMode(BidMode::Limit));
-        assert_eq!(limit.order.unwrap().bid.max_price.as_deref(), Some("0.005"));
+        let state = reduce(state, Action::SetBidMode(BidMode::Limit));
+        let state = reduce(
+            state,
+            Action::SetExchangeRate(ExchangeRate::user(Decimal::from(7), "2026-11-23")),
+        );
+        let typed = reduce(state, Action::SetTypedBid("0.02".into()));
+        assert_eq!(price_sent(&typed).as_deref(), Some("0.14"));
+        let moved = reduce(
+            typed,
+            Action::SetExchangeRate(ExchangeRate::user(Decimal::from(8), "2026-11-24")),
+        );
+        assert_eq!(price_sent(&moved).as_deref(), Some("0.16"));
+        assert_ne!(moved.idempotency_key, "k1", "a changed price is a different order");
+    }
+
+    #[test]
+    fn a_changed_display_shows_the_sent_bid_in_the_new_unit() {
+        let state = reduce(
+            UiState::new(Lang::En),
+            Action::Select {
+                offer: baidu_offer(),
+                recommended: Some(cny_per_hour("0.3")),
+                key: "k1".into(),
+            },
+        );
+        let mut requirement = state.requirement.clone();
+        requirement.unit = TimeUnit::Minute;
+        let per_minute = reduce(state, Action::SetRequirement(requirement));
+        assert_eq!(per_minute.bid_text_shown(), "0.005");
+        assert_eq!(price_sent(&per_minute).as_deref(), Some("0.005"));
     }
 
     #[test]
@@ -490,7 +660,7 @@ mod tests {
             UiState::new(Lang::Zh),
             Action::Select {
                 offer,
-                suggested_bid: None,
+                recommended: None,
                 key: "k".into(),
             },
         );
@@ -505,7 +675,7 @@ mod tests {
             UiState::new(Lang::En),
             Action::Select {
                 offer: tencent_offer(),
-                suggested_bid: None,
+                recommended: None,
                 key: "k".into(),
             },
         );
@@ -531,7 +701,7 @@ mod tests {
             state,
             Action::Select {
                 offer: tencent_offer(),
-                suggested_bid: None,
+                recommended: None,
                 key: "k2".into(),
             },
         );

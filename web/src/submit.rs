@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 use spotplan_core::display::money2;
-use spotplan_core::{Candidate, Currency, Money, PriceRate, TimeUnit};
+use spotplan_core::{Candidate, Money, TimeUnit};
 use yew::prelude::*;
 
 use crate::health::ProxyStatus;
@@ -28,13 +28,9 @@ pub struct SubmitProps {
 pub fn maximum_cost(state: &UiState, candidate: Option<&Candidate>) -> Option<(Money, Money)> {
     let order = state.order.as_ref()?;
     let count = Decimal::from(order.count);
-    let hourly = match order
-        .bid
-        .max_price
-        .as_deref()
-        .and_then(|p| Money::parse(p, Currency::Cny).ok())
-    {
-        Some(price) => PriceRate::new(price, spotplan_core::order::native_bid::bid_unit(order.cloud).per)
+    let hourly = match order.bid.max_price {
+        Some(price) => price
+            .rate(order.cloud, order.account_currency)
             .in_unit(TimeUnit::Hour)
             .ok()?,
         None => candidate?.on_demand.native()?.in_unit(TimeUnit::Hour).ok()?,

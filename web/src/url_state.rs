@@ -7,7 +7,7 @@ use spotplan_core::catalog::{Arch, OfferKey};
 use spotplan_core::plan::{Area, Requirement, SortKey};
 use spotplan_core::{Cloud, Currency, TimeUnit};
 
-use crate::compare::initial_requirement;
+use crate::state::initial_requirement;
 
 /// How many recent plans are kept.
 pub const RECENT: usize = 6;

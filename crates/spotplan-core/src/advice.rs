@@ -47,6 +47,16 @@ pub enum BidAdvice {
     },
 }
 
+impl BidAdvice {
+    /// The recommended maximum price, when the history supports one.
+    pub fn recommended_price(&self) -> Option<PriceRate> {
+        match self {
+            BidAdvice::Recommended { bid, .. } => Some(*bid),
+            BidAdvice::Unknown { .. } => None,
+        }
+    }
+}
+
 /// What the advice needs to know besides the history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AdviceInput {

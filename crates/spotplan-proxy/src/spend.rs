@@ -11,7 +11,7 @@
 use rust_decimal::Decimal;
 use spotplan_core::catalog::{Catalog, OfferKey, PriceKind};
 use spotplan_core::order::{BidMode, SpotOrder};
-use spotplan_core::{Cloud, Currency, ExchangeRate, Money, PriceRate, TimeUnit};
+use spotplan_core::{Cloud, Currency, ExchangeRate, Money, TimeUnit};
 
 /// The configured ceilings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,9 +115,7 @@ pub fn hourly_bound(order: &SpotOrder, account_currency: Currency, catalog: Opti
     let count = Decimal::from(order.count);
     let (unit_price, what) = match order.bid.mode {
         BidMode::Limit => {
-            let text = order.bid.max_price.as_deref()?;
-            let per = spotplan_core::order::native_bid::bid_unit(order.cloud).per;
-            let native = PriceRate::new(Money::parse(text, account_currency).ok()?, per);
+            let native = order.bid.max_price?.rate(order.cloud, account_currency);
             (native.in_unit(TimeUnit::Hour).ok()?.money, "the bid")
         }
         BidMode::Market => {
@@ -251,7 +249,7 @@ mod tests {
         .unwrap();
         if let Some(price) = price {
             order.bid.mode = BidMode::Limit;
-            order.bid.max_price = Some(price.into());
+            order.bid.max_price = Some(price.parse().unwrap());
         }
         order
     }

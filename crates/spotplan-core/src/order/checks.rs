@@ -1,8 +1,4 @@
-//! Small reusable checks: lengths, character classes, Base64, decimal prices, UTC timestamps.
-
-use std::str::FromStr;
-
-use rust_decimal::Decimal;
+//! Small reusable checks: lengths, character classes, Base64, decimal places written.
 
 /// Characters, not bytes.
 pub(crate) fn char_len(text: &str) -> usize {
@@ -12,19 +8,6 @@ pub(crate) fn char_len(text: &str) -> usize {
 /// Whether every character is printable ASCII.
 pub(crate) fn is_printable_ascii(text: &str) -> bool {
     text.bytes().all(|byte| (0x20..0x7f).contains(&byte))
-}
-
-/// Parses a positive decimal price written as plain digits (`0.125`); `None` for anything else.
-pub(crate) fn parse_price(text: &str) -> Option<Decimal> {
-    let plain = !text.is_empty()
-        && text.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && text.chars().filter(|c| *c == '.').count() <= 1
-        && !text.starts_with('.')
-        && !text.ends_with('.');
-    if !plain {
-        return None;
-    }
-    Decimal::from_str(text).ok()
 }
 
 /// Decimal places written (trailing zeros count as written: `0.100` has 3).
@@ -84,12 +67,9 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
-    fn prices_are_plain_decimals() {
-        assert_eq!(parse_price("0.125"), Some(Decimal::new(125, 3)));
-        for bad in ["", ".5", "5.", "1e3", "-1", "0,5", "1.2.3", " 1"] {
-            assert_eq!(parse_price(bad), None, "{bad}");
-        }
+    fn decimals_are_counted_as_written() {
         assert_eq!(decimals_written("0.100"), 3);
+        assert_eq!(decimals_written("12"), 0);
     }
 
     #[test]

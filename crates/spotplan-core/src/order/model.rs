@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clouds::Cloud;
+use crate::money::Currency;
+use crate::order::native_bid::BidPrice;
 
 /// An order for spot instances on one cloud, as a person fills it in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,6 +14,10 @@ use crate::clouds::Cloud;
 pub struct SpotOrder {
     /// Which cloud.
     pub cloud: Cloud,
+    /// The currency the account is billed in (the China sites bill CNY, the international sites USD): the bid's
+    /// currency.
+    #[serde(default = "china_site", skip_serializing_if = "is_cny")]
+    pub account_currency: Currency,
     /// Region id (`cn-hangzhou`, `ap-guangzhou`, `bj`).
     pub region: String,
     /// Zone id (`cn-hangzhou-k`, `ap-guangzhou-6`, `cn-bj-a`). Required for Alibaba and Tencent spot orders.
@@ -77,6 +83,14 @@ fn is_false(value: &bool) -> bool {
     !value
 }
 
+fn china_site() -> Currency {
+    Currency::Cny
+}
+
+fn is_cny(currency: &Currency) -> bool {
+    *currency == Currency::Cny
+}
+
 /// Baidu's ways to name the machine shape.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -126,10 +140,10 @@ pub struct Bid {
     /// Market or limit.
     #[serde(default)]
     pub mode: BidMode,
-    /// The maximum price as a decimal string in the cloud's native unit: per instance-hour for Alibaba and
-    /// Tencent, per instance-**minute** for Baidu; in the account's currency.
+    /// The maximum price, a decimal string in the cloud's native unit — per instance-hour for Alibaba and
+    /// Tencent, per instance-**minute** for Baidu — and the account's currency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_price: Option<String>,
+    pub max_price: Option<BidPrice>,
     /// Alibaba: the protection period in hours, 1 (default) or 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spot_duration_hours: Option<u8>,

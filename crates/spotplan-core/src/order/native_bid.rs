@@ -1,13 +1,17 @@
-//! A bid typed in the display currency and unit (say CNY per hour) converted to the cloud's native unit and
-//! the text the API takes: exact first, then rounded *up* to the cloud's precision, so the bid sent is never
-//! below the bid typed. The UI shows both.
+//! The bid as one type: [`BidPrice`], a plain positive decimal in the cloud's native unit (per instance-hour for
+//! Alibaba and Tencent, per instance-minute for Baidu) and the account's currency — what the API's price field
+//! takes. A person types a price in any currency and unit ([`parse_typed`], at the edge, naming what is wrong);
+//! [`native_bid`] converts it exactly, then rounds it *up* to the cloud's precision, so the bid sent is never below
+//! the bid typed; [`shown_as`] converts a bid back for display; [`suggested`] turns a recommendation into both.
+
+use std::str::FromStr;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 use crate::clouds::Cloud;
 use crate::fx::ExchangeRate;
-use crate::money::{Currency, MoneyError, PriceRate, TimeUnit};
+use crate::money::{Currency, Money, MoneyError, PriceRate, TimeUnit};
 
 /// A cloud's bid unit and the decimals its bid field takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,15 +27,103 @@ pub fn bid_unit(cloud: Cloud) -> BidUnit {
     crate::clouds::api(cloud).bid_unit()
 }
 
-/// A typed bid in the cloud's terms.
+/// A bid price as the cloud's price field takes it: a plain decimal (digits and one point, no sign or exponent)
+/// in the cloud's native unit and the account's currency. It travels in JSON as a string, written as given
+/// (`"0.140"` stays `0.140`); whether it is positive and precise enough is for validation to say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BidPrice(Decimal);
+
+/// Why a text is not a bid price.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not a plain decimal price such as 0.125 (digits and one point, no sign or exponent)")]
+pub struct NotAPrice {
+    /// The text given.
+    pub text: String,
+}
+
+impl BidPrice {
+    /// A price of `amount` (any scale).
+    pub fn new(amount: Decimal) -> BidPrice {
+        BidPrice(amount)
+    }
+
+    /// The amount, with the scale it was written with.
+    pub fn amount(self) -> Decimal {
+        self.0
+    }
+
+    /// The price with its meaning: per the cloud's unit, in the account's currency.
+    pub fn rate(self, cloud: Cloud, account_currency: Currency) -> PriceRate {
+        PriceRate::new(Money::new(self.0, account_currency), bid_unit(cloud).per)
+    }
+}
+
+impl FromStr for BidPrice {
+    type Err = NotAPrice;
+
+    fn from_str(text: &str) -> Result<BidPrice, NotAPrice> {
+        let plain = !text.is_empty()
+            && text.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && text.chars().filter(|c| *c == '.').count() <= 1
+            && !text.starts_with('.')
+            && !text.ends_with('.');
+        plain
+            .then(|| Decimal::from_str(text).ok())
+            .flatten()
+            .map(BidPrice)
+            .ok_or_else(|| NotAPrice { text: text.to_owned() })
+    }
+}
+
+impl std::fmt::Display for BidPrice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for BidPrice {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for BidPrice {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<BidPrice, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for BidPrice {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "BidPrice".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[0-9]+(\\.[0-9]+)?$",
+            "description": "A plain decimal in the cloud's native unit (per instance-hour for Alibaba and Tencent, per instance-minute for Baidu) and the account's currency."
+        })
+    }
+}
+
+/// A bid in the cloud's terms: the exact conversion of what was typed, and the price sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NativeBid {
     /// The exact converted price in the account currency and the cloud's unit.
     pub exact: PriceRate,
-    /// The text for the API's price field (rounded up to the cloud's decimals).
-    pub text: String,
+    /// The price sent: the exact one rounded up to the cloud's decimals.
+    pub price: BidPrice,
     /// Whether rounding changed the value.
     pub rounded: bool,
+}
+
+/// Reads what a person typed as a price per `typed_in` (a currency and a unit).
+pub fn parse_typed(text: &str, typed_in: (Currency, TimeUnit)) -> Result<PriceRate, NotAPrice> {
+    let price: BidPrice = text.trim().parse()?;
+    Ok(PriceRate::new(Money::new(price.amount(), typed_in.0), typed_in.1))
 }
 
 /// Converts a bid typed as `typed` (any currency and unit) to what `cloud` takes, for an account billed in
@@ -48,33 +140,93 @@ pub fn native_bid(
     let sent = exact
         .money
         .amount
-        .round_dp_with_strategy(unit.decimals, RoundingStrategy::AwayFromZero);
+        .round_dp_with_strategy(unit.decimals, RoundingStrategy::AwayFromZero)
+        .normalize();
     Ok(NativeBid {
         exact,
-        text: sent.normalize().to_string(),
+        price: BidPrice(sent),
         rounded: sent != exact.money.amount,
     })
 }
 
-/// The typed value back from a native bid text, for showing "you typed X = Y native".
-pub fn display_bid(
-    native_text: &str,
+/// Why what a person typed in the bid field is not a bid the cloud can take.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TypedBidError {
+    /// The text is not a plain decimal.
+    #[error(transparent)]
+    NotAPrice(#[from] NotAPrice),
+    /// The amount does not convert to the account currency or the cloud's unit.
+    #[error("the bid does not convert to what the cloud takes: {0}")]
+    NoConversion(#[from] MoneyError),
+}
+
+/// Reads the bid field once: `text` typed per `typed_in`, as the bid `cloud` receives for an account billed in
+/// `account_currency`.
+pub fn read_typed(
+    text: &str,
+    typed_in: (Currency, TimeUnit),
     cloud: Cloud,
     account_currency: Currency,
-    display: Currency,
-    per: TimeUnit,
+    fx: &ExchangeRate,
+) -> Result<NativeBid, TypedBidError> {
+    Ok(native_bid(parse_typed(text, typed_in)?, cloud, account_currency, fx)?)
+}
+
+/// A native bid shown per `display` (a currency and a unit), for "you typed X = Y native".
+pub fn shown_as(
+    price: BidPrice,
+    cloud: Cloud,
+    account_currency: Currency,
+    display: (Currency, TimeUnit),
     fx: &ExchangeRate,
 ) -> Option<PriceRate> {
-    let amount: Decimal = crate::order::checks::parse_price(native_text)?;
-    let native = PriceRate::new(crate::money::Money::new(amount, account_currency), bid_unit(cloud).per);
-    let money = fx.convert(native.money, display).ok()?;
-    PriceRate::new(money, native.per).in_unit(per).ok()
+    let native = price.rate(cloud, account_currency);
+    let money = fx.convert(native.money, display.0).ok()?;
+    PriceRate::new(money, native.per).in_unit(display.1).ok()
+}
+
+/// An amount as a person would type it in a unit: 4 decimals per hour or longer, 6 per minute or second (rounded
+/// up, so a bid made from it never falls below the amount).
+pub fn typed_text(amount: Decimal, unit: TimeUnit) -> String {
+    let decimals = if matches!(unit, TimeUnit::Second | TimeUnit::Minute) {
+        6
+    } else {
+        4
+    };
+    amount
+        .round_dp_with_strategy(decimals, RoundingStrategy::AwayFromZero)
+        .normalize()
+        .to_string()
+}
+
+/// A recommended price turned into a bid: as a person would type it per `display`, and as the cloud takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    /// The text for the bid field, per the display currency and unit.
+    pub typed: String,
+    /// What the cloud receives.
+    pub native: NativeBid,
+}
+
+/// The bid to suggest for a recommended price: typed per `display` (rounded up) and converted from that text, so
+/// the field and what is sent agree.
+pub fn suggested(
+    recommended: PriceRate,
+    cloud: Cloud,
+    account_currency: Currency,
+    display: (Currency, TimeUnit),
+    fx: &ExchangeRate,
+) -> Option<Suggestion> {
+    let money = fx.convert(recommended.money, display.0).ok()?;
+    let rate = PriceRate::new(money, recommended.per).in_unit(display.1).ok()?;
+    let typed = typed_text(rate.money.amount, display.1);
+    let native = read_typed(&typed, display, cloud, account_currency, fx).ok()?;
+    Some(Suggestion { typed, native })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::money::Money;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -92,7 +244,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(bid.exact.money.amount, Decimal::new(52, 4));
-        assert_eq!(bid.text, "0.0052");
+        assert_eq!(bid.price.to_string(), "0.0052");
         assert!(!bid.rounded);
     }
 
@@ -106,25 +258,63 @@ mod tests {
             &ExchangeRate::default(),
         )
         .unwrap();
-        assert_eq!(bid.text, "0.004167");
+        assert_eq!(bid.price.to_string(), "0.004167");
         assert!(bid.rounded);
         // USD typed for a CNY account: 0.05 USD × 7.1286 = 0.35643 CNY/h → Alibaba's 3 decimals: 0.357.
         let usd = PriceRate::new(Money::parse("0.05", Currency::Usd).unwrap(), TimeUnit::Hour);
         let bid = native_bid(usd, Cloud::Alibaba, Currency::Cny, &ExchangeRate::default()).unwrap();
-        assert_eq!(bid.text, "0.357");
+        assert_eq!(bid.price.to_string(), "0.357");
+        // The account's currency is a parameter: a USD account is sent USD.
+        let bid = native_bid(usd, Cloud::Alibaba, Currency::Usd, &ExchangeRate::default()).unwrap();
+        assert_eq!(
+            (bid.price.to_string(), bid.exact.money.currency),
+            ("0.05".to_owned(), Currency::Usd)
+        );
     }
 
     #[test]
     fn the_display_value_comes_back() {
-        let back = display_bid(
-            "0.0052",
+        let back = shown_as(
+            "0.0052".parse().unwrap(),
             Cloud::Baidu,
             Currency::Cny,
-            Currency::Cny,
-            TimeUnit::Hour,
+            (Currency::Cny, TimeUnit::Hour),
             &ExchangeRate::default(),
         )
         .unwrap();
         assert_eq!(back.money.amount, Decimal::new(312, 3));
+    }
+
+    #[test]
+    fn a_price_is_plain_decimal_text_written_as_given() {
+        for good in ["0.2", "0.140", "12", "0.0001"] {
+            let price: BidPrice = good.parse().unwrap();
+            assert_eq!(price.to_string(), good);
+            assert_eq!(serde_json::to_string(&price).unwrap(), format!("\"{good}\""));
+        }
+        for bad in ["", "abc", "-1", "1e-3", ".5", "5.", "1.2.3", " 1"] {
+            assert!(bad.parse::<BidPrice>().is_err(), "{bad:?}");
+        }
+        let error = serde_json::from_str::<BidPrice>("\"abc\"").unwrap_err().to_string();
+        assert!(error.contains("`abc` is not a plain decimal price"), "{error}");
+        assert!(
+            serde_json::from_str::<BidPrice>("0.2").is_err(),
+            "a JSON number is refused: it carries no scale"
+        );
+    }
+
+    #[test]
+    fn a_suggestion_is_typed_and_sent_alike() {
+        // 0.0123456 CNY/h shown per minute is 0.00020576 → typed 0.000206 (rounded up), sent to Baidu as is.
+        let suggestion = suggested(
+            cny_per_hour("0.0123456"),
+            Cloud::Baidu,
+            Currency::Cny,
+            (Currency::Cny, TimeUnit::Minute),
+            &ExchangeRate::default(),
+        )
+        .unwrap();
+        assert_eq!(suggestion.typed, "0.000206");
+        assert_eq!(suggestion.native.price.to_string(), "0.000206");
     }
 }

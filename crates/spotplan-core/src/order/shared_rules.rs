@@ -1,7 +1,7 @@
 //! Rules every cloud shares: a region and an image, a positive count, non-empty tag keys, Base64 user data,
 //! and a limit price that is a plain positive decimal exactly when the bid mode says so.
 
-use crate::order::checks::{base64_decoded_len, parse_price};
+use crate::order::checks::base64_decoded_len;
 use crate::order::model::{BidMode, SpotOrder};
 use crate::order::problem::{Problems, rule};
 
@@ -105,7 +105,7 @@ pub(crate) fn check(order: &SpotOrder, problems: &mut Problems) {
             "用户数据必须是标准 Base64 编码（A–Z、a–z、0–9、+、/，以 = 补齐），请先编码脚本".into(),
         );
     }
-    match (order.bid.mode, &order.bid.max_price) {
+    match (order.bid.mode, order.bid.max_price) {
         (BidMode::Limit, None) => problems.error(
             rule("bid.max_price", "bid.max_price.required", Some(required_code(order))),
             "",
@@ -113,14 +113,14 @@ pub(crate) fn check(order: &SpotOrder, problems: &mut Problems) {
             "限价出价必须填写最高价格".into(),
         ),
         (BidMode::Limit, Some(price)) => {
-            if parse_price(price).is_none_or(|value| value <= rust_decimal::Decimal::ZERO) {
+            if price.amount() <= rust_decimal::Decimal::ZERO {
                 problems.error(
                     rule(
                         "bid.max_price",
                         "bid.max_price.positive_decimal",
                         Some(invalid_code(order)),
                     ),
-                    price,
+                    price.to_string(),
                     format!("the maximum price `{price}` must be a positive decimal such as 0.125"),
                     format!("最高价格 `{price}` 必须是正的十进制数，例如 0.125"),
                 );
@@ -132,7 +132,7 @@ pub(crate) fn check(order: &SpotOrder, problems: &mut Problems) {
                 "bid.max_price.only_with_limit",
                 Some(invalid_code(order)),
             ),
-            price,
+            price.to_string(),
             "a market bid takes no maximum price: remove it or switch the bid to limit".into(),
             "市场价出价不接受最高价格：请删除该价格或改为限价出价".into(),
         ),

@@ -4,7 +4,6 @@
 
 use rust_decimal::Decimal;
 
-use crate::order::checks::parse_price;
 use crate::order::model::{BidMode, InterruptionBehavior, SpotOrder};
 use crate::order::request::HttpRequest;
 
@@ -48,8 +47,8 @@ pub(crate) fn run_instances(order: &SpotOrder, client_token: &str) -> HttpReques
         BidMode::Market => put("SpotStrategy", "SpotAsPriceGo".into()),
         BidMode::Limit => {
             put("SpotStrategy", "SpotWithPriceLimit".into());
-            if let Some(price) = order.bid.max_price.as_deref().and_then(parse_price) {
-                put("SpotPriceLimit", python_float(price));
+            if let Some(price) = order.bid.max_price {
+                put("SpotPriceLimit", python_float(price.amount()));
             }
         }
     }

@@ -4,9 +4,7 @@
 
 use crate::TimeUnit;
 use crate::order::ValidationContext;
-use crate::order::checks::{
-    base64_decoded_len, char_len, decimals_written, is_printable_ascii, parse_price, password_classes,
-};
+use crate::order::checks::{base64_decoded_len, char_len, decimals_written, is_printable_ascii, password_classes};
 use crate::order::model::{BidMode, OsFamily, SpotOrder};
 use crate::order::problem::{Problems, rule};
 use crate::order::shared_rules::{hostname_problem, quote_amount, truncate};
@@ -231,12 +229,11 @@ fn check_bid(order: &SpotOrder, context: &ValidationContext, problems: &mut Prob
             format!("保护期（SpotDuration）只能为 1（保护一小时）或 0（不保护），当前为 {duration}"),
         );
     }
-    let (BidMode::Limit, Some(text)) = (order.bid.mode, &order.bid.max_price) else {
+    let (BidMode::Limit, Some(bid)) = (order.bid.mode, order.bid.max_price) else {
         return;
     };
-    let Some(price) = parse_price(text) else {
-        return;
-    };
+    let (text, price) = (bid.to_string(), bid.amount());
+    let text = text.as_str();
     if decimals_written(text) > 3 {
         problems.error(
             rule(

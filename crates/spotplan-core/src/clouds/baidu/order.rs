@@ -35,8 +35,8 @@ pub(crate) fn create_bid_instance(valid: &ValidOrder, client_token: &str, admin_
         BidMode::Market => put("bidModel", json!("market")),
         BidMode::Limit => {
             put("bidModel", json!("custom"));
-            if let Some(price) = &order.bid.max_price {
-                put("bidPrice", json!(price));
+            if let Some(price) = order.bid.max_price {
+                put("bidPrice", json!(price.to_string()));
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use crate::TimeUnit;
 use crate::order::ValidationContext;
-use crate::order::checks::{char_len, is_printable_ascii, parse_price};
+use crate::order::checks::{char_len, is_printable_ascii};
 use crate::order::model::{BidMode, SpotOrder};
 use crate::order::problem::{Problems, rule};
 use crate::order::shared_rules::{hostname_problem, quote_amount};
@@ -13,8 +13,9 @@ const PASSWORD_SPECIALS: &str = "!@#$%^*()";
 /// Checks the order; returns the CPU count and memory (GB) the request will carry.
 pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &mut Problems) -> (u32, u32) {
     let shape = check_shape(order, problems);
-    if let (BidMode::Limit, Some(text)) = (order.bid.mode, &order.bid.max_price)
-        && let Some(price) = parse_price(text)
+    if let (BidMode::Limit, Some(bid)) = (order.bid.mode, order.bid.max_price)
+        && let (text, price) = (bid.to_string(), bid.amount())
+        && let text = text.as_str()
         && let Some(quote) = &context.market_price
         && let Some(market) = quote_amount(quote, TimeUnit::Minute)
         && price <= market

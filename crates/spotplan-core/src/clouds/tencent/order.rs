@@ -19,8 +19,8 @@ pub(crate) fn run_instances(order: &SpotOrder, client_token: &str) -> HttpReques
     put("InstanceChargeType", json!("SPOTPAID"));
     if order.bid.mode == BidMode::Limit {
         let mut spot = Map::new();
-        if let Some(price) = &order.bid.max_price {
-            spot.insert("MaxPrice".into(), json!(price));
+        if let Some(price) = order.bid.max_price {
+            spot.insert("MaxPrice".into(), json!(price.to_string()));
         }
         spot.insert("SpotInstanceType".into(), json!("one-time"));
         put(

@@ -4,7 +4,7 @@
 
 use crate::TimeUnit;
 use crate::order::ValidationContext;
-use crate::order::checks::{base64_decoded_len, char_len, is_printable_ascii, parse_price, password_classes};
+use crate::order::checks::{base64_decoded_len, char_len, is_printable_ascii, password_classes};
 use crate::order::model::{BidMode, OsFamily, SpotOrder};
 use crate::order::problem::{Problems, rule};
 use crate::order::shared_rules::{hostname_problem, quote_amount, truncate};
@@ -78,8 +78,9 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
             ),
         );
     }
-    if let (BidMode::Limit, Some(text)) = (order.bid.mode, &order.bid.max_price)
-        && let Some(price) = parse_price(text)
+    if let (BidMode::Limit, Some(bid)) = (order.bid.mode, order.bid.max_price)
+        && let (text, price) = (bid.to_string(), bid.amount())
+        && let text = text.as_str()
     {
         if let Some(quote) = &context.market_price
             && let Some(market) = quote_amount(quote, TimeUnit::Hour)

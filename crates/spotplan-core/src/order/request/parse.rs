@@ -13,6 +13,7 @@ use crate::clouds::Cloud;
 use crate::order::model::{
     BaiduShape, Bid, BidMode, Disk, InterruptionBehavior, Login, Network, OsFamily, SpotOrder, Tag,
 };
+use crate::order::native_bid::BidPrice;
 
 /// Why a request could not be read back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,11 +24,11 @@ fn missing(what: &str) -> ParseBackError {
     ParseBackError(format!("{what} is missing"))
 }
 
-/// A decimal price text in its shortest form (`0.20` and `0.2` and Python's `1.0` read as `0.2`, `1`).
-fn canonical_price(text: &str) -> String {
+/// A price in its shortest form (`0.20` and `0.2` and Python's `1.0` read as `0.2`, `1`).
+fn canonical_price(text: &str) -> Option<BidPrice> {
     Decimal::from_str(text)
-        .map(|value| value.normalize().to_string())
-        .unwrap_or_else(|_| text.to_owned())
+        .ok()
+        .map(|value| BidPrice::new(value.normalize()))
 }
 
 /// The part of an order a cloud's request carries: what reading the request back can return.
@@ -44,7 +45,10 @@ pub fn sent_part(order: &SpotOrder) -> SpotOrder {
         order.system_disk = None;
     }
     order.bid.max_price = match order.bid.mode {
-        BidMode::Limit => order.bid.max_price.as_deref().map(canonical_price),
+        BidMode::Limit => order
+            .bid
+            .max_price
+            .map(|price| BidPrice::new(price.amount().normalize())),
         BidMode::Market => None,
     };
     match order.cloud {
@@ -97,6 +101,7 @@ pub fn read_back(
 fn empty_order(cloud: Cloud, region: String) -> SpotOrder {
     SpotOrder {
         cloud,
+        account_currency: crate::Currency::Cny,
         region,
         zone: None,
         instance_type: None,
@@ -138,7 +143,7 @@ fn alibaba(request: &HttpRequest) -> Result<SpotOrder, ParseBackError> {
     } else {
         BidMode::Market
     };
-    order.bid.max_price = get("SpotPriceLimit").map(|price| canonical_price(&price));
+    order.bid.max_price = get("SpotPriceLimit").and_then(|price| canonical_price(&price));
     order.bid.spot_duration_hours = get("SpotDuration").map(|d| number(&d, "SpotDuration")).transpose()?;
     order.bid.interruption_behavior = get("SpotInterruptionBehavior").map(|b| {
         if b == "Stop" {
@@ -223,7 +228,7 @@ fn tencent(request: &HttpRequest) -> Result<SpotOrder, ParseBackError> {
     if body["InstanceMarketOptions"].is_object() {
         order.bid.mode = BidMode::Limit;
         order.bid.max_price =
-            text(&body["InstanceMarketOptions"]["SpotOptions"]["MaxPrice"]).map(|p| canonical_price(&p));
+            text(&body["InstanceMarketOptions"]["SpotOptions"]["MaxPrice"]).and_then(|p| canonical_price(&p));
     }
     order.count = unsigned(&body["InstanceCount"]).ok_or_else(|| missing("InstanceCount"))?;
     order.min_count = unsigned(&body["MinCount"]);
@@ -296,7 +301,7 @@ fn baidu(request: &HttpRequest, original: Option<&BaiduShape>) -> Result<SpotOrd
     order.image_id = text(&body["imageId"]).unwrap_or_default();
     if body["bidModel"] == "custom" {
         order.bid.mode = BidMode::Limit;
-        order.bid.max_price = text(&body["bidPrice"]).map(|p| canonical_price(&p));
+        order.bid.max_price = text(&body["bidPrice"]).and_then(|p| canonical_price(&p));
     }
     order.count = unsigned(&body["purchaseCount"]).ok_or_else(|| missing("purchaseCount"))?;
     let root_size = unsigned(&body["rootDiskSizeInGb"]);

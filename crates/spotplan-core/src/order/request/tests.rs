@@ -162,7 +162,7 @@ mod properties {
             order.count = count;
             order.min_count = min;
             order.bid.mode = if limit { BidMode::Limit } else { BidMode::Market };
-            order.bid.max_price = limit.then(|| rust_decimal::Decimal::new(price.0, price.1).to_string());
+            order.bid.max_price = limit.then(|| crate::order::native_bid::BidPrice::new(rust_decimal::Decimal::new(price.0, price.1)));
             order.bid.spot_duration_hours = duration;
             order.bid.interruption_behavior = stop.map(|s| if s { InterruptionBehavior::Stop } else { InterruptionBehavior::Terminate });
             order.network.security_group_ids = groups;
