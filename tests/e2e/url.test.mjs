@@ -4,19 +4,23 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startProxy, launchBrowser, openPage, screenshot } from './harness.mjs';
 
+/** A change within this long of the last one replaces the history entry instead of adding one (`app.rs`). */
+const HISTORY_WINDOW_MS = 1_000;
+
 let browser;
 let proxy;
 before(async () => { browser = await launchBrowser(); proxy = await startProxy(); });
 after(async () => { await browser?.close(); await proxy?.stop(); });
 
 test('share a plan as a link, reload it, go back and forward', async () => {
-  const { page, problems } = await openPage(browser, proxy.url);
+  // The page's clock is Playwright's, so the test can jump it past the history window instead of sleeping.
+  const { page, problems } = await openPage(browser, proxy.url, { fakeClock: true });
   const table = page.getByTestId('ranked-table');
   await table.locator('tbody tr:not([aria-hidden])').first().waitFor();
   await page.getByLabel('vCPU from').fill('2');
   await page.getByLabel('vCPU to').fill('2');
   await page.waitForURL(/v=2-2/);
-  await page.waitForTimeout(1100); // the next change makes a new history entry
+  await page.clock.fastForward(HISTORY_WINDOW_MS); // the next change makes a new history entry
   await page.getByLabel('Hours', { exact: true }).fill('24');
   await page.waitForURL(/h=24/);
   await table.locator('tbody tr:not([aria-hidden])').first().getByRole('button', { name: /^Choose/ }).click();
@@ -44,6 +48,15 @@ test('share a plan as a link, reload it, go back and forward', async () => {
 
   // Recent plans are offered.
   await page.reload();
-  await page.getByRole('navigation', { name: 'Recent plans' }).getByRole('link').first().waitFor();
+  const recent = page.getByRole('navigation', { name: 'Recent plans' }).getByRole('link');
+  await recent.first().waitFor();
+  // Newest first, one per plan the address bar held (offers aside), each a link that restores it.
+  const plans = await recent.evaluateAll((links) => links.map((link) => [link.textContent, link.getAttribute('href')]));
+  assert.deepEqual(plans, [
+    ['2–2 vCPU · 8–8 GiB · ×10 · 24 h', '?v=2-2&m=8-8&n=10&h=24&r=10&a=china&s=cost'],
+    ['2–2 vCPU · 8–8 GiB · ×10 · 72 h', '?v=2-2&m=8-8&n=10&h=72&r=10&a=china&s=cost'],
+    ['2–4 vCPU · 8–8 GiB · ×10 · 72 h', '?v=2-4&m=8-8&n=10&h=72&r=10&a=china&s=cost'],
+    ['4–4 vCPU · 8–8 GiB · ×10 · 72 h', '?v=4-4&m=8-8&n=10&h=72&r=10&a=china&s=cost'],
+  ]);
   assert.deepEqual(problems, []);
 });
