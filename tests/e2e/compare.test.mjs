@@ -18,7 +18,8 @@ test('4 vCPU / 8 GiB × 10 for 72 h in mainland China ranks real offers with the
   const summary = await page.getByTestId('plan-summary').textContent();
   assert.match(summary, /^\d+ offers match\./);
   const matching = Number(summary.match(/^(\d+)/)[1]);
-  assert.ok(matching > 100, summary);
+  // The committed catalog's count for this plan: far more rows than fit, so the table is windowed.
+  assert.equal(matching, 470, summary);
   const first = table.locator('tbody tr:not([aria-hidden])').first();
   const cells = await first.locator('td').allTextContents();
   assert.equal(cells[0], '1');
@@ -27,14 +28,29 @@ test('4 vCPU / 8 GiB × 10 for 72 h in mainland China ranks real offers with the
   assert.match(cells[15], /observed 2024-10-09, \d+ days old/);
   const attribution = await page.getByTestId('attribution').textContent();
   assert.match(attribution, /Alibaba Cloud price data from cloudpilot-ai\/priceserver \(Apache-2\.0\)/);
-  // Only the rows in view are in the page; scrolling brings the others, ranked in order.
+  // Only the rows in view are in the page, then a spacer row standing for all the rows below them; scrolling
+  // brings the others, ranked in order.
   const rendered = await table.locator('tbody tr:not([aria-hidden])').count();
   assert.ok(rendered < 40 && rendered < matching, `${rendered} rows rendered of ${matching}`);
-  await page.getByRole('region', { name: 'Ranked offers' }).evaluate((el) => { el.scrollTop = 34 * 300; });
+  // The pitch the table lays its rows out with, read from the page: the spacer's height over the rows it stands for.
+  const spacer = await table.locator('tbody tr[aria-hidden]').last().evaluate((row) => row.getBoundingClientRect().height);
+  const pitch = spacer / (matching - rendered);
+  // FIXME: a rendered row is taller (40.5 px here) than that pitch (ROW_PX, 34 px, in web/src/offer_table.rs; the
+  // CSS row height is only a minimum), so the scroll position and the rows drift apart, and a small scroll can make
+  // the browser's scroll anchoring jump some 25 rows. Today's behaviour is asserted; once rows are exactly one
+  // pitch tall this becomes `assert.equal(rowHeight, pitch)`.
+  const rowHeight = await first.evaluate((row) => row.getBoundingClientRect().height);
+  assert.ok(rowHeight > pitch, `rows are ${rowHeight} px, the pitch ${pitch} px`);
+  // Jump (as a dragged scroll bar does) to where the row ranked 300 starts: it is rendered, among its neighbours.
+  const scroller = page.getByRole('region', { name: 'Ranked offers' });
+  await scroller.evaluate((element, top) => { element.scrollTop = top; }, pitch * 299);
   await table.locator('tbody tr td:first-child', { hasText: /^300$/ }).waitFor();
+  const ranks = (await table.locator('tbody tr:not([aria-hidden]) td:first-child').allTextContents()).map(Number);
+  assert.deepEqual(ranks, ranks.map((_, index) => ranks[0] + index), 'consecutive ranks');
   // Tencent rows say their spot price is an estimate; no row shows a zero price.
   await page.getByLabel('Alibaba Cloud ECS').uncheck();
   await table.locator('tbody tr', { hasText: 'Tencent Cloud CVM' }).first().waitFor();
+  const withoutAlibaba = Number((await page.getByTestId('plan-summary').textContent()).match(/^(\d+) offers match\./)[1]);
   const text = await table.textContent();
   assert.match(text, /≈ .* CNY\/hour \(estimate\)/);
   assert.doesNotMatch(text, /Alibaba Cloud ECS/);
@@ -45,6 +61,7 @@ test('4 vCPU / 8 GiB × 10 for 72 h in mainland China ranks real offers with the
   const csv = await (await import('node:fs/promises')).readFile(await download.path(), 'utf8');
   const lines = csv.trim().split('\n');
   assert.match(lines[0], /^rank,cloud,region,zone,instance_type/);
+  assert.equal(lines.length - 1, withoutAlibaba, 'one line per matching offer');
   assert.ok(lines.slice(1).every((line) => /^\d+,(tencent|baidu),/.test(line)), 'only the filtered clouds');
   await page.getByLabel('Alibaba Cloud ECS').check();
 
@@ -89,15 +106,15 @@ test('regions and zones narrow the table, survive a reload, and an unknown id is
   assert.equal(await regions.inputValue(), 'ap-guangzhou-6, cn-hangzhou');
   await page.waitForFunction(() => new URLSearchParams(location.search).get('rg') === 'ap-guangzhou-6,cn-hangzhou');
   const places = async () => table.locator('tbody tr:not([aria-hidden]) td:nth-child(3)').allTextContents();
-  const check = (list) => {
-    assert.ok(list.length > 0, 'some offers match');
-    for (const place of list) assert.ok(place === 'ap-guangzhou-6' || place.startsWith('cn-hangzhou'), place);
-  };
-  check(await places());
+  // The committed catalog's count for this plan in these places; the rows in view come from both of them.
+  assert.match(await page.getByTestId('plan-summary').textContent(), /^44 offers match\./);
+  const shown = await places();
+  for (const place of shown) assert.ok(place === 'ap-guangzhou-6' || place.startsWith('cn-hangzhou-'), place);
+  assert.ok(shown.includes('ap-guangzhou-6') && shown.some((place) => place.startsWith('cn-hangzhou-')), shown.join());
   await page.reload();
   await table.locator('tbody tr:not([aria-hidden])').first().waitFor();
   assert.equal(await regions.inputValue(), 'ap-guangzhou-6, cn-hangzhou');
-  check(await places());
+  assert.deepEqual(await places(), shown, 'the reload shows the same rows');
   await regions.fill('ap-guangzhou-6, mars-1');
   await page.getByText('no region or zone of the three clouds has this id: mars-1').waitFor();
   assert.equal(await regions.getAttribute('aria-invalid'), 'true');
@@ -129,7 +146,8 @@ test('the GPU column shows count and model; a GPU model filter keeps only that m
   await table.getByRole('columnheader', { name: 'GPU' }).waitFor();
   await table.locator('tbody tr:not([aria-hidden])').first().waitFor();
   const gpus = await table.locator('tbody tr:not([aria-hidden]) td:nth-child(7)').allTextContents();
-  assert.ok(gpus.length > 0);
+  // The committed catalog's count of offers with an A10 anywhere.
+  assert.match(await page.getByTestId('plan-summary').textContent(), /^322 offers match\./);
   for (const gpu of gpus) assert.match(gpu, /^[1-9]\d* × .*A10/i);
   assert.deepEqual(problems, []);
 });

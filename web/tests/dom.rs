@@ -2,9 +2,40 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used)] // test code: a panic is how a failure is reported
 
+use std::time::Duration;
+
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+/// How long a test waits for the page to reach the state it expects before it fails.
+const STATE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often it looks.
+const POLL_EVERY: Duration = Duration::from_millis(10);
+
+/// Waits until `ready` holds, looking every [`POLL_EVERY`]; fails naming `what` after [`STATE_TIMEOUT`], with the
+/// beginning of the text of `root` at that moment.
+async fn wait_until(root: &web_sys::Element, what: &str, ready: impl Fn(&web_sys::Element) -> bool) {
+    let tries = STATE_TIMEOUT.as_millis() / POLL_EVERY.as_millis();
+    for _ in 0..tries {
+        if ready(root) {
+            return;
+        }
+        yew::platform::time::sleep(POLL_EVERY).await;
+    }
+    let shown: String = root.text_content().unwrap_or_default().chars().take(500).collect();
+    panic!("waited {STATE_TIMEOUT:?} for {what}; the page begins: {shown}");
+}
+
+/// Whether `root` holds an element matching `selector`.
+fn has(root: &web_sys::Element, selector: &str) -> bool {
+    root.query_selector(selector).ok().flatten().is_some()
+}
+
+/// The text of the element matching `selector` in `root`, if there is one.
+fn text_of(root: &web_sys::Element, selector: &str) -> Option<String> {
+    root.query_selector(selector).ok().flatten()?.text_content()
+}
 
 #[wasm_bindgen_test]
 async fn app_renders_title_core_example_and_chart() {
@@ -12,11 +43,15 @@ async fn app_renders_title_core_example_and_chart() {
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
     yew::Renderer::<spotplan_web::App>::with_root(root.clone()).render();
-    yew::platform::time::sleep(std::time::Duration::from_millis(50)).await;
-    let text = root.text_content().unwrap();
-    assert!(text.contains("Spotplan"), "{text}");
-    assert!(text.contains("0.0052 CNY/minute = 0.312 CNY/hour"), "{text}");
-    assert!(root.query_selector("[data-testid=cost-chart] svg").unwrap().is_some());
+    wait_until(&root, "the core's example and the cost chart", |root| {
+        text_of(root, "[data-testid=core-example]").is_some() && has(root, "[data-testid=cost-chart] svg")
+    })
+    .await;
+    assert_eq!(text_of(&root, "h1").as_deref(), Some("Spotplan"));
+    assert_eq!(
+        text_of(&root, "[data-testid=core-example]").as_deref(),
+        Some("0.0052 CNY/minute = 0.312 CNY/hour; 72 hours cost 22.46")
+    );
 }
 
 /// Mounts the app in a fresh element, with no remembered language and no plan in the URL (the tests share one
@@ -34,16 +69,10 @@ async fn mounted() -> web_sys::Element {
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
     yew::Renderer::<spotplan_web::App>::with_root(root.clone()).render();
-    for _ in 0..100 {
-        if root
-            .query_selector("[data-testid=ranked-table] tbody tr td")
-            .unwrap()
-            .is_some()
-        {
-            break;
-        }
-        yew::platform::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    wait_until(&root, "the first ranked row", |root| {
+        has(root, "[data-testid=ranked-table] tbody tr td")
+    })
+    .await;
     root
 }
 
@@ -59,24 +88,21 @@ fn click(root: &web_sys::Element, selector: &str) {
 #[wasm_bindgen_test]
 async fn choosing_an_offer_opens_its_bid_panel_with_the_cores_problems() {
     let root = mounted().await;
+    // The first row's cloud, place and type name the offer in the panel's heading.
+    let cells = root
+        .query_selector_all("[data-testid=ranked-table] tbody tr:not([aria-hidden]) td")
+        .unwrap();
+    let cell = |index: u32| cells.item(index).and_then(|cell| cell.text_content()).unwrap();
+    let expected_heading = format!("Bid: {} {} · {}", cell(1), cell(3), cell(2));
     click(&root, "[data-testid=ranked-table] tbody tr td button");
-    yew::platform::time::sleep(std::time::Duration::from_millis(50)).await;
-    let heading = root
-        .query_selector("#bid-heading")
-        .unwrap()
-        .unwrap()
-        .text_content()
-        .unwrap();
-    assert!(heading.starts_with("Bid: "), "{heading}");
-    let problems = root
-        .query_selector("#problems-image_id")
-        .unwrap()
-        .unwrap()
-        .text_content()
-        .unwrap();
-    assert!(
-        problems.contains("an image id is required [MissingParameter]"),
-        "{problems}"
+    wait_until(&root, "the bid panel with the image id's problem", |root| {
+        has(root, "#bid-heading") && has(root, "#problems-image_id")
+    })
+    .await;
+    assert_eq!(text_of(&root, "#bid-heading"), Some(expected_heading));
+    assert_eq!(
+        text_of(&root, "#problems-image_id").as_deref(),
+        Some("✖ an image id is required [MissingParameter]")
     );
 }
 
@@ -96,8 +122,11 @@ async fn switching_to_chinese_translates_the_form_and_the_table() {
     select
         .dispatch_event(&web_sys::Event::new_with_event_init_dict("change", &init).unwrap())
         .unwrap();
-    yew::platform::time::sleep(std::time::Duration::from_millis(50)).await;
+    wait_until(&root, "the Chinese heading", |root| {
+        root.text_content()
+            .is_some_and(|text| text.contains("比较竞价实例报价"))
+    })
+    .await;
     let text = root.text_content().unwrap();
-    assert!(text.contains("比较竞价实例报价"), "heading");
-    assert!(text.contains("预计总费用"), "table header");
+    assert!(text.contains("预计总费用"), "table header: {text}");
 }

@@ -8,6 +8,7 @@
 //! Both start with the same idempotent setup ([`setup::ensure_all`]), so either may be the first command run on a
 //! fresh machine.
 
+mod apt;
 mod catalog;
 mod contract;
 mod process;

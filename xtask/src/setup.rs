@@ -10,6 +10,7 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
+use crate::apt::{self, Recommends};
 use crate::process::{self, output_of};
 use crate::toolchain::{self, WasmRoute};
 
@@ -87,44 +88,6 @@ pub fn ensure_all(purpose: Purpose) -> anyhow::Result<Env> {
     })
 }
 
-/// Installs Debian packages (as root, or through sudo when available), without their recommendations.
-pub fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
-    apt_install_with(packages, false)
-}
-
-/// Installs Debian packages, with their recommendations when `recommends` (rustc-web needs its recommended
-/// `lld-22`: `/usr/bin/rust-lld` points at it).
-pub fn apt_install_with(packages: &[&str], recommends: bool) -> anyhow::Result<()> {
-    let is_root = output_of(Command::new("id").arg("-u")).is_some_and(|uid| uid == "0");
-    let apt = |args: &[&str]| {
-        let mut command = if is_root {
-            Command::new("apt-get")
-        } else {
-            Command::new("sudo")
-        };
-        if !is_root {
-            command.arg("apt-get");
-        }
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        command
-    };
-    if !is_root && output_of(Command::new("sudo").args(["-n", "true"])).is_none() {
-        bail!(
-            "need root to install {} (run `sudo apt-get install {}` once)",
-            packages.join(" "),
-            packages.join(" ")
-        );
-    }
-    process::run(&mut apt(&["update", "-qq"]))?;
-    let mut install = if recommends {
-        apt(&["install", "-y", "-qq"])
-    } else {
-        apt(&["install", "-y", "-qq", "--no-install-recommends"])
-    };
-    install.args(packages);
-    process::run(&mut install)
-}
-
 fn cargo_bin_dir() -> PathBuf {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
@@ -186,7 +149,7 @@ fn ensure_chromium() -> anyhow::Result<()> {
         return Ok(());
     }
     eprintln!("browser tests: installing Debian's chromium, chromium-driver and a CJK font");
-    apt_install(&["chromium", "chromium-driver", "fonts-wqy-zenhei"])
+    apt::install(&["chromium", "chromium-driver", "fonts-wqy-zenhei"], Recommends::Skip)
 }
 
 /// Where the official cloud SDKs are installed for the cross-checks.
@@ -211,7 +174,7 @@ fn ensure_venv(venv: &Path, requirements: &Path) -> anyhow::Result<PathBuf> {
     if !python.exists() {
         let created = process::run(Command::new("python3").args(["-m", "venv"]).arg(venv));
         if created.is_err() {
-            apt_install(&["python3-venv"])?;
+            apt::install(&["python3-venv"], Recommends::Skip)?;
             process::run(Command::new("python3").args(["-m", "venv"]).arg(venv))?;
         }
     }

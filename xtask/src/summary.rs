@@ -23,6 +23,27 @@ impl Layer {
             note: String::new(),
         }
     }
+
+    /// A layer that runs tests, from whether its command succeeded and the `(passed, failed)` counts it printed.
+    /// A command that failed counts at least one failure, and a layer that reports no test at all (a build that
+    /// failed, a runner that found nothing to run, every test skipped) counts as failed with the note "ran no
+    /// test", so a layer cannot pass without running anything.
+    pub fn tests(name: &str, succeeded: bool, (passed, failed): (u64, u64)) -> Layer {
+        if passed == 0 && failed == 0 {
+            return Layer {
+                name: name.to_owned(),
+                passed,
+                failed: 1,
+                note: "ran no test".into(),
+            };
+        }
+        Layer {
+            name: name.to_owned(),
+            passed,
+            failed: if succeeded { failed } else { failed.max(1) },
+            note: String::new(),
+        }
+    }
 }
 
 /// Sums the `test result: … N passed; M failed` lines that libtest and wasm-bindgen-test-runner print.
@@ -91,5 +112,34 @@ mod tests {
     #[test]
     fn no_result_lines_count_nothing() {
         assert_eq!(count_libtest("error: could not compile"), (0, 0));
+    }
+
+    #[test]
+    fn a_layer_that_ran_no_test_fails() {
+        let expected = Layer {
+            name: "e2e".into(),
+            passed: 0,
+            failed: 1,
+            note: "ran no test".into(),
+        };
+        // What node's TAP reporter prints when every test was filtered out or skipped, with exit status 0.
+        let node = "TAP version 13\n1..1\n# tests 1\n# suites 0\n# pass 0\n# fail 0\n# skipped 1\n";
+        assert_eq!(Layer::tests("e2e", true, count_node_tap(node)), expected);
+        // A runner that printed no totals at all (it could not start, or the build failed).
+        assert_eq!(Layer::tests("e2e", true, count_node_tap("")), expected);
+        assert_eq!(
+            Layer::tests("e2e", false, count_libtest("error: could not compile")),
+            expected
+        );
+    }
+
+    #[test]
+    fn a_failed_command_counts_a_failure_even_when_its_tests_passed() {
+        let layer = Layer::tests("native", false, (12, 0));
+        assert_eq!((layer.passed, layer.failed, layer.note.as_str()), (12, 1, ""));
+        let layer = Layer::tests("native", true, (12, 0));
+        assert_eq!((layer.passed, layer.failed, layer.note.as_str()), (12, 0, ""));
+        let layer = Layer::tests("native", false, (10, 2));
+        assert_eq!((layer.passed, layer.failed, layer.note.as_str()), (10, 2, ""));
     }
 }

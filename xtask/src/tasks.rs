@@ -156,23 +156,7 @@ fn clippy_wasm(env: &Env) -> Layer {
 
 fn libtest_layer(name: &str, command: &mut Command) -> anyhow::Result<Layer> {
     let (ok, output) = run_capturing(command)?;
-    let (passed, failed) = summary::count_libtest(&output);
-    // A build failure runs no test: count it as a failure so the layer cannot pass silently.
-    let failed = if ok { failed } else { failed.max(1) };
-    if ok && passed == 0 {
-        return Ok(Layer {
-            name: name.into(),
-            passed,
-            failed: 1,
-            note: "ran no test".into(),
-        });
-    }
-    Ok(Layer {
-        name: name.into(),
-        passed,
-        failed,
-        note: String::new(),
-    })
+    Ok(Layer::tests(name, ok, summary::count_libtest(&output)))
 }
 
 fn wasm_tests(env: &Env) -> anyhow::Result<Layer> {
@@ -224,15 +208,11 @@ fn e2e_tests() -> anyhow::Result<Layer> {
         .env("SPOTPLAN_ARTIFACTS", root.join(ARTIFACTS))
         .env("CHROMIUM", CHROMIUM);
     let (ok, output) = run_capturing(&mut command)?;
-    let (passed, failed) = summary::count_node_tap(&output);
-    let failed = if ok { failed } else { failed.max(1) };
-    let note = format!("screenshots in {ARTIFACTS}");
-    Ok(Layer {
-        name: "e2e (headless chromium)".into(),
-        passed,
-        failed,
-        note,
-    })
+    let mut layer = Layer::tests("e2e (headless chromium)", ok, summary::count_node_tap(&output));
+    if layer.note.is_empty() {
+        layer.note = format!("screenshots in {ARTIFACTS}");
+    }
+    Ok(layer)
 }
 
 fn e2e_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {

@@ -10,6 +10,7 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
+use crate::apt::{self, Recommends};
 use crate::process::{self, output_of};
 
 /// The target the browser build uses.
@@ -110,8 +111,7 @@ fn ensure_debian_route() -> anyhow::Result<WasmRoute> {
     let has_src = output_of(Command::new("dpkg-query").args(["-W", "-f=${Status}", "rust-web-src"]))
         .is_some_and(|status| status.contains("install ok installed"));
     if !(installed && has_src) {
-        crate::setup::apt_install_with(&packages, true)
-            .context("installing Debian's rustc-web toolchain for wasm32")?;
+        apt::install(&packages, Recommends::Install).context("installing Debian's rustc-web toolchain for wasm32")?;
     }
     let version = output_of(Command::new("/usr/bin/rustc").arg("-V")).unwrap_or_default();
     eprintln!("wasm32: Debian route with {version}");

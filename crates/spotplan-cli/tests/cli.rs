@@ -20,22 +20,191 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Each text format of each shipped example: its exact first line and one exact line that carries the order (the
+/// action, the bid or the ClientToken), so a format that prints the wrong thing, or another cloud's, fails.
+const RENDERED: &[(&str, &str, &str, &str)] = &[
+    (
+        "alibaba",
+        "http",
+        "POST /?RegionId=cn-hangzhou&ZoneId=cn-hangzhou-k&InstanceType=ecs.c7.xlarge&ImageId=aliyun_3_x64_20G_alibase_20240819.vhd&InstanceChargeType=PostPaid&SpotStrategy=SpotWithPriceLimit&SpotPriceLimit=0.2&SpotDuration=1&SpotInterruptionBehavior=Terminate&Amount=10&MinAmount=5&VSwitchId=vsw-bp1s5fnvk4gn2tws03624&SecurityGroupId=sg-bp15ed6xe1yxeycg7o3n&InternetMaxBandwidthOut=0&SystemDisk.Category=cloud_essd&SystemDisk.Size=40&DataDisk.1.Category=cloud_essd&DataDisk.1.Size=100&KeyPairName=batch-workers&InstanceName=render-worker&HostName=render-worker&Tag.1.Key=project&Tag.1.Value=%E6%B8%B2%E6%9F%93%20batch%2042&Tag.2.Key=owner&Tag.2.Value=ops%20team&UserData=IyEvYmluL3NoCmVjaG8gcmVhZHkK&ClientToken=spotplan-00000000-0000-4000-8000-000000000000 HTTP/1.1",
+        "x-acs-action: RunInstances",
+    ),
+    (
+        "alibaba",
+        "curl",
+        "# Submits through the local Spotplan proxy; it signs with your credentials.",
+        r#"    "max_price": "0.2","#,
+    ),
+    (
+        "alibaba",
+        "cli",
+        r"aliyun ecs RunInstances \",
+        r"  --SpotPriceLimit 0.2 \",
+    ),
+    (
+        "alibaba",
+        "python",
+        "# pip install alibabacloud_ecs20140526",
+        "    spot_price_limit=0.2,",
+    ),
+    (
+        "alibaba",
+        "terraform",
+        r#"provider "alicloud" {"#,
+        "  spot_price_limit = 0.2",
+    ),
+    ("tencent", "http", "POST / HTTP/1.1", "x-tc-action: RunInstances"),
+    (
+        "tencent",
+        "curl",
+        "# Submits through the local Spotplan proxy; it signs with your credentials.",
+        r#"    "max_price": "0.14""#,
+    ),
+    (
+        "tencent",
+        "cli",
+        r"tccli cvm RunInstances --cli-unfold-argument \",
+        r"  --InstanceMarketOptions.SpotOptions.MaxPrice 0.14 \",
+    ),
+    (
+        "tencent",
+        "python",
+        "# pip install tencentcloud-sdk-python-cvm",
+        r#"            "MaxPrice": "0.14","#,
+    ),
+    (
+        "tencent",
+        "terraform",
+        r#"provider "tencentcloud" {"#,
+        r#"  spot_max_price = "0.14""#,
+    ),
+    (
+        "baidu",
+        "http",
+        "POST /v2/instance/bid?clientToken=spotplan-00000000-0000-4000-8000-000000000000 HTTP/1.1",
+        "host: bcc.bj.baidubce.com",
+    ),
+    (
+        "baidu",
+        "curl",
+        "# Submits through the local Spotplan proxy; it signs with your credentials.",
+        r#"    "max_price": "0.0052""#,
+    ),
+    (
+        "baidu",
+        "cli",
+        "# Baidu's bce CLI has no command for spot (bid) instances; this is the official Python SDK",
+        r#"    bid_price="0.0052","#,
+    ),
+    (
+        "baidu",
+        "python",
+        "# pip install bce-python-sdk",
+        r#"    bid_price="0.0052","#,
+    ),
+    (
+        "baidu",
+        "terraform",
+        "# The Baidu Cloud Terraform provider (baidubce/baiducloud) has no spot (bid) instance support:",
+        "# curl, Python SDK or raw HTTP formats to place this order.",
+    ),
+];
+
+/// The wire format of each shipped example: what the cloud receives.
+struct Wire {
+    cloud: &'static str,
+    action: &'static str,
+    host: &'static str,
+    path: &'static str,
+    /// The bid, as a `name=value` query pair (Alibaba) or as it appears in the JSON body.
+    bid: &'static str,
+}
+
+const WIRE: &[Wire] = &[
+    Wire {
+        cloud: "alibaba",
+        action: "RunInstances",
+        host: "ecs-cn-hangzhou.aliyuncs.com",
+        path: "/",
+        bid: "SpotPriceLimit=0.2",
+    },
+    Wire {
+        cloud: "tencent",
+        action: "RunInstances",
+        host: "cvm.tencentcloudapi.com",
+        path: "/",
+        bid: r#""MaxPrice":"0.14""#,
+    },
+    Wire {
+        cloud: "baidu",
+        action: "CreateBidInstance",
+        host: "bcc.bj.baidubce.com",
+        path: "/v2/instance/bid",
+        bid: r#""bidPrice":"0.0052""#,
+    },
+];
+
+fn request(cloud: &str, format: &str) -> String {
+    let path = format!("examples/orders/{cloud}.json");
+    let output = spotplan(&["request", &path, "--format", format]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{cloud} {format}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout(&output)
+}
+
 #[test]
 fn every_shipped_example_validates_and_renders_every_format() {
     for cloud in ["alibaba", "tencent", "baidu"] {
         let path = format!("examples/orders/{cloud}.json");
         let output = spotplan(&["validate", &path]);
         assert_eq!(output.status.code(), Some(0), "{cloud}: {}", stdout(&output));
-        for format in ["http", "curl", "cli", "python", "terraform", "wire"] {
-            let output = spotplan(&["request", &path, "--format", format]);
-            assert_eq!(
-                output.status.code(),
-                Some(0),
-                "{cloud} {format}: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            assert!(!stdout(&output).trim().is_empty());
-        }
+    }
+    for (cloud, format, first, line) in RENDERED {
+        let text = request(cloud, format);
+        assert_eq!(text.lines().next(), Some(*first), "{cloud} {format}:\n{text}");
+        assert!(
+            text.lines().any(|candidate| candidate == *line),
+            "{cloud} {format} has no line `{line}`:\n{text}"
+        );
+    }
+    for expected in WIRE {
+        let cloud = expected.cloud;
+        let wire: serde_json::Value = serde_json::from_str(&request(cloud, "wire")).unwrap();
+        let field = |name: &str| wire[name].as_str().unwrap_or_default().to_owned();
+        assert_eq!(
+            [
+                field("method"),
+                field("scheme"),
+                field("action"),
+                field("host"),
+                field("path")
+            ],
+            ["POST", "https", expected.action, expected.host, expected.path],
+            "{cloud}"
+        );
+        // The bid travels in the query (Alibaba) or in the JSON body, which the wire format gives as bytes.
+        let query: Vec<String> = wire["query"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|pair| format!("{}={}", pair[0].as_str().unwrap(), pair[1].as_str().unwrap()))
+            .collect();
+        let body: Vec<u8> = wire["body"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|byte| u8::try_from(byte.as_u64().unwrap()).unwrap())
+            .collect();
+        let body = String::from_utf8(body).unwrap();
+        assert!(
+            query.iter().any(|pair| pair == expected.bid) || body.contains(expected.bid),
+            "{cloud}: the wire request carries no `{}`: {query:?} {body}",
+            expected.bid
+        );
     }
 }
 

@@ -15,6 +15,16 @@ use spotplan_proxy::endpoints::{EndpointOverride, Endpoints};
 use spotplan_proxy::{Store, app};
 use spotplan_standin::{Kind, Standin};
 
+/// The proxy's hint for Alibaba's and Tencent's refusal of a bid below the market price.
+const BELOW_MARKET_HINT: &str = "the bid is below the current market price: refresh the live price and raise the \
+                                 maximum price above it, or bid at the market price (market mode)";
+
+/// The proxy's hint for an order whose outcome is unknown.
+const UNKNOWN_HINT: &str = "the outcome is unknown: the order may exist. Retry with the same idempotency key (the \
+                            same ClientToken is sent, so the cloud returns what it created rather than creating it \
+                            again), or look for instances with this ClientToken in the cloud console before ordering \
+                            again";
+
 struct Rig {
     proxy: String,
     standin: Standin,
@@ -98,7 +108,18 @@ async fn each_cloud_places_an_order_once_and_replays_it() {
         assert_eq!(status, 201, "{cloud}: {first}");
         assert_eq!(first["status"], "succeeded", "{cloud}: {first}");
         assert_eq!(first["client_token"], "spotplan-0b7e2c61-5d4e-4f7a-9c1b-2f0d8e6a4b13");
-        assert!(!first["instance_ids"].as_array().unwrap().is_empty());
+        // The stand-in's first order: `<prefix><order 0001><index 000…>`, one id per instance ordered.
+        let (prefix, count) = match cloud {
+            "alibaba" => ("i-standin", 10),
+            "tencent" => ("ins-standin", 10),
+            _ => ("i-Standin", 2),
+        };
+        let expected_ids: Vec<String> = (0..count).map(|index| format!("{prefix}0001{index:03}")).collect();
+        assert_eq!(
+            first["instance_ids"],
+            serde_json::json!(expected_ids),
+            "{cloud}: {first}"
+        );
         assert_eq!(
             rig.standin.stats.lock().unwrap().verified,
             1,
@@ -172,8 +193,14 @@ async fn dry_runs_and_cloud_errors_come_back_with_hints() {
         low["bid"]["max_price"] = "0.01".into();
         let (_, failed) = rig.submit(&low, &format!("low-{cloud}-00001")).await;
         assert_eq!(failed["status"], "failed", "{cloud}: {failed}");
-        assert!(failed["hint"].as_str().unwrap().contains("market price"), "{failed}");
-        assert!(failed["cloud_request_id"].as_str().unwrap().starts_with("standin-"));
+        assert_eq!(failed["hint"], BELOW_MARKET_HINT, "{cloud}: {failed}");
+        // The stand-in numbers its request ids across the whole process, so only their shape is known.
+        let request_id = failed["cloud_request_id"].as_str().unwrap();
+        let number = request_id.strip_prefix("standin-").unwrap_or_default();
+        assert!(
+            number.len() == 8 && number.bytes().all(|byte| byte.is_ascii_digit()),
+            "{cloud}: {request_id}"
+        );
     }
     let rig = rig("baidu").await;
     let mut low = example("baidu");
@@ -183,7 +210,11 @@ async fn dry_runs_and_cloud_errors_come_back_with_hints() {
         failed["error_message"],
         "bid price should be greater than market price."
     );
-    assert!(failed["hint"].as_str().unwrap().contains("CNY per minute"));
+    assert_eq!(
+        failed["hint"],
+        "the bid (CNY per minute) is not above Baidu's market price: refresh the live price and raise bidPrice, or \
+         use bidModel market"
+    );
 }
 
 #[tokio::test]
@@ -209,7 +240,7 @@ async fn no_answer_means_unknown_and_a_retry_resends_the_same_token() {
     order["image_id"] = "img-slow".into();
     let (_, first) = rig.submit(&order, "slow-key-00001").await;
     assert_eq!(first["status"], "unknown", "{first}");
-    assert!(first["hint"].as_str().unwrap().contains("same ClientToken"));
+    assert_eq!(first["hint"], UNKNOWN_HINT, "{first}");
     assert_eq!(rig.created(), 1, "the cloud did create it; the proxy could not know");
     // The retry sends the same token: the cloud answers with the same instances, nothing new is created.
     let (_, second) = rig.submit(&order, "slow-key-00001").await;
@@ -247,7 +278,11 @@ async fn a_wrong_secret_is_refused_by_the_cloud_and_explained() {
     };
     let (_, body) = rig.submit(&example("alibaba"), "wrong-secret-01").await;
     assert_eq!(body["error_code"], "SignatureDoesNotMatch");
-    assert!(body["hint"].as_str().unwrap().contains("credentials"));
+    assert_eq!(
+        body["hint"],
+        "the cloud refused the credentials: check the access key the proxy uses (GET /api/v1/health shows where it \
+         came from)"
+    );
 }
 
 #[tokio::test]
@@ -435,19 +470,31 @@ async fn live_prices_come_back_in_the_catalog_shape_and_are_cached() {
     let first = quotes(&alibaba, body.clone()).await;
     let quote = &first["quotes"][0];
     assert_eq!(quote["error"], Value::Null, "{quote}");
-    let kinds: Vec<&str> = quote["observations"]
+    // The stand-in's two price points, each with the on-demand price beside the spot price.
+    let prices: Vec<(&str, &str)> = quote["observations"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|o| o["kind"].as_str().unwrap())
+        .map(|o| {
+            (
+                o["kind"].as_str().unwrap(),
+                o["rate"]["money"]["amount"].as_str().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(kinds.iter().filter(|k| **k == "spot").count(), 2);
-    assert!(kinds.contains(&"on_demand"));
-    assert!(
-        quote["observations"][0]["source"]["name"]
-            .as_str()
-            .unwrap()
-            .contains("DescribeSpotPriceHistory")
+    assert_eq!(
+        prices,
+        [
+            ("spot", "0.048"),
+            ("on_demand", "0.45"),
+            ("spot", "0.05"),
+            ("on_demand", "0.45")
+        ],
+        "{quote}"
+    );
+    assert_eq!(
+        quote["observations"][0]["source"]["name"],
+        "live quote via the proxy (Alibaba DescribeSpotPriceHistory)"
     );
     let again = quotes(&alibaba, body).await;
     assert_eq!(again["quotes"][0]["cached"], true);

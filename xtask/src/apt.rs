@@ -1,0 +1,50 @@
+//! Installing Debian packages with apt-get (as root, or through sudo when it needs no password).
+//!
+//! Both the setup ([`crate::setup`]) and the wasm32 toolchain's Debian route ([`crate::toolchain`]) install
+//! packages this way; neither imports the other for it.
+
+use std::process::Command;
+
+use anyhow::bail;
+
+use crate::process::{self, output_of};
+
+/// Whether apt also installs the packages' recommendations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recommends {
+    /// `--no-install-recommends`: only the packages and their dependencies.
+    Skip,
+    /// With their recommendations (rustc-web needs its recommended `lld-22`: `/usr/bin/rust-lld` points at it).
+    Install,
+}
+
+/// Installs Debian packages (`apt-get update`, then `apt-get install -y`), non-interactively.
+pub fn install(packages: &[&str], recommends: Recommends) -> anyhow::Result<()> {
+    let is_root = output_of(Command::new("id").arg("-u")).is_some_and(|uid| uid == "0");
+    let apt = |args: &[&str]| {
+        let mut command = if is_root {
+            Command::new("apt-get")
+        } else {
+            Command::new("sudo")
+        };
+        if !is_root {
+            command.arg("apt-get");
+        }
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    if !is_root && output_of(Command::new("sudo").args(["-n", "true"])).is_none() {
+        bail!(
+            "need root to install {} (run `sudo apt-get install {}` once)",
+            packages.join(" "),
+            packages.join(" ")
+        );
+    }
+    process::run(&mut apt(&["update", "-qq"]))?;
+    let mut install = match recommends {
+        Recommends::Install => apt(&["install", "-y", "-qq"]),
+        Recommends::Skip => apt(&["install", "-y", "-qq", "--no-install-recommends"]),
+    };
+    install.args(packages);
+    process::run(&mut install)
+}
