@@ -100,8 +100,12 @@ pub fn run(python: &Path, root: &Path) -> anyhow::Result<Layer> {
     }
     let proxy_url = start(proxy, &mut running)?;
     let schemathesis = python.with_file_name("schemathesis");
+    // Schemathesis keeps a cache in its working directory; keep it under target/, out of the source tree.
+    let work_dir = root.join("target/contract");
+    std::fs::create_dir_all(&work_dir)?;
     let mut command = Command::new(schemathesis);
     command
+        .current_dir(&work_dir)
         .arg("--config-file")
         .arg(root.join("tests/contract/schemathesis.toml"))
         .args(["run", &format!("{proxy_url}/api/openapi.json")])

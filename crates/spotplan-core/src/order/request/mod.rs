@@ -2,7 +2,7 @@
 //! ordered query, headers, body bytes) that the proxy signs without rebuilding anything, and that the snippet
 //! formats render. Time, nonce and client token are arguments or added by the signer.
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod parse;
 
 use serde::{Deserialize, Serialize};
