@@ -663,5 +663,8 @@ async fn the_openapi_document_describes_the_api() {
     for path in ["/api/v1/health", "/api/v1/orders", "/api/v1/orders/{id}"] {
         assert!(json["paths"][path].is_object(), "{path}");
     }
-    assert_eq!(json["components"]["schemas"]["SpotOrder"]["title"], "SpotOrder");
+    let spot_order = &json["components"]["schemas"]["SpotOrder"];
+    for field in ["cloud", "region", "instance_type", "bid"] {
+        assert!(spot_order["properties"][field].is_object(), "SpotOrder.{field}: {spot_order}");
+    }
 }
