@@ -2,8 +2,10 @@
 //! cloud it holds credentials for — and hands the observations to the app, which merges them into its catalog
 //! (newest wins, every figure keeps its source). Shows when they were fetched and calls them stale after 30 minutes.
 
+use spotplan_core::api::prices::{PricesAnswer, PricesBody};
 use spotplan_core::catalog::ExternalObservation;
 use spotplan_core::plan::Plan;
+use spotplan_core::quote::QuoteAsk;
 use spotplan_core::{Cloud, Planner};
 use yew::prelude::*;
 
@@ -52,8 +54,9 @@ enum Fetch {
     Failed(String),
 }
 
-/// The request body for the shortlist.
-fn request_body(props: &LivePricesProps, clouds: &[Cloud]) -> serde_json::Value {
+/// The quotes to ask for: the best [`SHORTLIST_PER_CLOUD`] offers of each cloud in `clouds`, with what each
+/// cloud's price query needs besides the offer (Tencent an image, Baidu the spec's size).
+fn shortlist(props: &LivePricesProps, clouds: &[Cloud]) -> PricesBody {
     let image = props
         .state
         .order
@@ -61,77 +64,52 @@ fn request_body(props: &LivePricesProps, clouds: &[Cloud]) -> serde_json::Value 
         .filter(|o| o.cloud == Cloud::Tencent)
         .map(|o| o.image_id.clone())
         .filter(|i| !i.is_empty());
-    let offers: Vec<serde_json::Value> = props
+    let catalog = props.planner.catalog();
+    let mut taken = std::collections::HashMap::<Cloud, usize>::new();
+    let offers = props
         .plan
         .ranked
         .iter()
         .filter_map(|ranked| {
-            let offer = &props.planner.catalog().offers()[ranked.offer as usize];
-            let instance_type = props.planner.catalog().type_of(offer);
-            clouds
-                .contains(&instance_type.cloud)
-                .then(|| (props.planner.catalog().key_of(ranked.offer as usize), instance_type))
-        })
-        .scan(
-            std::collections::HashMap::<Cloud, usize>::new(),
-            |taken, (key, instance_type)| {
-                let count = taken.entry(key.cloud).or_default();
-                *count += 1;
-                Some((*count <= SHORTLIST_PER_CLOUD).then_some((key, instance_type)))
-            },
-        )
-        .flatten()
-        .map(|(key, instance_type)| {
-            let mut request = serde_json::json!({ "offer": key });
-            if key.cloud == Cloud::Tencent
-                && let Some(image) = &image
-            {
-                request["image_id"] = image.clone().into();
+            let offer = &catalog.offers()[ranked.offer as usize];
+            let instance_type = catalog.type_of(offer);
+            let key = catalog.key_of(ranked.offer as usize);
+            let count = taken.entry(key.cloud).or_default();
+            if !clouds.contains(&key.cloud) || *count >= SHORTLIST_PER_CLOUD {
+                return None;
             }
-            if key.cloud == Cloud::Baidu {
-                request["cpu_count"] = instance_type.vcpu.into();
-                request["memory_gb"] = instance_type.memory_gib.to_string().parse::<u32>().unwrap_or(0).into();
-            }
-            request
+            *count += 1;
+            let baidu = key.cloud == Cloud::Baidu;
+            Some(QuoteAsk {
+                image_id: image.clone().filter(|_| key.cloud == Cloud::Tencent),
+                cpu_count: baidu.then_some(instance_type.vcpu),
+                memory_gb: baidu
+                    .then(|| instance_type.memory_gib.to_string().parse::<u32>().ok())
+                    .flatten(),
+                instance_class: None,
+                offer: key,
+            })
         })
         .collect();
-    serde_json::json!({ "offers": offers })
+    PricesBody { offers }
 }
 
-async fn fetch(body: serde_json::Value) -> Result<(Vec<ExternalObservation>, Vec<String>), String> {
-    let request = gloo_net::http::Request::post("/api/v1/prices")
-        .json(&body)
-        .map_err(|e| e.to_string())?;
-    let response = request
-        .send()
-        .await
-        .map_err(|error| format!("the proxy did not answer: {error}"))?;
-    let json: serde_json::Value = response
-        .json()
-        .await
-        .map_err(|error| format!("unreadable answer: {error}"))?;
-    if let Some(error) = json.get("error") {
-        return Err(error["message"].as_str().unwrap_or("the proxy refused").to_owned());
-    }
+/// The observations to merge, and one line per offer the proxy could not quote.
+fn observations(answer: PricesAnswer) -> (Vec<ExternalObservation>, Vec<String>) {
     let mut observations = Vec::new();
     let mut failures = Vec::new();
-    for quote in json["quotes"].as_array().cloned().unwrap_or_default() {
-        if let Some(error) = quote.get("error").filter(|e| !e.is_null()) {
-            failures.push(format!(
+    for quote in answer.quotes {
+        match quote.error {
+            Some(error) => failures.push(format!(
                 "{} {}: {}",
-                quote["offer"]["cloud"].as_str().unwrap_or("?"),
-                quote["offer"]["instance_type"].as_str().unwrap_or("?"),
-                error["message"].as_str().unwrap_or("failed")
-            ));
-            continue;
-        }
-        for observation in quote["observations"].as_array().cloned().unwrap_or_default() {
-            if let Ok(observation) = serde_json::from_value::<ExternalObservation>(observation) {
-                observations.push(observation);
-            }
+                quote.offer.cloud.id(),
+                quote.offer.instance_type,
+                error.message
+            )),
+            None => observations.extend(quote.observations),
         }
     }
-    Ok((observations, failures))
+    (observations, failures)
 }
 
 /// The live-prices bar.
@@ -154,15 +132,10 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
         });
         move || alive.set(false)
     });
-    let clouds: Vec<Cloud> = match &props.proxy {
-        ProxyStatus::Reachable(health) => health
-            .clouds
-            .iter()
-            .filter(|c| c.credentials_configured)
-            .map(|c| c.cloud)
-            .collect(),
-        _ => Vec::new(),
-    };
+    let clouds: Vec<Cloud> = Cloud::ALL
+        .into_iter()
+        .filter(|cloud| props.proxy.can_submit(*cloud))
+        .collect();
     let why_off = match &props.proxy {
         ProxyStatus::Reachable(_) if clouds.is_empty() => Some(if lang == Lang::Zh {
             "代理没有任何云厂商的凭证，无法获取实时价格。"
@@ -183,12 +156,12 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
     };
     let refresh = {
         let (status, on_quotes) = (status.clone(), props.on_quotes.clone());
-        let body = request_body(props, &clouds);
+        let body = shortlist(props, &clouds);
         Callback::from(move |_: MouseEvent| {
             let (status, on_quotes, body) = (status.clone(), on_quotes.clone(), body.clone());
             status.set(Fetch::Fetching);
             wasm_bindgen_futures::spawn_local(async move {
-                match fetch(body).await {
+                match crate::api::prices(&body).await.map(observations) {
                     Ok((observations, failures)) => {
                         let updated = observations.len();
                         on_quotes.emit(observations);
@@ -198,7 +171,7 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
                             failures,
                         });
                     }
-                    Err(message) => status.set(Fetch::Failed(message)),
+                    Err(error) => status.set(Fetch::Failed(error.to_string())),
                 }
             });
         })

@@ -1,5 +1,6 @@
 //! The orders page: the proxy's order log, newest first, with status, ids and hints.
 
+use spotplan_core::api::orders::OrderRecord;
 use yew::prelude::*;
 
 use crate::i18n::{Key, Lang, text};
@@ -14,26 +15,15 @@ pub struct OrdersPageProps {
 #[derive(Debug, Clone, PartialEq)]
 enum Load {
     Loading,
-    Loaded(Vec<serde_json::Value>),
+    Loaded(Vec<OrderRecord>),
     Failed(String),
 }
 
 async fn fetch_orders() -> Load {
-    let response = match gloo_net::http::Request::get("/api/v1/orders").send().await {
-        Ok(response) => response,
-        Err(error) => return Load::Failed(format!("the proxy did not answer: {error}")),
-    };
-    let ok = response.ok();
-    let status = response.status();
-    match response.json::<serde_json::Value>().await {
-        Ok(json) if ok => Load::Loaded(json["orders"].as_array().cloned().unwrap_or_default()),
-        // Every error answer has one shape; a 401 says how to sign in.
-        Ok(json) => Load::Failed(
-            json["error"]["message"]
-                .as_str()
-                .map_or_else(|| format!("HTTP {status} from the proxy"), str::to_owned),
-        ),
-        Err(error) => Load::Failed(format!("not an order log: {error}")),
+    // Every error answer has one shape; a 401 says how to sign in.
+    match crate::api::orders().await {
+        Ok(list) => Load::Loaded(list.orders),
+        Err(error) => Load::Failed(error.to_string()),
     }
 }
 
@@ -68,14 +58,12 @@ pub fn OrdersPage(props: &OrdersPageProps) -> Html {
                     </tr></thead>
                     <tbody>
                         { for orders.iter().map(|order| {
-                            let get = |name: &str| order[name].as_str().unwrap_or_default().to_owned();
-                            let ids: Vec<&str> = order["instance_ids"].as_array().map(|ids| ids.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
-                            let status = format!("{}{}", get("status"), if order["dry_run"] == true { " (dry run)" } else { "" });
+                            let status = format!("{}{}", order.status.as_str(), if order.dry_run { " (dry run)" } else { "" });
                             html! {
                                 <tr>
-                                    <td><code>{ get("id") }</code></td><td>{ get("cloud") }</td><td>{ get("region") }</td>
-                                    <td>{ status }</td><td><code>{ ids.join(", ") }</code></td>
-                                    <td><code>{ get("client_token") }</code></td><td class="provenance">{ get("hint") }</td>
+                                    <td><code>{ &order.id }</code></td><td>{ order.cloud.id() }</td><td>{ &order.region }</td>
+                                    <td>{ status }</td><td><code>{ order.instance_ids.join(", ") }</code></td>
+                                    <td><code>{ &order.client_token }</code></td><td class="provenance">{ order.hint.clone().unwrap_or_default() }</td>
                                 </tr>
                             }
                         }) }

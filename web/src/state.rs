@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use rust_decimal::Decimal;
+use spotplan_core::api::orders::SubmitAnswer;
 use spotplan_core::catalog::OfferKey;
 use spotplan_core::order::format::Format;
 use spotplan_core::order::native_bid::{self, NativeBid, TypedBidError};
@@ -32,8 +33,8 @@ pub enum Submission {
     },
     /// The proxy answered with an order record (succeeded, failed, unknown…).
     Answered {
-        /// The record as JSON.
-        record: serde_json::Value,
+        /// The answer: the logged order with its outcome.
+        record: Box<SubmitAnswer>,
     },
     /// The proxy refused or could not be reached.
     Refused {
@@ -261,7 +262,7 @@ pub enum Action {
     /// Confirmation declined.
     Cancelled,
     /// The proxy's answer.
-    Answered(serde_json::Value),
+    Answered(Box<SubmitAnswer>),
     /// The proxy refused or was unreachable.
     Refused(String),
 }

@@ -3,7 +3,9 @@
 //! outcome — instance ids, order id, request id, or the cloud's error with the proxy's hint.
 
 use rust_decimal::Decimal;
+use spotplan_core::api::orders::{QuotedOrder, SubmitAnswer};
 use spotplan_core::display::money2;
+use spotplan_core::order::outcome::OrderStatus;
 use spotplan_core::{Candidate, Money, TimeUnit};
 use yew::prelude::*;
 
@@ -44,33 +46,6 @@ pub fn maximum_cost(state: &UiState, candidate: Option<&Candidate>) -> Option<(M
     Some((per_hour, total))
 }
 
-async fn post_order(
-    order: spotplan_core::order::SpotOrder,
-    key: String,
-    quoted: Option<String>,
-) -> Result<serde_json::Value, String> {
-    let body = serde_json::json!({ "order": order, "quoted_price": quoted });
-    let request = gloo_net::http::Request::post("/api/v1/orders")
-        .header("Idempotency-Key", &key)
-        .json(&body)
-        .map_err(|error| error.to_string())?;
-    let response = request
-        .send()
-        .await
-        .map_err(|error| format!("the proxy did not answer: {error}"))?;
-    let json: serde_json::Value = response
-        .json()
-        .await
-        .map_err(|error| format!("unreadable answer: {error}"))?;
-    match json.get("error") {
-        Some(error) => Err(error["message"]
-            .as_str()
-            .unwrap_or("the proxy refused the order")
-            .to_owned()),
-        None => Ok(json),
-    }
-}
-
 /// The submit panel.
 #[component]
 pub fn SubmitPanel(props: &SubmitProps) -> Html {
@@ -80,13 +55,7 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
     let Some(order) = state.order.clone() else {
         return html! {};
     };
-    let can_submit = match &props.proxy {
-        ProxyStatus::Reachable(health) => health
-            .clouds
-            .iter()
-            .any(|c| c.cloud == order.cloud && c.credentials_configured),
-        _ => false,
-    };
+    let can_submit = props.proxy.can_submit(order.cloud);
     let reason = match &props.proxy {
         ProxyStatus::Reachable(_) if !can_submit => Some(t(Key::NoCredentials)),
         ProxyStatus::Reachable(_) => None,
@@ -110,17 +79,21 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
             };
             let Some(mut order) = state.order.clone() else { return };
             order.dry_run = dry_run;
+            let submission = QuotedOrder {
+                order,
+                quoted_price: quoted.clone(),
+            };
             let key = if dry_run {
                 format!("{}-dry", state.idempotency_key)
             } else {
                 state.idempotency_key.clone()
             };
             state.dispatch(Action::Confirmed);
-            let (state, quoted) = (state.clone(), quoted.clone());
+            let state = state.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                match post_order(order, key, quoted).await {
-                    Ok(record) => state.dispatch(Action::Answered(record)),
-                    Err(message) => state.dispatch(Action::Refused(message)),
+                match crate::api::submit_order(&submission, &key).await {
+                    Ok(answer) => state.dispatch(Action::Answered(Box::new(answer))),
+                    Err(error) => state.dispatch(Action::Refused(error.to_string())),
                 }
             });
         })
@@ -167,8 +140,8 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
                         { outcome(record, lang) }
                         // The cloud may have acted (unknown) or nothing left (not sent): resending under the same key
                         // carries the same ClientToken, so it cannot create a second order.
-                        if matches!(record["status"].as_str(), Some("unknown" | "not_sent")) {
-                            <button onclick={ask(record["dry_run"].as_bool().unwrap_or(false))}>{ t(Key::RetryUnknown) }</button>
+                        if matches!(record.record.status, OrderStatus::Unknown | OrderStatus::NotSent) {
+                            <button onclick={ask(record.record.dry_run)}>{ t(Key::RetryUnknown) }</button>
                         }
                     </>
                 },
@@ -184,23 +157,20 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
     }
 }
 
-fn outcome(record: &serde_json::Value, lang: crate::i18n::Lang) -> Html {
-    let field = |name: &str| record[name].as_str().unwrap_or_default().to_owned();
-    let ids: Vec<String> = record["instance_ids"]
-        .as_array()
-        .map(|ids| ids.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-        .unwrap_or_default();
-    let status = field("status");
+fn outcome(answer: &SubmitAnswer, lang: crate::i18n::Lang) -> Html {
+    let record = &answer.record;
+    let status = record.status.as_str();
+    let optional = |value: &Option<String>| value.clone().filter(|text| !text.is_empty());
     html! {
         <div role="status" aria-live="polite" class={format!("outcome {status}")} data-testid="order-outcome">
-            <h3>{ text(lang, Key::Result) }{ ": " }{ &status }</h3>
-            if !ids.is_empty() { <p>{ text(lang, Key::InstanceIds) }{ ": " }<code data-testid="instance-ids">{ ids.join(", ") }</code></p> }
-            if !field("cloud_order_id").is_empty() { <p>{ text(lang, Key::OrderId) }{ ": " }<code>{ field("cloud_order_id") }</code></p> }
-            if !field("cloud_request_id").is_empty() { <p>{ text(lang, Key::RequestId) }{ ": " }<code>{ field("cloud_request_id") }</code></p> }
-            if !field("error_code").is_empty() { <p class="error">{ format!("{}: {}", field("error_code"), field("error_message")) }</p> }
-            if !field("hint").is_empty() { <p class="hint">{ field("hint") }</p> }
-            if record["logged"] == serde_json::Value::Bool(false) { <p class="warning">{ text(lang, Key::NotLoggedYet) }</p> }
-            <p class="muted">{ format!("ClientToken {} · order {}", field("client_token"), field("id")) }</p>
+            <h3>{ text(lang, Key::Result) }{ ": " }{ status }</h3>
+            if !record.instance_ids.is_empty() { <p>{ text(lang, Key::InstanceIds) }{ ": " }<code data-testid="instance-ids">{ record.instance_ids.join(", ") }</code></p> }
+            if let Some(id) = optional(&record.cloud_order_id) { <p>{ text(lang, Key::OrderId) }{ ": " }<code>{ id }</code></p> }
+            if let Some(id) = optional(&record.cloud_request_id) { <p>{ text(lang, Key::RequestId) }{ ": " }<code>{ id }</code></p> }
+            if let Some(code) = optional(&record.error_code) { <p class="error">{ format!("{code}: {}", record.error_message.clone().unwrap_or_default()) }</p> }
+            if let Some(hint) = optional(&record.hint) { <p class="hint">{ hint }</p> }
+            if !answer.logged { <p class="warning">{ text(lang, Key::NotLoggedYet) }</p> }
+            <p class="muted">{ format!("ClientToken {} · order {}", record.client_token, record.id) }</p>
         </div>
     }
 }

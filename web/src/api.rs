@@ -1,0 +1,82 @@
+//! The app's one client of the proxy: each endpoint as a typed call taking and returning the core's API types
+//! (`spotplan_core::api`), and one way of reading an answer — the typed body on success, the proxy's one error
+//! shape otherwise — so a field changed in the core breaks this crate's build, not a page at run time.
+
+use gloo_net::http::{Request, Response};
+use serde::de::DeserializeOwned;
+use spotplan_core::api::error::ErrorBody;
+use spotplan_core::api::health::Health;
+use spotplan_core::api::orders::{OrderList, QuotedOrder, SubmitAnswer};
+use spotplan_core::api::prices::{PricesAnswer, PricesBody};
+use spotplan_core::api::{self, IDEMPOTENCY_KEY};
+
+/// Why a call gave no typed answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    /// The request could not be built or no answer came (the proxy is down, or the page is served statically).
+    #[error("the proxy did not answer: {0}")]
+    NoAnswer(String),
+    /// The proxy answered with its error shape: the code, and the message naming the field and the rule.
+    #[error("{}", .0.error.message)]
+    Refused(ErrorBody),
+    /// An answer that is neither the expected type nor the error shape (a gateway page, another server).
+    #[error("unreadable answer (HTTP {status}): {detail}")]
+    Unreadable {
+        /// The HTTP status.
+        status: u16,
+        /// What did not parse.
+        detail: String,
+    },
+}
+
+/// Sends a request and reads its answer as `T`, or the proxy's error shape.
+async fn call<T: DeserializeOwned>(request: Result<Request, gloo_net::Error>) -> Result<T, ApiError> {
+    let request = request.map_err(|error| ApiError::NoAnswer(error.to_string()))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|error| ApiError::NoAnswer(error.to_string()))?;
+    read(response).await
+}
+
+async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    let status = response.status();
+    let body = response.text().await.map_err(|error| ApiError::Unreadable {
+        status,
+        detail: error.to_string(),
+    })?;
+    let unreadable = |error: serde_json::Error| ApiError::Unreadable {
+        status,
+        detail: error.to_string(),
+    };
+    if response.ok() {
+        serde_json::from_str(&body).map_err(unreadable)
+    } else {
+        Err(serde_json::from_str::<ErrorBody>(&body).map_or_else(unreadable, ApiError::Refused))
+    }
+}
+
+/// `GET /api/v1/health`: open without the token.
+pub async fn health() -> Result<Health, ApiError> {
+    call(Request::get(api::HEALTH).build()).await
+}
+
+/// `POST /api/v1/orders` under the draft's idempotency key (kept on retries, so a resend places nothing twice).
+pub async fn submit_order(order: &QuotedOrder, idempotency_key: &str) -> Result<SubmitAnswer, ApiError> {
+    call(
+        Request::post(api::ORDERS)
+            .header(IDEMPOTENCY_KEY, idempotency_key)
+            .json(order),
+    )
+    .await
+}
+
+/// `GET /api/v1/orders`: the order log, newest first.
+pub async fn orders() -> Result<OrderList, ApiError> {
+    call(Request::get(api::ORDERS).build()).await
+}
+
+/// `POST /api/v1/prices`: live quotes of the offers asked.
+pub async fn prices(body: &PricesBody) -> Result<PricesAnswer, ApiError> {
+    call(Request::post(api::PRICES).json(body)).await
+}
