@@ -188,7 +188,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             t(Key::Recommended),
             if lang == Lang::Zh { "：" } else { ": " },
             t(Key::Unknown),
-            crate::i18n::reason(lang, reason)
+            crate::i18n::no_advice(lang, *reason)
         ),
     });
     let native_line = match (order.bid.mode, order.bid.max_price) {

@@ -2,6 +2,8 @@
 //! switches everything, validation messages included (the core writes those in both languages).
 
 use serde::{Deserialize, Serialize};
+use spotplan_core::advice::NoAdvice;
+use spotplan_core::plan::UnknownPrice;
 
 /// The UI language.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -462,32 +464,38 @@ pub fn typed_bid_error(lang: Lang, error: &spotplan_core::order::native_bid::Typ
     }
 }
 
-/// A reason the core gives in English (why a price or a bid advice is unknown), in the UI language.
-/// Reasons this function does not know are shown as they are.
-pub fn reason(lang: Lang, english: &str) -> String {
-    if lang == Lang::En {
-        return english.to_owned();
-    }
-    let count = || {
-        english
-            .split_whitespace()
-            .find_map(|word| word.parse::<u32>().ok())
-            .unwrap_or(0)
-    };
-    match english {
-        "no public Baidu BCC price exists: type one, or fetch the live market price" => {
+/// Why a price is unknown, in the UI language.
+pub fn unknown_price(lang: Lang, reason: UnknownPrice) -> String {
+    match (lang, reason) {
+        (Lang::En, reason) => reason.to_string(),
+        (Lang::Zh, UnknownPrice::NoPublicBaiduPrice) => {
             "百度智能云 BCC 没有公开价格：请自行输入，或获取实时市场价".to_owned()
         }
-        "no on-demand price in the sources for this offer" => "数据源中没有此报价的按量价格".to_owned(),
-        "no spot price observed for this offer" => "没有此报价的竞价价格观测".to_owned(),
-        "the history mixes currencies or units" => "历史价格混用了不同的币种或单位".to_owned(),
-        text if text.starts_with("only ") && text.contains("price observation") => {
-            format!("只有 {} 次价格观测：需要历史价格才能估计中断风险", count())
+        (Lang::Zh, UnknownPrice::NoOnDemandPrice) => "数据源中没有此报价的按量价格".to_owned(),
+        (Lang::Zh, UnknownPrice::NoSpotPrice) => "没有此报价的竞价价格观测".to_owned(),
+    }
+}
+
+/// Why the history supports no bid advice, in the UI language.
+pub fn no_advice(lang: Lang, reason: NoAdvice) -> String {
+    match (lang, reason) {
+        (Lang::En, reason) => reason.to_string(),
+        (Lang::Zh, NoAdvice::TooFewObservations { observations }) => {
+            format!("只有 {observations} 次价格观测：需要历史价格才能估计中断风险")
         }
-        text if text.contains("windows as long as the job") => {
-            "历史价格中与作业等长的时间窗口太少，无法可靠估计中断风险".to_owned()
-        }
-        other => other.to_owned(),
+        (Lang::Zh, NoAdvice::MixedUnits) => "历史价格混用了不同的币种或单位".to_owned(),
+        (Lang::Zh, NoAdvice::JobTooLong) => "作业时长超出可估计的范围".to_owned(),
+        (
+            Lang::Zh,
+            NoAdvice::TooFewWindows {
+                observations,
+                span_days,
+                windows,
+            },
+        ) => format!(
+            "历史价格（{observations} 次观测，跨 {span_days} 天）中与作业等长的时间窗口只有 {windows} 个，至少需要 {} 个",
+            spotplan_core::advice::MIN_WINDOWS
+        ),
     }
 }
 
@@ -500,24 +508,27 @@ mod tests {
     #[test]
     fn the_cores_reasons_read_in_chinese() {
         assert_eq!(
-            reason(
-                Lang::Zh,
-                "only 1 price observation: a history is needed to estimate interruption risk"
-            ),
+            no_advice(Lang::Zh, NoAdvice::TooFewObservations { observations: 1 }),
             "只有 1 次价格观测：需要历史价格才能估计中断风险"
         );
         assert_eq!(
-            reason(Lang::Zh, "no spot price observed for this offer"),
+            no_advice(
+                Lang::Zh,
+                NoAdvice::TooFewWindows {
+                    observations: 5,
+                    span_days: 4,
+                    windows: 2
+                }
+            ),
+            "历史价格（5 次观测，跨 4 天）中与作业等长的时间窗口只有 2 个，至少需要 10 个"
+        );
+        assert_eq!(
+            unknown_price(Lang::Zh, UnknownPrice::NoSpotPrice),
             "没有此报价的竞价价格观测"
         );
         assert_eq!(
-            reason(Lang::En, "no spot price observed for this offer"),
+            unknown_price(Lang::En, UnknownPrice::NoSpotPrice),
             "no spot price observed for this offer"
-        );
-        assert_eq!(
-            reason(Lang::Zh, "something new"),
-            "something new",
-            "unknown reasons pass through"
         );
     }
 

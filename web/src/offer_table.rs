@@ -133,7 +133,7 @@ fn on_demand_provenance(row: &Candidate, lang: Lang) -> String {
         (PriceFigure::Estimated { basis, .. }, Lang::Zh) => format!("按量：估算（{basis}）"),
         (PriceFigure::Unknown { reason }, Lang::En) => format!("on-demand unknown: {reason}"),
         (PriceFigure::Unknown { reason }, Lang::Zh) => {
-            format!("按量价格未知：{}", crate::i18n::reason(lang, reason))
+            format!("按量价格未知：{}", crate::i18n::unknown_price(lang, *reason))
         }
     }
 }
@@ -163,7 +163,7 @@ fn provenance(row: &Candidate, lang: Lang) -> String {
             (*range_low * Decimal::from(100)).normalize(),
             (*range_high * Decimal::from(100)).normalize()
         ),
-        PriceFigure::Unknown { reason } => crate::i18n::reason(lang, reason),
+        PriceFigure::Unknown { reason } => crate::i18n::unknown_price(lang, *reason),
     }
 }
 

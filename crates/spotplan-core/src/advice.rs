@@ -42,9 +42,56 @@ pub enum BidAdvice {
     },
     /// No recommendation, and why.
     Unknown {
-        /// The reason in plain words.
-        reason: String,
+        /// Why.
+        reason: NoAdvice,
     },
+}
+
+/// Why the history supports no recommendation: a typed value the CLI prints in English and the web translates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum NoAdvice {
+    /// Fewer than two observations: no history at all.
+    TooFewObservations {
+        /// How many there are.
+        observations: usize,
+    },
+    /// The history mixes currencies or units.
+    MixedUnits,
+    /// The job is longer than any history could cover.
+    JobTooLong,
+    /// Fewer job-length windows than [`MIN_WINDOWS`].
+    TooFewWindows {
+        /// Observations in the history.
+        observations: usize,
+        /// The days they span.
+        span_days: i64,
+        /// Job-length windows they hold.
+        windows: usize,
+    },
+}
+
+impl std::fmt::Display for NoAdvice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            NoAdvice::TooFewObservations { observations } => write!(
+                f,
+                "only {observations} price observation{}: a history is needed to estimate interruption risk",
+                if observations == 1 { "" } else { "s" }
+            ),
+            NoAdvice::MixedUnits => f.write_str("the history mixes currencies or units"),
+            NoAdvice::JobTooLong => f.write_str("job too long"),
+            NoAdvice::TooFewWindows {
+                observations,
+                span_days,
+                windows,
+            } => write!(
+                f,
+                "the history ({observations} observations over {span_days} days) holds {windows} windows as long as \
+                 the job; {MIN_WINDOWS} are needed"
+            ),
+        }
+    }
 }
 
 impl BidAdvice {
@@ -110,7 +157,7 @@ pub fn interruption_probability(
     job_seconds: u64,
     protection_seconds: u64,
     bid: Decimal,
-) -> Result<(Decimal, usize), String> {
+) -> Result<(Decimal, usize), NoAdvice> {
     let maxima = window_maxima(history, job_seconds, protection_seconds)?;
     Ok((share_above(&maxima, bid), maxima.len()))
 }
@@ -125,22 +172,20 @@ fn window_maxima(
     history: &[PriceObservation],
     job_seconds: u64,
     protection_seconds: u64,
-) -> Result<Vec<Decimal>, String> {
+) -> Result<Vec<Decimal>, NoAdvice> {
     if history.len() < 2 {
-        return Err(format!(
-            "only {} price observation{}: a history is needed to estimate interruption risk",
-            history.len(),
-            if history.len() == 1 { "" } else { "s" }
-        ));
+        return Err(NoAdvice::TooFewObservations {
+            observations: history.len(),
+        });
     }
     let (first, last) = (&history[0], &history[history.len() - 1]);
     if history
         .iter()
         .any(|obs| obs.rate.money.currency != first.rate.money.currency || obs.rate.per != first.rate.per)
     {
-        return Err("the history mixes currencies or units".into());
+        return Err(NoAdvice::MixedUnits);
     }
-    let job = i64::try_from(job_seconds).map_err(|_| "job too long".to_owned())?;
+    let job = i64::try_from(job_seconds).map_err(|_| NoAdvice::JobTooLong)?;
     let protection = i64::try_from(protection_seconds.min(job_seconds)).unwrap_or(0);
     let mut maxima = Vec::new();
     for (start_index, start) in history.iter().enumerate() {
@@ -165,12 +210,11 @@ fn window_maxima(
     }
     if maxima.len() < MIN_WINDOWS {
         let span_days = (last.observed_at - first.observed_at) / 86_400;
-        return Err(format!(
-            "the history ({} observations over {span_days} days) holds {} windows as long as the job; {MIN_WINDOWS} are \
-             needed",
-            history.len(),
-            maxima.len()
-        ));
+        return Err(NoAdvice::TooFewWindows {
+            observations: history.len(),
+            span_days,
+            windows: maxima.len(),
+        });
     }
     Ok(maxima)
 }
@@ -213,7 +257,7 @@ mod tests {
         assert_eq!(
             advice,
             BidAdvice::Unknown {
-                reason: "only 1 price observation: a history is needed to estimate interruption risk".into()
+                reason: NoAdvice::TooFewObservations { observations: 1 }
             }
         );
     }
@@ -296,6 +340,17 @@ mod tests {
         let BidAdvice::Unknown { reason } = recommend(&hist, input(72 * 3600, "0.1")) else {
             panic!()
         };
-        assert!(reason.contains("2 windows as long as the job"), "{reason}");
+        assert_eq!(
+            reason,
+            NoAdvice::TooFewWindows {
+                observations: 5,
+                span_days: 4,
+                windows: 2
+            }
+        );
+        assert_eq!(
+            reason.to_string(),
+            "the history (5 observations over 4 days) holds 2 windows as long as the job; 10 are needed"
+        );
     }
 }

@@ -202,8 +202,32 @@ pub enum PriceFigure {
     /// Unknown.
     Unknown {
         /// Why.
-        reason: String,
+        reason: UnknownPrice,
     },
+}
+
+/// Why a price is unknown: a typed value the CLI prints in English and the web translates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownPrice {
+    /// Baidu publishes no BCC price: the person types one or fetches the live market price.
+    NoPublicBaiduPrice,
+    /// The catalog's sources hold no on-demand price for the offer.
+    NoOnDemandPrice,
+    /// No spot price was observed for the offer.
+    NoSpotPrice,
+}
+
+impl std::fmt::Display for UnknownPrice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            UnknownPrice::NoPublicBaiduPrice => {
+                "no public Baidu BCC price exists: type one, or fetch the live market price"
+            }
+            UnknownPrice::NoOnDemandPrice => "no on-demand price in the sources for this offer",
+            UnknownPrice::NoSpotPrice => "no spot price observed for this offer",
+        })
+    }
 }
 
 impl PriceFigure {
@@ -599,11 +623,11 @@ fn observed(catalog: &Catalog, obs: &PriceObservation, today: i64) -> PriceFigur
     }
 }
 
-fn unknown_reason(cloud: Cloud, kind: PriceKind) -> String {
+fn unknown_reason(cloud: Cloud, kind: PriceKind) -> UnknownPrice {
     match (cloud, kind) {
-        (Cloud::Baidu, _) => "no public Baidu BCC price exists: type one, or fetch the live market price".into(),
-        (_, PriceKind::OnDemand) => "no on-demand price in the sources for this offer".into(),
-        (_, PriceKind::Spot) => "no spot price observed for this offer".into(),
+        (Cloud::Baidu, _) => UnknownPrice::NoPublicBaiduPrice,
+        (_, PriceKind::OnDemand) => UnknownPrice::NoOnDemandPrice,
+        (_, PriceKind::Spot) => UnknownPrice::NoSpotPrice,
     }
 }
 
