@@ -7,8 +7,7 @@ use spotplan_core::{Cloud, Currency, ExchangeRate, Money, MoneyError, Planner, P
 use yew::prelude::*;
 
 use crate::bid_panel::BidPanel;
-use crate::chart::{CostSeries, cost_over_time_svg};
-use crate::charts::Charts;
+use crate::charts_panel::Charts;
 use crate::compare::Compare;
 use crate::health::{ProxyStatus, fetch_health};
 use crate::i18n::{Key, Lang, text};
@@ -17,6 +16,7 @@ use crate::orders_page::OrdersPage;
 use crate::request_view::RequestView;
 use crate::state::{Action, UiState};
 use crate::submit::SubmitPanel;
+use crate::svg_charts::{CostSeries, cost_over_time_svg};
 use crate::url_state;
 use wasm_bindgen::JsCast;
 

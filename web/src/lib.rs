@@ -12,8 +12,7 @@ pub mod app;
 pub mod bench;
 pub mod best_picks;
 pub mod bid_panel;
-pub mod chart;
-pub mod charts;
+pub mod charts_panel;
 pub mod compare;
 pub mod draft_key;
 pub mod health;
@@ -25,6 +24,7 @@ pub mod orders_page;
 pub mod request_view;
 pub mod state;
 pub mod submit;
+pub mod svg_charts;
 pub mod url_state;
 
 pub use app::App;

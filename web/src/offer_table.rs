@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use spotplan_core::advice::BidAdvice;
 use spotplan_core::display::{money2, rate4};
 use spotplan_core::plan::{Plan, PriceFigure, SortKey};
-use spotplan_core::{Candidate, Cloud, Planner, TimeUnit};
+use spotplan_core::{Candidate, Planner, TimeUnit};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -321,11 +321,7 @@ fn row_html(rank: usize, row: &Candidate, lang: Lang, choose: Html) -> Html {
         BidAdvice::Unknown { .. } if zh => "未知：无历史价格".to_owned(),
         BidAdvice::Unknown { .. } => format!("{}: no history", unknown()),
     };
-    let cloud_class = match row.key.cloud {
-        Cloud::Alibaba => "cloud alibaba",
-        Cloud::Tencent => "cloud tencent",
-        Cloud::Baidu => "cloud baidu",
-    };
+    let cloud_class = format!("cloud {}", row.key.cloud.id());
     let per_vcpu = row
         .per_vcpu_hour
         .map(|m| format!("{}{}", m.currency.symbol(), m.rounded(4)))

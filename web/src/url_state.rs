@@ -7,7 +7,7 @@ use spotplan_core::catalog::{Arch, OfferKey};
 use spotplan_core::plan::{Area, Requirement, SortKey};
 use spotplan_core::{Cloud, Currency, TimeUnit};
 
-use crate::state::initial_requirement;
+use crate::state::{comma_separated, initial_requirement};
 
 /// How many recent plans are kept.
 pub const RECENT: usize = 6;
@@ -174,7 +174,7 @@ pub fn decode(query: &str) -> (Requirement, Option<OfferKey>) {
                     _ => SortKey::TotalExpectedCost,
                 }
             }
-            "c" => requirement.clouds = value.split(',').filter_map(Cloud::from_id).collect(),
+            "c" => requirement.clouds = comma_separated(&value).filter_map(Cloud::from_id).collect(),
             "g" => requirement.gpu_min = value.parse().ok(),
             "gm" => requirement.gpu_model = Some(value).filter(|m| !m.is_empty()),
             "ar" => {

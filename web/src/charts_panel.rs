@@ -9,8 +9,8 @@ use spotplan_core::plan::Plan;
 use spotplan_core::{Candidate, Currency, Money, Planner, PriceRate, TimeUnit};
 use yew::prelude::*;
 
-use crate::chart::{CostBar, CostSeries, cost_bars_svg, cost_over_time_svg, history_svg};
 use crate::state::UiState;
+use crate::svg_charts::{CostBar, CostSeries, cost_bars_svg, cost_over_time_svg, history_svg};
 
 /// Properties of the charts panel.
 #[derive(Debug, Properties)]
