@@ -81,14 +81,6 @@ fn best_candidates(props: &ChartsProps) -> Vec<Candidate> {
     chosen
 }
 
-fn product(cloud: spotplan_core::Cloud) -> &'static str {
-    match cloud {
-        spotplan_core::Cloud::Alibaba => "ECS",
-        spotplan_core::Cloud::Tencent => "CVM",
-        spotplan_core::Cloud::Baidu => "BCC",
-    }
-}
-
 fn amount(money: Option<Money>) -> Option<f64> {
     money.and_then(|m| m.amount.to_f64())
 }
@@ -105,7 +97,7 @@ pub fn Charts(props: &ChartsProps) -> Html {
             Some(CostBar {
                 label: format!(
                     "{} {}",
-                    product(c.key.cloud),
+                    spotplan_core::clouds::api(c.key.cloud).names().product,
                     c.key.instance_type.trim_start_matches("ecs.")
                 ),
                 expected: amount(c.expected_total)?,

@@ -96,6 +96,8 @@ pub struct Names {
     pub vendor: &'static str,
     /// What the vendor calls a spot instance, in English.
     pub spot_term: &'static str,
+    /// The compute product's short name (`ECS`), for labels with little room.
+    pub product: &'static str,
 }
 
 /// Where an instance password travels in a cloud's order request (so snippets and logs can hide it).

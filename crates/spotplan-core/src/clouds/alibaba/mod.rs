@@ -38,6 +38,7 @@ impl CloudApi for Alibaba {
             display_zh: "阿里云 ECS",
             vendor: "Alibaba",
             spot_term: "preemptible instance",
+            product: "ECS",
         }
     }
 

@@ -39,6 +39,7 @@ impl CloudApi for Baidu {
             display_zh: "百度智能云 BCC",
             vendor: "Baidu",
             spot_term: "spot instance",
+            product: "BCC",
         }
     }
 

@@ -40,6 +40,7 @@ impl CloudApi for Tencent {
             display_zh: "腾讯云 CVM",
             vendor: "Tencent",
             spot_term: "spot instance",
+            product: "CVM",
         }
     }
 
