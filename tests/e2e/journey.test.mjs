@@ -140,7 +140,7 @@ test('the whole journey in Chinese on a 390 px phone: compare, copy tccli, dry-r
   await table.locator('tbody tr', { hasText: 'Alibaba Cloud ECS' }).first().getByRole('button', { name: /^选择/ }).click();
   await page.getByLabel('设置最高价格').check();
   await page.getByRole('textbox', { name: /^最高价格/ }).fill('abc');
-  await page.getByText(/最高价格 `abc` 必须是正的十进制数/).waitFor();
+  await page.getByTestId('bid-entry-error').getByText('“abc”不是价格：请输入不带符号的小数，例如 0.125').waitFor();
   await page.getByRole('textbox', { name: /^最高价格/ }).fill('0.2');
   await page.getByLabel('镜像 ID').fill('aliyun_3_x64_20G_alibase_20240819.vhd');
   await page.getByLabel('子网 / 交换机 ID').fill('vsw-bp1s5fnvk4gn2tws03624');

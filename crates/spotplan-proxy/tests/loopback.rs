@@ -208,7 +208,7 @@ async fn dry_runs_and_cloud_errors_come_back_with_hints() {
     let (_, failed) = rig.submit(&low, "low-baidu-00001").await;
     assert_eq!(
         failed["error_message"],
-        "bid price should be greater than market price."
+        spotplan_core::clouds::baidu::answer::BID_BELOW_MARKET.message
     );
     assert_eq!(
         failed["hint"],

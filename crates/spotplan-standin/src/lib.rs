@@ -48,6 +48,17 @@ pub enum Kind {
     Baidu,
 }
 
+impl Kind {
+    /// The cloud this stand-in plays.
+    pub fn cloud(self) -> spotplan_core::Cloud {
+        match self {
+            Kind::Alibaba => spotplan_core::Cloud::Alibaba,
+            Kind::Tencent => spotplan_core::Cloud::Tencent,
+            Kind::Baidu => spotplan_core::Cloud::Baidu,
+        }
+    }
+}
+
 /// How long a `slow` order takes to answer.
 pub const SLOW: Duration = Duration::from_secs(5);
 /// The market price the stand-ins quote per instance-hour (Alibaba, Tencent).
@@ -332,26 +343,10 @@ async fn order(standin: &Standin, params: &Params) -> Response {
         MARKET_PRICE
     };
     if params.max_price.is_some_and(|price| price < market) {
-        return match kind {
-            Kind::Alibaba => error(
-                kind,
-                StatusCode::BAD_REQUEST,
-                "InvalidSpotPriceLimit.LowerThanPublicPrice",
-                "The specified parameter spotPriceLimit can't be lower than current public price.",
-            ),
-            Kind::Tencent => error(
-                kind,
-                StatusCode::OK,
-                "InvalidParameterValue.InsufficientPrice",
-                "The bid price is lower than the current market price.",
-            ),
-            Kind::Baidu => error(
-                kind,
-                StatusCode::BAD_REQUEST,
-                "BadRequest",
-                "bid price should be greater than market price.",
-            ),
-        };
+        // The refusal each cloud documents, from the core's one copy of it.
+        let refusal = spotplan_core::clouds::api(kind.cloud()).bid_price_codes().below_market;
+        let status = StatusCode::from_u16(refusal.http_status).unwrap_or(StatusCode::BAD_REQUEST);
+        return error(kind, status, refusal.code, refusal.message);
     }
     if image.contains("nostock") {
         return match kind {

@@ -189,13 +189,29 @@ pub trait CloudApi: Sync {
     fn terraform_snippet(&self, request: &HttpRequest) -> String;
 }
 
-/// The error codes a cloud answers for a bid price that is missing or malformed.
+/// The errors a cloud answers for a bid price that is missing, malformed or below the market.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BidPriceCodes {
     /// A limit bid without a price.
     pub missing: &'static str,
     /// A price that is not a positive decimal.
     pub invalid: &'static str,
+    /// A limit price below the current market price: the refusal the rules warn of, the answers' hints explain
+    /// and the stand-ins give, written once here.
+    pub below_market: DocumentedError,
+}
+
+/// An error as a cloud's answer carries it, with where it is documented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocumentedError {
+    /// The error code.
+    pub code: &'static str,
+    /// The message, as the documentation words it.
+    pub message: &'static str,
+    /// The HTTP status the cloud answers it with.
+    pub http_status: u16,
+    /// Where the code and message are documented (a public page or an SDK package and version).
+    pub source: &'static str,
 }
 
 /// What a cloud's checks resolved about the machine shape, for the request (Baidu sends `cpuCount` and

@@ -3,9 +3,18 @@
 
 use serde_json::Value;
 
-use crate::clouds::Cloud;
+use crate::clouds::{Cloud, DocumentedError};
 use crate::quote::CloudError;
 use crate::quote::json::Object;
+
+/// A `SpotPriceLimit` below the current public (spot) price. The code is in the error table of `RunInstances`
+/// (Alibaba Cloud ECS API reference, 2014-05-26); the message is the one ECS answers with.
+pub const BID_BELOW_MARKET: DocumentedError = DocumentedError {
+    code: "InvalidSpotPriceLimit.LowerThanPublicPrice",
+    message: "The specified parameter spotPriceLimit can't be lower than current public price.",
+    http_status: 400,
+    source: "Alibaba Cloud ECS API reference, RunInstances (2014-05-26), error codes",
+};
 
 fn text(answer: &Object, key: &str) -> Option<String> {
     answer.get(key).and_then(Value::as_str).map(str::to_owned)
@@ -36,7 +45,7 @@ pub(super) fn created(answer: &Object) -> (Vec<String>, Option<String>) {
 /// What a person should change for an Alibaba error code (codes from the RunInstances error table).
 pub(super) fn hint(code: &str, _message: &str) -> Option<&'static str> {
     Some(match code {
-        "InvalidSpotPriceLimit.LowerThanPublicPrice" => {
+        code if code == BID_BELOW_MARKET.code => {
             "the bid is below the current market price: refresh the live price and raise the maximum price above it, \
              or bid at the market price (market mode)"
         }

@@ -123,6 +123,7 @@ impl CloudApi for Alibaba {
         BidPriceCodes {
             missing: "InvalidSpotPriceLimit",
             invalid: "InvalidSpotPriceLimit",
+            below_market: answer::BID_BELOW_MARKET,
         }
     }
 

@@ -289,7 +289,7 @@ fn check_bid(order: &SpotOrder, context: &ValidationContext, problems: &mut Prob
             rule(
                 "bid.max_price",
                 "alibaba.spot_price_limit.below_market",
-                Some("InvalidSpotPriceLimit.LowerThanPublicPrice"),
+                Some(super::answer::BID_BELOW_MARKET.code),
             ),
             text,
             format!(

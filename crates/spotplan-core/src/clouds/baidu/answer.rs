@@ -4,9 +4,18 @@
 
 use serde_json::Value;
 
-use crate::clouds::Cloud;
+use crate::clouds::{Cloud, DocumentedError};
 use crate::quote::CloudError;
 use crate::quote::json::Object;
+
+/// A custom `bidPrice` not above the market price: the error table of Baidu AI Cloud's BCC API reference,
+/// "Create spot instances" (`POST /v2/instance/bid`).
+pub const BID_BELOW_MARKET: DocumentedError = DocumentedError {
+    code: "BadRequest",
+    message: "bid price should be greater than market price.",
+    http_status: 400,
+    source: "Baidu AI Cloud BCC API reference, Create spot instances (POST /v2/instance/bid), error codes",
+};
 
 fn text(answer: &Object, key: &str) -> Option<String> {
     answer.get(key).and_then(Value::as_str).map(str::to_owned)
@@ -35,7 +44,7 @@ pub(super) fn created(answer: &Object) -> (Vec<String>, Option<String>) {
 
 /// What a person should change for a Baidu bid error (messages from the seed's error table).
 pub(super) fn hint(_code: &str, message: &str) -> Option<&'static str> {
-    if message.contains("bid price should be greater than market price") {
+    if message.contains(BID_BELOW_MARKET.message.trim_end_matches('.')) {
         Some(
             "the bid (CNY per minute) is not above Baidu's market price: refresh the live price and raise bidPrice, \
              or use bidModel market",

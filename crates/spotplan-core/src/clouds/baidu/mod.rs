@@ -106,6 +106,7 @@ impl CloudApi for Baidu {
         BidPriceCodes {
             missing: "BadRequest: bidPrice can not be null when bidModel is custom",
             invalid: "BadRequest: bidPrice is invalid",
+            below_market: answer::BID_BELOW_MARKET,
         }
     }
 

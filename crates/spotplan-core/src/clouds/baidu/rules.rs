@@ -24,7 +24,7 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
             rule(
                 "bid.max_price",
                 "baidu.bid_price.above_market",
-                Some("BadRequest: bid price should be greater than market price"),
+                Some(BID_BELOW_MARKET_SHOWN),
             ),
             text,
             format!(
@@ -236,4 +236,22 @@ fn spec_shape(spec: &str) -> Option<(u32, u32)> {
     let size = spec.strip_prefix("bcc.")?.split('.').nth(1)?;
     let (cpu, memory) = size.strip_prefix('c')?.split_once('m')?;
     Some((cpu.parse().ok()?, memory.parse().ok()?))
+}
+
+/// Baidu's refusal of a low bid as the rules show it: code and message (see [`super::answer::BID_BELOW_MARKET`]).
+const BID_BELOW_MARKET_SHOWN: &str = "BadRequest: bid price should be greater than market price";
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn the_low_bid_rule_names_the_documented_refusal() {
+        let documented = super::super::answer::BID_BELOW_MARKET;
+        assert_eq!(
+            super::BID_BELOW_MARKET_SHOWN,
+            format!("{}: {}", documented.code, documented.message.trim_end_matches('.'))
+        );
+    }
 }

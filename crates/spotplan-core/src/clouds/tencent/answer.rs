@@ -4,9 +4,19 @@
 
 use serde_json::Value;
 
-use crate::clouds::Cloud;
+use crate::clouds::{Cloud, DocumentedError};
 use crate::quote::CloudError;
 use crate::quote::json::Object;
+
+/// A `MaxPrice` below the current market price: `InvalidParameterValue.InsufficientPrice` in
+/// `cvm/v20170312/errorcodes.py` (tencentcloud-sdk-python-cvm 3.1.178), which documents the code only; the message
+/// is the one CVM answers with. Tencent answers every error with HTTP 200.
+pub const BID_BELOW_MARKET: DocumentedError = DocumentedError {
+    code: "InvalidParameterValue.InsufficientPrice",
+    message: "The bid price is lower than the current market price.",
+    http_status: 200,
+    source: "tencentcloud-sdk-python-cvm 3.1.178, cvm/v20170312/errorcodes.py",
+};
 
 /// The error envelope, when the answer is one.
 pub(super) fn error_in(answer: &Object) -> Option<CloudError> {
@@ -35,7 +45,7 @@ pub(super) fn created(answer: &Object) -> (Vec<String>, Option<String>) {
 /// What a person should change for a Tencent error code.
 pub(super) fn hint(code: &str, _message: &str) -> Option<&'static str> {
     Some(match code {
-        "InvalidParameterValue.InsufficientPrice" => {
+        code if code == BID_BELOW_MARKET.code => {
             "the bid is below the current market price: refresh the live price and raise the maximum price above it, \
              or bid at the market price (market mode)"
         }

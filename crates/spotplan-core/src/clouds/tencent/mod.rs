@@ -115,6 +115,7 @@ impl CloudApi for Tencent {
         BidPriceCodes {
             missing: "MissingParameter",
             invalid: "InvalidParameterValue",
+            below_market: answer::BID_BELOW_MARKET,
         }
     }
 

@@ -90,7 +90,7 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
                 rule(
                     "bid.max_price",
                     "tencent.max_price.below_market",
-                    Some("InvalidParameterValue.InsufficientPrice"),
+                    Some(super::answer::BID_BELOW_MARKET.code),
                 ),
                 text,
                 format!(
