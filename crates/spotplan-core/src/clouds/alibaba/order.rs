@@ -129,13 +129,19 @@ pub(crate) fn run_instances(order: &SpotOrder, client_token: &str) -> HttpReques
         put("DryRun", python_bool(true));
     }
     put("ClientToken", client_token.to_owned());
-    let host = alibaba_host(&order.region);
+    rpc_request(&order.region, "RunInstances", query)
+}
+
+/// Every ECS request Spotplan sends, orders and price queries alike: RPC style, the parameters in the query,
+/// `POST /`, an empty body, and the headers ACS3 signs (`host`, `x-acs-action`, `x-acs-version`, `accept`).
+pub(super) fn rpc_request(region: &str, action: &str, query: Vec<(String, String)>) -> HttpRequest {
+    let host = alibaba_host(region);
     HttpRequest {
         method: "POST".into(),
         scheme: "https".into(),
         headers: vec![
             ("host".into(), host.clone()),
-            ("x-acs-action".into(), "RunInstances".into()),
+            ("x-acs-action".into(), action.into()),
             ("x-acs-version".into(), ALIBABA_API_VERSION.into()),
             ("accept".into(), "application/json".into()),
         ],
@@ -143,7 +149,7 @@ pub(crate) fn run_instances(order: &SpotOrder, client_token: &str) -> HttpReques
         path: "/".into(),
         query,
         body: Vec::new(),
-        action: "RunInstances".into(),
+        action: action.into(),
     }
 }
 

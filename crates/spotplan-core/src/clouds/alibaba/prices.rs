@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::order::{ALIBABA_API_VERSION, alibaba_host};
+use super::order::rpc_request;
 use crate::catalog::{ExternalObservation, OfferKey, PriceKind, Source};
 use crate::clouds::Cloud;
 use crate::money::{Currency, Money, PriceRate, TimeUnit};
@@ -281,7 +281,7 @@ pub fn describe_spot_price_history(query: &SpotPriceHistoryQuery) -> HttpRequest
     if let Some(offset) = query.offset {
         params.put("Offset", &offset.to_string());
     }
-    rpc_request(&query.region, "DescribeSpotPriceHistory", params)
+    rpc_request(&query.region, "DescribeSpotPriceHistory", params.0)
 }
 
 /// The `DescribePrice` request for one instance for one hour: `RegionId`, `ResourceType=instance`,
@@ -306,7 +306,7 @@ pub fn describe_price(query: &DescribePriceQuery) -> HttpRequest {
     }
     params.put("PriceUnit", "Hour");
     params.put("Period", "1");
-    rpc_request(&query.region, "DescribePrice", params)
+    rpc_request(&query.region, "DescribePrice", params.0)
 }
 
 /// The `DescribeSpotAdvice` request: `RegionId`, `ZoneId` (when given), then `InstanceTypes.1..N` or
@@ -328,7 +328,7 @@ pub fn describe_spot_advice(query: &SpotAdviceQuery) -> HttpRequest {
             params.put("Memory", &python_float(*memory_gib));
         }
     }
-    rpc_request(&query.region, "DescribeSpotAdvice", params)
+    rpc_request(&query.region, "DescribeSpotAdvice", params.0)
 }
 
 /// Reads a `DescribeSpotPriceHistory` answer: `Currency`, `NextOffset`, `SpotPrices.SpotPriceType[]` with
@@ -590,26 +590,6 @@ struct Params(Vec<(String, String)>);
 impl Params {
     fn put(&mut self, name: &str, value: &str) {
         self.0.push((name.to_owned(), value.to_owned()));
-    }
-}
-
-/// An RPC-style ECS request like `RunInstances`: query parameters, `POST /`, empty body.
-fn rpc_request(region: &str, action: &str, params: Params) -> HttpRequest {
-    let host = alibaba_host(region);
-    HttpRequest {
-        method: "POST".into(),
-        scheme: "https".into(),
-        headers: vec![
-            ("host".into(), host.clone()),
-            ("x-acs-action".into(), action.into()),
-            ("x-acs-version".into(), ALIBABA_API_VERSION.into()),
-            ("accept".into(), "application/json".into()),
-        ],
-        host,
-        path: "/".into(),
-        query: params.0,
-        body: Vec::new(),
-        action: action.into(),
     }
 }
 

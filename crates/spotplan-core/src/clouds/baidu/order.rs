@@ -117,18 +117,41 @@ pub(crate) fn create_bid_instance(valid: &ValidOrder, client_token: &str, admin_
     if order.deletion_protection {
         put("deletionProtection", json!(1));
     }
-    let host = baidu_host(&order.region);
+    post(
+        &order.region,
+        "/v2/instance/bid",
+        "CreateBidInstance",
+        client_token,
+        Some(body),
+    )
+}
+
+/// Every BCC request Spotplan sends, orders and price queries alike: `POST` to a path with the `clientToken` in
+/// the query, and a JSON body when there is one (the signer adds `x-bce-date`, the body hash and `authorization`).
+pub(super) fn post(
+    region: &str,
+    path: &str,
+    action: &str,
+    client_token: &str,
+    body: Option<Map<String, Value>>,
+) -> HttpRequest {
+    let host = baidu_host(region);
+    let mut headers = vec![("host".to_owned(), host.clone())];
+    let body = match body {
+        Some(body) => {
+            headers.push(("content-type".into(), "application/json".into()));
+            serde_json::to_vec(&Value::Object(body)).unwrap_or_default()
+        }
+        None => Vec::new(),
+    };
     HttpRequest {
         method: "POST".into(),
         scheme: "https".into(),
-        headers: vec![
-            ("host".into(), host.clone()),
-            ("content-type".into(), "application/json".into()),
-        ],
+        headers,
         host,
-        path: "/v2/instance/bid".into(),
+        path: path.into(),
         query: vec![("clientToken".into(), client_token.to_owned())],
-        body: serde_json::to_vec(&Value::Object(body)).unwrap_or_default(),
-        action: "CreateBidInstance".into(),
+        body,
+        action: action.into(),
     }
 }

@@ -9,7 +9,7 @@ use std::num::NonZeroU32;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::order::baidu_host;
+use super::order::post;
 use crate::catalog::{ExternalObservation, OfferKey, PriceKind};
 use crate::clouds::Cloud;
 use crate::money::{Currency, Money, PriceRate, TimeUnit};
@@ -284,28 +284,6 @@ fn array_or_report<'v>(object: &'v Object, key: &str, path: &str, skipped: &mut 
                 format!("everything under {path}"),
             )
         }
-    }
-}
-
-fn post(region: &str, path: &str, action: &str, client_token: &str, body: Option<Map<String, Value>>) -> HttpRequest {
-    let host = baidu_host(region);
-    let mut headers = vec![("host".to_owned(), host.clone())];
-    let body = match body {
-        Some(body) => {
-            headers.push(("content-type".into(), "application/json".into()));
-            serde_json::to_vec(&Value::Object(body)).unwrap_or_default()
-        }
-        None => Vec::new(),
-    };
-    HttpRequest {
-        method: "POST".into(),
-        scheme: "https".into(),
-        headers,
-        host,
-        path: path.into(),
-        query: vec![("clientToken".into(), client_token.to_owned())],
-        body,
-        action: action.into(),
     }
 }
 

@@ -110,7 +110,12 @@ pub(crate) fn run_instances(order: &SpotOrder, client_token: &str) -> HttpReques
         put("DryRun", json!(true));
     }
     put("ClientToken", json!(client_token));
-    let body = serde_json::to_vec(&Value::Object(body)).unwrap_or_default();
+    api_request(&order.region, "RunInstances", &Value::Object(body))
+}
+
+/// Every CVM request Spotplan sends, orders and price queries alike: `POST /` with a JSON body and the action,
+/// version and region as `x-tc-*` headers (the signer adds `x-tc-timestamp` and `authorization`).
+pub(super) fn api_request(region: &str, action: &str, body: &Value) -> HttpRequest {
     HttpRequest {
         method: "POST".into(),
         scheme: "https".into(),
@@ -120,12 +125,12 @@ pub(crate) fn run_instances(order: &SpotOrder, client_token: &str) -> HttpReques
         headers: vec![
             ("host".into(), TENCENT_HOST.into()),
             ("content-type".into(), "application/json".into()),
-            ("x-tc-action".into(), "RunInstances".into()),
+            ("x-tc-action".into(), action.into()),
             ("x-tc-version".into(), TENCENT_API_VERSION.into()),
-            ("x-tc-region".into(), order.region.clone()),
+            ("x-tc-region".into(), region.into()),
         ],
-        body,
-        action: "RunInstances".into(),
+        body: serde_json::to_vec(body).unwrap_or_default(),
+        action: action.into(),
     }
 }
 

@@ -10,7 +10,7 @@ use std::num::NonZeroU32;
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::order::{TENCENT_API_VERSION, TENCENT_HOST};
+use super::order::api_request;
 use crate::catalog::{ExternalObservation, OfferKey, PriceKind};
 use crate::clouds::Cloud;
 use crate::money::{Currency, Money, PriceRate, TimeUnit};
@@ -48,22 +48,7 @@ pub fn inquiry_price_run_instances(query: &SpotInquiry) -> HttpRequest {
         "InstanceChargeType": "SPOTPAID",
         "InstanceCount": query.instance_count.get(),
     });
-    HttpRequest {
-        method: "POST".into(),
-        scheme: "https".into(),
-        host: TENCENT_HOST.into(),
-        path: "/".into(),
-        query: Vec::new(),
-        headers: vec![
-            ("host".into(), TENCENT_HOST.into()),
-            ("content-type".into(), "application/json".into()),
-            ("x-tc-action".into(), "InquiryPriceRunInstances".into()),
-            ("x-tc-version".into(), TENCENT_API_VERSION.into()),
-            ("x-tc-region".into(), query.region.clone()),
-        ],
-        body: serde_json::to_vec(&body).unwrap_or_default(),
-        action: "InquiryPriceRunInstances".into(),
-    }
+    api_request(&query.region, "InquiryPriceRunInstances", &body)
 }
 
 /// Reads an `InquiryPriceRunInstances` answer: `Response.Price.InstancePrice.{UnitPrice, UnitPriceDiscount,
