@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use spotplan_core::Cloud;
-use spotplan_core::clouds::api;
+use spotplan_core::clouds::wire;
 use spotplan_sign::Credentials;
 
 /// Credentials for one cloud and where they came from.
@@ -117,7 +117,7 @@ fn display(path: &Path) -> String {
 }
 
 fn from_env(sources: &Sources, cloud: Cloud) -> Option<Loaded> {
-    let names = api(cloud).credential_names();
+    let names = wire(cloud).credential_names();
     let (id, secret) = (sources.var(names.key_id_env)?, sources.var(names.secret_env)?);
     Some(Loaded {
         credentials: Credentials::new(id.to_owned(), secret.to_owned()),
@@ -130,7 +130,7 @@ fn from_config_file(
     file: &serde_json::Map<String, serde_json::Value>,
     cloud: Cloud,
 ) -> Option<Loaded> {
-    let (id_field, secret_field) = api(cloud).credential_names().file_fields;
+    let (id_field, secret_field) = wire(cloud).credential_names().file_fields;
     let entry = file.get(cloud.id())?;
     let text = |field: &str| entry.get(field).and_then(serde_json::Value::as_str).map(str::to_owned);
     Some(Loaded {
@@ -143,10 +143,10 @@ fn from_config_file(
 }
 
 fn from_cli_file(sources: &Sources, cloud: Cloud) -> Option<Loaded> {
-    let path = sources.home.as_ref()?.join(api(cloud).credential_names().cli_file?);
+    let path = sources.home.as_ref()?.join(wire(cloud).credential_names().cli_file?);
     let text = std::fs::read_to_string(&path).ok()?;
     let env = |name: &str| sources.var(name).map(str::to_owned);
-    let found = api(cloud).read_cli_credentials(&text, &env)?;
+    let found = wire(cloud).read_cli_credentials(&text, &env)?;
     let source = match &found.profile {
         Some(profile) => format!("{} CLI profile `{profile}` in {}", cloud.vendor(), display(&path)),
         None => format!("{} CLI credential {}", cloud.vendor(), display(&path)),
@@ -173,7 +173,7 @@ fn read_config_file(path: &Path) -> Result<serde_json::Map<String, serde_json::V
     };
     for (key, entry) in &file {
         let cloud = Cloud::from_id(key).ok_or_else(|| bad(format!("`{key}` is not a cloud id")))?;
-        let (id_field, secret_field) = api(cloud).credential_names().file_fields;
+        let (id_field, secret_field) = wire(cloud).credential_names().file_fields;
         let fields_ok = entry.as_object().is_some_and(|object| {
             object.len() == 2
                 && [id_field, secret_field]

@@ -146,7 +146,7 @@ pub fn check_region(region: &str) -> Result<(), InvalidRegion> {
 
 /// Whether a host is one of the cloud's API hosts (the cloud's folder in the core knows them).
 pub fn is_cloud_host(cloud: Cloud, host: &str) -> bool {
-    spotplan_core::clouds::api(cloud).is_api_host(host)
+    spotplan_core::clouds::wire(cloud).is_api_host(host)
 }
 
 /// The variable that overrides a cloud's endpoint: `SPOTPLAN_ENDPOINT_ALIBABA` and so on.

@@ -489,7 +489,7 @@ fn stored_order(state: &AppState, record: &StoredOrder) -> Result<SpotOrder, Str
 }
 
 fn credential_hint(cloud: Cloud) -> &'static str {
-    spotplan_core::clouds::api(cloud).credential_names().hint
+    spotplan_core::clouds::wire(cloud).credential_names().hint
 }
 
 #[cfg(test)]

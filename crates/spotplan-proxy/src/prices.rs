@@ -111,7 +111,7 @@ async fn fetch(state: &AppState, request: &PriceRequest) -> OfferQuote {
     if let Err(error) = crate::endpoints::check_region(&offer.region) {
         return failure(request, now, "invalid_region", error.to_string());
     }
-    let cloud = spotplan_core::clouds::api(offer.cloud);
+    let cloud = spotplan_core::clouds::wire(offer.cloud);
     let token = match random_hex(16) {
         Ok(token) => token,
         Err(error) => return failure(request, now, "no_random", error.to_string()),

@@ -83,6 +83,15 @@ pub fn api(cloud: Cloud) -> &'static dyn CloudApi {
     }
 }
 
+/// The cloud's implementation of [`CloudWire`]: the registry's other half.
+pub fn wire(cloud: Cloud) -> &'static dyn CloudWire {
+    match cloud {
+        Cloud::Alibaba => &alibaba::Alibaba,
+        Cloud::Tencent => &tencent::Tencent,
+        Cloud::Baidu => &baidu::Baidu,
+    }
+}
+
 /// A cloud's names, as people and the workspace use them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Names {
@@ -136,7 +145,8 @@ pub struct CliCredentials {
     pub profile: Option<String>,
 }
 
-/// Everything Spotplan knows of one cloud. Implemented once per cloud folder; looked up with [`api`].
+/// What Spotplan knows of one cloud for planning and building orders — in the browser as in the proxy.
+/// Implemented once per cloud folder; looked up with [`api`].
 pub trait CloudApi: Sync {
     /// Which cloud this is.
     fn cloud(&self) -> Cloud;
@@ -146,17 +156,8 @@ pub trait CloudApi: Sync {
     fn billing(&self) -> SpotRules;
     /// The unit and decimals of its bid field.
     fn bid_unit(&self) -> BidUnit;
-    /// Whether `host` is one of its API hosts (the proxy contacts no other).
-    fn is_api_host(&self, host: &str) -> bool;
     /// Where an instance password travels in its order request.
     fn password_place(&self) -> PasswordPlace;
-    /// Where its credentials come from by convention.
-    fn credential_names(&self) -> CredentialNames;
-    /// Reads a key pair from the text of its CLI's credentials file ([`CredentialNames::cli_file`]), choosing
-    /// `profile` when the file has several; `env` looks up an environment variable.
-    fn read_cli_credentials(&self, _text: &str, _env: &dyn Fn(&str) -> Option<String>) -> Option<CliCredentials> {
-        None
-    }
     /// Whether a region of this cloud is in mainland China (Hong Kong and overseas are not).
     fn in_mainland_china(&self, region: &str) -> bool;
     /// What its signer adds to a request, as placeholders for the raw HTTP snippet.
@@ -169,6 +170,27 @@ pub trait CloudApi: Sync {
     /// The order call for a valid order, with this ClientToken and password form.
     fn order_request(&self, order: &ValidOrder, client_token: &str, admin_pass: &AdminPass) -> HttpRequest;
 
+    /// The official CLI command for the order request.
+    fn cli_snippet(&self, request: &HttpRequest) -> String;
+    /// Python code with the official SDK for the order request.
+    fn python_snippet(&self, request: &HttpRequest) -> String;
+    /// Terraform for the order request (or why the provider cannot express it).
+    fn terraform_snippet(&self, request: &HttpRequest) -> String;
+}
+
+/// What Spotplan knows of one cloud for talking to it live — its hosts, where its credentials are, reading its
+/// answers and its price queries. The proxy and the CLI use it; the browser does not, so none of it is in the
+/// wasm bundle. Implemented once per cloud folder, beside [`CloudApi`]; looked up with [`wire`].
+pub trait CloudWire: Sync {
+    /// Whether `host` is one of its API hosts (the proxy contacts no other).
+    fn is_api_host(&self, host: &str) -> bool;
+    /// Where its credentials come from by convention.
+    fn credential_names(&self) -> CredentialNames;
+    /// Reads a key pair from the text of its CLI's credentials file ([`CredentialNames::cli_file`]), choosing
+    /// `profile` when the file has several; `env` looks up an environment variable.
+    fn read_cli_credentials(&self, _text: &str, _env: &dyn Fn(&str) -> Option<String>) -> Option<CliCredentials> {
+        None
+    }
     /// The cloud's error envelope in a parsed answer, if the answer is one.
     fn error_in(&self, answer: &Object) -> Option<CloudError>;
     /// The instance ids and order id of a successful order answer.
@@ -178,15 +200,8 @@ pub trait CloudApi: Sync {
 
     /// The live price query for one offer; `token` is a fresh idempotency token for clouds that want one.
     fn quote_request(&self, ask: &QuoteAsk, now: i64, token: &str) -> Result<HttpRequest, QuoteFailure>;
-    /// Reads the answer to [`CloudApi::quote_request`] into dated observations.
+    /// Reads the answer to [`CloudWire::quote_request`] into dated observations.
     fn read_quote(&self, ask: &QuoteAsk, now: i64, body: &[u8]) -> Result<QuoteReading, QuoteFailure>;
-
-    /// The official CLI command for the order request.
-    fn cli_snippet(&self, request: &HttpRequest) -> String;
-    /// Python code with the official SDK for the order request.
-    fn python_snippet(&self, request: &HttpRequest) -> String;
-    /// Terraform for the order request (or why the provider cannot express it).
-    fn terraform_snippet(&self, request: &HttpRequest) -> String;
 }
 
 /// The errors a cloud answers for a bid price that is missing, malformed or below the market.

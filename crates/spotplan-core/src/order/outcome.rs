@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::clouds::{Cloud, api};
+use crate::clouds::{Cloud, wire};
 
 /// Where an order stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -137,7 +137,7 @@ pub fn retryable(cloud: Cloud, status: u16, body: &[u8]) -> bool {
     let Ok(Value::Object(answer)) = serde_json::from_slice::<Value>(body) else {
         return false;
     };
-    api(cloud).error_in(&answer).is_some_and(|error| {
+    wire(cloud).error_in(&answer).is_some_and(|error| {
         is_throttling(&error.code) || matches!(error.code.as_str(), "InternalError" | "ServiceUnavailable")
     })
 }
@@ -189,8 +189,8 @@ pub fn read_order_answer(cloud: Cloud, dry_run: bool, status: u16, body: &[u8]) 
             dry_run,
         );
     };
-    let cloud_api = api(cloud);
-    let error = cloud_api.error_in(&answer);
+    let cloud_wire = wire(cloud);
+    let error = cloud_wire.error_in(&answer);
     let request_id = error
         .as_ref()
         .and_then(|error| error.request_id.clone())
@@ -211,7 +211,7 @@ pub fn read_order_answer(cloud: Cloud, dry_run: bool, status: u16, body: &[u8]) 
             )
         }
         Some(error) => {
-            let hint = cloud_api
+            let hint = cloud_wire
                 .hint(&error.code, &error.message)
                 .or_else(|| shared_hint(&error.code))
                 .map(str::to_owned);
@@ -238,7 +238,7 @@ pub fn read_order_answer(cloud: Cloud, dry_run: bool, status: u16, body: &[u8]) 
             None,
         ),
         None => {
-            let (instance_ids, order_id) = cloud_api.created(&answer);
+            let (instance_ids, order_id) = cloud_wire.created(&answer);
             if dry_run {
                 OrderOutcome::new(OrderStatus::DryRunPassed, request_id, None, None, None)
             } else if instance_ids.is_empty() && order_id.is_none() {

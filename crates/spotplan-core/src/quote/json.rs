@@ -31,7 +31,7 @@ pub(crate) fn parse_object(body: &[u8]) -> Result<Object, QuoteError> {
 
 /// The error envelope of `cloud` in a parsed answer, if it is one.
 pub(crate) fn cloud_error_in(cloud: Cloud, value: &Object) -> Option<CloudError> {
-    crate::clouds::api(cloud).error_in(value)
+    crate::clouds::wire(cloud).error_in(value)
 }
 
 /// Parses the body and returns the cloud's error when it is an error envelope.

@@ -11,7 +11,7 @@ mod snippets;
 
 use crate::billing::SpotRules;
 use crate::clouds::{
-    BidPriceCodes, CliCredentials, Cloud, CloudApi, CredentialNames, Names, PasswordPlace, ResolvedShape,
+    BidPriceCodes, CliCredentials, Cloud, CloudApi, CloudWire, CredentialNames, Names, PasswordPlace, ResolvedShape,
     host_with_one_label,
 };
 use crate::money::TimeUnit;
@@ -62,43 +62,8 @@ impl CloudApi for Alibaba {
         }
     }
 
-    /// `ecs.<region>.aliyuncs.com`, and `ecs-cn-hangzhou.aliyuncs.com` (the SDKs' endpoint map).
-    fn is_api_host(&self, host: &str) -> bool {
-        host_with_one_label(host, &["ecs.", "ecs-"], ".aliyuncs.com")
-    }
-
     fn password_place(&self) -> PasswordPlace {
         PasswordPlace::Query("Password")
-    }
-
-    fn credential_names(&self) -> CredentialNames {
-        CredentialNames {
-            key_id_env: "ALIBABA_CLOUD_ACCESS_KEY_ID",
-            secret_env: "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-            file_fields: ("access_key_id", "access_key_secret"),
-            cli_file: Some(".aliyun/config.json"),
-            hint: "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (or an aliyun CLI profile)",
-        }
-    }
-
-    /// The aliyun CLI's `~/.aliyun/config.json`: the profile `ALIBABA_CLOUD_PROFILE` names, else `current`, in AK
-    /// mode.
-    fn read_cli_credentials(&self, text: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<CliCredentials> {
-        let json: serde_json::Value = serde_json::from_str(text).ok()?;
-        let wanted = env("ALIBABA_CLOUD_PROFILE").or_else(|| json["current"].as_str().map(str::to_owned))?;
-        let profile = json["profiles"]
-            .as_array()?
-            .iter()
-            .find(|profile| profile["name"].as_str() == Some(wanted.as_str()))?;
-        let key_id = profile["access_key_id"].as_str().filter(|value| !value.is_empty())?;
-        let secret = profile["access_key_secret"]
-            .as_str()
-            .filter(|value| !value.is_empty())?;
-        Some(CliCredentials {
-            key_id: key_id.to_owned(),
-            secret: secret.to_owned(),
-            profile: Some(wanted),
-        })
     }
 
     fn in_mainland_china(&self, region: &str) -> bool {
@@ -136,6 +101,55 @@ impl CloudApi for Alibaba {
         order::run_instances(order.order(), client_token)
     }
 
+    fn cli_snippet(&self, request: &HttpRequest) -> String {
+        snippets::aliyun(request)
+    }
+
+    fn python_snippet(&self, request: &HttpRequest) -> String {
+        snippets::python(request)
+    }
+
+    fn terraform_snippet(&self, request: &HttpRequest) -> String {
+        snippets::terraform(request)
+    }
+}
+
+impl CloudWire for Alibaba {
+    /// `ecs.<region>.aliyuncs.com`, and `ecs-cn-hangzhou.aliyuncs.com` (the SDKs' endpoint map).
+    fn is_api_host(&self, host: &str) -> bool {
+        host_with_one_label(host, &["ecs.", "ecs-"], ".aliyuncs.com")
+    }
+
+    fn credential_names(&self) -> CredentialNames {
+        CredentialNames {
+            key_id_env: "ALIBABA_CLOUD_ACCESS_KEY_ID",
+            secret_env: "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            file_fields: ("access_key_id", "access_key_secret"),
+            cli_file: Some(".aliyun/config.json"),
+            hint: "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (or an aliyun CLI profile)",
+        }
+    }
+
+    /// The aliyun CLI's `~/.aliyun/config.json`: the profile `ALIBABA_CLOUD_PROFILE` names, else `current`, in AK
+    /// mode.
+    fn read_cli_credentials(&self, text: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<CliCredentials> {
+        let json: serde_json::Value = serde_json::from_str(text).ok()?;
+        let wanted = env("ALIBABA_CLOUD_PROFILE").or_else(|| json["current"].as_str().map(str::to_owned))?;
+        let profile = json["profiles"]
+            .as_array()?
+            .iter()
+            .find(|profile| profile["name"].as_str() == Some(wanted.as_str()))?;
+        let key_id = profile["access_key_id"].as_str().filter(|value| !value.is_empty())?;
+        let secret = profile["access_key_secret"]
+            .as_str()
+            .filter(|value| !value.is_empty())?;
+        Some(CliCredentials {
+            key_id: key_id.to_owned(),
+            secret: secret.to_owned(),
+            profile: Some(wanted),
+        })
+    }
+
     fn error_in(&self, answer: &Object) -> Option<CloudError> {
         answer::error_in(answer)
     }
@@ -160,17 +174,5 @@ impl CloudApi for Alibaba {
             observations: page.observations,
             skipped: page.skipped.iter().map(ToString::to_string).collect(),
         })
-    }
-
-    fn cli_snippet(&self, request: &HttpRequest) -> String {
-        snippets::aliyun(request)
-    }
-
-    fn python_snippet(&self, request: &HttpRequest) -> String {
-        snippets::python(request)
-    }
-
-    fn terraform_snippet(&self, request: &HttpRequest) -> String {
-        snippets::terraform(request)
     }
 }

@@ -13,7 +13,8 @@ use std::num::NonZeroU32;
 
 use crate::billing::SpotRules;
 use crate::clouds::{
-    BidPriceCodes, Cloud, CloudApi, CredentialNames, Names, PasswordPlace, ResolvedShape, host_with_one_label,
+    BidPriceCodes, Cloud, CloudApi, CloudWire, CredentialNames, Names, PasswordPlace, ResolvedShape,
+    host_with_one_label,
 };
 use crate::money::TimeUnit;
 use crate::order::native_bid::BidUnit;
@@ -63,23 +64,8 @@ impl CloudApi for Baidu {
         }
     }
 
-    /// `bcc.<region>.baidubce.com`.
-    fn is_api_host(&self, host: &str) -> bool {
-        host_with_one_label(host, &["bcc."], ".baidubce.com")
-    }
-
     fn password_place(&self) -> PasswordPlace {
         PasswordPlace::Body("/adminPass")
-    }
-
-    fn credential_names(&self) -> CredentialNames {
-        CredentialNames {
-            key_id_env: "BCE_ACCESS_KEY_ID",
-            secret_env: "BCE_SECRET_ACCESS_KEY",
-            file_fields: ("access_key_id", "secret_access_key"),
-            cli_file: None,
-            hint: "BCE_ACCESS_KEY_ID and BCE_SECRET_ACCESS_KEY",
-        }
     }
 
     fn in_mainland_china(&self, region: &str) -> bool {
@@ -122,6 +108,35 @@ impl CloudApi for Baidu {
         order::create_bid_instance(order, client_token, admin_pass)
     }
 
+    fn cli_snippet(&self, request: &HttpRequest) -> String {
+        snippets::cli(request)
+    }
+
+    fn python_snippet(&self, request: &HttpRequest) -> String {
+        snippets::python(request)
+    }
+
+    fn terraform_snippet(&self, request: &HttpRequest) -> String {
+        snippets::terraform(request)
+    }
+}
+
+impl CloudWire for Baidu {
+    /// `bcc.<region>.baidubce.com`.
+    fn is_api_host(&self, host: &str) -> bool {
+        host_with_one_label(host, &["bcc."], ".baidubce.com")
+    }
+
+    fn credential_names(&self) -> CredentialNames {
+        CredentialNames {
+            key_id_env: "BCE_ACCESS_KEY_ID",
+            secret_env: "BCE_SECRET_ACCESS_KEY",
+            file_fields: ("access_key_id", "secret_access_key"),
+            cli_file: None,
+            hint: "BCE_ACCESS_KEY_ID and BCE_SECRET_ACCESS_KEY",
+        }
+    }
+
     fn error_in(&self, answer: &Object) -> Option<CloudError> {
         answer::error_in(answer)
     }
@@ -143,18 +158,6 @@ impl CloudApi for Baidu {
 
     fn read_quote(&self, ask: &QuoteAsk, now: i64, body: &[u8]) -> Result<QuoteReading, QuoteFailure> {
         Ok(prices::parse_bid_price(body, &bid_price_query(ask)?, now)?.into())
-    }
-
-    fn cli_snippet(&self, request: &HttpRequest) -> String {
-        snippets::cli(request)
-    }
-
-    fn python_snippet(&self, request: &HttpRequest) -> String {
-        snippets::python(request)
-    }
-
-    fn terraform_snippet(&self, request: &HttpRequest) -> String {
-        snippets::terraform(request)
     }
 }
 

@@ -13,7 +13,7 @@ use std::num::NonZeroU32;
 
 use crate::billing::SpotRules;
 use crate::clouds::{
-    BidPriceCodes, CliCredentials, Cloud, CloudApi, CredentialNames, Names, PasswordPlace, ResolvedShape,
+    BidPriceCodes, CliCredentials, Cloud, CloudApi, CloudWire, CredentialNames, Names, PasswordPlace, ResolvedShape,
     host_with_one_label,
 };
 use crate::money::{Currency, TimeUnit};
@@ -63,33 +63,8 @@ impl CloudApi for Tencent {
         }
     }
 
-    /// `cvm.tencentcloudapi.com` or `cvm.<region>.tencentcloudapi.com`.
-    fn is_api_host(&self, host: &str) -> bool {
-        host == order::TENCENT_HOST || host_with_one_label(host, &["cvm."], ".tencentcloudapi.com")
-    }
-
     fn password_place(&self) -> PasswordPlace {
         PasswordPlace::Body("/LoginSettings/Password")
-    }
-
-    fn credential_names(&self) -> CredentialNames {
-        CredentialNames {
-            key_id_env: "TENCENTCLOUD_SECRET_ID",
-            secret_env: "TENCENTCLOUD_SECRET_KEY",
-            file_fields: ("secret_id", "secret_key"),
-            cli_file: Some(".tccli/default.credential"),
-            hint: "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (or tccli's credential file)",
-        }
-    }
-
-    /// tccli's `~/.tccli/default.credential` (`{"secretId", "secretKey"}`).
-    fn read_cli_credentials(&self, text: &str, _env: &dyn Fn(&str) -> Option<String>) -> Option<CliCredentials> {
-        let json: serde_json::Value = serde_json::from_str(text).ok()?;
-        Some(CliCredentials {
-            key_id: json["secretId"].as_str().filter(|value| !value.is_empty())?.to_owned(),
-            secret: json["secretKey"].as_str().filter(|value| !value.is_empty())?.to_owned(),
-            profile: None,
-        })
     }
 
     fn in_mainland_china(&self, region: &str) -> bool {
@@ -128,6 +103,45 @@ impl CloudApi for Tencent {
         order::run_instances(order.order(), client_token)
     }
 
+    fn cli_snippet(&self, request: &HttpRequest) -> String {
+        snippets::tccli(request)
+    }
+
+    fn python_snippet(&self, request: &HttpRequest) -> String {
+        snippets::python(request)
+    }
+
+    fn terraform_snippet(&self, request: &HttpRequest) -> String {
+        snippets::terraform(request)
+    }
+}
+
+impl CloudWire for Tencent {
+    /// `cvm.tencentcloudapi.com` or `cvm.<region>.tencentcloudapi.com`.
+    fn is_api_host(&self, host: &str) -> bool {
+        host == order::TENCENT_HOST || host_with_one_label(host, &["cvm."], ".tencentcloudapi.com")
+    }
+
+    fn credential_names(&self) -> CredentialNames {
+        CredentialNames {
+            key_id_env: "TENCENTCLOUD_SECRET_ID",
+            secret_env: "TENCENTCLOUD_SECRET_KEY",
+            file_fields: ("secret_id", "secret_key"),
+            cli_file: Some(".tccli/default.credential"),
+            hint: "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (or tccli's credential file)",
+        }
+    }
+
+    /// tccli's `~/.tccli/default.credential` (`{"secretId", "secretKey"}`).
+    fn read_cli_credentials(&self, text: &str, _env: &dyn Fn(&str) -> Option<String>) -> Option<CliCredentials> {
+        let json: serde_json::Value = serde_json::from_str(text).ok()?;
+        Some(CliCredentials {
+            key_id: json["secretId"].as_str().filter(|value| !value.is_empty())?.to_owned(),
+            secret: json["secretKey"].as_str().filter(|value| !value.is_empty())?.to_owned(),
+            profile: None,
+        })
+    }
+
     fn error_in(&self, answer: &Object) -> Option<CloudError> {
         answer::error_in(answer)
     }
@@ -146,18 +160,6 @@ impl CloudApi for Tencent {
 
     fn read_quote(&self, ask: &QuoteAsk, now: i64, body: &[u8]) -> Result<QuoteReading, QuoteFailure> {
         Ok(prices::parse_inquiry_price_run_instances(body, &inquiry(ask)?, now)?.into())
-    }
-
-    fn cli_snippet(&self, request: &HttpRequest) -> String {
-        snippets::tccli(request)
-    }
-
-    fn python_snippet(&self, request: &HttpRequest) -> String {
-        snippets::python(request)
-    }
-
-    fn terraform_snippet(&self, request: &HttpRequest) -> String {
-        snippets::terraform(request)
     }
 }
 
