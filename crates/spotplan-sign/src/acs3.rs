@@ -94,7 +94,6 @@ pub fn sign(
             ("x-acs-content-sha256".to_owned(), payload_hash.as_str().to_owned()),
             ("Authorization".to_owned(), authorization),
         ],
-        query: Vec::new(),
         path_and_query,
         steps: Steps {
             payload_hash,
@@ -309,7 +308,6 @@ mod tests {
         let output = sign(&request, &credentials, &params).unwrap();
         assert_eq!(output.header("x-acs-date"), Some("2023-10-26T10:22:32Z"));
         assert_eq!(output.path_and_query, "/?RegionId=cn-beijing&InstanceName=web%201");
-        assert!(output.query.is_empty());
         let authorization = output.header("authorization").unwrap();
         assert!(authorization.starts_with(
             "ACS3-HMAC-SHA256 Credential=id,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;\

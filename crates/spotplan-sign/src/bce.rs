@@ -111,7 +111,6 @@ pub fn sign(
     added.push(("Authorization".to_owned(), authorization));
     Ok(SigningOutput {
         headers: added,
-        query: Vec::new(),
         path_and_query,
         steps: Steps {
             auth_string_prefix,

@@ -124,7 +124,6 @@ pub fn sign(
             ("X-TC-Timestamp".to_owned(), params.unix_seconds.to_string()),
             ("Authorization".to_owned(), authorization),
         ],
-        query: Vec::new(),
         path_and_query,
         steps: Steps {
             payload_hash,
