@@ -665,6 +665,9 @@ async fn the_openapi_document_describes_the_api() {
     }
     let spot_order = &json["components"]["schemas"]["SpotOrder"];
     for field in ["cloud", "region", "instance_type", "bid"] {
-        assert!(spot_order["properties"][field].is_object(), "SpotOrder.{field}: {spot_order}");
+        assert!(
+            spot_order["properties"][field].is_object(),
+            "SpotOrder.{field}: {spot_order}"
+        );
     }
 }
