@@ -1,5 +1,6 @@
-//! Alibaba Cloud ACS3-HMAC-SHA256 ("V3", the Tea SDK's default), as `Utils.get_authorization` computes it
-//! (cloud-apis.md §1.9).
+//! Alibaba Cloud ACS3-HMAC-SHA256 ("V3", the Tea SDK's default), as `Utils.get_authorization` of the PyPI package
+//! alibabacloud-tea-openapi 0.4.6 computes it; the steps are those of Alibaba's V3 signature page
+//! (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature).
 //!
 //! Steps: [`PayloadHash`] → [`CanonicalRequest`] → [`StringToSign`] → [`Signature`] → `Authorization` header.
 //! The signer adds `x-acs-date`, `x-acs-signature-nonce` and `x-acs-content-sha256` and signs **every** header the

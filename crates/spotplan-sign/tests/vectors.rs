@@ -330,7 +330,8 @@ fn baidu_bce_auth_v1_matches_the_published_example() {
     assert_published_match("baidu_bce_auth_v1");
 }
 
-/// bce-auth-v1 with the default header set does not sign the body (cloud-apis.md §3.5): a same-length body edit
+/// bce-auth-v1 with the default header set does not sign the body (`bce_v1_signer.sign` signs only the host,
+/// content-length, content-type, content-md5 and x-bce-* headers, none of which is the body): a same-length body edit
 /// passes. This pins today's behaviour; the proxy must add `x-bce-content-sha256` if it needs body integrity.
 #[test]
 fn baidu_bce_auth_v1_tampered_example_fails_except_for_the_body() {
@@ -342,7 +343,7 @@ fn every_vector_file_names_its_source() {
     for suite in &SUITES {
         assert!(suite.text.starts_with("# "), "{}: no header", suite.name);
         assert!(
-            suite.text.contains("# Source: cloud-apis.md §4 vector"),
+            suite.text.contains("# Source: https://"),
             "{}: no provenance",
             suite.name
         );
