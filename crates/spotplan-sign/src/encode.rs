@@ -1,4 +1,4 @@
-//! Percent-encoding, written out per rule because each cloud canonicalises differently.
+//! Percent-encoding per rule (on the `percent-encoding` crate), because each cloud canonicalises differently.
 //!
 //! Every encoder leaves exactly the RFC 3986 unreserved set `A-Z a-z 0-9 - _ . ~` bare and writes everything else
 //! as `%XX` with upper-case hex over the UTF-8 bytes. That one set is what all three schemes agree on (Alibaba
@@ -6,20 +6,31 @@
 //! only in `/` (kept in paths), space (`+` in Tencent's form encoding) and in what gets encoded and sorted where,
 //! which the scheme modules decide.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Everything but the RFC 3986 unreserved set `A-Z a-z 0-9 - _ . ~` (non-ASCII bytes are always encoded).
+const RESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+/// [`RESERVED`] less `/`: what a canonical URI (path) encodes.
+const RESERVED_IN_PATH: &AsciiSet = &RESERVED.remove(b'/');
+/// [`RESERVED`] less space, which form encoding writes as `+` instead.
+const RESERVED_IN_FORM: &AsciiSet = &RESERVED.remove(b' ');
+
 /// Appends `input` percent-encoded: unreserved bytes bare, everything else `%XX` (so space is `%20`, `*` is `%2A`).
 pub(crate) fn rfc3986_into(out: &mut String, input: &str) {
-    encode_into(out, input, Space::Percent, Slash::Encode);
+    out.extend(utf8_percent_encode(input, RESERVED));
 }
 
 /// Like [`rfc3986_into`] but keeps `/` bare: the rule for canonical URIs (paths).
 pub(crate) fn rfc3986_path_into(out: &mut String, input: &str) {
-    encode_into(out, input, Space::Percent, Slash::Keep);
+    out.extend(utf8_percent_encode(input, RESERVED_IN_PATH));
 }
 
 /// Appends `input` encoded as Python's `urllib.parse.quote_plus` does (what `urlencode` sends): like
-/// [`rfc3986_into`] except that space becomes `+`.
+/// [`rfc3986_into`] except that space becomes `+` (a `+` in the input is `%2B`, so the two cannot be confused).
 pub(crate) fn form_into(out: &mut String, input: &str) {
-    encode_into(out, input, Space::Plus, Slash::Encode);
+    for chunk in utf8_percent_encode(input, RESERVED_IN_FORM) {
+        out.extend(chunk.chars().map(|c| if c == ' ' { '+' } else { c }));
+    }
 }
 
 /// Returns the path percent-encoded with [`rfc3986_path_into`].
@@ -27,38 +38,6 @@ pub(crate) fn rfc3986_path(input: &str) -> String {
     let mut out = String::with_capacity(input.len() + 8);
     rfc3986_path_into(&mut out, input);
     out
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Space {
-    Percent,
-    Plus,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Slash {
-    Encode,
-    Keep,
-}
-
-const UPPER_HEX: &[u8; 16] = b"0123456789ABCDEF";
-
-fn is_unreserved(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~')
-}
-
-fn encode_into(out: &mut String, input: &str, space: Space, slash: Slash) {
-    for &byte in input.as_bytes() {
-        if is_unreserved(byte) || (byte == b'/' && slash == Slash::Keep) {
-            out.push(char::from(byte));
-        } else if byte == b' ' && space == Space::Plus {
-            out.push('+');
-        } else {
-            out.push('%');
-            out.push(char::from(UPPER_HEX[usize::from(byte >> 4)]));
-            out.push(char::from(UPPER_HEX[usize::from(byte & 0x0f)]));
-        }
-    }
 }
 
 #[cfg(test)]
