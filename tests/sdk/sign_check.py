@@ -7,12 +7,10 @@ made from tests/sdk/requirements.txt. Reads JSON lines on stdin, one case each:
     {"id", "scheme", "method", "host", "path", "query": [[k, v]...], "headers": [[k, v]...], "body_b64",
      "access_key_id", "secret", "timestamp" (Unix seconds), "nonce", "expiration"}
 
-and prints one JSON line per case: {"id", "result", "string_to_sign"?} or {"id", "error"}. `result` is:
+and prints one JSON line per case: {"id", "result"} or {"id", "error"}. `result` is:
 
 * acs3   - the Authorization header from alibabacloud-tea-openapi's `Utils.get_authorization` (and the same from
            alibabacloud-openapi-util's `Client.get_authorization`; the two must agree);
-* rpc_v1 - the Signature from the Tea `Utils.get_rpcsignature`, openapi-util's `Client.get_rpcsignature` and
-           aliyun-python-sdk-core's rpc_signature_composer (all three must agree); `string_to_sign` from the latter;
 * tc3    - the Authorization header from tencentcloud-sdk-python-common's `AbstractClient._get_tc3_signature`
            (which calls `Sign.sign_tc3`), in the header format of `_build_req_with_tc3_signature`;
 * bce    - the Authorization header from bce-python-sdk's `bce_v1_signer.sign`.
@@ -29,11 +27,9 @@ import re
 import sys
 import traceback
 from types import SimpleNamespace
-from urllib.parse import parse_qsl
 
 from alibabacloud_openapi_util.client import Client as OpenApiUtil
 from alibabacloud_tea_openapi.utils import Utils as TeaUtils
-from aliyunsdkcore.auth.composer import rpc_signature_composer
 from baidubce import utils as bce_utils
 from baidubce.auth import bce_v1_signer
 from baidubce.auth.bce_credentials import BceCredentials
@@ -68,31 +64,6 @@ def sign_acs3(case, body):
     if tea != util:
         raise AssertionError(f"tea-openapi {tea!r} != openapi-util {util!r}")
     return {"result": tea}
-
-
-def sign_rpc_v1(case, body):
-    # All of the query, the form body's fields and the common parameters are signed (Tea `do_rpcrequest` merges
-    # `_request.query` with `Utils.query(body)`; the legacy `get_signed_url` merges url and body params).
-    params = dict(case["query"])
-    params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    params.update(
-        {
-            "AccessKeyId": case["access_key_id"],
-            "SignatureMethod": "HMAC-SHA1",
-            "SignatureVersion": "1.0",
-            "SignatureNonce": case["nonce"],
-            "Timestamp": iso8601(case["timestamp"]),
-        }
-    )
-    tea = TeaUtils.get_rpcsignature(params, case["method"], case["secret"])
-    util = OpenApiUtil.get_rpcsignature(params, case["method"], case["secret"])
-    compose = getattr(rpc_signature_composer, "__compose_string_to_sign")
-    get_signature = getattr(rpc_signature_composer, "__get_signature")
-    string_to_sign = compose(case["method"], params)
-    legacy = get_signature(string_to_sign, case["secret"])
-    if not tea == util == legacy:
-        raise AssertionError(f"tea-openapi {tea!r}, openapi-util {util!r}, legacy core {legacy!r} disagree")
-    return {"result": tea, "string_to_sign": string_to_sign}
 
 
 def sign_tc3(case, body):
@@ -134,7 +105,7 @@ def sign_bce(case, body):
     return {"result": authorization.decode("utf-8")}
 
 
-SIGNERS = {"acs3": sign_acs3, "rpc_v1": sign_rpc_v1, "tc3": sign_tc3, "bce": sign_bce}
+SIGNERS = {"acs3": sign_acs3, "tc3": sign_tc3, "bce": sign_bce}
 
 
 def main():

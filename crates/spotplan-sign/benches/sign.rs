@@ -10,7 +10,7 @@ use std::hint::black_box;
 #[cfg(not(target_arch = "wasm32"))]
 use criterion::{Criterion, criterion_group, criterion_main};
 #[cfg(not(target_arch = "wasm32"))]
-use spotplan_sign::{Credentials, SignableRequest, acs3, bce, rpc_v1, tc3};
+use spotplan_sign::{Credentials, SignableRequest, acs3, bce, tc3};
 
 /// `name=value` pairs from a borrowed table.
 #[cfg(not(target_arch = "wasm32"))]
@@ -117,15 +117,6 @@ fn benches(c: &mut Criterion) {
     let acs3_params = acs3::Params { unix_seconds, nonce };
     c.bench_function("acs3::sign RunInstances (30 query params)", |b| {
         b.iter(|| black_box(acs3::sign(black_box(&acs3_request), &credentials, &acs3_params)))
-    });
-
-    let rpc_request = SignableRequest {
-        headers: &[],
-        ..acs3_request
-    };
-    let rpc_params = rpc_v1::Params { unix_seconds, nonce };
-    c.bench_function("rpc_v1::sign RunInstances (30 query params)", |b| {
-        b.iter(|| black_box(rpc_v1::sign(black_box(&rpc_request), &credentials, &rpc_params)))
     });
 
     let tc3_headers = pairs(&[

@@ -1,5 +1,6 @@
-//! Alibaba Cloud ACS3-HMAC-SHA256 ("V3", the Tea SDK's default), as `Utils.get_authorization` computes it
-//! (cloud-apis.md §1.9).
+//! Alibaba Cloud ACS3-HMAC-SHA256 ("V3", the Tea SDK's default), as `Utils.get_authorization` of the PyPI package
+//! alibabacloud-tea-openapi 0.4.6 computes it; the steps are those of Alibaba's V3 signature page
+//! (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature).
 //!
 //! Steps: [`PayloadHash`] → [`CanonicalRequest`] → [`StringToSign`] → [`Signature`] → `Authorization` header.
 //! The signer adds `x-acs-date`, `x-acs-signature-nonce` and `x-acs-content-sha256` and signs **every** header the
@@ -94,7 +95,6 @@ pub fn sign(
             ("x-acs-content-sha256".to_owned(), payload_hash.as_str().to_owned()),
             ("Authorization".to_owned(), authorization),
         ],
-        query: Vec::new(),
         path_and_query,
         steps: Steps {
             payload_hash,
@@ -309,7 +309,6 @@ mod tests {
         let output = sign(&request, &credentials, &params).unwrap();
         assert_eq!(output.header("x-acs-date"), Some("2023-10-26T10:22:32Z"));
         assert_eq!(output.path_and_query, "/?RegionId=cn-beijing&InstanceName=web%201");
-        assert!(output.query.is_empty());
         let authorization = output.header("authorization").unwrap();
         assert!(authorization.starts_with(
             "ACS3-HMAC-SHA256 Credential=id,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;\

@@ -1,5 +1,6 @@
-//! Baidu AI Cloud bce-auth-v1, as `baidubce.auth.bce_v1_signer.sign` computes it with the SDK's default header
-//! set (cloud-apis.md §3.5).
+//! Baidu AI Cloud bce-auth-v1, as `baidubce.auth.bce_v1_signer.sign` of the PyPI package bce-python-sdk 0.9.79
+//! computes it with the SDK's default header set; the steps are those of Baidu's "Generate Authentication String"
+//! page (https://intl.cloud.baidu.com/doc/Reference/s/njwvz1yfu-en).
 //!
 //! Steps: [`AuthStringPrefix`] → [`SigningKey`] (the **hex text** of an HMAC) → [`CanonicalRequest`] →
 //! [`Signature`] → `Authorization: <prefix>//<signature>` (empty signed-headers field, as the SDK sends). Signed
@@ -111,7 +112,6 @@ pub fn sign(
     added.push(("Authorization".to_owned(), authorization));
     Ok(SigningOutput {
         headers: added,
-        query: Vec::new(),
         path_and_query,
         steps: Steps {
             auth_string_prefix,

@@ -1,7 +1,6 @@
-//! Thin wrappers over the hash and HMAC primitives the schemes share (SHA-256, HMAC-SHA256, HMAC-SHA1).
+//! Thin wrappers over the hash and HMAC primitives the schemes share (SHA-256, HMAC-SHA256).
 
 use hmac::{Hmac, Mac};
-use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 /// Lower-case hex SHA-256 of `data`.
@@ -12,13 +11,6 @@ pub(crate) fn sha256_hex(data: &[u8]) -> String {
 /// HMAC-SHA256 of `message` under `key`.
 pub(crate) fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length");
-    mac.update(message);
-    mac.finalize().into_bytes().into()
-}
-
-/// HMAC-SHA1 of `message` under `key`.
-pub(crate) fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
-    let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length");
     mac.update(message);
     mac.finalize().into_bytes().into()
 }
@@ -46,7 +38,7 @@ display_as_str!(PayloadHash);
 mod tests {
     use super::*;
 
-    /// RFC 4231 test case 2 and RFC 2202 test case 2 (key "Jefe"), plus the empty-input SHA-256.
+    /// RFC 4231 test case 2 (key "Jefe"), plus the empty-input SHA-256.
     #[test]
     fn primitives_match_their_rfc_vectors() {
         assert_eq!(
@@ -56,10 +48,6 @@ mod tests {
         assert_eq!(
             hex::encode(hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
-        assert_eq!(
-            hex::encode(hmac_sha1(b"Jefe", b"what do ya want for nothing?")),
-            "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
         );
     }
 }

@@ -22,9 +22,6 @@ pub enum SigningError {
     /// The path does not start with `/`.
     #[error("invalid path {path:?}: expected an unencoded absolute path starting with \"/\"")]
     InvalidPath { path: String },
-    /// The scheme signs only the root path.
-    #[error("{scheme} signs only the path \"/\", got {path:?}")]
-    UnsupportedPath { scheme: &'static str, path: String },
     /// A header name is empty or holds a character outside the RFC 9110 token set.
     #[error("invalid header name {name:?}: expected letters, digits and !#$%&'*+-.^_`|~")]
     InvalidHeaderName { name: String },
@@ -46,25 +43,12 @@ pub enum SigningError {
     /// A parameter name appears twice (query, or query and form body); the clouds sign each name once.
     #[error("parameter {name:?} appears more than once: each name can be signed once")]
     DuplicateParameter { name: String },
-    /// The request already carries a query parameter the signer adds itself.
-    #[error("query parameter {name:?} is set by the {scheme} signer: remove it from the request")]
-    ReservedParameter { scheme: &'static str, name: String },
     /// The scheme would leave these query parameters unsigned.
     #[error("{scheme} does not sign the query of a {method} request: move the parameters into the body")]
     UnsignedQuery { scheme: &'static str, method: String },
     /// The scheme would leave this body unsigned.
     #[error("{scheme} does not sign the body of a {method} request: send an empty body")]
     UnsignedBody { scheme: &'static str, method: String },
-    /// The scheme signs only form bodies (their parameters join the signed set).
-    #[error(
-        "{scheme} signs only form bodies: content-type is {content_type:?}, expected application/x-www-form-urlencoded"
-    )]
-    UnsupportedBody { scheme: &'static str, content_type: String },
-    /// A form body does not decode to UTF-8.
-    #[error(
-        "the form body ({body_len} bytes) is not UTF-8 after percent-decoding (a field breaks at byte {valid_up_to})"
-    )]
-    NonUtf8Body { valid_up_to: usize, body_len: usize },
     /// The timestamp cannot be written as a four-digit year.
     #[error("timestamp {unix_seconds} is after 9999-12-31T23:59:59Z: pass Unix seconds, not milliseconds")]
     TimestampOutOfRange { unix_seconds: u64 },

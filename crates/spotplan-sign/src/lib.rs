@@ -1,5 +1,5 @@
-//! Request signing for the clouds Spotplan bids on: Alibaba Cloud ACS3-HMAC-SHA256 ([`acs3`]) and RPC HMAC-SHA1
-//! ([`rpc_v1`]), Tencent Cloud TC3-HMAC-SHA256 ([`tc3`]) and Baidu AI Cloud bce-auth-v1 ([`bce`]).
+//! Request signing for the clouds Spotplan bids on: Alibaba Cloud ACS3-HMAC-SHA256 ([`acs3`]), Tencent Cloud
+//! TC3-HMAC-SHA256 ([`tc3`]) and Baidu AI Cloud bce-auth-v1 ([`bce`]).
 //!
 //! Architecture invariant: this crate is pure. It does no I/O, reads no clock and draws no randomness: time and
 //! nonce are arguments, and each scheme's `sign()` returns what to add to the request without sending anything.
@@ -49,9 +49,7 @@ mod digest;
 mod encode;
 mod error;
 mod request;
-pub mod rpc_v1;
 pub mod tc3;
-pub mod tencent_v1;
 
 pub use error::SigningError;
 pub use request::{Credentials, Secret, SignableRequest, SigningOutput};

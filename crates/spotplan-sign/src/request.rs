@@ -76,11 +76,8 @@ impl fmt::Debug for Secret {
 pub struct SigningOutput<Steps> {
     /// Headers to add, in order (e.g. `Authorization`, and the date/nonce/hash headers the signature covers).
     pub headers: Vec<(String, String)>,
-    /// Query parameters to add after the request's own, unencoded (Alibaba RPC's common parameters and
-    /// `Signature`; empty for the header-based schemes).
-    pub query: Vec<(String, String)>,
-    /// The request target to send, `path` or `path?query`, percent-encoded exactly as the signature assumed and
-    /// including [`Self::query`]. Sending this string avoids a second, disagreeing encoder.
+    /// The request target to send, `path` or `path?query`, percent-encoded exactly as the signature assumed.
+    /// Sending this string avoids a second, disagreeing encoder.
     pub path_and_query: String,
     /// The scheme's intermediate steps (canonical request, string to sign, signature …).
     pub steps: Steps,

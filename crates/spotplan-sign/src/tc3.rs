@@ -1,5 +1,6 @@
-//! Tencent Cloud TC3-HMAC-SHA256 (the SDK default), as the common SDK's `_get_tc3_signature` and
-//! `Sign.sign_tc3` compute it (cloud-apis.md §2.8).
+//! Tencent Cloud TC3-HMAC-SHA256 (the SDK default), as `AbstractClient._get_tc3_signature` and `Sign.sign_tc3` of
+//! the PyPI package tencentcloud-sdk-python-common 3.1.195 compute it; the steps are those of CVM's "signature
+//! method v3" page (https://cloud.tencent.com/document/api/213/30654).
 //!
 //! Steps: [`PayloadHash`] → [`CanonicalRequest`] → [`CredentialScope`] → [`StringToSign`] → [`SigningKey`] →
 //! [`Signature`] → `Authorization` header. Only `content-type;host` are signed, with their values verbatim. POST:
@@ -124,7 +125,6 @@ pub fn sign(
             ("X-TC-Timestamp".to_owned(), params.unix_seconds.to_string()),
             ("Authorization".to_owned(), authorization),
         ],
-        query: Vec::new(),
         path_and_query,
         steps: Steps {
             payload_hash,

@@ -19,7 +19,7 @@ use std::process::{Command, Stdio};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
-use spotplan_sign::{Credentials, SignableRequest, acs3, bce, rpc_v1, tc3};
+use spotplan_sign::{Credentials, SignableRequest, acs3, bce, tc3};
 
 /// Cases generated per scheme.
 const CASES_PER_SCHEME: usize = 250;
@@ -45,11 +45,6 @@ const MUST_COVER: &[&str] = &["æœª", " ", "+", "*", "~", "%", "/", "=", "&", "ðŸ
 #[test]
 fn acs3_matches_the_alibaba_tea_sdk() {
     crosscheck("acs3", generate_acs3);
-}
-
-#[test]
-fn rpc_v1_matches_the_alibaba_tea_and_legacy_sdks() {
-    crosscheck("rpc_v1", generate_rpc_v1);
 }
 
 #[test]
@@ -278,52 +273,6 @@ fn generate_acs3(rng: &mut Rng) -> (Case, Ours) {
     (case, vec![("result", authorization)])
 }
 
-fn generate_rpc_v1(rng: &mut Rng) -> (Case, Ours) {
-    let mut case = common_case(rng);
-    case.method = *rng.pick(&["GET", "POST"]);
-    case.host = *rng.pick(&["ecs.cn-hangzhou.aliyuncs.com", "ecs-cn-hangzhou.aliyuncs.com"]);
-    case.path = "/".to_owned();
-    case.query = random_query(rng, 8, &rpc_v1::SIGNER_PARAMETERS);
-    if rng.chance(35) {
-        let taken: Vec<String> = case.query.iter().map(|(name, _)| name.clone()).collect();
-        let mut reserved: Vec<&str> = rpc_v1::SIGNER_PARAMETERS.to_vec();
-        reserved.extend(taken.iter().map(String::as_str));
-        let fields = random_query(rng, 5, &reserved);
-        case.body = form_encode(&fields).into_bytes();
-        case.headers.push((
-            "Content-Type".to_owned(),
-            "application/x-www-form-urlencoded".to_owned(),
-        ));
-    }
-    if rng.chance(30) {
-        case.headers
-            .push(("x-acs-action".to_owned(), random_text(rng, VALUE_PIECES, 3)));
-    }
-    let output = rpc_v1::sign(
-        &case.request(),
-        &case.credentials(),
-        &rpc_v1::Params {
-            unix_seconds: case.unix_seconds,
-            nonce: &case.nonce,
-        },
-    )
-    .unwrap_or_else(|error| panic!("generated an unsignable case: {error}: {case:?}"));
-    let signature = output
-        .query
-        .iter()
-        .find(|(name, _)| name == "Signature")
-        .unwrap()
-        .1
-        .clone();
-    (
-        case,
-        vec![
-            ("result", signature),
-            ("string_to_sign", output.steps.string_to_sign.as_str().to_owned()),
-        ],
-    )
-}
-
 fn generate_tc3(rng: &mut Rng) -> (Case, Ours) {
     let mut case = common_case(rng);
     case.method = *rng.pick(&["GET", "POST", "POST"]);
@@ -502,24 +451,6 @@ fn random_body(rng: &mut Rng) -> Vec<u8> {
 /// Up to `max_pieces` pieces glued together.
 fn random_text(rng: &mut Rng, pieces: &[&str], max_pieces: usize) -> String {
     (0..=rng.below(max_pieces)).map(|_| *rng.pick(pieces)).collect()
-}
-
-/// `application/x-www-form-urlencoded` as Python's `urlencode` writes it, so `parse_qsl` gets the fields back.
-fn form_encode(fields: &[(String, String)]) -> String {
-    let encode = |text: &str| -> String {
-        text.bytes()
-            .map(|byte| match byte {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => char::from(byte).to_string(),
-                b' ' => "+".to_owned(),
-                _ => format!("%{byte:02X}"),
-            })
-            .collect()
-    };
-    fields
-        .iter()
-        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 /// xorshift64* (Vigna): a tiny deterministic generator, so every run checks the same cases.

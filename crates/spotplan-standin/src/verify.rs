@@ -20,22 +20,13 @@ fn header<'a>(received: &'a Received<'_>, name: &str) -> Option<&'a str> {
     received.headers.get(name).and_then(|value| value.to_str().ok())
 }
 
-/// Percent-decodes a query component (`+` stays `+`: the clouds' signers encode space as `%20`).
+/// Percent-decodes a query component (`+` stays `+`: the clouds' signers encode space as `%20`). A `%` without
+/// two hex digits after it stays as it is (the signers write a literal `%` as `%25`, so none of ours sends one).
 fn decode(text: &str) -> Result<String, String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%' {
-            let hex = text.get(index + 1..index + 3).ok_or("truncated %-escape")?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| format!("bad %-escape %{hex}"))?);
-            index += 3;
-        } else {
-            out.push(bytes[index]);
-            index += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| "query is not UTF-8".to_owned())
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| "query is not UTF-8".to_owned())
 }
 
 fn query_pairs(raw: &str) -> Result<Vec<(String, String)>, String> {

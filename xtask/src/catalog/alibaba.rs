@@ -20,7 +20,9 @@ use super::{add_source, read_csv};
 const OBSERVED: &str = "2024-10-09";
 const OBSERVED_HOUR_UTC: i64 = 6;
 
-/// GPU models of the families `../shared/pricing.md` names; other GPU families keep the count without a model.
+/// GPU models of three GPU families, per Alibaba's instance family documentation
+/// (https://www.alibabacloud.com/help/en/elastic-compute-service/latest/instance-type-families); other GPU families
+/// keep the count without a model.
 const GPU_MODELS: &[(&str, &str)] = &[("gn7i", "NVIDIA A10"), ("gn6i", "NVIDIA T4"), ("gn6v", "NVIDIA V100")];
 
 pub fn add(parts: &mut CatalogParts, data: &Path) -> anyhow::Result<()> {

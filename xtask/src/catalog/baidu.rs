@@ -1,5 +1,9 @@
-//! Baidu BCC specs known from official examples (`../shared/pricing.md`). No price exists in any source: the
-//! catalog carries the specs without prices, and their sale in each region is unverified.
+//! Baidu BCC specs known from official examples: the API references of bidFlavor
+//! (https://intl.cloud.baidu.com/en/doc/BCC/s/Ik5eoi0fr-intl-en), bidPrice
+//! (https://intl.cloud.baidu.com/en/doc/BCC/s/vk5eol7io-intl-en) and flavorSpec
+//! (https://cloud.baidu.com/doc/BCC/s/Xk3pb75k1), and the Python SDK doc (https://cloud.baidu.com/doc/BCC/s/njwvympu0);
+//! each spec below names where it appears. No price exists in any source: the catalog carries the specs without
+//! prices, and their sale in each region is unverified.
 
 use rust_decimal::Decimal;
 use spotplan_core::Cloud;

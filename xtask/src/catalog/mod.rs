@@ -1,7 +1,18 @@
-//! `cargo xtask catalog`: converts the raw price data in `../shared/data/` into the core's compact embedded
-//! catalog, reproducibly (same input → same bytes; a test checks the committed file against a fresh conversion).
+//! `cargo xtask catalog`: converts raw price data into the core's compact embedded catalog, reproducibly (same input
+//! → same bytes; a test checks the committed file against a fresh conversion).
 //!
-//! What goes in, per `../shared/data/README.md` and `../shared/pricing.md`:
+//! The raw data is not in the repository: it is read from a folder on the machine, `../shared/data/` beside the
+//! workspace or `$SPOTPLAN_SHARED_DATA`, holding copies of public datasets (each also named, with its licence, in
+//! the catalog's sources):
+//! * `alicloud_price_cloudpilot_30e3e8d_ondemand_spot.json` and its flattened CSVs: Alibaba ECS on-demand and
+//!   per-zone spot prices of 2024-10-09, `pkg/client/builtin-data/alibabacloud_price.json` of
+//!   https://github.com/cloudpilot-ai/priceserver at commit 30e3e8d (Apache-2.0);
+//! * `alicloud_spot_cleanerzkp_7de56d7_2023.csv`: daily Alibaba spot price readings of 2023, the ALB rows of
+//!   `SpotPricings.csv` of https://github.com/cleanerzkp/spot-instance-comparison at commit 7de56d7 (ISC);
+//! * `tencent_cvm_ondemand_cny_2022-05-20.csv`: Tencent CVM's pay-as-you-go list of 2022-05-20, `data/cvm-price.csv`
+//!   of https://github.com/chen56/qcloud-price at commit 162b20e (no licence stated).
+//!
+//! What goes in:
 //! * Alibaba: every region × type row of the 2024-10-09 data with its on-demand price (empty or 0 = unknown, left
 //!   out), one offer per zone the type is sold in, every per-zone spot observation (SpotDuration 1), and the 2023
 //!   daily spot history (USD, inferred) for the types and regions the 2024 data also has;
@@ -22,13 +33,15 @@ use spotplan_core::catalog::{Catalog, CatalogParts, Source, encode};
 /// Where the committed compact catalog lives.
 pub const OUTPUT: &str = "crates/spotplan-core/catalog/catalog.bin";
 
-/// Finds `../shared/data` beside the workspace (or `$SPOTPLAN_SHARED_DATA`).
+/// Finds the raw price data folder (see the module docs): `../shared/data` beside the workspace, or
+/// `$SPOTPLAN_SHARED_DATA`.
 pub fn data_dir() -> Option<PathBuf> {
     let dir = expected_data_dir();
     dir.join("README.md").is_file().then_some(dir)
 }
 
-/// Where the raw data should be: `$SPOTPLAN_SHARED_DATA`, else `../shared/data` beside the workspace.
+/// Where the raw price data (see the module docs) should be: `$SPOTPLAN_SHARED_DATA`, else `../shared/data` beside
+/// the workspace.
 fn expected_data_dir() -> PathBuf {
     std::env::var_os("SPOTPLAN_SHARED_DATA")
         .map(PathBuf::from)

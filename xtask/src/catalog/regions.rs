@@ -1,7 +1,10 @@
 //! Region and zone names the raw price data uses, mapped to the clouds' API ids and display names.
 //!
-//! Facts from `../shared/pricing.md` (Alibaba's and Tencent's region tables). Tencent ids marked unconfirmed follow
-//! the cloud's naming but were not in the stored tables; the catalog labels them so.
+//! Facts from the clouds' region tables: Alibaba's region and endpoint list
+//! (https://help.aliyun.com/document_detail/140601.html) and Tencent's region and zone tables
+//! (https://www.tencentcloud.com/document/product/416/6479 and
+//! https://www.tencentcloud.com/document/product/457/36736). Tencent ids marked unconfirmed follow the cloud's naming
+//! but were not in those tables; the catalog labels them so.
 
 use spotplan_core::Cloud;
 use spotplan_core::catalog::{Region, RegionStatus};

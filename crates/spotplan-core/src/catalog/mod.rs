@@ -18,7 +18,8 @@ pub use model::{Arch, Availability, InstanceType, Offer, PriceKind, PriceObserva
 use crate::clouds::Cloud;
 use crate::money::PriceRate;
 
-/// The compact catalog built from `../shared/data/` (see `xtask/src/catalog/`).
+/// The compact catalog `cargo xtask catalog` builds from public price datasets (sources and licences in
+/// `xtask/src/catalog/mod.rs`, and in every [`Source`] of the catalog).
 static EMBEDDED: &[u8] = include_bytes!("../../catalog/catalog.bin");
 
 /// Why a catalog could not be built or extended.

@@ -71,15 +71,6 @@ pub(crate) fn require_array<'v>(object: &'v Object, path: &str, shown: &str) -> 
     }
 }
 
-/// The array at `path`, or an empty one when absent (lists the clouds omit when empty).
-pub(crate) fn optional_array<'v>(object: &'v Object, path: &str, shown: &str) -> Result<&'v [Value], QuoteError> {
-    match at(object, path) {
-        None => Ok(&[]),
-        Some(Value::Array(found)) => Ok(found),
-        Some(other) => Err(unexpected(shown, other, "an array")),
-    }
-}
-
 /// The currency code at `path`.
 pub(crate) fn require_currency(object: &Object, path: &str, shown: &str) -> Result<Currency, QuoteError> {
     let code = match at(object, path) {

@@ -1,5 +1,5 @@
 //! Live price queries: the neutral, unsigned request of each cloud's price API, and parsers of its answer into dated,
-//! sourced catalog observations ([`ExternalObservation`]) or typed lists (spot advice, Baidu spot flavors).
+//! sourced catalog observations ([`ExternalObservation`]).
 //!
 //! The proxy signs and sends the requests built here and hands the response bodies back to the parsers; neither
 //! side reads a clock: the fetch time is an argument. Every parser
@@ -120,26 +120,6 @@ pub enum QueryError {
         end: String,
         /// The longest window allowed, in days.
         max_days: u32,
-    },
-    /// An empty list of instance types.
-    #[error("no instance type given (give 1 to {max})")]
-    NoInstanceTypes {
-        /// The most the API accepts.
-        max: usize,
-    },
-    /// More instance types than the API accepts in one call.
-    #[error("{count} instance types given, the API accepts at most {max} per call: split the list")]
-    TooManyInstanceTypes {
-        /// How many were given.
-        count: usize,
-        /// The most the API accepts.
-        max: usize,
-    },
-    /// An empty instance type name.
-    #[error("instance type {index} is empty")]
-    EmptyInstanceType {
-        /// Its position (0-based).
-        index: usize,
     },
 }
 

@@ -9,29 +9,16 @@ use super::*;
 const ALIBABA_ERROR: &str = include_str!("../clouds/alibaba/fixtures/error.json");
 const TENCENT_ERROR: &str = include_str!("../clouds/tencent/fixtures/error.json");
 const BAIDU_ERROR: &str = include_str!("../clouds/baidu/fixtures/error.json");
-const SUCCESSES: [(Cloud, &str); 7] = [
+const SUCCESSES: [(Cloud, &str); 3] = [
     (
         Cloud::Alibaba,
         include_str!("../clouds/alibaba/fixtures/spot_price_history.json"),
-    ),
-    (
-        Cloud::Alibaba,
-        include_str!("../clouds/alibaba/fixtures/describe_price_on_demand.json"),
-    ),
-    (
-        Cloud::Alibaba,
-        include_str!("../clouds/alibaba/fixtures/describe_price_spot.json"),
-    ),
-    (
-        Cloud::Alibaba,
-        include_str!("../clouds/alibaba/fixtures/spot_advice.json"),
     ),
     (
         Cloud::Tencent,
         include_str!("../clouds/tencent/fixtures/inquiry_spot.json"),
     ),
     (Cloud::Baidu, include_str!("../clouds/baidu/fixtures/bid_price.json")),
-    (Cloud::Baidu, include_str!("../clouds/baidu/fixtures/bid_flavor.json")),
 ];
 
 #[test]
@@ -84,7 +71,6 @@ mod properties {
     use std::num::NonZeroU32;
 
     use proptest::prelude::*;
-    use rust_decimal::Decimal;
     use serde_json::{Map, Value};
 
     use crate::clouds::{alibaba::prices as alibaba, baidu::prices as baidu, tencent::prices as tencent};
@@ -105,30 +91,6 @@ mod properties {
             offset: Some(7),
         };
         let _ = alibaba::parse_describe_spot_price_history(body, &history, FETCHED);
-        for spot in [
-            None,
-            Some(alibaba::SpotPricing {
-                strategy: alibaba::SpotStrategy::SpotAsPriceGo,
-                duration: None,
-            }),
-        ] {
-            let query = alibaba::DescribePriceQuery {
-                region: "cn-beijing".into(),
-                zone: None,
-                instance_type: "ecs.g7.large".into(),
-                spot,
-            };
-            let _ = alibaba::parse_describe_price(body, &query, FETCHED);
-        }
-        let advice = alibaba::SpotAdviceQuery {
-            region: "cn-hangzhou".into(),
-            zone: None,
-            selection: alibaba::AdviceSelection::Shape {
-                cores: 2,
-                memory_gib: Decimal::from(8),
-            },
-        };
-        let _ = alibaba::parse_describe_spot_advice(body, &advice, FETCHED);
         for count in [1, 3] {
             let inquiry = tencent::SpotInquiry {
                 region: "ap-guangzhou".into(),
@@ -152,7 +114,6 @@ mod properties {
             purchase_count: NonZeroU32::MIN,
         };
         let _ = baidu::parse_bid_price(body, &bid, FETCHED);
-        let _ = baidu::parse_bid_flavor(body);
         for cloud in crate::clouds::Cloud::ALL {
             let _ = crate::quote::cloud_error(cloud, body);
         }

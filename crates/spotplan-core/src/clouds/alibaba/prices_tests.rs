@@ -1,4 +1,4 @@
-//! Tests of the Alibaba price queries: exact request parameters, and each answer parser on a success fixture, the
+//! Tests of the Alibaba price query: exact request parameters, and its answer parser on a success fixture, the
 //! error envelope, a missing field, a zero price and garbage.
 
 #[cfg(target_arch = "wasm32")]
@@ -22,34 +22,8 @@ fn history_query() -> SpotPriceHistoryQuery {
     }
 }
 
-fn price_query(spot: Option<SpotPricing>) -> DescribePriceQuery {
-    DescribePriceQuery {
-        region: "cn-beijing".into(),
-        zone: Some("cn-beijing-h".into()),
-        instance_type: "ecs.g7.large".into(),
-        spot,
-    }
-}
-
-fn advice_query() -> SpotAdviceQuery {
-    SpotAdviceQuery {
-        region: "cn-hangzhou".into(),
-        zone: None,
-        selection: AdviceSelection::InstanceTypes(
-            InstanceTypeList::new(vec!["ecs.c5.large".into(), "ecs.g7.large".into()]).unwrap(),
-        ),
-    }
-}
-
 fn pairs(request: &HttpRequest) -> Vec<(&str, &str)> {
     request.query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
-}
-
-fn spot_price_as_go() -> Option<SpotPricing> {
-    Some(SpotPricing {
-        strategy: SpotStrategy::SpotAsPriceGo,
-        duration: Some(SpotDuration::NoProtection),
-    })
 }
 
 const ERROR: &str = include_str!("fixtures/error.json");
@@ -124,59 +98,6 @@ fn spot_price_history_request_leaves_out_what_is_not_given() {
 }
 
 #[test]
-fn describe_price_requests_ask_one_instance_for_one_hour() {
-    let on_demand = describe_price(&price_query(None));
-    assert_eq!(
-        pairs(&on_demand),
-        [
-            ("RegionId", "cn-beijing"),
-            ("ResourceType", "instance"),
-            ("InstanceType", "ecs.g7.large"),
-            ("ZoneId", "cn-beijing-h"),
-            ("SpotStrategy", "NoSpot"),
-            ("PriceUnit", "Hour"),
-            ("Period", "1"),
-        ]
-    );
-    assert_eq!(on_demand.host, "ecs.cn-beijing.aliyuncs.com");
-    assert_eq!(on_demand.header("x-acs-action"), Some("DescribePrice"));
-    let spot = describe_price(&price_query(spot_price_as_go()));
-    assert_eq!(spot.query_value("SpotStrategy"), Some("SpotAsPriceGo"));
-    assert_eq!(spot.query_value("SpotDuration"), Some("0"));
-}
-
-#[test]
-fn spot_advice_request_lists_types_or_a_shape() {
-    let request = describe_spot_advice(&advice_query());
-    assert_eq!(
-        pairs(&request),
-        [
-            ("RegionId", "cn-hangzhou"),
-            ("InstanceTypes.1", "ecs.c5.large"),
-            ("InstanceTypes.2", "ecs.g7.large"),
-        ]
-    );
-    assert_eq!(request.header("x-acs-action"), Some("DescribeSpotAdvice"));
-    let shape = describe_spot_advice(&SpotAdviceQuery {
-        region: "cn-shanghai".into(),
-        zone: Some("cn-shanghai-l".into()),
-        selection: AdviceSelection::Shape {
-            cores: 2,
-            memory_gib: Decimal::from(8),
-        },
-    });
-    assert_eq!(
-        pairs(&shape),
-        [
-            ("RegionId", "cn-shanghai"),
-            ("ZoneId", "cn-shanghai-l"),
-            ("Cores", "2"),
-            ("Memory", "8.0")
-        ]
-    );
-}
-
-#[test]
 fn query_limits_are_checked_when_built() {
     assert!(matches!(
         TimeWindow::new(FETCHED, FETCHED - 1),
@@ -197,19 +118,6 @@ fn query_limits_are_checked_when_built() {
             field: "start",
             value: -1
         })
-    );
-    let eleven: Vec<String> = (0..11).map(|i| format!("ecs.g7.{i}xlarge")).collect();
-    assert_eq!(
-        InstanceTypeList::new(eleven),
-        Err(QueryError::TooManyInstanceTypes { count: 11, max: 10 })
-    );
-    assert_eq!(
-        InstanceTypeList::new(Vec::new()),
-        Err(QueryError::NoInstanceTypes { max: 10 })
-    );
-    assert_eq!(
-        InstanceTypeList::new(vec!["ecs.g7.large".into(), " ".into()]),
-        Err(QueryError::EmptyInstanceType { index: 1 })
     );
 }
 
@@ -398,181 +306,6 @@ fn spot_price_history_rejects_garbage() {
     ));
     assert!(matches!(
         parse_describe_spot_price_history(b"", &history_query(), FETCHED),
-        Err(QuoteError::NotJson { .. })
-    ));
-}
-
-// ---- DescribePrice ----
-
-#[test]
-fn describe_price_on_demand_reads_the_instance_line_list_price() {
-    let body = include_str!("fixtures/describe_price_on_demand.json");
-    let quote = parse_describe_price(body.as_bytes(), &price_query(None), FETCHED).unwrap();
-    assert!(quote.skipped.is_empty());
-    let [observation] = quote.observations.as_slice() else {
-        panic!("one observation: {quote:?}");
-    };
-    assert_eq!(observation.kind, PriceKind::OnDemand);
-    assert_eq!(
-        observation.rate.to_string(),
-        "0.398 CNY/hour",
-        "the instance line, not the 0.438 total"
-    );
-    assert_eq!(observation.observed_at, FETCHED);
-    assert_eq!(observation.offer.zone.as_deref(), Some("cn-beijing-h"));
-    assert_eq!(
-        observation.source.name,
-        "live quote via the proxy (Alibaba DescribePrice)"
-    );
-    assert!(
-        observation
-            .source
-            .attribution
-            .contains("OriginalPrice of the instanceType line")
-    );
-}
-
-#[test]
-fn describe_price_spot_reads_the_trade_price_of_the_total_without_details() {
-    let body = include_str!("fixtures/describe_price_spot.json");
-    let quote = parse_describe_price(body.as_bytes(), &price_query(spot_price_as_go()), FETCHED).unwrap();
-    let [observation] = quote.observations.as_slice() else {
-        panic!("one observation: {quote:?}");
-    };
-    assert_eq!(observation.kind, PriceKind::Spot);
-    assert_eq!(observation.rate.to_string(), "0.113 CNY/hour");
-    assert!(
-        observation
-            .source
-            .attribution
-            .contains("including the default system disk")
-    );
-}
-
-#[test]
-fn describe_price_zero_price_is_skipped_and_reported() {
-    let body = br#"{"PriceInfo": {"Price": {"OriginalPrice": 0, "TradePrice": 0, "Currency": "CNY"}}}"#;
-    let quote = parse_describe_price(body, &price_query(None), FETCHED).unwrap();
-    assert!(quote.observations.is_empty());
-    assert_eq!(quote.skipped.len(), 1);
-    assert_eq!(quote.skipped[0].field, "PriceInfo.Price.OriginalPrice");
-    assert_eq!(quote.skipped[0].reason, SkipReason::Zero);
-    assert_eq!(
-        quote.skipped[0].left_out,
-        "the pay-as-you-go price of alibaba ecs.g7.large in cn-beijing-h"
-    );
-}
-
-#[test]
-fn describe_price_error_missing_and_garbage() {
-    assert_eq!(
-        parse_describe_price(ERROR.as_bytes(), &price_query(None), FETCHED),
-        Err(expected_error())
-    );
-    assert_eq!(
-        parse_describe_price(br#"{"RequestId": "x"}"#, &price_query(None), FETCHED),
-        Err(QuoteError::MissingField {
-            field: "PriceInfo.Price".into()
-        })
-    );
-    assert_eq!(
-        parse_describe_price(
-            br#"{"PriceInfo": {"Price": {"TradePrice": 1}}}"#,
-            &price_query(None),
-            FETCHED
-        ),
-        Err(QuoteError::MissingField {
-            field: "PriceInfo.Price.Currency".into()
-        })
-    );
-    assert!(matches!(
-        parse_describe_price(GARBAGE, &price_query(None), FETCHED),
-        Err(QuoteError::NotJson { .. })
-    ));
-}
-
-// ---- DescribeSpotAdvice ----
-
-#[test]
-fn spot_advice_lists_each_zone_and_type() {
-    let body = include_str!("fixtures/spot_advice.json");
-    let list = parse_describe_spot_advice(body.as_bytes(), &advice_query(), FETCHED).unwrap();
-    assert_eq!(list.fetched_at, FETCHED);
-    assert_eq!(
-        list.entries,
-        [
-            SpotAdvice {
-                region: "cn-hangzhou".into(),
-                zone: "cn-hangzhou-i".into(),
-                instance_type: "ecs.c5.large".into(),
-                average_spot_price_percent_of_on_demand: Some(Decimal::from(20)),
-                interruption_rate_percent: Some(Decimal::ZERO),
-                interruption_rate_band: Some("0-3%".into()),
-            },
-            SpotAdvice {
-                region: "cn-hangzhou".into(),
-                zone: "cn-hangzhou-i".into(),
-                instance_type: "ecs.g7.large".into(),
-                average_spot_price_percent_of_on_demand: None,
-                interruption_rate_percent: Some(Decimal::new(32, 1)),
-                interruption_rate_band: Some("3-5%".into()),
-            },
-            SpotAdvice {
-                region: "cn-hangzhou".into(),
-                zone: "cn-hangzhou-j".into(),
-                instance_type: "ecs.c5.large".into(),
-                average_spot_price_percent_of_on_demand: Some(Decimal::from(35)),
-                interruption_rate_percent: Some(Decimal::new(75, 1)),
-                interruption_rate_band: Some("5-10%".into()),
-            },
-        ]
-    );
-    assert_eq!(list.skipped.len(), 1, "the zero share is reported: {:?}", list.skipped);
-    assert_eq!(list.skipped[0].reason, SkipReason::Zero);
-    assert_eq!(
-        list.skipped[0].field,
-        "AvailableSpotZones.AvailableSpotZone[0].AvailableSpotResources.AvailableSpotResource[1].AverageSpotDiscount"
-    );
-}
-
-#[test]
-fn spot_advice_reads_the_old_doc_sample_without_inventing_a_zone() {
-    // The older DescribeSpotAdvice doc sample splits the zone id and its resources into two objects.
-    let body = br#"{"AvailableSpotZones": {"AvailableSpotZone": [
-        {"ZoneId": "cn-hangzhou-i"},
-        {"AvailableSpotResources": {"AvailableSpotResource": [
-            {"InterruptRateDesc": "0-3%", "InstanceType": "ecs.c5.large", "AverageSpotDiscount": "20", "InterruptionRate": "0"}
-        ]}}
-    ]}, "RegionId": "cn-hangzhou"}"#;
-    let list = parse_describe_spot_advice(body, &advice_query(), FETCHED).unwrap();
-    assert!(list.entries.is_empty());
-    assert_eq!(list.skipped.len(), 1);
-    assert_eq!(list.skipped[0].field, "AvailableSpotZones.AvailableSpotZone[1].ZoneId");
-    assert_eq!(list.skipped[0].left_out, "the advice for 1 instance types");
-}
-
-#[test]
-fn spot_advice_error_missing_and_garbage() {
-    assert_eq!(
-        parse_describe_spot_advice(ERROR.as_bytes(), &advice_query(), FETCHED),
-        Err(expected_error())
-    );
-    assert_eq!(
-        parse_describe_spot_advice(br#"{"RegionId": "cn-hangzhou"}"#, &advice_query(), FETCHED),
-        Err(QuoteError::MissingField {
-            field: "AvailableSpotZones.AvailableSpotZone".into()
-        })
-    );
-    assert!(matches!(
-        parse_describe_spot_advice(
-            br#"{"AvailableSpotZones": {"AvailableSpotZone": {}}}"#,
-            &advice_query(),
-            FETCHED
-        ),
-        Err(QuoteError::UnexpectedValue { .. })
-    ));
-    assert!(matches!(
-        parse_describe_spot_advice(GARBAGE, &advice_query(), FETCHED),
         Err(QuoteError::NotJson { .. })
     ));
 }

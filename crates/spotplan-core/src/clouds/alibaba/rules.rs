@@ -1,6 +1,7 @@
-//! Alibaba ECS RunInstances rules for spot orders (`../shared/cloud-apis.md` §1.3, §1.11; SDK docstrings of
-//! alibabacloud-ecs20140526). Spot is always sent with `InstanceChargeType=PostPaid`, so `InvalidSpotPrepaid`
-//! cannot happen by construction.
+//! Alibaba ECS RunInstances rules for spot orders: the parameter docstrings of `RunInstancesRequest` in the PyPI
+//! package alibabacloud-ecs20140526 7.11.8 (`alibabacloud_ecs20140526/models/_run_instances_request.py`) and the error
+//! table of the RunInstances API reference (https://api.alibabacloud.com/document/Ecs/2014-05-26/RunInstances). Spot is
+//! always sent with `InstanceChargeType=PostPaid`, so `InvalidSpotPrepaid` cannot happen by construction.
 
 use crate::TimeUnit;
 use crate::order::ValidationContext;

@@ -122,36 +122,31 @@ pub(crate) fn create_bid_instance(valid: &ValidOrder, client_token: &str, admin_
         "/v2/instance/bid",
         "CreateBidInstance",
         client_token,
-        Some(body),
+        body,
     )
 }
 
 /// Every BCC request Spotplan sends, orders and price queries alike: `POST` to a path with the `clientToken` in
-/// the query, and a JSON body when there is one (the signer adds `x-bce-date`, the body hash and `authorization`).
+/// the query and a JSON body (the signer adds `x-bce-date`, the body hash and `authorization`).
 pub(super) fn post(
     region: &str,
     path: &str,
     action: &str,
     client_token: &str,
-    body: Option<Map<String, Value>>,
+    body: Map<String, Value>,
 ) -> HttpRequest {
     let host = baidu_host(region);
-    let mut headers = vec![("host".to_owned(), host.clone())];
-    let body = match body {
-        Some(body) => {
-            headers.push(("content-type".into(), "application/json".into()));
-            serde_json::to_vec(&Value::Object(body)).unwrap_or_default()
-        }
-        None => Vec::new(),
-    };
     HttpRequest {
         method: "POST".into(),
         scheme: "https".into(),
-        headers,
+        headers: vec![
+            ("host".to_owned(), host.clone()),
+            ("content-type".into(), "application/json".into()),
+        ],
         host,
         path: path.into(),
         query: vec![("clientToken".into(), client_token.to_owned())],
-        body,
+        body: serde_json::to_vec(&Value::Object(body)).unwrap_or_default(),
         action: action.into(),
     }
 }

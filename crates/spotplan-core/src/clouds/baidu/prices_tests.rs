@@ -1,11 +1,12 @@
-//! Tests of the Baidu spot market queries: exact requests, and both answer parsers on a success fixture, the error
-//! envelope, missing fields, zero values and garbage.
+//! Tests of the Baidu spot market price query: the exact request, and its answer parser on a success fixture, the
+//! error envelope, missing fields, zero values and garbage.
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use super::*;
-use crate::quote::CloudError;
+use crate::quote::{CloudError, SkipReason};
+use serde_json::Value;
 
 /// 2026-11-23T10:00:00Z.
 const FETCHED: i64 = 1_795_428_000;
@@ -92,34 +93,6 @@ fn bid_price_request_leaves_out_what_is_not_given() {
 }
 
 #[test]
-fn bid_flavor_request_sends_a_zone_or_no_body() {
-    let all = bid_flavor(
-        &BidFlavorQuery {
-            region: "gz".into(),
-            zone: None,
-        },
-        "quote-token-2",
-    );
-    assert_eq!(
-        (all.host.as_str(), all.path.as_str()),
-        ("bcc.gz.baidubce.com", "/v2/instance/bidFlavor")
-    );
-    assert!(all.body.is_empty());
-    assert_eq!(all.headers, [("host".to_owned(), "bcc.gz.baidubce.com".to_owned())]);
-    assert_eq!(all.query_value("clientToken"), Some("quote-token-2"));
-    let one = bid_flavor(
-        &BidFlavorQuery {
-            region: "gz".into(),
-            zone: Some("cn-gz-b".into()),
-        },
-        "quote-token-3",
-    );
-    assert_eq!(body(&one), json!({ "zoneName": "cn-gz-b" }));
-    assert_eq!(one.header("content-type"), Some("application/json"));
-    assert_eq!(one.action, "ListBidFlavor");
-}
-
-#[test]
 fn bid_price_answer_is_a_per_minute_cny_spot_price_with_its_unit_decision_in_the_source() {
     let answer = include_str!("fixtures/bid_price.json");
     let quote = parse_bid_price(answer.as_bytes(), &price_query(), FETCHED).unwrap();
@@ -190,75 +163,5 @@ fn bid_price_error_and_garbage() {
     assert!(matches!(
         parse_bid_price(b"\"0.00528\"", &price_query(), FETCHED),
         Err(QuoteError::UnexpectedValue { .. })
-    ));
-}
-
-#[test]
-fn bid_flavor_answer_lists_spot_specs_per_zone() {
-    let answer = include_str!("fixtures/bid_flavor.json");
-    let list = parse_bid_flavor(answer.as_bytes()).unwrap();
-    let specs: Vec<(&str, &str, u32, u32)> = list
-        .flavors
-        .iter()
-        .map(|f| (f.zone.as_str(), f.spec.as_str(), f.cpu_count, f.memory_gb))
-        .collect();
-    assert_eq!(
-        specs,
-        [
-            ("cn-bj-a", "bcc.c1.c1m2", 1, 2),
-            ("cn-bj-a", "bcc.c1.c2m4", 2, 4),
-            ("cn-bj-d", "bcc.g5.c2m8", 2, 8),
-        ]
-    );
-    assert_eq!(
-        list.flavors[0],
-        BidFlavor {
-            zone: "cn-bj-a".into(),
-            instance_type: Some("N1".into()),
-            spec: "bcc.c1.c1m2".into(),
-            spec_id: Some("c1".into()),
-            cpu_count: 1,
-            memory_gb: 2,
-            product_type: Some("bidding".into()),
-        }
-    );
-    assert_eq!(list.skipped.len(), 1, "the zero-vCPU flavor is reported");
-    assert_eq!(
-        list.skipped[0].field,
-        "zoneResources[1].bccResources[0].flavors[1].cpuCount"
-    );
-    assert_eq!(list.skipped[0].reason, SkipReason::Zero);
-    assert_eq!(list.skipped[0].left_out, "the flavor bcc.g5.c0m8 in cn-bj-d");
-}
-
-#[test]
-fn bid_flavor_missing_fields() {
-    assert_eq!(
-        parse_bid_flavor(br#"{"requestId": "x"}"#),
-        Err(QuoteError::MissingField {
-            field: "zoneResources".into()
-        })
-    );
-    let no_spec = br#"{"zoneResources": [{"zoneName": "cn-bj-a", "bccResources": [{"flavors": [
-        {"cpuCount": 1, "memoryCapacityInGB": 2}]}]}, {"bccResources": [{"flavors": []}]}, 7]}"#;
-    let list = parse_bid_flavor(no_spec).unwrap();
-    assert!(list.flavors.is_empty());
-    let fields: Vec<&str> = list.skipped.iter().map(|s| s.field.as_str()).collect();
-    assert_eq!(
-        fields,
-        [
-            "zoneResources[0].bccResources[0].flavors[0].spec",
-            "zoneResources[1].zoneName",
-            "zoneResources[2]"
-        ]
-    );
-}
-
-#[test]
-fn bid_flavor_error_and_garbage() {
-    assert_eq!(parse_bid_flavor(ERROR.as_bytes()), Err(expected_error()));
-    assert!(matches!(
-        parse_bid_flavor(b"zoneResources"),
-        Err(QuoteError::NotJson { .. })
     ));
 }

@@ -1,5 +1,7 @@
-//! Baidu BCC `POST /v2/instance/bid` rules (`../shared/seeds/baidu-bcc-create-spot-instances.md`,
-//! `../shared/cloud-apis.md` §3.2). Baidu's errors are `BadRequest` with a message; the message is the code.
+//! Baidu BCC `POST /v2/instance/bid` rules: Baidu's "Create spot instances" API reference
+//! (https://intl.cloud.baidu.com/en/doc/BCC/s/Lk5eof6mj-intl-en, updated 2025-10-20) and the `create_instance_of_bid`
+//! docstring in `baidubce/services/bcc/bcc_client.py` of the PyPI package bce-python-sdk 0.9.79. Baidu's errors are
+//! `BadRequest` with a message; the message is the code.
 
 use crate::TimeUnit;
 use crate::order::ValidationContext;

@@ -1,6 +1,7 @@
-//! Tencent CVM RunInstances rules for spot orders (`../shared/cloud-apis.md` §2.3, §2.10; SDK models of
-//! tencentcloud-sdk-python-cvm). Spot is always sent as `InstanceChargeType=SPOTPAID`, and a limit bid with
-//! `InstanceMarketOptions` (`MarketType=spot`, `SpotInstanceType=one-time`).
+//! Tencent CVM RunInstances rules for spot orders: the docstrings of `RunInstancesRequest` and
+//! `InstanceMarketOptionsRequest` in `tencentcloud/cvm/v20170312/models.py` and the codes in `errorcodes.py` of the
+//! PyPI package tencentcloud-sdk-python-cvm 3.1.178. Spot is always sent as `InstanceChargeType=SPOTPAID`, and a limit
+//! bid with `InstanceMarketOptions` (`MarketType=spot`, `SpotInstanceType=one-time`).
 
 use crate::TimeUnit;
 use crate::order::ValidationContext;

@@ -4,20 +4,18 @@
 
 use std::fmt::Write;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
 use super::super::request::HttpRequest;
 use crate::clouds::Cloud;
 
-/// RFC 3986 percent-encoding of a query component (unreserved characters stay).
+/// Everything but the RFC 3986 unreserved set `A-Z a-z 0-9 - _ . ~`: what the signers encode in a query value (the
+/// same set as in `spotplan-sign`'s `encode.rs`; the core does not depend on the signer).
+const RESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// RFC 3986 percent-encoding of a query component (unreserved characters stay), upper-case hex.
 pub(super) fn encode_component(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
+    utf8_percent_encode(text, RESERVED).to_string()
 }
 
 pub(super) fn render(request: &HttpRequest, cloud: Cloud) -> String {
