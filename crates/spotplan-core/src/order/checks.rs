@@ -1,4 +1,4 @@
-//! Small reusable checks: lengths, character classes, Base64, decimal places written.
+//! Small reusable checks: lengths, character classes, Base64, decimal places that carry a digit.
 
 /// Characters, not bytes.
 pub(crate) fn char_len(text: &str) -> usize {
@@ -10,9 +10,10 @@ pub(crate) fn is_printable_ascii(text: &str) -> bool {
     text.bytes().all(|byte| (0x20..0x7f).contains(&byte))
 }
 
-/// Decimal places written (trailing zeros count as written: `0.100` has 3).
-pub(crate) fn decimals_written(text: &str) -> usize {
-    text.split_once('.').map_or(0, |(_, fraction)| fraction.len())
+/// Decimal places that carry a digit: `0.2000` has 1, `0.125` has 3 (trailing zeros say nothing of precision).
+pub(crate) fn significant_decimals(text: &str) -> usize {
+    text.split_once('.')
+        .map_or(0, |(_, fraction)| fraction.trim_end_matches('0').len())
 }
 
 /// The decoded length of standard Base64 text, or `None` if it is not valid standard Base64 with padding.
@@ -67,9 +68,12 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
-    fn decimals_are_counted_as_written() {
-        assert_eq!(decimals_written("0.100"), 3);
-        assert_eq!(decimals_written("12"), 0);
+    fn decimals_count_the_digits_that_matter() {
+        assert_eq!(significant_decimals("0.100"), 1);
+        assert_eq!(significant_decimals("0.125"), 3);
+        assert_eq!(significant_decimals("0.1250"), 3);
+        assert_eq!(significant_decimals("12"), 0);
+        assert_eq!(significant_decimals("12.000"), 0);
     }
 
     #[test]

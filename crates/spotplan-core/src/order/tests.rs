@@ -121,7 +121,7 @@ fn alibaba_bid_against_known_prices() {
             (
                 "bid.max_price",
                 "alibaba.spot_price_limit.above_on_demand",
-                Severity::Error
+                Severity::Warning
             ),
             (
                 "bid.max_price",
@@ -216,7 +216,7 @@ fn baidu_rules() {
     order.network.bandwidth_mbps = Some(500);
     order.hostname = Some("Etl_worker".into());
     order.login.password = Some("Spot2026&".into());
-    order.client_token = Some("c".repeat(64));
+    order.client_token = Some("c".repeat(65));
     order.dry_run = true;
     let validation = validate(&order, &context());
     assert_eq!(
@@ -271,7 +271,40 @@ fn baidu_bid_is_compared_per_minute() {
     };
     assert_eq!(
         rules(&validate(&order, &high)),
-        [("bid.max_price", "baidu.bid_price.above_market", Severity::Error)]
+        [("bid.max_price", "baidu.bid_price.above_market", Severity::Warning)]
+    );
+}
+
+#[test]
+fn baidu_takes_a_client_token_of_64_characters() {
+    let mut order = example(Cloud::Baidu);
+    order.client_token = Some("c".repeat(64));
+    assert!(validate(&order, &context()).problems.is_empty());
+    order.client_token = Some("c".repeat(65));
+    assert_eq!(
+        rules(&validate(&order, &context())),
+        [("client_token", "baidu.client_token.format", Severity::Error)]
+    );
+}
+
+#[test]
+fn alibaba_precision_counts_the_digits_that_matter() {
+    let mut order = example(Cloud::Alibaba);
+    let known = ValidationContext {
+        on_demand_price: quote("1", TimeUnit::Hour),
+        ..context()
+    };
+    order.bid.max_price = Some("0.2000".parse().unwrap());
+    assert!(validate(&order, &known).problems.is_empty(), "0.2000 is 0.2");
+    order.bid.max_price = Some("0.1250".parse().unwrap());
+    assert!(
+        validate(&order, &known).problems.is_empty(),
+        "0.1250 has 3 decimals that matter"
+    );
+    order.bid.max_price = Some("0.1234".parse().unwrap());
+    assert_eq!(
+        rules(&validate(&order, &known)),
+        [("bid.max_price", "alibaba.spot_price_limit.decimals", Severity::Error)]
     );
 }
 

@@ -50,7 +50,8 @@ pub(super) fn hint(code: &str, _message: &str) -> Option<&'static str> {
              or bid at the market price (market mode)"
         }
         "InvalidSpotPriceLimit" => {
-            "the maximum price is malformed or above the pay-as-you-go price: at most 3 decimals, not above on-demand"
+            "the maximum price is not valid: a positive decimal with at most 3 decimal places (ECS may also refuse \
+             a limit above the pay-as-you-go price)"
         }
         "InvalidSpotDuration" => "SpotDuration must be 1 (one protected hour) or 0",
         "InvalidSpotParam.EmptyZoneID" => "choose a zone: spot orders need one",
