@@ -363,3 +363,34 @@ fn an_order_never_shows_its_password_in_debug_output() {
     assert!(!shown.contains("Hunter2"), "{shown}");
     assert!(shown.contains("<redacted>"));
 }
+
+#[test]
+fn baidu_refuses_only_what_its_sources_refuse() {
+    let mut order = example(Cloud::Baidu);
+    // The seed allows `_` and `/`, the SDK `.`: a host name using them is accepted.
+    order.hostname = Some("etl_worker/a.b".into());
+    assert!(validate(&order, &context()).problems.is_empty());
+    // Both refuse two specials in a row.
+    order.hostname = Some("etl__worker".into());
+    assert_eq!(
+        rules(&validate(&order, &context())),
+        [("hostname", "baidu.hostname.format", Severity::Error)]
+    );
+    order.hostname = None;
+    // A spec Spotplan cannot read, with the size given: a warning, and the given size is sent.
+    order.baidu = Some(crate::order::model::BaiduShape {
+        spec: Some("bcc.custom-spec".into()),
+        cpu_count: Some(4),
+        memory_gb: Some(1),
+    });
+    let validation = validate(&order, &context());
+    assert_eq!(
+        rules(&validation),
+        [
+            ("baidu.spec", "baidu.spec.format", Severity::Warning),
+            ("baidu.memory_gb", "baidu.shape.memory_per_vcpu", Severity::Warning),
+        ]
+    );
+    let valid = validation.valid.unwrap();
+    assert_eq!((valid.shape().cpu_count, valid.shape().memory_gb), (Some(4), Some(1)));
+}

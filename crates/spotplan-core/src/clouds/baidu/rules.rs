@@ -105,11 +105,13 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
         }
     }
     if let Some(hostname) = &order.hostname {
+        // Refused only where both sources refuse: the seed (Create spot instances, `hostname`) allows lower-case
+        // letters, digits and `-_/`, the SDK docstring (bce-python-sdk, `create_instance_of_bid`) `-` and `.`.
         let problem = hostname_problem(
             hostname,
             64,
-            |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.',
-            &['-', '.'],
+            |c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_/.".contains(c),
+            &['-', '_', '/', '.'],
         )
         .or_else(|| {
             (!hostname.starts_with(|c: char| c.is_ascii_lowercase())).then(|| {
@@ -187,16 +189,17 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
 fn check_shape(order: &SpotOrder, problems: &mut Problems) -> (u32, u32) {
     let shape = order.baidu.clone().unwrap_or_default();
     let from_spec = shape.spec.as_deref().and_then(spec_shape);
+    // No source fixes the spec's form: a spec Spotplan cannot read is a warning (its size is then taken from
+    // cpuCount and memoryCapacityInGB, which are required below when it cannot be read).
     if let (Some(spec), None) = (&shape.spec, from_spec) {
-        problems.error(
-            rule(
-                "baidu.spec",
-                "baidu.spec.format",
-                Some("Instance.InvalidateConfiguration"),
-            ),
+        problems.warning(
+            rule("baidu.spec", "baidu.spec.format", None),
             spec,
-            format!("spec `{spec}` does not follow bcc.<family>.c<vCPU>m<GB>, e.g. bcc.g5.c2m8"),
-            format!("规格 `{spec}` 不符合 bcc.<系列>.c<核数>m<内存GB> 格式，例如 bcc.g5.c2m8"),
+            format!(
+                "spec `{spec}` does not follow bcc.<family>.c<vCPU>m<GB> (e.g. bcc.g5.c2m8), so Spotplan cannot \
+                 check it against cpuCount and memoryCapacityInGB"
+            ),
+            format!("规格 `{spec}` 不符合 bcc.<系列>.c<核数>m<内存GB> 格式（例如 bcc.g5.c2m8），无法与 cpuCount 和 memoryCapacityInGB 核对"),
         );
     }
     let cpu = shape.cpu_count.or(from_spec.map(|(cpu, _)| cpu));
@@ -224,7 +227,7 @@ fn check_shape(order: &SpotOrder, problems: &mut Problems) -> (u32, u32) {
             format!("cpuCount {cpu} 和 memoryCapacityInGB {memory} 与规格的 {spec_cpu} 核 / {spec_memory} GB 不符"),
         );
     }
-    if cpu == 0 || memory == 0 || memory < cpu / 2 {
+    if cpu == 0 || memory == 0 {
         problems.error(
             rule(
                 "baidu.memory_gb",
@@ -232,8 +235,21 @@ fn check_shape(order: &SpotOrder, problems: &mut Problems) -> (u32, u32) {
                 Some("Instance.InvalidateConfiguration"),
             ),
             format!("{cpu} vCPU / {memory} GB"),
-            format!("{cpu} vCPU with {memory} GB is not a valid configuration"),
-            format!("{cpu} 核 {memory} GB 不是有效配置"),
+            format!("{cpu} vCPU with {memory} GB is not a machine: both must be positive"),
+            format!("{cpu} 核 {memory} GB 不是有效配置：两者都必须为正数"),
+        );
+    } else if memory < cpu / 2 {
+        // No source states a minimum memory per vCPU: a warning that names the doubt.
+        problems.warning(
+            rule("baidu.memory_gb", "baidu.shape.memory_per_vcpu", None),
+            format!("{cpu} vCPU / {memory} GB"),
+            format!(
+                "{cpu} vCPU with {memory} GB is less than 0.5 GB per vCPU, smaller than any Baidu spec Spotplan \
+                 knows; no source states the limit, so it is not refused"
+            ),
+            format!(
+                "{cpu} 核 {memory} GB 每核不足 0.5 GB，小于 Spotplan 已知的任何百度规格；没有资料说明此限制，因此不拒绝"
+            ),
         );
     }
     (cpu, memory)
