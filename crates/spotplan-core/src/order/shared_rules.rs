@@ -126,15 +126,12 @@ pub(crate) fn check(order: &SpotOrder, problems: &mut Problems) {
                 );
             }
         }
-        (BidMode::Market, Some(price)) => problems.error(
-            rule(
-                "bid.max_price",
-                "bid.max_price.only_with_limit",
-                Some(invalid_code(order)),
-            ),
+        // The clouds ignore a price in market mode, and the request builders leave it out: say so, refuse nothing.
+        (BidMode::Market, Some(price)) => problems.warning(
+            rule("bid.max_price", "bid.max_price.only_with_limit", None),
             price.to_string(),
-            "a market bid takes no maximum price: remove it or switch the bid to limit".into(),
-            "市场价出价不接受最高价格：请删除该价格或改为限价出价".into(),
+            format!("a market bid takes no maximum price: `{price}` is not sent; switch the bid to limit to cap it"),
+            format!("市场价出价不使用最高价格：`{price}` 不会发送；如需限价请改为限价出价"),
         ),
         (BidMode::Market, None) => {}
     }

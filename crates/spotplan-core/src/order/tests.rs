@@ -147,7 +147,7 @@ fn market_bids_take_no_price_and_limit_bids_need_one() {
     };
     assert_eq!(
         rules(&validate(&order, &context())),
-        [("bid.max_price", "bid.max_price.only_with_limit", Severity::Error)]
+        [("bid.max_price", "bid.max_price.only_with_limit", Severity::Warning)]
     );
     order.bid = Bid {
         mode: BidMode::Limit,
@@ -167,7 +167,7 @@ fn market_bids_take_no_price_and_limit_bids_need_one() {
 }
 
 #[test]
-fn tencent_below_market_is_an_error_naming_the_price() {
+fn tencent_below_market_is_a_warning_naming_the_price_and_its_doubt() {
     let order = example(Cloud::Tencent);
     let context = ValidationContext {
         market_price: quote("0.15", TimeUnit::Hour),
@@ -176,13 +176,27 @@ fn tencent_below_market_is_an_error_naming_the_price() {
     let validation = validate(&order, &context);
     assert_eq!(
         rules(&validation),
-        [("bid.max_price", "tencent.max_price.below_market", Severity::Error)]
+        [("bid.max_price", "tencent.max_price.below_market", Severity::Warning)]
     );
+    assert!(validation.valid.is_some(), "a warning refuses nothing");
     assert_eq!(
         validation.problems[0].prevents.as_deref(),
         Some("InvalidParameterValue.InsufficientPrice")
     );
+    assert!(validation.problems[0].message_en.contains("includes the system disk"));
     assert!(validation.problems[0].message_en.contains("bid at least 0.15"));
+}
+
+#[test]
+fn tencent_host_names_may_carry_sequence_patterns() {
+    let mut order = example(Cloud::Tencent);
+    order.hostname = Some("web{R:3}".into());
+    assert!(validate(&order, &context()).problems.is_empty());
+    order.hostname = Some("web{R:x}".into());
+    assert_eq!(
+        rules(&validate(&order, &context())),
+        [("hostname", "tencent.hostname.format", Severity::Error)]
+    );
 }
 
 #[test]

@@ -87,7 +87,9 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
             && let Some(market) = quote_amount(quote, TimeUnit::Hour)
             && price < market
         {
-            problems.error(
+            // A warning: the market figure is InquiryPriceRunInstances' `UnitPriceDiscount`, which prices the
+            // system disk with the instance, while MaxPrice caps the instance alone.
+            problems.warning(
                 rule(
                     "bid.max_price",
                     "tencent.max_price.below_market",
@@ -95,11 +97,13 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
                 ),
                 text,
                 format!(
-                    "MaxPrice {text} is below the market price {market} per hour ({}): bid at least {market}",
+                    "MaxPrice {text} is below the market price {market} per hour ({}), a figure that includes the \
+                     system disk: Tencent refuses a bid below the instance's own market price; bid at least {market} \
+                     to be sure",
                     quote.observed_on
                 ),
                 format!(
-                    "出价 {text} 低于市场价 {market}/小时（{}）：出价至少 {market}",
+                    "出价 {text} 低于市场价 {market}/小时（{}，含系统盘）：腾讯云会拒绝低于实例市场价的出价；出价至少 {market} 可确保成功",
                     quote.observed_on
                 ),
             );
@@ -171,6 +175,9 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
         }
     }
     if let Some(hostname) = &order.hostname {
+        // HostName may carry `{R:x}` patterns (a sequence number from x, documented for RunInstances' HostName):
+        // each is checked as the digits it becomes.
+        let hostname = &expand_sequence_patterns(hostname);
         let problem = match order.os {
             OsFamily::Linux => hostname_problem(
                 hostname,
@@ -244,4 +251,23 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
             "自动释放时间是阿里云的设置，不会发送给腾讯云".into(),
         );
     }
+}
+
+/// `web{R:3}` → `web3`: each `{R:<digits>}` as the digits that stand in for it.
+fn expand_sequence_patterns(hostname: &str) -> String {
+    let mut expanded = String::with_capacity(hostname.len());
+    let mut rest = hostname;
+    while let Some(start) = rest.find("{R:") {
+        let after = &rest[start + 3..];
+        match after.find('}') {
+            Some(end) if end > 0 && after[..end].bytes().all(|byte| byte.is_ascii_digit()) => {
+                expanded.push_str(&rest[..start]);
+                expanded.push_str(&after[..end]);
+                rest = &after[end + 1..];
+            }
+            _ => break,
+        }
+    }
+    expanded.push_str(rest);
+    expanded
 }
