@@ -408,3 +408,29 @@ fn baidu_refuses_only_what_its_sources_refuse() {
     let valid = validation.valid.unwrap();
     assert_eq!((valid.shape().cpu_count, valid.shape().memory_gb), (Some(4), Some(1)));
 }
+
+#[test]
+fn baidu_says_which_settings_it_does_not_send() {
+    let mut order = example(Cloud::Baidu);
+    order.bid.interruption_behavior = Some(crate::order::model::InterruptionBehavior::Terminate);
+    order.network.vpc_id = Some("vpc-1".into());
+    let validation = validate(&order, &context());
+    assert_eq!(
+        rules(&validation),
+        [
+            (
+                "bid.interruption_behavior",
+                "baidu.field.unsupported",
+                Severity::Warning
+            ),
+            ("network.vpc_id", "baidu.field.unsupported", Severity::Warning),
+        ]
+    );
+    let options = crate::order::request::BuildOptions {
+        client_token: "t".into(),
+        baidu_admin_pass: crate::order::request::AdminPass::Placeholder,
+    };
+    let built = crate::order::request::build_order_request(&validation.valid.unwrap(), &options);
+    let request = String::from_utf8(built.body).unwrap();
+    assert!(!request.contains("vpc-1"), "{request}");
+}

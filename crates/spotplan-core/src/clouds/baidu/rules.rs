@@ -172,6 +172,9 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
         ("min_count", order.min_count.is_some()),
         ("bid.spot_duration_hours", order.bid.spot_duration_hours.is_some()),
         ("auto_release_time", order.auto_release_time.is_some()),
+        ("bid.interruption_behavior", order.bid.interruption_behavior.is_some()),
+        // The bid order takes a subnet (`subnetId`), which implies its VPC; the VPC itself is not a field.
+        ("network.vpc_id", order.network.vpc_id.is_some()),
     ] {
         if set {
             problems.warning(
