@@ -434,3 +434,35 @@ fn baidu_says_which_settings_it_does_not_send() {
     let request = String::from_utf8(built.body).unwrap();
     assert!(!request.contains("vpc-1"), "{request}");
 }
+
+#[test]
+fn alibaba_and_baidu_zones_belong_to_the_region() {
+    let mut order = example(Cloud::Baidu);
+    order.zone = Some("cn-gz-a".into());
+    assert_eq!(order.region, "bj", "the example is a Beijing order");
+    assert_eq!(
+        rules(&validate(&order, &context())),
+        [("zone", "baidu.zone.in_region", Severity::Error)]
+    );
+    order.zone = Some("cn-bj-a".into());
+    assert!(validate(&order, &context()).problems.is_empty());
+
+    let mut order = example(Cloud::Alibaba);
+    order.region = "ap-southeast-1".into();
+    order.zone = Some("ap-southeast-1a".into());
+    assert!(
+        !rules(&validate(&order, &context()))
+            .iter()
+            .any(|(field, _, _)| *field == "zone"),
+        "Singapore's zones carry the letter without a hyphen"
+    );
+    order.region = "cn-hangzhou".into();
+    order.zone = Some("cn-shanghai-b".into());
+    assert_eq!(
+        rules(&validate(&order, &context()))
+            .into_iter()
+            .filter(|(field, _, _)| *field == "zone")
+            .collect::<Vec<_>>(),
+        [("zone", "alibaba.zone.in_region", Severity::Warning)]
+    );
+}

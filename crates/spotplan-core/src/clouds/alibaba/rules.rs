@@ -27,6 +27,24 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
             "Alibaba needs a zone (ZoneId) for a spot order; spot prices differ per zone".into(),
             "阿里云抢占式实例必须指定可用区（ZoneId），各可用区价格不同".into(),
         );
+    } else if let Some(zone) = &order.zone
+        && !(zone.starts_with(order.region.as_str()) && zone.len() > order.region.len())
+    {
+        // ECS zone ids are the region id and a letter (`cn-hangzhou-h`, `ap-southeast-1a`) by convention; no source
+        // in hand states the form, so a zone that does not follow it is a warning.
+        problems.warning(
+            rule("zone", "alibaba.zone.in_region", None),
+            zone,
+            format!(
+                "zone {zone} does not look like a zone of region {} (ECS zones are the region id and a letter, e.g. \
+                 {}-h); a zone of another region is refused",
+                order.region, order.region
+            ),
+            format!(
+                "可用区 {zone} 看起来不属于地域 {}（ECS 可用区为地域 ID 加字母，例如 {}-h）；其他地域的可用区会被拒绝",
+                order.region, order.region
+            ),
+        );
     }
     if order.instance_type.as_deref().is_none_or(|name| name.trim().is_empty()) {
         problems.error(

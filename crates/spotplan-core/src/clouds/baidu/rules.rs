@@ -15,6 +15,24 @@ const PASSWORD_SPECIALS: &str = "!@#$%^*()";
 /// Checks the order; returns the CPU count and memory (GB) the request will carry.
 pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &mut Problems) -> (u32, u32) {
     let shape = check_shape(order, problems);
+    // zoneName is "country-region-availability zone sequence", e.g. `cn-bj-a` for region `bj` (Create spot instances,
+    // request parameters): a zone whose middle part is another region is not in this one.
+    if let Some(zone) = &order.zone
+        && zone.split('-').nth(1) != Some(order.region.as_str())
+    {
+        problems.error(
+            rule("zone", "baidu.zone.in_region", None),
+            zone,
+            format!(
+                "zone {zone} is not in region {} (Baidu zones are country-region-letter, e.g. cn-{}-a)",
+                order.region, order.region
+            ),
+            format!(
+                "可用区 {zone} 不属于地域 {}（百度智能云可用区为 国家-地域-字母，例如 cn-{}-a）",
+                order.region, order.region
+            ),
+        );
+    }
     if let (BidMode::Limit, Some(bid)) = (order.bid.mode, order.bid.max_price)
         && let (text, price) = (bid.to_string(), bid.amount())
         && let text = text.as_str()
