@@ -466,3 +466,34 @@ fn alibaba_and_baidu_zones_belong_to_the_region() {
         [("zone", "alibaba.zone.in_region", Severity::Warning)]
     );
 }
+
+#[test]
+fn alibaba_instance_names_are_refused_only_for_their_length() {
+    let mut order = example(Cloud::Alibaba);
+    order.name = Some("1st-batch".into());
+    assert_eq!(
+        name_rules(&order),
+        [(
+            "name".to_owned(),
+            "alibaba.instance_name.format".to_owned(),
+            Severity::Warning
+        )]
+    );
+    order.name = Some("x".into());
+    assert_eq!(
+        name_rules(&order),
+        [(
+            "name".to_owned(),
+            "alibaba.instance_name.length".to_owned(),
+            Severity::Error
+        )]
+    );
+}
+
+fn name_rules(order: &SpotOrder) -> Vec<(String, String, Severity)> {
+    rules(&validate(order, &context()))
+        .into_iter()
+        .filter(|(field, _, _)| *field == "name")
+        .map(|(field, rule, severity)| (field.to_owned(), rule.to_owned(), severity))
+        .collect()
+}

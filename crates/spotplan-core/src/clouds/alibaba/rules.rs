@@ -119,6 +119,8 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
                 |c| c.is_ascii_alphanumeric() || c == '-' || c == '.',
                 &['.', '-'],
             ),
+            // alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.host_name: Windows 2–15 characters, "cannot
+            // contain only digits"; others 2–64, segments of letters, digits and hyphens.
             OsFamily::Windows => hostname_problem(hostname, 15, |c| c.is_ascii_alphanumeric() || c == '-', &['-'])
                 .or_else(|| {
                     hostname.chars().all(|c| c.is_ascii_digit()).then(|| {
@@ -139,20 +141,31 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
         }
     }
     if let Some(name) = &order.name {
+        // alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.instance_name: "2 to 128 characters in length".
         let length = char_len(name);
-        let starts_well = name.chars().next().is_some_and(|c| c.is_alphabetic());
-        if !(2..=128).contains(&length) || !starts_well || name.starts_with("http://") || name.starts_with("https://") {
+        if !(2..=128).contains(&length) {
             problems.error(
                 rule(
                     "name",
-                    "alibaba.instance_name.format",
+                    "alibaba.instance_name.length",
                     Some("InvalidInstanceName.Malformed"),
                 ),
                 name,
-                "the instance name must be 2–128 characters, start with a letter or Chinese character, and not \
-                 start with http:// or https://"
+                format!("the instance name must be 2–128 characters (it has {length})"),
+                format!("实例名称须为 2–128 个字符（当前 {length} 个）"),
+            );
+        }
+        // Older ECS docs also asked for a leading letter and no http:// or https:// prefix; the current SDK
+        // docstring does not, so these are warnings.
+        let starts_well = name.chars().next().is_some_and(|c| c.is_alphabetic());
+        if !starts_well || name.starts_with("http://") || name.starts_with("https://") {
+            problems.warning(
+                rule("name", "alibaba.instance_name.format", None),
+                name,
+                "older ECS documents ask for an instance name that starts with a letter or Chinese character and not \
+                 with http:// or https://; the current SDK does not, so it is sent as it is"
                     .into(),
-                "实例名称须为 2–128 个字符，以字母或中文开头，且不能以 http:// 或 https:// 开头".into(),
+                "旧版 ECS 文档要求实例名称以字母或中文开头，且不以 http:// 或 https:// 开头；当前 SDK 未作此要求，将按原样发送".into(),
             );
         }
     }
@@ -188,6 +201,7 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
             "ClientToken 必须为 1–64 个可打印 ASCII 字符".into(),
         );
     }
+    // alibabacloud-ecs20140526 7.11.8, RunInstancesRequestDataDisk: "Valid values of N: 1 to 16".
     if order.data_disks.len() > 16 {
         problems.error(
             rule("data_disks", "alibaba.data_disks.count", Some("InvalidDataDiskCount")),
@@ -196,6 +210,8 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
             format!("数据盘最多 16 块，当前 {} 块", order.data_disks.len()),
         );
     }
+    // alibabacloud-ecs20140526 7.11.8, RunInstancesRequestTag: "Valid values of N: 1 to 20", a key "up to 128
+    // characters … cannot start with aliyun or acs:", a value "up to 128 characters".
     if order.tags.len() > 20 {
         problems.error(
             rule("tags", "alibaba.tags.count", Some("InvalidTagCount")),
