@@ -23,7 +23,6 @@ the case, never from the clock.
 import base64
 import datetime
 import json
-import re
 import sys
 import traceback
 from types import SimpleNamespace
@@ -74,7 +73,8 @@ def sign_tc3(case, body):
     data = tencent_client.urlencode(dict(case["query"])) if case["method"] == "GET" else body
     request = SimpleNamespace(method=case["method"], uri=case["path"], header=header, data=data)
     date = datetime.datetime.fromtimestamp(case["timestamp"], datetime.timezone.utc).strftime("%Y-%m-%d")
-    service = re.split(r"[.:]", case["host"])[0]
+    # The SDK takes the service from its client (`CvmClient._service = "cvm"`), not from the host.
+    service = case["service"]
     signature = tencent_client.AbstractClient._get_tc3_signature(None, None, request, date, service, case["secret"])
     authorization = "TC3-HMAC-SHA256 Credential=%s/%s/%s/tc3_request, SignedHeaders=content-type;host, Signature=%s" % (
         case["access_key_id"],

@@ -117,7 +117,12 @@ pub fn sign(
             (output.headers, output.path_and_query)
         }
         Cloud::Tencent => {
-            let output = tc3::sign(&signable, credentials, &tc3::Params { unix_seconds })?;
+            // The scope names the API's service, not the host: an endpoint override must not change it.
+            let params = tc3::Params {
+                unix_seconds,
+                service: spotplan_core::clouds::tencent::order::TENCENT_SERVICE,
+            };
+            let output = tc3::sign(&signable, credentials, &params)?;
             (output.headers, output.path_and_query)
         }
         Cloud::Baidu => {

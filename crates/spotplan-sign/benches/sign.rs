@@ -133,7 +133,10 @@ fn benches(c: &mut Criterion) {
         headers: &tc3_headers,
         body: TENCENT_RUN_INSTANCES.as_bytes(),
     };
-    let tc3_params = tc3::Params { unix_seconds };
+    let tc3_params = tc3::Params {
+        unix_seconds,
+        service: "cvm",
+    };
     c.bench_function(
         &format!("tc3::sign RunInstances ({} B JSON body)", TENCENT_RUN_INSTANCES.len()),
         |b| b.iter(|| black_box(tc3::sign(black_box(&tc3_request), &credentials, &tc3_params))),

@@ -25,7 +25,7 @@
 //!     body: br#"{"Limit":1}"#,
 //! };
 //! let credentials = Credentials::new("AKIDexample", "secret");
-//! let output = tc3::sign(&request, &credentials, &tc3::Params { unix_seconds: 1_551_113_065 })?;
+//! let output = tc3::sign(&request, &credentials, &tc3::Params { unix_seconds: 1_551_113_065, service: "cvm" })?;
 //! assert_eq!(output.header("X-TC-Timestamp"), Some("1551113065"));
 //! let authorization = output.header("Authorization").unwrap_or_default();
 //! assert!(authorization.starts_with("TC3-HMAC-SHA256 Credential=AKIDexample/2019-02-25/cvm/tc3_request, "));

@@ -6,7 +6,8 @@
 //! [`Signature`] → `Authorization` header. Only `content-type;host` are signed, with their values verbatim. POST:
 //! empty canonical query, payload hash of the exact body bytes. GET: canonical query = the query string as sent
 //! (form-encoded in the request's order, not sorted, space as `+`), payload hash of the empty string. The service
-//! in the credential scope is the host's first label (`cvm` for `cvm.tencentcloudapi.com`).
+//! in the credential scope is the API's (`cvm`), given by the caller — never read from the host, which an endpoint
+//! override changes (the SDKs take it from the client: `CvmClient._service = "cvm"`).
 
 use std::fmt;
 
@@ -28,11 +29,13 @@ pub const SIGNER_HEADERS: [&str; 2] = ["authorization", "x-tc-timestamp"];
 
 const SCHEME: &str = "TC3-HMAC-SHA256";
 
-/// Time of one signature.
+/// Time and service of one signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Params {
+pub struct Params<'a> {
     /// The signing instant, sent as `X-TC-Timestamp` (Unix seconds); its UTC date scopes the key.
     pub unix_seconds: u64,
+    /// The API's service name in the credential scope (`cvm`), whatever host the request goes to.
+    pub service: &'a str,
 }
 
 /// The intermediate steps of one TC3 signature.
@@ -106,7 +109,7 @@ pub fn sign(
         request.host,
         &payload_hash,
     );
-    let credential_scope = CredentialScope::new(time.date(), service_of(request.host));
+    let credential_scope = CredentialScope::new(time.date(), params.service);
     let string_to_sign = StringToSign::new(params.unix_seconds, &credential_scope, &canonical_request);
     let signing_key = SigningKey::derive(&credentials.secret, &credential_scope);
     let signature = Signature::compute(&signing_key, &string_to_sign);
@@ -274,11 +277,6 @@ impl Signature {
 
 display_as_str!(Signature);
 
-/// The service name: the host's first label.
-fn service_of(host: &str) -> &str {
-    host.split(['.', ':']).next().unwrap_or(host)
-}
-
 /// The query as Python's `urlencode` writes it: pairs in order, `quote_plus`-encoded, joined by `&`.
 fn form_query(query: &[(String, String)]) -> String {
     let mut out = String::new();
@@ -306,6 +304,7 @@ mod tests {
 
     const PARAMS: Params = Params {
         unix_seconds: 1_551_113_065,
+        service: "cvm",
     };
 
     #[test]
@@ -426,9 +425,30 @@ mod tests {
     }
 
     #[test]
-    fn service_is_the_first_host_label() {
-        assert_eq!(service_of("cvm.tencentcloudapi.com"), "cvm");
-        assert_eq!(service_of("cvm.intl.tencentcloudapi.com"), "cvm");
-        assert_eq!(service_of("localhost:8080"), "localhost");
+    fn the_scope_names_the_given_service_whatever_the_host() {
+        let headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+        let request = SignableRequest {
+            method: "POST",
+            host: "127.0.0.1:8443",
+            path: "/",
+            query: &[],
+            headers: &headers,
+            body: b"{}",
+        };
+        let output = sign(
+            &request,
+            &Credentials::new("AKID", "secret"),
+            &Params {
+                unix_seconds: 1_551_113_065,
+                service: "cvm",
+            },
+        )
+        .unwrap();
+        assert!(
+            output
+                .header("Authorization")
+                .unwrap()
+                .starts_with("TC3-HMAC-SHA256 Credential=AKID/2019-02-25/cvm/tc3_request, ")
+        );
     }
 }

@@ -71,6 +71,8 @@ struct Case {
     unix_seconds: u64,
     nonce: String,
     expiration_seconds: u32,
+    /// TC3: the API's service name.
+    service: &'static str,
 }
 
 impl Case {
@@ -104,6 +106,7 @@ impl Case {
             "timestamp": self.unix_seconds,
             "nonce": self.nonce,
             "expiration": self.expiration_seconds,
+            "service": self.service,
         })
     }
 }
@@ -276,11 +279,15 @@ fn generate_acs3(rng: &mut Rng) -> (Case, Ours) {
 fn generate_tc3(rng: &mut Rng) -> (Case, Ours) {
     let mut case = common_case(rng);
     case.method = *rng.pick(&["GET", "POST", "POST"]);
+    // The service comes from the API (the SDK's client), never from the host: overridden endpoints included.
     case.host = *rng.pick(&[
         "cvm.tencentcloudapi.com",
         "cvm.ap-guangzhou.tencentcloudapi.com",
         "cvm.intl.tencentcloudapi.com",
+        "127.0.0.1:8443",
+        "cvm-private.example.internal",
     ]);
+    case.service = "cvm";
     case.path = "/".to_owned();
     let content_type = if case.method == "GET" {
         "application/x-www-form-urlencoded"
@@ -307,6 +314,7 @@ fn generate_tc3(rng: &mut Rng) -> (Case, Ours) {
         &case.credentials(),
         &tc3::Params {
             unix_seconds: case.unix_seconds,
+            service: case.service,
         },
     )
     .unwrap_or_else(|error| panic!("generated an unsignable case: {error}: {case:?}"));

@@ -161,6 +161,8 @@ fn check_tencent_tc3(vector: &Vector) -> Outcome {
         &credentials,
         &tc3::Params {
             unix_seconds: vector.unix_seconds(),
+            // The published example calls CVM's DescribeInstances: its scope names `cvm`.
+            service: "cvm",
         },
     )?;
     let steps = &output.steps;

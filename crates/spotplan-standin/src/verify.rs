@@ -134,8 +134,11 @@ pub(crate) fn check(kind: Kind, received: &Received<'_>, access_key_id: &str, se
             let output = tc3::sign(
                 &request,
                 &credentials,
+                // The stand-in is CVM: it checks the scope against its own service name, as Tencent does, whatever
+                // host it was reached at.
                 &tc3::Params {
                     unix_seconds: timestamp,
+                    service: "cvm",
                 },
             )
             .map_err(|e| e.to_string())?;

@@ -10,6 +10,9 @@ use crate::order::request::HttpRequest;
 pub const TENCENT_API_VERSION: &str = "2017-03-12";
 /// The SDK's default host; the region travels in `X-TC-Region`.
 pub const TENCENT_HOST: &str = "cvm.tencentcloudapi.com";
+/// CVM's service name, which TC3's credential scope carries (the SDK's `CvmClient._service`), whatever host a
+/// request is sent to.
+pub const TENCENT_SERVICE: &str = "cvm";
 
 pub(crate) fn run_instances(order: &SpotOrder, client_token: &str) -> HttpRequest {
     let mut body = Map::new();
