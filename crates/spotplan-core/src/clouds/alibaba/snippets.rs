@@ -5,7 +5,7 @@
 use crate::order::format::PASSWORD_ENV;
 use crate::order::format::literal::{hcl_str, python_str, shell};
 use crate::order::format::mapping::{
-    Field, PASSWORD_VARIABLE, python_args, python_call_args, terraform_block, unflatten_query,
+    Field, PASSWORD_VARIABLE, python_args, python_call_args, terraform_block, terraform_gap, unflatten_query, unmapped,
 };
 use crate::order::request::HttpRequest;
 
@@ -297,6 +297,11 @@ pub(super) fn terraform(request: &HttpRequest) -> String {
     if request.query_value("Password").is_some() {
         text.push_str(PASSWORD_VARIABLE);
     }
+    // ClientToken: Terraform's state, not a token, keeps a re-applied plan from creating the instances twice.
+    text.push_str(&terraform_gap(
+        "alicloud_instance",
+        &unmapped(&json, &TERRAFORM, &["RegionId"]),
+    ));
     text.push_str(&terraform_block(
         &json,
         "resource \"alicloud_instance\" \"spot\"",

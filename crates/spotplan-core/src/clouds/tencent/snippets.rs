@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::order::format::PASSWORD_ENV;
 use crate::order::format::literal::{hcl_str, python_str, python_value, shell};
-use crate::order::format::mapping::{Field, PASSWORD_VARIABLE, terraform_block};
+use crate::order::format::mapping::{Field, PASSWORD_VARIABLE, terraform_block, terraform_gap, unmapped};
 use crate::order::request::HttpRequest;
 
 fn body(request: &HttpRequest) -> Value {
@@ -216,6 +216,10 @@ pub(super) fn terraform(request: &HttpRequest) -> String {
     if body.pointer("/LoginSettings/Password").is_some() {
         text.push_str(PASSWORD_VARIABLE);
     }
+    text.push_str(&terraform_gap(
+        "tencentcloud_instance",
+        &unmapped(&body, &TERRAFORM, &[]),
+    ));
     text.push_str(&terraform_block(
         &body,
         "resource \"tencentcloud_instance\" \"spot\"",

@@ -54,6 +54,53 @@ pub(crate) enum Field {
     },
 }
 
+impl Field {
+    /// Where in the request the field reads.
+    fn at(&self) -> &'static str {
+        match *self {
+            Field::Text { at, .. }
+            | Field::Bare { at, .. }
+            | Field::Flag { at, .. }
+            | Field::Upper { at, .. }
+            | Field::List { at, .. }
+            | Field::Objects { at, .. }
+            | Field::Object { at, .. }
+            | Field::Password { at, .. }
+            | Field::Map { at, .. } => at,
+        }
+    }
+}
+
+/// The request's top-level parameters that no field of `fields` reads and `elsewhere` does not name (the region
+/// goes to the provider block, say): what a snippet would otherwise drop without a word.
+pub(crate) fn unmapped(request: &Value, fields: &[Field], elsewhere: &[&str]) -> Vec<String> {
+    let read: Vec<&str> = fields
+        .iter()
+        .filter_map(|field| field.at().trim_start_matches('/').split('/').next())
+        .collect();
+    request
+        .as_object()
+        .map(|object| {
+            object
+                .keys()
+                .filter(|key| !read.contains(&key.as_str()) && !elsewhere.contains(&key.as_str()))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A comment naming what the Terraform resource cannot express, so the snippet says what it leaves out.
+pub(crate) fn terraform_gap(resource: &str, left_out: &[String]) -> String {
+    if left_out.is_empty() {
+        return String::new();
+    }
+    format!(
+        "# Left out of this snippet (no {resource} argument here carries them): {}.\n",
+        left_out.join(", ")
+    )
+}
+
 /// An RPC query as JSON: `Tag.2.Key=a` becomes `{"Tag": [.., {"Key": "a"}]}`, `SystemDisk.Size=40` becomes
 /// `{"SystemDisk": {"Size": "40"}}`; every value stays text, as it was sent.
 pub(crate) fn unflatten_query(query: &[(String, String)]) -> Value {
