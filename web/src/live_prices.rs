@@ -55,7 +55,8 @@ enum Fetch {
 }
 
 /// The quotes to ask for: the best [`SHORTLIST_PER_CLOUD`] offers of each cloud in `clouds`, with what each
-/// cloud's price query needs besides the offer (Tencent an image, Baidu the spec's size).
+/// cloud's price query needs besides the offer (Tencent an image, Baidu the spec's size, Alibaba the draft order's
+/// OS and protection period, so the quote is of the market the order joins).
 fn shortlist(props: &LivePricesProps, clouds: &[Cloud]) -> PricesBody {
     let image = props
         .state
@@ -64,6 +65,9 @@ fn shortlist(props: &LivePricesProps, clouds: &[Cloud]) -> PricesBody {
         .filter(|o| o.cloud == Cloud::Tencent)
         .map(|o| o.image_id.clone())
         .filter(|i| !i.is_empty());
+    let alibaba_order = props.state.order.as_ref().filter(|o| o.cloud == Cloud::Alibaba);
+    let os = alibaba_order.map(|o| o.os);
+    let spot_duration_hours = alibaba_order.and_then(|o| o.bid.spot_duration_hours);
     let catalog = props.planner.catalog();
     let mut taken = std::collections::HashMap::<Cloud, usize>::new();
     let offers = props
@@ -87,6 +91,8 @@ fn shortlist(props: &LivePricesProps, clouds: &[Cloud]) -> PricesBody {
                     .then(|| instance_type.memory_gib.to_string().parse::<u32>().ok())
                     .flatten(),
                 instance_class: None,
+                os: os.filter(|_| key.cloud == Cloud::Alibaba),
+                spot_duration_hours: spot_duration_hours.filter(|_| key.cloud == Cloud::Alibaba),
                 offer: key,
             })
         })

@@ -201,6 +201,14 @@ pub struct QuoteAsk {
     /// Baidu: the instance class (`instanceType`, e.g. `N5`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_class: Option<String>,
+    /// Alibaba: the operating system the order runs (`OSType`; Linux when not given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<crate::order::model::OsFamily>,
+    /// Alibaba: the order's protection period in hours (`SpotDuration`: 0, or 1 when not given — the API's
+    /// default), so the quote is of the market the order joins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(range(max = 1)))]
+    pub spot_duration_hours: Option<u8>,
 }
 
 /// Why an offer has no live quote.

@@ -87,6 +87,7 @@ mod properties {
             zone: None,
             instance_type: "ecs.g7.large".into(),
             spot_duration: None,
+            os: crate::order::model::OsFamily::Linux,
             window,
             offset: Some(7),
         };

@@ -13,6 +13,7 @@ use super::order::rpc_request;
 use crate::catalog::{ExternalObservation, OfferKey, PriceKind, Source};
 use crate::clouds::Cloud;
 use crate::money::{Currency, Money, PriceRate, TimeUnit};
+use crate::order::model::OsFamily;
 use crate::order::request::HttpRequest;
 use crate::quote::json::{self, Object};
 use crate::quote::{QueryError, QuoteError, SkipReason, Skipped, live_source};
@@ -96,6 +97,8 @@ pub struct SpotPriceHistoryQuery {
     pub instance_type: String,
     /// `SpotDuration`; `None` leaves the API's default (1 hour).
     pub spot_duration: Option<SpotDuration>,
+    /// `OSType`: the operating system the prices are for.
+    pub os: OsFamily,
     /// `StartTime`..`EndTime`.
     pub window: TimeWindow,
     /// `Offset` for the next page (a previous page's [`SpotPriceHistoryPage::next_offset`]); `None` for the first.
@@ -121,20 +124,25 @@ pub struct SpotPriceHistoryPage {
 pub const LIVE_QUOTE_DAYS: i64 = 3;
 
 /// The `DescribeSpotPriceHistory` query a live quote of one offer sends: the last [`LIVE_QUOTE_DAYS`] days up to
-/// `now`, for the offer's zone and type, with the one-hour protection period.
+/// `now`, for the offer's zone and type, and for what the order will ask — its OS and its protection period (the
+/// one-hour protected market unless the ask says `0`), so a bid is compared with the market it joins.
 pub fn live_history_query(ask: &crate::quote::QuoteAsk, now: i64) -> Result<SpotPriceHistoryQuery, QueryError> {
     Ok(SpotPriceHistoryQuery {
         region: ask.offer.region.clone(),
         zone: ask.offer.zone.clone(),
         instance_type: ask.offer.instance_type.clone(),
-        spot_duration: Some(SpotDuration::OneHour),
+        spot_duration: Some(match ask.spot_duration_hours {
+            Some(0) => SpotDuration::NoProtection,
+            _ => SpotDuration::OneHour,
+        }),
+        os: ask.os.unwrap_or_default(),
         window: TimeWindow::new(now - LIVE_QUOTE_DAYS * SECONDS_PER_DAY, now)?,
         offset: None,
     })
 }
 
 /// The `DescribeSpotPriceHistory` request: `RegionId`, `InstanceType`, `NetworkType=vpc`, `ZoneId` (when given),
-/// `OSType=linux`, `SpotDuration` (when given), `StartTime`, `EndTime`, `Offset` (when given).
+/// `OSType` (`linux` or `windows`), `SpotDuration` (when given), `StartTime`, `EndTime`, `Offset` (when given).
 pub fn describe_spot_price_history(query: &SpotPriceHistoryQuery) -> HttpRequest {
     let mut params = Params::default();
     params.put("RegionId", &query.region);
@@ -143,7 +151,13 @@ pub fn describe_spot_price_history(query: &SpotPriceHistoryQuery) -> HttpRequest
     if let Some(zone) = &query.zone {
         params.put("ZoneId", zone);
     }
-    params.put("OSType", "linux");
+    params.put(
+        "OSType",
+        match query.os {
+            OsFamily::Linux => "linux",
+            OsFamily::Windows => "windows",
+        },
+    );
     if let Some(duration) = query.spot_duration {
         params.put("SpotDuration", &duration.hours().to_string());
     }

@@ -17,6 +17,7 @@ fn history_query() -> SpotPriceHistoryQuery {
         zone: None,
         instance_type: "ecs.g7.large".into(),
         spot_duration: Some(SpotDuration::OneHour),
+        os: OsFamily::Linux,
         window: TimeWindow::new(FETCHED - 24 * HOUR, FETCHED).unwrap(),
         offset: None,
     }
@@ -308,4 +309,40 @@ fn spot_price_history_rejects_garbage() {
         parse_describe_spot_price_history(b"", &history_query(), FETCHED),
         Err(QuoteError::NotJson { .. })
     ));
+}
+
+#[test]
+fn a_live_quote_asks_for_the_market_the_order_joins() {
+    let offer = crate::catalog::OfferKey {
+        cloud: crate::clouds::Cloud::Alibaba,
+        region: "cn-hangzhou".into(),
+        zone: Some("cn-hangzhou-k".into()),
+        instance_type: "ecs.g7.large".into(),
+    };
+    let ask = |os, spot_duration_hours| crate::quote::QuoteAsk {
+        offer: offer.clone(),
+        image_id: None,
+        cpu_count: None,
+        memory_gb: None,
+        instance_class: None,
+        os,
+        spot_duration_hours,
+    };
+    let sent = |ask: &crate::quote::QuoteAsk| {
+        let request = describe_spot_price_history(&live_history_query(ask, FETCHED).unwrap());
+        (
+            request.query_value("OSType").map(str::to_owned),
+            request.query_value("SpotDuration").map(str::to_owned),
+        )
+    };
+    assert_eq!(
+        sent(&ask(None, None)),
+        (Some("linux".into()), Some("1".into())),
+        "by default: Linux, the one-hour protected market"
+    );
+    assert_eq!(
+        sent(&ask(Some(OsFamily::Windows), Some(0))),
+        (Some("windows".into()), Some("0".into())),
+        "a Windows order without protection is quoted as such"
+    );
 }
