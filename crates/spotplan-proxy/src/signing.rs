@@ -195,6 +195,21 @@ mod tests {
     }
 
     #[test]
+    fn baidu_password_encryption_equals_the_sdks() {
+        // Recorded from bce-python-sdk 0.9.79: `baidubce.utils.aes128_encrypt_16char_key(password, secret)` with
+        // the secret as bytes, as `BccClient` passes it.
+        let secret = "0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            baidu_admin_pass("Spot2026!", secret).unwrap(),
+            "a02695c9c151f730b710510bc5cf7c7d"
+        );
+        assert_eq!(
+            baidu_admin_pass("exactly16chars!!", secret).unwrap(),
+            "caa5bdc5717c41543c64a9954426b898377222e061a924c591cd9c27ea163ed4"
+        );
+    }
+
+    #[test]
     fn redaction_removes_every_secret_place() {
         let signed = SignedRequest {
             method: "POST".into(),

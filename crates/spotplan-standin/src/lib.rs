@@ -21,6 +21,7 @@
 //! below-market error. Price queries can be slowed ([`Standin::price_delay`]) to let concurrency build up; the
 //! stand-in records the most requests it ever had in flight.
 
+mod admin_pass;
 mod verify;
 
 use std::collections::{HashMap, HashSet};
@@ -258,6 +259,11 @@ async fn handle(
             tokio::time::sleep(standin.price_delay).await;
         }
         return answer;
+    }
+    if standin.kind == Kind::Baidu
+        && let Err(reason) = admin_pass::check(&body, &standin.secret)
+    {
+        return error(standin.kind, StatusCode::BAD_REQUEST, "BadRequest", &reason);
     }
     let params = match verify::params(standin.kind, &received) {
         Ok(params) => params,
