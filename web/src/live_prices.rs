@@ -67,7 +67,9 @@ fn shortlist(props: &LivePricesProps, clouds: &[Cloud]) -> PricesBody {
         .filter(|i| !i.is_empty());
     let alibaba_order = props.state.order.as_ref().filter(|o| o.cloud == Cloud::Alibaba);
     let os = alibaba_order.map(|o| o.os);
-    let spot_duration_hours = alibaba_order.and_then(|o| o.bid.spot_duration_hours);
+    let one_hour_protection = alibaba_order
+        .and_then(|o| o.bid.spot_duration_hours)
+        .map(|hours| hours > 0);
     let catalog = props.planner.catalog();
     let mut taken = std::collections::HashMap::<Cloud, usize>::new();
     let offers = props
@@ -92,7 +94,7 @@ fn shortlist(props: &LivePricesProps, clouds: &[Cloud]) -> PricesBody {
                     .flatten(),
                 instance_class: None,
                 os: os.filter(|_| key.cloud == Cloud::Alibaba),
-                spot_duration_hours: spot_duration_hours.filter(|_| key.cloud == Cloud::Alibaba),
+                one_hour_protection: one_hour_protection.filter(|_| key.cloud == Cloud::Alibaba),
                 offer: key,
             })
         })

@@ -204,11 +204,10 @@ pub struct QuoteAsk {
     /// Alibaba: the operating system the order runs (`OSType`; Linux when not given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub os: Option<crate::order::model::OsFamily>,
-    /// Alibaba: the order's protection period in hours (`SpotDuration`: 0, or 1 when not given — the API's
-    /// default), so the quote is of the market the order joins.
+    /// Alibaba: whether the order keeps the one-hour protection (`SpotDuration=1`, the API's default, when not
+    /// given) or has none (`false`: `SpotDuration=0`), so the quote is of the market the order joins.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "schema", schemars(range(max = 1)))]
-    pub spot_duration_hours: Option<u8>,
+    pub one_hour_protection: Option<bool>,
 }
 
 /// Why an offer has no live quote.

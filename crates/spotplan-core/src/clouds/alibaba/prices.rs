@@ -131,8 +131,8 @@ pub fn live_history_query(ask: &crate::quote::QuoteAsk, now: i64) -> Result<Spot
         region: ask.offer.region.clone(),
         zone: ask.offer.zone.clone(),
         instance_type: ask.offer.instance_type.clone(),
-        spot_duration: Some(match ask.spot_duration_hours {
-            Some(0) => SpotDuration::NoProtection,
+        spot_duration: Some(match ask.one_hour_protection {
+            Some(false) => SpotDuration::NoProtection,
             _ => SpotDuration::OneHour,
         }),
         os: ask.os.unwrap_or_default(),

@@ -319,14 +319,14 @@ fn a_live_quote_asks_for_the_market_the_order_joins() {
         zone: Some("cn-hangzhou-k".into()),
         instance_type: "ecs.g7.large".into(),
     };
-    let ask = |os, spot_duration_hours| crate::quote::QuoteAsk {
+    let ask = |os, one_hour_protection| crate::quote::QuoteAsk {
         offer: offer.clone(),
         image_id: None,
         cpu_count: None,
         memory_gb: None,
         instance_class: None,
         os,
-        spot_duration_hours,
+        one_hour_protection,
     };
     let sent = |ask: &crate::quote::QuoteAsk| {
         let request = describe_spot_price_history(&live_history_query(ask, FETCHED).unwrap());
@@ -341,7 +341,7 @@ fn a_live_quote_asks_for_the_market_the_order_joins() {
         "by default: Linux, the one-hour protected market"
     );
     assert_eq!(
-        sent(&ask(Some(OsFamily::Windows), Some(0))),
+        sent(&ask(Some(OsFamily::Windows), Some(false))),
         (Some("windows".into()), Some("0".into())),
         "a Windows order without protection is quoted as such"
     );
