@@ -177,7 +177,16 @@ test('keyboard only: reach the table, choose an offer and type launch details, w
   const outline = await choose.evaluate((button) => getComputedStyle(button).outlineStyle);
   assert.notEqual(outline, 'none', 'focus is visible');
   await page.keyboard.press('Enter');
-  await page.getByRole('heading', { name: /^Bid: / }).waitFor();
+  const heading = page.getByRole('heading', { name: /^Bid: / });
+  await heading.waitFor();
+  // Choosing moves focus to the chosen offer's bid (far below the table), and marks the chosen row.
+  await page.waitForFunction(() => document.activeElement?.id === 'bid-heading');
+  assert.ok(await heading.evaluate((element) => {
+    const box = element.getBoundingClientRect();
+    return box.top >= 0 && box.top < window.innerHeight;
+  }), 'the bid heading is in view');
+  assert.equal(await table.locator('tbody tr.chosen').count(), 1);
+  assert.equal(await table.locator('tbody tr.chosen').getByRole('button', { name: /^Choose/ }).getAttribute('aria-pressed'), 'true');
   await page.getByLabel('Image id').focus();
   await page.keyboard.type('img-keyboard');
   assert.equal(await page.getByLabel('Image id').inputValue(), 'img-keyboard');

@@ -83,7 +83,8 @@ pub fn BestPicks(props: &BestPicksProps) -> Html {
                     offer: key.clone(),
                     recommended,
                     key: new_key(),
-                })
+                });
+                state.dispatch(Action::RevealBid);
             })
         };
         html! { <button type="button" aria-pressed={chosen.to_string()} {onclick}>{ label }</button> }

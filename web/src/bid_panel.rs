@@ -106,6 +106,19 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
     let state = props.state.clone();
     let lang = state.lang;
     let t = |key| text(lang, key);
+    // Choosing an offer brings its bid into view and moves focus to it (the table can be far above).
+    let heading = use_node_ref();
+    {
+        let heading = heading.clone();
+        use_effect_with(state.bid_reveals, move |reveals| {
+            if *reveals > 0
+                && let Some(element) = heading.cast::<web_sys::HtmlElement>()
+            {
+                element.scroll_into_view();
+                let _ = element.focus();
+            }
+        });
+    }
     let Some(order) = state.order.clone() else {
         return html! { <section aria-labelledby="bid-heading"><h2 id="bid-heading">{ t(Key::BidHeading) }</h2><p class="empty">{ t(Key::NoOfferSelected) }</p></section> };
     };
@@ -208,7 +221,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
     let sg = order.network.security_group_ids.first().cloned().unwrap_or_default();
     html! {
         <section aria-labelledby="bid-heading" class="bid-panel">
-            <h2 id="bid-heading">{ t(Key::BidHeading) }{ format!(": {} {} · {}", cloud.display_name(), order.instance_type.clone().or(order.baidu.as_ref().and_then(|b| b.spec.clone())).unwrap_or_default(), order.zone.clone().unwrap_or(order.region.clone())) }</h2>
+            <h2 id="bid-heading" ref={heading} tabindex="-1">{ t(Key::BidHeading) }{ format!(": {} {} · {}", cloud.display_name(), order.instance_type.clone().or(order.baidu.as_ref().and_then(|b| b.spec.clone())).unwrap_or_default(), order.zone.clone().unwrap_or(order.region.clone())) }</h2>
             <fieldset>
                 <legend>{ t(Key::BidMode) }</legend>
                 <label><input type="radio" name="bid-mode" checked={order.bid.mode == BidMode::Market} onchange={mode_changed(BidMode::Market)} />{ t(Key::BidMarket) }</label>

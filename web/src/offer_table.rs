@@ -240,10 +240,13 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
         let chosen = state.selected.as_ref() == Some(&row.key);
         let choose = {
             let (state, key, recommended) = (state.clone(), row.key.clone(), row.bid.recommended_price());
-            Callback::from(move |_: MouseEvent| state.dispatch(Action::Select { offer: key.clone(), recommended, key: new_key() }))
+            Callback::from(move |_: MouseEvent| {
+                state.dispatch(Action::Select { offer: key.clone(), recommended, key: new_key() });
+                state.dispatch(Action::RevealBid);
+            })
         };
         let label = format!("{} {} {}", t(Key::Choose), row.key.instance_type, row.key.zone.clone().unwrap_or(row.key.region.clone()));
-        Some(row_html(first + offset + 1, &row, lang, html! {
+        Some(row_html(first + offset + 1, &row, lang, chosen, html! {
             <button class={if chosen { "chosen" } else { "" }} aria-pressed={chosen.to_string()} aria-label={label} onclick={choose}>{ t(Key::Choose) }</button>
         }))
     });
@@ -293,7 +296,7 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
     }
 }
 
-fn row_html(rank: usize, row: &Candidate, lang: Lang, choose: Html) -> Html {
+fn row_html(rank: usize, row: &Candidate, lang: Lang, chosen: bool, choose: Html) -> Html {
     let unknown = || text(lang, Key::Unknown).to_owned();
     let zh = lang == Lang::Zh;
     let place = row.key.zone.clone().unwrap_or_else(|| {
@@ -329,7 +332,7 @@ fn row_html(rank: usize, row: &Candidate, lang: Lang, choose: Html) -> Html {
     let on_demand_source = on_demand_provenance(row, lang);
     let source = format!("{} · {on_demand_source}", provenance(row, lang));
     html! {
-        <tr>
+        <tr class={chosen.then_some("chosen")}>
             <td>{ rank }</td>
             <td class={cloud_class}>{ row.key.cloud.display_name() }</td>
             <td title={row.region_en.clone()}>{ place }</td>

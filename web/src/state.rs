@@ -104,6 +104,9 @@ pub struct UiState {
     pub idempotency_key: String,
     /// Counter mixed into new keys (the key generator is outside the reducer).
     pub key_serial: u64,
+    /// How many times a person chose an offer with a Choose button: each time, the bid panel comes into view and
+    /// takes focus (a plan restored from the URL chooses its offer without moving the page).
+    pub bid_reveals: u32,
 }
 
 impl UiState {
@@ -126,6 +129,7 @@ impl UiState {
             submission: Submission::Idle,
             idempotency_key: String::new(),
             key_serial: 0,
+            bid_reveals: 0,
             requirement,
         }
     }
@@ -244,6 +248,8 @@ pub enum Action {
     },
     /// Forget the chosen offer (a plan without one was restored).
     Deselect,
+    /// A person chose an offer: bring its bid panel into view.
+    RevealBid,
     /// Market or limit bid.
     SetBidMode(BidMode),
     /// The bid field's text, typed in the display currency and unit.
@@ -374,6 +380,7 @@ impl Reducible for UiState {
                 next.submission = Submission::Idle;
                 next.idempotency_key = key;
             }
+            Action::RevealBid => next.bid_reveals = next.bid_reveals.wrapping_add(1),
             Action::Deselect => {
                 next.selected = None;
                 next.order = None;
@@ -506,6 +513,22 @@ mod tests {
 
     fn reduce(state: UiState, action: Action) -> UiState {
         (*Rc::new(state).reduce(action)).clone()
+    }
+
+    #[test]
+    fn only_a_persons_choice_moves_the_page_to_the_bid() {
+        let select = Action::Select {
+            offer: tencent_offer(),
+            recommended: None,
+            key: "k1a2b3c4d".into(),
+        };
+        // A plan restored from the URL selects its offer and leaves the page where it is.
+        let restored = reduce(UiState::new(Lang::En), select);
+        assert_eq!(restored.bid_reveals, 0);
+        // The Choose button also asks for the bid to be shown, every time.
+        let chosen = reduce(restored, Action::RevealBid);
+        assert_eq!(chosen.bid_reveals, 1);
+        assert_eq!(reduce(chosen, Action::RevealBid).bid_reveals, 2);
     }
 
     #[test]
