@@ -63,13 +63,7 @@ pub fn cost_over_time_svg(series: &[CostSeries], max_hours: u32, width: u32, hei
                 .label(label)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
+        draw_legend_and_present(&mut chart, &root)?;
     }
     Ok(svg)
 }
@@ -166,13 +160,7 @@ pub fn cost_bars_svg(bars: &[CostBar], currency: &str, width: u32, height: u32) 
             .map_err(|e| e.to_string())?
             .label("expected spot")
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], spot.filled()));
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
+        draw_legend_and_present(&mut chart, &root)?;
     }
     Ok(svg)
 }
@@ -249,13 +237,21 @@ pub fn history_svg(
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
             }
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
+        draw_legend_and_present(&mut chart, &root)?;
     }
     Ok(svg)
+}
+
+/// The legend every chart shows, then the finished SVG written out.
+fn draw_legend_and_present<'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    root: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
 }

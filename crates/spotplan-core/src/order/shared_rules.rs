@@ -137,6 +137,30 @@ pub(crate) fn check(order: &SpotOrder, problems: &mut Problems) {
     }
 }
 
+/// The least instances to accept (`min_count`) must be 1 to the instance count: `parameter` is the cloud's name for
+/// it (`MinAmount`, `MinCount`), `code` the error it answers otherwise.
+pub(crate) fn min_count_in_range(
+    order: &SpotOrder,
+    rule_id: &str,
+    parameter: &str,
+    code: &str,
+    problems: &mut Problems,
+) {
+    if let Some(min) = order.min_count
+        && (min == 0 || min > order.count)
+    {
+        problems.error(
+            rule("min_count", rule_id, Some(code)),
+            min.to_string(),
+            format!("{parameter} must be 1 to the instance count {}, not {min}", order.count),
+            format!(
+                "最小数量（{parameter}）必须在 1 到实例数量 {} 之间，当前为 {min}",
+                order.count
+            ),
+        );
+    }
+}
+
 fn required_code(order: &SpotOrder) -> &'static str {
     crate::clouds::api(order.cloud).bid_price_codes().missing
 }

@@ -8,7 +8,7 @@ use crate::order::ValidationContext;
 use crate::order::checks::{base64_decoded_len, char_len, is_printable_ascii, password_classes, significant_decimals};
 use crate::order::model::{BidMode, OsFamily, SpotOrder};
 use crate::order::problem::{Problems, rule};
-use crate::order::shared_rules::{hostname_problem, quote_amount, truncate};
+use crate::order::shared_rules::{hostname_problem, min_count_in_range, quote_amount, truncate};
 
 /// Specials allowed in an Alibaba password.
 const PASSWORD_SPECIALS: &str = "()`~!@#$%^&*-_+=|{}[]:;\"<>,.?/";
@@ -90,23 +90,13 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
             format!("实例数量（Amount）必须为 1–100，当前为 {}", order.count),
         );
     }
-    if let Some(min) = order.min_count
-        && (min == 0 || min > order.count)
-    {
-        problems.error(
-            rule(
-                "min_count",
-                "alibaba.min_amount.range",
-                Some("InvalidParameter.MinAmount"),
-            ),
-            min.to_string(),
-            format!("MinAmount must be 1 to the instance count {}, not {min}", order.count),
-            format!(
-                "最小数量（MinAmount）必须在 1 到实例数量 {} 之间，当前为 {min}",
-                order.count
-            ),
-        );
-    }
+    min_count_in_range(
+        order,
+        "alibaba.min_amount.range",
+        "MinAmount",
+        "InvalidParameter.MinAmount",
+        problems,
+    );
     check_bid(order, context, problems);
     if let Some(password) = &order.login.password {
         check_password(password, order.os, problems);

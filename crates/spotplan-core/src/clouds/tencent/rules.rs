@@ -8,7 +8,7 @@ use crate::order::ValidationContext;
 use crate::order::checks::{base64_decoded_len, char_len, is_printable_ascii, password_classes};
 use crate::order::model::{BidMode, OsFamily, SpotOrder};
 use crate::order::problem::{Problems, rule};
-use crate::order::shared_rules::{hostname_problem, quote_amount, truncate};
+use crate::order::shared_rules::{hostname_problem, min_count_in_range, quote_amount, truncate};
 
 const PASSWORD_SPECIALS: &str = "()`~!@#$%^&*-+=|{}[]:;',.?/";
 const USER_DATA_MAX_BYTES: usize = 16 * 1024;
@@ -62,23 +62,13 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
             "询价接口最多支持 100 台实例".into(),
         );
     }
-    if let Some(min) = order.min_count
-        && (min == 0 || min > order.count)
-    {
-        problems.error(
-            rule(
-                "min_count",
-                "tencent.min_count.range",
-                Some("InvalidParameterValue.Range"),
-            ),
-            min.to_string(),
-            format!("MinCount must be 1 to the instance count {}, not {min}", order.count),
-            format!(
-                "最小数量（MinCount）必须在 1 到实例数量 {} 之间，当前为 {min}",
-                order.count
-            ),
-        );
-    }
+    min_count_in_range(
+        order,
+        "tencent.min_count.range",
+        "MinCount",
+        "InvalidParameterValue.Range",
+        problems,
+    );
     if let (BidMode::Limit, Some(bid)) = (order.bid.mode, order.bid.max_price)
         && let (text, price) = (bid.to_string(), bid.amount())
         && let text = text.as_str()
