@@ -87,15 +87,14 @@ pub fn encode(requirement: &Requirement, selected: Option<&OfferKey>) -> String 
             }
         ),
         format!(
-            "s={}",
-            match requirement.sort {
-                SortKey::TotalExpectedCost => "cost",
-                SortKey::PricePerVcpuHour => "vcpu",
-                SortKey::Savings => "savings",
-                SortKey::Risk => "risk",
-            }
+            "s={}{}",
+            if requirement.sort_reversed { "-" } else { "" },
+            requirement.sort.id()
         ),
     ];
+    if let Some(text) = requirement.text.as_deref().filter(|text| !text.is_empty()) {
+        parts.push(format!("q={}", escape(text)));
+    }
     if !requirement.clouds.is_empty() {
         parts.push(format!(
             "c={}",
@@ -167,13 +166,15 @@ pub fn decode(query: &str) -> (Requirement, Option<OfferKey>) {
                 }
             }
             "s" => {
-                requirement.sort = match value.as_str() {
-                    "vcpu" => SortKey::PricePerVcpuHour,
-                    "savings" => SortKey::Savings,
-                    "risk" => SortKey::Risk,
-                    _ => SortKey::TotalExpectedCost,
+                let (reversed, id) = match value.strip_prefix('-') {
+                    Some(id) => (true, id),
+                    None => (false, value.as_str()),
+                };
+                if let Some(sort) = SortKey::from_id(id) {
+                    (requirement.sort, requirement.sort_reversed) = (sort, reversed);
                 }
             }
+            "q" => requirement.text = Some(value).filter(|text| !text.is_empty()),
             "c" => requirement.clouds = comma_separated(&value).filter_map(Cloud::from_id).collect(),
             "g" => requirement.gpu_min = value.parse().ok(),
             "gm" => requirement.gpu_model = Some(value).filter(|m| !m.is_empty()),
@@ -235,6 +236,8 @@ mod tests {
         requirement.clouds = vec![Cloud::Tencent, Cloud::Baidu];
         requirement.gpu_model = Some("A10 & co".into());
         requirement.sort = SortKey::Savings;
+        requirement.sort_reversed = true;
+        requirement.text = Some("c7 & 杭州".into());
         requirement.hours = Decimal::new(125, 1);
         requirement.regions = vec!["ap-guangzhou".into(), "cn-hangzhou-k".into()];
         requirement.currency = Currency::Usd;

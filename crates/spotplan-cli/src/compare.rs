@@ -47,9 +47,16 @@ pub(crate) struct CompareArgs {
     /// Accepted interruption probability over the job (0–1), for bid advice.
     #[arg(long, default_value = "0.1")]
     max_interruption: Decimal,
-    /// Order: cost, vcpu (price per vCPU-hour), savings or risk.
-    #[arg(long, value_enum, default_value = "cost")]
-    sort: SortArg,
+    /// Order: cost, vcpu (price per vCPU-hour), savings, risk, cloud, type, place, cpus, memory, gpu, spot,
+    /// on_demand, worst or age.
+    #[arg(long, default_value = "cost", value_parser = parse_sort)]
+    sort: SortKey,
+    /// Reverse the order (unknown values stay last).
+    #[arg(long)]
+    reverse: bool,
+    /// Only offers whose instance type, region or zone contains this text.
+    #[arg(long)]
+    filter: Option<String>,
     /// Display currency.
     #[arg(long, default_value = "CNY")]
     currency: String,
@@ -71,12 +78,11 @@ enum AreaArg {
     Outside,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum SortArg {
-    Cost,
-    Vcpu,
-    Savings,
-    Risk,
+fn parse_sort(id: &str) -> Result<SortKey, String> {
+    SortKey::from_id(id).ok_or_else(|| {
+        let ids: Vec<&str> = SortKey::ALL.iter().map(|key| key.id()).collect();
+        format!("`{id}` is not one of {}", ids.join(", "))
+    })
 }
 
 fn requirement(args: &CompareArgs) -> anyhow::Result<Requirement> {
@@ -106,12 +112,9 @@ fn requirement(args: &CompareArgs) -> anyhow::Result<Requirement> {
         instance_count: args.count,
         hours: args.hours,
         max_interruption: args.max_interruption,
-        sort: match args.sort {
-            SortArg::Cost => SortKey::TotalExpectedCost,
-            SortArg::Vcpu => SortKey::PricePerVcpuHour,
-            SortArg::Savings => SortKey::Savings,
-            SortArg::Risk => SortKey::Risk,
-        },
+        sort: args.sort,
+        sort_reversed: args.reverse,
+        text: args.filter.clone(),
         currency,
         ..Requirement::default()
     })

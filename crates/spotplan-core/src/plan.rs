@@ -19,6 +19,9 @@ use crate::fx::ExchangeRate;
 use crate::money::{Currency, Money, MoneyError, PriceRate, TimeUnit};
 use spotplan_time::{age_in_days, format_date};
 
+mod sort;
+pub use sort::SortKey;
+
 /// Where offers may be.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -30,21 +33,6 @@ pub enum Area {
     MainlandChina,
     /// Regions outside mainland China.
     OutsideMainlandChina,
-}
-
-/// How candidates are ordered.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SortKey {
-    /// Total expected spot cost for the job (cheapest first).
-    #[default]
-    TotalExpectedCost,
-    /// Spot price per vCPU-hour (cheapest first).
-    PricePerVcpuHour,
-    /// Savings against on-demand (largest first).
-    Savings,
-    /// Estimated interruption probability (lowest first).
-    Risk,
 }
 
 /// What a person needs. Every filter is exact: an offer whose value is unknown does not match a filter on it.
@@ -81,6 +69,10 @@ pub struct Requirement {
     pub max_interruption: Decimal,
     /// Order of the result.
     pub sort: SortKey,
+    /// Whether the order is the reverse of the sort key's natural one (unknown values still come last).
+    pub sort_reversed: bool,
+    /// Text an offer's instance type, region (id or name) or zone must contain (case-insensitive).
+    pub text: Option<String>,
     /// Currency figures are shown in.
     pub currency: Currency,
     /// Time unit unit prices are shown per.
@@ -105,6 +97,8 @@ impl Default for Requirement {
             hours: Decimal::ONE,
             max_interruption: Decimal::new(1, 1),
             sort: SortKey::TotalExpectedCost,
+            sort_reversed: false,
+            text: None,
             currency: Currency::Cny,
             unit: TimeUnit::Hour,
         }
@@ -141,6 +135,13 @@ struct OfferFacts {
     /// Newest on-demand price, 1e-9 CNY per hour.
     on_demand_nano: Option<i128>,
     has_history: bool,
+    /// Memory in 1/1000 GiB.
+    memory_milli: i64,
+    /// When the newest spot price was observed (Unix seconds).
+    spot_observed_at: Option<i64>,
+    /// The offer's place (zone, else region) and instance type in alphabetical order among all offers.
+    place_rank: u32,
+    type_rank: u32,
 }
 
 /// One ranked offer: its index and the reason it is unpriced, if it is.
@@ -167,6 +168,10 @@ pub struct Planner {
     catalog: Catalog,
     fx: ExchangeRate,
     facts: Vec<OfferFacts>,
+    /// Per instance type: its name in lower case, for the text filter.
+    type_text: Vec<String>,
+    /// Per region: its id and names in lower case, for the text filter.
+    region_text: Vec<String>,
 }
 
 /// A price as shown: observed, estimated, or unknown with the reason.
@@ -298,10 +303,23 @@ const NANO: i64 = 1_000_000_000;
 impl Planner {
     /// Prepares a catalog for planning with an exchange rate.
     pub fn new(catalog: Catalog, fx: ExchangeRate) -> Planner {
-        let facts = (0..catalog.offers().len())
+        let mut facts: Vec<OfferFacts> = (0..catalog.offers().len())
             .map(|offer| offer_facts(&catalog, &fx, offer))
             .collect();
-        Planner { catalog, fx, facts }
+        sort::rank_names(&catalog, &mut facts);
+        let type_text = catalog.instance_types().iter().map(|t| t.name.to_lowercase()).collect();
+        let region_text = catalog
+            .regions()
+            .iter()
+            .map(|r| format!("{} {} {}", r.id, r.name_en, r.name_zh).to_lowercase())
+            .collect();
+        Planner {
+            catalog,
+            fx,
+            facts,
+            type_text,
+            region_text,
+        }
     }
 
     /// The catalog planned over.
@@ -322,6 +340,11 @@ impl Planner {
             .as_deref()
             .map(str::to_lowercase)
             .filter(|m| !m.is_empty());
+        let text = requirement
+            .text
+            .as_deref()
+            .map(|text| text.trim().to_lowercase())
+            .filter(|text| !text.is_empty());
         let memory_min = requirement.memory_min_gib;
         let memory_max = requirement.memory_max_gib;
         let region_match: Option<Vec<bool>> = (!requirement.regions.is_empty()).then(|| {
@@ -349,6 +372,16 @@ impl Planner {
                 _ => {}
             }
             let offer = &catalog.offers()[index];
+            if let Some(text) = &text
+                && !self.type_text[offer.instance_type as usize].contains(text.as_str())
+                && !self.region_text[offer.region as usize].contains(text.as_str())
+                && !offer
+                    .zone
+                    .as_deref()
+                    .is_some_and(|zone| zone.to_lowercase().contains(text.as_str()))
+            {
+                continue;
+            }
             if let Some(matches) = &region_match
                 && !matches[facts.region as usize]
                 && !offer
@@ -398,6 +431,11 @@ impl Planner {
             .map(|r| {
                 let facts = &self.facts[r.offer as usize];
                 let (primary, secondary) = self.sort_keys(requirement, facts, r.offer, job_seconds);
+                let primary = if requirement.sort_reversed {
+                    sort::reversed(primary)
+                } else {
+                    primary
+                };
                 (u8::from(!r.priced), primary, secondary, r.offer)
             })
             .collect();
@@ -412,40 +450,6 @@ impl Planner {
         Plan {
             ranked,
             excluded_unknown,
-        }
-    }
-
-    /// The ordering keys of a row (smaller first); unknown values sort last via `i128::MAX`.
-    fn sort_keys(&self, requirement: &Requirement, facts: &OfferFacts, offer: u32, job_seconds: u64) -> (i128, i128) {
-        const UNKNOWN: i128 = i128::MAX;
-        let spot = facts.spot_nano.unwrap_or(UNKNOWN);
-        match requirement.sort {
-            SortKey::TotalExpectedCost => {
-                let total = facts
-                    .spot_nano
-                    .map(|nano| nano * i128::from(billed_seconds(facts.cloud, job_seconds)));
-                (total.unwrap_or(UNKNOWN), 0)
-            }
-            // 1e-9 CNY per hour, scaled by 1e6 before dividing by vCPUs: a key, exact enough to order by.
-            SortKey::PricePerVcpuHour => (
-                facts
-                    .spot_nano
-                    .map_or(UNKNOWN, |nano| nano * 1_000_000 / i128::from(facts.vcpu.max(1))),
-                0,
-            ),
-            // Largest savings first = smallest spot ÷ on-demand, scaled by 1e12.
-            SortKey::Savings => {
-                let ratio = facts.spot_nano.zip(facts.on_demand_nano).filter(|(_, list)| *list > 0);
-                (
-                    ratio.map_or(UNKNOWN, |(spot, list)| spot * 1_000_000_000_000 / list),
-                    spot,
-                )
-            }
-            SortKey::Risk => {
-                let risk = self.risk_of(offer as usize, job_seconds, requirement.max_interruption);
-                let risk = risk.and_then(|risk| (risk * Decimal::from(NANO)).round().to_i128());
-                (risk.unwrap_or(UNKNOWN), spot)
-            }
         }
     }
 
@@ -663,6 +667,13 @@ fn offer_facts(catalog: &Catalog, fx: &ExchangeRate, offer: usize) -> OfferFacts
         spot_nano,
         on_demand_nano,
         has_history: catalog.spot_history(offer).len() >= 2,
+        memory_milli: (instance_type.memory_gib * Decimal::from(1000))
+            .round()
+            .to_i64()
+            .unwrap_or(i64::MAX),
+        spot_observed_at: catalog.latest(offer, PriceKind::Spot).map(|obs| obs.observed_at),
+        place_rank: 0,
+        type_rank: 0,
     }
 }
 

@@ -98,6 +98,163 @@ fn ranking_is_sorted_by_expected_total_with_unpriced_last() {
     assert!(totals.windows(2).all(|pair| pair[0] <= pair[1] + tolerance));
 }
 
+/// A value to check the order of, per sort key, read from the candidate's exact figures.
+#[derive(Debug, PartialEq, PartialOrd)]
+enum Shown {
+    Number(Decimal),
+    Text(String),
+}
+
+fn shown(planner: &Planner, key: SortKey, candidate: &Candidate) -> Option<Shown> {
+    let catalog = planner.catalog();
+    let cny_hourly = |figure: &PriceFigure| {
+        figure.native().map(|rate| {
+            let money = planner.fx().convert(rate.money, Currency::Cny).unwrap();
+            PriceRate::new(money, rate.per)
+                .in_unit(TimeUnit::Hour)
+                .unwrap()
+                .money
+                .amount
+        })
+    };
+    match key {
+        SortKey::Cloud => Some(Shown::Number(Decimal::from(candidate.key.cloud as u8))),
+        SortKey::Place => Some(Shown::Text(
+            candidate.key.zone.clone().unwrap_or(candidate.key.region.clone()),
+        )),
+        SortKey::InstanceType => Some(Shown::Text(candidate.key.instance_type.clone())),
+        SortKey::Vcpu => Some(Shown::Number(Decimal::from(candidate.vcpu))),
+        SortKey::Memory => Some(Shown::Number(candidate.memory_gib)),
+        SortKey::Gpu => candidate.gpu_count.map(|n| Shown::Number(Decimal::from(n))),
+        SortKey::SpotPrice => cny_hourly(&candidate.spot).map(Shown::Number),
+        SortKey::OnDemandPrice => cny_hourly(&candidate.on_demand).map(Shown::Number),
+        SortKey::PriceAge => {
+            let offer = catalog.find_offer(&candidate.key).unwrap();
+            catalog
+                .latest(offer, PriceKind::Spot)
+                .map(|obs| Shown::Number(-Decimal::from(obs.observed_at)))
+        }
+        _ => None,
+    }
+}
+
+#[test]
+fn every_column_sorts_both_ways_with_unknown_values_last() {
+    let planner = planner();
+    let keys = [
+        SortKey::Cloud,
+        SortKey::Place,
+        SortKey::InstanceType,
+        SortKey::Vcpu,
+        SortKey::Memory,
+        SortKey::Gpu,
+        SortKey::SpotPrice,
+        SortKey::OnDemandPrice,
+        SortKey::PriceAge,
+    ];
+    for key in keys {
+        for reversed in [false, true] {
+            let requirement = Requirement {
+                vcpu_min: Some(2),
+                vcpu_max: Some(16),
+                sort: key,
+                sort_reversed: reversed,
+                ..Requirement::default()
+            };
+            let plan = planner.plan(&requirement);
+            assert!(plan.ranked.len() > 1_000, "{key:?}");
+            for priced in [true, false] {
+                let values: Vec<Option<Shown>> = plan
+                    .ranked
+                    .iter()
+                    .filter(|r| r.priced == priced)
+                    .map(|r| {
+                        shown(
+                            &planner,
+                            key,
+                            &planner.candidate(r.offer, &requirement, today()).unwrap(),
+                        )
+                    })
+                    .collect();
+                let known = values.iter().take_while(|v| v.is_some()).count();
+                assert!(
+                    values[known..].iter().all(Option::is_none),
+                    "{key:?} reversed={reversed}: unknown last"
+                );
+                // Keys are exact to 1e-9 CNY per hour: neighbours closer than that may swap.
+                let tolerance = Decimal::new(1, 8);
+                let in_order = |a: &Shown, b: &Shown| match (a, b) {
+                    (Shown::Number(a), Shown::Number(b)) if reversed => *a + tolerance >= *b,
+                    (Shown::Number(a), Shown::Number(b)) => *a <= *b + tolerance,
+                    (a, b) if reversed => a >= b,
+                    (a, b) => a <= b,
+                };
+                let known: Vec<&Shown> = values[..known].iter().flatten().collect();
+                assert!(
+                    known.windows(2).all(|pair| in_order(pair[0], pair[1])),
+                    "{key:?} reversed={reversed} priced={priced}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn savings_sort_largest_first_and_reverses() {
+    let planner = planner();
+    for reversed in [false, true] {
+        let requirement = Requirement {
+            sort: SortKey::Savings,
+            sort_reversed: reversed,
+            ..four_by_eight_in_china()
+        };
+        let savings: Vec<Decimal> = planner
+            .plan(&requirement)
+            .ranked
+            .iter()
+            .filter_map(|r| {
+                planner
+                    .candidate(r.offer, &requirement, today())
+                    .unwrap()
+                    .savings_percent
+            })
+            .collect();
+        let tolerance = Decimal::new(1, 6);
+        assert!(savings.len() > 100);
+        assert!(savings.windows(2).all(|p| if reversed {
+            p[0] <= p[1] + tolerance
+        } else {
+            p[0] + tolerance >= p[1]
+        }));
+    }
+}
+
+#[test]
+fn the_text_filter_matches_type_region_names_and_zone() {
+    let planner = planner();
+    let matching = |text: &str| {
+        let requirement = Requirement {
+            text: Some(text.into()),
+            ..Requirement::default()
+        };
+        planner
+            .plan(&requirement)
+            .ranked
+            .iter()
+            .map(|r| planner.candidate(r.offer, &requirement, today()).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let c7 = matching("ECS.C7.");
+    assert!(!c7.is_empty() && c7.iter().all(|c| c.key.instance_type.starts_with("ecs.c7.")));
+    let zone = matching("cn-hangzhou-k");
+    assert!(!zone.is_empty() && zone.iter().all(|c| c.key.zone.as_deref() == Some("cn-hangzhou-k")));
+    let hangzhou = matching("杭州");
+    assert!(hangzhou.iter().any(|c| c.key.cloud == Cloud::Alibaba));
+    assert!(hangzhou.iter().all(|c| c.region_zh.contains("杭州")));
+    assert!(matching("no such thing").is_empty());
+    assert_eq!(matching("  ").len(), planner.plan(&Requirement::default()).ranked.len());
+}
+
 #[test]
 fn baidu_prices_are_unknown_never_zero() {
     let planner = planner();
@@ -235,31 +392,32 @@ mod properties {
             0_usize..4,
             1_u32..500,
             0_i64..100_000,
-            0_usize..4,
+            0_usize..SortKey::ALL.len(),
             proptest::option::of("[a-zA-Z0-9]{0,4}"),
+            any::<bool>(),
+            proptest::option::of("[a-z0-9.-]{0,3}"),
         )
-            .prop_map(|(vmin, vmax, mem, gpu, area, count, hours, sort, model)| Requirement {
-                vcpu_min: vmin,
-                vcpu_max: vmax,
-                memory_min_gib: mem.map(Decimal::from),
-                gpu_min: gpu,
-                gpu_model: model,
-                area: [
-                    Area::Anywhere,
-                    Area::MainlandChina,
-                    Area::OutsideMainlandChina,
-                    Area::Anywhere,
-                ][area],
-                instance_count: count,
-                hours: Decimal::new(hours, 2),
-                sort: [
-                    SortKey::TotalExpectedCost,
-                    SortKey::PricePerVcpuHour,
-                    SortKey::Savings,
-                    SortKey::Risk,
-                ][sort],
-                ..Requirement::default()
-            })
+            .prop_map(
+                |(vmin, vmax, mem, gpu, area, count, hours, sort, model, reversed, text)| Requirement {
+                    vcpu_min: vmin,
+                    vcpu_max: vmax,
+                    memory_min_gib: mem.map(Decimal::from),
+                    gpu_min: gpu,
+                    gpu_model: model,
+                    area: [
+                        Area::Anywhere,
+                        Area::MainlandChina,
+                        Area::OutsideMainlandChina,
+                        Area::Anywhere,
+                    ][area],
+                    instance_count: count,
+                    hours: Decimal::new(hours, 2),
+                    sort: SortKey::ALL[sort],
+                    sort_reversed: reversed,
+                    text,
+                    ..Requirement::default()
+                },
+            )
     }
 
     proptest! {
@@ -289,6 +447,12 @@ mod properties {
                         Area::MainlandChina => in_mainland_china(t.cloud, &region.id),
                         Area::OutsideMainlandChina => !in_mainland_china(t.cloud, &region.id),
                     }
+                    && requirement.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).is_none_or(|text| {
+                        let text = text.to_lowercase();
+                        t.name.to_lowercase().contains(&text)
+                            || format!("{} {} {}", region.id, region.name_en, region.name_zh).to_lowercase().contains(&text)
+                            || offer.zone.as_deref().is_some_and(|z| z.to_lowercase().contains(&text))
+                    })
                     && (requirement.gpu_min.is_none() && requirement.gpu_model.as_deref().is_none_or(str::is_empty)
                         || t.gpu_count.is_some_and(|n| requirement.gpu_min.is_none_or(|min| n >= min))
                             && requirement.gpu_model.as_deref().filter(|m| !m.is_empty()).is_none_or(|m| {
