@@ -144,7 +144,27 @@ export async function screenshot(page, name) {
 }
 
 /**
- * Finds the first row of the windowed offer table whose cells satisfy `matches(cells)`, scrolling the table
+ * A table row's cells by column id (each cell's `data-col`): `cells.place` is the zone's text; `cells.titles.place`
+ * its hover text (the provenance of a price, the full name of a cloud).
+ */
+export async function rowCells(row) {
+  return row.evaluate((tr) => {
+    const cells = { titles: {} };
+    for (const td of tr.querySelectorAll('td[data-col]')) {
+      cells[td.dataset.col] = td.textContent;
+      cells.titles[td.dataset.col] = td.getAttribute('title') ?? '';
+    }
+    return cells;
+  });
+}
+
+/** The rendered rows of one cloud (`alibaba`, `tencent`, `baidu`) in the offer table. */
+export function cloudRows(table, cloud) {
+  return table.locator(`tbody tr:has(td[data-col=cloud].${cloud})`);
+}
+
+/**
+ * Finds the first row of the windowed offer table whose cells (see `rowCells`) satisfy `matches(cells)`, scrolling the table
  * from the top until it is rendered (only the rows in view exist in the page). Resolves with the row's locator
  * and cells, or throws naming what was looked for.
  */
@@ -155,7 +175,7 @@ export async function findOfferRow(page, matches, description) {
   for (let step = 0; step < 400; step += 1) {
     const rows = table.locator('tbody tr:not([aria-hidden])');
     for (let index = 0; index < (await rows.count()); index += 1) {
-      const cells = await rows.nth(index).locator('td').allTextContents();
+      const cells = await rowCells(rows.nth(index));
       if (matches(cells)) return { row: rows.nth(index), cells };
     }
     const moved = await scroller.evaluate((element) => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startProxy, startStandin, launchBrowser, openPage, screenshot, findOfferRow } from './harness.mjs';
+import { startProxy, startStandin, launchBrowser, openPage, screenshot, findOfferRow, rowCells, cloudRows } from './harness.mjs';
 
 const KEYS = {
   alibaba: ['LTAI5tE2eAccessKey01', 'AlibabaE2eSecret-9d8c7b6a5f4e'],
@@ -49,7 +49,7 @@ test('compare, bid, copy tccli, dry-run and place an Alibaba order, see it in th
   // Tencent: show only Tencent, choose the best row, copy its tccli command.
   await page.getByLabel('Alibaba Cloud ECS').uncheck();
   await page.getByLabel('Baidu AI Cloud BCC').uncheck();
-  await table.locator('tbody tr', { hasText: 'Tencent Cloud CVM' }).first().getByRole('button', { name: /^Choose/ }).click();
+  await cloudRows(table, 'tencent').first().getByRole('button', { name: /^Choose/ }).click();
   await page.getByRole('heading', { name: /^Bid: Tencent Cloud CVM/ }).waitFor();
   // The core's problems appear beside their fields, with the cloud error they prevent.
   await page.locator('#problems-image_id').getByText('an image id is required [MissingParameter]').waitFor();
@@ -65,7 +65,7 @@ test('compare, bid, copy tccli, dry-run and place an Alibaba order, see it in th
 
   // Alibaba: show Alibaba again, choose, see the bid rules at work, fill the launch details, dry run, then place.
   await page.getByLabel('Alibaba Cloud ECS').check();
-  await table.locator('tbody tr', { hasText: 'Alibaba Cloud ECS' }).first().getByRole('button', { name: /^Choose/ }).click();
+  await cloudRows(table, 'alibaba').first().getByRole('button', { name: /^Choose/ }).click();
   await page.getByRole('heading', { name: /^Bid: Alibaba Cloud ECS/ }).waitFor();
   await page.getByLabel('Set a maximum price').check();
   // A typed bid is converted to Alibaba's unit and rounded up to its 3 decimals, never down.
@@ -125,7 +125,7 @@ test('the whole journey in Chinese on a 390 px phone: compare, copy tccli, dry-r
 
   await page.getByLabel('Alibaba Cloud ECS').uncheck();
   await page.getByLabel('Baidu AI Cloud BCC').uncheck();
-  await table.locator('tbody tr', { hasText: 'Tencent Cloud CVM' }).first().getByRole('button', { name: /^选择/ }).click();
+  await cloudRows(table, 'tencent').first().getByRole('button', { name: /^选择/ }).click();
   await page.locator('#problems-image_id').getByText('必须指定镜像 ID [MissingParameter]').waitFor();
   // Why the bid advice is unknown reads in Chinese too (the core gives its reasons in English).
   assert.match(await page.getByTestId('bid-advice').textContent(), /^推荐：未知 — 只有 \d+ 次价格观测/);
@@ -137,7 +137,7 @@ test('the whole journey in Chinese on a 390 px phone: compare, copy tccli, dry-r
   await screenshot(page, 'journey-zh-1-tccli');
 
   await page.getByLabel('Alibaba Cloud ECS').check();
-  await table.locator('tbody tr', { hasText: 'Alibaba Cloud ECS' }).first().getByRole('button', { name: /^选择/ }).click();
+  await cloudRows(table, 'alibaba').first().getByRole('button', { name: /^选择/ }).click();
   await page.getByLabel('设置最高价格').check();
   await page.getByRole('textbox', { name: /^最高价格/ }).fill('abc');
   await page.getByTestId('bid-entry-error').getByText('“abc”不是价格：请输入不带符号的小数，例如 0.125').waitFor();
@@ -210,26 +210,28 @@ test('refresh live prices for the shortlist: merged, newest wins, provenance and
   // The stand-in quotes per zone: take the best zone-level offer's zone, then the best offer in that zone (the
   // head of the shortlist). After the refresh its new price may rank it anywhere, so it is found by zone and
   // type, not by where it stands.
-  const { cells: [, , zone] } = await findOfferRow(page, (cells) => !cells[2].includes('(region)'), 'with a zone');
+  const { cells: { place: zone } } = await findOfferRow(page, (cells) => !cells.place.includes('(region)'), 'with a zone');
   await page.getByLabel('Regions or zones (ids, comma-separated; empty = all)').fill(zone);
   await page.waitForFunction(
-    (zone) => [...document.querySelectorAll('[data-testid=ranked-table] tbody tr:not([aria-hidden]) td:nth-child(3)')]
+    (zone) => [...document.querySelectorAll('[data-testid=ranked-table] tbody tr:not([aria-hidden]) td[data-col=place]')]
       .every((cell) => cell.textContent === zone),
     zone,
   );
-  const head = await table.locator('tbody tr:not([aria-hidden])').first().locator('td').allTextContents();
-  const type = head[3];
-  assert.equal(head[2], zone);
-  assert.match(head[15], /observed 2024-10-09/);
+  const head = await rowCells(table.locator('tbody tr:not([aria-hidden])').first());
+  const type = head.instance_type;
+  assert.equal(head.place, zone);
+  assert.match(head.price_age, /^2024-10-09 · \d+ d$/);
+  assert.match(head.titles.price_age, /observed 2024-10-09/);
   await page.getByRole('button', { name: 'Refresh live prices for the shortlist' }).click();
   const status = page.getByTestId('live-status');
   await status.getByText(/live prices merged \(newest wins\), fetched \d\d:\d\d UTC, 0 min ago/).waitFor();
   // The stand-in's history ends where the window the proxy asked for ends (now): the quoted offer carries
   // today's live price, with its source.
   const today = new Date().toISOString().slice(0, 10);
-  const live = await findOfferRow(page, (cells) => cells[2] === zone && cells[3] === type, `${type} in ${zone}`);
-  assert.equal(live.cells[7], '0.05 CNY/hour');
-  assert.match(live.cells[15], new RegExp(`observed ${today}`));
+  const live = await findOfferRow(page, (cells) => cells.place === zone && cells.instance_type === type, `${type} in ${zone}`);
+  assert.equal(live.cells.spot, '¥0.05');
+  assert.match(live.cells.price_age, new RegExp(`^${today} · 0 d$`));
+  assert.match(live.cells.titles.price_age, new RegExp(`observed ${today}`));
   await screenshot(page, 'journey-6-live-prices');
   assert.deepEqual(problems, []);
 });
@@ -260,7 +262,7 @@ test('a bid typed in USD per minute reaches Baidu in CNY per minute; tags, data 
   await page.getByLabel('Price per').selectOption('minute');
   await page.getByLabel('Alibaba Cloud ECS').uncheck();
   await page.getByLabel('Tencent Cloud CVM').uncheck();
-  await table.locator('tbody tr', { hasText: 'Baidu AI Cloud BCC' }).first().getByRole('button', { name: /^Choose/ }).click();
+  await cloudRows(table, 'baidu').first().getByRole('button', { name: /^Choose/ }).click();
   await page.getByRole('heading', { name: /^Bid: Baidu AI Cloud BCC/ }).waitFor();
   await page.getByLabel('Set a maximum price').check();
   const maxPrice = page.getByRole('textbox', { name: 'Maximum price (USD / minute)' });
@@ -284,7 +286,7 @@ test('a bid typed in USD per minute reaches Baidu in CNY per minute; tags, data 
   // Tencent: tags, data disks and user data, each checked beside its field, then in the request.
   await page.getByRole('checkbox', { name: 'Tencent Cloud CVM' }).check();
   await page.getByRole('checkbox', { name: 'Baidu AI Cloud BCC' }).uncheck();
-  await table.locator('tbody tr', { hasText: 'Tencent Cloud CVM' }).first().getByRole('button', { name: /^Choose/ }).click();
+  await cloudRows(table, 'tencent').first().getByRole('button', { name: /^Choose/ }).click();
   await page.getByRole('heading', { name: /^Bid: Tencent Cloud CVM/ }).waitFor();
   await page.getByLabel('Image id').fill('img-487zeit5');
   await page.getByLabel('Tags (key=value, comma-separated)').pressSequentially('env=prod, =ml');
@@ -312,7 +314,7 @@ test('a cloud error comes back with the proxy hint; a send that never arrived is
   await table.locator('tbody tr').first().waitFor();
   await page.getByRole('checkbox', { name: 'Tencent Cloud CVM' }).uncheck();
   await page.getByRole('checkbox', { name: 'Baidu AI Cloud BCC' }).uncheck();
-  await table.locator('tbody tr', { hasText: 'Alibaba Cloud ECS' }).first().getByRole('button', { name: /^Choose/ }).click();
+  await cloudRows(table, 'alibaba').first().getByRole('button', { name: /^Choose/ }).click();
   await page.getByRole('heading', { name: /^Bid: Alibaba Cloud ECS/ }).waitFor();
   await page.getByLabel('Subnet / vSwitch id').fill('vsw-bp1s5fnvk4gn2tws03624');
   await page.getByLabel('Security group id').fill('sg-bp15ed6xe1yxeycg7o3n');

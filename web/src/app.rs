@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use spotplan_core::catalog::Catalog;
-use spotplan_core::{Cloud, Currency, ExchangeRate, Money, MoneyError, Planner, PriceRate, TimeUnit};
+use spotplan_core::{Cloud, ExchangeRate, Planner};
 use yew::prelude::*;
 
 use crate::bid_panel::BidPanel;
@@ -16,27 +16,13 @@ use crate::orders_page::OrdersPage;
 use crate::request_view::RequestView;
 use crate::state::{Action, UiState};
 use crate::submit::SubmitPanel;
-use crate::svg_charts::{CostSeries, cost_over_time_svg};
 use crate::url_state;
 use wasm_bindgen::JsCast;
 
-/// A worked example computed by the core in wasm: a Baidu per-minute bid shown per hour, and what 72 hours cost.
-pub fn unit_conversion_example() -> Result<String, MoneyError> {
-    let baidu_bid = PriceRate::new(Money::parse("0.0052", Currency::Cny)?, TimeUnit::Minute);
-    let hourly = baidu_bid.in_unit(TimeUnit::Hour)?;
-    let three_days = hourly.cost_for_seconds(72 * 3600)?;
-    Ok(format!(
-        "{baidu_bid} = {hourly}; 72 hours cost {}",
-        three_days.rounded(2)
-    ))
-}
-
-/// The planner over the embedded catalog, and how long decoding took (ms), or why it failed.
-fn load_planner() -> Result<(Rc<Planner>, f64), String> {
-    let start = crate::bench::now_ms();
+/// The planner over the embedded catalog, or why it could not be read.
+fn load_planner() -> Result<Rc<Planner>, String> {
     let catalog = Catalog::embedded().map_err(|error| error.to_string())?;
-    let decoded = crate::bench::now_ms() - start;
-    Ok((Rc::new(Planner::new(catalog, ExchangeRate::default())), decoded))
+    Ok(Rc::new(Planner::new(catalog, ExchangeRate::default())))
 }
 
 fn today_unix_seconds() -> i64 {
@@ -114,9 +100,9 @@ pub fn App() -> Html {
     let planner = {
         let (base, live) = (base.clone(), live.clone());
         use_memo((live.len(), state.fx.clone()), move |(_, fx)| match &*base {
-            Ok((planner, decoded)) if !live.is_empty() || *fx != *planner.fx() => {
+            Ok(planner) if !live.is_empty() || *fx != *planner.fx() => {
                 match planner.catalog().with_observations(&live) {
-                    Ok(catalog) => Ok((Rc::new(Planner::new(catalog, fx.clone())), *decoded)),
+                    Ok(catalog) => Ok(Rc::new(Planner::new(catalog, fx.clone()))),
                     Err(error) => Err(format!("live prices could not be merged: {error}")),
                 }
             }
@@ -146,7 +132,7 @@ pub fn App() -> Html {
         use_memo(
             (state.requirement.clone(), live.len()),
             move |(requirement, _)| match &*planner {
-                Ok((planner, _)) => Some(std::rc::Rc::new(planner.plan(requirement))),
+                Ok(planner) => Some(std::rc::Rc::new(planner.plan(requirement))),
                 Err(_) => None,
             },
         )
@@ -158,9 +144,7 @@ pub fn App() -> Html {
         // An offer named in the URL is chosen once the catalog is there.
         let (state, planner) = (state.clone(), planner.clone());
         use_effect_with((), move |_| {
-            if let (Some(offer), Ok((planner, _))) =
-                (url_state::decode(&url_state::browser::current_query()).1, &*planner)
-            {
+            if let (Some(offer), Ok(planner)) = (url_state::decode(&url_state::browser::current_query()).1, &*planner) {
                 select_offer(&state, planner, offer, today);
             }
         });
@@ -184,7 +168,7 @@ pub fn App() -> Html {
                 let (requirement, offer) = url_state::decode(&url_state::browser::current_query());
                 state.dispatch(Action::SetRequirement(requirement));
                 match (offer, &*planner) {
-                    (Some(offer), Ok((planner, _))) => select_offer(&state, planner, offer, today_unix_seconds()),
+                    (Some(offer), Ok(planner)) => select_offer(&state, planner, offer, today_unix_seconds()),
                     (None, _) => state.dispatch(Action::Deselect),
                     _ => {}
                 }
@@ -201,7 +185,7 @@ pub fn App() -> Html {
         });
     }
     let candidate = match (&*planner, &state.selected) {
-        (Ok((planner, _)), Some(key)) => planner
+        (Ok(planner), Some(key)) => planner
             .catalog()
             .find_offer(key)
             .and_then(|offer| planner.candidate(offer as u32, &state.requirement, today).ok()),
@@ -238,21 +222,29 @@ pub fn App() -> Html {
             orders_page.set(orders);
         })
     };
-    let example = unit_conversion_example().unwrap_or_else(|error| format!("example failed: {error}"));
+    // Wide screens: the table on the left, the chosen offer's bid, request and submit in a sticky panel on the
+    // right; narrow screens: the panel follows the table.
     let plan_sections = match &*planner {
-        Ok((planner, decode_ms)) => html! {
+        Ok(planner) => html! {
             <>
-                if let Some(plan) = (*plan).clone() {
-                    <LivePrices planner={planner.clone()} plan={plan.clone()} state={state.clone()} proxy={(*proxy).clone()} on_quotes={on_quotes.clone()} />
-                    <Compare planner={planner.clone()} plan={plan.clone()} today={today} state={state.clone()} on_fx={on_fx.clone()} />
-                    <Charts planner={planner.clone()} plan={plan} candidate={candidate.clone()} state={state.clone()} today={today} />
-                }
-                <p class="muted" data-testid="catalog-timing">{ if lang == Lang::Zh { format!("价格目录解码用时 {decode_ms:.1} 毫秒。") } else { format!("Catalog decoded in {decode_ms:.1} ms.") } }</p>
-                <BidPanel state={state.clone()} candidate={candidate.clone()} now={today} />
-                <RequestView state={state.clone()} context={context.clone()} />
-                if state.order.is_some() {
-                    <SubmitPanel state={state.clone()} candidate={candidate.clone()} proxy={(*proxy).clone()} valid={valid} />
-                }
+                <div class="plan-main">
+                    if let Some(plan) = (*plan).clone() {
+                        <LivePrices planner={planner.clone()} plan={plan.clone()} state={state.clone()} proxy={(*proxy).clone()} on_quotes={on_quotes.clone()} />
+                        <Compare planner={planner.clone()} plan={plan.clone()} today={today} state={state.clone()} on_fx={on_fx.clone()} />
+                    }
+                </div>
+                <aside class="order-side" aria-label={t(Key::BidHeading)}>
+                    <BidPanel state={state.clone()} candidate={candidate.clone()} now={today} />
+                    <RequestView state={state.clone()} context={context.clone()} />
+                    if state.order.is_some() {
+                        <SubmitPanel state={state.clone()} candidate={candidate.clone()} proxy={(*proxy).clone()} valid={valid} />
+                    }
+                </aside>
+                <div class="plan-more">
+                    if let Some(plan) = (*plan).clone() {
+                        <Charts planner={planner.clone()} plan={plan} candidate={candidate.clone()} state={state.clone()} today={today} />
+                    }
+                </div>
             </>
         },
         Err(error) => {
@@ -260,7 +252,7 @@ pub fn App() -> Html {
         }
     };
     let sources = match &*planner {
-        Ok((planner, _)) => planner.catalog().sources().to_vec(),
+        Ok(planner) => planner.catalog().sources().to_vec(),
         Err(_) => Vec::new(),
     };
     html! {
@@ -281,7 +273,7 @@ pub fn App() -> Html {
                     </select>
                 </label>
             </header>
-            <main>
+            <main class={classes!((!*orders_page).then_some("planner"))}>
                 if *orders_page {
                     <OrdersPage lang={lang} />
                 } else {
@@ -292,14 +284,9 @@ pub fn App() -> Html {
                             <pre data-testid="wasm-bench">{ report }</pre>
                         </section>
                     }
-                    <section aria-labelledby="proxy-heading">
+                    <section class="proxy-section" aria-labelledby="proxy-heading">
                         <h2 id="proxy-heading">{ t(Key::ProxyHeading) }</h2>
                         <ProxyPanel status={(*proxy).clone()} lang={lang} />
-                    </section>
-                    <section aria-labelledby="chart-heading">
-                        <h2 id="chart-heading">{ t(Key::CostOverTime) }</h2>
-                        <p data-testid="core-example">{ example }</p>
-                        <CostChart />
                     </section>
                 }
             </main>
@@ -355,48 +342,5 @@ fn ProxyPanel(props: &ProxyPanelProps) -> Html {
                 </ul>
             </div>
         },
-    }
-}
-
-#[component]
-fn CostChart() -> Html {
-    let series = example_series();
-    match series.and_then(|series| cost_over_time_svg(&series, 72, 640, 320)) {
-        Ok(svg) => html! {
-            <figure class="chart" role="img" aria-label="Total cost of one instance over 72 hours" data-testid="cost-chart">
-                { Html::from_html_unchecked(AttrValue::from(svg)) }
-                <figcaption>{ "Example: Tencent S6.MEDIUM4 pay-as-you-go list price 0.31 CNY/hour (2022-05-20 list) against a Baidu bid of 0.0052 CNY/minute." }</figcaption>
-            </figure>
-        },
-        Err(error) => html! { <p class="error">{ format!("chart failed: {error}") }</p> },
-    }
-}
-
-fn example_series() -> Result<Vec<CostSeries>, String> {
-    let money = |text: &str| Money::parse(text, Currency::Cny).map_err(|e| e.to_string());
-    Ok(vec![
-        CostSeries {
-            label: "Tencent S6.MEDIUM4 on-demand".into(),
-            rate: PriceRate::new(money("0.31")?, TimeUnit::Hour),
-        },
-        CostSeries {
-            label: "Baidu bid 0.0052/min".into(),
-            rate: PriceRate::new(money("0.0052")?, TimeUnit::Minute),
-        },
-    ])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[cfg(target_arch = "wasm32")]
-    use wasm_bindgen_test::wasm_bindgen_test as test;
-
-    #[test]
-    fn the_worked_example_is_exact() {
-        assert_eq!(
-            unit_conversion_example().unwrap(),
-            "0.0052 CNY/minute = 0.312 CNY/hour; 72 hours cost 22.46"
-        );
     }
 }

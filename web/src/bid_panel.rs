@@ -106,7 +106,9 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
     let state = props.state.clone();
     let lang = state.lang;
     let t = |key| text(lang, key);
-    // Choosing an offer brings its bid into view and moves focus to it (the table can be far above).
+    // Choosing an offer brings its bid into view and moves focus to it: on a narrow page the panel is below the
+    // table and the page scrolls to it; on a wide one the panel is beside the table, scrolled to its top, and the
+    // page stays where it is.
     let heading = use_node_ref();
     {
         let heading = heading.clone();
@@ -114,8 +116,17 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             if *reveals > 0
                 && let Some(element) = heading.cast::<web_sys::HtmlElement>()
             {
-                element.scroll_into_view();
-                let _ = element.focus();
+                if crate::layout::matches(crate::layout::SIDE_PANEL) {
+                    if let Ok(Some(side)) = element.closest(".order-side") {
+                        side.set_scroll_top(0);
+                    }
+                    let options = web_sys::FocusOptions::new();
+                    options.set_prevent_scroll(true);
+                    let _ = element.focus_with_options(&options);
+                } else {
+                    element.scroll_into_view();
+                    let _ = element.focus();
+                }
             }
         });
     }

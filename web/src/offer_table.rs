@@ -1,32 +1,38 @@
 //! The ranked offers as a table: every matching row, of which only those in view are rendered (fixed row height,
-//! spacer rows above and below), so thousands of offers scroll without jank; sortable column headers; each figure
-//! with its source and age; a Choose button per row; CSV export of every matching row.
+//! spacer rows above and below), so thousands of offers scroll without jank; every column sortable both ways, a
+//! text filter, a remembered column picker, a Choose button per row, and CSV export of the columns in view. On a
+//! phone each row is a two-line card (CSS) of the same cells.
 
-use rust_decimal::Decimal;
-use spotplan_core::advice::BidAdvice;
-use spotplan_core::display::{money2, rate4};
-use spotplan_core::plan::{Plan, PriceFigure, SortKey};
-use spotplan_core::{Candidate, Planner, TimeUnit};
+use spotplan_core::plan::{Plan, SortKey};
+use spotplan_core::{Candidate, Planner};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::columns::{Column, ColumnChoice, cell, csv_value};
 use crate::draft_key::new_key;
 use crate::i18n::{Key, Lang, text};
 use crate::state::{Action, UiState};
 
-/// Height of one row in pixels (CSS keeps rows to one line).
+/// Height of one row in pixels on a wide screen (CSS keeps rows to one line).
 pub const ROW_PX: f64 = 34.0;
+/// Height of one two-line row on a phone.
+pub const CARD_PX: f64 = 64.0;
 /// Height of the scrolling viewport in pixels.
 pub const VIEWPORT_PX: f64 = 560.0;
 /// Rows rendered beyond the viewport on each side.
 const OVERSCAN: usize = 6;
 
+/// The row height for a page width class.
+pub fn row_height(narrow: bool) -> f64 {
+    if narrow { CARD_PX } else { ROW_PX }
+}
+
 /// The rows to render for a scroll position: `(first, last_exclusive)`.
-pub fn visible_range(scroll_top: f64, total: usize) -> (usize, usize) {
-    let first = ((scroll_top / ROW_PX).floor().max(0.0) as usize)
+pub fn visible_range(scroll_top: f64, total: usize, row_px: f64) -> (usize, usize) {
+    let first = ((scroll_top / row_px).floor().max(0.0) as usize)
         .saturating_sub(OVERSCAN)
         .min(total);
-    let count = (VIEWPORT_PX / ROW_PX).ceil() as usize + 2 * OVERSCAN;
+    let count = (VIEWPORT_PX / row_px).ceil() as usize + 2 * OVERSCAN;
     (first, (first + count).min(total))
 }
 
@@ -60,111 +66,28 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-/// Every matching row as CSV (native units and display figures, with provenance).
-pub fn csv(planner: &Planner, plan: &Plan, state: &UiState, today: i64) -> String {
-    let mut out = String::from(
-        "rank,cloud,region,zone,instance_type,vcpu,memory_gib,gpu_count,spot_native,currency,spot_per_hour,on_demand_per_hour,savings_percent,expected_total,worst_case_total,spot_source,on_demand_source\n",
-    );
+/// Every matching row as CSV, one field per column in view (figures as plain numbers, the price-age column with
+/// the full provenance), plus the display currency and unit.
+pub fn csv(planner: &Planner, plan: &Plan, state: &UiState, columns: &ColumnChoice, today: i64) -> String {
+    let columns: Vec<Column> = columns.visible().into_iter().filter(|c| *c != Column::Choose).collect();
+    let mut header: Vec<&str> = columns.iter().map(|c| c.id()).collect();
+    header.extend(["currency", "unit"]);
+    let mut out = header.join(",");
+    out.push('\n');
+    let currency = state.requirement.currency.code();
     for (index, ranked) in plan.ranked.iter().enumerate() {
         let Ok(row) = planner.candidate(ranked.offer, &state.requirement, today) else {
             continue;
         };
-        let hourly = |rate: Option<spotplan_core::PriceRate>| {
-            rate.and_then(|r| r.in_unit(TimeUnit::Hour).ok())
-                .map(|r| r.money.amount.normalize().to_string())
-                .unwrap_or_default()
-        };
-        let fields = [
-            (index + 1).to_string(),
-            row.key.cloud.id().to_owned(),
-            row.key.region.clone(),
-            row.key.zone.clone().unwrap_or_default(),
-            row.key.instance_type.clone(),
-            row.vcpu.to_string(),
-            row.memory_gib.normalize().to_string(),
-            row.gpu_count.map(|g| g.to_string()).unwrap_or_default(),
-            row.spot
-                .native()
-                .map(|r| r.to_string())
-                .unwrap_or_else(|| "unknown".into()),
-            hourly(row.spot_display),
-            hourly(row.on_demand_display),
-            row.savings_percent
-                .map(|s| s.round_dp(2).normalize().to_string())
-                .unwrap_or_default(),
-            row.expected_total.map(|m| m.rounded(2).to_string()).unwrap_or_default(),
-            row.worst_case_total
-                .map(|m| m.rounded(2).to_string())
-                .unwrap_or_default(),
-            provenance(&row, Lang::En),
-            on_demand_provenance(&row, Lang::En),
-        ];
-        out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        let mut fields: Vec<String> = columns
+            .iter()
+            .map(|column| csv_field(&csv_value(*column, index + 1, &row, Lang::En)))
+            .collect();
+        fields.extend([currency.to_owned(), "hour".to_owned()]);
+        out.push_str(&fields.join(","));
         out.push('\n');
     }
     out
-}
-
-/// The GPU cell: a count with its model, `0` for none, "unknown" where the catalog does not say.
-fn gpus(count: Option<u32>, model: Option<&str>, lang: Lang) -> String {
-    match (count, model) {
-        (None, _) => text(lang, Key::Unknown).to_owned(),
-        (Some(count), Some(model)) if count > 0 => format!("{count} × {model}"),
-        (Some(count), _) => count.to_string(),
-    }
-}
-
-/// Where the on-demand figure comes from and how old it is.
-fn on_demand_provenance(row: &Candidate, lang: Lang) -> String {
-    match (&row.on_demand, lang) {
-        (
-            PriceFigure::Observed {
-                observed_on, age_days, ..
-            },
-            Lang::En,
-        ) => format!("on-demand: list price of {observed_on}, {age_days} days old"),
-        (
-            PriceFigure::Observed {
-                observed_on, age_days, ..
-            },
-            Lang::Zh,
-        ) => format!("按量：{observed_on} 目录价，{age_days} 天前"),
-        (PriceFigure::Estimated { basis, .. }, Lang::En) => format!("on-demand: estimate ({basis})"),
-        (PriceFigure::Estimated { basis, .. }, Lang::Zh) => format!("按量：估算（{basis}）"),
-        (PriceFigure::Unknown { reason }, Lang::En) => format!("on-demand unknown: {reason}"),
-        (PriceFigure::Unknown { reason }, Lang::Zh) => {
-            format!("按量价格未知：{}", crate::i18n::unknown_price(lang, *reason))
-        }
-    }
-}
-
-/// Where the spot figure comes from and how old it is.
-fn provenance(row: &Candidate, lang: Lang) -> String {
-    match &row.spot {
-        PriceFigure::Observed {
-            observed_on, age_days, ..
-        } => match lang {
-            Lang::En => format!("observed {observed_on}, {age_days} days old"),
-            Lang::Zh => format!("{observed_on} 观测，{age_days} 天前"),
-        },
-        PriceFigure::Estimated {
-            assumed,
-            range_low,
-            range_high,
-            ..
-        } => format!(
-            "{} {}% ({}%–{}%)",
-            if lang == Lang::Zh {
-                "估算：按量价格的"
-            } else {
-                "estimate:"
-            },
-            (*assumed * Decimal::from(100)).normalize(),
-            (*range_low * Decimal::from(100)).normalize(),
-            (*range_high * Decimal::from(100)).normalize()
-        ),
-        PriceFigure::Unknown { reason } => crate::i18n::unknown_price(lang, *reason),
-    }
 }
 
 fn download_csv(text: &str) {
@@ -181,6 +104,27 @@ fn download_csv(text: &str) {
     }
 }
 
+const COLUMNS_KEY: &str = "spotplan-columns";
+
+fn remembered_columns() -> ColumnChoice {
+    web_sys::window()
+        .and_then(|window| window.local_storage().ok().flatten())
+        .and_then(|storage| storage.get_item(COLUMNS_KEY).ok().flatten())
+        .map(|text| ColumnChoice::parse(&text))
+        .unwrap_or_default()
+}
+
+fn remember_columns(choice: &ColumnChoice) {
+    if let Some(storage) = web_sys::window().and_then(|window| window.local_storage().ok().flatten()) {
+        let _ = storage.set_item(COLUMNS_KEY, &choice.to_text());
+    }
+}
+
+/// Whether the page is phone-narrow (rows become two-line cards).
+fn narrow_screen() -> bool {
+    crate::layout::matches(crate::layout::NARROW)
+}
+
 /// The table.
 #[component]
 pub fn OfferTable(props: &OfferTableProps) -> Html {
@@ -188,7 +132,25 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
     let lang = state.lang;
     let t = |key| text(lang, key);
     let scroll_top = use_state(|| 0.0_f64);
+    let columns = use_state(remembered_columns);
+    let narrow = use_state(narrow_screen);
     let viewport = use_node_ref();
+    {
+        // Rows change height when the page crosses the phone width.
+        let narrow = narrow.clone();
+        use_effect_with((), move |_| {
+            let listener = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || narrow.set(narrow_screen()));
+            let window = web_sys::window();
+            if let Some(window) = &window {
+                let _ = window.add_event_listener_with_callback("resize", listener.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(window) = window {
+                    let _ = window.remove_event_listener_with_callback("resize", listener.as_ref().unchecked_ref());
+                }
+            }
+        });
+    }
     {
         // A new ranking starts at its top.
         let (scroll_top, viewport) = (scroll_top.clone(), viewport.clone());
@@ -200,13 +162,14 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
             scroll_top.set(0.0);
         });
     }
+    let row_px = row_height(*narrow);
     let total = props.plan.ranked.len();
     let unit_label = format!(
         "{}/{}",
         state.requirement.currency.code(),
         crate::i18n::unit_name(lang, state.requirement.unit)
     );
-    let (first, last) = visible_range(*scroll_top, total);
+    let (first, last) = visible_range(*scroll_top, total, row_px);
     let on_scroll = {
         let scroll_top = scroll_top.clone();
         Callback::from(move |event: Event| {
@@ -215,75 +178,142 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
             }
         })
     };
-    let sort_header = |label: Key, key: SortKey| {
-        let state = state.clone();
-        let active = state.requirement.sort == key;
-        let direction = if key == SortKey::Savings {
-            "descending"
-        } else {
-            "ascending"
+    // A GPU filter shows the GPU column whatever the picker says.
+    let gpu_filter = state.requirement.gpu_min.is_some() || state.requirement.gpu_model.is_some();
+    let shown = if gpu_filter && !columns.shows(Column::Gpu) {
+        columns.toggled(Column::Gpu)
+    } else {
+        (*columns).clone()
+    };
+    let visible = shown.visible();
+    let (sort, reversed) = (state.requirement.sort, state.requirement.sort_reversed);
+    let header = |column: Column| {
+        let label = column.label(lang, &unit_label);
+        let Some(key) = column.sort_key() else {
+            return html! {
+                <th scope="col" data-col={column.id()}>
+                    if column == Column::Choose { <span class="visually-hidden">{ label }</span> } else { { label } }
+                </th>
+            };
         };
+        let active = sort == key && (column != Column::SpotNative || !columns.shows(Column::Spot));
+        let descending = key.natural_descending() != reversed;
+        let state = state.clone();
         html! {
-            <th scope="col" aria-sort={if active { direction } else { "none" }}>
-                <button class="sort" onclick={Callback::from(move |_: MouseEvent| state.dispatch(Action::SetSort(key)))}>
-                    { t(label) }{ if active { if key == SortKey::Savings { " ▼" } else { " ▲" } } else { "" } }
+            <th scope="col" data-col={column.id()} aria-sort={match (active, descending) {
+                (false, _) => "none", (true, true) => "descending", (true, false) => "ascending" }}>
+                <button class={classes!("sort", active.then_some("active"))}
+                    onclick={Callback::from(move |_: MouseEvent| state.dispatch(Action::SetSort(key)))}>
+                    { label }
+                    <span class="sort-indicator" aria-hidden="true">{ match (active, descending) {
+                        (false, _) => "↕", (true, true) => "▼", (true, false) => "▲" } }</span>
                 </button>
             </th>
         }
     };
     let export = {
-        let (planner, plan, state, today) = (props.planner.clone(), props.plan.clone(), state.clone(), props.today);
-        Callback::from(move |_: MouseEvent| download_csv(&csv(&planner, &plan, &state, today)))
+        let (planner, plan, state, today, columns) = (
+            props.planner.clone(),
+            props.plan.clone(),
+            state.clone(),
+            props.today,
+            shown.clone(),
+        );
+        Callback::from(move |_: MouseEvent| download_csv(&csv(&planner, &plan, &state, &columns, today)))
     };
     let rows = props.plan.ranked[first..last].iter().enumerate().filter_map(|(offset, ranked)| {
         let row = props.planner.candidate(ranked.offer, &state.requirement, props.today).ok()?;
         let chosen = state.selected.as_ref() == Some(&row.key);
-        let choose = {
-            let (state, key, recommended) = (state.clone(), row.key.clone(), row.bid.recommended_price());
-            Callback::from(move |_: MouseEvent| {
-                state.dispatch(Action::Select { offer: key.clone(), recommended, key: new_key() });
-                state.dispatch(Action::RevealBid);
-            })
-        };
-        let label = format!("{} {} {}", t(Key::Choose), row.key.instance_type, row.key.zone.clone().unwrap_or(row.key.region.clone()));
-        Some(row_html(first + offset + 1, &row, lang, chosen, html! {
-            <button class={if chosen { "chosen" } else { "" }} aria-pressed={chosen.to_string()} aria-label={label} onclick={choose}>{ t(Key::Choose) }</button>
-        }))
+        let rank = first + offset + 1;
+        let cells = visible.iter().map(|column| {
+            if *column == Column::Choose {
+                return html! { <td data-col="choose">{ choose_button(&state, &row, chosen, lang) }</td> };
+            }
+            let cell = cell(*column, rank, &row, lang);
+            let class = classes!(
+                column.numeric().then_some("num"),
+                (*column == Column::Cloud).then(|| format!("cloud-badge {}", row.key.cloud.id()))
+            );
+            let card_label = match column {
+                Column::Spot => Some(t(Key::ColSpotDisplay)),
+                Column::Total => Some(t(Key::ColTotalShort)),
+                _ => None,
+            };
+            html! { <td data-col={column.id()} data-label={card_label} class={class} title={cell.title}>{ cell.text }</td> }
+        });
+        Some(html! { <tr class={chosen.then_some("chosen")}>{ for cells }</tr> })
     });
     let spacer = |rows: usize| {
         if rows == 0 {
             html! {}
         } else {
-            html! { <tr aria-hidden="true" style={format!("height:{}px", rows as f64 * ROW_PX)}><td colspan="16"></td></tr> }
+            html! { <tr aria-hidden="true" class="spacer" style={format!("height:{}px", rows as f64 * row_px)}><td colspan={visible.len().to_string()}></td></tr> }
         }
     };
+    let on_filter = {
+        let state = state.clone();
+        Callback::from(move |event: InputEvent| {
+            let input: web_sys::HtmlInputElement = event.target_unchecked_into();
+            let mut next = state.requirement.clone();
+            next.text = Some(input.value()).filter(|text| !text.trim().is_empty());
+            state.dispatch(Action::SetRequirement(next));
+        })
+    };
+    let on_sort_select = {
+        let state = state.clone();
+        Callback::from(move |event: Event| {
+            let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+            if let Some(key) = SortKey::from_id(&select.value()) {
+                state.dispatch(Action::SetSortDirection(key, false));
+            }
+        })
+    };
+    let on_reverse = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::SetSortDirection(sort, !reversed)))
+    };
+    let picker = Column::ALL.into_iter().filter(|c| c.hideable()).map(|column| {
+        let handle = columns.clone();
+        let toggle = Callback::from(move |_: Event| {
+            let next = handle.toggled(column);
+            remember_columns(&next);
+            handle.set(next);
+        });
+        html! {
+            <label><input type="checkbox" checked={columns.shows(column)} onchange={toggle} />{ column.label(lang, &unit_label) }</label>
+        }
+    });
+    let sort_options = SortKey::ALL.into_iter().map(|key| {
+        let column = Column::ALL
+            .into_iter()
+            .find(|c| c.sort_key() == Some(key) && *c != Column::SpotNative);
+        let label = column.map(|c| c.label(lang, &unit_label)).unwrap_or_default();
+        html! { <option value={key.id()} selected={key == sort}>{ label }</option> }
+    });
     html! {
         <div class="offer-table">
             <div class="table-tools">
+                <label class="table-filter">{ t(Key::FilterOffers) }
+                    <input type="search" data-testid="offer-filter" placeholder="ecs.c7, guangzhou, cn-hangzhou-k"
+                        value={state.requirement.text.clone().unwrap_or_default()} oninput={on_filter} />
+                </label>
+                <label class="sort-select">{ t(Key::SortBy) }
+                    <select data-testid="sort-by" onchange={on_sort_select}>{ for sort_options }</select>
+                </label>
+                <button data-testid="sort-direction" onclick={on_reverse}
+                    aria-label={t(Key::ReverseOrder)} title={t(Key::ReverseOrder)}>
+                    { if sort.natural_descending() != reversed { "▼" } else { "▲" } }
+                </button>
+                <details class="column-picker" data-testid="column-picker">
+                    <summary>{ t(Key::Columns) }</summary>
+                    <div class="column-list">{ for picker }</div>
+                </details>
                 <button onclick={export} data-testid="export-csv">{ t(Key::ExportCsv) }</button>
             </div>
             <div class="table-scroll virtual" ref={viewport} style={format!("max-height:{VIEWPORT_PX}px")} onscroll={on_scroll} tabindex="0"
                  role="region" aria-label={t(Key::RankedOffers)}>
-                <table data-testid="ranked-table" aria-rowcount={(total + 1).to_string()}>
-                    <thead><tr>
-                        <th scope="col">{ "#" }</th>
-                        <th scope="col">{ t(Key::ColCloud) }</th>
-                        <th scope="col">{ t(Key::ColRegion) }</th>
-                        <th scope="col">{ t(Key::ColType) }</th>
-                        <th scope="col">{ "vCPU" }</th>
-                        <th scope="col">{ "GiB" }</th>
-                        <th scope="col">{ "GPU" }</th>
-                        <th scope="col">{ t(Key::ColSpotNative) }</th>
-                        <th scope="col">{ format!("{} {unit_label}", t(Key::ColSpotDisplay)) }</th>
-                        { sort_header(Key::ColPerVcpu, SortKey::PricePerVcpuHour) }
-                        <th scope="col">{ format!("{} {unit_label}", t(Key::ColOnDemand)) }</th>
-                        { sort_header(Key::ColSavings, SortKey::Savings) }
-                        { sort_header(Key::ColExpected, SortKey::TotalExpectedCost) }
-                        <th scope="col">{ t(Key::ColWorst) }</th>
-                        { sort_header(Key::ColBid, SortKey::Risk) }
-                        <th scope="col">{ t(Key::ColSource) }</th>
-                        <th scope="col"><span class="visually-hidden">{ t(Key::Choose) }</span></th>
-                    </tr></thead>
+                <table data-testid="ranked-table" aria-rowcount={(total + 1).to_string()} style={format!("--row-px:{row_px}px")}>
+                    <thead><tr>{ for visible.iter().map(|c| header(*c)) }</tr></thead>
                     <tbody>
                         { spacer(first) }
                         { for rows }
@@ -296,61 +326,27 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
     }
 }
 
-fn row_html(rank: usize, row: &Candidate, lang: Lang, chosen: bool, choose: Html) -> Html {
-    let unknown = || text(lang, Key::Unknown).to_owned();
-    let zh = lang == Lang::Zh;
-    let place = row.key.zone.clone().unwrap_or_else(|| {
-        if zh {
-            format!("{}（整个地域）", row.key.region)
-        } else {
-            format!("{} (region)", row.key.region)
-        }
-    });
-    let spot_native = match &row.spot {
-        PriceFigure::Observed { native, .. } => native.to_string(),
-        PriceFigure::Estimated { native, .. } if zh => format!("≈ {native}（估算）"),
-        PriceFigure::Estimated { native, .. } => format!("≈ {native} (estimate)"),
-        PriceFigure::Unknown { .. } => unknown(),
+fn choose_button(state: &UseReducerHandle<UiState>, row: &Candidate, chosen: bool, lang: Lang) -> Html {
+    let t = |key| text(lang, key);
+    let choose = {
+        let (state, key, recommended) = (state.clone(), row.key.clone(), row.bid.recommended_price());
+        Callback::from(move |_: MouseEvent| {
+            state.dispatch(Action::Select {
+                offer: key.clone(),
+                recommended,
+                key: new_key(),
+            });
+            state.dispatch(Action::RevealBid);
+        })
     };
-    let bid = match &row.bid {
-        BidAdvice::Recommended { bid, risk, windows, .. } => {
-            let risk = (*risk * Decimal::from(100)).round_dp(1).normalize();
-            if zh {
-                format!("≤ {}（风险 {risk}%，{windows} 个窗口）", rate4(*bid))
-            } else {
-                format!("≤ {} ({risk}% risk, {windows} windows)", rate4(*bid))
-            }
-        }
-        BidAdvice::Unknown { .. } if zh => "未知：无历史价格".to_owned(),
-        BidAdvice::Unknown { .. } => format!("{}: no history", unknown()),
-    };
-    let cloud_class = format!("cloud {}", row.key.cloud.id());
-    let per_vcpu = row
-        .per_vcpu_hour
-        .map(|m| format!("{}{}", m.currency.symbol(), m.rounded(4)))
-        .unwrap_or_else(unknown);
-    let on_demand_source = on_demand_provenance(row, lang);
-    let source = format!("{} · {on_demand_source}", provenance(row, lang));
+    let label = format!(
+        "{} {} {}",
+        t(Key::Choose),
+        row.key.instance_type,
+        row.key.zone.clone().unwrap_or(row.key.region.clone())
+    );
     html! {
-        <tr class={chosen.then_some("chosen")}>
-            <td>{ rank }</td>
-            <td class={cloud_class}>{ row.key.cloud.display_name() }</td>
-            <td title={row.region_en.clone()}>{ place }</td>
-            <td>{ &row.key.instance_type }</td>
-            <td class="num">{ row.vcpu }</td>
-            <td class="num">{ row.memory_gib.normalize().to_string() }</td>
-            <td class="num">{ gpus(row.gpu_count, row.gpu_model.as_deref(), lang) }</td>
-            <td>{ spot_native }</td>
-            <td class="num">{ row.spot_display.map(rate4).unwrap_or_else(unknown) }</td>
-            <td class="num">{ per_vcpu }</td>
-            <td class="num" title={on_demand_source}>{ row.on_demand_display.map(rate4).unwrap_or_else(unknown) }</td>
-            <td class="num">{ row.savings_percent.map(|s| format!("{}%", s.round_dp(1).normalize())).unwrap_or_else(unknown) }</td>
-            <td class="num">{ row.expected_total.map(money2).unwrap_or_else(unknown) }</td>
-            <td class="num">{ row.worst_case_total.map(money2).unwrap_or_else(unknown) }</td>
-            <td>{ bid }</td>
-            <td class="provenance" title={source.clone()}>{ source }</td>
-            <td>{ choose }</td>
-        </tr>
+        <button class={if chosen { "chosen" } else { "" }} aria-pressed={chosen.to_string()} aria-label={label} onclick={choose}>{ t(Key::Choose) }</button>
     }
 }
 
@@ -362,11 +358,12 @@ mod tests {
 
     #[test]
     fn only_the_rows_in_view_and_a_margin_are_rendered() {
-        assert_eq!(visible_range(0.0, 5_000), (0, 29));
-        let (first, last) = visible_range(34.0 * 1_000.0, 5_000);
+        assert_eq!(visible_range(0.0, 5_000, ROW_PX), (0, 29));
+        let (first, last) = visible_range(34.0 * 1_000.0, 5_000, ROW_PX);
         assert_eq!((first, last), (994, 1_023));
-        assert_eq!(visible_range(34.0 * 4_990.0, 5_000), (4_984, 5_000));
-        assert_eq!(visible_range(0.0, 3), (0, 3));
+        assert_eq!(visible_range(34.0 * 4_990.0, 5_000, ROW_PX), (4_984, 5_000));
+        assert_eq!(visible_range(0.0, 3, ROW_PX), (0, 3));
+        assert_eq!(visible_range(64.0 * 100.0, 5_000, CARD_PX), (94, 115));
     }
 
     #[test]

@@ -233,8 +233,10 @@ pub enum Action {
     SetLang(Lang),
     /// Replace the requirement (the form builds the new one).
     SetRequirement(Requirement),
-    /// Re-sort.
+    /// Sort by a key: its natural order first, the reverse when it is already the key in its natural order.
     SetSort(SortKey),
+    /// Sort by a key in a given direction (`true`: the reverse of its natural order).
+    SetSortDirection(SortKey, bool),
     /// Set the CNY-per-USD rate (a bid typed in USD is converted anew).
     SetExchangeRate(ExchangeRate),
     /// Choose an offer, with the recommended maximum price when the history supports one.
@@ -345,7 +347,13 @@ impl Reducible for UiState {
                 }
                 next.requirement = requirement;
             }
-            Action::SetSort(sort) => next.requirement.sort = sort,
+            Action::SetSort(sort) => {
+                let reversed = next.requirement.sort == sort && !next.requirement.sort_reversed;
+                (next.requirement.sort, next.requirement.sort_reversed) = (sort, reversed);
+            }
+            Action::SetSortDirection(sort, reversed) => {
+                (next.requirement.sort, next.requirement.sort_reversed) = (sort, reversed);
+            }
             Action::SetExchangeRate(fx) => {
                 next.fx = fx;
                 next.bid = next.read_bid(next.bid.text.clone(), next.bid.typed_in);
