@@ -96,7 +96,14 @@ test('compare, bid, copy tccli, dry-run and place an Alibaba order, see it in th
   // The stand-in's first order (the dry run created nothing): one id per instance of the default count of 10.
   const expectedIds = Array.from({ length: 10 }, (_, index) => `i-standin0001${String(index).padStart(3, '0')}`);
   assert.equal(ids, expectedIds.join(', '));
+  // A placed order is spent: placing again is disabled until a new order (a new idempotency key) is started.
+  await page.getByTestId('placed-note').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Place order', exact: true }).isDisabled(), true);
+  assert.equal(await page.getByRole('button', { name: 'Dry run' }).isDisabled(), true);
   await screenshot(page, 'journey-4-placed');
+  await page.getByTestId('new-order').click();
+  assert.equal(await page.getByRole('button', { name: 'Place order', exact: true }).isDisabled(), false);
+  assert.equal(await page.getByTestId('order-outcome').count(), 0);
 
   await page.getByRole('button', { name: 'Orders' }).click();
   const orders = page.getByTestId('orders-table');

@@ -6,6 +6,8 @@ import { startProxy, launchBrowser, openPage, screenshot } from './harness.mjs';
 
 /** A change within this long of the last one replaces the history entry instead of adding one (`app.rs`). */
 const HISTORY_WINDOW_MS = 1_000;
+/** A plan that stands still this long is settled and joins the recent plans (`SETTLED_MS` in `app.rs`). */
+const SETTLED_MS = 1_500;
 
 let browser;
 let proxy;
@@ -17,14 +19,18 @@ test('share a plan as a link, reload it, go back and forward', async () => {
   const { page, problems } = await openPage(browser, proxy.url, { fakeClock: true });
   const table = page.getByTestId('ranked-table');
   await table.locator('tbody tr:not([aria-hidden])').first().waitFor();
+  await page.clock.fastForward(SETTLED_MS); // the first plan settles
   await page.getByLabel('vCPU from').fill('2');
   await page.getByLabel('vCPU to').fill('2');
   await page.waitForURL(/v=2-2/);
-  await page.clock.fastForward(HISTORY_WINDOW_MS); // the next change makes a new history entry
+  // The next change makes a new history entry, and this plan settles (the half-typed 2–4 vCPU never does).
+  await page.clock.fastForward(Math.max(HISTORY_WINDOW_MS, SETTLED_MS));
   await page.getByLabel('Hours', { exact: true }).fill('24');
   await page.waitForURL(/h=24/);
+  await page.clock.fastForward(SETTLED_MS);
   await table.locator('tbody tr:not([aria-hidden])').first().getByRole('button', { name: /^Choose/ }).click();
   await page.waitForURL(/o=alibaba/);
+  await page.clock.fastForward(SETTLED_MS);
   const link = page.url();
 
   // A fresh page on the link shows the same plan and the chosen offer.
@@ -47,25 +53,21 @@ test('share a plan as a link, reload it, go back and forward', async () => {
   await page.waitForFunction(() => [...document.querySelectorAll('label')].some((l) => l.textContent.startsWith('Hours') && l.querySelector('input')?.value === '24'));
 
   // Recent plans are offered.
+  await page.clock.fastForward(SETTLED_MS);
   await page.reload();
   const recent = page.getByRole('navigation', { name: 'Recent plans' }).getByRole('link');
   await recent.first().waitFor();
   // Newest first, one per plan the address bar held before the current one, each a link that restores it.
   const plans = await recent.evaluateAll((links) => links.map((link) => [link.textContent, link.getAttribute('href')]));
-  // FIXME: a reloaded plan with an offer is written twice (first without its offer, as a new history entry, then
-  // with it), and the list is read from localStorage while that happens: the newest entry shown is the plan without
-  // its offer or, when the list rendered between the two writes, the current plan itself. The older plans are fixed.
-  const withoutOffer = '?v=2-2&m=8-8&n=10&h=24&r=10&a=china&s=cost';
+  // Only settled plans: never the half-typed 2–4 vCPU. Walking back and forward visits the 24-hour plan with and
+  // without its offer again (real time flows between the steps), so the newest entry is one of the two.
   const chosenType = new URL(link).searchParams.get('o').split(':').at(-1);
-  const newest = [
-    ['2–2 vCPU · 8–8 GiB · ×10 · 24 h', withoutOffer],
-    [`2–2 vCPU · 8–8 GiB · ×10 · 24 h · ${chosenType}`, new URL(link).search],
-  ];
-  assert.ok(newest.some((entry) => entry[0] === plans[0]?.[0] && entry[1] === plans[0]?.[1]), JSON.stringify(plans));
-  assert.deepEqual(plans.slice(1), [
+  const newest = ['2–2 vCPU · 8–8 GiB · ×10 · 24 h', `2–2 vCPU · 8–8 GiB · ×10 · 24 h · ${chosenType}`];
+  assert.ok(newest.includes(plans[0]?.[0]), JSON.stringify(plans));
+  assert.deepEqual(plans.slice(-2), [
     ['2–2 vCPU · 8–8 GiB · ×10 · 72 h', '?v=2-2&m=8-8&n=10&h=72&r=10&a=china&s=cost'],
-    ['2–4 vCPU · 8–8 GiB · ×10 · 72 h', '?v=2-4&m=8-8&n=10&h=72&r=10&a=china&s=cost'],
     ['4–4 vCPU · 8–8 GiB · ×10 · 72 h', '?v=4-4&m=8-8&n=10&h=72&r=10&a=china&s=cost'],
   ]);
+  assert.ok(plans.length <= 3 && !plans.some(([label]) => label.startsWith('2–4')), JSON.stringify(plans));
   assert.deepEqual(problems, []);
 });

@@ -25,6 +25,9 @@ fn load_planner() -> Result<Rc<Planner>, String> {
     Ok(Rc::new(Planner::new(catalog, ExchangeRate::default())))
 }
 
+/// How long a plan stands still before it counts as settled and joins the recent plans.
+const SETTLED_MS: u32 = 1_500;
+
 fn today_unix_seconds() -> i64 {
     (js_sys::Date::now() / 1000.0) as i64
 }
@@ -150,14 +153,20 @@ pub fn App() -> Html {
         });
     }
     {
-        // Every plan goes to the address bar; a burst of typing makes one history entry.
+        // Every plan goes to the address bar; a burst of typing makes one history entry. A plan joins the recent
+        // plans once it has stood still for a moment (a newer plan cancels the pending one).
         let last_push = use_mut_ref(|| 0.0_f64);
+        let pending_recent = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
         let query = url_state::encode(&state.requirement, state.selected.as_ref());
         use_effect_with(query, move |query| {
             let now = js_sys::Date::now();
             let replace = now - *last_push.borrow() < 1_000.0;
             url_state::browser::write(query, replace);
             *last_push.borrow_mut() = now;
+            let settled = query.clone();
+            *pending_recent.borrow_mut() = Some(gloo_timers::callback::Timeout::new(SETTLED_MS, move || {
+                url_state::browser::remember_recent(&settled)
+            }));
         });
     }
     {
@@ -184,6 +193,17 @@ pub fn App() -> Html {
             }
         });
     }
+    {
+        // A chosen offer starts with the launch details last typed for its cloud and region (never a password).
+        let state = state.clone();
+        use_effect_with(state.selected.clone(), move |selected| {
+            if let Some(offer) = selected {
+                for (field, value) in crate::launch_memory::recall(offer.cloud, &offer.region) {
+                    state.dispatch(Action::SetField(field, value));
+                }
+            }
+        });
+    }
     let candidate = match (&*planner, &state.selected) {
         (Ok(planner), Some(key)) => planner
             .catalog()
@@ -195,7 +215,8 @@ pub fn App() -> Html {
     let valid = state
         .order
         .as_ref()
-        .is_some_and(|order| spotplan_core::order::validate(order, &context).valid.is_some());
+        .is_some_and(|order| spotplan_core::order::validate(order, &context).valid.is_some())
+        && state.entry_problems().is_empty();
     let set_lang = {
         let state = state.clone();
         Callback::from(move |event: Event| {

@@ -141,6 +141,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
         .iter()
         .filter(|p| bid_entry_error.is_none() || p.rule != "bid.max_price.required")
         .cloned()
+        .chain(state.entry_problems())
         .collect();
     let cloud = order.cloud;
     let unit = bid_unit(cloud);
@@ -148,8 +149,10 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
     let shown_bid = state.bid_text_shown();
     let field = |label: Key, id: &str, path: &str, value: String, which: OrderField, kind: &'static str| {
         let state = state.clone();
+        let (cloud, region) = (order.cloud, order.region.clone());
         let oninput = Callback::from(move |event: InputEvent| {
             let input: HtmlInputElement = event.target_unchecked_into();
+            crate::launch_memory::remember(cloud, &region, which, &input.value());
             state.dispatch(Action::SetField(which, input.value()));
         });
         let described = format!("problems-{}", path.replace('.', "-"));
@@ -216,12 +219,33 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
         ),
     });
     let native_line = match (order.bid.mode, order.bid.max_price) {
-        (BidMode::Limit, Some(price)) => format!(
-            "{}: {price} {}/{}",
-            t(Key::NativeValue),
-            order.account_currency.code(),
-            unit.per.label()
-        ),
+        (BidMode::Limit, Some(price)) => {
+            let mut line = format!(
+                "{}: {price} {}/{}",
+                t(Key::NativeValue),
+                order.account_currency.code(),
+                unit.per.label()
+            );
+            // Rounding up to the cloud's decimals can multiply a tiny bid: say so, with the exact figure.
+            if let Some(Ok(reading)) = &state.bid.reading
+                && reading.rounded
+            {
+                let exact = reading.exact.money.amount.normalize();
+                line.push_str(&match lang {
+                    Lang::En => format!(
+                        " — rounded up from {exact}: {} takes {} decimal places",
+                        cloud.display_name(),
+                        unit.decimals
+                    ),
+                    Lang::Zh => format!(
+                        "——由 {exact} 向上取整：{} 只接受 {} 位小数",
+                        cloud.display_name_zh(),
+                        unit.decimals
+                    ),
+                });
+            }
+            line
+        }
         _ => String::new(),
     };
     let entry_invalid = bid_entry_error.is_some();

@@ -8,9 +8,11 @@ use spotplan_core::{Cloud, Planner, TimeUnit};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::i18n::{Key, match_summary, text};
+use crate::i18n::{Key, Lang, match_summary, text};
+use crate::number_field::{NumberField, Rule};
 use crate::offer_table::OfferTable;
 use crate::state::{Action, UiState};
+use rust_decimal::prelude::ToPrimitive;
 
 /// Properties: the planner built once by the app, today's date (Unix seconds) for ages, and the UI state.
 #[derive(Debug, Properties)]
@@ -64,6 +66,14 @@ pub fn Compare(props: &CompareProps) -> Html {
         })
     };
     let unknown_regions = unknown_region_ids(&planner, &requirement.regions);
+    let set = |apply: fn(&mut Requirement, Option<Decimal>)| {
+        let state = state.clone();
+        Callback::from(move |number: Option<Decimal>| {
+            let mut next = state.requirement.clone();
+            apply(&mut next, number);
+            state.dispatch(Action::SetRequirement(next));
+        })
+    };
     let update = |apply: fn(&mut Requirement, &str)| {
         let state = state.clone();
         Callback::from(move |event: InputEvent| {
@@ -115,16 +125,19 @@ pub fn Compare(props: &CompareProps) -> Html {
         <section aria-labelledby="compare-heading">
             <h2 id="compare-heading">{ t(Key::CompareHeading) }</h2>
             <form class="requirement" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
-                <label>{ t(Key::VcpuFrom) }<input type="number" min="0" value={number(requirement.vcpu_min)}
-                    oninput={update(|r, v| r.vcpu_min = v.parse().ok())} /></label>
-                <label>{ t(Key::VcpuTo) }<input type="number" min="0" value={number(requirement.vcpu_max)}
-                    oninput={update(|r, v| r.vcpu_max = v.parse().ok())} /></label>
-                <label>{ t(Key::MemoryFrom) }<input type="number" min="0" step="any" value={decimal(requirement.memory_min_gib)}
-                    oninput={update(|r, v| r.memory_min_gib = v.parse().ok())} /></label>
-                <label>{ t(Key::MemoryTo) }<input type="number" min="0" step="any" value={decimal(requirement.memory_max_gib)}
-                    oninput={update(|r, v| r.memory_max_gib = v.parse().ok())} /></label>
-                <label>{ t(Key::GpuMin) }<input type="number" min="0" value={number(requirement.gpu_min)}
-                    oninput={update(|r, v| r.gpu_min = v.parse().ok().filter(|n| *n > 0))} /></label>
+                <NumberField id="vcpu-min" label={t(Key::VcpuFrom)} lang={lang} rule={Rule::OptionalWhole}
+                    value={number(requirement.vcpu_min)} on_value={set(|r, n| r.vcpu_min = n.and_then(|n| n.to_u32()))} />
+                <NumberField id="vcpu-max" label={t(Key::VcpuTo)} lang={lang} rule={Rule::OptionalWhole}
+                    value={number(requirement.vcpu_max)} on_value={set(|r, n| r.vcpu_max = n.and_then(|n| n.to_u32()))} />
+                <NumberField id="memory-min" label={t(Key::MemoryFrom)} lang={lang} rule={Rule::OptionalDecimal}
+                    value={decimal(requirement.memory_min_gib)} on_value={set(|r, n| r.memory_min_gib = n)} />
+                <NumberField id="memory-max" label={t(Key::MemoryTo)} lang={lang} rule={Rule::OptionalDecimal}
+                    value={decimal(requirement.memory_max_gib)} on_value={set(|r, n| r.memory_max_gib = n)} />
+                if let Some(problem) = inverted_ranges(lang, &requirement) {
+                    <p class="field-problems error range-problem" role="status" data-testid="range-problem">{ format!("✖ {problem}") }</p>
+                }
+                <NumberField id="gpu-min" label={t(Key::GpuMin)} lang={lang} rule={Rule::OptionalWhole}
+                    value={number(requirement.gpu_min)} on_value={set(|r, n| r.gpu_min = n.and_then(|n| n.to_u32()).filter(|n| *n > 0))} />
                 <label>{ t(Key::GpuModel) }<input type="text" value={requirement.gpu_model.clone().unwrap_or_default()}
                     oninput={update(|r, v| r.gpu_model = Some(v.trim().to_owned()).filter(|m| !m.is_empty()))} /></label>
                 <label>{ t(Key::Arch) }
@@ -134,12 +147,12 @@ pub fn Compare(props: &CompareProps) -> Html {
                         <option value="arm64" selected={requirement.arch == Some(Arch::Arm64)}>{ "Arm64" }</option>
                     </select>
                 </label>
-                <label>{ t(Key::Instances) }<input type="number" min="1" value={requirement.instance_count.to_string()}
-                    oninput={update(|r, v| r.instance_count = v.parse().unwrap_or(1).max(1))} /></label>
-                <label>{ t(Key::Hours) }<input type="number" min="0" step="any" value={requirement.hours.normalize().to_string()}
-                    oninput={update(|r, v| r.hours = v.parse().unwrap_or(Decimal::ONE))} /></label>
-                <label>{ t(Key::MaxInterruption) }<input type="number" min="0" max="100" step="1" value={percent}
-                    oninput={update(|r, v| r.max_interruption = v.parse::<Decimal>().map(|p| (p / Decimal::from(100)).clamp(Decimal::ZERO, Decimal::ONE)).unwrap_or(r.max_interruption))} /></label>
+                <NumberField id="instances" label={t(Key::Instances)} lang={lang} rule={Rule::AtLeastOne}
+                    value={requirement.instance_count.to_string()} on_value={set(|r, n| if let Some(n) = n.and_then(|n| n.to_u32()) { r.instance_count = n })} />
+                <NumberField id="hours" label={t(Key::Hours)} lang={lang} rule={Rule::Positive}
+                    value={requirement.hours.normalize().to_string()} on_value={set(|r, n| if let Some(n) = n { r.hours = n })} />
+                <NumberField id="max-interruption" label={t(Key::MaxInterruption)} lang={lang} rule={Rule::Percent}
+                    value={percent} on_value={set(|r, n| if let Some(n) = n { r.max_interruption = n / Decimal::from(100) })} />
                 <label>{ t(Key::Where) }
                     <select onchange={select(|r, v| r.area = match v { "china" => Area::MainlandChina, "outside" => Area::OutsideMainlandChina, _ => Area::Anywhere })}>
                         <option value="any" selected={requirement.area == Area::Anywhere}>{ t(Key::Anywhere) }</option>
@@ -160,16 +173,12 @@ pub fn Compare(props: &CompareProps) -> Html {
                         }) }
                     </select>
                 </label>
-                <label>{ t(Key::CnyPerUsd) }<input type="number" min="0.01" step="any" value={planner.fx().cny_per_usd.normalize().to_string()}
-                    oninput={{
+                <NumberField id="cny-per-usd" label={t(Key::CnyPerUsd)} lang={lang} rule={Rule::Positive}
+                    value={planner.fx().cny_per_usd.normalize().to_string()}
+                    on_value={{
                         let on_fx = props.on_fx.clone();
-                        Callback::from(move |event: InputEvent| {
-                            let input: HtmlInputElement = event.target_unchecked_into();
-                            if let Ok(rate) = input.value().parse::<Decimal>() && rate > Decimal::ZERO {
-                                on_fx.emit(rate);
-                            }
-                        })
-                    }} /></label>
+                        Callback::from(move |rate: Option<Decimal>| if let Some(rate) = rate { on_fx.emit(rate) })
+                    }} />
                 <div class="regions-field">
                     <label for="regions">{ t(Key::Regions) }</label>
                     <input id="regions" type="text" placeholder="cn-hangzhou, ap-guangzhou-6, bj" value={regions_shown}
@@ -196,6 +205,37 @@ pub fn Compare(props: &CompareProps) -> Html {
             <OfferTable planner={planner.clone()} plan={plan.clone()} today={props.today} state={state.clone()} />
         </section>
     }
+}
+
+/// Why no offer can match a range whose lower end is above its upper end.
+fn inverted_ranges(lang: Lang, requirement: &Requirement) -> Option<String> {
+    let mut problems = Vec::new();
+    if let (Some(min), Some(max)) = (requirement.vcpu_min, requirement.vcpu_max)
+        && min > max
+    {
+        problems.push((
+            text(lang, Key::VcpuFrom),
+            min.to_string(),
+            text(lang, Key::VcpuTo),
+            max.to_string(),
+        ));
+    }
+    if let (Some(min), Some(max)) = (requirement.memory_min_gib, requirement.memory_max_gib)
+        && min > max
+    {
+        let (min, max) = (min.normalize().to_string(), max.normalize().to_string());
+        problems.push((text(lang, Key::MemoryFrom), min, text(lang, Key::MemoryTo), max));
+    }
+    let sentences: Vec<String> = problems
+        .into_iter()
+        .map(|(from, min, to, max)| match lang {
+            Lang::En => {
+                format!("{from} ({min}) is above {to} ({max}): no offer can match; swap them or widen the range.")
+            }
+            Lang::Zh => format!("{from}（{min}）大于{to}（{max}）：没有报价能符合，请对调或放宽范围。"),
+        })
+        .collect();
+    (!sentences.is_empty()).then(|| sentences.join(" "))
 }
 
 /// The typed ids that name no region or zone of the catalog.

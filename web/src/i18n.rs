@@ -94,6 +94,9 @@ pub enum Key {
     Result,
     Retry,
     RetryUnknown,
+    RetryDryRun,
+    PlacedNote,
+    NewOrder,
     NotLoggedYet,
     OrdersHeading,
     NoOrders,
@@ -285,6 +288,14 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, Result) => "结果",
         (Lang::En, Retry) => "Retry (same idempotency key)",
         (Lang::Zh, Retry) => "重试（相同幂等键）",
+        (Lang::En, RetryDryRun) => "Retry the dry run",
+        (Lang::Zh, RetryDryRun) => "重试预检",
+        (Lang::En, PlacedNote) => {
+            "Placed. This draft's order is spent: placing it again would only return the same order."
+        }
+        (Lang::Zh, PlacedNote) => "已下单。此草稿的订单已用掉：再次提交只会返回同一订单。",
+        (Lang::En, NewOrder) => "Start a new order from this draft",
+        (Lang::Zh, NewOrder) => "以此草稿开始新订单",
         (Lang::En, RetryUnknown) => "Resend safely (same ClientToken: the cloud returns what it created)",
         (Lang::Zh, RetryUnknown) => "安全重发（相同 ClientToken：云厂商会返回已创建的结果）",
         (Lang::En, NotLoggedYet) => "The proxy could not write this outcome to its order log yet; it keeps retrying.",

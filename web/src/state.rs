@@ -9,7 +9,7 @@ use spotplan_core::api::orders::SubmitAnswer;
 use spotplan_core::catalog::OfferKey;
 use spotplan_core::order::format::Format;
 use spotplan_core::order::native_bid::{self, NativeBid, TypedBidError};
-use spotplan_core::order::{Bid, BidMode, Disk, Login, Network, SpotOrder, Tag};
+use spotplan_core::order::{Bid, BidMode, Disk, Login, Network, Problem, Severity, SpotOrder, Tag};
 use spotplan_core::plan::{Area, Requirement, SortKey};
 use spotplan_core::{Cloud, Currency, ExchangeRate, PriceRate, TimeUnit};
 use yew::Reducible;
@@ -40,7 +40,18 @@ pub enum Submission {
     Refused {
         /// Why, in words.
         message: String,
+        /// Whether what was refused was a dry run (a retry repeats what was asked).
+        dry_run: bool,
     },
+}
+
+impl Submission {
+    /// Whether a real order was placed (the cloud answered with success): the draft is spent, and a new order
+    /// needs a new idempotency key.
+    pub fn placed(&self) -> bool {
+        matches!(self, Submission::Answered { record } if !record.record.dry_run
+            && record.record.status == spotplan_core::order::outcome::OrderStatus::Succeeded)
+    }
 }
 
 /// The bid field: the text as typed, the currency and unit it was typed in, and the core's one reading of it.
@@ -110,6 +121,24 @@ pub struct UiState {
 }
 
 impl UiState {
+    /// Problems with text typed in the UI's own list syntax, which the core never sees: a tag without `=` (is
+    /// "team" a key with an empty value, or a typo?). Shown under the field; placing waits until they are fixed.
+    pub fn entry_problems(&self) -> Vec<Problem> {
+        comma_separated(&self.tags_text)
+            .enumerate()
+            .filter(|(_, part)| !part.contains('='))
+            .map(|(index, part)| Problem {
+                field: format!("tags[{index}]"),
+                rule: "ui.tags.key_value".into(),
+                value: part.to_owned(),
+                severity: Severity::Error,
+                message_en: format!("tag “{part}” has no “=”: write key=value (key= for an empty value)"),
+                message_zh: format!("标签“{part}”缺少“=”：请写成 键=值（值为空时写 键=）"),
+                prevents: None,
+            })
+            .collect()
+    }
+
     /// The initial state: 4 vCPU / 8 GiB × 10 for 72 h in mainland China.
     pub fn new(lang: Lang) -> UiState {
         UiState::with_requirement(lang, initial_requirement())
@@ -273,6 +302,8 @@ pub enum Action {
     Answered(Box<SubmitAnswer>),
     /// The proxy refused or was unreachable.
     Refused(String),
+    /// After a placed order: start another from the same draft, under a new idempotency key.
+    NewOrder,
 }
 
 /// A draft order for an offer: what the planner knows, the rest left for the person (and validation) to fill.
@@ -426,7 +457,23 @@ impl Reducible for UiState {
             }
             Action::Cancelled => next.submission = Submission::Idle,
             Action::Answered(record) => next.submission = Submission::Answered { record },
-            Action::Refused(message) => next.submission = Submission::Refused { message },
+            Action::Refused(message) => {
+                let dry_run = match self.submission {
+                    Submission::Sending { dry_run } | Submission::Confirming { dry_run } => dry_run,
+                    _ => false,
+                };
+                next.submission = Submission::Refused { message, dry_run };
+            }
+            Action::NewOrder => {
+                // The same draft as a new order: a fresh key, so the proxy does not answer with the placed one.
+                next.key_serial += 1;
+                next.idempotency_key = format!(
+                    "{}-{}",
+                    self.idempotency_key.split('-').next().unwrap_or("draft"),
+                    next.key_serial
+                );
+                next.submission = Submission::Idle;
+            }
         }
         if order_changed && self.order != next.order {
             // A changed order is a different order: it must not reuse the old key (the proxy would refuse it).
@@ -575,11 +622,35 @@ mod tests {
         let asked = reduce(state.clone(), Action::AskSubmit { dry_run: false });
         let sent = reduce(asked, Action::Confirmed);
         let failed = reduce(sent, Action::Refused("proxy unreachable".into()));
+        assert_eq!(
+            failed.submission,
+            Submission::Refused {
+                message: "proxy unreachable".into(),
+                dry_run: false
+            }
+        );
         let retried = reduce(failed, Action::AskSubmit { dry_run: false });
         assert_eq!(retried.idempotency_key, "k1a2b3c4d", "a retry reuses the key");
         let edited = reduce(retried, Action::SetField(OrderField::Image, "img-1".into()));
         assert_ne!(edited.idempotency_key, "k1a2b3c4d", "a changed order gets a new key");
         assert_eq!(edited.submission, Submission::Idle);
+    }
+
+    #[test]
+    fn a_tag_without_an_equals_sign_is_named_and_a_new_order_takes_a_new_key() {
+        let mut state = UiState::new(Lang::En);
+        state.tags_text = "team=etl, nightly, owner=".into();
+        let problems = state.entry_problems();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(
+            (problems[0].field.as_str(), problems[0].value.as_str()),
+            ("tags[1]", "nightly")
+        );
+        state.idempotency_key = "k1a2b3c4d".into();
+        let fresh = reduce(state, Action::NewOrder);
+        assert_ne!(fresh.idempotency_key, "k1a2b3c4d");
+        assert!(fresh.idempotency_key.starts_with("k1a2b3c4d-"));
+        assert_eq!(fresh.submission, Submission::Idle);
     }
 
     #[test]

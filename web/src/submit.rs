@@ -106,7 +106,13 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
         state.submission,
         Submission::Sending { .. } | Submission::Confirming { .. }
     );
-    let disabled = !can_submit || !props.valid || busy;
+    // A placed order is spent: placing it again would only show the same result; a new order takes a new key.
+    let placed = state.submission.placed();
+    let disabled = !can_submit || !props.valid || busy || placed;
+    let new_order = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::NewOrder))
+    };
     html! {
         <section aria-labelledby="submit-heading" class="submit-panel">
             <h2 id="submit-heading">{ t(Key::PlaceOrder) }</h2>
@@ -143,12 +149,17 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
                         if matches!(record.record.status, OrderStatus::Unknown | OrderStatus::NotSent) {
                             <button onclick={ask(record.record.dry_run)}>{ t(Key::RetryUnknown) }</button>
                         }
+                        if placed {
+                            <p class="ok" data-testid="placed-note">{ t(Key::PlacedNote) }</p>
+                            <button data-testid="new-order" onclick={new_order}>{ t(Key::NewOrder) }</button>
+                        }
                     </>
                 },
-                Submission::Refused { message } => html! {
+                // A retry repeats what was asked: a refused dry run is retried as a dry run.
+                Submission::Refused { message, dry_run } => html! {
                     <div role="alert" class="error">
                         <p>{ message }</p>
-                        <button onclick={ask(false)}>{ t(Key::Retry) }</button>
+                        <button onclick={ask(*dry_run)}>{ if *dry_run { t(Key::RetryDryRun) } else { t(Key::Retry) } }</button>
                     </div>
                 },
                 Submission::Idle => html! {},

@@ -298,8 +298,13 @@ pub mod browser {
         } else {
             history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
         };
+    }
+
+    /// Adds a settled plan to the recent list (the app calls this once a plan has stopped changing, so the
+    /// keystroke states of typing "48" are never recorded).
+    pub fn remember_recent(query: &str) {
         let recent = remember(&recent(), query);
-        if let Some(storage) = window.local_storage().ok().flatten() {
+        if let Some(storage) = web_sys::window().and_then(|window| window.local_storage().ok().flatten()) {
             let _ = storage.set_item(RECENT_KEY, &recent.join("\n"));
         }
     }

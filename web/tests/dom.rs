@@ -38,20 +38,18 @@ fn text_of(root: &web_sys::Element, selector: &str) -> Option<String> {
 }
 
 #[wasm_bindgen_test]
-async fn app_renders_title_core_example_and_chart() {
+async fn app_renders_title_ranked_offers_and_a_chart_of_the_plan() {
     let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
     yew::Renderer::<spotplan_web::App>::with_root(root.clone()).render();
-    wait_until(&root, "the core's example and the cost chart", |root| {
-        text_of(root, "[data-testid=core-example]").is_some() && has(root, "[data-testid=cost-chart] svg")
+    wait_until(&root, "the first ranked row and the best candidates' chart", |root| {
+        has(root, "[data-testid=ranked-table] tbody tr td") && has(root, "[data-testid=chart-best] svg")
     })
     .await;
     assert_eq!(text_of(&root, "h1").as_deref(), Some("Spotplan"));
-    assert_eq!(
-        text_of(&root, "[data-testid=core-example]").as_deref(),
-        Some("0.0052 CNY/minute = 0.312 CNY/hour; 72 hours cost 22.46")
-    );
+    let summary = text_of(&root, "[data-testid=plan-summary]").unwrap();
+    assert!(summary.starts_with("470 offers match."), "{summary}");
 }
 
 /// Mounts the app in a fresh element, with no remembered language and no plan in the URL (the tests share one
@@ -89,11 +87,24 @@ fn click(root: &web_sys::Element, selector: &str) {
 async fn choosing_an_offer_opens_its_bid_panel_with_the_cores_problems() {
     let root = mounted().await;
     // The first row's cloud, place and type name the offer in the panel's heading.
-    let cells = root
-        .query_selector_all("[data-testid=ranked-table] tbody tr:not([aria-hidden]) td")
-        .unwrap();
-    let cell = |index: u32| cells.item(index).and_then(|cell| cell.text_content()).unwrap();
-    let expected_heading = format!("Bid: {} {} · {}", cell(1), cell(3), cell(2));
+    let row = "[data-testid=ranked-table] tbody tr:not([aria-hidden])";
+    let cell = |column: &str| {
+        let cell = root
+            .query_selector(&format!("{row} td[data-col={column}]"))
+            .unwrap()
+            .unwrap();
+        (
+            cell.text_content().unwrap(),
+            cell.get_attribute("title").unwrap_or_default(),
+        )
+    };
+    // The cloud's badge carries its full name on hover.
+    let expected_heading = format!(
+        "Bid: {} {} · {}",
+        cell("cloud").1,
+        cell("instance_type").0,
+        cell("place").0
+    );
     click(&root, "[data-testid=ranked-table] tbody tr td button");
     wait_until(&root, "the bid panel with the image id's problem", |root| {
         has(root, "#bid-heading") && has(root, "#problems-image_id")

@@ -379,6 +379,62 @@ fn an_order_never_shows_its_password_in_debug_output() {
 }
 
 #[test]
+fn a_bang_in_a_host_name_is_refused_by_every_cloud() {
+    for (cloud, rule) in [
+        (Cloud::Alibaba, "alibaba.hostname.format"),
+        (Cloud::Tencent, "tencent.hostname.format"),
+        (Cloud::Baidu, "baidu.hostname.format"),
+    ] {
+        let mut order = example(cloud);
+        order.hostname = Some("web!1".into());
+        let validation = validate(&order, &context());
+        let found: Vec<_> = rules(&validation)
+            .into_iter()
+            .filter(|(field, ..)| *field == "hostname")
+            .collect();
+        assert_eq!(found, [("hostname", rule, Severity::Error)], "{cloud}");
+        assert!(validation.valid.is_none());
+    }
+}
+
+#[test]
+fn system_disk_sizes_follow_each_clouds_sources() {
+    let sized = |cloud: Cloud, size: u32, category: Option<&str>| {
+        let mut order = example(cloud);
+        order.system_disk = Some(crate::order::model::Disk {
+            category: category.map(str::to_owned),
+            size_gb: Some(size),
+        });
+        rules(&validate(&order, &context()))
+            .into_iter()
+            .filter(|(field, ..)| field.starts_with("system_disk"))
+            .map(|(field, rule, severity)| (field.to_owned(), rule.to_owned(), severity))
+            .collect::<Vec<_>>()
+    };
+    let one = |field: &str, rule: &str, severity| vec![(field.to_owned(), rule.to_owned(), severity)];
+    // Alibaba: 10 GiB only fits ESSD PL0 / AutoPL (a warning), 0 and 4096 fit no category, a basic disk is 20–500.
+    assert_eq!(
+        sized(Cloud::Alibaba, 10, None),
+        one("system_disk.size_gb", "alibaba.system_disk.small", Severity::Warning)
+    );
+    assert_eq!(sized(Cloud::Alibaba, 10, Some("cloud_auto")), []);
+    assert_eq!(
+        sized(Cloud::Alibaba, 4096, None),
+        one("system_disk.size_gb", "alibaba.system_disk.size", Severity::Error)
+    );
+    assert_eq!(
+        sized(Cloud::Alibaba, 600, Some("cloud")),
+        one("system_disk.size_gb", "alibaba.system_disk.size", Severity::Error)
+    );
+    assert_eq!(sized(Cloud::Alibaba, 40, None), []);
+    // Baidu: the seed's 40–2048.
+    assert_eq!(
+        sized(Cloud::Baidu, 10, None),
+        one("system_disk.size_gb", "baidu.root_disk.range", Severity::Error)
+    );
+}
+
+#[test]
 fn baidu_refuses_only_what_its_sources_refuse() {
     let mut order = example(Cloud::Baidu);
     // The seed allows `_` and `/`, the SDK `.`: a host name using them is accepted.

@@ -200,6 +200,7 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
             format!("数据盘最多 16 块，当前 {} 块", order.data_disks.len()),
         );
     }
+    check_system_disk(order, problems);
     // alibabacloud-ecs20140526 7.11.8, RunInstancesRequestTag: "Valid values of N: 1 to 20", a key "up to 128
     // characters … cannot start with aliyun or acs:", a value "up to 128 characters".
     if order.tags.len() > 20 {
@@ -236,6 +237,59 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
                 "标签值最多 128 个字符".into(),
             );
         }
+    }
+}
+
+/// alibabacloud-ecs20140526 7.11.8, RunInstancesRequestSystemDisk.size: "Basic disk: 20 to 500. Enterprise
+/// SSD: PL0: 1 to 2048, PL1: 20 to 2048, PL2: 461 to 2048, PL3: 1261 to 2048. ESSD AutoPL disk: 1 to 2048. Other
+/// disk categories: 20 to 2048", and at least the image's size. The range depends on the category (and the ESSD
+/// performance level, which Spotplan does not send): outside 1–2048 is refused whatever the category, the basic
+/// disk's 20–500 is refused when the category is `cloud`, and below 20 GiB is otherwise a warning (only PL0 and
+/// AutoPL disks take it).
+fn check_system_disk(order: &SpotOrder, problems: &mut Problems) {
+    let Some(disk) = &order.system_disk else { return };
+    let Some(size) = disk.size_gb else { return };
+    let category = disk.category.as_deref();
+    let (low, high) = if category == Some("cloud") {
+        (20, 500)
+    } else {
+        (1, 2048)
+    };
+    if !(low..=high).contains(&size) {
+        problems.error(
+            rule(
+                "system_disk.size_gb",
+                "alibaba.system_disk.size",
+                Some("InvalidSystemDiskSize"),
+            ),
+            size.to_string(),
+            format!(
+                "a{} system disk is {low}–{high} GiB, not {size}",
+                if category == Some("cloud") {
+                    " basic"
+                } else {
+                    "n Alibaba"
+                }
+            ),
+            format!(
+                "{}系统盘大小须为 {low}–{high} GiB，当前为 {size}",
+                if category == Some("cloud") {
+                    "普通云盘"
+                } else {
+                    "阿里云"
+                }
+            ),
+        );
+    } else if size < 20 && category != Some("cloud_auto") {
+        problems.warning(
+            rule("system_disk.size_gb", "alibaba.system_disk.small", None),
+            size.to_string(),
+            format!(
+                "a {size} GiB system disk is accepted only as an ESSD at performance level PL0 or an ESSD AutoPL disk \
+                 (other categories need 20 GiB or more), and never below the image's size; 40 GiB is the default"
+            ),
+            format!("{size} GiB 的系统盘仅 PL0 级别 ESSD 或 ESSD AutoPL 云盘接受（其他类型至少 20 GiB），且不能小于镜像大小；默认为 40 GiB"),
+        );
     }
 }
 

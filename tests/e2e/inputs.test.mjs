@@ -1,0 +1,133 @@
+// Inputs that do what you type: number fields that can be cleared and retyped, problems beside the field until
+// the value is valid, an inverted range explained, recent plans that are settled plans, launch details kept over
+// a reload (never the password), a tiny bid's rounding said out loud, a retry that repeats what was asked, and
+// the gaps validation had (a tag without "=", a 10 GiB system disk, "!" in a host name).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startProxy, startStandin, launchBrowser, openPage, screenshot, cloudRows } from './harness.mjs';
+
+const ALIBABA = ['LTAI5tE2eInputsKey01', 'AlibabaInputsSecret-5e4d3c2b1a'];
+let browser;
+let proxy;
+let standin;
+before(async () => {
+  browser = await launchBrowser();
+  standin = await startStandin('alibaba', ...ALIBABA);
+  proxy = await startProxy({
+    env: {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: ALIBABA[0], ALIBABA_CLOUD_ACCESS_KEY_SECRET: ALIBABA[1],
+      SPOTPLAN_ENDPOINT_ALIBABA: standin.url,
+      SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-inputs-')),
+    },
+  });
+});
+after(async () => { await browser?.close(); await proxy?.stop(); standin?.stop(); });
+
+const query = (page, key) => page.evaluate((key) => new URLSearchParams(location.search).get(key), key);
+
+test('number fields keep what is typed and name the problem until the value is valid', async () => {
+  const { page, problems } = await openPage(browser, proxy.url);
+  await page.getByTestId('ranked-table').locator('tbody tr:not([aria-hidden])').first().waitFor();
+  const hours = page.getByRole('textbox', { name: /^Hours/ });
+  // Cleared, the field stays empty (no snap to 1) and says what it needs; the plan keeps its last valid value.
+  await hours.fill('');
+  await page.getByText('Hours is needed: a number above 0').waitFor();
+  assert.equal(await hours.inputValue(), '');
+  assert.equal(await hours.getAttribute('aria-invalid'), 'true');
+  assert.equal(await query(page, 'h'), '72');
+  await hours.pressSequentially('48');
+  assert.equal(await hours.inputValue(), '48', 'not 148');
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('h') === '48');
+  assert.equal(await hours.getAttribute('aria-invalid'), 'false');
+  // A negative vCPU count is named, with the value, and not applied.
+  const from = page.getByRole('textbox', { name: /^vCPU from/ });
+  await from.fill('-5');
+  await page.getByText('vCPU from must be a whole number of 0 or more, or empty for no limit, not “-5”').waitFor();
+  assert.equal(await from.inputValue(), '-5', 'not 15');
+  assert.equal(await query(page, 'v'), '4-4');
+  // An inverted range says why nothing matches.
+  await from.fill('16');
+  await page.getByRole('textbox', { name: /^vCPU to/ }).fill('8');
+  await page.getByTestId('range-problem').getByText('vCPU from (16) is above vCPU to (8): no offer can match').waitFor();
+  await screenshot(page, 'inputs-range');
+  await page.getByRole('textbox', { name: /^vCPU to/ }).fill('32');
+  await page.getByTestId('range-problem').waitFor({ state: 'detached' });
+  assert.deepEqual(problems, []);
+});
+
+test('recent plans record settled plans, not keystrokes', async () => {
+  const { page, problems } = await openPage(browser, proxy.url);
+  await page.getByTestId('ranked-table').locator('tbody tr:not([aria-hidden])').first().waitFor();
+  await page.waitForTimeout(1_800);
+  const hours = page.getByRole('textbox', { name: /^Hours/ });
+  await hours.fill('');
+  await hours.pressSequentially('48', { delay: 60 });
+  await page.waitForTimeout(1_800);
+  await page.getByRole('textbox', { name: /^Instances/ }).fill('5');
+  await page.waitForTimeout(1_800);
+  await page.reload();
+  const recent = page.getByRole('navigation', { name: 'Recent plans' });
+  await recent.waitFor();
+  const labels = await recent.getByRole('link').allTextContents();
+  assert.deepEqual(labels, ['4–4 vCPU · 8–8 GiB · ×10 · 48 h', '4–4 vCPU · 8–8 GiB · ×10 · 72 h']);
+  assert.deepEqual(problems, []);
+});
+
+test('launch details survive a reload, the password never does; a tiny bid\'s rounding is said', async () => {
+  const { page, problems } = await openPage(browser, new URL('?c=alibaba', proxy.url).href);
+  const table = page.getByTestId('ranked-table');
+  await cloudRows(table, 'alibaba').first().getByRole('button', { name: /^Choose/ }).click();
+  await page.getByLabel('Image id').fill('aliyun_3_x64_20G_alibase_20240819.vhd');
+  await page.getByLabel('Subnet / vSwitch id').fill('vsw-bp1s5fnvk4gn2tws03624');
+  await page.getByLabel('Password').fill('Hunter2-Spot!');
+  await page.getByLabel('Set a maximum price').check();
+  await page.getByRole('textbox', { name: /^Maximum price/ }).fill('0.0001');
+  await page.getByTestId('bid-native').getByText('Sent to the cloud as: 0.001 CNY/hour — rounded up from 0.0001: Alibaba Cloud ECS takes 3 decimal places').waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: /^Bid: Alibaba Cloud ECS/ }).waitFor();
+  await page.waitForFunction(() => document.getElementById('order-image')?.value === 'aliyun_3_x64_20G_alibase_20240819.vhd');
+  assert.equal(await page.getByLabel('Subnet / vSwitch id').inputValue(), 'vsw-bp1s5fnvk4gn2tws03624');
+  assert.equal(await page.getByLabel('Password').inputValue(), '');
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+  assert.ok(!stored.includes('Hunter2'), 'the password is never stored');
+  assert.deepEqual(problems, []);
+});
+
+test('validation names a tag without "=", a 10 GiB system disk and "!" in a host name', async () => {
+  const { page, problems } = await openPage(browser, new URL('?c=alibaba', proxy.url).href);
+  await cloudRows(page.getByTestId('ranked-table'), 'alibaba').first().getByRole('button', { name: /^Choose/ }).click();
+  await page.getByLabel('Tags (key=value, comma-separated)').fill('team=etl, nightly');
+  await page.locator('#problems-tags').getByText('tag “nightly” has no “=”: write key=value (key= for an empty value)').waitFor();
+  await page.getByLabel('System disk (GiB)').fill('10');
+  await page.locator('#problems-system_disk-size_gb').getByText(/a 10 GiB system disk is accepted only as an ESSD at performance level PL0/).waitFor();
+  await page.getByLabel('Host name').fill('web!1');
+  await page.locator('#problems-hostname').waitFor();
+  assert.equal(await page.getByLabel('Host name').getAttribute('aria-invalid'), 'true');
+  await screenshot(page, 'inputs-validation');
+  assert.deepEqual(problems, []);
+});
+
+test('after a refused dry run, Retry repeats the dry run, not a real order', async () => {
+  const { page, problems } = await openPage(browser, new URL('?c=alibaba', proxy.url).href);
+  await cloudRows(page.getByTestId('ranked-table'), 'alibaba').first().getByRole('button', { name: /^Choose/ }).click();
+  await page.getByLabel('Image id').fill('aliyun_3_x64_20G_alibase_20240819.vhd');
+  await page.getByLabel('Subnet / vSwitch id').fill('vsw-bp1s5fnvk4gn2tws03624');
+  await page.getByLabel('Security group id').fill('sg-bp15ed6xe1yxeycg7o3n');
+  await page.getByTestId('order-valid').waitFor();
+  // The proxy's answer is cut off on the way, as a dropped connection would: the browser never hears back.
+  await page.route('**/api/v1/orders', (route) => route.abort('connectionreset'));
+  await page.getByRole('button', { name: 'Dry run' }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByRole('button', { name: 'Retry the dry run' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('heading', { name: 'Dry run' }).waitFor();
+  assert.equal(await dialog.getByRole('heading', { name: 'Place this order?' }).count(), 0);
+  // Now through: the retried dry run passes at the stand-in, and no real order was placed.
+  await page.unroute('**/api/v1/orders');
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByTestId('order-outcome').getByText('Result: dry_run_passed').waitFor();
+  assert.deepEqual(problems.filter((p) => !/ERR_CONNECTION_RESET|Failed to load resource/.test(p)), []);
+});

@@ -1,0 +1,168 @@
+//! A number input that keeps what the person types: clearing it and typing anew never snaps to a default, a value
+//! that is not valid yet stays in the field with the problem beside it (naming the field, the rule and the value),
+//! and only a valid value reaches the plan. A value set elsewhere (the URL, a recent plan, back and forward)
+//! replaces the text unless the person is mid-correction.
+
+use rust_decimal::Decimal;
+use yew::prelude::*;
+
+use crate::i18n::Lang;
+
+/// Typed text the field's rule does not accept (the field names the rule and the value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the text does not meet the field's rule")]
+pub struct NotValid;
+
+/// What a field accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// A whole number, 0 or more; empty means "no limit".
+    OptionalWhole,
+    /// A decimal, 0 or more; empty means "no limit".
+    OptionalDecimal,
+    /// A whole number, 1 or more; required.
+    AtLeastOne,
+    /// A decimal above 0; required.
+    Positive,
+    /// A percentage from 0 to 100; required.
+    Percent,
+}
+
+impl Rule {
+    fn describe(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Rule::OptionalWhole, Lang::En) => "a whole number of 0 or more, or empty for no limit",
+            (Rule::OptionalWhole, Lang::Zh) => "须为 0 或以上的整数，留空表示不限",
+            (Rule::OptionalDecimal, Lang::En) => "a number of 0 or more, or empty for no limit",
+            (Rule::OptionalDecimal, Lang::Zh) => "须为 0 或以上的数字，留空表示不限",
+            (Rule::AtLeastOne, Lang::En) => "a whole number of 1 or more",
+            (Rule::AtLeastOne, Lang::Zh) => "须为 1 或以上的整数",
+            (Rule::Positive, Lang::En) => "a number above 0",
+            (Rule::Positive, Lang::Zh) => "须为大于 0 的数字",
+            (Rule::Percent, Lang::En) => "a percentage from 0 to 100",
+            (Rule::Percent, Lang::Zh) => "须为 0 到 100 之间的百分数",
+        }
+    }
+
+    /// Reads typed text: `Ok(None)` for an empty optional field, the number when valid.
+    pub fn read(self, text: &str) -> Result<Option<Decimal>, NotValid> {
+        let text = text.trim();
+        if text.is_empty() {
+            return match self {
+                Rule::OptionalWhole | Rule::OptionalDecimal => Ok(None),
+                _ => Err(NotValid),
+            };
+        }
+        let number: Decimal = text.parse().map_err(|_| NotValid)?;
+        let whole = number.fract().is_zero();
+        let valid = match self {
+            Rule::OptionalWhole => whole && number >= Decimal::ZERO && number <= Decimal::from(u32::MAX),
+            Rule::AtLeastOne => whole && number >= Decimal::ONE && number <= Decimal::from(u32::MAX),
+            Rule::OptionalDecimal => number >= Decimal::ZERO,
+            Rule::Positive => number > Decimal::ZERO,
+            Rule::Percent => number >= Decimal::ZERO && number <= Decimal::from(100),
+        };
+        if valid {
+            Ok(Some(number.normalize()))
+        } else {
+            Err(NotValid)
+        }
+    }
+
+    /// The problem with typed text, naming the field, the rule and the value; `None` when it is valid.
+    pub fn problem(self, lang: Lang, field: &str, text: &str) -> Option<String> {
+        self.read(text).err().map(|NotValid| {
+            let rule = self.describe(lang);
+            match lang {
+                Lang::En if text.trim().is_empty() => format!("{field} is needed: {rule}"),
+                Lang::En => format!("{field} must be {rule}, not “{}”", text.trim()),
+                Lang::Zh if text.trim().is_empty() => format!("请填写{field}：{rule}"),
+                Lang::Zh => format!("{field}{rule}，而不是“{}”", text.trim()),
+            }
+        })
+    }
+}
+
+/// Properties of a number field.
+#[derive(Debug, Clone, PartialEq, Properties)]
+pub struct NumberFieldProps {
+    /// The visible label (also names the field in problems).
+    pub label: AttrValue,
+    /// The input's id (the problem's id derives from it).
+    pub id: AttrValue,
+    /// The value the plan holds, as text (empty for none).
+    pub value: AttrValue,
+    /// What the field accepts.
+    pub rule: Rule,
+    /// The UI language.
+    pub lang: Lang,
+    /// Receives a valid value (`None` for an empty optional field).
+    pub on_value: Callback<Option<Decimal>>,
+}
+
+/// The field.
+#[component]
+pub fn NumberField(props: &NumberFieldProps) -> Html {
+    // The text as typed: shown while it is not valid yet, or while it says what the plan holds (so "0.50" is not
+    // rewritten to "0.5" under the cursor); a value the plan takes from elsewhere replaces it.
+    let typed = use_state(|| None::<String>);
+    let problem = typed
+        .as_deref()
+        .and_then(|text| props.rule.problem(props.lang, &props.label, text));
+    let shown = match typed.as_deref() {
+        Some(text) if problem.is_some() || props.rule.read(text) == props.rule.read(&props.value) => text.to_owned(),
+        _ => props.value.to_string(),
+    };
+    let oninput = {
+        let (typed, rule, on_value) = (typed.clone(), props.rule, props.on_value.clone());
+        Callback::from(move |event: InputEvent| {
+            let input: web_sys::HtmlInputElement = event.target_unchecked_into();
+            let text = input.value();
+            if let Ok(number) = rule.read(&text) {
+                on_value.emit(number);
+            }
+            typed.set(Some(text));
+        })
+    };
+    let problem_id = format!("{}-problem", props.id);
+    html! {
+        <label class="number-field">{ &props.label }
+            <input id={props.id.clone()} type="text" inputmode="decimal" autocomplete="off" value={shown}
+                aria-invalid={problem.is_some().to_string()} aria-describedby={problem.is_some().then(|| problem_id.clone())}
+                oninput={oninput} />
+            if let Some(problem) = problem {
+                <span id={problem_id} class="field-problem error" role="status">{ format!("✖ {problem}") }</span>
+            }
+        </label>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn typed_text_is_read_by_the_rule_and_bad_text_is_named() {
+        assert_eq!(Rule::Positive.read("48"), Ok(Some(Decimal::from(48))));
+        assert_eq!(Rule::Positive.read(" 0.50 "), Ok(Some(Decimal::new(5, 1))));
+        assert_eq!(Rule::Positive.read(""), Err(NotValid));
+        assert_eq!(Rule::Positive.read("0"), Err(NotValid));
+        assert_eq!(Rule::OptionalWhole.read(""), Ok(None));
+        assert_eq!(Rule::OptionalWhole.read("-5"), Err(NotValid));
+        assert_eq!(Rule::OptionalWhole.read("2.5"), Err(NotValid));
+        assert_eq!(Rule::AtLeastOne.read("0"), Err(NotValid));
+        assert_eq!(Rule::Percent.read("101"), Err(NotValid));
+        assert_eq!(Rule::Percent.read("12.5"), Ok(Some(Decimal::new(125, 1))));
+        assert_eq!(
+            Rule::OptionalWhole.problem(Lang::En, "vCPU from", "-5").as_deref(),
+            Some("vCPU from must be a whole number of 0 or more, or empty for no limit, not “-5”")
+        );
+        assert_eq!(
+            Rule::Positive.problem(Lang::En, "Hours", " ").as_deref(),
+            Some("Hours is needed: a number above 0")
+        );
+        assert_eq!(Rule::Positive.problem(Lang::En, "Hours", "48"), None);
+    }
+}
