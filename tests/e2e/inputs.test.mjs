@@ -131,3 +131,28 @@ test('after a refused dry run, Retry repeats the dry run, not a real order', asy
   await page.getByTestId('order-outcome').getByText('Result: dry_run_passed').waitFor();
   assert.deepEqual(problems.filter((p) => !/ERR_CONNECTION_RESET|Failed to load resource/.test(p)), []);
 });
+
+test('after Choose the request shows at once, with marked placeholders for the missing ids; placing waits', async () => {
+  const { page, problems, context } = await openPage(browser, new URL('?c=alibaba', proxy.url).href);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: proxy.url });
+  await cloudRows(page.getByTestId('ranked-table'), 'alibaba').first().getByRole('button', { name: /^Choose/ }).click();
+  await page.getByTestId('placeholder-note').getByText('Still missing: <ImageId>, <VSwitchId>, <SecurityGroupId>.').waitFor();
+  // Raw HTTP carries them percent-encoded in the query; the CLI as typed. Both are marked, and copied.
+  const marks = async () => [...new Set(await page.getByTestId('snippet').locator('mark.placeholder').allTextContents())].sort();
+  assert.deepEqual(await marks(), ['%3CImageId%3E', '%3CSecurityGroupId%3E', '%3CVSwitchId%3E']);
+  await page.getByRole('tab', { name: 'CLI' }).click();
+  assert.deepEqual(await marks(), ['<ImageId>', '<SecurityGroupId>', '<VSwitchId>']);
+  await page.getByTestId('copy-snippet').click();
+  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /--VSwitchId '?<VSwitchId>'?/);
+  assert.equal(await page.getByRole('button', { name: 'Dry run' }).isDisabled(), true);
+  // Typed ids replace their placeholders one by one.
+  await page.getByLabel('Image id').fill('aliyun_3_x64_20G_alibase_20240819.vhd');
+  await page.getByTestId('placeholder-note').getByText('Still missing: <VSwitchId>, <SecurityGroupId>.').waitFor();
+  await page.getByLabel('Subnet / vSwitch id').fill('vsw-bp1s5fnvk4gn2tws03624');
+  await page.getByLabel('Security group id').fill('sg-bp15ed6xe1yxeycg7o3n');
+  await page.getByTestId('placeholder-note').waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('snippet').locator('mark.placeholder').count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Dry run' }).isDisabled(), false);
+  await screenshot(page, 'inputs-request-placeholders');
+  assert.deepEqual(problems, []);
+});

@@ -4,12 +4,13 @@
 
 use spotplan_core::order::format::{Format, SnippetOptions, render};
 use spotplan_core::order::idempotency::client_token_for;
+use spotplan_core::order::placeholders::with_placeholders;
 use spotplan_core::order::{ValidationContext, validate};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::highlight::tokens;
-use crate::i18n::{Key, text};
+use crate::i18n::{Key, Lang, text};
 use crate::state::{Action, UiState};
 
 /// Properties of the request view.
@@ -79,6 +80,42 @@ fn download(name: &str, json: &str) {
     }
 }
 
+/// The snippet's text in pieces: `(piece, is_placeholder)`, splitting at every occurrence of a mark.
+fn split_marks(text: &str, marks: &[String]) -> Vec<(String, bool)> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    loop {
+        let next = marks
+            .iter()
+            .filter_map(|mark| rest.find(mark.as_str()).map(|at| (at, mark)))
+            .min_by_key(|(at, _)| *at);
+        let Some((at, mark)) = next else {
+            if !rest.is_empty() {
+                pieces.push((rest.to_owned(), false));
+            }
+            return pieces;
+        };
+        if at > 0 {
+            pieces.push((rest[..at].to_owned(), false));
+        }
+        pieces.push((mark.clone(), true));
+        rest = &rest[at + mark.len()..];
+    }
+}
+
+/// The highlighted snippet, each placeholder marked.
+fn highlighted(text: &str, language: &str, marks: &[String]) -> Html {
+    html! {
+        <>{ for split_marks(text, marks).into_iter().map(|(piece, mark)| if mark {
+            html! { <mark class="placeholder">{ piece }</mark> }
+        } else {
+            html! { <>{ for tokens(&piece, language).into_iter().map(|token| {
+                if token.class.is_empty() { html! { { token.text } } } else { html! { <span class={token.class}>{ token.text }</span> } }
+            }) }</> }
+        }) }</>
+    }
+}
+
 /// The request view.
 #[component]
 pub fn RequestView(props: &RequestViewProps) -> Html {
@@ -89,13 +126,20 @@ pub fn RequestView(props: &RequestViewProps) -> Html {
         return html! {};
     };
     let validation = validate(&order, &props.context);
-    let Some(valid) = validation.valid else {
-        return html! {
-            <section aria-labelledby="request-heading">
-                <h2 id="request-heading">{ text(lang, Key::RequestHeading) }</h2>
-                <p class="muted">{ text(lang, Key::FixErrorsFirst) }</p>
-            </section>
-        };
+    // Missing ids of the person's account do not hide the request: it shows with a placeholder in each.
+    let (valid, placeholders) = match validation.valid.clone() {
+        Some(valid) => (valid, Vec::new()),
+        None => match with_placeholders(&order, &validation, &props.context) {
+            Some(held) => (held.order, held.placeholders),
+            None => {
+                return html! {
+                    <section aria-labelledby="request-heading">
+                        <h2 id="request-heading">{ text(lang, Key::RequestHeading) }</h2>
+                        <p class="muted">{ text(lang, Key::FixErrorsFirst) }</p>
+                    </section>
+                };
+            }
+        },
     };
     let key = if state.idempotency_key.is_empty() {
         "00000000-0000-4000-8000-000000000000".to_owned()
@@ -112,6 +156,11 @@ pub fn RequestView(props: &RequestViewProps) -> Html {
         proxy_url: origin,
     };
     let snippet = render(&valid, state.format, &options);
+    // A placeholder reads as typed in most formats and percent-encoded in a URL's query: mark both.
+    let marks: Vec<String> = placeholders
+        .iter()
+        .flat_map(|p| [p.clone(), p.replace('<', "%3C").replace('>', "%3E")])
+        .collect();
     let on_copy = {
         let (copied, snippet_text, format) = (copied.clone(), snippet.text.clone(), state.format);
         Callback::from(move |_: MouseEvent| {
@@ -155,12 +204,41 @@ pub fn RequestView(props: &RequestViewProps) -> Html {
                     <span role="status" class="muted">{ if *copied == Some(state.format) { "✔" } else { "" } }</span>
                     <button onclick={on_download}>{ text(lang, Key::DownloadJson) }</button>
                 </div>
+                if !placeholders.is_empty() {
+                    <p class="placeholder-note" role="note" data-testid="placeholder-note">
+                        { match lang {
+                            Lang::En => format!("Still missing: {}. The request shows a placeholder in each — copy it and fill them in, or type them above to place the order.", placeholders.join(", ")),
+                            Lang::Zh => format!("尚缺：{}。请求中以占位符标出——可复制后自行填写，或在上方填写后下单。", placeholders.join("、")),
+                        } }
+                    </p>
+                }
                 <pre class={format!("snippet lang-{}", snippet.language)} data-testid="snippet"><code>
-                    { for tokens(&snippet.text, &snippet.language).into_iter().map(|token| {
-                        if token.class.is_empty() { html! { { token.text } } } else { html! { <span class={token.class}>{ token.text }</span> } }
-                    }) }
+                    { highlighted(&snippet.text, &snippet.language, &marks) }
                 </code></pre>
             </div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn placeholders_are_split_out_wherever_they_are() {
+        let marks = ["<ImageId>".to_owned(), "%3CImageId%3E".to_owned()];
+        assert_eq!(
+            split_marks("a=%3CImageId%3E&b='<ImageId>'", &marks),
+            [
+                ("a=".to_owned(), false),
+                ("%3CImageId%3E".to_owned(), true),
+                ("&b='".to_owned(), false),
+                ("<ImageId>".to_owned(), true),
+                ("'".to_owned(), false),
+            ]
+        );
+        assert_eq!(split_marks("plain", &marks), [("plain".to_owned(), false)]);
     }
 }

@@ -109,6 +109,19 @@ pub struct Names {
     pub product: &'static str,
 }
 
+/// An id a person must give before an order can go (the planner cannot know their account's resources).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaunchId {
+    /// The image.
+    Image,
+    /// The VPC.
+    Vpc,
+    /// The subnet (vSwitch on Alibaba).
+    Subnet,
+    /// The security group.
+    SecurityGroup,
+}
+
 /// Where an instance password travels in a cloud's order request (so snippets and logs can hide it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PasswordPlace {
@@ -164,6 +177,8 @@ pub trait CloudApi: Sync {
     fn signing_placeholders(&self, request: &HttpRequest) -> Vec<(&'static str, String)>;
     /// The error codes it answers for a missing and for a malformed bid price.
     fn bid_price_codes(&self) -> BidPriceCodes;
+    /// The request parameter that carries a launch id (`VSwitchId`, `SubnetId`, `subnetId`…), for placeholders.
+    fn launch_id_parameter(&self, id: LaunchId) -> &'static str;
 
     /// Checks an order against the cloud's own documented rules (the shared rules have run already).
     fn check(&self, order: &SpotOrder, context: &ValidationContext, problems: &mut Problems) -> ResolvedShape;

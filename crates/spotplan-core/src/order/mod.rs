@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod model;
 pub mod native_bid;
 pub mod outcome;
+pub mod placeholders;
 pub(crate) mod problem;
 pub mod request;
 pub(crate) mod shared_rules;

@@ -11,8 +11,8 @@ mod snippets;
 
 use crate::billing::SpotRules;
 use crate::clouds::{
-    BidPriceCodes, CliCredentials, Cloud, CloudApi, CloudWire, CredentialNames, Names, PasswordPlace, ResolvedShape,
-    host_with_one_label,
+    BidPriceCodes, CliCredentials, Cloud, CloudApi, CloudWire, CredentialNames, LaunchId, Names, PasswordPlace,
+    ResolvedShape, host_with_one_label,
 };
 use crate::money::TimeUnit;
 use crate::order::native_bid::BidUnit;
@@ -82,6 +82,15 @@ impl CloudApi for Alibaba {
                     .into(),
             ),
         ]
+    }
+
+    fn launch_id_parameter(&self, id: LaunchId) -> &'static str {
+        match id {
+            LaunchId::Image => "ImageId",
+            LaunchId::Vpc => "VpcId",
+            LaunchId::Subnet => "VSwitchId",
+            LaunchId::SecurityGroup => "SecurityGroupId",
+        }
     }
 
     fn bid_price_codes(&self) -> BidPriceCodes {

@@ -13,7 +13,7 @@ use std::num::NonZeroU32;
 
 use crate::billing::SpotRules;
 use crate::clouds::{
-    BidPriceCodes, Cloud, CloudApi, CloudWire, CredentialNames, Names, PasswordPlace, ResolvedShape,
+    BidPriceCodes, Cloud, CloudApi, CloudWire, CredentialNames, LaunchId, Names, PasswordPlace, ResolvedShape,
     host_with_one_label,
 };
 use crate::money::TimeUnit;
@@ -86,6 +86,15 @@ impl CloudApi for Baidu {
                 ),
             ),
         ]
+    }
+
+    fn launch_id_parameter(&self, id: LaunchId) -> &'static str {
+        match id {
+            LaunchId::Image => "imageId",
+            LaunchId::Vpc => "vpcId",
+            LaunchId::Subnet => "subnetId",
+            LaunchId::SecurityGroup => "securityGroupId",
+        }
     }
 
     fn bid_price_codes(&self) -> BidPriceCodes {

@@ -13,8 +13,8 @@ use std::num::NonZeroU32;
 
 use crate::billing::SpotRules;
 use crate::clouds::{
-    BidPriceCodes, CliCredentials, Cloud, CloudApi, CloudWire, CredentialNames, Names, PasswordPlace, ResolvedShape,
-    host_with_one_label,
+    BidPriceCodes, CliCredentials, Cloud, CloudApi, CloudWire, CredentialNames, LaunchId, Names, PasswordPlace,
+    ResolvedShape, host_with_one_label,
 };
 use crate::money::{Currency, TimeUnit};
 use crate::order::native_bid::BidUnit;
@@ -84,6 +84,15 @@ impl CloudApi for Tencent {
                     .into(),
             ),
         ]
+    }
+
+    fn launch_id_parameter(&self, id: LaunchId) -> &'static str {
+        match id {
+            LaunchId::Image => "ImageId",
+            LaunchId::Vpc => "VpcId",
+            LaunchId::Subnet => "SubnetId",
+            LaunchId::SecurityGroup => "SecurityGroupIds",
+        }
     }
 
     fn bid_price_codes(&self) -> BidPriceCodes {
