@@ -48,31 +48,40 @@ fn svg_figure(svg: Result<String, String>, label: &str, test_id: &str, caption: 
     }
 }
 
-/// The best priced candidate of each cloud, then the next best overall, up to six.
+/// The best priced candidate of each cloud, then the next best overall, up to six. Offers are picked by their
+/// cloud and rank alone (cheap), so only the six shown are computed in full.
 fn best_candidates(props: &ChartsProps) -> Vec<Candidate> {
-    let mut chosen: Vec<Candidate> = Vec::new();
-    let rows = props.plan.ranked.iter().filter(|r| r.priced).take(200);
-    let candidates: Vec<Candidate> = rows
-        .filter_map(|r| {
+    let catalog = props.planner.catalog();
+    let priced: Vec<u32> = props
+        .plan
+        .ranked
+        .iter()
+        .filter(|r| r.priced)
+        .map(|r| r.offer)
+        .take(200)
+        .collect();
+    let cloud_of = |offer: u32| catalog.type_of(&catalog.offers()[offer as usize]).cloud;
+    let mut picked: Vec<u32> = spotplan_core::Cloud::ALL
+        .into_iter()
+        .filter_map(|cloud| priced.iter().copied().find(|offer| cloud_of(*offer) == cloud))
+        .collect();
+    for offer in &priced {
+        if picked.len() >= 6 {
+            break;
+        }
+        if !picked.contains(offer) {
+            picked.push(*offer);
+        }
+    }
+    let mut chosen: Vec<Candidate> = picked
+        .into_iter()
+        .filter_map(|offer| {
             props
                 .planner
-                .candidate(r.offer, &props.state.requirement, props.today)
+                .candidate(offer, &props.state.requirement, props.today)
                 .ok()
         })
         .collect();
-    for cloud in spotplan_core::Cloud::ALL {
-        if let Some(best) = candidates.iter().find(|c| c.key.cloud == cloud) {
-            chosen.push(best.clone());
-        }
-    }
-    for candidate in &candidates {
-        if chosen.len() >= 6 {
-            break;
-        }
-        if !chosen.iter().any(|c| c.key == candidate.key) {
-            chosen.push(candidate.clone());
-        }
-    }
     chosen.sort_by(|a, b| {
         a.expected_total
             .map(|m| m.amount)
