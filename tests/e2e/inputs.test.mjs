@@ -156,3 +156,30 @@ test('after Choose the request shows at once, with marked placeholders for the m
   await screenshot(page, 'inputs-request-placeholders');
   assert.deepEqual(problems, []);
 });
+
+test('"cheapest safe" says what is known: price ages, why the risk field does nothing, each cloud\'s reason', async () => {
+  const { page, problems } = await openPage(browser, new URL('?v=8-8&m=16-16&n=20&h=48&a=china', proxy.url).href);
+  const table = page.getByTestId('ranked-table');
+  await table.locator('tbody tr:not([aria-hidden])').first().waitFor();
+  // The embedded catalog's dates, with their age on the machine's today.
+  const ages = await page.getByTestId('price-ages').textContent();
+  assert.match(ages, /Alibaba spot prices from 2024-10-09, \d+ days old; Tencent list prices from \d{4}-\d\d-\d\d, \d+ days old \(spot estimated from them\)/);
+  assert.match(ages, /refresh live prices for today's\.$/);
+  await page.getByTestId('risk-note').getByText(/No matching offer has a price history yet, so the accepted risk changes nothing/).waitFor();
+  // Each cloud's bid advice says why it is unknown, with the detail on hover.
+  const advice = async (cloud) => table.locator(`tbody tr:has(td[data-col=cloud].${cloud}) td[data-col=bid_advice]`).first();
+  assert.equal(await (await advice('alibaba')).textContent(), 'no history · refresh live');
+  await page.getByTestId('offer-filter').fill('SA');
+  await cloudRows(table, 'tencent').first().waitFor();
+  assert.equal(await (await advice('tencent')).textContent(), 'reclaimed on stock, not price');
+  assert.match(await (await advice('tencent')).getAttribute('title'), /capacity runs short, whatever the bid/);
+  await page.getByTestId('offer-filter').fill('');
+  // Baidu alone at 8 vCPU / 16 GiB matches, unpriced; at an odd size nothing does, and the page says what would.
+  await page.getByLabel('Alibaba Cloud ECS').uncheck();
+  await page.getByLabel('Tencent Cloud CVM').uncheck();
+  await page.getByRole('textbox', { name: /^Memory from/ }).fill('15');
+  await page.getByRole('textbox', { name: /^Memory to/ }).fill('15');
+  await page.getByTestId('empty-explanation').getByText(/^Without the vCPU, memory and GPU limits these would match: \d+ Baidu AI Cloud BCC offers \(Baidu publishes no spot prices: they show unpriced, last\)\.$/).waitFor();
+  await screenshot(page, 'inputs-known');
+  assert.deepEqual(problems, []);
+});

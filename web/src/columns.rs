@@ -369,7 +369,7 @@ pub fn csv_value(column: Column, rank: usize, row: &Candidate, lang: Lang) -> St
             .unwrap_or_default(),
         Column::Bid => match &row.bid {
             BidAdvice::Recommended { bid, risk, .. } => format!("<= {bid} ({}% risk)", percent(*risk)),
-            BidAdvice::Unknown { .. } => "unknown: no history".into(),
+            BidAdvice::Unknown { .. } => crate::known::no_advice(row.key.cloud, Lang::En).0.into(),
         },
         Column::Age => cell(Column::Age, rank, row, lang).title.unwrap_or_default(),
         _ => cell(column, rank, row, lang).text,
@@ -392,8 +392,10 @@ fn bid_cell(row: &Candidate, lang: Lang) -> Cell {
             };
             Cell::with_title(format!("≤ {} ({risk}%)", rate4(*bid)), detail)
         }
-        BidAdvice::Unknown { .. } if zh => Cell::plain("未知：无历史价格"),
-        BidAdvice::Unknown { .. } => Cell::plain(format!("{}: no history", text(lang, Key::Unknown))),
+        BidAdvice::Unknown { .. } => {
+            let (short, why) = crate::known::no_advice(row.key.cloud, lang);
+            Cell::with_title(short, why)
+        }
     }
 }
 

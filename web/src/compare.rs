@@ -47,6 +47,7 @@ pub fn Compare(props: &CompareProps) -> Html {
     let requirement = state.requirement.clone();
     let planner = props.planner.clone();
     let plan = props.plan.clone();
+    let knowledge = planner.knowledge(&plan);
     // The regions as typed, shown while they still say what the requirement holds (so a half-typed list is not
     // rewritten under the cursor); a plan from the URL or history shows its own list.
     let regions_typed = use_state(String::new);
@@ -199,7 +200,16 @@ pub fn Compare(props: &CompareProps) -> Html {
             <p role="status" data-testid="plan-summary">
                 { match_summary(lang, plan.ranked.len(), plan.excluded_unknown) }
                 { crate::i18n::price_basis(lang, &requirement, planner.fx()) }
+                <span data-testid="price-ages">{ crate::known::freshness(lang, &knowledge, props.today) }</span>
             </p>
+            if let Some(note) = crate::known::risk_note(lang, &knowledge) {
+                <p class="muted" data-testid="risk-note">{ note }</p>
+            }
+            if plan.ranked.is_empty() {
+                if let Some(wider) = crate::known::empty_explanation(lang, &planner, &requirement) {
+                    <p class="muted" data-testid="empty-explanation">{ wider }</p>
+                }
+            }
             { recent_plans(lang) }
             <crate::best_picks::BestPicks planner={planner.clone()} plan={plan.clone()} today={props.today} state={state.clone()} />
             <OfferTable planner={planner.clone()} plan={plan.clone()} today={props.today} state={state.clone()} />

@@ -19,6 +19,7 @@ pub mod draft_key;
 pub mod health;
 pub mod highlight;
 pub mod i18n;
+pub mod known;
 pub mod launch_memory;
 pub mod layout;
 pub mod live_prices;

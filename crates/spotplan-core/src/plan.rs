@@ -19,7 +19,9 @@ use crate::fx::ExchangeRate;
 use crate::money::{Currency, Money, MoneyError, PriceRate, TimeUnit};
 use spotplan_time::{age_in_days, format_date};
 
+mod knowledge;
 mod sort;
+pub use knowledge::CloudKnowledge;
 pub use sort::SortKey;
 
 /// Where offers may be.
@@ -139,6 +141,8 @@ struct OfferFacts {
     memory_milli: i64,
     /// When the newest spot price was observed (Unix seconds).
     spot_observed_at: Option<i64>,
+    /// When the newest on-demand price was observed (Unix seconds).
+    on_demand_observed_at: Option<i64>,
     /// The offer's place (zone, else region) and instance type in alphabetical order among all offers.
     place_rank: u32,
     type_rank: u32,
@@ -672,6 +676,7 @@ fn offer_facts(catalog: &Catalog, fx: &ExchangeRate, offer: usize) -> OfferFacts
             .to_i64()
             .unwrap_or(i64::MAX),
         spot_observed_at: catalog.latest(offer, PriceKind::Spot).map(|obs| obs.observed_at),
+        on_demand_observed_at: catalog.latest(offer, PriceKind::OnDemand).map(|obs| obs.observed_at),
         place_rank: 0,
         type_rank: 0,
     }

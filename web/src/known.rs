@@ -1,0 +1,138 @@
+//! Saying what is known when a figure is not: how old each cloud's prices are (in the summary line), why the
+//! accepted risk changes nothing while no offer has a price history, why a cloud's bid advice is unknown, and —
+//! when nothing matches — which cloud would match without the size limits.
+
+use spotplan_core::Cloud;
+use spotplan_core::Planner;
+use spotplan_core::plan::{CloudKnowledge, Plan, Requirement};
+use spotplan_time::{age_in_days, format_date};
+
+use crate::i18n::Lang;
+
+fn dated(at: i64, today: i64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{}, {} days old", format_date(at), age_in_days(at, today)),
+        Lang::Zh => format!("{}，{} 天前", format_date(at), age_in_days(at, today)),
+    }
+}
+
+/// One sentence per cloud in the plan: where its prices come from and how old the newest is.
+pub fn freshness(lang: Lang, known: &[CloudKnowledge], today: i64) -> String {
+    let parts: Vec<String> = known
+        .iter()
+        .map(|k| {
+            let name = match lang {
+                Lang::En => spotplan_core::clouds::api(k.cloud).names().vendor.to_owned(),
+                Lang::Zh => k.cloud.display_name_zh().to_owned(),
+            };
+            match (k.newest_spot, k.newest_on_demand, lang) {
+                (Some(at), _, Lang::En) => format!("{name} spot prices from {}", dated(at, today, lang)),
+                (Some(at), _, Lang::Zh) => format!("{name}竞价价格来自 {}", dated(at, today, lang)),
+                (None, Some(at), Lang::En) => {
+                    format!(
+                        "{name} list prices from {} (spot estimated from them)",
+                        dated(at, today, lang)
+                    )
+                }
+                (None, Some(at), Lang::Zh) => {
+                    format!("{name}目录价来自 {}（竞价价格据此估算）", dated(at, today, lang))
+                }
+                (None, None, Lang::En) => format!("{name} publishes no prices"),
+                (None, None, Lang::Zh) => format!("{name}未公开价格"),
+            }
+        })
+        .collect();
+    if parts.is_empty() {
+        return String::new();
+    }
+    match lang {
+        Lang::En => format!(" {} — refresh live prices for today's.", parts.join("; ")),
+        Lang::Zh => format!("{}——可刷新实时价格获取今日价格。", parts.join("；")),
+    }
+}
+
+/// Why the accepted interruption risk changes nothing, when no matching offer has a history to estimate it from.
+pub fn risk_note(lang: Lang, known: &[CloudKnowledge]) -> Option<String> {
+    if known.is_empty() || known.iter().any(|k| k.with_history > 0) {
+        return None;
+    }
+    Some(match lang {
+        Lang::En => "No matching offer has a price history yet, so the accepted risk changes nothing: it picks a bid \
+                     from history. Alibaba's history comes with live prices (30 days per query); Tencent reclaims on \
+                     stock, not on price; Baidu publishes no prices."
+            .to_owned(),
+        Lang::Zh => "没有任何符合的报价有历史价格，因此“可接受中断风险”暂不起作用：它依据历史价格选择出价。阿里云的历史价格随实时价格获取（每次查询 30 天）；腾讯云按库存而非价格回收；百度未公开价格。".to_owned(),
+    })
+}
+
+/// Why a cloud's bid advice is unknown, short (for the table cell) and in full (on hover).
+pub fn no_advice(cloud: Cloud, lang: Lang) -> (&'static str, &'static str) {
+    match (cloud, lang) {
+        (Cloud::Alibaba, Lang::En) => (
+            "no history · refresh live",
+            "One price observation in the catalog: refresh live prices (DescribeSpotPriceHistory returns 30 days) to \
+             estimate a bid's interruption risk.",
+        ),
+        (Cloud::Alibaba, Lang::Zh) => (
+            "无历史 · 请刷新实时价格",
+            "目录中只有一次价格观测：刷新实时价格（DescribeSpotPriceHistory 返回 30 天）即可估算出价的中断风险。",
+        ),
+        (Cloud::Tencent, Lang::En) => (
+            "reclaimed on stock, not price",
+            "Tencent reclaims spot instances when capacity runs short, whatever the bid; the price is capped at \
+             pay-as-you-go, so a market bid never loses on price.",
+        ),
+        (Cloud::Tencent, Lang::Zh) => (
+            "按库存回收，与出价无关",
+            "腾讯云在库存不足时回收竞价实例，与出价无关；价格不超过按量价格，因此跟随市场价的出价不会因价格被回收。",
+        ),
+        (Cloud::Baidu, Lang::En) => (
+            "no public prices",
+            "Baidu publishes no BCC spot prices: fetch the live market price or type a bid above it.",
+        ),
+        (Cloud::Baidu, Lang::Zh) => (
+            "未公开价格",
+            "百度未公开 BCC 竞价价格：请获取实时市场价，或输入高于市场价的出价。",
+        ),
+    }
+}
+
+/// When nothing matches: per cloud, how many offers would match without the vCPU, memory and GPU limits.
+pub fn empty_explanation(lang: Lang, planner: &Planner, requirement: &Requirement) -> Option<String> {
+    let relaxed = Requirement {
+        vcpu_min: None,
+        vcpu_max: None,
+        memory_min_gib: None,
+        memory_max_gib: None,
+        gpu_min: None,
+        gpu_max: None,
+        gpu_model: None,
+        ..requirement.clone()
+    };
+    let wider: Plan = planner.plan(&relaxed);
+    let known = planner.knowledge(&wider);
+    if known.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = known
+        .iter()
+        .map(|k| {
+            let unpriced = match (k.cloud, lang) {
+                (Cloud::Baidu, Lang::En) => " (Baidu publishes no spot prices: they show unpriced, last)",
+                (Cloud::Baidu, Lang::Zh) => "（百度未公开竞价价格：这些报价无价格，排在最后）",
+                _ => "",
+            };
+            match lang {
+                Lang::En => format!("{} {} offers{unpriced}", k.offers, k.cloud.display_name()),
+                Lang::Zh => format!("{} 个{}报价{unpriced}", k.offers, k.cloud.display_name_zh()),
+            }
+        })
+        .collect();
+    Some(match lang {
+        Lang::En => format!(
+            "Without the vCPU, memory and GPU limits these would match: {}.",
+            parts.join(", ")
+        ),
+        Lang::Zh => format!("去掉 vCPU、内存和 GPU 限制后可匹配：{}。", parts.join("，")),
+    })
+}
