@@ -127,11 +127,14 @@ test('the whole journey in Chinese on a 390 px phone: compare, copy tccli, dry-r
   for (const english of ['Prices per instance', 'Catalog decoded', 'expected spot cost']) {
     assert.ok(!(await page.locator('body').textContent()).includes(english), `no English "${english}" in the Chinese UI`);
   }
+  // Units and cloud names read in Chinese too.
+  assert.deepEqual(await page.locator('select:has(option[value=minute]) option').allTextContents(), ['分钟', '小时', '天', '月']);
+  assert.match(await page.getByTestId('plan-summary').textContent(), /阿里云 ECS竞价价格来自 2024-10-09/);
   // The page fits the phone: the table scrolls inside its section.
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 400), 'no horizontal page scroll');
 
-  await page.getByLabel('Alibaba Cloud ECS').uncheck();
-  await page.getByLabel('Baidu AI Cloud BCC').uncheck();
+  await page.getByLabel('阿里云 ECS').uncheck();
+  await page.getByLabel('百度智能云 BCC').uncheck();
   await cloudRows(table, 'tencent').first().getByRole('button', { name: /^选择/ }).click();
   await page.locator('#problems-image_id').getByText('必须指定镜像 ID [MissingParameter]').waitFor();
   // Why the bid advice is unknown reads in Chinese too (the core gives its reasons in English).
@@ -143,8 +146,9 @@ test('the whole journey in Chinese on a 390 px phone: compare, copy tccli, dry-r
   assert.match(await page.evaluate(() => navigator.clipboard.readText()), /^tccli cvm RunInstances --cli-unfold-argument/);
   await screenshot(page, 'journey-zh-1-tccli');
 
-  await page.getByLabel('Alibaba Cloud ECS').check();
+  await page.getByLabel('阿里云 ECS').check();
   await cloudRows(table, 'alibaba').first().getByRole('button', { name: /^选择/ }).click();
+  await page.getByRole('heading', { name: /^出价: 阿里云 ECS / }).waitFor();
   await page.getByLabel('设置最高价格').check();
   await page.getByRole('textbox', { name: /^最高价格/ }).fill('abc');
   await page.getByTestId('bid-entry-error').getByText('“abc”不是价格：请输入不带符号的小数，例如 0.125').waitFor();

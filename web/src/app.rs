@@ -356,7 +356,7 @@ fn ProxyPanel(props: &ProxyPanelProps) -> Html {
                 <ul>
                     { for health.clouds.iter().map(|cloud| html! {
                         <li data-cloud={cloud.cloud.id()}>
-                            { cloud.cloud.display_name() }{ ": " }
+                            { crate::i18n::cloud_name(props.lang, cloud.cloud) }{ ": " }
                             { if cloud.credentials_configured { t(Key::CredsConfigured) } else { t(Key::CredsMissing) } }
                         </li>
                     }) }

@@ -68,7 +68,7 @@ pub fn BestPicks(props: &BestPicksProps) -> Html {
             .unwrap_or_else(|| text(lang, Key::Unknown).to_owned());
         let label = format!(
             "{} · {} · {} · {total}",
-            candidate.key.cloud.display_name(),
+            crate::i18n::cloud_name(lang, candidate.key.cloud),
             candidate.key.instance_type,
             candidate
                 .key

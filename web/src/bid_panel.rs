@@ -256,7 +256,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
     let sg = order.network.security_group_ids.first().cloned().unwrap_or_default();
     html! {
         <section aria-labelledby="bid-heading" class="bid-panel">
-            <h2 id="bid-heading" ref={heading} tabindex="-1">{ t(Key::BidHeading) }{ format!(": {} {} · {}", cloud.display_name(), order.instance_type.clone().or(order.baidu.as_ref().and_then(|b| b.spec.clone())).unwrap_or_default(), order.zone.clone().unwrap_or(order.region.clone())) }</h2>
+            <h2 id="bid-heading" ref={heading} tabindex="-1">{ t(Key::BidHeading) }{ format!(": {} {} · {}", crate::i18n::cloud_name(lang, cloud), order.instance_type.clone().or(order.baidu.as_ref().and_then(|b| b.spec.clone())).unwrap_or_default(), order.zone.clone().unwrap_or(order.region.clone())) }</h2>
             <fieldset>
                 <legend>{ t(Key::BidMode) }</legend>
                 <label><input type="radio" name="bid-mode" checked={order.bid.mode == BidMode::Market} onchange={mode_changed(BidMode::Market)} />{ t(Key::BidMarket) }</label>

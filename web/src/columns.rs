@@ -298,9 +298,11 @@ pub fn cell(column: Column, rank: usize, row: &Candidate, lang: Lang) -> Cell {
             (Some(count), _) => count.to_string(),
         }),
         Column::SpotNative => Cell::plain(match &row.spot {
-            PriceFigure::Observed { native, .. } => native.to_string(),
-            PriceFigure::Estimated { native, .. } if zh => format!("≈ {native}（估算）"),
-            PriceFigure::Estimated { native, .. } => format!("≈ {native} (estimate)"),
+            PriceFigure::Observed { native, .. } => crate::i18n::rate_text(lang, *native),
+            PriceFigure::Estimated { native, .. } if zh => {
+                format!("≈ {}（估算）", crate::i18n::rate_text(lang, *native))
+            }
+            PriceFigure::Estimated { native, .. } => format!("≈ {} (estimate)", crate::i18n::rate_text(lang, *native)),
             PriceFigure::Unknown { .. } => unknown(),
         }),
         Column::Spot => {

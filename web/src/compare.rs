@@ -170,7 +170,7 @@ pub fn Compare(props: &CompareProps) -> Html {
                 <label>{ t(Key::PriceUnit) }
                     <select onchange={select(|r, v| r.unit = match v { "minute" => TimeUnit::Minute, "day" => TimeUnit::Day, "month" => TimeUnit::Month, _ => TimeUnit::Hour })}>
                         { for [TimeUnit::Minute, TimeUnit::Hour, TimeUnit::Day, TimeUnit::Month].into_iter().map(|unit| html! {
-                            <option value={unit.label()} selected={requirement.unit == unit}>{ unit.label() }</option>
+                            <option value={unit.label()} selected={requirement.unit == unit}>{ crate::i18n::unit_name(lang, unit) }</option>
                         }) }
                     </select>
                 </label>
@@ -193,7 +193,7 @@ pub fn Compare(props: &CompareProps) -> Html {
                 <fieldset class="clouds-filter">
                     <legend>{ t(Key::Clouds) }</legend>
                     { for Cloud::ALL.into_iter().map(|cloud| html! {
-                        <label><input type="checkbox" checked={cloud_on(cloud)} onchange={toggle_cloud(cloud)} />{ cloud.display_name() }</label>
+                        <label><input type="checkbox" checked={cloud_on(cloud)} onchange={toggle_cloud(cloud)} />{ crate::i18n::cloud_name(lang, cloud) }</label>
                     }) }
                 </fieldset>
             </form>

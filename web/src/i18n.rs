@@ -434,6 +434,24 @@ pub fn match_summary(lang: Lang, matching: usize, excluded_unknown: usize) -> St
 }
 
 /// A time unit's name in the UI language (`hour`, `小时`).
+/// A cloud's name in the UI language (`Alibaba Cloud ECS`, `阿里云 ECS`).
+pub fn cloud_name(lang: Lang, cloud: spotplan_core::Cloud) -> &'static str {
+    match lang {
+        Lang::En => cloud.display_name(),
+        Lang::Zh => cloud.display_name_zh(),
+    }
+}
+
+/// A price per unit in the UI language: `0.05 CNY/hour`, `0.05 CNY/小时`.
+pub fn rate_text(lang: Lang, rate: spotplan_core::PriceRate) -> String {
+    format!(
+        "{} {}/{}",
+        rate.money.amount.normalize(),
+        rate.money.currency.code(),
+        unit_name(lang, rate.per)
+    )
+}
+
 pub fn unit_name(lang: Lang, unit: spotplan_core::TimeUnit) -> &'static str {
     use spotplan_core::TimeUnit;
     match (lang, unit) {
