@@ -111,7 +111,17 @@ test('compare, bid, copy tccli, dry-run and place an Alibaba order, see it in th
   const log = await orders.textContent();
   assert.match(log, /succeeded/);
   assert.match(log, /dry_run_passed \(dry run\)/);
-  assert.ok(log.includes(ids.split(',')[0].trim()));
+  // Newest first: when, status, cloud, zone, type, count, bid and the most it costs per hour; ids behind a count.
+  const placed = await orders.locator('tbody tr').first().locator('td').allTextContents();
+  assert.match(placed[0], /^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+  assert.deepEqual(placed.slice(1, 3), ['succeeded', 'Alibaba Cloud ECS']);
+  assert.equal(placed[5], '10');
+  assert.equal(placed[6], '≤ 0.2 CNY/hour');
+  assert.equal(placed[7], '¥2.00');
+  assert.match(placed[8], /^10 × instances/);
+  assert.equal(await orders.getByTestId('order-instance-ids').first().isVisible(), false, 'ids collapsed');
+  await orders.locator('tbody tr').first().locator('summary').click();
+  assert.equal(await orders.getByTestId('order-instance-ids').first().textContent(), ids);
   await screenshot(page, 'journey-5-orders');
   assert.deepEqual(problems, []);
 });
@@ -170,6 +180,9 @@ test('the whole journey in Chinese on a 390 px phone: compare, copy tccli, dry-r
   await page.getByRole('button', { name: '订单', exact: true }).click();
   await page.getByRole('heading', { name: '订单记录' }).waitFor();
   assert.match(await page.getByTestId('orders-table').textContent(), /succeeded/);
+  // On the phone the newest order's status is in view without scrolling the table.
+  const status = await page.getByTestId('orders-table').locator('tbody tr').first().locator('td.status').boundingBox();
+  assert.ok(status.x >= 0 && status.x + status.width <= 390, `status at x ${status.x}`);
   await screenshot(page, 'journey-zh-3-orders');
   assert.deepEqual(problems, []);
 });

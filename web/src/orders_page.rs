@@ -1,6 +1,8 @@
 //! The orders page: the proxy's order log, newest first, with status, ids and hints.
 
 use spotplan_core::api::orders::OrderRecord;
+use spotplan_core::display::money2;
+use spotplan_core::order::{BidMode, SpotOrder};
 use yew::prelude::*;
 
 use crate::i18n::{Key, Lang, text};
@@ -27,6 +29,72 @@ async fn fetch_orders() -> Load {
     }
 }
 
+/// When an order was recorded, in UTC to the minute.
+fn recorded_at(ms: i64) -> String {
+    let iso = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64))
+        .to_iso_string()
+        .as_string()
+        .unwrap_or_default();
+    format!("{} UTC", iso.get(..16).unwrap_or(&iso).replace('T', " "))
+}
+
+/// One order: when, status, where, what, how many, the bid and the most it costs per hour; instance ids
+/// collapsed behind their count; Spotplan's id and the ClientToken on hover.
+fn row(record: &OrderRecord, lang: Lang) -> Html {
+    let order: Option<SpotOrder> = serde_json::from_value(record.order.clone()).ok();
+    let status = format!(
+        "{}{}",
+        record.status.as_str(),
+        if record.dry_run { " (dry run)" } else { "" }
+    );
+    let place = order
+        .as_ref()
+        .and_then(|o| o.zone.clone())
+        .unwrap_or_else(|| record.region.clone());
+    let instance_type = order
+        .as_ref()
+        .and_then(|o| {
+            o.instance_type
+                .clone()
+                .or_else(|| o.baidu.as_ref().and_then(|b| b.spec.clone()))
+        })
+        .unwrap_or_default();
+    let count = order.as_ref().map(|o| o.count.to_string()).unwrap_or_default();
+    let bid = order
+        .as_ref()
+        .map_or_else(String::new, |o| match (o.bid.mode, o.bid.max_price) {
+            (BidMode::Limit, Some(price)) => format!(
+                "≤ {}",
+                crate::i18n::rate_text(lang, price.rate(o.cloud, o.account_currency))
+            ),
+            _ => text(lang, Key::MarketBidShort).to_owned(),
+        });
+    let max_cost = record.max_cost_per_hour.map(money2).unwrap_or_default();
+    let ids = &record.instance_ids;
+    let hover = format!("{} · ClientToken {}", record.id, record.client_token);
+    html! {
+        <tr>
+            <td title={hover}>{ recorded_at(record.created_at_ms) }</td>
+            <td class={format!("status {}", record.status.as_str())}>{ status }</td>
+            <td>{ crate::i18n::cloud_name(lang, record.cloud) }</td>
+            <td>{ place }</td>
+            <td>{ instance_type }</td>
+            <td class="num">{ count }</td>
+            <td>{ bid }</td>
+            <td class="num">{ max_cost }</td>
+            <td>
+                if !ids.is_empty() {
+                    <details>
+                        <summary>{ format!("{} × {}", ids.len(), text(lang, Key::InstanceWord)) }</summary>
+                        <code data-testid="order-instance-ids">{ ids.join(", ") }</code>
+                    </details>
+                }
+            </td>
+            <td class="provenance">{ record.hint.clone().unwrap_or_default() }</td>
+        </tr>
+    }
+}
+
 /// The orders page.
 #[component]
 pub fn OrdersPage(props: &OrdersPageProps) -> Html {
@@ -50,23 +118,16 @@ pub fn OrdersPage(props: &OrdersPageProps) -> Html {
         Load::Loaded(orders) if orders.is_empty() => html! { <p class="empty">{ text(lang, Key::NoOrders) }</p> },
         Load::Loaded(orders) => html! {
             <div class="table-scroll">
-                <table data-testid="orders-table">
+                <table data-testid="orders-table" class="orders-table">
                     <thead><tr>
-                        <th scope="col">{ "id" }</th><th scope="col">{ text(lang, Key::CloudWord) }</th><th scope="col">{ text(lang, Key::Region) }</th>
-                        <th scope="col">{ text(lang, Key::Status) }</th><th scope="col">{ text(lang, Key::InstanceIds) }</th>
-                        <th scope="col">{ "ClientToken" }</th><th scope="col">{ text(lang, Key::Hint) }</th>
+                        <th scope="col">{ text(lang, Key::Created) }</th><th scope="col">{ text(lang, Key::Status) }</th>
+                        <th scope="col">{ text(lang, Key::CloudWord) }</th><th scope="col">{ text(lang, Key::Region) }</th>
+                        <th scope="col">{ text(lang, Key::ColType) }</th><th scope="col">{ text(lang, Key::Instances) }</th>
+                        <th scope="col">{ text(lang, Key::BidHeading) }</th><th scope="col">{ text(lang, Key::MaxCostPerHour) }</th>
+                        <th scope="col">{ text(lang, Key::InstanceIds) }</th><th scope="col">{ text(lang, Key::Hint) }</th>
                     </tr></thead>
                     <tbody>
-                        { for orders.iter().map(|order| {
-                            let status = format!("{}{}", order.status.as_str(), if order.dry_run { " (dry run)" } else { "" });
-                            html! {
-                                <tr>
-                                    <td><code>{ &order.id }</code></td><td>{ order.cloud.id() }</td><td>{ &order.region }</td>
-                                    <td>{ status }</td><td><code>{ order.instance_ids.join(", ") }</code></td>
-                                    <td><code>{ &order.client_token }</code></td><td class="provenance">{ order.hint.clone().unwrap_or_default() }</td>
-                                </tr>
-                            }
-                        }) }
+                        { for orders.iter().map(|order| row(order, lang)) }
                     </tbody>
                 </table>
             </div>
