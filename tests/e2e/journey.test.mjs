@@ -224,6 +224,13 @@ test('refresh live prices for the shortlist: merged, newest wins, provenance and
   await all.page.getByTestId('ranked-table').locator('tbody tr:not([aria-hidden])').first().waitFor();
   await all.page.getByRole('button', { name: 'Refresh live prices for the shortlist' }).click();
   await all.page.getByTestId('live-status').getByText(/Not quoted: tencent .*image id/).waitFor();
+  // The reason is said once for all the Tencent offers it applies to, and the image id is asked once.
+  const notQuoted = await all.page.getByTestId('live-status').textContent();
+  assert.equal(notQuoted.match(/tencent /g).length, 1, notQuoted);
+  await all.page.getByTestId('quote-image').fill('img-487zeit5');
+  await all.page.getByRole('button', { name: 'Refresh live prices for the shortlist' }).click();
+  await all.page.getByTestId('live-status').getByText(/live prices merged/).waitFor();
+  await all.page.waitForFunction(() => !document.querySelector('[data-testid=live-status]')?.textContent.includes('tencent'));
   assert.deepEqual(all.problems, []);
 
   // Alibaba alone, narrowed to one zone, so the offer the test follows is the one quoted.

@@ -57,14 +57,16 @@ enum Fetch {
 /// The quotes to ask for: the best [`SHORTLIST_PER_CLOUD`] offers of each cloud in `clouds`, with what each
 /// cloud's price query needs besides the offer (Tencent an image, Baidu the spec's size, Alibaba the draft order's
 /// OS and protection period, so the quote is of the market the order joins).
-fn shortlist(props: &LivePricesProps, clouds: &[Cloud]) -> PricesBody {
+fn shortlist(props: &LivePricesProps, clouds: &[Cloud], quote_image: &str) -> PricesBody {
+    // Tencent prices an offer with an image: the Tencent draft's, else the one typed once for quotes.
     let image = props
         .state
         .order
         .as_ref()
         .filter(|o| o.cloud == Cloud::Tencent)
         .map(|o| o.image_id.clone())
-        .filter(|i| !i.is_empty());
+        .filter(|i| !i.is_empty())
+        .or_else(|| Some(quote_image.trim().to_owned()).filter(|i| !i.is_empty()));
     let alibaba_order = props.state.order.as_ref().filter(|o| o.cloud == Cloud::Alibaba);
     let os = alibaba_order.map(|o| o.os);
     let one_hour_protection = alibaba_order
@@ -102,21 +104,27 @@ fn shortlist(props: &LivePricesProps, clouds: &[Cloud]) -> PricesBody {
     PricesBody { offers }
 }
 
-/// The observations to merge, and one line per offer the proxy could not quote.
+/// The observations to merge, and one line per reason the proxy could not quote some offers (a reason shared by
+/// several offers is said once, with the offers it applies to).
 fn observations(answer: PricesAnswer) -> (Vec<ExternalObservation>, Vec<String>) {
     let mut observations = Vec::new();
-    let mut failures = Vec::new();
+    let mut reasons: Vec<((Cloud, String), Vec<String>)> = Vec::new();
     for quote in answer.quotes {
         match quote.error {
-            Some(error) => failures.push(format!(
-                "{} {}: {}",
-                quote.offer.cloud.id(),
-                quote.offer.instance_type,
-                error.message
-            )),
+            Some(error) => {
+                let reason = (quote.offer.cloud, error.message);
+                match reasons.iter_mut().find(|(seen, _)| *seen == reason) {
+                    Some((_, offers)) => offers.push(quote.offer.instance_type),
+                    None => reasons.push((reason, vec![quote.offer.instance_type])),
+                }
+            }
             None => observations.extend(quote.observations),
         }
     }
+    let failures = reasons
+        .into_iter()
+        .map(|((cloud, message), offers)| format!("{} {}: {message}", cloud.id(), offers.join(", ")))
+        .collect();
     (observations, failures)
 }
 
@@ -125,6 +133,8 @@ fn observations(answer: PricesAnswer) -> (Vec<ExternalObservation>, Vec<String>)
 pub fn LivePrices(props: &LivePricesProps) -> Html {
     let lang = props.state.lang;
     let status = use_state(|| Fetch::Idle);
+    // Tencent quotes need an image: asked once here (a Tencent draft's own image is used when there is one).
+    let quote_image = use_state(String::new);
     // Re-render once a minute so "N min ago" and "stale" keep up with the clock on an idle page.
     let tick = use_force_update();
     use_effect_with((), move |_| {
@@ -164,7 +174,7 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
     };
     let refresh = {
         let (status, on_quotes) = (status.clone(), props.on_quotes.clone());
-        let body = shortlist(props, &clouds);
+        let body = shortlist(props, &clouds, &quote_image);
         Callback::from(move |_: MouseEvent| {
             let (status, on_quotes, body) = (status.clone(), on_quotes.clone(), body.clone());
             status.set(Fetch::Fetching);
@@ -222,6 +232,18 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
         <div class="live-prices">
             <button onclick={refresh} disabled={why_off.is_some() || *status == Fetch::Fetching}>{ label }</button>
             if let Some(why) = why_off { <span class="muted">{ why }</span> }
+            if clouds.contains(&Cloud::Tencent) {
+                <label class="quote-image">{ if lang == Lang::Zh { "腾讯云报价所用镜像 ID" } else { "Tencent image id for quotes" } }
+                    <input type="text" data-testid="quote-image" placeholder="img-…" value={(*quote_image).clone()}
+                        oninput={{
+                            let quote_image = quote_image.clone();
+                            Callback::from(move |event: InputEvent| {
+                                let input: web_sys::HtmlInputElement = event.target_unchecked_into();
+                                quote_image.set(input.value());
+                            })
+                        }} />
+                </label>
+            }
             { report }
         </div>
     }
