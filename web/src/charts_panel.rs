@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use spotplan_core::catalog::PriceKind;
 use spotplan_core::plan::Plan;
-use spotplan_core::{Candidate, Currency, Money, Planner, PriceRate, TimeUnit};
+use spotplan_core::{Candidate, Money, Planner, PriceRate, TimeUnit};
 use yew::prelude::*;
 
 use crate::state::UiState;
@@ -104,6 +104,7 @@ pub fn Charts(props: &ChartsProps) -> Html {
         .into_iter()
         .filter_map(|c| {
             Some(CostBar {
+                place: c.key.zone.clone().unwrap_or_else(|| c.key.region.clone()),
                 label: format!(
                     "{} {}",
                     spotplan_core::clouds::api(c.key.cloud).names().product,
@@ -138,8 +139,9 @@ pub fn Charts(props: &ChartsProps) -> Html {
             rate.and_then(|r| Some(CostSeries { label: label.to_owned(), rate: PriceRate::new(r.money.checked_mul(count).ok()?, r.per) }))
         };
         let worst = candidate.worst_case_bid.as_ref().and_then(|(rate, _)| {
-            let cny = props.planner.fx().convert(rate.money, Currency::Cny).ok()?;
-            Some(PriceRate::new(cny, rate.per))
+            // In the display currency, like the other two lines.
+            let shown = props.planner.fx().convert(rate.money, requirement.currency).ok()?;
+            Some(PriceRate::new(shown, rate.per))
         });
         let series: Vec<CostSeries> = [
             scale(candidate.spot_display, "expected spot"),
@@ -151,7 +153,7 @@ pub fn Charts(props: &ChartsProps) -> Html {
         .collect();
         let hours = (requirement.hours * Decimal::from(2)).ceil().to_u32().unwrap_or(24).clamp(1, 24 * 60);
         let duration = svg_figure(
-            cost_over_time_svg(&series, hours, 760, 320),
+            cost_over_time_svg(&series, hours, requirement.hours.to_f64(), requirement.currency.code(), 760, 320),
             &say("Cost against duration", "费用与运行时长"),
             "chart-duration",
             format!("{}: total for {} instances against running hours.", candidate.key.instance_type, requirement.instance_count),

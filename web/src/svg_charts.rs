@@ -1,8 +1,20 @@
 //! Charts drawn with plotters into SVG text, which the components embed.
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use rust_decimal::prelude::ToPrimitive;
 use spotplan_core::PriceRate;
+
+/// Text large enough to read when a 760 px chart is shown on a 390 px phone.
+const FONT: (&str, u32) = ("sans-serif", 17);
+/// Room above the data for the legend: the y axis runs to this multiple of the highest value.
+const HEADROOM: f64 = 1.5;
+/// Colour and dash (`None`: solid) of each line, in series order: distinct in hue and in style.
+const LINE_STYLES: [(RGBColor, Option<(u32, u32)>); 3] = [
+    (RGBColor(0x0b, 0x5f, 0xff), None),
+    (RGBColor(0x3a, 0x3f, 0x4a), Some((10, 6))),
+    (RGBColor(0xd0, 0x2b, 0x2b), Some((3, 4))),
+];
 
 /// One line of a cost-over-time chart: a label and the price it grows at.
 #[derive(Debug, Clone)]
@@ -13,9 +25,18 @@ pub struct CostSeries {
     pub rate: PriceRate,
 }
 
-/// Draws total cost against running hours (0 to `max_hours`) for each series, as an SVG document.
-/// The amounts are computed exactly by the core; only the pixel positions are floating point.
-pub fn cost_over_time_svg(series: &[CostSeries], max_hours: u32, width: u32, height: u32) -> Result<String, String> {
+/// Draws total cost against running hours (0 to `max_hours`) for each series, as an SVG document, with the job's
+/// own length marked. Each series has its own colour and line style (solid, dashed, dotted), so lines that run
+/// close together stay apart. The amounts are computed exactly by the core; only the pixel positions are floating
+/// point.
+pub fn cost_over_time_svg(
+    series: &[CostSeries],
+    max_hours: u32,
+    job_hours: Option<f64>,
+    currency: &str,
+    width: u32,
+    height: u32,
+) -> Result<String, String> {
     let points: Vec<(String, Vec<(f64, f64)>)> = series
         .iter()
         .map(|line| {
@@ -33,35 +54,49 @@ pub fn cost_over_time_svg(series: &[CostSeries], max_hours: u32, width: u32, hei
         .flat_map(|(_, p)| p.iter().map(|(_, y)| *y))
         .fold(0.0_f64, f64::max)
         .max(1.0)
-        * 1.1;
+        * HEADROOM;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(56)
+            .x_label_area_size(44)
+            .y_label_area_size(84)
             .build_cartesian_2d(0.0..f64::from(max_hours), 0.0..top)
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
+            .label_style(FONT)
+            .axis_desc_style(FONT)
             .x_desc("hours")
-            .y_desc("total cost")
+            .y_desc(format!("total cost ({currency})"))
             .draw()
             .map_err(|e| e.to_string())?;
-        let palette = [
-            RGBColor(0xff, 0x6a, 0x00),
-            RGBColor(0x00, 0x6e, 0xff),
-            RGBColor(0x2b, 0x2b, 0xd0),
-        ];
-        for (index, (label, line)) in points.into_iter().enumerate() {
-            let color = palette[index % palette.len()];
+        if let Some(job) = job_hours {
+            let mark = RGBColor(0x8a, 0x4b, 0x00);
             chart
-                .draw_series(LineSeries::new(line, color.stroke_width(2)))
+                .draw_series(DashedLineSeries::new(
+                    vec![(job, 0.0), (job, top / HEADROOM)],
+                    6,
+                    4,
+                    mark.stroke_width(1),
+                ))
+                .map_err(|e| e.to_string())?
+                .label(format!("your job: {job} h"))
+                .legend(move |(x, y)| PathElement::new(vec![(x + 8, y - 6), (x + 8, y + 6)], mark.stroke_width(1)));
+        }
+        for (index, (label, line)) in points.into_iter().enumerate() {
+            let (color, dash) = LINE_STYLES[index % LINE_STYLES.len()];
+            let style = color.stroke_width(if dash.is_none() { 3 } else { 2 });
+            let series = match dash {
+                None => chart.draw_series(LineSeries::new(line, style)),
+                Some((size, gap)) => chart.draw_series(DashedLineSeries::new(line, size, gap, style)),
+            };
+            series
                 .map_err(|e| e.to_string())?
                 .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
         }
         draw_legend_and_present(&mut chart, &root)?;
     }
@@ -84,13 +119,48 @@ mod tests {
                 rate,
             }],
             24,
+            Some(12.0),
+            "CNY",
             400,
             240,
         )
         .unwrap();
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("S6.MEDIUM4"));
+        assert!(svg.contains("your job: 12 h"));
+        assert!(svg.contains("total cost (CNY)"));
         assert!(svg.contains("<polyline"));
+    }
+
+    #[test]
+    fn bars_name_their_zone_and_the_history_draws_the_bid_over_the_market() {
+        let bars = cost_bars_svg(
+            &[CostBar {
+                label: "ECS c7.large".into(),
+                place: "cn-hangzhou-k".into(),
+                expected: 20.0,
+                on_demand: Some(90.0),
+            }],
+            "CNY",
+            400,
+            240,
+        )
+        .unwrap();
+        assert!(bars.contains("cn-hangzhou-k") && bars.contains("total (CNY)"));
+        let history = history_svg(
+            &[(0.0, 0.025), (24.0, 0.025)],
+            Some(0.025),
+            Some(0.13),
+            "USD per hour",
+            400,
+            240,
+        )
+        .unwrap();
+        let (market, bid) = (history.find("market price").unwrap(), history.find("your bid").unwrap());
+        assert!(
+            history.find("on-demand").unwrap() < market && market < bid,
+            "drawing order: on-demand, market, bid"
+        );
     }
 }
 
@@ -99,6 +169,8 @@ mod tests {
 pub struct CostBar {
     /// The label under the bars.
     pub label: String,
+    /// The zone (or region), written above the bars.
+    pub place: String,
     /// Expected spot total.
     pub expected: f64,
     /// On-demand total.
@@ -112,7 +184,7 @@ pub fn cost_bars_svg(bars: &[CostBar], currency: &str, width: u32, height: u32) 
         .map(|b| b.on_demand.unwrap_or(0.0).max(b.expected))
         .fold(0.0_f64, f64::max)
         .max(1.0)
-        * 1.1;
+        * HEADROOM;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
@@ -122,8 +194,8 @@ pub fn cost_bars_svg(bars: &[CostBar], currency: &str, width: u32, height: u32) 
         // Bar i is centred on x = i, so its label sits under it.
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(64)
+            .x_label_area_size(44)
+            .y_label_area_size(84)
             .build_cartesian_2d(-0.5..count - 0.5, 0.0..top)
             .map_err(|e| e.to_string())?;
         let label_of = |x: &f64| {
@@ -138,6 +210,8 @@ pub fn cost_bars_svg(bars: &[CostBar], currency: &str, width: u32, height: u32) 
             .disable_x_mesh()
             .x_labels(bars.len().max(1))
             .x_label_formatter(&label_of)
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(FONT)
             .y_desc(format!("total ({currency})"))
             .draw()
             .map_err(|e| e.to_string())?;
@@ -160,6 +234,16 @@ pub fn cost_bars_svg(bars: &[CostBar], currency: &str, width: u32, height: u32) 
             .map_err(|e| e.to_string())?
             .label("expected spot")
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], spot.filled()));
+        let place_style = ("sans-serif", 13)
+            .into_font()
+            .color(&RGBColor(0x3a, 0x3f, 0x4a))
+            .pos(Pos::new(HPos::Center, VPos::Bottom));
+        chart
+            .draw_series(bars.iter().enumerate().map(|(i, b)| {
+                let height = b.on_demand.unwrap_or(0.0).max(b.expected);
+                Text::new(b.place.clone(), (i as f64, height + top * 0.02), place_style.clone())
+            }))
+            .map_err(|e| e.to_string())?;
         draw_legend_and_present(&mut chart, &root)?;
     }
     Ok(svg)
@@ -183,19 +267,21 @@ pub fn history_svg(
         .chain(on_demand)
         .fold(0.0_f64, f64::max)
         .max(0.001)
-        * 1.15;
+        * HEADROOM;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(64)
+            .x_label_area_size(44)
+            .y_label_area_size(84)
             .build_cartesian_2d(0.0..last_x, 0.0..top)
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
+            .label_style(FONT)
+            .axis_desc_style(FONT)
             .x_desc("days in the look-back window")
             .y_desc(unit)
             .draw()
@@ -216,27 +302,37 @@ pub fn history_svg(
             }
             step.push((*x, *y));
         }
-        let market = RGBColor(0x0b, 0x5f, 0xff);
-        chart
-            .draw_series(LineSeries::new(step, market.stroke_width(2)))
-            .map_err(|e| e.to_string())?
-            .label("market price")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], market.stroke_width(2)));
-        for (level, label, color) in [
-            (bid, "your bid", RGBColor(0xd0, 0x2b, 0x2b)),
-            (on_demand, "on-demand", RGBColor(0x5b, 0x64, 0x75)),
-        ] {
-            if let Some(level) = level {
+        // On-demand, then the market (solid), then the bid dashed over it: where the bid equals the market, both
+        // show (red dashes with the market's blue between them) — neither hides the other.
+        let level = |chart: &mut ChartContext<'_, SVGBackend<'_>, _>,
+                     value: Option<f64>,
+                     label: &'static str,
+                     color: RGBColor,
+                     dash: (u32, u32)|
+         -> Result<(), String> {
+            if let Some(value) = value {
+                let style = color.stroke_width(2);
                 chart
-                    .draw_series(LineSeries::new(
-                        vec![(0.0, level), (last_x, level)],
-                        color.stroke_width(2),
+                    .draw_series(DashedLineSeries::new(
+                        vec![(0.0, value), (last_x, value)],
+                        dash.0,
+                        dash.1,
+                        style,
                     ))
                     .map_err(|e| e.to_string())?
                     .label(label)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
             }
-        }
+            Ok(())
+        };
+        level(&mut chart, on_demand, "on-demand", RGBColor(0x3a, 0x3f, 0x4a), (10, 6))?;
+        let market = RGBColor(0x0b, 0x5f, 0xff);
+        chart
+            .draw_series(LineSeries::new(step, market.stroke_width(3)))
+            .map_err(|e| e.to_string())?
+            .label("market price")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], market.stroke_width(3)));
+        level(&mut chart, bid, "your bid", RGBColor(0xd0, 0x2b, 0x2b), (6, 6))?;
         draw_legend_and_present(&mut chart, &root)?;
     }
     Ok(svg)
@@ -247,10 +343,13 @@ fn draw_legend_and_present<'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
     root: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>,
 ) -> Result<(), String> {
+    // Upper left, in the headroom above the data.
     chart
         .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(FONT)
         .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
+        .border_style(RGBColor(0xb8, 0xbf, 0xca))
         .draw()
         .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())
