@@ -140,6 +140,17 @@ pub fn App() -> Html {
             },
         )
     };
+    // The charts follow the table one task later: a new ranking's rows reach the page first, and drawing the
+    // charts (plotters SVG) does not hold them up.
+    let chart_plan = use_state(|| None::<std::rc::Rc<spotplan_core::plan::Plan>>);
+    {
+        let (chart_plan, next) = (chart_plan.clone(), (*plan).clone());
+        let identity = next.as_ref().map(|plan| std::rc::Rc::as_ptr(plan) as usize);
+        use_effect_with(identity, move |_| {
+            let timeout = gloo_timers::callback::Timeout::new(0, move || chart_plan.set(next));
+            move || drop(timeout)
+        });
+    }
     let lang = state.lang;
     let t = |key| text(lang, key);
     let today = today_unix_seconds();
@@ -262,7 +273,7 @@ pub fn App() -> Html {
                     }
                 </aside>
                 <div class="plan-more">
-                    if let Some(plan) = (*plan).clone() {
+                    if let Some(plan) = (*chart_plan).clone() {
                         <Charts planner={planner.clone()} plan={plan} candidate={candidate.clone()} state={state.clone()} today={today} />
                     }
                 </div>

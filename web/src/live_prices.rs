@@ -81,12 +81,13 @@ fn shortlist(props: &LivePricesProps, clouds: &[Cloud], quote_image: &str) -> Pr
         .filter_map(|ranked| {
             let offer = &catalog.offers()[ranked.offer as usize];
             let instance_type = catalog.type_of(offer);
-            let key = catalog.key_of(ranked.offer as usize);
-            let count = taken.entry(key.cloud).or_default();
-            if !clouds.contains(&key.cloud) || *count >= SHORTLIST_PER_CLOUD {
+            // The cloud first (no allocation): the key is built only for the few offers taken.
+            let count = taken.entry(instance_type.cloud).or_default();
+            if !clouds.contains(&instance_type.cloud) || *count >= SHORTLIST_PER_CLOUD {
                 return None;
             }
             *count += 1;
+            let key = catalog.key_of(ranked.offer as usize);
             let baidu = key.cloud == Cloud::Baidu;
             Some(QuoteAsk {
                 image_id: image.clone().filter(|_| key.cloud == Cloud::Tencent),
