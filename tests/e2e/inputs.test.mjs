@@ -179,7 +179,7 @@ test('"cheapest safe" says what is known: price ages, why the risk field does no
   await page.getByLabel('Tencent Cloud CVM').uncheck();
   await page.getByRole('textbox', { name: /^Memory from/ }).fill('15');
   await page.getByRole('textbox', { name: /^Memory to/ }).fill('15');
-  await page.getByTestId('empty-explanation').getByText(/^Without the vCPU, memory and GPU limits these would match: \d+ Baidu AI Cloud BCC offers \(Baidu publishes no spot prices: they show unpriced, last\)\.$/).waitFor();
+  await page.getByTestId('empty-explanation').getByText(/^Without the vCPU, memory and GPU limits these would match: \d+ Baidu AI Cloud BCC offers \(no published spot prices: they show unpriced, last\)\.$/).waitFor();
   await screenshot(page, 'inputs-known');
   assert.deepEqual(problems, []);
 });

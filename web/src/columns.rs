@@ -254,16 +254,10 @@ impl Cell {
     }
 }
 
-/// A cloud's badge: a few letters people recognise.
+/// A cloud's badge: a few letters people recognise (from its folder).
 pub fn cloud_badge(cloud: Cloud, lang: Lang) -> &'static str {
-    match (cloud, lang) {
-        (Cloud::Alibaba, Lang::En) => "ALI",
-        (Cloud::Tencent, Lang::En) => "TC",
-        (Cloud::Baidu, Lang::En) => "BD",
-        (Cloud::Alibaba, Lang::Zh) => "阿里",
-        (Cloud::Tencent, Lang::Zh) => "腾讯",
-        (Cloud::Baidu, Lang::Zh) => "百度",
-    }
+    let (en, zh) = spotplan_core::clouds::api(cloud).names().badge;
+    if lang == Lang::Zh { zh } else { en }
 }
 
 /// The cell of a column for a row (the Choose column has no text).

@@ -65,35 +65,12 @@ pub fn risk_note(lang: Lang, known: &[CloudKnowledge]) -> Option<String> {
     })
 }
 
-/// Why a cloud's bid advice is unknown, short (for the table cell) and in full (on hover).
+/// Why a cloud's bid advice is unknown, short (for the table cell) and in full (on hover), from its folder.
 pub fn no_advice(cloud: Cloud, lang: Lang) -> (&'static str, &'static str) {
-    match (cloud, lang) {
-        (Cloud::Alibaba, Lang::En) => (
-            "no history · refresh live",
-            "One price observation in the catalog: refresh live prices (DescribeSpotPriceHistory returns 30 days) to \
-             estimate a bid's interruption risk.",
-        ),
-        (Cloud::Alibaba, Lang::Zh) => (
-            "无历史 · 请刷新实时价格",
-            "目录中只有一次价格观测：刷新实时价格（DescribeSpotPriceHistory 返回 30 天）即可估算出价的中断风险。",
-        ),
-        (Cloud::Tencent, Lang::En) => (
-            "reclaimed on stock, not price",
-            "Tencent reclaims spot instances when capacity runs short, whatever the bid; the price is capped at \
-             pay-as-you-go, so a market bid never loses on price.",
-        ),
-        (Cloud::Tencent, Lang::Zh) => (
-            "按库存回收，与出价无关",
-            "腾讯云在库存不足时回收竞价实例，与出价无关；价格不超过按量价格，因此跟随市场价的出价不会因价格被回收。",
-        ),
-        (Cloud::Baidu, Lang::En) => (
-            "no public prices",
-            "Baidu publishes no BCC spot prices: fetch the live market price or type a bid above it.",
-        ),
-        (Cloud::Baidu, Lang::Zh) => (
-            "未公开价格",
-            "百度未公开 BCC 竞价价格：请获取实时市场价，或输入高于市场价的出价。",
-        ),
+    let reason = spotplan_core::clouds::api(cloud).no_advice_reason();
+    match lang {
+        Lang::En => (reason.short, reason.detail),
+        Lang::Zh => (reason.short_zh, reason.detail_zh),
     }
 }
 
@@ -117,9 +94,10 @@ pub fn empty_explanation(lang: Lang, planner: &Planner, requirement: &Requiremen
     let parts: Vec<String> = known
         .iter()
         .map(|k| {
-            let unpriced = match (k.cloud, lang) {
-                (Cloud::Baidu, Lang::En) => " (Baidu publishes no spot prices: they show unpriced, last)",
-                (Cloud::Baidu, Lang::Zh) => "（百度未公开竞价价格：这些报价无价格，排在最后）",
+            // A cloud whose offers carry no spot price at all (Baidu publishes none) says so.
+            let unpriced = match (k.observed_spot + k.estimated_spot, lang) {
+                (0, Lang::En) => " (no published spot prices: they show unpriced, last)",
+                (0, Lang::Zh) => "（未公开竞价价格：这些报价无价格，排在最后）",
                 _ => "",
             };
             match lang {

@@ -107,6 +107,22 @@ pub struct Names {
     pub spot_term: &'static str,
     /// The compute product's short name (`ECS`), for labels with little room.
     pub product: &'static str,
+    /// A badge of a few letters for dense tables, in English (`ALI`) and Chinese (`阿里`).
+    pub badge: (&'static str, &'static str),
+}
+
+/// Why a cloud's offers have no bid advice from the embedded catalog, in a few words and in full, in English and
+/// Chinese: what is known instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoAdviceReason {
+    /// A few words (a table cell), English.
+    pub short: &'static str,
+    /// The full reason (on hover), English.
+    pub detail: &'static str,
+    /// A few words, Chinese.
+    pub short_zh: &'static str,
+    /// The full reason, Chinese.
+    pub detail_zh: &'static str,
 }
 
 /// An id a person must give before an order can go (the planner cannot know their account's resources).
@@ -177,6 +193,8 @@ pub trait CloudApi: Sync {
     fn signing_placeholders(&self, request: &HttpRequest) -> Vec<(&'static str, String)>;
     /// The error codes it answers for a missing and for a malformed bid price.
     fn bid_price_codes(&self) -> BidPriceCodes;
+    /// Why its offers have no bid advice without a price history, and what is known instead.
+    fn no_advice_reason(&self) -> NoAdviceReason;
     /// The request parameter that carries a launch id (`VSwitchId`, `SubnetId`, `subnetId`…), for placeholders.
     fn launch_id_parameter(&self, id: LaunchId) -> &'static str;
 

@@ -11,8 +11,8 @@ mod snippets;
 
 use crate::billing::SpotRules;
 use crate::clouds::{
-    BidPriceCodes, CliCredentials, Cloud, CloudApi, CloudWire, CredentialNames, LaunchId, Names, PasswordPlace,
-    ResolvedShape, host_with_one_label,
+    BidPriceCodes, CliCredentials, Cloud, CloudApi, CloudWire, CredentialNames, LaunchId, Names, NoAdviceReason,
+    PasswordPlace, ResolvedShape, host_with_one_label,
 };
 use crate::money::TimeUnit;
 use crate::order::native_bid::BidUnit;
@@ -39,6 +39,7 @@ impl CloudApi for Alibaba {
             vendor: "Alibaba",
             spot_term: "preemptible instance",
             product: "ECS",
+            badge: ("ALI", "阿里"),
         }
     }
 
@@ -82,6 +83,15 @@ impl CloudApi for Alibaba {
                     .into(),
             ),
         ]
+    }
+
+    fn no_advice_reason(&self) -> NoAdviceReason {
+        NoAdviceReason {
+            short: "no history · refresh live",
+            detail: "One price observation in the catalog: refresh live prices (DescribeSpotPriceHistory returns 30 days) to estimate a bid's interruption risk.",
+            short_zh: "无历史 · 请刷新实时价格",
+            detail_zh: "目录中只有一次价格观测：刷新实时价格（DescribeSpotPriceHistory 返回 30 天）即可估算出价的中断风险。",
+        }
     }
 
     fn launch_id_parameter(&self, id: LaunchId) -> &'static str {

@@ -13,8 +13,8 @@ use std::num::NonZeroU32;
 
 use crate::billing::SpotRules;
 use crate::clouds::{
-    BidPriceCodes, Cloud, CloudApi, CloudWire, CredentialNames, LaunchId, Names, PasswordPlace, ResolvedShape,
-    host_with_one_label,
+    BidPriceCodes, Cloud, CloudApi, CloudWire, CredentialNames, LaunchId, Names, NoAdviceReason, PasswordPlace,
+    ResolvedShape, host_with_one_label,
 };
 use crate::money::TimeUnit;
 use crate::order::native_bid::BidUnit;
@@ -41,6 +41,7 @@ impl CloudApi for Baidu {
             vendor: "Baidu",
             spot_term: "spot instance",
             product: "BCC",
+            badge: ("BD", "百度"),
         }
     }
 
@@ -86,6 +87,15 @@ impl CloudApi for Baidu {
                 ),
             ),
         ]
+    }
+
+    fn no_advice_reason(&self) -> NoAdviceReason {
+        NoAdviceReason {
+            short: "no public prices",
+            detail: "Baidu publishes no BCC spot prices: fetch the live market price or type a bid above it.",
+            short_zh: "未公开价格",
+            detail_zh: "百度未公开 BCC 竞价价格：请获取实时市场价，或输入高于市场价的出价。",
+        }
     }
 
     fn launch_id_parameter(&self, id: LaunchId) -> &'static str {

@@ -13,8 +13,8 @@ use std::num::NonZeroU32;
 
 use crate::billing::SpotRules;
 use crate::clouds::{
-    BidPriceCodes, CliCredentials, Cloud, CloudApi, CloudWire, CredentialNames, LaunchId, Names, PasswordPlace,
-    ResolvedShape, host_with_one_label,
+    BidPriceCodes, CliCredentials, Cloud, CloudApi, CloudWire, CredentialNames, LaunchId, Names, NoAdviceReason,
+    PasswordPlace, ResolvedShape, host_with_one_label,
 };
 use crate::money::{Currency, TimeUnit};
 use crate::order::native_bid::BidUnit;
@@ -41,6 +41,7 @@ impl CloudApi for Tencent {
             vendor: "Tencent",
             spot_term: "spot instance",
             product: "CVM",
+            badge: ("TC", "腾讯"),
         }
     }
 
@@ -84,6 +85,15 @@ impl CloudApi for Tencent {
                     .into(),
             ),
         ]
+    }
+
+    fn no_advice_reason(&self) -> NoAdviceReason {
+        NoAdviceReason {
+            short: "reclaimed on stock, not price",
+            detail: "Tencent reclaims spot instances when capacity runs short, whatever the bid; the price is capped at pay-as-you-go, so a market bid never loses on price.",
+            short_zh: "按库存回收，与出价无关",
+            detail_zh: "腾讯云在库存不足时回收竞价实例，与出价无关；价格不超过按量价格，因此跟随市场价的出价不会因价格被回收。",
+        }
     }
 
     fn launch_id_parameter(&self, id: LaunchId) -> &'static str {
