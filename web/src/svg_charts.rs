@@ -59,10 +59,7 @@ pub fn cost_over_time_svg(
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(84)
+        let mut chart = framed(&root)
             .build_cartesian_2d(0.0..f64::from(max_hours), 0.0..top)
             .map_err(|e| e.to_string())?;
         chart
@@ -192,10 +189,7 @@ pub fn cost_bars_svg(bars: &[CostBar], currency: &str, width: u32, height: u32) 
         let count = bars.len().max(1) as f64;
         let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
         // Bar i is centred on x = i, so its label sits under it.
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(84)
+        let mut chart = framed(&root)
             .build_cartesian_2d(-0.5..count - 0.5, 0.0..top)
             .map_err(|e| e.to_string())?;
         let label_of = |x: &f64| {
@@ -272,10 +266,7 @@ pub fn history_svg(
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(84)
+        let mut chart = framed(&root)
             .build_cartesian_2d(0.0..last_x, 0.0..top)
             .map_err(|e| e.to_string())?;
         chart
@@ -336,6 +327,15 @@ pub fn history_svg(
         draw_legend_and_present(&mut chart, &root)?;
     }
     Ok(svg)
+}
+
+/// Every chart's frame: a margin and room for readable axis labels.
+fn framed<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut builder = ChartBuilder::on(root);
+    builder.margin(12).x_label_area_size(44).y_label_area_size(84);
+    builder
 }
 
 /// The legend every chart shows, then the finished SVG written out.
