@@ -13,7 +13,7 @@ use crate::state::UiState;
 use crate::svg_charts::{CostBar, CostSeries, cost_bars_svg, cost_over_time_svg, history_svg};
 
 /// Properties of the charts panel.
-#[derive(Debug, Properties)]
+#[derive(Debug, Clone, Properties)]
 pub struct ChartsProps {
     /// The planner.
     pub planner: std::rc::Rc<Planner>,
@@ -94,9 +94,41 @@ fn amount(money: Option<Money>) -> Option<f64> {
     money.and_then(|m| m.amount.to_f64())
 }
 
+/// What the charts are drawn from: they are redrawn only when one of these changes (plotters measures every label
+/// in the page, forcing a layout each time, so a redraw on every state change cost ~20 ms per keystroke).
+#[derive(Debug, PartialEq)]
+struct Drawn {
+    planner: usize,
+    plan: usize,
+    candidate: Option<Candidate>,
+    /// What the figures depend on besides the plan: currency, unit, count, hours, accepted risk (as text).
+    figures: String,
+    lang: crate::i18n::Lang,
+    bid: Option<spotplan_core::order::Bid>,
+}
+
 /// The charts panel.
 #[component]
 pub fn Charts(props: &ChartsProps) -> Html {
+    let drawn = Drawn {
+        planner: std::rc::Rc::as_ptr(&props.planner) as usize,
+        plan: std::rc::Rc::as_ptr(&props.plan) as usize,
+        candidate: props.candidate.clone(),
+        figures: {
+            let r = &props.state.requirement;
+            format!(
+                "{:?} {:?} {} {} {}",
+                r.currency, r.unit, r.instance_count, r.hours, r.max_interruption
+            )
+        },
+        lang: props.state.lang,
+        bid: props.state.order.as_ref().map(|order| order.bid.clone()),
+    };
+    let props = props.clone();
+    (*use_memo(drawn, move |_| draw(&props))).clone()
+}
+
+fn draw(props: &ChartsProps) -> Html {
     let requirement = &props.state.requirement;
     let zh = props.state.lang == crate::i18n::Lang::Zh;
     let say = |en: &str, zh_text: &str| if zh { zh_text.to_owned() } else { en.to_owned() };

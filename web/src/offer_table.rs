@@ -156,10 +156,13 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
         let (scroll_top, viewport) = (scroll_top.clone(), viewport.clone());
         let plan_id = std::rc::Rc::as_ptr(&props.plan) as usize;
         use_effect_with(plan_id, move |_| {
-            if let Some(element) = viewport.cast::<web_sys::Element>() {
-                element.set_scroll_top(0);
+            // Setting scrollTop forces a layout: only when the table is not at its top already.
+            if *scroll_top != 0.0 {
+                if let Some(element) = viewport.cast::<web_sys::Element>() {
+                    element.set_scroll_top(0);
+                }
+                scroll_top.set(0.0);
             }
-            scroll_top.set(0.0);
         });
     }
     let row_px = row_height(*narrow);
