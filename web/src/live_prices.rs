@@ -234,7 +234,7 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
             <button onclick={refresh} disabled={why_off.is_some() || *status == Fetch::Fetching}>{ label }</button>
             if let Some(why) = why_off { <span class="muted">{ why }</span> }
             if clouds.contains(&Cloud::Tencent) {
-                <label class="quote-image">{ if lang == Lang::Zh { "腾讯云报价所用镜像 ID" } else { "Tencent image id for quotes" } }
+                <label class="quote-image">{ if lang == Lang::Zh { "腾讯云报价所用的镜像" } else { "Image to price Tencent quotes with" } }
                     <input type="text" data-testid="quote-image" placeholder="img-…" value={(*quote_image).clone()}
                         oninput={{
                             let quote_image = quote_image.clone();
