@@ -4,8 +4,9 @@
 
 use spotplan_core::api::prices::{PricesAnswer, PricesBody};
 use spotplan_core::catalog::ExternalObservation;
+use spotplan_core::clouds::api;
 use spotplan_core::plan::Plan;
-use spotplan_core::quote::QuoteAsk;
+use spotplan_core::quote::QuoteDraft;
 use spotplan_core::{Cloud, Planner};
 use yew::prelude::*;
 
@@ -58,20 +59,16 @@ enum Fetch {
 /// cloud's price query needs besides the offer (Tencent an image, Baidu the spec's size, Alibaba the draft order's
 /// OS and protection period, so the quote is of the market the order joins).
 fn shortlist(props: &LivePricesProps, clouds: &[Cloud], quote_image: &str) -> PricesBody {
-    // Tencent prices an offer with an image: the Tencent draft's, else the one typed once for quotes.
-    let image = props
+    let draft = props
         .state
         .order
         .as_ref()
-        .filter(|o| o.cloud == Cloud::Tencent)
-        .map(|o| o.image_id.clone())
-        .filter(|i| !i.is_empty())
-        .or_else(|| Some(quote_image.trim().to_owned()).filter(|i| !i.is_empty()));
-    let alibaba_order = props.state.order.as_ref().filter(|o| o.cloud == Cloud::Alibaba);
-    let os = alibaba_order.map(|o| o.os);
-    let one_hour_protection = alibaba_order
-        .and_then(|o| o.bid.spot_duration_hours)
-        .map(|hours| hours > 0);
+        .map_or_else(QuoteDraft::default, |order| QuoteDraft {
+            cloud: Some(order.cloud),
+            image_id: Some(order.image_id.clone()),
+            os: Some(order.os),
+            one_hour_protection: order.bid.spot_duration_hours.map(|hours| hours > 0),
+        });
     let catalog = props.planner.catalog();
     let mut taken = std::collections::HashMap::<Cloud, usize>::new();
     let offers = props
@@ -79,27 +76,17 @@ fn shortlist(props: &LivePricesProps, clouds: &[Cloud], quote_image: &str) -> Pr
         .ranked
         .iter()
         .filter_map(|ranked| {
-            let offer = &catalog.offers()[ranked.offer as usize];
-            let instance_type = catalog.type_of(offer);
+            let instance_type = catalog.type_of(&catalog.offers()[ranked.offer as usize]);
             // The cloud first (no allocation): the key is built only for the few offers taken.
-            let count = taken.entry(instance_type.cloud).or_default();
-            if !clouds.contains(&instance_type.cloud) || *count >= SHORTLIST_PER_CLOUD {
+            let cloud = instance_type.cloud;
+            let count = taken.entry(cloud).or_default();
+            if !clouds.contains(&cloud) || *count >= SHORTLIST_PER_CLOUD {
                 return None;
             }
             *count += 1;
             let key = catalog.key_of(ranked.offer as usize);
-            let baidu = key.cloud == Cloud::Baidu;
-            Some(QuoteAsk {
-                image_id: image.clone().filter(|_| key.cloud == Cloud::Tencent),
-                cpu_count: baidu.then_some(instance_type.vcpu),
-                memory_gb: baidu
-                    .then(|| instance_type.memory_gib.to_string().parse::<u32>().ok())
-                    .flatten(),
-                instance_class: None,
-                os: os.filter(|_| key.cloud == Cloud::Alibaba),
-                one_hour_protection: one_hour_protection.filter(|_| key.cloud == Cloud::Alibaba),
-                offer: key,
-            })
+            // Each cloud's folder says what its price query needs from the draft.
+            Some(api(cloud).quote_ask(key, instance_type, &draft.for_cloud(cloud, Some(quote_image))))
         })
         .collect();
     PricesBody { offers }
@@ -233,7 +220,7 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
         <div class="live-prices">
             <button onclick={refresh} disabled={why_off.is_some() || *status == Fetch::Fetching}>{ label }</button>
             if let Some(why) = why_off { <span class="muted">{ why }</span> }
-            if clouds.contains(&Cloud::Tencent) {
+            if clouds.iter().any(|cloud| api(*cloud).quote_needs_image()) {
                 <label class="quote-image">{ if lang == Lang::Zh { "腾讯云报价所用的镜像" } else { "Image to price Tencent quotes with" } }
                     <input type="text" data-testid="quote-image" placeholder="img-…" value={(*quote_image).clone()}
                         oninput={{

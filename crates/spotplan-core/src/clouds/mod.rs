@@ -193,6 +193,28 @@ pub trait CloudApi: Sync {
     fn signing_placeholders(&self, request: &HttpRequest) -> Vec<(&'static str, String)>;
     /// The error codes it answers for a missing and for a malformed bid price.
     fn bid_price_codes(&self) -> BidPriceCodes;
+    /// The live price query's ask for one of its offers, with what its query needs from the draft.
+    fn quote_ask(
+        &self,
+        offer: crate::catalog::OfferKey,
+        instance_type: &crate::catalog::InstanceType,
+        draft: &crate::quote::QuoteDraft,
+    ) -> crate::quote::QuoteAsk {
+        let _ = (instance_type, draft);
+        crate::quote::QuoteAsk {
+            offer,
+            image_id: None,
+            cpu_count: None,
+            memory_gb: None,
+            instance_class: None,
+            os: None,
+            one_hour_protection: None,
+        }
+    }
+    /// Whether its price query needs an image (the page then asks for one once).
+    fn quote_needs_image(&self) -> bool {
+        false
+    }
     /// Why its offers have no bid advice without a price history, and what is known instead.
     fn no_advice_reason(&self) -> NoAdviceReason;
     /// The request parameter that carries a launch id (`VSwitchId`, `SubnetId`, `subnetId`…), for placeholders.

@@ -210,6 +210,39 @@ pub struct QuoteAsk {
     pub one_hour_protection: Option<bool>,
 }
 
+/// What a person's draft tells the price queries: each cloud's [`crate::clouds::CloudApi::quote_ask`] takes the
+/// parts its own query needs (Tencent an image, Alibaba the OS and protection period of its draft).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuoteDraft {
+    /// The draft's cloud, when there is a draft: its OS, protection period and image apply to that cloud only.
+    pub cloud: Option<Cloud>,
+    /// The draft's image (or one typed for quotes, for clouds that price with an image).
+    pub image_id: Option<String>,
+    /// The draft's operating system.
+    pub os: Option<crate::order::model::OsFamily>,
+    /// Whether the draft keeps the one-hour protection.
+    pub one_hour_protection: Option<bool>,
+}
+
+impl QuoteDraft {
+    /// What applies to an offer of `cloud`: the draft's own values only for its own cloud, an image typed for
+    /// quotes for any cloud.
+    pub fn for_cloud(&self, cloud: Cloud, quote_image: Option<&str>) -> QuoteDraft {
+        let own = self.cloud == Some(cloud);
+        QuoteDraft {
+            cloud: Some(cloud),
+            image_id: self
+                .image_id
+                .clone()
+                .filter(|_| own)
+                .or_else(|| quote_image.map(str::to_owned))
+                .filter(|image| !image.trim().is_empty()),
+            os: self.os.filter(|_| own),
+            one_hour_protection: self.one_hour_protection.filter(|_| own),
+        }
+    }
+}
+
 /// Why an offer has no live quote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

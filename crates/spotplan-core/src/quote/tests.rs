@@ -307,3 +307,41 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn each_cloud_asks_its_price_query_for_what_it_needs_and_a_draft_applies_to_its_own_cloud() {
+    use crate::catalog::Catalog;
+    use crate::clouds::api;
+    use crate::order::model::OsFamily;
+    let catalog = Catalog::embedded().unwrap();
+    let first_of = |cloud: Cloud| {
+        let index = (0..catalog.offers().len())
+            .find(|&i| catalog.type_of(&catalog.offers()[i]).cloud == cloud)
+            .unwrap();
+        (catalog.key_of(index), catalog.type_of(&catalog.offers()[index]).clone())
+    };
+    let draft = QuoteDraft {
+        cloud: Some(Cloud::Alibaba),
+        image_id: Some("aliyun_3_x64.vhd".into()),
+        os: Some(OsFamily::Windows),
+        one_hour_protection: Some(false),
+    };
+    let (key, facts) = first_of(Cloud::Alibaba);
+    let alibaba = api(Cloud::Alibaba).quote_ask(key, &facts, &draft.for_cloud(Cloud::Alibaba, Some("img-quote")));
+    assert_eq!(
+        (alibaba.os, alibaba.one_hour_protection, alibaba.image_id),
+        (Some(OsFamily::Windows), Some(false), None)
+    );
+    // The Alibaba draft's OS and image do not leak into Tencent's ask; the image typed for quotes does.
+    let (key, facts) = first_of(Cloud::Tencent);
+    let tencent = api(Cloud::Tencent).quote_ask(key, &facts, &draft.for_cloud(Cloud::Tencent, Some("img-quote")));
+    assert_eq!((tencent.image_id.as_deref(), tencent.os), (Some("img-quote"), None));
+    assert!(api(Cloud::Tencent).quote_needs_image() && !api(Cloud::Alibaba).quote_needs_image());
+    let (key, facts) = first_of(Cloud::Baidu);
+    let baidu = api(Cloud::Baidu).quote_ask(key, &facts, &draft.for_cloud(Cloud::Baidu, None));
+    assert_eq!(baidu.cpu_count, Some(facts.vcpu));
+    assert_eq!(
+        baidu.memory_gb.map(rust_decimal::Decimal::from),
+        Some(facts.memory_gib.normalize())
+    );
+}

@@ -85,6 +85,24 @@ impl CloudApi for Alibaba {
         ]
     }
 
+    fn quote_ask(
+        &self,
+        offer: crate::catalog::OfferKey,
+        _instance_type: &crate::catalog::InstanceType,
+        draft: &crate::quote::QuoteDraft,
+    ) -> crate::quote::QuoteAsk {
+        // DescribeSpotPriceHistory is per OS and per protection period: the market the draft's order joins.
+        crate::quote::QuoteAsk {
+            offer,
+            image_id: None,
+            cpu_count: None,
+            memory_gb: None,
+            instance_class: None,
+            os: draft.os,
+            one_hour_protection: draft.one_hour_protection,
+        }
+    }
+
     fn no_advice_reason(&self) -> NoAdviceReason {
         NoAdviceReason {
             short: "no history · refresh live",

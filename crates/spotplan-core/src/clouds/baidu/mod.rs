@@ -89,6 +89,24 @@ impl CloudApi for Baidu {
         ]
     }
 
+    fn quote_ask(
+        &self,
+        offer: crate::catalog::OfferKey,
+        instance_type: &crate::catalog::InstanceType,
+        _draft: &crate::quote::QuoteDraft,
+    ) -> crate::quote::QuoteAsk {
+        // The market price query takes the spec's size (whole GB of memory).
+        crate::quote::QuoteAsk {
+            offer,
+            image_id: None,
+            cpu_count: Some(instance_type.vcpu),
+            memory_gb: instance_type.memory_gib.normalize().to_string().parse::<u32>().ok(),
+            instance_class: None,
+            os: None,
+            one_hour_protection: None,
+        }
+    }
+
     fn no_advice_reason(&self) -> NoAdviceReason {
         NoAdviceReason {
             short: "no public prices",

@@ -87,6 +87,28 @@ impl CloudApi for Tencent {
         ]
     }
 
+    fn quote_ask(
+        &self,
+        offer: crate::catalog::OfferKey,
+        _instance_type: &crate::catalog::InstanceType,
+        draft: &crate::quote::QuoteDraft,
+    ) -> crate::quote::QuoteAsk {
+        // InquiryPriceRunInstances prices a launch, and a launch needs an image.
+        crate::quote::QuoteAsk {
+            offer,
+            image_id: draft.image_id.clone(),
+            cpu_count: None,
+            memory_gb: None,
+            instance_class: None,
+            os: None,
+            one_hour_protection: None,
+        }
+    }
+
+    fn quote_needs_image(&self) -> bool {
+        true
+    }
+
     fn no_advice_reason(&self) -> NoAdviceReason {
         NoAdviceReason {
             short: "reclaimed on stock, not price",
