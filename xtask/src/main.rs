@@ -11,6 +11,7 @@
 mod apt;
 mod catalog;
 mod contract;
+mod precompress;
 mod process;
 mod setup;
 mod summary;

@@ -31,6 +31,14 @@ pub fn build_web(env: &Env) -> anyhow::Result<()> {
     };
     trunk.env("PATH", path);
     process::run(&mut trunk)?;
+    if let Some((raw, gzip, brotli)) = crate::precompress::precompress(Path::new(DIST))? {
+        eprintln!(
+            "web: wasm precompressed: {:.1} KB raw, {:.1} KB gzip, {:.1} KB brotli",
+            raw as f64 / 1000.0,
+            gzip as f64 / 1000.0,
+            brotli as f64 / 1000.0
+        );
+    }
     report_wasm_size(Path::new(DIST))
 }
 

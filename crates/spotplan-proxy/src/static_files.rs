@@ -1,4 +1,5 @@
-//! Serves the built web app: hashed assets cached forever, `index.html` never cached, gzip/brotli where the client
+//! Serves the built web app: hashed assets cached forever, `index.html` never cached, the `.br`/`.gz` files `cargo xtask`
+//! writes beside each asset at build time (compressing on the fly only what has none) where the client
 //! accepts it, and unknown paths falling back to `index.html` so client-side routes survive a reload. Loading the
 //! page hands out nothing: a browser gets the API token only through a sign-in link ([`crate::sign_in`]).
 

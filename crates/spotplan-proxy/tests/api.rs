@@ -196,6 +196,24 @@ async fn serves_the_app_with_cache_and_security_headers_and_no_cookie() {
 }
 
 #[tokio::test]
+async fn an_asset_compressed_at_build_time_is_served_as_it_is() {
+    let dir = app_dir();
+    // Stand-in bytes: the proxy must hand the file over untouched, not compress anything itself.
+    std::fs::write(dir.join("app-0123abcd_bg.wasm"), vec![0_u8; 4096]).unwrap();
+    std::fs::write(dir.join("app-0123abcd_bg.wasm.br"), b"built brotli").unwrap();
+    let request = Request::get("/app-0123abcd_bg.wasm")
+        .header("host", "127.0.0.1:8787")
+        .header("accept-encoding", "br, gzip")
+        .body(Body::empty())
+        .unwrap();
+    let answer = call(plain_app(&dir, CloudCredentials::default()), request).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.header("content-encoding"), Some("br"));
+    assert_eq!(answer.header("content-type"), Some("application/wasm"));
+    assert_eq!(answer.body, b"built brotli");
+}
+
+#[tokio::test]
 async fn a_foreign_or_missing_host_is_refused_on_every_route_without_a_cookie() {
     let router = plain_app(&app_dir(), common::credentials());
     let paths = [
