@@ -6,9 +6,8 @@ use spotplan_core::plan::Plan;
 use spotplan_core::{Cloud, Planner};
 use yew::prelude::*;
 
-use crate::draft_key::new_key;
 use crate::i18n::{Key, text};
-use crate::state::{Action, UiState};
+use crate::state::UiState;
 
 /// Properties of the picks.
 #[derive(Debug, Properties)]
@@ -61,7 +60,6 @@ pub fn BestPicks(props: &BestPicksProps) -> Html {
         .filter_map(|offer| props.planner.candidate(offer, &state.requirement, props.today).ok());
     let buttons = picks.map(|candidate| {
         let chosen = state.selected.as_ref() == Some(&candidate.key);
-        let recommended = candidate.bid.recommended_price();
         let total = candidate
             .expected_total
             .map(money2)
@@ -76,17 +74,7 @@ pub fn BestPicks(props: &BestPicksProps) -> Html {
                 .clone()
                 .unwrap_or_else(|| candidate.key.region.clone()),
         );
-        let onclick = {
-            let (state, key) = (state.clone(), candidate.key.clone());
-            Callback::from(move |_: MouseEvent| {
-                state.dispatch(Action::Select {
-                    offer: key.clone(),
-                    recommended,
-                    key: new_key(),
-                });
-                state.dispatch(Action::RevealBid);
-            })
-        };
+        let onclick = crate::offer_table::choose_offer(&state, &candidate);
         html! { <button type="button" aria-pressed={chosen.to_string()} {onclick}>{ label }</button> }
     });
     html! {

@@ -329,19 +329,23 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
     }
 }
 
+/// What a person's Choose does (the table's buttons and the best picks): select the offer as a new draft with its
+/// recommended bid, and bring its bid panel into view.
+pub fn choose_offer(state: &UseReducerHandle<UiState>, row: &Candidate) -> Callback<MouseEvent> {
+    let (state, key, recommended) = (state.clone(), row.key.clone(), row.bid.recommended_price());
+    Callback::from(move |_: MouseEvent| {
+        state.dispatch(Action::Select {
+            offer: key.clone(),
+            recommended,
+            key: new_key(),
+        });
+        state.dispatch(Action::RevealBid);
+    })
+}
+
 fn choose_button(state: &UseReducerHandle<UiState>, row: &Candidate, chosen: bool, lang: Lang) -> Html {
     let t = |key| text(lang, key);
-    let choose = {
-        let (state, key, recommended) = (state.clone(), row.key.clone(), row.bid.recommended_price());
-        Callback::from(move |_: MouseEvent| {
-            state.dispatch(Action::Select {
-                offer: key.clone(),
-                recommended,
-                key: new_key(),
-            });
-            state.dispatch(Action::RevealBid);
-        })
-    };
+    let choose = choose_offer(state, row);
     let label = format!(
         "{} {} {}",
         t(Key::Choose),

@@ -139,6 +139,13 @@ impl UiState {
             .collect()
     }
 
+    /// A new idempotency key for the draft (the draft's key stem and the next serial), and nothing in flight.
+    fn renew_key(&mut self, previous: &str) {
+        self.key_serial += 1;
+        self.idempotency_key = format!("{}-{}", previous.split('-').next().unwrap_or("draft"), self.key_serial);
+        self.submission = Submission::Idle;
+    }
+
     /// The initial state: 4 vCPU / 8 GiB × 10 for 72 h in mainland China.
     pub fn new(lang: Lang) -> UiState {
         UiState::with_requirement(lang, initial_requirement())
@@ -466,24 +473,12 @@ impl Reducible for UiState {
             }
             Action::NewOrder => {
                 // The same draft as a new order: a fresh key, so the proxy does not answer with the placed one.
-                next.key_serial += 1;
-                next.idempotency_key = format!(
-                    "{}-{}",
-                    self.idempotency_key.split('-').next().unwrap_or("draft"),
-                    next.key_serial
-                );
-                next.submission = Submission::Idle;
+                next.renew_key(&self.idempotency_key);
             }
         }
         if order_changed && self.order != next.order {
             // A changed order is a different order: it must not reuse the old key (the proxy would refuse it).
-            next.key_serial += 1;
-            next.idempotency_key = format!(
-                "{}-{}",
-                self.idempotency_key.split('-').next().unwrap_or("draft"),
-                next.key_serial
-            );
-            next.submission = Submission::Idle;
+            next.renew_key(&self.idempotency_key);
         }
         Rc::new(next)
     }

@@ -201,15 +201,7 @@ pub trait CloudApi: Sync {
         draft: &crate::quote::QuoteDraft,
     ) -> crate::quote::QuoteAsk {
         let _ = (instance_type, draft);
-        crate::quote::QuoteAsk {
-            offer,
-            image_id: None,
-            cpu_count: None,
-            memory_gb: None,
-            instance_class: None,
-            os: None,
-            one_hour_protection: None,
-        }
+        crate::quote::QuoteAsk::new(offer)
     }
     /// Whether its price query needs an image (the page then asks for one once).
     fn quote_needs_image(&self) -> bool {

@@ -210,6 +210,21 @@ pub struct QuoteAsk {
     pub one_hour_protection: Option<bool>,
 }
 
+impl QuoteAsk {
+    /// An ask for an offer with nothing more (each cloud's `quote_ask` adds what its query needs).
+    pub fn new(offer: crate::catalog::OfferKey) -> QuoteAsk {
+        QuoteAsk {
+            offer,
+            image_id: None,
+            cpu_count: None,
+            memory_gb: None,
+            instance_class: None,
+            os: None,
+            one_hour_protection: None,
+        }
+    }
+}
+
 /// What a person's draft tells the price queries: each cloud's [`crate::clouds::CloudApi::quote_ask`] takes the
 /// parts its own query needs (Tencent an image, Alibaba the OS and protection period of its draft).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

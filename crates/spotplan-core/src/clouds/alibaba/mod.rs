@@ -93,13 +93,9 @@ impl CloudApi for Alibaba {
     ) -> crate::quote::QuoteAsk {
         // DescribeSpotPriceHistory is per OS and per protection period: the market the draft's order joins.
         crate::quote::QuoteAsk {
-            offer,
-            image_id: None,
-            cpu_count: None,
-            memory_gb: None,
-            instance_class: None,
             os: draft.os,
             one_hour_protection: draft.one_hour_protection,
+            ..crate::quote::QuoteAsk::new(offer)
         }
     }
 

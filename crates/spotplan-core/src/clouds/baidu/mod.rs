@@ -97,13 +97,9 @@ impl CloudApi for Baidu {
     ) -> crate::quote::QuoteAsk {
         // The market price query takes the spec's size (whole GB of memory).
         crate::quote::QuoteAsk {
-            offer,
-            image_id: None,
             cpu_count: Some(instance_type.vcpu),
             memory_gb: instance_type.memory_gib.normalize().to_string().parse::<u32>().ok(),
-            instance_class: None,
-            os: None,
-            one_hour_protection: None,
+            ..crate::quote::QuoteAsk::new(offer)
         }
     }
 

@@ -95,13 +95,8 @@ impl CloudApi for Tencent {
     ) -> crate::quote::QuoteAsk {
         // InquiryPriceRunInstances prices a launch, and a launch needs an image.
         crate::quote::QuoteAsk {
-            offer,
             image_id: draft.image_id.clone(),
-            cpu_count: None,
-            memory_gb: None,
-            instance_class: None,
-            os: None,
-            one_hour_protection: None,
+            ..crate::quote::QuoteAsk::new(offer)
         }
     }
 
