@@ -222,7 +222,7 @@ pub fn App() -> Html {
             .and_then(|offer| planner.candidate(offer as u32, &state.requirement, today).ok()),
         _ => None,
     };
-    let context = crate::bid_panel::validation_context(candidate.as_ref(), today);
+    let context = crate::bid_panel::validation_context(candidate.as_ref(), today, &state.fx);
     let valid = state
         .order
         .as_ref()

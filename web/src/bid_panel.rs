@@ -8,7 +8,7 @@ use spotplan_core::advice::BidAdvice;
 use spotplan_core::order::native_bid::bid_unit;
 use spotplan_core::order::{BidMode, PriceQuote, Problem, Severity, ValidationContext, validate};
 use spotplan_core::plan::PriceFigure;
-use spotplan_core::{Candidate, Cloud};
+use spotplan_core::{Candidate, Cloud, ExchangeRate};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -26,8 +26,9 @@ pub struct BidPanelProps {
     pub now: i64,
 }
 
-/// The prices validation compares the bid with: the offer's spot and on-demand prices, in the native unit.
-pub fn validation_context(candidate: Option<&Candidate>, now: i64) -> ValidationContext {
+/// The prices validation compares the bid with: the offer's spot and on-demand prices, in the native unit, with
+/// the plan's exchange rate for a quote in another currency than the account's.
+pub fn validation_context(candidate: Option<&Candidate>, now: i64, fx: &ExchangeRate) -> ValidationContext {
     let quote = |figure: &PriceFigure| match figure {
         PriceFigure::Observed {
             native, observed_on, ..
@@ -41,6 +42,7 @@ pub fn validation_context(candidate: Option<&Candidate>, now: i64) -> Validation
         now,
         market_price: candidate.and_then(|c| quote(&c.spot)),
         on_demand_price: candidate.and_then(|c| quote(&c.on_demand)),
+        exchange_rate: Some(fx.clone()),
     }
 }
 
@@ -133,7 +135,10 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
     let Some(order) = state.order.clone() else {
         return html! { <section aria-labelledby="bid-heading"><h2 id="bid-heading">{ t(Key::BidHeading) }</h2><p class="empty">{ t(Key::NoOfferSelected) }</p></section> };
     };
-    let validation = validate(&order, &validation_context(props.candidate.as_ref(), props.now));
+    let validation = validate(
+        &order,
+        &validation_context(props.candidate.as_ref(), props.now, &state.fx),
+    );
     let bid_entry_error = state.bid.error().cloned();
     // A text that is not a bid is named beside the field; "a limit bid needs a price" would only repeat it.
     let problems: Vec<Problem> = validation

@@ -91,11 +91,8 @@ fn requirement(args: &CompareArgs) -> anyhow::Result<Requirement> {
         .iter()
         .map(|id| Cloud::from_id(id).with_context(|| format!("--cloud `{id}` is not alibaba, tencent or baidu")))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let currency = match args.currency.to_uppercase().as_str() {
-        "CNY" => Currency::Cny,
-        "USD" => Currency::Usd,
-        other => anyhow::bail!("--currency `{other}` is not CNY or USD"),
-    };
+    let currency = Currency::from_code(&args.currency)
+        .with_context(|| format!("--currency `{}` is not CNY or USD", args.currency))?;
     Ok(Requirement {
         vcpu_min: args.vcpu,
         vcpu_max: args.vcpu_max.or(args.vcpu),

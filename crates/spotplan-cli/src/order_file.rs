@@ -9,7 +9,7 @@ use spotplan_core::order::format::{Format, SnippetOptions, render};
 use spotplan_core::order::idempotency::client_token_for;
 use spotplan_core::order::request::{AdminPass, BuildOptions, build_order_request};
 use spotplan_core::order::{PriceQuote, Severity, SpotOrder, ValidationContext, validate};
-use spotplan_core::{Cloud, Currency, Money, PriceRate, TimeUnit};
+use spotplan_core::{Cloud, Currency, ExchangeRate, Money, PriceRate, TimeUnit};
 
 use crate::display;
 
@@ -18,12 +18,18 @@ use crate::display;
 pub(crate) struct ValidateArgs {
     /// The order JSON file (see `spotplan schema`; examples in examples/orders/).
     order: PathBuf,
-    /// The current market price, in the cloud's bid unit (CNY per hour; Baidu: per minute).
+    /// The current market price, in the cloud's bid unit (per hour; Baidu: per minute) and `--quote-currency`.
     #[arg(long)]
     market_price: Option<String>,
-    /// The pay-as-you-go price, in the cloud's bid unit.
+    /// The pay-as-you-go price, in the cloud's bid unit and `--quote-currency`.
     #[arg(long)]
     on_demand_price: Option<String>,
+    /// The currency of the prices given (CNY or USD); the order's `account_currency` when absent.
+    #[arg(long)]
+    quote_currency: Option<String>,
+    /// Yuan per US dollar, for comparing the bid with a price in the other currency (default: the embedded rate).
+    #[arg(long)]
+    cny_per_usd: Option<rust_decimal::Decimal>,
     /// Print the problems as JSON.
     #[arg(long)]
     json: bool,
@@ -83,9 +89,9 @@ fn unit_of(cloud: Cloud) -> TimeUnit {
     }
 }
 
-fn quote(text: Option<&str>, cloud: Cloud, flag: &str) -> anyhow::Result<Option<PriceQuote>> {
+fn quote(text: Option<&str>, currency: Currency, cloud: Cloud, flag: &str) -> anyhow::Result<Option<PriceQuote>> {
     let Some(text) = text else { return Ok(None) };
-    let money = Money::parse(text, Currency::Cny).with_context(|| format!("--{flag}"))?;
+    let money = Money::parse(text, currency).with_context(|| format!("--{flag}"))?;
     Ok(Some(PriceQuote {
         rate: PriceRate::new(money, unit_of(cloud)),
         observed_on: "given on the command line".into(),
@@ -101,10 +107,30 @@ fn now() -> i64 {
 
 pub(crate) fn validate_file(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let order = read_order(&args.order)?;
+    let quote_currency = match &args.quote_currency {
+        Some(code) => {
+            Currency::from_code(code).with_context(|| format!("--quote-currency `{code}` is not CNY or USD"))?
+        }
+        None => order.account_currency,
+    };
     let context = ValidationContext {
         now: now(),
-        market_price: quote(args.market_price.as_deref(), order.cloud, "market-price")?,
-        on_demand_price: quote(args.on_demand_price.as_deref(), order.cloud, "on-demand-price")?,
+        market_price: quote(
+            args.market_price.as_deref(),
+            quote_currency,
+            order.cloud,
+            "market-price",
+        )?,
+        on_demand_price: quote(
+            args.on_demand_price.as_deref(),
+            quote_currency,
+            order.cloud,
+            "on-demand-price",
+        )?,
+        exchange_rate: Some(match args.cny_per_usd {
+            Some(rate) => ExchangeRate::user(rate, "given on the command line"),
+            None => ExchangeRate::default(),
+        }),
     };
     let validation = validate(&order, &context);
     if args.json {

@@ -34,6 +34,13 @@ impl Currency {
         }
     }
 
+    /// The currency of an ISO 4217 code, in any case (`usd`, `CNY`).
+    pub fn from_code(code: &str) -> Option<Currency> {
+        [Currency::Cny, Currency::Usd]
+            .into_iter()
+            .find(|currency| currency.code().eq_ignore_ascii_case(code.trim()))
+    }
+
     /// The symbol shown before an amount.
     pub fn symbol(self) -> &'static str {
         match self {

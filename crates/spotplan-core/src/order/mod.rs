@@ -39,6 +39,9 @@ pub struct ValidationContext {
     pub market_price: Option<PriceQuote>,
     /// The pay-as-you-go price, when known.
     pub on_demand_price: Option<PriceQuote>,
+    /// The plan's exchange rate, for comparing the bid with a quote in another currency than the account's; without
+    /// one such a quote is not compared (a warning says so).
+    pub exchange_rate: Option<crate::fx::ExchangeRate>,
 }
 
 /// An order that passed every check (warnings may remain). Only [`validate`] makes one.

@@ -178,9 +178,74 @@ pub(crate) fn truncate(text: &str) -> String {
     }
 }
 
-/// A quote's amount per `unit` (the cloud's bid unit).
-pub(crate) fn quote_amount(quote: &crate::order::PriceQuote, unit: crate::TimeUnit) -> Option<rust_decimal::Decimal> {
-    quote.rate.in_unit(unit).ok().map(|rate| rate.money.amount.normalize())
+/// A quote as the bid is compared with it: its amount per the cloud's bid unit in the account's currency, and
+/// where the figure comes from (its date, and the conversion when the quote is in another currency).
+pub(crate) struct ComparableQuote {
+    /// The amount per bid unit, in the account's currency.
+    pub(crate) amount: rust_decimal::Decimal,
+    /// The account's currency code.
+    pub(crate) currency: &'static str,
+    /// The date, and the conversion used, in English.
+    pub(crate) provenance_en: String,
+    /// The same in Chinese.
+    pub(crate) provenance_zh: String,
+}
+
+/// The quote in the account's currency per `unit` (the cloud's bid unit). A quote in another currency is converted
+/// with the plan's exchange rate, saying so; without a rate it is not compared, and a warning says why.
+pub(crate) fn comparable_quote(
+    quote: &crate::order::PriceQuote,
+    what: &str,
+    unit: crate::TimeUnit,
+    order: &SpotOrder,
+    context: &crate::order::ValidationContext,
+    problems: &mut Problems,
+) -> Option<ComparableQuote> {
+    let rate = quote.rate.in_unit(unit).ok()?;
+    let account = order.account_currency;
+    let currency = account.code();
+    if rate.money.currency == account {
+        return Some(ComparableQuote {
+            amount: rate.money.amount.normalize(),
+            currency,
+            provenance_en: quote.observed_on.clone(),
+            provenance_zh: quote.observed_on.clone(),
+        });
+    }
+    let Some(fx) = &context.exchange_rate else {
+        problems.warning(
+            rule("account_currency", "quote.currency.no_rate", None),
+            account.code(),
+            format!(
+                "the {what} ({}, {}) is in {}, the account pays in {currency}, and no exchange rate is set: the bid is \
+                 not compared with it",
+                rate.money,
+                quote.observed_on,
+                rate.money.currency.code()
+            ),
+            format!(
+                "{what}（{}，{}）以 {} 计价，账户以 {currency} 结算，且未设置汇率：未将出价与其比较",
+                rate.money,
+                quote.observed_on,
+                rate.money.currency.code()
+            ),
+        );
+        return None;
+    };
+    let converted = fx.convert(rate.money, account).ok()?;
+    let amount = converted.amount.round_dp(6).normalize();
+    Some(ComparableQuote {
+        amount,
+        currency,
+        provenance_en: format!(
+            "{}; converted from {} at {} CNY per USD ({}, {})",
+            quote.observed_on, rate.money, fx.cny_per_usd, fx.as_of, fx.source
+        ),
+        provenance_zh: format!(
+            "{}；由 {} 按 {} 元/美元（{}，{}）换算",
+            quote.observed_on, rate.money, fx.cny_per_usd, fx.as_of, fx.source
+        ),
+    })
 }
 
 /// Checks a host name: `max` characters at most (2 at least), the allowed characters, and no special character

@@ -130,7 +130,11 @@ fn alibaba_bid_against_known_prices() {
             ),
         ]
     );
-    assert!(validation.problems[0].message_en.contains("0.45 per hour (2026-11-23)"));
+    assert!(
+        validation.problems[0]
+            .message_en
+            .contains("0.45 CNY per hour (2026-11-23)")
+    );
     assert_eq!(
         validation.problems[1].prevents.as_deref(),
         Some("InvalidSpotPriceLimit.LowerThanPublicPrice")
@@ -552,4 +556,54 @@ fn name_rules(order: &SpotOrder) -> Vec<(String, String, Severity)> {
         .filter(|(field, _, _)| *field == "name")
         .map(|(field, rule, severity)| (field.to_owned(), rule.to_owned(), severity))
         .collect()
+}
+
+#[test]
+fn a_quote_in_another_currency_is_converted_with_the_plans_rate_and_says_so() {
+    // An international-site Alibaba account pays in USD; the catalog's market price is in CNY.
+    let mut order = example(Cloud::Alibaba);
+    order.account_currency = Currency::Usd;
+    order.bid.max_price = Some("0.039".parse().unwrap());
+    let market = ValidationContext {
+        // 0.285144 CNY at 7.1286 CNY per USD is 0.04 USD: a bid of 0.039 USD is below it.
+        market_price: quote("0.285144", TimeUnit::Hour),
+        on_demand_price: quote("7.1286", TimeUnit::Hour),
+        exchange_rate: Some(crate::fx::ExchangeRate::default()),
+        ..context()
+    };
+    let validation = validate(&order, &market);
+    assert_eq!(
+        rules(&validation),
+        [(
+            "bid.max_price",
+            "alibaba.spot_price_limit.below_market",
+            Severity::Warning
+        )]
+    );
+    let message = &validation.problems[0].message_en;
+    assert!(
+        message.contains("0.039 USD is below the market price 0.04 USD"),
+        "{message}"
+    );
+    assert!(
+        message.contains("converted from 0.285144 CNY at 7.1286 CNY per USD"),
+        "{message}"
+    );
+    // Read as CNY, 0.039 would have been compared with 0.285144 as if one currency: no longer.
+    order.bid.max_price = Some("0.041".parse().unwrap());
+    assert!(validate(&order, &market).problems.is_empty());
+}
+
+#[test]
+fn a_quote_in_another_currency_without_a_rate_is_not_compared() {
+    let mut order = example(Cloud::Tencent);
+    order.account_currency = Currency::Usd;
+    let context = ValidationContext {
+        market_price: quote("100", TimeUnit::Hour),
+        ..context()
+    };
+    assert_eq!(
+        rules(&validate(&order, &context)),
+        [("account_currency", "quote.currency.no_rate", Severity::Warning)]
+    );
 }

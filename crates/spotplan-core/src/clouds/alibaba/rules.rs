@@ -8,7 +8,7 @@ use crate::order::ValidationContext;
 use crate::order::checks::{base64_decoded_len, char_len, is_printable_ascii, password_classes, significant_decimals};
 use crate::order::model::{BidMode, OsFamily, SpotOrder};
 use crate::order::problem::{Problems, rule};
-use crate::order::shared_rules::{hostname_problem, min_count_in_range, quote_amount, truncate};
+use crate::order::shared_rules::{comparable_quote, hostname_problem, min_count_in_range, truncate};
 
 /// Specials allowed in an Alibaba password.
 const PASSWORD_SPECIALS: &str = "()`~!@#$%^&*-_+=|{}[]:;\"<>,.?/";
@@ -334,9 +334,11 @@ fn check_bid(order: &SpotOrder, context: &ValidationContext, problems: &mut Prob
     }
     match &context.on_demand_price {
         Some(quote) => {
-            if let Some(cap) = quote_amount(quote, TimeUnit::Hour)
-                && price > cap
+            if let Some(compared) =
+                comparable_quote(quote, "pay-as-you-go price", TimeUnit::Hour, order, context, problems)
+                && price > compared.amount
             {
+                let (cap, currency) = (compared.amount, compared.currency);
                 // A warning, not an error: no source (the RunInstances docs, the ECS SDKs' docstrings) says ECS
                 // refuses a limit above the pay-as-you-go price, and spot has been observed above on-demand (534 of
                 // the embedded catalog's 11,587 zone observations), where a bid at the market would be above it.
@@ -344,13 +346,13 @@ fn check_bid(order: &SpotOrder, context: &ValidationContext, problems: &mut Prob
                     rule("bid.max_price", "alibaba.spot_price_limit.above_on_demand", None),
                     text,
                     format!(
-                        "the maximum price {text} is above the pay-as-you-go price {cap} per hour ({}): you may pay up \
-                         to it, more than on-demand; no source says ECS refuses such a limit",
-                        quote.observed_on
+                        "the maximum price {text} {currency} is above the pay-as-you-go price {cap} {currency} per hour \
+                         ({}): you may pay up to it, more than on-demand; no source says ECS refuses such a limit",
+                        compared.provenance_en
                     ),
                     format!(
-                        "最高价格 {text} 高于按量付费价格 {cap}/小时（{}）：可能按此价格计费，高于按量付费；没有资料表明 ECS 会拒绝此出价",
-                        quote.observed_on
+                        "最高价格 {text} {currency} 高于按量付费价格 {cap} {currency}/小时（{}）：可能按此价格计费，高于按量付费；没有资料表明 ECS 会拒绝此出价",
+                        compared.provenance_zh
                     ),
                 );
             }
@@ -369,9 +371,10 @@ fn check_bid(order: &SpotOrder, context: &ValidationContext, problems: &mut Prob
         ),
     }
     if let Some(quote) = &context.market_price
-        && let Some(market) = quote_amount(quote, TimeUnit::Hour)
-        && price < market
+        && let Some(compared) = comparable_quote(quote, "market price", TimeUnit::Hour, order, context, problems)
+        && price < compared.amount
     {
+        let (market, currency) = (compared.amount, compared.currency);
         problems.warning(
             rule(
                 "bid.max_price",
@@ -380,13 +383,13 @@ fn check_bid(order: &SpotOrder, context: &ValidationContext, problems: &mut Prob
             ),
             text,
             format!(
-                "the maximum price {text} is below the market price {market} per hour ({}): the order will fail; bid \
-                 at least {market}",
-                quote.observed_on
+                "the maximum price {text} {currency} is below the market price {market} {currency} per hour ({}): the \
+                 order will fail; bid at least {market}",
+                compared.provenance_en
             ),
             format!(
-                "最高价格 {text} 低于市场价 {market}/小时（{}）：订单将失败；出价至少 {market}",
-                quote.observed_on
+                "最高价格 {text} {currency} 低于市场价 {market} {currency}/小时（{}）：订单将失败；出价至少 {market}",
+                compared.provenance_zh
             ),
         );
     }

@@ -8,7 +8,7 @@ use crate::order::ValidationContext;
 use crate::order::checks::{char_len, is_printable_ascii};
 use crate::order::model::{BidMode, SpotOrder};
 use crate::order::problem::{Problems, rule};
-use crate::order::shared_rules::{hostname_problem, quote_amount};
+use crate::order::shared_rules::{comparable_quote, hostname_problem};
 
 const PASSWORD_SPECIALS: &str = "!@#$%^*()";
 
@@ -37,9 +37,10 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
         && let (text, price) = (bid.to_string(), bid.amount())
         && let text = text.as_str()
         && let Some(quote) = &context.market_price
-        && let Some(market) = quote_amount(quote, TimeUnit::Minute)
-        && price <= market
+        && let Some(compared) = comparable_quote(quote, "market price", TimeUnit::Minute, order, context, problems)
+        && price <= compared.amount
     {
+        let (market, currency) = (compared.amount, compared.currency);
         // A warning until the unit is confirmed: Baidu refuses a bid not above the market (the seed's error table),
         // but the market price compared with is `bidPrice`'s `perMoney` read as CNY per minute, a unit no source
         // states.
@@ -51,14 +52,14 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
             ),
             text,
             format!(
-                "bidPrice {text} CNY/minute is not above the market price {market} CNY/minute ({}), if Baidu's \
-                 `perMoney` is CNY per minute as Spotplan reads it (no source states its unit): Baidu refuses a bid \
-                 not above the market",
-                quote.observed_on
+                "bidPrice {text} {currency}/minute is not above the market price {market} {currency}/minute ({}), if \
+                 Baidu's `perMoney` is per minute as Spotplan reads it (no source states its unit): Baidu refuses a \
+                 bid not above the market",
+                compared.provenance_en
             ),
             format!(
-                "出价 {text} 元/分钟不高于市场价 {market} 元/分钟（{}）——前提是百度的 perMoney 以元/分钟计（没有资料说明其单位）：百度会拒绝不高于市场价的出价",
-                quote.observed_on
+                "出价 {text} {currency}/分钟不高于市场价 {market} {currency}/分钟（{}）——前提是百度的 perMoney 按分钟计（没有资料说明其单位）：百度会拒绝不高于市场价的出价",
+                compared.provenance_zh
             ),
         );
     }

@@ -8,7 +8,7 @@ use crate::order::ValidationContext;
 use crate::order::checks::{base64_decoded_len, char_len, is_printable_ascii, password_classes};
 use crate::order::model::{BidMode, OsFamily, SpotOrder};
 use crate::order::problem::{Problems, rule};
-use crate::order::shared_rules::{hostname_problem, min_count_in_range, quote_amount, truncate};
+use crate::order::shared_rules::{comparable_quote, hostname_problem, min_count_in_range, truncate};
 
 const PASSWORD_SPECIALS: &str = "()`~!@#$%^&*-+=|{}[]:;',.?/";
 const USER_DATA_MAX_BYTES: usize = 16 * 1024;
@@ -74,9 +74,10 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
         && let text = text.as_str()
     {
         if let Some(quote) = &context.market_price
-            && let Some(market) = quote_amount(quote, TimeUnit::Hour)
-            && price < market
+            && let Some(compared) = comparable_quote(quote, "market price", TimeUnit::Hour, order, context, problems)
+            && price < compared.amount
         {
+            let (market, currency) = (compared.amount, compared.currency);
             // A warning: the market figure is InquiryPriceRunInstances' `UnitPriceDiscount`, which prices the
             // system disk with the instance, while MaxPrice caps the instance alone.
             problems.warning(
@@ -87,26 +88,35 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
                 ),
                 text,
                 format!(
-                    "MaxPrice {text} is below the market price {market} per hour ({}), a figure that includes the \
-                     system disk: Tencent refuses a bid below the instance's own market price; bid at least {market} \
-                     to be sure",
-                    quote.observed_on
+                    "MaxPrice {text} {currency} is below the market price {market} {currency} per hour ({}), a figure \
+                     that includes the system disk: Tencent refuses a bid below the instance's own market price; bid \
+                     at least {market} to be sure",
+                    compared.provenance_en
                 ),
                 format!(
-                    "出价 {text} 低于市场价 {market}/小时（{}，含系统盘）：腾讯云会拒绝低于实例市场价的出价；出价至少 {market} 可确保成功",
-                    quote.observed_on
+                    "出价 {text} {currency} 低于市场价 {market} {currency}/小时（{}，含系统盘）：腾讯云会拒绝低于实例市场价的出价；出价至少 {market} 可确保成功",
+                    compared.provenance_zh
                 ),
             );
         }
         if let Some(quote) = &context.on_demand_price
-            && let Some(list) = quote_amount(quote, TimeUnit::Hour)
-            && price > list
+            && let Some(compared) =
+                comparable_quote(quote, "pay-as-you-go price", TimeUnit::Hour, order, context, problems)
+            && price > compared.amount
         {
+            let (list, currency) = (compared.amount, compared.currency);
             problems.warning(
                 rule("bid.max_price", "tencent.max_price.above_on_demand", None),
                 text,
-                format!("MaxPrice {text} is above the pay-as-you-go price {list} per hour ({}); the market price never exceeds it", quote.observed_on),
-                format!("出价 {text} 高于按量计费价格 {list}/小时（{}），市场价不会超过该价格", quote.observed_on),
+                format!(
+                    "MaxPrice {text} {currency} is above the pay-as-you-go price {list} {currency} per hour ({}); the \
+                     market price never exceeds it",
+                    compared.provenance_en
+                ),
+                format!(
+                    "出价 {text} {currency} 高于按量计费价格 {list} {currency}/小时（{}），市场价不会超过该价格",
+                    compared.provenance_zh
+                ),
             );
         }
     }
