@@ -88,11 +88,20 @@ pub fn App() -> Html {
         });
     }
     let state = use_reducer(|| {
-        UiState::with_requirement(
-            initial_lang(),
-            url_state::decode(&url_state::browser::current_query()).0,
-        )
+        let query = url_state::browser::current_query();
+        let mut state = UiState::with_requirement(initial_lang(), url_state::decode(&query).0);
+        state.account_sites = url_state::decode_account_sites(&query);
+        state
     });
+    {
+        // The proxy's word on each account's site (currency) decides over the URL's.
+        let state = state.clone();
+        use_effect_with((*proxy).clone(), move |proxy| {
+            if let ProxyStatus::Reachable(health) | ProxyStatus::NotSignedIn(health) = proxy {
+                state.dispatch(Action::ProxyReported(Box::new(health.clone())));
+            }
+        });
+    }
     let orders_page = use_state(on_orders_page);
     let base = use_memo((), |_| load_planner());
     // Decided once at mount: the plan's URL state rewrites the query string right after.
@@ -168,7 +177,7 @@ pub fn App() -> Html {
         // plans once it has stood still for a moment (a newer plan cancels the pending one).
         let last_push = use_mut_ref(|| 0.0_f64);
         let pending_recent = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
-        let query = url_state::encode(&state.requirement, state.selected.as_ref());
+        let query = url_state::encode(&state.requirement, state.selected.as_ref(), &state.account_sites);
         use_effect_with(query, move |query| {
             let now = js_sys::Date::now();
             let replace = now - *last_push.borrow() < 1_000.0;

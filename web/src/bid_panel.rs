@@ -59,7 +59,8 @@ fn message(problem: &Problem, lang: Lang) -> String {
 }
 
 /// The fields with an input in the panel, whose problems appear beside it rather than in the general list.
-const FIELDS_WITH_INPUTS: [&str; 14] = [
+const FIELDS_WITH_INPUTS: [&str; 15] = [
+    "account_currency",
     "zone",
     "image_id",
     "network.vpc_id",
@@ -249,9 +250,58 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
                     ),
                 });
             }
+            // Typed in one currency, sent in the account's: say which rate made the figure.
+            if state.bid.typed_in.0 != order.account_currency {
+                let fx = &state.fx;
+                line.push_str(&match lang {
+                    Lang::En => format!(
+                        " (the account pays in {}; converted from {} at {} CNY per USD, {}, {})",
+                        order.account_currency.code(),
+                        state.bid.typed_in.0.code(),
+                        fx.cny_per_usd,
+                        fx.as_of,
+                        fx.source
+                    ),
+                    Lang::Zh => format!(
+                        "（账户以 {} 结算；由 {} 按 {} 元/美元换算，{}，{}）",
+                        order.account_currency.code(),
+                        state.bid.typed_in.0.code(),
+                        fx.cny_per_usd,
+                        fx.as_of,
+                        fx.source
+                    ),
+                });
+            }
             line
         }
         _ => String::new(),
+    };
+    let site = {
+        let account = order.account_currency;
+        let set_by_proxy = state.account_sites.set_by_proxy(cloud).map(str::to_owned);
+        let chosen = {
+            let state = state.clone();
+            Callback::from(move |event: Event| {
+                let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+                if let Some(currency) = spotplan_core::Currency::from_code(&select.value()) {
+                    state.dispatch(Action::SetAccountCurrency(cloud, currency));
+                }
+            })
+        };
+        html! {
+            <div class="field">
+                <label for="account-site">{ t(Key::AccountSite) }</label>
+                <select id="account-site" data-testid="account-site" disabled={set_by_proxy.is_some()} onchange={chosen}
+                    aria-describedby="problems-account_currency account-site-source">
+                    <option value="CNY" selected={account == spotplan_core::Currency::Cny}>{ t(Key::ChinaSite) }</option>
+                    <option value="USD" selected={account == spotplan_core::Currency::Usd}>{ t(Key::InternationalSite) }</option>
+                </select>
+                if let Some(source) = set_by_proxy {
+                    <p id="account-site-source" class="muted" data-testid="account-site-source">{ format!("{}: {source}", t(Key::SiteSetByProxy)) }</p>
+                }
+                { field_problems(&problems, "account_currency", lang) }
+            </div>
+        }
     };
     let entry_invalid = bid_entry_error.is_some();
     let entry_problem = bid_entry_error.map(|error| {
@@ -267,6 +317,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
                 <label><input type="radio" name="bid-mode" checked={order.bid.mode == BidMode::Market} onchange={mode_changed(BidMode::Market)} />{ t(Key::BidMarket) }</label>
                 <label><input type="radio" name="bid-mode" checked={order.bid.mode == BidMode::Limit} onchange={mode_changed(BidMode::Limit)} />{ t(Key::BidLimit) }</label>
             </fieldset>
+            { site }
             if order.bid.mode == BidMode::Limit {
                 <div class="field">
                     <label for="bid-price">{ format!("{} ({} / {})", t(Key::MaxPrice), display.0.code(), display.1.label()) }</label>

@@ -74,6 +74,8 @@ mod tests {
                     CloudMode::Planning
                 },
                 endpoint_override: None,
+                account_currency: None,
+                account_currency_source: None,
             }],
             spend: SpendCeilings {
                 max_order_per_hour: None,

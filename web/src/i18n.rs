@@ -58,6 +58,14 @@ pub enum Key {
     BidLimit,
     MaxPrice,
     NativeValue,
+    /// The account site select.
+    AccountSite,
+    /// The China site option.
+    ChinaSite,
+    /// The international site option.
+    InternationalSite,
+    /// Before the source of a proxy-set site.
+    SiteSetByProxy,
     Recommended,
     LaunchDetails,
     ImageId,
@@ -219,6 +227,14 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, MaxPrice) => "最高价格",
         (Lang::En, NativeValue) => "Sent to the cloud as",
         (Lang::Zh, NativeValue) => "发送给云厂商的值",
+        (Lang::En, AccountSite) => "Account site (the bid's currency)",
+        (Lang::Zh, AccountSite) => "账户站点（出价币种）",
+        (Lang::En, ChinaSite) => "China site — CNY",
+        (Lang::Zh, ChinaSite) => "中国站 — 人民币",
+        (Lang::En, InternationalSite) => "International site — USD",
+        (Lang::Zh, InternationalSite) => "国际站 — 美元",
+        (Lang::En, SiteSetByProxy) => "Set by the proxy's credentials",
+        (Lang::Zh, SiteSetByProxy) => "由代理的凭证配置决定",
         (Lang::En, Recommended) => "Recommended",
         (Lang::Zh, Recommended) => "推荐",
         (Lang::En, LaunchDetails) => "Launch details",

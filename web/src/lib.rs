@@ -7,6 +7,7 @@
 #[cfg(all(test, target_arch = "wasm32"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
+pub mod account_sites;
 pub mod api;
 pub mod app;
 pub mod bench;

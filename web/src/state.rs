@@ -2,6 +2,7 @@
 //! bid field, the snippet tab, the submission, the language. Pure and tested natively; components only dispatch
 //! [`Action`]s. It depends on no view.
 
+use crate::account_sites::AccountSites;
 use std::rc::Rc;
 
 use rust_decimal::Decimal;
@@ -101,6 +102,8 @@ pub struct UiState {
     pub order: Option<SpotOrder>,
     /// The CNY-per-USD rate prices are shown and bids converted with.
     pub fx: ExchangeRate,
+    /// Each cloud account's site, and so the currency its bids are sent in.
+    pub account_sites: AccountSites,
     /// The bid field.
     pub bid: BidEntry,
     /// The tags as typed (`key=value, key=value`), kept so half-typed text is not rewritten under the cursor.
@@ -158,6 +161,7 @@ impl UiState {
             selected: None,
             order: None,
             fx: ExchangeRate::default(),
+            account_sites: AccountSites::default(),
             bid: BidEntry::empty((requirement.currency, requirement.unit)),
             tags_text: String::new(),
             data_disks_text: String::new(),
@@ -194,6 +198,17 @@ impl UiState {
         match shown {
             Some(rate) => native_bid::typed_text(rate.money.amount, display.1),
             None => self.bid.text.clone(),
+        }
+    }
+
+    /// The draft in its cloud's account currency, and the typed bid read again for it (the text stays as typed).
+    fn reread_bid(&mut self) {
+        if let Some(order) = &mut self.order {
+            order.account_currency = self.account_sites.currency(order.cloud);
+        }
+        self.bid = self.read_bid(self.bid.text.clone(), self.bid.typed_in);
+        if let Some(order) = &mut self.order {
+            sync_bid(order, &self.bid);
         }
     }
 
@@ -275,6 +290,10 @@ pub enum Action {
     SetSortDirection(SortKey, bool),
     /// Set the CNY-per-USD rate (a bid typed in USD is converted anew).
     SetExchangeRate(ExchangeRate),
+    /// The person says which site a cloud's account is on (its currency); the typed bid is converted anew.
+    SetAccountCurrency(Cloud, Currency),
+    /// The proxy's health answer arrived: the account sites of the credentials it holds decide.
+    ProxyReported(Box<spotplan_core::api::health::Health>),
     /// Choose an offer, with the recommended maximum price when the history supports one.
     Select {
         /// The offer.
@@ -375,7 +394,12 @@ impl Reducible for UiState {
         let mut next = (*self).clone();
         let order_changed = matches!(
             action,
-            Action::SetBidMode(_) | Action::SetTypedBid(_) | Action::SetExchangeRate(_) | Action::SetField(..)
+            Action::SetBidMode(_)
+                | Action::SetTypedBid(_)
+                | Action::SetExchangeRate(_)
+                | Action::SetAccountCurrency(..)
+                | Action::ProxyReported(_)
+                | Action::SetField(..)
         );
         match action {
             Action::SetLang(lang) => next.lang = lang,
@@ -394,17 +418,23 @@ impl Reducible for UiState {
             }
             Action::SetExchangeRate(fx) => {
                 next.fx = fx;
-                next.bid = next.read_bid(next.bid.text.clone(), next.bid.typed_in);
-                if let Some(order) = &mut next.order {
-                    sync_bid(order, &next.bid);
-                }
+                next.reread_bid();
+            }
+            Action::SetAccountCurrency(cloud, currency) => {
+                next.account_sites.choose(cloud, currency);
+                next.reread_bid();
+            }
+            Action::ProxyReported(health) => {
+                next.account_sites.take_from(&health);
+                next.reread_bid();
             }
             Action::Select {
                 offer,
                 recommended,
                 key,
             } => {
-                let order = draft_order(&offer, next.requirement.instance_count.max(1));
+                let mut order = draft_order(&offer, next.requirement.instance_count.max(1));
+                order.account_currency = next.account_sites.currency(offer.cloud);
                 let display = next.display();
                 let suggestion = recommended.and_then(|rate| {
                     native_bid::suggested(rate, order.cloud, order.account_currency, display, &next.fx)
@@ -664,6 +694,48 @@ mod tests {
         assert_eq!(price_sent(&limit).as_deref(), Some("0.14"));
         let typed = reduce(limit, Action::SetTypedBid("0.2".into()));
         assert_eq!(price_sent(&typed).as_deref(), Some("0.2"));
+    }
+
+    #[test]
+    fn an_international_account_is_sent_its_bid_in_dollars() {
+        // 0.71286 CNY an hour typed; the Tencent account is on the international site: 0.1 USD sent.
+        let state = reduce(
+            UiState::new(Lang::En),
+            Action::Select {
+                offer: tencent_offer(),
+                recommended: Some(cny_per_hour("0.14")),
+                key: "k1".into(),
+            },
+        );
+        let typed = reduce(state, Action::SetTypedBid("0.71286".into()));
+        assert_eq!(
+            price_sent(&typed).as_deref(),
+            Some("0.7129"),
+            "Tencent takes 4 decimals"
+        );
+        let international = reduce(typed, Action::SetAccountCurrency(Cloud::Tencent, Currency::Usd));
+        let order = international.order.as_ref().unwrap();
+        assert_eq!(order.account_currency, Currency::Usd);
+        assert_eq!(price_sent(&international).as_deref(), Some("0.1"));
+        assert_eq!(
+            international.bid_text_shown(),
+            "0.71286",
+            "the field keeps what was typed"
+        );
+        assert_ne!(
+            international.idempotency_key, "k1",
+            "a bid in another currency is another order"
+        );
+        // A new draft for the same cloud starts on the chosen site; another cloud stays on the China site.
+        let again = reduce(
+            international,
+            Action::Select {
+                offer: baidu_offer(),
+                recommended: None,
+                key: "k2".into(),
+            },
+        );
+        assert_eq!(again.order.as_ref().unwrap().account_currency, Currency::Cny);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use spotplan_core::catalog::{Arch, OfferKey};
 use spotplan_core::plan::{Area, Requirement, SortKey};
 use spotplan_core::{Cloud, Currency, TimeUnit};
 
+use crate::account_sites::AccountSites;
 use crate::state::{comma_separated, initial_requirement};
 
 /// How many recent plans are kept.
@@ -64,8 +65,8 @@ fn unescape(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The query string (with `?`) for a plan.
-pub fn encode(requirement: &Requirement, selected: Option<&OfferKey>) -> String {
+/// The query string (with `?`) for a plan and the account sites the person chose.
+pub fn encode(requirement: &Requirement, selected: Option<&OfferKey>, sites: &AccountSites) -> String {
     let mut parts = vec![
         format!("v={}", range(requirement.vcpu_min, requirement.vcpu_max)),
         format!(
@@ -118,6 +119,10 @@ pub fn encode(requirement: &Requirement, selected: Option<&OfferKey>) -> String 
     }
     if requirement.unit != TimeUnit::Hour {
         parts.push(format!("u={}", requirement.unit.label()));
+    }
+    let chosen_sites = sites.url_value();
+    if !chosen_sites.is_empty() {
+        parts.push(format!("acct={chosen_sites}"));
     }
     if let Some(offer) = selected {
         parts.push(format!(
@@ -216,6 +221,16 @@ pub fn decode(query: &str) -> (Requirement, Option<OfferKey>) {
     (requirement, selected)
 }
 
+/// The account sites a query string names (`acct=tencent:USD`); CNY for every cloud it does not name.
+pub fn decode_account_sites(query: &str) -> AccountSites {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("acct="))
+        .map(|value| AccountSites::from_url_value(&unescape(value)))
+        .unwrap_or_default()
+}
+
 /// Adds a plan to the recent list (newest first, no duplicates, at most [`RECENT`]).
 pub fn remember(recent: &[String], query: &str) -> Vec<String> {
     std::iter::once(query.to_owned())
@@ -248,7 +263,9 @@ mod tests {
             zone: Some("ap-guangzhou-6".into()),
             instance_type: "S6.LARGE8".into(),
         };
-        let query = encode(&requirement, Some(&offer));
+        let query = encode(&requirement, Some(&offer), &AccountSites::from_url_value("baidu:USD"));
+        assert!(query.contains("acct=baidu:USD"), "{query}");
+        assert_eq!(decode_account_sites(&query).currency(Cloud::Baidu), Currency::Usd);
         assert!(query.starts_with("?v=4-4&m=8-8&n=10&h=12.5"), "{query}");
         let (back, selected) = decode(&query);
         assert_eq!(back, requirement);

@@ -3,12 +3,16 @@
 //! (`~/.aliyun/config.json`'s current profile, tccli's `~/.tccli/default.credential`). Secrets stay inside
 //! [`spotplan_sign::Credentials`], whose `Debug` redacts them; only the *source* (a variable or file name) is ever
 //! shown.
+//!
+//! Each credential also says which site its account is on, and so the currency its bids are in: CNY on the China
+//! sites (the default), USD on the international sites. `SPOTPLAN_ACCOUNT_CURRENCY_<CLOUD>` (e.g.
+//! `SPOTPLAN_ACCOUNT_CURRENCY_TENCENT=USD`) or an `account_currency` field in the credentials file sets it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use spotplan_core::Cloud;
 use spotplan_core::clouds::wire;
+use spotplan_core::{Cloud, Currency};
 use spotplan_sign::Credentials;
 
 /// Credentials for one cloud and where they came from.
@@ -18,6 +22,31 @@ pub struct Loaded {
     pub credentials: Credentials,
     /// Where it was found, e.g. `environment (TENCENTCLOUD_SECRET_ID)` — never the values.
     pub source: String,
+    /// The currency the account is billed in, and so the currency of its bids and price answers.
+    pub account_currency: Currency,
+    /// Where the currency was set, e.g. `environment (SPOTPLAN_ACCOUNT_CURRENCY_TENCENT)`, or the default.
+    pub account_currency_source: String,
+}
+
+impl Loaded {
+    /// A China-site credential (the default site), from `source`.
+    pub fn china_site(credentials: Credentials, source: String) -> Loaded {
+        Loaded {
+            credentials,
+            source,
+            account_currency: Currency::Cny,
+            account_currency_source: DEFAULT_SITE.into(),
+        }
+    }
+}
+
+/// What the health answer says when no site is configured.
+const DEFAULT_SITE: &str =
+    "China site (the default; set SPOTPLAN_ACCOUNT_CURRENCY_<CLOUD>=USD for an international-site account)";
+
+/// The environment variable naming a cloud's account currency.
+pub fn account_currency_env(cloud: Cloud) -> String {
+    format!("SPOTPLAN_ACCOUNT_CURRENCY_{}", cloud.id().to_uppercase())
 }
 
 /// Every cloud's credentials, when configured.
@@ -48,6 +77,14 @@ impl CloudCredentials {
 /// Why credentials could not be read (a file that exists but is broken; missing files are simply skipped).
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialsError {
+    /// An account currency that is not CNY or USD.
+    #[error("{source_name} is `{value}`: an account currency is CNY (China site) or USD (international site)")]
+    BadAccountCurrency {
+        /// The variable or file that holds it.
+        source_name: String,
+        /// The value given.
+        value: String,
+    },
     /// A credentials file could not be read or parsed.
     #[error("cannot use credentials file {path}: {reason}")]
     BadFile {
@@ -105,11 +142,44 @@ pub fn load(sources: &Sources) -> Result<CloudCredentials, CredentialsError> {
         let found = from_env(sources, cloud)
             .or_else(|| from_config_file(sources, &file, cloud))
             .or_else(|| from_cli_file(sources, cloud));
-        if let Some(found) = found {
+        if let Some(mut found) = found {
+            if let Some((currency, source)) = account_currency(sources, &file, cloud)? {
+                found.account_currency = currency;
+                found.account_currency_source = source;
+            }
             loaded.0.insert(cloud, found);
         }
     }
     Ok(loaded)
+}
+
+/// The account currency configured for a cloud, when one is: the environment first, then the credentials file.
+fn account_currency(
+    sources: &Sources,
+    file: &serde_json::Map<String, serde_json::Value>,
+    cloud: Cloud,
+) -> Result<Option<(Currency, String)>, CredentialsError> {
+    let name = account_currency_env(cloud);
+    let from_file = file
+        .get(cloud.id())
+        .and_then(|entry| entry.get("account_currency"))
+        .and_then(serde_json::Value::as_str);
+    let (value, source_name) = match (sources.var(&name), from_file) {
+        (Some(value), _) => (value, format!("environment ({name})")),
+        (None, Some(value)) => (
+            value,
+            format!(
+                "config file {}",
+                sources.config_file.as_deref().map(display).unwrap_or_default()
+            ),
+        ),
+        (None, None) => return Ok(None),
+    };
+    let currency = Currency::from_code(value).ok_or_else(|| CredentialsError::BadAccountCurrency {
+        source_name: source_name.clone(),
+        value: value.chars().take(16).collect(),
+    })?;
+    Ok(Some((currency, source_name)))
 }
 
 fn display(path: &Path) -> String {
@@ -119,10 +189,10 @@ fn display(path: &Path) -> String {
 fn from_env(sources: &Sources, cloud: Cloud) -> Option<Loaded> {
     let names = wire(cloud).credential_names();
     let (id, secret) = (sources.var(names.key_id_env)?, sources.var(names.secret_env)?);
-    Some(Loaded {
-        credentials: Credentials::new(id.to_owned(), secret.to_owned()),
-        source: format!("environment ({}, {})", names.key_id_env, names.secret_env),
-    })
+    Some(Loaded::china_site(
+        Credentials::new(id.to_owned(), secret.to_owned()),
+        format!("environment ({}, {})", names.key_id_env, names.secret_env),
+    ))
 }
 
 fn from_config_file(
@@ -133,13 +203,13 @@ fn from_config_file(
     let (id_field, secret_field) = wire(cloud).credential_names().file_fields;
     let entry = file.get(cloud.id())?;
     let text = |field: &str| entry.get(field).and_then(serde_json::Value::as_str).map(str::to_owned);
-    Some(Loaded {
-        credentials: Credentials::new(text(id_field)?, text(secret_field)?),
-        source: format!(
+    Some(Loaded::china_site(
+        Credentials::new(text(id_field)?, text(secret_field)?),
+        format!(
             "config file {}",
             sources.config_file.as_deref().map(display).unwrap_or_default()
         ),
-    })
+    ))
 }
 
 fn from_cli_file(sources: &Sources, cloud: Cloud) -> Option<Loaded> {
@@ -151,14 +221,12 @@ fn from_cli_file(sources: &Sources, cloud: Cloud) -> Option<Loaded> {
         Some(profile) => format!("{} CLI profile `{profile}` in {}", cloud.vendor(), display(&path)),
         None => format!("{} CLI credential {}", cloud.vendor(), display(&path)),
     };
-    Some(Loaded {
-        credentials: Credentials::new(found.key_id, found.secret),
-        source,
-    })
+    Some(Loaded::china_site(Credentials::new(found.key_id, found.secret), source))
 }
 
 /// Reads Spotplan's credentials file: an object with one object per cloud id, each with exactly that cloud's two
-/// fields (anything else is refused, so a typo does not silently leave a cloud in planning mode).
+/// fields and optionally `account_currency` (anything else is refused, so a typo does not silently leave a cloud in
+/// planning mode or on the wrong site).
 fn read_config_file(path: &Path) -> Result<serde_json::Map<String, serde_json::Value>, CredentialsError> {
     let bad = |reason: String| CredentialsError::BadFile {
         path: display(path),
@@ -175,14 +243,17 @@ fn read_config_file(path: &Path) -> Result<serde_json::Map<String, serde_json::V
         let cloud = Cloud::from_id(key).ok_or_else(|| bad(format!("`{key}` is not a cloud id")))?;
         let (id_field, secret_field) = wire(cloud).credential_names().file_fields;
         let fields_ok = entry.as_object().is_some_and(|object| {
-            object.len() == 2
+            let site = object.get("account_currency");
+            object.len() == 2 + usize::from(site.is_some())
+                && site.is_none_or(serde_json::Value::is_string)
                 && [id_field, secret_field]
                     .iter()
                     .all(|field| object.get(*field).is_some_and(serde_json::Value::is_string))
         });
         if !fields_ok {
             return Err(bad(format!(
-                "`{key}` must hold exactly `{id_field}` and `{secret_field}`, as text"
+                "`{key}` must hold exactly `{id_field}` and `{secret_field}` (and optionally `account_currency`), \
+                 as text"
             )));
         }
     }
@@ -215,6 +286,57 @@ mod tests {
             "environment (TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY)"
         );
         assert!(!format!("{tencent:?}").contains("s3cret-tencent"));
+    }
+
+    #[test]
+    fn an_account_site_per_cloud_from_the_environment_or_the_file() {
+        let dir = std::env::temp_dir().join(format!("spotplan-site-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("spotplan.json");
+        std::fs::write(
+            &config,
+            r#"{"baidu":{"access_key_id":"bce-ak","secret_access_key":"bce-sk","account_currency":"USD"}}"#,
+        )
+        .unwrap();
+        let sources = Sources {
+            env: env(&[
+                ("TENCENTCLOUD_SECRET_ID", "AKIDtest"),
+                ("TENCENTCLOUD_SECRET_KEY", "s3cret-tencent"),
+                ("SPOTPLAN_ACCOUNT_CURRENCY_TENCENT", "usd"),
+                ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAItest"),
+                ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s3cret-alibaba"),
+            ]),
+            home: None,
+            config_file: Some(config.clone()),
+        };
+        let loaded = load(&sources).unwrap();
+        let tencent = loaded.get(Cloud::Tencent).unwrap();
+        assert_eq!(tencent.account_currency, Currency::Usd);
+        assert_eq!(
+            tencent.account_currency_source,
+            "environment (SPOTPLAN_ACCOUNT_CURRENCY_TENCENT)"
+        );
+        assert_eq!(loaded.get(Cloud::Baidu).unwrap().account_currency, Currency::Usd);
+        let alibaba = loaded.get(Cloud::Alibaba).unwrap();
+        assert_eq!(alibaba.account_currency, Currency::Cny);
+        assert!(alibaba.account_currency_source.starts_with("China site (the default"));
+        // A currency that is neither is refused at start, naming where it came from and not echoing much of it.
+        let mut wrong = sources.clone();
+        wrong
+            .env
+            .push(("SPOTPLAN_ACCOUNT_CURRENCY_ALIBABA".into(), "EUR".into()));
+        let error = load(&wrong).unwrap_err().to_string();
+        assert!(
+            error.contains("environment (SPOTPLAN_ACCOUNT_CURRENCY_ALIBABA) is `EUR`"),
+            "{error}"
+        );
+        std::fs::write(
+            &config,
+            r#"{"baidu":{"access_key_id":"a","secret_access_key":"b","site":"USD"}}"#,
+        )
+        .unwrap();
+        assert!(load(&sources).is_err(), "an unknown field in the file is refused");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

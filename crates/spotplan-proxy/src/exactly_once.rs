@@ -176,9 +176,6 @@ fn resend_is_needed(record: &StoredOrder) -> bool {
     )
 }
 
-/// The account currency bids are in (every account is a China-site CNY account until sites are configurable).
-const ACCOUNT_CURRENCY: Currency = Currency::Cny;
-
 async fn first_attempt(
     state: &AppState,
     submission: Submission,
@@ -210,11 +207,21 @@ async fn first_attempt(
         .filter(|problem| problem.severity == Severity::Warning)
         .collect();
     let local_dry_run = order.dry_run && order.cloud == Cloud::Baidu;
-    if state.credentials.get(order.cloud).is_none() && !local_dry_run {
-        return Err(ApiError::NoCredentials {
-            cloud: order.cloud,
-            hint: credential_hint(order.cloud),
-        });
+    match state.credentials.get(order.cloud) {
+        None if !local_dry_run => {
+            return Err(ApiError::NoCredentials {
+                cloud: order.cloud,
+                hint: credential_hint(order.cloud),
+            });
+        }
+        Some(loaded) if loaded.account_currency != order.account_currency => {
+            return Err(account_currency_mismatch(
+                order,
+                loaded.account_currency,
+                &loaded.account_currency_source,
+            ));
+        }
+        _ => {}
     }
     let sealed_password = match order.login.password.as_deref() {
         Some(password) => Some(
@@ -225,7 +232,7 @@ async fn first_attempt(
         ),
         None => None,
     };
-    let bound = crate::spend::hourly_bound(order, ACCOUNT_CURRENCY, state.catalog());
+    let bound = crate::spend::hourly_bound(order, order.account_currency, state.catalog());
     let record = StoredOrder {
         view: OrderRecord {
             id: format!(
@@ -280,6 +287,21 @@ async fn first_attempt(
     processed.created = true;
     processed.warnings = warnings;
     Ok(processed)
+}
+
+/// The refusal of an order whose bid is in another currency than the account pays in: sent as is, the cloud would
+/// read a CNY bid as dollars (about 7× too high) or a USD bid as yuan.
+fn account_currency_mismatch(order: &SpotOrder, account: Currency, source: &str) -> ApiError {
+    ApiError::BadRequest {
+        code: "account_currency_mismatch",
+        message: format!(
+            "the order's bid is in {} but the {} account this proxy holds pays in {account} ({source}): set the \
+             order's account_currency to {account} and give the bid in {account}",
+            order.account_currency,
+            order.cloud.display_name()
+        ),
+        field: Some("account_currency".into()),
+    }
 }
 
 /// Sends a logged order that has no final answer again, with the same ClientToken.

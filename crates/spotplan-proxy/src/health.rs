@@ -32,6 +32,8 @@ pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> Json<H
                     .endpoints
                     .get(cloud)
                     .map(|endpoint| format!("{}://{}", endpoint.scheme, endpoint.authority)),
+                account_currency: loaded.map(|loaded| loaded.account_currency),
+                account_currency_source: loaded.map(|loaded| loaded.account_currency_source.clone()),
             }
         })
         .collect();

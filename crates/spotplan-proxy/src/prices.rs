@@ -133,7 +133,7 @@ async fn fetch(state: &AppState, request: &PriceRequest) -> OfferQuote {
             return failure(request, now, "unreachable", reason);
         }
     };
-    match cloud.read_quote(request, now, &body) {
+    match cloud.read_quote(request, credentials.account_currency, now, &body) {
         Ok(reading) => OfferQuote {
             offer: offer.clone(),
             fetched_at: now,

@@ -646,6 +646,57 @@ async fn without_credentials_a_cloud_is_in_planning_mode() {
 }
 
 #[tokio::test]
+async fn a_bid_in_another_currency_than_the_account_pays_in_is_refused_before_anything_is_logged() {
+    // The Tencent account is on the international site (USD); the order's bid is in CNY (the default).
+    let mut international = common::credentials();
+    let tencent = international.get(spotplan_core::Cloud::Tencent).unwrap().clone();
+    international = international.with(
+        spotplan_core::Cloud::Tencent,
+        spotplan_proxy::credentials::Loaded {
+            account_currency: spotplan_core::Currency::Usd,
+            account_currency_source: "environment (SPOTPLAN_ACCOUNT_CURRENCY_TENCENT)".into(),
+            ..tencent
+        },
+    );
+    let store = Store::in_memory().unwrap();
+    let app = app(state(&tempdir(), international, Endpoints::default(), store.clone()));
+    let answer = call(
+        app.clone(),
+        post_order(&example("tencent"), Some("key-currency-1"), Some(TOKEN)),
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    let error = &answer.json()["error"];
+    assert_eq!(error["code"], "account_currency_mismatch");
+    assert_eq!(error["field"], "account_currency");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("in CNY but the Tencent Cloud CVM account this proxy holds pays in USD"),
+        "{message}"
+    );
+    assert!(store.list(10).await.unwrap().is_empty(), "nothing logged, nothing sent");
+    // The health answer says which site the account is on, and where that was set.
+    let health = call(app, get("/api/v1/health")).await.json();
+    let line = health["clouds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|line| line["cloud"] == "tencent")
+        .unwrap()
+        .clone();
+    assert_eq!(line["account_currency"], "USD");
+    assert_eq!(
+        line["account_currency_source"],
+        "environment (SPOTPLAN_ACCOUNT_CURRENCY_TENCENT)"
+    );
+}
+
+#[tokio::test]
 async fn a_baidu_dry_run_is_checked_locally_without_credentials() {
     let mut order = example("baidu");
     order["dry_run"] = true.into();

@@ -46,6 +46,13 @@ pub struct CloudHealth {
     pub mode: CloudMode,
     /// The endpoint override in force, when one is set (a base URL, never a secret).
     pub endpoint_override: Option<String>,
+    /// The currency the configured account is billed in (CNY on the China sites, USD on the international sites):
+    /// bids sent through this proxy must be in it. `None` in planning mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_currency: Option<crate::money::Currency>,
+    /// Where the account currency was set (an environment variable, the credentials file, or the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_currency_source: Option<String>,
 }
 
 /// What the proxy can do for a cloud.

@@ -13,6 +13,7 @@ pub mod tencent;
 use serde::{Deserialize, Serialize};
 
 use crate::billing::SpotRules;
+use crate::money::Currency;
 use crate::order::native_bid::BidUnit;
 use crate::order::problem::Problems;
 use crate::order::request::{AdminPass, HttpRequest};
@@ -247,8 +248,15 @@ pub trait CloudWire: Sync {
 
     /// The live price query for one offer; `token` is a fresh idempotency token for clouds that want one.
     fn quote_request(&self, ask: &QuoteAsk, now: i64, token: &str) -> Result<HttpRequest, QuoteFailure>;
-    /// Reads the answer to [`CloudWire::quote_request`] into dated observations.
-    fn read_quote(&self, ask: &QuoteAsk, now: i64, body: &[u8]) -> Result<QuoteReading, QuoteFailure>;
+    /// Reads the answer to [`CloudWire::quote_request`] into dated observations; `account` is the currency the
+    /// account pays in, which a cloud's answer may not name.
+    fn read_quote(
+        &self,
+        ask: &QuoteAsk,
+        account: Currency,
+        now: i64,
+        body: &[u8],
+    ) -> Result<QuoteReading, QuoteFailure>;
 }
 
 /// The errors a cloud answers for a bid price that is missing, malformed or below the market.

@@ -113,6 +113,7 @@ mod properties {
             root_disk_size_gb: None,
             root_disk_storage_type: None,
             purchase_count: NonZeroU32::MIN,
+            currency: Currency::Cny,
         };
         let _ = baidu::parse_bid_price(body, &bid, FETCHED);
         for cloud in crate::clouds::Cloud::ALL {

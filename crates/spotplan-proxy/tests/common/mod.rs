@@ -28,13 +28,7 @@ pub fn credentials() -> CloudCredentials {
         .into_iter()
         .zip(KEYS)
         .fold(CloudCredentials::default(), |credentials, (cloud, (_, id, secret))| {
-            credentials.with(
-                cloud,
-                Loaded {
-                    credentials: Credentials::new(id, secret),
-                    source: "test".into(),
-                },
-            )
+            credentials.with(cloud, Loaded::china_site(Credentials::new(id, secret), "test".into()))
         })
 }
 

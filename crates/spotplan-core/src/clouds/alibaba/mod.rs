@@ -14,7 +14,7 @@ use crate::clouds::{
     BidPriceCodes, CliCredentials, Cloud, CloudApi, CloudWire, CredentialNames, LaunchId, Names, NoAdviceReason,
     PasswordPlace, ResolvedShape, host_with_one_label,
 };
-use crate::money::TimeUnit;
+use crate::money::{Currency, TimeUnit};
 use crate::order::native_bid::BidUnit;
 use crate::order::problem::Problems;
 use crate::order::request::{AdminPass, HttpRequest};
@@ -201,7 +201,13 @@ impl CloudWire for Alibaba {
         )?))
     }
 
-    fn read_quote(&self, ask: &QuoteAsk, now: i64, body: &[u8]) -> Result<QuoteReading, QuoteFailure> {
+    fn read_quote(
+        &self,
+        ask: &QuoteAsk,
+        _account: Currency,
+        now: i64,
+        body: &[u8],
+    ) -> Result<QuoteReading, QuoteFailure> {
         let page = prices::parse_describe_spot_price_history(body, &prices::live_history_query(ask, now)?, now)?;
         Ok(QuoteReading {
             observations: page.observations,

@@ -16,7 +16,7 @@ use crate::clouds::{
     BidPriceCodes, Cloud, CloudApi, CloudWire, CredentialNames, LaunchId, Names, NoAdviceReason, PasswordPlace,
     ResolvedShape, host_with_one_label,
 };
-use crate::money::TimeUnit;
+use crate::money::{Currency, TimeUnit};
 use crate::order::native_bid::BidUnit;
 use crate::order::problem::Problems;
 use crate::order::request::{AdminPass, HttpRequest};
@@ -184,18 +184,24 @@ impl CloudWire for Baidu {
 
     fn quote_request(&self, ask: &QuoteAsk, _now: i64, token: &str) -> Result<HttpRequest, QuoteFailure> {
         Ok(prices::bid_price(
-            &bid_price_query(ask)?,
+            &bid_price_query(ask, Currency::Cny)?,
             &format!("spotplan-quote-{token}"),
         ))
     }
 
-    fn read_quote(&self, ask: &QuoteAsk, now: i64, body: &[u8]) -> Result<QuoteReading, QuoteFailure> {
-        Ok(prices::parse_bid_price(body, &bid_price_query(ask)?, now)?.into())
+    fn read_quote(
+        &self,
+        ask: &QuoteAsk,
+        account: Currency,
+        now: i64,
+        body: &[u8],
+    ) -> Result<QuoteReading, QuoteFailure> {
+        Ok(prices::parse_bid_price(body, &bid_price_query(ask, account)?, now)?.into())
     }
 }
 
 /// The `bidPrice` query of one offer: one instance of the spec, which Baidu wants as vCPUs and memory too.
-fn bid_price_query(ask: &QuoteAsk) -> Result<prices::BidPriceQuery, QuoteFailure> {
+fn bid_price_query(ask: &QuoteAsk, account: Currency) -> Result<prices::BidPriceQuery, QuoteFailure> {
     let (Some(cpu_count), Some(memory_gb)) = (ask.cpu_count, ask.memory_gb) else {
         return Err(QuoteFailure::new(
             "needs_shape",
@@ -211,6 +217,7 @@ fn bid_price_query(ask: &QuoteAsk) -> Result<prices::BidPriceQuery, QuoteFailure
         memory_gb,
         root_disk_size_gb: None,
         root_disk_storage_type: None,
+        currency: account,
         purchase_count: NonZeroU32::MIN,
     })
 }

@@ -17,7 +17,8 @@ use crate::quote::json;
 use crate::quote::{Quote, QuoteError, live_source};
 
 /// The unit decision for `perMoney`, shown in the name of every bidPrice observation's source.
-pub const PER_MONEY_UNIT_NOTE: &str = "perMoney read as CNY per instance per minute, the bidPrice unit; unconfirmed";
+pub const PER_MONEY_UNIT_NOTE: &str =
+    "perMoney read as the account's currency per instance per minute, the bidPrice unit; unconfirmed";
 
 /// A `bidPrice` call: the market price of one spec (also the context its answer is read in).
 ///
@@ -44,6 +45,9 @@ pub struct BidPriceQuery {
     pub root_disk_storage_type: Option<String>,
     /// `purchaseCount`.
     pub purchase_count: NonZeroU32,
+    /// The account's currency, which the answer does not name (CNY on the China site, USD on the international
+    /// site); not sent.
+    pub currency: Currency,
 }
 
 /// The `POST /v2/instance/bidPrice?clientToken=…` request.
@@ -100,7 +104,7 @@ pub fn parse_bid_price(body: &[u8], query: &BidPriceQuery, fetched_at: i64) -> R
         Ok(amount) => quote.observations.push(ExternalObservation {
             offer,
             kind: PriceKind::Spot,
-            rate: PriceRate::new(Money::new(amount, Currency::Cny), TimeUnit::Minute),
+            rate: PriceRate::new(Money::new(amount, query.currency), TimeUnit::Minute),
             observed_at: fetched_at,
             source,
         }),

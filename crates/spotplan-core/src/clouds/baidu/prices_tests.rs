@@ -22,6 +22,7 @@ fn price_query() -> BidPriceQuery {
         memory_gb: 8,
         root_disk_size_gb: Some(40),
         root_disk_storage_type: Some("cloud_hp1".into()),
+        currency: Currency::Cny,
         purchase_count: NonZeroU32::new(2).unwrap(),
     }
 }

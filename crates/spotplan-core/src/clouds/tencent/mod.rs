@@ -191,17 +191,23 @@ impl CloudWire for Tencent {
     }
 
     fn quote_request(&self, ask: &QuoteAsk, _now: i64, _token: &str) -> Result<HttpRequest, QuoteFailure> {
-        Ok(prices::inquiry_price_run_instances(&inquiry(ask)?))
+        Ok(prices::inquiry_price_run_instances(&inquiry(ask, Currency::Cny)?))
     }
 
-    fn read_quote(&self, ask: &QuoteAsk, now: i64, body: &[u8]) -> Result<QuoteReading, QuoteFailure> {
-        Ok(prices::parse_inquiry_price_run_instances(body, &inquiry(ask)?, now)?.into())
+    fn read_quote(
+        &self,
+        ask: &QuoteAsk,
+        account: Currency,
+        now: i64,
+        body: &[u8],
+    ) -> Result<QuoteReading, QuoteFailure> {
+        Ok(prices::parse_inquiry_price_run_instances(body, &inquiry(ask, account)?, now)?.into())
     }
 }
 
 /// The spot price inquiry of one offer: one instance, with the image the app names (Tencent prices a whole
-/// configuration and needs one).
-fn inquiry(ask: &QuoteAsk) -> Result<prices::SpotInquiry, QuoteFailure> {
+/// configuration and needs one); its prices are in the account's currency.
+fn inquiry(ask: &QuoteAsk, account: Currency) -> Result<prices::SpotInquiry, QuoteFailure> {
     let image_id = ask.image_id.clone().filter(|id| !id.is_empty()).ok_or_else(|| {
         QuoteFailure::new(
             "needs_image",
@@ -219,6 +225,6 @@ fn inquiry(ask: &QuoteAsk) -> Result<prices::SpotInquiry, QuoteFailure> {
         instance_type: ask.offer.instance_type.clone(),
         image_id,
         instance_count: NonZeroU32::MIN,
-        currency: Currency::Cny,
+        currency: account,
     })
 }
