@@ -165,14 +165,17 @@ pub const TENCENT: &[(&str, &str, &str, RegionStatus)] = &[
     ("莫斯科", "eu-moscow", "Europe (Moscow)", RegionStatus::IdUnconfirmed),
 ];
 
-/// Baidu BCC regions the official SDK's endpoints point to: (id, English, Chinese).
+/// Baidu BCC regions with a documented endpoint (`bcc.<id>.baidubce.com`, BCC "Service domain", the docs'
+/// endpoint list): (id, English, Chinese).
 pub const BAIDU: &[(&str, &str, &str)] = &[
     ("bj", "Beijing", "北京"),
     ("gz", "Guangzhou", "广州"),
     ("su", "Suzhou", "苏州"),
     ("bd", "Baoding", "保定"),
     ("fwh", "Wuhan (finance)", "武汉（金融）"),
+    ("fsh", "Shanghai", "上海"),
     ("hkg", "Hong Kong", "香港"),
+    ("sin", "Singapore", "新加坡"),
 ];
 
 /// Tencent zone id for a Chinese zone name of a region: `广州六区` → `ap-guangzhou-6`, `香港二区` →

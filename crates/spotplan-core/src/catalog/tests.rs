@@ -196,3 +196,21 @@ fn embedded_catalog_holds_all_three_clouds_honestly() {
     assert_eq!(price.rate.to_string(), "0.31 CNY/hour");
     assert_eq!(spotplan_time::format_date(price.observed_at), "2022-05-20");
 }
+
+#[test]
+fn baidu_has_every_documented_endpoint_region_and_singapore_is_outside_the_mainland() {
+    let catalog = Catalog::embedded().unwrap();
+    let baidu: Vec<&str> = catalog
+        .regions()
+        .iter()
+        .filter(|region| region.cloud == Cloud::Baidu)
+        .map(|region| region.id.as_str())
+        .collect();
+    // cloud-apis.md §3.1: bcc.{bj,gz,su,hkg,fwh,bd,sin,fsh}.baidubce.com.
+    for id in ["bj", "gz", "su", "hkg", "fwh", "bd", "sin", "fsh"] {
+        assert!(baidu.contains(&id), "{id} missing from {baidu:?}");
+    }
+    assert!(!crate::plan::in_mainland_china(Cloud::Baidu, "sin"));
+    assert!(!crate::plan::in_mainland_china(Cloud::Baidu, "hkg"));
+    assert!(crate::plan::in_mainland_china(Cloud::Baidu, "fsh"));
+}

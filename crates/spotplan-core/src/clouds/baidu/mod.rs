@@ -69,8 +69,9 @@ impl CloudApi for Baidu {
         PasswordPlace::Body("/adminPass")
     }
 
+    /// Hong Kong and Singapore are outside the mainland; every other documented endpoint region is inside.
     fn in_mainland_china(&self, region: &str) -> bool {
-        region != "hkg"
+        !matches!(region, "hkg" | "sin")
     }
 
     /// The proxy binds the body with its SHA-256 in a signed `x-bce-*` header (bce-auth-v1 does not sign the

@@ -123,8 +123,8 @@ fn bid_price_answer_is_a_per_minute_cny_spot_price_with_its_unit_decision_in_the
     assert_eq!(observation.observed_at, FETCHED);
     assert_eq!(
         observation.source.name,
-        "live quote via the proxy (Baidu bidPrice; perMoney read as CNY per instance per minute, the bidPrice unit; \
-         unconfirmed)"
+        "live quote via the proxy (Baidu bidPrice; perMoney read as the account's currency per instance per minute, \
+         the bidPrice unit; unconfirmed)"
     );
 }
 
