@@ -378,6 +378,11 @@ fn ProxyPanel(props: &ProxyPanelProps) -> Html {
                         <li data-cloud={cloud.cloud.id()}>
                             { crate::i18n::cloud_name(props.lang, cloud.cloud) }{ ": " }
                             { if cloud.credentials_configured { t(Key::CredsConfigured) } else { t(Key::CredsMissing) } }
+                            { match cloud.account_currency {
+                                Some(spotplan_core::Currency::Usd) => format!(" · {}", t(Key::InternationalSite)),
+                                Some(spotplan_core::Currency::Cny) => format!(" · {}", t(Key::ChinaSite)),
+                                None => String::new(),
+                            } }
                         </li>
                     }) }
                 </ul>

@@ -237,6 +237,43 @@ fn a_bad_order_exits_1_naming_field_rule_and_code() {
 }
 
 #[test]
+fn validate_compares_a_bid_with_a_price_in_another_currency_at_the_rate_given() {
+    let dir = std::env::temp_dir().join(format!("spotplan-cli-currency-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("international.json");
+    let mut order: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(workspace().join("examples/orders/tencent.json")).unwrap())
+            .unwrap();
+    order["account_currency"] = "USD".into();
+    order["bid"]["max_price"] = "0.05".into();
+    std::fs::write(&path, order.to_string()).unwrap();
+    let path = path.to_str().unwrap();
+    // 0.7 CNY at 7 CNY per USD is 0.1 USD: the bid of 0.05 USD is below it.
+    let args = [
+        "validate",
+        path,
+        "--market-price",
+        "0.7",
+        "--quote-currency",
+        "CNY",
+        "--cny-per-usd",
+        "7",
+    ];
+    let text = stdout(&spotplan(&args));
+    assert!(
+        text.contains("MaxPrice 0.05 USD is below the market price 0.1 USD per hour (given on the command line; converted from 0.7 CNY at 7 CNY per USD"),
+        "{text}"
+    );
+    // A price given without a currency is in the account's (USD here): 0.05 USD is above 0.04 USD.
+    let text = stdout(&spotplan(&["validate", path, "--market-price", "0.04"]));
+    assert!(text.contains("no problems"), "0.05 USD is above 0.04 USD: {text}");
+    let wrong = spotplan(&["validate", path, "--market-price", "1", "--quote-currency", "EUR"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("--quote-currency `EUR` is not CNY or USD"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn unreadable_and_malformed_files_get_clear_errors() {
     let output = spotplan(&["validate", "no/such/order.json"]);
     assert_eq!(output.status.code(), Some(2));

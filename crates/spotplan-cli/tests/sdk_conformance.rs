@@ -227,6 +227,23 @@ fn awkward_tags() -> Value {
 }
 
 /// The date two days from now, at 08:00 UTC (Alibaba's release time must be 30 minutes to 3 years ahead).
+/// An order from an international-site account (billed in USD) in Singapore, with its bid in dollars: the bid goes
+/// out as given, in the account's currency, never converted.
+fn international(cloud: &str) -> Value {
+    let mut order = example(cloud);
+    order["account_currency"] = json!("USD");
+    let (region, zone, price) = match cloud {
+        "alibaba" => ("ap-southeast-1", Some("ap-southeast-1a"), "0.014"),
+        "tencent" => ("ap-singapore", Some("ap-singapore-3"), "0.0123"),
+        // Baidu zones are optional; no source names a Singapore zone.
+        _ => ("sin", None, "0.000205"),
+    };
+    order["region"] = json!(region);
+    order["zone"] = json!(zone);
+    order["bid"]["max_price"] = json!(price);
+    order
+}
+
 fn release_time_in_two_days() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -298,6 +315,10 @@ fn alibaba_orders() -> Vec<Case> {
             minimal,
         ),
         case("alibaba small price 0.005 in ap-southeast-1", small_price),
+        case(
+            "alibaba international-site account: USD bid in Singapore",
+            international("alibaba"),
+        ),
     ]
 }
 
@@ -345,6 +366,10 @@ fn tencent_orders() -> Vec<Case> {
         case(
             "tencent minimal: no type, empty name, subnet only, empty tag values",
             minimal,
+        ),
+        case(
+            "tencent international-site account: USD bid in Singapore",
+            international("tencent"),
         ),
     ]
 }
@@ -395,6 +420,10 @@ fn baidu_orders() -> Vec<Case> {
         case(
             "baidu minimal: no zone, bandwidth 0, empty data disk, empty tag value",
             minimal,
+        ),
+        case(
+            "baidu international-site account: USD bid in Singapore",
+            international("baidu"),
         ),
     ]
 }
