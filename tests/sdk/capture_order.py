@@ -438,12 +438,15 @@ def send_baidu(order, client_token, recorder):
     if disk.get("category") is not None:
         kwargs["root_disk_storage_type"] = disk["category"]
     if order.get("data_disks"):
+        # The order's disks are each instance's; Baidu splits create_cds_list among the instances ("Cds count must be
+        # multiple number of Instance count"), so the list holds every instance's disks.
         cds = []
-        for disk in order["data_disks"]:
-            model = bcc_model.CreateCdsModel(cdsSizeInGB=disk.get("size_gb"))
-            if disk.get("category") is not None:
-                model.storageType = disk["category"]
-            cds.append(model)
+        for _ in range(order["count"]):
+            for disk in order["data_disks"]:
+                model = bcc_model.CreateCdsModel(cdsSizeInGB=disk.get("size_gb"))
+                if disk.get("category") is not None:
+                    model.storageType = disk["category"]
+                cds.append(model)
         kwargs["create_cds_list"] = cds
     groups = network.get("security_group_ids") or []
     if len(groups) == 1:

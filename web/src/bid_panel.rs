@@ -95,7 +95,7 @@ fn field_problems(problems: &[Problem], field: &str, lang: Lang) -> Html {
     html! {
         <ul class="field-problems" id={format!("problems-{}", field.replace('.', "-"))}>
             { for mine.iter().map(|p| html! {
-                <li class={if p.severity == Severity::Error { "error" } else { "warning" }}>
+                <li class={if p.severity == Severity::Error { "error" } else { "warning" }} title={p.source.clone().unwrap_or_default()}>
                     { if p.severity == Severity::Error { "✖ " } else { "⚠ " } }{ message(p, lang) }
                 </li>
             }) }
@@ -351,7 +351,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             } else {
                 <ul class="problems" role="status" data-testid="order-problems">
                     { for general.iter().map(|p| html! {
-                        <li class={if p.severity == Severity::Error { "error" } else { "warning" }}>
+                        <li class={if p.severity == Severity::Error { "error" } else { "warning" }} title={p.source.clone().unwrap_or_default()}>
                             <code>{ &p.field }</code>{ ": " }{ message(p, lang) }
                         </li>
                     }) }

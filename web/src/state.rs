@@ -138,6 +138,7 @@ impl UiState {
                 message_en: format!("tag “{part}” has no “=”: write key=value (key= for an empty value)"),
                 message_zh: format!("标签“{part}”缺少“=”：请写成 键=值（值为空时写 键=）"),
                 prevents: None,
+                source: Some("the app's tag syntax: key=value, comma-separated".into()),
             })
             .collect()
     }

@@ -155,6 +155,9 @@ pub(crate) fn validate_file(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_default();
             println!("{severity}: {}: {}{prevents}", problem.field, problem.message_en);
             println!("    {}", problem.message_zh);
+            if let Some(source) = &problem.source {
+                println!("    source: {source}");
+            }
         }
     }
     let failing = validation

@@ -224,6 +224,21 @@ fn a_bad_order_exits_1_naming_field_rule_and_code() {
     let text = stdout(&output);
     assert!(text.contains("error: zone: Alibaba needs a zone (ZoneId)"), "{text}");
     assert!(text.contains("[prevents InvalidSpotParam.EmptyZoneID]"), "{text}");
+    // Each error names where its rule comes from.
+    assert!(
+        text.contains(
+            "    source: RunInstances API reference (older edition), error InvalidSpotParam.EmptyZoneID: \"ZoneId is \
+             empty when SpotStrategy is set\""
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "    source: alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.spot_price_limit docstring: \"The value \
+             can have up to three decimal places\""
+        ),
+        "{text}"
+    );
     assert!(
         text.contains("error: bid.max_price: SpotPriceLimit takes at most 3 decimal places"),
         "{text}"
@@ -231,6 +246,12 @@ fn a_bad_order_exits_1_naming_field_rule_and_code() {
     let json = spotplan(&["validate", path.to_str().unwrap(), "--json"]);
     let problems: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(problems[0]["field"], "zone");
+    assert!(
+        problems[0]["source"]
+            .as_str()
+            .unwrap()
+            .contains("InvalidSpotParam.EmptyZoneID")
+    );
     let request = spotplan(&["request", path.to_str().unwrap()]);
     assert_eq!(request.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&request.stderr).contains("is not a valid order"));

@@ -215,6 +215,8 @@ pub trait CloudApi: Sync {
 
     /// Checks an order against the cloud's own documented rules (the shared rules have run already).
     fn check(&self, order: &SpotOrder, context: &ValidationContext, problems: &mut Problems) -> ResolvedShape;
+    /// Where each of the cloud's rules comes from, by rule id (every error-level rule has an entry).
+    fn rule_sources(&self) -> &'static [(&'static str, &'static str)];
     /// The order call for a valid order, with this ClientToken and password form.
     fn order_request(&self, order: &ValidOrder, client_token: &str, admin_pass: &AdminPass) -> HttpRequest;
 

@@ -32,6 +32,10 @@ pub struct Problem {
     pub message_zh: String,
     /// The cloud error code this check prevents, when one is documented.
     pub prevents: Option<String>,
+    /// Where the rule comes from: the seed section or the SDK package and docstring. Every error-level problem a
+    /// cloud rule reports names one; a warning may instead say in its message what is in doubt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// Collects problems while checking an order (a cloud's rules add to it; only the core reads it back).
@@ -65,6 +69,7 @@ impl Problems {
             message_en,
             message_zh,
             prevents: rule.prevents.map(str::to_owned),
+            source: source_of(rule.rule).map(str::to_owned),
         });
     }
 
@@ -76,4 +81,19 @@ impl Problems {
 /// Shorthand for a [`Rule`].
 pub(crate) fn rule<'a>(field: &'a str, rule: &'a str, prevents: Option<&'a str>) -> Rule<'a> {
     Rule { field, rule, prevents }
+}
+
+/// Where a rule comes from: the shared rules' table, then the table of the cloud its id starts with.
+pub(crate) fn source_of(rule_id: &str) -> Option<&'static str> {
+    let find = |table: &'static [(&'static str, &'static str)]| {
+        table.iter().find(|(id, _)| *id == rule_id).map(|(_, source)| *source)
+    };
+    find(crate::order::shared_rules::SOURCES).or_else(|| {
+        let cloud = crate::clouds::Cloud::ALL.into_iter().find(|cloud| {
+            rule_id
+                .strip_prefix(cloud.id())
+                .is_some_and(|rest| rest.starts_with('.'))
+        })?;
+        find(crate::clouds::api(cloud).rule_sources())
+    })
 }

@@ -5,6 +5,50 @@ use crate::order::checks::base64_decoded_len;
 use crate::order::model::{BidMode, SpotOrder};
 use crate::order::problem::{Problems, rule};
 
+/// Where each shared rule comes from, by rule id. Every error-level rule has an entry.
+pub(crate) const SOURCES: &[(&str, &str)] = &[
+    (
+        "region.required",
+        "every cloud's API names a region: Alibaba RegionId (RunInstancesRequest.region_id docstring, required), Tencent X-TC-Region (common parameters), Baidu the regional endpoint bcc.<region>.baidubce.com (cloud-apis.md §3.1)",
+    ),
+    (
+        "region.format",
+        "every documented region id is lower-case letters, digits and -, and the endpoint host names are built from it (ecs.<region>.aliyuncs.com, bcc.<region>.baidubce.com; cloud-apis.md §1, §3.1)",
+    ),
+    (
+        "zone.format",
+        "every documented zone id is lower-case letters, digits and - (Alibaba cn-hangzhou-k, Tencent ap-guangzhou-6, Baidu zoneName \"lowercase country-region-availability zone sequence\", seed)",
+    ),
+    (
+        "image.required",
+        "Alibaba RunInstancesRequest.image_id docstring (required unless a launch template gives it), Tencent RunInstancesRequest.ImageId docstring (required), Baidu imageId (seed, required)",
+    ),
+    (
+        "count.positive",
+        "Alibaba Amount \"Valid values: 1 to 100\" (RunInstancesRequest.amount docstring), Tencent InstanceCount [1, 500], Baidu purchaseCount (seed error \"invalid purchaseNum\")",
+    ),
+    (
+        "data_disk.size.required",
+        "Spotplan's order format: a data disk without a size gives the request nothing to send (the order has no snapshot field that could size it)",
+    ),
+    (
+        "tag.key.required",
+        "Alibaba RunInstancesRequestTag.key docstring: \"The tag key cannot be an empty string\"; Tencent errorcodes.py InvalidTagKey.Malformed; Baidu TagModel.tagKey",
+    ),
+    (
+        "user_data.base64",
+        "Alibaba RunInstancesRequest.user_data, Tencent RunInstancesRequest.UserData (\"需要以 base64 方式编码\") and Baidu userData docstrings: Base64-encoded",
+    ),
+    (
+        "bid.max_price.required",
+        "Alibaba SpotPriceLimit with SpotWithPriceLimit, Tencent MaxPrice, Baidu seed error \"bidPrice can not be null when bidModel is custom\"",
+    ),
+    (
+        "bid.max_price.positive_decimal",
+        "each cloud's price is a decimal number (Alibaba SpotPriceLimit Float, Tencent MaxPrice string of a price, Baidu bidPrice; seed error \"bidPrice is invalid\")",
+    ),
+];
+
 pub(crate) fn check(order: &SpotOrder, problems: &mut Problems) {
     if order.region.trim().is_empty() {
         problems.error(

@@ -226,7 +226,6 @@ fn baidu_rules() {
         cpu_count: Some(4),
         memory_gb: None,
     });
-    order.data_disks.pop();
     order.system_disk = Some(Disk {
         category: None,
         size_gb: Some(20),
@@ -240,14 +239,13 @@ fn baidu_rules() {
     assert_eq!(
         rules(&validation),
         [
-            ("baidu.memory_gb", "baidu.shape.matches_spec", Severity::Error),
+            ("baidu.memory_gb", "baidu.shape.matches_spec", Severity::Warning),
             ("system_disk.size_gb", "baidu.root_disk.range", Severity::Error),
             (
                 "network.bandwidth_mbps",
                 "baidu.network_capacity.range",
                 Severity::Error
             ),
-            ("data_disks", "baidu.cds_count.multiple_of_instances", Severity::Error),
             ("hostname", "baidu.hostname.format", Severity::Error),
             ("login.password", "baidu.admin_pass.format", Severity::Error),
             ("client_token", "baidu.client_token.format", Severity::Error),
@@ -255,12 +253,44 @@ fn baidu_rules() {
         ]
     );
     assert!(
-        validation.problems[3]
-            .prevents
+        validation.problems[1]
+            .source
             .as_deref()
             .unwrap()
-            .contains("Cds count must be multiple number of Instance count")
+            .contains("a range of [40 to 2,048]GB")
     );
+}
+
+#[test]
+fn baidu_sends_each_instances_data_disks() {
+    // Two instances with one disk each: Baidu splits createCdsList among the instances, so it holds two disks;
+    // with two disks each, four.
+    let mut order = example(Cloud::Baidu);
+    let sizes = |order: &SpotOrder| {
+        let valid = validate(order, &context()).valid.unwrap();
+        let request = crate::order::request::build_order_request(
+            &valid,
+            &crate::order::request::BuildOptions {
+                client_token: "t".into(),
+                baidu_admin_pass: crate::order::request::AdminPass::Placeholder,
+            },
+        );
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        body["createCdsList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|disk| disk["cdsSizeInGB"].as_u64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(sizes(&order), [50, 50]);
+    order.data_disks.push(Disk {
+        category: None,
+        size_gb: Some(100),
+    });
+    assert_eq!(sizes(&order), [50, 100, 50, 100]);
+    order.count = 1;
+    assert_eq!(sizes(&order), [50, 100]);
 }
 
 #[test]
@@ -606,4 +636,114 @@ fn a_quote_in_another_currency_without_a_rate_is_not_compared() {
         rules(&validate(&order, &context)),
         [("account_currency", "quote.currency.no_rate", Severity::Warning)]
     );
+}
+
+/// The arguments of the first call of `function` in `text`, as written (split at top-level commas).
+fn arguments<'a>(text: &'a str, function: &str) -> Vec<&'a str> {
+    let Some(open) = text.find(function) else {
+        return Vec::new();
+    };
+    let args = &text[open + function.len()..];
+    let (mut depth, mut in_string, mut escaped, mut start) = (0, false, false, 0);
+    let mut found = Vec::new();
+    for (index, c) in args.char_indices() {
+        match c {
+            '"' if !escaped => in_string = !in_string,
+            '(' if !in_string => depth += 1,
+            ')' if !in_string && depth == 0 => {
+                found.push(args[start..index].trim());
+                break;
+            }
+            ')' if !in_string => depth -= 1,
+            ',' if !in_string && depth == 0 => {
+                found.push(args[start..index].trim());
+                start = index + 1;
+            }
+            _ => {}
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    found
+}
+
+/// A literal argument's text.
+fn literal(argument: &str) -> Option<&str> {
+    argument.strip_prefix('"')?.strip_suffix('"')
+}
+
+#[test]
+fn every_error_level_rule_names_its_source_and_every_source_its_rule() {
+    let files = [
+        include_str!("../clouds/alibaba/rules.rs"),
+        include_str!("../clouds/tencent/rules.rs"),
+        include_str!("../clouds/baidu/rules.rs"),
+        include_str!("shared_rules.rs"),
+    ];
+    let mut ids = Vec::new();
+    for text in files {
+        for (at, _) in text.match_indices("problems.error(") {
+            // rule(field, id, prevents): the id is the second argument (a variable in the shared helpers).
+            if let Some(id) = arguments(&text[at..], "rule(").get(1).and_then(|id| literal(id)) {
+                ids.push(id.to_owned());
+            }
+        }
+        for (at, _) in text.match_indices("min_count_in_range(\n") {
+            ids.extend(
+                arguments(&text[at..], "min_count_in_range(")
+                    .get(1)
+                    .and_then(|id| literal(id))
+                    .map(str::to_owned),
+            );
+        }
+    }
+    assert!(ids.len() >= 50, "the scan found {} error rules: {ids:?}", ids.len());
+    let unsourced: Vec<&String> = ids.iter().filter(|id| problem::source_of(id).is_none()).collect();
+    assert!(
+        unsourced.is_empty(),
+        "error-level rules without a source: {unsourced:?}"
+    );
+    // No table names a rule the code no longer has.
+    let code = files.concat();
+    let tables = [
+        crate::order::shared_rules::SOURCES,
+        crate::clouds::api(Cloud::Alibaba).rule_sources(),
+        crate::clouds::api(Cloud::Tencent).rule_sources(),
+        crate::clouds::api(Cloud::Baidu).rule_sources(),
+    ];
+    for (id, source) in tables.concat() {
+        assert!(
+            code.matches(&format!("\"{id}\"")).count() >= 2,
+            "{id} is in a table but no rule reports it"
+        );
+        assert!(source.len() > 20, "{id}: {source}");
+    }
+}
+
+#[test]
+fn every_error_a_bad_order_gets_names_where_its_rule_comes_from() {
+    for cloud in Cloud::ALL {
+        let mut order = example(cloud);
+        order.zone = Some("Zone!".into());
+        order.count = 0;
+        order.image_id = String::new();
+        order.hostname = Some("-bad-".into());
+        order.client_token = Some("t".repeat(65));
+        order.login.password = Some("short".into());
+        order.min_count = Some(5);
+        order.tags.push(Tag {
+            key: String::new(),
+            value: "v".into(),
+        });
+        order.user_data = Some("not base64!".into());
+        let validation = validate(&order, &context());
+        let errors: Vec<&Problem> = validation
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .collect();
+        assert!(errors.len() >= 5, "{cloud}: {errors:#?}");
+        for error in errors {
+            assert!(error.source.is_some(), "{cloud}: {} has no source", error.rule);
+        }
+    }
 }

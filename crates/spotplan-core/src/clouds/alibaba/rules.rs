@@ -10,6 +10,100 @@ use crate::order::model::{BidMode, OsFamily, SpotOrder};
 use crate::order::problem::{Problems, rule};
 use crate::order::shared_rules::{comparable_quote, hostname_problem, min_count_in_range, truncate};
 
+/// Where each Alibaba rule comes from, by rule id: the SDK docstring (alibabacloud-ecs20140526 7.11.8,
+/// `RunInstancesRequest`) or the RunInstances API reference's error table. Every error-level rule has an entry (a
+/// test reads this file to make sure).
+pub(crate) const SOURCES: &[(&str, &str)] = &[
+    (
+        "alibaba.zone.required_for_spot",
+        "RunInstances API reference (older edition), error InvalidSpotParam.EmptyZoneID: \"ZoneId is empty when SpotStrategy is set\"",
+    ),
+    (
+        "alibaba.instance_type.required",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.instance_type docstring: required unless a launch template gives it",
+    ),
+    (
+        "alibaba.vswitch.required",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.v_switch_id docstring: \"If you create a VPC-type ECS instance, you must specify a vSwitch ID\"",
+    ),
+    (
+        "alibaba.security_group.required",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.security_group_id docstring: required unless a launch template gives it",
+    ),
+    (
+        "alibaba.amount.range",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.amount docstring: \"Valid values: 1 to 100\"",
+    ),
+    (
+        "alibaba.min_amount.range",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.min_amount docstring: \"Valid values: 1 to 100\", and no more than Amount",
+    ),
+    (
+        "alibaba.hostname.format",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.host_name docstring: Windows 2–15 characters, not only digits; others 2–64, no leading, trailing or doubled . or -",
+    ),
+    (
+        "alibaba.instance_name.length",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.instance_name docstring: \"2 to 128 characters in length\"",
+    ),
+    (
+        "alibaba.user_data.size",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.user_data docstring: \"cannot exceed 32 KB before Base64 encoding\"",
+    ),
+    (
+        "alibaba.client_token.format",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.client_token docstring: ASCII only, at most 64 characters",
+    ),
+    (
+        "alibaba.data_disks.count",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequestDataDisk docstring: \"Valid values of N: 1 to 16\"",
+    ),
+    (
+        "alibaba.tags.count",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequestTag docstring: \"Valid values of N: 1 to 20\"",
+    ),
+    (
+        "alibaba.tag.key.format",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequestTag.key docstring: up to 128 characters, cannot start with aliyun or acs:",
+    ),
+    (
+        "alibaba.tag.value.length",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequestTag.value docstring: up to 128 characters",
+    ),
+    (
+        "alibaba.system_disk.size",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequestSystemDisk.size docstring: basic disk 20–500, other categories at most 1–2048",
+    ),
+    (
+        "alibaba.spot_duration.range",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.spot_duration docstring: \"This parameter can only be set to 0 or 1\"",
+    ),
+    (
+        "alibaba.spot_price_limit.decimals",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.spot_price_limit docstring: \"The value can have up to three decimal places\"",
+    ),
+    (
+        "alibaba.spot_price_limit.below_market",
+        "RunInstances API reference, error InvalidSpotPriceLimit.LowerThanPublicPrice (compared with a dated price, so a warning)",
+    ),
+    (
+        "alibaba.password.format",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.password docstring: 8–30 characters of at least three kinds, the listed specials, a Windows password not starting with /",
+    ),
+    (
+        "alibaba.auto_release_time.format",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.auto_release_time docstring: yyyy-MM-ddTHH:mm:ssZ in UTC",
+    ),
+    (
+        "alibaba.auto_release_time.too_soon",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.auto_release_time docstring: \"The earliest release time is half an hour after the current time\"",
+    ),
+    (
+        "alibaba.auto_release_time.too_late",
+        "alibabacloud-ecs20140526 7.11.8, RunInstancesRequest.auto_release_time docstring: \"cannot be more than three years after the current time\"",
+    ),
+];
+
 /// Specials allowed in an Alibaba password.
 const PASSWORD_SPECIALS: &str = "()`~!@#$%^&*-_+=|{}[]:;\"<>,.?/";
 /// User data limit before Base64 encoding.

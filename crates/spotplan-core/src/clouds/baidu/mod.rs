@@ -130,6 +130,10 @@ impl CloudApi for Baidu {
         }
     }
 
+    fn rule_sources(&self) -> &'static [(&'static str, &'static str)] {
+        rules::SOURCES
+    }
+
     fn check(&self, order: &SpotOrder, context: &ValidationContext, problems: &mut Problems) -> ResolvedShape {
         let (cpu_count, memory_gb) = rules::check(order, context, problems);
         ResolvedShape {

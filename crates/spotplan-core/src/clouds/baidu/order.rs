@@ -54,9 +54,11 @@ pub(crate) fn create_bid_instance(valid: &ValidOrder, client_token: &str, admin_
         }
     }
     if !order.data_disks.is_empty() {
-        let disks: Vec<Value> = order
-            .data_disks
-            .iter()
+        // The order's disks are each instance's. Baidu splits createCdsList among the instances: it refuses a list
+        // whose length is not a multiple of purchaseCount (seed error Instance.InstanceCountCdsCountNotMatchException,
+        // "Cds count must be multiple number of Instance count"). So the list holds every instance's disks.
+        let disks: Vec<Value> = std::iter::repeat_n(&order.data_disks, order.count as usize)
+            .flatten()
             .map(|disk| {
                 let mut map = Map::new();
                 if let Some(size) = disk.size_gb {

@@ -10,6 +10,60 @@ use crate::order::model::{BidMode, SpotOrder};
 use crate::order::problem::{Problems, rule};
 use crate::order::shared_rules::{comparable_quote, hostname_problem};
 
+/// Where each Baidu rule comes from, by rule id: the seed (Baidu's "Create spot instances" API reference, request
+/// parameters and error table) and the bce-python-sdk 0.9.79 `create_instance_of_bid` docstring. Every error-level
+/// rule has an entry.
+pub(crate) const SOURCES: &[(&str, &str)] = &[
+    (
+        "baidu.zone.in_region",
+        "Baidu \"Create spot instances\" (seed), zoneName: \"lowercase country-region-availability zone sequence\", e.g. cn-bj-a",
+    ),
+    (
+        "baidu.bid_price.above_market",
+        "Baidu \"Create spot instances\" (seed), bidPrice: \"if your bid is lower than the market price, creation will be rejected\" (compared with a market figure of unconfirmed unit, so a warning)",
+    ),
+    (
+        "baidu.bid_price.currency",
+        "Baidu \"Create spot instances\" (seed, international edition), bidPrice: \"Specify the price in RMB/minute\"; cloud-apis.md §1.3: accounts pay in their site's currency",
+    ),
+    (
+        "baidu.root_disk.range",
+        "Baidu \"Create spot instances\" (seed), rootDiskSizeInGb: \"a range of [40 to 2,048]GB\"",
+    ),
+    (
+        "baidu.network_capacity.range",
+        "Baidu \"Create spot instances\" (seed), networkCapacityInMbps: \"an integer from 0 to 200\"; bce-python-sdk 0.9.79 docstring: \"It must among 0 and 200\"",
+    ),
+    (
+        "baidu.name.format",
+        "Baidu \"Create spot instances\" (seed), name: letters, numbers, Chinese characters and -_/, \"starting with a letter and a length of 1-65\"",
+    ),
+    (
+        "baidu.hostname.format",
+        "Baidu \"Create spot instances\" (seed), hostname: lower-case letters, numbers and -_/, starting with a letter, 2-64, no consecutive, leading or trailing specials; bce-python-sdk 0.9.79 docstring allows - and . (refused only where both refuse)",
+    ),
+    (
+        "baidu.admin_pass.format",
+        "Baidu \"Create spot instances\" (seed), adminPass: \"8-16 characters; it must contain English letters, numbers, and symbols (limited to !@#$%^*()) simultaneously\"",
+    ),
+    (
+        "baidu.client_token.format",
+        "Baidu \"Create spot instances\" (seed), clientToken: \"an ASCII string with a length not exceeding 64\"",
+    ),
+    (
+        "baidu.shape.required",
+        "Baidu \"Create spot instances\" (seed), request parameters: cpuCount and memoryCapacityInGB are required",
+    ),
+    (
+        "baidu.shape.valid_pair",
+        "Baidu \"Create spot instances\" (seed), cpuCount and memoryCapacityInGB (positive integers) and error Instance.InvalidateConfiguration",
+    ),
+    (
+        "baidu.shape.matches_spec",
+        "Baidu \"Create spot instances\" (seed), error Instance.InvalidateConfiguration; that a spec named c<N>m<N> has N vCPUs and N GB is Spotplan's reading (so a warning)",
+    ),
+];
+
 const PASSWORD_SPECIALS: &str = "!@#$%^*()";
 
 /// Checks the order; returns the CPU count and memory (GB) the request will carry.
@@ -63,6 +117,23 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
             ),
         );
     }
+    if order.bid.mode == BidMode::Limit && order.account_currency != crate::Currency::Cny {
+        // The seed's international edition gives bidPrice "in RMB/minute"; Spotplan sends the account's currency,
+        // the safer reading (a dollar figure read as yuan is a bid 7× too low, never 7× too high).
+        let currency = order.account_currency.code();
+        problems.warning(
+            rule("bid.max_price", "baidu.bid_price.currency", None),
+            currency,
+            format!(
+                "Baidu's spot API reference gives bidPrice \"in RMB/minute\", even in its international edition; \
+                 Spotplan sends the bid in the account's currency ({currency}): if Baidu reads it as RMB, the bid is \
+                 lower than meant and may not be filled"
+            ),
+            format!(
+                "百度竞价实例 API 文档（含国际版）写明 bidPrice 以“人民币/分钟”计；Spotplan 按账户币种（{currency}）发送出价：若百度按人民币解读，出价会低于预期，可能无法成交"
+            ),
+        );
+    }
     if let Some(disk) = &order.system_disk
         && let Some(size) = disk.size_gb
         && !(40..=2048).contains(&size)
@@ -90,22 +161,6 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
             bandwidth.to_string(),
             format!("networkCapacityInMbps must be 0–200, not {bandwidth}"),
             format!("公网带宽（networkCapacityInMbps）必须为 0–200 Mbps，当前为 {bandwidth}"),
-        );
-    }
-    if order.count > 0 && !order.data_disks.len().is_multiple_of(order.count as usize) {
-        problems.error(
-            rule(
-                "data_disks",
-                "baidu.cds_count.multiple_of_instances",
-                Some("Instance.InstanceCountCdsCountNotMatchException: Cds count must be multiple number of Instance count"),
-            ),
-            order.data_disks.len().to_string(),
-            format!(
-                "Baidu needs the number of CDS data disks ({}) to be a multiple of the instance count ({})",
-                order.data_disks.len(),
-                order.count
-            ),
-            format!("CDS 数据盘数量（{}）必须是实例数量（{}）的整数倍", order.data_disks.len(), order.count),
         );
     }
     if let Some(name) = &order.name {
@@ -242,11 +297,15 @@ fn check_shape(order: &SpotOrder, problems: &mut Problems) -> (u32, u32) {
     if let Some((spec_cpu, spec_memory)) = from_spec
         && (spec_cpu, spec_memory) != (cpu, memory)
     {
-        problems.error(
+        // A warning: that `c2m8` means 2 vCPUs and 8 GB is Spotplan's reading of the name, not a source's.
+        problems.warning(
             rule("baidu.memory_gb", "baidu.shape.matches_spec", Some("Instance.InvalidateConfiguration")),
             format!("{cpu} vCPU / {memory} GB"),
-            format!("cpuCount {cpu} and memoryCapacityInGB {memory} do not match the spec's {spec_cpu} vCPU / {spec_memory} GB"),
-            format!("cpuCount {cpu} 和 memoryCapacityInGB {memory} 与规格的 {spec_cpu} 核 / {spec_memory} GB 不符"),
+            format!(
+                "cpuCount {cpu} and memoryCapacityInGB {memory} differ from the {spec_cpu} vCPU / {spec_memory} GB \
+                 the spec's name reads as: Baidu refuses a configuration that is not the spec's"
+            ),
+            format!("cpuCount {cpu} 和 memoryCapacityInGB {memory} 与规格名称所示的 {spec_cpu} 核 / {spec_memory} GB 不符：百度会拒绝与规格不符的配置"),
         );
     }
     if cpu == 0 || memory == 0 {

@@ -130,6 +130,10 @@ impl CloudApi for Tencent {
         }
     }
 
+    fn rule_sources(&self) -> &'static [(&'static str, &'static str)] {
+        rules::SOURCES
+    }
+
     fn check(&self, order: &SpotOrder, context: &ValidationContext, problems: &mut Problems) -> ResolvedShape {
         rules::check(order, context, problems);
         ResolvedShape::default()

@@ -10,6 +10,59 @@ use crate::order::model::{BidMode, OsFamily, SpotOrder};
 use crate::order::problem::{Problems, rule};
 use crate::order::shared_rules::{comparable_quote, hostname_problem, min_count_in_range, truncate};
 
+/// Where each Tencent rule comes from, by rule id: the docstrings of tencentcloud-sdk-python-cvm 3.1.178
+/// (`tencentcloud/cvm/v20170312/models.py`) and its `errorcodes.py`. Every error-level rule has an entry.
+pub(crate) const SOURCES: &[(&str, &str)] = &[
+    (
+        "tencent.placement.zone.required",
+        "tencentcloud-sdk-python-cvm 3.1.178, RunInstancesRequest.Placement / Placement.Zone docstrings: the zone is required",
+    ),
+    (
+        "tencent.placement.zone.in_region",
+        "tencentcloud-sdk-python-cvm 3.1.178, errorcodes.py InvalidZone.MismatchRegion, and the zone ids of the region (ap-guangzhou-6 in ap-guangzhou)",
+    ),
+    (
+        "tencent.instance_count.range",
+        "tencentcloud-sdk-python-cvm 3.1.178, RunInstancesRequest.InstanceCount docstring: \"按量计费实例取值范围：[1，500]\"",
+    ),
+    (
+        "tencent.min_count.range",
+        "tencentcloud-sdk-python-cvm 3.1.178, RunInstancesRequest.MinCount docstring: \"取值范围为不大于InstanceCount的正整数\"",
+    ),
+    (
+        "tencent.max_price.below_market",
+        "Tencent spot guide (seed tencent-cvm-spot-instances.en.md): a bid below the market price fails (compared with a dated price that includes the system disk, so a warning)",
+    ),
+    (
+        "tencent.client_token.length",
+        "tencentcloud-sdk-python-cvm 3.1.178, RunInstancesRequest.ClientToken docstring: \"最大值不超过64个ASCII字符\"",
+    ),
+    (
+        "tencent.client_token.ascii",
+        "tencentcloud-sdk-python-cvm 3.1.178, RunInstancesRequest.ClientToken docstring: \"最大值不超过64个ASCII字符\"",
+    ),
+    (
+        "tencent.password.format",
+        "tencentcloud-sdk-python-cvm 3.1.178, LoginSettings.Password docstring: Linux 8–30 characters of two kinds, Windows 12–30 of three, the listed specials",
+    ),
+    (
+        "tencent.hostname.format",
+        "tencentcloud-sdk-python-cvm 3.1.178, RunInstancesRequest.HostName docstring: Linux 2–60 characters of letters, digits, . and - (no leading, trailing or doubled . or -), Windows 2–15 of letters, digits and -, not all digits; {R:x} sequence patterns allowed",
+    ),
+    (
+        "tencent.instance_name.length",
+        "tencentcloud-sdk-python-cvm 3.1.178, RunInstancesRequest.InstanceName docstring: \"最多支持128个字符（含模式串）\"",
+    ),
+    (
+        "tencent.user_data.size",
+        "tencentcloud-sdk-python-cvm 3.1.178, RunInstancesRequest.UserData docstring: Base64-encoded, \"支持的最大数据大小为 16KB\"",
+    ),
+    (
+        "tencent.data_disks.count",
+        "tencentcloud-sdk-python-cvm 3.1.178, RunInstancesRequest.DataDisks docstring: \"支持购买的时候指定21块数据盘\"",
+    ),
+];
+
 const PASSWORD_SPECIALS: &str = "()`~!@#$%^&*-+=|{}[]:;',.?/";
 const USER_DATA_MAX_BYTES: usize = 16 * 1024;
 

@@ -312,7 +312,7 @@ fn baidu(request: &HttpRequest, original: Option<&BaiduShape>) -> Result<SpotOrd
             size_gb: root_size,
         });
     }
-    order.data_disks = body["createCdsList"]
+    let all_disks: Vec<Disk> = body["createCdsList"]
         .as_array()
         .map(|disks| {
             disks
@@ -324,6 +324,7 @@ fn baidu(request: &HttpRequest, original: Option<&BaiduShape>) -> Result<SpotOrd
                 .collect()
         })
         .unwrap_or_default();
+    order.data_disks = each_instances_disks(all_disks, order.count);
     order.network.bandwidth_mbps = unsigned(&body["networkCapacityInMbps"]);
     order.network.internet_charge_type = text(&body["internetChargeType"]);
     order.name = text(&body["name"]);
@@ -353,4 +354,16 @@ fn baidu(request: &HttpRequest, original: Option<&BaiduShape>) -> Result<SpotOrd
     order.deletion_protection = body["deletionProtection"] == 1;
     order.client_token = request.query_value("clientToken").map(str::to_owned);
     Ok(order)
+}
+
+/// Baidu's createCdsList holds every instance's disks (it is split among the instances): one instance's share when
+/// the list is that share repeated for each instance, else the list as it is.
+fn each_instances_disks(all: Vec<Disk>, count: u32) -> Vec<Disk> {
+    let count = count.max(1) as usize;
+    if all.is_empty() || !all.len().is_multiple_of(count) {
+        return all;
+    }
+    let share = all.len() / count;
+    let repeated = all.chunks(share).all(|chunk| chunk == &all[..share]);
+    if repeated { all[..share].to_vec() } else { all }
 }
