@@ -415,6 +415,7 @@ def send_baidu(order, client_token, recorder):
     optional = {
         "instance_type": order.get("instance_type"),
         "spec": shape.get("spec"),
+        "isomerism_card": shape.get("isomerism_card"),
         "network_capacity_in_mbps": network.get("bandwidth_mbps"),
         "internet_charge_type": network.get("internet_charge_type"),
         "name": order.get("name"),
@@ -466,11 +467,12 @@ def baidu_shape(shape):
     cpu, memory = shape.get("cpu_count"), shape.get("memory_gb")
     spec = shape.get("spec")
     if (cpu is None or memory is None) and spec:
-        last = spec.rsplit(".", 1)[-1]
-        if last.startswith("c") and "m" in last:
-            spec_cpu, spec_memory = last[1:].split("m", 1)
-            cpu = int(spec_cpu) if cpu is None else cpu
-            memory = int(spec_memory) if memory is None else memory
+        # The size part is c<vCPU>m<GB> (bcc.g5.c2m8, bcc.lgn1.c12m40.1p40).
+        for part in spec.split(".")[2:3]:
+            if part.startswith("c") and "m" in part:
+                spec_cpu, spec_memory = part[1:].split("m", 1)
+                cpu = int(spec_cpu) if cpu is None else cpu
+                memory = int(spec_memory) if memory is None else memory
     if cpu is None or memory is None:
         raise ValueError(f"cannot tell the Baidu cpu count and memory from {shape!r}")
     return cpu, memory

@@ -59,7 +59,8 @@ fn message(problem: &Problem, lang: Lang) -> String {
 }
 
 /// The fields with an input in the panel, whose problems appear beside it rather than in the general list.
-const FIELDS_WITH_INPUTS: [&str; 15] = [
+const FIELDS_WITH_INPUTS: [&str; 16] = [
+    "baidu.isomerism_card",
     "account_currency",
     "zone",
     "image_id",
@@ -338,6 +339,9 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
                 { field(Key::SecurityGroup, "order-sg", "network.security_group_ids", sg, OrderField::SecurityGroup, "text") }
                 { field(Key::SystemDiskGb, "order-disk", "system_disk.size_gb", order.system_disk.as_ref().and_then(|d| d.size_gb).map(|s| s.to_string()).unwrap_or_default(), OrderField::SystemDiskGb, "number") }
                 if cloud != Cloud::Baidu { { field(Key::KeyPair, "order-keypair", "login.key_pair", order.login.key_pair.clone().unwrap_or_default(), OrderField::KeyPair, "text") } }
+                if let Some(shape) = order.baidu.as_ref().filter(|shape| shape.spec.as_deref().is_some_and(|spec| spec.split('.').count() >= 4)) {
+                    { field(Key::GpuCard, "order-card", "baidu.isomerism_card", shape.isomerism_card.clone().unwrap_or_default(), OrderField::IsomerismCard, "text") }
+                }
                 { field(Key::Password, "order-password", "login.password", order.login.password.clone().unwrap_or_default(), OrderField::Password, "password") }
                 { field(Key::InstanceName, "order-name", "name", order.name.clone().unwrap_or_default(), OrderField::Name, "text") }
                 { field(Key::Hostname, "order-hostname", "hostname", order.hostname.clone().unwrap_or_default(), OrderField::Hostname, "text") }

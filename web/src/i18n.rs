@@ -74,6 +74,8 @@ pub enum Key {
     SecurityGroup,
     SystemDiskGb,
     KeyPair,
+    /// The Baidu GPU card field.
+    GpuCard,
     Password,
     InstanceName,
     Hostname,
@@ -251,6 +253,8 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, SystemDiskGb) => "系统盘（GiB）",
         (Lang::En, KeyPair) => "Key pair",
         (Lang::Zh, KeyPair) => "密钥对",
+        (Lang::En, GpuCard) => "GPU card (isomerismCard)",
+        (Lang::Zh, GpuCard) => "GPU 卡型（isomerismCard）",
         (Lang::En, Password) => "Password",
         (Lang::Zh, Password) => "密码",
         (Lang::En, InstanceName) => "Instance name",

@@ -33,7 +33,8 @@ fn id(field: OrderField) -> Option<&'static str> {
         OrderField::Tags => "tags",
         OrderField::UserData => "user_data",
         OrderField::DataDisksGb => "data_disks_gb",
-        OrderField::Password | OrderField::Zone => return None,
+        // The card belongs to the spec, not to the account and region.
+        OrderField::Password | OrderField::Zone | OrderField::IsomerismCard => return None,
     })
 }
 

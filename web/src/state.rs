@@ -264,6 +264,8 @@ pub enum OrderField {
     SystemDiskGb,
     /// Key pair.
     KeyPair,
+    /// Baidu: the GPU/FPGA card of a heterogeneous spec (`isomerismCard`).
+    IsomerismCard,
     /// Password.
     Password,
     /// Instance name.
@@ -345,6 +347,7 @@ pub fn draft_order(offer: &OfferKey, count: u32) -> SpotOrder {
             spec: Some(offer.instance_type.clone()),
             cpu_count: None,
             memory_gb: None,
+            isomerism_card: None,
         }),
         image_id: String::new(),
         count,
@@ -527,6 +530,11 @@ fn apply_field(order: &mut SpotOrder, field: OrderField, value: &str) {
             disk.size_gb = value.trim().parse().ok();
         }
         OrderField::KeyPair => order.login.key_pair = optional(value),
+        OrderField::IsomerismCard => {
+            if let Some(shape) = &mut order.baidu {
+                shape.isomerism_card = optional(value);
+            }
+        }
         OrderField::Password => order.login.password = (!value.is_empty()).then(|| value.to_owned()),
         OrderField::Name => order.name = optional(value),
         OrderField::Hostname => order.hostname = optional(value),

@@ -244,6 +244,14 @@ fn international(cloud: &str) -> Value {
     order
 }
 
+/// A Baidu GPU spec from the catalog, with the card type Baidu needs for it.
+fn baidu_gpu() -> Value {
+    let mut order = example("baidu");
+    order["baidu"] = json!({ "spec": "bcc.lgn1.c12m40.1p40", "isomerism_card": "Nvidia P40" });
+    order["instance_type"] = json!("G1");
+    order
+}
+
 fn release_time_in_two_days() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -425,6 +433,7 @@ fn baidu_orders() -> Vec<Case> {
             "baidu international-site account: USD bid in Singapore",
             international("baidu"),
         ),
+        case("baidu GPU spec with its card (isomerismCard)", baidu_gpu()),
     ]
 }
 

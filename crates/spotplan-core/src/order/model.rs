@@ -105,6 +105,9 @@ pub struct BaiduShape {
     /// Memory in GB (`memoryCapacityInGB`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_gb: Option<u32>,
+    /// The GPU/FPGA card type of a heterogeneous-computing spec (`isomerismCard`), as Baidu names it for the spec.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isomerism_card: Option<String>,
 }
 
 /// How the bid is made, in Spotplan's words (each cloud names them differently).

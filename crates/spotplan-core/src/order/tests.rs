@@ -225,6 +225,7 @@ fn baidu_rules() {
         spec: Some("bcc.g5.c2m8".into()),
         cpu_count: Some(4),
         memory_gb: None,
+        isomerism_card: None,
     });
     order.system_disk = Some(Disk {
         category: None,
@@ -395,7 +396,7 @@ mod properties {
             order.client_token = token;
             order.user_data = user_data;
             order.auto_release_time = release;
-            order.baidu = Some(BaiduShape { spec, cpu_count: None, memory_gb: None });
+            order.baidu = Some(BaiduShape { spec, ..BaiduShape::default() });
             order.data_disks = vec![Disk::default(); disks];
             let validation = validate(&order, &context());
             prop_assert_eq!(validation.valid.is_some(), !validation.problems.iter().any(|p| p.severity == Severity::Error));
@@ -486,6 +487,7 @@ fn baidu_refuses_only_what_its_sources_refuse() {
         spec: Some("bcc.custom-spec".into()),
         cpu_count: Some(4),
         memory_gb: Some(1),
+        isomerism_card: None,
     });
     let validation = validate(&order, &context());
     assert_eq!(
@@ -746,4 +748,41 @@ fn every_error_a_bad_order_gets_names_where_its_rule_comes_from() {
             assert!(error.source.is_some(), "{cloud}: {} has no source", error.rule);
         }
     }
+}
+
+#[test]
+fn a_baidu_gpu_spec_asks_for_its_card_and_sends_it() {
+    let mut order = example(Cloud::Baidu);
+    order.baidu = Some(BaiduShape {
+        spec: Some("bcc.lgn1.c12m40.1p40".into()),
+        ..BaiduShape::default()
+    });
+    let validation = validate(&order, &context());
+    assert_eq!(
+        rules(&validation),
+        [(
+            "baidu.isomerism_card",
+            "baidu.isomerism_card.for_gpu_spec",
+            Severity::Warning
+        )]
+    );
+    assert_eq!(
+        (
+            validation.valid.as_ref().unwrap().shape().cpu_count,
+            validation.valid.as_ref().unwrap().shape().memory_gb
+        ),
+        (Some(12), Some(40))
+    );
+    order.baidu.as_mut().unwrap().isomerism_card = Some("Nvidia P40".into());
+    let valid = validate(&order, &context()).valid.unwrap();
+    let request = crate::order::request::build_order_request(
+        &valid,
+        &crate::order::request::BuildOptions {
+            client_token: "t".into(),
+            baidu_admin_pass: crate::order::request::AdminPass::Placeholder,
+        },
+    );
+    let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(body["isomerismCard"], "Nvidia P40");
+    assert_eq!(body["spec"], "bcc.lgn1.c12m40.1p40");
 }

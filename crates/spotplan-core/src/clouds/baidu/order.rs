@@ -28,6 +28,12 @@ pub(crate) fn create_bid_instance(valid: &ValidOrder, client_token: &str, admin_
     if let Some(spec) = order.baidu.as_ref().and_then(|shape| shape.spec.as_ref()) {
         put("spec", json!(spec));
     }
+    // The card of a GPU/FPGA spec (seed: isomerismCard, "information about heterogeneous cards to be carried by
+    // the instance"). The count is the spec's; bce-python-sdk 0.9.79 sends cardCount only with the obsolete
+    // gpuCard/fpgaCard, so neither does Spotplan.
+    if let Some(card) = order.baidu.as_ref().and_then(|shape| shape.isomerism_card.as_ref()) {
+        put("isomerismCard", json!(card));
+    }
     let shape = valid.shape();
     put("cpuCount", json!(shape.cpu_count.unwrap_or_default()));
     put("memoryCapacityInGB", json!(shape.memory_gb.unwrap_or_default()));

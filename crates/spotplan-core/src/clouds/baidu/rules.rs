@@ -27,6 +27,11 @@ pub(crate) const SOURCES: &[(&str, &str)] = &[
         "Baidu \"Create spot instances\" (seed, international edition), bidPrice: \"Specify the price in RMB/minute\"; cloud-apis.md §1.3: accounts pay in their site's currency",
     ),
     (
+        "baidu.isomerism_card.for_gpu_spec",
+        "Baidu \"Create spot instances\" (seed), isomerismCard: \"Information about heterogeneous cards to be carried \
+         by the instance to be created\"",
+    ),
+    (
         "baidu.root_disk.range",
         "Baidu \"Create spot instances\" (seed), rootDiskSizeInGb: \"a range of [40 to 2,048]GB\"",
     ),
@@ -277,6 +282,26 @@ fn check_shape(order: &SpotOrder, problems: &mut Problems) -> (u32, u32) {
                  check it against cpuCount and memoryCapacityInGB"
             ),
             format!("规格 `{spec}` 不符合 bcc.<系列>.c<核数>m<内存GB> 格式（例如 bcc.g5.c2m8），无法与 cpuCount 和 memoryCapacityInGB 核对"),
+        );
+    }
+    // A fourth part names the cards (`bcc.lgn1.c12m40.1p40`: one P40), as the catalog reads Baidu's spec names.
+    if let Some(spec) = &shape.spec
+        && spec.split('.').count() >= 4
+        && shape
+            .isomerism_card
+            .as_deref()
+            .is_none_or(|card| card.trim().is_empty())
+    {
+        problems.warning(
+            rule("baidu.isomerism_card", "baidu.isomerism_card.for_gpu_spec", None),
+            spec,
+            format!(
+                "`{spec}` names GPU or FPGA cards; Baidu's isomerismCard carries \"information about heterogeneous \
+                 cards\" for such instances: give the card type Baidu lists for this spec"
+            ),
+            format!(
+                "`{spec}` 含 GPU/FPGA 卡；百度的 isomerismCard 用于此类实例的异构卡信息：请填写百度为该规格列出的卡型"
+            ),
         );
     }
     let cpu = shape.cpu_count.or(from_spec.map(|(cpu, _)| cpu));

@@ -10,7 +10,7 @@ use crate::order::request::HttpRequest;
 
 /// `create_instance_of_bid` arguments (bce-python-sdk 0.9.79), in the order the snippet writes them, and where
 /// each sits in the body.
-const PYTHON: [Field; 24] = [
+const PYTHON: [Field; 25] = [
     Field::Bare {
         name: "cpu_count",
         at: "/cpuCount",
@@ -30,6 +30,10 @@ const PYTHON: [Field; 24] = [
     Field::Text {
         name: "spec",
         at: "/spec",
+    },
+    Field::Text {
+        name: "isomerism_card",
+        at: "/isomerismCard",
     },
     Field::Text {
         name: "bid_model",

@@ -286,16 +286,19 @@ fn baidu(request: &HttpRequest, original: Option<&BaiduShape>) -> Result<SpotOrd
     // The request always carries cpu and memory; the order may have named them through its spec alone.
     let spec = text(&body["spec"]);
     let (cpu, memory) = (unsigned(&body["cpuCount"]), unsigned(&body["memoryCapacityInGB"]));
+    let isomerism_card = text(&body["isomerismCard"]);
     order.baidu = Some(match original {
         Some(shape) => BaiduShape {
             spec: spec.clone(),
             cpu_count: shape.cpu_count.and(cpu),
             memory_gb: shape.memory_gb.and(memory),
+            isomerism_card,
         },
         None => BaiduShape {
             spec,
             cpu_count: cpu,
             memory_gb: memory,
+            isomerism_card,
         },
     });
     order.image_id = text(&body["imageId"]).unwrap_or_default();
