@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod clouds;
 pub mod display;
 pub mod fx;
+pub mod lifecycle;
 pub mod money;
 pub mod order;
 pub mod plan;

@@ -259,6 +259,22 @@ pub trait CloudWire: Sync {
         now: i64,
         body: &[u8],
     ) -> Result<QuoteReading, QuoteFailure>;
+
+    /// The describe call for up to [`crate::lifecycle::MAX_IDS_PER_CALL`] instance ids in one region.
+    fn describe_instances(&self, region: &str, ids: &[String]) -> HttpRequest;
+    /// Reads the answer to [`CloudWire::describe_instances`].
+    fn read_instances(&self, body: &[u8]) -> crate::lifecycle::DescribeReading;
+    /// The release call for up to [`crate::lifecycle::MAX_IDS_PER_CALL`] ids in one region; `token` is the
+    /// idempotency token for clouds that take one.
+    fn release_instances(
+        &self,
+        region: &str,
+        ids: &[String],
+        token: &str,
+        options: crate::lifecycle::ReleaseOptions,
+    ) -> HttpRequest;
+    /// Reads the answer to [`CloudWire::release_instances`].
+    fn read_release(&self, body: &[u8]) -> crate::lifecycle::ReleaseReading;
 }
 
 /// The errors a cloud answers for a bid price that is missing, malformed or below the market.

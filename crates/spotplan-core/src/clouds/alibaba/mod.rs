@@ -4,6 +4,7 @@
 //! [`CloudApi`].
 
 pub mod answer;
+pub mod instances;
 pub mod order;
 pub mod prices;
 pub(crate) mod rules;
@@ -217,5 +218,27 @@ impl CloudWire for Alibaba {
             observations: page.observations,
             skipped: page.skipped.iter().map(ToString::to_string).collect(),
         })
+    }
+
+    fn describe_instances(&self, region: &str, ids: &[String]) -> HttpRequest {
+        instances::describe_instances(region, ids)
+    }
+
+    fn read_instances(&self, body: &[u8]) -> crate::lifecycle::DescribeReading {
+        instances::read_instances(body)
+    }
+
+    fn release_instances(
+        &self,
+        region: &str,
+        ids: &[String],
+        token: &str,
+        options: crate::lifecycle::ReleaseOptions,
+    ) -> HttpRequest {
+        instances::release_instances(region, ids, token, options)
+    }
+
+    fn read_release(&self, body: &[u8]) -> crate::lifecycle::ReleaseReading {
+        instances::read_release(body)
     }
 }

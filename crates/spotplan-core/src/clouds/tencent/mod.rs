@@ -4,6 +4,7 @@
 //! [`Tencent`] is its [`CloudApi`].
 
 pub mod answer;
+pub mod instances;
 pub mod order;
 pub mod prices;
 pub(crate) mod rules;
@@ -206,6 +207,28 @@ impl CloudWire for Tencent {
         body: &[u8],
     ) -> Result<QuoteReading, QuoteFailure> {
         Ok(prices::parse_inquiry_price_run_instances(body, &inquiry(ask, account)?, now)?.into())
+    }
+
+    fn describe_instances(&self, region: &str, ids: &[String]) -> HttpRequest {
+        instances::describe_instances(region, ids)
+    }
+
+    fn read_instances(&self, body: &[u8]) -> crate::lifecycle::DescribeReading {
+        instances::read_instances(body)
+    }
+
+    fn release_instances(
+        &self,
+        region: &str,
+        ids: &[String],
+        token: &str,
+        options: crate::lifecycle::ReleaseOptions,
+    ) -> HttpRequest {
+        instances::release_instances(region, ids, token, options)
+    }
+
+    fn read_release(&self, body: &[u8]) -> crate::lifecycle::ReleaseReading {
+        instances::read_release(body)
     }
 }
 

@@ -1,0 +1,207 @@
+//! Alibaba ECS after the order: `DescribeInstances` by ids (a JSON-array string of ≤100, `MaxResults=100`),
+//! reading `Status` and the `Recycling` operation lock that announces a reclaim, and `DeleteInstances` (≤100 ids,
+//! `Force`, `ClientToken`) to release. Facts: lifecycle-apis.md §1.1, §1.3.
+
+use serde_json::Value;
+
+use super::order::rpc_request;
+use crate::lifecycle::{DescribeReading, InstanceReport, InstanceState, ReleaseReading};
+use crate::order::request::HttpRequest;
+use crate::quote::CloudError;
+use crate::quote::json::{Object, parse_object};
+
+use crate::lifecycle::ReleaseOptions;
+
+/// `DescribeInstances` for up to 100 ids.
+pub fn describe_instances(region: &str, ids: &[String]) -> HttpRequest {
+    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    rpc_request(
+        region,
+        "DescribeInstances",
+        vec![
+            ("RegionId".into(), region.into()),
+            ("InstanceIds".into(), list),
+            ("MaxResults".into(), "100".into()),
+        ],
+    )
+}
+
+/// Reads a `DescribeInstances` answer: `Instances.Instance[] {InstanceId, Status, ZoneId, InstanceType,
+/// CreationTime, OperationLocks.LockReason[] {LockReason, LockMsg}}`. A `Recycling` lock (any case) on a running
+/// instance is a reclaim notice; on a stopped one (`SpotInterruptionBehavior=Stop`) the reclaim has happened.
+pub fn read_instances(body: &[u8]) -> DescribeReading {
+    let answer = match parse_object(body) {
+        Ok(answer) => answer,
+        Err(_) => return DescribeReading::Refused(unreadable(body)),
+    };
+    if let Some(error) = super::answer::error_in(&answer) {
+        return DescribeReading::Refused(error);
+    }
+    let instances = answer
+        .get("Instances")
+        .and_then(|instances| instances.get("Instance"))
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    DescribeReading::Reported(
+        instances
+            .iter()
+            .filter_map(Value::as_object)
+            .filter_map(report)
+            .collect(),
+    )
+}
+
+fn report(instance: &Object) -> Option<InstanceReport> {
+    let text = |key: &str| instance.get(key).and_then(Value::as_str).map(str::to_owned);
+    let status = text("Status").unwrap_or_default();
+    let recycling = instance
+        .get("OperationLocks")
+        .and_then(|locks| locks.get("LockReason"))
+        .and_then(Value::as_array)
+        .and_then(|locks| {
+            locks.iter().find(|lock| {
+                lock.get("LockReason")
+                    .and_then(Value::as_str)
+                    .is_some_and(|reason| reason.eq_ignore_ascii_case("recycling"))
+            })
+        });
+    let state = match (status.as_str(), recycling.is_some()) {
+        ("Stopped" | "Stopping", true) => InstanceState::Reclaimed,
+        (_, true) => InstanceState::BeingReclaimed,
+        ("Pending" | "Starting", false) => InstanceState::Pending,
+        ("Running", false) => InstanceState::Running,
+        ("Stopped" | "Stopping", false) => InstanceState::Stopped,
+        _ => InstanceState::Running,
+    };
+    Some(InstanceReport {
+        id: text("InstanceId")?,
+        cloud_state: status,
+        state,
+        zone: text("ZoneId"),
+        instance_type: text("InstanceType"),
+        created_at: text("CreationTime").and_then(|time| spotplan_time::parse_iso8601(&time)),
+        reason: recycling.and_then(|lock| lock.get("LockMsg").and_then(Value::as_str).map(str::to_owned)),
+    })
+}
+
+/// `DeleteInstances` for up to 100 ids with a ClientToken (`DeleteInstance` has none): `Force=true` releases running
+/// instances too.
+pub fn release_instances(region: &str, ids: &[String], token: &str, options: ReleaseOptions) -> HttpRequest {
+    let mut query = vec![("RegionId".into(), region.to_owned())];
+    query.extend(
+        ids.iter()
+            .enumerate()
+            .map(|(index, id)| (format!("InstanceId.{}", index + 1), id.clone())),
+    );
+    query.push(("Force".into(), options.force.to_string()));
+    query.push(("ClientToken".into(), token.to_owned()));
+    rpc_request(region, "DeleteInstances", query)
+}
+
+/// Reads a `DeleteInstances` answer (`{RequestId}` on success). `InvalidInstanceId.NotFound` means the ids are gone
+/// already (lifecycle-apis.md §1.3 marks the code probable).
+pub fn read_release(body: &[u8]) -> ReleaseReading {
+    let Ok(answer) = parse_object(body) else {
+        return ReleaseReading::Refused(unreadable(body));
+    };
+    match super::answer::error_in(&answer) {
+        None => ReleaseReading::Accepted,
+        Some(error) if error.code == "InvalidInstanceId.NotFound" => ReleaseReading::AlreadyGone(error),
+        Some(error) => ReleaseReading::Refused(error),
+    }
+}
+
+fn unreadable(body: &[u8]) -> CloudError {
+    CloudError {
+        cloud: crate::Cloud::Alibaba,
+        code: "Unreadable".into(),
+        message: format!(
+            "not an ECS answer: {}",
+            String::from_utf8_lossy(&body[..body.len().min(120)])
+        ),
+        request_id: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// A describe answer in ECS's shape.
+    fn example_answer(instances: &[(&str, &str, Option<&str>)]) -> Value {
+        json!({
+            "RequestId": "req",
+            "Instances": { "Instance": instances.iter().map(|(id, status, lock)| json!({
+                "InstanceId": id, "Status": status, "ZoneId": "cn-hangzhou-k", "InstanceType": "ecs.c7.large",
+                "CreationTime": "2026-11-30T10:00Z",
+                "OperationLocks": { "LockReason": lock.map(|reason| vec![json!({"LockReason": reason, "LockMsg": "spot reclaim"})]).unwrap_or_default() }
+            })).collect::<Vec<_>>() }
+        })
+    }
+
+    #[test]
+    fn describe_asks_for_the_ids_as_one_json_array() {
+        let request = describe_instances("cn-hangzhou", &["i-1".into(), "i-2".into()]);
+        assert_eq!(request.action, "DescribeInstances");
+        assert!(
+            request
+                .query
+                .contains(&("InstanceIds".into(), r#"["i-1","i-2"]"#.into()))
+        );
+    }
+
+    #[test]
+    fn a_recycling_lock_is_a_reclaim() {
+        let body = example_answer(&[
+            ("i-1", "Running", None),
+            ("i-2", "Running", Some("Recycling")),
+            ("i-3", "Stopped", Some("recycling")),
+            ("i-4", "Pending", None),
+        ]);
+        let DescribeReading::Reported(reports) = read_instances(body.to_string().as_bytes()) else {
+            panic!("refused")
+        };
+        let states: Vec<InstanceState> = reports.iter().map(|report| report.state).collect();
+        assert_eq!(
+            states,
+            [
+                InstanceState::Running,
+                InstanceState::BeingReclaimed,
+                InstanceState::Reclaimed,
+                InstanceState::Pending
+            ]
+        );
+        assert_eq!(reports[1].reason.as_deref(), Some("spot reclaim"));
+        assert_eq!(
+            reports[0].created_at,
+            spotplan_time::parse_iso8601("2026-11-30T10:00:00Z")
+        );
+    }
+
+    #[test]
+    fn release_carries_each_id_force_and_the_token() {
+        let request = release_instances(
+            "cn-hangzhou",
+            &["i-1".into(), "i-2".into()],
+            "tok",
+            ReleaseOptions::default(),
+        );
+        assert_eq!(request.action, "DeleteInstances");
+        for pair in [("InstanceId.2", "i-2"), ("Force", "true"), ("ClientToken", "tok")] {
+            assert!(request.query.contains(&(pair.0.into(), pair.1.into())), "{pair:?}");
+        }
+        assert_eq!(read_release(br#"{"RequestId":"r"}"#), ReleaseReading::Accepted);
+        assert!(matches!(
+            read_release(br#"{"Code":"InvalidInstanceId.NotFound","Message":"x"}"#),
+            ReleaseReading::AlreadyGone(_)
+        ));
+        assert!(matches!(
+            read_release(br#"{"Code":"Throttling","Message":"x"}"#),
+            ReleaseReading::Refused(_)
+        ));
+    }
+}

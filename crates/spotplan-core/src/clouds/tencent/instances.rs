@@ -1,0 +1,185 @@
+//! Tencent CVM after the order: `DescribeInstances` by `InstanceIds` (≤100, never with `Filters`), reading
+//! `InstanceState` — `LAUNCH_FAILED` with `LatestOperationErrorMsg` is a failure, however the order answered — and
+//! `TerminateInstances` (≤100 ids; no ClientToken, no DryRun) to release. Facts: lifecycle-apis.md §2.1, §2.3.
+
+use serde_json::{Value, json};
+
+use super::order::api_request;
+use crate::lifecycle::{DescribeReading, InstanceReport, InstanceState, ReleaseOptions, ReleaseReading};
+use crate::order::request::HttpRequest;
+use crate::quote::CloudError;
+use crate::quote::json::{Object, parse_object};
+
+/// `DescribeInstances` for up to 100 ids.
+pub fn describe_instances(region: &str, ids: &[String]) -> HttpRequest {
+    api_request(
+        region,
+        "DescribeInstances",
+        &json!({ "InstanceIds": ids, "Limit": 100 }),
+    )
+}
+
+/// Reads a `DescribeInstances` answer: `Response.InstanceSet[] {InstanceId, InstanceState, Placement.Zone,
+/// InstanceType, CreatedTime, LatestOperationErrorMsg}`, or `Response.Error`.
+pub fn read_instances(body: &[u8]) -> DescribeReading {
+    let response = match parse_object(body) {
+        Ok(answer) => answer
+            .get("Response")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
+        Err(_) => return DescribeReading::Refused(unreadable(body)),
+    };
+    if let Some(error) = error(&response) {
+        return DescribeReading::Refused(error);
+    }
+    let instances = response
+        .get("InstanceSet")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    DescribeReading::Reported(
+        instances
+            .iter()
+            .filter_map(Value::as_object)
+            .filter_map(report)
+            .collect(),
+    )
+}
+
+fn report(instance: &Object) -> Option<InstanceReport> {
+    let text = |key: &str| {
+        instance
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
+    let cloud_state = text("InstanceState").unwrap_or_default();
+    let state = match cloud_state.as_str() {
+        "PENDING" | "STARTING" => InstanceState::Pending,
+        "LAUNCH_FAILED" => InstanceState::LaunchFailed,
+        "STOPPED" | "STOPPING" | "SHUTDOWN" => InstanceState::Stopped,
+        "TERMINATING" => InstanceState::Releasing,
+        _ => InstanceState::Running,
+    };
+    Some(InstanceReport {
+        id: text("InstanceId")?,
+        state,
+        zone: instance
+            .get("Placement")
+            .and_then(|placement| placement.get("Zone"))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        instance_type: text("InstanceType"),
+        created_at: text("CreatedTime").and_then(|time| spotplan_time::parse_iso8601(&time)),
+        reason: (state == InstanceState::LaunchFailed)
+            .then(|| text("LatestOperationErrorMsg").unwrap_or_else(|| "LAUNCH_FAILED with no message".into())),
+        cloud_state,
+    })
+}
+
+/// `TerminateInstances` for up to 100 ids (Tencent takes no ClientToken here; a retried release that finds the
+/// instances gone is read as done).
+pub fn release_instances(region: &str, ids: &[String], _token: &str, _options: ReleaseOptions) -> HttpRequest {
+    api_request(region, "TerminateInstances", &json!({ "InstanceIds": ids }))
+}
+
+/// Reads a `TerminateInstances` answer. `InvalidInstanceId.NotFound` and `UnsupportedOperation.InstanceStateTerminat*`
+/// after a retried release mean the instances are gone already (lifecycle-apis.md §2.3).
+pub fn read_release(body: &[u8]) -> ReleaseReading {
+    let Ok(answer) = parse_object(body) else {
+        return ReleaseReading::Refused(unreadable(body));
+    };
+    let response = answer
+        .get("Response")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    match error(&response) {
+        None => ReleaseReading::Accepted,
+        Some(error)
+            if error.code == "InvalidInstanceId.NotFound"
+                || error.code.starts_with("UnsupportedOperation.InstanceStateTerminat") =>
+        {
+            ReleaseReading::AlreadyGone(error)
+        }
+        Some(error) => ReleaseReading::Refused(error),
+    }
+}
+
+fn error(response: &Object) -> Option<CloudError> {
+    let error = response.get("Error")?;
+    Some(CloudError {
+        cloud: crate::Cloud::Tencent,
+        code: error
+            .get("Code")
+            .and_then(Value::as_str)
+            .unwrap_or("Unknown")
+            .to_owned(),
+        message: error
+            .get("Message")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        request_id: response.get("RequestId").and_then(Value::as_str).map(str::to_owned),
+    })
+}
+
+fn unreadable(body: &[u8]) -> CloudError {
+    CloudError {
+        cloud: crate::Cloud::Tencent,
+        code: "Unreadable".into(),
+        message: format!(
+            "not a CVM answer: {}",
+            String::from_utf8_lossy(&body[..body.len().min(120)])
+        ),
+        request_id: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn launch_failed_is_a_failure_with_its_reason() {
+        let body = json!({ "Response": { "RequestId": "r", "InstanceSet": [
+            { "InstanceId": "ins-1", "InstanceState": "RUNNING", "Placement": { "Zone": "ap-guangzhou-6" },
+              "InstanceType": "S5.MEDIUM4", "CreatedTime": "2026-11-30T10:00:00Z" },
+            { "InstanceId": "ins-2", "InstanceState": "LAUNCH_FAILED", "LatestOperationErrorMsg": "ResourceInsufficient" },
+            { "InstanceId": "ins-3", "InstanceState": "PENDING" }
+        ] } });
+        let DescribeReading::Reported(reports) = read_instances(body.to_string().as_bytes()) else {
+            panic!("refused")
+        };
+        assert_eq!(reports[0].state, InstanceState::Running);
+        assert_eq!(reports[0].zone.as_deref(), Some("ap-guangzhou-6"));
+        assert_eq!(reports[1].state, InstanceState::LaunchFailed);
+        assert_eq!(reports[1].reason.as_deref(), Some("ResourceInsufficient"));
+        assert_eq!(reports[2].state, InstanceState::Pending);
+        let throttled =
+            br#"{"Response":{"Error":{"Code":"RequestLimitExceeded","Message":"slow down"},"RequestId":"r"}}"#;
+        let DescribeReading::Refused(error) = read_instances(throttled) else {
+            panic!("not refused")
+        };
+        assert!(crate::lifecycle::is_throttled(crate::Cloud::Tencent, &error.code));
+    }
+
+    #[test]
+    fn release_is_terminate_instances_and_a_gone_instance_counts_as_released() {
+        let request = release_instances("ap-guangzhou", &["ins-1".into()], "tok", ReleaseOptions::default());
+        assert_eq!(request.action, "TerminateInstances");
+        assert_eq!(request.body_text(), r#"{"InstanceIds":["ins-1"]}"#);
+        assert_eq!(
+            read_release(br#"{"Response":{"RequestId":"r"}}"#),
+            ReleaseReading::Accepted
+        );
+        assert!(matches!(
+            read_release(br#"{"Response":{"Error":{"Code":"InvalidInstanceId.NotFound","Message":"x"}}}"#),
+            ReleaseReading::AlreadyGone(_)
+        ));
+    }
+}

@@ -1,0 +1,55 @@
+//! What an instance has cost so far: its hourly price times the time it billed, rounded up to the cloud's billing
+//! granularity (per second on Alibaba and Tencent, per minute on Baidu; `billing::SpotRules`). Exact decimals.
+
+use rust_decimal::Decimal;
+
+use crate::clouds::Cloud;
+use crate::money::Money;
+
+/// The cost of `seconds` of running at `per_hour`, billed in the cloud's granularity.
+pub fn cost_so_far(cloud: Cloud, per_hour: Money, seconds: u64) -> Money {
+    let billed = crate::billing::billed_seconds(cloud, seconds);
+    Money::new(
+        per_hour.amount * Decimal::from(billed) / Decimal::from(3600),
+        per_hour.currency,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn ninety_minutes_cost_one_and_a_half_hours_on_every_cloud() {
+        let price = Money::parse("0.123", Currency::Cny).unwrap();
+        for cloud in Cloud::ALL {
+            // 90 minutes is a whole number of seconds and of minutes: 1.5 × 0.123 = 0.1845 everywhere.
+            assert_eq!(
+                cost_so_far(cloud, price, 90 * 60).amount.normalize(),
+                Decimal::new(1845, 4),
+                "{cloud}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_started_minute_is_billed_whole_on_baidu_only() {
+        let price = Money::parse("0.36", Currency::Cny).unwrap();
+        // 90 minutes and 1 second: Alibaba and Tencent bill 5,401 s, Baidu 91 minutes.
+        assert_eq!(
+            cost_so_far(Cloud::Alibaba, price, 5401).amount.normalize(),
+            Decimal::new(5401, 4)
+        );
+        assert_eq!(
+            cost_so_far(Cloud::Tencent, price, 5401).amount.normalize(),
+            Decimal::new(5401, 4)
+        );
+        assert_eq!(
+            cost_so_far(Cloud::Baidu, price, 5401).amount.normalize(),
+            Decimal::new(546, 3)
+        );
+    }
+}

@@ -1,0 +1,208 @@
+//! After the order: what a placed instance is doing, read from each cloud's describe answer and normalised across
+//! clouds ([`InstanceState`] beside the cloud's own state), the release call, and what an instance has cost so far.
+//! Each cloud's calls and readings live in its folder (`clouds/<cloud>/instances.rs`); this module holds what they
+//! share. Facts: `../shared/lifecycle-apis.md`.
+
+pub mod cost;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clouds::Cloud;
+use crate::quote::CloudError;
+
+/// The most instance ids one describe or release call takes, on every cloud (Alibaba `InstanceIds` ≤100, Tencent
+/// `InstanceIds` ≤100, Baidu `instanceIds` ≤100; lifecycle-apis.md §0).
+pub const MAX_IDS_PER_CALL: usize = 100;
+
+/// An instance's state, the same words for every cloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum InstanceState {
+    /// Created, not running yet.
+    Pending,
+    /// Running (and billing).
+    Running,
+    /// The cloud could not start it (Tencent `LAUNCH_FAILED`); it never ran.
+    LaunchFailed,
+    /// The cloud has announced the reclaim (Alibaba's `Recycling` operation lock); it will go soon.
+    BeingReclaimed,
+    /// Stopped (an Alibaba spot stopped by reclaim with `SpotInterruptionBehavior=Stop` stays locked `Recycling`).
+    Stopped,
+    /// Spotplan (or the person) asked the cloud to release it; not confirmed gone yet.
+    Releasing,
+    /// Released on request.
+    Released,
+    /// Taken back by the cloud.
+    Reclaimed,
+    /// The cloud no longer knows it and Spotplan did not release it, nor saw a reclaim notice.
+    Gone,
+}
+
+impl InstanceState {
+    /// Whether nothing more will happen to it (it is not billing and polling it is pointless).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            InstanceState::LaunchFailed | InstanceState::Released | InstanceState::Reclaimed | InstanceState::Gone
+        )
+    }
+
+    /// Whether it bills while in this state (compute: running, or announced but not yet taken back).
+    pub fn bills(self) -> bool {
+        matches!(
+            self,
+            InstanceState::Running | InstanceState::BeingReclaimed | InstanceState::Releasing
+        )
+    }
+
+    /// The state's id, as the API writes it.
+    pub fn id(self) -> &'static str {
+        match self {
+            InstanceState::Pending => "pending",
+            InstanceState::Running => "running",
+            InstanceState::LaunchFailed => "launch_failed",
+            InstanceState::BeingReclaimed => "being_reclaimed",
+            InstanceState::Stopped => "stopped",
+            InstanceState::Releasing => "releasing",
+            InstanceState::Released => "released",
+            InstanceState::Reclaimed => "reclaimed",
+            InstanceState::Gone => "gone",
+        }
+    }
+
+    /// The state of an id (`None` for anything else).
+    pub fn from_id(id: &str) -> Option<InstanceState> {
+        [
+            InstanceState::Pending,
+            InstanceState::Running,
+            InstanceState::LaunchFailed,
+            InstanceState::BeingReclaimed,
+            InstanceState::Stopped,
+            InstanceState::Releasing,
+            InstanceState::Released,
+            InstanceState::Reclaimed,
+            InstanceState::Gone,
+        ]
+        .into_iter()
+        .find(|state| state.id() == id)
+    }
+}
+
+/// One instance as a describe answer reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceReport {
+    /// The instance id.
+    pub id: String,
+    /// The cloud's own state word (`Running`, `LAUNCH_FAILED`, `Recycled`…).
+    pub cloud_state: String,
+    /// The state in Spotplan's words.
+    pub state: InstanceState,
+    /// The zone it is in, when the answer says.
+    pub zone: Option<String>,
+    /// Its type or spec, when the answer says.
+    pub instance_type: Option<String>,
+    /// When it was created (Unix seconds, UTC), when the answer says.
+    pub created_at: Option<i64>,
+    /// Why it failed or is being taken back, in the cloud's words (Tencent `LatestOperationErrorMsg`, Alibaba
+    /// `LockMsg`).
+    pub reason: Option<String>,
+}
+
+/// What a describe answer says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DescribeReading {
+    /// The instances it reports (ids asked for and not reported are unknown to the cloud).
+    Reported(Vec<InstanceReport>),
+    /// The cloud refused the call.
+    Refused(CloudError),
+}
+
+/// What a release answer says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReleaseReading {
+    /// The cloud accepted the release of every id asked.
+    Accepted,
+    /// The cloud says the ids are already gone: released before (a retried release), nothing left to do.
+    AlreadyGone(CloudError),
+    /// The cloud refused (the instances stay).
+    Refused(CloudError),
+}
+
+/// How a release is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ReleaseOptions {
+    /// Release a running instance at once (Alibaba `Force`; Tencent and Baidu release running instances anyway).
+    pub force: bool,
+    /// Also release the pay-as-you-go data disks (and EIP) attached to it (Baidu `relatedReleaseFlag`; Alibaba and
+    /// Tencent release disks created with the instance by themselves).
+    pub delete_data_disks: bool,
+}
+
+impl Default for ReleaseOptions {
+    /// What releasing a spot instance usually means: gone now, with what was created for it.
+    fn default() -> ReleaseOptions {
+        ReleaseOptions {
+            force: true,
+            delete_data_disks: true,
+        }
+    }
+}
+
+/// Splits ids into batches one call takes.
+pub fn batches(ids: &[String]) -> impl Iterator<Item = &[String]> {
+    ids.chunks(MAX_IDS_PER_CALL)
+}
+
+/// Whether a cloud's error code means "slow down": Alibaba `Throttling`, `Throttling.User`, `Throttling.Api`;
+/// Tencent `RequestLimitExceeded` and its `.UinLimitExceeded`, `.IPLimitExceeded`, `.GlobalRegionUinLimitExceeded`
+/// (lifecycle-apis.md §1.4, §2.4). Baidu documents none; an HTTP 429 counts on every cloud.
+pub fn is_throttled(cloud: Cloud, code: &str) -> bool {
+    match cloud {
+        Cloud::Alibaba => code == "Throttling" || code.starts_with("Throttling."),
+        Cloud::Tencent => code == "RequestLimitExceeded" || code.starts_with("RequestLimitExceeded."),
+        Cloud::Baidu => code == "TooManyRequests" || code == "Throttling",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn states_round_trip_and_say_what_bills() {
+        for state in [
+            InstanceState::Pending,
+            InstanceState::Running,
+            InstanceState::LaunchFailed,
+            InstanceState::BeingReclaimed,
+            InstanceState::Stopped,
+            InstanceState::Releasing,
+            InstanceState::Released,
+            InstanceState::Reclaimed,
+            InstanceState::Gone,
+        ] {
+            assert_eq!(InstanceState::from_id(state.id()), Some(state));
+            assert_eq!(serde_json::to_value(state).unwrap(), state.id());
+        }
+        assert!(InstanceState::Running.bills() && !InstanceState::Pending.bills());
+        assert!(InstanceState::LaunchFailed.is_final() && !InstanceState::BeingReclaimed.is_final());
+    }
+
+    #[test]
+    fn a_thousand_ids_take_ten_calls() {
+        let ids: Vec<String> = (0..1000).map(|i| format!("i-{i}")).collect();
+        assert_eq!(batches(&ids).count(), 10);
+        assert!(batches(&ids).all(|batch| batch.len() == 100));
+    }
+
+    #[test]
+    fn throttling_codes_by_cloud() {
+        assert!(is_throttled(Cloud::Alibaba, "Throttling.User"));
+        assert!(is_throttled(Cloud::Tencent, "RequestLimitExceeded.UinLimitExceeded"));
+        assert!(!is_throttled(Cloud::Tencent, "InvalidInstanceId.NotFound"));
+    }
+}
