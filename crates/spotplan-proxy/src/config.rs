@@ -39,6 +39,8 @@ pub struct Config {
     pub upstream_proxy: Option<String>,
     /// The spend ceilings.
     pub spend: SpendLimits,
+    /// How often the follower reads the instances it watches (doubled while a cloud throttles, up to a minute).
+    pub instance_poll: Duration,
 }
 
 impl Config {
@@ -58,6 +60,7 @@ impl Config {
             upstream_in_flight: 32,
             upstream_proxy: None,
             spend: SpendLimits::default(),
+            instance_poll: Duration::from_secs(5),
         }
     }
 }

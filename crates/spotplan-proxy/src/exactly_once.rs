@@ -387,7 +387,29 @@ async fn attempt(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -
     apply(&mut record.view, outcome);
     let logged = state.store.finish_eventually(&record).await;
     tracing::info!(id = %record.view.id, cloud = %record.view.cloud, status = ?record.view.status, attempts = record.view.attempts, logged, "order processed");
+    book_instances(state, &record.view).await;
     Ok(processed(record, logged))
+}
+
+/// Puts a placed order's instances in the instance book, pending, for the follower to read: each at most its
+/// share of the order's hourly bound. A failure to write is logged; the order's own record already holds the ids.
+async fn book_instances(state: &AppState, order: &OrderRecord) {
+    if order.instance_ids.is_empty() || order.dry_run {
+        return;
+    }
+    let count = order.instance_ids.len() as i64;
+    let share = order
+        .max_cost_per_hour
+        .map(|bound| spotplan_core::Money::new(bound.amount / rust_decimal::Decimal::from(count), bound.currency));
+    let at = order.finished_at_ms.unwrap_or(order.created_at_ms);
+    let rows = order
+        .instance_ids
+        .iter()
+        .map(|id| crate::instance_book::InstanceRow::placed(order.cloud, &order.region, id, &order.id, share, at))
+        .collect();
+    if let Err(error) = crate::instance_book::add_placed(&state.store, rows).await {
+        tracing::error!(id = %order.id, %error, "the order's instances could not be put in the instance book");
+    }
 }
 
 fn processed(record: StoredOrder, logged: bool) -> Processed {

@@ -16,8 +16,11 @@ pub mod credentials;
 pub mod endpoints;
 pub mod error;
 pub mod exactly_once;
+pub mod follower;
 pub mod health;
 pub mod host_check;
+pub mod instance_book;
+pub mod instances;
 pub mod json_errors;
 pub mod listen_policy;
 pub mod openapi;
@@ -142,6 +145,11 @@ pub fn app(state: AppState) -> Router {
             get(orders::list).merge(post(orders::submit).route_layer(from_fn(security::json_body_only))),
         )
         .route("/v1/orders/{id}", get(orders::get))
+        .route("/v1/instances", get(instances::list))
+        .route(
+            "/v1/instances/release",
+            post(instances::release).route_layer(from_fn(security::json_body_only)),
+        )
         .route(
             "/v1/prices",
             post(prices::prices).route_layer(from_fn(security::json_body_only)),

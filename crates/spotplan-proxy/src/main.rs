@@ -65,6 +65,9 @@ struct Args {
     /// Calls to the clouds in flight at once, across every request.
     #[arg(long, env = "SPOTPLAN_UPSTREAM_IN_FLIGHT", default_value_t = 32)]
     upstream_in_flight: usize,
+    /// How often (milliseconds) the proxy reads the instances it placed until they are gone.
+    #[arg(long, env = "SPOTPLAN_INSTANCE_POLL_MS", default_value_t = 5000)]
+    instance_poll_ms: u64,
     /// An HTTP(S) proxy to reach the clouds through (the usual HTTPS_PROXY variables are ignored).
     #[arg(long, env = "SPOTPLAN_UPSTREAM_PROXY")]
     upstream_proxy: Option<String>,
@@ -153,6 +156,7 @@ async fn main() -> anyhow::Result<()> {
     config.upstream_timeout = Duration::from_secs(args.upstream_timeout);
     config.upstream_in_flight = args.upstream_in_flight;
     config.upstream_proxy = args.upstream_proxy.clone();
+    config.instance_poll = Duration::from_millis(args.instance_poll_ms.max(100));
     config.spend = SpendLimits {
         max_order_per_hour: args.max_order_per_hour,
         max_spend_per_hour: args.max_spend_per_hour,
@@ -168,6 +172,8 @@ async fn main() -> anyhow::Result<()> {
             Err(error) => tracing::error!(%error, "could not resolve the orders left pending by an earlier run"),
         }
     });
+    // Every instance placed is followed until it is gone.
+    spotplan_proxy::follower::spawn(state.clone());
     let code = state.sign_in.issue(SIGN_IN_LINK_LIFETIME)?;
     let base_url = state.allowed_hosts.base_url().to_owned();
     println!("Spotplan is running at {base_url}  (Ctrl-C stops it)");

@@ -98,7 +98,7 @@ impl WriterStats {
 }
 
 /// The schema, one migration per version; `PRAGMA user_version` says how many have run.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     "
 CREATE TABLE IF NOT EXISTS orders (
     id TEXT PRIMARY KEY,
@@ -135,6 +135,37 @@ ALTER TABLE orders ADD COLUMN max_cost_per_hour TEXT;
 UPDATE orders SET status = 'not_sent' WHERE status = 'failed' AND error_code = 'Unreachable';
 UPDATE orders SET status = 'unknown', may_have_reached_cloud = 1 WHERE status = 'unknown';
 CREATE INDEX IF NOT EXISTS orders_status ON orders(status);
+",
+    // After the order: every instance placed (or brought to watch), its state as the follower last read it, and
+    // each release logged under its idempotency key before anything is sent.
+    "
+CREATE TABLE IF NOT EXISTS instances (
+    cloud TEXT NOT NULL,
+    id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    order_id TEXT,
+    state TEXT NOT NULL,
+    cloud_state TEXT,
+    zone TEXT,
+    instance_type TEXT,
+    price_per_hour TEXT,
+    placed_at_ms INTEGER NOT NULL,
+    running_since_ms INTEGER,
+    ended_at_ms INTEGER,
+    notice_at_ms INTEGER,
+    reason TEXT,
+    last_checked_ms INTEGER,
+    release_key TEXT,
+    PRIMARY KEY (cloud, id)
+);
+CREATE INDEX IF NOT EXISTS instances_state ON instances(state);
+CREATE TABLE IF NOT EXISTS releases (
+    idempotency_key TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    targets TEXT NOT NULL,
+    answer_json TEXT
+);
 ",
 ];
 
@@ -339,8 +370,16 @@ impl Store {
             .map_err(StoreError::from)
     }
 
+    /// Runs `statements` on the writer connection in a transaction; returns once they are on disk.
+    pub(crate) async fn apply(
+        &self,
+        statements: impl Fn(&Connection) -> rusqlite::Result<()> + Send + 'static,
+    ) -> Result<(), StoreError> {
+        self.write(Write::Apply(Box::new(statements))).await
+    }
+
     /// Runs a read on the blocking pool, so no async worker waits for the disk or the reader lock.
-    async fn read<T: Send + 'static>(
+    pub(crate) async fn read<T: Send + 'static>(
         &self,
         query: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
@@ -444,10 +483,15 @@ fn select_one(connection: &Connection, column: &str, value: &str) -> Result<Opti
     row.transpose()
 }
 
+/// Statements another part of the proxy runs on the writer connection.
+type Statements = Box<dyn Fn(&Connection) -> rusqlite::Result<()> + Send>;
+
 /// A write for the writer thread.
 enum Write {
     Insert(Box<StoredOrder>),
     Finish(Box<StoredOrder>),
+    /// Statements of another part of the proxy (the instance book), in the same transactions and on the same disk.
+    Apply(Statements),
 }
 
 /// What the writer thread is asked to do.
@@ -531,6 +575,7 @@ fn commit_batch(
     let apply = |write: &Write| match write {
         Write::Insert(record) => insert_row(connection, record),
         Write::Finish(record) => finish_row(connection, record),
+        Write::Apply(statements) => statements(connection),
     };
     let results: Vec<Result<(), WriteFailure>> = match batch {
         // Alone in its transaction, a write needs no savepoint: a failure fails the transaction, which is all.
@@ -577,7 +622,8 @@ impl From<&rusqlite::Error> for WriteFailure {
     fn from(error: &rusqlite::Error) -> WriteFailure {
         match error {
             rusqlite::Error::SqliteFailure(failure, Some(message))
-                if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                if (failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
                     && message.contains("idempotency_key") =>
             {
                 WriteFailure::DuplicateKey

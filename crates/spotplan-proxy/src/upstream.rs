@@ -190,6 +190,19 @@ impl Upstream {
         }
     }
 
+    /// Signs and sends `request` once, never again whatever the answer: for calls a retry could repeat at the
+    /// cloud (a release without an idempotency token).
+    pub async fn send_once(
+        &self,
+        cloud: Cloud,
+        request: &HttpRequest,
+        credentials: &Credentials,
+    ) -> Result<Exchange, UpstreamError> {
+        let nonce = nonce().map_err(|error| UpstreamError::Client(format!("no random nonce: {error}")))?;
+        let signed = sign(cloud, request, credentials, now_unix_seconds(), &nonce)?;
+        Ok(self.exchange(&signed).await)
+    }
+
     async fn exchange(&self, signed: &SignedRequest) -> Exchange {
         let Ok(_permit) = self.permits.acquire().await else {
             return Exchange::NotSent {

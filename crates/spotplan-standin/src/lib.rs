@@ -22,6 +22,7 @@
 //! stand-in records the most requests it ever had in flight.
 
 mod admin_pass;
+pub mod lifecycle;
 mod verify;
 
 use std::collections::{HashMap, HashSet};
@@ -105,6 +106,8 @@ pub struct Standin {
     in_flight: Arc<(AtomicU64, AtomicU64)>,
     /// Signals the server to stop listening (the `thengone` behaviour).
     gone: Arc<tokio::sync::Notify>,
+    /// The instances it created, with their clocks (see [`lifecycle`]).
+    pub lifecycle: lifecycle::Lifecycle,
 }
 
 impl Standin {
@@ -119,6 +122,7 @@ impl Standin {
             slow: SLOW,
             in_flight: Arc::default(),
             gone: Arc::default(),
+            lifecycle: lifecycle::Lifecycle::default(),
         }
     }
 
@@ -175,6 +179,10 @@ impl Drop for InFlight {
 pub fn router(standin: Standin) -> Router {
     Router::new()
         .route("/__standin/stats", get(stats))
+        .route("/__standin/lifecycle", get(lifecycle::counts))
+        .route("/__standin/reclaim", post(lifecycle::reclaim))
+        .route("/__standin/throttle", post(lifecycle::throttle))
+        .route("/__standin/advance", post(lifecycle::advance))
         .route("/", post(handle))
         .route("/v2/instance/bid", post(handle))
         .fallback(handle)
@@ -254,6 +262,9 @@ async fn handle(
             .to_owned(),
         Kind::Baidu => uri.path().rsplit('/').next().unwrap_or_default().to_owned(),
     };
+    if let Some(answer) = lifecycle::answer(&standin, &action, &received) {
+        return answer;
+    }
     if let Some(answer) = price_answer(standin.kind, &action, &received) {
         if !standin.price_delay.is_zero() {
             tokio::time::sleep(standin.price_delay).await;
@@ -415,6 +426,7 @@ async fn order(standin: &Standin, params: &Params) -> Response {
             }
         }
     };
+    standin.lifecycle.created(&ids, &image);
     if image.contains("slow") {
         tokio::time::sleep(standin.slow).await;
     }

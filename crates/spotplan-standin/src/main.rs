@@ -23,6 +23,12 @@ struct Args {
     /// Milliseconds each price query takes to answer.
     #[arg(long, default_value_t = 0)]
     price_delay_ms: u64,
+    /// Milliseconds a new instance stays pending.
+    #[arg(long, default_value_t = 2000)]
+    pending_ms: u64,
+    /// Milliseconds a reclaim notice runs before the instance is gone.
+    #[arg(long, default_value_t = 300_000)]
+    notice_ms: u64,
 }
 
 #[tokio::main]
@@ -44,6 +50,8 @@ async fn main() -> anyhow::Result<()> {
     println!("stand-in for {} at http://{local}", args.cloud);
     let mut standin = Standin::new(kind, &args.access_key_id, &args.secret);
     standin.price_delay = std::time::Duration::from_millis(args.price_delay_ms);
+    standin.lifecycle.pending_for = std::time::Duration::from_millis(args.pending_ms);
+    standin.lifecycle.notice_for = std::time::Duration::from_millis(args.notice_ms);
     serve(listener, standin, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod health;
+pub mod instances;
 pub mod orders;
 pub mod prices;
 
@@ -11,6 +12,10 @@ pub mod prices;
 pub const HEALTH: &str = "/api/v1/health";
 /// `POST` an order, `GET` the order log.
 pub const ORDERS: &str = "/api/v1/orders";
+/// `GET` every instance Spotplan placed, with its state and cost so far.
+pub const INSTANCES: &str = "/api/v1/instances";
+/// `POST` a release (with an [`IDEMPOTENCY_KEY`]).
+pub const RELEASE: &str = "/api/v1/instances/release";
 /// `POST` offers to quote live.
 pub const PRICES: &str = "/api/v1/prices";
 /// `GET` the OpenAPI document.

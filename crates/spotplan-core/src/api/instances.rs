@@ -1,0 +1,133 @@
+//! `GET /api/v1/instances` (every instance Spotplan placed or was asked to watch, with its state and cost so far)
+//! and `POST /api/v1/instances/release` (release instances exactly once, under an idempotency key).
+
+use serde::{Deserialize, Serialize};
+
+use crate::clouds::Cloud;
+use crate::lifecycle::{InstanceState, ReleaseOptions};
+use crate::money::Money;
+
+/// One instance as the instances page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct InstanceView {
+    /// The cloud.
+    pub cloud: Cloud,
+    /// The instance id.
+    pub id: String,
+    /// The region.
+    pub region: String,
+    /// The Spotplan order that placed it, when one did.
+    pub order_id: Option<String>,
+    /// Its state in Spotplan's words.
+    pub state: InstanceState,
+    /// The cloud's own state word, when a describe answered.
+    pub cloud_state: Option<String>,
+    /// The zone.
+    pub zone: Option<String>,
+    /// The instance type or spec.
+    pub instance_type: Option<String>,
+    /// What it costs per hour at most: the order's bid (or the pay-as-you-go price for a market bid) per instance.
+    /// No cloud reports the spot price an instance runs at, so this is an upper bound.
+    pub price_per_hour: Option<Money>,
+    /// What it has cost so far at most: `price_per_hour` × the time it billed, in the cloud's billing granularity.
+    pub cost_so_far: Option<Money>,
+    /// When the order placed it (Unix milliseconds).
+    pub placed_at_ms: i64,
+    /// When Spotplan first saw it running.
+    pub running_since_ms: Option<i64>,
+    /// When it stopped billing: released, reclaimed or failed.
+    pub ended_at_ms: Option<i64>,
+    /// When the reclaim notice was first seen.
+    pub notice_at_ms: Option<i64>,
+    /// When the reclaim takes effect, from the notice and the cloud's notice period (Alibaba and Baidu 5 minutes,
+    /// Tencent 2).
+    pub reclaim_at_ms: Option<i64>,
+    /// Why it failed or is being taken back, in the cloud's words.
+    pub reason: Option<String>,
+    /// When a describe last answered for it.
+    pub last_checked_ms: Option<i64>,
+}
+
+/// The answer of `GET /api/v1/instances`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct InstancesAnswer {
+    /// Newest first.
+    pub instances: Vec<InstanceView>,
+    /// The proxy's clock when it answered (cost so far is as of then).
+    pub now_ms: i64,
+}
+
+/// What to release: listed ids, an order's instances, or everything Spotplan started. Exactly one is given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseBody {
+    /// Instances by `cloud` and id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<InstanceRef>,
+    /// Every instance of one Spotplan order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    /// Every instance Spotplan knows that is not gone.
+    #[serde(default)]
+    pub all: bool,
+    /// How to release.
+    #[serde(default)]
+    pub options: ReleaseOptions,
+}
+
+/// An instance by cloud and id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InstanceRef {
+    /// The cloud.
+    pub cloud: Cloud,
+    /// The instance id.
+    pub id: String,
+}
+
+/// What the cloud said to the release of one instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseResult {
+    /// The cloud accepted the release.
+    Accepted,
+    /// The cloud says it is gone already.
+    AlreadyGone,
+    /// The cloud refused; the instance stays.
+    Refused,
+    /// No clear answer: the release may have happened. The proxy checks with a describe and never sends it twice.
+    Unknown,
+}
+
+/// The outcome of one instance's release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ReleaseOutcome {
+    /// The cloud.
+    pub cloud: Cloud,
+    /// The instance id.
+    pub id: String,
+    /// What the cloud said.
+    pub result: ReleaseResult,
+    /// The cloud's error code, when it gave one.
+    pub code: Option<String>,
+    /// The cloud's message or why the outcome is unknown.
+    pub message: Option<String>,
+}
+
+/// The answer of `POST /api/v1/instances/release`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ReleaseAnswer {
+    /// The idempotency key the release is logged under.
+    pub idempotency_key: String,
+    /// One outcome per instance.
+    pub outcomes: Vec<ReleaseOutcome>,
+    /// Whether this answer is the logged outcome of an earlier request with the same key (nothing was sent now).
+    pub replayed: bool,
+}

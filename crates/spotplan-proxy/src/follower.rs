@@ -1,0 +1,270 @@
+//! The follower: reads every instance the book still watches with each cloud's describe call — at most 100 ids a
+//! call, grouped by cloud and region, so 1,000 instances cost 10 calls — and records what changed: pending to
+//! running, Tencent's `LAUNCH_FAILED` with its reason, a reclaim notice and the reclaim, a release confirmed.
+//! It backs off while a cloud throttles and makes no call while nothing is watched.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use spotplan_core::Cloud;
+use spotplan_core::clouds::wire;
+use spotplan_core::lifecycle::{DescribeReading, InstanceReport, InstanceState, batches, is_throttled};
+
+use crate::AppState;
+use crate::instance_book::{self, InstanceRow};
+use crate::store::StoreError;
+use crate::upstream::{Exchange, now_unix_millis};
+
+/// How long a new instance may be missing from describe answers before it counts as gone (the clouds' describe
+/// lags creation by a few seconds).
+pub const CREATION_LAG_MS: i64 = 60_000;
+/// The longest pause between polls while a cloud throttles.
+pub const MAX_PAUSE: Duration = Duration::from_secs(60);
+
+/// What one poll did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Poll {
+    /// Describe calls made, per cloud.
+    pub calls: BTreeMap<Cloud, u32>,
+    /// Clouds that answered with a throttling code.
+    pub throttled: Vec<Cloud>,
+    /// Instances whose row changed.
+    pub changed: usize,
+}
+
+/// Starts the follower for the life of the process.
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let base = state.config.instance_poll;
+        let mut pause = base;
+        loop {
+            tokio::time::sleep(pause).await;
+            match poll_once(&state).await {
+                Ok(poll) if !poll.throttled.is_empty() => {
+                    pause = (pause * 2).min(MAX_PAUSE);
+                    tracing::warn!(throttled = ?poll.throttled, ?pause, "a cloud throttles describe calls; polling slower");
+                }
+                Ok(_) => pause = base,
+                Err(error) => tracing::warn!(%error, "the instance book could not be read or written; retrying"),
+            }
+        }
+    })
+}
+
+/// Reads every watched instance once and records what changed.
+pub async fn poll_once(state: &AppState) -> Result<Poll, StoreError> {
+    let watched = instance_book::followed(&state.store).await?;
+    let mut groups: BTreeMap<(Cloud, String), Vec<InstanceRow>> = BTreeMap::new();
+    for row in watched {
+        groups.entry((row.cloud, row.region.clone())).or_default().push(row);
+    }
+    let mut poll = Poll::default();
+    let mut changed_rows = Vec::new();
+    for ((cloud, region), rows) in groups {
+        if poll.throttled.contains(&cloud) {
+            continue;
+        }
+        let Some(credentials) = state.credentials.get(cloud) else {
+            continue;
+        };
+        let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
+        let mut reports: BTreeMap<String, InstanceReport> = BTreeMap::new();
+        let mut complete = true;
+        for batch in batches(&ids) {
+            let mut request = wire(cloud).describe_instances(&region, batch);
+            if state.config.endpoints.route(cloud, &mut request).is_err() {
+                complete = false;
+                break;
+            }
+            *poll.calls.entry(cloud).or_default() += 1;
+            // Once: the follower itself decides when to ask again (and backs off while the cloud throttles).
+            let exchange = match state
+                .upstream
+                .send_once(cloud, &request, &credentials.credentials)
+                .await
+            {
+                Ok(exchange) => exchange,
+                Err(error) => {
+                    tracing::warn!(%cloud, %error, "describe could not be sent");
+                    complete = false;
+                    break;
+                }
+            };
+            let Exchange::Answered { body, status } = exchange else {
+                complete = false;
+                break;
+            };
+            match wire(cloud).read_instances(&body) {
+                DescribeReading::Reported(found) => {
+                    reports.extend(found.into_iter().map(|report| (report.id.clone(), report)));
+                }
+                DescribeReading::Refused(error) => {
+                    if is_throttled(cloud, &error.code) || status == 429 {
+                        poll.throttled.push(cloud);
+                    } else {
+                        tracing::warn!(%cloud, code = %error.code, message = %error.message, "describe refused");
+                    }
+                    complete = false;
+                    break;
+                }
+            }
+        }
+        let now = now_unix_millis();
+        for row in rows {
+            let next = match reports.get(&row.id) {
+                Some(report) => apply_report(&row, report, now),
+                // Only a complete answer says an instance is missing.
+                None if complete => apply_missing(&row, now),
+                None => continue,
+            };
+            if next != row {
+                changed_rows.push(next);
+            }
+        }
+    }
+    poll.changed = changed_rows.len();
+    instance_book::save(&state.store, changed_rows).await?;
+    Ok(poll)
+}
+
+/// The row after a describe reported the instance.
+pub fn apply_report(row: &InstanceRow, report: &InstanceReport, now_ms: i64) -> InstanceRow {
+    let mut next = row.clone();
+    next.cloud_state = Some(report.cloud_state.clone());
+    next.zone = report.zone.clone().or(next.zone);
+    next.instance_type = report.instance_type.clone().or(next.instance_type);
+    next.last_checked_ms = Some(now_ms);
+    if report.reason.is_some() {
+        next.reason = report.reason.clone();
+    }
+    let started = |next: &mut InstanceRow| {
+        next.running_since_ms.get_or_insert(now_ms);
+    };
+    match report.state {
+        // A release asked for stays "releasing" until the cloud no longer reports the instance.
+        _ if row.state == InstanceState::Releasing && report.state != InstanceState::Gone => {}
+        InstanceState::Running => {
+            started(&mut next);
+            next.state = InstanceState::Running;
+        }
+        InstanceState::BeingReclaimed => {
+            started(&mut next);
+            next.notice_at_ms.get_or_insert(now_ms);
+            next.state = InstanceState::BeingReclaimed;
+        }
+        InstanceState::Reclaimed => {
+            next.notice_at_ms.get_or_insert(now_ms);
+            next.ended_at_ms.get_or_insert(now_ms);
+            next.state = InstanceState::Reclaimed;
+        }
+        InstanceState::LaunchFailed => {
+            next.ended_at_ms.get_or_insert(now_ms);
+            next.state = InstanceState::LaunchFailed;
+        }
+        InstanceState::Gone => return apply_missing(&next, now_ms),
+        other => next.state = other,
+    }
+    next
+}
+
+/// The row after a complete describe did not report the instance: released if Spotplan released it, reclaimed if
+/// a notice was seen, or (on Tencent and Baidu, which expose no reclaim flag) a spot instance that vanished without
+/// a release reads as reclaimed; gone otherwise. A new instance gets [`CREATION_LAG_MS`] to appear.
+pub fn apply_missing(row: &InstanceRow, now_ms: i64) -> InstanceRow {
+    let mut next = row.clone();
+    next.last_checked_ms = Some(now_ms);
+    if row.state == InstanceState::Pending && now_ms - row.placed_at_ms < CREATION_LAG_MS {
+        return next;
+    }
+    next.ended_at_ms.get_or_insert(now_ms);
+    next.state = match row.state {
+        InstanceState::Releasing => InstanceState::Released,
+        InstanceState::BeingReclaimed => InstanceState::Reclaimed,
+        _ if row.cloud != Cloud::Alibaba && row.running_since_ms.is_some() => {
+            next.reason.get_or_insert_with(|| {
+                format!(
+                    "gone without a release from Spotplan; {} exposes no reclaim flag, so this reads as a reclaim",
+                    row.cloud.display_name()
+                )
+            });
+            InstanceState::Reclaimed
+        }
+        _ => InstanceState::Gone,
+    };
+    next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cloud: Cloud, state: InstanceState) -> InstanceRow {
+        InstanceRow {
+            state,
+            ..InstanceRow::placed(cloud, "r", "i-1", "ord-1", None, 1_000)
+        }
+    }
+
+    fn report(state: InstanceState) -> InstanceReport {
+        InstanceReport {
+            id: "i-1".into(),
+            cloud_state: "X".into(),
+            state,
+            zone: Some("z".into()),
+            instance_type: None,
+            created_at: None,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn running_starts_the_clock_once_and_a_notice_is_kept() {
+        let running = apply_report(
+            &row(Cloud::Alibaba, InstanceState::Pending),
+            &report(InstanceState::Running),
+            5_000,
+        );
+        assert_eq!(
+            (running.state, running.running_since_ms),
+            (InstanceState::Running, Some(5_000))
+        );
+        let again = apply_report(&running, &report(InstanceState::Running), 9_000);
+        assert_eq!(again.running_since_ms, Some(5_000));
+        let notice = apply_report(&again, &report(InstanceState::BeingReclaimed), 10_000);
+        assert_eq!(
+            (notice.state, notice.notice_at_ms),
+            (InstanceState::BeingReclaimed, Some(10_000))
+        );
+        let gone = apply_missing(&notice, 400_000);
+        assert_eq!(
+            (gone.state, gone.ended_at_ms),
+            (InstanceState::Reclaimed, Some(400_000))
+        );
+    }
+
+    #[test]
+    fn a_release_is_confirmed_when_the_instance_is_gone() {
+        let releasing = row(Cloud::Tencent, InstanceState::Releasing);
+        let still = apply_report(&releasing, &report(InstanceState::Running), 2_000);
+        assert_eq!(still.state, InstanceState::Releasing);
+        assert_eq!(apply_missing(&releasing, 2_000).state, InstanceState::Released);
+    }
+
+    #[test]
+    fn a_new_instance_gets_time_to_appear_and_a_vanished_one_is_named_honestly() {
+        let pending = row(Cloud::Baidu, InstanceState::Pending);
+        assert_eq!(apply_missing(&pending, 2_000).state, InstanceState::Pending);
+        assert_eq!(
+            apply_missing(&pending, 1_000 + CREATION_LAG_MS).state,
+            InstanceState::Gone
+        );
+        let mut running = row(Cloud::Baidu, InstanceState::Running);
+        running.running_since_ms = Some(1_500);
+        let vanished = apply_missing(&running, 90_000);
+        assert_eq!(vanished.state, InstanceState::Reclaimed);
+        assert!(vanished.reason.unwrap().contains("exposes no reclaim flag"));
+        let mut alibaba = row(Cloud::Alibaba, InstanceState::Running);
+        alibaba.running_since_ms = Some(1_500);
+        assert_eq!(apply_missing(&alibaba, 90_000).state, InstanceState::Gone);
+    }
+}

@@ -1,0 +1,289 @@
+//! `GET /api/v1/instances` and `POST /api/v1/instances/release`: the instance book as the API shows it (cost so
+//! far as of the answer), and releases sent exactly once — logged under their idempotency key before anything is
+//! sent, each cloud's release call sent once per batch of ≤100 ids (never retried: Tencent's takes no token), an
+//! answer that may mean the cloud acted recorded as unknown and settled by the follower's next describe.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use spotplan_core::Cloud;
+use spotplan_core::api::instances::{
+    InstanceRef, InstancesAnswer, ReleaseAnswer, ReleaseBody, ReleaseOutcome, ReleaseResult,
+};
+use spotplan_core::clouds::wire;
+use spotplan_core::lifecycle::{InstanceState, ReleaseReading, batches};
+use spotplan_core::order::idempotency::check_idempotency_key;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::instance_book::{self, InstanceRow};
+use crate::store::StoreError;
+use crate::upstream::{Exchange, now_unix_millis};
+
+/// Handles `GET /api/v1/instances`.
+pub async fn list(State(state): State<AppState>) -> Result<Json<InstancesAnswer>, ApiError> {
+    let now_ms = now_unix_millis();
+    let rows = instance_book::all(&state.store).await?;
+    Ok(Json(InstancesAnswer {
+        instances: rows.iter().map(|row| row.view(now_ms)).collect(),
+        now_ms,
+    }))
+}
+
+/// Handles `POST /api/v1/instances/release`.
+pub async fn release(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(body): Json<ReleaseBody>,
+) -> Result<Json<ReleaseAnswer>, ApiError> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|value| value.to_str().ok())
+        .ok_or_else(|| ApiError::BadRequest {
+            code: "idempotency_key_required",
+            message: "an Idempotency-Key header is required (one per intended release; reuse it on retries)".into(),
+            field: Some("Idempotency-Key".into()),
+        })?
+        .to_owned();
+    check_idempotency_key(&key).map_err(|error| ApiError::BadRequest {
+        code: "idempotency_key_invalid",
+        message: error.to_string(),
+        field: Some("Idempotency-Key".into()),
+    })?;
+    let hash = state
+        .install_key
+        .order_hash(&serde_json::to_value(&body).map_err(|error| ApiError::Internal(error.into()))?);
+    // One release per key at a time, like orders.
+    let claim = state.key_locks.claim(&format!("release:{key}"));
+    let _guard = claim.lock().await;
+    if let Some(logged) = instance_book::logged_release(&state.store, &key).await? {
+        if logged.request_hash != hash {
+            return Err(conflict(
+                "idempotency_key_reused",
+                format!("idempotency key {key} was already used for a different release; use a new key"),
+            ));
+        }
+        return match logged.answer {
+            Some(answer) => Ok(Json(ReleaseAnswer {
+                replayed: true,
+                ..answer
+            })),
+            // Logged, never answered: the proxy stopped mid-release. The instances stay "releasing" and the
+            // follower settles them; nothing is sent twice.
+            None => Ok(Json(ReleaseAnswer {
+                idempotency_key: key,
+                outcomes: logged
+                    .targets
+                    .into_iter()
+                    .map(|target| {
+                        unknown(
+                            target,
+                            "the proxy stopped while this release was being sent; the next describe tells",
+                        )
+                    })
+                    .collect(),
+                replayed: true,
+            })),
+        };
+    }
+    let targets = resolve(&state, &body).await?;
+    let (to_send, done): (Vec<InstanceRow>, Vec<InstanceRow>) = targets
+        .into_iter()
+        .partition(|row| !row.state.is_final() && row.state != InstanceState::Releasing);
+    let now_ms = now_unix_millis();
+    match instance_book::log_release(&state.store, &key, &hash, to_send.clone(), now_ms).await {
+        Err(StoreError::DuplicateKey) => {
+            return Err(conflict(
+                "release_in_progress",
+                format!("a release with key {key} is already running"),
+            ));
+        }
+        other => other?,
+    }
+    let mut outcomes: Vec<ReleaseOutcome> = done
+        .iter()
+        .map(|row| ReleaseOutcome {
+            cloud: row.cloud,
+            id: row.id.clone(),
+            result: ReleaseResult::AlreadyGone,
+            code: None,
+            message: Some(format!("already {}", row.state.id())),
+        })
+        .collect();
+    let mut after = Vec::new();
+    let mut groups: BTreeMap<(Cloud, String), Vec<InstanceRow>> = BTreeMap::new();
+    for row in to_send {
+        groups.entry((row.cloud, row.region.clone())).or_default().push(row);
+    }
+    for ((cloud, region), rows) in groups {
+        let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
+        for (index, batch) in batches(&ids).enumerate() {
+            let token = release_token(&key, cloud, &region, index);
+            let results = send_release(&state, cloud, &region, batch, &token, &body).await;
+            for (id, (result, code, message)) in batch.iter().zip(results) {
+                let Some(row) = rows.iter().find(|row| &row.id == id) else {
+                    continue;
+                };
+                let mut next = row.clone();
+                next.release_key = Some(key.clone());
+                // Refused: the instance stays as it was. Otherwise it is releasing until a describe confirms.
+                next.state = if result == ReleaseResult::Refused {
+                    row.state
+                } else {
+                    InstanceState::Releasing
+                };
+                after.push(next);
+                outcomes.push(ReleaseOutcome {
+                    cloud,
+                    id: id.clone(),
+                    result,
+                    code,
+                    message,
+                });
+            }
+        }
+    }
+    let answer = ReleaseAnswer {
+        idempotency_key: key.clone(),
+        outcomes,
+        replayed: false,
+    };
+    instance_book::finish_release(&state.store, &key, &answer, after).await?;
+    Ok(Json(answer))
+}
+
+/// The instances a release names: listed (each must be in the book), an order's, or all that are not gone.
+async fn resolve(state: &AppState, body: &ReleaseBody) -> Result<Vec<InstanceRow>, ApiError> {
+    let asked = usize::from(!body.instances.is_empty()) + usize::from(body.order_id.is_some()) + usize::from(body.all);
+    if asked != 1 {
+        return Err(ApiError::BadRequest {
+            code: "release_target",
+            message: "name exactly one of: instances (a list of {cloud, id}), order_id, or all = true".into(),
+            field: Some("instances".into()),
+        });
+    }
+    let book = instance_book::all(&state.store).await?;
+    if let Some(order) = &body.order_id {
+        let rows: Vec<InstanceRow> = book
+            .into_iter()
+            .filter(|row| row.order_id.as_deref() == Some(order))
+            .collect();
+        if rows.is_empty() {
+            return Err(ApiError::OrderNotFound { id: order.clone() });
+        }
+        return Ok(rows);
+    }
+    if body.all {
+        return Ok(book.into_iter().filter(|row| !row.state.is_final()).collect());
+    }
+    body.instances
+        .iter()
+        .map(|wanted| {
+            book.iter()
+                .find(|row| row.cloud == wanted.cloud && row.id == wanted.id)
+                .cloned()
+                .ok_or_else(|| ApiError::BadRequest {
+                    code: "unknown_instance",
+                    message: format!(
+                        "{} instance `{}` is not in Spotplan's instance book; only instances it placed can be released",
+                        wanted.cloud.display_name(),
+                        wanted.id.chars().take(64).collect::<String>()
+                    ),
+                    field: Some("instances".into()),
+                })
+        })
+        .collect()
+}
+
+/// Sends one release call once; the result for each id of the batch.
+async fn send_release(
+    state: &AppState,
+    cloud: Cloud,
+    region: &str,
+    ids: &[String],
+    token: &str,
+    body: &ReleaseBody,
+) -> Vec<(ReleaseResult, Option<String>, Option<String>)> {
+    let every = |result: ReleaseResult, code: Option<String>, message: Option<String>| {
+        ids.iter()
+            .map(|_| (result, code.clone(), message.clone()))
+            .collect::<Vec<_>>()
+    };
+    let Some(credentials) = state.credentials.get(cloud) else {
+        return every(
+            ReleaseResult::Refused,
+            Some("no_credentials".into()),
+            Some(format!("no credentials for {cloud}; nothing was sent")),
+        );
+    };
+    let mut request = wire(cloud).release_instances(region, ids, token, body.options);
+    if let Err(error) = state.config.endpoints.route(cloud, &mut request) {
+        return every(
+            ReleaseResult::Refused,
+            Some("endpoint_refused".into()),
+            Some(error.to_string()),
+        );
+    }
+    match state
+        .upstream
+        .send_once(cloud, &request, &credentials.credentials)
+        .await
+    {
+        Err(error) => every(
+            ReleaseResult::Refused,
+            Some("signing".into()),
+            Some(format!("{error}; nothing was sent")),
+        ),
+        Ok(Exchange::NotSent { reason }) => every(
+            ReleaseResult::Refused,
+            Some("unreachable".into()),
+            Some(format!("{reason}; nothing was sent")),
+        ),
+        Ok(Exchange::NoAnswer { reason }) => every(ReleaseResult::Unknown, None, Some(reason)),
+        Ok(Exchange::Answered { status, body }) => match wire(cloud).read_release(&body) {
+            ReleaseReading::Accepted if status < 300 => every(ReleaseResult::Accepted, None, None),
+            ReleaseReading::AlreadyGone(error) => {
+                every(ReleaseResult::AlreadyGone, Some(error.code), Some(error.message))
+            }
+            ReleaseReading::Refused(error) if status < 500 && error.code != "InternalError" => {
+                every(ReleaseResult::Refused, Some(error.code), Some(error.message))
+            }
+            // A 5xx or a server error may mean the cloud acted: unknown, never "failed".
+            ReleaseReading::Refused(error) => every(ReleaseResult::Unknown, Some(error.code), Some(error.message)),
+            ReleaseReading::Accepted => every(
+                ReleaseResult::Unknown,
+                None,
+                Some(format!("HTTP {status} with no error in the body")),
+            ),
+        },
+    }
+}
+
+/// The idempotency token of one release batch: stable for the key, so a resend is the same release (≤64 ASCII).
+fn release_token(key: &str, cloud: Cloud, region: &str, batch: usize) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{key}\n{}\n{region}\n{batch}", cloud.id()).as_bytes());
+    let hex: String = digest.iter().take(20).map(|byte| format!("{byte:02x}")).collect();
+    format!("spotplan-release-{hex}")
+}
+
+fn unknown(target: InstanceRef, why: &str) -> ReleaseOutcome {
+    ReleaseOutcome {
+        cloud: target.cloud,
+        id: target.id,
+        result: ReleaseResult::Unknown,
+        code: None,
+        message: Some(why.into()),
+    }
+}
+
+fn conflict(code: &'static str, message: String) -> ApiError {
+    ApiError::Rejected {
+        status: StatusCode::CONFLICT,
+        code,
+        message,
+        field: Some("Idempotency-Key".into()),
+    }
+}

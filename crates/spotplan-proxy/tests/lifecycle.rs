@@ -1,0 +1,401 @@
+//! After the order, against the real proxy on a loopback port and each cloud's stand-in (which plays the lifecycle
+//! on a clock the test moves): instances are booked pending, followed to running with one describe call per 100
+//! ids, a Tencent `LAUNCH_FAILED` surfaces as a failure with its reason, a reclaim notice and the reclaim are
+//! recorded, throttling slows the follower without losing state, and a release reaches the cloud exactly once per
+//! instance however often it is retried. The follower is driven poll by poll (`poll_once`), never by sleeping.
+#![allow(clippy::unwrap_used)] // test code: a panic is how a failure is reported
+
+mod common;
+
+use std::time::Duration;
+
+use common::{KEYS, TOKEN, example, state_listening, tempdir};
+use serde_json::{Value, json};
+use spotplan_core::Cloud;
+use spotplan_proxy::endpoints::{EndpointOverride, Endpoints};
+use spotplan_proxy::follower::poll_once;
+use spotplan_proxy::{AppState, app};
+use spotplan_standin::{Kind, Standin};
+
+struct Rig {
+    proxy: String,
+    state: AppState,
+    standin: Standin,
+}
+
+const HOUR_MS: i64 = 3_600_000;
+
+async fn rig(cloud: Cloud) -> Rig {
+    let (index, kind) = match cloud {
+        Cloud::Alibaba => (0, Kind::Alibaba),
+        Cloud::Tencent => (1, Kind::Tencent),
+        Cloud::Baidu => (2, Kind::Baidu),
+    };
+    let mut standin = Standin::new(kind, KEYS[index].1, KEYS[index].2);
+    // Pending until the test moves the stand-in's clock; a reclaim notice of 5 minutes, as on Alibaba and Baidu.
+    standin.lifecycle.pending_for = Duration::from_secs(3600);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let standin_address = listener.local_addr().unwrap();
+    let router = spotplan_standin::router(standin.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let endpoints = Endpoints::default().with(
+        cloud,
+        EndpointOverride {
+            scheme: "http".into(),
+            authority: standin_address.to_string(),
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let state = state_listening(
+        address,
+        &tempdir(),
+        common::credentials(),
+        endpoints,
+        common::file_store(),
+    );
+    let served = state.clone();
+    tokio::spawn(async move { axum::serve(listener, app(served)).await.unwrap() });
+    Rig {
+        proxy: format!("http://{address}"),
+        state,
+        standin,
+    }
+}
+
+impl Rig {
+    async fn order(&self, cloud: Cloud, image: &str, count: u32, key: &str) -> Value {
+        let mut order = example(cloud.id());
+        order["image_id"] = json!(image);
+        order["count"] = json!(count);
+        order.as_object_mut().unwrap().remove("min_count");
+        order.as_object_mut().unwrap().remove("data_disks");
+        let answer: Value = reqwest::Client::new()
+            .post(format!("{}/api/v1/orders", self.proxy))
+            .header("x-spotplan-token", TOKEN)
+            .header("idempotency-key", key)
+            .json(&order)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["status"], "succeeded", "{answer}");
+        answer
+    }
+
+    async fn instances(&self) -> Vec<Value> {
+        let answer: Value = reqwest::Client::new()
+            .get(format!("{}/api/v1/instances", self.proxy))
+            .header("x-spotplan-token", TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["instances"].as_array().unwrap().clone()
+    }
+
+    async fn states(&self) -> Vec<String> {
+        let mut states: Vec<String> = self
+            .instances()
+            .await
+            .iter()
+            .map(|row| row["state"].as_str().unwrap().to_owned())
+            .collect();
+        states.sort();
+        states
+    }
+
+    async fn release(&self, body: &Value, key: &str) -> (u16, Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/v1/instances/release", self.proxy))
+            .header("x-spotplan-token", TOKEN)
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+}
+
+#[tokio::test]
+async fn each_cloud_follows_an_order_to_running_and_releases_it_exactly_once() {
+    for cloud in Cloud::ALL {
+        let rig = rig(cloud).await;
+        let placed = rig
+            .order(cloud, "img-lifecycle", 3, "7a4c9e10-0000-4000-8000-000000000001")
+            .await;
+        let order_id = placed["id"].as_str().unwrap().to_owned();
+        assert_eq!(rig.states().await, ["pending", "pending", "pending"], "{cloud}");
+
+        let poll = poll_once(&rig.state).await.unwrap();
+        assert_eq!(
+            poll.calls.get(&cloud),
+            Some(&1),
+            "{cloud}: three ids, one describe call"
+        );
+        assert_eq!(rig.states().await, ["pending", "pending", "pending"], "{cloud}");
+
+        rig.standin.lifecycle.advance(HOUR_MS);
+        poll_once(&rig.state).await.unwrap();
+        let rows = rig.instances().await;
+        assert!(rows.iter().all(|row| row["state"] == "running"), "{cloud}: {rows:?}");
+        assert!(
+            rows.iter()
+                .all(|row| row["running_since_ms"].is_i64() && row["zone"].is_string()),
+            "{cloud}"
+        );
+        assert!(
+            rows.iter().all(|row| row["cost_so_far"]["amount"].is_string()),
+            "{cloud}: {rows:?}"
+        );
+
+        // Release the order's instances; the retry with the same key sends nothing.
+        let body = json!({ "order_id": order_id });
+        let (status, first) = rig.release(&body, "release-0001-aaaa").await;
+        assert_eq!(status, 200, "{cloud}: {first}");
+        assert!(
+            first["outcomes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|o| o["result"] == "accepted"),
+            "{cloud}: {first}"
+        );
+        assert_eq!(first["replayed"], false);
+        let (_, again) = rig.release(&body, "release-0001-aaaa").await;
+        assert_eq!(again["replayed"], true, "{cloud}: {again}");
+        assert_eq!(again["outcomes"], first["outcomes"]);
+        // A new key for the same instances finds them releasing: nothing more is sent.
+        let (_, other) = rig.release(&body, "release-0002-bbbb").await;
+        assert!(
+            other["outcomes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|o| o["result"] == "already_gone"),
+            "{cloud}: {other}"
+        );
+        let (releases, _) = rig.standin.lifecycle.counts();
+        assert_eq!(releases.len(), 3, "{cloud}");
+        assert!(releases.values().all(|count| *count == 1), "{cloud}: {releases:?}");
+        assert_eq!(rig.states().await, ["releasing", "releasing", "releasing"], "{cloud}");
+
+        poll_once(&rig.state).await.unwrap();
+        let rows = rig.instances().await;
+        assert!(
+            rows.iter()
+                .all(|row| row["state"] == "released" && row["ended_at_ms"].is_i64()),
+            "{cloud}: {rows:?}"
+        );
+        // Nothing is watched any more: the follower makes no call.
+        let idle = poll_once(&rig.state).await.unwrap();
+        assert!(idle.calls.is_empty(), "{cloud}: {idle:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_tencent_launch_failure_is_a_failure_with_its_reason() {
+    let rig = rig(Cloud::Tencent).await;
+    rig.order(
+        Cloud::Tencent,
+        "img-launchfail",
+        2,
+        "7a4c9e10-0000-4000-8000-000000000002",
+    )
+    .await;
+    rig.standin.lifecycle.advance(HOUR_MS);
+    poll_once(&rig.state).await.unwrap();
+    let rows = rig.instances().await;
+    for row in &rows {
+        assert_eq!(row["state"], "launch_failed", "{row}");
+        assert_eq!(row["cloud_state"], "LAUNCH_FAILED");
+        assert!(
+            row["reason"]
+                .as_str()
+                .unwrap()
+                .contains("sold out after the order was accepted"),
+            "{row}"
+        );
+        assert_eq!(row["cost_so_far"]["amount"], "0", "it never ran: {row}");
+    }
+    assert!(
+        poll_once(&rig.state).await.unwrap().calls.is_empty(),
+        "a failed launch is final"
+    );
+}
+
+#[tokio::test]
+async fn an_alibaba_reclaim_notice_shows_and_the_instance_ends_reclaimed() {
+    let rig = rig(Cloud::Alibaba).await;
+    let placed = rig
+        .order(
+            Cloud::Alibaba,
+            "img-lifecycle",
+            1,
+            "7a4c9e10-0000-4000-8000-000000000003",
+        )
+        .await;
+    let id = placed["instance_ids"][0].as_str().unwrap().to_owned();
+    rig.standin.lifecycle.advance(HOUR_MS);
+    poll_once(&rig.state).await.unwrap();
+    assert!(rig.standin.lifecycle.reclaim(&id));
+    poll_once(&rig.state).await.unwrap();
+    let row = rig.instances().await[0].clone();
+    assert_eq!(row["state"], "being_reclaimed", "{row}");
+    assert_eq!(row["reason"], "The spot instance is about to be reclaimed.");
+    let notice = row["notice_at_ms"].as_i64().unwrap();
+    assert_eq!(
+        row["reclaim_at_ms"].as_i64().unwrap(),
+        notice + 5 * 60_000,
+        "Alibaba's 5-minute notice"
+    );
+    rig.standin.lifecycle.advance(10 * 60_000);
+    poll_once(&rig.state).await.unwrap();
+    let row = rig.instances().await[0].clone();
+    assert_eq!(row["state"], "reclaimed", "{row}");
+    // Cost so far stops at the end: it does not grow any more.
+    let ended = row["ended_at_ms"].as_i64().unwrap();
+    assert!(ended >= notice);
+    let cost = row["cost_so_far"].clone();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(rig.instances().await[0]["cost_so_far"], cost);
+}
+
+#[tokio::test]
+async fn throttling_slows_the_follower_without_losing_state() {
+    let rig = rig(Cloud::Tencent).await;
+    rig.order(
+        Cloud::Tencent,
+        "img-lifecycle",
+        2,
+        "7a4c9e10-0000-4000-8000-000000000004",
+    )
+    .await;
+    rig.standin.lifecycle.advance(HOUR_MS);
+    rig.standin.lifecycle.throttle(1);
+    let poll = poll_once(&rig.state).await.unwrap();
+    assert_eq!(poll.throttled, [Cloud::Tencent]);
+    assert_eq!(
+        rig.states().await,
+        ["pending", "pending"],
+        "a throttled answer changes nothing"
+    );
+    let poll = poll_once(&rig.state).await.unwrap();
+    assert!(poll.throttled.is_empty());
+    assert_eq!(rig.states().await, ["running", "running"]);
+}
+
+#[tokio::test]
+async fn a_thousand_instances_cost_ten_describe_calls() {
+    let rig = rig(Cloud::Baidu).await;
+    let now = spotplan_proxy::upstream::now_unix_millis();
+    let rows = (0..1000)
+        .map(|index| {
+            spotplan_proxy::instance_book::InstanceRow::placed(
+                Cloud::Baidu,
+                "bj",
+                &format!("i-many{index:04}"),
+                "ord-many",
+                None,
+                now,
+            )
+        })
+        .collect();
+    spotplan_proxy::instance_book::add_placed(&rig.state.store, rows)
+        .await
+        .unwrap();
+    let poll = poll_once(&rig.state).await.unwrap();
+    assert_eq!(poll.calls.get(&Cloud::Baidu), Some(&10));
+    let (_, describes) = rig.standin.lifecycle.counts();
+    assert_eq!(describes, 10);
+}
+
+#[tokio::test]
+async fn hostile_and_malformed_releases_are_refused_before_anything_is_sent() {
+    let rig = rig(Cloud::Alibaba).await;
+    rig.order(
+        Cloud::Alibaba,
+        "img-lifecycle",
+        1,
+        "7a4c9e10-0000-4000-8000-000000000005",
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/instances/release", rig.proxy);
+    let body = json!({ "all": true });
+    // No token; a foreign page; no idempotency key; reading the book without the token.
+    let no_token = client
+        .post(&url)
+        .header("idempotency-key", "release-key-0001")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status().as_u16(), 401);
+    let foreign = client
+        .post(&url)
+        .header("x-spotplan-token", TOKEN)
+        .header("origin", "http://evil.example")
+        .header("idempotency-key", "release-key-0002")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status().as_u16(), 403);
+    let no_key = client
+        .post(&url)
+        .header("x-spotplan-token", TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_key.status().as_u16(), 400);
+    assert_eq!(
+        no_key.json::<Value>().await.unwrap()["error"]["code"],
+        "idempotency_key_required"
+    );
+    let read = client
+        .get(format!("{}/api/v1/instances", rig.proxy))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status().as_u16(), 401);
+    // An instance Spotplan did not place; two targets at once; the same key for a different release.
+    let (status, answer) = rig
+        .release(
+            &json!({ "instances": [{ "cloud": "alibaba", "id": "i-not-ours" }] }),
+            "release-key-0003",
+        )
+        .await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (400, Some("unknown_instance"))
+    );
+    let (status, answer) = rig
+        .release(&json!({ "all": true, "order_id": "ord-1" }), "release-key-0004")
+        .await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (400, Some("release_target"))
+    );
+    let (status, _) = rig.release(&json!({ "all": true }), "release-key-0005").await;
+    assert_eq!(status, 200);
+    let (status, answer) = rig
+        .release(&json!({ "order_id": "ord-other" }), "release-key-0005")
+        .await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (409, Some("idempotency_key_reused"))
+    );
+    let (releases, _) = rig.standin.lifecycle.counts();
+    assert_eq!(
+        releases.values().sum::<u32>(),
+        1,
+        "only the one valid release was sent: {releases:?}"
+    );
+}

@@ -1,0 +1,368 @@
+//! The stand-in plays the lifecycle: each instance it created keeps a clock — pending, then running after
+//! [`Lifecycle::pending_for`] (or `LAUNCH_FAILED` on Tencent when the image asks for it with `launchfail`) — answers
+//! the describe call, takes releases (counting each per instance, deduplicating on the release token like the
+//! cloud), and plays reclaims and throttling on request through `/__standin/*` controls. Its clock can be moved
+//! forward (`/__standin/advance?ms=`), so tests walk through time without sleeping.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::{Kind, Standin, error, request_id, verify};
+
+/// One instance the stand-in created.
+#[derive(Debug, Clone)]
+struct Instance {
+    created_ms: i64,
+    launch_fails: bool,
+    released: bool,
+    reclaim_notice_ms: Option<i64>,
+}
+
+/// The instances and the lifecycle controls.
+#[derive(Debug, Default)]
+pub struct Book {
+    instances: BTreeMap<String, Instance>,
+    /// Release calls each instance received.
+    pub releases: BTreeMap<String, u32>,
+    release_tokens: HashSet<String>,
+    /// Describe calls to answer with the cloud's throttling code.
+    throttle_describes: u32,
+    /// Describe calls received.
+    pub describes: u32,
+    /// Milliseconds the stand-in's clock runs ahead of the wall clock.
+    offset_ms: i64,
+}
+
+/// The lifecycle settings and book of a stand-in.
+#[derive(Debug, Clone)]
+pub struct Lifecycle {
+    /// How long a new instance stays pending.
+    pub pending_for: Duration,
+    /// How long a reclaim notice runs before the instance is gone.
+    pub notice_for: Duration,
+    book: Arc<Mutex<Book>>,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Lifecycle {
+        Lifecycle {
+            pending_for: Duration::from_secs(2),
+            notice_for: Duration::from_secs(5 * 60),
+            book: Arc::default(),
+        }
+    }
+}
+
+impl Lifecycle {
+    fn book(&self) -> std::sync::MutexGuard<'_, Book> {
+        self.book.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn now_ms(&self) -> i64 {
+        wall_ms() + self.book().offset_ms
+    }
+
+    /// Records instances an order created.
+    pub fn created(&self, ids: &[String], image: &str) {
+        let now = self.now_ms();
+        let mut book = self.book();
+        for id in ids {
+            book.instances.entry(id.clone()).or_insert(Instance {
+                created_ms: now,
+                launch_fails: image.contains("launchfail"),
+                released: false,
+                reclaim_notice_ms: None,
+            });
+        }
+    }
+
+    /// Moves the stand-in's clock forward.
+    pub fn advance(&self, ms: i64) {
+        self.book().offset_ms += ms.max(0);
+    }
+
+    /// Gives an instance a reclaim notice now; false when the stand-in does not know it.
+    pub fn reclaim(&self, id: &str) -> bool {
+        let now = self.now_ms();
+        match self.book().instances.get_mut(id) {
+            Some(instance) => {
+                instance.reclaim_notice_ms = Some(now);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The next `count` describe calls get the cloud's throttling answer.
+    pub fn throttle(&self, count: u32) {
+        self.book().throttle_describes = count;
+    }
+
+    /// Release calls per instance, and describe calls, so far.
+    pub fn counts(&self) -> (BTreeMap<String, u32>, u32) {
+        let book = self.book();
+        (book.releases.clone(), book.describes)
+    }
+}
+
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as i64)
+}
+
+/// What the instance is now, in the stand-in's clock.
+enum Phase {
+    Pending,
+    Running,
+    LaunchFailed,
+    Noticed,
+    Gone,
+}
+
+fn phase(instance: &Instance, now: i64, lifecycle: &Lifecycle) -> Phase {
+    if instance.released {
+        return Phase::Gone;
+    }
+    if let Some(notice) = instance.reclaim_notice_ms {
+        return if now >= notice + lifecycle.notice_for.as_millis() as i64 {
+            Phase::Gone
+        } else {
+            Phase::Noticed
+        };
+    }
+    if now < instance.created_ms + lifecycle.pending_for.as_millis() as i64 {
+        Phase::Pending
+    } else if instance.launch_fails {
+        Phase::LaunchFailed
+    } else {
+        Phase::Running
+    }
+}
+
+/// Answers the lifecycle calls (describe, release) of `kind`; `None` for any other call.
+pub(crate) fn answer(standin: &Standin, action: &str, received: &verify::Received<'_>) -> Option<Response> {
+    let kind = standin.kind;
+    let describe = matches!(
+        (kind, action, received.method),
+        (Kind::Alibaba | Kind::Tencent, "DescribeInstances", _) | (Kind::Baidu, "instance", "GET")
+    );
+    let release = matches!(
+        (kind, action),
+        (Kind::Alibaba, "DeleteInstances") | (Kind::Tencent, "TerminateInstances") | (Kind::Baidu, "batchDelete")
+    );
+    if !describe && !release {
+        return None;
+    }
+    let query = verify::query_map(received.raw_query);
+    let body: Value = serde_json::from_slice(received.body).unwrap_or(Value::Null);
+    let ids: Vec<String> = match kind {
+        Kind::Alibaba if describe => query
+            .get("InstanceIds")
+            .and_then(|list| serde_json::from_str(list).ok())
+            .unwrap_or_default(),
+        Kind::Alibaba => (1..=100)
+            .map_while(|n| query.get(&format!("InstanceId.{n}")).cloned())
+            .collect(),
+        Kind::Tencent => serde_json::from_value(body["InstanceIds"].clone()).unwrap_or_default(),
+        Kind::Baidu if describe => query
+            .get("instanceIds")
+            .map(|list| list.split(',').filter(|id| !id.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default(),
+        Kind::Baidu => serde_json::from_value(body["instanceIds"].clone()).unwrap_or_default(),
+    };
+    Some(if describe {
+        describe_answer(standin, &ids)
+    } else {
+        release_answer(standin, &ids, &query)
+    })
+}
+
+fn describe_answer(standin: &Standin, ids: &[String]) -> Response {
+    let (kind, lifecycle) = (standin.kind, &standin.lifecycle);
+    {
+        let mut book = lifecycle.book();
+        book.describes += 1;
+        if book.throttle_describes > 0 {
+            book.throttle_describes -= 1;
+            return match kind {
+                Kind::Alibaba => error(
+                    kind,
+                    StatusCode::BAD_REQUEST,
+                    "Throttling.User",
+                    "Request was denied due to user flow control.",
+                ),
+                Kind::Tencent => error(
+                    kind,
+                    StatusCode::OK,
+                    "RequestLimitExceeded",
+                    "Your current request times exceed the limit.",
+                ),
+                Kind::Baidu => error(
+                    kind,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "TooManyRequests",
+                    "too many requests",
+                ),
+            };
+        }
+    }
+    let now = lifecycle.now_ms();
+    let book = lifecycle.book();
+    let created = |instance: &Instance| spotplan_core::time::format_iso8601(instance.created_ms / 1000);
+    let mut found = Vec::new();
+    for id in ids {
+        let Some(instance) = book.instances.get(id) else {
+            continue;
+        };
+        let phase = phase(instance, now, lifecycle);
+        let row = match (kind, phase) {
+            (_, Phase::Gone) => continue,
+            (Kind::Alibaba, phase) => {
+                let (status, locks) = match phase {
+                    Phase::Pending => ("Pending", json!([])),
+                    Phase::Noticed => (
+                        "Running",
+                        json!([{ "LockReason": "Recycling", "LockMsg": "The spot instance is about to be reclaimed." }]),
+                    ),
+                    _ => ("Running", json!([])),
+                };
+                json!({ "InstanceId": id, "Status": status, "ZoneId": "cn-hangzhou-k", "InstanceType": "ecs.c7.xlarge",
+                        // ECS reports creation to the minute.
+                        "CreationTime": created(instance).chars().take(16).collect::<String>() + "Z",
+                        "SpotStrategy": "SpotWithPriceLimit", "OperationLocks": { "LockReason": locks } })
+            }
+            (Kind::Tencent, phase) => {
+                let state = match phase {
+                    Phase::Pending => "PENDING",
+                    Phase::LaunchFailed => "LAUNCH_FAILED",
+                    _ => "RUNNING",
+                };
+                let mut row = json!({ "InstanceId": id, "InstanceState": state, "Placement": { "Zone": "ap-guangzhou-6" },
+                                      "InstanceType": "S5.MEDIUM4", "InstanceChargeType": "SPOTPAID", "CreatedTime": created(instance) });
+                if matches!(phase, Phase::LaunchFailed) {
+                    row["LatestOperationState"] = json!("FAILED");
+                    row["LatestOperationErrorMsg"] =
+                        json!("ResourceInsufficient.SpecifiedInstanceType: sold out after the order was accepted");
+                }
+                row
+            }
+            (Kind::Baidu, phase) => {
+                let status = if matches!(phase, Phase::Pending) {
+                    "Starting"
+                } else {
+                    "Running"
+                };
+                json!({ "id": id, "status": status, "zoneName": "cn-bj-d", "spec": "bcc.g5.c2m8", "paymentTiming": "bidding", "createTime": created(instance) })
+            }
+        };
+        found.push(row);
+    }
+    let body = match kind {
+        Kind::Alibaba => json!({ "RequestId": request_id(), "Instances": { "Instance": found } }),
+        Kind::Tencent => {
+            json!({ "Response": { "TotalCount": found.len(), "InstanceSet": found, "RequestId": request_id() } })
+        }
+        Kind::Baidu => json!({ "marker": "", "isTruncated": false, "maxKeys": 100, "instances": found }),
+    };
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+fn release_answer(standin: &Standin, ids: &[String], query: &std::collections::HashMap<String, String>) -> Response {
+    let (kind, lifecycle) = (standin.kind, &standin.lifecycle);
+    let token = match kind {
+        Kind::Alibaba => query.get("ClientToken").cloned(),
+        Kind::Baidu => query.get("clientToken").cloned(),
+        Kind::Tencent => None,
+    };
+    let mut book = lifecycle.book();
+    // Like the cloud: the same token again is the same release, answered as before and not acted on.
+    if let Some(token) = &token
+        && !book.release_tokens.insert(token.clone())
+    {
+        return success(kind);
+    }
+    let unknown: Vec<&String> = ids
+        .iter()
+        .filter(|id| book.instances.get(*id).is_none_or(|instance| instance.released))
+        .collect();
+    if let Some(id) = unknown.first() {
+        return match kind {
+            Kind::Alibaba => error(
+                kind,
+                StatusCode::NOT_FOUND,
+                "InvalidInstanceId.NotFound",
+                &format!("The specified instance {id} does not exist."),
+            ),
+            Kind::Tencent => error(
+                kind,
+                StatusCode::OK,
+                "InvalidInstanceId.NotFound",
+                &format!("The instance `{id}` does not exist."),
+            ),
+            Kind::Baidu => error(
+                kind,
+                StatusCode::NOT_FOUND,
+                "InstanceNotFound",
+                &format!("instance {id} not found"),
+            ),
+        };
+    }
+    for id in ids {
+        *book.releases.entry(id.clone()).or_default() += 1;
+        if let Some(instance) = book.instances.get_mut(id) {
+            instance.released = true;
+        }
+    }
+    success(kind)
+}
+
+fn success(kind: Kind) -> Response {
+    let body = match kind {
+        Kind::Alibaba => json!({ "RequestId": request_id() }),
+        Kind::Tencent => json!({ "Response": { "RequestId": request_id() } }),
+        Kind::Baidu => json!({}),
+    };
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+/// The controls' query: an instance id, a count, milliseconds.
+#[derive(Debug, serde::Deserialize)]
+pub struct Control {
+    id: Option<String>,
+    count: Option<u32>,
+    ms: Option<i64>,
+}
+
+/// `POST /__standin/reclaim?id=`: the instance gets a reclaim notice now and is gone when it runs out.
+pub async fn reclaim(State(standin): State<Standin>, Query(control): Query<Control>) -> Response {
+    if standin.lifecycle.reclaim(control.id.as_deref().unwrap_or_default()) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
+}
+
+/// `POST /__standin/throttle?count=`: the next `count` describe calls get the cloud's throttling answer.
+pub async fn throttle(State(standin): State<Standin>, Query(control): Query<Control>) -> Response {
+    standin.lifecycle.throttle(control.count.unwrap_or(1));
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `POST /__standin/advance?ms=`: moves the stand-in's clock forward.
+pub async fn advance(State(standin): State<Standin>, Query(control): Query<Control>) -> Response {
+    standin.lifecycle.advance(control.ms.unwrap_or(0));
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `GET /__standin/lifecycle`: release calls per instance and describe calls.
+pub async fn counts(State(standin): State<Standin>) -> Response {
+    let (releases, describes) = standin.lifecycle.counts();
+    axum::Json(json!({ "releases": releases, "describes": describes })).into_response()
+}
