@@ -19,9 +19,9 @@ export const proxyBin = () => required('SPOTPLAN_PROXY_BIN');
 export const distDir = () => required('SPOTPLAN_DIST');
 export const artifactsDir = () => required('SPOTPLAN_ARTIFACTS');
 
-/** Starts a cloud's stand-in (`spotplan-standin`) on 127.0.0.1:0 and resolves with its URL. */
-export async function startStandin(cloud, accessKeyId, secret) {
-  const child = spawn(required('SPOTPLAN_STANDIN_BIN'), ['--cloud', cloud, '--access-key-id', accessKeyId, '--secret', secret], {
+/** Starts a cloud's stand-in (`spotplan-standin`) on 127.0.0.1:0 (with `extraArgs`, e.g. `--pending-ms`) and resolves with its URL. */
+export async function startStandin(cloud, accessKeyId, secret, extraArgs = []) {
+  const child = spawn(required('SPOTPLAN_STANDIN_BIN'), ['--cloud', cloud, '--access-key-id', accessKeyId, '--secret', secret, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise((resolve, reject) => {

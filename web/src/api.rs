@@ -76,6 +76,24 @@ pub async fn orders() -> Result<OrderList, ApiError> {
     call(Request::get(api::ORDERS).build()).await
 }
 
+/// `GET /api/v1/instances`: every instance Spotplan placed, newest first, with cost so far.
+pub async fn instances() -> Result<spotplan_core::api::instances::InstancesAnswer, ApiError> {
+    call(Request::get(api::INSTANCES).build()).await
+}
+
+/// `POST /api/v1/instances/release` under one idempotency key per confirmed release (kept on retries).
+pub async fn release(
+    body: &spotplan_core::api::instances::ReleaseBody,
+    idempotency_key: &str,
+) -> Result<spotplan_core::api::instances::ReleaseAnswer, ApiError> {
+    call(
+        Request::post(api::RELEASE)
+            .header(IDEMPOTENCY_KEY, idempotency_key)
+            .json(body),
+    )
+    .await
+}
+
 /// `POST /api/v1/prices`: live quotes of the offers asked.
 pub async fn prices(body: &PricesBody) -> Result<PricesAnswer, ApiError> {
     call(Request::post(api::PRICES).json(body)).await

@@ -11,6 +11,7 @@ use crate::charts_panel::Charts;
 use crate::compare::Compare;
 use crate::health::{ProxyStatus, fetch_health};
 use crate::i18n::{Key, Lang, text};
+use crate::instances_page::InstancesPage;
 use crate::live_prices::LivePrices;
 use crate::orders_page::OrdersPage;
 use crate::request_view::RequestView;
@@ -71,10 +72,36 @@ fn select_offer(
     });
 }
 
-fn on_orders_page() -> bool {
-    web_sys::window()
+/// The app's pages, each with its address fragment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Page {
+    /// `#`: plan and order.
+    Plan,
+    /// `#orders`: the order log.
+    Orders,
+    /// `#instances`: the instances placed.
+    Instances,
+}
+
+impl Page {
+    fn fragment(self) -> &'static str {
+        match self {
+            Page::Plan => "",
+            Page::Orders => "orders",
+            Page::Instances => "instances",
+        }
+    }
+}
+
+fn current_page() -> Page {
+    let hash = web_sys::window()
         .and_then(|window| window.location().hash().ok())
-        .is_some_and(|hash| hash == "#orders")
+        .unwrap_or_default();
+    match hash.as_str() {
+        "#orders" => Page::Orders,
+        "#instances" => Page::Instances,
+        _ => Page::Plan,
+    }
 }
 
 /// The application root.
@@ -102,7 +129,7 @@ pub fn App() -> Html {
             }
         });
     }
-    let orders_page = use_state(on_orders_page);
+    let page = use_state(current_page);
     let base = use_memo((), |_| load_planner());
     // Decided once at mount: the plan's URL state rewrites the query string right after.
     let bench_report = use_memo((), |_| bench_requested().then(crate::bench::run));
@@ -254,13 +281,13 @@ pub fn App() -> Html {
             state.dispatch(Action::SetLang(lang));
         })
     };
-    let go = |orders: bool| {
-        let orders_page = orders_page.clone();
+    let go = |target: Page| {
+        let page = page.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(window) = web_sys::window() {
-                let _ = window.location().set_hash(if orders { "orders" } else { "" });
+                let _ = window.location().set_hash(target.fragment());
             }
-            orders_page.set(orders);
+            page.set(target);
         })
     };
     // Wide screens: the table on the left, the chosen offer's bid, request and submit in a sticky panel on the
@@ -304,8 +331,9 @@ pub fn App() -> Html {
                     <p class="tagline">{ t(Key::Tagline) }</p>
                 </div>
                 <nav aria-label="Pages">
-                    <button aria-current={(!*orders_page).then_some("page")} onclick={go(false)}>{ t(Key::PlanPage) }</button>
-                    <button aria-current={orders_page.then_some("page")} onclick={go(true)}>{ t(Key::OrdersPage) }</button>
+                    <button aria-current={(*page == Page::Plan).then_some("page")} onclick={go(Page::Plan)}>{ t(Key::PlanPage) }</button>
+                    <button aria-current={(*page == Page::Orders).then_some("page")} onclick={go(Page::Orders)}>{ t(Key::OrdersPage) }</button>
+                    <button aria-current={(*page == Page::Instances).then_some("page")} onclick={go(Page::Instances)}>{ t(Key::InstancesPage) }</button>
                 </nav>
                 <label class="lang">{ t(Key::Language) }
                     <select onchange={set_lang}>
@@ -314,9 +342,11 @@ pub fn App() -> Html {
                     </select>
                 </label>
             </header>
-            <main class={classes!((!*orders_page).then_some("planner"))}>
-                if *orders_page {
+            <main class={classes!((*page == Page::Plan).then_some("planner"))}>
+                if *page == Page::Orders {
                     <OrdersPage lang={lang} />
+                } else if *page == Page::Instances {
+                    <InstancesPage lang={lang} />
                 } else {
                     { plan_sections }
                     if let Some(report) = (*bench_report).clone() {

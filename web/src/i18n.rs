@@ -33,6 +33,38 @@ pub enum Key {
     Language,
     PlanPage,
     OrdersPage,
+    /// The instances page's tab.
+    InstancesPage,
+    /// The instances page heading.
+    InstancesHeading,
+    /// No instances yet.
+    NoInstances,
+    /// Column: state.
+    ColState,
+    /// Column: cost so far.
+    CostSoFar,
+    /// Column: at most per hour.
+    AtMostPerHour,
+    /// Column: running since.
+    RunningSince,
+    /// Column: reclaim countdown or reason.
+    Notes,
+    /// Column: last checked.
+    LastChecked,
+    /// Release one instance.
+    Release,
+    /// Release an order's instances.
+    ReleaseOrder,
+    /// Release everything.
+    ReleaseAll,
+    /// The release confirmation heading.
+    ReleaseHeading,
+    /// The release confirmation body.
+    ReleaseBody,
+    /// Before a reclaim countdown.
+    ReclaimIn,
+    /// The release outcome heading.
+    ReleaseResult,
     CompareHeading,
     VcpuFrom,
     VcpuTo,
@@ -179,6 +211,38 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, PlanPage) => "规划",
         (Lang::En, OrdersPage) => "Orders",
         (Lang::Zh, OrdersPage) => "订单",
+        (Lang::En, InstancesPage) => "Instances",
+        (Lang::Zh, InstancesPage) => "实例",
+        (Lang::En, InstancesHeading) => "Instances Spotplan placed",
+        (Lang::Zh, InstancesHeading) => "Spotplan 创建的实例",
+        (Lang::En, NoInstances) => "No instances yet: place an order and its instances appear here.",
+        (Lang::Zh, NoInstances) => "暂无实例：提交订单后其实例会显示在这里。",
+        (Lang::En, ColState) => "State",
+        (Lang::Zh, ColState) => "状态",
+        (Lang::En, CostSoFar) => "Cost so far (at most)",
+        (Lang::Zh, CostSoFar) => "已产生费用（上限）",
+        (Lang::En, AtMostPerHour) => "At most / hour",
+        (Lang::Zh, AtMostPerHour) => "每小时上限",
+        (Lang::En, RunningSince) => "Running for",
+        (Lang::Zh, RunningSince) => "已运行",
+        (Lang::En, Notes) => "Notes",
+        (Lang::Zh, Notes) => "说明",
+        (Lang::En, LastChecked) => "Checked",
+        (Lang::Zh, LastChecked) => "检查时间",
+        (Lang::En, Release) => "Release",
+        (Lang::Zh, Release) => "释放",
+        (Lang::En, ReleaseOrder) => "Release this order's instances",
+        (Lang::Zh, ReleaseOrder) => "释放该订单的实例",
+        (Lang::En, ReleaseAll) => "Release everything",
+        (Lang::Zh, ReleaseAll) => "全部释放",
+        (Lang::En, ReleaseHeading) => "Release these instances?",
+        (Lang::Zh, ReleaseHeading) => "确认释放这些实例？",
+        (Lang::En, ReleaseBody) => "They stop now and cannot be started again. So far they have cost at most",
+        (Lang::Zh, ReleaseBody) => "实例将立即停止且无法恢复。目前已产生费用上限",
+        (Lang::En, ReclaimIn) => "reclaimed in",
+        (Lang::Zh, ReclaimIn) => "将被回收，剩余",
+        (Lang::En, ReleaseResult) => "Release",
+        (Lang::Zh, ReleaseResult) => "释放结果",
         (Lang::En, CompareHeading) => "Compare spot offers",
         (Lang::Zh, CompareHeading) => "比较竞价实例报价",
         (Lang::En, VcpuFrom) => "vCPU from",

@@ -20,6 +20,7 @@ pub mod draft_key;
 pub mod health;
 pub mod highlight;
 pub mod i18n;
+pub mod instances_page;
 pub mod known;
 pub mod launch_memory;
 pub mod layout;

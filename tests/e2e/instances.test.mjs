@@ -1,0 +1,125 @@
+// After the order, in Chromium against the real proxy and the three clouds' stand-ins (which play each instance's
+// lifecycle): placed instances are followed to running, cost so far ticks, a Tencent launch failure shows with its
+// reason, an Alibaba reclaim notice counts down and ends as reclaimed, and releasing an order's instances — and then
+// everything — reaches each cloud exactly once per instance.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startProxy, startStandin, launchBrowser, openPage, screenshot } from './harness.mjs';
+
+const KEYS = {
+  alibaba: ['LTAI5tLifeAccessKey01', 'AlibabaLifeSecret-5t6y7u8i9o0p'],
+  tencent: ['AKIDLifeSecretId00001', 'TencentLifeSecret-1q2w3e4r5t6y'],
+  baidu: ['bcelife123456789abcdef0123456789', 'BaiduLifeSecret-7u8i9o0p1a2s3'],
+};
+
+let browser;
+let proxy;
+const standins = {};
+before(async () => {
+  browser = await launchBrowser();
+  const env = {
+    ALIBABA_CLOUD_ACCESS_KEY_ID: KEYS.alibaba[0], ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEYS.alibaba[1],
+    TENCENTCLOUD_SECRET_ID: KEYS.tencent[0], TENCENTCLOUD_SECRET_KEY: KEYS.tencent[1],
+    BCE_ACCESS_KEY_ID: KEYS.baidu[0], BCE_SECRET_ACCESS_KEY: KEYS.baidu[1],
+    SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-instances-')),
+    SPOTPLAN_INSTANCE_POLL_MS: '300',
+  };
+  for (const cloud of Object.keys(KEYS)) {
+    standins[cloud] = await startStandin(cloud, ...KEYS[cloud], ['--pending-ms', '1500', '--notice-ms', '60000']);
+    env[`SPOTPLAN_ENDPOINT_${cloud.toUpperCase()}`] = standins[cloud].url;
+  }
+  proxy = await startProxy({ env });
+});
+after(async () => {
+  await browser?.close();
+  await proxy?.stop();
+  for (const standin of Object.values(standins)) standin.stop();
+});
+
+/** Places an order through the proxy's API (as a script would) and returns its record. */
+async function place(cloud, image, count, key) {
+  const order = JSON.parse(await readFile(new URL(`../../examples/orders/${cloud}.json`, import.meta.url), 'utf8'));
+  Object.assign(order, { image_id: image, count });
+  delete order.min_count;
+  delete order.data_disks;
+  const answer = await fetch(new URL('api/v1/orders', proxy.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-spotplan-token': proxy.token, 'idempotency-key': key },
+    body: JSON.stringify(order),
+  });
+  const record = await answer.json();
+  assert.equal(record.status, 'succeeded', JSON.stringify(record));
+  return record;
+}
+
+const post = (url) => fetch(url, { method: 'POST' }).then((answer) => assert.ok(answer.ok, `${url}: ${answer.status}`));
+const lifecycle = async (cloud) => (await fetch(new URL('__standin/lifecycle', standins[cloud].url))).json();
+const rowOf = (page, id) => page.locator(`tr[data-instance="${id}"]`);
+
+test('instances are followed to running, fail, get reclaimed and are released exactly once', async () => {
+  const alibaba = await place('alibaba', 'aliyun_3_x64_20G_alibase_20240819.vhd', 2, 'e2e-life-alibaba-0001');
+  const tencent = await place('tencent', 'img-487zeit5', 2, 'e2e-life-tencent-0001');
+  const failing = await place('tencent', 'img-launchfail', 1, 'e2e-life-tencent-0002');
+  const baidu = await place('baidu', 'm-mRjO3cjs', 2, 'e2e-life-baidu-0001');
+  const { page, problems } = await openPage(browser, new URL('#instances', proxy.url).href);
+  await page.getByRole('heading', { name: 'Instances Spotplan placed' }).waitFor();
+  const running = [...alibaba.instance_ids, ...tencent.instance_ids, ...baidu.instance_ids];
+  for (const id of running) await rowOf(page, id).and(page.locator('[data-state="running"]')).waitFor({ timeout: 15_000 });
+  // The cloud's own word beside Spotplan's; the zone the describe reported.
+  assert.match(await rowOf(page, tencent.instance_ids[0]).textContent(), /TCrunning \(RUNNING\)ap-guangzhou-6/);
+  assert.match(await rowOf(page, alibaba.instance_ids[0]).textContent(), /ALIrunning \(Running\)cn-hangzhou-k/);
+
+  // A Tencent LAUNCH_FAILED is a failure with its reason, not a success.
+  const failed = rowOf(page, failing.instance_ids[0]);
+  await failed.and(page.locator('[data-state="launch_failed"]')).waitFor();
+  assert.match(await failed.textContent(), /launch failed \(LAUNCH_FAILED\).*sold out after the order was accepted/);
+
+  // Cost so far ticks every second from the bid: 0.2 CNY an hour per Alibaba instance.
+  const cost = rowOf(page, alibaba.instance_ids[0]).getByTestId('cost-so-far');
+  const before = await cost.textContent();
+  await page.waitForTimeout(4_000);
+  const later = await cost.textContent();
+  assert.match(later, /^¥0\.\d{4}$/);
+  assert.ok(Number(later.slice(1)) > Number(before.slice(1)), `${before} → ${later}`);
+  await screenshot(page, 'instances-running');
+
+  // A reclaim notice on Alibaba counts down, then the instance ends as reclaimed.
+  const reclaimed = alibaba.instance_ids[1];
+  await post(new URL(`__standin/reclaim?id=${reclaimed}`, standins.alibaba.url));
+  await rowOf(page, reclaimed).and(page.locator('[data-state="being_reclaimed"]')).waitFor();
+  assert.match(await rowOf(page, reclaimed).getByTestId('instance-notes').textContent(), /^reclaimed in [0-5]:\d\d — The spot instance is about to be reclaimed\.$/);
+  await screenshot(page, 'instances-reclaim-notice');
+  await post(new URL('__standin/advance?ms=120000', standins.alibaba.url));
+  await rowOf(page, reclaimed).and(page.locator('[data-state="reclaimed"]')).waitFor();
+
+  // Release the Tencent order's instances: the confirmation says what stops and what it has cost.
+  await page.locator(`tbody[data-order="${tencent.id}"]`).getByTestId('release-order').click();
+  const dialog = page.getByTestId('release-dialog');
+  await dialog.waitFor();
+  assert.match(await dialog.textContent(), new RegExp(`2 × instances: ${tencent.instance_ids.join(', ')}`));
+  assert.match(await dialog.textContent(), /So far they have cost at most ¥0\.\d{4}\./);
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  const outcome = page.getByTestId('release-outcome');
+  await outcome.waitFor();
+  assert.equal(await outcome.locator('li.release-accepted').count(), 2);
+  for (const id of tencent.instance_ids) await rowOf(page, id).and(page.locator('[data-state="released"]')).waitFor();
+  await outcome.getByRole('button', { name: 'OK' }).click();
+
+  // Release everything else that runs: one Alibaba and two Baidu instances.
+  await page.getByTestId('release-all').click();
+  await page.getByTestId('release-dialog').getByRole('button', { name: 'Confirm' }).click();
+  await page.getByTestId('release-outcome').waitFor();
+  for (const id of [alibaba.instance_ids[0], ...baidu.instance_ids]) {
+    await rowOf(page, id).and(page.locator('[data-state="released"]')).waitFor();
+  }
+  await screenshot(page, 'instances-released');
+  // Each cloud received exactly one release per instance; the reclaimed and the failed were never released.
+  assert.deepEqual((await lifecycle('tencent')).releases, Object.fromEntries(tencent.instance_ids.map((id) => [id, 1])));
+  assert.deepEqual((await lifecycle('alibaba')).releases, { [alibaba.instance_ids[0]]: 1 });
+  assert.deepEqual((await lifecycle('baidu')).releases, Object.fromEntries(baidu.instance_ids.map((id) => [id, 1])));
+  assert.equal(await page.getByTestId('release-all').isDisabled(), true, 'nothing is left to release');
+  assert.deepEqual(problems, []);
+});

@@ -1,0 +1,387 @@
+//! The instances page: every instance Spotplan placed, per order, with its state beside the cloud's own, where it
+//! runs, what it costs at most per hour and has cost so far (ticking every second from the proxy's last answer),
+//! a reclaim countdown, and release — one instance, an order's, or everything — after a confirmation that says
+//! what stops and what it has cost. The proxy's answer is read again every few seconds.
+
+use std::collections::BTreeMap;
+
+use spotplan_core::Money;
+use spotplan_core::api::instances::{InstanceRef, InstanceView, ReleaseAnswer, ReleaseBody, ReleaseResult};
+use spotplan_core::lifecycle::InstanceState;
+use spotplan_core::lifecycle::cost::cost_so_far;
+use yew::prelude::*;
+
+use crate::i18n::{Key, Lang, text};
+
+/// How often the page reads the instances again.
+const REFRESH_MS: u32 = 3_000;
+
+/// Properties of the instances page.
+#[derive(Debug, Properties, PartialEq)]
+pub struct InstancesPageProps {
+    /// The UI language.
+    pub lang: Lang,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Load {
+    Loading,
+    /// The instances, and the offset from the proxy's clock to this browser's (ms).
+    Loaded(Vec<InstanceView>, f64),
+    Failed(String),
+}
+
+/// A release waiting for its confirmation, or sent.
+#[derive(Debug, Clone, PartialEq)]
+enum Releasing {
+    Idle,
+    Confirming {
+        body: ReleaseBody,
+        ids: Vec<String>,
+        cost: Option<Money>,
+        key: String,
+    },
+    Sending,
+    Done(ReleaseAnswer),
+    Failed {
+        message: String,
+        body: ReleaseBody,
+        ids: Vec<String>,
+        cost: Option<Money>,
+        key: String,
+    },
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// The instance's cost so far at `now` (the proxy's clock), from its price and running time.
+fn cost_now(view: &InstanceView, proxy_now_ms: i64) -> Option<Money> {
+    let price = view.price_per_hour?;
+    let Some(since) = view.running_since_ms else {
+        return Some(Money::new(rust_decimal::Decimal::ZERO, price.currency));
+    };
+    let end = view.ended_at_ms.unwrap_or(proxy_now_ms);
+    Some(cost_so_far(view.cloud, price, ((end - since).max(0) / 1000) as u64))
+}
+
+fn money4(money: Money) -> String {
+    format!("{}{:.4}", money.currency.symbol(), money.rounded(4))
+}
+
+fn total(costs: impl Iterator<Item = Option<Money>>) -> Option<Money> {
+    costs.flatten().try_fold(None::<Money>, |sum, cost| match sum {
+        None => Some(Some(cost)),
+        Some(sum) if sum.currency == cost.currency => Some(Some(Money::new(sum.amount + cost.amount, cost.currency))),
+        Some(_) => None,
+    })?
+}
+
+fn time_utc(ms: i64) -> String {
+    let iso = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64))
+        .to_iso_string()
+        .as_string()
+        .unwrap_or_default();
+    format!("{} UTC", iso.get(..19).unwrap_or(&iso).replace('T', " "))
+}
+
+/// How long from `ms` to `now`, compactly: `12 s`, `5 min`, `3 h`, `2 d`.
+fn ago(ms: i64, now: i64) -> String {
+    let seconds = ((now - ms) / 1000).max(0);
+    match seconds {
+        0..60 => format!("{seconds} s"),
+        60..3600 => format!("{} min", seconds / 60),
+        3600..86_400 => format!("{} h", seconds / 3600),
+        _ => format!("{} d", seconds / 86_400),
+    }
+}
+
+fn state_word(state: InstanceState, lang: Lang) -> &'static str {
+    match (lang, state) {
+        (Lang::Zh, InstanceState::Pending) => "创建中",
+        (Lang::Zh, InstanceState::Running) => "运行中",
+        (Lang::Zh, InstanceState::LaunchFailed) => "启动失败",
+        (Lang::Zh, InstanceState::BeingReclaimed) => "即将回收",
+        (Lang::Zh, InstanceState::Stopped) => "已停止",
+        (Lang::Zh, InstanceState::Releasing) => "释放中",
+        (Lang::Zh, InstanceState::Released) => "已释放",
+        (Lang::Zh, InstanceState::Reclaimed) => "已回收",
+        (Lang::Zh, InstanceState::Gone) => "已消失",
+        (Lang::En, InstanceState::Pending) => "pending",
+        (Lang::En, InstanceState::Running) => "running",
+        (Lang::En, InstanceState::LaunchFailed) => "launch failed",
+        (Lang::En, InstanceState::BeingReclaimed) => "being reclaimed",
+        (Lang::En, InstanceState::Stopped) => "stopped",
+        (Lang::En, InstanceState::Releasing) => "releasing",
+        (Lang::En, InstanceState::Released) => "released",
+        (Lang::En, InstanceState::Reclaimed) => "reclaimed",
+        (Lang::En, InstanceState::Gone) => "gone",
+    }
+}
+
+fn countdown(ms: i64) -> String {
+    let seconds = (ms / 1000).max(0);
+    format!("{}:{:02}", seconds / 60, seconds % 60)
+}
+
+/// The instances page.
+#[component]
+pub fn InstancesPage(props: &InstancesPageProps) -> Html {
+    let lang = props.lang;
+    let t = |key| text(lang, key);
+    let load = use_state(|| Load::Loading);
+    let releasing = use_state(|| Releasing::Idle);
+    // A tick every second moves cost so far and countdowns without asking the proxy.
+    let tick = use_state(|| 0_u32);
+    let refresh = {
+        let load = load.clone();
+        Callback::from(move |_: ()| {
+            let load = load.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                load.set(match crate::api::instances().await {
+                    Ok(answer) => Load::Loaded(answer.instances, answer.now_ms as f64 - now_ms()),
+                    Err(error) => Load::Failed(error.to_string()),
+                });
+            });
+        })
+    };
+    {
+        let (refresh, tick) = (refresh.clone(), tick.clone());
+        use_effect_with((), move |_| {
+            refresh.emit(());
+            let poll = gloo_timers::callback::Interval::new(REFRESH_MS, move || refresh.emit(()));
+            let second = gloo_timers::callback::Interval::new(1_000, move || tick.set(js_sys::Date::now() as u32));
+            move || drop((poll, second))
+        });
+    }
+    let ask = {
+        let releasing = releasing.clone();
+        Callback::from(move |(body, ids, cost): (ReleaseBody, Vec<String>, Option<Money>)| {
+            releasing.set(Releasing::Confirming {
+                body,
+                ids,
+                cost,
+                key: crate::draft_key::new_key(),
+            });
+        })
+    };
+    let confirm = {
+        let (releasing, refresh) = (releasing.clone(), refresh.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (Releasing::Confirming { body, ids, cost, key }
+            | Releasing::Failed {
+                body, ids, cost, key, ..
+            }) = (*releasing).clone()
+            else {
+                return;
+            };
+            let (releasing, refresh) = (releasing.clone(), refresh.clone());
+            releasing.set(Releasing::Sending);
+            wasm_bindgen_futures::spawn_local(async move {
+                // The same key on a retry: the proxy answers with what it did, and sends nothing twice.
+                match crate::api::release(&body, &key).await {
+                    Ok(answer) => releasing.set(Releasing::Done(answer)),
+                    Err(error) => releasing.set(Releasing::Failed {
+                        message: error.to_string(),
+                        body,
+                        ids,
+                        cost,
+                        key,
+                    }),
+                }
+                refresh.emit(());
+            });
+        })
+    };
+    let cancel = {
+        let releasing = releasing.clone();
+        Callback::from(move |_: MouseEvent| releasing.set(Releasing::Idle))
+    };
+    let body = match &*load {
+        Load::Loading => html! { <p role="status">{ "…" }</p> },
+        Load::Failed(message) => html! { <p role="alert" class="error">{ message }</p> },
+        Load::Loaded(rows, _) if rows.is_empty() => html! { <p class="empty">{ t(Key::NoInstances) }</p> },
+        Load::Loaded(rows, offset) => {
+            let proxy_now = (now_ms() + offset) as i64;
+            let mut orders: BTreeMap<String, Vec<&InstanceView>> = BTreeMap::new();
+            for row in rows {
+                orders
+                    .entry(row.order_id.clone().unwrap_or_default())
+                    .or_default()
+                    .push(row);
+            }
+            let live: Vec<&InstanceView> = rows
+                .iter()
+                .filter(|row| !row.state.is_final() && row.state != InstanceState::Releasing)
+                .collect();
+            let release_all = {
+                let ask = ask.clone();
+                let ids: Vec<String> = live.iter().map(|row| row.id.clone()).collect();
+                let cost = total(live.iter().map(|row| cost_now(row, proxy_now)));
+                Callback::from(move |_: MouseEvent| {
+                    ask.emit((
+                        ReleaseBody {
+                            all: true,
+                            ..ReleaseBody::default()
+                        },
+                        ids.clone(),
+                        cost,
+                    ))
+                })
+            };
+            html! {
+                <>
+                    <p>
+                        <button class="danger" data-testid="release-all" disabled={live.is_empty()} onclick={release_all}>{ t(Key::ReleaseAll) }</button>
+                    </p>
+                    <div class="table-scroll">
+                        <table data-testid="instances-table" class="orders-table instances-table">
+                            <thead><tr>
+                                <th scope="col">{ "ID" }</th><th scope="col">{ t(Key::CloudWord) }</th>
+                                <th scope="col">{ t(Key::ColState) }</th><th scope="col">{ t(Key::Region) }</th>
+                                <th scope="col">{ t(Key::ColType) }</th><th scope="col">{ t(Key::RunningSince) }</th>
+                                <th scope="col">{ t(Key::AtMostPerHour) }</th><th scope="col">{ t(Key::CostSoFar) }</th>
+                                <th scope="col">{ t(Key::Notes) }</th><th scope="col">{ t(Key::LastChecked) }</th><th scope="col"></th>
+                            </tr></thead>
+                            { for orders.iter().rev().map(|(order, rows)| {
+                                let order_live: Vec<&&InstanceView> = rows.iter().filter(|row| !row.state.is_final() && row.state != InstanceState::Releasing).collect();
+                                let release_order = {
+                                    let ask = ask.clone();
+                                    let ids: Vec<String> = order_live.iter().map(|row| row.id.clone()).collect();
+                                    let cost = total(order_live.iter().map(|row| cost_now(row, proxy_now)));
+                                    let body = ReleaseBody { order_id: Some(order.clone()), ..ReleaseBody::default() };
+                                    Callback::from(move |_: MouseEvent| ask.emit((body.clone(), ids.clone(), cost)))
+                                };
+                                html! {
+                                    <tbody data-order={order.clone()}>
+                                        <tr class="order-row">
+                                            <th scope="rowgroup" colspan="10">{ format!("{order} · {} × {}", rows.len(), t(Key::InstanceWord)) }</th>
+                                            <td>
+                                                if !order.is_empty() && !order_live.is_empty() {
+                                                    <button data-testid="release-order" onclick={release_order}>{ t(Key::ReleaseOrder) }</button>
+                                                }
+                                            </td>
+                                        </tr>
+                                        { for rows.iter().map(|row| instance_row(row, proxy_now, lang, &ask)) }
+                                    </tbody>
+                                }
+                            }) }
+                        </table>
+                    </div>
+                </>
+            }
+        }
+    };
+    let dialog = match &*releasing {
+        Releasing::Idle => html! {},
+        Releasing::Confirming { ids, cost, .. } | Releasing::Failed { ids, cost, .. } => {
+            let failed = match &*releasing {
+                Releasing::Failed { message, .. } => Some(message.clone()),
+                _ => None,
+            };
+            html! {
+                <div role="dialog" aria-modal="true" aria-labelledby="release-heading" class="dialog" data-testid="release-dialog">
+                    <h3 id="release-heading">{ t(Key::ReleaseHeading) }</h3>
+                    <p>{ format!("{} × {}: {}", ids.len(), t(Key::InstanceWord), ids.join(", ")) }</p>
+                    <p>{ format!("{} {}.", t(Key::ReleaseBody), cost.map(money4).unwrap_or_else(|| "?".into())) }</p>
+                    if let Some(message) = failed { <p role="alert" class="error">{ message }</p> }
+                    <button class="primary danger" onclick={confirm}>{ t(Key::Confirm) }</button>
+                    <button onclick={cancel}>{ t(Key::Cancel) }</button>
+                </div>
+            }
+        }
+        Releasing::Sending => html! { <p role="status">{ "…" }</p> },
+        Releasing::Done(answer) => html! {
+            <div role="status" data-testid="release-outcome" class="release-outcome">
+                <h3>{ t(Key::ReleaseResult) }</h3>
+                <ul>
+                    { for answer.outcomes.iter().map(|outcome| html! {
+                        <li class={format!("release-{}", serde_json::to_value(outcome.result).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())}>
+                            { format!("{} {}: {}{}", outcome.cloud.id(), outcome.id, result_word(outcome.result, lang),
+                                outcome.code.as_ref().map(|code| format!(" [{code}] {}", outcome.message.clone().unwrap_or_default())).unwrap_or_default()) }
+                        </li>
+                    }) }
+                </ul>
+                <button onclick={cancel.clone()}>{ "OK" }</button>
+            </div>
+        },
+    };
+    let _ = *tick;
+    html! {
+        <section aria-labelledby="instances-heading">
+            <h2 id="instances-heading">{ t(Key::InstancesHeading) }</h2>
+            { dialog }
+            { body }
+        </section>
+    }
+}
+
+fn result_word(result: ReleaseResult, lang: Lang) -> &'static str {
+    match (lang, result) {
+        (Lang::En, ReleaseResult::Accepted) => "release accepted",
+        (Lang::En, ReleaseResult::AlreadyGone) => "already gone",
+        (Lang::En, ReleaseResult::Refused) => "refused",
+        (Lang::En, ReleaseResult::Unknown) => "unknown — the proxy checks and never sends it twice",
+        (Lang::Zh, ReleaseResult::Accepted) => "已受理释放",
+        (Lang::Zh, ReleaseResult::AlreadyGone) => "已不存在",
+        (Lang::Zh, ReleaseResult::Refused) => "被拒绝",
+        (Lang::Zh, ReleaseResult::Unknown) => "结果未知——代理会核实，不会重复发送",
+    }
+}
+
+fn instance_row(
+    row: &InstanceView,
+    proxy_now: i64,
+    lang: Lang,
+    ask: &Callback<(ReleaseBody, Vec<String>, Option<Money>)>,
+) -> Html {
+    let cost = cost_now(row, proxy_now);
+    let notes = match (row.state, row.reclaim_at_ms) {
+        (InstanceState::BeingReclaimed, Some(at)) => format!(
+            "{} {}{}",
+            text(lang, Key::ReclaimIn),
+            countdown(at - proxy_now),
+            row.reason
+                .as_ref()
+                .map(|reason| format!(" — {reason}"))
+                .unwrap_or_default()
+        ),
+        _ => row.reason.clone().unwrap_or_default(),
+    };
+    let release = {
+        let ask = ask.clone();
+        let body = ReleaseBody {
+            instances: vec![InstanceRef {
+                cloud: row.cloud,
+                id: row.id.clone(),
+            }],
+            ..ReleaseBody::default()
+        };
+        let id = row.id.clone();
+        Callback::from(move |_: MouseEvent| ask.emit((body.clone(), vec![id.clone()], cost)))
+    };
+    let releasable = !row.state.is_final() && row.state != InstanceState::Releasing;
+    html! {
+        <tr data-instance={row.id.clone()} data-state={row.state.id()}>
+            <td><code>{ &row.id }</code></td>
+            <td class={format!("cloud-badge {}", row.cloud.id())} title={crate::i18n::cloud_name(lang, row.cloud)}>{ crate::columns::cloud_badge(row.cloud, lang) }</td>
+            <td class={format!("status {}", row.state.id())} title={row.cloud_state.clone().unwrap_or_default()}>
+                { state_word(row.state, lang) }
+                if let Some(own) = &row.cloud_state { <span class="muted">{ format!(" ({own})") }</span> }
+            </td>
+            <td>{ row.zone.clone().unwrap_or_else(|| row.region.clone()) }</td>
+            <td>{ row.instance_type.clone().unwrap_or_default() }</td>
+            <td title={row.running_since_ms.map(time_utc).unwrap_or_default()}>{ row.running_since_ms.map(|since| ago(since, row.ended_at_ms.unwrap_or(proxy_now))).unwrap_or_default() }</td>
+            <td class="num">{ row.price_per_hour.map(money4).unwrap_or_default() }</td>
+            <td class="num" data-testid="cost-so-far">{ cost.map(money4).unwrap_or_default() }</td>
+            <td class="provenance" data-testid="instance-notes">{ notes }</td>
+            <td title={row.last_checked_ms.map(time_utc).unwrap_or_default()}>{ row.last_checked_ms.map(|at| ago(at, proxy_now)).unwrap_or_default() }</td>
+            <td>
+                if releasable {
+                    <button data-testid="release-one" onclick={release}>{ text(lang, Key::Release) }</button>
+                }
+            </td>
+        </tr>
+    }
+}
