@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use spotplan_core::api;
 use spotplan_core::api::error::ErrorBody;
 use spotplan_core::api::health::Health;
+use spotplan_core::api::instances::{InstancesAnswer, ReleaseAnswer, ReleaseBody};
 use spotplan_core::api::orders::{MAX_LIST, OrderList, OrderRecord, OrderSubmission, SubmitAnswer};
 use spotplan_core::api::prices::{PricesAnswer, PricesBody};
 
@@ -117,6 +118,16 @@ pub fn document() -> Value {
         .collect();
     let get_errors: Vec<(&str, &str)> = TOKEN_ERRORS.iter().copied().chain([("404", "no such order")]).collect();
     let prices_errors = with_body(&[]);
+    let instances = schemas.of::<InstancesAnswer>();
+    let release_body = schemas.of::<ReleaseBody>();
+    let release_answer = schemas.of::<ReleaseAnswer>();
+    let release_errors = with_body(&[
+        ("404", "no such order (order_id)"),
+        (
+            "409",
+            "the key was used for a different release, or a release with this key is running",
+        ),
+    ]);
     let paths = json!({
         api::HEALTH: { "get": {
             "operationId": "health",
@@ -156,6 +167,20 @@ pub fn document() -> Value {
             "summary": "Live quotes of up to 50 offers through each cloud's own price query, cached five minutes",
             "requestBody": { "required": true, "content": content(&prices_body) },
             "responses": responses(&[("200", "one quote per offer, in order (an offer without a quote says why)", &prices_answer)], &error, &prices_errors)
+        } },
+        api::INSTANCES: { "get": {
+            "operationId": "listInstances",
+            "summary": "Every instance Spotplan placed, newest first: state (and the cloud's own), zone, type, at most per hour, cost so far, reclaim notice",
+            "responses": responses(&[("200", "instances", &instances)], &error, &token_errors)
+        } },
+        api::RELEASE: { "post": {
+            "operationId": "releaseInstances",
+            "summary": "Release listed instances, an order's, or all, exactly once: logged under the idempotency key before anything is sent; a retry with the key answers what was done and sends nothing",
+            "parameters": [{ "name": api::IDEMPOTENCY_KEY, "in": "header", "required": true,
+                "description": "8–48 letters, digits, - or _ (a UUID); reuse it on retries",
+                "schema": { "type": "string", "minLength": 8, "maxLength": 48, "pattern": "^[A-Za-z0-9_-]{8,48}$" } }],
+            "requestBody": { "required": true, "content": content(&release_body) },
+            "responses": responses(&[("200", "one outcome per instance (accepted, already_gone, refused, unknown)", &release_answer)], &error, &release_errors)
         } },
         api::OPENAPI: { "get": {
             "operationId": "openapi",
