@@ -51,6 +51,70 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// What describe calls said of some instances of one cloud and region.
+#[derive(Debug, Default)]
+pub struct Described {
+    /// The instances reported, by id.
+    pub reports: BTreeMap<String, InstanceReport>,
+    /// Whether every call answered (only then does a missing id mean the cloud no longer knows it).
+    pub complete: bool,
+    /// Whether the cloud answered with a throttling code.
+    pub throttled: bool,
+    /// Calls made.
+    pub calls: u32,
+}
+
+/// Describes `ids` of one cloud and region, ≤100 a call, each call sent once; `None` without credentials.
+pub async fn describe(state: &AppState, cloud: Cloud, region: &str, ids: &[String]) -> Option<Described> {
+    let credentials = state.credentials.get(cloud)?;
+    let mut described = Described {
+        complete: true,
+        ..Described::default()
+    };
+    for batch in batches(ids) {
+        let mut request = wire(cloud).describe_instances(region, batch);
+        if state.config.endpoints.route(cloud, &mut request).is_err() {
+            described.complete = false;
+            break;
+        }
+        described.calls += 1;
+        // Once: the follower itself decides when to ask again (and backs off while the cloud throttles).
+        let exchange = match state
+            .upstream
+            .send_once(cloud, &request, &credentials.credentials)
+            .await
+        {
+            Ok(exchange) => exchange,
+            Err(error) => {
+                tracing::warn!(%cloud, %error, "describe could not be sent");
+                described.complete = false;
+                break;
+            }
+        };
+        let Exchange::Answered { body, status } = exchange else {
+            described.complete = false;
+            break;
+        };
+        match wire(cloud).read_instances(&body) {
+            DescribeReading::Reported(found) => {
+                described
+                    .reports
+                    .extend(found.into_iter().map(|report| (report.id.clone(), report)));
+            }
+            DescribeReading::Refused(error) => {
+                if is_throttled(cloud, &error.code) || status == 429 {
+                    described.throttled = true;
+                } else {
+                    tracing::warn!(%cloud, code = %error.code, message = %error.message, "describe refused");
+                }
+                described.complete = false;
+                break;
+            }
+        }
+    }
+    Some(described)
+}
+
 /// Reads every watched instance once and records what changed.
 pub async fn poll_once(state: &AppState) -> Result<Poll, StoreError> {
     let watched = instance_book::followed(&state.store).await?;
@@ -64,51 +128,15 @@ pub async fn poll_once(state: &AppState) -> Result<Poll, StoreError> {
         if poll.throttled.contains(&cloud) {
             continue;
         }
-        let Some(credentials) = state.credentials.get(cloud) else {
+        let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
+        let Some(described) = describe(state, cloud, &region, &ids).await else {
             continue;
         };
-        let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
-        let mut reports: BTreeMap<String, InstanceReport> = BTreeMap::new();
-        let mut complete = true;
-        for batch in batches(&ids) {
-            let mut request = wire(cloud).describe_instances(&region, batch);
-            if state.config.endpoints.route(cloud, &mut request).is_err() {
-                complete = false;
-                break;
-            }
-            *poll.calls.entry(cloud).or_default() += 1;
-            // Once: the follower itself decides when to ask again (and backs off while the cloud throttles).
-            let exchange = match state
-                .upstream
-                .send_once(cloud, &request, &credentials.credentials)
-                .await
-            {
-                Ok(exchange) => exchange,
-                Err(error) => {
-                    tracing::warn!(%cloud, %error, "describe could not be sent");
-                    complete = false;
-                    break;
-                }
-            };
-            let Exchange::Answered { body, status } = exchange else {
-                complete = false;
-                break;
-            };
-            match wire(cloud).read_instances(&body) {
-                DescribeReading::Reported(found) => {
-                    reports.extend(found.into_iter().map(|report| (report.id.clone(), report)));
-                }
-                DescribeReading::Refused(error) => {
-                    if is_throttled(cloud, &error.code) || status == 429 {
-                        poll.throttled.push(cloud);
-                    } else {
-                        tracing::warn!(%cloud, code = %error.code, message = %error.message, "describe refused");
-                    }
-                    complete = false;
-                    break;
-                }
-            }
+        *poll.calls.entry(cloud).or_default() += described.calls;
+        if described.throttled {
+            poll.throttled.push(cloud);
         }
+        let (reports, complete) = (described.reports, described.complete);
         let now = now_unix_millis();
         for row in rows {
             let next = match reports.get(&row.id) {

@@ -4,8 +4,8 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use spotplan_core::api::instances::{InstanceRef, InstanceView, ReleaseAnswer};
-use spotplan_core::lifecycle::InstanceState;
 use spotplan_core::lifecycle::cost::cost_so_far;
+use spotplan_core::lifecycle::{InstanceState, ReleaseOptions};
 use spotplan_core::{Cloud, Money};
 
 use crate::store::{Store, StoreError};
@@ -256,30 +256,62 @@ pub struct LoggedRelease {
     pub request_hash: String,
     /// The instances it covers.
     pub targets: Vec<InstanceRef>,
+    /// How it was asked for.
+    pub options: ReleaseOptions,
     /// The answer, once every call has returned.
     pub answer: Option<ReleaseAnswer>,
 }
+
+fn logged_from_row(row: &Row<'_>) -> rusqlite::Result<(String, String, String, String, Option<String>)> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+}
+
+fn logged(
+    (key, request_hash, targets, options, answer): (String, String, String, String, Option<String>),
+) -> Result<(String, LoggedRelease), StoreError> {
+    Ok((
+        key,
+        LoggedRelease {
+            request_hash,
+            targets: serde_json::from_str(&targets).map_err(|_| StoreError::Corrupt { column: "targets" })?,
+            options: serde_json::from_str(&options).map_err(|_| StoreError::Corrupt { column: "options_json" })?,
+            answer: answer
+                .map(|text| serde_json::from_str(&text))
+                .transpose()
+                .map_err(|_| StoreError::Corrupt { column: "answer_json" })?,
+        },
+    ))
+}
+
+const RELEASE_COLUMNS: &str = "idempotency_key, request_hash, targets, options_json, answer_json";
 
 /// The release logged under `key`, if any.
 pub async fn logged_release(store: &Store, key: &str) -> Result<Option<LoggedRelease>, StoreError> {
     let key = key.to_owned();
     store
         .read(move |connection| {
-            let row: Option<(String, String, Option<String>)> = connection
-                .prepare_cached("SELECT request_hash, targets, answer_json FROM releases WHERE idempotency_key = ?1")?
-                .query_row([&key], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-                .optional()?;
-            row.map(|(request_hash, targets, answer)| {
-                Ok(LoggedRelease {
-                    request_hash,
-                    targets: serde_json::from_str(&targets).map_err(|_| StoreError::Corrupt { column: "targets" })?,
-                    answer: answer
-                        .map(|text| serde_json::from_str(&text))
-                        .transpose()
-                        .map_err(|_| StoreError::Corrupt { column: "answer_json" })?,
-                })
-            })
-            .transpose()
+            connection
+                .prepare_cached(&format!(
+                    "SELECT {RELEASE_COLUMNS} FROM releases WHERE idempotency_key = ?1"
+                ))?
+                .query_row([&key], logged_from_row)
+                .optional()?
+                .map(|row| logged(row).map(|(_, release)| release))
+                .transpose()
+        })
+        .await
+}
+
+/// Releases logged before `before_ms` and never answered (a run stopped while sending them), oldest first.
+pub async fn unanswered_releases(store: &Store, before_ms: i64) -> Result<Vec<(String, LoggedRelease)>, StoreError> {
+    store
+        .read(move |connection| {
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {RELEASE_COLUMNS} FROM releases WHERE answer_json IS NULL AND created_at_ms < ?1 \
+                 ORDER BY created_at_ms"
+            ))?;
+            let rows = statement.query_map([before_ms], logged_from_row)?;
+            rows.map(|row| logged(row?)).collect()
         })
         .await
 }
@@ -291,18 +323,21 @@ pub async fn log_release(
     key: &str,
     request_hash: &str,
     targets: Vec<InstanceRow>,
+    options: ReleaseOptions,
     now_ms: i64,
 ) -> Result<(), StoreError> {
     let (key, request_hash) = (key.to_owned(), request_hash.to_owned());
+    let options = serde_json::to_string(&options).map_err(|error| StoreError::Write(error.to_string()))?;
     let references: Vec<InstanceRef> = targets.iter().map(InstanceRow::reference).collect();
     let references = serde_json::to_string(&references).map_err(|error| StoreError::Write(error.to_string()))?;
     store
         .apply(move |connection| {
             connection
                 .prepare_cached(
-                    "INSERT INTO releases (idempotency_key, request_hash, created_at_ms, targets) VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT INTO releases (idempotency_key, request_hash, created_at_ms, targets, options_json) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?
-                .execute(params![key, request_hash, now_ms, references])?;
+                .execute(params![key, request_hash, now_ms, references, options])?;
             targets.iter().try_for_each(|row| {
                 let mut row = row.clone();
                 row.state = InstanceState::Releasing;

@@ -13,7 +13,7 @@ use spotplan_core::api::instances::{
     InstanceRef, InstancesAnswer, ReleaseAnswer, ReleaseBody, ReleaseOutcome, ReleaseResult,
 };
 use spotplan_core::clouds::wire;
-use spotplan_core::lifecycle::{InstanceState, ReleaseReading, batches};
+use spotplan_core::lifecycle::{InstanceState, ReleaseOptions, ReleaseReading, batches};
 use spotplan_core::order::idempotency::check_idempotency_key;
 
 use crate::AppState;
@@ -93,7 +93,7 @@ pub async fn release(
         .into_iter()
         .partition(|row| !row.state.is_final() && row.state != InstanceState::Releasing);
     let now_ms = now_unix_millis();
-    match instance_book::log_release(&state.store, &key, &hash, to_send.clone(), now_ms).await {
+    match instance_book::log_release(&state.store, &key, &hash, to_send.clone(), body.options, now_ms).await {
         Err(StoreError::DuplicateKey) => {
             return Err(conflict(
                 "release_in_progress",
@@ -121,7 +121,7 @@ pub async fn release(
         let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
         for (index, batch) in batches(&ids).enumerate() {
             let token = release_token(&key, cloud, &region, index);
-            let results = send_release(&state, cloud, &region, batch, &token, &body).await;
+            let results = send_release(&state, cloud, &region, batch, &token, body.options).await;
             for (id, (result, code, message)) in batch.iter().zip(results) {
                 let Some(row) = rows.iter().find(|row| &row.id == id) else {
                     continue;
@@ -152,6 +152,97 @@ pub async fn release(
     };
     instance_book::finish_release(&state.store, &key, &answer, after).await?;
     Ok(Json(answer))
+}
+
+/// Settles releases an earlier run logged but never answered (the proxy stopped mid-release). Their instances are
+/// described first: one the cloud no longer reports, or reports terminating, got the release — nothing is sent
+/// again; one still running never got it, and it is sent now, once. Only releases logged before `started_ms` (this
+/// run's start) are taken, so one this run is sending is never mistaken for one a crash left. Returns how many
+/// releases were settled.
+pub async fn resume_unanswered(state: &AppState, started_ms: i64) -> Result<usize, StoreError> {
+    let unanswered = instance_book::unanswered_releases(&state.store, started_ms).await?;
+    let settled = unanswered.len();
+    for (key, logged) in unanswered {
+        let book = instance_book::all(&state.store).await?;
+        let mut groups: BTreeMap<(Cloud, String), Vec<InstanceRow>> = BTreeMap::new();
+        for target in &logged.targets {
+            if let Some(row) = book.iter().find(|row| row.cloud == target.cloud && row.id == target.id) {
+                groups
+                    .entry((row.cloud, row.region.clone()))
+                    .or_default()
+                    .push(row.clone());
+            }
+        }
+        let (mut outcomes, mut after) = (Vec::new(), Vec::new());
+        for ((cloud, region), rows) in groups {
+            let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
+            let described = crate::follower::describe(state, cloud, &region, &ids)
+                .await
+                .unwrap_or_default();
+            let now = now_unix_millis();
+            let mut resend = Vec::new();
+            for row in rows {
+                let result = match described.reports.get(&row.id) {
+                    None if described.complete => {
+                        let mut gone = row.clone();
+                        gone.state = InstanceState::Released;
+                        gone.ended_at_ms.get_or_insert(now);
+                        after.push(gone);
+                        ReleaseResult::AlreadyGone
+                    }
+                    None => ReleaseResult::Unknown,
+                    Some(report) if matches!(report.state, InstanceState::Releasing | InstanceState::Gone) => {
+                        ReleaseResult::Accepted
+                    }
+                    Some(_) => {
+                        resend.push(row);
+                        continue;
+                    }
+                };
+                outcomes.push(outcome(cloud, &row.id, result, None, None));
+            }
+            let resend_ids: Vec<String> = resend.iter().map(|row| row.id.clone()).collect();
+            for (index, batch) in batches(&resend_ids).enumerate() {
+                let token = release_token(&key, cloud, &region, index);
+                let results = send_release(state, cloud, &region, batch, &token, logged.options).await;
+                for (id, (result, code, message)) in batch.iter().zip(results) {
+                    if let Some(row) = resend.iter().find(|row| &row.id == id) {
+                        let mut next = row.clone();
+                        next.state = if result == ReleaseResult::Refused {
+                            next.state
+                        } else {
+                            InstanceState::Releasing
+                        };
+                        after.push(next);
+                    }
+                    outcomes.push(outcome(cloud, id, result, code, message));
+                }
+            }
+        }
+        let answer = ReleaseAnswer {
+            idempotency_key: key.clone(),
+            outcomes,
+            replayed: false,
+        };
+        instance_book::finish_release(&state.store, &key, &answer, after).await?;
+    }
+    Ok(settled)
+}
+
+fn outcome(
+    cloud: Cloud,
+    id: &str,
+    result: ReleaseResult,
+    code: Option<String>,
+    message: Option<String>,
+) -> ReleaseOutcome {
+    ReleaseOutcome {
+        cloud,
+        id: id.to_owned(),
+        result,
+        code,
+        message,
+    }
 }
 
 /// The instances a release names: listed (each must be in the book), an order's, or all that are not gone.
@@ -204,7 +295,7 @@ async fn send_release(
     region: &str,
     ids: &[String],
     token: &str,
-    body: &ReleaseBody,
+    options: ReleaseOptions,
 ) -> Vec<(ReleaseResult, Option<String>, Option<String>)> {
     let every = |result: ReleaseResult, code: Option<String>, message: Option<String>| {
         ids.iter()
@@ -218,7 +309,7 @@ async fn send_release(
             Some(format!("no credentials for {cloud}; nothing was sent")),
         );
     };
-    let mut request = wire(cloud).release_instances(region, ids, token, body.options);
+    let mut request = wire(cloud).release_instances(region, ids, token, options);
     if let Err(error) = state.config.endpoints.route(cloud, &mut request) {
         return every(
             ReleaseResult::Refused,

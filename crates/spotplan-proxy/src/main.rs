@@ -162,6 +162,7 @@ async fn main() -> anyhow::Result<()> {
         max_spend_per_hour: args.max_spend_per_hour,
         max_instances_per_order: args.max_instances_per_order,
     };
+    let started_ms = spotplan_proxy::upstream::now_unix_millis();
     let state = AppState::new(config, credentials, store, install_key)?;
     // Orders a crash left pending are resolved in the background, while the proxy already answers.
     let reconciling = state.clone();
@@ -170,6 +171,11 @@ async fn main() -> anyhow::Result<()> {
             Ok(0) => {}
             Ok(resolved) => tracing::info!(resolved, "orders left pending by an earlier run are resolved"),
             Err(error) => tracing::error!(%error, "could not resolve the orders left pending by an earlier run"),
+        }
+        match spotplan_proxy::instances::resume_unanswered(&reconciling, started_ms).await {
+            Ok(0) => {}
+            Ok(settled) => tracing::info!(settled, "releases an earlier run left unanswered are settled"),
+            Err(error) => tracing::error!(%error, "could not settle the releases an earlier run left unanswered"),
         }
     });
     // Every instance placed is followed until it is gone.

@@ -164,8 +164,10 @@ CREATE TABLE IF NOT EXISTS releases (
     request_hash TEXT NOT NULL,
     created_at_ms INTEGER NOT NULL,
     targets TEXT NOT NULL,
+    options_json TEXT NOT NULL,
     answer_json TEXT
 );
+CREATE INDEX IF NOT EXISTS releases_unanswered ON releases(answer_json) WHERE answer_json IS NULL;
 ",
 ];
 

@@ -399,3 +399,84 @@ async fn hostile_and_malformed_releases_are_refused_before_anything_is_sent() {
         "only the one valid release was sent: {releases:?}"
     );
 }
+
+#[tokio::test]
+async fn a_release_a_crash_left_unanswered_is_settled_without_sending_twice() {
+    use spotplan_core::lifecycle::ReleaseOptions;
+    use spotplan_proxy::instance_book;
+    for cloud in [Cloud::Alibaba, Cloud::Tencent] {
+        let rig = rig(cloud).await;
+        let placed = rig
+            .order(cloud, "img-lifecycle", 2, "7a4c9e10-0000-4000-8000-000000000006")
+            .await;
+        let ids: Vec<String> = placed["instance_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| id.as_str().unwrap().to_owned())
+            .collect();
+        rig.standin.lifecycle.advance(HOUR_MS);
+        poll_once(&rig.state).await.unwrap();
+        let rows = instance_book::all(&rig.state.store).await.unwrap();
+        // The first run logged the release of both, sent it for the first only, and stopped before any answer.
+        let started = spotplan_proxy::upstream::now_unix_millis();
+        instance_book::log_release(
+            &rig.state.store,
+            "release-crash-0001",
+            "hash",
+            rows.clone(),
+            ReleaseOptions::default(),
+            started - 1,
+        )
+        .await
+        .unwrap();
+        let first = rows.iter().find(|row| row.id == ids[0]).unwrap();
+        let mut request = spotplan_core::clouds::wire(cloud).release_instances(
+            &first.region,
+            &ids[..1],
+            "first-run-token",
+            ReleaseOptions::default(),
+        );
+        rig.state.config.endpoints.route(cloud, &mut request).unwrap();
+        let credentials = rig.state.credentials.get(cloud).unwrap().credentials.clone();
+        rig.state
+            .upstream
+            .send_once(cloud, &request, &credentials)
+            .await
+            .unwrap();
+
+        // The next run settles it: the one already released is not sent again, the other is sent once.
+        let settled = spotplan_proxy::instances::resume_unanswered(&rig.state, started)
+            .await
+            .unwrap();
+        assert_eq!(settled, 1, "{cloud}");
+        let (releases, _) = rig.standin.lifecycle.counts();
+        assert_eq!(releases.get(&ids[0]), Some(&1), "{cloud}: {releases:?}");
+        assert_eq!(releases.get(&ids[1]), Some(&1), "{cloud}: {releases:?}");
+        let answer = instance_book::logged_release(&rig.state.store, "release-crash-0001")
+            .await
+            .unwrap()
+            .unwrap()
+            .answer
+            .unwrap();
+        let results: Vec<String> = answer
+            .outcomes
+            .iter()
+            .map(|o| format!("{} {:?}", o.id, o.result))
+            .collect();
+        assert_eq!(
+            results,
+            [format!("{} AlreadyGone", ids[0]), format!("{} Accepted", ids[1])],
+            "{cloud}"
+        );
+        // Settled once: a second start finds nothing left.
+        assert_eq!(
+            spotplan_proxy::instances::resume_unanswered(&rig.state, started)
+                .await
+                .unwrap(),
+            0
+        );
+        poll_once(&rig.state).await.unwrap();
+        assert_eq!(rig.states().await, ["released", "released"], "{cloud}");
+    }
+}
