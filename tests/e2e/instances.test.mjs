@@ -4,6 +4,8 @@
 // everything — reaches each cloud exactly once per instance.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,4 +124,35 @@ test('instances are followed to running, fail, get reclaimed and are released ex
   assert.deepEqual((await lifecycle('baidu')).releases, Object.fromEntries(baidu.instance_ids.map((id) => [id, 1])));
   assert.equal(await page.getByTestId('release-all').isDisabled(), true, 'nothing is left to release');
   assert.deepEqual(problems, []);
+});
+
+/** Runs the `spotplan` CLI against the proxy, with its token, and resolves with stdout. */
+async function cli(...args) {
+  const bin = process.env.SPOTPLAN_CLI_BIN;
+  assert.ok(bin, 'SPOTPLAN_CLI_BIN is not set: run the end-to-end tests through `cargo xtask test`');
+  const { stdout } = await promisify(execFile)(bin, args, {
+    env: { ...process.env, SPOTPLAN_TOKEN: proxy.token, SPOTPLAN_PROXY_URL: proxy.url },
+  });
+  return stdout;
+}
+
+test('the CLI lists the instances and releases an order exactly once', async () => {
+  const baidu = await place('baidu', 'm-mRjO3cjs', 2, 'e2e-life-baidu-cli-0001');
+  let listed = '';
+  for (let tries = 0; tries < 50 && !/running.*running/s.test(listed); tries += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    listed = (await cli('instances')).split('\n').filter((line) => line.includes(baidu.id)).join('\n');
+  }
+  assert.match(listed, new RegExp(`baidu +${baidu.instance_ids[0]} +running +Running +cn-bj-d`));
+  const dry = await cli('release', '--order', baidu.id);
+  assert.match(dry, /^2 instance\(s\) stop now and cannot be started again:/);
+  assert.match(dry, /nothing was sent: add --yes to release them/);
+  assert.deepEqual((await lifecycle('baidu')).releases[baidu.instance_ids[0]], undefined);
+  const key = 'e2e-cli-release-0001';
+  const sent = await cli('release', '--order', baidu.id, '--yes', '--idempotency-key', key);
+  for (const id of baidu.instance_ids) assert.match(sent, new RegExp(`baidu:${id}: release accepted`));
+  const again = await cli('release', '--order', baidu.id, '--yes', '--idempotency-key', key);
+  assert.match(again, /the logged outcome of an earlier request with this key: nothing was sent now/);
+  const releases = (await lifecycle('baidu')).releases;
+  for (const id of baidu.instance_ids) assert.equal(releases[id], 1, `${id}: ${JSON.stringify(releases)}`);
 });

@@ -104,8 +104,16 @@ pub fn test(env: &Env) -> anyhow::Result<()> {
 
     let built = build_web(env).is_ok();
     layers.push(Layer::check("web release build", built));
-    let proxy_built =
-        process::run(Command::new("cargo").args(["build", "-p", "spotplan-proxy", "-p", "spotplan-standin"])).is_ok();
+    let proxy_built = process::run(Command::new("cargo").args([
+        "build",
+        "-p",
+        "spotplan-proxy",
+        "-p",
+        "spotplan-standin",
+        "-p",
+        "spotplan-cli",
+    ]))
+    .is_ok();
     layers.push(Layer::check("proxy build", proxy_built));
     if proxy_built {
         match &env.contract_python {
@@ -212,6 +220,7 @@ fn e2e_tests() -> anyhow::Result<Layer> {
     command
         .env("SPOTPLAN_PROXY_BIN", root.join("target/debug/spotplan-proxy"))
         .env("SPOTPLAN_STANDIN_BIN", root.join("target/debug/spotplan-standin"))
+        .env("SPOTPLAN_CLI_BIN", root.join("target/debug/spotplan"))
         .env("SPOTPLAN_DIST", root.join(DIST))
         .env("SPOTPLAN_ARTIFACTS", root.join(ARTIFACTS))
         .env("CHROMIUM", CHROMIUM);

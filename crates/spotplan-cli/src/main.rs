@@ -1,7 +1,8 @@
 //! `spotplan`: the core on the command line — rank spot offers, validate an order file, print an order's API
-//! request in any format, print the order JSON Schema.
+//! request in any format, print the order JSON Schema; list and release the instances placed, through the proxy.
 
 mod compare;
+mod instances;
 mod order_file;
 
 use std::path::PathBuf;
@@ -34,6 +35,15 @@ enum Command {
     Request(order_file::RequestArgs),
     /// Print the JSON Schema of the order file format.
     Schema,
+    /// List the instances Spotplan placed, through the local proxy (token in SPOTPLAN_TOKEN).
+    ///
+    /// Example: SPOTPLAN_TOKEN=… spotplan instances
+    Instances(instances::InstancesArgs),
+    /// Release instances through the local proxy, exactly once (token in SPOTPLAN_TOKEN): listed ones, an order's,
+    /// or all; without --yes it only says what would stop.
+    ///
+    /// Example: SPOTPLAN_TOKEN=… spotplan release --order ord-1a2b3c4d --yes
+    Release(instances::ReleaseArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +52,8 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::run(&args),
         Command::Validate(args) => order_file::validate_file(&args),
         Command::Request(args) => order_file::request_file(&args),
+        Command::Instances(args) => instances::list(&args),
+        Command::Release(args) => instances::release(&args),
         Command::Schema => {
             println!("{}", order_file::schema_json());
             Ok(ExitCode::SUCCESS)

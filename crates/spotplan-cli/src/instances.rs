@@ -1,0 +1,265 @@
+//! `spotplan instances` and `spotplan release`: the instance book and releases through the local proxy, with the
+//! proxy's token from `SPOTPLAN_TOKEN` — the same typed API the web app uses. A release names what stops and what
+//! it has cost, and is sent only with `--yes`, under an idempotency key the command prints so a retry is safe.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use spotplan_core::api::instances::{InstanceRef, InstancesAnswer, ReleaseAnswer, ReleaseBody, ReleaseResult};
+use spotplan_core::lifecycle::{InstanceState, ReleaseOptions};
+use spotplan_core::{Cloud, Money, api};
+
+/// Where the proxy is and how to reach it.
+#[derive(Debug, Args)]
+pub(crate) struct ProxyArgs {
+    /// The local proxy (plain HTTP on loopback).
+    #[arg(long, default_value = "http://127.0.0.1:8787", env = "SPOTPLAN_PROXY_URL")]
+    proxy_url: String,
+}
+
+/// Arguments of `spotplan instances`.
+#[derive(Debug, Args)]
+pub(crate) struct InstancesArgs {
+    #[command(flatten)]
+    proxy: ProxyArgs,
+    /// Print the proxy's answer as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `spotplan release`.
+#[derive(Debug, Args)]
+pub(crate) struct ReleaseArgs {
+    #[command(flatten)]
+    proxy: ProxyArgs,
+    /// An instance as CLOUD:ID (repeatable), e.g. alibaba:i-bp1abc.
+    #[arg(long = "instance")]
+    instances: Vec<String>,
+    /// Every instance of one Spotplan order.
+    #[arg(long)]
+    order: Option<String>,
+    /// Every instance Spotplan placed that is not gone.
+    #[arg(long)]
+    all: bool,
+    /// Release only instances that are stopped (Alibaba; the others release running instances anyway).
+    #[arg(long)]
+    no_force: bool,
+    /// Keep the pay-as-you-go data disks and EIP (Baidu's relatedReleaseFlag).
+    #[arg(long)]
+    keep_data_disks: bool,
+    /// The idempotency key: reuse it to retry a release that got no answer (a new one is made otherwise).
+    #[arg(long)]
+    idempotency_key: Option<String>,
+    /// Send the release (without it the command only says what would stop).
+    #[arg(long)]
+    yes: bool,
+}
+
+fn token() -> anyhow::Result<String> {
+    std::env::var("SPOTPLAN_TOKEN")
+        .ok()
+        .filter(|token| !token.is_empty())
+        .context("set SPOTPLAN_TOKEN to the proxy's API token (the proxy prints it at start, or set it there too)")
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    // reqwest is built with rustls and no provider in this workspace; plain HTTP still needs one installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the HTTP runtime")
+}
+
+fn endpoint(proxy: &ProxyArgs, path: &str) -> anyhow::Result<String> {
+    let base = proxy.proxy_url.trim_end_matches('/');
+    if !base.starts_with("http://127.0.0.1:")
+        && !base.starts_with("http://localhost:")
+        && !base.starts_with("http://[::1]:")
+    {
+        bail!("--proxy-url `{base}`: the CLI talks to a proxy on this machine (http://127.0.0.1:PORT)");
+    }
+    Ok(format!("{base}{path}"))
+}
+
+/// An error answer's message (every proxy error has one shape).
+async fn failure(response: reqwest::Response) -> anyhow::Error {
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    let message = body["error"]["message"].as_str().unwrap_or("no message");
+    let code = body["error"]["code"].as_str().unwrap_or("unknown");
+    anyhow::anyhow!("the proxy answered {status} {code}: {message}")
+}
+
+async fn fetch_instances(proxy: &ProxyArgs, token: &str) -> anyhow::Result<InstancesAnswer> {
+    let response = reqwest::Client::new()
+        .get(endpoint(proxy, api::INSTANCES)?)
+        .header(api::TOKEN_HEADER, token)
+        .send()
+        .await
+        .context("cannot reach the proxy (is `cargo xtask serve` running?)")?;
+    if !response.status().is_success() {
+        return Err(failure(response).await);
+    }
+    response
+        .json()
+        .await
+        .context("the proxy's answer is not an instances list")
+}
+
+fn money(money: Option<Money>) -> String {
+    money
+        .map(|money| format!("{} {}", money.rounded(4), money.currency))
+        .unwrap_or_default()
+}
+
+/// `spotplan instances`.
+pub(crate) fn list(args: &InstancesArgs) -> anyhow::Result<ExitCode> {
+    let token = token()?;
+    let answer = runtime()?.block_on(fetch_instances(&args.proxy, &token))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if answer.instances.is_empty() {
+        println!("no instances yet");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<8} {:<24} {:<16} {:<16} {:<16} {:>16} {:>18}  order · notes",
+        "cloud", "id", "state", "cloud state", "zone", "at most/hour", "cost so far"
+    );
+    for row in &answer.instances {
+        println!(
+            "{:<8} {:<24} {:<16} {:<16} {:<16} {:>16} {:>18}  {}{}",
+            row.cloud.id(),
+            row.id,
+            row.state.id(),
+            row.cloud_state.clone().unwrap_or_default(),
+            row.zone.clone().unwrap_or_else(|| row.region.clone()),
+            money(row.price_per_hour),
+            money(row.cost_so_far),
+            row.order_id.clone().unwrap_or_default(),
+            row.reason
+                .as_ref()
+                .map(|reason| format!(" · {reason}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_instance(text: &str) -> anyhow::Result<InstanceRef> {
+    let (cloud, id) = text
+        .split_once(':')
+        .with_context(|| format!("--instance `{text}` is not CLOUD:ID"))?;
+    let cloud = Cloud::from_id(cloud)
+        .with_context(|| format!("--instance `{text}`: `{cloud}` is not alibaba, tencent or baidu"))?;
+    Ok(InstanceRef {
+        cloud,
+        id: id.to_owned(),
+    })
+}
+
+fn new_key() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    format!("cli-release-{nanos:x}-{:x}", std::process::id())
+}
+
+/// `spotplan release`.
+pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
+    let token = token()?;
+    let body = ReleaseBody {
+        instances: args
+            .instances
+            .iter()
+            .map(|text| parse_instance(text))
+            .collect::<anyhow::Result<_>>()?,
+        order_id: args.order.clone(),
+        all: args.all,
+        options: ReleaseOptions {
+            force: !args.no_force,
+            delete_data_disks: !args.keep_data_disks,
+        },
+    };
+    let runtime = runtime()?;
+    let book = runtime.block_on(fetch_instances(&args.proxy, &token))?;
+    let chosen: Vec<_> = book
+        .instances
+        .iter()
+        .filter(|row| !row.state.is_final() && row.state != InstanceState::Releasing)
+        .filter(|row| {
+            body.all
+                || body
+                    .order_id
+                    .as_deref()
+                    .is_some_and(|order| row.order_id.as_deref() == Some(order))
+                || body
+                    .instances
+                    .iter()
+                    .any(|wanted| wanted.cloud == row.cloud && wanted.id == row.id)
+        })
+        .collect();
+    let cost: Vec<String> = chosen.iter().map(|row| money(row.cost_so_far)).collect();
+    println!("{} instance(s) stop now and cannot be started again:", chosen.len());
+    for (row, cost) in chosen.iter().zip(&cost) {
+        println!(
+            "  {}:{} ({}), cost so far at most {cost}",
+            row.cloud.id(),
+            row.id,
+            row.state.id()
+        );
+    }
+    if !args.yes {
+        println!("nothing was sent: add --yes to release them");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let key = args.idempotency_key.clone().unwrap_or_else(new_key);
+    println!("idempotency key {key} (give it with --idempotency-key to retry safely)");
+    let answer: ReleaseAnswer = runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .post(endpoint(&args.proxy, api::RELEASE)?)
+            .header(api::TOKEN_HEADER, &token)
+            .header(api::IDEMPOTENCY_KEY, &key)
+            .json(&body)
+            .send()
+            .await
+            .context("cannot reach the proxy; nothing may have been sent — retry with the same idempotency key")?;
+        if !response.status().is_success() {
+            return Err(failure(response).await);
+        }
+        response
+            .json()
+            .await
+            .context("the proxy's answer is not a release answer")
+    })?;
+    let mut failed = false;
+    for outcome in &answer.outcomes {
+        let word = match outcome.result {
+            ReleaseResult::Accepted => "release accepted",
+            ReleaseResult::AlreadyGone => "already gone",
+            ReleaseResult::Refused => {
+                failed = true;
+                "refused"
+            }
+            ReleaseResult::Unknown => "unknown: the proxy checks with the cloud and never sends it twice",
+        };
+        println!(
+            "{}:{}: {word}{}",
+            outcome.cloud.id(),
+            outcome.id,
+            outcome
+                .code
+                .as_ref()
+                .map(|code| format!(" [{code}] {}", outcome.message.clone().unwrap_or_default()))
+                .unwrap_or_default()
+        );
+    }
+    if answer.replayed {
+        println!("(the logged outcome of an earlier request with this key: nothing was sent now)");
+    }
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
