@@ -156,3 +156,30 @@ test('the CLI lists the instances and releases an order exactly once', async () 
   const releases = (await lifecycle('baidu')).releases;
   for (const id of baidu.instance_ids) assert.equal(releases[id], 1, `${id}: ${JSON.stringify(releases)}`);
 });
+
+test('an instance started elsewhere is watched by id, followed and released', async () => {
+  await post(new URL('__standin/create?id=ins-elsewhere01', standins.tencent.url));
+  const { page, problems } = await openPage(browser, new URL('#instances', proxy.url).href);
+  const form = page.getByRole('form', { name: 'Watch instances started elsewhere' });
+  await form.getByLabel('cloud').selectOption('tencent');
+  await form.getByLabel('region').fill('ap-guangzhou');
+  await form.getByLabel('Instance ids (comma-separated)').fill('ins-elsewhere01');
+  await form.getByRole('button', { name: 'Watch' }).click();
+  await page.getByTestId('watch-said').getByText('+ ins-elsewhere01').waitFor();
+  const row = rowOf(page, 'ins-elsewhere01');
+  await row.and(page.locator('[data-state="running"]')).waitFor({ timeout: 15_000 });
+  // No order placed it: no price is claimed, so no cost either.
+  assert.equal(await row.getByTestId('cost-so-far').textContent(), '');
+  await row.getByTestId('release-one').click();
+  await page.getByTestId('release-dialog').getByRole('button', { name: 'Confirm' }).click();
+  await page.getByTestId('release-outcome').locator('li.release-accepted').waitFor();
+  await row.and(page.locator('[data-state="released"]')).waitFor();
+  assert.equal((await lifecycle('tencent')).releases['ins-elsewhere01'], 1);
+  // A malformed id is refused, naming the rule, and nothing joins the page.
+  await form.getByLabel('Instance ids (comma-separated)').fill('ins-1;rm');
+  await form.getByRole('button', { name: 'Watch' }).click();
+  await page.getByTestId('watch-said').getByText(/`ins-1;rm` is not an instance id/).waitFor();
+  assert.equal(await rowOf(page, 'ins-1;rm').count(), 0);
+  await screenshot(page, 'instances-watched');
+  assert.deepEqual(problems.filter((p) => !/status of 400/.test(p)), []);
+});

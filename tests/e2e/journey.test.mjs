@@ -298,21 +298,21 @@ test('a bid typed in USD per minute reaches Baidu in CNY per minute; tags, data 
   await page.getByLabel('Set a maximum price').check();
   const maxPrice = page.getByRole('textbox', { name: 'Maximum price (USD / minute)' });
   await maxPrice.fill('0.001');
-  // 0.001 USD a minute at 7 CNY per USD is 0.007 CNY a minute, Baidu's own unit.
-  assert.match(await page.getByTestId('bid-native').textContent(), /: 0\.007 CNY\/minute$/);
+  // 0.001 USD a minute at 7 CNY per USD is 0.007 CNY a minute, Baidu's own unit, with the rate that made it.
+  assert.match(await page.getByTestId('bid-native').textContent(), /: 0\.007 CNY\/minute \(the account pays in CNY; converted from USD at 7 CNY per USD, /);
   // A new exchange rate re-prices the typed USD bid: 0.001 USD at 8 CNY per USD is 0.008 CNY.
   await page.getByLabel('CNY per USD').fill('8');
-  await page.getByTestId('bid-native').getByText(/: 0\.008 CNY\/minute$/).waitFor();
+  await page.getByTestId('bid-native').getByText(/: 0\.008 CNY\/minute \(the account pays in CNY; converted from USD at 8 CNY per USD, /).waitFor();
   await page.getByLabel('CNY per USD').fill('7');
-  await page.getByTestId('bid-native').getByText(/: 0\.007 CNY\/minute$/).waitFor();
+  await page.getByTestId('bid-native').getByText(/: 0\.007 CNY\/minute \(the account pays in CNY; converted from USD at 7 CNY per USD, /).waitFor();
   // Market and back: the cloud gets the same native price again.
   await page.getByLabel('Follow the market price (up to on-demand)').check();
   await page.getByLabel('Set a maximum price').check();
-  assert.match(await page.getByTestId('bid-native').textContent(), /: 0\.007 CNY\/minute$/);
+  assert.match(await page.getByTestId('bid-native').textContent(), /: 0\.007 CNY\/minute \(the account pays in CNY; converted from USD at 7 CNY per USD, /);
   // Shown per hour, the same bid reads 0.06 USD.
   await page.getByLabel('Price per').selectOption('hour');
   assert.equal(await page.getByRole('textbox', { name: 'Maximum price (USD / hour)' }).inputValue(), '0.06');
-  assert.match(await page.getByTestId('bid-native').textContent(), /: 0\.007 CNY\/minute$/);
+  assert.match(await page.getByTestId('bid-native').textContent(), /: 0\.007 CNY\/minute \(the account pays in CNY; converted from USD at 7 CNY per USD, /);
 
   // Tencent: tags, data disks and user data, each checked beside its field, then in the request.
   await page.getByRole('checkbox', { name: 'Tencent Cloud CVM' }).check();

@@ -81,6 +81,13 @@ pub async fn instances() -> Result<spotplan_core::api::instances::InstancesAnswe
     call(Request::get(api::INSTANCES).build()).await
 }
 
+/// `POST /api/v1/instances/watch`: instances started outside Spotplan join the instance book.
+pub async fn watch(
+    body: &spotplan_core::api::instances::WatchBody,
+) -> Result<spotplan_core::api::instances::WatchAnswer, ApiError> {
+    call(Request::post(api::WATCH).json(body)).await
+}
+
 /// `POST /api/v1/instances/release` under one idempotency key per confirmed release (kept on retries).
 pub async fn release(
     body: &spotplan_core::api::instances::ReleaseBody,

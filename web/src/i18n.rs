@@ -65,6 +65,12 @@ pub enum Key {
     ReclaimIn,
     /// The release outcome heading.
     ReleaseResult,
+    /// The watch form's heading.
+    WatchHeading,
+    /// The watch form's ids field.
+    WatchIds,
+    /// The watch button.
+    Watch,
     CompareHeading,
     VcpuFrom,
     VcpuTo,
@@ -241,6 +247,12 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, ReleaseBody) => "实例将立即停止且无法恢复。目前已产生费用上限",
         (Lang::En, ReclaimIn) => "reclaimed in",
         (Lang::Zh, ReclaimIn) => "将被回收，剩余",
+        (Lang::En, WatchHeading) => "Watch instances started elsewhere",
+        (Lang::Zh, WatchHeading) => "关注在别处创建的实例",
+        (Lang::En, WatchIds) => "Instance ids (comma-separated)",
+        (Lang::Zh, WatchIds) => "实例 ID（逗号分隔）",
+        (Lang::En, Watch) => "Watch",
+        (Lang::Zh, Watch) => "关注",
         (Lang::En, ReleaseResult) => "Release",
         (Lang::Zh, ReleaseResult) => "释放结果",
         (Lang::En, CompareHeading) => "Compare spot offers",

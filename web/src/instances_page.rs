@@ -313,7 +313,96 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
             <h2 id="instances-heading">{ t(Key::InstancesHeading) }</h2>
             { dialog }
             { body }
+            <WatchForm lang={lang} on_added={refresh.clone()} />
         </section>
+    }
+}
+
+/// Properties of the watch form.
+#[derive(Debug, Properties, PartialEq)]
+struct WatchFormProps {
+    lang: Lang,
+    on_added: Callback<()>,
+}
+
+/// Instances started outside Spotplan, added by cloud, region and ids, to follow and release like its own.
+#[component]
+fn WatchForm(props: &WatchFormProps) -> Html {
+    let lang = props.lang;
+    let (cloud, region, ids) = (
+        use_state(|| spotplan_core::Cloud::Alibaba),
+        use_state(String::new),
+        use_state(String::new),
+    );
+    let said = use_state(|| None::<Result<String, String>>);
+    let submit = {
+        let (cloud, region, ids, said, on_added) = (
+            cloud.clone(),
+            region.clone(),
+            ids.clone(),
+            said.clone(),
+            props.on_added.clone(),
+        );
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let body = spotplan_core::api::instances::WatchBody {
+                cloud: *cloud,
+                region: region.trim().to_owned(),
+                ids: crate::state::comma_separated(&ids).map(str::to_owned).collect(),
+            };
+            let (said, on_added) = (said.clone(), on_added.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                said.set(Some(match crate::api::watch(&body).await {
+                    Ok(answer) => Ok(format!(
+                        "+ {}{}",
+                        answer.added.join(", "),
+                        if answer.known.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (= {})", answer.known.join(", "))
+                        }
+                    )),
+                    Err(error) => Err(error.to_string()),
+                }));
+                on_added.emit(());
+            });
+        })
+    };
+    let set_cloud = {
+        let cloud = cloud.clone();
+        Callback::from(move |event: Event| {
+            let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+            if let Some(chosen) = spotplan_core::Cloud::from_id(&select.value()) {
+                cloud.set(chosen);
+            }
+        })
+    };
+    let typed = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |event: InputEvent| {
+            let input: web_sys::HtmlInputElement = event.target_unchecked_into();
+            state.set(input.value());
+        })
+    };
+    html! {
+        <form class="watch-form" onsubmit={submit} aria-labelledby="watch-heading">
+            <h3 id="watch-heading">{ text(lang, Key::WatchHeading) }</h3>
+            <label>{ text(lang, Key::CloudWord) }
+                <select onchange={set_cloud}>
+                    { for spotplan_core::Cloud::ALL.iter().map(|option| html! {
+                        <option value={option.id()} selected={*option == *cloud}>{ crate::i18n::cloud_name(lang, *option) }</option>
+                    }) }
+                </select>
+            </label>
+            <label>{ text(lang, Key::Region) }<input value={(*region).clone()} oninput={typed(&region)} /></label>
+            <label>{ text(lang, Key::WatchIds) }<input value={(*ids).clone()} oninput={typed(&ids)} /></label>
+            <button type="submit">{ text(lang, Key::Watch) }</button>
+            { match &*said {
+                Some(Ok(line)) => html! { <p role="status" data-testid="watch-said">{ line }</p> },
+                Some(Err(message)) => html! { <p role="alert" class="error" data-testid="watch-said">{ message }</p> },
+                None => html! {},
+            } }
+        </form>
     }
 }
 

@@ -10,7 +10,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use spotplan_core::Cloud;
 use spotplan_core::api::instances::{
-    InstanceRef, InstancesAnswer, ReleaseAnswer, ReleaseBody, ReleaseOutcome, ReleaseResult,
+    InstanceRef, InstancesAnswer, ReleaseAnswer, ReleaseBody, ReleaseOutcome, ReleaseResult, WatchAnswer, WatchBody,
+    is_instance_id,
 };
 use spotplan_core::clouds::wire;
 use spotplan_core::lifecycle::{InstanceState, ReleaseOptions, ReleaseReading, batches};
@@ -30,6 +31,55 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<InstancesAnswer>
         instances: rows.iter().map(|row| row.view(now_ms)).collect(),
         now_ms,
     }))
+}
+
+/// Handles `POST /api/v1/instances/watch`: instances started outside Spotplan join the book (no order, no price),
+/// and the follower reads them from its next poll.
+pub async fn watch(State(state): State<AppState>, Json(body): Json<WatchBody>) -> Result<Json<WatchAnswer>, ApiError> {
+    let bad = |field: &str, message: String| ApiError::BadRequest {
+        code: "invalid_watch",
+        message,
+        field: Some(field.into()),
+    };
+    crate::endpoints::check_region(&body.region).map_err(|error| bad("region", error.to_string()))?;
+    if !(1..=spotplan_core::lifecycle::MAX_IDS_PER_CALL).contains(&body.ids.len()) {
+        return Err(bad(
+            "ids",
+            format!("give 1 to 100 instance ids, not {}", body.ids.len()),
+        ));
+    }
+    if let Some(id) = body.ids.iter().find(|id| !is_instance_id(id)) {
+        return Err(bad(
+            "ids",
+            format!(
+                "`{}` is not an instance id (1–128 letters, digits, -, _ or .)",
+                id.chars().take(40).collect::<String>()
+            ),
+        ));
+    }
+    if state.credentials.get(body.cloud).is_none() {
+        return Err(ApiError::NoCredentials {
+            cloud: body.cloud,
+            hint: wire(body.cloud).credential_names().hint,
+        });
+    }
+    let book = instance_book::all(&state.store).await?;
+    let (known, added): (Vec<String>, Vec<String>) = body
+        .ids
+        .iter()
+        .cloned()
+        .partition(|id| book.iter().any(|row| row.cloud == body.cloud && &row.id == id));
+    let now = now_unix_millis();
+    let rows = added
+        .iter()
+        .map(|id| {
+            let mut row = InstanceRow::placed(body.cloud, &body.region, id, "", None, now);
+            row.order_id = None;
+            row
+        })
+        .collect();
+    instance_book::add_placed(&state.store, rows).await?;
+    Ok(Json(WatchAnswer { added, known }))
 }
 
 /// Handles `POST /api/v1/instances/release`.

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use spotplan_core::api;
 use spotplan_core::api::error::ErrorBody;
 use spotplan_core::api::health::Health;
-use spotplan_core::api::instances::{InstancesAnswer, ReleaseAnswer, ReleaseBody};
+use spotplan_core::api::instances::{InstancesAnswer, ReleaseAnswer, ReleaseBody, WatchAnswer, WatchBody};
 use spotplan_core::api::orders::{MAX_LIST, OrderList, OrderRecord, OrderSubmission, SubmitAnswer};
 use spotplan_core::api::prices::{PricesAnswer, PricesBody};
 
@@ -121,6 +121,9 @@ pub fn document() -> Value {
     let instances = schemas.of::<InstancesAnswer>();
     let release_body = schemas.of::<ReleaseBody>();
     let release_answer = schemas.of::<ReleaseAnswer>();
+    let watch_body = schemas.of::<WatchBody>();
+    let watch_answer = schemas.of::<WatchAnswer>();
+    let watch_errors = with_body(&[("412", "no credentials for the cloud (planning mode)")]);
     let release_errors = with_body(&[
         ("404", "no such order (order_id)"),
         (
@@ -172,6 +175,12 @@ pub fn document() -> Value {
             "operationId": "listInstances",
             "summary": "Every instance Spotplan placed, newest first: state (and the cloud's own), zone, type, at most per hour, cost so far, reclaim notice",
             "responses": responses(&[("200", "instances", &instances)], &error, &token_errors)
+        } },
+        api::WATCH: { "post": {
+            "operationId": "watchInstances",
+            "summary": "Add instances started outside Spotplan (by cloud, region and id) to the instance book, to follow and release",
+            "requestBody": { "required": true, "content": content(&watch_body) },
+            "responses": responses(&[("200", "ids added and ids already known", &watch_answer)], &error, &watch_errors)
         } },
         api::RELEASE: { "post": {
             "operationId": "releaseInstances",

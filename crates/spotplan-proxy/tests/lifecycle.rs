@@ -480,3 +480,67 @@ async fn a_release_a_crash_left_unanswered_is_settled_without_sending_twice() {
         assert_eq!(rig.states().await, ["released", "released"], "{cloud}");
     }
 }
+
+#[tokio::test]
+async fn instances_started_elsewhere_can_be_watched_and_released() {
+    let rig = rig(Cloud::Tencent).await;
+    // Started outside Spotplan: the cloud knows it, the book does not.
+    rig.standin.lifecycle.created(&["ins-outside01".to_owned()], "img-any");
+    rig.standin.lifecycle.advance(HOUR_MS);
+    let client = reqwest::Client::new();
+    let watch = |body: Value| {
+        client
+            .post(format!("{}/api/v1/instances/watch", rig.proxy))
+            .header("x-spotplan-token", TOKEN)
+            .json(&body)
+            .send()
+    };
+    let answer: Value = watch(json!({ "cloud": "tencent", "region": "ap-guangzhou", "ids": ["ins-outside01"] }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer, json!({ "added": ["ins-outside01"], "known": [] }));
+    poll_once(&rig.state).await.unwrap();
+    let row = rig.instances().await[0].clone();
+    assert_eq!(
+        (row["state"].as_str(), row["order_id"].is_null()),
+        (Some("running"), true),
+        "{row}"
+    );
+    assert!(
+        row["price_per_hour"].is_null() && row["cost_so_far"].is_null(),
+        "no price is claimed: {row}"
+    );
+    let (status, released) = rig
+        .release(
+            &json!({ "instances": [{ "cloud": "tencent", "id": "ins-outside01" }] }),
+            "release-outside-01",
+        )
+        .await;
+    assert_eq!(
+        (status, released["outcomes"][0]["result"].as_str()),
+        (200, Some("accepted")),
+        "{released}"
+    );
+    assert_eq!(rig.standin.lifecycle.counts().0.get("ins-outside01"), Some(&1));
+    // Hostile and malformed: no token, an id that is not one, too many ids, a region that is not one.
+    let no_token = client
+        .post(format!("{}/api/v1/instances/watch", rig.proxy))
+        .json(&json!({ "cloud": "tencent", "region": "ap-guangzhou", "ids": ["ins-x"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status().as_u16(), 401);
+    for body in [
+        json!({ "cloud": "tencent", "region": "ap-guangzhou", "ids": ["ins-1; DROP TABLE"] }),
+        json!({ "cloud": "tencent", "region": "ap-guangzhou", "ids": (0..101).map(|i| format!("ins-{i}")).collect::<Vec<_>>() }),
+        json!({ "cloud": "tencent", "region": "evil.com#", "ids": ["ins-1"] }),
+    ] {
+        let answer = watch(body.clone()).await.unwrap();
+        assert_eq!(answer.status().as_u16(), 400, "{body}");
+        assert_eq!(answer.json::<Value>().await.unwrap()["error"]["code"], "invalid_watch");
+    }
+    assert_eq!(rig.instances().await.len(), 1, "nothing malformed joined the book");
+}

@@ -1,7 +1,8 @@
 //! The stand-in plays the lifecycle: each instance it created keeps a clock — pending, then running after
 //! [`Lifecycle::pending_for`] (or `LAUNCH_FAILED` on Tencent when the image asks for it with `launchfail`) — answers
 //! the describe call, takes releases (counting each per instance, deduplicating on the release token like the
-//! cloud), and plays reclaims and throttling on request through `/__standin/*` controls. Its clock can be moved
+//! cloud), and plays reclaims, throttling and instances started elsewhere on request through `/__standin/*`
+//! controls. Its clock can be moved
 //! forward (`/__standin/advance?ms=`), so tests walk through time without sleeping.
 
 use std::collections::{BTreeMap, HashSet};
@@ -346,6 +347,17 @@ pub async fn reclaim(State(standin): State<Standin>, Query(control): Query<Contr
         StatusCode::NO_CONTENT.into_response()
     } else {
         StatusCode::NOT_FOUND.into_response()
+    }
+}
+
+/// `POST /__standin/create?id=`: an instance started outside Spotplan (the cloud knows it, no order placed it).
+pub async fn create(State(standin): State<Standin>, Query(control): Query<Control>) -> Response {
+    match control.id.filter(|id| !id.is_empty()) {
+        Some(id) => {
+            standin.lifecycle.created(&[id], "");
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => StatusCode::BAD_REQUEST.into_response(),
     }
 }
 

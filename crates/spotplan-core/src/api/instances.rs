@@ -131,3 +131,34 @@ pub struct ReleaseAnswer {
     /// Whether this answer is the logged outcome of an earlier request with the same key (nothing was sent now).
     pub replayed: bool,
 }
+
+/// Instances started outside Spotplan, to watch (and release) like its own: `POST /api/v1/instances/watch`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WatchBody {
+    /// The cloud.
+    pub cloud: Cloud,
+    /// The region they run in.
+    pub region: String,
+    /// Their ids (1–100).
+    pub ids: Vec<String>,
+}
+
+/// The answer of `POST /api/v1/instances/watch`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct WatchAnswer {
+    /// Ids added to the book.
+    pub added: Vec<String>,
+    /// Ids the book already had (left as they were).
+    pub known: Vec<String>,
+}
+
+/// Whether a text can be an instance id of any of the three clouds: 1–128 ASCII letters, digits, `-`, `_`, `.`.
+pub fn is_instance_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"-_.".contains(&byte))
+}
