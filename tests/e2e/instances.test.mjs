@@ -110,8 +110,9 @@ test('instances are followed to running, fail, get reclaimed and are released ex
   for (const id of tencent.instance_ids) await rowOf(page, id).and(page.locator('[data-state="released"]')).waitFor();
   await outcome.getByRole('button', { name: 'OK' }).click();
 
-  // Release everything else that runs: one Alibaba and two Baidu instances.
+  // Release everything else that runs: one Alibaba and two Baidu instances, keeping Baidu's disks this time.
   await page.getByTestId('release-all').click();
+  await page.getByTestId('release-dialog').getByLabel(/Also release their pay-as-you-go data disks and EIP/).uncheck();
   await page.getByTestId('release-dialog').getByRole('button', { name: 'Confirm' }).click();
   await page.getByTestId('release-outcome').waitFor();
   for (const id of [alibaba.instance_ids[0], ...baidu.instance_ids]) {
@@ -122,6 +123,9 @@ test('instances are followed to running, fail, get reclaimed and are released ex
   assert.deepEqual((await lifecycle('tencent')).releases, Object.fromEntries(tencent.instance_ids.map((id) => [id, 1])));
   assert.deepEqual((await lifecycle('alibaba')).releases, { [alibaba.instance_ids[0]]: 1 });
   assert.deepEqual((await lifecycle('baidu')).releases, Object.fromEntries(baidu.instance_ids.map((id) => [id, 1])));
+  // The options reach each cloud in its own words.
+  assert.deepEqual((await lifecycle('baidu')).last_release_options, { relatedReleaseFlag: false, deleteCdsSnapshotFlag: false });
+  assert.deepEqual((await lifecycle('alibaba')).last_release_options, { Force: 'true' });
   assert.equal(await page.getByTestId('release-all').isDisabled(), true, 'nothing is left to release');
   assert.deepEqual(problems, []);
 });

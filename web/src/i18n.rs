@@ -65,6 +65,10 @@ pub enum Key {
     ReclaimIn,
     /// The release outcome heading.
     ReleaseResult,
+    /// Release option: force.
+    ReleaseForce,
+    /// Release option: data disks and EIP.
+    ReleaseDisks,
     /// The watch form's heading.
     WatchHeading,
     /// The watch form's ids field.
@@ -247,6 +251,10 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, ReleaseBody) => "实例将立即停止且无法恢复。目前已产生费用上限",
         (Lang::En, ReclaimIn) => "reclaimed in",
         (Lang::Zh, ReclaimIn) => "将被回收，剩余",
+        (Lang::En, ReleaseForce) => "Release running instances at once (Alibaba Force; the others do anyway)",
+        (Lang::Zh, ReleaseForce) => "立即释放运行中的实例（阿里云 Force；其他云默认如此）",
+        (Lang::En, ReleaseDisks) => "Also release their pay-as-you-go data disks and EIP (Baidu relatedReleaseFlag)",
+        (Lang::Zh, ReleaseDisks) => "同时释放按量付费数据盘和 EIP（百度 relatedReleaseFlag）",
         (Lang::En, WatchHeading) => "Watch instances started elsewhere",
         (Lang::Zh, WatchHeading) => "关注在别处创建的实例",
         (Lang::En, WatchIds) => "Instance ids (comma-separated)",

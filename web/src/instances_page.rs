@@ -132,6 +132,7 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
     let t = |key| text(lang, key);
     let load = use_state(|| Load::Loading);
     let releasing = use_state(|| Releasing::Idle);
+    let options = use_state(spotplan_core::lifecycle::ReleaseOptions::default);
     // A tick every second moves cost so far and countdowns without asking the proxy.
     let tick = use_state(|| 0_u32);
     let refresh = {
@@ -167,15 +168,28 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
         })
     };
     let confirm = {
-        let (releasing, refresh) = (releasing.clone(), refresh.clone());
+        let (releasing, refresh, options) = (releasing.clone(), refresh.clone(), options.clone());
         Callback::from(move |_: MouseEvent| {
-            let (Releasing::Confirming { body, ids, cost, key }
+            let (Releasing::Confirming {
+                mut body,
+                ids,
+                cost,
+                key,
+            }
             | Releasing::Failed {
-                body, ids, cost, key, ..
+                mut body,
+                ids,
+                cost,
+                key,
+                ..
             }) = (*releasing).clone()
             else {
                 return;
             };
+            // The options as ticked now; a retry keeps the key, and the body it was logged with.
+            if matches!(*releasing, Releasing::Confirming { .. }) {
+                body.options = *options;
+            }
             let (releasing, refresh) = (releasing.clone(), refresh.clone());
             releasing.set(Releasing::Sending);
             wasm_bindgen_futures::spawn_local(async move {
@@ -285,6 +299,20 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
                     <h3 id="release-heading">{ t(Key::ReleaseHeading) }</h3>
                     <p>{ format!("{} × {}: {}", ids.len(), t(Key::InstanceWord), ids.join(", ")) }</p>
                     <p>{ format!("{} {}.", t(Key::ReleaseBody), cost.map(money4).unwrap_or_else(|| "?".into())) }</p>
+                    <label>
+                        <input type="checkbox" checked={options.force} onchange={{
+                            let options = options.clone();
+                            Callback::from(move |_: Event| options.set(spotplan_core::lifecycle::ReleaseOptions { force: !options.force, ..*options }))
+                        }} />
+                        { t(Key::ReleaseForce) }
+                    </label>
+                    <label>
+                        <input type="checkbox" checked={options.delete_data_disks} onchange={{
+                            let options = options.clone();
+                            Callback::from(move |_: Event| options.set(spotplan_core::lifecycle::ReleaseOptions { delete_data_disks: !options.delete_data_disks, ..*options }))
+                        }} />
+                        { t(Key::ReleaseDisks) }
+                    </label>
                     if let Some(message) = failed { <p role="alert" class="error">{ message }</p> }
                     <button class="primary danger" onclick={confirm}>{ t(Key::Confirm) }</button>
                     <button onclick={cancel}>{ t(Key::Cancel) }</button>

@@ -36,6 +36,8 @@ pub struct Book {
     throttle_describes: u32,
     /// Describe calls received.
     pub describes: u32,
+    /// The options of the last release acted on (Alibaba `Force`, Baidu's flags; Tencent takes none).
+    pub last_release_options: Value,
     /// Milliseconds the stand-in's clock runs ahead of the wall clock.
     offset_ms: i64,
 }
@@ -181,7 +183,7 @@ pub(crate) fn answer(standin: &Standin, action: &str, received: &verify::Receive
     Some(if describe {
         describe_answer(standin, &ids)
     } else {
-        release_answer(standin, &ids, &query)
+        release_answer(standin, &ids, &query, &body)
     })
 }
 
@@ -275,7 +277,12 @@ fn describe_answer(standin: &Standin, ids: &[String]) -> Response {
     (StatusCode::OK, axum::Json(body)).into_response()
 }
 
-fn release_answer(standin: &Standin, ids: &[String], query: &std::collections::HashMap<String, String>) -> Response {
+fn release_answer(
+    standin: &Standin,
+    ids: &[String],
+    query: &std::collections::HashMap<String, String>,
+    body: &Value,
+) -> Response {
     let (kind, lifecycle) = (standin.kind, &standin.lifecycle);
     let token = match kind {
         Kind::Alibaba => query.get("ClientToken").cloned(),
@@ -315,6 +322,13 @@ fn release_answer(standin: &Standin, ids: &[String], query: &std::collections::H
             ),
         };
     }
+    book.last_release_options = match kind {
+        Kind::Alibaba => json!({ "Force": query.get("Force") }),
+        Kind::Tencent => json!({}),
+        Kind::Baidu => {
+            json!({ "relatedReleaseFlag": body["relatedReleaseFlag"], "deleteCdsSnapshotFlag": body["deleteCdsSnapshotFlag"] })
+        }
+    };
     for id in ids {
         *book.releases.entry(id.clone()).or_default() += 1;
         if let Some(instance) = book.instances.get_mut(id) {
@@ -376,5 +390,6 @@ pub async fn advance(State(standin): State<Standin>, Query(control): Query<Contr
 /// `GET /__standin/lifecycle`: release calls per instance and describe calls.
 pub async fn counts(State(standin): State<Standin>) -> Response {
     let (releases, describes) = standin.lifecycle.counts();
-    axum::Json(json!({ "releases": releases, "describes": describes })).into_response()
+    let options = standin.lifecycle.book().last_release_options.clone();
+    axum::Json(json!({ "releases": releases, "describes": describes, "last_release_options": options })).into_response()
 }
