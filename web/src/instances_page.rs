@@ -3,8 +3,6 @@
 //! a reclaim countdown, and release — one instance, an order's, or everything — after a confirmation that says
 //! what stops and what it has cost. The proxy's answer is read again every few seconds.
 
-use std::collections::BTreeMap;
-
 use spotplan_core::Money;
 use spotplan_core::api::instances::{InstanceRef, InstanceView, ReleaseAnswer, ReleaseBody, ReleaseResult};
 use spotplan_core::lifecycle::InstanceState;
@@ -15,6 +13,16 @@ use crate::i18n::{Key, Lang, text};
 
 /// How often the page reads the instances again.
 const REFRESH_MS: u32 = 3_000;
+/// The height of every table line (the stylesheet holds lines to it), for rendering only the lines in view.
+const ROW_PX: f64 = 36.0;
+/// Lines rendered beyond the view on each side, so a scroll shows no gap before the next render.
+const OVERSCAN: usize = 10;
+
+/// A line of the table: an order's header or one of its instances.
+enum Line<'a> {
+    Order(&'a str, &'a [&'a InstanceView]),
+    Instance(&'a InstanceView),
+}
 
 /// Properties of the instances page.
 #[derive(Debug, Properties, PartialEq)]
@@ -135,6 +143,17 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
     let options = use_state(spotplan_core::lifecycle::ReleaseOptions::default);
     // A tick every second moves cost so far and countdowns without asking the proxy.
     let tick = use_state(|| 0_u32);
+    // The table's scroll position and height, for rendering only the lines in view.
+    let scroll_top = use_state(|| 0.0_f64);
+    let view_height = use_state(|| 800.0_f64);
+    let on_scroll = {
+        let (scroll_top, view_height) = (scroll_top.clone(), view_height.clone());
+        Callback::from(move |event: Event| {
+            let element: web_sys::Element = event.target_unchecked_into();
+            scroll_top.set(f64::from(element.scroll_top()));
+            view_height.set(f64::from(element.client_height()).max(ROW_PX));
+        })
+    };
     let refresh = {
         let load = load.clone();
         Callback::from(move |_: ()| {
@@ -218,17 +237,17 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
         Load::Loaded(rows, _) if rows.is_empty() => html! { <p class="empty">{ t(Key::NoInstances) }</p> },
         Load::Loaded(rows, offset) => {
             let proxy_now = (now_ms() + offset) as i64;
-            let mut orders: BTreeMap<String, Vec<&InstanceView>> = BTreeMap::new();
+            // Orders newest first (the rows come newest first), each with its instances.
+            let mut groups: Vec<(String, Vec<&InstanceView>)> = Vec::new();
             for row in rows {
-                orders
-                    .entry(row.order_id.clone().unwrap_or_default())
-                    .or_default()
-                    .push(row);
+                let order = row.order_id.clone().unwrap_or_default();
+                match groups.iter_mut().find(|(known, _)| *known == order) {
+                    Some((_, members)) => members.push(row),
+                    None => groups.push((order, vec![row])),
+                }
             }
-            let live: Vec<&InstanceView> = rows
-                .iter()
-                .filter(|row| !row.state.is_final() && row.state != InstanceState::Releasing)
-                .collect();
+            let releasable = |row: &&InstanceView| !row.state.is_final() && row.state != InstanceState::Releasing;
+            let live: Vec<&InstanceView> = rows.iter().filter(releasable).collect();
             let release_all = {
                 let ask = ask.clone();
                 let ids: Vec<String> = live.iter().map(|row| row.id.clone()).collect();
@@ -244,13 +263,28 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
                     ))
                 })
             };
+            let lines: Vec<Line<'_>> = groups
+                .iter()
+                .flat_map(|(order, members)| {
+                    std::iter::once(Line::Order(order, members)).chain(members.iter().map(|row| Line::Instance(row)))
+                })
+                .collect();
+            // Only the lines in view are rendered (each exactly one pitch tall), so a second's tick stays cheap
+            // however many instances there are.
+            let first = ((*scroll_top / ROW_PX).floor() as usize)
+                .saturating_sub(OVERSCAN)
+                .min(lines.len());
+            let last = (first + (*view_height / ROW_PX).ceil() as usize + 2 * OVERSCAN).min(lines.len());
+            let spacer = |count: usize| {
+                (count > 0).then(|| html! { <tr aria-hidden="true" style={format!("height: {}px", count as f64 * ROW_PX)}><td colspan="11"></td></tr> })
+            };
             html! {
                 <>
                     <p>
                         <button class="danger" data-testid="release-all" disabled={live.is_empty()} onclick={release_all}>{ t(Key::ReleaseAll) }</button>
                     </p>
-                    <div class="table-scroll">
-                        <table data-testid="instances-table" class="orders-table instances-table">
+                    <div class="table-scroll instances-scroll" onscroll={on_scroll}>
+                        <table data-testid="instances-table" class="orders-table instances-table" aria-rowcount={(lines.len() + 1).to_string()}>
                             <thead><tr>
                                 <th scope="col">{ "ID" }</th><th scope="col">{ t(Key::CloudWord) }</th>
                                 <th scope="col">{ t(Key::ColState) }</th><th scope="col">{ t(Key::Region) }</th>
@@ -258,29 +292,14 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
                                 <th scope="col">{ t(Key::AtMostPerHour) }</th><th scope="col">{ t(Key::CostSoFar) }</th>
                                 <th scope="col">{ t(Key::Notes) }</th><th scope="col">{ t(Key::LastChecked) }</th><th scope="col"></th>
                             </tr></thead>
-                            { for orders.iter().rev().map(|(order, rows)| {
-                                let order_live: Vec<&&InstanceView> = rows.iter().filter(|row| !row.state.is_final() && row.state != InstanceState::Releasing).collect();
-                                let release_order = {
-                                    let ask = ask.clone();
-                                    let ids: Vec<String> = order_live.iter().map(|row| row.id.clone()).collect();
-                                    let cost = total(order_live.iter().map(|row| cost_now(row, proxy_now)));
-                                    let body = ReleaseBody { order_id: Some(order.clone()), ..ReleaseBody::default() };
-                                    Callback::from(move |_: MouseEvent| ask.emit((body.clone(), ids.clone(), cost)))
-                                };
-                                html! {
-                                    <tbody data-order={order.clone()}>
-                                        <tr class="order-row">
-                                            <th scope="rowgroup" colspan="10">{ format!("{order} · {} × {}", rows.len(), t(Key::InstanceWord)) }</th>
-                                            <td>
-                                                if !order.is_empty() && !order_live.is_empty() {
-                                                    <button data-testid="release-order" onclick={release_order}>{ t(Key::ReleaseOrder) }</button>
-                                                }
-                                            </td>
-                                        </tr>
-                                        { for rows.iter().map(|row| instance_row(row, proxy_now, lang, &ask)) }
-                                    </tbody>
-                                }
-                            }) }
+                            <tbody>
+                                { spacer(first).unwrap_or_default() }
+                                { for lines[first..last].iter().map(|line| match line {
+                                    Line::Order(order, members) => order_line(order, members, proxy_now, lang, &ask),
+                                    Line::Instance(row) => instance_row(row, proxy_now, lang, &ask),
+                                }) }
+                                { spacer(lines.len() - last).unwrap_or_default() }
+                            </tbody>
                         </table>
                     </div>
                 </>
@@ -434,6 +453,45 @@ fn WatchForm(props: &WatchFormProps) -> Html {
     }
 }
 
+/// An order's header line: its id, how many instances, and the release of those still running.
+fn order_line(
+    order: &str,
+    members: &[&InstanceView],
+    proxy_now: i64,
+    lang: Lang,
+    ask: &Callback<(ReleaseBody, Vec<String>, Option<Money>)>,
+) -> Html {
+    let live: Vec<&&InstanceView> = members
+        .iter()
+        .filter(|row| !row.state.is_final() && row.state != InstanceState::Releasing)
+        .collect();
+    let release = {
+        let ask = ask.clone();
+        let ids: Vec<String> = live.iter().map(|row| row.id.clone()).collect();
+        let cost = total(live.iter().map(|row| cost_now(row, proxy_now)));
+        let body = ReleaseBody {
+            order_id: Some(order.to_owned()),
+            ..ReleaseBody::default()
+        };
+        Callback::from(move |_: MouseEvent| ask.emit((body.clone(), ids.clone(), cost)))
+    };
+    let title = if order.is_empty() {
+        text(lang, Key::WatchHeading).to_owned()
+    } else {
+        order.to_owned()
+    };
+    html! {
+        <tr class="order-row" data-order={order.to_owned()}>
+            <th scope="rowgroup" colspan="10">{ format!("{title} · {} × {}", members.len(), text(lang, Key::InstanceWord)) }</th>
+            <td>
+                if !order.is_empty() && !live.is_empty() {
+                    <button data-testid="release-order" onclick={release}>{ text(lang, Key::ReleaseOrder) }</button>
+                }
+            </td>
+        </tr>
+    }
+}
+
 fn result_word(result: ReleaseResult, lang: Lang) -> &'static str {
     match (lang, result) {
         (Lang::En, ReleaseResult::Accepted) => "release accepted",
@@ -492,7 +550,7 @@ fn instance_row(
             <td title={row.running_since_ms.map(time_utc).unwrap_or_default()}>{ row.running_since_ms.map(|since| ago(since, row.ended_at_ms.unwrap_or(proxy_now))).unwrap_or_default() }</td>
             <td class="num">{ row.price_per_hour.map(money4).unwrap_or_default() }</td>
             <td class="num" data-testid="cost-so-far">{ cost.map(money4).unwrap_or_default() }</td>
-            <td class="provenance" data-testid="instance-notes">{ notes }</td>
+            <td class="provenance" data-testid="instance-notes" title={notes.clone()}>{ notes.clone() }</td>
             <td title={row.last_checked_ms.map(time_utc).unwrap_or_default()}>{ row.last_checked_ms.map(|at| ago(at, proxy_now)).unwrap_or_default() }</td>
             <td>
                 if releasable {
