@@ -127,6 +127,12 @@ test('instances are followed to running, fail, get reclaimed and are released ex
   assert.deepEqual((await lifecycle('baidu')).last_release_options, { relatedReleaseFlag: false, deleteCdsSnapshotFlag: false });
   assert.deepEqual((await lifecycle('alibaba')).last_release_options, { Force: 'true' });
   assert.equal(await page.getByTestId('release-all').isDisabled(), true, 'nothing is left to release');
+  // The orders page says what became of each order's instances: the accepted Tencent order failed to launch.
+  await page.getByRole('button', { name: 'Orders' }).click();
+  const orderRow = (id) => page.getByTestId('orders-table').locator('tr', { has: page.locator(`td[title^="${id} "]`) });
+  await orderRow(failing.id).getByTestId('order-instance-states').getByText('1 launch failed').waitFor();
+  assert.equal(await orderRow(failing.id).locator('td.status').textContent(), 'succeeded');
+  assert.equal(await orderRow(alibaba.id).getByTestId('order-instance-states').textContent(), '1 released · 1 reclaimed');
   assert.deepEqual(problems, []);
 });
 

@@ -1,7 +1,9 @@
-//! The orders page: the proxy's order log, newest first, with status, ids and hints.
+//! The orders page: the proxy's order log, newest first, with status, ids and hints, and what became of each
+//! order's instances (a Tencent order the cloud accepted can still fail to launch).
 
 use spotplan_core::api::orders::OrderRecord;
 use spotplan_core::display::money2;
+use spotplan_core::lifecycle::InstanceState;
 use spotplan_core::order::{BidMode, SpotOrder};
 use yew::prelude::*;
 
@@ -17,14 +19,26 @@ pub struct OrdersPageProps {
 #[derive(Debug, Clone, PartialEq)]
 enum Load {
     Loading,
-    Loaded(Vec<OrderRecord>),
+    /// The orders, and the instance book's states per order id.
+    Loaded(Vec<OrderRecord>, std::collections::BTreeMap<String, Vec<InstanceState>>),
     Failed(String),
 }
 
 async fn fetch_orders() -> Load {
     // Every error answer has one shape; a 401 says how to sign in.
     match crate::api::orders().await {
-        Ok(list) => Load::Loaded(list.orders),
+        Ok(list) => {
+            // The instance states are extra: without them the orders still show.
+            let mut states: std::collections::BTreeMap<String, Vec<InstanceState>> = std::collections::BTreeMap::new();
+            if let Ok(book) = crate::api::instances().await {
+                for instance in book.instances {
+                    if let Some(order) = instance.order_id {
+                        states.entry(order).or_default().push(instance.state);
+                    }
+                }
+            }
+            Load::Loaded(list.orders, states)
+        }
         Err(error) => Load::Failed(error.to_string()),
     }
 }
@@ -40,7 +54,23 @@ fn recorded_at(ms: i64) -> String {
 
 /// One order: when, status, where, what, how many, the bid and the most it costs per hour; instance ids
 /// collapsed behind their count; Spotplan's id and the ClientToken on hover.
-fn row(record: &OrderRecord, lang: Lang) -> Html {
+/// What became of an order's instances, e.g. `2 running · 1 launch failed`.
+fn instance_summary(states: &[InstanceState]) -> String {
+    let mut counts: Vec<(InstanceState, usize)> = Vec::new();
+    for state in states {
+        match counts.iter_mut().find(|(known, _)| known == state) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((*state, 1)),
+        }
+    }
+    counts
+        .iter()
+        .map(|(state, count)| format!("{count} {}", state.id().replace('_', " ")))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+fn row(record: &OrderRecord, states: &[InstanceState], lang: Lang) -> Html {
     let order: Option<SpotOrder> = serde_json::from_value(record.order.clone()).ok();
     let status = format!(
         "{}{}",
@@ -90,6 +120,7 @@ fn row(record: &OrderRecord, lang: Lang) -> Html {
                     </details>
                 }
             </td>
+            <td data-testid="order-instance-states" class={classes!(states.contains(&InstanceState::LaunchFailed).then_some("error"))}>{ instance_summary(states) }</td>
             <td class="provenance">{ record.hint.clone().unwrap_or_default() }</td>
         </tr>
     }
@@ -115,8 +146,8 @@ pub fn OrdersPage(props: &OrdersPageProps) -> Html {
     let body = match &*load {
         Load::Loading => html! { <p role="status">{ "…" }</p> },
         Load::Failed(message) => html! { <p role="alert" class="error">{ message }</p> },
-        Load::Loaded(orders) if orders.is_empty() => html! { <p class="empty">{ text(lang, Key::NoOrders) }</p> },
-        Load::Loaded(orders) => html! {
+        Load::Loaded(orders, _) if orders.is_empty() => html! { <p class="empty">{ text(lang, Key::NoOrders) }</p> },
+        Load::Loaded(orders, states) => html! {
             <div class="table-scroll">
                 <table data-testid="orders-table" class="orders-table">
                     <thead><tr>
@@ -124,10 +155,11 @@ pub fn OrdersPage(props: &OrdersPageProps) -> Html {
                         <th scope="col">{ text(lang, Key::CloudWord) }</th><th scope="col">{ text(lang, Key::Region) }</th>
                         <th scope="col">{ text(lang, Key::ColType) }</th><th scope="col">{ text(lang, Key::Instances) }</th>
                         <th scope="col">{ text(lang, Key::BidHeading) }</th><th scope="col">{ text(lang, Key::MaxCostPerHour) }</th>
-                        <th scope="col">{ text(lang, Key::InstanceIds) }</th><th scope="col">{ text(lang, Key::Hint) }</th>
+                        <th scope="col">{ text(lang, Key::InstanceIds) }</th><th scope="col">{ text(lang, Key::InstancesPage) }</th>
+                        <th scope="col">{ text(lang, Key::Hint) }</th>
                     </tr></thead>
                     <tbody>
-                        { for orders.iter().map(|order| row(order, lang)) }
+                        { for orders.iter().map(|order| row(order, states.get(&order.id).map(Vec::as_slice).unwrap_or_default(), lang)) }
                     </tbody>
                 </table>
             </div>
