@@ -192,6 +192,13 @@ test('an instance started elsewhere is watched by id, followed and released', as
   assert.equal(await rowOf(page, 'ins-1;rm').count(), 0);
   await screenshot(page, 'instances-watched');
   assert.deepEqual(problems.filter((p) => !/status of 400/.test(p)), []);
+
+  // On a 390 px phone the page does not scroll sideways: the table scrolls in its own box, release in reach.
+  const phone = await openPage(browser, new URL('#instances', proxy.url).href, { viewport: { width: 390, height: 844 } });
+  await rowOf(phone.page, 'ins-elsewhere01').waitFor();
+  assert.ok(await phone.page.evaluate(() => document.scrollingElement.scrollWidth <= 390), 'no sideways page scroll');
+  await screenshot(phone.page, 'instances-390');
+  assert.deepEqual(phone.problems, []);
 });
 
 test('a thousand instances: only the lines in view are rendered, and the last one is reached by scrolling', async () => {

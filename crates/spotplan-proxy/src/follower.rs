@@ -205,6 +205,8 @@ pub fn apply_missing(row: &InstanceRow, now_ms: i64) -> InstanceRow {
         return next;
     }
     next.ended_at_ms.get_or_insert(now_ms);
+    // The cloud no longer reports it: it has no state of its own to show any more.
+    next.cloud_state = None;
     next.state = match row.state {
         InstanceState::Releasing => InstanceState::Released,
         InstanceState::BeingReclaimed => InstanceState::Reclaimed,
@@ -275,7 +277,8 @@ mod tests {
         let releasing = row(Cloud::Tencent, InstanceState::Releasing);
         let still = apply_report(&releasing, &report(InstanceState::Running), 2_000);
         assert_eq!(still.state, InstanceState::Releasing);
-        assert_eq!(apply_missing(&releasing, 2_000).state, InstanceState::Released);
+        let released = apply_missing(&releasing, 2_000);
+        assert_eq!((released.state, released.cloud_state), (InstanceState::Released, None));
     }
 
     #[test]

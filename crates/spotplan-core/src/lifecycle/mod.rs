@@ -150,6 +150,20 @@ impl Default for ReleaseOptions {
     }
 }
 
+/// The error for an answer that is not the cloud's JSON (a gateway page, a cut body), quoting its start.
+pub(crate) fn unreadable(cloud: Cloud, body: &[u8]) -> CloudError {
+    CloudError {
+        cloud,
+        code: "Unreadable".into(),
+        message: format!(
+            "not a {} answer: {}",
+            cloud.display_name(),
+            String::from_utf8_lossy(&body[..body.len().min(120)])
+        ),
+        request_id: None,
+    }
+}
+
 /// Splits ids into batches one call takes.
 pub fn batches(ids: &[String]) -> impl Iterator<Item = &[String]> {
     ids.chunks(MAX_IDS_PER_CALL)

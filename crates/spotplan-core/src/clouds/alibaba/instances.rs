@@ -113,15 +113,7 @@ pub fn read_release(body: &[u8]) -> ReleaseReading {
 }
 
 fn unreadable(body: &[u8]) -> CloudError {
-    CloudError {
-        cloud: crate::Cloud::Alibaba,
-        code: "Unreadable".into(),
-        message: format!(
-            "not an ECS answer: {}",
-            String::from_utf8_lossy(&body[..body.len().min(120)])
-        ),
-        request_id: None,
-    }
+    crate::lifecycle::unreadable(crate::Cloud::Alibaba, body)
 }
 
 #[cfg(test)]

@@ -131,15 +131,7 @@ fn error(answer: &Object) -> Option<CloudError> {
 }
 
 fn unreadable(body: &[u8]) -> CloudError {
-    CloudError {
-        cloud: crate::Cloud::Baidu,
-        code: "Unreadable".into(),
-        message: format!(
-            "not a BCC answer: {}",
-            String::from_utf8_lossy(&body[..body.len().min(120)])
-        ),
-        request_id: None,
-    }
+    crate::lifecycle::unreadable(crate::Cloud::Baidu, body)
 }
 
 #[cfg(test)]

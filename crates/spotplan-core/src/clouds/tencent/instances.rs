@@ -127,15 +127,7 @@ fn error(response: &Object) -> Option<CloudError> {
 }
 
 fn unreadable(body: &[u8]) -> CloudError {
-    CloudError {
-        cloud: crate::Cloud::Tencent,
-        code: "Unreadable".into(),
-        message: format!(
-            "not a CVM answer: {}",
-            String::from_utf8_lossy(&body[..body.len().min(120)])
-        ),
-        request_id: None,
-    }
+    crate::lifecycle::unreadable(crate::Cloud::Tencent, body)
 }
 
 #[cfg(test)]
