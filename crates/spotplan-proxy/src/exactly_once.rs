@@ -392,7 +392,7 @@ async fn attempt(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -
 }
 
 /// Puts a placed order's instances in the instance book, pending, for the follower to read: each at most its
-/// share of the order's hourly bound. A failure to write is logged; the order's own record already holds the ids.
+/// share of the order's hourly bound.
 async fn book_instances(state: &AppState, order: &OrderRecord) {
     if order.instance_ids.is_empty() || order.dry_run {
         return;
@@ -402,13 +402,27 @@ async fn book_instances(state: &AppState, order: &OrderRecord) {
         .max_cost_per_hour
         .map(|bound| spotplan_core::Money::new(bound.amount / rust_decimal::Decimal::from(count), bound.currency));
     let at = order.finished_at_ms.unwrap_or(order.created_at_ms);
-    let rows = order
+    let rows: Vec<crate::instance_book::InstanceRow> = order
         .instance_ids
         .iter()
         .map(|id| crate::instance_book::InstanceRow::placed(order.cloud, &order.region, id, &order.id, share, at))
         .collect();
-    if let Err(error) = crate::instance_book::add_placed(&state.store, rows).await {
-        tracing::error!(id = %order.id, %error, "the order's instances could not be put in the instance book");
+    if let Err(error) = crate::instance_book::add_placed(&state.store, rows.clone()).await {
+        // Like an outcome, the booking retries in the background until it lands: a locked or full disk must not
+        // lose instances that bill, and the order's answer does not wait for the disk.
+        tracing::error!(id = %order.id, %error, "the order's instances are not in the instance book yet; retrying");
+        let (store, id) = (state.store.clone(), order.id.clone());
+        tokio::spawn(async move {
+            let mut pause = std::time::Duration::from_millis(200);
+            loop {
+                tokio::time::sleep(pause).await;
+                match crate::instance_book::add_placed(&store, rows.clone()).await {
+                    Ok(()) => return tracing::info!(%id, "the order's instances are in the instance book now"),
+                    Err(error) => tracing::warn!(%id, %error, "the order's instances are still not booked"),
+                }
+                pause = (pause * 2).min(std::time::Duration::from_secs(10));
+            }
+        });
     }
 }
 
