@@ -81,6 +81,13 @@ pub async fn instances() -> Result<spotplan_core::api::instances::InstancesAnswe
     call(Request::get(api::INSTANCES).build()).await
 }
 
+/// `POST /api/v1/instances/discover`: the region's spot instances the book lacks join it.
+pub async fn discover(
+    body: &spotplan_core::api::instances::DiscoverBody,
+) -> Result<spotplan_core::api::instances::WatchAnswer, ApiError> {
+    call(Request::post(api::DISCOVER).json(body)).await
+}
+
 /// `POST /api/v1/instances/watch`: instances started outside Spotplan join the instance book.
 pub async fn watch(
     body: &spotplan_core::api::instances::WatchBody,

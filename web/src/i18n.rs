@@ -75,6 +75,8 @@ pub enum Key {
     WatchIds,
     /// The watch button.
     Watch,
+    /// The discover button.
+    Discover,
     CompareHeading,
     VcpuFrom,
     VcpuTo,
@@ -259,6 +261,8 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, WatchHeading) => "关注在别处创建的实例",
         (Lang::En, WatchIds) => "Instance ids (comma-separated)",
         (Lang::Zh, WatchIds) => "实例 ID（逗号分隔）",
+        (Lang::En, Discover) => "Find this region's spot instances",
+        (Lang::Zh, Discover) => "查找该地域的竞价实例",
         (Lang::En, Watch) => "Watch",
         (Lang::Zh, Watch) => "关注",
         (Lang::En, ReleaseResult) => "Release",

@@ -415,6 +415,31 @@ fn WatchForm(props: &WatchFormProps) -> Html {
             });
         })
     };
+    let discover = {
+        let (cloud, region, said, on_added) = (cloud.clone(), region.clone(), said.clone(), props.on_added.clone());
+        Callback::from(move |_: MouseEvent| {
+            let body = spotplan_core::api::instances::DiscoverBody {
+                cloud: *cloud,
+                region: region.trim().to_owned(),
+            };
+            let (said, on_added) = (said.clone(), on_added.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                said.set(Some(match crate::api::discover(&body).await {
+                    Ok(answer) => Ok(format!(
+                        "+ {} ({} already watched)",
+                        if answer.added.is_empty() {
+                            "0".to_owned()
+                        } else {
+                            answer.added.join(", ")
+                        },
+                        answer.known.len()
+                    )),
+                    Err(error) => Err(error.to_string()),
+                }));
+                on_added.emit(());
+            });
+        })
+    };
     let set_cloud = {
         let cloud = cloud.clone();
         Callback::from(move |event: Event| {
@@ -444,6 +469,7 @@ fn WatchForm(props: &WatchFormProps) -> Html {
             <label>{ text(lang, Key::Region) }<input value={(*region).clone()} oninput={typed(&region)} /></label>
             <label>{ text(lang, Key::WatchIds) }<input value={(*ids).clone()} oninput={typed(&ids)} /></label>
             <button type="submit">{ text(lang, Key::Watch) }</button>
+            <button type="button" onclick={discover}>{ text(lang, Key::Discover) }</button>
             { match &*said {
                 Some(Ok(line)) => html! { <p role="status" data-testid="watch-said">{ line }</p> },
                 Some(Err(message)) => html! { <p role="alert" class="error" data-testid="watch-said">{ message }</p> },

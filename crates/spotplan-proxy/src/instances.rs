@@ -10,8 +10,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use spotplan_core::Cloud;
 use spotplan_core::api::instances::{
-    InstanceRef, InstancesAnswer, ReleaseAnswer, ReleaseBody, ReleaseOutcome, ReleaseResult, WatchAnswer, WatchBody,
-    is_instance_id,
+    DiscoverBody, InstanceRef, InstancesAnswer, ReleaseAnswer, ReleaseBody, ReleaseOutcome, ReleaseResult, WatchAnswer,
+    WatchBody, is_instance_id,
 };
 use spotplan_core::clouds::wire;
 use spotplan_core::lifecycle::{InstanceState, ReleaseOptions, ReleaseReading, batches};
@@ -79,6 +79,102 @@ pub async fn watch(State(state): State<AppState>, Json(body): Json<WatchBody>) -
         })
         .collect();
     instance_book::add_placed(&state.store, rows).await?;
+    Ok(Json(WatchAnswer { added, known }))
+}
+
+/// The most pages a region's list is read to (100 instances a page).
+pub const MAX_DISCOVER_PAGES: usize = 50;
+
+/// Handles `POST /api/v1/instances/discover`: lists the region's instances with the cloud's own call, 100 a page,
+/// and adds the spot ones the book does not have (no order, no price). A cloud whose list cannot tell spot
+/// instances apart (Baidu) is refused, saying why.
+pub async fn discover(
+    State(state): State<AppState>,
+    Json(body): Json<DiscoverBody>,
+) -> Result<Json<WatchAnswer>, ApiError> {
+    crate::endpoints::check_region(&body.region).map_err(|error| ApiError::BadRequest {
+        code: "invalid_discover",
+        message: error.to_string(),
+        field: Some("region".into()),
+    })?;
+    let cloud = body.cloud;
+    let Some(credentials) = state.credentials.get(cloud) else {
+        return Err(ApiError::NoCredentials {
+            cloud,
+            hint: wire(cloud).credential_names().hint,
+        });
+    };
+    if wire(cloud).spot_list_request(&body.region, None).is_none() {
+        return Err(ApiError::Rejected {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "spot_list_unsupported",
+            message: format!(
+                "{}'s instance list does not say which instances are spot (the paymentTiming of a spot instance is \
+                 unconfirmed): add them by id instead",
+                cloud.display_name()
+            ),
+            field: Some("cloud".into()),
+        });
+    }
+    let mut found = Vec::new();
+    let mut page: Option<String> = None;
+    for _ in 0..MAX_DISCOVER_PAGES {
+        let Some(mut request) = wire(cloud).spot_list_request(&body.region, page.as_deref()) else {
+            break;
+        };
+        state
+            .config
+            .endpoints
+            .route(cloud, &mut request)
+            .map_err(|error| ApiError::Internal(error.into()))?;
+        let exchange = state
+            .upstream
+            .send_once(cloud, &request, &credentials.credentials)
+            .await
+            .map_err(|error| ApiError::Internal(error.into()))?;
+        let Exchange::Answered { body: answer, .. } = exchange else {
+            return Err(ApiError::Rejected {
+                status: StatusCode::BAD_GATEWAY,
+                code: "cloud_unreachable",
+                message: format!(
+                    "{} did not answer the instance list; nothing was added",
+                    cloud.display_name()
+                ),
+                field: None,
+            });
+        };
+        let listed = wire(cloud)
+            .read_spot_list(page.as_deref(), &answer)
+            .map_err(|error| ApiError::Rejected {
+                status: StatusCode::BAD_GATEWAY,
+                code: "cloud_refused",
+                message: format!(
+                    "{} refused the instance list: {error}; nothing was added",
+                    cloud.display_name()
+                ),
+                field: None,
+            })?;
+        found.extend(listed.instances);
+        match listed.next {
+            Some(next) => page = Some(next),
+            None => break,
+        }
+    }
+    let book = instance_book::all(&state.store).await?;
+    let now = now_unix_millis();
+    let (mut added, mut known, mut rows) = (Vec::new(), Vec::new(), Vec::new());
+    for report in found {
+        if book.iter().any(|row| row.cloud == cloud && row.id == report.id) {
+            known.push(report.id);
+            continue;
+        }
+        let mut row = InstanceRow::placed(cloud, &body.region, &report.id, "", None, now);
+        row.order_id = None;
+        row = crate::follower::apply_report(&row, &report, now);
+        added.push(report.id);
+        rows.push(row);
+    }
+    instance_book::save(&state.store, rows).await?;
     Ok(Json(WatchAnswer { added, known }))
 }
 

@@ -9,7 +9,9 @@ use serde_json::{Map, Value, json};
 use spotplan_core::api;
 use spotplan_core::api::error::ErrorBody;
 use spotplan_core::api::health::Health;
-use spotplan_core::api::instances::{InstancesAnswer, ReleaseAnswer, ReleaseBody, WatchAnswer, WatchBody};
+use spotplan_core::api::instances::{
+    DiscoverBody, InstancesAnswer, ReleaseAnswer, ReleaseBody, WatchAnswer, WatchBody,
+};
 use spotplan_core::api::orders::{MAX_LIST, OrderList, OrderRecord, OrderSubmission, SubmitAnswer};
 use spotplan_core::api::prices::{PricesAnswer, PricesBody};
 
@@ -124,6 +126,11 @@ pub fn document() -> Value {
     let watch_body = schemas.of::<WatchBody>();
     let watch_answer = schemas.of::<WatchAnswer>();
     let watch_errors = with_body(&[("412", "no credentials for the cloud (planning mode)")]);
+    let discover_body = schemas.of::<DiscoverBody>();
+    let discover_errors = with_body(&[
+        ("412", "no credentials for the cloud (planning mode)"),
+        ("502", "the cloud refused or did not answer the list"),
+    ]);
     let release_errors = with_body(&[
         ("404", "no such order (order_id)"),
         (
@@ -175,6 +182,12 @@ pub fn document() -> Value {
             "operationId": "listInstances",
             "summary": "Every instance Spotplan placed, newest first: state (and the cloud's own), zone, type, at most per hour, cost so far, reclaim notice",
             "responses": responses(&[("200", "instances", &instances)], &error, &token_errors)
+        } },
+        api::DISCOVER: { "post": {
+            "operationId": "discoverInstances",
+            "summary": "List a region's spot instances with the cloud's own call and add those the book lacks (Alibaba, Tencent; Baidu's list cannot tell spot apart: 422)",
+            "requestBody": { "required": true, "content": content(&discover_body) },
+            "responses": responses(&[("200", "ids added and ids already known", &watch_answer)], &error, &discover_errors)
         } },
         api::WATCH: { "post": {
             "operationId": "watchInstances",

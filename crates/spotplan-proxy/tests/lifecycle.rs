@@ -544,3 +544,63 @@ async fn instances_started_elsewhere_can_be_watched_and_released() {
     }
     assert_eq!(rig.instances().await.len(), 1, "nothing malformed joined the book");
 }
+
+#[tokio::test]
+async fn a_regions_spot_instances_are_found_page_by_page_and_baidu_says_why_it_cannot() {
+    for cloud in [Cloud::Alibaba, Cloud::Tencent] {
+        let rig = rig(cloud).await;
+        // One placed through Spotplan, 150 started elsewhere: two pages of 100.
+        let placed = rig
+            .order(cloud, "img-lifecycle", 1, "7a4c9e10-0000-4000-8000-000000000007")
+            .await;
+        let outside: Vec<String> = (0..150).map(|index| format!("i-outside{index:03}")).collect();
+        rig.standin.lifecycle.created(&outside, "img-any");
+        rig.standin.lifecycle.advance(HOUR_MS);
+        let answer: Value = reqwest::Client::new()
+            .post(format!("{}/api/v1/instances/discover", rig.proxy))
+            .header("x-spotplan-token", TOKEN)
+            .json(&json!({ "cloud": cloud.id(), "region": "cn-hangzhou" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["added"].as_array().unwrap().len(), 150, "{cloud}: {answer}");
+        assert_eq!(answer["known"], json!([placed["instance_ids"][0]]), "{cloud}");
+        let rows = rig.instances().await;
+        assert_eq!(rows.len(), 151);
+        assert!(
+            rows.iter()
+                .filter(|row| row["order_id"].is_null())
+                .all(|row| row["state"] == "running"),
+            "{cloud}"
+        );
+        let (_, describes) = rig.standin.lifecycle.counts();
+        assert_eq!(describes, 2, "{cloud}: 151 instances listed in two pages of 100");
+    }
+    let rig = rig(Cloud::Baidu).await;
+    let refused = reqwest::Client::new()
+        .post(format!("{}/api/v1/instances/discover", rig.proxy))
+        .header("x-spotplan-token", TOKEN)
+        .json(&json!({ "cloud": "baidu", "region": "bj" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 422);
+    let error: Value = refused.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "spot_list_unsupported");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("add them by id instead")
+    );
+    let no_token = reqwest::Client::new()
+        .post(format!("{}/api/v1/instances/discover", rig.proxy))
+        .json(&json!({ "cloud": "alibaba", "region": "cn-hangzhou" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status().as_u16(), 401);
+}

@@ -165,6 +165,16 @@ pub(crate) fn answer(standin: &Standin, action: &str, received: &verify::Receive
     }
     let query = verify::query_map(received.raw_query);
     let body: Value = serde_json::from_slice(received.body).unwrap_or(Value::Null);
+    // A describe without ids lists every instance, a page at a time (Alibaba NextToken, Tencent Offset/Limit).
+    if describe && kind != Kind::Baidu {
+        let listing = match kind {
+            Kind::Alibaba => !query.contains_key("InstanceIds"),
+            _ => body.get("InstanceIds").is_none(),
+        };
+        if listing {
+            return Some(list_answer(standin, &query, &body));
+        }
+    }
     let ids: Vec<String> = match kind {
         Kind::Alibaba if describe => query
             .get("InstanceIds")
@@ -188,13 +198,21 @@ pub(crate) fn answer(standin: &Standin, action: &str, received: &verify::Receive
 }
 
 fn describe_answer(standin: &Standin, ids: &[String]) -> Response {
+    match describe_json(standin, ids) {
+        Ok(body) => (StatusCode::OK, axum::Json(body)).into_response(),
+        Err(throttled) => throttled,
+    }
+}
+
+/// The describe answer's JSON for `ids`, or the cloud's throttling answer.
+fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Response> {
     let (kind, lifecycle) = (standin.kind, &standin.lifecycle);
     {
         let mut book = lifecycle.book();
         book.describes += 1;
         if book.throttle_describes > 0 {
             book.throttle_describes -= 1;
-            return match kind {
+            return Err(match kind {
                 Kind::Alibaba => error(
                     kind,
                     StatusCode::BAD_REQUEST,
@@ -213,7 +231,7 @@ fn describe_answer(standin: &Standin, ids: &[String]) -> Response {
                     "TooManyRequests",
                     "too many requests",
                 ),
-            };
+            });
         }
     }
     let now = lifecycle.now_ms();
@@ -274,7 +292,39 @@ fn describe_answer(standin: &Standin, ids: &[String]) -> Response {
         }
         Kind::Baidu => json!({ "marker": "", "isTruncated": false, "maxKeys": 100, "instances": found }),
     };
-    (StatusCode::OK, axum::Json(body)).into_response()
+    Ok(body)
+}
+
+fn list_answer(standin: &Standin, query: &std::collections::HashMap<String, String>, body: &Value) -> Response {
+    let all: Vec<String> = standin.lifecycle.book().instances.keys().cloned().collect();
+    let (offset, limit) = match standin.kind {
+        Kind::Alibaba => (
+            query.get("NextToken").and_then(|token| token.parse().ok()).unwrap_or(0),
+            100,
+        ),
+        _ => (
+            body["Offset"].as_u64().unwrap_or(0) as usize,
+            body["Limit"].as_u64().unwrap_or(20).min(100) as usize,
+        ),
+    };
+    let page: Vec<String> = all.iter().skip(offset).take(limit).cloned().collect();
+    let mut json = match describe_json(standin, &page) {
+        Ok(json) => json,
+        Err(throttled) => return throttled,
+    };
+    let more = offset + page.len() < all.len();
+    // The paging fields each cloud adds.
+    match standin.kind {
+        Kind::Alibaba => {
+            json["NextToken"] = json!(if more {
+                (offset + page.len()).to_string()
+            } else {
+                String::new()
+            });
+        }
+        _ => json["Response"]["TotalCount"] = json!(all.len()),
+    }
+    (StatusCode::OK, axum::Json(json)).into_response()
 }
 
 fn release_answer(

@@ -162,3 +162,14 @@ pub fn is_instance_id(id: &str) -> bool {
             .bytes()
             .all(|byte| byte.is_ascii_alphanumeric() || b"-_.".contains(&byte))
 }
+
+/// A region to search for spot instances started outside Spotplan: `POST /api/v1/instances/discover`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DiscoverBody {
+    /// The cloud.
+    pub cloud: Cloud,
+    /// The region to list.
+    pub region: String,
+}

@@ -275,6 +275,11 @@ pub trait CloudWire: Sync {
     ) -> HttpRequest;
     /// Reads the answer to [`CloudWire::release_instances`].
     fn read_release(&self, body: &[u8]) -> crate::lifecycle::ReleaseReading;
+    /// The call listing a region's instances from `page` on (`None`: the first page), when the cloud's list says
+    /// which instances are spot; `None` when it does not.
+    fn spot_list_request(&self, region: &str, page: Option<&str>) -> Option<HttpRequest>;
+    /// Reads the answer to [`CloudWire::spot_list_request`] for `page`: the spot instances and the next page.
+    fn read_spot_list(&self, page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::SpotPage, CloudError>;
 }
 
 /// The errors a cloud answers for a bid price that is missing, malformed or below the market.

@@ -164,6 +164,15 @@ pub(crate) fn unreadable(cloud: Cloud, body: &[u8]) -> CloudError {
     }
 }
 
+/// One page of a region's spot instances.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpotPage {
+    /// The spot instances on the page (others are left out).
+    pub instances: Vec<InstanceReport>,
+    /// Where the next page starts, when there is one.
+    pub next: Option<String>,
+}
+
 /// Splits ids into batches one call takes.
 pub fn batches(ids: &[String]) -> impl Iterator<Item = &[String]> {
     ids.chunks(MAX_IDS_PER_CALL)

@@ -85,6 +85,51 @@ fn report(instance: &Object) -> Option<InstanceReport> {
     })
 }
 
+/// `DescribeInstances` of a region's pay-as-you-go instances, 100 a page from `page` (`NextToken`) on; spot ones
+/// are told apart by `SpotStrategy` in the answer (lifecycle-apis.md §1.1).
+pub fn spot_list(region: &str, page: Option<&str>) -> HttpRequest {
+    let mut query = vec![
+        ("RegionId".into(), region.to_owned()),
+        ("InstanceChargeType".into(), "PostPaid".into()),
+        ("MaxResults".into(), "100".into()),
+    ];
+    if let Some(token) = page {
+        query.push(("NextToken".into(), token.to_owned()));
+    }
+    rpc_request(region, "DescribeInstances", query)
+}
+
+/// Reads a page of [`spot_list`]: the instances whose `SpotStrategy` is not `NoSpot`, and `NextToken`.
+pub fn read_spot_list(_page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::SpotPage, CloudError> {
+    let answer = parse_object(body).map_err(|_| unreadable(body))?;
+    if let Some(error) = super::answer::error_in(&answer) {
+        return Err(error);
+    }
+    let instances = answer
+        .get("Instances")
+        .and_then(|instances| instances.get("Instance"))
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let spot = instances
+        .iter()
+        .filter_map(Value::as_object)
+        .filter(|instance| {
+            instance
+                .get("SpotStrategy")
+                .and_then(Value::as_str)
+                .is_some_and(|strategy| strategy != "NoSpot")
+        })
+        .filter_map(report)
+        .collect();
+    let next = answer
+        .get("NextToken")
+        .and_then(Value::as_str)
+        .filter(|token| !token.is_empty())
+        .map(str::to_owned);
+    Ok(crate::lifecycle::SpotPage { instances: spot, next })
+}
+
 /// `DeleteInstances` for up to 100 ids with a ClientToken (`DeleteInstance` has none): `Force=true` releases running
 /// instances too.
 pub fn release_instances(region: &str, ids: &[String], token: &str, options: ReleaseOptions) -> HttpRequest {
@@ -172,6 +217,28 @@ mod tests {
             reports[0].created_at,
             spotplan_time::parse_iso8601("2026-11-30T10:00:00Z")
         );
+    }
+
+    #[test]
+    fn the_spot_list_keeps_spot_instances_and_follows_next_token() {
+        let request = spot_list("cn-hangzhou", Some("tok-2"));
+        for pair in [
+            ("InstanceChargeType", "PostPaid"),
+            ("MaxResults", "100"),
+            ("NextToken", "tok-2"),
+        ] {
+            assert!(request.query.contains(&(pair.0.into(), pair.1.into())), "{pair:?}");
+        }
+        let body = json!({ "RequestId": "r", "NextToken": "tok-3", "Instances": { "Instance": [
+            { "InstanceId": "i-spot", "Status": "Running", "SpotStrategy": "SpotAsPriceGo" },
+            { "InstanceId": "i-paid", "Status": "Running", "SpotStrategy": "NoSpot" }
+        ] } });
+        let page = read_spot_list(None, body.to_string().as_bytes()).unwrap();
+        assert_eq!(
+            page.instances.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+            ["i-spot"]
+        );
+        assert_eq!(page.next.as_deref(), Some("tok-3"));
     }
 
     #[test]

@@ -241,4 +241,12 @@ impl CloudWire for Alibaba {
     fn read_release(&self, body: &[u8]) -> crate::lifecycle::ReleaseReading {
         instances::read_release(body)
     }
+
+    fn spot_list_request(&self, region: &str, page: Option<&str>) -> Option<HttpRequest> {
+        Some(instances::spot_list(region, page))
+    }
+
+    fn read_spot_list(&self, page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::SpotPage, CloudError> {
+        instances::read_spot_list(page, body)
+    }
 }

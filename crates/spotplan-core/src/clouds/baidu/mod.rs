@@ -226,6 +226,16 @@ impl CloudWire for Baidu {
     fn read_release(&self, body: &[u8]) -> crate::lifecycle::ReleaseReading {
         instances::read_release(body)
     }
+
+    /// None: BCC's list gives `paymentTiming`, and the value a spot instance carries is unconfirmed
+    /// (lifecycle-apis.md §3.1), so its spot instances cannot be told apart.
+    fn spot_list_request(&self, _region: &str, _page: Option<&str>) -> Option<HttpRequest> {
+        None
+    }
+
+    fn read_spot_list(&self, _page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::SpotPage, CloudError> {
+        Err(crate::lifecycle::unreadable(Cloud::Baidu, body))
+    }
 }
 
 /// The `bidPrice` query of one offer: one instance of the spec, which Baidu wants as vCPUs and memory too.

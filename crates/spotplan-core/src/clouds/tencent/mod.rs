@@ -230,6 +230,14 @@ impl CloudWire for Tencent {
     fn read_release(&self, body: &[u8]) -> crate::lifecycle::ReleaseReading {
         instances::read_release(body)
     }
+
+    fn spot_list_request(&self, region: &str, page: Option<&str>) -> Option<HttpRequest> {
+        Some(instances::spot_list(region, page))
+    }
+
+    fn read_spot_list(&self, page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::SpotPage, CloudError> {
+        instances::read_spot_list(page, body)
+    }
 }
 
 /// The spot price inquiry of one offer: one instance, with the image the app names (Tencent prices a whole
