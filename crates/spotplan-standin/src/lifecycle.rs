@@ -200,19 +200,19 @@ pub(crate) fn answer(standin: &Standin, action: &str, received: &verify::Receive
 fn describe_answer(standin: &Standin, ids: &[String]) -> Response {
     match describe_json(standin, ids) {
         Ok(body) => (StatusCode::OK, axum::Json(body)).into_response(),
-        Err(throttled) => throttled,
+        Err(throttled) => *throttled,
     }
 }
 
 /// The describe answer's JSON for `ids`, or the cloud's throttling answer.
-fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Response> {
+fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Box<Response>> {
     let (kind, lifecycle) = (standin.kind, &standin.lifecycle);
     {
         let mut book = lifecycle.book();
         book.describes += 1;
         if book.throttle_describes > 0 {
             book.throttle_describes -= 1;
-            return Err(match kind {
+            return Err(Box::new(match kind {
                 Kind::Alibaba => error(
                     kind,
                     StatusCode::BAD_REQUEST,
@@ -231,7 +231,7 @@ fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Response> {
                     "TooManyRequests",
                     "too many requests",
                 ),
-            });
+            }));
         }
     }
     let now = lifecycle.now_ms();
@@ -310,7 +310,7 @@ fn list_answer(standin: &Standin, query: &std::collections::HashMap<String, Stri
     let page: Vec<String> = all.iter().skip(offset).take(limit).cloned().collect();
     let mut json = match describe_json(standin, &page) {
         Ok(json) => json,
-        Err(throttled) => return throttled,
+        Err(throttled) => return *throttled,
     };
     let more = offset + page.len() < all.len();
     // The paging fields each cloud adds.
