@@ -604,3 +604,39 @@ async fn a_regions_spot_instances_are_found_page_by_page_and_baidu_says_why_it_c
         .unwrap();
     assert_eq!(no_token.status().as_u16(), 401);
 }
+
+#[tokio::test]
+async fn reclaims_at_a_configured_rate_are_caught_and_recorded_with_how_long_the_instance_ran() {
+    let rig = rig(Cloud::Alibaba).await;
+    // The stand-in reclaims one instance every 30 minutes of its clock.
+    rig.standin.lifecycle.reclaim_every(Some(Duration::from_secs(1800)));
+    let placed = rig
+        .order(
+            Cloud::Alibaba,
+            "img-lifecycle",
+            3,
+            "7a4c9e10-0000-4000-8000-000000000008",
+        )
+        .await;
+    assert_eq!(placed["instance_ids"].as_array().unwrap().len(), 3);
+    rig.standin.lifecycle.advance(HOUR_MS);
+    poll_once(&rig.state).await.unwrap();
+    // An hour in: two periods have passed, so two of the three have notices.
+    let noticed = rig
+        .instances()
+        .await
+        .iter()
+        .filter(|row| row["state"] == "being_reclaimed")
+        .count();
+    assert_eq!(noticed, 2);
+    rig.standin.lifecycle.advance(10 * 60_000);
+    poll_once(&rig.state).await.unwrap();
+    let rows = rig.instances().await;
+    let reclaimed: Vec<&Value> = rows.iter().filter(|row| row["state"] == "reclaimed").collect();
+    assert_eq!(reclaimed.len(), 2, "{rows:?}");
+    for row in reclaimed {
+        // The history the interruption estimates need: when it ran from and when it was taken back.
+        let ran_ms = row["ended_at_ms"].as_i64().unwrap() - row["running_since_ms"].as_i64().unwrap();
+        assert!(ran_ms >= 0, "{row}");
+    }
+}

@@ -40,6 +40,8 @@ pub struct Book {
     pub last_release_options: Value,
     /// Milliseconds the stand-in's clock runs ahead of the wall clock.
     offset_ms: i64,
+    /// Reclaim at a rate: every this long (on the stand-in's clock) the oldest running instance gets a notice.
+    reclaim_every: Option<Duration>,
 }
 
 /// The lifecycle settings and book of a stand-in.
@@ -107,6 +109,40 @@ impl Lifecycle {
         self.book().throttle_describes = count;
     }
 
+    /// Reclaims at a rate from now on: every `every` the oldest running instance gets a notice (`None`: never).
+    pub fn reclaim_every(&self, every: Option<Duration>) {
+        self.book().reclaim_every = every.filter(|every| !every.is_zero());
+    }
+
+    /// Gives notices due under [`Lifecycle::reclaim_every`]: one per period since the first instance was created,
+    /// each to the oldest running instance without one.
+    fn reclaim_at_rate(&self) {
+        let now = self.now_ms();
+        let (pending_for, notice_for) = (self.pending_for, self.notice_for);
+        let mut book = self.book();
+        let Some(every) = book.reclaim_every else { return };
+        let Some(start) = book.instances.values().map(|instance| instance.created_ms).min() else {
+            return;
+        };
+        let due = ((now - start) / every.as_millis() as i64).max(0) as usize;
+        let given = book
+            .instances
+            .values()
+            .filter(|instance| instance.reclaim_notice_ms.is_some())
+            .count();
+        for _ in given..due {
+            let oldest = book
+                .instances
+                .values_mut()
+                .filter(|instance| matches!(phase(instance, now, pending_for, notice_for), Phase::Running))
+                .min_by_key(|instance| instance.created_ms);
+            match oldest {
+                Some(instance) => instance.reclaim_notice_ms = Some(now),
+                None => break,
+            }
+        }
+    }
+
     /// Release calls per instance, and describe calls, so far.
     pub fn counts(&self) -> (BTreeMap<String, u32>, u32) {
         let book = self.book();
@@ -129,18 +165,18 @@ enum Phase {
     Gone,
 }
 
-fn phase(instance: &Instance, now: i64, lifecycle: &Lifecycle) -> Phase {
+fn phase(instance: &Instance, now: i64, pending_for: Duration, notice_for: Duration) -> Phase {
     if instance.released {
         return Phase::Gone;
     }
     if let Some(notice) = instance.reclaim_notice_ms {
-        return if now >= notice + lifecycle.notice_for.as_millis() as i64 {
+        return if now >= notice + notice_for.as_millis() as i64 {
             Phase::Gone
         } else {
             Phase::Noticed
         };
     }
-    if now < instance.created_ms + lifecycle.pending_for.as_millis() as i64 {
+    if now < instance.created_ms + pending_for.as_millis() as i64 {
         Phase::Pending
     } else if instance.launch_fails {
         Phase::LaunchFailed
@@ -207,6 +243,7 @@ fn describe_answer(standin: &Standin, ids: &[String]) -> Response {
 /// The describe answer's JSON for `ids`, or the cloud's throttling answer.
 fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Box<Response>> {
     let (kind, lifecycle) = (standin.kind, &standin.lifecycle);
+    lifecycle.reclaim_at_rate();
     {
         let mut book = lifecycle.book();
         book.describes += 1;
@@ -242,7 +279,7 @@ fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Box<Respons
         let Some(instance) = book.instances.get(id) else {
             continue;
         };
-        let phase = phase(instance, now, lifecycle);
+        let phase = phase(instance, now, lifecycle.pending_for, lifecycle.notice_for);
         let row = match (kind, phase) {
             (_, Phase::Gone) => continue,
             (Kind::Alibaba, phase) => {
