@@ -70,6 +70,13 @@ export async function startProxy({ env = {}, args = [] } = {}) {
     signInLink,
     stdout: () => stdout,
     stderr: () => stderr,
+    /** Kills the process at once (SIGKILL): no shutdown, as a crash or a power cut. */
+    kill: () => new Promise((resolve) => {
+      tokens.delete(origin);
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    }),
     stop: () => new Promise((resolve) => {
       tokens.delete(origin);
       if (child.exitCode !== null) return resolve(child.exitCode);

@@ -264,6 +264,10 @@ async fn handle(
         Kind::Baidu => uri.path().rsplit('/').next().unwrap_or_default().to_owned(),
     };
     if let Some(answer) = lifecycle::answer(&standin, &action, &received) {
+        // A slow release has acted before it answers (the cloud did it; the answer is late).
+        if lifecycle::is_release(standin.kind, &action) && !standin.lifecycle.release_delay.is_zero() {
+            tokio::time::sleep(standin.lifecycle.release_delay).await;
+        }
         return answer;
     }
     if let Some(answer) = price_answer(standin.kind, &action, &received) {

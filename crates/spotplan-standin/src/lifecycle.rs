@@ -51,6 +51,8 @@ pub struct Lifecycle {
     pub pending_for: Duration,
     /// How long a reclaim notice runs before the instance is gone.
     pub notice_for: Duration,
+    /// How long a release takes to answer after it has acted.
+    pub release_delay: Duration,
     book: Arc<Mutex<Book>>,
 }
 
@@ -59,6 +61,7 @@ impl Default for Lifecycle {
         Lifecycle {
             pending_for: Duration::from_secs(2),
             notice_for: Duration::from_secs(5 * 60),
+            release_delay: Duration::ZERO,
             book: Arc::default(),
         }
     }
@@ -185,6 +188,14 @@ fn phase(instance: &Instance, now: i64, pending_for: Duration, notice_for: Durat
     }
 }
 
+/// Whether `action` is `kind`'s release call.
+pub(crate) fn is_release(kind: Kind, action: &str) -> bool {
+    matches!(
+        (kind, action),
+        (Kind::Alibaba, "DeleteInstances") | (Kind::Tencent, "TerminateInstances") | (Kind::Baidu, "batchDelete")
+    )
+}
+
 /// Answers the lifecycle calls (describe, release) of `kind`; `None` for any other call.
 pub(crate) fn answer(standin: &Standin, action: &str, received: &verify::Received<'_>) -> Option<Response> {
     let kind = standin.kind;
@@ -192,10 +203,7 @@ pub(crate) fn answer(standin: &Standin, action: &str, received: &verify::Receive
         (kind, action, received.method),
         (Kind::Alibaba | Kind::Tencent, "DescribeInstances", _) | (Kind::Baidu, "instance", "GET")
     );
-    let release = matches!(
-        (kind, action),
-        (Kind::Alibaba, "DeleteInstances") | (Kind::Tencent, "TerminateInstances") | (Kind::Baidu, "batchDelete")
-    );
+    let release = is_release(kind, action);
     if !describe && !release {
         return None;
     }

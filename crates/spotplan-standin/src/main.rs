@@ -29,6 +29,9 @@ struct Args {
     /// Milliseconds a reclaim notice runs before the instance is gone.
     #[arg(long, default_value_t = 300_000)]
     notice_ms: u64,
+    /// Milliseconds a release takes to answer after it has acted (to stop the proxy in between).
+    #[arg(long, default_value_t = 0)]
+    release_delay_ms: u64,
     /// Reclaim at a rate: every this many milliseconds the oldest running instance gets a notice (0: never).
     #[arg(long, default_value_t = 0)]
     reclaim_every_ms: u64,
@@ -55,6 +58,7 @@ async fn main() -> anyhow::Result<()> {
     standin.price_delay = std::time::Duration::from_millis(args.price_delay_ms);
     standin.lifecycle.pending_for = std::time::Duration::from_millis(args.pending_ms);
     standin.lifecycle.notice_for = std::time::Duration::from_millis(args.notice_ms);
+    standin.lifecycle.release_delay = std::time::Duration::from_millis(args.release_delay_ms);
     standin
         .lifecycle
         .reclaim_every(Some(std::time::Duration::from_millis(args.reclaim_every_ms)));
