@@ -235,11 +235,19 @@ pub async fn release(
         };
     }
     let targets = resolve(&state, &body).await?;
-    let (to_send, done): (Vec<InstanceRow>, Vec<InstanceRow>) = targets
+    let (mut to_send, done): (Vec<InstanceRow>, Vec<InstanceRow>) = targets
         .into_iter()
         .partition(|row| !row.state.is_final() && row.state != InstanceState::Releasing);
+    // An order none of whose instances has started is cancelled whole where the cloud can (Baidu's cancelBidOrder);
+    // decided before the release is logged, while the book still says pending.
+    let cancellable = unfulfilled_orders(&state, &mut to_send).await?;
+    let logged: Vec<InstanceRow> = to_send
+        .iter()
+        .chain(cancellable.iter().flat_map(|(_, rows)| rows))
+        .cloned()
+        .collect();
     let now_ms = now_unix_millis();
-    match instance_book::log_release(&state.store, &key, &hash, to_send.clone(), body.options, now_ms).await {
+    match instance_book::log_release(&state.store, &key, &hash, logged, body.options, now_ms).await {
         Err(StoreError::DuplicateKey) => {
             return Err(conflict(
                 "release_in_progress",
@@ -259,6 +267,26 @@ pub async fn release(
         })
         .collect();
     let mut after = Vec::new();
+    for (index, (cloud_order_id, rows)) in cancellable.into_iter().enumerate() {
+        let Some(first) = rows.first() else { continue };
+        let (cloud, region) = (first.cloud, first.region.clone());
+        let token = release_token(&key, cloud, &format!("cancel-{region}"), index);
+        let Some(request) = wire(cloud).cancel_unfulfilled_order(&region, &cloud_order_id, &token) else {
+            continue;
+        };
+        let results = send_once(&state, cloud, request, rows.len()).await;
+        for (row, (result, code, message)) in rows.iter().zip(results) {
+            let mut next = row.clone();
+            next.release_key = Some(key.clone());
+            next.state = if result == ReleaseResult::Refused {
+                row.state
+            } else {
+                InstanceState::Releasing
+            };
+            after.push(next);
+            outcomes.push(outcome(cloud, &row.id, result, code, message));
+        }
+    }
     let mut groups: BTreeMap<(Cloud, String), Vec<InstanceRow>> = BTreeMap::new();
     for row in to_send {
         groups.entry((row.cloud, row.region.clone())).or_default().push(row);
@@ -443,8 +471,20 @@ async fn send_release(
     token: &str,
     options: ReleaseOptions,
 ) -> Vec<(ReleaseResult, Option<String>, Option<String>)> {
+    let request = wire(cloud).release_instances(region, ids, token, options);
+    send_once(state, cloud, request, ids.len()).await
+}
+
+/// Sends a release-like call (a release, or the cancellation of an unfulfilled order) once and reads its answer:
+/// the same result for each of the `count` instances it covers.
+async fn send_once(
+    state: &AppState,
+    cloud: Cloud,
+    mut request: spotplan_core::order::request::HttpRequest,
+    count: usize,
+) -> Vec<(ReleaseResult, Option<String>, Option<String>)> {
     let every = |result: ReleaseResult, code: Option<String>, message: Option<String>| {
-        ids.iter()
+        (0..count)
             .map(|_| (result, code.clone(), message.clone()))
             .collect::<Vec<_>>()
     };
@@ -455,7 +495,6 @@ async fn send_release(
             Some(format!("no credentials for {cloud}; nothing was sent")),
         );
     };
-    let mut request = wire(cloud).release_instances(region, ids, token, options);
     if let Err(error) = state.config.endpoints.route(cloud, &mut request) {
         return every(
             ReleaseResult::Refused,
@@ -496,6 +535,47 @@ async fn send_release(
             ),
         },
     }
+}
+
+/// The orders among `rows` the cloud can cancel whole, because none of their instances has started and every one
+/// of them is being released: (the order's cloud id, its rows). The rest stay in `rows`.
+async fn unfulfilled_orders(
+    state: &AppState,
+    rows: &mut Vec<InstanceRow>,
+) -> Result<Vec<(String, Vec<InstanceRow>)>, StoreError> {
+    let mut orders: Vec<String> = rows.iter().filter_map(|row| row.order_id.clone()).collect();
+    orders.sort();
+    orders.dedup();
+    let book = instance_book::all(&state.store).await?;
+    let mut cancellable = Vec::new();
+    for order in orders {
+        let Some(record) = state.store.by_id(&order).await? else {
+            continue;
+        };
+        let Some(cloud_order_id) = record.view.cloud_order_id.clone() else {
+            continue;
+        };
+        let members: Vec<&InstanceRow> = book
+            .iter()
+            .filter(|row| row.order_id.as_deref() == Some(&order))
+            .collect();
+        let all_pending_and_asked = members.iter().all(|member| {
+            member.state == InstanceState::Pending
+                && rows.iter().any(|row| row.cloud == member.cloud && row.id == member.id)
+        });
+        let cloud = record.view.cloud;
+        // Building the call is pure: it tells whether the cloud has one.
+        let cloud_cancels = wire(cloud)
+            .cancel_unfulfilled_order(&record.view.region, &cloud_order_id, "-")
+            .is_some();
+        if all_pending_and_asked && !members.is_empty() && cloud_cancels {
+            let (taken, rest): (Vec<InstanceRow>, Vec<InstanceRow>) =
+                rows.drain(..).partition(|row| row.order_id.as_deref() == Some(&order));
+            *rows = rest;
+            cancellable.push((cloud_order_id, taken));
+        }
+    }
+    Ok(cancellable)
 }
 
 /// The idempotency token of one release batch: stable for the key, so a resend is the same release (≤64 ASCII).

@@ -640,3 +640,55 @@ async fn reclaims_at_a_configured_rate_are_caught_and_recorded_with_how_long_the
         assert!(ran_ms >= 0, "{row}");
     }
 }
+
+#[tokio::test]
+async fn a_baidu_bid_order_that_has_not_started_is_cancelled_whole_and_a_started_one_released() {
+    let rig = rig(Cloud::Baidu).await;
+    let waiting = rig
+        .order(Cloud::Baidu, "m-lifecycle", 2, "7a4c9e10-0000-4000-8000-000000000009")
+        .await;
+    let (status, answer) = rig
+        .release(&json!({ "order_id": waiting["id"] }), "release-cancel-0001")
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(
+        answer["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["result"] == "accepted"),
+        "{answer}"
+    );
+    let order_id = waiting["cloud_order_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        rig.standin.lifecycle.cancels().get(&order_id),
+        Some(&1),
+        "one cancelBidOrder"
+    );
+    assert!(
+        rig.standin.lifecycle.counts().0.is_empty(),
+        "no instance release for an order that never started"
+    );
+    poll_once(&rig.state).await.unwrap();
+    assert_eq!(rig.states().await, ["released", "released"]);
+
+    // An order whose instances run is released instance by instance (batchDelete).
+    let started = rig
+        .order(Cloud::Baidu, "m-lifecycle", 1, "7a4c9e10-0000-4000-8000-000000000010")
+        .await;
+    rig.standin.lifecycle.advance(HOUR_MS);
+    poll_once(&rig.state).await.unwrap();
+    let (_, answer) = rig
+        .release(&json!({ "order_id": started["id"] }), "release-cancel-0002")
+        .await;
+    assert_eq!(answer["outcomes"][0]["result"], "accepted", "{answer}");
+    assert_eq!(
+        rig.standin
+            .lifecycle
+            .counts()
+            .0
+            .get(started["instance_ids"][0].as_str().unwrap()),
+        Some(&1)
+    );
+    assert_eq!(rig.standin.lifecycle.cancels().len(), 1);
+}

@@ -445,7 +445,9 @@ async fn order(standin: &Standin, params: &Params) -> Response {
         Kind::Alibaba => json!({ "RequestId": request_id(), "InstanceIdSets": { "InstanceIdSet": ids } }),
         Kind::Tencent => json!({ "Response": { "InstanceIdSet": ids, "RequestId": request_id() } }),
         Kind::Baidu => {
-            json!({ "orderId": format!("order-{}", &token.chars().rev().take(8).collect::<String>()), "instanceIds": ids })
+            let order_id = format!("order-{}", &token.chars().rev().take(8).collect::<String>());
+            standin.lifecycle.ordered(&order_id, &ids);
+            json!({ "orderId": order_id, "instanceIds": ids })
         }
     };
     (StatusCode::OK, axum::Json(body)).into_response()

@@ -42,6 +42,10 @@ pub struct Book {
     offset_ms: i64,
     /// Reclaim at a rate: every this long (on the stand-in's clock) the oldest running instance gets a notice.
     reclaim_every: Option<Duration>,
+    /// Baidu: each bid order's instances, and the cancellations each order received.
+    orders: BTreeMap<String, Vec<String>>,
+    /// Baidu: `cancelBidOrder` calls acted on, per order.
+    pub cancels: BTreeMap<String, u32>,
 }
 
 /// The lifecycle settings and book of a stand-in.
@@ -112,6 +116,11 @@ impl Lifecycle {
         self.book().throttle_describes = count;
     }
 
+    /// Baidu: remembers which instances a bid order created, for `cancelBidOrder`.
+    pub fn ordered(&self, order_id: &str, ids: &[String]) {
+        self.book().orders.insert(order_id.to_owned(), ids.to_vec());
+    }
+
     /// Reclaims at a rate from now on: every `every` the oldest running instance gets a notice (`None`: never).
     pub fn reclaim_every(&self, every: Option<Duration>) {
         self.book().reclaim_every = every.filter(|every| !every.is_zero());
@@ -144,6 +153,11 @@ impl Lifecycle {
                 None => break,
             }
         }
+    }
+
+    /// Baidu: `cancelBidOrder` calls acted on, per order.
+    pub fn cancels(&self) -> BTreeMap<String, u32> {
+        self.book().cancels.clone()
     }
 
     /// Release calls per instance, and describe calls, so far.
@@ -204,6 +218,10 @@ pub(crate) fn answer(standin: &Standin, action: &str, received: &verify::Receive
         (Kind::Alibaba | Kind::Tencent, "DescribeInstances", _) | (Kind::Baidu, "instance", "GET")
     );
     let release = is_release(kind, action);
+    if kind == Kind::Baidu && action == "cancelBidOrder" {
+        let body: Value = serde_json::from_slice(received.body).unwrap_or(Value::Null);
+        return Some(cancel_answer(standin, body["orderId"].as_str().unwrap_or_default()));
+    }
     if !describe && !release {
         return None;
     }
@@ -433,6 +451,43 @@ fn release_answer(
     success(kind)
 }
 
+/// Baidu's `cancelBidOrder`: the order's instances that have not started are gone; one that has started, or an
+/// order it does not know, is refused with BCC's words.
+fn cancel_answer(standin: &Standin, order_id: &str) -> Response {
+    let lifecycle = &standin.lifecycle;
+    let now = lifecycle.now_ms();
+    let (pending_for, notice_for) = (lifecycle.pending_for, lifecycle.notice_for);
+    let mut book = lifecycle.book();
+    let Some(ids) = book.orders.get(order_id).cloned() else {
+        return error(
+            Kind::Baidu,
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "query order is null.",
+        );
+    };
+    let started = ids.iter().any(|id| {
+        book.instances
+            .get(id)
+            .is_some_and(|instance| !matches!(phase(instance, now, pending_for, notice_for), Phase::Pending))
+    });
+    if started {
+        return error(
+            Kind::Baidu,
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "the bid order is already fulfilled.",
+        );
+    }
+    *book.cancels.entry(order_id.to_owned()).or_default() += 1;
+    for id in &ids {
+        if let Some(instance) = book.instances.get_mut(id) {
+            instance.released = true;
+        }
+    }
+    (StatusCode::OK, axum::Json(json!({ "orderId": order_id }))).into_response()
+}
+
 fn success(kind: Kind) -> Response {
     let body = match kind {
         Kind::Alibaba => json!({ "RequestId": request_id() }),
@@ -485,6 +540,12 @@ pub async fn advance(State(standin): State<Standin>, Query(control): Query<Contr
 /// `GET /__standin/lifecycle`: release calls per instance and describe calls.
 pub async fn counts(State(standin): State<Standin>) -> Response {
     let (releases, describes) = standin.lifecycle.counts();
-    let options = standin.lifecycle.book().last_release_options.clone();
-    axum::Json(json!({ "releases": releases, "describes": describes, "last_release_options": options })).into_response()
+    let (options, cancels) = {
+        let book = standin.lifecycle.book();
+        (book.last_release_options.clone(), book.cancels.clone())
+    };
+    axum::Json(
+        json!({ "releases": releases, "describes": describes, "last_release_options": options, "cancels": cancels }),
+    )
+    .into_response()
 }

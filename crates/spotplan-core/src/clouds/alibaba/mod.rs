@@ -242,6 +242,11 @@ impl CloudWire for Alibaba {
         instances::read_release(body)
     }
 
+    /// None: an order has no handle of its own here; its instances are released one by one.
+    fn cancel_unfulfilled_order(&self, _region: &str, _cloud_order_id: &str, _token: &str) -> Option<HttpRequest> {
+        None
+    }
+
     fn spot_list_request(&self, region: &str, page: Option<&str>) -> Option<HttpRequest> {
         Some(instances::spot_list(region, page))
     }

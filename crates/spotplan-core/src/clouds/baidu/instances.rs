@@ -90,6 +90,14 @@ pub fn release_instances(region: &str, ids: &[String], token: &str, options: Rel
     super::order::post(region, "/v2/instance/batchDelete", "BatchDeleteInstances", token, body)
 }
 
+/// `POST /v2/instance/cancelBidOrder?clientToken=…` with `{orderId}`: cancels a bid order not yet fulfilled
+/// (cloud-apis.md §3.2); the answer `{orderId}` is read by [`read_release`] (no error code: accepted).
+pub fn cancel_bid_order(region: &str, order_id: &str, token: &str) -> HttpRequest {
+    let mut body = Map::new();
+    body.insert("orderId".into(), json!(order_id));
+    super::order::post(region, "/v2/instance/cancelBidOrder", "CancelBidOrder", token, body)
+}
+
 /// Reads a `batchDelete` answer (an empty or `{}` body on success). The codes Baidu's own Terraform provider treats
 /// as "already gone" mean the same here (lifecycle-apis.md §3.3).
 pub fn read_release(body: &[u8]) -> ReleaseReading {
@@ -161,6 +169,15 @@ mod tests {
             (InstanceState::Pending, InstanceState::Running)
         );
         assert_eq!(reports[0].instance_type.as_deref(), Some("bcc.g5.c2m8"));
+    }
+
+    #[test]
+    fn an_unfulfilled_bid_order_is_cancelled_by_its_id() {
+        let request = cancel_bid_order("bj", "order-1a2b", "tok");
+        assert_eq!(request.path, "/v2/instance/cancelBidOrder");
+        assert_eq!(request.query, [("clientToken".to_owned(), "tok".to_owned())]);
+        assert_eq!(request.body_text(), r#"{"orderId":"order-1a2b"}"#);
+        assert_eq!(read_release(br#"{"orderId":"order-1a2b"}"#), ReleaseReading::Accepted);
     }
 
     #[test]

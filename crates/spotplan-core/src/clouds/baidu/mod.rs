@@ -227,6 +227,10 @@ impl CloudWire for Baidu {
         instances::read_release(body)
     }
 
+    fn cancel_unfulfilled_order(&self, region: &str, cloud_order_id: &str, token: &str) -> Option<HttpRequest> {
+        Some(instances::cancel_bid_order(region, cloud_order_id, token))
+    }
+
     /// None: BCC's list gives `paymentTiming`, and the value a spot instance carries is unconfirmed
     /// (lifecycle-apis.md §3.1), so its spot instances cannot be told apart.
     fn spot_list_request(&self, _region: &str, _page: Option<&str>) -> Option<HttpRequest> {
