@@ -72,7 +72,9 @@ impl AccountSites {
 
     /// Reads a URL value; unknown clouds or currencies are skipped.
     pub fn from_url_value(value: &str) -> AccountSites {
-        let chosen = crate::state::comma_separated(value)
+        let chosen = value
+            .split(',')
+            .map(str::trim)
             .filter_map(|part| {
                 let (cloud, currency) = part.split_once(':')?;
                 Some((Cloud::from_id(cloud)?, Currency::from_code(currency)?))
