@@ -10,8 +10,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use spotplan_core::Cloud;
 use spotplan_core::api::instances::{
-    DiscoverBody, InstanceRef, InstancesAnswer, ReleaseAnswer, ReleaseBody, ReleaseOutcome, ReleaseResult, WatchAnswer,
-    WatchBody, is_instance_id,
+    DiscoverBody, InstanceRef, InstancesAnswer, ReclaimRecord, ReclaimsAnswer, ReleaseAnswer, ReleaseBody,
+    ReleaseOutcome, ReleaseResult, WatchAnswer, WatchBody, is_instance_id,
 };
 use spotplan_core::clouds::wire;
 use spotplan_core::lifecycle::{InstanceState, ReleaseOptions, ReleaseReading, batches};
@@ -176,6 +176,32 @@ pub async fn discover(
     }
     instance_book::save(&state.store, rows).await?;
     Ok(Json(WatchAnswer { added, known }))
+}
+
+/// Handles `GET /api/v1/reclaims`: every instance the book ended as reclaimed, with how long it ran.
+pub async fn reclaims(State(state): State<AppState>) -> Result<Json<ReclaimsAnswer>, ApiError> {
+    let rows = instance_book::all(&state.store).await?;
+    let reclaims = rows
+        .into_iter()
+        .filter(|row| row.state == InstanceState::Reclaimed)
+        .filter_map(|row| {
+            let reclaimed_at_ms = row.ended_at_ms?;
+            Some(ReclaimRecord {
+                ran_seconds: row
+                    .running_since_ms
+                    .map(|since| (reclaimed_at_ms - since).max(0) / 1000),
+                cloud: row.cloud,
+                id: row.id,
+                region: row.region,
+                zone: row.zone,
+                instance_type: row.instance_type,
+                running_since_ms: row.running_since_ms,
+                notice_at_ms: row.notice_at_ms,
+                reclaimed_at_ms,
+            })
+        })
+        .collect();
+    Ok(Json(ReclaimsAnswer { reclaims }))
 }
 
 /// Handles `POST /api/v1/instances/release`.

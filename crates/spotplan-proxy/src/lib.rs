@@ -146,6 +146,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/orders/{id}", get(orders::get))
         .route("/v1/instances", get(instances::list))
+        .route("/v1/reclaims", get(instances::reclaims))
         .route(
             "/v1/instances/discover",
             post(instances::discover).route_layer(from_fn(security::json_body_only)),

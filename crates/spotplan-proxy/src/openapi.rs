@@ -10,7 +10,7 @@ use spotplan_core::api;
 use spotplan_core::api::error::ErrorBody;
 use spotplan_core::api::health::Health;
 use spotplan_core::api::instances::{
-    DiscoverBody, InstancesAnswer, ReleaseAnswer, ReleaseBody, WatchAnswer, WatchBody,
+    DiscoverBody, InstancesAnswer, ReclaimsAnswer, ReleaseAnswer, ReleaseBody, WatchAnswer, WatchBody,
 };
 use spotplan_core::api::orders::{MAX_LIST, OrderList, OrderRecord, OrderSubmission, SubmitAnswer};
 use spotplan_core::api::prices::{PricesAnswer, PricesBody};
@@ -127,6 +127,7 @@ pub fn document() -> Value {
     let watch_answer = schemas.of::<WatchAnswer>();
     let watch_errors = with_body(&[("412", "no credentials for the cloud (planning mode)")]);
     let discover_body = schemas.of::<DiscoverBody>();
+    let reclaims = schemas.of::<ReclaimsAnswer>();
     let discover_errors = with_body(&[
         ("412", "no credentials for the cloud (planning mode)"),
         ("502", "the cloud refused or did not answer the list"),
@@ -182,6 +183,11 @@ pub fn document() -> Value {
             "operationId": "listInstances",
             "summary": "Every instance Spotplan placed, newest first: state (and the cloud's own), zone, type, at most per hour, cost so far, reclaim notice",
             "responses": responses(&[("200", "instances", &instances)], &error, &token_errors)
+        } },
+        api::RECLAIMS: { "get": {
+            "operationId": "listReclaims",
+            "summary": "Every instance the cloud took back, newest first, with when it was first seen running, the notice, and how long it ran",
+            "responses": responses(&[("200", "reclaims", &reclaims)], &error, &token_errors)
         } },
         api::DISCOVER: { "post": {
             "operationId": "discoverInstances",

@@ -634,11 +634,30 @@ async fn reclaims_at_a_configured_rate_are_caught_and_recorded_with_how_long_the
     let rows = rig.instances().await;
     let reclaimed: Vec<&Value> = rows.iter().filter(|row| row["state"] == "reclaimed").collect();
     assert_eq!(reclaimed.len(), 2, "{rows:?}");
-    for row in reclaimed {
-        // The history the interruption estimates need: when it ran from and when it was taken back.
+    // The history the interruption estimates need: each reclaim with how long the instance ran.
+    let history: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/reclaims", rig.proxy))
+        .header("x-spotplan-token", TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let records = history["reclaims"].as_array().unwrap();
+    assert_eq!(records.len(), 2, "{history}");
+    for (record, row) in records.iter().zip(&reclaimed) {
+        assert_eq!(record["id"], row["id"]);
         let ran_ms = row["ended_at_ms"].as_i64().unwrap() - row["running_since_ms"].as_i64().unwrap();
-        assert!(ran_ms >= 0, "{row}");
+        assert_eq!(record["ran_seconds"].as_i64(), Some(ran_ms / 1000), "{record}");
+        assert!(record["notice_at_ms"].is_i64(), "Alibaba shows the notice: {record}");
     }
+    let no_token = reqwest::Client::new()
+        .get(format!("{}/api/v1/reclaims", rig.proxy))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status().as_u16(), 401);
 }
 
 #[tokio::test]

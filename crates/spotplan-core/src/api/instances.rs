@@ -173,3 +173,36 @@ pub struct DiscoverBody {
     /// The region to list.
     pub region: String,
 }
+
+/// One reclaim: an instance the cloud took back, and how long it ran — the history interruption estimates read
+/// (`GET /api/v1/reclaims`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ReclaimRecord {
+    /// The cloud.
+    pub cloud: Cloud,
+    /// The instance id.
+    pub id: String,
+    /// The region.
+    pub region: String,
+    /// The zone, when known.
+    pub zone: Option<String>,
+    /// The type or spec, when known.
+    pub instance_type: Option<String>,
+    /// When Spotplan first saw it running (Unix milliseconds).
+    pub running_since_ms: Option<i64>,
+    /// When the reclaim notice was first seen, if the cloud shows one (Alibaba's `Recycling` lock).
+    pub notice_at_ms: Option<i64>,
+    /// When it was gone.
+    pub reclaimed_at_ms: i64,
+    /// Seconds it ran, from first seen running to gone (`None` if it was never seen running).
+    pub ran_seconds: Option<i64>,
+}
+
+/// The answer of `GET /api/v1/reclaims`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ReclaimsAnswer {
+    /// Every reclaim recorded.
+    pub reclaims: Vec<ReclaimRecord>,
+}

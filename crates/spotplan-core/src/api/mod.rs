@@ -14,6 +14,8 @@ pub const HEALTH: &str = "/api/v1/health";
 pub const ORDERS: &str = "/api/v1/orders";
 /// `GET` every instance Spotplan placed, with its state and cost so far.
 pub const INSTANCES: &str = "/api/v1/instances";
+/// `GET` every reclaim recorded, with how long the instance ran.
+pub const RECLAIMS: &str = "/api/v1/reclaims";
 /// `POST` a region whose spot instances Spotplan should watch too.
 pub const DISCOVER: &str = "/api/v1/instances/discover";
 /// `POST` instances started outside Spotplan, to watch.
