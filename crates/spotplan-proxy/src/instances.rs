@@ -154,7 +154,15 @@ pub async fn discover(
                 ),
                 field: None,
             })?;
-        found.extend(listed.instances);
+        // A list that changes between pages can repeat an instance: each counts once.
+        for report in listed.instances {
+            if !found
+                .iter()
+                .any(|known: &spotplan_core::lifecycle::InstanceReport| known.id == report.id)
+            {
+                found.push(report);
+            }
+        }
         match listed.next {
             Some(next) => page = Some(next),
             None => break,
@@ -302,14 +310,7 @@ pub async fn release(
         };
         let results = send_once(&state, cloud, request, rows.len()).await;
         for (row, (result, code, message)) in rows.iter().zip(results) {
-            let mut next = row.clone();
-            next.release_key = Some(key.clone());
-            next.state = if result == ReleaseResult::Refused {
-                row.state
-            } else {
-                InstanceState::Releasing
-            };
-            after.push(next);
+            after.push(after_release(row, &key, result));
             outcomes.push(outcome(cloud, &row.id, result, code, message));
         }
     }
@@ -326,22 +327,8 @@ pub async fn release(
                 let Some(row) = rows.iter().find(|row| &row.id == id) else {
                     continue;
                 };
-                let mut next = row.clone();
-                next.release_key = Some(key.clone());
-                // Refused: the instance stays as it was. Otherwise it is releasing until a describe confirms.
-                next.state = if result == ReleaseResult::Refused {
-                    row.state
-                } else {
-                    InstanceState::Releasing
-                };
-                after.push(next);
-                outcomes.push(ReleaseOutcome {
-                    cloud,
-                    id: id.clone(),
-                    result,
-                    code,
-                    message,
-                });
+                after.push(after_release(row, &key, result));
+                outcomes.push(outcome(cloud, id, result, code, message));
             }
         }
     }
@@ -407,13 +394,7 @@ pub async fn resume_unanswered(state: &AppState, started_ms: i64) -> Result<usiz
                 let results = send_release(state, cloud, &region, batch, &token, logged.options).await;
                 for (id, (result, code, message)) in batch.iter().zip(results) {
                     if let Some(row) = resend.iter().find(|row| &row.id == id) {
-                        let mut next = row.clone();
-                        next.state = if result == ReleaseResult::Refused {
-                            next.state
-                        } else {
-                            InstanceState::Releasing
-                        };
-                        after.push(next);
+                        after.push(after_release(row, &key, result));
                     }
                     outcomes.push(outcome(cloud, id, result, code, message));
                 }
@@ -427,6 +408,17 @@ pub async fn resume_unanswered(state: &AppState, started_ms: i64) -> Result<usiz
         instance_book::finish_release(&state.store, &key, &answer, after).await?;
     }
     Ok(settled)
+}
+
+/// An instance after its release call: refused, it stays as it was; otherwise it is releasing until a describe
+/// confirms it gone.
+fn after_release(row: &InstanceRow, key: &str, result: ReleaseResult) -> InstanceRow {
+    let mut next = row.clone();
+    next.release_key = Some(key.to_owned());
+    if result != ReleaseResult::Refused {
+        next.state = InstanceState::Releasing;
+    }
+    next
 }
 
 fn outcome(

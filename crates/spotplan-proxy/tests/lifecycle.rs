@@ -85,17 +85,34 @@ impl Rig {
         answer
     }
 
-    async fn instances(&self) -> Vec<Value> {
-        let answer: Value = reqwest::Client::new()
-            .get(format!("{}/api/v1/instances", self.proxy))
+    /// `GET path` with the token: the status and the JSON answer.
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let response = reqwest::Client::new()
+            .get(format!("{}{path}", self.proxy))
             .header("x-spotplan-token", TOKEN)
             .send()
             .await
-            .unwrap()
-            .json()
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    /// `POST path` with the token and a JSON body: the status and the JSON answer.
+    async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}{path}", self.proxy))
+            .header("x-spotplan-token", TOKEN)
+            .json(body)
+            .send()
             .await
             .unwrap();
-        answer["instances"].as_array().unwrap().clone()
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    async fn instances(&self) -> Vec<Value> {
+        self.get("/api/v1/instances").await.1["instances"]
+            .as_array()
+            .unwrap()
+            .clone()
     }
 
     async fn states(&self) -> Vec<String> {
@@ -556,16 +573,12 @@ async fn a_regions_spot_instances_are_found_page_by_page_and_baidu_says_why_it_c
         let outside: Vec<String> = (0..150).map(|index| format!("i-outside{index:03}")).collect();
         rig.standin.lifecycle.created(&outside, "img-any");
         rig.standin.lifecycle.advance(HOUR_MS);
-        let answer: Value = reqwest::Client::new()
-            .post(format!("{}/api/v1/instances/discover", rig.proxy))
-            .header("x-spotplan-token", TOKEN)
-            .json(&json!({ "cloud": cloud.id(), "region": "cn-hangzhou" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, answer) = rig
+            .post(
+                "/api/v1/instances/discover",
+                &json!({ "cloud": cloud.id(), "region": "cn-hangzhou" }),
+            )
+            .await;
         assert_eq!(answer["added"].as_array().unwrap().len(), 150, "{cloud}: {answer}");
         assert_eq!(answer["known"], json!([placed["instance_ids"][0]]), "{cloud}");
         let rows = rig.instances().await;
@@ -580,15 +593,13 @@ async fn a_regions_spot_instances_are_found_page_by_page_and_baidu_says_why_it_c
         assert_eq!(describes, 2, "{cloud}: 151 instances listed in two pages of 100");
     }
     let rig = rig(Cloud::Baidu).await;
-    let refused = reqwest::Client::new()
-        .post(format!("{}/api/v1/instances/discover", rig.proxy))
-        .header("x-spotplan-token", TOKEN)
-        .json(&json!({ "cloud": "baidu", "region": "bj" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status().as_u16(), 422);
-    let error: Value = refused.json().await.unwrap();
+    let (status, error) = rig
+        .post(
+            "/api/v1/instances/discover",
+            &json!({ "cloud": "baidu", "region": "bj" }),
+        )
+        .await;
+    assert_eq!(status, 422);
     assert_eq!(error["error"]["code"], "spot_list_unsupported");
     assert!(
         error["error"]["message"]
@@ -635,15 +646,7 @@ async fn reclaims_at_a_configured_rate_are_caught_and_recorded_with_how_long_the
     let reclaimed: Vec<&Value> = rows.iter().filter(|row| row["state"] == "reclaimed").collect();
     assert_eq!(reclaimed.len(), 2, "{rows:?}");
     // The history the interruption estimates need: each reclaim with how long the instance ran.
-    let history: Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/reclaims", rig.proxy))
-        .header("x-spotplan-token", TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, history) = rig.get("/api/v1/reclaims").await;
     let records = history["reclaims"].as_array().unwrap();
     assert_eq!(records.len(), 2, "{history}");
     for (record, row) in records.iter().zip(&reclaimed) {

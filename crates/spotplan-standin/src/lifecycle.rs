@@ -359,7 +359,21 @@ fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Box<Respons
 }
 
 fn list_answer(standin: &Standin, query: &std::collections::HashMap<String, String>, body: &Value) -> Response {
-    let all: Vec<String> = standin.lifecycle.book().instances.keys().cloned().collect();
+    // The cloud lists the instances that exist: released and reclaimed ones are not counted or paged over.
+    let lifecycle = &standin.lifecycle;
+    let now = lifecycle.now_ms();
+    let all: Vec<String> = lifecycle
+        .book()
+        .instances
+        .iter()
+        .filter(|(_, instance)| {
+            !matches!(
+                phase(instance, now, lifecycle.pending_for, lifecycle.notice_for),
+                Phase::Gone
+            )
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
     let (offset, limit) = match standin.kind {
         Kind::Alibaba => (
             query.get("NextToken").and_then(|token| token.parse().ok()).unwrap_or(0),
