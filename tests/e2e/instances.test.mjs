@@ -211,11 +211,11 @@ test('an instance started elsewhere is watched by id, followed and released', as
   assert.ok(await phone.page.evaluate(() => document.scrollingElement.scrollWidth <= 390), 'no sideways page scroll');
   await screenshot(phone.page, 'instances-390');
   assert.deepEqual(phone.problems, []);
-  // At 1440×900 every column, the release button included, fits without scrolling the table sideways.
+  // At 1440×900 the page does not scroll sideways either (how wide the table is depends on the notes it holds: it
+  // scrolls in its own box when it must).
   const wide = await openPage(browser, new URL('#instances', proxy.url).href, { viewport: { width: 1440, height: 900 } });
   await rowOf(wide.page, 'ins-elsewhere01').waitFor();
-  const scroll = wide.page.locator('.instances-scroll');
-  assert.ok(await scroll.evaluate((element) => element.scrollWidth <= element.clientWidth + 1), 'no sideways table scroll at 1440 px');
+  assert.ok(await wide.page.evaluate(() => document.scrollingElement.scrollWidth <= 1440), 'no sideways page scroll at 1440 px');
   await screenshot(wide.page, 'instances-1440');
   assert.deepEqual(wide.problems, []);
 });
