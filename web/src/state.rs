@@ -10,7 +10,7 @@ use spotplan_core::api::orders::SubmitAnswer;
 use spotplan_core::catalog::OfferKey;
 use spotplan_core::order::format::Format;
 use spotplan_core::order::native_bid::{self, NativeBid, TypedBidError};
-use spotplan_core::order::{Bid, BidMode, Disk, Login, Network, Problem, Severity, SpotOrder, Tag};
+use spotplan_core::order::{BidMode, Disk, Problem, Severity, SpotOrder, Tag};
 use spotplan_core::plan::{Area, Requirement, SortKey};
 use spotplan_core::{Cloud, Currency, ExchangeRate, PriceRate, TimeUnit};
 use yew::Reducible;
@@ -335,48 +335,7 @@ pub enum Action {
     NewOrder,
 }
 
-/// A draft order for an offer: what the planner knows, the rest left for the person (and validation) to fill.
-pub fn draft_order(offer: &OfferKey, count: u32) -> SpotOrder {
-    let spec_shape = offer.cloud == Cloud::Baidu;
-    SpotOrder {
-        cloud: offer.cloud,
-        region: offer.region.clone(),
-        zone: offer.zone.clone(),
-        instance_type: (!spec_shape).then(|| offer.instance_type.clone()),
-        baidu: spec_shape.then(|| spotplan_core::order::BaiduShape {
-            spec: Some(offer.instance_type.clone()),
-            cpu_count: None,
-            memory_gb: None,
-            isomerism_card: None,
-        }),
-        image_id: String::new(),
-        count,
-        min_count: None,
-        bid: Bid {
-            mode: BidMode::Market,
-            max_price: None,
-            spot_duration_hours: (offer.cloud == Cloud::Alibaba).then_some(1),
-            interruption_behavior: None,
-        },
-        network: Network::default(),
-        system_disk: Some(Disk {
-            category: None,
-            size_gb: Some(40),
-        }),
-        data_disks: Vec::new(),
-        login: Login::default(),
-        os: spotplan_core::order::OsFamily::Linux,
-        name: None,
-        hostname: None,
-        tags: Vec::new(),
-        user_data: None,
-        deletion_protection: false,
-        auto_release_time: None,
-        dry_run: false,
-        client_token: None,
-        account_currency: Currency::Cny,
-    }
-}
+pub use spotplan_core::order::draft::draft_order;
 
 /// Sends the field's price in limit mode and none in market mode.
 fn sync_bid(order: &mut SpotOrder, entry: &BidEntry) {

@@ -14,6 +14,7 @@ pub mod billing;
 pub mod catalog;
 pub mod clouds;
 pub mod display;
+pub mod fleet;
 pub mod fx;
 pub mod lifecycle;
 pub mod money;

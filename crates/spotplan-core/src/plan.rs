@@ -457,6 +457,13 @@ impl Planner {
         }
     }
 
+    /// An offer's newest spot and on-demand prices per instance-hour, in exact integers of 1e-9 CNY (the ranking
+    /// keys; Tencent's spot price is the labelled estimate). The fleet planner sorts with these.
+    pub fn hourly_nano(&self, offer: u32) -> (Option<i128>, Option<i128>) {
+        let facts = &self.facts[offer as usize];
+        (facts.spot_nano, facts.on_demand_nano)
+    }
+
     fn risk_of(&self, offer: usize, job_seconds: u64, max_risk: Decimal) -> Option<Decimal> {
         if !self.facts[offer].has_history {
             return None;

@@ -3,6 +3,7 @@
 //! ([`request`]).
 
 pub(crate) mod checks;
+pub mod draft;
 pub mod format;
 pub mod idempotency;
 pub mod model;

@@ -4,6 +4,7 @@
 //! [`CloudApi`].
 
 pub mod answer;
+pub mod fleet;
 pub mod instances;
 pub mod order;
 pub mod prices;

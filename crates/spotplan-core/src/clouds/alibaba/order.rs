@@ -26,7 +26,7 @@ fn python_bool(value: bool) -> String {
 }
 
 /// A price as the Python SDKs send a float (`str(float)`): shortest decimal, always with a fraction (`1.0`).
-fn python_float(value: Decimal) -> String {
+pub(super) fn python_float(value: Decimal) -> String {
     let text = value.normalize().to_string();
     if text.contains('.') { text } else { format!("{text}.0") }
 }

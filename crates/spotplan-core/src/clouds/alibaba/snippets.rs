@@ -9,9 +9,9 @@ use crate::order::format::mapping::{
 };
 use crate::order::request::HttpRequest;
 
-/// The aliyun CLI command: `aliyun ecs RunInstances --Name value …`.
+/// The aliyun CLI command: `aliyun ecs RunInstances --Name value …` (or the request's other action).
 pub(super) fn aliyun(request: &HttpRequest) -> String {
-    let mut lines = vec!["aliyun ecs RunInstances".to_owned()];
+    let mut lines = vec![format!("aliyun ecs {}", request.action)];
     let mut password = false;
     for (name, value) in &request.query {
         if name == "Password" {

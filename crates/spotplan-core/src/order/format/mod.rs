@@ -97,6 +97,11 @@ pub fn render(order: &ValidOrder, format: Format, options: &SnippetOptions) -> S
     }
 }
 
+/// The raw HTTP text of any built request of `cloud` (the fleet requests use it too).
+pub(crate) fn http_text(request: &HttpRequest, cloud: crate::clouds::Cloud) -> String {
+    http::render(request, cloud)
+}
+
 /// Renders every format.
 pub fn render_all(order: &ValidOrder, options: &SnippetOptions) -> Vec<Snippet> {
     Format::ALL

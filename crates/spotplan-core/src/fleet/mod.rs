@@ -1,0 +1,534 @@
+//! Fleets: a target of N instances, vCPUs or GiB spread over many (cloud, zone, type) pools by a strategy, within a
+//! price cap per unit and a ceiling per hour, with what the job is expected to cost once reclaims are counted.
+//!
+//! [`plan_fleet`] is pure and fast: it filters the planner's matching offers into eligible pools with integer
+//! keys, lets [`split`] choose the pools, and computes exact decimal figures only for the pools chosen. The job
+//! estimate ([`job`]) runs for the chosen pools and the first [`FRONTIER_POOLS`] eligible ones (the chart of cost
+//! against risk). [`orders`] turns a plan into one validated order per pool; the Alibaba folder also writes the
+//! native `CreateAutoProvisioningGroup` request for an Alibaba-only fleet.
+
+pub mod job;
+pub mod orders;
+pub mod risk;
+pub mod split;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::OfferKey;
+use crate::money::{Currency, Money, MoneyError};
+use crate::plan::{Planner, Requirement};
+pub use job::{JobEstimate, JobSpec, Spread};
+pub use risk::{AlibabaBucket, InterruptionEstimate};
+use split::SplitPool;
+pub use split::Strategy;
+
+/// Pools beyond the chosen ones whose job estimate is computed, for the chart of cost against risk.
+pub const FRONTIER_POOLS: usize = 50;
+/// Pools after the chosen ones a plan keeps ready for shortfalls and replacements, in the strategy's order.
+pub const STANDBY_POOLS: usize = 20;
+
+/// What the fleet's target counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetUnit {
+    /// Instances: every instance weighs 1.
+    #[default]
+    Instances,
+    /// vCPUs: an instance weighs its vCPUs.
+    Vcpus,
+    /// GiB of memory: an instance weighs its whole GiB.
+    MemoryGib,
+}
+
+impl TargetUnit {
+    /// The unit's name in a sentence.
+    pub fn label(self) -> &'static str {
+        match self {
+            TargetUnit::Instances => "instance",
+            TargetUnit::Vcpus => "vCPU",
+            TargetUnit::MemoryGib => "GiB",
+        }
+    }
+}
+
+/// The fleet a person asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetRequest {
+    /// Which offers may be pools (type, region, cloud filters), the display currency and the job's hours.
+    pub requirement: Requirement,
+    /// How many units.
+    pub target: u32,
+    /// What a unit is.
+    pub unit: TargetUnit,
+    /// How to spread.
+    pub strategy: Strategy,
+    /// The most one unit may cost per hour (display currency); pools above it are left out and each order bids at
+    /// most this price times its weight.
+    pub price_cap_per_unit: Option<Money>,
+    /// The most the whole fleet may cost per hour at its bids (display currency).
+    pub ceiling_per_hour: Option<Money>,
+    /// Checkpoints and restart wait of the job (its hours are the requirement's).
+    pub checkpoint_minutes: Option<u32>,
+    /// Minutes from a reclaim until the replacement works.
+    pub restart_minutes: u32,
+}
+
+impl FleetRequest {
+    /// The job each instance runs.
+    pub fn job(&self) -> JobSpec {
+        JobSpec {
+            hours: self.requirement.hours,
+            checkpoint_minutes: self.checkpoint_minutes,
+            restart_minutes: self.restart_minutes,
+        }
+    }
+}
+
+/// What is known about pools besides prices: interruption estimates and sold-out signals, by catalog offer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PoolSignals {
+    /// Interruption estimates by offer index (absent: unknown).
+    pub risk: BTreeMap<u32, InterruptionEstimate>,
+    /// Offers a cloud reports sold out (Tencent `SOLD_OUT`, a stock error on an order).
+    pub sold_out: BTreeSet<u32>,
+}
+
+/// Why a pool was chosen: a typed value the CLI prints in English and the web translates.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Reason {
+    /// Lowest price per unit: the `rank`-th cheapest eligible pool.
+    Cheapest {
+        /// 1-based rank among eligible pools.
+        rank: u32,
+    },
+    /// One of the pools the fleet is spread over, round-robin.
+    Spread {
+        /// 1-based rank by price per unit.
+        rank: u32,
+        /// Pools the fleet is spread over.
+        pools: u32,
+    },
+    /// Lowest expected cost per unit with re-runs counted.
+    LowestExpectedCost {
+        /// 1-based rank by expected cost.
+        rank: u32,
+        /// Expected billed hours over plain hours.
+        rerun_factor: f64,
+    },
+    /// Its risk is unknown: used only after every pool whose risk is known.
+    UnknownRiskAfterKnown {
+        /// 1-based rank.
+        rank: u32,
+    },
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::Cheapest { rank: 1 } => f.write_str("cheapest per unit"),
+            Reason::Cheapest { rank } => write!(f, "#{rank} cheapest per unit (the cheaper pools are full)"),
+            Reason::Spread { rank, pools } => write!(f, "#{rank} cheapest per unit, spread over {pools} pools"),
+            Reason::LowestExpectedCost { rank, rerun_factor } => write!(
+                f,
+                "#{rank} by expected cost with re-runs (×{rerun_factor:.3} of the plain hours)"
+            ),
+            Reason::UnknownRiskAfterKnown { rank } => {
+                write!(f, "#{rank}: risk unknown, used after every pool whose risk is known")
+            }
+        }
+    }
+}
+
+/// One pool of the plan and its instances.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Allocation {
+    /// The catalog offer.
+    pub offer: u32,
+    /// The pool.
+    pub key: OfferKey,
+    /// Instances.
+    pub count: u32,
+    /// Units one instance brings.
+    pub weight: u32,
+    /// Spot price per instance-hour (display currency).
+    pub hourly: Money,
+    /// Spot price per unit-hour.
+    pub per_unit: Money,
+    /// The most an instance may cost per hour at its bid: the cap times its weight, else the on-demand price
+    /// where the market is capped at it; `None` when nothing bounds it (Baidu without a cap).
+    pub worst_hourly: Option<Money>,
+    /// The pool's interruption estimate.
+    pub risk: InterruptionEstimate,
+    /// The job on one instance of the pool.
+    pub job: JobEstimate,
+    /// Why it was chosen.
+    pub reason: Reason,
+}
+
+/// A pool on the chart of cost against risk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrontierPoint {
+    /// The pool.
+    pub key: OfferKey,
+    /// Spot price per unit-hour.
+    pub per_unit: Money,
+    /// Reclaims per instance-hour, when known.
+    pub hazard_per_hour: Option<f64>,
+    /// Expected cost of the job per unit, re-runs included, when the risk is known.
+    pub expected_job_per_unit: Option<Money>,
+    /// Whether the plan uses it.
+    pub chosen: bool,
+}
+
+/// Why a plan cannot be placed as it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum FleetProblem {
+    /// The target is zero.
+    #[error("target: the fleet needs at least one unit (got 0)")]
+    EmptyTarget,
+    /// Eligible pools cannot reach the target.
+    #[error("target: the eligible pools reach {reached} of {target} units ({limit})")]
+    Shortfall {
+        /// Units asked.
+        target: u64,
+        /// Units reached.
+        reached: u64,
+        /// What limited it.
+        limit: String,
+    },
+    /// Diversified asks for more pools than are eligible.
+    #[error("min_pools: diversified asks for {wanted} pools, {found} are eligible")]
+    TooFewPools {
+        /// K.
+        wanted: u32,
+        /// Eligible pools.
+        found: u32,
+    },
+    /// The fleet may cost more per hour than the ceiling.
+    #[error("ceiling_per_hour: at its bids the fleet may cost up to {worst} per hour, above the ceiling of {ceiling}")]
+    OverCeiling {
+        /// The fleet's worst hourly cost.
+        worst: Money,
+        /// The ceiling.
+        ceiling: Money,
+    },
+    /// Some pool's bid bounds nothing, so the ceiling cannot be checked.
+    #[error(
+        "ceiling_per_hour: {pool} has no price cap and no on-demand bound; set price_cap_per_unit to check the ceiling"
+    )]
+    CeilingUncheckable {
+        /// The pool.
+        pool: String,
+    },
+    /// The cap or ceiling is in a currency the exchange rate cannot convert.
+    #[error("price_cap_per_unit: {0}")]
+    Money(String),
+}
+
+/// What pools were left out, and why.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Excluded {
+    /// No spot price (not even an estimate).
+    pub unpriced: usize,
+    /// Above the price cap per unit.
+    pub over_cap: usize,
+    /// Reported sold out.
+    pub sold_out: usize,
+    /// Weighs no whole unit (less than 1 GiB for a GiB target).
+    pub no_whole_unit: usize,
+}
+
+/// A fleet plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetPlan {
+    /// The chosen pools, in the strategy's order.
+    pub allocations: Vec<Allocation>,
+    /// The next pools in the strategy's order, for shortfalls and replacements.
+    pub standby: Vec<OfferKey>,
+    /// Units asked.
+    pub target: u64,
+    /// Units the allocations bring.
+    pub reached: u64,
+    /// Instances.
+    pub instances: u32,
+    /// Pools that matched the requirement.
+    pub matched: usize,
+    /// Pools eligible after the cap, stock and weight.
+    pub eligible: usize,
+    /// What was left out.
+    pub excluded: Excluded,
+    /// Spot cost per hour of the whole fleet at the newest prices.
+    pub hourly: Money,
+    /// The most the fleet may cost per hour at its bids, when every pool is bounded.
+    pub worst_hourly: Option<Money>,
+    /// The plain job cost: every instance runs the job's hours once, billed at the newest prices.
+    pub plain_job_cost: Money,
+    /// The fleet's job, reclaims counted (unknown if any chosen pool's risk is).
+    pub job: JobEstimate,
+    /// The expected job cost, reclaims counted.
+    pub expected_job_cost: Option<Money>,
+    /// Pools for the chart of cost against risk.
+    pub frontier: Vec<FrontierPoint>,
+    /// Why the plan cannot be placed as it stands (empty: it can).
+    pub problems: Vec<FleetProblem>,
+}
+
+/// How the job is simulated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Simulation {
+    /// Monte Carlo runs.
+    pub runs: u32,
+    /// The seed.
+    pub seed: u64,
+}
+
+impl Default for Simulation {
+    fn default() -> Simulation {
+        Simulation {
+            runs: job::DEFAULT_RUNS,
+            seed: job::DEFAULT_SEED,
+        }
+    }
+}
+
+fn nano_to_money(nano: i128, planner: &Planner, currency: Currency) -> Result<Money, MoneyError> {
+    let cny = Money::new(Decimal::from_i128_with_scale(nano, 9), Currency::Cny);
+    planner.fx().convert(cny, currency)
+}
+
+fn money_to_nano(money: Money, planner: &Planner) -> Result<i128, MoneyError> {
+    let cny = planner.fx().convert(money, Currency::Cny)?;
+    let nano = (cny.amount * Decimal::from(1_000_000_000)).floor();
+    nano.to_string().parse::<i128>().map_err(|_| MoneyError::Overflow)
+}
+
+/// Plans a fleet over the planner's matching offers.
+pub fn plan_fleet(
+    planner: &Planner,
+    request: &FleetRequest,
+    signals: &PoolSignals,
+    simulation: Simulation,
+) -> Result<FleetPlan, MoneyError> {
+    let currency = request.requirement.currency;
+    let catalog = planner.catalog();
+    let matched = planner.plan(&request.requirement);
+    let cap_nano = request
+        .price_cap_per_unit
+        .map(|cap| money_to_nano(cap, planner))
+        .transpose()?;
+    let job_spec = request.job();
+    let work_hours = job_spec
+        .hours
+        .to_string()
+        .parse::<f64>()
+        .unwrap_or(0.0)
+        .max(f64::MIN_POSITIVE);
+    let mut excluded = Excluded::default();
+    let mut offers = Vec::new();
+    let mut pools = Vec::new();
+    let mut hazards = Vec::new();
+    for ranked in &matched.ranked {
+        let (spot, on_demand) = planner.hourly_nano(ranked.offer);
+        let Some(price_nano) = spot else {
+            excluded.unpriced += 1;
+            continue;
+        };
+        let record = &catalog.offers()[ranked.offer as usize];
+        let instance_type = catalog.type_of(record);
+        let weight = match request.unit {
+            TargetUnit::Instances => 1,
+            TargetUnit::Vcpus => instance_type.vcpu,
+            TargetUnit::MemoryGib => instance_type.memory_gib.floor().to_string().parse::<u32>().unwrap_or(0),
+        };
+        if weight == 0 {
+            excluded.no_whole_unit += 1;
+            continue;
+        }
+        if signals.sold_out.contains(&ranked.offer) {
+            excluded.sold_out += 1;
+            continue;
+        }
+        if cap_nano.is_some_and(|cap| price_nano > cap * i128::from(weight)) {
+            excluded.over_cap += 1;
+            continue;
+        }
+        let risk = signals.risk.get(&ranked.offer).copied().unwrap_or_default();
+        let hazard = risk.hazard_per_hour();
+        let rerun_factor = hazard.map(|rate| job::expected_one(&job_spec, rate).0 / work_hours);
+        offers.push((ranked.offer, on_demand));
+        hazards.push((risk, hazard));
+        pools.push(SplitPool {
+            weight,
+            price_nano,
+            rerun_factor,
+        });
+    }
+    let order = split::preference(&pools, request.strategy);
+    let target = u64::from(request.target);
+    let (counts, reached) = split::allocate(&pools, &order, request.strategy, target);
+    let mut problems = Vec::new();
+    if target == 0 {
+        problems.push(FleetProblem::EmptyTarget);
+    }
+    if let Strategy::Diversified { min_pools, .. } = request.strategy
+        && (min_pools as usize) > pools.len()
+    {
+        problems.push(FleetProblem::TooFewPools {
+            wanted: min_pools,
+            found: pools.len() as u32,
+        });
+    }
+    if reached < target {
+        let limit = match request.strategy {
+            Strategy::Diversified { max_per_pool, .. } => format!("at most {max_per_pool} instances a pool"),
+            Strategy::LowestPrice {
+                max_per_pool: Some(max),
+            }
+            | Strategy::PriceAndRisk {
+                max_per_pool: Some(max),
+            } => format!("at most {max} instances a pool"),
+            _ => "no eligible pool".to_owned(),
+        };
+        problems.push(FleetProblem::Shortfall { target, reached, limit });
+    }
+
+    let used = counts.iter().filter(|count| **count > 0).count() as u32;
+    let known = |slot: usize| hazards[order[slot]].1.is_some();
+    let mut allocations = Vec::new();
+    let mut hourly_total = Money::zero(currency);
+    let mut worst_total = Some(Money::zero(currency));
+    let mut uncheckable = None;
+    for (slot, &count) in counts.iter().enumerate() {
+        if count == 0 {
+            continue;
+        }
+        let pool_index = order[slot];
+        let pool = &pools[pool_index];
+        let (offer, on_demand) = offers[pool_index];
+        let (risk, hazard) = hazards[pool_index];
+        let hourly = nano_to_money(pool.price_nano, planner, currency)?;
+        let weight = Decimal::from(pool.weight);
+        let rank = slot as u32 + 1;
+        let reason = match request.strategy {
+            Strategy::LowestPrice { .. } => Reason::Cheapest { rank },
+            Strategy::Diversified { .. } => Reason::Spread { rank, pools: used },
+            Strategy::PriceAndRisk { .. } if known(slot) => Reason::LowestExpectedCost {
+                rank,
+                rerun_factor: pool.rerun_factor.unwrap_or(1.0),
+            },
+            Strategy::PriceAndRisk { .. } => Reason::UnknownRiskAfterKnown { rank },
+        };
+        let key = catalog.key_of(offer as usize);
+        let capped_market = crate::billing::spot_rules(key.cloud).capped_at_on_demand;
+        let bound = match (cap_nano, on_demand) {
+            (Some(cap), Some(list)) if capped_market => Some((cap * i128::from(pool.weight)).min(list)),
+            (Some(cap), _) => Some(cap * i128::from(pool.weight)),
+            (None, Some(list)) if capped_market => Some(list),
+            _ => None,
+        };
+        let worst_hourly = bound.map(|nano| nano_to_money(nano, planner, currency)).transpose()?;
+        match worst_hourly {
+            Some(worst) => {
+                worst_total = worst_total
+                    .map(|total| total.checked_add(worst.checked_mul(Decimal::from(count))?))
+                    .transpose()?;
+            }
+            None => {
+                worst_total = None;
+                uncheckable.get_or_insert_with(|| key.to_string());
+            }
+        }
+        hourly_total = hourly_total.checked_add(hourly.checked_mul(Decimal::from(count))?)?;
+        allocations.push(Allocation {
+            offer,
+            key,
+            count,
+            weight: pool.weight,
+            hourly,
+            per_unit: hourly.checked_div(weight)?,
+            worst_hourly,
+            risk,
+            job: job::estimate_pool(&job_spec, hazard, simulation.runs, simulation.seed),
+            reason,
+        });
+    }
+    if let Some(ceiling) = request.ceiling_per_hour {
+        let ceiling_here = planner.fx().convert(ceiling, currency)?;
+        match (worst_total, uncheckable) {
+            (_, Some(pool)) => problems.push(FleetProblem::CeilingUncheckable { pool }),
+            (Some(worst), None) if worst.amount > ceiling_here.amount => problems.push(FleetProblem::OverCeiling {
+                worst,
+                ceiling: ceiling_here,
+            }),
+            _ => {}
+        }
+    }
+    let standby = order
+        .iter()
+        .enumerate()
+        .filter(|(slot, _)| counts.get(*slot).copied().unwrap_or(0) == 0)
+        .take(STANDBY_POOLS)
+        .map(|(_, &pool)| catalog.key_of(offers[pool].0 as usize))
+        .collect();
+    let billed_seconds = request.requirement.job_seconds();
+    let instances: u32 = allocations.iter().map(|a| a.count).sum();
+    let plain_job_cost = hourly_total.checked_mul(Decimal::from(billed_seconds) / Decimal::from(3600))?;
+    let fleet_pools: Vec<(u32, Option<f64>)> = allocations
+        .iter()
+        .map(|a| (a.count, a.risk.hazard_per_hour()))
+        .collect();
+    let fleet_job = job::estimate_fleet(&job_spec, &fleet_pools, simulation.runs, simulation.seed);
+    let expected_job_cost = match &fleet_job {
+        JobEstimate::Estimated { .. } => {
+            let mut total = Money::zero(currency);
+            for allocation in &allocations {
+                let billed = allocation.job.expected_billed_hours().unwrap_or(0.0) * f64::from(allocation.count);
+                total = total.checked_add(job::cost_of_hours(allocation.hourly, billed)?)?;
+            }
+            Some(total)
+        }
+        JobEstimate::Unknown { .. } => None,
+    };
+    let mut frontier = Vec::new();
+    for (slot, &pool_index) in order.iter().enumerate().take(FRONTIER_POOLS) {
+        let pool = &pools[pool_index];
+        let hourly = nano_to_money(pool.price_nano, planner, currency)?;
+        let per_unit = hourly.checked_div(Decimal::from(pool.weight))?;
+        let expected_job_per_unit = pool
+            .rerun_factor
+            .map(|factor| job::cost_of_hours(per_unit, factor * work_hours))
+            .transpose()?;
+        frontier.push(FrontierPoint {
+            key: catalog.key_of(offers[pool_index].0 as usize),
+            per_unit,
+            hazard_per_hour: hazards[pool_index].1,
+            expected_job_per_unit,
+            chosen: counts.get(slot).is_some_and(|count| *count > 0),
+        });
+    }
+    Ok(FleetPlan {
+        allocations,
+        standby,
+        target,
+        reached,
+        instances,
+        matched: matched.ranked.len(),
+        eligible: pools.len(),
+        excluded,
+        hourly: hourly_total,
+        worst_hourly: worst_total,
+        plain_job_cost,
+        job: fleet_job,
+        expected_job_cost,
+        frontier,
+        problems,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,99 @@
+//! The orders that realise a fleet plan: one `SpotOrder` per chosen pool (its instances) and per standby pool (one
+//! instance, the unit a replacement orders), each with the launch details the person gave for its cloud and place,
+//! a limit bid of the price cap times the pool's weight when a cap is set, and the validation every single order
+//! gets.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{FleetPlan, FleetRequest};
+use crate::catalog::OfferKey;
+use crate::fx::ExchangeRate;
+use crate::money::{PriceRate, TimeUnit};
+use crate::order::draft::draft_order;
+use crate::order::native_bid::native_bid;
+use crate::order::{BidMode, Problem, SpotOrder, ValidationContext, validate};
+
+/// One order of a fleet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetOrder {
+    /// The pool.
+    pub pool: OfferKey,
+    /// Units one instance brings.
+    pub weight: u32,
+    /// Whether the pool waits for a shortfall or a replacement (its order is for one instance).
+    pub standby: bool,
+    /// The order.
+    pub order: SpotOrder,
+    /// What validation says of it.
+    pub problems: Vec<Problem>,
+}
+
+/// The launch details of an order for `pool` (image, network, login, disks, names, tags; the site's currency):
+/// the caller's, per cloud and place.
+pub type LaunchFor<'a> = dyn Fn(&OfferKey) -> Option<SpotOrder> + 'a;
+
+fn with_launch(mut order: SpotOrder, launch: Option<SpotOrder>) -> SpotOrder {
+    if let Some(launch) = launch {
+        order.account_currency = launch.account_currency;
+        order.image_id = launch.image_id.clone();
+        order.network = launch.network.clone();
+        order.login = launch.login.clone();
+        order.system_disk = launch.system_disk.clone();
+        order.data_disks = launch.data_disks.clone();
+        order.os = launch.os;
+        order.name = launch.name.clone();
+        order.hostname = launch.hostname.clone();
+        order.tags = launch.tags.clone();
+        order.user_data = launch.user_data.clone();
+        if let Some(card) = launch.baidu.as_ref().and_then(|b| b.isomerism_card.clone())
+            && let Some(shape) = order.baidu.as_mut()
+        {
+            shape.isomerism_card = Some(card);
+        }
+    }
+    order
+}
+
+/// The fleet's orders, chosen pools first, then standby ones. `weights` gives a standby pool's weight.
+pub fn fleet_orders(
+    plan: &FleetPlan,
+    request: &FleetRequest,
+    fx: &ExchangeRate,
+    launch: &LaunchFor<'_>,
+    standby_weight: &dyn Fn(&OfferKey) -> u32,
+    context: &ValidationContext,
+) -> Vec<FleetOrder> {
+    let chosen = plan
+        .allocations
+        .iter()
+        .map(|allocation| (allocation.key.clone(), allocation.weight, allocation.count, false));
+    let standby = plan
+        .standby
+        .iter()
+        .map(|key| (key.clone(), standby_weight(key).max(1), 1, true));
+    chosen
+        .chain(standby)
+        .map(|(pool, weight, count, standby)| {
+            let mut order = with_launch(draft_order(&pool, count), launch(&pool));
+            if let Some(cap) = request.price_cap_per_unit {
+                let per_instance = PriceRate::new(
+                    crate::money::Money::new(cap.amount * Decimal::from(weight), cap.currency),
+                    TimeUnit::Hour,
+                );
+                if let Ok(bid) = native_bid(per_instance, pool.cloud, order.account_currency, fx) {
+                    order.bid.mode = BidMode::Limit;
+                    order.bid.max_price = Some(bid.price);
+                }
+            }
+            let problems = validate(&order, context).problems;
+            FleetOrder {
+                pool,
+                weight,
+                standby,
+                order,
+                problems,
+            }
+        })
+        .collect()
+}
