@@ -546,7 +546,7 @@ fn stored_order(state: &AppState, record: &StoredOrder) -> Result<SpotOrder, Str
     Ok(order)
 }
 
-fn credential_hint(cloud: Cloud) -> &'static str {
+pub(crate) fn credential_hint(cloud: Cloud) -> &'static str {
     spotplan_core::clouds::wire(cloud).credential_names().hint
 }
 

@@ -232,6 +232,12 @@ pub async fn release(
         message: error.to_string(),
         field: Some("Idempotency-Key".into()),
     })?;
+    release_once(&state, key, body).await.map(Json)
+}
+
+/// Releases what `body` names exactly once under `key`: logged before anything is sent, answered from the log when
+/// the key is known (the fleets' stop uses it too).
+pub async fn release_once(state: &AppState, key: String, body: ReleaseBody) -> Result<ReleaseAnswer, ApiError> {
     let hash = state
         .install_key
         .order_hash(&serde_json::to_value(&body).map_err(|error| ApiError::Internal(error.into()))?);
@@ -246,13 +252,13 @@ pub async fn release(
             ));
         }
         return match logged.answer {
-            Some(answer) => Ok(Json(ReleaseAnswer {
+            Some(answer) => Ok(ReleaseAnswer {
                 replayed: true,
                 ..answer
-            })),
+            }),
             // Logged, never answered: the proxy stopped mid-release. The instances stay "releasing" and the
             // follower settles them; nothing is sent twice.
-            None => Ok(Json(ReleaseAnswer {
+            None => Ok(ReleaseAnswer {
                 idempotency_key: key,
                 outcomes: logged
                     .targets
@@ -265,16 +271,16 @@ pub async fn release(
                     })
                     .collect(),
                 replayed: true,
-            })),
+            }),
         };
     }
-    let targets = resolve(&state, &body).await?;
+    let targets = resolve(state, &body).await?;
     let (mut to_send, done): (Vec<InstanceRow>, Vec<InstanceRow>) = targets
         .into_iter()
         .partition(|row| !row.state.is_final() && row.state != InstanceState::Releasing);
     // An order none of whose instances has started is cancelled whole where the cloud can (Baidu's cancelBidOrder);
     // decided before the release is logged, while the book still says pending.
-    let cancellable = unfulfilled_orders(&state, &mut to_send).await?;
+    let cancellable = unfulfilled_orders(state, &mut to_send).await?;
     let logged: Vec<InstanceRow> = to_send
         .iter()
         .chain(cancellable.iter().flat_map(|(_, rows)| rows))
@@ -308,7 +314,7 @@ pub async fn release(
         let Some(request) = wire(cloud).cancel_unfulfilled_order(&region, &cloud_order_id, &token) else {
             continue;
         };
-        let results = send_once(&state, cloud, request, rows.len()).await;
+        let results = send_once(state, cloud, request, rows.len()).await;
         for (row, (result, code, message)) in rows.iter().zip(results) {
             after.push(after_release(row, &key, result));
             outcomes.push(outcome(cloud, &row.id, result, code, message));
@@ -322,7 +328,7 @@ pub async fn release(
         let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
         for (index, batch) in batches(&ids).enumerate() {
             let token = release_token(&key, cloud, &region, index);
-            let results = send_release(&state, cloud, &region, batch, &token, body.options).await;
+            let results = send_release(state, cloud, &region, batch, &token, body.options).await;
             for (id, (result, code, message)) in batch.iter().zip(results) {
                 let Some(row) = rows.iter().find(|row| &row.id == id) else {
                     continue;
@@ -338,7 +344,7 @@ pub async fn release(
         replayed: false,
     };
     instance_book::finish_release(&state.store, &key, &answer, after).await?;
-    Ok(Json(answer))
+    Ok(answer)
 }
 
 /// Settles releases an earlier run logged but never answered (the proxy stopped mid-release). Their instances are

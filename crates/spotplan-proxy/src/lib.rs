@@ -16,6 +16,9 @@ pub mod credentials;
 pub mod endpoints;
 pub mod error;
 pub mod exactly_once;
+pub mod fleet_book;
+pub mod fleet_keeper;
+pub mod fleets;
 pub mod follower;
 pub mod health;
 pub mod host_check;
@@ -158,6 +161,15 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/instances/release",
             post(instances::release).route_layer(from_fn(security::json_body_only)),
+        )
+        .route(
+            "/v1/fleets",
+            get(fleets::list).merge(post(fleets::submit).route_layer(from_fn(security::json_body_only))),
+        )
+        .route("/v1/fleets/{id}", get(fleets::get))
+        .route(
+            "/v1/fleets/{id}/stop",
+            post(fleets::stop).route_layer(from_fn(security::json_body_only)),
         )
         .route(
             "/v1/prices",

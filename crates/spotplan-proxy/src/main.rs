@@ -180,6 +180,7 @@ async fn main() -> anyhow::Result<()> {
     });
     // Every instance placed is followed until it is gone.
     spotplan_proxy::follower::spawn(state.clone());
+    spotplan_proxy::fleet_keeper::spawn(state.clone());
     let code = state.sign_in.issue(SIGN_IN_LINK_LIFETIME)?;
     let base_url = state.allowed_hosts.base_url().to_owned();
     println!("Spotplan is running at {base_url}  (Ctrl-C stops it)");

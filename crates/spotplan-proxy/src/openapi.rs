@@ -8,6 +8,7 @@ use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value, json};
 use spotplan_core::api;
 use spotplan_core::api::error::ErrorBody;
+use spotplan_core::api::fleets::{FleetAnswer, FleetList, FleetSubmission, StopFleet};
 use spotplan_core::api::health::Health;
 use spotplan_core::api::instances::{
     DiscoverBody, InstancesAnswer, ReclaimsAnswer, ReleaseAnswer, ReleaseBody, WatchAnswer, WatchBody,
@@ -139,6 +140,21 @@ pub fn document() -> Value {
             "the key was used for a different release, or a release with this key is running",
         ),
     ]);
+    let fleet_submission = schemas.of::<FleetSubmission>();
+    let fleet_answer = schemas.of::<FleetAnswer>();
+    let fleet_list = schemas.of::<FleetList>();
+    let stop_body = schemas.of::<StopFleet>();
+    let fleet_errors = with_body(&[
+        ("409", "the key was used for a different fleet"),
+        ("412", "no credentials for a pool's cloud (planning mode)"),
+        (
+            "422",
+            "a pool's order is not valid: every problem, each naming pools[i].order.<field>",
+        ),
+    ]);
+    let fleet_get_errors: Vec<(&str, &str)> = TOKEN_ERRORS.iter().copied().chain([("404", "no such fleet")]).collect();
+    let fleet_stop_errors = with_body(&[("404", "no such fleet")]);
+    let id_parameter = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }]);
     let paths = json!({
         api::HEALTH: { "get": {
             "operationId": "health",
@@ -209,6 +225,38 @@ pub fn document() -> Value {
                 "schema": { "type": "string", "minLength": 8, "maxLength": 48, "pattern": "^[A-Za-z0-9_-]{8,48}$" } }],
             "requestBody": { "required": true, "content": content(&release_body) },
             "responses": responses(&[("200", "one outcome per instance (accepted, already_gone, refused, unknown)", &release_answer)], &error, &release_errors)
+        } },
+        api::FLEETS: {
+            "post": {
+                "operationId": "submitFleet",
+                "summary": "Place a fleet: one order per pool in the strategy's order under the fleet's key (each order's key is the fleet's and its step); with maintain, reclaimed or failed instances are replaced from the first pool with stock, never above the ceiling",
+                "parameters": [{ "name": api::IDEMPOTENCY_KEY, "in": "header", "required": true,
+                    "description": "8–40 letters, digits, - or _ (a UUID); reuse it on retries",
+                    "schema": { "type": "string", "minLength": 8, "maxLength": 40, "pattern": "^[A-Za-z0-9_-]{8,40}$" } }],
+                "requestBody": { "required": true, "content": content(&fleet_submission) },
+                "responses": responses(&[
+                    ("200", "the fleet this key placed, answered again", &fleet_answer),
+                    ("201", "the fleet, after its first orders", &fleet_answer),
+                ], &error, &fleet_errors)
+            },
+            "get": {
+                "operationId": "listFleets",
+                "summary": "Every fleet, newest first: target against running, instances by state, replacements, hourly bound, cost so far",
+                "responses": responses(&[("200", "fleets", &fleet_list)], &error, &token_errors)
+            }
+        },
+        "/api/v1/fleets/{id}": { "get": {
+            "operationId": "getFleet",
+            "summary": "One fleet",
+            "parameters": id_parameter.clone(),
+            "responses": responses(&[("200", "the fleet", &fleet_answer)], &error, &fleet_get_errors)
+        } },
+        "/api/v1/fleets/{id}/stop": { "post": {
+            "operationId": "stopFleet",
+            "summary": "Stop maintaining a fleet; with release, its instances are released once under the key <fleet key>_stop",
+            "parameters": id_parameter,
+            "requestBody": { "required": true, "content": content(&stop_body) },
+            "responses": responses(&[("200", "the fleet, stopped", &fleet_answer)], &error, &fleet_stop_errors)
         } },
         api::OPENAPI: { "get": {
             "operationId": "openapi",

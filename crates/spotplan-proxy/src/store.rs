@@ -98,7 +98,7 @@ impl WriterStats {
 }
 
 /// The schema, one migration per version; `PRAGMA user_version` says how many have run.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     "
 CREATE TABLE IF NOT EXISTS orders (
     id TEXT PRIMARY KEY,
@@ -168,6 +168,30 @@ CREATE TABLE IF NOT EXISTS releases (
     answer_json TEXT
 );
 CREATE INDEX IF NOT EXISTS releases_unanswered ON releases(answer_json) WHERE answer_json IS NULL;
+",
+    // Fleets: each submission logged under its idempotency key before any order, and every order it places as a
+    // numbered step written before the order is sent (the order's key derives from the fleet's and the step).
+    "
+CREATE TABLE IF NOT EXISTS fleets (
+    id TEXT PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    request_hash TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    spec_json TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    exhausted_json TEXT NOT NULL DEFAULT '[]',
+    release_on_stop INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS fleet_steps (
+    fleet_id TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    pool INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    replacement INTEGER NOT NULL,
+    order_key TEXT NOT NULL,
+    PRIMARY KEY (fleet_id, step)
+);
 ",
 ];
 

@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{RawQuery, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -85,6 +85,9 @@ pub struct Stats {
     pub nonces: HashSet<String>,
     /// Requests refused for a stale time or a reused nonce.
     pub replays_refused: u64,
+    /// Spot stock left per zone, where a test limited it (`POST /__standin/stock?zone=&available=`); zones not
+    /// named have unlimited stock.
+    pub stock: HashMap<String, u32>,
 }
 
 /// A stand-in's state.
@@ -136,7 +139,8 @@ impl Standin {
         self.gone.notified().await;
     }
 
-    fn stats(&self) -> std::sync::MutexGuard<'_, Stats> {
+    /// What it has seen (and the stock a test set), locked.
+    pub fn stats(&self) -> std::sync::MutexGuard<'_, Stats> {
         self.stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
@@ -184,6 +188,7 @@ pub fn router(standin: Standin) -> Router {
         .route("/__standin/create", post(lifecycle::create))
         .route("/__standin/throttle", post(lifecycle::throttle))
         .route("/__standin/advance", post(lifecycle::advance))
+        .route("/__standin/stock", post(set_stock))
         .route("/", post(handle))
         .route("/v2/instance/bid", post(handle))
         .fallback(handle)
@@ -337,6 +342,8 @@ pub struct Params {
     pub client_token: Option<String>,
     /// Image id.
     pub image: Option<String>,
+    /// The zone, when the order names one.
+    pub zone: Option<String>,
     /// Instance count.
     pub count: u32,
     /// Dry run requested.
@@ -345,6 +352,20 @@ pub struct Params {
     pub max_price: Option<f64>,
     /// What is missing, if anything.
     pub missing: Vec<&'static str>,
+}
+
+/// Where `POST /__standin/stock` limits stock.
+#[derive(Debug, serde::Deserialize)]
+pub struct StockControl {
+    zone: String,
+    available: u32,
+}
+
+/// `POST /__standin/stock?zone=&available=`: from now on the zone has `available` spot instances left; an order for
+/// more gets the cloud's stock error, and each order placed there takes its count.
+async fn set_stock(State(standin): State<Standin>, Query(control): Query<StockControl>) -> Response {
+    standin.stats().stock.insert(control.zone, control.available);
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn order(standin: &Standin, params: &Params) -> Response {
@@ -370,7 +391,12 @@ async fn order(standin: &Standin, params: &Params) -> Response {
         let status = StatusCode::from_u16(refusal.http_status).unwrap_or(StatusCode::BAD_REQUEST);
         return error(kind, status, refusal.code, refusal.message);
     }
-    if image.contains("nostock") {
+    let stock_left = |standin: &Standin| {
+        let stats = standin.stats();
+        params.zone.as_ref().and_then(|zone| stats.stock.get(zone).copied())
+    };
+    let known_token = !token.is_empty() && standin.stats().by_token.contains_key(&token);
+    if image.contains("nostock") || !known_token && stock_left(standin).is_some_and(|left| left < params.count.max(1)) {
         return match kind {
             Kind::Alibaba => error(
                 kind,
@@ -426,6 +452,9 @@ async fn order(standin: &Standin, params: &Params) -> Response {
                 let ids: Vec<String> = (0..params.count.max(1))
                     .map(|i| instance_id(kind, stats.created, i))
                     .collect();
+                if let Some(left) = params.zone.as_ref().and_then(|zone| stats.stock.get_mut(zone)) {
+                    *left = left.saturating_sub(params.count.max(1));
+                }
                 stats.by_token.insert(token.clone(), ids.clone());
                 ids
             }

@@ -214,6 +214,7 @@ pub(crate) fn params(kind: Kind, received: &Received<'_>) -> Result<Params, Stri
             }
             params.client_token = get("ClientToken");
             params.image = get("ImageId");
+            params.zone = get("ZoneId");
             params.count = get("Amount").and_then(|n| n.parse().ok()).unwrap_or(1);
             params.dry_run = get("DryRun").is_some_and(|flag| flag.eq_ignore_ascii_case("true"));
             params.max_price = get("SpotPriceLimit").and_then(|price| price.parse().ok());
@@ -228,6 +229,7 @@ pub(crate) fn params(kind: Kind, received: &Received<'_>) -> Result<Params, Stri
             }
             params.client_token = body["ClientToken"].as_str().map(str::to_owned);
             params.image = body["ImageId"].as_str().map(str::to_owned);
+            params.zone = body["Placement"]["Zone"].as_str().map(str::to_owned);
             params.count = body["InstanceCount"]
                 .as_u64()
                 .and_then(|n| u32::try_from(n).ok())
@@ -251,6 +253,7 @@ pub(crate) fn params(kind: Kind, received: &Received<'_>) -> Result<Params, Stri
             }
             params.client_token = get("clientToken");
             params.image = body["imageId"].as_str().map(str::to_owned);
+            params.zone = body["zoneName"].as_str().map(str::to_owned);
             params.count = body["purchaseCount"]
                 .as_u64()
                 .and_then(|n| u32::try_from(n).ok())

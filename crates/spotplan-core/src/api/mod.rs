@@ -3,6 +3,7 @@
 //! the build of both. The proxy's OpenAPI document is generated from these types (feature `schema`).
 
 pub mod error;
+pub mod fleets;
 pub mod health;
 pub mod instances;
 pub mod orders;
@@ -22,6 +23,8 @@ pub const DISCOVER: &str = "/api/v1/instances/discover";
 pub const WATCH: &str = "/api/v1/instances/watch";
 /// `POST` a release (with an [`IDEMPOTENCY_KEY`]).
 pub const RELEASE: &str = "/api/v1/instances/release";
+/// `POST` a fleet (with an [`IDEMPOTENCY_KEY`]), `GET` every fleet.
+pub const FLEETS: &str = "/api/v1/fleets";
 /// `POST` offers to quote live.
 pub const PRICES: &str = "/api/v1/prices";
 /// `GET` the OpenAPI document.
@@ -30,6 +33,16 @@ pub const OPENAPI: &str = "/api/openapi.json";
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 /// The header scripts send the proxy's token in.
 pub const TOKEN_HEADER: &str = "X-Spotplan-Token";
+
+/// `GET` one fleet: `/api/v1/fleets/{id}`.
+pub fn fleet_path(id: &str) -> String {
+    format!("{FLEETS}/{id}")
+}
+
+/// `POST` to stop a fleet: `/api/v1/fleets/{id}/stop`.
+pub fn fleet_stop_path(id: &str) -> String {
+    format!("{FLEETS}/{id}/stop")
+}
 
 /// `GET` one logged order: `/api/v1/orders/{id}`.
 pub fn order_path(id: &str) -> String {

@@ -248,6 +248,10 @@ pub trait CloudWire: Sync {
     /// What a person should change for one of its error codes (`None` for codes without advice).
     fn hint(&self, code: &str, message: &str) -> Option<&'static str>;
 
+    /// Whether an order's error code says its pool (type and zone) has no stock or does not sell the type: a fleet
+    /// moves to its next pool.
+    fn pool_unavailable(&self, code: &str) -> bool;
+
     /// The live price query for one offer; `token` is a fresh idempotency token for clouds that want one.
     fn quote_request(&self, ask: &QuoteAsk, now: i64, token: &str) -> Result<HttpRequest, QuoteFailure>;
     /// Reads the answer to [`CloudWire::quote_request`] into dated observations; `account` is the currency the

@@ -32,6 +32,7 @@ pub const STANDBY_POOLS: usize = 20;
 
 /// What the fleet's target counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TargetUnit {
     /// Instances: every instance weighs 1.

@@ -42,6 +42,10 @@ pub(super) fn created(answer: &Object) -> (Vec<String>, Option<String>) {
     (ids, text(answer, "OrderId"))
 }
 
+/// Codes that say the pool (this type in this zone) has no spot stock or does not sell the type: a fleet moves on
+/// to its next pool (alibabacloud-ecs20140526 7.11.8 `RunInstances` error codes).
+pub(super) const POOL_UNAVAILABLE: &[&str] = &["OperationDenied.NoStock", "InvalidResourceType.NotSupported"];
+
 /// What a person should change for an Alibaba error code (codes from the RunInstances error table).
 pub(super) fn hint(code: &str, _message: &str) -> Option<&'static str> {
     Some(match code {
@@ -58,7 +62,7 @@ pub(super) fn hint(code: &str, _message: &str) -> Option<&'static str> {
         "IdempotentParameterMismatch" => {
             "this ClientToken was used for a different order: submit the changed order with a new idempotency key"
         }
-        "OperationDenied.NoStock" | "InvalidResourceType.NotSupported" => {
+        code if POOL_UNAVAILABLE.contains(&code) => {
             "no spot stock for this type in this zone: try another zone or a similar type"
         }
         _ => return None,

@@ -201,6 +201,10 @@ impl CloudWire for Alibaba {
         answer::hint(code, message)
     }
 
+    fn pool_unavailable(&self, code: &str) -> bool {
+        answer::POOL_UNAVAILABLE.contains(&code)
+    }
+
     fn quote_request(&self, ask: &QuoteAsk, now: i64, _token: &str) -> Result<HttpRequest, QuoteFailure> {
         Ok(prices::describe_spot_price_history(&prices::live_history_query(
             ask, now,

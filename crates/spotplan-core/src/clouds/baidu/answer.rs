@@ -42,6 +42,11 @@ pub(super) fn created(answer: &Object) -> (Vec<String>, Option<String>) {
     (ids, text(answer, "orderId"))
 }
 
+/// Codes that say the pool cannot take the order: `Instance.NotSupportInstanceTypeException` ("This machine type is
+/// not supported", 403, seed `baidu-bcc-create-spot-instances.md`). Baidu documents no stock code, so this is the one
+/// a fleet moves on from.
+pub(super) const POOL_UNAVAILABLE: &[&str] = &["Instance.NotSupportInstanceTypeException"];
+
 /// What a person should change for a Baidu bid error (messages from the seed's error table).
 pub(super) fn hint(_code: &str, message: &str) -> Option<&'static str> {
     if message.contains(BID_BELOW_MARKET.message.trim_end_matches('.')) {

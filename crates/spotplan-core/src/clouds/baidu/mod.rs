@@ -188,6 +188,10 @@ impl CloudWire for Baidu {
         answer::hint(code, message)
     }
 
+    fn pool_unavailable(&self, code: &str) -> bool {
+        answer::POOL_UNAVAILABLE.contains(&code)
+    }
+
     fn quote_request(&self, ask: &QuoteAsk, _now: i64, token: &str) -> Result<HttpRequest, QuoteFailure> {
         Ok(prices::bid_price(
             &bid_price_query(ask, Currency::Cny)?,

@@ -42,6 +42,16 @@ pub(super) fn created(answer: &Object) -> (Vec<String>, Option<String>) {
     (ids, None)
 }
 
+/// Codes that say the pool (this type in this zone) is sold out: a fleet moves on to its next pool
+/// (`cvm/v20170312/errorcodes.py`, tencentcloud-sdk-python-cvm 3.1.178).
+pub(super) const POOL_UNAVAILABLE: &[&str] = &[
+    "InvalidParameterValue.InsufficientOffering",
+    "ResourceInsufficient.SpecifiedInstanceType",
+    "ResourceInsufficient.ZoneSoldOutForSpecifiedInstance",
+    "ResourceInsufficient.AvailabilityZoneSoldOut",
+    "ResourcesSoldOut.SpecifiedInstanceType",
+];
+
 /// What a person should change for a Tencent error code.
 pub(super) fn hint(code: &str, _message: &str) -> Option<&'static str> {
     Some(match code {
@@ -49,11 +59,7 @@ pub(super) fn hint(code: &str, _message: &str) -> Option<&'static str> {
             "the bid is below the current market price: refresh the live price and raise the maximum price above it, \
              or bid at the market price (market mode)"
         }
-        "InvalidParameterValue.InsufficientOffering"
-        | "ResourceInsufficient.SpecifiedInstanceType"
-        | "ResourceInsufficient.ZoneSoldOutForSpecifiedInstance"
-        | "ResourceInsufficient.AvailabilityZoneSoldOut"
-        | "ResourcesSoldOut.SpecifiedInstanceType" => {
+        code if POOL_UNAVAILABLE.contains(&code) => {
             "no spot stock for this type in this zone: try another zone or a similar type"
         }
         "LimitExceeded.SpotQuota"

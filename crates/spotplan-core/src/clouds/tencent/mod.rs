@@ -195,6 +195,10 @@ impl CloudWire for Tencent {
         answer::hint(code, message)
     }
 
+    fn pool_unavailable(&self, code: &str) -> bool {
+        answer::POOL_UNAVAILABLE.contains(&code)
+    }
+
     fn quote_request(&self, ask: &QuoteAsk, _now: i64, _token: &str) -> Result<HttpRequest, QuoteFailure> {
         Ok(prices::inquiry_price_run_instances(&inquiry(ask, Currency::Cny)?))
     }

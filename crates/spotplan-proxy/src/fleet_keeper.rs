@@ -1,0 +1,447 @@
+//! The fleet keeper: places a fleet's first orders, moves a shortfall (a pool out of stock, a partial fill) to the
+//! next pool in the strategy's order, and — for a maintained fleet — orders a replacement from the first pool with
+//! stock whenever reclaims or launch failures leave it below its target.
+//!
+//! Exactly once: every order is a numbered step, written to the fleet book before the order is sent, whose
+//! idempotency key is the fleet's key and the step (`<key>_s3`); the order itself goes through
+//! [`crate::exactly_once`]. A proxy stopped mid-replacement finds the step at start and processes the same order
+//! under the same key, which the order log answers once. Units still being ordered, or whose order's outcome is
+//! unknown, count as live, so nothing is ordered twice while an answer is outstanding.
+//!
+//! Never above the ceiling: before each order the bound of everything that may still bill (the bids of live and
+//! reclaim-noticed instances and of orders in flight) plus the new order's bound must stay within the fleet's
+//! ceiling; the order is made smaller to fit, and a fleet that cannot fit one more instance waits, saying so, until
+//! reclaimed instances stop billing.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use spotplan_core::api::fleets::{FleetInstanceCounts, FleetOrderView, FleetState, FleetView};
+use spotplan_core::clouds::wire;
+use spotplan_core::lifecycle::InstanceState;
+use spotplan_core::order::idempotency::client_token_for;
+use spotplan_core::order::outcome::OrderStatus;
+use spotplan_core::{Currency, ExchangeRate, Money};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::exactly_once::{Submission, process};
+use crate::fleet_book::{self, FleetRow, StepRow};
+use crate::instance_book::{self, InstanceRow};
+use crate::store::StoreError;
+use crate::upstream::now_unix_millis;
+
+/// The most orders one fleet places over its life.
+pub const MAX_STEPS: u32 = 9_999;
+
+/// What a fleet's steps, orders and instances add up to.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    /// Units running.
+    pub running_units: u64,
+    /// Units starting, or ordered with no final answer yet.
+    pub pending_units: u64,
+    /// Instances by state.
+    pub counts: FleetInstanceCounts,
+    /// What everything that may still bill may cost per hour, in the fleet's money (`None`: something is unbounded).
+    pub bound: Option<Money>,
+    /// What its instances have cost so far at most.
+    pub cost_so_far: Option<Money>,
+    /// Steps whose order is not in the log, or never left the proxy: processed again under the same key.
+    pub unsent: Vec<StepRow>,
+    /// Pools a cloud said have no stock, or filled only partly.
+    pub unavailable: Vec<usize>,
+    /// An order the cloud refused for another reason than stock.
+    pub refusal: Option<String>,
+    /// The orders, for the view.
+    pub orders: Vec<FleetOrderView>,
+}
+
+/// The currency a fleet's figures are in: its ceiling's, else its first order's account currency.
+fn fleet_currency(fleet: &FleetRow) -> Currency {
+    fleet
+        .spec
+        .ceiling_per_hour
+        .map(|ceiling| ceiling.currency)
+        .or_else(|| fleet.spec.pools.first().map(|pool| pool.order.account_currency))
+        .unwrap_or(Currency::Cny)
+}
+
+fn add(total: Option<Money>, amount: Option<Money>) -> Option<Money> {
+    let amount = ExchangeRate::default().convert(amount?, total?.currency).ok()?;
+    total?.checked_add(amount).ok()
+}
+
+/// The most one instance of pool `index` may cost per hour, in the fleet's money.
+pub(crate) fn instance_bound(state: &AppState, fleet: &FleetRow, index: usize) -> Option<Money> {
+    let pool = fleet.spec.pools.get(index)?;
+    let mut order = pool.order.clone();
+    order.count = 1;
+    let bound = crate::spend::hourly_bound(&order, order.account_currency, state.catalog())?;
+    ExchangeRate::default()
+        .convert(bound.per_hour, fleet_currency(fleet))
+        .ok()
+}
+
+/// Adds up a fleet's steps, the orders they placed and those orders' instances.
+pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow]) -> Result<Tally, StoreError> {
+    let now_ms = now_unix_millis();
+    let currency = fleet_currency(fleet);
+    let mut tally = Tally {
+        bound: Some(Money::zero(currency)),
+        cost_so_far: Some(Money::zero(currency)),
+        ..Tally::default()
+    };
+    let mut book: BTreeMap<(spotplan_core::Cloud, String), InstanceRow> = BTreeMap::new();
+    if !steps.is_empty() {
+        for row in instance_book::all(&state.store).await? {
+            book.insert((row.cloud, row.id.clone()), row);
+        }
+    }
+    for step in steps {
+        let Some(pool) = fleet.spec.pools.get(step.pool) else {
+            continue;
+        };
+        let weight = u64::from(pool.weight.max(1));
+        let ordered = u64::from(step.count) * weight;
+        let in_flight_bound =
+            instance_bound(state, fleet, step.pool).and_then(|each| each.checked_mul(Decimal::from(step.count)).ok());
+        let record = state.store.by_key(&step.order_key).await?;
+        tally.orders.push(FleetOrderView {
+            step: step.step,
+            pool: pool.pool.clone(),
+            count: step.count,
+            replacement: step.replacement,
+            idempotency_key: step.order_key.clone(),
+            order_id: record.as_ref().map(|r| r.view.id.clone()),
+            status: record.as_ref().map(|r| r.view.status),
+        });
+        let Some(record) = record else {
+            tally.unsent.push(step.clone());
+            tally.pending_units += ordered;
+            tally.bound = add(tally.bound, in_flight_bound);
+            continue;
+        };
+        let view = &record.view;
+        match view.status {
+            OrderStatus::NotSent => tally.unsent.push(step.clone()),
+            OrderStatus::Pending | OrderStatus::Unknown => {
+                tally.pending_units += ordered;
+                tally.bound = add(tally.bound, view.max_cost_per_hour.or(in_flight_bound));
+            }
+            OrderStatus::Failed => {
+                let code = view.error_code.clone().unwrap_or_default();
+                if wire(view.cloud).pool_unavailable(&code) {
+                    tally.unavailable.push(step.pool);
+                } else {
+                    tally.refusal = Some(format!(
+                        "the cloud refused order {} ({}): {code} {}",
+                        view.id,
+                        pool.pool,
+                        view.error_message.clone().unwrap_or_default()
+                    ));
+                }
+            }
+            OrderStatus::DryRunPassed => {}
+            OrderStatus::Succeeded => {
+                if (view.instance_ids.len() as u64) < u64::from(step.count) {
+                    tally.unavailable.push(step.pool);
+                }
+                for id in &view.instance_ids {
+                    let Some(row) = book.get(&(view.cloud, id.clone())) else {
+                        // Placed a moment ago and not booked yet: starting.
+                        tally.pending_units += weight;
+                        tally.counts.pending += 1;
+                        tally.bound = add(tally.bound, instance_bound(state, fleet, step.pool));
+                        continue;
+                    };
+                    let shown = row.view(now_ms);
+                    tally.cost_so_far = add(tally.cost_so_far, shown.cost_so_far);
+                    let bills = !row.state.is_final();
+                    if bills {
+                        tally.bound = add(tally.bound, row.price_per_hour);
+                    }
+                    match row.state {
+                        InstanceState::Pending => {
+                            tally.pending_units += weight;
+                            tally.counts.pending += 1;
+                        }
+                        InstanceState::Running => {
+                            tally.running_units += weight;
+                            tally.counts.running += 1;
+                        }
+                        InstanceState::BeingReclaimed => tally.counts.being_reclaimed += 1,
+                        InstanceState::Reclaimed => tally.counts.reclaimed += 1,
+                        InstanceState::LaunchFailed | InstanceState::Gone | InstanceState::Stopped => {
+                            tally.counts.failed += 1
+                        }
+                        InstanceState::Releasing | InstanceState::Released => tally.counts.released += 1,
+                    }
+                }
+            }
+        }
+    }
+    Ok(tally)
+}
+
+/// The fleet as the API shows it.
+pub(crate) fn view(fleet: &FleetRow, tally: Tally) -> FleetView {
+    FleetView {
+        id: fleet.id.clone(),
+        idempotency_key: fleet.key.clone(),
+        name: fleet.spec.name.clone(),
+        state: fleet.state,
+        reason: fleet.reason.clone(),
+        target: fleet.spec.target,
+        unit: fleet.spec.unit,
+        maintain: fleet.spec.maintain,
+        running_units: u32::try_from(tally.running_units).unwrap_or(u32::MAX),
+        pending_units: u32::try_from(tally.pending_units).unwrap_or(u32::MAX),
+        instances: tally.counts,
+        replacements: tally.orders.iter().filter(|order| order.replacement).count() as u32,
+        ceiling_per_hour: fleet.spec.ceiling_per_hour,
+        hourly_bound: tally.bound,
+        cost_so_far: tally.cost_so_far,
+        exhausted_pools: fleet
+            .exhausted
+            .iter()
+            .filter_map(|index| fleet.spec.pools.get(*index).map(|pool| pool.pool.clone()))
+            .collect(),
+        orders: tally.orders,
+        created_at_ms: fleet.created_at_ms,
+    }
+}
+
+/// What processing one step came to.
+enum Placed {
+    /// The order is logged (whatever its outcome).
+    Logged,
+    /// Refused before logging, for a reason retrying cannot change.
+    Refused(String),
+}
+
+/// Processes one step's order under its key.
+async fn place(state: &AppState, fleet: &FleetRow, step: &StepRow) -> Result<Placed, ApiError> {
+    let Some(pool) = fleet.spec.pools.get(step.pool) else {
+        return Ok(Placed::Refused(format!(
+            "step {} names pool {} the fleet does not have",
+            step.step, step.pool
+        )));
+    };
+    let mut order = pool.order.clone();
+    order.count = step.count;
+    order.client_token = None;
+    if let Some(sealed) = order.login.password.take() {
+        let password = state
+            .install_key
+            .unseal(&sealed)
+            .map_err(|error| ApiError::Internal(error.into()))?;
+        order.login.password = Some(password.to_string());
+    }
+    let client_token = client_token_for(&step.order_key).map_err(|error| ApiError::Internal(error.into()))?;
+    let submission = Submission {
+        key: step.order_key.clone(),
+        client_token,
+        order,
+        quoted_price: None,
+    };
+    match process(state, submission).await {
+        Ok(_) | Err(ApiError::OutcomeUnknown { .. }) => Ok(Placed::Logged),
+        Err(error @ (ApiError::Store(_) | ApiError::Internal(_))) => Err(error),
+        Err(ApiError::InvalidOrder { problems }) => Ok(Placed::Refused(format!(
+            "the order for {} is not valid: {}",
+            pool.pool,
+            problems
+                .iter()
+                .map(|problem| format!("{}: {}", problem.field, problem.message_en))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))),
+        Err(refusal) => Ok(Placed::Refused(format!(
+            "the order for {} was refused: {refusal}",
+            pool.pool
+        ))),
+    }
+}
+
+async fn settle(
+    state: &AppState,
+    fleet: &mut FleetRow,
+    to: FleetState,
+    reason: Option<String>,
+) -> Result<(), ApiError> {
+    fleet.state = to;
+    fleet.reason = reason;
+    if to == FleetState::Stalled {
+        tracing::warn!(fleet = %fleet.id, reason = ?fleet.reason, "fleet stalled");
+    }
+    fleet_book::update(&state.store, fleet).await?;
+    Ok(())
+}
+
+/// Moves a fleet toward its target: sends what a crash left unsent, places its first orders, and orders what it
+/// lacks from the first pool with stock — never above its ceiling. Holds the fleet's lock throughout.
+pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
+    let claim = state.key_locks.claim(&format!("fleet:{fleet_id}"));
+    let _held = claim.lock().await;
+    for _round in 0..64 {
+        let Some(mut fleet) = fleet_book::by_id(&state.store, fleet_id).await? else {
+            return Ok(());
+        };
+        if !matches!(fleet.state, FleetState::Placing | FleetState::Maintaining) {
+            return Ok(());
+        }
+        let steps = fleet_book::steps(&state.store, &fleet.id).await?;
+        let tally = tally(state, &fleet, &steps).await?;
+        let mut newly_out = false;
+        for pool in &tally.unavailable {
+            if !fleet.exhausted.contains(pool) {
+                fleet.exhausted.push(*pool);
+                newly_out = true;
+            }
+        }
+        if newly_out {
+            fleet_book::update(&state.store, &fleet).await?;
+        }
+        if let Some(step) = tally.unsent.first() {
+            if let Placed::Refused(reason) = place(state, &fleet, step).await? {
+                return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
+            }
+            continue;
+        }
+        if let Some(reason) = tally.refusal.clone() {
+            return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
+        }
+        let target = u64::from(fleet.spec.target);
+        let live = tally.running_units + tally.pending_units;
+        let first_order = (fleet.state == FleetState::Placing)
+            .then(|| {
+                fleet
+                    .spec
+                    .pools
+                    .iter()
+                    .enumerate()
+                    .find(|(index, pool)| {
+                        pool.count > 0 && !steps.iter().any(|step| !step.replacement && step.pool == *index)
+                    })
+                    .map(|(index, pool)| (index, pool.count))
+            })
+            .flatten();
+        let (pool, wanted) = match first_order {
+            Some(first) => first,
+            None if live >= target => {
+                if fleet.state == FleetState::Placing {
+                    let next = if fleet.spec.maintain {
+                        FleetState::Maintaining
+                    } else {
+                        FleetState::Placed
+                    };
+                    settle(state, &mut fleet, next, None).await?;
+                }
+                return Ok(());
+            }
+            None => {
+                let Some(index) = (0..fleet.spec.pools.len()).find(|index| !fleet.exhausted.contains(index)) else {
+                    let reason = format!(
+                        "every pool is out of stock: {} of {target} units live; nothing more is ordered",
+                        live
+                    );
+                    return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
+                };
+                let weight = u64::from(fleet.spec.pools[index].weight.max(1));
+                let count = (target - live).div_ceil(weight);
+                let cap = u64::from(state.config.spend.max_instances_per_order.max(1));
+                (index, u32::try_from(count.min(cap)).unwrap_or(u32::MAX))
+            }
+        };
+        let mut count = wanted;
+        if let Some(ceiling) = fleet.spec.ceiling_per_hour {
+            let (Some(each), Some(committed)) = (instance_bound(state, &fleet, pool), tally.bound) else {
+                let reason = format!(
+                    "ceiling_per_hour: nothing bounds what {} may cost per hour, so the ceiling of {ceiling} cannot be \
+                     kept; nothing more is ordered",
+                    fleet.spec.pools[pool].pool
+                );
+                return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
+            };
+            let room = ceiling.amount - committed.amount;
+            let fits = if each.amount > Decimal::ZERO {
+                (room / each.amount).floor()
+            } else {
+                Decimal::from(count)
+            };
+            let fits = fits.max(Decimal::ZERO).min(Decimal::from(count)).to_u32().unwrap_or(0);
+            if fits == 0 {
+                // Not final: room comes back as reclaimed instances stop billing.
+                let reason = format!(
+                    "waiting under the ceiling: its instances and orders may cost up to {committed} per hour; one more \
+                     in {} adds up to {each}, above the ceiling of {ceiling}",
+                    fleet.spec.pools[pool].pool
+                );
+                if fleet.reason.as_deref() != Some(reason.as_str()) {
+                    fleet.reason = Some(reason);
+                    fleet_book::update(&state.store, &fleet).await?;
+                }
+                return Ok(());
+            }
+            count = fits;
+        }
+        let next = steps.last().map_or(0, |step| step.step + 1);
+        if next > MAX_STEPS {
+            let reason = format!("the fleet placed {MAX_STEPS} orders; nothing more is ordered");
+            return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
+        }
+        if fleet
+            .reason
+            .as_deref()
+            .is_some_and(|reason| reason.starts_with("waiting"))
+        {
+            fleet.reason = None;
+            fleet_book::update(&state.store, &fleet).await?;
+        }
+        let step = StepRow {
+            step: next,
+            pool,
+            count,
+            replacement: fleet.state == FleetState::Maintaining,
+            order_key: format!("{}_s{next}", fleet.key),
+        };
+        // Written before the order is sent: a crash from here on leaves a step the next run sends, once.
+        fleet_book::add_step(&state.store, &fleet.id, &step).await?;
+        tracing::info!(fleet = %fleet.id, step = next, pool = %fleet.spec.pools[pool].pool, count, replacement = step.replacement, "fleet order");
+        if let Placed::Refused(reason) = place(state, &fleet, &step).await? {
+            return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
+        }
+    }
+    Ok(())
+}
+
+/// Advances every placing or maintained fleet once.
+pub async fn keep_once(state: &AppState) -> Result<usize, ApiError> {
+    let fleets = fleet_book::active(&state.store).await?;
+    for fleet in &fleets {
+        if let Err(error) = advance(state, &fleet.id).await {
+            tracing::warn!(fleet = %fleet.id, %error, "fleet not advanced; retrying on the next round");
+        }
+    }
+    Ok(fleets.len())
+}
+
+/// Starts the keeper for the life of the process: a round right after each follower interval.
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(state.config.instance_poll).await;
+            match fleet_book::any_active(&state.store).await {
+                Ok(true) => {
+                    if let Err(error) = keep_once(&state).await {
+                        tracing::warn!(%error, "the fleet book could not be read; retrying");
+                    }
+                }
+                Ok(false) => {}
+                Err(error) => tracing::warn!(%error, "the fleet book could not be read; retrying"),
+            }
+        }
+    })
+}

@@ -1,0 +1,367 @@
+//! `POST /api/v1/fleets`, `GET /api/v1/fleets`, `GET /api/v1/fleets/{id}` and `POST /api/v1/fleets/{id}/stop`: the
+//! HTTP side of fleets, in the core's API types ([`spotplan_core::api::fleets`]). A submission is checked whole —
+//! every pool's order valid, real (no dry runs), for a cloud this proxy holds credentials for, in that account's
+//! currency, and its first orders within its ceiling — then logged under its idempotency key before any order is
+//! placed; [`crate::fleet_keeper`] places and keeps it.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use rust_decimal::Decimal;
+use spotplan_core::api::fleets::{FleetAnswer, FleetList, FleetState, FleetSubmission, FleetView, StopFleet};
+use spotplan_core::api::instances::{InstanceRef, ReleaseBody};
+use spotplan_core::order::{Problem, Severity, ValidationContext, validate};
+use spotplan_core::{ExchangeRate, Money};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::fleet_book::{self, FleetRow};
+use crate::fleet_keeper;
+use crate::store::StoreError;
+use crate::upstream::{now_unix_millis, random_hex};
+
+/// The most units one fleet may target.
+pub const MAX_TARGET: u32 = 10_000;
+/// The most pools one fleet may name.
+pub const MAX_POOLS: usize = 100;
+/// A fleet's key is at most this long, so each order's key (`<key>_s9999`) fits the 48 characters keys may have.
+pub const MAX_FLEET_KEY: usize = 40;
+
+fn bad(code: &'static str, field: impl Into<String>, message: String) -> ApiError {
+    ApiError::BadRequest {
+        code,
+        message,
+        field: Some(field.into()),
+    }
+}
+
+fn fleet_key(headers: &HeaderMap) -> Result<String, ApiError> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|value| value.to_str().ok())
+        .ok_or_else(|| {
+            bad(
+                "idempotency_key_required",
+                "Idempotency-Key",
+                "an Idempotency-Key header is required (one per intended fleet; reuse it on retries)".into(),
+            )
+        })?
+        .to_owned();
+    let ok = (8..=MAX_FLEET_KEY).contains(&key.len())
+        && key
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"-_".contains(&byte));
+    if !ok {
+        return Err(bad(
+            "idempotency_key_invalid",
+            "Idempotency-Key",
+            format!(
+                "a fleet's idempotency key must be 8–{MAX_FLEET_KEY} characters of letters, digits, `-` and `_` (a \
+                 UUID works; each order's key adds `_s<step>`), got {} characters",
+                key.len()
+            ),
+        ));
+    }
+    Ok(key)
+}
+
+/// Every reason the submission cannot be placed as it stands, checked before anything is logged.
+fn check(state: &AppState, spec: &FleetSubmission, now_s: i64) -> Result<(), ApiError> {
+    if spec.target == 0 || spec.target > MAX_TARGET {
+        return Err(bad(
+            "invalid_fleet",
+            "target",
+            format!("target must be 1–{MAX_TARGET} units, got {}", spec.target),
+        ));
+    }
+    if spec.pools.is_empty() || spec.pools.len() > MAX_POOLS {
+        return Err(bad(
+            "invalid_fleet",
+            "pools",
+            format!("a fleet needs 1–{MAX_POOLS} pools, got {}", spec.pools.len()),
+        ));
+    }
+    let mut problems: Vec<Problem> = Vec::new();
+    for (index, pool) in spec.pools.iter().enumerate() {
+        let field = |name: &str| format!("pools[{index}].{name}");
+        let order = &pool.order;
+        if pool.weight == 0 {
+            return Err(bad(
+                "invalid_fleet",
+                field("weight"),
+                "weight must be at least 1, got 0".into(),
+            ));
+        }
+        if order.dry_run {
+            return Err(bad(
+                "invalid_fleet",
+                field("order.dry_run"),
+                "a fleet's orders are real: dry-run a pool's order on its own first".into(),
+            ));
+        }
+        let spec_of = |o: &spotplan_core::order::SpotOrder| {
+            o.instance_type
+                .clone()
+                .or_else(|| o.baidu.as_ref().and_then(|b| b.spec.clone()))
+        };
+        if order.cloud != pool.pool.cloud
+            || order.region != pool.pool.region
+            || order.zone != pool.pool.zone
+            || spec_of(order).as_deref() != Some(pool.pool.instance_type.as_str())
+        {
+            return Err(bad(
+                "invalid_fleet",
+                field("order"),
+                format!("the order is not for its pool {}", pool.pool),
+            ));
+        }
+        match state.credentials.get(order.cloud) {
+            None => {
+                return Err(ApiError::NoCredentials {
+                    cloud: order.cloud,
+                    hint: crate::exactly_once::credential_hint(order.cloud),
+                });
+            }
+            Some(loaded) if loaded.account_currency != order.account_currency => {
+                return Err(bad(
+                    "account_currency_mismatch",
+                    field("order.account_currency"),
+                    format!(
+                        "the order's bid is in {} but the {} account pays in {}",
+                        order.account_currency,
+                        order.cloud.display_name(),
+                        loaded.account_currency
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+        let mut one = order.clone();
+        one.count = pool.count.max(1);
+        let validation = validate(
+            &one,
+            &ValidationContext {
+                now: now_s,
+                ..ValidationContext::default()
+            },
+        );
+        problems.extend(
+            validation
+                .problems
+                .into_iter()
+                .filter(|problem| problem.severity == Severity::Error)
+                .map(|mut problem| {
+                    problem.field = field(&format!("order.{}", problem.field));
+                    problem
+                }),
+        );
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::InvalidOrder { problems });
+    }
+    if let Some(ceiling) = spec.ceiling_per_hour {
+        if ceiling.amount <= Decimal::ZERO {
+            return Err(bad(
+                "invalid_fleet",
+                "ceiling_per_hour",
+                format!("the ceiling must be above zero, got {ceiling}"),
+            ));
+        }
+        let mut first = Money::zero(ceiling.currency);
+        for (index, pool) in spec.pools.iter().enumerate() {
+            let mut one = pool.order.clone();
+            one.count = 1;
+            let Some(bound) = crate::spend::hourly_bound(&one, one.account_currency, state.catalog()) else {
+                return Err(bad(
+                    "ceiling_uncheckable",
+                    format!("pools[{index}].order.bid.max_price"),
+                    format!(
+                        "a ceiling is set, but nothing bounds what {} may cost per hour: give its order a maximum price",
+                        pool.pool
+                    ),
+                ));
+            };
+            let each = ExchangeRate::default()
+                .convert(bound.per_hour, ceiling.currency)
+                .map_err(|error| bad("invalid_fleet", "ceiling_per_hour", error.to_string()))?;
+            first = first
+                .checked_add(Money::new(each.amount * Decimal::from(pool.count), ceiling.currency))
+                .map_err(|error| bad("invalid_fleet", "ceiling_per_hour", error.to_string()))?;
+        }
+        if first.amount > ceiling.amount {
+            return Err(bad(
+                "fleet_over_ceiling",
+                "ceiling_per_hour",
+                format!(
+                    "the fleet's first orders may cost up to {first} per hour at their bids, above its ceiling of {ceiling}"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The submission as logged: each password sealed with the install key.
+fn sealed(state: &AppState, mut spec: FleetSubmission) -> Result<FleetSubmission, ApiError> {
+    for pool in &mut spec.pools {
+        if let Some(password) = pool.order.login.password.take() {
+            let sealed = state
+                .install_key
+                .seal(&password)
+                .map_err(|error| ApiError::Internal(error.into()))?;
+            pool.order.login.password = Some(sealed);
+        }
+        pool.order.client_token = None;
+    }
+    Ok(spec)
+}
+
+/// The submission as hashed: passwords redacted, so the hash depends on no secret.
+fn redacted(spec: &FleetSubmission) -> serde_json::Value {
+    let mut spec = spec.clone();
+    for pool in &mut spec.pools {
+        if pool.order.login.password.is_some() {
+            pool.order.login.password = Some("<redacted>".into());
+        }
+    }
+    serde_json::to_value(spec).unwrap_or_default()
+}
+
+async fn shown(state: &AppState, fleet: &FleetRow) -> Result<FleetView, ApiError> {
+    let steps = fleet_book::steps(&state.store, &fleet.id).await?;
+    let tally = fleet_keeper::tally(state, fleet, &steps).await?;
+    Ok(fleet_keeper::view(fleet, tally))
+}
+
+/// Handles `POST /api/v1/fleets`.
+pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    let key = fleet_key(&headers)?;
+    let spec: FleetSubmission = serde_json::from_slice(&body).map_err(|error| ApiError::BadRequest {
+        code: "malformed_fleet",
+        message: format!("the fleet is not a FleetSubmission: {error}; see /api/openapi.json"),
+        field: None,
+    })?;
+    let hash = state.install_key.order_hash(&redacted(&spec));
+    // The work runs in its own task: it finishes even if this client goes away.
+    let task = tokio::spawn(async move {
+        let claim = state.key_locks.claim(&format!("fleet-key:{key}"));
+        let held = claim.lock().await;
+        if let Some(existing) = fleet_book::by_key(&state.store, &key).await? {
+            drop(held);
+            if existing.request_hash != hash {
+                return Err(ApiError::KeyConflict { key });
+            }
+            fleet_keeper::advance(&state, &existing.id).await?;
+            let fleet = fleet_book::by_id(&state.store, &existing.id).await?.unwrap_or(existing);
+            return Ok((StatusCode::OK, shown(&state, &fleet).await?, true));
+        }
+        let now_ms = now_unix_millis();
+        check(&state, &spec, now_ms / 1000)?;
+        let fleet = FleetRow {
+            id: format!(
+                "flt-{}",
+                random_hex(8).map_err(|error| ApiError::Internal(error.into()))?
+            ),
+            key: key.clone(),
+            request_hash: hash,
+            created_at_ms: now_ms,
+            spec: sealed(&state, spec)?,
+            state: FleetState::Placing,
+            reason: None,
+            exhausted: Vec::new(),
+            release_on_stop: false,
+        };
+        match fleet_book::insert(&state.store, &fleet).await {
+            Err(StoreError::DuplicateKey) => return Err(ApiError::KeyConflict { key }),
+            other => other?,
+        }
+        drop(held);
+        fleet_keeper::advance(&state, &fleet.id).await?;
+        let fleet = fleet_book::by_id(&state.store, &fleet.id).await?.unwrap_or(fleet);
+        Ok((StatusCode::CREATED, shown(&state, &fleet).await?, false))
+    });
+    let (status, fleet, replayed) = task
+        .await
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("fleet task failed: {error}")))??;
+    Ok((status, Json(FleetAnswer { fleet, replayed })).into_response())
+}
+
+/// Handles `GET /api/v1/fleets`.
+pub async fn list(State(state): State<AppState>) -> Result<Json<FleetList>, ApiError> {
+    let mut fleets = Vec::new();
+    for fleet in fleet_book::all(&state.store).await? {
+        fleets.push(shown(&state, &fleet).await?);
+    }
+    Ok(Json(FleetList { fleets }))
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::Rejected {
+        status: StatusCode::NOT_FOUND,
+        code: "fleet_not_found",
+        message: format!("no fleet with id {id}"),
+        field: None,
+    }
+}
+
+/// Handles `GET /api/v1/fleets/{id}`.
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<FleetAnswer>, ApiError> {
+    let fleet = fleet_book::by_id(&state.store, &id)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
+    Ok(Json(FleetAnswer {
+        fleet: shown(&state, &fleet).await?,
+        replayed: false,
+    }))
+}
+
+/// Handles `POST /api/v1/fleets/{id}/stop`: no more orders; with `release`, its live instances are released once
+/// (under the key `<fleet key>_stop`), however often the stop is asked for.
+pub async fn stop(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<StopFleet>,
+) -> Result<Json<FleetAnswer>, ApiError> {
+    let claim = state.key_locks.claim(&format!("fleet:{id}"));
+    let held = claim.lock().await;
+    let mut fleet = fleet_book::by_id(&state.store, &id)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
+    if fleet.state != FleetState::Stopped {
+        fleet.state = FleetState::Stopped;
+        fleet.reason = Some(if body.release {
+            "stopped; its instances released".into()
+        } else {
+            "stopped; its instances keep running".into()
+        });
+    }
+    let release_now = body.release && !fleet.release_on_stop;
+    fleet.release_on_stop |= body.release;
+    fleet_book::update(&state.store, &fleet).await?;
+    drop(held);
+    if release_now {
+        let steps = fleet_book::steps(&state.store, &fleet.id).await?;
+        let mut targets = Vec::new();
+        for step in &steps {
+            if let Some(order) = state.store.by_key(&step.order_key).await? {
+                targets.extend(order.view.instance_ids.iter().map(|id| InstanceRef {
+                    cloud: order.view.cloud,
+                    id: id.clone(),
+                }));
+            }
+        }
+        if !targets.is_empty() {
+            let release = ReleaseBody {
+                instances: targets,
+                ..ReleaseBody::default()
+            };
+            crate::instances::release_once(&state, format!("{}_stop", fleet.key), release).await?;
+        }
+    }
+    Ok(Json(FleetAnswer {
+        fleet: shown(&state, &fleet).await?,
+        replayed: false,
+    }))
+}

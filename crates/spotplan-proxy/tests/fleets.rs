@@ -1,0 +1,472 @@
+//! Fleets against the real proxy and the Alibaba stand-in (which plays stock, creation and reclaims on a clock the
+//! test moves): a maintained fleet of 20 stays at 20 through bursts of reclaims without ever exceeding its
+//! ceiling or ordering twice, moves to the next pool when one runs out of stock, stops when every pool has, and a
+//! proxy stopped mid-replacement sends that replacement once after its restart. Hostile submissions are refused
+//! before anything is logged or sent. The keeper and the follower are driven round by round, never by sleeping.
+#![allow(clippy::unwrap_used)] // test code: a panic is how a failure is reported
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::{KEYS, TOKEN, example, tempdir};
+use serde_json::{Value, json};
+use spotplan_core::Cloud;
+use spotplan_proxy::at_rest::InstallKey;
+use spotplan_proxy::endpoints::{EndpointOverride, Endpoints};
+use spotplan_proxy::fleet_keeper::keep_once;
+use spotplan_proxy::follower::poll_once;
+use spotplan_proxy::store::Store;
+use spotplan_proxy::{AppState, app};
+use spotplan_standin::{Kind, Standin};
+
+const MINUTE_MS: i64 = 60_000;
+const ZONES: [&str; 3] = ["cn-hangzhou-h", "cn-hangzhou-j", "cn-hangzhou-k"];
+
+struct Rig {
+    proxy: String,
+    state: AppState,
+    standin: Standin,
+    server: tokio::task::JoinHandle<()>,
+}
+
+async fn standin() -> (Standin, String) {
+    let mut standin = Standin::new(Kind::Alibaba, KEYS[0].1, KEYS[0].2);
+    standin.lifecycle.pending_for = Duration::from_secs(60);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let router = spotplan_standin::router(standin.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (standin, address)
+}
+
+async fn proxy(dir: &Path, standin: Standin, standin_address: &str) -> Rig {
+    let endpoints = Endpoints::default().with(
+        Cloud::Alibaba,
+        EndpointOverride {
+            scheme: "http".into(),
+            authority: standin_address.to_owned(),
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let mut config = common::config(&tempdir());
+    config.listen = address;
+    config.endpoints = endpoints;
+    let store = Store::open(&dir.join("orders.sqlite3"), &|_| String::new()).unwrap();
+    let install_key = InstallKey::load_or_create(dir).unwrap();
+    let mut state = AppState::new(config, common::credentials(), store, install_key).unwrap();
+    state.upstream.backoff = Duration::from_millis(10);
+    let served = state.clone();
+    let server = tokio::spawn(async move { axum::serve(listener, app(served)).await.unwrap() });
+    Rig {
+        proxy: format!("http://{address}"),
+        state,
+        standin,
+        server,
+    }
+}
+
+async fn rig() -> Rig {
+    let (standin, address) = standin().await;
+    proxy(&tempdir(), standin, &address).await
+}
+
+/// A pool of `ecs.c7.xlarge` in `zone`, bidding 0.2 CNY an instance-hour.
+fn pool(zone: &str, count: u32) -> Value {
+    let mut order = example("alibaba");
+    order["zone"] = json!(zone);
+    order["count"] = json!(1);
+    let object = order.as_object_mut().unwrap();
+    object.remove("min_count");
+    object.remove("data_disks");
+    json!({
+        "pool": { "cloud": "alibaba", "region": "cn-hangzhou", "zone": zone, "instance_type": "ecs.c7.xlarge" },
+        "weight": 1,
+        "count": count,
+        "order": order,
+    })
+}
+
+fn fleet(target: u32, counts: [u32; 3], ceiling: &str) -> Value {
+    json!({
+        "name": "render fleet",
+        "target": target,
+        "unit": "instances",
+        "maintain": true,
+        "ceiling_per_hour": { "amount": ceiling, "currency": "CNY" },
+        "pools": ZONES.iter().zip(counts).map(|(zone, count)| pool(zone, count)).collect::<Vec<_>>(),
+    })
+}
+
+impl Rig {
+    async fn send(&self, request: reqwest::RequestBuilder) -> (u16, Value) {
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn submit(&self, body: &Value, key: &str) -> (u16, Value) {
+        self.send(
+            reqwest::Client::new()
+                .post(format!("{}/api/v1/fleets", self.proxy))
+                .header("x-spotplan-token", TOKEN)
+                .header("idempotency-key", key)
+                .json(body),
+        )
+        .await
+    }
+
+    async fn fleet(&self, id: &str) -> Value {
+        let (status, answer) = self
+            .send(
+                reqwest::Client::new()
+                    .get(format!("{}/api/v1/fleets/{id}", self.proxy))
+                    .header("x-spotplan-token", TOKEN),
+            )
+            .await;
+        assert_eq!(status, 200, "{answer}");
+        answer["fleet"].clone()
+    }
+
+    /// Instances the stand-in created, in all.
+    fn created(&self) -> usize {
+        self.standin.stats().by_token.values().map(Vec::len).sum()
+    }
+
+    /// One round of the follower and the keeper, after the stand-in's clock moved `minutes`.
+    async fn round(&self, minutes: i64) {
+        self.standin.lifecycle.advance(minutes * MINUTE_MS);
+        poll_once(&self.state).await.unwrap();
+        keep_once(&self.state).await.unwrap();
+        poll_once(&self.state).await.unwrap();
+    }
+
+    async fn live_ids(&self, fleet_id: &str) -> Vec<String> {
+        let fleet = self.fleet(fleet_id).await;
+        let order_ids: Vec<String> = fleet["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|order| order["order_id"].as_str().map(str::to_owned))
+            .collect();
+        let (_, instances) = self
+            .send(
+                reqwest::Client::new()
+                    .get(format!("{}/api/v1/instances", self.proxy))
+                    .header("x-spotplan-token", TOKEN),
+            )
+            .await;
+        instances["instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|row| {
+                row["order_id"]
+                    .as_str()
+                    .is_some_and(|id| order_ids.iter().any(|o| o == id))
+                    && row["state"] == "running"
+            })
+            .map(|row| row["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+fn units(fleet: &Value) -> u64 {
+    fleet["running_units"].as_u64().unwrap() + fleet["pending_units"].as_u64().unwrap()
+}
+
+fn bound(fleet: &Value) -> f64 {
+    fleet["hourly_bound"]["amount"].as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_maintained_fleet_of_twenty_stays_at_twenty_through_reclaims_within_its_ceiling_and_stops_without_stock() {
+    let rig = rig().await;
+    // 20 instances at 0.2 CNY an hour each: a ceiling of 4.0 leaves no room while reclaimed instances still bill.
+    let (status, placed) = rig.submit(&fleet(20, [8, 8, 4], "4.0"), "fleet-0001-aaaa").await;
+    assert_eq!(status, 201, "{placed}");
+    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(placed["fleet"]["state"], "maintaining", "{placed}");
+    assert_eq!(units(&placed["fleet"]), 20);
+    assert_eq!(rig.created(), 20, "three first orders: 8 + 8 + 4");
+    rig.round(2).await;
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(fleet["running_units"], 20, "{fleet}");
+    assert!(bound(&fleet) <= 4.0);
+
+    // A burst of six reclaims: while they are under notice they still bill, so the ceiling holds the replacements
+    // back; once they are gone the fleet orders six more, once.
+    let running = rig.live_ids(&id).await;
+    for instance in running.iter().take(6) {
+        assert!(rig.standin.lifecycle.reclaim(instance));
+    }
+    rig.round(1).await;
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(fleet["instances"]["being_reclaimed"], 6, "{fleet}");
+    assert_eq!(rig.created(), 20, "no room under the ceiling yet: {fleet}");
+    assert!(
+        fleet["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("waiting under the ceiling"),
+        "{fleet}"
+    );
+    assert!(bound(&fleet) <= 4.0);
+    rig.round(10).await;
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(fleet["instances"]["reclaimed"], 6, "{fleet}");
+    assert_eq!(units(&fleet), 20, "{fleet}");
+    assert_eq!(fleet["replacements"], 1, "one replacement order for six: {fleet}");
+    assert_eq!(rig.created(), 26);
+    assert!(bound(&fleet) <= 4.0, "{fleet}");
+    // Rounds with nothing lost order nothing.
+    rig.round(2).await;
+    rig.round(2).await;
+    assert_eq!(rig.created(), 26);
+    assert_eq!(rig.fleet(&id).await["running_units"], 20);
+
+    // The first pool runs out of stock: the next replacement fails there and moves to the next pool.
+    rig.standin.stats().stock.insert(ZONES[0].into(), 0);
+    for instance in rig.live_ids(&id).await.iter().take(3) {
+        rig.standin.lifecycle.reclaim(instance);
+    }
+    rig.round(10).await;
+    rig.round(2).await;
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(units(&fleet), 20, "{fleet}");
+    assert_eq!(fleet["exhausted_pools"][0]["zone"], ZONES[0], "{fleet}");
+    assert_eq!(fleet["state"], "maintaining");
+    assert_eq!(rig.created(), 29, "{fleet}");
+    assert!(bound(&fleet) <= 4.0);
+
+    // Every pool out of stock: the fleet stops ordering and says why.
+    for zone in ZONES {
+        rig.standin.stats().stock.insert(zone.into(), 0);
+    }
+    for instance in rig.live_ids(&id).await.iter().take(2) {
+        rig.standin.lifecycle.reclaim(instance);
+    }
+    rig.round(10).await;
+    rig.round(2).await;
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(fleet["state"], "stalled", "{fleet}");
+    assert!(
+        fleet["reason"].as_str().unwrap().contains("every pool is out of stock"),
+        "{fleet}"
+    );
+    assert_eq!(rig.created(), 29, "nothing more was created");
+    let ordered = rig.standin.stats().by_token.len();
+    rig.round(2).await;
+    assert_eq!(rig.standin.stats().by_token.len(), ordered);
+    // Every order of the fleet has its own key: no key was sent twice as two orders.
+    let keys: Vec<String> = fleet["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|order| order["idempotency_key"].as_str().unwrap().to_owned())
+        .collect();
+    let mut unique = keys.clone();
+    unique.dedup();
+    assert_eq!(keys, unique);
+
+    // Stopping with release releases its live instances once, however often it is asked.
+    let stop = |release: bool| {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/fleets/{id}/stop", rig.proxy))
+            .header("x-spotplan-token", TOKEN)
+            .json(&json!({ "release": release }))
+    };
+    let (status, stopped) = rig.send(stop(true)).await;
+    assert_eq!(status, 200, "{stopped}");
+    assert_eq!(stopped["fleet"]["state"], "stopped");
+    let (releases, _) = rig.standin.lifecycle.counts();
+    let released: u32 = releases.values().sum();
+    assert!(released >= 18, "{releases:?}");
+    rig.send(stop(true)).await;
+    let (again, _) = rig.standin.lifecycle.counts();
+    assert_eq!(again.values().sum::<u32>(), released, "a second stop sends nothing");
+}
+
+#[tokio::test]
+async fn a_retried_submission_places_each_order_once_and_a_proxy_stopped_mid_replacement_sends_it_once() {
+    let (standin, address) = standin().await;
+    let dir = tempdir();
+    let rig = proxy(&dir, standin.clone(), &address).await;
+    let body = fleet(4, [2, 2, 0], "10");
+    let (status, first) = rig.submit(&body, "fleet-0002-bbbb").await;
+    assert_eq!(status, 201, "{first}");
+    let (status, again) = rig.submit(&body, "fleet-0002-bbbb").await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["replayed"], true);
+    assert_eq!(rig.created(), 4, "the retry placed nothing");
+    let id = first["fleet"]["id"].as_str().unwrap().to_owned();
+    // The same key with another fleet is refused.
+    let (status, conflict) = rig.submit(&fleet(5, [2, 3, 0], "10"), "fleet-0002-bbbb").await;
+    assert_eq!(status, 409, "{conflict}");
+
+    rig.round(2).await;
+    for instance in rig.live_ids(&id).await.iter().take(2) {
+        standin.lifecycle.reclaim(instance);
+    }
+    standin.lifecycle.advance(10 * MINUTE_MS);
+    poll_once(&rig.state).await.unwrap();
+    // The keeper writes the replacement's step, then the proxy dies before sending it.
+    let step = spotplan_proxy::fleet_book::StepRow {
+        step: 2,
+        pool: 0,
+        count: 2,
+        replacement: true,
+        order_key: "fleet-0002-bbbb_s2".into(),
+    };
+    spotplan_proxy::fleet_book::add_step(&rig.state.store, &id, &step)
+        .await
+        .unwrap();
+    rig.server.abort();
+    drop(rig);
+
+    let restarted = proxy(&dir, standin.clone(), &address).await;
+    keep_once(&restarted.state).await.unwrap();
+    keep_once(&restarted.state).await.unwrap();
+    restarted.round(2).await;
+    let fleet = restarted.fleet(&id).await;
+    assert_eq!(restarted.created(), 6, "the replacement was sent once: {fleet}");
+    assert_eq!(fleet["replacements"], 1, "{fleet}");
+    assert_eq!(units(&fleet), 4, "{fleet}");
+}
+
+#[tokio::test]
+async fn hostile_fleet_submissions_are_refused_before_anything_is_logged_or_sent() {
+    let rig = rig().await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/fleets", rig.proxy);
+    let good = fleet(4, [2, 2, 0], "10");
+    let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str)> = vec![
+        (
+            "no token",
+            client
+                .post(&url)
+                .header("idempotency-key", "fleet-hostile-1")
+                .json(&good),
+            401,
+            "",
+        ),
+        (
+            "foreign origin",
+            client
+                .post(&url)
+                .header("x-spotplan-token", TOKEN)
+                .header("origin", "http://evil.example")
+                .header("idempotency-key", "fleet-hostile-2")
+                .json(&good),
+            403,
+            "",
+        ),
+        (
+            "rebinding host",
+            client
+                .post(&url)
+                .header("host", "rebind.example:8787")
+                .header("x-spotplan-token", TOKEN)
+                .header("idempotency-key", "fleet-hostile-3")
+                .json(&good),
+            403,
+            "host_not_allowed",
+        ),
+        (
+            "no key",
+            client.post(&url).header("x-spotplan-token", TOKEN).json(&good),
+            400,
+            "idempotency_key_required",
+        ),
+        (
+            "a key too long for its orders' keys",
+            client
+                .post(&url)
+                .header("x-spotplan-token", TOKEN)
+                .header("idempotency-key", "k".repeat(41))
+                .json(&good),
+            400,
+            "idempotency_key_invalid",
+        ),
+        (
+            "form body",
+            client
+                .post(&url)
+                .header("x-spotplan-token", TOKEN)
+                .header("idempotency-key", "fleet-hostile-4")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("target=4"),
+            415,
+            "",
+        ),
+    ];
+    for (name, request, status, code) in cases {
+        let (got, answer) = rig.send(request).await;
+        assert_eq!(got, status, "{name}: {answer}");
+        if !code.is_empty() {
+            assert_eq!(answer["error"]["code"], code, "{name}: {answer}");
+        }
+    }
+    let mut unknown_field = good.clone();
+    unknown_field["surprise"] = json!(1);
+    let mut dry_run = good.clone();
+    dry_run["pools"][1]["order"]["dry_run"] = json!(true);
+    let mut wrong_pool = good.clone();
+    wrong_pool["pools"][0]["order"]["zone"] = json!("cn-hangzhou-i");
+    let mut invalid_order = good.clone();
+    invalid_order["pools"][2]["order"]["image_id"] = json!("");
+    let mut zero = good.clone();
+    zero["target"] = json!(0);
+    let mut unbounded = good.clone();
+    unbounded["pools"][0]["order"]["bid"] = json!({ "mode": "market" });
+    unbounded["pools"][0]["order"]["instance_type"] = json!("ecs.unknown.type");
+    unbounded["pools"][0]["pool"]["instance_type"] = json!("ecs.unknown.type");
+    let bodies: Vec<(&str, Value, &str, &str)> = vec![
+        ("unknown field", unknown_field, "malformed_fleet", ""),
+        ("dry run", dry_run, "invalid_fleet", "pools[1].order.dry_run"),
+        ("order not for its pool", wrong_pool, "invalid_fleet", "pools[0].order"),
+        ("invalid order", invalid_order, "invalid_order", ""),
+        ("zero target", zero, "invalid_fleet", "target"),
+        (
+            "over the ceiling",
+            fleet(20, [10, 10, 0], "1.0"),
+            "fleet_over_ceiling",
+            "ceiling_per_hour",
+        ),
+        (
+            "nothing bounds a pool",
+            unbounded,
+            "ceiling_uncheckable",
+            "pools[0].order.bid.max_price",
+        ),
+    ];
+    for (index, (name, body, code, field)) in bodies.into_iter().enumerate() {
+        let (status, answer) = rig.submit(&body, &format!("fleet-body-{index:04}")).await;
+        let expected = if code == "invalid_order" { 422 } else { 400 };
+        assert_eq!(status, expected, "{name}: {answer}");
+        assert_eq!(answer["error"]["code"], code, "{name}: {answer}");
+        if code == "invalid_order" {
+            assert_eq!(
+                answer["error"]["problems"][0]["field"], "pools[2].order.image_id",
+                "{answer}"
+            );
+        }
+        if !field.is_empty() {
+            assert_eq!(answer["error"]["field"], field, "{name}: {answer}");
+        }
+    }
+    let (status, answer) = rig
+        .send(
+            client
+                .post(format!("{}/api/v1/fleets/flt-nope/stop", rig.proxy))
+                .header("x-spotplan-token", TOKEN)
+                .json(&json!({ "release": true })),
+        )
+        .await;
+    assert_eq!(status, 404, "{answer}");
+    let (_, list) = rig.send(client.get(&url).header("x-spotplan-token", TOKEN)).await;
+    assert_eq!(list["fleets"], json!([]), "nothing was logged");
+    assert_eq!(rig.created(), 0, "nothing was sent");
+}
