@@ -29,9 +29,9 @@ pub(crate) struct CompareArgs {
     /// Fewest GPUs.
     #[arg(long)]
     gpu: Option<u32>,
-    /// Instances needed.
+    /// Instances needed (for `fleet`: the target, in --unit).
     #[arg(long, default_value_t = 1)]
-    count: u32,
+    pub(crate) count: u32,
     /// Job duration in hours.
     #[arg(long, default_value = "1")]
     hours: Decimal,
@@ -59,7 +59,7 @@ pub(crate) struct CompareArgs {
     filter: Option<String>,
     /// Display currency.
     #[arg(long, default_value = "CNY")]
-    currency: String,
+    pub(crate) currency: String,
     /// CNY per USD (default: the dated rate shipped with Spotplan).
     #[arg(long)]
     cny_per_usd: Option<Decimal>,
@@ -68,7 +68,7 @@ pub(crate) struct CompareArgs {
     limit: usize,
     /// Print JSON instead of a table.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -85,7 +85,7 @@ fn parse_sort(id: &str) -> Result<SortKey, String> {
     })
 }
 
-fn requirement(args: &CompareArgs) -> anyhow::Result<Requirement> {
+pub(crate) fn requirement(args: &CompareArgs) -> anyhow::Result<Requirement> {
     let clouds = args
         .cloud
         .iter()
@@ -117,13 +117,21 @@ fn requirement(args: &CompareArgs) -> anyhow::Result<Requirement> {
     })
 }
 
-pub(crate) fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
-    let requirement = requirement(args)?;
+/// The planner over the embedded catalog, at the given or the shipped exchange rate.
+pub(crate) fn planner(args: &CompareArgs) -> anyhow::Result<Planner> {
     let fx = match args.cny_per_usd {
         Some(rate) => ExchangeRate::user(rate, "given on the command line"),
         None => ExchangeRate::default(),
     };
-    let planner = Planner::new(Catalog::embedded().context("the embedded catalog does not decode")?, fx);
+    Ok(Planner::new(
+        Catalog::embedded().context("the embedded catalog does not decode")?,
+        fx,
+    ))
+}
+
+pub(crate) fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
+    let requirement = requirement(args)?;
+    let planner = planner(args)?;
     let plan = planner.plan(&requirement);
     let today = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

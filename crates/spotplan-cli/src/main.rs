@@ -1,7 +1,8 @@
-//! `spotplan`: the core on the command line — rank spot offers, validate an order file, print an order's API
+//! `spotplan`: the core on the command line — rank spot offers, plan a fleet, validate an order file, print an order's API
 //! request in any format, print the order JSON Schema; list and release the instances placed, through the proxy.
 
 mod compare;
+mod fleet;
 mod instances;
 mod order_file;
 
@@ -24,6 +25,12 @@ enum Command {
     ///
     /// Example: spotplan compare --vcpu 4 --memory 8 --count 10 --hours 72 --area china
     Compare(compare::CompareArgs),
+    /// Plan a fleet: spread --count units over the matching pools by a strategy, within a cap and a ceiling, with
+    /// the job's cost once reclaims are counted; exit code 1 when the plan cannot be placed as it stands.
+    ///
+    /// Example: spotplan fleet --vcpu 4 --memory 8 --count 20 --hours 48 --area china --strategy diversified
+    /// --max-per-pool 5
+    Fleet(fleet::FleetArgs),
     /// Check an order file against every documented rule of its cloud; exit code 1 when any error is found
     /// (or any warning, with --deny-warnings).
     ///
@@ -50,6 +57,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Compare(args) => compare::run(&args),
+        Command::Fleet(args) => fleet::run(&args),
         Command::Validate(args) => order_file::validate_file(&args),
         Command::Request(args) => order_file::request_file(&args),
         Command::Instances(args) => instances::list(&args),

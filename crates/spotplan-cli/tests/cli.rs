@@ -326,3 +326,94 @@ fn help_explains_each_command_with_an_example() {
         assert!(stdout(&output).contains("Example: spotplan"), "{command}");
     }
 }
+
+#[test]
+fn fleet_spreads_a_target_by_strategy_and_writes_alibabas_own_group_request() {
+    let output = spotplan(&[
+        "fleet",
+        "--vcpu",
+        "4",
+        "--memory",
+        "8",
+        "--count",
+        "20",
+        "--hours",
+        "48",
+        "--area",
+        "china",
+        "--strategy",
+        "diversified",
+        "--min-pools",
+        "3",
+        "--max-per-pool",
+        "5",
+        "--cap",
+        "0.2",
+        "--ceiling",
+        "5",
+    ]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    // Five a pool at most: four pools of five, each with its reason.
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("spread over 4 pools"))
+        .collect();
+    assert_eq!(rows.len(), 4, "{text}");
+    assert!(
+        rows.iter().all(|row| row.split_whitespace().nth(3) == Some("5")),
+        "{text}"
+    );
+    assert!(
+        text.contains("with reclaims: unknown"),
+        "no pool has a known risk: {text}"
+    );
+    // A ceiling the bids exceed is a problem, with exit code 1.
+    let over = spotplan(&[
+        "fleet",
+        "--vcpu",
+        "4",
+        "--memory",
+        "8",
+        "--count",
+        "20",
+        "--hours",
+        "48",
+        "--area",
+        "china",
+        "--cap",
+        "0.2",
+        "--ceiling",
+        "1",
+    ]);
+    assert_eq!(over.status.code(), Some(1), "{}", stdout(&over));
+    assert!(stdout(&over).contains("problem: ceiling_per_hour"), "{}", stdout(&over));
+    // Alibaba's own group for an Alibaba fleet in one region, with a placeholder for what is not given yet.
+    let group = spotplan(&[
+        "fleet",
+        "--vcpu",
+        "4",
+        "--memory",
+        "8",
+        "--count",
+        "6",
+        "--hours",
+        "48",
+        "--cloud",
+        "alibaba",
+        "--region",
+        "cn-hangzhou",
+        "--cap",
+        "0.3",
+        "--apg",
+        "python",
+    ]);
+    let python = stdout(&group);
+    assert!(group.status.success(), "{python}");
+    assert!(
+        python.contains("ecs_models.CreateAutoProvisioningGroupRequest("),
+        "{python}"
+    );
+    assert!(python.contains("total_target_capacity=\"6\""), "{python}");
+    assert!(python.contains("image_id=\"<ImageId>\""), "{python}");
+}

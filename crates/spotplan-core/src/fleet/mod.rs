@@ -27,6 +27,8 @@ pub use split::Strategy;
 
 /// Pools beyond the chosen ones whose job estimate is computed, for the chart of cost against risk.
 pub const FRONTIER_POOLS: usize = 50;
+/// Instance-runs the fleet's own simulation may draw (runs × instances).
+pub const FLEET_SIMULATION_BUDGET: u32 = 20_000;
 /// Pools after the chosen ones a plan keeps ready for shortfalls and replacements, in the strategy's order.
 pub const STANDBY_POOLS: usize = 20;
 
@@ -483,7 +485,10 @@ pub fn plan_fleet(
         .iter()
         .map(|a| (a.count, a.risk.hazard_per_hour()))
         .collect();
-    let fleet_job = job::estimate_fleet(&job_spec, &fleet_pools, simulation.runs, simulation.seed);
+    // The fleet's simulation draws every instance in every run: its runs shrink with the fleet (never below 100)
+    // so a large fleet stays within the planning budget; the job reports the runs it used.
+    let fleet_runs = (FLEET_SIMULATION_BUDGET / instances.max(1)).clamp(100, simulation.runs.max(100));
+    let fleet_job = job::estimate_fleet(&job_spec, &fleet_pools, fleet_runs, simulation.seed);
     let expected_job_cost = match &fleet_job {
         JobEstimate::Estimated { .. } => {
             let mut total = Money::zero(currency);

@@ -108,10 +108,25 @@ pub fn auto_provisioning_group(
     }
     put("SpotInstanceInterruptionBehavior", "terminate".into());
     put("TerminateInstances", "True".into());
-    put("LaunchConfiguration.ImageId", launch.image_id.clone());
-    if let Some(group) = launch.network.security_group_ids.first() {
-        put("LaunchConfiguration.SecurityGroupId", group.clone());
-    }
+    // A launch id not given yet stays a placeholder named by the parameter, as in the single-order snippets.
+    let image = launch.image_id.trim();
+    put(
+        "LaunchConfiguration.ImageId",
+        if image.is_empty() {
+            "<ImageId>".into()
+        } else {
+            image.to_owned()
+        },
+    );
+    put(
+        "LaunchConfiguration.SecurityGroupId",
+        launch
+            .network
+            .security_group_ids
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "<SecurityGroupId>".into()),
+    );
     if let Some(key_pair) = &launch.login.key_pair {
         put("LaunchConfiguration.KeyPairName", key_pair.clone());
     }
