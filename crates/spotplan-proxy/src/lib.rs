@@ -33,6 +33,7 @@ pub mod security;
 pub mod security_headers;
 pub mod serve;
 pub mod sign_in;
+pub mod signals;
 pub mod signing;
 pub mod spend;
 pub mod static_files;
@@ -83,6 +84,8 @@ pub struct AppState {
     pub spend_gate: Arc<tokio::sync::Mutex<()>>,
     /// Live quotes of the last five minutes.
     pub quotes: prices::QuoteCache,
+    /// Pool signals of the last five minutes.
+    pub signals: signals::SignalsCache,
     /// The embedded catalog (pay-as-you-go prices bound market bids), decoded on first use.
     catalog: Arc<OnceLock<Option<spotplan_core::catalog::Catalog>>>,
     /// The `Host` names (and so the `Origin`s) this proxy answers to.
@@ -118,6 +121,7 @@ impl AppState {
             key_locks: exactly_once::KeyLocks::default(),
             spend_gate: Arc::default(),
             quotes: prices::QuoteCache::default(),
+            signals: signals::SignalsCache::default(),
             catalog: Arc::default(),
         })
     }
@@ -170,6 +174,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/fleets/{id}/stop",
             post(fleets::stop).route_layer(from_fn(security::json_body_only)),
+        )
+        .route(
+            "/v1/signals",
+            post(signals::signals).route_layer(from_fn(security::json_body_only)),
         )
         .route(
             "/v1/prices",

@@ -15,6 +15,7 @@ use spotplan_core::api::instances::{
 };
 use spotplan_core::api::orders::{MAX_LIST, OrderList, OrderRecord, OrderSubmission, SubmitAnswer};
 use spotplan_core::api::prices::{PricesAnswer, PricesBody};
+use spotplan_core::api::signals::{SignalsAnswer, SignalsBody};
 
 /// The schemas, generated once per document into `#/components/schemas`.
 struct Schemas {
@@ -154,6 +155,13 @@ pub fn document() -> Value {
     ]);
     let fleet_get_errors: Vec<(&str, &str)> = TOKEN_ERRORS.iter().copied().chain([("404", "no such fleet")]).collect();
     let fleet_stop_errors = with_body(&[("404", "no such fleet")]);
+    let signals_body = schemas.of::<SignalsBody>();
+    let signals_answer = schemas.of::<SignalsAnswer>();
+    let signals_errors = with_body(&[
+        ("412", "no credentials for the cloud (planning mode)"),
+        ("422", "the cloud documents no pool signals (Baidu)"),
+        ("502", "the cloud refused or did not answer"),
+    ]);
     let id_parameter = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }]);
     let paths = json!({
         api::HEALTH: { "get": {
@@ -257,6 +265,12 @@ pub fn document() -> Value {
             "parameters": id_parameter,
             "requestBody": { "required": true, "content": content(&stop_body) },
             "responses": responses(&[("200", "the fleet, stopped", &fleet_answer)], &error, &fleet_stop_errors)
+        } },
+        api::SIGNALS: { "post": {
+            "operationId": "poolSignals",
+            "summary": "What the cloud says of its spot pools in a region besides prices: Alibaba's 30-day interruption-rate buckets (DescribeSpotAdvice), Tencent's selling or sold-out status (DescribeZoneInstanceConfigInfos); cached five minutes",
+            "requestBody": { "required": true, "content": content(&signals_body) },
+            "responses": responses(&[("200", "one signal per zone and type the cloud reported", &signals_answer)], &error, &signals_errors)
         } },
         api::OPENAPI: { "get": {
             "operationId": "openapi",

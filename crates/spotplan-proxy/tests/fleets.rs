@@ -32,7 +32,16 @@ struct Rig {
 }
 
 async fn standin() -> (Standin, String) {
-    let mut standin = Standin::new(Kind::Alibaba, KEYS[0].1, KEYS[0].2);
+    standin_of(Kind::Alibaba).await
+}
+
+async fn standin_of(kind: Kind) -> (Standin, String) {
+    let index = match kind {
+        Kind::Alibaba => 0,
+        Kind::Tencent => 1,
+        Kind::Baidu => 2,
+    };
+    let mut standin = Standin::new(kind, KEYS[index].1, KEYS[index].2);
     standin.lifecycle.pending_for = Duration::from_secs(60);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap().to_string();
@@ -42,8 +51,9 @@ async fn standin() -> (Standin, String) {
 }
 
 async fn proxy(dir: &Path, standin: Standin, standin_address: &str) -> Rig {
+    let cloud = standin.kind.cloud();
     let endpoints = Endpoints::default().with(
-        Cloud::Alibaba,
+        cloud,
         EndpointOverride {
             scheme: "http".into(),
             authority: standin_address.to_owned(),
@@ -469,4 +479,98 @@ async fn hostile_fleet_submissions_are_refused_before_anything_is_logged_or_sent
     let (_, list) = rig.send(client.get(&url).header("x-spotplan-token", TOKEN)).await;
     assert_eq!(list["fleets"], json!([]), "nothing was logged");
     assert_eq!(rig.created(), 0, "nothing was sent");
+}
+
+#[tokio::test]
+async fn pool_signals_come_from_each_clouds_own_call_and_hostile_asks_are_refused() {
+    let post = |rig: &Rig, body: Value| {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/signals", rig.proxy))
+            .header("x-spotplan-token", TOKEN)
+            .json(&body)
+    };
+    // Alibaba: a bucket per zone and type, from DescribeSpotAdvice.
+    let alibaba = rig().await;
+    let ask = json!({ "cloud": "alibaba", "region": "cn-hangzhou", "instance_types": ["ecs.c7.xlarge"] });
+    let (status, answer) = alibaba.send(post(&alibaba, ask.clone())).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["source"], "DescribeSpotAdvice");
+    let buckets: Vec<(String, String)> = answer["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["zone"].as_str().unwrap().to_owned(),
+                s["interruption"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        buckets.contains(&("cn-hangzhou-k".into(), "10-100%".into())),
+        "{answer}"
+    );
+    assert!(buckets.contains(&("cn-hangzhou-h".into(), "0-3%".into())), "{answer}");
+    let (_, again) = alibaba.send(post(&alibaba, ask)).await;
+    assert_eq!(again["cached"], true);
+    // Tencent: sold out where stock ran out, from DescribeZoneInstanceConfigInfos.
+    let (standin, address) = standin_of(Kind::Tencent).await;
+    standin.stats().stock.insert("ap-guangzhou-3".into(), 0);
+    let tencent = proxy(&tempdir(), standin, &address).await;
+    let (status, answer) = tencent
+        .send(post(
+            &tencent,
+            json!({ "cloud": "tencent", "region": "ap-guangzhou", "instance_types": ["S5.LARGE8"] }),
+        ))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let sold_out: Vec<&str> = answer["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["stock"]["status"] == "sold_out")
+        .map(|s| s["zone"].as_str().unwrap())
+        .collect();
+    assert_eq!(sold_out, ["ap-guangzhou-3"], "{answer}");
+    // Hostile or impossible asks name the field.
+    let cases = [
+        (
+            json!({ "cloud": "alibaba", "region": "cn-hangzhou", "instance_types": [] }),
+            400,
+            "instance_types",
+        ),
+        (
+            json!({ "cloud": "alibaba", "region": "cn-hangzhou", "instance_types": vec!["a"; 11] }),
+            400,
+            "instance_types",
+        ),
+        (
+            json!({ "cloud": "alibaba", "region": "cn-hangzhou", "instance_types": ["ecs.c7&Action=DeleteInstances"] }),
+            400,
+            "instance_types",
+        ),
+        (
+            json!({ "cloud": "alibaba", "region": "evil.example.com/x", "instance_types": ["ecs.c7.xlarge"] }),
+            400,
+            "region",
+        ),
+        (
+            json!({ "cloud": "baidu", "region": "bj", "instance_types": ["bcc.g5.c2m8"] }),
+            422,
+            "cloud",
+        ),
+    ];
+    for (body, status, field) in cases {
+        let (got, answer) = alibaba.send(post(&alibaba, body.clone())).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        assert_eq!(answer["error"]["field"], field, "{body}: {answer}");
+    }
+    let (status, _) = alibaba
+        .send(
+            reqwest::Client::new()
+                .post(format!("{}/api/v1/signals", alibaba.proxy))
+                .json(&json!({ "cloud": "alibaba", "region": "cn-hangzhou", "instance_types": ["ecs.c7.xlarge"] })),
+        )
+        .await;
+    assert_eq!(status, 401, "no token, no signals");
 }

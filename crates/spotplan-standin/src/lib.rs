@@ -275,6 +275,9 @@ async fn handle(
         }
         return answer;
     }
+    if let Some(answer) = signals_answer(&standin, &action, &received) {
+        return answer;
+    }
     if let Some(answer) = price_answer(standin.kind, &action, &received) {
         if !standin.price_delay.is_zero() {
             tokio::time::sleep(standin.price_delay).await;
@@ -299,6 +302,82 @@ fn signature_code(kind: Kind) -> &'static str {
         Kind::Tencent => "AuthFailure.SignatureFailure",
         Kind::Baidu => "SignatureDoesNotMatch",
     }
+}
+
+/// The zones the stand-in reports pool signals for, per region it is asked about.
+const SIGNAL_ZONES: [&str; 3] = ["h", "j", "k"];
+
+/// Answers the clouds' pool-signal calls: Alibaba `DescribeSpotAdvice` (zones `<region>-h` and `-j` in the `0-3%`
+/// bucket, `-k` in `10-100%`, for every type asked) and Tencent `DescribeZoneInstanceConfigInfos` (zones
+/// `<region>-3`, `-4`, `-6`: `SOLD_OUT` where a test set the zone's stock to zero, `SELL` otherwise).
+fn signals_answer(standin: &Standin, action: &str, received: &verify::Received<'_>) -> Option<Response> {
+    let body = match (standin.kind, action) {
+        (Kind::Alibaba, "DescribeSpotAdvice") => {
+            let query = verify::query_map(received.raw_query);
+            let region = query.get("RegionId").cloned().unwrap_or_default();
+            let types: Vec<String> = (1..=10)
+                .filter_map(|n| query.get(&format!("InstanceTypes.{n}")).cloned())
+                .collect();
+            let zones: Vec<serde_json::Value> = SIGNAL_ZONES
+                .iter()
+                .map(|suffix| {
+                    let bucket = if *suffix == "k" {
+                        ("10-100%", 14.0)
+                    } else {
+                        ("0-3%", 1.5)
+                    };
+                    let resources: Vec<serde_json::Value> = types
+                        .iter()
+                        .map(|kind| {
+                            json!({ "InstanceType": kind, "AverageSpotDiscount": 20,
+                                            "InterruptionRate": bucket.1, "InterruptRateDesc": bucket.0 })
+                        })
+                        .collect();
+                    json!({ "ZoneId": format!("{region}-{suffix}"),
+                            "AvailableSpotResources": { "AvailableSpotResource": resources } })
+                })
+                .collect();
+            json!({ "RequestId": request_id(), "RegionId": region,
+                    "AvailableSpotZones": { "AvailableSpotZone": zones } })
+        }
+        (Kind::Tencent, "DescribeZoneInstanceConfigInfos") => {
+            let asked: serde_json::Value = serde_json::from_slice(received.body).unwrap_or_default();
+            let types: Vec<String> = asked["Filters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|filter| filter["Name"] == "instance-type")
+                .flat_map(|filter| filter["Values"].as_array().cloned().unwrap_or_default())
+                .filter_map(|value| value.as_str().map(str::to_owned))
+                .collect();
+            let region = received
+                .headers
+                .get("x-tc-region")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let stock = standin.stats().stock.clone();
+            let items: Vec<serde_json::Value> = ["3", "4", "6"]
+                .iter()
+                .flat_map(|suffix| {
+                    let zone = format!("{region}-{suffix}");
+                    let sold_out = stock.get(&zone) == Some(&0);
+                    types.iter().map(move |kind| {
+                        if sold_out {
+                            json!({ "Zone": zone, "InstanceType": kind, "InstanceChargeType": "SPOTPAID",
+                                    "Status": "SOLD_OUT", "StatusCategory": "WithoutStock", "SoldOutReason": "no stock" })
+                        } else {
+                            json!({ "Zone": zone, "InstanceType": kind, "InstanceChargeType": "SPOTPAID",
+                                    "Status": "SELL", "StatusCategory": "EnoughStock" })
+                        }
+                    })
+                })
+                .collect();
+            json!({ "Response": { "RequestId": request_id(), "InstanceTypeQuotaSet": items } })
+        }
+        _ => return None,
+    };
+    Some((StatusCode::OK, axum::Json(body)).into_response())
 }
 
 /// Answers the clouds' price queries (DescribeSpotPriceHistory, InquiryPriceRunInstances, bidPrice) with the

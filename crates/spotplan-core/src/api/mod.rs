@@ -8,6 +8,7 @@ pub mod health;
 pub mod instances;
 pub mod orders;
 pub mod prices;
+pub mod signals;
 
 /// `GET`: the proxy's version, whether the caller is signed in, and what each cloud can do. Open without the token.
 pub const HEALTH: &str = "/api/v1/health";
@@ -25,6 +26,8 @@ pub const WATCH: &str = "/api/v1/instances/watch";
 pub const RELEASE: &str = "/api/v1/instances/release";
 /// `POST` a fleet (with an [`IDEMPOTENCY_KEY`]), `GET` every fleet.
 pub const FLEETS: &str = "/api/v1/fleets";
+/// `POST` a region's pools to read the cloud's interruption and stock signals for.
+pub const SIGNALS: &str = "/api/v1/signals";
 /// `POST` offers to quote live.
 pub const PRICES: &str = "/api/v1/prices";
 /// `GET` the OpenAPI document.

@@ -252,6 +252,12 @@ pub trait CloudWire: Sync {
     /// moves to its next pool.
     fn pool_unavailable(&self, code: &str) -> bool;
 
+    /// The cloud's call for what it says of its spot pools besides prices (interruption buckets, stock), for
+    /// `instance_types` in `region`; `None` when it documents none.
+    fn pool_signals_request(&self, region: &str, instance_types: &[String]) -> Option<HttpRequest>;
+    /// Reads the answer to [`CloudWire::pool_signals_request`].
+    fn read_pool_signals(&self, body: &[u8]) -> Result<Vec<crate::api::signals::PoolSignal>, QuoteFailure>;
+
     /// The live price query for one offer; `token` is a fresh idempotency token for clouds that want one.
     fn quote_request(&self, ask: &QuoteAsk, now: i64, token: &str) -> Result<HttpRequest, QuoteFailure>;
     /// Reads the answer to [`CloudWire::quote_request`] into dated observations; `account` is the currency the

@@ -9,6 +9,7 @@ pub mod instances;
 pub mod order;
 pub mod prices;
 pub(crate) mod rules;
+pub mod signals;
 mod snippets;
 
 use crate::billing::SpotRules;
@@ -203,6 +204,14 @@ impl CloudWire for Alibaba {
 
     fn pool_unavailable(&self, code: &str) -> bool {
         answer::POOL_UNAVAILABLE.contains(&code)
+    }
+
+    fn pool_signals_request(&self, region: &str, instance_types: &[String]) -> Option<HttpRequest> {
+        Some(signals::describe_spot_advice(region, instance_types))
+    }
+
+    fn read_pool_signals(&self, body: &[u8]) -> Result<Vec<crate::api::signals::PoolSignal>, QuoteFailure> {
+        Ok(signals::parse_describe_spot_advice(body)?)
     }
 
     fn quote_request(&self, ask: &QuoteAsk, now: i64, _token: &str) -> Result<HttpRequest, QuoteFailure> {

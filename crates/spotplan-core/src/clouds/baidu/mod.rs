@@ -192,6 +192,18 @@ impl CloudWire for Baidu {
         answer::POOL_UNAVAILABLE.contains(&code)
     }
 
+    /// Baidu documents no interruption or stock signal for BCC spot (lifecycle-apis.md §3.4).
+    fn pool_signals_request(&self, _region: &str, _instance_types: &[String]) -> Option<HttpRequest> {
+        None
+    }
+
+    fn read_pool_signals(&self, _body: &[u8]) -> Result<Vec<crate::api::signals::PoolSignal>, QuoteFailure> {
+        Err(QuoteFailure::new(
+            "no_signals",
+            "Baidu documents no interruption or stock signal for BCC spot",
+        ))
+    }
+
     fn quote_request(&self, ask: &QuoteAsk, _now: i64, token: &str) -> Result<HttpRequest, QuoteFailure> {
         Ok(prices::bid_price(
             &bid_price_query(ask, Currency::Cny)?,

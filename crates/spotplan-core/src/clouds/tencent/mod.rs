@@ -8,6 +8,7 @@ pub mod instances;
 pub mod order;
 pub mod prices;
 pub(crate) mod rules;
+pub mod signals;
 mod snippets;
 
 use std::num::NonZeroU32;
@@ -197,6 +198,14 @@ impl CloudWire for Tencent {
 
     fn pool_unavailable(&self, code: &str) -> bool {
         answer::POOL_UNAVAILABLE.contains(&code)
+    }
+
+    fn pool_signals_request(&self, region: &str, instance_types: &[String]) -> Option<HttpRequest> {
+        Some(signals::describe_zone_instance_config_infos(region, instance_types))
+    }
+
+    fn read_pool_signals(&self, body: &[u8]) -> Result<Vec<crate::api::signals::PoolSignal>, QuoteFailure> {
+        Ok(signals::parse_describe_zone_instance_config_infos(body)?)
     }
 
     fn quote_request(&self, ask: &QuoteAsk, _now: i64, _token: &str) -> Result<HttpRequest, QuoteFailure> {

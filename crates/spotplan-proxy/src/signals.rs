@@ -1,0 +1,132 @@
+//! `POST /api/v1/signals`: what a cloud says of its spot pools in a region besides prices (Alibaba's interruption
+//! buckets, Tencent's sold-out status), through the cloud's own call — built and read by its folder in the core —
+//! cached for five minutes. The fleet planner reads them as interruption estimates and sold-out pools.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use spotplan_core::api::signals::{MAX_SIGNAL_TYPES, SignalsAnswer, SignalsBody};
+use spotplan_core::clouds::wire;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::prices::CACHE_FOR;
+use crate::upstream::{Exchange, now_unix_seconds};
+
+/// The signals of the last five minutes, by what was asked.
+#[derive(Debug, Default, Clone)]
+pub struct SignalsCache {
+    entries: Arc<Mutex<HashMap<String, (Instant, SignalsAnswer)>>>,
+}
+
+impl SignalsCache {
+    fn get(&self, key: &str) -> Option<SignalsAnswer> {
+        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (stored, answer) = entries.get(key)?;
+        (stored.elapsed() < CACHE_FOR).then(|| SignalsAnswer {
+            cached: true,
+            ..answer.clone()
+        })
+    }
+
+    fn put(&self, key: String, answer: &SignalsAnswer) {
+        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries.retain(|_, (stored, _)| stored.elapsed() < CACHE_FOR);
+        entries.insert(key, (Instant::now(), answer.clone()));
+    }
+}
+
+fn bad(code: &'static str, field: &str, message: String) -> ApiError {
+    ApiError::BadRequest {
+        code,
+        message,
+        field: Some(field.into()),
+    }
+}
+
+/// An instance type as the clouds write them: letters, digits, `.`, `-`, `_`, at most 64.
+fn is_type_name(text: &str) -> bool {
+    (1..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric() || b".-_".contains(&b))
+}
+
+/// Handles `POST /api/v1/signals`.
+pub async fn signals(
+    State(state): State<AppState>,
+    Json(body): Json<SignalsBody>,
+) -> Result<Json<SignalsAnswer>, ApiError> {
+    if body.instance_types.is_empty() || body.instance_types.len() > MAX_SIGNAL_TYPES {
+        return Err(bad(
+            "invalid_signals",
+            "instance_types",
+            format!(
+                "ask about 1–{MAX_SIGNAL_TYPES} instance types, not {}",
+                body.instance_types.len()
+            ),
+        ));
+    }
+    if let Some(bad_type) = body.instance_types.iter().find(|t| !is_type_name(t)) {
+        return Err(bad(
+            "invalid_signals",
+            "instance_types",
+            format!("`{bad_type}` is not an instance type (letters, digits, `.`, `-`, `_`; at most 64)"),
+        ));
+    }
+    crate::endpoints::check_region(&body.region).map_err(|error| bad("invalid_region", "region", error.to_string()))?;
+    let cloud = wire(body.cloud);
+    let Some(mut request) = cloud.pool_signals_request(&body.region, &body.instance_types) else {
+        return Err(ApiError::Rejected {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "no_signals",
+            message: format!(
+                "{} documents no interruption or stock signal for spot instances",
+                body.cloud.display_name()
+            ),
+            field: Some("cloud".into()),
+        });
+    };
+    let Some(credentials) = state.credentials.get(body.cloud).cloned() else {
+        return Err(ApiError::NoCredentials {
+            cloud: body.cloud,
+            hint: crate::exactly_once::credential_hint(body.cloud),
+        });
+    };
+    let key = format!("{}|{}|{}", body.cloud.id(), body.region, body.instance_types.join(","));
+    if let Some(cached) = state.signals.get(&key) {
+        return Ok(Json(cached));
+    }
+    let unreachable = |message: String| ApiError::Rejected {
+        status: StatusCode::BAD_GATEWAY,
+        code: "signals_unavailable",
+        message,
+        field: None,
+    };
+    state
+        .config
+        .endpoints
+        .route(body.cloud, &mut request)
+        .map_err(|error| unreachable(error.to_string()))?;
+    let sent = state
+        .upstream
+        .send(body.cloud, &request, &credentials.credentials)
+        .await
+        .map_err(|error| unreachable(error.to_string()))?;
+    let answer_body = match sent.exchange {
+        Exchange::Answered { body, .. } => body,
+        Exchange::NoAnswer { reason } | Exchange::NotSent { reason } => return Err(unreachable(reason)),
+    };
+    let signals = cloud
+        .read_pool_signals(&answer_body)
+        .map_err(|failure| unreachable(format!("{}: {}", failure.code, failure.message)))?;
+    let answer = SignalsAnswer {
+        signals,
+        source: request.action.clone(),
+        fetched_at: now_unix_seconds() as i64,
+        cached: false,
+    };
+    state.signals.put(key, &answer);
+    Ok(Json(answer))
+}
