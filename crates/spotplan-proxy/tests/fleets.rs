@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use common::{KEYS, TOKEN, example, tempdir};
 use serde_json::{Value, json};
-use spotplan_core::Cloud;
 use spotplan_proxy::at_rest::InstallKey;
 use spotplan_proxy::endpoints::{EndpointOverride, Endpoints};
 use spotplan_proxy::fleet_keeper::keep_once;
