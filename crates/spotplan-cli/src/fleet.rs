@@ -45,6 +45,10 @@ pub(crate) struct FleetArgs {
     /// The most the fleet may cost per hour at its bids, in --currency.
     #[arg(long)]
     ceiling: Option<Decimal>,
+    /// Units kept on pay-as-you-go instances (never reclaimed); planned and priced, and carried by --apg's group
+    /// request as its pay-as-you-go capacity (the proxy places spot orders only).
+    #[arg(long, default_value_t = 0)]
+    on_demand_base: u32,
     /// Minutes of work between checkpoints (none: a reclaim loses everything).
     #[arg(long)]
     checkpoint_minutes: Option<u32>,
@@ -147,6 +151,7 @@ pub(crate) fn run(args: &FleetArgs) -> anyhow::Result<ExitCode> {
         strategy: strategy(args)?,
         price_cap_per_unit: money(args.cap, currency),
         ceiling_per_hour: money(args.ceiling, currency),
+        on_demand_base: args.on_demand_base,
         checkpoint_minutes: args.checkpoint_minutes,
         restart_minutes: args.restart_minutes,
     };
@@ -222,7 +227,11 @@ pub(crate) fn run(args: &FleetArgs) -> anyhow::Result<ExitCode> {
     for allocation in &plan.allocations {
         println!(
             "{:<8} {:<18} {:<24} {:>5} {:>6} {:>12} {:>12}  {:<34} {}",
-            allocation.key.cloud.id(),
+            if allocation.on_demand {
+                format!("{}*", allocation.key.cloud.id())
+            } else {
+                allocation.key.cloud.id().to_owned()
+            },
             allocation.key.zone.as_deref().unwrap_or(&allocation.key.region),
             allocation.key.instance_type,
             allocation.count,
@@ -231,6 +240,11 @@ pub(crate) fn run(args: &FleetArgs) -> anyhow::Result<ExitCode> {
             format!("{}{}", currency.symbol(), allocation.hourly.rounded(4)),
             allocation.risk.describe(),
             allocation.reason
+        );
+    }
+    if plan.allocations.iter().any(|allocation| allocation.on_demand) {
+        println!(
+            "* on demand (pay-as-you-go): place it with --apg's group request or the cloud's console; the proxy places spot orders only"
         );
     }
     println!(

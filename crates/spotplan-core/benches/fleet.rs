@@ -50,6 +50,7 @@ fn benches(c: &mut Criterion) {
         strategy: Strategy::PriceAndRisk { max_per_pool: Some(10) },
         price_cap_per_unit: None,
         ceiling_per_hour: None,
+        on_demand_base: 0,
         checkpoint_minutes: Some(30),
         restart_minutes: 10,
     };

@@ -73,6 +73,10 @@ pub struct FleetRequest {
     pub price_cap_per_unit: Option<Money>,
     /// The most the whole fleet may cost per hour at its bids (display currency).
     pub ceiling_per_hour: Option<Money>,
+    /// Units kept on pay-as-you-go instances (never reclaimed), from the pool cheapest on demand per unit; the rest
+    /// is spot.
+    #[serde(default)]
+    pub on_demand_base: u32,
     /// Checkpoints and restart wait of the job (its hours are the requirement's).
     pub checkpoint_minutes: Option<u32>,
     /// Minutes from a reclaim until the replacement works.
@@ -127,6 +131,8 @@ pub enum Reason {
         /// 1-based rank.
         rank: u32,
     },
+    /// The on-demand base: the pool cheapest on demand per unit.
+    OnDemandBase,
 }
 
 impl std::fmt::Display for Reason {
@@ -142,6 +148,7 @@ impl std::fmt::Display for Reason {
             Reason::UnknownRiskAfterKnown { rank } => {
                 write!(f, "#{rank}: risk unknown, used after every pool whose risk is known")
             }
+            Reason::OnDemandBase => f.write_str("on-demand base: cheapest pay-as-you-go per unit, never reclaimed"),
         }
     }
 }
@@ -170,6 +177,9 @@ pub struct Allocation {
     pub job: JobEstimate,
     /// Why it was chosen.
     pub reason: Reason,
+    /// Pay-as-you-go instances of the on-demand base (Spotplan's proxy places spot orders only).
+    #[serde(default)]
+    pub on_demand: bool,
 }
 
 /// A pool on the chart of cost against risk.
@@ -219,6 +229,17 @@ pub enum FleetProblem {
         worst: Money,
         /// The ceiling.
         ceiling: Money,
+    },
+    /// An on-demand base is asked for and no matching pool has a pay-as-you-go price.
+    #[error("on_demand_base: no matching pool has a pay-as-you-go price")]
+    NoOnDemandPool,
+    /// The on-demand base is above the target.
+    #[error("on_demand_base: the base of {base} units is above the target of {target}")]
+    BaseAboveTarget {
+        /// The base.
+        base: u32,
+        /// The target.
+        target: u32,
     },
     /// Some pool's bid bounds nothing, so the ceiling cannot be checked.
     #[error(
@@ -332,21 +353,30 @@ pub fn plan_fleet(
         .unwrap_or(0.0)
         .max(f64::MIN_POSITIVE);
     let mut excluded = Excluded::default();
+    // The pool cheapest on demand per unit: (offer, weight, price), compared by cross-multiplying.
+    let mut on_demand_pool: Option<(u32, u32, i128)> = None;
     let mut offers = Vec::new();
     let mut pools = Vec::new();
     let mut hazards = Vec::new();
     for ranked in &matched.ranked {
         let (spot, on_demand) = planner.hourly_nano(ranked.offer);
-        let Some(price_nano) = spot else {
-            excluded.unpriced += 1;
-            continue;
-        };
         let record = &catalog.offers()[ranked.offer as usize];
         let instance_type = catalog.type_of(record);
         let weight = match request.unit {
             TargetUnit::Instances => 1,
             TargetUnit::Vcpus => instance_type.vcpu,
             TargetUnit::MemoryGib => instance_type.memory_gib.floor().to_string().parse::<u32>().unwrap_or(0),
+        };
+        if let Some(list) = on_demand
+            && weight > 0
+            && request.on_demand_base > 0
+            && on_demand_pool.is_none_or(|(_, w, p)| list * i128::from(w) < p * i128::from(weight))
+        {
+            on_demand_pool = Some((ranked.offer, weight, list));
+        }
+        let Some(price_nano) = spot else {
+            excluded.unpriced += 1;
+            continue;
         };
         if weight == 0 {
             excluded.no_whole_unit += 1;
@@ -373,8 +403,30 @@ pub fn plan_fleet(
     }
     let order = split::preference(&pools, request.strategy);
     let target = u64::from(request.target);
-    let (counts, reached) = split::allocate(&pools, &order, request.strategy, target);
     let mut problems = Vec::new();
+    // The on-demand base first: whole instances of the cheapest pay-as-you-go pool; spot fills the rest.
+    let base = u64::from(request.on_demand_base.min(request.target));
+    if request.on_demand_base > request.target {
+        problems.push(FleetProblem::BaseAboveTarget {
+            base: request.on_demand_base,
+            target: request.target,
+        });
+    }
+    let base_allocation = match on_demand_pool {
+        Some((offer, weight, price)) if base > 0 => {
+            let count = u32::try_from(base.div_ceil(u64::from(weight))).unwrap_or(u32::MAX);
+            Some((offer, weight, price, count))
+        }
+        None if base > 0 => {
+            problems.push(FleetProblem::NoOnDemandPool);
+            None
+        }
+        _ => None,
+    };
+    let base_reached = base_allocation.map_or(0, |(_, weight, _, count)| u64::from(weight) * u64::from(count));
+    let spot_target = target.saturating_sub(base_reached);
+    let (counts, spot_reached) = split::allocate(&pools, &order, request.strategy, spot_target);
+    let reached = base_reached + spot_reached;
     if target == 0 {
         problems.push(FleetProblem::EmptyTarget);
     }
@@ -406,6 +458,25 @@ pub fn plan_fleet(
     let mut hourly_total = Money::zero(currency);
     let mut worst_total = Some(Money::zero(currency));
     let mut uncheckable = None;
+    if let Some((offer, weight, price, count)) = base_allocation {
+        let hourly = nano_to_money(price, planner, currency)?;
+        let all = hourly.checked_mul(Decimal::from(count))?;
+        hourly_total = hourly_total.checked_add(all)?;
+        worst_total = worst_total.map(|total| total.checked_add(all)).transpose()?;
+        allocations.push(Allocation {
+            offer,
+            key: catalog.key_of(offer as usize),
+            count,
+            weight,
+            hourly,
+            per_unit: hourly.checked_div(Decimal::from(weight))?,
+            worst_hourly: Some(hourly),
+            risk: InterruptionEstimate::NotReclaimed,
+            job: job::estimate_pool(&job_spec, Some(0.0), simulation.runs, simulation.seed),
+            reason: Reason::OnDemandBase,
+            on_demand: true,
+        });
+    }
     for (slot, &count) in counts.iter().enumerate() {
         if count == 0 {
             continue;
@@ -458,6 +529,7 @@ pub fn plan_fleet(
             risk,
             job: job::estimate_pool(&job_spec, hazard, simulation.runs, simulation.seed),
             reason,
+            on_demand: false,
         });
     }
     if let Some(ceiling) = request.ceiling_per_hour {

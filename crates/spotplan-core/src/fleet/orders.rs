@@ -1,4 +1,5 @@
-//! The orders that realise a fleet plan: one `SpotOrder` per chosen pool (its instances) and per standby pool (one
+//! The orders that realise a fleet plan's spot part (the on-demand base is pay-as-you-go: Alibaba's group request
+//! carries it, a spot order cannot): one `SpotOrder` per chosen spot pool (its instances) and per standby pool (one
 //! instance, the unit a replacement orders), each with the launch details the person gave for its cloud and place,
 //! a limit bid of the price cap times the pool's weight when a cap is set, and the validation every single order
 //! gets.
@@ -64,9 +65,11 @@ pub fn fleet_orders(
     standby_weight: &dyn Fn(&OfferKey) -> u32,
     context: &ValidationContext,
 ) -> Vec<FleetOrder> {
+    // Spot pools only: the on-demand base is pay-as-you-go, which a spot order cannot place.
     let chosen = plan
         .allocations
         .iter()
+        .filter(|allocation| !allocation.on_demand)
         .map(|allocation| (allocation.key.clone(), allocation.weight, allocation.count, false));
     let standby = plan
         .standby

@@ -81,6 +81,8 @@ pub enum InterruptionEstimate {
         /// Instance-hours run in the pool.
         instance_hours: Decimal,
     },
+    /// Pay-as-you-go: the cloud does not reclaim it.
+    NotReclaimed,
     /// Nothing is known.
     #[default]
     Unknown,
@@ -101,6 +103,7 @@ impl InterruptionEstimate {
                 }
                 Some(f64::from(reclaims) / hours)
             }
+            InterruptionEstimate::NotReclaimed => Some(0.0),
             InterruptionEstimate::Unknown => None,
         }
     }
@@ -131,6 +134,7 @@ impl InterruptionEstimate {
                     format!("{reclaims} reclaims in {hours} instance-hours seen")
                 }
             }
+            InterruptionEstimate::NotReclaimed => "on demand: not reclaimed".into(),
             InterruptionEstimate::Unknown => "unknown".into(),
         }
     }

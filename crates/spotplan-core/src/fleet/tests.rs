@@ -16,7 +16,8 @@ use crate::money::{PriceRate, TimeUnit};
 
 /// Pools (Alibaba cn-hangzhou), spot / on-demand CNY per hour:
 /// P0 zone h, A (2 vCPU, 4 GiB) 0.20 / 1.00 · P1 zone i, A 0.10 / 1.00 · P2 zone j, A 0.30 / 1.00 ·
-/// P3 zone k, B (4 vCPU, 8 GiB) 0.36 / 2.00 · P4 zone h, B: on-demand only (unpriced spot).
+/// P3 zone k, B (4 vCPU, 8 GiB) 0.36 / 2.00 · P4 zone h, B: on-demand 2.00 only (unpriced spot) ·
+/// P5 zone i, B: on-demand 1.60 only (the cheapest on demand per vCPU: 0.40).
 fn planner() -> Planner {
     let source = Source {
         key: "fixed".into(),
@@ -67,6 +68,7 @@ fn planner() -> Planner {
             offer("cn-hangzhou-j", 0),
             offer("cn-hangzhou-k", 1),
             offer("cn-hangzhou-h", 1),
+            offer("cn-hangzhou-i", 1),
         ],
         observations: vec![
             price(0, PriceKind::Spot, "0.20"),
@@ -78,6 +80,7 @@ fn planner() -> Planner {
             price(3, PriceKind::Spot, "0.36"),
             price(3, PriceKind::OnDemand, "2.00"),
             price(4, PriceKind::OnDemand, "2.00"),
+            price(5, PriceKind::OnDemand, "1.60"),
         ],
     };
     Planner::new(Catalog::new(parts).unwrap(), ExchangeRate::default())
@@ -94,6 +97,7 @@ fn request(target: u32, unit: TargetUnit, strategy: Strategy, hours: i64) -> Fle
         strategy,
         price_cap_per_unit: None,
         ceiling_per_hour: None,
+        on_demand_base: 0,
         checkpoint_minutes: None,
         restart_minutes: 0,
     }
@@ -140,7 +144,7 @@ fn lowest_price_fills_the_cheapest_pool_then_the_next_when_capped_per_pool() {
     );
     assert_eq!(split_of(&plan), [row("i", "a.large", 10)]);
     assert_eq!(plan.hourly, cny("1.00"));
-    assert_eq!(plan.excluded.unpriced, 1, "P4 has no spot price");
+    assert_eq!(plan.excluded.unpriced, 2, "P4 and P5 have no spot price");
     assert!(plan.problems.is_empty(), "{:?}", plan.problems);
     // At most 4 a pool: P1 4, P0 4, P2 2 → 0.4 + 0.8 + 0.6 = 1.8 CNY/h; ten hours cost 18.
     let plan = planned(
@@ -536,5 +540,51 @@ fn a_plan_becomes_valid_orders_with_limit_bids_at_the_cap_times_the_weight() {
     assert_eq!(
         crate::clouds::alibaba::fleet::auto_provisioning_group(&plan, &uncapped, &orders, false, "t"),
         Err(crate::clouds::alibaba::fleet::AutoProvisioningError::NoMaxPrice)
+    );
+}
+
+#[test]
+fn an_on_demand_base_takes_the_cheapest_pay_as_you_go_pool_and_spot_fills_the_rest() {
+    // 20 vCPUs with 8 on demand: P5 (1.60 for 4 vCPUs, 0.40 each) × 2; the other 12 on spot in P1 (0.05 a vCPU) × 6.
+    let mut vcpus = request(20, TargetUnit::Vcpus, Strategy::LowestPrice { max_per_pool: None }, 1);
+    vcpus.on_demand_base = 8;
+    vcpus.price_cap_per_unit = Some(cny("0.1"));
+    let planner = planner();
+    let plan = plan_fleet(&planner, &vcpus, &PoolSignals::default(), Simulation::default()).unwrap();
+    assert_eq!(split_of(&plan), [row("i", "b.xlarge", 2), row("i", "a.large", 6)]);
+    assert!(plan.allocations[0].on_demand && !plan.allocations[1].on_demand);
+    assert_eq!(plan.allocations[0].reason, Reason::OnDemandBase);
+    assert_eq!(plan.hourly, cny("3.80"));
+    // The base is never reclaimed: its own job estimate is the plain one.
+    assert_eq!(plan.allocations[0].job.expected_billed_hours(), Some(1.0));
+    // Spot orders only; Alibaba's group carries the base as pay-as-you-go capacity with its own template.
+    let weight = |key: &OfferKey| if key.instance_type == "ecs.b.xlarge" { 4 } else { 2 };
+    let orders = orders::fleet_orders(&plan, &vcpus, planner.fx(), &launch_for, &weight, &validation_context());
+    assert!(
+        orders
+            .iter()
+            .all(|o| o.pool.instance_type == "ecs.a.large" || o.standby),
+        "{orders:?}"
+    );
+    let group =
+        crate::clouds::alibaba::fleet::auto_provisioning_group(&plan, &vcpus, &orders, true, "fleet-token-2").unwrap();
+    assert_eq!(group.query_value("PayAsYouGoTargetCapacity"), Some("8"));
+    assert_eq!(group.query_value("SpotTargetCapacity"), Some("12"));
+    let base_template = (1..=20)
+        .find(|n| {
+            group.query_value(&format!("LaunchTemplateConfig.{n}.InstanceType")) == Some("ecs.b.xlarge")
+                && group.query_value(&format!("LaunchTemplateConfig.{n}.VSwitchId")) == Some("vsw-cn-hangzhou-i")
+        })
+        .unwrap();
+    assert_eq!(
+        group.query_value(&format!("LaunchTemplateConfig.{base_template}.MaxPrice")),
+        Some("1.6")
+    );
+    // A base above the target, or with no pay-as-you-go price anywhere, is a problem.
+    vcpus.on_demand_base = 21;
+    let plan = plan_fleet(&planner, &vcpus, &PoolSignals::default(), Simulation::default()).unwrap();
+    assert!(
+        plan.problems
+            .contains(&FleetProblem::BaseAboveTarget { base: 21, target: 20 })
     );
 }

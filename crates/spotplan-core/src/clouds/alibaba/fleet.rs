@@ -93,10 +93,20 @@ pub fn auto_provisioning_group(
         "AutoProvisioningGroupType",
         if maintain { "maintain" } else { "instant" }.into(),
     );
+    let base: u64 = plan
+        .allocations
+        .iter()
+        .filter(|allocation| allocation.on_demand)
+        .map(|allocation| u64::from(allocation.count) * u64::from(allocation.weight))
+        .sum::<u64>()
+        .min(plan.target);
     put("TotalTargetCapacity", plan.target.to_string());
-    put("SpotTargetCapacity", plan.target.to_string());
-    put("PayAsYouGoTargetCapacity", "0".into());
+    put("SpotTargetCapacity", (plan.target - base).to_string());
+    put("PayAsYouGoTargetCapacity", base.to_string());
     put("DefaultTargetCapacityType", "Spot".into());
+    if base > 0 {
+        put("PayAsYouGoAllocationStrategy", "lowest-price".into());
+    }
     match request.strategy {
         Strategy::Diversified { .. } => put("SpotAllocationStrategy", "diversified".into()),
         Strategy::LowestPrice { .. } | Strategy::PriceAndRisk { .. } => {
@@ -147,6 +157,38 @@ pub fn auto_provisioning_group(
     for (index, order) in used.iter().enumerate() {
         template_fields(order, index, index, &mut query);
     }
+    // The on-demand base's pool, when no spot template has its type and zone: a template whose MaxPrice is its
+    // pay-as-you-go price (MaxPrice is required once templates are given), in a vSwitch of its zone.
+    for allocation in plan.allocations.iter().filter(|allocation| allocation.on_demand) {
+        let index = used.len();
+        if index >= MAX_TEMPLATE_CONFIGS
+            || used.iter().any(|o| {
+                o.pool.zone == allocation.key.zone
+                    && o.order.instance_type.as_deref() == Some(&allocation.key.instance_type)
+            })
+        {
+            continue;
+        }
+        let vswitch = used
+            .iter()
+            .find(|o| o.pool.zone == allocation.key.zone)
+            .and_then(|o| o.order.network.subnet_id.clone())
+            .unwrap_or_else(|| {
+                format!(
+                    "<VSwitchId:{}>",
+                    allocation.key.zone.as_deref().unwrap_or(&allocation.key.region)
+                )
+            });
+        let prefix = format!("LaunchTemplateConfig.{}", index + 1);
+        query.push((format!("{prefix}.InstanceType"), allocation.key.instance_type.clone()));
+        query.push((format!("{prefix}.VSwitchId"), vswitch));
+        query.push((
+            format!("{prefix}.MaxPrice"),
+            super::order::python_float(allocation.hourly.amount.round_dp(4)),
+        ));
+        query.push((format!("{prefix}.WeightedCapacity"), format!("{}.0", allocation.weight)));
+        query.push((format!("{prefix}.Priority"), index.to_string()));
+    }
     query.push(("ClientToken".into(), client_token.to_owned()));
     Ok(HttpRequest {
         method: "POST".into(),
@@ -164,7 +206,7 @@ pub fn auto_provisioning_group(
 }
 
 /// `CreateAutoProvisioningGroupRequest` arguments (alibabacloud-ecs20140526 7.11.8).
-const PYTHON: [Field; 13] = [
+const PYTHON: [Field; 14] = [
     Field::Text {
         name: "region_id",
         at: "/RegionId",
@@ -188,6 +230,10 @@ const PYTHON: [Field; 13] = [
     Field::Text {
         name: "default_target_capacity_type",
         at: "/DefaultTargetCapacityType",
+    },
+    Field::Text {
+        name: "pay_as_you_go_allocation_strategy",
+        at: "/PayAsYouGoAllocationStrategy",
     },
     Field::Text {
         name: "spot_allocation_strategy",
@@ -239,10 +285,14 @@ const PYTHON: [Field; 13] = [
 ];
 
 /// `alicloud_auto_provisioning_group` attributes.
-const TERRAFORM: [Field; 8] = [
+const TERRAFORM: [Field; 9] = [
     Field::Text {
         name: "total_target_capacity",
         at: "/TotalTargetCapacity",
+    },
+    Field::Text {
+        name: "pay_as_you_go_allocation_strategy",
+        at: "/PayAsYouGoAllocationStrategy",
     },
     Field::Text {
         name: "spot_target_capacity",
