@@ -28,6 +28,7 @@ pub mod json_errors;
 pub mod listen_policy;
 pub mod openapi;
 pub mod orders;
+pub mod price_store;
 pub mod prices;
 pub mod security;
 pub mod security_headers;
@@ -174,6 +175,11 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/fleets/{id}/stop",
             post(fleets::stop).route_layer(from_fn(security::json_body_only)),
+        )
+        // The delta can hold tens of thousands of rows: compressed when the client accepts it.
+        .route(
+            "/v1/catalog",
+            get(price_store::catalog).layer(tower_http::compression::CompressionLayer::new()),
         )
         .route(
             "/v1/signals",

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value, json};
 use spotplan_core::api;
+use spotplan_core::api::catalog::{CatalogDelta, MAX_DELTA_ROWS};
 use spotplan_core::api::error::ErrorBody;
 use spotplan_core::api::fleets::{FleetAnswer, FleetList, FleetSubmission, StopFleet};
 use spotplan_core::api::health::Health;
@@ -162,6 +163,7 @@ pub fn document() -> Value {
         ("422", "the cloud documents no pool signals (Baidu)"),
         ("502", "the cloud refused or did not answer"),
     ]);
+    let delta = schemas.of::<CatalogDelta>();
     let id_parameter = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }]);
     let paths = json!({
         api::HEALTH: { "get": {
@@ -265,6 +267,15 @@ pub fn document() -> Value {
             "parameters": id_parameter,
             "requestBody": { "required": true, "content": content(&stop_body) },
             "responses": responses(&[("200", "the fleet, stopped", &fleet_answer)], &error, &fleet_stop_errors)
+        } },
+        api::CATALOG: { "get": {
+            "operationId": "catalogDelta",
+            "summary": "The price observations the proxy stored after a point (changes only), each source once, each observation one array; ask again with since = until_ms",
+            "parameters": [
+                { "name": "since", "in": "query", "required": false, "schema": { "type": "integer", "format": "int64", "default": 0 } },
+                { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": MAX_DELTA_ROWS } }
+            ],
+            "responses": responses(&[("200", "observations stored after since", &delta)], &error, &list_errors)
         } },
         api::SIGNALS: { "post": {
             "operationId": "poolSignals",

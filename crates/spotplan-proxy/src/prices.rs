@@ -72,6 +72,12 @@ pub async fn prices(
             let quote = fetch(&state, &request).await;
             if quote.error.is_none() {
                 state.quotes.put(request, &quote);
+                // Kept, changes only, for the app's next reload and for bid advice; a store that cannot be written
+                // does not hold the quote back.
+                let now_ms = crate::upstream::now_unix_millis();
+                if let Err(error) = crate::price_store::record(&state.store, quote.observations.clone(), now_ms).await {
+                    tracing::warn!(%error, "a live quote was not stored");
+                }
             }
             quote
         }));

@@ -98,7 +98,7 @@ impl WriterStats {
 }
 
 /// The schema, one migration per version; `PRAGMA user_version` says how many have run.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     "
 CREATE TABLE IF NOT EXISTS orders (
     id TEXT PRIMARY KEY,
@@ -192,6 +192,24 @@ CREATE TABLE IF NOT EXISTS fleet_steps (
     order_key TEXT NOT NULL,
     PRIMARY KEY (fleet_id, step)
 );
+",
+    // Prices: changes only — a row when an offer's price moved — with the source and when it was stored.
+    "
+CREATE TABLE IF NOT EXISTS price_changes (
+    cloud TEXT NOT NULL,
+    region TEXT NOT NULL,
+    zone TEXT NOT NULL,
+    instance_type TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    observed_at INTEGER NOT NULL,
+    amount TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    per TEXT NOT NULL,
+    source_json TEXT NOT NULL,
+    stored_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (cloud, region, zone, instance_type, kind, observed_at)
+);
+CREATE INDEX IF NOT EXISTS price_changes_stored ON price_changes(stored_at_ms);
 ",
 ];
 

@@ -23,6 +23,7 @@
 
 mod admin_pass;
 pub mod lifecycle;
+pub mod market;
 mod verify;
 
 use std::collections::{HashMap, HashSet};
@@ -105,6 +106,8 @@ pub struct Standin {
     pub price_delay: Duration,
     /// How long a `slow` order takes to answer ([`SLOW`] unless set).
     pub slow: Duration,
+    /// Whether price queries answer from the synthetic market ([`market`]) instead of the fixed market price.
+    pub market: bool,
     /// Requests in flight now, and the most ever.
     in_flight: Arc<(AtomicU64, AtomicU64)>,
     /// Signals the server to stop listening (the `thengone` behaviour).
@@ -123,6 +126,7 @@ impl Standin {
             stats: Arc::default(),
             price_delay: Duration::ZERO,
             slow: SLOW,
+            market: false,
             in_flight: Arc::default(),
             gone: Arc::default(),
             lifecycle: lifecycle::Lifecycle::default(),
@@ -278,7 +282,7 @@ async fn handle(
     if let Some(answer) = signals_answer(&standin, &action, &received) {
         return answer;
     }
-    if let Some(answer) = price_answer(standin.kind, &action, &received) {
+    if let Some(answer) = price_answer(&standin, &action, &received) {
         if !standin.price_delay.is_zero() {
             tokio::time::sleep(standin.price_delay).await;
         }
@@ -382,7 +386,11 @@ fn signals_answer(standin: &Standin, action: &str, received: &verify::Received<'
 
 /// Answers the clouds' price queries (DescribeSpotPriceHistory, InquiryPriceRunInstances, bidPrice) with the
 /// stand-in's market prices; `None` for any other action.
-fn price_answer(kind: Kind, action: &str, received: &verify::Received<'_>) -> Option<Response> {
+fn price_answer(standin: &Standin, action: &str, received: &verify::Received<'_>) -> Option<Response> {
+    let kind = standin.kind;
+    if standin.market {
+        return market_answer(kind, action, received);
+    }
     let body = match (kind, action) {
         (Kind::Alibaba, "DescribeSpotPriceHistory") => {
             let query = verify::query_map(received.raw_query);
@@ -408,6 +416,85 @@ fn price_answer(kind: Kind, action: &str, received: &verify::Received<'_>) -> Op
             "RequestId": request_id() } }),
         (Kind::Baidu, "bidPrice") => {
             json!({ "money": "0.12", "count": "1", "perMoney": BAIDU_MARKET_PRICE_PER_MINUTE.to_string() })
+        }
+        _ => return None,
+    };
+    Some((StatusCode::OK, axum::Json(body)).into_response())
+}
+
+/// Records one `DescribeSpotPriceHistory` page holds in market mode.
+pub const MARKET_PAGE: usize = 100;
+
+/// The price queries answered from the synthetic [`market`]: Alibaba's history of changes in the asked window,
+/// 100 records a page (`Offset`, `NextOffset`); Tencent's and Baidu's price of the current hour; a pool with no
+/// market answers as each cloud does when it has no stock.
+fn market_answer(kind: Kind, action: &str, received: &verify::Received<'_>) -> Option<Response> {
+    let yuan = |milli: i64| milli as f64 / 1000.0;
+    let now = now_unix_seconds();
+    let body = match (kind, action) {
+        (Kind::Alibaba, "DescribeSpotPriceHistory") => {
+            let query = verify::query_map(received.raw_query);
+            let zone = query.get("ZoneId").cloned().unwrap_or_else(|| "cn-hangzhou-k".into());
+            let instance_type = query.get("InstanceType").cloned().unwrap_or_default();
+            let end = query.get("EndTime").and_then(|t| utc::parse_iso8601(t)).unwrap_or(now);
+            let start = query
+                .get("StartTime")
+                .and_then(|t| utc::parse_iso8601(t))
+                .unwrap_or(end - 86_400);
+            let offset: usize = query.get("Offset").and_then(|o| o.parse().ok()).unwrap_or(0);
+            let points = market::changes(&zone, &instance_type, start, end);
+            let page: Vec<serde_json::Value> = points
+                .iter()
+                .skip(offset)
+                .take(MARKET_PAGE)
+                .map(|(at, milli)| {
+                    json!({
+                        "ZoneId": zone, "InstanceType": instance_type, "IoOptimized": "optimized", "NetworkType": "vpc",
+                        "SpotPrice": yuan(*milli), "OriginPrice": yuan(market::on_demand_milli(&zone, &instance_type)),
+                        "Timestamp": utc::format_iso8601(*at)
+                    })
+                })
+                .collect();
+            let next = if offset + page.len() < points.len() {
+                offset + page.len()
+            } else {
+                0
+            };
+            json!({ "RequestId": request_id(), "Currency": "CNY", "NextOffset": next,
+                    "SpotPrices": { "SpotPriceType": page } })
+        }
+        (Kind::Tencent, "InquiryPriceRunInstances") => {
+            let asked: serde_json::Value = serde_json::from_slice(received.body).unwrap_or_default();
+            let zone = asked["Placement"]["Zone"].as_str().unwrap_or_default();
+            let instance_type = asked["InstanceType"].as_str().unwrap_or_default();
+            let Some(spot) = market::spot_milli(zone, instance_type, now.div_euclid(market::HOUR)) else {
+                return Some(error(
+                    kind,
+                    StatusCode::OK,
+                    "ResourceInsufficient.SpecifiedInstanceType",
+                    "The specified instance type is sold out.",
+                ));
+            };
+            json!({ "Response": {
+                "Price": { "InstancePrice": { "UnitPrice": yuan(market::on_demand_milli(zone, instance_type)),
+                    "UnitPriceDiscount": yuan(spot), "ChargeUnit": "HOUR", "Discount": 20 } },
+                "RequestId": request_id() } })
+        }
+        (Kind::Baidu, "bidPrice") => {
+            let asked: serde_json::Value = serde_json::from_slice(received.body).unwrap_or_default();
+            let zone = asked["zoneName"].as_str().unwrap_or_default();
+            let spec = asked["spec"].as_str().unwrap_or_default();
+            let Some(spot) = market::spot_milli(zone, spec, now.div_euclid(market::HOUR)) else {
+                return Some(error(
+                    kind,
+                    StatusCode::BAD_REQUEST,
+                    "Instance.NotSupportInstanceTypeException",
+                    "not support the instance type.",
+                ));
+            };
+            // Baidu quotes per minute.
+            json!({ "money": format!("{:.6}", yuan(spot) / 60.0), "count": "1",
+                    "perMoney": format!("{:.6}", yuan(spot) / 60.0) })
         }
         _ => return None,
     };

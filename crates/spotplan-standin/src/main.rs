@@ -35,6 +35,10 @@ struct Args {
     /// Reclaim at a rate: every this many milliseconds the oldest running instance gets a notice (0: never).
     #[arg(long, default_value_t = 0)]
     reclaim_every_ms: u64,
+    /// Answer price queries from the synthetic market (moves, spikes, pools with no market) instead of one fixed
+    /// price.
+    #[arg(long)]
+    market: bool,
 }
 
 #[tokio::main]
@@ -57,6 +61,7 @@ async fn main() -> anyhow::Result<()> {
     let mut standin = Standin::new(kind, &args.access_key_id, &args.secret);
     standin.price_delay = std::time::Duration::from_millis(args.price_delay_ms);
     standin.lifecycle.pending_for = std::time::Duration::from_millis(args.pending_ms);
+    standin.market = args.market;
     standin.lifecycle.notice_for = std::time::Duration::from_millis(args.notice_ms);
     standin.lifecycle.release_delay = std::time::Duration::from_millis(args.release_delay_ms);
     standin

@@ -2,6 +2,7 @@
 //! types, serialised by the proxy and read by the web app's one client, so changing a field of an answer breaks
 //! the build of both. The proxy's OpenAPI document is generated from these types (feature `schema`).
 
+pub mod catalog;
 pub mod error;
 pub mod fleets;
 pub mod health;
@@ -28,6 +29,8 @@ pub const RELEASE: &str = "/api/v1/instances/release";
 pub const FLEETS: &str = "/api/v1/fleets";
 /// `POST` a region's pools to read the cloud's interruption and stock signals for.
 pub const SIGNALS: &str = "/api/v1/signals";
+/// `GET` the price observations the proxy stored since a point (`?since=`).
+pub const CATALOG: &str = "/api/v1/catalog";
 /// `POST` offers to quote live.
 pub const PRICES: &str = "/api/v1/prices";
 /// `GET` the OpenAPI document.

@@ -1,0 +1,179 @@
+//! The price store: every price the proxy fetched from a cloud, changes only — an observation is kept when the
+//! offer's price differs from the one in force just before it — with its source and when it was stored, in the order
+//! log's database through its one writer. `GET /api/v1/catalog?since=` hands the app what was stored after a point.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use rusqlite::{OptionalExtension, params};
+use spotplan_core::api::catalog::{CatalogDelta, DeltaQuery, MAX_DELTA_ROWS};
+use spotplan_core::catalog::{ExternalObservation, OfferKey, PriceKind};
+use spotplan_core::{Cloud, Currency, Money, PriceRate, TimeUnit};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::store::{Store, StoreError};
+
+fn kind_id(kind: PriceKind) -> &'static str {
+    match kind {
+        PriceKind::OnDemand => "on_demand",
+        PriceKind::Spot => "spot",
+    }
+}
+
+/// Stores the observations that change a price; returns how many it stored.
+pub async fn record(store: &Store, observations: Vec<ExternalObservation>, now_ms: i64) -> Result<usize, StoreError> {
+    if observations.is_empty() {
+        return Ok(0);
+    }
+    let mut observations = observations;
+    observations.sort_by_key(|o| o.observed_at);
+    let stored = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = stored.clone();
+    store
+        .apply(move |connection| {
+            let mut added = 0;
+            for observation in &observations {
+                let offer = &observation.offer;
+                let zone = offer.zone.clone().unwrap_or_default();
+                let kind = kind_id(observation.kind);
+                let amount = observation.rate.money.amount.normalize().to_string();
+                let before: Option<(String, String, String)> = connection
+                    .prepare_cached(
+                        "SELECT amount, currency, per FROM price_changes WHERE cloud = ?1 AND region = ?2 AND zone = ?3 \
+                         AND instance_type = ?4 AND kind = ?5 AND observed_at <= ?6 ORDER BY observed_at DESC LIMIT 1",
+                    )?
+                    .query_row(
+                        params![offer.cloud.id(), offer.region, zone, offer.instance_type, kind, observation.observed_at],
+                        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                    )
+                    .optional()?;
+                let currency = observation.rate.money.currency.code();
+                let per = serde_json::to_value(observation.rate.per)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                if before.as_ref().is_some_and(|(a, c, p)| *a == amount && c == currency && *p == per) {
+                    continue;
+                }
+                let source = serde_json::to_string(&observation.source).unwrap_or_default();
+                added += connection
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO price_changes (cloud, region, zone, instance_type, kind, observed_at, \
+                         amount, currency, per, source_json, stored_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    )?
+                    .execute(params![
+                        offer.cloud.id(),
+                        offer.region,
+                        zone,
+                        offer.instance_type,
+                        kind,
+                        observation.observed_at,
+                        amount,
+                        currency,
+                        per,
+                        source,
+                        now_ms
+                    ])?;
+            }
+            counted.store(added, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        })
+        .await?;
+    Ok(stored.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i64,
+);
+
+/// What was stored after `since_ms`, oldest stored first, at most `limit` rows (and whether more wait).
+pub async fn since(store: &Store, since_ms: i64, limit: u32) -> Result<CatalogDelta, StoreError> {
+    store
+        .read(move |connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT cloud, region, zone, instance_type, kind, observed_at, amount, currency, per, source_json, \
+                 stored_at_ms FROM price_changes WHERE stored_at_ms > ?1 ORDER BY stored_at_ms, rowid LIMIT ?2",
+            )?;
+            let rows: Vec<Row> = statement
+                .query_map(params![since_ms, i64::from(limit) + 1], |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                        row.get(5)?,
+                        row.get(6)?,
+                        row.get(7)?,
+                        row.get(8)?,
+                        row.get(9)?,
+                        row.get(10)?,
+                    ))
+                })?
+                .collect::<Result<_, _>>()?;
+            let more = rows.len() > limit as usize;
+            let mut delta = CatalogDelta {
+                until_ms: since_ms,
+                more,
+                ..CatalogDelta::default()
+            };
+            for (cloud, region, zone, instance_type, kind, observed_at, amount, currency, per, source, stored) in
+                rows.into_iter().take(limit as usize)
+            {
+                let corrupt = |column| StoreError::Corrupt { column };
+                let observation = ExternalObservation {
+                    offer: OfferKey {
+                        cloud: Cloud::from_id(&cloud).ok_or(corrupt("cloud"))?,
+                        region,
+                        zone: (!zone.is_empty()).then_some(zone),
+                        instance_type,
+                    },
+                    kind: if kind == "spot" {
+                        PriceKind::Spot
+                    } else {
+                        PriceKind::OnDemand
+                    },
+                    rate: PriceRate::new(
+                        Money::new(
+                            amount.parse().map_err(|_| corrupt("amount"))?,
+                            Currency::from_code(&currency).ok_or(corrupt("currency"))?,
+                        ),
+                        serde_json::from_value::<TimeUnit>(serde_json::Value::String(per))
+                            .map_err(|_| corrupt("per"))?,
+                    ),
+                    observed_at,
+                    source: serde_json::from_str(&source).map_err(|_| corrupt("source_json"))?,
+                };
+                delta.push(&observation);
+                delta.until_ms = stored;
+            }
+            Ok(delta)
+        })
+        .await
+}
+
+/// Handles `GET /api/v1/catalog?since=…&limit=…`.
+pub async fn catalog(
+    State(state): State<AppState>,
+    Query(query): Query<DeltaQuery>,
+) -> Result<Json<CatalogDelta>, ApiError> {
+    let limit = query.limit.unwrap_or(MAX_DELTA_ROWS);
+    if limit == 0 || limit > MAX_DELTA_ROWS {
+        return Err(ApiError::BadRequest {
+            code: "invalid_limit",
+            message: format!("limit must be 1–{MAX_DELTA_ROWS}, got {limit}"),
+            field: Some("limit".into()),
+        });
+    }
+    Ok(Json(since(&state.store, query.since, limit).await?))
+}
