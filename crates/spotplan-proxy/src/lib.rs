@@ -30,6 +30,7 @@ pub mod openapi;
 pub mod orders;
 pub mod price_store;
 pub mod prices;
+pub mod refresher;
 pub mod security;
 pub mod security_headers;
 pub mod serve;
@@ -48,7 +49,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tower::limit::ConcurrencyLimitLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -180,6 +181,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/catalog",
             get(price_store::catalog).layer(tower_http::compression::CompressionLayer::new()),
+        )
+        .route(
+            "/v1/refresh",
+            get(refresher::get).merge(put(refresher::put).route_layer(from_fn(security::json_body_only))),
         )
         .route(
             "/v1/signals",

@@ -68,6 +68,13 @@ struct Args {
     /// How often (milliseconds) the proxy reads the instances it placed until they are gone.
     #[arg(long, env = "SPOTPLAN_INSTANCE_POLL_MS", default_value_t = 5000)]
     instance_poll_ms: u64,
+    /// Keep prices fresh: walk the pools the app last sent (PUT /api/v1/refresh) through each cloud's price
+    /// queries, keeping what changed.
+    #[arg(long, env = "SPOTPLAN_REFRESH_PRICES")]
+    refresh_prices: bool,
+    /// Price queries a minute the refresher may send (1–600; default 60).
+    #[arg(long, env = "SPOTPLAN_REFRESH_BUDGET_PER_MINUTE")]
+    refresh_budget_per_minute: Option<u32>,
     /// An HTTP(S) proxy to reach the clouds through (the usual HTTPS_PROXY variables are ignored).
     #[arg(long, env = "SPOTPLAN_UPSTREAM_PROXY")]
     upstream_proxy: Option<String>,
@@ -181,6 +188,10 @@ async fn main() -> anyhow::Result<()> {
     // Every instance placed is followed until it is gone.
     spotplan_proxy::follower::spawn(state.clone());
     spotplan_proxy::fleet_keeper::spawn(state.clone());
+    if args.refresh_prices {
+        spotplan_proxy::refresher::enable(&state.store, args.refresh_budget_per_minute).await?;
+    }
+    spotplan_proxy::refresher::spawn(state.clone());
     let code = state.sign_in.issue(SIGN_IN_LINK_LIFETIME)?;
     let base_url = state.allowed_hosts.base_url().to_owned();
     println!("Spotplan is running at {base_url}  (Ctrl-C stops it)");

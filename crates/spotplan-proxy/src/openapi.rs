@@ -270,7 +270,7 @@ pub fn document() -> Value {
         } },
         api::CATALOG: { "get": {
             "operationId": "catalogDelta",
-            "summary": "The price observations the proxy stored after a point (changes only), each source once, each observation one array; ask again with since = until_ms",
+            "summary": "The price observations the proxy stored after a point (changes only), each source once, each observation one array; ask again with since = until",
             "parameters": [
                 { "name": "since", "in": "query", "required": false, "schema": { "type": "integer", "format": "int64", "default": 0 } },
                 { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": MAX_DELTA_ROWS } }

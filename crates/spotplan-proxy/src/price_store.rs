@@ -96,16 +96,16 @@ type Row = (
     i64,
 );
 
-/// What was stored after `since_ms`, oldest stored first, at most `limit` rows (and whether more wait).
-pub async fn since(store: &Store, since_ms: i64, limit: u32) -> Result<CatalogDelta, StoreError> {
+/// What was stored after the point `since` (a row's sequence number, an earlier answer's `until`), oldest first, at most `limit` rows (and whether more wait).
+pub async fn since(store: &Store, since: i64, limit: u32) -> Result<CatalogDelta, StoreError> {
     store
         .read(move |connection| {
             let mut statement = connection.prepare_cached(
                 "SELECT cloud, region, zone, instance_type, kind, observed_at, amount, currency, per, source_json, \
-                 stored_at_ms FROM price_changes WHERE stored_at_ms > ?1 ORDER BY stored_at_ms, rowid LIMIT ?2",
+                 rowid FROM price_changes WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
             )?;
             let rows: Vec<Row> = statement
-                .query_map(params![since_ms, i64::from(limit) + 1], |row| {
+                .query_map(params![since, i64::from(limit) + 1], |row| {
                     Ok((
                         row.get(0)?,
                         row.get(1)?,
@@ -123,7 +123,7 @@ pub async fn since(store: &Store, since_ms: i64, limit: u32) -> Result<CatalogDe
                 .collect::<Result<_, _>>()?;
             let more = rows.len() > limit as usize;
             let mut delta = CatalogDelta {
-                until_ms: since_ms,
+                until: since,
                 more,
                 ..CatalogDelta::default()
             };
@@ -155,7 +155,7 @@ pub async fn since(store: &Store, since_ms: i64, limit: u32) -> Result<CatalogDe
                     source: serde_json::from_str(&source).map_err(|_| corrupt("source_json"))?,
                 };
                 delta.push(&observation);
-                delta.until_ms = stored;
+                delta.until = stored;
             }
             Ok(delta)
         })

@@ -98,7 +98,7 @@ impl WriterStats {
 }
 
 /// The schema, one migration per version; `PRAGMA user_version` says how many have run.
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 6] = [
     "
 CREATE TABLE IF NOT EXISTS orders (
     id TEXT PRIMARY KEY,
@@ -210,6 +210,24 @@ CREATE TABLE IF NOT EXISTS price_changes (
     PRIMARY KEY (cloud, region, zone, instance_type, kind, observed_at)
 );
 CREATE INDEX IF NOT EXISTS price_changes_stored ON price_changes(stored_at_ms);
+",
+    // The price refresher: the pools it walks and where it stands, so a restart resumes at the same pool.
+    "
+CREATE TABLE IF NOT EXISTS refresh_pools (
+    position INTEGER PRIMARY KEY,
+    ask_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS refresh_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    enabled INTEGER NOT NULL,
+    cursor INTEGER NOT NULL,
+    rounds INTEGER NOT NULL,
+    calls INTEGER NOT NULL,
+    stored INTEGER NOT NULL,
+    budget_per_minute INTEGER NOT NULL,
+    last_error TEXT,
+    updated_at_ms INTEGER NOT NULL
+);
 ",
 ];
 

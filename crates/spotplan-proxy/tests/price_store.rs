@@ -140,7 +140,7 @@ async fn a_live_quote_keeps_only_price_changes_and_the_delta_hands_them_back() {
         .await
         .unwrap();
     assert_eq!(again, 0);
-    let (_, empty) = get(&rig, &format!("/api/v1/catalog?since={}", delta.until_ms)).await;
+    let (_, empty) = get(&rig, &format!("/api/v1/catalog?since={}", delta.until)).await;
     assert_eq!(empty["rows"], json!([]), "{empty}");
     let (status, refused) = get(&rig, "/api/v1/catalog?since=0&limit=0").await;
     assert_eq!(

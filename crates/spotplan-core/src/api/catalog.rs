@@ -17,7 +17,8 @@ pub const MAX_DELTA_ROWS: u32 = 50_000;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DeltaQuery {
-    /// Only what was stored after this (Unix milliseconds; an answer's `until_ms`); 0 for everything.
+    /// Only what was stored after this point (an earlier answer's `until`; 0 for everything). Points are the
+    /// store's sequence numbers, not times: rows stored in the same millisecond are never skipped.
     #[serde(default)]
     pub since: i64,
     /// Rows at most (default and maximum 50,000).
@@ -51,7 +52,7 @@ pub struct CatalogDelta {
     /// The observations, oldest stored first.
     pub rows: Vec<DeltaRow>,
     /// Ask again with `since` = this for what comes next.
-    pub until_ms: i64,
+    pub until: i64,
     /// Whether more rows were stored after `until_ms` than this answer holds.
     pub more: bool,
 }

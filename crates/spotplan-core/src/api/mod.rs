@@ -9,6 +9,7 @@ pub mod health;
 pub mod instances;
 pub mod orders;
 pub mod prices;
+pub mod refresh;
 pub mod signals;
 
 /// `GET`: the proxy's version, whether the caller is signed in, and what each cloud can do. Open without the token.
@@ -31,6 +32,8 @@ pub const FLEETS: &str = "/api/v1/fleets";
 pub const SIGNALS: &str = "/api/v1/signals";
 /// `GET` the price observations the proxy stored since a point (`?since=`).
 pub const CATALOG: &str = "/api/v1/catalog";
+/// `PUT` the price refresher's settings, `GET` its progress.
+pub const REFRESH: &str = "/api/v1/refresh";
 /// `POST` offers to quote live.
 pub const PRICES: &str = "/api/v1/prices";
 /// `GET` the OpenAPI document.

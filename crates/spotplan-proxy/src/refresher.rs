@@ -1,0 +1,359 @@
+//! The price refresher (opt-in: `--refresh-prices`, or `PUT /api/v1/refresh` from the app): walks a list of pools
+//! through each cloud's own price query — Alibaba's 30 days of DescribeSpotPriceHistory, page by page; Tencent's
+//! InquiryPriceRunInstances; Baidu's bidPrice — within a budget of queries a minute, and keeps what changed in the
+//! price store. Where it stands (the next pool, rounds, counts) is written after every pool, so a restarted proxy
+//! resumes at the same pool.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use rusqlite::{OptionalExtension, params};
+use spotplan_core::Cloud;
+use spotplan_core::api::refresh::{
+    DEFAULT_BUDGET_PER_MINUTE, HISTORY_DAYS, MAX_BUDGET_PER_MINUTE, MAX_REFRESH_POOLS, RefreshProgress, RefreshSettings,
+};
+use spotplan_core::catalog::ExternalObservation;
+use spotplan_core::clouds::alibaba::prices::{
+    TimeWindow, describe_spot_price_history, live_history_query, parse_describe_spot_price_history,
+};
+use spotplan_core::clouds::wire;
+use spotplan_core::quote::QuoteAsk;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::store::{Store, StoreError};
+use crate::upstream::{Exchange, now_unix_millis, now_unix_seconds, random_hex};
+
+/// How often the refresher wakes to spend the queries its budget allows.
+pub const TICK: Duration = Duration::from_secs(2);
+
+/// The refresher's state as stored.
+async fn progress(store: &Store) -> Result<RefreshProgress, StoreError> {
+    store
+        .read(|connection| {
+            let pools: u32 = connection
+                .prepare_cached("SELECT COUNT(*) FROM refresh_pools")?
+                .query_row([], |row| row.get(0))?;
+            let stored = connection
+                .prepare_cached(
+                    "SELECT enabled, cursor, rounds, calls, stored, budget_per_minute, last_error, updated_at_ms \
+                     FROM refresh_state WHERE id = 1",
+                )?
+                .query_row([], |row| {
+                    Ok(RefreshProgress {
+                        enabled: row.get::<_, i64>(0)? != 0,
+                        pools,
+                        cursor: row.get(1)?,
+                        rounds: row.get(2)?,
+                        calls: row.get::<_, i64>(3)? as u64,
+                        stored: row.get::<_, i64>(4)? as u64,
+                        budget_per_minute: row.get(5)?,
+                        last_error: row.get(6)?,
+                        updated_at_ms: row.get(7)?,
+                    })
+                })
+                .optional()?;
+            Ok(stored.unwrap_or(RefreshProgress {
+                enabled: false,
+                pools,
+                cursor: 0,
+                rounds: 0,
+                calls: 0,
+                stored: 0,
+                budget_per_minute: DEFAULT_BUDGET_PER_MINUTE,
+                last_error: None,
+                updated_at_ms: 0,
+            }))
+        })
+        .await
+}
+
+async fn save(store: &Store, progress: &RefreshProgress) -> Result<(), StoreError> {
+    let progress = progress.clone();
+    store
+        .apply(move |connection| {
+            connection
+                .prepare_cached(
+                    "INSERT INTO refresh_state (id, enabled, cursor, rounds, calls, stored, budget_per_minute, \
+                     last_error, updated_at_ms) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO UPDATE \
+                     SET enabled = ?1, cursor = ?2, rounds = ?3, calls = ?4, stored = ?5, budget_per_minute = ?6, \
+                     last_error = ?7, updated_at_ms = ?8",
+                )?
+                .execute(params![
+                    i64::from(progress.enabled),
+                    progress.cursor,
+                    progress.rounds,
+                    progress.calls as i64,
+                    progress.stored as i64,
+                    progress.budget_per_minute,
+                    progress.last_error,
+                    progress.updated_at_ms
+                ])
+                .map(|_| ())
+        })
+        .await
+}
+
+async fn pool_at(store: &Store, position: u32) -> Result<Option<QuoteAsk>, StoreError> {
+    store
+        .read(move |connection| {
+            let text: Option<String> = connection
+                .prepare_cached("SELECT ask_json FROM refresh_pools WHERE position = ?1")?
+                .query_row([position], |row| row.get(0))
+                .optional()?;
+            text.map(|text| serde_json::from_str(&text).map_err(|_| StoreError::Corrupt { column: "ask_json" }))
+                .transpose()
+        })
+        .await
+}
+
+/// Replaces the list of pools (the cursor starts again at the first).
+async fn set_pools(store: &Store, pools: &[QuoteAsk]) -> Result<(), StoreError> {
+    let rows: Vec<String> = pools
+        .iter()
+        .map(|ask| serde_json::to_string(ask).unwrap_or_default())
+        .collect();
+    store
+        .apply(move |connection| {
+            connection.execute("DELETE FROM refresh_pools", [])?;
+            let mut insert =
+                connection.prepare_cached("INSERT INTO refresh_pools (position, ask_json) VALUES (?1, ?2)")?;
+            for (position, ask) in rows.iter().enumerate() {
+                insert.execute(params![position as i64, ask])?;
+            }
+            Ok(())
+        })
+        .await
+}
+
+/// One pool's prices: the observations and the queries it took (at most `calls_left`), or why it failed.
+async fn fetch_pool(
+    state: &AppState,
+    ask: &QuoteAsk,
+    calls_left: u32,
+) -> (Result<Vec<ExternalObservation>, String>, u32) {
+    let cloud = ask.offer.cloud;
+    let Some(credentials) = state.credentials.get(cloud).cloned() else {
+        return (Err(format!("no credentials for {cloud} (planning mode)")), 0);
+    };
+    if let Err(error) = crate::endpoints::check_region(&ask.offer.region) {
+        return (Err(error.to_string()), 0);
+    }
+    let now = now_unix_seconds() as i64;
+    let send = |mut request: spotplan_core::order::request::HttpRequest| {
+        let credentials = credentials.clone();
+        async move {
+            state
+                .config
+                .endpoints
+                .route(cloud, &mut request)
+                .map_err(|error| error.to_string())?;
+            let sent = state
+                .upstream
+                .send(cloud, &request, &credentials.credentials)
+                .await
+                .map_err(|error| error.to_string())?;
+            match sent.exchange {
+                Exchange::Answered { body, .. } => Ok(body),
+                Exchange::NoAnswer { reason } | Exchange::NotSent { reason } => Err(reason),
+            }
+        }
+    };
+    if cloud == Cloud::Alibaba {
+        let mut query = match live_history_query(ask, now) {
+            Ok(query) => query,
+            Err(error) => return (Err(error.to_string()), 0),
+        };
+        query.window = match TimeWindow::new(now - HISTORY_DAYS * 86_400, now) {
+            Ok(window) => window,
+            Err(error) => return (Err(error.to_string()), 0),
+        };
+        let (mut observations, mut calls) = (Vec::new(), 0);
+        while calls < calls_left {
+            calls += 1;
+            let body = match send(describe_spot_price_history(&query)).await {
+                Ok(body) => body,
+                Err(reason) => return (Err(reason), calls),
+            };
+            match parse_describe_spot_price_history(&body, &query, now) {
+                Ok(page) => {
+                    observations.extend(page.observations);
+                    match page.next_offset {
+                        Some(next) => query.offset = Some(next),
+                        None => return (Ok(observations), calls),
+                    }
+                }
+                Err(error) => return (Err(error.to_string()), calls),
+            }
+        }
+        // Out of budget mid-history: what came so far is kept; the pool is asked again next round.
+        return (Ok(observations), calls);
+    }
+    let token = match random_hex(16) {
+        Ok(token) => token,
+        Err(error) => return (Err(error.to_string()), 0),
+    };
+    let request = match wire(cloud).quote_request(ask, now, &token) {
+        Ok(request) => request,
+        Err(error) => return (Err(format!("{}: {}", error.code, error.message)), 0),
+    };
+    let body = match send(request).await {
+        Ok(body) => body,
+        Err(reason) => return (Err(reason), 1),
+    };
+    let reading = wire(cloud)
+        .read_quote(ask, credentials.account_currency, now, &body)
+        .map(|reading| reading.observations)
+        .map_err(|error| format!("{}: {}", error.code, error.message));
+    (reading, 1)
+}
+
+/// What one step did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// Price queries sent.
+    pub calls: u32,
+    /// Pools finished.
+    pub pools: u32,
+    /// Price changes stored.
+    pub stored: usize,
+}
+
+/// Spends at most `max_calls` price queries on the next pools, storing what changed and moving the cursor after
+/// each pool (a history longer than the queries left is kept as far as it came; the next round asks again).
+pub async fn step(state: &AppState, max_calls: u32) -> Result<Step, StoreError> {
+    let mut progress = progress(&state.store).await?;
+    let mut step = Step::default();
+    if !progress.enabled || progress.pools == 0 {
+        return Ok(step);
+    }
+    // At most one walk over the list per step, so pools that fail without a query cannot spin.
+    let mut fetched_all = Vec::new();
+    while step.calls < max_calls && step.pools < progress.pools {
+        if progress.cursor >= progress.pools {
+            progress.cursor = 0;
+        }
+        let Some(ask) = pool_at(&state.store, progress.cursor).await? else {
+            break;
+        };
+        // An Alibaba history usually takes two pages: a pool is not begun on the step's last query (unless it is
+        // the step's first), so its 30 days are not cut short.
+        if ask.offer.cloud == Cloud::Alibaba && step.pools > 0 && max_calls - step.calls < 2 {
+            break;
+        }
+        let (fetched, calls) = fetch_pool(state, &ask, max_calls - step.calls).await;
+        step.calls += calls;
+        progress.calls += u64::from(calls);
+        match fetched {
+            Ok(observations) => fetched_all.extend(observations),
+            Err(reason) => progress.last_error = Some(format!("{}: {reason}", ask.offer)),
+        }
+        progress.cursor += 1;
+        step.pools += 1;
+        if progress.cursor >= progress.pools {
+            progress.cursor = 0;
+            progress.rounds += 1;
+        }
+    }
+    // What the step fetched, then where it got to: a crash before this point asks the same pools again, and the
+    // store keeps changes only, so nothing is stored twice.
+    let stored = crate::price_store::record(&state.store, fetched_all, now_unix_millis()).await?;
+    step.stored = stored;
+    progress.stored += stored as u64;
+    progress.updated_at_ms = now_unix_millis();
+    save(&state.store, &progress).await?;
+    Ok(step)
+}
+
+/// Starts the refresher for the life of the process: every [`TICK`] it spends what its budget earned since.
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut earned = 0.0f64;
+        loop {
+            tokio::time::sleep(TICK).await;
+            let budget = match progress(&state.store).await {
+                Ok(progress) if progress.enabled && progress.pools > 0 => progress.budget_per_minute,
+                Ok(_) => {
+                    earned = 0.0;
+                    continue;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "the refresher's state could not be read");
+                    continue;
+                }
+            };
+            // Queries earned, never more than one tick's worth saved up beyond a minute's budget.
+            earned = (earned + f64::from(budget) * TICK.as_secs_f64() / 60.0).min(f64::from(budget));
+            let calls = earned.floor() as u32;
+            if calls == 0 {
+                continue;
+            }
+            match step(&state, calls).await {
+                Ok(done) => earned -= f64::from(done.calls.max(1).min(calls)),
+                Err(error) => tracing::warn!(%error, "the refresher could not store what it fetched"),
+            }
+        }
+    })
+}
+
+/// Turns the refresher on at start (`--refresh-prices`), keeping its list and cursor.
+pub async fn enable(store: &Store, budget_per_minute: Option<u32>) -> Result<(), StoreError> {
+    let mut progress = progress(store).await?;
+    progress.enabled = true;
+    if let Some(budget) = budget_per_minute {
+        progress.budget_per_minute = budget.clamp(1, MAX_BUDGET_PER_MINUTE);
+    }
+    progress.updated_at_ms = now_unix_millis();
+    save(store, &progress).await
+}
+
+/// Handles `GET /api/v1/refresh`.
+pub async fn get(State(state): State<AppState>) -> Result<Json<RefreshProgress>, ApiError> {
+    Ok(Json(progress(&state.store).await?))
+}
+
+/// Handles `PUT /api/v1/refresh`.
+pub async fn put(
+    State(state): State<AppState>,
+    Json(body): Json<RefreshSettings>,
+) -> Result<Json<RefreshProgress>, ApiError> {
+    let bad = |field: &str, message: String| ApiError::BadRequest {
+        code: "invalid_refresh",
+        message,
+        field: Some(field.into()),
+    };
+    if body.pools.len() > MAX_REFRESH_POOLS {
+        return Err(bad(
+            "pools",
+            format!("at most {MAX_REFRESH_POOLS} pools, not {}", body.pools.len()),
+        ));
+    }
+    if let Some(budget) = body.budget_per_minute
+        && !(1..=MAX_BUDGET_PER_MINUTE).contains(&budget)
+    {
+        return Err(bad(
+            "budget_per_minute",
+            format!("the budget must be 1–{MAX_BUDGET_PER_MINUTE} queries a minute, got {budget}"),
+        ));
+    }
+    for (index, ask) in body.pools.iter().enumerate() {
+        crate::endpoints::check_region(&ask.offer.region)
+            .map_err(|error| bad(&format!("pools[{index}].offer.region"), error.to_string()))?;
+    }
+    if !body.pools.is_empty() {
+        set_pools(&state.store, &body.pools).await?;
+    }
+    let mut progress = progress(&state.store).await?;
+    progress.enabled = body.enabled;
+    if !body.pools.is_empty() {
+        progress.cursor = 0;
+        progress.pools = body.pools.len() as u32;
+    }
+    if let Some(budget) = body.budget_per_minute {
+        progress.budget_per_minute = budget;
+    }
+    progress.updated_at_ms = now_unix_millis();
+    save(&state.store, &progress).await?;
+    Ok(Json(progress))
+}

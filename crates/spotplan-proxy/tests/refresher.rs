@@ -1,0 +1,234 @@
+//! The price refresher over 500 Alibaba pools against a stand-in playing the synthetic market: each step stays
+//! within the queries it is given, only price changes are stored (each equal to the market's price then, none equal
+//! to the one before), a second round over the same market stores nothing new, and a restarted proxy resumes at the
+//! pool it had reached.
+#![allow(clippy::unwrap_used)] // test code: a panic is how a failure is reported
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::{KEYS, TOKEN, tempdir};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use spotplan_core::Cloud;
+use spotplan_core::catalog::PriceKind;
+use spotplan_proxy::at_rest::InstallKey;
+use spotplan_proxy::endpoints::{EndpointOverride, Endpoints};
+use spotplan_proxy::store::Store;
+use spotplan_proxy::{AppState, app, price_store, refresher};
+use spotplan_standin::{Kind, Standin, market};
+
+async fn proxy(dir: &Path, standin_address: &str) -> (AppState, String) {
+    let endpoints = Endpoints::default().with(
+        Cloud::Alibaba,
+        EndpointOverride {
+            scheme: "http".into(),
+            authority: standin_address.to_owned(),
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let mut config = common::config(&tempdir());
+    config.listen = address;
+    config.endpoints = endpoints;
+    let store = Store::open(&dir.join("orders.sqlite3"), &|_| String::new()).unwrap();
+    let mut state = AppState::new(
+        config,
+        common::credentials(),
+        store,
+        InstallKey::load_or_create(dir).unwrap(),
+    )
+    .unwrap();
+    state.upstream.backoff = Duration::from_millis(10);
+    let served = state.clone();
+    tokio::spawn(async move { axum::serve(listener, app(served)).await.unwrap() });
+    (state, format!("http://{address}"))
+}
+
+const ZONES: [&str; 5] = [
+    "cn-hangzhou-g",
+    "cn-hangzhou-h",
+    "cn-hangzhou-i",
+    "cn-hangzhou-j",
+    "cn-hangzhou-k",
+];
+
+fn pools() -> Vec<(String, String)> {
+    (0..100)
+        .flat_map(|i| {
+            ZONES
+                .iter()
+                .map(move |zone| (zone.to_string(), format!("ecs.r{i}.xlarge")))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_refresher_over_500_pools_keeps_only_changes_within_its_budget_and_resumes_after_a_restart() {
+    let mut standin = Standin::new(Kind::Alibaba, KEYS[0].1, KEYS[0].2);
+    standin.market = true;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let standin_address = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move { axum::serve(listener, spotplan_standin::router(standin)).await.unwrap() });
+    let dir = tempdir();
+    let (state, url) = proxy(&dir, &standin_address).await;
+    let asks: Vec<Value> = pools()
+        .iter()
+        .map(|(zone, kind)| json!({ "offer": { "cloud": "alibaba", "region": "cn-hangzhou", "zone": zone, "instance_type": kind } }))
+        .collect();
+    let client = reqwest::Client::new();
+    let answer: Value = client
+        .put(format!("{url}/api/v1/refresh"))
+        .header("x-spotplan-token", TOKEN)
+        .json(&json!({ "enabled": true, "pools": asks, "budget_per_minute": 600 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (answer["pools"].as_u64(), answer["enabled"].as_bool()),
+        (Some(500), Some(true)),
+        "{answer}"
+    );
+
+    // Each step spends at most what it is given.
+    let first = refresher::step(&state, 50).await.unwrap();
+    assert!(first.calls <= 50 && first.calls >= 40, "{first:?}");
+    assert!(first.pools >= 20, "{first:?}");
+    let reached = first.pools;
+
+    // A restarted proxy resumes at the pool it had reached.
+    drop(state);
+    let (state, url) = proxy(&dir, &standin_address).await;
+    let progress: Value = client
+        .get(format!("{url}/api/v1/refresh"))
+        .header("x-spotplan-token", TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(progress["cursor"].as_u64(), Some(u64::from(reached)), "{progress}");
+    let mut steps = 0;
+    loop {
+        let done = refresher::step(&state, 100).await.unwrap();
+        assert!(done.calls <= 100);
+        steps += 1;
+        let progress: Value = client
+            .get(format!("{url}/api/v1/refresh"))
+            .header("x-spotplan-token", TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if progress["rounds"] == 1 {
+            break;
+        }
+        assert!(steps < 40, "the round never finished: {progress}");
+    }
+
+    // Only changes were stored: per pool, each spot price the market's at that hour, none equal to the one before,
+    // as many as the market's changes over the stored span; one pay-as-you-go row; nothing for pools with no market.
+    // The delta in pages, as the app reads it.
+    let (mut observations, mut since, mut rows) = (Vec::new(), 0, 0);
+    loop {
+        let page = price_store::since(&state.store, since, 50_000).await.unwrap();
+        observations.extend(page.observations());
+        rows += page.rows.len();
+        since = page.until;
+        if !page.more {
+            break;
+        }
+    }
+    assert!(rows > 50_000, "more than one page: {rows}");
+    let mut checked = 0;
+    for (zone, kind) in pools() {
+        let mut spot: Vec<_> = observations
+            .iter()
+            .filter(|o| {
+                o.offer.zone.as_deref() == Some(zone.as_str())
+                    && o.offer.instance_type == kind
+                    && o.kind == PriceKind::Spot
+            })
+            .collect();
+        if market::unavailable(&zone, &kind) {
+            assert!(spot.is_empty(), "{zone} {kind}");
+            continue;
+        }
+        spot.sort_by_key(|o| o.observed_at);
+        let (from, to) = (spot[0].observed_at, spot[spot.len() - 1].observed_at);
+        assert!(
+            to - from > 25 * 86_400,
+            "30 days asked: {zone} {kind} {} s, {} rows from {from} to {to}; the market has {} changes over 30 days",
+            to - from,
+            spot.len(),
+            market::changes(&zone, &kind, to - 30 * 86_400, to).len()
+        );
+        let expected = market::changes(&zone, &kind, from, to);
+        assert_eq!(spot.len(), expected.len(), "{zone} {kind}");
+        for (stored, (at, milli)) in spot.iter().zip(&expected) {
+            assert_eq!(
+                (stored.observed_at, stored.rate.money.amount * Decimal::from(1000)),
+                (*at, Decimal::from(*milli))
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 400, "{checked}");
+    // Asking the same market again stores nothing new (twenty of the pools, once more).
+    let before = rows;
+    let again: Vec<Value> = pools()
+        .iter()
+        .take(20)
+        .map(|(zone, kind)| json!({ "offer": { "cloud": "alibaba", "region": "cn-hangzhou", "zone": zone, "instance_type": kind } }))
+        .collect();
+    client
+        .put(format!("{url}/api/v1/refresh"))
+        .header("x-spotplan-token", TOKEN)
+        .json(&json!({ "enabled": true, "pools": again }))
+        .send()
+        .await
+        .unwrap();
+    let second = refresher::step(&state, 100).await.unwrap();
+    assert_eq!(second.pools, 20, "{second:?}");
+    assert_eq!(second.stored, 0, "{second:?}");
+    let after = price_store::since(&state.store, since, 50_000).await.unwrap();
+    assert_eq!(
+        (after.rows.len(), before > 0),
+        (0, true),
+        "nothing moved, nothing stored"
+    );
+
+    // Hostile settings are refused, naming the field.
+    for (body, field) in [
+        (json!({ "enabled": true, "budget_per_minute": 0 }), "budget_per_minute"),
+        (
+            json!({ "enabled": true, "budget_per_minute": 100000 }),
+            "budget_per_minute",
+        ),
+        (
+            json!({ "enabled": true, "pools": [{ "offer": { "cloud": "alibaba", "region": "x.evil.com/", "instance_type": "t" } }] }),
+            "pools[0].offer.region",
+        ),
+    ] {
+        let response = client
+            .put(format!("{url}/api/v1/refresh"))
+            .header("x-spotplan-token", TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 400, "{body}");
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(answer["error"]["field"], field, "{answer}");
+    }
+    let untokened = client.get(format!("{url}/api/v1/refresh")).send().await.unwrap();
+    assert_eq!(untokened.status().as_u16(), 401);
+}
