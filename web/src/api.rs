@@ -112,3 +112,27 @@ pub async fn release(
 pub async fn prices(body: &PricesBody) -> Result<PricesAnswer, ApiError> {
     call(Request::post(api::PRICES).json(body)).await
 }
+
+/// `POST /api/v1/fleets` under the fleet draft's idempotency key (kept on retries, so a resend places nothing twice).
+pub async fn submit_fleet(
+    body: &spotplan_core::api::fleets::FleetSubmission,
+    idempotency_key: &str,
+) -> Result<spotplan_core::api::fleets::FleetAnswer, ApiError> {
+    call(
+        Request::post(api::FLEETS)
+            .header(IDEMPOTENCY_KEY, idempotency_key)
+            .json(body),
+    )
+    .await
+}
+
+/// `GET /api/v1/fleets`: every fleet, newest first.
+pub async fn fleets() -> Result<spotplan_core::api::fleets::FleetList, ApiError> {
+    call(Request::get(api::FLEETS).build()).await
+}
+
+/// `POST /api/v1/fleets/{id}/stop`: stop maintaining the fleet, and release its instances when asked.
+pub async fn stop_fleet(id: &str, release: bool) -> Result<spotplan_core::api::fleets::FleetAnswer, ApiError> {
+    let path = api::fleet_stop_path(&String::from(js_sys::encode_uri_component(id)));
+    call(Request::post(&path).json(&spotplan_core::api::fleets::StopFleet { release })).await
+}

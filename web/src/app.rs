@@ -9,6 +9,7 @@ use yew::prelude::*;
 use crate::bid_panel::BidPanel;
 use crate::charts_panel::Charts;
 use crate::compare::Compare;
+use crate::fleet_page::FleetPage;
 use crate::health::{ProxyStatus, fetch_health};
 use crate::i18n::{Key, Lang, text};
 use crate::instances_page::InstancesPage;
@@ -81,6 +82,8 @@ enum Page {
     Orders,
     /// `#instances`: the instances placed.
     Instances,
+    /// `#fleet`: plan and place a fleet over many pools.
+    Fleet,
 }
 
 impl Page {
@@ -89,6 +92,7 @@ impl Page {
             Page::Plan => "",
             Page::Orders => "orders",
             Page::Instances => "instances",
+            Page::Fleet => "fleet",
         }
     }
 }
@@ -100,6 +104,7 @@ fn current_page() -> Page {
     match hash.as_str() {
         "#orders" => Page::Orders,
         "#instances" => Page::Instances,
+        "#fleet" => Page::Fleet,
         _ => Page::Plan,
     }
 }
@@ -334,6 +339,7 @@ pub fn App() -> Html {
                     <button aria-current={(*page == Page::Plan).then_some("page")} onclick={go(Page::Plan)}>{ t(Key::PlanPage) }</button>
                     <button aria-current={(*page == Page::Orders).then_some("page")} onclick={go(Page::Orders)}>{ t(Key::OrdersPage) }</button>
                     <button aria-current={(*page == Page::Instances).then_some("page")} onclick={go(Page::Instances)}>{ t(Key::InstancesPage) }</button>
+                    <button id="nav-fleet" aria-current={(*page == Page::Fleet).then_some("page")} onclick={go(Page::Fleet)}>{ crate::i18n::fleet::fleet_text(lang, crate::i18n::fleet::FleetText::Page) }</button>
                 </nav>
                 <label class="lang">{ t(Key::Language) }
                     <select onchange={set_lang}>
@@ -342,11 +348,16 @@ pub fn App() -> Html {
                     </select>
                 </label>
             </header>
-            <main class={classes!((*page == Page::Plan).then_some("planner"))}>
+            <main class={classes!((*page == Page::Plan).then_some("planner"), (*page == Page::Fleet).then_some("fleet-page"))}>
                 if *page == Page::Orders {
                     <OrdersPage lang={lang} />
                 } else if *page == Page::Instances {
                     <InstancesPage lang={lang} />
+                } else if *page == Page::Fleet {
+                    { match &*planner {
+                        Ok(planner) => html! { <FleetPage planner={planner.clone()} state={state.clone()} proxy={(*proxy).clone()} /> },
+                        Err(error) => html! { <p class="error" role="alert">{ format!("The embedded price catalog could not be read: {error}") }</p> },
+                    } }
                 } else {
                     { plan_sections }
                     if let Some(report) = (*bench_report).clone() {

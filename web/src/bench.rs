@@ -1,5 +1,6 @@
-//! The in-browser benchmark (`/?bench`): times decoding the embedded catalog and ranking 50,000 offers in wasm,
-//! and renders the figures for the end-to-end harness to read and report.
+//! The in-browser benchmark (`/?bench`): times decoding the embedded catalog, ranking 50,000 offers, planning a
+//! fleet over 5,000+ priced pools and the job estimate of 50 pools in wasm, and renders the figures for the
+//! end-to-end harness to read and report.
 
 use std::fmt::Write;
 
@@ -61,5 +62,87 @@ pub fn run() -> String {
         "rank_50k_4c8g_china_ms: {rank_filtered:.2} ({} match)",
         matched.1
     );
+    fleet(&catalog, &mut report);
     report
 }
+
+/// The fleet planner over at least [`FLEET_POOLS`] priced pools (price and risk, a third of the Alibaba pools with
+/// a 30-day bucket), and the job estimate of 50 pools.
+fn fleet(catalog: &Catalog, report: &mut String) {
+    use spotplan_core::fleet::{
+        AlibabaBucket, FleetRequest, InterruptionEstimate, JobSpec, PoolSignals, Simulation, Strategy, TargetUnit, job,
+        plan_fleet,
+    };
+    // Enough copies of the catalog that its priced offers number at least FLEET_POOLS.
+    let base = Planner::new(catalog.clone(), ExchangeRate::default());
+    let offers = catalog.offers().len().max(1);
+    let priced = (0..offers as u32)
+        .filter(|offer| base.hourly_nano(*offer).0.is_some())
+        .count()
+        .max(1);
+    let planner = Planner::new(
+        catalog.replicated((FLEET_POOLS * offers).div_ceil(priced) + offers / 10),
+        ExchangeRate::default(),
+    );
+    let mut signals = PoolSignals::default();
+    let buckets = [
+        AlibabaBucket::UpTo3,
+        AlibabaBucket::UpTo5,
+        AlibabaBucket::UpTo10,
+        AlibabaBucket::Over10,
+    ];
+    let big = planner.catalog();
+    for (index, offer) in big.offers().iter().enumerate() {
+        if index % 3 == 0 && big.type_of(offer).cloud == spotplan_core::Cloud::Alibaba {
+            signals.risk.insert(
+                index as u32,
+                InterruptionEstimate::AlibabaBucket {
+                    bucket: buckets[index % buckets.len()],
+                },
+            );
+        }
+    }
+    let request = FleetRequest {
+        requirement: Requirement {
+            hours: Decimal::from(72),
+            ..Requirement::default()
+        },
+        target: 50,
+        unit: TargetUnit::Instances,
+        strategy: Strategy::PriceAndRisk { max_per_pool: Some(5) },
+        price_cap_per_unit: None,
+        ceiling_per_hour: None,
+        on_demand_base: 0,
+        checkpoint_minutes: Some(30),
+        restart_minutes: 10,
+    };
+    let mut eligible = (0, 0);
+    let plan_ms = median_ms(5, || {
+        if let Ok(plan) = std::hint::black_box(plan_fleet(&planner, &request, &signals, Simulation::default())) {
+            eligible = (plan.eligible, plan.allocations.len());
+        }
+    });
+    let _ = writeln!(
+        report,
+        "fleet_plan_5k_pools_ms: {plan_ms:.2} ({} priced pools, 50 instances in {} pools, price and risk)",
+        eligible.0, eligible.1
+    );
+    let spec = JobSpec {
+        hours: Decimal::from(48),
+        checkpoint_minutes: Some(30),
+        restart_minutes: 10,
+    };
+    let job_ms = median_ms(5, || {
+        for pool in 0..50_u32 {
+            let rate = 0.001 + f64::from(pool) * 0.002;
+            std::hint::black_box(job::estimate_pool(&spec, Some(rate), 1_000, u64::from(pool)));
+        }
+    });
+    let _ = writeln!(
+        report,
+        "fleet_job_50_pools_ms: {job_ms:.2} (1,000 runs each, 48 h, checkpoint 30 min)"
+    );
+}
+
+/// The fewest priced pools the fleet benchmark plans over.
+const FLEET_POOLS: usize = 5_000;

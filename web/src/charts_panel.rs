@@ -36,7 +36,8 @@ impl PartialEq for ChartsProps {
     }
 }
 
-fn svg_figure(svg: Result<String, String>, label: &str, test_id: &str, caption: String) -> Html {
+/// A drawn chart as a labelled figure with its caption, or why it could not be drawn.
+pub fn svg_figure(svg: Result<String, String>, label: &str, test_id: &str, caption: String) -> Html {
     match svg {
         Ok(svg) => html! {
             <figure class="chart" role="img" aria-label={label.to_owned()} data-testid={test_id.to_owned()}>

@@ -1,6 +1,8 @@
 //! The UI's words in English and Chinese. Every visible string goes through [`text`], so switching the language
 //! switches everything, validation messages included (the core writes those in both languages).
 
+pub mod fleet;
+
 use serde::{Deserialize, Serialize};
 use spotplan_core::advice::NoAdvice;
 use spotplan_core::plan::UnknownPrice;

@@ -26,6 +26,12 @@ pub enum Rule {
     Positive,
     /// A percentage from 0 to 100; required.
     Percent,
+    /// A whole number, 0 or more; required.
+    Whole,
+    /// A whole number, 1 or more; empty means "none".
+    OptionalAtLeastOne,
+    /// A decimal above 0; empty means "none".
+    OptionalPositive,
 }
 
 impl Rule {
@@ -41,6 +47,12 @@ impl Rule {
             (Rule::Positive, Lang::Zh) => "须为大于 0 的数字",
             (Rule::Percent, Lang::En) => "a percentage from 0 to 100",
             (Rule::Percent, Lang::Zh) => "须为 0 到 100 之间的百分数",
+            (Rule::Whole, Lang::En) => "a whole number of 0 or more",
+            (Rule::Whole, Lang::Zh) => "须为 0 或以上的整数",
+            (Rule::OptionalAtLeastOne, Lang::En) => "a whole number of 1 or more, or empty for none",
+            (Rule::OptionalAtLeastOne, Lang::Zh) => "须为 1 或以上的整数，留空表示不设",
+            (Rule::OptionalPositive, Lang::En) => "a number above 0, or empty for none",
+            (Rule::OptionalPositive, Lang::Zh) => "须为大于 0 的数字，留空表示不设",
         }
     }
 
@@ -49,17 +61,21 @@ impl Rule {
         let text = text.trim();
         if text.is_empty() {
             return match self {
-                Rule::OptionalWhole | Rule::OptionalDecimal => Ok(None),
+                Rule::OptionalWhole | Rule::OptionalDecimal | Rule::OptionalAtLeastOne | Rule::OptionalPositive => {
+                    Ok(None)
+                }
                 _ => Err(NotValid),
             };
         }
         let number: Decimal = text.parse().map_err(|_| NotValid)?;
         let whole = number.fract().is_zero();
         let valid = match self {
-            Rule::OptionalWhole => whole && number >= Decimal::ZERO && number <= Decimal::from(u32::MAX),
-            Rule::AtLeastOne => whole && number >= Decimal::ONE && number <= Decimal::from(u32::MAX),
+            Rule::OptionalWhole | Rule::Whole => whole && number >= Decimal::ZERO && number <= Decimal::from(u32::MAX),
+            Rule::AtLeastOne | Rule::OptionalAtLeastOne => {
+                whole && number >= Decimal::ONE && number <= Decimal::from(u32::MAX)
+            }
             Rule::OptionalDecimal => number >= Decimal::ZERO,
-            Rule::Positive => number > Decimal::ZERO,
+            Rule::Positive | Rule::OptionalPositive => number > Decimal::ZERO,
             Rule::Percent => number >= Decimal::ZERO && number <= Decimal::from(100),
         };
         if valid {

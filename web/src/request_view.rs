@@ -22,7 +22,8 @@ pub struct RequestViewProps {
     pub context: ValidationContext,
 }
 
-fn tab_label(format: Format) -> &'static str {
+/// A format's tab label.
+pub fn tab_label(format: Format) -> &'static str {
     match format {
         Format::Http => "HTTP",
         Format::Curl => "curl",
@@ -104,7 +105,7 @@ fn split_marks(text: &str, marks: &[String]) -> Vec<(String, bool)> {
 }
 
 /// The highlighted snippet, each placeholder marked.
-fn highlighted(text: &str, language: &str, marks: &[String]) -> Html {
+pub fn highlighted(text: &str, language: &str, marks: &[String]) -> Html {
     html! {
         <>{ for split_marks(text, marks).into_iter().map(|(piece, mark)| if mark {
             html! { <mark class="placeholder">{ piece }</mark> }

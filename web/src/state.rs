@@ -477,7 +477,8 @@ impl Reducible for UiState {
     }
 }
 
-fn apply_field(order: &mut SpotOrder, field: OrderField, value: &str) {
+/// Writes one typed launch detail into an order (the fleet page applies remembered fields with it too).
+pub fn apply_field(order: &mut SpotOrder, field: OrderField, value: &str) {
     match field {
         OrderField::Zone => order.zone = optional(value),
         OrderField::Image => order.image_id = value.trim().to_owned(),

@@ -354,3 +354,272 @@ fn draw_legend_and_present<'a, CT: plotters::coord::CoordTranslate>(
         .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())
 }
+
+/// One pool of a fleet's split: its label (type), place (zone or region) and instances.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SplitBar {
+    /// The label under the bar.
+    pub label: String,
+    /// The zone or region, written above the bar.
+    pub place: String,
+    /// Instances.
+    pub instances: u32,
+}
+
+/// Bars of a fleet's instances per pool, in the strategy's order. With more than eight pools the bars are
+/// numbered (the table's order) instead of named, so the labels stay readable.
+pub fn split_bars_svg(bars: &[SplitBar], width: u32, height: u32) -> Result<String, String> {
+    let top = (bars.iter().map(|b| b.instances).max().unwrap_or(1).max(1) as f64) * HEADROOM;
+    let named = bars.len() <= 8;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let count = bars.len().max(1) as f64;
+        let labels: Vec<String> = bars
+            .iter()
+            .enumerate()
+            .map(|(i, b)| if named { b.label.clone() } else { format!("#{}", i + 1) })
+            .collect();
+        let mut chart = framed(&root)
+            .build_cartesian_2d(-0.5..count - 0.5, 0.0..top)
+            .map_err(|e| e.to_string())?;
+        let label_of = |x: &f64| {
+            if (x - x.round()).abs() < 1e-6 && *x >= 0.0 {
+                labels.get(x.round() as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(bars.len().clamp(1, 40))
+            .x_label_formatter(&label_of)
+            .y_label_formatter(&|y: &f64| {
+                if y.fract().abs() < 1e-9 {
+                    format!("{y:.0}")
+                } else {
+                    String::new()
+                }
+            })
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(FONT)
+            .y_desc("instances")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let fill = RGBColor(0x0b, 0x5f, 0xff);
+        chart
+            .draw_series(bars.iter().enumerate().map(|(i, b)| {
+                Rectangle::new(
+                    [(i as f64 - 0.3, 0.0), (i as f64 + 0.3, f64::from(b.instances))],
+                    fill.filled(),
+                )
+            }))
+            .map_err(|e| e.to_string())?
+            .label("instances")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], fill.filled()));
+        if named {
+            let place_style = ("sans-serif", 13)
+                .into_font()
+                .color(&RGBColor(0x3a, 0x3f, 0x4a))
+                .pos(Pos::new(HPos::Center, VPos::Bottom));
+            chart
+                .draw_series(bars.iter().enumerate().map(|(i, b)| {
+                    Text::new(
+                        format!("{} · {}", b.instances, b.place),
+                        (i as f64, f64::from(b.instances) + top * 0.02),
+                        place_style.clone(),
+                    )
+                }))
+                .map_err(|e| e.to_string())?;
+        }
+        draw_legend_and_present(&mut chart, &root)?;
+    }
+    Ok(svg)
+}
+
+/// A pool on the chart of price against reclaim rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrontierDot {
+    /// Reclaims per instance-hour, when known.
+    pub hazard_per_hour: Option<f64>,
+    /// Price per unit-hour.
+    pub per_unit: f64,
+    /// Whether the plan uses the pool.
+    pub chosen: bool,
+}
+
+/// Where the dots of a frontier chart sit.
+#[derive(Debug, Clone, PartialEq)]
+struct FrontierLayout {
+    /// (x, y, chosen) of each dot.
+    placed: Vec<(f64, f64, bool)>,
+    /// Where the known rates' part of the axis ends.
+    known_end: f64,
+    /// The band of unknown risk, right of it.
+    band: (f64, f64),
+}
+
+/// Where a dot sits on the x axis: its rate, or — when its risk is unknown — inside the band right of every known
+/// rate (spread a little so dots do not hide each other), never at zero.
+fn frontier_layout(dots: &[FrontierDot]) -> FrontierLayout {
+    let known_max = dots
+        .iter()
+        .filter_map(|dot| dot.hazard_per_hour)
+        .fold(0.0_f64, f64::max);
+    let known_end = if known_max > 0.0 { known_max * 1.1 } else { 0.01 };
+    let band = (known_end * 1.1, known_end * 1.5);
+    let mut unknown = 0_usize;
+    let placed = dots
+        .iter()
+        .map(|dot| {
+            let x = dot.hazard_per_hour.unwrap_or_else(|| {
+                unknown += 1;
+                let spread = ((unknown * 37) % 100) as f64 / 100.0;
+                band.0 + (band.1 - band.0) * (0.15 + 0.7 * spread)
+            });
+            (x, dot.per_unit, dot.chosen)
+        })
+        .collect();
+    FrontierLayout {
+        placed,
+        known_end,
+        band,
+    }
+}
+
+/// Price per unit-hour against reclaims per hour for the pools of a fleet plan's frontier: chosen pools filled,
+/// the others hollow; pools of unknown risk in a shaded band of their own.
+pub fn frontier_svg(dots: &[FrontierDot], price_label: &str, width: u32, height: u32) -> Result<String, String> {
+    let FrontierLayout {
+        placed,
+        known_end,
+        band,
+    } = frontier_layout(dots);
+    let top = dots.iter().map(|dot| dot.per_unit).fold(0.0_f64, f64::max).max(0.001) * HEADROOM;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let right = band.1 * 1.02;
+        let mut chart = framed(&root)
+            .build_cartesian_2d(0.0..right, 0.0..top)
+            .map_err(|e| e.to_string())?;
+        let x_label = |x: &f64| {
+            if *x <= known_end {
+                format!("{x:.4}")
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .x_labels(5)
+            .x_label_formatter(&x_label)
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(FONT)
+            .x_desc("reclaims per instance-hour")
+            .y_desc(price_label)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let grey = RGBColor(0xe4, 0xe7, 0xec);
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(band.0, 0.0), (band.1, top)],
+                grey.filled(),
+            )))
+            .map_err(|e| e.to_string())?
+            .label("risk unknown")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], grey.filled()));
+        let band_text = ("sans-serif", 13)
+            .into_font()
+            .color(&RGBColor(0x3a, 0x3f, 0x4a))
+            .pos(Pos::new(HPos::Center, VPos::Top));
+        chart
+            .draw_series(std::iter::once(Text::new(
+                "risk unknown",
+                ((band.0 + band.1) / 2.0, top * 0.95),
+                band_text,
+            )))
+            .map_err(|e| e.to_string())?;
+        let other = RGBColor(0x5b, 0x64, 0x75);
+        chart
+            .draw_series(
+                placed
+                    .iter()
+                    .filter(|(_, _, chosen)| !chosen)
+                    .map(|(x, y, _)| Circle::new((*x, *y), 4, other.stroke_width(1))),
+            )
+            .map_err(|e| e.to_string())?
+            .label("eligible")
+            .legend(move |(x, y)| Circle::new((x + 6, y), 4, other.stroke_width(1)));
+        let chosen = RGBColor(0x0b, 0x5f, 0xff);
+        chart
+            .draw_series(
+                placed
+                    .iter()
+                    .filter(|(_, _, chosen)| *chosen)
+                    .map(|(x, y, _)| Circle::new((*x, *y), 6, chosen.filled())),
+            )
+            .map_err(|e| e.to_string())?
+            .label("chosen")
+            .legend(move |(x, y)| Circle::new((x + 6, y), 6, chosen.filled()));
+        draw_legend_and_present(&mut chart, &root)?;
+    }
+    Ok(svg)
+}
+
+#[cfg(test)]
+mod fleet_chart_tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn unknown_risk_sits_in_its_own_band_never_at_zero() {
+        let dots = [
+            FrontierDot {
+                hazard_per_hour: Some(0.002),
+                per_unit: 0.1,
+                chosen: true,
+            },
+            FrontierDot {
+                hazard_per_hour: None,
+                per_unit: 0.08,
+                chosen: false,
+            },
+            FrontierDot {
+                hazard_per_hour: None,
+                per_unit: 0.09,
+                chosen: true,
+            },
+        ];
+        let FrontierLayout {
+            placed,
+            known_end,
+            band,
+        } = frontier_layout(&dots);
+        assert_eq!(placed[0].0, 0.002);
+        for (x, _, _) in &placed[1..] {
+            assert!(*x > known_end && *x > band.0 && *x < band.1, "{x} in {band:?}");
+        }
+        // Every risk unknown: the band still lies right of zero.
+        let FrontierLayout { placed, band, .. } = frontier_layout(&dots[1..]);
+        assert!(band.0 > 0.0 && placed.iter().all(|(x, _, _)| *x >= band.0));
+        let svg = frontier_svg(&dots, "CNY per unit-hour", 400, 240).unwrap();
+        assert!(svg.contains("risk unknown") && svg.contains("chosen"));
+        assert_eq!(svg.matches("<circle").count(), 3 + 2, "three dots and two legend marks");
+        let bars = split_bars_svg(
+            &[SplitBar {
+                label: "ecs.c7.large".into(),
+                place: "cn-hangzhou-k".into(),
+                instances: 4,
+            }],
+            400,
+            240,
+        )
+        .unwrap();
+        assert!(bars.contains("4 · cn-hangzhou-k"));
+    }
+}

@@ -141,3 +141,46 @@ async fn switching_to_chinese_translates_the_form_and_the_table() {
     let text = root.text_content().unwrap();
     assert!(text.contains("预计总费用"), "table header: {text}");
 }
+
+/// Types `value` into the input matching `selector` as a person would (an `input` event that bubbles).
+fn type_into(root: &web_sys::Element, selector: &str, value: &str) {
+    use wasm_bindgen::JsCast;
+    let input = root
+        .query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector}"))
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .unwrap();
+    input.set_value(value);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    input
+        .dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap())
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_fleet_page_splits_the_target_and_names_a_bad_target() {
+    let root = mounted().await;
+    click(&root, "#nav-fleet");
+    wait_until(&root, "the fleet's split and totals", |root| {
+        has(root, "#fleet-split tbody tr") && has(root, "#fleet-totals")
+    })
+    .await;
+    let reached = text_of(&root, "#fleet-totals [data-total=reached] dd").unwrap();
+    assert!(reached.starts_with("10 / 10"), "{reached}");
+    // No proxy answers in the test runner: placing waits, and says why.
+    let place = root.query_selector("#fleet-place").unwrap().unwrap();
+    assert!(place.has_attribute("disabled"));
+    assert!(has(&root, "#fleet-place-blockers li"));
+    type_into(&root, "#fleet-target", "0");
+    wait_until(&root, "the target's problem", |root| has(root, "#fleet-target-problem")).await;
+    assert_eq!(
+        text_of(&root, "#fleet-target-problem").as_deref(),
+        Some("✖ Target must be a whole number of 1 or more, not “0”")
+    );
+    assert!(!has(&root, "#fleet-split"), "no plan while the target is not valid");
+    // Back to the Plan page for the tests that share this page's address.
+    let window = web_sys::window().unwrap();
+    window.location().set_hash("").unwrap();
+}

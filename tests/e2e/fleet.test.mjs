@@ -1,0 +1,107 @@
+// Fleets in Chromium against the real proxy and the Alibaba stand-in: plan six 4 vCPU / 8 GiB instances over
+// cn-hangzhou (diversified over three pools, at most two each, capped at 0.3 CNY an instance-hour), read the split
+// with its reasons, the job's cost with reclaims and Alibaba's own group request, place the fleet, watch it reach
+// 6 / 6, lose an instance to a reclaim and get exactly one replacement, then stop it and release what runs — each
+// release reaching the cloud once.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startProxy, startStandin, launchBrowser, openPage, screenshot } from './harness.mjs';
+
+const KEYS = ['LTAI5tFleetAccessKey1', 'AlibabaFleetSecret-5t6y7u8i9o0p'];
+
+let browser;
+let proxy;
+let standin;
+before(async () => {
+  browser = await launchBrowser();
+  standin = await startStandin('alibaba', ...KEYS, ['--pending-ms', '1000', '--notice-ms', '1500']);
+  proxy = await startProxy({
+    env: {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: KEYS[0],
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEYS[1],
+      SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-fleet-')),
+      SPOTPLAN_INSTANCE_POLL_MS: '300',
+      SPOTPLAN_ENDPOINT_ALIBABA: standin.url,
+    },
+  });
+});
+after(async () => {
+  await browser?.close();
+  await proxy?.stop();
+  standin?.stop();
+});
+
+const api = async (path) =>
+  (await fetch(new URL(path, proxy.url), { headers: { 'x-spotplan-token': proxy.token } })).json();
+
+test('a fleet is planned, placed, kept at six through a reclaim and stopped with its instances released', async () => {
+  const plan = '?v=4&m=8&h=48&c=alibaba&rg=cn-hangzhou#fleet';
+  const { page, problems } = await openPage(browser, new URL(plan, proxy.url).href, { viewport: { width: 1440, height: 900 } });
+  // The launch details the planner remembers for the region (as if typed on the plan page once).
+  await page.evaluate(() => localStorage.setItem('spotplan-launch:alibaba:cn-hangzhou', JSON.stringify({
+    image: 'aliyun_3_x64_20G_alibase_20240819.vhd', vpc: 'vpc-bp1fleet', subnet: 'vsw-bp1fleet',
+    security_group: 'sg-bp1fleet', key_pair: 'batch-workers',
+  })));
+  await page.goto(new URL(plan, proxy.url).href);
+  await page.locator('#fleet-target').waitFor();
+
+  await page.locator('#fleet-target').fill('6');
+  await page.locator('#fleet-strategy').selectOption('diversified');
+  await page.locator('#fleet-min-pools').fill('3');
+  await page.locator('#fleet-max-per-pool').fill('2');
+  await page.locator('#fleet-cap').fill('0.3');
+  await page.locator('#fleet-ceiling').fill('5');
+  await page.locator('#fleet-checkpoint').fill('30');
+
+  // Three pools of two, each with its reason; the totals say what the job costs and that its risk is unknown.
+  const rows = page.locator('#fleet-split tbody tr');
+  await page.waitForFunction(() => document.querySelectorAll('#fleet-split tbody tr').length === 3);
+  for (let index = 0; index < 3; index += 1) {
+    assert.match(await rows.nth(index).textContent(), /spread over 3 pools/);
+  }
+  const totals = await page.locator('#fleet-totals').textContent();
+  assert.match(totals, /6 \/ 6|6 of 6/, totals);
+  assert.match(totals, /unknown/i, totals);
+  // Alibaba-only in one region with a cap: Alibaba's own group request is offered.
+  assert.ok((await page.content()).includes('CreateAutoProvisioningGroup'));
+  await screenshot(page, 'fleet-plan');
+
+  // Place it.
+  await page.locator('#fleet-place').click();
+  await page.locator('#fleet-confirm').click();
+  const live = page.locator('.fleet-live').first();
+  await live.waitFor({ timeout: 15_000 });
+  await live.locator('.fleet-running', { hasText: /^6 \/ 6$/ }).waitFor({ timeout: 20_000 });
+  const fleetId = await live.getAttribute('data-fleet-id');
+  await screenshot(page, 'fleet-running');
+
+  // A reclaim: the keeper orders one replacement, and the fleet is back at six.
+  const { instances } = await api('api/v1/instances');
+  const running = instances.filter((row) => row.state === 'running');
+  assert.equal(running.length, 6, JSON.stringify(instances));
+  const reclaimed = running[0].id;
+  const reclaim = await fetch(new URL(`__standin/reclaim?id=${reclaimed}`, standin.url), { method: 'POST' });
+  assert.ok(reclaim.ok);
+  await live.locator('.fleet-replacements', { hasText: /^1$/ }).waitFor({ timeout: 20_000 });
+  await live.locator('.fleet-running', { hasText: /^6 \/ 6$/ }).waitFor({ timeout: 20_000 });
+  const { fleet } = await api(`api/v1/fleets/${fleetId}`);
+  assert.equal(fleet.orders.length, 4, JSON.stringify(fleet.orders));
+  assert.equal(fleet.instances.reclaimed, 1, JSON.stringify(fleet.instances));
+  await page.waitForTimeout(1_500);
+  assert.equal((await api(`api/v1/fleets/${fleetId}`)).fleet.orders.length, 4, 'no second replacement');
+
+  // Stop it and release its instances: each running instance released once.
+  await live.locator('.fleet-release').check();
+  await live.locator('.fleet-stop').click();
+  await page.locator('.fleet-stop-confirm').click();
+  await page.locator(`.fleet-live[data-fleet-id="${fleetId}"] .fleet-state.stopped`).waitFor({ timeout: 10_000 });
+  const counts = await (await fetch(new URL('__standin/lifecycle', standin.url))).json();
+  const releases = Object.values(counts.releases ?? {});
+  assert.equal(releases.length, 6, JSON.stringify(counts));
+  assert.ok(releases.every((times) => times === 1), JSON.stringify(counts));
+  await screenshot(page, 'fleet-stopped');
+  assert.deepEqual(problems, []);
+});

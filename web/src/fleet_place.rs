@@ -1,0 +1,170 @@
+//! "Place fleet": the button, disabled with the reasons while anything blocks it; the confirmation stating the
+//! target, instances, pools, the worst hourly cost against the ceiling and whether the fleet is maintained; the
+//! submission under the fleet draft's idempotency key (the same key for a resend of the same body, a new one after
+//! the proxy placed it); and the proxy's answer or its structured error.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use spotplan_core::api::fleets::{FleetAnswer, FleetSubmission};
+use spotplan_core::display::money2;
+use spotplan_core::fleet::FleetPlan;
+use yew::prelude::*;
+
+use crate::api::ApiError;
+use crate::fleet_model::DraftKey;
+use crate::i18n::fleet::{self as words, FleetText, fleet_text};
+use crate::i18n::{Key, Lang, text};
+
+/// Where placing stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Placing {
+    /// Nothing asked.
+    Idle,
+    /// The confirmation is open.
+    Confirming,
+    /// Sent; no answer yet.
+    Sending,
+    /// The proxy placed the fleet (or answered with the one this key placed before).
+    Answered(Box<FleetAnswer>),
+    /// The proxy refused, or no answer came.
+    Refused(ApiError),
+}
+
+/// Properties of the place button and its confirmation.
+#[derive(Debug, Clone, Properties)]
+pub struct PlaceFleetProps {
+    /// The plan.
+    pub plan: Rc<FleetPlan>,
+    /// The body to send.
+    pub body: Rc<FleetSubmission>,
+    /// The body as JSON (what the draft's key was sent with).
+    pub json: String,
+    /// The fleet draft's key.
+    pub draft: Rc<RefCell<DraftKey>>,
+    /// Where placing stands.
+    pub placing: UseStateHandle<Placing>,
+    /// Why the fleet cannot be placed now (empty: it can).
+    pub blockers: Vec<String>,
+    /// The UI language.
+    pub lang: Lang,
+}
+
+impl PartialEq for PlaceFleetProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.plan, &other.plan)
+            && self.json == other.json
+            && self.placing == other.placing
+            && self.blockers == other.blockers
+            && self.lang == other.lang
+    }
+}
+
+/// "Place fleet": disabled with the reasons while anything blocks it; a confirmation; the proxy's answer.
+#[component]
+pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
+    let lang = props.lang;
+    let t = |key| fleet_text(lang, key);
+    let placing = props.placing.clone();
+    let busy = matches!(*placing, Placing::Confirming | Placing::Sending);
+    let ask = {
+        let placing = placing.clone();
+        Callback::from(move |_: MouseEvent| placing.set(Placing::Confirming))
+    };
+    let cancel = {
+        let placing = placing.clone();
+        Callback::from(move |_: MouseEvent| placing.set(Placing::Idle))
+    };
+    let confirm = {
+        let (placing, draft, body, json) = (
+            placing.clone(),
+            props.draft.clone(),
+            props.body.clone(),
+            props.json.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            // The same key for the same body: a retry after a lost answer places nothing twice.
+            let key = draft.borrow_mut().key_for(&json, crate::draft_key::new_key).to_owned();
+            draft.borrow_mut().sending(&json);
+            placing.set(Placing::Sending);
+            let (placing, draft, body) = (placing.clone(), draft.clone(), body.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match crate::api::submit_fleet(&body, &key).await {
+                    Ok(answer) => {
+                        draft.borrow_mut().placed(crate::draft_key::new_key());
+                        placing.set(Placing::Answered(Box::new(answer)));
+                    }
+                    Err(error) => placing.set(Placing::Refused(error)),
+                }
+            });
+        })
+    };
+    let plan = &props.plan;
+    let worst = plan
+        .worst_hourly
+        .map(money2)
+        .unwrap_or_else(|| t(FleetText::Unbounded).to_owned());
+    let ceiling = props
+        .body
+        .ceiling_per_hour
+        .map(money2)
+        .unwrap_or_else(|| t(FleetText::NoCeiling).to_owned());
+    let target = format!("{} {}", props.body.target, words::unit_name(lang, props.body.unit));
+    let spot_instances: u32 = plan.allocations.iter().filter(|a| !a.on_demand).map(|a| a.count).sum();
+    let spot_pools = plan.allocations.iter().filter(|a| !a.on_demand).count();
+    let with_base = plan.allocations.iter().any(|a| a.on_demand);
+    html! {
+        <div class="fleet-submit" aria-live="polite">
+            <button id="fleet-place" class="primary" disabled={!props.blockers.is_empty() || busy} onclick={ask}
+                aria-describedby={(!props.blockers.is_empty()).then_some("fleet-place-blockers")}>
+                { t(FleetText::PlaceFleet) }
+            </button>
+            if !props.blockers.is_empty() {
+                <ul id="fleet-place-blockers" class="problems">
+                    { for props.blockers.iter().map(|reason| html! { <li class="warning">{ format!("⚠ {reason}") }</li> }) }
+                </ul>
+            }
+            { match &*placing {
+                Placing::Idle => html! {},
+                Placing::Confirming => html! {
+                    <div role="dialog" aria-modal="true" aria-labelledby="fleet-confirm-heading" class="dialog" data-testid="fleet-confirm-dialog">
+                        <h3 id="fleet-confirm-heading">{ t(FleetText::ConfirmHeading) }</h3>
+                        <p>{ words::confirm_summary(lang, &target, spot_instances, spot_pools, &worst, &ceiling) }</p>
+                        if with_base { <p class="note">{ t(FleetText::OnDemandNote) }</p> }
+                        <p>{ if props.body.maintain { t(FleetText::Maintained) } else { t(FleetText::NotMaintained) } }</p>
+                        <button id="fleet-confirm" class="primary" onclick={confirm}>{ text(lang, Key::Confirm) }</button>
+                        <button id="fleet-cancel" onclick={cancel}>{ text(lang, Key::Cancel) }</button>
+                    </div>
+                },
+                Placing::Sending => html! { <p role="status" class="progress">{ t(FleetText::Sending) }</p> },
+                Placing::Answered(answer) => html! {
+                    <div role="status" class="outcome succeeded" data-testid="fleet-placed" data-fleet-id={answer.fleet.id.clone()}>
+                        <p>{ words::placed(lang, &answer.fleet.id, answer.fleet.state) }</p>
+                        if answer.replayed { <p class="muted">{ t(FleetText::Replayed) }</p> }
+                    </div>
+                },
+                Placing::Refused(error) => html! {
+                    <div role="alert" class="error" data-testid="fleet-refused">
+                        { match error {
+                            ApiError::Refused(body) => html! {
+                                <p>
+                                    <code>{ &body.error.code }</code>{ ": " }{ &body.error.message }
+                                    if let Some(field) = &body.error.field { { format!(" ({field})") } }
+                                </p>
+                            },
+                            other => html! { <p>{ other.to_string() }</p> },
+                        } }
+                        if let ApiError::Refused(body) = error {
+                            if let Some(problems) = &body.error.problems {
+                                <ul class="problems">
+                                    { for problems.iter().map(|p| html! { <li>{ format!("{}: {}", p.field, if lang == Lang::Zh { &p.message_zh } else { &p.message_en }) }</li> }) }
+                                </ul>
+                            }
+                        }
+                        <p class="muted">{ t(FleetText::RetryNote) }</p>
+                    </div>
+                },
+            } }
+        </div>
+    }
+}
