@@ -113,6 +113,14 @@ pub async fn prices(body: &PricesBody) -> Result<PricesAnswer, ApiError> {
     call(Request::post(api::PRICES).json(body)).await
 }
 
+/// `POST /api/v1/signals`: what the cloud says of a region's pools (Alibaba's interruption buckets, Tencent's
+/// sold-out status).
+pub async fn signals(
+    body: &spotplan_core::api::signals::SignalsBody,
+) -> Result<spotplan_core::api::signals::SignalsAnswer, ApiError> {
+    call(Request::post(api::SIGNALS).json(body)).await
+}
+
 /// `POST /api/v1/fleets` under the fleet draft's idempotency key (kept on retries, so a resend places nothing twice).
 pub async fn submit_fleet(
     body: &spotplan_core::api::fleets::FleetSubmission,

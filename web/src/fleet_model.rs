@@ -1,6 +1,6 @@
 //! The fleet page's pure parts, tested natively and in the browser: reading the typed inputs into a
 //! `FleetRequest` (each bad value named with its field, rule and value), the pool signals built from the
-//! instances the proxy followed, each pool's launch details and weight, the fleet draft's idempotency key, the
+//! instances the proxy followed and from the clouds' own signals, each pool's launch details and weight, the fleet draft's idempotency key, the
 //! `FleetSubmission` body and its curl command, and the check that one subnet is not shared across zones.
 
 use std::collections::BTreeMap;
@@ -315,6 +315,79 @@ pub fn signals_from_instances(catalog: &Catalog, instances: &[InstanceView], now
     signals
 }
 
+/// Regions asked for the clouds' own pool signals at most, and instance types per region (Alibaba's limit).
+pub const SIGNAL_REGIONS: usize = 5;
+
+/// The `POST /api/v1/signals` asks for a requirement: the (cloud, region)s of its cheapest priced offers on the
+/// clouds that publish signals (Alibaba, Tencent), each with up to ten of those offers' types, cheapest first.
+/// Built from the requirement alone, so the answers do not change what is asked.
+pub fn signal_asks(
+    planner: &spotplan_core::Planner,
+    requirement: &Requirement,
+) -> Vec<spotplan_core::api::signals::SignalsBody> {
+    use spotplan_core::api::signals::{MAX_SIGNAL_TYPES, SignalsBody};
+    let catalog = planner.catalog();
+    let mut asks: Vec<SignalsBody> = Vec::new();
+    for ranked in planner.plan(requirement).ranked.iter().filter(|r| r.priced).take(2_000) {
+        let key = catalog.key_of(ranked.offer as usize);
+        if key.cloud == Cloud::Baidu {
+            continue;
+        }
+        let at = asks
+            .iter()
+            .position(|ask| ask.cloud == key.cloud && ask.region == key.region);
+        let ask = match at {
+            Some(index) => &mut asks[index],
+            None if asks.len() < SIGNAL_REGIONS => {
+                asks.push(SignalsBody {
+                    cloud: key.cloud,
+                    region: key.region.clone(),
+                    instance_types: Vec::new(),
+                });
+                let last = asks.len() - 1;
+                &mut asks[last]
+            }
+            None => continue,
+        };
+        if ask.instance_types.len() < MAX_SIGNAL_TYPES && !ask.instance_types.contains(&key.instance_type) {
+            ask.instance_types.push(key.instance_type);
+        }
+    }
+    asks
+}
+
+/// Adds what the clouds said of their pools: Alibaba's bucket where Spotplan has not seen enough itself (what it
+/// saw wins once it has), and Tencent's sold-out pools.
+pub fn merge_cloud_signals(
+    catalog: &Catalog,
+    signals: &mut PoolSignals,
+    ask: &spotplan_core::api::signals::SignalsBody,
+    answer: &spotplan_core::api::signals::SignalsAnswer,
+) {
+    use spotplan_core::api::signals::Stock;
+    for signal in &answer.signals {
+        let key = OfferKey {
+            cloud: ask.cloud,
+            region: ask.region.clone(),
+            zone: Some(signal.zone.clone()),
+            instance_type: signal.instance_type.clone(),
+        };
+        let Some(offer) = catalog.find_offer(&key) else {
+            continue;
+        };
+        let offer = offer as u32;
+        if let Some(bucket) = signal.interruption {
+            let seen = signals.risk.get(&offer).copied().unwrap_or_default();
+            signals
+                .risk
+                .insert(offer, seen.or(InterruptionEstimate::AlibabaBucket { bucket }));
+        }
+        if matches!(signal.stock, Some(Stock::SoldOut { .. })) {
+            signals.sold_out.insert(offer);
+        }
+    }
+}
+
 /// Units one instance of `key` brings (the planner's own rule: 1, its vCPUs or its whole GiB); 0 when the pool is
 /// not in the catalog.
 pub fn unit_weight(catalog: &Catalog, key: &OfferKey, unit: TargetUnit) -> u32 {
@@ -595,6 +668,62 @@ mod tests {
             })
         );
         assert!(signals.sold_out.is_empty());
+    }
+
+    #[test]
+    fn the_clouds_signals_are_asked_for_the_cheapest_regions_and_merged_under_what_was_seen() {
+        use spotplan_core::api::signals::{PoolSignal, SignalsAnswer, Stock};
+        use spotplan_core::fleet::AlibabaBucket;
+        let planner = spotplan_core::Planner::new(Catalog::embedded().unwrap(), spotplan_core::ExchangeRate::default());
+        let requirement = crate::state::initial_requirement();
+        let asks = signal_asks(&planner, &requirement);
+        assert!(!asks.is_empty() && asks.len() <= SIGNAL_REGIONS, "{asks:?}");
+        assert!(
+            asks.iter()
+                .all(|ask| ask.cloud != Cloud::Baidu && (1..=10).contains(&ask.instance_types.len()))
+        );
+        // An Alibaba zone's bucket becomes the estimate of its offer; Tencent's sold-out marks the pool.
+        let catalog = planner.catalog();
+        let alibaba = (0..catalog.offers().len())
+            .map(|offer| catalog.key_of(offer))
+            .find(|key| key.cloud == Cloud::Alibaba && key.zone.is_some())
+            .unwrap();
+        let ask = spotplan_core::api::signals::SignalsBody {
+            cloud: Cloud::Alibaba,
+            region: alibaba.region.clone(),
+            instance_types: vec![alibaba.instance_type.clone()],
+        };
+        let answer = SignalsAnswer {
+            signals: vec![PoolSignal {
+                zone: alibaba.zone.clone().unwrap(),
+                instance_type: alibaba.instance_type.clone(),
+                interruption: Some(AlibabaBucket::UpTo5),
+                average_spot_percent: Some(20),
+                stock: Some(Stock::SoldOut { reason: None }),
+            }],
+            source: "DescribeSpotAdvice".into(),
+            fetched_at: 0,
+            cached: false,
+        };
+        let offer = catalog.find_offer(&alibaba).unwrap() as u32;
+        let mut signals = PoolSignals::default();
+        merge_cloud_signals(catalog, &mut signals, &ask, &answer);
+        assert_eq!(
+            signals.risk.get(&offer),
+            Some(&InterruptionEstimate::AlibabaBucket {
+                bucket: AlibabaBucket::UpTo5
+            })
+        );
+        assert!(signals.sold_out.contains(&offer));
+        // What Spotplan saw itself, once enough, wins over the bucket.
+        let seen = InterruptionEstimate::Seen {
+            reclaims: 2,
+            instance_hours: Decimal::from(200),
+        };
+        let mut signals = PoolSignals::default();
+        signals.risk.insert(offer, seen);
+        merge_cloud_signals(catalog, &mut signals, &ask, &answer);
+        assert_eq!(signals.risk.get(&offer), Some(&seen));
     }
 
     #[test]

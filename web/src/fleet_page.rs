@@ -1,6 +1,7 @@
 //! The fleet page (`#fleet`): a target in instances, vCPUs or GiB spread over the pools the Plan page's requirement
 //! matches, by a strategy, within a price cap and an hourly ceiling. It plans with the core's `plan_fleet` on every
-//! input (risk from the instances the proxy followed, when signed in), shows the split, its totals with the job's
+//! input (risk from the instances the proxy followed and from the clouds' own signals — Alibaba's interruption
+//! buckets, Tencent's sold-out pools — when signed in), shows the split, its totals with the job's
 //! expected cost once reclaims are counted, two charts, the orders ([`crate::fleet_orders`]) and the fleets the
 //! proxy keeps ([`crate::fleet_view`]).
 
@@ -8,6 +9,7 @@ use std::rc::Rc;
 
 use rust_decimal::prelude::ToPrimitive;
 use spotplan_core::api::instances::InstancesAnswer;
+use spotplan_core::api::signals::{SignalsAnswer, SignalsBody};
 use spotplan_core::display::money2;
 use spotplan_core::fleet::job::cost_of_hours;
 use spotplan_core::fleet::{
@@ -78,17 +80,47 @@ pub fn FleetPage(props: &FleetPageProps) -> Html {
         });
     }
     let planner_id = Rc::as_ptr(&props.planner) as usize;
+    // The clouds' own signals for the regions the requirement's cheapest offers are in: asked again when the
+    // requirement changes (the proxy caches each answer five minutes).
+    let cloud_signals = use_state(|| Rc::new(Vec::<(SignalsBody, SignalsAnswer)>::new()));
+    {
+        let (cloud_signals, planner) = (cloud_signals.clone(), props.planner.clone());
+        let requirement = props.state.requirement.clone();
+        use_effect_with(
+            (signed_in, planner_id, requirement),
+            move |(signed_in, _, requirement)| {
+                if *signed_in {
+                    let asks = fleet_model::signal_asks(&planner, requirement);
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let mut answered = Vec::new();
+                        for ask in asks {
+                            // A cloud without credentials or signals answers with an error: its pools stay as they are.
+                            if let Ok(answer) = crate::api::signals(&ask).await {
+                                answered.push((ask, answer));
+                            }
+                        }
+                        cloud_signals.set(Rc::new(answered));
+                    });
+                }
+            },
+        );
+    }
     let signals = {
         let planner = props.planner.clone();
         let answer = (*instances).clone().filter(|_| signed_in);
         let answer_id = answer.as_ref().map(|a| Rc::as_ptr(a) as usize);
-        use_memo((planner_id, answer_id), move |_| {
-            let signals = match answer {
+        let clouds = (*cloud_signals).clone();
+        let clouds_id = Rc::as_ptr(&clouds) as usize;
+        use_memo((planner_id, answer_id, clouds_id), move |_| {
+            let mut signals = match answer {
                 Some(answer) => {
                     fleet_model::signals_from_instances(planner.catalog(), &answer.instances, answer.now_ms)
                 }
                 None => PoolSignals::default(),
             };
+            for (ask, answer) in clouds.iter() {
+                fleet_model::merge_cloud_signals(planner.catalog(), &mut signals, ask, answer);
+            }
             (fleet_model::stamp(), Rc::new(signals))
         })
     };

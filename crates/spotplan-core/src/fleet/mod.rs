@@ -27,6 +27,8 @@ pub use split::Strategy;
 
 /// Pools beyond the chosen ones whose job estimate is computed, for the chart of cost against risk.
 pub const FRONTIER_POOLS: usize = 50;
+/// Runs each chosen pool's own spread is simulated with at most.
+pub const POOL_SIMULATION_RUNS: u32 = 300;
 /// Instance-runs the fleet's own simulation may draw (runs × instances).
 pub const FLEET_SIMULATION_BUDGET: u32 = 20_000;
 /// Pools after the chosen ones a plan keeps ready for shortfalls and replacements, in the strategy's order.
@@ -454,6 +456,8 @@ pub fn plan_fleet(
 
     let used = counts.iter().filter(|count| **count > 0).count() as u32;
     let known = |slot: usize| hazards[order[slot]].1.is_some();
+    // Each pool's expected figures are exact (closed form); its spread needs fewer runs than the fleet's own.
+    let pool_runs = simulation.runs.min(POOL_SIMULATION_RUNS);
     let mut allocations = Vec::new();
     let mut hourly_total = Money::zero(currency);
     let mut worst_total = Some(Money::zero(currency));
@@ -472,7 +476,7 @@ pub fn plan_fleet(
             per_unit: hourly.checked_div(Decimal::from(weight))?,
             worst_hourly: Some(hourly),
             risk: InterruptionEstimate::NotReclaimed,
-            job: job::estimate_pool(&job_spec, Some(0.0), simulation.runs, simulation.seed),
+            job: job::estimate_pool(&job_spec, Some(0.0), pool_runs, simulation.seed),
             reason: Reason::OnDemandBase,
             on_demand: true,
         });
@@ -527,7 +531,7 @@ pub fn plan_fleet(
             per_unit: hourly.checked_div(weight)?,
             worst_hourly,
             risk,
-            job: job::estimate_pool(&job_spec, hazard, simulation.runs, simulation.seed),
+            job: job::estimate_pool(&job_spec, hazard, pool_runs, simulation.seed),
             reason,
             on_demand: false,
         });
