@@ -113,6 +113,11 @@ pub async fn prices(body: &PricesBody) -> Result<PricesAnswer, ApiError> {
     call(Request::post(api::PRICES).json(body)).await
 }
 
+/// `GET /api/v1/catalog?since=`: the prices the proxy stored after a point (changes only).
+pub async fn catalog_delta(since: i64) -> Result<spotplan_core::api::catalog::CatalogDelta, ApiError> {
+    call(Request::get(&format!("{}?since={since}", api::CATALOG)).build()).await
+}
+
 /// `POST /api/v1/signals`: what the cloud says of a region's pools (Alibaba's interruption buckets, Tencent's
 /// sold-out status).
 pub async fn signals(

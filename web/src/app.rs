@@ -110,6 +110,9 @@ fn current_page() -> Page {
 }
 
 /// The application root.
+/// Pages of the proxy's stored prices read at start at most (50,000 observations a page).
+const MAX_DELTA_PAGES: usize = 4;
+
 #[component]
 pub fn App() -> Html {
     let proxy = use_state(|| ProxyStatus::Checking);
@@ -171,6 +174,32 @@ pub fn App() -> Html {
             live.set(all);
         })
     };
+    {
+        // The prices the proxy keeps (its live quotes and its refresher's history, changes only) join the catalog
+        // once signed in: a reload starts from the newest prices the proxy knows, and bid advice reads their history.
+        let on_quotes = on_quotes.clone();
+        let signed_in = matches!(*proxy, ProxyStatus::Reachable(_));
+        use_effect_with(signed_in, move |signed_in| {
+            if *signed_in {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let (mut since, mut kept) = (0, Vec::new());
+                    for _ in 0..MAX_DELTA_PAGES {
+                        let Ok(page) = crate::api::catalog_delta(since).await else {
+                            break;
+                        };
+                        kept.extend(page.observations());
+                        since = page.until;
+                        if !page.more {
+                            break;
+                        }
+                    }
+                    if !kept.is_empty() {
+                        on_quotes.emit(kept);
+                    }
+                });
+            }
+        });
+    }
     let plan = {
         let planner = planner.clone();
         use_memo(
