@@ -1,5 +1,6 @@
 //! The price store: every price the proxy fetched from a cloud, changes only — an observation is kept when the
-//! offer's price differs from the one in force just before it — with its source and when it was stored, in the order
+//! offer's price differs from the one in force just before it, plus the newest time an unchanged price was seen —
+//! with its source and when it was stored, in the order
 //! log's database through its one writer. `GET /api/v1/catalog?since=` hands the app what was stored after a point.
 
 use axum::Json;
@@ -20,13 +21,19 @@ fn kind_id(kind: PriceKind) -> &'static str {
     }
 }
 
-/// Stores the observations that change a price; returns how many it stored.
+/// Stores the observations that change a price, and the newest unchanged one as the offer's confirmation; returns
+/// how many changes it stored.
 pub async fn record(store: &Store, observations: Vec<ExternalObservation>, now_ms: i64) -> Result<usize, StoreError> {
     if observations.is_empty() {
         return Ok(0);
     }
     let mut observations = observations;
     observations.sort_by_key(|o| o.observed_at);
+    // Only the newest observation of an offer and kind in the batch can confirm its price.
+    let mut newest: std::collections::HashMap<(OfferKey, PriceKind), i64> = std::collections::HashMap::new();
+    for observation in &observations {
+        newest.insert((observation.offer.clone(), observation.kind), observation.observed_at);
+    }
     let stored = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counted = stored.clone();
     store
@@ -52,14 +59,55 @@ pub async fn record(store: &Store, observations: Vec<ExternalObservation>, now_m
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default();
-                if before.as_ref().is_some_and(|(a, c, p)| *a == amount && c == currency && *p == per) {
+                let key = params![offer.cloud.id(), offer.region, zone, offer.instance_type, kind];
+                let unchanged = before.as_ref().is_some_and(|(a, c, p)| *a == amount && c == currency && *p == per);
+                if unchanged && newest.get(&(offer.clone(), observation.kind)) != Some(&observation.observed_at) {
                     continue;
                 }
+                if unchanged {
+                    // The same price seen later: it becomes the offer's one confirmation row when it is the newest
+                    // word on the offer, so a price that has not moved for a month is not shown as a month old.
+                    let newer: Option<i64> = connection
+                        .prepare_cached(
+                            "SELECT observed_at FROM price_changes WHERE cloud = ?1 AND region = ?2 AND zone = ?3 \
+                             AND instance_type = ?4 AND kind = ?5 AND observed_at >= ?6 LIMIT 1",
+                        )?
+                        .query_row(
+                            params![offer.cloud.id(), offer.region, zone, offer.instance_type, kind, observation.observed_at],
+                            |row| row.get(0),
+                        )
+                        .optional()?;
+                    if newer.is_some() {
+                        continue;
+                    }
+                    connection
+                        .prepare_cached(
+                            "DELETE FROM price_changes WHERE cloud = ?1 AND region = ?2 AND zone = ?3 \
+                             AND instance_type = ?4 AND kind = ?5 AND confirmation = 1",
+                        )?
+                        .execute(key)?;
+                } else {
+                    // A change ends what the last confirmation said.
+                    connection
+                        .prepare_cached(
+                            "DELETE FROM price_changes WHERE cloud = ?1 AND region = ?2 AND zone = ?3 \
+                             AND instance_type = ?4 AND kind = ?5 AND confirmation = 1 AND observed_at < ?6",
+                        )?
+                        .execute(params![
+                            offer.cloud.id(),
+                            offer.region,
+                            zone,
+                            offer.instance_type,
+                            kind,
+                            observation.observed_at
+                        ])?;
+                }
                 let source = serde_json::to_string(&observation.source).unwrap_or_default();
-                added += connection
+                let inserted = connection
                     .prepare_cached(
                         "INSERT OR IGNORE INTO price_changes (cloud, region, zone, instance_type, kind, observed_at, \
-                         amount, currency, per, source_json, stored_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                         amount, currency, per, source_json, stored_at_ms, confirmation) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                     )?
                     .execute(params![
                         offer.cloud.id(),
@@ -72,8 +120,12 @@ pub async fn record(store: &Store, observations: Vec<ExternalObservation>, now_m
                         currency,
                         per,
                         source,
-                        now_ms
+                        now_ms,
+                        i64::from(unchanged)
                     ])?;
+                if !unchanged {
+                    added += inserted;
+                }
             }
             counted.store(added, std::sync::atomic::Ordering::Relaxed);
             Ok(())

@@ -193,7 +193,8 @@ CREATE TABLE IF NOT EXISTS fleet_steps (
     PRIMARY KEY (fleet_id, step)
 );
 ",
-    // Prices: changes only — a row when an offer's price moved — with the source and when it was stored.
+    // Prices: changes only — a row when an offer's price moved — plus, per offer and kind, one confirmation row:
+    // the newest time its price was seen unchanged (so its age is honest), replaced by the next.
     "
 CREATE TABLE IF NOT EXISTS price_changes (
     cloud TEXT NOT NULL,
@@ -207,6 +208,7 @@ CREATE TABLE IF NOT EXISTS price_changes (
     per TEXT NOT NULL,
     source_json TEXT NOT NULL,
     stored_at_ms INTEGER NOT NULL,
+    confirmation INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (cloud, region, zone, instance_type, kind, observed_at)
 );
 CREATE INDEX IF NOT EXISTS price_changes_stored ON price_changes(stored_at_ms);

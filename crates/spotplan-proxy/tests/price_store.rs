@@ -124,12 +124,14 @@ async fn a_live_quote_keeps_only_price_changes_and_the_delta_hands_them_back() {
             );
         }
         assert!(last - first >= 2 * 86_400, "three days of history: {}", last - first);
-        // The pay-as-you-go price never moved: one row.
-        let on_demand = observations
+        // The pay-as-you-go price never moved: its first sighting, and the newest one as its confirmation (so its
+        // age is that of the last record, not of the first).
+        let on_demand: Vec<i64> = observations
             .iter()
             .filter(|o| o.offer.instance_type == *instance_type && o.kind == PriceKind::OnDemand)
-            .count();
-        assert_eq!(on_demand, 1, "{instance_type}");
+            .map(|o| o.observed_at)
+            .collect();
+        assert_eq!(on_demand, [first, last], "{instance_type}");
     }
     assert!(
         observations.iter().all(|o| o.offer.instance_type != closed),

@@ -1,0 +1,73 @@
+// Fresh prices in Chromium against the real proxy and an Alibaba stand-in playing the synthetic market: the
+// proxy's refresher keeps 30 days of one pool's price changes, and a page opened afterwards starts from them — the
+// offer shows the refreshed price with its age in days and a bid recommended from the stored history.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startProxy, startStandin, launchBrowser, openPage, screenshot, findOfferRow } from './harness.mjs';
+
+const KEYS = ['LTAI5tPricesAccessKey', 'AlibabaPricesSecret-5t6y7u8i9o0p'];
+
+let browser;
+let proxy;
+let standin;
+before(async () => {
+  browser = await launchBrowser();
+  standin = await startStandin('alibaba', ...KEYS, ['--market']);
+  proxy = await startProxy({
+    env: {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: KEYS[0],
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEYS[1],
+      SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-prices-')),
+      SPOTPLAN_ENDPOINT_ALIBABA: standin.url,
+    },
+  });
+});
+after(async () => {
+  await browser?.close();
+  await proxy?.stop();
+  standin?.stop();
+});
+
+const call = async (method, path, body) => {
+  const answer = await fetch(new URL(path, proxy.url), {
+    method,
+    headers: { 'x-spotplan-token': proxy.token, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  return answer.json();
+};
+
+test('the refresher keeps a pool fresh and a page opened later starts from its prices and history', async () => {
+  const pool = { cloud: 'alibaba', region: 'cn-hangzhou', zone: 'cn-hangzhou-k', instance_type: 'ecs.c7.xlarge' };
+  const settings = await call('PUT', 'api/v1/refresh', { enabled: true, pools: [{ offer: pool }], budget_per_minute: 600 });
+  assert.equal(settings.pools, 1, JSON.stringify(settings));
+  for (let waited = 0; ; waited += 500) {
+    const progress = await call('GET', 'api/v1/refresh');
+    if (progress.rounds >= 1) {
+      assert.ok(progress.stored > 50, JSON.stringify(progress));
+      break;
+    }
+    assert.ok(waited < 20_000, `the refresher never finished its round: ${JSON.stringify(progress)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+
+  const { page, problems } = await openPage(browser, new URL('?c=alibaba&rg=cn-hangzhou-k&q=ecs.c7.xlarge&h=4', proxy.url).href);
+  await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
+  await page.getByTestId('ranked-table').locator('tbody tr:not([aria-hidden])').first().waitFor();
+  // The stored prices join the catalog once signed in: the offer's price is days old at most, not the catalog's
+  // 2024 figure, and its bid advice rests on the stored 30 days.
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=ranked-table] td[data-col=price_age]')]
+    .some((cell) => / · 0 d$/.test(cell.textContent)), null, { timeout: 15_000 });
+  const { cells } = await findOfferRow(page, (c) => c.instance_type === 'ecs.c7.xlarge' && c.place === 'cn-hangzhou-k', 'ecs.c7.xlarge in cn-hangzhou-k');
+  assert.match(cells.price_age, / · 0 d$/, JSON.stringify(cells));
+  // Both figures are the refresher's: the spot price's latest change, and the unchanged on-demand price as of the
+  // newest record (not as of its first sighting 30 days ago).
+  assert.match(cells.titles.price_age, /^observed \d{4}-\d\d-\d\d, 0 days old · on-demand: list price of \d{4}-\d\d-\d\d, 0 days old$/, JSON.stringify(cells.titles));
+  assert.match(cells.titles.bid_advice + cells.bid_advice, /job-length windows|¥0\.\d+/, JSON.stringify(cells));
+  assert.doesNotMatch(cells.bid_advice, /no history/, JSON.stringify(cells));
+  await screenshot(page, 'prices-refreshed');
+  assert.deepEqual(problems, []);
+});
