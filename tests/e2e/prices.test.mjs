@@ -71,3 +71,28 @@ test('the refresher keeps a pool fresh and a page opened later starts from its p
   await screenshot(page, 'prices-refreshed');
   assert.deepEqual(problems, []);
 });
+
+test('the page turns the refresher on for its plan and shows its progress as prices come in', async () => {
+  const { page, problems } = await openPage(browser, new URL('?c=alibaba&rg=cn-hangzhou&h=4', proxy.url).href);
+  await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
+  const toggle = page.locator('#refresh-enabled');
+  await toggle.waitFor();
+  // Off, then on with this plan's pools: the refresher starts again on them and says how far it got.
+  if (await toggle.isChecked()) await toggle.uncheck();
+  const progress = page.getByTestId('refresh-progress');
+  await progress.getByText(/Price refresher: off/).waitFor();
+  const kept = async () => Number((await progress.textContent()).match(/(\d+) price changes kept/)[1]);
+  const before = await kept();
+  await toggle.check();
+  await progress.getByText(/Price refresher: on — \d+ pools/).waitFor();
+  const pools = Number((await progress.textContent()).match(/on — (\d+) pools/)[1]);
+  assert.ok(pools > 5 && pools <= 200, await progress.textContent());
+  // The plan's pools are new to the store: their changes are kept as the refresher walks them.
+  await page.waitForFunction((before) => {
+    const text = document.querySelector('[data-testid=refresh-progress]')?.textContent ?? '';
+    const match = text.match(/(\d+) price changes kept/);
+    return match && Number(match[1]) > before;
+  }, before, { timeout: 20_000 });
+  await screenshot(page, 'prices-refresher-on');
+  assert.deepEqual(problems, []);
+});

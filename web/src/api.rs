@@ -118,6 +118,18 @@ pub async fn catalog_delta(since: i64) -> Result<spotplan_core::api::catalog::Ca
     call(Request::get(&format!("{}?since={since}", api::CATALOG)).build()).await
 }
 
+/// `GET /api/v1/refresh`: where the proxy's price refresher stands.
+pub async fn refresh_progress() -> Result<spotplan_core::api::refresh::RefreshProgress, ApiError> {
+    call(Request::get(api::REFRESH).build()).await
+}
+
+/// `PUT /api/v1/refresh`: turn the price refresher on (with its pools) or off.
+pub async fn set_refresh(
+    settings: &spotplan_core::api::refresh::RefreshSettings,
+) -> Result<spotplan_core::api::refresh::RefreshProgress, ApiError> {
+    call(Request::put(api::REFRESH).json(settings)).await
+}
+
 /// `POST /api/v1/signals`: what the cloud says of a region's pools (Alibaba's interruption buckets, Tencent's
 /// sold-out status).
 pub async fn signals(

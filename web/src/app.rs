@@ -332,6 +332,7 @@ pub fn App() -> Html {
                 <div class="plan-main">
                     if let Some(plan) = (*plan).clone() {
                         <LivePrices planner={planner.clone()} plan={plan.clone()} state={state.clone()} proxy={(*proxy).clone()} on_quotes={on_quotes.clone()} />
+                        <crate::refresh_panel::RefreshPanel planner={planner.clone()} plan={plan.clone()} lang={state.lang} proxy={(*proxy).clone()} on_prices={on_quotes.clone()} />
                         <Compare planner={planner.clone()} plan={plan.clone()} today={today} state={state.clone()} on_fx={on_fx.clone()} />
                     }
                 </div>

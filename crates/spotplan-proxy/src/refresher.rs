@@ -25,6 +25,8 @@ use crate::error::ApiError;
 use crate::store::{Store, StoreError};
 use crate::upstream::{Exchange, now_unix_millis, now_unix_seconds, random_hex};
 
+/// The lock a step and a change of settings share.
+const REFRESHER_LOCK: &str = "price-refresher";
 /// How often the refresher wakes to spend the queries its budget allows.
 pub const TICK: Duration = Duration::from_secs(2);
 
@@ -223,6 +225,10 @@ pub struct Step {
 /// Spends at most `max_calls` price queries on the next pools, storing what changed and moving the cursor after
 /// each pool (a history longer than the queries left is kept as far as it came; the next round asks again).
 pub async fn step(state: &AppState, max_calls: u32) -> Result<Step, StoreError> {
+    // One step or one change of settings at a time: a step saves where it got to, which must not undo a change
+    // made while it ran.
+    let claim = state.key_locks.claim(REFRESHER_LOCK);
+    let _held = claim.lock().await;
     let mut progress = progress(&state.store).await?;
     let mut step = Step::default();
     if !progress.enabled || progress.pools == 0 {
@@ -299,6 +305,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 
 /// Turns the refresher on at start (`--refresh-prices`), keeping its list and cursor.
 pub async fn enable(store: &Store, budget_per_minute: Option<u32>) -> Result<(), StoreError> {
+    // Called at start, before the refresher's task runs: nothing else writes its state yet.
     let mut progress = progress(store).await?;
     progress.enabled = true;
     if let Some(budget) = budget_per_minute {
@@ -341,6 +348,8 @@ pub async fn put(
         crate::endpoints::check_region(&ask.offer.region)
             .map_err(|error| bad(&format!("pools[{index}].offer.region"), error.to_string()))?;
     }
+    let claim = state.key_locks.claim(REFRESHER_LOCK);
+    let _held = claim.lock().await;
     if !body.pools.is_empty() {
         set_pools(&state.store, &body.pools).await?;
     }
