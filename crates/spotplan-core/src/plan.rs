@@ -464,6 +464,26 @@ impl Planner {
         (facts.spot_nano, facts.on_demand_nano)
     }
 
+    /// The empirical probability that a job of `job_seconds` on `offer` is interrupted by the price at a bid of
+    /// `bid_cny_nano` (1e-9 CNY per hour), from the offer's price history (window maxima, as bid advice reads it),
+    /// with the windows it rests on; `None` without enough history or where the cloud does not reclaim on price.
+    pub fn history_interruption(&self, offer: u32, job_seconds: u64, bid_cny_nano: i128) -> Option<(Decimal, usize)> {
+        let index = offer as usize;
+        let facts = &self.facts[index];
+        let rules = spot_rules(facts.cloud);
+        if !facts.has_history || !rules.reclaims_on_price {
+            return None;
+        }
+        let history = self.catalog.spot_history(index);
+        let sample = history.first()?;
+        let cny = Money::new(Decimal::from_i128_with_scale(bid_cny_nano, 9), Currency::Cny);
+        let money = self.fx.convert(cny, sample.rate.money.currency).ok()?;
+        let bid = PriceRate::new(money, TimeUnit::Hour).in_unit(sample.rate.per).ok()?;
+        let (probability, windows) =
+            advice::interruption_probability(history, job_seconds, rules.protection_seconds, bid.money.amount).ok()?;
+        (windows >= advice::MIN_WINDOWS).then_some((probability, windows))
+    }
+
     fn risk_of(&self, offer: usize, job_seconds: u64, max_risk: Decimal) -> Option<Decimal> {
         if !self.facts[offer].has_history {
             return None;

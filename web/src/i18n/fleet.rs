@@ -345,6 +345,17 @@ pub fn risk(lang: Lang, estimate: &InterruptionEstimate) -> String {
                 format!("观察 {hours} 实例小时内回收 {reclaims} 次")
             }
         }
+        (
+            Lang::Zh,
+            InterruptionEstimate::PriceHistory {
+                probability, windows, ..
+            },
+        ) => format!(
+            "作业期间因价格被回收的概率 {}%（{windows} 个价格历史窗口）",
+            (*probability * rust_decimal::Decimal::from(100))
+                .round_dp(1)
+                .normalize()
+        ),
         (Lang::Zh, InterruptionEstimate::NotReclaimed) => "按量：不会被回收".into(),
         (Lang::Zh, InterruptionEstimate::Unknown) => "未知".into(),
     }

@@ -348,6 +348,7 @@ pub fn plan_fleet(
         .map(|cap| money_to_nano(cap, planner))
         .transpose()?;
     let job_spec = request.job();
+    let job_seconds = request.requirement.job_seconds();
     let work_hours = job_spec
         .hours
         .to_string()
@@ -392,7 +393,22 @@ pub fn plan_fleet(
             excluded.over_cap += 1;
             continue;
         }
-        let risk = signals.risk.get(&ranked.offer).copied().unwrap_or_default();
+        // What the signals say; else, where the cloud reclaims on price, the pool's own price history at the bid
+        // (the cap times the weight, else the on-demand price that caps a market bid).
+        let risk = match signals.risk.get(&ranked.offer).copied() {
+            Some(risk) => risk,
+            None => cap_nano
+                .map(|cap| cap * i128::from(weight))
+                .or(on_demand)
+                .and_then(|bid| planner.history_interruption(ranked.offer, job_seconds, bid))
+                .map_or(InterruptionEstimate::Unknown, |(probability, windows)| {
+                    InterruptionEstimate::PriceHistory {
+                        probability,
+                        windows: windows as u32,
+                        hours: request.requirement.hours,
+                    }
+                }),
+        };
         let hazard = risk.hazard_per_hour();
         let rerun_factor = hazard.map(|rate| job::expected_one(&job_spec, rate).0 / work_hours);
         offers.push((ranked.offer, on_demand));

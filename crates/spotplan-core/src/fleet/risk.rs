@@ -6,7 +6,9 @@
 //! each other and of the bid). Reclaims seen: λ = reclaims ÷ instance-hours observed. Alibaba's `InterruptionRate`
 //! is "the 30-day average release rate" (alibabacloud-ecs20140526 7.0.17, `DescribeSpotAdvice`); Spotplan reads
 //! the bucket's upper bound as the share of instances reclaimed per day — an assumption the UI states — and
-//! plans the open bucket (`10-100%`) at 25 % a day. Unknown stays unknown: it is never a rate of zero.
+//! plans the open bucket (`10-100%`) at 25 % a day. Price history (where the cloud reclaims on price): the share p of
+//! job-length windows whose highest price passed the bid, read as λ = −ln(1 − p) / H — the price-driven part only.
+//! Unknown stays unknown: it is never a rate of zero.
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -81,6 +83,16 @@ pub enum InterruptionEstimate {
         /// Instance-hours run in the pool.
         instance_hours: Decimal,
     },
+    /// The pool's price history: the share of job-length windows whose highest price passed the bid (where the
+    /// cloud reclaims on price).
+    PriceHistory {
+        /// The probability the job is interrupted by the price (0–1).
+        probability: Decimal,
+        /// Job-length windows it rests on.
+        windows: u32,
+        /// The job's hours it is for.
+        hours: Decimal,
+    },
     /// Pay-as-you-go: the cloud does not reclaim it.
     NotReclaimed,
     /// Nothing is known.
@@ -102,6 +114,12 @@ impl InterruptionEstimate {
                     return None;
                 }
                 Some(f64::from(reclaims) / hours)
+            }
+            InterruptionEstimate::PriceHistory { probability, hours, .. } => {
+                // P(interrupted within H) = 1 − e^{−λH}; a certain interruption is read as 99.9 %.
+                let probability = probability.to_f64()?.clamp(0.0, 0.999);
+                let hours = hours.to_f64().filter(|hours| *hours > 0.0)?;
+                Some(-(1.0 - probability).ln() / hours)
             }
             InterruptionEstimate::NotReclaimed => Some(0.0),
             InterruptionEstimate::Unknown => None,
@@ -134,6 +152,12 @@ impl InterruptionEstimate {
                     format!("{reclaims} reclaims in {hours} instance-hours seen")
                 }
             }
+            InterruptionEstimate::PriceHistory {
+                probability, windows, ..
+            } => format!(
+                "{}% by price over the job ({windows} windows of price history)",
+                (*probability * Decimal::from(100)).round_dp(1).normalize()
+            ),
             InterruptionEstimate::NotReclaimed => "on demand: not reclaimed".into(),
             InterruptionEstimate::Unknown => "unknown".into(),
         }

@@ -588,3 +588,96 @@ fn an_on_demand_base_takes_the_cheapest_pay_as_you_go_pool_and_spot_fills_the_re
             .contains(&FleetProblem::BaseAboveTarget { base: 21, target: 20 })
     );
 }
+
+/// 30 days of hourly Alibaba prices for P1: 0.10, with a spike to 0.50 lasting two hours every 40 hours.
+fn with_history() -> Planner {
+    let base = planner();
+    let mut parts = base.catalog().parts().clone();
+    let start = 1_767_225_600 - 30 * 86_400;
+    for hour in 0..(30 * 24) {
+        let amount = if hour % 40 < 2 { "0.50" } else { "0.10" };
+        parts.observations.push(PriceObservation {
+            offer: 1,
+            kind: PriceKind::Spot,
+            rate: PriceRate::new(Money::parse(amount, Currency::Cny).unwrap(), TimeUnit::Hour),
+            observed_at: start + hour * 3600,
+            source: 0,
+            spot_duration_hours: None,
+        });
+    }
+    Planner::new(Catalog::new(parts).unwrap(), ExchangeRate::default())
+}
+
+#[test]
+fn price_history_gives_a_price_driven_estimate_equal_to_an_independent_count_of_windows() {
+    let planner = with_history();
+    // A 6-hour job bidding the cap of 0.30 (weight 1): interrupted in a window when a spike falls after the first,
+    // protected hour and before the end. Counted here hour by hour over the same windows.
+    let mut capped = request(
+        2,
+        TargetUnit::Instances,
+        Strategy::LowestPrice { max_per_pool: None },
+        6,
+    );
+    capped.price_cap_per_unit = Some(cny("0.30"));
+    let plan = plan_fleet(&planner, &capped, &PoolSignals::default(), Simulation::default()).unwrap();
+    let chosen = &plan.allocations[0];
+    assert_eq!(chosen.key.zone.as_deref(), Some("cn-hangzhou-i"));
+    let InterruptionEstimate::PriceHistory {
+        probability, windows, ..
+    } = chosen.risk
+    else {
+        panic!("{:?}", chosen.risk);
+    };
+    let hours = 30 * 24;
+    let price = |hour: i64| if hour % 40 < 2 { 0.50 } else { 0.10 };
+    // The catalog's own observation of P1 (0.10) closes the history at hour 720; windows start at each observation
+    // whose job ends by then: starts 0..=714.
+    let starts: Vec<i64> = (0..hours).filter(|start| start + 6 <= hours).collect();
+    let interrupted = starts
+        .iter()
+        .filter(|start| (*start + 1..*start + 6).any(|hour| price(hour) > 0.30))
+        .count();
+    assert_eq!(windows as usize, starts.len());
+    let expected = Decimal::from(interrupted as u64) / Decimal::from(starts.len() as u64);
+    assert_eq!(probability, expected, "{interrupted} of {}", starts.len());
+    // λ from it: surviving the 6 hours has probability 1 − p.
+    let hazard = chosen.risk.hazard_per_hour().unwrap();
+    let p: f64 = expected.to_string().parse().unwrap();
+    assert!(((-hazard * 6.0).exp() - (1.0 - p)).abs() < 1e-9);
+    // Bid advice over the same 30 days, computed independently: the window maxima are 0.10 or 0.50; accepting
+    // 20 % risk, the smallest maximum exceeded by at most 20 % of the windows is 0.10, with the share computed above.
+    let requirement = Requirement {
+        hours: Decimal::from(6),
+        max_interruption: Decimal::new(2, 1),
+        ..Requirement::default()
+    };
+    let candidate = planner.candidate(1, &requirement, 1_767_225_600).unwrap();
+    let crate::advice::BidAdvice::Recommended {
+        bid,
+        risk,
+        windows: advised,
+        ..
+    } = candidate.bid
+    else {
+        panic!("{:?}", candidate.bid);
+    };
+    assert!(expected <= Decimal::new(2, 1), "{expected}");
+    assert_eq!(
+        (bid.money.amount, risk, advised),
+        (Decimal::new(10, 2), expected, starts.len())
+    );
+    // Tencent reclaims on stock, not price; signals given win over history.
+    let mut signals = PoolSignals::default();
+    signals.risk.insert(
+        1,
+        InterruptionEstimate::AlibabaBucket {
+            bucket: AlibabaBucket::UpTo3,
+        },
+    );
+    let plan = plan_fleet(&planner, &capped, &signals, Simulation::default()).unwrap();
+    assert!(matches!(
+        plan.allocations[0].risk,
+        InterruptionEstimate::AlibabaBucket { .. }
+    ));
+}
