@@ -1,6 +1,7 @@
 // Fresh prices in Chromium against the real proxy and an Alibaba stand-in playing the synthetic market: the
 // proxy's refresher keeps 30 days of one pool's price changes, and a page opened afterwards starts from them — the
-// offer shows the refreshed price with its age in days and a bid recommended from the stored history.
+// offer shows the refreshed price with its age in days and a bid recommended from the stored history — and after a
+// reload, from the browser's own cache before any network answer.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -69,6 +70,17 @@ test('the refresher keeps a pool fresh and a page opened later starts from its p
   assert.match(cells.titles.bid_advice + cells.bid_advice, /job-length windows|¥0\.\d+/, JSON.stringify(cells));
   assert.doesNotMatch(cells.bid_advice, /no history/, JSON.stringify(cells));
   await screenshot(page, 'prices-refreshed');
+
+  // A reload shows them again before any price reaches it from the network: the proxy's delta never answers now,
+  // and the page starts from the browser's own cache.
+  await page.route('**/api/v1/catalog**', () => new Promise(() => {}));
+  await page.reload();
+  await page.getByTestId('ranked-table').locator('tbody tr:not([aria-hidden])').first().waitFor();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=ranked-table] td[data-col=price_age]')]
+    .some((cell) => / · 0 d$/.test(cell.textContent)), null, { timeout: 10_000 });
+  const cached = await findOfferRow(page, (c) => c.instance_type === 'ecs.c7.xlarge' && c.place === 'cn-hangzhou-k', 'ecs.c7.xlarge in cn-hangzhou-k, from the cache');
+  assert.match(cached.cells.price_age, / · 0 d$/, JSON.stringify(cached.cells));
+  assert.doesNotMatch(cached.cells.bid_advice, /no history/);
   assert.deepEqual(problems, []);
 });
 

@@ -179,14 +179,50 @@ pub fn App() -> Html {
         // once signed in: a reload starts from the newest prices the proxy knows, and bid advice reads their history.
         let on_quotes = on_quotes.clone();
         let signed_in = matches!(*proxy, ProxyStatus::Reachable(_));
+        // The browser's cache first (no network), then only what the proxy stored since, written back.
+        let cache = use_mut_ref(|| None::<crate::price_cache::Cached>);
+        {
+            let (on_quotes, cache) = (on_quotes.clone(), cache.clone());
+            use_effect_with((), move |_| {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let cached = crate::price_cache::load().await;
+                    if !cached.observations.is_empty() {
+                        on_quotes.emit(cached.observations.clone());
+                    }
+                    *cache.borrow_mut() = Some(cached);
+                });
+            });
+        }
         use_effect_with(signed_in, move |signed_in| {
             if *signed_in {
                 wasm_bindgen_futures::spawn_local(async move {
-                    let (mut since, mut kept) = (0, Vec::new());
+                    // Wait for the cache's read (local and quick) so the delta starts where it ends.
+                    for _ in 0..50 {
+                        if cache.borrow().is_some() {
+                            break;
+                        }
+                        yew::platform::time::sleep(std::time::Duration::from_millis(20)).await;
+                    }
+                    let mut cached = cache.borrow().clone().unwrap_or_default();
+                    let (mut since, mut kept) = (cached.until, Vec::new());
                     for _ in 0..MAX_DELTA_PAGES {
-                        let Ok(page) = crate::api::catalog_delta(since).await else {
+                        let Ok(mut page) = crate::api::catalog_delta(since).await else {
                             break;
                         };
+                        if page.store != cached.store {
+                            // Points of another proxy's store: start again from its beginning.
+                            cached = crate::price_cache::Cached {
+                                store: page.store.clone(),
+                                ..Default::default()
+                            };
+                            if since != 0 {
+                                since = 0;
+                                match crate::api::catalog_delta(0).await {
+                                    Ok(first) => page = first,
+                                    Err(_) => break,
+                                }
+                            }
+                        }
                         kept.extend(page.observations());
                         since = page.until;
                         if !page.more {
@@ -194,7 +230,10 @@ pub fn App() -> Html {
                         }
                     }
                     if !kept.is_empty() {
-                        on_quotes.emit(kept);
+                        on_quotes.emit(kept.clone());
+                        cached.extend(kept, since);
+                        crate::price_cache::save(&cached).await;
+                        *cache.borrow_mut() = Some(cached);
                     }
                 });
             }

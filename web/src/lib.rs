@@ -33,6 +33,7 @@ pub mod live_prices;
 pub mod number_field;
 pub mod offer_table;
 pub mod orders_page;
+pub mod price_cache;
 pub mod refresh_panel;
 pub mod request_view;
 pub mod snippet_tabs;

@@ -227,5 +227,13 @@ pub async fn catalog(
             field: Some("limit".into()),
         });
     }
-    Ok(Json(since(&state.store, query.since, limit).await?))
+    let mut delta = since(&state.store, query.since, limit).await?;
+    // Keyed by the install's own key: stable for this data folder, meaningless anywhere else.
+    delta.store = state
+        .install_key
+        .order_hash(&serde_json::json!("price-store"))
+        .chars()
+        .take(16)
+        .collect();
+    Ok(Json(delta))
 }

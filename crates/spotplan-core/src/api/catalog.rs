@@ -53,8 +53,12 @@ pub struct CatalogDelta {
     pub rows: Vec<DeltaRow>,
     /// Ask again with `since` = this for what comes next.
     pub until: i64,
-    /// Whether more rows were stored after `until_ms` than this answer holds.
+    /// Whether more rows were stored after `until` than this answer holds.
     pub more: bool,
+    /// Which store the points belong to (a proxy with another data folder has other points): a client that kept
+    /// points of another store starts again from 0.
+    #[serde(default)]
+    pub store: String,
 }
 
 impl CatalogDelta {
