@@ -25,7 +25,7 @@ test('4 vCPU / 8 GiB × 10 for 72 h in mainland China ranks real offers with the
   assert.equal(cells.rank, '1');
   assert.equal(cells.vcpu, '4', 'vCPU');
   assert.equal(cells.memory_gib, '8', 'GiB');
-  assert.match(cells.price_age, /^2024-10-09 · \d+ d$/);
+  assert.match(cells.price_age, /^2024-10-09 · \d+ d · stale$/);
   assert.match(cells.titles.price_age, /observed 2024-10-09, \d+ days old · on-demand: list price of/);
   assert.match(cells.titles.spot, /observed 2024-10-09/);
   const attribution = await page.getByTestId('attribution').textContent();

@@ -251,7 +251,7 @@ test('refresh live prices for the shortlist: merged, newest wins, provenance and
   const head = await rowCells(table.locator('tbody tr:not([aria-hidden])').first());
   const type = head.instance_type;
   assert.equal(head.place, zone);
-  assert.match(head.price_age, /^2024-10-09 · \d+ d$/);
+  assert.match(head.price_age, /^2024-10-09 · \d+ d · stale$/);
   assert.match(head.titles.price_age, /observed 2024-10-09/);
   await page.getByRole('button', { name: 'Refresh live prices for the shortlist' }).click();
   const status = page.getByTestId('live-status');

@@ -395,15 +395,26 @@ fn bid_cell(row: &Candidate, lang: Lang) -> Cell {
     }
 }
 
-/// The spot price's date and age in a few characters: `2024-10-09 · 782 d`.
+/// After this many days a price carries a stale badge.
+pub const STALE_AFTER_DAYS: i64 = 7;
+
+/// The spot price's date and age in a few characters, badged stale after [`STALE_AFTER_DAYS`]:
+/// `2024-10-09 · 782 d · stale`, `2026-12-01 · 0 d`.
 fn age(row: &Candidate, lang: Lang) -> String {
     let days = if lang == Lang::Zh { "天" } else { "d" };
+    let badge = |age_days: i64| match (age_days > STALE_AFTER_DAYS, lang) {
+        (false, _) => "",
+        (true, Lang::Zh) => " · 过期",
+        (true, Lang::En) => " · stale",
+    };
     match &row.spot {
         PriceFigure::Observed {
             observed_on, age_days, ..
-        } => format!("{observed_on} · {age_days} {days}"),
-        PriceFigure::Estimated { age_days, .. } if lang == Lang::Zh => format!("估算 · {age_days} {days}"),
-        PriceFigure::Estimated { age_days, .. } => format!("estimate · {age_days} {days}"),
+        } => format!("{observed_on} · {age_days} {days}{}", badge(*age_days)),
+        PriceFigure::Estimated { age_days, .. } if lang == Lang::Zh => {
+            format!("估算 · {age_days} {days}{}", badge(*age_days))
+        }
+        PriceFigure::Estimated { age_days, .. } => format!("estimate · {age_days} {days}{}", badge(*age_days)),
         PriceFigure::Unknown { .. } => text(lang, Key::Unknown).to_owned(),
     }
 }
