@@ -192,13 +192,7 @@ pub fn cost_bars_svg(bars: &[CostBar], currency: &str, width: u32, height: u32) 
         let mut chart = framed(&root)
             .build_cartesian_2d(-0.5..count - 0.5, 0.0..top)
             .map_err(|e| e.to_string())?;
-        let label_of = |x: &f64| {
-            if (x - x.round()).abs() < 1e-6 && *x >= 0.0 {
-                labels.get(x.round() as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
+        let label_of = |x: &f64| bar_label(&labels, *x);
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -384,13 +378,7 @@ pub fn split_bars_svg(bars: &[SplitBar], width: u32, height: u32) -> Result<Stri
         let mut chart = framed(&root)
             .build_cartesian_2d(-0.5..count - 0.5, 0.0..top)
             .map_err(|e| e.to_string())?;
-        let label_of = |x: &f64| {
-            if (x - x.round()).abs() < 1e-6 && *x >= 0.0 {
-                labels.get(x.round() as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
+        let label_of = |x: &f64| bar_label(&labels, *x);
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -568,6 +556,15 @@ pub fn frontier_svg(dots: &[FrontierDot], price_label: &str, width: u32, height:
         draw_legend_and_present(&mut chart, &root)?;
     }
     Ok(svg)
+}
+
+/// The label under bar `x` (bars are centred on whole numbers); none between bars.
+fn bar_label(labels: &[String], x: f64) -> String {
+    if (x - x.round()).abs() < 1e-6 && x >= 0.0 {
+        labels.get(x.round() as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
 }
 
 #[cfg(test)]
