@@ -107,3 +107,16 @@ test('a fleet is planned, placed, kept at six through a reclaim and stopped with
   await screenshot(page, 'fleet-stopped');
   assert.deepEqual(problems, []);
 });
+
+test('the fleet page on a 390 px phone: no sideways page scroll, the split and Place in view as cards', async () => {
+  const { page, problems } = await openPage(browser, new URL('?v=4&m=8&h=48&c=alibaba&rg=cn-hangzhou#fleet', proxy.url).href, { viewport: { width: 390, height: 844 } });
+  await page.locator('#fleet-target').waitFor();
+  await page.locator('#fleet-totals').waitFor();
+  await screenshot(page, 'fleet-390');
+  const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(widths[0] <= widths[1], `page ${widths[0]} px wide in a ${widths[1]} px window`);
+  const place = await page.locator('#fleet-place').boundingBox();
+  assert.ok(place && place.x >= 0 && place.x + place.width <= 390, JSON.stringify(place));
+  await screenshot(page, 'fleet-390');
+  assert.deepEqual(problems, []);
+});
