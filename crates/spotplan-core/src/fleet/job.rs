@@ -20,6 +20,9 @@ use crate::money::{Money, MoneyError};
 
 /// The runs a Monte Carlo estimate uses by default.
 pub const DEFAULT_RUNS: u32 = 1_000;
+/// Reclaims one simulated run follows at most (a pool reclaimed far more often than its job's checkpoints cannot
+/// finish it; its closed form says so without simulating every loss).
+pub const MAX_SIMULATED_RECLAIMS: u32 = 10_000;
 /// The seed the app and the CLI use unless told otherwise.
 pub const DEFAULT_SEED: u64 = 20_261_201;
 
@@ -161,7 +164,7 @@ fn simulate_one(work: f64, segment: f64, restart: f64, hazard: f64, rng: &mut Sp
         billed += lifetime;
         reclaims += 1;
         done += (lifetime / segment).floor() * segment;
-        if reclaims > 1_000_000 {
+        if reclaims >= MAX_SIMULATED_RECLAIMS {
             return (f64::INFINITY, f64::INFINITY, reclaims);
         }
     }
@@ -208,6 +211,29 @@ pub fn estimate_fleet(spec: &JobSpec, pools: &[(u32, Option<f64>)], runs: u32, s
         slowest_expected = slowest_expected.max(wall);
     }
     let one_instance = rates.len() == 1 && rates[0].0 == 1;
+    // A pool whose instance expects more reclaims than a run may follow, or whose expectation is not finite, is
+    // not simulated: its spread is its closed form.
+    let simulable = rates.iter().all(|(_, rate)| {
+        let (billed, _, reclaims) = expected_one(spec, *rate);
+        billed.is_finite() && reclaims < f64::from(MAX_SIMULATED_RECLAIMS) / 10.0
+    });
+    if !simulable {
+        let point = |hours: f64| Spread {
+            p10: hours,
+            p50: hours,
+            p90: hours,
+        };
+        return JobEstimate::Estimated {
+            work_hours,
+            expected_hours: slowest_expected,
+            expected_billed_hours: expected_billed,
+            expected_reclaims,
+            completion: point(slowest_expected),
+            billed: point(expected_billed),
+            runs: 0,
+            seed,
+        };
+    }
     let mut rng = SplitMix64(seed);
     let mut completions = Vec::with_capacity(runs as usize);
     let mut billed_runs = Vec::with_capacity(runs as usize);

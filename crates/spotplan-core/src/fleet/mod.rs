@@ -581,15 +581,14 @@ pub fn plan_fleet(
     // so a large fleet stays within the planning budget; the job reports the runs it used.
     let fleet_runs = (FLEET_SIMULATION_BUDGET / instances.max(1)).clamp(100, simulation.runs.max(100));
     let fleet_job = job::estimate_fleet(&job_spec, &fleet_pools, fleet_runs, simulation.seed);
+    // A pool reclaimed so often that its job never finishes has no finite cost: the fleet's is then not given.
     let expected_job_cost = match &fleet_job {
-        JobEstimate::Estimated { .. } => {
-            let mut total = Money::zero(currency);
-            for allocation in &allocations {
-                let billed = allocation.job.expected_billed_hours().unwrap_or(0.0) * f64::from(allocation.count);
-                total = total.checked_add(job::cost_of_hours(allocation.hourly, billed)?)?;
-            }
-            Some(total)
-        }
+        JobEstimate::Estimated { .. } => allocations.iter().try_fold(Money::zero(currency), |total, allocation| {
+            let billed = allocation.job.expected_billed_hours().unwrap_or(0.0) * f64::from(allocation.count);
+            total
+                .checked_add(job::cost_of_hours(allocation.hourly, billed).ok()?)
+                .ok()
+        }),
         JobEstimate::Unknown { .. } => None,
     };
     let mut frontier = Vec::new();
@@ -599,8 +598,7 @@ pub fn plan_fleet(
         let per_unit = hourly.checked_div(Decimal::from(pool.weight))?;
         let expected_job_per_unit = pool
             .rerun_factor
-            .map(|factor| job::cost_of_hours(per_unit, factor * work_hours))
-            .transpose()?;
+            .and_then(|factor| job::cost_of_hours(per_unit, factor * work_hours).ok());
         frontier.push(FrontierPoint {
             key: catalog.key_of(offers[pool_index].0 as usize),
             per_unit,

@@ -64,7 +64,7 @@ impl AlibabaBucket {
     }
 }
 
-/// Fewer instance-hours than this without a reclaim, and what Spotplan has seen says nothing.
+/// Fewer instance-hours than this, and what Spotplan has seen says nothing.
 pub const MIN_SEEN_HOURS: u32 = 24;
 
 /// The interruption estimate of one pool.
@@ -110,7 +110,9 @@ impl InterruptionEstimate {
                 instance_hours,
             } => {
                 let hours = instance_hours.to_f64()?;
-                if hours <= 0.0 || reclaims == 0 && hours < f64::from(MIN_SEEN_HOURS) {
+                // Too little exposure says nothing either way: one reclaim in a few minutes is not a rate of
+                // hundreds an hour, and none in a few minutes is not safety.
+                if hours < f64::from(MIN_SEEN_HOURS) {
                     return None;
                 }
                 Some(f64::from(reclaims) / hours)
@@ -196,6 +198,12 @@ mod tests {
             instance_hours: Decimal::from(100),
         };
         assert_eq!(seen.hazard_per_hour(), Some(0.02));
+        // One reclaim after minutes is not a rate of hundreds an hour.
+        let early = InterruptionEstimate::Seen {
+            reclaims: 1,
+            instance_hours: Decimal::new(5, 2),
+        };
+        assert_eq!(early.hazard_per_hour(), None);
         assert_eq!(InterruptionEstimate::Unknown.hazard_per_hour(), None);
         let bucket = InterruptionEstimate::AlibabaBucket {
             bucket: AlibabaBucket::UpTo3,

@@ -681,3 +681,32 @@ fn price_history_gives_a_price_driven_estimate_equal_to_an_independent_count_of_
         InterruptionEstimate::AlibabaBucket { .. }
     ));
 }
+
+#[test]
+fn a_pool_reclaimed_far_faster_than_its_job_is_planned_at_once_without_a_finite_cost() {
+    // 500 reclaims in 24 instance-hours (λ ≈ 21 an hour) and a 48-hour job that never checkpoints: it cannot
+    // finish; the plan says so (no expected cost) instead of simulating every loss or failing.
+    let mut signals = PoolSignals::default();
+    signals.risk.insert(
+        1,
+        InterruptionEstimate::Seen {
+            reclaims: 500,
+            instance_hours: Decimal::from(24),
+        },
+    );
+    let plan = planned(
+        &request(
+            2,
+            TargetUnit::Instances,
+            Strategy::LowestPrice { max_per_pool: None },
+            48,
+        ),
+        &signals,
+    );
+    assert_eq!(plan.allocations[0].key.zone.as_deref(), Some("cn-hangzhou-i"));
+    assert_eq!(plan.expected_job_cost, None);
+    let JobEstimate::Estimated { runs, .. } = plan.allocations[0].job else {
+        panic!("the rate is known");
+    };
+    assert_eq!(runs, 0, "not simulated");
+}
