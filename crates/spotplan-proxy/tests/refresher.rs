@@ -47,6 +47,19 @@ async fn proxy(dir: &Path, standin_address: &str) -> (AppState, String) {
     (state, format!("http://{address}"))
 }
 
+/// The refresher's progress as the API answers it.
+async fn progress_of(url: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{url}/api/v1/refresh"))
+        .header("x-spotplan-token", TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 const ZONES: [&str; 5] = [
     "cn-hangzhou-g",
     "cn-hangzhou-h",
@@ -104,30 +117,14 @@ async fn a_refresher_over_500_pools_keeps_only_changes_within_its_budget_and_res
     // A restarted proxy resumes at the pool it had reached.
     drop(state);
     let (state, url) = proxy(&dir, &standin_address).await;
-    let progress: Value = client
-        .get(format!("{url}/api/v1/refresh"))
-        .header("x-spotplan-token", TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let progress = progress_of(&url).await;
     assert_eq!(progress["cursor"].as_u64(), Some(u64::from(reached)), "{progress}");
     let mut steps = 0;
     loop {
         let done = refresher::step(&state, 100).await.unwrap();
         assert!(done.calls <= 100);
         steps += 1;
-        let progress: Value = client
-            .get(format!("{url}/api/v1/refresh"))
-            .header("x-spotplan-token", TOKEN)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let progress = progress_of(&url).await;
         if progress["rounds"] == 1 {
             break;
         }

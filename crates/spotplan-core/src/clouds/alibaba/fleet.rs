@@ -13,8 +13,8 @@
 use crate::clouds::Cloud;
 use crate::fleet::orders::FleetOrder;
 use crate::fleet::{FleetPlan, FleetRequest, Strategy};
-use crate::order::format::literal::{hcl_str, python_str};
-use crate::order::format::mapping::{Field, python_args, python_call_args, terraform_block, unflatten_query};
+use crate::order::format::literal::hcl_str;
+use crate::order::format::mapping::{Field, python_args, terraform_block, unflatten_query};
 use crate::order::format::{Format, Snippet};
 use crate::order::request::HttpRequest;
 
@@ -362,25 +362,12 @@ const TERRAFORM_TEMPLATE: [Field; 6] = [
 ];
 
 fn python(request: &HttpRequest) -> String {
-    let json = unflatten_query(&request.query);
-    let args = python_args(&json, &PYTHON, "ecs_models");
-    format!(
-        "# pip install alibabacloud_ecs20140526\n\
-         import os\n\n\
-         from alibabacloud_ecs20140526 import models as ecs_models\n\
-         from alibabacloud_ecs20140526.client import Client\n\
-         from alibabacloud_tea_openapi import utils_models as open_api_models\n\n\
-         config = open_api_models.Config(\n    \
-             access_key_id=os.environ[\"ALIBABA_CLOUD_ACCESS_KEY_ID\"],\n    \
-             access_key_secret=os.environ[\"ALIBABA_CLOUD_ACCESS_KEY_SECRET\"],\n    \
-             region_id={region},\n\
-         )\n\
-         client = Client(config)\n\
-         request = ecs_models.CreateAutoProvisioningGroupRequest(\n{args}\n)\n\
-         response = client.create_auto_provisioning_group(request)\n\
-         print(response.body.to_map())\n",
-        region = python_str(request.query_value("RegionId").unwrap_or_default()),
-        args = python_call_args(&args),
+    let args = python_args(&unflatten_query(&request.query), &PYTHON, "ecs_models");
+    super::snippets::python_program(
+        request,
+        "CreateAutoProvisioningGroupRequest",
+        "create_auto_provisioning_group",
+        &args,
     )
 }
 

@@ -157,6 +157,12 @@ pub(super) fn python(request: &HttpRequest) -> String {
     if let Some(token) = request.query_value("ClientToken") {
         args.push(("client_token".into(), python_str(token)));
     }
+    python_program(request, "RunInstancesRequest", "run_instances", &args)
+}
+
+/// A Python program that calls one ECS action with the Tea SDK: the client from the environment's credentials in
+/// the request's region, `ecs_models.<model>(args)`, `client.<method>(request)`.
+pub(super) fn python_program(request: &HttpRequest, model: &str, method: &str, args: &[(String, String)]) -> String {
     format!(
         "# pip install alibabacloud_ecs20140526\n\
          import os\n\n\
@@ -169,11 +175,11 @@ pub(super) fn python(request: &HttpRequest) -> String {
              region_id={region},\n\
          )\n\
          client = Client(config)\n\
-         request = ecs_models.RunInstancesRequest(\n{args}\n)\n\
-         response = client.run_instances(request)\n\
+         request = ecs_models.{model}(\n{args}\n)\n\
+         response = client.{method}(request)\n\
          print(response.body.to_map())\n",
         region = python_str(request.query_value("RegionId").unwrap_or_default()),
-        args = python_call_args(&args),
+        args = python_call_args(args),
     )
 }
 
