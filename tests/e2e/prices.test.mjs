@@ -42,6 +42,15 @@ const call = async (method, path, body) => {
 };
 
 test('the refresher keeps a pool fresh and a page opened later starts from its prices and history', async () => {
+  const plan = new URL('?c=alibaba&rg=cn-hangzhou-k&q=ecs.c7.xlarge&h=4', proxy.url).href;
+  // Before any refresh every figure is the embedded catalog's: the page says so at the top, and what to do.
+  const before = await openPage(browser, plan);
+  await before.page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
+  const oldNote = before.page.getByTestId('old-catalog-note');
+  await oldNote.getByText(/^Every price here is older than 30 days \(newest 2024-10-09, \d+ days old\)\. Turn on "Keep prices fresh"/).waitFor();
+  assert.deepEqual(before.problems, []);
+  await before.page.close();
+
   const pool = { cloud: 'alibaba', region: 'cn-hangzhou', zone: 'cn-hangzhou-k', instance_type: 'ecs.c7.xlarge' };
   const settings = await call('PUT', 'api/v1/refresh', { enabled: true, pools: [{ offer: pool }], budget_per_minute: 600 });
   assert.equal(settings.pools, 1, JSON.stringify(settings));
@@ -55,7 +64,7 @@ test('the refresher keeps a pool fresh and a page opened later starts from its p
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 
-  const { page, problems } = await openPage(browser, new URL('?c=alibaba&rg=cn-hangzhou-k&q=ecs.c7.xlarge&h=4', proxy.url).href);
+  const { page, problems } = await openPage(browser, plan);
   await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
   await page.getByTestId('ranked-table').locator('tbody tr:not([aria-hidden])').first().waitFor();
   // The stored prices join the catalog once signed in: the offer's price is days old at most, not the catalog's
@@ -69,6 +78,7 @@ test('the refresher keeps a pool fresh and a page opened later starts from its p
   assert.match(cells.titles.price_age, /^observed \d{4}-\d\d-\d\d, 0 days old · on-demand: list price of \d{4}-\d\d-\d\d, 0 days old$/, JSON.stringify(cells.titles));
   assert.match(cells.titles.bid_advice + cells.bid_advice, /job-length windows|¥0\.\d+/, JSON.stringify(cells));
   assert.doesNotMatch(cells.bid_advice, /no history/, JSON.stringify(cells));
+  assert.equal(await page.getByTestId('old-catalog-note').count(), 0, 'a fresh price ends the old-catalog note');
   await screenshot(page, 'prices-refreshed');
 
   // A reload shows them again before any price reaches it from the network: the proxy's delta never answers now,

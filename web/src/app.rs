@@ -372,7 +372,8 @@ pub fn App() -> Html {
                     if let Some(plan) = (*plan).clone() {
                         <LivePrices planner={planner.clone()} plan={plan.clone()} state={state.clone()} proxy={(*proxy).clone()} on_quotes={on_quotes.clone()} />
                         <crate::refresh_panel::RefreshPanel planner={planner.clone()} plan={plan.clone()} lang={state.lang} proxy={(*proxy).clone()} on_prices={on_quotes.clone()} />
-                        <Compare planner={planner.clone()} plan={plan.clone()} today={today} state={state.clone()} on_fx={on_fx.clone()} />
+                        <Compare planner={planner.clone()} plan={plan.clone()} today={today} state={state.clone()} on_fx={on_fx.clone()}
+                            can_refresh={Cloud::ALL.into_iter().any(|cloud| proxy.can_submit(cloud))} />
                     }
                 </div>
                 <aside class="order-side" aria-label={t(Key::BidHeading)}>

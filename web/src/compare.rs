@@ -27,6 +27,8 @@ pub struct CompareProps {
     pub state: UseReducerHandle<UiState>,
     /// Sets the exchange rate (CNY per USD).
     pub on_fx: Callback<Decimal>,
+    /// Whether the proxy can refresh prices for this page (signed in, with some cloud's credentials).
+    pub can_refresh: bool,
 }
 
 impl PartialEq for CompareProps {
@@ -35,6 +37,7 @@ impl PartialEq for CompareProps {
             && std::rc::Rc::ptr_eq(&self.plan, &other.plan)
             && self.today == other.today
             && self.state == other.state
+            && self.can_refresh == other.can_refresh
     }
 }
 
@@ -202,6 +205,9 @@ pub fn Compare(props: &CompareProps) -> Html {
                 { crate::i18n::price_basis(lang, &requirement, planner.fx()) }
                 <span data-testid="price-ages">{ crate::known::freshness(lang, &knowledge, props.today) }</span>
             </p>
+            if let Some(note) = crate::known::old_catalog_note(lang, &knowledge, props.today, props.can_refresh) {
+                <p class="notice" role="note" data-testid="old-catalog-note">{ note }</p>
+            }
             if let Some(note) = crate::known::risk_note(lang, &knowledge) {
                 <p class="muted" data-testid="risk-note">{ note }</p>
             }

@@ -51,6 +51,41 @@ pub fn freshness(lang: Lang, known: &[CloudKnowledge], today: i64) -> String {
     }
 }
 
+/// After this many days without a newer figure, the whole plan's prices are called old at the top of the page.
+pub const OLD_CATALOG_DAYS: i64 = 30;
+
+/// A page-level note when every price the plan uses is older than [`OLD_CATALOG_DAYS`] (the embedded catalog on a
+/// machine that never refreshed), saying what to do about it; `None` while any cloud has a newer figure or nothing
+/// matches. `signed_in`: whether the proxy can refresh prices for this page.
+pub fn old_catalog_note(lang: Lang, known: &[CloudKnowledge], today: i64, signed_in: bool) -> Option<String> {
+    let newest = known
+        .iter()
+        .filter_map(|k| k.newest_spot.max(k.newest_on_demand))
+        .max()?;
+    let days = age_in_days(newest, today);
+    if days <= OLD_CATALOG_DAYS {
+        return None;
+    }
+    let when = format_date(newest);
+    Some(match (lang, signed_in) {
+        (Lang::En, true) => format!(
+            "Every price here is older than {OLD_CATALOG_DAYS} days (newest {when}, {days} days old). Turn on \"Keep \
+             prices fresh\" or refresh live prices below: the proxy asks the clouds with your credentials."
+        ),
+        (Lang::En, false) => format!(
+            "Every price here is older than {OLD_CATALOG_DAYS} days (newest {when}, {days} days old): they come from \
+             the catalog built into Spotplan. Run the proxy with your cloud credentials and sign in to refresh them \
+             (README: \"Credentials\"), or compare with the clouds' consoles before you bid."
+        ),
+        (Lang::Zh, true) => format!(
+            "此处所有价格均早于 {OLD_CATALOG_DAYS} 天（最新为 {when}，{days} 天前）。请开启“保持价格最新”或在下方刷新实时价格：代理会用您的凭证向云厂商询价。"
+        ),
+        (Lang::Zh, false) => format!(
+            "此处所有价格均早于 {OLD_CATALOG_DAYS} 天（最新为 {when}，{days} 天前），来自 Spotplan 内置目录。请用您的云凭证运行代理并登录以刷新价格（见 README“Credentials”），或出价前对照云控制台。"
+        ),
+    })
+}
+
 /// Why the accepted interruption risk changes nothing, when no matching offer has a history to estimate it from.
 pub fn risk_note(lang: Lang, known: &[CloudKnowledge]) -> Option<String> {
     if known.is_empty() || known.iter().any(|k| k.with_history > 0) {
@@ -113,4 +148,53 @@ pub fn empty_explanation(lang: Lang, planner: &Planner, requirement: &Requiremen
         ),
         Lang::Zh => format!("去掉 vCPU、内存和 GPU 限制后可匹配：{}。", parts.join("，")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    const DAY: i64 = 86_400;
+    const TODAY: i64 = 1_796_083_200; // 2026-12-01
+
+    fn knowledge(cloud: Cloud, spot: Option<i64>, on_demand: Option<i64>) -> CloudKnowledge {
+        CloudKnowledge {
+            cloud,
+            offers: 1,
+            observed_spot: usize::from(spot.is_some()),
+            estimated_spot: 0,
+            with_history: 0,
+            newest_spot: spot,
+            newest_on_demand: on_demand,
+        }
+    }
+
+    #[test]
+    fn the_page_says_so_when_every_price_is_older_than_thirty_days() {
+        let old = [
+            knowledge(Cloud::Alibaba, Some(TODAY - 40 * DAY), Some(TODAY - 50 * DAY)),
+            knowledge(Cloud::Tencent, None, Some(TODAY - 31 * DAY)),
+        ];
+        let note = old_catalog_note(Lang::En, &old, TODAY, false).expect("a note");
+        assert!(note.contains("newest 2026-10-31, 31 days old"), "{note}");
+        assert!(note.contains("sign in"), "{note}");
+        let signed_in = old_catalog_note(Lang::En, &old, TODAY, true).expect("a note");
+        assert!(signed_in.contains("Keep prices fresh"), "{signed_in}");
+    }
+
+    #[test]
+    fn one_fresh_figure_on_any_cloud_or_no_match_means_no_note() {
+        let one_fresh = [
+            knowledge(Cloud::Alibaba, Some(TODAY - 2 * DAY), None),
+            knowledge(Cloud::Tencent, None, Some(TODAY - 400 * DAY)),
+        ];
+        assert_eq!(old_catalog_note(Lang::En, &one_fresh, TODAY, true), None);
+        let exactly_thirty = [knowledge(Cloud::Alibaba, Some(TODAY - 30 * DAY), None)];
+        assert_eq!(old_catalog_note(Lang::Zh, &exactly_thirty, TODAY, false), None);
+        assert_eq!(old_catalog_note(Lang::En, &[], TODAY, false), None);
+        let unpriced = [knowledge(Cloud::Baidu, None, None)];
+        assert_eq!(old_catalog_note(Lang::En, &unpriced, TODAY, false), None);
+    }
 }

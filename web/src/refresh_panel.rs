@@ -1,5 +1,5 @@
 //! "Keep prices fresh": the switch for the proxy's price refresher (`PUT /api/v1/refresh`) with the pools of the
-//! current plan — its best priced offers on the clouds the proxy can quote — and its progress (`GET
+//! current plan and the recent plans — their best priced offers on the clouds the proxy can quote — and its progress (`GET
 //! /api/v1/refresh`, read every few seconds while it runs). What it stores reaches the page as it comes (`GET
 //! /api/v1/catalog?since=`), merged newest-wins like live quotes.
 
@@ -16,8 +16,10 @@ use yew::prelude::*;
 use crate::health::ProxyStatus;
 use crate::i18n::Lang;
 
-/// Offers of the plan the refresher is given at most.
+/// Pools of the current plan the refresher is given at most.
 pub const REFRESH_POOLS: usize = 200;
+/// Pools each recent plan adds at most (its best priced offers not already in).
+pub const RECENT_PLAN_POOLS: usize = 25;
 /// How often the progress is read while the refresher runs.
 const PROGRESS_EVERY_MS: u32 = 4_000;
 
@@ -45,25 +47,42 @@ impl PartialEq for RefreshPanelProps {
     }
 }
 
-/// The pools to keep fresh: the plan's best priced offers on `clouds`, each asked as its cloud's price query wants.
-pub fn pools(planner: &Planner, plan: &Plan, clouds: &[Cloud]) -> Vec<QuoteAsk> {
+/// The pools to keep fresh: the current plan's best [`REFRESH_POOLS`] priced offers on `clouds`, then each recent
+/// plan's best [`RECENT_PLAN_POOLS`] not already in (newest plan first), each asked as its cloud's price query wants.
+pub fn pools(planner: &Planner, current: &Plan, recent: &[Plan], clouds: &[Cloud]) -> Vec<QuoteAsk> {
     let catalog = planner.catalog();
-    plan.ranked
-        .iter()
-        .filter(|ranked| ranked.priced)
-        .filter_map(|ranked| {
-            let instance_type = catalog.type_of(&catalog.offers()[ranked.offer as usize]);
-            let cloud = instance_type.cloud;
-            // Tencent prices only with an image, which a plan does not have: its pools wait for a draft.
-            (clouds.contains(&cloud) && !api(cloud).quote_needs_image()).then(|| {
-                api(cloud).quote_ask(
-                    catalog.key_of(ranked.offer as usize),
-                    instance_type,
-                    &QuoteDraft::default().for_cloud(cloud, None),
-                )
+    let mut taken = std::collections::HashSet::new();
+    let mut asks = Vec::new();
+    let plans = std::iter::once((current, REFRESH_POOLS)).chain(recent.iter().map(|plan| (plan, RECENT_PLAN_POOLS)));
+    for (plan, most) in plans {
+        let fresh = plan
+            .ranked
+            .iter()
+            .filter(|ranked| ranked.priced)
+            .filter(|ranked| {
+                let cloud = catalog.type_of(&catalog.offers()[ranked.offer as usize]).cloud;
+                // Tencent prices only with an image, which a plan does not have: its pools wait for a draft.
+                clouds.contains(&cloud) && !api(cloud).quote_needs_image()
             })
-        })
-        .take(REFRESH_POOLS)
+            .filter(|ranked| taken.insert(ranked.offer))
+            .take(most);
+        for ranked in fresh {
+            let instance_type = catalog.type_of(&catalog.offers()[ranked.offer as usize]);
+            asks.push(api(instance_type.cloud).quote_ask(
+                catalog.key_of(ranked.offer as usize),
+                instance_type,
+                &QuoteDraft::default().for_cloud(instance_type.cloud, None),
+            ));
+        }
+    }
+    asks
+}
+
+/// The plans of the recent-plan list (the browser's), computed when the refresher is turned on.
+fn recent_plans(planner: &Planner) -> Vec<Plan> {
+    crate::url_state::browser::recent()
+        .iter()
+        .map(|query| planner.plan(&crate::url_state::decode(query).0))
         .collect()
 }
 
@@ -154,13 +173,17 @@ pub fn RefreshPanel(props: &RefreshPanelProps) -> Html {
     let enabled = progress.as_ref().is_some_and(|p| p.enabled);
     let toggle = {
         let (progress, failure) = (progress.clone(), failure.clone());
-        let pools = pools(&props.planner, &props.plan, &clouds);
+        let (planner, plan) = (props.planner.clone(), props.plan.clone());
         Callback::from(move |event: Event| {
             let input: web_sys::HtmlInputElement = event.target_unchecked_into();
             let on = input.checked();
             let settings = RefreshSettings {
                 enabled: on,
-                pools: if on { pools.clone() } else { Vec::new() },
+                pools: if on {
+                    pools(&planner, &plan, &recent_plans(&planner), &clouds)
+                } else {
+                    Vec::new()
+                },
                 budget_per_minute: None,
             };
             let (progress, failure) = (progress.clone(), failure.clone());
@@ -176,9 +199,12 @@ pub fn RefreshPanel(props: &RefreshPanelProps) -> Html {
         })
     };
     let label = match lang {
-        Lang::Zh => format!("让代理持续刷新本计划前 {REFRESH_POOLS} 个有价报价的价格（保存价格变化与历史）"),
+        Lang::Zh => format!(
+            "让代理持续刷新本计划前 {REFRESH_POOLS} 个有价报价及最近各计划前 {RECENT_PLAN_POOLS} 个报价的价格（保存价格变化与历史）"
+        ),
         Lang::En => format!(
-            "Keep the prices of this plan's best {REFRESH_POOLS} priced offers fresh in the proxy (price changes and history kept)"
+            "Keep prices fresh in the proxy: this plan's best {REFRESH_POOLS} priced offers and your recent plans' best \
+             {RECENT_PLAN_POOLS} each (price changes and history kept)"
         ),
     };
     html! {
@@ -194,5 +220,53 @@ pub fn RefreshPanel(props: &RefreshPanelProps) -> Html {
             }
             if let Some(message) = &*failure { <p role="alert" class="error">{ message }</p> }
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spotplan_core::ExchangeRate;
+    use spotplan_core::catalog::Catalog;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn plan(planner: &Planner, query: &str) -> Plan {
+        planner.plan(&crate::url_state::decode(query).0)
+    }
+
+    #[test]
+    fn the_current_plan_comes_first_then_each_recent_plan_adds_its_best_new_pools() {
+        let catalog = Catalog::embedded().expect("the embedded catalog");
+        let planner = Planner::new(catalog, ExchangeRate::default());
+        let current = plan(&planner, "?c=alibaba&rg=cn-hangzhou&v=4-4&m=8-8");
+        let recent = [
+            plan(&planner, "?c=alibaba&rg=cn-beijing&v=8-8&m=16-16"),
+            // Overlaps the current plan entirely: adds nothing.
+            plan(&planner, "?c=alibaba&rg=cn-hangzhou&v=4-4&m=8-8"),
+            // Tencent needs an image to be priced: never a pool here.
+            plan(&planner, "?c=tencent&rg=ap-guangzhou"),
+        ];
+        let clouds = [Cloud::Alibaba, Cloud::Tencent];
+        let alone = pools(&planner, &current, &[], &clouds);
+        let with_recent = pools(&planner, &current, &recent, &clouds);
+        let current_priced = current.ranked.iter().filter(|r| r.priced).count();
+        assert_eq!(alone.len(), current_priced.min(REFRESH_POOLS));
+        assert!(!alone.is_empty());
+        assert_eq!(
+            with_recent[..alone.len()],
+            alone[..],
+            "the current plan's pools come first, in rank order"
+        );
+        let added = &with_recent[alone.len()..];
+        assert_eq!(
+            added.len(),
+            RECENT_PLAN_POOLS,
+            "one recent plan adds its best {RECENT_PLAN_POOLS}"
+        );
+        assert!(added.iter().all(|ask| ask.offer.region == "cn-beijing"), "{added:?}");
+        let distinct: std::collections::HashSet<_> = with_recent.iter().map(|ask| ask.offer.clone()).collect();
+        assert_eq!(distinct.len(), with_recent.len(), "no pool twice");
+        assert!(pools(&planner, &current, &recent, &[Cloud::Tencent]).is_empty());
     }
 }

@@ -30,6 +30,7 @@ commands:
   setup   only install what is missing (both commands do this first)
   bench   run the benchmarks and print their figures
   catalog rebuild the embedded price catalog from ../shared/data (commit the result)
+          --from-store FILE: with the prices a proxy stored (`spotplan-proxy export-prices --out FILE`)
 
 environment:
   SPOTPLAN_WASM_ROUTE=debian   force the Debian rustc-web/-Zbuild-std route for the wasm32 build";
@@ -37,13 +38,18 @@ environment:
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().map(String::as_str);
+    let invoked_from = std::env::current_dir()?;
     let workspace = process::workspace_root()?;
     std::env::set_current_dir(&workspace)?;
     match command {
         Some("serve") => tasks::serve(&setup::ensure_all(setup::Purpose::Serve)?),
         Some("test") => tasks::test(&setup::ensure_all(setup::Purpose::Test)?),
         Some("setup") => setup::ensure_all(setup::Purpose::Test).map(drop),
-        Some("catalog") => catalog::write(),
+        Some("catalog") => match args.get(1..).unwrap_or_default() {
+            [] => catalog::write(),
+            [flag, file] if flag == "--from-store" => catalog::write_from_store(&invoked_from.join(file)),
+            _ => bail!("usage: cargo xtask catalog [--from-store FILE]"),
+        },
         Some("bench") => tasks::bench(&setup::ensure_all(setup::Purpose::Test)?),
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");

@@ -87,6 +87,45 @@ struct Args {
     /// The most instances one order may start.
     #[arg(long, env = "SPOTPLAN_MAX_INSTANCES_PER_ORDER", default_value_t = 100)]
     max_instances_per_order: u32,
+    /// Instead of serving: a maintenance task on the data folder.
+    #[command(subcommand)]
+    task: Option<Task>,
+}
+
+/// Maintenance tasks run instead of serving.
+#[derive(Debug, clap::Subcommand)]
+enum Task {
+    /// Write every price the store kept (changes and history, with their sources) to a JSON file, the input of
+    /// `cargo xtask catalog --from-store FILE`.
+    ExportPrices {
+        /// Where to write it.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+/// Runs a maintenance task on the data folder (the order log's database, opened as the proxy opens it).
+async fn run_task(task: &Task, args: &Args) -> anyhow::Result<()> {
+    let data_dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
+    let database = data_dir.join("orders.sqlite3");
+    anyhow::ensure!(database.is_file(), "no order log at {}", database.display());
+    let install_key = InstallKey::load_or_create(&data_dir).context("cannot read the install key")?;
+    let store = Store::open(&database, &|order| install_key.order_hash(order))
+        .with_context(|| format!("cannot open {}", database.display()))?;
+    match task {
+        Task::ExportPrices { out } => {
+            let export = spotplan_proxy::price_store::export(&store).await?;
+            let json = serde_json::to_vec(&export)?;
+            std::fs::write(out, json).with_context(|| format!("cannot write {}", out.display()))?;
+            eprintln!(
+                "{} price observations from {} sources -> {}",
+                export.rows.len(),
+                export.sources.len(),
+                out.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn default_data_dir() -> PathBuf {
@@ -107,6 +146,9 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
+    if let Some(task) = &args.task {
+        return run_task(task, &args).await;
+    }
     let fixed_token = std::env::var("SPOTPLAN_TOKEN").ok();
     let exposure = listen_policy::check(&ListenRequest {
         listen: args.listen,

@@ -214,6 +214,22 @@ pub async fn since(store: &Store, since: i64, limit: u32) -> Result<CatalogDelta
         .await
 }
 
+/// Everything the store kept, in one answer (every page of [`since`] joined): what `spotplan-proxy export-prices`
+/// writes for `cargo xtask catalog --from-store`.
+pub async fn export(store: &Store) -> Result<CatalogDelta, StoreError> {
+    let mut all = CatalogDelta::default();
+    loop {
+        let page = since(store, all.until, MAX_DELTA_ROWS).await?;
+        for observation in page.observations() {
+            all.push(&observation);
+        }
+        all.until = page.until;
+        if !page.more {
+            return Ok(all);
+        }
+    }
+}
+
 /// Handles `GET /api/v1/catalog?since=…&limit=…`.
 pub async fn catalog(
     State(state): State<AppState>,

@@ -1,7 +1,8 @@
 //! The price store against the real proxy and an Alibaba stand-in playing the synthetic market: a live quote keeps
 //! only the price changes (each equal to what the market said at that time, no two in a row equal), a pool with no
 //! market stores nothing, the catalog delta hands back exactly what was stored after a point, and the delta for
-//! 20,000 offers stays within its 300 KB gzip budget.
+//! 20,000 offers stays within its 300 KB gzip budget; `spotplan-proxy export-prices` writes the whole store, which
+//! folds into the embedded catalog (what `cargo xtask catalog --from-store` does) with its prices and sources.
 #![allow(clippy::unwrap_used)] // test code: a panic is how a failure is reported
 
 mod common;
@@ -24,6 +25,10 @@ struct Rig {
 }
 
 async fn rig() -> Rig {
+    rig_with(common::file_store()).await
+}
+
+async fn rig_with(store: spotplan_proxy::Store) -> Rig {
     let mut standin = Standin::new(Kind::Alibaba, KEYS[0].1, KEYS[0].2);
     standin.market = true;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -44,7 +49,7 @@ async fn rig() -> Rig {
         &tempdir(),
         common::credentials(),
         endpoints,
-        common::file_store(),
+        store,
     );
     let served = state.clone();
     tokio::spawn(async move { axum::serve(listener, app(served)).await.unwrap() });
@@ -158,6 +163,74 @@ async fn a_live_quote_keeps_only_price_changes_and_the_delta_hands_them_back() {
         .await
         .unwrap();
     assert_eq!(untokened.status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn a_store_the_stand_in_filled_exports_and_folds_into_the_catalog_with_its_sources() {
+    let data_dir = tempdir();
+    let store = spotplan_proxy::Store::open(&data_dir.join("orders.sqlite3"), &|_| String::new()).unwrap();
+    let rig = rig_with(store).await;
+    let catalog = spotplan_core::catalog::Catalog::embedded().unwrap();
+    // Types the catalog sells in cn-hangzhou-k, and one it has never heard of.
+    let known: Vec<String> = (0..catalog.offers().len())
+        .map(|i| catalog.key_of(i))
+        .filter(|key| key.cloud == Cloud::Alibaba && key.zone.as_deref() == Some("cn-hangzhou-k"))
+        .map(|key| key.instance_type)
+        .filter(|t| !market::unavailable("cn-hangzhou-k", t))
+        .take(3)
+        .collect();
+    assert_eq!(known.len(), 3);
+    let unknown = (0..40)
+        .map(|i| format!("ecs.future{i}.large"))
+        .find(|t| !market::unavailable("cn-hangzhou-k", t))
+        .unwrap();
+    quote(&rig, &[&known[0], &known[1], &known[2], &unknown]).await;
+    let (_, served) = get(&rig, "/api/v1/catalog?since=0").await;
+    let served: CatalogDelta = serde_json::from_value(served).unwrap();
+
+    let out = data_dir.join("export.json");
+    let exported = std::process::Command::new(env!("CARGO_BIN_EXE_spotplan-proxy"))
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["export-prices", "--out"])
+        .arg(&out)
+        .env_remove("SPOTPLAN_DATA_DIR")
+        .output()
+        .unwrap();
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    let export: CatalogDelta = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(export.observations(), served.observations(), "the export is the whole store");
+    assert!(export.rows.len() > 12, "three days of changes: {}", export.rows.len());
+
+    let fold = catalog.with_store_history(&export.observations(), 30 * 86_400).unwrap();
+    assert_eq!(fold.unknown_offers.len(), 1);
+    assert_eq!(fold.unknown_offers[0].instance_type, unknown);
+    let of_known = export
+        .observations()
+        .into_iter()
+        .filter(|o| o.offer.instance_type != unknown)
+        .count();
+    assert_eq!((fold.kept.len(), fold.older_than_window, fold.duplicates), (of_known, 0, 0));
+    for instance_type in &known {
+        let key = OfferKey {
+            cloud: Cloud::Alibaba,
+            region: "cn-hangzhou".into(),
+            zone: Some("cn-hangzhou-k".into()),
+            instance_type: instance_type.clone(),
+        };
+        let newest = export
+            .observations()
+            .into_iter()
+            .filter(|o| o.offer == key && o.kind == PriceKind::Spot)
+            .max_by_key(|o| o.observed_at)
+            .unwrap();
+        let offer = fold.catalog.find_offer(&key).unwrap();
+        let latest = fold.catalog.latest(offer, PriceKind::Spot).unwrap();
+        assert_eq!((latest.observed_at, latest.rate), (newest.observed_at, newest.rate));
+        assert_eq!(fold.catalog.source_of(latest), &newest.source, "provenance kept");
+        // The stand-in's history is there too, not only the newest price.
+        assert!(fold.catalog.spot_history(offer).len() >= 3, "{instance_type}");
+    }
 }
 
 #[tokio::test]

@@ -18,7 +18,11 @@
 //!   daily spot history (USD, inferred) for the types and regions the 2024 data also has;
 //! * Tencent: the 2022-05-20 on-demand list, Linux, tier T1, with Chinese region and zone names mapped to API ids
 //!   (the conversion fails on any unmapped name); no spot price (the core estimates it, labelled as such);
-//! * Baidu: the specs known from official examples, in the SDK's regions, availability unverified, no price.
+//! * Baidu: the specs known from official examples, in the SDK's regions, availability unverified, no price;
+//! * when [`STORE_INPUT`] exists (written by `cargo xtask catalog --from-store FILE` from a proxy's
+//!   `spotplan-proxy export-prices --out FILE`): the prices a maintainer's proxy fetched from the clouds, each with
+//!   its own source, the last [`STORE_WINDOW_DAYS`] days of history before the store's newest (and every offer's
+//!   newest price), for regions and types the data above has.
 
 mod alibaba;
 mod baidu;
@@ -28,10 +32,16 @@ mod tencent;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use spotplan_core::catalog::{Catalog, CatalogParts, Source, encode};
+use spotplan_core::api::catalog::CatalogDelta;
+use spotplan_core::catalog::{Catalog, CatalogParts, Source, StoreFold, encode};
 
 /// Where the committed compact catalog lives.
 pub const OUTPUT: &str = "crates/spotplan-core/catalog/catalog.bin";
+
+/// The normalised price-store export folded into the catalog, when a maintainer made one (see the module docs).
+pub const STORE_INPUT: &str = "crates/spotplan-core/catalog/from-store.json";
+/// Days of a store's history the catalog keeps, counted back from the store's newest observation.
+pub const STORE_WINDOW_DAYS: i64 = 30;
 
 /// Finds the raw price data folder (see the module docs): `../shared/data` beside the workspace, or
 /// `$SPOTPLAN_SHARED_DATA`.
@@ -52,14 +62,79 @@ fn expected_data_dir() -> PathBuf {
         })
 }
 
-/// Converts the raw data into catalog bytes.
+/// Converts the raw data (and the committed store export, when there is one) into catalog bytes.
 pub fn convert(data: &Path) -> anyhow::Result<Vec<u8>> {
+    let store = crate::process::workspace_root()?.join(STORE_INPUT);
+    let store = store.is_file().then_some(store);
+    convert_with(data, store.as_deref())
+}
+
+/// Converts the raw data and, given one, a store export.
+fn convert_with(data: &Path, store: Option<&Path>) -> anyhow::Result<Vec<u8>> {
+    let mut catalog = raw_catalog(data)?;
+    if let Some(store) = store {
+        catalog = fold_store(&catalog, &read_store(store)?)?.catalog;
+    }
+    Ok(encode(&catalog)?)
+}
+
+/// The catalog of the raw data alone.
+fn raw_catalog(data: &Path) -> anyhow::Result<Catalog> {
     let mut parts = CatalogParts::default();
     alibaba::add(&mut parts, data).context("converting the Alibaba data")?;
     tencent::add(&mut parts, data).context("converting the Tencent data")?;
     baidu::add(&mut parts);
-    let catalog = Catalog::new(parts).context("linking the catalog")?;
-    Ok(encode(&catalog)?)
+    Catalog::new(parts).context("linking the catalog")
+}
+
+/// Reads a store export (`spotplan-proxy export-prices`: the `GET /api/v1/catalog` answer, every page).
+fn read_store(path: &Path) -> anyhow::Result<CatalogDelta> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_slice(&bytes).with_context(|| {
+        format!(
+            "{} is not a price-store export (write one with `spotplan-proxy export-prices --out FILE`)",
+            path.display()
+        )
+    })
+}
+
+/// Folds a store export into a catalog; a row that cannot be read is an error, not a silent gap.
+fn fold_store(catalog: &Catalog, store: &CatalogDelta) -> anyhow::Result<StoreFold> {
+    let observations = store.observations();
+    anyhow::ensure!(
+        observations.len() == store.rows.len(),
+        "{} of the export's {} rows have an unreadable amount or source",
+        store.rows.len() - observations.len(),
+        store.rows.len()
+    );
+    Ok(catalog.with_store_history(&observations, STORE_WINDOW_DAYS * 86_400)?)
+}
+
+/// `cargo xtask catalog --from-store FILE`: keeps the export's usable rows, normalised, as [`STORE_INPUT`] (commit
+/// it with the catalog: the committed catalog stays reproducible from what is in the repository and the raw data),
+/// then rebuilds the catalog.
+pub fn write_from_store(file: &Path) -> anyhow::Result<()> {
+    let data = data_dir().context("no ../shared/data beside the workspace (set SPOTPLAN_SHARED_DATA)")?;
+    let fold = fold_store(&raw_catalog(&data)?, &read_store(file)?)?;
+    let mut normalised = CatalogDelta::default();
+    for observation in &fold.kept {
+        normalised.push(observation);
+    }
+    std::fs::write(STORE_INPUT, serde_json::to_vec(&normalised)?)?;
+    eprintln!(
+        "store: {} observations kept from {} sources; left out: {} older than {STORE_WINDOW_DAYS} days, {} duplicates, \
+         {} offers whose region or type the catalog lacks{} -> {STORE_INPUT}",
+        fold.kept.len(),
+        normalised.sources.len(),
+        fold.older_than_window,
+        fold.duplicates,
+        fold.unknown_offers.len(),
+        match fold.unknown_offers.first() {
+            Some(first) => format!(" (e.g. {first})"),
+            None => String::new(),
+        }
+    );
+    write()
 }
 
 /// `cargo xtask catalog`: writes the compact catalog and reports its size.
@@ -121,6 +196,71 @@ mod tests {
             fresh == committed,
             "the committed catalog is stale: run `cargo xtask catalog` and commit it"
         );
+        Ok(())
+    }
+
+    /// A store export joins the raw data's catalog the same way whatever order its rows come in, its prices become
+    /// the offers' newest with their own source, and an export with an unreadable row is refused.
+    #[test]
+    fn a_store_export_folds_in_reproducibly() -> anyhow::Result<()> {
+        let Some(data) = data_dir() else {
+            anyhow::bail!("the raw price data is missing (see committed_catalog_matches_a_fresh_conversion)");
+        };
+        let raw = raw_catalog(&data)?;
+        let offer = (0..raw.offers().len())
+            .find(|&i| raw.key_of(i).cloud == spotplan_core::Cloud::Alibaba && raw.key_of(i).zone.is_some())
+            .context("an Alibaba zone offer")?;
+        let source = Source {
+            key: "alibaba-store-test".into(),
+            name: "Alibaba DescribePrice through a Spotplan proxy".into(),
+            url: "https://ecs.aliyuncs.com/".into(),
+            licence: "the account holder's own answers".into(),
+            date: "2026-12-01".into(),
+            attribution: "fetched by a Spotplan proxy".into(),
+        };
+        let mut export = CatalogDelta::default();
+        for (amount, at) in [("0.52", 1_796_000_000), ("0.48", 1_796_083_200)] {
+            export.push(&spotplan_core::catalog::ExternalObservation {
+                offer: raw.key_of(offer),
+                kind: spotplan_core::catalog::PriceKind::Spot,
+                rate: spotplan_core::PriceRate::new(
+                    spotplan_core::Money::new(amount.parse()?, spotplan_core::Currency::Cny),
+                    spotplan_core::TimeUnit::Hour,
+                ),
+                observed_at: at,
+                source: source.clone(),
+            });
+        }
+        let dir = std::env::temp_dir().join(format!("spotplan-xtask-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let forward = dir.join("forward.json");
+        std::fs::write(&forward, serde_json::to_vec(&export)?)?;
+        export.rows.reverse();
+        let backward = dir.join("backward.json");
+        std::fs::write(&backward, serde_json::to_vec(&export)?)?;
+        let once = convert_with(&data, Some(&forward))?;
+        assert_eq!(once, convert_with(&data, Some(&backward))?);
+        let catalog = spotplan_core::catalog::decode(&once)?;
+        let latest = catalog
+            .latest(offer, spotplan_core::catalog::PriceKind::Spot)
+            .context("a spot price")?;
+        assert_eq!(
+            (latest.observed_at, latest.rate.money.amount.to_string()),
+            (1_796_083_200, "0.48".into())
+        );
+        assert_eq!(catalog.source_of(latest), &source);
+
+        export.rows[0].5 = "not a number".into();
+        std::fs::write(&forward, serde_json::to_vec(&export)?)?;
+        let refused = convert_with(&data, Some(&forward)).expect_err("an unreadable row is refused");
+        assert!(refused.to_string().contains("1 of the export's 2 rows"), "{refused}");
+        std::fs::write(&forward, b"{\"orders\": []}")?;
+        let refused = convert_with(&data, Some(&forward)).expect_err("not an export");
+        assert!(
+            format!("{refused:#}").contains("is not a price-store export"),
+            "{refused:#}"
+        );
+        std::fs::remove_dir_all(&dir)?;
         Ok(())
     }
 }

@@ -7,6 +7,7 @@
 
 mod compact;
 mod model;
+mod store_history;
 
 use std::collections::HashMap;
 
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub use compact::{DecodeError, decode, encode};
 pub use model::{Arch, Availability, InstanceType, Offer, PriceKind, PriceObservation, Region, RegionStatus, Source};
+pub use store_history::StoreFold;
 
 use crate::clouds::Cloud;
 use crate::money::PriceRate;
