@@ -11,6 +11,7 @@
 mod apt;
 mod catalog;
 mod contract;
+mod postgres;
 mod precompress;
 mod process;
 mod setup;
@@ -29,6 +30,7 @@ commands:
   test    install what is missing and run every test layer; exits non-zero on any failure
   setup   only install what is missing (both commands do this first)
   bench   run the benchmarks and print their figures
+  postgres  start a throwaway PostgreSQL for running team-mode tests by hand (prints its URL; Enter stops it)
   catalog rebuild the embedded price catalog from ../shared/data (commit the result)
           --from-store FILE: with the prices a proxy stored (`spotplan-proxy export-prices --out FILE`)
 
@@ -50,6 +52,13 @@ fn main() -> anyhow::Result<()> {
             [flag, file] if flag == "--from-store" => catalog::write_from_store(&invoked_from.join(file)),
             _ => bail!("usage: cargo xtask catalog [--from-store FILE]"),
         },
+        Some("postgres") => {
+            let cluster = postgres::Cluster::start()?;
+            println!("{}={}", postgres::URL_ENV, cluster.url);
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            Ok(())
+        }
         Some("bench") => tasks::bench(&setup::ensure_all(setup::Purpose::Test)?),
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");

@@ -95,10 +95,20 @@ pub fn test(env: &Env) -> anyhow::Result<()> {
     layers.push(Layer::check("clippy (native)", clippy_native.is_ok()));
     layers.push(clippy_wasm(env));
 
-    layers.push(libtest_layer(
-        "native tests",
-        Command::new("cargo").args(["test", "--workspace", "--no-fail-fast"]),
-    )?);
+    // Team mode's tests run against a real PostgreSQL: a throwaway cluster for this run, stopped at the end.
+    let postgres = crate::postgres::Cluster::start();
+    layers.push(Layer::check("PostgreSQL cluster (team mode)", postgres.is_ok()));
+    if let Err(error) = &postgres {
+        eprintln!("cannot start PostgreSQL for the team-mode tests: {error:#}");
+    }
+    let mut native = Command::new("cargo");
+    native.args(["test", "--workspace", "--no-fail-fast"]);
+    // Without a cluster the team-mode tests fail rather than skip: they are required here.
+    native.env(crate::postgres::REQUIRED_ENV, "1");
+    if let Ok(cluster) = &postgres {
+        native.env(crate::postgres::URL_ENV, &cluster.url);
+    }
+    layers.push(libtest_layer("native tests", &mut native)?);
     layers.push(wasm_tests(env)?);
     layers.push(sdk_checks(env)?);
 

@@ -15,7 +15,9 @@
 //!    rules are checked at the original time, so a release time that has since passed cannot turn a
 //!    possibly-placed order into "refused, nothing sent".
 //! 5. At start, orders left `pending` by a crash are resent the same way (or marked `unknown` when that is not
-//!    possible), so none stays pending.
+//!    possible), so none stays pending. In team mode (one PostgreSQL database, several replicas) the key lock of
+//!    step 1 is also held in the database, and every replica looks for pending orders whose key no replica holds
+//!    (its replica died mid-order) every [`SHARED_RECONCILE_EVERY`] and resolves them.
 //! 6. The outcome is written before it is answered; if that write fails, the answer still carries what the cloud
 //!    said and the write is retried until it lands ([`crate::store::Store::finish_eventually`]).
 
@@ -39,6 +41,26 @@ use spotplan_core::order::outcome::{OrderOutcome as Outcome, read_order_answer, 
 /// help.aliyun.com/document_detail/25693.html, gives none; Tencent's and Baidu's docs neither), so this is
 /// Spotplan's conservative assumption: a retry within the hour is what the clouds' own SDKs do.
 pub const RESEND_WINDOW: Duration = Duration::from_secs(60 * 60);
+
+/// How often a replica in team mode looks for orders a dead replica left pending.
+pub const SHARED_RECONCILE_EVERY: Duration = Duration::from_secs(5);
+
+/// Team mode: resolves, every [`SHARED_RECONCILE_EVERY`], the pending orders no replica is working on.
+pub fn spawn_shared_reconciler(state: AppState) {
+    if !state.store.is_shared() {
+        return;
+    }
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(SHARED_RECONCILE_EVERY).await;
+            match reconcile_pending(&state).await {
+                Ok(0) => {}
+                Ok(resolved) => tracing::info!(resolved, "orders another replica left pending are resolved"),
+                Err(error) => tracing::warn!(%error, "could not look for orders other replicas left pending"),
+            }
+        }
+    });
+}
 
 /// One async lock per idempotency key, so concurrent duplicates wait for the first. An entry lives only while
 /// someone holds or waits for it.
@@ -142,6 +164,8 @@ pub fn loggable(order: &SpotOrder) -> serde_json::Value {
 pub async fn process(state: &AppState, submission: Submission) -> Result<Processed, ApiError> {
     let claim = state.key_locks.claim(&submission.key);
     let _held = claim.lock().await;
+    // Team mode: replicas sharing the database wait for each other on the key too.
+    let _replicas = state.store.hold_key(&submission.key).await?;
     let logged_order = loggable(&submission.order);
     let hash = state.install_key.order_hash(&logged_order);
     let key = submission.key.clone();
@@ -488,6 +512,10 @@ pub async fn reconcile_pending(state: &AppState) -> Result<usize, ApiError> {
     for record in pending {
         let claim = state.key_locks.claim(&record.view.idempotency_key);
         let _held = claim.lock().await;
+        // Team mode: a replica holding the key is working on the order (a replica that died let go of it).
+        let Some(_replicas) = state.store.try_hold_key(&record.view.idempotency_key).await? else {
+            continue;
+        };
         // A retry may have resolved it meanwhile.
         let Some(record) = state.store.by_id(&record.view.id).await? else {
             continue;

@@ -229,7 +229,7 @@ fn redacted(spec: &FleetSubmission) -> serde_json::Value {
     serde_json::to_value(spec).unwrap_or_default()
 }
 
-async fn shown(state: &AppState, fleet: &FleetRow) -> Result<FleetView, ApiError> {
+pub(crate) async fn shown(state: &AppState, fleet: &FleetRow) -> Result<FleetView, ApiError> {
     let steps = fleet_book::steps(&state.store, &fleet.id).await?;
     let tally = fleet_keeper::tally(state, fleet, &steps).await?;
     Ok(fleet_keeper::view(fleet, tally))

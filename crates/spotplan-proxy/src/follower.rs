@@ -134,6 +134,7 @@ pub async fn poll_once(state: &AppState) -> Result<Poll, StoreError> {
         };
         *poll.calls.entry(cloud).or_default() += described.calls;
         if described.throttled {
+            state.upstream.counters.throttled(cloud);
             poll.throttled.push(cloud);
         }
         let (reports, complete) = (described.reports, described.complete);

@@ -1,14 +1,43 @@
 //! `GET /api/v1/health`, the one API call open without the token: the proxy's version, whether the caller is
 //! signed in (presented the token), per cloud whether it can submit orders and where its credentials came from
-//! — never the credentials themselves — and the spend ceilings (types in [`spotplan_core::api::health`]).
+//! — never the credentials themselves — and the spend ceilings (types in [`spotplan_core::api::health`]); and the
+//! probes a load balancer or orchestrator asks, open too: `GET /api/v1/live` (the process answers) and
+//! `GET /api/v1/ready` (the order log's database answers with every migration applied; 503 otherwise).
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use spotplan_core::Cloud;
-use spotplan_core::api::health::{CloudHealth, CloudMode, Health, SpendCeilings};
+use spotplan_core::api::health::{CloudHealth, CloudMode, Health, Probe, SpendCeilings};
 
 use crate::AppState;
+use crate::error::ApiError;
+
+fn database(state: &AppState) -> String {
+    if state.store.is_shared() {
+        "postgresql"
+    } else {
+        "sqlite"
+    }
+    .into()
+}
+
+/// Handles `GET /api/v1/live`.
+pub async fn live(State(state): State<AppState>) -> Json<Probe> {
+    Json(Probe {
+        status: "live".into(),
+        database: database(&state),
+    })
+}
+
+/// Handles `GET /api/v1/ready`: 503 `order_log_unavailable` while the database cannot take orders.
+pub async fn ready(State(state): State<AppState>) -> Result<Json<Probe>, ApiError> {
+    state.store.ready().await?;
+    Ok(Json(Probe {
+        status: "ready".into(),
+        database: database(&state),
+    }))
+}
 
 /// Handles `GET /api/v1/health`.
 pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> Json<Health> {

@@ -7,7 +7,7 @@
 //! hosts (or configured overrides), and never logs or returns a secret.
 //!
 //! Architecture invariant: every request passes the `Host` allow-list first ([`host_check`]); every API call
-//! but health needs the token ([`security`]); a browser gets the token only through a sign-in link
+//! but health and the live/ready probes needs the token ([`security`]); a browser gets the token only through a sign-in link
 //! ([`sign_in`]); every error answer has one JSON shape ([`json_errors`]).
 
 pub mod at_rest;
@@ -26,6 +26,7 @@ pub mod instance_book;
 pub mod instances;
 pub mod json_errors;
 pub mod listen_policy;
+pub mod metrics;
 pub mod openapi;
 pub mod orders;
 pub mod price_store;
@@ -34,6 +35,7 @@ pub mod refresher;
 pub mod security;
 pub mod security_headers;
 pub mod serve;
+pub mod shared_log;
 pub mod sign_in;
 pub mod signals;
 pub mod signing;
@@ -198,6 +200,8 @@ pub fn app(state: AppState) -> Router {
         .layer(ConcurrencyLimitLayer::new(MAX_CONCURRENT_API_CALLS));
     let api = Router::new()
         .route("/v1/health", get(health::health))
+        .route("/v1/live", get(health::live))
+        .route("/v1/ready", get(health::ready))
         .merge(with_token)
         .route_layer(from_fn_with_state(state.clone(), security::same_origin_only))
         .fallback(error::api_not_found)
@@ -214,8 +218,15 @@ pub fn app(state: AppState) -> Router {
             security_headers::app_html,
         ));
     let allowed_hosts = state.allowed_hosts.clone();
+    // Prometheus scrapes `/metrics` (its default path) with the token, like any API call.
+    let metrics = Router::new()
+        .route("/metrics", get(metrics::metrics))
+        .route_layer(from_fn_with_state(state.clone(), security::token_required))
+        .route_layer(from_fn_with_state(state.clone(), security::same_origin_only))
+        .layer(from_fn(security_headers::api));
     Router::new()
         .nest("/api", api)
+        .merge(metrics)
         .with_state(state)
         .fallback_service(site)
         .layer(from_fn(json_errors::one_shape))

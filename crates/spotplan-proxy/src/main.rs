@@ -87,6 +87,15 @@ struct Args {
     /// The most instances one order may start.
     #[arg(long, env = "SPOTPLAN_MAX_INSTANCES_PER_ORDER", default_value_t = 100)]
     max_instances_per_order: u32,
+    /// Team mode: keep orders in this PostgreSQL database, shared by every proxy given the same URL (and the same
+    /// install key: copy `install.key` into each replica's data folder). Without it, the embedded SQLite log.
+    #[arg(
+        long,
+        env = "SPOTPLAN_DATABASE_URL",
+        value_name = "postgres://…",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
     /// Instead of serving: a maintenance task on the data folder.
     #[command(subcommand)]
     task: Option<Task>,
@@ -184,6 +193,16 @@ async fn main() -> anyhow::Result<()> {
     let install_key = InstallKey::load_or_create(&data_dir).context("cannot read the install key")?;
     let store = Store::open(&data_dir.join("orders.sqlite3"), &|order| install_key.order_hash(order))
         .context("cannot open the order log")?;
+    let store = match &args.database_url {
+        Some(url) => {
+            let shared = spotplan_proxy::shared_log::SharedLog::connect(url)
+                .await
+                .context("cannot open the shared order log (SPOTPLAN_DATABASE_URL)")?;
+            tracing::info!("team mode: orders are kept in the shared PostgreSQL database");
+            store.with_shared(shared)
+        }
+        None => store,
+    };
     for cloud in spotplan_core::Cloud::ALL {
         match credentials.get(cloud) {
             Some(loaded) => tracing::info!(%cloud, source = %loaded.source, "credentials found: orders can be placed"),
@@ -227,6 +246,8 @@ async fn main() -> anyhow::Result<()> {
             Err(error) => tracing::error!(%error, "could not settle the releases an earlier run left unanswered"),
         }
     });
+    // Team mode: orders a replica that died left pending are resolved by another.
+    spotplan_proxy::exactly_once::spawn_shared_reconciler(state.clone());
     // Every instance placed is followed until it is gone.
     spotplan_proxy::follower::spawn(state.clone());
     spotplan_proxy::fleet_keeper::spawn(state.clone());
@@ -248,7 +269,11 @@ async fn main() -> anyhow::Result<()> {
             "API token for scripts (X-Spotplan-Token, or {base_url}?{TOKEN_PARAMETER}=… to sign in again): {token}"
         );
     }
-    println!("Order log: {}", data_dir.join("orders.sqlite3").display());
+    if args.database_url.is_some() {
+        println!("Order log: the shared PostgreSQL database (SPOTPLAN_DATABASE_URL)");
+    } else {
+        println!("Order log: {}", data_dir.join("orders.sqlite3").display());
+    }
     let options = ServeOptions {
         header_read_timeout: Duration::from_millis(args.header_read_timeout_ms),
         tls,

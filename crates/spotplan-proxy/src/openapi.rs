@@ -10,7 +10,7 @@ use spotplan_core::api;
 use spotplan_core::api::catalog::{CatalogDelta, MAX_DELTA_ROWS};
 use spotplan_core::api::error::ErrorBody;
 use spotplan_core::api::fleets::{FleetAnswer, FleetList, FleetSubmission, StopFleet};
-use spotplan_core::api::health::Health;
+use spotplan_core::api::health::{Health, Probe};
 use spotplan_core::api::instances::{
     DiscoverBody, InstancesAnswer, ReclaimsAnswer, ReleaseAnswer, ReleaseBody, WatchAnswer, WatchBody,
 };
@@ -94,6 +94,7 @@ pub fn document() -> Value {
     let mut schemas = Schemas::new();
     let error = schemas.of::<ErrorBody>();
     let health = schemas.of::<Health>();
+    let probe = schemas.of::<Probe>();
     let submission = schemas.of::<OrderSubmission>();
     let answer = schemas.of::<SubmitAnswer>();
     let record = schemas.of::<OrderRecord>();
@@ -171,6 +172,18 @@ pub fn document() -> Value {
             "summary": "Version, whether the caller presented the token (signed_in), each cloud's mode and credential source, and the spend ceilings",
             "security": [],
             "responses": responses(&[("200", "health", &health)], &error, &[])
+        } },
+        api::LIVE: { "get": {
+            "operationId": "live",
+            "summary": "Liveness: the process answers",
+            "security": [],
+            "responses": responses(&[("200", "live", &probe)], &error, &[])
+        } },
+        api::READY: { "get": {
+            "operationId": "ready",
+            "summary": "Readiness: the order log's database answers with every migration applied",
+            "security": [],
+            "responses": responses(&[("200", "ready", &probe)], &error, &[("503", "the database cannot take orders (order_log_unavailable)")])
         } },
         api::ORDERS: {
             "post": {
@@ -294,7 +307,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Spotplan proxy",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Signs and places spot orders on Alibaba Cloud ECS, Tencent Cloud CVM and Baidu AI Cloud BCC with the credentials the proxy holds. Every call but GET /api/v1/health needs the proxy's token in X-Spotplan-Token (or the cookie a browser gets from the sign-in link the proxy prints); request bodies must be application/json. Requests for another Host than 127.0.0.1, localhost, [::1] (on the proxy's port) or a name given with --allowed-host are refused with 403 host_not_allowed; foreign origins with 403 foreign_origin. Every error answer has the ErrorBody shape."
+            "description": "Signs and places spot orders on Alibaba Cloud ECS, Tencent Cloud CVM and Baidu AI Cloud BCC with the credentials the proxy holds. Every call but GET /api/v1/health, /api/v1/live and /api/v1/ready needs the proxy's token in X-Spotplan-Token (or the cookie a browser gets from the sign-in link the proxy prints); request bodies must be application/json. Requests for another Host than 127.0.0.1, localhost, [::1] (on the proxy's port) or a name given with --allowed-host are refused with 403 host_not_allowed; foreign origins with 403 foreign_origin. Every error answer has the ErrorBody shape."
         },
         "servers": [{ "url": "http://127.0.0.1:8787" }],
         "security": [{ "token": [] }],

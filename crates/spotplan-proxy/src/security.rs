@@ -1,6 +1,6 @@
 //! Who may call the API. Every API route refuses requests from a foreign `Origin` (compared with the allowed
 //! hosts of [`crate::host_check`], not with the request's own `Host`) or a cross-site `Sec-Fetch-Site`; there is
-//! no CORS. Every route but `GET /api/v1/health` also needs the proxy's token, from the `X-Spotplan-Token` header
+//! no CORS. Every route but `GET /api/v1/health`, `/live` and `/ready` also needs the proxy's token, from the `X-Spotplan-Token` header
 //! (scripts, the curl snippet) or the `HttpOnly; SameSite=Strict` cookie a browser gets by signing in
 //! ([`crate::sign_in`]), and bodies must be declared as JSON.
 
@@ -26,7 +26,7 @@ pub async fn same_origin_only(State(state): State<AppState>, request: Request, n
     next.run(request).await
 }
 
-/// Refuses calls without the token: applied to every API route but health.
+/// Refuses calls without the token: applied to every API route but health and the probes.
 pub async fn token_required(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !presents_token(request.headers(), &state) {
         tracing::info!(method = %request.method(), path = %request.uri().path(), "refused an API call without the token");

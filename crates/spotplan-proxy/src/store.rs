@@ -64,6 +64,9 @@ pub enum StoreError {
     /// A read task was lost.
     #[error("order log: a read did not finish")]
     ReadLost,
+    /// The shared (PostgreSQL) order log failed.
+    #[error("shared order log: {0}")]
+    Shared(String),
 }
 
 /// The order log.
@@ -77,6 +80,18 @@ pub struct Store {
     unlanded: Arc<Mutex<HashMap<String, StoredOrder>>>,
     /// Counters of the writer thread.
     stats: Arc<WriterStats>,
+    /// Team mode: the orders live in a PostgreSQL database several proxies share (the rest stays here).
+    shared: Option<crate::shared_log::SharedLog>,
+}
+
+/// A hold on one idempotency key across replicas (team mode), or nothing to hold (one proxy: its in-process key
+/// lock is enough); dropping it releases the key.
+#[derive(Debug)]
+pub enum ReplicaHold {
+    /// One proxy alone.
+    Alone,
+    /// Held in the shared database.
+    Shared(Box<crate::shared_log::KeyHold>),
 }
 
 /// What the writer thread has done: writes, and the commits (fsyncs) they shared.
@@ -343,6 +358,46 @@ impl Store {
             writer: spawn_writer(writer, stats.clone()),
             unlanded: Arc::default(),
             stats,
+            shared: None,
+        }
+    }
+
+    /// This log with its orders in a shared PostgreSQL database (team mode).
+    pub fn with_shared(mut self, shared: crate::shared_log::SharedLog) -> Store {
+        self.shared = Some(shared);
+        self
+    }
+
+    /// Whether orders live in a shared database.
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
+    }
+
+    /// Whether the log can be written: the shared database answers with every migration applied (the embedded
+    /// log is opened and migrated before the proxy serves).
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        match &self.shared {
+            Some(shared) => shared.ready().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Waits until no other replica works on this idempotency key, and keeps them off it until dropped.
+    pub async fn hold_key(&self, key: &str) -> Result<ReplicaHold, StoreError> {
+        match &self.shared {
+            Some(shared) => Ok(ReplicaHold::Shared(Box::new(shared.hold_key(key).await?))),
+            None => Ok(ReplicaHold::Alone),
+        }
+    }
+
+    /// Holds this idempotency key if no other replica does (`None`: one does, and is working on it).
+    pub async fn try_hold_key(&self, key: &str) -> Result<Option<ReplicaHold>, StoreError> {
+        match &self.shared {
+            Some(shared) => Ok(shared
+                .try_hold_key(key)
+                .await?
+                .map(|hold| ReplicaHold::Shared(Box::new(hold)))),
+            None => Ok(Some(ReplicaHold::Alone)),
         }
     }
 
@@ -364,12 +419,18 @@ impl Store {
 
     /// Records a new order (status pending) before anything is sent; returns once it is on disk.
     pub async fn insert(&self, record: &StoredOrder) -> Result<(), StoreError> {
+        if let Some(shared) = &self.shared {
+            return shared.insert(record).await;
+        }
         self.write(Write::Insert(Box::new(record.clone()))).await
     }
 
     /// Records an outcome; returns once it is on disk.
     pub async fn finish(&self, record: &StoredOrder) -> Result<(), StoreError> {
-        let written = self.write(Write::Finish(Box::new(record.clone()))).await;
+        let written = match &self.shared {
+            Some(shared) => shared.finish(record).await,
+            None => self.write(Write::Finish(Box::new(record.clone()))).await,
+        };
         if written.is_ok() {
             self.lock_unlanded().remove(&record.view.id);
         }
@@ -458,22 +519,35 @@ impl Store {
 
     /// The order recorded under an idempotency key.
     pub async fn by_key(&self, key: &str) -> Result<Option<StoredOrder>, StoreError> {
-        let key = key.to_owned();
-        let record = self
-            .read(move |connection| select_one(connection, "idempotency_key", &key))
-            .await?;
+        let record = match &self.shared {
+            Some(shared) => shared.by(crate::shared_log::OrderColumn::Key, key).await?,
+            None => {
+                let key = key.to_owned();
+                self.read(move |connection| select_one(connection, "idempotency_key", &key))
+                    .await?
+            }
+        };
         Ok(record.map(|record| self.overlay(record)))
     }
 
     /// An order by id.
     pub async fn by_id(&self, id: &str) -> Result<Option<StoredOrder>, StoreError> {
-        let id = id.to_owned();
-        let record = self.read(move |connection| select_one(connection, "id", &id)).await?;
+        let record = match &self.shared {
+            Some(shared) => shared.by(crate::shared_log::OrderColumn::Id, id).await?,
+            None => {
+                let id = id.to_owned();
+                self.read(move |connection| select_one(connection, "id", &id)).await?
+            }
+        };
         Ok(record.map(|record| self.overlay(record)))
     }
 
     /// The newest orders first.
     pub async fn list(&self, limit: u32) -> Result<Vec<StoredOrder>, StoreError> {
+        if let Some(shared) = &self.shared {
+            let records = shared.list(limit).await?;
+            return Ok(records.into_iter().map(|record| self.overlay(record)).collect());
+        }
         let records = self
             .read(move |connection| {
                 let mut statement =
@@ -488,15 +562,10 @@ impl Store {
 
     /// Orders left `pending` (a crash between logging and recording the outcome), oldest first.
     pub async fn pending(&self) -> Result<Vec<StoredOrder>, StoreError> {
-        let records = self
-            .read(move |connection| {
-                let mut statement =
-                    connection.prepare_cached(&format!("{SELECT} WHERE status = 'pending' ORDER BY created_at_ms"))?;
-                let rows = statement.query_map([], row_to_record)?;
-                rows.map(|row| row.map_err(StoreError::from).and_then(|record| record))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .await?;
+        let records = match &self.shared {
+            Some(shared) => shared.pending().await?,
+            None => self.read_pending().await?,
+        };
         Ok(records
             .into_iter()
             .map(|record| self.overlay(record))
@@ -504,19 +573,49 @@ impl Store {
             .collect())
     }
 
+    async fn read_pending(&self) -> Result<Vec<StoredOrder>, StoreError> {
+        self.read(move |connection| {
+            let mut statement =
+                connection.prepare_cached(&format!("{SELECT} WHERE status = 'pending' ORDER BY created_at_ms"))?;
+            let rows = statement.query_map([], row_to_record)?;
+            rows.map(|row| row.map_err(StoreError::from).and_then(|record| record))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+    }
+
+    /// How many orders there are per (cloud, status), for `/metrics`.
+    pub async fn counts_by_cloud_and_status(&self) -> Result<Vec<((String, String), i64)>, StoreError> {
+        if let Some(shared) = &self.shared {
+            return shared.counts_by_cloud_and_status().await;
+        }
+        self.read(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT cloud, status, count(*) FROM orders GROUP BY cloud, status ORDER BY cloud, status",
+            )?;
+            let rows = statement.query_map([], |row| Ok(((row.get(0)?, row.get(1)?), row.get(2)?)))?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(StoreError::from)
+        })
+        .await
+    }
+
     /// The hourly cost bounds of orders created since `since_ms` that may be running: pending, succeeded or
     /// unknown, not dry runs (what a spend ceiling per hour adds up).
     pub async fn committed_hourly_costs(&self, since_ms: i64) -> Result<Vec<Money>, StoreError> {
-        let texts: Vec<(String, Option<String>)> = self
-            .read(move |connection| {
-                let mut statement = connection.prepare_cached(
-                    "SELECT id, max_cost_per_hour FROM orders WHERE created_at_ms >= ?1 AND dry_run = 0 \
+        let texts: Vec<(String, Option<String>)> = match &self.shared {
+            Some(shared) => shared.committed_hourly_costs(since_ms).await?,
+            None => {
+                self.read(move |connection| {
+                    let mut statement = connection.prepare_cached(
+                        "SELECT id, max_cost_per_hour FROM orders WHERE created_at_ms >= ?1 AND dry_run = 0 \
                      AND status IN ('pending', 'succeeded', 'unknown')",
-                )?;
-                let rows = statement.query_map([since_ms], |row| Ok((row.get(0)?, row.get(1)?)))?;
-                rows.collect::<Result<Vec<_>, _>>().map_err(StoreError::from)
-            })
-            .await?;
+                    )?;
+                    let rows = statement.query_map([since_ms], |row| Ok((row.get(0)?, row.get(1)?)))?;
+                    rows.collect::<Result<Vec<_>, _>>().map_err(StoreError::from)
+                })
+                .await?
+            }
+        };
         let unlanded = self.lock_unlanded();
         texts
             .into_iter()

@@ -62,6 +62,8 @@ pub struct Upstream {
     max_answer_bytes: usize,
     /// Pause before a retry (doubled each time).
     pub backoff: Duration,
+    /// Each call's duration and throttling answers, for `/metrics`.
+    pub counters: crate::metrics::Counters,
 }
 
 /// What one exchange with the cloud came to.
@@ -145,6 +147,7 @@ impl Upstream {
             permits: Arc::new(Semaphore::new(limits.in_flight.max(1))),
             max_answer_bytes: limits.max_answer_bytes,
             backoff: Duration::from_millis(300),
+            counters: crate::metrics::Counters::default(),
         })
     }
 
@@ -169,7 +172,7 @@ impl Upstream {
             attempts += 1;
             let nonce = nonce().map_err(|error| UpstreamError::Client(format!("no random nonce: {error}")))?;
             let signed = sign(cloud, request, credentials, now_unix_seconds(), &nonce)?;
-            let exchange = self.exchange(&signed).await;
+            let exchange = self.exchange(cloud, &signed).await;
             let again = match &exchange {
                 Exchange::NotSent { .. } => true,
                 Exchange::Answered { status, body } => retryable(cloud, *status, body),
@@ -200,10 +203,22 @@ impl Upstream {
     ) -> Result<Exchange, UpstreamError> {
         let nonce = nonce().map_err(|error| UpstreamError::Client(format!("no random nonce: {error}")))?;
         let signed = sign(cloud, request, credentials, now_unix_seconds(), &nonce)?;
-        Ok(self.exchange(&signed).await)
+        Ok(self.exchange(cloud, &signed).await)
     }
 
-    async fn exchange(&self, signed: &SignedRequest) -> Exchange {
+    async fn exchange(&self, cloud: Cloud, signed: &SignedRequest) -> Exchange {
+        let started = Instant::now();
+        let exchange = self.exchange_uncounted(signed).await;
+        let result = match exchange {
+            Exchange::Answered { .. } => "answered",
+            Exchange::NoAnswer { .. } => "no_answer",
+            Exchange::NotSent { .. } => "not_sent",
+        };
+        self.counters.call(cloud, result, started.elapsed().as_secs_f64());
+        exchange
+    }
+
+    async fn exchange_uncounted(&self, signed: &SignedRequest) -> Exchange {
         let Ok(_permit) = self.permits.acquire().await else {
             return Exchange::NotSent {
                 reason: "the proxy is shutting down".into(),

@@ -223,6 +223,9 @@ async fn a_foreign_or_missing_host_is_refused_on_every_route_without_a_cookie() 
         "/orders",
         &*format!("/?token={TOKEN}"),
         "/api/v1/health",
+        "/api/v1/live",
+        "/api/v1/ready",
+        "/metrics",
         "/api/v1/orders",
         "/api/openapi.json",
         "/api/v1/nope",
@@ -417,6 +420,7 @@ async fn every_api_call_but_health_needs_the_token() {
         get("/api/v1/orders"),
         get("/api/v1/orders/some-id"),
         get("/api/openapi.json"),
+        get("/metrics"),
         post_order(&example("tencent"), Some("key-00000001"), None),
         Request::post("/api/v1/prices")
             .header("host", "127.0.0.1:8787")
@@ -431,6 +435,15 @@ async fn every_api_call_but_health_needs_the_token() {
         assert_eq!(answer.json()["error"]["code"], "token_required", "{path}");
     }
     assert_eq!(call(app(), get("/api/v1/health")).await.status, StatusCode::OK);
+    // The probes are open: they say nothing but whether the process answers and its database takes orders.
+    for (path, status) in [("/api/v1/live", "live"), ("/api/v1/ready", "ready")] {
+        let answer = call(app(), get(path)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            answer.json(),
+            serde_json::json!({ "status": status, "database": "sqlite" })
+        );
+    }
     let answer = call(app(), get_with_token("/api/v1/orders")).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.json()["orders"], serde_json::json!([]));
@@ -739,4 +752,55 @@ async fn the_openapi_document_describes_the_api() {
             "SpotOrder.{field}: {spot_order}"
         );
     }
+}
+
+/// `/metrics`: Prometheus' text format with the log's orders by cloud and outcome, the unresolved ones, and each
+/// call to a cloud by how long it took — never a secret, and never for a foreign origin.
+#[tokio::test]
+async fn metrics_count_orders_by_cloud_and_outcome_and_hold_no_secret() {
+    let router = plain_app(&tempdir(), common::credentials());
+    // A Baidu dry run: checked by the proxy itself (Baidu has no dry run), nothing leaves the process.
+    let mut order = example("baidu");
+    order["dry_run"] = true.into();
+    let placed = call(
+        router.clone(),
+        post_order(&order, Some("metrics-key-0001"), Some(TOKEN)),
+    )
+    .await;
+    let status = placed.json()["status"].as_str().unwrap_or_default().to_owned();
+    assert!(!status.is_empty(), "{:?}", placed.json());
+    let answer = call(router.clone(), get_with_token("/metrics")).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(
+        answer
+            .header("content-type")
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    let text = String::from_utf8(answer.body.clone()).unwrap();
+    assert!(
+        text.contains(&format!("spotplan_orders{{cloud=\"baidu\",state=\"{status}\"}} 1")),
+        "{text}"
+    );
+    assert!(text.contains("spotplan_orders_unresolved "), "{text}");
+    assert!(text.contains("spotplan_background_leader 1"), "{text}");
+    assert!(
+        text.contains("# TYPE spotplan_upstream_call_seconds histogram"),
+        "{text}"
+    );
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    for (_, id, secret) in common::KEYS {
+        assert!(
+            !text.contains(secret) && !text.contains(id),
+            "a credential in the metrics"
+        );
+    }
+    assert!(!text.contains(TOKEN));
+    let foreign = Request::get("/metrics")
+        .header("host", "127.0.0.1:8787")
+        .header("x-spotplan-token", TOKEN)
+        .header("origin", "http://attacker.example")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(router, foreign).await.status, StatusCode::FORBIDDEN);
 }

@@ -44,13 +44,7 @@ async fn rig_with(store: spotplan_proxy::Store) -> Rig {
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let state = common::state_listening(
-        address,
-        &tempdir(),
-        common::credentials(),
-        endpoints,
-        store,
-    );
+    let state = common::state_listening(address, &tempdir(), common::credentials(), endpoints, store);
     let served = state.clone();
     tokio::spawn(async move { axum::serve(listener, app(served)).await.unwrap() });
     Rig {
@@ -197,9 +191,17 @@ async fn a_store_the_stand_in_filled_exports_and_folds_into_the_catalog_with_its
         .env_remove("SPOTPLAN_DATA_DIR")
         .output()
         .unwrap();
-    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
     let export: CatalogDelta = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-    assert_eq!(export.observations(), served.observations(), "the export is the whole store");
+    assert_eq!(
+        export.observations(),
+        served.observations(),
+        "the export is the whole store"
+    );
     assert!(export.rows.len() > 12, "three days of changes: {}", export.rows.len());
 
     let fold = catalog.with_store_history(&export.observations(), 30 * 86_400).unwrap();
@@ -210,7 +212,10 @@ async fn a_store_the_stand_in_filled_exports_and_folds_into_the_catalog_with_its
         .into_iter()
         .filter(|o| o.offer.instance_type != unknown)
         .count();
-    assert_eq!((fold.kept.len(), fold.older_than_window, fold.duplicates), (of_known, 0, 0));
+    assert_eq!(
+        (fold.kept.len(), fold.older_than_window, fold.duplicates),
+        (of_known, 0, 0)
+    );
     for instance_type in &known {
         let key = OfferKey {
             cloud: Cloud::Alibaba,

@@ -77,3 +77,14 @@ pub struct SpendCeilings {
     /// The most instances one order may start.
     pub max_instances_per_order: u32,
 }
+
+/// `GET /api/v1/live` and `GET /api/v1/ready`: whether the process answers, and whether it can take orders (its
+/// database reachable, every migration applied) — for a load balancer or an orchestrator's probes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Probe {
+    /// `live` or `ready`.
+    pub status: String,
+    /// Where orders are kept: `sqlite` (this machine) or `postgresql` (shared by a team's replicas).
+    pub database: String,
+}

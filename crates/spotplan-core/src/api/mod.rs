@@ -14,6 +14,10 @@ pub mod signals;
 
 /// `GET`: the proxy's version, whether the caller is signed in, and what each cloud can do. Open without the token.
 pub const HEALTH: &str = "/api/v1/health";
+/// Liveness: the process answers.
+pub const LIVE: &str = "/api/v1/live";
+/// Readiness: the database is reachable and migrated.
+pub const READY: &str = "/api/v1/ready";
 /// `POST` an order, `GET` the order log.
 pub const ORDERS: &str = "/api/v1/orders";
 /// `GET` every instance Spotplan placed, with its state and cost so far.

@@ -10,6 +10,9 @@ use spotplan_proxy::endpoints::Endpoints;
 use spotplan_proxy::{AppState, Config, InstallKey, Store};
 use spotplan_sign::{Credentials, Secret};
 
+pub mod postgres;
+pub mod proxy_process;
+
 pub const TOKEN: &str = "test-token-0123456789abcdef";
 
 /// Fake key pairs: (cloud, id, secret). The secrets are long and distinctive so a leak is easy to grep for.

@@ -1,0 +1,453 @@
+//! Team mode's order log: the same orders table as the embedded log, on a PostgreSQL database several proxies
+//! share (`SPOTPLAN_DATABASE_URL`). The idempotency key is unique across replicas, and each key has a
+//! cross-replica lock — a PostgreSQL session advisory lock held on its own pooled connection while one replica
+//! logs, sends and records an order — so duplicates arriving at different replicas at the same moment place one
+//! order, and a replica that dies mid-order releases the lock with its connection for another to resolve the row.
+//!
+//! Migrations are versioned (`spotplan_migrations`) and applied at connect, under a transaction-level advisory
+//! lock so replicas starting together apply each once.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use sha2::{Digest, Sha256};
+use spotplan_core::Money;
+use tokio_postgres::NoTls;
+use tokio_postgres::error::SqlState;
+
+use crate::store::{OrderRecord, OrderStatus, StoreError, StoredOrder};
+
+/// The schema, one migration per version.
+const MIGRATIONS: [&str; 1] = ["
+CREATE TABLE orders (
+    id TEXT PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    order_hash TEXT NOT NULL,
+    cloud TEXT NOT NULL,
+    region TEXT NOT NULL,
+    dry_run BOOLEAN NOT NULL,
+    status TEXT NOT NULL,
+    client_token TEXT NOT NULL,
+    order_json TEXT NOT NULL,
+    quoted_price TEXT,
+    request_json TEXT,
+    response_json TEXT,
+    cloud_request_id TEXT,
+    instance_ids TEXT NOT NULL DEFAULT '[]',
+    cloud_order_id TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    hint TEXT,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    created_at_ms BIGINT NOT NULL,
+    finished_at_ms BIGINT,
+    upstream_us BIGINT,
+    may_have_reached_cloud BOOLEAN NOT NULL DEFAULT FALSE,
+    sealed_password TEXT,
+    max_cost_per_hour TEXT
+);
+CREATE INDEX orders_created ON orders(created_at_ms);
+CREATE INDEX orders_status ON orders(status);
+"];
+
+/// The advisory lock id migrations run under (any fixed number no other lock uses: key locks are hashes).
+const MIGRATION_LOCK: i64 = 0x5370_6f74_706c_616e; // "Spotplan"
+
+/// How long a write waits for a lock another session holds (as the embedded log's busy timeout).
+const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connections one proxy keeps to the database at most (key locks hold one each while an order is in flight).
+const POOL_SIZE: usize = 48;
+
+/// The order log on PostgreSQL.
+#[derive(Clone)]
+pub struct SharedLog {
+    pool: Pool,
+}
+
+impl std::fmt::Debug for SharedLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the URL: it may hold a password.
+        f.debug_struct("SharedLog").finish_non_exhaustive()
+    }
+}
+
+/// A replica's hold on one idempotency key, released when dropped (the connection goes back to the pool, or is
+/// closed if the unlock cannot be sent, which releases the lock too).
+pub struct KeyHold {
+    connection: Option<Object>,
+    lock: i64,
+}
+
+impl std::fmt::Debug for KeyHold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyHold")
+            .field("lock", &self.lock)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for KeyHold {
+    fn drop(&mut self) {
+        let (Some(connection), lock) = (self.connection.take(), self.lock) else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            drop(Object::take(connection));
+            return;
+        };
+        runtime.spawn(async move {
+            if let Err(error) = connection.execute("SELECT pg_advisory_unlock($1)", &[&lock]).await {
+                tracing::warn!(%error, "could not release a key lock: closing its connection instead");
+                drop(Object::take(connection));
+            }
+        });
+    }
+}
+
+fn pool_error(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Shared(error.to_string())
+}
+
+fn postgres_error(error: tokio_postgres::Error) -> StoreError {
+    StoreError::Shared(error.to_string())
+}
+
+impl SharedLog {
+    /// Connects to `url` (`postgres://user:password@host:port/database`, or `host=/run/postgresql …`) and applies
+    /// the migrations the database has not had yet.
+    pub async fn connect(url: &str) -> Result<SharedLog, StoreError> {
+        SharedLog::connect_waiting(url, LOCK_TIMEOUT).await
+    }
+
+    /// [`SharedLog::connect`], with writes waiting at most `lock_timeout` for a row or table another session
+    /// holds before they count as failed (an outcome is then kept in memory and retried, as on SQLite).
+    pub async fn connect_waiting(url: &str, lock_timeout: Duration) -> Result<SharedLog, StoreError> {
+        let mut config = tokio_postgres::Config::from_str(url)
+            .map_err(|error| StoreError::Shared(format!("SPOTPLAN_DATABASE_URL does not read: {error}")))?;
+        config.options(format!("-c lock_timeout={}", lock_timeout.as_millis()));
+        config.application_name("spotplan-proxy");
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager).max_size(POOL_SIZE).build().map_err(pool_error)?;
+        let log = SharedLog { pool };
+        log.migrate().await?;
+        Ok(log)
+    }
+
+    async fn connection(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(pool_error)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut connection = self.connection().await?;
+        let transaction = connection.transaction().await.map_err(postgres_error)?;
+        transaction
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(postgres_error)?;
+        transaction
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS spotplan_migrations (version INTEGER PRIMARY KEY, applied_at_ms BIGINT NOT NULL)",
+            )
+            .await
+            .map_err(postgres_error)?;
+        let done: i64 = transaction
+            .query_one("SELECT count(*) FROM spotplan_migrations", &[])
+            .await
+            .map_err(postgres_error)?
+            .get(0);
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(done as usize) {
+            transaction.batch_execute(migration).await.map_err(postgres_error)?;
+            let version = index as i32 + 1;
+            transaction
+                .execute(
+                    "INSERT INTO spotplan_migrations (version, applied_at_ms) VALUES ($1, $2)",
+                    &[&version, &crate::upstream::now_unix_millis()],
+                )
+                .await
+                .map_err(postgres_error)?;
+        }
+        transaction.commit().await.map_err(postgres_error)
+    }
+
+    /// Whether the database answers and every migration this proxy knows is applied (readiness).
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        let connection = self.connection().await?;
+        let applied: i64 = connection
+            .query_one("SELECT count(*) FROM spotplan_migrations", &[])
+            .await
+            .map_err(postgres_error)?
+            .get(0);
+        if applied as usize >= MIGRATIONS.len() {
+            Ok(())
+        } else {
+            Err(StoreError::Shared(format!(
+                "{applied} of {} migrations applied",
+                MIGRATIONS.len()
+            )))
+        }
+    }
+
+    /// Waits for the cross-replica lock of an idempotency key.
+    pub async fn hold_key(&self, key: &str) -> Result<KeyHold, StoreError> {
+        let connection = self.connection().await?;
+        let lock = key_lock_id(key);
+        // The wait for another replica's order is not bounded by the write lock timeout: that order may take as
+        // long as its cloud call.
+        connection
+            .batch_execute("SET lock_timeout = 0")
+            .await
+            .map_err(postgres_error)?;
+        let locked = connection.execute("SELECT pg_advisory_lock($1)", &[&lock]).await;
+        if let Err(error) = connection.batch_execute("RESET lock_timeout").await {
+            // The session may hold the lock: it must not go back to the pool.
+            drop(Object::take(connection));
+            return Err(postgres_error(error));
+        }
+        locked.map_err(postgres_error)?;
+        Ok(KeyHold {
+            connection: Some(connection),
+            lock,
+        })
+    }
+
+    /// Takes the cross-replica lock of an idempotency key if no replica holds it.
+    pub async fn try_hold_key(&self, key: &str) -> Result<Option<KeyHold>, StoreError> {
+        let connection = self.connection().await?;
+        let lock = key_lock_id(key);
+        let taken: bool = connection
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&lock])
+            .await
+            .map_err(postgres_error)?
+            .get(0);
+        Ok(taken.then_some(KeyHold {
+            connection: Some(connection),
+            lock,
+        }))
+    }
+
+    /// Records a new order; [`StoreError::DuplicateKey`] when its key is taken.
+    pub async fn insert(&self, record: &StoredOrder) -> Result<(), StoreError> {
+        let connection = self.connection().await?;
+        let view = &record.view;
+        let inserted = connection
+            .execute(
+                "INSERT INTO orders (id, idempotency_key, order_hash, cloud, region, dry_run, status, client_token, \
+                 order_json, quoted_price, created_at_ms, sealed_password, max_cost_per_hour) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                &[
+                    &view.id,
+                    &view.idempotency_key,
+                    &record.order_hash,
+                    &view.cloud.id(),
+                    &view.region,
+                    &view.dry_run,
+                    &view.status.as_str(),
+                    &view.client_token,
+                    &view.order.to_string(),
+                    &view.quoted_price,
+                    &view.created_at_ms,
+                    &record.sealed_password,
+                    &money_text(view.max_cost_per_hour.as_ref()),
+                ],
+            )
+            .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(error)
+                if error.code() == Some(&SqlState::UNIQUE_VIOLATION)
+                    && error
+                        .as_db_error()
+                        .and_then(|db| db.constraint())
+                        .is_some_and(|constraint| constraint.contains("idempotency_key")) =>
+            {
+                Err(StoreError::DuplicateKey)
+            }
+            Err(error) => Err(postgres_error(error)),
+        }
+    }
+
+    /// Records an outcome.
+    pub async fn finish(&self, record: &StoredOrder) -> Result<(), StoreError> {
+        let connection = self.connection().await?;
+        let view = &record.view;
+        let changed = connection
+            .execute(
+                "UPDATE orders SET status = $2, request_json = $3, response_json = $4, cloud_request_id = $5, \
+                 instance_ids = $6, cloud_order_id = $7, error_code = $8, error_message = $9, hint = $10, \
+                 attempts = $11, finished_at_ms = $12, upstream_us = $13, may_have_reached_cloud = $14 WHERE id = $1",
+                &[
+                    &view.id,
+                    &view.status.as_str(),
+                    &view.request.as_ref().map(ToString::to_string),
+                    &view.response.as_ref().map(ToString::to_string),
+                    &view.cloud_request_id,
+                    &serde_json::Value::from(view.instance_ids.clone()).to_string(),
+                    &view.cloud_order_id,
+                    &view.error_code,
+                    &view.error_message,
+                    &view.hint,
+                    &i64::from(view.attempts),
+                    &view.finished_at_ms,
+                    &view.upstream_us,
+                    &view.may_have_reached_cloud,
+                ],
+            )
+            .await
+            .map_err(postgres_error)?;
+        if changed == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Shared(format!(
+                "no logged order {} to record an outcome for",
+                view.id
+            )))
+        }
+    }
+
+    /// The order under an idempotency key, or with an id.
+    pub async fn by(&self, column: OrderColumn, value: &str) -> Result<Option<StoredOrder>, StoreError> {
+        let connection = self.connection().await?;
+        let sql = format!("{SELECT} WHERE {} = $1", column.name());
+        let row = connection.query_opt(&sql, &[&value]).await.map_err(postgres_error)?;
+        row.as_ref().map(read_row).transpose()
+    }
+
+    /// The newest orders first.
+    pub async fn list(&self, limit: u32) -> Result<Vec<StoredOrder>, StoreError> {
+        let connection = self.connection().await?;
+        let sql = format!("{SELECT} ORDER BY created_at_ms DESC, id DESC LIMIT $1");
+        let rows = connection
+            .query(&sql, &[&i64::from(limit)])
+            .await
+            .map_err(postgres_error)?;
+        rows.iter().map(read_row).collect()
+    }
+
+    /// Orders still `pending`, oldest first.
+    pub async fn pending(&self) -> Result<Vec<StoredOrder>, StoreError> {
+        let connection = self.connection().await?;
+        let sql = format!("{SELECT} WHERE status = 'pending' ORDER BY created_at_ms");
+        let rows = connection.query(&sql, &[]).await.map_err(postgres_error)?;
+        rows.iter().map(read_row).collect()
+    }
+
+    /// How many orders there are per (cloud, status).
+    pub async fn counts_by_cloud_and_status(&self) -> Result<Vec<((String, String), i64)>, StoreError> {
+        let connection = self.connection().await?;
+        let rows = connection
+            .query(
+                "SELECT cloud, status, count(*) FROM orders GROUP BY cloud, status ORDER BY cloud, status",
+                &[],
+            )
+            .await
+            .map_err(postgres_error)?;
+        Ok(rows.iter().map(|row| ((row.get(0), row.get(1)), row.get(2))).collect())
+    }
+
+    /// (id, hourly cost bound) of orders since `since_ms` that may be running (see
+    /// [`crate::store::Store::committed_hourly_costs`]).
+    pub async fn committed_hourly_costs(&self, since_ms: i64) -> Result<Vec<(String, Option<String>)>, StoreError> {
+        let connection = self.connection().await?;
+        let rows = connection
+            .query(
+                "SELECT id, max_cost_per_hour FROM orders WHERE created_at_ms >= $1 AND NOT dry_run \
+                 AND status IN ('pending', 'succeeded', 'unknown')",
+                &[&since_ms],
+            )
+            .await
+            .map_err(postgres_error)?;
+        Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+    }
+}
+
+/// The columns an order is looked up by.
+#[derive(Debug, Clone, Copy)]
+pub enum OrderColumn {
+    /// Its idempotency key.
+    Key,
+    /// Its id.
+    Id,
+}
+
+impl OrderColumn {
+    fn name(self) -> &'static str {
+        match self {
+            OrderColumn::Key => "idempotency_key",
+            OrderColumn::Id => "id",
+        }
+    }
+}
+
+/// The advisory lock id of an idempotency key: the first 8 bytes of a SHA-256 of it, namespaced so no other lock
+/// collides by design.
+fn key_lock_id(key: &str) -> i64 {
+    let digest = Sha256::digest(format!("spotplan-order-key:{key}"));
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
+}
+
+fn money_text(money: Option<&Money>) -> Option<String> {
+    money.and_then(|money| serde_json::to_string(money).ok())
+}
+
+const SELECT: &str = "SELECT id, idempotency_key, order_hash, cloud, region, dry_run, status, client_token, order_json, \
+    quoted_price, request_json, response_json, cloud_request_id, instance_ids, cloud_order_id, error_code, \
+    error_message, hint, attempts, created_at_ms, finished_at_ms, upstream_us, may_have_reached_cloud, \
+    max_cost_per_hour, sealed_password FROM orders";
+
+fn json(text: Option<String>, column: &'static str) -> Result<Option<serde_json::Value>, StoreError> {
+    text.map(|text| serde_json::from_str(&text).map_err(|_| StoreError::Corrupt { column }))
+        .transpose()
+}
+
+fn read_row(row: &tokio_postgres::Row) -> Result<StoredOrder, StoreError> {
+    let text = |index: usize| -> Result<String, StoreError> { row.try_get(index).map_err(postgres_error) };
+    let optional = |index: usize| -> Result<Option<String>, StoreError> { row.try_get(index).map_err(postgres_error) };
+    let number = |index: usize| -> Result<Option<i64>, StoreError> { row.try_get(index).map_err(postgres_error) };
+    let flag = |index: usize| -> Result<bool, StoreError> { row.try_get(index).map_err(postgres_error) };
+    let corrupt = |column| StoreError::Corrupt { column };
+    let view = OrderRecord {
+        id: text(0)?,
+        idempotency_key: text(1)?,
+        cloud: spotplan_core::Cloud::from_id(&text(3)?).ok_or(corrupt("cloud"))?,
+        region: text(4)?,
+        dry_run: flag(5)?,
+        status: OrderStatus::parse(&text(6)?),
+        client_token: text(7)?,
+        order: serde_json::from_str(&text(8)?).map_err(|_| corrupt("order_json"))?,
+        quoted_price: optional(9)?,
+        request: json(optional(10)?, "request_json")?,
+        response: json(optional(11)?, "response_json")?,
+        cloud_request_id: optional(12)?,
+        instance_ids: serde_json::from_str(&text(13)?).map_err(|_| corrupt("instance_ids"))?,
+        cloud_order_id: optional(14)?,
+        error_code: optional(15)?,
+        error_message: optional(16)?,
+        hint: optional(17)?,
+        attempts: number(18)?
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or(corrupt("attempts"))?,
+        created_at_ms: number(19)?.ok_or(corrupt("created_at_ms"))?,
+        finished_at_ms: number(20)?,
+        upstream_us: number(21)?,
+        may_have_reached_cloud: flag(22)?,
+        max_cost_per_hour: optional(23)?
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(|_| corrupt("max_cost_per_hour"))?,
+    };
+    Ok(StoredOrder {
+        view,
+        order_hash: text(2)?,
+        sealed_password: optional(24)?,
+    })
+}

@@ -1,0 +1,31 @@
+//! A fresh PostgreSQL database per test, in the cluster the test command starts (`SPOTPLAN_TEST_DATABASE_URL`).
+//! Under the test command (`SPOTPLAN_REQUIRE_POSTGRES=1`) a missing cluster fails the test; a plain `cargo test`
+//! without one skips the PostgreSQL half and says so.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The URL of the cluster's own database (to create, drop and inspect the tests' databases).
+pub fn admin_url() -> Option<String> {
+    std::env::var("SPOTPLAN_TEST_DATABASE_URL").ok()
+}
+
+/// The URL of a new empty database, or `None` (skip) when no cluster is given and none is required.
+pub async fn fresh_database() -> Option<String> {
+    let Ok(url) = std::env::var("SPOTPLAN_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var_os("SPOTPLAN_REQUIRE_POSTGRES").is_none(),
+            "SPOTPLAN_TEST_DATABASE_URL is not set: the test command starts a PostgreSQL cluster for these tests"
+        );
+        eprintln!(
+            "no SPOTPLAN_TEST_DATABASE_URL: the PostgreSQL half of this test is skipped (run `cargo xtask test`)"
+        );
+        return None;
+    };
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let name = format!("t_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let base = url.rsplit_once('/').unwrap().0;
+    Some(format!("{base}/{name}"))
+}

@@ -1,0 +1,298 @@
+//! The order log's storage suite, run on both backends: the embedded SQLite log and the shared PostgreSQL one
+//! (a fresh database per test in the cluster the test command starts). What exactly once rests on is checked the
+//! same way on each: a logged order reads back as written, an idempotency key is taken once however many try at
+//! the same moment, pending orders and hourly cost bounds are found, an outcome that cannot be written is kept and
+//! lands later — and, for PostgreSQL, the key lock holds across replicas and lets go when a replica dies.
+#![allow(clippy::unwrap_used)] // test code: a panic is how a failure is reported
+
+mod common;
+
+use std::time::Duration;
+
+use spotplan_core::api::orders::OrderRecord;
+use spotplan_core::{Cloud, Currency, Money};
+use spotplan_proxy::Store;
+use spotplan_proxy::shared_log::SharedLog;
+use spotplan_proxy::store::{OrderStatus, StoreError, StoredOrder};
+
+fn record(key: &str, created_at_ms: i64) -> StoredOrder {
+    StoredOrder {
+        view: OrderRecord {
+            id: format!("ord-{key}"),
+            idempotency_key: key.into(),
+            cloud: Cloud::Tencent,
+            region: "ap-guangzhou".into(),
+            dry_run: false,
+            status: OrderStatus::Pending,
+            client_token: format!("spotplan-{key}"),
+            order: serde_json::json!({"cloud": "tencent", "instance_count": 2}),
+            quoted_price: Some("0.062".into()),
+            request: None,
+            response: None,
+            cloud_request_id: None,
+            instance_ids: Vec::new(),
+            cloud_order_id: None,
+            error_code: None,
+            error_message: None,
+            hint: None,
+            attempts: 0,
+            created_at_ms,
+            finished_at_ms: None,
+            upstream_us: None,
+            may_have_reached_cloud: false,
+            max_cost_per_hour: Some(Money::new(rust_decimal::Decimal::new(125, 2), Currency::Cny)),
+        },
+        order_hash: format!("hash-{key}"),
+        sealed_password: Some("sealed".into()),
+    }
+}
+
+fn sqlite() -> Store {
+    Store::open(&common::tempdir().join("orders.sqlite3"), &|_| String::new()).unwrap()
+}
+
+/// Both backends, each fresh: the PostgreSQL one only when a cluster is there (see `common::postgres`).
+async fn backends() -> Vec<(&'static str, Store)> {
+    let mut stores = vec![("sqlite", sqlite())];
+    if let Some(url) = common::postgres::fresh_database().await {
+        let shared = SharedLog::connect_waiting(&url, Duration::from_millis(300))
+            .await
+            .unwrap();
+        stores.push(("postgresql", sqlite().with_shared(shared)));
+    }
+    stores
+}
+
+#[tokio::test]
+async fn an_order_reads_back_as_written_and_its_outcome_replaces_pending() {
+    for (backend, store) in backends().await {
+        let mut order = record("key-readback", 1_000);
+        store.insert(&order).await.unwrap();
+        let pending = store.by_key("key-readback").await.unwrap().unwrap();
+        assert_eq!(pending, order, "{backend}");
+        assert_eq!(store.pending().await.unwrap(), [order.clone()], "{backend}");
+        order.view.status = OrderStatus::Succeeded;
+        order.view.instance_ids = vec!["ins-1".into(), "ins-2".into()];
+        order.view.attempts = 2;
+        order.view.may_have_reached_cloud = true;
+        order.view.request = Some(serde_json::json!({"Action": "RunInstances"}));
+        order.view.response = Some(serde_json::json!({"InstanceIdSet": ["ins-1", "ins-2"]}));
+        order.view.cloud_request_id = Some("req-1".into());
+        order.view.finished_at_ms = Some(1_500);
+        order.view.upstream_us = Some(12_345);
+        store.finish(&order).await.unwrap();
+        assert_eq!(
+            store.by_id("ord-key-readback").await.unwrap().unwrap(),
+            order,
+            "{backend}"
+        );
+        assert!(store.pending().await.unwrap().is_empty(), "{backend}");
+        assert!(store.by_key("key-other").await.unwrap().is_none(), "{backend}");
+        // An outcome for an order never logged is an error, not a silent no-op.
+        let mut stray = record("key-stray", 1);
+        stray.view.status = OrderStatus::Failed;
+        assert!(store.finish(&stray).await.is_err(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn the_log_lists_newest_first_and_adds_up_what_may_be_running() {
+    for (backend, store) in backends().await {
+        for (index, status) in [
+            OrderStatus::Succeeded,
+            OrderStatus::Failed,
+            OrderStatus::Unknown,
+            OrderStatus::NotSent,
+            OrderStatus::Pending,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut order = record(&format!("key-list-{index}"), 10_000 + index as i64);
+            store.insert(&order).await.unwrap();
+            if status != OrderStatus::Pending {
+                order.view.status = status;
+                store.finish(&order).await.unwrap();
+            }
+        }
+        let mut dry = record("key-list-dry", 20_000);
+        dry.view.dry_run = true;
+        store.insert(&dry).await.unwrap();
+        let listed: Vec<String> = store
+            .list(3)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.view.idempotency_key)
+            .collect();
+        assert_eq!(listed, ["key-list-dry", "key-list-4", "key-list-3"], "{backend}");
+        // Succeeded, unknown and pending may be running; failed, not sent and dry runs are not.
+        let costs = store.committed_hourly_costs(10_000).await.unwrap();
+        assert_eq!(costs.len(), 3, "{backend}");
+        assert_eq!(
+            store.committed_hourly_costs(10_003).await.unwrap().len(),
+            1,
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_idempotency_key_is_taken_once_however_many_try_at_the_same_moment() {
+    for (backend, store) in backends().await {
+        let attempts: Vec<_> = (0..40)
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let mut order = record("key-race", 1);
+                    order.view.id = format!("ord-race-{n}");
+                    store.insert(&order).await
+                })
+            })
+            .collect();
+        let mut won = 0;
+        for attempt in attempts {
+            match attempt.await.unwrap() {
+                Ok(()) => won += 1,
+                Err(StoreError::DuplicateKey) => {}
+                Err(other) => panic!("{backend}: {other}"),
+            }
+        }
+        assert_eq!(won, 1, "{backend}");
+        assert_eq!(store.list(100).await.unwrap().len(), 1, "{backend}");
+    }
+}
+
+/// A write the database cannot take right now (another session holds the table) is kept in memory — every read
+/// sees it — and lands once the database takes it.
+#[tokio::test]
+async fn an_outcome_that_cannot_be_written_yet_is_kept_and_lands_later() {
+    let Some(url) = common::postgres::fresh_database().await else {
+        return; // The SQLite half is store.rs's own test (it needs the writer's busy timeout).
+    };
+    let store = sqlite().with_shared(
+        SharedLog::connect_waiting(&url, Duration::from_millis(200))
+            .await
+            .unwrap(),
+    );
+    let mut order = record("key-unlanded", 1);
+    store.insert(&order).await.unwrap();
+    let (blocker, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    order.view.status = OrderStatus::Succeeded;
+    order.view.instance_ids = vec!["ins-9".into()];
+    assert!(
+        !store.finish_eventually(&order).await,
+        "the write cannot land while the table is locked"
+    );
+    assert_eq!(store.unlanded_count(), 1);
+    blocker.batch_execute("COMMIT").await.unwrap();
+    let seen = store.by_key("key-unlanded").await.unwrap().unwrap();
+    assert_eq!(
+        seen.view.status,
+        OrderStatus::Succeeded,
+        "reads see the outcome before it lands"
+    );
+    for _ in 0..100 {
+        if store.unlanded_count() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(store.unlanded_count(), 0, "the write landed");
+    let status: String = blocker
+        .query_one("SELECT status FROM orders WHERE id = 'ord-key-unlanded'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(status, "succeeded");
+}
+
+/// Two replicas (two pools on one database): a key one holds is busy for the other until released; a replica
+/// that dies (its connections closed) lets go of its keys; migrations applied by the first are not applied again.
+#[tokio::test]
+async fn a_key_held_by_one_replica_waits_for_it_and_a_dead_replica_lets_go() {
+    let Some(url) = common::postgres::fresh_database().await else {
+        return; // One SQLite proxy has no replicas: its in-process key lock is exactly_once.rs's test.
+    };
+    let (first, second) = tokio::join!(SharedLog::connect(&url), SharedLog::connect(&url));
+    let (first, second) = (first.unwrap(), second.unwrap());
+    first.ready().await.unwrap();
+    let held = first.hold_key("key-shared").await.unwrap();
+    assert!(
+        second.try_hold_key("key-shared").await.unwrap().is_none(),
+        "held by the first replica"
+    );
+    assert!(
+        second.try_hold_key("key-another").await.unwrap().is_some(),
+        "other keys are free"
+    );
+    let waiting = tokio::spawn({
+        let second = second.clone();
+        async move { second.hold_key("key-shared").await.map(drop) }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "the second replica waits for the first");
+    drop(held);
+    tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+
+    // A replica that dies mid-order: its session ends (here the server ends it, as when the process is gone),
+    // and the key is free for the others.
+    let doomed = SharedLog::connect(&url).await.unwrap();
+    let hold = doomed.hold_key("key-orphan").await.unwrap();
+    assert!(second.try_hold_key("key-orphan").await.unwrap().is_none());
+    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let ended = admin
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted \
+             AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(ended.len(), 1, "one session holds an advisory lock");
+    drop(hold);
+    let mut freed = None;
+    for _ in 0..50 {
+        freed = second.try_hold_key("key-orphan").await.unwrap();
+        if freed.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(freed.is_some(), "a dead replica's key is free again");
+}
+
+/// Readiness follows the database: ready while it answers with every migration applied, not once it is gone.
+#[tokio::test]
+async fn the_shared_log_is_ready_only_while_its_database_answers() {
+    let Some(url) = common::postgres::fresh_database().await else {
+        return;
+    };
+    let store = sqlite().with_shared(SharedLog::connect(&url).await.unwrap());
+    store.ready().await.unwrap();
+    let name = url.rsplit_once('/').unwrap().1;
+    let admin_url = common::postgres::admin_url().unwrap();
+    let (admin, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    admin
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+    assert!(store.ready().await.is_err(), "the database is gone");
+    assert!(
+        store.by_key("anything").await.is_err(),
+        "and reads say so, not \"no such order\""
+    );
+}

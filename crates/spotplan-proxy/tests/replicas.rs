@@ -1,0 +1,146 @@
+//! Team mode with a real PostgreSQL: three `spotplan-proxy` processes on one database (each with its own data
+//! folder and the team's shared install key), in front of one Alibaba stand-in. Duplicates of one idempotency key
+//! sent to every replica at the same moment place one order upstream, and every replica answers with it; a replica
+//! killed while its order is in flight leaves a pending row that another replica resolves — with the same
+//! ClientToken, so still one order — and no pending row remains.
+#![allow(clippy::unwrap_used)] // test code: a panic is how a failure is reported
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use common::proxy_process::{Proxy, standin};
+use common::{example, tempdir};
+use serde_json::Value;
+use spotplan_proxy::at_rest::KEY_FILE;
+use spotplan_standin::{Kind, Standin};
+
+/// Replicas sharing `url`: the first creates the install key, the others get a copy (as a team's deployment
+/// gives every replica the same key).
+fn replicas(count: usize, url: &str, standin: std::net::SocketAddr) -> Vec<Proxy> {
+    let env = [("SPOTPLAN_DATABASE_URL", url)];
+    let first_dir = tempdir();
+    let first = Proxy::start(&first_dir, &[(Kind::Alibaba, standin)], &env);
+    let key = std::fs::read(first_dir.join(KEY_FILE)).unwrap();
+    let mut proxies = vec![first];
+    for _ in 1..count {
+        let dir: PathBuf = tempdir();
+        std::fs::write(dir.join(KEY_FILE), &key).unwrap();
+        proxies.push(Proxy::start(&dir, &[(Kind::Alibaba, standin)], &env));
+    }
+    proxies
+}
+
+fn slow_order() -> Value {
+    let mut order = example("alibaba");
+    order["image_id"] = "img-slow".into();
+    order
+}
+
+fn creations(standin: &Standin) -> (u64, Vec<u32>) {
+    let stats = standin.stats.lock().unwrap();
+    (stats.created, stats.attempts_by_token.values().copied().collect())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sixty_duplicates_spread_over_three_replicas_place_one_order_and_get_one_answer() {
+    let Some(url) = common::postgres::fresh_database().await else {
+        return;
+    };
+    let (standin, address) = standin(Kind::Alibaba).await;
+    let proxies = std::sync::Arc::new(replicas(3, &url, address));
+    let order = slow_order();
+    let submissions: Vec<_> = (0..60)
+        .map(|n| {
+            let (proxies, order) = (proxies.clone(), order.clone());
+            tokio::spawn(async move { proxies[n % 3].submit(&order, "team-duplicate-0001").await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for submission in submissions {
+        answers.push(submission.await.unwrap());
+    }
+    let (created, attempts) = creations(&standin);
+    assert_eq!(created, 1, "one order upstream");
+    assert_eq!(
+        attempts,
+        [1],
+        "one request upstream: the duplicates never reached the cloud"
+    );
+    let first = &answers[0].1;
+    assert_eq!(first["status"], "succeeded", "{first}");
+    for (status, answer) in &answers {
+        assert!(*status == 200 || *status == 201, "{status} {answer}");
+        for field in ["id", "status", "instance_ids", "client_token"] {
+            assert_eq!(answer[field], first[field], "{field}: {answer}");
+        }
+    }
+    assert_eq!(
+        answers.iter().filter(|(status, _)| *status == 201).count(),
+        1,
+        "one answer says it created the instances, the others replay it"
+    );
+    // Every replica lists the one order.
+    for proxy in proxies.iter() {
+        let orders = proxy.orders().await;
+        assert_eq!(orders.len(), 1, "{orders:?}");
+        assert_eq!(orders[0]["id"], first["id"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replica_killed_mid_order_leaves_a_row_another_replica_resolves() {
+    let Some(url) = common::postgres::fresh_database().await else {
+        return;
+    };
+    let (standin, address) = standin(Kind::Alibaba).await;
+    let mut proxies = replicas(2, &url, address);
+    let order = slow_order();
+    let doomed_url = proxies[0].url.clone();
+    let in_flight = tokio::spawn({
+        let order = order.clone();
+        async move {
+            Proxy::client()
+                .post(format!("{doomed_url}/api/v1/orders"))
+                .header("x-spotplan-token", common::proxy_process::TOKEN)
+                .header("idempotency-key", "team-orphan-0001")
+                .json(&order)
+                .send()
+                .await
+        }
+    });
+    // Killed once the cloud has the request (and is still answering it: the stand-in takes its time).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while creations(&standin).1.is_empty() {
+        assert!(Instant::now() < deadline, "the order never reached the stand-in");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    proxies[0].kill_hard();
+    assert!(in_flight.await.unwrap().is_err(), "the killed replica never answered");
+    let survivor = &proxies[1];
+    let pending_at_kill = survivor.orders().await;
+    assert_eq!(pending_at_kill.len(), 1);
+    assert_eq!(pending_at_kill[0]["status"], "pending", "the row the dead replica left");
+
+    // The survivor resolves it on its own (it looks every few seconds), resending with the same ClientToken.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let resolved = loop {
+        let orders = survivor.orders().await;
+        if orders[0]["status"] != "pending" {
+            break orders[0].clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "nobody resolved the orphaned order: {orders:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(resolved["status"], "succeeded", "{resolved}");
+    let (created, attempts) = creations(&standin);
+    assert_eq!(created, 1, "the resend reused the ClientToken: still one order");
+    assert_eq!(attempts, [2], "the first attempt and the survivor's resend");
+    // A retry of the key at the survivor replays the outcome.
+    let (status, again) = survivor.submit(&order, "team-orphan-0001").await;
+    assert_eq!((status, &again["id"]), (200, &resolved["id"]), "{again}");
+}
