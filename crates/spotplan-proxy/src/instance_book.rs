@@ -2,12 +2,12 @@
 //! releases (each written under its idempotency key before anything is sent). Both live in the order log's SQLite
 //! database and go through its one writer, so they share its durability.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use spotplan_core::api::instances::{InstanceRef, InstanceView, ReleaseAnswer};
 use spotplan_core::lifecycle::cost::cost_so_far;
 use spotplan_core::lifecycle::{InstanceState, ReleaseOptions};
 use spotplan_core::{Cloud, Money};
 
+use crate::sql::{SqlRow, SqlValue, Tx};
 use crate::store::{Store, StoreError};
 
 /// One instance as the book keeps it.
@@ -126,75 +126,74 @@ impl InstanceRow {
     }
 }
 
-const COLUMNS: &str = "cloud, id, region, order_id, state, cloud_state, zone, instance_type, price_per_hour, \
-                       placed_at_ms, running_since_ms, ended_at_ms, notice_at_ms, reason, last_checked_ms, release_key";
-
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Option<InstanceRow>> {
-    let cloud: String = row.get(0)?;
-    let state: String = row.get(4)?;
-    let price: Option<String> = row.get(8)?;
+fn from_row(row: &SqlRow) -> Result<Option<InstanceRow>, StoreError> {
+    let cloud = row.required_text(0, "cloud")?;
+    let state = row.required_text(4, "state")?;
     let (Some(cloud), Some(state)) = (Cloud::from_id(&cloud), InstanceState::from_id(&state)) else {
         return Ok(None);
     };
     Ok(Some(InstanceRow {
         cloud,
-        id: row.get(1)?,
-        region: row.get(2)?,
-        order_id: row.get(3)?,
+        id: row.required_text(1, "id")?,
+        region: row.required_text(2, "region")?,
+        order_id: row.text(3),
         state,
-        cloud_state: row.get(5)?,
-        zone: row.get(6)?,
-        instance_type: row.get(7)?,
-        price_per_hour: price.and_then(|text| serde_json::from_str(&text).ok()),
-        placed_at_ms: row.get(9)?,
-        running_since_ms: row.get(10)?,
-        ended_at_ms: row.get(11)?,
-        notice_at_ms: row.get(12)?,
-        reason: row.get(13)?,
-        last_checked_ms: row.get(14)?,
-        release_key: row.get(15)?,
+        cloud_state: row.text(5),
+        zone: row.text(6),
+        instance_type: row.text(7),
+        price_per_hour: row.text(8).and_then(|text| serde_json::from_str(&text).ok()),
+        placed_at_ms: row.required_int(9, "placed_at_ms")?,
+        running_since_ms: row.int(10),
+        ended_at_ms: row.int(11),
+        notice_at_ms: row.int(12),
+        reason: row.text(13),
+        last_checked_ms: row.int(14),
+        release_key: row.text(15),
     }))
 }
 
-fn select(connection: &Connection, filter: &str) -> Result<Vec<InstanceRow>, StoreError> {
-    let mut statement = connection.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM instances {filter} ORDER BY placed_at_ms DESC, cloud, id"
-    ))?;
-    let rows = statement.query_map([], from_row)?;
-    let mut found = Vec::new();
-    for row in rows {
-        found.extend(row?);
+fn rows(found: Vec<SqlRow>) -> Result<Vec<InstanceRow>, StoreError> {
+    let mut rows = Vec::new();
+    for row in &found {
+        rows.extend(from_row(row)?);
     }
-    Ok(found)
+    Ok(rows)
 }
 
-fn upsert(connection: &Connection, row: &InstanceRow) -> rusqlite::Result<()> {
-    connection
-        .prepare_cached(&format!(
-            "INSERT INTO instances ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
-             ?15, ?16) ON CONFLICT (cloud, id) DO UPDATE SET state = ?5, cloud_state = ?6, zone = ?7, \
-             instance_type = ?8, running_since_ms = ?11, ended_at_ms = ?12, notice_at_ms = ?13, reason = ?14, \
-             last_checked_ms = ?15, release_key = ?16"
-        ))?
-        .execute(params![
-            row.cloud.id(),
-            row.id,
-            row.region,
-            row.order_id,
-            row.state.id(),
-            row.cloud_state,
-            row.zone,
-            row.instance_type,
-            row.price_per_hour.map(|price| serde_json::json!(price).to_string()),
-            row.placed_at_ms,
-            row.running_since_ms,
-            row.ended_at_ms,
-            row.notice_at_ms,
-            row.reason,
-            row.last_checked_ms,
-            row.release_key,
-        ])?;
-    Ok(())
+fn price_text(row: &InstanceRow) -> SqlValue {
+    row.price_per_hour
+        .map(|price| serde_json::json!(price).to_string())
+        .into()
+}
+
+fn upsert(tx: &mut dyn Tx, row: &InstanceRow) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO instances (cloud, id, region, order_id, state, cloud_state, zone, instance_type, \
+         price_per_hour, placed_at_ms, running_since_ms, ended_at_ms, notice_at_ms, reason, last_checked_ms, \
+         release_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+         ON CONFLICT (cloud, id) DO UPDATE SET state = ?5, cloud_state = ?6, zone = ?7, instance_type = ?8, \
+         running_since_ms = ?11, ended_at_ms = ?12, notice_at_ms = ?13, reason = ?14, last_checked_ms = ?15, \
+         release_key = ?16",
+        &[
+            row.cloud.id().into(),
+            (&row.id).into(),
+            (&row.region).into(),
+            (&row.order_id).into(),
+            row.state.id().into(),
+            (&row.cloud_state).into(),
+            (&row.zone).into(),
+            (&row.instance_type).into(),
+            price_text(row),
+            row.placed_at_ms.into(),
+            row.running_since_ms.into(),
+            row.ended_at_ms.into(),
+            row.notice_at_ms.into(),
+            (&row.reason).into(),
+            row.last_checked_ms.into(),
+            (&row.release_key).into(),
+        ],
+    )
+    .map(drop)
 }
 
 /// Writes rows (new or changed) in one transaction; returns once they are on disk.
@@ -203,30 +202,29 @@ pub async fn save(store: &Store, rows: Vec<InstanceRow>) -> Result<(), StoreErro
         return Ok(());
     }
     store
-        .apply(move |connection| rows.iter().try_for_each(|row| upsert(connection, row)))
+        .transaction(move |tx| rows.iter().try_for_each(|row| upsert(tx, row)))
         .await
 }
 
 /// Adds placed instances; an instance already in the book keeps its row (a replayed order adds nothing).
 pub async fn add_placed(store: &Store, rows: Vec<InstanceRow>) -> Result<(), StoreError> {
     store
-        .apply(move |connection| {
+        .transaction(move |tx| {
             rows.iter().try_for_each(|row| {
-                connection
-                    .prepare_cached(
-                        "INSERT OR IGNORE INTO instances (cloud, id, region, order_id, state, price_per_hour, \
-                         placed_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    )?
-                    .execute(params![
-                        row.cloud.id(),
-                        row.id,
-                        row.region,
-                        row.order_id,
-                        row.state.id(),
-                        row.price_per_hour.map(|price| serde_json::json!(price).to_string()),
-                        row.placed_at_ms,
-                    ])
-                    .map(|_| ())
+                tx.execute(
+                    "INSERT INTO instances (cloud, id, region, order_id, state, price_per_hour, placed_at_ms) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (cloud, id) DO NOTHING",
+                    &[
+                        row.cloud.id().into(),
+                        (&row.id).into(),
+                        (&row.region).into(),
+                        (&row.order_id).into(),
+                        row.state.id().into(),
+                        price_text(row),
+                        row.placed_at_ms.into(),
+                    ],
+                )
+                .map(drop)
             })
         })
         .await
@@ -234,19 +232,31 @@ pub async fn add_placed(store: &Store, rows: Vec<InstanceRow>) -> Result<(), Sto
 
 /// Every instance, newest first.
 pub async fn all(store: &Store) -> Result<Vec<InstanceRow>, StoreError> {
-    store.read(|connection| select(connection, "")).await
+    rows(
+        store
+            .select(
+                "SELECT cloud, id, region, order_id, state, cloud_state, zone, instance_type, price_per_hour, \
+                 placed_at_ms, running_since_ms, ended_at_ms, notice_at_ms, reason, last_checked_ms, release_key \
+                 FROM instances ORDER BY placed_at_ms DESC, cloud, id",
+                Vec::new(),
+            )
+            .await?,
+    )
 }
 
 /// The instances the follower still watches (not in a final state).
 pub async fn followed(store: &Store) -> Result<Vec<InstanceRow>, StoreError> {
-    store
-        .read(|connection| {
-            select(
-                connection,
-                "WHERE state NOT IN ('launch_failed', 'released', 'reclaimed', 'gone')",
+    rows(
+        store
+            .select(
+                "SELECT cloud, id, region, order_id, state, cloud_state, zone, instance_type, price_per_hour, \
+                 placed_at_ms, running_since_ms, ended_at_ms, notice_at_ms, reason, last_checked_ms, release_key \
+                 FROM instances WHERE state NOT IN ('launch_failed', 'released', 'reclaimed', 'gone') \
+                 ORDER BY placed_at_ms DESC, cloud, id",
+                Vec::new(),
             )
-        })
-        .await
+            .await?,
+    )
 }
 
 /// A logged release: the hash of what was asked, its targets, and its answer once it has one.
@@ -262,20 +272,17 @@ pub struct LoggedRelease {
     pub answer: Option<ReleaseAnswer>,
 }
 
-fn logged_from_row(row: &Row<'_>) -> rusqlite::Result<(String, String, String, String, Option<String>)> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
-}
-
-fn logged(
-    (key, request_hash, targets, options, answer): (String, String, String, String, Option<String>),
-) -> Result<(String, LoggedRelease), StoreError> {
+fn logged(row: &SqlRow) -> Result<(String, LoggedRelease), StoreError> {
+    let targets = row.required_text(2, "targets")?;
+    let options = row.required_text(3, "options_json")?;
     Ok((
-        key,
+        row.required_text(0, "idempotency_key")?,
         LoggedRelease {
-            request_hash,
+            request_hash: row.required_text(1, "request_hash")?,
             targets: serde_json::from_str(&targets).map_err(|_| StoreError::Corrupt { column: "targets" })?,
             options: serde_json::from_str(&options).map_err(|_| StoreError::Corrupt { column: "options_json" })?,
-            answer: answer
+            answer: row
+                .text(4)
                 .map(|text| serde_json::from_str(&text))
                 .transpose()
                 .map_err(|_| StoreError::Corrupt { column: "answer_json" })?,
@@ -283,37 +290,33 @@ fn logged(
     ))
 }
 
-const RELEASE_COLUMNS: &str = "idempotency_key, request_hash, targets, options_json, answer_json";
-
 /// The release logged under `key`, if any.
 pub async fn logged_release(store: &Store, key: &str) -> Result<Option<LoggedRelease>, StoreError> {
-    let key = key.to_owned();
-    store
-        .read(move |connection| {
-            connection
-                .prepare_cached(&format!(
-                    "SELECT {RELEASE_COLUMNS} FROM releases WHERE idempotency_key = ?1"
-                ))?
-                .query_row([&key], logged_from_row)
-                .optional()?
-                .map(|row| logged(row).map(|(_, release)| release))
-                .transpose()
-        })
-        .await
+    let found = store
+        .select(
+            "SELECT idempotency_key, request_hash, targets, options_json, answer_json FROM releases \
+             WHERE idempotency_key = ?1",
+            vec![key.into()],
+        )
+        .await?;
+    found
+        .first()
+        .map(|row| logged(row).map(|(_, release)| release))
+        .transpose()
 }
 
 /// Releases logged before `before_ms` and never answered (a run stopped while sending them), oldest first.
 pub async fn unanswered_releases(store: &Store, before_ms: i64) -> Result<Vec<(String, LoggedRelease)>, StoreError> {
     store
-        .read(move |connection| {
-            let mut statement = connection.prepare_cached(&format!(
-                "SELECT {RELEASE_COLUMNS} FROM releases WHERE answer_json IS NULL AND created_at_ms < ?1 \
-                 ORDER BY created_at_ms"
-            ))?;
-            let rows = statement.query_map([before_ms], logged_from_row)?;
-            rows.map(|row| logged(row?)).collect()
-        })
-        .await
+        .select(
+            "SELECT idempotency_key, request_hash, targets, options_json, answer_json FROM releases \
+             WHERE answer_json IS NULL AND created_at_ms < ?1 ORDER BY created_at_ms",
+            vec![before_ms.into()],
+        )
+        .await?
+        .iter()
+        .map(logged)
+        .collect()
 }
 
 /// Logs a release and marks its instances releasing, in one transaction, before anything is sent. A key already
@@ -331,18 +334,26 @@ pub async fn log_release(
     let references: Vec<InstanceRef> = targets.iter().map(InstanceRow::reference).collect();
     let references = serde_json::to_string(&references).map_err(|error| StoreError::Write(error.to_string()))?;
     store
-        .apply(move |connection| {
-            connection
-                .prepare_cached(
-                    "INSERT INTO releases (idempotency_key, request_hash, created_at_ms, targets, options_json) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![key, request_hash, now_ms, references, options])?;
+        .transaction(move |tx| {
+            let logged = tx.execute(
+                "INSERT INTO releases (idempotency_key, request_hash, created_at_ms, targets, options_json) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (idempotency_key) DO NOTHING",
+                &[
+                    (&key).into(),
+                    request_hash.into(),
+                    now_ms.into(),
+                    references.into(),
+                    options.into(),
+                ],
+            )?;
+            if logged == 0 {
+                return Err(StoreError::DuplicateKey);
+            }
             targets.iter().try_for_each(|row| {
                 let mut row = row.clone();
                 row.state = InstanceState::Releasing;
                 row.release_key = Some(key.clone());
-                upsert(connection, &row)
+                upsert(tx, &row)
             })
         })
         .await
@@ -358,11 +369,12 @@ pub async fn finish_release(
     let key = key.to_owned();
     let answer = serde_json::to_string(answer).map_err(|error| StoreError::Write(error.to_string()))?;
     store
-        .apply(move |connection| {
-            connection
-                .prepare_cached("UPDATE releases SET answer_json = ?2 WHERE idempotency_key = ?1")?
-                .execute(params![key, answer])?;
-            rows.iter().try_for_each(|row| upsert(connection, row))
+        .transaction(move |tx| {
+            tx.execute(
+                "UPDATE releases SET answer_json = ?2 WHERE idempotency_key = ?1",
+                &[key.into(), answer.into()],
+            )?;
+            rows.iter().try_for_each(|row| upsert(tx, row))
         })
         .await
 }

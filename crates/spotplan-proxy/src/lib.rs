@@ -40,6 +40,7 @@ pub mod sign_in;
 pub mod signals;
 pub mod signing;
 pub mod spend;
+pub mod sql;
 pub mod static_files;
 pub mod store;
 pub mod tls;

@@ -5,13 +5,13 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use rusqlite::{OptionalExtension, params};
 use spotplan_core::api::catalog::{CatalogDelta, DeltaQuery, MAX_DELTA_ROWS};
 use spotplan_core::catalog::{ExternalObservation, OfferKey, PriceKind};
 use spotplan_core::{Cloud, Currency, Money, PriceRate, TimeUnit};
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::sql::SqlValue;
 use crate::store::{Store, StoreError};
 
 fn kind_id(kind: PriceKind) -> &'static str {
@@ -34,184 +34,150 @@ pub async fn record(store: &Store, observations: Vec<ExternalObservation>, now_m
     for observation in &observations {
         newest.insert((observation.offer.clone(), observation.kind), observation.observed_at);
     }
-    let stored = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counted = stored.clone();
     store
-        .apply(move |connection| {
+        .transaction(move |tx| {
             let mut added = 0;
             for observation in &observations {
                 let offer = &observation.offer;
                 let zone = offer.zone.clone().unwrap_or_default();
                 let kind = kind_id(observation.kind);
                 let amount = observation.rate.money.amount.normalize().to_string();
-                let before: Option<(String, String, String)> = connection
-                    .prepare_cached(
-                        "SELECT amount, currency, per FROM price_changes WHERE cloud = ?1 AND region = ?2 AND zone = ?3 \
-                         AND instance_type = ?4 AND kind = ?5 AND observed_at <= ?6 ORDER BY observed_at DESC LIMIT 1",
-                    )?
-                    .query_row(
-                        params![offer.cloud.id(), offer.region, zone, offer.instance_type, kind, observation.observed_at],
-                        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-                    )
-                    .optional()?;
+                let key: [SqlValue; 5] = [
+                    offer.cloud.id().into(),
+                    (&offer.region).into(),
+                    (&zone).into(),
+                    (&offer.instance_type).into(),
+                    kind.into(),
+                ];
+                let key_at = |at: i64| -> Vec<SqlValue> { key.iter().cloned().chain([at.into()]).collect() };
+                let before = tx.query(
+                    "SELECT amount, currency, per FROM price_changes WHERE cloud = ?1 AND region = ?2 AND zone = ?3 \
+                     AND instance_type = ?4 AND kind = ?5 AND observed_at <= ?6 ORDER BY observed_at DESC LIMIT 1",
+                    &key_at(observation.observed_at),
+                )?;
                 let currency = observation.rate.money.currency.code();
                 let per = serde_json::to_value(observation.rate.per)
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default();
-                let key = params![offer.cloud.id(), offer.region, zone, offer.instance_type, kind];
-                let unchanged = before.as_ref().is_some_and(|(a, c, p)| *a == amount && c == currency && *p == per);
+                let unchanged = before.first().is_some_and(|row| {
+                    row.text(0).as_deref() == Some(amount.as_str())
+                        && row.text(1).as_deref() == Some(currency)
+                        && row.text(2).as_deref() == Some(per.as_str())
+                });
                 if unchanged && newest.get(&(offer.clone(), observation.kind)) != Some(&observation.observed_at) {
                     continue;
                 }
                 if unchanged {
                     // The same price seen later: it becomes the offer's one confirmation row when it is the newest
                     // word on the offer, so a price that has not moved for a month is not shown as a month old.
-                    let newer: Option<i64> = connection
-                        .prepare_cached(
-                            "SELECT observed_at FROM price_changes WHERE cloud = ?1 AND region = ?2 AND zone = ?3 \
-                             AND instance_type = ?4 AND kind = ?5 AND observed_at >= ?6 LIMIT 1",
-                        )?
-                        .query_row(
-                            params![offer.cloud.id(), offer.region, zone, offer.instance_type, kind, observation.observed_at],
-                            |row| row.get(0),
-                        )
-                        .optional()?;
-                    if newer.is_some() {
+                    let newer = tx.query(
+                        "SELECT observed_at FROM price_changes WHERE cloud = ?1 AND region = ?2 AND zone = ?3 \
+                         AND instance_type = ?4 AND kind = ?5 AND observed_at >= ?6 LIMIT 1",
+                        &key_at(observation.observed_at),
+                    )?;
+                    if !newer.is_empty() {
                         continue;
                     }
-                    connection
-                        .prepare_cached(
-                            "DELETE FROM price_changes WHERE cloud = ?1 AND region = ?2 AND zone = ?3 \
-                             AND instance_type = ?4 AND kind = ?5 AND confirmation = 1",
-                        )?
-                        .execute(key)?;
+                    tx.execute(
+                        "DELETE FROM price_changes WHERE cloud = ?1 AND region = ?2 AND zone = ?3 \
+                         AND instance_type = ?4 AND kind = ?5 AND confirmation = 1",
+                        &key,
+                    )?;
                 } else {
                     // A change ends what the last confirmation said.
-                    connection
-                        .prepare_cached(
-                            "DELETE FROM price_changes WHERE cloud = ?1 AND region = ?2 AND zone = ?3 \
-                             AND instance_type = ?4 AND kind = ?5 AND confirmation = 1 AND observed_at < ?6",
-                        )?
-                        .execute(params![
-                            offer.cloud.id(),
-                            offer.region,
-                            zone,
-                            offer.instance_type,
-                            kind,
-                            observation.observed_at
-                        ])?;
+                    tx.execute(
+                        "DELETE FROM price_changes WHERE cloud = ?1 AND region = ?2 AND zone = ?3 \
+                         AND instance_type = ?4 AND kind = ?5 AND confirmation = 1 AND observed_at < ?6",
+                        &key_at(observation.observed_at),
+                    )?;
                 }
                 let source = serde_json::to_string(&observation.source).unwrap_or_default();
-                let inserted = connection
-                    .prepare_cached(
-                        "INSERT OR IGNORE INTO price_changes (cloud, region, zone, instance_type, kind, observed_at, \
-                         amount, currency, per, source_json, stored_at_ms, confirmation) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                // The next point of the store's sequence (never reused, unlike a rowid after a delete): what the
+                // app asks `since`.
+                let seq = tx
+                    .query(
+                        "UPDATE price_sequence SET last = last + 1 WHERE id = 1 RETURNING last",
+                        &[],
                     )?
-                    .execute(params![
-                        offer.cloud.id(),
-                        offer.region,
-                        zone,
-                        offer.instance_type,
-                        kind,
-                        observation.observed_at,
-                        amount,
-                        currency,
-                        per,
-                        source,
-                        now_ms,
-                        i64::from(unchanged)
-                    ])?;
+                    .first()
+                    .and_then(|row| row.int(0))
+                    .ok_or(StoreError::Corrupt {
+                        column: "price_sequence",
+                    })?;
+                let row: Vec<SqlValue> = key_at(observation.observed_at)
+                    .into_iter()
+                    .chain([
+                        amount.into(),
+                        currency.into(),
+                        per.into(),
+                        source.into(),
+                        now_ms.into(),
+                        unchanged.into(),
+                        seq.into(),
+                    ])
+                    .collect();
+                let inserted = tx.execute(
+                    "INSERT INTO price_changes (cloud, region, zone, instance_type, kind, observed_at, amount, \
+                     currency, per, source_json, stored_at_ms, confirmation, seq) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+                     ON CONFLICT (cloud, region, zone, instance_type, kind, observed_at) DO NOTHING",
+                    &row,
+                )?;
                 if !unchanged {
-                    added += inserted;
+                    added += inserted as usize;
                 }
             }
-            counted.store(added, std::sync::atomic::Ordering::Relaxed);
-            Ok(())
+            Ok(added)
         })
-        .await?;
-    Ok(stored.load(std::sync::atomic::Ordering::Relaxed))
+        .await
 }
-
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    i64,
-);
 
 /// What was stored after the point `since` (a row's sequence number, an earlier answer's `until`), oldest first, at most `limit` rows (and whether more wait).
 pub async fn since(store: &Store, since: i64, limit: u32) -> Result<CatalogDelta, StoreError> {
-    store
-        .read(move |connection| {
-            let mut statement = connection.prepare_cached(
-                "SELECT cloud, region, zone, instance_type, kind, observed_at, amount, currency, per, source_json, \
-                 rowid FROM price_changes WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
-            )?;
-            let rows: Vec<Row> = statement
-                .query_map(params![since, i64::from(limit) + 1], |row| {
-                    Ok((
-                        row.get(0)?,
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                        row.get(4)?,
-                        row.get(5)?,
-                        row.get(6)?,
-                        row.get(7)?,
-                        row.get(8)?,
-                        row.get(9)?,
-                        row.get(10)?,
-                    ))
-                })?
-                .collect::<Result<_, _>>()?;
-            let more = rows.len() > limit as usize;
-            let mut delta = CatalogDelta {
-                until: since,
-                more,
-                ..CatalogDelta::default()
-            };
-            for (cloud, region, zone, instance_type, kind, observed_at, amount, currency, per, source, stored) in
-                rows.into_iter().take(limit as usize)
-            {
-                let corrupt = |column| StoreError::Corrupt { column };
-                let observation = ExternalObservation {
-                    offer: OfferKey {
-                        cloud: Cloud::from_id(&cloud).ok_or(corrupt("cloud"))?,
-                        region,
-                        zone: (!zone.is_empty()).then_some(zone),
-                        instance_type,
-                    },
-                    kind: if kind == "spot" {
-                        PriceKind::Spot
-                    } else {
-                        PriceKind::OnDemand
-                    },
-                    rate: PriceRate::new(
-                        Money::new(
-                            amount.parse().map_err(|_| corrupt("amount"))?,
-                            Currency::from_code(&currency).ok_or(corrupt("currency"))?,
-                        ),
-                        serde_json::from_value::<TimeUnit>(serde_json::Value::String(per))
-                            .map_err(|_| corrupt("per"))?,
-                    ),
-                    observed_at,
-                    source: serde_json::from_str(&source).map_err(|_| corrupt("source_json"))?,
-                };
-                delta.push(&observation);
-                delta.until = stored;
-            }
-            Ok(delta)
-        })
-        .await
+    let rows = store
+        .select(
+            "SELECT cloud, region, zone, instance_type, kind, observed_at, amount, currency, per, source_json, \
+             seq FROM price_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            vec![since.into(), (i64::from(limit) + 1).into()],
+        )
+        .await?;
+    let more = rows.len() > limit as usize;
+    let mut delta = CatalogDelta {
+        until: since,
+        more,
+        ..CatalogDelta::default()
+    };
+    for row in rows.iter().take(limit as usize) {
+        let corrupt = |column| StoreError::Corrupt { column };
+        let text = |index, column| row.required_text(index, column);
+        let observation = ExternalObservation {
+            offer: OfferKey {
+                cloud: Cloud::from_id(&text(0, "cloud")?).ok_or(corrupt("cloud"))?,
+                region: text(1, "region")?,
+                zone: Some(text(2, "zone")?).filter(|zone| !zone.is_empty()),
+                instance_type: text(3, "instance_type")?,
+            },
+            kind: if text(4, "kind")? == "spot" {
+                PriceKind::Spot
+            } else {
+                PriceKind::OnDemand
+            },
+            rate: PriceRate::new(
+                Money::new(
+                    text(6, "amount")?.parse().map_err(|_| corrupt("amount"))?,
+                    Currency::from_code(&text(7, "currency")?).ok_or(corrupt("currency"))?,
+                ),
+                serde_json::from_value::<TimeUnit>(serde_json::Value::String(text(8, "per")?))
+                    .map_err(|_| corrupt("per"))?,
+            ),
+            observed_at: row.required_int(5, "observed_at")?,
+            source: serde_json::from_str(&text(9, "source_json")?).map_err(|_| corrupt("source_json"))?,
+        };
+        delta.push(&observation);
+        delta.until = row.required_int(10, "seq")?;
+    }
+    Ok(delta)
 }
 
 /// Everything the store kept, in one answer (every page of [`since`] joined): what `spotplan-proxy export-prices`

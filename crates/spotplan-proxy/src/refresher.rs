@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use rusqlite::{OptionalExtension, params};
 use spotplan_core::Cloud;
 use spotplan_core::api::refresh::{
     DEFAULT_BUDGET_PER_MINUTE, HISTORY_DAYS, MAX_BUDGET_PER_MINUTE, MAX_REFRESH_POOLS, RefreshProgress, RefreshSettings,
@@ -22,6 +21,7 @@ use spotplan_core::quote::QuoteAsk;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::sql::SqlValue;
 use crate::store::{Store, StoreError};
 use crate::upstream::{Exchange, now_unix_millis, now_unix_seconds, random_hex};
 
@@ -30,84 +30,95 @@ const REFRESHER_LOCK: &str = "price-refresher";
 /// How often the refresher wakes to spend the queries its budget allows.
 pub const TICK: Duration = Duration::from_secs(2);
 
-/// The refresher's state as stored.
+/// The refresher's state as stored (what `GET /api/v1/refresh` answers).
+pub async fn progress_of(store: &Store) -> Result<RefreshProgress, StoreError> {
+    progress(store).await
+}
+
 async fn progress(store: &Store) -> Result<RefreshProgress, StoreError> {
-    store
-        .read(|connection| {
-            let pools: u32 = connection
-                .prepare_cached("SELECT COUNT(*) FROM refresh_pools")?
-                .query_row([], |row| row.get(0))?;
-            let stored = connection
-                .prepare_cached(
-                    "SELECT enabled, cursor, rounds, calls, stored, budget_per_minute, last_error, updated_at_ms \
-                     FROM refresh_state WHERE id = 1",
-                )?
-                .query_row([], |row| {
-                    Ok(RefreshProgress {
-                        enabled: row.get::<_, i64>(0)? != 0,
-                        pools,
-                        cursor: row.get(1)?,
-                        rounds: row.get(2)?,
-                        calls: row.get::<_, i64>(3)? as u64,
-                        stored: row.get::<_, i64>(4)? as u64,
-                        budget_per_minute: row.get(5)?,
-                        last_error: row.get(6)?,
-                        updated_at_ms: row.get(7)?,
-                    })
-                })
-                .optional()?;
-            Ok(stored.unwrap_or(RefreshProgress {
-                enabled: false,
-                pools,
-                cursor: 0,
-                rounds: 0,
-                calls: 0,
-                stored: 0,
-                budget_per_minute: DEFAULT_BUDGET_PER_MINUTE,
-                last_error: None,
-                updated_at_ms: 0,
-            }))
-        })
-        .await
+    let pools = store
+        .select("SELECT COUNT(*) FROM refresh_pools", Vec::new())
+        .await?
+        .first()
+        .and_then(|row| row.int(0))
+        .unwrap_or_default();
+    let stored = store
+        .select(
+            "SELECT enabled, cursor, rounds, calls, stored, budget_per_minute, last_error, updated_at_ms \
+             FROM refresh_state WHERE id = 1",
+            Vec::new(),
+        )
+        .await?;
+    let pools = u32::try_from(pools).map_err(|_| StoreError::Corrupt {
+        column: "refresh_pools",
+    })?;
+    let Some(row) = stored.first() else {
+        return Ok(RefreshProgress {
+            enabled: false,
+            pools,
+            cursor: 0,
+            rounds: 0,
+            calls: 0,
+            stored: 0,
+            budget_per_minute: DEFAULT_BUDGET_PER_MINUTE,
+            last_error: None,
+            updated_at_ms: 0,
+        });
+    };
+    let count = |index, column| {
+        row.required_int(index, column)
+            .and_then(|value| u64::try_from(value).map_err(|_| StoreError::Corrupt { column }))
+    };
+    let small = |index, column| count(index, column).map(|value| u32::try_from(value).unwrap_or(u32::MAX));
+    Ok(RefreshProgress {
+        enabled: row.int(0).unwrap_or_default() != 0,
+        pools,
+        cursor: small(1, "cursor")?,
+        rounds: small(2, "rounds")?,
+        calls: count(3, "calls")?,
+        stored: count(4, "stored")?,
+        budget_per_minute: small(5, "budget_per_minute")?,
+        last_error: row.text(6),
+        updated_at_ms: row.required_int(7, "updated_at_ms")?,
+    })
 }
 
 async fn save(store: &Store, progress: &RefreshProgress) -> Result<(), StoreError> {
-    let progress = progress.clone();
+    let params: Vec<SqlValue> = vec![
+        progress.enabled.into(),
+        i64::from(progress.cursor).into(),
+        i64::from(progress.rounds).into(),
+        (progress.calls as i64).into(),
+        (progress.stored as i64).into(),
+        i64::from(progress.budget_per_minute).into(),
+        (&progress.last_error).into(),
+        progress.updated_at_ms.into(),
+    ];
     store
-        .apply(move |connection| {
-            connection
-                .prepare_cached(
-                    "INSERT INTO refresh_state (id, enabled, cursor, rounds, calls, stored, budget_per_minute, \
-                     last_error, updated_at_ms) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO UPDATE \
-                     SET enabled = ?1, cursor = ?2, rounds = ?3, calls = ?4, stored = ?5, budget_per_minute = ?6, \
-                     last_error = ?7, updated_at_ms = ?8",
-                )?
-                .execute(params![
-                    i64::from(progress.enabled),
-                    progress.cursor,
-                    progress.rounds,
-                    progress.calls as i64,
-                    progress.stored as i64,
-                    progress.budget_per_minute,
-                    progress.last_error,
-                    progress.updated_at_ms
-                ])
-                .map(|_| ())
+        .transaction(move |tx| {
+            tx.execute(
+                "INSERT INTO refresh_state (id, enabled, cursor, rounds, calls, stored, budget_per_minute, \
+                 last_error, updated_at_ms) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO UPDATE \
+                 SET enabled = ?1, cursor = ?2, rounds = ?3, calls = ?4, stored = ?5, budget_per_minute = ?6, \
+                 last_error = ?7, updated_at_ms = ?8",
+                &params,
+            )
+            .map(drop)
         })
         .await
 }
 
 async fn pool_at(store: &Store, position: u32) -> Result<Option<QuoteAsk>, StoreError> {
     store
-        .read(move |connection| {
-            let text: Option<String> = connection
-                .prepare_cached("SELECT ask_json FROM refresh_pools WHERE position = ?1")?
-                .query_row([position], |row| row.get(0))
-                .optional()?;
-            text.map(|text| serde_json::from_str(&text).map_err(|_| StoreError::Corrupt { column: "ask_json" }))
-                .transpose()
-        })
-        .await
+        .select(
+            "SELECT ask_json FROM refresh_pools WHERE position = ?1",
+            vec![i64::from(position).into()],
+        )
+        .await?
+        .first()
+        .and_then(|row| row.text(0))
+        .map(|text| serde_json::from_str(&text).map_err(|_| StoreError::Corrupt { column: "ask_json" }))
+        .transpose()
 }
 
 /// Replaces the list of pools (the cursor starts again at the first).
@@ -117,12 +128,13 @@ async fn set_pools(store: &Store, pools: &[QuoteAsk]) -> Result<(), StoreError> 
         .map(|ask| serde_json::to_string(ask).unwrap_or_default())
         .collect();
     store
-        .apply(move |connection| {
-            connection.execute("DELETE FROM refresh_pools", [])?;
-            let mut insert =
-                connection.prepare_cached("INSERT INTO refresh_pools (position, ask_json) VALUES (?1, ?2)")?;
+        .transaction(move |tx| {
+            tx.execute("DELETE FROM refresh_pools", &[])?;
             for (position, ask) in rows.iter().enumerate() {
-                insert.execute(params![position as i64, ask])?;
+                tx.execute(
+                    "INSERT INTO refresh_pools (position, ask_json) VALUES (?1, ?2)",
+                    &[(position as i64).into(), ask.into()],
+                )?;
             }
             Ok(())
         })

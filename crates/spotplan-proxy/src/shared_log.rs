@@ -1,4 +1,5 @@
-//! Team mode's order log: the same orders table as the embedded log, on a PostgreSQL database several proxies
+//! Team mode's shared database: the same tables as the embedded log (orders here; the other books through
+//! [`crate::sql`]), on a PostgreSQL database several proxies
 //! share (`SPOTPLAN_DATABASE_URL`). The idempotency key is unique across replicas, and each key has a
 //! cross-replica lock — a PostgreSQL session advisory lock held on its own pooled connection while one replica
 //! logs, sends and records an order — so duplicates arriving at different replicas at the same moment place one
@@ -16,10 +17,13 @@ use spotplan_core::Money;
 use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 
+use crate::sql::postgres::PostgresTx;
+use crate::sql::{SqlRow, SqlValue, Tx};
 use crate::store::{OrderRecord, OrderStatus, StoreError, StoredOrder};
 
 /// The schema, one migration per version.
-const MIGRATIONS: [&str; 1] = ["
+const MIGRATIONS: [&str; 2] = [
+    "
 CREATE TABLE orders (
     id TEXT PRIMARY KEY,
     idempotency_key TEXT NOT NULL UNIQUE,
@@ -49,7 +53,91 @@ CREATE TABLE orders (
 );
 CREATE INDEX orders_created ON orders(created_at_ms);
 CREATE INDEX orders_status ON orders(status);
-"];
+",
+    "
+CREATE TABLE instances (
+    cloud TEXT NOT NULL,
+    id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    order_id TEXT,
+    state TEXT NOT NULL,
+    cloud_state TEXT,
+    zone TEXT,
+    instance_type TEXT,
+    price_per_hour TEXT,
+    placed_at_ms BIGINT NOT NULL,
+    running_since_ms BIGINT,
+    ended_at_ms BIGINT,
+    notice_at_ms BIGINT,
+    reason TEXT,
+    last_checked_ms BIGINT,
+    release_key TEXT,
+    PRIMARY KEY (cloud, id)
+);
+CREATE INDEX instances_state ON instances(state);
+CREATE TABLE releases (
+    idempotency_key TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    created_at_ms BIGINT NOT NULL,
+    targets TEXT NOT NULL,
+    options_json TEXT NOT NULL,
+    answer_json TEXT
+);
+CREATE TABLE fleets (
+    id TEXT PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    request_hash TEXT NOT NULL,
+    created_at_ms BIGINT NOT NULL,
+    spec_json TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    exhausted_json TEXT NOT NULL DEFAULT '[]',
+    release_on_stop BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE fleet_steps (
+    fleet_id TEXT NOT NULL,
+    step BIGINT NOT NULL,
+    pool BIGINT NOT NULL,
+    count BIGINT NOT NULL,
+    replacement BIGINT NOT NULL,
+    order_key TEXT NOT NULL,
+    PRIMARY KEY (fleet_id, step)
+);
+CREATE TABLE price_changes (
+    cloud TEXT NOT NULL,
+    region TEXT NOT NULL,
+    zone TEXT NOT NULL,
+    instance_type TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    observed_at BIGINT NOT NULL,
+    amount TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    per TEXT NOT NULL,
+    source_json TEXT NOT NULL,
+    stored_at_ms BIGINT NOT NULL,
+    confirmation BIGINT NOT NULL DEFAULT 0,
+    seq BIGINT UNIQUE,
+    PRIMARY KEY (cloud, region, zone, instance_type, kind, observed_at)
+);
+CREATE TABLE price_sequence (id BIGINT PRIMARY KEY CHECK (id = 1), last BIGINT NOT NULL);
+INSERT INTO price_sequence (id, last) VALUES (1, 0);
+CREATE TABLE refresh_pools (
+    position BIGINT PRIMARY KEY,
+    ask_json TEXT NOT NULL
+);
+CREATE TABLE refresh_state (
+    id BIGINT PRIMARY KEY CHECK (id = 1),
+    enabled BIGINT NOT NULL,
+    cursor BIGINT NOT NULL,
+    rounds BIGINT NOT NULL,
+    calls BIGINT NOT NULL,
+    stored BIGINT NOT NULL,
+    budget_per_minute BIGINT NOT NULL,
+    last_error TEXT,
+    updated_at_ms BIGINT NOT NULL
+);
+",
+];
 
 /// The advisory lock id migrations run under (any fixed number no other lock uses: key locks are hashes).
 const MIGRATION_LOCK: i64 = 0x5370_6f74_706c_616e; // "Spotplan"
@@ -231,6 +319,40 @@ impl SharedLog {
             connection: Some(connection),
             lock,
         }))
+    }
+
+    /// Runs a query written for both databases ([`crate::sql`]).
+    pub async fn select(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<SqlRow>, StoreError> {
+        let connection = self.connection().await?;
+        crate::sql::postgres::query(&**connection, sql, params).await
+    }
+
+    /// Runs a write written for both databases in one transaction, on a blocking thread that drives the driver.
+    pub async fn transaction<T: Send + 'static>(
+        &self,
+        body: impl FnOnce(&mut dyn Tx) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let mut connection = self.connection().await?;
+        let runtime = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let transaction = runtime.block_on(connection.transaction()).map_err(postgres_error)?;
+            let result = body(&mut PostgresTx {
+                runtime: runtime.clone(),
+                transaction: &transaction,
+            });
+            match result {
+                Ok(value) => {
+                    runtime.block_on(transaction.commit()).map_err(postgres_error)?;
+                    Ok(value)
+                }
+                Err(error) => {
+                    let _ = runtime.block_on(transaction.rollback());
+                    Err(error)
+                }
+            }
+        })
+        .await
+        .map_err(|_| StoreError::ReadLost)?
     }
 
     /// Records a new order; [`StoreError::DuplicateKey`] when its key is taken.

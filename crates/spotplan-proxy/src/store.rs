@@ -10,6 +10,10 @@
 //! When recording an outcome fails (disk full, database locked), [`Store::finish_eventually`] keeps the outcome
 //! in memory — every read sees it — and retries the write until it lands, so the log converges on what the cloud
 //! said. The schema is versioned (`PRAGMA user_version`) and migrated at open.
+//!
+//! In team mode the orders live in the shared PostgreSQL database ([`crate::shared_log`]) and so does everything
+//! the other books keep (instances, releases, fleets, prices, the refresher), through [`Store::select`] and
+//! [`Store::transaction`], which the books write once for both databases ([`crate::sql`]).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -113,7 +117,7 @@ impl WriterStats {
 }
 
 /// The schema, one migration per version; `PRAGMA user_version` says how many have run.
-const MIGRATIONS: [&str; 6] = [
+const MIGRATIONS: [&str; 7] = [
     "
 CREATE TABLE IF NOT EXISTS orders (
     id TEXT PRIMARY KEY,
@@ -245,6 +249,15 @@ CREATE TABLE IF NOT EXISTS refresh_state (
     last_error TEXT,
     updated_at_ms INTEGER NOT NULL
 );
+",
+    // The price store's own sequence: the points `GET /api/v1/catalog?since=` counts in, never reused (a rowid
+    // can be, after the newest row is deleted) and the same in the shared PostgreSQL schema.
+    "
+ALTER TABLE price_changes ADD COLUMN seq INTEGER;
+UPDATE price_changes SET seq = rowid;
+CREATE UNIQUE INDEX IF NOT EXISTS price_changes_seq ON price_changes(seq);
+CREATE TABLE IF NOT EXISTS price_sequence (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
+INSERT INTO price_sequence (id, last) SELECT 1, COALESCE(MAX(rowid), 0) FROM price_changes;
 ",
 ];
 
@@ -501,6 +514,57 @@ impl Store {
         statements: impl Fn(&Connection) -> rusqlite::Result<()> + Send + 'static,
     ) -> Result<(), StoreError> {
         self.write(Write::Apply(Box::new(statements))).await
+    }
+
+    /// Runs a query written for both databases ([`crate::sql`]): on the shared database in team mode, else here.
+    pub async fn select(
+        &self,
+        sql: &'static str,
+        params: Vec<crate::sql::SqlValue>,
+    ) -> Result<Vec<crate::sql::SqlRow>, StoreError> {
+        match &self.shared {
+            Some(shared) => shared.select(sql, &params).await,
+            None => {
+                self.read(move |connection| crate::sql::sqlite::query(connection, sql, &params))
+                    .await
+            }
+        }
+    }
+
+    /// Runs a write written for both databases in one transaction (here: in the writer's group commit); returns
+    /// what `body` returned once it is on disk. An error from `body` undoes all it did.
+    pub async fn transaction<T: Send + 'static>(
+        &self,
+        body: impl FnOnce(&mut dyn crate::sql::Tx) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        if let Some(shared) = &self.shared {
+            return shared.transaction(body).await;
+        }
+        let body = Mutex::new(Some(body));
+        let outcome: Arc<Mutex<Option<Result<T, StoreError>>>> = Arc::default();
+        let kept = outcome.clone();
+        let applied = self
+            .apply(move |connection| {
+                let Some(body) = body.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() else {
+                    return Ok(());
+                };
+                let result = body(&mut crate::sql::sqlite::SqliteTx(connection));
+                let failed = result.as_ref().err().map(ToString::to_string);
+                *kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(result);
+                match failed {
+                    // Fails the savepoint, so nothing the body did stays.
+                    Some(message) => Err(rusqlite::Error::ToSqlConversionFailure(message.into())),
+                    None => Ok(()),
+                }
+            })
+            .await;
+        let result = outcome.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        match (applied, result) {
+            (Ok(()), Some(result)) => result,
+            (Err(_), Some(Err(error))) => Err(error),
+            (Err(error), _) => Err(error),
+            (Ok(()), None) => Err(StoreError::Write("the write never ran".into())),
+        }
     }
 
     /// Runs a read on the blocking pool, so no async worker waits for the disk or the reader lock.

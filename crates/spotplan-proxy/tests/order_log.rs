@@ -47,21 +47,7 @@ fn record(key: &str, created_at_ms: i64) -> StoredOrder {
     }
 }
 
-fn sqlite() -> Store {
-    Store::open(&common::tempdir().join("orders.sqlite3"), &|_| String::new()).unwrap()
-}
-
-/// Both backends, each fresh: the PostgreSQL one only when a cluster is there (see `common::postgres`).
-async fn backends() -> Vec<(&'static str, Store)> {
-    let mut stores = vec![("sqlite", sqlite())];
-    if let Some(url) = common::postgres::fresh_database().await {
-        let shared = SharedLog::connect_waiting(&url, Duration::from_millis(300))
-            .await
-            .unwrap();
-        stores.push(("postgresql", sqlite().with_shared(shared)));
-    }
-    stores
-}
+use common::postgres::{backends, sqlite};
 
 #[tokio::test]
 async fn an_order_reads_back_as_written_and_its_outcome_replaces_pending() {

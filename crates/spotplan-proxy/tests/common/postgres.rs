@@ -29,3 +29,21 @@ pub async fn fresh_database() -> Option<String> {
     let base = url.rsplit_once('/').unwrap().0;
     Some(format!("{base}/{name}"))
 }
+
+/// A fresh embedded log.
+pub fn sqlite() -> spotplan_proxy::Store {
+    spotplan_proxy::Store::open(&super::tempdir().join("orders.sqlite3"), &|_| String::new()).unwrap()
+}
+
+/// Both backends, each fresh: the PostgreSQL one only when a cluster is there (see [`fresh_database`]).
+pub async fn backends() -> Vec<(&'static str, spotplan_proxy::Store)> {
+    let mut stores = vec![("sqlite", sqlite())];
+    if let Some(url) = fresh_database().await {
+        let shared =
+            spotplan_proxy::shared_log::SharedLog::connect_waiting(&url, std::time::Duration::from_millis(300))
+                .await
+                .unwrap();
+        stores.push(("postgresql", sqlite().with_shared(shared)));
+    }
+    stores
+}

@@ -1,0 +1,261 @@
+//! The books beside the order log — instances and releases, fleets and their steps, the price store and the
+//! refresher's state — on both backends: the embedded SQLite log and the shared PostgreSQL database. Each book's
+//! SQL is written once (`spotplan_proxy::sql`); this suite checks it means the same on each.
+#![allow(clippy::unwrap_used)] // test code: a panic is how a failure is reported
+
+mod common;
+
+use common::postgres::backends;
+use spotplan_core::api::fleets::{FleetState, FleetSubmission};
+use spotplan_core::api::instances::ReleaseAnswer;
+use spotplan_core::catalog::{ExternalObservation, OfferKey, PriceKind, Source};
+use spotplan_core::lifecycle::{InstanceState, ReleaseOptions};
+use spotplan_core::{Cloud, Currency, Money, PriceRate, TimeUnit};
+use spotplan_proxy::fleet_book::{self, FleetRow, StepRow};
+use spotplan_proxy::instance_book::{self, InstanceRow};
+use spotplan_proxy::store::StoreError;
+use spotplan_proxy::{price_store, refresher};
+
+fn money(cents: i64) -> Money {
+    Money::new(rust_decimal::Decimal::new(cents, 2), Currency::Cny)
+}
+
+#[tokio::test]
+async fn instances_are_added_once_followed_until_final_and_released_exactly_once() {
+    for (backend, store) in backends().await {
+        let placed = |id: &str| InstanceRow::placed(Cloud::Alibaba, "cn-hangzhou", id, "ord-1", Some(money(25)), 1_000);
+        instance_book::add_placed(&store, vec![placed("i-1"), placed("i-2")])
+            .await
+            .unwrap();
+        let mut running = placed("i-1");
+        running.state = InstanceState::Running;
+        running.running_since_ms = Some(2_000);
+        running.zone = Some("cn-hangzhou-k".into());
+        instance_book::save(&store, vec![running.clone()]).await.unwrap();
+        // Placing again (a replayed order) keeps what the follower learnt.
+        instance_book::add_placed(&store, vec![placed("i-1")]).await.unwrap();
+        let all = instance_book::all(&store).await.unwrap();
+        assert_eq!(all.len(), 2, "{backend}");
+        let first = all.iter().find(|row| row.id == "i-1").unwrap();
+        assert_eq!(first, &running, "{backend}");
+        assert_eq!(first.price_per_hour, Some(money(25)), "{backend}");
+
+        let mut gone = placed("i-2");
+        gone.state = InstanceState::Reclaimed;
+        gone.ended_at_ms = Some(3_000);
+        instance_book::save(&store, vec![gone]).await.unwrap();
+        let followed: Vec<String> = instance_book::followed(&store)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| row.id)
+            .collect();
+        assert_eq!(followed, ["i-1"], "{backend}: a reclaimed instance is not followed");
+
+        instance_book::log_release(
+            &store,
+            "rel-0001",
+            "hash",
+            vec![running.clone()],
+            ReleaseOptions::default(),
+            5_000,
+        )
+        .await
+        .unwrap();
+        let again = instance_book::log_release(
+            &store,
+            "rel-0001",
+            "hash",
+            vec![running.clone()],
+            ReleaseOptions::default(),
+            6_000,
+        )
+        .await;
+        assert!(matches!(again, Err(StoreError::DuplicateKey)), "{backend}: {again:?}");
+        let releasing = instance_book::all(&store).await.unwrap();
+        let releasing = releasing.iter().find(|row| row.id == "i-1").unwrap();
+        assert_eq!(
+            (releasing.state, releasing.release_key.as_deref()),
+            (InstanceState::Releasing, Some("rel-0001")),
+            "{backend}"
+        );
+        assert_eq!(
+            instance_book::unanswered_releases(&store, 5_001).await.unwrap().len(),
+            1,
+            "{backend}"
+        );
+        assert!(
+            instance_book::unanswered_releases(&store, 5_000)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend}"
+        );
+        let answer = ReleaseAnswer {
+            idempotency_key: "rel-0001".into(),
+            outcomes: Vec::new(),
+            replayed: false,
+        };
+        let mut released = releasing.clone();
+        released.state = InstanceState::Released;
+        instance_book::finish_release(&store, "rel-0001", &answer, vec![released])
+            .await
+            .unwrap();
+        let logged = instance_book::logged_release(&store, "rel-0001")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(logged.answer, Some(answer), "{backend}");
+        assert_eq!(logged.targets.len(), 1, "{backend}");
+        assert!(instance_book::followed(&store).await.unwrap().is_empty(), "{backend}");
+        assert!(
+            instance_book::logged_release(&store, "rel-none")
+                .await
+                .unwrap()
+                .is_none(),
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_fleet_is_logged_once_and_its_steps_and_state_read_back() {
+    for (backend, store) in backends().await {
+        let fleet = FleetRow {
+            id: "flt-1".into(),
+            key: "fleet-key-0001".into(),
+            request_hash: "hash".into(),
+            created_at_ms: 1_000,
+            spec: FleetSubmission {
+                name: Some("batch".into()),
+                target: 4,
+                unit: Default::default(),
+                maintain: true,
+                ceiling_per_hour: Some(money(500)),
+                pools: Vec::new(),
+            },
+            state: FleetState::Placing,
+            reason: None,
+            exhausted: Vec::new(),
+            release_on_stop: false,
+        };
+        fleet_book::insert(&store, &fleet).await.unwrap();
+        let mut twin = fleet.clone();
+        twin.id = "flt-2".into();
+        assert!(
+            matches!(fleet_book::insert(&store, &twin).await, Err(StoreError::DuplicateKey)),
+            "{backend}"
+        );
+        assert!(fleet_book::any_active(&store).await.unwrap(), "{backend}");
+        for step in 0..3 {
+            fleet_book::add_step(
+                &store,
+                "flt-1",
+                &StepRow {
+                    step,
+                    pool: step as usize,
+                    count: 2,
+                    replacement: step > 0,
+                    order_key: format!("fleet-key-0001_s{step}"),
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let steps = fleet_book::steps(&store, "flt-1").await.unwrap();
+        assert_eq!(steps.len(), 3, "{backend}");
+        assert_eq!((steps[2].pool, steps[2].replacement), (2, true), "{backend}");
+        let mut stalled = fleet.clone();
+        stalled.state = FleetState::Stalled;
+        stalled.reason = Some("no stock".into());
+        stalled.exhausted = vec![0, 2];
+        stalled.release_on_stop = true;
+        fleet_book::update(&store, &stalled).await.unwrap();
+        assert_eq!(
+            fleet_book::by_key(&store, "fleet-key-0001").await.unwrap(),
+            Some(stalled.clone()),
+            "{backend}"
+        );
+        assert_eq!(
+            fleet_book::by_id(&store, "flt-1").await.unwrap(),
+            Some(stalled),
+            "{backend}"
+        );
+        assert!(fleet_book::active(&store).await.unwrap().is_empty(), "{backend}");
+        assert!(!fleet_book::any_active(&store).await.unwrap(), "{backend}");
+        assert_eq!(fleet_book::all(&store).await.unwrap().len(), 1, "{backend}");
+    }
+}
+
+fn observation(amount: i64, at: i64) -> ExternalObservation {
+    ExternalObservation {
+        offer: OfferKey {
+            cloud: Cloud::Alibaba,
+            region: "cn-hangzhou".into(),
+            zone: Some("cn-hangzhou-k".into()),
+            instance_type: "ecs.c7.xlarge".into(),
+        },
+        kind: PriceKind::Spot,
+        rate: PriceRate::new(money(amount), TimeUnit::Hour),
+        observed_at: at,
+        source: Source {
+            key: "alibaba-live".into(),
+            name: "DescribeSpotPriceHistory".into(),
+            url: "https://ecs.aliyuncs.com/".into(),
+            licence: "your account's answer".into(),
+            date: "2026-12-01".into(),
+            attribution: "fetched by your Spotplan proxy".into(),
+        },
+    }
+}
+
+#[tokio::test]
+async fn the_price_store_keeps_changes_only_and_hands_them_back_in_order() {
+    for (backend, store) in backends().await {
+        let history = vec![
+            observation(30, 100),
+            observation(30, 200),
+            observation(32, 300),
+            observation(32, 400),
+        ];
+        let changes = price_store::record(&store, history.clone(), 1).await.unwrap();
+        assert_eq!(changes, 2, "{backend}: 0.30 then 0.32");
+        assert_eq!(
+            price_store::record(&store, history, 2).await.unwrap(),
+            0,
+            "{backend}: nothing new"
+        );
+        let delta = price_store::since(&store, 0, 100).await.unwrap();
+        let seen: Vec<(i64, String)> = delta
+            .observations()
+            .iter()
+            .map(|o| (o.observed_at, o.rate.money.amount.to_string()))
+            .collect();
+        // The two changes, and the newest unchanged sighting as the offer's confirmation.
+        assert_eq!(
+            seen,
+            [(100, "0.3".into()), (300, "0.32".into()), (400, "0.32".into())],
+            "{backend}"
+        );
+        let first = price_store::since(&store, 0, 1).await.unwrap();
+        assert!(first.more, "{backend}");
+        let rest = price_store::since(&store, first.until, 100).await.unwrap();
+        assert_eq!(rest.rows.len(), 2, "{backend}: paging by the store's points");
+        // A later sighting replaces the confirmation; the new row comes after every point already handed out.
+        price_store::record(&store, vec![observation(32, 500)], 3)
+            .await
+            .unwrap();
+        let newer = price_store::since(&store, delta.until, 100).await.unwrap();
+        assert_eq!(newer.observations()[0].observed_at, 500, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn the_refresher_state_is_kept() {
+    for (backend, store) in backends().await {
+        refresher::enable(&store, Some(120)).await.unwrap();
+        let progress = refresher::progress_of(&store).await.unwrap();
+        assert!(progress.enabled, "{backend}");
+        assert_eq!((progress.budget_per_minute, progress.pools), (120, 0), "{backend}");
+    }
+}
