@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use spotplan_core::api::orders::OrderRecord;
 use spotplan_core::{Cloud, Currency, Money};
-use spotplan_proxy::Store;
 use spotplan_proxy::shared_log::SharedLog;
 use spotplan_proxy::store::{OrderStatus, StoreError, StoredOrder};
 
