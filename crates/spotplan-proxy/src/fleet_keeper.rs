@@ -433,6 +433,9 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(state.config.instance_poll).await;
+            if !state.leadership.is_leader() {
+                continue;
+            }
             match fleet_book::any_active(&state.store).await {
                 Ok(true) => {
                     if let Err(error) = keep_once(&state).await {

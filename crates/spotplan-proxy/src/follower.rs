@@ -39,6 +39,9 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
         let mut pause = base;
         loop {
             tokio::time::sleep(pause).await;
+            if !state.leadership.is_leader() {
+                continue;
+            }
             match poll_once(&state).await {
                 Ok(poll) if !poll.throttled.is_empty() => {
                     pause = (pause * 2).min(MAX_PAUSE);

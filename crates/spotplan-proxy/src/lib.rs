@@ -25,6 +25,7 @@ pub mod host_check;
 pub mod instance_book;
 pub mod instances;
 pub mod json_errors;
+pub mod leader;
 pub mod listen_policy;
 pub mod metrics;
 pub mod openapi;
@@ -97,6 +98,8 @@ pub struct AppState {
     pub allowed_hosts: Arc<host_check::AllowedHosts>,
     /// Sign-in codes handed out and not yet used.
     pub sign_in: sign_in::SignInCodes,
+    /// Whether this replica runs the background work (always, for a proxy alone).
+    pub leadership: leader::Leadership,
 }
 
 impl AppState {
@@ -115,6 +118,7 @@ impl AppState {
             ..upstream::UpstreamLimits::default()
         })?;
         let allowed_hosts = host_check::AllowedHosts::new(config.listen, config.tls, &config.allowed_hosts);
+        let store_is_shared = store.is_shared();
         Ok(AppState {
             allowed_hosts: Arc::new(allowed_hosts),
             sign_in: sign_in::SignInCodes::default(),
@@ -128,6 +132,11 @@ impl AppState {
             quotes: prices::QuoteCache::default(),
             signals: signals::SignalsCache::default(),
             catalog: Arc::default(),
+            leadership: if store_is_shared {
+                leader::Leadership::replica()
+            } else {
+                leader::Leadership::alone()
+            },
         })
     }
 

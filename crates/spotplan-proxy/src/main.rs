@@ -246,8 +246,12 @@ async fn main() -> anyhow::Result<()> {
             Err(error) => tracing::error!(%error, "could not settle the releases an earlier run left unanswered"),
         }
     });
-    // Team mode: orders a replica that died left pending are resolved by another.
+    // Team mode: orders a replica that died left pending are resolved by another; one replica at a time runs the
+    // background work below.
     spotplan_proxy::exactly_once::spawn_shared_reconciler(state.clone());
+    if let Some(shared) = state.store.shared() {
+        spotplan_proxy::leader::campaign(shared.clone(), state.leadership.clone());
+    }
     // Every instance placed is followed until it is gone.
     spotplan_proxy::follower::spawn(state.clone());
     spotplan_proxy::fleet_keeper::spawn(state.clone());

@@ -201,7 +201,7 @@ pub async fn render(state: &AppState) -> Result<String, ApiError> {
     registry.register("fleet_running_units", "What each active fleet runs now", running);
 
     let leader: Gauge = Gauge::default();
-    leader.set(1);
+    leader.set(i64::from(state.leadership.is_leader()));
     registry.register(
         "background_leader",
         "Whether this replica runs the background work (following instances, keeping fleets, refreshing prices)",

@@ -290,6 +290,10 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
         let mut earned = 0.0f64;
         loop {
             tokio::time::sleep(TICK).await;
+            if !state.leadership.is_leader() {
+                earned = 0.0;
+                continue;
+            }
             let budget = match progress(&state.store).await {
                 Ok(progress) if progress.enabled && progress.pools > 0 => progress.budget_per_minute,
                 Ok(_) => {

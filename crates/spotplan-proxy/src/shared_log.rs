@@ -152,6 +152,8 @@ const POOL_SIZE: usize = 48;
 #[derive(Clone)]
 pub struct SharedLog {
     pool: Pool,
+    /// How to open a connection outside the pool (leadership holds one for as long as it leads).
+    config: tokio_postgres::Config,
 }
 
 impl std::fmt::Debug for SharedLog {
@@ -217,16 +219,27 @@ impl SharedLog {
         config.options(format!("-c lock_timeout={}", lock_timeout.as_millis()));
         config.application_name("spotplan-proxy");
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
         );
         let pool = Pool::builder(manager).max_size(POOL_SIZE).build().map_err(pool_error)?;
-        let log = SharedLog { pool };
+        let log = SharedLog { pool, config };
         log.migrate().await?;
         Ok(log)
+    }
+
+    /// A connection of its own, outside the pool: its session (and any lock it takes) lasts until it is dropped.
+    pub async fn dedicated_connection(&self) -> Result<tokio_postgres::Client, StoreError> {
+        let (client, connection) = self.config.connect(NoTls).await.map_err(postgres_error)?;
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::warn!(%error, "a dedicated database connection ended");
+            }
+        });
+        Ok(client)
     }
 
     async fn connection(&self) -> Result<Object, StoreError> {

@@ -381,6 +381,11 @@ impl Store {
         self
     }
 
+    /// The shared database, in team mode.
+    pub fn shared(&self) -> Option<&crate::shared_log::SharedLog> {
+        self.shared.as_ref()
+    }
+
     /// Whether orders live in a shared database.
     pub fn is_shared(&self) -> bool {
         self.shared.is_some()

@@ -2,7 +2,9 @@
 //! folder and the team's shared install key), in front of one Alibaba stand-in. Duplicates of one idempotency key
 //! sent to every replica at the same moment place one order upstream, and every replica answers with it; a replica
 //! killed while its order is in flight leaves a pending row that another replica resolves — with the same
-//! ClientToken, so still one order — and no pending row remains.
+//! ClientToken, so still one order — and no pending row remains; the replica running the background work (the
+//! leader) killed while it keeps a fleet at size hands over to another within 30 s, which replaces a reclaimed
+//! instance once.
 #![allow(clippy::unwrap_used)] // test code: a panic is how a failure is reported
 
 mod common;
@@ -10,16 +12,23 @@ mod common;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use common::proxy_process::{Proxy, standin};
-use common::{example, tempdir};
-use serde_json::Value;
+use common::proxy_process::{Proxy, serve_standin, standin};
+use common::{KEYS, example, tempdir};
+use serde_json::{Value, json};
 use spotplan_proxy::at_rest::KEY_FILE;
 use spotplan_standin::{Kind, Standin};
 
 /// Replicas sharing `url`: the first creates the install key, the others get a copy (as a team's deployment
 /// gives every replica the same key).
 fn replicas(count: usize, url: &str, standin: std::net::SocketAddr) -> Vec<Proxy> {
-    let env = [("SPOTPLAN_DATABASE_URL", url)];
+    replicas_with(count, url, standin, &[])
+}
+
+fn replicas_with(count: usize, url: &str, standin: std::net::SocketAddr, extra: &[(&str, &str)]) -> Vec<Proxy> {
+    let env: Vec<(&str, &str)> = [("SPOTPLAN_DATABASE_URL", url)]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
     let first_dir = tempdir();
     let first = Proxy::start(&first_dir, &[(Kind::Alibaba, standin)], &env);
     let key = std::fs::read(first_dir.join(KEY_FILE)).unwrap();
@@ -143,4 +152,123 @@ async fn a_replica_killed_mid_order_leaves_a_row_another_replica_resolves() {
     // A retry of the key at the survivor replays the outcome.
     let (status, again) = survivor.submit(&order, "team-orphan-0001").await;
     assert_eq!((status, &again["id"]), (200, &resolved["id"]), "{again}");
+}
+
+async fn metric(proxy: &Proxy, name: &str) -> Option<f64> {
+    let text = Proxy::client()
+        .get(format!("{}/metrics", proxy.url))
+        .header("x-spotplan-token", common::proxy_process::TOKEN)
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// A maintained fleet of `target` instances in two zones of the stand-in.
+fn fleet(target: u32) -> Value {
+    let pools: Vec<Value> = ["cn-hangzhou-j", "cn-hangzhou-k"]
+        .iter()
+        .map(|zone| {
+            let mut order = example("alibaba");
+            order["zone"] = json!(zone);
+            order["count"] = json!(1);
+            let object = order.as_object_mut().unwrap();
+            object.remove("min_count");
+            object.remove("data_disks");
+            json!({
+                "pool": { "cloud": "alibaba", "region": "cn-hangzhou", "zone": zone, "instance_type": "ecs.c7.xlarge" },
+                "weight": 1,
+                "count": target / 2,
+                "order": order,
+            })
+        })
+        .collect();
+    json!({ "name": "team fleet", "target": target, "unit": "instances", "maintain": true, "pools": pools })
+}
+
+async fn fleet_view(proxy: &Proxy, id: &str) -> Value {
+    proxy.get(&format!("/api/v1/fleets/{id}")).await.1["fleet"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_leader_killed_while_keeping_a_fleet_hands_over_within_30_s_and_the_fleet_is_replaced_once() {
+    let Some(url) = common::postgres::fresh_database().await else {
+        return;
+    };
+    let mut standin = Standin::new(Kind::Alibaba, KEYS[0].1, KEYS[0].2);
+    standin.lifecycle.pending_for = Duration::ZERO;
+    let (standin, address) = serve_standin(standin).await;
+    let mut proxies = replicas_with(2, &url, address, &[("SPOTPLAN_INSTANCE_POLL_MS", "200")]);
+    // The first replica started first and leads; the second waits.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while metric(&proxies[0], "spotplan_background_leader").await != Some(1.0) {
+        assert!(Instant::now() < deadline, "the first replica never led");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(metric(&proxies[1], "spotplan_background_leader").await, Some(0.0));
+
+    // The fleet is submitted to the replica that does not lead; the leader follows it to Running.
+    let submitted = Proxy::client()
+        .post(format!("{}/api/v1/fleets", proxies[1].url))
+        .header("x-spotplan-token", common::proxy_process::TOKEN)
+        .header("idempotency-key", "team-fleet-0001")
+        .json(&fleet(4))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submitted.status().as_u16(), 201);
+    let placed: Value = submitted.json().await.unwrap();
+    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while fleet_view(&proxies[1], &id).await["running_units"] != 4 {
+        assert!(
+            Instant::now() < deadline,
+            "the leader never followed the fleet to Running"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let created = |standin: &Standin| -> usize { standin.stats().by_token.values().map(Vec::len).sum() };
+    assert_eq!(created(&standin), 4);
+
+    // The leader dies; then the cloud announces it takes one instance back.
+    proxies[0].kill_hard();
+    let killed_at = Instant::now();
+    let lost = standin.stats().by_token.values().flatten().next().cloned().unwrap();
+    assert!(standin.lifecycle.reclaim(&lost));
+    let survivor = &proxies[1];
+    // The survivor takes over the following (it sees the notice) within 30 s …
+    loop {
+        let fleet = fleet_view(survivor, &id).await;
+        if fleet["instances"]["being_reclaimed"] == 1 {
+            break;
+        }
+        assert!(
+            killed_at.elapsed() < Duration::from_secs(30),
+            "no replica took over within 30 s: {fleet}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let took_over = killed_at.elapsed();
+    // … and once the instance is gone, keeps the fleet at size.
+    standin.lifecycle.advance(10 * 60_000);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let fleet = fleet_view(survivor, &id).await;
+        if fleet["instances"]["reclaimed"] == 1 && fleet["running_units"] == 4 {
+            assert_eq!(fleet["replacements"], 1, "{fleet}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the new leader did not replace the reclaimed instance: {fleet}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eprintln!("leader hand-over: the survivor saw the reclaim notice {took_over:?} after the leader was killed");
+    assert_eq!(metric(survivor, "spotplan_background_leader").await, Some(1.0));
+    // Kept at size with one replacement instance, never two: let the new leader run a few more rounds.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(created(&standin), 5, "one replacement, no double order");
+    assert_eq!(fleet_view(survivor, &id).await["running_units"], 4);
 }
