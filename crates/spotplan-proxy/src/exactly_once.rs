@@ -131,6 +131,8 @@ pub struct Submission {
     pub order: SpotOrder,
     /// The quoted price at submission, when the UI sent one.
     pub quoted_price: Option<String>,
+    /// Who sends it (team mode: the person whose API key it came with), whose budget it must fit.
+    pub placed_by: Option<String>,
 }
 
 /// What processing a submission came to: the record, whether it was replayed, whether this call created it,
@@ -285,6 +287,7 @@ async fn first_attempt(
             upstream_us: None,
             may_have_reached_cloud: false,
             max_cost_per_hour: bound.as_ref().map(|bound| bound.per_hour),
+            placed_by: submission.placed_by.clone(),
         },
         order_hash: hash,
         sealed_password,
@@ -293,6 +296,21 @@ async fn first_attempt(
         // Checking the ceiling and logging the order are one step, so two orders cannot both fit the last
         // slice of an hourly ceiling.
         let _gate = state.spend_gate.lock().await;
+        // Team mode: replicas take the same gate in the database, and the person's and the team's budgets are
+        // checked under it.
+        let _replicas_gate = state.store.hold_key("spend-gate").await?;
+        if state.store.is_shared() || record.view.placed_by.is_some() {
+            let per_hour = bound.as_ref().map(|bound| bound.per_hour);
+            let person = record.view.placed_by.as_deref();
+            if !order.dry_run
+                && let Err(over) = crate::people::check_budgets(&state.store, person, per_hour.as_ref(), now_ms).await?
+            {
+                return Err(ApiError::SpendCeiling {
+                    field: over.field,
+                    message: over.message,
+                });
+            }
+        }
         let committed = if state.config.spend.max_spend_per_hour.is_some() {
             state.store.committed_hourly_costs(now_ms - 3_600_000).await?
         } else {

@@ -29,6 +29,8 @@ pub struct FleetRow {
     pub exhausted: Vec<usize>,
     /// Whether stopping it released its instances.
     pub release_on_stop: bool,
+    /// Who submitted it (team mode): its orders are placed in their name, within their budget.
+    pub created_by: Option<String>,
 }
 
 /// One order a fleet placed (or is placing).
@@ -62,6 +64,7 @@ fn decoded(row: &SqlRow) -> Result<FleetRow, StoreError> {
             column: "exhausted_json",
         })?,
         release_on_stop: row.int(8).unwrap_or_default() != 0,
+        created_by: row.text(9),
     })
 }
 
@@ -77,7 +80,7 @@ pub async fn insert(store: &Store, fleet: &FleetRow) -> Result<(), StoreError> {
         .transaction(move |tx| {
             let logged = tx.execute(
                 "INSERT INTO fleets (id, idempotency_key, request_hash, created_at_ms, spec_json, state, reason, \
-                 exhausted_json, release_on_stop) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+                 exhausted_json, release_on_stop, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
                  ON CONFLICT (idempotency_key) DO NOTHING",
                 &[
                     (&fleet.id).into(),
@@ -89,6 +92,7 @@ pub async fn insert(store: &Store, fleet: &FleetRow) -> Result<(), StoreError> {
                     (&fleet.reason).into(),
                     exhausted.into(),
                     fleet.release_on_stop.into(),
+                    (&fleet.created_by).into(),
                 ],
             )?;
             if logged == 0 {
@@ -128,7 +132,7 @@ pub async fn by_key(store: &Store, key: &str) -> Result<Option<FleetRow>, StoreE
     Ok(select(
         store,
         "SELECT id, idempotency_key, request_hash, created_at_ms, spec_json, state, reason, exhausted_json, \
-         release_on_stop FROM fleets WHERE idempotency_key = ?1",
+         release_on_stop, created_by FROM fleets WHERE idempotency_key = ?1",
         vec![key.into()],
     )
     .await?
@@ -141,7 +145,7 @@ pub async fn by_id(store: &Store, id: &str) -> Result<Option<FleetRow>, StoreErr
     Ok(select(
         store,
         "SELECT id, idempotency_key, request_hash, created_at_ms, spec_json, state, reason, exhausted_json, \
-         release_on_stop FROM fleets WHERE id = ?1",
+         release_on_stop, created_by FROM fleets WHERE id = ?1",
         vec![id.into()],
     )
     .await?
@@ -154,7 +158,7 @@ pub async fn all(store: &Store) -> Result<Vec<FleetRow>, StoreError> {
     select(
         store,
         "SELECT id, idempotency_key, request_hash, created_at_ms, spec_json, state, reason, exhausted_json, \
-         release_on_stop FROM fleets ORDER BY created_at_ms DESC, id",
+         release_on_stop, created_by FROM fleets ORDER BY created_at_ms DESC, id",
         Vec::new(),
     )
     .await
@@ -165,7 +169,7 @@ pub async fn active(store: &Store) -> Result<Vec<FleetRow>, StoreError> {
     select(
         store,
         "SELECT id, idempotency_key, request_hash, created_at_ms, spec_json, state, reason, exhausted_json, \
-         release_on_stop FROM fleets WHERE state IN ('placing', 'maintaining') ORDER BY created_at_ms DESC, id",
+         release_on_stop, created_by FROM fleets WHERE state IN ('placing', 'maintaining') ORDER BY created_at_ms DESC, id",
         Vec::new(),
     )
     .await

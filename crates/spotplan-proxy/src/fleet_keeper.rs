@@ -245,6 +245,7 @@ async fn place(state: &AppState, fleet: &FleetRow, step: &StepRow) -> Result<Pla
         client_token,
         order,
         quoted_price: None,
+        placed_by: fleet.created_by.clone(),
     };
     match process(state, submission).await {
         Ok(_) | Err(ApiError::OutcomeUnknown { .. }) => Ok(Placed::Logged),

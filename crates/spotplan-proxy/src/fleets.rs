@@ -4,11 +4,11 @@
 //! currency, and its first orders within its ceiling — then logged under its idempotency key before any order is
 //! placed; [`crate::fleet_keeper`] places and keeps it.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use rust_decimal::Decimal;
 use spotplan_core::api::fleets::{FleetAnswer, FleetList, FleetState, FleetSubmission, FleetView, StopFleet};
 use spotplan_core::api::instances::{InstanceRef, ReleaseBody};
@@ -19,6 +19,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::fleet_book::{self, FleetRow};
 use crate::fleet_keeper;
+use crate::security::Caller;
 use crate::store::StoreError;
 use crate::upstream::{now_unix_millis, random_hex};
 
@@ -236,7 +237,12 @@ pub(crate) async fn shown(state: &AppState, fleet: &FleetRow) -> Result<FleetVie
 }
 
 /// Handles `POST /api/v1/fleets`.
-pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub async fn submit(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let key = fleet_key(&headers)?;
     let spec: FleetSubmission = serde_json::from_slice(&body).map_err(|error| ApiError::BadRequest {
         code: "malformed_fleet",
@@ -248,7 +254,10 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
     let task = tokio::spawn(async move {
         let claim = state.key_locks.claim(&format!("fleet-key:{key}"));
         let held = claim.lock().await;
+        // Team mode: a duplicate sent to another replica waits for this one.
+        let replicas = state.store.hold_key(&format!("fleet-key:{key}")).await?;
         if let Some(existing) = fleet_book::by_key(&state.store, &key).await? {
+            drop(replicas);
             drop(held);
             if existing.request_hash != hash {
                 return Err(ApiError::KeyConflict { key });
@@ -272,12 +281,13 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
             reason: None,
             exhausted: Vec::new(),
             release_on_stop: false,
+            created_by: caller.name(),
         };
         match fleet_book::insert(&state.store, &fleet).await {
             Err(StoreError::DuplicateKey) => return Err(ApiError::KeyConflict { key }),
             other => other?,
         }
-        drop(held);
+        drop((held, replicas));
         fleet_keeper::advance(&state, &fleet.id).await?;
         let fleet = fleet_book::by_id(&state.store, &fleet.id).await?.unwrap_or(fleet);
         Ok((StatusCode::CREATED, shown(&state, &fleet).await?, false))

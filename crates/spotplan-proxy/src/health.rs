@@ -41,6 +41,7 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Probe>, ApiErro
 
 /// Handles `GET /api/v1/health`.
 pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> Json<Health> {
+    let signed_in = matches!(crate::security::identify(&headers, &state).await, Ok(Some(_)));
     let spend = &state.config.spend;
     let clouds = Cloud::ALL
         .into_iter()
@@ -69,7 +70,7 @@ pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> Json<H
     Json(Health {
         service: "spotplan-proxy".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        signed_in: crate::security::presents_token(&headers, &state),
+        signed_in,
         clouds,
         spend: SpendCeilings {
             max_order_per_hour: spend.max_order_per_hour,

@@ -30,6 +30,7 @@ pub mod listen_policy;
 pub mod metrics;
 pub mod openapi;
 pub mod orders;
+pub mod people;
 pub mod price_store;
 pub mod prices;
 pub mod refresher;

@@ -111,17 +111,125 @@ enum Task {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Team mode: the people who may call the proxy, each with an API key, and their budgets.
+    Users {
+        #[command(subcommand)]
+        action: UsersAction,
+    },
+}
+
+/// What `spotplan-proxy users` does.
+#[derive(Debug, clap::Subcommand)]
+enum UsersAction {
+    /// Adds a person and prints their API key (shown once: only its hash is kept).
+    Add {
+        /// Their name (letters, digits, '.', '-', '_', '@').
+        name: String,
+    },
+    /// Revokes a person's key: from now on it is refused.
+    Revoke {
+        /// Their name.
+        name: String,
+    },
+    /// Lists everyone with their budgets.
+    List,
+    /// Sets a person's budgets, or the team's with --team (an amount like `10 CNY`; omit one to remove it).
+    Budget {
+        /// Their name.
+        #[arg(required_unless_present = "team", conflicts_with = "team")]
+        name: Option<String>,
+        /// The team's budgets instead of a person's.
+        #[arg(long)]
+        team: bool,
+        /// The most what may be running may cost per hour.
+        #[arg(long, value_parser = spotplan_proxy::spend::parse_ceiling)]
+        per_hour: Option<spotplan_core::Money>,
+        /// The most this month may cost (spent so far, plus what may be running until the month's end).
+        #[arg(long, value_parser = spotplan_proxy::spend::parse_ceiling)]
+        per_month: Option<spotplan_core::Money>,
+    },
+}
+
+/// `spotplan-proxy users …`.
+async fn users(store: &Store, action: &UsersAction) -> anyhow::Result<()> {
+    use spotplan_proxy::people::{self, Budget};
+    let now_ms = spotplan_proxy::upstream::now_unix_millis();
+    match action {
+        UsersAction::Add { name } => {
+            let key = people::add(store, name, now_ms).await?;
+            println!("{key}");
+            eprintln!(
+                "{name} added: give them this API key now (it is not shown again); they send it as `Authorization: Bearer …` or sign in with ?token=…"
+            );
+        }
+        UsersAction::Revoke { name } => {
+            people::revoke(store, name, now_ms).await?;
+            eprintln!("{name}'s key is revoked");
+        }
+        UsersAction::List => {
+            let shown = |money: &Option<spotplan_core::Money>| {
+                money.map_or_else(|| "-".to_owned(), |m| format!("{} {}", m.amount, m.currency))
+            };
+            let team = people::team_budget(store).await?;
+            println!(
+                "team: per hour {}, per month {}",
+                shown(&team.per_hour),
+                shown(&team.per_month)
+            );
+            for person in people::list(store).await? {
+                println!(
+                    "{}: {}, per hour {}, per month {}",
+                    person.name,
+                    if person.revoked_at_ms.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    },
+                    shown(&person.budget.per_hour),
+                    shown(&person.budget.per_month)
+                );
+            }
+        }
+        UsersAction::Budget {
+            name,
+            team: _,
+            per_hour,
+            per_month,
+        } => {
+            let budget = Budget {
+                per_hour: *per_hour,
+                per_month: *per_month,
+            };
+            people::set_budget(store, name.as_deref(), &budget).await?;
+            eprintln!("budget set for {}", name.as_deref().unwrap_or("the team"));
+        }
+    }
+    Ok(())
 }
 
 /// Runs a maintenance task on the data folder (the order log's database, opened as the proxy opens it).
 async fn run_task(task: &Task, args: &Args) -> anyhow::Result<()> {
     let data_dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
     let database = data_dir.join("orders.sqlite3");
-    anyhow::ensure!(database.is_file(), "no order log at {}", database.display());
+    anyhow::ensure!(
+        database.is_file() || args.database_url.is_some(),
+        "no order log at {}",
+        database.display()
+    );
+    prepare_data_dir(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     let install_key = InstallKey::load_or_create(&data_dir).context("cannot read the install key")?;
     let store = Store::open(&database, &|order| install_key.order_hash(order))
         .with_context(|| format!("cannot open {}", database.display()))?;
+    let store = match &args.database_url {
+        Some(url) => store.with_shared(
+            spotplan_proxy::shared_log::SharedLog::connect(url)
+                .await
+                .context("cannot open the shared database (SPOTPLAN_DATABASE_URL)")?,
+        ),
+        None => store,
+    };
     match task {
+        Task::Users { action } => users(&store, action).await?,
         Task::ExportPrices { out } => {
             let export = spotplan_proxy::price_store::export(&store).await?;
             let json = serde_json::to_vec(&export)?;

@@ -202,7 +202,9 @@ pub fn document() -> Value {
                 "operationId": "listOrders",
                 "summary": "The order log, newest first",
                 "parameters": [{ "name": "limit", "in": "query", "required": false,
-                    "schema": { "type": "integer", "minimum": 1, "maximum": MAX_LIST, "default": 100 } }],
+                    "schema": { "type": "integer", "minimum": 1, "maximum": MAX_LIST, "default": 100 } },
+                    { "name": "placed_by", "in": "query", "required": false,
+                      "description": "only the orders this person placed (team mode)", "schema": { "type": "string" } }],
                 "responses": responses(&[("200", "orders", &list)], &error, &list_errors)
             }
         },

@@ -3,21 +3,27 @@
 //! `Idempotency-Key`; what happens to it is [`crate::exactly_once`]. The work runs in its own task, so a client
 //! that disconnects cannot leave an order half-done.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use spotplan_core::api::orders::{ListQuery, MAX_LIST, OrderList, OrderRecord, OrderSubmission, SubmitAnswer};
 use spotplan_core::order::idempotency::client_token_for;
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::exactly_once::{Submission, process};
+use crate::security::Caller;
 use crate::store::OrderStatus;
 
 /// Handles `POST /api/v1/orders`.
-pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub async fn submit(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let key = headers
         .get("idempotency-key")
         .and_then(|value| value.to_str().ok())
@@ -44,6 +50,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
         client_token,
         order,
         quoted_price,
+        placed_by: caller.name(),
     };
     // The work runs in its own task: it finishes and is logged even if this client goes away.
     let task = tokio::spawn(async move { process(&state, submission).await });
@@ -75,7 +82,10 @@ pub async fn list(State(state): State<AppState>, Query(query): Query<ListQuery>)
             field: Some("limit".into()),
         });
     }
-    let orders = state.store.list(limit).await?;
+    let orders = match &query.placed_by {
+        Some(person) => state.store.list_placed_by(limit, person).await?,
+        None => state.store.list(limit).await?,
+    };
     Ok(Json(OrderList {
         orders: orders.into_iter().map(|stored| stored.view).collect(),
     }))

@@ -1,6 +1,7 @@
 //! Who may call the API. Every API route refuses requests from a foreign `Origin` (compared with the allowed
 //! hosts of [`crate::host_check`], not with the request's own `Host`) or a cross-site `Sec-Fetch-Site`; there is
-//! no CORS. Every route but `GET /api/v1/health`, `/live` and `/ready` also needs the proxy's token, from the `X-Spotplan-Token` header
+//! no CORS. Every route but `GET /api/v1/health`, `/live` and `/ready` also needs the proxy's token (or, in team mode,
+//! a person's API key), from the `X-Spotplan-Token` or `Authorization: Bearer` header
 //! (scripts, the curl snippet) or the `HttpOnly; SameSite=Strict` cookie a browser gets by signing in
 //! ([`crate::sign_in`]), and bodies must be declared as JSON.
 
@@ -26,13 +27,84 @@ pub async fn same_origin_only(State(state): State<AppState>, request: Request, n
     next.run(request).await
 }
 
-/// Refuses calls without the token: applied to every API route but health and the probes.
-pub async fn token_required(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if !presents_token(request.headers(), &state) {
-        tracing::info!(method = %request.method(), path = %request.uri().path(), "refused an API call without the token");
-        return ApiError::TokenRequired.into_response();
+/// Who is calling: the holder of the proxy's own token, or a person by their API key (team mode).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// The proxy's token (`SPOTPLAN_TOKEN` or the one it printed).
+    Operator,
+    /// A person, by name.
+    Person(String),
+}
+
+impl Caller {
+    /// The name orders and fleets record (none for the proxy's own token).
+    pub fn name(&self) -> Option<String> {
+        match self {
+            Caller::Operator => None,
+            Caller::Person(name) => Some(name.clone()),
+        }
     }
-    next.run(request).await
+}
+
+/// Refuses calls without the token or a person's valid key: applied to every API route but health and the
+/// probes. The caller is handed to the handler as a request extension.
+pub async fn token_required(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    match identify(request.headers(), &state).await {
+        Ok(Some(caller)) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+        Ok(None) => {
+            tracing::info!(method = %request.method(), path = %request.uri().path(), "refused an API call without the token");
+            ApiError::TokenRequired.into_response()
+        }
+        Err(error) => ApiError::Store(error).into_response(),
+    }
+}
+
+/// Who presents what in this request: the proxy's token or a person's key that is not revoked, from the
+/// `X-Spotplan-Token` header, an `Authorization: Bearer` header or this proxy's cookie.
+pub async fn identify(headers: &HeaderMap, state: &AppState) -> Result<Option<Caller>, crate::store::StoreError> {
+    let presented = presented(headers, state);
+    let token = state.config.token.expose_secret();
+    if presented.iter().any(|given| tokens_match(given, token)) {
+        return Ok(Some(Caller::Operator));
+    }
+    for given in presented
+        .iter()
+        .filter(|given| given.starts_with(crate::people::KEY_PREFIX))
+    {
+        if let Some(person) = crate::people::by_key(&state.store, given).await? {
+            return Ok(Some(Caller::Person(person.name)));
+        }
+    }
+    Ok(None)
+}
+
+fn presented(headers: &HeaderMap, state: &AppState) -> Vec<String> {
+    let cookie_name = crate::token::cookie_name(state.config.listen.port());
+    let from_header = headers
+        .get_all(TOKEN_HEADER)
+        .iter()
+        .filter_map(|value| value.to_str().ok());
+    let from_bearer = headers
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|value| value.strip_prefix("Bearer "));
+    let from_cookies = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(name, _)| *name == cookie_name)
+        .map(|(_, value)| value);
+    from_header
+        .chain(from_bearer)
+        .chain(from_cookies)
+        .map(|given| given.trim().to_owned())
+        .collect()
 }
 
 /// Refuses a body not declared as JSON: applied to the handlers that take one (any other method on their paths is
@@ -42,25 +114,6 @@ pub async fn json_body_only(request: Request, next: Next) -> Response {
         return error.into_response();
     }
     next.run(request).await
-}
-
-/// Whether the request carries the proxy's token, in the header or in this proxy's cookie.
-pub fn presents_token(headers: &HeaderMap, state: &AppState) -> bool {
-    let token = state.config.token.expose_secret();
-    let cookie_name = crate::token::cookie_name(state.config.listen.port());
-    let from_header = headers
-        .get_all(TOKEN_HEADER)
-        .iter()
-        .filter_map(|value| value.to_str().ok());
-    let from_cookies = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|cookies| cookies.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(name, _)| *name == cookie_name)
-        .map(|(_, value)| value);
-    from_header.chain(from_cookies).any(|given| tokens_match(given, token))
 }
 
 fn check_origin(headers: &HeaderMap, allowed: &AllowedHosts) -> Result<(), ApiError> {

@@ -22,7 +22,7 @@ use crate::sql::{SqlRow, SqlValue, Tx};
 use crate::store::{OrderRecord, OrderStatus, StoreError, StoredOrder};
 
 /// The schema, one migration per version.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     "
 CREATE TABLE orders (
     id TEXT PRIMARY KEY,
@@ -137,6 +137,20 @@ CREATE TABLE refresh_state (
     updated_at_ms BIGINT NOT NULL
 );
 ",
+    "
+CREATE TABLE people (
+    name TEXT PRIMARY KEY,
+    key_hash TEXT NOT NULL UNIQUE,
+    created_at_ms BIGINT NOT NULL,
+    revoked_at_ms BIGINT,
+    per_hour TEXT,
+    per_month TEXT
+);
+CREATE TABLE team_budget (id BIGINT PRIMARY KEY CHECK (id = 1), per_hour TEXT, per_month TEXT);
+ALTER TABLE orders ADD COLUMN placed_by TEXT;
+ALTER TABLE fleets ADD COLUMN created_by TEXT;
+CREATE INDEX orders_placed_by ON orders(placed_by);
+",
 ];
 
 /// The advisory lock id migrations run under (any fixed number no other lock uses: key locks are hashes).
@@ -201,7 +215,7 @@ fn pool_error(error: impl std::fmt::Display) -> StoreError {
 }
 
 fn postgres_error(error: tokio_postgres::Error) -> StoreError {
-    StoreError::Shared(error.to_string())
+    crate::sql::postgres::describe(&error)
 }
 
 impl SharedLog {
@@ -375,8 +389,8 @@ impl SharedLog {
         let inserted = connection
             .execute(
                 "INSERT INTO orders (id, idempotency_key, order_hash, cloud, region, dry_run, status, client_token, \
-                 order_json, quoted_price, created_at_ms, sealed_password, max_cost_per_hour) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                 order_json, quoted_price, created_at_ms, sealed_password, max_cost_per_hour, placed_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                 &[
                     &view.id,
                     &view.idempotency_key,
@@ -391,6 +405,7 @@ impl SharedLog {
                     &view.created_at_ms,
                     &record.sealed_password,
                     &money_text(view.max_cost_per_hour.as_ref()),
+                    &view.placed_by,
                 ],
             )
             .await;
@@ -461,6 +476,17 @@ impl SharedLog {
         let sql = format!("{SELECT} ORDER BY created_at_ms DESC, id DESC LIMIT $1");
         let rows = connection
             .query(&sql, &[&i64::from(limit)])
+            .await
+            .map_err(postgres_error)?;
+        rows.iter().map(read_row).collect()
+    }
+
+    /// The newest orders one person placed first.
+    pub async fn list_placed_by(&self, limit: u32, person: &str) -> Result<Vec<StoredOrder>, StoreError> {
+        let connection = self.connection().await?;
+        let sql = format!("{SELECT} WHERE placed_by = $2 ORDER BY created_at_ms DESC, id DESC LIMIT $1");
+        let rows = connection
+            .query(&sql, &[&i64::from(limit), &person])
             .await
             .map_err(postgres_error)?;
         rows.iter().map(read_row).collect()
@@ -537,7 +563,7 @@ fn money_text(money: Option<&Money>) -> Option<String> {
 const SELECT: &str = "SELECT id, idempotency_key, order_hash, cloud, region, dry_run, status, client_token, order_json, \
     quoted_price, request_json, response_json, cloud_request_id, instance_ids, cloud_order_id, error_code, \
     error_message, hint, attempts, created_at_ms, finished_at_ms, upstream_us, may_have_reached_cloud, \
-    max_cost_per_hour, sealed_password FROM orders";
+    max_cost_per_hour, sealed_password, placed_by FROM orders";
 
 fn json(text: Option<String>, column: &'static str) -> Result<Option<serde_json::Value>, StoreError> {
     text.map(|text| serde_json::from_str(&text).map_err(|_| StoreError::Corrupt { column }))
@@ -579,6 +605,7 @@ fn read_row(row: &tokio_postgres::Row) -> Result<StoredOrder, StoreError> {
             .map(|text| serde_json::from_str(&text))
             .transpose()
             .map_err(|_| corrupt("max_cost_per_hour"))?,
+        placed_by: optional(25)?,
     };
     Ok(StoredOrder {
         view,

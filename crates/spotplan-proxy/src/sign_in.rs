@@ -94,10 +94,18 @@ pub async fn exchange(State(state): State<AppState>, request: Request, next: Nex
         return next.run(request).await;
     };
     let api_token = state.config.token.expose_secret();
-    let signed_in = split
+    let mut session = split
         .tokens
         .iter()
-        .any(|given| tokens_match(given, api_token) || state.sign_in.redeem(given));
+        .any(|given| tokens_match(given, api_token) || state.sign_in.redeem(given))
+        .then(|| api_token.to_owned());
+    // Team mode: a person signs in once with their API key; the cookie then carries it.
+    for given in &split.tokens {
+        if session.is_none() && matches!(crate::people::by_key(&state.store, given).await, Ok(Some(_))) {
+            session = Some(given.clone());
+        }
+    }
+    let signed_in = session.is_some();
     let location = location_without_token(request.uri().path(), &split.rest);
     let mut response = (
         StatusCode::SEE_OTHER,
@@ -109,7 +117,11 @@ pub async fn exchange(State(state): State<AppState>, request: Request, next: Nex
         .into_response();
     if signed_in {
         tracing::info!("a browser signed in");
-        let cookie = session_cookie(state.config.listen.port(), api_token, state.config.tls);
+        let cookie = session_cookie(
+            state.config.listen.port(),
+            session.as_deref().unwrap_or_default(),
+            state.config.tls,
+        );
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().insert(header::SET_COOKIE, value);
         }

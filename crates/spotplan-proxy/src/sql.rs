@@ -186,7 +186,15 @@ pub mod postgres {
     use crate::store::StoreError;
 
     fn error(error: tokio_postgres::Error) -> StoreError {
-        StoreError::Shared(error.to_string())
+        describe(&error)
+    }
+
+    /// The driver's error with the server's own message (its `Display` says only "db error").
+    pub fn describe(error: &tokio_postgres::Error) -> StoreError {
+        match error.as_db_error() {
+            Some(db) => StoreError::Shared(format!("{}: {}", db.code().code(), db.message())),
+            None => StoreError::Shared(error.to_string()),
+        }
     }
 
     /// The parameters as the driver takes them.

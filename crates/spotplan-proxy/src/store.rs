@@ -117,7 +117,7 @@ impl WriterStats {
 }
 
 /// The schema, one migration per version; `PRAGMA user_version` says how many have run.
-const MIGRATIONS: [&str; 7] = [
+const MIGRATIONS: [&str; 8] = [
     "
 CREATE TABLE IF NOT EXISTS orders (
     id TEXT PRIMARY KEY,
@@ -258,6 +258,20 @@ UPDATE price_changes SET seq = rowid;
 CREATE UNIQUE INDEX IF NOT EXISTS price_changes_seq ON price_changes(seq);
 CREATE TABLE IF NOT EXISTS price_sequence (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
 INSERT INTO price_sequence (id, last) SELECT 1, COALESCE(MAX(rowid), 0) FROM price_changes;
+",
+    // People (team mode): each with an API key, stored hashed, and budgets; who placed each order and fleet.
+    "
+CREATE TABLE IF NOT EXISTS people (
+    name TEXT PRIMARY KEY,
+    key_hash TEXT NOT NULL UNIQUE,
+    created_at_ms INTEGER NOT NULL,
+    revoked_at_ms INTEGER,
+    per_hour TEXT,
+    per_month TEXT
+);
+CREATE TABLE IF NOT EXISTS team_budget (id INTEGER PRIMARY KEY CHECK (id = 1), per_hour TEXT, per_month TEXT);
+ALTER TABLE orders ADD COLUMN placed_by TEXT;
+ALTER TABLE fleets ADD COLUMN created_by TEXT;
 ",
 ];
 
@@ -629,6 +643,26 @@ impl Store {
         Ok(records.into_iter().map(|record| self.overlay(record)).collect())
     }
 
+    /// The newest orders one person placed first.
+    pub async fn list_placed_by(&self, limit: u32, person: &str) -> Result<Vec<StoredOrder>, StoreError> {
+        let records = match &self.shared {
+            Some(shared) => shared.list_placed_by(limit, person).await?,
+            None => {
+                let person = person.to_owned();
+                self.read(move |connection| {
+                    let mut statement = connection.prepare_cached(&format!(
+                        "{SELECT} WHERE placed_by = ?2 ORDER BY created_at_ms DESC, id DESC LIMIT ?1"
+                    ))?;
+                    let rows = statement.query_map(params![limit, person], row_to_record)?;
+                    rows.map(|row| row.map_err(StoreError::from).and_then(|record| record))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .await?
+            }
+        };
+        Ok(records.into_iter().map(|record| self.overlay(record)).collect())
+    }
+
     /// Orders left `pending` (a crash between logging and recording the outcome), oldest first.
     pub async fn pending(&self) -> Result<Vec<StoredOrder>, StoreError> {
         let records = match &self.shared {
@@ -878,8 +912,8 @@ fn insert_row(connection: &Connection, record: &StoredOrder) -> rusqlite::Result
     connection
         .prepare_cached(
             "INSERT INTO orders (id, idempotency_key, order_hash, cloud, region, dry_run, status, client_token, \
-         order_json, quoted_price, created_at_ms, sealed_password, max_cost_per_hour) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         order_json, quoted_price, created_at_ms, sealed_password, max_cost_per_hour, placed_by) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?
         .execute(params![
             record.view.id,
@@ -895,6 +929,7 @@ fn insert_row(connection: &Connection, record: &StoredOrder) -> rusqlite::Result
             record.view.created_at_ms,
             record.sealed_password,
             money_text(record.view.max_cost_per_hour.as_ref()),
+            record.view.placed_by,
         ])?;
     Ok(())
 }
@@ -937,7 +972,7 @@ fn money_text(money: Option<&Money>) -> Option<String> {
 const SELECT: &str = "SELECT id, idempotency_key, order_hash, cloud, region, dry_run, status, client_token, order_json, \
     quoted_price, request_json, response_json, cloud_request_id, instance_ids, cloud_order_id, error_code, \
     error_message, hint, attempts, created_at_ms, finished_at_ms, upstream_us, may_have_reached_cloud, \
-    max_cost_per_hour, sealed_password FROM orders";
+    max_cost_per_hour, sealed_password, placed_by FROM orders";
 
 fn json_column(text: Option<String>, column: &'static str) -> Result<Option<serde_json::Value>, StoreError> {
     text.map(|text| serde_json::from_str(&text).map_err(|_| StoreError::Corrupt { column }))
@@ -976,6 +1011,7 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StoredOrder
         row.get::<_, Option<String>>(23)?,
         row.get::<_, Option<String>>(24)?,
     );
+    let placed_by = row.get::<_, Option<String>>(25)?;
     Ok((|| {
         let (id, idempotency_key, order_hash, cloud, region, dry_run) = base;
         let (
@@ -1023,6 +1059,7 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StoredOrder
                 .map_err(|_| StoreError::Corrupt {
                     column: "max_cost_per_hour",
                 })?,
+            placed_by,
         };
         Ok(StoredOrder {
             view,
@@ -1065,6 +1102,7 @@ mod tests {
                     rust_decimal::Decimal::new(125, 2),
                     spotplan_core::Currency::Cny,
                 )),
+                placed_by: None,
             },
             order_hash: "h".into(),
             sealed_password: Some("sealed".into()),

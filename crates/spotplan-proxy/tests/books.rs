@@ -138,6 +138,7 @@ async fn a_fleet_is_logged_once_and_its_steps_and_state_read_back() {
             reason: None,
             exhausted: Vec::new(),
             release_on_stop: false,
+            created_by: Some("alice".into()),
         };
         fleet_book::insert(&store, &fleet).await.unwrap();
         let mut twin = fleet.clone();

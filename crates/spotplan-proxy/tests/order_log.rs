@@ -40,6 +40,7 @@ fn record(key: &str, created_at_ms: i64) -> StoredOrder {
             upstream_us: None,
             may_have_reached_cloud: false,
             max_cost_per_hour: Some(Money::new(rust_decimal::Decimal::new(125, 2), Currency::Cny)),
+            placed_by: Some("alice".into()),
         },
         order_hash: format!("hash-{key}"),
         sealed_password: Some("sealed".into()),

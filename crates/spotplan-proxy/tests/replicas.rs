@@ -262,7 +262,10 @@ async fn the_leader_killed_while_keeping_a_fleet_hands_over_within_30_s_and_the_
             assert_eq!(fleet["replacements"], 1, "{fleet}");
             break;
         }
-        assert!(Instant::now() < deadline, "the new leader did not replace the reclaimed instance: {fleet}");
+        assert!(
+            Instant::now() < deadline,
+            "the new leader did not replace the reclaimed instance: {fleet}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     eprintln!("leader hand-over: the survivor saw the reclaim notice {took_over:?} after the leader was killed");
@@ -271,4 +274,115 @@ async fn the_leader_killed_while_keeping_a_fleet_hands_over_within_30_s_and_the_
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(created(&standin), 5, "one replacement, no double order");
     assert_eq!(fleet_view(survivor, &id).await["running_units"], 4);
+}
+
+/// `spotplan-proxy users …` against the shared database; its standard output.
+fn users(url: &str, args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_spotplan-proxy"))
+        .arg("--data-dir")
+        .arg(tempdir())
+        .arg("users")
+        .args(args)
+        .env("SPOTPLAN_DATABASE_URL", url)
+        .env_remove("SPOTPLAN_DATA_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "users {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+async fn submit_as(proxy: &Proxy, key: &str, order: &Value, idempotency_key: &str) -> (u16, Value) {
+    let response = Proxy::client()
+        .post(format!("{}/api/v1/orders", proxy.url))
+        .header("authorization", format!("Bearer {key}"))
+        .header("idempotency-key", idempotency_key)
+        .json(order)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_revokes_hold_on_every_replica() {
+    let Some(url) = common::postgres::fresh_database().await else {
+        return;
+    };
+    let alice = users(&url, &["add", "alice"]).trim().to_owned();
+    let bob = users(&url, &["add", "bob"]).trim().to_owned();
+    assert!(alice.starts_with("spk_") && alice.len() > 40, "{alice}");
+    assert_ne!(alice, bob);
+    let (_, address) = standin(Kind::Alibaba).await;
+    let proxies = replicas(2, &url, address);
+    let order = example("alibaba");
+
+    // Alice orders through one replica; both list it as hers.
+    let (status, placed) = submit_as(&proxies[1], &alice, &order, "people-0001-aaaa").await;
+    assert_eq!(status, 201, "{placed}");
+    assert_eq!(placed["placed_by"], "alice", "{placed}");
+    for proxy in &proxies {
+        let (_, hers) = proxy.get("/api/v1/orders?placed_by=alice").await;
+        assert_eq!(hers["orders"].as_array().unwrap().len(), 1, "{hers}");
+        let (_, his) = proxy.get("/api/v1/orders?placed_by=bob").await;
+        assert_eq!(his["orders"], json!([]), "{his}");
+    }
+
+    // A budget that leaves room for less than another such order: refused, naming the field and the figures.
+    let per_hour: f64 = placed["max_cost_per_hour"]["amount"].as_str().unwrap().parse().unwrap();
+    users(
+        &url,
+        &["budget", "alice", "--per-hour", &format!("{} CNY", per_hour * 1.5)],
+    );
+    let (status, refused) = submit_as(&proxies[0], &alice, &order, "people-0002-aaaa").await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["error"]["code"], "spend_ceiling", "{refused}");
+    assert_eq!(refused["error"]["field"], "budget.person.per_hour", "{refused}");
+    assert!(
+        refused["error"]["message"].as_str().unwrap().contains("alice's budget"),
+        "{refused}"
+    );
+    // Bob has no budget of his own, but the team's is now full too.
+    users(
+        &url,
+        &["budget", "--team", "--per-hour", &format!("{} CNY", per_hour * 1.5)],
+    );
+    let (status, refused) = submit_as(&proxies[0], &bob, &order, "people-0003-bbbb").await;
+    assert_eq!(
+        (status, &refused["error"]["field"]),
+        (422, &json!("budget.team.per_hour")),
+        "{refused}"
+    );
+    users(&url, &["budget", "--team"]);
+    let (status, placed) = submit_as(&proxies[0], &bob, &order, "people-0004-bbbb").await;
+    assert_eq!((status, &placed["placed_by"]), (201, &json!("bob")), "{placed}");
+
+    // A revoked key is refused everywhere at once; a made-up key never worked.
+    users(&url, &["revoke", "alice"]);
+    for proxy in &proxies {
+        let (status, refused) = submit_as(proxy, &alice, &order, "people-0005-aaaa").await;
+        assert_eq!(
+            (status, &refused["error"]["code"]),
+            (401, &json!("token_required")),
+            "{refused}"
+        );
+        let (status, _) = submit_as(
+            proxy,
+            "spk_0123456789abcdef0123456789abcdef0123456789abcdef",
+            &order,
+            "people-0006-xxxx",
+        )
+        .await;
+        assert_eq!(status, 401);
+    }
+    let listed = users(&url, &["list"]);
+    assert!(
+        listed.contains("alice: revoked") && listed.contains("bob: active"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&bob), "the list never shows a key");
 }

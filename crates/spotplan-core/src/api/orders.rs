@@ -112,6 +112,9 @@ pub struct OrderRecord {
     /// The most this order can cost per hour (instances × the hourly bid, or the on-demand cap of a market bid),
     /// when known: what the spend ceilings count.
     pub max_cost_per_hour: Option<Money>,
+    /// Who placed it, in team mode (the person whose API key sent it); absent for the proxy's own token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placed_by: Option<String>,
 }
 
 /// The answer to a submission.
@@ -130,13 +133,16 @@ pub struct SubmitAnswer {
 }
 
 /// The query of `GET /api/v1/orders`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// How many, newest first (default 100).
     #[cfg_attr(feature = "schema", schemars(range(min = 1, max = 1000)))]
     pub limit: Option<u32>,
+    /// Only the orders this person placed (team mode).
+    #[serde(default)]
+    pub placed_by: Option<String>,
 }
 
 /// The order log, newest first.

@@ -1,0 +1,419 @@
+//! People (team mode): each person has a name, an API key — shown once when it is made, stored only as its
+//! SHA-256 (the key is 192 random bits, so a hash cannot be turned back) — and optional budgets per hour and per
+//! month; the team has budgets of its own. An admin manages them with `spotplan-proxy users …`; the proxy finds
+//! who is calling by the key they present ([`crate::security`]).
+//!
+//! What a budget counts (checked before an order is logged, see [`check_budgets`]):
+//! * **per hour**: the hourly cost bounds of the person's (or team's) orders that may still be running —
+//!   pending or unknown, or succeeded with an instance not yet gone — plus the new order's;
+//! * **per month**: what their instances placed this month (UTC) have cost so far, plus the same hourly bounds
+//!   running until the end of the month.
+
+use sha2::{Digest, Sha256};
+use spotplan_core::{Currency, Money};
+
+use crate::sql::SqlValue;
+use crate::store::{Store, StoreError};
+use crate::upstream::random_hex;
+
+/// How every API key starts (so a key is recognised as one, and grep-able in a leak).
+pub const KEY_PREFIX: &str = "spk_";
+
+/// A person as the proxy knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// Their name (what orders record).
+    pub name: String,
+    /// When their key was made.
+    pub created_at_ms: i64,
+    /// When their key was revoked (a revoked key is refused).
+    pub revoked_at_ms: Option<i64>,
+    /// Their budgets.
+    pub budget: Budget,
+}
+
+/// Ceilings on what running spot instances may cost.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Budget {
+    /// Per hour.
+    pub per_hour: Option<Money>,
+    /// Per calendar month (UTC).
+    pub per_month: Option<Money>,
+}
+
+/// Why people could not be managed.
+#[derive(Debug, thiserror::Error)]
+pub enum PeopleError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A name that is taken (also by a revoked key: names are never reused, so the log stays unambiguous).
+    #[error("there is already a person named {0} (names are never reused, even after a revoke)")]
+    NameTaken(String),
+    /// A name not known.
+    #[error("no person named {0}")]
+    Unknown(String),
+    /// A name that cannot be used.
+    #[error("a name is 1–64 letters, digits, '.', '-', '_' or '@'; got {0:?}")]
+    BadName(String),
+    /// No randomness for a key.
+    #[error("no randomness for an API key: {0}")]
+    Random(String),
+}
+
+/// The stored form of a key.
+pub fn key_hash(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
+}
+
+fn money_text(money: &Option<Money>) -> SqlValue {
+    money
+        .as_ref()
+        .and_then(|money| serde_json::to_string(money).ok())
+        .into()
+}
+
+fn money_from(text: Option<String>) -> Option<Money> {
+    text.and_then(|text| serde_json::from_str(&text).ok())
+}
+
+/// Adds a person and returns their new API key (shown once; only its hash is kept).
+pub async fn add(store: &Store, name: &str, now_ms: i64) -> Result<String, PeopleError> {
+    if !valid_name(name) {
+        return Err(PeopleError::BadName(name.to_owned()));
+    }
+    let key = format!(
+        "{KEY_PREFIX}{}",
+        random_hex(24).map_err(|error| PeopleError::Random(error.to_string()))?
+    );
+    let (name_owned, hash) = (name.to_owned(), key_hash(&key));
+    let added = store
+        .transaction(move |tx| {
+            tx.execute(
+                "INSERT INTO people (name, key_hash, created_at_ms) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
+                &[name_owned.into(), hash.into(), now_ms.into()],
+            )
+        })
+        .await?;
+    if added == 0 {
+        return Err(PeopleError::NameTaken(name.to_owned()));
+    }
+    Ok(key)
+}
+
+/// Revokes a person's key (from now on it is refused).
+pub async fn revoke(store: &Store, name: &str, now_ms: i64) -> Result<(), PeopleError> {
+    let name_owned = name.to_owned();
+    let changed = store
+        .transaction(move |tx| {
+            tx.execute(
+                "UPDATE people SET revoked_at_ms = ?2 WHERE name = ?1 AND revoked_at_ms IS NULL",
+                &[name_owned.into(), now_ms.into()],
+            )
+        })
+        .await?;
+    if changed == 0 {
+        return Err(PeopleError::Unknown(name.to_owned()));
+    }
+    Ok(())
+}
+
+/// Sets a person's budgets (`None` for the team's).
+pub async fn set_budget(store: &Store, name: Option<&str>, budget: &Budget) -> Result<(), PeopleError> {
+    let (per_hour, per_month) = (money_text(&budget.per_hour), money_text(&budget.per_month));
+    let changed = match name {
+        Some(name) => {
+            let name = name.to_owned();
+            store
+                .transaction(move |tx| {
+                    tx.execute(
+                        "UPDATE people SET per_hour = ?2, per_month = ?3 WHERE name = ?1",
+                        &[name.into(), per_hour, per_month],
+                    )
+                })
+                .await?
+        }
+        None => {
+            store
+                .transaction(move |tx| {
+                    tx.execute(
+                        "INSERT INTO team_budget (id, per_hour, per_month) VALUES (1, ?1, ?2) \
+                         ON CONFLICT (id) DO UPDATE SET per_hour = ?1, per_month = ?2",
+                        &[per_hour, per_month],
+                    )
+                })
+                .await?
+        }
+    };
+    match (changed, name) {
+        (0, Some(name)) => Err(PeopleError::Unknown(name.to_owned())),
+        _ => Ok(()),
+    }
+}
+
+fn person(row: &crate::sql::SqlRow) -> Result<Person, StoreError> {
+    Ok(Person {
+        name: row.required_text(0, "name")?,
+        created_at_ms: row.required_int(1, "created_at_ms")?,
+        revoked_at_ms: row.int(2),
+        budget: Budget {
+            per_hour: money_from(row.text(3)),
+            per_month: money_from(row.text(4)),
+        },
+    })
+}
+
+/// Everyone, by name.
+pub async fn list(store: &Store) -> Result<Vec<Person>, StoreError> {
+    store
+        .select(
+            "SELECT name, created_at_ms, revoked_at_ms, per_hour, per_month FROM people ORDER BY name",
+            Vec::new(),
+        )
+        .await?
+        .iter()
+        .map(person)
+        .collect()
+}
+
+/// The person a key belongs to, unless it is revoked.
+pub async fn by_key(store: &Store, key: &str) -> Result<Option<Person>, StoreError> {
+    if !key.starts_with(KEY_PREFIX) {
+        return Ok(None);
+    }
+    let found = store
+        .select(
+            "SELECT name, created_at_ms, revoked_at_ms, per_hour, per_month FROM people \
+             WHERE key_hash = ?1 AND revoked_at_ms IS NULL",
+            vec![key_hash(key).into()],
+        )
+        .await?;
+    found.first().map(person).transpose()
+}
+
+/// The team's budgets.
+pub async fn team_budget(store: &Store) -> Result<Budget, StoreError> {
+    let found = store
+        .select("SELECT per_hour, per_month FROM team_budget WHERE id = 1", Vec::new())
+        .await?;
+    Ok(found
+        .first()
+        .map(|row| Budget {
+            per_hour: money_from(row.text(0)),
+            per_month: money_from(row.text(1)),
+        })
+        .unwrap_or_default())
+}
+
+/// What orders of one person (or everyone) commit now: the hourly bounds of those that may be running, and the
+/// cost so far of the instances placed since `month_start_ms`.
+async fn committed(
+    store: &Store,
+    person: Option<&str>,
+    month_start_ms: i64,
+    now_ms: i64,
+) -> Result<(Vec<Money>, Vec<Money>), StoreError> {
+    let (filter, params): (&'static str, Vec<SqlValue>) = match person {
+        Some(name) => (
+            "SELECT o.max_cost_per_hour FROM orders o WHERE o.placed_by = ?1 AND NOT o.dry_run AND \
+             (o.status IN ('pending', 'unknown') OR (o.status = 'succeeded' AND EXISTS (SELECT 1 FROM instances i \
+             WHERE i.order_id = o.id AND i.state NOT IN ('launch_failed', 'released', 'reclaimed', 'gone'))))",
+            vec![name.into()],
+        ),
+        None => (
+            "SELECT o.max_cost_per_hour FROM orders o WHERE NOT o.dry_run AND \
+             (o.status IN ('pending', 'unknown') OR (o.status = 'succeeded' AND EXISTS (SELECT 1 FROM instances i \
+             WHERE i.order_id = o.id AND i.state NOT IN ('launch_failed', 'released', 'reclaimed', 'gone'))))",
+            Vec::new(),
+        ),
+    };
+    let hourly = store
+        .select(filter, params)
+        .await?
+        .iter()
+        .filter_map(|row| money_from(row.text(0)))
+        .collect();
+    let so_far = crate::instance_book::all(store)
+        .await?
+        .into_iter()
+        .filter(|row| row.placed_at_ms >= month_start_ms)
+        .map(|row| (row.order_id.clone(), row.view(now_ms).cost_so_far))
+        .collect::<Vec<_>>();
+    let mut month = Vec::new();
+    for (order_id, cost) in so_far {
+        let (Some(order_id), Some(cost)) = (order_id, cost) else {
+            continue;
+        };
+        if let Some(name) = person {
+            let owner = store.by_id(&order_id).await?.and_then(|order| order.view.placed_by);
+            if owner.as_deref() != Some(name) {
+                continue;
+            }
+        }
+        month.push(cost);
+    }
+    Ok((hourly, month))
+}
+
+/// The start of the calendar month (UTC) `now_ms` is in, and the hours left in it.
+pub fn month_bounds(now_ms: i64) -> (i64, rust_decimal::Decimal) {
+    let (year, month, _) = spotplan_time::civil_from_days(now_ms.div_euclid(86_400_000));
+    let start_days = spotplan_time::days_from_civil(year, month, 1);
+    let (next_year, next_month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    let end_days = spotplan_time::days_from_civil(next_year, next_month, 1);
+    let hours_left_ms = (end_days * 86_400_000 - now_ms).max(0);
+    (
+        start_days * 86_400_000,
+        rust_decimal::Decimal::from(hours_left_ms) / rust_decimal::Decimal::from(3_600_000),
+    )
+}
+
+/// Why an order does not fit a budget: the field (`budget.person.per_hour`, …) and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverBudget {
+    /// Which budget.
+    pub field: &'static str,
+    /// What is over, by how much.
+    pub message: String,
+}
+
+fn sum(amounts: &[Money], currency: Currency) -> Option<rust_decimal::Decimal> {
+    amounts
+        .iter()
+        .map(|money| (money.currency == currency).then_some(money.amount))
+        .sum()
+}
+
+/// Checks an order costing up to `order_per_hour` against the person's and the team's budgets.
+pub async fn check_budgets(
+    store: &Store,
+    person: Option<&str>,
+    order_per_hour: Option<&Money>,
+    now_ms: i64,
+) -> Result<Result<(), OverBudget>, StoreError> {
+    let team = team_budget(store).await?;
+    let own = match person {
+        Some(name) => list(store)
+            .await?
+            .into_iter()
+            .find(|p| p.name == name)
+            .map(|p| p.budget)
+            .unwrap_or_default(),
+        None => Budget::default(),
+    };
+    let (month_start, hours_left) = month_bounds(now_ms);
+    for (scope, budget, who) in [("person", &own, person), ("team", &team, None)] {
+        if budget.per_hour.is_none() && budget.per_month.is_none() {
+            continue;
+        }
+        if scope == "person" && person.is_none() {
+            continue;
+        }
+        let Some(order) = order_per_hour else {
+            return Ok(Err(OverBudget {
+                field: if scope == "person" {
+                    "budget.person"
+                } else {
+                    "budget.team"
+                },
+                message: format!(
+                    "a {scope} budget is set but this order's hourly cost cannot be bounded (no bid and no known \
+                     pay-as-you-go price): give it a max price"
+                ),
+            }));
+        };
+        let (hourly, month) = committed(store, who, month_start, now_ms).await?;
+        let whose = match who {
+            Some(name) => format!("{name}'s"),
+            None => "the team's".to_owned(),
+        };
+        if let Some(ceiling) = &budget.per_hour {
+            let running = sum(&hourly, ceiling.currency);
+            let after = running.map(|r| r + order.amount);
+            if order.currency != ceiling.currency || after.is_none_or(|after| after > ceiling.amount) {
+                return Ok(Err(OverBudget {
+                    field: if scope == "person" {
+                        "budget.person.per_hour"
+                    } else {
+                        "budget.team.per_hour"
+                    },
+                    message: format!(
+                        "over {whose} budget of {} {} an hour: what may be running costs up to {} and this order \
+                         adds {} {}",
+                        ceiling.amount,
+                        ceiling.currency,
+                        running.map_or_else(|| "an amount in another currency".to_owned(), |r| r.to_string()),
+                        order.amount,
+                        order.currency
+                    ),
+                }));
+            }
+        }
+        if let Some(ceiling) = &budget.per_month {
+            let spent = sum(&month, ceiling.currency);
+            let running = sum(&hourly, ceiling.currency);
+            let projected = match (spent, running) {
+                (Some(spent), Some(running)) if order.currency == ceiling.currency => {
+                    Some(spent + (running + order.amount) * hours_left)
+                }
+                _ => None,
+            };
+            if projected.is_none_or(|projected| projected > ceiling.amount) {
+                return Ok(Err(OverBudget {
+                    field: if scope == "person" {
+                        "budget.person.per_month"
+                    } else {
+                        "budget.team.per_month"
+                    },
+                    message: format!(
+                        "over {whose} budget of {} {} this month: spent so far {} and, with this order, what may \
+                         be running would cost {} more by the month's end",
+                        ceiling.amount,
+                        ceiling.currency,
+                        spent.map_or_else(
+                            || "an amount in another currency".to_owned(),
+                            |s| s.round_dp(2).to_string()
+                        ),
+                        projected.zip(spent).map_or_else(
+                            || "an unknown amount".to_owned(),
+                            |(p, s)| (p - s).round_dp(2).to_string()
+                        )
+                    ),
+                }));
+            }
+        }
+    }
+    Ok(Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_plain_and_keys_are_stored_hashed() {
+        assert!(valid_name("alice@example.com"));
+        assert!(!valid_name(""));
+        assert!(!valid_name("bob smith"));
+        assert!(!valid_name(&"x".repeat(65)));
+        let hash = key_hash("spk_abc");
+        assert_eq!(hash.len(), 64);
+        assert_ne!(hash, key_hash("spk_abd"));
+    }
+
+    #[test]
+    fn a_month_starts_on_the_first_and_its_hours_left_are_counted() {
+        // 2026-12-31 23:00 UTC: one hour left; the month began 2026-12-01.
+        let now = 1_798_758_000_000;
+        let (start, left) = month_bounds(now);
+        assert_eq!(start, 1_796_083_200_000);
+        assert_eq!(left, rust_decimal::Decimal::ONE);
+    }
+}
