@@ -571,6 +571,7 @@ mod tests {
             reclaim_at_ms: None,
             reason: None,
             last_checked_ms: None,
+            placed_by: None,
         }
     }
 

@@ -114,6 +114,7 @@ impl InstanceRow {
             reclaim_at_ms: self.notice_at_ms.map(|notice| notice + notice_period_ms(self.cloud)),
             reason: self.reason.clone(),
             last_checked_ms: self.last_checked_ms,
+            placed_by: None,
         }
     }
 

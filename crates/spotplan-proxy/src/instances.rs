@@ -6,11 +6,11 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use spotplan_core::Cloud;
 use spotplan_core::api::instances::{
-    DiscoverBody, InstanceRef, InstancesAnswer, ReclaimRecord, ReclaimsAnswer, ReleaseAnswer, ReleaseBody,
+    DiscoverBody, InstancesQuery, InstanceRef, InstancesAnswer, ReclaimRecord, ReclaimsAnswer, ReleaseAnswer, ReleaseBody,
     ReleaseOutcome, ReleaseResult, WatchAnswer, WatchBody, is_instance_id,
 };
 use spotplan_core::clouds::wire;
@@ -23,14 +23,30 @@ use crate::instance_book::{self, InstanceRow};
 use crate::store::StoreError;
 use crate::upstream::{Exchange, now_unix_millis};
 
-/// Handles `GET /api/v1/instances`.
-pub async fn list(State(state): State<AppState>) -> Result<Json<InstancesAnswer>, ApiError> {
+/// Handles `GET /api/v1/instances?placed_by=…`: each instance with who placed its order (team mode).
+pub async fn list(
+    State(state): State<AppState>,
+    Query(query): Query<InstancesQuery>,
+) -> Result<Json<InstancesAnswer>, ApiError> {
     let now_ms = now_unix_millis();
     let rows = instance_book::all(&state.store).await?;
-    Ok(Json(InstancesAnswer {
-        instances: rows.iter().map(|row| row.view(now_ms)).collect(),
-        now_ms,
-    }))
+    let placed_by: std::collections::HashMap<String, String> = state
+        .store
+        .select("SELECT id, placed_by FROM orders WHERE placed_by IS NOT NULL", Vec::new())
+        .await?
+        .iter()
+        .filter_map(|row| Some((row.text(0)?, row.text(1)?)))
+        .collect();
+    let instances = rows
+        .iter()
+        .map(|row| {
+            let mut view = row.view(now_ms);
+            view.placed_by = view.order_id.as_ref().and_then(|id| placed_by.get(id).cloned());
+            view
+        })
+        .filter(|view| query.placed_by.is_none() || view.placed_by == query.placed_by)
+        .collect();
+    Ok(Json(InstancesAnswer { instances, now_ms }))
 }
 
 /// Handles `POST /api/v1/instances/watch`: instances started outside Spotplan join the book (no order, no price),

@@ -222,8 +222,10 @@ pub fn document() -> Value {
         } },
         api::INSTANCES: { "get": {
             "operationId": "listInstances",
-            "summary": "Every instance Spotplan placed, newest first: state (and the cloud's own), zone, type, at most per hour, cost so far, reclaim notice",
-            "responses": responses(&[("200", "instances", &instances)], &error, &token_errors)
+            "summary": "Every instance Spotplan placed, newest first: state (and the cloud's own), zone, type, at most per hour, cost so far, reclaim notice, who placed it",
+            "parameters": [{ "name": "placed_by", "in": "query", "required": false,
+                "description": "only the instances of orders this person placed (team mode)", "schema": { "type": "string" } }],
+            "responses": responses(&[("200", "instances", &instances)], &error, &list_errors)
         } },
         api::RECLAIMS: { "get": {
             "operationId": "listReclaims",

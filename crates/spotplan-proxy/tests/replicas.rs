@@ -360,6 +360,13 @@ async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_rev
     users(&url, &["budget", "--team"]);
     let (status, placed) = submit_as(&proxies[0], &bob, &order, "people-0004-bbbb").await;
     assert_eq!((status, &placed["placed_by"]), (201, &json!("bob")), "{placed}");
+    // The instances page filters by person too.
+    let (_, his) = proxies[1].get("/api/v1/instances?placed_by=bob").await;
+    let his = his["instances"].as_array().unwrap().clone();
+    assert_eq!(his.len(), placed["instance_ids"].as_array().unwrap().len(), "{his:?}");
+    assert!(his.iter().all(|instance| instance["placed_by"] == "bob"), "{his:?}");
+    let (_, nobody) = proxies[1].get("/api/v1/instances?placed_by=carol").await;
+    assert_eq!(nobody["instances"], json!([]));
 
     // A revoked key is refused everywhere at once; a made-up key never worked.
     users(&url, &["revoke", "alice"]);

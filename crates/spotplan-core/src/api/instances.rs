@@ -47,6 +47,19 @@ pub struct InstanceView {
     pub reason: Option<String>,
     /// When a describe last answered for it.
     pub last_checked_ms: Option<i64>,
+    /// Who placed the order it came from, in team mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placed_by: Option<String>,
+}
+
+/// The query of `GET /api/v1/instances`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InstancesQuery {
+    /// Only the instances of orders this person placed (team mode).
+    #[serde(default)]
+    pub placed_by: Option<String>,
 }
 
 /// The answer of `GET /api/v1/instances`.
