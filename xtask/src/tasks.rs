@@ -132,7 +132,7 @@ pub fn test(env: &Env) -> anyhow::Result<()> {
         }
     }
     if built && proxy_built {
-        layers.push(e2e_tests()?);
+        layers.push(e2e_tests(postgres.as_ref().ok())?);
     } else {
         layers.push(Layer {
             name: "e2e (chromium)".into(),
@@ -221,7 +221,7 @@ fn sdk_checks(env: &Env) -> anyhow::Result<Layer> {
     libtest_layer("SDK cross-checks (official Python SDKs)", &mut command)
 }
 
-fn e2e_tests() -> anyhow::Result<Layer> {
+fn e2e_tests(postgres: Option<&crate::postgres::Cluster>) -> anyhow::Result<Layer> {
     std::fs::create_dir_all(ARTIFACTS)?;
     let root = std::env::current_dir()?;
     let mut command = Command::new("node");
@@ -233,7 +233,12 @@ fn e2e_tests() -> anyhow::Result<Layer> {
         .env("SPOTPLAN_CLI_BIN", root.join("target/debug/spotplan"))
         .env("SPOTPLAN_DIST", root.join(DIST))
         .env("SPOTPLAN_ARTIFACTS", root.join(ARTIFACTS))
-        .env("CHROMIUM", CHROMIUM);
+        .env("CHROMIUM", CHROMIUM)
+        // The team-mode page test runs on the cluster's own database (the native tests use databases of their own).
+        .env(crate::postgres::REQUIRED_ENV, "1");
+    if let Some(cluster) = postgres {
+        command.env(crate::postgres::URL_ENV, &cluster.url);
+    }
     let (ok, output) = run_capturing(&mut command)?;
     let mut layer = Layer::tests("e2e (headless chromium)", ok, summary::count_node_tap(&output));
     if layer.note.is_empty() {
