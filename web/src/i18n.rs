@@ -209,6 +209,12 @@ pub enum Key {
     Hint,
     Region,
     CloudWord,
+    /// Column (team mode): who placed an order or instance.
+    PlacedBy,
+    /// The person filter's label (team mode).
+    Person,
+    /// The person filter's option that shows every row.
+    Everyone,
 }
 
 /// The text of a key in a language.
@@ -527,6 +533,12 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, Region) => "地域",
         (Lang::En, CloudWord) => "cloud",
         (Lang::Zh, CloudWord) => "云厂商",
+        (Lang::En, PlacedBy) => "Placed by",
+        (Lang::Zh, PlacedBy) => "下单人",
+        (Lang::En, Person) => "Person",
+        (Lang::Zh, Person) => "人员",
+        (Lang::En, Everyone) => "Everyone",
+        (Lang::Zh, Everyone) => "所有人",
     }
 }
 

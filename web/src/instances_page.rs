@@ -10,6 +10,7 @@ use spotplan_core::lifecycle::cost::cost_so_far;
 use yew::prelude::*;
 
 use crate::i18n::{Key, Lang, text};
+use crate::orders_page::{PersonFilter, chosen_person, people, shown_for};
 
 /// How often the page reads the instances again.
 const REFRESH_MS: u32 = 3_000;
@@ -140,6 +141,12 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
     let t = |key| text(lang, key);
     let load = use_state(|| Load::Loading);
     let releasing = use_state(|| Releasing::Idle);
+    // Team mode: the person whose instances the table shows, or everyone.
+    let person = use_state(|| None::<String>);
+    let choose = {
+        let person = person.clone();
+        Callback::from(move |chosen: Option<String>| person.set(chosen))
+    };
     let options = use_state(spotplan_core::lifecycle::ReleaseOptions::default);
     // A tick every second moves cost so far and countdowns without asking the proxy.
     let tick = use_state(|| 0_u32);
@@ -237,9 +244,12 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
         Load::Loaded(rows, _) if rows.is_empty() => html! { <p class="empty">{ t(Key::NoInstances) }</p> },
         Load::Loaded(rows, offset) => {
             let proxy_now = (now_ms() + offset) as i64;
-            // Orders newest first (the rows come newest first), each with its instances.
+            let people = people(rows.iter().map(|row| row.placed_by.as_deref()));
+            let team = !people.is_empty();
+            let chosen = chosen_person(&person, &people);
+            // Orders newest first (the rows come newest first), each with its instances (the chosen person's).
             let mut groups: Vec<(String, Vec<&InstanceView>)> = Vec::new();
-            for row in rows {
+            for row in rows.iter().filter(|row| shown_for(row.placed_by.as_deref(), chosen)) {
                 let order = row.order_id.clone().unwrap_or_default();
                 match groups.iter_mut().find(|(known, _)| *known == order) {
                     Some((_, members)) => members.push(row),
@@ -276,17 +286,22 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
                 .min(lines.len());
             let last = (first + (*view_height / ROW_PX).ceil() as usize + 2 * OVERSCAN).min(lines.len());
             let spacer = |count: usize| {
-                (count > 0).then(|| html! { <tr aria-hidden="true" style={format!("height: {}px", count as f64 * ROW_PX)}><td colspan="11"></td></tr> })
+                (count > 0).then(|| html! { <tr aria-hidden="true" style={format!("height: {}px", count as f64 * ROW_PX)}><td colspan={(11 + usize::from(team)).to_string()}></td></tr> })
             };
             html! {
                 <>
                     <p>
                         <button class="danger" data-testid="release-all" disabled={live.is_empty()} onclick={release_all}>{ t(Key::ReleaseAll) }</button>
+                        if team {
+                            <PersonFilter lang={lang} people={people.clone()} chosen={chosen.map(str::to_owned)} on_choose={choose.clone()} />
+                        }
                     </p>
                     <div class="table-scroll instances-scroll" onscroll={on_scroll}>
                         <table data-testid="instances-table" class="orders-table instances-table" aria-rowcount={(lines.len() + 1).to_string()}>
                             <thead><tr>
-                                <th scope="col">{ "ID" }</th><th scope="col">{ t(Key::CloudWord) }</th>
+                                <th scope="col">{ "ID" }</th>
+                                if team { <th scope="col">{ t(Key::PlacedBy) }</th> }
+                                <th scope="col">{ t(Key::CloudWord) }</th>
                                 <th scope="col">{ t(Key::ColState) }</th><th scope="col">{ t(Key::Region) }</th>
                                 <th scope="col">{ t(Key::ColType) }</th><th scope="col">{ t(Key::RunningSince) }</th>
                                 <th scope="col">{ t(Key::AtMostPerHour) }</th><th scope="col">{ t(Key::CostSoFar) }</th>
@@ -295,8 +310,8 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
                             <tbody>
                                 { spacer(first).unwrap_or_default() }
                                 { for lines[first..last].iter().map(|line| match line {
-                                    Line::Order(order, members) => order_line(order, members, proxy_now, lang, &ask),
-                                    Line::Instance(row) => instance_row(row, proxy_now, lang, &ask),
+                                    Line::Order(order, members) => order_line(order, members, proxy_now, team, lang, &ask),
+                                    Line::Instance(row) => instance_row(row, proxy_now, team, lang, &ask),
                                 }) }
                                 { spacer(lines.len() - last).unwrap_or_default() }
                             </tbody>
@@ -479,11 +494,13 @@ fn WatchForm(props: &WatchFormProps) -> Html {
     }
 }
 
-/// An order's header line: its id, how many instances, and the release of those still running.
+/// An order's header line: its id, how many instances, and the release of those still running; in team mode
+/// (`team`) it spans the person column too.
 fn order_line(
     order: &str,
     members: &[&InstanceView],
     proxy_now: i64,
+    team: bool,
     lang: Lang,
     ask: &Callback<(ReleaseBody, Vec<String>, Option<Money>)>,
 ) -> Html {
@@ -508,7 +525,7 @@ fn order_line(
     };
     html! {
         <tr class="order-row" data-order={order.to_owned()}>
-            <th scope="rowgroup" colspan="10">{ format!("{title} · {} × {}", members.len(), text(lang, Key::InstanceWord)) }</th>
+            <th scope="rowgroup" colspan={(10 + usize::from(team)).to_string()}>{ format!("{title} · {} × {}", members.len(), text(lang, Key::InstanceWord)) }</th>
             <td>
                 if !order.is_empty() && !live.is_empty() {
                     <button data-testid="release-order" onclick={release}>{ text(lang, Key::ReleaseOrder) }</button>
@@ -531,9 +548,11 @@ fn result_word(result: ReleaseResult, lang: Lang) -> &'static str {
     }
 }
 
+/// One instance's line; in team mode (`team`) with who placed its order.
 fn instance_row(
     row: &InstanceView,
     proxy_now: i64,
+    team: bool,
     lang: Lang,
     ask: &Callback<(ReleaseBody, Vec<String>, Option<Money>)>,
 ) -> Html {
@@ -566,6 +585,9 @@ fn instance_row(
     html! {
         <tr data-instance={row.id.clone()} data-state={row.state.id()}>
             <td><code>{ &row.id }</code></td>
+            if team {
+                <td data-col="placed_by">{ row.placed_by.clone().unwrap_or_default() }</td>
+            }
             <td class={format!("cloud-badge {}", row.cloud.id())} title={crate::i18n::cloud_name(lang, row.cloud)}>{ crate::columns::cloud_badge(row.cloud, lang) }</td>
             <td class={format!("status {}", row.state.id())} title={row.cloud_state.clone().unwrap_or_default()}>
                 { state_word(row.state, lang) }

@@ -52,8 +52,6 @@ fn recorded_at(ms: i64) -> String {
     format!("{} UTC", iso.get(..16).unwrap_or(&iso).replace('T', " "))
 }
 
-/// One order: when, status, where, what, how many, the bid and the most it costs per hour; instance ids
-/// collapsed behind their count; Spotplan's id and the ClientToken on hover.
 /// What became of an order's instances, e.g. `2 running · 1 launch failed`.
 fn instance_summary(states: &[InstanceState]) -> String {
     let mut counts: Vec<(InstanceState, usize)> = Vec::new();
@@ -70,7 +68,64 @@ fn instance_summary(states: &[InstanceState]) -> String {
         .join(" · ")
 }
 
-fn row(record: &OrderRecord, states: &[InstanceState], lang: Lang) -> Html {
+/// The people who placed `placers` (team mode), each once and sorted; empty when nobody is named (single-user
+/// mode, where the page shows no person column and no filter).
+pub(crate) fn people<'a>(placers: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
+    let names: std::collections::BTreeSet<&str> = placers.flatten().collect();
+    names.into_iter().map(str::to_owned).collect()
+}
+
+/// The person chosen in the filter while they are among `people`; otherwise everyone (`None`), so a choice left
+/// over from an earlier answer never hides rows the filter does not show as chosen.
+pub(crate) fn chosen_person<'a>(chosen: &'a Option<String>, people: &[String]) -> Option<&'a str> {
+    chosen.as_deref().filter(|name| people.iter().any(|person| person == name))
+}
+
+/// Whether a row placed by `placed_by` passes the person filter.
+pub(crate) fn shown_for(placed_by: Option<&str>, chosen: Option<&str>) -> bool {
+    chosen.is_none_or(|name| placed_by == Some(name))
+}
+
+/// Properties of the person filter.
+#[derive(Debug, Properties, PartialEq)]
+pub(crate) struct PersonFilterProps {
+    /// The UI language.
+    pub lang: Lang,
+    /// The people to choose from, sorted.
+    pub people: Vec<String>,
+    /// The person chosen, or everyone.
+    pub chosen: Option<String>,
+    /// Called with the new choice (`None` for everyone).
+    pub on_choose: Callback<Option<String>>,
+}
+
+/// Team mode: a select of "Everyone" and each person who placed a loaded row.
+#[component]
+pub(crate) fn PersonFilter(props: &PersonFilterProps) -> Html {
+    let lang = props.lang;
+    let on_change = {
+        let on_choose = props.on_choose.clone();
+        Callback::from(move |event: Event| {
+            let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+            let value = select.value();
+            on_choose.emit((!value.is_empty()).then_some(value));
+        })
+    };
+    html! {
+        <label class="person-filter">{ text(lang, Key::Person) }
+            <select id="person-filter" data-testid="person-filter" onchange={on_change}>
+                <option value="" selected={props.chosen.is_none()}>{ text(lang, Key::Everyone) }</option>
+                { for props.people.iter().map(|person| html! {
+                    <option key={person.clone()} value={person.clone()} selected={props.chosen.as_ref() == Some(person)}>{ person }</option>
+                }) }
+            </select>
+        </label>
+    }
+}
+
+/// One order: when, (in team mode) who placed it, status, where, what, how many, the bid and the most it costs
+/// per hour; instance ids collapsed behind their count; Spotplan's id and the ClientToken on hover.
+fn row(record: &OrderRecord, states: &[InstanceState], team: bool, lang: Lang) -> Html {
     let order: Option<SpotOrder> = serde_json::from_value(record.order.clone()).ok();
     let status = format!(
         "{}{}",
@@ -105,6 +160,9 @@ fn row(record: &OrderRecord, states: &[InstanceState], lang: Lang) -> Html {
     html! {
         <tr>
             <td title={hover}>{ recorded_at(record.created_at_ms) }</td>
+            if team {
+                <td data-col="placed_by">{ record.placed_by.clone().unwrap_or_default() }</td>
+            }
             <td class={format!("status {}", record.status.as_str())}>{ status }</td>
             <td>{ crate::i18n::cloud_name(lang, record.cloud) }</td>
             <td>{ place }</td>
@@ -131,6 +189,11 @@ fn row(record: &OrderRecord, states: &[InstanceState], lang: Lang) -> Html {
 pub fn OrdersPage(props: &OrdersPageProps) -> Html {
     let lang = props.lang;
     let load = use_state(|| Load::Loading);
+    let person = use_state(|| None::<String>);
+    let choose = {
+        let person = person.clone();
+        Callback::from(move |chosen: Option<String>| person.set(chosen))
+    };
     let refresh = {
         let load = load.clone();
         Callback::from(move |_: ()| {
@@ -147,23 +210,38 @@ pub fn OrdersPage(props: &OrdersPageProps) -> Html {
         Load::Loading => html! { <p role="status">{ "…" }</p> },
         Load::Failed(message) => html! { <p role="alert" class="error">{ message }</p> },
         Load::Loaded(orders, _) if orders.is_empty() => html! { <p class="empty">{ text(lang, Key::NoOrders) }</p> },
-        Load::Loaded(orders, states) => html! {
-            <div class="table-scroll">
-                <table data-testid="orders-table" class="orders-table">
-                    <thead><tr>
-                        <th scope="col">{ text(lang, Key::Created) }</th><th scope="col">{ text(lang, Key::Status) }</th>
-                        <th scope="col">{ text(lang, Key::CloudWord) }</th><th scope="col">{ text(lang, Key::Region) }</th>
-                        <th scope="col">{ text(lang, Key::ColType) }</th><th scope="col">{ text(lang, Key::Instances) }</th>
-                        <th scope="col">{ text(lang, Key::BidHeading) }</th><th scope="col">{ text(lang, Key::MaxCostPerHour) }</th>
-                        <th scope="col">{ text(lang, Key::InstanceIds) }</th><th scope="col">{ text(lang, Key::InstancesPage) }</th>
-                        <th scope="col">{ text(lang, Key::Hint) }</th>
-                    </tr></thead>
-                    <tbody>
-                        { for orders.iter().map(|order| row(order, states.get(&order.id).map(Vec::as_slice).unwrap_or_default(), lang)) }
-                    </tbody>
-                </table>
-            </div>
-        },
+        Load::Loaded(orders, states) => {
+            let people = people(orders.iter().map(|order| order.placed_by.as_deref()));
+            let team = !people.is_empty();
+            let chosen = chosen_person(&person, &people);
+            let shown = orders
+                .iter()
+                .filter(|order| shown_for(order.placed_by.as_deref(), chosen));
+            html! {
+                <>
+                    if team {
+                        <PersonFilter lang={lang} people={people.clone()} chosen={chosen.map(str::to_owned)} on_choose={choose.clone()} />
+                    }
+                    <div class="table-scroll">
+                        <table data-testid="orders-table" class="orders-table">
+                            <thead><tr>
+                                <th scope="col">{ text(lang, Key::Created) }</th>
+                                if team { <th scope="col">{ text(lang, Key::PlacedBy) }</th> }
+                                <th scope="col">{ text(lang, Key::Status) }</th>
+                                <th scope="col">{ text(lang, Key::CloudWord) }</th><th scope="col">{ text(lang, Key::Region) }</th>
+                                <th scope="col">{ text(lang, Key::ColType) }</th><th scope="col">{ text(lang, Key::Instances) }</th>
+                                <th scope="col">{ text(lang, Key::BidHeading) }</th><th scope="col">{ text(lang, Key::MaxCostPerHour) }</th>
+                                <th scope="col">{ text(lang, Key::InstanceIds) }</th><th scope="col">{ text(lang, Key::InstancesPage) }</th>
+                                <th scope="col">{ text(lang, Key::Hint) }</th>
+                            </tr></thead>
+                            <tbody>
+                                { for shown.map(|order| row(order, states.get(&order.id).map(Vec::as_slice).unwrap_or_default(), team, lang)) }
+                            </tbody>
+                        </table>
+                    </div>
+                </>
+            }
+        }
     };
     html! {
         <section aria-labelledby="orders-heading">

@@ -10,6 +10,10 @@
 //! p99 and max overhead, errors, and the proxy's CPU time per order (from `/proc`), then the highest rate held
 //! with p99 ≤ 5 ms and no error. Client, stand-in and proxy share the machine's cores.
 //!
+//! Team mode: with `SPOTPLAN_TEST_DATABASE_URL` (a PostgreSQL cluster, e.g. from `cargo xtask postgres`) it then
+//! runs the same load at 200 orders/s spread over **two replicas** sharing one fresh database, against the team
+//! budget of p99 ≤ 10 ms.
+//!
 //! Run with `cargo bench -p spotplan-proxy --bench overhead` (`SPOTPLAN_BENCH_SECONDS` shortens each rate).
 
 use std::io::{BufRead, BufReader};
@@ -39,8 +43,12 @@ impl Drop for Proxy {
     }
 }
 
-fn start_proxy(data: &std::path::Path, standin: std::net::SocketAddr) -> Proxy {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_spotplan-proxy"))
+fn start_proxy(data: &std::path::Path, standin: std::net::SocketAddr, database_url: Option<&str>) -> Proxy {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_spotplan-proxy"));
+    if let Some(url) = database_url {
+        command.env("SPOTPLAN_DATABASE_URL", url);
+    }
+    let mut child = command
         .args(["--listen", "127.0.0.1:0", "--static-dir"])
         .arg(data)
         .env("SPOTPLAN_DATA_DIR", data)
@@ -95,16 +103,17 @@ struct RateResult {
 
 async fn run_rate(
     client: &reqwest::Client,
-    proxy: &Proxy,
+    proxies: &[Proxy],
     order: &serde_json::Value,
     rate: u32,
     seconds: u64,
     run: &str,
 ) -> RateResult {
-    let url = format!("{}/api/v1/orders", proxy.url);
+    let urls: Vec<String> = proxies.iter().map(|proxy| format!("{}/api/v1/orders", proxy.url)).collect();
     let total = (u64::from(rate) * seconds) as usize;
     let interval = Duration::from_secs_f64(1.0 / f64::from(rate));
-    let cpu_before = cpu_time(proxy.child.id());
+    let cpu_of = || -> Duration { proxies.iter().map(|proxy| cpu_time(proxy.child.id())).sum() };
+    let cpu_before = cpu_of();
     let start = Instant::now() + Duration::from_millis(50);
     // A pacer thread releases each order at its due time (the runtime's timer ticks in whole milliseconds, which
     // would add up to one to every latency).
@@ -122,7 +131,7 @@ async fn run_rate(
     });
     let mut tasks = Vec::with_capacity(total);
     while let Some((index, due)) = released.recv().await {
-        let (client, url, order) = (client.clone(), url.clone(), order.clone());
+        let (client, url, order) = (client.clone(), urls[index % urls.len()].clone(), order.clone());
         let key = format!("bench-{run}-{rate:04}-{index:06}");
         tasks.push(tokio::spawn(async move {
             let answer = client
@@ -149,7 +158,7 @@ async fn run_rate(
         latencies.push(latency);
         errors += usize::from(!ok);
     }
-    let cpu = cpu_time(proxy.child.id()).saturating_sub(cpu_before);
+    let cpu = cpu_of().saturating_sub(cpu_before);
     latencies.sort();
     RateResult {
         rate,
@@ -186,7 +195,7 @@ fn main() {
     let data = std::env::temp_dir().join(format!("spotplan-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     std::fs::create_dir_all(&data).expect("temp dir");
-    let proxy = start_proxy(&data, standin_address);
+    let proxy = [start_proxy(&data, standin_address, None)];
     let order: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -242,7 +251,56 @@ fn main() {
         }
     });
     drop(proxy);
+    if let Ok(url) = std::env::var("SPOTPLAN_TEST_DATABASE_URL") {
+        team_mode(&client_runtime, &client, &url, standin_address, &order, seconds);
+    }
     let _ = std::fs::remove_dir_all(data);
+}
+
+/// The same open-loop load at 200 orders/s over two replicas on one fresh PostgreSQL database.
+fn team_mode(
+    runtime: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    cluster_url: &str,
+    standin: std::net::SocketAddr,
+    order: &serde_json::Value,
+    seconds: u64,
+) {
+    let name = format!("bench_{}", std::process::id());
+    let url = runtime.block_on(async {
+        let (admin, connection) = tokio_postgres::connect(cluster_url, tokio_postgres::NoTls)
+            .await
+            .expect("the cluster answers");
+        tokio::spawn(connection);
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("a fresh database");
+        format!("{}/{name}", cluster_url.rsplit_once('/').expect("a database in the URL").0)
+    });
+    let key = std::env::temp_dir().join(format!("spotplan-bench-team-{}", std::process::id()));
+    let dirs: Vec<std::path::PathBuf> = (0..2).map(|n| key.join(n.to_string())).collect();
+    for dir in &dirs {
+        std::fs::create_dir_all(dir).expect("temp dir");
+    }
+    let first = start_proxy(&dirs[0], standin, Some(&url));
+    // Replicas share the install key, as a team's deployment does.
+    std::fs::copy(dirs[0].join("install.key"), dirs[1].join("install.key")).expect("the install key");
+    let proxies = [first, start_proxy(&dirs[1], standin, Some(&url))];
+    runtime.block_on(async {
+        let warm = run_rate(client, &proxies, order, 100, 2, "team-warm").await;
+        println!("team mode, two replicas on PostgreSQL — warm-up: {} orders, {} errors", warm.orders, warm.errors);
+        println!("| rate | orders | errors | p50 | p99 | max | proxies' CPU per order |");
+        println!("| --- | --- | --- | --- | --- | --- | --- |");
+        let result = run_rate(client, &proxies, order, 200, seconds, "team").await;
+        print_row(&result);
+        println!(
+            "team budget (200 orders/s through two replicas, p99 ≤ 10 ms): {}",
+            if result.errors == 0 && result.p99 <= Duration::from_millis(10) { "met" } else { "not met" }
+        );
+    });
+    drop(proxies);
+    let _ = std::fs::remove_dir_all(key);
 }
 
 fn print_row(result: &RateResult) {
