@@ -573,3 +573,58 @@ async fn pool_signals_come_from_each_clouds_own_call_and_hostile_asks_are_refuse
         .await;
     assert_eq!(status, 401, "no token, no signals");
 }
+
+/// A fleet submitted by a person (team mode's API key) places its orders in their name, and a replacement that
+/// would cross their budget is refused: the fleet stalls saying so, and nothing more is ordered.
+#[tokio::test]
+async fn a_replacement_that_would_cross_the_persons_budget_is_refused_and_the_fleet_says_why() {
+    let rig = rig().await;
+    let key = spotplan_proxy::people::add(&rig.state.store, "alice", 1).await.unwrap();
+    let (status, placed) = rig
+        .send(
+            reqwest::Client::new()
+                .post(format!("{}/api/v1/fleets", rig.proxy))
+                .header("authorization", format!("Bearer {key}"))
+                .header("idempotency-key", "fleet-0009-alice")
+                .json(&fleet(4, [2, 2, 0], "10")),
+        )
+        .await;
+    assert_eq!(status, 201, "{placed}");
+    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
+    rig.round(2).await;
+    let (_, hers) = rig
+        .send(
+            reqwest::Client::new()
+                .get(format!("{}/api/v1/orders?placed_by=alice", rig.proxy))
+                .header("x-spotplan-token", TOKEN),
+        )
+        .await;
+    assert_eq!(
+        hers["orders"].as_array().unwrap().len(),
+        2,
+        "both first orders are hers: {hers}"
+    );
+    // What runs now fills her budget: a replacement would cross it.
+    let per_hour = bound(&rig.fleet(&id).await);
+    let budget = spotplan_proxy::people::Budget {
+        per_hour: Some(spotplan_core::Money::new(
+            rust_decimal::Decimal::try_from(per_hour).unwrap(),
+            spotplan_core::Currency::Cny,
+        )),
+        per_month: None,
+    };
+    spotplan_proxy::people::set_budget(&rig.state.store, Some("alice"), &budget)
+        .await
+        .unwrap();
+    let lost = rig.live_ids(&id).await;
+    rig.standin.lifecycle.reclaim(&lost[0]);
+    rig.round(10).await;
+    rig.round(1).await;
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(fleet["state"], "stalled", "{fleet}");
+    assert!(
+        fleet["reason"].as_str().unwrap().contains("over alice's budget"),
+        "{fleet}"
+    );
+    assert_eq!(rig.created(), 4, "no replacement over the budget");
+}
