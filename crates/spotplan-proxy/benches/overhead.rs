@@ -109,7 +109,10 @@ async fn run_rate(
     seconds: u64,
     run: &str,
 ) -> RateResult {
-    let urls: Vec<String> = proxies.iter().map(|proxy| format!("{}/api/v1/orders", proxy.url)).collect();
+    let urls: Vec<String> = proxies
+        .iter()
+        .map(|proxy| format!("{}/api/v1/orders", proxy.url))
+        .collect();
     let total = (u64::from(rate) * seconds) as usize;
     let interval = Duration::from_secs_f64(1.0 / f64::from(rate));
     let cpu_of = || -> Duration { proxies.iter().map(|proxy| cpu_time(proxy.child.id())).sum() };
@@ -276,7 +279,10 @@ fn team_mode(
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .await
             .expect("a fresh database");
-        format!("{}/{name}", cluster_url.rsplit_once('/').expect("a database in the URL").0)
+        format!(
+            "{}/{name}",
+            cluster_url.rsplit_once('/').expect("a database in the URL").0
+        )
     });
     let key = std::env::temp_dir().join(format!("spotplan-bench-team-{}", std::process::id()));
     let dirs: Vec<std::path::PathBuf> = (0..2).map(|n| key.join(n.to_string())).collect();
@@ -289,14 +295,21 @@ fn team_mode(
     let proxies = [first, start_proxy(&dirs[1], standin, Some(&url))];
     runtime.block_on(async {
         let warm = run_rate(client, &proxies, order, 100, 2, "team-warm").await;
-        println!("team mode, two replicas on PostgreSQL — warm-up: {} orders, {} errors", warm.orders, warm.errors);
+        println!(
+            "team mode, two replicas on PostgreSQL — warm-up: {} orders, {} errors",
+            warm.orders, warm.errors
+        );
         println!("| rate | orders | errors | p50 | p99 | max | proxies' CPU per order |");
         println!("| --- | --- | --- | --- | --- | --- | --- |");
         let result = run_rate(client, &proxies, order, 200, seconds, "team").await;
         print_row(&result);
         println!(
             "team budget (200 orders/s through two replicas, p99 ≤ 10 ms): {}",
-            if result.errors == 0 && result.p99 <= Duration::from_millis(10) { "met" } else { "not met" }
+            if result.errors == 0 && result.p99 <= Duration::from_millis(10) {
+                "met"
+            } else {
+                "not met"
+            }
         );
     });
     drop(proxies);

@@ -331,6 +331,7 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
 /// (under the key `<fleet key>_stop`), however often the stop is asked for.
 pub async fn stop(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     Json(body): Json<StopFleet>,
 ) -> Result<Json<FleetAnswer>, ApiError> {
@@ -367,7 +368,7 @@ pub async fn stop(
                 instances: targets,
                 ..ReleaseBody::default()
             };
-            crate::instances::release_once(&state, format!("{}_stop", fleet.key), release).await?;
+            crate::instances::release_once(&state, format!("{}_stop", fleet.key), release, caller.name()).await?;
         }
     }
     Ok(Json(FleetAnswer {

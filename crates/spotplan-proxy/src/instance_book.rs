@@ -271,6 +271,8 @@ pub struct LoggedRelease {
     pub options: ReleaseOptions,
     /// The answer, once every call has returned.
     pub answer: Option<ReleaseAnswer>,
+    /// Who asked for it (team mode).
+    pub requested_by: Option<String>,
 }
 
 fn logged(row: &SqlRow) -> Result<(String, LoggedRelease), StoreError> {
@@ -287,6 +289,7 @@ fn logged(row: &SqlRow) -> Result<(String, LoggedRelease), StoreError> {
                 .map(|text| serde_json::from_str(&text))
                 .transpose()
                 .map_err(|_| StoreError::Corrupt { column: "answer_json" })?,
+            requested_by: row.text(5),
         },
     ))
 }
@@ -295,7 +298,7 @@ fn logged(row: &SqlRow) -> Result<(String, LoggedRelease), StoreError> {
 pub async fn logged_release(store: &Store, key: &str) -> Result<Option<LoggedRelease>, StoreError> {
     let found = store
         .select(
-            "SELECT idempotency_key, request_hash, targets, options_json, answer_json FROM releases \
+            "SELECT idempotency_key, request_hash, targets, options_json, answer_json, requested_by FROM releases \
              WHERE idempotency_key = ?1",
             vec![key.into()],
         )
@@ -310,7 +313,7 @@ pub async fn logged_release(store: &Store, key: &str) -> Result<Option<LoggedRel
 pub async fn unanswered_releases(store: &Store, before_ms: i64) -> Result<Vec<(String, LoggedRelease)>, StoreError> {
     store
         .select(
-            "SELECT idempotency_key, request_hash, targets, options_json, answer_json FROM releases \
+            "SELECT idempotency_key, request_hash, targets, options_json, answer_json, requested_by FROM releases \
              WHERE answer_json IS NULL AND created_at_ms < ?1 ORDER BY created_at_ms",
             vec![before_ms.into()],
         )
@@ -329,6 +332,7 @@ pub async fn log_release(
     targets: Vec<InstanceRow>,
     options: ReleaseOptions,
     now_ms: i64,
+    requested_by: Option<String>,
 ) -> Result<(), StoreError> {
     let (key, request_hash) = (key.to_owned(), request_hash.to_owned());
     let options = serde_json::to_string(&options).map_err(|error| StoreError::Write(error.to_string()))?;
@@ -337,14 +341,15 @@ pub async fn log_release(
     store
         .transaction(move |tx| {
             let logged = tx.execute(
-                "INSERT INTO releases (idempotency_key, request_hash, created_at_ms, targets, options_json) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (idempotency_key) DO NOTHING",
+                "INSERT INTO releases (idempotency_key, request_hash, created_at_ms, targets, options_json, \
+                 requested_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (idempotency_key) DO NOTHING",
                 &[
                     (&key).into(),
                     request_hash.into(),
                     now_ms.into(),
                     references.into(),
                     options.into(),
+                    requested_by.into(),
                 ],
             )?;
             if logged == 0 {

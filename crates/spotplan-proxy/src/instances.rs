@@ -5,13 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::{Extension, Json};
 use spotplan_core::Cloud;
 use spotplan_core::api::instances::{
-    DiscoverBody, InstancesQuery, InstanceRef, InstancesAnswer, ReclaimRecord, ReclaimsAnswer, ReleaseAnswer, ReleaseBody,
-    ReleaseOutcome, ReleaseResult, WatchAnswer, WatchBody, is_instance_id,
+    DiscoverBody, InstanceRef, InstancesAnswer, InstancesQuery, ReclaimRecord, ReclaimsAnswer, ReleaseAnswer,
+    ReleaseBody, ReleaseOutcome, ReleaseResult, WatchAnswer, WatchBody, is_instance_id,
 };
 use spotplan_core::clouds::wire;
 use spotplan_core::lifecycle::{InstanceState, ReleaseOptions, ReleaseReading, batches};
@@ -20,6 +20,7 @@ use spotplan_core::order::idempotency::check_idempotency_key;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::instance_book::{self, InstanceRow};
+use crate::security::Caller;
 use crate::store::StoreError;
 use crate::upstream::{Exchange, now_unix_millis};
 
@@ -32,7 +33,10 @@ pub async fn list(
     let rows = instance_book::all(&state.store).await?;
     let placed_by: std::collections::HashMap<String, String> = state
         .store
-        .select("SELECT id, placed_by FROM orders WHERE placed_by IS NOT NULL", Vec::new())
+        .select(
+            "SELECT id, placed_by FROM orders WHERE placed_by IS NOT NULL",
+            Vec::new(),
+        )
         .await?
         .iter()
         .filter_map(|row| Some((row.text(0)?, row.text(1)?)))
@@ -231,6 +235,7 @@ pub async fn reclaims(State(state): State<AppState>) -> Result<Json<ReclaimsAnsw
 /// Handles `POST /api/v1/instances/release`.
 pub async fn release(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     Json(body): Json<ReleaseBody>,
 ) -> Result<Json<ReleaseAnswer>, ApiError> {
@@ -248,18 +253,25 @@ pub async fn release(
         message: error.to_string(),
         field: Some("Idempotency-Key".into()),
     })?;
-    release_once(&state, key, body).await.map(Json)
+    release_once(&state, key, body, caller.name()).await.map(Json)
 }
 
 /// Releases what `body` names exactly once under `key`: logged before anything is sent, answered from the log when
 /// the key is known (the fleets' stop uses it too).
-pub async fn release_once(state: &AppState, key: String, body: ReleaseBody) -> Result<ReleaseAnswer, ApiError> {
+pub async fn release_once(
+    state: &AppState,
+    key: String,
+    body: ReleaseBody,
+    requested_by: Option<String>,
+) -> Result<ReleaseAnswer, ApiError> {
     let hash = state
         .install_key
         .order_hash(&serde_json::to_value(&body).map_err(|error| ApiError::Internal(error.into()))?);
     // One release per key at a time, like orders.
     let claim = state.key_locks.claim(&format!("release:{key}"));
     let _guard = claim.lock().await;
+    // Team mode: and one replica at a time.
+    let _replicas = state.store.hold_key(&format!("release:{key}")).await?;
     if let Some(logged) = instance_book::logged_release(&state.store, &key).await? {
         if logged.request_hash != hash {
             return Err(conflict(
@@ -303,7 +315,7 @@ pub async fn release_once(state: &AppState, key: String, body: ReleaseBody) -> R
         .cloned()
         .collect();
     let now_ms = now_unix_millis();
-    match instance_book::log_release(&state.store, &key, &hash, logged, body.options, now_ms).await {
+    match instance_book::log_release(&state.store, &key, &hash, logged, body.options, now_ms, requested_by).await {
         Err(StoreError::DuplicateKey) => {
             return Err(conflict(
                 "release_in_progress",

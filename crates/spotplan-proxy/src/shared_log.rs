@@ -149,6 +149,7 @@ CREATE TABLE people (
 CREATE TABLE team_budget (id BIGINT PRIMARY KEY CHECK (id = 1), per_hour TEXT, per_month TEXT);
 ALTER TABLE orders ADD COLUMN placed_by TEXT;
 ALTER TABLE fleets ADD COLUMN created_by TEXT;
+ALTER TABLE releases ADD COLUMN requested_by TEXT;
 CREATE INDEX orders_placed_by ON orders(placed_by);
 ",
 ];

@@ -272,6 +272,7 @@ CREATE TABLE IF NOT EXISTS people (
 CREATE TABLE IF NOT EXISTS team_budget (id INTEGER PRIMARY KEY CHECK (id = 1), per_hour TEXT, per_month TEXT);
 ALTER TABLE orders ADD COLUMN placed_by TEXT;
 ALTER TABLE fleets ADD COLUMN created_by TEXT;
+ALTER TABLE releases ADD COLUMN requested_by TEXT;
 ",
 ];
 

@@ -59,6 +59,7 @@ async fn instances_are_added_once_followed_until_final_and_released_exactly_once
             vec![running.clone()],
             ReleaseOptions::default(),
             5_000,
+            Some("alice".into()),
         )
         .await
         .unwrap();
@@ -69,6 +70,7 @@ async fn instances_are_added_once_followed_until_final_and_released_exactly_once
             vec![running.clone()],
             ReleaseOptions::default(),
             6_000,
+            Some("alice".into()),
         )
         .await;
         assert!(matches!(again, Err(StoreError::DuplicateKey)), "{backend}: {again:?}");
@@ -107,6 +109,11 @@ async fn instances_are_added_once_followed_until_final_and_released_exactly_once
             .unwrap();
         assert_eq!(logged.answer, Some(answer), "{backend}");
         assert_eq!(logged.targets.len(), 1, "{backend}");
+        assert_eq!(
+            logged.requested_by.as_deref(),
+            Some("alice"),
+            "{backend}: who asked is kept"
+        );
         assert!(instance_book::followed(&store).await.unwrap().is_empty(), "{backend}");
         assert!(
             instance_book::logged_release(&store, "rel-none")

@@ -444,6 +444,7 @@ async fn a_release_a_crash_left_unanswered_is_settled_without_sending_twice() {
             rows.clone(),
             ReleaseOptions::default(),
             started - 1,
+            None,
         )
         .await
         .unwrap();
