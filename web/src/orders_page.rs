@@ -78,7 +78,9 @@ pub(crate) fn people<'a>(placers: impl Iterator<Item = Option<&'a str>>) -> Vec<
 /// The person chosen in the filter while they are among `people`; otherwise everyone (`None`), so a choice left
 /// over from an earlier answer never hides rows the filter does not show as chosen.
 pub(crate) fn chosen_person<'a>(chosen: &'a Option<String>, people: &[String]) -> Option<&'a str> {
-    chosen.as_deref().filter(|name| people.iter().any(|person| person == name))
+    chosen
+        .as_deref()
+        .filter(|name| people.iter().any(|person| person == name))
 }
 
 /// Whether a row placed by `placed_by` passes the person filter.
@@ -249,5 +251,38 @@ pub fn OrdersPage(props: &OrdersPageProps) -> Html {
             <button onclick={Callback::from(move |_: MouseEvent| refresh.emit(()))}>{ text(lang, Key::Refresh) }</button>
             { body }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn the_people_are_each_named_once_and_sorted() {
+        let placers = [Some("bob"), None, Some("alice"), Some("bob")];
+        assert_eq!(people(placers.into_iter()), ["alice", "bob"]);
+        assert!(
+            people([None, None].into_iter()).is_empty(),
+            "single-user mode names nobody"
+        );
+    }
+
+    #[test]
+    fn the_filter_shows_the_chosen_persons_rows_or_everyones() {
+        let known = vec!["alice".to_owned(), "bob".to_owned()];
+        let bob = Some("bob".to_owned());
+        assert_eq!(chosen_person(&bob, &known), Some("bob"));
+        assert_eq!(
+            chosen_person(&Some("carol".to_owned()), &known),
+            None,
+            "gone from the answer: everyone"
+        );
+        assert!(shown_for(Some("bob"), Some("bob")));
+        assert!(!shown_for(Some("alice"), Some("bob")));
+        assert!(!shown_for(None, Some("bob")));
+        assert!(shown_for(None, None) && shown_for(Some("alice"), None));
     }
 }
