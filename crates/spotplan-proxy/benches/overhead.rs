@@ -12,7 +12,7 @@
 //!
 //! Team mode: with `SPOTPLAN_TEST_DATABASE_URL` (a PostgreSQL cluster, e.g. from `cargo xtask postgres`) it then
 //! runs the same load at 200 orders/s spread over **two replicas** sharing one fresh database, against the team
-//! budget of p99 ≤ 10 ms.
+//! budget of p99 ≤ 10 ms (`SPOTPLAN_BENCH_TEAM_ONLY=1` runs that alone).
 //!
 //! Run with `cargo bench -p spotplan-proxy --bench overhead` (`SPOTPLAN_BENCH_SECONDS` shortens each rate).
 
@@ -218,7 +218,11 @@ fn main() {
         .pool_max_idle_per_host(1024)
         .build()
         .expect("client");
+    let team_only = std::env::var_os("SPOTPLAN_BENCH_TEAM_ONLY").is_some();
     client_runtime.block_on(async {
+        if team_only {
+            return;
+        }
         let warm = run_rate(&client, &proxy, &order, 100, 2, "warm").await;
         println!("warm-up: {} orders, {} errors", warm.orders, warm.errors);
         println!("open-loop overhead, {seconds} s per rate (latency from the moment each order was due):");

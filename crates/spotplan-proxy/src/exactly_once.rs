@@ -296,10 +296,17 @@ async fn first_attempt(
         // Checking the ceiling and logging the order are one step, so two orders cannot both fit the last
         // slice of an hourly ceiling.
         let _gate = state.spend_gate.lock().await;
-        // Team mode: replicas take the same gate in the database, and the person's and the team's budgets are
-        // checked under it.
-        let _replicas_gate = state.store.hold_key("spend-gate").await?;
-        if state.store.is_shared() || record.view.placed_by.is_some() {
+        // Team mode: where a budget or the hourly ceiling applies, replicas take the same gate in the database and
+        // the person's and the team's budgets are checked under it.
+        let budgets = (state.store.is_shared() || record.view.placed_by.is_some())
+            && !order.dry_run
+            && crate::people::any_budget(&state.store, record.view.placed_by.as_deref()).await?;
+        let _replicas_gate = if budgets || state.config.spend.max_spend_per_hour.is_some() {
+            Some(state.store.hold_key("spend-gate").await?)
+        } else {
+            None
+        };
+        if budgets {
             let per_hour = bound.as_ref().map(|bound| bound.per_hour);
             let person = record.view.placed_by.as_deref();
             if !order.dry_run

@@ -291,6 +291,19 @@ fn sum(amounts: &[Money], currency: Currency) -> Option<rust_decimal::Decimal> {
         .sum()
 }
 
+/// Whether any budget could apply to an order by `person`: the team's, or theirs (one query; the usual answer,
+/// "none", lets an order skip the budget gate shared by every replica).
+pub async fn any_budget(store: &Store, person: Option<&str>) -> Result<bool, StoreError> {
+    let found = store
+        .select(
+            "SELECT 1 FROM team_budget WHERE per_hour IS NOT NULL OR per_month IS NOT NULL UNION ALL \
+             SELECT 1 FROM people WHERE name = ?1 AND (per_hour IS NOT NULL OR per_month IS NOT NULL)",
+            vec![person.map(str::to_owned).into()],
+        )
+        .await?;
+    Ok(!found.is_empty())
+}
+
 /// Checks an order costing up to `order_per_hour` against the person's and the team's budgets.
 pub async fn check_budgets(
     store: &Store,
