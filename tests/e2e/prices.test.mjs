@@ -47,7 +47,7 @@ test('the refresher keeps a pool fresh and a page opened later starts from its p
   const before = await openPage(browser, plan);
   await before.page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
   const oldNote = before.page.getByTestId('old-catalog-note');
-  await oldNote.getByText(/^Every price here is older than 30 days \(newest 2024-10-09, \d+ days old\)\. Turn on "Keep prices fresh"/).waitFor();
+  await oldNote.getByText(/^Every price here is over 30 days old \(newest 2024-10-09, \d+ days\): turn on "Keep prices fresh"/).waitFor();
   assert.deepEqual(before.problems, []);
   await before.page.close();
 

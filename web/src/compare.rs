@@ -51,6 +51,7 @@ pub fn Compare(props: &CompareProps) -> Html {
     let planner = props.planner.clone();
     let plan = props.plan.clone();
     let knowledge = planner.knowledge(&plan);
+    let old_catalog = crate::known::old_catalog_note(lang, &knowledge, props.today, props.can_refresh);
     // The regions as typed, shown while they still say what the requirement holds (so a half-typed list is not
     // rewritten under the cursor); a plan from the URL or history shows its own list.
     let regions_typed = use_state(String::new);
@@ -200,13 +201,20 @@ pub fn Compare(props: &CompareProps) -> Html {
                     }) }
                 </fieldset>
             </form>
+            // Prices older than a month: their ages move from the summary into a note that says what to do.
             <p role="status" data-testid="plan-summary">
                 { match_summary(lang, plan.ranked.len(), plan.excluded_unknown) }
                 { crate::i18n::price_basis(lang, &requirement, planner.fx()) }
-                <span data-testid="price-ages">{ crate::known::freshness(lang, &knowledge, props.today) }</span>
+                if old_catalog.is_none() {
+                    <span data-testid="price-ages">{ crate::known::freshness(lang, &knowledge, props.today) }</span>
+                }
             </p>
-            if let Some(note) = crate::known::old_catalog_note(lang, &knowledge, props.today, props.can_refresh) {
-                <p class="notice" role="note" data-testid="old-catalog-note">{ note }</p>
+            if let Some(note) = old_catalog {
+                <p class="notice" role="note">
+                    <span data-testid="price-ages">{ crate::known::freshness(lang, &knowledge, props.today) }</span>
+                    { " " }
+                    <strong data-testid="old-catalog-note">{ note }</strong>
+                </p>
             }
             if let Some(note) = crate::known::risk_note(lang, &knowledge) {
                 <p class="muted" data-testid="risk-note">{ note }</p>

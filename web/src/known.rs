@@ -69,20 +69,23 @@ pub fn old_catalog_note(lang: Lang, known: &[CloudKnowledge], today: i64, signed
     let when = format_date(newest);
     Some(match (lang, signed_in) {
         (Lang::En, true) => format!(
-            "Every price here is older than {OLD_CATALOG_DAYS} days (newest {when}, {days} days old). Turn on \"Keep \
-             prices fresh\" or refresh live prices below: the proxy asks the clouds with your credentials."
+            "Every price here is over {OLD_CATALOG_DAYS} days old (newest {when}, {days} days): turn on \"Keep prices \
+             fresh\" above or refresh live prices."
         ),
         (Lang::En, false) => format!(
-            "Every price here is older than {OLD_CATALOG_DAYS} days (newest {when}, {days} days old): they come from \
-             the catalog built into Spotplan. Run the proxy with your cloud credentials and sign in to refresh them \
-             (README: \"Credentials\"), or compare with the clouds' consoles before you bid."
+            "Every price here is over {OLD_CATALOG_DAYS} days old (newest {when}, {days} days): run the proxy with \
+             your cloud credentials and sign in to refresh them."
         ),
-        (Lang::Zh, true) => format!(
-            "此处所有价格均早于 {OLD_CATALOG_DAYS} 天（最新为 {when}，{days} 天前）。请开启“保持价格最新”或在下方刷新实时价格：代理会用您的凭证向云厂商询价。"
-        ),
-        (Lang::Zh, false) => format!(
-            "此处所有价格均早于 {OLD_CATALOG_DAYS} 天（最新为 {when}，{days} 天前），来自 Spotplan 内置目录。请用您的云凭证运行代理并登录以刷新价格（见 README“Credentials”），或出价前对照云控制台。"
-        ),
+        (Lang::Zh, true) => {
+            format!(
+                "此处所有价格均超过 {OLD_CATALOG_DAYS} 天（最新 {when}，{days} 天）：请开启上方“保持价格最新”或刷新实时价格。"
+            )
+        }
+        (Lang::Zh, false) => {
+            format!(
+                "此处所有价格均超过 {OLD_CATALOG_DAYS} 天（最新 {when}，{days} 天）：请用您的云凭证运行代理并登录以刷新价格。"
+            )
+        }
     })
 }
 
@@ -178,7 +181,7 @@ mod tests {
             knowledge(Cloud::Tencent, None, Some(TODAY - 31 * DAY)),
         ];
         let note = old_catalog_note(Lang::En, &old, TODAY, false).expect("a note");
-        assert!(note.contains("newest 2026-10-31, 31 days old"), "{note}");
+        assert!(note.contains("newest 2026-10-31, 31 days)"), "{note}");
         assert!(note.contains("sign in"), "{note}");
         let signed_in = old_catalog_note(Lang::En, &old, TODAY, true).expect("a note");
         assert!(signed_in.contains("Keep prices fresh"), "{signed_in}");

@@ -163,13 +163,14 @@ pub fn RefreshPanel(props: &RefreshPanelProps) -> Html {
             move || drop(poll)
         });
     }
-    if !signed_in {
-        return html! {};
-    }
     let clouds: Vec<Cloud> = Cloud::ALL
         .into_iter()
         .filter(|cloud| props.proxy.can_submit(*cloud))
         .collect();
+    // Without any cloud's credentials the proxy has nothing to ask with: no switch to offer.
+    if !signed_in || clouds.is_empty() {
+        return html! {};
+    }
     let enabled = progress.as_ref().is_some_and(|p| p.enabled);
     let toggle = {
         let (progress, failure) = (progress.clone(), failure.clone());
@@ -200,11 +201,11 @@ pub fn RefreshPanel(props: &RefreshPanelProps) -> Html {
     };
     let label = match lang {
         Lang::Zh => format!(
-            "让代理持续刷新本计划前 {REFRESH_POOLS} 个有价报价及最近各计划前 {RECENT_PLAN_POOLS} 个报价的价格（保存价格变化与历史）"
+            "保持价格最新：代理持续询价本计划前 {REFRESH_POOLS} 个报价及最近各计划前 {RECENT_PLAN_POOLS} 个报价"
         ),
         Lang::En => format!(
-            "Keep prices fresh in the proxy: this plan's best {REFRESH_POOLS} priced offers and your recent plans' best \
-             {RECENT_PLAN_POOLS} each (price changes and history kept)"
+            "Keep prices fresh: the proxy re-asks this plan's best {REFRESH_POOLS} offers and your recent plans' best \
+             {RECENT_PLAN_POOLS} each"
         ),
     };
     html! {
