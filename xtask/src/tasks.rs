@@ -109,6 +109,24 @@ pub fn test(env: &Env) -> anyhow::Result<()> {
         native.env(crate::postgres::URL_ENV, &cluster.url);
     }
     layers.push(libtest_layer("native tests", &mut native)?);
+    // The proxy's integration suites once more with every book on PostgreSQL (team mode's store).
+    match &postgres {
+        Ok(cluster) => {
+            let mut shared = Command::new("cargo");
+            shared.args(["test", "-p", "spotplan-proxy", "--no-fail-fast"]);
+            // (The 500-pool refresher run takes minutes on PostgreSQL's round trips; the books suite covers its
+            // state on both databases.)
+            for suite in ["fleets", "lifecycle", "loopback", "price_store"] {
+                shared.args(["--test", suite]);
+            }
+            shared
+                .env("SPOTPLAN_TEST_BACKEND", "postgresql")
+                .env(crate::postgres::URL_ENV, &cluster.url)
+                .env(crate::postgres::REQUIRED_ENV, "1");
+            layers.push(libtest_layer("proxy suites on PostgreSQL", &mut shared)?);
+        }
+        Err(_) => layers.push(Layer::check("proxy suites on PostgreSQL", false)),
+    }
     layers.push(wasm_tests(env)?);
     layers.push(sdk_checks(env)?);
 

@@ -63,10 +63,13 @@ async fn proxy(dir: &Path, standin: Standin, standin_address: &str) -> Rig {
     let mut config = common::config(&tempdir());
     config.listen = address;
     config.endpoints = endpoints;
-    let store = Store::open(&dir.join("orders.sqlite3"), &|_| String::new()).unwrap();
+    let store = common::postgres::store_in(dir).await;
     let install_key = InstallKey::load_or_create(dir).unwrap();
     let mut state = AppState::new(config, common::credentials(), store, install_key).unwrap();
     state.upstream.backoff = Duration::from_millis(10);
+    if let Some(shared) = state.store.shared() {
+        spotplan_proxy::leader::campaign(shared.clone(), state.leadership.clone());
+    }
     let served = state.clone();
     let server = tokio::spawn(async move { axum::serve(listener, app(served)).await.unwrap() });
     Rig {

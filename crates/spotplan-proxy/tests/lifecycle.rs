@@ -52,7 +52,7 @@ async fn rig(cloud: Cloud) -> Rig {
         &tempdir(),
         common::credentials(),
         endpoints,
-        common::file_store(),
+        common::postgres::store_in(&tempdir()).await,
     );
     let served = state.clone();
     tokio::spawn(async move { axum::serve(listener, app(served)).await.unwrap() });

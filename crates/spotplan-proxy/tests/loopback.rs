@@ -67,7 +67,7 @@ async fn rig(cloud: &str) -> Rig {
             authority: standin_address.to_string(),
         },
     );
-    let store = common::file_store();
+    let store = common::postgres::store_in(&common::tempdir()).await;
     let proxy_address = serve_proxy(endpoints, store.clone()).await;
     Rig {
         proxy: format!("http://{proxy_address}"),

@@ -25,7 +25,7 @@ struct Rig {
 }
 
 async fn rig() -> Rig {
-    rig_with(common::file_store()).await
+    rig_with(common::postgres::store_in(&tempdir()).await).await
 }
 
 async fn rig_with(store: spotplan_proxy::Store) -> Rig {
@@ -240,7 +240,7 @@ async fn a_store_the_stand_in_filled_exports_and_folds_into_the_catalog_with_its
 
 #[tokio::test]
 async fn the_delta_for_twenty_thousand_offers_is_within_300_kb_gzip() {
-    let store = common::file_store();
+    let store = common::postgres::store_in(&tempdir()).await;
     let source = Source {
         key: "live-alibaba-DescribeSpotPriceHistory-2026-12-01".into(),
         name: "live quote via the proxy (Alibaba Cloud DescribeSpotPriceHistory)".into(),

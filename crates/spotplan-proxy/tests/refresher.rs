@@ -16,7 +16,6 @@ use spotplan_core::Cloud;
 use spotplan_core::catalog::PriceKind;
 use spotplan_proxy::at_rest::InstallKey;
 use spotplan_proxy::endpoints::{EndpointOverride, Endpoints};
-use spotplan_proxy::store::Store;
 use spotplan_proxy::{AppState, app, price_store, refresher};
 use spotplan_standin::{Kind, Standin, market};
 
@@ -33,7 +32,7 @@ async fn proxy(dir: &Path, standin_address: &str) -> (AppState, String) {
     let mut config = common::config(&tempdir());
     config.listen = address;
     config.endpoints = endpoints;
-    let store = Store::open(&dir.join("orders.sqlite3"), &|_| String::new()).unwrap();
+    let store = common::postgres::store_in(dir).await;
     let mut state = AppState::new(
         config,
         common::credentials(),

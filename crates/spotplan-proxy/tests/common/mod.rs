@@ -58,6 +58,10 @@ pub fn config(static_dir: &Path) -> Config {
 pub fn state_with(config: Config, credentials: CloudCredentials, store: Store) -> AppState {
     let mut state = AppState::new(config, credentials, store, InstallKey::random().unwrap()).unwrap();
     state.upstream.backoff = std::time::Duration::from_millis(10);
+    // On the shared database the background work waits for leadership, as a replica's does.
+    if let Some(shared) = state.store.shared() {
+        spotplan_proxy::leader::campaign(shared.clone(), state.leadership.clone());
+    }
     state
 }
 

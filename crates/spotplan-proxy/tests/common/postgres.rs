@@ -30,6 +30,34 @@ pub async fn fresh_database() -> Option<String> {
     Some(format!("{base}/{name}"))
 }
 
+/// The log a suite's test runs on: the embedded log in `dir`, and — when the test command runs the suite again
+/// with `SPOTPLAN_TEST_BACKEND=postgresql` — the shared database too, one per `dir` (opening the same `dir` again,
+/// as a restart does, opens the same database).
+pub async fn store_in(dir: &std::path::Path) -> spotplan_proxy::Store {
+    let store = spotplan_proxy::Store::open(&dir.join("orders.sqlite3"), &|_| String::new()).unwrap();
+    if std::env::var("SPOTPLAN_TEST_BACKEND").as_deref() != Ok("postgresql") {
+        return store;
+    }
+    let url = admin_url().expect("SPOTPLAN_TEST_BACKEND=postgresql needs SPOTPLAN_TEST_DATABASE_URL");
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(dir.to_string_lossy().as_bytes());
+    let name = format!("d_{}", hex::encode(&digest[..8]));
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    if let Err(error) = client.batch_execute(&format!("CREATE DATABASE {name}")).await {
+        // Made by an earlier open of the same folder.
+        assert_eq!(
+            error.code(),
+            Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE),
+            "{error}"
+        );
+    }
+    let shared = spotplan_proxy::shared_log::SharedLog::connect(&format!("{}/{name}", url.rsplit_once('/').unwrap().0))
+        .await
+        .unwrap();
+    store.with_shared(shared)
+}
+
 /// A fresh embedded log.
 pub fn sqlite() -> spotplan_proxy::Store {
     spotplan_proxy::Store::open(&super::tempdir().join("orders.sqlite3"), &|_| String::new()).unwrap()
