@@ -16,7 +16,6 @@ use spotplan_proxy::at_rest::InstallKey;
 use spotplan_proxy::endpoints::{EndpointOverride, Endpoints};
 use spotplan_proxy::fleet_keeper::keep_once;
 use spotplan_proxy::follower::poll_once;
-use spotplan_proxy::store::Store;
 use spotplan_proxy::{AppState, app};
 use spotplan_standin::{Kind, Standin};
 
