@@ -120,7 +120,7 @@ pub enum ApiError {
     #[error(
         "the order log is unavailable; if this was a new order, nothing was sent — retry with the same idempotency key"
     )]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] crate::stored::StoreError),
     /// Something failed inside the proxy; the details go to the log only.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),

@@ -11,6 +11,7 @@
 //! ([`sign_in`]); every error answer has one JSON shape ([`json_errors`]).
 
 pub mod at_rest;
+pub mod call_counters;
 pub mod config;
 pub mod credentials;
 pub mod endpoints;
@@ -45,6 +46,7 @@ pub mod spend;
 pub mod sql;
 pub mod static_files;
 pub mod store;
+pub mod stored;
 pub mod tls;
 pub mod token;
 pub mod upstream;

@@ -19,7 +19,9 @@ use tokio_postgres::error::SqlState;
 
 use crate::sql::postgres::PostgresTx;
 use crate::sql::{SqlRow, SqlValue, Tx};
-use crate::store::{OrderRecord, OrderStatus, StoreError, StoredOrder};
+use crate::stored::{StoreError, StoredOrder};
+use spotplan_core::api::orders::OrderRecord;
+use spotplan_core::order::outcome::OrderStatus;
 
 /// The schema, one migration per version.
 const MIGRATIONS: [&str; 3] = [

@@ -6,7 +6,7 @@
 //! Writes run in a transaction as one synchronous body ([`Tx`]): on SQLite in the writer thread's group commit,
 //! on PostgreSQL on a blocking thread that drives the async driver, so a book's logic is written once.
 
-use crate::store::StoreError;
+use crate::stored::StoreError;
 
 /// A value bound to or read from a statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,7 +125,7 @@ pub mod sqlite {
     use rusqlite::{Connection, ToSql};
 
     use super::{SqlRow, SqlValue, Tx};
-    use crate::store::StoreError;
+    use crate::stored::StoreError;
 
     impl ToSql for SqlValue {
         fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -183,7 +183,7 @@ pub mod postgres {
     use tokio_postgres::types::{ToSql, Type};
 
     use super::{SqlRow, SqlValue, Tx, postgres_sql};
-    use crate::store::StoreError;
+    use crate::stored::StoreError;
 
     fn error(error: tokio_postgres::Error) -> StoreError {
         describe(&error)

@@ -27,51 +27,7 @@ use spotplan_core::Money;
 pub use spotplan_core::api::orders::OrderRecord;
 pub use spotplan_core::order::outcome::OrderStatus;
 
-/// One logged order: what the API shows ([`OrderRecord`]) and what only the proxy keeps.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredOrder {
-    /// The order as the API shows it.
-    pub view: OrderRecord,
-    /// The keyed hash of the order as logged, to tell a retry from a different order reusing a key.
-    pub order_hash: String,
-    /// The instance password, sealed with the install key, so the order can be resent after a restart.
-    pub sealed_password: Option<String>,
-}
-
-/// Why the log could not be used.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// SQLite failed.
-    #[error("order log: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// A stored JSON column does not parse.
-    #[error("order log: corrupt JSON in {column}")]
-    Corrupt {
-        /// The column.
-        column: &'static str,
-    },
-    /// The database lock was poisoned by a panic.
-    #[error("order log: lock poisoned")]
-    Poisoned,
-    /// The writer thread is gone.
-    #[error("order log: the writer stopped")]
-    WriterGone,
-    /// A write failed.
-    #[error("order log: write failed: {0}")]
-    Write(String),
-    /// An order with this idempotency key is already logged.
-    #[error("order log: an order with this idempotency key is already logged")]
-    DuplicateKey,
-    /// A file could not be prepared.
-    #[error("order log: {0}")]
-    Io(#[from] std::io::Error),
-    /// A read task was lost.
-    #[error("order log: a read did not finish")]
-    ReadLost,
-    /// The shared (PostgreSQL) order log failed.
-    #[error("shared order log: {0}")]
-    Shared(String),
-}
+pub use crate::stored::{StoreError, StoredOrder};
 
 /// The order log.
 #[derive(Debug, Clone)]

@@ -63,7 +63,7 @@ pub struct Upstream {
     /// Pause before a retry (doubled each time).
     pub backoff: Duration,
     /// Each call's duration and throttling answers, for `/metrics`.
-    pub counters: crate::metrics::Counters,
+    pub counters: crate::call_counters::Counters,
 }
 
 /// What one exchange with the cloud came to.
@@ -147,7 +147,7 @@ impl Upstream {
             permits: Arc::new(Semaphore::new(limits.in_flight.max(1))),
             max_answer_bytes: limits.max_answer_bytes,
             backoff: Duration::from_millis(300),
-            counters: crate::metrics::Counters::default(),
+            counters: crate::call_counters::Counters::default(),
         })
     }
 
