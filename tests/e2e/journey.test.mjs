@@ -139,7 +139,7 @@ test('the whole journey in Chinese on a 390 px phone: compare, copy tccli, dry-r
   }
   // Units and cloud names read in Chinese too.
   assert.deepEqual(await page.locator('select:has(option[value=minute]) option').allTextContents(), ['分钟', '小时', '天', '月']);
-  assert.match(await page.getByTestId('plan-summary').textContent(), /阿里云 ECS竞价价格来自 2024-10-09/);
+  assert.match(await page.getByTestId('price-ages').textContent(), /阿里云 ECS竞价价格来自 2024-10-09/);
   // The page fits the phone: the table scrolls inside its section.
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 400), 'no horizontal page scroll');
 

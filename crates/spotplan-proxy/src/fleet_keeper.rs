@@ -286,6 +286,8 @@ async fn settle(
 pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
     let claim = state.key_locks.claim(&format!("fleet:{fleet_id}"));
     let _held = claim.lock().await;
+    // Team mode: the replica a fleet was submitted to and the leader keeping it never advance it at once.
+    let _replicas = state.store.hold_key(&format!("fleet:{fleet_id}")).await?;
     for _round in 0..64 {
         let Some(mut fleet) = fleet_book::by_id(&state.store, fleet_id).await? else {
             return Ok(());

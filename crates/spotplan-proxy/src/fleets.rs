@@ -337,6 +337,7 @@ pub async fn stop(
 ) -> Result<Json<FleetAnswer>, ApiError> {
     let claim = state.key_locks.claim(&format!("fleet:{id}"));
     let held = claim.lock().await;
+    let replicas = state.store.hold_key(&format!("fleet:{id}")).await?;
     let mut fleet = fleet_book::by_id(&state.store, &id)
         .await?
         .ok_or_else(|| not_found(&id))?;
@@ -351,7 +352,7 @@ pub async fn stop(
     let release_now = body.release && !fleet.release_on_stop;
     fleet.release_on_stop |= body.release;
     fleet_book::update(&state.store, &fleet).await?;
-    drop(held);
+    drop((held, replicas));
     if release_now {
         let steps = fleet_book::steps(&state.store, &fleet.id).await?;
         let mut targets = Vec::new();

@@ -240,7 +240,8 @@ async fn a_key_held_by_one_replica_waits_for_it_and_a_dead_replica_lets_go() {
     let ended = admin
         .query(
             "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted \
-             AND pid <> pg_backend_pid()",
+             AND pid <> pg_backend_pid() \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             &[],
         )
         .await
