@@ -240,25 +240,11 @@ async fn committed(
         .iter()
         .filter_map(|row| money_from(row.text(0)))
         .collect();
-    let so_far = crate::instance_book::all(store)
+    let month = crate::instance_book::placed_since(store, month_start_ms, person)
         .await?
-        .into_iter()
-        .filter(|row| row.placed_at_ms >= month_start_ms)
-        .map(|row| (row.order_id.clone(), row.view(now_ms).cost_so_far))
-        .collect::<Vec<_>>();
-    let mut month = Vec::new();
-    for (order_id, cost) in so_far {
-        let (Some(order_id), Some(cost)) = (order_id, cost) else {
-            continue;
-        };
-        if let Some(name) = person {
-            let owner = store.by_id(&order_id).await?.and_then(|order| order.view.placed_by);
-            if owner.as_deref() != Some(name) {
-                continue;
-            }
-        }
-        month.push(cost);
-    }
+        .iter()
+        .filter_map(|row| row.view(now_ms).cost_so_far)
+        .collect();
     Ok((hourly, month))
 }
 

@@ -267,3 +267,93 @@ async fn the_refresher_state_is_kept() {
         assert_eq!((progress.budget_per_minute, progress.pools), (120, 0), "{backend}");
     }
 }
+
+/// A month's budget counts what the person's instances placed this month have cost so far, plus what may be
+/// running until the month's end; another person's instances do not count.
+#[tokio::test]
+async fn a_months_budget_counts_the_persons_own_spend_and_run_rate() {
+    use spotplan_core::api::orders::OrderRecord;
+    use spotplan_core::order::outcome::OrderStatus;
+    use spotplan_proxy::people::{self, Budget};
+    use spotplan_proxy::store::StoredOrder;
+    // 2026-12-31 12:00 UTC: half a day left in the month.
+    let now = 1_798_718_400_000;
+    let month_start = 1_796_083_200_000;
+    for (backend, store) in backends().await {
+        people::add(&store, "alice", 1).await.unwrap();
+        people::add(&store, "bob", 1).await.unwrap();
+        for (person, id) in [("alice", "ord-a"), ("bob", "ord-b")] {
+            let order = StoredOrder {
+                view: OrderRecord {
+                    id: id.into(),
+                    idempotency_key: format!("key-{id}-0001"),
+                    cloud: Cloud::Alibaba,
+                    region: "cn-hangzhou".into(),
+                    dry_run: false,
+                    status: OrderStatus::Pending,
+                    client_token: format!("token-{id}"),
+                    order: serde_json::json!({}),
+                    quoted_price: None,
+                    request: None,
+                    response: None,
+                    cloud_request_id: None,
+                    instance_ids: Vec::new(),
+                    cloud_order_id: None,
+                    error_code: None,
+                    error_message: None,
+                    hint: None,
+                    attempts: 0,
+                    created_at_ms: month_start,
+                    finished_at_ms: None,
+                    upstream_us: None,
+                    may_have_reached_cloud: false,
+                    max_cost_per_hour: Some(money(100)),
+                    placed_by: Some(person.into()),
+                },
+                order_hash: "hash".into(),
+                sealed_password: None,
+            };
+            store.insert(&order).await.unwrap();
+            // Running since the month began at 1 CNY an hour: 30.5 days, 732 CNY so far.
+            let mut row = InstanceRow::placed(
+                Cloud::Alibaba,
+                "cn-hangzhou",
+                &format!("i-{id}"),
+                id,
+                Some(money(100)),
+                month_start,
+            );
+            row.state = InstanceState::Running;
+            row.running_since_ms = Some(month_start);
+            instance_book::add_placed(&store, vec![row.clone()]).await.unwrap();
+            instance_book::save(&store, vec![row]).await.unwrap();
+        }
+        // Alice: 732 spent + (1 running + 1 new) × 12 h = 756: a 750 budget refuses, 760 lets it through.
+        let budget = |amount: i64| Budget {
+            per_hour: None,
+            per_month: Some(money(amount * 100)),
+        };
+        people::set_budget(&store, Some("alice"), &budget(750)).await.unwrap();
+        let refused = people::check_budgets(&store, Some("alice"), Some(&money(100)), now)
+            .await
+            .unwrap();
+        let over = refused.expect_err(backend);
+        assert_eq!(over.field, "budget.person.per_month", "{backend}");
+        assert!(over.message.contains("spent so far 732"), "{backend}: {}", over.message);
+        people::set_budget(&store, Some("alice"), &budget(760)).await.unwrap();
+        assert_eq!(
+            people::check_budgets(&store, Some("alice"), Some(&money(100)), now)
+                .await
+                .unwrap(),
+            Ok(()),
+            "{backend}: bob's spend is not hers"
+        );
+        // The team's counts everyone: 1,464 spent + 3 × 12 h = 1,500 > 1,490.
+        people::set_budget(&store, None, &budget(1_490)).await.unwrap();
+        let over = people::check_budgets(&store, Some("alice"), Some(&money(100)), now)
+            .await
+            .unwrap()
+            .expect_err(backend);
+        assert_eq!(over.field, "budget.team.per_month", "{backend}");
+    }
+}
