@@ -3,7 +3,8 @@
 //! * the wasm32 standard library ([`crate::toolchain`]);
 //! * `trunk` and `wasm-bindgen-cli` with `cargo install --locked`, wasm-bindgen pinned to the version in
 //!   `Cargo.lock` (and in `Trunk.toml`), so Trunk never downloads a tool;
-//! * for tests: Debian's `chromium` and `chromium-driver`, and the end-to-end tests' npm packages.
+//! * for tests: Debian's `chromium` and `chromium-driver`, the end-to-end tests' npm packages, and Debian's
+//!   `postgresql` (team mode's tests start a throwaway cluster of it, see [`crate::postgres`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -76,6 +77,7 @@ pub fn ensure_all(purpose: Purpose) -> anyhow::Result<Env> {
     let (mut sdk_python, mut contract_python) = (None, None);
     if purpose == Purpose::Test {
         ensure_chromium()?;
+        crate::postgres::ensure_installed()?;
         ensure_npm_packages(Path::new("tests/e2e"))?;
         sdk_python = Some(ensure_venv(Path::new(SDK_VENV), Path::new(SDK_REQUIREMENTS))?);
         contract_python = Some(ensure_venv(Path::new(CONTRACT_VENV), Path::new(CONTRACT_REQUIREMENTS))?);
