@@ -99,9 +99,11 @@ test('the page turns the refresher on for its plan and shows its progress as pri
   await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
   const toggle = page.locator('#refresh-enabled');
   await toggle.waitFor();
+  const progress = page.getByTestId('refresh-progress');
+  // The switch shows the proxy's state once its progress has been read (the first test left the refresher on).
+  await progress.getByText(/Price refresher: on/).waitFor();
   // Off, then on with this plan's pools: the refresher starts again on them and says how far it got.
   if (await toggle.isChecked()) await toggle.uncheck();
-  const progress = page.getByTestId('refresh-progress');
   await progress.getByText(/Price refresher: off/).waitFor();
   const kept = async () => Number((await progress.textContent()).match(/(\d+) price changes kept/)[1]);
   const before = await kept();
