@@ -3,9 +3,8 @@
 //! Baidu bidPrice) — fetched a few at a time, cached for five minutes, each answered with its fetch time in the
 //! core's observation shape so the app merges them into its catalog (newest wins, provenance kept).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
@@ -25,28 +24,8 @@ pub const CONCURRENT_QUOTES: usize = 4;
 /// One offer to quote (the core's [`QuoteAsk`]).
 pub type PriceRequest = QuoteAsk;
 
-/// The cache of quotes.
-#[derive(Debug, Default, Clone)]
-pub struct QuoteCache {
-    entries: Arc<Mutex<HashMap<PriceRequest, (Instant, OfferQuote)>>>,
-}
-
-impl QuoteCache {
-    fn get(&self, request: &PriceRequest) -> Option<OfferQuote> {
-        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (stored, quote) = entries.get(request)?;
-        (stored.elapsed() < CACHE_FOR).then(|| OfferQuote {
-            cached: true,
-            ..quote.clone()
-        })
-    }
-
-    fn put(&self, request: PriceRequest, quote: &OfferQuote) {
-        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries.retain(|_, (stored, _)| stored.elapsed() < CACHE_FOR);
-        entries.insert(request, (Instant::now(), quote.clone()));
-    }
-}
+/// The cache of quotes, kept [`CACHE_FOR`].
+pub type QuoteCache = crate::short_cache::ShortCache<PriceRequest, OfferQuote>;
 
 /// Handles `POST /api/v1/prices`.
 pub async fn prices(
@@ -66,12 +45,12 @@ pub async fn prices(
         let (state, semaphore) = (state.clone(), semaphore.clone());
         tasks.push(tokio::spawn(async move {
             if let Some(cached) = state.quotes.get(&request) {
-                return cached;
+                return OfferQuote { cached: true, ..cached };
             }
             let _permit = semaphore.acquire_owned().await;
             let quote = fetch(&state, &request).await;
             if quote.error.is_none() {
-                state.quotes.put(request, &quote);
+                state.quotes.put(request, quote.clone());
                 // Kept, changes only, for the app's next reload and for bid advice; a store that cannot be written
                 // does not hold the quote back.
                 let now_ms = crate::upstream::now_unix_millis();
