@@ -34,11 +34,14 @@ pub mod orders;
 pub mod people;
 pub mod price_store;
 pub mod prices;
+pub mod read_call;
 pub mod refresher;
+pub mod resources;
 pub mod security;
 pub mod security_headers;
 pub mod serve;
 pub mod shared_log;
+pub mod short_cache;
 pub mod sign_in;
 pub mod signals;
 pub mod signing;
@@ -95,6 +98,8 @@ pub struct AppState {
     pub quotes: prices::QuoteCache,
     /// Pool signals of the last five minutes.
     pub signals: signals::SignalsCache,
+    /// The account's resources listed in the last minute.
+    pub resources: resources::ResourcesCache,
     /// The embedded catalog (pay-as-you-go prices bound market bids), decoded on first use.
     catalog: Arc<OnceLock<Option<spotplan_core::catalog::Catalog>>>,
     /// The `Host` names (and so the `Origin`s) this proxy answers to.
@@ -132,8 +137,9 @@ impl AppState {
             upstream,
             key_locks: exactly_once::KeyLocks::default(),
             spend_gate: Arc::default(),
-            quotes: prices::QuoteCache::default(),
-            signals: signals::SignalsCache::default(),
+            quotes: prices::QuoteCache::new(prices::CACHE_FOR),
+            signals: signals::SignalsCache::new(prices::CACHE_FOR),
+            resources: resources::ResourcesCache::new(resources::CACHE_FOR),
             catalog: Arc::default(),
             leadership: if store_is_shared {
                 leader::Leadership::replica()
@@ -200,6 +206,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/refresh",
             get(refresher::get).merge(put(refresher::put).route_layer(from_fn(security::json_body_only))),
+        )
+        .route(
+            "/v1/resources",
+            post(resources::resources).route_layer(from_fn(security::json_body_only)),
         )
         .route(
             "/v1/signals",

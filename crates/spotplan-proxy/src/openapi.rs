@@ -16,6 +16,7 @@ use spotplan_core::api::instances::{
 };
 use spotplan_core::api::orders::{MAX_LIST, OrderList, OrderRecord, OrderSubmission, SubmitAnswer};
 use spotplan_core::api::prices::{PricesAnswer, PricesBody};
+use spotplan_core::api::resources::{ResourcesAnswer, ResourcesBody};
 use spotplan_core::api::signals::{SignalsAnswer, SignalsBody};
 
 /// The schemas, generated once per document into `#/components/schemas`.
@@ -164,6 +165,13 @@ pub fn document() -> Value {
         ("422", "the cloud documents no pool signals (Baidu)"),
         ("502", "the cloud refused or did not answer"),
     ]);
+    let resources_body = schemas.of::<ResourcesBody>();
+    let resources_answer = schemas.of::<ResourcesAnswer>();
+    let resources_errors = with_body(&[
+        ("412", "no credentials for the cloud (planning mode)"),
+        ("422", "the cloud's orders take no such resource (Baidu key pairs)"),
+        ("502", "the cloud refused or did not answer"),
+    ]);
     let delta = schemas.of::<CatalogDelta>();
     let id_parameter = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }]);
     let paths = json!({
@@ -299,6 +307,12 @@ pub fn document() -> Value {
             "summary": "What the cloud says of its spot pools in a region besides prices: Alibaba's 30-day interruption-rate buckets (DescribeSpotAdvice), Tencent's selling or sold-out status (DescribeZoneInstanceConfigInfos); cached five minutes",
             "requestBody": { "required": true, "content": content(&signals_body) },
             "responses": responses(&[("200", "one signal per zone and type the cloud reported", &signals_answer)], &error, &signals_errors)
+        } },
+        api::RESOURCES: { "post": {
+            "operationId": "accountResources",
+            "summary": "One list of the account's own resources in a region, for the launch details: its own or the cloud's public images, VPCs, subnets (vSwitches) of a zone and VPC, security groups, key pairs — one page of the cloud's describe call, cached a minute",
+            "requestBody": { "required": true, "content": content(&resources_body) },
+            "responses": responses(&[("200", "the resources the cloud listed", &resources_answer)], &error, &resources_errors)
         } },
         api::OPENAPI: { "get": {
             "operationId": "openapi",

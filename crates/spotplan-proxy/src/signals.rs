@@ -2,10 +2,6 @@
 //! buckets, Tencent's sold-out status), through the cloud's own call — built and read by its folder in the core —
 //! cached for five minutes. The fleet planner reads them as interruption estimates and sold-out pools.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,31 +10,10 @@ use spotplan_core::clouds::wire;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::prices::CACHE_FOR;
-use crate::upstream::{Exchange, now_unix_seconds};
+use crate::upstream::now_unix_seconds;
 
 /// The signals of the last five minutes, by what was asked.
-#[derive(Debug, Default, Clone)]
-pub struct SignalsCache {
-    entries: Arc<Mutex<HashMap<String, (Instant, SignalsAnswer)>>>,
-}
-
-impl SignalsCache {
-    fn get(&self, key: &str) -> Option<SignalsAnswer> {
-        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (stored, answer) = entries.get(key)?;
-        (stored.elapsed() < CACHE_FOR).then(|| SignalsAnswer {
-            cached: true,
-            ..answer.clone()
-        })
-    }
-
-    fn put(&self, key: String, answer: &SignalsAnswer) {
-        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries.retain(|_, (stored, _)| stored.elapsed() < CACHE_FOR);
-        entries.insert(key, (Instant::now(), answer.clone()));
-    }
-}
+pub type SignalsCache = crate::short_cache::ShortCache<String, SignalsAnswer>;
 
 fn bad(code: &'static str, field: &str, message: String) -> ApiError {
     ApiError::BadRequest {
@@ -77,7 +52,7 @@ pub async fn signals(
     }
     crate::endpoints::check_region(&body.region).map_err(|error| bad("invalid_region", "region", error.to_string()))?;
     let cloud = wire(body.cloud);
-    let Some(mut request) = cloud.pool_signals_request(&body.region, &body.instance_types) else {
+    let Some(request) = cloud.pool_signals_request(&body.region, &body.instance_types) else {
         return Err(ApiError::Rejected {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: "no_signals",
@@ -96,7 +71,7 @@ pub async fn signals(
     };
     let key = format!("{}|{}|{}", body.cloud.id(), body.region, body.instance_types.join(","));
     if let Some(cached) = state.signals.get(&key) {
-        return Ok(Json(cached));
+        return Ok(Json(SignalsAnswer { cached: true, ..cached }));
     }
     let unreachable = |message: String| ApiError::Rejected {
         status: StatusCode::BAD_GATEWAY,
@@ -104,29 +79,19 @@ pub async fn signals(
         message,
         field: None,
     };
-    state
-        .config
-        .endpoints
-        .route(body.cloud, &mut request)
-        .map_err(|error| unreachable(error.to_string()))?;
-    let sent = state
-        .upstream
-        .send(body.cloud, &request, &credentials.credentials)
+    let source = request.action.clone();
+    let answer_body = crate::read_call::answer_body(&state, body.cloud, &credentials, request)
         .await
-        .map_err(|error| unreachable(error.to_string()))?;
-    let answer_body = match sent.exchange {
-        Exchange::Answered { body, .. } => body,
-        Exchange::NoAnswer { reason } | Exchange::NotSent { reason } => return Err(unreachable(reason)),
-    };
+        .map_err(unreachable)?;
     let signals = cloud
         .read_pool_signals(&answer_body)
         .map_err(|failure| unreachable(format!("{}: {}", failure.code, failure.message)))?;
     let answer = SignalsAnswer {
         signals,
-        source: request.action.clone(),
+        source,
         fetched_at: now_unix_seconds() as i64,
         cached: false,
     };
-    state.signals.put(key, &answer);
+    state.signals.put(key, answer.clone());
     Ok(Json(answer))
 }

@@ -120,7 +120,7 @@ pub fn sign(
             // The scope names the API's service, not the host: an endpoint override must not change it.
             let params = tc3::Params {
                 unix_seconds,
-                service: spotplan_core::clouds::tencent::order::TENCENT_SERVICE,
+                service: spotplan_core::clouds::tencent::order::tc3_service(&request.action),
             };
             let output = tc3::sign(&signable, credentials, &params)?;
             (output.headers, output.path_and_query)

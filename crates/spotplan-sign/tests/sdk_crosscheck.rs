@@ -284,10 +284,12 @@ fn generate_tc3(rng: &mut Rng) -> (Case, Ours) {
         "cvm.tencentcloudapi.com",
         "cvm.ap-guangzhou.tencentcloudapi.com",
         "cvm.intl.tencentcloudapi.com",
+        "vpc.tencentcloudapi.com",
         "127.0.0.1:8443",
         "cvm-private.example.internal",
     ]);
-    case.service = "cvm";
+    // CVM's calls, and VPC's network lists (the SDK's `VpcClient._service = "vpc"`).
+    case.service = *rng.pick(&["cvm", "vpc"]);
     case.path = "/".to_owned();
     let content_type = if case.method == "GET" {
         "application/x-www-form-urlencoded"

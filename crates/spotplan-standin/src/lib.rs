@@ -21,6 +21,7 @@
 //! below-market error. Price queries can be slowed ([`Standin::price_delay`]) to let concurrency build up; the
 //! stand-in records the most requests it ever had in flight.
 
+mod account;
 mod admin_pass;
 pub mod lifecycle;
 pub mod market;
@@ -277,6 +278,9 @@ async fn handle(
         if lifecycle::is_release(standin.kind, &action) && !standin.lifecycle.release_delay.is_zero() {
             tokio::time::sleep(standin.lifecycle.release_delay).await;
         }
+        return answer;
+    }
+    if let Some(answer) = account::answer(standin.kind, &action, &received) {
         return answer;
     }
     if let Some(answer) = signals_answer(&standin, &action, &received) {

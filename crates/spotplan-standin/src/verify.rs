@@ -134,11 +134,11 @@ pub(crate) fn check(kind: Kind, received: &Received<'_>, access_key_id: &str, se
             let output = tc3::sign(
                 &request,
                 &credentials,
-                // The stand-in is CVM: it checks the scope against its own service name, as Tencent does, whatever
-                // host it was reached at.
+                // The stand-in plays CVM and VPC: it checks the scope against the service of the action, as Tencent
+                // does, whatever host it was reached at.
                 &tc3::Params {
                     unix_seconds: timestamp,
-                    service: "cvm",
+                    service: crate::account::tencent_service(header(received, "x-tc-action").unwrap_or_default()),
                 },
             )
             .map_err(|e| e.to_string())?;

@@ -10,6 +10,7 @@ pub mod instances;
 pub mod orders;
 pub mod prices;
 pub mod refresh;
+pub mod resources;
 pub mod signals;
 
 /// `GET`: the proxy's version, whether the caller is signed in, and what each cloud can do. Open without the token.
@@ -34,6 +35,8 @@ pub const RELEASE: &str = "/api/v1/instances/release";
 pub const FLEETS: &str = "/api/v1/fleets";
 /// `POST` a region's pools to read the cloud's interruption and stock signals for.
 pub const SIGNALS: &str = "/api/v1/signals";
+/// `POST` what to list of the account's resources in a region (images, VPCs, subnets, security groups, key pairs).
+pub const RESOURCES: &str = "/api/v1/resources";
 /// `GET` the price observations the proxy stored since a point (`?since=`).
 pub const CATALOG: &str = "/api/v1/catalog";
 /// `PUT` the price refresher's settings, `GET` its progress.

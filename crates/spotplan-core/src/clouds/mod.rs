@@ -8,6 +8,7 @@
 
 pub mod alibaba;
 pub mod baidu;
+pub(crate) mod resource_list;
 pub mod tencent;
 
 use serde::{Deserialize, Serialize};
@@ -257,6 +258,16 @@ pub trait CloudWire: Sync {
     fn pool_signals_request(&self, region: &str, instance_types: &[String]) -> Option<HttpRequest>;
     /// Reads the answer to [`CloudWire::pool_signals_request`].
     fn read_pool_signals(&self, body: &[u8]) -> Result<Vec<crate::api::signals::PoolSignal>, QuoteFailure>;
+
+    /// The call listing what `ask` asks for of the account's resources in a region, one page of at most
+    /// [`crate::api::resources::MAX_RESOURCES`]; `None` when the cloud's orders take no such resource.
+    fn resources_request(&self, ask: &crate::api::resources::ResourcesBody) -> Option<HttpRequest>;
+    /// Reads the answer to [`CloudWire::resources_request`] for `kind`.
+    fn read_resources(
+        &self,
+        kind: crate::api::resources::ResourceKind,
+        body: &[u8],
+    ) -> Result<crate::api::resources::ResourcePage, QuoteFailure>;
 
     /// The live price query for one offer; `token` is a fresh idempotency token for clouds that want one.
     fn quote_request(&self, ask: &QuoteAsk, now: i64, token: &str) -> Result<HttpRequest, QuoteFailure>;

@@ -8,6 +8,7 @@ pub mod fleet;
 pub mod instances;
 pub mod order;
 pub mod prices;
+pub mod resources;
 pub(crate) mod rules;
 pub mod signals;
 mod snippets;
@@ -157,7 +158,7 @@ impl CloudApi for Alibaba {
 impl CloudWire for Alibaba {
     /// `ecs.<region>.aliyuncs.com`, and `ecs-cn-hangzhou.aliyuncs.com` (the SDKs' endpoint map).
     fn is_api_host(&self, host: &str) -> bool {
-        host_with_one_label(host, &["ecs.", "ecs-"], ".aliyuncs.com")
+        host == resources::VPC_HOST_HANGZHOU || host_with_one_label(host, &["ecs.", "ecs-", "vpc."], ".aliyuncs.com")
     }
 
     fn credential_names(&self) -> CredentialNames {
@@ -212,6 +213,18 @@ impl CloudWire for Alibaba {
 
     fn read_pool_signals(&self, body: &[u8]) -> Result<Vec<crate::api::signals::PoolSignal>, QuoteFailure> {
         Ok(signals::parse_describe_spot_advice(body)?)
+    }
+
+    fn resources_request(&self, ask: &crate::api::resources::ResourcesBody) -> Option<HttpRequest> {
+        resources::request(ask)
+    }
+
+    fn read_resources(
+        &self,
+        kind: crate::api::resources::ResourceKind,
+        body: &[u8],
+    ) -> Result<crate::api::resources::ResourcePage, QuoteFailure> {
+        Ok(resources::read(kind, body)?)
     }
 
     fn quote_request(&self, ask: &QuoteAsk, now: i64, _token: &str) -> Result<HttpRequest, QuoteFailure> {

@@ -135,14 +135,19 @@ pub(crate) fn run_instances(order: &SpotOrder, client_token: &str) -> HttpReques
 /// Every ECS request Spotplan sends, orders and price queries alike: RPC style, the parameters in the query,
 /// `POST /`, an empty body, and the headers ACS3 signs (`host`, `x-acs-action`, `x-acs-version`, `accept`).
 pub(super) fn rpc_request(region: &str, action: &str, query: Vec<(String, String)>) -> HttpRequest {
-    let host = alibaba_host(region);
+    rpc_request_to(alibaba_host(region), ALIBABA_API_VERSION, action, query)
+}
+
+/// An RPC-style call of another Alibaba product's API (VPC's `2016-04-28`) at `host`: the same protocol and
+/// signature as ECS's.
+pub(super) fn rpc_request_to(host: String, version: &str, action: &str, query: Vec<(String, String)>) -> HttpRequest {
     HttpRequest {
         method: "POST".into(),
         scheme: "https".into(),
         headers: vec![
             ("host".into(), host.clone()),
             ("x-acs-action".into(), action.into()),
-            ("x-acs-version".into(), ALIBABA_API_VERSION.into()),
+            ("x-acs-version".into(), version.into()),
             ("accept".into(), "application/json".into()),
         ],
         host,

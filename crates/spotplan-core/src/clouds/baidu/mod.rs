@@ -7,6 +7,7 @@ pub mod answer;
 pub mod instances;
 pub mod order;
 pub mod prices;
+pub mod resources;
 pub(crate) mod rules;
 mod snippets;
 
@@ -202,6 +203,18 @@ impl CloudWire for Baidu {
             "no_signals",
             "Baidu documents no interruption or stock signal for BCC spot",
         ))
+    }
+
+    fn resources_request(&self, ask: &crate::api::resources::ResourcesBody) -> Option<HttpRequest> {
+        resources::request(ask)
+    }
+
+    fn read_resources(
+        &self,
+        kind: crate::api::resources::ResourceKind,
+        body: &[u8],
+    ) -> Result<crate::api::resources::ResourcePage, QuoteFailure> {
+        Ok(resources::read(kind, body)?)
     }
 
     fn quote_request(&self, ask: &QuoteAsk, _now: i64, token: &str) -> Result<HttpRequest, QuoteFailure> {

@@ -7,6 +7,7 @@ pub mod answer;
 pub mod instances;
 pub mod order;
 pub mod prices;
+pub mod resources;
 pub(crate) mod rules;
 pub mod signals;
 mod snippets;
@@ -161,7 +162,9 @@ impl CloudApi for Tencent {
 impl CloudWire for Tencent {
     /// `cvm.tencentcloudapi.com` or `cvm.<region>.tencentcloudapi.com`.
     fn is_api_host(&self, host: &str) -> bool {
-        host == order::TENCENT_HOST || host_with_one_label(host, &["cvm."], ".tencentcloudapi.com")
+        host == order::TENCENT_HOST
+            || host == resources::VPC_HOST
+            || host_with_one_label(host, &["cvm.", "vpc."], ".tencentcloudapi.com")
     }
 
     fn credential_names(&self) -> CredentialNames {
@@ -206,6 +209,18 @@ impl CloudWire for Tencent {
 
     fn read_pool_signals(&self, body: &[u8]) -> Result<Vec<crate::api::signals::PoolSignal>, QuoteFailure> {
         Ok(signals::parse_describe_zone_instance_config_infos(body)?)
+    }
+
+    fn resources_request(&self, ask: &crate::api::resources::ResourcesBody) -> Option<HttpRequest> {
+        resources::request(ask)
+    }
+
+    fn read_resources(
+        &self,
+        kind: crate::api::resources::ResourceKind,
+        body: &[u8],
+    ) -> Result<crate::api::resources::ResourcePage, QuoteFailure> {
+        Ok(resources::read(kind, body)?)
     }
 
     fn quote_request(&self, ask: &QuoteAsk, _now: i64, _token: &str) -> Result<HttpRequest, QuoteFailure> {

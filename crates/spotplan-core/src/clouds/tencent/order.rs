@@ -14,6 +14,16 @@ pub const TENCENT_HOST: &str = "cvm.tencentcloudapi.com";
 /// request is sent to.
 pub const TENCENT_SERVICE: &str = "cvm";
 
+/// The service whose name TC3's credential scope carries for `action`: VPC's for its network lists, else CVM's.
+/// Chosen by the call, not the host, so an endpoint override cannot change it.
+pub fn tc3_service(action: &str) -> &'static str {
+    if super::resources::VPC_ACTIONS.contains(&action) {
+        super::resources::VPC_SERVICE
+    } else {
+        TENCENT_SERVICE
+    }
+}
+
 pub(crate) fn run_instances(order: &SpotOrder, client_token: &str) -> HttpRequest {
     let mut body = Map::new();
     let mut put = |name: &str, value: Value| {
@@ -119,14 +129,19 @@ pub(crate) fn run_instances(order: &SpotOrder, client_token: &str) -> HttpReques
 /// Every CVM request Spotplan sends, orders and price queries alike: `POST /` with a JSON body and the action,
 /// version and region as `x-tc-*` headers (the signer adds `x-tc-timestamp` and `authorization`).
 pub(super) fn api_request(region: &str, action: &str, body: &Value) -> HttpRequest {
+    api_request_to(TENCENT_HOST, region, action, body)
+}
+
+/// A call of one of Tencent's APIs at `host` (CVM's, or VPC's for networks): the same headers and signature.
+pub(super) fn api_request_to(host: &str, region: &str, action: &str, body: &Value) -> HttpRequest {
     HttpRequest {
         method: "POST".into(),
         scheme: "https".into(),
-        host: TENCENT_HOST.into(),
+        host: host.into(),
         path: "/".into(),
         query: Vec::new(),
         headers: vec![
-            ("host".into(), TENCENT_HOST.into()),
+            ("host".into(), host.into()),
             ("content-type".into(), "application/json".into()),
             ("x-tc-action".into(), action.into()),
             ("x-tc-version".into(), TENCENT_API_VERSION.into()),

@@ -1,0 +1,158 @@
+//! Baidu's lists of an account's resources in a region, on the compute host `bcc.{region}.baidubce.com` and signed
+//! as the order is (bce-auth-v1): `GET /v2/image` (`imageType` `Custom` or `System`), `GET /v1/vpc`,
+//! `GET /v1/subnet` (`vpcId`, `zoneName`) and `GET /v2/securityGroup` (`vpcId`), each paged by `marker` and
+//! `maxKeys` (≤ 1000) and answering `isTruncated` — bce-python-sdk 0.9.79 (`bcc_client.list_images`,
+//! `list_security_groups`, `vpc_client.list_vpcs`, `subnet_client.list_subnets`) with the response fields of
+//! bce-sdk-go's models. Spotplan's Baidu orders send no key pair, so none is listed.
+
+use serde_json::Value;
+
+use super::order::baidu_host;
+use crate::api::resources::{MAX_RESOURCES, ResourceKind, ResourcePage, ResourcesBody};
+use crate::clouds::Cloud;
+use crate::clouds::resource_list::{ItemFields, items_at, read_items};
+use crate::order::request::HttpRequest;
+use crate::quote::QuoteError;
+use crate::quote::json;
+
+/// The path, the action's name (for logs), the list's key in the answer and the item's fields.
+fn shape(kind: ResourceKind) -> Option<(&'static str, &'static str, &'static str, ItemFields)> {
+    Some(match kind {
+        ResourceKind::OwnImage | ResourceKind::PublicImage => (
+            "/v2/image",
+            "ListImages",
+            "images",
+            ItemFields {
+                detail: &["osName", "osVersion", "osArch"],
+                ..ItemFields::named("id", "name")
+            },
+        ),
+        ResourceKind::Vpc => (
+            "/v1/vpc",
+            "ListVpcs",
+            "vpcs",
+            ItemFields {
+                detail: &["cidr"],
+                is_default: Some("isDefault"),
+                ..ItemFields::named("vpcId", "name")
+            },
+        ),
+        ResourceKind::Subnet => (
+            "/v1/subnet",
+            "ListSubnets",
+            "subnets",
+            ItemFields {
+                detail: &["cidr"],
+                zone: Some("zoneName"),
+                vpc: Some("vpcId"),
+                ..ItemFields::named("subnetId", "name")
+            },
+        ),
+        ResourceKind::SecurityGroup => (
+            "/v2/securityGroup",
+            "ListSecurityGroups",
+            "securityGroups",
+            ItemFields {
+                detail: &["desc"],
+                vpc: Some("vpcId"),
+                ..ItemFields::named("id", "name")
+            },
+        ),
+        ResourceKind::KeyPair => return None,
+    })
+}
+
+/// The first page of the list `ask` names; `None` for key pairs, which Spotplan's Baidu orders do not take.
+pub fn request(ask: &ResourcesBody) -> Option<HttpRequest> {
+    let (path, action, _, _) = shape(ask.kind)?;
+    let mut query = vec![("maxKeys".to_owned(), MAX_RESOURCES.to_string())];
+    match ask.kind {
+        ResourceKind::OwnImage => query.push(("imageType".into(), "Custom".into())),
+        ResourceKind::PublicImage => query.push(("imageType".into(), "System".into())),
+        ResourceKind::Subnet => {
+            query.extend(ask.vpc_id.clone().map(|vpc| ("vpcId".to_owned(), vpc)));
+            query.extend(ask.zone.clone().map(|zone| ("zoneName".to_owned(), zone)));
+        }
+        ResourceKind::SecurityGroup => query.extend(ask.vpc_id.clone().map(|vpc| ("vpcId".to_owned(), vpc))),
+        ResourceKind::Vpc | ResourceKind::KeyPair => {}
+    }
+    let host = baidu_host(&ask.region);
+    Some(HttpRequest {
+        method: "GET".into(),
+        scheme: "https".into(),
+        headers: vec![("host".into(), host.clone())],
+        host,
+        path: path.into(),
+        query,
+        body: Vec::new(),
+        action: action.into(),
+    })
+}
+
+/// Reads a page: the list, and whether `isTruncated` says there is more.
+pub fn read(kind: ResourceKind, body: &[u8]) -> Result<ResourcePage, QuoteError> {
+    let Some((_, _, list, fields)) = shape(kind) else {
+        return Ok(ResourcePage::default());
+    };
+    let root = Value::Object(json::parse_answer(Cloud::Baidu, body)?);
+    if root.get(list).is_none() {
+        return Err(QuoteError::MissingField { field: list.into() });
+    }
+    let items = items_at(&root, list);
+    let resources = read_items(items, &fields);
+    Ok(ResourcePage {
+        truncated: root.get("isTruncated").and_then(Value::as_bool).unwrap_or(false) || items.len() > resources.len(),
+        resources,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn ask(kind: ResourceKind) -> ResourcesBody {
+        ResourcesBody {
+            cloud: Cloud::Baidu,
+            region: "bj".into(),
+            kind,
+            zone: Some("cn-bj-a".into()),
+            vpc_id: Some("vpc-IyrqYIQ7".into()),
+        }
+    }
+
+    #[test]
+    fn each_list_is_a_get_on_the_compute_host_and_key_pairs_are_not_listed() {
+        let Some(subnets) = request(&ask(ResourceKind::Subnet)) else {
+            panic!("Baidu lists subnets");
+        };
+        assert_eq!(
+            (subnets.method.as_str(), subnets.host.as_str()),
+            ("GET", "bcc.bj.baidubce.com")
+        );
+        assert_eq!(subnets.path, "/v1/subnet");
+        assert_eq!(subnets.query_value("zoneName"), Some("cn-bj-a"));
+        assert_eq!(subnets.query_value("vpcId"), Some("vpc-IyrqYIQ7"));
+        let images = request(&ask(ResourceKind::PublicImage));
+        assert_eq!(images.as_ref().and_then(|r| r.query_value("imageType")), Some("System"));
+        assert_eq!(images.map(|r| r.path), Some("/v2/image".into()));
+        assert_eq!(request(&ask(ResourceKind::KeyPair)), None);
+    }
+
+    #[test]
+    fn answers_are_read_with_their_truncation_and_errors_carry_the_code() {
+        let answer = br#"{"marker":"sbn-IyWRnII7","isTruncated":true,"nextMarker":"sbn-2","maxKeys":1,"subnets":[
+            {"subnetId":"sbn-IyWRnII7","name":"default","zoneName":"cn-bj-a","cidr":"192.168.0.0/20","vpcId":"vpc-IyrqYIQ7","availableIp":4091}]}"#;
+        let page = read(ResourceKind::Subnet, answer).unwrap_or_default();
+        assert!(page.truncated);
+        assert_eq!(page.resources[0].zone.as_deref(), Some("cn-bj-a"));
+        let images = br#"{"marker":"","isTruncated":false,"maxKeys":100,"images":[{"id":"m-nky7qeom","name":"22.04 x86_64 (64bit)","osName":"Ubuntu","osVersion":"22.04","osArch":"x86_64 (64bit)"}]}"#;
+        let page = read(ResourceKind::PublicImage, images).unwrap_or_default();
+        assert_eq!(page.resources[0].detail.as_deref(), Some("Ubuntu 22.04 x86_64 (64bit)"));
+        let refused = br#"{"requestId":"r","code":"AccessDenied","message":"Access denied."}"#;
+        assert!(
+            matches!(read(ResourceKind::Vpc, refused), Err(QuoteError::Cloud(error)) if error.code == "AccessDenied")
+        );
+    }
+}

@@ -1,0 +1,34 @@
+//! One read-only call to a cloud, for the endpoints that only read (pool signals, the account's resources):
+//! routed to the cloud's own host (or its configured override), signed with the cloud's credentials, sent through
+//! the bounded upstream client, and its answer's body returned — or, in words, why no answer came.
+
+use spotplan_core::Cloud;
+use spotplan_core::order::request::HttpRequest;
+
+use crate::AppState;
+use crate::credentials::Loaded;
+use crate::upstream::Exchange;
+
+/// Sends `request` to `cloud` with `credentials` and returns the body the cloud answered (whatever its status:
+/// the cloud's folder reads its error envelope), or why nothing was answered.
+pub async fn answer_body(
+    state: &AppState,
+    cloud: Cloud,
+    credentials: &Loaded,
+    mut request: HttpRequest,
+) -> Result<Vec<u8>, String> {
+    state
+        .config
+        .endpoints
+        .route(cloud, &mut request)
+        .map_err(|error| error.to_string())?;
+    let sent = state
+        .upstream
+        .send(cloud, &request, &credentials.credentials)
+        .await
+        .map_err(|error| error.to_string())?;
+    match sent.exchange {
+        Exchange::Answered { body, .. } => Ok(body),
+        Exchange::NoAnswer { reason } | Exchange::NotSent { reason } => Err(reason),
+    }
+}

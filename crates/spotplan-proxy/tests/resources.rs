@@ -1,0 +1,254 @@
+//! `POST /api/v1/resources` against the real proxy and each cloud's stand-in, which checks every call's signature
+//! (Tencent's VPC calls under the `vpc` service's scope), Alibaba's API version per product, and applies zone and
+//! VPC filters as the clouds do: each list comes from its own call, filters reach the cloud, a second ask is
+//! served from the cache, and hostile or impossible asks are refused, naming the field, before anything is sent.
+#![allow(clippy::unwrap_used)] // test code: a panic is how a failure is reported
+
+mod common;
+
+use std::net::SocketAddr;
+
+use common::proxy_process::standin;
+use common::{KEYS, TOKEN, credentials, state_listening, tempdir};
+use serde_json::{Value, json};
+use spotplan_proxy::app;
+use spotplan_proxy::credentials::CloudCredentials;
+use spotplan_proxy::endpoints::{EndpointOverride, Endpoints};
+use spotplan_standin::{Kind, Standin};
+
+struct Rig {
+    proxy: String,
+    standin: Standin,
+}
+
+async fn rig_with(kind: Kind, standin: Standin, address: SocketAddr, credentials: CloudCredentials) -> Rig {
+    let endpoints = Endpoints::default().with(
+        kind.cloud(),
+        EndpointOverride {
+            scheme: "http".into(),
+            authority: address.to_string(),
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listen = listener.local_addr().unwrap();
+    let state = state_listening(listen, &tempdir(), credentials, endpoints, common::file_store());
+    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+    Rig {
+        proxy: format!("http://{listen}"),
+        standin,
+    }
+}
+
+async fn rig(kind: Kind) -> Rig {
+    let (standin, address) = standin(kind).await;
+    rig_with(kind, standin, address, credentials()).await
+}
+
+impl Rig {
+    async fn ask(&self, body: Value) -> (u16, Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/v1/resources", self.proxy))
+            .header("x-spotplan-token", TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The ids listed for `body`, asserting it was answered.
+    async fn ids(&self, body: Value) -> Vec<String> {
+        let (status, answer) = self.ask(body.clone()).await;
+        assert_eq!(status, 200, "{body}: {answer}");
+        answer["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    fn requests(&self) -> u64 {
+        self.standin.stats().requests
+    }
+}
+
+#[tokio::test]
+async fn alibaba_lists_images_networks_groups_and_key_pairs_each_from_its_own_call() {
+    let rig = rig(Kind::Alibaba).await;
+    let ask = |kind: &str, extra: Value| {
+        let mut body = json!({ "cloud": "alibaba", "region": "cn-hangzhou", "kind": kind });
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let (status, public) = rig.ask(ask("public_image", json!({}))).await;
+    assert_eq!(status, 200, "{public}");
+    assert_eq!(public["source"], "DescribeImages");
+    assert_eq!(public["resources"].as_array().unwrap().len(), 4);
+    assert_eq!(public["resources"][3]["detail"], "Ubuntu  22.04 64位 x86_64");
+    assert_eq!(public["cached"], false);
+    assert_eq!(rig.ids(ask("own_image", json!({}))).await, ["m-standin-golden"]);
+    // VPCs and vSwitches come from the VPC API (the stand-in refuses them under ECS's version).
+    assert_eq!(rig.ids(ask("vpc", json!({}))).await, ["vpc-standina", "vpc-standinb"]);
+    assert_eq!(rig.ids(ask("subnet", json!({}))).await.len(), 6);
+    assert_eq!(
+        rig.ids(ask("subnet", json!({ "zone": "cn-hangzhou-k" }))).await,
+        ["vsw-ka", "vsw-kb"],
+        "the zone filter reaches the cloud"
+    );
+    assert_eq!(
+        rig.ids(ask(
+            "subnet",
+            json!({ "zone": "cn-hangzhou-k", "vpc_id": "vpc-standinb" })
+        ))
+        .await,
+        ["vsw-kb"]
+    );
+    assert_eq!(
+        rig.ids(ask("security_group", json!({ "vpc_id": "vpc-standinb" })))
+            .await,
+        ["sg-standinb"]
+    );
+    assert_eq!(rig.ids(ask("key_pair", json!({}))).await, ["standin-key"]);
+    // The same ask again within the minute is the cache's.
+    let before = rig.requests();
+    let (_, again) = rig.ask(ask("public_image", json!({}))).await;
+    assert_eq!(again["cached"], true);
+    assert_eq!(again["resources"], public["resources"]);
+    assert_eq!(rig.requests(), before, "nothing was sent for a cached list");
+}
+
+#[tokio::test]
+async fn tencent_asks_networks_of_its_vpc_service_and_images_of_cvm() {
+    let rig = rig(Kind::Tencent).await;
+    let ask = |kind: &str| json!({ "cloud": "tencent", "region": "ap-guangzhou", "kind": kind });
+    let (status, subnets) = rig
+        .ask(json!({ "cloud": "tencent", "region": "ap-guangzhou", "kind": "subnet",
+                     "zone": "ap-guangzhou-3", "vpc_id": "vpc-standa" }))
+        .await;
+    assert_eq!(status, 200, "signed under the vpc service's scope: {subnets}");
+    assert_eq!(subnets["source"], "DescribeSubnets");
+    assert_eq!(subnets["resources"][0]["id"], "subnet-3a");
+    assert_eq!(subnets["resources"][0]["vpc_id"], "vpc-standa");
+    assert_eq!(subnets["resources"][0]["is_default"], true);
+    assert_eq!(subnets["resources"].as_array().unwrap().len(), 1);
+    assert_eq!(rig.ids(ask("vpc")).await, ["vpc-standa", "vpc-standb"]);
+    assert_eq!(rig.ids(ask("security_group")).await, ["sg-standina", "sg-standinb"]);
+    assert_eq!(rig.ids(ask("key_pair")).await, ["skey-standin1"]);
+    assert_eq!(rig.ids(ask("own_image")).await, ["img-golden01"]);
+    assert!(rig.ids(ask("public_image")).await.contains(&"img-487zeit5".to_owned()));
+}
+
+#[tokio::test]
+async fn baidu_lists_from_its_compute_host_and_takes_no_key_pair() {
+    let rig = rig(Kind::Baidu).await;
+    let ask = |kind: &str| json!({ "cloud": "baidu", "region": "bj", "kind": kind });
+    assert_eq!(
+        rig.ids(json!({ "cloud": "baidu", "region": "bj", "kind": "subnet", "zone": "cn-bj-b" }))
+            .await,
+        ["sbn-ba", "sbn-bb"]
+    );
+    assert_eq!(
+        rig.ids(json!({ "cloud": "baidu", "region": "bj", "kind": "security_group", "vpc_id": "vpc-Standina" }))
+            .await,
+        ["g-standina"]
+    );
+    assert_eq!(rig.ids(ask("own_image")).await, ["m-golden01"]);
+    assert_eq!(rig.ids(ask("vpc")).await, ["vpc-Standina", "vpc-Standinb"]);
+    let before = rig.requests();
+    let (status, refused) = rig.ask(ask("key_pair")).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["error"]["field"], "kind");
+    assert_eq!(rig.requests(), before, "nothing was sent");
+}
+
+#[tokio::test]
+async fn hostile_or_impossible_asks_are_refused_before_anything_is_sent() {
+    let rig = rig(Kind::Alibaba).await;
+    let cases = [
+        (
+            json!({ "cloud": "alibaba", "region": "evil.example.com/x", "kind": "vpc" }),
+            400,
+            "region",
+        ),
+        (
+            json!({ "cloud": "alibaba", "region": "cn-hangzhou", "kind": "subnet", "zone": "k&Action=DeleteInstances" }),
+            400,
+            "zone",
+        ),
+        (
+            json!({ "cloud": "alibaba", "region": "cn-hangzhou", "kind": "subnet", "vpc_id": "vpc-1&Action=DeleteInstances" }),
+            400,
+            "vpc_id",
+        ),
+        (
+            json!({ "cloud": "alibaba", "region": "cn-hangzhou", "kind": "subnet", "vpc_id": "v".repeat(65) }),
+            400,
+            "vpc_id",
+        ),
+    ];
+    for (body, status, field) in cases {
+        let (got, answer) = rig.ask(body.clone()).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        assert_eq!(answer["error"]["field"], field, "{body}: {answer}");
+    }
+    for body in [
+        json!({ "cloud": "alibaba", "region": "cn-hangzhou", "kind": "instances" }),
+        json!({ "cloud": "alibaba", "region": "cn-hangzhou", "kind": "vpc", "action": "DeleteVpc" }),
+        json!({ "cloud": "aws", "region": "us-east-1", "kind": "vpc" }),
+    ] {
+        let (got, answer) = rig.ask(body.clone()).await;
+        assert!(got == 400 || got == 422, "{body}: {got} {answer}");
+        assert!(answer["error"]["code"].is_string(), "{body}: {answer}");
+    }
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/resources", rig.proxy);
+    let body = json!({ "cloud": "alibaba", "region": "cn-hangzhou", "kind": "vpc" });
+    let without_token = client.post(&url).json(&body).send().await.unwrap();
+    assert_eq!(without_token.status().as_u16(), 401, "no token, no list");
+    let foreign = client
+        .post(&url)
+        .header("x-spotplan-token", TOKEN)
+        .header("origin", "https://evil.example")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status().as_u16(), 403, "a foreign page cannot read the account");
+    assert_eq!(rig.requests(), 0, "nothing reached the cloud");
+}
+
+#[tokio::test]
+async fn a_refusal_is_named_with_the_clouds_code_and_no_credentials_mean_planning_mode() {
+    // The stand-in holds another secret: the cloud refuses the signature; the answer names the call and the code,
+    // and carries no secret.
+    let (refusing, address) =
+        common::proxy_process::serve_standin(Standin::new(Kind::Tencent, KEYS[1].1, "another-secret")).await;
+    let rig = rig_with(Kind::Tencent, refusing, address, credentials()).await;
+    let (status, answer) = rig
+        .ask(json!({ "cloud": "tencent", "region": "ap-guangzhou", "kind": "vpc" }))
+        .await;
+    assert_eq!(status, 502, "{answer}");
+    assert_eq!(answer["error"]["code"], "resources_unavailable");
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("DescribeVpcs") && message.contains("AuthFailure.SignatureFailure"),
+        "{message}"
+    );
+    assert!(!answer.to_string().contains(KEYS[1].2), "no secret in the answer");
+    let (_, again) = rig
+        .ask(json!({ "cloud": "tencent", "region": "ap-guangzhou", "kind": "vpc" }))
+        .await;
+    assert_eq!(
+        again["error"]["code"], "resources_unavailable",
+        "a refusal is not cached"
+    );
+    let (baidu, address) = standin(Kind::Baidu).await;
+    let planning = rig_with(Kind::Baidu, baidu, address, CloudCredentials::default()).await;
+    let (status, answer) = planning
+        .ask(json!({ "cloud": "baidu", "region": "bj", "kind": "vpc" }))
+        .await;
+    assert_eq!(status, 412, "{answer}");
+    assert_eq!(planning.requests(), 0);
+}
