@@ -138,6 +138,14 @@ pub async fn signals(
     call(Request::post(api::SIGNALS).json(body)).await
 }
 
+/// `POST /api/v1/resources`: one list of the account's resources in a region (images, VPCs, subnets, security
+/// groups, key pairs).
+pub async fn resources(
+    body: &spotplan_core::api::resources::ResourcesBody,
+) -> Result<spotplan_core::api::resources::ResourcesAnswer, ApiError> {
+    call(Request::post(api::RESOURCES).json(body)).await
+}
+
 /// `POST /api/v1/fleets` under the fleet draft's idempotency key (kept on retries, so a resend places nothing twice).
 pub async fn submit_fleet(
     body: &spotplan_core::api::fleets::FleetSubmission,

@@ -377,7 +377,7 @@ pub fn App() -> Html {
                     }
                 </div>
                 <aside class="order-side" aria-label={t(Key::BidHeading)}>
-                    <BidPanel state={state.clone()} candidate={candidate.clone()} now={today} />
+                    <BidPanel state={state.clone()} candidate={candidate.clone()} now={today} proxy={(*proxy).clone()} />
                     <RequestView state={state.clone()} context={context.clone()} />
                     if state.order.is_some() {
                         <SubmitPanel state={state.clone()} candidate={candidate.clone()} proxy={(*proxy).clone()} valid={valid} />

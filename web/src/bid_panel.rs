@@ -12,7 +12,9 @@ use spotplan_core::{Candidate, Cloud, ExchangeRate};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::account_resources::{Scope, use_account_resources};
 use crate::i18n::{Key, Lang, text};
+use crate::resource_pickers::Pickers;
 use crate::state::{Action, OrderField, UiState};
 
 /// Properties of the bid panel.
@@ -24,6 +26,8 @@ pub struct BidPanelProps {
     pub candidate: Option<Candidate>,
     /// Now (Unix seconds), for validation.
     pub now: i64,
+    /// The proxy: with the chosen cloud's credentials, the launch details offer the account's own resources.
+    pub proxy: crate::health::ProxyStatus,
 }
 
 /// The prices validation compares the bid with: the offer's spot and on-demand prices, in the native unit, with
@@ -134,6 +138,14 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             }
         });
     }
+    let listings = {
+        let scope = state.order.as_ref().map(|order| Scope {
+            cloud: order.cloud,
+            region: order.region.clone(),
+        });
+        let enabled = scope.as_ref().is_some_and(|scope| props.proxy.can_submit(scope.cloud));
+        use_account_resources(enabled, scope)
+    };
     let Some(order) = state.order.clone() else {
         return html! { <section aria-labelledby="bid-heading"><h2 id="bid-heading">{ t(Key::BidHeading) }</h2><p class="empty">{ t(Key::NoOfferSelected) }</p></section> };
     };
@@ -154,7 +166,9 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
     let unit = bid_unit(cloud);
     let display = state.display();
     let shown_bid = state.bid_text_shown();
+    let pickers = Pickers::new(&listings, &order, lang);
     let field = |label: Key, id: &str, path: &str, value: String, which: OrderField, kind: &'static str| {
+        let picker = pickers.for_field(which, &state);
         let state = state.clone();
         let (cloud, region) = (order.cloud, order.region.clone());
         let oninput = Callback::from(move |event: InputEvent| {
@@ -167,7 +181,9 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             <div class="field">
                 <label for={id.to_owned()}>{ t(label) }</label>
                 <input id={id.to_owned()} type={kind} value={value} {oninput} aria-describedby={described}
+                    list={picker.as_ref().map(|picker| picker.list_id.clone())}
                     aria-invalid={problems.iter().any(|p| p.field == path && p.severity == Severity::Error).to_string()} />
+                { picker.map(|picker| picker.html).unwrap_or_default() }
                 { field_problems(&problems, path, lang) }
             </div>
         }
@@ -331,6 +347,9 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             }
             if let Some(line) = recommendation { <p class="muted" data-testid="bid-advice">{ line }</p> }
             <h3>{ t(Key::LaunchDetails) }</h3>
+            if !props.proxy.can_submit(cloud) {
+                <p class="muted" data-testid="pickers-need-credentials">{ crate::i18n::resources::needs_credentials(lang) }</p>
+            }
             <div class="launch-grid">
                 { field(Key::Zone, "order-zone", "zone", order.zone.clone().unwrap_or_default(), OrderField::Zone, "text") }
                 { field(Key::ImageId, "order-image", "image_id", order.image_id.clone(), OrderField::Image, "text") }

@@ -7,6 +7,7 @@
 #[cfg(all(test, target_arch = "wasm32"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
+pub mod account_resources;
 pub mod account_sites;
 pub mod api;
 pub mod app;
@@ -36,6 +37,7 @@ pub mod orders_page;
 pub mod price_cache;
 pub mod refresh_panel;
 pub mod request_view;
+pub mod resource_pickers;
 pub mod snippet_tabs;
 pub mod state;
 pub mod submit;

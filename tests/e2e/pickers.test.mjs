@@ -1,0 +1,136 @@
+// From an offer to a request without knowing every id by heart: with the cloud's credentials in the proxy, the
+// launch details offer the account's own images (and a default public image), VPCs, subnets of the offer's zone,
+// the security groups of the chosen network and key pairs — listed through the real proxy from the stand-ins,
+// which check each call's signature — and every id field stays typeable. Without credentials, the page says how
+// to get the lists.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startProxy, startStandin, launchBrowser, openPage, screenshot, cloudRows } from './harness.mjs';
+
+const KEYS = {
+  alibaba: ['LTAI5tPickAccessKey01', 'AlibabaPickSecret-3e4r5t6y7u8i'],
+  tencent: ['AKIDPickSecretId00001', 'TencentPickSecret-9o8i7u6y5t4r'],
+};
+
+let browser;
+let proxy;
+let planningProxy;
+const standins = [];
+before(async () => {
+  browser = await launchBrowser();
+  const env = {
+    ALIBABA_CLOUD_ACCESS_KEY_ID: KEYS.alibaba[0], ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEYS.alibaba[1],
+    TENCENTCLOUD_SECRET_ID: KEYS.tencent[0], TENCENTCLOUD_SECRET_KEY: KEYS.tencent[1],
+    SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-pickers-')),
+  };
+  for (const cloud of ['alibaba', 'tencent']) {
+    const standin = await startStandin(cloud, ...KEYS[cloud]);
+    standins.push(standin);
+    env[`SPOTPLAN_ENDPOINT_${cloud.toUpperCase()}`] = standin.url;
+  }
+  proxy = await startProxy({ env });
+  planningProxy = await startProxy({ env: { SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-planning-')) } });
+});
+after(async () => {
+  await browser?.close();
+  await proxy?.stop();
+  await planningProxy?.stop();
+  for (const standin of standins) standin.stop();
+});
+
+/// The ids a field's suggestions offer.
+const suggestions = (page, list) => page.locator(`#${list} option`).evaluateAll((options) => options.map((o) => o.value));
+
+/// Opens the plan narrowed to one cloud and zone, and chooses its best offer.
+async function chooseIn(page, url, cloud, zone) {
+  await page.goto(new URL(`?c=${cloud}&rg=${zone}`, url).href);
+  await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
+  const table = page.getByTestId('ranked-table');
+  await cloudRows(table, cloud).first().getByRole('button', { name: /^Choose/ }).click();
+}
+
+test('Alibaba: pick the default public image, a vSwitch of the offer\'s zone, its VPC\'s security group and a key pair', async () => {
+  const { page, problems } = await openPage(browser, proxy.url, { viewport: { width: 1440, height: 900 } });
+  await chooseIn(page, proxy.url, 'alibaba', 'cn-hangzhou-k');
+  await page.getByRole('heading', { name: /^Bid: Alibaba Cloud ECS .* cn-hangzhou-k/ }).waitFor();
+  // The account's own image and the cloud's public ones; the default is the newest x86 Ubuntu LTS, not the ARM one.
+  await page.getByTestId('picker-note-own_image').getByText('1 of your own and 4 public — type to search by name or id').waitFor();
+  assert.deepEqual(await suggestions(page, 'pick-own_image'), [
+    'm-standin-golden',
+    'centos_7_9_x64_20G_alibase_20240628.vhd',
+    'ubuntu_20_04_x64_20G_alibase_20240926.vhd',
+    'ubuntu_22_04_arm64_20G_alibase_20240926.vhd',
+    'ubuntu_22_04_x64_20G_alibase_20240926.vhd',
+  ]);
+  const useDefault = page.getByTestId('use-default-image');
+  assert.equal(await useDefault.textContent(), 'Use ubuntu_22_04_x64_20G_alibase_20240926.vhd (default public image)');
+  await useDefault.click();
+  assert.equal(await page.getByLabel('Image id').inputValue(), 'ubuntu_22_04_x64_20G_alibase_20240926.vhd');
+  await useDefault.waitFor({ state: 'detached' });
+  // vSwitches of the offer's zone only (the stand-in has two in each of three zones), labelled with what tells
+  // them apart.
+  assert.deepEqual(await suggestions(page, 'pick-subnet'), ['vsw-ka', 'vsw-kb']);
+  assert.equal(
+    await page.locator('#pick-subnet option').first().getAttribute('label'),
+    'web · 172.16.0.0/24 · cn-hangzhou-k · vpc-standina · default',
+  );
+  // Before a vSwitch is chosen every security group is offered; after, only those of its VPC.
+  assert.deepEqual(await suggestions(page, 'pick-security_group'), ['sg-standina', 'sg-standinb']);
+  await page.getByLabel('Subnet / vSwitch id').fill('vsw-kb');
+  await page.waitForFunction(() => document.querySelectorAll('#pick-security_group option').length === 1);
+  assert.deepEqual(await suggestions(page, 'pick-security_group'), ['sg-standinb']);
+  await page.getByLabel('Security group id').fill('sg-standinb');
+  assert.deepEqual(await suggestions(page, 'pick-key_pair'), ['standin-key']);
+  await page.getByLabel('Key pair').fill('standin-key');
+  // The ids picked are in the exact request; an id typed by hand is taken as well.
+  const request = page.getByTestId('snippet');
+  await page.getByRole('tab', { name: 'HTTP' }).click();
+  await page.waitForFunction(() => /VSwitchId=vsw-kb/.test(document.querySelector('[data-testid=snippet]')?.textContent ?? ''));
+  const text = await request.textContent();
+  assert.match(text, /ImageId=ubuntu_22_04_x64_20G_alibase_20240926\.vhd/);
+  assert.match(text, /SecurityGroupId=sg-standinb/);
+  assert.match(text, /KeyPairName=standin-key/);
+  await page.getByLabel('Subnet / vSwitch id').fill('vsw-typed-by-hand');
+  await page.waitForFunction(() => /VSwitchId=vsw-typed-by-hand/.test(document.querySelector('[data-testid=snippet]')?.textContent ?? ''));
+  await screenshot(page, 'pickers-1440-alibaba');
+  await page.locator('.launch-grid').screenshot({ path: `${process.env.SPOTPLAN_ARTIFACTS}/pickers-1440-launch-details.png` });
+  assert.deepEqual(problems, []);
+});
+
+test('Tencent: a VPC narrows the subnets; security groups belong to no VPC; a zone without a subnet says so', async () => {
+  const { page, problems } = await openPage(browser, proxy.url, { viewport: { width: 390, height: 844 } });
+  await chooseIn(page, proxy.url, 'tencent', 'ap-guangzhou-3');
+  await page.getByRole('heading', { name: /^Bid: Tencent Cloud CVM .* ap-guangzhou-3/ }).waitFor();
+  await page.getByTestId('picker-note-vpc').getByText('2 from your account — type to search, or type an id').waitFor();
+  assert.deepEqual(await suggestions(page, 'pick-vpc'), ['vpc-standa', 'vpc-standb']);
+  assert.deepEqual(await suggestions(page, 'pick-subnet'), ['subnet-3a', 'subnet-3b']);
+  await page.getByLabel('VPC id').fill('vpc-standb');
+  await page.waitForFunction(() => document.querySelectorAll('#pick-subnet option').length === 1);
+  assert.deepEqual(await suggestions(page, 'pick-subnet'), ['subnet-3b']);
+  assert.deepEqual(await suggestions(page, 'pick-security_group'), ['sg-standina', 'sg-standinb']);
+  assert.deepEqual(await suggestions(page, 'pick-key_pair'), ['skey-standin1']);
+  await page.getByTestId('use-default-image').click();
+  assert.equal(await page.getByLabel('Image id').inputValue(), 'img-487zeit5');
+  await page.locator('.launch-grid').screenshot({ path: `${process.env.SPOTPLAN_ARTIFACTS}/pickers-390-launch-details.png` });
+  // Another zone of the region, where the account has no subnet: the note says so instead of an empty list.
+  await chooseIn(page, proxy.url, 'tencent', 'ap-guangzhou-7');
+  await page.getByRole('heading', { name: /^Bid: Tencent Cloud CVM .* ap-guangzhou-7/ }).waitFor();
+  await page.getByTestId('picker-note-subnet')
+    .getByText(/^None of your account's 6 is in ap-guangzhou-7/)
+    .waitFor();
+  assert.deepEqual(problems, []);
+});
+
+test('without the cloud\'s credentials the fields stay plain and the page says how to get the lists', async () => {
+  const { page, problems } = await openPage(browser, planningProxy.url);
+  await page.goto(new URL('?c=alibaba&rg=cn-hangzhou-k', planningProxy.url).href);
+  const table = page.getByTestId('ranked-table');
+  await cloudRows(table, 'alibaba').first().getByRole('button', { name: /^Choose/ }).click();
+  await page.getByTestId('pickers-need-credentials').waitFor();
+  assert.equal(await page.locator('[data-testid^=picker-note-]').count(), 0);
+  assert.equal(await page.getByLabel('Image id').getAttribute('list'), null);
+  assert.deepEqual(problems, []);
+});
