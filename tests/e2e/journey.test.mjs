@@ -218,16 +218,13 @@ test('keyboard only: reach the table, choose an offer and type launch details, w
 });
 
 test('refresh live prices for the shortlist: merged, newest wins, provenance and age shown', async () => {
-  // Every cloud's shortlist: Tencent cannot be quoted without an image id, and says so.
+  // Every cloud's shortlist: Tencent's price query needs an image; with Tencent's credentials the proxy lists its
+  // default public image, which the quotes use until another is typed (the reasons an offer was not quoted, said
+  // once per reason, are the live_prices unit test's).
   const all = await openPage(browser, proxy.url);
   await all.page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
   await all.page.getByTestId('ranked-table').locator('tbody tr:not([aria-hidden])').first().waitFor();
-  await all.page.getByRole('button', { name: 'Refresh live prices for the shortlist' }).click();
-  await all.page.getByTestId('live-status').getByText(/Not quoted: tencent .*image id/).waitFor();
-  // The reason is said once for all the Tencent offers it applies to, and the image id is asked once.
-  const notQuoted = await all.page.getByTestId('live-status').textContent();
-  assert.equal(notQuoted.match(/tencent /g).length, 1, notQuoted);
-  await all.page.getByTestId('quote-image').fill('img-487zeit5');
+  await all.page.waitForFunction(() => document.querySelector('[data-testid=quote-image]')?.placeholder.startsWith('img-487zeit5'));
   await all.page.getByRole('button', { name: 'Refresh live prices for the shortlist' }).click();
   await all.page.getByTestId('live-status').getByText(/live prices merged/).waitFor();
   await all.page.waitForFunction(() => !document.querySelector('[data-testid=live-status]')?.textContent.includes('tencent'));

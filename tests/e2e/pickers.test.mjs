@@ -124,6 +124,21 @@ test('Tencent: a VPC narrows the subnets; security groups belong to no VPC; a zo
   assert.deepEqual(problems, []);
 });
 
+test('Tencent live prices use the default public image until another is typed', async () => {
+  const { page, problems } = await openPage(browser, new URL('?c=tencent', proxy.url).href);
+  await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
+  const image = page.getByTestId('quote-image');
+  await page.waitForFunction(() => document.querySelector('[data-testid=quote-image]')?.placeholder.startsWith('img-487zeit5'));
+  assert.equal(await image.getAttribute('placeholder'), 'img-487zeit5 — Ubuntu Server 22.04 LTS 64位 (default public image)');
+  assert.equal(await image.inputValue(), '');
+  await page.getByRole('button', { name: 'Refresh live prices for the shortlist' }).click();
+  const status = page.getByTestId('live-status');
+  // Four Tencent offers quoted, each a spot and a pay-as-you-go price; none "not quoted" for want of an image.
+  await status.getByText(/^8 live prices merged \(newest wins\)/).waitFor();
+  assert.doesNotMatch(await status.textContent(), /Not quoted/);
+  assert.deepEqual(problems, []);
+});
+
 test('without the cloud\'s credentials the fields stay plain and the page says how to get the lists', async () => {
   const { page, problems } = await openPage(browser, planningProxy.url);
   await page.goto(new URL('?c=alibaba&rg=cn-hangzhou-k', planningProxy.url).href);

@@ -135,7 +135,7 @@ pub fn use_account_resources(enabled: bool, scope: Option<Scope>) -> UseReducerH
 
 /// What a suggestion shows beside its id: the name, what tells it apart, its zone and VPC, and whether it is the
 /// cloud's default.
-pub fn label(resource: &AccountResource) -> String {
+pub fn label(resource: &AccountResource, lang: crate::i18n::Lang) -> String {
     let mut parts: Vec<&str> = Vec::new();
     if !resource.name.is_empty() && resource.name != resource.id {
         parts.push(&resource.name);
@@ -144,7 +144,7 @@ pub fn label(resource: &AccountResource) -> String {
     parts.extend(resource.zone.as_deref());
     parts.extend(resource.vpc_id.as_deref());
     if resource.is_default {
-        parts.push("default");
+        parts.push(crate::i18n::resources::default_mark(lang));
     }
     parts.join(" · ")
 }
@@ -259,7 +259,7 @@ mod tests {
     #[test]
     fn a_label_names_what_tells_resources_apart_and_an_answer_for_an_old_scope_is_dropped() {
         assert_eq!(
-            label(&subnet("vsw-k1", "cn-hangzhou-k", "vpc-a")),
+            label(&subnet("vsw-k1", "cn-hangzhou-k", "vpc-a"), crate::i18n::Lang::En),
             "vsw-k1-name · 10.0.0.0/24 · cn-hangzhou-k · vpc-a"
         );
         let here = Scope {

@@ -1,8 +1,11 @@
 //! Live prices: asks the proxy (`POST /api/v1/prices`) for quotes of the shortlist — the best few offers of each
 //! cloud it holds credentials for — and hands the observations to the app, which merges them into its catalog
 //! (newest wins, every figure keeps its source). Shows when they were fetched and calls them stale after 30 minutes.
+//! Tencent's price query needs an image: the one typed here, else Tencent's default public image when the proxy
+//! can list it.
 
 use spotplan_core::api::prices::{PricesAnswer, PricesBody};
+use spotplan_core::api::resources::{AccountResource, ResourceKind, ResourcesBody, default_public_image};
 use spotplan_core::catalog::ExternalObservation;
 use spotplan_core::clouds::api;
 use spotplan_core::plan::Plan;
@@ -92,6 +95,15 @@ fn shortlist(props: &LivePricesProps, clouds: &[Cloud], quote_image: &str) -> Pr
     PricesBody { offers }
 }
 
+/// The region of the best-ranked offer of `cloud`, if any.
+fn first_region(planner: &Planner, plan: &Plan, cloud: Cloud) -> Option<String> {
+    let catalog = planner.catalog();
+    plan.ranked.iter().find_map(|ranked| {
+        let offer = &catalog.offers()[ranked.offer as usize];
+        (catalog.type_of(offer).cloud == cloud).then(|| catalog.key_of(ranked.offer as usize).region)
+    })
+}
+
 /// The observations to merge, and one line per reason the proxy could not quote some offers (a reason shared by
 /// several offers is said once, with the offers it applies to).
 fn observations(answer: PricesAnswer) -> (Vec<ExternalObservation>, Vec<String>) {
@@ -121,8 +133,39 @@ fn observations(answer: PricesAnswer) -> (Vec<ExternalObservation>, Vec<String>)
 pub fn LivePrices(props: &LivePricesProps) -> Html {
     let lang = props.state.lang;
     let status = use_state(|| Fetch::Idle);
-    // Tencent quotes need an image: asked once here (a Tencent draft's own image is used when there is one).
+    // Tencent quotes need an image: asked once here (a Tencent draft's own image is used when there is one); with
+    // Tencent's credentials the cloud's default public image is used until another is typed. Public images are the
+    // same in every region, so one listing serves every Tencent offer.
     let quote_image = use_state(String::new);
+    let default_image = use_state(|| None::<AccountResource>);
+    {
+        let default_image = default_image.clone();
+        let tencent_region = props
+            .proxy
+            .can_submit(Cloud::Tencent)
+            .then(|| first_region(&props.planner, &props.plan, Cloud::Tencent))
+            .flatten();
+        use_effect_with(tencent_region.is_some(), move |listable| {
+            if let (true, Some(region)) = (*listable, tencent_region) {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let ask = ResourcesBody {
+                        cloud: Cloud::Tencent,
+                        region,
+                        kind: ResourceKind::PublicImage,
+                        zone: None,
+                        vpc_id: None,
+                    };
+                    if let Ok(answer) = crate::api::resources(&ask).await {
+                        default_image.set(default_public_image(&answer.resources).cloned());
+                    }
+                });
+            }
+        });
+    }
+    let image_for_quotes = match (quote_image.trim(), &*default_image) {
+        ("", Some(image)) => image.id.clone(),
+        (typed, _) => typed.to_owned(),
+    };
     // Re-render once a minute so "N min ago" and "stale" keep up with the clock on an idle page.
     let tick = use_force_update();
     use_effect_with((), move |_| {
@@ -162,7 +205,7 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
     };
     let refresh = {
         let (status, on_quotes) = (status.clone(), props.on_quotes.clone());
-        let body = shortlist(props, &clouds, &quote_image);
+        let body = shortlist(props, &clouds, &image_for_quotes);
         Callback::from(move |_: MouseEvent| {
             let (status, on_quotes, body) = (status.clone(), on_quotes.clone(), body.clone());
             status.set(Fetch::Fetching);
@@ -222,7 +265,8 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
             if let Some(why) = why_off { <span class="muted">{ why }</span> }
             if clouds.iter().any(|cloud| api(*cloud).quote_needs_image()) {
                 <label class="quote-image">{ if lang == Lang::Zh { "腾讯云报价所用的镜像" } else { "Image to price Tencent quotes with" } }
-                    <input type="text" data-testid="quote-image" placeholder="img-…" value={(*quote_image).clone()}
+                    <input type="text" data-testid="quote-image" value={(*quote_image).clone()}
+                        placeholder={default_image.as_ref().map_or_else(|| "img-…".to_owned(), |image| crate::i18n::resources::default_for_quotes(lang, &image.id, &image.name))}
                         oninput={{
                             let quote_image = quote_image.clone();
                             Callback::from(move |event: InputEvent| {
@@ -234,5 +278,51 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
             }
             { report }
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spotplan_core::api::prices::OfferQuote;
+    use spotplan_core::catalog::OfferKey;
+    use spotplan_core::quote::QuoteFailure;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn refused(cloud: Cloud, instance_type: &str, code: &str, message: &str) -> OfferQuote {
+        OfferQuote {
+            offer: OfferKey {
+                cloud,
+                region: "ap-guangzhou".into(),
+                zone: None,
+                instance_type: instance_type.into(),
+            },
+            fetched_at: 0,
+            cached: false,
+            observations: Vec::new(),
+            skipped: Vec::new(),
+            error: Some(QuoteFailure::new(code, message)),
+        }
+    }
+
+    #[test]
+    fn a_reason_shared_by_several_offers_is_said_once_with_the_offers() {
+        let answer = PricesAnswer {
+            quotes: vec![
+                refused(Cloud::Tencent, "S5.LARGE8", "needs_image", "needs an image id"),
+                refused(Cloud::Tencent, "SA2.LARGE8", "needs_image", "needs an image id"),
+                refused(Cloud::Baidu, "bcc.g5.c2m8", "AccessDenied", "denied"),
+            ],
+        };
+        let (observations, failures) = observations(answer);
+        assert!(observations.is_empty());
+        assert_eq!(
+            failures,
+            [
+                "tencent S5.LARGE8, SA2.LARGE8: needs an image id",
+                "baidu bcc.g5.c2m8: denied"
+            ]
+        );
     }
 }

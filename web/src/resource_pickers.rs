@@ -95,7 +95,7 @@ impl<'a> Pickers<'a> {
         let html = html! {
             <>
                 <datalist id={list_id.clone()}>
-                    { for options.iter().map(|resource| html! { <option value={resource.id.clone()} label={label(resource)} /> }) }
+                    { for options.iter().map(|resource| html! { <option value={resource.id.clone()} label={label(resource, self.lang)} /> }) }
                 </datalist>
                 <p class="muted picker-note" data-testid={format!("picker-note-{}", kinds[0].id())}>{ note }</p>
                 { default_image.unwrap_or_default() }

@@ -26,7 +26,9 @@ pub fn listed(lang: Lang, count: usize, public_images: usize, truncated: bool) -
 /// Resources were listed, but none fits the chosen offer: none in its zone (or the chosen VPC).
 pub fn none_fit(lang: Lang, listed: usize, place: &str) -> String {
     match lang {
-        Lang::En => format!("None of your account's {listed} is in {place}: create one there in the console, or type an id"),
+        Lang::En => {
+            format!("None of your account's {listed} is in {place}: create one there in the console, or type an id")
+        }
         Lang::Zh => format!("账号中的 {listed} 个都不在 {place}：请在控制台创建，或直接输入 ID"),
     }
 }
@@ -60,5 +62,21 @@ pub fn needs_credentials(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "Sign in with a proxy that holds this cloud's credentials to pick from your account's resources",
         Lang::Zh => "登录持有该云凭证的代理后，可从账号资源中选择",
+    }
+}
+
+/// The image Tencent quotes use while none is typed (the placeholder of the quote image field).
+pub fn default_for_quotes(lang: Lang, id: &str, name: &str) -> String {
+    match lang {
+        Lang::En => format!("{id} — {name} (default public image)"),
+        Lang::Zh => format!("{id} — {name}（默认公共镜像）"),
+    }
+}
+
+/// The mark of the cloud's default VPC, subnet or security group in a suggestion.
+pub fn default_mark(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "default",
+        Lang::Zh => "默认",
     }
 }
