@@ -13,6 +13,7 @@ import { startProxy, startStandin, launchBrowser, openPage, screenshot, cloudRow
 const KEYS = {
   alibaba: ['LTAI5tPickAccessKey01', 'AlibabaPickSecret-3e4r5t6y7u8i'],
   tencent: ['AKIDPickSecretId00001', 'TencentPickSecret-9o8i7u6y5t4r'],
+  baidu: ['bcepick0123456789abcdef012345678', 'BaiduPickSecret-1q2w3e4r5t6y7'],
 };
 
 let browser;
@@ -24,9 +25,10 @@ before(async () => {
   const env = {
     ALIBABA_CLOUD_ACCESS_KEY_ID: KEYS.alibaba[0], ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEYS.alibaba[1],
     TENCENTCLOUD_SECRET_ID: KEYS.tencent[0], TENCENTCLOUD_SECRET_KEY: KEYS.tencent[1],
+    BCE_ACCESS_KEY_ID: KEYS.baidu[0], BCE_SECRET_ACCESS_KEY: KEYS.baidu[1],
     SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-pickers-')),
   };
-  for (const cloud of ['alibaba', 'tencent']) {
+  for (const cloud of ['alibaba', 'tencent', 'baidu']) {
     const standin = await startStandin(cloud, ...KEYS[cloud]);
     standins.push(standin);
     env[`SPOTPLAN_ENDPOINT_${cloud.toUpperCase()}`] = standin.url;
@@ -44,9 +46,9 @@ after(async () => {
 /// The ids a field's suggestions offer.
 const suggestions = (page, list) => page.locator(`#${list} option`).evaluateAll((options) => options.map((o) => o.value));
 
-/// Opens the plan narrowed to one cloud and zone, and chooses its best offer.
-async function chooseIn(page, url, cloud, zone) {
-  await page.goto(new URL(`?c=${cloud}&rg=${zone}`, url).href);
+/// Opens the plan narrowed to one cloud and zone (and a shape, when given), and chooses its best offer.
+async function chooseIn(page, url, cloud, zone, shape = '') {
+  await page.goto(new URL(`?c=${cloud}&rg=${zone}${shape}`, url).href);
   await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
   const table = page.getByTestId('ranked-table');
   await cloudRows(table, cloud).first().getByRole('button', { name: /^Choose/ }).click();
@@ -121,6 +123,20 @@ test('Tencent: a VPC narrows the subnets; security groups belong to no VPC; a zo
   await page.getByTestId('picker-note-subnet')
     .getByText(/^None of your account's 6 is in ap-guangzhou-7/)
     .waitFor();
+  assert.deepEqual(problems, []);
+});
+
+test('Baidu: its key pairs are offered and the bid order carries the one picked as keypairId', async () => {
+  const { page, problems } = await openPage(browser, proxy.url);
+  // Baidu's catalog has 2 vCPU / 8 GiB shapes (unpriced: Baidu publishes no spot prices).
+  await chooseIn(page, proxy.url, 'baidu', 'bj', '&v=2-2&m=8-8');
+  await page.getByRole('heading', { name: /^Bid: Baidu AI Cloud BCC/ }).waitFor();
+  await page.getByTestId('picker-note-key_pair').getByText('1 from your account — type to search, or type an id').waitFor();
+  assert.deepEqual(await suggestions(page, 'pick-key_pair'), ['k-Standin01']);
+  assert.equal(await page.locator('#pick-key_pair option').first().getAttribute('label'), 'standin-key');
+  await page.getByLabel('Key pair').fill('k-Standin01');
+  await page.getByRole('tab', { name: 'HTTP' }).click();
+  await page.waitForFunction(() => /"keypairId":\s*"k-Standin01"/.test(document.querySelector('[data-testid=snippet]')?.textContent ?? ''));
   assert.deepEqual(problems, []);
 });
 

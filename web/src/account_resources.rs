@@ -84,15 +84,11 @@ impl Listings {
     }
 }
 
-/// The kinds a cloud's launch details pick from: Tencent's orders name a VPC, Baidu's take no key pair here.
+/// The kinds a cloud's launch details pick from: only Tencent's orders name a VPC.
 pub fn kinds_for(cloud: Cloud) -> Vec<ResourceKind> {
     ResourceKind::ALL
         .into_iter()
-        .filter(|kind| match kind {
-            ResourceKind::Vpc => cloud == Cloud::Tencent,
-            ResourceKind::KeyPair => cloud != Cloud::Baidu,
-            _ => true,
-        })
+        .filter(|kind| *kind != ResourceKind::Vpc || cloud == Cloud::Tencent)
         .collect()
 }
 
@@ -286,6 +282,7 @@ mod tests {
         ));
         assert_eq!(got.get(ResourceKind::Subnet), Some(&Listing::Failed("refused".into())));
         assert!(got.resources(ResourceKind::Subnet).is_empty());
-        assert!(!kinds_for(Cloud::Baidu).contains(&ResourceKind::KeyPair));
+        assert!(kinds_for(Cloud::Baidu).contains(&ResourceKind::KeyPair));
+        assert!(!kinds_for(Cloud::Baidu).contains(&ResourceKind::Vpc));
     }
 }

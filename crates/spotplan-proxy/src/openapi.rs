@@ -169,7 +169,7 @@ pub fn document() -> Value {
     let resources_answer = schemas.of::<ResourcesAnswer>();
     let resources_errors = with_body(&[
         ("412", "no credentials for the cloud (planning mode)"),
-        ("422", "the cloud's orders take no such resource (Baidu key pairs)"),
+        ("422", "the cloud's orders take no such resource"),
         ("502", "the cloud refused or did not answer"),
     ]);
     let delta = schemas.of::<CatalogDelta>();

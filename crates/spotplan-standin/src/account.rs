@@ -394,6 +394,10 @@ fn baidu(path: &str, region: &str, filters: &Filters, image_type: Option<&str>) 
                 .map(|g| json!({ "id": g.id, "name": g.name, "desc": "", "vpcId": g.vpc, "rules": [] }))
                 .collect(),
         ),
+        "/v2/keypair" => (
+            "keypairs",
+            vec![json!({ "keypairId": "k-Standin01", "name": "standin-key", "description": "", "instanceCount": 0 })],
+        ),
         _ => return None,
     };
     Some(json!({ "marker": "", "isTruncated": false, "maxKeys": 100, list: items }))

@@ -1,9 +1,9 @@
 //! Baidu's lists of an account's resources in a region, on the compute host `bcc.{region}.baidubce.com` and signed
 //! as the order is (bce-auth-v1): `GET /v2/image` (`imageType` `Custom` or `System`), `GET /v1/vpc`,
-//! `GET /v1/subnet` (`vpcId`, `zoneName`) and `GET /v2/securityGroup` (`vpcId`), each paged by `marker` and
-//! `maxKeys` (≤ 1000) and answering `isTruncated` — bce-python-sdk 0.9.79 (`bcc_client.list_images`,
-//! `list_security_groups`, `vpc_client.list_vpcs`, `subnet_client.list_subnets`) with the response fields of
-//! bce-sdk-go's models. Spotplan's Baidu orders send no key pair, so none is listed.
+//! `GET /v1/subnet` (`vpcId`, `zoneName`), `GET /v2/securityGroup` (`vpcId`) and `GET /v2/keypair` (a key pair is
+//! named by `keypairId`, which the bid order takes), each paged by `marker` and `maxKeys` (≤ 1000) and answering
+//! `isTruncated` — bce-python-sdk 0.9.79 (`bcc_client.list_images`, `list_security_groups`, `list_keypairs`,
+//! `vpc_client.list_vpcs`, `subnet_client.list_subnets`) with the response fields of bce-sdk-go's models.
 
 use serde_json::Value;
 
@@ -58,11 +58,19 @@ fn shape(kind: ResourceKind) -> Option<(&'static str, &'static str, &'static str
                 ..ItemFields::named("id", "name")
             },
         ),
-        ResourceKind::KeyPair => return None,
+        ResourceKind::KeyPair => (
+            "/v2/keypair",
+            "ListKeypairs",
+            "keypairs",
+            ItemFields {
+                detail: &["description"],
+                ..ItemFields::named("keypairId", "name")
+            },
+        ),
     })
 }
 
-/// The first page of the list `ask` names; `None` for key pairs, which Spotplan's Baidu orders do not take.
+/// The first page of the list `ask` names.
 pub fn request(ask: &ResourcesBody) -> Option<HttpRequest> {
     let (path, action, _, _) = shape(ask.kind)?;
     let mut query = vec![("maxKeys".to_owned(), MAX_RESOURCES.to_string())];
@@ -123,7 +131,7 @@ mod tests {
     }
 
     #[test]
-    fn each_list_is_a_get_on_the_compute_host_and_key_pairs_are_not_listed() {
+    fn each_list_is_a_get_on_the_compute_host() {
         let Some(subnets) = request(&ask(ResourceKind::Subnet)) else {
             panic!("Baidu lists subnets");
         };
@@ -137,7 +145,10 @@ mod tests {
         let images = request(&ask(ResourceKind::PublicImage));
         assert_eq!(images.as_ref().and_then(|r| r.query_value("imageType")), Some("System"));
         assert_eq!(images.map(|r| r.path), Some("/v2/image".into()));
-        assert_eq!(request(&ask(ResourceKind::KeyPair)), None);
+        assert_eq!(
+            request(&ask(ResourceKind::KeyPair)).map(|r| r.path),
+            Some("/v2/keypair".into())
+        );
     }
 
     #[test]
@@ -150,6 +161,12 @@ mod tests {
         let images = br#"{"marker":"","isTruncated":false,"maxKeys":100,"images":[{"id":"m-nky7qeom","name":"22.04 x86_64 (64bit)","osName":"Ubuntu","osVersion":"22.04","osArch":"x86_64 (64bit)"}]}"#;
         let page = read(ResourceKind::PublicImage, images).unwrap_or_default();
         assert_eq!(page.resources[0].detail.as_deref(), Some("Ubuntu 22.04 x86_64 (64bit)"));
+        let keys = br#"{"marker":"k-IyWRtII7","isTruncated":false,"maxKeys":1,"keypairs":[{"keypairId":"k-IyWRtII7","name":"ops","description":"console","instanceCount":3}]}"#;
+        let page = read(ResourceKind::KeyPair, keys).unwrap_or_default();
+        assert_eq!(
+            (page.resources[0].id.as_str(), page.resources[0].name.as_str()),
+            ("k-IyWRtII7", "ops")
+        );
         let refused = br#"{"requestId":"r","code":"AccessDenied","message":"Access denied."}"#;
         assert!(
             matches!(read(ResourceKind::Vpc, refused), Err(QuoteError::Cloud(error)) if error.code == "AccessDenied")
