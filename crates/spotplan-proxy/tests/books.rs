@@ -272,10 +272,7 @@ async fn the_refresher_state_is_kept() {
 /// running until the month's end; another person's instances do not count.
 #[tokio::test]
 async fn a_months_budget_counts_the_persons_own_spend_and_run_rate() {
-    use spotplan_core::api::orders::OrderRecord;
-    use spotplan_core::order::outcome::OrderStatus;
     use spotplan_proxy::people::{self, Budget};
-    use spotplan_proxy::store::StoredOrder;
     // 2026-12-31 12:00 UTC: half a day left in the month.
     let now = 1_798_718_400_000;
     let month_start = 1_796_083_200_000;
@@ -283,36 +280,12 @@ async fn a_months_budget_counts_the_persons_own_spend_and_run_rate() {
         people::add(&store, "alice", 1).await.unwrap();
         people::add(&store, "bob", 1).await.unwrap();
         for (person, id) in [("alice", "ord-a"), ("bob", "ord-b")] {
-            let order = StoredOrder {
-                view: OrderRecord {
-                    id: id.into(),
-                    idempotency_key: format!("key-{id}-0001"),
-                    cloud: Cloud::Alibaba,
-                    region: "cn-hangzhou".into(),
-                    dry_run: false,
-                    status: OrderStatus::Pending,
-                    client_token: format!("token-{id}"),
-                    order: serde_json::json!({}),
-                    quoted_price: None,
-                    request: None,
-                    response: None,
-                    cloud_request_id: None,
-                    instance_ids: Vec::new(),
-                    cloud_order_id: None,
-                    error_code: None,
-                    error_message: None,
-                    hint: None,
-                    attempts: 0,
-                    created_at_ms: month_start,
-                    finished_at_ms: None,
-                    upstream_us: None,
-                    may_have_reached_cloud: false,
-                    max_cost_per_hour: Some(money(100)),
-                    placed_by: Some(person.into()),
-                },
-                order_hash: "hash".into(),
-                sealed_password: None,
-            };
+            let mut order = common::pending_order(&format!("key-{id}-0001"), month_start);
+            order.view.id = id.into();
+            order.view.cloud = Cloud::Alibaba;
+            order.view.region = "cn-hangzhou".into();
+            order.view.max_cost_per_hour = Some(money(100));
+            order.view.placed_by = Some(person.into());
             store.insert(&order).await.unwrap();
             // Running since the month began at 1 CNY an hour: 30.5 days, 732 CNY so far.
             let mut row = InstanceRow::placed(

@@ -9,44 +9,10 @@ mod common;
 
 use std::time::Duration;
 
-use spotplan_core::api::orders::OrderRecord;
-use spotplan_core::{Cloud, Currency, Money};
 use spotplan_proxy::shared_log::SharedLog;
-use spotplan_proxy::store::{OrderStatus, StoreError, StoredOrder};
+use spotplan_proxy::store::{OrderStatus, StoreError};
 
-fn record(key: &str, created_at_ms: i64) -> StoredOrder {
-    StoredOrder {
-        view: OrderRecord {
-            id: format!("ord-{key}"),
-            idempotency_key: key.into(),
-            cloud: Cloud::Tencent,
-            region: "ap-guangzhou".into(),
-            dry_run: false,
-            status: OrderStatus::Pending,
-            client_token: format!("spotplan-{key}"),
-            order: serde_json::json!({"cloud": "tencent", "instance_count": 2}),
-            quoted_price: Some("0.062".into()),
-            request: None,
-            response: None,
-            cloud_request_id: None,
-            instance_ids: Vec::new(),
-            cloud_order_id: None,
-            error_code: None,
-            error_message: None,
-            hint: None,
-            attempts: 0,
-            created_at_ms,
-            finished_at_ms: None,
-            upstream_us: None,
-            may_have_reached_cloud: false,
-            max_cost_per_hour: Some(Money::new(rust_decimal::Decimal::new(125, 2), Currency::Cny)),
-            placed_by: Some("alice".into()),
-        },
-        order_hash: format!("hash-{key}"),
-        sealed_password: Some("sealed".into()),
-    }
-}
-
+use common::pending_order as record;
 use common::postgres::{backends, sqlite};
 
 #[tokio::test]

@@ -94,3 +94,40 @@ pub fn example(cloud: &str) -> serde_json::Value {
 pub fn file_store() -> Store {
     Store::open(&tempdir().join("orders.sqlite3"), &|_| String::new()).unwrap()
 }
+
+/// A pending Tencent order logged under `key` at `created_at_ms`, placed by alice, with a sealed password and an
+/// hourly cost bound of 1.25 CNY: the order-log suites' row.
+pub fn pending_order(key: &str, created_at_ms: i64) -> spotplan_proxy::store::StoredOrder {
+    use spotplan_core::api::orders::OrderRecord;
+    use spotplan_core::{Currency, Money};
+    spotplan_proxy::store::StoredOrder {
+        view: OrderRecord {
+            id: format!("ord-{key}"),
+            idempotency_key: key.into(),
+            cloud: Cloud::Tencent,
+            region: "ap-guangzhou".into(),
+            dry_run: false,
+            status: spotplan_proxy::store::OrderStatus::Pending,
+            client_token: format!("spotplan-{key}"),
+            order: serde_json::json!({"cloud": "tencent", "instance_count": 2}),
+            quoted_price: Some("0.062".into()),
+            request: None,
+            response: None,
+            cloud_request_id: None,
+            instance_ids: Vec::new(),
+            cloud_order_id: None,
+            error_code: None,
+            error_message: None,
+            hint: None,
+            attempts: 0,
+            created_at_ms,
+            finished_at_ms: None,
+            upstream_us: None,
+            may_have_reached_cloud: false,
+            max_cost_per_hour: Some(Money::new(rust_decimal::Decimal::new(125, 2), Currency::Cny)),
+            placed_by: Some("alice".into()),
+        },
+        order_hash: format!("hash-{key}"),
+        sealed_password: Some("sealed".into()),
+    }
+}
