@@ -128,6 +128,20 @@ test('team mode: who placed each order and instance, filtered by person; a revok
   await instanceRow(hers.instance_ids[0]).waitFor();
   await screenshot(page, 'team-instances');
 
+  // On a 390 px phone the person filter and each order's status stay in view, with no sideways page scroll.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole('button', { name: 'Orders' }).click();
+  await orderRow(his.id).waitFor();
+  const phoneFilter = page.getByTestId('person-filter');
+  await phoneFilter.selectOption(BOB);
+  await orderRow(hers.id).waitFor({ state: 'detached' });
+  const box = await phoneFilter.boundingBox();
+  assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `the filter is in view: ${JSON.stringify(box)}`);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no page scroll');
+  const status = await orderRow(his.id).locator('td.status').boundingBox();
+  assert.ok(status && status.x + status.width <= 390, `the status is in view: ${JSON.stringify(status)}`);
+  await screenshot(page, 'team-orders-390');
+
   // A revoked key is refused: by the API, and as a sign-in link in a fresh browser context.
   users('revoke', BOB);
   const refused = await fetch(new URL('api/v1/orders', proxy.url), { headers: { authorization: `Bearer ${bobKey}` } });

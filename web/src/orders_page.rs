@@ -162,10 +162,11 @@ fn row(record: &OrderRecord, states: &[InstanceState], team: bool, lang: Lang) -
     html! {
         <tr>
             <td title={hover}>{ recorded_at(record.created_at_ms) }</td>
+            // The status before who placed it: on a phone the first columns are the ones in view.
+            <td class={format!("status {}", record.status.as_str())}>{ status }</td>
             if team {
                 <td data-col="placed_by">{ record.placed_by.clone().unwrap_or_default() }</td>
             }
-            <td class={format!("status {}", record.status.as_str())}>{ status }</td>
             <td>{ crate::i18n::cloud_name(lang, record.cloud) }</td>
             <td>{ place }</td>
             <td>{ instance_type }</td>
@@ -228,8 +229,8 @@ pub fn OrdersPage(props: &OrdersPageProps) -> Html {
                         <table data-testid="orders-table" class="orders-table">
                             <thead><tr>
                                 <th scope="col">{ text(lang, Key::Created) }</th>
-                                if team { <th scope="col">{ text(lang, Key::PlacedBy) }</th> }
                                 <th scope="col">{ text(lang, Key::Status) }</th>
+                                if team { <th scope="col">{ text(lang, Key::PlacedBy) }</th> }
                                 <th scope="col">{ text(lang, Key::CloudWord) }</th><th scope="col">{ text(lang, Key::Region) }</th>
                                 <th scope="col">{ text(lang, Key::ColType) }</th><th scope="col">{ text(lang, Key::Instances) }</th>
                                 <th scope="col">{ text(lang, Key::BidHeading) }</th><th scope="col">{ text(lang, Key::MaxCostPerHour) }</th>
