@@ -40,11 +40,15 @@ const api = async (path) =>
 test('a fleet is planned, placed, kept at six through a reclaim and stopped with its instances released', async () => {
   const plan = '?v=4&m=8&h=48&c=alibaba&rg=cn-hangzhou#fleet';
   const { page, problems } = await openPage(browser, new URL(plan, proxy.url).href, { viewport: { width: 1440, height: 900 } });
-  // The launch details the planner remembers for the region (as if typed on the plan page once).
-  await page.evaluate(() => localStorage.setItem('spotplan-launch:alibaba:cn-hangzhou', JSON.stringify({
-    image: 'aliyun_3_x64_20G_alibase_20240819.vhd', vpc: 'vpc-bp1fleet', subnet: 'vsw-bp1fleet',
-    security_group: 'sg-bp1fleet', key_pair: 'batch-workers',
-  })));
+  // The launch details the planner remembers for the region, and a vSwitch for each zone of it (as if typed on the
+  // plan page for an offer in each zone: a subnet is remembered per zone).
+  await page.evaluate(() => {
+    const zones = Object.fromEntries([...'abcdefghijklmnopqrstuvwxyz'].map((letter) => [`subnet@cn-hangzhou-${letter}`, `vsw-bp1fleet${letter}`]));
+    localStorage.setItem('spotplan-launch:alibaba:cn-hangzhou', JSON.stringify({
+      image: 'aliyun_3_x64_20G_alibase_20240819.vhd', vpc: 'vpc-bp1fleet', security_group: 'sg-bp1fleet',
+      key_pair: 'batch-workers', ...zones,
+    }));
+  });
   await page.goto(new URL(plan, proxy.url).href);
   await page.locator('#fleet-target').waitFor();
 

@@ -99,6 +99,16 @@ test('Alibaba: pick the default public image, a vSwitch of the offer\'s zone, it
   await page.waitForFunction(() => /VSwitchId=vsw-typed-by-hand/.test(document.querySelector('[data-testid=snippet]')?.textContent ?? ''));
   await screenshot(page, 'pickers-1440-alibaba');
   await page.locator('.launch-grid').screenshot({ path: `${process.env.SPOTPLAN_ARTIFACTS}/pickers-1440-launch-details.png` });
+  // An offer in another zone of the region keeps the region's image but not zone k's vSwitch, and offers its own.
+  await chooseIn(page, proxy.url, 'alibaba', 'cn-hangzhou-j');
+  await page.getByRole('heading', { name: /^Bid: Alibaba Cloud ECS .* cn-hangzhou-j/ }).waitFor();
+  await page.waitForFunction(() => document.getElementById('order-image')?.value === 'ubuntu_22_04_x64_20G_alibase_20240926.vhd');
+  assert.equal(await page.getByLabel('Subnet / vSwitch id').inputValue(), '');
+  await page.waitForFunction(() => document.querySelectorAll('#pick-subnet option').length === 2);
+  assert.deepEqual(await suggestions(page, 'pick-subnet'), ['vsw-ja', 'vsw-jb']);
+  // Back in zone k, its vSwitch is there again.
+  await chooseIn(page, proxy.url, 'alibaba', 'cn-hangzhou-k');
+  await page.waitForFunction(() => document.getElementById('order-subnet')?.value === 'vsw-typed-by-hand');
   assert.deepEqual(problems, []);
 });
 

@@ -314,11 +314,12 @@ pub fn App() -> Html {
         });
     }
     {
-        // A chosen offer starts with the launch details last typed for its cloud and region (never a password).
+        // A chosen offer starts with the launch details last typed for its cloud and region, and its zone's subnet
+        // (never a password).
         let state = state.clone();
         use_effect_with(state.selected.clone(), move |selected| {
             if let Some(offer) = selected {
-                for (field, value) in crate::launch_memory::recall(offer.cloud, &offer.region) {
+                for (field, value) in crate::launch_memory::recall(offer.cloud, &offer.region, offer.zone.as_deref()) {
                     state.dispatch(Action::SetField(field, value));
                 }
             }

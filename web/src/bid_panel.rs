@@ -170,10 +170,10 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
     let field = |label: Key, id: &str, path: &str, value: String, which: OrderField, kind: &'static str| {
         let picker = pickers.for_field(which, &state);
         let state = state.clone();
-        let (cloud, region) = (order.cloud, order.region.clone());
+        let (cloud, region, zone) = (order.cloud, order.region.clone(), order.zone.clone());
         let oninput = Callback::from(move |event: InputEvent| {
             let input: HtmlInputElement = event.target_unchecked_into();
-            crate::launch_memory::remember(cloud, &region, which, &input.value());
+            crate::launch_memory::remember(cloud, &region, zone.as_deref(), which, &input.value());
             state.dispatch(Action::SetField(which, input.value()));
         });
         let described = format!("problems-{}", path.replace('.', "-"));

@@ -82,15 +82,16 @@ fn build_orders(planner: &Planner, plan: &FleetPlan, request: &FleetRequest, sta
     let catalog = planner.catalog();
     let now = now_seconds();
     let keys = plan.allocations.iter().map(|a| &a.key).chain(plan.standby.iter());
-    let mut remembered: BTreeMap<(Cloud, String), Vec<(OrderField, String)>> = BTreeMap::new();
+    // Each pool starts with its region's launch details and its zone's subnet.
+    let mut remembered: BTreeMap<(Cloud, String, Option<String>), Vec<(OrderField, String)>> = BTreeMap::new();
     for key in keys {
         remembered
-            .entry((key.cloud, key.region.clone()))
-            .or_insert_with(|| crate::launch_memory::recall(key.cloud, &key.region));
+            .entry((key.cloud, key.region.clone(), key.zone.clone()))
+            .or_insert_with(|| crate::launch_memory::recall(key.cloud, &key.region, key.zone.as_deref()));
     }
     let launch = |key: &OfferKey| {
         let fields = remembered
-            .get(&(key.cloud, key.region.clone()))
+            .get(&(key.cloud, key.region.clone(), key.zone.clone()))
             .map(Vec::as_slice)
             .unwrap_or_default();
         Some(fleet_model::launch_order(

@@ -80,9 +80,9 @@ impl<'a> Pickers<'a> {
             .flatten()
             .map(|image| {
                 let (id, state) = (image.id.clone(), state.clone());
-                let (cloud, region) = (self.order.cloud, self.order.region.clone());
+                let (cloud, region, zone) = (self.order.cloud, self.order.region.clone(), self.order.zone.clone());
                 let onclick = Callback::from(move |_: MouseEvent| {
-                    crate::launch_memory::remember(cloud, &region, OrderField::Image, &id);
+                    crate::launch_memory::remember(cloud, &region, zone.as_deref(), OrderField::Image, &id);
                     state.dispatch(Action::SetField(OrderField::Image, id.clone()));
                 });
                 let name = if image.name.is_empty() { &image.id } else { &image.name };

@@ -428,11 +428,11 @@ pub fn no_credentials(lang: Lang, cloud: &str) -> String {
 pub fn shared_subnet(lang: Lang, subnet: &str, zones: &[String]) -> String {
     match lang {
         Lang::En => format!(
-            "network.subnet_id: {subnet} is given to zones {}: a subnet (vSwitch) lives in one zone; set each zone's own on the Plan page (launch details are remembered per region)",
+            "network.subnet_id: {subnet} is given to zones {}: a subnet (vSwitch) lives in one zone; choose an offer in each zone on the Plan page and give it that zone's own (a subnet is remembered per zone)",
             zones.join(", ")
         ),
         Lang::Zh => format!(
-            "network.subnet_id：{subnet} 被用于可用区 {}：子网（交换机）只属于一个可用区；请在规划页为各可用区分别设置（启动配置按地域记忆）",
+            "network.subnet_id：{subnet} 被用于可用区 {}：子网（交换机）只属于一个可用区；请在规划页为各可用区的报价分别设置（子网按可用区记忆）",
             zones.join("、")
         ),
     }
