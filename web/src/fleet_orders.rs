@@ -77,13 +77,16 @@ fn proxy_origin() -> String {
         .unwrap_or_else(|| "http://127.0.0.1:8787".into())
 }
 
+/// Where launch details are remembered for a pool: its cloud, region and zone.
+type Place = (Cloud, String, Option<String>);
+
 /// The fleet's orders, each validated with its pool's prices.
 fn build_orders(planner: &Planner, plan: &FleetPlan, request: &FleetRequest, state: &UiState) -> Vec<PoolOrder> {
     let catalog = planner.catalog();
     let now = now_seconds();
     let keys = plan.allocations.iter().map(|a| &a.key).chain(plan.standby.iter());
     // Each pool starts with its region's launch details and its zone's subnet.
-    let mut remembered: BTreeMap<(Cloud, String, Option<String>), Vec<(OrderField, String)>> = BTreeMap::new();
+    let mut remembered: BTreeMap<Place, Vec<(OrderField, String)>> = BTreeMap::new();
     for key in keys {
         remembered
             .entry((key.cloud, key.region.clone(), key.zone.clone()))
