@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { readFile, mkdir } from 'node:fs/promises';
+import { readFile, mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -34,6 +35,32 @@ export async function startStandin(cloud, accessKeyId, secret, extraArgs = []) {
     });
   });
   return { url, stop: () => child.kill('SIGINT') };
+}
+
+/** Each cloud's credential variables, as its SDK and CLI name them. */
+const CREDENTIAL_VARIABLES = {
+  alibaba: ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
+  tencent: ['TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY'],
+  baidu: ['BCE_ACCESS_KEY_ID', 'BCE_SECRET_ACCESS_KEY'],
+};
+
+/**
+ * Starts a stand-in for each cloud of `keys` (`{ alibaba: [id, secret], … }`) and resolves with the proxy environment
+ * that holds those credentials, points each cloud's endpoint at its stand-in and keeps its data in a fresh folder
+ * named after `name`, and the stand-ins (to stop afterwards).
+ */
+export async function standinsFor(keys, name) {
+  const env = { SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), `spotplan-e2e-${name}-`)) };
+  const standins = [];
+  for (const [cloud, [id, secret]] of Object.entries(keys)) {
+    const standin = await startStandin(cloud, id, secret);
+    standins.push(standin);
+    const [idVariable, secretVariable] = CREDENTIAL_VARIABLES[cloud];
+    env[idVariable] = id;
+    env[secretVariable] = secret;
+    env[`SPOTPLAN_ENDPOINT_${cloud.toUpperCase()}`] = standin.url;
+  }
+  return { env, standins };
 }
 
 /** The API token of each running proxy, by origin: `openPage` signs in with it. */

@@ -3,10 +3,7 @@
 // command, dry-run and place an Alibaba order, see it in the orders page — in English and in Chinese.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startProxy, startStandin, launchBrowser, openPage, screenshot, findOfferRow, rowCells, cloudRows } from './harness.mjs';
+import { startProxy, standinsFor, launchBrowser, openPage, screenshot, findOfferRow, rowCells, cloudRows } from './harness.mjs';
 
 const KEYS = {
   alibaba: ['LTAI5tE2eAccessKey01', 'AlibabaE2eSecret-9d8c7b6a5f4e'],
@@ -19,18 +16,9 @@ let proxy;
 const standins = [];
 before(async () => {
   browser = await launchBrowser();
-  const env = {
-    ALIBABA_CLOUD_ACCESS_KEY_ID: KEYS.alibaba[0], ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEYS.alibaba[1],
-    TENCENTCLOUD_SECRET_ID: KEYS.tencent[0], TENCENTCLOUD_SECRET_KEY: KEYS.tencent[1],
-    BCE_ACCESS_KEY_ID: KEYS.baidu[0], BCE_SECRET_ACCESS_KEY: KEYS.baidu[1],
-    SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-')),
-  };
-  for (const cloud of ['alibaba', 'tencent', 'baidu']) {
-    const standin = await startStandin(cloud, ...KEYS[cloud]);
-    standins.push(standin);
-    env[`SPOTPLAN_ENDPOINT_${cloud.toUpperCase()}`] = standin.url;
-  }
-  proxy = await startProxy({ env });
+  const clouds = await standinsFor(KEYS, 'journey');
+  standins.push(...clouds.standins);
+  proxy = await startProxy({ env: clouds.env });
 });
 after(async () => {
   await browser?.close();

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startProxy, startStandin, launchBrowser, openPage, screenshot, cloudRows } from './harness.mjs';
+import { startProxy, standinsFor, launchBrowser, openPage, screenshot, cloudRows } from './harness.mjs';
 
 const KEYS = {
   alibaba: ['LTAI5tPickAccessKey01', 'AlibabaPickSecret-3e4r5t6y7u8i'],
@@ -19,21 +19,12 @@ const KEYS = {
 let browser;
 let proxy;
 let planningProxy;
-const standins = [];
+let standins = [];
 before(async () => {
   browser = await launchBrowser();
-  const env = {
-    ALIBABA_CLOUD_ACCESS_KEY_ID: KEYS.alibaba[0], ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEYS.alibaba[1],
-    TENCENTCLOUD_SECRET_ID: KEYS.tencent[0], TENCENTCLOUD_SECRET_KEY: KEYS.tencent[1],
-    BCE_ACCESS_KEY_ID: KEYS.baidu[0], BCE_SECRET_ACCESS_KEY: KEYS.baidu[1],
-    SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-pickers-')),
-  };
-  for (const cloud of ['alibaba', 'tencent', 'baidu']) {
-    const standin = await startStandin(cloud, ...KEYS[cloud]);
-    standins.push(standin);
-    env[`SPOTPLAN_ENDPOINT_${cloud.toUpperCase()}`] = standin.url;
-  }
-  proxy = await startProxy({ env });
+  const clouds = await standinsFor(KEYS, 'pickers');
+  standins = clouds.standins;
+  proxy = await startProxy({ env: clouds.env });
   planningProxy = await startProxy({ env: { SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-planning-')) } });
 });
 after(async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startProxy, startStandin, launchBrowser, openPage, screenshot, cloudRows } from './harness.mjs';
+import { startProxy, standinsFor, launchBrowser, openPage, screenshot, cloudRows } from './harness.mjs';
 
 const KEYS = {
   alibaba: ['LTAI5tSiteAccessKey01', 'AlibabaSiteSecret-1q2w3e4r5t6y'],
@@ -21,18 +21,10 @@ let planning;
 const standins = [];
 before(async () => {
   browser = await launchBrowser();
-  const env = {
-    ALIBABA_CLOUD_ACCESS_KEY_ID: KEYS.alibaba[0], ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEYS.alibaba[1],
-    TENCENTCLOUD_SECRET_ID: KEYS.tencent[0], TENCENTCLOUD_SECRET_KEY: KEYS.tencent[1],
-    BCE_ACCESS_KEY_ID: KEYS.baidu[0], BCE_SECRET_ACCESS_KEY: KEYS.baidu[1],
-    SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-sites-')),
-  };
-  for (const cloud of ['alibaba', 'tencent', 'baidu']) {
-    const standin = await startStandin(cloud, ...KEYS[cloud]);
-    standins.push(standin);
-    env[`SPOTPLAN_ENDPOINT_${cloud.toUpperCase()}`] = standin.url;
-    env[`SPOTPLAN_ACCOUNT_CURRENCY_${cloud.toUpperCase()}`] = 'USD';
-  }
+  const clouds = await standinsFor(KEYS, 'sites');
+  standins.push(...clouds.standins);
+  const env = clouds.env;
+  for (const cloud of Object.keys(KEYS)) env[`SPOTPLAN_ACCOUNT_CURRENCY_${cloud.toUpperCase()}`] = 'USD';
   international = await startProxy({ env });
   planning = await startProxy({
     env: { SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-planning-')), HOME: await mkdtemp(join(tmpdir(), 'spotplan-home-')) },

@@ -1,6 +1,6 @@
-//! One read-only call to a cloud, for the endpoints that only read (pool signals, the account's resources):
-//! routed to the cloud's own host (or its configured override), signed with the cloud's credentials, sent through
-//! the bounded upstream client, and its answer's body returned — or, in words, why no answer came.
+//! One read-only call to a cloud, for what only reads (pool signals, the account's resources, the refresher's
+//! quotes): routed to the cloud's own host (or its configured override), signed with the cloud's credentials, sent
+//! through the bounded upstream client, and its answer's body returned — or, in words, why no answer came.
 
 use spotplan_core::Cloud;
 use spotplan_core::order::request::HttpRequest;

@@ -23,7 +23,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::sql::SqlValue;
 use crate::store::{Store, StoreError};
-use crate::upstream::{Exchange, now_unix_millis, now_unix_seconds, random_hex};
+use crate::upstream::{now_unix_millis, now_unix_seconds, random_hex};
 
 /// The lock a step and a change of settings share.
 const REFRESHER_LOCK: &str = "price-refresher";
@@ -155,24 +155,9 @@ async fn fetch_pool(
         return (Err(error.to_string()), 0);
     }
     let now = now_unix_seconds() as i64;
-    let send = |mut request: spotplan_core::order::request::HttpRequest| {
+    let send = |request: spotplan_core::order::request::HttpRequest| {
         let credentials = credentials.clone();
-        async move {
-            state
-                .config
-                .endpoints
-                .route(cloud, &mut request)
-                .map_err(|error| error.to_string())?;
-            let sent = state
-                .upstream
-                .send(cloud, &request, &credentials.credentials)
-                .await
-                .map_err(|error| error.to_string())?;
-            match sent.exchange {
-                Exchange::Answered { body, .. } => Ok(body),
-                Exchange::NoAnswer { reason } | Exchange::NotSent { reason } => Err(reason),
-            }
-        }
+        async move { crate::read_call::answer_body(state, cloud, &credentials, request).await }
     };
     if cloud == Cloud::Alibaba {
         let mut query = match live_history_query(ask, now) {
