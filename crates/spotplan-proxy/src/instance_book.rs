@@ -167,34 +167,59 @@ fn price_text(row: &InstanceRow) -> SqlValue {
         .into()
 }
 
-fn upsert(tx: &mut dyn Tx, row: &InstanceRow) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO instances (cloud, id, region, order_id, state, cloud_state, zone, instance_type, \
-         price_per_hour, placed_at_ms, running_since_ms, ended_at_ms, notice_at_ms, reason, last_checked_ms, \
-         release_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
-         ON CONFLICT (cloud, id) DO UPDATE SET state = ?5, cloud_state = ?6, zone = ?7, instance_type = ?8, \
-         running_since_ms = ?11, ended_at_ms = ?12, notice_at_ms = ?13, reason = ?14, last_checked_ms = ?15, \
-         release_key = ?16",
-        &[
-            row.cloud.id().into(),
-            (&row.id).into(),
-            (&row.region).into(),
-            (&row.order_id).into(),
-            row.state.id().into(),
-            (&row.cloud_state).into(),
-            (&row.zone).into(),
-            (&row.instance_type).into(),
-            price_text(row),
-            row.placed_at_ms.into(),
-            row.running_since_ms.into(),
-            row.ended_at_ms.into(),
-            row.notice_at_ms.into(),
-            (&row.reason).into(),
-            row.last_checked_ms.into(),
-            (&row.release_key).into(),
-        ],
-    )
-    .map(drop)
+/// Rows one upsert statement writes at most (16 parameters each: far below either database's limit).
+const UPSERT_ROWS: usize = 100;
+
+/// Writes `rows` (new or changed), [`UPSERT_ROWS`] to a statement. An instance named twice is written as its last
+/// row says (PostgreSQL refuses one statement updating a row twice).
+fn upsert_all(tx: &mut dyn Tx, rows: &[InstanceRow]) -> Result<(), StoreError> {
+    let mut last = std::collections::HashMap::new();
+    for (index, row) in rows.iter().enumerate() {
+        last.insert((row.cloud, row.id.as_str()), index);
+    }
+    let rows: Vec<&InstanceRow> = rows
+        .iter()
+        .enumerate()
+        .filter(|(index, row)| last.get(&(row.cloud, row.id.as_str())) == Some(index))
+        .map(|(_, row)| row)
+        .collect();
+    rows.chunks(UPSERT_ROWS).try_for_each(|chunk| {
+        let sql = format!(
+            "INSERT INTO instances (cloud, id, region, order_id, state, cloud_state, zone, instance_type, \
+             price_per_hour, placed_at_ms, running_since_ms, ended_at_ms, notice_at_ms, reason, last_checked_ms, \
+             release_key) VALUES {} \
+             ON CONFLICT (cloud, id) DO UPDATE SET state = excluded.state, cloud_state = excluded.cloud_state, \
+             zone = excluded.zone, instance_type = excluded.instance_type, \
+             running_since_ms = excluded.running_since_ms, ended_at_ms = excluded.ended_at_ms, \
+             notice_at_ms = excluded.notice_at_ms, reason = excluded.reason, \
+             last_checked_ms = excluded.last_checked_ms, release_key = excluded.release_key",
+            crate::sql::values_rows(chunk.len(), 16)
+        );
+        let params: Vec<SqlValue> = chunk
+            .iter()
+            .flat_map(|row| {
+                [
+                    row.cloud.id().into(),
+                    (&row.id).into(),
+                    (&row.region).into(),
+                    (&row.order_id).into(),
+                    row.state.id().into(),
+                    (&row.cloud_state).into(),
+                    (&row.zone).into(),
+                    (&row.instance_type).into(),
+                    price_text(row),
+                    row.placed_at_ms.into(),
+                    row.running_since_ms.into(),
+                    row.ended_at_ms.into(),
+                    row.notice_at_ms.into(),
+                    (&row.reason).into(),
+                    row.last_checked_ms.into(),
+                    (&row.release_key).into(),
+                ]
+            })
+            .collect();
+        tx.execute(&sql, &params).map(drop)
+    })
 }
 
 /// Writes rows (new or changed) in one transaction; returns once they are on disk.
@@ -202,30 +227,49 @@ pub async fn save(store: &Store, rows: Vec<InstanceRow>) -> Result<(), StoreErro
     if rows.is_empty() {
         return Ok(());
     }
-    store
-        .transaction(move |tx| rows.iter().try_for_each(|row| upsert(tx, row)))
-        .await
+    store.transaction(move |tx| upsert_all(tx, &rows)).await
 }
 
-/// Adds placed instances; an instance already in the book keeps its row (a replayed order adds nothing).
+/// The statement adding up to [`UPSERT_ROWS`] placed instances, and its parameters.
+fn insert_placed(rows: &[InstanceRow]) -> (String, Vec<SqlValue>) {
+    let sql = format!(
+        "INSERT INTO instances (cloud, id, region, order_id, state, price_per_hour, placed_at_ms) VALUES {} \
+         ON CONFLICT (cloud, id) DO NOTHING",
+        crate::sql::values_rows(rows.len(), 7)
+    );
+    let params = rows
+        .iter()
+        .flat_map(|row| {
+            [
+                row.cloud.id().into(),
+                (&row.id).into(),
+                (&row.region).into(),
+                (&row.order_id).into(),
+                row.state.id().into(),
+                price_text(row),
+                row.placed_at_ms.into(),
+            ]
+        })
+        .collect();
+    (sql, params)
+}
+
+/// Adds placed instances; an instance already in the book keeps its row (a replayed order adds nothing). An order's
+/// instances (at most [`UPSERT_ROWS`]) are one statement — one round trip on the shared database; more are
+/// written in batches in one transaction.
 pub async fn add_placed(store: &Store, rows: Vec<InstanceRow>) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    if rows.len() <= UPSERT_ROWS {
+        let (sql, params) = insert_placed(&rows);
+        return store.execute(sql, params).await.map(drop);
+    }
     store
         .transaction(move |tx| {
-            rows.iter().try_for_each(|row| {
-                tx.execute(
-                    "INSERT INTO instances (cloud, id, region, order_id, state, price_per_hour, placed_at_ms) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (cloud, id) DO NOTHING",
-                    &[
-                        row.cloud.id().into(),
-                        (&row.id).into(),
-                        (&row.region).into(),
-                        (&row.order_id).into(),
-                        row.state.id().into(),
-                        price_text(row),
-                        row.placed_at_ms.into(),
-                    ],
-                )
-                .map(drop)
+            rows.chunks(UPSERT_ROWS).try_for_each(|chunk| {
+                let (sql, params) = insert_placed(chunk);
+                tx.execute(&sql, &params).map(drop)
             })
         })
         .await
@@ -370,12 +414,15 @@ pub async fn log_release(
             if logged == 0 {
                 return Err(StoreError::DuplicateKey);
             }
-            targets.iter().try_for_each(|row| {
-                let mut row = row.clone();
-                row.state = InstanceState::Releasing;
-                row.release_key = Some(key.clone());
-                upsert(tx, &row)
-            })
+            let releasing: Vec<InstanceRow> = targets
+                .iter()
+                .map(|row| InstanceRow {
+                    state: InstanceState::Releasing,
+                    release_key: Some(key.clone()),
+                    ..row.clone()
+                })
+                .collect();
+            upsert_all(tx, &releasing)
         })
         .await
 }
@@ -395,7 +442,7 @@ pub async fn finish_release(
                 "UPDATE releases SET answer_json = ?2 WHERE idempotency_key = ?1",
                 &[key.into(), answer.into()],
             )?;
-            rows.iter().try_for_each(|row| upsert(tx, row))
+            upsert_all(tx, &rows)
         })
         .await
 }

@@ -369,6 +369,20 @@ impl SharedLog {
         crate::sql::postgres::query(&**connection, sql, params).await
     }
 
+    /// Runs one statement written for both databases, on a pooled connection (one round trip, atomic on its own).
+    pub async fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, StoreError> {
+        let connection = self.connection().await?;
+        let bound = crate::sql::postgres::bind(params);
+        let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = bound
+            .iter()
+            .map(|b| b.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync))
+            .collect();
+        connection
+            .execute(&crate::sql::postgres_sql(sql), &refs)
+            .await
+            .map_err(postgres_error)
+    }
+
     /// Runs a write written for both databases in one transaction, on a blocking thread that drives the driver.
     pub async fn transaction<T: Send + 'static>(
         &self,

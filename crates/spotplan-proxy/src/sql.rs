@@ -105,6 +105,20 @@ pub trait Tx {
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64, StoreError>;
 }
 
+/// The `VALUES` rows of a multi-row insert: `rows` groups of `columns` numbered placeholders,
+/// `(?1, ?2), (?3, ?4)` — one statement, and one round trip on the shared database, for many rows.
+pub fn values_rows(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let numbers: Vec<String> = (1..=columns)
+                .map(|column| format!("?{}", row * columns + column))
+                .collect();
+            format!("({})", numbers.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The statement as PostgreSQL takes it: `?N` placeholders become `$N`.
 pub fn postgres_sql(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
@@ -272,6 +286,12 @@ pub mod postgres {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_rows_number_every_placeholder_once() {
+        assert_eq!(values_rows(2, 3), "(?1, ?2, ?3), (?4, ?5, ?6)");
+        assert_eq!(values_rows(0, 3), "");
+    }
 
     #[test]
     fn placeholders_become_postgres_ones_and_nothing_else_changes() {

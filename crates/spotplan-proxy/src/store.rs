@@ -507,6 +507,16 @@ impl Store {
         }
     }
 
+    /// Runs one write statement written for both databases: on the shared database a single round trip with no
+    /// transaction around it (a statement is atomic on its own), here in the writer's group commit. Returns how many
+    /// rows it changed.
+    pub async fn execute(&self, sql: String, params: Vec<crate::sql::SqlValue>) -> Result<u64, StoreError> {
+        match &self.shared {
+            Some(shared) => shared.execute(&sql, &params).await,
+            None => self.transaction(move |tx| tx.execute(&sql, &params)).await,
+        }
+    }
+
     /// Runs a write written for both databases in one transaction (here: in the writer's group commit); returns
     /// what `body` returned once it is on disk. An error from `body` undoes all it did.
     pub async fn transaction<T: Send + 'static>(

@@ -21,6 +21,55 @@ fn money(cents: i64) -> Money {
 }
 
 #[tokio::test]
+async fn many_instances_are_written_in_batches_and_one_named_twice_ends_as_its_last_row() {
+    for (backend, store) in backends().await {
+        let placed = |index: usize| {
+            InstanceRow::placed(
+                Cloud::Tencent,
+                "ap-guangzhou",
+                &format!("ins-{index:03}"),
+                "ord-many",
+                Some(money(5)),
+                1_000,
+            )
+        };
+        // 250 instances: written 100 to a statement, on either database.
+        instance_book::add_placed(&store, (0..250).map(placed).collect())
+            .await
+            .unwrap();
+        let mut rows: Vec<InstanceRow> = (0..250)
+            .map(|index| InstanceRow {
+                state: InstanceState::Running,
+                running_since_ms: Some(2_000 + index as i64),
+                ..placed(index)
+            })
+            .collect();
+        // The same instance twice in one save: its last row wins.
+        rows.push(InstanceRow {
+            state: InstanceState::Reclaimed,
+            ended_at_ms: Some(9_000),
+            ..placed(7)
+        });
+        instance_book::save(&store, rows).await.unwrap();
+        let all = instance_book::all(&store).await.unwrap();
+        assert_eq!(all.len(), 250, "{backend}");
+        let seventh = all.iter().find(|row| row.id == "ins-007").unwrap();
+        assert_eq!(
+            (seventh.state, seventh.ended_at_ms),
+            (InstanceState::Reclaimed, Some(9_000)),
+            "{backend}"
+        );
+        let last = all.iter().find(|row| row.id == "ins-249").unwrap();
+        assert_eq!(
+            (last.state, last.running_since_ms),
+            (InstanceState::Running, Some(2_249)),
+            "{backend}"
+        );
+        assert_eq!(last.price_per_hour, Some(money(5)), "{backend}");
+    }
+}
+
+#[tokio::test]
 async fn instances_are_added_once_followed_until_final_and_released_exactly_once() {
     for (backend, store) in backends().await {
         let placed = |id: &str| InstanceRow::placed(Cloud::Alibaba, "cn-hangzhou", id, "ord-1", Some(money(25)), 1_000);
