@@ -195,6 +195,21 @@ impl std::fmt::Debug for KeyHold {
     }
 }
 
+/// `sql` prepared on `connection`, once per connection: each later use is one round trip, not two.
+async fn prepared(connection: &Object, sql: &str) -> Result<tokio_postgres::Statement, StoreError> {
+    connection.prepare_cached(sql).await.map_err(postgres_error)
+}
+
+/// Takes a session advisory lock if no session holds it.
+async fn try_lock(connection: &Object, lock: i64) -> Result<bool, StoreError> {
+    let statement = prepared(connection, "SELECT pg_try_advisory_lock($1)").await?;
+    Ok(connection
+        .query_one(&statement, &[&lock])
+        .await
+        .map_err(postgres_error)?
+        .get(0))
+}
+
 impl Drop for KeyHold {
     fn drop(&mut self) {
         let (Some(connection), lock) = (self.connection.take(), self.lock) else {
@@ -205,7 +220,11 @@ impl Drop for KeyHold {
             return;
         };
         runtime.spawn(async move {
-            if let Err(error) = connection.execute("SELECT pg_advisory_unlock($1)", &[&lock]).await {
+            let unlocked = match connection.prepare_cached("SELECT pg_advisory_unlock($1)").await {
+                Ok(statement) => connection.execute(&statement, &[&lock]).await.map(drop),
+                Err(error) => Err(error),
+            };
+            if let Err(error) = unlocked {
                 tracing::warn!(%error, "could not release a key lock: closing its connection instead");
                 drop(Object::take(connection));
             }
@@ -318,11 +337,7 @@ impl SharedLog {
         let connection = self.connection().await?;
         let lock = key_lock_id(key);
         // Usually nobody holds it: one round trip.
-        let taken: bool = connection
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&lock])
-            .await
-            .map_err(postgres_error)?
-            .get(0);
+        let taken = try_lock(&connection, lock).await?;
         if taken {
             return Ok(KeyHold {
                 connection: Some(connection),
@@ -352,33 +367,32 @@ impl SharedLog {
     pub async fn try_hold_key(&self, key: &str) -> Result<Option<KeyHold>, StoreError> {
         let connection = self.connection().await?;
         let lock = key_lock_id(key);
-        let taken: bool = connection
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&lock])
-            .await
-            .map_err(postgres_error)?
-            .get(0);
+        let taken = try_lock(&connection, lock).await?;
         Ok(taken.then_some(KeyHold {
             connection: Some(connection),
             lock,
         }))
     }
 
-    /// Runs a query written for both databases ([`crate::sql`]).
+    /// Runs a query written for both databases ([`crate::sql`]), its statement prepared once per connection.
     pub async fn select(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<SqlRow>, StoreError> {
         let connection = self.connection().await?;
-        crate::sql::postgres::query(&**connection, sql, params).await
+        let statement = prepared(&connection, &crate::sql::postgres_sql(sql)).await?;
+        let bound = crate::sql::postgres::bind(params);
+        let rows = connection
+            .query(&statement, &crate::sql::postgres::refs(&bound))
+            .await
+            .map_err(postgres_error)?;
+        rows.iter().map(crate::sql::postgres::read).collect()
     }
 
     /// Runs one statement written for both databases, on a pooled connection (one round trip, atomic on its own).
     pub async fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, StoreError> {
         let connection = self.connection().await?;
+        let statement = prepared(&connection, &crate::sql::postgres_sql(sql)).await?;
         let bound = crate::sql::postgres::bind(params);
-        let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = bound
-            .iter()
-            .map(|b| b.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync))
-            .collect();
         connection
-            .execute(&crate::sql::postgres_sql(sql), &refs)
+            .execute(&statement, &crate::sql::postgres::refs(&bound))
             .await
             .map_err(postgres_error)
     }
@@ -415,11 +429,16 @@ impl SharedLog {
     pub async fn insert(&self, record: &StoredOrder) -> Result<(), StoreError> {
         let connection = self.connection().await?;
         let view = &record.view;
+        let statement = prepared(
+            &connection,
+            "INSERT INTO orders (id, idempotency_key, order_hash, cloud, region, dry_run, status, client_token, \
+             order_json, quoted_price, created_at_ms, sealed_password, max_cost_per_hour, placed_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .await?;
         let inserted = connection
             .execute(
-                "INSERT INTO orders (id, idempotency_key, order_hash, cloud, region, dry_run, status, client_token, \
-                 order_json, quoted_price, created_at_ms, sealed_password, max_cost_per_hour, placed_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                &statement,
                 &[
                     &view.id,
                     &view.idempotency_key,
@@ -457,11 +476,16 @@ impl SharedLog {
     pub async fn finish(&self, record: &StoredOrder) -> Result<(), StoreError> {
         let connection = self.connection().await?;
         let view = &record.view;
+        let statement = prepared(
+            &connection,
+            "UPDATE orders SET status = $2, request_json = $3, response_json = $4, cloud_request_id = $5, \
+             instance_ids = $6, cloud_order_id = $7, error_code = $8, error_message = $9, hint = $10, \
+             attempts = $11, finished_at_ms = $12, upstream_us = $13, may_have_reached_cloud = $14 WHERE id = $1",
+        )
+        .await?;
         let changed = connection
             .execute(
-                "UPDATE orders SET status = $2, request_json = $3, response_json = $4, cloud_request_id = $5, \
-                 instance_ids = $6, cloud_order_id = $7, error_code = $8, error_message = $9, hint = $10, \
-                 attempts = $11, finished_at_ms = $12, upstream_us = $13, may_have_reached_cloud = $14 WHERE id = $1",
+                &statement,
                 &[
                     &view.id,
                     &view.status.as_str(),
@@ -495,7 +519,11 @@ impl SharedLog {
     pub async fn by(&self, column: OrderColumn, value: &str) -> Result<Option<StoredOrder>, StoreError> {
         let connection = self.connection().await?;
         let sql = format!("{SELECT} WHERE {} = $1", column.name());
-        let row = connection.query_opt(&sql, &[&value]).await.map_err(postgres_error)?;
+        let statement = prepared(&connection, &sql).await?;
+        let row = connection
+            .query_opt(&statement, &[&value])
+            .await
+            .map_err(postgres_error)?;
         row.as_ref().map(read_row).transpose()
     }
 

@@ -242,24 +242,17 @@ pub mod postgres {
             .map(SqlRow)
     }
 
-    /// Runs a query on a client (a pooled connection or a transaction).
-    pub async fn query(
-        client: &impl tokio_postgres::GenericClient,
-        sql: &str,
-        params: &[SqlValue],
-    ) -> Result<Vec<SqlRow>, StoreError> {
-        let bound = bind(params);
-        let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b.as_ref() as &(dyn ToSql + Sync)).collect();
-        let rows = client.query(&postgres_sql(sql), &refs).await.map_err(error)?;
-        rows.iter().map(read).collect()
+    /// The bound parameters as the driver's calls take them.
+    pub fn refs(bound: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
+        bound.iter().map(|b| b.as_ref() as &(dyn ToSql + Sync)).collect()
     }
 
     /// A transaction driven from a blocking thread.
     pub struct PostgresTx<'t, 'c> {
         /// The runtime the driver's futures run on.
         pub runtime: tokio::runtime::Handle,
-        /// The transaction.
-        pub transaction: &'t tokio_postgres::Transaction<'c>,
+        /// The transaction, on a pooled connection (whose prepared statements it reuses).
+        pub transaction: &'t deadpool_postgres::Transaction<'c>,
     }
 
     impl std::fmt::Debug for PostgresTx<'_, '_> {
@@ -270,15 +263,28 @@ pub mod postgres {
 
     impl Tx for PostgresTx<'_, '_> {
         fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<SqlRow>, StoreError> {
-            self.runtime.block_on(query(self.transaction, sql, params))
+            let bound = bind(params);
+            self.runtime.block_on(async {
+                let statement = self
+                    .transaction
+                    .prepare_cached(&postgres_sql(sql))
+                    .await
+                    .map_err(error)?;
+                let rows = self.transaction.query(&statement, &refs(&bound)).await.map_err(error)?;
+                rows.iter().map(read).collect()
+            })
         }
 
         fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64, StoreError> {
             let bound = bind(params);
-            let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b.as_ref() as &(dyn ToSql + Sync)).collect();
-            self.runtime
-                .block_on(self.transaction.execute(&postgres_sql(sql), &refs))
-                .map_err(error)
+            self.runtime.block_on(async {
+                let statement = self
+                    .transaction
+                    .prepare_cached(&postgres_sql(sql))
+                    .await
+                    .map_err(error)?;
+                self.transaction.execute(&statement, &refs(&bound)).await.map_err(error)
+            })
         }
     }
 }
