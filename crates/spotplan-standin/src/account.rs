@@ -1,25 +1,13 @@
 //! The stand-in's account: the resources the clouds' list calls describe (images, VPCs, subnets, security groups,
 //! key pairs), the same for every region asked, with zone and VPC filters applied as the clouds apply them. The
-//! names of the calls, their API versions and their services are written here from the clouds' SDKs, apart from
-//! the core, so a request built with the wrong host, version or signing service is refused as the cloud would.
+//! names of the calls and their API versions are written here from the clouds' SDKs, apart from the core, so a
+//! request built with the wrong version is refused as the cloud would (the signing service is `verify`'s).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::{Kind, error, request_id, verify};
-
-/// Tencent's calls served by its VPC API (tencentcloud-sdk-python-vpc's `VpcClient`); every other is CVM's.
-const TENCENT_VPC_CALLS: [&str; 3] = ["DescribeVpcs", "DescribeSubnets", "DescribeSecurityGroups"];
-
-/// The service TC3's scope must name for a Tencent action.
-pub(crate) fn tencent_service(action: &str) -> &'static str {
-    if TENCENT_VPC_CALLS.contains(&action) {
-        "vpc"
-    } else {
-        "cvm"
-    }
-}
 
 /// A resource of the stand-in's account: id, name, zone suffix and VPC suffix where it has them.
 struct Item {

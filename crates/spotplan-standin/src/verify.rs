@@ -95,6 +95,19 @@ pub(crate) fn fresh(kind: Kind, received: &Received<'_>, now: i64) -> Result<(),
     Ok(())
 }
 
+/// Tencent's calls served by its VPC API (tencentcloud-sdk-python-vpc's `VpcClient`), written here apart from the
+/// core; every other is CVM's.
+const TENCENT_VPC_CALLS: [&str; 3] = ["DescribeVpcs", "DescribeSubnets", "DescribeSecurityGroups"];
+
+/// The service TC3's scope must name for a Tencent action.
+fn tencent_service(action: &str) -> &'static str {
+    if TENCENT_VPC_CALLS.contains(&action) {
+        "vpc"
+    } else {
+        "cvm"
+    }
+}
+
 /// Checks the request's signature; `Err` says why it does not verify.
 pub(crate) fn check(kind: Kind, received: &Received<'_>, access_key_id: &str, secret: &str) -> Result<(), String> {
     let authorization = header(received, "authorization").ok_or("no Authorization header")?;
@@ -138,7 +151,7 @@ pub(crate) fn check(kind: Kind, received: &Received<'_>, access_key_id: &str, se
                 // does, whatever host it was reached at.
                 &tc3::Params {
                     unix_seconds: timestamp,
-                    service: crate::account::tencent_service(header(received, "x-tc-action").unwrap_or_default()),
+                    service: tencent_service(header(received, "x-tc-action").unwrap_or_default()),
                 },
             )
             .map_err(|e| e.to_string())?;
