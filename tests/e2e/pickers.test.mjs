@@ -141,6 +141,47 @@ test('Baidu: its key pairs are offered and the bid order carries the one picked 
   assert.deepEqual(problems, []);
 });
 
+test('a fleet across zones: each pool without a subnet offers the account\'s subnets of its zone, and a choice is remembered for the zone', async () => {
+  const plan = '?v=4&m=8&h=48&c=alibaba&rg=cn-hangzhou-h,cn-hangzhou-j,cn-hangzhou-k#fleet';
+  const { page, problems } = await openPage(browser, new URL(plan, proxy.url).href, { viewport: { width: 1440, height: 900 } });
+  // The region's launch details, but no subnet for any zone.
+  await page.evaluate(() => localStorage.setItem('spotplan-launch:alibaba:cn-hangzhou', JSON.stringify({
+    image: 'ubuntu_22_04_x64_20G_alibase_20240926.vhd', security_group: 'sg-standina', key_pair: 'standin-key',
+  })));
+  await page.goto(new URL(plan, proxy.url).href);
+  await page.locator('#fleet-target').fill('6');
+  await page.locator('#fleet-strategy').selectOption('diversified');
+  await page.locator('#fleet-min-pools').fill('3');
+  await page.locator('#fleet-max-per-pool').fill('2');
+  await page.waitForFunction(() => document.querySelectorAll('#fleet-split tbody tr').length === 3);
+  // Each zone's pools offer that zone's two vSwitches; choosing one for a pool serves every pool of its zone.
+  const pickers = page.getByTestId('fleet-pool-subnet');
+  await pickers.first().waitFor();
+  await page.locator('.fleet-order-list').screenshot({ path: `${process.env.SPOTPLAN_ARTIFACTS}/pickers-fleet-before.png` });
+  const chosen = {};
+  for (let round = 0; round < 10 && await pickers.count() > 0; round += 1) {
+    const picker = pickers.first();
+    const zone = (await picker.locator('xpath=..').textContent()).match(/for (cn-hangzhou-[a-z])/)[1];
+    const offered = await picker.locator('option').evaluateAll((options) => options.map((o) => o.value).filter(Boolean));
+    const suffix = zone.slice(-1);
+    assert.deepEqual(offered, [`vsw-${suffix}a`, `vsw-${suffix}b`], zone);
+    await picker.selectOption(`vsw-${suffix}b`);
+    chosen[zone] = `vsw-${suffix}b`;
+    await page.waitForFunction((zone) => ![...document.querySelectorAll('[data-testid=fleet-pool-subnet]')]
+      .some((select) => select.parentElement.textContent.includes(`for ${zone}`)), zone);
+  }
+  assert.equal(await pickers.count(), 0, 'every pool has its subnet');
+  assert.equal(Object.keys(chosen).length, 3, `three zones: ${JSON.stringify(chosen)}`);
+  const statuses = await page.locator('.fleet-order[data-standby=false] [data-testid=fleet-order-status]').allTextContents();
+  assert.equal(statuses.length, 3);
+  for (const status of statuses) assert.equal(status, 'passes every documented rule');
+  assert.equal(await page.getByTestId('fleet-shared-subnet').count(), 0, 'no subnet is given to two zones');
+  const stored = JSON.parse(await page.evaluate(() => localStorage.getItem('spotplan-launch:alibaba:cn-hangzhou')));
+  for (const [zone, subnet] of Object.entries(chosen)) assert.equal(stored[`subnet@${zone}`], subnet);
+  await page.locator('.fleet-orders').screenshot({ path: `${process.env.SPOTPLAN_ARTIFACTS}/pickers-fleet-after.png` });
+  assert.deepEqual(problems, []);
+});
+
 test('Tencent live prices use the default public image until another is typed', async () => {
   const { page, problems } = await openPage(browser, new URL('?c=tencent', proxy.url).href);
   await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();

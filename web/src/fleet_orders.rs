@@ -2,10 +2,13 @@
 //! remembered for each cloud and region and the account's currency), each validated against its own pool's prices
 //! with its problems shown and its request in every format; Alibaba's own `CreateAutoProvisioningGroup` for an
 //! Alibaba-only fleet in one region (or why not); the curl command; and "Place fleet" ([`crate::fleet_place`]).
+//! A pool whose zone has no subnet remembered offers the account's subnets of that zone (listed through the proxy)
+//! to choose from; the choice is remembered for the zone.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use spotplan_core::api::resources::{AccountResource, ResourceKind, ResourcesBody};
 use spotplan_core::catalog::OfferKey;
 use spotplan_core::catalog::PriceKind;
 use spotplan_core::clouds::alibaba::fleet::{auto_provisioning_group, auto_provisioning_snippets};
@@ -144,6 +147,50 @@ fn pool_context(planner: &Planner, pool: &OfferKey, now: i64) -> ValidationConte
 pub fn FleetOrders(props: &FleetOrdersProps) -> Html {
     let lang = props.state.lang;
     let t = |key| fleet_text(lang, key);
+    // The account's subnets of each (cloud, region) of the plan's pools the proxy can list, and a count of the
+    // subnets chosen here (each one changes the remembered launch details the orders are built from).
+    let subnets = use_state(|| Rc::new(BTreeMap::<(Cloud, String), Vec<AccountResource>>::new()));
+    let subnets_chosen = use_state(|| 0_u32);
+    {
+        let scopes: Vec<(Cloud, String)> = props
+            .plan
+            .allocations
+            .iter()
+            .map(|allocation| &allocation.key)
+            .chain(props.plan.standby.iter())
+            .filter(|key| props.proxy.can_submit(key.cloud))
+            .map(|key| (key.cloud, key.region.clone()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let subnets = subnets.clone();
+        use_effect_with(scopes, move |scopes| {
+            let scopes = scopes.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let mut listed = BTreeMap::new();
+                for (cloud, region) in scopes {
+                    let ask = ResourcesBody {
+                        cloud,
+                        region: region.clone(),
+                        kind: ResourceKind::Subnet,
+                        zone: None,
+                        vpc_id: None,
+                    };
+                    if let Ok(answer) = crate::api::resources(&ask).await {
+                        listed.insert((cloud, region), answer.resources);
+                    }
+                }
+                subnets.set(Rc::new(listed));
+            });
+        });
+    }
+    let on_subnet = {
+        let subnets_chosen = subnets_chosen.clone();
+        Callback::from(move |(key, subnet): (OfferKey, String)| {
+            crate::launch_memory::remember(key.cloud, &key.region, key.zone.as_deref(), OrderField::Subnet, &subnet);
+            subnets_chosen.set(*subnets_chosen + 1);
+        })
+    };
     let orders = {
         let (planner, plan, request, state) = (
             props.planner.clone(),
@@ -152,7 +199,7 @@ pub fn FleetOrders(props: &FleetOrdersProps) -> Html {
             (*props.state).clone(),
         );
         // A new planner or request makes a new plan, so the plan's stamp stands for all three.
-        let deps = (props.plan_stamp, props.state.account_sites.clone());
+        let deps = (props.plan_stamp, props.state.account_sites.clone(), *subnets_chosen);
         use_memo(deps, move |_| {
             (fleet_model::stamp(), build_orders(&planner, &plan, &request, &state))
         })
@@ -218,7 +265,8 @@ pub fn FleetOrders(props: &FleetOrdersProps) -> Html {
             <p class="muted">{ t(FleetText::StandbyNote) }</p>
             <ol class="fleet-order-list">
                 { for orders.iter().enumerate().map(|(step, order)| html! {
-                    <OrderItem order={order.clone()} step={step} fleet_key={key.clone()} shared={shared.clone()} lang={lang} />
+                    <OrderItem order={order.clone()} step={step} fleet_key={key.clone()} shared={shared.clone()} lang={lang}
+                        subnet_choices={subnet_choices(&subnets, &order.order)} on_subnet={on_subnet.clone()} />
                 }) }
             </ol>
             { match apg {
@@ -232,6 +280,25 @@ pub fn FleetOrders(props: &FleetOrdersProps) -> Html {
                 placing={placing.clone()} blockers={blockers} lang={lang} />
         </section>
     }
+}
+
+/// The account's subnets a pool's order can take when it has none: those listed in the pool's zone (and the
+/// order's VPC, when it names one); `None` when the order has a subnet or none is listed there.
+fn subnet_choices(
+    subnets: &BTreeMap<(Cloud, String), Vec<AccountResource>>,
+    order: &FleetOrder,
+) -> Option<Rc<Vec<AccountResource>>> {
+    if order.order.network.subnet_id.is_some() {
+        return None;
+    }
+    let key = &order.pool;
+    let listed = subnets.get(&(key.cloud, key.region.clone()))?;
+    let choices: Vec<AccountResource> =
+        crate::account_resources::subnets_for(listed, key.zone.as_deref(), order.order.network.vpc_id.as_deref())
+            .into_iter()
+            .cloned()
+            .collect();
+    (!choices.is_empty()).then(|| Rc::new(choices))
 }
 
 /// The `<ImageId>`-style placeholders in a request's query (launch ids not given yet), as typed and as a URL's query
@@ -345,6 +412,10 @@ struct OrderItemProps {
     /// Problems every order has, listed once above the list.
     shared: Rc<Vec<Problem>>,
     lang: Lang,
+    /// The account's subnets the order can take, when it has none.
+    subnet_choices: Option<Rc<Vec<AccountResource>>>,
+    /// Called with the pool and the subnet chosen for it.
+    on_subnet: Callback<(OfferKey, String)>,
 }
 
 /// One order: its pool, count and bid, its problems, and (opened) its request in every format.
@@ -397,6 +468,25 @@ fn OrderItem(props: &OrderItemProps) -> Html {
                 <span class="muted">{ bid }</span>
                 <span class={if errors > 0 { "error" } else if warnings > 0 { "warning" } else { "ok" }} data-testid="fleet-order-status">{ status }</span>
             </div>
+            if let Some(choices) = &props.subnet_choices {
+                <label class="fleet-pool-subnet">
+                    { crate::i18n::resources::subnet_for_zone(lang, key.zone.as_deref().unwrap_or(&key.region)) }
+                    <select data-testid="fleet-pool-subnet" onchange={{
+                        let (on_subnet, key) = (props.on_subnet.clone(), key.clone());
+                        Callback::from(move |event: Event| {
+                            let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+                            if !select.value().is_empty() {
+                                on_subnet.emit((key.clone(), select.value()));
+                            }
+                        })
+                    }}>
+                        <option value="" selected=true>{ crate::i18n::resources::choose(lang) }</option>
+                        { for choices.iter().map(|subnet| html! {
+                            <option value={subnet.id.clone()}>{ format!("{} — {}", subnet.id, crate::account_resources::label(subnet, lang)) }</option>
+                        }) }
+                    </select>
+                </label>
+            }
             if !own.is_empty() {
                 { problem_list(&own, lang) }
             }

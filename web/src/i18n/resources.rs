@@ -80,3 +80,19 @@ pub fn default_mark(lang: Lang) -> &'static str {
         Lang::Zh => "默认",
     }
 }
+
+/// The label of a fleet pool's subnet choice.
+pub fn subnet_for_zone(lang: Lang, zone: &str) -> String {
+    match lang {
+        Lang::En => format!("Subnet / vSwitch for {zone}: "),
+        Lang::Zh => format!("{zone} 的子网 / 交换机："),
+    }
+}
+
+/// The empty first option of a choice.
+pub fn choose(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "choose…",
+        Lang::Zh => "请选择…",
+    }
+}
