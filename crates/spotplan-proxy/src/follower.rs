@@ -118,6 +118,9 @@ pub async fn describe(state: &AppState, cloud: Cloud, region: &str, ids: &[Strin
     Some(described)
 }
 
+/// Instances whose checks one write records at most.
+const SAVE_ROWS: usize = 200;
+
 /// Reads every watched instance once and records what changed.
 pub async fn poll_once(state: &AppState) -> Result<Poll, StoreError> {
     let watched = instance_book::followed(&state.store).await?;
@@ -127,6 +130,8 @@ pub async fn poll_once(state: &AppState) -> Result<Poll, StoreError> {
     }
     let mut poll = Poll::default();
     let mut changed_rows = Vec::new();
+    // Instances whose check found nothing new: only the time of the check is recorded, in a few statements.
+    let mut checked: Vec<(Cloud, i64, Vec<String>)> = Vec::new();
     for ((cloud, region), rows) in groups {
         if poll.throttled.contains(&cloud) {
             continue;
@@ -142,6 +147,7 @@ pub async fn poll_once(state: &AppState) -> Result<Poll, StoreError> {
         }
         let (reports, complete) = (described.reports, described.complete);
         let now = now_unix_millis();
+        let mut unchanged = Vec::new();
         for row in rows {
             let next = match reports.get(&row.id) {
                 Some(report) => apply_report(&row, report, now),
@@ -149,13 +155,30 @@ pub async fn poll_once(state: &AppState) -> Result<Poll, StoreError> {
                 None if complete => apply_missing(&row, now),
                 None => continue,
             };
-            if next != row {
+            if next
+                == (InstanceRow {
+                    last_checked_ms: next.last_checked_ms,
+                    ..row.clone()
+                })
+            {
+                unchanged.push(next.id);
+            } else {
                 changed_rows.push(next);
             }
         }
+        checked.push((cloud, now, unchanged));
     }
     poll.changed = changed_rows.len();
-    instance_book::save(&state.store, changed_rows).await?;
+    for (cloud, now, ids) in checked {
+        for chunk in ids.chunks(SAVE_ROWS) {
+            instance_book::mark_checked(&state.store, cloud, chunk, now).await?;
+        }
+    }
+    // A few hundred rows at a time: on SQLite every write goes through one writer, and an order's commit must not
+    // queue behind thousands of instances' checks (each row stands alone; none needs the others' transaction).
+    for chunk in changed_rows.chunks(SAVE_ROWS) {
+        instance_book::save(&state.store, chunk.to_vec()).await?;
+    }
     Ok(poll)
 }
 

@@ -222,6 +222,23 @@ fn upsert_all(tx: &mut dyn Tx, rows: &[InstanceRow]) -> Result<(), StoreError> {
     })
 }
 
+/// Records that `ids` of `cloud` were checked at `at_ms` and found as they were: one statement.
+pub async fn mark_checked(store: &Store, cloud: Cloud, ids: &[String], at_ms: i64) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let placeholders: Vec<String> = (0..ids.len()).map(|index| format!("?{}", index + 3)).collect();
+    let sql = format!(
+        "UPDATE instances SET last_checked_ms = ?1 WHERE cloud = ?2 AND id IN ({})",
+        placeholders.join(", ")
+    );
+    let params = [at_ms.into(), cloud.id().into()]
+        .into_iter()
+        .chain(ids.iter().map(SqlValue::from))
+        .collect();
+    store.execute(sql, params).await.map(drop)
+}
+
 /// Writes rows (new or changed) in one transaction; returns once they are on disk.
 pub async fn save(store: &Store, rows: Vec<InstanceRow>) -> Result<(), StoreError> {
     if rows.is_empty() {

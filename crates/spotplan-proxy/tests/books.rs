@@ -66,6 +66,27 @@ async fn many_instances_are_written_in_batches_and_one_named_twice_ends_as_its_l
             "{backend}"
         );
         assert_eq!(last.price_per_hour, Some(money(5)), "{backend}");
+        // Checks that found nothing new record only their time, and only for the instances named.
+        let ids: Vec<String> = ["ins-001", "ins-002"].map(String::from).to_vec();
+        instance_book::mark_checked(&store, Cloud::Tencent, &ids, 12_345)
+            .await
+            .unwrap();
+        instance_book::mark_checked(&store, Cloud::Alibaba, &["ins-003".to_owned()], 99_999)
+            .await
+            .unwrap();
+        let all = instance_book::all(&store).await.unwrap();
+        let checked = |id: &str| all.iter().find(|row| row.id == id).unwrap().clone();
+        assert_eq!(checked("ins-001").last_checked_ms, Some(12_345), "{backend}");
+        assert_eq!(
+            checked("ins-002").state,
+            InstanceState::Running,
+            "{backend}: nothing else changed"
+        );
+        assert_eq!(
+            checked("ins-003").last_checked_ms,
+            None,
+            "{backend}: another cloud's id is another instance"
+        );
     }
 }
 
