@@ -212,6 +212,15 @@ async fn hostile_or_impossible_asks_are_refused_before_anything_is_sent() {
         .await
         .unwrap();
     assert_eq!(foreign.status().as_u16(), 403, "a foreign page cannot read the account");
+    let rebound = client
+        .post(&url)
+        .header("host", "rebind.example:8787")
+        .header("x-spotplan-token", TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status().as_u16(), 403, "a rebinding host is refused");
     assert_eq!(rig.requests(), 0, "nothing reached the cloud");
 }
 

@@ -191,6 +191,7 @@ fn a_foreign_host_gets_no_cookie_and_no_api() {
     for (method, path) in [
         ("GET", "/api/v1/orders"),
         ("POST", "/api/v1/orders"),
+        ("POST", "/api/v1/resources"),
         ("GET", "/api/v1/health"),
     ] {
         let answer = http(proxy.port, method, path, &attacker, &with_token, "{}");
@@ -220,6 +221,11 @@ fn the_api_without_the_token_is_refused() {
         ("GET", "/api/openapi.json", ""),
         ("POST", "/api/v1/orders", "{}"),
         ("POST", "/api/v1/prices", r#"{"offers":[]}"#),
+        (
+            "POST",
+            "/api/v1/resources",
+            r#"{"cloud":"alibaba","region":"cn-hangzhou","kind":"vpc"}"#,
+        ),
     ] {
         let answer = http(proxy.port, method, path, &host, &json, body);
         assert_eq!(answer.status, 401, "{method} {path}");
