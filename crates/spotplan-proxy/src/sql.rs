@@ -261,29 +261,39 @@ pub mod postgres {
         }
     }
 
-    impl Tx for PostgresTx<'_, '_> {
-        fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<SqlRow>, StoreError> {
-            let bound = bind(params);
+    impl PostgresTx<'_, '_> {
+        /// `sql` prepared once per pooled connection (each later use is one round trip), run by `run`.
+        fn prepared<T>(
+            &self,
+            sql: &str,
+            run: impl AsyncFnOnce(tokio_postgres::Statement) -> Result<T, tokio_postgres::Error>,
+        ) -> Result<T, StoreError> {
             self.runtime.block_on(async {
                 let statement = self
                     .transaction
                     .prepare_cached(&postgres_sql(sql))
                     .await
                     .map_err(error)?;
-                let rows = self.transaction.query(&statement, &refs(&bound)).await.map_err(error)?;
-                rows.iter().map(read).collect()
+                run(statement).await.map_err(error)
             })
+        }
+    }
+
+    impl Tx for PostgresTx<'_, '_> {
+        fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<SqlRow>, StoreError> {
+            let bound = bind(params);
+            let transaction = self.transaction;
+            let rows = self.prepared(sql, async |statement| {
+                transaction.query(&statement, &refs(&bound)).await
+            })?;
+            rows.iter().map(read).collect()
         }
 
         fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64, StoreError> {
             let bound = bind(params);
-            self.runtime.block_on(async {
-                let statement = self
-                    .transaction
-                    .prepare_cached(&postgres_sql(sql))
-                    .await
-                    .map_err(error)?;
-                self.transaction.execute(&statement, &refs(&bound)).await.map_err(error)
+            let transaction = self.transaction;
+            self.prepared(sql, async |statement| {
+                transaction.execute(&statement, &refs(&bound)).await
             })
         }
     }
