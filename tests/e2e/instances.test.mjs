@@ -187,14 +187,20 @@ test('an instance started elsewhere is watched by id, followed and released', as
   assert.equal((await lifecycle('tencent')).releases['ins-elsewhere01'], 1);
   // The region's spot instances the book lacks are found with the cloud's own list.
   await post(new URL('__standin/create?id=ins-elsewhere02', standins.tencent.url));
+  await post(new URL('__standin/create?id=ins-ondemand01&on_demand=true', standins.tencent.url));
   await form.getByRole('button', { name: "Find this region's spot instances" }).click();
-  await page.getByTestId('watch-said').getByText(/^\+ ins-elsewhere02 \(\d+ already watched\)$/).waitFor();
+  await page.getByTestId('watch-said').getByText(/^\+ ins-elsewhere02 \(\d+ already watched, 1 not spot\)$/).waitFor();
   await rowOf(page, 'ins-elsewhere02').waitFor();
-  // Baidu's list cannot tell spot instances apart: the page says so.
+  assert.equal(await rowOf(page, 'ins-ondemand01').count(), 0, 'a pay-as-you-go instance is not added');
+  // Baidu's list marks spot by paymentTiming: the bid instance joins, the pay-as-you-go one does not.
+  await post(new URL('__standin/create?id=i-bdelsewhere1', standins.baidu.url));
+  await post(new URL('__standin/create?id=i-bdondemand1&on_demand=true', standins.baidu.url));
   await form.getByLabel('cloud').selectOption('baidu');
   await form.getByLabel('region').fill('bj');
   await form.getByRole('button', { name: "Find this region's spot instances" }).click();
-  await page.getByTestId('watch-said').getByText(/does not say which instances are spot.*add them by id instead/).waitFor();
+  await page.getByTestId('watch-said').getByText(/^\+ i-bdelsewhere1 \(\d+ already watched, 1 not spot\)$/).waitFor();
+  await rowOf(page, 'i-bdelsewhere1').waitFor();
+  assert.equal(await rowOf(page, 'i-bdondemand1').count(), 0);
   await form.getByLabel('cloud').selectOption('tencent');
   await form.getByLabel('region').fill('ap-guangzhou');
   // A malformed id is refused, naming the rule, and nothing joins the page.

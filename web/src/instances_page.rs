@@ -440,15 +440,7 @@ fn WatchForm(props: &WatchFormProps) -> Html {
             let (said, on_added) = (said.clone(), on_added.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 said.set(Some(match crate::api::discover(&body).await {
-                    Ok(answer) => Ok(format!(
-                        "+ {} ({} already watched)",
-                        if answer.added.is_empty() {
-                            "0".to_owned()
-                        } else {
-                            answer.added.join(", ")
-                        },
-                        answer.known.len()
-                    )),
+                    Ok(answer) => Ok(discovered(body.cloud, &answer)),
                     Err(error) => Err(error.to_string()),
                 }));
                 on_added.emit(());
@@ -606,5 +598,66 @@ fn instance_row(
                 }
             </td>
         </tr>
+    }
+}
+
+/// What a region's search found: the ids added, how many were already watched and how many were not spot — and,
+/// for Baidu, which `paymentTiming` counts as spot when none did.
+fn discovered(cloud: spotplan_core::Cloud, answer: &spotplan_core::api::instances::WatchAnswer) -> String {
+    let added = if answer.added.is_empty() {
+        "0".to_owned()
+    } else {
+        answer.added.join(", ")
+    };
+    let mut said = format!(
+        "+ {added} ({} already watched, {} not spot)",
+        answer.known.len(),
+        answer.not_spot
+    );
+    if cloud == spotplan_core::Cloud::Baidu && answer.added.is_empty() && answer.known.is_empty() && answer.not_spot > 0
+    {
+        said.push_str(
+            ". Baidu's list marks spot instances with paymentTiming bidding or Spotpaid; add any other by id",
+        );
+    }
+    said
+}
+
+#[cfg(test)]
+mod tests {
+    use super::discovered;
+    use spotplan_core::Cloud;
+    use spotplan_core::api::instances::WatchAnswer;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn answer(added: &[&str], known: usize, not_spot: u32) -> WatchAnswer {
+        WatchAnswer {
+            added: added.iter().map(|id| (*id).to_owned()).collect(),
+            known: (0..known).map(|index| format!("i-{index}")).collect(),
+            not_spot,
+        }
+    }
+
+    #[test]
+    fn a_search_says_what_it_added_what_was_watched_and_what_was_not_spot() {
+        assert_eq!(
+            discovered(Cloud::Tencent, &answer(&["ins-a", "ins-b"], 3, 1)),
+            "+ ins-a, ins-b (3 already watched, 1 not spot)"
+        );
+        assert_eq!(
+            discovered(Cloud::Baidu, &answer(&[], 0, 0)),
+            "+ 0 (0 already watched, 0 not spot)"
+        );
+    }
+
+    #[test]
+    fn a_baidu_search_that_found_only_other_instances_says_which_payment_timing_counts_as_spot() {
+        let said = discovered(Cloud::Baidu, &answer(&[], 0, 4));
+        assert_eq!(
+            said,
+            "+ 0 (0 already watched, 4 not spot). Baidu's list marks spot instances with paymentTiming bidding or \
+             Spotpaid; add any other by id"
+        );
+        assert!(!discovered(Cloud::Alibaba, &answer(&[], 0, 4)).contains("paymentTiming"));
     }
 }

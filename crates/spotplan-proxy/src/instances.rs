@@ -99,15 +99,18 @@ pub async fn watch(State(state): State<AppState>, Json(body): Json<WatchBody>) -
         })
         .collect();
     instance_book::add_placed(&state.store, rows).await?;
-    Ok(Json(WatchAnswer { added, known }))
+    Ok(Json(WatchAnswer {
+        added,
+        known,
+        not_spot: 0,
+    }))
 }
 
 /// The most pages a region's list is read to (100 instances a page).
 pub const MAX_DISCOVER_PAGES: usize = 50;
 
 /// Handles `POST /api/v1/instances/discover`: lists the region's instances with the cloud's own call, 100 a page,
-/// and adds the spot ones the book does not have (no order, no price). A cloud whose list cannot tell spot
-/// instances apart (Baidu) is refused, saying why.
+/// and adds the spot ones the book does not have (no order, no price), counting those left out as not spot.
 pub async fn discover(
     State(state): State<AppState>,
     Json(body): Json<DiscoverBody>,
@@ -124,24 +127,10 @@ pub async fn discover(
             hint: wire(cloud).credential_names().hint,
         });
     };
-    if wire(cloud).spot_list_request(&body.region, None).is_none() {
-        return Err(ApiError::Rejected {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "spot_list_unsupported",
-            message: format!(
-                "{}'s instance list does not say which instances are spot (the paymentTiming of a spot instance is \
-                 unconfirmed): add them by id instead",
-                cloud.display_name()
-            ),
-            field: Some("cloud".into()),
-        });
-    }
-    let mut found = Vec::new();
+    let (mut found, mut not_spot) = (Vec::new(), 0usize);
     let mut page: Option<String> = None;
     for _ in 0..MAX_DISCOVER_PAGES {
-        let Some(mut request) = wire(cloud).spot_list_request(&body.region, page.as_deref()) else {
-            break;
-        };
+        let mut request = wire(cloud).spot_list_request(&body.region, page.as_deref());
         state
             .config
             .endpoints
@@ -174,6 +163,7 @@ pub async fn discover(
                 ),
                 field: None,
             })?;
+        not_spot += listed.not_spot;
         // A list that changes between pages can repeat an instance: each counts once.
         for report in listed.instances {
             if !found
@@ -203,7 +193,11 @@ pub async fn discover(
         rows.push(row);
     }
     instance_book::save(&state.store, rows).await?;
-    Ok(Json(WatchAnswer { added, known }))
+    Ok(Json(WatchAnswer {
+        added,
+        known,
+        not_spot: u32::try_from(not_spot).unwrap_or(u32::MAX),
+    }))
 }
 
 /// Handles `GET /api/v1/reclaims`: every instance the book ended as reclaimed, with how long it ran.

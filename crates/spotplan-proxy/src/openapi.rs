@@ -242,7 +242,7 @@ pub fn document() -> Value {
         } },
         api::DISCOVER: { "post": {
             "operationId": "discoverInstances",
-            "summary": "List a region's spot instances with the cloud's own call and add those the book lacks (Alibaba, Tencent; Baidu's list cannot tell spot apart: 422)",
+            "summary": "List a region's spot instances with the cloud's own call and add those the book lacks (spot told apart by Alibaba's SpotStrategy, Tencent's InstanceChargeType, Baidu's paymentTiming)",
             "requestBody": { "required": true, "content": content(&discover_body) },
             "responses": responses(&[("200", "ids added and ids already known", &watch_answer)], &error, &discover_errors)
         } },

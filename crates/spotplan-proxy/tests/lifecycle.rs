@@ -564,26 +564,42 @@ async fn instances_started_elsewhere_can_be_watched_and_released() {
 }
 
 #[tokio::test]
-async fn a_regions_spot_instances_are_found_page_by_page_and_baidu_says_why_it_cannot() {
-    for cloud in [Cloud::Alibaba, Cloud::Tencent] {
+async fn a_regions_spot_instances_are_found_page_by_page_on_each_cloud_and_others_are_left_out() {
+    for (cloud, region) in [
+        (Cloud::Alibaba, "cn-hangzhou"),
+        (Cloud::Tencent, "ap-guangzhou"),
+        (Cloud::Baidu, "bj"),
+    ] {
         let rig = rig(cloud).await;
-        // One placed through Spotplan, 150 started elsewhere: two pages of 100.
+        // One placed through Spotplan, 150 spot and 20 pay-as-you-go started elsewhere: two pages of 100.
         let placed = rig
             .order(cloud, "img-lifecycle", 1, "7a4c9e10-0000-4000-8000-000000000007")
             .await;
         let outside: Vec<String> = (0..150).map(|index| format!("i-outside{index:03}")).collect();
         rig.standin.lifecycle.created(&outside, "img-any");
+        let on_demand: Vec<String> = (0..20).map(|index| format!("i-ondemand{index:02}")).collect();
+        rig.standin.lifecycle.created_on_demand(&on_demand);
         rig.standin.lifecycle.advance(HOUR_MS);
-        let (_, answer) = rig
+        let (status, answer) = rig
             .post(
                 "/api/v1/instances/discover",
-                &json!({ "cloud": cloud.id(), "region": "cn-hangzhou" }),
+                &json!({ "cloud": cloud.id(), "region": region }),
             )
             .await;
+        assert_eq!(status, 200, "{cloud}: {answer}");
         assert_eq!(answer["added"].as_array().unwrap().len(), 150, "{cloud}: {answer}");
         assert_eq!(answer["known"], json!([placed["instance_ids"][0]]), "{cloud}");
+        assert_eq!(
+            answer["not_spot"], 20,
+            "{cloud}: the pay-as-you-go instances are left out"
+        );
         let rows = rig.instances().await;
-        assert_eq!(rows.len(), 151);
+        assert_eq!(rows.len(), 151, "{cloud}");
+        assert!(
+            rows.iter()
+                .all(|row| !row["id"].as_str().unwrap().starts_with("i-ondemand")),
+            "{cloud}"
+        );
         assert!(
             rows.iter()
                 .filter(|row| row["order_id"].is_null())
@@ -591,22 +607,32 @@ async fn a_regions_spot_instances_are_found_page_by_page_and_baidu_says_why_it_c
             "{cloud}"
         );
         let (_, describes) = rig.standin.lifecycle.counts();
-        assert_eq!(describes, 2, "{cloud}: 151 instances listed in two pages of 100");
+        assert_eq!(describes, 2, "{cloud}: 171 instances listed in two pages of 100");
+        // Asked again, nothing is added twice.
+        let (_, again) = rig
+            .post(
+                "/api/v1/instances/discover",
+                &json!({ "cloud": cloud.id(), "region": region }),
+            )
+            .await;
+        assert_eq!(
+            (
+                again["added"].as_array().unwrap().len(),
+                again["known"].as_array().unwrap().len()
+            ),
+            (0, 151)
+        );
     }
     let rig = rig(Cloud::Baidu).await;
     let (status, error) = rig
         .post(
             "/api/v1/instances/discover",
-            &json!({ "cloud": "baidu", "region": "bj" }),
+            &json!({ "cloud": "baidu", "region": "bj.evil.com#" }),
         )
         .await;
-    assert_eq!(status, 422);
-    assert_eq!(error["error"]["code"], "spot_list_unsupported");
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("add them by id instead")
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (400, Some("invalid_discover"))
     );
     let no_token = reqwest::Client::new()
         .post(format!("{}/api/v1/instances/discover", rig.proxy))

@@ -23,6 +23,8 @@ struct Instance {
     launch_fails: bool,
     released: bool,
     reclaim_notice_ms: Option<i64>,
+    /// Started pay-as-you-go, not as spot: the region's list reports it with the cloud's non-spot marker.
+    on_demand: bool,
 }
 
 /// The instances and the lifecycle controls.
@@ -82,6 +84,15 @@ impl Lifecycle {
 
     /// Records instances an order created.
     pub fn created(&self, ids: &[String], image: &str) {
+        self.insert(ids, image, false);
+    }
+
+    /// Records pay-as-you-go instances started outside Spotplan: the account has them, they are not spot.
+    pub fn created_on_demand(&self, ids: &[String]) {
+        self.insert(ids, "", true);
+    }
+
+    fn insert(&self, ids: &[String], image: &str, on_demand: bool) {
         let now = self.now_ms();
         let mut book = self.book();
         for id in ids {
@@ -90,6 +101,7 @@ impl Lifecycle {
                 launch_fails: image.contains("launchfail"),
                 released: false,
                 reclaim_notice_ms: None,
+                on_demand,
             });
         }
     }
@@ -227,11 +239,13 @@ pub(crate) fn answer(standin: &Standin, action: &str, received: &verify::Receive
     }
     let query = verify::query_map(received.raw_query);
     let body: Value = serde_json::from_slice(received.body).unwrap_or(Value::Null);
-    // A describe without ids lists every instance, a page at a time (Alibaba NextToken, Tencent Offset/Limit).
-    if describe && kind != Kind::Baidu {
+    // A describe without ids lists every instance, a page at a time (Alibaba NextToken, Tencent Offset/Limit,
+    // Baidu marker/maxKeys).
+    if describe {
         let listing = match kind {
             Kind::Alibaba => !query.contains_key("InstanceIds"),
-            _ => body.get("InstanceIds").is_none(),
+            Kind::Tencent => body.get("InstanceIds").is_none(),
+            Kind::Baidu => !query.contains_key("instanceIds"),
         };
         if listing {
             return Some(list_answer(standin, &query, &body));
@@ -320,7 +334,8 @@ fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Box<Respons
                 json!({ "InstanceId": id, "Status": status, "ZoneId": "cn-hangzhou-k", "InstanceType": "ecs.c7.xlarge",
                         // ECS reports creation to the minute.
                         "CreationTime": created(instance).chars().take(16).collect::<String>() + "Z",
-                        "SpotStrategy": "SpotWithPriceLimit", "OperationLocks": { "LockReason": locks } })
+                        "SpotStrategy": if instance.on_demand { "NoSpot" } else { "SpotWithPriceLimit" },
+                        "OperationLocks": { "LockReason": locks } })
             }
             (Kind::Tencent, phase) => {
                 let state = match phase {
@@ -329,7 +344,8 @@ fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Box<Respons
                     _ => "RUNNING",
                 };
                 let mut row = json!({ "InstanceId": id, "InstanceState": state, "Placement": { "Zone": "ap-guangzhou-6" },
-                                      "InstanceType": "S5.MEDIUM4", "InstanceChargeType": "SPOTPAID", "CreatedTime": created(instance) });
+                                      "InstanceType": "S5.MEDIUM4", "CreatedTime": created(instance),
+                                      "InstanceChargeType": if instance.on_demand { "POSTPAID_BY_HOUR" } else { "SPOTPAID" } });
                 if matches!(phase, Phase::LaunchFailed) {
                     row["LatestOperationState"] = json!("FAILED");
                     row["LatestOperationErrorMsg"] =
@@ -343,7 +359,8 @@ fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Box<Respons
                 } else {
                     "Running"
                 };
-                json!({ "id": id, "status": status, "zoneName": "cn-bj-d", "spec": "bcc.g5.c2m8", "paymentTiming": "bidding", "createTime": created(instance) })
+                json!({ "id": id, "status": status, "zoneName": "cn-bj-d", "spec": "bcc.g5.c2m8", "createTime": created(instance),
+                        "paymentTiming": if instance.on_demand { "Postpaid" } else { "bidding" } })
             }
         };
         found.push(row);
@@ -379,7 +396,19 @@ fn list_answer(standin: &Standin, query: &std::collections::HashMap<String, Stri
             query.get("NextToken").and_then(|token| token.parse().ok()).unwrap_or(0),
             100,
         ),
-        _ => (
+        // Baidu's marker is the id the page starts at; maxKeys at most 1000.
+        Kind::Baidu => (
+            query
+                .get("marker")
+                .and_then(|marker| all.iter().position(|id| id == marker))
+                .unwrap_or(0),
+            query
+                .get("maxKeys")
+                .and_then(|keys| keys.parse().ok())
+                .unwrap_or(1000usize)
+                .clamp(1, 1000),
+        ),
+        Kind::Tencent => (
             body["Offset"].as_u64().unwrap_or(0) as usize,
             body["Limit"].as_u64().unwrap_or(20).min(100) as usize,
         ),
@@ -399,7 +428,16 @@ fn list_answer(standin: &Standin, query: &std::collections::HashMap<String, Stri
                 String::new()
             });
         }
-        _ => json["Response"]["TotalCount"] = json!(all.len()),
+        Kind::Baidu => {
+            let next = all.get(offset + page.len());
+            json["marker"] = json!(query.get("marker").cloned().unwrap_or_default());
+            json["maxKeys"] = json!(limit);
+            json["isTruncated"] = json!(next.is_some());
+            if let Some(next) = next {
+                json["nextMarker"] = json!(next);
+            }
+        }
+        Kind::Tencent => json["Response"]["TotalCount"] = json!(all.len()),
     }
     (StatusCode::OK, axum::Json(json)).into_response()
 }
@@ -517,6 +555,8 @@ pub struct Control {
     id: Option<String>,
     count: Option<u32>,
     ms: Option<i64>,
+    /// `/__standin/create`: started pay-as-you-go rather than as spot.
+    on_demand: Option<bool>,
 }
 
 /// `POST /__standin/reclaim?id=`: the instance gets a reclaim notice now and is gone when it runs out.
@@ -528,9 +568,14 @@ pub async fn reclaim(State(standin): State<Standin>, Query(control): Query<Contr
     }
 }
 
-/// `POST /__standin/create?id=`: an instance started outside Spotplan (the cloud knows it, no order placed it).
+/// `POST /__standin/create?id=[&on_demand=true]`: an instance started outside Spotplan (the cloud knows it, no
+/// order placed it), spot unless `on_demand`.
 pub async fn create(State(standin): State<Standin>, Query(control): Query<Control>) -> Response {
     match control.id.filter(|id| !id.is_empty()) {
+        Some(id) if control.on_demand == Some(true) => {
+            standin.lifecycle.created_on_demand(&[id]);
+            StatusCode::NO_CONTENT.into_response()
+        }
         Some(id) => {
             standin.lifecycle.created(&[id], "");
             StatusCode::NO_CONTENT.into_response()

@@ -166,6 +166,9 @@ pub struct WatchAnswer {
     pub added: Vec<String>,
     /// Ids the book already had (left as they were).
     pub known: Vec<String>,
+    /// Discover only: how many instances the region's list showed that are not spot (left out).
+    #[serde(default)]
+    pub not_spot: u32,
 }
 
 /// Whether a text can be an instance id of any of the three clouds: 1–128 ASCII letters, digits, `-`, `_`, `.`.

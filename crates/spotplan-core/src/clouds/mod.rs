@@ -299,9 +299,9 @@ pub trait CloudWire: Sync {
     /// The call cancelling a whole order none of whose instances has started yet (Baidu's `cancelBidOrder`), when
     /// the cloud has one; its answer is read with [`CloudWire::read_release`].
     fn cancel_unfulfilled_order(&self, region: &str, cloud_order_id: &str, token: &str) -> Option<HttpRequest>;
-    /// The call listing a region's instances from `page` on (`None`: the first page), when the cloud's list says
-    /// which instances are spot; `None` when it does not.
-    fn spot_list_request(&self, region: &str, page: Option<&str>) -> Option<HttpRequest>;
+    /// The call listing a region's instances from `page` on (`None`: the first page); its answer says which are
+    /// spot.
+    fn spot_list_request(&self, region: &str, page: Option<&str>) -> HttpRequest;
     /// Reads the answer to [`CloudWire::spot_list_request`] for `page`: the spot instances and the next page.
     fn read_spot_list(&self, page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::SpotPage, CloudError>;
 }

@@ -169,6 +169,8 @@ pub(crate) fn unreadable(cloud: Cloud, body: &[u8]) -> CloudError {
 pub struct SpotPage {
     /// The spot instances on the page (others are left out).
     pub instances: Vec<InstanceReport>,
+    /// How many instances on the page were left out as not spot.
+    pub not_spot: usize,
     /// Where the next page starts, when there is one.
     pub next: Option<String>,
 }

@@ -111,7 +111,7 @@ pub fn read_spot_list(_page: Option<&str>, body: &[u8]) -> Result<crate::lifecyc
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let spot = instances
+    let spot: Vec<InstanceReport> = instances
         .iter()
         .filter_map(Value::as_object)
         .filter(|instance| {
@@ -127,7 +127,11 @@ pub fn read_spot_list(_page: Option<&str>, body: &[u8]) -> Result<crate::lifecyc
         .and_then(Value::as_str)
         .filter(|token| !token.is_empty())
         .map(str::to_owned);
-    Ok(crate::lifecycle::SpotPage { instances: spot, next })
+    Ok(crate::lifecycle::SpotPage {
+        not_spot: instances.len() - spot.len(),
+        instances: spot,
+        next,
+    })
 }
 
 /// `DeleteInstances` for up to 100 ids with a ClientToken (`DeleteInstance` has none): `Force=true` releases running

@@ -274,8 +274,8 @@ impl CloudWire for Alibaba {
         None
     }
 
-    fn spot_list_request(&self, region: &str, page: Option<&str>) -> Option<HttpRequest> {
-        Some(instances::spot_list(region, page))
+    fn spot_list_request(&self, region: &str, page: Option<&str>) -> HttpRequest {
+        instances::spot_list(region, page)
     }
 
     fn read_spot_list(&self, page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::SpotPage, CloudError> {

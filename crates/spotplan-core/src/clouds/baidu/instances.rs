@@ -1,7 +1,8 @@
-//! Baidu BCC after the order: `GET /v2/instance?instanceIds=a,b` (≤100) reading `status`, and
-//! `POST /v2/instance/batchDelete?clientToken=` (≤100 ids, post-paid) to release, with `relatedReleaseFlag` for the
-//! disks and EIP created with it. Baidu exposes no reclaim flag (5-minute SMS notice only), so a Baidu reclaim shows
-//! as an instance that is gone without Spotplan releasing it. Facts: lifecycle-apis.md §3.1, §3.3.
+//! Baidu BCC after the order: `GET /v2/instance?instanceIds=a,b` (≤100) reading `status`, the same list paged by
+//! `marker` to find a region's spot instances, and `POST /v2/instance/batchDelete?clientToken=` (≤100 ids,
+//! post-paid) to release, with `relatedReleaseFlag` for the disks and EIP created with it. Baidu exposes no reclaim
+//! flag (5-minute SMS notice only), so a Baidu reclaim shows as an instance that is gone without Spotplan releasing
+//! it. Facts: lifecycle-apis.md §3.1, §3.3.
 
 use serde_json::{Map, Value, json};
 
@@ -27,6 +28,59 @@ pub fn describe_instances(region: &str, ids: &[String]) -> HttpRequest {
         body: Vec::new(),
         action: "ListInstances".into(),
     }
+}
+
+/// The `paymentTiming` values that mark a spot instance: bce-sdk-go's `PaymentTimingType`
+/// (`services/bcc/api/model.go`) names `bidding` (the v2 bid order Spotplan places) and `Spotpaid` (the v3 spot
+/// order) beside `Prepaid` and `Postpaid`. Baidu's list reference documents only the latter two as filter values,
+/// so the list is read unfiltered and told apart here.
+pub const SPOT_PAYMENT_TIMINGS: [&str; 2] = ["bidding", "Spotpaid"];
+
+/// `GET /v2/instance?maxKeys=100[&marker=…]`: a region's instances, 100 a page from `page` (the `nextMarker` of
+/// the page before) on.
+pub fn spot_list(region: &str, page: Option<&str>) -> HttpRequest {
+    let mut request = describe_instances(region, &[]);
+    request.query = vec![("maxKeys".into(), "100".into())];
+    if let Some(marker) = page {
+        request.query.push(("marker".into(), marker.to_owned()));
+    }
+    request
+}
+
+/// Reads a page of [`spot_list`]: the instances whose `paymentTiming` is one of [`SPOT_PAYMENT_TIMINGS`], and
+/// `nextMarker` while `isTruncated`.
+pub fn read_spot_list(body: &[u8]) -> Result<crate::lifecycle::SpotPage, CloudError> {
+    let answer = parse_object(body).map_err(|_| unreadable(body))?;
+    if let Some(error) = error(&answer) {
+        return Err(error);
+    }
+    let listed = answer
+        .get("instances")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let spot: Vec<InstanceReport> = listed
+        .iter()
+        .filter_map(Value::as_object)
+        .filter(|instance| {
+            instance
+                .get("paymentTiming")
+                .and_then(Value::as_str)
+                .is_some_and(|timing| SPOT_PAYMENT_TIMINGS.contains(&timing))
+        })
+        .filter_map(report)
+        .collect();
+    let next = answer
+        .get("nextMarker")
+        .and_then(Value::as_str)
+        .filter(|marker| !marker.is_empty())
+        .filter(|_| answer.get("isTruncated").and_then(Value::as_bool) == Some(true))
+        .map(str::to_owned);
+    Ok(crate::lifecycle::SpotPage {
+        not_spot: listed.len() - spot.len(),
+        instances: spot,
+        next,
+    })
 }
 
 /// Reads a `GET /v2/instance` answer: `instances[] {id, status, zoneName, spec, createTime}`, or Baidu's error
@@ -169,6 +223,38 @@ mod tests {
             (InstanceState::Pending, InstanceState::Running)
         );
         assert_eq!(reports[0].instance_type.as_deref(), Some("bcc.g5.c2m8"));
+    }
+
+    #[test]
+    fn a_regions_list_pages_by_marker_and_keeps_the_instances_paid_as_spot() {
+        let first = spot_list("bj", None);
+        assert_eq!(first.path, "/v2/instance");
+        assert_eq!(first.query, [("maxKeys".to_owned(), "100".to_owned())]);
+        assert_eq!(
+            spot_list("bj", Some("i-next")).query,
+            [
+                ("maxKeys".to_owned(), "100".to_owned()),
+                ("marker".to_owned(), "i-next".to_owned())
+            ]
+        );
+        let body = json!({ "marker": "", "isTruncated": true, "nextMarker": "i-e", "maxKeys": 100, "instances": [
+            { "id": "i-a", "status": "Running", "paymentTiming": "bidding" },
+            { "id": "i-b", "status": "Running", "paymentTiming": "Postpaid" },
+            { "id": "i-c", "status": "Starting", "paymentTiming": "Spotpaid" },
+            { "id": "i-d", "status": "Running", "paymentTiming": "Prepaid" },
+            { "id": "i-x", "status": "Running" }
+        ] });
+        let page = read_spot_list(body.to_string().as_bytes()).unwrap();
+        let ids: Vec<&str> = page.instances.iter().map(|report| report.id.as_str()).collect();
+        assert_eq!(ids, ["i-a", "i-c"]);
+        assert_eq!((page.not_spot, page.next.as_deref()), (3, Some("i-e")));
+        let last = json!({ "isTruncated": false, "nextMarker": "i-z", "instances": [] });
+        assert_eq!(read_spot_list(last.to_string().as_bytes()).unwrap().next, None);
+        let refused = json!({ "code": "AccessDenied", "message": "no", "requestId": "r-1" });
+        assert_eq!(
+            read_spot_list(refused.to_string().as_bytes()).unwrap_err().code,
+            "AccessDenied"
+        );
     }
 
     #[test]

@@ -260,14 +260,12 @@ impl CloudWire for Baidu {
         Some(instances::cancel_bid_order(region, cloud_order_id, token))
     }
 
-    /// None: BCC's list gives `paymentTiming`, and the value a spot instance carries is unconfirmed
-    /// (lifecycle-apis.md §3.1), so its spot instances cannot be told apart.
-    fn spot_list_request(&self, _region: &str, _page: Option<&str>) -> Option<HttpRequest> {
-        None
+    fn spot_list_request(&self, region: &str, page: Option<&str>) -> HttpRequest {
+        instances::spot_list(region, page)
     }
 
     fn read_spot_list(&self, _page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::SpotPage, CloudError> {
-        Err(crate::lifecycle::unreadable(Cloud::Baidu, body))
+        instances::read_spot_list(body)
     }
 }
 

@@ -103,7 +103,7 @@ pub fn read_spot_list(page: Option<&str>, body: &[u8]) -> Result<crate::lifecycl
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let spot = set
+    let spot: Vec<InstanceReport> = set
         .iter()
         .filter_map(Value::as_object)
         .filter(|instance| instance.get("InstanceChargeType").and_then(Value::as_str) == Some("SPOTPAID"))
@@ -113,6 +113,7 @@ pub fn read_spot_list(page: Option<&str>, body: &[u8]) -> Result<crate::lifecycl
     let offset: u64 = page.and_then(|page| page.parse().ok()).unwrap_or(0);
     let seen = offset + set.len() as u64;
     Ok(crate::lifecycle::SpotPage {
+        not_spot: set.len() - spot.len(),
         instances: spot,
         next: (!set.is_empty() && seen < total).then(|| seen.to_string()),
     })
