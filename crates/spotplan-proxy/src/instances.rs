@@ -163,7 +163,7 @@ pub async fn discover(
                 ),
                 field: None,
             })?;
-        not_spot += listed.not_spot;
+        not_spot += listed.left_out;
         // A list that changes between pages can repeat an instance: each counts once.
         for report in listed.instances {
             if !found

@@ -303,7 +303,17 @@ pub trait CloudWire: Sync {
     /// spot.
     fn spot_list_request(&self, region: &str, page: Option<&str>) -> HttpRequest;
     /// Reads the answer to [`CloudWire::spot_list_request`] for `page`: the spot instances and the next page.
-    fn read_spot_list(&self, page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::SpotPage, CloudError>;
+    fn read_spot_list(&self, page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::InstancePage, CloudError>;
+    /// The call listing a region's instances tagged with an order's ClientToken
+    /// ([`crate::order::lookup_tag`]), from `page` on.
+    fn order_list_request(&self, region: &str, client_token: &str, page: Option<&str>) -> HttpRequest;
+    /// Reads the answer to [`CloudWire::order_list_request`] for `page`: the instances carrying the order's tag.
+    fn read_order_list(
+        &self,
+        page: Option<&str>,
+        body: &[u8],
+        client_token: &str,
+    ) -> Result<crate::lifecycle::InstancePage, CloudError>;
 }
 
 /// The errors a cloud answers for a bid price that is missing, malformed or below the market.

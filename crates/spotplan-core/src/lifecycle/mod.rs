@@ -164,13 +164,14 @@ pub(crate) fn unreadable(cloud: Cloud, body: &[u8]) -> CloudError {
     }
 }
 
-/// One page of a region's spot instances.
+/// One page of a region's instance list, read for what was asked: its spot instances, or the instances of one
+/// order (tagged with its ClientToken).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpotPage {
-    /// The spot instances on the page (others are left out).
+pub struct InstancePage {
+    /// The instances on the page that were asked for.
     pub instances: Vec<InstanceReport>,
-    /// How many instances on the page were left out as not spot.
-    pub not_spot: usize,
+    /// How many instances on the page were left out (not spot; not the order's).
+    pub left_out: usize,
     /// Where the next page starts, when there is one.
     pub next: Option<String>,
 }

@@ -6,6 +6,7 @@ pub(crate) mod checks;
 pub mod draft;
 pub mod format;
 pub mod idempotency;
+pub mod lookup_tag;
 pub mod model;
 pub mod native_bid;
 pub mod outcome;

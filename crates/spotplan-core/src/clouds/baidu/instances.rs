@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::order::baidu_host;
 use crate::lifecycle::{DescribeReading, InstanceReport, InstanceState, ReleaseOptions, ReleaseReading};
+use crate::order::lookup_tag::ORDER_TAG_KEY;
 use crate::order::request::HttpRequest;
 use crate::quote::CloudError;
 use crate::quote::json::{Object, parse_object};
@@ -49,7 +50,36 @@ pub fn spot_list(region: &str, page: Option<&str>) -> HttpRequest {
 
 /// Reads a page of [`spot_list`]: the instances whose `paymentTiming` is one of [`SPOT_PAYMENT_TIMINGS`], and
 /// `nextMarker` while `isTruncated`.
-pub fn read_spot_list(body: &[u8]) -> Result<crate::lifecycle::SpotPage, CloudError> {
+pub fn read_spot_list(body: &[u8]) -> Result<crate::lifecycle::InstancePage, CloudError> {
+    read_list(body, |instance| {
+        instance
+            .get("paymentTiming")
+            .and_then(Value::as_str)
+            .is_some_and(|timing| SPOT_PAYMENT_TIMINGS.contains(&timing))
+    })
+}
+
+/// A region's instances, to find those tagged [`ORDER_TAG_KEY`] = the order's ClientToken: the same paged list as
+/// [`spot_list`] (the `tags` filter's syntax is not documented), read by [`read_order_list`].
+pub fn order_list(region: &str, page: Option<&str>) -> HttpRequest {
+    spot_list(region, page)
+}
+
+/// Reads a page of [`order_list`]: the instances whose `tags` (`[{tagKey, tagValue}]`, bce-sdk-go
+/// `InstanceModel.Tags`) carry the order's tag, and `nextMarker` while `isTruncated`.
+pub fn read_order_list(body: &[u8], client_token: &str) -> Result<crate::lifecycle::InstancePage, CloudError> {
+    read_list(body, |instance| {
+        instance.get("tags").and_then(Value::as_array).is_some_and(|tags| {
+            tags.iter().any(|tag| {
+                tag.get("tagKey").and_then(Value::as_str) == Some(ORDER_TAG_KEY)
+                    && tag.get("tagValue").and_then(Value::as_str) == Some(client_token)
+            })
+        })
+    })
+}
+
+/// Reads one page of the region's list, keeping the instances `wanted` picks.
+fn read_list(body: &[u8], wanted: impl Fn(&Object) -> bool) -> Result<crate::lifecycle::InstancePage, CloudError> {
     let answer = parse_object(body).map_err(|_| unreadable(body))?;
     if let Some(error) = error(&answer) {
         return Err(error);
@@ -59,15 +89,10 @@ pub fn read_spot_list(body: &[u8]) -> Result<crate::lifecycle::SpotPage, CloudEr
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let spot: Vec<InstanceReport> = listed
+    let kept: Vec<InstanceReport> = listed
         .iter()
         .filter_map(Value::as_object)
-        .filter(|instance| {
-            instance
-                .get("paymentTiming")
-                .and_then(Value::as_str)
-                .is_some_and(|timing| SPOT_PAYMENT_TIMINGS.contains(&timing))
-        })
+        .filter(|instance| wanted(instance))
         .filter_map(report)
         .collect();
     let next = answer
@@ -76,9 +101,9 @@ pub fn read_spot_list(body: &[u8]) -> Result<crate::lifecycle::SpotPage, CloudEr
         .filter(|marker| !marker.is_empty())
         .filter(|_| answer.get("isTruncated").and_then(Value::as_bool) == Some(true))
         .map(str::to_owned);
-    Ok(crate::lifecycle::SpotPage {
-        not_spot: listed.len() - spot.len(),
-        instances: spot,
+    Ok(crate::lifecycle::InstancePage {
+        left_out: listed.len() - kept.len(),
+        instances: kept,
         next,
     })
 }
@@ -247,7 +272,7 @@ mod tests {
         let page = read_spot_list(body.to_string().as_bytes()).unwrap();
         let ids: Vec<&str> = page.instances.iter().map(|report| report.id.as_str()).collect();
         assert_eq!(ids, ["i-a", "i-c"]);
-        assert_eq!((page.not_spot, page.next.as_deref()), (3, Some("i-e")));
+        assert_eq!((page.left_out, page.next.as_deref()), (3, Some("i-e")));
         let last = json!({ "isTruncated": false, "nextMarker": "i-z", "instances": [] });
         assert_eq!(read_spot_list(last.to_string().as_bytes()).unwrap().next, None);
         let refused = json!({ "code": "AccessDenied", "message": "no", "requestId": "r-1" });

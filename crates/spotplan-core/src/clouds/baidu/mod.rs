@@ -264,8 +264,22 @@ impl CloudWire for Baidu {
         instances::spot_list(region, page)
     }
 
-    fn read_spot_list(&self, _page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::SpotPage, CloudError> {
+    fn read_spot_list(&self, _page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::InstancePage, CloudError> {
         instances::read_spot_list(body)
+    }
+
+    /// The whole region's list: the order's instances are picked from it by their `tags`.
+    fn order_list_request(&self, region: &str, _client_token: &str, page: Option<&str>) -> HttpRequest {
+        instances::order_list(region, page)
+    }
+
+    fn read_order_list(
+        &self,
+        _page: Option<&str>,
+        body: &[u8],
+        client_token: &str,
+    ) -> Result<crate::lifecycle::InstancePage, CloudError> {
+        instances::read_order_list(body, client_token)
     }
 }
 

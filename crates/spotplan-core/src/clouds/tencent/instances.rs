@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::order::api_request;
 use crate::lifecycle::{DescribeReading, InstanceReport, InstanceState, ReleaseOptions, ReleaseReading};
+use crate::order::lookup_tag::ORDER_TAG_KEY;
 use crate::order::request::HttpRequest;
 use crate::quote::CloudError;
 use crate::quote::json::{Object, parse_object};
@@ -88,7 +89,7 @@ pub fn spot_list(region: &str, page: Option<&str>) -> HttpRequest {
 }
 
 /// Reads a page of [`spot_list`]: the `SPOTPAID` instances, and the next offset while `TotalCount` says more.
-pub fn read_spot_list(page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::SpotPage, CloudError> {
+pub fn read_spot_list(page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::InstancePage, CloudError> {
     let answer = parse_object(body).map_err(|_| unreadable(body))?;
     let response = answer
         .get("Response")
@@ -112,9 +113,69 @@ pub fn read_spot_list(page: Option<&str>, body: &[u8]) -> Result<crate::lifecycl
     let total = response.get("TotalCount").and_then(Value::as_u64).unwrap_or(0);
     let offset: u64 = page.and_then(|page| page.parse().ok()).unwrap_or(0);
     let seen = offset + set.len() as u64;
-    Ok(crate::lifecycle::SpotPage {
-        not_spot: set.len() - spot.len(),
+    Ok(crate::lifecycle::InstancePage {
+        left_out: set.len() - spot.len(),
         instances: spot,
+        next: (!set.is_empty() && seen < total).then(|| seen.to_string()),
+    })
+}
+
+/// `DescribeInstances` of a region's instances tagged [`ORDER_TAG_KEY`] = the order's ClientToken, with the
+/// `tag:<key>` filter (tencentcloud-sdk-python-cvm 3.1.178 `DescribeInstancesRequest.Filters`: "tag:tag-key …
+/// 按照【标签键值对】进行过滤"), 100 a page from offset `page` on.
+pub fn order_list(region: &str, client_token: &str, page: Option<&str>) -> HttpRequest {
+    let offset: u64 = page.and_then(|page| page.parse().ok()).unwrap_or(0);
+    api_request(
+        region,
+        "DescribeInstances",
+        &json!({
+            "Filters": [{ "Name": format!("tag:{ORDER_TAG_KEY}"), "Values": [client_token] }],
+            "Offset": offset,
+            "Limit": 100
+        }),
+    )
+}
+
+/// Reads a page of [`order_list`]: the instances whose own `Tags` carry the order's tag (checked here too, so a
+/// filter the cloud ignored cannot claim other instances), and the next offset while `TotalCount` says more.
+pub fn read_order_list(
+    page: Option<&str>,
+    body: &[u8],
+    client_token: &str,
+) -> Result<crate::lifecycle::InstancePage, CloudError> {
+    let answer = parse_object(body).map_err(|_| unreadable(body))?;
+    let response = answer
+        .get("Response")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(error) = error(&response) {
+        return Err(error);
+    }
+    let set = response
+        .get("InstanceSet")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let tagged: Vec<InstanceReport> = set
+        .iter()
+        .filter_map(Value::as_object)
+        .filter(|instance| {
+            instance.get("Tags").and_then(Value::as_array).is_some_and(|tags| {
+                tags.iter().any(|tag| {
+                    tag.get("Key").and_then(Value::as_str) == Some(ORDER_TAG_KEY)
+                        && tag.get("Value").and_then(Value::as_str) == Some(client_token)
+                })
+            })
+        })
+        .filter_map(report)
+        .collect();
+    let total = response.get("TotalCount").and_then(Value::as_u64).unwrap_or(0);
+    let offset: u64 = page.and_then(|page| page.parse().ok()).unwrap_or(0);
+    let seen = offset + set.len() as u64;
+    Ok(crate::lifecycle::InstancePage {
+        left_out: set.len() - tagged.len(),
+        instances: tagged,
         next: (!set.is_empty() && seen < total).then(|| seen.to_string()),
     })
 }

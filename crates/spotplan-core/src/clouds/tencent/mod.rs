@@ -268,8 +268,21 @@ impl CloudWire for Tencent {
         instances::spot_list(region, page)
     }
 
-    fn read_spot_list(&self, page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::SpotPage, CloudError> {
+    fn read_spot_list(&self, page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::InstancePage, CloudError> {
         instances::read_spot_list(page, body)
+    }
+
+    fn order_list_request(&self, region: &str, client_token: &str, page: Option<&str>) -> HttpRequest {
+        instances::order_list(region, client_token, page)
+    }
+
+    fn read_order_list(
+        &self,
+        page: Option<&str>,
+        body: &[u8],
+        client_token: &str,
+    ) -> Result<crate::lifecycle::InstancePage, CloudError> {
+        instances::read_order_list(page, body, client_token)
     }
 }
 

@@ -1,0 +1,115 @@
+//! The tag that lets Spotplan find an order's instances after the cloud may have forgotten its ClientToken: the
+//! proxy sends each order with one more tag, `spotplan-client-token` = the order's ClientToken, and when an order's
+//! outcome is still unknown past the resend window it lists the region for instances carrying that tag (Alibaba
+//! `DescribeInstances` `Tag.N`, Tencent's `tag:<key>` filter, Baidu's `tags` on each listed instance) before any
+//! new attempt. The planner's own requests and snippets carry only the person's tags.
+
+use crate::order::model::{SpotOrder, Tag};
+use crate::order::request::HttpRequest;
+
+/// The tag key: letters and hyphens only, which every cloud's tag rules accept (Alibaba's may not start with
+/// `aliyun` or `acs:`).
+pub const ORDER_TAG_KEY: &str = "spotplan-client-token";
+
+/// The order with the lookup tag added (its value the ClientToken it is sent with), unless it already has one.
+pub fn with_order_tag(order: &SpotOrder, client_token: &str) -> SpotOrder {
+    let mut tagged = order.clone();
+    if !tagged.tags.iter().any(|tag| tag.key == ORDER_TAG_KEY) {
+        tagged.tags.push(Tag {
+            key: ORDER_TAG_KEY.to_owned(),
+            value: client_token.to_owned(),
+        });
+    }
+    tagged
+}
+
+/// Whether a sent request carried the lookup tag: as a query value (Alibaba `Tag.N.Key`) or a JSON string in the
+/// body (Tencent `TagSpecification`, Baidu `tags`).
+pub fn carries_order_tag(request: &HttpRequest) -> bool {
+    request.query.iter().any(|(_, value)| value == ORDER_TAG_KEY)
+        || request.body_text().contains(&format!("\"{ORDER_TAG_KEY}\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Cloud;
+    use crate::order::request::{AdminPass, BuildOptions, build_order_request};
+    use crate::order::{ValidationContext, validate};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn every_clouds_order_carries_the_tag_where_its_list_can_find_it() {
+        for cloud in Cloud::ALL {
+            let order = crate::order::tests::example(cloud);
+            let plain = validate(&order, &ValidationContext::default()).valid.unwrap();
+            let options = BuildOptions {
+                client_token: "spotplan-key-0001".into(),
+                baidu_admin_pass: AdminPass::Placeholder,
+            };
+            assert!(!carries_order_tag(&build_order_request(&plain, &options)), "{cloud}");
+            let tagged = with_order_tag(&order, "spotplan-key-0001");
+            assert_eq!(
+                with_order_tag(&tagged, "other").tags,
+                tagged.tags,
+                "{cloud}: added once"
+            );
+            let valid = validate(&tagged, &ValidationContext::default()).valid.unwrap();
+            let request = build_order_request(&valid, &options);
+            assert!(carries_order_tag(&request), "{cloud}: {request:?}");
+            let text = format!("{:?}{}", request.query, request.body_text());
+            assert!(text.contains("spotplan-key-0001"), "{cloud}: {text}");
+        }
+    }
+
+    #[test]
+    fn each_clouds_list_keeps_only_the_instances_that_carry_the_orders_tag() {
+        let token = "spotplan-key-0001";
+        let tag = |key: &str, value: &str, cloud: Cloud| match cloud {
+            Cloud::Alibaba => serde_json::json!({ "TagKey": key, "TagValue": value }),
+            Cloud::Tencent => serde_json::json!({ "Key": key, "Value": value }),
+            Cloud::Baidu => serde_json::json!({ "tagKey": key, "tagValue": value }),
+        };
+        for cloud in Cloud::ALL {
+            // The order's instance; one of another order; one with the key but not the value; one untagged.
+            let tags = [
+                vec![tag("team", "x", cloud), tag(ORDER_TAG_KEY, token, cloud)],
+                vec![tag(ORDER_TAG_KEY, "spotplan-key-0002", cloud)],
+                vec![tag("spotplan-key-0001", ORDER_TAG_KEY, cloud)],
+                vec![],
+            ];
+            let rows: Vec<serde_json::Value> = tags
+                .iter()
+                .enumerate()
+                .map(|(index, tags)| match cloud {
+                    Cloud::Alibaba => serde_json::json!({ "InstanceId": format!("i-{index}"), "Status": "Running",
+                                                          "Tags": { "Tag": tags } }),
+                    Cloud::Tencent => serde_json::json!({ "InstanceId": format!("i-{index}"),
+                                                          "InstanceState": "RUNNING", "Tags": tags }),
+                    Cloud::Baidu => {
+                        serde_json::json!({ "id": format!("i-{index}"), "status": "Running", "tags": tags })
+                    }
+                })
+                .collect();
+            let body = match cloud {
+                Cloud::Alibaba => serde_json::json!({ "RequestId": "r", "Instances": { "Instance": rows } }),
+                Cloud::Tencent => {
+                    serde_json::json!({ "Response": { "TotalCount": 4, "InstanceSet": rows, "RequestId": "r" } })
+                }
+                Cloud::Baidu => serde_json::json!({ "isTruncated": false, "instances": rows }),
+            };
+            let page = crate::clouds::wire(cloud)
+                .read_order_list(None, body.to_string().as_bytes(), token)
+                .unwrap();
+            let ids: Vec<&str> = page.instances.iter().map(|report| report.id.as_str()).collect();
+            assert_eq!((ids, page.left_out, page.next), (vec!["i-0"], 3, None), "{cloud}");
+            let request = crate::clouds::wire(cloud).order_list_request("cn-hangzhou", token, None);
+            let text = format!("{:?}{}", request.query, request.body_text());
+            match cloud {
+                Cloud::Baidu => assert_eq!(request.query, [("maxKeys".to_owned(), "100".to_owned())]),
+                _ => assert!(text.contains(ORDER_TAG_KEY) && text.contains(token), "{cloud}: {text}"),
+            }
+        }
+    }
+}
