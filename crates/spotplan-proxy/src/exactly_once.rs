@@ -10,8 +10,8 @@
 //!    what exists.
 //! 4. A retry under the same key replays a final outcome and resends `pending`, `unknown` and `not_sent` orders
 //!    with the same ClientToken — within [`RESEND_WINDOW`] of the first attempt for an order that may have
-//!    reached the cloud; after it, the proxy does not resend (the cloud may have forgotten the token) and says
-//!    to look the order up. A resend rebuilds the request from the order as first validated: time-dependent
+//!    reached the cloud; after it, the proxy does not resend (the cloud may have forgotten the token): it looks
+//!    the order up by the tag it was sent with ([`crate::order_lookup`]). A resend rebuilds the request from the order as first validated: time-dependent
 //!    rules are checked at the original time, so a release time that has since passed cannot turn a
 //!    possibly-placed order into "refused, nothing sent".
 //! 5. At start, orders left `pending` by a crash are resent the same way (or marked `unknown` when that is not
@@ -25,12 +25,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use spotplan_core::order::lookup_tag::with_order_tag;
 use spotplan_core::order::request::{AdminPass, BuildOptions, build_order_request};
 use spotplan_core::order::{Problem, Severity, SpotOrder, ValidationContext, validate};
 use spotplan_core::{Cloud, Currency};
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::order_lookup::{self, LookedUp};
 use crate::signing::baidu_admin_pass;
 use crate::store::{OrderRecord, OrderStatus, StoredOrder};
 use crate::upstream::{Exchange, now_unix_millis, random_hex};
@@ -358,12 +360,47 @@ async fn resend(state: &AppState, record: StoredOrder, order: &SpotOrder) -> Res
     let age = Duration::from_millis(now_unix_millis().saturating_sub(record.view.created_at_ms).max(0) as u64);
     let may_exist = record.view.may_have_reached_cloud || record.view.status == OrderStatus::Pending;
     if may_exist && age > RESEND_WINDOW {
-        return Err(ApiError::OutcomeUnknown {
-            id: record.view.id.clone(),
-            client_token: record.view.client_token.clone(),
-        });
+        return look_up_instead_of_resending(state, record, order).await;
     }
     attempt(state, record, order).await
+}
+
+/// Past the resend window: the order is looked up by its tag rather than sent again ([`crate::order_lookup`]).
+async fn look_up_instead_of_resending(
+    state: &AppState,
+    mut record: StoredOrder,
+    order: &SpotOrder,
+) -> Result<Processed, ApiError> {
+    let token = record.view.client_token.clone();
+    let still_unknown = |record: &StoredOrder| ApiError::OutcomeUnknown {
+        id: record.view.id.clone(),
+        client_token: token.clone(),
+    };
+    if !record
+        .view
+        .request
+        .as_ref()
+        .is_some_and(order_lookup::logged_request_carries_tag)
+    {
+        return Err(still_unknown(&record));
+    }
+    match order_lookup::look_up(state, order, &token).await {
+        Ok(LookedUp::Found(found)) => {
+            order_lookup::record_found(&mut record, order, &token, &found);
+            let logged = state.store.finish_eventually(&record).await;
+            tracing::info!(id = %record.view.id, found = found.len(), "an unknown order was found at the cloud by its tag");
+            book_instances(state, &record.view).await;
+            Ok(processed(record, logged))
+        }
+        Ok(LookedUp::NoneFound) => {
+            tracing::info!(id = %record.view.id, "an unknown order was looked up at the cloud: none of its instances exists");
+            Err(order_lookup::none_found(&record, order, &token))
+        }
+        Err(reason) => {
+            tracing::warn!(id = %record.view.id, %reason, "an unknown order could not be looked up");
+            Err(still_unknown(&record))
+        }
+    }
 }
 
 /// One round of attempts for a logged order, its outcome recorded.
@@ -381,6 +418,16 @@ async fn attempt(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -
             problems: validation.problems,
         });
     };
+    // The order goes with the lookup tag when the cloud's tag rules leave room for it.
+    let valid = validate(
+        &with_order_tag(order, &record.view.client_token),
+        &ValidationContext {
+            now: record.view.created_at_ms / 1000,
+            ..ValidationContext::default()
+        },
+    )
+    .valid
+    .unwrap_or(valid);
     if order.dry_run && order.cloud == Cloud::Baidu {
         record.view.status = OrderStatus::DryRunPassed;
         record.view.hint =

@@ -30,6 +30,7 @@ pub mod leader;
 pub mod listen_policy;
 pub mod metrics;
 pub mod openapi;
+pub mod order_lookup;
 pub mod orders;
 pub mod people;
 pub mod price_store;

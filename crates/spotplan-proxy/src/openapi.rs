@@ -114,7 +114,9 @@ pub fn document() -> Value {
     let submit_errors = with_body(&[
         (
             "409",
-            "the key was used for a different order, or the order may exist and is too old to resend",
+            "the key was used for a different order; or the order may exist and is too old to resend: looked up by \
+             its tag, none of its instances exists (order_not_found_at_cloud), or it could not be looked up \
+             (outcome_unknown)",
         ),
         ("412", "no credentials for the cloud (planning mode)"),
     ]);

@@ -85,6 +85,119 @@ async fn answers_that_hide_a_creation_leave_the_order_unknown_and_one_set_of_ins
     }
 }
 
+/// Fault 3, past the ClientToken window: an unknown order retried more than an hour after it was first sent is
+/// not resent (the cloud may have forgotten its token). The proxy looks it up by the tag it sent it with: found,
+/// the order succeeded with the instances the cloud created; gone, the answer says none exists and nothing is sent;
+/// sent without the tag (the person's tags left no room), it stays unknown.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_order_past_the_token_window_is_looked_up_by_its_tag_not_resent() {
+    let _serial = SERIAL.lock().await;
+    const TWO_HOURS_MS: i64 = 2 * 60 * 60 * 1000;
+    for (cloud, kind) in [
+        ("alibaba", Kind::Alibaba),
+        ("tencent", Kind::Tencent),
+        ("baidu", Kind::Baidu),
+    ] {
+        let (standin, address) = standin(kind).await;
+        let data = tempdir();
+        let proxy = Proxy::start(&data, &[(kind, address)], &[]);
+        let backdate = |key: &str| {
+            let changed = rusqlite::Connection::open(data.join("orders.sqlite3"))
+                .unwrap()
+                .execute(
+                    "UPDATE orders SET created_at_ms = created_at_ms - ?1 WHERE idempotency_key = ?2",
+                    rusqlite::params![TWO_HOURS_MS, key],
+                )
+                .unwrap();
+            assert_eq!(changed, 1);
+        };
+        let order = order_with_image(cloud, "img-gateway502");
+        // Found: the cloud created the instances, the answers hid it, the retry comes two hours later.
+        let (_, first) = proxy.submit(&order, "window-found-0001").await;
+        assert_eq!(first["status"], "unknown", "{cloud}: {first}");
+        let token = first["client_token"].as_str().unwrap().to_owned();
+        let attempts = standin.stats.lock().unwrap().attempts_by_token[&token];
+        backdate("window-found-0001");
+        let (status, found) = proxy.submit(&order, "window-found-0001").await;
+        assert_eq!(status, 200, "{cloud}: {found}");
+        assert_eq!(found["status"], "succeeded", "{cloud}: {found}");
+        let created = standin.stats.lock().unwrap().by_token[&token].clone();
+        let mut ids: Vec<String> = serde_json::from_value(found["instance_ids"].clone()).unwrap();
+        ids.sort();
+        let mut expected = created.clone();
+        expected.sort();
+        assert_eq!(ids, expected, "{cloud}: the instances the cloud created for this order");
+        assert!(
+            found["hint"].as_str().unwrap().contains("spotplan-client-token="),
+            "{found}"
+        );
+        assert_eq!(
+            standin.stats.lock().unwrap().attempts_by_token[&token],
+            attempts,
+            "{cloud}: nothing was resent"
+        );
+        // Gone: the cloud took the instances back before the retry.
+        let (_, second) = proxy.submit(&order, "window-gone-0001").await;
+        assert_eq!(second["status"], "unknown", "{cloud}: {second}");
+        let token = second["client_token"].as_str().unwrap().to_owned();
+        for id in standin.stats.lock().unwrap().by_token[&token].clone() {
+            assert!(standin.lifecycle.reclaim(&id));
+        }
+        standin.lifecycle.advance(60 * 60 * 1000);
+        backdate("window-gone-0001");
+        let attempts = standin.stats.lock().unwrap().attempts_by_token[&token];
+        let (status, gone) = proxy.submit(&order, "window-gone-0001").await;
+        assert_eq!(
+            (status, gone["error"]["code"].as_str()),
+            (409, Some("order_not_found_at_cloud")),
+            "{cloud}: {gone}"
+        );
+        assert!(
+            gone["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("new idempotency key"),
+            "{gone}"
+        );
+        assert_eq!(
+            standin.stats.lock().unwrap().attempts_by_token[&token],
+            attempts,
+            "{cloud}: nothing was resent"
+        );
+        assert_eq!(
+            standin.stats.lock().unwrap().created,
+            2,
+            "{cloud}: one creation per order"
+        );
+    }
+    // Alibaba takes at most 20 tags: an order with 20 of the person's goes without the lookup tag and, past the
+    // window, stays unknown rather than being looked up or resent.
+    let (standin, address) = standin(Kind::Alibaba).await;
+    let data = tempdir();
+    let proxy = Proxy::start(&data, &[(Kind::Alibaba, address)], &[]);
+    let mut order = order_with_image("alibaba", "img-gateway502");
+    order["tags"] = (0..20)
+        .map(|n| json!({ "key": format!("team{n}"), "value": "x" }))
+        .collect();
+    let (_, first) = proxy.submit(&order, "window-full-0001").await;
+    assert_eq!(first["status"], "unknown", "{first}");
+    assert!(
+        !first["request"].to_string().contains("spotplan-client-token"),
+        "{first}"
+    );
+    rusqlite::Connection::open(data.join("orders.sqlite3"))
+        .unwrap()
+        .execute("UPDATE orders SET created_at_ms = created_at_ms - 7200000", [])
+        .unwrap();
+    let (status, unknown) = proxy.submit(&order, "window-full-0001").await;
+    assert_eq!(
+        (status, unknown["error"]["code"].as_str()),
+        (409, Some("outcome_unknown")),
+        "{unknown}"
+    );
+    assert_eq!(standin.stats.lock().unwrap().created, 1);
+}
+
 /// Fault 4: a 503 (after which the cloud may have created the order), then the cloud cannot be reached at all:
 /// the order is unknown, not "nothing was created".
 #[tokio::test(flavor = "multi_thread")]

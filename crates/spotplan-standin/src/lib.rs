@@ -522,6 +522,8 @@ pub struct Params {
     pub max_price: Option<f64>,
     /// What is missing, if anything.
     pub missing: Vec<&'static str>,
+    /// The tags the instances are created with (key, value).
+    pub tags: Vec<(String, String)>,
 }
 
 /// Where `POST /__standin/stock` limits stock.
@@ -630,7 +632,7 @@ async fn order(standin: &Standin, params: &Params) -> Response {
             }
         }
     };
-    standin.lifecycle.created(&ids, &image);
+    standin.lifecycle.created_with_tags(&ids, &image, &params.tags);
     if image.contains("slow") {
         tokio::time::sleep(standin.slow).await;
     }

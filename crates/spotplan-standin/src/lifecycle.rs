@@ -25,6 +25,8 @@ struct Instance {
     reclaim_notice_ms: Option<i64>,
     /// Started pay-as-you-go, not as spot: the region's list reports it with the cloud's non-spot marker.
     on_demand: bool,
+    /// The tags it was created with (key, value).
+    tags: Vec<(String, String)>,
 }
 
 /// The instances and the lifecycle controls.
@@ -84,15 +86,20 @@ impl Lifecycle {
 
     /// Records instances an order created.
     pub fn created(&self, ids: &[String], image: &str) {
-        self.insert(ids, image, false);
+        self.insert(ids, image, false, &[]);
+    }
+
+    /// Records instances an order created with its tags.
+    pub fn created_with_tags(&self, ids: &[String], image: &str, tags: &[(String, String)]) {
+        self.insert(ids, image, false, tags);
     }
 
     /// Records pay-as-you-go instances started outside Spotplan: the account has them, they are not spot.
     pub fn created_on_demand(&self, ids: &[String]) {
-        self.insert(ids, "", true);
+        self.insert(ids, "", true, &[]);
     }
 
-    fn insert(&self, ids: &[String], image: &str, on_demand: bool) {
+    fn insert(&self, ids: &[String], image: &str, on_demand: bool, tags: &[(String, String)]) {
         let now = self.now_ms();
         let mut book = self.book();
         for id in ids {
@@ -102,6 +109,7 @@ impl Lifecycle {
                 released: false,
                 reclaim_notice_ms: None,
                 on_demand,
+                tags: tags.to_vec(),
             });
         }
     }
@@ -335,7 +343,8 @@ fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Box<Respons
                         // ECS reports creation to the minute.
                         "CreationTime": created(instance).chars().take(16).collect::<String>() + "Z",
                         "SpotStrategy": if instance.on_demand { "NoSpot" } else { "SpotWithPriceLimit" },
-                        "OperationLocks": { "LockReason": locks } })
+                        "OperationLocks": { "LockReason": locks },
+                        "Tags": { "Tag": tags_json(instance, "TagKey", "TagValue") } })
             }
             (Kind::Tencent, phase) => {
                 let state = match phase {
@@ -345,6 +354,7 @@ fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Box<Respons
                 };
                 let mut row = json!({ "InstanceId": id, "InstanceState": state, "Placement": { "Zone": "ap-guangzhou-6" },
                                       "InstanceType": "S5.MEDIUM4", "CreatedTime": created(instance),
+                                      "Tags": tags_json(instance, "Key", "Value"),
                                       "InstanceChargeType": if instance.on_demand { "POSTPAID_BY_HOUR" } else { "SPOTPAID" } });
                 if matches!(phase, Phase::LaunchFailed) {
                     row["LatestOperationState"] = json!("FAILED");
@@ -360,7 +370,8 @@ fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Box<Respons
                     "Running"
                 };
                 json!({ "id": id, "status": status, "zoneName": "cn-bj-d", "spec": "bcc.g5.c2m8", "createTime": created(instance),
-                        "paymentTiming": if instance.on_demand { "Postpaid" } else { "bidding" } })
+                        "paymentTiming": if instance.on_demand { "Postpaid" } else { "bidding" },
+                        "tags": tags_json(instance, "tagKey", "tagValue") })
             }
         };
         found.push(row);
@@ -375,10 +386,33 @@ fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Box<Respons
     Ok(body)
 }
 
+/// An instance's tags as the cloud lists them: `[{<key_name>: key, <value_name>: value}]`.
+fn tags_json(instance: &Instance, key_name: &str, value_name: &str) -> Value {
+    instance
+        .tags
+        .iter()
+        .map(|(key, value)| json!({ key_name: key, value_name: value }))
+        .collect()
+}
+
+/// The tag a list asks for, as the cloud takes it: Alibaba `Tag.1.Key`/`Tag.1.Value`, Tencent a `tag:<key>`
+/// filter (Baidu's list is read whole).
+fn tag_filter(kind: Kind, query: &std::collections::HashMap<String, String>, body: &Value) -> Option<(String, String)> {
+    match kind {
+        Kind::Alibaba => Some((query.get("Tag.1.Key")?.clone(), query.get("Tag.1.Value")?.clone())),
+        Kind::Tencent => body["Filters"].as_array()?.iter().find_map(|filter| {
+            let key = filter["Name"].as_str()?.strip_prefix("tag:")?;
+            Some((key.to_owned(), filter["Values"][0].as_str()?.to_owned()))
+        }),
+        Kind::Baidu => None,
+    }
+}
+
 fn list_answer(standin: &Standin, query: &std::collections::HashMap<String, String>, body: &Value) -> Response {
     // The cloud lists the instances that exist: released and reclaimed ones are not counted or paged over.
     let lifecycle = &standin.lifecycle;
     let now = lifecycle.now_ms();
+    let wanted_tag = tag_filter(standin.kind, query, body);
     let all: Vec<String> = lifecycle
         .book()
         .instances
@@ -389,6 +423,7 @@ fn list_answer(standin: &Standin, query: &std::collections::HashMap<String, Stri
                 Phase::Gone
             )
         })
+        .filter(|(_, instance)| wanted_tag.as_ref().is_none_or(|tag| instance.tags.contains(tag)))
         .map(|(id, _)| id.clone())
         .collect();
     let (offset, limit) = match standin.kind {

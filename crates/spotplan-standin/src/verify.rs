@@ -231,6 +231,10 @@ pub(crate) fn params(kind: Kind, received: &Received<'_>) -> Result<Params, Stri
             params.count = get("Amount").and_then(|n| n.parse().ok()).unwrap_or(1);
             params.dry_run = get("DryRun").is_some_and(|flag| flag.eq_ignore_ascii_case("true"));
             params.max_price = get("SpotPriceLimit").and_then(|price| price.parse().ok());
+            params.tags = (1..=20)
+                .map_while(|n| get(&format!("Tag.{n}.Key")).map(|key| (key, get(&format!("Tag.{n}.Value")))))
+                .map(|(key, value)| (key, value.unwrap_or_default()))
+                .collect();
         }
         Kind::Tencent => {
             let body: Value = serde_json::from_slice(received.body).map_err(|_| "the body is not JSON")?;
@@ -251,6 +255,14 @@ pub(crate) fn params(kind: Kind, received: &Received<'_>) -> Result<Params, Stri
             params.max_price = body["InstanceMarketOptions"]["SpotOptions"]["MaxPrice"]
                 .as_str()
                 .and_then(|p| p.parse().ok());
+            params.tags = body["TagSpecification"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|spec| spec["ResourceType"] == "instance")
+                .flat_map(|spec| spec["Tags"].as_array().cloned().unwrap_or_default())
+                .map(|tag| tag_pair(&tag, "Key", "Value"))
+                .collect();
         }
         Kind::Baidu => {
             let body: Value = serde_json::from_slice(received.body).map_err(|_| "the body is not JSON")?;
@@ -272,7 +284,19 @@ pub(crate) fn params(kind: Kind, received: &Received<'_>) -> Result<Params, Stri
                 .and_then(|n| u32::try_from(n).ok())
                 .unwrap_or(1);
             params.max_price = body["bidPrice"].as_str().and_then(|p| p.parse().ok());
+            params.tags = body["tags"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|tag| tag_pair(tag, "tagKey", "tagValue"))
+                .collect();
         }
     }
     Ok(params)
+}
+
+/// One tag of a JSON body as (key, value).
+fn tag_pair(tag: &Value, key: &str, value: &str) -> (String, String) {
+    let text = |name: &str| tag[name].as_str().unwrap_or_default().to_owned();
+    (text(key), text(value))
 }

@@ -1,0 +1,155 @@
+//! Looking an order up at the cloud: when an order that may have reached the cloud is retried after
+//! [`crate::exactly_once::RESEND_WINDOW`] (the cloud may have forgotten its ClientToken), the proxy does not resend
+//! it. It lists the order's region for instances tagged `spotplan-client-token` = the order's ClientToken (the tag
+//! every order is sent with, [`spotplan_core::order::lookup_tag`]) and records what it found: the instances, and
+//! the order succeeded; none, and the answer says so and sends nothing. An order sent without the tag (its tags
+//! were full), or a lookup the cloud did not answer, stays `unknown`.
+
+use spotplan_core::clouds::wire;
+use spotplan_core::lifecycle::InstanceReport;
+use spotplan_core::order::SpotOrder;
+use spotplan_core::order::lookup_tag::ORDER_TAG_KEY;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::store::OrderStatus;
+use crate::stored::StoredOrder;
+use crate::upstream::now_unix_millis;
+
+/// The most pages of a region's list read in one lookup (100 instances a page).
+pub const MAX_LOOKUP_PAGES: usize = 50;
+
+/// What a lookup found.
+#[derive(Debug)]
+pub enum LookedUp {
+    /// The order's instances (at least one).
+    Found(Vec<InstanceReport>),
+    /// The whole list was read and no instance carries the order's tag.
+    NoneFound,
+}
+
+/// Whether the request the log holds for an order (redacted: `{method, url, headers, body}`, the body as JSON)
+/// carried the lookup tag: `Tag.N.Key=spotplan-client-token` in Alibaba's query, a tag whose `Key` (Tencent) or
+/// `tagKey` (Baidu) is `spotplan-client-token` in the JSON body.
+pub fn logged_request_carries_tag(request: &serde_json::Value) -> bool {
+    let in_query = request["url"]
+        .as_str()
+        .and_then(|url| url.split_once('?'))
+        .is_some_and(|(_, query)| {
+            query
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .any(|(name, value)| name.starts_with("Tag.") && name.ends_with(".Key") && value == ORDER_TAG_KEY)
+        });
+    in_query || names_the_tag(&request["body"])
+}
+
+/// Whether a JSON value holds, at any depth, an object whose `Key` or `tagKey` is the lookup tag's key.
+fn names_the_tag(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Object(fields) => fields.iter().any(|(name, field)| {
+            ((name == "Key" || name == "tagKey") && field == ORDER_TAG_KEY) || names_the_tag(field)
+        }),
+        serde_json::Value::Array(items) => items.iter().any(names_the_tag),
+        _ => false,
+    }
+}
+
+/// Lists the order's region for the instances tagged with `client_token`, page by page. `Err` says why the cloud
+/// could not be asked or did not answer readably; a list longer than [`MAX_LOOKUP_PAGES`] with none found is an
+/// error too (the rest was not read).
+pub async fn look_up(state: &AppState, order: &SpotOrder, client_token: &str) -> Result<LookedUp, String> {
+    let cloud = order.cloud;
+    let Some(credentials) = state.credentials.get(cloud).cloned() else {
+        return Err(format!("the proxy holds no {} credentials", cloud.display_name()));
+    };
+    let mut found: Vec<InstanceReport> = Vec::new();
+    let mut page: Option<String> = None;
+    for _ in 0..MAX_LOOKUP_PAGES {
+        let request = wire(cloud).order_list_request(&order.region, client_token, page.as_deref());
+        let body = crate::read_call::answer_body(state, cloud, &credentials, request).await?;
+        let listed = wire(cloud)
+            .read_order_list(page.as_deref(), &body, client_token)
+            .map_err(|error| error.to_string())?;
+        for report in listed.instances {
+            if !found.iter().any(|known| known.id == report.id) {
+                found.push(report);
+            }
+        }
+        match listed.next {
+            Some(next) => page = Some(next),
+            None if found.is_empty() => return Ok(LookedUp::NoneFound),
+            None => return Ok(LookedUp::Found(found)),
+        }
+    }
+    if found.is_empty() {
+        Err(format!(
+            "the region lists more than {} instances; not all were read",
+            MAX_LOOKUP_PAGES * 100
+        ))
+    } else {
+        Ok(LookedUp::Found(found))
+    }
+}
+
+/// Records a lookup that found the order's instances: the order succeeded with them.
+pub fn record_found(record: &mut StoredOrder, order: &SpotOrder, client_token: &str, found: &[InstanceReport]) {
+    let view = &mut record.view;
+    view.status = OrderStatus::Succeeded;
+    view.instance_ids = found.iter().map(|report| report.id.clone()).collect();
+    view.error_code = None;
+    view.error_message = None;
+    view.hint = Some(format!(
+        "found at {} after the ClientToken window: {} of the {} instance(s) ordered carry the tag \
+         {ORDER_TAG_KEY}={client_token} in {}",
+        order.cloud.display_name(),
+        found.len(),
+        order.count,
+        order.region
+    ));
+    view.finished_at_ms = Some(now_unix_millis());
+}
+
+/// The answer to a retry whose lookup found nothing: nothing is sent, and a new key places the order anew.
+pub fn none_found(record: &StoredOrder, order: &SpotOrder, client_token: &str) -> ApiError {
+    ApiError::Rejected {
+        status: axum::http::StatusCode::CONFLICT,
+        code: "order_not_found_at_cloud",
+        message: format!(
+            "order {} was first sent too long ago to resend safely, so Spotplan looked it up: no instance in {} \
+             carries the tag {ORDER_TAG_KEY}={client_token}. It created none, or they are gone already. Nothing \
+             was sent now; to place this order, submit it under a new idempotency key",
+            record.view.id, order.region
+        ),
+        field: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_logged_request_says_whether_the_tag_went_with_it() {
+        let alibaba = |query: &str| json!({ "url": format!("https://ecs.aliyuncs.com/?{query}"), "body": "" });
+        assert!(logged_request_carries_tag(&alibaba(
+            "Action=RunInstances&Tag.2.Key=spotplan-client-token&Tag.2.Value=spotplan-k1"
+        )));
+        // A ClientToken that merely contains the key's text is not the tag.
+        assert!(!logged_request_carries_tag(&alibaba(
+            "Action=RunInstances&ClientToken=spotplan-client-token-1&Tag.1.Value=spotplan-client-token"
+        )));
+        let json_body = |body: serde_json::Value| json!({ "url": "https://cvm.tencentcloudapi.com/", "body": body });
+        assert!(logged_request_carries_tag(&json_body(
+            json!({ "TagSpecification": [{ "ResourceType": "instance", "Tags": [{ "Key": "spotplan-client-token", "Value": "spotplan-k1" }] }] })
+        )));
+        assert!(logged_request_carries_tag(&json_body(
+            json!({ "tags": [{ "tagKey": "spotplan-client-token", "tagValue": "spotplan-k1" }] })
+        )));
+        assert!(!logged_request_carries_tag(&json_body(
+            json!({ "ClientToken": "spotplan-client-token-2" })
+        )));
+        assert!(!logged_request_carries_tag(&json!(null)));
+    }
+}
