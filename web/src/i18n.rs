@@ -416,8 +416,13 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, PlacedNote) => "已下单。此草稿的订单已用掉：再次提交只会返回同一订单。",
         (Lang::En, NewOrder) => "Start a new order from this draft",
         (Lang::Zh, NewOrder) => "以此草稿开始新订单",
-        (Lang::En, RetryUnknown) => "Resend safely (same ClientToken: the cloud returns what it created)",
-        (Lang::Zh, RetryUnknown) => "安全重发（相同 ClientToken：云厂商会返回已创建的结果）",
+        (Lang::En, RetryUnknown) => {
+            "Resend safely (same ClientToken: the cloud returns what it created; after an hour Spotplan looks the \
+             order up by its tag instead)"
+        }
+        (Lang::Zh, RetryUnknown) => {
+            "安全重发（相同 ClientToken：云厂商会返回已创建的结果；一小时后改为按标签查找该订单）"
+        }
         (Lang::En, NotLoggedYet) => "The proxy could not write this outcome to its order log yet; it keeps retrying.",
         (Lang::Zh, NotLoggedYet) => "代理暂时无法把这个结果写入订单记录，正在持续重试。",
         (Lang::En, OrdersHeading) => "Order log",

@@ -519,7 +519,10 @@ async fn instances_started_elsewhere_can_be_watched_and_released() {
         .json()
         .await
         .unwrap();
-    assert_eq!(answer, json!({ "added": ["ins-outside01"], "known": [], "not_spot": 0 }));
+    assert_eq!(
+        answer,
+        json!({ "added": ["ins-outside01"], "known": [], "not_spot": 0 })
+    );
     poll_once(&rig.state).await.unwrap();
     let row = rig.instances().await[0].clone();
     assert_eq!(
