@@ -628,6 +628,7 @@ mod tests {
     use super::discovered;
     use spotplan_core::Cloud;
     use spotplan_core::api::instances::WatchAnswer;
+    #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn answer(added: &[&str], known: usize, not_spot: u32) -> WatchAnswer {

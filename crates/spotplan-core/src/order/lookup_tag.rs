@@ -30,6 +30,22 @@ pub fn carries_order_tag(request: &HttpRequest) -> bool {
         || request.body_text().contains(&format!("\"{ORDER_TAG_KEY}\""))
 }
 
+/// Whether a listed instance's tags — a JSON array of `{<key_field>: …, <value_field>: …}` as each cloud names
+/// them — include the lookup tag with `client_token`.
+pub fn tags_carry_order_tag(
+    tags: Option<&serde_json::Value>,
+    key_field: &str,
+    value_field: &str,
+    client_token: &str,
+) -> bool {
+    tags.and_then(serde_json::Value::as_array).is_some_and(|tags| {
+        tags.iter().any(|tag| {
+            tag.get(key_field).and_then(serde_json::Value::as_str) == Some(ORDER_TAG_KEY)
+                && tag.get(value_field).and_then(serde_json::Value::as_str) == Some(client_token)
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::order::rpc_request;
 use crate::lifecycle::{DescribeReading, InstanceReport, InstanceState, ReleaseReading};
-use crate::order::lookup_tag::ORDER_TAG_KEY;
+use crate::order::lookup_tag::{ORDER_TAG_KEY, tags_carry_order_tag};
 use crate::order::request::HttpRequest;
 use crate::quote::CloudError;
 use crate::quote::json::{Object, parse_object};
@@ -89,70 +89,55 @@ fn report(instance: &Object) -> Option<InstanceReport> {
 /// `DescribeInstances` of a region's pay-as-you-go instances, 100 a page from `page` (`NextToken`) on; spot ones
 /// are told apart by `SpotStrategy` in the answer (lifecycle-apis.md §1.1).
 pub fn spot_list(region: &str, page: Option<&str>) -> HttpRequest {
-    let mut query = vec![
-        ("RegionId".into(), region.to_owned()),
-        ("InstanceChargeType".into(), "PostPaid".into()),
-        ("MaxResults".into(), "100".into()),
-    ];
-    if let Some(token) = page {
-        query.push(("NextToken".into(), token.to_owned()));
-    }
-    rpc_request(region, "DescribeInstances", query)
+    list(region, vec![("InstanceChargeType".into(), "PostPaid".into())], page)
 }
 
 /// Reads a page of [`spot_list`]: the instances whose `SpotStrategy` is not `NoSpot`, and `NextToken`.
 pub fn read_spot_list(_page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::InstancePage, CloudError> {
-    let answer = parse_object(body).map_err(|_| unreadable(body))?;
-    if let Some(error) = super::answer::error_in(&answer) {
-        return Err(error);
-    }
-    let instances = answer
-        .get("Instances")
-        .and_then(|instances| instances.get("Instance"))
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    let spot: Vec<InstanceReport> = instances
-        .iter()
-        .filter_map(Value::as_object)
-        .filter(|instance| {
-            instance
-                .get("SpotStrategy")
-                .and_then(Value::as_str)
-                .is_some_and(|strategy| strategy != "NoSpot")
-        })
-        .filter_map(report)
-        .collect();
-    let next = answer
-        .get("NextToken")
-        .and_then(Value::as_str)
-        .filter(|token| !token.is_empty())
-        .map(str::to_owned);
-    Ok(crate::lifecycle::InstancePage {
-        left_out: instances.len() - spot.len(),
-        instances: spot,
-        next,
+    read_list(body, |instance| {
+        instance
+            .get("SpotStrategy")
+            .and_then(Value::as_str)
+            .is_some_and(|strategy| strategy != "NoSpot")
     })
 }
 
 /// `DescribeInstances` of a region's instances tagged `Tag.1.Key` = [`ORDER_TAG_KEY`], `Tag.1.Value` = the
 /// order's ClientToken (alibabacloud-ecs20140526 7.11.8 `DescribeInstancesRequestTag`), 100 a page.
 pub fn order_list(region: &str, client_token: &str, page: Option<&str>) -> HttpRequest {
-    let mut query = vec![
-        ("RegionId".into(), region.to_owned()),
+    let filter = vec![
         ("Tag.1.Key".into(), ORDER_TAG_KEY.to_owned()),
         ("Tag.1.Value".into(), client_token.to_owned()),
-        ("MaxResults".into(), "100".into()),
     ];
+    list(region, filter, page)
+}
+
+/// Reads a page of [`order_list`]: the instances whose own `Tags.Tag` carry the order's tag (checked here too, so
+/// a filter the cloud ignored cannot claim other instances), and `NextToken`.
+pub fn read_order_list(body: &[u8], client_token: &str) -> Result<crate::lifecycle::InstancePage, CloudError> {
+    read_list(body, |instance| {
+        tags_carry_order_tag(
+            instance.get("Tags").and_then(|tags| tags.get("Tag")),
+            "TagKey",
+            "TagValue",
+            client_token,
+        )
+    })
+}
+
+/// `DescribeInstances` of a region with `filter`, 100 a page from `page` (`NextToken`) on.
+fn list(region: &str, filter: Vec<(String, String)>, page: Option<&str>) -> HttpRequest {
+    let mut query = vec![("RegionId".into(), region.to_owned())];
+    query.extend(filter);
+    query.push(("MaxResults".into(), "100".into()));
     if let Some(token) = page {
         query.push(("NextToken".into(), token.to_owned()));
     }
     rpc_request(region, "DescribeInstances", query)
 }
 
-/// Reads a page of [`order_list`]: the instances whose own `Tags.Tag` carry the order's tag (checked here too, so
-/// a filter the cloud ignored cannot claim other instances), and `NextToken`.
-pub fn read_order_list(body: &[u8], client_token: &str) -> Result<crate::lifecycle::InstancePage, CloudError> {
+/// Reads one page of a region's list, keeping the instances `wanted` picks, and `NextToken`.
+fn read_list(body: &[u8], wanted: impl Fn(&Object) -> bool) -> Result<crate::lifecycle::InstancePage, CloudError> {
     let answer = parse_object(body).map_err(|_| unreadable(body))?;
     if let Some(error) = super::answer::error_in(&answer) {
         return Err(error);
@@ -163,21 +148,10 @@ pub fn read_order_list(body: &[u8], client_token: &str) -> Result<crate::lifecyc
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let tagged: Vec<InstanceReport> = instances
+    let kept: Vec<InstanceReport> = instances
         .iter()
         .filter_map(Value::as_object)
-        .filter(|instance| {
-            instance
-                .get("Tags")
-                .and_then(|tags| tags.get("Tag"))
-                .and_then(Value::as_array)
-                .is_some_and(|tags| {
-                    tags.iter().any(|tag| {
-                        tag.get("TagKey").and_then(Value::as_str) == Some(ORDER_TAG_KEY)
-                            && tag.get("TagValue").and_then(Value::as_str) == Some(client_token)
-                    })
-                })
-        })
+        .filter(|instance| wanted(instance))
         .filter_map(report)
         .collect();
     let next = answer
@@ -186,8 +160,8 @@ pub fn read_order_list(body: &[u8], client_token: &str) -> Result<crate::lifecyc
         .filter(|token| !token.is_empty())
         .map(str::to_owned);
     Ok(crate::lifecycle::InstancePage {
-        left_out: instances.len() - tagged.len(),
-        instances: tagged,
+        left_out: instances.len() - kept.len(),
+        instances: kept,
         next,
     })
 }

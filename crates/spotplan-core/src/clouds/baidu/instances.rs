@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::order::baidu_host;
 use crate::lifecycle::{DescribeReading, InstanceReport, InstanceState, ReleaseOptions, ReleaseReading};
-use crate::order::lookup_tag::ORDER_TAG_KEY;
+use crate::order::lookup_tag::tags_carry_order_tag;
 use crate::order::request::HttpRequest;
 use crate::quote::CloudError;
 use crate::quote::json::{Object, parse_object};
@@ -59,8 +59,9 @@ pub fn read_spot_list(body: &[u8]) -> Result<crate::lifecycle::InstancePage, Clo
     })
 }
 
-/// A region's instances, to find those tagged [`ORDER_TAG_KEY`] = the order's ClientToken: the same paged list as
-/// [`spot_list`] (the `tags` filter's syntax is not documented), read by [`read_order_list`].
+/// A region's instances, to find those tagged [`crate::order::lookup_tag::ORDER_TAG_KEY`] = the order's
+/// ClientToken: the same paged list as [`spot_list`] (the `tags` filter's syntax is not documented), read by
+/// [`read_order_list`].
 pub fn order_list(region: &str, page: Option<&str>) -> HttpRequest {
     spot_list(region, page)
 }
@@ -69,12 +70,7 @@ pub fn order_list(region: &str, page: Option<&str>) -> HttpRequest {
 /// `InstanceModel.Tags`) carry the order's tag, and `nextMarker` while `isTruncated`.
 pub fn read_order_list(body: &[u8], client_token: &str) -> Result<crate::lifecycle::InstancePage, CloudError> {
     read_list(body, |instance| {
-        instance.get("tags").and_then(Value::as_array).is_some_and(|tags| {
-            tags.iter().any(|tag| {
-                tag.get("tagKey").and_then(Value::as_str) == Some(ORDER_TAG_KEY)
-                    && tag.get("tagValue").and_then(Value::as_str) == Some(client_token)
-            })
-        })
+        tags_carry_order_tag(instance.get("tags"), "tagKey", "tagValue", client_token)
     })
 }
 

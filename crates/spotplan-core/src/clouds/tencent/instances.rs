@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::order::api_request;
 use crate::lifecycle::{DescribeReading, InstanceReport, InstanceState, ReleaseOptions, ReleaseReading};
-use crate::order::lookup_tag::ORDER_TAG_KEY;
+use crate::order::lookup_tag::{ORDER_TAG_KEY, tags_carry_order_tag};
 use crate::order::request::HttpRequest;
 use crate::quote::CloudError;
 use crate::quote::json::{Object, parse_object};
@@ -90,33 +90,8 @@ pub fn spot_list(region: &str, page: Option<&str>) -> HttpRequest {
 
 /// Reads a page of [`spot_list`]: the `SPOTPAID` instances, and the next offset while `TotalCount` says more.
 pub fn read_spot_list(page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::InstancePage, CloudError> {
-    let answer = parse_object(body).map_err(|_| unreadable(body))?;
-    let response = answer
-        .get("Response")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    if let Some(error) = error(&response) {
-        return Err(error);
-    }
-    let set = response
-        .get("InstanceSet")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    let spot: Vec<InstanceReport> = set
-        .iter()
-        .filter_map(Value::as_object)
-        .filter(|instance| instance.get("InstanceChargeType").and_then(Value::as_str) == Some("SPOTPAID"))
-        .filter_map(report)
-        .collect();
-    let total = response.get("TotalCount").and_then(Value::as_u64).unwrap_or(0);
-    let offset: u64 = page.and_then(|page| page.parse().ok()).unwrap_or(0);
-    let seen = offset + set.len() as u64;
-    Ok(crate::lifecycle::InstancePage {
-        left_out: set.len() - spot.len(),
-        instances: spot,
-        next: (!set.is_empty() && seen < total).then(|| seen.to_string()),
+    read_list(page, body, |instance| {
+        instance.get("InstanceChargeType").and_then(Value::as_str) == Some("SPOTPAID")
     })
 }
 
@@ -143,6 +118,18 @@ pub fn read_order_list(
     body: &[u8],
     client_token: &str,
 ) -> Result<crate::lifecycle::InstancePage, CloudError> {
+    read_list(page, body, |instance| {
+        tags_carry_order_tag(instance.get("Tags"), "Key", "Value", client_token)
+    })
+}
+
+/// Reads one page (from offset `page`) of a region's list, keeping the instances `wanted` picks, and the next
+/// offset while `TotalCount` says more.
+fn read_list(
+    page: Option<&str>,
+    body: &[u8],
+    wanted: impl Fn(&Object) -> bool,
+) -> Result<crate::lifecycle::InstancePage, CloudError> {
     let answer = parse_object(body).map_err(|_| unreadable(body))?;
     let response = answer
         .get("Response")
@@ -157,25 +144,18 @@ pub fn read_order_list(
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let tagged: Vec<InstanceReport> = set
+    let kept: Vec<InstanceReport> = set
         .iter()
         .filter_map(Value::as_object)
-        .filter(|instance| {
-            instance.get("Tags").and_then(Value::as_array).is_some_and(|tags| {
-                tags.iter().any(|tag| {
-                    tag.get("Key").and_then(Value::as_str) == Some(ORDER_TAG_KEY)
-                        && tag.get("Value").and_then(Value::as_str) == Some(client_token)
-                })
-            })
-        })
+        .filter(|instance| wanted(instance))
         .filter_map(report)
         .collect();
     let total = response.get("TotalCount").and_then(Value::as_u64).unwrap_or(0);
     let offset: u64 = page.and_then(|page| page.parse().ok()).unwrap_or(0);
     let seen = offset + set.len() as u64;
     Ok(crate::lifecycle::InstancePage {
-        left_out: set.len() - tagged.len(),
-        instances: tagged,
+        left_out: set.len() - kept.len(),
+        instances: kept,
         next: (!set.is_empty() && seen < total).then(|| seen.to_string()),
     })
 }
