@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use spotplan_core::order::lookup_tag::with_order_tag;
 use spotplan_core::order::request::{AdminPass, BuildOptions, build_order_request};
-use spotplan_core::order::{Problem, Severity, SpotOrder, ValidationContext, validate};
+use spotplan_core::order::{Problem, Severity, SpotOrder, ValidOrder, ValidationContext, validate};
 use spotplan_core::{Cloud, Currency};
 
 use crate::AppState;
@@ -170,11 +170,10 @@ pub async fn process(state: &AppState, submission: Submission) -> Result<Process
     let _held = claim.lock().await;
     // Team mode: replicas sharing the database wait for each other on the key too.
     let _replicas = state.store.hold_key(&submission.key).await?;
-    let logged_order = loggable(&submission.order);
-    let hash = state.install_key.order_hash(&logged_order);
+    let hash = state.install_key.order_hash(&loggable(&submission.order));
     let key = submission.key.clone();
     let order = submission.order.clone();
-    let refusal = match first_attempt(state, submission, logged_order, hash.clone()).await {
+    let refusal = match first_attempt(state, submission, hash.clone()).await {
         Ok(processed) => return Ok(processed),
         Err(ApiError::Store(crate::store::StoreError::DuplicateKey)) => None,
         Err(refusal) => Some(refusal),
@@ -204,12 +203,7 @@ fn resend_is_needed(record: &StoredOrder) -> bool {
     )
 }
 
-async fn first_attempt(
-    state: &AppState,
-    submission: Submission,
-    logged_order: serde_json::Value,
-    hash: String,
-) -> Result<Processed, ApiError> {
+async fn first_attempt(state: &AppState, submission: Submission, hash: String) -> Result<Processed, ApiError> {
     let order = &submission.order;
     let now_ms = now_unix_millis();
     let validation = validate(
@@ -261,6 +255,14 @@ async fn first_attempt(
         None => None,
     };
     let bound = crate::spend::hourly_bound(order, order.account_currency, state.catalog());
+    let client_token = order.client_token.clone().unwrap_or(submission.client_token);
+    // The order is logged as it will be sent: with the lookup tag when it fits, so a lookup — even of an order a
+    // crash left pending, whose request was never recorded — knows whether the cloud can find it by the tag.
+    let logged_order = loggable(
+        as_sent(order, &client_token, now_ms)
+            .as_ref()
+            .map_or(order, ValidOrder::order),
+    );
     let record = StoredOrder {
         view: OrderRecord {
             id: format!(
@@ -272,7 +274,7 @@ async fn first_attempt(
             region: order.region.clone(),
             dry_run: order.dry_run,
             status: OrderStatus::Pending,
-            client_token: order.client_token.clone().unwrap_or(submission.client_token),
+            client_token,
             order: logged_order,
             quoted_price: submission.quoted_price,
             request: None,
@@ -376,12 +378,7 @@ async fn look_up_instead_of_resending(
         id: record.view.id.clone(),
         client_token: token.clone(),
     };
-    if !record
-        .view
-        .request
-        .as_ref()
-        .is_some_and(order_lookup::logged_request_carries_tag)
-    {
+    if !order_lookup::logged_order_carries_tag(&record.view.order) {
         return Err(still_unknown(&record));
     }
     match order_lookup::look_up(state, order, &token).await {
@@ -402,6 +399,16 @@ async fn look_up_instead_of_resending(
     }
 }
 
+/// The order with the lookup tag ([`spotplan_core::order::lookup_tag`]) when the cloud's tag rules leave room for
+/// it, checked as of `at_ms`; `None` when they do not (the order then goes as the person wrote it).
+fn as_sent(order: &SpotOrder, client_token: &str, at_ms: i64) -> Option<ValidOrder> {
+    let context = ValidationContext {
+        now: at_ms / 1000,
+        ..ValidationContext::default()
+    };
+    validate(&with_order_tag(order, client_token), &context).valid
+}
+
 /// One round of attempts for a logged order, its outcome recorded.
 async fn attempt(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -> Result<Processed, ApiError> {
     // Rules are checked as of the order's first logging, so time cannot refuse a resend.
@@ -417,16 +424,7 @@ async fn attempt(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -
             problems: validation.problems,
         });
     };
-    // The order goes with the lookup tag when the cloud's tag rules leave room for it.
-    let valid = validate(
-        &with_order_tag(order, &record.view.client_token),
-        &ValidationContext {
-            now: record.view.created_at_ms / 1000,
-            ..ValidationContext::default()
-        },
-    )
-    .valid
-    .unwrap_or(valid);
+    let valid = as_sent(order, &record.view.client_token, record.view.created_at_ms).unwrap_or(valid);
     if order.dry_run && order.cloud == Cloud::Baidu {
         record.view.status = OrderStatus::DryRunPassed;
         record.view.hint =

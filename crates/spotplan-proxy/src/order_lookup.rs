@@ -2,8 +2,9 @@
 //! [`crate::exactly_once::RESEND_WINDOW`] (the cloud may have forgotten its ClientToken), the proxy does not resend
 //! it. It lists the order's region for instances tagged `spotplan-client-token` = the order's ClientToken (the tag
 //! every order is sent with, [`spotplan_core::order::lookup_tag`]) and records what it found: the instances, and
-//! the order succeeded; none, and the answer says so and sends nothing. An order sent without the tag (its tags
-//! were full), or a lookup the cloud did not answer, stays `unknown`.
+//! the order succeeded; none, and the answer says so and sends nothing. Whether the tag went with the order is
+//! read from the order as logged (logged as sent, before sending). An order sent without the tag (its tags were
+//! full), or a lookup the cloud did not answer, stays `unknown`.
 
 use spotplan_core::clouds::wire;
 use spotplan_core::lifecycle::InstanceReport;
@@ -28,31 +29,11 @@ pub enum LookedUp {
     NoneFound,
 }
 
-/// Whether the request the log holds for an order (redacted: `{method, url, headers, body}`, the body as JSON)
-/// carried the lookup tag: `Tag.N.Key=spotplan-client-token` in Alibaba's query, a tag whose `Key` (Tencent) or
-/// `tagKey` (Baidu) is `spotplan-client-token` in the JSON body.
-pub fn logged_request_carries_tag(request: &serde_json::Value) -> bool {
-    let in_query = request["url"]
-        .as_str()
-        .and_then(|url| url.split_once('?'))
-        .is_some_and(|(_, query)| {
-            query
-                .split('&')
-                .filter_map(|pair| pair.split_once('='))
-                .any(|(name, value)| name.starts_with("Tag.") && name.ends_with(".Key") && value == ORDER_TAG_KEY)
-        });
-    in_query || names_the_tag(&request["body"])
-}
-
-/// Whether a JSON value holds, at any depth, an object whose `Key` or `tagKey` is the lookup tag's key.
-fn names_the_tag(value: &serde_json::Value) -> bool {
-    match value {
-        serde_json::Value::Object(fields) => fields.iter().any(|(name, field)| {
-            ((name == "Key" || name == "tagKey") && field == ORDER_TAG_KEY) || names_the_tag(field)
-        }),
-        serde_json::Value::Array(items) => items.iter().any(names_the_tag),
-        _ => false,
-    }
+/// Whether an order as logged (the order JSON of its row, logged as sent) carries the lookup tag.
+pub fn logged_order_carries_tag(order: &serde_json::Value) -> bool {
+    order["tags"]
+        .as_array()
+        .is_some_and(|tags| tags.iter().any(|tag| tag["key"] == ORDER_TAG_KEY))
 }
 
 /// Lists the order's region for the instances tagged with `client_token`, page by page. `Err` says why the cloud
@@ -131,25 +112,15 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn the_logged_request_says_whether_the_tag_went_with_it() {
-        let alibaba = |query: &str| json!({ "url": format!("https://ecs.aliyuncs.com/?{query}"), "body": "" });
-        assert!(logged_request_carries_tag(&alibaba(
-            "Action=RunInstances&Tag.2.Key=spotplan-client-token&Tag.2.Value=spotplan-k1"
-        )));
-        // A ClientToken that merely contains the key's text is not the tag.
-        assert!(!logged_request_carries_tag(&alibaba(
-            "Action=RunInstances&ClientToken=spotplan-client-token-1&Tag.1.Value=spotplan-client-token"
-        )));
-        let json_body = |body: serde_json::Value| json!({ "url": "https://cvm.tencentcloudapi.com/", "body": body });
-        assert!(logged_request_carries_tag(&json_body(
-            json!({ "TagSpecification": [{ "ResourceType": "instance", "Tags": [{ "Key": "spotplan-client-token", "Value": "spotplan-k1" }] }] })
-        )));
-        assert!(logged_request_carries_tag(&json_body(
-            json!({ "tags": [{ "tagKey": "spotplan-client-token", "tagValue": "spotplan-k1" }] })
-        )));
-        assert!(!logged_request_carries_tag(&json_body(
-            json!({ "ClientToken": "spotplan-client-token-2" })
-        )));
-        assert!(!logged_request_carries_tag(&json!(null)));
+    fn the_logged_order_says_whether_the_tag_went_with_it() {
+        assert!(logged_order_carries_tag(&json!({ "tags": [
+            { "key": "team", "value": "a" },
+            { "key": "spotplan-client-token", "value": "spotplan-k1" }
+        ] })));
+        // A value that merely reads like the key is not the tag, nor is an order without tags.
+        assert!(!logged_order_carries_tag(
+            &json!({ "tags": [{ "key": "team", "value": "spotplan-client-token" }] })
+        ));
+        assert!(!logged_order_carries_tag(&json!({ "cloud": "alibaba" })));
     }
 }

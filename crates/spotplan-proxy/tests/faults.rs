@@ -291,6 +291,74 @@ async fn a_proxy_killed_mid_order_resolves_it_at_restart_with_one_set_of_instanc
     assert_eq!(restarted.data_dir, data);
 }
 
+/// Fault 5, found after the resend window: the proxy was killed mid-order and comes back more than an hour later.
+/// It does not resend the pending order (the cloud may have forgotten its token); it looks it up by its tag and
+/// records the instances the cloud created — no second creation, no second attempt, nothing left pending.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pending_order_found_at_restart_past_the_window_is_looked_up_not_resent() {
+    let _serial = SERIAL.lock().await;
+    let (standin, address) = standin(Kind::Tencent).await;
+    let data = tempdir();
+    let mut proxy = Proxy::start(&data, &[(Kind::Tencent, address)], &[]);
+    let order = order_with_image("tencent", "img-slow");
+    let url = proxy.url.clone();
+    let in_flight = tokio::spawn({
+        let order = order.clone();
+        async move {
+            Proxy::client()
+                .post(format!("{url}/api/v1/orders"))
+                .header("x-spotplan-token", TOKEN)
+                .header("idempotency-key", "fault5-late-0001")
+                .json(&order)
+                .send()
+                .await
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while standin.stats.lock().unwrap().created == 0 {
+        assert!(Instant::now() < deadline, "the order reached the stand-in");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    proxy.kill_hard();
+    assert!(in_flight.await.unwrap().is_err(), "the client lost its answer");
+    let database = rusqlite::Connection::open(data.join("orders.sqlite3")).unwrap();
+    let (status, logged): (String, String) = database
+        .query_row("SELECT status, order_json FROM orders", [], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(status, "pending");
+    assert!(
+        logged.contains("spotplan-client-token"),
+        "logged as sent, with its tag: {logged}"
+    );
+    database
+        .execute("UPDATE orders SET created_at_ms = created_at_ms - 7200000", [])
+        .unwrap();
+    drop(database);
+
+    let restarted = Proxy::start(&data, &[(Kind::Tencent, address)], &[]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let resolved = loop {
+        let orders = restarted.orders().await;
+        if orders.iter().all(|order| order["status"] != "pending") && !orders.is_empty() {
+            break orders;
+        }
+        assert!(Instant::now() < deadline, "resolved at restart: {orders:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(resolved[0]["status"], "succeeded", "{}", resolved[0]);
+    let sets = created_sets(&standin);
+    assert_eq!(sets.len(), 1, "exactly one set of instances");
+    assert_eq!(resolved[0]["instance_ids"], json!(sets[0]));
+    let stats = standin.stats.lock().unwrap();
+    assert_eq!(
+        (stats.created, stats.attempts_by_token["spotplan-fault5-late-0001"]),
+        (1, 1),
+        "sent once, looked up, never resent"
+    );
+}
+
 /// Fault 6: the order log cannot be written after the order was logged (another process holds the database's
 /// write lock): the answer still carries what the cloud said, and the log catches up once it can.
 #[tokio::test(flavor = "multi_thread")]
