@@ -486,7 +486,7 @@ async fn attempt(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -
 /// Writes an order's outcome and books its instances at the same time, so on SQLite both land in one group commit
 /// (one fsync on the answer's path, not two) and on PostgreSQL they run side by side. Returns whether the outcome
 /// is on disk.
-async fn record_outcome(state: &AppState, record: &StoredOrder) -> bool {
+pub(crate) async fn record_outcome(state: &AppState, record: &StoredOrder) -> bool {
     let (logged, ()) = tokio::join!(
         state.store.finish_eventually(record),
         book_instances(state, &record.view)

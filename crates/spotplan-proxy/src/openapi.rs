@@ -14,7 +14,9 @@ use spotplan_core::api::health::{Health, Probe};
 use spotplan_core::api::instances::{
     DiscoverBody, InstancesAnswer, ReclaimsAnswer, ReleaseAnswer, ReleaseBody, WatchAnswer, WatchBody,
 };
-use spotplan_core::api::orders::{MAX_LIST, OrderList, OrderRecord, OrderSubmission, SubmitAnswer};
+use spotplan_core::api::orders::{
+    LookupAnswer, LookupBody, MAX_LIST, OrderList, OrderRecord, OrderSubmission, SubmitAnswer,
+};
 use spotplan_core::api::prices::{PricesAnswer, PricesBody};
 use spotplan_core::api::resources::{ResourcesAnswer, ResourcesBody};
 use spotplan_core::api::signals::{SignalsAnswer, SignalsBody};
@@ -126,6 +128,17 @@ pub fn document() -> Value {
         .chain([("400", "a malformed query, naming the field")])
         .collect();
     let get_errors: Vec<(&str, &str)> = TOKEN_ERRORS.iter().copied().chain([("404", "no such order")]).collect();
+    let lookup_body = schemas.of::<LookupBody>();
+    let lookup_answer = schemas.of::<LookupAnswer>();
+    let lookup_errors = with_body(&[
+        ("404", "no such order"),
+        (
+            "409",
+            "the order's outcome is not unknown (order_not_unknown), or it was sent without the tag (order_not_tagged)",
+        ),
+        ("412", "no credentials for the order's cloud (planning mode)"),
+        ("502", "the cloud refused or did not answer the list (lookup_failed)"),
+    ]);
     let prices_errors = with_body(&[]);
     let instances = schemas.of::<InstancesAnswer>();
     let release_body = schemas.of::<ReleaseBody>();
@@ -223,6 +236,13 @@ pub fn document() -> Value {
             "summary": "One logged order",
             "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
             "responses": responses(&[("200", "the order", &record)], &error, &get_errors)
+        } },
+        "/api/v1/orders/{id}/lookup": { "post": {
+            "operationId": "lookUpOrder",
+            "summary": "Look an order whose outcome is unknown up at the cloud by its spotplan-client-token tag: found, it succeeded with those instances; none, it stays unknown. Nothing is sent to create anything",
+            "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+            "requestBody": { "required": true, "content": content(&lookup_body) },
+            "responses": responses(&[("200", "the order after the lookup and the ids found", &lookup_answer)], &error, &lookup_errors)
         } },
         api::PRICES: { "post": {
             "operationId": "quotePrices",

@@ -195,7 +195,110 @@ async fn an_unknown_order_past_the_token_window_is_looked_up_by_its_tag_not_rese
         (409, Some("outcome_unknown")),
         "{unknown}"
     );
+    // Nor can it be looked up on request: the answer says why and what to look for instead.
+    let refused: Value = Proxy::client()
+        .post(format!(
+            "{}/api/v1/orders/{}/lookup",
+            proxy.url,
+            first["id"].as_str().unwrap()
+        ))
+        .header("x-spotplan-token", TOKEN)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(refused["error"]["code"], "order_not_tagged", "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("spotplan-window-full-0001")
+    );
     assert_eq!(standin.stats.lock().unwrap().created, 1);
+}
+
+/// The orders page's "look it up": an unknown order is looked up by its tag on request, at any time and without
+/// a resend. Found, it succeeded; none, it stays unknown; a settled order, an order sent without the tag, a
+/// missing order, a body that is not JSON and a caller without the token are refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_order_is_looked_up_on_request_and_hostile_lookups_are_refused() {
+    let _serial = SERIAL.lock().await;
+    let (standin, address) = standin(Kind::Baidu).await;
+    let proxy = Proxy::start(&tempdir(), &[(Kind::Baidu, address)], &[]);
+    let lookup = |id: &str| {
+        Proxy::client()
+            .post(format!("{}/api/v1/orders/{id}/lookup", proxy.url))
+            .header("x-spotplan-token", TOKEN)
+            .json(&json!({}))
+            .send()
+    };
+    let order = order_with_image("baidu", "img-gateway502");
+    let (_, unknown) = proxy.submit(&order, "lookup-found-0001").await;
+    assert_eq!(unknown["status"], "unknown", "{unknown}");
+    let id = unknown["id"].as_str().unwrap().to_owned();
+    let token = unknown["client_token"].as_str().unwrap().to_owned();
+    let attempts = standin.stats.lock().unwrap().attempts_by_token[&token];
+    let answer = lookup(&id).await.unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    let answer: Value = answer.json().await.unwrap();
+    let mut created = standin.stats.lock().unwrap().by_token[&token].clone();
+    created.sort();
+    let mut found: Vec<String> = serde_json::from_value(answer["found"].clone()).unwrap();
+    found.sort();
+    assert_eq!(found, created, "{answer}");
+    assert_eq!(answer["record"]["status"], "succeeded", "{answer}");
+    assert_eq!(
+        standin.stats.lock().unwrap().attempts_by_token[&token],
+        attempts,
+        "nothing was sent to create"
+    );
+    assert_eq!(proxy.orders().await[0]["status"], "succeeded", "the log says so too");
+    // Settled now: nothing to look up.
+    let again = lookup(&id).await.unwrap();
+    assert_eq!(again.status().as_u16(), 409);
+    assert_eq!(
+        again.json::<Value>().await.unwrap()["error"]["code"],
+        "order_not_unknown"
+    );
+    // Gone before the lookup: none found, still unknown.
+    let (_, second) = proxy.submit(&order, "lookup-gone-0001").await;
+    let second_token = second["client_token"].as_str().unwrap().to_owned();
+    for id in standin.stats.lock().unwrap().by_token[&second_token].clone() {
+        assert!(standin.lifecycle.reclaim(&id));
+    }
+    standin.lifecycle.advance(60 * 60 * 1000);
+    let none: Value = lookup(second["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (none["found"].clone(), none["record"]["status"].clone()),
+        (json!([]), json!("unknown")),
+        "{none}"
+    );
+    let missing = lookup("ord-0123456789abcdef").await.unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
+    let not_json = Proxy::client()
+        .post(format!("{}/api/v1/orders/{id}/lookup", proxy.url))
+        .header("x-spotplan-token", TOKEN)
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_json.status().as_u16(), 415);
+    let no_token = Proxy::client()
+        .post(format!("{}/api/v1/orders/{id}/lookup", proxy.url))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status().as_u16(), 401);
 }
 
 /// Fault 4: a 503 (after which the cloud may have created the order), then the cloud cannot be reached at all:

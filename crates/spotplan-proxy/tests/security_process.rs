@@ -192,6 +192,7 @@ fn a_foreign_host_gets_no_cookie_and_no_api() {
         ("GET", "/api/v1/orders"),
         ("POST", "/api/v1/orders"),
         ("POST", "/api/v1/resources"),
+        ("POST", "/api/v1/orders/ord-0123456789abcdef/lookup"),
         ("GET", "/api/v1/health"),
     ] {
         let answer = http(proxy.port, method, path, &attacker, &with_token, "{}");
@@ -226,6 +227,7 @@ fn the_api_without_the_token_is_refused() {
             "/api/v1/resources",
             r#"{"cloud":"alibaba","region":"cn-hangzhou","kind":"vpc"}"#,
         ),
+        ("POST", "/api/v1/orders/ord-0123456789abcdef/lookup", "{}"),
     ] {
         let answer = http(proxy.port, method, path, &host, &json, body);
         assert_eq!(answer.status, 401, "{method} {path}");

@@ -117,6 +117,22 @@ pub struct OrderRecord {
     pub placed_by: Option<String>,
 }
 
+/// The body of `POST /api/v1/orders/{id}/lookup` (nothing to say: the order names all the lookup needs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LookupBody {}
+
+/// The answer of `POST /api/v1/orders/{id}/lookup`: what the cloud lists under an unknown order's tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct LookupAnswer {
+    /// The order as logged after the lookup: `succeeded` with the instances found, else still `unknown`.
+    pub record: OrderRecord,
+    /// The instance ids carrying the order's tag now (empty: none exists now).
+    pub found: Vec<String>,
+}
+
 /// The answer to a submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
