@@ -369,5 +369,21 @@ test('a cloud error comes back with the proxy hint; a send that never arrived is
   assert.equal(keys.length, 3);
   assert.notEqual(keys[2], keys[0]);
   await screenshot(page, 'journey-cloud-error');
+
+  // The cloud creates the order but a gateway hides its answer: unknown. The orders page looks it up by its tag.
+  await page.getByTestId('new-order').or(page.getByLabel('Image id')).first().waitFor();
+  await page.getByLabel('Image id').fill('aliyun_3_x64_gateway502.vhd');
+  await page.getByRole('button', { name: 'Place order', exact: true }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await outcome.getByText('Result: unknown').waitFor();
+  await page.getByRole('button', { name: 'Orders' }).click();
+  const unknownRow = page.getByTestId('orders-table').locator('tbody tr').first();
+  assert.equal(await unknownRow.locator('td.status').textContent(), 'unknown');
+  await unknownRow.getByTestId('lookup-order').click();
+  const said = page.getByTestId('lookup-said');
+  await said.getByText("Instances found at the cloud by the order's tag: 10").waitFor();
+  await page.getByTestId('orders-table').locator('tbody tr').first().locator('td.status').getByText('succeeded').waitFor();
+  assert.equal(await page.getByTestId('lookup-order').count(), 0, 'nothing left to look up');
+  await screenshot(page, 'journey-lookup');
   assert.deepEqual(problems.filter((p) => !/ERR_CONNECTION_RESET|Failed to load resource/.test(p)), []);
 });

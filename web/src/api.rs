@@ -6,7 +6,7 @@ use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 use spotplan_core::api::error::ErrorBody;
 use spotplan_core::api::health::Health;
-use spotplan_core::api::orders::{OrderList, QuotedOrder, SubmitAnswer};
+use spotplan_core::api::orders::{LookupAnswer, LookupBody, OrderList, QuotedOrder, SubmitAnswer};
 use spotplan_core::api::prices::{PricesAnswer, PricesBody};
 use spotplan_core::api::{self, IDEMPOTENCY_KEY};
 
@@ -69,6 +69,11 @@ pub async fn submit_order(order: &QuotedOrder, idempotency_key: &str) -> Result<
             .json(order),
     )
     .await
+}
+
+/// `POST /api/v1/orders/{id}/lookup`: looks an unknown order up at the cloud by its tag.
+pub async fn lookup_order(id: &str) -> Result<LookupAnswer, ApiError> {
+    call(Request::post(&format!("{}/{id}/lookup", api::ORDERS)).json(&LookupBody {})).await
 }
 
 /// `GET /api/v1/orders`: the order log, newest first.

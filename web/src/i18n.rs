@@ -151,6 +151,12 @@ pub enum Key {
     Result,
     Retry,
     RetryUnknown,
+    /// The orders page's button on an unknown order.
+    LookUp,
+    /// What a lookup that found nothing says.
+    LookUpNoneFound,
+    /// What a lookup that found the order's instances says (before their count).
+    LookUpFound,
     RetryDryRun,
     PlacedNote,
     NewOrder,
@@ -423,6 +429,17 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, RetryUnknown) => {
             "安全重发（相同 ClientToken：云厂商会返回已创建的结果；一小时后改为按标签查找该订单）"
         }
+        (Lang::En, LookUp) => "Look it up at the cloud",
+        (Lang::Zh, LookUp) => "到云厂商查找",
+        (Lang::En, LookUpNoneFound) => {
+            "No instance carries this order's tag now: it created none, or they are gone (within an hour of sending, \
+             the cloud may still be creating them)"
+        }
+        (Lang::Zh, LookUpNoneFound) => {
+            "目前没有实例带有该订单的标签：它未创建实例，或实例已不存在（发送后一小时内云厂商可能仍在创建）"
+        }
+        (Lang::En, LookUpFound) => "Instances found at the cloud by the order's tag:",
+        (Lang::Zh, LookUpFound) => "按订单标签在云厂商找到的实例数：",
         (Lang::En, NotLoggedYet) => "The proxy could not write this outcome to its order log yet; it keeps retrying.",
         (Lang::Zh, NotLoggedYet) => "代理暂时无法把这个结果写入订单记录，正在持续重试。",
         (Lang::En, OrdersHeading) => "Order log",

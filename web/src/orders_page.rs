@@ -4,6 +4,7 @@
 use spotplan_core::api::orders::OrderRecord;
 use spotplan_core::display::money2;
 use spotplan_core::lifecycle::InstanceState;
+use spotplan_core::order::outcome::OrderStatus;
 use spotplan_core::order::{BidMode, SpotOrder};
 use yew::prelude::*;
 
@@ -127,7 +128,7 @@ pub(crate) fn PersonFilter(props: &PersonFilterProps) -> Html {
 
 /// One order: when, (in team mode) who placed it, status, where, what, how many, the bid and the most it costs
 /// per hour; instance ids collapsed behind their count; Spotplan's id and the ClientToken on hover.
-fn row(record: &OrderRecord, states: &[InstanceState], team: bool, lang: Lang) -> Html {
+fn row(record: &OrderRecord, states: &[InstanceState], team: bool, lang: Lang, lookup: &Lookup) -> Html {
     let order: Option<SpotOrder> = serde_json::from_value(record.order.clone()).ok();
     let status = format!(
         "{}{}",
@@ -182,8 +183,37 @@ fn row(record: &OrderRecord, states: &[InstanceState], team: bool, lang: Lang) -
                 }
             </td>
             <td data-testid="order-instance-states" class={classes!(states.contains(&InstanceState::LaunchFailed).then_some("error"))}>{ instance_summary(states) }</td>
-            <td class="provenance">{ record.hint.clone().unwrap_or_default() }</td>
+            <td class="provenance">
+                { record.hint.clone().unwrap_or_default() }
+                if record.status == OrderStatus::Unknown {
+                    <button data-testid="lookup-order" onclick={lookup.ask.reform({
+                        let id = record.id.clone();
+                        move |_: MouseEvent| id.clone()
+                    })}>{ text(lang, Key::LookUp) }</button>
+                }
+                if let Some(said) = lookup.said.get(&record.id) {
+                    <p data-testid="lookup-said" class={classes!(said.is_err().then_some("error"))}>
+                        { said.clone().unwrap_or_else(|error| error) }
+                    </p>
+                }
+            </td>
         </tr>
+    }
+}
+
+/// The orders page's lookups: how to ask for one, and what each said (by order id).
+#[derive(Clone, PartialEq)]
+struct Lookup {
+    ask: Callback<String>,
+    said: std::collections::HashMap<String, Result<String, String>>,
+}
+
+/// What a lookup's answer says to the person.
+fn lookup_said(answer: &spotplan_core::api::orders::LookupAnswer, lang: Lang) -> String {
+    if answer.found.is_empty() {
+        text(lang, Key::LookUpNoneFound).to_owned()
+    } else {
+        format!("{} {}", text(lang, Key::LookUpFound), answer.found.len())
     }
 }
 
@@ -209,6 +239,26 @@ pub fn OrdersPage(props: &OrdersPageProps) -> Html {
         let refresh = refresh.clone();
         use_effect_with((), move |_| refresh.emit(()));
     }
+    let looked = use_state(std::collections::HashMap::<String, Result<String, String>>::new);
+    let lookup = Lookup {
+        ask: {
+            let (looked, refresh) = (looked.clone(), refresh.clone());
+            Callback::from(move |id: String| {
+                let (looked, refresh) = (looked.clone(), refresh.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let said = match crate::api::lookup_order(&id).await {
+                        Ok(answer) => Ok(lookup_said(&answer, lang)),
+                        Err(error) => Err(error.to_string()),
+                    };
+                    let mut all = (*looked).clone();
+                    all.insert(id, said);
+                    looked.set(all);
+                    refresh.emit(());
+                });
+            })
+        },
+        said: (*looked).clone(),
+    };
     let body = match &*load {
         Load::Loading => html! { <p role="status">{ "…" }</p> },
         Load::Failed(message) => html! { <p role="alert" class="error">{ message }</p> },
@@ -238,7 +288,7 @@ pub fn OrdersPage(props: &OrdersPageProps) -> Html {
                                 <th scope="col">{ text(lang, Key::Hint) }</th>
                             </tr></thead>
                             <tbody>
-                                { for shown.map(|order| row(order, states.get(&order.id).map(Vec::as_slice).unwrap_or_default(), team, lang)) }
+                                { for shown.map(|order| row(order, states.get(&order.id).map(Vec::as_slice).unwrap_or_default(), team, lang, &lookup)) }
                             </tbody>
                         </table>
                     </div>

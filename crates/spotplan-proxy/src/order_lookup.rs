@@ -86,9 +86,7 @@ pub fn record_found(record: &mut StoredOrder, order: &SpotOrder, client_token: &
     view.error_code = None;
     view.error_message = None;
     view.hint = Some(format!(
-        "found at {} after the ClientToken window: {} of the {} instance(s) ordered carry the tag \
-         {ORDER_TAG_KEY}={client_token} in {}",
-        order.cloud.display_name(),
+        "looked up by its tag {ORDER_TAG_KEY}={client_token}: {} of the {} instance(s) ordered exist in {}",
         found.len(),
         order.count,
         order.region
