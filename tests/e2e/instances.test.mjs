@@ -167,6 +167,24 @@ test('the CLI lists the instances and releases an order exactly once', async () 
   for (const id of baidu.instance_ids) assert.equal(releases[id], 1, `${id}: ${JSON.stringify(releases)}`);
 });
 
+test('the CLI looks an unknown order up at the cloud by its tag', async () => {
+  const order = JSON.parse(await readFile(new URL('../../examples/orders/baidu.json', import.meta.url), 'utf8'));
+  Object.assign(order, { image_id: 'm-gateway502', count: 2 });
+  delete order.min_count;
+  delete order.data_disks;
+  const answer = await fetch(new URL('api/v1/orders', proxy.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-spotplan-token': proxy.token, 'idempotency-key': 'e2e-lookup-cli-0001' },
+    body: JSON.stringify(order),
+  });
+  const record = await answer.json();
+  assert.equal(record.status, 'unknown', JSON.stringify(record));
+  const found = await cli('lookup', record.id);
+  assert.match(found, new RegExp(`^${record.id}: 2 instance\\(s\\) found at the cloud by its tag; the order is succeeded\n  i-`));
+  // Settled now: the proxy says there is nothing to look up, and the CLI exits with its error.
+  await assert.rejects(cli('lookup', record.id), (error) => /order_not_unknown/.test(error.stderr) && error.code === 2);
+});
+
 test('an instance started elsewhere is watched by id, followed and released', async () => {
   await post(new URL('__standin/create?id=ins-elsewhere01', standins.tencent.url));
   const { page, problems } = await openPage(browser, new URL('#instances', proxy.url).href);

@@ -56,14 +56,14 @@ pub(crate) struct ReleaseArgs {
     yes: bool,
 }
 
-fn token() -> anyhow::Result<String> {
+pub(crate) fn token() -> anyhow::Result<String> {
     std::env::var("SPOTPLAN_TOKEN")
         .ok()
         .filter(|token| !token.is_empty())
         .context("set SPOTPLAN_TOKEN to the proxy's API token (the proxy prints it at start, or set it there too)")
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     // reqwest is built with rustls and no provider in this workspace; plain HTTP still needs one installed.
     let _ = rustls::crypto::ring::default_provider().install_default();
     tokio::runtime::Builder::new_current_thread()
@@ -72,7 +72,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the HTTP runtime")
 }
 
-fn endpoint(proxy: &ProxyArgs, path: &str) -> anyhow::Result<String> {
+pub(crate) fn endpoint(proxy: &ProxyArgs, path: &str) -> anyhow::Result<String> {
     let base = proxy.proxy_url.trim_end_matches('/');
     if !base.starts_with("http://127.0.0.1:")
         && !base.starts_with("http://localhost:")
@@ -84,7 +84,7 @@ fn endpoint(proxy: &ProxyArgs, path: &str) -> anyhow::Result<String> {
 }
 
 /// An error answer's message (every proxy error has one shape).
-async fn failure(response: reqwest::Response) -> anyhow::Error {
+pub(crate) async fn failure(response: reqwest::Response) -> anyhow::Error {
     let status = response.status();
     let body: serde_json::Value = response.json().await.unwrap_or_default();
     let message = body["error"]["message"].as_str().unwrap_or("no message");

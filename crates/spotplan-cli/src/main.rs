@@ -1,9 +1,11 @@
 //! `spotplan`: the core on the command line — rank spot offers, plan a fleet, validate an order file, print an order's API
-//! request in any format, print the order JSON Schema; list and release the instances placed, through the proxy.
+//! request in any format, print the order JSON Schema; list and release the instances placed and look an unknown
+//! order up, through the proxy.
 
 mod compare;
 mod fleet;
 mod instances;
+mod lookup;
 mod order_file;
 
 use std::path::PathBuf;
@@ -51,6 +53,11 @@ enum Command {
     ///
     /// Example: SPOTPLAN_TOKEN=… spotplan release --order ord-1a2b3c4d --yes
     Release(instances::ReleaseArgs),
+    /// Look an order whose outcome is unknown up at the cloud by its tag, through the local proxy (token in
+    /// SPOTPLAN_TOKEN); exit code 1 when none of its instances exists now.
+    ///
+    /// Example: SPOTPLAN_TOKEN=… spotplan lookup ord-1a2b3c4d5e6f7a8b
+    Lookup(lookup::LookupArgs),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +69,7 @@ fn main() -> ExitCode {
         Command::Request(args) => order_file::request_file(&args),
         Command::Instances(args) => instances::list(&args),
         Command::Release(args) => instances::release(&args),
+        Command::Lookup(args) => lookup::run(&args),
         Command::Schema => {
             println!("{}", order_file::schema_json());
             Ok(ExitCode::SUCCESS)

@@ -1,0 +1,62 @@
+//! `spotplan lookup ORDER_ID`: looks an order whose outcome is unknown up at the cloud by its
+//! `spotplan-client-token` tag, through the local proxy (token from `SPOTPLAN_TOKEN`). Nothing is sent to create
+//! anything: found, the order succeeded with those instances; none, it stays unknown.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use spotplan_core::api;
+use spotplan_core::api::orders::{LookupAnswer, LookupBody};
+
+use crate::instances::{ProxyArgs, endpoint, failure, runtime, token};
+
+/// Arguments of `spotplan lookup`.
+#[derive(Debug, Args)]
+pub(crate) struct LookupArgs {
+    /// The order's id (`ord-…`, as the orders page and the order log show it).
+    order_id: String,
+    #[command(flatten)]
+    proxy: ProxyArgs,
+}
+
+/// Runs `spotplan lookup`: exit code 0 when the order's instances were found, 1 when none exists now.
+pub(crate) fn run(args: &LookupArgs) -> anyhow::Result<ExitCode> {
+    let token = token()?;
+    let answer: LookupAnswer = runtime()?.block_on(async {
+        let path = format!("{}/{}/lookup", api::ORDERS, args.order_id);
+        let response = reqwest::Client::new()
+            .post(endpoint(&args.proxy, &path)?)
+            .header(api::TOKEN_HEADER, &token)
+            .json(&LookupBody {})
+            .send()
+            .await
+            .context("cannot reach the proxy (is `cargo xtask serve` running?)")?;
+        if !response.status().is_success() {
+            return Err(failure(response).await);
+        }
+        response
+            .json()
+            .await
+            .context("the proxy's answer is not a lookup answer")
+    })?;
+    let record = &answer.record;
+    if answer.found.is_empty() {
+        println!(
+            "{}: no instance carries its tag now (it created none, or they are gone); it stays {}",
+            record.id,
+            record.status.as_str()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    println!(
+        "{}: {} instance(s) found at the cloud by its tag; the order is {}",
+        record.id,
+        answer.found.len(),
+        record.status.as_str()
+    );
+    for id in &answer.found {
+        println!("  {id}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
