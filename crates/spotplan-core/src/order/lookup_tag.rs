@@ -11,15 +11,15 @@ use crate::order::request::HttpRequest;
 /// `aliyun` or `acs:`).
 pub const ORDER_TAG_KEY: &str = "spotplan-client-token";
 
-/// The order with the lookup tag added (its value the ClientToken it is sent with), unless it already has one.
+/// The order with the lookup tag (its value the ClientToken it is sent with). The tag is Spotplan's own: one an
+/// order already carries (copied from a logged order, say) is replaced, so it can never name another order.
 pub fn with_order_tag(order: &SpotOrder, client_token: &str) -> SpotOrder {
     let mut tagged = order.clone();
-    if !tagged.tags.iter().any(|tag| tag.key == ORDER_TAG_KEY) {
-        tagged.tags.push(Tag {
-            key: ORDER_TAG_KEY.to_owned(),
-            value: client_token.to_owned(),
-        });
-    }
+    tagged.tags.retain(|tag| tag.key != ORDER_TAG_KEY);
+    tagged.tags.push(Tag {
+        key: ORDER_TAG_KEY.to_owned(),
+        value: client_token.to_owned(),
+    });
     tagged
 }
 
@@ -67,9 +67,19 @@ mod tests {
             assert!(!carries_order_tag(&build_order_request(&plain, &options)), "{cloud}");
             let tagged = with_order_tag(&order, "spotplan-key-0001");
             assert_eq!(
-                with_order_tag(&tagged, "other").tags,
+                with_order_tag(&tagged, "spotplan-key-0001").tags,
                 tagged.tags,
                 "{cloud}: added once"
+            );
+            let copied = with_order_tag(&tagged, "spotplan-key-0002");
+            assert_eq!(
+                copied.tags.len(),
+                tagged.tags.len(),
+                "{cloud}: a stale tag is replaced, not doubled"
+            );
+            assert_eq!(
+                copied.tags.last().map(|tag| tag.value.as_str()),
+                Some("spotplan-key-0002")
             );
             let valid = validate(&tagged, &ValidationContext::default()).valid.unwrap();
             let request = build_order_request(&valid, &options);
