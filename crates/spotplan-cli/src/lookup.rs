@@ -1,5 +1,5 @@
 //! `spotplan lookup ORDER_ID`: looks an order whose outcome is unknown up at the cloud by its
-//! `spotplan-client-token` tag, through the local proxy (token from `SPOTPLAN_TOKEN`). Nothing is sent to create
+//! `spotplan-order` tag (its id), through the local proxy (token from `SPOTPLAN_TOKEN`). Nothing is sent to create
 //! anything: found, the order succeeded with those instances; none, it stays unknown.
 
 use std::process::ExitCode;

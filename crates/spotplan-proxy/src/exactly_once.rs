@@ -256,19 +256,17 @@ async fn first_attempt(state: &AppState, submission: Submission, hash: String) -
     };
     let bound = crate::spend::hourly_bound(order, order.account_currency, state.catalog());
     let client_token = order.client_token.clone().unwrap_or(submission.client_token);
-    // The order is logged as it will be sent: with the lookup tag when it fits, so a lookup — even of an order a
-    // crash left pending, whose request was never recorded — knows whether the cloud can find it by the tag.
-    let logged_order = loggable(
-        as_sent(order, &client_token, now_ms)
-            .as_ref()
-            .map_or(order, ValidOrder::order),
+    let id = format!(
+        "ord-{}",
+        random_hex(8).map_err(|error| ApiError::Internal(error.into()))?
     );
+    // The order is logged as it will be sent: with the lookup tag naming it when the tag fits, so every resend is
+    // the same request and a lookup — even of an order a crash left pending, whose request was never recorded —
+    // knows whether the cloud can find it by the tag.
+    let logged_order = loggable(as_sent(order, &id, now_ms).as_ref().map_or(order, ValidOrder::order));
     let record = StoredOrder {
         view: OrderRecord {
-            id: format!(
-                "ord-{}",
-                random_hex(8).map_err(|error| ApiError::Internal(error.into()))?
-            ),
+            id,
             idempotency_key: submission.key.clone(),
             cloud: order.cloud,
             region: order.region.clone(),
@@ -373,24 +371,23 @@ async fn look_up_instead_of_resending(
     mut record: StoredOrder,
     order: &SpotOrder,
 ) -> Result<Processed, ApiError> {
-    let token = record.view.client_token.clone();
     let still_unknown = |record: &StoredOrder| ApiError::OutcomeUnknown {
         id: record.view.id.clone(),
-        client_token: token.clone(),
+        client_token: record.view.client_token.clone(),
     };
-    if !order_lookup::logged_order_carries_tag(&record.view.order) {
+    if !order_lookup::logged_order_carries_tag(&record.view.order, &record.view.id) {
         return Err(still_unknown(&record));
     }
-    match order_lookup::look_up(state, order, &token).await {
+    match order_lookup::look_up(state, order, &record.view.id).await {
         Ok(LookedUp::Found(found)) => {
-            order_lookup::record_found(&mut record, order, &token, &found);
+            order_lookup::record_found(&mut record, order, &found);
             let logged = record_outcome(state, &record).await;
             tracing::info!(id = %record.view.id, found = found.len(), "an unknown order was found at the cloud by its tag");
             Ok(processed(record, logged))
         }
         Ok(LookedUp::NoneFound) => {
             tracing::info!(id = %record.view.id, "an unknown order was looked up at the cloud: none of its instances exists");
-            Err(order_lookup::none_found(&record, order, &token))
+            Err(order_lookup::none_found(&record, order))
         }
         Err(reason) => {
             tracing::warn!(id = %record.view.id, %reason, "an unknown order could not be looked up");
@@ -399,14 +396,15 @@ async fn look_up_instead_of_resending(
     }
 }
 
-/// The order with the lookup tag ([`spotplan_core::order::lookup_tag`]) when the cloud's tag rules leave room for
-/// it, checked as of `at_ms`; `None` when they do not (the order then goes as the person wrote it).
-fn as_sent(order: &SpotOrder, client_token: &str, at_ms: i64) -> Option<ValidOrder> {
+/// The order with the lookup tag naming `order_id` ([`spotplan_core::order::lookup_tag`]) when the cloud's tag
+/// rules leave room for it, checked as of `at_ms`; `None` when they do not (the order then goes as the person
+/// wrote it).
+fn as_sent(order: &SpotOrder, order_id: &str, at_ms: i64) -> Option<ValidOrder> {
     let context = ValidationContext {
         now: at_ms / 1000,
         ..ValidationContext::default()
     };
-    validate(&with_order_tag(order, client_token), &context).valid
+    validate(&with_order_tag(order, order_id), &context).valid
 }
 
 /// One round of attempts for a logged order, its outcome recorded.
@@ -424,7 +422,13 @@ async fn attempt(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -
             problems: validation.problems,
         });
     };
-    let valid = as_sent(order, &record.view.client_token, record.view.created_at_ms).unwrap_or(valid);
+    // Every attempt is the request first logged: tagged only when the order was logged with its tag (an order
+    // logged by an earlier version, untagged, must not change under its ClientToken).
+    let valid = if order_lookup::logged_order_carries_tag(&record.view.order, &record.view.id) {
+        as_sent(order, &record.view.id, record.view.created_at_ms).unwrap_or(valid)
+    } else {
+        valid
+    };
     if order.dry_run && order.cloud == Cloud::Baidu {
         record.view.status = OrderStatus::DryRunPassed;
         record.view.hint =
@@ -603,6 +607,9 @@ pub async fn reconcile_pending(state: &AppState) -> Result<usize, ApiError> {
             continue;
         }
         tracing::info!(id = %record.view.id, "an order was left pending by an earlier run: resolving it");
+        // The run that died may have sent it: whatever the resend hears, it is never "nothing was created".
+        let mut record = record;
+        record.view.may_have_reached_cloud = true;
         let result = match stored_order(state, &record) {
             Ok(order) => resend(state, record.clone(), &order).await.map(|_| ()),
             Err(reason) => Err(ApiError::Internal(anyhow::anyhow!(reason))),

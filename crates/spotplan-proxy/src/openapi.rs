@@ -239,7 +239,7 @@ pub fn document() -> Value {
         } },
         "/api/v1/orders/{id}/lookup": { "post": {
             "operationId": "lookUpOrder",
-            "summary": "Look an order whose outcome is unknown up at the cloud by its spotplan-client-token tag: found, it succeeded with those instances; none, it stays unknown. Nothing is sent to create anything",
+            "summary": "Look an order whose outcome is unknown up at the cloud by its spotplan-order tag (= the order id): found, it succeeded with those instances; none, it stays unknown. Nothing is sent to create anything",
             "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
             "requestBody": { "required": true, "content": content(&lookup_body) },
             "responses": responses(&[("200", "the order after the lookup and the ids found", &lookup_answer)], &error, &lookup_errors)

@@ -1,7 +1,7 @@
 //! Looking an order up at the cloud: when an order that may have reached the cloud is retried after
 //! [`crate::exactly_once::RESEND_WINDOW`] (the cloud may have forgotten its ClientToken), the proxy does not resend
-//! it. It lists the order's region for instances tagged `spotplan-client-token` = the order's ClientToken (the tag
-//! every order is sent with, [`spotplan_core::order::lookup_tag`]) and records what it found: the instances, and
+//! it. It lists the order's region for instances tagged `spotplan-order` = the order's id (the tag every order is
+//! sent with, [`spotplan_core::order::lookup_tag`]) and records what it found: the instances, and
 //! the order succeeded; none, and the answer says so and sends nothing. Whether the tag went with the order is
 //! read from the order as logged (logged as sent, before sending). An order sent without the tag (its tags were
 //! full), or a lookup the cloud did not answer, stays `unknown`. `POST /api/v1/orders/{id}/lookup` runs the same
@@ -34,17 +34,19 @@ pub enum LookedUp {
     NoneFound,
 }
 
-/// Whether an order as logged (the order JSON of its row, logged as sent) carries the lookup tag.
-pub fn logged_order_carries_tag(order: &serde_json::Value) -> bool {
-    order["tags"]
-        .as_array()
-        .is_some_and(|tags| tags.iter().any(|tag| tag["key"] == ORDER_TAG_KEY))
+/// Whether an order as logged (the order JSON of its row, logged as sent) carries the lookup tag naming
+/// `order_id`.
+pub fn logged_order_carries_tag(order: &serde_json::Value, order_id: &str) -> bool {
+    order["tags"].as_array().is_some_and(|tags| {
+        tags.iter()
+            .any(|tag| tag["key"] == ORDER_TAG_KEY && tag["value"] == order_id)
+    })
 }
 
-/// Lists the order's region for the instances tagged with `client_token`, page by page. `Err` says why the cloud
-/// could not be asked or did not answer readably; a list longer than [`MAX_LOOKUP_PAGES`] with none found is an
-/// error too (the rest was not read).
-pub async fn look_up(state: &AppState, order: &SpotOrder, client_token: &str) -> Result<LookedUp, String> {
+/// Lists the order's region for the instances tagged with `order_id`, page by page. `Err` says why the cloud could
+/// not be asked or gave no readable list: an answer that is not a success, an error, a page without its list, or
+/// a list longer than [`MAX_LOOKUP_PAGES`] with none found — never "none" unless the whole list was read.
+pub async fn look_up(state: &AppState, order: &SpotOrder, order_id: &str) -> Result<LookedUp, String> {
     let cloud = order.cloud;
     let Some(credentials) = state.credentials.get(cloud).cloned() else {
         return Err(format!("the proxy holds no {} credentials", cloud.display_name()));
@@ -52,10 +54,13 @@ pub async fn look_up(state: &AppState, order: &SpotOrder, client_token: &str) ->
     let mut found: Vec<InstanceReport> = Vec::new();
     let mut page: Option<String> = None;
     for _ in 0..MAX_LOOKUP_PAGES {
-        let request = wire(cloud).order_list_request(&order.region, client_token, page.as_deref());
-        let body = crate::read_call::answer_body(state, cloud, &credentials, request).await?;
+        let request = wire(cloud).order_list_request(&order.region, order_id, page.as_deref());
+        let (status, body) = crate::read_call::answer(state, cloud, &credentials, request).await?;
+        if !(200..300).contains(&status) {
+            return Err(format!("{} answered the list with HTTP {status}", cloud.display_name()));
+        }
         let listed = wire(cloud)
-            .read_order_list(page.as_deref(), &body, client_token)
+            .read_order_list(page.as_deref(), &body, order_id)
             .map_err(|error| error.to_string())?;
         for report in listed.instances {
             if !found.iter().any(|known| known.id == report.id) {
@@ -79,14 +84,15 @@ pub async fn look_up(state: &AppState, order: &SpotOrder, client_token: &str) ->
 }
 
 /// Records a lookup that found the order's instances: the order succeeded with them.
-pub fn record_found(record: &mut StoredOrder, order: &SpotOrder, client_token: &str, found: &[InstanceReport]) {
+pub fn record_found(record: &mut StoredOrder, order: &SpotOrder, found: &[InstanceReport]) {
     let view = &mut record.view;
     view.status = OrderStatus::Succeeded;
     view.instance_ids = found.iter().map(|report| report.id.clone()).collect();
     view.error_code = None;
     view.error_message = None;
     view.hint = Some(format!(
-        "looked up by its tag {ORDER_TAG_KEY}={client_token}: {} of the {} instance(s) ordered exist in {}",
+        "looked up by its tag {ORDER_TAG_KEY}={}: {} of the {} instance(s) ordered exist in {}",
+        view.id,
         found.len(),
         order.count,
         order.region
@@ -95,15 +101,16 @@ pub fn record_found(record: &mut StoredOrder, order: &SpotOrder, client_token: &
 }
 
 /// The answer to a retry whose lookup found nothing: nothing is sent, and a new key places the order anew.
-pub fn none_found(record: &StoredOrder, order: &SpotOrder, client_token: &str) -> ApiError {
+pub fn none_found(record: &StoredOrder, order: &SpotOrder) -> ApiError {
     ApiError::Rejected {
         status: axum::http::StatusCode::CONFLICT,
         code: "order_not_found_at_cloud",
         message: format!(
-            "order {} was first sent too long ago to resend safely, so Spotplan looked it up: no instance in {} \
-             carries the tag {ORDER_TAG_KEY}={client_token}. It created none, or they are gone already. Nothing \
-             was sent now; to place this order, submit it under a new idempotency key",
-            record.view.id, order.region
+            "order {id} was first sent too long ago to resend safely, so Spotplan looked it up: no instance in {} \
+             carries the tag {ORDER_TAG_KEY}={id}. It created none, or they are gone already. Nothing was sent \
+             now; to place this order, submit it under a new idempotency key",
+            order.region,
+            id = record.view.id
         ),
         field: None,
     }
@@ -143,7 +150,7 @@ pub async fn lookup(
             ),
         ));
     }
-    if !logged_order_carries_tag(&record.view.order) {
+    if !logged_order_carries_tag(&record.view.order, &record.view.id) {
         return Err(refused(
             "order_not_tagged",
             format!(
@@ -161,8 +168,7 @@ pub async fn lookup(
             hint: crate::exactly_once::credential_hint(order.cloud),
         });
     }
-    let token = record.view.client_token.clone();
-    let found = match look_up(&state, &order, &token).await {
+    let found = match look_up(&state, &order, &record.view.id).await {
         Ok(LookedUp::Found(found)) => found,
         Ok(LookedUp::NoneFound) => Vec::new(),
         Err(reason) => {
@@ -178,8 +184,12 @@ pub async fn lookup(
             });
         }
     };
-    if !found.is_empty() {
-        record_found(&mut record, &order, &token, &found);
+    // Within the resend window the cloud may still be creating the rest (Tencent creates asynchronously): an order
+    // is settled by a lookup only once all it asked for are there, or once the window has passed.
+    let age_ms = now_unix_millis().saturating_sub(record.view.created_at_ms);
+    let settled = found.len() >= order.count as usize || age_ms > crate::exactly_once::RESEND_WINDOW.as_millis() as i64;
+    if !found.is_empty() && settled {
+        record_found(&mut record, &order, &found);
         crate::exactly_once::record_outcome(&state, &record).await;
         tracing::info!(id = %record.view.id, found = found.len(), "an unknown order was found at the cloud by its tag");
     }
@@ -195,15 +205,18 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn the_logged_order_says_whether_the_tag_went_with_it() {
-        assert!(logged_order_carries_tag(&json!({ "tags": [
-            { "key": "team", "value": "a" },
-            { "key": "spotplan-client-token", "value": "spotplan-k1" }
-        ] })));
-        // A value that merely reads like the key is not the tag, nor is an order without tags.
+    fn the_logged_order_says_whether_the_tag_naming_it_went_with_it() {
+        let mut order = json!({ "cloud": "alibaba" });
+        order["tags"] =
+            json!([{ "key": "team", "value": "a" }, { "key": "spotplan-order", "value": "ord-00000000000000a1" }]);
+        assert!(logged_order_carries_tag(&order, "ord-00000000000000a1"));
+        // Another order's tag, a value that merely reads like the key, or no tags: not this order's tag.
+        assert!(!logged_order_carries_tag(&order, "ord-00000000000000a2"));
+        order["tags"] = json!([{ "key": "team", "value": "spotplan-order" }]);
+        assert!(!logged_order_carries_tag(&order, "ord-00000000000000a1"));
         assert!(!logged_order_carries_tag(
-            &json!({ "tags": [{ "key": "team", "value": "spotplan-client-token" }] })
+            &json!({ "cloud": "alibaba" }),
+            "ord-00000000000000a1"
         ));
-        assert!(!logged_order_carries_tag(&json!({ "cloud": "alibaba" })));
     }
 }

@@ -15,8 +15,18 @@ pub async fn answer_body(
     state: &AppState,
     cloud: Cloud,
     credentials: &Loaded,
-    mut request: HttpRequest,
+    request: HttpRequest,
 ) -> Result<Vec<u8>, String> {
+    answer(state, cloud, credentials, request).await.map(|(_, body)| body)
+}
+
+/// Like [`answer_body`], with the HTTP status the cloud answered with.
+pub async fn answer(
+    state: &AppState,
+    cloud: Cloud,
+    credentials: &Loaded,
+    mut request: HttpRequest,
+) -> Result<(u16, Vec<u8>), String> {
     state
         .config
         .endpoints
@@ -28,7 +38,7 @@ pub async fn answer_body(
         .await
         .map_err(|error| error.to_string())?;
     match sent.exchange {
-        Exchange::Answered { body, .. } => Ok(body),
+        Exchange::Answered { status, body } => Ok((status, body)),
         Exchange::NoAnswer { reason } | Exchange::NotSent { reason } => Err(reason),
     }
 }

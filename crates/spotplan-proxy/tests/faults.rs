@@ -128,7 +128,7 @@ async fn an_unknown_order_past_the_token_window_is_looked_up_by_its_tag_not_rese
         expected.sort();
         assert_eq!(ids, expected, "{cloud}: the instances the cloud created for this order");
         assert!(
-            found["hint"].as_str().unwrap().contains("spotplan-client-token="),
+            found["hint"].as_str().unwrap().contains("spotplan-order=ord-"),
             "{found}"
         );
         assert_eq!(
@@ -181,10 +181,8 @@ async fn an_unknown_order_past_the_token_window_is_looked_up_by_its_tag_not_rese
         .collect();
     let (_, first) = proxy.submit(&order, "window-full-0001").await;
     assert_eq!(first["status"], "unknown", "{first}");
-    assert!(
-        !first["request"].to_string().contains("spotplan-client-token"),
-        "{first}"
-    );
+    assert!(first["request"].is_object(), "the request sent is logged: {first}");
+    assert!(!first["request"].to_string().contains("spotplan-order"), "{first}");
     rusqlite::Connection::open(data.join("orders.sqlite3"))
         .unwrap()
         .execute("UPDATE orders SET created_at_ms = created_at_ms - 7200000", [])
@@ -432,7 +430,7 @@ async fn a_pending_order_found_at_restart_past_the_window_is_looked_up_not_resen
         .unwrap();
     assert_eq!(status, "pending");
     assert!(
-        logged.contains("spotplan-client-token"),
+        logged.contains("spotplan-order"),
         "logged as sent, with its tag: {logged}"
     );
     database
@@ -460,6 +458,87 @@ async fn a_pending_order_found_at_restart_past_the_window_is_looked_up_not_resen
         (1, 1),
         "sent once, looked up, never resent"
     );
+}
+
+/// Fault 5 across an upgrade: an order an earlier version logged and sent without the lookup tag, left pending by
+/// a crash, is resent exactly as it was first sent — still untagged under its ClientToken — so the cloud, which
+/// refuses a token reused with other parameters, returns what it created.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pending_order_logged_untagged_is_resent_untagged() {
+    let _serial = SERIAL.lock().await;
+    let (standin, address) = standin(Kind::Alibaba).await;
+    let data = tempdir();
+    let mut proxy = Proxy::start(&data, &[(Kind::Alibaba, address)], &[]);
+    let order = order_with_image("alibaba", "img-slow");
+    let url = proxy.url.clone();
+    let in_flight = tokio::spawn({
+        let order = order.clone();
+        async move {
+            Proxy::client()
+                .post(format!("{url}/api/v1/orders"))
+                .header("x-spotplan-token", TOKEN)
+                .header("idempotency-key", "fault5-old-0001")
+                .json(&order)
+                .send()
+                .await
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while standin.stats.lock().unwrap().created == 0 {
+        assert!(Instant::now() < deadline, "the order reached the stand-in");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    proxy.kill_hard();
+    assert!(in_flight.await.unwrap().is_err());
+    // Make it the earlier version's row and request: no lookup tag in the log, none at the cloud.
+    let database = rusqlite::Connection::open(data.join("orders.sqlite3")).unwrap();
+    let logged: String = database
+        .query_row("SELECT order_json FROM orders", [], |row| row.get(0))
+        .unwrap();
+    let mut logged: Value = serde_json::from_str(&logged).unwrap();
+    let tags: Vec<Value> = logged["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|tag| tag["key"] != "spotplan-order")
+        .cloned()
+        .collect();
+    assert_eq!(
+        tags.len() + 1,
+        logged["tags"].as_array().unwrap().len(),
+        "it was logged with its tag"
+    );
+    logged["tags"] = json!(tags);
+    database
+        .execute("UPDATE orders SET order_json = ?1", [logged.to_string()])
+        .unwrap();
+    drop(database);
+    {
+        let mut stats = standin.stats.lock().unwrap();
+        let untagged = stats.tags_by_token["spotplan-fault5-old-0001"]
+            .iter()
+            .filter(|(key, _)| key != "spotplan-order")
+            .cloned()
+            .collect();
+        stats.tags_by_token.insert("spotplan-fault5-old-0001".into(), untagged);
+    }
+
+    let restarted = Proxy::start(&data, &[(Kind::Alibaba, address)], &[]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let resolved = loop {
+        let orders = restarted.orders().await;
+        if orders.iter().all(|order| order["status"] != "pending") && !orders.is_empty() {
+            break orders;
+        }
+        assert!(Instant::now() < deadline, "resolved at restart: {orders:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        resolved[0]["status"], "succeeded",
+        "the resend matched the first request: {}",
+        resolved[0]
+    );
+    assert_eq!(created_sets(&standin).len(), 1, "exactly one set of instances");
 }
 
 /// Fault 6: the order log cannot be written after the order was logged (another process holds the database's

@@ -90,6 +90,9 @@ pub struct Stats {
     /// Spot stock left per zone, where a test limited it (`POST /__standin/stock?zone=&available=`); zones not
     /// named have unlimited stock.
     pub stock: HashMap<String, u32>,
+    /// Alibaba: the tags each ClientToken was first sent with; the same token with other tags is refused
+    /// (`IdempotentParameterMismatch`, HTTP 400: ../shared/cloud-apis.md §1.6).
+    pub tags_by_token: HashMap<String, Vec<(String, String)>>,
 }
 
 /// A stand-in's state.
@@ -612,6 +615,22 @@ async fn order(standin: &Standin, params: &Params) -> Response {
         *attempts += 1;
         *attempts
     };
+    // Like ECS: a ClientToken is one request; the same token with different parameters is refused.
+    if kind == Kind::Alibaba && !token.is_empty() {
+        let mut stats = standin.stats();
+        let first = stats
+            .tags_by_token
+            .entry(token.clone())
+            .or_insert_with(|| params.tags.clone());
+        if *first != params.tags {
+            return error(
+                kind,
+                StatusCode::BAD_REQUEST,
+                "IdempotentParameterMismatch",
+                "The client token used in a previous request that was not identical.",
+            );
+        }
+    }
     if image.contains("flaky") && attempt == 1 {
         return error(kind, StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "try again");
     }

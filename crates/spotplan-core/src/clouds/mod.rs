@@ -304,15 +304,15 @@ pub trait CloudWire: Sync {
     fn spot_list_request(&self, region: &str, page: Option<&str>) -> HttpRequest;
     /// Reads the answer to [`CloudWire::spot_list_request`] for `page`: the spot instances and the next page.
     fn read_spot_list(&self, page: Option<&str>, body: &[u8]) -> Result<crate::lifecycle::InstancePage, CloudError>;
-    /// The call listing a region's instances tagged with an order's ClientToken
+    /// The call listing a region's instances tagged with an order's id
     /// ([`crate::order::lookup_tag`]), from `page` on.
-    fn order_list_request(&self, region: &str, client_token: &str, page: Option<&str>) -> HttpRequest;
+    fn order_list_request(&self, region: &str, order_id: &str, page: Option<&str>) -> HttpRequest;
     /// Reads the answer to [`CloudWire::order_list_request`] for `page`: the instances carrying the order's tag.
     fn read_order_list(
         &self,
         page: Option<&str>,
         body: &[u8],
-        client_token: &str,
+        order_id: &str,
     ) -> Result<crate::lifecycle::InstancePage, CloudError>;
 }
 

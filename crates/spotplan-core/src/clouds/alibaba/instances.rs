@@ -103,24 +103,24 @@ pub fn read_spot_list(_page: Option<&str>, body: &[u8]) -> Result<crate::lifecyc
 }
 
 /// `DescribeInstances` of a region's instances tagged `Tag.1.Key` = [`ORDER_TAG_KEY`], `Tag.1.Value` = the
-/// order's ClientToken (alibabacloud-ecs20140526 7.11.8 `DescribeInstancesRequestTag`), 100 a page.
-pub fn order_list(region: &str, client_token: &str, page: Option<&str>) -> HttpRequest {
+/// order's id (alibabacloud-ecs20140526 7.11.8 `DescribeInstancesRequestTag`), 100 a page.
+pub fn order_list(region: &str, order_id: &str, page: Option<&str>) -> HttpRequest {
     let filter = vec![
         ("Tag.1.Key".into(), ORDER_TAG_KEY.to_owned()),
-        ("Tag.1.Value".into(), client_token.to_owned()),
+        ("Tag.1.Value".into(), order_id.to_owned()),
     ];
     list(region, filter, page)
 }
 
 /// Reads a page of [`order_list`]: the instances whose own `Tags.Tag` carry the order's tag (checked here too, so
 /// a filter the cloud ignored cannot claim other instances), and `NextToken`.
-pub fn read_order_list(body: &[u8], client_token: &str) -> Result<crate::lifecycle::InstancePage, CloudError> {
+pub fn read_order_list(body: &[u8], order_id: &str) -> Result<crate::lifecycle::InstancePage, CloudError> {
     read_list(body, |instance| {
         tags_carry_order_tag(
             instance.get("Tags").and_then(|tags| tags.get("Tag")),
             "TagKey",
             "TagValue",
-            client_token,
+            order_id,
         )
     })
 }
@@ -142,12 +142,12 @@ fn read_list(body: &[u8], wanted: impl Fn(&Object) -> bool) -> Result<crate::lif
     if let Some(error) = super::answer::error_in(&answer) {
         return Err(error);
     }
+    // A page without its list is no list: never read as "none" (a lookup must not conclude from it).
     let instances = answer
         .get("Instances")
         .and_then(|instances| instances.get("Instance"))
         .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+        .ok_or_else(|| unreadable(body))?;
     let kept: Vec<InstanceReport> = instances
         .iter()
         .filter_map(Value::as_object)

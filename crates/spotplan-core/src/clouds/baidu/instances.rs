@@ -60,7 +60,7 @@ pub fn read_spot_list(body: &[u8]) -> Result<crate::lifecycle::InstancePage, Clo
 }
 
 /// A region's instances, to find those tagged [`crate::order::lookup_tag::ORDER_TAG_KEY`] = the order's
-/// ClientToken: the same paged list as [`spot_list`] (the `tags` filter's syntax is not documented), read by
+/// id: the same paged list as [`spot_list`] (the `tags` filter's syntax is not documented), read by
 /// [`read_order_list`].
 pub fn order_list(region: &str, page: Option<&str>) -> HttpRequest {
     spot_list(region, page)
@@ -68,9 +68,9 @@ pub fn order_list(region: &str, page: Option<&str>) -> HttpRequest {
 
 /// Reads a page of [`order_list`]: the instances whose `tags` (`[{tagKey, tagValue}]`, bce-sdk-go
 /// `InstanceModel.Tags`) carry the order's tag, and `nextMarker` while `isTruncated`.
-pub fn read_order_list(body: &[u8], client_token: &str) -> Result<crate::lifecycle::InstancePage, CloudError> {
+pub fn read_order_list(body: &[u8], order_id: &str) -> Result<crate::lifecycle::InstancePage, CloudError> {
     read_list(body, |instance| {
-        tags_carry_order_tag(instance.get("tags"), "tagKey", "tagValue", client_token)
+        tags_carry_order_tag(instance.get("tags"), "tagKey", "tagValue", order_id)
     })
 }
 
@@ -80,23 +80,29 @@ fn read_list(body: &[u8], wanted: impl Fn(&Object) -> bool) -> Result<crate::lif
     if let Some(error) = error(&answer) {
         return Err(error);
     }
+    // A page without its list is no list, and a truncated one without the next marker a broken one: neither is
+    // ever read as "none" (a lookup must not conclude from it).
     let listed = answer
         .get("instances")
         .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+        .ok_or_else(|| unreadable(body))?;
     let kept: Vec<InstanceReport> = listed
         .iter()
         .filter_map(Value::as_object)
         .filter(|instance| wanted(instance))
         .filter_map(report)
         .collect();
-    let next = answer
-        .get("nextMarker")
-        .and_then(Value::as_str)
-        .filter(|marker| !marker.is_empty())
-        .filter(|_| answer.get("isTruncated").and_then(Value::as_bool) == Some(true))
-        .map(str::to_owned);
+    let next = match answer.get("isTruncated").and_then(Value::as_bool) {
+        Some(true) => Some(
+            answer
+                .get("nextMarker")
+                .and_then(Value::as_str)
+                .filter(|marker| !marker.is_empty())
+                .ok_or_else(|| unreadable(body))?
+                .to_owned(),
+        ),
+        _ => None,
+    };
     Ok(crate::lifecycle::InstancePage {
         left_out: listed.len() - kept.len(),
         instances: kept,

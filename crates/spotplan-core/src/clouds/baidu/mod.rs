@@ -269,7 +269,7 @@ impl CloudWire for Baidu {
     }
 
     /// The whole region's list: the order's instances are picked from it by their `tags`.
-    fn order_list_request(&self, region: &str, _client_token: &str, page: Option<&str>) -> HttpRequest {
+    fn order_list_request(&self, region: &str, _order_id: &str, page: Option<&str>) -> HttpRequest {
         instances::order_list(region, page)
     }
 
@@ -277,9 +277,9 @@ impl CloudWire for Baidu {
         &self,
         _page: Option<&str>,
         body: &[u8],
-        client_token: &str,
+        order_id: &str,
     ) -> Result<crate::lifecycle::InstancePage, CloudError> {
-        instances::read_order_list(body, client_token)
+        instances::read_order_list(body, order_id)
     }
 }
 

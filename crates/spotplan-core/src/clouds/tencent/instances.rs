@@ -95,16 +95,16 @@ pub fn read_spot_list(page: Option<&str>, body: &[u8]) -> Result<crate::lifecycl
     })
 }
 
-/// `DescribeInstances` of a region's instances tagged [`ORDER_TAG_KEY`] = the order's ClientToken, with the
+/// `DescribeInstances` of a region's instances tagged [`ORDER_TAG_KEY`] = the order's id, with the
 /// `tag:<key>` filter (tencentcloud-sdk-python-cvm 3.1.178 `DescribeInstancesRequest.Filters`: "tag:tag-key …
 /// 按照【标签键值对】进行过滤"), 100 a page from offset `page` on.
-pub fn order_list(region: &str, client_token: &str, page: Option<&str>) -> HttpRequest {
+pub fn order_list(region: &str, order_id: &str, page: Option<&str>) -> HttpRequest {
     let offset: u64 = page.and_then(|page| page.parse().ok()).unwrap_or(0);
     api_request(
         region,
         "DescribeInstances",
         &json!({
-            "Filters": [{ "Name": format!("tag:{ORDER_TAG_KEY}"), "Values": [client_token] }],
+            "Filters": [{ "Name": format!("tag:{ORDER_TAG_KEY}"), "Values": [order_id] }],
             "Offset": offset,
             "Limit": 100
         }),
@@ -116,10 +116,10 @@ pub fn order_list(region: &str, client_token: &str, page: Option<&str>) -> HttpR
 pub fn read_order_list(
     page: Option<&str>,
     body: &[u8],
-    client_token: &str,
+    order_id: &str,
 ) -> Result<crate::lifecycle::InstancePage, CloudError> {
     read_list(page, body, |instance| {
-        tags_carry_order_tag(instance.get("Tags"), "Key", "Value", client_token)
+        tags_carry_order_tag(instance.get("Tags"), "Key", "Value", order_id)
     })
 }
 
@@ -139,24 +139,29 @@ fn read_list(
     if let Some(error) = error(&response) {
         return Err(error);
     }
-    let set = response
-        .get("InstanceSet")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    // A page without its list or its total is no list, and an empty page short of the total is a broken one:
+    // neither is ever read as "none" (a lookup must not conclude from it).
+    let (Some(set), Some(total)) = (
+        response.get("InstanceSet").and_then(Value::as_array),
+        response.get("TotalCount").and_then(Value::as_u64),
+    ) else {
+        return Err(unreadable(body));
+    };
     let kept: Vec<InstanceReport> = set
         .iter()
         .filter_map(Value::as_object)
         .filter(|instance| wanted(instance))
         .filter_map(report)
         .collect();
-    let total = response.get("TotalCount").and_then(Value::as_u64).unwrap_or(0);
     let offset: u64 = page.and_then(|page| page.parse().ok()).unwrap_or(0);
     let seen = offset + set.len() as u64;
+    if set.is_empty() && seen < total {
+        return Err(unreadable(body));
+    }
     Ok(crate::lifecycle::InstancePage {
         left_out: set.len() - kept.len(),
         instances: kept,
-        next: (!set.is_empty() && seen < total).then(|| seen.to_string()),
+        next: (seen < total).then(|| seen.to_string()),
     })
 }
 

@@ -272,17 +272,17 @@ impl CloudWire for Tencent {
         instances::read_spot_list(page, body)
     }
 
-    fn order_list_request(&self, region: &str, client_token: &str, page: Option<&str>) -> HttpRequest {
-        instances::order_list(region, client_token, page)
+    fn order_list_request(&self, region: &str, order_id: &str, page: Option<&str>) -> HttpRequest {
+        instances::order_list(region, order_id, page)
     }
 
     fn read_order_list(
         &self,
         page: Option<&str>,
         body: &[u8],
-        client_token: &str,
+        order_id: &str,
     ) -> Result<crate::lifecycle::InstancePage, CloudError> {
-        instances::read_order_list(page, body, client_token)
+        instances::read_order_list(page, body, order_id)
     }
 }
 
