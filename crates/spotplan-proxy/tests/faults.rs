@@ -261,6 +261,23 @@ async fn an_unknown_order_is_looked_up_on_request_and_hostile_lookups_are_refuse
         again.json::<Value>().await.unwrap()["error"]["code"],
         "order_not_unknown"
     );
+    // Within the hour, only some of what it asked for listed (one already gone): reported, not settled.
+    let (_, partial) = proxy.submit(&order, "lookup-partial-0001").await;
+    let partial_token = partial["client_token"].as_str().unwrap().to_owned();
+    let partial_ids = standin.stats.lock().unwrap().by_token[&partial_token].clone();
+    assert!(standin.lifecycle.reclaim(&partial_ids[0]));
+    standin.lifecycle.advance(60 * 60 * 1000);
+    let some: Value = lookup(partial["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(some["found"].as_array().unwrap().len(), partial_ids.len() - 1, "{some}");
+    assert_eq!(
+        some["record"]["status"], "unknown",
+        "not settled with part of the order: {some}"
+    );
     // Gone before the lookup: none found, still unknown.
     let (_, second) = proxy.submit(&order, "lookup-gone-0001").await;
     let second_token = second["client_token"].as_str().unwrap().to_owned();
