@@ -84,12 +84,26 @@ pub(crate) fn endpoint(proxy: &ProxyArgs, path: &str) -> anyhow::Result<String> 
 }
 
 /// An error answer's message (every proxy error has one shape).
-pub(crate) async fn failure(response: reqwest::Response) -> anyhow::Error {
+async fn failure(response: reqwest::Response) -> anyhow::Error {
     let status = response.status();
     let body: serde_json::Value = response.json().await.unwrap_or_default();
     let message = body["error"]["message"].as_str().unwrap_or("no message");
     let code = body["error"]["code"].as_str().unwrap_or("unknown");
     anyhow::anyhow!("the proxy answered {status} {code}: {message}")
+}
+
+/// A proxy answer read as `T` (`what` names it in the error), or the proxy's error.
+pub(crate) async fn read_answer<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+    what: &str,
+) -> anyhow::Result<T> {
+    if !response.status().is_success() {
+        return Err(failure(response).await);
+    }
+    response
+        .json()
+        .await
+        .with_context(|| format!("the proxy's answer is not {what}"))
 }
 
 async fn fetch_instances(proxy: &ProxyArgs, token: &str) -> anyhow::Result<InstancesAnswer> {
@@ -99,13 +113,7 @@ async fn fetch_instances(proxy: &ProxyArgs, token: &str) -> anyhow::Result<Insta
         .send()
         .await
         .context("cannot reach the proxy (is `cargo xtask serve` running?)")?;
-    if !response.status().is_success() {
-        return Err(failure(response).await);
-    }
-    response
-        .json()
-        .await
-        .context("the proxy's answer is not an instances list")
+    read_answer(response, "an instances list").await
 }
 
 fn money(money: Option<Money>) -> String {
@@ -228,13 +236,7 @@ pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
             .send()
             .await
             .context("cannot reach the proxy; nothing may have been sent — retry with the same idempotency key")?;
-        if !response.status().is_success() {
-            return Err(failure(response).await);
-        }
-        response
-            .json()
-            .await
-            .context("the proxy's answer is not a release answer")
+        read_answer(response, "a release answer").await
     })?;
     let mut failed = false;
     for outcome in &answer.outcomes {

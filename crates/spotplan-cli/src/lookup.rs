@@ -9,7 +9,7 @@ use clap::Args;
 use spotplan_core::api;
 use spotplan_core::api::orders::{LookupAnswer, LookupBody};
 
-use crate::instances::{ProxyArgs, endpoint, failure, runtime, token};
+use crate::instances::{ProxyArgs, endpoint, read_answer, runtime, token};
 
 /// Arguments of `spotplan lookup`.
 #[derive(Debug, Args)]
@@ -32,13 +32,7 @@ pub(crate) fn run(args: &LookupArgs) -> anyhow::Result<ExitCode> {
             .send()
             .await
             .context("cannot reach the proxy (is `cargo xtask serve` running?)")?;
-        if !response.status().is_success() {
-            return Err(failure(response).await);
-        }
-        response
-            .json()
-            .await
-            .context("the proxy's answer is not a lookup answer")
+        read_answer(response, "a lookup answer").await
     })?;
     let record = &answer.record;
     if answer.found.is_empty() {

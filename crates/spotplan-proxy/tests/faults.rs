@@ -339,25 +339,20 @@ async fn a_503_then_a_refused_connection_is_unknown_not_nothing_created() {
     assert_eq!(standin.stats.lock().unwrap().created, 1, "the stand-in did create it");
 }
 
-/// Fault 5: the proxy is killed (SIGKILL) while an order is in flight; restarted on the same data, it resolves
-/// the order left pending — resending it with its ClientToken and its sealed password — and exactly one set of
-/// instances exists.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_proxy_killed_mid_order_resolves_it_at_restart_with_one_set_of_instances() {
-    let _serial = SERIAL.lock().await;
-    let (standin, address) = standin(Kind::Alibaba).await;
+/// Starts a proxy on a stand-in of `kind`, submits `order` under `key` and kills the proxy (SIGKILL) once the
+/// stand-in has created it, before the answer comes back: the order is left `pending`. Returns the stand-in, its
+/// address and the proxy's data folder.
+async fn killed_mid_order(kind: Kind, order: &Value, key: &str) -> (Standin, std::net::SocketAddr, std::path::PathBuf) {
+    let (standin, address) = standin(kind).await;
     let data = tempdir();
-    let mut proxy = Proxy::start(&data, &[(Kind::Alibaba, address)], &[]);
-    let mut order = order_with_image("alibaba", "img-slow");
-    order["login"] = json!({ "password": "Spot2026!sealed" });
-    let url = proxy.url.clone();
+    let mut proxy = Proxy::start(&data, &[(kind, address)], &[]);
     let in_flight = tokio::spawn({
-        let order = order.clone();
+        let (url, order, key) = (proxy.url.clone(), order.clone(), key.to_owned());
         async move {
             Proxy::client()
                 .post(format!("{url}/api/v1/orders"))
                 .header("x-spotplan-token", TOKEN)
-                .header("idempotency-key", "fault5-a-0001")
+                .header("idempotency-key", key)
                 .json(&order)
                 .send()
                 .await
@@ -370,6 +365,18 @@ async fn a_proxy_killed_mid_order_resolves_it_at_restart_with_one_set_of_instanc
     }
     proxy.kill_hard();
     assert!(in_flight.await.unwrap().is_err(), "the client lost its answer");
+    (standin, address, data)
+}
+
+/// Fault 5: the proxy is killed (SIGKILL) while an order is in flight; restarted on the same data, it resolves
+/// the order left pending — resending it with its ClientToken and its sealed password — and exactly one set of
+/// instances exists.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proxy_killed_mid_order_resolves_it_at_restart_with_one_set_of_instances() {
+    let _serial = SERIAL.lock().await;
+    let mut order = order_with_image("alibaba", "img-slow");
+    order["login"] = json!({ "password": "Spot2026!sealed" });
+    let (standin, address, data) = killed_mid_order(Kind::Alibaba, &order, "fault5-a-0001").await;
     let pending: String = rusqlite::Connection::open(data.join("orders.sqlite3"))
         .unwrap()
         .query_row("SELECT status FROM orders", [], |row| row.get(0))
@@ -415,30 +422,8 @@ async fn a_proxy_killed_mid_order_resolves_it_at_restart_with_one_set_of_instanc
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pending_order_found_at_restart_past_the_window_is_looked_up_not_resent() {
     let _serial = SERIAL.lock().await;
-    let (standin, address) = standin(Kind::Tencent).await;
-    let data = tempdir();
-    let mut proxy = Proxy::start(&data, &[(Kind::Tencent, address)], &[]);
     let order = order_with_image("tencent", "img-slow");
-    let url = proxy.url.clone();
-    let in_flight = tokio::spawn({
-        let order = order.clone();
-        async move {
-            Proxy::client()
-                .post(format!("{url}/api/v1/orders"))
-                .header("x-spotplan-token", TOKEN)
-                .header("idempotency-key", "fault5-late-0001")
-                .json(&order)
-                .send()
-                .await
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while standin.stats.lock().unwrap().created == 0 {
-        assert!(Instant::now() < deadline, "the order reached the stand-in");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    proxy.kill_hard();
-    assert!(in_flight.await.unwrap().is_err(), "the client lost its answer");
+    let (standin, address, data) = killed_mid_order(Kind::Tencent, &order, "fault5-late-0001").await;
     let database = rusqlite::Connection::open(data.join("orders.sqlite3")).unwrap();
     let (status, logged): (String, String) = database
         .query_row("SELECT status, order_json FROM orders", [], |row| {
@@ -483,30 +468,8 @@ async fn a_pending_order_found_at_restart_past_the_window_is_looked_up_not_resen
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pending_order_logged_untagged_is_resent_untagged() {
     let _serial = SERIAL.lock().await;
-    let (standin, address) = standin(Kind::Alibaba).await;
-    let data = tempdir();
-    let mut proxy = Proxy::start(&data, &[(Kind::Alibaba, address)], &[]);
     let order = order_with_image("alibaba", "img-slow");
-    let url = proxy.url.clone();
-    let in_flight = tokio::spawn({
-        let order = order.clone();
-        async move {
-            Proxy::client()
-                .post(format!("{url}/api/v1/orders"))
-                .header("x-spotplan-token", TOKEN)
-                .header("idempotency-key", "fault5-old-0001")
-                .json(&order)
-                .send()
-                .await
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while standin.stats.lock().unwrap().created == 0 {
-        assert!(Instant::now() < deadline, "the order reached the stand-in");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    proxy.kill_hard();
-    assert!(in_flight.await.unwrap().is_err());
+    let (standin, address, data) = killed_mid_order(Kind::Alibaba, &order, "fault5-old-0001").await;
     // Make it the earlier version's row and request: no lookup tag in the log, none at the cloud.
     let database = rusqlite::Connection::open(data.join("orders.sqlite3")).unwrap();
     let logged: String = database
