@@ -178,7 +178,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/orders/{id}", get(orders::get))
         .route(
             "/v1/orders/{id}/lookup",
-            post(order_lookup::lookup).route_layer(from_fn(security::json_body_only)),
+            post(orders::lookup).route_layer(from_fn(security::json_body_only)),
         )
         .route("/v1/instances", get(instances::list))
         .route("/v1/reclaims", get(instances::reclaims))

@@ -4,13 +4,9 @@
 //! sent with, [`spotplan_core::order::lookup_tag`]) and records what it found: the instances, and
 //! the order succeeded; none, and the answer says so and sends nothing. Whether the tag went with the order is
 //! read from the order as logged (logged as sent, before sending). An order sent without the tag (its tags were
-//! full), or a lookup the cloud did not answer, stays `unknown`. `POST /api/v1/orders/{id}/lookup` runs the same
-//! lookup for an unknown order on request, from the orders page, at any time.
+//! full), or a lookup the cloud did not answer, stays `unknown`. `POST /api/v1/orders/{id}/lookup`
+//! ([`crate::orders::lookup`]) runs the same lookup for an unknown order on request, at any time.
 
-use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use spotplan_core::api::orders::{LookupAnswer, LookupBody};
 use spotplan_core::clouds::wire;
 use spotplan_core::lifecycle::InstanceReport;
 use spotplan_core::order::SpotOrder;
@@ -114,89 +110,6 @@ pub fn none_found(record: &StoredOrder, order: &SpotOrder) -> ApiError {
         ),
         field: None,
     }
-}
-
-/// Handles `POST /api/v1/orders/{id}/lookup`: looks an `unknown` order up by its tag, under its key's lock (so it
-/// cannot race a retry). Found: the order succeeded with those instances. None: the order stays `unknown` (within
-/// the resend window the cloud may still be creating it, and a retry under its key stays safe).
-pub async fn lookup(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    Json(_body): Json<LookupBody>,
-) -> Result<Json<LookupAnswer>, ApiError> {
-    let logged = state
-        .store
-        .by_id(&id)
-        .await?
-        .ok_or_else(|| ApiError::OrderNotFound { id: id.clone() })?;
-    let claim = state.key_locks.claim(&logged.view.idempotency_key);
-    let _held = claim.lock().await;
-    let _replicas = state.store.hold_key(&logged.view.idempotency_key).await?;
-    // Read again under the lock: a retry may have settled it meanwhile.
-    let mut record = state.store.by_id(&id).await?.ok_or(ApiError::OrderNotFound { id })?;
-    let refused = |code: &'static str, message: String| ApiError::Rejected {
-        status: StatusCode::CONFLICT,
-        code,
-        message,
-        field: None,
-    };
-    if record.view.status != OrderStatus::Unknown {
-        return Err(refused(
-            "order_not_unknown",
-            format!(
-                "order {} is {}: only an order whose outcome is unknown is looked up",
-                record.view.id,
-                serde_json::to_value(record.view.status).unwrap_or_default()
-            ),
-        ));
-    }
-    if !logged_order_carries_tag(&record.view.order, &record.view.id) {
-        return Err(refused(
-            "order_not_tagged",
-            format!(
-                "order {} was sent without the {ORDER_TAG_KEY} tag (its tags filled the cloud's limit), so the \
-                 cloud cannot list it by tag: look for instances with ClientToken {} in the cloud console",
-                record.view.id, record.view.client_token
-            ),
-        ));
-    }
-    let order: SpotOrder = serde_json::from_value(record.view.order.clone())
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("the logged order does not read: {error}")))?;
-    if state.credentials.get(order.cloud).is_none() {
-        return Err(ApiError::NoCredentials {
-            cloud: order.cloud,
-            hint: crate::exactly_once::credential_hint(order.cloud),
-        });
-    }
-    let found = match look_up(&state, &order, &record.view.id).await {
-        Ok(LookedUp::Found(found)) => found,
-        Ok(LookedUp::NoneFound) => Vec::new(),
-        Err(reason) => {
-            return Err(ApiError::Rejected {
-                status: StatusCode::BAD_GATEWAY,
-                code: "lookup_failed",
-                message: format!(
-                    "{} could not be asked for order {}'s instances: {reason}; its outcome is still unknown",
-                    order.cloud.display_name(),
-                    record.view.id
-                ),
-                field: None,
-            });
-        }
-    };
-    // Within the resend window the cloud may still be creating the rest (Tencent creates asynchronously): an order
-    // is settled by a lookup only once all it asked for are there, or once the window has passed.
-    let age_ms = now_unix_millis().saturating_sub(record.view.created_at_ms);
-    let settled = found.len() >= order.count as usize || age_ms > crate::exactly_once::RESEND_WINDOW.as_millis() as i64;
-    if !found.is_empty() && settled {
-        record_found(&mut record, &order, &found);
-        crate::exactly_once::record_outcome(&state, &record).await;
-        tracing::info!(id = %record.view.id, found = found.len(), "an unknown order was found at the cloud by its tag");
-    }
-    Ok(Json(LookupAnswer {
-        found: found.into_iter().map(|report| report.id).collect(),
-        record: record.view,
-    }))
 }
 
 #[cfg(test)]
