@@ -378,7 +378,16 @@ test('a cloud error comes back with the proxy hint; a send that never arrived is
   await outcome.getByText('Result: unknown').waitFor();
   await page.getByRole('button', { name: 'Orders' }).click();
   const unknownRow = page.getByTestId('orders-table').locator('tbody tr').first();
-  assert.equal(await unknownRow.locator('td.status').textContent(), 'unknown');
+  assert.match(await unknownRow.locator('td.status').textContent(), /^unknown/);
+  // What a person sees before looking it up, on a wide screen and on a phone (no sideways page scroll there).
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await screenshot(page, 'orders-unknown-1440');
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await page.evaluate(() => document.scrollingElement.scrollWidth <= 390), 'no sideways page scroll');
+  const button = await unknownRow.getByTestId('lookup-order').boundingBox();
+  assert.ok(button && button.x >= 0 && button.x + button.width <= 390, `the lookup button is in view on a phone: ${JSON.stringify(button)}`);
+  await screenshot(page, 'orders-unknown-390');
+  await page.setViewportSize({ width: 1440, height: 900 });
   await unknownRow.getByTestId('lookup-order').click();
   const said = page.getByTestId('lookup-said');
   await said.getByText("Instances found at the cloud by the order's tag: 10").waitFor();

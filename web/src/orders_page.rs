@@ -164,7 +164,16 @@ fn row(record: &OrderRecord, states: &[InstanceState], team: bool, lang: Lang, l
         <tr>
             <td title={hover}>{ recorded_at(record.created_at_ms) }</td>
             // The status before who placed it: on a phone the first columns are the ones in view.
-            <td class={format!("status {}", record.status.as_str())}>{ status }</td>
+            <td class={format!("status {}", record.status.as_str())}>
+                { status }
+                // The action beside the status, so a phone shows it without scrolling the table sideways.
+                if record.status == OrderStatus::Unknown {
+                    <button data-testid="lookup-order" onclick={lookup.ask.reform({
+                        let id = record.id.clone();
+                        move |_: MouseEvent| id.clone()
+                    })}>{ text(lang, Key::LookUp) }</button>
+                }
+            </td>
             if team {
                 <td data-col="placed_by">{ record.placed_by.clone().unwrap_or_default() }</td>
             }
@@ -185,12 +194,6 @@ fn row(record: &OrderRecord, states: &[InstanceState], team: bool, lang: Lang, l
             <td data-testid="order-instance-states" class={classes!(states.contains(&InstanceState::LaunchFailed).then_some("error"))}>{ instance_summary(states) }</td>
             <td class="provenance">
                 { record.hint.clone().unwrap_or_default() }
-                if record.status == OrderStatus::Unknown {
-                    <button data-testid="lookup-order" onclick={lookup.ask.reform({
-                        let id = record.id.clone();
-                        move |_: MouseEvent| id.clone()
-                    })}>{ text(lang, Key::LookUp) }</button>
-                }
                 if let Some(said) = lookup.said.get(&record.id) {
                     <p data-testid="lookup-said" class={classes!(said.is_err().then_some("error"))}>
                         { said.clone().unwrap_or_else(|error| error) }

@@ -368,6 +368,28 @@ async fn killed_mid_order(kind: Kind, order: &Value, key: &str) -> (Standin, std
     (standin, address, data)
 }
 
+/// Restarts the proxy on `data` and waits (up to 30 s) until it has resolved every order left pending; returns it
+/// and the order log.
+async fn restarted_and_resolved(
+    data: &std::path::Path,
+    kind: Kind,
+    address: std::net::SocketAddr,
+) -> (Proxy, Vec<Value>) {
+    let restarted = Proxy::start(data, &[(kind, address)], &[]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let orders = restarted.orders().await;
+        if orders.iter().all(|order| order["status"] != "pending") && !orders.is_empty() {
+            return (restarted, orders);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the restarted proxy resolved the pending order: {orders:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Fault 5: the proxy is killed (SIGKILL) while an order is in flight; restarted on the same data, it resolves
 /// the order left pending — resending it with its ClientToken and its sealed password — and exactly one set of
 /// instances exists.
@@ -383,19 +405,7 @@ async fn a_proxy_killed_mid_order_resolves_it_at_restart_with_one_set_of_instanc
         .unwrap();
     assert_eq!(pending, "pending", "the crash left the order pending");
 
-    let restarted = Proxy::start(&data, &[(Kind::Alibaba, address)], &[]);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let resolved = loop {
-        let orders = restarted.orders().await;
-        if orders.iter().all(|order| order["status"] != "pending") && !orders.is_empty() {
-            break orders;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the restarted proxy resolved the pending order: {orders:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let (restarted, resolved) = restarted_and_resolved(&data, Kind::Alibaba, address).await;
     assert_eq!(resolved.len(), 1);
     assert_eq!(resolved[0]["status"], "succeeded", "{}", resolved[0]);
     let sets = created_sets(&standin);
@@ -440,16 +450,7 @@ async fn a_pending_order_found_at_restart_past_the_window_is_looked_up_not_resen
         .unwrap();
     drop(database);
 
-    let restarted = Proxy::start(&data, &[(Kind::Tencent, address)], &[]);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let resolved = loop {
-        let orders = restarted.orders().await;
-        if orders.iter().all(|order| order["status"] != "pending") && !orders.is_empty() {
-            break orders;
-        }
-        assert!(Instant::now() < deadline, "resolved at restart: {orders:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let (_restarted, resolved) = restarted_and_resolved(&data, Kind::Tencent, address).await;
     assert_eq!(resolved[0]["status"], "succeeded", "{}", resolved[0]);
     let sets = created_sets(&standin);
     assert_eq!(sets.len(), 1, "exactly one set of instances");
@@ -503,16 +504,7 @@ async fn a_pending_order_logged_untagged_is_resent_untagged() {
         stats.tags_by_token.insert("spotplan-fault5-old-0001".into(), untagged);
     }
 
-    let restarted = Proxy::start(&data, &[(Kind::Alibaba, address)], &[]);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let resolved = loop {
-        let orders = restarted.orders().await;
-        if orders.iter().all(|order| order["status"] != "pending") && !orders.is_empty() {
-            break orders;
-        }
-        assert!(Instant::now() < deadline, "resolved at restart: {orders:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let (_restarted, resolved) = restarted_and_resolved(&data, Kind::Alibaba, address).await;
     assert_eq!(
         resolved[0]["status"], "succeeded",
         "the resend matched the first request: {}",
