@@ -2,6 +2,7 @@
 //! `spotplan-order` tag (its id), through the local proxy (token from `SPOTPLAN_TOKEN`). Nothing is sent to create
 //! anything: found, the order succeeded with those instances; none, it stays unknown.
 
+use spotplan_core::order::outcome::OrderStatus;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -37,8 +38,13 @@ pub(crate) fn run(args: &LookupArgs) -> anyhow::Result<ExitCode> {
     let record = &answer.record;
     if answer.found.is_empty() {
         println!(
-            "{}: no instance carries its tag now (it created none, or they are gone); it stays {}",
+            "{}: no instance carries its tag now (it created none, or they are gone); it {} {}",
             record.id,
+            if record.status == OrderStatus::Unknown {
+                "stays"
+            } else {
+                "is now"
+            },
             record.status.as_str()
         );
         return Ok(ExitCode::from(1));

@@ -180,6 +180,9 @@ pub async fn process(state: &AppState, submission: Submission) -> Result<Process
     };
     match (state.store.by_key(&key).await?, refusal) {
         (Some(existing), _) if existing.order_hash != hash => Err(ApiError::KeyConflict { key }),
+        (Some(existing), _) if existing.view.status == OrderStatus::NotFound => {
+            Err(order_lookup::none_found(&existing, &order))
+        }
         (Some(existing), _) if !resend_is_needed(&existing) => Ok(Processed {
             record: existing,
             replayed: true,
@@ -387,6 +390,8 @@ async fn look_up_instead_of_resending(
         }
         Ok(LookedUp::NoneFound) => {
             tracing::info!(id = %record.view.id, "an unknown order was looked up at the cloud: none of its instances exists");
+            order_lookup::record_none_found(&mut record, order);
+            record_outcome(state, &record).await;
             Err(order_lookup::none_found(&record, order))
         }
         Err(reason) => {
@@ -614,7 +619,10 @@ pub async fn reconcile_pending(state: &AppState) -> Result<usize, ApiError> {
             Ok(order) => resend(state, record.clone(), &order).await.map(|_| ()),
             Err(reason) => Err(ApiError::Internal(anyhow::anyhow!(reason))),
         };
-        if let Err(error) = result {
+        // A lookup that found nothing settled the order `not_found` itself.
+        if let Err(error) = result
+            && !order_lookup::is_none_found(&error)
+        {
             let mut unknown = record;
             unknown.view.may_have_reached_cloud = true;
             let client_token = unknown.view.client_token.clone();

@@ -6,7 +6,10 @@
 //! idempotency key is the fleet's key and the step (`<key>_s3`); the order itself goes through
 //! [`crate::exactly_once`]. A proxy stopped mid-replacement finds the step at start and processes the same order
 //! under the same key, which the order log answers once. Units still being ordered, or whose order's outcome is
-//! unknown, count as live, so nothing is ordered twice while an answer is outstanding.
+//! unknown, count as live, so nothing is ordered twice while an answer is outstanding. An unknown order is
+//! processed again under its key at most once every [`UNKNOWN_RETRY_AFTER`]: resent with its ClientToken within
+//! the cloud's window, looked up by its tag after it. Found, its instances count; `not_found` (a lookup found
+//! nothing of it), its units are no longer live and the shortfall is ordered afresh under a new step.
 //!
 //! Never above the ceiling: before each order the bound of everything that may still bill (the bids of live and
 //! reclaim-noticed instances and of orders in flight) plus the new order's bound must stay within the fleet's
@@ -35,6 +38,9 @@ use crate::upstream::now_unix_millis;
 /// The most orders one fleet places over its life.
 pub const MAX_STEPS: u32 = 9_999;
 
+/// How long after its last attempt an order whose outcome is unknown is processed again under its key.
+pub const UNKNOWN_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// What a fleet's steps, orders and instances add up to.
 #[derive(Debug, Default)]
 pub(crate) struct Tally {
@@ -50,6 +56,8 @@ pub(crate) struct Tally {
     pub cost_so_far: Option<Money>,
     /// Steps whose order is not in the log, or never left the proxy: processed again under the same key.
     pub unsent: Vec<StepRow>,
+    /// Steps whose order's outcome is unknown, with when it was last attempted (Unix ms).
+    pub unknown: Vec<(StepRow, i64)>,
     /// Pools a cloud said have no stock, or filled only partly.
     pub unavailable: Vec<usize>,
     /// An order the cloud refused for another reason than stock.
@@ -129,7 +137,13 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
             OrderStatus::Pending | OrderStatus::Unknown => {
                 tally.pending_units += ordered;
                 tally.bound = add(tally.bound, view.max_cost_per_hour.or(in_flight_bound));
+                if view.status == OrderStatus::Unknown {
+                    let last = view.finished_at_ms.unwrap_or(view.created_at_ms);
+                    tally.unknown.push((step.clone(), last));
+                }
             }
+            // Looked up past the ClientToken window and nothing of it exists: it holds no units, bills nothing.
+            OrderStatus::NotFound => {}
             OrderStatus::Failed => {
                 let code = view.error_code.clone().unwrap_or_default();
                 if wire(view.cloud).pool_unavailable(&code) {
@@ -249,6 +263,8 @@ async fn place(state: &AppState, fleet: &FleetRow, step: &StepRow) -> Result<Pla
     };
     match process(state, submission).await {
         Ok(_) | Err(ApiError::OutcomeUnknown { .. }) => Ok(Placed::Logged),
+        // The order is logged `not_found`: the tally orders its units afresh.
+        Err(error) if crate::order_lookup::is_none_found(&error) => Ok(Placed::Logged),
         Err(error @ (ApiError::Store(_) | ApiError::Internal(_))) => Err(error),
         Err(ApiError::InvalidOrder { problems }) => Ok(Placed::Refused(format!(
             "the order for {} is not valid: {}",
@@ -288,6 +304,8 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
     let _held = claim.lock().await;
     // Team mode: the replica a fleet was submitted to and the leader keeping it never advance it at once.
     let _replicas = state.store.hold_key(&format!("fleet:{fleet_id}")).await?;
+    // Unknown orders retried in this call: each at most once, so a cloud that keeps answering 5xx cannot spin it.
+    let mut retried: Vec<String> = Vec::new();
     for _round in 0..64 {
         let Some(mut fleet) = fleet_book::by_id(&state.store, fleet_id).await? else {
             return Ok(());
@@ -308,6 +326,19 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
             fleet_book::update(&state.store, &fleet).await?;
         }
         if let Some(step) = tally.unsent.first() {
+            if let Placed::Refused(reason) = place(state, &fleet, step).await? {
+                return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
+            }
+            continue;
+        }
+        let due = now_unix_millis() - UNKNOWN_RETRY_AFTER.as_millis() as i64;
+        if let Some((step, _)) = tally
+            .unknown
+            .iter()
+            .find(|(step, last)| *last <= due && !retried.contains(&step.order_key))
+        {
+            retried.push(step.order_key.clone());
+            tracing::info!(fleet = %fleet.id, step = step.step, "a fleet order's outcome is unknown: processing it again under its key");
             if let Placed::Refused(reason) = place(state, &fleet, step).await? {
                 return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
             }

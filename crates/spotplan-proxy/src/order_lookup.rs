@@ -2,7 +2,7 @@
 //! [`crate::exactly_once::RESEND_WINDOW`] (the cloud may have forgotten its ClientToken), the proxy does not resend
 //! it. It lists the order's region for instances tagged `spotplan-order` = the order's id (the tag every order is
 //! sent with, [`spotplan_core::order::lookup_tag`]) and records what it found: the instances, and
-//! the order succeeded; none, and the answer says so and sends nothing. Whether the tag went with the order is
+//! the order succeeded; none, and the order is `not_found` (final), the answer says so and sends nothing. Whether the tag went with the order is
 //! read from the order as logged (logged as sent, before sending). An order sent without the tag (its tags were
 //! full), or a lookup the cloud did not answer, stays `unknown`. `POST /api/v1/orders/{id}/lookup`
 //! ([`crate::orders::lookup`]) runs the same lookup for an unknown order on request, at any time.
@@ -96,11 +96,29 @@ pub fn record_found(record: &mut StoredOrder, order: &SpotOrder, found: &[Instan
     view.finished_at_ms = Some(now_unix_millis());
 }
 
-/// The answer to a retry whose lookup found nothing: nothing is sent, and a new key places the order anew.
+/// The error code of a retry answered from a lookup that found nothing ([`none_found`]).
+pub const NOT_FOUND_AT_CLOUD: &str = "order_not_found_at_cloud";
+
+/// Records a lookup past the resend window that found nothing: the order is `not_found`, final — it created no
+/// instance that exists now, and nothing is sent under its key again.
+pub fn record_none_found(record: &mut StoredOrder, order: &SpotOrder) {
+    let view = &mut record.view;
+    view.status = OrderStatus::NotFound;
+    view.instance_ids = Vec::new();
+    view.hint = Some(format!(
+        "looked up by its tag {ORDER_TAG_KEY}={} after the cloud may have forgotten its ClientToken: no instance in \
+         {} carries it, so it created none, or they are gone; submit it under a new idempotency key to place it",
+        view.id, order.region
+    ));
+    view.finished_at_ms = Some(now_unix_millis());
+}
+
+/// The answer to a retry of an order a lookup found nothing of: nothing is sent, and a new key places the order
+/// anew.
 pub fn none_found(record: &StoredOrder, order: &SpotOrder) -> ApiError {
     ApiError::Rejected {
         status: axum::http::StatusCode::CONFLICT,
-        code: "order_not_found_at_cloud",
+        code: NOT_FOUND_AT_CLOUD,
         message: format!(
             "order {id} was first sent too long ago to resend safely, so Spotplan looked it up: no instance in {} \
              carries the tag {ORDER_TAG_KEY}={id}. It created none, or they are gone already. Nothing was sent \
@@ -110,6 +128,11 @@ pub fn none_found(record: &StoredOrder, order: &SpotOrder) -> ApiError {
         ),
         field: None,
     }
+}
+
+/// Whether an error is [`none_found`]'s answer (the order is settled `not_found`, not failed).
+pub fn is_none_found(error: &ApiError) -> bool {
+    matches!(error, ApiError::Rejected { code, .. } if *code == NOT_FOUND_AT_CLOUD)
 }
 
 #[cfg(test)]

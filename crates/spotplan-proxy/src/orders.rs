@@ -104,8 +104,9 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
 }
 
 /// Handles `POST /api/v1/orders/{id}/lookup`: looks an `unknown` order up by its tag, under its key's lock (so it
-/// cannot race a retry). Found: the order succeeded with those instances. None: the order stays `unknown` (within
-/// the resend window the cloud may still be creating it, and a retry under its key stays safe).
+/// cannot race a retry). Found: the order succeeded with those instances. None: within the resend window the order
+/// stays `unknown` (the cloud may still be creating it, and a retry under its key stays safe); past it the order is
+/// `not_found`, final.
 pub async fn lookup(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -179,6 +180,10 @@ pub async fn lookup(
         order_lookup::record_found(&mut record, &order, &found);
         crate::exactly_once::record_outcome(&state, &record).await;
         tracing::info!(id = %record.view.id, found = found.len(), "an unknown order was found at the cloud by its tag");
+    } else if found.is_empty() && settled {
+        order_lookup::record_none_found(&mut record, &order);
+        crate::exactly_once::record_outcome(&state, &record).await;
+        tracing::info!(id = %record.view.id, "an unknown order was looked up at the cloud: none of its instances exists");
     }
     Ok(Json(LookupAnswer {
         found: found.into_iter().map(|report| report.id).collect(),

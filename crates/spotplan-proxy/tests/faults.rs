@@ -169,6 +169,25 @@ async fn an_unknown_order_past_the_token_window_is_looked_up_by_its_tag_not_rese
             2,
             "{cloud}: one creation per order"
         );
+        // The log says so, finally: `not_found`, and a later retry under the key is answered from the log alone.
+        let logged = proxy.orders().await;
+        let gone_row = logged
+            .iter()
+            .find(|row| row["idempotency_key"] == "window-gone-0001")
+            .unwrap();
+        assert_eq!(gone_row["status"], "not_found", "{cloud}: {gone_row}");
+        let requests = standin.stats.lock().unwrap().requests;
+        let (status, again) = proxy.submit(&order, "window-gone-0001").await;
+        assert_eq!(
+            (status, again["error"]["code"].as_str()),
+            (409, Some("order_not_found_at_cloud")),
+            "{cloud}: {again}"
+        );
+        assert_eq!(
+            standin.stats.lock().unwrap().requests,
+            requests,
+            "{cloud}: neither sent nor looked up again"
+        );
     }
     // Alibaba takes at most 20 tags: an order with 20 of the person's goes without the lookup tag and, past the
     // window, stays unknown rather than being looked up or resent.
@@ -219,13 +238,15 @@ async fn an_unknown_order_past_the_token_window_is_looked_up_by_its_tag_not_rese
 }
 
 /// The orders page's "look it up": an unknown order is looked up by its tag on request, at any time and without
-/// a resend. Found, it succeeded; none, it stays unknown; a settled order, an order sent without the tag, a
-/// missing order, a body that is not JSON and a caller without the token are refused.
+/// a resend. Found, it succeeded; none, it stays unknown within the hour and is `not_found` after it; a settled
+/// order, an order sent without the tag, a missing order, a body that is not JSON and a caller without the token
+/// are refused.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_order_is_looked_up_on_request_and_hostile_lookups_are_refused() {
     let _serial = SERIAL.lock().await;
     let (standin, address) = standin(Kind::Baidu).await;
-    let proxy = Proxy::start(&tempdir(), &[(Kind::Baidu, address)], &[]);
+    let data = tempdir();
+    let proxy = Proxy::start(&data, &[(Kind::Baidu, address)], &[]);
     let lookup = |id: &str| {
         Proxy::client()
             .post(format!("{}/api/v1/orders/{id}/lookup", proxy.url))
@@ -296,6 +317,35 @@ async fn an_unknown_order_is_looked_up_on_request_and_hostile_lookups_are_refuse
         (json!([]), json!("unknown")),
         "{none}"
     );
+    // The same, past the resend window: settled `not_found`, and not looked up again.
+    let changed = rusqlite::Connection::open(data.join("orders.sqlite3"))
+        .unwrap()
+        .execute(
+            "UPDATE orders SET created_at_ms = created_at_ms - 7200000 WHERE idempotency_key = 'lookup-gone-0001'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    let settled: Value = lookup(second["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (settled["found"].clone(), settled["record"]["status"].clone()),
+        (json!([]), json!("not_found")),
+        "{settled}"
+    );
+    assert!(
+        settled["record"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("new idempotency key"),
+        "{settled}"
+    );
+    let again = lookup(second["id"].as_str().unwrap()).await.unwrap();
+    assert_eq!(again.status().as_u16(), 409);
     let missing = lookup("ord-0123456789abcdef").await.unwrap();
     assert_eq!(missing.status().as_u16(), 404);
     let not_json = Proxy::client()
@@ -426,41 +476,55 @@ async fn a_proxy_killed_mid_order_resolves_it_at_restart_with_one_set_of_instanc
     assert_eq!(restarted.data_dir, data);
 }
 
-/// Fault 5, found after the resend window: the proxy was killed mid-order and comes back more than an hour later.
-/// It does not resend the pending order (the cloud may have forgotten its token); it looks it up by its tag and
-/// records the instances the cloud created — no second creation, no second attempt, nothing left pending.
+/// Fault 5, after the resend window: the proxy was killed mid-order and comes back more than an hour later. It
+/// does not resend the pending order (the cloud may have forgotten its token); it looks it up by its tag and
+/// records the instances the cloud created — no second creation, no second attempt, nothing left pending. When
+/// they are gone by then, the order is `not_found`, not unknown.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pending_order_found_at_restart_past_the_window_is_looked_up_not_resent() {
     let _serial = SERIAL.lock().await;
     let order = order_with_image("tencent", "img-slow");
-    let (standin, address, data) = killed_mid_order(Kind::Tencent, &order, "fault5-late-0001").await;
-    let database = rusqlite::Connection::open(data.join("orders.sqlite3")).unwrap();
-    let (status, logged): (String, String) = database
-        .query_row("SELECT status, order_json FROM orders", [], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })
-        .unwrap();
-    assert_eq!(status, "pending");
-    assert!(
-        logged.contains("spotplan-order"),
-        "logged as sent, with its tag: {logged}"
-    );
-    database
-        .execute("UPDATE orders SET created_at_ms = created_at_ms - 7200000", [])
-        .unwrap();
-    drop(database);
+    for (key, gone) in [("fault5-late-0001", false), ("fault5-gone-0001", true)] {
+        let (standin, address, data) = killed_mid_order(Kind::Tencent, &order, key).await;
+        let database = rusqlite::Connection::open(data.join("orders.sqlite3")).unwrap();
+        let (status, logged): (String, String) = database
+            .query_row("SELECT status, order_json FROM orders", [], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(status, "pending");
+        assert!(
+            logged.contains("spotplan-order"),
+            "logged as sent, with its tag: {logged}"
+        );
+        database
+            .execute("UPDATE orders SET created_at_ms = created_at_ms - 7200000", [])
+            .unwrap();
+        drop(database);
+        let sets = created_sets(&standin);
+        assert_eq!(sets.len(), 1, "exactly one set of instances");
+        if gone {
+            for id in &sets[0] {
+                assert!(standin.lifecycle.reclaim(id));
+            }
+            standin.lifecycle.advance(60 * 60 * 1000);
+        }
 
-    let (_restarted, resolved) = restarted_and_resolved(&data, Kind::Tencent, address).await;
-    assert_eq!(resolved[0]["status"], "succeeded", "{}", resolved[0]);
-    let sets = created_sets(&standin);
-    assert_eq!(sets.len(), 1, "exactly one set of instances");
-    assert_eq!(resolved[0]["instance_ids"], json!(sets[0]));
-    let stats = standin.stats.lock().unwrap();
-    assert_eq!(
-        (stats.created, stats.attempts_by_token["spotplan-fault5-late-0001"]),
-        (1, 1),
-        "sent once, looked up, never resent"
-    );
+        let (_restarted, resolved) = restarted_and_resolved(&data, Kind::Tencent, address).await;
+        if gone {
+            assert_eq!(resolved[0]["status"], "not_found", "{}", resolved[0]);
+            assert_eq!(resolved[0]["instance_ids"], json!([]));
+        } else {
+            assert_eq!(resolved[0]["status"], "succeeded", "{}", resolved[0]);
+            assert_eq!(resolved[0]["instance_ids"], json!(sets[0]));
+        }
+        let stats = standin.stats.lock().unwrap();
+        assert_eq!(
+            (stats.created, stats.attempts_by_token[&format!("spotplan-{key}")]),
+            (1, 1),
+            "sent once, looked up, never resent"
+        );
+    }
 }
 
 /// Fault 5 across an upgrade: an order an earlier version logged and sent without the lookup tag, left pending by

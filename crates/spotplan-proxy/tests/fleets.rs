@@ -630,3 +630,85 @@ async fn a_replacement_that_would_cross_the_persons_budget_is_refused_and_the_fl
     );
     assert_eq!(rig.created(), 4, "no replacement over the budget");
 }
+
+/// Moves a fleet step's order back two hours, past the ClientToken window and the keeper's retry interval.
+async fn backdate(rig: &Rig, order_key: &str) {
+    use spotplan_proxy::sql::SqlValue;
+    let changed = rig
+        .state
+        .store
+        .execute(
+            "UPDATE orders SET created_at_ms = created_at_ms - ?1, finished_at_ms = finished_at_ms - ?1 \
+             WHERE idempotency_key = ?2"
+                .into(),
+            vec![
+                SqlValue::from(2 * 60 * MINUTE_MS),
+                SqlValue::Text(Some(order_key.into())),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed, 1, "{order_key}");
+}
+
+/// A fleet order whose outcome is unknown (the stand-in creates the instances, then answers 502 on every attempt)
+/// counts as live and is not retried within a minute of its last attempt. Past the ClientToken window the keeper
+/// processes it again under its key, which looks it up by its tag: found, its instances count and nothing is
+/// created twice. A second fleet's order whose instances are gone by then is `not_found`, and the keeper orders its
+/// units afresh, once.
+#[tokio::test]
+async fn a_fleet_order_with_an_unknown_outcome_is_looked_up_and_one_found_gone_is_ordered_afresh() {
+    let rig = rig().await;
+    let mut body = fleet(2, [2, 0, 0], "10");
+    body["pools"][0]["order"]["image_id"] = json!("img-gateway502");
+    let (status, first) = rig.submit(&body, "fleet-0009-unkn").await;
+    assert_eq!(status, 201, "{first}");
+    let id = first["fleet"]["id"].as_str().unwrap().to_owned();
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(fleet["orders"][0]["status"], "unknown", "{fleet}");
+    assert_eq!((units(&fleet), rig.created()), (2, 2), "{fleet}");
+    let attempts = rig.standin.stats().attempts_by_token.values().sum::<u32>();
+    keep_once(&rig.state).await.unwrap();
+    assert_eq!(
+        rig.standin.stats().attempts_by_token.values().sum::<u32>(),
+        attempts,
+        "not retried within a minute of its last attempt"
+    );
+
+    backdate(&rig, "fleet-0009-unkn_s0").await;
+    rig.round(2).await;
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(fleet["orders"][0]["status"], "succeeded", "{fleet}");
+    assert_eq!(fleet["orders"].as_array().unwrap().len(), 1, "{fleet}");
+    assert_eq!(
+        (fleet["running_units"].as_u64(), rig.created()),
+        (Some(2), 2),
+        "{fleet}"
+    );
+    assert_eq!(
+        rig.standin.stats().attempts_by_token.values().sum::<u32>(),
+        attempts,
+        "found by its tag, not sent again"
+    );
+
+    // Gone before the keeper looks: `not_found`, and one fresh order for its two units.
+    let (status, second) = rig.submit(&body, "fleet-0010-gone").await;
+    assert_eq!(status, 201, "{second}");
+    let gone_id = second["fleet"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(rig.created(), 4);
+    let token = spotplan_core::order::idempotency::client_token_for("fleet-0010-gone_s0").unwrap();
+    let vanished = rig.standin.stats().by_token[&token].clone();
+    assert_eq!(vanished.len(), 2);
+    for instance in &vanished {
+        assert!(rig.standin.lifecycle.reclaim(instance));
+    }
+    backdate(&rig, "fleet-0010-gone_s0").await;
+    rig.round(60).await;
+    let fleet = rig.fleet(&gone_id).await;
+    let orders = fleet["orders"].as_array().unwrap();
+    assert_eq!(orders.len(), 2, "{fleet}");
+    assert_eq!(orders[0]["status"], "not_found", "{fleet}");
+    assert_eq!(orders[1]["replacement"], true, "{fleet}");
+    assert_eq!(rig.created(), 6, "its two units ordered once more: {fleet}");
+    assert_eq!(units(&fleet), 2, "{fleet}");
+}

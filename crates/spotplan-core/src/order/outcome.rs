@@ -34,17 +34,22 @@ pub enum OrderStatus {
     /// acted): it may or may not exist. A retry with the same idempotency key resends the same ClientToken, which
     /// the cloud deduplicates.
     Unknown,
+    /// Its outcome was unknown, and past the window in which the cloud honours its ClientToken it was looked up
+    /// by its tag: no instance in its region carries the tag, so it created none, or they are gone. Final: nothing
+    /// of it bills, nothing is sent under its key again, and a new key places it anew.
+    NotFound,
 }
 
 impl OrderStatus {
     /// Every status.
-    pub const ALL: [OrderStatus; 6] = [
+    pub const ALL: [OrderStatus; 7] = [
         OrderStatus::Pending,
         OrderStatus::Succeeded,
         OrderStatus::DryRunPassed,
         OrderStatus::Failed,
         OrderStatus::NotSent,
         OrderStatus::Unknown,
+        OrderStatus::NotFound,
     ];
 
     /// The stored and serialised text.
@@ -56,6 +61,7 @@ impl OrderStatus {
             OrderStatus::Failed => "failed",
             OrderStatus::NotSent => "not_sent",
             OrderStatus::Unknown => "unknown",
+            OrderStatus::NotFound => "not_found",
         }
     }
 
@@ -67,6 +73,7 @@ impl OrderStatus {
             "failed" => OrderStatus::Failed,
             "not_sent" => OrderStatus::NotSent,
             "unknown" => OrderStatus::Unknown,
+            "not_found" => OrderStatus::NotFound,
             _ => OrderStatus::Pending,
         }
     }
