@@ -41,6 +41,9 @@ pub struct Config {
     pub spend: SpendLimits,
     /// How often the follower reads the instances it watches (doubled while a cloud throttles, up to a minute).
     pub instance_poll: Duration,
+    /// Whether each order is sent with the `spotplan-order` lookup tag (`--no-order-tag` turns it off for accounts
+    /// whose policy may not tag; such orders stay `unknown` past the resend window instead of being looked up).
+    pub order_tag: bool,
 }
 
 impl Config {
@@ -61,6 +64,7 @@ impl Config {
             upstream_proxy: None,
             spend: SpendLimits::default(),
             instance_poll: Duration::from_secs(5),
+            order_tag: true,
         }
     }
 }

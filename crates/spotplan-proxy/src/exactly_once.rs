@@ -263,10 +263,11 @@ async fn first_attempt(state: &AppState, submission: Submission, hash: String) -
         "ord-{}",
         random_hex(8).map_err(|error| ApiError::Internal(error.into()))?
     );
-    // The order is logged as it will be sent: with the lookup tag naming it when the tag fits, so every resend is
-    // the same request and a lookup — even of an order a crash left pending, whose request was never recorded —
-    // knows whether the cloud can find it by the tag.
-    let logged_order = loggable(as_sent(order, &id, now_ms).as_ref().map_or(order, ValidOrder::order));
+    // The order is logged as it will be sent: with the lookup tag naming it when the tag fits (and was not turned
+    // off, `--no-order-tag`), so every resend is the same request and a lookup — even of an order a crash left
+    // pending, whose request was never recorded — knows whether the cloud can find it by the tag.
+    let tagged = state.config.order_tag.then(|| as_sent(order, &id, now_ms)).flatten();
+    let logged_order = loggable(tagged.as_ref().map_or(order, ValidOrder::order));
     let record = StoredOrder {
         view: OrderRecord {
             id,

@@ -84,6 +84,10 @@ struct Args {
     /// The most all orders placed in the last hour may cost per hour together, e.g. `200 CNY`.
     #[arg(long, env = "SPOTPLAN_MAX_SPEND_PER_HOUR", value_parser = spotplan_proxy::spend::parse_ceiling)]
     max_spend_per_hour: Option<spotplan_core::Money>,
+    /// Send orders without the `spotplan-order` lookup tag, for accounts whose policy may not tag instances. An
+    /// order whose outcome stays unknown past the one-hour resend window can then not be looked up at the cloud.
+    #[arg(long, env = "SPOTPLAN_NO_ORDER_TAG")]
+    no_order_tag: bool,
     /// The most instances one order may start.
     #[arg(long, env = "SPOTPLAN_MAX_INSTANCES_PER_ORDER", default_value_t = 100)]
     max_instances_per_order: u32,
@@ -333,6 +337,7 @@ async fn main() -> anyhow::Result<()> {
     config.upstream_in_flight = args.upstream_in_flight;
     config.upstream_proxy = args.upstream_proxy.clone();
     config.instance_poll = Duration::from_millis(args.instance_poll_ms.max(100));
+    config.order_tag = !args.no_order_tag;
     config.spend = SpendLimits {
         max_order_per_hour: args.max_order_per_hour,
         max_spend_per_hour: args.max_spend_per_hour,

@@ -142,8 +142,9 @@ pub async fn lookup(
         return Err(refused(
             "order_not_tagged",
             format!(
-                "order {} was sent without the {} tag (its tags filled the cloud's limit), so the \
-                 cloud cannot list it by tag: look for instances with ClientToken {} in the cloud console",
+                "order {} was sent without the {} tag (its tags filled the cloud's limit, or the proxy runs \
+                 with --no-order-tag), so the cloud cannot list it by tag: look for instances with ClientToken {} \
+                 in the cloud console",
                 record.view.id, ORDER_TAG_KEY, record.view.client_token
             ),
         ));

@@ -235,6 +235,45 @@ async fn an_unknown_order_past_the_token_window_is_looked_up_by_its_tag_not_rese
             .contains("spotplan-window-full-0001")
     );
     assert_eq!(standin.stats.lock().unwrap().created, 1);
+    // A proxy started with `--no-order-tag` (an account whose policy may not tag) sends no lookup tag at all: its
+    // unknown orders cannot be looked up either, and the answer says why.
+    drop(proxy);
+    let untagging = Proxy::start(
+        &tempdir(),
+        &[(Kind::Alibaba, address)],
+        &[("SPOTPLAN_NO_ORDER_TAG", "true")],
+    );
+    let order = order_with_image("alibaba", "img-gateway502");
+    let (_, plain) = untagging.submit(&order, "no-tag-0001").await;
+    assert_eq!(plain["status"], "unknown", "{plain}");
+    assert!(plain["request"].is_object(), "{plain}");
+    assert!(!plain.to_string().contains("spotplan-order"), "{plain}");
+    let token = plain["client_token"].as_str().unwrap().to_owned();
+    assert!(
+        standin.stats.lock().unwrap().tags_by_token[&token]
+            .iter()
+            .all(|(key, _)| key != "spotplan-order"),
+        "the cloud got no lookup tag"
+    );
+    let refused: Value = Proxy::client()
+        .post(format!(
+            "{}/api/v1/orders/{}/lookup",
+            untagging.url,
+            plain["id"].as_str().unwrap()
+        ))
+        .header("x-spotplan-token", TOKEN)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(refused["error"]["code"], "order_not_tagged", "{refused}");
+    assert!(
+        refused["error"]["message"].as_str().unwrap().contains("--no-order-tag"),
+        "{refused}"
+    );
 }
 
 /// The orders page's "look it up": an unknown order is looked up by its tag on request, at any time and without
