@@ -43,6 +43,9 @@ pub enum Submission {
         message: String,
         /// Whether what was refused was a dry run (a retry repeats what was asked).
         dry_run: bool,
+        /// Whether the key is spent: the proxy settled its order for good (looked up at the cloud and not found),
+        /// so a retry under it can only hear the same; a new order needs a new key.
+        key_spent: bool,
     },
 }
 
@@ -52,6 +55,11 @@ impl Submission {
     pub fn placed(&self) -> bool {
         matches!(self, Submission::Answered { record } if !record.record.dry_run
             && record.record.status == spotplan_core::order::outcome::OrderStatus::Succeeded)
+    }
+
+    /// Whether the draft's key can no longer place anything: its order was placed, or settled as not found.
+    pub fn key_spent(&self) -> bool {
+        self.placed() || matches!(self, Submission::Refused { key_spent: true, .. })
     }
 }
 
@@ -331,6 +339,8 @@ pub enum Action {
     Answered(Box<SubmitAnswer>),
     /// The proxy refused or was unreachable.
     Refused(String),
+    /// The proxy answered that the key's order is settled for good (`order_not_found_at_cloud`).
+    KeySpent(String),
     /// After a placed order: start another from the same draft, under a new idempotency key.
     NewOrder,
 }
@@ -462,7 +472,18 @@ impl Reducible for UiState {
                     Submission::Sending { dry_run } | Submission::Confirming { dry_run } => dry_run,
                     _ => false,
                 };
-                next.submission = Submission::Refused { message, dry_run };
+                next.submission = Submission::Refused {
+                    message,
+                    dry_run,
+                    key_spent: false,
+                };
+            }
+            Action::KeySpent(message) => {
+                next.submission = Submission::Refused {
+                    message,
+                    dry_run: false,
+                    key_spent: true,
+                };
             }
             Action::NewOrder => {
                 // The same draft as a new order: a fresh key, so the proxy does not answer with the placed one.
@@ -620,14 +641,35 @@ mod tests {
             failed.submission,
             Submission::Refused {
                 message: "proxy unreachable".into(),
-                dry_run: false
+                dry_run: false,
+                key_spent: false,
             }
         );
+        assert!(!failed.submission.key_spent(), "a retry may still place it");
         let retried = reduce(failed, Action::AskSubmit { dry_run: false });
         assert_eq!(retried.idempotency_key, "k1a2b3c4d", "a retry reuses the key");
         let edited = reduce(retried, Action::SetField(OrderField::Image, "img-1".into()));
         assert_ne!(edited.idempotency_key, "k1a2b3c4d", "a changed order gets a new key");
         assert_eq!(edited.submission, Submission::Idle);
+    }
+
+    #[test]
+    fn an_order_settled_as_not_found_spends_its_key_and_a_new_order_takes_a_new_one() {
+        let state = reduce(
+            UiState::new(Lang::En),
+            Action::Select {
+                offer: tencent_offer(),
+                recommended: None,
+                key: "k1a2b3c4d".into(),
+            },
+        );
+        let sent = reduce(reduce(state, Action::AskSubmit { dry_run: false }), Action::Confirmed);
+        let settled = reduce(sent, Action::KeySpent("looked up: none exists".into()));
+        assert!(settled.submission.key_spent(), "{:?}", settled.submission);
+        assert_eq!(settled.idempotency_key, "k1a2b3c4d");
+        let renewed = reduce(settled, Action::NewOrder);
+        assert_ne!(renewed.idempotency_key, "k1a2b3c4d");
+        assert_eq!(renewed.submission, Submission::Idle);
     }
 
     #[test]

@@ -93,6 +93,10 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 match crate::api::submit_order(&submission, &key).await {
                     Ok(answer) => state.dispatch(Action::Answered(Box::new(answer))),
+                    // Looked up at the cloud and not found: that key's order is settled; retrying it is useless.
+                    Err(crate::api::ApiError::Refused(body)) if body.error.code == "order_not_found_at_cloud" => {
+                        state.dispatch(Action::KeySpent(body.error.message))
+                    }
                     Err(error) => state.dispatch(Action::Refused(error.to_string())),
                 }
             });
@@ -107,8 +111,9 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
         Submission::Sending { .. } | Submission::Confirming { .. }
     );
     // A placed order is spent: placing it again would only show the same result; a new order takes a new key.
+    // So is one the proxy settled as not found at the cloud.
     let placed = state.submission.placed();
-    let disabled = !can_submit || !props.valid || busy || placed;
+    let disabled = !can_submit || !props.valid || busy || state.submission.key_spent();
     let new_order = {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| state.dispatch(Action::NewOrder))
@@ -156,10 +161,14 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
                     </>
                 },
                 // A retry repeats what was asked: a refused dry run is retried as a dry run.
-                Submission::Refused { message, dry_run } => html! {
+                Submission::Refused { message, dry_run, key_spent } => html! {
                     <div role="alert" class="error">
                         <p>{ message }</p>
-                        <button onclick={ask(*dry_run)}>{ if *dry_run { t(Key::RetryDryRun) } else { t(Key::Retry) } }</button>
+                        if *key_spent {
+                            <button data-testid="new-order" onclick={new_order.clone()}>{ t(Key::NewOrder) }</button>
+                        } else {
+                            <button onclick={ask(*dry_run)}>{ if *dry_run { t(Key::RetryDryRun) } else { t(Key::Retry) } }</button>
+                        }
                     </div>
                 },
                 Submission::Idle => html! {},

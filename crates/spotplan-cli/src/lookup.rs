@@ -1,14 +1,15 @@
 //! `spotplan lookup ORDER_ID`: looks an order whose outcome is unknown up at the cloud by its
 //! `spotplan-order` tag (its id), through the local proxy (token from `SPOTPLAN_TOKEN`). Nothing is sent to create
-//! anything: found, the order succeeded with those instances; none, it stays unknown.
+//! anything: found, the order succeeded with those instances; none, it stays unknown — or, an hour after it was
+//! first sent and ten minutes after its last attempt, it is `not_found` (final).
 
-use spotplan_core::order::outcome::OrderStatus;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
 use spotplan_core::api;
 use spotplan_core::api::orders::{LookupAnswer, LookupBody};
+use spotplan_core::order::outcome::OrderStatus;
 
 use crate::instances::{ProxyArgs, endpoint, read_answer, runtime, token};
 

@@ -389,6 +389,10 @@ async fn look_up_instead_of_resending(
             tracing::info!(id = %record.view.id, found = found.len(), "an unknown order was found at the cloud by its tag");
             Ok(processed(record, logged))
         }
+        Ok(LookedUp::NoneFound) if !order_lookup::may_conclude_none(&record, now_unix_millis()) => {
+            tracing::info!(id = %record.view.id, "an unknown order was looked up at the cloud: none of its instances is listed yet, but it was sent too recently to conclude");
+            Err(still_unknown(&record))
+        }
         Ok(LookedUp::NoneFound) => {
             tracing::info!(id = %record.view.id, "an unknown order was looked up at the cloud: none of its instances exists");
             order_lookup::record_none_found(&mut record, order);

@@ -365,6 +365,20 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
         let (pool, wanted) = match first_order {
             Some(first) => first,
             None if live >= target => {
+                // Not placed while an order's outcome is unknown: the keeper keeps visiting a placing fleet, so the
+                // order is processed again until it is known, and its units ordered afresh if it is `not_found`.
+                if fleet.state == FleetState::Placing && !tally.unknown.is_empty() {
+                    let keys: Vec<&str> = tally.unknown.iter().map(|(step, _)| step.order_key.as_str()).collect();
+                    let reason = format!(
+                        "waiting for the outcome of {}: unknown, so processed again under its key every minute",
+                        keys.join(", ")
+                    );
+                    if fleet.reason.as_deref() != Some(reason.as_str()) {
+                        fleet.reason = Some(reason);
+                        fleet_book::update(&state.store, &fleet).await?;
+                    }
+                    return Ok(());
+                }
                 if fleet.state == FleetState::Placing {
                     let next = if fleet.spec.maintain {
                         FleetState::Maintaining

@@ -41,7 +41,8 @@ pub fn logged_order_carries_tag(order: &serde_json::Value, order_id: &str) -> bo
 
 /// Lists the order's region for the instances tagged with `order_id`, page by page. `Err` says why the cloud could
 /// not be asked or gave no readable list: an answer that is not a success, an error, a page without its list, or
-/// a list longer than [`MAX_LOOKUP_PAGES`] with none found — never "none" unless the whole list was read.
+/// a list longer than [`MAX_LOOKUP_PAGES`] — never "none", nor a part of the order as all of it, unless the whole
+/// list was read.
 pub async fn look_up(state: &AppState, order: &SpotOrder, order_id: &str) -> Result<LookedUp, String> {
     let cloud = order.cloud;
     let Some(credentials) = state.credentials.get(cloud).cloned() else {
@@ -69,14 +70,13 @@ pub async fn look_up(state: &AppState, order: &SpotOrder, order_id: &str) -> Res
             None => return Ok(LookedUp::Found(found)),
         }
     }
-    if found.is_empty() {
-        Err(format!(
-            "the region lists more than {} instances; not all were read",
-            MAX_LOOKUP_PAGES * 100
-        ))
-    } else {
-        Ok(LookedUp::Found(found))
-    }
+    // Not all was read: what was found may be part of the order (recorded as all of it, the rest would bill
+    // unseen), and none found proves nothing. The order stays unknown.
+    Err(format!(
+        "the region lists more than {} instances ({} of them carry the order's tag); not all were read",
+        MAX_LOOKUP_PAGES * 100,
+        found.len()
+    ))
 }
 
 /// Records a lookup that found the order's instances: the order succeeded with them.
@@ -94,6 +94,24 @@ pub fn record_found(record: &mut StoredOrder, order: &SpotOrder, found: &[Instan
         order.region
     ));
     view.finished_at_ms = Some(now_unix_millis());
+}
+
+/// How long after an order's last attempt a lookup that finds none of it may conclude it is `not_found`: a cloud
+/// may still be creating what the attempt asked for (Tencent creates asynchronously) and a list filtered by tag
+/// may lag behind creation.
+pub const LOOKUP_SETTLE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// Whether a lookup that found nothing of this order may settle it `not_found`: its ClientToken may be forgotten
+/// (first logged more than [`crate::exactly_once::RESEND_WINDOW`] ago) and nothing was sent for it in the last
+/// [`LOOKUP_SETTLE`].
+pub fn may_conclude_none(record: &StoredOrder, now_ms: i64) -> bool {
+    let view = &record.view;
+    let last_attempt = view
+        .finished_at_ms
+        .unwrap_or(view.created_at_ms)
+        .max(view.created_at_ms);
+    now_ms.saturating_sub(view.created_at_ms) > crate::exactly_once::RESEND_WINDOW.as_millis() as i64
+        && now_ms.saturating_sub(last_attempt) > LOOKUP_SETTLE.as_millis() as i64
 }
 
 /// The error code of a retry answered from a lookup that found nothing ([`none_found`]).

@@ -104,9 +104,9 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
 }
 
 /// Handles `POST /api/v1/orders/{id}/lookup`: looks an `unknown` order up by its tag, under its key's lock (so it
-/// cannot race a retry). Found: the order succeeded with those instances. None: within the resend window the order
-/// stays `unknown` (the cloud may still be creating it, and a retry under its key stays safe); past it the order is
-/// `not_found`, final.
+/// cannot race a retry). Found: the order succeeded with those instances. None: within the resend window, or within
+/// [`order_lookup::LOOKUP_SETTLE`] of its last attempt, the order stays `unknown` (the cloud may still be creating
+/// it, and a retry under its key stays safe); after both it is `not_found`, final.
 pub async fn lookup(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -181,7 +181,7 @@ pub async fn lookup(
         order_lookup::record_found(&mut record, &order, &found);
         crate::exactly_once::record_outcome(&state, &record).await;
         tracing::info!(id = %record.view.id, found = found.len(), "an unknown order was found at the cloud by its tag");
-    } else if found.is_empty() && settled {
+    } else if found.is_empty() && order_lookup::may_conclude_none(&record, now_unix_millis()) {
         order_lookup::record_none_found(&mut record, &order);
         crate::exactly_once::record_outcome(&state, &record).await;
         tracing::info!(id = %record.view.id, "an unknown order was looked up at the cloud: none of its instances exists");

@@ -111,6 +111,16 @@ async fn an_unknown_order_past_the_token_window_is_looked_up_by_its_tag_not_rese
                 .unwrap();
             assert_eq!(changed, 1);
         };
+        let backdate_last_attempt = |key: &str| {
+            let changed = rusqlite::Connection::open(data.join("orders.sqlite3"))
+                .unwrap()
+                .execute(
+                    "UPDATE orders SET finished_at_ms = finished_at_ms - ?1 WHERE idempotency_key = ?2",
+                    rusqlite::params![TWO_HOURS_MS, key],
+                )
+                .unwrap();
+            assert_eq!(changed, 1);
+        };
         let order = order_with_image(cloud, "img-gateway502");
         // Found: the cloud created the instances, the answers hid it, the retry comes two hours later.
         let (_, first) = proxy.submit(&order, "window-found-0001").await;
@@ -146,6 +156,15 @@ async fn an_unknown_order_past_the_token_window_is_looked_up_by_its_tag_not_rese
         standin.lifecycle.advance(60 * 60 * 1000);
         backdate("window-gone-0001");
         let attempts = standin.stats.lock().unwrap().attempts_by_token[&token];
+        // Its last attempt was a moment ago: the cloud may still be creating what it asked for, so a lookup that
+        // finds nothing concludes nothing yet.
+        let (status, recent) = proxy.submit(&order, "window-gone-0001").await;
+        assert_eq!(
+            (status, recent["error"]["code"].as_str()),
+            (409, Some("outcome_unknown")),
+            "{cloud}: {recent}"
+        );
+        backdate_last_attempt("window-gone-0001");
         let (status, gone) = proxy.submit(&order, "window-gone-0001").await;
         assert_eq!(
             (status, gone["error"]["code"].as_str()),
@@ -356,11 +375,13 @@ async fn an_unknown_order_is_looked_up_on_request_and_hostile_lookups_are_refuse
         (json!([]), json!("unknown")),
         "{none}"
     );
-    // The same, past the resend window: settled `not_found`, and not looked up again.
+    // The same, past the resend window and long after its last attempt: settled `not_found`, and not looked up
+    // again.
     let changed = rusqlite::Connection::open(data.join("orders.sqlite3"))
         .unwrap()
         .execute(
-            "UPDATE orders SET created_at_ms = created_at_ms - 7200000 WHERE idempotency_key = 'lookup-gone-0001'",
+            "UPDATE orders SET created_at_ms = created_at_ms - 7200000, finished_at_ms = finished_at_ms - 7200000 \
+             WHERE idempotency_key = 'lookup-gone-0001'",
             [],
         )
         .unwrap();

@@ -631,18 +631,20 @@ async fn a_replacement_that_would_cross_the_persons_budget_is_refused_and_the_fl
     assert_eq!(rig.created(), 4, "no replacement over the budget");
 }
 
-/// Moves a fleet step's order back two hours, past the ClientToken window and the keeper's retry interval.
-async fn backdate(rig: &Rig, order_key: &str) {
+/// Moves a fleet step's order back: its first logging by two hours (past the ClientToken window), its last
+/// attempt by `last_attempt_minutes`.
+async fn backdate(rig: &Rig, order_key: &str, last_attempt_minutes: i64) {
     use spotplan_proxy::sql::SqlValue;
     let changed = rig
         .state
         .store
         .execute(
-            "UPDATE orders SET created_at_ms = created_at_ms - ?1, finished_at_ms = finished_at_ms - ?1 \
-             WHERE idempotency_key = ?2"
+            "UPDATE orders SET created_at_ms = created_at_ms - ?1, finished_at_ms = finished_at_ms - ?2 \
+             WHERE idempotency_key = ?3"
                 .into(),
             vec![
                 SqlValue::from(2 * 60 * MINUTE_MS),
+                SqlValue::from(last_attempt_minutes * MINUTE_MS),
                 SqlValue::Text(Some(order_key.into())),
             ],
         )
@@ -654,8 +656,9 @@ async fn backdate(rig: &Rig, order_key: &str) {
 /// A fleet order whose outcome is unknown (the stand-in creates the instances, then answers 502 on every attempt)
 /// counts as live and is not retried within a minute of its last attempt. Past the ClientToken window the keeper
 /// processes it again under its key, which looks it up by its tag: found, its instances count and nothing is
-/// created twice. A second fleet's order whose instances are gone by then is `not_found`, and the keeper orders its
-/// units afresh, once.
+/// created twice. A second fleet's order whose instances are gone by then stays unknown while its last attempt is
+/// recent, then is `not_found`, and the keeper orders its units afresh, once. A fleet that is not maintained is not
+/// `placed` while an order's outcome is unknown.
 #[tokio::test]
 async fn a_fleet_order_with_an_unknown_outcome_is_looked_up_and_one_found_gone_is_ordered_afresh() {
     let rig = rig().await;
@@ -675,7 +678,7 @@ async fn a_fleet_order_with_an_unknown_outcome_is_looked_up_and_one_found_gone_i
         "not retried within a minute of its last attempt"
     );
 
-    backdate(&rig, "fleet-0009-unkn_s0").await;
+    backdate(&rig, "fleet-0009-unkn_s0", 120).await;
     rig.round(2).await;
     let fleet = rig.fleet(&id).await;
     assert_eq!(fleet["orders"][0]["status"], "succeeded", "{fleet}");
@@ -702,13 +705,48 @@ async fn a_fleet_order_with_an_unknown_outcome_is_looked_up_and_one_found_gone_i
     for instance in &vanished {
         assert!(rig.standin.lifecycle.reclaim(instance));
     }
-    backdate(&rig, "fleet-0010-gone_s0").await;
+    // Its last attempt two minutes ago: processed again, looked up, none listed yet — too recent to conclude.
+    backdate(&rig, "fleet-0010-gone_s0", 2).await;
+    rig.round(60).await;
+    let fleet = rig.fleet(&gone_id).await;
+    assert_eq!(fleet["orders"][0]["status"], "unknown", "{fleet}");
+    assert_eq!(
+        (fleet["orders"].as_array().unwrap().len(), rig.created()),
+        (1, 4),
+        "{fleet}"
+    );
+    backdate(&rig, "fleet-0010-gone_s0", 120).await;
     rig.round(60).await;
     let fleet = rig.fleet(&gone_id).await;
     let orders = fleet["orders"].as_array().unwrap();
     assert_eq!(orders.len(), 2, "{fleet}");
     assert_eq!(orders[0]["status"], "not_found", "{fleet}");
-    assert_eq!(orders[1]["replacement"], true, "{fleet}");
+    assert_eq!(orders[1]["pool"]["zone"], "cn-hangzhou-h", "{fleet}");
     assert_eq!(rig.created(), 6, "its two units ordered once more: {fleet}");
     assert_eq!(units(&fleet), 2, "{fleet}");
+
+    let mut once = body.clone();
+    once["maintain"] = json!(false);
+    let (status, third) = rig.submit(&once, "fleet-0011-once").await;
+    assert_eq!(status, 201, "{third}");
+    let once_id = third["fleet"]["id"].as_str().unwrap().to_owned();
+    rig.round(1).await;
+    let fleet = rig.fleet(&once_id).await;
+    assert_eq!(fleet["state"], "placing", "{fleet}");
+    assert!(
+        fleet["reason"].as_str().unwrap().contains("fleet-0011-once_s0"),
+        "{fleet}"
+    );
+    backdate(&rig, "fleet-0011-once_s0", 120).await;
+    rig.round(1).await;
+    let fleet = rig.fleet(&once_id).await;
+    assert_eq!(
+        (
+            fleet["state"].as_str(),
+            fleet["orders"][0]["status"].as_str(),
+            fleet["reason"].is_null()
+        ),
+        (Some("placed"), Some("succeeded"), true),
+        "{fleet}"
+    );
 }

@@ -127,8 +127,8 @@ pub struct LookupBody {}
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LookupAnswer {
-    /// The order as logged after the lookup: `succeeded` with the instances found; `not_found` when none exists
-    /// and the resend window has passed; else still `unknown`.
+    /// The order as logged after the lookup: `succeeded` with the instances found; `not_found` when none exists,
+    /// the resend window has passed and the last attempt is ten minutes old; else still `unknown`.
     pub record: OrderRecord,
     /// The instance ids carrying the order's tag now (empty: none exists now).
     pub found: Vec<String>,

@@ -92,8 +92,13 @@ fn read_list(body: &[u8], wanted: impl Fn(&Object) -> bool) -> Result<crate::lif
         .filter(|instance| wanted(instance))
         .filter_map(report)
         .collect();
-    let next = match answer.get("isTruncated").and_then(Value::as_bool) {
-        Some(true) => Some(
+    // Nor is a page that does not say whether more follow (Baidu's list always carries `isTruncated`).
+    let truncated = answer
+        .get("isTruncated")
+        .and_then(Value::as_bool)
+        .ok_or_else(|| unreadable(body))?;
+    let next = match truncated {
+        true => Some(
             answer
                 .get("nextMarker")
                 .and_then(Value::as_str)
@@ -101,7 +106,7 @@ fn read_list(body: &[u8], wanted: impl Fn(&Object) -> bool) -> Result<crate::lif
                 .ok_or_else(|| unreadable(body))?
                 .to_owned(),
         ),
-        _ => None,
+        false => None,
     };
     Ok(crate::lifecycle::InstancePage {
         left_out: listed.len() - kept.len(),
@@ -277,6 +282,17 @@ mod tests {
         assert_eq!((page.left_out, page.next.as_deref()), (3, Some("i-e")));
         let last = json!({ "isTruncated": false, "nextMarker": "i-z", "instances": [] });
         assert_eq!(read_spot_list(last.to_string().as_bytes()).unwrap().next, None);
+        // A page that does not say whether more follow is not read as the last one.
+        for unsure in [
+            json!({ "instances": [] }),
+            json!({ "isTruncated": "false", "instances": [] }),
+        ] {
+            assert!(read_spot_list(unsure.to_string().as_bytes()).is_err(), "{unsure}");
+            assert!(
+                read_order_list(unsure.to_string().as_bytes(), "ord-1").is_err(),
+                "{unsure}"
+            );
+        }
         let refused = json!({ "code": "AccessDenied", "message": "no", "requestId": "r-1" });
         assert_eq!(
             read_spot_list(refused.to_string().as_bytes()).unwrap_err().code,
