@@ -99,6 +99,13 @@ pub async fn describe(state: &AppState, cloud: Cloud, region: &str, ids: &[Strin
             break;
         };
         match wire(cloud).read_instances(&body) {
+            // Only a successful answer reports which instances exist; a list in any other is no report at all.
+            DescribeReading::Reported(_) if !(200..300).contains(&status) => {
+                tracing::warn!(%cloud, status, "describe answered with an HTTP error");
+                described.throttled |= status == 429;
+                described.complete = false;
+                break;
+            }
             DescribeReading::Reported(found) => {
                 described
                     .reports

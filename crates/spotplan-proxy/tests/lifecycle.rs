@@ -307,6 +307,41 @@ async fn throttling_slows_the_follower_without_losing_state() {
     assert_eq!(rig.states().await, ["running", "running"]);
 }
 
+/// A describe answer that carries no instance list — a gateway's 502 page, HTTP 200 with an empty object, a 200
+/// list inside an HTTP error — reports nothing: the running instances stay running on every cloud, never `gone`
+/// or `reclaimed` (a fleet would replace instances that still bill).
+#[tokio::test]
+async fn an_answer_without_the_instance_list_changes_nothing() {
+    for (cloud, key) in [
+        (Cloud::Alibaba, "7a4c9e10-0000-4000-8000-0000000000a1"),
+        (Cloud::Tencent, "7a4c9e10-0000-4000-8000-0000000000a2"),
+        (Cloud::Baidu, "7a4c9e10-0000-4000-8000-0000000000a3"),
+    ] {
+        let rig = rig(cloud).await;
+        rig.order(cloud, "img-lifecycle", 2, key).await;
+        rig.standin.lifecycle.advance(HOUR_MS);
+        poll_once(&rig.state).await.unwrap();
+        assert_eq!(rig.states().await, ["running", "running"], "{cloud:?}");
+        let listed = match cloud {
+            Cloud::Alibaba => r#"{"RequestId":"r","Instances":{"Instance":[]}}"#,
+            Cloud::Tencent => r#"{"Response":{"RequestId":"r","TotalCount":0,"InstanceSet":[]}}"#,
+            Cloud::Baidu => r#"{"marker":"","isTruncated":false,"instances":[]}"#,
+        };
+        rig.standin.lifecycle.garble_describes(&[
+            (502, r#"{"message":"Bad Gateway"}"#),
+            (200, "{}"),
+            (200, r#"{"Response":{}}"#),
+            (503, listed),
+            (200, "<html>gateway</html>"),
+        ]);
+        for _ in 0..5 {
+            poll_once(&rig.state).await.unwrap();
+            rig.standin.lifecycle.advance(10 * 60_000);
+        }
+        assert_eq!(rig.states().await, ["running", "running"], "{cloud:?}");
+    }
+}
+
 #[tokio::test]
 async fn a_thousand_instances_cost_ten_describe_calls() {
     let rig = rig(Cloud::Baidu).await;

@@ -38,6 +38,8 @@ pub struct Book {
     release_tokens: HashSet<String>,
     /// Describe calls to answer with the cloud's throttling code.
     throttle_describes: u32,
+    /// Describe calls to answer with these (status, body) instead: what a gateway or a broken answer looks like.
+    garbled_describes: Vec<(u16, String)>,
     /// Describe calls received.
     pub describes: u32,
     /// The options of the last release acted on (Alibaba `Force`, Baidu's flags; Tencent takes none).
@@ -129,6 +131,14 @@ impl Lifecycle {
             }
             None => false,
         }
+    }
+
+    /// The next describe calls get these answers, one each (a gateway's page, an object without the list).
+    pub fn garble_describes(&self, answers: &[(u16, &str)]) {
+        self.book().garbled_describes = answers
+            .iter()
+            .map(|(status, body)| (*status, (*body).to_owned()))
+            .collect();
     }
 
     /// The next `count` describe calls get the cloud's throttling answer.
@@ -282,6 +292,14 @@ pub(crate) fn answer(standin: &Standin, action: &str, received: &verify::Receive
 }
 
 fn describe_answer(standin: &Standin, ids: &[String]) -> Response {
+    let garbled = {
+        let mut book = standin.lifecycle.book();
+        (!book.garbled_describes.is_empty()).then(|| book.garbled_describes.remove(0))
+    };
+    if let Some((status, body)) = garbled {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+        return (status, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response();
+    }
     match describe_json(standin, ids) {
         Ok(body) => (StatusCode::OK, axum::Json(body)).into_response(),
         Err(throttled) => *throttled,

@@ -38,12 +38,16 @@ pub fn read_instances(body: &[u8]) -> DescribeReading {
     if let Some(error) = super::answer::error_in(&answer) {
         return DescribeReading::Refused(error);
     }
-    let instances = answer
+    let Some(instances) = answer
         .get("Instances")
         .and_then(|instances| instances.get("Instance"))
         .and_then(Value::as_array)
         .map(Vec::as_slice)
-        .unwrap_or_default();
+    else {
+        // An answer without its list (a gateway's page, an empty object) reports nothing: read as "every
+        // instance gone" it would end the following of instances that still bill.
+        return DescribeReading::Refused(unreadable(body));
+    };
     DescribeReading::Reported(
         instances
             .iter()

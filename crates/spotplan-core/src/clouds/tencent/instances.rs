@@ -34,11 +34,11 @@ pub fn read_instances(body: &[u8]) -> DescribeReading {
     if let Some(error) = error(&response) {
         return DescribeReading::Refused(error);
     }
-    let instances = response
-        .get("InstanceSet")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let Some(instances) = response.get("InstanceSet").and_then(Value::as_array).map(Vec::as_slice) else {
+        // An answer without its list (a gateway's page, an empty object) reports nothing: read as "every
+        // instance gone" it would end the following of instances that still bill.
+        return DescribeReading::Refused(unreadable(body));
+    };
     DescribeReading::Reported(
         instances
             .iter()
