@@ -44,6 +44,10 @@ use spotplan_core::order::outcome::{OrderOutcome as Outcome, read_order_answer, 
 /// Spotplan's conservative assumption: a retry within the hour is what the clouds' own SDKs do.
 pub const RESEND_WINDOW: Duration = Duration::from_secs(60 * 60);
 
+/// The cross-replica lock the spend checks run under. The colon keeps it apart from every idempotency key (keys
+/// are letters, digits, `-` and `_`), so no order's key can take or wait on it.
+const SPEND_GATE_LOCK: &str = "gate:spend";
+
 /// How often a replica in team mode looks for orders a dead replica left pending.
 pub const SHARED_RECONCILE_EVERY: Duration = Duration::from_secs(5);
 
@@ -308,7 +312,7 @@ async fn first_attempt(state: &AppState, submission: Submission, hash: String) -
             && !order.dry_run
             && crate::people::any_budget(&state.store, record.view.placed_by.as_deref()).await?;
         let _replicas_gate = if budgets || state.config.spend.max_spend_per_hour.is_some() {
-            Some(state.store.hold_key("spend-gate").await?)
+            Some(state.store.hold_key(SPEND_GATE_LOCK).await?)
         } else {
             None
         };

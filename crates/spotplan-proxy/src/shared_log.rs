@@ -162,13 +162,23 @@ const MIGRATION_LOCK: i64 = 0x5370_6f74_706c_616e; // "Spotplan"
 /// How long a write waits for a lock another session holds (as the embedded log's busy timeout).
 const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Connections one proxy keeps to the database at most (key locks hold one each while an order is in flight).
+/// Connections one proxy keeps to the database for statements at most.
 const POOL_SIZE: usize = 48;
+
+/// Connections one proxy keeps for cross-replica locks (an idempotency key's, a fleet's, the spend gate's), each
+/// held for as long as the work under the lock lasts, in a pool of their own: work holding a lock never waits for
+/// a connection that other lock holders keep, so a burst of orders cannot starve the statements they need.
+const LOCK_POOL_SIZE: usize = 64;
+
+/// How long work waits for a pooled connection before it is refused with a clear error (never a hang).
+const POOL_WAIT: Duration = Duration::from_secs(30);
 
 /// The order log on PostgreSQL.
 #[derive(Clone)]
 pub struct SharedLog {
     pool: Pool,
+    /// The connections cross-replica locks are held on.
+    lock_pool: Pool,
     /// How to open a connection outside the pool (leadership holds one for as long as it leads).
     config: tokio_postgres::Config,
 }
@@ -208,6 +218,25 @@ async fn try_lock(connection: &Object, lock: i64) -> Result<bool, StoreError> {
         .await
         .map_err(postgres_error)?
         .get(0))
+}
+
+/// A pooled connection that is closed, not returned to the pool, unless [`Unpooled::keep`] takes it back.
+struct Unpooled(Option<Object>);
+
+impl Unpooled {
+    /// The connection, pooled again when its holder drops it.
+    fn keep(mut self) -> Option<Object> {
+        self.0.take()
+    }
+}
+
+impl Drop for Unpooled {
+    fn drop(&mut self) {
+        // Detached from the pool, the client closes its connection when dropped, ending its session.
+        if let Some(connection) = self.0.take() {
+            drop(Object::take(connection));
+        }
+    }
 }
 
 impl Drop for KeyHold {
@@ -261,8 +290,30 @@ impl SharedLog {
                 recycling_method: RecyclingMethod::Fast,
             },
         );
-        let pool = Pool::builder(manager).max_size(POOL_SIZE).build().map_err(pool_error)?;
-        let log = SharedLog { pool, config };
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .build()
+            .map_err(pool_error)?;
+        let lock_manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let lock_pool = Pool::builder(lock_manager)
+            .max_size(LOCK_POOL_SIZE)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .build()
+            .map_err(pool_error)?;
+        let log = SharedLog {
+            pool,
+            lock_pool,
+            config,
+        };
         log.migrate().await?;
         Ok(log)
     }
@@ -280,6 +331,10 @@ impl SharedLog {
 
     async fn connection(&self) -> Result<Object, StoreError> {
         self.pool.get().await.map_err(pool_error)
+    }
+
+    async fn lock_connection(&self) -> Result<Object, StoreError> {
+        self.lock_pool.get().await.map_err(pool_error)
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
@@ -334,38 +389,42 @@ impl SharedLog {
 
     /// Waits for the cross-replica lock of an idempotency key.
     pub async fn hold_key(&self, key: &str) -> Result<KeyHold, StoreError> {
-        let connection = self.connection().await?;
+        // Until the lock is ours, a connection dropped with this future (a request timing out mid-wait) is closed,
+        // never pooled: its session may still be waiting for the lock and would take it for nobody. The server
+        // is told to notice the closed client while it waits (`client_connection_check_interval`).
+        let waiting = Unpooled(Some(self.lock_connection().await?));
+        let Some(connection) = waiting.0.as_ref() else {
+            return Err(StoreError::Shared("no connection to hold the lock on".into()));
+        };
         let lock = key_lock_id(key);
         // Usually nobody holds it: one round trip.
-        let taken = try_lock(&connection, lock).await?;
-        if taken {
-            return Ok(KeyHold {
-                connection: Some(connection),
-                lock,
-            });
+        let taken = try_lock(connection, lock).await?;
+        if !taken {
+            // The wait for another replica's order is not bounded by the write lock timeout: that order may take
+            // as long as its cloud call.
+            connection
+                .batch_execute("SET lock_timeout = 0; SET client_connection_check_interval = '1s'")
+                .await
+                .map_err(postgres_error)?;
+            connection
+                .execute("SELECT pg_advisory_lock($1)", &[&lock])
+                .await
+                .map_err(postgres_error)?;
+            // If this fails the session holds the lock and the connection is closed, which releases it.
+            connection
+                .batch_execute("RESET lock_timeout; RESET client_connection_check_interval")
+                .await
+                .map_err(postgres_error)?;
         }
-        // The wait for another replica's order is not bounded by the write lock timeout: that order may take as
-        // long as its cloud call.
-        connection
-            .batch_execute("SET lock_timeout = 0")
-            .await
-            .map_err(postgres_error)?;
-        let locked = connection.execute("SELECT pg_advisory_lock($1)", &[&lock]).await;
-        if let Err(error) = connection.batch_execute("RESET lock_timeout").await {
-            // The session may hold the lock: it must not go back to the pool.
-            drop(Object::take(connection));
-            return Err(postgres_error(error));
-        }
-        locked.map_err(postgres_error)?;
         Ok(KeyHold {
-            connection: Some(connection),
+            connection: waiting.keep(),
             lock,
         })
     }
 
     /// Takes the cross-replica lock of an idempotency key if no replica holds it.
     pub async fn try_hold_key(&self, key: &str) -> Result<Option<KeyHold>, StoreError> {
-        let connection = self.connection().await?;
+        let connection = self.lock_connection().await?;
         let lock = key_lock_id(key);
         let taken = try_lock(&connection, lock).await?;
         Ok(taken.then_some(KeyHold {

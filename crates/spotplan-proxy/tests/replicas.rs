@@ -346,6 +346,19 @@ async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_rev
         refused["error"]["message"].as_str().unwrap().contains("alice's budget"),
         "{refused}"
     );
+    // An idempotency key that reads like an internal lock's name is just a key: the spend gate's lock is apart
+    // from every key (it once shared their namespace, and this order waited on its own lock forever).
+    let (status, refused) = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        submit_as(&proxies[0], &alice, &order, "spend-gate"),
+    )
+    .await
+    .expect("answered, not stuck on its own lock");
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (422, &json!("spend_ceiling")),
+        "{refused}"
+    );
     // Bob has no budget of his own, but the team's is now full too.
     users(
         &url,
