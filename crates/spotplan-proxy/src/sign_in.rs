@@ -99,9 +99,20 @@ pub async fn exchange(State(state): State<AppState>, request: Request, next: Nex
         .iter()
         .any(|given| tokens_match(given, api_token) || state.sign_in.redeem(given))
         .then(|| api_token.to_owned());
-    // Team mode: a person signs in once with their API key; the cookie then carries it.
+    // Team mode: a person signs in once with their API key; the cookie then carries it. Only from a link the
+    // person opened themselves (typed, pasted, a bookmark: `Sec-Fetch-Site: none`) or from this app: anyone may own
+    // a key, so a foreign page sending a browser to `/?token=<its own key>` would sign the person in as someone
+    // else, and their orders would be placed and charged under that name.
+    let fetched_from = request
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|value| value.to_str().ok());
+    let own_navigation = matches!(fetched_from, None | Some("none" | "same-origin"));
     for given in &split.tokens {
-        if session.is_none() && matches!(crate::people::by_key(&state.store, given).await, Ok(Some(_))) {
+        if session.is_none()
+            && own_navigation
+            && matches!(crate::people::by_key(&state.store, given).await, Ok(Some(_)))
+        {
             session = Some(given.clone());
         }
     }

@@ -381,6 +381,33 @@ async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_rev
     let (_, nobody) = proxies[1].get("/api/v1/instances?placed_by=carol").await;
     assert_eq!(nobody["instances"], json!([]));
 
+    // A person signs in with their key from a link they opened themselves; a foreign page sending the browser to
+    // `/?token=<a key>` (login CSRF: the attacker's own key) signs nobody in.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .unwrap();
+    for (fetch_site, signed_in) in [
+        ("none", true),
+        ("same-origin", true),
+        ("cross-site", false),
+        ("same-site", false),
+    ] {
+        let answer = browser
+            .get(format!("{}/?token={bob}", proxies[0].url))
+            .header("sec-fetch-site", fetch_site)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 303, "{fetch_site}");
+        assert_eq!(
+            answer.headers().contains_key("set-cookie"),
+            signed_in,
+            "Sec-Fetch-Site: {fetch_site}"
+        );
+    }
+
     // A revoked key is refused everywhere at once; a made-up key never worked.
     users(&url, &["revoke", "alice"]);
     for proxy in &proxies {
