@@ -305,40 +305,7 @@ async fn first_attempt(state: &AppState, submission: Submission, hash: String) -
     {
         // Checking the ceiling and logging the order are one step, so two orders cannot both fit the last
         // slice of an hourly ceiling.
-        let _gate = state.spend_gate.lock().await;
-        // Team mode: where a budget or the hourly ceiling applies, replicas take the same gate in the database and
-        // the person's and the team's budgets are checked under it.
-        let budgets = (state.store.is_shared() || record.view.placed_by.is_some())
-            && !order.dry_run
-            && crate::people::any_budget(&state.store, record.view.placed_by.as_deref()).await?;
-        let _replicas_gate = if budgets || state.config.spend.max_spend_per_hour.is_some() {
-            Some(state.store.hold_key(SPEND_GATE_LOCK).await?)
-        } else {
-            None
-        };
-        if budgets {
-            let per_hour = bound.as_ref().map(|bound| bound.per_hour);
-            let person = record.view.placed_by.as_deref();
-            if !order.dry_run
-                && let Err(over) = crate::people::check_budgets(&state.store, person, per_hour.as_ref(), now_ms).await?
-            {
-                return Err(ApiError::SpendCeiling {
-                    field: over.field,
-                    message: over.message,
-                });
-            }
-        }
-        let committed = if state.config.spend.max_spend_per_hour.is_some() {
-            state.store.committed_hourly_costs(now_ms - 3_600_000).await?
-        } else {
-            Vec::new()
-        };
-        crate::spend::check(&state.config.spend, order, bound.as_ref(), &committed).map_err(|error| {
-            ApiError::SpendCeiling {
-                field: error.field(),
-                message: error.to_string(),
-            }
-        })?;
+        let _gate = pass_spend_gate(state, order, record.view.placed_by.as_deref(), bound.as_ref(), now_ms).await?;
         // Written before anything is sent: from here on the order cannot be lost or duplicated.
         state.store.insert(&record).await?;
     }
@@ -346,6 +313,57 @@ async fn first_attempt(state: &AppState, submission: Submission, hash: String) -
     processed.created = true;
     processed.warnings = warnings;
     Ok(processed)
+}
+
+/// The spend checks' gate, held while an order is checked against the ceilings and budgets and made to count
+/// (logged, or a not-sent one made pending again), so two orders cannot both fit the last slice of a ceiling.
+struct SpendGate<'a> {
+    _local: tokio::sync::MutexGuard<'a, ()>,
+    _replicas: Option<crate::store::ReplicaHold>,
+}
+
+/// Takes the spend gate and checks `order` (bounded by `bound` an hour) against the proxy's ceilings and, in team
+/// mode, the person's and the team's budgets; refused with the field and the figures when it does not fit.
+async fn pass_spend_gate<'a>(
+    state: &'a AppState,
+    order: &SpotOrder,
+    placed_by: Option<&str>,
+    bound: Option<&crate::spend::HourlyBound>,
+    now_ms: i64,
+) -> Result<SpendGate<'a>, ApiError> {
+    let local = state.spend_gate.lock().await;
+    // Team mode: where a budget or the hourly ceiling applies, replicas take the same gate in the database and
+    // the person's and the team's budgets are checked under it.
+    let budgets = (state.store.is_shared() || placed_by.is_some())
+        && !order.dry_run
+        && crate::people::any_budget(&state.store, placed_by).await?;
+    let replicas = if budgets || state.config.spend.max_spend_per_hour.is_some() {
+        Some(state.store.hold_key(SPEND_GATE_LOCK).await?)
+    } else {
+        None
+    };
+    if budgets {
+        let per_hour = bound.map(|bound| bound.per_hour);
+        if let Err(over) = crate::people::check_budgets(&state.store, placed_by, per_hour.as_ref(), now_ms).await? {
+            return Err(ApiError::SpendCeiling {
+                field: over.field,
+                message: over.message,
+            });
+        }
+    }
+    let committed = if state.config.spend.max_spend_per_hour.is_some() {
+        state.store.committed_hourly_costs(now_ms - 3_600_000).await?
+    } else {
+        Vec::new()
+    };
+    crate::spend::check(&state.config.spend, order, bound, &committed).map_err(|error| ApiError::SpendCeiling {
+        field: error.field(),
+        message: error.to_string(),
+    })?;
+    Ok(SpendGate {
+        _local: local,
+        _replicas: replicas,
+    })
 }
 
 /// The refusal of an order whose bid is in another currency than the account pays in: sent as is, the cloud would
@@ -364,11 +382,20 @@ fn account_currency_mismatch(order: &SpotOrder, account: Currency, source: &str)
 }
 
 /// Sends a logged order that has no final answer again, with the same ClientToken.
-async fn resend(state: &AppState, record: StoredOrder, order: &SpotOrder) -> Result<Processed, ApiError> {
-    let age = Duration::from_millis(now_unix_millis().saturating_sub(record.view.created_at_ms).max(0) as u64);
+async fn resend(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -> Result<Processed, ApiError> {
+    let now_ms = now_unix_millis();
+    let age = Duration::from_millis(now_ms.saturating_sub(record.view.created_at_ms).max(0) as u64);
     let may_exist = record.view.may_have_reached_cloud || record.view.status == OrderStatus::Pending;
     if may_exist && age > RESEND_WINDOW {
         return look_up_instead_of_resending(state, record, order).await;
+    }
+    if record.view.status == OrderStatus::NotSent && !record.view.may_have_reached_cloud && !order.dry_run {
+        // Nothing of it exists, so it counted against no ceiling or budget while it was not sent: sending it now
+        // is placing it now, checked like a new order, and it counts again (pending) before it goes out.
+        let bound = crate::spend::hourly_bound(order, order.account_currency, state.catalog());
+        let _gate = pass_spend_gate(state, order, record.view.placed_by.as_deref(), bound.as_ref(), now_ms).await?;
+        record.view.status = OrderStatus::Pending;
+        state.store.finish(&record).await?;
     }
     attempt(state, record, order).await
 }

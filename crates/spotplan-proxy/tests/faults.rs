@@ -905,3 +905,48 @@ async fn hostile_region_ids_are_refused_before_anything_is_sent() {
     assert_eq!(standin.stats.lock().unwrap().requests, 0, "nothing reached the cloud");
     assert!(proxy.orders().await.is_empty(), "nothing was logged");
 }
+
+/// An order that never reached the cloud (`not_sent`) counts against no ceiling, so its retry is checked like a new
+/// order: once other orders have filled the hourly spend ceiling meanwhile, the retry is refused before anything is
+/// sent (it used to go out past the ceiling).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retried_not_sent_order_is_checked_against_the_spend_ceiling_again() {
+    let _serial = SERIAL.lock().await;
+    let (standin, alibaba) = standin(Kind::Alibaba).await;
+    // Nothing listens here: every Tencent order is `not_sent`.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let data = tempdir();
+    let first = Proxy::start(&data, &[(Kind::Alibaba, alibaba), (Kind::Tencent, closed)], &[]);
+    let (_, unsent) = first.submit(&example("tencent"), "ceiling-unsent-0001").await;
+    assert_eq!(unsent["status"], "not_sent", "{unsent}");
+    let (status, placed) = first.submit(&example("alibaba"), "ceiling-placed-0001").await;
+    assert_eq!(status, 201, "{placed}");
+    let amount = |answer: &Value| -> f64 { answer["max_cost_per_hour"]["amount"].as_str().unwrap().parse().unwrap() };
+    let (unsent_bound, placed_bound) = (amount(&unsent), amount(&placed));
+    drop(first);
+
+    // Less than both together.
+    let ceiling = format!("{:.4} CNY", (unsent_bound + placed_bound) * 0.9);
+    let proxy = Proxy::start(
+        &data,
+        &[(Kind::Alibaba, alibaba), (Kind::Tencent, closed)],
+        &[("SPOTPLAN_MAX_SPEND_PER_HOUR", &ceiling)],
+    );
+    let requests = standin.stats.lock().unwrap().requests;
+    let (status, refused) = proxy.submit(&example("tencent"), "ceiling-unsent-0001").await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (422, Some("spend_ceiling")),
+        "{refused}"
+    );
+    assert_eq!(standin.stats.lock().unwrap().requests, requests);
+    let logged = proxy.orders().await;
+    let row = logged
+        .iter()
+        .find(|row| row["idempotency_key"] == "ceiling-unsent-0001")
+        .unwrap();
+    assert_eq!(row["status"], "not_sent", "still not sent, and not counted: {row}");
+}
