@@ -540,12 +540,19 @@ pub(crate) async fn record_outcome(state: &AppState, record: &StoredOrder) -> bo
 }
 
 /// Puts a placed order's instances in the instance book, pending, for the follower to read: each at most its
-/// share of the order's hourly bound.
+/// share of the order's hourly bound (the bound over the count asked for).
 async fn book_instances(state: &AppState, order: &OrderRecord) {
     if order.instance_ids.is_empty() || order.dry_run {
         return;
     }
-    let count = order.instance_ids.len() as i64;
+    // The bound is for the count asked for: each instance's share is the bound over that count, not over the
+    // instances a partial fill (`min_count`) created — which would make each look dearer than its bid.
+    let asked = order
+        .order
+        .get("count")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0);
+    let count = asked.max(order.instance_ids.len() as u64).max(1);
     let share = order
         .max_cost_per_hour
         .map(|bound| spotplan_core::Money::new(bound.amount / rust_decimal::Decimal::from(count), bound.currency));

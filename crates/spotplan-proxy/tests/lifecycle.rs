@@ -342,6 +342,27 @@ async fn an_answer_without_the_instance_list_changes_nothing() {
     }
 }
 
+/// A partial fill: an order for 4 at a bid of 0.2 CNY an hour that started 2 books each instance at the bid
+/// (the order's bound over the 4 asked for), not at half the order's bound each.
+#[tokio::test]
+async fn a_partly_filled_orders_instances_are_each_bounded_by_the_bid() {
+    let rig = rig(Cloud::Alibaba).await;
+    let placed = rig
+        .order(Cloud::Alibaba, "img-partial", 4, "7a4c9e10-0000-4000-8000-0000000000b1")
+        .await;
+    assert_eq!(placed["instance_ids"].as_array().unwrap().len(), 2, "{placed}");
+    let bound: f64 = placed["max_cost_per_hour"]["amount"].as_str().unwrap().parse().unwrap();
+    let instances = rig.instances().await;
+    assert_eq!(instances.len(), 2);
+    for row in &instances {
+        let each: f64 = row["price_per_hour"]["amount"].as_str().unwrap().parse().unwrap();
+        assert!(
+            (each - bound / 4.0).abs() < 1e-9,
+            "{each} per hour of a {bound} bound for 4: {row}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_thousand_instances_cost_ten_describe_calls() {
     let rig = rig(Cloud::Baidu).await;

@@ -13,10 +13,11 @@
 //!
 //! Behaviours for tests, chosen by the image id: one containing `slow` answers after [`SLOW`]; `garbage` answers
 //! 200 with a non-JSON body; `flaky` fails its first attempt per token with HTTP 503; `nostock` answers the stock
-//! error. The faults that follow a real creation — the cloud acted, the answer does not say so — are
-//! `gateway502` and `gateway504` (a gateway's HTML page with that status), `internalerror` (HTTP 200 carrying
-//! `InternalError` in the cloud's envelope), `thengone` (HTTP 503, then the stand-in stops listening, so the
-//! next attempt is refused), `huge` (a 1 GiB answer) and `endless` (a chunked answer that never ends).
+//! error; `partial` creates half of the count asked for (a `MinAmount` partial fill). The faults that follow a
+//! real creation — the cloud acted, the answer does not say so — are `gateway502` and `gateway504` (a gateway's
+//! HTML page with that status), `internalerror` (HTTP 200 carrying `InternalError` in the cloud's envelope),
+//! `thengone` (HTTP 503, then the stand-in stops listening, so the next attempt is refused), `huge` (a 1 GiB
+//! answer) and `endless` (a chunked answer that never ends).
 //! A bid below [`MARKET_PRICE`] (per hour; Baidu: [`BAIDU_MARKET_PRICE_PER_MINUTE`]) gets the cloud's
 //! below-market error. Price queries can be slowed ([`Standin::price_delay`]) to let concurrency build up; the
 //! stand-in records the most requests it ever had in flight.
@@ -640,9 +641,13 @@ async fn order(standin: &Standin, params: &Params) -> Response {
             Some(ids) if !token.is_empty() => ids.clone(),
             _ => {
                 stats.created += 1;
-                let ids: Vec<String> = (0..params.count.max(1))
-                    .map(|i| instance_id(kind, stats.created, i))
-                    .collect();
+                // `partial`: a partial fill (Alibaba's `MinAmount`): half of what was asked, at least one.
+                let made = if image.contains("partial") {
+                    params.count.div_ceil(2).max(1)
+                } else {
+                    params.count.max(1)
+                };
+                let ids: Vec<String> = (0..made).map(|i| instance_id(kind, stats.created, i)).collect();
                 if let Some(left) = params.zone.as_ref().and_then(|zone| stats.stock.get_mut(zone)) {
                     *left = left.saturating_sub(params.count.max(1));
                 }
