@@ -569,11 +569,12 @@ async fn send_once(
             ReleaseReading::AlreadyGone(error) => {
                 every(ReleaseResult::AlreadyGone, Some(error.code), Some(error.message))
             }
-            ReleaseReading::Refused(error) if status < 500 && error.code != "InternalError" => {
-                every(ReleaseResult::Refused, Some(error.code), Some(error.message))
+            // A 5xx, an unreadable answer or a server-side error code may mean the cloud acted: unknown, never
+            // "refused" (the row would go back to running and the release that took would read as a reclaim).
+            ReleaseReading::Refused(error) if spotplan_core::lifecycle::release_may_have_acted(status, &error) => {
+                every(ReleaseResult::Unknown, Some(error.code), Some(error.message))
             }
-            // A 5xx or a server error may mean the cloud acted: unknown, never "failed".
-            ReleaseReading::Refused(error) => every(ReleaseResult::Unknown, Some(error.code), Some(error.message)),
+            ReleaseReading::Refused(error) => every(ReleaseResult::Refused, Some(error.code), Some(error.message)),
             ReleaseReading::Accepted => every(
                 ReleaseResult::Unknown,
                 None,

@@ -150,6 +150,19 @@ impl Default for ReleaseOptions {
     }
 }
 
+/// Whether a refused release (HTTP `status`, the `error` read from its body) may hide an act, and so is
+/// unknown, never refused: a 5xx, an answer that is not the cloud's JSON, or a server-side error code — the
+/// clouds' `InternalError` (and Tencent's `InternalError.*` sub-codes) and `ServiceUnavailable`, which Tencent
+/// answers in HTTP 200 (tencentcloud-sdk-python-common 3.1.195, common error codes), as the order path reads them.
+pub fn release_may_have_acted(status: u16, error: &CloudError) -> bool {
+    status >= 500
+        || error.code == "Unreadable"
+        || error.code == "InternalError"
+        || error.code.starts_with("InternalError.")
+        || error.code == "InternalServerError"
+        || error.code.starts_with("ServiceUnavailable")
+}
+
 /// The error for an answer that is not the cloud's JSON (a gateway page, a cut body), quoting its start.
 pub(crate) fn unreadable(cloud: Cloud, body: &[u8]) -> CloudError {
     CloudError {
@@ -197,6 +210,33 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_release_refused_by_the_server_side_may_have_acted() {
+        let refusal = |code: &str| CloudError {
+            cloud: Cloud::Tencent,
+            code: code.into(),
+            message: String::new(),
+            request_id: None,
+        };
+        for (status, code) in [
+            (200, "InternalError"),
+            (200, "InternalError.TradeUnknownError"),
+            (200, "ServiceUnavailable"),
+            (500, "InternalServerError"),
+            (502, "Whatever"),
+            (200, "Unreadable"),
+        ] {
+            assert!(release_may_have_acted(status, &refusal(code)), "{status} {code}");
+        }
+        for (status, code) in [
+            (200, "UnauthorizedOperation"),
+            (400, "InvalidInstanceId.Malformed"),
+            (400, "Throttling.User"),
+        ] {
+            assert!(!release_may_have_acted(status, &refusal(code)), "{status} {code}");
+        }
+    }
 
     #[test]
     fn states_round_trip_and_say_what_bills() {
