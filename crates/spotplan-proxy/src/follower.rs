@@ -203,8 +203,26 @@ pub fn apply_report(row: &InstanceRow, report: &InstanceReport, now_ms: i64) -> 
         next.running_since_ms.get_or_insert(now_ms);
     };
     match report.state {
-        // A release asked for stays "releasing" until the cloud no longer reports the instance.
-        _ if row.state == InstanceState::Releasing && report.state != InstanceState::Gone => {}
+        // A release asked for stays "releasing" until the cloud no longer reports the instance (and an instance
+        // seen running meanwhile ran: its cost counts from then).
+        _ if row.state == InstanceState::Releasing && report.state != InstanceState::Gone => {
+            if matches!(report.state, InstanceState::Running | InstanceState::BeingReclaimed) {
+                started(&mut next);
+            }
+        }
+        // The cloud is ending an instance Spotplan did not release (Tencent's `TERMINATING`): a reclaim, or a release
+        // from elsewhere — never recorded as Spotplan's own release.
+        InstanceState::Releasing => {
+            next.notice_at_ms.get_or_insert(now_ms);
+            next.reason.get_or_insert_with(|| {
+                format!(
+                    "{} is ending it ({}) without a release from Spotplan: read as a reclaim",
+                    row.cloud.display_name(),
+                    report.cloud_state
+                )
+            });
+            next.state = InstanceState::BeingReclaimed;
+        }
         InstanceState::Running => {
             started(&mut next);
             next.state = InstanceState::Running;
@@ -303,6 +321,28 @@ mod tests {
         assert_eq!(
             (gone.state, gone.ended_at_ms),
             (InstanceState::Reclaimed, Some(400_000))
+        );
+    }
+
+    #[test]
+    fn an_instance_the_cloud_ends_without_a_release_from_spotplan_is_reclaimed_not_released() {
+        let mut running = row(Cloud::Tencent, InstanceState::Running);
+        running.running_since_ms = Some(2_000);
+        let ending = apply_report(&running, &report(InstanceState::Releasing), 5_000);
+        assert_eq!(
+            (ending.state, ending.notice_at_ms),
+            (InstanceState::BeingReclaimed, Some(5_000))
+        );
+        assert_eq!(apply_missing(&ending, 9_000).state, InstanceState::Reclaimed);
+        // A release Spotplan asked for that the cloud still reports running: the clock starts.
+        let releasing = apply_report(
+            &row(Cloud::Tencent, InstanceState::Releasing),
+            &report(InstanceState::Running),
+            6_000,
+        );
+        assert_eq!(
+            (releasing.state, releasing.running_since_ms),
+            (InstanceState::Releasing, Some(6_000))
         );
     }
 
