@@ -157,6 +157,15 @@ pub async fn poll_once(state: &AppState) -> Result<Poll, StoreError> {
         let mut unchanged = Vec::new();
         for row in rows {
             let next = match reports.get(&row.id) {
+                Some(report) if row.state == InstanceState::Releasing => {
+                    let asked = match &row.release_key {
+                        Some(key) => instance_book::release_asked_at(&state.store, key).await?,
+                        None => None,
+                    };
+                    asked
+                        .and_then(|asked| release_not_taken(&row, report, asked, now))
+                        .unwrap_or_else(|| apply_report(&row, report, now))
+                }
                 Some(report) => apply_report(&row, report, now),
                 // Only a complete answer says an instance is missing.
                 None if complete => apply_missing(&row, now),
@@ -187,6 +196,40 @@ pub async fn poll_once(state: &AppState) -> Result<Poll, StoreError> {
         instance_book::save(&state.store, chunk.to_vec()).await?;
     }
     Ok(poll)
+}
+
+/// How long after a release was asked for an instance the cloud still reports running stops reading as
+/// "releasing": the release did not take (a batch the cloud refused as a whole for one id already gone, an answer
+/// lost), and the instance bills on.
+pub const RELEASE_SETTLE_MS: i64 = 10 * 60 * 1000;
+
+/// The row of an instance Spotplan asked to release at `asked_ms` that the cloud still reports running (or
+/// noticed for reclaim) [`RELEASE_SETTLE_MS`] later: back to what the cloud says, named as a release that did not
+/// take, so it counts as billing again and can be released again. `None` while the release may still be taking.
+pub fn release_not_taken(
+    row: &InstanceRow,
+    report: &InstanceReport,
+    asked_ms: i64,
+    now_ms: i64,
+) -> Option<InstanceRow> {
+    if row.state != InstanceState::Releasing
+        || !matches!(report.state, InstanceState::Running | InstanceState::BeingReclaimed)
+        || now_ms - asked_ms < RELEASE_SETTLE_MS
+    {
+        return None;
+    }
+    let mut released = row.clone();
+    released.state = InstanceState::Running;
+    let mut next = apply_report(&released, report, now_ms);
+    next.reason = Some(format!(
+        "the release ({}) did not take: {} still reports it {} {} minutes later; it bills — release it again",
+        row.release_key.as_deref().unwrap_or("unnamed"),
+        row.cloud.display_name(),
+        report.cloud_state,
+        (now_ms - asked_ms) / 60_000
+    ));
+    next.release_key = None;
+    Some(next)
 }
 
 /// The row after a describe reported the instance.
@@ -343,6 +386,38 @@ mod tests {
         assert_eq!(
             (releasing.state, releasing.running_since_ms),
             (InstanceState::Releasing, Some(6_000))
+        );
+    }
+
+    #[test]
+    fn a_release_the_cloud_never_acted_on_is_named_and_bills_again_after_ten_minutes() {
+        let mut releasing = row(Cloud::Tencent, InstanceState::Releasing);
+        releasing.release_key = Some("rel-1".into());
+        releasing.running_since_ms = Some(1_000);
+        let running = report(InstanceState::Running);
+        assert_eq!(
+            release_not_taken(&releasing, &running, 2_000, 2_000 + RELEASE_SETTLE_MS - 1),
+            None
+        );
+        let back = release_not_taken(&releasing, &running, 2_000, 2_000 + RELEASE_SETTLE_MS).unwrap();
+        assert_eq!(
+            (back.state, back.release_key.as_deref()),
+            (InstanceState::Running, None)
+        );
+        assert!(back.reason.unwrap().contains("rel-1"));
+        // Terminating, or not releasing at all: nothing to undo.
+        assert_eq!(
+            release_not_taken(&releasing, &report(InstanceState::Releasing), 0, RELEASE_SETTLE_MS * 2),
+            None
+        );
+        assert_eq!(
+            release_not_taken(
+                &row(Cloud::Tencent, InstanceState::Running),
+                &running,
+                0,
+                RELEASE_SETTLE_MS * 2
+            ),
+            None
         );
     }
 

@@ -385,6 +385,17 @@ pub async fn logged_release(store: &Store, key: &str) -> Result<Option<LoggedRel
         .transpose()
 }
 
+/// When the release logged under `key` was asked for (Unix ms), if it was logged.
+pub async fn release_asked_at(store: &Store, key: &str) -> Result<Option<i64>, StoreError> {
+    let found = store
+        .select(
+            "SELECT created_at_ms FROM releases WHERE idempotency_key = ?1",
+            vec![key.into()],
+        )
+        .await?;
+    Ok(found.first().and_then(|row| row.int(0)))
+}
+
 /// Releases logged before `before_ms` and never answered (a run stopped while sending them), oldest first.
 pub async fn unanswered_releases(store: &Store, before_ms: i64) -> Result<Vec<(String, LoggedRelease)>, StoreError> {
     store

@@ -363,6 +363,71 @@ async fn a_partly_filled_orders_instances_are_each_bounded_by_the_bid() {
     }
 }
 
+/// A release the cloud refused as a whole because one of its instances was already gone, released from the
+/// console (Tencent answers `InvalidInstanceId.NotFound` for the batch and releases nothing): the gone one is
+/// released once the follower no longer sees it; the other, still running ten minutes after the release was asked
+/// for, bills again, says the release did not take, and a new release ends it.
+#[tokio::test]
+async fn a_release_that_did_not_take_is_named_and_the_instance_can_be_released_again() {
+    let rig = rig(Cloud::Tencent).await;
+    let placed = rig
+        .order(
+            Cloud::Tencent,
+            "img-lifecycle",
+            2,
+            "7a4c9e10-0000-4000-8000-0000000000c1",
+        )
+        .await;
+    rig.standin.lifecycle.advance(HOUR_MS);
+    poll_once(&rig.state).await.unwrap();
+    assert_eq!(rig.states().await, ["running", "running"]);
+    let ids: Vec<String> = serde_json::from_value(placed["instance_ids"].clone()).unwrap();
+    // One is released from the console before the follower has seen it.
+    assert!(rig.standin.lifecycle.release_elsewhere(&ids[0]));
+    let (status, answer) = rig
+        .release(&json!({ "order_id": placed["id"] }), "release-batch-0001")
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    poll_once(&rig.state).await.unwrap();
+    let state_of = |rows: &[Value], id: &str| {
+        rows.iter().find(|row| row["id"] == id).unwrap()["state"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let rows = rig.instances().await;
+    assert_eq!(state_of(&rows, &ids[1]), "releasing", "the release may still be taking");
+    use spotplan_proxy::sql::SqlValue;
+    rig.state
+        .store
+        .execute(
+            "UPDATE releases SET created_at_ms = created_at_ms - ?1 WHERE idempotency_key = ?2".into(),
+            vec![
+                SqlValue::from(11 * 60_000),
+                SqlValue::Text(Some("release-batch-0001".into())),
+            ],
+        )
+        .await
+        .unwrap();
+    poll_once(&rig.state).await.unwrap();
+    let rows = rig.instances().await;
+    let still = rows.iter().find(|row| row["id"] == ids[1].as_str()).unwrap();
+    assert_eq!(still["state"], "running", "{still}");
+    assert!(still["reason"].as_str().unwrap().contains("did not take"), "{still}");
+    assert_ne!(state_of(&rows, &ids[0]), "running");
+    let (status, again) = rig
+        .release(
+            &json!({ "instances": [{ "cloud": "tencent", "id": ids[1] }] }),
+            "release-again-0001",
+        )
+        .await;
+    assert_eq!(
+        (status, again["outcomes"][0]["result"].as_str()),
+        (200, Some("accepted")),
+        "{again}"
+    );
+}
+
 #[tokio::test]
 async fn a_thousand_instances_cost_ten_describe_calls() {
     let rig = rig(Cloud::Baidu).await;

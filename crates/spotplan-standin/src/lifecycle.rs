@@ -121,6 +121,17 @@ impl Lifecycle {
         self.book().offset_ms += ms.max(0);
     }
 
+    /// Releases an instance as the console would, behind the proxy's back; false when the stand-in does not know it.
+    pub fn release_elsewhere(&self, id: &str) -> bool {
+        match self.book().instances.get_mut(id) {
+            Some(instance) => {
+                instance.released = true;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Gives an instance a reclaim notice now; false when the stand-in does not know it.
     pub fn reclaim(&self, id: &str) -> bool {
         let now = self.now_ms();
