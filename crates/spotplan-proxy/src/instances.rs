@@ -329,10 +329,15 @@ pub async fn release_once(
         })
         .collect();
     let mut after = Vec::new();
-    for (index, (cloud_order_id, rows)) in cancellable.into_iter().enumerate() {
+    for (cloud_order_id, rows) in cancellable {
         let Some(first) = rows.first() else { continue };
         let (cloud, region) = (first.cloud, first.region.clone());
-        let token = release_token(&key, cloud, &format!("cancel-{region}"), index);
+        let token = release_token(
+            &key,
+            cloud,
+            &format!("cancel-{region}"),
+            std::slice::from_ref(&cloud_order_id),
+        );
         let Some(request) = wire(cloud).cancel_unfulfilled_order(&region, &cloud_order_id, &token) else {
             continue;
         };
@@ -348,8 +353,8 @@ pub async fn release_once(
     }
     for ((cloud, region), rows) in groups {
         let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
-        for (index, batch) in batches(&ids).enumerate() {
-            let token = release_token(&key, cloud, &region, index);
+        for batch in batches(&ids) {
+            let token = release_token(&key, cloud, &region, batch);
             let results = send_release(state, cloud, &region, batch, &token, body.options).await;
             for (id, (result, code, message)) in batch.iter().zip(results) {
                 let Some(row) = rows.iter().find(|row| &row.id == id) else {
@@ -376,8 +381,20 @@ pub async fn release_once(
 /// releases were settled.
 pub async fn resume_unanswered(state: &AppState, started_ms: i64) -> Result<usize, StoreError> {
     let unanswered = instance_book::unanswered_releases(&state.store, started_ms).await?;
-    let settled = unanswered.len();
+    let mut settled = 0;
     for (key, logged) in unanswered {
+        // Team mode: a replica that is sending this release holds its key; one that died let go of it.
+        let Some(_replicas) = state.store.try_hold_key(&format!("release:{key}")).await? else {
+            continue;
+        };
+        // It may have been answered meanwhile.
+        if instance_book::logged_release(&state.store, &key)
+            .await?
+            .is_none_or(|release| release.answer.is_some())
+        {
+            continue;
+        }
+        settled += 1;
         let book = instance_book::all(&state.store).await?;
         let mut groups: BTreeMap<(Cloud, String), Vec<InstanceRow>> = BTreeMap::new();
         for target in &logged.targets {
@@ -417,8 +434,8 @@ pub async fn resume_unanswered(state: &AppState, started_ms: i64) -> Result<usiz
                 outcomes.push(outcome(cloud, &row.id, result, None, None));
             }
             let resend_ids: Vec<String> = resend.iter().map(|row| row.id.clone()).collect();
-            for (index, batch) in batches(&resend_ids).enumerate() {
-                let token = release_token(&key, cloud, &region, index);
+            for batch in batches(&resend_ids) {
+                let token = release_token(&key, cloud, &region, batch);
                 let results = send_release(state, cloud, &region, batch, &token, logged.options).await;
                 for (id, (result, code, message)) in batch.iter().zip(results) {
                     if let Some(row) = resend.iter().find(|row| &row.id == id) {
@@ -626,9 +643,15 @@ async fn unfulfilled_orders(
 }
 
 /// The idempotency token of one release batch: stable for the key, so a resend is the same release (≤64 ASCII).
-fn release_token(key: &str, cloud: Cloud, region: &str, batch: usize) -> String {
+/// The ClientToken of one release call: derived from the release's key and exactly what the call covers (its
+/// ids, or the order it cancels), so the same call sent again carries the same token and a call covering other
+/// instances — a resume after a crash resending only what still runs — never reuses a token the cloud would
+/// answer from its memory of another call.
+fn release_token(key: &str, cloud: Cloud, scope: &str, covers: &[String]) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("{key}\n{}\n{region}\n{batch}", cloud.id()).as_bytes());
+    let mut covers = covers.to_vec();
+    covers.sort();
+    let digest = Sha256::digest(format!("{key}\n{}\n{scope}\n{}", cloud.id(), covers.join(",")).as_bytes());
     let hex: String = digest.iter().take(20).map(|byte| format!("{byte:02x}")).collect();
     format!("spotplan-release-{hex}")
 }
