@@ -674,3 +674,29 @@ fn conflict(code: &'static str, message: String) -> ApiError {
         field: Some("Idempotency-Key".into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_release_calls_token_follows_what_it_covers() {
+        let ids = |list: &[&str]| list.iter().map(|id| (*id).to_owned()).collect::<Vec<_>>();
+        let token = |covers: &[String]| release_token("rel-1", Cloud::Baidu, "bj", covers);
+        assert_eq!(
+            token(&ids(&["i-a", "i-b"])),
+            token(&ids(&["i-b", "i-a"])),
+            "the same call, the same token"
+        );
+        assert_ne!(
+            token(&ids(&["i-a", "i-b"])),
+            token(&ids(&["i-b"])),
+            "a resume of part of it: another"
+        );
+        assert_ne!(
+            token(&ids(&["i-a"])),
+            release_token("rel-2", Cloud::Baidu, "bj", &ids(&["i-a"])),
+            "another release: another"
+        );
+    }
+}
