@@ -400,3 +400,42 @@ async fn a_months_budget_counts_the_persons_own_spend_and_run_rate() {
         assert_eq!(over.field, "budget.team.per_month", "{backend}");
     }
 }
+
+/// A succeeded order counts against an hourly budget before its instances are in the book (its outcome and its
+/// booking are written side by side, and another replica may check in between) — for its first hour, so an order
+/// whose instances never get booked does not hold the budget forever.
+#[tokio::test]
+async fn a_succeeded_order_counts_against_budgets_before_its_instances_are_booked() {
+    use spotplan_core::order::outcome::OrderStatus;
+    use spotplan_proxy::people::{self, Budget};
+    let now = 1_798_718_400_000;
+    for (backend, store) in backends().await {
+        people::add(&store, "carol", 1).await.unwrap();
+        let mut order = common::pending_order("key-ord-c-0001", now - 60_000);
+        order.view.id = "ord-c".into();
+        order.view.max_cost_per_hour = Some(money(100));
+        order.view.placed_by = Some("carol".into());
+        store.insert(&order).await.unwrap();
+        order.view.status = OrderStatus::Succeeded;
+        order.view.instance_ids = vec!["i-c".into()];
+        order.view.finished_at_ms = Some(now - 60_000);
+        store.finish(&order).await.unwrap();
+        let budget = Budget {
+            per_hour: Some(money(150)),
+            per_month: None,
+        };
+        people::set_budget(&store, Some("carol"), &budget).await.unwrap();
+        let over = people::check_budgets(&store, Some("carol"), Some(&money(100)), now)
+            .await
+            .unwrap()
+            .expect_err(backend);
+        assert_eq!(over.field, "budget.person.per_hour", "{backend}");
+        assert_eq!(
+            people::check_budgets(&store, Some("carol"), Some(&money(100)), now + 2 * 3_600_000)
+                .await
+                .unwrap(),
+            Ok(()),
+            "{backend}: an hour on, an order with nothing booked no longer counts"
+        );
+    }
+}
