@@ -539,7 +539,8 @@ impl SharedLog {
             &connection,
             "UPDATE orders SET status = $2, request_json = $3, response_json = $4, cloud_request_id = $5, \
              instance_ids = $6, cloud_order_id = $7, error_code = $8, error_message = $9, hint = $10, \
-             attempts = $11, finished_at_ms = $12, upstream_us = $13, may_have_reached_cloud = $14 WHERE id = $1",
+             attempts = $11, finished_at_ms = $12, upstream_us = $13, may_have_reached_cloud = $14 \
+             WHERE id = $1 AND status <> 'succeeded'",
         )
         .await?;
         let changed = connection
@@ -565,12 +566,25 @@ impl SharedLog {
             .await
             .map_err(postgres_error)?;
         if changed == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::Shared(format!(
+            return Ok(());
+        }
+        // A success is final: a replica that lost its hold on the key (its connection dropped mid-order) while
+        // another resent the order must not overwrite the success the other recorded with its own `unknown`.
+        let settled = prepared(&connection, "SELECT status FROM orders WHERE id = $1").await?;
+        let status: Option<String> = connection
+            .query_opt(&settled, &[&view.id])
+            .await
+            .map_err(postgres_error)?
+            .map(|row| row.get(0));
+        match status.as_deref() {
+            Some("succeeded") => {
+                tracing::warn!(id = %view.id, status = view.status.as_str(), "the order already succeeded: its success is kept");
+                Ok(())
+            }
+            _ => Err(StoreError::Shared(format!(
                 "no logged order {} to record an outcome for",
                 view.id
-            )))
+            ))),
         }
     }
 

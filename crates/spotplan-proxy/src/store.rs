@@ -906,7 +906,7 @@ fn finish_row(connection: &Connection, record: &StoredOrder) -> rusqlite::Result
         .prepare_cached(
             "UPDATE orders SET status = ?2, request_json = ?3, response_json = ?4, cloud_request_id = ?5, \
          instance_ids = ?6, cloud_order_id = ?7, error_code = ?8, error_message = ?9, hint = ?10, attempts = ?11, \
-         finished_at_ms = ?12, upstream_us = ?13, may_have_reached_cloud = ?14 WHERE id = ?1",
+         finished_at_ms = ?12, upstream_us = ?13, may_have_reached_cloud = ?14 WHERE id = ?1 AND status <> 'succeeded'",
         )?
         .execute(params![
             record.view.id,
@@ -924,11 +924,18 @@ fn finish_row(connection: &Connection, record: &StoredOrder) -> rusqlite::Result
             record.view.upstream_us,
             record.view.may_have_reached_cloud,
         ])?;
-    // An outcome for an order that was never logged must not vanish silently.
     if changed == 1 {
-        Ok(())
-    } else {
-        Err(rusqlite::Error::QueryReturnedNoRows)
+        return Ok(());
+    }
+    // A success is final (as in the shared log): it is kept. An outcome for an order that was never logged must
+    // not vanish silently.
+    let status: Option<String> = connection
+        .prepare_cached("SELECT status FROM orders WHERE id = ?1")?
+        .query_row(params![record.view.id], |row| row.get(0))
+        .optional()?;
+    match status.as_deref() {
+        Some("succeeded") => Ok(()),
+        _ => Err(rusqlite::Error::QueryReturnedNoRows),
     }
 }
 

@@ -16,7 +16,7 @@ use common::pending_order as record;
 use common::postgres::{backends, sqlite};
 
 #[tokio::test]
-async fn an_order_reads_back_as_written_and_its_outcome_replaces_pending() {
+async fn an_order_reads_back_as_written_and_its_outcome_replaces_pending_but_never_a_success() {
     for (backend, store) in backends().await {
         let mut order = record("key-readback", 1_000);
         store.insert(&order).await.unwrap();
@@ -39,6 +39,17 @@ async fn an_order_reads_back_as_written_and_its_outcome_replaces_pending() {
             "{backend}"
         );
         assert!(store.pending().await.unwrap().is_empty(), "{backend}");
+        // A success is final: a later outcome (a replica that lost its hold on the key and heard `unknown`) does
+        // not replace it.
+        let mut late = order.clone();
+        late.view.status = OrderStatus::Unknown;
+        late.view.instance_ids = Vec::new();
+        store.finish(&late).await.unwrap();
+        assert_eq!(
+            store.by_id("ord-key-readback").await.unwrap().unwrap(),
+            order,
+            "{backend}"
+        );
         assert!(store.by_key("key-other").await.unwrap().is_none(), "{backend}");
         // An outcome for an order never logged is an error, not a silent no-op.
         let mut stray = record("key-stray", 1);
