@@ -193,7 +193,7 @@ pub async fn poll_once(state: &AppState) -> Result<Poll, StoreError> {
     // A few hundred rows at a time: on SQLite every write goes through one writer, and an order's commit must not
     // queue behind thousands of instances' checks (each row stands alone; none needs the others' transaction).
     for chunk in changed_rows.chunks(SAVE_ROWS) {
-        instance_book::save(&state.store, chunk.to_vec()).await?;
+        instance_book::save_observed(&state.store, chunk.to_vec()).await?;
     }
     Ok(poll)
 }
@@ -228,7 +228,7 @@ pub fn release_not_taken(
         report.cloud_state,
         (now_ms - asked_ms) / 60_000
     ));
-    next.release_key = None;
+    // The key stays: the follower's writes never change a row's release key (see `instance_book::save_observed`).
     Some(next)
 }
 
@@ -402,7 +402,7 @@ mod tests {
         let back = release_not_taken(&releasing, &running, 2_000, 2_000 + RELEASE_SETTLE_MS).unwrap();
         assert_eq!(
             (back.state, back.release_key.as_deref()),
-            (InstanceState::Running, None)
+            (InstanceState::Running, Some("rel-1"))
         );
         assert!(back.reason.unwrap().contains("rel-1"));
         // Terminating, or not releasing at all: nothing to undo.

@@ -173,6 +173,20 @@ const UPSERT_ROWS: usize = 100;
 /// Writes `rows` (new or changed), [`UPSERT_ROWS`] to a statement. An instance named twice is written as its last
 /// row says (PostgreSQL refuses one statement updating a row twice).
 fn upsert_all(tx: &mut dyn Tx, rows: &[InstanceRow]) -> Result<(), StoreError> {
+    upsert(tx, rows, "")
+}
+
+/// Like [`upsert_all`], but a row whose release key changed since `rows` were read (a release logged meanwhile)
+/// is left as the release wrote it: what the follower saw is older than the release.
+fn upsert_observed(tx: &mut dyn Tx, rows: &[InstanceRow]) -> Result<(), StoreError> {
+    upsert(
+        tx,
+        rows,
+        " WHERE COALESCE(instances.release_key, '') = COALESCE(excluded.release_key, '')",
+    )
+}
+
+fn upsert(tx: &mut dyn Tx, rows: &[InstanceRow], only_where: &str) -> Result<(), StoreError> {
     let mut last = std::collections::HashMap::new();
     for (index, row) in rows.iter().enumerate() {
         last.insert((row.cloud, row.id.as_str()), index);
@@ -192,7 +206,7 @@ fn upsert_all(tx: &mut dyn Tx, rows: &[InstanceRow]) -> Result<(), StoreError> {
              zone = excluded.zone, instance_type = excluded.instance_type, \
              running_since_ms = excluded.running_since_ms, ended_at_ms = excluded.ended_at_ms, \
              notice_at_ms = excluded.notice_at_ms, reason = excluded.reason, \
-             last_checked_ms = excluded.last_checked_ms, release_key = excluded.release_key",
+             last_checked_ms = excluded.last_checked_ms, release_key = excluded.release_key{only_where}",
             crate::sql::values_rows(chunk.len(), 16)
         );
         let params: Vec<SqlValue> = chunk
@@ -245,6 +259,15 @@ pub async fn save(store: &Store, rows: Vec<InstanceRow>) -> Result<(), StoreErro
         return Ok(());
     }
     store.transaction(move |tx| upsert_all(tx, &rows)).await
+}
+
+/// Writes what a describe showed of rows read before it, in one transaction — except rows a release was logged
+/// for meanwhile (their release key changed), which stay as the release wrote them.
+pub async fn save_observed(store: &Store, rows: Vec<InstanceRow>) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    store.transaction(move |tx| upsert_observed(tx, &rows)).await
 }
 
 /// The statement adding up to [`UPSERT_ROWS`] placed instances, and its parameters.

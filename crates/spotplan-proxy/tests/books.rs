@@ -144,6 +144,11 @@ async fn instances_are_added_once_followed_until_final_and_released_exactly_once
         )
         .await;
         assert!(matches!(again, Err(StoreError::DuplicateKey)), "{backend}: {again:?}");
+        // The follower read the row before the release was logged; what it saw then does not undo the release.
+        let mut seen_before = running.clone();
+        seen_before.state = InstanceState::Stopped;
+        seen_before.last_checked_ms = Some(5_500);
+        instance_book::save_observed(&store, vec![seen_before]).await.unwrap();
         let releasing = instance_book::all(&store).await.unwrap();
         let releasing = releasing.iter().find(|row| row.id == "i-1").unwrap();
         assert_eq!(
