@@ -133,7 +133,12 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
         };
         let view = &record.view;
         match view.status {
-            OrderStatus::NotSent => tally.unsent.push(step.clone()),
+            // Sent again under its key: its units are on their way, and may bill.
+            OrderStatus::NotSent => {
+                tally.unsent.push(step.clone());
+                tally.pending_units += ordered;
+                tally.bound = add(tally.bound, view.max_cost_per_hour.or(in_flight_bound));
+            }
             OrderStatus::Pending | OrderStatus::Unknown => {
                 tally.pending_units += ordered;
                 tally.bound = add(tally.bound, view.max_cost_per_hour.or(in_flight_bound));
@@ -304,7 +309,8 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
     let _held = claim.lock().await;
     // Team mode: the replica a fleet was submitted to and the leader keeping it never advance it at once.
     let _replicas = state.store.hold_key(&format!("fleet:{fleet_id}")).await?;
-    // Unknown orders retried in this call: each at most once, so a cloud that keeps answering 5xx cannot spin it.
+    // Steps processed again in this call (unsent or unknown): each at most once, so a cloud that keeps answering
+    // 5xx, or a network that refuses every connection, cannot spin it.
     let mut retried: Vec<String> = Vec::new();
     for _round in 0..64 {
         let Some(mut fleet) = fleet_book::by_id(&state.store, fleet_id).await? else {
@@ -325,7 +331,13 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
         if newly_out {
             fleet_book::update(&state.store, &fleet).await?;
         }
-        if let Some(step) = tally.unsent.first() {
+        // Each at most once a call: a network that refuses every connection must not make one call resend it 64
+        // times back to back. Nothing more is ordered around a step not sent yet: the next round tries it again.
+        if !tally.unsent.is_empty() {
+            let Some(step) = tally.unsent.iter().find(|step| !retried.contains(&step.order_key)) else {
+                return Ok(());
+            };
+            retried.push(step.order_key.clone());
             if let Placed::Refused(reason) = place(state, &fleet, step).await? {
                 return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
             }
@@ -413,9 +425,11 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
                 );
                 return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
             };
-            let room = ceiling.amount - committed.amount;
+            // Checked arithmetic: a ceiling near the decimal's limit must not panic the keeper of every fleet.
+            let room = ceiling.amount.checked_sub(committed.amount).unwrap_or(Decimal::ZERO);
             let fits = if each.amount > Decimal::ZERO {
-                (room / each.amount).floor()
+                room.checked_div(each.amount)
+                    .map_or(Decimal::from(count), |fits| fits.floor())
             } else {
                 Decimal::from(count)
             };
@@ -457,6 +471,7 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
         };
         // Written before the order is sent: a crash from here on leaves a step the next run sends, once.
         fleet_book::add_step(&state.store, &fleet.id, &step).await?;
+        retried.push(step.order_key.clone());
         tracing::info!(fleet = %fleet.id, step = next, pool = %fleet.spec.pools[pool].pool, count, replacement = step.replacement, "fleet order");
         if let Placed::Refused(reason) = place(state, &fleet, &step).await? {
             return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;

@@ -15,6 +15,10 @@ use spotplan_core::api::instances::{InstanceRef, ReleaseBody};
 use spotplan_core::order::{Problem, Severity, ValidationContext, validate};
 use spotplan_core::{ExchangeRate, Money};
 
+/// The highest hourly ceiling a fleet may have: far above any real fleet, far below where the ceiling arithmetic
+/// (decimals up to about 7.9e28) could overflow.
+const MAX_CEILING_PER_HOUR: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+
 use crate::AppState;
 use crate::error::ApiError;
 use crate::fleet_book::{self, FleetRow};
@@ -95,6 +99,19 @@ fn check(state: &AppState, spec: &FleetSubmission, now_s: i64) -> Result<(), Api
                 "weight must be at least 1, got 0".into(),
             ));
         }
+        // A pool's first order is one order: it must fit the proxy's per-order limit, or the fleet stalls half
+        // placed.
+        let cap = state.config.spend.max_instances_per_order;
+        if pool.count > cap {
+            return Err(bad(
+                "invalid_fleet",
+                field("count"),
+                format!(
+                    "a pool's first order may start at most {cap} instances (the proxy's per-order limit), got {}",
+                    pool.count
+                ),
+            ));
+        }
         if order.dry_run {
             return Err(bad(
                 "invalid_fleet",
@@ -162,12 +179,31 @@ fn check(state: &AppState, spec: &FleetSubmission, now_s: i64) -> Result<(), Api
     if !problems.is_empty() {
         return Err(ApiError::InvalidOrder { problems });
     }
+    // The first orders are placed whole: together they may pass the target by less than one instance of the
+    // heaviest pool (a weight does not divide every target), never by more.
+    let first_units: u64 = spec
+        .pools
+        .iter()
+        .map(|pool| u64::from(pool.count) * u64::from(pool.weight))
+        .sum();
+    let heaviest = spec.pools.iter().map(|pool| u64::from(pool.weight)).max().unwrap_or(1);
+    if first_units >= u64::from(spec.target) + heaviest {
+        return Err(bad(
+            "invalid_fleet",
+            "pools",
+            format!(
+                "the pools' first orders add up to {first_units} units, more than the target of {} needs: lower the \
+                 pools' counts",
+                spec.target
+            ),
+        ));
+    }
     if let Some(ceiling) = spec.ceiling_per_hour {
-        if ceiling.amount <= Decimal::ZERO {
+        if ceiling.amount <= Decimal::ZERO || ceiling.amount > MAX_CEILING_PER_HOUR {
             return Err(bad(
                 "invalid_fleet",
                 "ceiling_per_hour",
-                format!("the ceiling must be above zero, got {ceiling}"),
+                format!("the ceiling must be above zero and at most {MAX_CEILING_PER_HOUR} an hour, got {ceiling}"),
             ));
         }
         let mut first = Money::zero(ceiling.currency);

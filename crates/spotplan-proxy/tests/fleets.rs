@@ -435,6 +435,26 @@ async fn hostile_fleet_submissions_are_refused_before_anything_is_logged_or_sent
     unbounded["pools"][0]["order"]["instance_type"] = json!("ecs.unknown.type");
     unbounded["pools"][0]["pool"]["instance_type"] = json!("ecs.unknown.type");
     let bodies: Vec<(&str, Value, &str, &str)> = vec![
+        // A ceiling near the decimal's limit once panicked the keeper of every fleet.
+        (
+            "a ceiling past any fleet",
+            fleet(4, [2, 2, 0], "1e27"),
+            "invalid_fleet",
+            "ceiling_per_hour",
+        ),
+        // First orders are placed whole: 100 + 100 for a target of 4 would start 200 instances.
+        (
+            "first orders past the target",
+            fleet(4, [100, 100, 0], "1000"),
+            "invalid_fleet",
+            "pools",
+        ),
+        (
+            "a first order past the per-order limit",
+            fleet(150, [101, 49, 0], "1000"),
+            "invalid_fleet",
+            "pools[0].count",
+        ),
         ("unknown field", unknown_field, "malformed_fleet", ""),
         ("dry run", dry_run, "invalid_fleet", "pools[1].order.dry_run"),
         ("order not for its pool", wrong_pool, "invalid_fleet", "pools[0].order"),
@@ -749,4 +769,48 @@ async fn a_fleet_order_with_an_unknown_outcome_is_looked_up_and_one_found_gone_i
         (Some("placed"), Some("succeeded"), true),
         "{fleet}"
     );
+}
+
+/// A fleet whose cloud cannot be reached: its first order is `not_sent`, counts as on its way, and each keeper
+/// round sends it again once — never 64 times back to back, and never an order around it.
+#[tokio::test]
+async fn an_order_that_could_not_be_sent_is_tried_once_a_round_and_nothing_is_ordered_around_it() {
+    let (standin, _) = standin().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let rig = proxy(&tempdir(), standin, &closed).await;
+    let (status, first) = rig.submit(&fleet(2, [2, 0, 0], "10"), "fleet-0012-down").await;
+    assert_eq!(status, 201, "{first}");
+    let id = first["fleet"]["id"].as_str().unwrap().to_owned();
+    let attempts = |rig: &Rig| {
+        let state = rig.state.clone();
+        async move {
+            state
+                .store
+                .by_key("fleet-0012-down_s0")
+                .await
+                .unwrap()
+                .unwrap()
+                .view
+                .attempts
+        }
+    };
+    let after_submit = attempts(&rig).await;
+    assert!(after_submit >= 1);
+    for round in 1..=3 {
+        keep_once(&rig.state).await.unwrap();
+        let fleet = rig.fleet(&id).await;
+        assert_eq!(fleet["orders"].as_array().unwrap().len(), 1, "round {round}: {fleet}");
+        assert_eq!(fleet["orders"][0]["status"], "not_sent", "{fleet}");
+        assert_eq!(units(&fleet), 2, "its units are on their way: {fleet}");
+        assert_eq!(
+            attempts(&rig).await,
+            after_submit * (1 + round),
+            "round {round}: sent once more"
+        );
+    }
+    assert_eq!(rig.created(), 0);
 }
