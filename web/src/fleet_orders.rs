@@ -226,10 +226,11 @@ pub fn FleetOrders(props: &FleetOrdersProps) -> Html {
     let list: Vec<FleetOrder> = orders.iter().map(|o| o.order.clone()).collect();
     let (apg, curl) = {
         let (plan, request, body, list) = (props.plan.clone(), props.request.clone(), body.clone(), list.clone());
+        let fx = props.planner.fx().clone();
         let deps = (body.0, key.clone(), lang);
         (*use_memo(deps, move |(_, key, lang)| {
             let apg = match client_token_for(key) {
-                Ok(token) => auto_provisioning_group(&plan, &request, &list, body.1.maintain, &token)
+                Ok(token) => auto_provisioning_group(&plan, &request, &list, &fx, body.1.maintain, &token)
                     .map(|request| {
                         (
                             Rc::new(auto_provisioning_snippets(&request)),

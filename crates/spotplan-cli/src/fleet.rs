@@ -187,7 +187,7 @@ pub(crate) fn run(args: &FleetArgs) -> anyhow::Result<ExitCode> {
             &weight_of,
             &ValidationContext::default(),
         );
-        let group = auto_provisioning_group(&plan, &request, &orders, true, "spotplan-fleet")?;
+        let group = auto_provisioning_group(&plan, &request, &orders, planner.fx(), true, "spotplan-fleet")?;
         let Some(snippet) = auto_provisioning_snippets(&group)
             .into_iter()
             .find(|snippet| snippet.format == format)

@@ -504,8 +504,15 @@ fn a_plan_becomes_valid_orders_with_limit_bids_at_the_cap_times_the_weight() {
         assert_eq!(order.order.bid.mode, crate::order::BidMode::Limit);
     }
     // The same plan as Alibaba's own group: one template config per pool, standby ones after the chosen.
-    let group =
-        crate::clouds::alibaba::fleet::auto_provisioning_group(&plan, &vcpus, &orders, true, "fleet-token-1").unwrap();
+    let group = crate::clouds::alibaba::fleet::auto_provisioning_group(
+        &plan,
+        &vcpus,
+        &orders,
+        planner.fx(),
+        true,
+        "fleet-token-1",
+    )
+    .unwrap();
     assert_eq!(group.query_value("TotalTargetCapacity"), Some("10"));
     assert_eq!(group.query_value("SpotInstancePoolsToUseCount"), Some("2"));
     assert_eq!(
@@ -538,7 +545,7 @@ fn a_plan_becomes_valid_orders_with_limit_bids_at_the_cap_times_the_weight() {
         &validation_context(),
     );
     assert_eq!(
-        crate::clouds::alibaba::fleet::auto_provisioning_group(&plan, &uncapped, &orders, false, "t"),
+        crate::clouds::alibaba::fleet::auto_provisioning_group(&plan, &uncapped, &orders, planner.fx(), false, "t"),
         Err(crate::clouds::alibaba::fleet::AutoProvisioningError::NoMaxPrice)
     );
 }
@@ -566,8 +573,15 @@ fn an_on_demand_base_takes_the_cheapest_pay_as_you_go_pool_and_spot_fills_the_re
             .all(|o| o.pool.instance_type == "ecs.a.large" || o.standby),
         "{orders:?}"
     );
-    let group =
-        crate::clouds::alibaba::fleet::auto_provisioning_group(&plan, &vcpus, &orders, true, "fleet-token-2").unwrap();
+    let group = crate::clouds::alibaba::fleet::auto_provisioning_group(
+        &plan,
+        &vcpus,
+        &orders,
+        planner.fx(),
+        true,
+        "fleet-token-2",
+    )
+    .unwrap();
     assert_eq!(group.query_value("PayAsYouGoTargetCapacity"), Some("8"));
     assert_eq!(group.query_value("SpotTargetCapacity"), Some("12"));
     let base_template = (1..=20)
@@ -579,6 +593,37 @@ fn an_on_demand_base_takes_the_cheapest_pay_as_you_go_pool_and_spot_fills_the_re
     assert_eq!(
         group.query_value(&format!("LaunchTemplateConfig.{base_template}.MaxPrice")),
         Some("1.6")
+    );
+    // Planned in dollars for a yuan account: the template's MaxPrice is still the yuan pay-as-you-go price, at
+    // Alibaba's three decimals, never the dollar figure read as yuan.
+    let mut in_dollars = vcpus.clone();
+    in_dollars.requirement.currency = Currency::Usd;
+    let plan = plan_fleet(&planner, &in_dollars, &PoolSignals::default(), Simulation::default()).unwrap();
+    let orders = orders::fleet_orders(
+        &plan,
+        &in_dollars,
+        planner.fx(),
+        &launch_for,
+        &weight,
+        &validation_context(),
+    );
+    let group = crate::clouds::alibaba::fleet::auto_provisioning_group(
+        &plan,
+        &in_dollars,
+        &orders,
+        planner.fx(),
+        true,
+        "fleet-token-3",
+    )
+    .unwrap();
+    let max_price: Decimal = group
+        .query_value(&format!("LaunchTemplateConfig.{base_template}.MaxPrice"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (Decimal::new(16, 1)..=Decimal::new(1601, 3)).contains(&max_price),
+        "{max_price}"
     );
     // A base above the target, or with no pay-as-you-go price anywhere, is a problem.
     vcpus.on_demand_base = 21;

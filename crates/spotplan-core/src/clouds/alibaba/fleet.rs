@@ -67,6 +67,7 @@ pub fn auto_provisioning_group(
     plan: &FleetPlan,
     request: &FleetRequest,
     orders: &[FleetOrder],
+    fx: &crate::fx::ExchangeRate,
     maintain: bool,
     client_token: &str,
 ) -> Result<HttpRequest, AutoProvisioningError> {
@@ -182,9 +183,18 @@ pub fn auto_provisioning_group(
         let prefix = format!("LaunchTemplateConfig.{}", index + 1);
         query.push((format!("{prefix}.InstanceType"), allocation.key.instance_type.clone()));
         query.push((format!("{prefix}.VSwitchId"), vswitch));
+        // The plan's prices are in the display currency (converted at `fx`); a MaxPrice is in the account's, at
+        // Alibaba's bid precision, rounded up so the cap never falls below the pay-as-you-go price.
+        let cap = crate::order::native_bid::native_bid(
+            crate::money::PriceRate::new(allocation.hourly, crate::money::TimeUnit::Hour),
+            Cloud::Alibaba,
+            first.order.account_currency,
+            fx,
+        )
+        .map_err(|_| AutoProvisioningError::NoMaxPrice)?;
         query.push((
             format!("{prefix}.MaxPrice"),
-            super::order::python_float(allocation.hourly.amount.round_dp(4)),
+            super::order::python_float(cap.price.amount()),
         ));
         query.push((format!("{prefix}.WeightedCapacity"), format!("{}.0", allocation.weight)));
         query.push((format!("{prefix}.Priority"), index.to_string()));
