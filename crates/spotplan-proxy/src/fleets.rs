@@ -12,6 +12,7 @@ use axum::{Extension, Json};
 use rust_decimal::Decimal;
 use spotplan_core::api::fleets::{FleetAnswer, FleetList, FleetState, FleetSubmission, FleetView, StopFleet};
 use spotplan_core::api::instances::{InstanceRef, ReleaseBody};
+use spotplan_core::order::outcome::OrderStatus;
 use spotplan_core::order::{Problem, Severity, ValidationContext, validate};
 use spotplan_core::{ExchangeRate, Money};
 
@@ -343,6 +344,20 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<FleetList>, ApiE
     Ok(Json(FleetList { fleets }))
 }
 
+/// The key of a stop's release of `targets`: the fleet's key and a digest of the set, so the same set is one
+/// release and a set grown since (orders settled after an earlier stop) is another.
+fn stop_release_key(fleet_key: &str, targets: &[InstanceRef]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut ids: Vec<String> = targets
+        .iter()
+        .map(|target| format!("{}:{}", target.cloud.id(), target.id))
+        .collect();
+    ids.sort();
+    let digest = Sha256::digest(ids.join(",").as_bytes());
+    let hex: String = digest.iter().take(6).map(|byte| format!("{byte:02x}")).collect();
+    format!("{fleet_key}_stop_{hex}")
+}
+
 fn not_found(id: &str) -> ApiError {
     ApiError::Rejected {
         status: StatusCode::NOT_FOUND,
@@ -363,8 +378,9 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
     }))
 }
 
-/// Handles `POST /api/v1/fleets/{id}/stop`: no more orders; with `release`, its live instances are released once
-/// (under the key `<fleet key>_stop`), however often the stop is asked for.
+/// Handles `POST /api/v1/fleets/{id}/stop`: no more orders; with `release` (now or at an earlier stop), its live
+/// instances are released — each set once, however often the stop is asked for, and a stop asked again releases
+/// what orders settled since created. Orders whose outcome is not known yet are named in the fleet's reason.
 pub async fn stop(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -385,27 +401,54 @@ pub async fn stop(
             "stopped; its instances keep running".into()
         });
     }
-    let release_now = body.release && !fleet.release_on_stop;
     fleet.release_on_stop |= body.release;
+    let release_now = fleet.release_on_stop;
+    // Orders whose outcome is not known yet: what they created, if anything, cannot be named to release now.
+    let steps = fleet_book::steps(&state.store, &fleet.id).await?;
+    let mut targets = Vec::new();
+    let mut open = Vec::new();
+    for step in &steps {
+        if let Some(order) = state.store.by_key(&step.order_key).await? {
+            if matches!(
+                order.view.status,
+                OrderStatus::Pending | OrderStatus::Unknown | OrderStatus::NotSent
+            ) {
+                open.push(order.view.id.clone());
+            }
+            targets.extend(order.view.instance_ids.iter().map(|id| InstanceRef {
+                cloud: order.view.cloud,
+                id: id.clone(),
+            }));
+        }
+    }
+    if release_now && !open.is_empty() {
+        fleet.reason = Some(format!(
+            "stopped; its instances released — but the outcome of order(s) {} is not known yet: look them up on the \
+             orders page and release what they created, or stop the fleet again once they are settled",
+            open.join(", ")
+        ));
+    }
     fleet_book::update(&state.store, &fleet).await?;
     drop((held, replicas));
     if release_now {
-        let steps = fleet_book::steps(&state.store, &fleet.id).await?;
-        let mut targets = Vec::new();
-        for step in &steps {
-            if let Some(order) = state.store.by_key(&step.order_key).await? {
-                targets.extend(order.view.instance_ids.iter().map(|id| InstanceRef {
-                    cloud: order.view.cloud,
-                    id: id.clone(),
-                }));
-            }
-        }
+        // What is still live: a stop asked again releases what became known since (each distinct set under its
+        // own key, derived from it, so the same set is released once however often the stop is asked for).
+        let book = crate::instance_book::all(&state.store).await?;
+        targets.retain(|target| {
+            book.iter().any(|row| {
+                row.cloud == target.cloud
+                    && row.id == target.id
+                    && !row.state.is_final()
+                    && row.state != spotplan_core::lifecycle::InstanceState::Releasing
+            })
+        });
         if !targets.is_empty() {
+            let key = stop_release_key(&fleet.key, &targets);
             let release = ReleaseBody {
                 instances: targets,
                 ..ReleaseBody::default()
             };
-            crate::instances::release_once(&state, format!("{}_stop", fleet.key), release, caller.name()).await?;
+            crate::instances::release_once(&state, key, release, caller.name()).await?;
         }
     }
     Ok(Json(FleetAnswer {

@@ -814,3 +814,57 @@ async fn an_order_that_could_not_be_sent_is_tried_once_a_round_and_nothing_is_or
     }
     assert_eq!(rig.created(), 0);
 }
+
+/// Stopping a fleet with `release` while an order's outcome is unknown: the fleet says which order it cannot
+/// release yet; once that order is settled (looked up at the cloud), stopping again releases what it created —
+/// once, however often the stop is asked for.
+#[tokio::test]
+async fn a_stop_names_the_orders_it_cannot_release_yet_and_a_later_stop_releases_them_once() {
+    let rig = rig().await;
+    let mut body = fleet(2, [2, 0, 0], "10");
+    body["pools"][0]["order"]["image_id"] = json!("img-gateway502");
+    let (status, first) = rig.submit(&body, "fleet-0013-stop").await;
+    assert_eq!(status, 201, "{first}");
+    let id = first["fleet"]["id"].as_str().unwrap().to_owned();
+    let order_id = rig.fleet(&id).await["orders"][0]["order_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stop = || {
+        rig.send(
+            reqwest::Client::new()
+                .post(format!("{}/api/v1/fleets/{id}/stop", rig.proxy))
+                .header("x-spotplan-token", TOKEN)
+                .json(&json!({ "release": true })),
+        )
+    };
+    let (status, stopped) = stop().await;
+    assert_eq!(status, 200, "{stopped}");
+    assert_eq!(stopped["fleet"]["state"], "stopped");
+    assert!(
+        stopped["fleet"]["reason"].as_str().unwrap().contains(&order_id),
+        "{stopped}"
+    );
+    let releases = || rig.standin.lifecycle.counts().0.values().sum::<u32>();
+    assert_eq!(releases(), 0, "nothing known to release yet");
+
+    // The order is looked up at the cloud: found, it succeeded with its two instances.
+    let (status, found) = rig
+        .send(
+            reqwest::Client::new()
+                .post(format!("{}/api/v1/orders/{order_id}/lookup", rig.proxy))
+                .header("x-spotplan-token", TOKEN)
+                .json(&json!({})),
+        )
+        .await;
+    assert_eq!(
+        (status, &found["record"]["status"]),
+        (200, &json!("succeeded")),
+        "{found}"
+    );
+    for _ in 0..3 {
+        let (status, again) = stop().await;
+        assert_eq!(status, 200, "{again}");
+    }
+    assert_eq!(releases(), 2, "its two instances released, once");
+}
