@@ -20,7 +20,9 @@ pub struct SpendLimits {
     pub max_order_per_hour: Option<Money>,
     /// The most all orders placed in the last hour together may cost per hour (`SPOTPLAN_MAX_SPEND_PER_HOUR`).
     pub max_spend_per_hour: Option<Money>,
-    /// The most instances one order may start (Alibaba and Tencent document 100; Baidu documents no maximum).
+    /// The most instances one order may start: the proxy's own safety limit, 100 by default — Alibaba's
+    /// RunInstances `Amount` maximum; Tencent's RunInstances takes up to 500 and Baidu documents none, so raise it
+    /// (`SPOTPLAN_MAX_INSTANCES_PER_ORDER`) to order more of theirs at once.
     pub max_instances_per_order: u32,
 }
 

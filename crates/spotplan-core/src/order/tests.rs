@@ -139,6 +139,22 @@ fn alibaba_bid_against_known_prices() {
         validation.problems[1].prevents.as_deref(),
         Some("InvalidSpotPriceLimit.LowerThanPublicPrice")
     );
+    // The bid it suggests is one Alibaba takes: the market price rounded up to three decimals.
+    let near_market = ValidationContext {
+        market_price: quote("0.6234", TimeUnit::Hour),
+        ..context
+    };
+    let below = validate(&order, &near_market);
+    let warning = below
+        .problems
+        .iter()
+        .find(|problem| problem.rule == "alibaba.spot_price_limit.below_market")
+        .unwrap();
+    assert!(
+        warning.message_en.ends_with("bid at least 0.624"),
+        "{}",
+        warning.message_en
+    );
 }
 
 #[test]

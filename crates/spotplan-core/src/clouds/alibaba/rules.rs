@@ -469,6 +469,13 @@ fn check_bid(order: &SpotOrder, context: &ValidationContext, problems: &mut Prob
         && price < compared.amount
     {
         let (market, currency) = (compared.amount, compared.currency);
+        // The least bid Alibaba takes at or above it: its three decimals, rounded up (0.1234 → 0.124).
+        let at_least = market
+            .round_dp_with_strategy(
+                crate::order::native_bid::bid_unit(crate::Cloud::Alibaba).decimals,
+                rust_decimal::RoundingStrategy::AwayFromZero,
+            )
+            .normalize();
         problems.warning(
             rule(
                 "bid.max_price",
@@ -478,11 +485,11 @@ fn check_bid(order: &SpotOrder, context: &ValidationContext, problems: &mut Prob
             text,
             format!(
                 "the maximum price {text} {currency} is below the market price {market} {currency} per hour ({}): the \
-                 order will fail; bid at least {market}",
+                 order will fail; bid at least {at_least}",
                 compared.provenance_en
             ),
             format!(
-                "最高价格 {text} {currency} 低于市场价 {market} {currency}/小时（{}）：订单将失败；出价至少 {market}",
+                "最高价格 {text} {currency} 低于市场价 {market} {currency}/小时（{}）：订单将失败；出价至少 {at_least}",
                 compared.provenance_zh
             ),
         );
