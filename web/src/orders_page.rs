@@ -2,7 +2,7 @@
 //! order's instances (a Tencent order the cloud accepted can still fail to launch).
 
 use spotplan_core::api::orders::OrderRecord;
-use spotplan_core::display::money2;
+use spotplan_core::display::max_money2;
 use spotplan_core::lifecycle::InstanceState;
 use spotplan_core::order::outcome::OrderStatus;
 use spotplan_core::order::{BidMode, SpotOrder};
@@ -157,7 +157,7 @@ fn row(record: &OrderRecord, states: &[InstanceState], team: bool, lang: Lang, l
             ),
             _ => text(lang, Key::MarketBidShort).to_owned(),
         });
-    let max_cost = record.max_cost_per_hour.map(money2).unwrap_or_default();
+    let max_cost = record.max_cost_per_hour.map(max_money2).unwrap_or_default();
     let ids = &record.instance_ids;
     let hover = format!("{} · ClientToken {}", record.id, record.client_token);
     html! {

@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 use spotplan_core::api::orders::{QuotedOrder, SubmitAnswer};
-use spotplan_core::display::money2;
+use spotplan_core::display::max_money2;
 use spotplan_core::order::outcome::OrderStatus;
 use spotplan_core::{Candidate, Money, TimeUnit};
 use yew::prelude::*;
@@ -130,9 +130,9 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
                 Submission::Confirming { dry_run } => {
                     let cost = maximum_cost(&state, props.candidate.as_ref())
                         .map(|(hour, total)| if lang == crate::i18n::Lang::Zh {
-                            format!("{} / 小时 · {} 共 {} 小时", money2(hour), money2(total), state.requirement.hours.normalize())
+                            format!("{} / 小时 · {} 共 {} 小时", max_money2(hour), max_money2(total), state.requirement.hours.normalize())
                         } else {
-                            format!("{} / hour · {} for {} h", money2(hour), money2(total), state.requirement.hours.normalize())
+                            format!("{} / hour · {} for {} h", max_money2(hour), max_money2(total), state.requirement.hours.normalize())
                         })
                         .unwrap_or_else(|| if lang == crate::i18n::Lang::Zh { "未知（无价格也无出价）".into() } else { "unknown (no price and no bid)".into() });
                     html! {

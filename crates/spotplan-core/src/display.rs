@@ -1,4 +1,5 @@
-//! Display formatting of money for people (web table, CLI), with the one rounding rule (half away from zero).
+//! Display formatting of money for people (web table, CLI), with the one rounding rule (half away from zero) —
+//! and maxima rounded up, never shown below themselves.
 
 use crate::money::{Money, PriceRate};
 
@@ -9,6 +10,15 @@ pub fn money2(money: Money) -> String {
         money.currency.symbol(),
         group_thousands(&format!("{:.2}", money.rounded(2)))
     )
+}
+
+/// A maximum (what an order may cost at most), to exactly 2 decimals rounded up, so it is never shown below the
+/// true maximum: `¥0.25002` is `¥0.26`.
+pub fn max_money2(money: Money) -> String {
+    let up = money
+        .amount
+        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToPositiveInfinity);
+    format!("{}{}", money.currency.symbol(), group_thousands(&format!("{up:.2}")))
 }
 
 /// A unit price, rounded to 4 decimals with trailing zeros kept to 2: `¥0.4560`.
@@ -47,6 +57,16 @@ mod tests {
         assert_eq!(
             money2(Money::parse("-1000000.5", Currency::Cny).unwrap()),
             "¥-1,000,000.50"
+        );
+    }
+
+    #[test]
+    fn a_maximum_is_never_shown_below_itself() {
+        assert_eq!(max_money2(Money::parse("0.25002", Currency::Cny).unwrap()), "¥0.26");
+        assert_eq!(max_money2(Money::parse("0.25", Currency::Cny).unwrap()), "¥0.25");
+        assert_eq!(
+            max_money2(Money::parse("1234.561", Currency::Usd).unwrap()),
+            "$1,234.57"
         );
     }
 }
