@@ -1,6 +1,8 @@
 //! The fleet keeper: places a fleet's first orders, moves a shortfall (a pool out of stock, a partial fill) to the
 //! next pool in the strategy's order, and — for a maintained fleet — orders a replacement from the first pool with
-//! stock whenever reclaims or launch failures leave it below its target.
+//! stock whenever reclaims or launch failures leave it below its target. When every pool has run out, a maintained
+//! fleet waits and tries them again [`STOCK_RETRY_AFTER`] after its last order; a fleet that is not maintained
+//! stops.
 //!
 //! Exactly once: every order is a numbered step, written to the fleet book before the order is sent, whose
 //! idempotency key is the fleet's key and the step (`<key>_s3`); the order itself goes through
@@ -38,6 +40,9 @@ use crate::upstream::now_unix_millis;
 /// The most orders one fleet places over its life.
 pub const MAX_STEPS: u32 = 9_999;
 
+/// How long after its last order a maintained fleet whose every pool ran out of stock tries its pools again.
+pub const STOCK_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
 /// How long after its last attempt an order whose outcome is unknown is processed again under its key.
 pub const UNKNOWN_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -58,7 +63,7 @@ pub(crate) struct Tally {
     pub unsent: Vec<StepRow>,
     /// Steps whose order's outcome is unknown, with when it was last attempted (Unix ms).
     pub unknown: Vec<(StepRow, i64)>,
-    /// Pools a cloud said have no stock, or filled only partly.
+    /// Pools whose latest settled order a cloud answered with no stock, or filled only partly.
     pub unavailable: Vec<usize>,
     /// An order the cloud refused for another reason than stock.
     pub refusal: Option<String>,
@@ -107,6 +112,8 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
             book.insert((row.cloud, row.id.clone()), row);
         }
     }
+    // Each pool's stock as its latest settled order found it (steps are in order).
+    let mut stock: BTreeMap<usize, bool> = BTreeMap::new();
     for step in steps {
         let Some(pool) = fleet.spec.pools.get(step.pool) else {
             continue;
@@ -152,7 +159,7 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
             OrderStatus::Failed => {
                 let code = view.error_code.clone().unwrap_or_default();
                 if wire(view.cloud).pool_unavailable(&code) {
-                    tally.unavailable.push(step.pool);
+                    stock.insert(step.pool, false);
                 } else {
                     tally.refusal = Some(format!(
                         "the cloud refused order {} ({}): {code} {}",
@@ -164,9 +171,8 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
             }
             OrderStatus::DryRunPassed => {}
             OrderStatus::Succeeded => {
-                if (view.instance_ids.len() as u64) < u64::from(step.count) {
-                    tally.unavailable.push(step.pool);
-                }
+                // A partial fill says the pool ran short; a full one that it has stock (again).
+                stock.insert(step.pool, (view.instance_ids.len() as u64) >= u64::from(step.count));
                 for id in &view.instance_ids {
                     let Some(row) = book.get(&(view.cloud, id.clone())) else {
                         // Placed a moment ago and not booked yet: starting.
@@ -201,6 +207,10 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
             }
         }
     }
+    tally.unavailable = stock
+        .into_iter()
+        .filter_map(|(pool, has_stock)| (!has_stock).then_some(pool))
+        .collect();
     Ok(tally)
 }
 
@@ -321,14 +331,9 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
         }
         let steps = fleet_book::steps(&state.store, &fleet.id).await?;
         let tally = tally(state, &fleet, &steps).await?;
-        let mut newly_out = false;
-        for pool in &tally.unavailable {
-            if !fleet.exhausted.contains(pool) {
-                fleet.exhausted.push(*pool);
-                newly_out = true;
-            }
-        }
-        if newly_out {
+        // A pool is out of stock while its latest order says so: one that filled since has stock again.
+        if fleet.exhausted != tally.unavailable {
+            fleet.exhausted = tally.unavailable.clone();
             fleet_book::update(&state.store, &fleet).await?;
         }
         // Each at most once a call: a network that refuses every connection must not make one call resend it 64
@@ -402,12 +407,53 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
                 return Ok(());
             }
             None => {
-                let Some(index) = (0..fleet.spec.pools.len()).find(|index| !fleet.exhausted.contains(index)) else {
-                    let reason = format!(
-                        "every pool is out of stock: {} of {target} units live; nothing more is ordered",
-                        live
-                    );
-                    return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
+                let available = (0..fleet.spec.pools.len()).find(|index| !fleet.exhausted.contains(index));
+                let index = if let Some(index) = available {
+                    index
+                } else {
+                    if !fleet.spec.maintain {
+                        let reason = format!(
+                            "every pool is out of stock: {} of {target} units live; nothing more is ordered",
+                            live
+                        );
+                        return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
+                    }
+                    // A maintained fleet keeps at it: stock comes back. Its pools are tried again once its last
+                    // order is STOCK_RETRY_AFTER old — not every round, which would spend steps on refusals.
+                    let last_ms = match steps.last() {
+                        Some(step) => state
+                            .store
+                            .by_key(&step.order_key)
+                            .await?
+                            .map_or(0, |order| order.view.finished_at_ms.unwrap_or(order.view.created_at_ms)),
+                        None => 0,
+                    };
+                    let retry_at_ms = last_ms + STOCK_RETRY_AFTER.as_millis() as i64;
+                    if now_unix_millis() < retry_at_ms {
+                        let reason = format!(
+                            "waiting: every pool is out of stock, {live} of {target} units live; the pools are tried \
+                             again {} minutes after the last order",
+                            STOCK_RETRY_AFTER.as_secs() / 60
+                        );
+                        if fleet.reason.as_deref() != Some(reason.as_str()) {
+                            fleet.reason = Some(reason);
+                            fleet_book::update(&state.store, &fleet).await?;
+                        }
+                        return Ok(());
+                    }
+                    // The pool tried least recently, so the retries go round the pools.
+                    let least_recent = (0..fleet.spec.pools.len())
+                        .min_by_key(|pool| {
+                            steps
+                                .iter()
+                                .filter(|step| step.pool == *pool)
+                                .map(|step| i64::from(step.step))
+                                .max()
+                                .unwrap_or(-1)
+                        })
+                        .unwrap_or(0);
+                    tracing::info!(fleet = %fleet.id, pool = least_recent, "every pool was out of stock: trying one again");
+                    least_recent
                 };
                 let weight = u64::from(fleet.spec.pools[index].weight.max(1));
                 let count = (target - live).div_ceil(weight);

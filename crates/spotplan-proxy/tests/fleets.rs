@@ -193,7 +193,7 @@ fn bound(fleet: &Value) -> f64 {
 }
 
 #[tokio::test]
-async fn a_maintained_fleet_of_twenty_stays_at_twenty_through_reclaims_within_its_ceiling_and_stops_without_stock() {
+async fn a_maintained_fleet_of_twenty_stays_at_twenty_through_reclaims_within_its_ceiling_and_waits_out_a_stock_out() {
     let rig = rig().await;
     // 20 instances at 0.2 CNY an hour each: a ceiling of 4.0 leaves no room while reclaimed instances still bill.
     let (status, placed) = rig.submit(&fleet(20, [8, 8, 4], "4.0"), "fleet-0001-aaaa").await;
@@ -252,7 +252,7 @@ async fn a_maintained_fleet_of_twenty_stays_at_twenty_through_reclaims_within_it
     assert_eq!(rig.created(), 29, "{fleet}");
     assert!(bound(&fleet) <= 4.0);
 
-    // Every pool out of stock: the fleet stops ordering and says why.
+    // Every pool out of stock: the fleet stops ordering, says why, and waits.
     for zone in ZONES {
         rig.standin.stats().stock.insert(zone.into(), 0);
     }
@@ -262,15 +262,46 @@ async fn a_maintained_fleet_of_twenty_stays_at_twenty_through_reclaims_within_it
     rig.round(10).await;
     rig.round(2).await;
     let fleet = rig.fleet(&id).await;
-    assert_eq!(fleet["state"], "stalled", "{fleet}");
+    assert_eq!(fleet["state"], "maintaining", "{fleet}");
     assert!(
         fleet["reason"].as_str().unwrap().contains("every pool is out of stock"),
         "{fleet}"
     );
     assert_eq!(rig.created(), 29, "nothing more was created");
     let ordered = rig.standin.stats().by_token.len();
+    let steps = fleet["orders"].as_array().unwrap().len();
     rig.round(2).await;
     assert_eq!(rig.standin.stats().by_token.len(), ordered);
+    assert_eq!(
+        rig.fleet(&id).await["orders"].as_array().unwrap().len(),
+        steps,
+        "no order spent on a refusal"
+    );
+    // Ten minutes after its last order, stock is back in one zone: the fleet orders what it lacks there.
+    rig.standin.stats().stock.insert(ZONES[0].into(), 5);
+    let last_key = fleet["orders"].as_array().unwrap().last().unwrap()["idempotency_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    {
+        use spotplan_proxy::sql::SqlValue;
+        rig.state
+            .store
+            .execute(
+                "UPDATE orders SET created_at_ms = created_at_ms - ?1, finished_at_ms = finished_at_ms - ?1 \
+                 WHERE idempotency_key = ?2"
+                    .into(),
+                vec![SqlValue::from(11 * MINUTE_MS), SqlValue::Text(Some(last_key))],
+            )
+            .await
+            .unwrap();
+    }
+    rig.round(2).await;
+    rig.round(2).await;
+    let fleet = rig.fleet(&id).await;
+    assert!(rig.created() > 29, "ordered again once stock came back: {fleet}");
+    assert_eq!(units(&fleet), 20, "{fleet}");
+    assert!(bound(&fleet) <= 4.0, "{fleet}");
     // Every order of the fleet has its own key: no key was sent twice as two orders.
     let keys: Vec<String> = fleet["orders"]
         .as_array()
