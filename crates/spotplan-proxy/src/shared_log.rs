@@ -261,6 +261,23 @@ impl Drop for KeyHold {
     }
 }
 
+/// A pool of up to `size` connections to `config`'s database that refuses after [`POOL_WAIT`].
+fn pool_of(config: &tokio_postgres::Config, size: usize) -> Result<Pool, StoreError> {
+    let manager = Manager::from_config(
+        config.clone(),
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(size)
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .wait_timeout(Some(POOL_WAIT))
+        .build()
+        .map_err(pool_error)
+}
+
 fn pool_error(error: impl std::fmt::Display) -> StoreError {
     StoreError::Shared(error.to_string())
 }
@@ -283,32 +300,8 @@ impl SharedLog {
             .map_err(|error| StoreError::Shared(format!("SPOTPLAN_DATABASE_URL does not read: {error}")))?;
         config.options(format!("-c lock_timeout={}", lock_timeout.as_millis()));
         config.application_name("spotplan-proxy");
-        let manager = Manager::from_config(
-            config.clone(),
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .wait_timeout(Some(POOL_WAIT))
-            .build()
-            .map_err(pool_error)?;
-        let lock_manager = Manager::from_config(
-            config.clone(),
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let lock_pool = Pool::builder(lock_manager)
-            .max_size(LOCK_POOL_SIZE)
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .wait_timeout(Some(POOL_WAIT))
-            .build()
-            .map_err(pool_error)?;
+        let pool = pool_of(&config, POOL_SIZE)?;
+        let lock_pool = pool_of(&config, LOCK_POOL_SIZE)?;
         let log = SharedLog {
             pool,
             lock_pool,

@@ -232,20 +232,7 @@ async fn an_unknown_order_past_the_token_window_is_looked_up_by_its_tag_not_rese
         "{unknown}"
     );
     // Nor can it be looked up on request: the answer says why and what to look for instead.
-    let refused: Value = Proxy::client()
-        .post(format!(
-            "{}/api/v1/orders/{}/lookup",
-            proxy.url,
-            first["id"].as_str().unwrap()
-        ))
-        .header("x-spotplan-token", TOKEN)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, refused) = proxy.look_up(first["id"].as_str().unwrap()).await;
     assert_eq!(refused["error"]["code"], "order_not_tagged", "{refused}");
     assert!(
         refused["error"]["message"]
@@ -274,20 +261,7 @@ async fn an_unknown_order_past_the_token_window_is_looked_up_by_its_tag_not_rese
             .all(|(key, _)| key != "spotplan-order"),
         "the cloud got no lookup tag"
     );
-    let refused: Value = Proxy::client()
-        .post(format!(
-            "{}/api/v1/orders/{}/lookup",
-            untagging.url,
-            plain["id"].as_str().unwrap()
-        ))
-        .header("x-spotplan-token", TOKEN)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, refused) = untagging.look_up(plain["id"].as_str().unwrap()).await;
     assert_eq!(refused["error"]["code"], "order_not_tagged", "{refused}");
     assert!(
         refused["error"]["message"].as_str().unwrap().contains("--no-order-tag"),

@@ -141,6 +141,19 @@ impl Proxy {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// `POST /api/v1/orders/{id}/lookup`: the status and the answer.
+    pub async fn look_up(&self, order_id: &str) -> (u16, Value) {
+        let response = Proxy::client()
+            .post(format!("{}/api/v1/orders/{order_id}/lookup", self.url))
+            .header("x-spotplan-token", TOKEN)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
     pub async fn orders(&self) -> Vec<Value> {
         self.get("/api/v1/orders?limit=1000").await.1["orders"]
             .as_array()
