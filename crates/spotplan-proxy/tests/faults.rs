@@ -279,22 +279,14 @@ async fn an_unknown_order_is_looked_up_on_request_and_hostile_lookups_are_refuse
     let (standin, address) = standin(Kind::Baidu).await;
     let data = tempdir();
     let proxy = Proxy::start(&data, &[(Kind::Baidu, address)], &[]);
-    let lookup = |id: &str| {
-        Proxy::client()
-            .post(format!("{}/api/v1/orders/{id}/lookup", proxy.url))
-            .header("x-spotplan-token", TOKEN)
-            .json(&json!({}))
-            .send()
-    };
     let order = order_with_image("baidu", "img-gateway502");
     let (_, unknown) = proxy.submit(&order, "lookup-found-0001").await;
     assert_eq!(unknown["status"], "unknown", "{unknown}");
     let id = unknown["id"].as_str().unwrap().to_owned();
     let token = unknown["client_token"].as_str().unwrap().to_owned();
     let attempts = standin.stats.lock().unwrap().attempts_by_token[&token];
-    let answer = lookup(&id).await.unwrap();
-    assert_eq!(answer.status().as_u16(), 200);
-    let answer: Value = answer.json().await.unwrap();
+    let (status, answer) = proxy.look_up(&id).await;
+    assert_eq!(status, 200);
     let mut created = standin.stats.lock().unwrap().by_token[&token].clone();
     created.sort();
     let mut found: Vec<String> = serde_json::from_value(answer["found"].clone()).unwrap();
@@ -308,24 +300,15 @@ async fn an_unknown_order_is_looked_up_on_request_and_hostile_lookups_are_refuse
     );
     assert_eq!(proxy.orders().await[0]["status"], "succeeded", "the log says so too");
     // Settled now: nothing to look up.
-    let again = lookup(&id).await.unwrap();
-    assert_eq!(again.status().as_u16(), 409);
-    assert_eq!(
-        again.json::<Value>().await.unwrap()["error"]["code"],
-        "order_not_unknown"
-    );
+    let (status, again) = proxy.look_up(&id).await;
+    assert_eq!((status, &again["error"]["code"]), (409, &json!("order_not_unknown")));
     // Within the hour, only some of what it asked for listed (one already gone): reported, not settled.
     let (_, partial) = proxy.submit(&order, "lookup-partial-0001").await;
     let partial_token = partial["client_token"].as_str().unwrap().to_owned();
     let partial_ids = standin.stats.lock().unwrap().by_token[&partial_token].clone();
     assert!(standin.lifecycle.reclaim(&partial_ids[0]));
     standin.lifecycle.advance(60 * 60 * 1000);
-    let some: Value = lookup(partial["id"].as_str().unwrap())
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, some) = proxy.look_up(partial["id"].as_str().unwrap()).await;
     assert_eq!(some["found"].as_array().unwrap().len(), partial_ids.len() - 1, "{some}");
     assert_eq!(
         some["record"]["status"], "unknown",
@@ -338,12 +321,7 @@ async fn an_unknown_order_is_looked_up_on_request_and_hostile_lookups_are_refuse
         assert!(standin.lifecycle.reclaim(&id));
     }
     standin.lifecycle.advance(60 * 60 * 1000);
-    let none: Value = lookup(second["id"].as_str().unwrap())
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, none) = proxy.look_up(second["id"].as_str().unwrap()).await;
     assert_eq!(
         (none["found"].clone(), none["record"]["status"].clone()),
         (json!([]), json!("unknown")),
@@ -360,12 +338,7 @@ async fn an_unknown_order_is_looked_up_on_request_and_hostile_lookups_are_refuse
         )
         .unwrap();
     assert_eq!(changed, 1);
-    let settled: Value = lookup(second["id"].as_str().unwrap())
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, settled) = proxy.look_up(second["id"].as_str().unwrap()).await;
     assert_eq!(
         (settled["found"].clone(), settled["record"]["status"].clone()),
         (json!([]), json!("not_found")),
@@ -378,10 +351,8 @@ async fn an_unknown_order_is_looked_up_on_request_and_hostile_lookups_are_refuse
             .contains("new idempotency key"),
         "{settled}"
     );
-    let again = lookup(second["id"].as_str().unwrap()).await.unwrap();
-    assert_eq!(again.status().as_u16(), 409);
-    let missing = lookup("ord-0123456789abcdef").await.unwrap();
-    assert_eq!(missing.status().as_u16(), 404);
+    assert_eq!(proxy.look_up(second["id"].as_str().unwrap()).await.0, 409);
+    assert_eq!(proxy.look_up("ord-0123456789abcdef").await.0, 404);
     let not_json = Proxy::client()
         .post(format!("{}/api/v1/orders/{id}/lookup", proxy.url))
         .header("x-spotplan-token", TOKEN)
