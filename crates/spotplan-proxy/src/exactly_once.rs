@@ -38,11 +38,8 @@ use crate::store::{OrderRecord, OrderStatus, StoredOrder};
 use crate::upstream::{Exchange, now_unix_millis, random_hex};
 use spotplan_core::order::outcome::{OrderOutcome as Outcome, read_order_answer, settle, unanswered};
 
-/// How long after an order was first logged the proxy still resends it with the same ClientToken when it may
-/// have reached the cloud. No cloud publishes how long it honours a ClientToken (Alibaba's idempotency guide,
-/// help.aliyun.com/document_detail/25693.html, gives none; Tencent's and Baidu's docs neither), so this is
-/// Spotplan's conservative assumption: a retry within the hour is what the clouds' own SDKs do.
-pub const RESEND_WINDOW: Duration = Duration::from_secs(60 * 60);
+/// The resend window (kept beside the lookup that takes over after it, which must not depend on this module).
+pub use crate::order_lookup::RESEND_WINDOW;
 
 /// The cross-replica lock the spend checks run under. The colon keeps it apart from every idempotency key (keys
 /// are letters, digits, `-` and `_`), so no order's key can take or wait on it.

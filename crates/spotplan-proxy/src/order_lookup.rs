@@ -1,5 +1,5 @@
 //! Looking an order up at the cloud: when an order that may have reached the cloud is retried after
-//! [`crate::exactly_once::RESEND_WINDOW`] (the cloud may have forgotten its ClientToken), the proxy does not resend
+//! [`RESEND_WINDOW`] (the cloud may have forgotten its ClientToken), the proxy does not resend
 //! it. It lists the order's region for instances tagged `spotplan-order` = the order's id (the tag every order is
 //! sent with, [`spotplan_core::order::lookup_tag`]) and records what it found: the instances, and
 //! the order succeeded; none, and the order is `not_found` (final), the answer says so and sends nothing. Whether the tag went with the order is
@@ -96,13 +96,20 @@ pub fn record_found(record: &mut StoredOrder, order: &SpotOrder, found: &[Instan
     view.finished_at_ms = Some(now_unix_millis());
 }
 
+/// How long after an order was first logged the proxy still resends it with the same ClientToken when it may
+/// have reached the cloud; after it, the order is looked up instead. No cloud publishes how long it honours a
+/// ClientToken (Alibaba's idempotency guide, help.aliyun.com/document_detail/25693.html, gives none; Tencent's and
+/// Baidu's docs neither), so this is Spotplan's conservative assumption: a retry within the hour is what the
+/// clouds' own SDKs do.
+pub const RESEND_WINDOW: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
 /// How long after an order's last attempt a lookup that finds none of it may conclude it is `not_found`: a cloud
 /// may still be creating what the attempt asked for (Tencent creates asynchronously) and a list filtered by tag
 /// may lag behind creation.
 pub const LOOKUP_SETTLE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 /// Whether a lookup that found nothing of this order may settle it `not_found`: its ClientToken may be forgotten
-/// (first logged more than [`crate::exactly_once::RESEND_WINDOW`] ago) and nothing was sent for it in the last
+/// (first logged more than [`RESEND_WINDOW`] ago) and nothing was sent for it in the last
 /// [`LOOKUP_SETTLE`].
 pub fn may_conclude_none(record: &StoredOrder, now_ms: i64) -> bool {
     let view = &record.view;
@@ -110,7 +117,7 @@ pub fn may_conclude_none(record: &StoredOrder, now_ms: i64) -> bool {
         .finished_at_ms
         .unwrap_or(view.created_at_ms)
         .max(view.created_at_ms);
-    now_ms.saturating_sub(view.created_at_ms) > crate::exactly_once::RESEND_WINDOW.as_millis() as i64
+    now_ms.saturating_sub(view.created_at_ms) > RESEND_WINDOW.as_millis() as i64
         && now_ms.saturating_sub(last_attempt) > LOOKUP_SETTLE.as_millis() as i64
 }
 
