@@ -455,11 +455,13 @@ pub fn spot_target(plan: &FleetPlan) -> u32 {
     u32::try_from(plan.target.saturating_sub(base)).unwrap_or(u32::MAX)
 }
 
-/// The body of `POST /api/v1/fleets`: `target` units (the plan's spot part), the orders in the strategy's order,
-/// chosen pools with their counts, standby pools with 0.
+/// The body of `POST /api/v1/fleets`: `target` units (the plan's spot part) within `ceiling_per_hour` (what the
+/// plan's ceiling leaves for them, [`spotplan_core::fleet::FleetPlan::spot_ceiling`]), the orders in the
+/// strategy's order, chosen pools with their counts, standby pools with 0.
 pub fn submission(
     request: &FleetRequest,
     target: u32,
+    ceiling_per_hour: Option<Money>,
     maintain: bool,
     name: &str,
     orders: &[FleetOrder],
@@ -470,7 +472,7 @@ pub fn submission(
         target,
         unit: request.unit,
         maintain,
-        ceiling_per_hour: request.ceiling_per_hour,
+        ceiling_per_hour,
         pools: orders
             .iter()
             .map(|order| FleetPool {
@@ -805,6 +807,7 @@ mod tests {
         let body = submission(
             &read_form(&FleetForm::default(), &crate::state::initial_requirement(), Lang::En).unwrap(),
             10,
+            None,
             false,
             "  ",
             &[orders[0].clone(), standby],

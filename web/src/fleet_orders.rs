@@ -212,7 +212,14 @@ pub fn FleetOrders(props: &FleetOrdersProps) -> Html {
             (orders.0, props.maintain, props.name.clone()),
             move |(_, maintain, name)| {
                 let list: Vec<FleetOrder> = orders.1.iter().map(|o| o.order.clone()).collect();
-                let body = fleet_model::submission(&request, fleet_model::spot_target(&plan), *maintain, name, &list);
+                let body = fleet_model::submission(
+                    &request,
+                    fleet_model::spot_target(&plan),
+                    plan.spot_ceiling(request.ceiling_per_hour),
+                    *maintain,
+                    name,
+                    &list,
+                );
                 let json = serde_json::to_string(&body).unwrap_or_default();
                 (fleet_model::stamp(), body, json)
             },

@@ -304,6 +304,24 @@ pub struct FleetPlan {
     pub problems: Vec<FleetProblem>,
 }
 
+impl FleetPlan {
+    /// The part of `ceiling` (an hourly ceiling for the whole plan) left for its spot instances once its
+    /// pay-as-you-go base is paid for: what the proxy, which places the spot part only, must keep them within.
+    /// The ceiling as it is when the base's price is in another currency.
+    pub fn spot_ceiling(&self, ceiling: Option<Money>) -> Option<Money> {
+        let ceiling = ceiling?;
+        let mut left = ceiling;
+        for base in self.allocations.iter().filter(|allocation| allocation.on_demand) {
+            let cost = base.hourly.checked_mul(-Decimal::from(base.count)).ok();
+            match cost.and_then(|cost| left.checked_add(cost).ok()) {
+                Some(rest) => left = rest,
+                None => return Some(ceiling),
+            }
+        }
+        Some(left)
+    }
+}
+
 /// How the job is simulated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Simulation {

@@ -594,6 +594,20 @@ fn an_on_demand_base_takes_the_cheapest_pay_as_you_go_pool_and_spot_fills_the_re
         group.query_value(&format!("LaunchTemplateConfig.{base_template}.MaxPrice")),
         Some("1.6")
     );
+    // The proxy places the spot part only: its ceiling is what the base leaves (4 base instances at 1.6 an hour).
+    let base_cost: Decimal = plan
+        .allocations
+        .iter()
+        .filter(|allocation| allocation.on_demand)
+        .map(|allocation| allocation.hourly.amount * Decimal::from(allocation.count))
+        .sum();
+    assert!(base_cost > Decimal::ZERO);
+    let ceiling = Money::new(Decimal::from(20), Currency::Cny);
+    assert_eq!(
+        plan.spot_ceiling(Some(ceiling)),
+        Some(Money::new(Decimal::from(20) - base_cost, Currency::Cny))
+    );
+    assert_eq!(plan.spot_ceiling(None), None);
     // Planned in dollars for a yuan account: the template's MaxPrice is still the yuan pay-as-you-go price, at
     // Alibaba's three decimals, never the dollar figure read as yuan.
     let mut in_dollars = vcpus.clone();
