@@ -276,11 +276,17 @@ pub struct OverBudget {
     pub message: String,
 }
 
+/// `amounts` added up in `currency`, each in another currency converted at the proxy's rate (as its spend
+/// ceilings are): one order in dollars under a budget in yuan counts, and blocks nobody.
 fn sum(amounts: &[Money], currency: Currency) -> Option<rust_decimal::Decimal> {
-    amounts
-        .iter()
-        .map(|money| (money.currency == currency).then_some(money.amount))
-        .sum()
+    amounts.iter().map(|money| in_currency(*money, currency)).sum()
+}
+
+fn in_currency(money: Money, currency: Currency) -> Option<rust_decimal::Decimal> {
+    spotplan_core::ExchangeRate::default()
+        .convert(money, currency)
+        .ok()
+        .map(|converted| converted.amount)
 }
 
 /// Whether any budget could apply to an order by `person`: the team's, or theirs (one query; the usual answer,
@@ -341,8 +347,8 @@ pub async fn check_budgets(
         };
         if let Some(ceiling) = &budget.per_hour {
             let running = sum(&hourly, ceiling.currency);
-            let after = running.map(|r| r + order.amount);
-            if order.currency != ceiling.currency || after.is_none_or(|after| after > ceiling.amount) {
+            let after = running.zip(in_currency(*order, ceiling.currency)).map(|(r, o)| r + o);
+            if after.is_none_or(|after| after > ceiling.amount) {
                 return Ok(Err(OverBudget {
                     field: if scope == "person" {
                         "budget.person.per_hour"
@@ -364,10 +370,8 @@ pub async fn check_budgets(
         if let Some(ceiling) = &budget.per_month {
             let spent = sum(&month, ceiling.currency);
             let running = sum(&hourly, ceiling.currency);
-            let projected = match (spent, running) {
-                (Some(spent), Some(running)) if order.currency == ceiling.currency => {
-                    Some(spent + (running + order.amount) * hours_left)
-                }
+            let projected = match (spent, running, in_currency(*order, ceiling.currency)) {
+                (Some(spent), Some(running), Some(order)) => Some(spent + (running + order) * hours_left),
                 _ => None,
             };
             if projected.is_none_or(|projected| projected > ceiling.amount) {

@@ -444,3 +444,37 @@ async fn a_succeeded_order_counts_against_budgets_before_its_instances_are_booke
         );
     }
 }
+
+/// An order in dollars under a budget in yuan counts at the proxy's rate — it does not block every later order.
+#[tokio::test]
+async fn an_order_in_another_currency_counts_against_a_budget_converted() {
+    use spotplan_proxy::people::{self, Budget};
+    let now = 1_798_718_400_000;
+    for (backend, store) in backends().await {
+        people::add(&store, "dave", 1).await.unwrap();
+        let mut order = common::pending_order("key-ord-d-0001", now - 60_000);
+        order.view.id = "ord-d".into();
+        order.view.max_cost_per_hour = Some(Money::new(rust_decimal::Decimal::ONE, Currency::Usd));
+        order.view.placed_by = Some("dave".into());
+        store.insert(&order).await.unwrap();
+        let budget = |yuan: i64| Budget {
+            per_hour: Some(money(yuan * 100)),
+            per_month: None,
+        };
+        // 1 USD ≈ 7.13 CNY pending, plus 1 CNY asked: 8.13.
+        people::set_budget(&store, Some("dave"), &budget(10)).await.unwrap();
+        assert_eq!(
+            people::check_budgets(&store, Some("dave"), Some(&money(100)), now)
+                .await
+                .unwrap(),
+            Ok(()),
+            "{backend}"
+        );
+        people::set_budget(&store, Some("dave"), &budget(8)).await.unwrap();
+        let over = people::check_budgets(&store, Some("dave"), Some(&money(100)), now)
+            .await
+            .unwrap()
+            .expect_err(backend);
+        assert_eq!(over.field, "budget.person.per_hour", "{backend}");
+    }
+}
