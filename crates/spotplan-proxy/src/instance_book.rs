@@ -329,15 +329,17 @@ pub async fn all(store: &Store) -> Result<Vec<InstanceRow>, StoreError> {
     )
 }
 
-/// The instances placed since `since_ms` by orders of `person` (of anyone: `None`), in one query.
-pub async fn placed_since(store: &Store, since_ms: i64, person: Option<&str>) -> Result<Vec<InstanceRow>, StoreError> {
+/// The instances (of `person`, or everyone's) that billed at any time since `since_ms`: still running, or ended
+/// after it — an instance placed last month and running on counts this month too.
+pub async fn billing_since(store: &Store, since_ms: i64, person: Option<&str>) -> Result<Vec<InstanceRow>, StoreError> {
     rows(
         store
             .select(
                 "SELECT i.cloud, i.id, i.region, i.order_id, i.state, i.cloud_state, i.zone, i.instance_type, \
                  i.price_per_hour, i.placed_at_ms, i.running_since_ms, i.ended_at_ms, i.notice_at_ms, i.reason, \
                  i.last_checked_ms, i.release_key FROM instances i JOIN orders o ON o.id = i.order_id \
-                 WHERE i.placed_at_ms >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR o.placed_by = CAST(?2 AS TEXT)) ORDER BY i.placed_at_ms",
+                 WHERE (i.ended_at_ms IS NULL OR i.ended_at_ms >= ?1) \
+                 AND (CAST(?2 AS TEXT) IS NULL OR o.placed_by = CAST(?2 AS TEXT)) ORDER BY i.placed_at_ms",
                 vec![since_ms.into(), person.map(str::to_owned).into()],
             )
             .await?,

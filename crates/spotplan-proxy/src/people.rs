@@ -213,7 +213,7 @@ pub async fn team_budget(store: &Store) -> Result<Budget, StoreError> {
 }
 
 /// What orders of one person (or everyone) commit now: the hourly bounds of those that may be running, and the
-/// cost so far of the instances placed since `month_start_ms`.
+/// cost since `month_start_ms` of every instance that billed in it (placed before it or after).
 async fn committed(
     store: &Store,
     person: Option<&str>,
@@ -246,10 +246,14 @@ async fn committed(
         .iter()
         .filter_map(|row| money_from(row.text(0)))
         .collect();
-    let month = crate::instance_book::placed_since(store, month_start_ms, person)
+    // What each instance billed this month: from the month's start, or from when it started running after it.
+    let month = crate::instance_book::billing_since(store, month_start_ms, person)
         .await?
-        .iter()
-        .filter_map(|row| row.view(now_ms).cost_so_far)
+        .into_iter()
+        .filter_map(|mut row| {
+            row.running_since_ms = row.running_since_ms.map(|since| since.max(month_start_ms));
+            row.view(now_ms).cost_so_far
+        })
         .collect();
     Ok((hourly, month))
 }

@@ -478,3 +478,55 @@ async fn an_order_in_another_currency_counts_against_a_budget_converted() {
         assert_eq!(over.field, "budget.person.per_hour", "{backend}");
     }
 }
+
+/// An instance placed last month and running on counts toward this month's budget from the month's start — not
+/// at all before, and not with last month's hours.
+#[tokio::test]
+async fn an_instance_running_since_last_month_counts_this_months_hours() {
+    use spotplan_proxy::people::{self, Budget};
+    // 2026-12-31 12:00 UTC: half a day left in the month.
+    let now = 1_798_718_400_000;
+    let month_start = 1_796_083_200_000;
+    let week_ms = 7 * 24 * 3_600_000;
+    for (backend, store) in backends().await {
+        people::add(&store, "eve", 1).await.unwrap();
+        let mut order = common::pending_order("key-ord-e-0001", month_start - week_ms);
+        order.view.id = "ord-e".into();
+        order.view.cloud = Cloud::Alibaba;
+        order.view.region = "cn-hangzhou".into();
+        order.view.max_cost_per_hour = Some(money(100));
+        order.view.placed_by = Some("eve".into());
+        store.insert(&order).await.unwrap();
+        let mut row = InstanceRow::placed(
+            Cloud::Alibaba,
+            "cn-hangzhou",
+            "i-ord-e",
+            "ord-e",
+            Some(money(100)),
+            month_start - week_ms,
+        );
+        row.state = InstanceState::Running;
+        row.running_since_ms = Some(month_start - week_ms);
+        instance_book::add_placed(&store, vec![row.clone()]).await.unwrap();
+        instance_book::save(&store, vec![row]).await.unwrap();
+        // This month: 30.5 days at 1 CNY an hour = 732, plus (1 running + 1 new) × 12 h = 756 by the month's end.
+        let budget = |amount: i64| Budget {
+            per_hour: None,
+            per_month: Some(money(amount * 100)),
+        };
+        people::set_budget(&store, Some("eve"), &budget(750)).await.unwrap();
+        let over = people::check_budgets(&store, Some("eve"), Some(&money(100)), now)
+            .await
+            .unwrap()
+            .expect_err(backend);
+        assert!(over.message.contains("spent so far 732"), "{backend}: {}", over.message);
+        people::set_budget(&store, Some("eve"), &budget(760)).await.unwrap();
+        assert_eq!(
+            people::check_budgets(&store, Some("eve"), Some(&money(100)), now)
+                .await
+                .unwrap(),
+            Ok(()),
+            "{backend}: last month's week is not this month's"
+        );
+    }
+}
