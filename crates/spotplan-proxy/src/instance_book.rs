@@ -495,7 +495,9 @@ pub async fn finish_release(
                 "UPDATE releases SET answer_json = ?2 WHERE idempotency_key = ?1",
                 &[key.into(), answer.into()],
             )?;
-            upsert_all(tx, &rows)
+            // Only rows still as the release's log left them: one the follower settled meanwhile (seen gone,
+            // reclaimed) keeps what it learnt rather than turning back into "releasing".
+            upsert(tx, &rows, " WHERE instances.state = 'releasing'")
         })
         .await
 }

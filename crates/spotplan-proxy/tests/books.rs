@@ -530,3 +530,59 @@ async fn an_instance_running_since_last_month_counts_this_months_hours() {
         );
     }
 }
+
+/// A release's answer does not turn back into "releasing" an instance the follower saw end meanwhile: the
+/// reclaim it recorded stays.
+#[tokio::test]
+async fn a_release_answer_keeps_what_the_follower_learnt_while_it_was_sent() {
+    for (backend, store) in backends().await {
+        let mut running = InstanceRow::placed(
+            Cloud::Tencent,
+            "ap-guangzhou",
+            "ins-r1",
+            "ord-r",
+            Some(money(25)),
+            1_000,
+        );
+        running.state = InstanceState::Running;
+        running.running_since_ms = Some(2_000);
+        instance_book::add_placed(&store, vec![running.clone()]).await.unwrap();
+        instance_book::save(&store, vec![running.clone()]).await.unwrap();
+        instance_book::log_release(
+            &store,
+            "rel-race-01",
+            "hash",
+            vec![running.clone()],
+            ReleaseOptions::default(),
+            5_000,
+            None,
+        )
+        .await
+        .unwrap();
+        // While the call is out, the follower sees it reclaimed.
+        let mut releasing = instance_book::all(&store).await.unwrap()[0].clone();
+        assert_eq!(releasing.state, InstanceState::Releasing, "{backend}");
+        let mut reclaimed = releasing.clone();
+        reclaimed.state = InstanceState::Reclaimed;
+        reclaimed.ended_at_ms = Some(5_500);
+        instance_book::save_observed(&store, vec![reclaimed.clone()])
+            .await
+            .unwrap();
+        // The answer comes back with the row as it was sent.
+        releasing.release_key = Some("rel-race-01".into());
+        let answer = ReleaseAnswer {
+            idempotency_key: "rel-race-01".into(),
+            outcomes: Vec::new(),
+            replayed: false,
+        };
+        instance_book::finish_release(&store, "rel-race-01", &answer, vec![releasing])
+            .await
+            .unwrap();
+        let row = instance_book::all(&store).await.unwrap()[0].clone();
+        assert_eq!(
+            (row.state, row.ended_at_ms),
+            (InstanceState::Reclaimed, Some(5_500)),
+            "{backend}"
+        );
+    }
+}
