@@ -624,8 +624,8 @@ mod tests {
         assert_eq!(state.idempotency_key, "k1a2b3c4d");
     }
 
-    #[test]
-    fn editing_the_order_renews_the_key_but_retrying_keeps_it() {
+    /// A Tencent order under key `k1a2b3c4d`, confirmed and on its way to the proxy.
+    fn sending_an_order() -> UiState {
         let state = reduce(
             UiState::new(Lang::En),
             Action::Select {
@@ -634,8 +634,12 @@ mod tests {
                 key: "k1a2b3c4d".into(),
             },
         );
-        let asked = reduce(state.clone(), Action::AskSubmit { dry_run: false });
-        let sent = reduce(asked, Action::Confirmed);
+        reduce(reduce(state, Action::AskSubmit { dry_run: false }), Action::Confirmed)
+    }
+
+    #[test]
+    fn editing_the_order_renews_the_key_but_retrying_keeps_it() {
+        let sent = sending_an_order();
         let failed = reduce(sent, Action::Refused("proxy unreachable".into()));
         assert_eq!(
             failed.submission,
@@ -655,15 +659,7 @@ mod tests {
 
     #[test]
     fn an_order_settled_as_not_found_spends_its_key_and_a_new_order_takes_a_new_one() {
-        let state = reduce(
-            UiState::new(Lang::En),
-            Action::Select {
-                offer: tencent_offer(),
-                recommended: None,
-                key: "k1a2b3c4d".into(),
-            },
-        );
-        let sent = reduce(reduce(state, Action::AskSubmit { dry_run: false }), Action::Confirmed);
+        let sent = sending_an_order();
         let settled = reduce(sent, Action::KeySpent("looked up: none exists".into()));
         assert!(settled.submission.key_spent(), "{:?}", settled.submission);
         assert_eq!(settled.idempotency_key, "k1a2b3c4d");
