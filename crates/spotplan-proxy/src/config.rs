@@ -44,6 +44,8 @@ pub struct Config {
     /// Whether each order is sent with the `spotplan-order` lookup tag (`--no-order-tag` turns it off for accounts
     /// whose policy may not tag; such orders stay `unknown` past the resend window instead of being looked up).
     pub order_tag: bool,
+    /// How often the settler looks up orders whose outcome is unknown ([`crate::settler`]).
+    pub settle_every: Duration,
 }
 
 impl Config {
@@ -65,6 +67,7 @@ impl Config {
             spend: SpendLimits::default(),
             instance_poll: Duration::from_secs(5),
             order_tag: true,
+            settle_every: Duration::from_secs(300),
         }
     }
 }

@@ -68,6 +68,10 @@ struct Args {
     /// How often (milliseconds) the proxy reads the instances it placed until they are gone.
     #[arg(long, env = "SPOTPLAN_INSTANCE_POLL_MS", default_value_t = 5000)]
     instance_poll_ms: u64,
+    /// How often (milliseconds) the proxy looks up, by their tag, orders whose outcome is unknown (read-only; each
+    /// at most once per period, starting a period after its last attempt).
+    #[arg(long, env = "SPOTPLAN_SETTLE_EVERY_MS", default_value_t = 300_000)]
+    settle_every_ms: u64,
     /// Keep prices fresh: walk the pools the app last sent (PUT /api/v1/refresh) through each cloud's price
     /// queries, keeping what changed.
     #[arg(long, env = "SPOTPLAN_REFRESH_PRICES")]
@@ -338,6 +342,7 @@ async fn main() -> anyhow::Result<()> {
     config.upstream_proxy = args.upstream_proxy.clone();
     config.instance_poll = Duration::from_millis(args.instance_poll_ms.max(100));
     config.order_tag = !args.no_order_tag;
+    config.settle_every = Duration::from_millis(args.settle_every_ms.max(100));
     config.spend = SpendLimits {
         max_order_per_hour: args.max_order_per_hour,
         max_spend_per_hour: args.max_spend_per_hour,
@@ -368,6 +373,8 @@ async fn main() -> anyhow::Result<()> {
     // Every instance placed is followed until it is gone.
     spotplan_proxy::follower::spawn(state.clone());
     spotplan_proxy::fleet_keeper::spawn(state.clone());
+    // Orders whose outcome is unknown are looked up at the cloud until settled.
+    spotplan_proxy::settler::spawn(state.clone());
     if args.refresh_prices {
         spotplan_proxy::refresher::enable(&state.store, args.refresh_budget_per_minute).await?;
     }

@@ -11,9 +11,7 @@ use axum::{Extension, Json};
 use spotplan_core::api::orders::{
     ListQuery, LookupAnswer, LookupBody, MAX_LIST, OrderList, OrderRecord, OrderSubmission, SubmitAnswer,
 };
-use spotplan_core::order::SpotOrder;
 use spotplan_core::order::idempotency::client_token_for;
-use spotplan_core::order::lookup_tag::ORDER_TAG_KEY;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -21,7 +19,6 @@ use crate::exactly_once::{Submission, process};
 use crate::order_lookup;
 use crate::security::Caller;
 use crate::store::OrderStatus;
-use crate::upstream::now_unix_millis;
 
 /// Handles `POST /api/v1/orders`.
 pub async fn submit(
@@ -112,82 +109,5 @@ pub async fn lookup(
     Path(id): Path<String>,
     Json(_body): Json<LookupBody>,
 ) -> Result<Json<LookupAnswer>, ApiError> {
-    let logged = state
-        .store
-        .by_id(&id)
-        .await?
-        .ok_or_else(|| ApiError::OrderNotFound { id: id.clone() })?;
-    let claim = state.key_locks.claim(&logged.view.idempotency_key);
-    let _held = claim.lock().await;
-    let _replicas = state.store.hold_key(&logged.view.idempotency_key).await?;
-    // Read again under the lock: a retry may have settled it meanwhile.
-    let mut record = state.store.by_id(&id).await?.ok_or(ApiError::OrderNotFound { id })?;
-    let refused = |code: &'static str, message: String| ApiError::Rejected {
-        status: StatusCode::CONFLICT,
-        code,
-        message,
-        field: None,
-    };
-    if record.view.status != OrderStatus::Unknown {
-        return Err(refused(
-            "order_not_unknown",
-            format!(
-                "order {} is {}: only an order whose outcome is unknown is looked up",
-                record.view.id,
-                serde_json::to_value(record.view.status).unwrap_or_default()
-            ),
-        ));
-    }
-    if !order_lookup::logged_order_carries_tag(&record.view.order, &record.view.id) {
-        return Err(refused(
-            "order_not_tagged",
-            format!(
-                "order {} was sent without the {} tag (its tags filled the cloud's limit, or the proxy runs \
-                 with --no-order-tag), so the cloud cannot list it by tag: look for instances with ClientToken {} \
-                 in the cloud console",
-                record.view.id, ORDER_TAG_KEY, record.view.client_token
-            ),
-        ));
-    }
-    let order: SpotOrder = serde_json::from_value(record.view.order.clone())
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("the logged order does not read: {error}")))?;
-    if state.credentials.get(order.cloud).is_none() {
-        return Err(ApiError::NoCredentials {
-            cloud: order.cloud,
-            hint: crate::exactly_once::credential_hint(order.cloud),
-        });
-    }
-    let found = match order_lookup::look_up(&state, &order, &record.view.id).await {
-        Ok(order_lookup::LookedUp::Found(found)) => found,
-        Ok(order_lookup::LookedUp::NoneFound) => Vec::new(),
-        Err(reason) => {
-            return Err(ApiError::Rejected {
-                status: StatusCode::BAD_GATEWAY,
-                code: "lookup_failed",
-                message: format!(
-                    "{} could not be asked for order {}'s instances: {reason}; its outcome is still unknown",
-                    order.cloud.display_name(),
-                    record.view.id
-                ),
-                field: None,
-            });
-        }
-    };
-    // Within the resend window the cloud may still be creating the rest (Tencent creates asynchronously): an order
-    // is settled by a lookup only once all it asked for are there, or once the window has passed.
-    let age_ms = now_unix_millis().saturating_sub(record.view.created_at_ms);
-    let settled = found.len() >= order.count as usize || age_ms > crate::exactly_once::RESEND_WINDOW.as_millis() as i64;
-    if !found.is_empty() && settled {
-        order_lookup::record_found(&mut record, &order, &found);
-        crate::exactly_once::record_outcome(&state, &record).await;
-        tracing::info!(id = %record.view.id, found = found.len(), "an unknown order was found at the cloud by its tag");
-    } else if found.is_empty() && order_lookup::may_conclude_none(&record, now_unix_millis()) {
-        order_lookup::record_none_found(&mut record, &order);
-        crate::exactly_once::record_outcome(&state, &record).await;
-        tracing::info!(id = %record.view.id, "an unknown order was looked up at the cloud: none of its instances exists");
-    }
-    Ok(Json(LookupAnswer {
-        found: found.into_iter().map(|report| report.id).collect(),
-        record: record.view,
-    }))
+    order_lookup::settle(&state, &id).await.map(Json)
 }

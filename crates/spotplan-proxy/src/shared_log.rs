@@ -615,11 +615,14 @@ impl SharedLog {
         rows.iter().map(read_row).collect()
     }
 
-    /// Orders still `pending`, oldest first.
-    pub async fn pending(&self) -> Result<Vec<StoredOrder>, StoreError> {
+    /// Orders whose status is `status`, oldest first.
+    pub async fn with_status(&self, status: OrderStatus) -> Result<Vec<StoredOrder>, StoreError> {
         let connection = self.connection().await?;
-        let sql = format!("{SELECT} WHERE status = 'pending' ORDER BY created_at_ms");
-        let rows = connection.query(&sql, &[]).await.map_err(postgres_error)?;
+        let sql = format!("{SELECT} WHERE status = $1 ORDER BY created_at_ms");
+        let rows = connection
+            .query(&sql, &[&status.as_str()])
+            .await
+            .map_err(postgres_error)?;
         rows.iter().map(read_row).collect()
     }
 

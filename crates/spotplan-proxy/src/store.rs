@@ -632,22 +632,27 @@ impl Store {
 
     /// Orders left `pending` (a crash between logging and recording the outcome), oldest first.
     pub async fn pending(&self) -> Result<Vec<StoredOrder>, StoreError> {
+        self.with_status(OrderStatus::Pending).await
+    }
+
+    /// Orders whose status is `status` (as the log will read once every outcome has landed), oldest first.
+    pub async fn with_status(&self, status: OrderStatus) -> Result<Vec<StoredOrder>, StoreError> {
         let records = match &self.shared {
-            Some(shared) => shared.pending().await?,
-            None => self.read_pending().await?,
+            Some(shared) => shared.with_status(status).await?,
+            None => self.read_with_status(status).await?,
         };
         Ok(records
             .into_iter()
             .map(|record| self.overlay(record))
-            .filter(|record| record.view.status == OrderStatus::Pending)
+            .filter(|record| record.view.status == status)
             .collect())
     }
 
-    async fn read_pending(&self) -> Result<Vec<StoredOrder>, StoreError> {
+    async fn read_with_status(&self, status: OrderStatus) -> Result<Vec<StoredOrder>, StoreError> {
         self.read(move |connection| {
             let mut statement =
-                connection.prepare_cached(&format!("{SELECT} WHERE status = 'pending' ORDER BY created_at_ms"))?;
-            let rows = statement.query_map([], row_to_record)?;
+                connection.prepare_cached(&format!("{SELECT} WHERE status = ?1 ORDER BY created_at_ms"))?;
+            let rows = statement.query_map([status.as_str()], row_to_record)?;
             rows.map(|row| row.map_err(StoreError::from).and_then(|record| record))
                 .collect::<Result<Vec<_>, _>>()
         })

@@ -371,6 +371,110 @@ async fn an_unknown_order_is_looked_up_on_request_and_hostile_lookups_are_refuse
     assert_eq!(no_token.status().as_u16(), 401);
 }
 
+/// The settler: an unknown order nobody retries or looks up is looked up in the background, read-only. One
+/// that created its instances succeeds with them and they are followed; one whose instances are gone stays
+/// unknown within the hour and is settled `not_found` after it. Nothing is sent to create again.
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_orders_are_settled_in_the_background_without_a_resend() {
+    let _serial = SERIAL.lock().await;
+    let (standin, address) = standin(Kind::Baidu).await;
+    let data = tempdir();
+    let proxy = Proxy::start(
+        &data,
+        &[(Kind::Baidu, address)],
+        &[
+            ("SPOTPLAN_SETTLE_EVERY_MS", "200"),
+            ("SPOTPLAN_INSTANCE_POLL_MS", "200"),
+        ],
+    );
+    let order = order_with_image("baidu", "img-gateway502");
+    let (_, found) = proxy.submit(&order, "settle-found-0001").await;
+    let (_, gone) = proxy.submit(&order, "settle-gone-0001").await;
+    assert_eq!(
+        (found["status"].clone(), gone["status"].clone()),
+        (json!("unknown"), json!("unknown"))
+    );
+    let token_of = |answer: &Value| answer["client_token"].as_str().unwrap().to_owned();
+    let created = |answer: &Value| {
+        let mut ids = standin.stats.lock().unwrap().by_token[&token_of(answer)].clone();
+        ids.sort();
+        ids
+    };
+    for id in created(&gone) {
+        assert!(standin.lifecycle.reclaim(&id));
+    }
+    standin.lifecycle.advance(60 * 60 * 1000);
+    let attempts = |answer: &Value| standin.stats.lock().unwrap().attempts_by_token[&token_of(answer)];
+    let attempts_before = (attempts(&found), attempts(&gone));
+    let status_of = |orders: &[Value], key: &str| {
+        orders
+            .iter()
+            .find(|record| record["idempotency_key"] == key)
+            .map(|record| record["status"].clone())
+            .unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let settled = loop {
+        let orders = proxy.orders().await;
+        if status_of(&orders, "settle-found-0001") != "unknown" || Instant::now() > deadline {
+            break orders;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let record = settled
+        .iter()
+        .find(|record| record["idempotency_key"] == "settle-found-0001")
+        .unwrap();
+    assert_eq!(record["status"], "succeeded", "{record}");
+    let mut ids: Vec<String> = serde_json::from_value(record["instance_ids"].clone()).unwrap();
+    ids.sort();
+    assert_eq!(ids, created(&found));
+    assert_eq!(
+        status_of(&settled, "settle-gone-0001"),
+        "unknown",
+        "none found within the hour concludes nothing"
+    );
+    // Its instances are booked and followed like any order's.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, instances) = proxy.get("/api/v1/instances").await;
+        let mut booked: Vec<String> = instances["instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|row| row["state"] == "running")
+            .map(|row| row["id"].as_str().unwrap().to_owned())
+            .collect();
+        booked.sort();
+        if booked == created(&found) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not followed: {instances}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Past the resend window and long after its last attempt, the order whose instances are gone is not_found.
+    let changed = rusqlite::Connection::open(data.join("orders.sqlite3"))
+        .unwrap()
+        .execute(
+            "UPDATE orders SET created_at_ms = created_at_ms - 7200000, finished_at_ms = finished_at_ms - 7200000 \
+             WHERE idempotency_key = 'settle-gone-0001'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while status_of(&proxy.orders().await, "settle-gone-0001") == "unknown" {
+        assert!(Instant::now() < deadline, "never settled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status_of(&proxy.orders().await, "settle-gone-0001"), "not_found");
+    assert_eq!(
+        (attempts(&found), attempts(&gone)),
+        attempts_before,
+        "the settler sent nothing to create"
+    );
+}
+
 /// Fault 4: a 503 (after which the cloud may have created the order), then the cloud cannot be reached at all:
 /// the order is unknown, not "nothing was created".
 #[tokio::test(flavor = "multi_thread")]
