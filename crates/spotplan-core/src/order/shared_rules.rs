@@ -1,7 +1,7 @@
 //! Rules every cloud shares: a region and an image, a positive count, non-empty tag keys, Base64 user data,
 //! and a limit price that is a plain positive decimal exactly when the bid mode says so.
 
-use crate::order::checks::base64_decoded_len;
+use crate::order::checks::{base64_decoded_len, significant_decimals};
 use crate::order::model::{BidMode, SpotOrder};
 use crate::order::problem::{Problems, rule};
 
@@ -211,6 +211,39 @@ fn required_code(order: &SpotOrder) -> &'static str {
 
 fn invalid_code(order: &SpotOrder) -> &'static str {
     crate::clouds::api(order.cloud).bid_price_codes().invalid
+}
+
+/// A limit bid with more decimal places than Spotplan sends for a cloud that documents no precision for its bid
+/// field (Tencent `MaxPrice`, Baidu `bidPrice`): a warning, not an error — no source says the cloud refuses it, but
+/// none says it keeps every digit either. The app rounds a bid to `decimals`; an order posted to the API is sent as
+/// given.
+pub(crate) fn undocumented_bid_precision(
+    order: &SpotOrder,
+    rule_id: &str,
+    field_name: &str,
+    decimals: u32,
+    problems: &mut Problems,
+) {
+    let (BidMode::Limit, Some(bid)) = (order.bid.mode, order.bid.max_price) else {
+        return;
+    };
+    let text = bid.to_string();
+    let places = significant_decimals(&text);
+    if places <= decimals as usize {
+        return;
+    }
+    let (cloud, cloud_zh) = (order.cloud.display_name(), order.cloud.display_name_zh());
+    problems.warning(
+        rule("bid.max_price", rule_id, None),
+        text.clone(),
+        format!(
+            "{field_name} {text} has {places} decimal places; {cloud} documents no precision for {field_name} and \
+             Spotplan's app sends at most {decimals}: the cloud may refuse the bid or drop the extra digits"
+        ),
+        format!(
+            "{field_name} {text} 有 {places} 位小数；{cloud_zh} 未说明 {field_name} 的精度，Spotplan 应用最多发送 {decimals} 位：云可能拒绝该出价或舍去多余的位数"
+        ),
+    );
 }
 
 /// A long value shortened for a message.

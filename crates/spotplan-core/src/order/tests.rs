@@ -374,6 +374,38 @@ fn alibaba_precision_counts_the_digits_that_matter() {
 }
 
 #[test]
+fn tencent_and_baidu_warn_of_digits_past_what_the_app_sends() {
+    for (cloud, at_most, past, rule) in [
+        (Cloud::Tencent, "0.1230000", "0.12345", "tencent.max_price.decimals"),
+        (Cloud::Baidu, "0.000123", "0.0001234", "baidu.bid_price.decimals"),
+    ] {
+        let mut order = example(cloud);
+        order.bid.mode = BidMode::Limit;
+        order.bid.max_price = Some(at_most.parse().unwrap());
+        let validation = validate(&order, &context());
+        assert!(
+            !rules(&validation).iter().any(|(_, id, _)| *id == rule),
+            "{cloud}: {:?}",
+            validation.problems
+        );
+        order.bid.max_price = Some(past.parse().unwrap());
+        let validation = validate(&order, &context());
+        let problem = validation.problems.iter().find(|p| p.rule == rule).unwrap();
+        assert_eq!(
+            (problem.field.as_str(), problem.severity, problem.value.as_str()),
+            ("bid.max_price", Severity::Warning, past),
+            "a warning: no source gives the precision"
+        );
+        assert!(validation.valid.is_some(), "{cloud}: still sent as given");
+        assert!(
+            problem.message_en.contains(&format!("{past} has ")),
+            "{}",
+            problem.message_en
+        );
+    }
+}
+
+#[test]
 fn baidu_shape_comes_from_the_spec() {
     let validation = validate(&example(Cloud::Baidu), &context());
     let valid = validation.valid.unwrap();

@@ -26,6 +26,10 @@ use crate::order::{SpotOrder, ValidOrder, ValidationContext};
 use crate::quote::json::Object;
 use crate::quote::{CloudError, QuoteAsk, QuoteFailure, QuoteReading};
 
+/// The decimals Spotplan sends in `bidPrice` (per instance-minute). Baidu documents no precision for it; six
+/// keep a per-hour price exact to the fen and below.
+pub(crate) const BID_DECIMALS: u32 = 6;
+
 /// Baidu AI Cloud BCC.
 #[derive(Debug, Clone, Copy)]
 pub struct Baidu;
@@ -63,7 +67,7 @@ impl CloudApi for Baidu {
     fn bid_unit(&self) -> BidUnit {
         BidUnit {
             per: TimeUnit::Minute,
-            decimals: 6,
+            decimals: BID_DECIMALS,
         }
     }
 

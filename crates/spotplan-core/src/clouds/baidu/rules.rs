@@ -8,7 +8,7 @@ use crate::order::ValidationContext;
 use crate::order::checks::{char_len, is_printable_ascii};
 use crate::order::model::{BidMode, SpotOrder};
 use crate::order::problem::{Problems, rule};
-use crate::order::shared_rules::{comparable_quote, hostname_problem};
+use crate::order::shared_rules::{comparable_quote, hostname_problem, undocumented_bid_precision};
 
 /// Where each Baidu rule comes from, by rule id: the seed (Baidu's "Create spot instances" API reference, request
 /// parameters and error table) and the bce-python-sdk 0.9.79 `create_instance_of_bid` docstring. Every error-level
@@ -92,6 +92,13 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
             ),
         );
     }
+    undocumented_bid_precision(
+        order,
+        "baidu.bid_price.decimals",
+        "bidPrice",
+        super::BID_DECIMALS,
+        problems,
+    );
     if let (BidMode::Limit, Some(bid)) = (order.bid.mode, order.bid.max_price)
         && let (text, price) = (bid.to_string(), bid.amount())
         && let text = text.as_str()

@@ -27,6 +27,10 @@ use crate::order::{SpotOrder, ValidOrder, ValidationContext};
 use crate::quote::json::Object;
 use crate::quote::{CloudError, QuoteAsk, QuoteFailure, QuoteReading};
 
+/// The decimals Spotplan sends in `MaxPrice` (per instance-hour). Tencent documents no precision for it; four
+/// carries a hundredth of a fen.
+pub(crate) const BID_DECIMALS: u32 = 4;
+
 /// Tencent Cloud CVM.
 #[derive(Debug, Clone, Copy)]
 pub struct Tencent;
@@ -63,7 +67,7 @@ impl CloudApi for Tencent {
     fn bid_unit(&self) -> BidUnit {
         BidUnit {
             per: TimeUnit::Hour,
-            decimals: 4,
+            decimals: BID_DECIMALS,
         }
     }
 

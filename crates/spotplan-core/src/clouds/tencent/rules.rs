@@ -8,7 +8,9 @@ use crate::order::ValidationContext;
 use crate::order::checks::{base64_decoded_len, char_len, is_printable_ascii, password_classes};
 use crate::order::model::{BidMode, OsFamily, SpotOrder};
 use crate::order::problem::{Problems, rule};
-use crate::order::shared_rules::{comparable_quote, hostname_problem, min_count_in_range, truncate};
+use crate::order::shared_rules::{
+    comparable_quote, hostname_problem, min_count_in_range, truncate, undocumented_bid_precision,
+};
 
 /// Where each Tencent rule comes from, by rule id: the docstrings of tencentcloud-sdk-python-cvm 3.1.178
 /// (`tencentcloud/cvm/v20170312/models.py`) and its `errorcodes.py`. Every error-level rule has an entry.
@@ -120,6 +122,13 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
         "tencent.min_count.range",
         "MinCount",
         "InvalidParameterValue.Range",
+        problems,
+    );
+    undocumented_bid_precision(
+        order,
+        "tencent.max_price.decimals",
+        "MaxPrice",
+        super::BID_DECIMALS,
         problems,
     );
     if let (BidMode::Limit, Some(bid)) = (order.bid.mode, order.bid.max_price)
