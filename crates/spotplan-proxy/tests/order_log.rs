@@ -236,6 +236,58 @@ async fn a_key_held_by_one_replica_waits_for_it_and_a_dead_replica_lets_go() {
     assert!(freed.is_some(), "a dead replica's key is free again");
 }
 
+/// A wait for a key's lock dropped mid-way (a request that timed out while another replica's order ran): its
+/// connection is closed, not pooled, so its session never takes the lock for nobody once the holder lets go —
+/// the key is free for the next order, and no session is left waiting on it.
+#[tokio::test]
+async fn a_lock_wait_dropped_mid_way_never_takes_the_lock_for_nobody() {
+    let Some(url) = common::postgres::fresh_database().await else {
+        return; // SQLite's key lock is in-process: a dropped wait is a dropped future.
+    };
+    let (first, second) = tokio::join!(SharedLog::connect(&url), SharedLog::connect(&url));
+    let (first, second) = (first.unwrap(), second.unwrap());
+    first.ready().await.unwrap();
+    let held = first.hold_key("key-dropped").await.unwrap();
+    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let waiting_sessions = || async {
+        admin
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted \
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+    };
+    // The second replica waits, and gives up before the first lets go.
+    let given_up = tokio::time::timeout(Duration::from_millis(500), second.hold_key("key-dropped")).await;
+    assert!(given_up.is_err(), "still held by the first replica");
+    drop(held);
+    // Within the server's check of its clients (1 s), the abandoned session is gone; the key is free and stays so.
+    let mut free_for = 0;
+    for _ in 0..60 {
+        match second.try_hold_key("key-dropped").await.unwrap() {
+            Some(hold) => {
+                free_for += 1;
+                drop(hold);
+            }
+            None => free_for = 0,
+        }
+        if free_for == 10 && waiting_sessions().await == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(free_for, 10, "the key was taken by the abandoned wait");
+    assert_eq!(waiting_sessions().await, 0, "no session still waits on the key");
+    assert!(
+        first.try_hold_key("key-dropped").await.unwrap().is_some(),
+        "the other replica can take it too"
+    );
+}
+
 /// Readiness follows the database: ready while it answers with every migration applied, not once it is gone.
 #[tokio::test]
 async fn the_shared_log_is_ready_only_while_its_database_answers() {
