@@ -262,6 +262,26 @@ test('in-browser timing: re-rank and re-render after a form change with thousand
   await writeFile(join(artifactsDir(), 'ui-timing.txt'), `${line}\nfirst_meaningful_render_ms: ${firstRowAt.toFixed(0)}\n`);
 });
 
+test('first load: what the browser downloads, brotli-compressed, within 600 KB', async () => {
+  const { page, context } = await openPage(browser, proxy.url);
+  await page.waitForLoadState('load');
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((entry) => entry.name.endsWith('.wasm') && entry.responseEnd > 0));
+  const { total, parts } = await page.evaluate(() => {
+    const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+      .filter((entry) => new URL(entry.name).origin === location.origin);
+    const parts = entries.map((entry) => ({ name: new URL(entry.name).pathname, bytes: entry.transferSize, body: entry.encodedBodySize, decoded: entry.decodedBodySize }));
+    return { total: parts.reduce((sum, part) => sum + part.bytes, 0), parts };
+  });
+  const wasm = parts.find((part) => part.name.endsWith('.wasm'));
+  // The body as sent is far smaller than as decoded: the proxy served the build's brotli file.
+  assert.ok(wasm.body > 0 && wasm.body < wasm.decoded / 3, JSON.stringify(wasm));
+  const line = `first_load_bytes: ${total} (${parts.map((part) => `${part.name.split('/').at(-1) || '/'} ${part.bytes}`).join(', ')}; headers included)`;
+  console.log(`# size ${line}`);
+  await writeFile(join(artifactsDir(), 'first-load.txt'), `${line}\n`);
+  assert.ok(total <= 600_000, `the first load is ${total} bytes, over the 600 KB budget`);
+  await context.close();
+});
+
 test('in-browser benchmark: catalog decode and ranking 50,000 offers in wasm', async () => {
   const { page } = await openPage(browser, new URL('?bench', proxy.url).href);
   const report = await page.getByTestId('wasm-bench').textContent({ timeout: 60_000 });
