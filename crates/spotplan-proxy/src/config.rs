@@ -46,6 +46,9 @@ pub struct Config {
     pub order_tag: bool,
     /// How often the settler looks up orders whose outcome is unknown ([`crate::settler`]).
     pub settle_every: Duration,
+    /// The rate at which spend ceilings, budgets and fleet ceilings compare amounts in different currencies
+    /// (`--cny-per-usd`; the core's dated default unless set).
+    pub exchange_rate: spotplan_core::ExchangeRate,
 }
 
 impl Config {
@@ -68,6 +71,7 @@ impl Config {
             instance_poll: Duration::from_secs(5),
             order_tag: true,
             settle_every: Duration::from_secs(300),
+            exchange_rate: spotplan_core::ExchangeRate::default(),
         }
     }
 }

@@ -258,7 +258,12 @@ async fn first_attempt(state: &AppState, submission: Submission, hash: String) -
         ),
         None => None,
     };
-    let bound = crate::spend::hourly_bound(order, order.account_currency, state.catalog());
+    let bound = crate::spend::hourly_bound(
+        order,
+        order.account_currency,
+        state.catalog(),
+        &state.config.exchange_rate,
+    );
     let client_token = order.client_token.clone().unwrap_or(submission.client_token);
     let id = format!(
         "ord-{}",
@@ -341,7 +346,15 @@ async fn pass_spend_gate<'a>(
     };
     if budgets {
         let per_hour = bound.map(|bound| bound.per_hour);
-        if let Err(over) = crate::people::check_budgets(&state.store, placed_by, per_hour.as_ref(), now_ms).await? {
+        if let Err(over) = crate::people::check_budgets(
+            &state.store,
+            placed_by,
+            per_hour.as_ref(),
+            now_ms,
+            &state.config.exchange_rate,
+        )
+        .await?
+        {
             return Err(ApiError::SpendCeiling {
                 field: over.field,
                 message: over.message,
@@ -353,7 +366,14 @@ async fn pass_spend_gate<'a>(
     } else {
         Vec::new()
     };
-    crate::spend::check(&state.config.spend, order, bound, &committed).map_err(|error| ApiError::SpendCeiling {
+    crate::spend::check(
+        &state.config.spend,
+        order,
+        bound,
+        &committed,
+        &state.config.exchange_rate,
+    )
+    .map_err(|error| ApiError::SpendCeiling {
         field: error.field(),
         message: error.to_string(),
     })?;
@@ -389,7 +409,12 @@ async fn resend(state: &AppState, mut record: StoredOrder, order: &SpotOrder) ->
     if record.view.status == OrderStatus::NotSent && !record.view.may_have_reached_cloud && !order.dry_run {
         // Nothing of it exists, so it counted against no ceiling or budget while it was not sent: sending it now
         // is placing it now, checked like a new order, and it counts again (pending) before it goes out.
-        let bound = crate::spend::hourly_bound(order, order.account_currency, state.catalog());
+        let bound = crate::spend::hourly_bound(
+            order,
+            order.account_currency,
+            state.catalog(),
+            &state.config.exchange_rate,
+        );
         let _gate = pass_spend_gate(state, order, record.view.placed_by.as_deref(), bound.as_ref(), now_ms).await?;
         record.view.status = OrderStatus::Pending;
         state.store.finish(&record).await?;

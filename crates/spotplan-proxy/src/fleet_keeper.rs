@@ -81,8 +81,8 @@ fn fleet_currency(fleet: &FleetRow) -> Currency {
         .unwrap_or(Currency::Cny)
 }
 
-fn add(total: Option<Money>, amount: Option<Money>) -> Option<Money> {
-    let amount = ExchangeRate::default().convert(amount?, total?.currency).ok()?;
+fn add(fx: &ExchangeRate, total: Option<Money>, amount: Option<Money>) -> Option<Money> {
+    let amount = fx.convert(amount?, total?.currency).ok()?;
     total?.checked_add(amount).ok()
 }
 
@@ -91,8 +91,15 @@ pub(crate) fn instance_bound(state: &AppState, fleet: &FleetRow, index: usize) -
     let pool = fleet.spec.pools.get(index)?;
     let mut order = pool.order.clone();
     order.count = 1;
-    let bound = crate::spend::hourly_bound(&order, order.account_currency, state.catalog())?;
-    ExchangeRate::default()
+    let bound = crate::spend::hourly_bound(
+        &order,
+        order.account_currency,
+        state.catalog(),
+        &state.config.exchange_rate,
+    )?;
+    state
+        .config
+        .exchange_rate
         .convert(bound.per_hour, fleet_currency(fleet))
         .ok()
 }
@@ -135,7 +142,7 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
         let Some(record) = record else {
             tally.unsent.push(step.clone());
             tally.pending_units += ordered;
-            tally.bound = add(tally.bound, in_flight_bound);
+            tally.bound = add(&state.config.exchange_rate, tally.bound, in_flight_bound);
             continue;
         };
         let view = &record.view;
@@ -144,11 +151,19 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
             OrderStatus::NotSent => {
                 tally.unsent.push(step.clone());
                 tally.pending_units += ordered;
-                tally.bound = add(tally.bound, view.max_cost_per_hour.or(in_flight_bound));
+                tally.bound = add(
+                    &state.config.exchange_rate,
+                    tally.bound,
+                    view.max_cost_per_hour.or(in_flight_bound),
+                );
             }
             OrderStatus::Pending | OrderStatus::Unknown => {
                 tally.pending_units += ordered;
-                tally.bound = add(tally.bound, view.max_cost_per_hour.or(in_flight_bound));
+                tally.bound = add(
+                    &state.config.exchange_rate,
+                    tally.bound,
+                    view.max_cost_per_hour.or(in_flight_bound),
+                );
                 if view.status == OrderStatus::Unknown {
                     let last = view.finished_at_ms.unwrap_or(view.created_at_ms);
                     tally.unknown.push((step.clone(), last));
@@ -178,14 +193,18 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
                         // Placed a moment ago and not booked yet: starting.
                         tally.pending_units += weight;
                         tally.counts.pending += 1;
-                        tally.bound = add(tally.bound, instance_bound(state, fleet, step.pool));
+                        tally.bound = add(
+                            &state.config.exchange_rate,
+                            tally.bound,
+                            instance_bound(state, fleet, step.pool),
+                        );
                         continue;
                     };
                     let shown = row.view(now_ms);
-                    tally.cost_so_far = add(tally.cost_so_far, shown.cost_so_far);
+                    tally.cost_so_far = add(&state.config.exchange_rate, tally.cost_so_far, shown.cost_so_far);
                     let bills = !row.state.is_final();
                     if bills {
-                        tally.bound = add(tally.bound, row.price_per_hour);
+                        tally.bound = add(&state.config.exchange_rate, tally.bound, row.price_per_hour);
                     }
                     match row.state {
                         InstanceState::Pending => {

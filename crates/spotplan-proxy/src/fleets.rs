@@ -10,11 +10,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use rust_decimal::Decimal;
+use spotplan_core::Money;
 use spotplan_core::api::fleets::{FleetAnswer, FleetList, FleetState, FleetSubmission, FleetView, StopFleet};
 use spotplan_core::api::instances::{InstanceRef, ReleaseBody};
 use spotplan_core::order::outcome::OrderStatus;
 use spotplan_core::order::{Problem, Severity, ValidationContext, validate};
-use spotplan_core::{ExchangeRate, Money};
 
 /// The highest hourly ceiling a fleet may have: far above any real fleet, far below where the ceiling arithmetic
 /// (decimals up to about 7.9e28) could overflow.
@@ -211,7 +211,9 @@ fn check(state: &AppState, spec: &FleetSubmission, now_s: i64) -> Result<(), Api
         for (index, pool) in spec.pools.iter().enumerate() {
             let mut one = pool.order.clone();
             one.count = 1;
-            let Some(bound) = crate::spend::hourly_bound(&one, one.account_currency, state.catalog()) else {
+            let Some(bound) =
+                crate::spend::hourly_bound(&one, one.account_currency, state.catalog(), &state.config.exchange_rate)
+            else {
                 return Err(bad(
                     "ceiling_uncheckable",
                     format!("pools[{index}].order.bid.max_price"),
@@ -221,7 +223,9 @@ fn check(state: &AppState, spec: &FleetSubmission, now_s: i64) -> Result<(), Api
                     ),
                 ));
             };
-            let each = ExchangeRate::default()
+            let each = state
+                .config
+                .exchange_rate
                 .convert(bound.per_hour, ceiling.currency)
                 .map_err(|error| bad("invalid_fleet", "ceiling_per_hour", error.to_string()))?;
             first = first

@@ -88,6 +88,11 @@ struct Args {
     /// The most all orders placed in the last hour may cost per hour together, e.g. `200 CNY`.
     #[arg(long, env = "SPOTPLAN_MAX_SPEND_PER_HOUR", value_parser = spotplan_proxy::spend::parse_ceiling)]
     max_spend_per_hour: Option<spotplan_core::Money>,
+    /// Yuan per US dollar, for comparing amounts in different currencies against the spend ceilings, the
+    /// budgets and fleet ceilings (a USD account under a CNY ceiling), e.g. `7.2`. Without it, the core's dated
+    /// default rate.
+    #[arg(long, env = "SPOTPLAN_CNY_PER_USD", value_parser = spotplan_proxy::spend::parse_cny_per_usd)]
+    cny_per_usd: Option<rust_decimal::Decimal>,
     /// Send orders without the `spotplan-order` lookup tag, for accounts whose policy may not tag instances. An
     /// order whose outcome stays unknown past the one-hour resend window can then not be looked up at the cloud.
     #[arg(long, env = "SPOTPLAN_NO_ORDER_TAG")]
@@ -343,6 +348,10 @@ async fn main() -> anyhow::Result<()> {
     config.instance_poll = Duration::from_millis(args.instance_poll_ms.max(100));
     config.order_tag = !args.no_order_tag;
     config.settle_every = Duration::from_millis(args.settle_every_ms.max(100));
+    if let Some(cny_per_usd) = args.cny_per_usd {
+        let today = spotplan_time::format_date(spotplan_proxy::upstream::now_unix_millis() / 1000);
+        config.exchange_rate = spotplan_core::ExchangeRate::user(cny_per_usd, &today);
+    }
     config.spend = SpendLimits {
         max_order_per_hour: args.max_order_per_hour,
         max_spend_per_hour: args.max_spend_per_hour,

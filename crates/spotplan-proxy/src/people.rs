@@ -10,7 +10,7 @@
 //!   running until the end of the month.
 
 use sha2::{Digest, Sha256};
-use spotplan_core::{Currency, Money};
+use spotplan_core::{Currency, ExchangeRate, Money};
 
 use crate::sql::SqlValue;
 use crate::store::{Store, StoreError};
@@ -282,15 +282,12 @@ pub struct OverBudget {
 
 /// `amounts` added up in `currency`, each in another currency converted at the proxy's rate (as its spend
 /// ceilings are): one order in dollars under a budget in yuan counts, and blocks nobody.
-fn sum(amounts: &[Money], currency: Currency) -> Option<rust_decimal::Decimal> {
-    amounts.iter().map(|money| in_currency(*money, currency)).sum()
+fn sum(amounts: &[Money], currency: Currency, fx: &ExchangeRate) -> Option<rust_decimal::Decimal> {
+    amounts.iter().map(|money| in_currency(*money, currency, fx)).sum()
 }
 
-fn in_currency(money: Money, currency: Currency) -> Option<rust_decimal::Decimal> {
-    spotplan_core::ExchangeRate::default()
-        .convert(money, currency)
-        .ok()
-        .map(|converted| converted.amount)
+fn in_currency(money: Money, currency: Currency, fx: &ExchangeRate) -> Option<rust_decimal::Decimal> {
+    fx.convert(money, currency).ok().map(|converted| converted.amount)
 }
 
 /// Whether any budget could apply to an order by `person`: the team's, or theirs (one query; the usual answer,
@@ -306,12 +303,14 @@ pub async fn any_budget(store: &Store, person: Option<&str>) -> Result<bool, Sto
     Ok(!found.is_empty())
 }
 
-/// Checks an order costing up to `order_per_hour` against the person's and the team's budgets.
+/// Checks an order costing up to `order_per_hour` against the person's and the team's budgets, amounts in other
+/// currencies converted at `fx`.
 pub async fn check_budgets(
     store: &Store,
     person: Option<&str>,
     order_per_hour: Option<&Money>,
     now_ms: i64,
+    fx: &ExchangeRate,
 ) -> Result<Result<(), OverBudget>, StoreError> {
     let team = team_budget(store).await?;
     let own = match person {
@@ -350,8 +349,10 @@ pub async fn check_budgets(
             None => "the team's".to_owned(),
         };
         if let Some(ceiling) = &budget.per_hour {
-            let running = sum(&hourly, ceiling.currency);
-            let after = running.zip(in_currency(*order, ceiling.currency)).map(|(r, o)| r + o);
+            let running = sum(&hourly, ceiling.currency, fx);
+            let after = running
+                .zip(in_currency(*order, ceiling.currency, fx))
+                .map(|(r, o)| r + o);
             if after.is_none_or(|after| after > ceiling.amount) {
                 return Ok(Err(OverBudget {
                     field: if scope == "person" {
@@ -372,9 +373,9 @@ pub async fn check_budgets(
             }
         }
         if let Some(ceiling) = &budget.per_month {
-            let spent = sum(&month, ceiling.currency);
-            let running = sum(&hourly, ceiling.currency);
-            let projected = match (spent, running, in_currency(*order, ceiling.currency)) {
+            let spent = sum(&month, ceiling.currency, fx);
+            let running = sum(&hourly, ceiling.currency, fx);
+            let projected = match (spent, running, in_currency(*order, ceiling.currency, fx)) {
                 (Some(spent), Some(running), Some(order)) => Some(spent + (running + order) * hours_left),
                 _ => None,
             };

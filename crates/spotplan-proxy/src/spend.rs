@@ -113,7 +113,12 @@ pub struct HourlyBound {
 }
 
 /// What the order may cost per hour at most, in the account currency, when something bounds it.
-pub fn hourly_bound(order: &SpotOrder, account_currency: Currency, catalog: Option<&Catalog>) -> Option<HourlyBound> {
+pub fn hourly_bound(
+    order: &SpotOrder,
+    account_currency: Currency,
+    catalog: Option<&Catalog>,
+    fx: &ExchangeRate,
+) -> Option<HourlyBound> {
     let count = Decimal::from(order.count);
     let (unit_price, what) = match order.bid.mode {
         BidMode::Limit => {
@@ -139,7 +144,7 @@ pub fn hourly_bound(order: &SpotOrder, account_currency: Currency, catalog: Opti
             })?;
             let observed = catalog.latest(offer, PriceKind::OnDemand)?;
             let rate = observed.rate.in_unit(TimeUnit::Hour).ok()?;
-            let money = ExchangeRate::default().convert(rate.money, account_currency).ok()?;
+            let money = fx.convert(rate.money, account_currency).ok()?;
             let what = if order.cloud == Cloud::Alibaba {
                 "the pay-as-you-go cap of a market bid"
             } else {
@@ -162,6 +167,7 @@ pub fn check(
     order: &SpotOrder,
     bound: Option<&HourlyBound>,
     committed: &[Money],
+    fx: &ExchangeRate,
 ) -> Result<(), SpendError> {
     if order.count > limits.max_instances_per_order {
         return Err(SpendError::TooManyInstances {
@@ -183,7 +189,7 @@ pub fn check(
         });
     };
     if let Some(limit) = limits.max_order_per_hour {
-        let cost = in_currency(bound.per_hour, limit.currency)?;
+        let cost = in_currency(bound.per_hour, limit.currency, fx)?;
         if cost.amount > limit.amount {
             return Err(SpendError::OrderCeiling {
                 cost,
@@ -196,11 +202,11 @@ pub fn check(
         let mut earlier = Money::zero(limit.currency);
         for money in committed {
             earlier = earlier
-                .checked_add(in_currency(*money, limit.currency)?)
+                .checked_add(in_currency(*money, limit.currency, fx)?)
                 .map_err(|error| SpendError::Currency(money.to_string(), error.to_string()))?;
         }
         let total = earlier
-            .checked_add(in_currency(bound.per_hour, limit.currency)?)
+            .checked_add(in_currency(bound.per_hour, limit.currency, fx)?)
             .map_err(|error| SpendError::Currency(bound.per_hour.to_string(), error.to_string()))?;
         if total.amount > limit.amount {
             return Err(SpendError::HourlyCeiling {
@@ -213,10 +219,9 @@ pub fn check(
     Ok(())
 }
 
-/// Converts with the core's dated default rate when the currencies differ (a ceiling in USD for a CNY account).
-fn in_currency(money: Money, currency: Currency) -> Result<Money, SpendError> {
-    ExchangeRate::default()
-        .convert(money, currency)
+/// Converts at the proxy's rate when the currencies differ (a ceiling in USD for a CNY account).
+fn in_currency(money: Money, currency: Currency, fx: &ExchangeRate) -> Result<Money, SpendError> {
+    fx.convert(money, currency)
         .map_err(|error| SpendError::Currency(money.to_string(), error.to_string()))
 }
 
@@ -237,6 +242,20 @@ pub fn parse_ceiling(text: &str) -> Result<Money, String> {
         return Err(format!("`{text}` must be above zero"));
     }
     Ok(money)
+}
+
+/// Parses `--cny-per-usd`: yuan per US dollar, a plain decimal between 1 and 100 (today about 7).
+pub fn parse_cny_per_usd(text: &str) -> Result<Decimal, String> {
+    let rate: Decimal = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a decimal number of yuan per US dollar, like `7.2`"))?;
+    if rate < Decimal::ONE || rate > Decimal::ONE_HUNDRED {
+        return Err(format!(
+            "`{text}` yuan per US dollar is outside 1–100; give yuan per dollar, like `7.2`"
+        ));
+    }
+    Ok(rate)
 }
 
 #[cfg(test)]
@@ -261,20 +280,48 @@ mod tests {
     }
 
     #[test]
+    fn a_dollar_order_under_a_yuan_ceiling_is_converted_at_the_proxys_rate() {
+        let limits = SpendLimits {
+            max_order_per_hour: Some(cny("7.5")),
+            ..SpendLimits::default()
+        };
+        let order = order(1, Some("1"));
+        let at = |rate: &str| ExchangeRate::user(rate.parse().unwrap(), "2026-12-01");
+        let bound = hourly_bound(&order, Currency::Usd, None, &at("7.2")).unwrap();
+        assert_eq!(bound.per_hour, Money::parse("1", Currency::Usd).unwrap());
+        assert!(
+            check(&limits, &order, Some(&bound), &[], &at("7.2")).is_ok(),
+            "7.2 CNY ≤ 7.5 CNY"
+        );
+        let error = check(&limits, &order, Some(&bound), &[], &at("8")).unwrap_err();
+        assert!(error.to_string().contains("8"), "{error}");
+        assert_eq!(parse_cny_per_usd(" 7.2 "), Ok("7.2".parse().unwrap()));
+        for wrong in ["0.14", "abc", "", "1000"] {
+            assert!(parse_cny_per_usd(wrong).is_err(), "{wrong}");
+        }
+    }
+
+    #[test]
     fn a_limit_bid_is_bounded_by_count_times_the_hourly_bid() {
-        let bound = hourly_bound(&order(10, Some("0.25")), Currency::Cny, None).unwrap();
+        let bound = hourly_bound(&order(10, Some("0.25")), Currency::Cny, None, &ExchangeRate::default()).unwrap();
         assert_eq!(bound.per_hour, cny("2.50"));
         assert_eq!(bound.basis, "10 × 0.25/hour (the bid)");
         // Baidu bids per minute: 0.005 CNY/minute × 60 × 4 = 1.2 CNY per hour.
         let mut baidu = order(4, Some("0.005"));
         baidu.cloud = Cloud::Baidu;
-        assert_eq!(hourly_bound(&baidu, Currency::Cny, None).unwrap().per_hour, cny("1.2"));
+        assert_eq!(
+            hourly_bound(&baidu, Currency::Cny, None, &ExchangeRate::default())
+                .unwrap()
+                .per_hour,
+            cny("1.2")
+        );
     }
 
     #[test]
     fn a_market_bid_is_bounded_by_the_catalogs_pay_as_you_go_price_or_refused() {
         let catalog = Catalog::embedded().unwrap();
-        let bound = hourly_bound(&order(2, None), Currency::Cny, Some(&catalog)).expect("c7.xlarge has a list price");
+        let bound = hourly_bound(&order(2, None), Currency::Cny, Some(&catalog), &ExchangeRate::default())
+            .expect("c7.xlarge has a list price");
         assert!(bound.per_hour.amount > Decimal::ZERO);
         assert!(bound.basis.contains("pay-as-you-go cap"));
         let limits = SpendLimits {
@@ -283,13 +330,13 @@ mod tests {
         };
         let mut unknown = order(2, None);
         unknown.instance_type = Some("ecs.nosuchtype.large".into());
-        let bound = hourly_bound(&unknown, Currency::Cny, Some(&catalog));
+        let bound = hourly_bound(&unknown, Currency::Cny, Some(&catalog), &ExchangeRate::default());
         assert!(matches!(
-            check(&limits, &unknown, bound.as_ref(), &[]),
+            check(&limits, &unknown, bound.as_ref(), &[], &ExchangeRate::default()),
             Err(SpendError::Unbounded { .. })
         ));
         assert!(
-            check(&SpendLimits::default(), &unknown, None, &[]).is_ok(),
+            check(&SpendLimits::default(), &unknown, None, &[], &ExchangeRate::default()).is_ok(),
             "no ceiling, nothing to bound"
         );
     }
@@ -302,20 +349,37 @@ mod tests {
             max_instances_per_order: 100,
         };
         let fits = order(10, Some("0.4"));
-        let bound = hourly_bound(&fits, Currency::Cny, None);
-        assert!(check(&limits, &fits, bound.as_ref(), &[cny("3")]).is_ok(), "4 + 3 ≤ 8");
-        let error = check(&limits, &fits, bound.as_ref(), &[cny("3"), cny("1.5")]).unwrap_err();
+        let bound = hourly_bound(&fits, Currency::Cny, None, &ExchangeRate::default());
+        assert!(
+            check(&limits, &fits, bound.as_ref(), &[cny("3")], &ExchangeRate::default()).is_ok(),
+            "4 + 3 ≤ 8"
+        );
+        let error = check(
+            &limits,
+            &fits,
+            bound.as_ref(),
+            &[cny("3"), cny("1.5")],
+            &ExchangeRate::default(),
+        )
+        .unwrap_err();
         assert_eq!(
             error.to_string(),
             "with this order, the orders placed in the last hour may cost up to 8.5 CNY per hour, above the ceiling \
              of 8 CNY (SPOTPLAN_MAX_SPEND_PER_HOUR); 4.5 CNY is already committed"
         );
         let big = order(20, Some("0.4"));
-        let error = check(&limits, &big, hourly_bound(&big, Currency::Cny, None).as_ref(), &[]).unwrap_err();
+        let error = check(
+            &limits,
+            &big,
+            hourly_bound(&big, Currency::Cny, None, &ExchangeRate::default()).as_ref(),
+            &[],
+            &ExchangeRate::default(),
+        )
+        .unwrap_err();
         assert!(matches!(error, SpendError::OrderCeiling { .. }), "{error}");
         assert_eq!(error.field(), "bid.max_price");
         let many = order(101, Some("0.001"));
-        let error = check(&SpendLimits::default(), &many, None, &[]).unwrap_err();
+        let error = check(&SpendLimits::default(), &many, None, &[], &ExchangeRate::default()).unwrap_err();
         assert_eq!(error.field(), "count");
     }
 
