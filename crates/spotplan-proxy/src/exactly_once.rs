@@ -436,6 +436,12 @@ async fn look_up_instead_of_resending(
         return Err(still_unknown(&record));
     }
     match order_lookup::look_up(state, order, &record.view.id).await {
+        Ok(LookedUp::Found(found))
+            if !order_lookup::may_settle_found(&record, found.len(), order.count, now_unix_millis()) =>
+        {
+            tracing::info!(id = %record.view.id, found = found.len(), "an unknown order was looked up at the cloud: part of it is listed, but it was sent too recently to conclude the rest will not come");
+            Err(still_unknown(&record))
+        }
         Ok(LookedUp::Found(found)) => {
             order_lookup::record_found(&mut record, order, &found);
             let logged = record_outcome(state, &record).await;

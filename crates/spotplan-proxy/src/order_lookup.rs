@@ -83,8 +83,8 @@ pub async fn look_up(state: &AppState, order: &SpotOrder, order_id: &str) -> Res
 }
 
 /// Looks an unknown order up at the cloud under its key's locks (this replica's and, in team mode, the shared
-/// database's) and settles it when the lookup is conclusive: every instance it asked for found, or any found once
-/// the resend window has passed, and it succeeded; none found when [`may_conclude_none`], and it is `not_found`.
+/// database's) and settles it when the lookup is conclusive: every instance it asked for found, or some once no more
+/// can be coming ([`may_settle_found`]), and it succeeded; none found when [`may_conclude_none`], and it is `not_found`.
 /// Refused: an order that is not unknown, one sent without the tag, a cloud the proxy holds no credentials for, a
 /// lookup the cloud did not answer (502, the order stays unknown). `POST /api/v1/orders/{id}/lookup` and the
 /// settler ([`crate::settler`]) both run this.
@@ -154,11 +154,9 @@ pub async fn settle(state: &AppState, id: &str) -> Result<LookupAnswer, ApiError
             });
         }
     };
-    // Within the resend window the cloud may still be creating the rest (Tencent creates asynchronously): an order
-    // is settled by a lookup only once all it asked for are there, or once the window has passed.
-    let age_ms = now_unix_millis().saturating_sub(record.view.created_at_ms);
-    let settled = found.len() >= order.count as usize || age_ms > crate::exactly_once::RESEND_WINDOW.as_millis() as i64;
-    if !found.is_empty() && settled {
+    // The cloud may still be creating the rest (Tencent creates asynchronously): an order is settled by a lookup
+    // only once all it asked for are there, or once no more can be coming.
+    if may_settle_found(&record, found.len(), order.count, now_unix_millis()) {
         record_found(&mut record, &order, &found);
         crate::exactly_once::record_outcome(state, &record).await;
         tracing::info!(id = %record.view.id, found = found.len(), "an unknown order was found at the cloud by its tag");
@@ -213,6 +211,15 @@ pub fn may_conclude_none(record: &StoredOrder, now_ms: i64) -> bool {
         .max(view.created_at_ms);
     now_ms.saturating_sub(view.created_at_ms) > RESEND_WINDOW.as_millis() as i64
         && now_ms.saturating_sub(last_attempt) > LOOKUP_SETTLE.as_millis() as i64
+}
+
+/// Whether a lookup that found `found` of the `ordered` instances may settle the order `succeeded` with them: all
+/// of them, or some once no more can be coming ([`may_conclude_none`]: past the resend window and
+/// [`LOOKUP_SETTLE`] after the last attempt). Before that a cloud may still be creating the rest (Tencent creates
+/// asynchronously, a list by tag may lag), and settling on part of the order would leave the rest billing unbooked
+/// — and a fleet would order them again.
+pub fn may_settle_found(record: &StoredOrder, found: usize, ordered: u32, now_ms: i64) -> bool {
+    found > 0 && (found >= ordered as usize || may_conclude_none(record, now_ms))
 }
 
 /// The error code of a retry answered from a lookup that found nothing ([`none_found`]).

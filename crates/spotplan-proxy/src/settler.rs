@@ -4,9 +4,10 @@
 //! `not_found` once that can be concluded. It never resends: a resend under the order's key stays the person's
 //! (or the fleet keeper's) to make.
 //!
-//! Each unknown order is looked up at most once per [`crate::config::Config::settle_every`], starting that long
-//! after its last attempt, oldest first and at most [`MAX_PER_ROUND`] a round, so a log full of orders the cloud
-//! cannot answer for costs a bounded number of list calls.
+//! A round runs every [`crate::config::Config::settle_every`]; an unknown order is due that long after its last
+//! attempt, and a round looks up at most [`MAX_PER_ROUND`] — those never looked up first, then those looked up
+//! longest ago — so a log full of orders the cloud cannot answer for costs a bounded number of list calls and
+//! cannot keep newer orders waiting. Dry runs are skipped (they create nothing).
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -44,33 +45,35 @@ impl Settler {
         let unknown = state.store.with_status(OrderStatus::Unknown).await?;
         self.last_looked_up
             .retain(|id, _| unknown.iter().any(|record| &record.view.id == id));
+        let mut due: Vec<(Option<Instant>, String, SpotOrder)> = unknown
+            .into_iter()
+            .filter_map(|record| {
+                let view = record.view;
+                let last_attempt = view
+                    .finished_at_ms
+                    .unwrap_or(view.created_at_ms)
+                    .max(view.created_at_ms);
+                let recently_tried = now_ms.saturating_sub(last_attempt) < every.as_millis() as i64;
+                // A dry run creates nothing: there is nothing to find.
+                if recently_tried || view.dry_run || !logged_order_carries_tag(&view.order, &view.id) {
+                    return None;
+                }
+                let order = serde_json::from_value::<SpotOrder>(view.order).ok()?;
+                state.credentials.get(order.cloud)?;
+                Some((self.last_looked_up.get(&view.id).copied(), view.id, order))
+            })
+            .collect();
+        // Never looked up first, then the longest ago (the list is oldest first, and the sort keeps that order among
+        // equals): orders whose lookups keep failing cannot hold every slot of every round.
+        due.sort_by_key(|(looked_up, _, _)| *looked_up);
         let mut round = Round::default();
-        for record in unknown {
-            if round.looked_up == MAX_PER_ROUND {
-                break;
-            }
-            let view = &record.view;
-            let last_attempt = view
-                .finished_at_ms
-                .unwrap_or(view.created_at_ms)
-                .max(view.created_at_ms);
-            let recently_tried = now_ms.saturating_sub(last_attempt) < every.as_millis() as i64;
-            let recently_looked_up = self.last_looked_up.get(&view.id).is_some_and(|at| at.elapsed() < every);
-            if recently_tried || recently_looked_up || !logged_order_carries_tag(&view.order, &view.id) {
-                continue;
-            }
-            let Ok(order) = serde_json::from_value::<SpotOrder>(view.order.clone()) else {
-                continue;
-            };
-            if state.credentials.get(order.cloud).is_none() {
-                continue;
-            }
-            self.last_looked_up.insert(view.id.clone(), Instant::now());
+        for (_, id, _) in due.into_iter().take(MAX_PER_ROUND) {
+            self.last_looked_up.insert(id.clone(), Instant::now());
             round.looked_up += 1;
-            match crate::order_lookup::settle(state, &view.id).await {
+            match crate::order_lookup::settle(state, &id).await {
                 Ok(answer) if answer.record.status != OrderStatus::Unknown => round.settled += 1,
                 Ok(_) => {}
-                Err(error) => tracing::info!(id = %view.id, %error, "an unknown order could not be looked up yet"),
+                Err(error) => tracing::info!(%id, %error, "an unknown order could not be looked up yet"),
             }
         }
         Ok(round)

@@ -373,7 +373,9 @@ async fn an_unknown_order_is_looked_up_on_request_and_hostile_lookups_are_refuse
 
 /// The settler: an unknown order nobody retries or looks up is looked up in the background, read-only. One
 /// that created its instances succeeds with them and they are followed; one whose instances are gone stays
-/// unknown within the hour and is settled `not_found` after it. Nothing is sent to create again.
+/// unknown within the hour and is settled `not_found` after it; one of which only part is listed stays unknown
+/// until ten minutes after its last attempt, however old it is, then succeeds with what exists. Nothing is sent to
+/// create again.
 #[tokio::test(flavor = "multi_thread")]
 async fn unknown_orders_are_settled_in_the_background_without_a_resend() {
     let _serial = SERIAL.lock().await;
@@ -383,13 +385,16 @@ async fn unknown_orders_are_settled_in_the_background_without_a_resend() {
         &data,
         &[(Kind::Baidu, address)],
         &[
-            ("SPOTPLAN_SETTLE_EVERY_MS", "200"),
+            ("SPOTPLAN_SETTLE_EVERY_MS", "1500"),
             ("SPOTPLAN_INSTANCE_POLL_MS", "200"),
         ],
     );
     let order = order_with_image("baidu", "img-gateway502");
     let (_, found) = proxy.submit(&order, "settle-found-0001").await;
     let (_, gone) = proxy.submit(&order, "settle-gone-0001").await;
+    let mut three = order.clone();
+    three["count"] = json!(3);
+    let (_, partial) = proxy.submit(&three, "settle-partial-0001").await;
     assert_eq!(
         (found["status"].clone(), gone["status"].clone()),
         (json!("unknown"), json!("unknown"))
@@ -403,9 +408,12 @@ async fn unknown_orders_are_settled_in_the_background_without_a_resend() {
     for id in created(&gone) {
         assert!(standin.lifecycle.reclaim(&id));
     }
+    let partial_ids = created(&partial);
+    assert_eq!(partial_ids.len(), 3);
+    assert!(standin.lifecycle.reclaim(&partial_ids[0]));
     standin.lifecycle.advance(60 * 60 * 1000);
     let attempts = |answer: &Value| standin.stats.lock().unwrap().attempts_by_token[&token_of(answer)];
-    let attempts_before = (attempts(&found), attempts(&gone));
+    let attempts_before = (attempts(&found), attempts(&gone), attempts(&partial));
     let status_of = |orders: &[Value], key: &str| {
         orders
             .iter()
@@ -429,10 +437,16 @@ async fn unknown_orders_are_settled_in_the_background_without_a_resend() {
     let mut ids: Vec<String> = serde_json::from_value(record["instance_ids"].clone()).unwrap();
     ids.sort();
     assert_eq!(ids, created(&found));
+    // Two more rounds: within the hour, none found concludes nothing, and part of an order settles nothing.
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let later = proxy.orders().await;
     assert_eq!(
-        status_of(&settled, "settle-gone-0001"),
-        "unknown",
-        "none found within the hour concludes nothing"
+        (
+            status_of(&later, "settle-gone-0001"),
+            status_of(&later, "settle-partial-0001")
+        ),
+        (json!("unknown"), json!("unknown")),
+        "within the hour"
     );
     // Its instances are booked and followed like any order's.
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -452,24 +466,50 @@ async fn unknown_orders_are_settled_in_the_background_without_a_resend() {
         assert!(Instant::now() < deadline, "not followed: {instances}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // Past the resend window and long after its last attempt, the order whose instances are gone is not_found.
-    let changed = rusqlite::Connection::open(data.join("orders.sqlite3"))
-        .unwrap()
+    // Past the resend window but just after its last attempt, part of an order still settles nothing.
+    let log = rusqlite::Connection::open(data.join("orders.sqlite3")).unwrap();
+    let aged = log
         .execute(
-            "UPDATE orders SET created_at_ms = created_at_ms - 7200000, finished_at_ms = finished_at_ms - 7200000 \
-             WHERE idempotency_key = 'settle-gone-0001'",
+            "UPDATE orders SET created_at_ms = created_at_ms - 7200000 WHERE idempotency_key = 'settle-partial-0001'",
             [],
         )
         .unwrap();
-    assert_eq!(changed, 1);
+    assert_eq!(aged, 1);
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert_eq!(
+        status_of(&proxy.orders().await, "settle-partial-0001"),
+        "unknown",
+        "the rest may still be coming"
+    );
+    // Past the resend window and long after its last attempt, the order whose instances are gone is not_found,
+    // and the one of which two of three are listed succeeds with those two.
+    let changed = log
+        .execute(
+            "UPDATE orders SET created_at_ms = created_at_ms - 7200000, finished_at_ms = finished_at_ms - 7200000 \
+             WHERE idempotency_key IN ('settle-gone-0001', 'settle-partial-0001')",
+            [],
+        )
+        .unwrap();
+    assert_eq!(changed, 2);
     let deadline = Instant::now() + Duration::from_secs(20);
-    while status_of(&proxy.orders().await, "settle-gone-0001") == "unknown" {
+    while status_of(&proxy.orders().await, "settle-gone-0001") == "unknown"
+        || status_of(&proxy.orders().await, "settle-partial-0001") == "unknown"
+    {
         assert!(Instant::now() < deadline, "never settled");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(status_of(&proxy.orders().await, "settle-gone-0001"), "not_found");
+    let orders = proxy.orders().await;
+    assert_eq!(status_of(&orders, "settle-gone-0001"), "not_found");
+    let record = orders
+        .iter()
+        .find(|record| record["idempotency_key"] == "settle-partial-0001")
+        .unwrap();
+    assert_eq!(record["status"], "succeeded", "{record}");
+    let mut listed: Vec<String> = serde_json::from_value(record["instance_ids"].clone()).unwrap();
+    listed.sort();
+    assert_eq!(listed, partial_ids[1..], "the two that exist");
     assert_eq!(
-        (attempts(&found), attempts(&gone)),
+        (attempts(&found), attempts(&gone), attempts(&partial)),
         attempts_before,
         "the settler sent nothing to create"
     );
