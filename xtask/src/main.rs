@@ -31,6 +31,7 @@ commands:
   setup   only install what is missing (both commands do this first)
   bench   run the benchmarks and print their figures
   postgres  start a throwaway PostgreSQL for running team-mode tests by hand (prints its URL; Enter stops it)
+  precompress DIR  write .br and .gz beside the built app's assets in DIR (the Containerfile's build does this)
   catalog rebuild the embedded price catalog from ../shared/data (commit the result)
           --from-store FILE: with the prices a proxy stored (`spotplan-proxy export-prices --out FILE`)
 
@@ -59,6 +60,10 @@ fn main() -> anyhow::Result<()> {
             std::io::stdin().read_line(&mut line)?;
             Ok(())
         }
+        Some("precompress") => match args.get(1..).unwrap_or_default() {
+            [dir] => precompress::precompress(&invoked_from.join(dir)).map(drop),
+            _ => bail!("usage: cargo xtask precompress DIR"),
+        },
         Some("bench") => tasks::bench(&setup::ensure_all(setup::Purpose::Test)?),
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");

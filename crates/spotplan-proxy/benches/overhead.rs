@@ -101,18 +101,22 @@ struct RateResult {
     cpu_per_order: Duration,
 }
 
+/// Runs `rate` requests a second for `seconds`: orders when `order` is given, else `GET /api/v1/health` (the floor:
+/// the load generator, HTTP and the proxy's checks, with no log, signing or cloud call).
 async fn run_rate(
     client: &reqwest::Client,
     proxies: &[Proxy],
-    order: &serde_json::Value,
+    order: Option<&serde_json::Value>,
     rate: u32,
     seconds: u64,
     run: &str,
 ) -> RateResult {
-    let urls: Vec<String> = proxies
-        .iter()
-        .map(|proxy| format!("{}/api/v1/orders", proxy.url))
-        .collect();
+    let path = if order.is_some() {
+        "/api/v1/orders"
+    } else {
+        "/api/v1/health"
+    };
+    let urls: Vec<String> = proxies.iter().map(|proxy| format!("{}{path}", proxy.url)).collect();
     let total = (u64::from(rate) * seconds) as usize;
     let interval = Duration::from_secs_f64(1.0 / f64::from(rate));
     let cpu_of = || -> Duration { proxies.iter().map(|proxy| cpu_time(proxy.child.id())).sum() };
@@ -134,17 +138,19 @@ async fn run_rate(
     });
     let mut tasks = Vec::with_capacity(total);
     while let Some((index, due)) = released.recv().await {
-        let (client, url, order) = (client.clone(), urls[index % urls.len()].clone(), order.clone());
+        let (client, url, order) = (client.clone(), urls[index % urls.len()].clone(), order.cloned());
         let key = format!("bench-{run}-{rate:04}-{index:06}");
         tasks.push(tokio::spawn(async move {
-            let answer = client
-                .post(&url)
-                .header("x-spotplan-token", TOKEN)
-                .header("idempotency-key", key)
-                .json(&order)
-                .send()
-                .await;
-            let ok = match answer {
+            let request = match &order {
+                Some(order) => client
+                    .post(&url)
+                    .header("x-spotplan-token", TOKEN)
+                    .header("idempotency-key", key)
+                    .json(order),
+                None => client.get(&url),
+            };
+            let ok = match request.send().await {
+                Ok(response) if order.is_none() => response.status().is_success() && response.bytes().await.is_ok(),
                 Ok(response) => response
                     .json::<serde_json::Value>()
                     .await
@@ -223,14 +229,24 @@ fn main() {
         if team_only {
             return;
         }
-        let warm = run_rate(&client, &proxy, &order, 100, 2, "warm").await;
+        let warm = run_rate(&client, &proxy, Some(&order), 100, 2, "warm").await;
         println!("warm-up: {} orders, {} errors", warm.orders, warm.errors);
+        let floor = run_rate(&client, &proxy, None, 200, seconds.min(10), "floor").await;
+        println!(
+            "floor — GET /api/v1/health at 200/s, {} s (load generator, HTTP, the proxy's checks; no log, signing or \
+             cloud call): p50 {}, p99 {}, max {}, {} errors",
+            seconds.min(10),
+            ms(floor.p50),
+            ms(floor.p99),
+            ms(floor.max),
+            floor.errors
+        );
         println!("open-loop overhead, {seconds} s per rate (latency from the moment each order was due):");
         println!("| rate | orders | errors | p50 | p99 | max | proxy CPU per order |");
         println!("| --- | --- | --- | --- | --- | --- | --- |");
         let mut held = None;
         for rate in TABLE_RATES {
-            let result = run_rate(&client, &proxy, &order, rate, seconds, "table").await;
+            let result = run_rate(&client, &proxy, Some(&order), rate, seconds, "table").await;
             print_row(&result);
             if result.errors == 0 && result.p99 <= HELD_P99 {
                 held = Some(held.map_or(rate, |best: u32| best.max(rate)));
@@ -241,7 +257,7 @@ fn main() {
             if held.is_some_and(|best| best >= rate) {
                 continue;
             }
-            let result = run_rate(&client, &proxy, &order, rate, search_seconds, "search").await;
+            let result = run_rate(&client, &proxy, Some(&order), rate, search_seconds, "search").await;
             print_row(&result);
             if result.errors == 0 && result.p99 <= HELD_P99 {
                 held = Some(held.map_or(rate, |best: u32| best.max(rate)));
@@ -298,14 +314,14 @@ fn team_mode(
     std::fs::copy(dirs[0].join("install.key"), dirs[1].join("install.key")).expect("the install key");
     let proxies = [first, start_proxy(&dirs[1], standin, Some(&url))];
     runtime.block_on(async {
-        let warm = run_rate(client, &proxies, order, 100, 2, "team-warm").await;
+        let warm = run_rate(client, &proxies, Some(order), 100, 2, "team-warm").await;
         println!(
             "team mode, two replicas on PostgreSQL — warm-up: {} orders, {} errors",
             warm.orders, warm.errors
         );
         println!("| rate | orders | errors | p50 | p99 | max | proxies' CPU per order |");
         println!("| --- | --- | --- | --- | --- | --- | --- |");
-        let result = run_rate(client, &proxies, order, 200, seconds, "team").await;
+        let result = run_rate(client, &proxies, Some(order), 200, seconds, "team").await;
         print_row(&result);
         println!(
             "team budget (200 orders/s through two replicas, p99 ≤ 10 ms): {}",
