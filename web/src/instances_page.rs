@@ -415,15 +415,7 @@ fn WatchForm(props: &WatchFormProps) -> Html {
             let (said, on_added) = (said.clone(), on_added.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 said.set(Some(match crate::api::watch(&body).await {
-                    Ok(answer) => Ok(format!(
-                        "+ {}{}",
-                        answer.added.join(", "),
-                        if answer.known.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" (= {})", answer.known.join(", "))
-                        }
-                    )),
+                    Ok(answer) => Ok(watched(&answer)),
                     Err(error) => Err(error.to_string()),
                 }));
                 on_added.emit(());
@@ -601,6 +593,26 @@ fn instance_row(
     }
 }
 
+/// What a watch did: the ids added, those already watched, and how many the region's spot list does not show
+/// (left out: only a spot instance of the region can join the book, and so be released).
+fn watched(answer: &spotplan_core::api::instances::WatchAnswer) -> String {
+    let mut said = if answer.added.is_empty() {
+        "+ 0".to_owned()
+    } else {
+        format!("+ {}", answer.added.join(", "))
+    };
+    if !answer.known.is_empty() {
+        said.push_str(&format!(" (= {})", answer.known.join(", ")));
+    }
+    if answer.not_spot > 0 {
+        said.push_str(&format!(
+            "; {} left out: not a spot instance this region lists",
+            answer.not_spot
+        ));
+    }
+    said
+}
+
 /// What a region's search found: the ids added, how many were already watched and how many were not spot — and,
 /// for Baidu, which `paymentTiming` counts as spot when none did.
 fn discovered(cloud: spotplan_core::Cloud, answer: &spotplan_core::api::instances::WatchAnswer) -> String {
@@ -617,7 +629,7 @@ fn discovered(cloud: spotplan_core::Cloud, answer: &spotplan_core::api::instance
     if cloud == spotplan_core::Cloud::Baidu && answer.added.is_empty() && answer.known.is_empty() && answer.not_spot > 0
     {
         said.push_str(
-            ". Baidu's list marks spot instances with paymentTiming bidding or Spotpaid; add any other by id",
+            ". Baidu's list marks spot instances with paymentTiming bidding or Spotpaid, and only those can be watched",
         );
     }
     said
@@ -625,7 +637,7 @@ fn discovered(cloud: spotplan_core::Cloud, answer: &spotplan_core::api::instance
 
 #[cfg(test)]
 mod tests {
-    use super::discovered;
+    use super::{discovered, watched};
     use spotplan_core::Cloud;
     use spotplan_core::api::instances::WatchAnswer;
     #[cfg(target_arch = "wasm32")]
@@ -652,12 +664,21 @@ mod tests {
     }
 
     #[test]
+    fn a_watch_names_what_it_left_out() {
+        assert_eq!(watched(&answer(&["ins-a"], 0, 0)), "+ ins-a");
+        assert_eq!(
+            watched(&answer(&[], 0, 2)),
+            "+ 0; 2 left out: not a spot instance this region lists"
+        );
+    }
+
+    #[test]
     fn a_baidu_search_that_found_only_other_instances_says_which_payment_timing_counts_as_spot() {
         let said = discovered(Cloud::Baidu, &answer(&[], 0, 4));
         assert_eq!(
             said,
             "+ 0 (0 already watched, 4 not spot). Baidu's list marks spot instances with paymentTiming bidding or \
-             Spotpaid; add any other by id"
+             Spotpaid, and only those can be watched"
         );
         assert!(!discovered(Cloud::Alibaba, &answer(&[], 0, 4)).contains("paymentTiming"));
     }

@@ -53,8 +53,9 @@ pub async fn list(
     Ok(Json(InstancesAnswer { instances, now_ms }))
 }
 
-/// Handles `POST /api/v1/instances/watch`: instances started outside Spotplan join the book (no order, no price),
-/// and the follower reads them from its next poll.
+/// Handles `POST /api/v1/instances/watch`: spot instances started outside Spotplan join the book (no order, no
+/// price) once the region's spot list shows them, and the follower reads them from its next poll. An id the list
+/// does not show (an on-demand instance, a typo, another region's) is left out and counted in `not_spot`.
 pub async fn watch(State(state): State<AppState>, Json(body): Json<WatchBody>) -> Result<Json<WatchAnswer>, ApiError> {
     let bad = |field: &str, message: String| ApiError::BadRequest {
         code: "invalid_watch",
@@ -77,60 +78,62 @@ pub async fn watch(State(state): State<AppState>, Json(body): Json<WatchBody>) -
             ),
         ));
     }
-    if state.credentials.get(body.cloud).is_none() {
+    let Some(credentials) = state.credentials.get(body.cloud) else {
         return Err(ApiError::NoCredentials {
             cloud: body.cloud,
             hint: wire(body.cloud).credential_names().hint,
         });
-    }
+    };
     let book = instance_book::all(&state.store).await?;
-    let (known, added): (Vec<String>, Vec<String>) = body
+    let (known, asked): (Vec<String>, Vec<String>) = body
         .ids
         .iter()
         .cloned()
         .partition(|id| book.iter().any(|row| row.cloud == body.cloud && &row.id == id));
+    if asked.is_empty() {
+        return Ok(Json(WatchAnswer {
+            added: Vec::new(),
+            known,
+            not_spot: 0,
+        }));
+    }
+    // Only a spot instance the cloud lists in that region joins the book: the book is what a release may act on,
+    // and an id typed in must not make an on-demand server (or another account's id) releasable.
+    let (spot, _) = list_spot(&state, body.cloud, &body.region, &credentials.credentials).await?;
     let now = now_unix_millis();
-    let rows = added
-        .iter()
-        .map(|id| {
-            let mut row = InstanceRow::placed(body.cloud, &body.region, id, "", None, now);
-            row.order_id = None;
-            row
-        })
-        .collect();
-    instance_book::add_placed(&state.store, rows).await?;
+    let (mut added, mut rows) = (Vec::new(), Vec::new());
+    for id in &asked {
+        let Some(report) = spot.iter().find(|report| &report.id == id) else {
+            continue;
+        };
+        let mut row = InstanceRow::placed(body.cloud, &body.region, id, "", None, now);
+        row.order_id = None;
+        rows.push(crate::follower::apply_report(&row, report, now));
+        added.push(id.clone());
+    }
+    instance_book::save(&state.store, rows).await?;
     Ok(Json(WatchAnswer {
+        not_spot: u32::try_from(asked.len() - added.len()).unwrap_or(u32::MAX),
         added,
         known,
-        not_spot: 0,
     }))
 }
 
 /// The most pages a region's list is read to (100 instances a page).
 pub const MAX_DISCOVER_PAGES: usize = 50;
 
-/// Handles `POST /api/v1/instances/discover`: lists the region's instances with the cloud's own call, 100 a page,
-/// and adds the spot ones the book does not have (no order, no price), counting those left out as not spot.
-pub async fn discover(
-    State(state): State<AppState>,
-    Json(body): Json<DiscoverBody>,
-) -> Result<Json<WatchAnswer>, ApiError> {
-    crate::endpoints::check_region(&body.region).map_err(|error| ApiError::BadRequest {
-        code: "invalid_discover",
-        message: error.to_string(),
-        field: Some("region".into()),
-    })?;
-    let cloud = body.cloud;
-    let Some(credentials) = state.credentials.get(cloud) else {
-        return Err(ApiError::NoCredentials {
-            cloud,
-            hint: wire(cloud).credential_names().hint,
-        });
-    };
+/// The region's spot instances, with the cloud's own list call (100 a page, at most [`MAX_DISCOVER_PAGES`]), and how
+/// many instances the list showed that are not spot. Refused (502) when the cloud does not answer or refuses.
+async fn list_spot(
+    state: &AppState,
+    cloud: Cloud,
+    region: &str,
+    credentials: &spotplan_sign::Credentials,
+) -> Result<(Vec<spotplan_core::lifecycle::InstanceReport>, usize), ApiError> {
     let (mut found, mut not_spot) = (Vec::new(), 0usize);
     let mut page: Option<String> = None;
     for _ in 0..MAX_DISCOVER_PAGES {
-        let mut request = wire(cloud).spot_list_request(&body.region, page.as_deref());
+        let mut request = wire(cloud).spot_list_request(region, page.as_deref());
         state
             .config
             .endpoints
@@ -138,7 +141,7 @@ pub async fn discover(
             .map_err(|error| ApiError::Internal(error.into()))?;
         let exchange = state
             .upstream
-            .send_once(cloud, &request, &credentials.credentials)
+            .send_once(cloud, &request, credentials)
             .await
             .map_err(|error| ApiError::Internal(error.into()))?;
         let Exchange::Answered { body: answer, .. } = exchange else {
@@ -178,6 +181,28 @@ pub async fn discover(
             None => break,
         }
     }
+    Ok((found, not_spot))
+}
+
+/// Handles `POST /api/v1/instances/discover`: lists the region's instances with the cloud's own call, 100 a page,
+/// and adds the spot ones the book does not have (no order, no price), counting those left out as not spot.
+pub async fn discover(
+    State(state): State<AppState>,
+    Json(body): Json<DiscoverBody>,
+) -> Result<Json<WatchAnswer>, ApiError> {
+    crate::endpoints::check_region(&body.region).map_err(|error| ApiError::BadRequest {
+        code: "invalid_discover",
+        message: error.to_string(),
+        field: Some("region".into()),
+    })?;
+    let cloud = body.cloud;
+    let Some(credentials) = state.credentials.get(cloud) else {
+        return Err(ApiError::NoCredentials {
+            cloud,
+            hint: wire(cloud).credential_names().hint,
+        });
+    };
+    let (found, not_spot) = list_spot(&state, cloud, &body.region, &credentials.credentials).await?;
     let book = instance_book::all(&state.store).await?;
     let now = now_unix_millis();
     let (mut added, mut known, mut rows) = (Vec::new(), Vec::new(), Vec::new());

@@ -685,6 +685,30 @@ async fn instances_started_elsewhere_can_be_watched_and_released() {
         assert_eq!(answer.json::<Value>().await.unwrap()["error"]["code"], "invalid_watch");
     }
     assert_eq!(rig.instances().await.len(), 1, "nothing malformed joined the book");
+    // An on-demand server and an id the cloud does not list are not spot instances of this region: neither joins
+    // the book, so neither can be released through Spotplan.
+    rig.standin.lifecycle.created_on_demand(&["ins-database01".to_owned()]);
+    let answer: Value =
+        watch(json!({ "cloud": "tencent", "region": "ap-guangzhou", "ids": ["ins-database01", "ins-nosuch01"] }))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(answer, json!({ "added": [], "known": [], "not_spot": 2 }));
+    let (status, refused) = rig
+        .release(
+            &json!({ "instances": [{ "cloud": "tencent", "id": "ins-database01" }] }),
+            "release-database-01",
+        )
+        .await;
+    assert_ne!(status, 200, "{refused}");
+    assert_eq!(
+        rig.standin.lifecycle.counts().0.get("ins-database01"),
+        None,
+        "never released"
+    );
+    assert_eq!(rig.instances().await.len(), 1);
 }
 
 #[tokio::test]

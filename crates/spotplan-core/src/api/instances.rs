@@ -166,7 +166,8 @@ pub struct WatchAnswer {
     pub added: Vec<String>,
     /// Ids the book already had (left as they were).
     pub known: Vec<String>,
-    /// Discover only: how many instances the region's list showed that are not spot (left out).
+    /// Instances left out as not spot: discover, those the region's list showed that are not spot; watch, the ids
+    /// asked for that the region's spot list does not show.
     #[serde(default)]
     pub not_spot: u32,
 }
