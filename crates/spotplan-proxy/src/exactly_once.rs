@@ -173,15 +173,27 @@ pub async fn process(state: &AppState, submission: Submission) -> Result<Process
     let _replicas = state.store.hold_key(&submission.key).await?;
     let hash = state.install_key.order_hash(&loggable(&submission.order));
     let key = submission.key.clone();
-    let order = submission.order.clone();
+    let placed_by = submission.placed_by.clone();
     let refusal = match first_attempt(state, submission, hash.clone()).await {
         Ok(processed) => return Ok(processed),
         Err(ApiError::Store(crate::store::StoreError::DuplicateKey)) => None,
         Err(refusal) => Some(refusal),
     };
     match (state.store.by_key(&key).await?, refusal) {
+        // Team mode: a key is its placer's. Another person's retry under it would replay their order, or resend it
+        // — as theirs, on their budget — so it is refused before anything about the order is compared or said.
+        (Some(existing), _) if existing.view.placed_by != placed_by => Err(ApiError::Rejected {
+            status: axum::http::StatusCode::CONFLICT,
+            code: "idempotency_key_of_another",
+            message: format!(
+                "idempotency key {key} belongs to an order placed by {}: only they can retry it; use a key of your own",
+                existing.view.placed_by.as_deref().unwrap_or("the operator")
+            ),
+            field: Some("Idempotency-Key".into()),
+        }),
         (Some(existing), _) if existing.order_hash != hash => Err(ApiError::KeyConflict { key }),
         (Some(existing), _) if existing.view.status == OrderStatus::NotFound => {
+            let order = stored_order(state, &existing).map_err(|error| ApiError::Internal(anyhow::anyhow!(error)))?;
             Err(order_lookup::none_found(&existing, &order))
         }
         (Some(existing), _) if !resend_is_needed(&existing) => Ok(Processed {
@@ -191,7 +203,12 @@ pub async fn process(state: &AppState, submission: Submission) -> Result<Process
             warnings: Vec::new(),
             logged: true,
         }),
-        (Some(existing), _) => resend(state, existing, &order).await,
+        // What is sent again is the order as logged, with the password sealed when it was first logged (the hash
+        // leaves passwords out, so a retry's own password must not replace it).
+        (Some(existing), _) => {
+            let order = stored_order(state, &existing).map_err(|error| ApiError::Internal(anyhow::anyhow!(error)))?;
+            resend(state, existing, &order).await
+        }
         (None, Some(refusal)) => Err(refusal),
         (None, None) => Err(ApiError::Internal(anyhow::anyhow!(
             "the order log reported key {key} as taken but holds no order under it"

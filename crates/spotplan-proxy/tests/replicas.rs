@@ -332,6 +332,36 @@ async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_rev
         assert_eq!(his["orders"], json!([]), "{his}");
     }
 
+    // Her key is hers: Bob retrying under it (with a password of his own) is refused before anything is compared,
+    // replayed or sent.
+    let mut with_his_password = order.clone();
+    with_his_password["login"] = json!({"password": "Bob-owns-this-1"});
+    for body in [&order, &with_his_password] {
+        let (status, refused) = submit_as(&proxies[0], &bob, body, "people-0001-aaaa").await;
+        assert_eq!(
+            (status, &refused["error"]["code"]),
+            (409, &json!("idempotency_key_of_another")),
+            "{refused}"
+        );
+        assert!(
+            refused["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("placed by alice"),
+            "{refused}"
+        );
+        assert!(
+            refused.get("instance_ids").is_none(),
+            "nothing of hers is shown: {refused}"
+        );
+    }
+    let (status, replayed) = submit_as(&proxies[0], &alice, &order, "people-0001-aaaa").await;
+    assert_eq!(
+        (status, &replayed["replayed"]),
+        (200, &json!(true)),
+        "she can: {replayed}"
+    );
+
     // A budget that leaves room for less than another such order: refused, naming the field and the figures.
     let per_hour: f64 = placed["max_cost_per_hour"]["amount"].as_str().unwrap().parse().unwrap();
     users(
