@@ -183,9 +183,16 @@ pub async fn list(store: &Store) -> Result<Vec<Person>, StoreError> {
         .collect()
 }
 
+/// Whether a text has the shape of a person's key (`spk_` and 48 lower-case hex digits, as [`add`] makes them):
+/// anything else is no key and costs no database query.
+pub fn is_well_formed_key(text: &str) -> bool {
+    text.strip_prefix(KEY_PREFIX)
+        .is_some_and(|hex| hex.len() == 48 && hex.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f')))
+}
+
 /// The person a key belongs to, unless it is revoked.
 pub async fn by_key(store: &Store, key: &str) -> Result<Option<Person>, StoreError> {
-    if !key.starts_with(KEY_PREFIX) {
+    if !is_well_formed_key(key) {
         return Ok(None);
     }
     let found = store

@@ -63,22 +63,23 @@ pub async fn token_required(State(state): State<AppState>, mut request: Request,
 }
 
 /// Who presents what in this request: the proxy's token or a person's key that is not revoked, from the
-/// `X-Spotplan-Token` header, an `Authorization: Bearer` header or this proxy's cookie.
+/// `X-Spotplan-Token` header, an `Authorization: Bearer` header or this proxy's cookie. A request must present one
+/// credential (the same value in several places counts once): with two different ones it is nobody's — a page of
+/// another local site could otherwise plant a cookie of its own beside the person's and have their orders recorded
+/// under its name — and a flood of keys costs no database query.
 pub async fn identify(headers: &HeaderMap, state: &AppState) -> Result<Option<Caller>, crate::store::StoreError> {
-    let presented = presented(headers, state);
-    let token = state.config.token.expose_secret();
-    if presented.iter().any(|given| tokens_match(given, token)) {
+    let mut presented = presented(headers, state);
+    presented.sort();
+    presented.dedup();
+    let [given] = presented.as_slice() else {
+        return Ok(None);
+    };
+    if tokens_match(given, state.config.token.expose_secret()) {
         return Ok(Some(Caller::Operator));
     }
-    for given in presented
-        .iter()
-        .filter(|given| given.starts_with(crate::people::KEY_PREFIX))
-    {
-        if let Some(person) = crate::people::by_key(&state.store, given).await? {
-            return Ok(Some(Caller::Person(person.name)));
-        }
-    }
-    Ok(None)
+    Ok(crate::people::by_key(&state.store, given)
+        .await?
+        .map(|person| Caller::Person(person.name)))
 }
 
 fn presented(headers: &HeaderMap, state: &AppState) -> Vec<String> {

@@ -108,13 +108,13 @@ pub async fn exchange(State(state): State<AppState>, request: Request, next: Nex
         .get("sec-fetch-site")
         .and_then(|value| value.to_str().ok());
     let own_navigation = matches!(fetched_from, None | Some("none" | "same-origin"));
-    for given in &split.tokens {
-        if session.is_none()
-            && own_navigation
-            && matches!(crate::people::by_key(&state.store, given).await, Ok(Some(_)))
-        {
-            session = Some(given.clone());
-        }
+    // One key is looked up, the first: a link with thousands of `token=` costs one query.
+    if let Some(given) = split.tokens.first()
+        && session.is_none()
+        && own_navigation
+        && matches!(crate::people::by_key(&state.store, given).await, Ok(Some(_)))
+    {
+        session = Some(given.clone());
     }
     let signed_in = session.is_some();
     let location = location_without_token(request.uri().path(), &split.rest);

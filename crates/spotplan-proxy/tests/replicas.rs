@@ -438,6 +438,48 @@ async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_rev
         );
     }
 
+    // One credential a request: Bob's key beside a second one (a cookie another local page planted, or a flood of
+    // made-up keys) makes the request nobody's, and the flood costs no query (answered at once).
+    let port: u16 = proxies[0]
+        .url
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    let cookie = spotplan_proxy::token::cookie_name(port);
+    let planted = browser
+        .get(format!("{}/api/v1/orders", proxies[0].url))
+        .header("authorization", format!("Bearer {bob}"))
+        .header("cookie", format!("{cookie}=spk_{}", "a".repeat(48)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(planted.status().as_u16(), 401);
+    let flood: String = (0..5_000).map(|n| format!("{cookie}=spk_{n:048x}; ")).collect();
+    let started = std::time::Instant::now();
+    let flooded = browser
+        .get(format!("{}/api/v1/orders", proxies[0].url))
+        .header("cookie", flood)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(flooded.status().as_u16(), 401);
+    eprintln!("5,000 keys in one cookie header answered in {:?}", started.elapsed());
+    let same_twice = browser
+        .get(format!("{}/api/v1/orders", proxies[0].url))
+        .header("authorization", format!("Bearer {bob}"))
+        .header("cookie", format!("{cookie}={bob}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        same_twice.status().as_u16(),
+        200,
+        "the same key twice is one credential"
+    );
+
     // A revoked key is refused everywhere at once; a made-up key never worked.
     users(&url, &["revoke", "alice"]);
     for proxy in &proxies {
