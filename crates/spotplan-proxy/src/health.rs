@@ -1,6 +1,6 @@
 //! `GET /api/v1/health`, the one API call open without the token: the proxy's version, whether the caller is
-//! signed in (presented the token), per cloud whether it can submit orders and where its credentials came from
-//! — never the credentials themselves — and the spend ceilings (types in [`spotplan_core::api::health`]); and the
+//! signed in (presented the token), per cloud whether it can submit orders and — to those signed in only — where its
+//! credentials came from (never the credentials themselves) and any endpoint override, and the spend ceilings (types in [`spotplan_core::api::health`]); and the
 //! probes a load balancer or orchestrator asks, open too: `GET /api/v1/live` (the process answers) and
 //! `GET /api/v1/ready` (the order log's database answers with every migration applied; 503 otherwise).
 
@@ -51,7 +51,8 @@ pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> Json<H
                 cloud,
                 name: cloud.display_name().to_owned(),
                 credentials_configured: loaded.is_some(),
-                credentials_source: loaded.map(|loaded| loaded.source.clone()),
+                // Where things are (file paths, private endpoints) is for those signed in.
+                credentials_source: loaded.filter(|_| signed_in).map(|loaded| loaded.source.clone()),
                 mode: if loaded.is_some() {
                     CloudMode::Submit
                 } else {
@@ -61,9 +62,12 @@ pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> Json<H
                     .config
                     .endpoints
                     .get(cloud)
+                    .filter(|_| signed_in)
                     .map(|endpoint| format!("{}://{}", endpoint.scheme, endpoint.authority)),
                 account_currency: loaded.map(|loaded| loaded.account_currency),
-                account_currency_source: loaded.map(|loaded| loaded.account_currency_source.clone()),
+                account_currency_source: loaded
+                    .filter(|_| signed_in)
+                    .map(|loaded| loaded.account_currency_source.clone()),
             }
         })
         .collect();

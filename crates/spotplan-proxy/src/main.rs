@@ -390,13 +390,21 @@ async fn main() -> anyhow::Result<()> {
         spotplan_proxy::refresher::enable(&state.store, args.refresh_budget_per_minute).await?;
     }
     spotplan_proxy::refresher::spawn(state.clone());
-    let code = state.sign_in.issue(SIGN_IN_LINK_LIFETIME)?;
     let base_url = state.allowed_hosts.base_url().to_owned();
     println!("Spotplan is running at {base_url}  (Ctrl-C stops it)");
-    println!(
-        "Sign in with this link (it works once, within {} minutes): {base_url}?{TOKEN_PARAMETER}={code}",
-        SIGN_IN_LINK_LIFETIME.as_secs() / 60
-    );
+    if args.allow_remote {
+        // A remote deployment's output goes to logs others read (a container's, a service's): no sign-in code in
+        // it. The operator signs in with the token they set; people with their own keys.
+        println!(
+            "Sign in with {base_url}?{TOKEN_PARAMETER}=<your SPOTPLAN_TOKEN>, or a person's key from `spotplan-proxy users add`"
+        );
+    } else {
+        let code = state.sign_in.issue(SIGN_IN_LINK_LIFETIME)?;
+        println!(
+            "Sign in with this link (it works once, within {} minutes): {base_url}?{TOKEN_PARAMETER}={code}",
+            SIGN_IN_LINK_LIFETIME.as_secs() / 60
+        );
+    }
     if token_is_fixed {
         println!("API token for scripts (X-Spotplan-Token): the SPOTPLAN_TOKEN you set");
     } else {

@@ -101,7 +101,21 @@ fn post_order(body: &serde_json::Value, key: Option<&str>, token: Option<&str>) 
 
 #[tokio::test]
 async fn health_lists_every_cloud_with_its_mode_and_source() {
-    let answer = call(plain_app(&tempdir(), common::credentials()), get("/api/v1/health")).await;
+    // Without the token: the modes, but not where the credentials are.
+    let open = call(plain_app(&tempdir(), common::credentials()), get("/api/v1/health")).await;
+    let open = open.json();
+    assert_eq!(open["signed_in"], false);
+    assert!(
+        open["clouds"].as_array().unwrap().iter().all(|c| c["mode"] == "submit"
+            && c["credentials_source"].is_null()
+            && c["account_currency_source"].is_null()),
+        "{open}"
+    );
+    let answer = call(
+        plain_app(&tempdir(), common::credentials()),
+        get_with_token("/api/v1/health"),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::OK);
     let json = answer.json();
     assert_eq!(json["service"], "spotplan-proxy");
