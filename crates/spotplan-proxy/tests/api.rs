@@ -707,8 +707,8 @@ async fn a_bid_in_another_currency_than_the_account_pays_in_is_refused_before_an
         "{message}"
     );
     assert!(store.list(10).await.unwrap().is_empty(), "nothing logged, nothing sent");
-    // The health answer says which site the account is on, and where that was set.
-    let health = call(app, get("/api/v1/health")).await.json();
+    // The health answer says which site the account is on, and (to those signed in) where that was set.
+    let health = call(app, get_with_token("/api/v1/health")).await.json();
     let line = health["clouds"]
         .as_array()
         .unwrap()
