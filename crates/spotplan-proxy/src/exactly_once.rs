@@ -433,7 +433,15 @@ async fn resend(state: &AppState, mut record: StoredOrder, order: &SpotOrder) ->
             &state.config.exchange_rate,
         );
         let _gate = pass_spend_gate(state, order, record.view.placed_by.as_deref(), bound.as_ref(), now_ms).await?;
+        // Counted from now, at its bound as of now: the ceiling counts the last hour's orders by when they were
+        // placed, and this one is placed now (kept at its first logging time, it would count for no hour at all).
         record.view.status = OrderStatus::Pending;
+        record.view.created_at_ms = now_ms;
+        record.view.max_cost_per_hour = bound.as_ref().map(|bound| bound.per_hour);
+        state
+            .store
+            .place_again(&record.view.id, now_ms, record.view.max_cost_per_hour.as_ref())
+            .await?;
         state.store.finish(&record).await?;
     }
     attempt(state, record, order).await

@@ -630,6 +630,21 @@ impl Store {
         Ok(records.into_iter().map(|record| self.overlay(record)).collect())
     }
 
+    /// A `not_sent` order about to be sent after all is placed now: `pending`, its `created_at_ms` now (the hourly
+    /// ceiling counts orders by it, and nothing of this one existed before) and its hourly bound as of now. Only a
+    /// row still `not_sent` changes; returns whether it did.
+    pub async fn place_again(&self, id: &str, now_ms: i64, bound: Option<&Money>) -> Result<bool, StoreError> {
+        let changed = self
+            .execute(
+                "UPDATE orders SET status = 'pending', created_at_ms = ?2, max_cost_per_hour = ?3 \
+                 WHERE id = ?1 AND status = 'not_sent'"
+                    .into(),
+                vec![id.into(), now_ms.into(), crate::sql::SqlValue::Text(money_text(bound))],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
     /// Orders left `pending` (a crash between logging and recording the outcome), oldest first.
     pub async fn pending(&self) -> Result<Vec<StoredOrder>, StoreError> {
         self.with_status(OrderStatus::Pending).await

@@ -1039,3 +1039,50 @@ async fn a_retried_not_sent_order_is_checked_against_the_spend_ceiling_again() {
         .unwrap();
     assert_eq!(row["status"], "not_sent", "still not sent, and not counted: {row}");
 }
+
+/// A `not_sent` order first logged hours ago and sent now counts against the hourly ceiling from now, at its bound
+/// as of now: the next order that would take the hour past the ceiling is refused (it counted for no hour at all,
+/// placed under its first logging time).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_not_sent_order_sent_hours_later_counts_against_the_hour_it_is_placed_in() {
+    let _serial = SERIAL.lock().await;
+    let (_, alibaba) = standin(Kind::Alibaba).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let data = tempdir();
+    let first = Proxy::start(&data, &[(Kind::Alibaba, alibaba), (Kind::Tencent, closed)], &[]);
+    let (_, unsent) = first.submit(&example("tencent"), "late-unsent-0001").await;
+    assert_eq!(unsent["status"], "not_sent", "{unsent}");
+    drop(first);
+    let aged = rusqlite::Connection::open(data.join("orders.sqlite3"))
+        .unwrap()
+        .execute(
+            "UPDATE orders SET created_at_ms = created_at_ms - 7200000 WHERE idempotency_key = 'late-unsent-0001'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(aged, 1);
+    let (_, tencent) = standin(Kind::Tencent).await;
+    let amount = |answer: &Value| -> f64 { answer["max_cost_per_hour"]["amount"].as_str().unwrap().parse().unwrap() };
+    let (unsent_bound, alibaba_bound) = (amount(&unsent), 10.0 * 0.2); // the Alibaba example: 10 at 0.2 CNY an hour
+    // Room for either order alone, not both.
+    let ceiling = format!(
+        "{:.4} CNY",
+        unsent_bound.max(alibaba_bound) + unsent_bound.min(alibaba_bound) * 0.5
+    );
+    let proxy = Proxy::start(
+        &data,
+        &[(Kind::Alibaba, alibaba), (Kind::Tencent, tencent)],
+        &[("SPOTPLAN_MAX_SPEND_PER_HOUR", &ceiling)],
+    );
+    let (status, placed) = proxy.submit(&example("tencent"), "late-unsent-0001").await;
+    assert_eq!((status, &placed["status"]), (200, &json!("succeeded")), "{placed}");
+    let (status, refused) = proxy.submit(&example("alibaba"), "late-next-0001").await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (422, Some("spend_ceiling")),
+        "the order placed late counts in this hour: {refused}"
+    );
+}
