@@ -592,6 +592,36 @@ pub(crate) async fn record_outcome(state: &AppState, record: &StoredOrder) -> bo
     logged
 }
 
+/// How far back [`book_missing`] looks for succeeded orders whose instances the book does not have.
+pub const BOOKING_SWEEP_WINDOW_MS: i64 = 7 * 24 * 3_600_000;
+
+/// Books the instances of succeeded orders of the last week that have none in the instance book (at most 100 a
+/// call): an order's outcome and its booking are written side by side, and a replica that died between the two —
+/// or a booking still retrying in a process that stopped — left instances that bill unwatched and uncounted by the
+/// budgets. Returns how many orders it booked.
+pub async fn book_missing(state: &AppState, now_ms: i64) -> Result<usize, crate::store::StoreError> {
+    let rows = state
+        .store
+        .select(
+            "SELECT o.id FROM orders o WHERE o.status = 'succeeded' AND o.created_at_ms >= ?1 \
+             AND o.instance_ids <> '[]' AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.order_id = o.id) \
+             ORDER BY o.created_at_ms LIMIT 100",
+            vec![(now_ms - BOOKING_SWEEP_WINDOW_MS).into()],
+        )
+        .await?;
+    let mut booked = 0;
+    for id in rows.iter().filter_map(|row| row.text(0)) {
+        if let Some(record) = state.store.by_id(&id).await?
+            && record.view.status == OrderStatus::Succeeded
+        {
+            tracing::warn!(%id, "a succeeded order's instances were missing from the instance book: booking them now");
+            book_instances(state, &record.view).await;
+            booked += 1;
+        }
+    }
+    Ok(booked)
+}
+
 /// Puts a placed order's instances in the instance book, pending, for the follower to read: each at most its
 /// share of the order's hourly bound (the bound over the count asked for).
 async fn book_instances(state: &AppState, order: &OrderRecord) {

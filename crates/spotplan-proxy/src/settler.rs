@@ -8,6 +8,9 @@
 //! attempt, and a round looks up at most [`MAX_PER_ROUND`] — those never looked up first, then those looked up
 //! longest ago — so a log full of orders the cloud cannot answer for costs a bounded number of list calls and
 //! cannot keep newer orders waiting. Dry runs are skipped (they create nothing).
+//!
+//! Each round also books the instances of the last week's succeeded orders that the instance book is missing
+//! ([`crate::exactly_once::book_missing`]: a replica that died between an outcome and its booking).
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -88,6 +91,11 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
             tokio::time::sleep(state.config.settle_every).await;
             if !state.leadership.is_leader() {
                 continue;
+            }
+            match crate::exactly_once::book_missing(&state, now_unix_millis()).await {
+                Ok(0) => {}
+                Ok(booked) => tracing::warn!(booked, "succeeded orders' instances were missing from the book"),
+                Err(error) => tracing::warn!(%error, "the order log could not be read for unbooked instances"),
             }
             match settler.round(&state).await {
                 Ok(round) if round.looked_up > 0 => {

@@ -24,7 +24,7 @@ use spotplan_core::api::orders::OrderRecord;
 use spotplan_core::order::outcome::OrderStatus;
 
 /// The schema, one migration per version.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     "
 CREATE TABLE orders (
     id TEXT PRIMARY KEY,
@@ -153,6 +153,9 @@ ALTER TABLE orders ADD COLUMN placed_by TEXT;
 ALTER TABLE fleets ADD COLUMN created_by TEXT;
 ALTER TABLE releases ADD COLUMN requested_by TEXT;
 CREATE INDEX orders_placed_by ON orders(placed_by);
+",
+    "
+CREATE INDEX instances_order ON instances(order_id);
 ",
 ];
 

@@ -73,7 +73,7 @@ impl WriterStats {
 }
 
 /// The schema, one migration per version; `PRAGMA user_version` says how many have run.
-const MIGRATIONS: [&str; 8] = [
+const MIGRATIONS: [&str; 9] = [
     "
 CREATE TABLE IF NOT EXISTS orders (
     id TEXT PRIMARY KEY,
@@ -229,6 +229,10 @@ CREATE TABLE IF NOT EXISTS team_budget (id INTEGER PRIMARY KEY CHECK (id = 1), p
 ALTER TABLE orders ADD COLUMN placed_by TEXT;
 ALTER TABLE fleets ADD COLUMN created_by TEXT;
 ALTER TABLE releases ADD COLUMN requested_by TEXT;
+",
+    // An order's instances by order: the sweep that books a succeeded order's instances the book is missing.
+    "
+CREATE INDEX IF NOT EXISTS instances_order ON instances(order_id);
 ",
 ];
 

@@ -475,6 +475,69 @@ async fn a_succeeded_order_counts_against_budgets_before_its_instances_are_booke
     }
 }
 
+/// A succeeded order whose instances never reached the book (its replica died between writing the outcome and the
+/// booking) is booked by the sweep, once, on both backends.
+#[tokio::test]
+async fn a_succeeded_orders_missing_instances_are_booked_by_the_sweep_once() {
+    use spotplan_core::order::outcome::OrderStatus;
+    let now = spotplan_proxy::upstream::now_unix_millis();
+    for (backend, store) in backends().await {
+        let mut order = common::pending_order("key-ord-m-0001", now - 60_000);
+        order.view.id = "ord-m".into();
+        order.view.max_cost_per_hour = Some(money(200));
+        store.insert(&order).await.unwrap();
+        order.view.status = OrderStatus::Succeeded;
+        order.view.instance_ids = vec!["i-m1".into(), "i-m2".into()];
+        order.view.finished_at_ms = Some(now - 60_000);
+        store.finish(&order).await.unwrap();
+        // Another succeeded order, booked as usual, and one long ago: neither is the sweep's.
+        let mut booked = common::pending_order("key-ord-b-0001", now - 120_000);
+        booked.view.id = "ord-b".into();
+        store.insert(&booked).await.unwrap();
+        booked.view.status = OrderStatus::Succeeded;
+        booked.view.instance_ids = vec!["i-b1".into()];
+        store.finish(&booked).await.unwrap();
+        let row = InstanceRow::placed(Cloud::Alibaba, "cn-hangzhou", "i-b1", "ord-b", None, now);
+        instance_book::add_placed(&store, vec![row]).await.unwrap();
+        let dir = common::tempdir();
+        let state = common::state_with(common::config(&dir), Default::default(), store.clone());
+        assert_eq!(
+            spotplan_proxy::exactly_once::book_missing(&state, now).await.unwrap(),
+            1,
+            "{backend}"
+        );
+        let mut ids: Vec<(String, Option<String>)> = instance_book::all(&store)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| (row.id, row.order_id))
+            .collect();
+        ids.sort();
+        assert_eq!(
+            ids,
+            [
+                ("i-b1".to_owned(), Some("ord-b".to_owned())),
+                ("i-m1".to_owned(), Some("ord-m".to_owned())),
+                ("i-m2".to_owned(), Some("ord-m".to_owned()))
+            ],
+            "{backend}"
+        );
+        let share = instance_book::all(&store)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|row| row.id == "i-m1")
+            .unwrap()
+            .price_per_hour;
+        assert_eq!(share, Some(money(100)), "{backend}: booked at its share of the bound");
+        assert_eq!(
+            spotplan_proxy::exactly_once::book_missing(&state, now).await.unwrap(),
+            0,
+            "{backend}: once"
+        );
+    }
+}
+
 /// An order in dollars under a budget in yuan counts at the proxy's rate — it does not block every later order.
 #[tokio::test]
 async fn an_order_in_another_currency_counts_against_a_budget_converted() {
