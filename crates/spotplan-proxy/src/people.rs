@@ -338,12 +338,9 @@ pub async fn check_budgets(
             continue;
         }
         let Some(order) = order_per_hour else {
+            // The fix is the order's, so the field named is the bid.
             return Ok(Err(OverBudget {
-                field: if scope == "person" {
-                    "budget.person"
-                } else {
-                    "budget.team"
-                },
+                field: "bid.max_price",
                 message: format!(
                     "a {scope} budget is set but this order's hourly cost cannot be bounded (no bid and no known \
                      pay-as-you-go price): give it a max price"
@@ -372,8 +369,17 @@ pub async fn check_budgets(
                          adds {} {}",
                         ceiling.amount,
                         ceiling.currency,
-                        running.map_or_else(|| "an amount in another currency".to_owned(), |r| r.to_string()),
-                        order.amount,
+                        running.map_or_else(
+                            || "an amount in another currency".to_owned(),
+                            |r| format!(
+                                "{} {}",
+                                r.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::AwayFromZero),
+                                ceiling.currency
+                            )
+                        ),
+                        order
+                            .amount
+                            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::AwayFromZero),
                         order.currency
                     ),
                 }));
@@ -400,11 +406,11 @@ pub async fn check_budgets(
                         ceiling.currency,
                         spent.map_or_else(
                             || "an amount in another currency".to_owned(),
-                            |s| s.round_dp(2).to_string()
+                            |s| format!("{} {}", s.round_dp(2), ceiling.currency)
                         ),
                         projected.zip(spent).map_or_else(
                             || "an unknown amount".to_owned(),
-                            |(p, s)| (p - s).round_dp(2).to_string()
+                            |(p, s)| format!("{} {}", (p - s).round_dp(2), ceiling.currency)
                         )
                     ),
                 }));
