@@ -397,6 +397,20 @@ pub async fn stop(
     let mut fleet = fleet_book::by_id(&state.store, &id)
         .await?
         .ok_or_else(|| not_found(&id))?;
+    // A person stops their own fleets; the operator's token any.
+    if let Caller::Person(name) = &caller
+        && fleet.created_by.as_deref() != Some(name.as_str())
+    {
+        return Err(ApiError::Rejected {
+            status: StatusCode::FORBIDDEN,
+            code: "not_yours",
+            message: format!(
+                "fleet {id} was created by {}: only they, or the operator, can stop it; nothing changed",
+                fleet.created_by.as_deref().unwrap_or("the operator")
+            ),
+            field: None,
+        });
+    }
     if fleet.state != FleetState::Stopped {
         fleet.state = FleetState::Stopped;
         fleet.reason = Some(if body.release {

@@ -321,7 +321,7 @@ pub async fn release_once(
             }),
         };
     }
-    let targets = resolve(state, &body).await?;
+    let targets = resolve(state, &body, requested_by.as_deref()).await?;
     let (mut to_send, done): (Vec<InstanceRow>, Vec<InstanceRow>) = targets
         .into_iter()
         .partition(|row| !row.state.is_final() && row.state != InstanceState::Releasing);
@@ -507,8 +507,52 @@ fn outcome(
     }
 }
 
-/// The instances a release names: listed (each must be in the book), an order's, or all that are not gone.
-async fn resolve(state: &AppState, body: &ReleaseBody) -> Result<Vec<InstanceRow>, ApiError> {
+/// The instances a release names: listed (each must be in the book), an order's, or all that are not gone. Asked
+/// by a person (team mode), only instances of orders they placed: `all` means all of theirs, and naming another's
+/// instance or order is refused (403) — a person acts on their own; the operator's token on anything.
+async fn resolve(state: &AppState, body: &ReleaseBody, person: Option<&str>) -> Result<Vec<InstanceRow>, ApiError> {
+    let rows = resolve_all(state, body).await?;
+    let Some(person) = person else {
+        return Ok(rows);
+    };
+    let theirs: std::collections::HashSet<String> = state
+        .store
+        .select(
+            "SELECT id FROM orders WHERE placed_by = ?1",
+            vec![person.to_owned().into()],
+        )
+        .await?
+        .iter()
+        .filter_map(|row| row.text(0))
+        .collect();
+    let owned = |row: &InstanceRow| row.order_id.as_ref().is_some_and(|id| theirs.contains(id));
+    if body.all {
+        return Ok(rows.into_iter().filter(owned).collect());
+    }
+    if let Some(row) = rows.iter().find(|row| !owned(row)) {
+        return Err(ApiError::Rejected {
+            status: StatusCode::FORBIDDEN,
+            code: "not_yours",
+            message: format!(
+                "{} instance `{}` was not placed by {person}: only the person who placed it, or the operator, can \
+                 release it; nothing was sent",
+                row.cloud.display_name(),
+                row.id
+            ),
+            field: Some(
+                if body.order_id.is_some() {
+                    "order_id"
+                } else {
+                    "instances"
+                }
+                .into(),
+            ),
+        });
+    }
+    Ok(rows)
+}
+
+async fn resolve_all(state: &AppState, body: &ReleaseBody) -> Result<Vec<InstanceRow>, ApiError> {
     let asked = usize::from(!body.instances.is_empty()) + usize::from(body.order_id.is_some()) + usize::from(body.all);
     if asked != 1 {
         return Err(ApiError::BadRequest {

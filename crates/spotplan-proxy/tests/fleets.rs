@@ -680,6 +680,27 @@ async fn a_replacement_that_would_cross_the_persons_budget_is_refused_and_the_fl
         "{fleet}"
     );
     assert_eq!(rig.created(), 4, "no replacement over the budget");
+    // A person stops their own fleets: Bob cannot stop hers (nothing changes); she can.
+    let bob = spotplan_proxy::people::add(&rig.state.store, "bob", 1).await.unwrap();
+    let stop_as = |key: &str| {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/fleets/{id}/stop", rig.proxy))
+            .header("authorization", format!("Bearer {key}"))
+            .json(&json!({ "release": true }))
+    };
+    let (status, refused) = rig.send(stop_as(&bob)).await;
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (403, &json!("not_yours")),
+        "{refused}"
+    );
+    assert_eq!(rig.fleet(&id).await["state"], "stalled", "unchanged");
+    let (status, stopped) = rig.send(stop_as(&key)).await;
+    assert_eq!(
+        (status, &stopped["fleet"]["state"]),
+        (200, &json!("stopped")),
+        "{stopped}"
+    );
 }
 
 /// Moves a fleet step's order back: its first logging by two hours (past the ClientToken window), its last

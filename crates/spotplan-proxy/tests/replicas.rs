@@ -324,6 +324,7 @@ async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_rev
     // Alice orders through one replica; both list it as hers.
     let (status, placed) = submit_as(&proxies[1], &alice, &order, "people-0001-aaaa").await;
     assert_eq!(status, 201, "{placed}");
+    let alice_order = placed.clone();
     assert_eq!(placed["placed_by"], "alice", "{placed}");
     for proxy in &proxies {
         let (_, hers) = proxy.get("/api/v1/orders?placed_by=alice").await;
@@ -478,6 +479,48 @@ async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_rev
         same_twice.status().as_u16(),
         200,
         "the same key twice is one credential"
+    );
+
+    // A person releases their own: Bob naming Alice's order is refused and nothing is sent; his "all" is all of his.
+    let release_as = |key: &str, body: Value, idempotency_key: &str| {
+        browser
+            .post(format!("{}/api/v1/instances/release", proxies[1].url))
+            .header("authorization", format!("Bearer {key}"))
+            .header("idempotency-key", idempotency_key.to_owned())
+            .json(&body)
+            .send()
+    };
+    let hers = alice_order["id"].as_str().unwrap().to_owned();
+    let refused = release_as(&bob, json!({ "order_id": hers }), "release-hers-0001")
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 403);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!(refused["error"]["code"], "not_yours", "{refused}");
+    let mine: Value = release_as(&bob, json!({ "all": true }), "release-mine-0001")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut released: Vec<String> = mine["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|outcome| outcome["id"].as_str().unwrap().to_owned())
+        .collect();
+    released.sort();
+    let mut his_ids: Vec<String> = serde_json::from_value(placed["instance_ids"].clone()).unwrap();
+    his_ids.sort();
+    assert_eq!(released, his_ids, "only his: {mine}");
+    let (_, all) = proxies[0].get("/api/v1/instances?placed_by=alice").await;
+    assert!(
+        all["instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|row| row["state"] != "releasing" && row["state"] != "released"),
+        "hers untouched: {all}"
     );
 
     // A revoked key is refused everywhere at once; a made-up key never worked.
