@@ -314,7 +314,10 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
                     <option value="USD" selected={account == spotplan_core::Currency::Usd}>{ t(Key::InternationalSite) }</option>
                 </select>
                 if let Some(source) = set_by_proxy {
-                    <p id="account-site-source" class="muted" data-testid="account-site-source">{ format!("{}: {source}", t(Key::SiteSetByProxy)) }</p>
+                    // Where it was set is told only to those signed in.
+                    <p id="account-site-source" class="muted" data-testid="account-site-source">{
+                        if source.is_empty() { t(Key::SiteSetByProxy).to_owned() } else { format!("{}: {source}", t(Key::SiteSetByProxy)) }
+                    }</p>
                 }
                 { field_problems(&problems, "account_currency", lang) }
             </div>

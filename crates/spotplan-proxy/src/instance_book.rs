@@ -253,6 +253,15 @@ pub async fn mark_checked(store: &Store, cloud: Cloud, ids: &[String], at_ms: i6
     store.execute(sql, params).await.map(drop)
 }
 
+/// Adds instances a list found (watch, discover) with all the list showed of them; an instance already in the book
+/// stays exactly as it is — booked or released while the list was read, its row is newer than the list.
+pub async fn add_found(store: &Store, rows: Vec<InstanceRow>) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    store.transaction(move |tx| upsert(tx, &rows, " WHERE 1 = 0")).await
+}
+
 /// Writes rows (new or changed) in one transaction; returns once they are on disk.
 pub async fn save(store: &Store, rows: Vec<InstanceRow>) -> Result<(), StoreError> {
     if rows.is_empty() {
@@ -270,11 +279,15 @@ pub async fn save_observed(store: &Store, rows: Vec<InstanceRow>) -> Result<(), 
     store.transaction(move |tx| upsert_observed(tx, &rows)).await
 }
 
-/// The statement adding up to [`UPSERT_ROWS`] placed instances, and its parameters.
+/// The statement adding up to [`UPSERT_ROWS`] placed instances, and its parameters. A row already in the book
+/// stays as it is, except that one watched without an order (found by watch or discover before its order's
+/// booking landed) takes the order and its price share.
 fn insert_placed(rows: &[InstanceRow]) -> (String, Vec<SqlValue>) {
     let sql = format!(
         "INSERT INTO instances (cloud, id, region, order_id, state, price_per_hour, placed_at_ms) VALUES {} \
-         ON CONFLICT (cloud, id) DO NOTHING",
+         ON CONFLICT (cloud, id) DO UPDATE SET order_id = excluded.order_id, \
+         price_per_hour = excluded.price_per_hour \
+         WHERE instances.order_id IS NULL AND excluded.order_id IS NOT NULL",
         crate::sql::values_rows(rows.len(), 7)
     );
     let params = rows
@@ -294,7 +307,8 @@ fn insert_placed(rows: &[InstanceRow]) -> (String, Vec<SqlValue>) {
     (sql, params)
 }
 
-/// Adds placed instances; an instance already in the book keeps its row (a replayed order adds nothing). An order's
+/// Adds placed instances; an instance already in the book keeps its row (a replayed order adds nothing), but a
+/// watched one without an order takes the order's. An order's
 /// instances (at most [`UPSERT_ROWS`]) are one statement — one round trip on the shared database; more are
 /// written in batches in one transaction.
 pub async fn add_placed(store: &Store, rows: Vec<InstanceRow>) -> Result<(), StoreError> {

@@ -111,7 +111,8 @@ pub async fn watch(State(state): State<AppState>, Json(body): Json<WatchBody>) -
         rows.push(crate::follower::apply_report(&row, report, now));
         added.push(id.clone());
     }
-    instance_book::save(&state.store, rows).await?;
+    // Added if absent: a row booked or released while the list was read stays as it is.
+    instance_book::add_found(&state.store, rows).await?;
     Ok(Json(WatchAnswer {
         not_spot: u32::try_from(asked.len() - added.len()).unwrap_or(u32::MAX),
         added,
@@ -217,7 +218,8 @@ pub async fn discover(
         added.push(report.id);
         rows.push(row);
     }
-    instance_book::save(&state.store, rows).await?;
+    // Added if absent: a row booked or released while the list was read stays as it is.
+    instance_book::add_found(&state.store, rows).await?;
     Ok(Json(WatchAnswer {
         added,
         known,

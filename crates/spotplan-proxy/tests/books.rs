@@ -476,7 +476,8 @@ async fn a_succeeded_order_counts_against_budgets_before_its_instances_are_booke
 }
 
 /// A succeeded order whose instances never reached the book (its replica died between writing the outcome and the
-/// booking) is booked by the sweep, once, on both backends.
+/// booking) is booked by the sweep, once, on both backends — one of them already watched without an order (a
+/// region's search found it first) takes the order and its price share.
 #[tokio::test]
 async fn a_succeeded_orders_missing_instances_are_booked_by_the_sweep_once() {
     use spotplan_core::order::outcome::OrderStatus;
@@ -490,7 +491,10 @@ async fn a_succeeded_orders_missing_instances_are_booked_by_the_sweep_once() {
         order.view.instance_ids = vec!["i-m1".into(), "i-m2".into()];
         order.view.finished_at_ms = Some(now - 60_000);
         store.finish(&order).await.unwrap();
-        // Another succeeded order, booked as usual, and one long ago: neither is the sweep's.
+        let mut watched = InstanceRow::placed(Cloud::Tencent, "ap-guangzhou", "i-m1", "", None, now);
+        watched.order_id = None;
+        instance_book::add_found(&store, vec![watched]).await.unwrap();
+        // Another succeeded order, booked as usual: not the sweep's.
         let mut booked = common::pending_order("key-ord-b-0001", now - 120_000);
         booked.view.id = "ord-b".into();
         store.insert(&booked).await.unwrap();
