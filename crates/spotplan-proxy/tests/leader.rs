@@ -124,7 +124,7 @@ async fn a_leader_cut_off_from_the_database_steps_down_before_another_leads() {
             }
         }
     });
-    let stepped_down = wait_for("the cut-off leader steps down", Duration::from_secs(9), || {
+    let stepped_down = wait_for("the cut-off leader steps down", Duration::from_secs(12), || {
         !old.is_leader()
     })
     .await;
