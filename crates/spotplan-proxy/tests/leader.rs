@@ -110,7 +110,8 @@ async fn a_leader_cut_off_from_the_database_steps_down_before_another_leads() {
     assert!(old.is_leader() && !new.is_leader());
 
     // The partition: the leader's checks go unanswered. It steps down within its check's period and timeout
-    // (2 s + 5 s; allowed 12 s on a loaded machine), while its session — and so the lock — still lives on the server: nobody leads.
+    // (2 s + 5 s; allowed 12 s on a loaded machine), while its session — and so the lock — still lives on the
+    // server: nobody leads.
     partition.swallowing.store(true, Ordering::SeqCst);
     let overlap = Arc::new(AtomicBool::new(false));
     let watcher = tokio::spawn({
