@@ -56,3 +56,32 @@ test('not signed in: plans offline and says how to sign in; the printed link sig
     assert.equal(await proxy.stop(), 0, 'Ctrl-C stops the proxy cleanly');
   }
 });
+
+test('the sign-in form: a wrong token is refused beside the field, the right one signs in and stays out of the URL', async () => {
+  const proxy = await startProxy();
+  try {
+    const { page, problems } = await openPage(browser, proxy.url, { signIn: false });
+    const status = page.getByTestId('proxy-status');
+    await status.getByText(/not signed in/).waitFor();
+    const form = page.getByTestId('sign-in-form');
+    const field = form.getByLabel(/token/);
+    assert.equal(await field.getAttribute('type'), 'password');
+    await field.fill('not-the-token-0123456789');
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    const refused = page.getByTestId('sign-in-refused');
+    await refused.waitFor();
+    assert.match(await refused.textContent(), /not the proxy's token/);
+    await status.getByText(/not signed in/).waitFor();
+    await screenshot(page, 'security-sign-in-refused');
+
+    await field.fill(proxy.token);
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await status.getByText(/Proxy .* connected/).waitFor();
+    assert.ok(!page.url().includes(proxy.token), 'the token never entered the URL');
+    assert.equal(await page.getByTestId('sign-in-form').count(), 0, 'the form is gone once signed in');
+    // The only console errors are the browser's note of the refused attempt's 401.
+    assert.deepEqual(problems.filter((problem) => !/401/.test(problem)), []);
+  } finally {
+    assert.equal(await proxy.stop(), 0);
+  }
+});

@@ -56,6 +56,25 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
     }
 }
 
+/// `POST /api/v1/sign-in`: the session cookie for the proxy's token, a sign-in code or a person's key (204), or
+/// the proxy's refusal.
+pub async fn sign_in(token: &str) -> Result<(), ApiError> {
+    let body = spotplan_core::api::sign_in::SignInBody {
+        token: token.to_owned(),
+    };
+    let request = Request::post(api::SIGN_IN)
+        .json(&body)
+        .map_err(|error| ApiError::NoAnswer(error.to_string()))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|error| ApiError::NoAnswer(error.to_string()))?;
+    if response.status() == 204 {
+        return Ok(());
+    }
+    read::<serde_json::Value>(response).await.map(drop)
+}
+
 /// `GET /api/v1/health`: open without the token.
 pub async fn health() -> Result<Health, ApiError> {
     call(Request::get(api::HEALTH).build()).await

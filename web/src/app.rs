@@ -478,9 +478,12 @@ fn ProxyPanel(props: &ProxyPanelProps) -> Html {
             </p>
         },
         ProxyStatus::NotSignedIn(health) => html! {
-            <p role="status" data-testid="proxy-status" class="warning">
-                { format!("{} {}: {}.", t(Key::ProxyHeading), health.version, t(Key::ProxyNotSignedIn)) }
-            </p>
+            <>
+                <p role="status" data-testid="proxy-status" class="warning">
+                    { format!("{} {}: {}.", t(Key::ProxyHeading), health.version, t(Key::ProxyNotSignedIn)) }
+                </p>
+                <crate::sign_in_form::SignInForm lang={props.lang} />
+            </>
         },
         ProxyStatus::Reachable(health) => html! {
             <div role="status" data-testid="proxy-status">

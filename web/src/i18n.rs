@@ -202,6 +202,10 @@ pub enum Key {
     CheckingProxy,
     ProxyUnreachable,
     ProxyNotSignedIn,
+    /// The sign-in form's field.
+    SignInToken,
+    /// The sign-in form's button.
+    SignIn,
     ProxyConnected,
     CredsConfigured,
     CredsMissing,
@@ -525,9 +529,15 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         }
         (Lang::Zh, ProxyUnreachable) => "代理不可用：规划可离线使用；实时价格和提交订单需要代理",
         (Lang::En, ProxyNotSignedIn) => {
-            "not signed in: open the sign-in link the proxy printed when it started (…/?token=…); planning works without it"
+            "not signed in: open the sign-in link the proxy printed when it started (…/?token=…) or sign in below; planning works without it"
         }
-        (Lang::Zh, ProxyNotSignedIn) => "未登录：请打开代理启动时打印的登录链接（…/?token=…）；不登录也可以规划",
+        (Lang::Zh, ProxyNotSignedIn) => {
+            "未登录：请打开代理启动时打印的登录链接（…/?token=…），或在下方登录；不登录也可以规划"
+        }
+        (Lang::En, SignInToken) => "The proxy's token, a sign-in code it printed, or your key",
+        (Lang::Zh, SignInToken) => "代理的令牌、它打印的登录码，或你的密钥",
+        (Lang::En, SignIn) => "Sign in",
+        (Lang::Zh, SignIn) => "登录",
         (Lang::En, ProxyConnected) => "connected",
         (Lang::Zh, ProxyConnected) => "已连接",
         (Lang::En, CredsConfigured) => "credentials configured",

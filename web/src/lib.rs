@@ -38,6 +38,7 @@ pub mod price_cache;
 pub mod refresh_panel;
 pub mod request_view;
 pub mod resource_pickers;
+pub mod sign_in_form;
 pub mod snippet_tabs;
 pub mod state;
 pub mod submit;

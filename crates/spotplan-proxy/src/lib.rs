@@ -231,6 +231,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/health", get(health::health))
         .route("/v1/live", get(health::live))
         .route("/v1/ready", get(health::ready))
+        .route(
+            "/v1/sign-in",
+            post(sign_in::form).route_layer(from_fn(security::json_body_only)),
+        )
         .merge(with_token)
         .route_layer(from_fn_with_state(state.clone(), security::same_origin_only))
         .fallback(error::api_not_found)

@@ -396,7 +396,7 @@ async fn main() -> anyhow::Result<()> {
         // A remote deployment's output goes to logs others read (a container's, a service's): no sign-in code in
         // it. The operator signs in with the token they set; people with their own keys.
         println!(
-            "Sign in with {base_url}?{TOKEN_PARAMETER}=<your SPOTPLAN_TOKEN>, or a person's key from `spotplan-proxy users add`"
+            "Sign in: open {base_url} and enter your SPOTPLAN_TOKEN, or a person's key from `spotplan-proxy users add`, in its form"
         );
     } else {
         let code = state.sign_in.issue(SIGN_IN_LINK_LIFETIME)?;

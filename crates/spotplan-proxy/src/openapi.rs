@@ -19,6 +19,7 @@ use spotplan_core::api::orders::{
 };
 use spotplan_core::api::prices::{PricesAnswer, PricesBody};
 use spotplan_core::api::resources::{ResourcesAnswer, ResourcesBody};
+use spotplan_core::api::sign_in::SignInBody;
 use spotplan_core::api::signals::{SignalsAnswer, SignalsBody};
 
 /// The schemas, generated once per document into `#/components/schemas`.
@@ -187,6 +188,21 @@ pub fn document() -> Value {
         ("422", "the cloud's orders take no such resource"),
         ("502", "the cloud refused or did not answer"),
     ]);
+    let sign_in_body = schemas.of::<SignInBody>();
+    let sign_in_errors: Vec<(&str, &str)> = BODY_ERRORS
+        .iter()
+        .copied()
+        .chain([
+            (
+                "401",
+                "not the proxy's token, a sign-in code it printed or an active person's key (sign_in_refused)",
+            ),
+            ("503", "the order log is unavailable (order_log_unavailable)"),
+            ("504", "the call took longer than the proxy's limit"),
+        ])
+        .collect();
+    let mut sign_in_responses = responses(&[], &error, &sign_in_errors);
+    sign_in_responses["204"] = json!({ "description": "signed in: the session cookie is set (Set-Cookie)" });
     let delta = schemas.of::<CatalogDelta>();
     let id_parameter = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }]);
     let paths = json!({
@@ -243,6 +259,13 @@ pub fn document() -> Value {
             "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
             "requestBody": { "required": true, "content": content(&lookup_body) },
             "responses": responses(&[("200", "the order after the lookup and the ids found", &lookup_answer)], &error, &lookup_errors)
+        } },
+        api::SIGN_IN: { "post": {
+            "operationId": "signIn",
+            "summary": "The app's sign-in form: the proxy's token, a one-time sign-in code or a person's key in the body (kept out of URLs), for the session cookie",
+            "security": [],
+            "requestBody": { "required": true, "content": content(&sign_in_body) },
+            "responses": sign_in_responses
         } },
         api::PRICES: { "post": {
             "operationId": "quotePrices",

@@ -142,6 +142,46 @@ pub async fn exchange(State(state): State<AppState>, request: Request, next: Nex
     response
 }
 
+/// Handles `POST /api/v1/sign-in`, the app's sign-in form: what a sign-in link carries — the proxy's token, a
+/// one-time code, or (team mode) a person's active key — in a JSON body instead of a URL, so it stays out of
+/// browser history and access logs. 204 with the cookie, or 401 `sign_in_refused` and no cookie. Same-origin and
+/// JSON only, like every API call, so a foreign page cannot sign a browser in as someone else.
+pub async fn form(
+    State(state): State<AppState>,
+    axum::Json(body): axum::Json<spotplan_core::api::sign_in::SignInBody>,
+) -> Result<Response, crate::error::ApiError> {
+    let given = body.token.trim();
+    let api_token = state.config.token.expose_secret();
+    let session = if tokens_match(given, api_token) || state.sign_in.redeem(given) {
+        Some(api_token.to_owned())
+    } else if crate::people::by_key(&state.store, given).await?.is_some() {
+        Some(given.to_owned())
+    } else {
+        None
+    };
+    let Some(session) = session else {
+        tracing::warn!("refused a sign-in: wrong token, key or code");
+        return Err(crate::error::ApiError::Rejected {
+            status: StatusCode::UNAUTHORIZED,
+            code: "sign_in_refused",
+            message: "that is not the proxy's token, a sign-in code it printed (each works once, for 15 minutes) or \
+                      an active person's key"
+                .into(),
+            field: Some("token".into()),
+        });
+    };
+    tracing::info!("a browser signed in with the form");
+    let cookie = session_cookie(state.config.listen.port(), &session, state.config.tls);
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
 /// A query string with its `token` parameters taken out; the other parameters are kept byte for byte.
 #[derive(Debug, PartialEq, Eq)]
 struct SplitQuery {

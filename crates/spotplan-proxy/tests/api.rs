@@ -818,3 +818,90 @@ async fn metrics_count_orders_by_cloud_and_outcome_and_hold_no_secret() {
         .unwrap();
     assert_eq!(call(router, foreign).await.status, StatusCode::FORBIDDEN);
 }
+
+fn sign_in(body: &str, content_type: &str, extra: &[(&str, &str)]) -> Request<Body> {
+    let mut builder = Request::post("/api/v1/sign-in")
+        .header("host", "127.0.0.1:8787")
+        .header("content-type", content_type);
+    for (name, value) in extra {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(Body::from(body.to_owned())).unwrap()
+}
+
+/// The app's sign-in form: the token (or a one-time code, once) in a body gets the cookie; anything else, a foreign
+/// page, or a body that is not JSON gets none — and the token is never echoed.
+#[tokio::test]
+async fn the_sign_in_form_sets_the_cookie_only_for_a_right_token_from_this_app() {
+    let state = state(
+        &tempdir(),
+        CloudCredentials::default(),
+        Endpoints::default(),
+        Store::in_memory().unwrap(),
+    );
+    let router = app(state.clone());
+    let cookie_of = |answer: &Answer| answer.header("set-cookie").map(str::to_owned);
+    let body = |token: &str| serde_json::json!({ "token": token }).to_string();
+
+    let signed = call(router.clone(), sign_in(&body(TOKEN), "application/json", &[])).await;
+    assert_eq!(signed.status, StatusCode::NO_CONTENT);
+    let cookie = cookie_of(&signed).unwrap();
+    assert!(cookie.starts_with(&format!("spotplan_token_8787={TOKEN};")), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+
+    let code = state.sign_in.issue(std::time::Duration::from_secs(60)).unwrap();
+    let first = call(router.clone(), sign_in(&body(&code), "application/json", &[])).await;
+    assert_eq!(first.status, StatusCode::NO_CONTENT, "a printed code works once");
+    assert!(cookie_of(&first).unwrap().contains(TOKEN));
+    let again = call(router.clone(), sign_in(&body(&code), "application/json", &[])).await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED, "and only once");
+
+    let wrong = call(
+        router.clone(),
+        sign_in(&body("not-the-token-0123456789"), "application/json", &[]),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.json()["error"]["code"], "sign_in_refused");
+    assert_eq!(wrong.json()["error"]["field"], "token");
+    assert!(cookie_of(&wrong).is_none());
+    assert!(
+        !String::from_utf8_lossy(&wrong.body).contains("not-the-token"),
+        "never echoed"
+    );
+
+    // Hostile: a foreign page (Origin, or Sec-Fetch-Site), a form post, a body of another shape, a foreign Host.
+    for (request, status) in [
+        (
+            sign_in(&body(TOKEN), "application/json", &[("origin", "http://evil.example")]),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            sign_in(&body(TOKEN), "application/json", &[("sec-fetch-site", "cross-site")]),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            sign_in(&format!("token={TOKEN}"), "application/x-www-form-urlencoded", &[]),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            sign_in(r#"{"token": 42}"#, "application/json", &[]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            Request::post("/api/v1/sign-in")
+                .header("host", "attacker.example:8787")
+                .header("content-type", "application/json")
+                .body(Body::from(body(TOKEN)))
+                .unwrap(),
+            StatusCode::FORBIDDEN,
+        ),
+    ] {
+        let answer = call(router.clone(), request).await;
+        assert_eq!(answer.status, status, "{}", String::from_utf8_lossy(&answer.body));
+        assert!(cookie_of(&answer).is_none());
+    }
+}

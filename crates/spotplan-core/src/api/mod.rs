@@ -11,6 +11,7 @@ pub mod orders;
 pub mod prices;
 pub mod refresh;
 pub mod resources;
+pub mod sign_in;
 pub mod signals;
 
 /// `GET`: the proxy's version, whether the caller is signed in, and what each cloud can do. Open without the token.
@@ -43,6 +44,8 @@ pub const CATALOG: &str = "/api/v1/catalog";
 pub const REFRESH: &str = "/api/v1/refresh";
 /// `POST` offers to quote live.
 pub const PRICES: &str = "/api/v1/prices";
+/// `POST`: the app's sign-in form — a token, one-time code or person's key in a body, for the cookie. Open.
+pub const SIGN_IN: &str = "/api/v1/sign-in";
 /// `GET` the OpenAPI document.
 pub const OPENAPI: &str = "/api/openapi.json";
 /// The header an order's idempotency key travels in.

@@ -1,0 +1,60 @@
+//! The sign-in form shown while this browser is not signed in to the proxy: the proxy's token, a sign-in code it
+//! printed or (team mode) a person's key, typed or pasted, sent in a body (`POST /api/v1/sign-in`) so it stays out
+//! of the address bar, history and access logs. Signed in, the page reloads and finds the proxy connected.
+
+use yew::prelude::*;
+
+use crate::i18n::{Key, Lang, text};
+
+/// Properties of [`SignInForm`].
+#[derive(Debug, Properties, PartialEq)]
+pub struct SignInFormProps {
+    /// The page's language.
+    pub lang: Lang,
+}
+
+/// The form: one password field and a button; the proxy's refusal is shown beside the field.
+#[component]
+pub fn SignInForm(props: &SignInFormProps) -> Html {
+    let t = |key| text(props.lang, key);
+    let token = use_state(String::new);
+    let refused = use_state(|| None::<String>);
+    let typed = {
+        let token = token.clone();
+        Callback::from(move |event: InputEvent| {
+            let input: web_sys::HtmlInputElement = event.target_unchecked_into();
+            token.set(input.value());
+        })
+    };
+    let submit = {
+        let (token, refused) = (token.clone(), refused.clone());
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let (given, refused) = ((*token).trim().to_owned(), refused.clone());
+            if given.is_empty() {
+                return;
+            }
+            wasm_bindgen_futures::spawn_local(async move {
+                match crate::api::sign_in(&given).await {
+                    Ok(()) => {
+                        if let Some(window) = web_sys::window() {
+                            let _ = window.location().reload();
+                        }
+                    }
+                    Err(error) => refused.set(Some(error.to_string())),
+                }
+            });
+        })
+    };
+    html! {
+        <form class="sign-in-form" data-testid="sign-in-form" onsubmit={submit}>
+            <label for="sign-in-token">{ t(Key::SignInToken) }</label>
+            <input id="sign-in-token" type="password" autocomplete="current-password" value={(*token).clone()}
+                oninput={typed} aria-describedby="sign-in-refused" />
+            <button type="submit">{ t(Key::SignIn) }</button>
+            if let Some(message) = &*refused {
+                <p id="sign-in-refused" role="alert" class="error" data-testid="sign-in-refused">{ message }</p>
+            }
+        </form>
+    }
+}
