@@ -5,11 +5,9 @@
 //! the order succeeded; none, and the order is `not_found` (final), the answer says so and sends nothing. Whether the tag went with the order is
 //! read from the order as logged (logged as sent, before sending). An order sent without the tag (its tags were
 //! full), or a lookup the cloud did not answer, stays `unknown`. `POST /api/v1/orders/{id}/lookup`
-//! ([`crate::orders::lookup`]) runs the same lookup for an unknown order on request, at any time ([`settle`]),
-//! and the settler ([`crate::settler`]) in the background.
+//! ([`crate::orders::lookup`]) runs the same lookup for an unknown order on request, at any time, and the settler
+//! ([`crate::settler`]) in the background: both through [`crate::settler::settle`].
 
-use axum::http::StatusCode;
-use spotplan_core::api::orders::LookupAnswer;
 use spotplan_core::clouds::wire;
 use spotplan_core::lifecycle::InstanceReport;
 use spotplan_core::order::SpotOrder;
@@ -80,95 +78,6 @@ pub async fn look_up(state: &AppState, order: &SpotOrder, order_id: &str) -> Res
         MAX_LOOKUP_PAGES * 100,
         found.len()
     ))
-}
-
-/// Looks an unknown order up at the cloud under its key's locks (this replica's and, in team mode, the shared
-/// database's) and settles it when the lookup is conclusive: every instance it asked for found, or some once no more
-/// can be coming ([`may_settle_found`]), and it succeeded; none found when [`may_conclude_none`], and it is `not_found`.
-/// Refused: an order that is not unknown, one sent without the tag, a cloud the proxy holds no credentials for, a
-/// lookup the cloud did not answer (502, the order stays unknown). `POST /api/v1/orders/{id}/lookup` and the
-/// settler ([`crate::settler`]) both run this.
-pub async fn settle(state: &AppState, id: &str) -> Result<LookupAnswer, ApiError> {
-    let logged = state
-        .store
-        .by_id(id)
-        .await?
-        .ok_or_else(|| ApiError::OrderNotFound { id: id.to_owned() })?;
-    let claim = state.key_locks.claim(&logged.view.idempotency_key);
-    let _held = claim.lock().await;
-    let _replicas = state.store.hold_key(&logged.view.idempotency_key).await?;
-    // Read again under the lock: a retry may have settled it meanwhile.
-    let mut record = state
-        .store
-        .by_id(id)
-        .await?
-        .ok_or_else(|| ApiError::OrderNotFound { id: id.to_owned() })?;
-    let refused = |code: &'static str, message: String| ApiError::Rejected {
-        status: StatusCode::CONFLICT,
-        code,
-        message,
-        field: None,
-    };
-    if record.view.status != OrderStatus::Unknown {
-        return Err(refused(
-            "order_not_unknown",
-            format!(
-                "order {} is {}: only an order whose outcome is unknown is looked up",
-                record.view.id,
-                serde_json::to_value(record.view.status).unwrap_or_default()
-            ),
-        ));
-    }
-    if !logged_order_carries_tag(&record.view.order, &record.view.id) {
-        return Err(refused(
-            "order_not_tagged",
-            format!(
-                "order {} was sent without the {} tag (its tags filled the cloud's limit, or the proxy runs \
-                 with --no-order-tag), so the cloud cannot list it by tag: look for instances with ClientToken {} \
-                 in the cloud console",
-                record.view.id, ORDER_TAG_KEY, record.view.client_token
-            ),
-        ));
-    }
-    let order: SpotOrder = serde_json::from_value(record.view.order.clone())
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("the logged order does not read: {error}")))?;
-    if state.credentials.get(order.cloud).is_none() {
-        return Err(ApiError::NoCredentials {
-            cloud: order.cloud,
-            hint: crate::exactly_once::credential_hint(order.cloud),
-        });
-    }
-    let found = match look_up(state, &order, &record.view.id).await {
-        Ok(LookedUp::Found(found)) => found,
-        Ok(LookedUp::NoneFound) => Vec::new(),
-        Err(reason) => {
-            return Err(ApiError::Rejected {
-                status: StatusCode::BAD_GATEWAY,
-                code: "lookup_failed",
-                message: format!(
-                    "{} could not be asked for order {}'s instances: {reason}; its outcome is still unknown",
-                    order.cloud.display_name(),
-                    record.view.id
-                ),
-                field: None,
-            });
-        }
-    };
-    // The cloud may still be creating the rest (Tencent creates asynchronously): an order is settled by a lookup
-    // only once all it asked for are there, or once no more can be coming.
-    if may_settle_found(&record, found.len(), order.count, now_unix_millis()) {
-        record_found(&mut record, &order, &found);
-        crate::exactly_once::record_outcome(state, &record).await;
-        tracing::info!(id = %record.view.id, found = found.len(), "an unknown order was found at the cloud by its tag");
-    } else if found.is_empty() && may_conclude_none(&record, now_unix_millis()) {
-        record_none_found(&mut record, &order);
-        crate::exactly_once::record_outcome(state, &record).await;
-        tracing::info!(id = %record.view.id, "an unknown order was looked up at the cloud: none of its instances exists");
-    }
-    Ok(LookupAnswer {
-        found: found.into_iter().map(|report| report.id).collect(),
-        record: record.view,
-    })
 }
 
 /// Records a lookup that found the order's instances: the order succeeded with them.

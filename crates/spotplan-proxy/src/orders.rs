@@ -16,7 +16,6 @@ use spotplan_core::order::idempotency::client_token_for;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::exactly_once::{Submission, process};
-use crate::order_lookup;
 use crate::security::Caller;
 use crate::store::OrderStatus;
 
@@ -109,5 +108,5 @@ pub async fn lookup(
     Path(id): Path<String>,
     Json(_body): Json<LookupBody>,
 ) -> Result<Json<LookupAnswer>, ApiError> {
-    order_lookup::settle(&state, &id).await.map(Json)
+    crate::settler::settle(&state, &id).await.map(Json)
 }

@@ -1,5 +1,5 @@
 //! The settler: on the leader, looks up orders whose outcome is `unknown` at the cloud by their lookup tag
-//! ([`crate::order_lookup::settle`]), read-only, so an order that did create instances is found, booked and
+//! ([`settle`]), read-only, so an order that did create instances is found, booked and
 //! followed — and its cost counted — without anyone pressing "look it up", and one that created nothing is settled
 //! `not_found` once that can be concluded. It never resends: a resend under the order's key stays the person's
 //! (or the fleet keeper's) to make.
@@ -15,9 +15,13 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
+use axum::http::StatusCode;
+use spotplan_core::api::orders::LookupAnswer;
 use spotplan_core::order::SpotOrder;
+use spotplan_core::order::lookup_tag::ORDER_TAG_KEY;
 
 use crate::AppState;
+use crate::error::ApiError;
 use crate::order_lookup::logged_order_carries_tag;
 use crate::store::{OrderStatus, StoreError};
 use crate::upstream::now_unix_millis;
@@ -73,7 +77,7 @@ impl Settler {
         for (_, id, _) in due.into_iter().take(MAX_PER_ROUND) {
             self.last_looked_up.insert(id.clone(), Instant::now());
             round.looked_up += 1;
-            match crate::order_lookup::settle(state, &id).await {
+            match settle(state, &id).await {
                 Ok(answer) if answer.record.status != OrderStatus::Unknown => round.settled += 1,
                 Ok(_) => {}
                 Err(error) => tracing::info!(%id, %error, "an unknown order could not be looked up yet"),
@@ -81,6 +85,95 @@ impl Settler {
         }
         Ok(round)
     }
+}
+
+/// Looks an unknown order up at the cloud under its key's locks (this replica's and, in team mode, the shared
+/// database's) and settles it when the lookup is conclusive: every instance it asked for found, or some once no more
+/// can be coming ([`crate::order_lookup::may_settle_found`]), and it succeeded; none found when [`crate::order_lookup::may_conclude_none`], and it is `not_found`.
+/// Refused: an order that is not unknown, one sent without the tag, a cloud the proxy holds no credentials for, a
+/// lookup the cloud did not answer (502, the order stays unknown). `POST /api/v1/orders/{id}/lookup` and the
+/// settler's rounds both run this.
+pub async fn settle(state: &AppState, id: &str) -> Result<LookupAnswer, ApiError> {
+    let logged = state
+        .store
+        .by_id(id)
+        .await?
+        .ok_or_else(|| ApiError::OrderNotFound { id: id.to_owned() })?;
+    let claim = state.key_locks.claim(&logged.view.idempotency_key);
+    let _held = claim.lock().await;
+    let _replicas = state.store.hold_key(&logged.view.idempotency_key).await?;
+    // Read again under the lock: a retry may have settled it meanwhile.
+    let mut record = state
+        .store
+        .by_id(id)
+        .await?
+        .ok_or_else(|| ApiError::OrderNotFound { id: id.to_owned() })?;
+    let refused = |code: &'static str, message: String| ApiError::Rejected {
+        status: StatusCode::CONFLICT,
+        code,
+        message,
+        field: None,
+    };
+    if record.view.status != OrderStatus::Unknown {
+        return Err(refused(
+            "order_not_unknown",
+            format!(
+                "order {} is {}: only an order whose outcome is unknown is looked up",
+                record.view.id,
+                serde_json::to_value(record.view.status).unwrap_or_default()
+            ),
+        ));
+    }
+    if !logged_order_carries_tag(&record.view.order, &record.view.id) {
+        return Err(refused(
+            "order_not_tagged",
+            format!(
+                "order {} was sent without the {} tag (its tags filled the cloud's limit, or the proxy runs \
+                 with --no-order-tag), so the cloud cannot list it by tag: look for instances with ClientToken {} \
+                 in the cloud console",
+                record.view.id, ORDER_TAG_KEY, record.view.client_token
+            ),
+        ));
+    }
+    let order: SpotOrder = serde_json::from_value(record.view.order.clone())
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("the logged order does not read: {error}")))?;
+    if state.credentials.get(order.cloud).is_none() {
+        return Err(ApiError::NoCredentials {
+            cloud: order.cloud,
+            hint: crate::exactly_once::credential_hint(order.cloud),
+        });
+    }
+    let found = match crate::order_lookup::look_up(state, &order, &record.view.id).await {
+        Ok(crate::order_lookup::LookedUp::Found(found)) => found,
+        Ok(crate::order_lookup::LookedUp::NoneFound) => Vec::new(),
+        Err(reason) => {
+            return Err(ApiError::Rejected {
+                status: StatusCode::BAD_GATEWAY,
+                code: "lookup_failed",
+                message: format!(
+                    "{} could not be asked for order {}'s instances: {reason}; its outcome is still unknown",
+                    order.cloud.display_name(),
+                    record.view.id
+                ),
+                field: None,
+            });
+        }
+    };
+    // The cloud may still be creating the rest (Tencent creates asynchronously): an order is settled by a lookup
+    // only once all it asked for are there, or once no more can be coming.
+    if crate::order_lookup::may_settle_found(&record, found.len(), order.count, now_unix_millis()) {
+        crate::order_lookup::record_found(&mut record, &order, &found);
+        crate::exactly_once::record_outcome(state, &record).await;
+        tracing::info!(id = %record.view.id, found = found.len(), "an unknown order was found at the cloud by its tag");
+    } else if found.is_empty() && crate::order_lookup::may_conclude_none(&record, now_unix_millis()) {
+        crate::order_lookup::record_none_found(&mut record, &order);
+        crate::exactly_once::record_outcome(state, &record).await;
+        tracing::info!(id = %record.view.id, "an unknown order was looked up at the cloud: none of its instances exists");
+    }
+    Ok(LookupAnswer {
+        found: found.into_iter().map(|report| report.id).collect(),
+        record: record.view,
+    })
 }
 
 /// Starts the settler for the life of the process; it acts only while this replica leads.

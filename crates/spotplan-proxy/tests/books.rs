@@ -16,6 +16,24 @@ use spotplan_proxy::instance_book::{self, InstanceRow};
 use spotplan_proxy::store::StoreError;
 use spotplan_proxy::{price_store, refresher};
 
+/// The budgets' verdict on an order at the default exchange rate.
+async fn budgets(
+    store: &spotplan_proxy::Store,
+    person: Option<&str>,
+    order_per_hour: Option<&Money>,
+    now_ms: i64,
+) -> Result<(), spotplan_proxy::people::OverBudget> {
+    spotplan_proxy::people::check_budgets(
+        store,
+        person,
+        order_per_hour,
+        now_ms,
+        &spotplan_core::ExchangeRate::default(),
+    )
+    .await
+    .unwrap()
+}
+
 fn money(cents: i64) -> Money {
     Money::new(rust_decimal::Decimal::new(cents, 2), Currency::Cny)
 }
@@ -382,44 +400,21 @@ async fn a_months_budget_counts_the_persons_own_spend_and_run_rate() {
             per_month: Some(money(amount * 100)),
         };
         people::set_budget(&store, Some("alice"), &budget(750)).await.unwrap();
-        let refused = people::check_budgets(
-            &store,
-            Some("alice"),
-            Some(&money(100)),
-            now,
-            &spotplan_core::ExchangeRate::default(),
-        )
-        .await
-        .unwrap();
+        let refused = budgets(&store, Some("alice"), Some(&money(100)), now).await;
         let over = refused.expect_err(backend);
         assert_eq!(over.field, "budget.person.per_month", "{backend}");
         assert!(over.message.contains("spent so far 732"), "{backend}: {}", over.message);
         people::set_budget(&store, Some("alice"), &budget(760)).await.unwrap();
         assert_eq!(
-            people::check_budgets(
-                &store,
-                Some("alice"),
-                Some(&money(100)),
-                now,
-                &spotplan_core::ExchangeRate::default()
-            )
-            .await
-            .unwrap(),
+            budgets(&store, Some("alice"), Some(&money(100)), now).await,
             Ok(()),
             "{backend}: bob's spend is not hers"
         );
         // The team's counts everyone: 1,464 spent + 3 × 12 h = 1,500 > 1,490.
         people::set_budget(&store, None, &budget(1_490)).await.unwrap();
-        let over = people::check_budgets(
-            &store,
-            Some("alice"),
-            Some(&money(100)),
-            now,
-            &spotplan_core::ExchangeRate::default(),
-        )
-        .await
-        .unwrap()
-        .expect_err(backend);
+        let over = budgets(&store, Some("alice"), Some(&money(100)), now)
+            .await
+            .expect_err(backend);
         assert_eq!(over.field, "budget.team.per_month", "{backend}");
     }
 }
@@ -448,27 +443,12 @@ async fn a_succeeded_order_counts_against_budgets_before_its_instances_are_booke
             per_month: None,
         };
         people::set_budget(&store, Some("carol"), &budget).await.unwrap();
-        let over = people::check_budgets(
-            &store,
-            Some("carol"),
-            Some(&money(100)),
-            now,
-            &spotplan_core::ExchangeRate::default(),
-        )
-        .await
-        .unwrap()
-        .expect_err(backend);
+        let over = budgets(&store, Some("carol"), Some(&money(100)), now)
+            .await
+            .expect_err(backend);
         assert_eq!(over.field, "budget.person.per_hour", "{backend}");
         assert_eq!(
-            people::check_budgets(
-                &store,
-                Some("carol"),
-                Some(&money(100)),
-                now + 2 * 3_600_000,
-                &spotplan_core::ExchangeRate::default()
-            )
-            .await
-            .unwrap(),
+            budgets(&store, Some("carol"), Some(&money(100)), now + 2 * 3_600_000).await,
             Ok(()),
             "{backend}: an hour on, an order with nothing booked no longer counts"
         );
@@ -561,29 +541,14 @@ async fn an_order_in_another_currency_counts_against_a_budget_converted() {
         // 1 USD ≈ 7.13 CNY pending, plus 1 CNY asked: 8.13.
         people::set_budget(&store, Some("dave"), &budget(10)).await.unwrap();
         assert_eq!(
-            people::check_budgets(
-                &store,
-                Some("dave"),
-                Some(&money(100)),
-                now,
-                &spotplan_core::ExchangeRate::default()
-            )
-            .await
-            .unwrap(),
+            budgets(&store, Some("dave"), Some(&money(100)), now).await,
             Ok(()),
             "{backend}"
         );
         people::set_budget(&store, Some("dave"), &budget(8)).await.unwrap();
-        let over = people::check_budgets(
-            &store,
-            Some("dave"),
-            Some(&money(100)),
-            now,
-            &spotplan_core::ExchangeRate::default(),
-        )
-        .await
-        .unwrap()
-        .expect_err(backend);
+        let over = budgets(&store, Some("dave"), Some(&money(100)), now)
+            .await
+            .expect_err(backend);
         assert_eq!(over.field, "budget.person.per_hour", "{backend}");
     }
 }
@@ -624,28 +589,13 @@ async fn an_instance_running_since_last_month_counts_this_months_hours() {
             per_month: Some(money(amount * 100)),
         };
         people::set_budget(&store, Some("eve"), &budget(750)).await.unwrap();
-        let over = people::check_budgets(
-            &store,
-            Some("eve"),
-            Some(&money(100)),
-            now,
-            &spotplan_core::ExchangeRate::default(),
-        )
-        .await
-        .unwrap()
-        .expect_err(backend);
+        let over = budgets(&store, Some("eve"), Some(&money(100)), now)
+            .await
+            .expect_err(backend);
         assert!(over.message.contains("spent so far 732"), "{backend}: {}", over.message);
         people::set_budget(&store, Some("eve"), &budget(760)).await.unwrap();
         assert_eq!(
-            people::check_budgets(
-                &store,
-                Some("eve"),
-                Some(&money(100)),
-                now,
-                &spotplan_core::ExchangeRate::default()
-            )
-            .await
-            .unwrap(),
+            budgets(&store, Some("eve"), Some(&money(100)), now).await,
             Ok(()),
             "{backend}: last month's week is not this month's"
         );

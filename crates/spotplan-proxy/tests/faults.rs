@@ -995,6 +995,23 @@ async fn hostile_region_ids_are_refused_before_anything_is_sent() {
     assert!(proxy.orders().await.is_empty(), "nothing was logged");
 }
 
+/// A proxy in `data` whose Tencent endpoint nothing listens on (returned too), with one Tencent order under `key`
+/// logged `not_sent`.
+async fn with_an_unsent_tencent_order(
+    data: &std::path::Path,
+    alibaba: std::net::SocketAddr,
+    key: &str,
+) -> (Proxy, Value, std::net::SocketAddr) {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let proxy = Proxy::start(data, &[(Kind::Alibaba, alibaba), (Kind::Tencent, closed)], &[]);
+    let (_, unsent) = proxy.submit(&example("tencent"), key).await;
+    assert_eq!(unsent["status"], "not_sent", "{unsent}");
+    (proxy, unsent, closed)
+}
+
 /// An order that never reached the cloud (`not_sent`) counts against no ceiling, so its retry is checked like a new
 /// order: once other orders have filled the hourly spend ceiling meanwhile, the retry is refused before anything is
 /// sent (it used to go out past the ceiling).
@@ -1002,15 +1019,8 @@ async fn hostile_region_ids_are_refused_before_anything_is_sent() {
 async fn a_retried_not_sent_order_is_checked_against_the_spend_ceiling_again() {
     let _serial = SERIAL.lock().await;
     let (standin, alibaba) = standin(Kind::Alibaba).await;
-    // Nothing listens here: every Tencent order is `not_sent`.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
     let data = tempdir();
-    let first = Proxy::start(&data, &[(Kind::Alibaba, alibaba), (Kind::Tencent, closed)], &[]);
-    let (_, unsent) = first.submit(&example("tencent"), "ceiling-unsent-0001").await;
-    assert_eq!(unsent["status"], "not_sent", "{unsent}");
+    let (first, unsent, closed) = with_an_unsent_tencent_order(&data, alibaba, "ceiling-unsent-0001").await;
     let (status, placed) = first.submit(&example("alibaba"), "ceiling-placed-0001").await;
     assert_eq!(status, 201, "{placed}");
     let amount = |answer: &Value| -> f64 { answer["max_cost_per_hour"]["amount"].as_str().unwrap().parse().unwrap() };
@@ -1047,14 +1057,8 @@ async fn a_retried_not_sent_order_is_checked_against_the_spend_ceiling_again() {
 async fn a_not_sent_order_sent_hours_later_counts_against_the_hour_it_is_placed_in() {
     let _serial = SERIAL.lock().await;
     let (_, alibaba) = standin(Kind::Alibaba).await;
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
     let data = tempdir();
-    let first = Proxy::start(&data, &[(Kind::Alibaba, alibaba), (Kind::Tencent, closed)], &[]);
-    let (_, unsent) = first.submit(&example("tencent"), "late-unsent-0001").await;
-    assert_eq!(unsent["status"], "not_sent", "{unsent}");
+    let (first, unsent, _) = with_an_unsent_tencent_order(&data, alibaba, "late-unsent-0001").await;
     drop(first);
     let aged = rusqlite::Connection::open(data.join("orders.sqlite3"))
         .unwrap()
