@@ -300,6 +300,19 @@ pub async fn submit(
         if let Some(existing) = fleet_book::by_key(&state.store, &key).await? {
             drop(replicas);
             drop(held);
+            // A key is its creator's: another person's retry under it is refused before anything is compared.
+            if existing.created_by != caller.name() {
+                return Err(ApiError::Rejected {
+                    status: StatusCode::CONFLICT,
+                    code: "idempotency_key_of_another",
+                    message: format!(
+                        "idempotency key {key} belongs to a fleet created by {}: only they can retry it; use a key \
+                         of your own",
+                        existing.created_by.as_deref().unwrap_or("the operator")
+                    ),
+                    field: Some("Idempotency-Key".into()),
+                });
+            }
             if existing.request_hash != hash {
                 return Err(ApiError::KeyConflict { key });
             }

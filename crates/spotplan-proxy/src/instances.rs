@@ -274,6 +274,19 @@ pub async fn release(
         message: error.to_string(),
         field: Some("Idempotency-Key".into()),
     })?;
+    // A key is its requester's: another person's retry under it is refused before anything is compared or replayed.
+    if let Some(logged) = instance_book::logged_release(&state.store, &key).await?
+        && logged.requested_by != caller.name()
+    {
+        return Err(conflict(
+            "idempotency_key_of_another",
+            format!(
+                "idempotency key {key} belongs to a release asked for by {}: only they can retry it; use a key of \
+                 your own",
+                logged.requested_by.as_deref().unwrap_or("the operator")
+            ),
+        ));
+    }
     release_once(&state, key, body, caller.name()).await.map(Json)
 }
 

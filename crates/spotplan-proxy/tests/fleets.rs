@@ -682,6 +682,22 @@ async fn a_replacement_that_would_cross_the_persons_budget_is_refused_and_the_fl
     assert_eq!(rig.created(), 4, "no replacement over the budget");
     // A person stops their own fleets: Bob cannot stop hers (nothing changes); she can.
     let bob = spotplan_proxy::people::add(&rig.state.store, "bob", 1).await.unwrap();
+    // Her fleet's key is hers: Bob submitting under it is refused, and nothing of hers is shown to him.
+    let (status, refused) = rig
+        .send(
+            reqwest::Client::new()
+                .post(format!("{}/api/v1/fleets", rig.proxy))
+                .header("authorization", format!("Bearer {bob}"))
+                .header("idempotency-key", "fleet-0009-alice")
+                .json(&crate::fleet(4, [2, 2, 0], "10")),
+        )
+        .await;
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (409, &json!("idempotency_key_of_another")),
+        "{refused}"
+    );
+    assert!(refused.get("fleet").is_none());
     let stop_as = |key: &str| {
         reqwest::Client::new()
             .post(format!("{}/api/v1/fleets/{id}/stop", rig.proxy))

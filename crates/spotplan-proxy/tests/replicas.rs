@@ -522,6 +522,21 @@ async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_rev
             .all(|row| row["state"] != "releasing" && row["state"] != "released"),
         "hers untouched: {all}"
     );
+    // Her release's key is hers too: Bob retrying it is refused, and nothing is replayed to him.
+    let (status, hers_released) = {
+        let answer = release_as(&alice, json!({ "order_id": hers }), "release-hers-0002")
+            .await
+            .unwrap();
+        (answer.status().as_u16(), answer.json::<Value>().await.unwrap())
+    };
+    assert_eq!(status, 200, "{hers_released}");
+    let refused = release_as(&bob, json!({ "order_id": hers }), "release-hers-0002")
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 409);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!(refused["error"]["code"], "idempotency_key_of_another", "{refused}");
+    assert!(refused.get("outcomes").is_none(), "{refused}");
 
     // A revoked key is refused everywhere at once; a made-up key never worked.
     users(&url, &["revoke", "alice"]);
