@@ -127,6 +127,13 @@ test('team mode: who placed each order and instance, filtered by person; a revok
   await instanceFilter.selectOption({ label: 'Everyone' });
   await instanceRow(hers.instance_ids[0]).waitFor();
   await screenshot(page, 'team-instances');
+  // Her "release everything" is all of hers: the dialog names her instances and none of bob's (then cancelled).
+  await page.getByTestId('release-all').click();
+  const dialog = page.getByTestId('release-dialog');
+  const named = await dialog.locator('p').first().textContent();
+  for (const id of hers.instance_ids) assert.ok(named.includes(id), named);
+  for (const id of his.instance_ids) assert.ok(!named.includes(id), named);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
 
   // On a 390 px phone the person filter and each order's status stay in view, with no sideways page scroll.
   await page.setViewportSize({ width: 390, height: 844 });

@@ -109,6 +109,7 @@ mod tests {
             service: "spotplan-proxy".into(),
             version: "0".into(),
             signed_in: true,
+            person: None,
             clouds: vec![CloudHealth {
                 cloud: Cloud::Alibaba,
                 name: "Alibaba Cloud ECS".into(),

@@ -423,7 +423,10 @@ pub fn App() -> Html {
                 if *page == Page::Orders {
                     <OrdersPage lang={lang} />
                 } else if *page == Page::Instances {
-                    <InstancesPage lang={lang} />
+                    <InstancesPage lang={lang} person={match &*proxy {
+                        ProxyStatus::Reachable(health) => health.person.clone(),
+                        _ => None,
+                    }} />
                 } else if *page == Page::Fleet {
                     { match &*planner {
                         Ok(planner) => html! { <FleetPage planner={planner.clone()} state={state.clone()} proxy={(*proxy).clone()} /> },

@@ -63,6 +63,7 @@ mod tests {
             service: "spotplan-proxy".into(),
             version: "0.1.0".into(),
             signed_in,
+            person: None,
             clouds: vec![CloudHealth {
                 cloud: Cloud::Alibaba,
                 name: "Alibaba Cloud ECS".into(),

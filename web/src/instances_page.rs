@@ -30,6 +30,9 @@ enum Line<'a> {
 pub struct InstancesPageProps {
     /// The UI language.
     pub lang: Lang,
+    /// Team mode: the signed-in person, whose "release all" is all of theirs (the proxy releases no one else's).
+    #[prop_or_default]
+    pub person: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -257,7 +260,9 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
                 }
             }
             let releasable = |row: &&InstanceView| !row.state.is_final() && row.state != InstanceState::Releasing;
-            let live: Vec<&InstanceView> = rows.iter().filter(releasable).collect();
+            // What "release all" releases: every live instance, or in team mode the signed-in person's own.
+            let theirs = |row: &&InstanceView| props.person.is_none() || row.placed_by == props.person;
+            let live: Vec<&InstanceView> = rows.iter().filter(releasable).filter(theirs).collect();
             let release_all = {
                 let ask = ask.clone();
                 let ids: Vec<String> = live.iter().map(|row| row.id.clone()).collect();

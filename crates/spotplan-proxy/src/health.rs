@@ -41,7 +41,8 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Probe>, ApiErro
 
 /// Handles `GET /api/v1/health`.
 pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> Json<Health> {
-    let signed_in = matches!(crate::security::identify(&headers, &state).await, Ok(Some(_)));
+    let caller = crate::security::identify(&headers, &state).await.ok().flatten();
+    let signed_in = caller.is_some();
     let spend = &state.config.spend;
     let clouds = Cloud::ALL
         .into_iter()
@@ -75,6 +76,7 @@ pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> Json<H
         service: "spotplan-proxy".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         signed_in,
+        person: caller.and_then(|caller| caller.name()),
         clouds,
         spend: SpendCeilings {
             max_order_per_hour: spend.max_order_per_hour,

@@ -439,6 +439,23 @@ async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_rev
         );
     }
 
+    // Health names the person a key belongs to (the app's "release all" is theirs alone); the token, nobody.
+    let (_, health) = {
+        let answer = browser
+            .get(format!("{}/api/v1/health", proxies[0].url))
+            .header("authorization", format!("Bearer {bob}"))
+            .send()
+            .await
+            .unwrap();
+        (answer.status().as_u16(), answer.json::<Value>().await.unwrap())
+    };
+    assert_eq!(
+        (health["signed_in"].clone(), health["person"].clone()),
+        (json!(true), json!("bob"))
+    );
+    let (_, operator) = proxies[0].get("/api/v1/health").await;
+    assert!(operator.get("person").is_none(), "{operator}");
+
     // One credential a request: Bob's key beside a second one (a cookie another local page planted, or a flood of
     // made-up keys) makes the request nobody's, and the flood costs no query (answered at once).
     let port: u16 = proxies[0]

@@ -17,6 +17,10 @@ pub struct Health {
     /// Whether this request carried the proxy's token (header or sign-in cookie): without it every other API
     /// call is refused, and the app tells the person to open the sign-in link.
     pub signed_in: bool,
+    /// Team mode: the person whose key this request carried (their "release all" is all of theirs); none for the
+    /// proxy's own token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
     /// One entry per cloud, in [`Cloud::ALL`] order.
     pub clouds: Vec<CloudHealth>,
     /// The spend ceilings orders are checked against.
