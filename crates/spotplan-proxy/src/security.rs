@@ -88,7 +88,7 @@ pub async fn identify(headers: &HeaderMap, state: &AppState) -> Result<Option<Ca
 }
 
 fn presented(headers: &HeaderMap, state: &AppState) -> Vec<String> {
-    let cookie_name = crate::token::cookie_name(state.config.listen.port());
+    let cookie_name = crate::token::cookie_name(state.config.listen.port(), state.config.tls);
     let from_header = headers
         .get_all(TOKEN_HEADER)
         .iter()

@@ -11,19 +11,26 @@ pub fn tokens_match(given: &str, token: &str) -> bool {
 }
 
 /// The cookie the token travels in. Cookies do not keep ports apart, so the port is in the name: two proxies on
-/// one machine do not overwrite each other's cookie.
-pub fn cookie_name(port: u16) -> String {
-    format!("spotplan_token_{port}")
+/// one machine do not overwrite each other's cookie. Over HTTPS it is a `__Host-` cookie, which a browser accepts
+/// only from this secure origin itself — no page of a sibling name or another port can plant or shadow one.
+pub fn cookie_name(port: u16, https: bool) -> String {
+    if https {
+        format!("__Host-spotplan_token_{port}")
+    } else {
+        format!("spotplan_token_{port}")
+    }
 }
 
-/// The `Set-Cookie` value that signs a browser in: only sent to `/api`, never readable by scripts, never sent
-/// with a request another site starts, and only over HTTPS when the proxy serves HTTPS.
+/// The `Set-Cookie` value that signs a browser in: never readable by scripts, never sent with a request another
+/// site starts; over plain HTTP (loopback) sent only to `/api`, over HTTPS only over HTTPS and, as a `__Host-`
+/// cookie must be, for the whole origin.
 pub fn session_cookie(port: u16, token: &str, https: bool) -> String {
-    let secure = if https { "; Secure" } else { "" };
-    format!(
-        "{}={token}; Path=/api; SameSite=Strict; HttpOnly{secure}",
-        cookie_name(port)
-    )
+    let name = cookie_name(port, https);
+    if https {
+        format!("{name}={token}; Path=/; SameSite=Strict; HttpOnly; Secure")
+    } else {
+        format!("{name}={token}; Path=/api; SameSite=Strict; HttpOnly")
+    }
 }
 
 #[cfg(test)]
@@ -44,6 +51,9 @@ mod tests {
             session_cookie(8787, "t0k", false),
             "spotplan_token_8787=t0k; Path=/api; SameSite=Strict; HttpOnly"
         );
-        assert!(session_cookie(8443, "t0k", true).ends_with("; Secure"));
+        assert_eq!(
+            session_cookie(8443, "t0k", true),
+            "__Host-spotplan_token_8443=t0k; Path=/; SameSite=Strict; HttpOnly; Secure"
+        );
     }
 }

@@ -416,13 +416,25 @@ async fn over_https_the_cookie_is_secure() {
         CloudCredentials::default(),
         Store::in_memory().unwrap(),
     ));
-    let answer = call(app, get(&format!("/?token={TOKEN}"))).await;
+    let answer = call(app.clone(), get(&format!("/?token={TOKEN}"))).await;
     assert_eq!(
         answer.header("set-cookie"),
         Some(&*format!(
-            "spotplan_token_8787={TOKEN}; Path=/api; SameSite=Strict; HttpOnly; Secure"
+            "__Host-spotplan_token_8787={TOKEN}; Path=/; SameSite=Strict; HttpOnly; Secure"
         ))
     );
+    // It signs API calls in; a plain-named cookie (which any page of the host could plant) does not.
+    for (cookie, status) in [
+        (format!("__Host-spotplan_token_8787={TOKEN}"), StatusCode::OK),
+        (format!("spotplan_token_8787={TOKEN}"), StatusCode::UNAUTHORIZED),
+    ] {
+        let request = Request::get("/api/v1/orders")
+            .header("host", "127.0.0.1:8787")
+            .header("cookie", cookie)
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(call(app.clone(), request).await.status, status);
+    }
 }
 
 #[tokio::test]

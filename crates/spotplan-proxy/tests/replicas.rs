@@ -466,7 +466,7 @@ async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_rev
         .trim_end_matches('/')
         .parse()
         .unwrap();
-    let cookie = spotplan_proxy::token::cookie_name(port);
+    let cookie = spotplan_proxy::token::cookie_name(port, false);
     let planted = browser
         .get(format!("{}/api/v1/orders", proxies[0].url))
         .header("authorization", format!("Bearer {bob}"))
