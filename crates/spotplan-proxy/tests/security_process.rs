@@ -300,6 +300,68 @@ fn remote_mode_without_tls_or_a_token_refuses_to_start() {
     }
 }
 
+#[test]
+fn remote_mode_prints_no_sign_in_code_and_no_token() {
+    let dir = tempdir("remote-output");
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    std::fs::write(dir.join("cert.pem"), certified.cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), certified.signing_key.serialize_pem()).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let mut command = proxy_command(
+        &dir,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--allow-remote",
+            "--tls-cert",
+            &cert.display().to_string(),
+            "--tls-key",
+            &key.display().to_string(),
+        ],
+    );
+    command.env("SPOTPLAN_TOKEN", TOKEN);
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let (send, lines) = mpsc::channel();
+    let reader = BufReader::new(child.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        for line in reader.lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Everything printed at start, up to its last line (where the order log is).
+    let mut printed = Vec::new();
+    while !printed
+        .last()
+        .is_some_and(|line: &String| line.starts_with("Order log:"))
+    {
+        printed.push(
+            lines
+                .recv_timeout(Duration::from_secs(20))
+                .expect("the proxy printed its start-up lines"),
+        );
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let output = printed.join("\n");
+    assert!(output.contains("Spotplan is running at https://"), "{output}");
+    assert!(
+        output.contains("enter your SPOTPLAN_TOKEN, or a person's key"),
+        "remote mode says how to sign in: {output}"
+    );
+    assert!(
+        !output.contains("?token="),
+        "a sign-in link in a remote deployment's output: {output}"
+    );
+    assert!(!output.contains(TOKEN), "the token in the output: {output}");
+}
+
 #[tokio::test]
 async fn https_on_loopback_with_a_self_signed_certificate() {
     let dir = tempdir("tls");
