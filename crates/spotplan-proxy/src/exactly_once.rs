@@ -351,11 +351,10 @@ async fn pass_spend_gate<'a>(
     now_ms: i64,
 ) -> Result<SpendGate<'a>, ApiError> {
     let local = state.spend_gate.lock().await;
-    // Team mode: where a budget or the hourly ceiling applies, replicas take the same gate in the database and
-    // the person's and the team's budgets are checked under it.
-    let budgets = (state.store.is_shared() || placed_by.is_some())
-        && !order.dry_run
-        && crate::people::any_budget(&state.store, placed_by).await?;
+    // Where a budget or the hourly ceiling applies, replicas take the same gate in the database and the person's
+    // and the team's budgets are checked under it — on either database, and for the operator's token too (a team
+    // budget set on the embedded log binds every order placed through it).
+    let budgets = !order.dry_run && crate::people::any_budget(&state.store, placed_by).await?;
     let replicas = if budgets || state.config.spend.max_spend_per_hour.is_some() {
         Some(state.store.hold_key(SPEND_GATE_LOCK).await?)
     } else {

@@ -735,6 +735,52 @@ async fn a_bid_in_another_currency_than_the_account_pays_in_is_refused_before_an
     );
 }
 
+/// A team budget binds orders placed with the operator's token on the embedded log too — not only people's keys,
+/// and not only on PostgreSQL (it was skipped there, and such orders went out past the team's budget).
+#[tokio::test]
+async fn a_team_budget_binds_the_operators_token_on_the_embedded_log() {
+    use spotplan_proxy::people::{self, Budget};
+    let store = Store::in_memory().unwrap();
+    let cent = spotplan_core::Money::new(rust_decimal::Decimal::new(1, 2), spotplan_core::Currency::Cny);
+    let budget = Budget {
+        per_hour: Some(cent),
+        per_month: None,
+    };
+    people::set_budget(&store, None, &budget).await.unwrap();
+    // Nothing may reach a cloud: every endpoint is a closed local port.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut endpoints = Endpoints::default();
+    for cloud in spotplan_core::Cloud::ALL {
+        endpoints = endpoints.with(
+            cloud,
+            spotplan_proxy::endpoints::EndpointOverride {
+                scheme: "http".into(),
+                authority: closed.to_string(),
+            },
+        );
+    }
+    let app = app(state(&tempdir(), common::credentials(), endpoints, store.clone()));
+    let answer = call(
+        app,
+        post_order(&example("tencent"), Some("key-team-budget-1"), Some(TOKEN)),
+    )
+    .await;
+    let error = &answer.json()["error"];
+    assert_eq!(
+        (answer.status, &error["code"], &error["field"]),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &serde_json::json!("spend_ceiling"),
+            &serde_json::json!("budget.team.per_hour")
+        ),
+        "{error}"
+    );
+    assert!(store.list(10).await.unwrap().is_empty(), "nothing logged, nothing sent");
+}
+
 #[tokio::test]
 async fn a_baidu_dry_run_is_checked_locally_without_credentials() {
     let mut order = example("baidu");
