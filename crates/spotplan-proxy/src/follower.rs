@@ -1,18 +1,14 @@
 //! The follower: reads every instance the book still watches with each cloud's describe call — at most 100 ids a
 //! call, grouped by cloud and region, so 1,000 instances cost 10 calls — and records what changed: pending to
 //! running, Tencent's `LAUNCH_FAILED` with its reason, a reclaim notice and the reclaim, a release confirmed.
-//! It backs off while a cloud throttles and makes no call while nothing is watched. A round's calls are spread
-//! over most of the poll interval ([`Pacer`]) rather than sent back to back: a burst of describe answers would
-//! hold the cores while orders wait behind it, and press against the clouds' per-second call limits.
+//! It backs off while a cloud throttles and makes no call while nothing is watched.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use spotplan_core::Cloud;
 use spotplan_core::clouds::wire;
-use spotplan_core::lifecycle::{
-    DescribeReading, InstanceReport, InstanceState, MAX_IDS_PER_CALL, batches, is_throttled,
-};
+use spotplan_core::lifecycle::{DescribeReading, InstanceReport, InstanceState, batches, is_throttled};
 
 use crate::AppState;
 use crate::instance_book::{self, InstanceRow};
@@ -24,9 +20,6 @@ use crate::upstream::{Exchange, now_unix_millis};
 pub const CREATION_LAG_MS: i64 = 60_000;
 /// The longest pause between polls while a cloud throttles.
 pub const MAX_PAUSE: Duration = Duration::from_secs(60);
-/// The share of the poll interval a round's describe calls are spread over (the rest is slack for slow answers,
-/// so rounds still start one interval apart).
-const SPREAD_SHARE: f64 = 0.75;
 
 /// What one poll did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -43,15 +36,13 @@ pub struct Poll {
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let base = state.config.instance_poll;
-        let (mut pause, mut rest) = (base, base);
+        let mut pause = base;
         loop {
-            tokio::time::sleep(rest).await;
-            rest = pause;
+            tokio::time::sleep(pause).await;
             if !state.leadership.is_leader() {
                 continue;
             }
-            let started = tokio::time::Instant::now();
-            match poll_round(&state, pause.mul_f64(SPREAD_SHARE)).await {
+            match poll_once(&state).await {
                 Ok(poll) if !poll.throttled.is_empty() => {
                     pause = (pause * 2).min(MAX_PAUSE);
                     tracing::warn!(throttled = ?poll.throttled, ?pause, "a cloud throttles describe calls; polling slower");
@@ -59,8 +50,6 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
                 Ok(_) => pause = base,
                 Err(error) => tracing::warn!(%error, "the instance book could not be read or written; retrying"),
             }
-            // Rounds start one interval apart, however long this one's spread-out calls took.
-            rest = pause.saturating_sub(started.elapsed());
         }
     })
 }
@@ -78,64 +67,14 @@ pub struct Described {
     pub calls: u32,
 }
 
-/// Spaces a round's describe calls evenly: the first goes at once, each next one a gap after the one before.
-#[derive(Debug)]
-pub struct Pacer {
-    gap: Duration,
-    next: Option<tokio::time::Instant>,
-}
-
-impl Pacer {
-    /// No spacing: every call at once (an order's release, a single lookup).
-    pub fn at_once() -> Self {
-        Self::with_gap(Duration::ZERO)
-    }
-
-    /// `calls` calls spread over `over`: the last one starts no later than `over` after the first (plus the time
-    /// the calls themselves take).
-    pub fn spread(calls: usize, over: Duration) -> Self {
-        let gaps = u32::try_from(calls.saturating_sub(1)).unwrap_or(u32::MAX);
-        Self::with_gap(if gaps == 0 { Duration::ZERO } else { over / gaps })
-    }
-
-    fn with_gap(gap: Duration) -> Self {
-        Self { gap, next: None }
-    }
-
-    /// The time between two calls.
-    pub fn gap(&self) -> Duration {
-        self.gap
-    }
-
-    /// Waits until the next call may go.
-    pub async fn wait(&mut self) {
-        if let Some(next) = self.next {
-            tokio::time::sleep_until(next).await;
-        }
-        self.next = Some(tokio::time::Instant::now() + self.gap);
-    }
-}
-
 /// Describes `ids` of one cloud and region, ≤100 a call, each call sent once; `None` without credentials.
 pub async fn describe(state: &AppState, cloud: Cloud, region: &str, ids: &[String]) -> Option<Described> {
-    describe_paced(state, cloud, region, ids, &mut Pacer::at_once()).await
-}
-
-/// [`describe`], each call waiting for `pacer`.
-async fn describe_paced(
-    state: &AppState,
-    cloud: Cloud,
-    region: &str,
-    ids: &[String],
-    pacer: &mut Pacer,
-) -> Option<Described> {
     let credentials = state.credentials.get(cloud)?;
     let mut described = Described {
         complete: true,
         ..Described::default()
     };
     for batch in batches(ids) {
-        pacer.wait().await;
         let mut request = wire(cloud).describe_instances(region, batch);
         if state.config.endpoints.route(cloud, &mut request).is_err() {
             described.complete = false;
@@ -186,91 +125,77 @@ async fn describe_paced(
     Some(described)
 }
 
-/// Reads every watched instance once, its calls sent back to back, and records what changed.
-pub async fn poll_once(state: &AppState) -> Result<Poll, StoreError> {
-    poll_round(state, Duration::ZERO).await
-}
+/// Instances whose checks one write records at most.
+const SAVE_ROWS: usize = 200;
 
-/// Reads every watched instance once, its describe calls spread evenly over `spread`, and records what each
-/// call found before the next one goes: on SQLite every write passes one writer, and an order's commit must not
-/// queue behind thousands of instances' checks saved at the end of a round (each row stands alone; none needs
-/// the others' transaction).
-pub async fn poll_round(state: &AppState, spread: Duration) -> Result<Poll, StoreError> {
+/// Reads every watched instance once and records what changed.
+pub async fn poll_once(state: &AppState) -> Result<Poll, StoreError> {
     let watched = instance_book::followed(&state.store).await?;
     let mut groups: BTreeMap<(Cloud, String), Vec<InstanceRow>> = BTreeMap::new();
     for row in watched {
         groups.entry((row.cloud, row.region.clone())).or_default().push(row);
     }
-    let calls = groups.values().map(|rows| rows.len().div_ceil(MAX_IDS_PER_CALL)).sum();
-    let mut pacer = Pacer::spread(calls, spread);
     let mut poll = Poll::default();
+    let mut changed_rows = Vec::new();
+    // Instances whose check found nothing new: only the time of the check is recorded, in a few statements.
+    let mut checked: Vec<(Cloud, i64, Vec<String>)> = Vec::new();
     for ((cloud, region), rows) in groups {
-        for batch in rows.chunks(MAX_IDS_PER_CALL) {
-            if poll.throttled.contains(&cloud) {
-                break;
-            }
-            let ids: Vec<String> = batch.iter().map(|row| row.id.clone()).collect();
-            let Some(described) = describe_paced(state, cloud, &region, &ids, &mut pacer).await else {
-                break;
+        if poll.throttled.contains(&cloud) {
+            continue;
+        }
+        let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
+        let Some(described) = describe(state, cloud, &region, &ids).await else {
+            continue;
+        };
+        *poll.calls.entry(cloud).or_default() += described.calls;
+        if described.throttled {
+            state.upstream.counters.throttled(cloud);
+            poll.throttled.push(cloud);
+        }
+        let (reports, complete) = (described.reports, described.complete);
+        let now = now_unix_millis();
+        let mut unchanged = Vec::new();
+        for row in rows {
+            let next = match reports.get(&row.id) {
+                Some(report) if row.state == InstanceState::Releasing => {
+                    let asked = match &row.release_key {
+                        Some(key) => instance_book::release_asked_at(&state.store, key).await?,
+                        None => None,
+                    };
+                    asked
+                        .and_then(|asked| release_not_taken(&row, report, asked, now))
+                        .unwrap_or_else(|| apply_report(&row, report, now))
+                }
+                Some(report) => apply_report(&row, report, now),
+                // Only a complete answer says an instance is missing.
+                None if complete => apply_missing(&row, now),
+                None => continue,
             };
-            *poll.calls.entry(cloud).or_default() += described.calls;
-            if described.throttled {
-                state.upstream.counters.throttled(cloud);
-                poll.throttled.push(cloud);
-            }
-            let complete = described.complete;
-            poll.changed += record(state, cloud, batch, described).await?;
-            // A call that failed ends this region's round: the next calls would most likely fail the same way.
-            if !complete {
-                break;
+            if next
+                == (InstanceRow {
+                    last_checked_ms: next.last_checked_ms,
+                    ..row.clone()
+                })
+            {
+                unchanged.push(next.id);
+            } else {
+                changed_rows.push(next);
             }
         }
+        checked.push((cloud, now, unchanged));
+    }
+    poll.changed = changed_rows.len();
+    for (cloud, now, ids) in checked {
+        for chunk in ids.chunks(SAVE_ROWS) {
+            instance_book::mark_checked(&state.store, cloud, chunk, now).await?;
+        }
+    }
+    // A few hundred rows at a time: on SQLite every write goes through one writer, and an order's commit must not
+    // queue behind thousands of instances' checks (each row stands alone; none needs the others' transaction).
+    for chunk in changed_rows.chunks(SAVE_ROWS) {
+        instance_book::save_observed(&state.store, chunk.to_vec()).await?;
     }
     Ok(poll)
-}
-
-/// Records what one describe call found of `rows`: the changed rows saved, the others' check time set (one
-/// statement each). Returns how many rows changed.
-async fn record(
-    state: &AppState,
-    cloud: Cloud,
-    rows: &[InstanceRow],
-    described: Described,
-) -> Result<usize, StoreError> {
-    let (reports, complete) = (described.reports, described.complete);
-    let now = now_unix_millis();
-    let (mut unchanged, mut changed) = (Vec::new(), Vec::new());
-    for row in rows {
-        let next = match reports.get(&row.id) {
-            Some(report) if row.state == InstanceState::Releasing => {
-                let asked = match &row.release_key {
-                    Some(key) => instance_book::release_asked_at(&state.store, key).await?,
-                    None => None,
-                };
-                asked
-                    .and_then(|asked| release_not_taken(row, report, asked, now))
-                    .unwrap_or_else(|| apply_report(row, report, now))
-            }
-            Some(report) => apply_report(row, report, now),
-            // Only a complete answer says an instance is missing.
-            None if complete => apply_missing(row, now),
-            None => continue,
-        };
-        if next
-            == (InstanceRow {
-                last_checked_ms: next.last_checked_ms,
-                ..row.clone()
-            })
-        {
-            unchanged.push(next.id);
-        } else {
-            changed.push(next);
-        }
-    }
-    instance_book::mark_checked(&state.store, cloud, &unchanged, now).await?;
-    let count = changed.len();
-    instance_book::save_observed(&state.store, changed).await?;
-    Ok(count)
 }
 
 /// How long after a release was asked for an instance the cloud still reports running stops reading as
@@ -397,29 +322,6 @@ pub fn apply_missing(row: &InstanceRow, now_ms: i64) -> InstanceRow {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_pacer_spreads_calls_evenly_and_one_call_waits_for_nothing() {
-        assert_eq!(Pacer::spread(5, Duration::from_secs(4)).gap(), Duration::from_secs(1));
-        assert_eq!(Pacer::spread(1, Duration::from_secs(4)).gap(), Duration::ZERO);
-        assert_eq!(Pacer::spread(0, Duration::from_secs(4)).gap(), Duration::ZERO);
-        assert_eq!(Pacer::at_once().gap(), Duration::ZERO);
-    }
-
-    #[tokio::test]
-    async fn a_pacer_lets_the_first_call_go_at_once_and_holds_each_next_one_a_gap_later() {
-        let mut pacer = Pacer::spread(3, Duration::from_millis(200));
-        assert_eq!(pacer.next, None, "nothing to wait for before the first call");
-        let started = tokio::time::Instant::now();
-        for _ in 0..3 {
-            pacer.wait().await;
-        }
-        assert!(
-            started.elapsed() >= Duration::from_millis(200),
-            "{:?}",
-            started.elapsed()
-        );
-    }
 
     fn row(cloud: Cloud, state: InstanceState) -> InstanceRow {
         InstanceRow {

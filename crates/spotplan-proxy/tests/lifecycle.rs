@@ -454,47 +454,6 @@ async fn a_thousand_instances_cost_ten_describe_calls() {
 }
 
 #[tokio::test]
-async fn a_rounds_describe_calls_are_spread_over_the_interval_and_each_is_recorded() {
-    let rig = rig(Cloud::Alibaba).await;
-    let now = spotplan_proxy::upstream::now_unix_millis();
-    let rows = (0..300)
-        .map(|index| {
-            spotplan_proxy::instance_book::InstanceRow::placed(
-                Cloud::Alibaba,
-                "cn-hangzhou",
-                &format!("i-spread{index:04}"),
-                "ord-spread",
-                None,
-                now,
-            )
-        })
-        .collect();
-    spotplan_proxy::instance_book::add_placed(&rig.state.store, rows)
-        .await
-        .unwrap();
-    let started = std::time::Instant::now();
-    let poll = spotplan_proxy::follower::poll_round(&rig.state, Duration::from_millis(600))
-        .await
-        .unwrap();
-    assert_eq!(poll.calls.get(&Cloud::Alibaba), Some(&3));
-    assert!(
-        started.elapsed() >= Duration::from_millis(600),
-        "three calls spread over 600 ms wait two gaps of 300 ms, took {:?}",
-        started.elapsed()
-    );
-    let unchecked: Vec<Value> = rig
-        .instances()
-        .await
-        .into_iter()
-        .filter(|row| row["last_checked_ms"].as_i64().is_none_or(|at| at < now))
-        .collect();
-    assert!(
-        unchecked.is_empty(),
-        "every call's instances are recorded: {unchecked:?}"
-    );
-}
-
-#[tokio::test]
 async fn hostile_and_malformed_releases_are_refused_before_anything_is_sent() {
     let rig = rig(Cloud::Alibaba).await;
     rig.order(
