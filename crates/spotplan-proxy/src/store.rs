@@ -32,8 +32,8 @@ pub use crate::stored::{StoreError, StoredOrder};
 /// The order log.
 #[derive(Debug, Clone)]
 pub struct Store {
-    /// The connection reads use.
-    connection: Arc<Mutex<Connection>>,
+    /// The connections reads use.
+    readers: Arc<Readers>,
     /// The writer thread's queue.
     writer: mpsc::Sender<Job>,
     /// Outcomes whose write has not landed yet, by order id: reads see these first.
@@ -42,6 +42,43 @@ pub struct Store {
     stats: Arc<WriterStats>,
     /// Team mode: the orders live in a PostgreSQL database several proxies share (the rest stays here).
     shared: Option<crate::shared_log::SharedLog>,
+}
+
+/// Reader connections of the embedded log. WAL lets them read side by side while the writer commits, so a long
+/// read (the follower reading thousands of instances) does not hold up an order's short one.
+const READERS: usize = 4;
+
+/// The reader connections, each behind its own lock.
+#[derive(Debug)]
+struct Readers {
+    connections: Vec<Mutex<Connection>>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl Readers {
+    fn new(connections: Vec<Connection>) -> Readers {
+        Readers {
+            connections: connections.into_iter().map(Mutex::new).collect(),
+            next: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// A free reader if there is one, else waits for the next in turn (blocking: called on the blocking pool).
+    fn take(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
+        for connection in &self.connections {
+            match connection.try_lock() {
+                Ok(guard) => return Ok(guard),
+                Err(std::sync::TryLockError::Poisoned(_)) => return Err(StoreError::Poisoned),
+                Err(std::sync::TryLockError::WouldBlock) => {}
+            }
+        }
+        let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.connections.len().max(1);
+        self.connections
+            .get(turn)
+            .ok_or(StoreError::Poisoned)?
+            .lock()
+            .map_err(|_| StoreError::Poisoned)
+    }
 }
 
 /// A hold on one idempotency key across replicas (team mode), or nothing to hold (one proxy: its in-process key
@@ -305,7 +342,7 @@ impl Store {
         // WAL into the database, without blocking the writer.
         writer.pragma_update(None, "wal_autocheckpoint", 0)?;
         spawn_checkpointer(open()?);
-        let reader = open()?;
+        let readers = (0..READERS).map(|_| open()).collect::<Result<Vec<_>, _>>()?;
         // SQLite gives the WAL files the database's mode; earlier versions left the database world-readable.
         for suffix in ["", "-wal", "-shm"] {
             let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
@@ -313,7 +350,7 @@ impl Store {
                 crate::at_rest::restrict(&file)?;
             }
         }
-        Ok(Store::with_connections(reader, writer))
+        Ok(Store::with_connections(readers, writer))
     }
 
     /// An in-memory log (tests): one shared in-memory database for the reader and the writer.
@@ -330,11 +367,13 @@ impl Store {
             | rusqlite::OpenFlags::SQLITE_OPEN_URI;
         let writer = Connection::open_with_flags(&name, flags)?;
         migrate(&writer, &|_| String::new())?;
+        // One reader: a shared-cache memory database locks by table, and a second reader would meet the writer's
+        // lock as an error, not a wait.
         let reader = Connection::open_with_flags(&name, flags)?;
-        Ok(Store::with_connections(reader, writer))
+        Ok(Store::with_connections(vec![reader], writer))
     }
 
-    fn with_connections(reader: Connection, writer: Connection) -> Store {
+    fn with_connections(readers: Vec<Connection>, writer: Connection) -> Store {
         let stats = Arc::new(WriterStats::default());
         let counted = stats.clone();
         writer.commit_hook(Some(move || {
@@ -342,7 +381,7 @@ impl Store {
             false // Let the commit go ahead.
         }));
         Store {
-            connection: Arc::new(Mutex::new(reader)),
+            readers: Arc::new(Readers::new(readers)),
             writer: spawn_writer(writer, stats.clone()),
             unlanded: Arc::default(),
             stats,
@@ -557,14 +596,14 @@ impl Store {
         }
     }
 
-    /// Runs a read on the blocking pool, so no async worker waits for the disk or the reader lock.
+    /// Runs a read on the blocking pool, so no async worker waits for the disk or a reader's lock.
     pub(crate) async fn read<T: Send + 'static>(
         &self,
         query: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let connection = self.connection.clone();
+        let readers = self.readers.clone();
         tokio::task::spawn_blocking(move || {
-            let connection = connection.lock().map_err(|_| StoreError::Poisoned)?;
+            let connection = readers.take()?;
             query(&connection)
         })
         .await
@@ -1152,6 +1191,33 @@ mod tests {
         let mut again = record("key-00000002");
         again.view.id = "ord-other".into();
         assert!(store.insert(&again).await.is_err());
+    }
+
+    /// A read that holds its reader (the follower reading thousands of instances) leaves the others free: an
+    /// order's short read does not wait for it. With one reader connection this read waited until the first ended.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_long_read_does_not_hold_up_another() {
+        let store = Store::open(&temp_db("readers"), &|_| String::new()).unwrap();
+        store.insert(&record("key-readers-0001")).await.unwrap();
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let (started, reading) = tokio::sync::oneshot::channel::<()>();
+        let long = store.clone();
+        let long_read = tokio::spawn(async move {
+            long.read(move |_connection| {
+                let _ = started.send(());
+                let _ = held.recv();
+                Ok(())
+            })
+            .await
+        });
+        reading.await.unwrap();
+        let listed = tokio::time::timeout(Duration::from_secs(30), store.list(10))
+            .await
+            .expect("another read is not held up by a long one")
+            .unwrap();
+        assert_eq!(listed.len(), 1);
+        release.send(()).unwrap();
+        long_read.await.unwrap().unwrap();
     }
 
     #[tokio::test]
