@@ -350,11 +350,12 @@ async fn pass_spend_gate<'a>(
     bound: Option<&crate::spend::HourlyBound>,
     now_ms: i64,
 ) -> Result<SpendGate<'a>, ApiError> {
-    let local = state.spend_gate.lock().await;
     // Where a budget or the hourly ceiling applies, replicas take the same gate in the database and the person's
     // and the team's budgets are checked under it — on either database, and for the operator's token too (a team
-    // budget set on the embedded log binds every order placed through it).
+    // budget set on the embedded log binds every order placed through it). Whether any budget applies is read
+    // before the gate: it holds the gate for no order that has none.
     let budgets = !order.dry_run && crate::people::any_budget(&state.store, placed_by).await?;
+    let local = state.spend_gate.lock().await;
     let replicas = if budgets || state.config.spend.max_spend_per_hour.is_some() {
         Some(state.store.hold_key(SPEND_GATE_LOCK).await?)
     } else {
