@@ -245,7 +245,12 @@ fn main() {
         println!("| rate | orders | errors | p50 | p99 | max | proxy CPU per order |");
         println!("| --- | --- | --- | --- | --- | --- | --- |");
         let mut held = None;
-        for rate in TABLE_RATES {
+        // `SPOTPLAN_BENCH_RATES=50,200` runs only those rates (comparing two builds at the rate that matters).
+        let only: Option<Vec<u32>> = std::env::var("SPOTPLAN_BENCH_RATES")
+            .ok()
+            .map(|list| list.split(',').filter_map(|rate| rate.trim().parse().ok()).collect());
+        let table = only.clone().unwrap_or_else(|| TABLE_RATES.to_vec());
+        for rate in table {
             let result = run_rate(&client, &proxy, Some(&order), rate, seconds, "table").await;
             print_row(&result);
             if result.errors == 0 && result.p99 <= HELD_P99 {
@@ -253,7 +258,7 @@ fn main() {
             }
         }
         let search_seconds = seconds.min(10);
-        for rate in SEARCH_RATES {
+        for rate in SEARCH_RATES.into_iter().filter(|_| only.is_none()) {
             if held.is_some_and(|best| best >= rate) {
                 continue;
             }
