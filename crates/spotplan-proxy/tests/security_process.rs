@@ -57,15 +57,15 @@ fn proxy_command(dir: &Path, args: &[&str]) -> Command {
     command
 }
 
-/// Starts the proxy and waits for its address and sign-in link on stdout.
-fn start(mut command: Command) -> Proxy {
+/// Spawns the proxy with its stdout read line by line on a thread of its own.
+fn spawn_reading_lines(mut command: Command) -> (Child, mpsc::Receiver<String>) {
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let (send, stdout) = mpsc::channel();
+    let (send, lines) = mpsc::channel();
     let reader = BufReader::new(child.stdout.take().unwrap());
     std::thread::spawn(move || {
         for line in reader.lines().map_while(Result::ok) {
@@ -74,6 +74,12 @@ fn start(mut command: Command) -> Proxy {
             }
         }
     });
+    (child, lines)
+}
+
+/// Starts the proxy and waits for its address and sign-in link on stdout.
+fn start(command: Command) -> Proxy {
+    let (child, stdout) = spawn_reading_lines(command);
     let mut base_url = None;
     let mut sign_in_link = None;
     while base_url.is_none() || sign_in_link.is_none() {
@@ -320,21 +326,7 @@ fn remote_mode_prints_no_sign_in_code_and_no_token() {
         ],
     );
     command.env("SPOTPLAN_TOKEN", TOKEN);
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let (send, lines) = mpsc::channel();
-    let reader = BufReader::new(child.stdout.take().unwrap());
-    std::thread::spawn(move || {
-        for line in reader.lines().map_while(Result::ok) {
-            if send.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, lines) = spawn_reading_lines(command);
     // Everything printed at start, up to its last line (where the order log is).
     let mut printed = Vec::new();
     while !printed
