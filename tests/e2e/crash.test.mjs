@@ -20,6 +20,7 @@ before(async () => {
     SPOTPLAN_ENDPOINT_TENCENT: standin.url,
     SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-crash-')),
     SPOTPLAN_INSTANCE_POLL_MS: '300',
+    SPOTPLAN_RUNNING_RECHECK_MS: '300',
     SPOTPLAN_TOKEN: 'crash-test-token-0123456789abcdef',
   };
 });

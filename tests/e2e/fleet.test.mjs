@@ -24,6 +24,7 @@ before(async () => {
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEYS[1],
       SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-fleet-')),
       SPOTPLAN_INSTANCE_POLL_MS: '300',
+      SPOTPLAN_RUNNING_RECHECK_MS: '300',
       SPOTPLAN_ENDPOINT_ALIBABA: standin.url,
     },
   });

@@ -28,6 +28,7 @@ before(async () => {
     BCE_ACCESS_KEY_ID: KEYS.baidu[0], BCE_SECRET_ACCESS_KEY: KEYS.baidu[1],
     SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-instances-')),
     SPOTPLAN_INSTANCE_POLL_MS: '300',
+    SPOTPLAN_RUNNING_RECHECK_MS: '300',
   };
   for (const cloud of Object.keys(KEYS)) {
     standins[cloud] = await startStandin(cloud, ...KEYS[cloud], ['--pending-ms', '1500', '--notice-ms', '60000']);

@@ -78,6 +78,7 @@ test('team mode: who placed each order and instance, filtered by person; a revok
       SPOTPLAN_DATA_DIR: dataDir,
       SPOTPLAN_DATABASE_URL: DATABASE_URL,
       SPOTPLAN_INSTANCE_POLL_MS: '300',
+      SPOTPLAN_RUNNING_RECHECK_MS: '300',
     },
   });
   const hers = await placeAs(aliceKey, ALICE, `e2e-team-a-${RUN}`);

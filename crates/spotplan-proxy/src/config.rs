@@ -41,6 +41,10 @@ pub struct Config {
     pub spend: SpendLimits,
     /// How often the follower reads the instances it watches (doubled while a cloud throttles, up to a minute).
     pub instance_poll: Duration,
+    /// How long an instance the cloud reported running goes between describes (pending, releasing and noticed
+    /// instances are read every poll). The default, 30 s, sits well inside the shortest reclaim notice (Tencent's
+    /// two minutes), and spares a large book most of its calls and writes.
+    pub running_recheck: Duration,
     /// Whether each order is sent with the `spotplan-order` lookup tag (`--no-order-tag` turns it off for accounts
     /// whose policy may not tag; such orders stay `unknown` past the resend window instead of being looked up).
     pub order_tag: bool,
@@ -69,6 +73,7 @@ impl Config {
             upstream_proxy: None,
             spend: SpendLimits::default(),
             instance_poll: Duration::from_secs(5),
+            running_recheck: Duration::from_secs(30),
             order_tag: true,
             settle_every: Duration::from_secs(300),
             exchange_rate: spotplan_core::ExchangeRate::default(),

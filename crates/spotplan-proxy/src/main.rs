@@ -68,6 +68,10 @@ struct Args {
     /// How often (milliseconds) the proxy reads the instances it placed until they are gone.
     #[arg(long, env = "SPOTPLAN_INSTANCE_POLL_MS", default_value_t = 5000)]
     instance_poll_ms: u64,
+    /// How long (milliseconds) an instance the cloud reported running goes between reads; pending, releasing and
+    /// noticed instances are read at every poll.
+    #[arg(long, env = "SPOTPLAN_RUNNING_RECHECK_MS", default_value_t = 30_000)]
+    running_recheck_ms: u64,
     /// How often (milliseconds) the proxy looks up, by their tag, orders whose outcome is unknown (read-only; each
     /// at most once per period, starting a period after its last attempt).
     #[arg(long, env = "SPOTPLAN_SETTLE_EVERY_MS", default_value_t = 300_000)]
@@ -348,6 +352,7 @@ async fn main() -> anyhow::Result<()> {
     config.upstream_in_flight = args.upstream_in_flight;
     config.upstream_proxy = args.upstream_proxy.clone();
     config.instance_poll = Duration::from_millis(args.instance_poll_ms.max(100));
+    config.running_recheck = Duration::from_millis(args.running_recheck_ms);
     config.order_tag = !args.no_order_tag;
     config.settle_every = Duration::from_millis(args.settle_every_ms.max(100));
     if let Some(cny_per_usd) = args.cny_per_usd {

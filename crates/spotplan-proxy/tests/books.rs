@@ -132,7 +132,7 @@ async fn instances_are_added_once_followed_until_final_and_released_exactly_once
         gone.state = InstanceState::Reclaimed;
         gone.ended_at_ms = Some(3_000);
         instance_book::save(&store, vec![gone]).await.unwrap();
-        let followed: Vec<String> = instance_book::followed(&store)
+        let followed: Vec<String> = instance_book::followed(&store, i64::MAX)
             .await
             .unwrap()
             .into_iter()
@@ -207,7 +207,10 @@ async fn instances_are_added_once_followed_until_final_and_released_exactly_once
             Some("alice"),
             "{backend}: who asked is kept"
         );
-        assert!(instance_book::followed(&store).await.unwrap().is_empty(), "{backend}");
+        assert!(
+            instance_book::followed(&store, i64::MAX).await.unwrap().is_empty(),
+            "{backend}"
+        );
         assert!(
             instance_book::logged_release(&store, "rel-none")
                 .await

@@ -387,6 +387,7 @@ async fn unknown_orders_are_settled_in_the_background_without_a_resend() {
         &[
             ("SPOTPLAN_SETTLE_EVERY_MS", "1500"),
             ("SPOTPLAN_INSTANCE_POLL_MS", "200"),
+            ("SPOTPLAN_RUNNING_RECHECK_MS", "200"),
         ],
     );
     let order = order_with_image("baidu", "img-gateway502");

@@ -215,6 +215,53 @@ async fn each_cloud_follows_an_order_to_running_and_releases_it_exactly_once() {
     }
 }
 
+/// A running instance is read again only once its recheck is due; pending ones at every poll. Its reclaim notice is
+/// then seen at the first poll after the recheck — well inside Alibaba's five minutes.
+#[tokio::test]
+async fn a_running_instance_is_read_again_when_its_recheck_is_due_and_a_pending_one_at_every_poll() {
+    let mut rig = rig(Cloud::Alibaba).await;
+    let mut config = (*rig.state.config).clone();
+    config.running_recheck = Duration::from_secs(30);
+    rig.state.config = std::sync::Arc::new(config);
+    rig.order(Cloud::Alibaba, "img-recheck", 2, "7a4c9e10-0000-4000-8000-00000000a001")
+        .await;
+    rig.standin.lifecycle.advance(HOUR_MS);
+    poll_once(&rig.state).await.unwrap();
+    assert_eq!(rig.states().await, ["running", "running"]);
+    let running: Vec<String> = rig
+        .instances()
+        .await
+        .iter()
+        .map(|row| row["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(rig.standin.lifecycle.reclaim(&running[0]));
+
+    // Both were just checked: no call, nothing changes.
+    let idle = poll_once(&rig.state).await.unwrap();
+    assert!(idle.calls.is_empty(), "{idle:?}");
+    // A new order's pending instances are read at once, and only they.
+    rig.order(Cloud::Alibaba, "img-recheck", 1, "7a4c9e10-0000-4000-8000-00000000a002")
+        .await;
+    let fresh = poll_once(&rig.state).await.unwrap();
+    assert_eq!(fresh.calls.get(&Cloud::Alibaba), Some(&1), "{fresh:?}");
+    assert_eq!(
+        rig.states().await,
+        ["pending", "running", "running"],
+        "the noticed instance is not read before its recheck"
+    );
+
+    // Checked 31 s ago: due again; the notice is seen.
+    let long_ago = spotplan_proxy::upstream::now_unix_millis() - 31_000;
+    spotplan_proxy::instance_book::mark_checked(&rig.state.store, Cloud::Alibaba, &running, long_ago)
+        .await
+        .unwrap();
+    let due = poll_once(&rig.state).await.unwrap();
+    assert_eq!(due.calls.get(&Cloud::Alibaba), Some(&1), "{due:?}");
+    let rows = rig.instances().await;
+    let noticed = rows.iter().find(|row| row["id"] == running[0].as_str()).unwrap();
+    assert_eq!(noticed["state"], "being_reclaimed", "{noticed}");
+}
+
 #[tokio::test]
 async fn a_tencent_launch_failure_is_a_failure_with_its_reason() {
     let rig = rig(Cloud::Tencent).await;

@@ -202,7 +202,15 @@ async fn the_leader_killed_while_keeping_a_fleet_hands_over_within_30_s_and_the_
     let mut standin = Standin::new(Kind::Alibaba, KEYS[0].1, KEYS[0].2);
     standin.lifecycle.pending_for = Duration::ZERO;
     let (standin, address) = serve_standin(standin).await;
-    let mut proxies = replicas_with(2, &url, address, &[("SPOTPLAN_INSTANCE_POLL_MS", "200")]);
+    let mut proxies = replicas_with(
+        2,
+        &url,
+        address,
+        &[
+            ("SPOTPLAN_INSTANCE_POLL_MS", "200"),
+            ("SPOTPLAN_RUNNING_RECHECK_MS", "200"),
+        ],
+    );
     // The first replica started first and leads; the second waits.
     let deadline = Instant::now() + Duration::from_secs(15);
     while metric(&proxies[0], "spotplan_background_leader").await != Some(1.0) {

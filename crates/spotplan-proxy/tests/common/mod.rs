@@ -52,6 +52,9 @@ pub fn tempdir() -> PathBuf {
 pub fn config(static_dir: &Path) -> Config {
     let mut config = Config::new(static_dir.to_path_buf(), Secret::new(TOKEN));
     config.upstream_timeout = std::time::Duration::from_secs(2);
+    // The tests drive the follower poll by poll: each poll reads every watched instance (the lifecycle suite
+    // checks the 30 s recheck of running instances on its own).
+    config.running_recheck = std::time::Duration::ZERO;
     config
 }
 
