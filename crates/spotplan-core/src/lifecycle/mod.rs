@@ -151,16 +151,10 @@ impl Default for ReleaseOptions {
 }
 
 /// Whether a refused release (HTTP `status`, the `error` read from its body) may hide an act, and so is
-/// unknown, never refused: a 5xx, an answer that is not the cloud's JSON, or a server-side error code — the
-/// clouds' `InternalError` (and Tencent's `InternalError.*` sub-codes) and `ServiceUnavailable`, which Tencent
-/// answers in HTTP 200 (tencentcloud-sdk-python-common 3.1.195, common error codes), as the order path reads them.
+/// unknown, never refused: a 5xx, an answer that is not the cloud's JSON, or a server-side error code
+/// ([`crate::order::outcome::is_server_side_error`]), as the order path reads them.
 pub fn release_may_have_acted(status: u16, error: &CloudError) -> bool {
-    status >= 500
-        || error.code == "Unreadable"
-        || error.code == "InternalError"
-        || error.code.starts_with("InternalError.")
-        || error.code == "InternalServerError"
-        || error.code.starts_with("ServiceUnavailable")
+    status >= 500 || error.code == "Unreadable" || crate::order::outcome::is_server_side_error(&error.code)
 }
 
 /// The error for an answer that is not the cloud's JSON (a gateway page, a cut body), quoting its start.

@@ -134,9 +134,23 @@ pub fn is_throttling(code: &str) -> bool {
     code.starts_with("Throttling") || code.starts_with("RequestLimitExceeded")
 }
 
+/// Whether an error code names a server-side failure that may follow work the service did — so an answer carrying
+/// it is unknown, never a refusal: the clouds' `InternalError` and `ServiceUnavailable` (Alibaba's idempotency
+/// guide, help.aliyun.com/document_detail/25693.html), Tencent's `InternalError.*` sub-codes such as
+/// `InternalError.TradeUnknownError`, and `InternalServerError`, which Tencent answers in an HTTP 200
+/// (tencentcloud-sdk-python-cvm 3.1.178, `cvm/v20170312/errorcodes.py`: "内部错误", "操作内部错误";
+/// tencentcloud-sdk-python-common 3.1.195, common error codes).
+pub fn is_server_side_error(code: &str) -> bool {
+    code == "InternalError"
+        || code.starts_with("InternalError.")
+        || code == "InternalServerError"
+        || code.starts_with("ServiceUnavailable")
+}
+
 /// Whether an answer is worth another attempt with the same ClientToken: throttling (the cloud did nothing) and
 /// the transient server errors Alibaba's idempotency guide names for a retry with the same token (500
-/// `InternalError`, 503 `ServiceUnavailable`; help.aliyun.com/document_detail/25693.html).
+/// `InternalError`, 503 `ServiceUnavailable`; help.aliyun.com/document_detail/25693.html) and the other
+/// [`is_server_side_error`] codes — the same ClientToken makes the retry safe.
 pub fn retryable(cloud: Cloud, status: u16, body: &[u8]) -> bool {
     if status >= 500 || status == 429 {
         return true;
@@ -144,9 +158,9 @@ pub fn retryable(cloud: Cloud, status: u16, body: &[u8]) -> bool {
     let Ok(Value::Object(answer)) = serde_json::from_slice::<Value>(body) else {
         return false;
     };
-    wire(cloud).error_in(&answer).is_some_and(|error| {
-        is_throttling(&error.code) || matches!(error.code.as_str(), "InternalError" | "ServiceUnavailable")
-    })
+    wire(cloud)
+        .error_in(&answer)
+        .is_some_and(|error| is_throttling(&error.code) || is_server_side_error(&error.code))
 }
 
 /// The outcome of a request whose answer never came back, or came back broken: it may have reached the cloud.
@@ -208,15 +222,13 @@ pub fn read_order_answer(cloud: Cloud, dry_run: bool, status: u16, body: &[u8]) 
             ..OrderOutcome::new(OrderStatus::DryRunPassed, request_id, None, None, None)
         },
         // A server-side error may follow work the service did: unknown, never failed.
-        Some(error) if status >= 500 || matches!(error.code.as_str(), "InternalError" | "ServiceUnavailable") => {
-            OrderOutcome::new(
-                OrderStatus::Unknown,
-                request_id,
-                Some(error.code),
-                Some(error.message).filter(|message| !message.is_empty()),
-                Some(unknown_hint(dry_run)),
-            )
-        }
+        Some(error) if status >= 500 || is_server_side_error(&error.code) => OrderOutcome::new(
+            OrderStatus::Unknown,
+            request_id,
+            Some(error.code),
+            Some(error.message).filter(|message| !message.is_empty()),
+            Some(unknown_hint(dry_run)),
+        ),
         Some(error) => {
             let hint = cloud_wire
                 .hint(&error.code, &error.message)
@@ -413,6 +425,18 @@ mod tests {
             (internal.status, internal.error_code.as_deref()),
             (OrderStatus::Unknown, Some("InternalError"))
         );
+        // Tencent's sub-codes of an internal error, in an HTTP 200: the trade's outcome is not known.
+        for code in [
+            "InternalError.TradeUnknownError",
+            "InternalServerError",
+            "ServiceUnavailable",
+        ] {
+            let body = format!(r#"{{"Response":{{"Error":{{"Code":"{code}","Message":"x"}},"RequestId":"t"}}}}"#);
+            let read = read_order_answer(Cloud::Tencent, false, 200, body.as_bytes());
+            assert_eq!(read.status, OrderStatus::Unknown, "{code}");
+            assert!(read.maybe_acted(), "{code}");
+            assert!(retryable(Cloud::Tencent, 200, body.as_bytes()), "{code}");
+        }
         // A readable refusal is definite; throttling too (the gateway answered before the service acted).
         let throttled = read_order_answer(
             Cloud::Alibaba,
