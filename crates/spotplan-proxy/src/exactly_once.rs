@@ -444,6 +444,13 @@ async fn resend(state: &AppState, mut record: StoredOrder, order: &SpotOrder) ->
             .await?;
         state.store.finish(&record).await?;
     }
+    if may_exist || record.view.status == OrderStatus::Unknown {
+        // A row found pending was logged by a run that stopped, perhaps after sending it: whatever this attempt
+        // hears, it is never "nothing was created". And the attempt's time is on disk before it leaves.
+        record.view.may_have_reached_cloud = true;
+        record.view.finished_at_ms = Some(now_ms);
+        state.store.resending(&record.view.id, now_ms).await?;
+    }
     attempt(state, record, order).await
 }
 

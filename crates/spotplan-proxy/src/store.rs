@@ -673,6 +673,21 @@ impl Store {
         Ok(records.into_iter().map(|record| self.overlay(record)).collect())
     }
 
+    /// An order that may exist is about to be sent again: its last attempt is now and it may have reached the
+    /// cloud, on disk before the request leaves. A crash during the resend then leaves neither a row that reads as
+    /// never sent nor an older last attempt, from which a lookup ([`crate::order_lookup::may_conclude_none`])
+    /// would conclude too early that nothing is coming.
+    pub async fn resending(&self, id: &str, now_ms: i64) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE orders SET finished_at_ms = ?2, may_have_reached_cloud = TRUE \
+             WHERE id = ?1 AND status IN ('pending', 'unknown')"
+                .into(),
+            vec![id.into(), now_ms.into()],
+        )
+        .await
+        .map(drop)
+    }
+
     /// A `not_sent` order about to be sent after all is placed now: `pending`, its `created_at_ms` now (the hourly
     /// ceiling counts orders by it, and nothing of this one existed before) and its hourly bound as of now. Only a
     /// row still `not_sent` changes; returns whether it did.
