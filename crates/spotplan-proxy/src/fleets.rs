@@ -375,6 +375,25 @@ fn stop_release_key(fleet_key: &str, targets: &[InstanceRef]) -> String {
     format!("{fleet_key}_stop_{hex}")
 }
 
+/// The key to release `targets` under at this stop: the set's key ([`stop_release_key`]) — or, when a release
+/// under it was answered and these instances are still live (it was refused, throttled, or did not take), the
+/// next one, so a stop asked again sends that release again instead of replaying its answer. A release logged
+/// but never answered keeps its key: it may be in flight.
+async fn stop_release_key_now(state: &AppState, fleet_key: &str, targets: &[InstanceRef]) -> Result<String, ApiError> {
+    let base = stop_release_key(fleet_key, targets);
+    let mut round = 0u32;
+    loop {
+        let key = match round {
+            0 => base.clone(),
+            round => format!("{base}_{round}"),
+        };
+        match crate::instance_book::logged_release(&state.store, &key).await? {
+            Some(logged) if logged.answer.is_some() => round += 1,
+            _ => return Ok(key),
+        }
+    }
+}
+
 fn not_found(id: &str) -> ApiError {
     ApiError::Rejected {
         status: StatusCode::NOT_FOUND,
@@ -396,8 +415,9 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
 }
 
 /// Handles `POST /api/v1/fleets/{id}/stop`: no more orders; with `release` (now or at an earlier stop), its live
-/// instances are released — each set once, however often the stop is asked for, and a stop asked again releases
-/// what orders settled since created. Orders whose outcome is not known yet are named in the fleet's reason.
+/// instances are released — each set once, however often the stop is asked for, unless the cloud refused that
+/// release (then a stop asked again sends it again) — and a stop asked again releases what orders settled since
+/// created. Orders whose outcome is not known yet are named in the fleet's reason.
 pub async fn stop(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -474,7 +494,7 @@ pub async fn stop(
             })
         });
         if !targets.is_empty() {
-            let key = stop_release_key(&fleet.key, &targets);
+            let key = stop_release_key_now(&state, &fleet.key, &targets).await?;
             let release = ReleaseBody {
                 instances: targets,
                 ..ReleaseBody::default()

@@ -331,6 +331,42 @@ async fn a_maintained_fleet_of_twenty_stays_at_twenty_through_reclaims_within_it
     assert_eq!(again.values().sum::<u32>(), released, "a second stop sends nothing");
 }
 
+/// A stop whose release the cloud refused (throttled, acting on nothing) leaves the instances billing; asked
+/// again, the stop sends the release again rather than replaying the refusal — and then nothing more.
+#[tokio::test]
+async fn a_stop_asked_again_after_its_release_was_refused_releases_then() {
+    let rig = rig().await;
+    let (status, placed) = rig.submit(&fleet(4, [2, 2, 0], "10"), "fleet-0010-stop").await;
+    assert_eq!(status, 201, "{placed}");
+    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
+    rig.round(2).await;
+    assert_eq!(rig.live_ids(&id).await.len(), 4);
+    let stop = || {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/fleets/{id}/stop", rig.proxy))
+            .header("x-spotplan-token", TOKEN)
+            .json(&json!({ "release": true }))
+    };
+    let released = || rig.standin.lifecycle.counts().0.values().sum::<u32>();
+
+    rig.standin.lifecycle.throttle_releases(u32::MAX);
+    let (status, stopped) = rig.send(stop()).await;
+    assert_eq!(
+        (status, &stopped["fleet"]["state"]),
+        (200, &json!("stopped")),
+        "{stopped}"
+    );
+    assert_eq!(released(), 0, "every release call was refused");
+    assert_eq!(rig.live_ids(&id).await.len(), 4, "they still bill");
+
+    rig.standin.lifecycle.throttle_releases(0);
+    rig.send(stop()).await;
+    assert_eq!(released(), 4, "the stop asked again released them");
+    poll_once(&rig.state).await.unwrap();
+    rig.send(stop()).await;
+    assert_eq!(released(), 4, "and a third stop sends nothing");
+}
+
 #[tokio::test]
 async fn a_retried_submission_places_each_order_once_and_a_proxy_stopped_mid_replacement_sends_it_once() {
     let (standin, address) = standin().await;

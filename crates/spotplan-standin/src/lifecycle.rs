@@ -38,6 +38,8 @@ pub struct Book {
     release_tokens: HashSet<String>,
     /// Describe calls to answer with the cloud's throttling code.
     throttle_describes: u32,
+    /// Release calls to answer with the cloud's throttling code (acting on nothing).
+    throttle_releases: u32,
     /// Describe calls to answer with these (status, body) instead: what a gateway or a broken answer looks like.
     garbled_describes: Vec<(u16, String)>,
     /// Describe calls received.
@@ -155,6 +157,11 @@ impl Lifecycle {
     /// The next `count` describe calls get the cloud's throttling answer.
     pub fn throttle(&self, count: u32) {
         self.book().throttle_describes = count;
+    }
+
+    /// The next `count` release calls get the cloud's throttling answer and release nothing.
+    pub fn throttle_releases(&self, count: u32) {
+        self.book().throttle_releases = count;
     }
 
     /// Baidu: remembers which instances a bid order created, for `cancelBidOrder`.
@@ -317,6 +324,30 @@ fn describe_answer(standin: &Standin, ids: &[String]) -> Response {
     }
 }
 
+/// The cloud's throttling answer: the gateway refused before the service acted.
+fn throttled(kind: Kind) -> Response {
+    match kind {
+        Kind::Alibaba => error(
+            kind,
+            StatusCode::BAD_REQUEST,
+            "Throttling.User",
+            "Request was denied due to user flow control.",
+        ),
+        Kind::Tencent => error(
+            kind,
+            StatusCode::OK,
+            "RequestLimitExceeded",
+            "Your current request times exceed the limit.",
+        ),
+        Kind::Baidu => error(
+            kind,
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "too many requests",
+        ),
+    }
+}
+
 /// The describe answer's JSON for `ids`, or the cloud's throttling answer.
 fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Box<Response>> {
     let (kind, lifecycle) = (standin.kind, &standin.lifecycle);
@@ -326,26 +357,7 @@ fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Box<Respons
         book.describes += 1;
         if book.throttle_describes > 0 {
             book.throttle_describes -= 1;
-            return Err(Box::new(match kind {
-                Kind::Alibaba => error(
-                    kind,
-                    StatusCode::BAD_REQUEST,
-                    "Throttling.User",
-                    "Request was denied due to user flow control.",
-                ),
-                Kind::Tencent => error(
-                    kind,
-                    StatusCode::OK,
-                    "RequestLimitExceeded",
-                    "Your current request times exceed the limit.",
-                ),
-                Kind::Baidu => error(
-                    kind,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "TooManyRequests",
-                    "too many requests",
-                ),
-            }));
+            return Err(Box::new(throttled(kind)));
         }
     }
     let now = lifecycle.now_ms();
@@ -519,6 +531,10 @@ fn release_answer(
         Kind::Tencent => None,
     };
     let mut book = lifecycle.book();
+    if book.throttle_releases > 0 {
+        book.throttle_releases -= 1;
+        return throttled(kind);
+    }
     // Like the cloud: the same token again is the same release, answered as before and not acted on.
     if let Some(token) = &token
         && !book.release_tokens.insert(token.clone())
