@@ -1,5 +1,5 @@
-//! The fleet keeper: places a fleet's first orders, moves a shortfall (a pool out of stock, a partial fill) to the
-//! next pool in the strategy's order, and — for a maintained fleet — orders a replacement from the first pool with
+//! The fleet keeper: places a fleet's first orders, moves a shortfall (a pool out of stock, a partial fill, an
+//! order whose instances all failed to launch) to the next pool in the strategy's order, and — for a maintained fleet — orders a replacement from the first pool with
 //! stock whenever reclaims or launch failures leave it below its target. When every pool has run out, a maintained
 //! fleet waits and tries them again [`STOCK_RETRY_AFTER`] after its last order; a fleet that is not maintained
 //! stops.
@@ -188,8 +188,13 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
             OrderStatus::Succeeded => {
                 // A partial fill says the pool ran short; a full one that it has stock (again).
                 stock.insert(step.pool, (view.instance_ids.len() as u64) >= u64::from(step.count));
+                // Unless every instance of it failed to launch (Tencent's `LAUNCH_FAILED`, e.g. sold out after the
+                // order was accepted) or vanished before it ran: then the pool had no stock after all, and ordering
+                // there again each round would fail the same way.
+                let mut none_ran = !view.instance_ids.is_empty();
                 for id in &view.instance_ids {
                     let Some(row) = book.get(&(view.cloud, id.clone())) else {
+                        none_ran = false;
                         // Placed a moment ago and not booked yet: starting.
                         tally.pending_units += weight;
                         tally.counts.pending += 1;
@@ -200,6 +205,8 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
                         );
                         continue;
                     };
+                    none_ran &= row.state == InstanceState::LaunchFailed
+                        || (row.state == InstanceState::Gone && row.running_since_ms.is_none());
                     let shown = row.view(now_ms);
                     tally.cost_so_far = add(&state.config.exchange_rate, tally.cost_so_far, shown.cost_so_far);
                     let bills = !row.state.is_final();
@@ -222,6 +229,9 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
                         }
                         InstanceState::Releasing | InstanceState::Released => tally.counts.released += 1,
                     }
+                }
+                if none_ran {
+                    stock.insert(step.pool, false);
                 }
             }
         }

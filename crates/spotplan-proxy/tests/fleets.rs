@@ -367,6 +367,56 @@ async fn a_stop_asked_again_after_its_release_was_refused_releases_then() {
     assert_eq!(released(), 4, "and a third stop sends nothing");
 }
 
+/// A Tencent pool whose order is accepted but whose instances all fail to launch (sold out after the order was
+/// accepted) counts as out of stock: the keeper orders the shortfall from the next pool, not there again.
+#[tokio::test]
+async fn a_pool_whose_instances_all_fail_to_launch_is_out_of_stock_and_the_next_pool_fills() {
+    let (standin, address) = standin_of(Kind::Tencent).await;
+    let rig = proxy(&tempdir(), standin, &address).await;
+    let tencent_pool = |zone: &str, image: &str, count: u32| {
+        let mut order = example("tencent");
+        order["zone"] = json!(zone);
+        order["image_id"] = json!(image);
+        order["count"] = json!(1);
+        json!({
+            "pool": { "cloud": "tencent", "region": "ap-guangzhou", "zone": zone, "instance_type": "S6.LARGE8" },
+            "weight": 1,
+            "count": count,
+            "order": order,
+        })
+    };
+    let body = json!({
+        "name": "ci fleet",
+        "target": 2,
+        "unit": "instances",
+        "maintain": true,
+        "ceiling_per_hour": { "amount": "10", "currency": "CNY" },
+        "pools": [
+            tencent_pool("ap-guangzhou-6", "img-launchfail", 2),
+            tencent_pool("ap-guangzhou-3", "img-487zeit5", 0),
+        ],
+    });
+    let (status, placed) = rig.submit(&body, "fleet-0011-launch").await;
+    assert_eq!(status, 201, "{placed}");
+    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
+    rig.round(2).await;
+    rig.round(2).await;
+    let fleet = rig.fleet(&id).await;
+    let zones: Vec<&str> = fleet["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|order| order["pool"]["zone"].as_str().unwrap())
+        .collect();
+    assert_eq!(zones, ["ap-guangzhou-6", "ap-guangzhou-3"], "{fleet}");
+    assert_eq!(
+        fleet["exhausted_pools"],
+        json!([{ "cloud": "tencent", "region": "ap-guangzhou", "zone": "ap-guangzhou-6", "instance_type": "S6.LARGE8" }]),
+        "{fleet}"
+    );
+    assert_eq!(fleet["running_units"], 2, "{fleet}");
+}
+
 #[tokio::test]
 async fn a_retried_submission_places_each_order_once_and_a_proxy_stopped_mid_replacement_sends_it_once() {
     let (standin, address) = standin().await;
