@@ -222,11 +222,31 @@ pub async fn add_step(store: &Store, fleet_id: &str, step: &StepRow) -> Result<(
         .await
 }
 
-/// Whether any fleet is logged (the keeper sleeps longer while none is).
-pub async fn any_active(store: &Store) -> Result<bool, StoreError> {
+/// Fleets stopped with release that still have live instances not being released — what an order whose outcome
+/// was unknown at the stop created, found since — by id.
+pub async fn stopped_with_live_instances(store: &Store) -> Result<Vec<String>, StoreError> {
+    let rows = store
+        .select(
+            "SELECT DISTINCT f.id FROM fleets f \
+             JOIN fleet_steps s ON s.fleet_id = f.id \
+             JOIN orders o ON o.idempotency_key = s.order_key \
+             JOIN instances i ON i.order_id = o.id \
+             WHERE f.state = 'stopped' AND f.release_on_stop <> 0 AND o.status = 'succeeded' \
+             AND i.state NOT IN ('launch_failed', 'released', 'reclaimed', 'gone', 'releasing') \
+             ORDER BY f.id",
+            Vec::new(),
+        )
+        .await?;
+    Ok(rows.iter().filter_map(|row| row.text(0)).collect())
+}
+
+/// Whether the keeper has anything to do: a fleet placing or maintaining, or one stopped with release (whose
+/// orders may yet settle with instances to release). It does nothing while none is.
+pub async fn any_active_or_stopped_with_release(store: &Store) -> Result<bool, StoreError> {
     Ok(!store
         .select(
-            "SELECT 1 FROM fleets WHERE state IN ('placing', 'maintaining') LIMIT 1",
+            "SELECT 1 FROM fleets WHERE state IN ('placing', 'maintaining') \
+             OR (state = 'stopped' AND release_on_stop <> 0) LIMIT 1",
             Vec::new(),
         )
         .await?

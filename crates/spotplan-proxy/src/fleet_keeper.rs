@@ -563,6 +563,9 @@ pub async fn keep_once(state: &AppState) -> Result<usize, ApiError> {
             tracing::warn!(fleet = %fleet.id, %error, "fleet not advanced; retrying on the next round");
         }
     }
+    if let Err(error) = crate::fleets::release_after_stop(state).await {
+        tracing::warn!(%error, "a stopped fleet's instances were not released; retrying on the next round");
+    }
     Ok(fleets.len())
 }
 
@@ -574,7 +577,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
             if !state.leadership.is_leader() {
                 continue;
             }
-            match fleet_book::any_active(&state.store).await {
+            match fleet_book::any_active_or_stopped_with_release(&state.store).await {
                 Ok(true) => {
                     if let Err(error) = keep_once(&state).await {
                         tracing::warn!(%error, "the fleet book could not be read; retrying");

@@ -375,6 +375,76 @@ fn stop_release_key(fleet_key: &str, targets: &[InstanceRef]) -> String {
     format!("{fleet_key}_stop_{hex}")
 }
 
+/// A fleet's instances as its orders name them, and the ids of its orders whose outcome is not known yet.
+async fn fleet_instances(state: &AppState, fleet: &FleetRow) -> Result<(Vec<InstanceRef>, Vec<String>), ApiError> {
+    let mut targets = Vec::new();
+    let mut open = Vec::new();
+    for step in fleet_book::steps(&state.store, &fleet.id).await? {
+        if let Some(order) = state.store.by_key(&step.order_key).await? {
+            if matches!(
+                order.view.status,
+                OrderStatus::Pending | OrderStatus::Unknown | OrderStatus::NotSent
+            ) {
+                open.push(order.view.id.clone());
+            }
+            targets.extend(order.view.instance_ids.iter().map(|id| InstanceRef {
+                cloud: order.view.cloud,
+                id: id.clone(),
+            }));
+        }
+    }
+    Ok((targets, open))
+}
+
+/// Releases what of `targets` is still live and not being released: each distinct set under its own key, derived
+/// from it ([`stop_release_key_now`]), so the same set is released once however often this runs.
+async fn release_live(
+    state: &AppState,
+    fleet_key: &str,
+    mut targets: Vec<InstanceRef>,
+    requested_by: Option<String>,
+) -> Result<(), ApiError> {
+    let book = crate::instance_book::all(&state.store).await?;
+    targets.retain(|target| {
+        book.iter().any(|row| {
+            row.cloud == target.cloud
+                && row.id == target.id
+                && !row.state.is_final()
+                && row.state != spotplan_core::lifecycle::InstanceState::Releasing
+        })
+    });
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let key = stop_release_key_now(state, fleet_key, &targets).await?;
+    let release = ReleaseBody {
+        instances: targets,
+        ..ReleaseBody::default()
+    };
+    crate::instances::release_once(state, key, release, requested_by).await?;
+    Ok(())
+}
+
+/// Releases, for every fleet stopped with release, the live instances its orders turned out to have created
+/// after the stop (an order whose outcome was unknown then, settled since). Run by the keeper each round; returns
+/// how many fleets it released for.
+pub async fn release_after_stop(state: &AppState) -> Result<usize, ApiError> {
+    let ids = fleet_book::stopped_with_live_instances(&state.store).await?;
+    for id in &ids {
+        let claim = state.key_locks.claim(&format!("fleet:{id}"));
+        let held = claim.lock().await;
+        let replicas = state.store.hold_key(&format!("fleet:{id}")).await?;
+        let Some(fleet) = fleet_book::by_id(&state.store, id).await? else {
+            continue;
+        };
+        let (targets, _) = fleet_instances(state, &fleet).await?;
+        drop((held, replicas));
+        tracing::info!(fleet = %fleet.id, "a fleet stopped with release has instances found since: releasing them");
+        release_live(state, &fleet.key, targets, fleet.created_by.clone()).await?;
+    }
+    Ok(ids.len())
+}
+
 /// The key to release `targets` under at this stop: the set's key ([`stop_release_key`]) — or, when a release
 /// under it was answered and these instances are still live (it was refused, throttled, or did not take), the
 /// next one, so a stop asked again sends that release again instead of replaying its answer. A release logged
@@ -455,52 +525,18 @@ pub async fn stop(
     fleet.release_on_stop |= body.release;
     let release_now = fleet.release_on_stop;
     // Orders whose outcome is not known yet: what they created, if anything, cannot be named to release now.
-    let steps = fleet_book::steps(&state.store, &fleet.id).await?;
-    let mut targets = Vec::new();
-    let mut open = Vec::new();
-    for step in &steps {
-        if let Some(order) = state.store.by_key(&step.order_key).await? {
-            if matches!(
-                order.view.status,
-                OrderStatus::Pending | OrderStatus::Unknown | OrderStatus::NotSent
-            ) {
-                open.push(order.view.id.clone());
-            }
-            targets.extend(order.view.instance_ids.iter().map(|id| InstanceRef {
-                cloud: order.view.cloud,
-                id: id.clone(),
-            }));
-        }
-    }
+    let (targets, open) = fleet_instances(&state, &fleet).await?;
     if release_now && !open.is_empty() {
         fleet.reason = Some(format!(
-            "stopped; its instances released — but the outcome of order(s) {} is not known yet: look them up on the \
-             orders page and release what they created, or stop the fleet again once they are settled",
+            "stopped; its instances released — but the outcome of order(s) {} is not known yet: what they turn out \
+             to have created is released once they are settled (look them up on the orders page to settle them now)",
             open.join(", ")
         ));
     }
     fleet_book::update(&state.store, &fleet).await?;
     drop((held, replicas));
     if release_now {
-        // What is still live: a stop asked again releases what became known since (each distinct set under its
-        // own key, derived from it, so the same set is released once however often the stop is asked for).
-        let book = crate::instance_book::all(&state.store).await?;
-        targets.retain(|target| {
-            book.iter().any(|row| {
-                row.cloud == target.cloud
-                    && row.id == target.id
-                    && !row.state.is_final()
-                    && row.state != spotplan_core::lifecycle::InstanceState::Releasing
-            })
-        });
-        if !targets.is_empty() {
-            let key = stop_release_key_now(&state, &fleet.key, &targets).await?;
-            let release = ReleaseBody {
-                instances: targets,
-                ..ReleaseBody::default()
-            };
-            crate::instances::release_once(&state, key, release, caller.name()).await?;
-        }
+        release_live(&state, &fleet.key, targets, caller.name()).await?;
     }
     Ok(Json(FleetAnswer {
         fleet: shown(&state, &fleet).await?,

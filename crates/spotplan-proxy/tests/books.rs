@@ -250,7 +250,10 @@ async fn a_fleet_is_logged_once_and_its_steps_and_state_read_back() {
             matches!(fleet_book::insert(&store, &twin).await, Err(StoreError::DuplicateKey)),
             "{backend}"
         );
-        assert!(fleet_book::any_active(&store).await.unwrap(), "{backend}");
+        assert!(
+            fleet_book::any_active_or_stopped_with_release(&store).await.unwrap(),
+            "{backend}"
+        );
         for step in 0..3 {
             fleet_book::add_step(
                 &store,
@@ -286,7 +289,25 @@ async fn a_fleet_is_logged_once_and_its_steps_and_state_read_back() {
             "{backend}"
         );
         assert!(fleet_book::active(&store).await.unwrap().is_empty(), "{backend}");
-        assert!(!fleet_book::any_active(&store).await.unwrap(), "{backend}");
+        assert!(
+            !fleet_book::any_active_or_stopped_with_release(&store).await.unwrap(),
+            "{backend}"
+        );
+        // Stopped with release, it still has the keeper's attention (orders may settle with instances to release).
+        let mut stopped = fleet_book::by_id(&store, "flt-1").await.unwrap().unwrap();
+        stopped.state = FleetState::Stopped;
+        fleet_book::update(&store, &stopped).await.unwrap();
+        assert!(
+            fleet_book::any_active_or_stopped_with_release(&store).await.unwrap(),
+            "{backend}"
+        );
+        assert!(
+            fleet_book::stopped_with_live_instances(&store)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend}: none of its orders has instances"
+        );
         assert_eq!(fleet_book::all(&store).await.unwrap().len(), 1, "{backend}");
     }
 }

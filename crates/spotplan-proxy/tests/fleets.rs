@@ -417,6 +417,61 @@ async fn a_pool_whose_instances_all_fail_to_launch_is_out_of_stock_and_the_next_
     assert_eq!(fleet["running_units"], 2, "{fleet}");
 }
 
+/// A fleet stopped with release while its order's outcome is unknown (the cloud created the instances, the
+/// answer was a gateway's 502): once the order is settled and its instances found, the keeper releases them —
+/// nobody has to stop the fleet again.
+#[tokio::test]
+async fn what_an_unknown_order_created_is_released_once_found_after_a_stop_with_release() {
+    let rig = rig().await;
+    let mut body = fleet(2, [2, 0, 0], "10");
+    body["pools"][0]["order"]["image_id"] = json!("img-gateway502");
+    let (status, placed) = rig.submit(&body, "fleet-0012-unknown").await;
+    assert_eq!(status, 201, "{placed}");
+    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(fleet["orders"][0]["status"], "unknown", "{fleet}");
+    let order_id = fleet["orders"][0]["order_id"].as_str().unwrap().to_owned();
+
+    let (status, stopped) = rig
+        .send(
+            reqwest::Client::new()
+                .post(format!("{}/api/v1/fleets/{id}/stop", rig.proxy))
+                .header("x-spotplan-token", TOKEN)
+                .json(&json!({ "release": true })),
+        )
+        .await;
+    assert_eq!(status, 200, "{stopped}");
+    assert!(
+        stopped["fleet"]["reason"].as_str().unwrap().contains(&order_id),
+        "{stopped}"
+    );
+    let released = || rig.standin.lifecycle.counts().0.values().sum::<u32>();
+    assert_eq!(released(), 0, "nothing is known to release yet");
+
+    // The order is looked up by its tag: both instances are found, and it settles.
+    let (status, looked_up) = rig
+        .send(
+            reqwest::Client::new()
+                .post(format!("{}/api/v1/orders/{order_id}/lookup", rig.proxy))
+                .header("x-spotplan-token", TOKEN)
+                .json(&json!({})),
+        )
+        .await;
+    assert_eq!(
+        (status, &looked_up["record"]["status"]),
+        (200, &json!("succeeded")),
+        "{looked_up}"
+    );
+    keep_once(&rig.state).await.unwrap();
+    assert_eq!(
+        released(),
+        2,
+        "the keeper released what the stopped fleet's order created"
+    );
+    keep_once(&rig.state).await.unwrap();
+    assert_eq!(released(), 2, "once");
+}
+
 #[tokio::test]
 async fn a_retried_submission_places_each_order_once_and_a_proxy_stopped_mid_replacement_sends_it_once() {
     let (standin, address) = standin().await;
