@@ -40,6 +40,10 @@ use crate::upstream::now_unix_millis;
 /// The most orders one fleet places over its life.
 pub const MAX_STEPS: u32 = 9_999;
 
+/// How long after a cloud throttled one of its orders (after the proxy's own retries) a fleet orders again: the
+/// refusal says "slow down", not "no".
+pub const THROTTLE_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// How long after its last order a maintained fleet whose every pool ran out of stock tries its pools again.
 pub const STOCK_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
@@ -65,8 +69,10 @@ pub(crate) struct Tally {
     pub unknown: Vec<(StepRow, i64)>,
     /// Pools whose latest settled order a cloud answered with no stock, or filled only partly.
     pub unavailable: Vec<usize>,
-    /// An order the cloud refused for another reason than stock.
+    /// An order the cloud refused for another reason than stock or throttling.
     pub refusal: Option<String>,
+    /// Until when (Unix ms) the fleet orders nothing because the cloud throttled an order, and what it answered.
+    pub throttled: Option<(i64, String)>,
     /// The orders, for the view.
     pub orders: Vec<FleetOrderView>,
 }
@@ -175,6 +181,15 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
                 let code = view.error_code.clone().unwrap_or_default();
                 if wire(view.cloud).pool_unavailable(&code) {
                     stock.insert(step.pool, false);
+                } else if spotplan_core::lifecycle::is_throttled(view.cloud, &code) {
+                    let until =
+                        view.finished_at_ms.unwrap_or(view.created_at_ms) + THROTTLE_RETRY_AFTER.as_millis() as i64;
+                    if tally.throttled.as_ref().is_none_or(|(later, _)| until > *later) {
+                        tally.throttled = Some((
+                            until,
+                            format!("{} answered order {} with {code}", view.cloud.display_name(), view.id),
+                        ));
+                    }
                 } else {
                     tally.refusal = Some(format!(
                         "the cloud refused order {} ({}): {code} {}",
@@ -392,6 +407,19 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
         }
         if let Some(reason) = tally.refusal.clone() {
             return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
+        }
+        if let Some((until_ms, said)) = &tally.throttled
+            && now_unix_millis() < *until_ms
+        {
+            let reason = format!(
+                "waiting: {said} (slow down); the fleet orders again {} s after it",
+                THROTTLE_RETRY_AFTER.as_secs()
+            );
+            if fleet.reason.as_deref() != Some(reason.as_str()) {
+                fleet.reason = Some(reason);
+                fleet_book::update(&state.store, &fleet).await?;
+            }
+            return Ok(());
         }
         let target = u64::from(fleet.spec.target);
         let live = tally.running_units + tally.pending_units;

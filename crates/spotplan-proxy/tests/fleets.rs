@@ -472,6 +472,38 @@ async fn what_an_unknown_order_created_is_released_once_found_after_a_stop_with_
     assert_eq!(released(), 2, "once");
 }
 
+/// An order the cloud throttles (after the proxy's own retries) does not stall a fleet for good: it waits a minute
+/// and orders again.
+#[tokio::test]
+async fn a_throttled_order_makes_the_fleet_wait_a_minute_not_stall() {
+    let rig = rig().await;
+    rig.standin.lifecycle.throttle_orders(u32::MAX);
+    let (status, placed) = rig.submit(&fleet(2, [2, 0, 0], "10"), "fleet-0013-throttle").await;
+    assert_eq!(status, 201, "{placed}");
+    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(fleet["state"], "placing", "{fleet}");
+    assert!(fleet["reason"].as_str().unwrap().starts_with("waiting: "), "{fleet}");
+    assert_eq!(fleet["orders"].as_array().unwrap().len(), 1, "{fleet}");
+    // Within the minute: nothing more is ordered.
+    rig.standin.lifecycle.throttle_orders(0);
+    keep_once(&rig.state).await.unwrap();
+    assert_eq!(rig.fleet(&id).await["orders"].as_array().unwrap().len(), 1);
+    // A minute later it orders again, and fills.
+    rig.state
+        .store
+        .execute(
+            "UPDATE orders SET finished_at_ms = finished_at_ms - 61000".into(),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    keep_once(&rig.state).await.unwrap();
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(rig.created(), 2, "{fleet}");
+    assert_eq!(units(&fleet), 2, "{fleet}");
+}
+
 #[tokio::test]
 async fn a_retried_submission_places_each_order_once_and_a_proxy_stopped_mid_replacement_sends_it_once() {
     let (standin, address) = standin().await;

@@ -567,6 +567,9 @@ async fn order(standin: &Standin, params: &Params) -> Response {
         let status = StatusCode::from_u16(refusal.http_status).unwrap_or(StatusCode::BAD_REQUEST);
         return error(kind, status, refusal.code, refusal.message);
     }
+    if standin.lifecycle.order_throttled() {
+        return lifecycle::throttled(kind);
+    }
     let stock_left = |standin: &Standin| {
         let stats = standin.stats();
         params.zone.as_ref().and_then(|zone| stats.stock.get(zone).copied())

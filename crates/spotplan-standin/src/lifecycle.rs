@@ -40,6 +40,8 @@ pub struct Book {
     throttle_describes: u32,
     /// Release calls to answer with the cloud's throttling code (acting on nothing).
     throttle_releases: u32,
+    /// Order calls to answer with the cloud's throttling code (creating nothing).
+    throttle_orders: u32,
     /// Describe calls to answer with these (status, body) instead: what a gateway or a broken answer looks like.
     garbled_describes: Vec<(u16, String)>,
     /// Describe calls received.
@@ -157,6 +159,19 @@ impl Lifecycle {
     /// The next `count` describe calls get the cloud's throttling answer.
     pub fn throttle(&self, count: u32) {
         self.book().throttle_describes = count;
+    }
+
+    /// The next `count` order calls get the cloud's throttling answer and create nothing.
+    pub fn throttle_orders(&self, count: u32) {
+        self.book().throttle_orders = count;
+    }
+
+    /// Whether this order call is one to throttle (counting it down).
+    pub(crate) fn order_throttled(&self) -> bool {
+        let mut book = self.book();
+        let throttled = book.throttle_orders > 0;
+        book.throttle_orders = book.throttle_orders.saturating_sub(1);
+        throttled
     }
 
     /// The next `count` release calls get the cloud's throttling answer and release nothing.
@@ -325,7 +340,7 @@ fn describe_answer(standin: &Standin, ids: &[String]) -> Response {
 }
 
 /// The cloud's throttling answer: the gateway refused before the service acted.
-fn throttled(kind: Kind) -> Response {
+pub(crate) fn throttled(kind: Kind) -> Response {
     match kind {
         Kind::Alibaba => error(
             kind,
