@@ -258,17 +258,25 @@ pub fn read_order_answer(cloud: Cloud, dry_run: bool, status: u16, body: &[u8]) 
         ),
         None => {
             let (instance_ids, order_id) = cloud_wire.created(&answer);
-            if dry_run {
+            if dry_run && instance_ids.is_empty() && order_id.is_none() {
                 OrderOutcome::new(OrderStatus::DryRunPassed, request_id, None, None, None)
-            } else if instance_ids.is_empty() && order_id.is_none() {
-                OrderOutcome::new(
-                    OrderStatus::Unknown,
-                    request_id,
-                    Some("NoInstanceIds".into()),
-                    Some("the cloud accepted the call but returned no instance ids".into()),
-                    Some(unknown_hint(false)),
-                )
+            } else if instance_ids.is_empty() {
+                // Accepted, but no instance named — with or without an order id (Baidu's answer documents both
+                // `orderId` and `instanceIds`: BCC API reference, "Create spot instances", `POST /v2/instance/bid`):
+                // what it created is not known, so it is looked up rather than read as a success with nothing to
+                // follow.
+                OrderOutcome {
+                    order_id,
+                    ..OrderOutcome::new(
+                        OrderStatus::Unknown,
+                        request_id,
+                        Some("NoInstanceIds".into()),
+                        Some("the cloud accepted the call but returned no instance ids".into()),
+                        Some(unknown_hint(false)),
+                    )
+                }
             } else {
+                // Instances named — even for a dry run the cloud did not honour — are instances that bill.
                 OrderOutcome {
                     instance_ids,
                     order_id,
@@ -472,6 +480,32 @@ mod tests {
             br#"{"Response":{"InstanceIdSet":["ins-1"],"RequestId":"t"}}"#,
         );
         assert_eq!(settle(ok, true).status, OrderStatus::Succeeded);
+    }
+
+    #[test]
+    fn an_accepted_answer_without_instance_ids_is_unknown_and_a_dry_run_that_created_is_a_success() {
+        let order_only = read_order_answer(
+            Cloud::Baidu,
+            false,
+            200,
+            br#"{"orderId":"d1ace996973643b299ea506a80dae4da","instanceIds":[]}"#,
+        );
+        assert_eq!(
+            (order_only.status, order_only.order_id.as_deref()),
+            (OrderStatus::Unknown, Some("d1ace996973643b299ea506a80dae4da"))
+        );
+        let created = read_order_answer(
+            Cloud::Tencent,
+            true,
+            200,
+            br#"{"Response":{"InstanceIdSet":["ins-1"],"RequestId":"t"}}"#,
+        );
+        assert_eq!(
+            (created.status, created.instance_ids),
+            (OrderStatus::Succeeded, vec!["ins-1".to_owned()])
+        );
+        let checked = read_order_answer(Cloud::Tencent, true, 200, br#"{"Response":{"RequestId":"t"}}"#);
+        assert_eq!(checked.status, OrderStatus::DryRunPassed);
     }
 
     #[test]
