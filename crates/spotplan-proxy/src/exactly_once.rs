@@ -632,26 +632,10 @@ pub async fn book_missing(state: &AppState, now_ms: i64) -> Result<usize, crate:
 /// Puts a placed order's instances in the instance book, pending, for the follower to read: each at most its
 /// share of the order's hourly bound (the bound over the count asked for).
 async fn book_instances(state: &AppState, order: &OrderRecord) {
-    if order.instance_ids.is_empty() || order.dry_run {
+    let rows = placed_rows(order);
+    if rows.is_empty() {
         return;
     }
-    // The bound is for the count asked for: each instance's share is the bound over that count, not over the
-    // instances a partial fill (`min_count`) created — which would make each look dearer than its bid.
-    let asked = order
-        .order
-        .get("count")
-        .and_then(serde_json::Value::as_u64)
-        .unwrap_or(0);
-    let count = asked.max(order.instance_ids.len() as u64).max(1);
-    let share = order
-        .max_cost_per_hour
-        .map(|bound| spotplan_core::Money::new(bound.amount / rust_decimal::Decimal::from(count), bound.currency));
-    let at = order.finished_at_ms.unwrap_or(order.created_at_ms);
-    let rows: Vec<crate::instance_book::InstanceRow> = order
-        .instance_ids
-        .iter()
-        .map(|id| crate::instance_book::InstanceRow::placed(order.cloud, &order.region, id, &order.id, share, at))
-        .collect();
     if let Err(error) = crate::instance_book::add_placed(&state.store, rows.clone()).await {
         // Like an outcome, the booking retries in the background until it lands: a locked or full disk must not
         // lose instances that bill, and the order's answer does not wait for the disk.
@@ -669,6 +653,31 @@ async fn book_instances(state: &AppState, order: &OrderRecord) {
             }
         });
     }
+}
+
+/// The instance-book rows of a succeeded order's instances, pending until the follower reads them (none for a
+/// dry run or an order without instances).
+pub(crate) fn placed_rows(order: &OrderRecord) -> Vec<crate::instance_book::InstanceRow> {
+    if order.instance_ids.is_empty() || order.dry_run {
+        return Vec::new();
+    }
+    // The bound is for the count asked for: each instance's share is the bound over that count, not over the
+    // instances a partial fill (`min_count`) created — which would make each look dearer than its bid.
+    let asked = order
+        .order
+        .get("count")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0);
+    let count = asked.max(order.instance_ids.len() as u64).max(1);
+    let share = order
+        .max_cost_per_hour
+        .map(|bound| spotplan_core::Money::new(bound.amount / rust_decimal::Decimal::from(count), bound.currency));
+    let at = order.finished_at_ms.unwrap_or(order.created_at_ms);
+    order
+        .instance_ids
+        .iter()
+        .map(|id| crate::instance_book::InstanceRow::placed(order.cloud, &order.region, id, &order.id, share, at))
+        .collect()
 }
 
 fn processed(record: StoredOrder, logged: bool) -> Processed {

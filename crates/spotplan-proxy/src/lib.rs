@@ -41,6 +41,7 @@ pub mod resources;
 pub mod security;
 pub mod security_headers;
 pub mod serve;
+pub mod settle_by_hand;
 pub mod settler;
 pub mod shared_log;
 pub mod short_cache;

@@ -133,6 +133,28 @@ enum Task {
         #[command(subcommand)]
         action: UsersAction,
     },
+    /// Orders in the log.
+    Orders {
+        #[command(subcommand)]
+        action: OrdersAction,
+    },
+}
+
+/// What `spotplan-proxy orders` does.
+#[derive(Debug, clap::Subcommand)]
+enum OrdersAction {
+    /// Settles by hand an order whose outcome is unknown and that the proxy cannot look up (sent without its
+    /// lookup tag), from what the cloud's console shows: --none-exists, or --instances with its instance ids.
+    Settle {
+        /// The order's id (`ord-…`).
+        id: String,
+        /// No instance of the order exists: it becomes `not_found`.
+        #[arg(long, conflicts_with = "instances", required_unless_present = "instances")]
+        none_exists: bool,
+        /// Its instances, comma-separated: it becomes `succeeded` and they are followed.
+        #[arg(long, value_delimiter = ',', num_args = 1..)]
+        instances: Vec<String>,
+    },
 }
 
 /// What `spotplan-proxy users` does.
@@ -247,6 +269,29 @@ async fn run_task(task: &Task, args: &Args) -> anyhow::Result<()> {
     };
     match task {
         Task::Users { action } => users(&store, action).await?,
+        Task::Orders {
+            action:
+                OrdersAction::Settle {
+                    id,
+                    none_exists,
+                    instances,
+                },
+        } => {
+            use spotplan_proxy::settle_by_hand::{Evidence, settle_by_hand};
+            let evidence = if *none_exists {
+                Evidence::NoneExists
+            } else {
+                Evidence::Instances(instances.clone())
+            };
+            let now_ms = spotplan_proxy::upstream::now_unix_millis();
+            let settled = settle_by_hand(&store, id, evidence, now_ms).await?;
+            println!(
+                "{}: {} ({})",
+                settled.view.id,
+                settled.view.status.as_str(),
+                settled.view.hint.unwrap_or_default()
+            );
+        }
         Task::ExportPrices { out } => {
             let export = spotplan_proxy::price_store::export(&store).await?;
             let json = serde_json::to_vec(&export)?;
