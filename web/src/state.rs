@@ -50,17 +50,50 @@ pub enum Submission {
 }
 
 impl Submission {
-    /// Whether a real order was placed (the cloud answered with success): the draft is spent, and a new order
-    /// needs a new idempotency key.
+    /// Whether a real order was placed (the cloud answered with success — or named instances to a dry run it did
+    /// not honour): the draft is spent, and a new order needs a new idempotency key.
     pub fn placed(&self) -> bool {
-        matches!(self, Submission::Answered { record } if !record.record.dry_run
-            && record.record.status == spotplan_core::order::outcome::OrderStatus::Succeeded)
+        matches!(self, Submission::Answered { record }
+            if record.record.status == spotplan_core::order::outcome::OrderStatus::Succeeded
+                && (!record.record.dry_run || !record.record.instance_ids.is_empty()))
+    }
+
+    /// What a real order sent under the draft's key may have left behind when the draft changes: `Some(None)` while
+    /// it was being sent, `Some(Some(outcome))` once it answered that it may exist (unknown, or no answer); `None`
+    /// when it cannot have created anything (nothing sent, a dry run, a final outcome shown already).
+    fn may_have_placed(&self) -> Option<Option<String>> {
+        match self {
+            Submission::Sending { dry_run: false } => Some(None),
+            Submission::Answered { record }
+                if !record.record.dry_run
+                    && record.record.status == spotplan_core::order::outcome::OrderStatus::Unknown =>
+            {
+                Some(Some("unknown".into()))
+            }
+            Submission::Refused {
+                dry_run: false,
+                key_spent: false,
+                message,
+            } => Some(Some(message.clone())),
+            _ => None,
+        }
     }
 
     /// Whether the draft's key can no longer place anything: its order was placed, or settled as not found.
     pub fn key_spent(&self) -> bool {
         self.placed() || matches!(self, Submission::Refused { key_spent: true, .. })
     }
+}
+
+/// A real order sent under an earlier key of the draft, which may exist: the draft changed (a new key) while it
+/// was being sent or while its outcome was unknown. Placing the changed draft is a second order, so the panel says
+/// so, and an answer that arrives for the earlier key lands here, never on the new draft.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EarlierOrder {
+    /// The key it was sent under.
+    pub key: String,
+    /// What it came back with, as far as known (`None`: still being sent when the draft changed).
+    pub outcome: Option<String>,
 }
 
 /// The bid field: the text as typed, the currency and unit it was typed in, and the core's one reading of it.
@@ -124,6 +157,8 @@ pub struct UiState {
     pub submission: Submission,
     /// The idempotency key of the current draft: kept across retries, renewed when the order changes.
     pub idempotency_key: String,
+    /// A real order sent under an earlier key that may exist ([`EarlierOrder`]).
+    pub earlier: Option<EarlierOrder>,
     /// Counter mixed into new keys (the key generator is outside the reducer).
     pub key_serial: u64,
     /// How many times a person chose an offer with a Choose button: each time, the bid panel comes into view and
@@ -149,6 +184,19 @@ impl UiState {
                 source: Some("the app's tag syntax: key=value, comma-separated".into()),
             })
             .collect()
+    }
+
+    /// Records what the earlier order sent under `key` came back with (an answer for any other stale key — a dry
+    /// run's — changes nothing).
+    fn earlier_answered(&mut self, key: &str, outcome: String) {
+        if let Some(earlier) = self.earlier.as_mut().filter(|earlier| earlier.key == key) {
+            earlier.outcome = Some(outcome);
+        }
+    }
+
+    /// Whether a request sent under `key` is the draft's: its key, or its dry-run key.
+    fn sent_under(&self, key: &str) -> bool {
+        key == self.idempotency_key || key.strip_suffix("-dry") == Some(self.idempotency_key.as_str())
     }
 
     /// A new idempotency key for the draft (the draft's key stem and the next serial), and nothing in flight.
@@ -177,6 +225,7 @@ impl UiState {
             format: Format::Http,
             submission: Submission::Idle,
             idempotency_key: String::new(),
+            earlier: None,
             key_serial: 0,
             bid_reveals: 0,
             requirement,
@@ -335,12 +384,29 @@ pub enum Action {
     Confirmed,
     /// Confirmation declined.
     Cancelled,
-    /// The proxy's answer.
-    Answered(Box<SubmitAnswer>),
-    /// The proxy refused or was unreachable.
-    Refused(String),
+    /// The proxy's answer to the request sent under `key`.
+    Answered {
+        /// The key the request was sent under (`…-dry` for a dry run).
+        key: String,
+        /// The answer.
+        answer: Box<SubmitAnswer>,
+    },
+    /// The proxy refused, or could not be reached, for the request sent under `key`.
+    Refused {
+        /// The key the request was sent under.
+        key: String,
+        /// Whether the request was a dry run (a retry repeats what was asked).
+        dry_run: bool,
+        /// Why, in words.
+        message: String,
+    },
     /// The proxy answered that the key's order is settled for good (`order_not_found_at_cloud`).
-    KeySpent(String),
+    KeySpent {
+        /// The key the request was sent under.
+        key: String,
+        /// Why, in words.
+        message: String,
+    },
     /// After a placed order: start another from the same draft, under a new idempotency key.
     NewOrder,
 }
@@ -466,19 +532,27 @@ impl Reducible for UiState {
                 }
             }
             Action::Cancelled => next.submission = Submission::Idle,
-            Action::Answered(record) => next.submission = Submission::Answered { record },
-            Action::Refused(message) => {
-                let dry_run = match self.submission {
-                    Submission::Sending { dry_run } | Submission::Confirming { dry_run } => dry_run,
-                    _ => false,
-                };
+            // An answer for a key the draft no longer has belongs to the earlier order, not to this draft.
+            Action::Answered { ref key, ref answer } if !self.sent_under(key) => {
+                next.earlier_answered(key, answer.record.status.as_str().to_owned());
+            }
+            Action::Refused {
+                ref key, ref message, ..
+            }
+            | Action::KeySpent { ref key, ref message }
+                if !self.sent_under(key) =>
+            {
+                next.earlier_answered(key, message.clone());
+            }
+            Action::Answered { answer, .. } => next.submission = Submission::Answered { record: answer },
+            Action::Refused { dry_run, message, .. } => {
                 next.submission = Submission::Refused {
                     message,
                     dry_run,
                     key_spent: false,
                 };
             }
-            Action::KeySpent(message) => {
+            Action::KeySpent { message, .. } => {
                 next.submission = Submission::Refused {
                     message,
                     dry_run: false,
@@ -493,6 +567,14 @@ impl Reducible for UiState {
         if order_changed && self.order != next.order {
             // A changed order is a different order: it must not reuse the old key (the proxy would refuse it).
             next.renew_key(&self.idempotency_key);
+        }
+        if next.idempotency_key != self.idempotency_key
+            && let Some(outcome) = self.submission.may_have_placed()
+        {
+            next.earlier = Some(EarlierOrder {
+                key: self.idempotency_key.clone(),
+                outcome,
+            });
         }
         Rc::new(next)
     }
@@ -640,7 +722,14 @@ mod tests {
     #[test]
     fn editing_the_order_renews_the_key_but_retrying_keeps_it() {
         let sent = sending_an_order();
-        let failed = reduce(sent, Action::Refused("proxy unreachable".into()));
+        let failed = reduce(
+            sent,
+            Action::Refused {
+                key: "k1a2b3c4d".into(),
+                dry_run: false,
+                message: "proxy unreachable".into(),
+            },
+        );
         assert_eq!(
             failed.submission,
             Submission::Refused {
@@ -658,9 +747,61 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_for_a_key_the_draft_no_longer_has_is_the_earlier_orders_never_the_new_drafts() {
+        // Sent, then the draft edited while the request was in flight: a new key, and a note that the first order
+        // may exist.
+        let edited = reduce(sending_an_order(), Action::SetField(OrderField::Image, "img-2".into()));
+        assert_ne!(edited.idempotency_key, "k1a2b3c4d");
+        assert_eq!(edited.submission, Submission::Idle);
+        assert_eq!(
+            edited.earlier,
+            Some(EarlierOrder {
+                key: "k1a2b3c4d".into(),
+                outcome: None
+            })
+        );
+        // The first order's answer arrives: it lands on the note, not on the new draft (no "resend" for it).
+        let answered = reduce(
+            edited,
+            Action::Refused {
+                key: "k1a2b3c4d".into(),
+                dry_run: false,
+                message: "the proxy did not answer".into(),
+            },
+        );
+        assert_eq!(answered.submission, Submission::Idle);
+        assert_eq!(
+            answered.earlier.as_ref().and_then(|earlier| earlier.outcome.as_deref()),
+            Some("the proxy did not answer")
+        );
+        // A dry run's late refusal is retried as a dry run, never as a real order.
+        let dry = reduce(reduce(answered, Action::AskSubmit { dry_run: true }), Action::Confirmed);
+        let dry_key = format!("{}-dry", dry.idempotency_key);
+        let refused = reduce(
+            dry,
+            Action::Refused {
+                key: dry_key,
+                dry_run: true,
+                message: "no answer".into(),
+            },
+        );
+        assert!(
+            matches!(refused.submission, Submission::Refused { dry_run: true, .. }),
+            "{:?}",
+            refused.submission
+        );
+    }
+
+    #[test]
     fn an_order_settled_as_not_found_spends_its_key_and_a_new_order_takes_a_new_one() {
         let sent = sending_an_order();
-        let settled = reduce(sent, Action::KeySpent("looked up: none exists".into()));
+        let settled = reduce(
+            sent,
+            Action::KeySpent {
+                key: "k1a2b3c4d".into(),
+                message: "looked up: none exists".into(),
+            },
+        );
         assert!(settled.submission.key_spent(), "{:?}", settled.submission);
         assert_eq!(settled.idempotency_key, "k1a2b3c4d");
         let renewed = reduce(settled, Action::NewOrder);

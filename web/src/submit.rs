@@ -91,14 +91,27 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
             state.dispatch(Action::Confirmed);
             let state = state.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                match crate::api::submit_order(&submission, &key).await {
-                    Ok(answer) => state.dispatch(Action::Answered(Box::new(answer))),
+                // Each answer names the key it was sent under: if the draft changed meanwhile, it is the earlier
+                // order's answer, not this draft's.
+                let action = match crate::api::submit_order(&submission, &key).await {
+                    Ok(answer) => Action::Answered {
+                        key,
+                        answer: Box::new(answer),
+                    },
                     // Looked up at the cloud and not found: that key's order is settled; retrying it is useless.
                     Err(crate::api::ApiError::Refused(body)) if body.error.code == "order_not_found_at_cloud" => {
-                        state.dispatch(Action::KeySpent(body.error.message))
+                        Action::KeySpent {
+                            key,
+                            message: body.error.message,
+                        }
                     }
-                    Err(error) => state.dispatch(Action::Refused(error.to_string())),
-                }
+                    Err(error) => Action::Refused {
+                        key,
+                        dry_run,
+                        message: error.to_string(),
+                    },
+                };
+                state.dispatch(action);
             });
         })
     };
@@ -122,6 +135,7 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
         <section aria-labelledby="submit-heading" class="submit-panel">
             <h2 id="submit-heading">{ t(Key::PlaceOrder) }</h2>
             if let Some(reason) = reason { <p class="warning" role="note">{ reason }</p> }
+            if let Some(earlier) = &state.earlier { { earlier_note(earlier, lang) } }
             <div class="actions">
                 <button onclick={ask(true)} disabled={disabled}>{ t(Key::DryRun) }</button>
                 <button class="primary" onclick={ask(false)} disabled={disabled}>{ t(Key::PlaceOrder) }</button>
@@ -175,6 +189,36 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
             } }
         </section>
     }
+}
+
+/// The note on a real order sent under an earlier key of the draft that may exist: placing the changed draft is
+/// a second order.
+fn earlier_note(earlier: &crate::state::EarlierOrder, lang: crate::i18n::Lang) -> Html {
+    let key = &earlier.key;
+    let created_nothing = matches!(earlier.outcome.as_deref(), Some("failed" | "not_sent" | "not_found"));
+    let text = match (&earlier.outcome, lang) {
+        (Some(outcome), crate::i18n::Lang::Zh) if created_nothing => {
+            format!("以幂等键 {key} 发送的较早订单结果：{outcome}，未创建任何实例。")
+        }
+        (Some(outcome), _) if created_nothing => {
+            format!("The earlier order sent under key {key} came back: {outcome}; it created nothing.")
+        }
+        (None, crate::i18n::Lang::Zh) => format!(
+            "您修改草稿时，以幂等键 {key} 发送的订单仍在发送中：它可能已创建实例。请先查看“订单”页；提交此草稿将是第二个订单。"
+        ),
+        (None, _) => format!(
+            "An order sent under key {key} was still being sent when you changed the draft: it may have created \
+             instances. Check the Orders page first; placing this draft is a second order."
+        ),
+        (Some(outcome), crate::i18n::Lang::Zh) => format!(
+            "以幂等键 {key} 发送的较早订单结果：{outcome}。它可能已创建实例，请查看“订单”页；提交此草稿将是第二个订单。"
+        ),
+        (Some(outcome), _) => format!(
+            "The earlier order sent under key {key} came back: {outcome}. It may have created instances — see the \
+             Orders page; placing this draft is a second order."
+        ),
+    };
+    html! { <p class="warning" role="note" data-testid="earlier-order">{ text }</p> }
 }
 
 fn outcome(answer: &SubmitAnswer, lang: crate::i18n::Lang) -> Html {
