@@ -510,18 +510,50 @@ pub fn curl_snippet(proxy_url: &str, key: &str, body: &FleetSubmission) -> Strin
 }
 
 /// The fleet draft's idempotency key: kept for every resend of the same body, renewed when the body changes after
-/// a send (the proxy would refuse a known key with another body) and after the proxy placed the fleet.
+/// a send (the proxy would refuse a known key with another body) and after the proxy placed the fleet — but not
+/// while the last send's outcome is unknown (no answer, an unreadable one): the proxy may have logged that fleet
+/// and be placing it, so a Place then resends the body as it was sent, under its key, however the plan moved since
+/// (live prices, risk). Otherwise a retry would be a second fleet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftKey {
     key: String,
     /// The body last sent under the key.
     sent: Option<String>,
+    /// Whether the last send's outcome is unknown.
+    unsettled: bool,
 }
 
 impl DraftKey {
     /// A draft with a fresh key.
     pub fn new(key: String) -> DraftKey {
-        DraftKey { key, sent: None }
+        DraftKey {
+            key,
+            sent: None,
+            unsettled: false,
+        }
+    }
+
+    /// The body a Place sends now: the one last sent while its outcome is unknown, else `current`.
+    pub fn body_to_send<'a>(&'a self, current: &'a str) -> &'a str {
+        match &self.sent {
+            Some(sent) if self.unsettled => sent,
+            _ => current,
+        }
+    }
+
+    /// Whether the last send's outcome is unknown (a Place resends it as it was sent).
+    pub fn unsettled(&self) -> bool {
+        self.unsettled
+    }
+
+    /// The last send came back without a readable answer: the fleet may exist.
+    pub fn outcome_unknown(&mut self) {
+        self.unsettled = self.sent.is_some();
+    }
+
+    /// The proxy answered the last send with its own refusal: nothing of it was logged under the key.
+    pub fn refused(&mut self) {
+        self.unsettled = false;
     }
 
     /// The draft's key as it stands.
@@ -531,7 +563,7 @@ impl DraftKey {
 
     /// The key `body` goes under: the draft's, unless that was sent with another body (then `fresh()`).
     pub fn key_for(&mut self, body: &str, fresh: impl FnOnce() -> String) -> &str {
-        if self.sent.as_deref().is_some_and(|sent| sent != body) {
+        if !self.unsettled && self.sent.as_deref().is_some_and(|sent| sent != body) {
             *self = DraftKey::new(fresh());
         }
         &self.key
@@ -748,6 +780,21 @@ mod tests {
         draft.sending("a");
         draft.placed("k-fourth-00".into());
         assert_eq!(draft.key_for("a", || "unused".into()), "k-fourth-00");
+    }
+
+    #[test]
+    fn after_a_send_without_an_answer_the_draft_resends_that_body_under_its_key_whatever_the_plan_does() {
+        let mut draft = DraftKey::new("k-first-000".into());
+        draft.sending("a");
+        draft.outcome_unknown();
+        assert!(draft.unsettled());
+        // The plan moved (a live price): the key stays, and what is sent is what was sent.
+        assert_eq!(draft.key_for("b", || "k-second-00".into()), "k-first-000");
+        assert_eq!(draft.body_to_send("b"), "a");
+        // The proxy answered with its own refusal: the changed plan is a new fleet under a new key.
+        draft.refused();
+        assert_eq!(draft.body_to_send("b"), "b");
+        assert_eq!(draft.key_for("b", || "k-second-00".into()), "k-second-00");
     }
 
     #[test]

@@ -83,18 +83,30 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
             props.json.clone(),
         );
         Callback::from(move |_: MouseEvent| {
-            // The same key for the same body: a retry after a lost answer places nothing twice.
+            // The same key for the same body: a retry after a lost answer places nothing twice — and while the
+            // last send's outcome is unknown, the retry is that body, however the plan moved since.
             let key = draft.borrow_mut().key_for(&json, crate::draft_key::new_key).to_owned();
-            draft.borrow_mut().sending(&json);
+            let sent_json = draft.borrow().body_to_send(&json).to_owned();
+            let body = match serde_json::from_str::<spotplan_core::api::fleets::FleetSubmission>(&sent_json) {
+                Ok(sent) if sent_json != *json => Rc::new(sent),
+                _ => body.clone(),
+            };
+            draft.borrow_mut().sending(&sent_json);
             placing.set(Placing::Sending);
-            let (placing, draft, body) = (placing.clone(), draft.clone(), body.clone());
+            let (placing, draft) = (placing.clone(), draft.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match crate::api::submit_fleet(&body, &key).await {
                     Ok(answer) => {
                         draft.borrow_mut().placed(crate::draft_key::new_key());
                         placing.set(Placing::Answered(Box::new(answer)));
                     }
-                    Err(error) => placing.set(Placing::Refused(error)),
+                    Err(error) => {
+                        match error {
+                            ApiError::Refused(_) => draft.borrow_mut().refused(),
+                            ApiError::NoAnswer(_) | ApiError::Unreadable { .. } => draft.borrow_mut().outcome_unknown(),
+                        }
+                        placing.set(Placing::Refused(error));
+                    }
                 }
             });
         })
@@ -161,7 +173,11 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
                                 </ul>
                             }
                         }
-                        <p class="muted">{ t(FleetText::RetryNote) }</p>
+                        if props.draft.borrow().unsettled() {
+                            <p class="warning" data-testid="fleet-unsettled">{ t(FleetText::UnsettledNote) }</p>
+                        } else {
+                            <p class="muted">{ t(FleetText::RetryNote) }</p>
+                        }
                     </div>
                 },
             } }

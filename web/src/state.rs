@@ -434,6 +434,7 @@ impl Reducible for UiState {
         let order_changed = matches!(
             action,
             Action::SetBidMode(_)
+                | Action::SetRequirement(_)
                 | Action::SetTypedBid(_)
                 | Action::SetExchangeRate(_)
                 | Action::SetAccountCurrency(..)
@@ -744,6 +745,11 @@ mod tests {
         let edited = reduce(retried, Action::SetField(OrderField::Image, "img-1".into()));
         assert_ne!(edited.idempotency_key, "k1a2b3c4d", "a changed order gets a new key");
         assert_eq!(edited.submission, Submission::Idle);
+        // So does a changed count (the requirement's): the proxy would refuse the old key with it.
+        let mut requirement = edited.requirement.clone();
+        requirement.instance_count += 1;
+        let recounted = reduce(edited.clone(), Action::SetRequirement(requirement));
+        assert_ne!(recounted.idempotency_key, edited.idempotency_key);
     }
 
     #[test]

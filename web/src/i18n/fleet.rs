@@ -79,6 +79,8 @@ pub enum FleetText {
     Sending,
     Replayed,
     RetryNote,
+    /// After a send without an answer: Place resends that fleet as sent.
+    UnsettledNote,
     LiveHeading,
     NoFleets,
     Pending,
@@ -236,6 +238,11 @@ pub fn fleet_text(lang: Lang, key: FleetText) -> &'static str {
         RetryNote => (
             "Placing again sends the same idempotency key while the fleet is unchanged: the proxy never places it twice.",
             "机群不变时再次提交会使用相同的幂等键：代理不会重复提交。",
+        ),
+        UnsettledNote => (
+            "No answer came, so the proxy may have the fleet already: Place resends it exactly as it was sent, under \
+             the same key (never a second fleet), however the plan moved since. Check the Fleets list below.",
+            "未收到应答，代理可能已收到该机群：再次提交会以相同幂等键、按原样重发（不会产生第二个机群），无论方案之后如何变化。请查看下方机群列表。",
         ),
         LiveHeading => ("Fleets", "机群状态"),
         NoFleets => ("No fleets yet.", "暂无机群。"),
