@@ -159,8 +159,6 @@ pub struct UiState {
     pub idempotency_key: String,
     /// A real order sent under an earlier key that may exist ([`EarlierOrder`]).
     pub earlier: Option<EarlierOrder>,
-    /// Counter mixed into new keys (the key generator is outside the reducer).
-    pub key_serial: u64,
     /// How many times a person chose an offer with a Choose button: each time, the bid panel comes into view and
     /// takes focus (a plan restored from the URL chooses its offer without moving the page).
     pub bid_reveals: u32,
@@ -199,10 +197,11 @@ impl UiState {
         key == self.idempotency_key || key.strip_suffix("-dry") == Some(self.idempotency_key.as_str())
     }
 
-    /// A new idempotency key for the draft (the draft's key stem and the next serial), and nothing in flight.
-    fn renew_key(&mut self, previous: &str) {
-        self.key_serial += 1;
-        self.idempotency_key = format!("{}-{}", previous.split('-').next().unwrap_or("draft"), self.key_serial);
+    /// A new idempotency key for the draft — a whole fresh one: a stem of the old key and a serial that restarts
+    /// with the page would meet a key of an earlier session, whose order the proxy would replay — and nothing in
+    /// flight.
+    fn renew_key(&mut self) {
+        self.idempotency_key = crate::draft_key::new_key();
         self.submission = Submission::Idle;
     }
 
@@ -226,7 +225,6 @@ impl UiState {
             submission: Submission::Idle,
             idempotency_key: String::new(),
             earlier: None,
-            key_serial: 0,
             bid_reveals: 0,
             requirement,
         }
@@ -562,12 +560,12 @@ impl Reducible for UiState {
             }
             Action::NewOrder => {
                 // The same draft as a new order: a fresh key, so the proxy does not answer with the placed one.
-                next.renew_key(&self.idempotency_key);
+                next.renew_key();
             }
         }
         if order_changed && self.order != next.order {
             // A changed order is a different order: it must not reuse the old key (the proxy would refuse it).
-            next.renew_key(&self.idempotency_key);
+            next.renew_key();
         }
         if next.idempotency_key != self.idempotency_key
             && let Some(outcome) = self.submission.may_have_placed()
@@ -828,7 +826,9 @@ mod tests {
         state.idempotency_key = "k1a2b3c4d".into();
         let fresh = reduce(state, Action::NewOrder);
         assert_ne!(fresh.idempotency_key, "k1a2b3c4d");
-        assert!(fresh.idempotency_key.starts_with("k1a2b3c4d-"));
+        // A whole fresh key (a UUID), not a stem of the old one with a serial that restarts with the page.
+        assert_eq!(fresh.idempotency_key.len(), 36, "{}", fresh.idempotency_key);
+        assert!(!fresh.idempotency_key.starts_with("k1a2b3c4d"));
         assert_eq!(fresh.submission, Submission::Idle);
     }
 
