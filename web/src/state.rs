@@ -159,6 +159,8 @@ pub struct UiState {
     pub idempotency_key: String,
     /// A real order sent under an earlier key that may exist ([`EarlierOrder`]).
     pub earlier: Option<EarlierOrder>,
+    /// The serial of the draft's renewed keys.
+    pub key_serial: u64,
     /// How many times a person chose an offer with a Choose button: each time, the bid panel comes into view and
     /// takes focus (a plan restored from the URL chooses its offer without moving the page).
     pub bid_reveals: u32,
@@ -197,11 +199,14 @@ impl UiState {
         key == self.idempotency_key || key.strip_suffix("-dry") == Some(self.idempotency_key.as_str())
     }
 
-    /// A new idempotency key for the draft — a whole fresh one: a stem of the old key and a serial that restarts
-    /// with the page would meet a key of an earlier session, whose order the proxy would replay — and nothing in
-    /// flight.
-    fn renew_key(&mut self) {
-        self.idempotency_key = crate::draft_key::new_key();
+    /// A new idempotency key for the draft, and nothing in flight: the whole random key the draft started with
+    /// (a UUID, or the generator's random fallback), `_`, and the next serial. The whole stem — not a piece of it —
+    /// keeps keys of different sessions apart (a serial restarts with the page, and a session meeting an earlier
+    /// session's key would be answered with that order); the reducer stays pure (the generator is outside it).
+    fn renew_key(&mut self, previous: &str) {
+        self.key_serial += 1;
+        let stem = previous.split('_').next().unwrap_or(previous);
+        self.idempotency_key = format!("{stem}_{}", self.key_serial);
         self.submission = Submission::Idle;
     }
 
@@ -225,6 +230,7 @@ impl UiState {
             submission: Submission::Idle,
             idempotency_key: String::new(),
             earlier: None,
+            key_serial: 0,
             bid_reveals: 0,
             requirement,
         }
@@ -560,12 +566,12 @@ impl Reducible for UiState {
             }
             Action::NewOrder => {
                 // The same draft as a new order: a fresh key, so the proxy does not answer with the placed one.
-                next.renew_key();
+                next.renew_key(&self.idempotency_key);
             }
         }
         if order_changed && self.order != next.order {
             // A changed order is a different order: it must not reuse the old key (the proxy would refuse it).
-            next.renew_key();
+            next.renew_key(&self.idempotency_key);
         }
         if next.idempotency_key != self.idempotency_key
             && let Some(outcome) = self.submission.may_have_placed()
@@ -826,9 +832,14 @@ mod tests {
         state.idempotency_key = "k1a2b3c4d".into();
         let fresh = reduce(state, Action::NewOrder);
         assert_ne!(fresh.idempotency_key, "k1a2b3c4d");
-        // A whole fresh key (a UUID), not a stem of the old one with a serial that restarts with the page.
-        assert_eq!(fresh.idempotency_key.len(), 36, "{}", fresh.idempotency_key);
-        assert!(!fresh.idempotency_key.starts_with("k1a2b3c4d"));
+        // The whole old key is the stem (its randomness keeps sessions apart), then the serial.
+        assert_eq!(fresh.idempotency_key, "k1a2b3c4d_1");
+        let uuid = "0b9f2c4e-7d1a-4c3b-9e8f-5a6b7c8d9e0f";
+        let mut state = fresh.clone();
+        state.idempotency_key = format!("{uuid}_1");
+        let again = reduce(state, Action::NewOrder);
+        assert_eq!(again.idempotency_key, format!("{uuid}_2"));
+        spotplan_core::order::idempotency::check_idempotency_key(&format!("{}-dry", again.idempotency_key)).unwrap();
         assert_eq!(fresh.submission, Submission::Idle);
     }
 

@@ -361,17 +361,18 @@ pub async fn billing_since(store: &Store, since_ms: i64, person: Option<&str>) -
 }
 
 /// The instances the follower reads now: every one not in a final state, except running instances last checked
-/// at or after `running_checked_before_ms` (`i64::MAX`: every watched instance).
-pub async fn followed(store: &Store, running_checked_before_ms: i64) -> Result<Vec<InstanceRow>, StoreError> {
+/// after `running_checked_by_ms` (`i64::MAX`: every watched instance; with no recheck interval, now — so a check
+/// in the same millisecond still counts as due).
+pub async fn followed(store: &Store, running_checked_by_ms: i64) -> Result<Vec<InstanceRow>, StoreError> {
     rows(
         store
             .select(
                 "SELECT cloud, id, region, order_id, state, cloud_state, zone, instance_type, price_per_hour, \
                  placed_at_ms, running_since_ms, ended_at_ms, notice_at_ms, reason, last_checked_ms, release_key \
                  FROM instances WHERE state NOT IN ('launch_failed', 'released', 'reclaimed', 'gone') \
-                 AND (state <> 'running' OR last_checked_ms IS NULL OR last_checked_ms < ?1) \
+                 AND (state <> 'running' OR last_checked_ms IS NULL OR last_checked_ms <= ?1) \
                  ORDER BY placed_at_ms DESC, cloud, id",
-                vec![running_checked_before_ms.into()],
+                vec![running_checked_by_ms.into()],
             )
             .await?,
     )
