@@ -513,19 +513,20 @@ pub fn curl_snippet(proxy_url: &str, key: &str, body: &FleetSubmission) -> Strin
 /// a send (the proxy would refuse a known key with another body) and after the proxy placed the fleet — but not
 /// while the last send's outcome is unknown (no answer, an unreadable one): the proxy may have logged that fleet
 /// and be placing it, so a Place then resends the body as it was sent, under its key, however the plan moved since
-/// (live prices, risk). Otherwise a retry would be a second fleet.
+/// (live prices, risk). Otherwise a retry would be a second fleet. `P` is the body as sent (kept typed, so a resend
+/// needs no parsing).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DraftKey {
+pub struct DraftKey<P = ()> {
     key: String,
-    /// The body last sent under the key.
-    sent: Option<String>,
+    /// The body last sent under the key: its JSON, and as sent.
+    sent: Option<(String, P)>,
     /// Whether the last send's outcome is unknown.
     unsettled: bool,
 }
 
-impl DraftKey {
+impl<P> DraftKey<P> {
     /// A draft with a fresh key.
-    pub fn new(key: String) -> DraftKey {
+    pub fn new(key: String) -> DraftKey<P> {
         DraftKey {
             key,
             sent: None,
@@ -533,12 +534,12 @@ impl DraftKey {
         }
     }
 
-    /// The body a Place sends now: the one last sent while its outcome is unknown, else `current`.
-    pub fn body_to_send<'a>(&'a self, current: &'a str) -> &'a str {
-        match &self.sent {
-            Some(sent) if self.unsettled => sent,
-            _ => current,
-        }
+    /// While the last send's outcome is unknown, what a Place sends again: that body, its JSON and as sent.
+    pub fn unsettled_body(&self) -> Option<(&str, &P)> {
+        self.sent
+            .as_ref()
+            .filter(|_| self.unsettled)
+            .map(|(json, body)| (json.as_str(), body))
     }
 
     /// Whether the last send's outcome is unknown (a Place resends it as it was sent).
@@ -563,15 +564,15 @@ impl DraftKey {
 
     /// The key `body` goes under: the draft's, unless that was sent with another body (then `fresh()`).
     pub fn key_for(&mut self, body: &str, fresh: impl FnOnce() -> String) -> &str {
-        if !self.unsettled && self.sent.as_deref().is_some_and(|sent| sent != body) {
+        if !self.unsettled && self.sent.as_ref().is_some_and(|(sent, _)| sent != body) {
             *self = DraftKey::new(fresh());
         }
         &self.key
     }
 
-    /// `body` is on its way under the key.
-    pub fn sending(&mut self, body: &str) {
-        self.sent = Some(body.to_owned());
+    /// `body` (its JSON, and as sent) is on its way under the key.
+    pub fn sending(&mut self, body: &str, sent: P) {
+        self.sent = Some((body.to_owned(), sent));
     }
 
     /// The proxy placed the fleet: the next draft gets a new key.
@@ -763,9 +764,9 @@ mod tests {
 
     #[test]
     fn the_draft_key_survives_retries_and_changes_with_the_body_or_after_placing() {
-        let mut draft = DraftKey::new("k-first-000".into());
+        let mut draft: DraftKey = DraftKey::new("k-first-000".into());
         assert_eq!(draft.key_for("a", || "k-second-00".into()), "k-first-000");
-        draft.sending("a");
+        draft.sending("a", ());
         assert_eq!(draft.key_for("a", || "k-second-00".into()), "k-first-000", "a retry");
         assert_eq!(
             draft.key_for("b", || "k-second-00".into()),
@@ -777,23 +778,23 @@ mod tests {
             "k-second-00",
             "not sent yet"
         );
-        draft.sending("a");
+        draft.sending("a", ());
         draft.placed("k-fourth-00".into());
         assert_eq!(draft.key_for("a", || "unused".into()), "k-fourth-00");
     }
 
     #[test]
     fn after_a_send_without_an_answer_the_draft_resends_that_body_under_its_key_whatever_the_plan_does() {
-        let mut draft = DraftKey::new("k-first-000".into());
-        draft.sending("a");
+        let mut draft: DraftKey = DraftKey::new("k-first-000".into());
+        draft.sending("a", ());
         draft.outcome_unknown();
         assert!(draft.unsettled());
         // The plan moved (a live price): the key stays, and what is sent is what was sent.
         assert_eq!(draft.key_for("b", || "k-second-00".into()), "k-first-000");
-        assert_eq!(draft.body_to_send("b"), "a");
+        assert_eq!(draft.unsettled_body().map(|(json, _)| json), Some("a"));
         // The proxy answered with its own refusal: the changed plan is a new fleet under a new key.
         draft.refused();
-        assert_eq!(draft.body_to_send("b"), "b");
+        assert_eq!(draft.unsettled_body(), None);
         assert_eq!(draft.key_for("b", || "k-second-00".into()), "k-second-00");
     }
 

@@ -41,7 +41,7 @@ pub struct PlaceFleetProps {
     /// The body as JSON (what the draft's key was sent with).
     pub json: String,
     /// The fleet draft's key.
-    pub draft: Rc<RefCell<DraftKey>>,
+    pub draft: Rc<RefCell<DraftKey<Rc<FleetSubmission>>>>,
     /// Where placing stands.
     pub placing: UseStateHandle<Placing>,
     /// Why the fleet cannot be placed now (empty: it can).
@@ -86,12 +86,11 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
             // The same key for the same body: a retry after a lost answer places nothing twice — and while the
             // last send's outcome is unknown, the retry is that body, however the plan moved since.
             let key = draft.borrow_mut().key_for(&json, crate::draft_key::new_key).to_owned();
-            let sent_json = draft.borrow().body_to_send(&json).to_owned();
-            let body = match serde_json::from_str::<spotplan_core::api::fleets::FleetSubmission>(&sent_json) {
-                Ok(sent) if sent_json != *json => Rc::new(sent),
-                _ => body.clone(),
+            let (sent_json, body) = match draft.borrow().unsettled_body() {
+                Some((sent_json, sent)) => (sent_json.to_owned(), sent.clone()),
+                None => (json.clone(), body.clone()),
             };
-            draft.borrow_mut().sending(&sent_json);
+            draft.borrow_mut().sending(&sent_json, body.clone());
             placing.set(Placing::Sending);
             let (placing, draft) = (placing.clone(), draft.clone());
             wasm_bindgen_futures::spawn_local(async move {
