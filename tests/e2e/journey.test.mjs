@@ -396,3 +396,38 @@ test('a cloud error comes back with the proxy hint; a send that never arrived is
   await screenshot(page, 'journey-lookup');
   assert.deepEqual(problems.filter((p) => !/ERR_CONNECTION_RESET|Failed to load resource/.test(p)), []);
 });
+
+test('an order still being sent when the draft changes is named as the earlier order; its answer never lands on the new draft', async () => {
+  const { page, problems } = await openPage(browser, proxy.url);
+  await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
+  const table = page.getByTestId('ranked-table');
+  await table.locator('tbody tr').first().waitFor();
+  await page.getByRole('checkbox', { name: 'Tencent Cloud CVM' }).uncheck();
+  await page.getByRole('checkbox', { name: 'Baidu AI Cloud BCC' }).uncheck();
+  await cloudRows(table, 'alibaba').first().getByRole('button', { name: /^Choose/ }).click();
+  await page.getByRole('heading', { name: /^Bid: Alibaba Cloud ECS/ }).waitFor();
+  await page.getByLabel('Subnet / vSwitch id').fill('vsw-bp1s5fnvk4gn2tws03624');
+  await page.getByLabel('Security group id').fill('sg-bp15ed6xe1yxeycg7o3n');
+  await page.getByLabel('Key pair').fill('batch-workers');
+  // The stand-in answers an image with `slow` in its name after 5 s.
+  await page.getByLabel('Image id').fill('aliyun_3_x64_slow.vhd');
+  await page.getByTestId('order-valid').waitFor();
+  const keys = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && request.url().endsWith('/api/v1/orders')) keys.push(request.headers()['idempotency-key']);
+  });
+  await page.getByRole('button', { name: 'Place order', exact: true }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.locator('.submit-panel .progress').waitFor();
+  // The draft changes while the order is on its way: a new draft, and a note that the first order may exist.
+  await page.getByLabel('Image id').fill('aliyun_3_x64_20G_alibase_20240819.vhd');
+  const note = page.getByTestId('earlier-order');
+  await note.getByText(`An order sent under key ${keys[0]} was still being sent when you changed the draft`, { exact: false }).waitFor();
+  // Its answer lands on the note, never on the new draft (whose "Place order" would be a second order, said so).
+  await note.getByText(`The earlier order sent under key ${keys[0]} came back: succeeded`, { exact: false }).waitFor({ timeout: 20000 });
+  assert.equal(await page.getByTestId('order-outcome').count(), 0, 'no outcome shown for the new draft');
+  assert.equal(await page.getByRole('button', { name: 'Place order', exact: true }).isDisabled(), false);
+  assert.equal(keys.length, 1, 'nothing else was sent');
+  await screenshot(page, 'journey-earlier-order');
+  assert.deepEqual(problems, []);
+});

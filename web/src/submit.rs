@@ -196,7 +196,15 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
 fn earlier_note(earlier: &crate::state::EarlierOrder, lang: crate::i18n::Lang) -> Html {
     let key = &earlier.key;
     let created_nothing = matches!(earlier.outcome.as_deref(), Some("failed" | "not_sent" | "not_found"));
+    let placed = earlier.outcome.as_deref() == Some("succeeded");
     let text = match (&earlier.outcome, lang) {
+        (Some(_), crate::i18n::Lang::Zh) if placed => {
+            format!("以幂等键 {key} 发送的较早订单已成功下单并创建了实例，见“订单”页；提交此草稿将是第二个订单。")
+        }
+        (Some(_), _) if placed => format!(
+            "The earlier order sent under key {key} came back: succeeded — it created instances (see the Orders \
+             page); placing this draft is a second order."
+        ),
         (Some(outcome), crate::i18n::Lang::Zh) if created_nothing => {
             format!("以幂等键 {key} 发送的较早订单结果：{outcome}，未创建任何实例。")
         }
