@@ -431,3 +431,37 @@ test('an order still being sent when the draft changes is named as the earlier o
   await screenshot(page, 'journey-earlier-order');
   assert.deepEqual(problems, []);
 });
+
+test('a reload while an order is on its way keeps naming that order until the person dismisses the note', async () => {
+  const { page, problems } = await openPage(browser, proxy.url);
+  await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
+  const table = page.getByTestId('ranked-table');
+  await table.locator('tbody tr').first().waitFor();
+  await page.getByRole('checkbox', { name: 'Tencent Cloud CVM' }).uncheck();
+  await page.getByRole('checkbox', { name: 'Baidu AI Cloud BCC' }).uncheck();
+  await cloudRows(table, 'alibaba').first().getByRole('button', { name: /^Choose/ }).click();
+  await page.getByRole('heading', { name: /^Bid: Alibaba Cloud ECS/ }).waitFor();
+  await page.getByLabel('Subnet / vSwitch id').fill('vsw-bp1s5fnvk4gn2tws03624');
+  await page.getByLabel('Security group id').fill('sg-bp15ed6xe1yxeycg7o3n');
+  await page.getByLabel('Key pair').fill('batch-workers');
+  await page.getByLabel('Image id').fill('aliyun_3_x64_slow_reload.vhd');
+  await page.getByTestId('order-valid').waitFor();
+  let key;
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && request.url().endsWith('/api/v1/orders')) key = request.headers()['idempotency-key'];
+  });
+  await page.getByRole('button', { name: 'Place order', exact: true }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.locator('.submit-panel .progress').waitFor();
+  // Reloaded before the answer: the page still names the order that may exist.
+  await page.reload();
+  const note = page.getByTestId('earlier-order');
+  await note.getByText(`An order sent under key ${key} had no known outcome when this page was reloaded`, { exact: false }).waitFor();
+  await screenshot(page, 'journey-reload-earlier-order');
+  await page.getByTestId('dismiss-earlier').click();
+  assert.equal(await note.count(), 0);
+  await page.reload();
+  await page.getByRole('heading', { name: /^Bid: Alibaba Cloud ECS/ }).waitFor();
+  assert.equal(await page.getByTestId('earlier-order').count(), 0, 'dismissed: not named again');
+  assert.deepEqual(problems.filter((p) => !/ERR_ABORTED|Failed to load resource|net::/.test(p)), []);
+});

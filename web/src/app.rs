@@ -129,6 +129,15 @@ pub fn App() -> Html {
         state
     });
     {
+        // A real order whose outcome was not known when this tab was reloaded: named until dismissed.
+        let state = state.clone();
+        use_effect_with((), move |_| {
+            if let Some(key) = crate::in_flight::recall() {
+                state.dispatch(Action::RecallEarlier(key));
+            }
+        });
+    }
+    {
         // The proxy's word on each account's site (currency) decides over the URL's.
         let state = state.clone();
         use_effect_with((*proxy).clone(), move |proxy| {

@@ -26,6 +26,7 @@ pub mod fleet_view;
 pub mod health;
 pub mod highlight;
 pub mod i18n;
+pub mod in_flight;
 pub mod instances_page;
 pub mod known;
 pub mod launch_memory;

@@ -94,6 +94,8 @@ pub struct EarlierOrder {
     pub key: String,
     /// What it came back with, as far as known (`None`: still being sent when the draft changed).
     pub outcome: Option<String>,
+    /// Whether it is known from before a reload of the page (its answer, if any, was lost with the page).
+    pub from_before_reload: bool,
 }
 
 /// The bid field: the text as typed, the currency and unit it was typed in, and the core's one reading of it.
@@ -413,6 +415,10 @@ pub enum Action {
     },
     /// After a placed order: start another from the same draft, under a new idempotency key.
     NewOrder,
+    /// The page was reloaded while a real order sent under this key had no known outcome.
+    RecallEarlier(String),
+    /// The person has seen the note on the earlier order.
+    DismissEarlier,
 }
 
 pub use spotplan_core::order::draft::draft_order;
@@ -564,6 +570,14 @@ impl Reducible for UiState {
                     key_spent: true,
                 };
             }
+            Action::RecallEarlier(key) => {
+                next.earlier = Some(EarlierOrder {
+                    key,
+                    outcome: None,
+                    from_before_reload: true,
+                });
+            }
+            Action::DismissEarlier => next.earlier = None,
             Action::NewOrder => {
                 // The same draft as a new order: a fresh key, so the proxy does not answer with the placed one.
                 next.renew_key(&self.idempotency_key);
@@ -579,6 +593,7 @@ impl Reducible for UiState {
             next.earlier = Some(EarlierOrder {
                 key: self.idempotency_key.clone(),
                 outcome,
+                from_before_reload: false,
             });
         }
         Rc::new(next)
@@ -767,7 +782,8 @@ mod tests {
             edited.earlier,
             Some(EarlierOrder {
                 key: "k1a2b3c4d".into(),
-                outcome: None
+                outcome: None,
+                from_before_reload: false,
             })
         );
         // The first order's answer arrives: it lands on the note, not on the new draft (no "resend" for it).
@@ -800,6 +816,20 @@ mod tests {
             "{:?}",
             refused.submission
         );
+    }
+
+    #[test]
+    fn an_order_recalled_after_a_reload_is_named_until_dismissed() {
+        let recalled = reduce(UiState::new(Lang::En), Action::RecallEarlier("k1a2b3c4d".into()));
+        assert_eq!(
+            recalled.earlier,
+            Some(EarlierOrder {
+                key: "k1a2b3c4d".into(),
+                outcome: None,
+                from_before_reload: true,
+            })
+        );
+        assert_eq!(reduce(recalled, Action::DismissEarlier).earlier, None);
     }
 
     #[test]

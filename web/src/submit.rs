@@ -89,6 +89,9 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
                 state.idempotency_key.clone()
             };
             state.dispatch(Action::Confirmed);
+            if !dry_run {
+                crate::in_flight::remember(&key);
+            }
             let state = state.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 // Each answer names the key it was sent under: if the draft changed meanwhile, it is the earlier
@@ -111,6 +114,14 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
                         message: error.to_string(),
                     },
                 };
+                // Only a final outcome lets the tab forget the order (an unknown one, or no answer, may exist).
+                match &action {
+                    Action::Answered { key, answer } if answer.record.status != OrderStatus::Unknown => {
+                        crate::in_flight::forget(key)
+                    }
+                    Action::KeySpent { key, .. } => crate::in_flight::forget(key),
+                    _ => {}
+                }
                 state.dispatch(action);
             });
         })
@@ -135,7 +146,16 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
         <section aria-labelledby="submit-heading" class="submit-panel">
             <h2 id="submit-heading">{ t(Key::PlaceOrder) }</h2>
             if let Some(reason) = reason { <p class="warning" role="note">{ reason }</p> }
-            if let Some(earlier) = &state.earlier { { earlier_note(earlier, lang) } }
+            if let Some(earlier) = &state.earlier {
+                { earlier_note(earlier, lang) }
+                <button data-testid="dismiss-earlier" onclick={{
+                    let (state, key) = (state.clone(), earlier.key.clone());
+                    Callback::from(move |_: MouseEvent| {
+                        crate::in_flight::forget(&key);
+                        state.dispatch(Action::DismissEarlier);
+                    })
+                }}>{ if lang == crate::i18n::Lang::Zh { "我已查看" } else { "I have checked it" } }</button>
+            }
             <div class="actions">
                 <button onclick={ask(true)} disabled={disabled}>{ t(Key::DryRun) }</button>
                 <button class="primary" onclick={ask(false)} disabled={disabled}>{ t(Key::PlaceOrder) }</button>
@@ -195,6 +215,19 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
 /// a second order.
 fn earlier_note(earlier: &crate::state::EarlierOrder, lang: crate::i18n::Lang) -> Html {
     let key = &earlier.key;
+    if earlier.from_before_reload {
+        let text = if lang == crate::i18n::Lang::Zh {
+            format!(
+                "页面重新加载时，以幂等键 {key} 发送的订单结果未知：它可能已创建实例。请先查看“订单”页；提交草稿将是新订单。"
+            )
+        } else {
+            format!(
+                "An order sent under key {key} had no known outcome when this page was reloaded: it may have \
+                 created instances. Check the Orders page first; placing a draft is a new order."
+            )
+        };
+        return html! { <p class="warning" role="note" data-testid="earlier-order">{ text }</p> };
+    }
     let created_nothing = matches!(earlier.outcome.as_deref(), Some("failed" | "not_sent" | "not_found"));
     let placed = earlier.outcome.as_deref() == Some("succeeded");
     let text = match (&earlier.outcome, lang) {
