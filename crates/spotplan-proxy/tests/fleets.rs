@@ -417,61 +417,6 @@ async fn a_pool_whose_instances_all_fail_to_launch_is_out_of_stock_and_the_next_
     assert_eq!(fleet["running_units"], 2, "{fleet}");
 }
 
-/// A fleet stopped with release while its order's outcome is unknown (the cloud created the instances, the
-/// answer was a gateway's 502): once the order is settled and its instances found, the keeper releases them —
-/// nobody has to stop the fleet again.
-#[tokio::test]
-async fn what_an_unknown_order_created_is_released_once_found_after_a_stop_with_release() {
-    let rig = rig().await;
-    let mut body = fleet(2, [2, 0, 0], "10");
-    body["pools"][0]["order"]["image_id"] = json!("img-gateway502");
-    let (status, placed) = rig.submit(&body, "fleet-0012-unknown").await;
-    assert_eq!(status, 201, "{placed}");
-    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
-    let fleet = rig.fleet(&id).await;
-    assert_eq!(fleet["orders"][0]["status"], "unknown", "{fleet}");
-    let order_id = fleet["orders"][0]["order_id"].as_str().unwrap().to_owned();
-
-    let (status, stopped) = rig
-        .send(
-            reqwest::Client::new()
-                .post(format!("{}/api/v1/fleets/{id}/stop", rig.proxy))
-                .header("x-spotplan-token", TOKEN)
-                .json(&json!({ "release": true })),
-        )
-        .await;
-    assert_eq!(status, 200, "{stopped}");
-    assert!(
-        stopped["fleet"]["reason"].as_str().unwrap().contains(&order_id),
-        "{stopped}"
-    );
-    let released = || rig.standin.lifecycle.counts().0.values().sum::<u32>();
-    assert_eq!(released(), 0, "nothing is known to release yet");
-
-    // The order is looked up by its tag: both instances are found, and it settles.
-    let (status, looked_up) = rig
-        .send(
-            reqwest::Client::new()
-                .post(format!("{}/api/v1/orders/{order_id}/lookup", rig.proxy))
-                .header("x-spotplan-token", TOKEN)
-                .json(&json!({})),
-        )
-        .await;
-    assert_eq!(
-        (status, &looked_up["record"]["status"]),
-        (200, &json!("succeeded")),
-        "{looked_up}"
-    );
-    keep_once(&rig.state).await.unwrap();
-    assert_eq!(
-        released(),
-        2,
-        "the keeper released what the stopped fleet's order created"
-    );
-    keep_once(&rig.state).await.unwrap();
-    assert_eq!(released(), 2, "once");
-}
-
 /// An order the cloud throttles (after the proxy's own retries) does not stall a fleet for good: it waits a minute
 /// and orders again.
 #[tokio::test]
@@ -1057,10 +1002,10 @@ async fn an_order_that_could_not_be_sent_is_tried_once_a_round_and_nothing_is_or
 }
 
 /// Stopping a fleet with `release` while an order's outcome is unknown: the fleet says which order it cannot
-/// release yet; once that order is settled (looked up at the cloud), stopping again releases what it created —
-/// once, however often the stop is asked for.
+/// release yet; once that order is settled (looked up at the cloud), the keeper releases what it created —
+/// nobody has to stop the fleet again — once, however often the stop is asked for.
 #[tokio::test]
-async fn a_stop_names_the_orders_it_cannot_release_yet_and_a_later_stop_releases_them_once() {
+async fn a_stop_names_the_orders_it_cannot_release_yet_and_the_keeper_releases_them_once_settled() {
     let rig = rig().await;
     let mut body = fleet(2, [2, 0, 0], "10");
     body["pools"][0]["order"]["image_id"] = json!("img-gateway502");
@@ -1103,7 +1048,10 @@ async fn a_stop_names_the_orders_it_cannot_release_yet_and_a_later_stop_releases
         (200, &json!("succeeded")),
         "{found}"
     );
+    keep_once(&rig.state).await.unwrap();
+    assert_eq!(releases(), 2, "the keeper released what the stopped fleet's order created");
     for _ in 0..3 {
+        keep_once(&rig.state).await.unwrap();
         let (status, again) = stop().await;
         assert_eq!(status, 200, "{again}");
     }
