@@ -323,7 +323,8 @@ test('a bid typed in USD per minute reaches Baidu in CNY per minute; tags, data 
   assert.deepEqual(problems, []);
 });
 
-test('a cloud error comes back with the proxy hint; a send that never arrived is retried with the same idempotency key', async () => {
+/// A page with the best Alibaba offer chosen and its launch details filled but the image: the page and what it logged.
+async function alibabaDraft() {
   const { page, problems } = await openPage(browser, proxy.url);
   await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
   const table = page.getByTestId('ranked-table');
@@ -335,6 +336,11 @@ test('a cloud error comes back with the proxy hint; a send that never arrived is
   await page.getByLabel('Subnet / vSwitch id').fill('vsw-bp1s5fnvk4gn2tws03624');
   await page.getByLabel('Security group id').fill('sg-bp15ed6xe1yxeycg7o3n');
   await page.getByLabel('Key pair').fill('batch-workers');
+  return { page, problems };
+}
+
+test('a cloud error comes back with the proxy hint; a send that never arrived is retried with the same idempotency key', async () => {
+  const { page, problems } = await alibabaDraft();
 
   // The first send never reaches the proxy (the network drops it); the retry carries the same key.
   await page.getByLabel('Image id').fill('aliyun_3_x64_20G_alibase_20240819.vhd');
@@ -398,17 +404,7 @@ test('a cloud error comes back with the proxy hint; a send that never arrived is
 });
 
 test('an order still being sent when the draft changes is named as the earlier order; its answer never lands on the new draft', async () => {
-  const { page, problems } = await openPage(browser, proxy.url);
-  await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
-  const table = page.getByTestId('ranked-table');
-  await table.locator('tbody tr').first().waitFor();
-  await page.getByRole('checkbox', { name: 'Tencent Cloud CVM' }).uncheck();
-  await page.getByRole('checkbox', { name: 'Baidu AI Cloud BCC' }).uncheck();
-  await cloudRows(table, 'alibaba').first().getByRole('button', { name: /^Choose/ }).click();
-  await page.getByRole('heading', { name: /^Bid: Alibaba Cloud ECS/ }).waitFor();
-  await page.getByLabel('Subnet / vSwitch id').fill('vsw-bp1s5fnvk4gn2tws03624');
-  await page.getByLabel('Security group id').fill('sg-bp15ed6xe1yxeycg7o3n');
-  await page.getByLabel('Key pair').fill('batch-workers');
+  const { page, problems } = await alibabaDraft();
   // The stand-in answers an image with `slow` in its name after 5 s.
   await page.getByLabel('Image id').fill('aliyun_3_x64_slow.vhd');
   await page.getByTestId('order-valid').waitFor();
@@ -428,22 +424,16 @@ test('an order still being sent when the draft changes is named as the earlier o
   assert.equal(await page.getByTestId('order-outcome').count(), 0, 'no outcome shown for the new draft');
   assert.equal(await page.getByRole('button', { name: 'Place order', exact: true }).isDisabled(), false);
   assert.equal(keys.length, 1, 'nothing else was sent');
-  await screenshot(page, 'journey-earlier-order');
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await screenshot(page, 'journey-earlier-order-1440');
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await page.evaluate(() => document.scrollingElement.scrollWidth <= 390), 'no sideways page scroll');
+  await screenshot(page, 'journey-earlier-order-390');
   assert.deepEqual(problems, []);
 });
 
 test('a reload while an order is on its way keeps naming that order until the person dismisses the note', async () => {
-  const { page, problems } = await openPage(browser, proxy.url);
-  await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
-  const table = page.getByTestId('ranked-table');
-  await table.locator('tbody tr').first().waitFor();
-  await page.getByRole('checkbox', { name: 'Tencent Cloud CVM' }).uncheck();
-  await page.getByRole('checkbox', { name: 'Baidu AI Cloud BCC' }).uncheck();
-  await cloudRows(table, 'alibaba').first().getByRole('button', { name: /^Choose/ }).click();
-  await page.getByRole('heading', { name: /^Bid: Alibaba Cloud ECS/ }).waitFor();
-  await page.getByLabel('Subnet / vSwitch id').fill('vsw-bp1s5fnvk4gn2tws03624');
-  await page.getByLabel('Security group id').fill('sg-bp15ed6xe1yxeycg7o3n');
-  await page.getByLabel('Key pair').fill('batch-workers');
+  const { page, problems } = await alibabaDraft();
   await page.getByLabel('Image id').fill('aliyun_3_x64_slow_reload.vhd');
   await page.getByTestId('order-valid').waitFor();
   let key;
