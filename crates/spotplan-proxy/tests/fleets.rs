@@ -1049,7 +1049,11 @@ async fn a_stop_names_the_orders_it_cannot_release_yet_and_the_keeper_releases_t
         "{found}"
     );
     keep_once(&rig.state).await.unwrap();
-    assert_eq!(releases(), 2, "the keeper released what the stopped fleet's order created");
+    assert_eq!(
+        releases(),
+        2,
+        "the keeper released what the stopped fleet's order created"
+    );
     for _ in 0..3 {
         keep_once(&rig.state).await.unwrap();
         let (status, again) = stop().await;
