@@ -9,12 +9,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::{KEYS, TOKEN, example, state_listening, tempdir};
+use common::{KEYS, TOKEN, example, tempdir};
 use serde_json::{Value, json};
 use spotplan_core::Cloud;
+use spotplan_proxy::AppState;
 use spotplan_proxy::endpoints::{EndpointOverride, Endpoints};
 use spotplan_proxy::follower::poll_once;
-use spotplan_proxy::{AppState, app};
 use spotplan_standin::{Kind, Standin};
 
 struct Rig {
@@ -45,17 +45,12 @@ async fn rig(cloud: Cloud) -> Rig {
             authority: standin_address.to_string(),
         },
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let state = state_listening(
-        address,
-        &tempdir(),
+    let (address, state) = common::serve_loopback(
         common::credentials(),
         endpoints,
         common::postgres::store_in(&tempdir()).await,
-    );
-    let served = state.clone();
-    tokio::spawn(async move { axum::serve(listener, app(served)).await.unwrap() });
+    )
+    .await;
     Rig {
         proxy: format!("http://{address}"),
         state,

@@ -8,11 +8,11 @@ mod common;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use common::{KEYS, TOKEN, example, state_listening, tempdir};
+use common::{KEYS, TOKEN, example};
 use serde_json::Value;
 use spotplan_core::Cloud;
+use spotplan_proxy::Store;
 use spotplan_proxy::endpoints::{EndpointOverride, Endpoints};
-use spotplan_proxy::{Store, app};
 use spotplan_standin::{Kind, Standin};
 
 /// The proxy's hint for Alibaba's and Tencent's refusal of a bid below the market price.
@@ -40,11 +40,7 @@ async fn serve(router: axum::Router) -> SocketAddr {
 
 /// The proxy on a loopback port, bound first: it answers only to the Host names of the port it really listens on.
 async fn serve_proxy(endpoints: Endpoints, store: Store) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let state = state_listening(address, &tempdir(), common::credentials(), endpoints, store);
-    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
-    address
+    common::serve_loopback(common::credentials(), endpoints, store).await.0
 }
 
 async fn rig(cloud: &str) -> Rig {

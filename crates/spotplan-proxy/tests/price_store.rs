@@ -16,7 +16,7 @@ use spotplan_core::api::catalog::CatalogDelta;
 use spotplan_core::catalog::{ExternalObservation, OfferKey, PriceKind, Source};
 use spotplan_core::{Currency, Money, PriceRate, TimeUnit};
 use spotplan_proxy::endpoints::{EndpointOverride, Endpoints};
-use spotplan_proxy::{AppState, app, price_store};
+use spotplan_proxy::{AppState, price_store};
 use spotplan_standin::{Kind, Standin, market};
 
 struct Rig {
@@ -42,11 +42,7 @@ async fn rig_with(store: spotplan_proxy::Store) -> Rig {
             authority: standin_address,
         },
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let state = common::state_listening(address, &tempdir(), common::credentials(), endpoints, store);
-    let served = state.clone();
-    tokio::spawn(async move { axum::serve(listener, app(served)).await.unwrap() });
+    let (address, state) = common::serve_loopback(common::credentials(), endpoints, store).await;
     Rig {
         proxy: format!("http://{address}"),
         state,

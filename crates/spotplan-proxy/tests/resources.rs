@@ -9,9 +9,8 @@ mod common;
 use std::net::SocketAddr;
 
 use common::proxy_process::standin;
-use common::{KEYS, TOKEN, credentials, state_listening, tempdir};
+use common::{KEYS, TOKEN, credentials};
 use serde_json::{Value, json};
-use spotplan_proxy::app;
 use spotplan_proxy::credentials::CloudCredentials;
 use spotplan_proxy::endpoints::{EndpointOverride, Endpoints};
 use spotplan_standin::{Kind, Standin};
@@ -29,10 +28,7 @@ async fn rig_with(kind: Kind, standin: Standin, address: SocketAddr, credentials
             authority: address.to_string(),
         },
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let listen = listener.local_addr().unwrap();
-    let state = state_listening(listen, &tempdir(), credentials, endpoints, common::file_store());
-    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+    let (listen, _) = common::serve_loopback(credentials, endpoints, common::file_store()).await;
     Rig {
         proxy: format!("http://{listen}"),
         standin,

@@ -11,12 +11,12 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::{TOKEN, example, state_listening, tempdir};
+use common::{TOKEN, example, tempdir};
 use serde_json::{Value, json};
 use spotplan_core::Cloud;
+use spotplan_proxy::AppState;
 use spotplan_proxy::endpoints::{EndpointOverride, Endpoints};
 use spotplan_proxy::upstream::now_unix_millis;
-use spotplan_proxy::{AppState, app};
 
 /// Every cloud sent to `address`.
 fn all_clouds_at(address: SocketAddr) -> Endpoints {
@@ -38,17 +38,12 @@ async fn proxy(cloud: SocketAddr) -> (String, AppState) {
 
 /// The same, its order log in `data`.
 async fn proxy_on(cloud: SocketAddr, data: &std::path::Path) -> (String, AppState) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let state = state_listening(
-        address,
-        &tempdir(),
+    let (address, state) = common::serve_loopback(
         common::credentials(),
         all_clouds_at(cloud),
         common::postgres::store_in(data).await,
-    );
-    let served = state.clone();
-    tokio::spawn(async move { axum::serve(listener, app(served)).await.unwrap() });
+    )
+    .await;
     (format!("http://{address}"), state)
 }
 

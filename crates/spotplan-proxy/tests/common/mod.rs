@@ -74,18 +74,22 @@ pub fn state(static_dir: &Path, credentials: CloudCredentials, endpoints: Endpoi
     state_with(config, credentials, store)
 }
 
-/// State for a proxy bound to `listen` (a real loopback socket's address, so the `Host` a client sends passes).
-pub fn state_listening(
-    listen: SocketAddr,
-    static_dir: &Path,
+/// The real proxy (`app()`) serving on a loopback port, bound first so it answers only to the Host names of the
+/// port it really listens on: its address and its state.
+pub async fn serve_loopback(
     credentials: CloudCredentials,
     endpoints: Endpoints,
     store: Store,
-) -> AppState {
-    let mut config = config(static_dir);
-    config.listen = listen;
+) -> (SocketAddr, AppState) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let mut config = config(&tempdir());
+    config.listen = address;
     config.endpoints = endpoints;
-    state_with(config, credentials, store)
+    let state = state_with(config, credentials, store);
+    let served = state.clone();
+    tokio::spawn(async move { axum::serve(listener, spotplan_proxy::app(served)).await.unwrap() });
+    (address, state)
 }
 
 pub fn example(cloud: &str) -> serde_json::Value {
