@@ -14,6 +14,7 @@ mod contract;
 mod postgres;
 mod precompress;
 mod process;
+mod scratch;
 mod setup;
 mod summary;
 mod tasks;
@@ -38,6 +39,9 @@ commands:
 environment:
   SPOTPLAN_WASM_ROUTE=debian   force the Debian rustc-web/-Zbuild-std route for the wasm32 build";
 
+/// Where the test command keeps its temporary files (see [`scratch`]).
+const SCRATCH: &str = "target/test-tmp";
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().map(String::as_str);
@@ -46,7 +50,14 @@ fn main() -> anyhow::Result<()> {
     std::env::set_current_dir(&workspace)?;
     match command {
         Some("serve") => tasks::serve(&setup::ensure_all(setup::Purpose::Serve)?),
-        Some("test") => tasks::test(&setup::ensure_all(setup::Purpose::Test)?),
+        Some("test") => match scratch::Scratch::for_this_run(std::path::Path::new(SCRATCH))? {
+            Some(scratch) => {
+                let status = scratch.run_again_inside()?;
+                drop(scratch);
+                std::process::exit(status.code().unwrap_or(1))
+            }
+            None => tasks::test(&setup::ensure_all(setup::Purpose::Test)?),
+        },
         Some("setup") => setup::ensure_all(setup::Purpose::Test).map(drop),
         Some("catalog") => match args.get(1..).unwrap_or_default() {
             [] => catalog::write(),
