@@ -14,7 +14,7 @@ use crate::process::{self, output_of};
 pub enum Recommends {
     /// `--no-install-recommends`: only the packages and their dependencies.
     Skip,
-    /// With their recommendations (rustc-web needs its recommended `lld-22`: `/usr/bin/rust-lld` points at it).
+    /// With their recommendations (rustc-web recommends `cargo-web` and `rust-web-llvm`).
     Install,
 }
 

@@ -81,7 +81,8 @@ impl Cluster {
         if as_nobody && !others_can_reach(&parent) {
             // `nobody` cannot reach `target/` (a home folder closed to others): the cluster goes to a folder of
             // its own under the system's temporary folder rather than opening the user's folders.
-            root = std::env::temp_dir().join(format!("spotplan-postgres-{}", std::process::id()));
+            // (`/tmp` itself: the test command points TMPDIR into `target/`, which `nobody` cannot reach either.)
+            root = PathBuf::from("/tmp").join(format!("spotplan-postgres-{}", std::process::id()));
         }
         if root.exists() {
             stop_and_remove(&root, &bin);

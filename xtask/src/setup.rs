@@ -56,6 +56,7 @@ impl Env {
 
 /// Installs whatever is missing for `purpose`; a second run installs nothing.
 pub fn ensure_all(purpose: Purpose) -> anyhow::Result<Env> {
+    ensure_rustup_components()?;
     let route = toolchain::ensure_wasm_std()?;
     let wasm_bindgen_version = locked_version("wasm-bindgen")?;
     check_trunk_toml_pin(&wasm_bindgen_version)?;
@@ -88,6 +89,28 @@ pub fn ensure_all(purpose: Purpose) -> anyhow::Result<Env> {
         sdk_python,
         contract_python,
     })
+}
+
+/// `cargo fmt` and `cargo clippy` (the test command's first layers): a rustup toolchain installed with the
+/// `minimal` profile has neither.
+fn ensure_rustup_components() -> anyhow::Result<()> {
+    let missing: Vec<&str> = [("rustfmt", "fmt"), ("clippy", "clippy")]
+        .into_iter()
+        .filter(|(_, subcommand)| {
+            !Command::new("cargo")
+                .args([subcommand, "--version"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success())
+        })
+        .map(|(component, _)| component)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    process::run(Command::new("rustup").args(["component", "add"]).args(&missing))
+        .with_context(|| format!("installing the rustup components {}", missing.join(", ")))
 }
 
 fn cargo_bin_dir() -> PathBuf {
@@ -173,11 +196,30 @@ fn ensure_venv(venv: &Path, requirements: &Path) -> anyhow::Result<PathBuf> {
     if python.exists() && std::fs::read_to_string(&stamp).is_ok_and(|installed| installed == wanted) {
         return Ok(python);
     }
+    let has_pip = |python: &Path| {
+        Command::new(python)
+            .args(["-m", "pip", "--version"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    if python.exists() && !has_pip(&python) {
+        // Left half-made by an interrupted run: made again rather than failing on every run.
+        std::fs::remove_dir_all(venv).with_context(|| format!("removing the half-made {}", venv.display()))?;
+    }
     if !python.exists() {
         let created = process::run(Command::new("python3").args(["-m", "venv"]).arg(venv));
         if created.is_err() {
+            // Debian's python3 keeps `venv` in a package of its own; when `python3` is another (pyenv's), Debian's
+            // is the one that package completes.
+            let _ = std::fs::remove_dir_all(venv);
             apt::install(&["python3-venv"], Recommends::Skip)?;
-            process::run(Command::new("python3").args(["-m", "venv"]).arg(venv))?;
+            let again = process::run(Command::new("python3").args(["-m", "venv"]).arg(venv));
+            if again.is_err() {
+                let _ = std::fs::remove_dir_all(venv);
+                process::run(Command::new("/usr/bin/python3").args(["-m", "venv"]).arg(venv))?;
+            }
         }
     }
     process::run(

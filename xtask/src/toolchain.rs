@@ -57,7 +57,7 @@ impl WasmRoute {
         }
     }
 
-    /// Whether this route can run clippy for wasm32 (Debian's `cargo-web` ships no clippy).
+    /// Whether this route can run clippy for wasm32 (on Debian's, when `rust-web-clippy` could be installed).
     pub fn has_clippy(self) -> bool {
         self == WasmRoute::Rustup || Path::new("/usr/bin/cargo-clippy").exists()
     }
@@ -88,6 +88,22 @@ pub fn ensure_wasm_std() -> anyhow::Result<WasmRoute> {
     ensure_debian_route()
 }
 
+/// The Debian package of the `lld` a (possibly dangling) `rust-lld` link points to: `lld-22` for a link into
+/// `/usr/lib/llvm-22/`.
+fn lld_package_for(link: &Path) -> Option<String> {
+    let target = std::fs::read_link(link).ok()?;
+    let target = if target.is_absolute() {
+        target
+    } else {
+        link.parent()?.join(target)
+    };
+    target.components().find_map(|part| {
+        let part = part.as_os_str().to_str()?;
+        let version = part.strip_prefix("llvm-")?;
+        (!version.is_empty() && version.bytes().all(|b| b.is_ascii_digit())).then(|| format!("lld-{version}"))
+    })
+}
+
 fn rustup_has_wasm_std() -> bool {
     let Some(sysroot) = output_of(Command::new("rustc").args(["--print", "sysroot"])) else {
         return false;
@@ -103,15 +119,35 @@ fn rustup_has_wasm_std() -> bool {
 }
 
 fn ensure_debian_route() -> anyhow::Result<WasmRoute> {
-    let packages = ["rustc-web", "cargo-web", "rust-web-src", "rust-web-llvm"];
+    // rust-web-clippy: the wasm32 clippy layer on this route (without it the layer can only `cargo check`).
+    let packages = [
+        "rustc-web",
+        "cargo-web",
+        "rust-web-src",
+        "rust-web-llvm",
+        "rust-web-clippy",
+    ];
     // `exists()` follows links: a `rust-lld` whose `lld-22` target is missing counts as not installed.
-    let installed = ["/usr/bin/rustc", "/usr/bin/cargo", "/usr/bin/rust-lld"]
-        .iter()
-        .all(|path| Path::new(path).exists());
+    let installed = [
+        "/usr/bin/rustc",
+        "/usr/bin/cargo",
+        "/usr/bin/rust-lld",
+        "/usr/bin/cargo-clippy",
+    ]
+    .iter()
+    .all(|path| Path::new(path).exists());
     let has_src = output_of(Command::new("dpkg-query").args(["-W", "-f=${Status}", "rust-web-src"]))
         .is_some_and(|status| status.contains("install ok installed"));
     if !(installed && has_src) {
         apt::install(&packages, Recommends::Install).context("installing Debian's rustc-web toolchain for wasm32")?;
+    }
+    if !Path::new("/usr/bin/rust-lld").exists() {
+        // rust-web-llvm's `rust-lld` links into its LLVM (`/usr/lib/llvm-22/bin/lld`), but neither it nor anything
+        // rustc-web depends on or recommends installs that LLVM's `lld-22`: install the one the link names.
+        let lld = lld_package_for(Path::new("/usr/bin/rust-lld")).context(
+            "/usr/bin/rust-lld is missing or does not point into /usr/lib/llvm-N (is rust-web-llvm installed?)",
+        )?;
+        apt::install(&[&lld], Recommends::Skip).with_context(|| format!("installing {lld} for rust-lld"))?;
     }
     let version = output_of(Command::new("/usr/bin/rustc").arg("-V")).unwrap_or_default();
     eprintln!("wasm32: Debian route with {version}");
@@ -121,4 +157,27 @@ fn ensure_debian_route() -> anyhow::Result<WasmRoute> {
     WasmRoute::DebianBuildStd.apply(&mut fetch);
     process::run(&mut fetch)?;
     Ok(WasmRoute::DebianBuildStd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lld_package_is_the_one_of_the_llvm_rust_lld_points_into() {
+        let dir = std::env::temp_dir().join(format!("xtask-lld-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let absolute = dir.join("absolute");
+        std::os::unix::fs::symlink("/usr/lib/llvm-22/bin/lld", &absolute).unwrap();
+        let relative = dir.join("relative");
+        std::os::unix::fs::symlink("../lib/llvm-19/bin/lld", &relative).unwrap();
+        let elsewhere = dir.join("elsewhere");
+        std::os::unix::fs::symlink("/opt/lld", &elsewhere).unwrap();
+        assert_eq!(lld_package_for(&absolute).as_deref(), Some("lld-22"));
+        assert_eq!(lld_package_for(&relative).as_deref(), Some("lld-19"));
+        assert_eq!(lld_package_for(&elsewhere), None);
+        assert_eq!(lld_package_for(&dir.join("missing")), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
