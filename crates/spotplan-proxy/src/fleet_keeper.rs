@@ -181,7 +181,7 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
                 let code = view.error_code.clone().unwrap_or_default();
                 if wire(view.cloud).pool_unavailable(&code) {
                     stock.insert(step.pool, false);
-                } else if spotplan_core::lifecycle::is_throttled(view.cloud, &code) {
+                } else if wire(view.cloud).is_throttled(&code) {
                     let until =
                         view.finished_at_ms.unwrap_or(view.created_at_ms) + THROTTLE_RETRY_AFTER.as_millis() as i64;
                     if tally.throttled.as_ref().is_none_or(|(later, _)| until > *later) {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use spotplan_core::Cloud;
 use spotplan_core::clouds::wire;
-use spotplan_core::lifecycle::{DescribeReading, InstanceReport, InstanceState, batches, is_throttled};
+use spotplan_core::lifecycle::{DescribeReading, InstanceReport, InstanceState, batches};
 
 use crate::AppState;
 use crate::instance_book::{self, InstanceRow};
@@ -114,7 +114,7 @@ pub async fn describe(state: &AppState, cloud: Cloud, region: &str, ids: &[Strin
                     .extend(found.into_iter().map(|report| (report.id.clone(), report)));
             }
             DescribeReading::Refused(error) => {
-                if is_throttled(cloud, &error.code) || status == 429 {
+                if spotplan_core::clouds::wire(cloud).is_throttled(&error.code) || status == 429 {
                     described.throttled = true;
                 } else {
                     tracing::warn!(%cloud, code = %error.code, message = %error.message, "describe refused");

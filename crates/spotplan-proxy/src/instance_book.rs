@@ -47,14 +47,6 @@ pub struct InstanceRow {
     pub release_key: Option<String>,
 }
 
-/// How long each cloud's reclaim notice runs (Alibaba and Baidu 5 minutes, Tencent 2; lifecycle-apis.md §0).
-pub fn notice_period_ms(cloud: Cloud) -> i64 {
-    match cloud {
-        Cloud::Tencent => 2 * 60_000,
-        Cloud::Alibaba | Cloud::Baidu => 5 * 60_000,
-    }
-}
-
 impl InstanceRow {
     /// A newly placed instance: pending until the follower reads it.
     pub fn placed(
@@ -111,7 +103,9 @@ impl InstanceRow {
             running_since_ms: self.running_since_ms,
             ended_at_ms: self.ended_at_ms,
             notice_at_ms: self.notice_at_ms,
-            reclaim_at_ms: self.notice_at_ms.map(|notice| notice + notice_period_ms(self.cloud)),
+            reclaim_at_ms: self
+                .notice_at_ms
+                .map(|notice| notice + spotplan_core::clouds::wire(self.cloud).reclaim_notice_ms()),
             reason: self.reason.clone(),
             last_checked_ms: self.last_checked_ms,
             placed_by: None,

@@ -23,9 +23,6 @@ use spotplan_core::order::outcome::{read_order_answer, retryable};
 /// How many attempts an order call gets (the first plus retries with the same ClientToken).
 pub const MAX_ATTEMPTS: u32 = 3;
 
-/// The domains the proxy resolves names in: the three clouds' API domains.
-pub const CLOUD_DOMAINS: [&str; 3] = ["aliyuncs.com", "tencentcloudapi.com", "baidubce.com"];
-
 /// The bounds of the HTTP client.
 #[derive(Debug, Clone)]
 pub struct UpstreamLimits {
@@ -38,7 +35,7 @@ pub struct UpstreamLimits {
     /// An HTTP(S) proxy to reach the clouds through (`SPOTPLAN_UPSTREAM_PROXY`); the usual `HTTPS_PROXY`
     /// variables are ignored so a stray setting cannot route credentials elsewhere.
     pub proxy: Option<String>,
-    /// Host names outside [`CLOUD_DOMAINS`] that may be resolved (the endpoint overrides).
+    /// Host names outside the clouds' API domains that may be resolved (the endpoint overrides).
     pub extra_hosts: Vec<String>,
 }
 
@@ -297,8 +294,9 @@ struct CloudsOnly {
 /// Whether a host name may be resolved.
 pub fn resolvable(host: &str, extra_hosts: &[String]) -> bool {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
-    CLOUD_DOMAINS
-        .iter()
+    Cloud::ALL
+        .into_iter()
+        .map(|cloud| spotplan_core::clouds::wire(cloud).api_domain())
         .any(|domain| host.strip_suffix(domain).is_some_and(|rest| rest.ends_with('.')))
         || extra_hosts.contains(&host)
 }

@@ -235,6 +235,13 @@ pub trait CloudApi: Sync {
 pub trait CloudWire: Sync {
     /// Whether `host` is one of its API hosts (the proxy contacts no other).
     fn is_api_host(&self, host: &str) -> bool;
+    /// The DNS domain every one of its API hosts is under: the proxy resolves no name outside the clouds' domains,
+    /// whatever a region or zone id says.
+    fn api_domain(&self) -> &'static str;
+    /// How long before a reclaim its notice is given (the time from the notice to the instance's end).
+    fn reclaim_notice_ms(&self) -> i64;
+    /// Whether its error code means "slow down" (an HTTP 429 counts on every cloud, outside this).
+    fn is_throttled(&self, code: &str) -> bool;
     /// Where its credentials come from by convention.
     fn credential_names(&self) -> CredentialNames;
     /// Reads a key pair from the text of its CLI's credentials file ([`CredentialNames::cli_file`]), choosing
@@ -372,6 +379,27 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// The proxy resolves only names under the clouds' [`CloudWire::api_domain`]s: every host a cloud's calls go
+    /// to must be under its own, or the call could never be made.
+    #[test]
+    fn every_call_goes_to_a_host_under_its_clouds_domain() {
+        for cloud in Cloud::ALL {
+            let wire = wire(cloud);
+            let ids = ["i-1".to_owned()];
+            let hosts = [
+                wire.describe_instances("cn-beijing", &ids).host,
+                wire.spot_list_request("cn-beijing", None).host,
+                wire.order_list_request("cn-beijing", "order-1", None).host,
+            ];
+            for host in hosts {
+                let domain = format!(".{}", wire.api_domain());
+                assert!(host.ends_with(&domain), "{cloud}: {host} is outside {domain}");
+                assert!(wire.is_api_host(&host), "{cloud}: {host}");
+            }
+            assert!(!wire.is_api_host(&format!("evil.com#.{}", wire.api_domain())));
+        }
+    }
 
     #[test]
     fn ids_round_trip_for_every_cloud() {

@@ -1,7 +1,7 @@
 //! After the order: what a placed instance is doing, read from each cloud's describe answer and normalised across
 //! clouds ([`InstanceState`] beside the cloud's own state), the release call, and what an instance has cost so far.
 //! Each cloud's calls and readings live in its folder (`clouds/<cloud>/instances.rs`); this module holds what they
-//! share. Facts: `../shared/lifecycle-apis.md`.
+//! share. Each cloud's file cites its sources.
 
 pub mod cost;
 
@@ -11,7 +11,8 @@ use crate::clouds::Cloud;
 use crate::quote::CloudError;
 
 /// The most instance ids one describe or release call takes, on every cloud (Alibaba `InstanceIds` ≤100, Tencent
-/// `InstanceIds` ≤100, Baidu `instanceIds` ≤100; lifecycle-apis.md §0).
+/// `InstanceIds` ≤100, Baidu `instanceIds` ≤100: alibabacloud-ecs20140526 7.11.8 `DescribeInstancesRequest`,
+/// tencentcloud-sdk-python-cvm 3.1.178 `models.py`, https://cloud.baidu.com/doc/BCC/s/Xjwvyodmx).
 pub const MAX_IDS_PER_CALL: usize = 100;
 
 /// An instance's state, the same words for every cloud.
@@ -188,17 +189,6 @@ pub fn batches(ids: &[String]) -> impl Iterator<Item = &[String]> {
     ids.chunks(MAX_IDS_PER_CALL)
 }
 
-/// Whether a cloud's error code means "slow down": Alibaba `Throttling`, `Throttling.User`, `Throttling.Api`;
-/// Tencent `RequestLimitExceeded` and its `.UinLimitExceeded`, `.IPLimitExceeded`, `.GlobalRegionUinLimitExceeded`
-/// (lifecycle-apis.md §1.4, §2.4). Baidu documents none; an HTTP 429 counts on every cloud.
-pub fn is_throttled(cloud: Cloud, code: &str) -> bool {
-    match cloud {
-        Cloud::Alibaba => code == "Throttling" || code.starts_with("Throttling."),
-        Cloud::Tencent => code == "RequestLimitExceeded" || code.starts_with("RequestLimitExceeded."),
-        Cloud::Baidu => code == "TooManyRequests" || code == "Throttling",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,8 +251,12 @@ mod tests {
 
     #[test]
     fn throttling_codes_by_cloud() {
-        assert!(is_throttled(Cloud::Alibaba, "Throttling.User"));
-        assert!(is_throttled(Cloud::Tencent, "RequestLimitExceeded.UinLimitExceeded"));
-        assert!(!is_throttled(Cloud::Tencent, "InvalidInstanceId.NotFound"));
+        use crate::clouds::wire;
+        assert!(wire(Cloud::Alibaba).is_throttled("Throttling.User"));
+        assert!(!wire(Cloud::Alibaba).is_throttled("ThrottlingX"));
+        assert!(wire(Cloud::Tencent).is_throttled("RequestLimitExceeded.UinLimitExceeded"));
+        assert!(!wire(Cloud::Tencent).is_throttled("InvalidInstanceId.NotFound"));
+        assert!(wire(Cloud::Baidu).is_throttled("TooManyRequests"));
+        assert!(!wire(Cloud::Baidu).is_throttled("RequestLimitExceeded"));
     }
 }

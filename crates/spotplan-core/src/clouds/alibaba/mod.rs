@@ -161,6 +161,22 @@ impl CloudWire for Alibaba {
         host == resources::VPC_HOST_HANGZHOU || host_with_one_label(host, &["ecs.", "ecs-", "vpc."], ".aliyuncs.com")
     }
 
+    fn api_domain(&self) -> &'static str {
+        "aliyuncs.com"
+    }
+
+    /// Five minutes (alibabacloud-ecs20140526 7.11.8 `RunInstancesRequest.spot_duration` docstring: the interruption
+    /// notice comes five minutes ahead).
+    fn reclaim_notice_ms(&self) -> i64 {
+        5 * 60_000
+    }
+
+    /// `Throttling` (https://help.aliyun.com/zh/ecs/developer-reference/api-throttling) and its `.User`, `.Api`
+    /// (other Alibaba products' error tables; their use by ECS is our inference).
+    fn is_throttled(&self, code: &str) -> bool {
+        code == "Throttling" || code.starts_with("Throttling.")
+    }
+
     fn credential_names(&self) -> CredentialNames {
         CredentialNames {
             key_id_env: "ALIBABA_CLOUD_ACCESS_KEY_ID",

@@ -171,6 +171,22 @@ impl CloudWire for Baidu {
         host_with_one_label(host, &["bcc."], ".baidubce.com")
     }
 
+    fn api_domain(&self) -> &'static str {
+        "baidubce.com"
+    }
+
+    /// Five minutes: BCC notifies by SMS and Cloud Monitor event five minutes before it releases a spot instance
+    /// (https://intl.cloud.baidu.com/doc/BCC/s/fkag7tev6-en).
+    fn reclaim_notice_ms(&self) -> i64 {
+        5 * 60_000
+    }
+
+    /// Baidu documents no throttling code for BCC; these two are our guess at its envelope's (an HTTP 429 counts
+    /// on every cloud anyway).
+    fn is_throttled(&self, code: &str) -> bool {
+        code == "TooManyRequests" || code == "Throttling"
+    }
+
     fn credential_names(&self) -> CredentialNames {
         CredentialNames {
             key_id_env: "BCE_ACCESS_KEY_ID",
@@ -197,7 +213,7 @@ impl CloudWire for Baidu {
         answer::POOL_UNAVAILABLE.contains(&code)
     }
 
-    /// Baidu documents no interruption or stock signal for BCC spot (lifecycle-apis.md §3.4).
+    /// Baidu documents no interruption or stock signal for BCC spot (none found in its BCC API reference).
     fn pool_signals_request(&self, _region: &str, _instance_types: &[String]) -> Option<HttpRequest> {
         None
     }

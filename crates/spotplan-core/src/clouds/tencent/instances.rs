@@ -1,6 +1,7 @@
 //! Tencent CVM after the order: `DescribeInstances` by `InstanceIds` (≤100, never with `Filters`), reading
 //! `InstanceState` — `LAUNCH_FAILED` with `LatestOperationErrorMsg` is a failure, however the order answered — and
-//! `TerminateInstances` (≤100 ids; no ClientToken, no DryRun) to release. Facts: lifecycle-apis.md §2.1, §2.3.
+//! `TerminateInstances` (≤100 ids; no ClientToken, no DryRun) to release. Source: tencentcloud-sdk-python-cvm
+//! 3.1.178 `cvm/v20170312/models.py` (`DescribeInstancesRequest`, `Instance`, `TerminateInstancesRequest`).
 
 use serde_json::{Value, json};
 
@@ -82,7 +83,8 @@ fn report(instance: &Object) -> Option<InstanceReport> {
 
 /// `DescribeInstances` of a region, 100 a page from offset `page` on (`Offset`/`Limit`; no filter, since the
 /// `instance-charge-type` filter is not documented to take `SPOTPAID`): spot ones are told apart by
-/// `InstanceChargeType` in the answer (lifecycle-apis.md §2.1).
+/// `InstanceChargeType` in the answer (tencentcloud-sdk-python-cvm 3.1.178 `models.py`,
+/// `DescribeInstancesRequest.Filters`, `Instance.InstanceChargeType`).
 pub fn spot_list(region: &str, page: Option<&str>) -> HttpRequest {
     let offset: u64 = page.and_then(|page| page.parse().ok()).unwrap_or(0);
     api_request(region, "DescribeInstances", &json!({ "Offset": offset, "Limit": 100 }))
@@ -172,7 +174,8 @@ pub fn release_instances(region: &str, ids: &[String], _token: &str, _options: R
 }
 
 /// Reads a `TerminateInstances` answer. `InvalidInstanceId.NotFound` and `UnsupportedOperation.InstanceStateTerminat*`
-/// after a retried release mean the instances are gone already (lifecycle-apis.md §2.3).
+/// after a retried release mean the instances are gone already (the codes: tencentcloud-sdk-python-cvm 3.1.178
+/// `errorcodes.py`; reading them as "gone" is our inference).
 pub fn read_release(body: &[u8]) -> ReleaseReading {
     let Ok(answer) = parse_object(body) else {
         return ReleaseReading::Refused(unreadable(body));
@@ -243,7 +246,7 @@ mod tests {
         let DescribeReading::Refused(error) = read_instances(throttled) else {
             panic!("not refused")
         };
-        assert!(crate::lifecycle::is_throttled(crate::Cloud::Tencent, &error.code));
+        assert!(crate::clouds::wire(crate::Cloud::Tencent).is_throttled(&error.code));
     }
 
     #[test]

@@ -171,6 +171,23 @@ impl CloudWire for Tencent {
             || host_with_one_label(host, &["cvm.", "vpc."], ".tencentcloudapi.com")
     }
 
+    fn api_domain(&self) -> &'static str {
+        "tencentcloudapi.com"
+    }
+
+    /// Two minutes: the metadata's `spot/termination-time` is set two minutes before the instance is reclaimed
+    /// (https://www.tencentcloud.com/document/product/213/17817).
+    fn reclaim_notice_ms(&self) -> i64 {
+        2 * 60_000
+    }
+
+    /// `RequestLimitExceeded` and its `.UinLimitExceeded`, `.IPLimitExceeded`, `.GlobalRegionUinLimitExceeded`
+    /// (tencentcloud-sdk-python-common 3.1.195 `common/retry.py` retries `RequestLimitExceeded`; the suffixes are
+    /// Tencent's common error table).
+    fn is_throttled(&self, code: &str) -> bool {
+        code == "RequestLimitExceeded" || code.starts_with("RequestLimitExceeded.")
+    }
+
     fn credential_names(&self) -> CredentialNames {
         CredentialNames {
             key_id_env: "TENCENTCLOUD_SECRET_ID",
