@@ -92,7 +92,7 @@ pub struct Stats {
     /// named have unlimited stock.
     pub stock: HashMap<String, u32>,
     /// Alibaba: the tags each ClientToken was first sent with; the same token with other tags is refused
-    /// (`IdempotentParameterMismatch`, HTTP 400: ../shared/cloud-apis.md §1.6).
+    /// (`IdempotentParameterMismatch`: https://help.aliyun.com/document_detail/25693.html; the HTTP 400 is assumed).
     pub tags_by_token: HashMap<String, Vec<(String, String)>>,
 }
 

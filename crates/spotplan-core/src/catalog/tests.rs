@@ -206,7 +206,7 @@ fn baidu_has_every_documented_endpoint_region_and_singapore_is_outside_the_mainl
         .filter(|region| region.cloud == Cloud::Baidu)
         .map(|region| region.id.as_str())
         .collect();
-    // cloud-apis.md §3.1: bcc.{bj,gz,su,hkg,fwh,bd,sin,fsh}.baidubce.com.
+    // https://cloud.baidu.com/doc/BCC/s/0jwvyo603-en: bcc.{bj,gz,su,hkg,fwh,bd,sin,fsh}.baidubce.com.
     for id in ["bj", "gz", "su", "hkg", "fwh", "bd", "sin", "fsh"] {
         assert!(baidu.contains(&id), "{id} missing from {baidu:?}");
     }

@@ -9,11 +9,11 @@ use crate::order::problem::{Problems, rule};
 pub(crate) const SOURCES: &[(&str, &str)] = &[
     (
         "region.required",
-        "every cloud's API names a region: Alibaba RegionId (RunInstancesRequest.region_id docstring, required), Tencent X-TC-Region (common parameters), Baidu the regional endpoint bcc.<region>.baidubce.com (cloud-apis.md §3.1)",
+        "every cloud's API names a region: Alibaba RegionId (RunInstancesRequest.region_id docstring, required), Tencent X-TC-Region (common parameters), Baidu the regional endpoint bcc.<region>.baidubce.com (https://cloud.baidu.com/doc/BCC/s/0jwvyo603-en)",
     ),
     (
         "region.format",
-        "every documented region id is lower-case letters, digits and -, and the endpoint host names are built from it (ecs.<region>.aliyuncs.com, bcc.<region>.baidubce.com; cloud-apis.md §1, §3.1)",
+        "every documented region id is lower-case letters, digits and -, and the endpoint host names are built from it (ecs.<region>.aliyuncs.com: alibabacloud-ecs20140526 7.11.8 Client endpoint rule \"regional\"; bcc.<region>.baidubce.com: https://cloud.baidu.com/doc/BCC/s/0jwvyo603-en)",
     ),
     (
         "zone.format",

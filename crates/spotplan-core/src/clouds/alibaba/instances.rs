@@ -1,6 +1,8 @@
 //! Alibaba ECS after the order: `DescribeInstances` by ids (a JSON-array string of ≤100, `MaxResults=100`),
 //! reading `Status` and the `Recycling` operation lock that announces a reclaim, and `DeleteInstances` (≤100 ids,
-//! `Force`, `ClientToken`) to release. Facts: lifecycle-apis.md §1.1, §1.3.
+//! `Force`, `ClientToken`) to release. Sources: alibabacloud-ecs20140526 7.11.8 `DescribeInstancesRequest`,
+//! `DeleteInstancesRequest` docstrings; 7.0.17 `DescribeInstancesResponseBodyInstancesInstanceOperationLocks…`
+//! `LockReason` (`Recycling`).
 
 use serde_json::Value;
 
@@ -91,7 +93,8 @@ fn report(instance: &Object) -> Option<InstanceReport> {
 }
 
 /// `DescribeInstances` of a region's pay-as-you-go instances, 100 a page from `page` (`NextToken`) on; spot ones
-/// are told apart by `SpotStrategy` in the answer (lifecycle-apis.md §1.1).
+/// are told apart by `SpotStrategy` in the answer (alibabacloud-ecs20140526 7.0.17
+/// `DescribeInstancesResponseBodyInstancesInstance.spot_strategy`).
 pub fn spot_list(region: &str, page: Option<&str>) -> HttpRequest {
     list(region, vec![("InstanceChargeType".into(), "PostPaid".into())], page)
 }
@@ -185,7 +188,7 @@ pub fn release_instances(region: &str, ids: &[String], token: &str, options: Rel
 }
 
 /// Reads a `DeleteInstances` answer (`{RequestId}` on success). `InvalidInstanceId.NotFound` means the ids are gone
-/// already (lifecycle-apis.md §1.3 marks the code probable).
+/// already (our inference: the SDK names no release error codes).
 pub fn read_release(body: &[u8]) -> ReleaseReading {
     let Ok(answer) = parse_object(body) else {
         return ReleaseReading::Refused(unreadable(body));

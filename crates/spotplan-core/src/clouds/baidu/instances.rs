@@ -2,7 +2,9 @@
 //! `marker` to find a region's spot instances, and `POST /v2/instance/batchDelete?clientToken=` (≤100 ids,
 //! post-paid) to release, with `relatedReleaseFlag` for the disks and EIP created with it. Baidu exposes no reclaim
 //! flag (5-minute SMS notice only), so a Baidu reclaim shows as an instance that is gone without Spotplan releasing
-//! it. Facts: lifecycle-apis.md §3.1, §3.3.
+//! it. Sources: https://cloud.baidu.com/doc/BCC/s/Xjwvyodmx (`GET /v2/instance`), …/s/jlfkihltg (`batchDelete`),
+//! https://intl.cloud.baidu.com/doc/BCC/s/fkag7tev6-en (the SMS 5 minutes before release); that no reclaim flag
+//! exists is our reading of those pages, not a documented fact.
 
 use serde_json::{Map, Value, json};
 
@@ -177,7 +179,8 @@ pub fn release_instances(region: &str, ids: &[String], token: &str, options: Rel
 }
 
 /// `POST /v2/instance/cancelBidOrder?clientToken=…` with `{orderId}`: cancels a bid order not yet fulfilled
-/// (cloud-apis.md §3.2); the answer `{orderId}` is read by [`read_release`] (no error code: accepted).
+/// (https://intl.cloud.baidu.com/en/doc/BCC/s/Qk5eoojd6-intl-en); the answer `{orderId}` is read by [`read_release`]
+/// (no error code: accepted — our reading).
 pub fn cancel_bid_order(region: &str, order_id: &str, token: &str) -> HttpRequest {
     let mut body = Map::new();
     body.insert("orderId".into(), json!(order_id));
@@ -185,7 +188,8 @@ pub fn cancel_bid_order(region: &str, order_id: &str, token: &str) -> HttpReques
 }
 
 /// Reads a `batchDelete` answer (an empty or `{}` body on success). The codes Baidu's own Terraform provider treats
-/// as "already gone" mean the same here (lifecycle-apis.md §3.3).
+/// as "already gone" mean the same here (baidubce/terraform-provider-baiducloud `baiducloud/error.go`,
+/// `NotFoundErrorList`).
 pub fn read_release(body: &[u8]) -> ReleaseReading {
     if body.iter().all(u8::is_ascii_whitespace) {
         return ReleaseReading::Accepted;

@@ -24,7 +24,7 @@ pub(crate) const SOURCES: &[(&str, &str)] = &[
     ),
     (
         "baidu.bid_price.currency",
-        "Baidu \"Create spot instances\" (seed, international edition), bidPrice: \"Specify the price in RMB/minute\"; cloud-apis.md §1.3: accounts pay in their site's currency",
+        "Baidu \"Create spot instances\" (seed, international edition), bidPrice: \"Specify the price in RMB/minute\"; that an account pays in its site's currency is our reading (Alibaba documents it: alibabacloud-ecs20140526 7.11.8 DescribePrice Currency)",
     ),
     (
         "baidu.isomerism_card.for_gpu_spec",
