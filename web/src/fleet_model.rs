@@ -330,7 +330,7 @@ pub fn signal_asks(
     let mut asks: Vec<SignalsBody> = Vec::new();
     for ranked in planner.plan(requirement).ranked.iter().filter(|r| r.priced).take(2_000) {
         let key = catalog.key_of(ranked.offer as usize);
-        if key.cloud == Cloud::Baidu {
+        if !spotplan_core::clouds::api(key.cloud).has_pool_signals() {
             continue;
         }
         let at = asks

@@ -249,7 +249,7 @@ async fn first_attempt(state: &AppState, submission: Submission, hash: String) -
         .into_iter()
         .filter(|problem| problem.severity == Severity::Warning)
         .collect();
-    let local_dry_run = order.dry_run && order.cloud == Cloud::Baidu;
+    let local_dry_run = order.dry_run && !spotplan_core::clouds::api(order.cloud).has_dry_run();
     match state.credentials.get(order.cloud) {
         None if !local_dry_run => {
             return Err(ApiError::NoCredentials {
@@ -530,10 +530,12 @@ async fn attempt(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -
     } else {
         valid
     };
-    if order.dry_run && order.cloud == Cloud::Baidu {
+    if order.dry_run && !spotplan_core::clouds::api(order.cloud).has_dry_run() {
         record.view.status = OrderStatus::DryRunPassed;
-        record.view.hint =
-            Some("Baidu has no dry run: the order passed Spotplan's checks of Baidu's rules; nothing was sent".into());
+        let cloud = order.cloud.display_name();
+        record.view.hint = Some(format!(
+            "{cloud} has no dry run: the order passed Spotplan's checks of its rules; nothing was sent"
+        ));
         record.view.finished_at_ms = Some(now_unix_millis());
         let logged = state.store.finish_eventually(&record).await;
         return Ok(processed(record, logged));
@@ -544,8 +546,8 @@ async fn attempt(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -
             hint: credential_hint(order.cloud),
         });
     };
-    let admin_pass = match (&order.login.password, order.cloud) {
-        (Some(password), Cloud::Baidu) => {
+    let admin_pass = match &order.login.password {
+        Some(password) if spotplan_core::clouds::wire(order.cloud).encrypts_password() => {
             match baidu_admin_pass(password, credentials.credentials.secret.expose_secret()) {
                 Ok(encrypted) => AdminPass::Encrypted(encrypted),
                 Err(error) => return finish_not_sent(state, record, "PasswordEncryption", error.to_string()).await,

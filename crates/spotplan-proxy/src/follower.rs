@@ -309,7 +309,7 @@ pub fn apply_missing(row: &InstanceRow, now_ms: i64) -> InstanceRow {
     next.state = match row.state {
         InstanceState::Releasing => InstanceState::Released,
         InstanceState::BeingReclaimed => InstanceState::Reclaimed,
-        _ if row.cloud != Cloud::Alibaba && row.running_since_ms.is_some() => {
+        _ if !spotplan_core::clouds::wire(row.cloud).flags_reclaims() && row.running_since_ms.is_some() => {
             next.reason.get_or_insert_with(|| {
                 format!(
                     "gone without a release from Spotplan; {} exposes no reclaim flag, so this reads as a reclaim",

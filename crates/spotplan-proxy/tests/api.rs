@@ -794,7 +794,7 @@ async fn a_baidu_dry_run_is_checked_locally_without_credentials() {
     assert_eq!(answer.json()["status"], "dry_run_passed");
     assert_eq!(
         answer.json()["hint"],
-        "Baidu has no dry run: the order passed Spotplan's checks of Baidu's rules; nothing was sent"
+        "Baidu AI Cloud BCC has no dry run: the order passed Spotplan's checks of its rules; nothing was sent"
     );
     assert!(
         answer.json()["warnings"]

@@ -209,6 +209,14 @@ pub trait CloudApi: Sync {
     fn quote_needs_image(&self) -> bool {
         false
     }
+    /// Whether its order call takes a dry run (where not, a dry run is Spotplan's own check and sends nothing).
+    fn has_dry_run(&self) -> bool {
+        true
+    }
+    /// Whether it says anything of its pools besides prices ([`CloudWire::pool_signals_request`]).
+    fn has_pool_signals(&self) -> bool {
+        true
+    }
     /// Why its offers have no bid advice without a price history, and what is known instead.
     fn no_advice_reason(&self) -> NoAdviceReason;
     /// The request parameter that carries a launch id (`VSwitchId`, `SubnetId`, `subnetId`…), for placeholders.
@@ -242,6 +250,15 @@ pub trait CloudWire: Sync {
     fn reclaim_notice_ms(&self) -> i64;
     /// Whether its error code means "slow down" (an HTTP 429 counts on every cloud, outside this).
     fn is_throttled(&self, code: &str) -> bool;
+    /// Whether its describe answer flags an instance being reclaimed; where not, an instance that is gone without a
+    /// release reads as reclaimed.
+    fn flags_reclaims(&self) -> bool {
+        false
+    }
+    /// Whether the login password travels encrypted with the account's secret key rather than as typed.
+    fn encrypts_password(&self) -> bool {
+        false
+    }
     /// Where its credentials come from by convention.
     fn credential_names(&self) -> CredentialNames;
     /// Reads a key pair from the text of its CLI's credentials file ([`CredentialNames::cli_file`]), choosing
@@ -398,6 +415,14 @@ mod tests {
                 assert!(wire.is_api_host(&host), "{cloud}: {host}");
             }
             assert!(!wire.is_api_host(&format!("evil.com#.{}", wire.api_domain())));
+        }
+    }
+
+    #[test]
+    fn a_cloud_has_pool_signals_exactly_when_it_has_their_call() {
+        for cloud in Cloud::ALL {
+            let call = wire(cloud).pool_signals_request("cn-beijing", &["t.small".to_owned()]);
+            assert_eq!(api(cloud).has_pool_signals(), call.is_some(), "{cloud}");
         }
     }
 

@@ -177,6 +177,12 @@ impl CloudWire for Alibaba {
         code == "Throttling" || code.starts_with("Throttling.")
     }
 
+    /// The `Recycling` operation lock (alibabacloud-ecs20140526 7.0.17
+    /// `DescribeInstancesResponseBodyInstancesInstanceOperationLocksLockReason`).
+    fn flags_reclaims(&self) -> bool {
+        true
+    }
+
     fn credential_names(&self) -> CredentialNames {
         CredentialNames {
             key_id_env: "ALIBABA_CLOUD_ACCESS_KEY_ID",

@@ -110,6 +110,16 @@ impl CloudApi for Baidu {
         }
     }
 
+    /// Its order call has no dry run (the seed's "Create spot instances" lists no such parameter).
+    fn has_dry_run(&self) -> bool {
+        false
+    }
+
+    /// It documents no interruption or stock signal for BCC spot.
+    fn has_pool_signals(&self) -> bool {
+        false
+    }
+
     fn no_advice_reason(&self) -> NoAdviceReason {
         NoAdviceReason {
             short: "no public prices",
@@ -185,6 +195,12 @@ impl CloudWire for Baidu {
     /// on every cloud anyway).
     fn is_throttled(&self, code: &str) -> bool {
         code == "TooManyRequests" || code == "Throttling"
+    }
+
+    /// `adminPass` is AES-128-ECB encrypted with the first 16 characters of the secret key (bce-python-sdk 0.9.79
+    /// `aes128_encrypt_16char_key`; the seed's "Create spot instances", adminPass).
+    fn encrypts_password(&self) -> bool {
+        true
     }
 
     fn credential_names(&self) -> CredentialNames {
