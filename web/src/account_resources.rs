@@ -84,11 +84,11 @@ impl Listings {
     }
 }
 
-/// The kinds a cloud's launch details pick from: only Tencent's orders name a VPC.
+/// The kinds a cloud's launch details pick from: a VPC only where its order names one.
 pub fn kinds_for(cloud: Cloud) -> Vec<ResourceKind> {
     ResourceKind::ALL
         .into_iter()
-        .filter(|kind| *kind != ResourceKind::Vpc || cloud == Cloud::Tencent)
+        .filter(|kind| *kind != ResourceKind::Vpc || spotplan_core::clouds::api(cloud).order_takes_vpc())
         .collect()
 }
 

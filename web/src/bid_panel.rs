@@ -8,7 +8,7 @@ use spotplan_core::advice::BidAdvice;
 use spotplan_core::order::native_bid::bid_unit;
 use spotplan_core::order::{BidMode, PriceQuote, Problem, Severity, ValidationContext, validate};
 use spotplan_core::plan::PriceFigure;
-use spotplan_core::{Candidate, Cloud, ExchangeRate};
+use spotplan_core::{Candidate, ExchangeRate};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -356,7 +356,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             <div class="launch-grid">
                 { field(Key::Zone, "order-zone", "zone", order.zone.clone().unwrap_or_default(), OrderField::Zone, "text") }
                 { field(Key::ImageId, "order-image", "image_id", order.image_id.clone(), OrderField::Image, "text") }
-                if cloud == Cloud::Tencent { { field(Key::Vpc, "order-vpc", "network.vpc_id", order.network.vpc_id.clone().unwrap_or_default(), OrderField::Vpc, "text") } }
+                if spotplan_core::clouds::api(cloud).order_takes_vpc() { { field(Key::Vpc, "order-vpc", "network.vpc_id", order.network.vpc_id.clone().unwrap_or_default(), OrderField::Vpc, "text") } }
                 { field(Key::Subnet, "order-subnet", "network.subnet_id", order.network.subnet_id.clone().unwrap_or_default(), OrderField::Subnet, "text") }
                 { field(Key::SecurityGroup, "order-sg", "network.security_group_ids", sg, OrderField::SecurityGroup, "text") }
                 { field(Key::SystemDiskGb, "order-disk", "system_disk.size_gb", order.system_disk.as_ref().and_then(|d| d.size_gb).map(|s| s.to_string()).unwrap_or_default(), OrderField::SystemDiskGb, "number") }

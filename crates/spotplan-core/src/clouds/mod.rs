@@ -209,6 +209,10 @@ pub trait CloudApi: Sync {
     fn quote_needs_image(&self) -> bool {
         false
     }
+    /// Whether its order names a VPC beside the subnet (elsewhere the subnet implies it).
+    fn order_takes_vpc(&self) -> bool {
+        false
+    }
     /// Whether its order call takes a dry run (where not, a dry run is Spotplan's own check and sends nothing).
     fn has_dry_run(&self) -> bool {
         true

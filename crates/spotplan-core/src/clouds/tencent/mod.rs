@@ -107,6 +107,11 @@ impl CloudApi for Tencent {
         }
     }
 
+    /// `VirtualPrivateCloud.VpcId` beside `SubnetId` (tencentcloud-sdk-python-cvm 3.1.178 `VirtualPrivateCloud`).
+    fn order_takes_vpc(&self) -> bool {
+        true
+    }
+
     fn quote_needs_image(&self) -> bool {
         true
     }
