@@ -23,14 +23,16 @@ pub fn install(packages: &[&str], recommends: Recommends) -> anyhow::Result<()> 
     let is_root = output_of(Command::new("id").arg("-u")).is_some_and(|uid| uid == "0");
     let apt = |args: &[&str]| {
         let mut command = if is_root {
-            Command::new("apt-get")
+            let mut command = Command::new("apt-get");
+            command.env("DEBIAN_FRONTEND", "noninteractive");
+            command
         } else {
-            Command::new("sudo")
+            // sudo resets the environment: the setting goes on its command line instead.
+            let mut command = Command::new("sudo");
+            command.args(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
+            command
         };
-        if !is_root {
-            command.arg("apt-get");
-        }
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command.args(args);
         command
     };
     if !is_root && output_of(Command::new("sudo").args(["-n", "true"])).is_none() {

@@ -114,6 +114,10 @@ fn ensure_rustup_components() -> anyhow::Result<()> {
 }
 
 fn cargo_bin_dir() -> PathBuf {
+    // `cargo install` puts tools under CARGO_INSTALL_ROOT when it is set, else under CARGO_HOME.
+    if let Some(root) = std::env::var_os("CARGO_INSTALL_ROOT") {
+        return PathBuf::from(root).join("bin");
+    }
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
