@@ -67,6 +67,9 @@ pub(crate) struct Tally {
     pub unsent: Vec<StepRow>,
     /// Steps whose order's outcome is unknown, with when it was last attempted (Unix ms).
     pub unknown: Vec<(StepRow, i64)>,
+    /// Steps whose order is logged `pending`: being sent at this moment, or left so by a replica that died while
+    /// sending it (the reconciler resolves those).
+    pub in_flight: Vec<StepRow>,
     /// Pools whose latest settled order a cloud answered with no stock, or filled only partly.
     pub unavailable: Vec<usize>,
     /// An order the cloud refused for another reason than stock or throttling.
@@ -173,6 +176,8 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
                 if view.status == OrderStatus::Unknown {
                     let last = view.finished_at_ms.unwrap_or(view.created_at_ms);
                     tally.unknown.push((step.clone(), last));
+                } else {
+                    tally.in_flight.push(step.clone());
                 }
             }
             // Looked up past the ClientToken window and nothing of it exists: it holds no units, bills nothing.
@@ -439,14 +444,27 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
         let (pool, wanted) = match first_order {
             Some(first) => first,
             None if live >= target => {
-                // Not placed while an order's outcome is unknown: the keeper keeps visiting a placing fleet, so the
-                // order is processed again until it is known, and its units ordered afresh if it is `not_found`.
-                if fleet.state == FleetState::Placing && !tally.unknown.is_empty() {
-                    let keys: Vec<&str> = tally.unknown.iter().map(|(step, _)| step.order_key.as_str()).collect();
-                    let reason = format!(
-                        "waiting for the outcome of {}: unknown, so processed again under its key every minute",
-                        keys.join(", ")
-                    );
+                // Not placed while an order's outcome is unknown or still on its way: the keeper keeps visiting a
+                // placing fleet, so the order is processed again until it is known, and its units ordered afresh if
+                // it is `not_found` or refused (a fleet that is not maintained would otherwise stay short).
+                if fleet.state == FleetState::Placing && !(tally.unknown.is_empty() && tally.in_flight.is_empty()) {
+                    let mut waits: Vec<String> = tally
+                        .unknown
+                        .iter()
+                        .map(|(step, _)| {
+                            format!(
+                                "{} (unknown: processed again under its key every minute)",
+                                step.order_key
+                            )
+                        })
+                        .collect();
+                    waits.extend(tally.in_flight.iter().map(|step| {
+                        format!(
+                            "{} (pending: being sent, or resolved once its replica is gone)",
+                            step.order_key
+                        )
+                    }));
+                    let reason = format!("waiting for the outcome of {}", waits.join(", "));
                     if fleet.reason.as_deref() != Some(reason.as_str()) {
                         fleet.reason = Some(reason);
                         fleet_book::update(&state.store, &fleet).await?;

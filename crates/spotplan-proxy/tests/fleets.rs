@@ -957,6 +957,70 @@ async fn a_fleet_order_with_an_unknown_outcome_is_looked_up_and_one_found_gone_i
     );
 }
 
+/// Sets an order's status in the log by hand (what a replica that died mid-order, or the reconciler after it,
+/// leaves there).
+async fn set_status(rig: &Rig, order_key: &str, status: &str) {
+    use spotplan_proxy::sql::SqlValue;
+    let changed = rig
+        .state
+        .store
+        .execute(
+            "UPDATE orders SET status = ?1 WHERE idempotency_key = ?2".into(),
+            vec![
+                SqlValue::Text(Some(status.into())),
+                SqlValue::Text(Some(order_key.into())),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed, 1, "{order_key}");
+}
+
+/// A fleet that is not maintained is not `placed` while one of its orders is still logged `pending` (a replica
+/// died while sending it): placed, it would never order again if that order then turned out refused or
+/// `not_found`, and would stay short for good. Once the order is resolved (here: unknown, then found by its tag)
+/// the fleet is placed.
+#[tokio::test]
+async fn a_fleet_that_is_not_maintained_is_not_placed_while_an_order_is_still_pending() {
+    let rig = rig().await;
+    let mut body = fleet(2, [2, 0, 0], "10");
+    body["pools"][0]["order"]["image_id"] = json!("img-gateway502");
+    body["maintain"] = json!(false);
+    let (status, first) = rig.submit(&body, "fleet-0012-pend").await;
+    assert_eq!(status, 201, "{first}");
+    let id = first["fleet"]["id"].as_str().unwrap().to_owned();
+    set_status(&rig, "fleet-0012-pend_s0", "pending").await;
+    rig.round(1).await;
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(fleet["state"], "placing", "{fleet}");
+    assert!(
+        fleet["reason"]
+            .as_str()
+            .unwrap()
+            .contains("fleet-0012-pend_s0 (pending"),
+        "{fleet}"
+    );
+    assert_eq!(
+        (units(&fleet), rig.created()),
+        (2, 2),
+        "its units count as on their way: {fleet}"
+    );
+
+    set_status(&rig, "fleet-0012-pend_s0", "unknown").await;
+    backdate(&rig, "fleet-0012-pend_s0", 120).await;
+    rig.round(1).await;
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(
+        (
+            fleet["state"].as_str(),
+            fleet["orders"][0]["status"].as_str(),
+            rig.created()
+        ),
+        (Some("placed"), Some("succeeded"), 2),
+        "{fleet}"
+    );
+}
+
 /// A fleet whose cloud cannot be reached: its first order is `not_sent`, counts as on its way, and each keeper
 /// round sends it again once — never 64 times back to back, and never an order around it.
 #[tokio::test]
