@@ -235,7 +235,22 @@ fn ensure_venv(venv: &Path, requirements: &Path) -> anyhow::Result<PathBuf> {
     Ok(python)
 }
 
+/// The oldest Node.js the e2e tests run on (playwright-core's `engines`, in tests/e2e/package-lock.json).
+const NODE_MAJOR: u32 = 20;
+
 fn ensure_npm_packages(dir: &Path) -> anyhow::Result<()> {
+    // Node.js and npm come with the machine (README: prerequisites); Debian's own nodejs is too old to install.
+    let version = output_of(Command::new("node").arg("--version"));
+    let major = version
+        .as_deref()
+        .and_then(|text| text.trim_start_matches('v').split('.').next()?.parse::<u32>().ok());
+    if major.is_none_or(|major| major < NODE_MAJOR) {
+        bail!(
+            "the end-to-end tests need Node.js {NODE_MAJOR} or newer with npm (found: {}); install it, e.g. from \
+             https://nodejs.org, and run the command again",
+            version.as_deref().unwrap_or("no `node`")
+        );
+    }
     let lock = dir.join("package-lock.json");
     let installed = dir.join("node_modules/.package-lock.json");
     let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&installed)) {
