@@ -590,23 +590,26 @@ async fn resolve_all(state: &AppState, body: &ReleaseBody) -> Result<Vec<Instanc
     if body.all {
         return Ok(book.into_iter().filter(|row| !row.state.is_final()).collect());
     }
-    body.instances
-        .iter()
-        .map(|wanted| {
-            book.iter()
-                .find(|row| row.cloud == wanted.cloud && row.id == wanted.id)
-                .cloned()
-                .ok_or_else(|| ApiError::BadRequest {
-                    code: "unknown_instance",
-                    message: format!(
-                        "{} instance `{}` is not in Spotplan's instance book; only instances it placed can be released",
-                        wanted.cloud.display_name(),
-                        wanted.id.chars().take(64).collect::<String>()
-                    ),
-                    field: Some("instances".into()),
-                })
-        })
-        .collect()
+    // Each instance once, however often it is named: a cloud may refuse a release call naming an id twice.
+    let mut chosen: Vec<InstanceRow> = Vec::new();
+    for wanted in &body.instances {
+        let row = book
+            .iter()
+            .find(|row| row.cloud == wanted.cloud && row.id == wanted.id)
+            .ok_or_else(|| ApiError::BadRequest {
+                code: "unknown_instance",
+                message: format!(
+                    "{} instance `{}` is not in Spotplan's instance book; only instances it placed can be released",
+                    wanted.cloud.display_name(),
+                    wanted.id.chars().take(64).collect::<String>()
+                ),
+                field: Some("instances".into()),
+            })?;
+        if !chosen.iter().any(|seen| seen.cloud == row.cloud && seen.id == row.id) {
+            chosen.push(row.clone());
+        }
+    }
+    Ok(chosen)
 }
 
 /// Sends one release call once; the result for each id of the batch.

@@ -572,12 +572,54 @@ async fn hostile_and_malformed_releases_are_refused_before_anything_is_sent() {
         (status, answer["error"]["code"].as_str()),
         (409, Some("idempotency_key_reused"))
     );
+    // A key that is not one; a body that is not JSON.
+    let (status, answer) = rig.release(&json!({ "all": true }), "key/../with-slashes").await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (400, Some("idempotency_key_invalid")),
+        "{answer}"
+    );
+    let form = client
+        .post(&url)
+        .header("x-spotplan-token", TOKEN)
+        .header("idempotency-key", "release-key-0006")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("all=true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status().as_u16(), 415);
     let (releases, _) = rig.standin.lifecycle.counts();
     assert_eq!(
         releases.values().sum::<u32>(),
         1,
         "only the one valid release was sent: {releases:?}"
     );
+}
+
+/// The same instance named twice in one release is released once, in one call naming it once.
+#[tokio::test]
+async fn an_instance_named_twice_in_a_release_is_released_once() {
+    let rig = rig(Cloud::Tencent).await;
+    rig.order(
+        Cloud::Tencent,
+        "img-lifecycle",
+        1,
+        "7a4c9e10-0000-4000-8000-000000000015",
+    )
+    .await;
+    let rows = rig.instances().await;
+    let id = rows[0]["id"].as_str().unwrap().to_owned();
+    let target = json!({ "cloud": "tencent", "id": id });
+    let (status, answer) = rig
+        .release(&json!({ "instances": [target.clone(), target] }), "release-twice-0001")
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let outcomes = answer["outcomes"].as_array().unwrap();
+    assert_eq!(outcomes.len(), 1, "{answer}");
+    assert_eq!(outcomes[0]["result"], "accepted", "{answer}");
+    let (releases, _) = rig.standin.lifecycle.counts();
+    assert_eq!(releases.get(&id), Some(&1), "{releases:?}");
 }
 
 #[tokio::test]
