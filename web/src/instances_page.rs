@@ -266,11 +266,20 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
             let release_all = {
                 let ask = ask.clone();
                 let ids: Vec<String> = live.iter().map(|row| row.id.clone()).collect();
+                // The instances the confirmation lists, by id: not `all`, which would also take any instance placed
+                // between this render and the click on "release".
+                let targets: Vec<InstanceRef> = live
+                    .iter()
+                    .map(|row| InstanceRef {
+                        cloud: row.cloud,
+                        id: row.id.clone(),
+                    })
+                    .collect();
                 let cost = total(live.iter().map(|row| cost_now(row, proxy_now)));
                 Callback::from(move |_: MouseEvent| {
                     ask.emit((
                         ReleaseBody {
-                            all: true,
+                            instances: targets.clone(),
                             ..ReleaseBody::default()
                         },
                         ids.clone(),
