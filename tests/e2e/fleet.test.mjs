@@ -125,3 +125,51 @@ test('the fleet page on a 390 px phone: no sideways page scroll, the split and P
   await screenshot(page, 'fleet-390');
   assert.deepEqual(problems, []);
 });
+
+test('a fleet sent without an answer is sent again under its key after a visit to another page: one fleet', async () => {
+  const plan = '?v=4&m=8&h=48&c=alibaba&rg=cn-hangzhou#fleet';
+  const { page, problems } = await openPage(browser, new URL(plan, proxy.url).href, { viewport: { width: 1440, height: 900 } });
+  await page.evaluate(() => {
+    const zones = Object.fromEntries([...'abcdefghijklmnopqrstuvwxyz'].map((letter) => [`subnet@cn-hangzhou-${letter}`, `vsw-bp1again${letter}`]));
+    localStorage.setItem('spotplan-launch:alibaba:cn-hangzhou', JSON.stringify({
+      image: 'aliyun_3_x64_20G_alibase_20240819.vhd', vpc: 'vpc-bp1again', security_group: 'sg-bp1again', ...zones,
+    }));
+  });
+  await page.goto(new URL(plan, proxy.url).href);
+  const fill = async () => {
+    await page.locator('#fleet-target').fill('2');
+    await page.locator('#fleet-cap').fill('0.3');
+    await page.locator('#fleet-ceiling').fill('5');
+  };
+  await fill();
+  const before = (await api('api/v1/fleets')).fleets.length;
+  // The proxy receives the fleet and places it; its answer never reaches the page.
+  const keys = [];
+  await page.route('**/api/v1/fleets', async (route) => {
+    keys.push(route.request().headers()['idempotency-key']);
+    const answer = await route.fetch();
+    assert.equal(answer.status(), 201, await answer.text());
+    await route.abort('connectionreset');
+  }, { times: 1 });
+  await page.locator('#fleet-place').click();
+  await page.locator('#fleet-confirm').click();
+  await page.getByText(/^No answer came, so the proxy may have the fleet already/).waitFor();
+  assert.equal((await api('api/v1/fleets')).fleets.length, before + 1, 'the proxy has it');
+  // Away to the plan and back: the fleet form starts again, its draft does not.
+  await page.getByRole('button', { name: 'Plan', exact: true }).click();
+  await page.getByRole('button', { name: 'Fleet', exact: true }).click();
+  await page.getByText(/^No answer came, so the proxy may have the fleet already/).waitFor();
+  await fill();
+  await page.route('**/api/v1/fleets', async (route) => {
+    keys.push(route.request().headers()['idempotency-key']);
+    await route.continue();
+  }, { times: 1 });
+  await page.locator('#fleet-place').click();
+  await page.locator('#fleet-confirm').click();
+  await page.getByTestId('fleet-placed').waitFor({ timeout: 15_000 });
+  assert.equal(keys.length, 2, JSON.stringify(keys));
+  assert.equal(keys[1], keys[0], 'resent under the key it was first sent with');
+  assert.equal((await api('api/v1/fleets')).fleets.length, before + 1, 'one fleet, not two');
+  await screenshot(page, 'fleet-resent-after-no-answer');
+  assert.deepEqual(problems.filter((problem) => !/ERR_CONNECTION_RESET|Failed to fetch|net::/.test(problem)), []);
+});

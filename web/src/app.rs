@@ -116,6 +116,7 @@ const MAX_DELTA_PAGES: usize = 4;
 #[component]
 pub fn App() -> Html {
     let proxy = use_state(|| ProxyStatus::Checking);
+    let fleet_draft = crate::fleet_place::use_fleet_draft();
     {
         let proxy = proxy.clone();
         use_effect_with((), move |_| {
@@ -438,7 +439,7 @@ pub fn App() -> Html {
                     }} />
                 } else if *page == Page::Fleet {
                     { match &*planner {
-                        Ok(planner) => html! { <FleetPage planner={planner.clone()} state={state.clone()} proxy={(*proxy).clone()} /> },
+                        Ok(planner) => html! { <FleetPage planner={planner.clone()} state={state.clone()} proxy={(*proxy).clone()} draft={fleet_draft.clone()} /> },
                         Err(error) => html! { <p class="error" role="alert">{ format!("The embedded price catalog could not be read: {error}") }</p> },
                     } }
                 } else {

@@ -513,8 +513,8 @@ pub fn curl_snippet(proxy_url: &str, key: &str, body: &FleetSubmission) -> Strin
 /// a send (the proxy would refuse a known key with another body) and after the proxy placed the fleet — but not
 /// while the last send's outcome is unknown (no answer, an unreadable one): the proxy may have logged that fleet
 /// and be placing it, so a Place then resends the body as it was sent, under its key, however the plan moved since
-/// (live prices, risk). Otherwise a retry would be a second fleet. `P` is the body as sent (kept typed, so a resend
-/// needs no parsing).
+/// (live prices, risk). Otherwise a retry would be a second fleet. Nor while a send is on its way: the answer is
+/// the key's, whatever was edited meanwhile. `P` is the body as sent (kept typed, so a resend needs no parsing).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftKey<P = ()> {
     key: String,
@@ -522,6 +522,8 @@ pub struct DraftKey<P = ()> {
     sent: Option<(String, P)>,
     /// Whether the last send's outcome is unknown.
     unsettled: bool,
+    /// Whether a send is on its way (no answer yet).
+    in_flight: bool,
 }
 
 impl<P> DraftKey<P> {
@@ -531,6 +533,7 @@ impl<P> DraftKey<P> {
             key,
             sent: None,
             unsettled: false,
+            in_flight: false,
         }
     }
 
@@ -549,11 +552,13 @@ impl<P> DraftKey<P> {
 
     /// The last send came back without a readable answer: the fleet may exist.
     pub fn outcome_unknown(&mut self) {
+        self.in_flight = false;
         self.unsettled = self.sent.is_some();
     }
 
     /// The proxy answered the last send with its own refusal: nothing of it was logged under the key.
     pub fn refused(&mut self) {
+        self.in_flight = false;
         self.unsettled = false;
     }
 
@@ -564,7 +569,7 @@ impl<P> DraftKey<P> {
 
     /// The key `body` goes under: the draft's, unless that was sent with another body (then `fresh()`).
     pub fn key_for(&mut self, body: &str, fresh: impl FnOnce() -> String) -> &str {
-        if !self.unsettled && self.sent.as_ref().is_some_and(|(sent, _)| sent != body) {
+        if !self.unsettled && !self.in_flight && self.sent.as_ref().is_some_and(|(sent, _)| sent != body) {
             *self = DraftKey::new(fresh());
         }
         &self.key
@@ -573,6 +578,7 @@ impl<P> DraftKey<P> {
     /// `body` (its JSON, and as sent) is on its way under the key.
     pub fn sending(&mut self, body: &str, sent: P) {
         self.sent = Some((body.to_owned(), sent));
+        self.in_flight = true;
     }
 
     /// The proxy placed the fleet: the next draft gets a new key.
@@ -767,6 +773,12 @@ mod tests {
         let mut draft: DraftKey = DraftKey::new("k-first-000".into());
         assert_eq!(draft.key_for("a", || "k-second-00".into()), "k-first-000");
         draft.sending("a", ());
+        assert_eq!(
+            draft.key_for("b", || "unused".into()),
+            "k-first-000",
+            "edited while the send is on its way: the key waits for the answer"
+        );
+        draft.refused();
         assert_eq!(draft.key_for("a", || "k-second-00".into()), "k-first-000", "a retry");
         assert_eq!(
             draft.key_for("b", || "k-second-00".into()),

@@ -21,8 +21,8 @@ use spotplan_core::order::{PriceQuote, Problem, Severity, ValidationContext, val
 use spotplan_core::{Cloud, Planner};
 use yew::prelude::*;
 
-use crate::fleet_model::{self, DraftKey};
-use crate::fleet_place::{PlaceFleet, Placing};
+use crate::fleet_model;
+use crate::fleet_place::{FleetDraft, PlaceFleet};
 use crate::health::ProxyStatus;
 use crate::i18n::fleet::{self as words, FleetText, fleet_text};
 use crate::i18n::{Key, Lang, text};
@@ -48,6 +48,8 @@ pub struct FleetOrdersProps {
     pub maintain: bool,
     /// The fleet's name.
     pub name: String,
+    /// The fleet draft (the app's).
+    pub draft: FleetDraft,
 }
 
 impl PartialEq for FleetOrdersProps {
@@ -60,6 +62,7 @@ impl PartialEq for FleetOrdersProps {
             && self.proxy == other.proxy
             && self.maintain == other.maintain
             && self.name == other.name
+            && self.draft == other.draft
     }
 }
 
@@ -204,8 +207,7 @@ pub fn FleetOrders(props: &FleetOrdersProps) -> Html {
             (fleet_model::stamp(), build_orders(&planner, &plan, &request, &state))
         })
     };
-    let draft = use_mut_ref(|| DraftKey::new(crate::draft_key::new_key()));
-    let placing = use_state(|| Placing::Idle);
+    let (draft, placing) = (props.draft.key.clone(), props.draft.placing.clone());
     let body = {
         let (orders, request, plan) = (orders.clone(), props.request.clone(), props.plan.clone());
         use_memo(

@@ -41,11 +41,16 @@ pub struct FleetPageProps {
     pub state: UseReducerHandle<UiState>,
     /// The proxy's status.
     pub proxy: ProxyStatus,
+    /// The fleet draft: its key and where placing stands (the app's, so it outlives this page).
+    pub draft: crate::fleet_place::FleetDraft,
 }
 
 impl PartialEq for FleetPageProps {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.planner, &other.planner) && self.state == other.state && self.proxy == other.proxy
+        Rc::ptr_eq(&self.planner, &other.planner)
+            && self.state == other.state
+            && self.proxy == other.proxy
+            && self.draft == other.draft
     }
 }
 
@@ -315,7 +320,7 @@ pub fn FleetPage(props: &FleetPageProps) -> Html {
             { charts }
             if let (Some(plan), Some(request)) = (plan_ok, request) {
                 <FleetOrders planner={props.planner.clone()} plan={plan} plan_stamp={plan_stamp} request={request} state={props.state.clone()}
-                    proxy={props.proxy.clone()} maintain={form.maintain} name={form.name.clone()} />
+                    proxy={props.proxy.clone()} maintain={form.maintain} name={form.name.clone()} draft={props.draft.clone()} />
             } else {
                 <section class="fleet-orders" aria-label={t(FleetText::PlaceFleet)}>
                     <div class="fleet-submit">

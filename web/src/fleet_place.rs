@@ -31,6 +31,32 @@ pub enum Placing {
     Refused(ApiError),
 }
 
+/// The fleet draft's key and where placing stands. The app keeps them, not the fleet page: an input made invalid
+/// (which takes the orders section away) or a visit to another page must not forget a fleet that may exist, or
+/// the next "Place" would send it again under a new key.
+#[derive(Debug, Clone)]
+pub struct FleetDraft {
+    /// The key, and the body last sent under it.
+    pub key: Rc<RefCell<DraftKey<Rc<FleetSubmission>>>>,
+    /// Where placing stands.
+    pub placing: UseStateHandle<Placing>,
+}
+
+impl PartialEq for FleetDraft {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.key, &other.key) && self.placing == other.placing
+    }
+}
+
+/// The app's one fleet draft.
+#[hook]
+pub fn use_fleet_draft() -> FleetDraft {
+    FleetDraft {
+        key: use_mut_ref(|| DraftKey::new(crate::draft_key::new_key())),
+        placing: use_state(|| Placing::Idle),
+    }
+}
+
 /// Properties of the place button and its confirmation.
 #[derive(Debug, Clone, Properties)]
 pub struct PlaceFleetProps {
