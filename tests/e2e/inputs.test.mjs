@@ -96,11 +96,15 @@ test('launch details survive a reload, the password never does; a tiny bid\'s ro
   assert.deepEqual(problems, []);
 });
 
-test('validation names a tag without "=", a 10 GiB system disk and "!" in a host name', async () => {
+test('validation names a tag without "=", a system disk of 40.5 and of 10 GiB, and "!" in a host name', async () => {
   const { page, problems } = await openPage(browser, new URL('?c=alibaba', proxy.url).href);
   await cloudRows(page.getByTestId('ranked-table'), 'alibaba').first().getByRole('button', { name: /^Choose/ }).click();
   await page.getByLabel('Tags (key=value, comma-separated)').fill('team=etl, nightly');
   await page.locator('#problems-tags').getByText('tag “nightly” has no “=”: write key=value (key= for an empty value)').waitFor();
+  // Not a whole number: named beside the field, kept as typed, never taken for the cloud's default size.
+  await page.getByLabel('System disk (GiB)').fill('40.5');
+  await page.locator('#problems-system_disk-size_gb').getByText('system disk “40.5” is not a whole number of GB (leave it empty for the cloud\'s default size)').waitFor();
+  assert.equal(await page.getByLabel('System disk (GiB)').inputValue(), '40.5');
   await page.getByLabel('System disk (GiB)').fill('10');
   await page.locator('#problems-system_disk-size_gb').getByText(/a 10 GiB system disk is accepted only as an ESSD at performance level PL0/).waitFor();
   await page.getByLabel('Host name').fill('web!1');

@@ -359,7 +359,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
                 if spotplan_core::clouds::api(cloud).order_takes_vpc() { { field(Key::Vpc, "order-vpc", "network.vpc_id", order.network.vpc_id.clone().unwrap_or_default(), OrderField::Vpc, "text") } }
                 { field(Key::Subnet, "order-subnet", "network.subnet_id", order.network.subnet_id.clone().unwrap_or_default(), OrderField::Subnet, "text") }
                 { field(Key::SecurityGroup, "order-sg", "network.security_group_ids", sg, OrderField::SecurityGroup, "text") }
-                { field(Key::SystemDiskGb, "order-disk", "system_disk.size_gb", order.system_disk.as_ref().and_then(|d| d.size_gb).map(|s| s.to_string()).unwrap_or_default(), OrderField::SystemDiskGb, "number") }
+                { field(Key::SystemDiskGb, "order-disk", "system_disk.size_gb", state.system_disk_text.clone().unwrap_or_else(|| order.system_disk.as_ref().and_then(|d| d.size_gb).map(|s| s.to_string()).unwrap_or_default()), OrderField::SystemDiskGb, "text") }
                 { field(Key::KeyPair, "order-keypair", "login.key_pair", order.login.key_pair.clone().unwrap_or_default(), OrderField::KeyPair, "text") }
                 if let Some(shape) = order.baidu.as_ref().filter(|shape| shape.spec.as_deref().is_some_and(|spec| spec.split('.').count() >= 4)) {
                     { field(Key::GpuCard, "order-card", "baidu.isomerism_card", shape.isomerism_card.clone().unwrap_or_default(), OrderField::IsomerismCard, "text") }

@@ -153,6 +153,9 @@ pub struct UiState {
     pub tags_text: String,
     /// The data disk sizes as typed (`100, 200`), kept for the same reason.
     pub data_disks_text: String,
+    /// The system disk size as typed, once typed (`None`: the draft's own size is shown): text that is not a whole
+    /// number of GB must not quietly become "the cloud's default size".
+    pub system_disk_text: Option<String>,
     /// The snippet tab shown.
     pub format: Format,
     /// The submission.
@@ -172,7 +175,7 @@ impl UiState {
     /// Problems with text typed in the UI's own list syntax, which the core never sees: a tag without `=` (is
     /// "team" a key with an empty value, or a typo?). Shown under the field; placing waits until they are fixed.
     pub fn entry_problems(&self) -> Vec<Problem> {
-        comma_separated(&self.tags_text)
+        let mut problems: Vec<Problem> = comma_separated(&self.tags_text)
             .enumerate()
             .filter(|(_, part)| !part.contains('='))
             .map(|(index, part)| Problem {
@@ -185,7 +188,25 @@ impl UiState {
                 prevents: None,
                 source: Some("the app's tag syntax: key=value, comma-separated".into()),
             })
-            .collect()
+            .collect();
+        if let Some(text) = self.system_disk_text.as_deref().map(str::trim)
+            && !text.is_empty()
+            && text.parse::<u32>().is_err()
+        {
+            problems.push(Problem {
+                field: "system_disk.size_gb".into(),
+                rule: "ui.system_disk.whole_gb".into(),
+                value: text.to_owned(),
+                severity: Severity::Error,
+                message_en: format!(
+                    "system disk “{text}” is not a whole number of GB (leave it empty for the cloud's default size)"
+                ),
+                message_zh: format!("系统盘“{text}”不是整数 GB（留空则使用云的默认大小）"),
+                prevents: None,
+                source: Some("the app's number syntax: a whole number of GB".into()),
+            });
+        }
+        problems
     }
 
     /// Records what the earlier order sent under `key` came back with (an answer for any other stale key — a dry
@@ -228,6 +249,7 @@ impl UiState {
             bid: BidEntry::empty((requirement.currency, requirement.unit)),
             tags_text: String::new(),
             data_disks_text: String::new(),
+            system_disk_text: None,
             format: Format::Http,
             submission: Submission::Idle,
             idempotency_key: String::new(),
@@ -502,6 +524,7 @@ impl Reducible for UiState {
                 }
                 next.tags_text = String::new();
                 next.data_disks_text = String::new();
+                next.system_disk_text = None;
                 next.selected = Some(offer);
                 next.submission = Submission::Idle;
                 next.idempotency_key = key;
@@ -529,6 +552,7 @@ impl Reducible for UiState {
                 match field {
                     OrderField::Tags => next.tags_text = value.clone(),
                     OrderField::DataDisksGb => next.data_disks_text = value.clone(),
+                    OrderField::SystemDiskGb => next.system_disk_text = Some(value.clone()),
                     _ => {}
                 }
                 if let Some(order) = &mut next.order {
@@ -847,6 +871,33 @@ mod tests {
         let renewed = reduce(settled, Action::NewOrder);
         assert_ne!(renewed.idempotency_key, "k1a2b3c4d");
         assert_eq!(renewed.submission, Submission::Idle);
+    }
+
+    #[test]
+    fn a_system_disk_that_is_not_a_whole_number_is_named_not_taken_for_the_default_size() {
+        for (typed, problem) in [
+            ("40.5", true),
+            ("-5", true),
+            ("1e3", true),
+            ("abc", true),
+            ("", false),
+            (" 80 ", false),
+        ] {
+            let state = reduce(
+                UiState::new(Lang::En),
+                Action::SetField(OrderField::SystemDiskGb, typed.into()),
+            );
+            let problems = state.entry_problems();
+            assert_eq!(problems.len(), usize::from(problem), "{typed:?}: {problems:?}");
+            if problem {
+                assert_eq!(
+                    (problems[0].field.as_str(), problems[0].value.as_str()),
+                    ("system_disk.size_gb", typed.trim())
+                );
+                assert!(problems[0].message_en.contains(typed), "{}", problems[0].message_en);
+            }
+            assert_eq!(state.system_disk_text.as_deref(), Some(typed), "what was typed is kept");
+        }
     }
 
     #[test]
