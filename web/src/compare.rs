@@ -154,7 +154,7 @@ pub fn Compare(props: &CompareProps) -> Html {
                 </label>
                 <NumberField id="instances" label={t(Key::Instances)} lang={lang} rule={Rule::AtLeastOne}
                     value={requirement.instance_count.to_string()} on_value={set(|r, n| if let Some(n) = n.and_then(|n| n.to_u32()) { r.instance_count = n })} />
-                <NumberField id="hours" label={t(Key::Hours)} lang={lang} rule={Rule::Positive}
+                <NumberField id="hours" label={t(Key::Hours)} lang={lang} rule={Rule::Hours}
                     value={requirement.hours.normalize().to_string()} on_value={set(|r, n| if let Some(n) = n { r.hours = n })} />
                 <NumberField id="max-interruption" label={t(Key::MaxInterruption)} lang={lang} rule={Rule::Percent}
                     value={percent} on_value={set(|r, n| if let Some(n) = n { r.max_interruption = n / Decimal::from(100) })} />

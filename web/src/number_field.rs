@@ -4,6 +4,7 @@
 //! replaces the text unless the person is mid-correction.
 
 use rust_decimal::Decimal;
+use spotplan_core::plan::MAX_JOB_HOURS;
 use yew::prelude::*;
 
 use crate::i18n::Lang;
@@ -32,6 +33,8 @@ pub enum Rule {
     OptionalAtLeastOne,
     /// A decimal above 0; empty means "none".
     OptionalPositive,
+    /// A job's hours: above 0, at most [`MAX_JOB_HOURS`]; required.
+    Hours,
 }
 
 impl Rule {
@@ -43,6 +46,8 @@ impl Rule {
             (Rule::OptionalDecimal, Lang::Zh) => "须为 0 或以上的数字，留空表示不限",
             (Rule::AtLeastOne, Lang::En) => "a whole number of 1 or more",
             (Rule::AtLeastOne, Lang::Zh) => "须为 1 或以上的整数",
+            (Rule::Hours, Lang::En) => "a number of hours above 0 and at most 87,600 (ten years)",
+            (Rule::Hours, Lang::Zh) => "须为大于 0 且不超过 87,600（十年）的小时数",
             (Rule::Positive, Lang::En) => "a number above 0",
             (Rule::Positive, Lang::Zh) => "须为大于 0 的数字",
             (Rule::Percent, Lang::En) => "a percentage from 0 to 100",
@@ -76,6 +81,7 @@ impl Rule {
             }
             Rule::OptionalDecimal => number >= Decimal::ZERO,
             Rule::Positive | Rule::OptionalPositive => number > Decimal::ZERO,
+            Rule::Hours => number > Decimal::ZERO && number <= Decimal::from(MAX_JOB_HOURS),
             Rule::Percent => number >= Decimal::ZERO && number <= Decimal::from(100),
         };
         if valid {
@@ -165,6 +171,10 @@ mod tests {
         assert_eq!(Rule::Positive.read(" 0.50 "), Ok(Some(Decimal::new(5, 1))));
         assert_eq!(Rule::Positive.read(""), Err(NotValid));
         assert_eq!(Rule::Positive.read("0"), Err(NotValid));
+        assert_eq!(Rule::Hours.read("87600"), Ok(Some(Decimal::from(87_600))));
+        assert_eq!(Rule::Hours.read("87600.5"), Err(NotValid));
+        assert_eq!(Rule::Hours.read("1e30"), Err(NotValid));
+        assert_eq!(Rule::Hours.read("0"), Err(NotValid));
         assert_eq!(Rule::OptionalWhole.read(""), Ok(None));
         assert_eq!(Rule::OptionalWhole.read("-5"), Err(NotValid));
         assert_eq!(Rule::OptionalWhole.read("2.5"), Err(NotValid));

@@ -157,7 +157,16 @@ pub fn decode(query: &str) -> (Requirement, Option<OfferKey>) {
             "v" => (requirement.vcpu_min, requirement.vcpu_max) = parse_range(&value),
             "m" => (requirement.memory_min_gib, requirement.memory_max_gib) = parse_range(&value),
             "n" => requirement.instance_count = value.parse().unwrap_or(requirement.instance_count).max(1),
-            "h" => requirement.hours = value.parse().unwrap_or(requirement.hours),
+            "h" => {
+                let max = Decimal::from(spotplan_core::plan::MAX_JOB_HOURS);
+                if let Some(hours) = value
+                    .parse::<Decimal>()
+                    .ok()
+                    .filter(|h| *h > Decimal::ZERO && *h <= max)
+                {
+                    requirement.hours = hours;
+                }
+            }
             "r" => {
                 if let Ok(percent) = value.parse::<Decimal>() {
                     requirement.max_interruption = (percent / Decimal::from(100)).clamp(Decimal::ZERO, Decimal::ONE);
@@ -270,6 +279,15 @@ mod tests {
         let (back, selected) = decode(&query);
         assert_eq!(back, requirement);
         assert_eq!(selected, Some(offer));
+    }
+
+    #[test]
+    fn hours_outside_zero_to_ten_years_keep_the_default() {
+        let default = initial_requirement().hours;
+        for bad in ["-5", "0", "1e30", "87600.5", "99999999999999999999999999"] {
+            assert_eq!(decode(&format!("?h={bad}")).0.hours, default, "h={bad}");
+        }
+        assert_eq!(decode("?h=87600").0.hours, Decimal::from(87_600));
     }
 
     #[test]

@@ -32,8 +32,8 @@ pub(crate) struct CompareArgs {
     /// Instances needed (for `fleet`: the target, in --unit).
     #[arg(long, default_value_t = 1)]
     pub(crate) count: u32,
-    /// Job duration in hours.
-    #[arg(long, default_value = "1")]
+    /// Job duration in hours (above 0, at most 87,600: ten years).
+    #[arg(long, default_value = "1", value_parser = parse_hours)]
     hours: Decimal,
     /// Where: any, china (mainland) or outside.
     #[arg(long, value_enum, default_value = "any")]
@@ -76,6 +76,14 @@ enum AreaArg {
     Any,
     China,
     Outside,
+}
+
+fn parse_hours(text: &str) -> Result<Decimal, String> {
+    let max = spotplan_core::plan::MAX_JOB_HOURS;
+    text.parse::<Decimal>()
+        .ok()
+        .filter(|hours| *hours > Decimal::ZERO && *hours <= Decimal::from(max))
+        .ok_or_else(|| format!("`{text}` is not a number of hours above 0 and at most {max} (ten years)"))
 }
 
 fn parse_sort(id: &str) -> Result<SortKey, String> {

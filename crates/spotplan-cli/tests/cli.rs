@@ -317,6 +317,17 @@ fn compare_ranks_the_embedded_catalog_as_json() {
     let output = spotplan(&["compare", "--cloud", "aws"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--cloud `aws` is not alibaba, tencent or baidu"));
+    for hours in ["0", "1e30", "87601"] {
+        let output = spotplan(&["compare", "--hours", hours]);
+        assert_eq!(output.status.code(), Some(2), "{hours}");
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            said.contains(&format!(
+                "`{hours}` is not a number of hours above 0 and at most 87600 (ten years)"
+            )),
+            "{said}"
+        );
+    }
 }
 
 #[test]

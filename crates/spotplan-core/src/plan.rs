@@ -107,12 +107,18 @@ impl Default for Requirement {
     }
 }
 
+/// The longest job the planner is asked for: ten years of hours (a longer one is a typo; the page and a URL refuse
+/// it).
+pub const MAX_JOB_HOURS: u32 = 87_600;
+
 impl Requirement {
-    /// The job's duration in whole seconds (rounded up).
+    /// The job's duration in whole seconds (rounded up); `u64::MAX` for hours too many to count (a decimal's
+    /// product would overflow, and that must not panic the page).
     pub fn job_seconds(&self) -> u64 {
-        (self.hours.max(Decimal::ZERO) * Decimal::from(3600))
-            .ceil()
-            .to_u64()
+        self.hours
+            .max(Decimal::ZERO)
+            .checked_mul(Decimal::from(3600))
+            .and_then(|seconds| seconds.ceil().to_u64())
             .unwrap_or(u64::MAX)
     }
 }

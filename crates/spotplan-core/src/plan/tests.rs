@@ -473,3 +473,14 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_job_too_long_to_count_in_seconds_does_not_panic() {
+    let mut requirement = four_by_eight_in_china();
+    requirement.hours = Decimal::MAX;
+    assert_eq!(requirement.job_seconds(), u64::MAX);
+    requirement.hours = Decimal::from(MAX_JOB_HOURS);
+    assert_eq!(requirement.job_seconds(), u64::from(MAX_JOB_HOURS) * 3600);
+    requirement.hours = Decimal::new(15, 1);
+    assert_eq!(requirement.job_seconds(), 5_400);
+}
