@@ -34,7 +34,7 @@ test('number fields keep what is typed and name the problem until the value is v
   const hours = page.getByRole('textbox', { name: /^Hours/ });
   // Cleared, the field stays empty (no snap to 1) and says what it needs; the plan keeps its last valid value.
   await hours.fill('');
-  await page.getByText('Hours is needed: a number above 0').waitFor();
+  await page.getByText('Hours is needed: a number of hours above 0 and at most 87,600 (ten years)').waitFor();
   assert.equal(await hours.inputValue(), '');
   assert.equal(await hours.getAttribute('aria-invalid'), 'true');
   assert.equal(await query(page, 'h'), '72');
@@ -107,6 +107,9 @@ test('validation names a tag without "=", a system disk of 40.5 and of 10 GiB, a
   assert.equal(await page.getByLabel('System disk (GiB)').inputValue(), '40.5');
   await page.getByLabel('System disk (GiB)').fill('10');
   await page.locator('#problems-system_disk-size_gb').getByText(/a 10 GiB system disk is accepted only as an ESSD at performance level PL0/).waitFor();
+  // A space typed key by key stays where it was typed (the order holds the name trimmed).
+  await page.getByLabel('Instance name').pressSequentially('web server');
+  assert.equal(await page.getByLabel('Instance name').inputValue(), 'web server');
   await page.getByLabel('Host name').fill('web!1');
   await page.locator('#problems-hostname').waitFor();
   assert.equal(await page.getByLabel('Host name').getAttribute('aria-invalid'), 'true');

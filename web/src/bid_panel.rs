@@ -168,6 +168,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
     let shown_bid = state.bid_text_shown();
     let pickers = Pickers::new(&listings, &order, lang);
     let field = |label: Key, id: &str, path: &str, value: String, which: OrderField, kind: &'static str| {
+        let value = state.shown_text(which, value);
         let picker = pickers.for_field(which, &state);
         let state = state.clone();
         let (cloud, region, zone) = (order.cloud, order.region.clone(), order.zone.clone());

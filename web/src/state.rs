@@ -156,6 +156,9 @@ pub struct UiState {
     /// The system disk size as typed, once typed (`None`: the draft's own size is shown): text that is not a whole
     /// number of GB must not quietly become "the cloud's default size".
     pub system_disk_text: Option<String>,
+    /// The other launch details as typed since the offer was chosen: the order holds them trimmed, and showing the
+    /// trimmed text would eat a space under the cursor ("web server" could not be typed).
+    pub typed_fields: Vec<(OrderField, String)>,
     /// The snippet tab shown.
     pub format: Format,
     /// The submission.
@@ -209,6 +212,15 @@ impl UiState {
         problems
     }
 
+    /// What a launch detail's field shows: the text as typed while the order still holds it (trimmed), else the
+    /// order's own `current` value (set since from elsewhere: a picker, another offer).
+    pub fn shown_text(&self, which: OrderField, current: String) -> String {
+        match self.typed_fields.iter().find(|(field, _)| *field == which) {
+            Some((_, typed)) if typed.trim() == current.trim() => typed.clone(),
+            _ => current,
+        }
+    }
+
     /// Records what the earlier order sent under `key` came back with (an answer for any other stale key — a dry
     /// run's — changes nothing).
     fn earlier_answered(&mut self, key: &str, outcome: String) {
@@ -250,6 +262,7 @@ impl UiState {
             tags_text: String::new(),
             data_disks_text: String::new(),
             system_disk_text: None,
+            typed_fields: Vec::new(),
             format: Format::Http,
             submission: Submission::Idle,
             idempotency_key: String::new(),
@@ -525,6 +538,7 @@ impl Reducible for UiState {
                 next.tags_text = String::new();
                 next.data_disks_text = String::new();
                 next.system_disk_text = None;
+                next.typed_fields.clear();
                 next.selected = Some(offer);
                 next.submission = Submission::Idle;
                 next.idempotency_key = key;
@@ -553,7 +567,10 @@ impl Reducible for UiState {
                     OrderField::Tags => next.tags_text = value.clone(),
                     OrderField::DataDisksGb => next.data_disks_text = value.clone(),
                     OrderField::SystemDiskGb => next.system_disk_text = Some(value.clone()),
-                    _ => {}
+                    other => {
+                        next.typed_fields.retain(|(field, _)| *field != other);
+                        next.typed_fields.push((other, value.clone()));
+                    }
                 }
                 if let Some(order) = &mut next.order {
                     apply_field(order, field, &value);
@@ -871,6 +888,29 @@ mod tests {
         let renewed = reduce(settled, Action::NewOrder);
         assert_ne!(renewed.idempotency_key, "k1a2b3c4d");
         assert_eq!(renewed.submission, Submission::Idle);
+    }
+
+    #[test]
+    fn a_space_typed_in_a_launch_detail_stays_while_the_order_holds_the_trimmed_text() {
+        let state = reduce(
+            UiState::new(Lang::En),
+            Action::Select {
+                offer: tencent_offer(),
+                recommended: None,
+                key: "k1a2b3c4d".into(),
+            },
+        );
+        let state = reduce(state, Action::SetField(OrderField::Name, "web ".into()));
+        let held = state.order.as_ref().and_then(|order| order.name.clone());
+        assert_eq!(held.as_deref(), Some("web"));
+        assert_eq!(state.shown_text(OrderField::Name, held.unwrap_or_default()), "web ");
+        // Set from elsewhere since: the order's value shows.
+        assert_eq!(state.shown_text(OrderField::Name, "batch-1".into()), "batch-1");
+        let state = reduce(state, Action::SetField(OrderField::Name, "web server".into()));
+        assert_eq!(
+            state.order.as_ref().and_then(|order| order.name.as_deref()),
+            Some("web server")
+        );
     }
 
     #[test]
