@@ -18,6 +18,7 @@ use spotplan_core::api::orders::{
     LookupAnswer, LookupBody, MAX_LIST, OrderList, OrderRecord, OrderSubmission, SubmitAnswer,
 };
 use spotplan_core::api::prices::{PricesAnswer, PricesBody};
+use spotplan_core::api::refresh::{MAX_BUDGET_PER_MINUTE, MAX_REFRESH_POOLS, RefreshProgress, RefreshSettings};
 use spotplan_core::api::resources::{ResourcesAnswer, ResourcesBody};
 use spotplan_core::api::sign_in::SignInBody;
 use spotplan_core::api::signals::{SignalsAnswer, SignalsBody};
@@ -204,6 +205,14 @@ pub fn document() -> Value {
     let mut sign_in_responses = responses(&[], &error, &sign_in_errors);
     sign_in_responses["204"] = json!({ "description": "signed in: the session cookie is set (Set-Cookie)" });
     let delta = schemas.of::<CatalogDelta>();
+    let refresh_settings = schemas.of::<RefreshSettings>();
+    let refresh_progress = schemas.of::<RefreshProgress>();
+    let refresh_put = format!(
+        "Turn the price refresher on or off, give it the pools to walk (at most {MAX_REFRESH_POOLS}; empty keeps its \
+         list) and a budget of price queries a minute (1–{MAX_BUDGET_PER_MINUTE}); anything else is a 400 \
+         invalid_refresh naming the field"
+    );
+    let refresh_errors = with_body(&[]);
     let id_parameter = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }]);
     let paths = json!({
         api::HEALTH: { "get": {
@@ -347,6 +356,19 @@ pub fn document() -> Value {
             ],
             "responses": responses(&[("200", "observations stored after since", &delta)], &error, &list_errors)
         } },
+        api::REFRESH: {
+            "get": {
+                "operationId": "refreshProgress",
+                "summary": "Where the price refresher stands: on or off, its pools, where it got to, queries sent, changes stored, its budget and last failure",
+                "responses": responses(&[("200", "the refresher's progress", &refresh_progress)], &error, &token_errors)
+            },
+            "put": {
+                "operationId": "setRefresh",
+                "summary": refresh_put,
+                "requestBody": { "required": true, "content": content(&refresh_settings) },
+                "responses": responses(&[("200", "the refresher's progress after the change", &refresh_progress)], &error, &refresh_errors)
+            }
+        },
         api::SIGNALS: { "post": {
             "operationId": "poolSignals",
             "summary": "What the cloud says of its spot pools in a region besides prices: Alibaba's 30-day interruption-rate buckets (DescribeSpotAdvice), Tencent's selling or sold-out status (DescribeZoneInstanceConfigInfos); cached five minutes",
@@ -424,6 +446,30 @@ mod tests {
         ] {
             assert!(schemas.contains_key(name), "{name} is in the components");
         }
+    }
+
+    /// Every API route `lib.rs` serves is documented, so the contract test fuzzes it too (the refresher's was
+    /// missing); the routes are read from the router's source, so a new one cannot be forgotten here.
+    #[test]
+    fn every_served_route_is_documented() {
+        let router = include_str!("lib.rs");
+        let document = document();
+        let paths = document["paths"].as_object().unwrap();
+        let mut served = 0;
+        for line in router.lines() {
+            let line = line.trim();
+            let Some(start) = line.find("\"/v1/").or_else(|| line.find("\"/openapi.json")) else {
+                continue;
+            };
+            let rest = &line[start + 1..];
+            let path = &rest[..rest.find('"').unwrap()];
+            served += 1;
+            assert!(
+                paths.contains_key(&format!("/api{path}")),
+                "/api{path} is served but not documented"
+            );
+        }
+        assert!(served >= 20, "{served} routes read from lib.rs");
     }
 
     /// The answers the proxy serialises validate against the document's schemas (so they cannot drift apart).
