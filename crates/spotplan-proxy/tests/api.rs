@@ -475,6 +475,175 @@ async fn every_api_call_but_health_needs_the_token() {
     assert_eq!(answer.json()["orders"], serde_json::json!([]));
 }
 
+/// Every operation of the OpenAPI document (so every route the proxy serves: a test in `openapi.rs` holds the
+/// document to the router) is refused without the token, with a foreign Origin, a cross-site fetch or a rebinding
+/// Host — a route added later is covered without anyone listing it here. The open ones are the document's
+/// `security: []` operations and the sign-in form, which the Host and Origin checks still guard.
+#[tokio::test]
+async fn every_documented_operation_refuses_callers_without_the_token_or_from_elsewhere() {
+    let router = plain_app(&tempdir(), common::credentials());
+    let document = spotplan_proxy::openapi::document();
+    let mut checked = 0;
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let open = operation["security"] == serde_json::json!([]) || path == spotplan_core::api::SIGN_IN;
+            let uri = path.replace("{id}", "ord-someone-else").replace('\'', "");
+            let request = |headers: &[(&str, &str)]| {
+                let mut builder = Request::builder()
+                    .method(method.to_uppercase().as_str())
+                    .uri(uri.as_str());
+                for (name, value) in headers {
+                    builder = builder.header(*name, *value);
+                }
+                let body = if method == "get" {
+                    Body::empty()
+                } else {
+                    Body::from("{}")
+                };
+                builder.header("content-type", "application/json").body(body).unwrap()
+            };
+            let at = format!("{method} {path}");
+            if !open {
+                let answer = call(router.clone(), request(&[("host", "127.0.0.1:8787")])).await;
+                assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{at}: no token");
+                assert_eq!(answer.json()["error"]["code"], "token_required", "{at}");
+            }
+            for (headers, code) in [
+                (
+                    vec![
+                        ("host", "127.0.0.1:8787"),
+                        ("x-spotplan-token", TOKEN),
+                        ("origin", "http://evil.example"),
+                    ],
+                    "foreign_origin",
+                ),
+                (
+                    vec![
+                        ("host", "127.0.0.1:8787"),
+                        ("x-spotplan-token", TOKEN),
+                        ("sec-fetch-site", "cross-site"),
+                    ],
+                    "foreign_origin",
+                ),
+                (
+                    vec![("host", "rebind.example:8787"), ("x-spotplan-token", TOKEN)],
+                    "host_not_allowed",
+                ),
+            ] {
+                if open && method == "get" && code == "foreign_origin" {
+                    continue; // health, live and ready answer any page: they say nothing
+                }
+                let answer = call(router.clone(), request(&headers)).await;
+                assert_eq!(answer.status, StatusCode::FORBIDDEN, "{at}: {headers:?}");
+                assert_eq!(answer.json()["error"]["code"], code, "{at}: {headers:?}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 23, "{checked} operations");
+}
+
+/// The bounds the handlers check but nothing else reached: a page size outside its range, too many offers or
+/// pools, an unknown fleet — each named with its field.
+#[tokio::test]
+async fn out_of_range_lists_and_unknown_ids_are_named() {
+    let router = plain_app(&tempdir(), common::credentials());
+    for (path, code) in [
+        ("/api/v1/orders?limit=0", "invalid_limit"),
+        ("/api/v1/orders?limit=1001", "invalid_limit"),
+        ("/api/v1/catalog?limit=50001", "invalid_limit"),
+    ] {
+        let answer = call(router.clone(), get_with_token(path)).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(
+            (
+                answer.json()["error"]["code"].as_str(),
+                answer.json()["error"]["field"].as_str()
+            ),
+            (Some(code), Some("limit")),
+            "{path}"
+        );
+    }
+    for path in ["/api/v1/fleets/flt-nobody", "/api/v1/orders/ord-nobody"] {
+        let answer = call(router.clone(), get_with_token(path)).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(answer.json()["error"]["code"].is_string(), "{path}");
+    }
+    let json = |method: &str, path: &str, body: serde_json::Value| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "127.0.0.1:8787")
+            .header("x-spotplan-token", TOKEN)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let offer = serde_json::json!({
+        "offer": { "cloud": "alibaba", "region": "cn-hangzhou", "zone": "cn-hangzhou-k", "instance_type": "ecs.c7.xlarge" }
+    });
+    let too_many = vec![offer.clone(); spotplan_core::api::prices::MAX_OFFERS + 1];
+    let answer = call(
+        router.clone(),
+        json("POST", "/api/v1/prices", serde_json::json!({ "offers": too_many })),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        (
+            answer.json()["error"]["code"].as_str(),
+            answer.json()["error"]["field"].as_str()
+        ),
+        (Some("too_many_offers"), Some("offers"))
+    );
+    let most = spotplan_core::api::refresh::MAX_REFRESH_POOLS;
+    // The longest list it takes fits the body limit (Tencent's pools carry an image too).
+    let tencent = serde_json::json!({
+        "offer": { "cloud": "tencent", "region": "ap-guangzhou", "zone": "ap-guangzhou-6", "instance_type": "SA2.LARGE8" },
+        "image_id": "img-487zeit5"
+    });
+    let answer = call(
+        router.clone(),
+        json(
+            "PUT",
+            "/api/v1/refresh",
+            serde_json::json!({ "enabled": false, "pools": vec![tencent; most] }),
+        ),
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    assert_eq!(answer.json()["pools"].as_u64(), Some(most as u64));
+    let pools = vec![offer; most + 1];
+    let answer = call(
+        router.clone(),
+        json(
+            "PUT",
+            "/api/v1/refresh",
+            serde_json::json!({ "enabled": true, "pools": pools }),
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        (
+            answer.json()["error"]["code"].as_str(),
+            answer.json()["error"]["field"].as_str()
+        ),
+        (Some("invalid_refresh"), Some("pools"))
+    );
+    let progress = call(router.clone(), get_with_token("/api/v1/refresh")).await;
+    assert_eq!(
+        (progress.json()["enabled"].as_bool(), progress.json()["pools"].as_u64()),
+        (Some(false), Some(most as u64)),
+        "nothing of the refused list was kept"
+    );
+}
+
 #[tokio::test]
 async fn mutating_calls_need_the_token_and_foreign_origins_are_refused() {
     let order = example("tencent");

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::quote::QuoteAsk;
 
-/// Pools one refresher walks at most.
-pub const MAX_REFRESH_POOLS: usize = 5_000;
+/// Pools one refresher walks at most: a list this long still fits the proxy's 256 KiB body limit (a pool is about
+/// 110–200 bytes of JSON; the app sends at most 350).
+pub const MAX_REFRESH_POOLS: usize = 1_000;
 /// Price queries a minute the refresher sends unless told otherwise: well under the clouds' throttling (Alibaba and
 /// Tencent throttle per API at hundreds a minute; Baidu documents none).
 pub const DEFAULT_BUDGET_PER_MINUTE: u32 = 60;
@@ -25,6 +26,7 @@ pub struct RefreshSettings {
     pub enabled: bool,
     /// The pools it walks, in order (by default the app sends those of recent plans); empty keeps the current list.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(length(max = 1000)))]
     pub pools: Vec<QuoteAsk>,
     /// Price queries a minute at most.
     #[serde(default, skip_serializing_if = "Option::is_none")]
