@@ -55,6 +55,12 @@ test('number fields keep what is typed and name the problem until the value is v
   await screenshot(page, 'inputs-range');
   await page.getByRole('textbox', { name: /^vCPU to/ }).fill('32');
   await page.getByTestId('range-problem').waitFor({ state: 'detached' });
+  // An exchange rate ten times the yuan's (72 for 7.2) is warned about beside the field, not refused.
+  const rate = page.getByRole('textbox', { name: /^CNY per USD/ });
+  await rate.fill('72');
+  await page.getByTestId('fx-warning').getByText(/^⚠ 72 CNY per USD is far from the rates of the last decade/).waitFor();
+  await rate.fill('7.2');
+  await page.getByTestId('fx-warning').waitFor({ state: 'detached' });
   assert.deepEqual(problems, []);
 });
 

@@ -184,6 +184,9 @@ pub fn Compare(props: &CompareProps) -> Html {
                         let on_fx = props.on_fx.clone();
                         Callback::from(move |rate: Option<Decimal>| if let Some(rate) = rate { on_fx.emit(rate) })
                     }} />
+                if let Some(warning) = fx_warning(lang, planner.fx().cny_per_usd) {
+                    <p class="field-problems warning" role="status" data-testid="fx-warning">{ format!("⚠ {warning}") }</p>
+                }
                 <div class="regions-field">
                     <label for="regions">{ t(Key::Regions) }</label>
                     <input id="regions" type="text" placeholder="cn-hangzhou, ap-guangzhou-6, bj" value={regions_shown}
@@ -331,6 +334,22 @@ fn recent_plans(lang: crate::i18n::Lang) -> Html {
     }
 }
 
+/// A rate far outside the yuan's range of the last decade (6.1–7.4 per dollar) is most likely a typo — 72 for 7.2 —
+/// and every bid typed in one currency for an account paying in the other is converted with it. A warning, not a
+/// refusal: nothing says what the rate must be.
+pub fn fx_warning(lang: Lang, cny_per_usd: Decimal) -> Option<String> {
+    let plausible = Decimal::from(5)..=Decimal::from(10);
+    (!plausible.contains(&cny_per_usd)).then(|| {
+        let rate = cny_per_usd.normalize();
+        match lang {
+            Lang::En => format!(
+                "{rate} CNY per USD is far from the rates of the last decade (about 6–7.5): bids typed in one currency for an account paying in the other are converted with it"
+            ),
+            Lang::Zh => format!("{rate} 元/美元与近十年的汇率（约 6–7.5）相差甚远：以一种货币输入、以另一种货币结算的出价都会按它换算"),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,6 +374,18 @@ mod tests {
                 "2–2 vCPU · 8–8 GiB · ×10 · 72 h · baidu"
             ],
             "the current plan is left out, the newest of two same-reading plans stays"
+        );
+    }
+
+    #[test]
+    fn a_rate_far_from_the_yuans_range_is_warned_about() {
+        assert_eq!(fx_warning(Lang::En, Decimal::new(71286, 4)), None);
+        let typo = fx_warning(Lang::En, Decimal::from(72)).unwrap();
+        assert!(typo.starts_with("72 CNY per USD is far from"), "{typo}");
+        assert!(
+            fx_warning(Lang::Zh, Decimal::new(72, 3))
+                .unwrap()
+                .starts_with("0.072 元/美元")
         );
     }
 }
