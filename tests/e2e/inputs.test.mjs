@@ -145,6 +145,40 @@ test('after a refused dry run, Retry repeats the dry run, not a real order', asy
   assert.deepEqual(problems.filter((p) => !/ERR_CONNECTION_RESET|Failed to load resource/.test(p)), []);
 });
 
+test('an order the proxy refuses is named beside the field it names, until that field is edited', async () => {
+  // A proxy whose per-order ceiling no order fits: the refusal names bid.max_price.
+  const capped = await startProxy({
+    env: {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: ALIBABA[0], ALIBABA_CLOUD_ACCESS_KEY_SECRET: ALIBABA[1],
+      SPOTPLAN_ENDPOINT_ALIBABA: standin.url,
+      SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-capped-')),
+      SPOTPLAN_MAX_ORDER_PER_HOUR: '0.01 CNY',
+    },
+  });
+  try {
+    const { page, problems } = await openPage(browser, new URL('?c=alibaba', capped.url).href);
+    await cloudRows(page.getByTestId('ranked-table'), 'alibaba').first().getByRole('button', { name: /^Choose/ }).click();
+    await page.getByLabel('Image id').fill('aliyun_3_x64_20G_alibase_20240819.vhd');
+    await page.getByLabel('Subnet / vSwitch id').fill('vsw-bp1s5fnvk4gn2tws03624');
+    await page.getByLabel('Security group id').fill('sg-bp15ed6xe1yxeycg7o3n');
+    await page.getByTestId('order-valid').waitFor();
+    // (A dry run costs nothing, so no ceiling applies to it: a real order, which the stand-in would only record.)
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    const beside = page.locator('#problems-bid-max_price');
+    await beside.getByText(/above the ceiling of 0\.01 CNY per order \(SPOTPLAN_MAX_ORDER_PER_HOUR\); nothing was sent$/).waitFor();
+    await screenshot(page, 'inputs-refused-beside-the-bid');
+    // Choosing a maximum price, as it says: the refusal no longer describes the draft.
+    await page.getByLabel('Set a maximum price').check();
+    await page.locator('#bid-price').fill('0.0001');
+    await page.getByText(/above the ceiling of 0\.01 CNY per order/).first().waitFor({ state: 'detached' });
+    assert.equal(await page.getByText(/above the ceiling of 0\.01 CNY per order/).count(), 0);
+    assert.deepEqual(problems.filter((p) => !/status of 422/.test(p)), []);
+  } finally {
+    await capped.stop();
+  }
+});
+
 test('after Choose the request shows at once, with marked placeholders for the missing ids; placing waits', async () => {
   const { page, problems, context } = await openPage(browser, new URL('?c=alibaba', proxy.url).href);
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: proxy.url });

@@ -161,6 +161,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
         .filter(|p| bid_entry_error.is_none() || p.rule != "bid.max_price.required")
         .cloned()
         .chain(state.entry_problems())
+        .chain(state.submission.refused_problems().iter().cloned())
         .collect();
     let cloud = order.cloud;
     let unit = bid_unit(cloud);
@@ -338,6 +339,9 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
                 <label><input type="radio" name="bid-mode" checked={order.bid.mode == BidMode::Market} onchange={mode_changed(BidMode::Market)} />{ t(Key::BidMarket) }</label>
                 <label><input type="radio" name="bid-mode" checked={order.bid.mode == BidMode::Limit} onchange={mode_changed(BidMode::Limit)} />{ t(Key::BidLimit) }</label>
             </fieldset>
+            // A market bid has no price field: what names the maximum price (the proxy's spend ceiling: "set a
+            // maximum price") stands under the choice that would show it.
+            if order.bid.mode != BidMode::Limit { { field_problems(&problems, "bid.max_price", lang) } }
             { site }
             if order.bid.mode == BidMode::Limit {
                 <div class="field">

@@ -41,6 +41,9 @@ pub enum Submission {
     Refused {
         /// Why, in words.
         message: String,
+        /// The proxy's refusal field by field (shown beside each field; empty when it named none or did not
+        /// answer).
+        problems: Vec<Problem>,
         /// Whether what was refused was a dry run (a retry repeats what was asked).
         dry_run: bool,
         /// Whether the key is spent: the proxy settled its order for good (looked up at the cloud and not found),
@@ -70,12 +73,23 @@ impl Submission {
             {
                 Some(Some("unknown".into()))
             }
+            // A refusal naming fields is the proxy's own, before anything was logged or sent (a rule, a spend
+            // ceiling, a region): it cannot have placed anything.
             Submission::Refused {
                 dry_run: false,
                 key_spent: false,
                 message,
-            } => Some(Some(message.clone())),
+                problems,
+            } if problems.is_empty() => Some(Some(message.clone())),
             _ => None,
+        }
+    }
+
+    /// The proxy's refusal of the draft field by field (empty unless it refused naming fields).
+    pub fn refused_problems(&self) -> &[Problem] {
+        match self {
+            Submission::Refused { problems, .. } => problems,
+            _ => &[],
         }
     }
 
@@ -218,6 +232,14 @@ impl UiState {
         match self.typed_fields.iter().find(|(field, _)| *field == which) {
             Some((_, typed)) if typed.trim() == current.trim() => typed.clone(),
             _ => current,
+        }
+    }
+
+    /// A field was edited after the proxy refused the draft naming fields: that refusal (nothing was logged
+    /// under the key) no longer describes the draft, so it goes rather than stand beside the edited field.
+    fn refusal_edited(&mut self) {
+        if !self.submission.refused_problems().is_empty() {
+            self.submission = Submission::Idle;
         }
     }
 
@@ -440,6 +462,8 @@ pub enum Action {
         dry_run: bool,
         /// Why, in words.
         message: String,
+        /// The proxy's refusal field by field, when it named fields.
+        problems: Vec<Problem>,
     },
     /// The proxy answered that the key's order is settled for good (`order_not_found_at_cloud`).
     KeySpent {
@@ -551,18 +575,21 @@ impl Reducible for UiState {
                 next.submission = Submission::Idle;
             }
             Action::SetBidMode(mode) => {
+                next.refusal_edited();
                 if let Some(order) = &mut next.order {
                     order.bid.mode = mode;
                     sync_bid(order, &next.bid);
                 }
             }
             Action::SetTypedBid(text) => {
+                next.refusal_edited();
                 next.bid = next.read_bid(text, next.display());
                 if let Some(order) = &mut next.order {
                     sync_bid(order, &next.bid);
                 }
             }
             Action::SetField(field, value) => {
+                next.refusal_edited();
                 match field {
                     OrderField::Tags => next.tags_text = value.clone(),
                     OrderField::DataDisksGb => next.data_disks_text = value.clone(),
@@ -597,9 +624,15 @@ impl Reducible for UiState {
                 next.earlier_answered(key, message.clone());
             }
             Action::Answered { answer, .. } => next.submission = Submission::Answered { record: answer },
-            Action::Refused { dry_run, message, .. } => {
+            Action::Refused {
+                dry_run,
+                message,
+                problems,
+                ..
+            } => {
                 next.submission = Submission::Refused {
                     message,
+                    problems,
                     dry_run,
                     key_spent: false,
                 };
@@ -607,6 +640,7 @@ impl Reducible for UiState {
             Action::KeySpent { message, .. } => {
                 next.submission = Submission::Refused {
                     message,
+                    problems: Vec::new(),
                     dry_run: false,
                     key_spent: true,
                 };
@@ -789,12 +823,14 @@ mod tests {
                 key: "k1a2b3c4d".into(),
                 dry_run: false,
                 message: "proxy unreachable".into(),
+                problems: Vec::new(),
             },
         );
         assert_eq!(
             failed.submission,
             Submission::Refused {
                 message: "proxy unreachable".into(),
+                problems: Vec::new(),
                 dry_run: false,
                 key_spent: false,
             }
@@ -834,6 +870,7 @@ mod tests {
                 key: "k1a2b3c4d".into(),
                 dry_run: false,
                 message: "the proxy did not answer".into(),
+                problems: Vec::new(),
             },
         );
         assert_eq!(answered.submission, Submission::Idle);
@@ -850,6 +887,7 @@ mod tests {
                 key: dry_key,
                 dry_run: true,
                 message: "no answer".into(),
+                problems: Vec::new(),
             },
         );
         assert!(
@@ -888,6 +926,34 @@ mod tests {
         let renewed = reduce(settled, Action::NewOrder);
         assert_ne!(renewed.idempotency_key, "k1a2b3c4d");
         assert_eq!(renewed.submission, Submission::Idle);
+    }
+
+    #[test]
+    fn a_refusal_naming_a_field_stands_beside_it_until_it_is_edited_and_leaves_no_earlier_order() {
+        let sent = sending_an_order();
+        let problem = Problem {
+            field: "bid.max_price".into(),
+            rule: "proxy.spend_ceiling".into(),
+            value: String::new(),
+            severity: Severity::Error,
+            message_en: "above the ceiling".into(),
+            message_zh: "above the ceiling".into(),
+            prevents: None,
+            source: None,
+        };
+        let refused = reduce(
+            sent,
+            Action::Refused {
+                key: "k1a2b3c4d".into(),
+                dry_run: false,
+                message: "above the ceiling; nothing was sent".into(),
+                problems: vec![problem.clone()],
+            },
+        );
+        assert_eq!(refused.submission.refused_problems(), [problem]);
+        let edited = reduce(refused, Action::SetBidMode(BidMode::Limit));
+        assert_eq!(edited.submission, Submission::Idle);
+        assert_eq!(edited.earlier, None, "nothing was sent, so no earlier order may exist");
     }
 
     #[test]

@@ -112,6 +112,7 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
                         key,
                         dry_run,
                         message: error.to_string(),
+                        problems: refusal_problems(&error),
                     },
                 };
                 // Only a final outcome lets the tab forget the order (an unknown one, or no answer, may exist).
@@ -195,7 +196,7 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
                     </>
                 },
                 // A retry repeats what was asked: a refused dry run is retried as a dry run.
-                Submission::Refused { message, dry_run, key_spent } => html! {
+                Submission::Refused { message, dry_run, key_spent, .. } => html! {
                     <div role="alert" class="error">
                         <p>{ message }</p>
                         if *key_spent {
@@ -278,4 +279,30 @@ fn outcome(answer: &SubmitAnswer, lang: crate::i18n::Lang) -> Html {
             <p class="muted">{ format!("ClientToken {} · order {}", record.client_token, record.id) }</p>
         </div>
     }
+}
+
+/// The proxy's refusal as problems to show beside the fields they name: its own list (an order a rule refuses),
+/// else the one field its error names (a spend ceiling on `bid.max_price`, a region); none for an error that names
+/// no field, or no answer at all.
+fn refusal_problems(error: &crate::api::ApiError) -> Vec<spotplan_core::order::Problem> {
+    let crate::api::ApiError::Refused(body) = error else {
+        return Vec::new();
+    };
+    if let Some(problems) = &body.error.problems {
+        return problems.clone();
+    }
+    body.error
+        .field
+        .iter()
+        .map(|field| spotplan_core::order::Problem {
+            field: field.clone(),
+            rule: format!("proxy.{}", body.error.code),
+            value: String::new(),
+            severity: spotplan_core::order::Severity::Error,
+            message_en: body.error.message.clone(),
+            message_zh: body.error.message.clone(),
+            prevents: None,
+            source: Some(format!("the proxy refused the order ({})", body.error.code)),
+        })
+        .collect()
 }
