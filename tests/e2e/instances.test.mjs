@@ -229,8 +229,15 @@ test('an instance started elsewhere is watched by id, followed and released', as
   // A malformed id is refused, naming the rule, and nothing joins the page.
   await form.getByLabel('Instance ids (comma-separated)').fill('ins-1;rm');
   await form.getByRole('button', { name: 'Watch' }).click();
-  await page.getByTestId('watch-said').getByText(/`ins-1;rm` is not an instance id/).waitFor();
+  await page.locator('#watch-ids-problem').getByText(/`ins-1;rm` is not an instance id/).waitFor();
+  assert.equal(await form.getByLabel('Instance ids (comma-separated)').getAttribute('aria-invalid'), 'true');
   assert.equal(await rowOf(page, 'ins-1;rm').count(), 0);
+  // No region: named beside the field before anything is asked.
+  await form.getByLabel('region').fill('');
+  await form.getByRole('button', { name: "Find this region's spot instances" }).click();
+  await page.locator('#watch-region-problem').getByText('✖ a region is needed: its id, such as cn-hangzhou, ap-guangzhou or bj').waitFor();
+  assert.equal(await form.getByLabel('region').getAttribute('aria-invalid'), 'true');
+  await form.getByLabel('region').fill('ap-guangzhou');
   await screenshot(page, 'instances-watched');
   assert.deepEqual(problems.filter((p) => !/status of 4(00|22)/.test(p)), []);
 

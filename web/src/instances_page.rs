@@ -410,7 +410,8 @@ fn WatchForm(props: &WatchFormProps) -> Html {
         use_state(String::new),
         use_state(String::new),
     );
-    let said = use_state(|| None::<Result<String, String>>);
+    // What the proxy said, or the problem: with the field it names (`region`, `ids`) to stand beside it.
+    let said = use_state(|| None::<Result<String, (Option<String>, String)>>);
     let submit = {
         let (cloud, region, ids, said, on_added) = (
             cloud.clone(),
@@ -426,11 +427,15 @@ fn WatchForm(props: &WatchFormProps) -> Html {
                 region: region.trim().to_owned(),
                 ids: crate::state::comma_separated(&ids).map(str::to_owned).collect(),
             };
+            if let Some(problem) = missing(lang, &body.region, Some(&body.ids)) {
+                said.set(Some(Err(problem)));
+                return;
+            }
             let (said, on_added) = (said.clone(), on_added.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 said.set(Some(match crate::api::watch(&body).await {
                     Ok(answer) => Ok(watched(&answer)),
-                    Err(error) => Err(error.to_string()),
+                    Err(error) => Err(refusal(&error)),
                 }));
                 on_added.emit(());
             });
@@ -443,11 +448,15 @@ fn WatchForm(props: &WatchFormProps) -> Html {
                 cloud: *cloud,
                 region: region.trim().to_owned(),
             };
+            if let Some(problem) = missing(lang, &body.region, None) {
+                said.set(Some(Err(problem)));
+                return;
+            }
             let (said, on_added) = (said.clone(), on_added.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 said.set(Some(match crate::api::discover(&body).await {
                     Ok(answer) => Ok(discovered(body.cloud, &answer)),
-                    Err(error) => Err(error.to_string()),
+                    Err(error) => Err(refusal(&error)),
                 }));
                 on_added.emit(());
             });
@@ -461,6 +470,12 @@ fn WatchForm(props: &WatchFormProps) -> Html {
                 cloud.set(chosen);
             }
         })
+    };
+    let beside = |field: &str| match &*said {
+        Some(Err((Some(named), message))) if named == field || named.starts_with(&format!("{field}[")) => {
+            Some(message.clone())
+        }
+        _ => None,
     };
     let typed = |state: &UseStateHandle<String>| {
         let state = state.clone();
@@ -479,16 +494,60 @@ fn WatchForm(props: &WatchFormProps) -> Html {
                     }) }
                 </select>
             </label>
-            <label>{ text(lang, Key::Region) }<input value={(*region).clone()} oninput={typed(&region)} /></label>
-            <label>{ text(lang, Key::WatchIds) }<input value={(*ids).clone()} oninput={typed(&ids)} /></label>
+            <label>{ text(lang, Key::Region) }<input value={(*region).clone()} oninput={typed(&region)}
+                aria-invalid={beside("region").is_some().to_string()} aria-describedby="watch-region-problem" /></label>
+            if let Some(message) = beside("region") {
+                <p class="field-problems error" id="watch-region-problem" data-testid="watch-said">{ format!("✖ {message}") }</p>
+            }
+            <label>{ text(lang, Key::WatchIds) }<input value={(*ids).clone()} oninput={typed(&ids)}
+                aria-invalid={beside("ids").is_some().to_string()} aria-describedby="watch-ids-problem" /></label>
+            if let Some(message) = beside("ids") {
+                <p class="field-problems error" id="watch-ids-problem" data-testid="watch-said">{ format!("✖ {message}") }</p>
+            }
             <button type="submit">{ text(lang, Key::Watch) }</button>
             <button type="button" onclick={discover}>{ text(lang, Key::Discover) }</button>
             { match &*said {
                 Some(Ok(line)) => html! { <p role="status" data-testid="watch-said">{ line }</p> },
-                Some(Err(message)) => html! { <p role="alert" class="error" data-testid="watch-said">{ message }</p> },
-                None => html! {},
+                Some(Err((None, message))) => html! { <p role="alert" class="error" data-testid="watch-said">{ message }</p> },
+                _ => html! {},
             } }
         </form>
+    }
+}
+
+/// What the watch form lacks before anything is asked: a region, and for a watch the ids (with the field to show
+/// it beside).
+fn missing(lang: Lang, region: &str, ids: Option<&[String]>) -> Option<(Option<String>, String)> {
+    if region.is_empty() {
+        let message = match lang {
+            Lang::En => "a region is needed: its id, such as cn-hangzhou, ap-guangzhou or bj",
+            Lang::Zh => "请填写地域：地域 ID，例如 cn-hangzhou、ap-guangzhou 或 bj",
+        };
+        return Some((Some("region".into()), message.into()));
+    }
+    if ids.is_some_and(<[String]>::is_empty) {
+        let message = match lang {
+            Lang::En => {
+                "instance ids are needed (comma-separated), or “Find this region's spot instances” adds them all"
+            }
+            Lang::Zh => "请填写实例 ID（逗号分隔），或用“查找该地域的竞价实例”全部添加",
+        };
+        return Some((Some("ids".into()), message.into()));
+    }
+    None
+}
+
+/// The proxy's refusal with the field it names (its region or ids check), or the reason there was no answer.
+fn refusal(error: &crate::api::ApiError) -> (Option<String>, String) {
+    match error {
+        crate::api::ApiError::Refused(body) => (
+            body.error
+                .field
+                .clone()
+                .filter(|field| field == "region" || field.starts_with("ids")),
+            body.error.message.clone(),
+        ),
+        other => (None, other.to_string()),
     }
 }
 
