@@ -113,6 +113,13 @@ test('validation names a tag without "=", a system disk of 40.5 and of 10 GiB, a
   assert.equal(await page.getByLabel('System disk (GiB)').inputValue(), '40.5');
   await page.getByLabel('System disk (GiB)').fill('10');
   await page.locator('#problems-system_disk-size_gb').getByText(/a 10 GiB system disk is accepted only as an ESSD at performance level PL0/).waitFor();
+  // A zone typed over the chosen offer's: the figures shown are still the chosen zone's, and it says so.
+  const zone = page.getByLabel('Zone', { exact: true });
+  const chosenZone = await zone.inputValue();
+  await zone.fill('cn-hangzhou-zz');
+  await page.locator('#problems-zone').getByText(new RegExp(`^⚠ the prices, bid advice and cost shown are ${chosenZone}'s \\(the offer chosen\\), not cn-hangzhou-zz's`)).waitFor();
+  await zone.fill(chosenZone);
+  await page.locator('#problems-zone').getByText(/the offer chosen/).waitFor({ state: 'detached' });
   // A space typed key by key stays where it was typed (the order holds the name trimmed).
   await page.getByLabel('Instance name').pressSequentially('web server');
   assert.equal(await page.getByLabel('Instance name').inputValue(), 'web server');

@@ -6,7 +6,7 @@
 use rust_decimal::Decimal;
 use spotplan_core::advice::BidAdvice;
 use spotplan_core::order::native_bid::bid_unit;
-use spotplan_core::order::{BidMode, PriceQuote, Problem, Severity, ValidationContext, validate};
+use spotplan_core::order::{BidMode, PriceQuote, Problem, Severity, SpotOrder, ValidationContext, validate};
 use spotplan_core::plan::PriceFigure;
 use spotplan_core::{Candidate, ExchangeRate};
 use web_sys::HtmlInputElement;
@@ -108,6 +108,29 @@ fn field_problems(problems: &[Problem], field: &str, lang: Lang) -> Html {
     }
 }
 
+/// A zone typed over the chosen offer's: the order goes there, but every figure shown (prices, bid advice, the
+/// cost bound) is still the chosen offer's — said beside the zone (a warning: the cloud takes the order).
+fn zone_moved(state: &UiState, order: &SpotOrder) -> Option<Problem> {
+    let chosen = state.selected.as_ref()?;
+    let (from, to) = (chosen.zone.as_deref()?, order.zone.as_deref()?);
+    (from != to).then(|| Problem {
+        field: "zone".into(),
+        rule: "ui.zone.prices_of_the_chosen_offer".into(),
+        value: to.to_owned(),
+        severity: Severity::Warning,
+        message_en: format!(
+            "the prices, bid advice and cost shown are {from}'s (the offer chosen), not {to}'s: choose {} in {to} in the table for its own",
+            chosen.instance_type
+        ),
+        message_zh: format!(
+            "显示的价格、出价建议和费用属于 {from}（所选报价），而不是 {to}：请在表中选择 {to} 的 {} 以查看其自身数据",
+            chosen.instance_type
+        ),
+        prevents: None,
+        source: Some("the offer chosen in the table".into()),
+    })
+}
+
 /// The bid panel.
 #[component]
 pub fn BidPanel(props: &BidPanelProps) -> Html {
@@ -162,6 +185,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
         .cloned()
         .chain(state.entry_problems())
         .chain(state.submission.refused_problems().iter().cloned())
+        .chain(zone_moved(&state, &order))
         .collect();
     let cloud = order.cloud;
     let unit = bid_unit(cloud);
