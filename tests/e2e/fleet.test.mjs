@@ -155,11 +155,12 @@ test('a fleet sent without an answer is sent again under its key after a visit t
   await page.locator('#fleet-confirm').click();
   await page.getByText(/^No answer came, so the proxy may have the fleet already/).waitFor();
   assert.equal((await api('api/v1/fleets')).fleets.length, before + 1, 'the proxy has it');
-  // Away to the plan and back: the fleet form starts again, its draft does not.
+  // Away to the plan and back: the form as typed and its draft are still there.
   await page.getByRole('button', { name: 'Plan', exact: true }).click();
   await page.getByRole('button', { name: 'Fleet', exact: true }).click();
   await page.getByText(/^No answer came, so the proxy may have the fleet already/).waitFor();
-  await fill();
+  assert.equal(await page.locator('#fleet-target').inputValue(), '2', 'not the default target');
+  assert.equal(await page.locator('#fleet-ceiling').inputValue(), '5');
   await page.route('**/api/v1/fleets', async (route) => {
     keys.push(route.request().headers()['idempotency-key']);
     await route.continue();

@@ -41,7 +41,7 @@ pub struct FleetPageProps {
     pub state: UseReducerHandle<UiState>,
     /// The proxy's status.
     pub proxy: ProxyStatus,
-    /// The fleet draft: its key and where placing stands (the app's, so it outlives this page).
+    /// The fleet draft: the form, its key and where placing stands (the app's, so it outlives this page).
     pub draft: crate::fleet_place::FleetDraft,
 }
 
@@ -62,7 +62,11 @@ pub type Planned = Option<Result<Rc<FleetPlan>, String>>;
 pub fn FleetPage(props: &FleetPageProps) -> Html {
     let lang = props.state.lang;
     let t = |key| fleet_text(lang, key);
-    let form = use_state(FleetForm::default);
+    let form = use_state(|| props.draft.form.borrow().clone());
+    {
+        let saved = props.draft.form.clone();
+        use_effect_with((*form).clone(), move |typed| *saved.borrow_mut() = typed.clone());
+    }
     let instances = use_state(|| None::<Rc<InstancesAnswer>>);
     let signed_in = matches!(props.proxy, ProxyStatus::Reachable(_));
     {

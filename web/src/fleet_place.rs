@@ -12,7 +12,7 @@ use spotplan_core::fleet::FleetPlan;
 use yew::prelude::*;
 
 use crate::api::ApiError;
-use crate::fleet_model::DraftKey;
+use crate::fleet_model::{DraftKey, FleetForm};
 use crate::i18n::fleet::{self as words, FleetText, fleet_text};
 use crate::i18n::{Key, Lang, text};
 
@@ -31,11 +31,15 @@ pub enum Placing {
     Refused(ApiError),
 }
 
-/// The fleet draft's key and where placing stands. The app keeps them, not the fleet page: an input made invalid
-/// (which takes the orders section away) or a visit to another page must not forget a fleet that may exist, or
-/// the next "Place" would send it again under a new key.
+/// The fleet draft: the form as typed, its key and where placing stands. The app keeps them, not the fleet page:
+/// an input made invalid (which takes the orders section away) or a visit to another page must not forget a fleet
+/// that may exist — or the next "Place" would send it again under a new key — nor put back a default target
+/// nobody typed.
 #[derive(Debug, Clone)]
 pub struct FleetDraft {
+    /// The form as typed, as the fleet page last left it (the page edits its own copy and writes it back, so a
+    /// keystroke re-renders the page, not the app).
+    pub form: Rc<RefCell<FleetForm>>,
     /// The key, and the body last sent under it.
     pub key: Rc<RefCell<DraftKey<Rc<FleetSubmission>>>>,
     /// Where placing stands.
@@ -44,7 +48,7 @@ pub struct FleetDraft {
 
 impl PartialEq for FleetDraft {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.key, &other.key) && self.placing == other.placing
+        Rc::ptr_eq(&self.key, &other.key) && self.placing == other.placing && Rc::ptr_eq(&self.form, &other.form)
     }
 }
 
@@ -52,6 +56,7 @@ impl PartialEq for FleetDraft {
 #[hook]
 pub fn use_fleet_draft() -> FleetDraft {
     FleetDraft {
+        form: use_mut_ref(FleetForm::default),
         key: use_mut_ref(|| DraftKey::new(crate::draft_key::new_key())),
         placing: use_state(|| Placing::Idle),
     }
