@@ -762,6 +762,18 @@ mod tests {
         (*Rc::new(state).reduce(action)).clone()
     }
 
+    /// A fresh state with the Tencent offer chosen (no recommended bid) under `key`.
+    fn chosen_tencent(key: &str) -> UiState {
+        reduce(
+            UiState::new(Lang::En),
+            Action::Select {
+                offer: tencent_offer(),
+                recommended: None,
+                key: key.into(),
+            },
+        )
+    }
+
     #[test]
     fn only_a_persons_choice_moves_the_page_to_the_bid() {
         let select = Action::Select {
@@ -803,14 +815,7 @@ mod tests {
 
     /// A Tencent order under key `k1a2b3c4d`, confirmed and on its way to the proxy.
     fn sending_an_order() -> UiState {
-        let state = reduce(
-            UiState::new(Lang::En),
-            Action::Select {
-                offer: tencent_offer(),
-                recommended: None,
-                key: "k1a2b3c4d".into(),
-            },
-        );
+        let state = chosen_tencent("k1a2b3c4d");
         reduce(reduce(state, Action::AskSubmit { dry_run: false }), Action::Confirmed)
     }
 
@@ -958,14 +963,7 @@ mod tests {
 
     #[test]
     fn a_space_typed_in_a_launch_detail_stays_while_the_order_holds_the_trimmed_text() {
-        let state = reduce(
-            UiState::new(Lang::En),
-            Action::Select {
-                offer: tencent_offer(),
-                recommended: None,
-                key: "k1a2b3c4d".into(),
-            },
-        );
+        let state = chosen_tencent("k1a2b3c4d");
         let state = reduce(state, Action::SetField(OrderField::Name, "web ".into()));
         let held = state.order.as_ref().and_then(|order| order.name.clone());
         assert_eq!(held.as_deref(), Some("web"));
@@ -1193,14 +1191,7 @@ mod tests {
 
     #[test]
     fn tags_and_data_disks_keep_the_typed_text_and_parse_what_they_can() {
-        let state = reduce(
-            UiState::new(Lang::En),
-            Action::Select {
-                offer: tencent_offer(),
-                recommended: None,
-                key: "k".into(),
-            },
-        );
+        let state = chosen_tencent("k");
         let state = reduce(
             state,
             Action::SetField(OrderField::Tags, "env=prod， team = ml, ".into()),
