@@ -102,6 +102,38 @@ test('launch details survive a reload, the password never does; a tiny bid\'s ro
   assert.deepEqual(problems, []);
 });
 
+test('a count typed as "1,000" holds Place: the plan would still order the 1 typed before the comma', async () => {
+  const { page, problems } = await openPage(browser, new URL('?c=alibaba&n=2', proxy.url).href);
+  await cloudRows(page.getByTestId('ranked-table'), 'alibaba').first().getByRole('button', { name: /^Choose/ }).click();
+  await page.getByLabel('Image id').fill('aliyun_3_x64_20G_alibase_20240819.vhd');
+  await page.getByLabel('Subnet / vSwitch id').fill('vsw-bp1s5fnvk4gn2tws03624');
+  await page.getByLabel('Security group id').fill('sg-bp15ed6xe1yxeycg7o3n');
+  const place = page.getByRole('button', { name: 'Place order', exact: true });
+  await page.getByTestId('order-valid').waitFor();
+  assert.equal(await place.isDisabled(), false);
+  const instances = page.getByRole('textbox', { name: /^Instances/ });
+  await instances.fill('');
+  await instances.pressSequentially('1,000');
+  await page.getByTestId('order-problems')
+    .getByText('Instances shows “1,000”, which the plan cannot use: it still holds the last valid value. Fix the field above before placing')
+    .waitFor();
+  assert.equal(await query(page, 'n'), '1', 'the plan holds the 1 typed before the comma');
+  assert.equal(await place.isDisabled(), true, 'Place would order 1 while the field shows 1,000');
+  await instances.fill('3');
+  await page.getByTestId('order-valid').waitFor();
+  assert.equal(await place.isDisabled(), false);
+  assert.equal(await query(page, 'n'), '3');
+  // Text left unread when the page goes does not hold Place invisibly: the field shows the plan's value on return.
+  await instances.fill('x');
+  await page.getByTestId('order-problems').getByText(/Instances shows “x”/).waitFor();
+  await page.getByRole('button', { name: 'Orders', exact: true }).click();
+  await page.getByRole('button', { name: 'Plan', exact: true }).click();
+  assert.equal(await page.getByRole('textbox', { name: /^Instances/ }).inputValue(), '3');
+  await page.getByTestId('order-valid').waitFor();
+  assert.equal(await place.isDisabled(), false);
+  assert.deepEqual(problems, []);
+});
+
 test('validation names a tag without "=", a system disk of 40.5 and of 10 GiB, and "!" in a host name', async () => {
   const { page, problems } = await openPage(browser, new URL('?c=alibaba', proxy.url).href);
   await cloudRows(page.getByTestId('ranked-table'), 'alibaba').first().getByRole('button', { name: /^Choose/ }).click();

@@ -12,6 +12,7 @@ use crate::i18n::{Key, Lang, match_summary, text};
 use crate::number_field::{NumberField, Rule};
 use crate::offer_table::OfferTable;
 use crate::state::{Action, UiState};
+use crate::unread_text::RequirementField;
 use rust_decimal::prelude::ToPrimitive;
 
 /// Properties: the planner built once by the app, today's date (Unix seconds) for ages, and the UI state.
@@ -79,6 +80,10 @@ pub fn Compare(props: &CompareProps) -> Html {
             state.dispatch(Action::SetRequirement(next));
         })
     };
+    let unread = |field: RequirementField| {
+        let state = state.clone();
+        Callback::from(move |text: Option<String>| state.dispatch(Action::RequirementText(field, text)))
+    };
     let update = |apply: fn(&mut Requirement, &str)| {
         let state = state.clone();
         Callback::from(move |event: InputEvent| {
@@ -130,18 +135,18 @@ pub fn Compare(props: &CompareProps) -> Html {
         <section aria-labelledby="compare-heading">
             <h2 id="compare-heading">{ t(Key::CompareHeading) }</h2>
             <form class="requirement" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
-                <NumberField id="vcpu-min" label={t(Key::VcpuFrom)} lang={lang} rule={Rule::OptionalWhole}
+                <NumberField id="vcpu-min" on_unread={unread(RequirementField::VcpuMin)} label={t(Key::VcpuFrom)} lang={lang} rule={Rule::OptionalWhole}
                     value={number(requirement.vcpu_min)} on_value={set(|r, n| r.vcpu_min = n.and_then(|n| n.to_u32()))} />
-                <NumberField id="vcpu-max" label={t(Key::VcpuTo)} lang={lang} rule={Rule::OptionalWhole}
+                <NumberField id="vcpu-max" on_unread={unread(RequirementField::VcpuMax)} label={t(Key::VcpuTo)} lang={lang} rule={Rule::OptionalWhole}
                     value={number(requirement.vcpu_max)} on_value={set(|r, n| r.vcpu_max = n.and_then(|n| n.to_u32()))} />
-                <NumberField id="memory-min" label={t(Key::MemoryFrom)} lang={lang} rule={Rule::OptionalDecimal}
+                <NumberField id="memory-min" on_unread={unread(RequirementField::MemoryMin)} label={t(Key::MemoryFrom)} lang={lang} rule={Rule::OptionalDecimal}
                     value={decimal(requirement.memory_min_gib)} on_value={set(|r, n| r.memory_min_gib = n)} />
-                <NumberField id="memory-max" label={t(Key::MemoryTo)} lang={lang} rule={Rule::OptionalDecimal}
+                <NumberField id="memory-max" on_unread={unread(RequirementField::MemoryMax)} label={t(Key::MemoryTo)} lang={lang} rule={Rule::OptionalDecimal}
                     value={decimal(requirement.memory_max_gib)} on_value={set(|r, n| r.memory_max_gib = n)} />
                 if let Some(problem) = inverted_ranges(lang, &requirement) {
                     <p class="field-problems error range-problem" role="status" data-testid="range-problem">{ format!("✖ {problem}") }</p>
                 }
-                <NumberField id="gpu-min" label={t(Key::GpuMin)} lang={lang} rule={Rule::OptionalWhole}
+                <NumberField id="gpu-min" on_unread={unread(RequirementField::GpuMin)} label={t(Key::GpuMin)} lang={lang} rule={Rule::OptionalWhole}
                     value={number(requirement.gpu_min)} on_value={set(|r, n| r.gpu_min = n.and_then(|n| n.to_u32()).filter(|n| *n > 0))} />
                 <label>{ t(Key::GpuModel) }<input type="text" value={requirement.gpu_model.clone().unwrap_or_default()}
                     oninput={update(|r, v| r.gpu_model = Some(v.trim().to_owned()).filter(|m| !m.is_empty()))} /></label>
@@ -152,11 +157,11 @@ pub fn Compare(props: &CompareProps) -> Html {
                         <option value="arm64" selected={requirement.arch == Some(Arch::Arm64)}>{ "Arm64" }</option>
                     </select>
                 </label>
-                <NumberField id="instances" label={t(Key::Instances)} lang={lang} rule={Rule::AtLeastOne}
+                <NumberField id="instances" on_unread={unread(RequirementField::Instances)} label={t(Key::Instances)} lang={lang} rule={Rule::AtLeastOne}
                     value={requirement.instance_count.to_string()} on_value={set(|r, n| if let Some(n) = n.and_then(|n| n.to_u32()) { r.instance_count = n })} />
-                <NumberField id="hours" label={t(Key::Hours)} lang={lang} rule={Rule::Hours}
+                <NumberField id="hours" on_unread={unread(RequirementField::Hours)} label={t(Key::Hours)} lang={lang} rule={Rule::Hours}
                     value={requirement.hours.normalize().to_string()} on_value={set(|r, n| if let Some(n) = n { r.hours = n })} />
-                <NumberField id="max-interruption" label={t(Key::MaxInterruption)} lang={lang} rule={Rule::Percent}
+                <NumberField id="max-interruption" on_unread={unread(RequirementField::MaxInterruption)} label={t(Key::MaxInterruption)} lang={lang} rule={Rule::Percent}
                     value={percent} on_value={set(|r, n| if let Some(n) = n { r.max_interruption = n / Decimal::from(100) })} />
                 <label>{ t(Key::Where) }
                     <select onchange={select(|r, v| r.area = match v { "china" => Area::MainlandChina, "outside" => Area::OutsideMainlandChina, _ => Area::Anywhere })}>
@@ -178,7 +183,7 @@ pub fn Compare(props: &CompareProps) -> Html {
                         }) }
                     </select>
                 </label>
-                <NumberField id="cny-per-usd" label={t(Key::CnyPerUsd)} lang={lang} rule={Rule::Positive}
+                <NumberField id="cny-per-usd" on_unread={unread(RequirementField::CnyPerUsd)} label={t(Key::CnyPerUsd)} lang={lang} rule={Rule::Positive}
                     value={planner.fx().cny_per_usd.normalize().to_string()}
                     on_value={{
                         let on_fx = props.on_fx.clone();

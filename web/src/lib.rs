@@ -44,6 +44,7 @@ pub mod snippet_tabs;
 pub mod state;
 pub mod submit;
 pub mod svg_charts;
+pub mod unread_text;
 pub mod url_state;
 
 pub use app::App;

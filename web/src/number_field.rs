@@ -120,6 +120,10 @@ pub struct NumberFieldProps {
     pub lang: Lang,
     /// Receives a valid value (`None` for an empty optional field).
     pub on_value: Callback<Option<Decimal>>,
+    /// Receives the text shown when the plan cannot hold it (`Some`), and `None` once it does again or the field
+    /// goes (the plan then keeps its last valid value, which no longer matches what the page shows).
+    #[prop_or_default]
+    pub on_unread: Callback<Option<String>>,
 }
 
 /// The field.
@@ -135,13 +139,23 @@ pub fn NumberField(props: &NumberFieldProps) -> Html {
         Some(text) if problem.is_some() || props.rule.read(text) == props.rule.read(&props.value) => text.to_owned(),
         _ => props.value.to_string(),
     };
+    {
+        // A field that goes (another page) takes its unread text with it: the plan's value is shown on return.
+        let on_unread = props.on_unread.clone();
+        use_effect_with((), move |()| move || on_unread.emit(None));
+    }
     let oninput = {
-        let (typed, rule, on_value) = (typed.clone(), props.rule, props.on_value.clone());
+        let (typed, rule) = (typed.clone(), props.rule);
+        let (on_value, on_unread) = (props.on_value.clone(), props.on_unread.clone());
         Callback::from(move |event: InputEvent| {
             let input: web_sys::HtmlInputElement = event.target_unchecked_into();
             let text = input.value();
-            if let Ok(number) = rule.read(&text) {
-                on_value.emit(number);
+            match rule.read(&text) {
+                Ok(number) => {
+                    on_value.emit(number);
+                    on_unread.emit(None);
+                }
+                Err(NotValid) => on_unread.emit(Some(text.clone())),
             }
             typed.set(Some(text));
         })

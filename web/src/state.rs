@@ -16,6 +16,7 @@ use spotplan_core::{Cloud, Currency, ExchangeRate, PriceRate, TimeUnit};
 use yew::Reducible;
 
 use crate::i18n::Lang;
+use crate::unread_text::{RequirementField, UnreadText};
 
 /// Where a submission stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -173,6 +174,8 @@ pub struct UiState {
     /// The other launch details as typed since the offer was chosen: the order holds them trimmed, and showing the
     /// trimmed text would eat a space under the cursor ("web server" could not be typed).
     pub typed_fields: Vec<(OrderField, String)>,
+    /// Requirement fields showing text the plan does not hold (it keeps their last valid values meanwhile).
+    pub unread: UnreadText,
     /// The snippet tab shown.
     pub format: Format,
     /// The submission.
@@ -189,8 +192,9 @@ pub struct UiState {
 }
 
 impl UiState {
-    /// Problems with text typed in the UI's own list syntax, which the core never sees: a tag without `=` (is
-    /// "team" a key with an empty value, or a typo?). Shown under the field; placing waits until they are fixed.
+    /// Problems with text typed in the UI's own syntax, which the core never sees: a tag without `=` (is
+    /// "team" a key with an empty value, or a typo?), a system disk that is not whole GB, a requirement field the
+    /// plan does not hold ([`UnreadText`]). Shown beside the bid; placing waits until they are fixed.
     pub fn entry_problems(&self) -> Vec<Problem> {
         let mut problems: Vec<Problem> = comma_separated(&self.tags_text)
             .enumerate()
@@ -223,6 +227,7 @@ impl UiState {
                 source: Some("the app's number syntax: a whole number of GB".into()),
             });
         }
+        problems.extend(self.unread.problems());
         problems
     }
 
@@ -285,6 +290,7 @@ impl UiState {
             data_disks_text: String::new(),
             system_disk_text: None,
             typed_fields: Vec::new(),
+            unread: UnreadText::default(),
             format: Format::Http,
             submission: Submission::Idle,
             idempotency_key: String::new(),
@@ -407,6 +413,8 @@ pub enum Action {
     SetLang(Lang),
     /// Replace the requirement (the form builds the new one).
     SetRequirement(Requirement),
+    /// A requirement field shows text the plan does not hold (`Some`), or holds what it shows again (`None`).
+    RequirementText(RequirementField, Option<String>),
     /// Sort by a key: its natural order first, the reverse when it is already the key in its natural order.
     SetSort(SortKey),
     /// Sort by a key in a given direction (`true`: the reverse of its natural order).
@@ -512,6 +520,7 @@ impl Reducible for UiState {
         );
         match action {
             Action::SetLang(lang) => next.lang = lang,
+            Action::RequirementText(field, unread) => next.unread.set(field, unread),
             Action::SetRequirement(requirement) => {
                 if let Some(order) = &mut next.order {
                     order.count = requirement.instance_count.max(1);
@@ -1002,6 +1011,24 @@ mod tests {
             }
             assert_eq!(state.system_disk_text.as_deref(), Some(typed), "what was typed is kept");
         }
+    }
+
+    #[test]
+    fn a_requirement_field_the_plan_cannot_hold_is_an_entry_problem_until_it_can() {
+        let state = reduce(
+            UiState::new(Lang::En),
+            Action::RequirementText(RequirementField::Instances, Some("1,000".into())),
+        );
+        let problems = state.entry_problems();
+        assert_eq!(
+            problems
+                .iter()
+                .map(|p| (p.field.as_str(), p.value.as_str()))
+                .collect::<Vec<_>>(),
+            [("requirement.instance_count", "1,000")]
+        );
+        let fixed = reduce(state, Action::RequirementText(RequirementField::Instances, None));
+        assert!(fixed.entry_problems().is_empty());
     }
 
     #[test]
