@@ -71,3 +71,20 @@ test('share a plan as a link, reload it, go back and forward', async () => {
   assert.ok(plans.length <= 3 && !plans.some(([label]) => label.startsWith('2–4')), JSON.stringify(plans));
   assert.deepEqual(problems, []);
 });
+
+test('a link part the plan cannot use is named over the plan, never quietly bent into another plan', async () => {
+  const { page, problems } = await openPage(browser, new URL('?n=-3&r=150&c=alibab,tencent', proxy.url).href);
+  const note = page.getByTestId('link-ignored');
+  await note.getByText('The link\'s “n=-3” was not used: it must be a whole number of 1 or more. The default is shown instead.').waitFor();
+  await note.getByText('The link\'s “r=150” was not used: it must be a percentage from 0 to 100. The default is shown instead.').waitFor();
+  await note.getByText('The link\'s “c=alibab,tencent” names clouds Spotplan does not know: alibab (it knows alibaba, tencent, baidu). They are left out.').waitFor();
+  assert.equal(await note.locator('li').count(), 3);
+  // What is shown instead: the defaults, and the one known cloud.
+  assert.equal(await page.getByRole('textbox', { name: /^Instances/ }).inputValue(), '10');
+  assert.equal(await page.getByRole('textbox', { name: /^Accepted interruption risk/ }).inputValue(), '10', 'the default 10 % (Requirement::default), not 100');
+  await page.waitForURL(/[?&]c=tencent(&|$)/);
+  await screenshot(page, 'url-ignored-parts');
+  await note.getByRole('button', { name: 'Dismiss' }).click();
+  await note.waitFor({ state: 'detached' });
+  assert.deepEqual(problems, []);
+});

@@ -129,6 +129,8 @@ pub fn App() -> Html {
         state.account_sites = url_state::decode_account_sites(&query);
         state
     });
+    // The link's parts the plan could not use: named over the plan until dismissed (back and forward name theirs).
+    let link_ignored = use_state(|| url_state::decode_checked(&url_state::browser::current_query()).ignored);
     {
         // A real order whose outcome was not known when this tab was reloaded: named until dismissed.
         let state = state.clone();
@@ -301,10 +303,12 @@ pub fn App() -> Html {
     }
     {
         // Back and forward restore the plan of that entry.
-        let (state, planner) = (state.clone(), planner.clone());
+        let (state, planner, link_ignored) = (state.clone(), planner.clone(), link_ignored.clone());
         use_effect_with((), move |_| {
             let listener = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
-                let (requirement, offer) = url_state::decode(&url_state::browser::current_query());
+                let decoded = url_state::decode_checked(&url_state::browser::current_query());
+                let (requirement, offer) = (decoded.requirement, decoded.selected);
+                link_ignored.set(decoded.ignored);
                 state.dispatch(Action::SetRequirement(requirement));
                 match (offer, &*planner) {
                     (Some(offer), Ok(planner)) => select_offer(&state, planner, offer, today_unix_seconds()),
@@ -380,6 +384,8 @@ pub fn App() -> Html {
         Ok(planner) => html! {
             <>
                 <div class="plan-main">
+                    <crate::link_notice::LinkNotice ignored={(*link_ignored).clone()} lang={state.lang}
+                        on_dismiss={{ let link_ignored = link_ignored.clone(); Callback::from(move |()| link_ignored.set(Vec::new())) }} />
                     if let Some(plan) = (*plan).clone() {
                         <LivePrices planner={planner.clone()} plan={plan.clone()} state={state.clone()} proxy={(*proxy).clone()} on_quotes={on_quotes.clone()} />
                         <crate::refresh_panel::RefreshPanel planner={planner.clone()} plan={plan.clone()} lang={state.lang} proxy={(*proxy).clone()} on_prices={on_quotes.clone()} />

@@ -31,6 +31,7 @@ pub mod instances_page;
 pub mod known;
 pub mod launch_memory;
 pub mod layout;
+pub mod link_notice;
 pub mod live_prices;
 pub mod number_field;
 pub mod offer_table;

@@ -38,7 +38,8 @@ pub enum Rule {
 }
 
 impl Rule {
-    fn describe(self, lang: Lang) -> &'static str {
+    /// What the rule accepts, in words.
+    pub fn describe(self, lang: Lang) -> &'static str {
         match (self, lang) {
             (Rule::OptionalWhole, Lang::En) => "a whole number of 0 or more, or empty for no limit",
             (Rule::OptionalWhole, Lang::Zh) => "须为 0 或以上的整数，留空表示不限",

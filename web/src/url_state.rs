@@ -7,7 +7,10 @@ use spotplan_core::catalog::{Arch, OfferKey};
 use spotplan_core::plan::{Area, Requirement, SortKey};
 use spotplan_core::{Cloud, Currency, TimeUnit};
 
+use rust_decimal::prelude::ToPrimitive;
+
 use crate::account_sites::AccountSites;
+use crate::number_field::Rule;
 use crate::state::{comma_separated, initial_requirement};
 
 /// How many recent plans are kept.
@@ -136,9 +139,10 @@ pub fn encode(requirement: &Requirement, selected: Option<&OfferKey>, sites: &Ac
     format!("?{}", parts.join("&"))
 }
 
-fn parse_range<T: std::str::FromStr>(text: &str) -> (Option<T>, Option<T>) {
+/// A range `min-max` whose ends each meet `rule` (either may be empty: no limit).
+fn parse_range(text: &str, rule: Rule) -> Option<(Option<Decimal>, Option<Decimal>)> {
     let (min, max) = text.split_once('-').unwrap_or((text, ""));
-    (min.parse().ok(), max.parse().ok())
+    Some((rule.read(min).ok()?, rule.read(max).ok()?))
 }
 
 /// Region or zone ids typed as a comma-separated list (ASCII or full-width commas, spaces ignored).
@@ -146,88 +150,192 @@ pub fn region_list(text: &str) -> Vec<String> {
     crate::state::comma_separated(text).map(str::to_owned).collect()
 }
 
-/// The plan a query string describes (unknown or malformed parts keep their defaults).
+/// Why a part of a link was not used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IgnoredBecause {
+    /// A number (or a range's end) that does not meet the field's rule.
+    Number(Rule),
+    /// A word that is not one of these.
+    OneOf(Vec<&'static str>),
+    /// Cloud ids Spotplan does not know (left out; with none known left, every cloud is shown).
+    UnknownClouds {
+        /// The ids not known.
+        unknown: Vec<String>,
+        /// Whether no known cloud was left (so the filter shows every cloud).
+        none_left: bool,
+    },
+    /// A chosen offer that is not `cloud:region:zone:type` with a known cloud.
+    Offer,
+}
+
+/// A part of a link the plan could not use: the field shows its default instead, and the page says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ignored {
+    /// The part as it stands in the link, decoded (`n=-3`).
+    pub part: String,
+    /// Why.
+    pub because: IgnoredBecause,
+}
+
+/// A link's plan: the requirement, the chosen offer, and the parts it could not use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    /// The requirement (defaults where a part was missing or not usable).
+    pub requirement: Requirement,
+    /// The chosen offer.
+    pub selected: Option<OfferKey>,
+    /// The parts not used, in the link's order.
+    pub ignored: Vec<Ignored>,
+}
+
+/// The plan a query string describes (missing or unusable parts keep their defaults).
 pub fn decode(query: &str) -> (Requirement, Option<OfferKey>) {
+    let Decoded {
+        requirement, selected, ..
+    } = decode_checked(query);
+    (requirement, selected)
+}
+
+/// The plan a query string describes, and each part it could not use (unknown keys are a newer link's, skipped
+/// without a word).
+pub fn decode_checked(query: &str) -> Decoded {
     let mut requirement = initial_requirement();
     let mut selected = None;
+    let mut ignored = Vec::new();
     for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let value = unescape(value);
-        match key {
-            "v" => (requirement.vcpu_min, requirement.vcpu_max) = parse_range(&value),
-            "m" => (requirement.memory_min_gib, requirement.memory_max_gib) = parse_range(&value),
-            "n" => requirement.instance_count = value.parse().unwrap_or(requirement.instance_count).max(1),
-            "h" => {
-                let max = Decimal::from(spotplan_core::plan::MAX_JOB_HOURS);
-                if let Some(hours) = value
-                    .parse::<Decimal>()
-                    .ok()
-                    .filter(|h| *h > Decimal::ZERO && *h <= max)
-                {
-                    requirement.hours = hours;
-                }
+        let number = |rule: Rule| rule.read(&value).ok();
+        let used = match key {
+            "v" => parse_range(&value, Rule::OptionalWhole)
+                .map(|(min, max)| (requirement.vcpu_min, requirement.vcpu_max) = (whole(min), whole(max)))
+                .ok_or(IgnoredBecause::Number(Rule::OptionalWhole)),
+            "m" => parse_range(&value, Rule::OptionalDecimal)
+                .map(|range| (requirement.memory_min_gib, requirement.memory_max_gib) = range)
+                .ok_or(IgnoredBecause::Number(Rule::OptionalDecimal)),
+            "n" => number(Rule::AtLeastOne)
+                .flatten()
+                .and_then(|count| count.to_u32())
+                .map(|count| requirement.instance_count = count)
+                .ok_or(IgnoredBecause::Number(Rule::AtLeastOne)),
+            "h" => number(Rule::Hours)
+                .flatten()
+                .map(|hours| requirement.hours = hours)
+                .ok_or(IgnoredBecause::Number(Rule::Hours)),
+            "r" => number(Rule::Percent)
+                .flatten()
+                .map(|percent| requirement.max_interruption = percent / Decimal::from(100))
+                .ok_or(IgnoredBecause::Number(Rule::Percent)),
+            "g" => number(Rule::OptionalWhole)
+                .map(|gpus| requirement.gpu_min = whole(gpus).filter(|gpus| *gpus > 0))
+                .ok_or(IgnoredBecause::Number(Rule::OptionalWhole)),
+            "a" => match value.as_str() {
+                "any" => Some(Area::Anywhere),
+                "china" => Some(Area::MainlandChina),
+                "outside" => Some(Area::OutsideMainlandChina),
+                _ => None,
             }
-            "r" => {
-                if let Ok(percent) = value.parse::<Decimal>() {
-                    requirement.max_interruption = (percent / Decimal::from(100)).clamp(Decimal::ZERO, Decimal::ONE);
-                }
-            }
-            "a" => {
-                requirement.area = match value.as_str() {
-                    "china" => Area::MainlandChina,
-                    "outside" => Area::OutsideMainlandChina,
-                    _ => Area::Anywhere,
-                }
-            }
+            .map(|area| requirement.area = area)
+            .ok_or_else(|| IgnoredBecause::OneOf(vec!["any", "china", "outside"])),
             "s" => {
                 let (reversed, id) = match value.strip_prefix('-') {
                     Some(id) => (true, id),
                     None => (false, value.as_str()),
                 };
-                if let Some(sort) = SortKey::from_id(id) {
-                    (requirement.sort, requirement.sort_reversed) = (sort, reversed);
+                SortKey::from_id(id)
+                    .map(|sort| (requirement.sort, requirement.sort_reversed) = (sort, reversed))
+                    .ok_or_else(|| IgnoredBecause::OneOf(SortKey::ALL.iter().map(|key| key.id()).collect()))
+            }
+            "q" => {
+                requirement.text = Some(value.clone()).filter(|text| !text.is_empty());
+                Ok(())
+            }
+            "c" => {
+                let named: Vec<&str> = comma_separated(&value).collect();
+                let clouds: Vec<Cloud> = named.iter().copied().filter_map(Cloud::from_id).collect();
+                // Known clouds among unknown ones are used; the unknown are named.
+                requirement.clouds = clouds.clone();
+                let unknown: Vec<String> = named
+                    .iter()
+                    .filter(|id| Cloud::from_id(id).is_none())
+                    .map(|id| (*id).to_owned())
+                    .collect();
+                if unknown.is_empty() {
+                    Ok(())
+                } else {
+                    Err(IgnoredBecause::UnknownClouds {
+                        unknown,
+                        none_left: clouds.is_empty(),
+                    })
                 }
             }
-            "q" => requirement.text = Some(value).filter(|text| !text.is_empty()),
-            "c" => requirement.clouds = comma_separated(&value).filter_map(Cloud::from_id).collect(),
-            "g" => requirement.gpu_min = value.parse().ok(),
-            "gm" => requirement.gpu_model = Some(value).filter(|m| !m.is_empty()),
-            "ar" => {
-                requirement.arch = match value.as_str() {
-                    "arm64" => Some(Arch::Arm64),
-                    "x86_64" => Some(Arch::X86_64),
-                    _ => None,
-                }
+            "gm" => {
+                requirement.gpu_model = Some(value.clone()).filter(|m| !m.is_empty());
+                Ok(())
             }
-            "rg" => requirement.regions = region_list(&value),
-            "cu" => requirement.currency = if value == "USD" { Currency::Usd } else { Currency::Cny },
-            "u" => {
-                requirement.unit = match value.as_str() {
-                    "minute" => TimeUnit::Minute,
-                    "day" => TimeUnit::Day,
-                    "month" => TimeUnit::Month,
-                    _ => TimeUnit::Hour,
-                }
+            "ar" => match value.as_str() {
+                "arm64" => Some(Arch::Arm64),
+                "x86_64" => Some(Arch::X86_64),
+                _ => None,
             }
+            .map(|arch| requirement.arch = Some(arch))
+            .ok_or_else(|| IgnoredBecause::OneOf(vec!["arm64", "x86_64"])),
+            "rg" => {
+                requirement.regions = region_list(&value);
+                Ok(())
+            }
+            "cu" => match value.as_str() {
+                "USD" => Some(Currency::Usd),
+                "CNY" => Some(Currency::Cny),
+                _ => None,
+            }
+            .map(|currency| requirement.currency = currency)
+            .ok_or_else(|| IgnoredBecause::OneOf(vec!["CNY", "USD"])),
+            "u" => match value.as_str() {
+                "minute" => Some(TimeUnit::Minute),
+                "hour" => Some(TimeUnit::Hour),
+                "day" => Some(TimeUnit::Day),
+                "month" => Some(TimeUnit::Month),
+                _ => None,
+            }
+            .map(|unit| requirement.unit = unit)
+            .ok_or_else(|| IgnoredBecause::OneOf(vec!["minute", "hour", "day", "month"])),
             "o" => {
                 let mut fields = pair.split_once('=').map_or("", |(_, v)| v).splitn(4, ':');
-                if let (Some(cloud), Some(region), Some(zone), Some(instance_type)) =
-                    (fields.next(), fields.next(), fields.next(), fields.next())
-                    && let Some(cloud) = Cloud::from_id(cloud)
-                {
-                    let zone = unescape(zone);
-                    selected = Some(OfferKey {
-                        cloud,
-                        region: unescape(region),
-                        zone: (!zone.is_empty()).then_some(zone),
-                        instance_type: unescape(instance_type),
-                    });
+                match (fields.next(), fields.next(), fields.next(), fields.next()) {
+                    (Some(cloud), Some(region), Some(zone), Some(instance_type)) => Cloud::from_id(cloud)
+                        .map(|cloud| {
+                            let zone = unescape(zone);
+                            selected = Some(OfferKey {
+                                cloud,
+                                region: unescape(region),
+                                zone: (!zone.is_empty()).then_some(zone),
+                                instance_type: unescape(instance_type),
+                            });
+                        })
+                        .ok_or(IgnoredBecause::Offer),
+                    _ => Err(IgnoredBecause::Offer),
                 }
             }
-            _ => {}
+            _ => Ok(()),
+        };
+        if let Err(because) = used {
+            ignored.push(Ignored {
+                part: format!("{key}={value}"),
+                because,
+            });
         }
     }
-    (requirement, selected)
+    Decoded {
+        requirement,
+        selected,
+        ignored,
+    }
+}
+
+/// A whole number a [`Rule`] accepted as one (at most `u32::MAX`).
+fn whole(number: Option<Decimal>) -> Option<u32> {
+    number.and_then(|number| number.to_u32())
 }
 
 /// The account sites a query string names (`acct=tencent:USD`); CNY for every cloud it does not name.
@@ -291,10 +399,70 @@ mod tests {
     }
 
     #[test]
-    fn garbage_keeps_the_defaults() {
-        let (requirement, selected) = decode("?v=x-y&n=&h=abc&o=aws:x:y:z&zz=1");
-        assert_eq!(requirement.instance_count, initial_requirement().instance_count);
-        assert_eq!(selected, None);
+    fn garbage_keeps_the_defaults_and_each_part_not_used_is_named() {
+        let decoded = decode_checked("?v=x-y&n=&h=abc&o=aws:x:y:z&zz=1");
+        let default = initial_requirement();
+        assert_eq!(
+            (decoded.requirement.vcpu_min, decoded.requirement.vcpu_max),
+            (default.vcpu_min, default.vcpu_max)
+        );
+        assert_eq!(decoded.requirement.instance_count, default.instance_count);
+        assert_eq!(decoded.selected, None);
+        let parts: Vec<&str> = decoded.ignored.iter().map(|i| i.part.as_str()).collect();
+        assert_eq!(
+            parts,
+            ["v=x-y", "n=", "h=abc", "o=aws:x:y:z"],
+            "zz is a newer link's key, skipped"
+        );
+    }
+
+    #[test]
+    fn a_link_outside_a_fields_rule_is_named_not_bent_into_range() {
+        let default = initial_requirement();
+        for (query, because) in [
+            ("?n=-3", IgnoredBecause::Number(Rule::AtLeastOne)),
+            ("?n=0", IgnoredBecause::Number(Rule::AtLeastOne)),
+            ("?r=150", IgnoredBecause::Number(Rule::Percent)),
+            ("?g=1.5", IgnoredBecause::Number(Rule::OptionalWhole)),
+            ("?m=-8-8", IgnoredBecause::Number(Rule::OptionalDecimal)),
+            ("?u=week", IgnoredBecause::OneOf(vec!["minute", "hour", "day", "month"])),
+        ] {
+            let decoded = decode_checked(query);
+            assert_eq!(decoded.requirement, default, "{query} keeps the defaults");
+            assert_eq!(
+                decoded.ignored,
+                [Ignored {
+                    part: query[1..].to_owned(),
+                    because
+                }],
+                "{query}"
+            );
+        }
+        let clouds = decode_checked("?c=alibab,tencent");
+        assert_eq!(clouds.requirement.clouds, [Cloud::Tencent], "the known cloud is used");
+        assert_eq!(
+            clouds.ignored[0].because,
+            IgnoredBecause::UnknownClouds {
+                unknown: vec!["alibab".into()],
+                none_left: false
+            }
+        );
+        let none = decode_checked("?c=alibab");
+        assert!(none.requirement.clouds.is_empty(), "no filter: every cloud");
+        assert!(matches!(
+            none.ignored[0].because,
+            IgnoredBecause::UnknownClouds { none_left: true, .. }
+        ));
+        assert_eq!(
+            crate::i18n::ignored_link_part(crate::i18n::Lang::En, &none.ignored[0]),
+            "The link's “c=alibab” names clouds Spotplan does not know: alibab (it knows alibaba, tencent, baidu). No \
+             known cloud is left, so every cloud is shown."
+        );
+        assert!(
+            decode_checked(&encode(&default, None, &AccountSites::default()))
+                .ignored
+                .is_empty()
+        );
     }
 
     #[test]
