@@ -48,6 +48,22 @@ test('number fields keep what is typed and name the problem until the value is v
   await page.getByText('vCPU from must be a whole number of 0 or more, or empty for no limit, not “-5”').waitFor();
   assert.equal(await from.inputValue(), '-5', 'not 15');
   assert.equal(await query(page, 'v'), '4-4');
+  // 0 GPUs is "no GPU filter" in the plan; the 0 typed over a 2 stays in the field.
+  const gpus = page.getByRole('textbox', { name: /^GPUs at least/ });
+  await gpus.fill('2');
+  await page.waitForURL(/[?&]g=2(&|$)/);
+  await gpus.fill('0');
+  await page.waitForURL((url) => !url.searchParams.has('g'));
+  assert.equal(await gpus.inputValue(), '0');
+  await gpus.fill('');
+  // A space typed over the filter's text stays (the planner ignores it).
+  const filter = page.getByTestId('offer-filter');
+  await filter.fill('c7');
+  await page.waitForURL(/[?&]q=c7(&|$)/);
+  await filter.fill(' ');
+  await page.waitForURL((url) => url.searchParams.get('q') === ' ');
+  assert.equal(await filter.inputValue(), ' ');
+  await filter.fill('');
   // An inverted range says why nothing matches.
   await from.fill('16');
   await page.getByRole('textbox', { name: /^vCPU to/ }).fill('8');

@@ -66,6 +66,11 @@ test('the sign-in form: a wrong token is refused beside the field, the right one
     const form = page.getByTestId('sign-in-form');
     const field = form.getByLabel(/token/);
     assert.equal(await field.getAttribute('type'), 'password');
+    // Sent empty (or blank), the form says so beside the field rather than do nothing.
+    await field.fill('   ');
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('sign-in-refused').getByText('Nothing to sign in with: paste the token, a sign-in code or your key first').waitFor();
+    assert.equal(await field.getAttribute('aria-invalid'), 'true');
     await field.fill('not-the-token-0123456789');
     await form.getByRole('button', { name: 'Sign in' }).click();
     const refused = page.getByTestId('sign-in-refused');

@@ -146,7 +146,7 @@ pub fn Compare(props: &CompareProps) -> Html {
                 if let Some(problem) = inverted_ranges(lang, &requirement) {
                     <p class="field-problems error range-problem" role="status" data-testid="range-problem">{ format!("✖ {problem}") }</p>
                 }
-                <NumberField id="gpu-min" on_unread={unread(RequirementField::GpuMin)} label={t(Key::GpuMin)} lang={lang} rule={Rule::OptionalWhole}
+                <NumberField id="gpu-min" on_unread={unread(RequirementField::GpuMin)} zero_is_none=true label={t(Key::GpuMin)} lang={lang} rule={Rule::OptionalWhole}
                     value={number(requirement.gpu_min)} on_value={set(|r, n| r.gpu_min = n.and_then(|n| n.to_u32()).filter(|n| *n > 0))} />
                 <label>{ t(Key::GpuModel) }<input type="text" value={requirement.gpu_model.clone().unwrap_or_default()}
                     oninput={update(|r, v| r.gpu_model = Some(v.trim().to_owned()).filter(|m| !m.is_empty()))} /></label>

@@ -202,6 +202,8 @@ pub enum Key {
     CheckingProxy,
     ProxyUnreachable,
     ProxyNotSignedIn,
+    /// The sign-in form sent with its field empty.
+    SignInEmpty,
     /// The sign-in form's field.
     SignInToken,
     /// The sign-in form's button.
@@ -534,6 +536,8 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, ProxyNotSignedIn) => {
             "未登录：请打开代理启动时打印的登录链接（…/?token=…），或在下方登录；不登录也可以规划"
         }
+        (Lang::En, SignInEmpty) => "Nothing to sign in with: paste the token, a sign-in code or your key first",
+        (Lang::Zh, SignInEmpty) => "没有可用于登录的内容：请先粘贴令牌、登录码或你的密钥",
         (Lang::En, SignInToken) => "The proxy's token, a sign-in code it printed, or your key",
         (Lang::Zh, SignInToken) => "代理的令牌、它打印的登录码，或你的密钥",
         (Lang::En, SignIn) => "Sign in",

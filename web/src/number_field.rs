@@ -125,6 +125,10 @@ pub struct NumberFieldProps {
     /// goes (the plan then keeps its last valid value, which no longer matches what the page shows).
     #[prop_or_default]
     pub on_unread: Callback<Option<String>>,
+    /// Whether the plan holds 0 as "none" (GPUs at least: 0 is no GPU filter), so a typed "0" stays shown while the
+    /// plan holds none rather than vanish under the cursor.
+    #[prop_or_default]
+    pub zero_is_none: bool,
 }
 
 /// The field.
@@ -136,8 +140,12 @@ pub fn NumberField(props: &NumberFieldProps) -> Html {
     let problem = typed
         .as_deref()
         .and_then(|text| props.rule.problem(props.lang, &props.label, text));
+    let held = |text: &str| match props.rule.read(text) {
+        Ok(Some(number)) if props.zero_is_none && number.is_zero() => Ok(None),
+        read => read,
+    };
     let shown = match typed.as_deref() {
-        Some(text) if problem.is_some() || props.rule.read(text) == props.rule.read(&props.value) => text.to_owned(),
+        Some(text) if problem.is_some() || held(text) == held(&props.value) => text.to_owned(),
         _ => props.value.to_string(),
     };
     {

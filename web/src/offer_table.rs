@@ -258,7 +258,8 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
         Callback::from(move |event: InputEvent| {
             let input: web_sys::HtmlInputElement = event.target_unchecked_into();
             let mut next = state.requirement.clone();
-            next.text = Some(input.value()).filter(|text| !text.trim().is_empty());
+            // Kept as typed: the planner ignores the spaces around it, and a space typed over the old text stays.
+            next.text = Some(input.value()).filter(|text| !text.is_empty());
             state.dispatch(Action::SetRequirement(next));
         })
     };

@@ -27,11 +27,12 @@ pub fn SignInForm(props: &SignInFormProps) -> Html {
         })
     };
     let submit = {
-        let (token, refused) = (token.clone(), refused.clone());
+        let (token, refused, lang) = (token.clone(), refused.clone(), props.lang);
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let (given, refused) = ((*token).trim().to_owned(), refused.clone());
             if given.is_empty() {
+                refused.set(Some(text(lang, Key::SignInEmpty).to_owned()));
                 return;
             }
             wasm_bindgen_futures::spawn_local(async move {
@@ -50,7 +51,7 @@ pub fn SignInForm(props: &SignInFormProps) -> Html {
         <form class="sign-in-form" data-testid="sign-in-form" onsubmit={submit}>
             <label for="sign-in-token">{ t(Key::SignInToken) }</label>
             <input id="sign-in-token" type="password" autocomplete="current-password" value={(*token).clone()}
-                oninput={typed} aria-describedby="sign-in-refused" />
+                oninput={typed} aria-describedby="sign-in-refused" aria-invalid={refused.is_some().to_string()} />
             <button type="submit">{ t(Key::SignIn) }</button>
             if let Some(message) = &*refused {
                 <p id="sign-in-refused" role="alert" class="error" data-testid="sign-in-refused">{ message }</p>
