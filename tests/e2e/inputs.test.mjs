@@ -161,6 +161,11 @@ test('validation names a tag without "=", a system disk of 40.5 and of 10 GiB, a
   assert.equal(await page.getByLabel('System disk (GiB)').inputValue(), '40.5');
   await page.getByLabel('System disk (GiB)').fill('10');
   await page.locator('#problems-system_disk-size_gb').getByText(/a 10 GiB system disk is accepted only as an ESSD at performance level PL0/).waitFor();
+  // A data disk size that is not a whole number is named with what was typed (not "needs a size").
+  await page.getByLabel('Data disks (GiB each, comma-separated)').fill('100, big');
+  await page.locator('#problems-data_disks').getByText('data disk 2 “big” is not a whole number of GB').waitFor();
+  assert.equal(await page.locator('#problems-data_disks').getByText(/needs a size/).count(), 0);
+  await page.getByLabel('Data disks (GiB each, comma-separated)').fill('');
   // A zone typed over the chosen offer's: the figures shown are still the chosen zone's, and it says so.
   const zone = page.getByLabel('Zone', { exact: true });
   const chosenZone = await zone.inputValue();

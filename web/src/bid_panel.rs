@@ -177,13 +177,16 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
         &validation_context(props.candidate.as_ref(), props.now, &state.fx),
     );
     let bid_entry_error = state.bid.error().cloned();
-    // A text that is not a bid is named beside the field; "a limit bid needs a price" would only repeat it.
+    let entry_problems = state.entry_problems();
+    // A text that is not a bid is named beside the field; "a limit bid needs a price" would only repeat it. So
+    // does a field's typed text the core never saw ("big" as a data disk size): it replaces the core's problem there.
     let problems: Vec<Problem> = validation
         .problems
         .iter()
         .filter(|p| bid_entry_error.is_none() || p.rule != "bid.max_price.required")
+        .filter(|p| !entry_problems.iter().any(|entry| entry.field == p.field))
         .cloned()
-        .chain(state.entry_problems())
+        .chain(entry_problems.iter().cloned())
         .chain(state.submission.refused_problems().iter().cloned())
         .chain(zone_moved(&state, &order))
         .collect();

@@ -227,6 +227,22 @@ impl UiState {
                 source: Some("the app's number syntax: a whole number of GB".into()),
             });
         }
+        // A size that is not a whole number reaches the order as a disk without a size; the text is named here.
+        problems.extend(
+            comma_separated(&self.data_disks_text)
+                .enumerate()
+                .filter(|(_, part)| part.parse::<u32>().is_err())
+                .map(|(index, part)| Problem {
+                    field: format!("data_disks[{index}].size_gb"),
+                    rule: "ui.data_disk.whole_gb".into(),
+                    value: part.to_owned(),
+                    severity: Severity::Error,
+                    message_en: format!("data disk {} “{part}” is not a whole number of GB", index + 1),
+                    message_zh: format!("第 {} 块数据盘“{part}”不是整数 GB", index + 1),
+                    prevents: None,
+                    source: Some("the app's number syntax: a whole number of GB".into()),
+                }),
+        );
         problems.extend(self.unread.problems());
         problems
     }
@@ -1235,7 +1251,13 @@ mod tests {
         assert_eq!(
             sizes,
             [Some(100), None],
-            "a size that is not a number is left for validation to name"
+            "a size that is not a number is a disk without a size"
+        );
+        let named: Vec<(String, String)> = state.entry_problems().into_iter().map(|p| (p.field, p.value)).collect();
+        assert_eq!(
+            named,
+            [("data_disks[1].size_gb".to_owned(), "big".to_owned())],
+            "named with the text typed"
         );
         let reselected = reduce(
             state,
