@@ -174,3 +174,40 @@ test('a fleet sent without an answer is sent again under its key after a visit t
   await screenshot(page, 'fleet-resent-after-no-answer');
   assert.deepEqual(problems.filter((problem) => !/ERR_CONNECTION_RESET|Failed to fetch|net::/.test(problem)), []);
 });
+
+test('a fleet the proxy refuses names the pool it refused, not an index path', async () => {
+  const capped = await startProxy({
+    env: {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: KEYS[0],
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEYS[1],
+      SPOTPLAN_DATA_DIR: await mkdtemp(join(tmpdir(), 'spotplan-e2e-fleet-capped-')),
+      SPOTPLAN_ENDPOINT_ALIBABA: standin.url,
+      SPOTPLAN_MAX_INSTANCES_PER_ORDER: '1',
+    },
+  });
+  try {
+    const plan = '?v=4&m=8&h=48&c=alibaba&rg=cn-hangzhou#fleet';
+    const { page, problems } = await openPage(browser, new URL(plan, capped.url).href, { viewport: { width: 1440, height: 900 } });
+    await page.evaluate(() => {
+      const zones = Object.fromEntries([...'abcdefghijklmnopqrstuvwxyz'].map((letter) => [`subnet@cn-hangzhou-${letter}`, `vsw-bp1capped${letter}`]));
+      localStorage.setItem('spotplan-launch:alibaba:cn-hangzhou', JSON.stringify({
+        image: 'aliyun_3_x64_20G_alibase_20240819.vhd', vpc: 'vpc-bp1capped', security_group: 'sg-bp1capped', ...zones,
+      }));
+    });
+    await page.goto(new URL(plan, capped.url).href);
+    // More instances than pools: some pool's first order starts two or more, past this proxy's limit of one.
+    await page.locator('#fleet-target').fill('40');
+    await page.locator('#fleet-cap').fill('0.3');
+    await page.locator('#fleet-ceiling').fill('50');
+    await page.locator('#fleet-place').click();
+    await page.locator('#fleet-confirm').click();
+    const refused = page.getByTestId('fleet-refused');
+    await refused.getByText(/a pool's first order may start at most 1 instances \(the proxy's per-order limit\), got \d+ \(pool \d+, alibaba ecs\.\S+ in cn-hangzhou-[a-z]: count\)/).waitFor();
+    assert.equal(await refused.getByText(/pools\[\d+\]/).count(), 0, 'no index path');
+    await screenshot(page, 'fleet-refused-names-the-pool');
+    assert.equal((await (await fetch(new URL('api/v1/fleets', capped.url), { headers: { 'x-spotplan-token': capped.token } })).json()).fleets.length, 0);
+    assert.deepEqual(problems.filter((problem) => !/status of 422|status of 400/.test(problem)), []);
+  } finally {
+    await capped.stop();
+  }
+});

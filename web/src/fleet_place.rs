@@ -191,7 +191,7 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
                             ApiError::Refused(body) => html! {
                                 <p>
                                     <code>{ &body.error.code }</code>{ ": " }{ &body.error.message }
-                                    if let Some(field) = &body.error.field { { format!(" ({field})") } }
+                                    if let Some(field) = &body.error.field { { format!(" ({})", refused_where(&props.body, field, lang)) } }
                                 </p>
                             },
                             other => html! { <p>{ other.to_string() }</p> },
@@ -199,7 +199,9 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
                         if let ApiError::Refused(body) = error {
                             if let Some(problems) = &body.error.problems {
                                 <ul class="problems">
-                                    { for problems.iter().map(|p| html! { <li>{ format!("{}: {}", p.field, if lang == Lang::Zh { &p.message_zh } else { &p.message_en }) }</li> }) }
+                                    { for problems.iter().map(|p| html! {
+                                        <li>{ refused_where(&props.body, &p.field, lang) }{ ": " }{ if lang == Lang::Zh { &p.message_zh } else { &p.message_en } }</li>
+                                    }) }
                                 </ul>
                             }
                         }
@@ -212,5 +214,80 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
                 },
             } }
         </div>
+    }
+}
+
+/// Where a refused fleet's problem is, for people: `pools[2].order.network.subnet_id` names the pool the way the
+/// plan shows it ("pool 3, tencent S5.LARGE8 in ap-guangzhou-6: network.subnet_id"); any other field as it is.
+pub fn refused_where(body: &FleetSubmission, field: &str, lang: Lang) -> String {
+    let pool = field
+        .strip_prefix("pools[")
+        .and_then(|rest| rest.split_once(']'))
+        .and_then(|(index, rest)| Some((index.parse::<usize>().ok()?, rest.trim_start_matches('.'))));
+    match pool.and_then(|(index, rest)| Some((index, body.pools.get(index)?, rest))) {
+        Some((index, pool, rest)) => {
+            let within = rest.strip_prefix("order.").unwrap_or(rest);
+            let pool_name = match lang {
+                Lang::En => format!("pool {}, {}", index + 1, pool.pool),
+                Lang::Zh => format!("第 {} 个资源池（{}）", index + 1, pool.pool),
+            };
+            if within.is_empty() {
+                pool_name
+            } else {
+                format!("{pool_name}: {within}")
+            }
+        }
+        None => field.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spotplan_core::Cloud;
+    use spotplan_core::api::fleets::FleetPool;
+    use spotplan_core::catalog::OfferKey;
+    use spotplan_core::fleet::TargetUnit;
+    use spotplan_core::order::draft::draft_order;
+
+    #[test]
+    fn a_refused_pool_field_names_the_pool_not_its_index_path() {
+        let offer = OfferKey {
+            cloud: Cloud::Tencent,
+            region: "ap-guangzhou".into(),
+            zone: Some("ap-guangzhou-6".into()),
+            instance_type: "S5.LARGE8".into(),
+        };
+        let body = FleetSubmission {
+            name: None,
+            target: 2,
+            unit: TargetUnit::Instances,
+            maintain: false,
+            ceiling_per_hour: None,
+            pools: vec![FleetPool {
+                order: draft_order(&offer, 2),
+                pool: offer,
+                weight: 1,
+                count: 2,
+            }],
+        };
+        assert_eq!(
+            refused_where(&body, "pools[0].order.network.subnet_id", Lang::En),
+            "pool 1, tencent S5.LARGE8 in ap-guangzhou-6: network.subnet_id"
+        );
+        assert_eq!(
+            refused_where(&body, "pools[0].count", Lang::En),
+            "pool 1, tencent S5.LARGE8 in ap-guangzhou-6: count"
+        );
+        assert_eq!(
+            refused_where(&body, "pools[0]", Lang::Zh),
+            "第 1 个资源池（tencent S5.LARGE8 in ap-guangzhou-6）"
+        );
+        assert_eq!(
+            refused_where(&body, "pools[7].count", Lang::En),
+            "pools[7].count",
+            "no such pool: the path"
+        );
+        assert_eq!(refused_where(&body, "ceiling_per_hour", Lang::En), "ceiling_per_hour");
     }
 }
