@@ -283,7 +283,7 @@ fn outcome(answer: &SubmitAnswer, lang: crate::i18n::Lang) -> Html {
 
 /// The proxy's refusal as problems to show beside the fields they name: its own list (an order a rule refuses),
 /// else the one field its error names (a spend ceiling on `bid.max_price`, a region); none for an error that names
-/// no field, or no answer at all.
+/// no field or a header (`Idempotency-Key`, `X-Spotplan-Token`: the submit panel says those), or no answer at all.
 fn refusal_problems(error: &crate::api::ApiError) -> Vec<spotplan_core::order::Problem> {
     let crate::api::ApiError::Refused(body) = error else {
         return Vec::new();
@@ -294,6 +294,7 @@ fn refusal_problems(error: &crate::api::ApiError) -> Vec<spotplan_core::order::P
     body.error
         .field
         .iter()
+        .filter(|field| !field.starts_with(|c: char| c.is_ascii_uppercase()))
         .map(|field| spotplan_core::order::Problem {
             field: field.clone(),
             rule: format!("proxy.{}", body.error.code),

@@ -127,6 +127,23 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The header or field a caller changes to get past this error, for those whose cause is one (`None` where
+    /// the request itself is not what is wrong: a store or internal fault, an outcome to look up first).
+    fn header_or_field(&self) -> Option<&'static str> {
+        match self {
+            ApiError::HostNotAllowed { .. } => Some("Host"),
+            ApiError::TokenRequired => Some("X-Spotplan-Token"),
+            ApiError::NotJson { .. } => Some("Content-Type"),
+            // A browser's own word that the call is cross-site (see `security`), or the Origin it sent.
+            ApiError::ForeignOrigin { origin } if origin.starts_with('(') => Some("Sec-Fetch-Site"),
+            ApiError::ForeignOrigin { .. } => Some("Origin"),
+            ApiError::KeyConflict { .. } => Some("Idempotency-Key"),
+            ApiError::OrderNotFound { .. } => Some("id"),
+            ApiError::NoCredentials { .. } => Some("cloud"),
+            _ => None,
+        }
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
@@ -160,7 +177,7 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest { field, .. } | ApiError::Rejected { field, .. } => (field.clone(), None),
             ApiError::SpendCeiling { field, .. } => (Some((*field).to_owned()), None),
             ApiError::InvalidOrder { problems } => (None, Some(problems.clone())),
-            _ => (None, None),
+            other => (other.header_or_field().map(str::to_owned), None),
         };
         let body = ErrorBody {
             error: ErrorDetail {

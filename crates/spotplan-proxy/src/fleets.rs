@@ -469,7 +469,7 @@ fn not_found(id: &str) -> ApiError {
         status: StatusCode::NOT_FOUND,
         code: "fleet_not_found",
         message: format!("no fleet with id {id}"),
-        field: None,
+        field: Some("id".into()),
     }
 }
 
@@ -494,6 +494,11 @@ pub async fn stop(
     Path(id): Path<String>,
     Json(body): Json<StopFleet>,
 ) -> Result<Json<FleetAnswer>, ApiError> {
+    // A made-up id takes no lock, here or in a shared database: only a fleet that exists is locked (and read again
+    // under the lock).
+    if fleet_book::by_id(&state.store, &id).await?.is_none() {
+        return Err(not_found(&id));
+    }
     let claim = state.key_locks.claim(&format!("fleet:{id}"));
     let held = claim.lock().await;
     let replicas = state.store.hold_key(&format!("fleet:{id}")).await?;

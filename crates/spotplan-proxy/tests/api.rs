@@ -257,6 +257,7 @@ async fn a_foreign_or_missing_host_is_refused_on_every_route_without_a_cookie() 
             let answer = call(router.clone(), get_from_host(path, host)).await;
             assert_eq!(answer.status, StatusCode::FORBIDDEN, "{path} {host:?}");
             assert_eq!(answer.json()["error"]["code"], "host_not_allowed", "{path} {host:?}");
+            assert_eq!(answer.json()["error"]["field"], "Host", "{path} {host:?}");
             assert_eq!(answer.header("set-cookie"), None, "{path} {host:?}");
         }
     }
@@ -459,6 +460,7 @@ async fn every_api_call_but_health_needs_the_token() {
         let answer = call(app(), request).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(answer.json()["error"]["code"], "token_required", "{path}");
+        assert_eq!(answer.json()["error"]["field"], "X-Spotplan-Token", "{path}");
     }
     assert_eq!(call(app(), get("/api/v1/health")).await.status, StatusCode::OK);
     // The probes are open: they say nothing but whether the process answers and its database takes orders.
@@ -536,6 +538,15 @@ async fn every_documented_operation_refuses_callers_without_the_token_or_from_el
                 let answer = call(router.clone(), request(&headers)).await;
                 assert_eq!(answer.status, StatusCode::FORBIDDEN, "{at}: {headers:?}");
                 assert_eq!(answer.json()["error"]["code"], code, "{at}: {headers:?}");
+                let named = match headers
+                    .iter()
+                    .find(|(name, _)| *name == "origin" || *name == "sec-fetch-site")
+                {
+                    Some(("origin", _)) => "Origin",
+                    Some(_) => "Sec-Fetch-Site",
+                    None => "Host",
+                };
+                assert_eq!(answer.json()["error"]["field"], named, "{at}: {headers:?}");
             }
             checked += 1;
         }
@@ -564,10 +575,20 @@ async fn out_of_range_lists_and_unknown_ids_are_named() {
             "{path}"
         );
     }
-    for path in ["/api/v1/fleets/flt-nobody", "/api/v1/orders/ord-nobody"] {
+    for (path, code) in [
+        ("/api/v1/fleets/flt-nobody", "fleet_not_found"),
+        ("/api/v1/orders/ord-nobody", "order_not_found"),
+    ] {
         let answer = call(router.clone(), get_with_token(path)).await;
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
-        assert!(answer.json()["error"]["code"].is_string(), "{path}");
+        assert_eq!(
+            (
+                answer.json()["error"]["code"].as_str(),
+                answer.json()["error"]["field"].as_str()
+            ),
+            (Some(code), Some("id")),
+            "{path}"
+        );
     }
     let json = |method: &str, path: &str, body: serde_json::Value| {
         Request::builder()
@@ -582,6 +603,23 @@ async fn out_of_range_lists_and_unknown_ids_are_named() {
     let offer = serde_json::json!({
         "offer": { "cloud": "alibaba", "region": "cn-hangzhou", "zone": "cn-hangzhou-k", "instance_type": "ecs.c7.xlarge" }
     });
+    let stop = call(
+        router.clone(),
+        json(
+            "POST",
+            "/api/v1/fleets/flt-nobody/stop",
+            serde_json::json!({ "release": true }),
+        ),
+    )
+    .await;
+    assert_eq!(stop.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        (
+            stop.json()["error"]["code"].as_str(),
+            stop.json()["error"]["field"].as_str()
+        ),
+        (Some("fleet_not_found"), Some("id"))
+    );
     let too_many = vec![offer.clone(); spotplan_core::api::prices::MAX_OFFERS + 1];
     let answer = call(
         router.clone(),
@@ -737,6 +775,7 @@ async fn every_error_has_the_json_shape() {
     let not_json = call(app(), text_body).await;
     assert_eq!(not_json.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(shape(&not_json)["error"]["code"], "unsupported_media_type");
+    assert_eq!(shape(&not_json)["error"]["field"], "Content-Type");
 
     let prices = |body: &str| {
         Request::post("/api/v1/prices")
@@ -846,6 +885,7 @@ async fn without_credentials_a_cloud_is_in_planning_mode() {
     .await;
     assert_eq!(answer.status, StatusCode::PRECONDITION_FAILED);
     assert_eq!(answer.json()["error"]["code"], "no_credentials");
+    assert_eq!(answer.json()["error"]["field"], "cloud");
     assert_eq!(
         answer.json()["error"]["message"],
         "no credentials for Tencent Cloud CVM (planning mode): set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY \

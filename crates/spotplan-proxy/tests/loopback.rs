@@ -173,6 +173,7 @@ async fn the_same_key_with_a_different_order_is_a_conflict() {
         (status, body["error"]["code"].as_str()),
         (409, Some("idempotency_key_reused"))
     );
+    assert_eq!(body["error"]["field"], "Idempotency-Key");
     assert_eq!(rig.requests(), 1);
 }
 
