@@ -12,6 +12,7 @@ pub mod advice;
 pub mod api;
 pub mod billing;
 pub mod catalog;
+pub mod cloud_id;
 pub mod clouds;
 pub mod display;
 pub mod fleet;

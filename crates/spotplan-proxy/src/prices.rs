@@ -96,6 +96,17 @@ async fn fetch(state: &AppState, request: &PriceRequest) -> OfferQuote {
     if let Err(error) = crate::endpoints::check_region(&offer.region) {
         return failure(request, now, "invalid_region", error.to_string());
     }
+    if let Some((field, value)) = request.malformed_id() {
+        return failure(
+            request,
+            now,
+            "invalid_id",
+            format!(
+                "{field} “{value}” is not a cloud id ({})",
+                spotplan_core::cloud_id::RULE
+            ),
+        );
+    }
     let cloud = spotplan_core::clouds::wire(offer.cloud);
     let token = match random_hex(16) {
         Ok(token) => token,

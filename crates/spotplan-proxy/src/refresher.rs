@@ -348,6 +348,15 @@ pub async fn put(
     for (index, ask) in body.pools.iter().enumerate() {
         crate::endpoints::check_region(&ask.offer.region)
             .map_err(|error| bad(&format!("pools[{index}].offer.region"), error.to_string()))?;
+        if let Some((field, value)) = ask.malformed_id() {
+            return Err(bad(
+                &format!("pools[{index}].{field}"),
+                format!(
+                    "{field} “{value}” is not a cloud id ({})",
+                    spotplan_core::cloud_id::RULE
+                ),
+            ));
+        }
     }
     let claim = state.key_locks.claim(REFRESHER_LOCK);
     let _held = claim.lock().await;

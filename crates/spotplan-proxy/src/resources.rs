@@ -29,11 +29,6 @@ fn bad(code: &'static str, field: &str, message: String) -> ApiError {
     }
 }
 
-/// A VPC id as the clouds write them (`vpc-bp1…`, `vpc-2zx…`): letters, digits, `-` and `_`, at most 64.
-fn is_resource_id(text: &str) -> bool {
-    (1..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
-}
-
 /// Handles `POST /api/v1/resources`.
 pub async fn resources(
     State(state): State<AppState>,
@@ -52,13 +47,18 @@ pub async fn resources(
             )
         })?;
     }
-    if let Some(vpc) = body.vpc_id.as_deref().filter(|vpc| !is_resource_id(vpc)) {
+    if let Some(vpc) = body
+        .vpc_id
+        .as_deref()
+        .filter(|vpc| !spotplan_core::cloud_id::is_cloud_id(vpc))
+    {
         return Err(bad(
             "invalid_vpc_id",
             "vpc_id",
             format!(
-                "`{}` is not a VPC id (letters, digits, `-`, `_`; at most 64)",
-                vpc.escape_debug()
+                "`{}` is not a VPC id ({})",
+                spotplan_core::cloud_id::shown(vpc),
+                spotplan_core::cloud_id::RULE
             ),
         ));
     }

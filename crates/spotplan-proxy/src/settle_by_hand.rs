@@ -36,7 +36,7 @@ pub enum SettleError {
         status: &'static str,
     },
     /// An instance id that no cloud uses.
-    #[error("instance id {0:?} is not an instance id (letters, digits, '-' and '_', at most 64)")]
+    #[error("instance id {0:?} is not an instance id ({rule})", rule = spotplan_core::cloud_id::RULE)]
     BadInstanceId(String),
     /// `--instances` with no id.
     #[error("name at least one instance, or say --none-exists")]
@@ -44,10 +44,6 @@ pub enum SettleError {
     /// The order log failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-fn is_instance_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Records the outcome of unknown order `id` from `evidence`, at `now_ms`, and books its instances; returns the
@@ -62,7 +58,7 @@ pub async fn settle_by_hand(
         if ids.is_empty() {
             return Err(SettleError::NoInstances);
         }
-        if let Some(bad) = ids.iter().find(|id| !is_instance_id(id)) {
+        if let Some(bad) = ids.iter().find(|id| !spotplan_core::cloud_id::is_cloud_id(id)) {
             return Err(SettleError::BadInstanceId(bad.clone()));
         }
     }

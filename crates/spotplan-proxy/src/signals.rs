@@ -23,11 +23,6 @@ fn bad(code: &'static str, field: &str, message: String) -> ApiError {
     }
 }
 
-/// An instance type as the clouds write them: letters, digits, `.`, `-`, `_`, at most 64.
-fn is_type_name(text: &str) -> bool {
-    (1..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric() || b".-_".contains(&b))
-}
-
 /// Handles `POST /api/v1/signals`.
 pub async fn signals(
     State(state): State<AppState>,
@@ -43,11 +38,19 @@ pub async fn signals(
             ),
         ));
     }
-    if let Some(bad_type) = body.instance_types.iter().find(|t| !is_type_name(t)) {
+    if let Some(bad_type) = body
+        .instance_types
+        .iter()
+        .find(|t| !spotplan_core::cloud_id::is_cloud_id(t))
+    {
         return Err(bad(
             "invalid_signals",
             "instance_types",
-            format!("`{bad_type}` is not an instance type (letters, digits, `.`, `-`, `_`; at most 64)"),
+            format!(
+                "`{}` is not an instance type ({})",
+                spotplan_core::cloud_id::shown(bad_type),
+                spotplan_core::cloud_id::RULE
+            ),
         ));
     }
     crate::endpoints::check_region(&body.region).map_err(|error| bad("invalid_region", "region", error.to_string()))?;

@@ -954,7 +954,8 @@ async fn idle_connections_and_a_price_storm_leave_health_fast_and_upstream_bound
     drop(idle);
 }
 
-/// Fault 10: region ids that would smuggle another host, a port or a header into a request are refused, and
+/// Fault 10: region ids that would smuggle another host, a port or a header into a request are refused (and so are
+/// zone, type and image ids that are not ids), and
 /// nothing reaches the network.
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_region_ids_are_refused_before_anything_is_sent() {
@@ -991,6 +992,29 @@ async fn hostile_region_ids_are_refused_before_anything_is_sent() {
                 "{cloud} {region:?}: {quotes}"
             );
         }
+    }
+    // Ids that are not ids (a header, another action, a path) in a price query: named, and never sent.
+    for (zone, instance_type) in [
+        ("cn-hangzhou-k\r\nHost: evil.com", "ecs.g7.large"),
+        ("cn-hangzhou-k", "ecs.g7.large&Action=DeleteInstance"),
+        ("cn-hangzhou-k", "../../x"),
+    ] {
+        let body = json!({ "offers": [{ "offer": {
+            "cloud": "alibaba", "region": "cn-hangzhou", "zone": zone, "instance_type": instance_type } }] });
+        let quotes = Proxy::client()
+            .post(format!("{}/api/v1/prices", proxy.url))
+            .header("x-spotplan-token", TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap();
+        assert_eq!(
+            quotes["quotes"][0]["error"]["code"], "invalid_id",
+            "{zone:?} {instance_type:?}: {quotes}"
+        );
     }
     assert_eq!(standin.stats.lock().unwrap().requests, 0, "nothing reached the cloud");
     assert!(proxy.orders().await.is_empty(), "nothing was logged");

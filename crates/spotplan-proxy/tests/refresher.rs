@@ -213,6 +213,14 @@ async fn a_refresher_over_500_pools_keeps_only_changes_within_its_budget_and_res
             json!({ "enabled": true, "pools": [{ "offer": { "cloud": "alibaba", "region": "x.evil.com/", "instance_type": "t" } }] }),
             "pools[0].offer.region",
         ),
+        (
+            json!({ "enabled": true, "pools": [{ "offer": { "cloud": "alibaba", "region": "cn-hangzhou", "zone": "cn-hangzhou-k", "instance_type": "ecs.g7.large" } }, { "offer": { "cloud": "alibaba", "region": "cn-hangzhou", "zone": "cn-hangzhou-k\r\nX: y", "instance_type": "ecs.g7.large" } }] }),
+            "pools[1].offer.zone",
+        ),
+        (
+            json!({ "enabled": true, "pools": [{ "offer": { "cloud": "tencent", "region": "ap-guangzhou", "instance_type": "S5.LARGE8" }, "image_id": "img-1&Action=RunInstances" }] }),
+            "pools[0].image_id",
+        ),
     ] {
         let response = client
             .put(format!("{url}/api/v1/refresh"))

@@ -175,7 +175,7 @@ async fn hostile_or_impossible_asks_are_refused_before_anything_is_sent() {
             "vpc_id",
         ),
         (
-            json!({ "cloud": "alibaba", "region": "cn-hangzhou", "kind": "subnet", "vpc_id": "v".repeat(65) }),
+            json!({ "cloud": "alibaba", "region": "cn-hangzhou", "kind": "subnet", "vpc_id": "v".repeat(spotplan_core::cloud_id::MAX_LEN + 1) }),
             400,
             "vpc_id",
         ),

@@ -159,7 +159,7 @@ async fn an_unknown_order_is_settled_by_hand_once_from_the_operators_evidence() 
         ),
         (
             Evidence::Instances(vec!["ins-1; DROP TABLE orders".into()]),
-            "instance id \"ins-1; DROP TABLE orders\" is not an instance id (letters, digits, '-' and '_', at most 64)",
+            "instance id \"ins-1; DROP TABLE orders\" is not an instance id (1–128 ASCII letters, digits, '.', '_' or '-')",
         ),
     ] {
         let refused = settle_by_hand(&state.store, found, evidence, now).await.unwrap_err();

@@ -172,12 +172,9 @@ pub struct WatchAnswer {
     pub not_spot: u32,
 }
 
-/// Whether a text can be an instance id of any of the three clouds: 1–128 ASCII letters, digits, `-`, `_`, `.`.
+/// Whether a text can be an instance id of any of the three clouds ([`crate::cloud_id`]).
 pub fn is_instance_id(id: &str) -> bool {
-    (1..=128).contains(&id.len())
-        && id
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || b"-_.".contains(&byte))
+    crate::cloud_id::is_cloud_id(id)
 }
 
 /// A region to search for spot instances started outside Spotplan: `POST /api/v1/instances/discover`.

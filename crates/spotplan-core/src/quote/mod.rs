@@ -211,6 +211,23 @@ pub struct QuoteAsk {
 }
 
 impl QuoteAsk {
+    /// The first of the ask's ids that is not a cloud id ([`crate::cloud_id`]), as its field path (`offer.zone`)
+    /// and the value as errors show it. The region has its own, stricter check where hosts are made from it.
+    pub fn malformed_id(&self) -> Option<(&'static str, String)> {
+        [
+            ("offer.zone", self.offer.zone.as_deref()),
+            ("offer.instance_type", Some(self.offer.instance_type.as_str())),
+            ("image_id", self.image_id.as_deref()),
+            ("instance_class", self.instance_class.as_deref()),
+        ]
+        .into_iter()
+        .find_map(|(field, value)| {
+            value
+                .filter(|value| !crate::cloud_id::is_cloud_id(value))
+                .map(|value| (field, crate::cloud_id::shown(value)))
+        })
+    }
+
     /// An ask for an offer with nothing more (each cloud's `quote_ask` adds what its query needs).
     pub fn new(offer: crate::catalog::OfferKey) -> QuoteAsk {
         QuoteAsk {

@@ -346,3 +346,42 @@ fn each_cloud_asks_its_price_query_for_what_it_needs_and_a_draft_applies_to_its_
         Some(facts.memory_gib.normalize())
     );
 }
+
+#[test]
+fn every_catalog_offer_has_cloud_ids_and_probes_are_named() {
+    let catalog = crate::catalog::Catalog::embedded().expect("the embedded catalog decodes");
+    for index in 0..catalog.offers().len() {
+        let ask = QuoteAsk::new(catalog.key_of(index));
+        assert_eq!(ask.malformed_id(), None, "{:?}", ask.offer);
+    }
+    let mut ask = QuoteAsk::new(catalog.key_of(0));
+    ask.image_id = Some("aliyun_3_x64_20G_alibase_20240819.vhd".into());
+    assert_eq!(ask.malformed_id(), None);
+    for (field, bad) in [
+        ("offer.zone", "cn-hangzhou-k\r\nHost: evil"),
+        ("offer.instance_type", ""),
+        ("offer.instance_type", "ecs.g7.large&Action=DeleteInstance"),
+        ("image_id", "img/../x"),
+        ("instance_class", "N5 "),
+    ] {
+        let mut probe = QuoteAsk::new(catalog.key_of(0));
+        match field {
+            "offer.zone" => probe.offer.zone = Some(bad.into()),
+            "offer.instance_type" => probe.offer.instance_type = bad.into(),
+            "image_id" => probe.image_id = Some(bad.into()),
+            _ => probe.instance_class = Some(bad.into()),
+        }
+        assert_eq!(
+            probe.malformed_id(),
+            Some((field, bad.escape_default().to_string())),
+            "{bad:?}"
+        );
+    }
+    let long = "a".repeat(crate::cloud_id::MAX_LEN + 1);
+    let mut probe = QuoteAsk::new(catalog.key_of(0));
+    probe.offer.instance_type = long;
+    assert_eq!(
+        probe.malformed_id().map(|(field, value)| (field, value.len())),
+        Some(("offer.instance_type", crate::cloud_id::MAX_LEN))
+    );
+}
