@@ -53,7 +53,7 @@ test('4 vCPU / 8 GiB × 10 for 72 h in mainland China ranks real offers with the
   const ranks = (await table.locator('tbody tr:not([aria-hidden]) td[data-col=rank]').allTextContents()).map(Number);
   assert.deepEqual(ranks, ranks.map((_, index) => ranks[0] + index), 'consecutive ranks');
   // Tencent rows say their spot price is an estimate; no row shows a zero price.
-  await page.getByLabel('Alibaba Cloud ECS').uncheck();
+  await page.getByRole('checkbox', { name: 'Alibaba Cloud ECS' }).uncheck();
   await cloudRows(table, 'tencent').first().waitFor();
   const withoutAlibaba = Number((await page.getByTestId('plan-summary').textContent()).match(/^(\d+) offers match\./)[1]);
   const tencent = await rowCells(cloudRows(table, 'tencent').first());
@@ -73,7 +73,7 @@ test('4 vCPU / 8 GiB × 10 for 72 h in mainland China ranks real offers with the
   assert.equal(lines.length - 1, withoutAlibaba, 'one line per matching offer');
   assert.match(lines[1], /^1,tencent,[^,]+,[^,]+,4,8,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]*,[\d.]+,"reclaimed on stock, not price","estimate: 20% \(3%–20%\).*",CNY,hour$/);
   assert.ok(lines.slice(1).every((line) => /^\d+,(tencent|baidu),/.test(line)), 'only the filtered clouds');
-  await page.getByLabel('Alibaba Cloud ECS').check();
+  await page.getByRole('checkbox', { name: 'Alibaba Cloud ECS' }).check();
 
   // Re-ranks on input: 2 vCPU / 4 GiB.
   await page.getByLabel('vCPU from').fill('2');
@@ -169,8 +169,8 @@ test('charts: the best candidates, cost against duration, and a price history wi
   assert.ok(best.some((t) => t.startsWith('ECS ')) && best.some((t) => t.startsWith('CVM ')), best.join('|'));
   // An offer with a price history: Alibaba ecs.c6.xlarge outside China, ranked first by risk.
   await page.getByLabel('Where').selectOption('outside');
-  await page.getByLabel('Tencent Cloud CVM').uncheck();
-  await page.getByLabel('Baidu AI Cloud BCC').uncheck();
+  await page.getByRole('checkbox', { name: 'Tencent Cloud CVM' }).uncheck();
+  await page.getByRole('checkbox', { name: 'Baidu AI Cloud BCC' }).uncheck();
   await page.getByRole('button', { name: /^Bid advice/ }).click();
   const table = page.getByTestId('ranked-table');
   const first = table.locator('tbody tr:not([aria-hidden])').first();

@@ -282,8 +282,8 @@ test('"cheapest safe" says what is known: price ages, why the risk field does no
   assert.match(await (await advice('tencent')).getAttribute('title'), /capacity runs short, whatever the bid/);
   await page.getByTestId('offer-filter').fill('');
   // Baidu alone at 8 vCPU / 16 GiB matches, unpriced; at an odd size nothing does, and the page says what would.
-  await page.getByLabel('Alibaba Cloud ECS').uncheck();
-  await page.getByLabel('Tencent Cloud CVM').uncheck();
+  await page.getByRole('checkbox', { name: 'Alibaba Cloud ECS' }).uncheck();
+  await page.getByRole('checkbox', { name: 'Tencent Cloud CVM' }).uncheck();
   await page.getByRole('textbox', { name: /^Memory from/ }).fill('15');
   await page.getByRole('textbox', { name: /^Memory to/ }).fill('15');
   await page.getByTestId('empty-explanation').getByText(/^Without the vCPU, memory and GPU limits these would match: \d+ Baidu AI Cloud BCC offers \(no published spot prices: they show unpriced, last\)\.$/).waitFor();

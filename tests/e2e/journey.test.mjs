@@ -35,8 +35,8 @@ test('compare, bid, copy tccli, dry-run and place an Alibaba order, see it in th
   await screenshot(page, 'journey-1-compare');
 
   // Tencent: show only Tencent, choose the best row, copy its tccli command.
-  await page.getByLabel('Alibaba Cloud ECS').uncheck();
-  await page.getByLabel('Baidu AI Cloud BCC').uncheck();
+  await page.getByRole('checkbox', { name: 'Alibaba Cloud ECS' }).uncheck();
+  await page.getByRole('checkbox', { name: 'Baidu AI Cloud BCC' }).uncheck();
   await cloudRows(table, 'tencent').first().getByRole('button', { name: /^Choose/ }).click();
   await page.getByRole('heading', { name: /^Bid: Tencent Cloud CVM/ }).waitFor();
   // The core's problems appear beside their fields, with the cloud error they prevent.
@@ -52,7 +52,7 @@ test('compare, bid, copy tccli, dry-run and place an Alibaba order, see it in th
   await screenshot(page, 'journey-2-tccli');
 
   // Alibaba: show Alibaba again, choose, see the bid rules at work, fill the launch details, dry run, then place.
-  await page.getByLabel('Alibaba Cloud ECS').check();
+  await page.getByRole('checkbox', { name: 'Alibaba Cloud ECS' }).check();
   await cloudRows(table, 'alibaba').first().getByRole('button', { name: /^Choose/ }).click();
   await page.getByRole('heading', { name: /^Bid: Alibaba Cloud ECS/ }).waitFor();
   await page.getByLabel('Set a maximum price').check();
@@ -212,7 +212,7 @@ test('refresh live prices for the shortlist: merged, newest wins, provenance and
   const all = await openPage(browser, proxy.url);
   await all.page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
   await all.page.getByTestId('ranked-table').locator('tbody tr:not([aria-hidden])').first().waitFor();
-  await all.page.waitForFunction(() => document.querySelector('[data-testid=quote-image]')?.placeholder.startsWith('img-487zeit5'));
+  await all.page.waitForFunction(() => document.querySelector('[data-testid=quote-image-tencent]')?.placeholder.startsWith('img-487zeit5'));
   await all.page.getByRole('button', { name: 'Refresh live prices for the shortlist' }).click();
   await all.page.getByTestId('live-status').getByText(/live prices merged/).waitFor();
   await all.page.waitForFunction(() => !document.querySelector('[data-testid=live-status]')?.textContent.includes('tencent'));
@@ -278,8 +278,8 @@ test('a bid typed in USD per minute reaches Baidu in CNY per minute; tags, data 
   await page.getByLabel('Currency').selectOption('USD');
   await page.getByLabel('CNY per USD').fill('7');
   await page.getByLabel('Price per').selectOption('minute');
-  await page.getByLabel('Alibaba Cloud ECS').uncheck();
-  await page.getByLabel('Tencent Cloud CVM').uncheck();
+  await page.getByRole('checkbox', { name: 'Alibaba Cloud ECS' }).uncheck();
+  await page.getByRole('checkbox', { name: 'Tencent Cloud CVM' }).uncheck();
   await cloudRows(table, 'baidu').first().getByRole('button', { name: /^Choose/ }).click();
   await page.getByRole('heading', { name: /^Bid: Baidu AI Cloud BCC/ }).waitFor();
   await page.getByLabel('Set a maximum price').check();
@@ -311,7 +311,7 @@ test('a bid typed in USD per minute reaches Baidu in CNY per minute; tags, data 
   await page.locator('#problems-tags').getByText('tag 2 has an empty key [InvalidTagKey.Malformed]').waitFor();
   await page.getByLabel('Tags (key=value, comma-separated)').fill('env=prod, team=ml');
   await page.getByLabel('Data disks (GiB each, comma-separated)').fill('100, big');
-  await page.locator('#problems-data_disks').getByText('data disk 2 needs a size in GiB [MissingParameter]').waitFor();
+  await page.locator('#problems-data_disks').getByText('data disk 2 “big” is not a whole number of GB').waitFor();
   await page.getByLabel('Data disks (GiB each, comma-separated)').fill('100, 200');
   await page.getByLabel('User data (Base64)').fill('echo hi');
   await page.locator('#problems-user_data').getByText(/must be standard Base64.*\[InvalidUserData\.Malformed\]/).waitFor();

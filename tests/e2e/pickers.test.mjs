@@ -185,8 +185,8 @@ test('a fleet across zones: each pool without a subnet offers the account\'s sub
 test('Tencent live prices use the default public image until another is typed', async () => {
   const { page, problems } = await openPage(browser, new URL('?c=tencent', proxy.url).href);
   await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
-  const image = page.getByTestId('quote-image');
-  await page.waitForFunction(() => document.querySelector('[data-testid=quote-image]')?.placeholder.startsWith('img-487zeit5'));
+  const image = page.getByTestId('quote-image-tencent');
+  await page.waitForFunction(() => document.querySelector('[data-testid=quote-image-tencent]')?.placeholder.startsWith('img-487zeit5'));
   assert.equal(await image.getAttribute('placeholder'), 'img-487zeit5 — Ubuntu Server 22.04 LTS 64位 (default public image)');
   assert.equal(await image.inputValue(), '');
   await page.getByRole('button', { name: 'Refresh live prices for the shortlist' }).click();

@@ -1,8 +1,8 @@
 //! Live prices: asks the proxy (`POST /api/v1/prices`) for quotes of the shortlist — the best few offers of each
 //! cloud it holds credentials for — and hands the observations to the app, which merges them into its catalog
 //! (newest wins, every figure keeps its source). Shows when they were fetched and calls them stale after 30 minutes.
-//! Tencent's price query needs an image: the one typed here, else Tencent's default public image when the proxy
-//! can list it.
+//! A cloud whose price query needs an image (its folder says: `quote_needs_image`) gets a field for one: the image
+//! typed there, else the cloud's default public image when the proxy can list it.
 
 use spotplan_core::api::prices::{PricesAnswer, PricesBody};
 use spotplan_core::api::resources::{AccountResource, ResourceKind, ResourcesBody, default_public_image};
@@ -11,6 +11,7 @@ use spotplan_core::clouds::api;
 use spotplan_core::plan::Plan;
 use spotplan_core::quote::QuoteDraft;
 use spotplan_core::{Cloud, Planner};
+use std::collections::BTreeMap;
 use yew::prelude::*;
 
 use crate::health::ProxyStatus;
@@ -59,9 +60,10 @@ enum Fetch {
 }
 
 /// The quotes to ask for: the best [`SHORTLIST_PER_CLOUD`] offers of each cloud in `clouds`, with what each
-/// cloud's price query needs besides the offer (Tencent an image, Baidu the spec's size, Alibaba the draft order's
-/// OS and protection period, so the quote is of the market the order joins).
-fn shortlist(props: &LivePricesProps, clouds: &[Cloud], quote_image: &str) -> PricesBody {
+/// cloud's price query needs besides the offer (an image where the query prices a launch, the spec's size, the
+/// draft order's OS and protection period, so the quote is of the market the order joins). `images`: the image
+/// to price each cloud's quotes with, where one is needed.
+fn shortlist(props: &LivePricesProps, clouds: &[Cloud], images: &BTreeMap<Cloud, String>) -> PricesBody {
     let draft = props
         .state
         .order
@@ -89,7 +91,8 @@ fn shortlist(props: &LivePricesProps, clouds: &[Cloud], quote_image: &str) -> Pr
             *count += 1;
             let key = catalog.key_of(ranked.offer as usize);
             // Each cloud's folder says what its price query needs from the draft.
-            Some(api(cloud).quote_ask(key, instance_type, &draft.for_cloud(cloud, Some(quote_image))))
+            let image = images.get(&cloud).map(String::as_str);
+            Some(api(cloud).quote_ask(key, instance_type, &draft.for_cloud(cloud, image)))
         })
         .collect();
     PricesBody { offers }
@@ -133,39 +136,55 @@ fn observations(answer: PricesAnswer) -> (Vec<ExternalObservation>, Vec<String>)
 pub fn LivePrices(props: &LivePricesProps) -> Html {
     let lang = props.state.lang;
     let status = use_state(|| Fetch::Idle);
-    // Tencent quotes need an image: asked once here (a Tencent draft's own image is used when there is one); with
-    // Tencent's credentials the cloud's default public image is used until another is typed. Public images are the
-    // same in every region, so one listing serves every Tencent offer.
-    let quote_image = use_state(String::new);
-    let default_image = use_state(|| None::<AccountResource>);
+    // A cloud whose quotes need an image: the image typed for it (its draft's own is used when there is one), else,
+    // with its credentials, its default public image, listed once. Public images are the same in every region, so
+    // one listing serves every offer of the cloud.
+    let typed_images = use_state(BTreeMap::<Cloud, String>::new);
+    let default_images = use_state(BTreeMap::<Cloud, AccountResource>::new);
     {
-        let default_image = default_image.clone();
-        let tencent_region = props
-            .proxy
-            .can_submit(Cloud::Tencent)
-            .then(|| first_region(&props.planner, &props.plan, Cloud::Tencent))
-            .flatten();
-        use_effect_with(tencent_region.is_some(), move |listable| {
-            if let (true, Some(region)) = (*listable, tencent_region) {
-                wasm_bindgen_futures::spawn_local(async move {
+        let listable: Vec<(Cloud, String)> = Cloud::ALL
+            .into_iter()
+            .filter(|cloud| api(*cloud).quote_needs_image() && props.proxy.can_submit(*cloud))
+            .filter_map(|cloud| Some((cloud, first_region(&props.planner, &props.plan, cloud)?)))
+            .collect();
+        let default_images = default_images.clone();
+        let clouds: Vec<Cloud> = listable.iter().map(|(cloud, _)| *cloud).collect();
+        use_effect_with(clouds, move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let mut found = BTreeMap::new();
+                for (cloud, region) in listable {
                     let ask = ResourcesBody {
-                        cloud: Cloud::Tencent,
+                        cloud,
                         region,
                         kind: ResourceKind::PublicImage,
                         zone: None,
                         vpc_id: None,
                     };
-                    if let Ok(answer) = crate::api::resources(&ask).await {
-                        default_image.set(default_public_image(&answer.resources).cloned());
+                    if let Ok(answer) = crate::api::resources(&ask).await
+                        && let Some(image) = default_public_image(&answer.resources)
+                    {
+                        found.insert(cloud, image.clone());
                     }
-                });
-            }
+                }
+                if !found.is_empty() {
+                    default_images.set(found);
+                }
+            });
         });
     }
-    let image_for_quotes = match (quote_image.trim(), &*default_image) {
-        ("", Some(image)) => image.id.clone(),
-        (typed, _) => typed.to_owned(),
-    };
+    let images_for_quotes: BTreeMap<Cloud, String> = Cloud::ALL
+        .into_iter()
+        .filter(|cloud| api(*cloud).quote_needs_image())
+        .filter_map(|cloud| {
+            let typed = typed_images.get(&cloud).map(|typed| typed.trim()).unwrap_or_default();
+            let image = match (typed, default_images.get(&cloud)) {
+                ("", Some(image)) => image.id.clone(),
+                ("", None) => return None,
+                (typed, _) => typed.to_owned(),
+            };
+            Some((cloud, image))
+        })
+        .collect();
     // Re-render once a minute so "N min ago" and "stale" keep up with the clock on an idle page.
     let tick = use_force_update();
     use_effect_with((), move |_| {
@@ -205,7 +224,7 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
     };
     let refresh = {
         let (status, on_quotes) = (status.clone(), props.on_quotes.clone());
-        let body = shortlist(props, &clouds, &image_for_quotes);
+        let body = shortlist(props, &clouds, &images_for_quotes);
         Callback::from(move |_: MouseEvent| {
             let (status, on_quotes, body) = (status.clone(), on_quotes.clone(), body.clone());
             status.set(Fetch::Fetching);
@@ -263,19 +282,25 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
         <div class="live-prices">
             <button onclick={refresh} disabled={why_off.is_some() || *status == Fetch::Fetching}>{ label }</button>
             if let Some(why) = why_off { <span class="muted">{ why }</span> }
-            if clouds.iter().any(|cloud| api(*cloud).quote_needs_image()) {
-                <label class="quote-image">{ if lang == Lang::Zh { "腾讯云报价所用的镜像" } else { "Image to price Tencent quotes with" } }
-                    <input type="text" data-testid="quote-image" value={(*quote_image).clone()}
-                        placeholder={default_image.as_ref().map_or_else(|| "img-…".to_owned(), |image| crate::i18n::resources::default_for_quotes(lang, &image.id, &image.name))}
-                        oninput={{
-                            let quote_image = quote_image.clone();
-                            Callback::from(move |event: InputEvent| {
-                                let input: web_sys::HtmlInputElement = event.target_unchecked_into();
-                                quote_image.set(input.value());
-                            })
-                        }} />
-                </label>
-            }
+            { for clouds.iter().copied().filter(|cloud| api(*cloud).quote_needs_image()).map(|cloud| {
+                let name = crate::i18n::cloud_name(lang, cloud);
+                html! {
+                    <label class="quote-image">{ if lang == Lang::Zh { format!("{name}报价所用的镜像") } else { format!("Image to price {name} quotes with") } }
+                        <input type="text" data-testid={format!("quote-image-{}", cloud.id())}
+                            value={typed_images.get(&cloud).cloned().unwrap_or_default()}
+                            placeholder={default_images.get(&cloud).map_or_else(|| "…".to_owned(), |image| crate::i18n::resources::default_for_quotes(lang, &image.id, &image.name))}
+                            oninput={{
+                                let typed_images = typed_images.clone();
+                                Callback::from(move |event: InputEvent| {
+                                    let input: web_sys::HtmlInputElement = event.target_unchecked_into();
+                                    let mut next = (*typed_images).clone();
+                                    next.insert(cloud, input.value());
+                                    typed_images.set(next);
+                                })
+                            }} />
+                    </label>
+                }
+            }) }
             { report }
         </div>
     }

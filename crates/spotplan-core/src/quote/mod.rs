@@ -263,10 +263,11 @@ impl QuoteDraft {
         let own = self.cloud == Some(cloud);
         QuoteDraft {
             cloud: Some(cloud),
+            // A draft of this cloud with no image yet is priced with the image for quotes, like any other.
             image_id: self
                 .image_id
                 .clone()
-                .filter(|_| own)
+                .filter(|image| own && !image.trim().is_empty())
                 .or_else(|| quote_image.map(str::to_owned))
                 .filter(|image| !image.trim().is_empty()),
             os: self.os.filter(|_| own),

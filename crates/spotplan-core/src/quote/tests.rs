@@ -338,6 +338,19 @@ fn each_cloud_asks_its_price_query_for_what_it_needs_and_a_draft_applies_to_its_
     let tencent = api(Cloud::Tencent).quote_ask(key, &facts, &draft.for_cloud(Cloud::Tencent, Some("img-quote")));
     assert_eq!((tencent.image_id.as_deref(), tencent.os), (Some("img-quote"), None));
     assert!(api(Cloud::Tencent).quote_needs_image() && !api(Cloud::Alibaba).quote_needs_image());
+    // A Tencent draft with no image typed yet is priced with the image for quotes, not with none.
+    let imageless = QuoteDraft {
+        cloud: Some(Cloud::Tencent),
+        image_id: Some(String::new()),
+        ..QuoteDraft::default()
+    };
+    assert_eq!(
+        imageless
+            .for_cloud(Cloud::Tencent, Some("img-quote"))
+            .image_id
+            .as_deref(),
+        Some("img-quote")
+    );
     let (key, facts) = first_of(Cloud::Baidu);
     let baidu = api(Cloud::Baidu).quote_ask(key, &facts, &draft.for_cloud(Cloud::Baidu, None));
     assert_eq!(baidu.cpu_count, Some(facts.vcpu));
