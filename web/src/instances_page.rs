@@ -687,7 +687,7 @@ fn watched(answer: &spotplan_core::api::instances::WatchAnswer) -> String {
 }
 
 /// What a region's search found: the ids added, how many were already watched and how many were not spot — and,
-/// for Baidu, which `paymentTiming` counts as spot when none did.
+/// for a cloud whose list marks spot instances among others, how it marks them when none was spot.
 fn discovered(cloud: spotplan_core::Cloud, answer: &spotplan_core::api::instances::WatchAnswer) -> String {
     let added = if answer.added.is_empty() {
         "0".to_owned()
@@ -699,11 +699,13 @@ fn discovered(cloud: spotplan_core::Cloud, answer: &spotplan_core::api::instance
         answer.known.len(),
         answer.not_spot
     );
-    if cloud == spotplan_core::Cloud::Baidu && answer.added.is_empty() && answer.known.is_empty() && answer.not_spot > 0
+    if answer.added.is_empty()
+        && answer.known.is_empty()
+        && answer.not_spot > 0
+        && let Some(note) = spotplan_core::clouds::api(cloud).spot_list_note()
     {
-        said.push_str(
-            ". Baidu's list marks spot instances with paymentTiming bidding or Spotpaid, and only those can be watched",
-        );
+        said.push_str(". ");
+        said.push_str(&note);
     }
     said
 }

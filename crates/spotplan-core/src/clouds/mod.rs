@@ -221,6 +221,11 @@ pub trait CloudApi: Sync {
     fn has_pool_signals(&self) -> bool {
         true
     }
+    /// How its instance list tells a spot instance from others, when a search of a region found instances but
+    /// none of them spot and that is worth saying (`None`: its list asks for spot instances only).
+    fn spot_list_note(&self) -> Option<String> {
+        None
+    }
     /// Why its offers have no bid advice without a price history, and what is known instead.
     fn no_advice_reason(&self) -> NoAdviceReason;
     /// The request parameter that carries a launch id (`VSwitchId`, `SubnetId`, `subnetId`…), for placeholders.

@@ -120,6 +120,14 @@ impl CloudApi for Baidu {
         false
     }
 
+    /// Its instance list holds every instance; `paymentTiming` marks the spot ones ([`instances::SPOT_PAYMENT_TIMINGS`]).
+    fn spot_list_note(&self) -> Option<String> {
+        Some(format!(
+            "Baidu's list marks spot instances with paymentTiming {}, and only those can be watched",
+            instances::SPOT_PAYMENT_TIMINGS.join(" or ")
+        ))
+    }
+
     fn no_advice_reason(&self) -> NoAdviceReason {
         NoAdviceReason {
             short: "no public prices",
