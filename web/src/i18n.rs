@@ -733,8 +733,11 @@ pub fn ignored_link_part(lang: Lang, ignored: &crate::url_state::Ignored) -> Str
 pub fn unknown_price(lang: Lang, reason: UnknownPrice) -> String {
     match (lang, reason) {
         (Lang::En, reason) => reason.to_string(),
-        (Lang::Zh, UnknownPrice::NoPublicBaiduPrice) => {
-            "百度智能云 BCC 没有公开价格：请自行输入，或获取实时市场价".to_owned()
+        (Lang::Zh, UnknownPrice::NoPublicPrice(cloud)) => {
+            format!(
+                "{} 没有公开价格：请自行输入，或获取实时市场价",
+                spotplan_core::clouds::api(cloud).names().display_zh
+            )
         }
         (Lang::Zh, UnknownPrice::NoOnDemandPrice) => "数据源中没有此报价的按量价格".to_owned(),
         (Lang::Zh, UnknownPrice::NoSpotPrice) => "没有此报价的竞价价格观测".to_owned(),

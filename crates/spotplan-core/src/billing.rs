@@ -1,5 +1,6 @@
 //! How the clouds bill and reclaim spot instances, as data the planner and the UI cite: the shape of the facts
-//! ([`SpotRules`], each cloud's own in its folder), billing granularity, and the labelled Tencent estimate.
+//! ([`SpotRules`], each cloud's own in its folder), billing granularity, and the shape of a labelled spot price
+//! estimate for a cloud no data source prices ([`SpotEstimateModel`], the cloud's own in its folder).
 
 use rust_decimal::Decimal;
 
@@ -25,7 +26,8 @@ pub fn spot_rules(cloud: Cloud) -> SpotRules {
     crate::clouds::api(cloud).billing()
 }
 
-/// How Spotplan estimates a Tencent spot price, which no data source carries.
+/// How Spotplan estimates a cloud's spot price where no data source carries one: a documented share of the
+/// on-demand price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SpotEstimateModel {
     /// The low end of the documented spot ÷ on-demand range.
@@ -37,16 +39,6 @@ pub struct SpotEstimateModel {
     /// Where the range is documented.
     pub basis: &'static str,
 }
-
-/// Tencent: "in the vast majority of cases … 3%–20% of the pay-as-you-go price" (FAQ 213/17817, 2025-09-05).
-/// The estimate assumes the top of that range, so it never flatters the savings.
-pub const TENCENT_SPOT_ESTIMATE: SpotEstimateModel = SpotEstimateModel {
-    low: Decimal::from_parts(3, 0, 0, false, 2),
-    high: Decimal::from_parts(20, 0, 0, false, 2),
-    assumed: Decimal::from_parts(20, 0, 0, false, 2),
-    basis: "Tencent documents spot prices of 3%–20% of pay-as-you-go in most cases (CVM FAQ 213/17817, \
-            2025-09-05); this estimate assumes 20%, the top of the range",
-};
 
 /// Seconds billed for a job of `job_seconds` on a cloud: rounded up to the billing granularity.
 pub fn billed_seconds(cloud: Cloud, job_seconds: u64) -> u64 {
@@ -68,8 +60,14 @@ mod tests {
     }
 
     #[test]
-    fn the_tencent_estimate_is_the_top_of_the_range() {
-        assert_eq!(TENCENT_SPOT_ESTIMATE.assumed, Decimal::new(2, 1));
-        assert!(TENCENT_SPOT_ESTIMATE.low < TENCENT_SPOT_ESTIMATE.high);
+    fn only_tencent_is_estimated_and_at_the_top_of_its_range() {
+        let estimates: Vec<(Cloud, SpotEstimateModel)> = Cloud::ALL
+            .into_iter()
+            .filter_map(|cloud| Some((cloud, crate::clouds::api(cloud).spot_estimate()?)))
+            .collect();
+        assert_eq!(estimates.len(), 1);
+        let (cloud, model) = estimates[0];
+        assert_eq!((cloud, model.assumed), (Cloud::Tencent, Decimal::new(2, 1)));
+        assert!(model.low < model.high && model.assumed == model.high);
     }
 }

@@ -12,7 +12,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
 use crate::advice::{self, AdviceInput, BidAdvice};
-use crate::billing::{TENCENT_SPOT_ESTIMATE, billed_seconds, spot_rules};
+use crate::billing::{billed_seconds, spot_rules};
 use crate::catalog::{Arch, Availability, Catalog, OfferKey, PriceKind, PriceObservation, RegionStatus};
 use crate::clouds::Cloud;
 use crate::fx::ExchangeRate;
@@ -225,8 +225,8 @@ pub enum PriceFigure {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnknownPrice {
-    /// Baidu publishes no BCC price: the person types one or fetches the live market price.
-    NoPublicBaiduPrice,
+    /// The cloud publishes no price: the person types one or fetches the live market price.
+    NoPublicPrice(Cloud),
     /// The catalog's sources hold no on-demand price for the offer.
     NoOnDemandPrice,
     /// No spot price was observed for the offer.
@@ -236,8 +236,13 @@ pub enum UnknownPrice {
 impl std::fmt::Display for UnknownPrice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            UnknownPrice::NoPublicBaiduPrice => {
-                "no public Baidu BCC price exists: type one, or fetch the live market price"
+            UnknownPrice::NoPublicPrice(cloud) => {
+                let names = crate::clouds::api(*cloud).names();
+                return write!(
+                    f,
+                    "no public {} {} price exists: type one, or fetch the live market price",
+                    names.vendor, names.product
+                );
             }
             UnknownPrice::NoOnDemandPrice => "no on-demand price in the sources for this offer",
             UnknownPrice::NoSpotPrice => "no spot price observed for this offer",
@@ -550,9 +555,8 @@ impl Planner {
         };
         let spot = match catalog.latest(index, PriceKind::Spot) {
             Some(obs) => observed(catalog, obs, today),
-            None => match (cloud, on_demand.native()) {
-                (Cloud::Tencent, Some(list)) => {
-                    let model = TENCENT_SPOT_ESTIMATE;
+            None => match (crate::clouds::api(cloud).spot_estimate(), on_demand.native()) {
+                (Some(model), Some(list)) => {
                     let age_days = match &on_demand {
                         PriceFigure::Observed { age_days, .. } => *age_days,
                         _ => 0,
@@ -666,7 +670,7 @@ fn observed(catalog: &Catalog, obs: &PriceObservation, today: i64) -> PriceFigur
 
 fn unknown_reason(cloud: Cloud, kind: PriceKind) -> UnknownPrice {
     match (cloud, kind) {
-        (Cloud::Baidu, _) => UnknownPrice::NoPublicBaiduPrice,
+        _ if !crate::clouds::api(cloud).publishes_prices() => UnknownPrice::NoPublicPrice(cloud),
         (_, PriceKind::OnDemand) => UnknownPrice::NoOnDemandPrice,
         (_, PriceKind::Spot) => UnknownPrice::NoSpotPrice,
     }
@@ -688,10 +692,10 @@ fn offer_facts(catalog: &Catalog, fx: &ExchangeRate, offer: usize) -> OfferFacts
         .and_then(|obs| nano_cny_per_hour(fx, obs.rate));
     let spot_nano = match catalog.latest(offer, PriceKind::Spot) {
         Some(obs) => nano_cny_per_hour(fx, obs.rate),
-        None if instance_type.cloud == Cloud::Tencent => {
-            on_demand_nano.and_then(|list| (Decimal::from(list) * TENCENT_SPOT_ESTIMATE.assumed).round().to_i128())
-        }
-        None => None,
+        None => crate::clouds::api(instance_type.cloud)
+            .spot_estimate()
+            .zip(on_demand_nano)
+            .and_then(|(model, list)| (Decimal::from(list) * model.assumed).round().to_i128()),
     };
     OfferFacts {
         cloud: instance_type.cloud,

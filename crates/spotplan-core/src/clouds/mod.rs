@@ -209,6 +209,19 @@ pub trait CloudApi: Sync {
     fn quote_needs_image(&self) -> bool {
         false
     }
+    /// Whether it publishes prices at all (where not, a price is typed or fetched live from the account).
+    fn publishes_prices(&self) -> bool {
+        true
+    }
+    /// How the planner estimates its spot price where no source carries one (`None`: the price stays unknown).
+    fn spot_estimate(&self) -> Option<crate::billing::SpotEstimateModel> {
+        None
+    }
+    /// The draft order a person starts from for `count` instances of `offer`: the shared defaults
+    /// ([`crate::order::draft::shared_draft`]) and what the cloud's own order adds or shapes differently.
+    fn draft_order(&self, offer: &crate::catalog::OfferKey, count: u32) -> SpotOrder {
+        crate::order::draft::shared_draft(offer, count)
+    }
     /// Whether its order names a VPC beside the subnet (elsewhere the subnet implies it).
     fn order_takes_vpc(&self) -> bool {
         false

@@ -35,6 +35,14 @@ impl CloudApi for Alibaba {
         Cloud::Alibaba
     }
 
+    /// The draft keeps the one protected hour (`SpotDuration` 1, the API's default: alibabacloud-ecs20140526
+    /// 7.11.8 `RunInstancesRequest.spot_duration`), said out loud so the request and the quote name it.
+    fn draft_order(&self, offer: &crate::catalog::OfferKey, count: u32) -> SpotOrder {
+        let mut draft = crate::order::draft::shared_draft(offer, count);
+        draft.bid.spot_duration_hours = Some(1);
+        draft
+    }
+
     fn names(&self) -> Names {
         Names {
             id: "alibaba",

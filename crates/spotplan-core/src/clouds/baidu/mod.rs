@@ -120,6 +120,24 @@ impl CloudApi for Baidu {
         false
     }
 
+    /// BCC publishes no price list Spotplan can embed: prices come from the account (a live quote) or are typed.
+    fn publishes_prices(&self) -> bool {
+        false
+    }
+
+    /// Its bid order names a spec (`spec`, e.g. `bcc.g5.c2m8`) where the others name an instance type.
+    fn draft_order(&self, offer: &crate::catalog::OfferKey, count: u32) -> SpotOrder {
+        let mut draft = crate::order::draft::shared_draft(offer, count);
+        draft.instance_type = None;
+        draft.baidu = Some(crate::order::model::BaiduShape {
+            spec: Some(offer.instance_type.clone()),
+            cpu_count: None,
+            memory_gb: None,
+            isomerism_card: None,
+        });
+        draft
+    }
+
     /// Its instance list holds every instance; `paymentTiming` marks the spot ones ([`instances::SPOT_PAYMENT_TIMINGS`]).
     fn spot_list_note(&self) -> Option<String> {
         Some(format!(

@@ -35,6 +35,17 @@ pub(crate) const BID_DECIMALS: u32 = 4;
 #[derive(Debug, Clone, Copy)]
 pub struct Tencent;
 
+/// "In the vast majority of cases … 3%–20% of the pay-as-you-go price" (CVM FAQ 213/17817, 2025-09-05): no data
+/// source carries Tencent spot prices, so the planner estimates them at the top of that range, which never flatters
+/// the savings.
+pub const SPOT_ESTIMATE: crate::billing::SpotEstimateModel = crate::billing::SpotEstimateModel {
+    low: rust_decimal::Decimal::from_parts(3, 0, 0, false, 2),
+    high: rust_decimal::Decimal::from_parts(20, 0, 0, false, 2),
+    assumed: rust_decimal::Decimal::from_parts(20, 0, 0, false, 2),
+    basis: "Tencent documents spot prices of 3%–20% of pay-as-you-go in most cases (CVM FAQ 213/17817, \
+            2025-09-05); this estimate assumes 20%, the top of the range",
+};
+
 impl CloudApi for Tencent {
     fn cloud(&self) -> Cloud {
         Cloud::Tencent
@@ -114,6 +125,10 @@ impl CloudApi for Tencent {
 
     fn quote_needs_image(&self) -> bool {
         true
+    }
+
+    fn spot_estimate(&self) -> Option<crate::billing::SpotEstimateModel> {
+        Some(SPOT_ESTIMATE)
     }
 
     fn no_advice_reason(&self) -> NoAdviceReason {
