@@ -81,12 +81,9 @@ fn read_order(path: &Path) -> anyhow::Result<SpotOrder> {
     })
 }
 
+/// The unit a price given on the command line is in: the cloud's bid unit (per minute for Baidu's `bidPrice`).
 fn unit_of(cloud: Cloud) -> TimeUnit {
-    if cloud == Cloud::Baidu {
-        TimeUnit::Minute
-    } else {
-        TimeUnit::Hour
-    }
+    spotplan_core::clouds::api(cloud).bid_unit().per
 }
 
 fn quote(text: Option<&str>, currency: Currency, cloud: Cloud, flag: &str) -> anyhow::Result<Option<PriceQuote>> {
