@@ -8,14 +8,10 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use spotplan_core::Cloud;
 use spotplan_core::api::refresh::{
     DEFAULT_BUDGET_PER_MINUTE, HISTORY_DAYS, MAX_BUDGET_PER_MINUTE, MAX_REFRESH_POOLS, RefreshProgress, RefreshSettings,
 };
 use spotplan_core::catalog::ExternalObservation;
-use spotplan_core::clouds::alibaba::prices::{
-    TimeWindow, describe_spot_price_history, live_history_query, parse_describe_spot_price_history,
-};
 use spotplan_core::clouds::wire;
 use spotplan_core::quote::QuoteAsk;
 
@@ -159,31 +155,28 @@ async fn fetch_pool(
         let credentials = credentials.clone();
         async move { crate::read_call::answer_body(state, cloud, &credentials, request).await }
     };
-    if cloud == Cloud::Alibaba {
-        let mut query = match live_history_query(ask, now) {
-            Ok(query) => query,
-            Err(error) => return (Err(error.to_string()), 0),
-        };
-        query.window = match TimeWindow::new(now - HISTORY_DAYS * 86_400, now) {
-            Ok(window) => window,
-            Err(error) => return (Err(error.to_string()), 0),
-        };
-        let (mut observations, mut calls) = (Vec::new(), 0);
+    let failed = |error: spotplan_core::quote::QuoteFailure| format!("{}: {}", error.code, error.message);
+    if wire(cloud).has_price_history() {
+        let (mut observations, mut calls, mut page) = (Vec::new(), 0, None);
         while calls < calls_left {
+            let request = match wire(cloud).history_request(ask, now, HISTORY_DAYS, page) {
+                Ok(request) => request,
+                Err(error) => return (Err(failed(error)), calls),
+            };
             calls += 1;
-            let body = match send(describe_spot_price_history(&query)).await {
+            let body = match send(request).await {
                 Ok(body) => body,
                 Err(reason) => return (Err(reason), calls),
             };
-            match parse_describe_spot_price_history(&body, &query, now) {
-                Ok(page) => {
-                    observations.extend(page.observations);
-                    match page.next_offset {
-                        Some(next) => query.offset = Some(next),
+            match wire(cloud).read_history_page(ask, now, HISTORY_DAYS, page, &body) {
+                Ok(read) => {
+                    observations.extend(read.observations);
+                    match read.next_page {
+                        Some(next) => page = Some(next),
                         None => return (Ok(observations), calls),
                     }
                 }
-                Err(error) => return (Err(error.to_string()), calls),
+                Err(error) => return (Err(failed(error)), calls),
             }
         }
         // Out of budget mid-history: what came so far is kept; the pool is asked again next round.
@@ -195,7 +188,7 @@ async fn fetch_pool(
     };
     let request = match wire(cloud).quote_request(ask, now, &token) {
         Ok(request) => request,
-        Err(error) => return (Err(format!("{}: {}", error.code, error.message)), 0),
+        Err(error) => return (Err(failed(error)), 0),
     };
     let body = match send(request).await {
         Ok(body) => body,
@@ -204,7 +197,7 @@ async fn fetch_pool(
     let reading = wire(cloud)
         .read_quote(ask, credentials.account_currency, now, &body)
         .map(|reading| reading.observations)
-        .map_err(|error| format!("{}: {}", error.code, error.message));
+        .map_err(failed);
     (reading, 1)
 }
 
@@ -240,9 +233,9 @@ pub async fn step(state: &AppState, max_calls: u32) -> Result<Step, StoreError> 
         let Some(ask) = pool_at(&state.store, progress.cursor).await? else {
             break;
         };
-        // An Alibaba history usually takes two pages: a pool is not begun on the step's last query (unless it is
+        // A paged history usually takes two pages: such a pool is not begun on the step's last query (unless it is
         // the step's first), so its 30 days are not cut short.
-        if ask.offer.cloud == Cloud::Alibaba && step.pools > 0 && max_calls - step.calls < 2 {
+        if wire(ask.offer.cloud).has_price_history() && step.pools > 0 && max_calls - step.calls < 2 {
             break;
         }
         let (fetched, calls) = fetch_pool(state, &ask, max_calls - step.calls).await;

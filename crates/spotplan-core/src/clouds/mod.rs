@@ -327,6 +327,41 @@ pub trait CloudWire: Sync {
         body: &[u8],
     ) -> Result<QuoteReading, QuoteFailure>;
 
+    /// Whether it keeps a price history the refresher reads in pages ([`CloudWire::history_request`]); where not,
+    /// the refresher asks its live quote, one query a pool.
+    fn has_price_history(&self) -> bool {
+        false
+    }
+    /// Page `page` (`None`: the first) of the offer's price history over the `days` before `now`.
+    fn history_request(
+        &self,
+        ask: &QuoteAsk,
+        now: i64,
+        days: i64,
+        page: Option<u32>,
+    ) -> Result<HttpRequest, QuoteFailure> {
+        let _ = (ask, now, days, page);
+        Err(QuoteFailure::new(
+            "no_history",
+            "this cloud keeps no price history Spotplan reads",
+        ))
+    }
+    /// Reads a page of [`CloudWire::history_request`] (asked with the same arguments).
+    fn read_history_page(
+        &self,
+        ask: &QuoteAsk,
+        now: i64,
+        days: i64,
+        page: Option<u32>,
+        body: &[u8],
+    ) -> Result<crate::quote::HistoryPage, QuoteFailure> {
+        let _ = (ask, now, days, page, body);
+        Err(QuoteFailure::new(
+            "no_history",
+            "this cloud keeps no price history Spotplan reads",
+        ))
+    }
+
     /// The describe call for up to [`crate::lifecycle::MAX_IDS_PER_CALL`] instance ids in one region.
     fn describe_instances(&self, region: &str, ids: &[String]) -> HttpRequest;
     /// Reads the answer to [`CloudWire::describe_instances`].

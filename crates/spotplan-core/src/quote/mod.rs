@@ -210,6 +210,15 @@ pub struct QuoteAsk {
     pub one_hour_protection: Option<bool>,
 }
 
+/// One page of a cloud's price history ([`crate::clouds::CloudWire::history_request`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryPage {
+    /// The dated prices on the page.
+    pub observations: Vec<crate::catalog::ExternalObservation>,
+    /// The next page, when there is one.
+    pub next_page: Option<u32>,
+}
+
 impl QuoteAsk {
     /// The first of the ask's ids that is not a cloud id ([`crate::cloud_id`]), as its field path (`offer.zone`)
     /// and the value as errors show it. The region has its own, stricter check where hosts are made from it.

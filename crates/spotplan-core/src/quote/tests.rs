@@ -398,3 +398,50 @@ fn every_catalog_offer_has_cloud_ids_and_probes_are_named() {
         Some(("offer.instance_type", crate::cloud_id::MAX_LEN))
     );
 }
+
+#[test]
+fn only_alibaba_keeps_a_paged_history_and_its_pages_are_asked_by_offset_over_the_days_asked() {
+    use crate::clouds::wire;
+    let catalog = crate::catalog::Catalog::embedded().expect("the embedded catalog decodes");
+    let alibaba = (0..catalog.offers().len())
+        .find(|&i| catalog.type_of(&catalog.offers()[i]).cloud == Cloud::Alibaba && catalog.offers()[i].zone.is_some())
+        .expect("an Alibaba offer with a zone");
+    let ask = QuoteAsk::new(catalog.key_of(alibaba));
+    let now = 1_796_000_000;
+    let request = wire(Cloud::Alibaba)
+        .history_request(&ask, now, 30, Some(100))
+        .expect("a history request");
+    let param = |name: &str| {
+        request
+            .query
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    };
+    assert!(
+        request
+            .headers
+            .iter()
+            .any(|(name, value)| name == "x-acs-action" && value == "DescribeSpotPriceHistory")
+    );
+    assert_eq!(param("Offset").as_deref(), Some("100"));
+    assert_eq!(
+        param("StartTime"),
+        Some(spotplan_time::format_iso8601(now - 30 * 86_400))
+    );
+    let first = wire(Cloud::Alibaba)
+        .history_request(&ask, now, 30, None)
+        .expect("a history request");
+    assert!(!first.query.iter().any(|(key, _)| key == "Offset"));
+    let clouds: Vec<Cloud> = Cloud::ALL
+        .into_iter()
+        .filter(|c| wire(*c).has_price_history())
+        .collect();
+    assert_eq!(clouds, [Cloud::Alibaba]);
+    assert_eq!(
+        wire(Cloud::Tencent)
+            .history_request(&ask, now, 30, None)
+            .map_err(|failure| failure.code),
+        Err("no_history".to_owned())
+    );
+}

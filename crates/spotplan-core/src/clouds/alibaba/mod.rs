@@ -277,6 +277,39 @@ impl CloudWire for Alibaba {
         })
     }
 
+    /// `DescribeSpotPriceHistory` keeps 30 days, read in pages by `Offset`.
+    fn has_price_history(&self) -> bool {
+        true
+    }
+
+    fn history_request(
+        &self,
+        ask: &QuoteAsk,
+        now: i64,
+        days: i64,
+        page: Option<u32>,
+    ) -> Result<HttpRequest, QuoteFailure> {
+        Ok(prices::describe_spot_price_history(&prices::history_query(
+            ask, now, days, page,
+        )?))
+    }
+
+    fn read_history_page(
+        &self,
+        ask: &QuoteAsk,
+        now: i64,
+        days: i64,
+        page: Option<u32>,
+        body: &[u8],
+    ) -> Result<crate::quote::HistoryPage, QuoteFailure> {
+        let query = prices::history_query(ask, now, days, page)?;
+        let page = prices::parse_describe_spot_price_history(body, &query, now)?;
+        Ok(crate::quote::HistoryPage {
+            observations: page.observations,
+            next_page: page.next_offset,
+        })
+    }
+
     fn describe_instances(&self, region: &str, ids: &[String]) -> HttpRequest {
         instances::describe_instances(region, ids)
     }

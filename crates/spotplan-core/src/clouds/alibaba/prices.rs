@@ -141,6 +141,21 @@ pub fn live_history_query(ask: &crate::quote::QuoteAsk, now: i64) -> Result<Spot
     })
 }
 
+/// The live quote's query ([`live_history_query`]) over the `days` before `now` instead, from `offset` on: the
+/// refresher's walk over a pool's history.
+pub fn history_query(
+    ask: &crate::quote::QuoteAsk,
+    now: i64,
+    days: i64,
+    offset: Option<u32>,
+) -> Result<SpotPriceHistoryQuery, QueryError> {
+    Ok(SpotPriceHistoryQuery {
+        window: TimeWindow::new(now - days * SECONDS_PER_DAY, now)?,
+        offset,
+        ..live_history_query(ask, now)?
+    })
+}
+
 /// The `DescribeSpotPriceHistory` request: `RegionId`, `InstanceType`, `NetworkType=vpc`, `ZoneId` (when given),
 /// `OSType` (`linux` or `windows`), `SpotDuration` (when given), `StartTime`, `EndTime`, `Offset` (when given).
 pub fn describe_spot_price_history(query: &SpotPriceHistoryQuery) -> HttpRequest {
