@@ -131,7 +131,7 @@ test('a count typed as "1,000" holds Place: the plan would still order the 1 typ
   await instances.fill('');
   await instances.pressSequentially('1,000');
   await page.getByTestId('order-problems')
-    .getByText('Instances shows “1,000”, which the plan cannot use: it still holds the last valid value. Fix the field above before placing')
+    .getByText('Instances shows “1,000”, which the plan cannot use, so the plan is not what the page shows: fix it in the requirement form before placing')
     .waitFor();
   assert.equal(await query(page, 'n'), '1', 'the plan holds the 1 typed before the comma');
   assert.equal(await place.isDisabled(), true, 'Place would order 1 while the field shows 1,000');

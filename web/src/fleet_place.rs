@@ -27,8 +27,9 @@ pub enum Placing {
     Sending,
     /// The proxy placed the fleet (or answered with the one this key placed before).
     Answered(Box<FleetAnswer>),
-    /// The proxy refused, or no answer came.
-    Refused(ApiError),
+    /// The proxy refused, or no answer came; with the body that was sent (its pools are what a refusal's
+    /// `pools[i]` names, whatever the form became since).
+    Refused(ApiError, Rc<FleetSubmission>),
 }
 
 /// The fleet draft: the form as typed, its key and where placing stands. The app keeps them, not the fleet page:
@@ -123,7 +124,7 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
             };
             draft.borrow_mut().sending(&sent_json, body.clone());
             placing.set(Placing::Sending);
-            let (placing, draft) = (placing.clone(), draft.clone());
+            let (placing, draft, sent) = (placing.clone(), draft.clone(), body.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match crate::api::submit_fleet(&body, &key).await {
                     Ok(answer) => {
@@ -135,7 +136,7 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
                             ApiError::Refused(_) => draft.borrow_mut().refused(),
                             ApiError::NoAnswer(_) | ApiError::Unreadable { .. } => draft.borrow_mut().outcome_unknown(),
                         }
-                        placing.set(Placing::Refused(error));
+                        placing.set(Placing::Refused(error, sent));
                     }
                 }
             });
@@ -185,13 +186,13 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
                         if answer.replayed { <p class="muted">{ t(FleetText::Replayed) }</p> }
                     </div>
                 },
-                Placing::Refused(error) => html! {
+                Placing::Refused(error, sent) => html! {
                     <div role="alert" class="error" data-testid="fleet-refused">
                         { match error {
                             ApiError::Refused(body) => html! {
                                 <p>
                                     <code>{ &body.error.code }</code>{ ": " }{ &body.error.message }
-                                    if let Some(field) = &body.error.field { { format!(" ({})", refused_where(&props.body, field, lang)) } }
+                                    if let Some(field) = &body.error.field { { format!(" ({})", refused_where(sent, field, lang)) } }
                                 </p>
                             },
                             other => html! { <p>{ other.to_string() }</p> },
@@ -200,7 +201,7 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
                             if let Some(problems) = &body.error.problems {
                                 <ul class="problems">
                                     { for problems.iter().map(|p| html! {
-                                        <li>{ refused_where(&props.body, &p.field, lang) }{ ": " }{ if lang == Lang::Zh { &p.message_zh } else { &p.message_en } }</li>
+                                        <li>{ refused_where(sent, &p.field, lang) }{ ": " }{ if lang == Lang::Zh { &p.message_zh } else { &p.message_en } }</li>
                                     }) }
                                 </ul>
                             }
@@ -227,9 +228,16 @@ pub fn refused_where(body: &FleetSubmission, field: &str, lang: Lang) -> String 
     match pool.and_then(|(index, rest)| Some((index, body.pools.get(index)?, rest))) {
         Some((index, pool, rest)) => {
             let within = rest.strip_prefix("order.").unwrap_or(rest);
+            let offer = &pool.pool;
+            let place = offer.zone.as_deref().unwrap_or(&offer.region);
             let pool_name = match lang {
-                Lang::En => format!("pool {}, {}", index + 1, pool.pool),
-                Lang::Zh => format!("第 {} 个资源池（{}）", index + 1, pool.pool),
+                Lang::En => format!("pool {}, {offer}", index + 1),
+                Lang::Zh => format!(
+                    "第 {} 个资源池（{} {}，{place}）",
+                    index + 1,
+                    offer.cloud.id(),
+                    offer.instance_type
+                ),
             };
             if within.is_empty() {
                 pool_name
@@ -281,7 +289,7 @@ mod tests {
         );
         assert_eq!(
             refused_where(&body, "pools[0]", Lang::Zh),
-            "第 1 个资源池（tencent S5.LARGE8 in ap-guangzhou-6）"
+            "第 1 个资源池（tencent S5.LARGE8，ap-guangzhou-6）"
         );
         assert_eq!(
             refused_where(&body, "pools[7].count", Lang::En),

@@ -406,7 +406,7 @@ struct WatchFormProps {
 fn WatchForm(props: &WatchFormProps) -> Html {
     let lang = props.lang;
     let (cloud, region, ids) = (
-        use_state(|| spotplan_core::Cloud::Alibaba),
+        use_state(|| spotplan_core::Cloud::ALL[0]),
         use_state(String::new),
         use_state(String::new),
     );

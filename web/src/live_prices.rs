@@ -11,7 +11,6 @@ use spotplan_core::clouds::api;
 use spotplan_core::plan::Plan;
 use spotplan_core::quote::QuoteDraft;
 use spotplan_core::{Cloud, Planner};
-use std::collections::BTreeMap;
 use yew::prelude::*;
 
 use crate::health::ProxyStatus;
@@ -63,7 +62,7 @@ enum Fetch {
 /// cloud's price query needs besides the offer (an image where the query prices a launch, the spec's size, the
 /// draft order's OS and protection period, so the quote is of the market the order joins). `images`: the image
 /// to price each cloud's quotes with, where one is needed.
-fn shortlist(props: &LivePricesProps, clouds: &[Cloud], images: &BTreeMap<Cloud, String>) -> PricesBody {
+fn shortlist(props: &LivePricesProps, clouds: &[Cloud], images: &[(Cloud, String)]) -> PricesBody {
     let draft = props
         .state
         .order
@@ -91,7 +90,10 @@ fn shortlist(props: &LivePricesProps, clouds: &[Cloud], images: &BTreeMap<Cloud,
             *count += 1;
             let key = catalog.key_of(ranked.offer as usize);
             // Each cloud's folder says what its price query needs from the draft.
-            let image = images.get(&cloud).map(String::as_str);
+            let image = images
+                .iter()
+                .find(|(of, _)| *of == cloud)
+                .map(|(_, image)| image.as_str());
             Some(api(cloud).quote_ask(key, instance_type, &draft.for_cloud(cloud, image)))
         })
         .collect();
@@ -139,8 +141,9 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
     // A cloud whose quotes need an image: the image typed for it (its draft's own is used when there is one), else,
     // with its credentials, its default public image, listed once. Public images are the same in every region, so
     // one listing serves every offer of the cloud.
-    let typed_images = use_state(BTreeMap::<Cloud, String>::new);
-    let default_images = use_state(BTreeMap::<Cloud, AccountResource>::new);
+    // Kept as short lists, not maps: three clouds at most, and no map code in the bundle for them.
+    let typed_images = use_state(Vec::<(Cloud, String)>::new);
+    let default_images = use_state(Vec::<(Cloud, AccountResource)>::new);
     {
         let listable: Vec<(Cloud, String)> = Cloud::ALL
             .into_iter()
@@ -151,7 +154,7 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
         let clouds: Vec<Cloud> = listable.iter().map(|(cloud, _)| *cloud).collect();
         use_effect_with(clouds, move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                let mut found = BTreeMap::new();
+                let mut found = Vec::new();
                 for (cloud, region) in listable {
                     let ask = ResourcesBody {
                         cloud,
@@ -163,7 +166,7 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
                     if let Ok(answer) = crate::api::resources(&ask).await
                         && let Some(image) = default_public_image(&answer.resources)
                     {
-                        found.insert(cloud, image.clone());
+                        found.push((cloud, image.clone()));
                     }
                 }
                 if !found.is_empty() {
@@ -172,12 +175,24 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
             });
         });
     }
-    let images_for_quotes: BTreeMap<Cloud, String> = Cloud::ALL
+    let typed_image = |cloud: Cloud| {
+        typed_images
+            .iter()
+            .find(|(of, _)| *of == cloud)
+            .map(|(_, typed)| typed.clone())
+    };
+    let default_image = |cloud: Cloud| {
+        default_images
+            .iter()
+            .find(|(of, _)| *of == cloud)
+            .map(|(_, image)| image)
+    };
+    let images_for_quotes: Vec<(Cloud, String)> = Cloud::ALL
         .into_iter()
         .filter(|cloud| api(*cloud).quote_needs_image())
         .filter_map(|cloud| {
-            let typed = typed_images.get(&cloud).map(|typed| typed.trim()).unwrap_or_default();
-            let image = match (typed, default_images.get(&cloud)) {
+            let typed = typed_image(cloud).unwrap_or_default();
+            let image = match (typed.trim(), default_image(cloud)) {
                 ("", Some(image)) => image.id.clone(),
                 ("", None) => return None,
                 (typed, _) => typed.to_owned(),
@@ -287,14 +302,15 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
                 html! {
                     <label class="quote-image">{ if lang == Lang::Zh { format!("{name}报价所用的镜像") } else { format!("Image to price {name} quotes with") } }
                         <input type="text" data-testid={format!("quote-image-{}", cloud.id())}
-                            value={typed_images.get(&cloud).cloned().unwrap_or_default()}
-                            placeholder={default_images.get(&cloud).map_or_else(|| "…".to_owned(), |image| crate::i18n::resources::default_for_quotes(lang, &image.id, &image.name))}
+                            value={typed_image(cloud).unwrap_or_default()}
+                            placeholder={default_image(cloud).map_or_else(|| "…".to_owned(), |image| crate::i18n::resources::default_for_quotes(lang, &image.id, &image.name))}
                             oninput={{
                                 let typed_images = typed_images.clone();
                                 Callback::from(move |event: InputEvent| {
                                     let input: web_sys::HtmlInputElement = event.target_unchecked_into();
-                                    let mut next = (*typed_images).clone();
-                                    next.insert(cloud, input.value());
+                                    let mut next: Vec<(Cloud, String)> =
+                                        typed_images.iter().filter(|(of, _)| *of != cloud).cloned().collect();
+                                    next.push((cloud, input.value()));
                                     typed_images.set(next);
                                 })
                             }} />

@@ -19,20 +19,24 @@ pub fn SignInForm(props: &SignInFormProps) -> Html {
     let t = |key| text(props.lang, key);
     let token = use_state(String::new);
     let refused = use_state(|| None::<String>);
+    // Sent with nothing in the field: said in the page's language, and gone once something is typed.
+    let empty = use_state(|| false);
     let typed = {
-        let token = token.clone();
+        let (token, empty) = (token.clone(), empty.clone());
         Callback::from(move |event: InputEvent| {
             let input: web_sys::HtmlInputElement = event.target_unchecked_into();
             token.set(input.value());
+            empty.set(false);
         })
     };
     let submit = {
-        let (token, refused, lang) = (token.clone(), refused.clone(), props.lang);
+        let (token, refused, empty) = (token.clone(), refused.clone(), empty.clone());
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let (given, refused) = ((*token).trim().to_owned(), refused.clone());
+            empty.set(given.is_empty());
             if given.is_empty() {
-                refused.set(Some(text(lang, Key::SignInEmpty).to_owned()));
+                refused.set(None);
                 return;
             }
             wasm_bindgen_futures::spawn_local(async move {
@@ -51,9 +55,11 @@ pub fn SignInForm(props: &SignInFormProps) -> Html {
         <form class="sign-in-form" data-testid="sign-in-form" onsubmit={submit}>
             <label for="sign-in-token">{ t(Key::SignInToken) }</label>
             <input id="sign-in-token" type="password" autocomplete="current-password" value={(*token).clone()}
-                oninput={typed} aria-describedby="sign-in-refused" aria-invalid={refused.is_some().to_string()} />
+                oninput={typed} aria-describedby="sign-in-refused" aria-invalid={(*empty || refused.is_some()).to_string()} />
             <button type="submit">{ t(Key::SignIn) }</button>
-            if let Some(message) = &*refused {
+            if *empty {
+                <p id="sign-in-refused" role="alert" class="error" data-testid="sign-in-refused">{ t(Key::SignInEmpty) }</p>
+            } else if let Some(message) = &*refused {
                 <p id="sign-in-refused" role="alert" class="error" data-testid="sign-in-refused">{ message }</p>
             }
         </form>

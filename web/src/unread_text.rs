@@ -1,7 +1,8 @@
 //! Requirement fields whose typed text the plan does not hold: "1,000" typed in Instances is not a count, so the
 //! plan keeps its last valid count (1, from the first keystroke) while the field shows the text and its problem.
 //! An order placed then would differ from what the page shows, so each such field is a problem that holds Place
-//! until the text is fixed or the field is left.
+//! until the text is fixed or the field is left (the plan may also have taken a value from elsewhere since — the URL,
+//! back and forward — so the problem says only that it is not what the page shows).
 
 use spotplan_core::order::{Problem, Severity};
 
@@ -91,11 +92,11 @@ impl UnreadText {
                 value: typed.to_owned(),
                 severity: Severity::Error,
                 message_en: format!(
-                    "{label_en} shows “{typed}”, which the plan cannot use: it still holds the last valid value. Fix \
-                     the field above before placing"
+                    "{label_en} shows “{typed}”, which the plan cannot use, so the plan is not what the page shows: \
+                     fix it in the requirement form before placing"
                 ),
                 message_zh: format!(
-                    "{label_zh}中的“{typed}”无法使用，计划仍沿用上一个有效值。请先改正上方的字段再下单"
+                    "{label_zh}中的“{typed}”无法使用，计划与页面所示不一致：请先在需求表单中改正再下单"
                 ),
                 prevents: None,
                 source: Some("the app's number fields: only a valid value reaches the plan".into()),

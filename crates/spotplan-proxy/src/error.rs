@@ -63,8 +63,10 @@ pub enum ApiError {
     /// A call from another site.
     #[error("requests from origin {origin} are refused: only the page this proxy serves may call it")]
     ForeignOrigin {
-        /// The Origin header.
+        /// The Origin header, or the browser's `Sec-Fetch-Site` word in brackets.
         origin: String,
+        /// The header that said so (`Origin` or `Sec-Fetch-Site`).
+        header: &'static str,
     },
     /// A malformed request, naming the field.
     #[error("{message}")]
@@ -127,19 +129,16 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// The header or field a caller changes to get past this error, for those whose cause is one (`None` where
-    /// the request itself is not what is wrong: a store or internal fault, an outcome to look up first).
+    /// The header a caller changes to get past this error, for those whose cause is always the same header
+    /// (`None` for the rest: a field is named where such an error is built, and a store or internal fault, or an
+    /// outcome to look up first, is not the request's fault).
     fn header_or_field(&self) -> Option<&'static str> {
         match self {
             ApiError::HostNotAllowed { .. } => Some("Host"),
             ApiError::TokenRequired => Some("X-Spotplan-Token"),
             ApiError::NotJson { .. } => Some("Content-Type"),
-            // A browser's own word that the call is cross-site (see `security`), or the Origin it sent.
-            ApiError::ForeignOrigin { origin } if origin.starts_with('(') => Some("Sec-Fetch-Site"),
-            ApiError::ForeignOrigin { .. } => Some("Origin"),
+            ApiError::ForeignOrigin { header, .. } => Some(header),
             ApiError::KeyConflict { .. } => Some("Idempotency-Key"),
-            ApiError::OrderNotFound { .. } => Some("id"),
-            ApiError::NoCredentials { .. } => Some("cloud"),
             _ => None,
         }
     }

@@ -129,6 +129,7 @@ fn check_origin(headers: &HeaderMap, allowed: &AllowedHosts) -> Result<(), ApiEr
     if let Some(site @ ("cross-site" | "same-site")) = fetch_site {
         return Err(ApiError::ForeignOrigin {
             origin: format!("({site})"),
+            header: "Sec-Fetch-Site",
         });
     }
     let Some(origin) = headers.get(header::ORIGIN) else {
@@ -140,6 +141,7 @@ fn check_origin(headers: &HeaderMap, allowed: &AllowedHosts) -> Result<(), ApiEr
     } else {
         Err(ApiError::ForeignOrigin {
             origin: origin.chars().take(100).collect(),
+            header: "Origin",
         })
     }
 }

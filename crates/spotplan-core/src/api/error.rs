@@ -20,7 +20,8 @@ pub struct ErrorDetail {
     pub code: String,
     /// What happened and what to do, in words.
     pub message: String,
-    /// The request field at fault, when there is one.
+    /// The request field at fault (a JSON path such as `bid.max_price`), or the header (`Idempotency-Key`, `Host`,
+    /// `Origin`…; headers are named as HTTP writes them, with capitals), when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// Every problem of an invalid order, with its field, rule and the cloud error it prevents.
