@@ -15,6 +15,8 @@ pub struct SpotRules {
     pub protection_seconds: u64,
     /// Whether the market price is capped at the pay-as-you-go price (so a bid above it never matters).
     pub capped_at_on_demand: bool,
+    /// Whether that cap is the cloud's own word (else Spotplan assumes it, and a figure built on it says so).
+    pub cap_documented: bool,
     /// Whether a price above the bid reclaims the instance (Tencent documents stock-only reclaim today).
     pub reclaims_on_price: bool,
     /// One sentence a user reads about reclaim, with its source.
@@ -57,6 +59,15 @@ mod tests {
         assert_eq!(billed_seconds(Cloud::Baidu, 61), 120);
         assert_eq!(billed_seconds(Cloud::Alibaba, 61), 61);
         assert_eq!(billed_seconds(Cloud::Tencent, 0), 0);
+    }
+
+    #[test]
+    fn every_cloud_is_taken_as_capped_at_on_demand_but_only_alibaba_documents_it() {
+        for cloud in Cloud::ALL {
+            let rules = spot_rules(cloud);
+            assert!(rules.capped_at_on_demand, "{cloud}");
+            assert_eq!(rules.cap_documented, cloud == Cloud::Alibaba, "{cloud}");
+        }
     }
 
     #[test]

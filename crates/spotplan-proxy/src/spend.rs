@@ -11,7 +11,7 @@
 use rust_decimal::Decimal;
 use spotplan_core::catalog::{Catalog, OfferKey, PriceKind};
 use spotplan_core::order::{BidMode, SpotOrder};
-use spotplan_core::{Cloud, Currency, ExchangeRate, Money, TimeUnit};
+use spotplan_core::{Currency, ExchangeRate, Money, TimeUnit};
 
 /// The configured ceilings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,7 +145,7 @@ pub fn hourly_bound(
             let observed = catalog.latest(offer, PriceKind::OnDemand)?;
             let rate = observed.rate.in_unit(TimeUnit::Hour).ok()?;
             let money = fx.convert(rate.money, account_currency).ok()?;
-            let what = if order.cloud == Cloud::Alibaba {
+            let what = if spotplan_core::billing::spot_rules(order.cloud).cap_documented {
                 "the pay-as-you-go cap of a market bid"
             } else {
                 "the pay-as-you-go price, assumed to cap a market bid"
@@ -308,7 +308,7 @@ mod tests {
         assert_eq!(bound.basis, "10 × 0.25/hour (the bid)");
         // Baidu bids per minute: 0.005 CNY/minute × 60 × 4 = 1.2 CNY per hour.
         let mut baidu = order(4, Some("0.005"));
-        baidu.cloud = Cloud::Baidu;
+        baidu.cloud = spotplan_core::Cloud::Baidu;
         assert_eq!(
             hourly_bound(&baidu, Currency::Cny, None, &ExchangeRate::default())
                 .unwrap()

@@ -60,6 +60,9 @@ impl CloudApi for Alibaba {
             billing_granularity_seconds: 1,
             protection_seconds: 3_600,
             capped_at_on_demand: true,
+            // The seed's "Create a preemptible instance": "the highest price is the price for the Pay-As-You-Go
+            // instance of the same configuration".
+            cap_documented: true,
             reclaims_on_price: true,
             reclaim_note: "reclaimed when the market price exceeds the bid or stock runs out, after the 1-hour \
                            protection period (SpotDuration 1); 5-minute notice (Alibaba ECS docs)",

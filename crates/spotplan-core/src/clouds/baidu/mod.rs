@@ -56,6 +56,7 @@ impl CloudApi for Baidu {
             billing_granularity_seconds: 60,
             protection_seconds: 0,
             capped_at_on_demand: true,
+            cap_documented: false,
             reclaims_on_price: true,
             reclaim_note: "market bids are reclaimed only for stock; custom bids also when the market price \
                            exceeds the bid; 5-minute SMS notice (Baidu spot overview)",

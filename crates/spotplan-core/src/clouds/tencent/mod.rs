@@ -68,6 +68,7 @@ impl CloudApi for Tencent {
             billing_granularity_seconds: 1,
             protection_seconds: 0,
             capped_at_on_demand: true,
+            cap_documented: false,
             reclaims_on_price: false,
             reclaim_note: "reclaimed only when spot stock runs out, at any time, with a 2-minute notice; Tencent \
                            documents no price-based reclaim today (CVM doc 213/17816, 2024-06-02)",
