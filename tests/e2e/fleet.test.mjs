@@ -103,6 +103,9 @@ test('a fleet is planned, placed, kept at six through a reclaim and stopped with
   // Stop it and release its instances: each running instance released once.
   await live.locator('.fleet-release').check();
   await live.locator('.fleet-stop').click();
+  // While the stop is confirmed, the box holds the choice the dialog carries.
+  assert.equal(await live.locator('.fleet-release').isDisabled(), true);
+  assert.equal(await live.locator('.fleet-release').isChecked(), true);
   await page.locator('.fleet-stop-confirm').click();
   await page.locator(`.fleet-live[data-fleet-id="${fleetId}"] .fleet-state.stopped`).waitFor({ timeout: 10_000 });
   const counts = await (await fetch(new URL('__standin/lifecycle', standin.url))).json();
@@ -161,11 +164,14 @@ test('a fleet sent without an answer is sent again under its key after a visit t
   await page.getByText(/^No answer came, so the proxy may have the fleet already/).waitFor();
   assert.equal(await page.locator('#fleet-target').inputValue(), '2', 'not the default target');
   assert.equal(await page.locator('#fleet-ceiling').inputValue(), '5');
+  // The form changes meanwhile: the confirmation describes the fleet that is sent again (target 2), not the form.
+  await page.locator('#fleet-target').fill('3');
   await page.route('**/api/v1/fleets', async (route) => {
     keys.push(route.request().headers()['idempotency-key']);
     await route.continue();
   }, { times: 1 });
   await page.locator('#fleet-place').click();
+  await page.getByTestId('fleet-resend-summary').getByText(/Confirm sends that fleet again under its key — target 2 instances: 2 instances in \d+ pools, ceiling [^,]*5\.00[^,]*, (not )?maintained — not the form as it stands now\./).waitFor();
   await page.locator('#fleet-confirm').click();
   await page.getByTestId('fleet-placed').waitFor({ timeout: 15_000 });
   assert.equal(keys.length, 2, JSON.stringify(keys));
@@ -200,6 +206,12 @@ test('a fleet the proxy refuses names the pool it refused, not an index path', a
     await page.locator('#fleet-cap').fill('0.3');
     await page.locator('#fleet-ceiling').fill('50');
     await page.locator('#fleet-place').click();
+    // The confirmation is not modal: a ceiling lowered while it is open blocks the plan, and Confirm with it.
+    await page.locator('#fleet-ceiling').fill('0.01');
+    await page.locator('#fleet-place-blockers').waitFor();
+    assert.equal(await page.locator('#fleet-confirm').isDisabled(), true);
+    await page.locator('#fleet-ceiling').fill('50');
+    await page.locator('#fleet-place-blockers').waitFor({ state: 'detached' });
     await page.locator('#fleet-confirm').click();
     const refused = page.getByTestId('fleet-refused');
     await refused.getByText(/a pool's first order may start at most 1 instances \(the proxy's per-order limit\), got \d+ \(pool \d+, alibaba ecs\.\S+ in cn-hangzhou-[a-z]: count\)/).waitFor();

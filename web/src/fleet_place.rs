@@ -107,6 +107,10 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
         let placing = placing.clone();
         Callback::from(move |_: MouseEvent| placing.set(Placing::Idle))
     };
+    // A send without an answer is resent as it was sent; otherwise the form's body, which must be placeable now
+    // (the dialog is not modal: an input changed while it is open can block the plan).
+    let resend = props.draft.borrow().unsettled_body().map(|(_, sent)| sent.clone());
+    let blocked = resend.is_none() && !props.blockers.is_empty();
     let confirm = {
         let (placing, draft, body, json) = (
             placing.clone(),
@@ -115,6 +119,9 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
             props.json.clone(),
         );
         Callback::from(move |_: MouseEvent| {
+            if blocked {
+                return;
+            }
             // The same key for the same body: a retry after a lost answer places nothing twice — and while the
             // last send's outcome is unknown, the retry is that body, however the plan moved since.
             let key = draft.borrow_mut().key_for(&json, crate::draft_key::new_key).to_owned();
@@ -143,8 +150,9 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
         })
     };
     let plan = &props.plan;
+    // The spot part beside the spot ceiling the body carries: the pay-as-you-go base is not the proxy's to place.
     let worst = plan
-        .worst_hourly
+        .spot_worst_hourly()
         .map(money2)
         .unwrap_or_else(|| t(FleetText::Unbounded).to_owned());
     let ceiling = props
@@ -172,10 +180,22 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
                 Placing::Confirming => html! {
                     <div role="dialog" aria-modal="true" aria-labelledby="fleet-confirm-heading" class="dialog" data-testid="fleet-confirm-dialog">
                         <h3 id="fleet-confirm-heading">{ t(FleetText::ConfirmHeading) }</h3>
-                        <p>{ words::confirm_summary(lang, &target, spot_instances, spot_pools, &worst, &ceiling) }</p>
-                        if with_base { <p class="note">{ t(FleetText::OnDemandNote) }</p> }
-                        <p>{ if props.body.maintain { t(FleetText::Maintained) } else { t(FleetText::NotMaintained) } }</p>
-                        <button id="fleet-confirm" class="primary" onclick={confirm}>{ text(lang, Key::Confirm) }</button>
+                        if let Some(sent) = &resend {
+                            <p class="warning" data-testid="fleet-resend-summary">{ words::resend_summary(
+                                lang,
+                                &format!("{} {}", sent.target, words::unit_name(lang, sent.unit)),
+                                sent.pools.iter().map(|pool| pool.count).sum(),
+                                sent.pools.iter().filter(|pool| pool.count > 0).count(),
+                                &sent.ceiling_per_hour.map(money2).unwrap_or_else(|| t(FleetText::NoCeiling).to_owned()),
+                                sent.maintain,
+                            ) }</p>
+                        } else {
+                            <p>{ words::confirm_summary(lang, &target, spot_instances, spot_pools, &worst, &ceiling) }</p>
+                            if with_base { <p class="note">{ t(FleetText::OnDemandNote) }</p> }
+                            <p>{ if props.body.maintain { t(FleetText::Maintained) } else { t(FleetText::NotMaintained) } }</p>
+                        }
+                        <button id="fleet-confirm" class="primary" onclick={confirm} disabled={blocked}
+                            aria-describedby={blocked.then_some("fleet-place-blockers")}>{ text(lang, Key::Confirm) }</button>
                         <button id="fleet-cancel" onclick={cancel}>{ text(lang, Key::Cancel) }</button>
                     </div>
                 },

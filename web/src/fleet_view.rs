@@ -162,6 +162,15 @@ fn fleet_card(
         let stopping = stopping.clone();
         Callback::from(move |_: MouseEvent| stopping.set(Stopping::Idle))
     };
+    // While this fleet's stop is being confirmed or sent, the box shows the choice the dialog carries and cannot
+    // change it (ticked after "Stop", it would say "release" while "keeps" is sent).
+    let (asked_release, asking) = match &**stopping {
+        Stopping::Confirming { id: asked, release } | Stopping::Failed { id: asked, release, .. } if *asked == id => {
+            (*release, true)
+        }
+        Stopping::Sending { id: asked } if *asked == id => (releasing, true),
+        _ => (releasing, false),
+    };
     let dialog = match &**stopping {
         Stopping::Confirming { id: asked, release } | Stopping::Failed { id: asked, release, .. } if *asked == id => {
             let failed = match &**stopping {
@@ -240,7 +249,7 @@ fn fleet_card(
             </dl>
             <div class="fleet-stop-line">
                 <label>
-                    <input type="checkbox" class="fleet-release" checked={releasing} onchange={toggle} disabled={stopped} />
+                    <input type="checkbox" class="fleet-release" checked={asked_release} onchange={toggle} disabled={stopped || asking} />
                     { t(FleetText::ReleaseToo) }
                 </label>
                 <button class="danger fleet-stop" onclick={ask} disabled={stopped}>{ t(FleetText::Stop) }</button>

@@ -338,30 +338,40 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
     let dialog = match &*releasing {
         Releasing::Idle => html! {},
         Releasing::Confirming { ids, cost, .. } | Releasing::Failed { ids, cost, .. } => {
-            let failed = match &*releasing {
-                Releasing::Failed { message, .. } => Some(message.clone()),
-                _ => None,
+            // After a failed send, a retry repeats the release as logged under its key: the options shown are the
+            // ones sent, and cannot be changed (unticking "disks" then would show a choice the retry ignores).
+            let (failed, shown) = match &*releasing {
+                Releasing::Failed { message, body, .. } => (Some(message.clone()), body.options),
+                _ => (None, *options),
             };
+            let retrying = failed.is_some();
             html! {
                 <div role="dialog" aria-modal="true" aria-labelledby="release-heading" class="dialog" data-testid="release-dialog">
                     <h3 id="release-heading">{ t(Key::ReleaseHeading) }</h3>
                     <p>{ format!("{} × {}: {}", ids.len(), t(Key::InstanceWord), ids.join(", ")) }</p>
                     <p>{ format!("{} {}.", t(Key::ReleaseBody), cost.map(money4).unwrap_or_else(|| "?".into())) }</p>
                     <label>
-                        <input type="checkbox" checked={options.force} onchange={{
+                        <input type="checkbox" data-testid="release-force" checked={shown.force} disabled={retrying} onchange={{
                             let options = options.clone();
                             Callback::from(move |_: Event| options.set(spotplan_core::lifecycle::ReleaseOptions { force: !options.force, ..*options }))
                         }} />
                         { t(Key::ReleaseForce) }
                     </label>
                     <label>
-                        <input type="checkbox" checked={options.delete_data_disks} onchange={{
+                        <input type="checkbox" data-testid="release-disks" checked={shown.delete_data_disks} disabled={retrying} onchange={{
                             let options = options.clone();
                             Callback::from(move |_: Event| options.set(spotplan_core::lifecycle::ReleaseOptions { delete_data_disks: !options.delete_data_disks, ..*options }))
                         }} />
                         { t(Key::ReleaseDisks) }
                     </label>
-                    if let Some(message) = failed { <p role="alert" class="error">{ message }</p> }
+                    if let Some(message) = failed {
+                        <p role="alert" class="error">{ message }</p>
+                        <p class="muted" data-testid="release-retry-note">{ if lang == Lang::Zh {
+                            "重试将按原样重复这次释放（同一幂等键、同样的选项）；要改选项，请取消后重新发起。"
+                        } else {
+                            "A retry repeats this release as it was sent (the same key and options); to change the options, cancel and start again."
+                        } }</p>
+                    }
                     <button class="primary danger" onclick={confirm}>{ t(Key::Confirm) }</button>
                     <button onclick={cancel}>{ t(Key::Cancel) }</button>
                 </div>
@@ -477,11 +487,15 @@ fn WatchForm(props: &WatchFormProps) -> Html {
         }
         _ => None,
     };
+    // An edit makes the last answer's problem about text that is gone: it goes with it.
     let typed = |state: &UseStateHandle<String>| {
-        let state = state.clone();
+        let (state, said) = (state.clone(), said.clone());
         Callback::from(move |event: InputEvent| {
             let input: web_sys::HtmlInputElement = event.target_unchecked_into();
             state.set(input.value());
+            if matches!(*said, Some(Err(_))) {
+                said.set(None);
+            }
         })
     };
     html! {

@@ -457,6 +457,29 @@ pub fn confirm_summary(lang: Lang, target: &str, instances: u32, pools: usize, w
     }
 }
 
+/// The confirmation when the last send had no answer: what is sent again is that fleet, not the form now.
+pub fn resend_summary(
+    lang: Lang,
+    target: &str,
+    instances: u32,
+    pools: usize,
+    ceiling: &str,
+    maintained: bool,
+) -> String {
+    match lang {
+        Lang::En => format!(
+            "No answer came for the last send, so Confirm sends that fleet again under its key — target {target}: \
+             {instances} instances in {pools} pools, ceiling {ceiling}, {} — not the form as it stands now.",
+            if maintained { "maintained" } else { "not maintained" }
+        ),
+        Lang::Zh => format!(
+            "上次发送没有收到回应，因此“确认”会以同一幂等键重发那个机群——目标 {target}：{instances} 台实例，分布在 {pools} \
+             个资源池，上限 {ceiling}，{}——而不是表单当前的内容。",
+            if maintained { "保持规模" } else { "不保持规模" }
+        ),
+    }
+}
+
 /// The proxy's answer to a placed fleet.
 pub fn placed(lang: Lang, id: &str, state: FleetState) -> String {
     match lang {

@@ -305,6 +305,12 @@ pub struct FleetPlan {
 }
 
 impl FleetPlan {
+    /// The spot part of [`FleetPlan::worst_hourly`]: what the proxy places, to set beside
+    /// [`FleetPlan::spot_ceiling`] (the whole worst case when the base's price is in another currency, as there).
+    pub fn spot_worst_hourly(&self) -> Option<Money> {
+        self.spot_ceiling(self.worst_hourly)
+    }
+
     /// The part of `ceiling` (an hourly ceiling for the whole plan) left for its spot instances once its
     /// pay-as-you-go base is paid for: what the proxy, which places the spot part only, must keep them within.
     /// The ceiling as it is when the base's price is in another currency.
