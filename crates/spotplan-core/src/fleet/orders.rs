@@ -12,8 +12,31 @@ use crate::catalog::OfferKey;
 use crate::fx::ExchangeRate;
 use crate::money::{PriceRate, TimeUnit};
 use crate::order::draft::draft_order;
+use crate::order::native_bid::NativeBid;
 use crate::order::native_bid::native_bid;
-use crate::order::{BidMode, Problem, SpotOrder, ValidationContext, validate};
+use crate::order::{BidMode, Problem, Severity, SpotOrder, ValidationContext, validate};
+
+/// The cap, converted into the cloud's unit and the account's currency, had more decimals than the cloud takes:
+/// the bid sent is rounded up (so it is never below the market the cap allows), a fraction above the cap — said.
+fn cap_rounded_up(bid: &NativeBid) -> Problem {
+    let (exact, sent) = (bid.exact.money.amount.normalize(), bid.price.amount().normalize());
+    let currency = bid.exact.money.currency;
+    Problem {
+        field: "bid.max_price".into(),
+        rule: "fleet.price_cap.rounded_up".into(),
+        value: sent.to_string(),
+        severity: Severity::Warning,
+        message_en: format!(
+            "the price cap converts to {exact} {currency}; the cloud takes fewer decimals, so the bid sent is {sent}, \
+             a fraction above the cap"
+        ),
+        message_zh: format!(
+            "价格上限换算为 {exact} {currency}；云厂商接受的小数位更少，因此发送的出价为 {sent}，略高于上限"
+        ),
+        prevents: None,
+        source: Some("the cloud's bid decimals (its folder's bid_unit)".into()),
+    }
+}
 
 /// One order of a fleet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +102,7 @@ pub fn fleet_orders(
         .chain(standby)
         .map(|(pool, weight, count, standby)| {
             let mut order = with_launch(draft_order(&pool, count), launch(&pool));
+            let mut rounded_up = None;
             if let Some(cap) = request.price_cap_per_unit {
                 let per_instance = PriceRate::new(
                     crate::money::Money::new(cap.amount * Decimal::from(weight), cap.currency),
@@ -87,9 +111,11 @@ pub fn fleet_orders(
                 if let Ok(bid) = native_bid(per_instance, pool.cloud, order.account_currency, fx) {
                     order.bid.mode = BidMode::Limit;
                     order.bid.max_price = Some(bid.price);
+                    rounded_up = bid.rounded.then(|| cap_rounded_up(&bid));
                 }
             }
-            let problems = validate(&order, context).problems;
+            let mut problems = validate(&order, context).problems;
+            problems.extend(rounded_up);
             FleetOrder {
                 pool,
                 weight,

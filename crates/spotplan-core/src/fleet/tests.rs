@@ -503,6 +503,42 @@ fn a_plan_becomes_valid_orders_with_limit_bids_at_the_cap_times_the_weight() {
         assert!(errors.is_empty(), "{}: {errors:?}", order.pool);
         assert_eq!(order.order.bid.mode, crate::order::BidMode::Limit);
     }
+    assert!(
+        orders
+            .iter()
+            .all(|order| order.problems.iter().all(|p| p.rule != "fleet.price_cap.rounded_up")),
+        "0.12 × 2 and × 4 fit Alibaba's three decimals: nothing rounded"
+    );
+    // A cap with more decimals than the cloud takes: each bid is rounded up, and each order says so.
+    let mut fine = vcpus.clone();
+    fine.price_cap_per_unit = Some(cny("0.1234"));
+    let fine_plan = plan_fleet(&planner, &fine, &PoolSignals::default(), Simulation::default()).unwrap();
+    let fine_orders = orders::fleet_orders(
+        &fine_plan,
+        &fine,
+        planner.fx(),
+        &launch_for,
+        &weight,
+        &validation_context(),
+    );
+    let first = &fine_orders[0];
+    assert_eq!(
+        first.order.bid.max_price.map(|p| p.amount().to_string()).as_deref(),
+        Some("0.247")
+    );
+    let said: Vec<&str> = first
+        .problems
+        .iter()
+        .filter(|p| p.rule == "fleet.price_cap.rounded_up")
+        .map(|p| p.message_en.as_str())
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "the price cap converts to 0.2468 CNY; the cloud takes fewer decimals, so the bid sent is 0.247, a fraction \
+          above the cap"
+        ]
+    );
     // The same plan as Alibaba's own group: one template config per pool, standby ones after the chosen.
     let group = crate::clouds::alibaba::fleet::auto_provisioning_group(
         &plan,
