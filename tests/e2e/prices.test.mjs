@@ -120,3 +120,21 @@ test('the page turns the refresher on for its plan and shows its progress as pri
   await screenshot(page, 'prices-refresher-on');
   assert.deepEqual(problems, []);
 });
+
+test('the refresher is not switched on for a plan it has nothing to ask of, and says why', async () => {
+  // Only Alibaba's credentials: a Tencent-only plan has no pool the proxy can re-ask.
+  const { page, problems } = await openPage(browser, new URL('?c=tencent&h=4', proxy.url).href);
+  await page.getByTestId('proxy-status').getByText(/Proxy .* connected/).waitFor();
+  const toggle = page.locator('#refresh-enabled');
+  const progress = page.getByTestId('refresh-progress');
+  await progress.getByText(/Price refresher: (on|off)/).waitFor();
+  if (await toggle.isChecked()) {
+    await toggle.uncheck();
+    await progress.getByText(/Price refresher: off/).waitFor();
+  }
+  await toggle.click(); // (not check(): the page unticks it at once, which check() takes for a failed click)
+  await page.getByRole('alert').getByText(/^Nothing to keep fresh: no offer of this plan or of your recent plans is one the proxy can re-ask/).waitFor();
+  assert.equal(await toggle.isChecked(), false);
+  assert.match(await progress.textContent(), /Price refresher: off/, 'the proxy was not switched on');
+  assert.deepEqual(problems, []);
+});

@@ -178,13 +178,27 @@ pub fn RefreshPanel(props: &RefreshPanelProps) -> Html {
         Callback::from(move |event: Event| {
             let input: web_sys::HtmlInputElement = event.target_unchecked_into();
             let on = input.checked();
+            let asks = if on {
+                pools(&planner, &plan, &recent_plans(&planner), &clouds)
+            } else {
+                Vec::new()
+            };
+            // Switched on with nothing to ask, the proxy would keep (and re-ask) an earlier plan's list: said here.
+            if on && asks.is_empty() {
+                input.set_checked(false);
+                failure.set(Some(
+                    match lang {
+                        Lang::Zh => "没有可保持最新的报价：本计划及最近计划中没有代理能够重新询价的报价（需有该云的凭证，且询价无需镜像）。",
+                        Lang::En => "Nothing to keep fresh: no offer of this plan or of your recent plans is one the proxy \
+                                     can re-ask (a cloud it holds credentials for, whose price query needs no image).",
+                    }
+                    .to_owned(),
+                ));
+                return;
+            }
             let settings = RefreshSettings {
                 enabled: on,
-                pools: if on {
-                    pools(&planner, &plan, &recent_plans(&planner), &clouds)
-                } else {
-                    Vec::new()
-                },
+                pools: asks,
                 budget_per_minute: None,
             };
             let (progress, failure) = (progress.clone(), failure.clone());

@@ -80,8 +80,10 @@ struct Args {
     /// queries, keeping what changed.
     #[arg(long, env = "SPOTPLAN_REFRESH_PRICES")]
     refresh_prices: bool,
-    /// Price queries a minute the refresher may send (1–600; default 60).
-    #[arg(long, env = "SPOTPLAN_REFRESH_BUDGET_PER_MINUTE")]
+    /// Price queries a minute the refresher may send (1–600; default 60). A value outside is refused at start,
+    /// naming the range, rather than bent into it.
+    #[arg(long, env = "SPOTPLAN_REFRESH_BUDGET_PER_MINUTE",
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(spotplan_core::api::refresh::MAX_BUDGET_PER_MINUTE)))]
     refresh_budget_per_minute: Option<u32>,
     /// An HTTP(S) proxy to reach the clouds through (the usual HTTPS_PROXY variables are ignored).
     #[arg(long, env = "SPOTPLAN_UPSTREAM_PROXY")]

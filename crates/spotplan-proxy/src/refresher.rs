@@ -303,6 +303,7 @@ pub async fn enable(store: &Store, budget_per_minute: Option<u32>) -> Result<(),
     let mut progress = progress(store).await?;
     progress.enabled = true;
     if let Some(budget) = budget_per_minute {
+        // The command line refused anything outside this range; a caller in code is held to it too.
         progress.budget_per_minute = budget.clamp(1, MAX_BUDGET_PER_MINUTE);
     }
     progress.updated_at_ms = now_unix_millis();

@@ -307,6 +307,20 @@ fn remote_mode_without_tls_or_a_token_refuses_to_start() {
 }
 
 #[test]
+fn a_refresh_budget_outside_its_range_is_refused_at_start_not_bent_into_it() {
+    let dir = tempdir("budget");
+    for budget in ["0", "601", "sixty"] {
+        let output = proxy_command(&dir, &["--refresh-prices", "--refresh-budget-per-minute", budget])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{budget} started");
+        assert!(stderr.contains("--refresh-budget-per-minute"), "{budget}: {stderr}");
+    }
+}
+
+#[test]
 fn remote_mode_prints_no_sign_in_code_and_no_token() {
     let dir = tempdir("remote-output");
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
