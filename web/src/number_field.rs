@@ -73,6 +73,11 @@ impl Rule {
                 _ => Err(NotValid),
             };
         }
+        // A plain decimal only: the parser would also take "1_0" as 10, a digit group nobody meant as one.
+        let plain = text.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        if !plain {
+            return Err(NotValid);
+        }
         let number: Decimal = text.parse().map_err(|_| NotValid)?;
         let whole = number.fract().is_zero();
         let valid = match self {
@@ -194,6 +199,9 @@ mod tests {
         assert_eq!(Rule::Positive.read(" 0.50 "), Ok(Some(Decimal::new(5, 1))));
         assert_eq!(Rule::Positive.read(""), Err(NotValid));
         assert_eq!(Rule::Positive.read("0"), Err(NotValid));
+        for not_plain in ["1_0", "1,000", "1e3", "0x10", "1 000"] {
+            assert_eq!(Rule::Whole.read(not_plain), Err(NotValid), "{not_plain}");
+        }
         assert_eq!(Rule::Hours.read("87600"), Ok(Some(Decimal::from(87_600))));
         assert_eq!(Rule::Hours.read("87600.5"), Err(NotValid));
         assert_eq!(Rule::Hours.read("1e30"), Err(NotValid));
