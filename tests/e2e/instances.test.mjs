@@ -205,9 +205,10 @@ test('an instance started elsewhere is watched by id, followed and released', as
   const form = page.getByRole('form', { name: 'Watch instances started elsewhere' });
   await form.getByLabel('cloud').selectOption('tencent');
   await form.getByLabel('region').fill('ap-guangzhou');
-  await form.getByLabel('Instance ids (comma-separated)').fill('ins-elsewhere01');
+  await form.getByLabel('Instance ids (comma-separated)').fill('ins-elsewhere01, ins-typo00001');
   await form.getByRole('button', { name: 'Watch' }).click();
-  await page.getByTestId('watch-said').getByText('+ ins-elsewhere01').waitFor();
+  // A mistyped id is named as left out, not only counted.
+  await page.getByTestId('watch-said').getByText(/^\+ ins-elsewhere01; left out: ins-typo00001 — not a spot instance this region lists$/).waitFor();
   const row = rowOf(page, 'ins-elsewhere01');
   await row.and(page.locator('[data-state="running"]')).waitFor({ timeout: 15_000 });
   // No order placed it: no price is claimed, so no cost either.

@@ -444,7 +444,7 @@ fn WatchForm(props: &WatchFormProps) -> Html {
             let (said, on_added) = (said.clone(), on_added.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 said.set(Some(match crate::api::watch(&body).await {
-                    Ok(answer) => Ok(watched(&answer)),
+                    Ok(answer) => Ok(watched(&answer, &body.ids)),
                     Err(error) => Err(refusal(&error)),
                 }));
                 on_added.emit(());
@@ -682,7 +682,9 @@ fn instance_row(
 
 /// What a watch did: the ids added, those already watched, and how many the region's spot list does not show
 /// (left out: only a spot instance of the region can join the book, and so be released).
-fn watched(answer: &spotplan_core::api::instances::WatchAnswer) -> String {
+/// What a watch did with the ids `asked`: added, already watched, and — named, so a typo or the wrong region
+/// shows — left out.
+fn watched(answer: &spotplan_core::api::instances::WatchAnswer, asked: &[String]) -> String {
     let mut said = if answer.added.is_empty() {
         "+ 0".to_owned()
     } else {
@@ -692,10 +694,17 @@ fn watched(answer: &spotplan_core::api::instances::WatchAnswer) -> String {
         said.push_str(&format!(" (= {})", answer.known.join(", ")));
     }
     if answer.not_spot > 0 {
-        said.push_str(&format!(
-            "; {} left out: not a spot instance this region lists",
-            answer.not_spot
-        ));
+        let left_out: Vec<&str> = asked
+            .iter()
+            .map(String::as_str)
+            .filter(|id| !answer.added.iter().chain(&answer.known).any(|taken| taken == id))
+            .collect();
+        let named = if left_out.is_empty() {
+            answer.not_spot.to_string()
+        } else {
+            left_out.join(", ")
+        };
+        said.push_str(&format!("; left out: {named} — not a spot instance this region lists"));
     }
     said
 }
@@ -754,10 +763,14 @@ mod tests {
 
     #[test]
     fn a_watch_names_what_it_left_out() {
-        assert_eq!(watched(&answer(&["ins-a"], 0, 0)), "+ ins-a");
+        let asked = |ids: &[&str]| ids.iter().map(|id| (*id).to_owned()).collect::<Vec<_>>();
+        assert_eq!(watched(&answer(&["ins-a"], 0, 0), &asked(&["ins-a"])), "+ ins-a");
         assert_eq!(
-            watched(&answer(&[], 0, 2)),
-            "+ 0; 2 left out: not a spot instance this region lists"
+            watched(
+                &answer(&["ins-a"], 1, 2),
+                &asked(&["ins-a", "i-0", "ins-typo", "ins-elsewhere"])
+            ),
+            "+ ins-a (= i-0); left out: ins-typo, ins-elsewhere — not a spot instance this region lists"
         );
     }
 

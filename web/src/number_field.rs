@@ -74,7 +74,10 @@ impl Rule {
             };
         }
         // A plain decimal only: the parser would also take "1_0" as 10, a digit group nobody meant as one.
-        let plain = text.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        let plain = text
+            .trim_start_matches(['-', '+'])
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.');
         if !plain {
             return Err(NotValid);
         }
