@@ -164,6 +164,9 @@ test('a fleet sent without an answer is sent again under its key after a visit t
   await page.getByText(/^No answer came, so the proxy may have the fleet already/).waitFor();
   assert.equal(await page.locator('#fleet-target').inputValue(), '2', 'not the default target');
   assert.equal(await page.locator('#fleet-ceiling').inputValue(), '5');
+  // An input made invalid takes the orders away, not the note that the fleet may exist.
+  await page.locator('#fleet-target').fill('0');
+  await page.getByTestId('fleet-unsettled').waitFor();
   // The form changes meanwhile: the confirmation describes the fleet that is sent again (target 2), not the form.
   await page.locator('#fleet-target').fill('3');
   await page.route('**/api/v1/fleets', async (route) => {

@@ -332,6 +332,10 @@ pub fn FleetPage(props: &FleetPageProps) -> Html {
                         <ul id="fleet-place-blockers" class="problems">
                             <li class="warning">{ format!("⚠ {}", t(if input_problems.is_empty() { FleetText::NoPools } else { FleetText::BlockedInputs })) }</li>
                         </ul>
+                        // A send without an answer stays said while the form cannot be placed: that fleet may exist.
+                        if props.draft.key.borrow().unsettled() {
+                            <p class="warning" data-testid="fleet-unsettled">{ t(FleetText::UnsettledNote) }</p>
+                        }
                     </div>
                 </section>
             }
