@@ -128,7 +128,8 @@ test('team mode: who placed each order and instance, filtered by person; a revok
   await instanceFilter.selectOption({ label: 'Everyone' });
   await instanceRow(hers.instance_ids[0]).waitFor();
   await screenshot(page, 'team-instances');
-  // Her "release everything" is all of hers: the dialog names her instances and none of bob's (then cancelled).
+  // Her "release all" is all of hers, and says so: the dialog names her instances and none of bob's (then cancelled).
+  assert.equal(await page.getByTestId('release-all').textContent(), 'Release all of mine');
   await page.getByTestId('release-all').click();
   const dialog = page.getByTestId('release-dialog');
   const named = await dialog.locator('p').first().textContent();

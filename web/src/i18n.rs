@@ -60,6 +60,8 @@ pub enum Key {
     ReleaseOrder,
     /// Release everything.
     ReleaseAll,
+    /// "Release all" for a signed-in person: their own instances only.
+    ReleaseAllMine,
     /// The release confirmation heading.
     ReleaseHeading,
     /// The release confirmation body.
@@ -268,6 +270,8 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, ReleaseOrder) => "释放该订单的实例",
         (Lang::En, ReleaseAll) => "Release everything",
         (Lang::Zh, ReleaseAll) => "全部释放",
+        (Lang::En, ReleaseAllMine) => "Release all of mine",
+        (Lang::Zh, ReleaseAllMine) => "释放我的全部实例",
         (Lang::En, ReleaseHeading) => "Release these instances?",
         (Lang::Zh, ReleaseHeading) => "确认释放这些实例？",
         (Lang::En, ReleaseBody) => "They stop now and cannot be started again. So far they have cost at most",

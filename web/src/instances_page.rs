@@ -305,7 +305,7 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
             html! {
                 <>
                     <p>
-                        <button class="danger" data-testid="release-all" disabled={live.is_empty()} onclick={release_all}>{ t(Key::ReleaseAll) }</button>
+                        <button class="danger" data-testid="release-all" disabled={live.is_empty()} onclick={release_all}>{ t(if props.person.is_some() { Key::ReleaseAllMine } else { Key::ReleaseAll }) }</button>
                         if team {
                             <PersonFilter lang={lang} people={people.clone()} chosen={chosen.map(str::to_owned)} on_choose={choose.clone()} />
                         }
