@@ -341,8 +341,10 @@ fn shared_problems(orders: &[PoolOrder]) -> Vec<Problem> {
         .collect()
 }
 
+/// The same problem in two orders: the same rule on the same field saying the same (a problem whose figures are
+/// its own order's — a bid rounded up from the cap — is not one to share).
 fn same_rule(a: &Problem, b: &Problem) -> bool {
-    a.field == b.field && a.rule == b.rule && a.severity == b.severity
+    a.field == b.field && a.rule == b.rule && a.severity == b.severity && a.message_en == b.message_en
 }
 
 /// Problems as a list, errors marked ✖ and warnings ⚠, each with the cloud error it prevents.

@@ -125,9 +125,9 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
             // The same key for the same body: a retry after a lost answer places nothing twice — and while the
             // last send's outcome is unknown, the retry is that body, however the plan moved since.
             let key = draft.borrow_mut().key_for(&json, crate::draft_key::new_key).to_owned();
-            let (sent_json, body) = match draft.borrow().unsettled_body() {
-                Some((sent_json, sent)) => (sent_json.to_owned(), sent.clone()),
-                None => (json.clone(), body.clone()),
+            let (sent_json, body, resending) = match draft.borrow().unsettled_body() {
+                Some((sent_json, sent)) => (sent_json.to_owned(), sent.clone(), true),
+                None => (json.clone(), body.clone(), false),
             };
             draft.borrow_mut().sending(&sent_json, body.clone());
             placing.set(Placing::Sending);
@@ -139,7 +139,12 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
                         placing.set(Placing::Answered(Box::new(answer)));
                     }
                     Err(error) => {
-                        match error {
+                        match &error {
+                            // Refused before the proxy looked at the key (not signed in, another site or host): a
+                            // resend's refusal says nothing of the earlier send, which may still have placed it.
+                            ApiError::Refused(refusal) if resending && refused_before_the_key(&refusal.error.code) => {
+                                draft.borrow_mut().outcome_unknown()
+                            }
                             ApiError::Refused(_) => draft.borrow_mut().refused(),
                             ApiError::NoAnswer(_) | ApiError::Unreadable { .. } => draft.borrow_mut().outcome_unknown(),
                         }
@@ -166,8 +171,8 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
     let with_base = plan.allocations.iter().any(|a| a.on_demand);
     html! {
         <div class="fleet-submit" aria-live="polite">
-            <button id="fleet-place" class="primary" disabled={!props.blockers.is_empty() || busy} onclick={ask}
-                aria-describedby={(!props.blockers.is_empty()).then_some("fleet-place-blockers")}>
+            <button id="fleet-place" class="primary" disabled={blocked || busy} onclick={ask}
+                aria-describedby={blocked.then_some("fleet-place-blockers")}>
                 { t(FleetText::PlaceFleet) }
             </button>
             if !props.blockers.is_empty() {
@@ -236,6 +241,15 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
             } }
         </div>
     }
+}
+
+/// Whether a refusal came before the proxy looked at the request's idempotency key: who may call, from where, in
+/// what form — not what the fleet is.
+fn refused_before_the_key(code: &str) -> bool {
+    matches!(
+        code,
+        "token_required" | "host_not_allowed" | "foreign_origin" | "unsupported_media_type" | "body_too_large"
+    )
 }
 
 /// Where a refused fleet's problem is, for people: `pools[2].order.network.subnet_id` names the pool the way the

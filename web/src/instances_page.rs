@@ -487,13 +487,16 @@ fn WatchForm(props: &WatchFormProps) -> Html {
         }
         _ => None,
     };
-    // An edit makes the last answer's problem about text that is gone: it goes with it.
-    let typed = |state: &UseStateHandle<String>| {
+    // An edit makes the last answer's problem about the edited field's text, which is gone: it goes with it (a
+    // problem of the other field stays).
+    let typed = |state: &UseStateHandle<String>, field: &'static str| {
         let (state, said) = (state.clone(), said.clone());
         Callback::from(move |event: InputEvent| {
             let input: web_sys::HtmlInputElement = event.target_unchecked_into();
             state.set(input.value());
-            if matches!(*said, Some(Err(_))) {
+            if let Some(Err((Some(named), _))) = &*said
+                && (named == field || named.starts_with(&format!("{field}[")))
+            {
                 said.set(None);
             }
         })
@@ -508,12 +511,12 @@ fn WatchForm(props: &WatchFormProps) -> Html {
                     }) }
                 </select>
             </label>
-            <label>{ text(lang, Key::Region) }<input value={(*region).clone()} oninput={typed(&region)}
+            <label>{ text(lang, Key::Region) }<input value={(*region).clone()} oninput={typed(&region, "region")}
                 aria-invalid={beside("region").is_some().to_string()} aria-describedby="watch-region-problem" /></label>
             if let Some(message) = beside("region") {
                 <p class="field-problems error" id="watch-region-problem" data-testid="watch-said">{ format!("✖ {message}") }</p>
             }
-            <label>{ text(lang, Key::WatchIds) }<input value={(*ids).clone()} oninput={typed(&ids)}
+            <label>{ text(lang, Key::WatchIds) }<input value={(*ids).clone()} oninput={typed(&ids, "ids")}
                 aria-invalid={beside("ids").is_some().to_string()} aria-describedby="watch-ids-problem" /></label>
             if let Some(message) = beside("ids") {
                 <p class="field-problems error" id="watch-ids-problem" data-testid="watch-said">{ format!("✖ {message}") }</p>

@@ -19,19 +19,22 @@ use crate::order::{BidMode, Problem, Severity, SpotOrder, ValidationContext, val
 /// The cap, converted into the cloud's unit and the account's currency, had more decimals than the cloud takes:
 /// the bid sent is rounded up (so it is never below the market the cap allows), a fraction above the cap — said.
 fn cap_rounded_up(bid: &NativeBid) -> Problem {
-    let (exact, sent) = (bid.exact.money.amount.normalize(), bid.price.amount().normalize());
-    let currency = bid.exact.money.currency;
+    // The exact figure can have many decimals (a per-minute conversion): eight say enough beside the one sent.
+    let exact = bid.exact.money.amount.round_dp(8).normalize();
+    let sent = bid.price.amount().normalize();
+    let (currency, unit) = (bid.exact.money.currency, bid.exact.per.label());
     Problem {
         field: "bid.max_price".into(),
         rule: "fleet.price_cap.rounded_up".into(),
         value: sent.to_string(),
         severity: Severity::Warning,
         message_en: format!(
-            "the price cap converts to {exact} {currency}; the cloud takes fewer decimals, so the bid sent is {sent}, \
-             a fraction above the cap"
+            "the price cap for one instance of this pool is {exact} {currency} per {unit}; the cloud takes fewer \
+             decimals, so the bid sent is {sent} {currency} per {unit}, a fraction above the cap"
         ),
         message_zh: format!(
-            "价格上限换算为 {exact} {currency}；云厂商接受的小数位更少，因此发送的出价为 {sent}，略高于上限"
+            "此资源池每台实例的价格上限为每{unit} {exact} {currency}；云厂商接受的小数位更少，因此发送的出价为每{unit} \
+             {sent} {currency}，略高于上限"
         ),
         prevents: None,
         source: Some("the cloud's bid decimals (its folder's bid_unit)".into()),

@@ -535,8 +535,8 @@ fn a_plan_becomes_valid_orders_with_limit_bids_at_the_cap_times_the_weight() {
     assert_eq!(
         said,
         [
-            "the price cap converts to 0.2468 CNY; the cloud takes fewer decimals, so the bid sent is 0.247, a fraction \
-          above the cap"
+            "the price cap for one instance of this pool is 0.2468 CNY per hour; the cloud takes fewer decimals, so \
+             the bid sent is 0.247 CNY per hour, a fraction above the cap"
         ]
     );
     // The same plan as Alibaba's own group: one template config per pool, standby ones after the chosen.
