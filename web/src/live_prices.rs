@@ -303,7 +303,7 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
                     <label class="quote-image">{ if lang == Lang::Zh { format!("{name}报价所用的镜像") } else { format!("Image to price {name} quotes with") } }
                         <input type="text" data-testid={format!("quote-image-{}", cloud.id())}
                             value={typed_image(cloud).unwrap_or_default()}
-                            placeholder={default_image(cloud).map_or_else(|| "…".to_owned(), |image| crate::i18n::resources::default_for_quotes(lang, &image.id, &image.name))}
+                            placeholder={default_image(cloud).map_or_else(|| if lang == Lang::Zh { "镜像 ID" } else { "image id" }.to_owned(), |image| crate::i18n::resources::default_for_quotes(lang, &image.id, &image.name))}
                             oninput={{
                                 let typed_images = typed_images.clone();
                                 Callback::from(move |event: InputEvent| {
