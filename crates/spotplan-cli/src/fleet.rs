@@ -15,8 +15,8 @@ use spotplan_core::fleet::{
     AlibabaBucket, FleetRequest, InterruptionEstimate, JobEstimate, PoolSignals, Simulation, Strategy, TargetUnit,
     plan_fleet,
 };
-use spotplan_core::order::ValidationContext;
 use spotplan_core::order::format::Format;
+use spotplan_core::order::{Severity, ValidationContext};
 use spotplan_core::{Cloud, Currency, Money};
 
 use crate::compare::{CompareArgs, planner, requirement};
@@ -68,6 +68,10 @@ pub(crate) struct FleetArgs {
     /// terraform) instead of the plan.
     #[arg(long)]
     apg: Option<String>,
+    /// With --apg: the group request's ClientToken, one per intended fleet (a UUID works), used again only to
+    /// retry that fleet — a fixed token would make a second fleet look like a retry of the first.
+    #[arg(long, requires = "apg")]
+    client_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -168,6 +172,23 @@ pub(crate) fn run(args: &FleetArgs) -> anyhow::Result<ExitCode> {
     if let Some(format) = &args.apg {
         let format =
             Format::from_id(format).with_context(|| format!("--apg `{format}`: http, cli, python or terraform"))?;
+        let token = args.client_token.as_deref().context(
+            "--apg needs --client-token TOKEN: one per intended fleet (a UUID works), used again only to retry it",
+        )?;
+        if token.is_empty() || token.len() > 64 || !token.is_ascii() {
+            bail!(
+                "--client-token `{}`: ASCII, 1–64 characters (Alibaba's ClientToken)",
+                token.escape_debug()
+            );
+        }
+        // A plan that cannot be placed as it stands (over its ceiling, short of its target…) prints no request.
+        if !plan.problems.is_empty() {
+            for problem in &plan.problems {
+                eprintln!("✖ {problem}");
+            }
+            eprintln!("no group request printed: the plan cannot be placed as it stands");
+            return Ok(ExitCode::from(1));
+        }
         let weight_of = |key: &OfferKey| {
             planner
                 .catalog()
@@ -187,7 +208,13 @@ pub(crate) fn run(args: &FleetArgs) -> anyhow::Result<ExitCode> {
             &weight_of,
             &ValidationContext::default(),
         );
-        let group = auto_provisioning_group(&plan, &request, &orders, planner.fx(), true, "spotplan-fleet")?;
+        // What the orders' own checks warn of (a bid rounded up from the cap…) goes with the request, on stderr.
+        for order in &orders {
+            for warning in order.problems.iter().filter(|p| p.severity == Severity::Warning) {
+                eprintln!("⚠ {}: {}: {}", order.pool, warning.field, warning.message_en);
+            }
+        }
+        let group = auto_provisioning_group(&plan, &request, &orders, planner.fx(), true, token)?;
         let Some(snippet) = auto_provisioning_snippets(&group)
             .into_iter()
             .find(|snippet| snippet.format == format)

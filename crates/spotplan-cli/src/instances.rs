@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
 use spotplan_core::api::instances::{InstanceRef, InstancesAnswer, ReleaseAnswer, ReleaseBody, ReleaseResult};
 use spotplan_core::lifecycle::{InstanceState, ReleaseOptions};
@@ -72,15 +72,37 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the HTTP runtime")
 }
 
+/// The proxy's URL for `path`. The token travels with every call, so the proxy must be this machine's, read as a
+/// URL (not by how the text starts: `http://127.0.0.1:8787@evil.example/` is evil.example with a user name).
 pub(crate) fn endpoint(proxy: &ProxyArgs, path: &str) -> anyhow::Result<String> {
     let base = proxy.proxy_url.trim_end_matches('/');
-    if !base.starts_with("http://127.0.0.1:")
-        && !base.starts_with("http://localhost:")
-        && !base.starts_with("http://[::1]:")
-    {
-        bail!("--proxy-url `{base}`: the CLI talks to a proxy on this machine (http://127.0.0.1:PORT)");
+    let refuse = || {
+        anyhow::anyhow!(
+            "--proxy-url (or SPOTPLAN_PROXY_URL) `{base}`: the CLI talks to a proxy on this machine, \
+             http://127.0.0.1:PORT, http://localhost:PORT or http://[::1]:PORT, with no user, path or query"
+        )
+    };
+    let url = reqwest::Url::parse(base).map_err(|_| refuse())?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "[::1]" | "localhost"));
+    let bare = url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if url.scheme() != "http" || !loopback || url.port().is_none() || !bare {
+        return Err(refuse());
     }
-    Ok(format!("{base}{path}"))
+    Ok(format!("{}{path}", url.as_str().trim_end_matches('/')))
+}
+
+/// The HTTP client for the local proxy: no proxy from the environment (`HTTP_PROXY` would see the token) and no
+/// redirects (a redirect would carry the token header elsewhere).
+pub(crate) fn client() -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .context("cannot build the HTTP client")
 }
 
 /// An error answer's message (every proxy error has one shape).
@@ -107,7 +129,7 @@ pub(crate) async fn read_answer<T: serde::de::DeserializeOwned>(
 }
 
 async fn fetch_instances(proxy: &ProxyArgs, token: &str) -> anyhow::Result<InstancesAnswer> {
-    let response = reqwest::Client::new()
+    let response = client()?
         .get(endpoint(proxy, api::INSTANCES)?)
         .header(api::TOKEN_HEADER, token)
         .send()
@@ -228,7 +250,7 @@ pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
     let key = args.idempotency_key.clone().unwrap_or_else(new_key);
     println!("idempotency key {key} (give it with --idempotency-key to retry safely)");
     let answer: ReleaseAnswer = runtime.block_on(async {
-        let response = reqwest::Client::new()
+        let response = client()?
             .post(endpoint(&args.proxy, api::RELEASE)?)
             .header(api::TOKEN_HEADER, &token)
             .header(api::IDEMPOTENCY_KEY, &key)

@@ -5,13 +5,13 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::Args;
 use spotplan_core::api;
 use spotplan_core::api::orders::{LookupAnswer, LookupBody};
 use spotplan_core::order::outcome::OrderStatus;
 
-use crate::instances::{ProxyArgs, endpoint, read_answer, runtime, token};
+use crate::instances::{ProxyArgs, client, endpoint, read_answer, runtime, token};
 
 /// Arguments of `spotplan lookup`.
 #[derive(Debug, Args)]
@@ -24,10 +24,21 @@ pub(crate) struct LookupArgs {
 
 /// Runs `spotplan lookup`: exit code 0 when the order's instances were found, 1 when none exists now.
 pub(crate) fn run(args: &LookupArgs) -> anyhow::Result<ExitCode> {
+    // The id becomes a path segment: only an order id's own characters, so it cannot name another route.
+    let id = &args.order_id;
+    let well_formed = id.strip_prefix("ord-").is_some_and(|key| {
+        (1..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
+    if !well_formed {
+        bail!(
+            "ORDER_ID `{}`: an order id is `ord-` and its key (letters, digits, `-`, `_`)",
+            id.escape_debug()
+        );
+    }
     let token = token()?;
     let answer: LookupAnswer = runtime()?.block_on(async {
         let path = format!("{}/{}/lookup", api::ORDERS, args.order_id);
-        let response = reqwest::Client::new()
+        let response = client()?
             .post(endpoint(&args.proxy, &path)?)
             .header(api::TOKEN_HEADER, &token)
             .json(&LookupBody {})

@@ -295,6 +295,47 @@ fn validate_compares_a_bid_with_a_price_in_another_currency_at_the_rate_given() 
 }
 
 #[test]
+fn the_token_goes_only_to_a_proxy_on_this_machine_and_an_order_id_names_no_other_route() {
+    // A listener that records whether anything connected: nothing may, for any of the refusals below.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_spotplan"))
+            .args(args)
+            .env("SPOTPLAN_TOKEN", "a-token-that-must-not-leave-this-machine")
+            .env_remove("SPOTPLAN_PROXY_URL")
+            .output()
+            .unwrap()
+    };
+    for url in [
+        format!("http://127.0.0.1:{port}@evil.example/"),
+        format!("http://evil.example:{port}/"),
+        format!("http://127.0.0.1:{port}/elsewhere"),
+        format!("https://127.0.0.1:{port}/"),
+        format!("http://user:pass@127.0.0.1:{port}/"),
+    ] {
+        let output = run(&["instances", "--proxy-url", &url]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{url}: {stderr}");
+        assert!(
+            stderr.contains("--proxy-url (or SPOTPLAN_PROXY_URL)"),
+            "{url}: {stderr}"
+        );
+    }
+    for id in ["../fleets/flt-1/stop?", "ord-1/../../fleets", "flt-1", "ord-"] {
+        let output = run(&["lookup", id, "--proxy-url", &format!("http://127.0.0.1:{port}")]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{id}: {stderr}");
+        assert!(
+            stderr.contains("ORDER_ID") && stderr.contains("an order id is `ord-`"),
+            "{id}: {stderr}"
+        );
+    }
+    assert!(listener.accept().is_err(), "nothing reached the port");
+}
+
+#[test]
 fn unreadable_and_malformed_files_get_clear_errors() {
     let output = spotplan(&["validate", "no/such/order.json"]);
     assert_eq!(output.status.code(), Some(2));
@@ -418,13 +459,69 @@ fn fleet_spreads_a_target_by_strategy_and_writes_alibabas_own_group_request() {
         "0.3",
         "--apg",
         "python",
+        "--client-token",
+        "fleet-2026-12-02-a",
     ]);
     let python = stdout(&group);
     assert!(group.status.success(), "{python}");
+    assert!(python.contains("client_token=\"fleet-2026-12-02-a\""), "{python}");
     assert!(
         python.contains("ecs_models.CreateAutoProvisioningGroupRequest("),
         "{python}"
     );
     assert!(python.contains("total_target_capacity=\"6\""), "{python}");
     assert!(python.contains("image_id=\"<ImageId>\""), "{python}");
+    // No token, or a plan over its ceiling: no request is printed.
+    let no_token = spotplan(&[
+        "fleet",
+        "--vcpu",
+        "4",
+        "--memory",
+        "8",
+        "--count",
+        "6",
+        "--hours",
+        "48",
+        "--cloud",
+        "alibaba",
+        "--region",
+        "cn-hangzhou",
+        "--cap",
+        "0.3",
+        "--apg",
+        "python",
+    ]);
+    assert_eq!(no_token.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_token.stderr).contains("--apg needs --client-token TOKEN"));
+    assert!(stdout(&no_token).is_empty());
+    let over_group = spotplan(&[
+        "fleet",
+        "--vcpu",
+        "4",
+        "--memory",
+        "8",
+        "--count",
+        "20",
+        "--hours",
+        "48",
+        "--cloud",
+        "alibaba",
+        "--region",
+        "cn-hangzhou",
+        "--cap",
+        "0.2",
+        "--ceiling",
+        "1",
+        "--apg",
+        "http",
+        "--client-token",
+        "fleet-over-1",
+    ]);
+    assert_eq!(over_group.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&over_group.stderr);
+    assert!(
+        said.contains("ceiling_per_hour") && said.contains("no group request printed"),
+        "{said}"
+    );
+    assert!(stdout(&over_group).is_empty(), "{}", stdout(&over_group));
 }
