@@ -21,10 +21,10 @@ pub(crate) struct CompareArgs {
     #[arg(long)]
     vcpu_max: Option<u32>,
     /// Least memory in GiB (also the most, unless --memory-max is given).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::number_args::non_negative)]
     memory: Option<Decimal>,
     /// Most memory in GiB.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::number_args::non_negative)]
     memory_max: Option<Decimal>,
     /// Fewest GPUs.
     #[arg(long)]
@@ -33,7 +33,7 @@ pub(crate) struct CompareArgs {
     #[arg(long, default_value_t = 1)]
     pub(crate) count: u32,
     /// Job duration in hours (above 0, at most 87,600: ten years).
-    #[arg(long, default_value = "1", value_parser = parse_hours)]
+    #[arg(long, default_value = "1", value_parser = crate::number_args::hours)]
     hours: Decimal,
     /// Where: any, china (mainland) or outside.
     #[arg(long, value_enum, default_value = "any")]
@@ -45,7 +45,7 @@ pub(crate) struct CompareArgs {
     #[arg(long, value_delimiter = ',')]
     region: Vec<String>,
     /// Accepted interruption probability over the job (0–1), for bid advice.
-    #[arg(long, default_value = "0.1")]
+    #[arg(long, default_value = "0.1", value_parser = crate::number_args::fraction)]
     max_interruption: Decimal,
     /// Order: cost, vcpu (price per vCPU-hour), savings, risk, cloud, type, place, cpus, memory, gpu, spot,
     /// on_demand, worst or age.
@@ -61,7 +61,7 @@ pub(crate) struct CompareArgs {
     #[arg(long, default_value = "CNY")]
     pub(crate) currency: String,
     /// CNY per USD (default: the dated rate shipped with Spotplan).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::number_args::positive)]
     cny_per_usd: Option<Decimal>,
     /// Rows to print.
     #[arg(long, default_value_t = 20)]
@@ -76,14 +76,6 @@ enum AreaArg {
     Any,
     China,
     Outside,
-}
-
-fn parse_hours(text: &str) -> Result<Decimal, String> {
-    let max = spotplan_core::plan::MAX_JOB_HOURS;
-    text.parse::<Decimal>()
-        .ok()
-        .filter(|hours| *hours > Decimal::ZERO && *hours <= Decimal::from(max))
-        .ok_or_else(|| format!("`{text}` is not a number of hours above 0 and at most {max} (ten years)"))
 }
 
 fn parse_sort(id: &str) -> Result<SortKey, String> {

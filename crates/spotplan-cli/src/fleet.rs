@@ -40,10 +40,10 @@ pub(crate) struct FleetArgs {
     #[arg(long)]
     max_per_pool: Option<u32>,
     /// The most one unit may cost per hour, in --currency (each order bids this times its weight).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::number_args::positive)]
     cap: Option<Decimal>,
     /// The most the fleet may cost per hour at its bids, in --currency.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::number_args::positive)]
     ceiling: Option<Decimal>,
     /// Units kept on pay-as-you-go instances (never reclaimed); planned and priced, and carried by --apg's group
     /// request as its pay-as-you-go capacity (the proxy places spot orders only).

@@ -6,6 +6,7 @@ mod compare;
 mod fleet;
 mod instances;
 mod lookup;
+mod number_args;
 mod order_file;
 
 use std::path::PathBuf;

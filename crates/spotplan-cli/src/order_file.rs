@@ -28,7 +28,7 @@ pub(crate) struct ValidateArgs {
     #[arg(long)]
     quote_currency: Option<String>,
     /// Yuan per US dollar, for comparing the bid with a price in the other currency (default: the embedded rate).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::number_args::positive)]
     cny_per_usd: Option<rust_decimal::Decimal>,
     /// Print the problems as JSON.
     #[arg(long)]

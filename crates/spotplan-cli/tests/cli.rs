@@ -336,6 +336,37 @@ fn the_token_goes_only_to_a_proxy_on_this_machine_and_an_order_id_names_no_other
 }
 
 #[test]
+fn a_rate_probability_or_price_outside_its_range_is_refused_naming_the_flag() {
+    for (args, flag, said) in [
+        (
+            &["compare", "--cny-per-usd", "0"][..],
+            "--cny-per-usd",
+            "must be above 0",
+        ),
+        (
+            &["compare", "--max-interruption", "10"][..],
+            "--max-interruption",
+            "must be from 0 to 1",
+        ),
+        (
+            &["compare", "--memory=-8"][..],
+            "--memory",
+            "is not a plain decimal number",
+        ),
+        (
+            &["fleet", "--count", "2", "--cap", "0_2"][..],
+            "--cap",
+            "is not a plain decimal number",
+        ),
+    ] {
+        let output = spotplan(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(flag) && stderr.contains(said), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn unreadable_and_malformed_files_get_clear_errors() {
     let output = spotplan(&["validate", "no/such/order.json"]);
     assert_eq!(output.status.code(), Some(2));
