@@ -168,6 +168,10 @@ test('the CLI lists the instances and releases an order exactly once', async () 
     listed = (await cli('instances')).split('\n').filter((line) => line.includes(baidu.id)).join('\n');
   }
   assert.match(listed, new RegExp(`baidu +${baidu.instance_ids[0]} +running +Running +cn-bj-d`));
+  // What to release is named once, and an instance the proxy does not follow is named before anything is sent.
+  await assert.rejects(cli('release', '--yes'), (error) => /name what to release with one of --instance/.test(error.stderr) && error.code === 2);
+  await assert.rejects(cli('release', '--instance', 'baidu:i-nosuch0001', '--yes'),
+    (error) => /--instance baidu:i-nosuch0001: not an instance the proxy follows/.test(error.stderr) && error.code === 2);
   const dry = await cli('release', '--order', baidu.id);
   assert.match(dry, /^2 instance\(s\) stop now and cannot be started again:/);
   assert.match(dry, /nothing was sent: add --yes to release them/);

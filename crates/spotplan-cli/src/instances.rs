@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::Args;
 use spotplan_core::api::instances::{InstanceRef, InstancesAnswer, ReleaseAnswer, ReleaseBody, ReleaseResult};
 use spotplan_core::lifecycle::{InstanceState, ReleaseOptions};
@@ -215,8 +215,31 @@ pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
             delete_data_disks: !args.keep_data_disks,
         },
     };
+    let selectors =
+        usize::from(!body.instances.is_empty()) + usize::from(body.order_id.is_some()) + usize::from(body.all);
+    if selectors != 1 {
+        bail!("name what to release with one of --instance CLOUD:ID (repeatable), --order ORDER_ID or --all");
+    }
     let runtime = runtime()?;
     let book = runtime.block_on(fetch_instances(&args.proxy, &token))?;
+    // Named instances the proxy does not follow at all (a typo, another cloud) are named before anything is sent.
+    let unknown: Vec<String> = body
+        .instances
+        .iter()
+        .filter(|wanted| {
+            !book
+                .instances
+                .iter()
+                .any(|row| row.cloud == wanted.cloud && row.id == wanted.id)
+        })
+        .map(|wanted| format!("{}:{}", wanted.cloud.id(), wanted.id))
+        .collect();
+    if !unknown.is_empty() {
+        bail!(
+            "--instance {}: not an instance the proxy follows (see `spotplan instances`)",
+            unknown.join(", ")
+        );
+    }
     let chosen: Vec<_> = book
         .instances
         .iter()
@@ -243,6 +266,11 @@ pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
             row.state.id()
         );
     }
+    // Nothing live to release, and no earlier request to ask about again (a retry names its key).
+    if chosen.is_empty() && args.idempotency_key.is_none() {
+        println!("nothing to release");
+        return Ok(ExitCode::SUCCESS);
+    }
     if !args.yes {
         println!("nothing was sent: add --yes to release them");
         return Ok(ExitCode::SUCCESS);
@@ -260,6 +288,7 @@ pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
             .context("cannot reach the proxy; nothing may have been sent — retry with the same idempotency key")?;
         read_answer(response, "a release answer").await
     })?;
+    // Refused, or not known to be released (the proxy settles it with the cloud): not a clean exit.
     let mut failed = false;
     for outcome in &answer.outcomes {
         let word = match outcome.result {
@@ -269,7 +298,10 @@ pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
                 failed = true;
                 "refused"
             }
-            ReleaseResult::Unknown => "unknown: the proxy checks with the cloud and never sends it twice",
+            ReleaseResult::Unknown => {
+                failed = true;
+                "unknown: the proxy checks with the cloud and never sends it twice"
+            }
         };
         println!(
             "{}:{}: {word}{}",
