@@ -472,27 +472,36 @@ fn fleet_spreads_a_target_by_strategy_and_writes_alibabas_own_group_request() {
     assert_eq!(over.status.code(), Some(1), "{}", stdout(&over));
     assert!(stdout(&over).contains("problem: ceiling_per_hour"), "{}", stdout(&over));
     // Alibaba's own group for an Alibaba fleet in one region, with a placeholder for what is not given yet.
-    let group = spotplan(&[
-        "fleet",
-        "--vcpu",
-        "4",
-        "--memory",
-        "8",
-        "--count",
+    let alibaba_fleet = |count: &str, more: &[&str]| {
+        let mut args = vec![
+            "fleet",
+            "--vcpu",
+            "4",
+            "--memory",
+            "8",
+            "--count",
+            count,
+            "--hours",
+            "48",
+            "--cloud",
+            "alibaba",
+            "--region",
+            "cn-hangzhou",
+        ];
+        args.extend_from_slice(more);
+        spotplan(&args)
+    };
+    let group = alibaba_fleet(
         "6",
-        "--hours",
-        "48",
-        "--cloud",
-        "alibaba",
-        "--region",
-        "cn-hangzhou",
-        "--cap",
-        "0.3",
-        "--apg",
-        "python",
-        "--client-token",
-        "fleet-2026-12-02-a",
-    ]);
+        &[
+            "--cap",
+            "0.3",
+            "--apg",
+            "python",
+            "--client-token",
+            "fleet-2026-12-02-a",
+        ],
+    );
     let python = stdout(&group);
     assert!(group.status.success(), "{python}");
     assert!(python.contains("client_token=\"fleet-2026-12-02-a\""), "{python}");
@@ -503,51 +512,23 @@ fn fleet_spreads_a_target_by_strategy_and_writes_alibabas_own_group_request() {
     assert!(python.contains("total_target_capacity=\"6\""), "{python}");
     assert!(python.contains("image_id=\"<ImageId>\""), "{python}");
     // No token, or a plan over its ceiling: no request is printed.
-    let no_token = spotplan(&[
-        "fleet",
-        "--vcpu",
-        "4",
-        "--memory",
-        "8",
-        "--count",
-        "6",
-        "--hours",
-        "48",
-        "--cloud",
-        "alibaba",
-        "--region",
-        "cn-hangzhou",
-        "--cap",
-        "0.3",
-        "--apg",
-        "python",
-    ]);
+    let no_token = alibaba_fleet("6", &["--cap", "0.3", "--apg", "python"]);
     assert_eq!(no_token.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_token.stderr).contains("--apg needs --client-token TOKEN"));
     assert!(stdout(&no_token).is_empty());
-    let over_group = spotplan(&[
-        "fleet",
-        "--vcpu",
-        "4",
-        "--memory",
-        "8",
-        "--count",
+    let over_group = alibaba_fleet(
         "20",
-        "--hours",
-        "48",
-        "--cloud",
-        "alibaba",
-        "--region",
-        "cn-hangzhou",
-        "--cap",
-        "0.2",
-        "--ceiling",
-        "1",
-        "--apg",
-        "http",
-        "--client-token",
-        "fleet-over-1",
-    ]);
+        &[
+            "--cap",
+            "0.2",
+            "--ceiling",
+            "1",
+            "--apg",
+            "http",
+            "--client-token",
+            "fleet-over-1",
+        ],
+    );
     assert_eq!(over_group.status.code(), Some(1));
     let said = String::from_utf8_lossy(&over_group.stderr);
     assert!(

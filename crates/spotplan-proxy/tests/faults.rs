@@ -954,6 +954,20 @@ async fn idle_connections_and_a_price_storm_leave_health_fast_and_upstream_bound
     drop(idle);
 }
 
+/// The proxy's answer to `POST /api/v1/prices` with `body`.
+async fn quote(proxy: &Proxy, body: &Value) -> Value {
+    Proxy::client()
+        .post(format!("{}/api/v1/prices", proxy.url))
+        .header("x-spotplan-token", TOKEN)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()
+}
+
 /// Fault 10: region ids that would smuggle another host, a port or a header into a request are refused (and so are
 /// zone, type and image ids that are not ids), and
 /// nothing reaches the network.
@@ -977,16 +991,7 @@ async fn hostile_region_ids_are_refused_before_anything_is_sent() {
             let body = json!({ "offers": [{ "offer": {
                 "cloud": cloud, "region": region, "zone": "z", "instance_type": "t" },
                 "cpu_count": 2, "memory_gb": 8 }] });
-            let quotes = Proxy::client()
-                .post(format!("{}/api/v1/prices", proxy.url))
-                .header("x-spotplan-token", TOKEN)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap();
+            let quotes = quote(&proxy, &body).await;
             assert_eq!(
                 quotes["quotes"][0]["error"]["code"], "invalid_region",
                 "{cloud} {region:?}: {quotes}"
@@ -1001,16 +1006,7 @@ async fn hostile_region_ids_are_refused_before_anything_is_sent() {
     ] {
         let body = json!({ "offers": [{ "offer": {
             "cloud": "alibaba", "region": "cn-hangzhou", "zone": zone, "instance_type": instance_type } }] });
-        let quotes = Proxy::client()
-            .post(format!("{}/api/v1/prices", proxy.url))
-            .header("x-spotplan-token", TOKEN)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap();
+        let quotes = quote(&proxy, &body).await;
         assert_eq!(
             quotes["quotes"][0]["error"]["code"], "invalid_id",
             "{zone:?} {instance_type:?}: {quotes}"
