@@ -170,7 +170,31 @@ pub async fn process(state: &AppState, submission: Submission) -> Result<Process
     let claim = state.key_locks.claim(&submission.key);
     let _held = claim.lock().await;
     // Team mode: replicas sharing the database wait for each other on the key too.
-    let _replicas = state.store.hold_key(&submission.key).await?;
+    let replicas = state.store.hold_key(&submission.key).await?;
+    let processed = process_held(state, submission).await;
+    if let Ok(processed) = &processed {
+        hold_until_landed(state, &processed.record.view.id, replicas);
+    }
+    processed
+}
+
+/// Keeps the other replicas off an order's key until its outcome is on disk: until then the shared log still says
+/// `pending`, which another replica's reconciler would take for an order nobody works on and send again — after
+/// this one was answered, perhaps `failed`. (This replica's own reads see the outcome meanwhile.)
+fn hold_until_landed(state: &AppState, id: &str, hold: crate::store::ReplicaHold) {
+    if !state.store.is_unlanded(id) {
+        return;
+    }
+    let (store, id) = (state.store.clone(), id.to_owned());
+    tokio::spawn(async move {
+        while store.is_unlanded(&id) {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        drop(hold);
+    });
+}
+
+async fn process_held(state: &AppState, submission: Submission) -> Result<Processed, ApiError> {
     let hash = state.install_key.order_hash(&loggable(&submission.order));
     let key = submission.key.clone();
     let placed_by = submission.placed_by.clone();
@@ -745,54 +769,63 @@ pub async fn reconcile_pending(state: &AppState) -> Result<usize, ApiError> {
         let claim = state.key_locks.claim(&record.view.idempotency_key);
         let _held = claim.lock().await;
         // Team mode: a replica holding the key is working on the order (a replica that died let go of it).
-        let Some(_replicas) = state.store.try_hold_key(&record.view.idempotency_key).await? else {
+        let Some(replicas) = state.store.try_hold_key(&record.view.idempotency_key).await? else {
             continue;
         };
-        // A retry may have resolved it meanwhile.
-        let Some(record) = state.store.by_id(&record.view.id).await? else {
-            continue;
-        };
-        if record.view.status != OrderStatus::Pending {
-            continue;
-        }
-        tracing::info!(id = %record.view.id, "an order was left pending by an earlier run: resolving it");
-        // The run that died may have sent it: whatever the resend hears, it is never "nothing was created".
-        let mut record = record;
-        record.view.may_have_reached_cloud = true;
-        let result = match stored_order(state, &record) {
-            Ok(order) => resend(state, record.clone(), &order).await.map(|_| ()),
-            Err(reason) => Err(ApiError::Internal(anyhow::anyhow!(reason))),
-        };
-        // A lookup that found nothing settled the order `not_found` itself.
-        if let Err(error) = result
-            && !order_lookup::is_none_found(&error)
-        {
-            let mut unknown = record;
-            unknown.view.may_have_reached_cloud = true;
-            let client_token = unknown.view.client_token.clone();
-            apply(
-                &mut unknown.view,
-                Outcome {
-                    status: OrderStatus::Unknown,
-                    request_id: None,
-                    instance_ids: Vec::new(),
-                    order_id: None,
-                    error_code: Some("Interrupted".into()),
-                    error_message: Some(format!(
-                        "the proxy stopped while this order was being sent, and it could not be resent: {error}"
-                    )),
-                    hint: Some(format!(
-                        "the order may exist: look for instances with ClientToken {client_token} in the cloud console before \
-                         ordering again"
-                    )),
-                    body: None,
-                },
-            );
-            state.store.finish_eventually(&unknown).await;
-        }
-        resolved += 1;
+        let id = record.view.id.clone();
+        let was_pending = resolve_pending(state, record).await;
+        hold_until_landed(state, &id, replicas);
+        resolved += usize::from(was_pending?);
     }
     Ok(resolved)
+}
+
+/// Resolves one order found pending, under its key's hold: resent, or marked `unknown` with the reason. Returns
+/// whether it was still pending.
+async fn resolve_pending(state: &AppState, record: StoredOrder) -> Result<bool, ApiError> {
+    // A retry may have resolved it meanwhile.
+    let Some(record) = state.store.by_id(&record.view.id).await? else {
+        return Ok(false);
+    };
+    if record.view.status != OrderStatus::Pending {
+        return Ok(false);
+    }
+    tracing::info!(id = %record.view.id, "an order was left pending by an earlier run: resolving it");
+    // The run that died may have sent it: whatever the resend hears, it is never "nothing was created".
+    let mut record = record;
+    record.view.may_have_reached_cloud = true;
+    let result = match stored_order(state, &record) {
+        Ok(order) => resend(state, record.clone(), &order).await.map(|_| ()),
+        Err(reason) => Err(ApiError::Internal(anyhow::anyhow!(reason))),
+    };
+    // A lookup that found nothing settled the order `not_found` itself.
+    if let Err(error) = result
+        && !order_lookup::is_none_found(&error)
+    {
+        let mut unknown = record;
+        unknown.view.may_have_reached_cloud = true;
+        let client_token = unknown.view.client_token.clone();
+        apply(
+            &mut unknown.view,
+            Outcome {
+                status: OrderStatus::Unknown,
+                request_id: None,
+                instance_ids: Vec::new(),
+                order_id: None,
+                error_code: Some("Interrupted".into()),
+                error_message: Some(format!(
+                    "the proxy stopped while this order was being sent, and it could not be resent: {error}"
+                )),
+                hint: Some(format!(
+                    "the order may exist: look for instances with ClientToken {client_token} in the cloud console before \
+                     ordering again"
+                )),
+                body: None,
+            },
+        );
+        state.store.finish_eventually(&unknown).await;
+    }
+    Ok(true)
 }
 
 /// The order a logged record holds, with its password unsealed.

@@ -535,8 +535,9 @@ impl SharedLog {
             &connection,
             "UPDATE orders SET status = $2, request_json = $3, response_json = $4, cloud_request_id = $5, \
              instance_ids = $6, cloud_order_id = $7, error_code = $8, error_message = $9, hint = $10, \
-             attempts = $11, finished_at_ms = $12, upstream_us = $13, may_have_reached_cloud = $14 \
-             WHERE id = $1 AND status <> 'succeeded'",
+             attempts = $11, finished_at_ms = $12, upstream_us = $13, \
+             may_have_reached_cloud = (may_have_reached_cloud OR $14) \
+             WHERE id = $1 AND status <> 'succeeded' AND NOT (may_have_reached_cloud AND $2 IN ('failed', 'not_sent'))",
         )
         .await?;
         let changed = connection
@@ -565,16 +566,21 @@ impl SharedLog {
             return Ok(());
         }
         // A success is final: a replica that lost its hold on the key (its connection dropped mid-order) while
-        // another resent the order must not overwrite the success the other recorded with its own `unknown`.
-        let settled = prepared(&connection, "SELECT status FROM orders WHERE id = $1").await?;
-        let status: Option<String> = connection
+        // another resent the order must not overwrite the success the other recorded with its own `unknown` — nor
+        // a refusal it heard the other's `unknown` ([`crate::stored::outcome_is_kept`]).
+        let settled = prepared(
+            &connection,
+            "SELECT status, may_have_reached_cloud FROM orders WHERE id = $1",
+        )
+        .await?;
+        let logged: Option<(String, bool)> = connection
             .query_opt(&settled, &[&view.id])
             .await
             .map_err(postgres_error)?
-            .map(|row| row.get(0));
-        match status.as_deref() {
-            Some("succeeded") => {
-                tracing::warn!(id = %view.id, status = view.status.as_str(), "the order already succeeded: its success is kept");
+            .map(|row| (row.get(0), row.get(1)));
+        match logged {
+            Some((status, reached)) if crate::stored::outcome_is_kept(&status, reached, view.status) => {
+                tracing::warn!(id = %view.id, logged = %status, late = view.status.as_str(), "a late outcome is dropped: the order's logged outcome is kept");
                 Ok(())
             }
             _ => Err(StoreError::Shared(format!(

@@ -503,6 +503,11 @@ impl Store {
         }
     }
 
+    /// Whether order `id`'s outcome is waiting to land on disk.
+    pub fn is_unlanded(&self, id: &str) -> bool {
+        self.lock_unlanded().contains_key(id)
+    }
+
     /// How many outcomes are waiting to land on disk.
     pub fn unlanded_count(&self) -> usize {
         self.lock_unlanded().len()
@@ -984,7 +989,8 @@ fn finish_row(connection: &Connection, record: &StoredOrder) -> rusqlite::Result
         .prepare_cached(
             "UPDATE orders SET status = ?2, request_json = ?3, response_json = ?4, cloud_request_id = ?5, \
          instance_ids = ?6, cloud_order_id = ?7, error_code = ?8, error_message = ?9, hint = ?10, attempts = ?11, \
-         finished_at_ms = ?12, upstream_us = ?13, may_have_reached_cloud = ?14 WHERE id = ?1 AND status <> 'succeeded'",
+         finished_at_ms = ?12, upstream_us = ?13, may_have_reached_cloud = (may_have_reached_cloud OR ?14) \
+         WHERE id = ?1 AND status <> 'succeeded' AND NOT (may_have_reached_cloud AND ?2 IN ('failed', 'not_sent'))",
         )?
         .execute(params![
             record.view.id,
@@ -1005,14 +1011,14 @@ fn finish_row(connection: &Connection, record: &StoredOrder) -> rusqlite::Result
     if changed == 1 {
         return Ok(());
     }
-    // A success is final (as in the shared log): it is kept. An outcome for an order that was never logged must
-    // not vanish silently.
-    let status: Option<String> = connection
-        .prepare_cached("SELECT status FROM orders WHERE id = ?1")?
-        .query_row(params![record.view.id], |row| row.get(0))
+    // A success is final, and so is "may have reached the cloud" (as in the shared log; see
+    // [`crate::stored::outcome_is_kept`]). An outcome for an order that was never logged must not vanish silently.
+    let kept: Option<(String, bool)> = connection
+        .prepare_cached("SELECT status, may_have_reached_cloud FROM orders WHERE id = ?1")?
+        .query_row(params![record.view.id], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
-    match status.as_deref() {
-        Some("succeeded") => Ok(()),
+    match kept {
+        Some((status, reached)) if crate::stored::outcome_is_kept(&status, reached, record.view.status) => Ok(()),
         _ => Err(rusqlite::Error::QueryReturnedNoRows),
     }
 }

@@ -3,6 +3,7 @@
 //! and the portable SQL (`sql`) all depend on it, so none of them depends on another to name an error.
 
 use spotplan_core::api::orders::OrderRecord;
+use spotplan_core::order::outcome::OrderStatus;
 
 /// One logged order: what the API shows ([`OrderRecord`]) and what only the proxy keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,4 +49,13 @@ pub enum StoreError {
     /// The shared (PostgreSQL) order log failed.
     #[error("shared order log: {0}")]
     Shared(String),
+}
+
+/// Whether a logged outcome stands against a later write of `new` (which both backends then drop, answering that
+/// it was recorded): a success is final, and a row that may have reached the cloud never becomes `failed` or
+/// `not_sent` again — a replica that lost its hold on the key and heard a refusal must not overwrite another's
+/// `unknown`, whose resend may have created the instances.
+pub fn outcome_is_kept(logged_status: &str, may_have_reached_cloud: bool, new: OrderStatus) -> bool {
+    logged_status == OrderStatus::Succeeded.as_str()
+        || (may_have_reached_cloud && matches!(new, OrderStatus::Failed | OrderStatus::NotSent))
 }

@@ -58,6 +58,45 @@ async fn an_order_reads_back_as_written_and_its_outcome_replaces_pending_but_nev
     }
 }
 
+/// "May have reached the cloud" only ever turns on, and a row it is on for never becomes `failed` or `not_sent`:
+/// a replica that lost its hold on the key (its connection dropped mid-order) and heard a refusal must not
+/// overwrite the `unknown` of another replica's resend, which may have created the instances.
+#[tokio::test]
+async fn a_stale_refusal_never_replaces_an_outcome_that_may_have_reached_the_cloud() {
+    for (backend, store) in backends().await {
+        let order = record("key-stale", 1_000);
+        store.insert(&order).await.unwrap();
+        let mut resent = order.clone();
+        resent.view.status = OrderStatus::Unknown;
+        resent.view.may_have_reached_cloud = true;
+        resent.view.error_code = Some("NoAnswer".into());
+        store.finish(&resent).await.unwrap();
+        for late_status in [OrderStatus::Failed, OrderStatus::NotSent] {
+            let mut late = order.clone();
+            late.view.status = late_status;
+            late.view.may_have_reached_cloud = false;
+            late.view.error_code = Some("OperationDenied.NoStock".into());
+            store.finish(&late).await.unwrap();
+            assert_eq!(
+                store.by_id("ord-key-stale").await.unwrap().unwrap(),
+                resent,
+                "{backend}: a late {late_status:?} is dropped"
+            );
+        }
+        // An unknown outcome from an attempt that itself did not reach the cloud keeps the flag on.
+        let mut later = resent.clone();
+        later.view.may_have_reached_cloud = false;
+        later.view.attempts = 3;
+        store.finish(&later).await.unwrap();
+        let read = store.by_id("ord-key-stale").await.unwrap().unwrap();
+        assert_eq!(
+            (read.view.attempts, read.view.may_have_reached_cloud),
+            (3, true),
+            "{backend}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_log_lists_newest_first_and_adds_up_what_may_be_running() {
     for (backend, store) in backends().await {
@@ -173,6 +212,105 @@ async fn an_outcome_that_cannot_be_written_yet_is_kept_and_lands_later() {
         .unwrap()
         .get(0);
     assert_eq!(status, "succeeded");
+}
+
+/// Team mode: an order whose outcome could not be written keeps its key held across replicas until the outcome
+/// lands. Released at once, the shared log would still say `pending` with nobody holding it — which another
+/// replica's reconciler takes for an order a dead replica left, and sends again after this one was answered.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_stays_held_across_replicas_until_its_outcome_lands() {
+    let Some(url) = common::postgres::fresh_database().await else {
+        return;
+    };
+    let (_standin, cloud) = common::proxy_process::serve_standin(spotplan_standin::Standin::new(
+        spotplan_standin::Kind::Alibaba,
+        common::KEYS[0].1,
+        common::KEYS[0].2,
+    ))
+    .await;
+    let endpoints = spotplan_proxy::endpoints::Endpoints::default().with(
+        spotplan_core::Cloud::Alibaba,
+        spotplan_proxy::endpoints::EndpointOverride {
+            scheme: "http".into(),
+            authority: cloud.to_string(),
+        },
+    );
+    let replica = |url: String| async move {
+        sqlite().with_shared(
+            SharedLog::connect_waiting(&url, Duration::from_millis(300))
+                .await
+                .unwrap(),
+        )
+    };
+    let (address, state) = common::serve_loopback(common::credentials(), endpoints, replica(url.clone()).await).await;
+    let other = replica(url.clone()).await;
+    let (blocker, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    // The database refuses to record a success for now (as a full disk or a failover would).
+    blocker
+        .batch_execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$; \
+             CREATE TRIGGER refuse_success BEFORE UPDATE ON orders FOR EACH ROW WHEN (NEW.status = 'succeeded') \
+             EXECUTE FUNCTION refuse()",
+        )
+        .await
+        .unwrap();
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(format!("http://{address}/api/v1/orders"))
+        .header("x-spotplan-token", common::TOKEN)
+        .header("idempotency-key", "key-held-until-landed")
+        .json(&common::example("alibaba"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["status"], "succeeded", "{answer}");
+    assert_eq!(state.store.unlanded_count(), 1, "the outcome is not on disk yet");
+    assert!(
+        other.try_hold_key("key-held-until-landed").await.unwrap().is_none(),
+        "another replica cannot take the key while the outcome is only in this one's memory"
+    );
+    assert_eq!(
+        spotplan_proxy::exactly_once::reconcile_pending(
+            &spotplan_proxy::AppState::new(
+                common::config(&common::tempdir()),
+                common::credentials(),
+                other.clone(),
+                spotplan_proxy::at_rest::InstallKey::random().unwrap(),
+            )
+            .unwrap()
+        )
+        .await
+        .unwrap(),
+        0,
+        "and its reconciler leaves the pending row alone"
+    );
+    blocker
+        .batch_execute("DROP TRIGGER refuse_success ON orders")
+        .await
+        .unwrap();
+    let mut freed = None;
+    for _ in 0..100 {
+        freed = other.try_hold_key("key-held-until-landed").await.unwrap();
+        if freed.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(freed.is_some(), "the key is let go once the outcome landed");
+    assert_eq!(state.store.unlanded_count(), 0);
+    assert_eq!(
+        other
+            .by_key("key-held-until-landed")
+            .await
+            .unwrap()
+            .unwrap()
+            .view
+            .status,
+        OrderStatus::Succeeded
+    );
 }
 
 /// Two replicas (two pools on one database): a key one holds is busy for the other until released; a replica
