@@ -449,7 +449,12 @@ async fn resend(state: &AppState, mut record: StoredOrder, order: &SpotOrder) ->
     }
     if record.view.status == OrderStatus::NotSent && !record.view.may_have_reached_cloud && !order.dry_run {
         // Nothing of it exists, so it counted against no ceiling or budget while it was not sent: sending it now
-        // is placing it now, checked like a new order, and it counts again (pending) before it goes out.
+        // is placing it now, checked like a new order, and it counts again (pending) before it goes out. What
+        // would stop it before it leaves (its rules as of now, the cloud's credentials) is checked first: marked
+        // pending and then refused, it would stay pending and be read as "may exist" at the next start.
+        if let Some(refusal) = refusal_before_sending(state, order, now_ms) {
+            return Err(refusal);
+        }
         let bound = crate::spend::hourly_bound(
             order,
             order.account_currency,
@@ -476,6 +481,28 @@ async fn resend(state: &AppState, mut record: StoredOrder, order: &SpotOrder) ->
         state.store.resending(&record.view.id, now_ms).await?;
     }
     attempt(state, record, order).await
+}
+
+/// What [`attempt`] would refuse `order` for before sending it, were it logged at `at_ms`: its rules, or no
+/// credentials for its cloud.
+fn refusal_before_sending(state: &AppState, order: &SpotOrder, at_ms: i64) -> Option<ApiError> {
+    let validation = validate(
+        order,
+        &ValidationContext {
+            now: at_ms / 1000,
+            ..ValidationContext::default()
+        },
+    );
+    if validation.valid.is_none() {
+        return Some(ApiError::InvalidOrder {
+            problems: validation.problems,
+        });
+    }
+    let local_dry_run = order.dry_run && !spotplan_core::clouds::api(order.cloud).has_dry_run();
+    (state.credentials.get(order.cloud).is_none() && !local_dry_run).then(|| ApiError::NoCredentials {
+        cloud: order.cloud,
+        hint: credential_hint(order.cloud),
+    })
 }
 
 /// Past the resend window: the order is looked up by its tag rather than sent again ([`crate::order_lookup`]).

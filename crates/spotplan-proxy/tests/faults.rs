@@ -1071,6 +1071,47 @@ async fn a_retried_not_sent_order_is_checked_against_the_spend_ceiling_again() {
     assert_eq!(row["status"], "not_sent", "still not sent, and not counted: {row}");
 }
 
+/// A `not_sent` order retried when it cannot be sent yet (the proxy restarted without that cloud's credentials) is
+/// refused and stays `not_sent`: it was marked pending first and, left so, read as "may exist" at the next start.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_not_sent_order_retried_without_credentials_stays_not_sent() {
+    let _serial = SERIAL.lock().await;
+    let (standin, alibaba) = standin(Kind::Alibaba).await;
+    let data = tempdir();
+    let (first, _, closed) = with_an_unsent_tencent_order(&data, alibaba, "nocreds-unsent-0001").await;
+    drop(first);
+    let no_tencent = [("TENCENTCLOUD_SECRET_ID", ""), ("TENCENTCLOUD_SECRET_KEY", "")];
+    let endpoints = [(Kind::Alibaba, alibaba), (Kind::Tencent, closed)];
+    let proxy = Proxy::start(&data, &endpoints, &no_tencent);
+    for _ in 0..2 {
+        let (status, refused) = proxy.submit(&example("tencent"), "nocreds-unsent-0001").await;
+        assert_eq!(
+            (status, refused["error"]["code"].as_str()),
+            (412, Some("no_credentials")),
+            "{refused}"
+        );
+    }
+    let row_of = |rows: Vec<Value>| {
+        rows.into_iter()
+            .find(|row| row["idempotency_key"] == "nocreds-unsent-0001")
+            .unwrap()
+    };
+    let row = row_of(proxy.orders().await);
+    assert_eq!(
+        (row["status"].as_str(), row["may_have_reached_cloud"].as_bool()),
+        (Some("not_sent"), Some(false)),
+        "{row}"
+    );
+    drop(proxy);
+    let again = Proxy::start(&data, &endpoints, &no_tencent);
+    let row = row_of(again.orders().await);
+    assert_eq!(
+        row["status"], "not_sent",
+        "not read as interrupted at the next start: {row}"
+    );
+    assert_eq!(standin.stats.lock().unwrap().requests, 0);
+}
+
 /// A `not_sent` order first logged hours ago and sent now counts against the hourly ceiling from now, at its bound
 /// as of now: the next order that would take the hour past the ceiling is refused (it counted for no hour at all,
 /// placed under its first logging time).
