@@ -448,19 +448,29 @@ pub async fn release_after_stop(state: &AppState) -> Result<usize, ApiError> {
 /// The key to release `targets` under at this stop: the set's key ([`stop_release_key`]) — or, when a release
 /// under it was answered and these instances are still live (it was refused, throttled, or did not take), the
 /// next one, so a stop asked again sends that release again instead of replaying its answer. A release logged
-/// but never answered keeps its key: it may be in flight.
+/// but never answered keeps its key while it may be in flight; once it is older than the follower's release
+/// settle time it is not (the call it made, if any, has long timed out, and the follower has found the instances
+/// still there), so it is passed over too — replayed, it would answer "unknown" every round while they bill on.
 async fn stop_release_key_now(state: &AppState, fleet_key: &str, targets: &[InstanceRef]) -> Result<String, ApiError> {
     let base = stop_release_key(fleet_key, targets);
+    let now_ms = now_unix_millis();
     let mut round = 0u32;
     loop {
         let key = match round {
             0 => base.clone(),
             round => format!("{base}_{round}"),
         };
-        match crate::instance_book::logged_release(&state.store, &key).await? {
-            Some(logged) if logged.answer.is_some() => round += 1,
-            _ => return Ok(key),
+        let passed_over = match crate::instance_book::logged_release(&state.store, &key).await? {
+            None => false,
+            Some(logged) if logged.answer.is_some() => true,
+            Some(_) => crate::instance_book::release_asked_at(&state.store, &key)
+                .await?
+                .is_some_and(|asked_ms| now_ms - asked_ms >= crate::follower::RELEASE_SETTLE_MS),
+        };
+        if !passed_over {
+            return Ok(key);
         }
+        round += 1;
     }
 }
 

@@ -367,6 +367,48 @@ async fn a_stop_asked_again_after_its_release_was_refused_releases_then() {
     assert_eq!(released(), 4, "and a third stop sends nothing");
 }
 
+/// A stop's release logged but never answered (the request dropped before the call went out, or a replica that
+/// died mid-release) is sent again by the keeper once it is older than the release settle time: it used to be
+/// replayed as "unknown" under its key every round, and the instances billed on.
+#[tokio::test]
+async fn a_stop_release_never_answered_is_sent_again_once_it_cannot_be_in_flight() {
+    let rig = rig().await;
+    let (status, placed) = rig.submit(&fleet(4, [2, 2, 0], "10"), "fleet-0011-stop").await;
+    assert_eq!(status, 201, "{placed}");
+    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
+    rig.round(2).await;
+    assert_eq!(rig.live_ids(&id).await.len(), 4);
+    let released = || rig.standin.lifecycle.counts().0.values().sum::<u32>();
+    rig.standin.lifecycle.throttle_releases(u32::MAX);
+    let (status, stopped) = rig
+        .send(
+            reqwest::Client::new()
+                .post(format!("{}/api/v1/fleets/{id}/stop", rig.proxy))
+                .header("x-spotplan-token", TOKEN)
+                .json(&json!({ "release": true })),
+        )
+        .await;
+    assert_eq!(status, 200, "{stopped}");
+    assert_eq!(released(), 0);
+    rig.standin.lifecycle.throttle_releases(0);
+    // As a release whose answer was never recorded leaves it, asked for 11 minutes ago.
+    let unanswered = rig
+        .state
+        .store
+        .execute(
+            "UPDATE releases SET answer_json = NULL, created_at_ms = created_at_ms - 660000".into(),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(unanswered, 1);
+    keep_once(&rig.state).await.unwrap();
+    assert_eq!(released(), 4, "the keeper sent the release again");
+    poll_once(&rig.state).await.unwrap();
+    keep_once(&rig.state).await.unwrap();
+    assert_eq!(released(), 4, "once");
+}
+
 /// A Tencent pool whose order is accepted but whose instances all fail to launch (sold out after the order was
 /// accepted) counts as out of stock: the keeper orders the shortfall from the next pool, not there again.
 #[tokio::test]
