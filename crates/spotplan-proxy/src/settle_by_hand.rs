@@ -97,7 +97,32 @@ pub async fn settle_by_hand(
         }
     }
     view.finished_at_ms = Some(now_ms);
-    store.finish(&record).await?;
+    // Only if it is still unknown when written: on the embedded log the running proxy is another process, which
+    // holds no lock this command sees — its settler or a retry may have recorded the cloud's answer meanwhile,
+    // and that answer stands (the operator is told, and nothing is booked on top of it).
+    let written = store
+        .execute(
+            "UPDATE orders SET status = ?2, instance_ids = ?3, error_code = ?4, error_message = ?5, hint = ?6, \
+             finished_at_ms = ?7 WHERE id = ?1 AND status = 'unknown'"
+                .into(),
+            vec![
+                id.into(),
+                view.status.as_str().into(),
+                serde_json::Value::from(view.instance_ids.clone()).to_string().into(),
+                (&view.error_code).into(),
+                (&view.error_message).into(),
+                (&view.hint).into(),
+                now_ms.into(),
+            ],
+        )
+        .await?;
+    if written != 1 {
+        let status = store.by_id(id).await?.ok_or_else(no_such_order)?.view.status;
+        return Err(SettleError::NotUnknown {
+            id: id.to_owned(),
+            status: status.as_str(),
+        });
+    }
     instance_book::add_placed(store, placed_rows(&record.view)).await?;
     Ok(record)
 }

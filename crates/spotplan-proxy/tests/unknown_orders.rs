@@ -203,6 +203,47 @@ async fn an_unknown_order_is_settled_by_hand_once_from_the_operators_evidence() 
     assert_eq!(retry["error"]["code"], "order_not_found_at_cloud", "{retry}");
 }
 
+/// The settle command is another process than the running proxy, whose settler or a retry may record the cloud's
+/// answer while the operator settles: the answer stands, the operator is told, and nothing is booked on top.
+#[tokio::test]
+async fn a_settle_by_hand_that_races_the_clouds_answer_leaves_the_answer() {
+    use spotplan_proxy::settle_by_hand::{Evidence, settle_by_hand};
+    let path = tempdir().join("orders.sqlite3");
+    let store = spotplan_proxy::Store::open(&path, &|_| String::new()).unwrap();
+    let mut order = common::pending_order("settle-race-0001", now_unix_millis());
+    store.insert(&order).await.unwrap();
+    order.view.status = spotplan_proxy::store::OrderStatus::Unknown;
+    order.view.may_have_reached_cloud = true;
+    store.finish(&order).await.unwrap();
+    // The proxy's answer lands between the command's read and its write.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER answer_first BEFORE UPDATE OF hint ON orders WHEN NEW.hint LIKE 'settled by hand%' \
+             BEGIN UPDATE orders SET status = 'succeeded', instance_ids = '[\"ins-cloud001\"]' WHERE id = NEW.id; \
+             SELECT RAISE(IGNORE); END",
+        )
+        .unwrap();
+    let refused = settle_by_hand(
+        &store,
+        "ord-settle-race-0001",
+        Evidence::Instances(vec!["ins-hand0001".into()]),
+        now_unix_millis(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "order ord-settle-race-0001 is succeeded, not unknown: only an order whose outcome is unknown is settled by hand"
+    );
+    let row = store.by_id("ord-settle-race-0001").await.unwrap().unwrap();
+    assert_eq!(row.view.instance_ids, ["ins-cloud001"]);
+    assert!(
+        spotplan_proxy::instance_book::all(&store).await.unwrap().is_empty(),
+        "the operator's instances are not booked"
+    );
+}
+
 /// The command line: `spotplan-proxy orders settle ID --none-exists` on the embedded log.
 #[tokio::test]
 async fn the_settle_command_settles_an_unknown_order_in_the_data_folder() {
