@@ -708,10 +708,11 @@ async fn book_instances(state: &AppState, order: &OrderRecord) {
     }
 }
 
-/// The instance-book rows of a succeeded order's instances, pending until the follower reads them (none for a
-/// dry run or an order without instances).
+/// The instance-book rows of a succeeded order's instances, pending until the follower reads them (none for an
+/// order without instances). A dry run has none — unless the cloud did not honour it and named instances, which
+/// bill like any others ([`spotplan_core::order::outcome::read_order_answer`]).
 pub(crate) fn placed_rows(order: &OrderRecord) -> Vec<crate::instance_book::InstanceRow> {
-    if order.instance_ids.is_empty() || order.dry_run {
+    if order.instance_ids.is_empty() {
         return Vec::new();
     }
     // The bound is for the count asked for: each instance's share is the bound over that count, not over the

@@ -546,6 +546,38 @@ async fn a_succeeded_orders_missing_instances_are_booked_by_the_sweep_once() {
     }
 }
 
+/// A dry run the cloud did not honour — its answer named instances — bills like any order: its instances are
+/// booked (they used to be left out of the book, so never followed, released or counted by a budget).
+#[tokio::test]
+async fn the_instances_of_a_dry_run_the_cloud_did_not_honour_are_booked() {
+    use spotplan_core::order::outcome::OrderStatus;
+    let now = spotplan_proxy::upstream::now_unix_millis();
+    for (backend, store) in backends().await {
+        let mut order = common::pending_order("key-ord-dry-0001", now - 60_000);
+        order.view.id = "ord-dry".into();
+        order.view.dry_run = true;
+        store.insert(&order).await.unwrap();
+        order.view.status = OrderStatus::Succeeded;
+        order.view.instance_ids = vec!["i-dry1".into()];
+        order.view.finished_at_ms = Some(now - 60_000);
+        store.finish(&order).await.unwrap();
+        let state = common::state_with(common::config(&common::tempdir()), Default::default(), store.clone());
+        assert_eq!(
+            spotplan_proxy::exactly_once::book_missing(&state, now).await.unwrap(),
+            1,
+            "{backend}"
+        );
+        let booked: Vec<String> = instance_book::all(&store)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|row| row.order_id.as_deref() == Some("ord-dry"))
+            .map(|row| row.id)
+            .collect();
+        assert_eq!(booked, ["i-dry1"], "{backend}");
+    }
+}
+
 /// An order in dollars under a budget in yuan counts at the proxy's rate — it does not block every later order.
 #[tokio::test]
 async fn an_order_in_another_currency_counts_against_a_budget_converted() {
