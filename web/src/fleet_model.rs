@@ -392,12 +392,7 @@ pub fn merge_cloud_signals(
 /// not in the catalog.
 pub fn unit_weight(catalog: &Catalog, key: &OfferKey, unit: TargetUnit) -> u32 {
     let Some(offer) = catalog.find_offer(key) else { return 0 };
-    let instance_type = catalog.type_of(&catalog.offers()[offer]);
-    match unit {
-        TargetUnit::Instances => 1,
-        TargetUnit::Vcpus => instance_type.vcpu,
-        TargetUnit::MemoryGib => instance_type.memory_gib.floor().to_u32().unwrap_or(0),
-    }
+    unit.weight_of(catalog.type_of(&catalog.offers()[offer]))
 }
 
 /// The launch details of an order for `key`: a draft in the account's currency with the fields remembered for its

@@ -194,11 +194,7 @@ pub(crate) fn run(args: &FleetArgs) -> anyhow::Result<ExitCode> {
                 .catalog()
                 .find_offer(key)
                 .map(|offer| planner.catalog().type_of(&planner.catalog().offers()[offer]))
-                .map_or(1, |kind| match request.unit {
-                    TargetUnit::Instances => 1,
-                    TargetUnit::Vcpus => kind.vcpu,
-                    TargetUnit::MemoryGib => kind.memory_gib.floor().to_string().parse().unwrap_or(1),
-                })
+                .map_or(1, |kind| request.unit.weight_of(kind))
         };
         let orders = fleet_orders(
             &plan,

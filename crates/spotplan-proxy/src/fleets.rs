@@ -100,6 +100,43 @@ fn check(state: &AppState, spec: &FleetSubmission, now_s: i64) -> Result<(), Api
                 "weight must be at least 1, got 0".into(),
             ));
         }
+        // The keeper counts a pool's instances at its weight: one overstated by a script would keep a fleet of
+        // 64 vCPUs at 64 four-vCPU instances. Checked against the catalog where it knows the type.
+        let known_type = state.catalog().and_then(|catalog| {
+            catalog
+                .instance_types()
+                .iter()
+                .find(|known| known.cloud == pool.pool.cloud && known.name == pool.pool.instance_type)
+        });
+        let expected = match (spec.unit, known_type) {
+            (spotplan_core::fleet::TargetUnit::Instances, _) => Some(1),
+            (unit, Some(known)) => Some(unit.weight_of(known)),
+            (_, None) => None,
+        };
+        if expected == Some(0) {
+            return Err(bad(
+                "invalid_fleet",
+                field("pool.instance_type"),
+                format!(
+                    "one {} instance brings less than one whole GiB, so it cannot count toward a target in GiB",
+                    pool.pool.instance_type
+                ),
+            ));
+        }
+        if let Some(expected) = expected
+            && pool.weight != expected
+        {
+            return Err(bad(
+                "invalid_fleet",
+                field("weight"),
+                format!(
+                    "weight must be {expected} for a target in {}s (what one {} instance brings), got {}",
+                    spec.unit.label(),
+                    pool.pool.instance_type,
+                    pool.weight
+                ),
+            ));
+        }
         // A pool's first order is one order: it must fit the proxy's per-order limit, or the fleet stalls half
         // placed.
         let cap = state.config.spend.max_instances_per_order;

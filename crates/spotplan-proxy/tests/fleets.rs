@@ -621,6 +621,12 @@ async fn hostile_fleet_submissions_are_refused_before_anything_is_logged_or_sent
     invalid_order["pools"][2]["order"]["image_id"] = json!("");
     let mut zero = good.clone();
     zero["target"] = json!(0);
+    // Four-vCPU instances counted as one vCPU each: a target of 64 vCPUs would keep 64 of them (256 vCPUs).
+    let mut understated = good.clone();
+    understated["unit"] = json!("vcpus");
+    understated["target"] = json!(64);
+    let mut heavy_instance = good.clone();
+    heavy_instance["pools"][1]["weight"] = json!(2);
     let mut unbounded = good.clone();
     unbounded["pools"][0]["order"]["bid"] = json!({ "mode": "market" });
     unbounded["pools"][0]["order"]["instance_type"] = json!("ecs.unknown.type");
@@ -652,6 +658,18 @@ async fn hostile_fleet_submissions_are_refused_before_anything_is_logged_or_sent
         ("invalid order", invalid_order, "invalid_order", ""),
         ("zero target", zero, "invalid_fleet", "target"),
         (
+            "a weight under the type's vCPUs",
+            understated,
+            "invalid_fleet",
+            "pools[0].weight",
+        ),
+        (
+            "an instance weighing 2 instances",
+            heavy_instance,
+            "invalid_fleet",
+            "pools[1].weight",
+        ),
+        (
             "over the ceiling",
             fleet(20, [10, 10, 0], "1.0"),
             "fleet_over_ceiling",
@@ -677,6 +695,13 @@ async fn hostile_fleet_submissions_are_refused_before_anything_is_logged_or_sent
         }
         if !field.is_empty() {
             assert_eq!(answer["error"]["field"], field, "{name}: {answer}");
+        }
+        if name == "a weight under the type's vCPUs" {
+            assert_eq!(
+                answer["error"]["message"],
+                "weight must be 4 for a target in vCPUs (what one ecs.c7.xlarge instance brings), got 1",
+                "{answer}"
+            );
         }
     }
     let (status, answer) = rig

@@ -49,6 +49,18 @@ pub enum TargetUnit {
 }
 
 impl TargetUnit {
+    /// The units one instance of `instance_type` brings: 1, its vCPUs, or its whole GiB (0 when it has less
+    /// than one).
+    pub fn weight_of(self, instance_type: &crate::catalog::InstanceType) -> u32 {
+        match self {
+            TargetUnit::Instances => 1,
+            TargetUnit::Vcpus => instance_type.vcpu,
+            TargetUnit::MemoryGib => {
+                rust_decimal::prelude::ToPrimitive::to_u32(&instance_type.memory_gib.floor()).unwrap_or(0)
+            }
+        }
+    }
+
     /// The unit's name in a sentence.
     pub fn label(self) -> &'static str {
         match self {
@@ -389,11 +401,7 @@ pub fn plan_fleet(
         let (spot, on_demand) = planner.hourly_nano(ranked.offer);
         let record = &catalog.offers()[ranked.offer as usize];
         let instance_type = catalog.type_of(record);
-        let weight = match request.unit {
-            TargetUnit::Instances => 1,
-            TargetUnit::Vcpus => instance_type.vcpu,
-            TargetUnit::MemoryGib => instance_type.memory_gib.floor().to_string().parse::<u32>().unwrap_or(0),
-        };
+        let weight = request.unit.weight_of(instance_type);
         if let Some(list) = on_demand
             && weight > 0
             && request.on_demand_base > 0
