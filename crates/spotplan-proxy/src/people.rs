@@ -220,49 +220,76 @@ pub async fn team_budget(store: &Store) -> Result<Budget, StoreError> {
 }
 
 /// What orders of one person (or everyone) commit now: the hourly bounds of those that may be running, and the
-/// cost since `month_start_ms` of every instance that billed in it (placed before it or after).
+/// cost since `month_start_ms` of every instance that billed in it (placed before it or after). Or the first
+/// whose cost is unknown — an order logged with no bound, an instance that ran with no price — which is never
+/// counted as zero.
 async fn committed(
     store: &Store,
     person: Option<&str>,
     month_start_ms: i64,
     now_ms: i64,
-) -> Result<(Vec<Money>, Vec<Money>), StoreError> {
+) -> Result<Result<(Vec<Money>, Vec<Money>), UnknownCost>, StoreError> {
     // A succeeded order counts while any of its instances may bill — and, for its first hour, also before its
     // instances are in the book: the outcome and the booking are written side by side, and another replica's
     // check in between must not see the order as spending nothing.
     let booked_recently = now_ms - 3_600_000;
     let (filter, params): (&'static str, Vec<SqlValue>) = match person {
         Some(name) => (
-            "SELECT o.max_cost_per_hour FROM orders o WHERE o.placed_by = ?1 AND NOT o.dry_run AND \
+            "SELECT o.max_cost_per_hour, o.id FROM orders o WHERE o.placed_by = ?1 AND NOT o.dry_run AND \
              (o.status IN ('pending', 'unknown') OR (o.status = 'succeeded' AND (EXISTS (SELECT 1 FROM instances i \
              WHERE i.order_id = o.id AND i.state NOT IN ('launch_failed', 'released', 'reclaimed', 'gone')) OR \
              (o.finished_at_ms >= ?2 AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.order_id = o.id)))))",
             vec![name.into(), booked_recently.into()],
         ),
         None => (
-            "SELECT o.max_cost_per_hour FROM orders o WHERE NOT o.dry_run AND \
+            "SELECT o.max_cost_per_hour, o.id FROM orders o WHERE NOT o.dry_run AND \
              (o.status IN ('pending', 'unknown') OR (o.status = 'succeeded' AND (EXISTS (SELECT 1 FROM instances i \
              WHERE i.order_id = o.id AND i.state NOT IN ('launch_failed', 'released', 'reclaimed', 'gone')) OR \
              (o.finished_at_ms >= ?1 AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.order_id = o.id)))))",
             vec![booked_recently.into()],
         ),
     };
-    let hourly = store
-        .select(filter, params)
-        .await?
-        .iter()
-        .filter_map(|row| money_from(row.text(0)))
-        .collect();
+    let mut hourly = Vec::new();
+    for row in store.select(filter, params).await? {
+        match money_from(row.text(0)) {
+            Some(bound) => hourly.push(bound),
+            None => return Ok(Err(UnknownCost::Order(row.text(1).unwrap_or_default()))),
+        }
+    }
     // What each instance billed this month: from the month's start, or from when it started running after it.
-    let month = crate::instance_book::billing_since(store, month_start_ms, person)
-        .await?
-        .into_iter()
-        .filter_map(|mut row| {
-            row.running_since_ms = row.running_since_ms.map(|since| since.max(month_start_ms));
-            row.view(now_ms).cost_so_far
-        })
-        .collect();
-    Ok((hourly, month))
+    let mut month = Vec::new();
+    for mut row in crate::instance_book::billing_since(store, month_start_ms, person).await? {
+        row.running_since_ms = row.running_since_ms.map(|since| since.max(month_start_ms));
+        match row.view(now_ms).cost_so_far {
+            Some(cost) => month.push(cost),
+            None if row.running_since_ms.is_some() => return Ok(Err(UnknownCost::Instance(row.id))),
+            None => {}
+        }
+    }
+    Ok(Ok((hourly, month)))
+}
+
+/// Something that may bill at a cost nobody knows: a budget cannot be kept while it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum UnknownCost {
+    /// An order that may be running, logged with no hourly bound (no budget or ceiling was set then, and no
+    /// price bounded it).
+    Order(String),
+    /// An instance that ran with no known price.
+    Instance(String),
+}
+
+impl std::fmt::Display for UnknownCost {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UnknownCost::Order(id) => write!(
+                formatter,
+                "order {id} may be running and has no known hourly cost (no maximum price, and no pay-as-you-go \
+                 price Spotplan knows)"
+            ),
+            UnknownCost::Instance(id) => write!(formatter, "instance {id} ran at a price Spotplan does not know"),
+        }
+    }
 }
 
 /// The start of the calendar month (UTC) `now_ms` is in, and the hours left in it.
@@ -347,10 +374,27 @@ pub async fn check_budgets(
                 ),
             }));
         };
-        let (hourly, month) = committed(store, who, month_start, now_ms).await?;
         let whose = match who {
             Some(name) => format!("{name}'s"),
             None => "the team's".to_owned(),
+        };
+        let (hourly, month) = match committed(store, who, month_start, now_ms).await? {
+            Ok(known) => known,
+            Err(unknown) => {
+                let per_hour = budget.per_hour.is_some();
+                return Ok(Err(OverBudget {
+                    field: match (scope, per_hour) {
+                        ("person", true) => "budget.person.per_hour",
+                        ("person", false) => "budget.person.per_month",
+                        (_, true) => "budget.team.per_hour",
+                        (_, false) => "budget.team.per_month",
+                    },
+                    message: format!(
+                        "{whose} budget cannot be checked while {unknown}: release it (or settle its order) to \
+                         order again"
+                    ),
+                }));
+            }
         };
         if let Some(ceiling) = &budget.per_hour {
             let running = sum(&hourly, ceiling.currency, fx);

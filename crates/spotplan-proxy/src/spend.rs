@@ -88,6 +88,17 @@ pub enum SpendError {
         /// The offer, in words.
         offer: String,
     },
+    /// An order of the last hour was logged with no hourly bound (no ceiling was set then, and nothing priced
+    /// it): what it commits is unknown, so the hourly ceiling cannot be kept.
+    #[error(
+        "order {order}, placed in the last hour, has no known hourly cost (no maximum price, and no pay-as-you-go price Spotplan knows), so the ceiling of {limit} per hour (SPOTPLAN_MAX_SPEND_PER_HOUR) cannot be checked until that order is an hour old"
+    )]
+    UnknownEarlier {
+        /// The earlier order.
+        order: String,
+        /// The ceiling.
+        limit: Money,
+    },
     /// Amounts in currencies that cannot be compared.
     #[error("cannot compare {0} with the ceiling: {1}")]
     Currency(String, String),
@@ -98,6 +109,7 @@ impl SpendError {
     pub fn field(&self) -> &'static str {
         match self {
             SpendError::TooManyInstances { .. } => "count",
+            SpendError::UnknownEarlier { .. } => "SPOTPLAN_MAX_SPEND_PER_HOUR",
             _ => "bid.max_price",
         }
     }
@@ -166,7 +178,7 @@ pub fn check(
     limits: &SpendLimits,
     order: &SpotOrder,
     bound: Option<&HourlyBound>,
-    committed: &[Money],
+    committed: &[(String, Option<Money>)],
     fx: &ExchangeRate,
 ) -> Result<(), SpendError> {
     if order.count > limits.max_instances_per_order {
@@ -200,7 +212,13 @@ pub fn check(
     }
     if let Some(limit) = limits.max_spend_per_hour {
         let mut earlier = Money::zero(limit.currency);
-        for money in committed {
+        for (order, bound) in committed {
+            let Some(money) = bound else {
+                return Err(SpendError::UnknownEarlier {
+                    order: order.clone(),
+                    limit,
+                });
+            };
             earlier = earlier
                 .checked_add(in_currency(*money, limit.currency, fx)?)
                 .map_err(|error| SpendError::Currency(money.to_string(), error.to_string()))?;
@@ -341,6 +359,11 @@ mod tests {
         );
     }
 
+    /// An earlier order's id and bound, as the order log gives them.
+    fn earlier(amount: &str) -> (String, Option<Money>) {
+        (format!("ord-{amount}"), Some(cny(amount)))
+    }
+
     #[test]
     fn ceilings_per_order_and_per_hour() {
         let limits = SpendLimits {
@@ -351,14 +374,21 @@ mod tests {
         let fits = order(10, Some("0.4"));
         let bound = hourly_bound(&fits, Currency::Cny, None, &ExchangeRate::default());
         assert!(
-            check(&limits, &fits, bound.as_ref(), &[cny("3")], &ExchangeRate::default()).is_ok(),
+            check(
+                &limits,
+                &fits,
+                bound.as_ref(),
+                &[earlier("3")],
+                &ExchangeRate::default()
+            )
+            .is_ok(),
             "4 + 3 ≤ 8"
         );
         let error = check(
             &limits,
             &fits,
             bound.as_ref(),
-            &[cny("3"), cny("1.5")],
+            &[earlier("3"), earlier("1.5")],
             &ExchangeRate::default(),
         )
         .unwrap_err();
@@ -366,6 +396,24 @@ mod tests {
             error.to_string(),
             "with this order, the orders placed in the last hour may cost up to 8.5 CNY per hour, above the ceiling \
              of 8 CNY (SPOTPLAN_MAX_SPEND_PER_HOUR); 4.5 CNY is already committed"
+        );
+        // An earlier order logged with no bound (no ceiling was set then) is not counted as zero.
+        let error = check(
+            &limits,
+            &fits,
+            bound.as_ref(),
+            &[earlier("1"), ("ord-unbounded".into(), None)],
+            &ExchangeRate::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (error.to_string().as_str(), error.field()),
+            (
+                "order ord-unbounded, placed in the last hour, has no known hourly cost (no maximum price, and no \
+                 pay-as-you-go price Spotplan knows), so the ceiling of 8 CNY per hour (SPOTPLAN_MAX_SPEND_PER_HOUR) \
+                 cannot be checked until that order is an hour old",
+                "SPOTPLAN_MAX_SPEND_PER_HOUR"
+            )
         );
         let big = order(20, Some("0.4"));
         let error = check(

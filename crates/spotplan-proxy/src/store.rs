@@ -752,9 +752,10 @@ impl Store {
         .await
     }
 
-    /// The hourly cost bounds of orders created since `since_ms` that may be running: pending, succeeded or
-    /// unknown, not dry runs (what a spend ceiling per hour adds up).
-    pub async fn committed_hourly_costs(&self, since_ms: i64) -> Result<Vec<Money>, StoreError> {
+    /// The ids and hourly cost bounds of orders created since `since_ms` that may be running: pending, succeeded
+    /// or unknown, not dry runs (what a spend ceiling per hour adds up). A bound is `None` where the order was
+    /// logged without one (no ceiling was set then, and nothing priced it): its cost is unknown, never zero.
+    pub async fn committed_hourly_costs(&self, since_ms: i64) -> Result<Vec<(String, Option<Money>)>, StoreError> {
         let texts: Vec<(String, Option<String>)> = match &self.shared {
             Some(shared) => shared.committed_hourly_costs(since_ms).await?,
             None => {
@@ -780,11 +781,14 @@ impl Store {
                     )
                 })
             })
-            .filter_map(|(_, text)| text)
-            .map(|text| {
-                serde_json::from_str(&text).map_err(|_| StoreError::Corrupt {
-                    column: "max_cost_per_hour",
-                })
+            .map(|(id, text)| {
+                let bound =
+                    text.map(|text| serde_json::from_str(&text))
+                        .transpose()
+                        .map_err(|_| StoreError::Corrupt {
+                            column: "max_cost_per_hour",
+                        })?;
+                Ok((id, bound))
             })
             .collect()
     }
@@ -1197,7 +1201,7 @@ mod tests {
         assert!(store.pending().await.unwrap().is_empty());
         assert_eq!(
             store.committed_hourly_costs(0).await.unwrap(),
-            [order.view.max_cost_per_hour.unwrap()]
+            [(order.view.id.clone(), order.view.max_cost_per_hour)]
         );
         assert!(
             store.committed_hourly_costs(2).await.unwrap().is_empty(),

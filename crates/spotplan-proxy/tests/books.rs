@@ -609,6 +609,48 @@ async fn an_order_in_another_currency_counts_against_a_budget_converted() {
     }
 }
 
+/// An order logged with no hourly bound (placed before any budget was set, for a type nothing prices) is not
+/// counted as costing nothing once a budget is set: the budget cannot be checked while it may run, and the
+/// refusal names it.
+#[tokio::test]
+async fn an_order_with_no_known_cost_is_never_counted_as_zero_by_a_budget() {
+    use spotplan_proxy::people::{self, Budget};
+    let now = 1_798_718_400_000;
+    for (backend, store) in backends().await {
+        people::add(&store, "alice", 1).await.unwrap();
+        let mut order = common::pending_order("key-ord-u-0001", now - 60_000);
+        order.view.id = "ord-unbounded".into();
+        order.view.max_cost_per_hour = None;
+        store.insert(&order).await.unwrap();
+        let team = Budget {
+            per_hour: Some(money(100)),
+            per_month: None,
+        };
+        people::set_budget(&store, None, &team).await.unwrap();
+        let refused = budgets(&store, Some("alice"), Some(&money(90)), now)
+            .await
+            .expect_err(backend);
+        assert_eq!(
+            (refused.field, refused.message.as_str()),
+            (
+                "budget.team.per_hour",
+                "the team's budget cannot be checked while order ord-unbounded may be running and has no known \
+                 hourly cost (no maximum price, and no pay-as-you-go price Spotplan knows): release it (or settle \
+                 its order) to order again"
+            ),
+            "{backend}"
+        );
+        // Once it failed (nothing of it runs), the budget counts what it knows again.
+        order.view.status = spotplan_proxy::store::OrderStatus::Failed;
+        store.finish(&order).await.unwrap();
+        assert_eq!(
+            budgets(&store, Some("alice"), Some(&money(90)), now).await,
+            Ok(()),
+            "{backend}"
+        );
+    }
+}
+
 /// An instance placed last month and running on counts toward this month's budget from the month's start — not
 /// at all before, and not with last month's hours.
 #[tokio::test]
