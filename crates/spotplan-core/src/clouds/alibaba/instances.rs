@@ -30,8 +30,12 @@ pub fn describe_instances(region: &str, ids: &[String]) -> HttpRequest {
 }
 
 /// Reads a `DescribeInstances` answer: `Instances.Instance[] {InstanceId, Status, ZoneId, InstanceType,
-/// CreationTime, OperationLocks.LockReason[] {LockReason, LockMsg}}`. A `Recycling` lock (any case) on a running
-/// instance is a reclaim notice; on a stopped one (`SpotInterruptionBehavior=Stop`) the reclaim has happened.
+/// CreationTime, SpotInterruptionBehavior, OperationLocks.LockReason[] {LockReason, LockMsg}}`. A `Recycling` lock
+/// (any case) on a running instance is a reclaim notice; on a stopped one the reclaim has happened — the instance
+/// is released next (`Terminate`, the default), or, with `SpotInterruptionBehavior=Stop`, it stays stopped in
+/// economical mode: it still exists, its disks still bill, and it can be started again or released
+/// (`lifecycle-apis` §4: alibabacloud-ecs20140526 7.11.8 `StopInstances.StoppedMode`), so it is `Stopped`, not
+/// final.
 pub fn read_instances(body: &[u8]) -> DescribeReading {
     let answer = match parse_object(body) {
         Ok(answer) => answer,
@@ -73,7 +77,12 @@ fn report(instance: &Object) -> Option<InstanceReport> {
                     .is_some_and(|reason| reason.eq_ignore_ascii_case("recycling"))
             })
         });
+    let kept_when_reclaimed = instance
+        .get("SpotInterruptionBehavior")
+        .and_then(Value::as_str)
+        .is_some_and(|behavior| behavior.eq_ignore_ascii_case("stop"));
     let state = match (status.as_str(), recycling.is_some()) {
+        ("Stopped" | "Stopping", true) if kept_when_reclaimed => InstanceState::Stopped,
         ("Stopped" | "Stopping", true) => InstanceState::Reclaimed,
         (_, true) => InstanceState::BeingReclaimed,
         ("Pending" | "Starting", false) => InstanceState::Pending,
@@ -260,6 +269,22 @@ mod tests {
             reports[0].created_at,
             spotplan_time::parse_iso8601("2026-11-30T10:00:00Z")
         );
+    }
+
+    #[test]
+    fn a_spot_stopped_by_its_reclaim_with_the_stop_behaviour_still_exists() {
+        let mut body = example_answer(&[
+            ("i-1", "Stopped", Some("Recycling")),
+            ("i-2", "Stopped", Some("Recycling")),
+        ]);
+        body["Instances"]["Instance"][0]["SpotInterruptionBehavior"] = json!("Stop");
+        body["Instances"]["Instance"][1]["SpotInterruptionBehavior"] = json!("Terminate");
+        let DescribeReading::Reported(reports) = read_instances(body.to_string().as_bytes()) else {
+            panic!("refused")
+        };
+        let states: Vec<InstanceState> = reports.iter().map(|report| report.state).collect();
+        assert_eq!(states, [InstanceState::Stopped, InstanceState::Reclaimed]);
+        assert!(!states[0].is_final(), "followed, and released by a fleet's stop");
     }
 
     #[test]
