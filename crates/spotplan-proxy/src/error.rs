@@ -132,6 +132,15 @@ impl ApiError {
     /// The header a caller changes to get past this error, for those whose cause is always the same header
     /// (`None` for the rest: a field is named where such an error is built, and a store or internal fault, or an
     /// outcome to look up first, is not the request's fault).
+    /// The field or header the answer names (an invalid order names each problem's instead).
+    pub fn field(&self) -> Option<String> {
+        match self {
+            ApiError::BadRequest { field, .. } | ApiError::Rejected { field, .. } => field.clone(),
+            ApiError::SpendCeiling { field, .. } => Some((*field).to_owned()),
+            other => other.header_or_field().map(str::to_owned),
+        }
+    }
+
     fn header_or_field(&self) -> Option<&'static str> {
         match self {
             ApiError::HostNotAllowed { .. } => Some("Host"),
@@ -173,10 +182,8 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let (field, problems) = match &self {
-            ApiError::BadRequest { field, .. } | ApiError::Rejected { field, .. } => (field.clone(), None),
-            ApiError::SpendCeiling { field, .. } => (Some((*field).to_owned()), None),
             ApiError::InvalidOrder { problems } => (None, Some(problems.clone())),
-            other => (other.header_or_field().map(str::to_owned), None),
+            other => (other.field(), None),
         };
         let body = ErrorBody {
             error: ErrorDetail {

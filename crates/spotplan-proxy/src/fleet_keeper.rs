@@ -335,14 +335,17 @@ async fn place(state: &AppState, fleet: &FleetRow, step: &StepRow) -> Result<Pla
             pool.pool,
             problems
                 .iter()
-                .map(|problem| format!("{}: {}", problem.field, problem.message_en))
+                .map(|problem| format!(
+                    "{} ({}, got {:?}): {}",
+                    problem.field, problem.rule, problem.value, problem.message_en
+                ))
                 .collect::<Vec<_>>()
                 .join("; ")
         ))),
-        Err(refusal) => Ok(Placed::Refused(format!(
-            "the order for {} was refused: {refusal}",
-            pool.pool
-        ))),
+        Err(refusal) => Ok(Placed::Refused(match refusal.field() {
+            Some(field) => format!("the order for {} was refused ({field}): {refusal}", pool.pool),
+            None => format!("the order for {} was refused: {refusal}", pool.pool),
+        })),
     }
 }
 

@@ -162,15 +162,29 @@ fn check(state: &AppState, spec: &FleetSubmission, now_s: i64) -> Result<(), Api
                 .clone()
                 .or_else(|| o.baidu.as_ref().and_then(|b| b.spec.clone()))
         };
-        if order.cloud != pool.pool.cloud
-            || order.region != pool.pool.region
-            || order.zone != pool.pool.zone
-            || spec_of(order).as_deref() != Some(pool.pool.instance_type.as_str())
-        {
+        let unset = || "(none)".to_owned();
+        let differences = [
+            ("cloud", order.cloud.id().to_owned(), pool.pool.cloud.id().to_owned()),
+            ("region", order.region.clone(), pool.pool.region.clone()),
+            (
+                "zone",
+                order.zone.clone().unwrap_or_else(unset),
+                pool.pool.zone.clone().unwrap_or_else(unset),
+            ),
+            (
+                "instance_type",
+                spec_of(order).unwrap_or_else(unset),
+                pool.pool.instance_type.clone(),
+            ),
+        ];
+        if let Some((name, ordered, pooled)) = differences.into_iter().find(|(_, ordered, pooled)| ordered != pooled) {
             return Err(bad(
                 "invalid_fleet",
-                field("order"),
-                format!("the order is not for its pool {}", pool.pool),
+                field(&format!("order.{name}")),
+                format!(
+                    "the order is not for its pool {}: its {name} is {ordered}, the pool's {pooled}",
+                    pool.pool
+                ),
             ));
         }
         match state.credentials.get(order.cloud) {

@@ -654,7 +654,12 @@ async fn hostile_fleet_submissions_are_refused_before_anything_is_logged_or_sent
         ),
         ("unknown field", unknown_field, "malformed_fleet", ""),
         ("dry run", dry_run, "invalid_fleet", "pools[1].order.dry_run"),
-        ("order not for its pool", wrong_pool, "invalid_fleet", "pools[0].order"),
+        (
+            "order not for its pool",
+            wrong_pool,
+            "invalid_fleet",
+            "pools[0].order.zone",
+        ),
         ("invalid order", invalid_order, "invalid_order", ""),
         ("zero target", zero, "invalid_fleet", "target"),
         (
@@ -695,6 +700,14 @@ async fn hostile_fleet_submissions_are_refused_before_anything_is_logged_or_sent
         }
         if !field.is_empty() {
             assert_eq!(answer["error"]["field"], field, "{name}: {answer}");
+        }
+        if name == "order not for its pool" {
+            assert_eq!(
+                answer["error"]["message"],
+                "the order is not for its pool alibaba ecs.c7.xlarge in cn-hangzhou-h: its zone is cn-hangzhou-i, the \
+                 pool's cn-hangzhou-h",
+                "{answer}"
+            );
         }
         if name == "a weight under the type's vCPUs" {
             assert_eq!(
@@ -860,9 +873,10 @@ async fn a_replacement_that_would_cross_the_persons_budget_is_refused_and_the_fl
     rig.round(1).await;
     let fleet = rig.fleet(&id).await;
     assert_eq!(fleet["state"], "stalled", "{fleet}");
+    let reason = fleet["reason"].as_str().unwrap();
     assert!(
-        fleet["reason"].as_str().unwrap().contains("over alice's budget"),
-        "{fleet}"
+        reason.contains("was refused (budget.person.per_hour): over alice's budget"),
+        "the reason names the budget: {fleet}"
     );
     assert_eq!(rig.created(), 4, "no replacement over the budget");
     // A person stops their own fleets: Bob cannot stop hers (nothing changes); she can.
