@@ -303,7 +303,7 @@ fn insert_placed(rows: &[InstanceRow]) -> (String, Vec<SqlValue>) {
 
 /// Adds placed instances; an instance already in the book keeps its row (a replayed order adds nothing), but a
 /// watched one without an order takes the order's. An order's
-/// instances (at most [`UPSERT_ROWS`]) are one statement — one round trip on the shared database; more are
+/// instances (at most `UPSERT_ROWS`, 100) are one statement — one round trip on the shared database; more are
 /// written in batches in one transaction.
 pub async fn add_placed(store: &Store, rows: Vec<InstanceRow>) -> Result<(), StoreError> {
     if rows.is_empty() {

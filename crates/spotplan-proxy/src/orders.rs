@@ -101,7 +101,7 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
 
 /// Handles `POST /api/v1/orders/{id}/lookup`: looks an `unknown` order up by its tag, under its key's lock (so it
 /// cannot race a retry). Found: the order succeeded with those instances. None: within the resend window, or within
-/// [`order_lookup::LOOKUP_SETTLE`] of its last attempt, the order stays `unknown` (the cloud may still be creating
+/// [`crate::order_lookup::LOOKUP_SETTLE`] of its last attempt, the order stays `unknown` (the cloud may still be creating
 /// it, and a retry under its key stays safe); after both it is `not_found`, final.
 pub async fn lookup(
     State(state): State<AppState>,
