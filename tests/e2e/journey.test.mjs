@@ -434,6 +434,41 @@ test('an order still being sent when the draft changes is named as the earlier o
   assert.deepEqual(problems, []);
 });
 
+test('an unknown order stays named after the dialog is opened and cancelled, and a reload names it after a later order settled', async () => {
+  const { page, problems } = await alibabaDraft();
+  const keys = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && request.url().endsWith('/api/v1/orders')) keys.push(request.headers()['idempotency-key']);
+  });
+  // The cloud creates the order but a gateway hides its answer: unknown.
+  await page.getByLabel('Image id').fill('aliyun_3_x64_gateway502.vhd');
+  await page.getByTestId('order-valid').waitFor();
+  await page.getByRole('button', { name: 'Place order', exact: true }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  const outcome = page.getByTestId('order-outcome');
+  await outcome.getByText('Result: unknown').waitFor();
+  // The resend dialog opened and cancelled, then the draft changed: the unknown order is still named (it used to
+  // be forgotten, and Place was an unwarned second order).
+  await page.getByRole('button', { name: /^Resend safely/ }).click();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByLabel('Image id').fill('aliyun_3_x64_20G_alibase_20240819.vhd');
+  const note = page.getByTestId('earlier-order');
+  await note.getByText(`The earlier order sent under key ${keys[0]} came back: unknown`, { exact: false }).waitFor();
+  // A second order placed and settled: a reload still names the first, whose outcome is unknown.
+  await page.getByRole('button', { name: 'Place order', exact: true }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await outcome.getByText('Result: succeeded').waitFor();
+  assert.equal(keys.length, 2);
+  assert.notEqual(keys[1], keys[0]);
+  await page.reload();
+  await page
+    .getByTestId('earlier-order')
+    .getByText(`An order sent under key ${keys[0]} had no known outcome when this page was reloaded`, { exact: false })
+    .waitFor();
+  assert.equal(await page.getByTestId('earlier-order').count(), 1, 'the settled second order is not named');
+  assert.deepEqual(problems.filter((p) => !/ERR_ABORTED|Failed to load resource|net::/.test(p)), []);
+});
+
 test('a reload while an order is on its way keeps naming that order until the person dismisses the note', async () => {
   const { page, problems } = await alibabaDraft();
   await page.getByLabel('Image id').fill('aliyun_3_x64_slow_reload.vhd');

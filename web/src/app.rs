@@ -135,7 +135,7 @@ pub fn App() -> Html {
         // A real order whose outcome was not known when this tab was reloaded: named until dismissed.
         let state = state.clone();
         use_effect_with((), move |_| {
-            if let Some(key) = crate::in_flight::recall() {
+            for key in crate::in_flight::recall() {
                 state.dispatch(Action::RecallEarlier(key));
             }
         });

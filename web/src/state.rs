@@ -86,6 +86,16 @@ impl Submission {
         }
     }
 
+    /// Whether this state says something about a real order sent under the draft's key (being sent, answered or
+    /// refused) — not the dialog, a dry run or nothing.
+    fn is_about_a_real_order(&self) -> bool {
+        match self {
+            Submission::Sending { dry_run } | Submission::Refused { dry_run, .. } => !dry_run,
+            Submission::Answered { record } => !record.record.dry_run,
+            Submission::Idle | Submission::Confirming { .. } => false,
+        }
+    }
+
     /// The proxy's refusal of the draft field by field (empty unless it refused naming fields).
     pub fn refused_problems(&self) -> &[Problem] {
         match self {
@@ -182,8 +192,13 @@ pub struct UiState {
     pub submission: Submission,
     /// The idempotency key of the current draft: kept across retries, renewed when the order changes.
     pub idempotency_key: String,
-    /// A real order sent under an earlier key that may exist ([`EarlierOrder`]).
-    pub earlier: Option<EarlierOrder>,
+    /// Real orders sent under earlier keys that may exist, oldest first ([`EarlierOrder`]): each is named until
+    /// the person dismisses it (a second unsettled order does not hide the first).
+    pub earlier: Vec<EarlierOrder>,
+    /// What the real order sent under the current key may have left ([`Submission::may_have_placed`]), kept while
+    /// the dialog opens and is cancelled, a dry run runs or the offer is deselected — which all replace
+    /// `submission` but not what was sent — so that a new key names it as an earlier order.
+    sent_unsettled: Option<Option<String>>,
     /// The serial of the draft's renewed keys.
     pub key_serial: u64,
     /// How many times a person chose an offer with a Choose button: each time, the bid panel comes into view and
@@ -267,8 +282,15 @@ impl UiState {
     /// Records what the earlier order sent under `key` came back with (an answer for any other stale key — a dry
     /// run's — changes nothing).
     fn earlier_answered(&mut self, key: &str, outcome: String) {
-        if let Some(earlier) = self.earlier.as_mut().filter(|earlier| earlier.key == key) {
+        if let Some(earlier) = self.earlier.iter_mut().find(|earlier| earlier.key == key) {
             earlier.outcome = Some(outcome);
+        }
+    }
+
+    /// Names a real order sent under `key` as an earlier one (once).
+    fn add_earlier(&mut self, earlier: EarlierOrder) {
+        if !self.earlier.iter().any(|known| known.key == earlier.key) {
+            self.earlier.push(earlier);
         }
     }
 
@@ -310,7 +332,8 @@ impl UiState {
             format: Format::Http,
             submission: Submission::Idle,
             idempotency_key: String::new(),
-            earlier: None,
+            earlier: Vec::new(),
+            sent_unsettled: None,
             key_serial: 0,
             bid_reveals: 0,
             requirement,
@@ -500,8 +523,8 @@ pub enum Action {
     NewOrder,
     /// The page was reloaded while a real order sent under this key had no known outcome.
     RecallEarlier(String),
-    /// The person has seen the note on the earlier order.
-    DismissEarlier,
+    /// The person has seen the note on the earlier order sent under this key.
+    DismissEarlier(String),
 }
 
 pub use spotplan_core::order::draft::draft_order;
@@ -670,14 +693,12 @@ impl Reducible for UiState {
                     key_spent: true,
                 };
             }
-            Action::RecallEarlier(key) => {
-                next.earlier = Some(EarlierOrder {
-                    key,
-                    outcome: None,
-                    from_before_reload: true,
-                });
-            }
-            Action::DismissEarlier => next.earlier = None,
+            Action::RecallEarlier(key) => next.add_earlier(EarlierOrder {
+                key,
+                outcome: None,
+                from_before_reload: true,
+            }),
+            Action::DismissEarlier(key) => next.earlier.retain(|earlier| earlier.key != key),
             Action::NewOrder => {
                 // The same draft as a new order: a fresh key, so the proxy does not answer with the placed one.
                 next.renew_key(&self.idempotency_key);
@@ -687,14 +708,17 @@ impl Reducible for UiState {
             // A changed order is a different order: it must not reuse the old key (the proxy would refuse it).
             next.renew_key(&self.idempotency_key);
         }
-        if next.idempotency_key != self.idempotency_key
-            && let Some(outcome) = self.submission.may_have_placed()
-        {
-            next.earlier = Some(EarlierOrder {
-                key: self.idempotency_key.clone(),
-                outcome,
-                from_before_reload: false,
-            });
+        if next.idempotency_key != self.idempotency_key {
+            if let Some(outcome) = self.sent_unsettled.clone() {
+                next.add_earlier(EarlierOrder {
+                    key: self.idempotency_key.clone(),
+                    outcome,
+                    from_before_reload: false,
+                });
+            }
+            next.sent_unsettled = None;
+        } else if next.submission.is_about_a_real_order() {
+            next.sent_unsettled = next.submission.may_have_placed();
         }
         Rc::new(next)
     }
@@ -887,11 +911,11 @@ mod tests {
         assert_eq!(edited.submission, Submission::Idle);
         assert_eq!(
             edited.earlier,
-            Some(EarlierOrder {
+            [EarlierOrder {
                 key: "k1a2b3c4d".into(),
                 outcome: None,
                 from_before_reload: false,
-            })
+            }]
         );
         // The first order's answer arrives: it lands on the note, not on the new draft (no "resend" for it).
         let answered = reduce(
@@ -905,7 +929,7 @@ mod tests {
         );
         assert_eq!(answered.submission, Submission::Idle);
         assert_eq!(
-            answered.earlier.as_ref().and_then(|earlier| earlier.outcome.as_deref()),
+            answered.earlier.first().and_then(|earlier| earlier.outcome.as_deref()),
             Some("the proxy did not answer")
         );
         // A dry run's late refusal is retried as a dry run, never as a real order.
@@ -927,18 +951,113 @@ mod tests {
         );
     }
 
+    /// An order whose outcome is unknown stays named when the draft changes after the dialog was opened and
+    /// cancelled, a dry run ran, or the offer was deselected and chosen again: each replaced the submission, and the
+    /// note used to be lost, so the next Place was an unwarned second order.
+    #[test]
+    fn an_unsettled_order_is_named_whatever_happened_on_the_panel_before_the_draft_changed() {
+        let unknown = || {
+            reduce(
+                sending_an_order(),
+                Action::Refused {
+                    key: "k1a2b3c4d".into(),
+                    dry_run: false,
+                    message: "the proxy did not answer".into(),
+                    problems: Vec::new(),
+                },
+            )
+        };
+        let cancelled = reduce(
+            reduce(unknown(), Action::AskSubmit { dry_run: false }),
+            Action::Cancelled,
+        );
+        let dry_run = reduce(
+            reduce(unknown(), Action::AskSubmit { dry_run: true }),
+            Action::Confirmed,
+        );
+        let dry_answered = reduce(
+            dry_run,
+            Action::Refused {
+                key: "k1a2b3c4d-dry".into(),
+                dry_run: true,
+                message: "no answer".into(),
+                problems: Vec::new(),
+            },
+        );
+        let image_changed = |state| reduce(state, Action::SetField(OrderField::Image, "img-2".into()));
+        let chosen_again = reduce(
+            reduce(sending_an_order(), Action::Deselect),
+            Action::Select {
+                offer: tencent_offer(),
+                recommended: None,
+                key: "k5e6f7g8h".into(),
+            },
+        );
+        for (case, edited) in [
+            ("the dialog cancelled", image_changed(cancelled)),
+            ("a dry run", image_changed(dry_answered)),
+            ("deselected while sending and chosen again", chosen_again),
+        ] {
+            assert_ne!(edited.idempotency_key, "k1a2b3c4d", "{case}");
+            assert_eq!(
+                edited
+                    .earlier
+                    .iter()
+                    .map(|earlier| earlier.key.as_str())
+                    .collect::<Vec<_>>(),
+                ["k1a2b3c4d"],
+                "{case}"
+            );
+        }
+        // A final answer for the key settles it: a later change names nothing.
+        let settled = reduce(
+            sending_an_order(),
+            Action::Refused {
+                key: "k1a2b3c4d".into(),
+                dry_run: false,
+                message: "above the ceiling".into(),
+                problems: vec![Problem {
+                    field: "bid.max_price".into(),
+                    rule: "proxy.spend_ceiling".into(),
+                    value: String::new(),
+                    severity: Severity::Error,
+                    message_en: "above the ceiling".into(),
+                    message_zh: "above the ceiling".into(),
+                    prevents: None,
+                    source: None,
+                }],
+            },
+        );
+        let cancelled = reduce(reduce(settled, Action::AskSubmit { dry_run: false }), Action::Cancelled);
+        let edited = reduce(cancelled, Action::SetField(OrderField::Image, "img-2".into()));
+        assert_eq!(edited.earlier, []);
+    }
+
     #[test]
     fn an_order_recalled_after_a_reload_is_named_until_dismissed() {
         let recalled = reduce(UiState::new(Lang::En), Action::RecallEarlier("k1a2b3c4d".into()));
         assert_eq!(
             recalled.earlier,
-            Some(EarlierOrder {
+            [EarlierOrder {
                 key: "k1a2b3c4d".into(),
                 outcome: None,
                 from_before_reload: true,
-            })
+            }]
         );
-        assert_eq!(reduce(recalled, Action::DismissEarlier).earlier, None);
+        let twice = reduce(recalled, Action::RecallEarlier("k1a2b3c4d".into()));
+        assert_eq!(twice.earlier.len(), 1, "named once");
+        let other = reduce(twice, Action::RecallEarlier("k9z8y7x6w".into()));
+        assert_eq!(other.earlier.len(), 2, "every unsettled order is named");
+        let dismissed = reduce(other, Action::DismissEarlier("k1a2b3c4d".into()));
+        assert_eq!(
+            dismissed
+                .earlier
+                .iter()
+                .map(|earlier| earlier.key.as_str())
+                .collect::<Vec<_>>(),
+            ["k9z8y7x6w"],
+            "dismissing one leaves the other"
+        );
     }
 
     #[test]
@@ -983,7 +1102,7 @@ mod tests {
         assert_eq!(refused.submission.refused_problems(), [problem]);
         let edited = reduce(refused, Action::SetBidMode(BidMode::Limit));
         assert_eq!(edited.submission, Submission::Idle);
-        assert_eq!(edited.earlier, None, "nothing was sent, so no earlier order may exist");
+        assert_eq!(edited.earlier, [], "nothing was sent, so no earlier order may exist");
     }
 
     #[test]

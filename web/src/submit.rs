@@ -147,16 +147,18 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
         <section aria-labelledby="submit-heading" class="submit-panel">
             <h2 id="submit-heading">{ t(Key::PlaceOrder) }</h2>
             if let Some(reason) = reason { <p class="warning" role="note">{ reason }</p> }
-            if let Some(earlier) = &state.earlier {
-                { earlier_note(earlier, lang) }
-                <button data-testid="dismiss-earlier" onclick={{
-                    let (state, key) = (state.clone(), earlier.key.clone());
-                    Callback::from(move |_: MouseEvent| {
-                        crate::in_flight::forget(&key);
-                        state.dispatch(Action::DismissEarlier);
-                    })
-                }}>{ if lang == crate::i18n::Lang::Zh { "我已查看" } else { "I have checked it" } }</button>
-            }
+            { for state.earlier.iter().map(|earlier| html! {
+                <>
+                    { earlier_note(earlier, lang) }
+                    <button data-testid="dismiss-earlier" onclick={{
+                        let (state, key) = (state.clone(), earlier.key.clone());
+                        Callback::from(move |_: MouseEvent| {
+                            crate::in_flight::forget(&key);
+                            state.dispatch(Action::DismissEarlier(key.clone()));
+                        })
+                    }}>{ if lang == crate::i18n::Lang::Zh { "我已查看" } else { "I have checked it" } }</button>
+                </>
+            }) }
             <div class="actions">
                 <button onclick={ask(true)} disabled={disabled}>{ t(Key::DryRun) }</button>
                 <button class="primary" onclick={ask(false)} disabled={disabled}>{ t(Key::PlaceOrder) }</button>
