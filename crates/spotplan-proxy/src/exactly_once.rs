@@ -268,6 +268,9 @@ async fn first_attempt(state: &AppState, submission: Submission, hash: String) -
         message: error.to_string(),
         field: Some("region".into()),
     })?;
+    if let Some(token) = &order.client_token {
+        check_written_client_token(state, token, &submission).await?;
+    }
     let warnings: Vec<Problem> = validation
         .problems
         .into_iter()
@@ -437,6 +440,45 @@ fn account_currency_mismatch(order: &SpotOrder, account: Currency, source: &str)
         ),
         field: Some("account_currency".into()),
     }
+}
+
+/// A ClientToken the person wrote into the order must be theirs: not one of the proxy's own (`spotplan-` and an
+/// idempotency key — a fleet step's, or another order's — unless it is this submission's), and not one another
+/// person's order used. A cloud answers a repeated token with the first order's instances (or refuses it), so a
+/// copied token would book another person's instances as this person's order, theirs to release.
+async fn check_written_client_token(state: &AppState, token: &str, submission: &Submission) -> Result<(), ApiError> {
+    use spotplan_core::order::idempotency::CLIENT_TOKEN_PREFIX;
+    if token.starts_with(CLIENT_TOKEN_PREFIX) && token != submission.client_token {
+        return Err(ApiError::BadRequest {
+            code: "client_token_reserved",
+            message: format!(
+                "client_token {token} starts with {CLIENT_TOKEN_PREFIX}, which the proxy's own tokens use ({CLIENT_TOKEN_PREFIX} \
+                 and an order's idempotency key): leave client_token out and the proxy derives it from the \
+                 Idempotency-Key, or use another prefix"
+            ),
+            field: Some("client_token".into()),
+        });
+    }
+    let used_by_another = state
+        .store
+        .select(
+            "SELECT 1 FROM orders WHERE client_token = ?1 AND COALESCE(placed_by, '') <> COALESCE(CAST(?2 AS TEXT), '') \
+             LIMIT 1",
+            vec![token.into(), submission.placed_by.clone().into()],
+        )
+        .await?;
+    if used_by_another.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::Rejected {
+        status: axum::http::StatusCode::CONFLICT,
+        code: "client_token_of_another",
+        message: format!(
+            "client_token {token} was used by an order another person placed: the cloud would answer with that \
+             order's instances; use a token of your own"
+        ),
+        field: Some("client_token".into()),
+    })
 }
 
 /// Sends a logged order that has no final answer again, with the same ClientToken.

@@ -381,6 +381,17 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
         if !matches!(fleet.state, FleetState::Placing | FleetState::Maintaining) {
             return Ok(());
         }
+        // Team mode: a fleet orders in its creator's name, so it stops ordering once their key is revoked (they
+        // can no longer stop it themselves; the operator can).
+        if let Some(creator) = &fleet.created_by
+            && !crate::people::is_active(&state.store, creator).await?
+        {
+            let reason = format!(
+                "{creator}'s key was revoked: the fleet orders nothing more in their name; the operator can stop it \
+                 and release its instances"
+            );
+            return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
+        }
         let steps = fleet_book::steps(&state.store, &fleet.id).await?;
         let tally = tally(state, &fleet, &steps).await?;
         // A pool is out of stock while its latest order says so: one that filled since has stock again.

@@ -426,6 +426,12 @@ fn stop_release_key(fleet_key: &str, targets: &[InstanceRef]) -> String {
     format!("{fleet_key}_stop_{hex}")
 }
 
+/// Whether `key` has the shape of a fleet order's key (`{fleet key}_s{step}`), which only the keeper may use.
+pub fn is_fleet_order_key(key: &str) -> bool {
+    key.rsplit_once("_s")
+        .is_some_and(|(fleet, step)| !fleet.is_empty() && !step.is_empty() && step.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// A fleet's instances as its orders name them, and the ids of its orders whose outcome is not known yet.
 async fn fleet_instances(state: &AppState, fleet: &FleetRow) -> Result<(Vec<InstanceRef>, Vec<String>), ApiError> {
     let mut targets = Vec::new();
@@ -491,7 +497,11 @@ pub async fn release_after_stop(state: &AppState) -> Result<usize, ApiError> {
         let (targets, _) = fleet_instances(state, &fleet).await?;
         drop((held, replicas));
         tracing::info!(fleet = %fleet.id, "a fleet stopped with release has instances found since: releasing them");
-        release_live(state, &fleet.key, targets, fleet.created_by.clone()).await?;
+        // One fleet's refused release (throttled, or not theirs to release) must not keep the fleets after it
+        // from releasing theirs.
+        if let Err(error) = release_live(state, &fleet.key, targets, fleet.created_by.clone()).await {
+            tracing::warn!(fleet = %fleet.id, %error, "a stopped fleet's instances could not be released; retrying on the next round");
+        }
     }
     Ok(ids.len())
 }

@@ -35,6 +35,18 @@ pub async fn submit(
             field: Some("Idempotency-Key".into()),
         })?
         .to_owned();
+    if crate::fleets::is_fleet_order_key(&key) {
+        // The fleet keeper's own keys: another person taking one first would stall that fleet (its next order
+        // answered "the key belongs to another"), or claim its instances.
+        return Err(ApiError::BadRequest {
+            code: "idempotency_key_reserved",
+            message: format!(
+                "idempotency key {key} ends in _s and a number, which fleets' orders use (a fleet's key, `_s`, its \
+                 step): use a key without that ending, such as a UUID"
+            ),
+            field: Some("Idempotency-Key".into()),
+        });
+    }
     let client_token = client_token_for(&key).map_err(|error| ApiError::BadRequest {
         code: "idempotency_key_invalid",
         message: error.to_string(),

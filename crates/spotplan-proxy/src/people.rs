@@ -183,6 +183,17 @@ pub async fn list(store: &Store) -> Result<Vec<Person>, StoreError> {
         .collect()
 }
 
+/// Whether `name` is a person whose key has not been revoked.
+pub async fn is_active(store: &Store, name: &str) -> Result<bool, StoreError> {
+    Ok(!store
+        .select(
+            "SELECT 1 FROM people WHERE name = ?1 AND revoked_at_ms IS NULL",
+            vec![name.into()],
+        )
+        .await?
+        .is_empty())
+}
+
 /// Whether a text has the shape of a person's key (`spk_` and 48 lower-case hex digits, as [`add`] makes them):
 /// anything else is no key and costs no database query.
 pub fn is_well_formed_key(text: &str) -> bool {

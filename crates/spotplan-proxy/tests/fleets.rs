@@ -409,6 +409,94 @@ async fn a_stop_release_never_answered_is_sent_again_once_it_cannot_be_in_flight
     assert_eq!(released(), 4, "once");
 }
 
+/// Team mode: what one person may not do to another's fleet. Its orders' keys (`{fleet key}_s{step}`) and the
+/// proxy's ClientTokens (`spotplan-…`) are reserved — taken first by someone else, the keeper's next order was
+/// answered "the key belongs to another" and the fleet stalled — a ClientToken another person's order used is
+/// refused (the cloud would answer with that order's instances), and a fleet whose creator's key is revoked orders
+/// nothing more in their name.
+#[tokio::test]
+async fn another_person_cannot_take_a_fleets_keys_or_tokens_and_a_revoked_creators_fleet_stops_ordering() {
+    let rig = rig().await;
+    let alice = spotplan_proxy::people::add(&rig.state.store, "alice", 1).await.unwrap();
+    let bob = spotplan_proxy::people::add(&rig.state.store, "bob", 1).await.unwrap();
+    let as_person = |key: &str, path: &str, idempotency_key: &str, body: &Value| {
+        reqwest::Client::new()
+            .post(format!("{}{path}", rig.proxy))
+            .header("authorization", format!("Bearer {key}"))
+            .header("idempotency-key", idempotency_key)
+            .json(body)
+    };
+    let (status, placed) = rig
+        .send(as_person(
+            &alice,
+            "/api/v1/fleets",
+            "fleet-0013-alice",
+            &fleet(4, [2, 2, 0], "10"),
+        ))
+        .await;
+    assert_eq!(status, 201, "{placed}");
+    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
+    rig.round(2).await;
+    let mut order = example("alibaba");
+    order["dry_run"] = json!(true);
+    let (status, refused) = rig
+        .send(as_person(&bob, "/api/v1/orders", "fleet-0013-alice_s2", &order))
+        .await;
+    assert_eq!(
+        (
+            status,
+            refused["error"]["code"].as_str(),
+            refused["error"]["field"].as_str()
+        ),
+        (400, Some("idempotency_key_reserved"), Some("Idempotency-Key")),
+        "{refused}"
+    );
+    let mut copied = example("alibaba");
+    copied["client_token"] = json!("spotplan-fleet-0013-alice_s0");
+    let (status, refused) = rig
+        .send(as_person(&bob, "/api/v1/orders", "bob-order-0001", &copied))
+        .await;
+    assert_eq!(
+        (
+            status,
+            refused["error"]["code"].as_str(),
+            refused["error"]["field"].as_str()
+        ),
+        (400, Some("client_token_reserved"), Some("client_token")),
+        "{refused}"
+    );
+    let mut own_token = example("alibaba");
+    own_token["client_token"] = json!("render-job-42");
+    let (status, mine) = rig
+        .send(as_person(&alice, "/api/v1/orders", "alice-order-0001", &own_token))
+        .await;
+    assert_eq!(status, 201, "{mine}");
+    let (status, refused) = rig
+        .send(as_person(&bob, "/api/v1/orders", "bob-order-0002", &own_token))
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (409, Some("client_token_of_another")),
+        "{refused}"
+    );
+    // Alice's key revoked: a reclaim is not replaced in her name, and the fleet says why.
+    let created = rig.created();
+    spotplan_proxy::people::revoke(&rig.state.store, "alice", spotplan_proxy::upstream::now_unix_millis())
+        .await
+        .unwrap();
+    let lost = rig.live_ids(&id).await;
+    rig.standin.lifecycle.reclaim(&lost[0]);
+    rig.round(10).await;
+    rig.round(1).await;
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(fleet["state"], "stalled", "{fleet}");
+    assert!(
+        fleet["reason"].as_str().unwrap().contains("alice's key was revoked"),
+        "{fleet}"
+    );
+    assert_eq!(rig.created(), created, "no replacement in a revoked person's name");
+}
+
 /// A Tencent pool whose order is accepted but whose instances all fail to launch (sold out after the order was
 /// accepted) counts as out of stock: the keeper orders the shortfall from the next pool, not there again.
 #[tokio::test]
