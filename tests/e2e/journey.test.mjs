@@ -74,8 +74,14 @@ test('compare, bid, copy tccli, dry-run and place an Alibaba order, see it in th
 
   await page.getByRole('button', { name: 'Dry run' }).click();
   assert.match(await page.getByTestId('max-cost').textContent(), /¥2\.00 \/ hour · ¥144\.00 for 72 h/);
+  assert.equal(await page.getByTestId('max-cost-scope').textContent(), "The instances' price only: disks and bandwidth are billed apart.");
   await page.getByRole('button', { name: 'Confirm' }).click();
   await page.getByTestId('order-outcome').getByText('Result: dry_run_passed').waitFor();
+  assert.equal(await page.getByTestId('replayed-note').count(), 0, 'a first answer is not a replay');
+  // The same dry run again is answered from the log, and says so.
+  await page.getByRole('button', { name: 'Dry run' }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByTestId('replayed-note').waitFor();
 
   await page.getByRole('button', { name: 'Place order', exact: true }).click();
   await page.getByRole('button', { name: 'Confirm' }).click();
@@ -376,6 +382,9 @@ test('a cloud error comes back with the proxy hint; a send that never arrived is
   );
   assert.equal(keys.length, 3);
   assert.notEqual(keys[2], keys[0]);
+  // A refusal is final under its key (a retry would only replay it): a new order, not Place again.
+  await page.getByTestId('new-order').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Place order', exact: true }).isDisabled(), true);
   await screenshot(page, 'journey-cloud-error');
 
   // The cloud creates the order but a gateway hides its answer: unknown. The orders page looks it up by its tag.

@@ -104,9 +104,17 @@ impl Submission {
         }
     }
 
-    /// Whether the draft's key can no longer place anything: its order was placed, or settled as not found.
+    /// Whether the draft's key can no longer place anything: its order was placed, refused by the cloud for good
+    /// (`failed` is final: the proxy answers a retry under the key from its log and sends nothing), or settled
+    /// as not found.
     pub fn key_spent(&self) -> bool {
-        self.placed() || matches!(self, Submission::Refused { key_spent: true, .. })
+        self.placed() || self.failed_for_good() || matches!(self, Submission::Refused { key_spent: true, .. })
+    }
+
+    /// Whether the cloud refused the draft's real order with a final answer.
+    pub fn failed_for_good(&self) -> bool {
+        matches!(self, Submission::Answered { record }
+            if record.record.status == spotplan_core::order::outcome::OrderStatus::Failed && !record.record.dry_run)
     }
 }
 

@@ -176,7 +176,17 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
                         <div role="dialog" aria-modal="true" aria-labelledby="confirm-heading" class="dialog">
                             <h3 id="confirm-heading">{ if *dry_run { t(Key::DryRun) } else { t(Key::ConfirmHeading) } }</h3>
                             <p>{ t(Key::ConfirmBody) }{ " " }<strong data-testid="max-cost">{ cost }</strong></p>
-                            <p class="muted">{ format!("{} × {} · {}", order.count, order.instance_type.clone().unwrap_or_default(), order.zone.clone().unwrap_or(order.region.clone())) }</p>
+                            <p class="muted">{ format!(
+                                "{} × {} · {}",
+                                order.count,
+                                order.instance_type.clone().or_else(|| order.baidu.as_ref().and_then(|shape| shape.spec.clone())).unwrap_or_default(),
+                                order.zone.clone().unwrap_or(order.region.clone())
+                            ) }</p>
+                            <p class="muted" data-testid="max-cost-scope">{ if lang == crate::i18n::Lang::Zh {
+                                "仅为实例价格：云盘和带宽另行计费。"
+                            } else {
+                                "The instances' price only: disks and bandwidth are billed apart."
+                            } }</p>
                             <button class="primary" onclick={confirm}>{ t(Key::Confirm) }</button>
                             <button onclick={cancel}>{ t(Key::Cancel) }</button>
                         </div>
@@ -193,6 +203,9 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
                         }
                         if placed {
                             <p class="ok" data-testid="placed-note">{ t(Key::PlacedNote) }</p>
+                            <button data-testid="new-order" onclick={new_order}>{ t(Key::NewOrder) }</button>
+                        } else if state.submission.failed_for_good() {
+                            // Placing again under this key would only replay the refusal from the log.
                             <button data-testid="new-order" onclick={new_order}>{ t(Key::NewOrder) }</button>
                         }
                     </>
@@ -278,6 +291,13 @@ fn outcome(answer: &SubmitAnswer, lang: crate::i18n::Lang) -> Html {
             if let Some(code) = optional(&record.error_code) { <p class="error">{ format!("{code}: {}", record.error_message.clone().unwrap_or_default()) }</p> }
             if let Some(hint) = optional(&record.hint) { <p class="hint">{ hint }</p> }
             if !answer.logged { <p class="warning">{ text(lang, Key::NotLoggedYet) }</p> }
+            if answer.replayed {
+                <p class="muted" data-testid="replayed-note">{ if lang == crate::i18n::Lang::Zh {
+                    "此结果来自订单日志：此幂等键下的订单已有结果，因此未再次发送。"
+                } else {
+                    "Answered from the order log: an order was already sent under this key, so nothing was sent again."
+                } }</p>
+            }
             <p class="muted">{ format!("ClientToken {} · order {}", record.client_token, record.id) }</p>
         </div>
     }
