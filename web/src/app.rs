@@ -160,7 +160,11 @@ pub fn App() -> Html {
         let (base, live) = (base.clone(), live.clone());
         use_memo((live.len(), state.fx.clone()), move |(_, fx)| match &*base {
             Ok(planner) if !live.is_empty() || *fx != *planner.fx() => {
-                match planner.catalog().with_observations(&live) {
+                // Prices for an offer the embedded catalog does not know (a region or type newer than it) are
+                // left out: merged, they would refuse the whole batch and blank the plan on every reload.
+                let (known, _unknown) = planner.catalog().known_observations(&live);
+                let known: Vec<_> = known.into_iter().cloned().collect();
+                match planner.catalog().with_observations(&known) {
                     Ok(catalog) => Ok(Rc::new(Planner::new(catalog, fx.clone()))),
                     Err(error) => Err(format!("live prices could not be merged: {error}")),
                 }

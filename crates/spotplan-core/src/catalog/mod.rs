@@ -9,7 +9,7 @@ mod compact;
 mod model;
 mod store_history;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -263,6 +263,34 @@ impl Catalog {
             prices: index_prices(&mut parts),
             parts,
         }
+    }
+
+    /// Splits `observations` into those whose region and instance type this catalog knows — which
+    /// [`Catalog::with_observations`] merges — and the distinct offers it does not know (a region or type newer
+    /// than the catalog, or a name the cloud spelled otherwise), which it would refuse as a whole batch.
+    pub fn known_observations<'a>(
+        &self,
+        observations: &'a [ExternalObservation],
+    ) -> (Vec<&'a ExternalObservation>, Vec<OfferKey>) {
+        let regions: HashSet<(Cloud, &str)> = self.regions().iter().map(|r| (r.cloud, r.id.as_str())).collect();
+        let types: HashSet<(Cloud, &str)> = self
+            .instance_types()
+            .iter()
+            .map(|t| (t.cloud, t.name.as_str()))
+            .collect();
+        let mut unknown: Vec<OfferKey> = Vec::new();
+        let mut known = Vec::new();
+        for observation in observations {
+            let offer = &observation.offer;
+            if regions.contains(&(offer.cloud, offer.region.as_str()))
+                && types.contains(&(offer.cloud, offer.instance_type.as_str()))
+            {
+                known.push(observation);
+            } else if !unknown.contains(offer) {
+                unknown.push(offer.clone());
+            }
+        }
+        (known, unknown)
     }
 
     /// This catalog plus outside observations (a user's prices, live quotes). An observation for an offer the

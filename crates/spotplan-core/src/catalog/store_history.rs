@@ -3,10 +3,9 @@
 //! store always gives the same bytes; the history kept is bounded, and what the catalog cannot hold is counted, not
 //! guessed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::{Catalog, CatalogError, ExternalObservation, OfferKey, PriceKind};
-use crate::clouds::Cloud;
 
 /// What folding a store into a catalog kept and left out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,24 +32,7 @@ impl Catalog {
         observations: &[ExternalObservation],
         window_seconds: i64,
     ) -> Result<StoreFold, CatalogError> {
-        let regions: HashSet<(Cloud, &str)> = self.regions().iter().map(|r| (r.cloud, r.id.as_str())).collect();
-        let types: HashSet<(Cloud, &str)> = self
-            .instance_types()
-            .iter()
-            .map(|t| (t.cloud, t.name.as_str()))
-            .collect();
-        let mut unknown_offers = Vec::new();
-        let mut known: Vec<&ExternalObservation> = Vec::new();
-        for observation in observations {
-            let offer = &observation.offer;
-            if regions.contains(&(offer.cloud, offer.region.as_str()))
-                && types.contains(&(offer.cloud, offer.instance_type.as_str()))
-            {
-                known.push(observation);
-            } else if !unknown_offers.contains(offer) {
-                unknown_offers.push(offer.clone());
-            }
-        }
+        let (known, unknown_offers) = self.known_observations(observations);
         let newest_overall = known.iter().map(|o| o.observed_at).max().unwrap_or(0);
         let cutoff = newest_overall.saturating_sub(window_seconds);
         let mut newest_of: HashMap<(&OfferKey, PriceKind), i64> = HashMap::new();
@@ -99,6 +81,7 @@ mod tests {
 
     use super::*;
     use crate::catalog::Source;
+    use crate::clouds::Cloud;
     use crate::money::{Currency, Money, PriceRate, TimeUnit};
 
     const DAY: i64 = 86_400;

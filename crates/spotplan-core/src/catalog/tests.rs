@@ -125,6 +125,21 @@ fn zero_prices_are_refused_not_stored() {
     ));
 }
 
+/// One stored price for an offer the catalog does not know (a type newer than it) must not keep the others out:
+/// the web merges what the catalog knows and leaves the rest (it used to refuse the whole batch and blank the plan).
+#[test]
+fn observations_of_unknown_offers_are_told_apart_from_those_it_can_merge() {
+    let catalog = Catalog::new(tiny()).unwrap();
+    let known = external("0.70", 2_000, "live quote");
+    let mut unknown = external("1", 2_000, "live quote");
+    unknown.offer.instance_type = "S9.HUGE".into();
+    let all = [unknown.clone(), known.clone(), unknown.clone()];
+    let (mergeable, left_out) = catalog.known_observations(&all);
+    assert_eq!(mergeable, [&known]);
+    assert_eq!(left_out, [unknown.offer]);
+    assert!(catalog.with_observations(&[known]).is_ok());
+}
+
 #[test]
 fn unknown_offers_name_the_missing_part() {
     let catalog = Catalog::new(tiny()).unwrap();
