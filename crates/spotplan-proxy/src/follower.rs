@@ -216,8 +216,14 @@ pub fn release_not_taken(
     asked_ms: i64,
     now_ms: i64,
 ) -> Option<InstanceRow> {
+    // Any state of an instance that still exists: a stopped one (an Alibaba spot stopped by its reclaim, a
+    // Tencent or Baidu instance shut down) keeps its disks billing, and left "releasing" it could never be
+    // released again.
     if row.state != InstanceState::Releasing
-        || !matches!(report.state, InstanceState::Running | InstanceState::BeingReclaimed)
+        || !matches!(
+            report.state,
+            InstanceState::Running | InstanceState::BeingReclaimed | InstanceState::Stopped | InstanceState::Pending
+        )
         || now_ms - asked_ms < RELEASE_SETTLE_MS
     {
         return None;
@@ -226,7 +232,8 @@ pub fn release_not_taken(
     released.state = InstanceState::Running;
     let mut next = apply_report(&released, report, now_ms);
     next.reason = Some(format!(
-        "the release ({}) did not take: {} still reports it {} {} minutes later; it bills — release it again",
+        "the release ({}) did not take: {} still reports it {} {} minutes later; it exists and bills — release it \
+         again",
         row.release_key.as_deref().unwrap_or("unnamed"),
         row.cloud.display_name(),
         report.cloud_state,
@@ -409,6 +416,15 @@ mod tests {
             (InstanceState::Running, Some("rel-1"))
         );
         assert!(back.reason.unwrap().contains("rel-1"));
+        // A stopped instance still exists (its disks bill): left releasing, it could never be released again.
+        let stopped = release_not_taken(
+            &releasing,
+            &report(InstanceState::Stopped),
+            2_000,
+            2_000 + RELEASE_SETTLE_MS,
+        )
+        .unwrap();
+        assert_eq!(stopped.state, InstanceState::Stopped);
         // Terminating, or not releasing at all: nothing to undo.
         assert_eq!(
             release_not_taken(&releasing, &report(InstanceState::Releasing), 0, RELEASE_SETTLE_MS * 2),

@@ -394,8 +394,7 @@ pub async fn release_once(
     for ((cloud, region), rows) in groups {
         let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
         for batch in batches(&ids) {
-            let token = release_token(&key, cloud, &region, batch);
-            let results = send_release(state, cloud, &region, batch, &token, body.options).await;
+            let results = send_release(state, cloud, &region, batch, &key, body.options).await;
             for (id, (result, code, message)) in batch.iter().zip(results) {
                 let Some(row) = rows.iter().find(|row| &row.id == id) else {
                     continue;
@@ -475,8 +474,7 @@ pub async fn resume_unanswered(state: &AppState, started_ms: i64) -> Result<usiz
             }
             let resend_ids: Vec<String> = resend.iter().map(|row| row.id.clone()).collect();
             for batch in batches(&resend_ids) {
-                let token = release_token(&key, cloud, &region, batch);
-                let results = send_release(state, cloud, &region, batch, &token, logged.options).await;
+                let results = send_release(state, cloud, &region, batch, &key, logged.options).await;
                 for (id, (result, code, message)) in batch.iter().zip(results) {
                     if let Some(row) = resend.iter().find(|row| &row.id == id) {
                         after.push(after_release(row, &key, result));
@@ -612,17 +610,33 @@ async fn resolve_all(state: &AppState, body: &ReleaseBody) -> Result<Vec<Instanc
     Ok(chosen)
 }
 
-/// Sends one release call once; the result for each id of the batch.
+/// Sends one release call once, under the token the release `key` gives this batch; the result for each id of
+/// the batch. A batch the cloud refuses as a whole because one id is gone or going ("already gone" for every id)
+/// released none of them (the clouds refuse the call, not the id: lifecycle-apis §2.3, §5.2), so each id is then
+/// asked for on its own, under its own token: the gone ones answer "already gone", the rest are released — read
+/// as gone, they would bill on while shown as released.
 async fn send_release(
     state: &AppState,
     cloud: Cloud,
     region: &str,
     ids: &[String],
-    token: &str,
+    key: &str,
     options: ReleaseOptions,
 ) -> Vec<(ReleaseResult, Option<String>, Option<String>)> {
-    let request = wire(cloud).release_instances(region, ids, token, options);
-    send_once(state, cloud, request, ids.len()).await
+    let token = release_token(key, cloud, region, ids);
+    let request = wire(cloud).release_instances(region, ids, &token, options);
+    let results = send_once(state, cloud, request, ids.len()).await;
+    if ids.len() < 2 || results.iter().any(|(result, ..)| *result != ReleaseResult::AlreadyGone) {
+        return results;
+    }
+    let mut each = Vec::with_capacity(ids.len());
+    for id in ids {
+        let one = std::slice::from_ref(id);
+        let token = release_token(key, cloud, region, one);
+        let request = wire(cloud).release_instances(region, one, &token, options);
+        each.extend(send_once(state, cloud, request, 1).await);
+    }
+    each
 }
 
 /// Sends a release-like call (a release, or the cancellation of an unfulfilled order) once and reads its answer:
