@@ -154,12 +154,17 @@ fn report(instance: &Object) -> Option<InstanceReport> {
         "Starting" => InstanceState::Pending,
         "Stopping" | "Stopped" => InstanceState::Stopped,
         "Deleted" | "Recycled" => InstanceState::Gone,
-        "Error" => InstanceState::LaunchFailed,
+        // An instance in `Error` still exists (lifecycle-apis §3.1 lists it among an existing instance's states,
+        // with nothing saying it never ran or bills nothing): not final, so it is followed, counted and releasable.
+        "Error" => InstanceState::Stopped,
         _ => InstanceState::Running,
     };
     Some(InstanceReport {
         id: text("id")?,
-        reason: (state == InstanceState::LaunchFailed).then(|| "BCC reports status Error".to_owned()),
+        reason: (cloud_state == "Error").then(|| {
+            "BCC reports status Error: the instance still exists and may bill — release it unless it recovers"
+                .to_owned()
+        }),
         state,
         zone: text("zoneName"),
         instance_type: text("spec"),
@@ -259,6 +264,21 @@ mod tests {
             (InstanceState::Pending, InstanceState::Running)
         );
         assert_eq!(reports[0].instance_type.as_deref(), Some("bcc.g5.c2m8"));
+    }
+
+    #[test]
+    fn an_instance_in_error_still_exists_and_stays_followed() {
+        let body = json!({ "instances": [{ "id": "i-a", "status": "Error" }] });
+        let DescribeReading::Reported(reports) = read_instances(body.to_string().as_bytes()) else {
+            panic!("refused")
+        };
+        assert!(!reports[0].state.is_final(), "{:?}", reports[0].state);
+        assert!(
+            reports[0]
+                .reason
+                .as_deref()
+                .is_some_and(|reason| reason.contains("status Error"))
+        );
     }
 
     #[test]
