@@ -153,7 +153,7 @@ async fn fetch_pool(
     let now = now_unix_seconds() as i64;
     let send = |request: spotplan_core::order::request::HttpRequest| {
         let credentials = credentials.clone();
-        async move { crate::read_call::answer_body(state, cloud, &credentials, request).await }
+        async move { crate::read_call::answer_body_once(state, cloud, &credentials, request).await }
     };
     let failed = |error: spotplan_core::quote::QuoteFailure| format!("{}: {}", error.code, error.message);
     if wire(cloud).has_price_history() {

@@ -1,7 +1,7 @@
 //! The price refresher over 500 Alibaba pools against a stand-in playing the synthetic market: each step stays
 //! within the queries it is given, only price changes are stored (each equal to the market's price then, none equal
 //! to the one before), a second round over the same market stores nothing new, and a restarted proxy resumes at the
-//! pool it had reached.
+//! pool it had reached. A cloud refusing every query gets one request per query the budget counts.
 #![allow(clippy::unwrap_used)] // test code: a panic is how a failure is reported
 
 mod common;
@@ -235,4 +235,48 @@ async fn a_refresher_over_500_pools_keeps_only_changes_within_its_budget_and_res
     }
     let untokened = client.get(format!("{url}/api/v1/refresh")).send().await.unwrap();
     assert_eq!(untokened.status().as_u16(), 401);
+}
+
+/// Each query of the refresher is one request: a cloud answering 503 (or throttling) is not asked three times per
+/// counted query — the retries of the order path used to triple what reached a cloud already refusing.
+#[tokio::test]
+async fn a_refusing_cloud_gets_no_more_requests_than_the_refreshers_budget() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counted = requests.clone();
+    let refusing = axum::Router::new().fallback(move || {
+        let counted = counted.clone();
+        async move {
+            counted.fetch_add(1, Ordering::SeqCst);
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                r#"{"Code":"ServiceUnavailable","Message":"try later","RequestId":"r"}"#,
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move { axum::serve(listener, refusing).await.unwrap() });
+    let (state, url) = proxy(&tempdir(), &address).await;
+    let asks: Vec<Value> = pools()
+        .iter()
+        .take(20)
+        .map(|(zone, kind)| json!({ "offer": { "cloud": "alibaba", "region": "cn-hangzhou", "zone": zone, "instance_type": kind } }))
+        .collect();
+    let answer = reqwest::Client::new()
+        .put(format!("{url}/api/v1/refresh"))
+        .header("x-spotplan-token", TOKEN)
+        .json(&json!({ "enabled": true, "pools": asks, "budget_per_minute": 600 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success());
+    let done = refresher::step(&state, 10).await.unwrap();
+    assert!(done.calls <= 10, "{done:?}");
+    assert_eq!(
+        requests.load(Ordering::SeqCst),
+        done.calls as usize,
+        "one request per counted query"
+    );
 }
