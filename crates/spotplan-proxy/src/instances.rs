@@ -99,7 +99,21 @@ pub async fn watch(State(state): State<AppState>, Json(body): Json<WatchBody>) -
     }
     // Only a spot instance the cloud lists in that region joins the book: the book is what a release may act on,
     // and an id typed in must not make an on-demand server (or another account's id) releasable.
-    let (spot, _) = list_spot(&state, body.cloud, &body.region, &credentials.credentials).await?;
+    let listed = list_spot(&state, body.cloud, &body.region, &credentials.credentials).await?;
+    let spot = listed.spot;
+    let missing: Vec<&String> = asked
+        .iter()
+        .filter(|id| !spot.iter().any(|report| &report.id == *id))
+        .collect();
+    if !listed.complete && !missing.is_empty() {
+        // Not found in a list read only in part: it may be a spot instance further on, so "not spot" would be a
+        // guess.
+        return Err(list_incomplete(
+            body.cloud,
+            &body.region,
+            &format!("{missing:?} not in what was read"),
+        ));
+    }
     let now = now_unix_millis();
     let (mut added, mut rows) = (Vec::new(), Vec::new());
     for id in &asked {
@@ -123,6 +137,28 @@ pub async fn watch(State(state): State<AppState>, Json(body): Json<WatchBody>) -
 /// The most pages a region's list is read to (100 instances a page).
 pub const MAX_DISCOVER_PAGES: usize = 50;
 
+/// A region's list as read: its spot instances, how many it showed that are not spot, and whether every page was
+/// read (at most [`MAX_DISCOVER_PAGES`]).
+struct SpotList {
+    spot: Vec<spotplan_core::lifecycle::InstanceReport>,
+    not_spot: usize,
+    complete: bool,
+}
+
+/// The refusal of a watch or discovery whose region lists more than Spotplan reads: nothing is added.
+fn list_incomplete(cloud: Cloud, region: &str, what: &str) -> ApiError {
+    ApiError::Rejected {
+        status: StatusCode::BAD_GATEWAY,
+        code: "list_incomplete",
+        message: format!(
+            "{} lists more than {} instances in {region}; Spotplan read that many ({what}): nothing was added",
+            cloud.display_name(),
+            MAX_DISCOVER_PAGES * 100
+        ),
+        field: Some("region".into()),
+    }
+}
+
 /// The region's spot instances, with the cloud's own list call (100 a page, at most [`MAX_DISCOVER_PAGES`]), and how
 /// many instances the list showed that are not spot. Refused (502) when the cloud does not answer or refuses.
 async fn list_spot(
@@ -130,7 +166,7 @@ async fn list_spot(
     cloud: Cloud,
     region: &str,
     credentials: &spotplan_sign::Credentials,
-) -> Result<(Vec<spotplan_core::lifecycle::InstanceReport>, usize), ApiError> {
+) -> Result<SpotList, ApiError> {
     let (mut found, mut not_spot) = (Vec::new(), 0usize);
     let mut page: Option<String> = None;
     for _ in 0..MAX_DISCOVER_PAGES {
@@ -179,10 +215,20 @@ async fn list_spot(
         }
         match listed.next {
             Some(next) => page = Some(next),
-            None => break,
+            None => {
+                return Ok(SpotList {
+                    spot: found,
+                    not_spot,
+                    complete: true,
+                });
+            }
         }
     }
-    Ok((found, not_spot))
+    Ok(SpotList {
+        spot: found,
+        not_spot,
+        complete: false,
+    })
 }
 
 /// Handles `POST /api/v1/instances/discover`: lists the region's instances with the cloud's own call, 100 a page,
@@ -203,7 +249,17 @@ pub async fn discover(
             hint: wire(cloud).credential_names().hint,
         });
     };
-    let (found, not_spot) = list_spot(&state, cloud, &body.region, &credentials.credentials).await?;
+    let listed = list_spot(&state, cloud, &body.region, &credentials.credentials).await?;
+    if !listed.complete {
+        // A part presented as the region would leave its other spot instances unwatched without a word: watch
+        // them by id instead.
+        return Err(list_incomplete(
+            cloud,
+            &body.region,
+            "watch instances by their ids instead",
+        ));
+    }
+    let (found, not_spot) = (listed.spot, listed.not_spot);
     let book = instance_book::all(&state.store).await?;
     let now = now_unix_millis();
     let (mut added, mut known, mut rows) = (Vec::new(), Vec::new(), Vec::new());

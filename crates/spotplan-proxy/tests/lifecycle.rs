@@ -782,6 +782,39 @@ async fn instances_started_elsewhere_can_be_watched_and_released() {
     assert_eq!(rig.instances().await.len(), 1);
 }
 
+/// A region listing more instances than Spotplan reads (50 pages of 100): a discovery is refused rather than
+/// presenting a part as the region, and an id not in the part read is not called "not spot" — nothing is added.
+#[tokio::test]
+async fn a_region_listed_only_in_part_adds_nothing_and_says_so() {
+    let rig = rig(Cloud::Tencent).await;
+    let outside: Vec<String> = (0..5_050).map(|index| format!("i-many{index:05}")).collect();
+    rig.standin.lifecycle.created(&outside, "img-any");
+    let (status, answer) = rig
+        .post(
+            "/api/v1/instances/discover",
+            &json!({ "cloud": "tencent", "region": "ap-guangzhou" }),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (502, Some("list_incomplete")),
+        "{answer}"
+    );
+    let last = outside.last().unwrap();
+    let (status, answer) = rig
+        .post(
+            "/api/v1/instances/watch",
+            &json!({ "cloud": "tencent", "region": "ap-guangzhou", "ids": [last] }),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (502, Some("list_incomplete")),
+        "{answer}"
+    );
+    assert!(rig.instances().await.is_empty(), "nothing was added");
+}
+
 #[tokio::test]
 async fn a_regions_spot_instances_are_found_page_by_page_on_each_cloud_and_others_are_left_out() {
     for (cloud, region) in [
