@@ -253,8 +253,16 @@ pub fn apply_report(row: &InstanceRow, report: &InstanceReport, now_ms: i64) -> 
     if report.reason.is_some() {
         next.reason = report.reason.clone();
     }
+    // When it started running: at this poll — or, when Spotplan sees it for the first time already running (found
+    // by the settler an hour on, booked by the sweep, watched from elsewhere), when the cloud says it was created,
+    // so its cost so far and a month's budget count the hours before it was booked (never after now).
+    let first_seen = row.last_checked_ms.is_none();
+    let since = match report.created_at {
+        Some(created_s) if first_seen => created_s.saturating_mul(1000).min(now_ms),
+        _ => now_ms,
+    };
     let started = |next: &mut InstanceRow| {
-        next.running_since_ms.get_or_insert(now_ms);
+        next.running_since_ms.get_or_insert(since);
     };
     match report.state {
         // A release asked for stays "releasing" until the cloud no longer reports the instance (and an instance
@@ -351,6 +359,31 @@ mod tests {
             created_at: None,
             reason: None,
         }
+    }
+
+    #[test]
+    fn an_instance_first_seen_running_counts_from_when_the_cloud_created_it() {
+        let created = InstanceReport {
+            created_at: Some(60),
+            ..report(InstanceState::Running)
+        };
+        // Booked late (found by the settler, the sweep, a watch): its hours before the booking count.
+        let late = apply_report(&row(Cloud::Tencent, InstanceState::Pending), &created, 7_200_000);
+        assert_eq!(late.running_since_ms, Some(60_000));
+        // Seen pending before: it started running at the poll that first saw it running.
+        let mut seen = row(Cloud::Tencent, InstanceState::Pending);
+        seen.last_checked_ms = Some(7_000_000);
+        assert_eq!(
+            apply_report(&seen, &created, 7_200_000).running_since_ms,
+            Some(7_200_000)
+        );
+        // A creation time ahead of the proxy's clock never puts the start after now.
+        let ahead = InstanceReport {
+            created_at: Some(9_000),
+            ..report(InstanceState::Running)
+        };
+        let clamped = apply_report(&row(Cloud::Tencent, InstanceState::Pending), &ahead, 7_200_000);
+        assert_eq!(clamped.running_since_ms, Some(7_200_000));
     }
 
     #[test]
