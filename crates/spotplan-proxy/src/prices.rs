@@ -50,7 +50,13 @@ pub async fn prices(
             let _permit = semaphore.acquire_owned().await;
             let quote = fetch(&state, &request).await;
             if quote.error.is_none() {
+                let default_market = request.is_default_market();
                 state.quotes.put(request, quote.clone());
+                // Another market's quote (no protection period, Windows) answers its draft but is not the offer's
+                // price: stored, it would become everyone's newest price for the offer.
+                if !default_market {
+                    return quote;
+                }
                 // Kept, changes only, for the app's next reload and for bid advice; a store that cannot be written
                 // does not hold the quote back.
                 let now_ms = crate::upstream::now_unix_millis();

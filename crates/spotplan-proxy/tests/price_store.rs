@@ -155,6 +155,50 @@ async fn a_live_quote_keeps_only_price_changes_and_the_delta_hands_them_back() {
     assert_eq!(untokened.status().as_u16(), 401);
 }
 
+/// A quote of another market than the offer's default — a draft without Alibaba's one-hour protection (a cheaper
+/// market) or for Windows — answers its draft but is not stored as the offer's price for everyone.
+#[tokio::test]
+async fn a_quote_of_another_market_is_answered_but_not_stored() {
+    let rig = rig().await;
+    let open = (0..40)
+        .map(|i| format!("ecs.m{i}.large"))
+        .find(|t| !market::unavailable("cn-hangzhou-k", t))
+        .unwrap();
+    let offer = json!({ "cloud": "alibaba", "region": "cn-hangzhou", "zone": "cn-hangzhou-k", "instance_type": open });
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/prices", rig.proxy))
+        .header("x-spotplan-token", TOKEN)
+        .json(&json!({ "offers": [
+            { "offer": offer, "one_hour_protection": false },
+            { "offer": offer, "os": "windows" }
+        ] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for quote in answer["quotes"].as_array().unwrap() {
+        assert!(
+            !quote["observations"].as_array().unwrap().is_empty(),
+            "answered: {answer}"
+        );
+    }
+    let (status, delta) = get(&rig, "/api/v1/catalog?since=0").await;
+    assert_eq!(status, 200, "{delta}");
+    let delta: CatalogDelta = serde_json::from_value(delta).unwrap();
+    assert!(
+        delta.observations().is_empty(),
+        "nothing stored: {:?}",
+        delta.observations()
+    );
+    // The default market's quote is stored.
+    quote(&rig, &[open.as_str()]).await;
+    let (_, delta) = get(&rig, "/api/v1/catalog?since=0").await;
+    let delta: CatalogDelta = serde_json::from_value(delta).unwrap();
+    assert!(!delta.observations().is_empty());
+}
+
 #[tokio::test]
 async fn a_store_the_stand_in_filled_exports_and_folds_into_the_catalog_with_its_sources() {
     let data_dir = tempdir();

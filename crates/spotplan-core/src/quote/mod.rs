@@ -210,6 +210,16 @@ pub struct QuoteAsk {
     pub one_hour_protection: Option<bool>,
 }
 
+impl QuoteAsk {
+    /// Whether the quote is of the offer's default market — Linux, with the one-hour protection (Alibaba's
+    /// `SpotDuration=1`, the API's default) — which an offer's price series holds. A quote for a draft without the
+    /// protection (a cheaper market, pricing.md) or for Windows (its licence included) is of another market: right
+    /// for that draft, wrong as the offer's price for everyone else.
+    pub fn is_default_market(&self) -> bool {
+        self.os.is_none_or(|os| os == crate::order::model::OsFamily::Linux) && self.one_hour_protection != Some(false)
+    }
+}
+
 /// One page of a cloud's price history ([`crate::clouds::CloudWire::history_request`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryPage {
