@@ -268,11 +268,23 @@ pub(crate) struct ComparableQuote {
     pub(crate) provenance_zh: String,
 }
 
+/// Which side of a quote a bid must stay on: under a cap (a pay-as-you-go price), or at least a market price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BidMust {
+    /// Stay at or under it: a converted cap is rounded down.
+    StayUnder,
+    /// Reach it: a converted market price is rounded up.
+    Reach,
+}
+
 /// The quote in the account's currency per `unit` (the cloud's bid unit). A quote in another currency is converted
-/// with the plan's exchange rate, saying so; without a rate it is not compared, and a warning says why.
+/// with the plan's exchange rate, saying so, and rounded to 6 decimals on the careful side for `bid_must` (a bid
+/// the check passes is never one the exact figure would refuse); without a rate it is not compared, and a warning
+/// says why.
 pub(crate) fn comparable_quote(
     quote: &crate::order::PriceQuote,
     what: &str,
+    bid_must: BidMust,
     unit: crate::TimeUnit,
     order: &SpotOrder,
     context: &crate::order::ValidationContext,
@@ -310,7 +322,11 @@ pub(crate) fn comparable_quote(
         return None;
     };
     let converted = fx.convert(rate.money, account).ok()?;
-    let amount = converted.amount.round_dp(6).normalize();
+    let careful = match bid_must {
+        BidMust::StayUnder => rust_decimal::RoundingStrategy::ToZero,
+        BidMust::Reach => rust_decimal::RoundingStrategy::AwayFromZero,
+    };
+    let amount = converted.amount.round_dp_with_strategy(6, careful).normalize();
     Some(ComparableQuote {
         amount,
         currency,

@@ -672,6 +672,21 @@ fn a_quote_in_another_currency_is_converted_with_the_plans_rate_and_says_so() {
     // Read as CNY, 0.039 would have been compared with 0.285144 as if one currency: no longer.
     order.bid.max_price = Some("0.041".parse().unwrap());
     assert!(validate(&order, &market).problems.is_empty());
+    // A converted market price a hair above a bid (0.2851462 CNY is 0.04000031 USD) is rounded up, never to the
+    // nearest: 0.040 USD is below it (to the nearest it read 0.040000, and the bid passed).
+    order.bid.max_price = Some("0.040".parse().unwrap());
+    let hair_above = ValidationContext {
+        market_price: quote("0.2851462", TimeUnit::Hour),
+        ..market
+    };
+    assert_eq!(
+        rules(&validate(&order, &hair_above)),
+        [(
+            "bid.max_price",
+            "alibaba.spot_price_limit.below_market",
+            Severity::Warning
+        )]
+    );
 }
 
 #[test]

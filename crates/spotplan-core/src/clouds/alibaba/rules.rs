@@ -8,7 +8,7 @@ use crate::order::ValidationContext;
 use crate::order::checks::{base64_decoded_len, char_len, is_printable_ascii, password_classes, significant_decimals};
 use crate::order::model::{BidMode, OsFamily, SpotOrder};
 use crate::order::problem::{Problems, rule};
-use crate::order::shared_rules::{comparable_quote, hostname_problem, min_count_in_range, truncate};
+use crate::order::shared_rules::{BidMust, comparable_quote, hostname_problem, min_count_in_range, truncate};
 
 /// Where each Alibaba rule comes from, by rule id: the SDK docstring (alibabacloud-ecs20140526 7.11.8,
 /// `RunInstancesRequest`) or the RunInstances API reference's error table. Every error-level rule has an entry (a
@@ -428,9 +428,15 @@ fn check_bid(order: &SpotOrder, context: &ValidationContext, problems: &mut Prob
     }
     match &context.on_demand_price {
         Some(quote) => {
-            if let Some(compared) =
-                comparable_quote(quote, "pay-as-you-go price", TimeUnit::Hour, order, context, problems)
-                && price > compared.amount
+            if let Some(compared) = comparable_quote(
+                quote,
+                "pay-as-you-go price",
+                BidMust::StayUnder,
+                TimeUnit::Hour,
+                order,
+                context,
+                problems,
+            ) && price > compared.amount
             {
                 let (cap, currency) = (compared.amount, compared.currency);
                 // A warning, not an error: no source (the RunInstances docs, the ECS SDKs' docstrings) says ECS
@@ -465,7 +471,15 @@ fn check_bid(order: &SpotOrder, context: &ValidationContext, problems: &mut Prob
         ),
     }
     if let Some(quote) = &context.market_price
-        && let Some(compared) = comparable_quote(quote, "market price", TimeUnit::Hour, order, context, problems)
+        && let Some(compared) = comparable_quote(
+            quote,
+            "market price",
+            BidMust::Reach,
+            TimeUnit::Hour,
+            order,
+            context,
+            problems,
+        )
         && price < compared.amount
     {
         let (market, currency) = (compared.amount, compared.currency);

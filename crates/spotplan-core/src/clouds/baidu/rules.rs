@@ -8,7 +8,7 @@ use crate::order::ValidationContext;
 use crate::order::checks::{char_len, is_printable_ascii};
 use crate::order::model::{BidMode, SpotOrder};
 use crate::order::problem::{Problems, rule};
-use crate::order::shared_rules::{comparable_quote, hostname_problem, undocumented_bid_precision};
+use crate::order::shared_rules::{BidMust, comparable_quote, hostname_problem, undocumented_bid_precision};
 
 /// Where each Baidu rule comes from, by rule id: the seed (Baidu's "Create spot instances" API reference, request
 /// parameters and error table) and the bce-python-sdk 0.9.79 `create_instance_of_bid` docstring. Every error-level
@@ -103,7 +103,15 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
         && let (text, price) = (bid.to_string(), bid.amount())
         && let text = text.as_str()
         && let Some(quote) = &context.market_price
-        && let Some(compared) = comparable_quote(quote, "market price", TimeUnit::Minute, order, context, problems)
+        && let Some(compared) = comparable_quote(
+            quote,
+            "market price",
+            BidMust::Reach,
+            TimeUnit::Minute,
+            order,
+            context,
+            problems,
+        )
         && price <= compared.amount
     {
         let (market, currency) = (compared.amount, compared.currency);

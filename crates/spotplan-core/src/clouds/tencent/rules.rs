@@ -9,7 +9,7 @@ use crate::order::checks::{base64_decoded_len, char_len, is_printable_ascii, pas
 use crate::order::model::{BidMode, OsFamily, SpotOrder};
 use crate::order::problem::{Problems, rule};
 use crate::order::shared_rules::{
-    comparable_quote, hostname_problem, min_count_in_range, truncate, undocumented_bid_precision,
+    BidMust, comparable_quote, hostname_problem, min_count_in_range, truncate, undocumented_bid_precision,
 };
 
 /// Where each Tencent rule comes from, by rule id: the docstrings of tencentcloud-sdk-python-cvm 3.1.178
@@ -136,7 +136,15 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
         && let text = text.as_str()
     {
         if let Some(quote) = &context.market_price
-            && let Some(compared) = comparable_quote(quote, "market price", TimeUnit::Hour, order, context, problems)
+            && let Some(compared) = comparable_quote(
+                quote,
+                "market price",
+                BidMust::Reach,
+                TimeUnit::Hour,
+                order,
+                context,
+                problems,
+            )
             && price < compared.amount
         {
             let (market, currency) = (compared.amount, compared.currency);
@@ -162,8 +170,15 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
             );
         }
         if let Some(quote) = &context.on_demand_price
-            && let Some(compared) =
-                comparable_quote(quote, "pay-as-you-go price", TimeUnit::Hour, order, context, problems)
+            && let Some(compared) = comparable_quote(
+                quote,
+                "pay-as-you-go price",
+                BidMust::StayUnder,
+                TimeUnit::Hour,
+                order,
+                context,
+                problems,
+            )
             && price > compared.amount
         {
             let (list, currency) = (compared.amount, compared.currency);
