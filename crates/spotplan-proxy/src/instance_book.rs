@@ -171,12 +171,15 @@ fn upsert_all(tx: &mut dyn Tx, rows: &[InstanceRow]) -> Result<(), StoreError> {
 }
 
 /// Like [`upsert_all`], but a row whose release key changed since `rows` were read (a release logged meanwhile)
-/// is left as the release wrote it: what the follower saw is older than the release.
+/// is left as the release wrote it: what the follower saw is older than the release. Nor does the follower put a
+/// row back into "releasing" (only a release's log does that): a row it read releasing that is not any more was
+/// refused meanwhile, and the refusal stands.
 fn upsert_observed(tx: &mut dyn Tx, rows: &[InstanceRow]) -> Result<(), StoreError> {
     upsert(
         tx,
         rows,
-        " WHERE COALESCE(instances.release_key, '') = COALESCE(excluded.release_key, '')",
+        " WHERE COALESCE(instances.release_key, '') = COALESCE(excluded.release_key, '') \
+         AND NOT (excluded.state = 'releasing' AND instances.state <> 'releasing')",
     )
 }
 

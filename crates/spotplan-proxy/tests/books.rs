@@ -479,6 +479,59 @@ async fn a_succeeded_order_counts_against_budgets_before_its_instances_are_booke
     }
 }
 
+/// A release the cloud refused leaves the row as it was (with the release's key); the follower, which read it
+/// "releasing" while the call was out, does not write "releasing" back over the refusal — only a release's log
+/// puts a row in that state.
+#[tokio::test]
+async fn a_refused_release_is_not_undone_by_what_the_follower_read_while_it_was_out() {
+    for (backend, store) in backends().await {
+        let mut row = InstanceRow::placed(Cloud::Tencent, "ap-guangzhou", "i-race", "ord-race", None, 1_000);
+        row.state = InstanceState::Pending;
+        instance_book::add_placed(&store, vec![row.clone()]).await.unwrap();
+        instance_book::log_release(
+            &store,
+            "rel-race-0001",
+            "hash",
+            vec![row.clone()],
+            ReleaseOptions::default(),
+            2_000,
+            None,
+        )
+        .await
+        .unwrap();
+        // The follower reads it now: releasing, under the key; the cloud then seen running.
+        let read = instance_book::all(&store)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == "i-race")
+            .unwrap();
+        assert_eq!(read.state, InstanceState::Releasing, "{backend}");
+        let mut observed = read.clone();
+        observed.running_since_ms = Some(2_500);
+        observed.last_checked_ms = Some(2_500);
+        // The release is refused: the row goes back to what it was, keeping the key.
+        let mut refused = read.clone();
+        refused.state = InstanceState::Pending;
+        let answer = ReleaseAnswer {
+            idempotency_key: "rel-race-0001".into(),
+            outcomes: Vec::new(),
+            replayed: false,
+        };
+        instance_book::finish_release(&store, "rel-race-0001", &answer, vec![refused])
+            .await
+            .unwrap();
+        instance_book::save_observed(&store, vec![observed]).await.unwrap();
+        let after = instance_book::all(&store)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == "i-race")
+            .unwrap();
+        assert_eq!(after.state, InstanceState::Pending, "{backend}: the refusal stands");
+    }
+}
+
 /// A succeeded order whose instances never reached the book (its replica died between writing the outcome and the
 /// booking) is booked by the sweep, once, on both backends — one of them already watched without an order (a
 /// region's search found it first) takes the order and its price share.
