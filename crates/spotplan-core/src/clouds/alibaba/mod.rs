@@ -274,9 +274,17 @@ impl CloudWire for Alibaba {
         body: &[u8],
     ) -> Result<QuoteReading, QuoteFailure> {
         let page = prices::parse_describe_spot_price_history(body, &prices::live_history_query(ask, now)?, now)?;
+        let mut skipped: Vec<String> = page.skipped.iter().map(ToString::to_string).collect();
+        // The history comes oldest first: a quote that read one page of several may lack the newest prices.
+        if let Some(next) = page.next_offset {
+            skipped.push(format!(
+                "the answer has more pages (NextOffset {next}) and a live quote reads one: prices after its last \
+                 record were not read"
+            ));
+        }
         Ok(QuoteReading {
             observations: page.observations,
-            skipped: page.skipped.iter().map(ToString::to_string).collect(),
+            skipped,
         })
     }
 

@@ -346,3 +346,30 @@ fn a_live_quote_asks_for_the_market_the_order_joins() {
         "a Windows order without protection is quoted as such"
     );
 }
+
+#[test]
+fn a_live_quote_of_one_page_of_several_says_the_newest_prices_may_be_missing() {
+    let ask = crate::quote::QuoteAsk {
+        offer: crate::catalog::OfferKey {
+            cloud: crate::Cloud::Alibaba,
+            region: "cn-hangzhou".into(),
+            zone: Some("cn-hangzhou-k".into()),
+            instance_type: "ecs.c7.large".into(),
+        },
+        image_id: None,
+        cpu_count: None,
+        memory_gb: None,
+        instance_class: None,
+        os: None,
+        one_hour_protection: None,
+    };
+    let body = br#"{"Currency": "CNY", "NextOffset": 100, "SpotPrices": {"SpotPriceType": []}}"#;
+    let reading = crate::clouds::wire(crate::Cloud::Alibaba)
+        .read_quote(&ask, Currency::Cny, FETCHED, body)
+        .unwrap();
+    assert!(
+        reading.skipped.iter().any(|note| note.contains("NextOffset 100")),
+        "{:?}",
+        reading.skipped
+    );
+}
