@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use rust_decimal::Decimal;
 use spotplan_core::advice::BidAdvice;
 use spotplan_core::catalog::Catalog;
-use spotplan_core::display::{money2, rate4};
+use spotplan_core::display::{max_rate4, money2, rate4};
 use spotplan_core::plan::{Area, PriceFigure, Requirement, SortKey};
 use spotplan_core::{Cloud, Currency, ExchangeRate, Planner};
 
@@ -179,7 +179,7 @@ pub(crate) fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         let advice = match &row.bid {
             BidAdvice::Recommended { bid, risk, .. } => format!(
                 "; bid ≤ {} ({}% risk)",
-                rate4(*bid),
+                max_rate4(*bid),
                 (*risk * Decimal::from(100)).round_dp(1)
             ),
             BidAdvice::Unknown { .. } => String::new(),

@@ -26,6 +26,21 @@ pub fn rate4(rate: PriceRate) -> String {
     format!("{}{}", rate.money.currency.symbol(), rate.money.rounded(4))
 }
 
+/// A bid or other maximum per unit of time, in its own currency and unit, rounded up to 4 decimals so it is never
+/// shown below itself: `¥0.0053/minute`. (Beside prices in another display unit it names its own.)
+pub fn max_rate4(rate: PriceRate) -> String {
+    let up = rate
+        .money
+        .amount
+        .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::ToPositiveInfinity);
+    format!(
+        "{}{}/{}",
+        rate.money.currency.symbol(),
+        up.normalize(),
+        rate.per.label()
+    )
+}
+
 fn group_thousands(number: &str) -> String {
     let (sign, digits) = number.strip_prefix('-').map_or(("", number), |rest| ("-", rest));
     let (whole, fraction) = digits.split_once('.').map_or((digits, None), |(w, f)| (w, Some(f)));
@@ -58,6 +73,15 @@ mod tests {
             money2(Money::parse("-1000000.5", Currency::Cny).unwrap()),
             "¥-1,000,000.50"
         );
+    }
+
+    #[test]
+    fn a_bid_names_its_unit_and_is_never_shown_below_itself() {
+        let bid = PriceRate::new(
+            Money::parse("0.00523456", Currency::Cny).unwrap(),
+            crate::TimeUnit::Minute,
+        );
+        assert_eq!(max_rate4(bid), "¥0.0053/minute");
     }
 
     #[test]
