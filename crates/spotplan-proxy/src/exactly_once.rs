@@ -180,19 +180,28 @@ pub async fn process(state: &AppState, submission: Submission) -> Result<Process
 
 /// Keeps the other replicas off an order's key until its outcome is on disk: until then the shared log still says
 /// `pending`, which another replica's reconciler would take for an order nobody works on and send again — after
-/// this one was answered, perhaps `failed`. (This replica's own reads see the outcome meanwhile.)
+/// this one was answered, perhaps `failed`. (This replica's own reads see the outcome meanwhile.) At most
+/// [`HOLD_UNTIL_LANDED_AT_MOST`]: each hold keeps a connection of the lock pool, which a database refusing writes
+/// for long must not drain, and a key must not stay held for good by a write that can never land.
 fn hold_until_landed(state: &AppState, id: &str, hold: crate::store::ReplicaHold) {
     if !state.store.is_unlanded(id) {
         return;
     }
     let (store, id) = (state.store.clone(), id.to_owned());
     tokio::spawn(async move {
-        while store.is_unlanded(&id) {
+        let deadline = tokio::time::Instant::now() + HOLD_UNTIL_LANDED_AT_MOST;
+        while store.is_unlanded(&id) && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        if store.is_unlanded(&id) {
+            tracing::warn!(%id, "the order's outcome is still not on disk; its key is let go (the write keeps retrying)");
         }
         drop(hold);
     });
 }
+
+/// How long [`hold_until_landed`] keeps a key at most.
+const HOLD_UNTIL_LANDED_AT_MOST: Duration = Duration::from_secs(120);
 
 async fn process_held(state: &AppState, submission: Submission) -> Result<Processed, ApiError> {
     let hash = state.install_key.order_hash(&loggable(&submission.order));
@@ -679,8 +688,22 @@ async fn attempt(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -
     record.view.upstream_us = Some(sent.elapsed.as_micros() as i64);
     apply(&mut record.view, outcome);
     let logged = record_outcome(state, &record).await;
+    let record = as_logged(state, record, logged).await;
     tracing::info!(id = %record.view.id, cloud = %record.view.cloud, status = ?record.view.status, attempts = record.view.attempts, logged, "order processed");
     Ok(processed(record, logged))
+}
+
+/// The order as the log keeps it, when the log dropped this attempt's refusal (`failed`, `not_sent`) because the
+/// row may have reached the cloud meanwhile (another replica's resend, after this one lost its hold on the key;
+/// [`crate::stored::outcome_is_kept`]): the answer must say what the log says — "may exist" — not "failed".
+async fn as_logged(state: &AppState, record: StoredOrder, logged: bool) -> StoredOrder {
+    if !logged || !matches!(record.view.status, OrderStatus::Failed | OrderStatus::NotSent) {
+        return record;
+    }
+    match state.store.by_id(&record.view.id).await {
+        Ok(Some(kept)) if kept.view.status != record.view.status => kept,
+        _ => record,
+    }
 }
 
 /// Writes an order's outcome and books its instances at the same time, so on SQLite both land in one group commit
@@ -827,6 +850,7 @@ async fn finish_not_sent(
     let outcome = settle(not_sent_outcome(code, reason), record.view.may_have_reached_cloud);
     apply(&mut record.view, outcome);
     let logged = state.store.finish_eventually(&record).await;
+    let record = as_logged(state, record, logged).await;
     Ok(processed(record, logged))
 }
 

@@ -426,10 +426,11 @@ fn stop_release_key(fleet_key: &str, targets: &[InstanceRef]) -> String {
     format!("{fleet_key}_stop_{hex}")
 }
 
-/// Whether `key` has the shape of a fleet order's key (`{fleet key}_s{step}`), which only the keeper may use.
-pub fn is_fleet_order_key(key: &str) -> bool {
-    key.rsplit_once("_s")
-        .is_some_and(|(fleet, step)| !fleet.is_empty() && !step.is_empty() && step.bytes().all(|b| b.is_ascii_digit()))
+/// The fleet key of a fleet order's key (`{fleet key}_s{step}`), if `key` has that shape.
+pub fn fleet_of_order_key(key: &str) -> Option<&str> {
+    key.rsplit_once("_s").and_then(|(fleet, step)| {
+        (!fleet.is_empty() && !step.is_empty() && step.bytes().all(|b| b.is_ascii_digit())).then_some(fleet)
+    })
 }
 
 /// A fleet's instances as its orders name them, and the ids of its orders whose outcome is not known yet.

@@ -243,6 +243,11 @@ pub fn release_not_taken(
     Some(next)
 }
 
+/// How much earlier than its booking the cloud must have created an instance for Spotplan to count its cost from
+/// the creation time: more than the minute Alibaba's whole-minute creation times can be off by, and the seconds an
+/// order's answer takes.
+const BOOKED_LATE_MS: i64 = 5 * 60 * 1000;
+
 /// The row after a describe reported the instance.
 pub fn apply_report(row: &InstanceRow, report: &InstanceReport, now_ms: i64) -> InstanceRow {
     let mut next = row.clone();
@@ -253,14 +258,16 @@ pub fn apply_report(row: &InstanceRow, report: &InstanceReport, now_ms: i64) -> 
     if report.reason.is_some() {
         next.reason = report.reason.clone();
     }
-    // When it started running: at this poll — or, when Spotplan sees it for the first time already running (found
-    // by the settler an hour on, booked by the sweep, watched from elsewhere), when the cloud says it was created,
-    // so its cost so far and a month's budget count the hours before it was booked (never after now).
-    let first_seen = row.last_checked_ms.is_none();
-    let since = match report.created_at {
-        Some(created_s) if first_seen => created_s.saturating_mul(1000).min(now_ms),
-        _ => now_ms,
-    };
+    // When it started running: at this poll — or, when Spotplan sees it for the first time already running and the
+    // cloud created it well before Spotplan booked it (found by the settler an hour on, booked by the sweep, watched
+    // from elsewhere), when the cloud says it was created, so its cost so far and a month's budget count the hours
+    // before it was booked (never after now). An ordinary order's instance, created about when it was booked, starts
+    // at the poll as before (Alibaba's creation time has whole minutes only).
+    let created_before_booking = report
+        .created_at
+        .map(|created_s| created_s.saturating_mul(1000))
+        .filter(|created_ms| row.last_checked_ms.is_none() && *created_ms < row.placed_at_ms - BOOKED_LATE_MS);
+    let since = created_before_booking.map_or(now_ms, |created_ms| created_ms.min(now_ms));
     let started = |next: &mut InstanceRow| {
         next.running_since_ms.get_or_insert(since);
     };
@@ -367,23 +374,25 @@ mod tests {
             created_at: Some(60),
             ..report(InstanceState::Running)
         };
-        // Booked late (found by the settler, the sweep, a watch): its hours before the booking count.
-        let late = apply_report(&row(Cloud::Tencent, InstanceState::Pending), &created, 7_200_000);
+        // Booked an hour late (found by the settler, the sweep, a watch): its hours before the booking count.
+        let mut booked_late = row(Cloud::Tencent, InstanceState::Pending);
+        booked_late.placed_at_ms = 3_660_000;
+        let late = apply_report(&booked_late, &created, 7_200_000);
         assert_eq!(late.running_since_ms, Some(60_000));
         // Seen pending before: it started running at the poll that first saw it running.
-        let mut seen = row(Cloud::Tencent, InstanceState::Pending);
+        let mut seen = booked_late.clone();
         seen.last_checked_ms = Some(7_000_000);
         assert_eq!(
             apply_report(&seen, &created, 7_200_000).running_since_ms,
             Some(7_200_000)
         );
-        // A creation time ahead of the proxy's clock never puts the start after now.
-        let ahead = InstanceReport {
-            created_at: Some(9_000),
-            ..report(InstanceState::Running)
-        };
-        let clamped = apply_report(&row(Cloud::Tencent, InstanceState::Pending), &ahead, 7_200_000);
-        assert_eq!(clamped.running_since_ms, Some(7_200_000));
+        // An ordinary order's instance, created about when it was booked: from the poll, never before placement.
+        let mut ordinary = row(Cloud::Tencent, InstanceState::Pending);
+        ordinary.placed_at_ms = 100_000;
+        assert_eq!(
+            apply_report(&ordinary, &created, 7_200_000).running_since_ms,
+            Some(7_200_000)
+        );
     }
 
     #[test]

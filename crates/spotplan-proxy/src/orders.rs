@@ -35,14 +35,19 @@ pub async fn submit(
             field: Some("Idempotency-Key".into()),
         })?
         .to_owned();
-    if crate::fleets::is_fleet_order_key(&key) {
-        // The fleet keeper's own keys: another person taking one first would stall that fleet (its next order
-        // answered "the key belongs to another"), or claim its instances.
+    // A fleet's order keys are its own: another person taking one first would stall that fleet (its next order
+    // answered "the key belongs to another") or claim its instances. The fleet's creator may use them (the web's
+    // fleet panel prints each order of a fleet placed by hand with them).
+    if let Some(fleet_key) = crate::fleets::fleet_of_order_key(&key)
+        && let Some(fleet) = crate::fleet_book::by_key(&state.store, fleet_key).await?
+        && fleet.created_by != caller.name()
+    {
         return Err(ApiError::BadRequest {
             code: "idempotency_key_reserved",
             message: format!(
-                "idempotency key {key} ends in _s and a number, which fleets' orders use (a fleet's key, `_s`, its \
-                 step): use a key without that ending, such as a UUID"
+                "idempotency key {key} is an order key of fleet {} (its key, `_s`, a step), which another person \
+                 placed: use a key of your own, such as a UUID",
+                fleet.id
             ),
             field: Some("Idempotency-Key".into()),
         });

@@ -451,6 +451,15 @@ async fn another_person_cannot_take_a_fleets_keys_or_tokens_and_a_revoked_creato
         (400, Some("idempotency_key_reserved"), Some("Idempotency-Key")),
         "{refused}"
     );
+    // Its creator may use them (the web's fleet panel prints a fleet's orders with them, to place by hand).
+    let (status, hers) = rig
+        .send(as_person(&alice, "/api/v1/orders", "fleet-0013-alice_s9", &order))
+        .await;
+    assert_eq!(
+        (status, hers["status"].as_str()),
+        (200, Some("dry_run_passed")),
+        "{hers}"
+    );
     let mut copied = example("alibaba");
     copied["client_token"] = json!("spotplan-fleet-0013-alice_s0");
     let (status, refused) = rig
