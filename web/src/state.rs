@@ -959,6 +959,11 @@ mod tests {
         );
     }
 
+    /// The keys of the earlier orders a state names.
+    fn earlier_keys(state: &UiState) -> Vec<&str> {
+        state.earlier.iter().map(|earlier| earlier.key.as_str()).collect()
+    }
+
     /// An order whose outcome is unknown stays named when the draft changes after the dialog was opened and
     /// cancelled, a dry run ran, or the offer was deselected and chosen again: each replaced the submission, and the
     /// note used to be lost, so the next Place was an unwarned second order.
@@ -1007,15 +1012,7 @@ mod tests {
             ("deselected while sending and chosen again", chosen_again),
         ] {
             assert_ne!(edited.idempotency_key, "k1a2b3c4d", "{case}");
-            assert_eq!(
-                edited
-                    .earlier
-                    .iter()
-                    .map(|earlier| earlier.key.as_str())
-                    .collect::<Vec<_>>(),
-                ["k1a2b3c4d"],
-                "{case}"
-            );
+            assert_eq!(earlier_keys(&edited), ["k1a2b3c4d"], "{case}");
         }
         // A final answer for the key settles it: a later change names nothing.
         let settled = reduce(
@@ -1058,11 +1055,7 @@ mod tests {
         assert_eq!(other.earlier.len(), 2, "every unsettled order is named");
         let dismissed = reduce(other, Action::DismissEarlier("k1a2b3c4d".into()));
         assert_eq!(
-            dismissed
-                .earlier
-                .iter()
-                .map(|earlier| earlier.key.as_str())
-                .collect::<Vec<_>>(),
+            earlier_keys(&dismissed),
             ["k9z8y7x6w"],
             "dismissing one leaves the other"
         );
