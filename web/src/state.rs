@@ -959,6 +959,20 @@ mod tests {
         );
     }
 
+    /// The proxy's refusal of a bid over its spend ceiling, naming the bid.
+    fn ceiling_problem() -> Problem {
+        Problem {
+            field: "bid.max_price".into(),
+            rule: "proxy.spend_ceiling".into(),
+            value: String::new(),
+            severity: Severity::Error,
+            message_en: "above the ceiling".into(),
+            message_zh: "above the ceiling".into(),
+            prevents: None,
+            source: None,
+        }
+    }
+
     /// The keys of the earlier orders a state names.
     fn earlier_keys(state: &UiState) -> Vec<&str> {
         state.earlier.iter().map(|earlier| earlier.key.as_str()).collect()
@@ -1021,16 +1035,7 @@ mod tests {
                 key: "k1a2b3c4d".into(),
                 dry_run: false,
                 message: "above the ceiling".into(),
-                problems: vec![Problem {
-                    field: "bid.max_price".into(),
-                    rule: "proxy.spend_ceiling".into(),
-                    value: String::new(),
-                    severity: Severity::Error,
-                    message_en: "above the ceiling".into(),
-                    message_zh: "above the ceiling".into(),
-                    prevents: None,
-                    source: None,
-                }],
+                problems: vec![ceiling_problem()],
             },
         );
         let cancelled = reduce(reduce(settled, Action::AskSubmit { dry_run: false }), Action::Cancelled);
@@ -1081,16 +1086,7 @@ mod tests {
     #[test]
     fn a_refusal_naming_a_field_stands_beside_it_until_it_is_edited_and_leaves_no_earlier_order() {
         let sent = sending_an_order();
-        let problem = Problem {
-            field: "bid.max_price".into(),
-            rule: "proxy.spend_ceiling".into(),
-            value: String::new(),
-            severity: Severity::Error,
-            message_en: "above the ceiling".into(),
-            message_zh: "above the ceiling".into(),
-            prevents: None,
-            source: None,
-        };
+        let problem = ceiling_problem();
         let refused = reduce(
             sent,
             Action::Refused {
