@@ -12,6 +12,7 @@ mod apt;
 mod catalog;
 mod contract;
 mod postgres;
+mod postgres_tls;
 mod precompress;
 mod process;
 mod scratch;
@@ -67,6 +68,7 @@ fn main() -> anyhow::Result<()> {
         Some("postgres") => {
             let cluster = postgres::Cluster::start()?;
             println!("{}={}", postgres::URL_ENV, cluster.url);
+            println!("{}={}", postgres::CA_ENV, cluster.ca_file.display());
             let mut line = String::new();
             std::io::stdin().read_line(&mut line)?;
             Ok(())

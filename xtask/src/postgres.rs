@@ -1,7 +1,7 @@
 //! A throwaway PostgreSQL cluster for the tests of team mode: Debian's `postgresql` package (installed when
 //! missing), `initdb` into `target/postgres/` — as the unprivileged `nobody` when the tests run as root, since
 //! PostgreSQL refuses to run as root — listening on loopback only at a free port, trust authentication for one
-//! database user, and stopped (`pg_ctl stop -m immediate`) when the [`Cluster`] is dropped. Each run starts from
+//! database user, TLS offered with a certificate of an authority made for the run (`crate::postgres_tls`), and stopped (`pg_ctl stop -m immediate`) when the [`Cluster`] is dropped. Each run starts from
 //! an empty data folder.
 
 use std::net::TcpListener;
@@ -17,6 +17,8 @@ use crate::process;
 const ROOT: &str = "target/postgres";
 /// The variable the tests read the cluster's URL from.
 pub const URL_ENV: &str = "SPOTPLAN_TEST_DATABASE_URL";
+/// The variable the tests read the cluster's CA certificate (PEM) from.
+pub const CA_ENV: &str = "SPOTPLAN_TEST_DATABASE_CA";
 /// Set by the test command: without a URL, the team-mode tests fail instead of skipping.
 pub const REQUIRED_ENV: &str = "SPOTPLAN_REQUIRE_POSTGRES";
 /// The database and user the tests use.
@@ -31,6 +33,8 @@ pub struct Cluster {
     as_nobody: bool,
     /// The URL the tests connect with (`SPOTPLAN_TEST_DATABASE_URL`).
     pub url: String,
+    /// The certificate of the authority that signed the server's (`SPOTPLAN_TEST_DATABASE_CA`).
+    pub ca_file: PathBuf,
 }
 
 /// Installs Debian's PostgreSQL server when no `initdb` is there.
@@ -105,11 +109,22 @@ impl Cluster {
                 .arg(&data),
         )
         .and_then(|(ok, output)| if ok { Ok(()) } else { bail!("initdb failed:\n{output}") })?;
+        let certificates = crate::postgres_tls::write_into(&root)?;
+        if as_nobody {
+            process::run(
+                Command::new("chown")
+                    .arg("nobody")
+                    .arg(&certificates.server_certificate)
+                    .arg(&certificates.server_key),
+            )?;
+        }
         let port = free_port()?;
         let options = format!(
             "-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={} -c fsync=off \
-             -c max_connections=400",
-            root.display()
+             -c max_connections=400 -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+            root.display(),
+            certificates.server_certificate.display(),
+            certificates.server_key.display(),
         );
         process::run_capturing(
             cluster_command("pg_ctl")
@@ -132,6 +147,7 @@ impl Cluster {
             data,
             as_nobody,
             url: format!("postgres://{DATABASE}@127.0.0.1:{port}/{DATABASE}"),
+            ca_file: certificates.ca,
         };
         process::run_capturing(Command::new(bin.join("createdb")).args([
             "-h",

@@ -106,7 +106,9 @@ pub fn test(env: &Env) -> anyhow::Result<()> {
     // Without a cluster the team-mode tests fail rather than skip: they are required here.
     native.env(crate::postgres::REQUIRED_ENV, "1");
     if let Ok(cluster) = &postgres {
-        native.env(crate::postgres::URL_ENV, &cluster.url);
+        native
+            .env(crate::postgres::URL_ENV, &cluster.url)
+            .env(crate::postgres::CA_ENV, &cluster.ca_file);
     }
     layers.push(libtest_layer("native tests", &mut native)?);
     // The proxy's integration suites once more with every book on PostgreSQL (team mode's store).

@@ -14,6 +14,7 @@ pub mod at_rest;
 pub mod call_counters;
 pub mod config;
 pub mod credentials;
+pub mod database_link;
 pub mod endpoints;
 pub mod error;
 pub mod exactly_once;

@@ -115,6 +115,10 @@ struct Args {
         hide_env_values = true
     )]
     database_url: Option<String>,
+    /// Team mode with `sslmode=require` in the database URL: trust the CA certificates in this PEM file, besides
+    /// the platform's, to verify the database server's certificate.
+    #[arg(long, env = "SPOTPLAN_DATABASE_CA", value_name = "FILE")]
+    database_ca: Option<PathBuf>,
     /// Instead of serving: a maintenance task on the data folder.
     #[command(subcommand)]
     task: Option<Task>,
@@ -263,7 +267,7 @@ async fn run_task(task: &Task, args: &Args) -> anyhow::Result<()> {
         .with_context(|| format!("cannot open {}", database.display()))?;
     let store = match &args.database_url {
         Some(url) => store.with_shared(
-            spotplan_proxy::shared_log::SharedLog::connect(url)
+            spotplan_proxy::shared_log::SharedLog::connect_trusting(url, args.database_ca.as_deref())
                 .await
                 .context("cannot open the shared database (SPOTPLAN_DATABASE_URL)")?,
         ),
@@ -369,7 +373,7 @@ async fn main() -> anyhow::Result<()> {
         .context("cannot open the order log")?;
     let store = match &args.database_url {
         Some(url) => {
-            let shared = spotplan_proxy::shared_log::SharedLog::connect(url)
+            let shared = spotplan_proxy::shared_log::SharedLog::connect_trusting(url, args.database_ca.as_deref())
                 .await
                 .context("cannot open the shared order log (SPOTPLAN_DATABASE_URL)")?;
             tracing::info!("team mode: orders are kept in the shared PostgreSQL database");

@@ -14,9 +14,9 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use sha2::{Digest, Sha256};
 use spotplan_core::Money;
-use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 
+use crate::database_link::DatabaseLink;
 use crate::sql::postgres::PostgresTx;
 use crate::sql::{SqlRow, SqlValue, Tx};
 use crate::stored::{StoreError, StoredOrder};
@@ -184,6 +184,8 @@ pub struct SharedLog {
     lock_pool: Pool,
     /// How to open a connection outside the pool (leadership holds one for as long as it leads).
     config: tokio_postgres::Config,
+    /// In the clear or TLS, for every connection.
+    link: DatabaseLink,
 }
 
 impl std::fmt::Debug for SharedLog {
@@ -265,10 +267,10 @@ impl Drop for KeyHold {
 }
 
 /// A pool of up to `size` connections to `config`'s database that refuses after [`POOL_WAIT`].
-fn pool_of(config: &tokio_postgres::Config, size: usize) -> Result<Pool, StoreError> {
+fn pool_of(config: &tokio_postgres::Config, link: &DatabaseLink, size: usize) -> Result<Pool, StoreError> {
     let manager = Manager::from_config(
         config.clone(),
-        NoTls,
+        link.connector.clone(),
         ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         },
@@ -281,8 +283,18 @@ fn pool_of(config: &tokio_postgres::Config, size: usize) -> Result<Pool, StoreEr
         .map_err(pool_error)
 }
 
-fn pool_error(error: impl std::fmt::Display) -> StoreError {
-    StoreError::Shared(error.to_string())
+/// The pool's error with the causes under it (a refused TLS handshake names the certificate's fault there).
+fn pool_error(error: impl std::error::Error) -> StoreError {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let inner_text = inner.to_string();
+        if !text.contains(&inner_text) {
+            text = format!("{text}: {inner_text}");
+        }
+        cause = inner.source();
+    }
+    StoreError::Shared(text)
 }
 
 fn postgres_error(error: tokio_postgres::Error) -> StoreError {
@@ -299,16 +311,33 @@ impl SharedLog {
     /// [`SharedLog::connect`], with writes waiting at most `lock_timeout` for a row or table another session
     /// holds before they count as failed (an outcome is then kept in memory and retried, as on SQLite).
     pub async fn connect_waiting(url: &str, lock_timeout: Duration) -> Result<SharedLog, StoreError> {
+        SharedLog::open(url, None, lock_timeout).await
+    }
+
+    /// [`SharedLog::connect`], trusting the CA certificates in `ca` (PEM) besides the platform's when the URL
+    /// asks for TLS (`sslmode=require`; see [`crate::database_link`]).
+    pub async fn connect_trusting(url: &str, ca: Option<&std::path::Path>) -> Result<SharedLog, StoreError> {
+        SharedLog::open(url, ca, LOCK_TIMEOUT).await
+    }
+
+    async fn open(url: &str, ca: Option<&std::path::Path>, lock_timeout: Duration) -> Result<SharedLog, StoreError> {
         let mut config = tokio_postgres::Config::from_str(url)
             .map_err(|error| StoreError::Shared(format!("SPOTPLAN_DATABASE_URL does not read: {error}")))?;
         config.options(format!("-c lock_timeout={}", lock_timeout.as_millis()));
         config.application_name("spotplan-proxy");
-        let pool = pool_of(&config, POOL_SIZE)?;
-        let lock_pool = pool_of(&config, LOCK_POOL_SIZE)?;
+        let link = DatabaseLink::for_config(&mut config, ca).map_err(|error| StoreError::Shared(error.to_string()))?;
+        if !link.encrypted && !crate::database_link::stays_on_this_machine(&config) {
+            tracing::warn!(
+                "the link to the shared database is not encrypted: add sslmode=require to SPOTPLAN_DATABASE_URL"
+            );
+        }
+        let pool = pool_of(&config, &link, POOL_SIZE)?;
+        let lock_pool = pool_of(&config, &link, LOCK_POOL_SIZE)?;
         let log = SharedLog {
             pool,
             lock_pool,
             config,
+            link,
         };
         log.migrate().await?;
         Ok(log)
@@ -316,7 +345,11 @@ impl SharedLog {
 
     /// A connection of its own, outside the pool: its session (and any lock it takes) lasts until it is dropped.
     pub async fn dedicated_connection(&self) -> Result<tokio_postgres::Client, StoreError> {
-        let (client, connection) = self.config.connect(NoTls).await.map_err(postgres_error)?;
+        let (client, connection) = self
+            .config
+            .connect(self.link.connector.clone())
+            .await
+            .map_err(postgres_error)?;
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::warn!(%error, "a dedicated database connection ended");

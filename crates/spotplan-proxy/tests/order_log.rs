@@ -450,3 +450,56 @@ async fn the_shared_log_is_ready_only_while_its_database_answers() {
         "and reads say so, not \"no such order\""
     );
 }
+
+/// Team mode over TLS: with `sslmode=require` and the cluster's CA every connection is encrypted (the server's own
+/// view says so) and the log works; the same URL trusting nothing but the platform's roots is refused at the
+/// handshake, with no fallback to a plain connection.
+#[tokio::test]
+async fn sslmode_require_encrypts_and_refuses_a_server_it_cannot_verify() {
+    let Some(url) = common::postgres::fresh_database().await else {
+        return;
+    };
+    let ca = std::env::var("SPOTPLAN_TEST_DATABASE_CA")
+        .expect("the test command gives the cluster's CA in SPOTPLAN_TEST_DATABASE_CA");
+    let tls_url = format!("{url}?sslmode=require");
+    let store = sqlite().with_shared(
+        SharedLog::connect_trusting(&tls_url, Some(std::path::Path::new(&ca)))
+            .await
+            .unwrap(),
+    );
+    store.insert(&record("key-over-tls", 1)).await.unwrap();
+    assert_eq!(
+        store
+            .by_key("key-over-tls")
+            .await
+            .unwrap()
+            .unwrap()
+            .view
+            .idempotency_key,
+        "key-over-tls"
+    );
+
+    let database = url.rsplit_once('/').unwrap().1.to_owned();
+    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let row = admin
+        .query_one(
+            "SELECT count(*) FILTER (WHERE s.ssl), count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE a.datname = $1 AND a.application_name = 'spotplan-proxy'",
+            &[&database],
+        )
+        .await
+        .unwrap();
+    let (encrypted, all): (i64, i64) = (row.get(0), row.get(1));
+    assert!(all > 0, "the log has connections open");
+    assert_eq!(encrypted, all, "every connection of the log is TLS");
+
+    let refused = SharedLog::connect_trusting(&tls_url, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("certificate"),
+        "refused for its certificate: {refused}"
+    );
+}
