@@ -226,3 +226,45 @@ test('a fleet the proxy refuses names the pool it refused, not an index path', a
     await capped.stop();
   }
 });
+
+test('a fleet the proxy saved before failing with a server error is unknown, and sent again under its key: one fleet', async () => {
+  const plan = '?v=4&m=8&h=48&c=alibaba&rg=cn-hangzhou#fleet';
+  const { page, problems } = await openPage(browser, new URL(plan, proxy.url).href, { viewport: { width: 1440, height: 900 } });
+  await page.evaluate(() => {
+    const zones = Object.fromEntries([...'abcdefghijklmnopqrstuvwxyz'].map((letter) => [`subnet@cn-hangzhou-${letter}`, `vsw-bp1fault${letter}`]));
+    localStorage.setItem('spotplan-launch:alibaba:cn-hangzhou', JSON.stringify({
+      image: 'aliyun_3_x64_20G_alibase_20240819.vhd', vpc: 'vpc-bp1fault', security_group: 'sg-bp1fault', ...zones,
+    }));
+  });
+  await page.goto(new URL(plan, proxy.url).href);
+  await page.locator('#fleet-target').fill('2');
+  await page.locator('#fleet-cap').fill('0.3');
+  await page.locator('#fleet-ceiling').fill('5');
+  const before = (await api('api/v1/fleets')).fleets.length;
+  // The proxy saves and places the fleet, then its answer is a server error in its own JSON shape (its order log
+  // failed after the fleet was saved): the page must not read that as "nothing was placed".
+  const keys = [];
+  await page.route('**/api/v1/fleets', async (route) => {
+    keys.push(route.request().headers()['idempotency-key']);
+    const answer = await route.fetch();
+    assert.equal(answer.status(), 201, await answer.text());
+    await route.fulfill({ status: 503, json: { error: { code: 'order_log_unavailable', message: 'the order log is unavailable' } } });
+  }, { times: 1 });
+  await page.locator('#fleet-place').click();
+  await page.locator('#fleet-confirm').click();
+  await page.getByTestId('fleet-unsettled').waitFor();
+  // The form changes: the key does not, and Confirm sends the fleet as it was sent.
+  await page.locator('#fleet-target').fill('3');
+  await page.route('**/api/v1/fleets', async (route) => {
+    keys.push(route.request().headers()['idempotency-key']);
+    await route.continue();
+  }, { times: 1 });
+  await page.locator('#fleet-place').click();
+  await page.getByTestId('fleet-resend-summary').waitFor();
+  await page.locator('#fleet-confirm').click();
+  await page.getByTestId('fleet-placed').waitFor({ timeout: 15_000 });
+  assert.equal(keys.length, 2, JSON.stringify(keys));
+  assert.equal(keys[1], keys[0], 'resent under the key it was first sent with');
+  assert.equal((await api('api/v1/fleets')).fleets.length, before + 1, 'one fleet, not two');
+  assert.deepEqual(problems.filter((problem) => !/503|Service Unavailable/.test(problem)), []);
+});

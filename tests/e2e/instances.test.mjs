@@ -113,7 +113,13 @@ test('instances are followed to running, fail, get reclaimed and are released ex
     assert.equal(await dialog.getByTestId(box).isDisabled(), true, box);
   }
   assert.equal(await dialog.getByTestId('release-disks').isChecked(), true, 'as sent: the default');
+  // The release names the instances the confirmation listed, not the order (which the proxy would resolve on
+  // arrival, taking any instance of it booked or back since).
+  const sent = page.waitForRequest('**/api/v1/instances/release');
   await dialog.getByRole('button', { name: 'Confirm' }).click();
+  const body = (await sent).postDataJSON();
+  assert.equal(body.order_id, undefined, JSON.stringify(body));
+  assert.deepEqual(body.instances.map((one) => one.id).sort(), [...tencent.instance_ids].sort());
   const outcome = page.getByTestId('release-outcome');
   await outcome.waitFor();
   assert.equal(await outcome.locator('li.release-accepted').count(), 2);

@@ -19,6 +19,15 @@ pub enum ApiError {
     /// The proxy answered with its error shape: the code, and the message naming the field and the rule.
     #[error("{}", .0.error.message)]
     Refused(ErrorBody),
+    /// The proxy answered with its error shape and a server error's status (its order log unavailable, an
+    /// internal error): it may have acted before it failed — a money action's outcome is unknown, not refused.
+    #[error("{} (HTTP {status})", .body.error.message)]
+    ServerFault {
+        /// The HTTP status (5xx).
+        status: u16,
+        /// The proxy's error.
+        body: ErrorBody,
+    },
     /// An answer that is neither the expected type nor the error shape (a gateway page, another server).
     #[error("unreadable answer (HTTP {status}): {detail}")]
     Unreadable {
@@ -52,7 +61,15 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
     if response.ok() {
         serde_json::from_str(&body).map_err(unreadable)
     } else {
-        Err(serde_json::from_str::<ErrorBody>(&body).map_or_else(unreadable, ApiError::Refused))
+        Err(
+            serde_json::from_str::<ErrorBody>(&body).map_or_else(unreadable, |body| {
+                if status >= 500 {
+                    ApiError::ServerFault { status, body }
+                } else {
+                    ApiError::Refused(body)
+                }
+            }),
+        )
     }
 }
 

@@ -146,7 +146,11 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
                                 draft.borrow_mut().outcome_unknown()
                             }
                             ApiError::Refused(_) => draft.borrow_mut().refused(),
-                            ApiError::NoAnswer(_) | ApiError::Unreadable { .. } => draft.borrow_mut().outcome_unknown(),
+                            // No answer, or the proxy failed after it may have saved the fleet: the outcome is
+                            // unknown and the retry is this body under this key, however the form moves.
+                            ApiError::NoAnswer(_) | ApiError::ServerFault { .. } | ApiError::Unreadable { .. } => {
+                                draft.borrow_mut().outcome_unknown()
+                            }
                         }
                         placing.set(Placing::Refused(error, sent));
                     }

@@ -586,8 +586,17 @@ fn order_line(
         let ask = ask.clone();
         let ids: Vec<String> = live.iter().map(|row| row.id.clone()).collect();
         let cost = total(live.iter().map(|row| cost_now(row, proxy_now)));
+        // The instances the confirmation lists, by id, as "release all" does: not the order's id, which the proxy
+        // resolves when the call arrives — an instance of the order that came back (a release that did not take)
+        // or was booked meanwhile would go too, unshown and uncounted.
         let body = ReleaseBody {
-            order_id: Some(order.to_owned()),
+            instances: live
+                .iter()
+                .map(|row| InstanceRef {
+                    cloud: row.cloud,
+                    id: row.id.clone(),
+                })
+                .collect(),
             ..ReleaseBody::default()
         };
         Callback::from(move |_: MouseEvent| ask.emit((body.clone(), ids.clone(), cost)))
