@@ -57,6 +57,10 @@ pub(crate) struct Tally {
     pub running_units: u64,
     /// Units starting, or ordered with no final answer yet.
     pub pending_units: u64,
+    /// Units whose release is asked and not yet seen to take: they count as live until they are gone, or a
+    /// release that does not take (the follower puts them back to running) would leave the fleet a unit over its
+    /// target for good, its replacement ordered meanwhile.
+    pub releasing_units: u64,
     /// Instances by state.
     pub counts: FleetInstanceCounts,
     /// What everything that may still bill may cost per hour, in the fleet's money (`None`: something is unbounded).
@@ -247,7 +251,11 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
                         InstanceState::LaunchFailed | InstanceState::Gone | InstanceState::Stopped => {
                             tally.counts.failed += 1
                         }
-                        InstanceState::Releasing | InstanceState::Released => tally.counts.released += 1,
+                        InstanceState::Releasing => {
+                            tally.releasing_units += weight;
+                            tally.counts.released += 1;
+                        }
+                        InstanceState::Released => tally.counts.released += 1,
                     }
                 }
                 if none_ran {
@@ -441,7 +449,7 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
             return Ok(());
         }
         let target = u64::from(fleet.spec.target);
-        let live = tally.running_units + tally.pending_units;
+        let live = tally.running_units + tally.pending_units + tally.releasing_units;
         let first_order = (fleet.state == FleetState::Placing)
             .then(|| {
                 fleet

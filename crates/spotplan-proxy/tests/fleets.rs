@@ -1302,3 +1302,53 @@ async fn a_stop_names_the_orders_it_cannot_release_yet_and_the_keeper_releases_t
     }
     assert_eq!(releases(), 2, "its two instances released, once");
 }
+
+/// An instance of a maintained fleet whose release is asked (and not yet seen to take) still counts toward the
+/// target: the keeper orders no replacement for it. Ordered one, and then had the release not taken (the follower
+/// puts the instance back to running after ten minutes), the fleet would stay a unit over its target for good.
+#[tokio::test]
+async fn an_instance_being_released_is_not_replaced_before_its_release_takes() {
+    let rig = rig().await;
+    let (status, placed) = rig.submit(&fleet(2, [2, 0, 0], "10"), "fleet-0020-rels").await;
+    assert_eq!(status, 201, "{placed}");
+    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
+    rig.round(2).await;
+    let fleet_now = rig.fleet(&id).await;
+    assert_eq!(
+        (fleet_now["running_units"].as_u64(), rig.created()),
+        (Some(2), 2),
+        "{fleet_now}"
+    );
+
+    // A release of one of them is logged eleven minutes ago and never reached the cloud (the proxy died).
+    let running = rig.live_ids(&id).await;
+    let target = spotplan_proxy::instance_book::all(&rig.state.store)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|row| row.id == running[0])
+        .unwrap();
+    let now = spotplan_proxy::upstream::now_unix_millis();
+    spotplan_proxy::instance_book::log_release(
+        &rig.state.store,
+        "release-0020-lost",
+        "hash",
+        vec![target],
+        spotplan_core::lifecycle::ReleaseOptions::default(),
+        now - 11 * MINUTE_MS,
+        None,
+    )
+    .await
+    .unwrap();
+    keep_once(&rig.state).await.unwrap();
+    assert_eq!(rig.created(), 2, "no replacement while the release may still take");
+    // The cloud still runs it ten minutes on: the release did not take, and the fleet is at its target.
+    rig.round(1).await;
+    rig.round(1).await;
+    let fleet_now = rig.fleet(&id).await;
+    assert_eq!(
+        (fleet_now["running_units"].as_u64(), rig.created()),
+        (Some(2), 2),
+        "at its target, not over it: {fleet_now}"
+    );
+}
