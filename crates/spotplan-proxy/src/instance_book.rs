@@ -481,15 +481,26 @@ pub async fn log_release(
             if logged == 0 {
                 return Err(StoreError::DuplicateKey);
             }
-            let releasing: Vec<InstanceRow> = targets
-                .iter()
-                .map(|row| InstanceRow {
-                    state: InstanceState::Releasing,
-                    release_key: Some(key.clone()),
-                    ..row.clone()
-                })
-                .collect();
-            upsert_all(tx, &releasing)
+            // Only the state and the key, and only over rows nothing has ended since they were read: a reclaim the
+            // follower recorded meanwhile stands (the whole row as read would put back what it replaced).
+            for chunk in targets.chunks(UPSERT_ROWS) {
+                let mut params: Vec<SqlValue> = vec![(&key).into()];
+                let mut wanted = Vec::with_capacity(chunk.len());
+                for (index, row) in chunk.iter().enumerate() {
+                    wanted.push(format!("(?{}, ?{})", 2 * index + 2, 2 * index + 3));
+                    params.push(row.cloud.id().into());
+                    params.push(row.id.as_str().into());
+                }
+                tx.execute(
+                    &format!(
+                        "UPDATE instances SET state = 'releasing', release_key = ?1 WHERE (cloud, id) IN ({}) \
+                         AND state NOT IN ('released', 'reclaimed', 'gone', 'launch_failed')",
+                        wanted.join(", ")
+                    ),
+                    &params,
+                )?;
+            }
+            Ok(())
         })
         .await
 }
@@ -509,9 +520,16 @@ pub async fn finish_release(
                 "UPDATE releases SET answer_json = ?2 WHERE idempotency_key = ?1",
                 &[key.into(), answer.into()],
             )?;
-            // Only rows still as the release's log left them: one the follower settled meanwhile (seen gone,
-            // reclaimed) keeps what it learnt rather than turning back into "releasing".
-            upsert(tx, &rows, " WHERE instances.state = 'releasing'")
+            // Only rows this release still holds and nothing has settled: one the follower saw end meanwhile (gone,
+            // reclaimed) keeps what it learnt. A row the follower put back to running because an earlier send of
+            // this release did not take is this release's too (its key stays): its answer now stands — dropped,
+            // the instance would read as running while its release takes, then as reclaimed once it is gone.
+            upsert(
+                tx,
+                &rows,
+                " WHERE instances.release_key = excluded.release_key \
+                 AND instances.state NOT IN ('released', 'reclaimed', 'gone', 'launch_failed')",
+            )
         })
         .await
 }

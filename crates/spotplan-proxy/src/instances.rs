@@ -469,15 +469,44 @@ pub async fn release_once(
     Ok(answer)
 }
 
-/// Settles releases an earlier run logged but never answered (the proxy stopped mid-release). Their instances are
-/// described first: one the cloud no longer reports, or reports terminating, got the release — nothing is sent
-/// again; one still running never got it, and it is sent now, once. Only releases logged before `started_ms` (this
-/// run's start) are taken, so one this run is sending is never mistaken for one a crash left. Returns how many
-/// releases were settled.
-pub async fn resume_unanswered(state: &AppState, started_ms: i64) -> Result<usize, StoreError> {
-    let unanswered = instance_book::unanswered_releases(&state.store, started_ms).await?;
+/// How old an unanswered release must be before the background settles it: far past the few seconds its own
+/// sending takes (whose key it holds anyway), so only a release whose sender stopped is taken.
+pub const RESUME_RELEASES_AFTER: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Settles unanswered releases every minute for the life of the process, on the replica that leads: a release a
+/// crash left unanswered that could not be settled at start (its instances could not be described then), or that
+/// another replica left when it died, is sent once it can be — not left billing.
+pub fn spawn_release_resumer(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            if !state.leadership.is_leader() {
+                continue;
+            }
+            let before = now_unix_millis() - RESUME_RELEASES_AFTER.as_millis() as i64;
+            match resume_unanswered(&state, before).await {
+                Ok(0) => {}
+                Ok(settled) => tracing::info!(settled, "unanswered releases are settled"),
+                Err(error) => tracing::warn!(%error, "could not settle the unanswered releases; retrying"),
+            }
+        }
+    })
+}
+
+/// Settles releases logged but never answered (a proxy stopped mid-release, here or on another replica). Their
+/// instances are described first: one the cloud no longer reports, or reports terminating, got the release —
+/// nothing is sent again; one still running never got it, and it is sent now, once. Only releases logged before
+/// `logged_before_ms` are taken, and none whose key is held (being sent, in this process or another replica); one
+/// whose instances cannot all be described now (throttled, unreachable) is left for a later call — answered
+/// "unknown", it would never be sent, and its instances would bill on. Returns how many releases were settled.
+pub async fn resume_unanswered(state: &AppState, logged_before_ms: i64) -> Result<usize, StoreError> {
+    let unanswered = instance_book::unanswered_releases(&state.store, logged_before_ms).await?;
     let mut settled = 0;
     for (key, logged) in unanswered {
+        let claim = state.key_locks.claim(&format!("release:{key}"));
+        let Some(_guard) = claim.try_lock() else {
+            continue;
+        };
         // Team mode: a replica that is sending this release holds its key; one that died let go of it.
         let Some(_replicas) = state.store.try_hold_key(&format!("release:{key}")).await? else {
             continue;
@@ -489,7 +518,6 @@ pub async fn resume_unanswered(state: &AppState, started_ms: i64) -> Result<usiz
         {
             continue;
         }
-        settled += 1;
         let book = instance_book::all(&state.store).await?;
         let mut groups: BTreeMap<(Cloud, String), Vec<InstanceRow>> = BTreeMap::new();
         for target in &logged.targets {
@@ -500,12 +528,21 @@ pub async fn resume_unanswered(state: &AppState, started_ms: i64) -> Result<usiz
                     .push(row.clone());
             }
         }
-        let (mut outcomes, mut after) = (Vec::new(), Vec::new());
+        let mut described_groups = Vec::with_capacity(groups.len());
         for ((cloud, region), rows) in groups {
             let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
             let described = crate::follower::describe(state, cloud, &region, &ids)
                 .await
                 .unwrap_or_default();
+            described_groups.push((cloud, region, rows, described));
+        }
+        if described_groups.iter().any(|(.., described)| !described.complete) {
+            tracing::warn!(%key, "an unanswered release's instances cannot all be described now; tried again later");
+            continue;
+        }
+        settled += 1;
+        let (mut outcomes, mut after) = (Vec::new(), Vec::new());
+        for (cloud, region, rows, described) in described_groups {
             let now = now_unix_millis();
             let mut resend = Vec::new();
             for row in rows {

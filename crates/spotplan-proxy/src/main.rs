@@ -439,6 +439,7 @@ async fn main() -> anyhow::Result<()> {
     }
     // Every instance placed is followed until it is gone.
     spotplan_proxy::follower::spawn(state.clone());
+    spotplan_proxy::instances::spawn_release_resumer(state.clone());
     spotplan_proxy::fleet_keeper::spawn(state.clone());
     // Orders whose outcome is unknown are looked up at the cloud until settled.
     spotplan_proxy::settler::spawn(state.clone());

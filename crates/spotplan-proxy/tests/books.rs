@@ -808,3 +808,44 @@ async fn a_release_answer_keeps_what_the_follower_learnt_while_it_was_sent() {
         );
     }
 }
+
+/// A release logged with the row as it was read before the follower recorded its reclaim leaves the reclaim as
+/// it is: the log sets only "releasing" and the key, and only over a row that has not ended.
+#[tokio::test]
+async fn a_release_logged_with_a_row_read_before_a_reclaim_keeps_the_reclaim() {
+    for (backend, store) in backends().await {
+        let mut running = InstanceRow::placed(
+            Cloud::Tencent,
+            "ap-guangzhou",
+            "ins-r2",
+            "ord-r2",
+            Some(money(25)),
+            1_000,
+        );
+        running.state = InstanceState::Running;
+        running.running_since_ms = Some(2_000);
+        instance_book::add_placed(&store, vec![running.clone()]).await.unwrap();
+        instance_book::save(&store, vec![running.clone()]).await.unwrap();
+        let mut reclaimed = running.clone();
+        reclaimed.state = InstanceState::Reclaimed;
+        reclaimed.ended_at_ms = Some(4_000);
+        instance_book::save_observed(&store, vec![reclaimed]).await.unwrap();
+        instance_book::log_release(
+            &store,
+            "rel-race-02",
+            "hash",
+            vec![running.clone()],
+            ReleaseOptions::default(),
+            5_000,
+            None,
+        )
+        .await
+        .unwrap();
+        let row = instance_book::all(&store).await.unwrap()[0].clone();
+        assert_eq!(
+            (row.state, row.ended_at_ms),
+            (InstanceState::Reclaimed, Some(4_000)),
+            "{backend}"
+        );
+    }
+}

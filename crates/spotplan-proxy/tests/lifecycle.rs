@@ -993,3 +993,64 @@ async fn a_baidu_bid_order_that_has_not_started_is_cancelled_whole_and_a_started
     );
     assert_eq!(rig.standin.lifecycle.cancels().len(), 1);
 }
+
+/// A release a crash left unanswered whose instance cannot be described when the proxy looks (throttled) is left
+/// for a later look, not answered "unknown" and forgotten; and a release the follower found not taken (ten
+/// minutes on, the cloud still runs the instance) is sent again under its key, the instance read as releasing and
+/// then released — not as running, then as reclaimed once it is gone.
+#[tokio::test]
+async fn an_unanswered_release_is_settled_once_it_can_be_and_its_resend_is_booked_as_releasing() {
+    use spotplan_core::lifecycle::ReleaseOptions;
+    use spotplan_proxy::instance_book;
+    let rig = rig(Cloud::Tencent).await;
+    let placed = rig
+        .order(
+            Cloud::Tencent,
+            "img-lifecycle",
+            1,
+            "7a4c9e10-0000-4000-8000-000000000021",
+        )
+        .await;
+    let id = placed["instance_ids"][0].as_str().unwrap().to_owned();
+    rig.standin.lifecycle.advance(HOUR_MS);
+    poll_once(&rig.state).await.unwrap();
+    let rows = instance_book::all(&rig.state.store).await.unwrap();
+    let now = spotplan_proxy::upstream::now_unix_millis();
+    // Logged eleven minutes ago by a run that stopped before sending it.
+    instance_book::log_release(
+        &rig.state.store,
+        "release-crash-0021",
+        "hash",
+        rows,
+        ReleaseOptions::default(),
+        now - 11 * 60_000,
+        None,
+    )
+    .await
+    .unwrap();
+    rig.standin.lifecycle.throttle(1);
+    let settled = spotplan_proxy::instances::resume_unanswered(&rig.state, now)
+        .await
+        .unwrap();
+    assert_eq!(settled, 0, "not settled while its instance cannot be described");
+    assert!(
+        instance_book::logged_release(&rig.state.store, "release-crash-0021")
+            .await
+            .unwrap()
+            .unwrap()
+            .answer
+            .is_none(),
+        "still unanswered, so a later look sends it"
+    );
+    // The follower sees it running ten minutes after the release was asked: a release that did not take.
+    poll_once(&rig.state).await.unwrap();
+    assert_eq!(rig.states().await, ["running"]);
+    let settled = spotplan_proxy::instances::resume_unanswered(&rig.state, now)
+        .await
+        .unwrap();
+    assert_eq!(settled, 1);
+    assert_eq!(rig.standin.lifecycle.counts().0.get(&id), Some(&1), "sent once");
+    assert_eq!(rig.states().await, ["releasing"], "the resend's answer is booked");
+    poll_once(&rig.state).await.unwrap();
+    assert_eq!(rig.states().await, ["released"], "released, not reclaimed");
+}
