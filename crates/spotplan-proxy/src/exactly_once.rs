@@ -398,7 +398,7 @@ async fn pass_spend_gate<'a>(
     let budgets = !order.dry_run && crate::people::any_budget(&state.store, placed_by).await?;
     let local = state.spend_gate.lock().await;
     let replicas = if budgets || state.config.spend.max_spend_per_hour.is_some() {
-        Some(state.store.hold_key(SPEND_GATE_LOCK).await?)
+        Some(state.store.hold_gate(SPEND_GATE_LOCK).await?)
     } else {
         None
     };

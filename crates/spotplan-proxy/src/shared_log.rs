@@ -173,6 +173,13 @@ const POOL_SIZE: usize = 48;
 /// a connection that other lock holders keep, so a burst of orders cannot starve the statements they need.
 const LOCK_POOL_SIZE: usize = 64;
 
+/// Connections one proxy keeps for the spend gate's lock alone. Each order holds its key's lock (from the lock
+/// pool) while it waits for the gate; were the gate's connection from the same pool, 64 orders holding key locks
+/// would leave none for the one holding the in-process gate, and every order would wait out the pool's limit.
+/// One replica holds the gate once at a time (its in-process gate first); the second connection covers the moment
+/// the last holder's unlock is still on its way.
+const GATE_POOL_SIZE: usize = 2;
+
 /// How long work waits for a pooled connection before it is refused with a clear error (never a hang).
 const POOL_WAIT: Duration = Duration::from_secs(30);
 
@@ -182,6 +189,8 @@ pub struct SharedLog {
     pool: Pool,
     /// The connections cross-replica locks are held on.
     lock_pool: Pool,
+    /// The connections the spend gate's lock is held on.
+    gate_pool: Pool,
     /// How to open a connection outside the pool (leadership holds one for as long as it leads).
     config: tokio_postgres::Config,
     /// In the clear or TLS, for every connection.
@@ -333,9 +342,11 @@ impl SharedLog {
         }
         let pool = pool_of(&config, &link, POOL_SIZE)?;
         let lock_pool = pool_of(&config, &link, LOCK_POOL_SIZE)?;
+        let gate_pool = pool_of(&config, &link, GATE_POOL_SIZE)?;
         let log = SharedLog {
             pool,
             lock_pool,
+            gate_pool,
             config,
             link,
         };
@@ -418,10 +429,19 @@ impl SharedLog {
 
     /// Waits for the cross-replica lock of an idempotency key.
     pub async fn hold_key(&self, key: &str) -> Result<KeyHold, StoreError> {
+        self.hold_on(self.lock_connection().await?, key).await
+    }
+
+    /// Waits for the cross-replica spend gate `key`, on a connection of the gate's own pool.
+    pub async fn hold_gate(&self, key: &str) -> Result<KeyHold, StoreError> {
+        self.hold_on(self.gate_pool.get().await.map_err(pool_error)?, key).await
+    }
+
+    async fn hold_on(&self, connection: Object, key: &str) -> Result<KeyHold, StoreError> {
         // Until the lock is ours, a connection dropped with this future (a request timing out mid-wait) is closed,
         // never pooled: its session may still be waiting for the lock and would take it for nobody. The server
         // is told to notice the closed client while it waits (`client_connection_check_interval`).
-        let waiting = Unpooled(Some(self.lock_connection().await?));
+        let waiting = Unpooled(Some(connection));
         let Some(connection) = waiting.0.as_ref() else {
             return Err(StoreError::Shared("no connection to hold the lock on".into()));
         };

@@ -422,6 +422,16 @@ impl Store {
         }
     }
 
+    /// Waits for the cross-replica spend gate (team mode; alone, the in-process gate is the only one), on
+    /// connections of its own: an order holding its key's lock never waits for the gate's connection behind
+    /// other orders holding theirs.
+    pub async fn hold_gate(&self, key: &str) -> Result<ReplicaHold, StoreError> {
+        match &self.shared {
+            Some(shared) => Ok(ReplicaHold::Shared(Box::new(shared.hold_gate(key).await?))),
+            None => Ok(ReplicaHold::Alone),
+        }
+    }
+
     /// Holds this idempotency key if no other replica does (`None`: one does, and is working on it).
     pub async fn try_hold_key(&self, key: &str) -> Result<Option<ReplicaHold>, StoreError> {
         match &self.shared {

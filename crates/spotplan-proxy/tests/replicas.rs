@@ -588,3 +588,41 @@ async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_rev
     );
     assert!(!listed.contains(&bob), "the list never shows a key");
 }
+
+/// More orders at once than the replica keeps lock connections (64), each of its own key, under an hourly spend
+/// ceiling: every one holds its key's lock while it waits for the spend gate, and the gate's lock has connections
+/// of its own — taken from the same pool, it would find none free and every order would wait out the pool's
+/// 30 s and fail.
+#[tokio::test(flavor = "multi_thread")]
+async fn eighty_orders_at_once_under_a_spend_ceiling_all_pass_the_gate() {
+    let Some(url) = common::postgres::fresh_database().await else {
+        return;
+    };
+    let (standin, address) = standin(Kind::Alibaba).await;
+    let proxies = std::sync::Arc::new(replicas_with(
+        1,
+        &url,
+        address,
+        &[("SPOTPLAN_MAX_SPEND_PER_HOUR", "1000000 CNY")],
+    ));
+    let started = Instant::now();
+    let submissions: Vec<_> = (0..80)
+        .map(|n| {
+            let proxies = proxies.clone();
+            tokio::spawn(async move { proxies[0].submit(&slow_order(), &format!("team-gate-{n:04}")).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for submission in submissions {
+        answers.push(submission.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    for (status, answer) in &answers {
+        assert_eq!(*status, 201, "{answer}");
+    }
+    assert_eq!(creations(&standin).0, 80);
+    assert!(
+        elapsed < Duration::from_secs(25),
+        "{elapsed:?}: nobody waited out the pool"
+    );
+}
