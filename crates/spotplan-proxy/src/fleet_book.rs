@@ -103,7 +103,30 @@ pub async fn insert(store: &Store, fleet: &FleetRow) -> Result<(), StoreError> {
         .await
 }
 
-/// Writes a fleet's state, reason, exhausted pools and stop option.
+/// The states a keeper acts in.
+const ACTIVE: &str = "state IN ('placing', 'maintaining')";
+
+/// The keeper's write of a fleet's state, reason and exhausted pools: only while the fleet is still placing or
+/// maintained (`false`: it is not, and nothing is written) — a keeper's stale read never undoes a stop.
+pub async fn update_active(store: &Store, fleet: &FleetRow) -> Result<bool, StoreError> {
+    let params: Vec<SqlValue> = vec![
+        (&fleet.id).into(),
+        fleet.state.id().into(),
+        (&fleet.reason).into(),
+        encode(&fleet.exhausted)?.into(),
+    ];
+    store
+        .transaction(move |tx| {
+            tx.execute(
+                &format!("UPDATE fleets SET state = ?2, reason = ?3, exhausted_json = ?4 WHERE id = ?1 AND {ACTIVE}"),
+                &params,
+            )
+            .map(|changed| changed > 0)
+        })
+        .await
+}
+
+/// Writes a fleet's state, reason, exhausted pools and stop option (a person's stop: whatever state it was in).
 pub async fn update(store: &Store, fleet: &FleetRow) -> Result<(), StoreError> {
     let params: Vec<SqlValue> = vec![
         (&fleet.id).into(),
@@ -200,8 +223,11 @@ pub async fn steps(store: &Store, fleet_id: &str) -> Result<Vec<StepRow>, StoreE
         .collect()
 }
 
-/// Records a step before its order is sent.
-pub async fn add_step(store: &Store, fleet_id: &str, step: &StepRow) -> Result<(), StoreError> {
+/// Records a step before its order is sent — only while the fleet is still placing or maintained (`false`: it
+/// is not, and nothing is recorded). A keeper that lost its lock without knowing (a database restart ends every
+/// session) and read the fleet before a person stopped it cannot order for it afterwards: the stop's write and
+/// this check are ordered by the fleet's row.
+pub async fn add_step(store: &Store, fleet_id: &str, step: &StepRow) -> Result<bool, StoreError> {
     let params: Vec<SqlValue> = vec![
         fleet_id.into(),
         i64::from(step.step).into(),
@@ -212,12 +238,19 @@ pub async fn add_step(store: &Store, fleet_id: &str, step: &StepRow) -> Result<(
     ];
     store
         .transaction(move |tx| {
+            let active = tx.execute(
+                &format!("UPDATE fleets SET state = state WHERE id = ?1 AND {ACTIVE}"),
+                &params[..1],
+            )?;
+            if active == 0 {
+                return Ok(false);
+            }
             tx.execute(
                 "INSERT INTO fleet_steps (fleet_id, step, pool, count, replacement, order_key) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 &params,
             )
-            .map(drop)
+            .map(|_| true)
         })
         .await
 }

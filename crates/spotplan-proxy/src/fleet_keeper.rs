@@ -368,7 +368,7 @@ async fn settle(
     if to == FleetState::Stalled {
         tracing::warn!(fleet = %fleet.id, reason = ?fleet.reason, "fleet stalled");
     }
-    fleet_book::update(&state.store, fleet).await?;
+    fleet_book::update_active(&state.store, fleet).await?;
     Ok(())
 }
 
@@ -405,7 +405,7 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
         // A pool is out of stock while its latest order says so: one that filled since has stock again.
         if fleet.exhausted != tally.unavailable {
             fleet.exhausted = tally.unavailable.clone();
-            fleet_book::update(&state.store, &fleet).await?;
+            fleet_book::update_active(&state.store, &fleet).await?;
         }
         // Each at most once a call: a network that refuses every connection must not make one call resend it 64
         // times back to back. Nothing more is ordered around a step not sent yet: the next round tries it again.
@@ -444,7 +444,7 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
             );
             if fleet.reason.as_deref() != Some(reason.as_str()) {
                 fleet.reason = Some(reason);
-                fleet_book::update(&state.store, &fleet).await?;
+                fleet_book::update_active(&state.store, &fleet).await?;
             }
             return Ok(());
         }
@@ -489,7 +489,7 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
                     let reason = format!("waiting for the outcome of {}", waits.join(", "));
                     if fleet.reason.as_deref() != Some(reason.as_str()) {
                         fleet.reason = Some(reason);
-                        fleet_book::update(&state.store, &fleet).await?;
+                        fleet_book::update_active(&state.store, &fleet).await?;
                     }
                     return Ok(());
                 }
@@ -534,7 +534,7 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
                         );
                         if fleet.reason.as_deref() != Some(reason.as_str()) {
                             fleet.reason = Some(reason);
-                            fleet_book::update(&state.store, &fleet).await?;
+                            fleet_book::update_active(&state.store, &fleet).await?;
                         }
                         return Ok(());
                     }
@@ -586,7 +586,7 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
                 );
                 if fleet.reason.as_deref() != Some(reason.as_str()) {
                     fleet.reason = Some(reason);
-                    fleet_book::update(&state.store, &fleet).await?;
+                    fleet_book::update_active(&state.store, &fleet).await?;
                 }
                 return Ok(());
             }
@@ -603,7 +603,7 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
             .is_some_and(|reason| reason.starts_with("waiting"))
         {
             fleet.reason = None;
-            fleet_book::update(&state.store, &fleet).await?;
+            fleet_book::update_active(&state.store, &fleet).await?;
         }
         let step = StepRow {
             step: next,
@@ -613,7 +613,10 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
             order_key: format!("{}_s{next}", fleet.key),
         };
         // Written before the order is sent: a crash from here on leaves a step the next run sends, once.
-        fleet_book::add_step(&state.store, &fleet.id, &step).await?;
+        if !fleet_book::add_step(&state.store, &fleet.id, &step).await? {
+            // Stopped (or settled) since this round read it: nothing more is ordered.
+            return Ok(());
+        }
         retried.push(step.order_key.clone());
         tracing::info!(fleet = %fleet.id, step = next, pool = %fleet.spec.pools[pool].pool, count, replacement = step.replacement, "fleet order");
         if let Placed::Refused(reason) = place(state, &fleet, &step).await? {

@@ -161,6 +161,14 @@ fn price_text(row: &InstanceRow) -> SqlValue {
         .into()
 }
 
+/// The states of an instance that has ended (`InstanceState::is_final`), as an SQL list: a macro, so the
+/// `&'static str` statements can `concat!` it.
+macro_rules! ended_states {
+    () => {
+        "('launch_failed', 'released', 'reclaimed', 'gone')"
+    };
+}
+
 /// Rows one upsert statement writes at most (16 parameters each: far below either database's limit).
 const UPSERT_ROWS: usize = 100;
 
@@ -173,13 +181,19 @@ fn upsert_all(tx: &mut dyn Tx, rows: &[InstanceRow]) -> Result<(), StoreError> {
 /// Like [`upsert_all`], but a row whose release key changed since `rows` were read (a release logged meanwhile)
 /// is left as the release wrote it: what the follower saw is older than the release. Nor does the follower put a
 /// row back into "releasing" (only a release's log does that): a row it read releasing that is not any more was
-/// refused meanwhile, and the refusal stands.
+/// refused meanwhile, and the refusal stands. Nor does it change a row that has ended: the follower reads only
+/// rows that have not, so such a write is a reading older than the end (a replica that lost its leadership
+/// without knowing, writing what it read before another recorded a reclaim).
 fn upsert_observed(tx: &mut dyn Tx, rows: &[InstanceRow]) -> Result<(), StoreError> {
     upsert(
         tx,
         rows,
-        " WHERE COALESCE(instances.release_key, '') = COALESCE(excluded.release_key, '') \
-         AND NOT (excluded.state = 'releasing' AND instances.state <> 'releasing')",
+        concat!(
+            " WHERE COALESCE(instances.release_key, '') = COALESCE(excluded.release_key, '') \
+             AND NOT (excluded.state = 'releasing' AND instances.state <> 'releasing') \
+             AND instances.state NOT IN ",
+            ended_states!()
+        ),
     )
 }
 
@@ -364,11 +378,14 @@ pub async fn followed(store: &Store, running_checked_by_ms: i64) -> Result<Vec<I
     rows(
         store
             .select(
-                "SELECT cloud, id, region, order_id, state, cloud_state, zone, instance_type, price_per_hour, \
-                 placed_at_ms, running_since_ms, ended_at_ms, notice_at_ms, reason, last_checked_ms, release_key \
-                 FROM instances WHERE state NOT IN ('launch_failed', 'released', 'reclaimed', 'gone') \
-                 AND (state <> 'running' OR last_checked_ms IS NULL OR last_checked_ms <= ?1) \
-                 ORDER BY placed_at_ms DESC, cloud, id",
+                concat!(
+                    "SELECT cloud, id, region, order_id, state, cloud_state, zone, instance_type, price_per_hour, \
+                     placed_at_ms, running_since_ms, ended_at_ms, notice_at_ms, reason, last_checked_ms, \
+                     release_key FROM instances WHERE state NOT IN ",
+                    ended_states!(),
+                    " AND (state <> 'running' OR last_checked_ms IS NULL OR last_checked_ms <= ?1) \
+                     ORDER BY placed_at_ms DESC, cloud, id"
+                ),
                 vec![running_checked_by_ms.into()],
             )
             .await?,
@@ -493,8 +510,11 @@ pub async fn log_release(
                 }
                 tx.execute(
                     &format!(
-                        "UPDATE instances SET state = 'releasing', release_key = ?1 WHERE (cloud, id) IN ({}) \
-                         AND state NOT IN ('released', 'reclaimed', 'gone', 'launch_failed')",
+                        concat!(
+                            "UPDATE instances SET state = 'releasing', release_key = ?1 WHERE (cloud, id) IN ({}) \
+                             AND state NOT IN ",
+                            ended_states!()
+                        ),
                         wanted.join(", ")
                     ),
                     &params,
@@ -527,8 +547,10 @@ pub async fn finish_release(
             upsert(
                 tx,
                 &rows,
-                " WHERE instances.release_key = excluded.release_key \
-                 AND instances.state NOT IN ('released', 'reclaimed', 'gone', 'launch_failed')",
+                concat!(
+                    " WHERE instances.release_key = excluded.release_key AND instances.state NOT IN ",
+                    ended_states!()
+                ),
             )
         })
         .await

@@ -255,7 +255,7 @@ async fn a_fleet_is_logged_once_and_its_steps_and_state_read_back() {
             "{backend}"
         );
         for step in 0..3 {
-            fleet_book::add_step(
+            let _: bool = fleet_book::add_step(
                 &store,
                 "flt-1",
                 &StepRow {
@@ -309,6 +309,29 @@ async fn a_fleet_is_logged_once_and_its_steps_and_state_read_back() {
             "{backend}: none of its orders has instances"
         );
         assert_eq!(fleet_book::all(&store).await.unwrap().len(), 1, "{backend}");
+        // A keeper that read the fleet before the stop (its lock lost without its knowing) neither undoes the stop
+        // nor records a step to order.
+        let mut stale = fleet.clone();
+        stale.reason = Some("waiting under the ceiling".into());
+        assert!(!fleet_book::update_active(&store, &stale).await.unwrap(), "{backend}");
+        let late_step = StepRow {
+            step: 3,
+            pool: 0,
+            count: 1,
+            replacement: true,
+            order_key: "fleet-key-0001_s3".into(),
+        };
+        assert!(
+            !fleet_book::add_step(&store, "flt-1", &late_step).await.unwrap(),
+            "{backend}"
+        );
+        let read = fleet_book::by_id(&store, "flt-1").await.unwrap().unwrap();
+        assert_eq!(
+            (read.state, read.release_on_stop),
+            (FleetState::Stopped, true),
+            "{backend}"
+        );
+        assert_eq!(fleet_book::steps(&store, "flt-1").await.unwrap().len(), 3, "{backend}");
     }
 }
 
@@ -845,6 +868,39 @@ async fn a_release_logged_with_a_row_read_before_a_reclaim_keeps_the_reclaim() {
         assert_eq!(
             (row.state, row.ended_at_ms),
             (InstanceState::Reclaimed, Some(4_000)),
+            "{backend}"
+        );
+    }
+}
+
+/// What the follower read before an instance ended never overwrites the end (a replica that lost its
+/// leadership without knowing writes late): a reclaim recorded stays a reclaim.
+#[tokio::test]
+async fn a_stale_reading_does_not_bring_an_ended_instance_back() {
+    for (backend, store) in backends().await {
+        let mut running = InstanceRow::placed(
+            Cloud::Alibaba,
+            "cn-hangzhou",
+            "i-stale1",
+            "ord-stale",
+            Some(money(25)),
+            1_000,
+        );
+        running.state = InstanceState::Running;
+        running.running_since_ms = Some(2_000);
+        instance_book::add_placed(&store, vec![running.clone()]).await.unwrap();
+        instance_book::save(&store, vec![running.clone()]).await.unwrap();
+        let mut reclaimed = running.clone();
+        reclaimed.state = InstanceState::Reclaimed;
+        reclaimed.ended_at_ms = Some(9_000);
+        instance_book::save_observed(&store, vec![reclaimed]).await.unwrap();
+        let mut stale = running.clone();
+        stale.last_checked_ms = Some(8_000);
+        instance_book::save_observed(&store, vec![stale]).await.unwrap();
+        let row = instance_book::all(&store).await.unwrap()[0].clone();
+        assert_eq!(
+            (row.state, row.ended_at_ms),
+            (InstanceState::Reclaimed, Some(9_000)),
             "{backend}"
         );
     }

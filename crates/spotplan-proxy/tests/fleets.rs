@@ -618,9 +618,11 @@ async fn a_retried_submission_places_each_order_once_and_a_proxy_stopped_mid_rep
         replacement: true,
         order_key: "fleet-0002-bbbb_s2".into(),
     };
-    spotplan_proxy::fleet_book::add_step(&rig.state.store, &id, &step)
-        .await
-        .unwrap();
+    assert!(
+        spotplan_proxy::fleet_book::add_step(&rig.state.store, &id, &step)
+            .await
+            .unwrap()
+    );
     rig.server.abort();
     drop(rig);
 
