@@ -79,27 +79,62 @@ async fn progress(store: &Store) -> Result<RefreshProgress, StoreError> {
     })
 }
 
-async fn save(store: &Store, progress: &RefreshProgress) -> Result<(), StoreError> {
+/// Writes the settings — on or off, the budget, and the cursor back at the first pool when the list was replaced
+/// — and nothing a step writes, so a step and a change of settings on two replicas never undo each other.
+async fn save_settings(
+    store: &Store,
+    enabled: bool,
+    budget_per_minute: u32,
+    list_replaced: bool,
+    now_ms: i64,
+) -> Result<(), StoreError> {
     let params: Vec<SqlValue> = vec![
-        progress.enabled.into(),
-        i64::from(progress.cursor).into(),
-        i64::from(progress.rounds).into(),
-        (progress.calls as i64).into(),
-        (progress.stored as i64).into(),
-        i64::from(progress.budget_per_minute).into(),
-        (&progress.last_error).into(),
-        progress.updated_at_ms.into(),
+        enabled.into(),
+        i64::from(budget_per_minute).into(),
+        now_ms.into(),
+        i64::from(list_replaced).into(),
     ];
     store
         .transaction(move |tx| {
             tx.execute(
                 "INSERT INTO refresh_state (id, enabled, cursor, rounds, calls, stored, budget_per_minute, \
-                 last_error, updated_at_ms) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO UPDATE \
-                 SET enabled = ?1, cursor = ?2, rounds = ?3, calls = ?4, stored = ?5, budget_per_minute = ?6, \
-                 last_error = ?7, updated_at_ms = ?8",
+                 last_error, updated_at_ms) VALUES (1, ?1, 0, 0, 0, 0, ?2, NULL, ?3) ON CONFLICT(id) DO UPDATE \
+                 SET enabled = ?1, budget_per_minute = ?2, updated_at_ms = ?3, \
+                 cursor = CASE WHEN CAST(?4 AS BIGINT) = 1 THEN 0 ELSE refresh_state.cursor END",
                 &params,
             )
             .map(drop)
+        })
+        .await
+}
+
+/// Writes where a step got to: its counts are added whatever happened meanwhile; its cursor, rounds and error
+/// only if the settings did not change since the step read them (`read_at_ms`, their `updated_at_ms` then) — a
+/// list replaced meanwhile starts at its first pool, not at the old list's cursor.
+async fn save_step(store: &Store, read_at_ms: i64, after: &RefreshProgress, step: &Step) -> Result<(), StoreError> {
+    let params: Vec<SqlValue> = vec![
+        i64::from(after.cursor).into(),
+        i64::from(after.rounds).into(),
+        i64::from(step.calls).into(),
+        (step.stored as i64).into(),
+        (&after.last_error).into(),
+        after.updated_at_ms.into(),
+        read_at_ms.into(),
+    ];
+    store
+        .transaction(move |tx| {
+            let moved = tx.execute(
+                "UPDATE refresh_state SET cursor = ?1, rounds = ?2, calls = calls + ?3, stored = stored + ?4, \
+                 last_error = ?5, updated_at_ms = ?6 WHERE id = 1 AND updated_at_ms = ?7",
+                &params,
+            )?;
+            if moved == 0 {
+                tx.execute(
+                    "UPDATE refresh_state SET calls = calls + ?1, stored = stored + ?2 WHERE id = 1",
+                    &params[2..4],
+                )?;
+            }
+            Ok(())
         })
         .await
 }
@@ -220,6 +255,7 @@ pub async fn step(state: &AppState, max_calls: u32) -> Result<Step, StoreError> 
     let claim = state.key_locks.claim(REFRESHER_LOCK);
     let _held = claim.lock().await;
     let mut progress = progress(&state.store).await?;
+    let read_at_ms = progress.updated_at_ms;
     let mut step = Step::default();
     if !progress.enabled || progress.pools == 0 {
         return Ok(step);
@@ -257,8 +293,8 @@ pub async fn step(state: &AppState, max_calls: u32) -> Result<Step, StoreError> 
     let stored = crate::price_store::record(&state.store, fetched_all, now_unix_millis()).await?;
     step.stored = stored;
     progress.stored += stored as u64;
-    progress.updated_at_ms = now_unix_millis();
-    save(&state.store, &progress).await?;
+    progress.updated_at_ms = now_unix_millis().max(read_at_ms + 1);
+    save_step(&state.store, read_at_ms, &progress, &step).await?;
     Ok(step)
 }
 
@@ -299,15 +335,12 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 
 /// Turns the refresher on at start (`--refresh-prices`), keeping its list and cursor.
 pub async fn enable(store: &Store, budget_per_minute: Option<u32>) -> Result<(), StoreError> {
-    // Called at start, before the refresher's task runs: nothing else writes its state yet.
-    let mut progress = progress(store).await?;
-    progress.enabled = true;
-    if let Some(budget) = budget_per_minute {
+    let budget = match budget_per_minute {
         // The command line refused anything outside this range; a caller in code is held to it too.
-        progress.budget_per_minute = budget.clamp(1, MAX_BUDGET_PER_MINUTE);
-    }
-    progress.updated_at_ms = now_unix_millis();
-    save(store, &progress).await
+        Some(budget) => budget.clamp(1, MAX_BUDGET_PER_MINUTE),
+        None => progress(store).await?.budget_per_minute,
+    };
+    save_settings(store, true, budget, false, now_unix_millis()).await
 }
 
 /// Handles `GET /api/v1/refresh`.
@@ -357,16 +390,17 @@ pub async fn put(
     if !body.pools.is_empty() {
         set_pools(&state.store, &body.pools).await?;
     }
-    let mut progress = progress(&state.store).await?;
-    progress.enabled = body.enabled;
-    if !body.pools.is_empty() {
-        progress.cursor = 0;
-        progress.pools = body.pools.len() as u32;
-    }
-    if let Some(budget) = body.budget_per_minute {
-        progress.budget_per_minute = budget;
-    }
-    progress.updated_at_ms = now_unix_millis();
-    save(&state.store, &progress).await?;
-    Ok(Json(progress))
+    let budget = match body.budget_per_minute {
+        Some(budget) => budget,
+        None => progress(&state.store).await?.budget_per_minute,
+    };
+    save_settings(
+        &state.store,
+        body.enabled,
+        budget,
+        !body.pools.is_empty(),
+        now_unix_millis(),
+    )
+    .await?;
+    Ok(Json(progress(&state.store).await?))
 }

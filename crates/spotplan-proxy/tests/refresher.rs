@@ -280,3 +280,53 @@ async fn a_refusing_cloud_gets_no_more_requests_than_the_refreshers_budget() {
         "one request per counted query"
     );
 }
+
+/// A step running on one replica and a change of settings on another (the refresher switched off while it
+/// queries): the step's end writes where it got to and adds its counts, and the switch stays off.
+#[tokio::test]
+async fn a_step_does_not_undo_settings_changed_on_another_replica_while_it_ran() {
+    let slow = axum::Router::new().fallback(|| async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            r#"{"Code":"ServiceUnavailable","Message":"try later","RequestId":"r"}"#,
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move { axum::serve(listener, slow).await.unwrap() });
+    let dir = tempdir();
+    let (stepping, _) = proxy(&dir, &address).await;
+    let (_, other) = proxy(&dir, &address).await;
+    let put = |body: Value| {
+        let other = other.clone();
+        async move {
+            let answer = reqwest::Client::new()
+                .put(format!("{other}/api/v1/refresh"))
+                .header("x-spotplan-token", TOKEN)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(answer.status().is_success(), "{}", answer.text().await.unwrap());
+        }
+    };
+    let asks: Vec<Value> = pools()
+        .iter()
+        .take(5)
+        .map(|(zone, kind)| json!({ "offer": { "cloud": "alibaba", "region": "cn-hangzhou", "zone": zone, "instance_type": kind } }))
+        .collect();
+    put(json!({ "enabled": true, "pools": asks, "budget_per_minute": 600 })).await;
+    let step = tokio::spawn(async move { refresher::step(&stepping, 3).await.unwrap() });
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    put(json!({ "enabled": false, "budget_per_minute": 7 })).await;
+    let done = step.await.unwrap();
+    assert!(done.calls >= 1, "{done:?}");
+    let progress = progress_of(&other).await;
+    assert_eq!(progress["enabled"], false, "{progress}");
+    assert_eq!(progress["budget_per_minute"], 7, "{progress}");
+    assert_eq!(
+        progress["calls"], done.calls,
+        "the step's queries are counted: {progress}"
+    );
+}
