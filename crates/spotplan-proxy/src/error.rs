@@ -119,9 +119,7 @@ pub enum ApiError {
         client_token: String,
     },
     /// The order log could not be read or written; the details go to the log only.
-    #[error(
-        "the order log is unavailable; if this was a new order, nothing was sent — retry with the same idempotency key"
-    )]
+    #[error("{}", store_message(.0))]
     Store(#[from] crate::stored::StoreError),
     /// Something failed inside the proxy; the details go to the log only.
     #[error("internal error")]
@@ -167,6 +165,9 @@ impl ApiError {
             ApiError::NoCredentials { .. } => (StatusCode::PRECONDITION_FAILED, "no_credentials"),
             ApiError::SpendCeiling { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "spend_ceiling"),
             ApiError::OutcomeUnknown { .. } => (StatusCode::CONFLICT, "outcome_unknown"),
+            ApiError::Store(crate::stored::StoreError::WriteUnconfirmed(_)) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "order_log_unconfirmed")
+            }
             ApiError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "order_log_unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -194,6 +195,21 @@ impl IntoResponse for ApiError {
             },
         };
         (status, Json(body)).into_response()
+    }
+}
+
+/// What a person is told when the order log failed: nothing of the failure's details (they go to the log), and
+/// — when the write may have landed — that it may have, so nobody resubmits under a new key what may be sent.
+fn store_message(error: &crate::stored::StoreError) -> &'static str {
+    match error {
+        crate::stored::StoreError::WriteUnconfirmed(_) => {
+            "the order log's database stopped answering before it confirmed the write: it may have been logged, and \
+             a logged order is sent — retry with the same idempotency key to learn the outcome, never under a new key"
+        }
+        _ => {
+            "the order log is unavailable; if this was a new order, nothing was sent — retry with the same \
+             idempotency key"
+        }
     }
 }
 

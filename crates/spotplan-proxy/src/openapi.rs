@@ -69,7 +69,10 @@ fn errors(error: &Value, statuses: &[(&str, &str)]) -> Map<String, Value> {
 
 const TOKEN_ERRORS: [(&str, &str); 3] = [
     ("401", "the token is missing or wrong (token_required)"),
-    ("503", "the order log is unavailable (order_log_unavailable)"),
+    (
+        "503",
+        "the order log is unavailable (order_log_unavailable), or its database stopped answering before confirming a new row, which may be logged (order_log_unconfirmed)",
+    ),
     ("504", "the call took longer than the proxy's limit"),
 ];
 
@@ -198,7 +201,7 @@ pub fn document() -> Value {
                 "401",
                 "not the proxy's token, a sign-in code it printed or an active person's key (sign_in_refused)",
             ),
-            ("503", "the order log is unavailable (order_log_unavailable)"),
+            ("503", "the order log is unavailable (order_log_unavailable), or its database stopped answering before confirming a new row, which may be logged (order_log_unconfirmed)"),
             ("504", "the call took longer than the proxy's limit"),
         ])
         .collect();

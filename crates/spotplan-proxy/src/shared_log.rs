@@ -576,6 +576,9 @@ impl SharedLog {
             {
                 Err(StoreError::DuplicateKey)
             }
+            // Not the server's refusal: the connection ended (a restart, a failover, a network cut), perhaps after
+            // the row was committed — and a logged order is sent, by whichever replica finds it pending.
+            Err(error) if error.as_db_error().is_none() => Err(StoreError::WriteUnconfirmed(error.to_string())),
             Err(error) => Err(postgres_error(error)),
         }
     }

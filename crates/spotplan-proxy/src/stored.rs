@@ -49,6 +49,9 @@ pub enum StoreError {
     /// The shared (PostgreSQL) order log failed.
     #[error("shared order log: {0}")]
     Shared(String),
+    /// The shared database's connection ended before it confirmed a new row: the row may have been written.
+    #[error("shared order log: the connection ended before the write was confirmed: {0}")]
+    WriteUnconfirmed(String),
 }
 
 /// Whether a logged outcome stands against a later write of `new` (which both backends then drop, answering that

@@ -503,3 +503,44 @@ async fn sslmode_require_encrypts_and_refuses_a_server_it_cannot_verify() {
         "refused for its certificate: {refused}"
     );
 }
+
+/// A new order's row whose write the database never confirmed — the connection ended while the insert was out —
+/// may have been committed, and a logged order is sent: the answer must say so, not "nothing was sent".
+#[tokio::test]
+async fn an_insert_cut_off_before_its_confirmation_is_answered_as_maybe_logged() {
+    use axum::response::IntoResponse;
+    use std::sync::atomic::Ordering;
+    let Some(url) = common::postgres::fresh_database().await else {
+        return;
+    };
+    let (rest, database) = url.rsplit_once('/').unwrap();
+    let (credentials, host_port) = rest.rsplit_once('@').unwrap();
+    let server = tokio::net::lookup_host(host_port).await.unwrap().next().unwrap();
+    let partition = common::partition::Partition::default();
+    let forwarded = partition.forward(server).await;
+    let store = sqlite().with_shared(
+        SharedLog::connect(&format!("{credentials}@{forwarded}/{database}"))
+            .await
+            .unwrap(),
+    );
+    // The insert's statement is prepared on the pooled connection by a first order.
+    store.insert(&record("key-before-cut", 1)).await.unwrap();
+    partition.swallowing.store(true, Ordering::SeqCst);
+    let ending = partition.ended.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        ending.store(true, Ordering::SeqCst);
+    });
+    let error = store.insert(&record("key-cut", 1)).await.unwrap_err();
+    assert!(matches!(error, StoreError::WriteUnconfirmed(_)), "{error:?}");
+    let answer = spotplan_proxy::error::ApiError::Store(error).into_response();
+    assert_eq!(answer.status(), 503);
+    let body = axum::body::to_bytes(answer.into_body(), 1 << 16).await.unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["error"]["code"], "order_log_unconfirmed", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("may have been logged") && !message.contains("nothing was sent"),
+        "{message}"
+    );
+}

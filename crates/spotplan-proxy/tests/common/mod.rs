@@ -10,6 +10,7 @@ use spotplan_proxy::endpoints::Endpoints;
 use spotplan_proxy::{AppState, Config, InstallKey, Store};
 use spotplan_sign::{Credentials, Secret};
 
+pub mod partition;
 pub mod postgres;
 pub mod proxy_process;
 
