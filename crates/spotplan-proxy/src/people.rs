@@ -303,17 +303,33 @@ impl std::fmt::Display for UnknownCost {
     }
 }
 
-/// The start of the calendar month (UTC) `now_ms` is in, and the hours left in it.
-pub fn month_bounds(now_ms: i64) -> (i64, rust_decimal::Decimal) {
+/// The calendar month (UTC) `now_ms` is in, as a monthly budget sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonthBounds {
+    /// When it began (Unix ms).
+    pub start_ms: i64,
+    /// The hours left in it.
+    pub hours_left: rust_decimal::Decimal,
+    /// The hours of the next month: what may be running when an order is placed runs on into it, and must fit
+    /// its budget too — or an order placed in a month's last hour would pass for one hour's cost and then run a
+    /// whole month unchecked (budgets are checked when orders are placed).
+    pub next_month_hours: rust_decimal::Decimal,
+}
+
+/// The calendar month (UTC) `now_ms` is in: its start, the hours left in it, and the next month's hours.
+pub fn month_bounds(now_ms: i64) -> MonthBounds {
+    let first_of = |year: i64, month: u32| spotplan_time::days_from_civil(year, month, 1);
+    let following = |year: i64, month: u32| if month == 12 { (year + 1, 1) } else { (year, month + 1) };
     let (year, month, _) = spotplan_time::civil_from_days(now_ms.div_euclid(86_400_000));
-    let start_days = spotplan_time::days_from_civil(year, month, 1);
-    let (next_year, next_month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
-    let end_days = spotplan_time::days_from_civil(next_year, next_month, 1);
+    let (next_year, next_month) = following(year, month);
+    let (after_year, after_month) = following(next_year, next_month);
+    let end_days = first_of(next_year, next_month);
     let hours_left_ms = (end_days * 86_400_000 - now_ms).max(0);
-    (
-        start_days * 86_400_000,
-        rust_decimal::Decimal::from(hours_left_ms) / rust_decimal::Decimal::from(3_600_000),
-    )
+    MonthBounds {
+        start_ms: first_of(year, month) * 86_400_000,
+        hours_left: rust_decimal::Decimal::from(hours_left_ms) / rust_decimal::Decimal::from(3_600_000),
+        next_month_hours: rust_decimal::Decimal::from((first_of(after_year, after_month) - end_days) * 24),
+    }
 }
 
 /// Why an order does not fit a budget: the field (`budget.person.per_hour`, …) and a sentence for people.
@@ -328,7 +344,10 @@ pub struct OverBudget {
 /// `amounts` added up in `currency`, each in another currency converted at the proxy's rate (as its spend
 /// ceilings are): one order in dollars under a budget in yuan counts, and blocks nobody.
 fn sum(amounts: &[Money], currency: Currency, fx: &ExchangeRate) -> Option<rust_decimal::Decimal> {
-    amounts.iter().map(|money| in_currency(*money, currency, fx)).sum()
+    // Checked: a sum too large for a decimal is one no budget holds, not a panic.
+    amounts.iter().try_fold(rust_decimal::Decimal::ZERO, |total, money| {
+        total.checked_add(in_currency(*money, currency, fx)?)
+    })
 }
 
 fn in_currency(money: Money, currency: Currency, fx: &ExchangeRate) -> Option<rust_decimal::Decimal> {
@@ -367,7 +386,8 @@ pub async fn check_budgets(
             .unwrap_or_default(),
         None => Budget::default(),
     };
-    let (month_start, hours_left) = month_bounds(now_ms);
+    let month_bounds = month_bounds(now_ms);
+    let (month_start, hours_left) = (month_bounds.start_ms, month_bounds.hours_left);
     for (scope, budget, who) in [("person", &own, person), ("team", &team, None)] {
         if budget.per_hour.is_none() && budget.per_month.is_none() {
             continue;
@@ -411,7 +431,7 @@ pub async fn check_budgets(
             let running = sum(&hourly, ceiling.currency, fx);
             let after = running
                 .zip(in_currency(*order, ceiling.currency, fx))
-                .map(|(r, o)| r + o);
+                .and_then(|(r, o)| r.checked_add(o));
             if after.is_none_or(|after| after > ceiling.amount) {
                 return Ok(Err(OverBudget {
                     field: if scope == "person" {
@@ -443,11 +463,35 @@ pub async fn check_budgets(
         if let Some(ceiling) = &budget.per_month {
             let spent = sum(&month, ceiling.currency, fx);
             let running = sum(&hourly, ceiling.currency, fx);
-            let projected = match (spent, running, in_currency(*order, ceiling.currency, fx)) {
-                (Some(spent), Some(running), Some(order)) => Some(spent + (running + order) * hours_left),
-                _ => None,
-            };
-            if projected.is_none_or(|projected| projected > ceiling.amount) {
+            let rate = running
+                .zip(in_currency(*order, ceiling.currency, fx))
+                .and_then(|(running, order)| running.checked_add(order));
+            let projected = spent
+                .zip(rate)
+                .and_then(|(spent, rate)| spent.checked_add(rate.checked_mul(hours_left)?));
+            let next_month = rate.and_then(|rate| rate.checked_mul(month_bounds.next_month_hours));
+            if let Some(next_month) = next_month
+                && projected.is_some_and(|projected| projected <= ceiling.amount)
+                && next_month > ceiling.amount
+            {
+                return Ok(Err(OverBudget {
+                    field: if scope == "person" {
+                        "budget.person.per_month"
+                    } else {
+                        "budget.team.per_month"
+                    },
+                    message: format!(
+                        "over {whose} budget of {} {} a month: with this order, what may be running would cost {} {} \
+                         over next month's {} hours (it runs on past this month's end unless released)",
+                        ceiling.amount,
+                        ceiling.currency,
+                        next_month.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::AwayFromZero),
+                        ceiling.currency,
+                        month_bounds.next_month_hours
+                    ),
+                }));
+            }
+            if projected.is_none_or(|projected| projected > ceiling.amount) || next_month.is_none() {
                 return Ok(Err(OverBudget {
                     field: if scope == "person" {
                         "budget.person.per_month"
@@ -494,8 +538,17 @@ mod tests {
     fn a_month_starts_on_the_first_and_its_hours_left_are_counted() {
         // 2026-12-31 23:00 UTC: one hour left; the month began 2026-12-01.
         let now = 1_798_758_000_000;
-        let (start, left) = month_bounds(now);
-        assert_eq!(start, 1_796_083_200_000);
-        assert_eq!(left, rust_decimal::Decimal::ONE);
+        let month = month_bounds(now);
+        assert_eq!(month.start_ms, 1_796_083_200_000);
+        assert_eq!(month.hours_left, rust_decimal::Decimal::ONE);
+        assert_eq!(
+            month.next_month_hours,
+            rust_decimal::Decimal::from(31 * 24),
+            "January 2027"
+        );
+        // 2027-01-31 12:00 UTC: February 2027 has 28 days.
+        let month = month_bounds(1_801_396_800_000);
+        assert_eq!(month.hours_left, rust_decimal::Decimal::from(12));
+        assert_eq!(month.next_month_hours, rust_decimal::Decimal::from(28 * 24));
     }
 }

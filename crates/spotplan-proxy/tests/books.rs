@@ -409,7 +409,8 @@ async fn the_refresher_state_is_kept() {
 }
 
 /// A month's budget counts what the person's instances placed this month have cost so far, plus what may be
-/// running until the month's end; another person's instances do not count.
+/// running until the month's end — and what may be running must fit a whole next month too; another person's
+/// instances do not count.
 #[tokio::test]
 async fn a_months_budget_counts_the_persons_own_spend_and_run_rate() {
     use spotplan_proxy::people::{self, Budget};
@@ -451,12 +452,30 @@ async fn a_months_budget_counts_the_persons_own_spend_and_run_rate() {
         let over = refused.expect_err(backend);
         assert_eq!(over.field, "budget.person.per_month", "{backend}");
         assert!(over.message.contains("spent so far 732"), "{backend}: {}", over.message);
+        // 760 holds this month's 756, but not what the two would cost over January's 744 hours (1,488): they run
+        // on past the month's end, and an order placed late in a month must not pass for its last hours' cost.
         people::set_budget(&store, Some("alice"), &budget(760)).await.unwrap();
+        let over = budgets(&store, Some("alice"), Some(&money(100)), now)
+            .await
+            .expect_err(backend);
+        assert_eq!(over.field, "budget.person.per_month", "{backend}");
+        assert!(
+            over.message.contains("1488.00 CNY over next month's 744 hours"),
+            "{backend}: {}",
+            over.message
+        );
+        people::set_budget(&store, Some("alice"), &budget(1_490)).await.unwrap();
         assert_eq!(
             budgets(&store, Some("alice"), Some(&money(100)), now).await,
             Ok(()),
             "{backend}: bob's spend is not hers"
         );
+        // An order too costly for a decimal's range is refused, not a panic.
+        let huge = Money::new(rust_decimal::Decimal::MAX, Currency::Cny);
+        let over = budgets(&store, Some("alice"), Some(&huge), now)
+            .await
+            .expect_err(backend);
+        assert_eq!(over.field, "budget.person.per_month", "{backend}");
         // The team's counts everyone: 1,464 spent + 3 × 12 h = 1,500 > 1,490.
         people::set_budget(&store, None, &budget(1_490)).await.unwrap();
         let over = budgets(&store, Some("alice"), Some(&money(100)), now)
@@ -757,19 +776,20 @@ async fn an_instance_running_since_last_month_counts_this_months_hours() {
         row.running_since_ms = Some(month_start - week_ms);
         instance_book::add_placed(&store, vec![row.clone()]).await.unwrap();
         instance_book::save(&store, vec![row]).await.unwrap();
-        // This month: 30.5 days at 1 CNY an hour = 732, plus (1 running + 1 new) × 12 h = 756 by the month's end.
+        // This month: 30.5 days at 1 CNY an hour = 732, plus 1 running (and a new order of no cost) × 12 h = 744
+        // by the month's end — 912 if last month's week counted; January's 744 hours at 1 CNY: 744.
         let budget = |amount: i64| Budget {
             per_hour: None,
             per_month: Some(money(amount * 100)),
         };
-        people::set_budget(&store, Some("eve"), &budget(750)).await.unwrap();
-        let over = budgets(&store, Some("eve"), Some(&money(100)), now)
+        people::set_budget(&store, Some("eve"), &budget(740)).await.unwrap();
+        let over = budgets(&store, Some("eve"), Some(&money(0)), now)
             .await
             .expect_err(backend);
         assert!(over.message.contains("spent so far 732"), "{backend}: {}", over.message);
-        people::set_budget(&store, Some("eve"), &budget(760)).await.unwrap();
+        people::set_budget(&store, Some("eve"), &budget(750)).await.unwrap();
         assert_eq!(
-            budgets(&store, Some("eve"), Some(&money(100)), now).await,
+            budgets(&store, Some("eve"), Some(&money(0)), now).await,
             Ok(()),
             "{backend}: last month's week is not this month's"
         );
