@@ -651,6 +651,7 @@ async fn the_instances_of_a_dry_run_the_cloud_did_not_honour_are_booked() {
         let mut order = common::pending_order("key-ord-dry-0001", now - 60_000);
         order.view.id = "ord-dry".into();
         order.view.dry_run = true;
+        order.view.max_cost_per_hour = Some(money(100));
         store.insert(&order).await.unwrap();
         order.view.status = OrderStatus::Succeeded;
         order.view.instance_ids = vec!["i-dry1".into()];
@@ -670,6 +671,24 @@ async fn the_instances_of_a_dry_run_the_cloud_did_not_honour_are_booked() {
             .map(|row| row.id)
             .collect();
         assert_eq!(booked, ["i-dry1"], "{backend}");
+        // Its instances bill: the dry run counts toward the hourly ceiling and the budgets like any order.
+        let committed = store.committed_hourly_costs(now - 3_600_000).await.unwrap();
+        assert!(
+            committed.iter().any(|(id, _)| id == "ord-dry"),
+            "{backend}: {committed:?}"
+        );
+        spotplan_proxy::people::set_budget(
+            &store,
+            None,
+            &spotplan_proxy::people::Budget {
+                per_hour: Some(money(100)),
+                per_month: None,
+            },
+        )
+        .await
+        .unwrap();
+        let over = budgets(&store, None, Some(&money(1)), now).await.expect_err(backend);
+        assert_eq!(over.field, "budget.team.per_hour", "{backend}: {over:?}");
     }
 }
 
