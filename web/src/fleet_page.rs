@@ -10,7 +10,7 @@ use std::rc::Rc;
 use rust_decimal::prelude::ToPrimitive;
 use spotplan_core::api::instances::InstancesAnswer;
 use spotplan_core::api::signals::{SignalsAnswer, SignalsBody};
-use spotplan_core::display::money2;
+use spotplan_core::display::{max_money2, money2};
 use spotplan_core::fleet::job::cost_of_hours;
 use spotplan_core::fleet::{
     Allocation, FleetPlan, FleetRequest, JobEstimate, PoolSignals, Simulation, TargetUnit, plan_fleet,
@@ -458,7 +458,7 @@ fn totals(plan: &FleetPlan, request: Option<&FleetRequest>, lang: Lang) -> Html 
         .unwrap_or_else(|| t(FleetText::NoCeiling).to_owned());
     let worst = plan
         .worst_hourly
-        .map(money2)
+        .map(max_money2)
         .unwrap_or_else(|| t(FleetText::Unbounded).to_owned());
     let expected = plan
         .expected_job_cost

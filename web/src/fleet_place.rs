@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use spotplan_core::api::fleets::{FleetAnswer, FleetSubmission};
-use spotplan_core::display::money2;
+use spotplan_core::display::{max_money2, money2};
 use spotplan_core::fleet::FleetPlan;
 use yew::prelude::*;
 
@@ -162,7 +162,7 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
     // The spot part beside the spot ceiling the body carries: the pay-as-you-go base is not the proxy's to place.
     let worst = plan
         .spot_worst_hourly()
-        .map(money2)
+        .map(max_money2)
         .unwrap_or_else(|| t(FleetText::Unbounded).to_owned());
     let ceiling = props
         .body

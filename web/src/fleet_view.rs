@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use spotplan_core::api::fleets::{FleetAnswer, FleetList, FleetState, FleetView};
-use spotplan_core::display::money2;
+use spotplan_core::display::{max_money2, money2};
 use yew::prelude::*;
 
 use crate::health::ProxyStatus;
@@ -212,7 +212,7 @@ fn fleet_card(
         "{} / {}",
         fleet
             .hourly_bound
-            .map(money2)
+            .map(max_money2)
             .unwrap_or_else(|| t(FleetText::Unknown).to_owned()),
         fleet
             .ceiling_per_hour
@@ -242,7 +242,7 @@ fn fleet_card(
                 <div><dt>{ t(FleetText::Instances) }</dt><dd class="fleet-instances">{ by_state }</dd></div>
                 <div><dt>{ t(FleetText::Replacements) }</dt><dd class="fleet-replacements">{ fleet.replacements }</dd></div>
                 <div><dt>{ format!("{} / {}", t(FleetText::HourlyBound), t(FleetText::CeilingShort)) }</dt><dd class="fleet-hourly">{ hourly }</dd></div>
-                <div><dt>{ t(FleetText::CostSoFar) }</dt><dd class="fleet-cost">{ fleet.cost_so_far.map(money2).unwrap_or_else(|| t(FleetText::Unknown).to_owned()) }</dd></div>
+                <div><dt>{ t(FleetText::CostSoFar) }</dt><dd class="fleet-cost">{ fleet.cost_so_far.map(max_money2).unwrap_or_else(|| t(FleetText::Unknown).to_owned()) }</dd></div>
                 if !fleet.exhausted_pools.is_empty() {
                     <div><dt>{ t(FleetText::Exhausted) }</dt><dd class="fleet-exhausted">{ fleet.exhausted_pools.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ") }</dd></div>
                 }

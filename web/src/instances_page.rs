@@ -75,19 +75,33 @@ fn cost_now(view: &InstanceView, proxy_now_ms: i64) -> Option<Money> {
         return Some(Money::new(rust_decimal::Decimal::ZERO, price.currency));
     };
     let end = view.ended_at_ms.unwrap_or(proxy_now_ms);
-    Some(cost_so_far(view.cloud, price, ((end - since).max(0) / 1000) as u64))
+    // A second begun is a second billed (the proxy's view counts the same way).
+    Some(cost_so_far(
+        view.cloud,
+        price,
+        ((end - since).max(0) as u64).div_ceil(1000),
+    ))
 }
 
 fn money4(money: Money) -> String {
     format!("{}{:.4}", money.currency.symbol(), money.rounded(4))
 }
 
-fn total(costs: impl Iterator<Item = Option<Money>>) -> Option<Money> {
-    costs.flatten().try_fold(None::<Money>, |sum, cost| match sum {
-        None => Some(Some(cost)),
-        Some(sum) if sum.currency == cost.currency => Some(Some(Money::new(sum.amount + cost.amount, cost.currency))),
-        Some(_) => None,
-    })?
+/// What the instances have cost together: unknown (`None`) if any one's cost is — an instance whose price
+/// Spotplan does not know has not cost nothing — or if they are in different currencies.
+fn total(mut costs: impl Iterator<Item = Option<Money>>) -> Option<Money> {
+    costs
+        .try_fold(None::<Money>, |sum, cost| {
+            let cost = cost?;
+            match sum {
+                None => Some(Some(cost)),
+                Some(sum) if sum.currency == cost.currency => {
+                    Some(Some(Money::new(sum.amount.checked_add(cost.amount)?, cost.currency)))
+                }
+                Some(_) => None,
+            }
+        })
+        .flatten()
 }
 
 fn time_utc(ms: i64) -> String {
@@ -759,6 +773,16 @@ mod tests {
             known: (0..known).map(|index| format!("i-{index}")).collect(),
             not_spot,
         }
+    }
+
+    #[test]
+    fn a_total_with_an_unknown_cost_is_unknown_not_the_sum_of_the_known() {
+        use spotplan_core::{Currency, Money};
+        let cny = |cents: i64| Some(Money::new(rust_decimal::Decimal::new(cents, 2), Currency::Cny));
+        assert_eq!(super::total([cny(150), cny(25)].into_iter()), cny(175));
+        assert_eq!(super::total([cny(150), None].into_iter()), None);
+        let usd = Some(Money::new(rust_decimal::Decimal::ONE, Currency::Usd));
+        assert_eq!(super::total([cny(150), usd].into_iter()), None);
     }
 
     #[test]

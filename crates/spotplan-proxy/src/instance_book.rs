@@ -84,7 +84,8 @@ impl InstanceRow {
             .running_since_ms
             .map(|since| (self.ended_at_ms.unwrap_or(now_ms) - since).max(0));
         let cost = match (self.price_per_hour, billed_ms) {
-            (Some(price), Some(ms)) => Some(cost_so_far(self.cloud, price, (ms / 1000) as u64)),
+            // A second begun is a second billed: 60.5 s on Baidu's per-minute billing is two minutes.
+            (Some(price), Some(ms)) => Some(cost_so_far(self.cloud, price, (ms as u64).div_ceil(1000))),
             (Some(price), None) => Some(Money::new(rust_decimal::Decimal::ZERO, price.currency)),
             (None, _) => None,
         };

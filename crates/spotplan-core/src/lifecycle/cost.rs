@@ -9,10 +9,13 @@ use crate::money::Money;
 /// The cost of `seconds` of running at `per_hour`, billed in the cloud's granularity.
 pub fn cost_so_far(cloud: Cloud, per_hour: Money, seconds: u64) -> Money {
     let billed = crate::billing::billed_seconds(cloud, seconds);
-    Money::new(
-        per_hour.amount * Decimal::from(billed) / Decimal::from(3600),
-        per_hour.currency,
-    )
+    // Past a decimal's range the cost is the largest there is: an over-count, never a panic or a wrap to less.
+    let amount = per_hour
+        .amount
+        .checked_mul(Decimal::from(billed))
+        .and_then(|amount| amount.checked_div(Decimal::from(3600)))
+        .unwrap_or(Decimal::MAX);
+    Money::new(amount, per_hour.currency)
 }
 
 #[cfg(test)]
@@ -33,6 +36,12 @@ mod tests {
                 "{cloud}"
             );
         }
+    }
+
+    #[test]
+    fn a_cost_beyond_a_decimals_range_is_the_largest_there_is_not_a_panic() {
+        let price = Money::new(Decimal::MAX, Currency::Cny);
+        assert_eq!(cost_so_far(Cloud::Tencent, price, 86_400).amount, Decimal::MAX);
     }
 
     #[test]
