@@ -174,12 +174,17 @@ impl AllowedHosts {
             .any(|(allowed_host, allowed_port)| allowed_host == host && *allowed_port == port)
     }
 
-    /// Whether an `Origin` header value names an allowed host (`http://` or `https://`, no path).
+    /// Whether an `Origin` header value names an allowed host, in the scheme the proxy serves (no path): over
+    /// HTTPS a page of `http://` the same name is another origin — whoever answers plain HTTP for the name.
     pub fn allows_origin(&self, origin: &str) -> bool {
-        let lowercase = origin.to_ascii_lowercase();
-        lowercase
-            .strip_prefix("http://")
-            .or_else(|| lowercase.strip_prefix("https://"))
+        let scheme = if self.base_url.starts_with("https://") {
+            "https://"
+        } else {
+            "http://"
+        };
+        origin
+            .to_ascii_lowercase()
+            .strip_prefix(scheme)
             .is_some_and(|authority| self.allows(authority))
     }
 
@@ -345,6 +350,11 @@ mod tests {
         ] {
             assert!(!allowed.allows_origin(origin), "{origin}");
         }
+        // Over HTTPS only the https origin is this one.
+        let secure = hosts("127.0.0.1:8443", true, &[]);
+        assert!(secure.allows_origin("https://127.0.0.1:8443"));
+        assert!(!secure.allows_origin("http://127.0.0.1:8443"));
+        assert!(!allowed.allows_origin("https://127.0.0.1:8787"));
     }
 
     #[test]

@@ -91,8 +91,29 @@ pub async fn submit(
     Ok((status, Json(answer)).into_response())
 }
 
+/// An order as `caller` may see it: in team mode another person's order keeps what a team shares (where it
+/// stands, what it created, what it may cost) but not its launch script (`user_data`, often a bootstrap secret)
+/// nor the request that carried it; the person who placed it and the operator see it all.
+fn as_seen_by(mut view: OrderRecord, caller: &Caller) -> OrderRecord {
+    if let Caller::Person(person) = caller
+        && view.placed_by.as_deref() != Some(person.as_str())
+    {
+        if let Some(user_data) = view.order.get_mut("user_data")
+            && !user_data.is_null()
+        {
+            *user_data = serde_json::Value::String("<redacted: another person's order>".into());
+        }
+        view.request = None;
+    }
+    view
+}
+
 /// Handles `GET /api/v1/orders`.
-pub async fn list(State(state): State<AppState>, Query(query): Query<ListQuery>) -> Result<Json<OrderList>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<OrderList>, ApiError> {
     let limit = query.limit.unwrap_or(100);
     if !(1..=MAX_LIST).contains(&limit) {
         return Err(ApiError::BadRequest {
@@ -106,14 +127,21 @@ pub async fn list(State(state): State<AppState>, Query(query): Query<ListQuery>)
         None => state.store.list(limit).await?,
     };
     Ok(Json(OrderList {
-        orders: orders.into_iter().map(|stored| stored.view).collect(),
+        orders: orders
+            .into_iter()
+            .map(|stored| as_seen_by(stored.view, &caller))
+            .collect(),
     }))
 }
 
 /// Handles `GET /api/v1/orders/{id}`.
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<OrderRecord>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<OrderRecord>, ApiError> {
     let stored = state.store.by_id(&id).await?.ok_or(ApiError::OrderNotFound { id })?;
-    Ok(Json(stored.view))
+    Ok(Json(as_seen_by(stored.view, &caller)))
 }
 
 /// Handles `POST /api/v1/orders/{id}/lookup`: looks an `unknown` order up by its tag, under its key's lock (so it
@@ -122,8 +150,29 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
 /// it, and a retry under its key stays safe); after both it is `not_found`, final.
 pub async fn lookup(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     Json(_body): Json<LookupBody>,
 ) -> Result<Json<LookupAnswer>, ApiError> {
+    // A person settles their own orders (the lookup takes the order's key and may settle it `not_found`); the
+    // operator, any.
+    if let Caller::Person(person) = &caller {
+        let stored = state
+            .store
+            .by_id(&id)
+            .await?
+            .ok_or_else(|| ApiError::OrderNotFound { id: id.clone() })?;
+        if stored.view.placed_by.as_deref() != Some(person.as_str()) {
+            return Err(ApiError::Rejected {
+                status: StatusCode::FORBIDDEN,
+                code: "not_yours",
+                message: format!(
+                    "order {id} was not placed by {person}: only the person who placed it, or the operator, can \
+                     look it up; nothing was sent"
+                ),
+                field: None,
+            });
+        }
+    }
     crate::settler::settle(&state, &id).await.map(Json)
 }

@@ -98,19 +98,23 @@ fn presented(headers: &HeaderMap, state: &AppState) -> Vec<String> {
         .iter()
         .filter_map(|value| value.to_str().ok())
         .filter_map(|value| value.strip_prefix("Bearer "));
-    let from_cookies = headers
+    from_header
+        .chain(from_bearer)
+        .chain(session_cookies(headers, &cookie_name))
+        .map(|given| given.trim().to_owned())
+        .collect()
+}
+
+/// The values of the session cookie `cookie_name` a request carries.
+pub(crate) fn session_cookies<'a>(headers: &'a HeaderMap, cookie_name: &'a str) -> impl Iterator<Item = &'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|cookies| cookies.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(name, _)| *name == cookie_name)
-        .map(|(_, value)| value);
-    from_header
-        .chain(from_bearer)
-        .chain(from_cookies)
-        .map(|given| given.trim().to_owned())
-        .collect()
+        .filter(move |(name, _)| *name == cookie_name)
+        .map(|(_, value)| value)
 }
 
 /// Refuses a body not declared as JSON: applied to the handlers that take one (any other method on their paths is

@@ -94,10 +94,13 @@ pub async fn exchange(State(state): State<AppState>, request: Request, next: Nex
         return next.run(request).await;
     };
     let api_token = state.config.token.expose_secret();
-    let mut session = split
-        .tokens
-        .iter()
-        .any(|given| tokens_match(given, api_token) || state.sign_in.redeem(given))
+    // One credential a link: a link carrying thousands of `token=` would be thousands of guesses for one request.
+    let one = match split.tokens.as_slice() {
+        [one] => Some(one),
+        _ => None,
+    };
+    let mut session = one
+        .is_some_and(|given| tokens_match(given, api_token) || state.sign_in.redeem(given))
         .then(|| api_token.to_owned());
     // Team mode: a person signs in once with their API key; the cookie then carries it. Only from a link the
     // person opened themselves (typed, pasted, a bookmark: `Sec-Fetch-Site: none`) or from this app: anyone may own
@@ -107,11 +110,19 @@ pub async fn exchange(State(state): State<AppState>, request: Request, next: Nex
         .headers()
         .get("sec-fetch-site")
         .and_then(|value| value.to_str().ok());
-    let own_navigation = matches!(fetched_from, None | Some("none" | "same-origin"));
-    // One key is looked up, the first: a link with thousands of `token=` costs one query.
-    if let Some(given) = split.tokens.first()
+    // The header is required: a browser that does not send it cannot tell its own navigation from a foreign
+    // page's (it signs in with the form instead). And a link in a chat opened by someone already signed in
+    // (`none` too) must not swap their session for the sender's key: where the session cookie reaches this page
+    // (HTTPS: the whole origin) a session held under another credential stays.
+    let own_navigation = matches!(fetched_from, Some("none" | "same-origin"));
+    let cookie_name = crate::token::cookie_name(state.config.listen.port(), state.config.tls);
+    let signed_in_otherwise = one.is_some_and(|given| {
+        crate::security::session_cookies(request.headers(), &cookie_name).any(|held| !tokens_match(held.trim(), given))
+    });
+    if let Some(given) = one
         && session.is_none()
         && own_navigation
+        && !signed_in_otherwise
         && matches!(crate::people::by_key(&state.store, given).await, Ok(Some(_)))
     {
         session = Some(given.clone());

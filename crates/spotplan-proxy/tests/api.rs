@@ -362,6 +362,10 @@ async fn a_sign_in_link_works_once_and_the_api_token_link_works_again() {
         let answer = call(app(), get(&format!("/?token={wrong}"))).await;
         assert_eq!(answer.header("set-cookie"), None, "{wrong}");
     }
+    // One credential a link: the right token among guesses signs nothing in (a link is not a batch of guesses).
+    let guesses = call(app(), get(&format!("/?token=nope&token={TOKEN}&token=nah"))).await;
+    assert_eq!(guesses.status, StatusCode::SEE_OTHER);
+    assert_eq!(guesses.header("set-cookie"), None);
     let expired = state.sign_in.issue(std::time::Duration::ZERO).unwrap();
     assert_eq!(
         call(app(), get(&format!("/?token={expired}")))

@@ -327,13 +327,40 @@ async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_rev
     assert_ne!(alice, bob);
     let (_, address) = standin(Kind::Alibaba).await;
     let proxies = replicas(2, &url, address);
-    let order = example("alibaba");
+    let mut order = example("alibaba");
+    // "#!/bin/sh\necho $SECRET_TOKEN": a launch script is often a bootstrap secret.
+    order["user_data"] = json!("IyEvYmluL3NoCmVjaG8gJFNFQ1JFVF9UT0tFTg==");
 
     // Alice orders through one replica; both list it as hers.
     let (status, placed) = submit_as(&proxies[1], &alice, &order, "people-0001-aaaa").await;
     assert_eq!(status, 201, "{placed}");
     let alice_order = placed.clone();
     assert_eq!(placed["placed_by"], "alice", "{placed}");
+    // Bob sees her order, not its launch script or the request that carried it; nor may he settle it.
+    let as_person =
+        |key: &str, request: reqwest::RequestBuilder| request.header("authorization", format!("Bearer {key}"));
+    let path = format!("{}/api/v1/orders/{}", proxies[0].url, placed["id"].as_str().unwrap());
+    for (key, sees) in [(&alice, true), (&bob, false)] {
+        let seen: Value = as_person(key, reqwest::Client::new().get(&path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(seen["order"]["user_data"] == order["user_data"], sees, "{seen}");
+        assert_eq!(seen["request"].is_object(), sees, "{seen}");
+        assert!(
+            !seen.to_string().contains("IyEvYmluL3NoCmVjaG8gJFNFQ1JFVF9UT0tFTg") || sees,
+            "{seen}"
+        );
+    }
+    let lookup = as_person(&bob, reqwest::Client::new().post(format!("{path}/lookup")))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lookup.status().as_u16(), 403);
     for proxy in &proxies {
         let (_, hers) = proxy.get("/api/v1/orders?placed_by=alice").await;
         assert_eq!(hers["orders"].as_array().unwrap().len(), 1, "{hers}");
@@ -427,23 +454,43 @@ async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_rev
         .no_proxy()
         .build()
         .unwrap();
-    for (fetch_site, signed_in) in [
-        ("none", true),
-        ("same-origin", true),
-        ("cross-site", false),
-        ("same-site", false),
-    ] {
-        let answer = browser
-            .get(format!("{}/?token={bob}", proxies[0].url))
-            .header("sec-fetch-site", fetch_site)
-            .send()
-            .await
+    // A browser that says nothing of where the navigation came from is not signed in by a link (it cannot be told
+    // from a foreign page's); nor is one signed in under another credential (a link in a chat must not swap
+    // Alice's session for the sender's key), while a link of the key it already holds is fine.
+    let session_cookie_name = {
+        let port: u16 = proxies[0]
+            .url
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .trim_end_matches('/')
+            .parse()
             .unwrap();
-        assert_eq!(answer.status().as_u16(), 303, "{fetch_site}");
+        spotplan_proxy::token::cookie_name(port, false)
+    };
+    for (fetch_site, held, signed_in) in [
+        (Some("none"), None, true),
+        (Some("same-origin"), None, true),
+        (Some("cross-site"), None, false),
+        (Some("same-site"), None, false),
+        (None, None, false),
+        (Some("none"), Some(alice.as_str()), false),
+        (Some("none"), Some(bob.as_str()), true),
+    ] {
+        let mut request = browser.get(format!("{}/?token={bob}", proxies[0].url));
+        if let Some(site) = fetch_site {
+            request = request.header("sec-fetch-site", site);
+        }
+        if let Some(held) = held {
+            request = request.header("cookie", format!("{session_cookie_name}={held}"));
+        }
+        let answer = request.send().await.unwrap();
+        assert_eq!(answer.status().as_u16(), 303, "{fetch_site:?}");
         assert_eq!(
             answer.headers().contains_key("set-cookie"),
             signed_in,
-            "Sec-Fetch-Site: {fetch_site}"
+            "Sec-Fetch-Site: {fetch_site:?}, signed in as alice: {}",
+            held == Some(alice.as_str())
         );
     }
 
