@@ -268,3 +268,35 @@ test('a fleet the proxy saved before failing with a server error is unknown, and
   assert.equal((await api('api/v1/fleets')).fleets.length, before + 1, 'one fleet, not two');
   assert.deepEqual(problems.filter((problem) => !/503|Service Unavailable/.test(problem)), []);
 });
+
+test('the fleet confirmation lists its pools and sends what it showed: a plan that moved meanwhile must be looked at first', async () => {
+  const plan = '?v=4&m=8&h=48&c=alibaba&rg=cn-hangzhou#fleet';
+  const { page, problems } = await openPage(browser, new URL(plan, proxy.url).href, { viewport: { width: 1440, height: 900 } });
+  await page.evaluate(() => {
+    const zones = Object.fromEntries([...'abcdefghijklmnopqrstuvwxyz'].map((letter) => [`subnet@cn-hangzhou-${letter}`, `vsw-bp1moved${letter}`]));
+    localStorage.setItem('spotplan-launch:alibaba:cn-hangzhou', JSON.stringify({
+      image: 'aliyun_3_x64_20G_alibase_20240819.vhd', vpc: 'vpc-bp1moved', security_group: 'sg-bp1moved', ...zones,
+    }));
+  });
+  await page.goto(new URL(plan, proxy.url).href);
+  await page.locator('#fleet-target').fill('2');
+  await page.locator('#fleet-cap').fill('0.3');
+  await page.locator('#fleet-ceiling').fill('5');
+  await page.locator('#fleet-place').click();
+  const pools = page.getByTestId('fleet-confirm-pools');
+  await pools.waitFor();
+  const listed = (await pools.locator('li').allTextContents());
+  assert.ok(listed.length >= 1, JSON.stringify(listed));
+  for (const line of listed) assert.match(line, /^\d+ × alibaba \S+ in cn-hangzhou-[a-z] ≤ ¥0\.3\/hour$/, line);
+  // The form changes while the dialog is open: Confirm is off until the new plan is shown.
+  await page.locator('#fleet-target').fill('3');
+  await page.getByTestId('fleet-plan-moved').waitFor();
+  assert.equal(await page.locator('#fleet-confirm').isDisabled(), true);
+  await page.locator('#fleet-show-new').click();
+  await page.getByTestId('fleet-plan-moved').waitFor({ state: 'detached' });
+  const sent = page.waitForRequest('**/api/v1/fleets');
+  await page.locator('#fleet-confirm').click();
+  assert.equal((await sent).postDataJSON().target, 3, 'the fleet shown is the fleet sent');
+  await page.getByTestId('fleet-placed').waitFor({ timeout: 15_000 });
+  assert.deepEqual(problems, []);
+});

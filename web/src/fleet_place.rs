@@ -21,8 +21,10 @@ use crate::i18n::{Key, Lang, text};
 pub enum Placing {
     /// Nothing asked.
     Idle,
-    /// The confirmation is open.
-    Confirming,
+    /// The confirmation is open, showing this body (as JSON too): Confirm sends exactly it, and only while the
+    /// plan still builds it — the plan moves while the dialog is open (live prices, the instances' poll, the form),
+    /// and what is sent must be what was read.
+    Confirming(Rc<FleetSubmission>, String),
     /// Sent; no answer yet.
     Sending,
     /// The proxy placed the fleet (or answered with the one this key placed before).
@@ -98,10 +100,15 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
     let lang = props.lang;
     let t = |key| fleet_text(lang, key);
     let placing = props.placing.clone();
-    let busy = matches!(*placing, Placing::Confirming | Placing::Sending);
+    let busy = matches!(*placing, Placing::Confirming(..) | Placing::Sending);
     let ask = {
-        let placing = placing.clone();
-        Callback::from(move |_: MouseEvent| placing.set(Placing::Confirming))
+        let (placing, body, json) = (placing.clone(), props.body.clone(), props.json.clone());
+        Callback::from(move |_: MouseEvent| placing.set(Placing::Confirming(body.clone(), json.clone())))
+    };
+    // The body the dialog shows, and whether the plan still builds it.
+    let (shown_body, plan_moved) = match &*placing {
+        Placing::Confirming(body, json) => (body.clone(), *json != props.json),
+        _ => (props.body.clone(), false),
     };
     let cancel = {
         let placing = placing.clone();
@@ -110,14 +117,13 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
     // A send without an answer is resent as it was sent; otherwise the form's body, which must be placeable now
     // (the dialog is not modal: an input changed while it is open can block the plan).
     let resend = props.draft.borrow().unsettled_body().map(|(_, sent)| sent.clone());
-    let blocked = resend.is_none() && !props.blockers.is_empty();
+    let blocked = resend.is_none() && (!props.blockers.is_empty() || plan_moved);
     let confirm = {
-        let (placing, draft, body, json) = (
-            placing.clone(),
-            props.draft.clone(),
-            props.body.clone(),
-            props.json.clone(),
-        );
+        let (placing, draft) = (placing.clone(), props.draft.clone());
+        let (body, json) = match &*placing {
+            Placing::Confirming(body, json) => (body.clone(), json.clone()),
+            _ => (props.body.clone(), props.json.clone()),
+        };
         Callback::from(move |_: MouseEvent| {
             if blocked {
                 return;
@@ -186,7 +192,7 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
             }
             { match &*placing {
                 Placing::Idle => html! {},
-                Placing::Confirming => html! {
+                Placing::Confirming(..) => html! {
                     <div role="dialog" aria-modal="true" aria-labelledby="fleet-confirm-heading" class="dialog" data-testid="fleet-confirm-dialog">
                         <h3 id="fleet-confirm-heading">{ t(FleetText::ConfirmHeading) }</h3>
                         if let Some(sent) = &resend {
@@ -200,8 +206,20 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
                             ) }</p>
                         } else {
                             <p>{ words::confirm_summary(lang, &target, spot_instances, spot_pools, &worst, &ceiling) }</p>
+                            <ul class="fleet-confirm-pools" data-testid="fleet-confirm-pools">
+                                { for shown_body.pools.iter().filter(|pool| pool.count > 0).map(|pool| html! {
+                                    <li>{ pool_line(pool, lang) }</li>
+                                }) }
+                            </ul>
                             if with_base { <p class="note">{ t(FleetText::OnDemandNote) }</p> }
-                            <p>{ if props.body.maintain { t(FleetText::Maintained) } else { t(FleetText::NotMaintained) } }</p>
+                            <p>{ if shown_body.maintain { t(FleetText::Maintained) } else { t(FleetText::NotMaintained) } }</p>
+                            if plan_moved {
+                                <p class="warning" role="alert" data-testid="fleet-plan-moved">{ t(FleetText::PlanChanged) }</p>
+                                <button id="fleet-show-new" onclick={{
+                                    let (placing, body, json) = (placing.clone(), props.body.clone(), props.json.clone());
+                                    Callback::from(move |_: MouseEvent| placing.set(Placing::Confirming(body.clone(), json.clone())))
+                                }}>{ t(FleetText::ShowNewPlan) }</button>
+                            }
                         }
                         <button id="fleet-confirm" class="primary" onclick={confirm} disabled={blocked}
                             aria-describedby={blocked.then_some("fleet-place-blockers")}>{ text(lang, Key::Confirm) }</button>
@@ -245,6 +263,27 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
             } }
         </div>
     }
+}
+
+/// One pool of the confirmation: how many of which type where, and the most each may cost — its bid in the
+/// cloud's own unit and the account's currency, rounded up, or the market's price for a market bid.
+fn pool_line(pool: &spotplan_core::api::fleets::FleetPool, lang: Lang) -> String {
+    let bid = match (pool.order.bid.max_price, lang) {
+        (Some(price), _) => format!(
+            " ≤ {}",
+            spotplan_core::display::max_rate4(price.rate(pool.pool.cloud, pool.order.account_currency))
+        ),
+        (None, Lang::En) => " (market price)".to_owned(),
+        (None, Lang::Zh) => "（市场价）".to_owned(),
+    };
+    let place = pool.pool.zone.as_deref().unwrap_or(&pool.pool.region);
+    let within = if lang == Lang::Zh { "位于" } else { "in" };
+    format!(
+        "{} × {} {} {within} {place}{bid}",
+        pool.count,
+        pool.pool.cloud.id(),
+        pool.pool.instance_type,
+    )
 }
 
 /// Whether a refusal came before the proxy looked at the request's idempotency key: who may call, from where, in

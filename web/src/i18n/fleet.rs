@@ -71,6 +71,8 @@ pub enum FleetText {
     CurlHeading,
     PlaceFleet,
     ConfirmHeading,
+    PlanChanged,
+    ShowNewPlan,
     Maintained,
     NotMaintained,
     BlockedInputs,
@@ -219,6 +221,11 @@ pub fn fleet_text(lang: Lang, key: FleetText) -> &'static str {
         ),
         PlaceFleet => ("Place fleet", "提交机群"),
         ConfirmHeading => ("Place this fleet?", "确认提交此机群？"),
+        PlanChanged => (
+            "The plan changed while this was open (prices, the instances' poll or the form): Confirm is off until you look at the new one.",
+            "此对话框打开期间规划已变化（价格、实例轮询或表单）：查看新规划之前无法确认。",
+        ),
+        ShowNewPlan => ("Show the new plan", "查看新规划"),
         Maintained => (
             "maintained: the proxy replaces reclaimed instances",
             "维持：代理会补充被回收的实例",
