@@ -300,3 +300,48 @@ test('the fleet confirmation lists its pools and sends what it showed: a plan th
   await page.getByTestId('fleet-placed').waitFor({ timeout: 15_000 });
   assert.deepEqual(problems, []);
 });
+
+test('a fleet sent without an answer is still known after a reload, and sent again under its key: one fleet', async () => {
+  const plan = '?v=4&m=8&h=48&c=alibaba&rg=cn-hangzhou#fleet';
+  const { page, problems } = await openPage(browser, new URL(plan, proxy.url).href, { viewport: { width: 1440, height: 900 } });
+  await page.evaluate(() => {
+    const zones = Object.fromEntries([...'abcdefghijklmnopqrstuvwxyz'].map((letter) => [`subnet@cn-hangzhou-${letter}`, `vsw-bp1reload${letter}`]));
+    localStorage.setItem('spotplan-launch:alibaba:cn-hangzhou', JSON.stringify({
+      image: 'aliyun_3_x64_20G_alibase_20240819.vhd', vpc: 'vpc-bp1reload', security_group: 'sg-bp1reload', ...zones,
+    }));
+  });
+  await page.goto(new URL(plan, proxy.url).href);
+  await page.locator('#fleet-target').fill('2');
+  await page.locator('#fleet-cap').fill('0.3');
+  await page.locator('#fleet-ceiling').fill('5');
+  const before = (await api('api/v1/fleets')).fleets.length;
+  const keys = [];
+  await page.route('**/api/v1/fleets', async (route) => {
+    keys.push(route.request().headers()['idempotency-key']);
+    const answer = await route.fetch();
+    assert.equal(answer.status(), 201, await answer.text());
+    await route.abort('connectionreset');
+  }, { times: 1 });
+  await page.locator('#fleet-place').click();
+  await page.locator('#fleet-confirm').click();
+  await page.getByTestId('fleet-unsettled').waitFor();
+  // A reload: the page still knows the fleet may exist, and Place sends that fleet under its key.
+  await page.reload();
+  await page.getByTestId('fleet-unsettled').waitFor();
+  await page.route('**/api/v1/fleets', async (route) => {
+    keys.push(route.request().headers()['idempotency-key']);
+    await route.continue();
+  }, { times: 1 });
+  await page.locator('#fleet-place').click();
+  await page.getByTestId('fleet-resend-summary').waitFor();
+  await page.locator('#fleet-confirm').click();
+  await page.getByTestId('fleet-placed').waitFor({ timeout: 15_000 });
+  assert.equal(keys.length, 2, JSON.stringify(keys));
+  assert.equal(keys[1], keys[0], 'resent under the key it was first sent with');
+  assert.equal((await api('api/v1/fleets')).fleets.length, before + 1, 'one fleet, not two');
+  // Answered: a further reload has nothing unsettled.
+  await page.reload();
+  await page.locator('#fleet-target').waitFor();
+  assert.equal(await page.getByTestId('fleet-unsettled').count(), 0);
+  assert.deepEqual(problems.filter((problem) => !/ERR_CONNECTION_RESET|Failed to fetch|net::/.test(problem)), []);
+});

@@ -532,6 +532,17 @@ impl<P> DraftKey<P> {
         }
     }
 
+    /// A draft whose send under `key` (`json`, and as sent) has no known outcome: the page was reloaded while it
+    /// was on its way.
+    pub fn recovered(key: String, json: String, sent: P) -> DraftKey<P> {
+        DraftKey {
+            key,
+            sent: Some((json, sent)),
+            unsettled: true,
+            in_flight: false,
+        }
+    }
+
     /// While the last send's outcome is unknown, what a Place sends again: that body, its JSON and as sent.
     pub fn unsettled_body(&self) -> Option<(&str, &P)> {
         self.sent

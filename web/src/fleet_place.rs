@@ -55,13 +55,28 @@ impl PartialEq for FleetDraft {
     }
 }
 
-/// The app's one fleet draft.
+/// The app's one fleet draft — after a reload, the send the tab had no answer to (its key and body as sent), so
+/// the page says the fleet may exist and "Place" sends it again under its key.
 #[hook]
 pub fn use_fleet_draft() -> FleetDraft {
+    let recovered = use_memo((), |()| {
+        let (key, json) = crate::fleet_in_flight::recall()?;
+        let body: FleetSubmission = serde_json::from_str(&json).ok()?;
+        Some((key, json, Rc::new(body)))
+    });
     FleetDraft {
         form: use_mut_ref(FleetForm::default),
-        key: use_mut_ref(|| DraftKey::new(crate::draft_key::new_key())),
-        placing: use_state(|| Placing::Idle),
+        key: use_mut_ref(|| match recovered.as_ref() {
+            Some((key, json, body)) => DraftKey::recovered(key.clone(), json.clone(), body.clone()),
+            None => DraftKey::new(crate::draft_key::new_key()),
+        }),
+        placing: use_state(|| match recovered.as_ref() {
+            Some((_, _, body)) => Placing::Refused(
+                ApiError::NoAnswer("the page was reloaded before the proxy answered".into()),
+                body.clone(),
+            ),
+            None => Placing::Idle,
+        }),
     }
 }
 
@@ -136,11 +151,13 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
                 None => (json.clone(), body.clone(), false),
             };
             draft.borrow_mut().sending(&sent_json, body.clone());
+            crate::fleet_in_flight::remember(&key, &sent_json);
             placing.set(Placing::Sending);
             let (placing, draft, sent) = (placing.clone(), draft.clone(), body.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match crate::api::submit_fleet(&body, &key).await {
                     Ok(answer) => {
+                        crate::fleet_in_flight::forget();
                         draft.borrow_mut().placed(crate::draft_key::new_key());
                         placing.set(Placing::Answered(Box::new(answer)));
                     }
@@ -151,7 +168,10 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
                             ApiError::Refused(refusal) if resending && refused_before_the_key(&refusal.error.code) => {
                                 draft.borrow_mut().outcome_unknown()
                             }
-                            ApiError::Refused(_) => draft.borrow_mut().refused(),
+                            ApiError::Refused(_) => {
+                                crate::fleet_in_flight::forget();
+                                draft.borrow_mut().refused()
+                            }
                             // No answer, or the proxy failed after it may have saved the fleet: the outcome is
                             // unknown and the retry is this body under this key, however the form moves.
                             ApiError::NoAnswer(_) | ApiError::ServerFault { .. } | ApiError::Unreadable { .. } => {

@@ -18,6 +18,7 @@ pub mod charts_panel;
 pub mod columns;
 pub mod compare;
 pub mod draft_key;
+pub mod fleet_in_flight;
 pub mod fleet_model;
 pub mod fleet_orders;
 pub mod fleet_page;
