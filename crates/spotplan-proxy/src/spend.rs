@@ -137,6 +137,9 @@ pub fn hourly_bound(
             let native = order.bid.max_price?.rate(order.cloud, account_currency);
             (native.in_unit(TimeUnit::Hour).ok()?.money, "the bid")
         }
+        // The catalog's pay-as-you-go prices are Linux prices (its sources: `xtask/src/catalog`); a Windows
+        // image's pay-as-you-go price, a market bid's cap, includes the licence. Unknown, not undercounted.
+        BidMode::Market if order.os == spotplan_core::order::OsFamily::Windows => return None,
         BidMode::Market => {
             let catalog = catalog?;
             let key = OfferKey {
@@ -193,10 +196,15 @@ pub fn check(
     let Some(bound) = bound else {
         return Err(SpendError::Unbounded {
             offer: format!(
-                "{} {} in {}",
+                "{} {} in {}{}",
                 order.cloud,
                 order.instance_type.as_deref().unwrap_or("(no type)"),
-                order.zone.as_deref().unwrap_or(&order.region)
+                order.zone.as_deref().unwrap_or(&order.region),
+                if order.os == spotplan_core::order::OsFamily::Windows {
+                    " on Windows (its pay-as-you-go price, with the licence, is not in the catalog)"
+                } else {
+                    ""
+                }
             ),
         });
     };
@@ -357,6 +365,13 @@ mod tests {
             check(&SpendLimits::default(), &unknown, None, &[], &ExchangeRate::default()).is_ok(),
             "no ceiling, nothing to bound"
         );
+        // A Windows image's cap includes the licence, which the catalog's Linux list prices do not.
+        let mut windows = order(2, None);
+        windows.os = spotplan_core::order::OsFamily::Windows;
+        let bound = hourly_bound(&windows, Currency::Cny, Some(&catalog), &ExchangeRate::default());
+        assert!(bound.is_none());
+        let refused = check(&limits, &windows, None, &[], &ExchangeRate::default()).unwrap_err();
+        assert!(refused.to_string().contains("on Windows"), "{refused}");
     }
 
     /// An earlier order's id and bound, as the order log gives them.
