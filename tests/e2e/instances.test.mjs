@@ -109,6 +109,7 @@ test('instances are followed to running, fail, get reclaimed and are released ex
   await page.route('**/api/v1/instances/release', (route) => route.abort('connectionreset'), { times: 1 });
   await dialog.getByRole('button', { name: 'Confirm' }).click();
   await dialog.getByTestId('release-retry-note').waitFor();
+  assert.match(await dialog.getByRole('alert').textContent(), /the release may have been sent, and the instances may be stopping/);
   for (const box of ['release-force', 'release-disks']) {
     assert.equal(await dialog.getByTestId(box).isDisabled(), true, box);
   }

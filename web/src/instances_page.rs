@@ -240,7 +240,7 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
                 match crate::api::release(&body, &key).await {
                     Ok(answer) => releasing.set(Releasing::Done(answer)),
                     Err(error) => releasing.set(Releasing::Failed {
-                        message: error.to_string(),
+                        message: release_failure(&error, lang),
                         body,
                         ids,
                         cost,
@@ -566,6 +566,24 @@ fn missing(lang: Lang, region: &str, ids: Option<&[String]>) -> Option<(Option<S
         return Some((Some("ids".into()), message.into()));
     }
     None
+}
+
+/// What a release that got no answer of its own says: with no answer, or a server error after the release may
+/// have been logged, the instances may be being released — not "failed"; a retry under the same key tells.
+fn release_failure(error: &crate::api::ApiError, lang: Lang) -> String {
+    use crate::api::ApiError;
+    match error {
+        ApiError::Refused(_) => error.to_string(),
+        ApiError::NoAnswer(_) | ApiError::ServerFault { .. } | ApiError::Unreadable { .. } => match lang {
+            Lang::En => format!(
+                "No answer that settles it ({error}): the release may have been sent, and the instances may be \
+                 stopping. Confirm asks again under the same key — the proxy never sends a release twice."
+            ),
+            Lang::Zh => format!(
+                "没有得到确定的答复（{error}）：释放请求可能已发出，实例可能正在停止。确认将以同一幂等键再次询问——代理不会重复发送释放。"
+            ),
+        },
+    }
 }
 
 /// The proxy's refusal with the field it names (its region or ids check), or the reason there was no answer.
