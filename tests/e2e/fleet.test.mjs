@@ -301,7 +301,7 @@ test('the fleet confirmation lists its pools and sends what it showed: a plan th
   assert.deepEqual(problems, []);
 });
 
-test('a fleet sent without an answer is still known after a reload, and sent again under its key: one fleet', async () => {
+test('a fleet sent without an answer is still known after a reload: found placed, or let go only when it is not', async () => {
   const plan = '?v=4&m=8&h=48&c=alibaba&rg=cn-hangzhou#fleet';
   const { page, problems } = await openPage(browser, new URL(plan, proxy.url).href, { viewport: { width: 1440, height: 900 } });
   await page.evaluate(() => {
@@ -311,37 +311,56 @@ test('a fleet sent without an answer is still known after a reload, and sent aga
     }));
   });
   await page.goto(new URL(plan, proxy.url).href);
-  await page.locator('#fleet-target').fill('2');
-  await page.locator('#fleet-cap').fill('0.3');
-  await page.locator('#fleet-ceiling').fill('5');
+  const fill = async () => {
+    await page.locator('#fleet-target').fill('2');
+    await page.locator('#fleet-cap').fill('0.3');
+    await page.locator('#fleet-ceiling').fill('5');
+  };
+  await fill();
   const before = (await api('api/v1/fleets')).fleets.length;
   const keys = [];
+  // The proxy places it; the answer is lost, and the page reloads.
   await page.route('**/api/v1/fleets', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
     keys.push(route.request().headers()['idempotency-key']);
     const answer = await route.fetch();
     assert.equal(answer.status(), 201, await answer.text());
     await route.abort('connectionreset');
-  }, { times: 1 });
+  });
   await page.locator('#fleet-place').click();
   await page.locator('#fleet-confirm').click();
   await page.getByTestId('fleet-unsettled').waitFor();
-  // A reload: the page still knows the fleet may exist, and Place sends that fleet under its key.
+  await page.unrouteAll();
   await page.reload();
-  await page.getByTestId('fleet-unsettled').waitFor();
-  await page.route('**/api/v1/fleets', async (route) => {
-    keys.push(route.request().headers()['idempotency-key']);
-    await route.continue();
-  }, { times: 1 });
-  await page.locator('#fleet-place').click();
-  await page.getByTestId('fleet-resend-summary').waitFor();
-  await page.locator('#fleet-confirm').click();
+  // The page still knows the send, finds the fleet under its key in the proxy's list, and says it was placed.
   await page.getByTestId('fleet-placed').waitFor({ timeout: 15_000 });
-  assert.equal(keys.length, 2, JSON.stringify(keys));
-  assert.equal(keys[1], keys[0], 'resent under the key it was first sent with');
-  assert.equal((await api('api/v1/fleets')).fleets.length, before + 1, 'one fleet, not two');
-  // Answered: a further reload has nothing unsettled.
+  assert.equal((await api('api/v1/fleets')).fleets.length, before + 1, 'one fleet');
+  assert.equal(keys.length, 1);
+
+  // A send that never reached the proxy: after a reload it is not in the list; the person may let it go, and the
+  // next fleet goes under a new key.
+  await fill();
+  await page.route('**/api/v1/fleets', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    keys.push(route.request().headers()['idempotency-key']);
+    await route.abort('connectionreset');
+  });
+  await page.locator('#fleet-place').click();
+  await page.locator('#fleet-confirm').click();
+  await page.getByTestId('fleet-unsettled').waitFor();
+  await page.unrouteAll();
   await page.reload();
-  await page.locator('#fleet-target').waitFor();
-  assert.equal(await page.getByTestId('fleet-unsettled').count(), 0);
+  await page.getByTestId('fleet-unsettled').waitFor();
+  await page.locator('#fleet-discard').click();
+  await page.getByTestId('fleet-unsettled').waitFor({ state: 'detached' });
+  await fill();
+  const sent = page.waitForRequest((request) => request.url().endsWith('/api/v1/fleets') && request.method() === 'POST');
+  await page.locator('#fleet-place').click();
+  await page.locator('#fleet-confirm').click();
+  const third = (await sent).headers()['idempotency-key'];
+  assert.notEqual(third, keys[1], 'a new key after the discard');
+  assert.notEqual(third, keys[0]);
+  await page.getByTestId('fleet-placed').waitFor({ timeout: 15_000 });
+  assert.equal((await api('api/v1/fleets')).fleets.length, before + 2, 'the lost send placed nothing');
   assert.deepEqual(problems.filter((problem) => !/ERR_CONNECTION_RESET|Failed to fetch|net::/.test(problem)), []);
 });

@@ -64,7 +64,7 @@ pub fn use_fleet_draft() -> FleetDraft {
         let body: FleetSubmission = serde_json::from_str(&json).ok()?;
         Some((key, json, Rc::new(body)))
     });
-    FleetDraft {
+    let draft = FleetDraft {
         form: use_mut_ref(FleetForm::default),
         key: use_mut_ref(|| match recovered.as_ref() {
             Some((key, json, body)) => DraftKey::recovered(key.clone(), json.clone(), body.clone()),
@@ -77,7 +77,38 @@ pub fn use_fleet_draft() -> FleetDraft {
             ),
             None => Placing::Idle,
         }),
+    };
+    {
+        // The proxy may have placed it: its list names the fleet by its key, and then that is the answer.
+        let (key, placing) = (draft.key.clone(), draft.placing.clone());
+        let sent_key = recovered.as_ref().as_ref().map(|(key, ..)| key.clone());
+        use_effect_with((), move |()| {
+            if let Some(sent_key) = sent_key {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let Ok(list) = crate::api::fleets().await else {
+                        return;
+                    };
+                    let still_unsettled = key.borrow().unsettled() && key.borrow().key() == sent_key;
+                    if let Some(fleet) = list.fleets.into_iter().find(|fleet| fleet.idempotency_key == sent_key)
+                        && still_unsettled
+                    {
+                        crate::fleet_in_flight::forget();
+                        key.borrow_mut().placed(crate::draft_key::new_key());
+                        placing.set(Placing::Answered(Box::new(FleetAnswer { fleet, replayed: true })));
+                    }
+                });
+            }
+        });
     }
+    draft
+}
+
+/// Lets go of a send with no answer, after the person checked the fleets list does not show it (it never reached
+/// the proxy): the draft gets a new key. Placed after all, a fleet placed next would be a second one.
+pub fn discard_unsettled(draft: &Rc<RefCell<DraftKey<Rc<FleetSubmission>>>>, placing: &UseStateHandle<Placing>) {
+    crate::fleet_in_flight::forget();
+    draft.borrow_mut().placed(crate::draft_key::new_key());
+    placing.set(Placing::Idle);
 }
 
 /// Properties of the place button and its confirmation.
@@ -275,6 +306,10 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
                         }
                         if props.draft.borrow().unsettled() {
                             <p class="warning" data-testid="fleet-unsettled">{ t(FleetText::UnsettledNote) }</p>
+                            <button id="fleet-discard" onclick={{
+                                let (draft, placing) = (props.draft.clone(), placing.clone());
+                                Callback::from(move |_: MouseEvent| discard_unsettled(&draft, &placing))
+                            }}>{ t(FleetText::DiscardUnsettled) }</button>
                         } else {
                             <p class="muted">{ t(FleetText::RetryNote) }</p>
                         }

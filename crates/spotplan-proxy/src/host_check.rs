@@ -174,18 +174,20 @@ impl AllowedHosts {
             .any(|(allowed_host, allowed_port)| allowed_host == host && *allowed_port == port)
     }
 
-    /// Whether an `Origin` header value names an allowed host, in the scheme the proxy serves (no path): over
-    /// HTTPS a page of `http://` the same name is another origin — whoever answers plain HTTP for the name.
+    /// Whether an `Origin` header value names an allowed host (no path). A proxy serving HTTPS itself accepts only
+    /// `https://` origins: a page of `http://` the same name is another origin — whoever answers plain HTTP for the
+    /// name. One serving plain HTTP accepts both, since a front that ends TLS for it (a forwarded 443) is reached
+    /// by `https://` pages.
     pub fn allows_origin(&self, origin: &str) -> bool {
-        let scheme = if self.base_url.starts_with("https://") {
-            "https://"
+        let lowercase = origin.to_ascii_lowercase();
+        let authority = if self.base_url.starts_with("https://") {
+            lowercase.strip_prefix("https://")
         } else {
-            "http://"
+            lowercase
+                .strip_prefix("http://")
+                .or_else(|| lowercase.strip_prefix("https://"))
         };
-        origin
-            .to_ascii_lowercase()
-            .strip_prefix(scheme)
-            .is_some_and(|authority| self.allows(authority))
+        authority.is_some_and(|authority| self.allows(authority))
     }
 
     /// The address to open the app at, e.g. `http://127.0.0.1:8787/`.
@@ -354,7 +356,8 @@ mod tests {
         let secure = hosts("127.0.0.1:8443", true, &[]);
         assert!(secure.allows_origin("https://127.0.0.1:8443"));
         assert!(!secure.allows_origin("http://127.0.0.1:8443"));
-        assert!(!allowed.allows_origin("https://127.0.0.1:8787"));
+        // Served in plain HTTP, a front ending TLS is reached by https:// pages of the same name.
+        assert!(allowed.allows_origin("https://127.0.0.1:8787"));
     }
 
     #[test]

@@ -498,7 +498,8 @@ pub fn spawn_release_resumer(state: AppState) -> tokio::task::JoinHandle<()> {
 /// nothing is sent again; one still running never got it, and it is sent now, once. Only releases logged before
 /// `logged_before_ms` are taken, and none whose key is held (being sent, in this process or another replica); one
 /// whose instances cannot all be described now (throttled, unreachable) is left for a later call — answered
-/// "unknown", it would never be sent, and its instances would bill on. Returns how many releases were settled.
+/// "unknown", it would never be sent, and its instances would bill on; one for a cloud the proxy has no
+/// credentials for is answered "unknown" (nothing can be asked). Returns how many releases were settled.
 pub async fn resume_unanswered(state: &AppState, logged_before_ms: i64) -> Result<usize, StoreError> {
     let unanswered = instance_book::unanswered_releases(&state.store, logged_before_ms).await?;
     let mut settled = 0;
@@ -529,14 +530,22 @@ pub async fn resume_unanswered(state: &AppState, logged_before_ms: i64) -> Resul
             }
         }
         let mut described_groups = Vec::with_capacity(groups.len());
+        let mut unreadable = false;
         for ((cloud, region), rows) in groups {
             let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
-            let described = crate::follower::describe(state, cloud, &region, &ids)
-                .await
-                .unwrap_or_default();
+            // No credentials for the cloud (`None`): nothing can be asked or sent, now or on a later look — the
+            // release is answered unknown, its instances left to the follower's note. An incomplete answer
+            // (throttled, unreachable) is worth a later look.
+            let described = match crate::follower::describe(state, cloud, &region, &ids).await {
+                Some(described) => {
+                    unreadable |= !described.complete;
+                    described
+                }
+                None => crate::follower::Described::default(),
+            };
             described_groups.push((cloud, region, rows, described));
         }
-        if described_groups.iter().any(|(.., described)| !described.complete) {
+        if unreadable {
             tracing::warn!(%key, "an unanswered release's instances cannot all be described now; tried again later");
             continue;
         }

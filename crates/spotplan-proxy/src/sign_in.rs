@@ -116,9 +116,22 @@ pub async fn exchange(State(state): State<AppState>, request: Request, next: Nex
     // (HTTPS: the whole origin) a session held under another credential stays.
     let own_navigation = matches!(fetched_from, Some("none" | "same-origin"));
     let cookie_name = crate::token::cookie_name(state.config.listen.port(), state.config.tls);
-    let signed_in_otherwise = one.is_some_and(|given| {
-        crate::security::session_cookies(request.headers(), &cookie_name).any(|held| !tokens_match(held.trim(), given))
-    });
+    let held: Vec<String> = one
+        .map(|given| {
+            crate::security::session_cookies(request.headers(), &cookie_name)
+                .map(|held| held.trim().to_owned())
+                .filter(|held| !tokens_match(held, given))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Only a session that still works counts: a revoked key's old cookie must not block its person's new link.
+    let mut signed_in_otherwise = false;
+    for held in &held {
+        if tokens_match(held, api_token) || matches!(crate::people::by_key(&state.store, held).await, Ok(Some(_))) {
+            signed_in_otherwise = true;
+            break;
+        }
+    }
     if let Some(given) = one
         && session.is_none()
         && own_navigation

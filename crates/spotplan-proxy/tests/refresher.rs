@@ -285,12 +285,19 @@ async fn a_refusing_cloud_gets_no_more_requests_than_the_refreshers_budget() {
 /// queries): the step's end writes where it got to and adds its counts, and the switch stays off.
 #[tokio::test]
 async fn a_step_does_not_undo_settings_changed_on_another_replica_while_it_ran() {
-    let slow = axum::Router::new().fallback(|| async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        (
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            r#"{"Code":"ServiceUnavailable","Message":"try later","RequestId":"r"}"#,
-        )
+    // Says when the step's first query arrives, so the settings change lands while the step runs.
+    let queried = std::sync::Arc::new(tokio::sync::Notify::new());
+    let arrived = queried.clone();
+    let slow = axum::Router::new().fallback(move || {
+        let arrived = arrived.clone();
+        async move {
+            arrived.notify_one();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                r#"{"Code":"ServiceUnavailable","Message":"try later","RequestId":"r"}"#,
+            )
+        }
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap().to_string();
@@ -318,7 +325,7 @@ async fn a_step_does_not_undo_settings_changed_on_another_replica_while_it_ran()
         .collect();
     put(json!({ "enabled": true, "pools": asks, "budget_per_minute": 600 })).await;
     let step = tokio::spawn(async move { refresher::step(&stepping, 3).await.unwrap() });
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    queried.notified().await;
     put(json!({ "enabled": false, "budget_per_minute": 7 })).await;
     let done = step.await.unwrap();
     assert!(done.calls >= 1, "{done:?}");

@@ -476,6 +476,12 @@ async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_rev
         (None, None, false),
         (Some("none"), Some(alice.as_str()), false),
         (Some("none"), Some(bob.as_str()), true),
+        // A cookie that no longer works (a revoked key's) blocks nothing.
+        (
+            Some("none"),
+            Some("spk_revoked0000000000000000000000000000000000"),
+            true,
+        ),
     ] {
         let mut request = browser.get(format!("{}/?token={bob}", proxies[0].url));
         if let Some(site) = fetch_site {

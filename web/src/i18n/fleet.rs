@@ -83,6 +83,7 @@ pub enum FleetText {
     RetryNote,
     /// After a send without an answer: Place resends that fleet as sent.
     UnsettledNote,
+    DiscardUnsettled,
     LiveHeading,
     NoFleets,
     Pending,
@@ -250,6 +251,10 @@ pub fn fleet_text(lang: Lang, key: FleetText) -> &'static str {
             "No answer came, so the proxy may have the fleet already: Place resends it exactly as it was sent, under \
              the same key (never a second fleet), however the plan moved since. Check the Fleets list below.",
             "未收到应答，代理可能已收到该机群：再次提交会以相同幂等键、按原样重发（不会产生第二个机群），无论方案之后如何变化。请查看下方机群列表。",
+        ),
+        DiscardUnsettled => (
+            "It is not in the Fleets list: discard it (a new key for the next fleet)",
+            "机群列表中没有它：放弃（下一个机群使用新的幂等键）",
         ),
         LiveHeading => ("Fleets", "机群状态"),
         NoFleets => ("No fleets yet.", "暂无机群。"),
