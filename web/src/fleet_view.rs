@@ -85,7 +85,7 @@ pub fn FleetLive(props: &FleetLiveProps) -> Html {
                     Err(error) => stopping.set(Stopping::Failed {
                         id,
                         release,
-                        message: error.to_string(),
+                        message: stop_failure(&error, lang),
                     }),
                 }
                 refresh.emit(());
@@ -129,6 +129,22 @@ pub fn FleetLive(props: &FleetLiveProps) -> Html {
 }
 
 /// One fleet: what runs against its target, its instances, its cost, and its Stop button.
+/// What a stop with no answer of its own says: with no answer, or a server error, the fleet may be stopped (and its
+/// instances being released) — the list shows where it stands, and asking again is safe.
+fn stop_failure(error: &crate::api::ApiError, lang: Lang) -> String {
+    use crate::api::ApiError;
+    match (error, lang) {
+        (ApiError::Refused(_), _) => error.to_string(),
+        (_, Lang::En) => format!(
+            "No answer that settles it ({error}): the fleet may be stopped already — its state in this list says; \
+             stopping it again is safe."
+        ),
+        (_, Lang::Zh) => {
+            format!("没有得到确定的答复（{error}）：机群可能已停止——以本列表中的状态为准；再次停止是安全的。")
+        }
+    }
+}
+
 fn fleet_card(
     fleet: &FleetView,
     lang: Lang,
