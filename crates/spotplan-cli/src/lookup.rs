@@ -13,6 +13,9 @@ use spotplan_core::order::outcome::OrderStatus;
 
 use crate::instances::{ProxyArgs, client, endpoint, read_answer, runtime, token};
 
+/// The exit code of a lookup that found nothing while the order stays unknown (1 is "settled: none exists").
+pub(crate) const STILL_UNKNOWN: u8 = 3;
+
 /// Arguments of `spotplan lookup`.
 #[derive(Debug, Args)]
 pub(crate) struct LookupArgs {
@@ -49,14 +52,19 @@ pub(crate) fn run(args: &LookupArgs) -> anyhow::Result<ExitCode> {
     })?;
     let record = &answer.record;
     if answer.found.is_empty() {
+        // Only a settled `not_found` means nothing exists: until then the cloud's tag list may lag behind an order
+        // it is still creating, and placing the order anew could make it twice.
+        if record.status == OrderStatus::Unknown {
+            println!(
+                "{}: no instance carries its tag yet; the order stays unknown — nothing can be concluded now: look \
+                 it up again later, and do not place it anew under another key",
+                record.id
+            );
+            return Ok(ExitCode::from(STILL_UNKNOWN));
+        }
         println!(
-            "{}: no instance carries its tag now (it created none, or they are gone); it {} {}",
+            "{}: no instance carries its tag now (it created none, or they are gone); it is now {}",
             record.id,
-            if record.status == OrderStatus::Unknown {
-                "stays"
-            } else {
-                "is now"
-            },
             record.status.as_str()
         );
         return Ok(ExitCode::from(1));

@@ -41,7 +41,7 @@ enum Command {
     Validate(order_file::ValidateArgs),
     /// Print the exact API request for an order, in one format.
     ///
-    /// Example: spotplan request examples/orders/tencent.json --format cli
+    /// Example: spotplan request examples/orders/tencent.json --format cli --idempotency-key "$(uuidgen)"
     Request(order_file::RequestArgs),
     /// Print the JSON Schema of the order file format.
     Schema,
@@ -55,7 +55,8 @@ enum Command {
     /// Example: SPOTPLAN_TOKEN=… spotplan release --order ord-1a2b3c4d --yes
     Release(instances::ReleaseArgs),
     /// Look an order whose outcome is unknown up at the cloud by its tag, through the local proxy (token in
-    /// SPOTPLAN_TOKEN); exit code 1 when none of its instances exists now.
+    /// SPOTPLAN_TOKEN). Exit code 0: found; 1: settled `not_found`, none exists; 3: none found yet, still unknown
+    /// (do not place it anew); 2: an error.
     ///
     /// Example: SPOTPLAN_TOKEN=… spotplan lookup ord-1a2b3c4d5e6f7a8b
     Lookup(lookup::LookupArgs),

@@ -5,9 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use spotplan_core::order::format::{Format, SnippetOptions, render};
+use spotplan_core::order::format::{Format, SnippetOptions, render, unsigned_request};
 use spotplan_core::order::idempotency::client_token_for;
-use spotplan_core::order::request::{AdminPass, BuildOptions, build_order_request};
 use spotplan_core::order::{PriceQuote, Severity, SpotOrder, ValidationContext, validate};
 use spotplan_core::{Cloud, Currency, ExchangeRate, Money, PriceRate, TimeUnit};
 
@@ -63,8 +62,10 @@ pub(crate) struct RequestArgs {
     /// Which format to print.
     #[arg(long, value_enum, default_value = "http")]
     format: OutputFormat,
-    /// The idempotency key the client token is derived from (a UUID is a good key).
-    #[arg(long, default_value = "00000000-0000-4000-8000-000000000000")]
+    /// The idempotency key the client token is derived from (a UUID is a good key): one per order — the same for
+    /// a retry of it, a new one for another order. Required: a fixed default would make a second order look to
+    /// the cloud like a retry of the first (answered with the first's instances, or refused).
+    #[arg(long)]
     idempotency_key: String,
     /// The proxy URL the curl format submits to.
     #[arg(long, default_value = "http://127.0.0.1:8787")]
@@ -88,7 +89,9 @@ fn unit_of(cloud: Cloud) -> TimeUnit {
 
 fn quote(text: Option<&str>, currency: Currency, cloud: Cloud, flag: &str) -> anyhow::Result<Option<PriceQuote>> {
     let Some(text) = text else { return Ok(None) };
-    let money = Money::parse(text, currency).with_context(|| format!("--{flag}"))?;
+    // Above zero: a price of 0 would silence the bid-below-market rule and report an order as sound.
+    let amount = crate::number_args::positive(text).map_err(|why| anyhow::anyhow!("--{flag}: {why}"))?;
+    let money = Money::new(amount, currency);
     Ok(Some(PriceQuote {
         rate: PriceRate::new(money, unit_of(cloud)),
         observed_on: "given on the command line".into(),
@@ -183,17 +186,14 @@ pub(crate) fn request_file(args: &RequestArgs) -> anyhow::Result<ExitCode> {
         bail!("{} is not a valid order:\n{}", display(&args.order), errors.join("\n"));
     };
     let client_token = client_token_for(&args.idempotency_key)?;
+    let options = SnippetOptions {
+        client_token,
+        idempotency_key: args.idempotency_key.clone(),
+        proxy_url: args.proxy_url.clone(),
+    };
     let text = match args.format {
-        OutputFormat::Wire => {
-            let request = build_order_request(
-                &valid,
-                &BuildOptions {
-                    client_token,
-                    baidu_admin_pass: AdminPass::Placeholder,
-                },
-            );
-            serde_json::to_string_pretty(&request)?
-        }
+        // As the snippets show it: the password is never printed.
+        OutputFormat::Wire => serde_json::to_string_pretty(&unsigned_request(&valid, &options))?,
         other => {
             let format = match other {
                 OutputFormat::Http => Format::Http,
@@ -201,11 +201,6 @@ pub(crate) fn request_file(args: &RequestArgs) -> anyhow::Result<ExitCode> {
                 OutputFormat::Cli => Format::Cli,
                 OutputFormat::Python => Format::Python,
                 OutputFormat::Terraform | OutputFormat::Wire => Format::Terraform,
-            };
-            let options = SnippetOptions {
-                client_token,
-                idempotency_key: args.idempotency_key.clone(),
-                proxy_url: args.proxy_url.clone(),
             };
             render(&valid, format, &options).text
         }

@@ -146,7 +146,14 @@ const WIRE: &[Wire] = &[
 
 fn request(cloud: &str, format: &str) -> String {
     let path = format!("examples/orders/{cloud}.json");
-    let output = spotplan(&["request", &path, "--format", format]);
+    let output = spotplan(&[
+        "request",
+        &path,
+        "--format",
+        format,
+        "--idempotency-key",
+        "00000000-0000-4000-8000-000000000000",
+    ]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -252,7 +259,12 @@ fn a_bad_order_exits_1_naming_field_rule_and_code() {
             .unwrap()
             .contains("InvalidSpotParam.EmptyZoneID")
     );
-    let request = spotplan(&["request", path.to_str().unwrap()]);
+    let request = spotplan(&[
+        "request",
+        path.to_str().unwrap(),
+        "--idempotency-key",
+        "7a4c9e10-0000-4000-8000-000000000cli",
+    ]);
     assert_eq!(request.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&request.stderr).contains("is not a valid order"));
 }
@@ -536,4 +548,121 @@ fn fleet_spreads_a_target_by_strategy_and_writes_alibabas_own_group_request() {
         "{said}"
     );
     assert!(stdout(&over_group).is_empty(), "{}", stdout(&over_group));
+}
+
+/// A lookup that finds no instance while the order stays unknown (the cloud's tag list may lag behind an order it
+/// is still creating) exits 3 and says nothing can be concluded — not 1, "none exists", which a script would take
+/// as leave to place the order anew.
+#[test]
+fn a_lookup_that_finds_nothing_yet_is_not_read_as_nothing_exists() {
+    use std::io::{Read, Write};
+    let answer = |status: &str| {
+        serde_json::json!({
+            "record": {
+                "id": "ord-1a2b3c4d5e6f7a8b", "idempotency_key": "k-lookup-0001", "cloud": "tencent",
+                "region": "ap-guangzhou", "dry_run": false, "status": status, "client_token": "spotplan-k-lookup-0001",
+                "order": {}, "quoted_price": null, "request": null, "response": null, "cloud_request_id": null,
+                "instance_ids": [], "cloud_order_id": null, "error_code": null, "error_message": null, "hint": null,
+                "attempts": 1, "created_at_ms": 1, "finished_at_ms": 2, "upstream_us": null,
+                "may_have_reached_cloud": true, "max_cost_per_hour": null, "placed_by": null
+            },
+            "found": []
+        })
+        .to_string()
+    };
+    for (status, code, said) in [
+        ("unknown", 3, "nothing can be concluded now"),
+        ("not_found", 1, "it is now not_found"),
+    ] {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let body = answer(status);
+        let server = std::thread::spawn(move || {
+            let (mut connection, _) = listener.accept().unwrap();
+            let mut request = [0u8; 8192];
+            let _ = connection.read(&mut request).unwrap();
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            connection.write_all(reply.as_bytes()).unwrap();
+        });
+        let output = Command::new(env!("CARGO_BIN_EXE_spotplan"))
+            .args([
+                "lookup",
+                "ord-1a2b3c4d5e6f7a8b",
+                "--proxy-url",
+                &format!("http://127.0.0.1:{port}"),
+            ])
+            .env("SPOTPLAN_TOKEN", "a-token-for-the-stub")
+            .env_remove("SPOTPLAN_PROXY_URL")
+            .output()
+            .unwrap();
+        server.join().unwrap();
+        let said_out = stdout(&output);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{status}: {said_out} {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(said_out.contains(said), "{status}: {said_out}");
+        assert_eq!(
+            said_out.contains("created none"),
+            status == "not_found",
+            "{status}: {said_out}"
+        );
+    }
+}
+
+/// `request` needs an idempotency key (one per order: a fixed default would make a second order a "retry" of the
+/// first at the cloud), and its wire format never prints the instance's password.
+#[test]
+fn request_needs_a_key_and_its_wire_format_never_prints_the_password() {
+    for price in ["0", "-0.1"] {
+        let zero = spotplan(&[
+            "validate",
+            "examples/orders/alibaba.json",
+            &format!("--market-price={price}"),
+        ]);
+        assert_eq!(zero.status.code(), Some(2), "{price}");
+        assert!(
+            String::from_utf8_lossy(&zero.stderr).contains("--market-price"),
+            "{price}"
+        );
+    }
+    let without = spotplan(&["request", "examples/orders/alibaba.json", "--format", "cli"]);
+    assert_eq!(without.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&without.stderr).contains("--idempotency-key"));
+    let dir = std::env::temp_dir().join(format!("spotplan-cli-wire-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for cloud in ["alibaba", "tencent"] {
+        let mut order: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(format!(
+                "{}/../../examples/orders/{cloud}.json",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        order["login"] = serde_json::json!({ "password": "Zz9!secretpw" });
+        let path = dir.join(format!("{cloud}.json"));
+        std::fs::write(&path, order.to_string()).unwrap();
+        let wire = spotplan(&[
+            "request",
+            path.to_str().unwrap(),
+            "--format",
+            "wire",
+            "--idempotency-key",
+            "7a4c9e10-0000-4000-8000-00000000wire",
+        ]);
+        assert_eq!(
+            wire.status.code(),
+            Some(0),
+            "{cloud}: {}",
+            String::from_utf8_lossy(&wire.stderr)
+        );
+        assert!(!stdout(&wire).contains("Zz9!secretpw"), "{cloud}: {}", stdout(&wire));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

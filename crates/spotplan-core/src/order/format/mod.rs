@@ -111,8 +111,9 @@ pub fn render_all(order: &ValidOrder, options: &SnippetOptions) -> Vec<Snippet> 
 }
 
 /// The request as snippets show it: the password replaced by [`PASSWORD_PLACEHOLDER`] (each format then reads it
-/// from `$SPOTPLAN_INSTANCE_PASSWORD`), Baidu's encrypted password by its placeholder.
-fn unsigned_request(order: &ValidOrder, options: &SnippetOptions) -> HttpRequest {
+/// from `$SPOTPLAN_INSTANCE_PASSWORD`), Baidu's encrypted password by its placeholder. (What a tool prints as the
+/// request, too: never the password.)
+pub fn unsigned_request(order: &ValidOrder, options: &SnippetOptions) -> HttpRequest {
     let mut request = build_order_request(
         order,
         &BuildOptions {
