@@ -217,7 +217,11 @@ async fn process_held(state: &AppState, submission: Submission) -> Result<Proces
         Err(ApiError::Store(crate::store::StoreError::DuplicateKey)) => None,
         Err(refusal) => Some(refusal),
     };
-    match (state.store.by_key(&key).await?, refusal) {
+    let existing = match state.store.by_key(&key).await {
+        Ok(existing) => existing,
+        Err(error) => return Err(unreadable_after(refusal, error)),
+    };
+    match (existing, refusal) {
         // Team mode: a key is its placer's. Another person's retry under it would replay their order, or resend it
         // — as theirs, on their budget — so it is refused before anything about the order is compared or said.
         (Some(existing), _) if existing.view.placed_by != placed_by => Err(ApiError::Rejected {
@@ -251,6 +255,16 @@ async fn process_held(state: &AppState, submission: Submission) -> Result<Proces
         (None, None) => Err(ApiError::Internal(anyhow::anyhow!(
             "the order log reported key {key} as taken but holds no order under it"
         ))),
+    }
+}
+
+/// The answer when the log cannot be read after the first attempt was refused: an insert whose write was never
+/// confirmed may still have landed (and a logged order is sent), which the answer must keep saying — not the
+/// read's "nothing was sent".
+fn unreadable_after(refusal: Option<ApiError>, read_error: crate::store::StoreError) -> ApiError {
+    match refusal {
+        Some(unconfirmed @ ApiError::Store(crate::store::StoreError::WriteUnconfirmed(_))) => unconfirmed,
+        _ => ApiError::Store(read_error),
     }
 }
 
@@ -951,6 +965,23 @@ pub(crate) fn credential_hint(cloud: Cloud) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unconfirmed_insert_stays_unconfirmed_when_the_log_cannot_be_read_after_it() {
+        use crate::store::StoreError;
+        let unconfirmed = Some(ApiError::Store(StoreError::WriteUnconfirmed(
+            "connection closed".into(),
+        )));
+        let answer = unreadable_after(unconfirmed, StoreError::Shared("connection refused".into()));
+        assert!(
+            matches!(answer, ApiError::Store(StoreError::WriteUnconfirmed(_))),
+            "{answer:?}"
+        );
+        assert!(!answer.to_string().contains("nothing was sent"), "{answer}");
+        let refused = Some(ApiError::TokenRequired);
+        let answer = unreadable_after(refused, StoreError::Shared("connection refused".into()));
+        assert!(matches!(answer, ApiError::Store(StoreError::Shared(_))), "{answer:?}");
+    }
 
     #[tokio::test]
     async fn key_locks_are_pruned_when_nobody_holds_or_waits() {

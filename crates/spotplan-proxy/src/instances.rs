@@ -522,7 +522,11 @@ pub async fn resume_unanswered(state: &AppState, logged_before_ms: i64) -> Resul
         let book = instance_book::all(&state.store).await?;
         let mut groups: BTreeMap<(Cloud, String), Vec<InstanceRow>> = BTreeMap::new();
         for target in &logged.targets {
-            if let Some(row) = book.iter().find(|row| row.cloud == target.cloud && row.id == target.id) {
+            // Only rows this release still holds: one a later release took over (the person released it again
+            // after this one did not take) is that release's, with its options.
+            if let Some(row) = book.iter().find(|row| {
+                row.cloud == target.cloud && row.id == target.id && row.release_key.as_deref() == Some(key.as_str())
+            }) {
                 groups
                     .entry((row.cloud, row.region.clone()))
                     .or_default()
@@ -538,7 +542,15 @@ pub async fn resume_unanswered(state: &AppState, logged_before_ms: i64) -> Resul
             // (throttled, unreachable) is worth a later look.
             let described = match crate::follower::describe(state, cloud, &region, &ids).await {
                 Some(described) => {
-                    unreadable |= !described.complete;
+                    // A new instance the cloud does not list yet is not gone: it gets the follower's grace to
+                    // appear before a missing one reads as released.
+                    let now = now_unix_millis();
+                    let too_new = rows.iter().any(|row| {
+                        !described.reports.contains_key(&row.id)
+                            && row.running_since_ms.is_none()
+                            && now - row.placed_at_ms < crate::follower::CREATION_LAG_MS
+                    });
+                    unreadable |= !described.complete || too_new;
                     described
                 }
                 None => crate::follower::Described::default(),

@@ -1054,3 +1054,106 @@ async fn an_unanswered_release_is_settled_once_it_can_be_and_its_resend_is_booke
     poll_once(&rig.state).await.unwrap();
     assert_eq!(rig.states().await, ["released"], "released, not reclaimed");
 }
+
+/// Settling unanswered releases leaves alone what is not theirs to settle yet: an instance a later release took
+/// over (its options are that release's), and a new instance the cloud does not list yet (it is not gone: it
+/// gets the follower's minute to appear, or it would be booked released and bill unwatched).
+#[tokio::test]
+async fn an_unanswered_release_leaves_a_later_releases_instance_and_a_not_yet_listed_one() {
+    use spotplan_core::lifecycle::ReleaseOptions;
+    use spotplan_proxy::instance_book;
+    let rig = rig(Cloud::Tencent).await;
+    let placed = rig
+        .order(
+            Cloud::Tencent,
+            "img-lifecycle",
+            1,
+            "7a4c9e10-0000-4000-8000-000000000022",
+        )
+        .await;
+    let id = placed["instance_ids"][0].as_str().unwrap().to_owned();
+    rig.standin.lifecycle.advance(HOUR_MS);
+    poll_once(&rig.state).await.unwrap();
+    let now = spotplan_proxy::upstream::now_unix_millis();
+    let row = instance_book::all(&rig.state.store).await.unwrap()[0].clone();
+    // K1 never went out; K2, logged after it, holds the instance now (keeping its disks).
+    for (key, at, options) in [
+        ("release-k1-00000022", now - 20 * 60_000, ReleaseOptions::default()),
+        (
+            "release-k2-00000022",
+            now - 5 * 60_000,
+            ReleaseOptions {
+                force: true,
+                delete_data_disks: false,
+            },
+        ),
+    ] {
+        let mut current = instance_book::all(&rig.state.store).await.unwrap()[0].clone();
+        current.state = row.state;
+        instance_book::save(&rig.state.store, vec![current.clone()])
+            .await
+            .unwrap();
+        instance_book::log_release(&rig.state.store, key, "hash", vec![current], options, at, None)
+            .await
+            .unwrap();
+    }
+    spotplan_proxy::instances::resume_unanswered(&rig.state, now)
+        .await
+        .unwrap();
+    let answered = |key: &'static str| {
+        let store = rig.state.store.clone();
+        async move {
+            instance_book::logged_release(&store, key)
+                .await
+                .unwrap()
+                .unwrap()
+                .answer
+                .unwrap()
+                .outcomes
+                .iter()
+                .map(|outcome| outcome.id.clone())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        answered("release-k1-00000022").await,
+        Vec::<String>::new(),
+        "K1 sends nothing"
+    );
+    assert_eq!(answered("release-k2-00000022").await, [id.clone()], "K2 releases it");
+    assert_eq!(rig.standin.lifecycle.counts().0.get(&id), Some(&1), "sent once");
+
+    // An instance booked a moment ago that the cloud does not list yet.
+    let mut fresh =
+        instance_book::InstanceRow::placed(Cloud::Tencent, "ap-guangzhou", "ins-notyet01", "ord-x", None, now);
+    fresh.zone = row.zone.clone();
+    instance_book::add_placed(&rig.state.store, vec![fresh.clone()])
+        .await
+        .unwrap();
+    instance_book::log_release(
+        &rig.state.store,
+        "release-fresh-00000022",
+        "hash",
+        vec![fresh],
+        ReleaseOptions::default(),
+        now - 1,
+        None,
+    )
+    .await
+    .unwrap();
+    let settled = spotplan_proxy::instances::resume_unanswered(&rig.state, now)
+        .await
+        .unwrap();
+    assert_eq!(settled, 0, "left for a later look");
+    let kept = instance_book::all(&rig.state.store)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|row| row.id == "ins-notyet01")
+        .unwrap();
+    assert_eq!(
+        kept.state,
+        spotplan_core::lifecycle::InstanceState::Releasing,
+        "not booked released"
+    );
+}
