@@ -1120,7 +1120,11 @@ async fn an_unanswered_release_leaves_a_later_releases_instance_and_a_not_yet_li
         Vec::<String>::new(),
         "K1 sends nothing"
     );
-    assert_eq!(answered("release-k2-00000022").await, [id.clone()], "K2 releases it");
+    assert_eq!(
+        answered("release-k2-00000022").await,
+        vec![id.clone()],
+        "K2 releases it"
+    );
     assert_eq!(rig.standin.lifecycle.counts().0.get(&id), Some(&1), "sent once");
 
     // An instance booked a moment ago that the cloud does not list yet.
