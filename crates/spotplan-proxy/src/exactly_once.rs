@@ -715,8 +715,34 @@ async fn attempt(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -
 /// The order as the log keeps it, when the log dropped this attempt's refusal (`failed`, `not_sent`) because the
 /// row may have reached the cloud meanwhile (another replica's resend, after this one lost its hold on the key;
 /// [`crate::stored::outcome_is_kept`]): the answer must say what the log says — "may exist" — not "failed".
+///
+/// And when the refusal could not be written at all (the log busy or unreachable): the log still says `pending`,
+/// which a restart here, or another replica once this one's hold on the key ends, sends again under the same
+/// ClientToken — so the answer is `unknown`, with the cloud's refusal kept beside it, not a final "failed" a person
+/// would answer with a new order under a new key.
 async fn as_logged(state: &AppState, record: StoredOrder, logged: bool) -> StoredOrder {
-    if !logged || !matches!(record.view.status, OrderStatus::Failed | OrderStatus::NotSent) {
+    if !matches!(record.view.status, OrderStatus::Failed | OrderStatus::NotSent) {
+        return record;
+    }
+    if !logged {
+        let mut record = record;
+        let refusal = record
+            .view
+            .hint
+            .take()
+            .map(|hint| format!("{hint} — "))
+            .unwrap_or_default();
+        record.view.hint = Some(format!(
+            "{refusal}this {} is not in the order log yet (it could not be written): until it is, a restart or \
+             another replica may send the order again under its ClientToken. Retry with the same idempotency key \
+             to learn where it stands; never place it anew under another key",
+            if record.view.status == OrderStatus::Failed {
+                "refusal"
+            } else {
+                "\"not sent\""
+            }
+        ));
+        record.view.status = OrderStatus::Unknown;
         return record;
     }
     match state.store.by_id(&record.view.id).await {

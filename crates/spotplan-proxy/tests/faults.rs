@@ -1152,3 +1152,63 @@ async fn a_not_sent_order_sent_hours_later_counts_against_the_hour_it_is_placed_
         "the order placed late counts in this hour: {refused}"
     );
 }
+
+/// Fault 6, refused: the cloud refuses the order while the log cannot be written. The log still says `pending`,
+/// which a restart would send again under the same ClientToken, so the answer is `unknown` with the cloud's
+/// refusal beside it — not a final "failed" someone would answer with a new order under a new key — and the log
+/// catches up with `failed`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refusal_the_log_cannot_take_yet_is_answered_unknown_not_failed() {
+    let _serial = SERIAL.lock().await;
+    let (_standin, address) = standin(Kind::Alibaba).await;
+    let data = tempdir();
+    let proxy = Proxy::start(&data, &[(Kind::Alibaba, address)], &[]);
+    let url = proxy.url.clone();
+    let submitted = tokio::spawn(async move {
+        Proxy::client()
+            .post(format!("{url}/api/v1/orders"))
+            .header("x-spotplan-token", TOKEN)
+            .header("idempotency-key", "fault6-b-0001")
+            .json(&order_with_image("alibaba", "img-slow-nostock"))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    });
+    let status_on_disk = || {
+        rusqlite::Connection::open(data.join("orders.sqlite3"))
+            .ok()?
+            .query_row("SELECT status FROM orders", [], |row| row.get::<_, String>(0))
+            .ok()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while status_on_disk().as_deref() != Some("pending") {
+        assert!(Instant::now() < deadline, "the order was logged");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let blocker = rusqlite::Connection::open(data.join("orders.sqlite3")).unwrap();
+    blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let answer = submitted.await.unwrap();
+    assert_eq!(answer["logged"], false, "{answer}");
+    assert_eq!(answer["status"], "unknown", "{answer}");
+    assert_eq!(
+        answer["error_code"], "OperationDenied.NoStock",
+        "the cloud's refusal is kept: {answer}"
+    );
+    assert!(
+        answer["hint"]
+            .as_str()
+            .unwrap()
+            .contains("never place it anew under another key"),
+        "{answer}"
+    );
+    blocker.execute_batch("COMMIT").unwrap();
+    drop(blocker);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while status_on_disk().as_deref() != Some("failed") {
+        assert!(Instant::now() < deadline, "the log caught up: {:?}", status_on_disk());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -13,7 +13,7 @@
 //!
 //! Behaviours for tests, chosen by the image id: one containing `slow` answers after [`SLOW`]; `garbage` answers
 //! 200 with a non-JSON body; `flaky` fails its first attempt per token with HTTP 503; `nostock` answers the stock
-//! error; `partial` creates half of the count asked for (a `MinAmount` partial fill). The faults that follow a
+//! error (after [`SLOW`] too when the image also says `slow`); `partial` creates half of the count asked for (a `MinAmount` partial fill). The faults that follow a
 //! real creation — the cloud acted, the answer does not say so — are `gateway502` and `gateway504` (a gateway's
 //! HTML page with that status), `internalerror` (HTTP 200 carrying `InternalError` in the cloud's envelope),
 //! `thengone` (HTTP 503, then the stand-in stops listening, so the next attempt is refused), `huge` (a 1 GiB
@@ -576,6 +576,9 @@ async fn order(standin: &Standin, params: &Params) -> Response {
     };
     let known_token = !token.is_empty() && standin.stats().by_token.contains_key(&token);
     if image.contains("nostock") || !known_token && stock_left(standin).is_some_and(|left| left < params.count.max(1)) {
+        if image.contains("slow") {
+            tokio::time::sleep(standin.slow).await;
+        }
         return match kind {
             Kind::Alibaba => error(
                 kind,
