@@ -169,11 +169,15 @@ pub(crate) fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             .zone
             .clone()
             .unwrap_or_else(|| format!("{} (region)", row.key.region));
+        // Where each spot figure comes from and how old it is: an estimate is not a quote.
         let source = match &row.spot {
-            PriceFigure::Observed { observed_on, .. } => format!("observed {observed_on}"),
-            PriceFigure::Estimated { assumed, .. } => {
-                format!("estimate: {}% of list", (*assumed * Decimal::from(100)).normalize())
-            }
+            PriceFigure::Observed {
+                observed_on, source, ..
+            } => format!("observed {observed_on} ({source})"),
+            PriceFigure::Estimated { assumed, age_days, .. } => format!(
+                "estimate: {}% of a list price {age_days} days old",
+                (*assumed * Decimal::from(100)).normalize()
+            ),
             PriceFigure::Unknown { reason } => format!("unknown: {reason}"),
         };
         let advice = match &row.bid {

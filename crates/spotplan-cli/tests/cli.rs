@@ -666,3 +666,32 @@ fn request_needs_a_key_and_its_wire_format_never_prints_the_password() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Each spot figure `compare` prints says where it comes from and how old it is: a quote's date and source, an
+/// estimate as an estimate with the age of the list price it is taken from.
+#[test]
+fn compare_names_each_spot_figures_source_and_age() {
+    let output = spotplan(&[
+        "compare", "--vcpu", "4", "--memory", "8", "--count", "2", "--hours", "10", "--area", "china",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = stdout(&output);
+    assert!(
+        text.lines()
+            .any(|line| line.contains("observed 2024-10-09 (Alibaba Cloud price data from")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .filter(|line| line.contains(" tencent "))
+            .all(
+                |line| line.contains("estimate: ") && line.contains("% of a list price ") || line.contains("observed ")
+            ),
+        "{text}"
+    );
+}
