@@ -285,7 +285,12 @@ pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
             .json(&body)
             .send()
             .await
-            .context("cannot reach the proxy; nothing may have been sent — retry with the same idempotency key")?;
+            .with_context(|| {
+                format!(
+                    "no answer from the proxy: the release may or may not have gone out — retry with \
+                     --idempotency-key {key} to learn which (the proxy never sends one release twice)"
+                )
+            })?;
         read_answer(response, "a release answer").await
     })?;
     // Refused, or not known to be released (the proxy settles it with the cloud): not a clean exit.

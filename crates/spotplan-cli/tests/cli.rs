@@ -695,3 +695,47 @@ fn compare_names_each_spot_figures_source_and_age() {
         "{text}"
     );
 }
+
+/// A release that gets no answer says it may or may not have gone out and names the key to retry it with — not
+/// "nothing was sent".
+#[test]
+fn a_release_without_an_answer_names_its_key_and_claims_nothing() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // The proxy lists nothing, then takes the release and closes without an answer.
+    let server = std::thread::spawn(move || {
+        let (mut listing, _) = listener.accept().unwrap();
+        let mut request = [0u8; 8192];
+        let _ = listing.read(&mut request).unwrap();
+        let body = r#"{"instances":[],"now_ms":1}"#;
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        listing.write_all(reply.as_bytes()).unwrap();
+        drop(listing);
+        let (mut release, _) = listener.accept().unwrap();
+        let _ = release.read(&mut request).unwrap();
+    });
+    let output = Command::new(env!("CARGO_BIN_EXE_spotplan"))
+        .args([
+            "release",
+            "--order",
+            "ord-1a2b3c4d5e6f7a8b",
+            "--yes",
+            "--idempotency-key",
+            "release-cli-00000001",
+            "--proxy-url",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .env("SPOTPLAN_TOKEN", "a-token-for-the-stub")
+        .env_remove("SPOTPLAN_PROXY_URL")
+        .output()
+        .unwrap();
+    server.join().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("may or may not have gone out"), "{stderr}");
+    assert!(stderr.contains("--idempotency-key release-cli-00000001"), "{stderr}");
+}
