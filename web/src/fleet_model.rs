@@ -494,13 +494,14 @@ pub fn curl_snippet(proxy_url: &str, key: &str, body: &FleetSubmission) -> Strin
         "# Places the fleet through the local Spotplan proxy; it signs each order with your credentials.\n\
          # The proxy printed its token at start: export SPOTPLAN_TOKEN=<token>\n\
          curl -sS -X POST {url} \\\n  \
-         -H 'Content-Type: application/json' \\\n  \
-         -H \"{token}: $SPOTPLAN_TOKEN\" \\\n  \
-         -H {key} \\\n  \
-         --data-binary @- <<'JSON'\n{json}\nJSON\n",
+         -H 'Content-Type: application/json' \\\n\
+         {token}  \
+         -H {key} \\\n\
+         {body}",
         url = shell_quote(&url),
-        token = spotplan_core::api::TOKEN_HEADER,
+        token = spotplan_core::order::format::curl::TOKEN_HEADER_ARG,
         key = shell_quote(&format!("{}: {key}", spotplan_core::api::IDEMPOTENCY_KEY)),
+        body = spotplan_core::order::format::curl::body_with_token("<<'JSON'", &json),
     )
 }
 
@@ -832,7 +833,10 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("-H 'Idempotency-Key: k-1234567'"));
-        assert!(text.contains("-H \"X-Spotplan-Token: $SPOTPLAN_TOKEN\""));
+        assert!(
+            text.contains("-H @/dev/fd/3")
+                && text.contains("3<<SPOTPLAN_TOKEN_HEADER <<'JSON'\nX-Spotplan-Token: $SPOTPLAN_TOKEN\n")
+        );
         assert!(text.contains("\"unit\": \"vcpus\""));
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
     }

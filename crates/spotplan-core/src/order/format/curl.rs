@@ -22,7 +22,7 @@ pub(super) fn render(order: &ValidOrder, options: &SnippetOptions) -> String {
     }
     text.push_str(&format!("curl -sS -X POST {} \\\n", shell(&url)));
     text.push_str("  -H 'Content-Type: application/json' \\\n");
-    text.push_str("  -H \"X-Spotplan-Token: $SPOTPLAN_TOKEN\" \\\n");
+    text.push_str(TOKEN_HEADER_ARG);
     text.push_str(&format!(
         "  -H {} \\\n",
         shell(&format!("Idempotency-Key: {}", options.idempotency_key))
@@ -32,9 +32,24 @@ pub(super) fn render(order: &ValidOrder, options: &SnippetOptions) -> String {
         // once every literal `$`, backtick and backslash is escaped.
         let escaped = json.replace('\\', "\\\\").replace('`', "\\`").replace('$', "\\$");
         let escaped = escaped.replace(&format!("\\${{{PASSWORD_ENV}}}"), &format!("${{{PASSWORD_ENV}}}"));
-        text.push_str(&format!("  --data-binary @- <<JSON\n{escaped}\nJSON\n"));
+        text.push_str(&body_with_token("<<JSON", &escaped));
     } else {
-        text.push_str(&format!("  --data-binary @- <<'JSON'\n{json}\nJSON\n"));
+        text.push_str(&body_with_token("<<'JSON'", &json));
     }
     text
+}
+
+/// The argument that has curl read the proxy token's header from file descriptor 3 ([`body_with_token`] fills it
+/// from `$SPOTPLAN_TOKEN`): the token never appears among curl's arguments, which other users of the machine can
+/// read (`ps`, `/proc/*/cmdline`).
+pub const TOKEN_HEADER_ARG: &str = "  -H @/dev/fd/3 \\\n";
+
+/// The command's last line and what follows it: the body from standard input (a here-document opened with
+/// `opening`, `<<'JSON'` or `<<JSON`, holding `body`), and before it — POSIX shells read here-documents in the
+/// order they are opened — the token's header on descriptor 3, for [`TOKEN_HEADER_ARG`].
+pub fn body_with_token(opening: &str, body: &str) -> String {
+    format!(
+        "  --data-binary @- 3<<SPOTPLAN_TOKEN_HEADER {opening}\n{}: $SPOTPLAN_TOKEN\nSPOTPLAN_TOKEN_HEADER\n{body}\nJSON\n",
+        crate::api::TOKEN_HEADER
+    )
 }

@@ -3,7 +3,7 @@
 //! from the built request, through its one mapping — the official CLI command, Python SDK code and Terraform.
 //! Secrets never appear in a snippet: passwords are read from environment variables.
 
-mod curl;
+pub mod curl;
 mod http;
 pub(crate) mod literal;
 pub(crate) mod mapping;

@@ -91,12 +91,21 @@ fn the_curl_body_parses_back_to_the_order() {
         let order = example(cloud);
         let snippet = render(&valid(&order), Format::Curl, &options());
         let text = &snippet.text;
+        // The token's here-document on descriptor 3 comes first, then the body's.
+        let token_doc = "X-Spotplan-Token: $SPOTPLAN_TOKEN\nSPOTPLAN_TOKEN_HEADER\n";
         let body = match text.split_once("<<'JSON'\n") {
             // Quoted here-document: the shell passes the text as is.
-            Some((_, rest)) => rest.split("\nJSON\n").next().unwrap().to_owned(),
+            Some((_, rest)) => rest
+                .strip_prefix(token_doc)
+                .unwrap()
+                .split("\nJSON\n")
+                .next()
+                .unwrap()
+                .to_owned(),
             // Unquoted (a password variable to expand): undo the escapes the shell would undo, expand the variable.
             None => {
-                let rest = text.split_once("<<JSON\n").unwrap().1.split("\nJSON\n").next().unwrap();
+                let rest = text.split_once("<<JSON\n").unwrap().1;
+                let rest = rest.strip_prefix(token_doc).unwrap().split("\nJSON\n").next().unwrap();
                 let password = order.login.password.clone().unwrap();
                 rest.replace(&format!("${{{PASSWORD_ENV}}}"), &password)
                     .replace("\\$", "$")
