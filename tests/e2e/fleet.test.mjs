@@ -38,6 +38,26 @@ after(async () => {
 const api = async (path) =>
   (await fetch(new URL(path, proxy.url), { headers: { 'x-spotplan-token': proxy.token } })).json();
 
+/** The fleet page at 1440 × 900 with launch details remembered for every Hangzhou zone (`tag` names the made-up
+ * ids), and `fill`, which types a fleet of two instances under a ¥0.3 cap and a ¥5 ceiling. */
+const openFleetPage = async (tag) => {
+  const plan = '?v=4&m=8&h=48&c=alibaba&rg=cn-hangzhou#fleet';
+  const { page, problems } = await openPage(browser, new URL(plan, proxy.url).href, { viewport: { width: 1440, height: 900 } });
+  await page.evaluate((tag) => {
+    const zones = Object.fromEntries([...'abcdefghijklmnopqrstuvwxyz'].map((letter) => [`subnet@cn-hangzhou-${letter}`, `vsw-bp1${tag}${letter}`]));
+    localStorage.setItem('spotplan-launch:alibaba:cn-hangzhou', JSON.stringify({
+      image: 'aliyun_3_x64_20G_alibase_20240819.vhd', vpc: `vpc-bp1${tag}`, security_group: `sg-bp1${tag}`, ...zones,
+    }));
+  }, tag);
+  await page.goto(new URL(plan, proxy.url).href);
+  const fill = async () => {
+    await page.locator('#fleet-target').fill('2');
+    await page.locator('#fleet-cap').fill('0.3');
+    await page.locator('#fleet-ceiling').fill('5');
+  };
+  return { page, problems, fill };
+};
+
 test('a fleet is planned, placed, kept at six through a reclaim and stopped with its instances released', async () => {
   const plan = '?v=4&m=8&h=48&c=alibaba&rg=cn-hangzhou#fleet';
   const { page, problems } = await openPage(browser, new URL(plan, proxy.url).href, { viewport: { width: 1440, height: 900 } });
@@ -136,20 +156,7 @@ test('the fleet page on a 390 px phone: no sideways page scroll, the split and P
 });
 
 test('a fleet sent without an answer is sent again under its key after a visit to another page: one fleet', async () => {
-  const plan = '?v=4&m=8&h=48&c=alibaba&rg=cn-hangzhou#fleet';
-  const { page, problems } = await openPage(browser, new URL(plan, proxy.url).href, { viewport: { width: 1440, height: 900 } });
-  await page.evaluate(() => {
-    const zones = Object.fromEntries([...'abcdefghijklmnopqrstuvwxyz'].map((letter) => [`subnet@cn-hangzhou-${letter}`, `vsw-bp1again${letter}`]));
-    localStorage.setItem('spotplan-launch:alibaba:cn-hangzhou', JSON.stringify({
-      image: 'aliyun_3_x64_20G_alibase_20240819.vhd', vpc: 'vpc-bp1again', security_group: 'sg-bp1again', ...zones,
-    }));
-  });
-  await page.goto(new URL(plan, proxy.url).href);
-  const fill = async () => {
-    await page.locator('#fleet-target').fill('2');
-    await page.locator('#fleet-cap').fill('0.3');
-    await page.locator('#fleet-ceiling').fill('5');
-  };
+  const { page, problems, fill } = await openFleetPage('again');
   await fill();
   const before = (await api('api/v1/fleets')).fleets.length;
   // The proxy receives the fleet and places it; its answer never reaches the page.
@@ -234,18 +241,8 @@ test('a fleet the proxy refuses names the pool it refused, not an index path', a
 });
 
 test('a fleet the proxy saved before failing with a server error is unknown, and sent again under its key: one fleet', async () => {
-  const plan = '?v=4&m=8&h=48&c=alibaba&rg=cn-hangzhou#fleet';
-  const { page, problems } = await openPage(browser, new URL(plan, proxy.url).href, { viewport: { width: 1440, height: 900 } });
-  await page.evaluate(() => {
-    const zones = Object.fromEntries([...'abcdefghijklmnopqrstuvwxyz'].map((letter) => [`subnet@cn-hangzhou-${letter}`, `vsw-bp1fault${letter}`]));
-    localStorage.setItem('spotplan-launch:alibaba:cn-hangzhou', JSON.stringify({
-      image: 'aliyun_3_x64_20G_alibase_20240819.vhd', vpc: 'vpc-bp1fault', security_group: 'sg-bp1fault', ...zones,
-    }));
-  });
-  await page.goto(new URL(plan, proxy.url).href);
-  await page.locator('#fleet-target').fill('2');
-  await page.locator('#fleet-cap').fill('0.3');
-  await page.locator('#fleet-ceiling').fill('5');
+  const { page, problems, fill } = await openFleetPage('fault');
+  await fill();
   const before = (await api('api/v1/fleets')).fleets.length;
   // The proxy saves and places the fleet, then its answer is a server error in its own JSON shape (its order log
   // failed after the fleet was saved): the page must not read that as "nothing was placed".
@@ -276,18 +273,8 @@ test('a fleet the proxy saved before failing with a server error is unknown, and
 });
 
 test('the fleet confirmation lists its pools and sends what it showed: a plan that moved meanwhile must be looked at first', async () => {
-  const plan = '?v=4&m=8&h=48&c=alibaba&rg=cn-hangzhou#fleet';
-  const { page, problems } = await openPage(browser, new URL(plan, proxy.url).href, { viewport: { width: 1440, height: 900 } });
-  await page.evaluate(() => {
-    const zones = Object.fromEntries([...'abcdefghijklmnopqrstuvwxyz'].map((letter) => [`subnet@cn-hangzhou-${letter}`, `vsw-bp1moved${letter}`]));
-    localStorage.setItem('spotplan-launch:alibaba:cn-hangzhou', JSON.stringify({
-      image: 'aliyun_3_x64_20G_alibase_20240819.vhd', vpc: 'vpc-bp1moved', security_group: 'sg-bp1moved', ...zones,
-    }));
-  });
-  await page.goto(new URL(plan, proxy.url).href);
-  await page.locator('#fleet-target').fill('2');
-  await page.locator('#fleet-cap').fill('0.3');
-  await page.locator('#fleet-ceiling').fill('5');
+  const { page, problems, fill } = await openFleetPage('moved');
+  await fill();
   await page.locator('#fleet-place').click();
   const pools = page.getByTestId('fleet-confirm-pools');
   await pools.waitFor();
@@ -308,20 +295,7 @@ test('the fleet confirmation lists its pools and sends what it showed: a plan th
 });
 
 test('a fleet sent without an answer is still known after a reload: found placed, or let go only when it is not', async () => {
-  const plan = '?v=4&m=8&h=48&c=alibaba&rg=cn-hangzhou#fleet';
-  const { page, problems } = await openPage(browser, new URL(plan, proxy.url).href, { viewport: { width: 1440, height: 900 } });
-  await page.evaluate(() => {
-    const zones = Object.fromEntries([...'abcdefghijklmnopqrstuvwxyz'].map((letter) => [`subnet@cn-hangzhou-${letter}`, `vsw-bp1reload${letter}`]));
-    localStorage.setItem('spotplan-launch:alibaba:cn-hangzhou', JSON.stringify({
-      image: 'aliyun_3_x64_20G_alibase_20240819.vhd', vpc: 'vpc-bp1reload', security_group: 'sg-bp1reload', ...zones,
-    }));
-  });
-  await page.goto(new URL(plan, proxy.url).href);
-  const fill = async () => {
-    await page.locator('#fleet-target').fill('2');
-    await page.locator('#fleet-cap').fill('0.3');
-    await page.locator('#fleet-ceiling').fill('5');
-  };
+  const { page, problems, fill } = await openFleetPage('reload');
   await fill();
   const before = (await api('api/v1/fleets')).fleets.length;
   const keys = [];

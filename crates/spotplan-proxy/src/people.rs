@@ -393,6 +393,12 @@ pub async fn check_budgets(
         if budget.per_hour.is_none() && budget.per_month.is_none() {
             continue;
         }
+        // The fields a refusal names.
+        let (hour_field, month_field) = if scope == "person" {
+            ("budget.person.per_hour", "budget.person.per_month")
+        } else {
+            ("budget.team.per_hour", "budget.team.per_month")
+        };
         if scope == "person" && person.is_none() {
             continue;
         }
@@ -415,12 +421,7 @@ pub async fn check_budgets(
             Err(unknown) => {
                 let per_hour = budget.per_hour.is_some();
                 return Ok(Err(OverBudget {
-                    field: match (scope, per_hour) {
-                        ("person", true) => "budget.person.per_hour",
-                        ("person", false) => "budget.person.per_month",
-                        (_, true) => "budget.team.per_hour",
-                        (_, false) => "budget.team.per_month",
-                    },
+                    field: if per_hour { hour_field } else { month_field },
                     message: format!(
                         "{whose} budget cannot be checked while {unknown}: release it (or settle its order) to \
                          order again"
@@ -435,11 +436,7 @@ pub async fn check_budgets(
                 .and_then(|(r, o)| r.checked_add(o));
             if after.is_none_or(|after| after > ceiling.amount) {
                 return Ok(Err(OverBudget {
-                    field: if scope == "person" {
-                        "budget.person.per_hour"
-                    } else {
-                        "budget.team.per_hour"
-                    },
+                    field: hour_field,
                     message: format!(
                         "over {whose} budget of {} {} an hour: what may be running costs up to {} and this order \
                          adds {} {}",
@@ -476,11 +473,7 @@ pub async fn check_budgets(
                 && next_month > ceiling.amount
             {
                 return Ok(Err(OverBudget {
-                    field: if scope == "person" {
-                        "budget.person.per_month"
-                    } else {
-                        "budget.team.per_month"
-                    },
+                    field: month_field,
                     message: format!(
                         "over {whose} budget of {} {} a month: with this order, what may be running would cost {} {} \
                          over next month's {} hours (it runs on past this month's end unless released)",
@@ -494,11 +487,7 @@ pub async fn check_budgets(
             }
             if projected.is_none_or(|projected| projected > ceiling.amount) || next_month.is_none() {
                 return Ok(Err(OverBudget {
-                    field: if scope == "person" {
-                        "budget.person.per_month"
-                    } else {
-                        "budget.team.per_month"
-                    },
+                    field: month_field,
                     message: format!(
                         "over {whose} budget of {} {} this month: spent so far {} and, with this order, what may \
                          be running would cost {} more by the month's end",
