@@ -555,7 +555,6 @@ fn fleet_spreads_a_target_by_strategy_and_writes_alibabas_own_group_request() {
 /// as leave to place the order anew.
 #[test]
 fn a_lookup_that_finds_nothing_yet_is_not_read_as_nothing_exists() {
-    use std::io::{Read, Write};
     let answer = |status: &str| {
         serde_json::json!({
             "record": {
@@ -574,31 +573,7 @@ fn a_lookup_that_finds_nothing_yet_is_not_read_as_nothing_exists() {
         ("unknown", 3, "nothing can be concluded now"),
         ("not_found", 1, "it is now not_found"),
     ] {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let body = answer(status);
-        let server = std::thread::spawn(move || {
-            let (mut connection, _) = listener.accept().unwrap();
-            let mut request = [0u8; 8192];
-            let _ = connection.read(&mut request).unwrap();
-            let reply = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            connection.write_all(reply.as_bytes()).unwrap();
-        });
-        let output = Command::new(env!("CARGO_BIN_EXE_spotplan"))
-            .args([
-                "lookup",
-                "ord-1a2b3c4d5e6f7a8b",
-                "--proxy-url",
-                &format!("http://127.0.0.1:{port}"),
-            ])
-            .env("SPOTPLAN_TOKEN", "a-token-for-the-stub")
-            .env_remove("SPOTPLAN_PROXY_URL")
-            .output()
-            .unwrap();
-        server.join().unwrap();
+        let output = against_stub_proxy(&["lookup", "ord-1a2b3c4d5e6f7a8b"], vec![Some(answer(status))]);
         let said_out = stdout(&output);
         assert_eq!(
             output.status.code(),
@@ -700,42 +675,51 @@ fn compare_names_each_spot_figures_source_and_age() {
 /// "nothing was sent".
 #[test]
 fn a_release_without_an_answer_names_its_key_and_claims_nothing() {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
     // The proxy lists nothing, then takes the release and closes without an answer.
-    let server = std::thread::spawn(move || {
-        let (mut listing, _) = listener.accept().unwrap();
-        let mut request = [0u8; 8192];
-        let _ = listing.read(&mut request).unwrap();
-        let body = r#"{"instances":[],"now_ms":1}"#;
-        let reply = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        listing.write_all(reply.as_bytes()).unwrap();
-        drop(listing);
-        let (mut release, _) = listener.accept().unwrap();
-        let _ = release.read(&mut request).unwrap();
-    });
-    let output = Command::new(env!("CARGO_BIN_EXE_spotplan"))
-        .args([
+    let output = against_stub_proxy(
+        &[
             "release",
             "--order",
             "ord-1a2b3c4d5e6f7a8b",
             "--yes",
             "--idempotency-key",
             "release-cli-00000001",
-            "--proxy-url",
-            &format!("http://127.0.0.1:{port}"),
-        ])
+        ],
+        vec![Some(r#"{"instances":[],"now_ms":1}"#.to_owned()), None],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("may or may not have gone out"), "{stderr}");
+    assert!(stderr.contains("--idempotency-key release-cli-00000001"), "{stderr}");
+}
+
+/// Runs `spotplan args…` against a stub proxy that answers its connections in turn: each with its JSON body, or
+/// (`None`) by closing without an answer once it has read the request.
+fn against_stub_proxy(args: &[&str], answers: Vec<Option<String>>) -> Output {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        for answer in answers {
+            let (mut connection, _) = listener.accept().unwrap();
+            let mut request = [0u8; 8192];
+            let _ = connection.read(&mut request).unwrap();
+            if let Some(body) = answer {
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                connection.write_all(reply.as_bytes()).unwrap();
+            }
+        }
+    });
+    let output = Command::new(env!("CARGO_BIN_EXE_spotplan"))
+        .args(args)
+        .args(["--proxy-url", &format!("http://127.0.0.1:{port}")])
         .env("SPOTPLAN_TOKEN", "a-token-for-the-stub")
         .env_remove("SPOTPLAN_PROXY_URL")
         .output()
         .unwrap();
     server.join().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("may or may not have gone out"), "{stderr}");
-    assert!(stderr.contains("--idempotency-key release-cli-00000001"), "{stderr}");
+    output
 }

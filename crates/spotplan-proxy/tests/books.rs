@@ -38,6 +38,16 @@ fn money(cents: i64) -> Money {
     Money::new(rust_decimal::Decimal::new(cents, 2), Currency::Cny)
 }
 
+/// An instance of `order` booked at 1 s, at 0.25 CNY an hour, running since 2 s.
+async fn book_running(store: &spotplan_proxy::Store, cloud: Cloud, region: &str, id: &str, order: &str) -> InstanceRow {
+    let mut running = InstanceRow::placed(cloud, region, id, order, Some(money(25)), 1_000);
+    running.state = InstanceState::Running;
+    running.running_since_ms = Some(2_000);
+    instance_book::add_placed(store, vec![running.clone()]).await.unwrap();
+    instance_book::save(store, vec![running.clone()]).await.unwrap();
+    running
+}
+
 #[tokio::test]
 async fn many_instances_are_written_in_batches_and_one_named_twice_ends_as_its_last_row() {
     for (backend, store) in backends().await {
@@ -820,18 +830,7 @@ async fn an_instance_running_since_last_month_counts_this_months_hours() {
 #[tokio::test]
 async fn a_release_answer_keeps_what_the_follower_learnt_while_it_was_sent() {
     for (backend, store) in backends().await {
-        let mut running = InstanceRow::placed(
-            Cloud::Tencent,
-            "ap-guangzhou",
-            "ins-r1",
-            "ord-r",
-            Some(money(25)),
-            1_000,
-        );
-        running.state = InstanceState::Running;
-        running.running_since_ms = Some(2_000);
-        instance_book::add_placed(&store, vec![running.clone()]).await.unwrap();
-        instance_book::save(&store, vec![running.clone()]).await.unwrap();
+        let running = book_running(&store, Cloud::Tencent, "ap-guangzhou", "ins-r1", "ord-r").await;
         instance_book::log_release(
             &store,
             "rel-race-01",
@@ -876,18 +875,7 @@ async fn a_release_answer_keeps_what_the_follower_learnt_while_it_was_sent() {
 #[tokio::test]
 async fn a_release_logged_with_a_row_read_before_a_reclaim_keeps_the_reclaim() {
     for (backend, store) in backends().await {
-        let mut running = InstanceRow::placed(
-            Cloud::Tencent,
-            "ap-guangzhou",
-            "ins-r2",
-            "ord-r2",
-            Some(money(25)),
-            1_000,
-        );
-        running.state = InstanceState::Running;
-        running.running_since_ms = Some(2_000);
-        instance_book::add_placed(&store, vec![running.clone()]).await.unwrap();
-        instance_book::save(&store, vec![running.clone()]).await.unwrap();
+        let running = book_running(&store, Cloud::Tencent, "ap-guangzhou", "ins-r2", "ord-r2").await;
         let mut reclaimed = running.clone();
         reclaimed.state = InstanceState::Reclaimed;
         reclaimed.ended_at_ms = Some(4_000);
@@ -917,18 +905,7 @@ async fn a_release_logged_with_a_row_read_before_a_reclaim_keeps_the_reclaim() {
 #[tokio::test]
 async fn a_stale_reading_does_not_bring_an_ended_instance_back() {
     for (backend, store) in backends().await {
-        let mut running = InstanceRow::placed(
-            Cloud::Alibaba,
-            "cn-hangzhou",
-            "i-stale1",
-            "ord-stale",
-            Some(money(25)),
-            1_000,
-        );
-        running.state = InstanceState::Running;
-        running.running_since_ms = Some(2_000);
-        instance_book::add_placed(&store, vec![running.clone()]).await.unwrap();
-        instance_book::save(&store, vec![running.clone()]).await.unwrap();
+        let running = book_running(&store, Cloud::Alibaba, "cn-hangzhou", "i-stale1", "ord-stale").await;
         let mut reclaimed = running.clone();
         reclaimed.state = InstanceState::Reclaimed;
         reclaimed.ended_at_ms = Some(9_000);

@@ -735,20 +735,7 @@ async fn an_unwritable_log_still_answers_the_outcome_and_catches_up() {
     let (standin, address) = standin(Kind::Alibaba).await;
     let data = tempdir();
     let proxy = Proxy::start(&data, &[(Kind::Alibaba, address)], &[]);
-    let url = proxy.url.clone();
-    let submitted = tokio::spawn(async move {
-        Proxy::client()
-            .post(format!("{url}/api/v1/orders"))
-            .header("x-spotplan-token", TOKEN)
-            .header("idempotency-key", "fault6-a-0001")
-            .json(&order_with_image("alibaba", "img-slow"))
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap()
-    });
+    let submitted = submit_in_background(&proxy, "fault6-a-0001", "img-slow");
     let deadline = Instant::now() + Duration::from_secs(10);
     while standin.stats.lock().unwrap().created == 0 {
         assert!(Instant::now() < deadline, "the order reached the stand-in");
@@ -1163,20 +1150,7 @@ async fn a_refusal_the_log_cannot_take_yet_is_answered_unknown_not_failed() {
     let (_standin, address) = standin(Kind::Alibaba).await;
     let data = tempdir();
     let proxy = Proxy::start(&data, &[(Kind::Alibaba, address)], &[]);
-    let url = proxy.url.clone();
-    let submitted = tokio::spawn(async move {
-        Proxy::client()
-            .post(format!("{url}/api/v1/orders"))
-            .header("x-spotplan-token", TOKEN)
-            .header("idempotency-key", "fault6-b-0001")
-            .json(&order_with_image("alibaba", "img-slow-nostock"))
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap()
-    });
+    let submitted = submit_in_background(&proxy, "fault6-b-0001", "img-slow-nostock");
     let status_on_disk = || {
         rusqlite::Connection::open(data.join("orders.sqlite3"))
             .ok()?
@@ -1211,4 +1185,22 @@ async fn a_refusal_the_log_cannot_take_yet_is_answered_unknown_not_failed() {
         assert!(Instant::now() < deadline, "the log caught up: {:?}", status_on_disk());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Submits the Alibaba example with `image` under `key` on a task of its own: its answer, once it comes.
+fn submit_in_background(proxy: &Proxy, key: &'static str, image: &'static str) -> tokio::task::JoinHandle<Value> {
+    let url = proxy.url.clone();
+    tokio::spawn(async move {
+        Proxy::client()
+            .post(format!("{url}/api/v1/orders"))
+            .header("x-spotplan-token", TOKEN)
+            .header("idempotency-key", key)
+            .json(&order_with_image("alibaba", image))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    })
 }
