@@ -294,9 +294,8 @@ pub fn signals_from_instances(catalog: &Catalog, instances: &[InstanceView], now
         let Some(offer) = *offers.entry(pool).or_insert_with(|| offer_of(catalog, view)) else {
             continue;
         };
-        let ran_ms = view
-            .running_since_ms
-            .map_or(0, |since| (view.ended_at_ms.unwrap_or(now_ms) - since).max(0));
+        // Exposed while it billed: a stop without charge is no time under a spot's risk.
+        let ran_ms = view.billed_span().billed_ms(now_ms).unwrap_or(0);
         let entry = seen.entry(offer).or_default();
         entry.0 += u32::from(view.state == InstanceState::Reclaimed);
         entry.1 = entry.1.saturating_add(ran_ms);
@@ -615,6 +614,8 @@ mod tests {
             placed_at_ms: 0,
             running_since_ms: ran.map(|(since, _)| since),
             ended_at_ms: ran.and_then(|(_, end)| end),
+            paused_ms: 0,
+            paused_since_ms: None,
             notice_at_ms: None,
             reclaim_at_ms: None,
             reason: None,

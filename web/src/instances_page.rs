@@ -68,19 +68,15 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// The instance's cost so far at `now` (the proxy's clock), from its price and running time.
+/// The instance's cost so far at `now` (the proxy's clock), from its price and the time it billed (its stops
+/// without charge left out, as the proxy counts them).
 fn cost_now(view: &InstanceView, proxy_now_ms: i64) -> Option<Money> {
     let price = view.price_per_hour?;
-    let Some(since) = view.running_since_ms else {
+    let Some(billed_ms) = view.billed_span().billed_ms(proxy_now_ms) else {
         return Some(Money::new(rust_decimal::Decimal::ZERO, price.currency));
     };
-    let end = view.ended_at_ms.unwrap_or(proxy_now_ms);
     // A second begun is a second billed (the proxy's view counts the same way).
-    Some(cost_so_far(
-        view.cloud,
-        price,
-        ((end - since).max(0) as u64).div_ceil(1000),
-    ))
+    Some(cost_so_far(view.cloud, price, (billed_ms as u64).div_ceil(1000)))
 }
 
 fn money4(money: Money) -> String {

@@ -233,7 +233,9 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
                         || (row.state == InstanceState::Gone && row.running_since_ms.is_none());
                     let shown = row.view(now_ms);
                     tally.cost_so_far = add(&state.config.exchange_rate, tally.cost_so_far, shown.cost_so_far);
-                    let bills = !row.state.is_final();
+                    // Bounded while it may bill: not ended, and not stopped without charge (a reclaim that
+                    // stopped it keeps its disks, not its compute, so it leaves room for its replacement).
+                    let bills = !row.state.is_final() && !shown.billed_span().paused();
                     if bills {
                         tally.bound = add(&state.config.exchange_rate, tally.bound, row.price_per_hour);
                     }

@@ -271,6 +271,14 @@ pub fn apply_report(row: &InstanceRow, report: &InstanceReport, now_ms: i64) -> 
     let started = |next: &mut InstanceRow| {
         next.running_since_ms.get_or_insert(since);
     };
+    // A stop without charge (Alibaba's economical mode) is not billed from the poll that first saw it; whatever
+    // the cloud reports next ends it, at the last poll that still saw it stopped — the time after is counted, so
+    // a cost is never understated.
+    if report.state == InstanceState::Stopped && report.stopped_without_charge {
+        next.paused_since_ms.get_or_insert(now_ms);
+    } else {
+        end_pause(&mut next, row);
+    }
     match report.state {
         // A release asked for stays "releasing" until the cloud no longer reports the instance (and an instance
         // seen running meanwhile ran: its cost counts from then).
@@ -311,9 +319,23 @@ pub fn apply_report(row: &InstanceRow, report: &InstanceReport, now_ms: i64) -> 
             next.state = InstanceState::LaunchFailed;
         }
         InstanceState::Gone => return apply_missing(&next, now_ms),
+        // A stopped instance exists and, unless the cloud says otherwise, bills: seen first stopped, its clock
+        // starts too (its time stopped without charge is then left out).
+        InstanceState::Stopped => {
+            started(&mut next);
+            next.state = InstanceState::Stopped;
+        }
         other => next.state = other,
     }
     next
+}
+
+/// Ends a stop without charge at `row`'s last check: the last poll that saw it stopped.
+fn end_pause(next: &mut InstanceRow, row: &InstanceRow) {
+    if let Some(since) = next.paused_since_ms.take() {
+        let last_seen_stopped = row.last_checked_ms.unwrap_or(since);
+        next.paused_ms = next.paused_ms.saturating_add((last_seen_stopped - since).max(0));
+    }
 }
 
 /// The row after a complete describe did not report the instance: released if Spotplan released it, reclaimed if
@@ -322,6 +344,7 @@ pub fn apply_report(row: &InstanceRow, report: &InstanceReport, now_ms: i64) -> 
 pub fn apply_missing(row: &InstanceRow, now_ms: i64) -> InstanceRow {
     let mut next = row.clone();
     next.last_checked_ms = Some(now_ms);
+    end_pause(&mut next, row);
     if row.state == InstanceState::Pending && now_ms - row.placed_at_ms < CREATION_LAG_MS {
         return next;
     }
@@ -365,6 +388,7 @@ mod tests {
             instance_type: None,
             created_at: None,
             reason: None,
+            stopped_without_charge: false,
         }
     }
 
@@ -392,6 +416,59 @@ mod tests {
         assert_eq!(
             apply_report(&ordinary, &created, 7_200_000).running_since_ms,
             Some(7_200_000)
+        );
+    }
+
+    const HOUR: i64 = 3_600_000;
+
+    #[test]
+    fn a_stop_without_charge_is_not_billed_and_its_end_is_the_last_poll_that_saw_it() {
+        let price = spotplan_core::Money::parse("0.50", spotplan_core::Currency::Cny).unwrap();
+        let mut placed = row(Cloud::Alibaba, InstanceState::Pending);
+        placed.price_per_hour = Some(price);
+        let running = apply_report(&placed, &report(InstanceState::Running), 0);
+        let economical = InstanceReport {
+            stopped_without_charge: true,
+            ..report(InstanceState::Stopped)
+        };
+        // Reclaimed with the Stop behaviour at 2 h, still stopped at 12 h: 2 h billed, 1.00 CNY.
+        let stopped = apply_report(&running, &economical, 2 * HOUR);
+        let still = apply_report(&stopped, &economical, 12 * HOUR);
+        let cost = |row: &InstanceRow, at: i64| row.view(at).cost_so_far.unwrap().amount.normalize().to_string();
+        assert_eq!(cost(&still, 12 * HOUR), "1");
+        assert_eq!(still.state, InstanceState::Stopped);
+        // Started again, first seen running at 13 h: the hour since the last poll that saw it stopped counts.
+        let back = apply_report(&still, &report(InstanceState::Running), 13 * HOUR);
+        assert_eq!((back.paused_ms, back.paused_since_ms), (10 * HOUR, None));
+        assert_eq!(cost(&back, 15 * HOUR), "2.5");
+        // Stopped without charge again, then gone: the stop ends at its last sighting, the end at the first poll
+        // that missed it.
+        let again = apply_report(&back, &economical, 15 * HOUR);
+        let gone = apply_missing(&apply_report(&again, &economical, 20 * HOUR), 21 * HOUR);
+        assert_eq!(gone.ended_at_ms, Some(21 * HOUR));
+        assert_eq!(cost(&gone, 30 * HOUR), "3");
+        // A stop the cloud does not say is without charge (Tencent's spot, Baidu) bills on.
+        let billing = apply_report(&running, &report(InstanceState::Stopped), 2 * HOUR);
+        assert_eq!(cost(&billing, 12 * HOUR), "6");
+        assert!(billing.view(12 * HOUR).bills_now() && !still.view(12 * HOUR).bills_now());
+    }
+
+    #[test]
+    fn an_instance_first_seen_stopped_bills_from_then() {
+        let price = spotplan_core::Money::parse("1.20", spotplan_core::Currency::Cny).unwrap();
+        let mut placed = row(Cloud::Tencent, InstanceState::Pending);
+        placed.price_per_hour = Some(price);
+        let stopped = apply_report(&placed, &report(InstanceState::Stopped), HOUR);
+        assert_eq!(stopped.running_since_ms, Some(HOUR));
+        assert_eq!(
+            stopped
+                .view(3 * HOUR)
+                .cost_so_far
+                .unwrap()
+                .amount
+                .normalize()
+                .to_string(),
+            "2.4"
         );
     }
 

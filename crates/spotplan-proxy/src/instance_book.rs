@@ -3,7 +3,7 @@
 //! database and go through its one writer, so they share its durability.
 
 use spotplan_core::api::instances::{InstanceRef, InstanceView, ReleaseAnswer};
-use spotplan_core::lifecycle::cost::cost_so_far;
+use spotplan_core::lifecycle::cost::{BilledSpan, cost_so_far};
 use spotplan_core::lifecycle::{InstanceState, ReleaseOptions};
 use spotplan_core::{Cloud, Money};
 
@@ -37,6 +37,10 @@ pub struct InstanceRow {
     pub running_since_ms: Option<i64>,
     /// When it stopped billing.
     pub ended_at_ms: Option<i64>,
+    /// The time of earlier stops without charge (compute not billed) it came back from.
+    pub paused_ms: i64,
+    /// When the stop without charge it is in now (or ended in) began.
+    pub paused_since_ms: Option<i64>,
     /// When a reclaim notice was first seen.
     pub notice_at_ms: Option<i64>,
     /// Why it failed or is going.
@@ -70,6 +74,8 @@ impl InstanceRow {
             placed_at_ms: at_ms,
             running_since_ms: None,
             ended_at_ms: None,
+            paused_ms: 0,
+            paused_since_ms: None,
             notice_at_ms: None,
             reason: None,
             last_checked_ms: None,
@@ -77,12 +83,30 @@ impl InstanceRow {
         }
     }
 
+    /// When it billed.
+    pub fn billed_span(&self) -> BilledSpan {
+        BilledSpan {
+            running_since_ms: self.running_since_ms,
+            ended_at_ms: self.ended_at_ms,
+            paused_ms: self.paused_ms,
+            paused_since_ms: self.paused_since_ms,
+        }
+    }
+
     /// What the API shows, with the cost so far as of `now_ms`: billed from when it was first seen running until
-    /// it ended (or now), in the cloud's billing granularity. An instance never seen running has cost nothing.
+    /// it ended (or now), less its stops without charge, in the cloud's billing granularity. An instance never
+    /// seen running has cost nothing.
     pub fn view(&self, now_ms: i64) -> InstanceView {
-        let billed_ms = self
-            .running_since_ms
-            .map(|since| (self.ended_at_ms.unwrap_or(now_ms) - since).max(0));
+        self.view_of(self.billed_span(), now_ms)
+    }
+
+    /// Like [`InstanceRow::view`], with the cost of the part of its billing from `start_ms` on (a month's).
+    pub fn view_from(&self, start_ms: i64, now_ms: i64) -> InstanceView {
+        self.view_of(self.billed_span().from(start_ms), now_ms)
+    }
+
+    fn view_of(&self, span: BilledSpan, now_ms: i64) -> InstanceView {
+        let billed_ms = span.billed_ms(now_ms);
         let cost = match (self.price_per_hour, billed_ms) {
             // A second begun is a second billed: 60.5 s on Baidu's per-minute billing is two minutes.
             (Some(price), Some(ms)) => Some(cost_so_far(self.cloud, price, (ms as u64).div_ceil(1000))),
@@ -103,6 +127,8 @@ impl InstanceRow {
             placed_at_ms: self.placed_at_ms,
             running_since_ms: self.running_since_ms,
             ended_at_ms: self.ended_at_ms,
+            paused_ms: self.paused_ms,
+            paused_since_ms: self.paused_since_ms,
             notice_at_ms: self.notice_at_ms,
             reclaim_at_ms: self
                 .notice_at_ms
@@ -145,6 +171,8 @@ fn from_row(row: &SqlRow) -> Result<Option<InstanceRow>, StoreError> {
         reason: row.text(13),
         last_checked_ms: row.int(14),
         release_key: row.text(15),
+        paused_ms: row.int(16).unwrap_or(0),
+        paused_since_ms: row.int(17),
     }))
 }
 
@@ -170,7 +198,7 @@ macro_rules! ended_states {
     };
 }
 
-/// Rows one upsert statement writes at most (16 parameters each: far below either database's limit).
+/// Rows one upsert statement writes at most (18 parameters each: far below either database's limit).
 const UPSERT_ROWS: usize = 100;
 
 /// Writes `rows` (new or changed), [`UPSERT_ROWS`] to a statement. An instance named twice is written as its last
@@ -213,13 +241,14 @@ fn upsert(tx: &mut dyn Tx, rows: &[InstanceRow], only_where: &str) -> Result<(),
         let sql = format!(
             "INSERT INTO instances (cloud, id, region, order_id, state, cloud_state, zone, instance_type, \
              price_per_hour, placed_at_ms, running_since_ms, ended_at_ms, notice_at_ms, reason, last_checked_ms, \
-             release_key) VALUES {} \
+             release_key, paused_ms, paused_since_ms) VALUES {} \
              ON CONFLICT (cloud, id) DO UPDATE SET state = excluded.state, cloud_state = excluded.cloud_state, \
              zone = excluded.zone, instance_type = excluded.instance_type, \
              running_since_ms = excluded.running_since_ms, ended_at_ms = excluded.ended_at_ms, \
              notice_at_ms = excluded.notice_at_ms, reason = excluded.reason, \
-             last_checked_ms = excluded.last_checked_ms, release_key = excluded.release_key{only_where}",
-            crate::sql::values_rows(chunk.len(), 16)
+             last_checked_ms = excluded.last_checked_ms, release_key = excluded.release_key, \
+             paused_ms = excluded.paused_ms, paused_since_ms = excluded.paused_since_ms{only_where}",
+            crate::sql::values_rows(chunk.len(), 18)
         );
         let params: Vec<SqlValue> = chunk
             .iter()
@@ -241,6 +270,8 @@ fn upsert(tx: &mut dyn Tx, rows: &[InstanceRow], only_where: &str) -> Result<(),
                     (&row.reason).into(),
                     row.last_checked_ms.into(),
                     (&row.release_key).into(),
+                    row.paused_ms.into(),
+                    row.paused_since_ms.into(),
                 ]
             })
             .collect();
@@ -347,8 +378,8 @@ pub async fn all(store: &Store) -> Result<Vec<InstanceRow>, StoreError> {
         store
             .select(
                 "SELECT cloud, id, region, order_id, state, cloud_state, zone, instance_type, price_per_hour, \
-                 placed_at_ms, running_since_ms, ended_at_ms, notice_at_ms, reason, last_checked_ms, release_key \
-                 FROM instances ORDER BY placed_at_ms DESC, cloud, id",
+                 placed_at_ms, running_since_ms, ended_at_ms, notice_at_ms, reason, last_checked_ms, release_key, \
+                 paused_ms, paused_since_ms FROM instances ORDER BY placed_at_ms DESC, cloud, id",
                 Vec::new(),
             )
             .await?,
@@ -363,7 +394,7 @@ pub async fn billing_since(store: &Store, since_ms: i64, person: Option<&str>) -
             .select(
                 "SELECT i.cloud, i.id, i.region, i.order_id, i.state, i.cloud_state, i.zone, i.instance_type, \
                  i.price_per_hour, i.placed_at_ms, i.running_since_ms, i.ended_at_ms, i.notice_at_ms, i.reason, \
-                 i.last_checked_ms, i.release_key FROM instances i JOIN orders o ON o.id = i.order_id \
+                 i.last_checked_ms, i.release_key, i.paused_ms, i.paused_since_ms FROM instances i JOIN orders o ON o.id = i.order_id \
                  WHERE (i.ended_at_ms IS NULL OR i.ended_at_ms >= ?1) \
                  AND (CAST(?2 AS TEXT) IS NULL OR o.placed_by = CAST(?2 AS TEXT)) ORDER BY i.placed_at_ms",
                 vec![since_ms.into(), person.map(str::to_owned).into()],
@@ -382,7 +413,7 @@ pub async fn followed(store: &Store, running_checked_by_ms: i64) -> Result<Vec<I
                 concat!(
                     "SELECT cloud, id, region, order_id, state, cloud_state, zone, instance_type, price_per_hour, \
                      placed_at_ms, running_since_ms, ended_at_ms, notice_at_ms, reason, last_checked_ms, \
-                     release_key FROM instances WHERE state NOT IN ",
+                     release_key, paused_ms, paused_since_ms FROM instances WHERE state NOT IN ",
                     ended_states!(),
                     " AND (state <> 'running' OR last_checked_ms IS NULL OR last_checked_ms <= ?1) \
                      ORDER BY placed_at_ms DESC, cloud, id"

@@ -103,7 +103,7 @@ pub async fn render(state: &AppState) -> Result<String, ApiError> {
         if view.state == InstanceState::Reclaimed {
             reclaims.get_or_create(&CloudLabel { cloud: cloud.clone() }).inc();
         }
-        if view.state.bills()
+        if view.bills_now()
             && let Some(price) = view.price_per_hour
         {
             *hourly.entry((cloud, price.currency.code().into())).or_default() +=

@@ -270,9 +270,8 @@ async fn committed(
     }
     // What each instance billed this month: from the month's start, or from when it started running after it.
     let mut month = Vec::new();
-    for mut row in crate::instance_book::billing_since(store, month_start_ms, person).await? {
-        row.running_since_ms = row.running_since_ms.map(|since| since.max(month_start_ms));
-        match row.view(now_ms).cost_so_far {
+    for row in crate::instance_book::billing_since(store, month_start_ms, person).await? {
+        match row.view_from(month_start_ms, now_ms).cost_so_far {
             Some(cost) => month.push(cost),
             None if row.running_since_ms.is_some() => return Ok(Err(UnknownCost::Instance(row.id))),
             None => {}

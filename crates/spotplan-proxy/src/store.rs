@@ -110,7 +110,7 @@ impl WriterStats {
 }
 
 /// The schema, one migration per version; `PRAGMA user_version` says how many have run.
-const MIGRATIONS: [&str; 9] = [
+const MIGRATIONS: [&str; 10] = [
     "
 CREATE TABLE IF NOT EXISTS orders (
     id TEXT PRIMARY KEY,
@@ -270,6 +270,11 @@ ALTER TABLE releases ADD COLUMN requested_by TEXT;
     // An order's instances by order: the sweep that books a succeeded order's instances the book is missing.
     "
 CREATE INDEX IF NOT EXISTS instances_order ON instances(order_id);
+",
+    // Stops without charge (Alibaba's economical mode): their time is not billed.
+    "
+ALTER TABLE instances ADD COLUMN paused_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE instances ADD COLUMN paused_since_ms INTEGER;
 ",
 ];
 

@@ -825,6 +825,73 @@ async fn an_instance_running_since_last_month_counts_this_months_hours() {
     }
 }
 
+/// An instance stopped without charge (Alibaba's economical mode) counts only the hours it billed: one stopped
+/// since last month counts nothing this month, one that came back from a stop counts its hours less the stop —
+/// its stop kept by the book on either database.
+#[tokio::test]
+async fn an_instance_stopped_without_charge_counts_only_the_hours_it_billed() {
+    use spotplan_proxy::people::{self, Budget};
+    // 2026-12-31 12:00 UTC; the month began 30.5 days (732 h) before.
+    let now = 1_798_718_400_000;
+    let month_start = 1_796_083_200_000;
+    let hour = 3_600_000;
+    for (backend, store) in backends().await {
+        people::add(&store, "gus", 1).await.unwrap();
+        let mut rows = Vec::new();
+        for (id, since) in [
+            ("ord-g1", month_start - 100 * hour),
+            ("ord-g2", month_start + 700 * hour),
+        ] {
+            let mut order = common::pending_order(&format!("key-{id}-0001"), since);
+            order.view.id = id.into();
+            order.view.cloud = Cloud::Alibaba;
+            order.view.region = "cn-hangzhou".into();
+            order.view.max_cost_per_hour = Some(money(100));
+            order.view.placed_by = Some("gus".into());
+            store.insert(&order).await.unwrap();
+            let mut row = InstanceRow::placed(
+                Cloud::Alibaba,
+                "cn-hangzhou",
+                &format!("i-{id}"),
+                id,
+                Some(money(100)),
+                since,
+            );
+            row.state = InstanceState::Running;
+            row.running_since_ms = Some(since);
+            rows.push(row);
+        }
+        // The first stopped by its reclaim 98 h before the month and never started again.
+        rows[0].state = InstanceState::Stopped;
+        rows[0].paused_since_ms = Some(month_start - 98 * hour);
+        // The second ran 32 h of this month, 10 of them stopped without charge: 22 h billed.
+        rows[1].paused_ms = 10 * hour;
+        instance_book::add_placed(&store, rows.clone()).await.unwrap();
+        instance_book::save(&store, rows.clone()).await.unwrap();
+        let all = instance_book::all(&store).await.unwrap();
+        let kept = |id: &str| {
+            let row = all.iter().find(|row| row.id == id).unwrap();
+            (row.paused_ms, row.paused_since_ms)
+        };
+        assert_eq!(kept("i-ord-g1"), (0, Some(month_start - 98 * hour)), "{backend}");
+        assert_eq!(kept("i-ord-g2"), (10 * hour, None), "{backend}");
+        people::set_budget(
+            &store,
+            Some("gus"),
+            &Budget {
+                per_hour: None,
+                per_month: Some(money(2_100)),
+            },
+        )
+        .await
+        .unwrap();
+        let over = budgets(&store, Some("gus"), Some(&money(0)), now)
+            .await
+            .expect_err(backend);
+        assert!(over.message.contains("spent so far 22"), "{backend}: {}", over.message);
+    }
+}
+
 /// A release's answer does not turn back into "releasing" an instance the follower saw end meanwhile: the
 /// reclaim it recorded stays.
 #[tokio::test]

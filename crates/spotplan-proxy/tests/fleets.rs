@@ -192,6 +192,42 @@ fn bound(fleet: &Value) -> f64 {
     fleet["hourly_bound"]["amount"].as_str().unwrap().parse().unwrap()
 }
 
+/// A member stopped by its reclaim with Alibaba's Stop behaviour still exists but bills no compute (economical
+/// mode): the fleet replaces it within its ceiling instead of waiting under it for good.
+#[tokio::test]
+async fn a_member_stopped_by_its_reclaim_leaves_room_under_the_ceiling_for_its_replacement() {
+    let rig = rig().await;
+    // 4 instances at 0.2 CNY an hour: a ceiling of 0.8 leaves no room while all four may bill.
+    let (status, placed) = rig.submit(&fleet(4, [2, 1, 1], "0.8"), "fleet-0009-stop").await;
+    assert_eq!(status, 201, "{placed}");
+    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
+    rig.round(2).await;
+    assert_eq!(rig.fleet(&id).await["running_units"], 4);
+    let stopped = rig.live_ids(&id).await[0].clone();
+    assert!(rig.standin.lifecycle.stop(&stopped));
+    rig.round(1).await;
+    rig.round(2).await;
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(rig.created(), 5, "one replacement: {fleet}");
+    assert_eq!(fleet["running_units"], 4, "{fleet}");
+    assert!(bound(&fleet) <= 0.8, "{fleet}");
+    let (_, instances) = rig
+        .send(
+            reqwest::Client::new()
+                .get(format!("{}/api/v1/instances", rig.proxy))
+                .header("x-spotplan-token", TOKEN),
+        )
+        .await;
+    let row = instances["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["id"] == stopped.as_str())
+        .unwrap();
+    assert_eq!(row["state"], "stopped", "{row}");
+    assert!(row["paused_since_ms"].is_i64(), "its stop is not billed: {row}");
+}
+
 #[tokio::test]
 async fn a_maintained_fleet_of_twenty_stays_at_twenty_through_reclaims_within_its_ceiling_and_waits_out_a_stock_out() {
     let rig = rig().await;

@@ -23,6 +23,9 @@ struct Instance {
     launch_fails: bool,
     released: bool,
     reclaim_notice_ms: Option<i64>,
+    /// Stopped: on Alibaba by its reclaim with `SpotInterruptionBehavior=Stop` (economical mode, compute not
+    /// billed); on Tencent and Baidu stopped as the console would (billing on).
+    stopped: bool,
     /// Started pay-as-you-go, not as spot: the region's list reports it with the cloud's non-spot marker.
     on_demand: bool,
     /// The tags it was created with (key, value).
@@ -114,6 +117,7 @@ impl Lifecycle {
                 launch_fails: image.contains("launchfail"),
                 released: false,
                 reclaim_notice_ms: None,
+                stopped: false,
                 on_demand,
                 tags: tags.to_vec(),
             });
@@ -130,6 +134,17 @@ impl Lifecycle {
         match self.book().instances.get_mut(id) {
             Some(instance) => {
                 instance.released = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Stops an instance (on Alibaba: its reclaim, with the Stop behaviour); false when the stand-in does not know it.
+    pub fn stop(&self, id: &str) -> bool {
+        match self.book().instances.get_mut(id) {
+            Some(instance) => {
+                instance.stopped = true;
                 true
             }
             None => false,
@@ -242,12 +257,16 @@ enum Phase {
     Running,
     LaunchFailed,
     Noticed,
+    Stopped,
     Gone,
 }
 
 fn phase(instance: &Instance, now: i64, pending_for: Duration, notice_for: Duration) -> Phase {
     if instance.released {
         return Phase::Gone;
+    }
+    if instance.stopped {
+        return Phase::Stopped;
     }
     if let Some(notice) = instance.reclaim_notice_ms {
         return if now >= notice + notice_for.as_millis() as i64 {
@@ -393,6 +412,10 @@ fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Box<Respons
                         "Running",
                         json!([{ "LockReason": "Recycling", "LockMsg": "The spot instance is about to be reclaimed." }]),
                     ),
+                    Phase::Stopped => (
+                        "Stopped",
+                        json!([{ "LockReason": "Recycling", "LockMsg": "The spot instance was reclaimed and stopped." }]),
+                    ),
                     _ => ("Running", json!([])),
                 };
                 json!({ "InstanceId": id, "Status": status, "ZoneId": "cn-hangzhou-k", "InstanceType": "ecs.c7.xlarge",
@@ -400,12 +423,14 @@ fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Box<Respons
                         "CreationTime": created(instance).chars().take(16).collect::<String>() + "Z",
                         "SpotStrategy": if instance.on_demand { "NoSpot" } else { "SpotWithPriceLimit" },
                         "OperationLocks": { "LockReason": locks },
+                        "SpotInterruptionBehavior": if matches!(phase, Phase::Stopped) { "Stop" } else { "Terminate" },
                         "Tags": { "Tag": tags_json(instance, "TagKey", "TagValue") } })
             }
             (Kind::Tencent, phase) => {
                 let state = match phase {
                     Phase::Pending => "PENDING",
                     Phase::LaunchFailed => "LAUNCH_FAILED",
+                    Phase::Stopped => "STOPPED",
                     _ => "RUNNING",
                 };
                 let mut row = json!({ "InstanceId": id, "InstanceState": state, "Placement": { "Zone": "ap-guangzhou-6" },
@@ -420,10 +445,10 @@ fn describe_json(standin: &Standin, ids: &[String]) -> Result<Value, Box<Respons
                 row
             }
             (Kind::Baidu, phase) => {
-                let status = if matches!(phase, Phase::Pending) {
-                    "Starting"
-                } else {
-                    "Running"
+                let status = match phase {
+                    Phase::Pending => "Starting",
+                    Phase::Stopped => "Stopped",
+                    _ => "Running",
                 };
                 json!({ "id": id, "status": status, "zoneName": "cn-bj-d", "spec": "bcc.g5.c2m8", "createTime": created(instance),
                         "paymentTiming": if instance.on_demand { "Postpaid" } else { "bidding" },

@@ -38,6 +38,12 @@ pub struct InstanceView {
     pub running_since_ms: Option<i64>,
     /// When it stopped billing: released, reclaimed or failed.
     pub ended_at_ms: Option<i64>,
+    /// The time of earlier stops without charge (its compute not billed) it has since come back from.
+    #[serde(default)]
+    pub paused_ms: i64,
+    /// When the stop without charge it is in now (or ended in) began.
+    #[serde(default)]
+    pub paused_since_ms: Option<i64>,
     /// When the reclaim notice was first seen.
     pub notice_at_ms: Option<i64>,
     /// When the reclaim takes effect, from the notice and the cloud's notice period (Alibaba and Baidu 5 minutes,
@@ -50,6 +56,24 @@ pub struct InstanceView {
     /// Who placed the order it came from, in team mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placed_by: Option<String>,
+}
+
+impl InstanceView {
+    /// When it billed.
+    pub fn billed_span(&self) -> crate::lifecycle::cost::BilledSpan {
+        crate::lifecycle::cost::BilledSpan {
+            running_since_ms: self.running_since_ms,
+            ended_at_ms: self.ended_at_ms,
+            paused_ms: self.paused_ms,
+            paused_since_ms: self.paused_since_ms,
+        }
+    }
+
+    /// Whether its compute bills now: running, announced for reclaim, being released — or stopped while the
+    /// cloud did not say its compute stopped billing (counted as billing: a cost is never understated).
+    pub fn bills_now(&self) -> bool {
+        self.state.bills() || (self.state == InstanceState::Stopped && !self.billed_span().paused())
+    }
 }
 
 /// The query of `GET /api/v1/instances`.

@@ -49,7 +49,9 @@ impl InstanceState {
         )
     }
 
-    /// Whether it bills while in this state (compute: running, or announced but not yet taken back).
+    /// Whether it surely bills while in this state (compute: running, or announced but not yet taken back). A
+    /// stopped instance may bill too: see [`InstanceReport::stopped_without_charge`] and
+    /// [`crate::api::instances::InstanceView::bills_now`].
     pub fn bills(self) -> bool {
         matches!(
             self,
@@ -108,6 +110,11 @@ pub struct InstanceReport {
     /// Why it failed or is being taken back, in the cloud's words (Tencent `LatestOperationErrorMsg`, Alibaba
     /// `LockMsg`).
     pub reason: Option<String>,
+    /// A stopped instance whose compute the answer says no longer bills (its disks still do): Alibaba's
+    /// economical mode — a spot stopped by its reclaim with `SpotInterruptionBehavior=Stop`, or `StoppedMode`
+    /// `StopCharging` — or Tencent's `StopChargingMode` `STOP_CHARGING`. Any other stopped instance is counted as
+    /// billing: a cost is never understated.
+    pub stopped_without_charge: bool,
 }
 
 /// What a describe answer says.

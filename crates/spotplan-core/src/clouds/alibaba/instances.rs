@@ -90,10 +90,15 @@ fn report(instance: &Object) -> Option<InstanceReport> {
         ("Stopped" | "Stopping", false) => InstanceState::Stopped,
         _ => InstanceState::Running,
     };
+    // Economical mode: a reclaim that stopped it, or a stop that asked for it (`StoppedMode`, lifecycle-apis §1.1
+    // and §4: alibabacloud-ecs20140526 7.11.8 `StopInstances.StoppedMode`).
+    let stopped_without_charge = state == InstanceState::Stopped
+        && (recycling.is_some() || text("StoppedMode").is_some_and(|mode| mode.eq_ignore_ascii_case("StopCharging")));
     Some(InstanceReport {
         id: text("InstanceId")?,
         cloud_state: status,
         state,
+        stopped_without_charge,
         zone: text("ZoneId"),
         instance_type: text("InstanceType"),
         created_at: text("CreationTime").and_then(|time| spotplan_time::parse_iso8601(&time)),
@@ -285,6 +290,28 @@ mod tests {
         let states: Vec<InstanceState> = reports.iter().map(|report| report.state).collect();
         assert_eq!(states, [InstanceState::Stopped, InstanceState::Reclaimed]);
         assert!(!states[0].is_final(), "followed, and released by a fleet's stop");
+        assert!(
+            reports[0].stopped_without_charge,
+            "economical mode: its compute bills no more"
+        );
+    }
+
+    #[test]
+    fn a_stopped_instance_bills_unless_the_answer_says_economical_mode() {
+        let mut body = example_answer(&[
+            ("i-1", "Stopped", None),
+            ("i-2", "Stopped", None),
+            ("i-3", "Stopped", None),
+            ("i-4", "Running", None),
+        ]);
+        body["Instances"]["Instance"][0]["StoppedMode"] = json!("StopCharging");
+        body["Instances"]["Instance"][1]["StoppedMode"] = json!("KeepCharging");
+        body["Instances"]["Instance"][3]["StoppedMode"] = json!("StopCharging");
+        let DescribeReading::Reported(reports) = read_instances(body.to_string().as_bytes()) else {
+            panic!("refused")
+        };
+        let without_charge: Vec<bool> = reports.iter().map(|report| report.stopped_without_charge).collect();
+        assert_eq!(without_charge, [true, false, false, false]);
     }
 
     #[test]

@@ -170,6 +170,9 @@ fn report(instance: &Object) -> Option<InstanceReport> {
         instance_type: text("spec"),
         created_at: text("createTime").and_then(|time| spotplan_time::parse_iso8601(&time)),
         cloud_state,
+        // Baidu's stop can ask for `stopWithNoCharge`, but its spot support is unknown and the describe answer does
+        // not say (lifecycle-apis §3 and §4): a stopped instance is counted as billing.
+        stopped_without_charge: false,
     })
 }
 

@@ -65,9 +65,14 @@ fn report(instance: &Object) -> Option<InstanceReport> {
         "TERMINATING" => InstanceState::Releasing,
         _ => InstanceState::Running,
     };
+    // `StopChargingMode` (tencentcloud-sdk-python-cvm 3.1.178 `Instance`): `STOP_CHARGING` only for some
+    // pay-as-you-go types; anything else (a spot instance's `NOT_APPLICABLE`, `KEEP_CHARGING`) keeps billing.
+    let stopped_without_charge =
+        state == InstanceState::Stopped && text("StopChargingMode").as_deref() == Some("STOP_CHARGING");
     Some(InstanceReport {
         id: text("InstanceId")?,
         state,
+        stopped_without_charge,
         zone: instance
             .get("Placement")
             .and_then(|placement| placement.get("Zone"))
@@ -247,6 +252,20 @@ mod tests {
             panic!("not refused")
         };
         assert!(crate::clouds::wire(crate::Cloud::Tencent).is_throttled(&error.code));
+    }
+
+    #[test]
+    fn a_stopped_instance_bills_unless_its_stop_charging_mode_says_otherwise() {
+        let body = json!({ "Response": { "RequestId": "r", "InstanceSet": [
+            { "InstanceId": "ins-1", "InstanceState": "STOPPED", "StopChargingMode": "STOP_CHARGING" },
+            { "InstanceId": "ins-2", "InstanceState": "STOPPED", "StopChargingMode": "NOT_APPLICABLE" },
+            { "InstanceId": "ins-3", "InstanceState": "STOPPED" }
+        ] } });
+        let DescribeReading::Reported(reports) = read_instances(body.to_string().as_bytes()) else {
+            panic!("refused")
+        };
+        let without_charge: Vec<bool> = reports.iter().map(|report| report.stopped_without_charge).collect();
+        assert_eq!(without_charge, [true, false, false]);
     }
 
     #[test]
