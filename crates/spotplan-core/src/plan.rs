@@ -521,6 +521,13 @@ impl Planner {
         )
     }
 
+    /// A recommended bid as the bid field sends it: rounded up to the cloud's decimals in its own unit, in the
+    /// recommendation's currency.
+    fn as_sent(&self, cloud: Cloud, bid: PriceRate) -> Result<PriceRate, MoneyError> {
+        let sent = crate::order::native_bid::native_bid(bid, cloud, bid.money.currency, &self.fx)?;
+        Ok(sent.price.rate(cloud, bid.money.currency))
+    }
+
     /// The on-demand price in the history's currency and unit, as the bid's cap (Alibaba and Tencent cap the
     /// market at pay-as-you-go).
     fn cap_in(&self, offer: usize, sample: Option<&PriceObservation>) -> Option<Decimal> {
@@ -616,7 +623,12 @@ impl Planner {
         };
         let bid = self.advice(index, job_seconds, requirement.max_interruption);
         let worst_case_bid = match &bid {
-            BidAdvice::Recommended { bid, .. } => Some((*bid, "the recommended bid".to_owned())),
+            // What the bid field sends: the recommendation rounded up to the cloud's decimals (0.1234 → 0.124 on
+            // Alibaba), so the worst case is the one the order can reach, never below it.
+            BidAdvice::Recommended { bid, .. } => Some((
+                self.as_sent(cloud, *bid)?,
+                "the recommended bid, as the cloud takes it".to_owned(),
+            )),
             BidAdvice::Unknown { .. } if rules.capped_at_on_demand => on_demand
                 .native()
                 .map(|list| (list, "the on-demand price, where the market is capped".to_owned())),

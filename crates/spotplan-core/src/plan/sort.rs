@@ -187,8 +187,8 @@ impl Planner {
         (primary, spot)
     }
 
-    /// The hourly price the worst case bills (1e-9 CNY): the recommended bid, else on-demand where the market is
-    /// capped there — as [`Planner::candidate`] reports it.
+    /// The hourly price the worst case bills (1e-9 CNY): the recommended bid as sent, else on-demand where the
+    /// market is capped there — as [`Planner::candidate`] reports it.
     fn worst_case_nano(
         &self,
         requirement: &Requirement,
@@ -200,7 +200,7 @@ impl Planner {
             && let BidAdvice::Recommended { bid, .. } =
                 self.advice(offer as usize, job_seconds, requirement.max_interruption)
         {
-            return nano_cny_per_hour(&self.fx, bid);
+            return nano_cny_per_hour(&self.fx, self.as_sent(facts.cloud, bid).ok()?);
         }
         if spot_rules(facts.cloud).capped_at_on_demand {
             facts.on_demand_nano

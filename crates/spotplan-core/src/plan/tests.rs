@@ -75,6 +75,87 @@ fn four_vcpu_eight_gib_times_ten_for_72_hours_in_china() {
     assert!(best.savings_percent.unwrap() > Decimal::from(50));
 }
 
+/// The worst case is what the bid field sends can reach: the recommendation rounded up to the cloud's decimals
+/// (Alibaba 3, Tencent 4), never the unrounded recommendation below it.
+#[test]
+fn the_worst_case_bills_the_recommended_bid_as_the_cloud_takes_it() {
+    // Every known spot price of the cheapest Alibaba offer observed again a second later, 0.00005 CNY/h above
+    // its highest (a live quote's precision): the recommendation has more decimals than Alibaba's bid takes.
+    let catalog = Catalog::embedded().unwrap();
+    let requirement = four_by_eight_in_china();
+    let first = Planner::new(catalog.clone(), ExchangeRate::default());
+    let alibaba = (0..catalog.offers().len())
+        .find(|&offer| {
+            // Below its on-demand price, which caps a recommendation.
+            let highest = catalog
+                .spot_history(offer)
+                .iter()
+                .map(|obs| obs.rate.money.amount)
+                .max();
+            let list = catalog
+                .latest(offer, PriceKind::OnDemand)
+                .map(|obs| obs.rate.money.amount);
+            catalog.key_of(offer).cloud == Cloud::Alibaba
+                && matches!((highest, list), (Some(spot), Some(list)) if spot + Decimal::new(1, 4) < list)
+                && matches!(
+                    first
+                        .candidate(offer as u32, &requirement, today())
+                        .map(|candidate| candidate.bid),
+                    Ok(BidAdvice::Recommended { .. })
+                )
+        })
+        .unwrap();
+    let source = crate::catalog::Source {
+        key: "test-quotes".into(),
+        name: "live quotes".into(),
+        url: "https://ecs.aliyuncs.com/".into(),
+        licence: "test".into(),
+        date: "2026-11-22".into(),
+        attribution: "test".into(),
+    };
+    let highest = catalog
+        .spot_history(alibaba)
+        .iter()
+        .map(|obs| obs.rate.money.amount)
+        .max()
+        .unwrap();
+    let quote = highest + Decimal::new(5, 5);
+    let quotes: Vec<crate::catalog::ExternalObservation> = catalog
+        .spot_history(alibaba)
+        .iter()
+        .map(|obs| crate::catalog::ExternalObservation {
+            offer: catalog.key_of(alibaba),
+            kind: PriceKind::Spot,
+            rate: PriceRate::new(Money::new(quote, obs.rate.money.currency), obs.rate.per),
+            observed_at: obs.observed_at + 1,
+            source: source.clone(),
+        })
+        .collect();
+    let planner = Planner::new(catalog.with_observations(&quotes).unwrap(), ExchangeRate::default());
+    let plan = planner.plan(&requirement);
+    let mut rounded_up = 0;
+    let offers = plan.ranked.iter().take(200).map(|ranked| ranked.offer);
+    for offer in offers.chain([alibaba as u32]) {
+        let candidate = planner.candidate(offer, &requirement, today()).unwrap();
+        let BidAdvice::Recommended { bid, .. } = &candidate.bid else {
+            continue;
+        };
+        let (sent, _) = candidate.worst_case_bid.clone().unwrap();
+        let native =
+            crate::order::native_bid::native_bid(*bid, candidate.key.cloud, bid.money.currency, planner.fx()).unwrap();
+        assert_eq!(sent, native.price.rate(candidate.key.cloud, bid.money.currency));
+        assert!(sent.money.amount >= bid.in_unit(sent.per).unwrap().money.amount);
+        let hours = Decimal::from(720);
+        let unrounded = bid.in_unit(TimeUnit::Hour).unwrap().money.amount * hours;
+        assert!(candidate.worst_case_total.unwrap().amount >= unrounded);
+        rounded_up += usize::from(native.rounded);
+    }
+    assert!(
+        rounded_up > 0,
+        "some recommendation has more decimals than its cloud takes"
+    );
+}
+
 #[test]
 fn ranking_is_sorted_by_expected_total_with_unpriced_last() {
     let planner = planner();
