@@ -38,11 +38,9 @@ pub fn maximum_cost(state: &UiState, candidate: Option<&Candidate>) -> Option<(M
         None => candidate?.on_demand.native()?.in_unit(TimeUnit::Hour).ok()?,
     };
     let per_hour = hourly.money.checked_mul(count).ok()?;
-    let total = hourly
-        .cost_for_seconds(state.requirement.job_seconds())
-        .ok()?
-        .checked_mul(count)
-        .ok()?;
+    // Billed in the cloud's granularity: Baidu bills every begun minute.
+    let billed = spotplan_core::billing::billed_seconds(order.cloud, state.requirement.job_seconds());
+    let total = hourly.cost_for_seconds(billed).ok()?.checked_mul(count).ok()?;
     Some((per_hour, total))
 }
 
@@ -328,4 +326,39 @@ fn refusal_problems(error: &crate::api::ApiError) -> Vec<spotplan_core::order::P
             source: Some(format!("the proxy refused the order ({})", body.error.code)),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spotplan_core::catalog::OfferKey;
+    use spotplan_core::{Cloud, Currency, PriceRate};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn the_maximum_for_the_job_counts_baidus_begun_minute_whole() {
+        let chosen = std::rc::Rc::new(UiState::new(crate::i18n::Lang::En)).reduce(Action::Select {
+            offer: OfferKey {
+                cloud: Cloud::Baidu,
+                region: "bj".into(),
+                zone: None,
+                instance_type: "bcc.g5.c2m8".into(),
+            },
+            recommended: Some(PriceRate::new(
+                Money::parse("0.312", Currency::Cny).unwrap(),
+                TimeUnit::Hour,
+            )),
+            key: "k1a2b3c4d".into(),
+        });
+        let mut state = (*chosen).clone();
+        // 100 instances for 36 seconds: Baidu bills each a whole minute at 0.0052 CNY → 0.52, not 0.312.
+        state.requirement.hours = Decimal::new(1, 2);
+        if let Some(order) = state.order.as_mut() {
+            order.count = 100;
+        }
+        let (per_hour, total) = maximum_cost(&state, None).unwrap();
+        assert_eq!(per_hour.amount.normalize().to_string(), "31.2");
+        assert_eq!(total.amount.normalize().to_string(), "0.52");
+    }
 }
