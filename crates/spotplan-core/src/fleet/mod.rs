@@ -363,6 +363,26 @@ fn nano_to_money(nano: i128, planner: &Planner, currency: Currency) -> Result<Mo
     planner.fx().convert(cny, currency)
 }
 
+/// The hourly bid a fleet order sends for one instance of `weight` units under `cap` a unit-hour — rounded up to
+/// the cloud's decimals in the pool's account currency, as `fleet_orders` makes it — in `currency`.
+fn bid_as_sent(
+    cap: Money,
+    weight: u32,
+    pool: &OfferKey,
+    planner: &Planner,
+    currency: Currency,
+) -> Result<Money, MoneyError> {
+    let per_instance =
+        crate::money::PriceRate::new(cap.checked_mul(Decimal::from(weight))?, crate::money::TimeUnit::Hour);
+    let account = crate::order::draft::draft_order(pool, 1).account_currency;
+    let sent = crate::order::native_bid::native_bid(per_instance, pool.cloud, account, planner.fx())?;
+    let hourly = sent
+        .price
+        .rate(pool.cloud, account)
+        .in_unit(crate::money::TimeUnit::Hour)?;
+    planner.fx().convert(hourly.money, currency)
+}
+
 fn money_to_nano(money: Money, planner: &Planner) -> Result<i128, MoneyError> {
     let cny = planner.fx().convert(money, Currency::Cny)?;
     let nano = (cny.amount * Decimal::from(1_000_000_000)).floor();
@@ -551,13 +571,13 @@ pub fn plan_fleet(
         };
         let key = catalog.key_of(offer as usize);
         let capped_market = crate::billing::spot_rules(key.cloud).capped_at_on_demand;
-        let bound = match (cap_nano, on_demand) {
-            (Some(cap), Some(list)) if capped_market => Some((cap * i128::from(pool.weight)).min(list)),
-            (Some(cap), _) => Some(cap * i128::from(pool.weight)),
-            (None, Some(list)) if capped_market => Some(list),
+        // With a cap, the bid each order sends (as the proxy checks it against the ceiling); without one, the
+        // on-demand price where the market is capped there.
+        let worst_hourly = match (request.price_cap_per_unit, on_demand) {
+            (Some(cap), _) => Some(bid_as_sent(cap, pool.weight, &key, planner, currency)?),
+            (None, Some(list)) if capped_market => Some(nano_to_money(list, planner, currency)?),
             _ => None,
         };
-        let worst_hourly = bound.map(|nano| nano_to_money(nano, planner, currency)).transpose()?;
         match worst_hourly {
             Some(worst) => {
                 worst_total = worst_total
@@ -604,7 +624,17 @@ pub fn plan_fleet(
         .collect();
     let billed_seconds = request.requirement.job_seconds();
     let instances: u32 = allocations.iter().map(|a| a.count).sum();
-    let plain_job_cost = hourly_total.checked_mul(Decimal::from(billed_seconds) / Decimal::from(3600))?;
+    // Each pool billed in its cloud's granularity (Baidu: every begun minute).
+    let mut plain_job_cost = Money::zero(currency);
+    for allocation in &allocations {
+        let billed = Decimal::from(crate::billing::billed_seconds(allocation.key.cloud, billed_seconds));
+        let cost = allocation
+            .hourly
+            .checked_mul(Decimal::from(allocation.count))?
+            .checked_mul(billed)?
+            .checked_div(Decimal::from(3600))?;
+        plain_job_cost = plain_job_cost.checked_add(cost)?;
+    }
     let fleet_pools: Vec<(u32, Option<f64>)> = allocations
         .iter()
         .map(|a| (a.count, a.risk.hazard_per_hour()))

@@ -297,6 +297,57 @@ fn price_and_risk_prefers_the_pool_that_costs_least_once_reruns_are_counted() {
     assert_eq!(cheap.allocations[0].key.zone.as_deref(), Some("cn-hangzhou-i"));
 }
 
+/// A cap above on-demand bounds the fleet at the bids its orders send (what the proxy checks against the
+/// ceiling), not at the lower on-demand price: the plan names the ceiling the proxy would refuse.
+#[test]
+fn a_cap_above_on_demand_is_checked_at_the_bids_the_orders_send() {
+    let mut capped = request(
+        8,
+        TargetUnit::Instances,
+        Strategy::LowestPrice { max_per_pool: Some(4) },
+        1,
+    );
+    // 1.2345 a unit-hour is sent as Alibaba's 1.235 (3 decimals, rounded up): 8 × 1.235 = 9.88.
+    capped.price_cap_per_unit = Some(cny("1.2345"));
+    capped.ceiling_per_hour = Some(cny("9.00"));
+    let plan = planned(&capped, &PoolSignals::default());
+    assert_eq!(plan.worst_hourly, Some(cny("9.880")));
+    assert_eq!(
+        plan.problems,
+        [FleetProblem::OverCeiling {
+            worst: cny("9.880"),
+            ceiling: cny("9.00")
+        }]
+    );
+    let planner = planner();
+    let orders = orders::fleet_orders(&plan, &capped, planner.fx(), &launch_for, &|_| 1, &validation_context());
+    let sent: Decimal = orders
+        .iter()
+        .filter(|order| !order.standby)
+        .map(|order| {
+            let price = order.order.bid.max_price.unwrap().amount();
+            price * Decimal::from(order.order.count)
+        })
+        .sum();
+    assert_eq!(sent, Decimal::new(9880, 3), "the bids the orders send");
+}
+
+/// A fleet's plain job cost bills each pool in its cloud's granularity.
+#[test]
+fn the_plain_job_cost_is_the_hourly_cost_for_the_jobs_hours() {
+    let plan = planned(
+        &request(
+            2,
+            TargetUnit::Instances,
+            Strategy::LowestPrice { max_per_pool: Some(1) },
+            3,
+        ),
+        &PoolSignals::default(),
+    );
+    // P1 0.10 + P0 0.20 for 3 hours.
+    assert_eq!(plan.plain_job_cost.amount.normalize(), Decimal::new(9, 1));
+}
+
 #[test]
 fn the_price_cap_leaves_pools_out_and_the_ceiling_is_checked_at_the_bids() {
     // Cap 0.25 a unit-hour: P2 (0.30) and P3 (0.36) are out. Eight instances at most 4 a pool: P1 4, P0 4, each
