@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 use spotplan_core::advice::BidAdvice;
-use spotplan_core::display::{max_rate4, money2, rate4};
+use spotplan_core::display::{max_money2, max_rate4, money2, rate4};
 use spotplan_core::plan::{PriceFigure, SortKey};
 use spotplan_core::{Candidate, Cloud, TimeUnit};
 
@@ -323,7 +323,7 @@ pub fn cell(column: Column, rank: usize, row: &Candidate, lang: Lang) -> Cell {
         Column::Total => Cell::plain(row.expected_total.map(money2).unwrap_or_else(unknown)),
         Column::Worst => match &row.worst_case_bid {
             Some((_, basis)) => Cell::with_title(
-                row.worst_case_total.map(money2).unwrap_or_else(unknown),
+                row.worst_case_total.map(max_money2).unwrap_or_else(unknown),
                 format!("every second billed at {basis}"),
             ),
             None => Cell::plain(unknown()),
@@ -359,9 +359,14 @@ pub fn csv_value(column: Column, rank: usize, row: &Candidate, lang: Lang) -> St
             .map(|s| s.round_dp(2).normalize().to_string())
             .unwrap_or_default(),
         Column::Total => row.expected_total.map(|m| m.rounded(2).to_string()).unwrap_or_default(),
+        // A maximum: rounded up, never written below itself.
         Column::Worst => row
             .worst_case_total
-            .map(|m| m.rounded(2).to_string())
+            .map(|m| {
+                m.amount
+                    .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToPositiveInfinity)
+                    .to_string()
+            })
             .unwrap_or_default(),
         Column::Bid => match &row.bid {
             BidAdvice::Recommended { bid, risk, .. } => format!("<= {bid} ({}% risk)", percent(*risk)),

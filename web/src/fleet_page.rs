@@ -429,7 +429,7 @@ fn split_table(plan: &FleetPlan, lang: Lang) -> Html {
                                 <td class="num" data-col="units" data-label={t(FleetText::ColUnits)}>{ u64::from(allocation.count) * u64::from(allocation.weight) }</td>
                                 <td class="num" data-label={t(FleetText::ColPerUnit)}>{ money4(allocation.per_unit) }</td>
                                 <td class="num" data-label={t(FleetText::ColHourly)}>{ money4(allocation.hourly) }</td>
-                                <td class="num" data-label={t(FleetText::ColWorst)}>{ allocation.worst_hourly.map(money4).unwrap_or_else(|| t(FleetText::Unknown).to_owned()) }</td>
+                                <td class="num" data-label={t(FleetText::ColWorst)}>{ allocation.worst_hourly.map(spotplan_core::display::max_money4).unwrap_or_else(|| t(FleetText::Unknown).to_owned()) }</td>
                                 <td class="risk" data-label={t(FleetText::ColRisk)}>{ words::risk(lang, &allocation.risk) }</td>
                                 <td class="num" data-label={t(FleetText::ColJob)}>{ pool_job_cost(allocation).map(money2).unwrap_or_else(|| t(FleetText::Unknown).to_owned()) }</td>
                                 <td class="reason" data-label={t(FleetText::ColReason)}>{ words::reason(lang, &allocation.reason) }</td>

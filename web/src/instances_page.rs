@@ -5,6 +5,7 @@
 
 use spotplan_core::Money;
 use spotplan_core::api::instances::{InstanceRef, InstanceView, ReleaseAnswer, ReleaseBody, ReleaseResult};
+use spotplan_core::display::max_money4;
 use spotplan_core::lifecycle::InstanceState;
 use spotplan_core::lifecycle::cost::cost_so_far;
 use yew::prelude::*;
@@ -77,10 +78,6 @@ fn cost_now(view: &InstanceView, proxy_now_ms: i64) -> Option<Money> {
     };
     // A second begun is a second billed (the proxy's view counts the same way).
     Some(cost_so_far(view.cloud, price, (billed_ms as u64).div_ceil(1000)))
-}
-
-fn money4(money: Money) -> String {
-    format!("{}{:.4}", money.currency.symbol(), money.rounded(4))
 }
 
 /// What the instances have cost together: unknown (`None`) if any one's cost is — an instance whose price
@@ -359,7 +356,7 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
                 <div role="dialog" aria-modal="true" aria-labelledby="release-heading" class="dialog" data-testid="release-dialog">
                     <h3 id="release-heading">{ t(Key::ReleaseHeading) }</h3>
                     <p>{ format!("{} × {}: {}", ids.len(), t(Key::InstanceWord), ids.join(", ")) }</p>
-                    <p>{ format!("{} {}.", t(Key::ReleaseBody), cost.map(money4).unwrap_or_else(|| "?".into())) }</p>
+                    <p>{ format!("{} {}.", t(Key::ReleaseBody), cost.map(max_money4).unwrap_or_else(|| "?".into())) }</p>
                     <label>
                         <input type="checkbox" data-testid="release-force" checked={shown.force} disabled={retrying} onchange={{
                             let options = options.clone();
@@ -707,8 +704,8 @@ fn instance_row(
             <td>{ row.zone.clone().unwrap_or_else(|| row.region.clone()) }</td>
             <td>{ row.instance_type.clone().unwrap_or_default() }</td>
             <td title={row.running_since_ms.map(time_utc).unwrap_or_default()}>{ row.running_since_ms.map(|since| ago(since, row.ended_at_ms.unwrap_or(proxy_now))).unwrap_or_default() }</td>
-            <td class="num">{ row.price_per_hour.map(money4).unwrap_or_default() }</td>
-            <td class="num" data-testid="cost-so-far">{ cost.map(money4).unwrap_or_default() }</td>
+            <td class="num">{ row.price_per_hour.map(max_money4).unwrap_or_default() }</td>
+            <td class="num" data-testid="cost-so-far">{ cost.map(max_money4).unwrap_or_default() }</td>
             <td class="provenance" data-testid="instance-notes" title={notes.clone()}>{ notes.clone() }</td>
             <td title={row.last_checked_ms.map(time_utc).unwrap_or_default()}>{ row.last_checked_ms.map(|at| ago(at, proxy_now)).unwrap_or_default() }</td>
             <td>

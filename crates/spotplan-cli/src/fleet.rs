@@ -273,7 +273,8 @@ pub(crate) fn run(args: &FleetArgs) -> anyhow::Result<ExitCode> {
     println!(
         "per hour {} (at most {} at the bids); plain job {}",
         money2(plan.hourly),
-        plan.worst_hourly.map_or_else(|| "unbounded".to_owned(), money2),
+        plan.worst_hourly
+            .map_or_else(|| "unbounded".to_owned(), spotplan_core::display::max_money2),
         money2(plan.plain_job_cost)
     );
     match (&plan.job, plan.expected_job_cost) {

@@ -140,7 +140,13 @@ async fn fetch_instances(proxy: &ProxyArgs, token: &str) -> anyhow::Result<Insta
 
 fn money(money: Option<Money>) -> String {
     money
-        .map(|money| format!("{} {}", money.rounded(4), money.currency))
+        // Upper bounds (a bid's price, a cost at that price): rounded up, never shown below themselves.
+        .map(|money| {
+            let up = money
+                .amount
+                .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::ToPositiveInfinity);
+            format!("{up:.4} {}", money.currency)
+        })
         .unwrap_or_default()
 }
 

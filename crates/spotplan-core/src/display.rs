@@ -21,6 +21,15 @@ pub fn max_money2(money: Money) -> String {
     format!("{}{}", money.currency.symbol(), group_thousands(&format!("{up:.2}")))
 }
 
+/// A maximum per unit (a bid's hourly bound, a cost so far that is an upper bound), to exactly 4 decimals rounded
+/// up: `¥0.25002` is `¥0.2501`.
+pub fn max_money4(money: Money) -> String {
+    let up = money
+        .amount
+        .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::ToPositiveInfinity);
+    format!("{}{up:.4}", money.currency.symbol())
+}
+
 /// A unit price, rounded to 4 decimals with trailing zeros kept to 2: `¥0.4560`.
 pub fn rate4(rate: PriceRate) -> String {
     format!("{}{}", rate.money.currency.symbol(), rate.money.rounded(4))
@@ -92,5 +101,7 @@ mod tests {
             max_money2(Money::parse("1234.561", Currency::Usd).unwrap()),
             "$1,234.57"
         );
+        assert_eq!(max_money4(Money::parse("0.25002", Currency::Cny).unwrap()), "¥0.2501");
+        assert_eq!(max_money4(Money::parse("0.25", Currency::Cny).unwrap()), "¥0.2500");
     }
 }

@@ -312,7 +312,7 @@ pub fn fleet_problem(lang: Lang, problem: &FleetProblem) -> String {
         }
         (Lang::Zh, FleetProblem::OverCeiling { worst, ceiling }) => format!(
             "ceiling_per_hour：按出价计，机群每小时最高可能花费 {}，超过上限 {}",
-            money2(*worst),
+            spotplan_core::display::max_money2(*worst),
             money2(*ceiling)
         ),
         (Lang::Zh, FleetProblem::CeilingUncheckable { pool }) => {
@@ -505,5 +505,24 @@ pub fn pools_from(lang: Lang, summary: &str) -> String {
     match lang {
         Lang::En => format!("Pools: every offer matching the Plan page's requirement ({summary}); change it there."),
         Lang::Zh => format!("资源池：符合规划页需求的全部报价（{summary}）；请在规划页修改。"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spotplan_core::{Currency, Money};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_fleets_worst_over_its_ceiling_is_never_shown_at_or_below_the_ceiling() {
+        let cny = |text| Money::parse(text, Currency::Cny).unwrap();
+        let problem = FleetProblem::OverCeiling {
+            worst: cny("10.004"),
+            ceiling: cny("10"),
+        };
+        let zh = fleet_problem(Lang::Zh, &problem);
+        assert!(zh.contains("最高可能花费 ¥10.01，超过上限 ¥10.00"), "{zh}");
     }
 }
