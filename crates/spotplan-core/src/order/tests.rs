@@ -205,6 +205,18 @@ fn tencent_below_market_is_a_warning_naming_the_price_and_its_doubt() {
     );
     assert!(validation.problems[0].message_en.contains("includes the system disk"));
     assert!(validation.problems[0].message_en.contains("bid at least 0.15"));
+    // The bid it suggests is one Tencent takes: the market price rounded up to four decimals.
+    let converted = ValidationContext {
+        market_price: quote("0.35643", TimeUnit::Hour),
+        ..context
+    };
+    let warning = &validate(&order, &converted).problems[0];
+    assert!(
+        warning.message_en.contains("bid at least 0.3565 to be sure"),
+        "{}",
+        warning.message_en
+    );
+    assert!(warning.message_zh.contains("出价至少 0.3565"), "{}", warning.message_zh);
 }
 
 #[test]

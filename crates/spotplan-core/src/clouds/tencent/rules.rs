@@ -148,6 +148,10 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
             && price < compared.amount
         {
             let (market, currency) = (compared.amount, compared.currency);
+            // The least bid Tencent takes at or above it: its four decimals, rounded up (0.35643 → 0.3565).
+            let at_least = market
+                .round_dp_with_strategy(super::BID_DECIMALS, rust_decimal::RoundingStrategy::AwayFromZero)
+                .normalize();
             // A warning: the market figure is InquiryPriceRunInstances' `UnitPriceDiscount`, which prices the
             // system disk with the instance, while MaxPrice caps the instance alone.
             problems.warning(
@@ -160,11 +164,11 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
                 format!(
                     "MaxPrice {text} {currency} is below the market price {market} {currency} per hour ({}), a figure \
                      that includes the system disk: Tencent refuses a bid below the instance's own market price; bid \
-                     at least {market} to be sure",
+                     at least {at_least} to be sure",
                     compared.provenance_en
                 ),
                 format!(
-                    "出价 {text} {currency} 低于市场价 {market} {currency}/小时（{}，含系统盘）：腾讯云会拒绝低于实例市场价的出价；出价至少 {market} 可确保成功",
+                    "出价 {text} {currency} 低于市场价 {market} {currency}/小时（{}，含系统盘）：腾讯云会拒绝低于实例市场价的出价；出价至少 {at_least} 可确保成功",
                     compared.provenance_zh
                 ),
             );
