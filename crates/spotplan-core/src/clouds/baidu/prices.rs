@@ -79,7 +79,8 @@ pub fn bid_price(query: &BidPriceQuery, client_token: &str) -> HttpRequest {
 /// Reads a `bidPrice` answer `{"money", "count", "perMoney"}` (strings, per bce-sdk-go's result type).
 ///
 /// Gives one spot observation from `perMoney` for the query's spec and zone, observed at the fetch time. The
-/// answer states no unit. Decision: `perMoney` is read as **CNY per instance per minute**, the unit of Baidu's
+/// answer states no unit. Decision: `perMoney` is read as **the account's currency per instance per minute** (CNY
+/// on the China site), the unit of Baidu's
 /// `bidPrice` bid field (the SDK source comment says 元/分钟) and of Baidu's per-minute spot billing, and `money`
 /// as the total for `count` instances (not used). The decision is written in the source's name
 /// ([`PER_MONEY_UNIT_NOTE`]) so every figure shown from it carries it. Confirm against a live account.
@@ -90,7 +91,10 @@ pub fn parse_bid_price(body: &[u8], query: &BidPriceQuery, fetched_at: i64) -> R
         "bidPrice",
         "https://cloud.baidu.com/doc/BCC/index.html",
         Some(PER_MONEY_UNIT_NOTE),
-        "; perMoney taken as CNY per instance per minute (the response states no unit)",
+        &format!(
+            "; perMoney taken as {} per instance per minute, the account's currency (the response states no unit)",
+            query.currency.code()
+        ),
         fetched_at,
     );
     let offer = OfferKey {

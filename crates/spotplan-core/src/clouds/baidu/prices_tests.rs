@@ -126,6 +126,28 @@ fn bid_price_answer_is_a_per_minute_cny_spot_price_with_its_unit_decision_in_the
         "live quote via the proxy (Baidu bidPrice; perMoney read as the account's currency per instance per minute, \
          the bidPrice unit; unconfirmed)"
     );
+    assert!(
+        observation
+            .source
+            .attribution
+            .contains("perMoney taken as CNY per instance per minute")
+    );
+    // An international-site account's answer is in its own currency, and its source says so.
+    let dollars = BidPriceQuery {
+        currency: Currency::Usd,
+        ..price_query()
+    };
+    let quote = parse_bid_price(answer.as_bytes(), &dollars, FETCHED).unwrap();
+    let observation = &quote.observations[0];
+    assert_eq!(observation.rate.to_string(), "0.00528 USD/minute");
+    assert!(
+        observation
+            .source
+            .attribution
+            .contains("perMoney taken as USD per instance per minute"),
+        "{}",
+        observation.source.attribution
+    );
 }
 
 #[test]
