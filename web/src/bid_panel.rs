@@ -233,7 +233,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             "{}：≤ {}（在 {windows} 个与作业等长的窗口中中断风险 {}%；方法：窗口最高价的经验分位数{}）",
             t(Key::Recommended),
             bid,
-            (*risk * Decimal::from(100)).round_dp(1).normalize(),
+            spotplan_core::display::percent1(*risk * Decimal::from(100)),
             if capped { "，已封顶于按量价格" } else { "" }
         )
     };
@@ -255,7 +255,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             "{}: ≤ {} ({}% risk over {windows} windows of the job's length; empirical quantile of window maxima{})",
             t(Key::Recommended),
             bid,
-            (*risk * Decimal::from(100)).round_dp(1).normalize(),
+            spotplan_core::display::percent1(*risk * Decimal::from(100)),
             if *capped_at_on_demand {
                 ", capped at on-demand"
             } else {

@@ -317,7 +317,7 @@ pub fn cell(column: Column, rank: usize, row: &Candidate, lang: Lang) -> Cell {
         ),
         Column::Savings => Cell::plain(
             row.savings_percent
-                .map(|s| format!("{}%", s.round_dp(1).normalize()))
+                .map(|s| format!("{}%", spotplan_core::display::percent1(s)))
                 .unwrap_or_else(unknown),
         ),
         Column::Total => Cell::plain(row.expected_total.map(money2).unwrap_or_else(unknown)),
@@ -378,7 +378,7 @@ pub fn csv_value(column: Column, rank: usize, row: &Candidate, lang: Lang) -> St
 }
 
 fn percent(share: Decimal) -> Decimal {
-    (share * Decimal::from(100)).round_dp(1).normalize()
+    spotplan_core::display::percent1(share * Decimal::from(100))
 }
 
 fn bid_cell(row: &Candidate, lang: Lang) -> Cell {

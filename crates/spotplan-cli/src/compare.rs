@@ -184,7 +184,7 @@ pub(crate) fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             BidAdvice::Recommended { bid, risk, .. } => format!(
                 "; bid ≤ {} ({}% risk)",
                 max_rate4(*bid),
-                (*risk * Decimal::from(100)).round_dp(1)
+                spotplan_core::display::percent1(*risk * Decimal::from(100))
             ),
             BidAdvice::Unknown { .. } => String::new(),
         };
@@ -204,7 +204,7 @@ pub(crate) fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                 .map(|rate| rate4(rate.in_unit(spotplan_core::TimeUnit::Hour).unwrap_or(rate)))
                 .unwrap_or_else(unknown),
             row.savings_percent
-                .map(|s| format!("{}%", s.round_dp(1)))
+                .map(|s| format!("{}%", spotplan_core::display::percent1(s)))
                 .unwrap_or_else(unknown),
             row.expected_total.map(money2).unwrap_or_else(unknown),
         );

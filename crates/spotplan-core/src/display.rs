@@ -21,6 +21,13 @@ pub fn max_money2(money: Money) -> String {
     format!("{}{}", money.currency.symbol(), group_thousands(&format!("{up:.2}")))
 }
 
+/// A percentage to one decimal by the one rounding rule (half away from zero, never to even): `12.25` is `12.3`.
+pub fn percent1(percent: rust_decimal::Decimal) -> rust_decimal::Decimal {
+    percent
+        .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
+}
+
 /// A maximum per unit (a bid's hourly bound, a cost so far that is an upper bound), to exactly 4 decimals rounded
 /// up: `¥0.25002` is `¥0.2501`.
 pub fn max_money4(money: Money) -> String {
@@ -103,5 +110,13 @@ mod tests {
         );
         assert_eq!(max_money4(Money::parse("0.25002", Currency::Cny).unwrap()), "¥0.2501");
         assert_eq!(max_money4(Money::parse("0.25", Currency::Cny).unwrap()), "¥0.2500");
+    }
+
+    #[test]
+    fn a_percentage_rounds_half_away_from_zero() {
+        let percent = |text: &str| percent1(text.parse().unwrap()).to_string();
+        assert_eq!(percent("12.25"), "12.3");
+        assert_eq!(percent("12.35"), "12.4");
+        assert_eq!(percent("40.00"), "40");
     }
 }

@@ -371,9 +371,7 @@ pub fn risk(lang: Lang, estimate: &InterruptionEstimate) -> String {
             },
         ) => format!(
             "作业期间因价格被回收的概率 {}%（{windows} 个价格历史窗口）",
-            (*probability * rust_decimal::Decimal::from(100))
-                .round_dp(1)
-                .normalize()
+            spotplan_core::display::percent1(*probability * rust_decimal::Decimal::from(100))
         ),
         (Lang::Zh, InterruptionEstimate::NotReclaimed) => "按量：不会被回收".into(),
         (Lang::Zh, InterruptionEstimate::Unknown) => "未知".into(),

@@ -158,7 +158,7 @@ impl InterruptionEstimate {
                 probability, windows, ..
             } => format!(
                 "{}% by price over the job ({windows} windows of price history)",
-                (*probability * Decimal::from(100)).round_dp(1).normalize()
+                crate::display::percent1(*probability * Decimal::from(100))
             ),
             InterruptionEstimate::NotReclaimed => "on demand: not reclaimed".into(),
             InterruptionEstimate::Unknown => "unknown".into(),
