@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 use spotplan_core::advice::BidAdvice;
-use spotplan_core::display::{max_money2, max_rate4, money2, rate4};
+use spotplan_core::display::{max_money2, max_rate4, money2, unit_price};
 use spotplan_core::plan::{PriceFigure, SortKey};
 use spotplan_core::{Candidate, Cloud, TimeUnit};
 
@@ -300,7 +300,7 @@ pub fn cell(column: Column, rank: usize, row: &Candidate, lang: Lang) -> Cell {
             PriceFigure::Unknown { .. } => unknown(),
         }),
         Column::Spot => {
-            let shown = row.spot_display.map(rate4).unwrap_or_else(unknown);
+            let shown = row.spot_display.map(unit_price).unwrap_or_else(unknown);
             match &row.spot {
                 PriceFigure::Estimated { .. } => Cell::with_title(format!("≈{shown}"), spot_provenance(row, lang)),
                 _ => Cell::with_title(shown, spot_provenance(row, lang)),
@@ -312,7 +312,7 @@ pub fn cell(column: Column, rank: usize, row: &Candidate, lang: Lang) -> Cell {
                 .unwrap_or_else(unknown),
         ),
         Column::OnDemand => Cell::with_title(
-            row.on_demand_display.map(rate4).unwrap_or_else(unknown),
+            row.on_demand_display.map(unit_price).unwrap_or_else(unknown),
             on_demand_provenance(row, lang),
         ),
         Column::Savings => Cell::plain(

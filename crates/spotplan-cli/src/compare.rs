@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use rust_decimal::Decimal;
 use spotplan_core::advice::BidAdvice;
 use spotplan_core::catalog::Catalog;
-use spotplan_core::display::{max_rate4, money2, rate4};
+use spotplan_core::display::{max_rate4, money2, unit_price};
 use spotplan_core::plan::{Area, PriceFigure, Requirement, SortKey};
 use spotplan_core::{Cloud, Currency, ExchangeRate, Planner};
 
@@ -198,10 +198,10 @@ pub(crate) fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             row.vcpu,
             row.memory_gib.normalize(),
             row.spot_display
-                .map(|rate| rate4(rate.in_unit(spotplan_core::TimeUnit::Hour).unwrap_or(rate)))
+                .map(|rate| unit_price(rate.in_unit(spotplan_core::TimeUnit::Hour).unwrap_or(rate)))
                 .unwrap_or_else(unknown),
             row.on_demand_display
-                .map(|rate| rate4(rate.in_unit(spotplan_core::TimeUnit::Hour).unwrap_or(rate)))
+                .map(|rate| unit_price(rate.in_unit(spotplan_core::TimeUnit::Hour).unwrap_or(rate)))
                 .unwrap_or_else(unknown),
             row.savings_percent
                 .map(|s| format!("{}%", spotplan_core::display::percent1(s)))

@@ -37,9 +37,15 @@ pub fn max_money4(money: Money) -> String {
     format!("{}{up:.4}", money.currency.symbol())
 }
 
-/// A unit price, rounded to 4 decimals with trailing zeros kept to 2: `¥0.4560`.
-pub fn rate4(rate: PriceRate) -> String {
-    format!("{}{}", rate.money.currency.symbol(), rate.money.rounded(4))
+/// A unit price, rounded to 4 decimals per hour or longer and to 6 per minute or second (a per-minute price has
+/// its digits further right: ¥0.02 an hour is ¥0.000333 a minute, not ¥0.0003): `¥0.4568`.
+pub fn unit_price(rate: PriceRate) -> String {
+    let decimals = if matches!(rate.per, crate::TimeUnit::Minute | crate::TimeUnit::Second) {
+        6
+    } else {
+        4
+    };
+    format!("{}{}", rate.money.currency.symbol(), rate.money.rounded(decimals))
 }
 
 /// A bid or other maximum per unit of time, in its own currency and unit, rounded up to 4 decimals so it is never
@@ -110,6 +116,14 @@ mod tests {
         );
         assert_eq!(max_money4(Money::parse("0.25002", Currency::Cny).unwrap()), "¥0.2501");
         assert_eq!(max_money4(Money::parse("0.25", Currency::Cny).unwrap()), "¥0.2500");
+    }
+
+    #[test]
+    fn a_unit_price_keeps_a_per_minute_prices_digits() {
+        let price = |text: &str, per| unit_price(PriceRate::new(Money::parse(text, Currency::Cny).unwrap(), per));
+        assert_eq!(price("0.45678", crate::TimeUnit::Hour), "¥0.4568");
+        assert_eq!(price("0.000333333", crate::TimeUnit::Minute), "¥0.000333");
+        assert_eq!(price("0.0000055556", crate::TimeUnit::Second), "¥0.000006");
     }
 
     #[test]
