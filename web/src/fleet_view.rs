@@ -218,6 +218,7 @@ fn fleet_card(
         (FleetText::BeingReclaimed, counts.being_reclaimed),
         (FleetText::Reclaimed, counts.reclaimed),
         (FleetText::Failed, counts.failed),
+        (FleetText::Stopped, counts.stopped),
         (FleetText::Released, counts.released),
     ]
     .iter()

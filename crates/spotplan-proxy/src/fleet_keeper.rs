@@ -250,9 +250,8 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
                         }
                         InstanceState::BeingReclaimed => tally.counts.being_reclaimed += 1,
                         InstanceState::Reclaimed => tally.counts.reclaimed += 1,
-                        InstanceState::LaunchFailed | InstanceState::Gone | InstanceState::Stopped => {
-                            tally.counts.failed += 1
-                        }
+                        InstanceState::LaunchFailed | InstanceState::Gone => tally.counts.failed += 1,
+                        InstanceState::Stopped => tally.counts.stopped += 1,
                         InstanceState::Releasing => {
                             tally.releasing_units += weight;
                             tally.counts.released += 1;

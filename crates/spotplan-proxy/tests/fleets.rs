@@ -209,6 +209,11 @@ async fn a_member_stopped_by_its_reclaim_leaves_room_under_the_ceiling_for_its_r
     rig.round(2).await;
     let fleet = rig.fleet(&id).await;
     assert_eq!(rig.created(), 5, "one replacement: {fleet}");
+    assert_eq!(
+        (&fleet["instances"]["stopped"], &fleet["instances"]["failed"]),
+        (&json!(1), &json!(0)),
+        "shown stopped, not failed: {fleet}"
+    );
     assert_eq!(fleet["running_units"], 4, "{fleet}");
     assert!(bound(&fleet) <= 0.8, "{fleet}");
     let (_, instances) = rig

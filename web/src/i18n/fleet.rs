@@ -101,6 +101,7 @@ pub enum FleetText {
     BeingReclaimed,
     Reclaimed,
     Failed,
+    Stopped,
     Released,
 }
 
@@ -279,6 +280,7 @@ pub fn fleet_text(lang: Lang, key: FleetText) -> &'static str {
         BeingReclaimed => ("being reclaimed", "即将回收"),
         Reclaimed => ("reclaimed", "已回收"),
         Failed => ("failed", "失败"),
+        Stopped => ("stopped", "已停止"),
         Released => ("released", "已释放"),
     };
     match lang {

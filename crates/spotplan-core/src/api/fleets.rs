@@ -166,6 +166,10 @@ pub struct FleetInstanceCounts {
     pub reclaimed: u32,
     /// Failed to launch or gone.
     pub failed: u32,
+    /// Stopped: it still exists (its disks bill; its compute too unless the cloud stopped it without charge) and is
+    /// replaced, not counted toward the target; released with the fleet when its stop asks for it.
+    #[serde(default)]
+    pub stopped: u32,
     /// Released.
     pub released: u32,
 }
