@@ -509,7 +509,7 @@ impl Planner {
         let history = self.catalog.spot_history(offer);
         let cloud = self.facts[offer].cloud;
         let rules = spot_rules(cloud);
-        let cap = self.cap_in(offer, history.first());
+        let cap = self.cap_in(offer, history);
         advice::recommend(
             history,
             AdviceInput {
@@ -529,15 +529,18 @@ impl Planner {
     }
 
     /// The on-demand price in the history's currency and unit, as the bid's cap (Alibaba and Tencent cap the
-    /// market at pay-as-you-go).
-    fn cap_in(&self, offer: usize, sample: Option<&PriceObservation>) -> Option<Decimal> {
-        let sample = sample?;
+    /// market at pay-as-you-go) — or the newest spot price where that is higher (an on-demand figure older than
+    /// the market's: 534 of the embedded catalog's Alibaba spot prices are above it), so the recommendation is
+    /// never one the market is already above.
+    fn cap_in(&self, offer: usize, history: &[PriceObservation]) -> Option<Decimal> {
+        let sample = history.first()?;
         let on_demand = self.catalog.latest(offer, PriceKind::OnDemand)?;
         let money = self.fx.convert(on_demand.rate.money, sample.rate.money.currency).ok()?;
         let rate = PriceRate::new(money, on_demand.rate.per)
             .in_unit(sample.rate.per)
             .ok()?;
-        Some(rate.money.amount)
+        let newest = history.last().map_or(Decimal::ZERO, |obs| obs.rate.money.amount);
+        Some(rate.money.amount.max(newest))
     }
 
     /// Every figure of one offer for a requirement, exact.

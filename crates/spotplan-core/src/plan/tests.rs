@@ -565,3 +565,69 @@ fn a_job_too_long_to_count_in_seconds_does_not_panic() {
     requirement.hours = Decimal::new(15, 1);
     assert_eq!(requirement.job_seconds(), 5_400);
 }
+
+/// Where the newest spot price is above the on-demand figure (an on-demand price older than the market's), the
+/// cap on a recommendation is that spot price, not the lower on-demand one: a bid under the market fails.
+#[test]
+fn a_recommendation_is_capped_no_lower_than_the_newest_spot_price() {
+    let catalog = Catalog::embedded().unwrap();
+    let requirement = Requirement {
+        hours: Decimal::from(1),
+        max_interruption: Decimal::ZERO,
+        ..Requirement::default()
+    };
+    let first = Planner::new(catalog.clone(), ExchangeRate::default());
+    let offer = (0..catalog.offers().len())
+        .find(|&offer| {
+            catalog.key_of(offer).cloud == Cloud::Alibaba
+                && catalog.latest(offer, PriceKind::OnDemand).is_some()
+                && matches!(
+                    first
+                        .candidate(offer as u32, &requirement, today())
+                        .map(|candidate| candidate.bid),
+                    Ok(BidAdvice::Recommended { .. })
+                )
+        })
+        .unwrap();
+    // A newer spot price 10 % above on-demand, in the history's own currency and unit.
+    let newest = catalog.spot_history(offer).last().unwrap().clone();
+    let list = catalog.latest(offer, PriceKind::OnDemand).unwrap().rate;
+    let list_in = ExchangeRate::default()
+        .convert(list.money, newest.rate.money.currency)
+        .unwrap();
+    let list_in = PriceRate::new(list_in, list.per)
+        .in_unit(newest.rate.per)
+        .unwrap()
+        .money
+        .amount;
+    let above = (list_in * Decimal::new(11, 1)).round_dp(5);
+    let quote = crate::catalog::ExternalObservation {
+        offer: catalog.key_of(offer),
+        kind: PriceKind::Spot,
+        rate: PriceRate::new(Money::new(above, newest.rate.money.currency), newest.rate.per),
+        observed_at: newest.observed_at + 3600,
+        source: crate::catalog::Source {
+            key: "test-quote".into(),
+            name: "live quote".into(),
+            url: "https://ecs.aliyuncs.com/".into(),
+            licence: "test".into(),
+            date: "2026-11-22".into(),
+            attribution: "test".into(),
+        },
+    };
+    let planner = Planner::new(catalog.with_observations(&[quote]).unwrap(), ExchangeRate::default());
+    let candidate = planner.candidate(offer as u32, &requirement, today()).unwrap();
+    let BidAdvice::Recommended {
+        bid,
+        capped_at_on_demand,
+        ..
+    } = candidate.bid
+    else {
+        panic!("{:?}", candidate.bid)
+    };
+    assert_eq!(
+        bid.money.amount, above,
+        "no window's maximum is allowed above the bid at 0 % risk"
+    );
+    assert!(!capped_at_on_demand);
+}
