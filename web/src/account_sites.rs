@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use spotplan_core::api::health::Health;
+use spotplan_core::order::native_bid::AccountCurrencies;
 use spotplan_core::{Cloud, Currency};
 
 /// The account currency of each cloud: the proxy's word where it has one, else the person's choice, else CNY.
@@ -32,6 +33,15 @@ impl AccountSites {
             .map(|(currency, _)| *currency)
             .or_else(|| self.chosen.get(&cloud).copied())
             .unwrap_or(Currency::Cny)
+    }
+
+    /// Every cloud's account currency, as the planner takes it.
+    pub fn currencies(&self) -> AccountCurrencies {
+        let mut currencies = AccountCurrencies::default();
+        for cloud in Cloud::ALL {
+            currencies.set(cloud, self.currency(cloud));
+        }
+        currencies
     }
 
     /// Where the proxy's figure for `cloud` was set, when the proxy decides it.

@@ -127,6 +127,7 @@ pub fn App() -> Html {
         let query = url_state::browser::current_query();
         let mut state = UiState::with_requirement(initial_lang(), url_state::decode(&query).0);
         state.account_sites = url_state::decode_account_sites(&query);
+        state.requirement.account_currencies = state.account_sites.currencies();
         state
     });
     // The link's parts the plan could not use: named over the plan until dismissed (back and forward name theirs).

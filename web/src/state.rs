@@ -728,6 +728,8 @@ impl Reducible for UiState {
         } else if next.submission.is_about_a_real_order() {
             next.sent_unsettled = next.submission.may_have_placed();
         }
+        // The plan's worst cases are what bids sent from these accounts can reach.
+        next.requirement.account_currencies = next.account_sites.currencies();
         Rc::new(next)
     }
 }
@@ -829,6 +831,19 @@ mod tests {
                 key: key.into(),
             },
         )
+    }
+
+    #[test]
+    fn the_plan_knows_each_accounts_currency_whatever_else_changes() {
+        let state = reduce(
+            UiState::new(Lang::En),
+            Action::SetAccountCurrency(Cloud::Alibaba, Currency::Usd),
+        );
+        assert_eq!(state.requirement.account_currencies.of(Cloud::Alibaba), Currency::Usd);
+        // A new requirement (the form, a link) keeps it: the accounts are not part of what the person needs.
+        let state = reduce(state, Action::SetRequirement(Requirement::default()));
+        assert_eq!(state.requirement.account_currencies.of(Cloud::Alibaba), Currency::Usd);
+        assert_eq!(state.requirement.account_currencies.of(Cloud::Tencent), Currency::Cny);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::catalog::{Arch, Availability, Catalog, OfferKey, PriceKind, PriceObse
 use crate::clouds::Cloud;
 use crate::fx::ExchangeRate;
 use crate::money::{Currency, Money, MoneyError, PriceRate, TimeUnit};
+use crate::order::native_bid::AccountCurrencies;
 use spotplan_time::{age_in_days, format_date};
 
 mod knowledge;
@@ -79,6 +80,10 @@ pub struct Requirement {
     pub currency: Currency,
     /// Time unit unit prices are shown per.
     pub unit: TimeUnit,
+    /// The currency each cloud's bids are sent in (a recommendation's worst case is what the bid sent from that
+    /// account can reach). Not a filter: set from the account sites, never from a link.
+    #[serde(skip_serializing_if = "AccountCurrencies::is_default")]
+    pub account_currencies: AccountCurrencies,
 }
 
 impl Default for Requirement {
@@ -103,6 +108,7 @@ impl Default for Requirement {
             text: None,
             currency: Currency::Cny,
             unit: TimeUnit::Hour,
+            account_currencies: AccountCurrencies::default(),
         }
     }
 }
@@ -521,11 +527,11 @@ impl Planner {
         )
     }
 
-    /// A recommended bid as the bid field sends it: rounded up to the cloud's decimals in its own unit, in the
-    /// recommendation's currency.
-    fn as_sent(&self, cloud: Cloud, bid: PriceRate) -> Result<PriceRate, MoneyError> {
-        let sent = crate::order::native_bid::native_bid(bid, cloud, bid.money.currency, &self.fx)?;
-        Ok(sent.price.rate(cloud, bid.money.currency))
+    /// A recommended bid as the bid field sends it from an account billed in `account`: converted, then rounded up
+    /// to the cloud's decimals in its own unit.
+    fn as_sent(&self, cloud: Cloud, bid: PriceRate, account: Currency) -> Result<PriceRate, MoneyError> {
+        let sent = crate::order::native_bid::native_bid(bid, cloud, account, &self.fx)?;
+        Ok(sent.price.rate(cloud, account))
     }
 
     /// The on-demand price in the history's currency and unit, as the bid's cap (Alibaba and Tencent cap the
@@ -629,7 +635,7 @@ impl Planner {
             // What the bid field sends: the recommendation rounded up to the cloud's decimals (0.1234 → 0.124 on
             // Alibaba), so the worst case is the one the order can reach, never below it.
             BidAdvice::Recommended { bid, .. } => Some((
-                self.as_sent(cloud, *bid)?,
+                self.as_sent(cloud, *bid, requirement.account_currencies.of(cloud))?,
                 "the recommended bid, as the cloud takes it".to_owned(),
             )),
             BidAdvice::Unknown { .. } if rules.capped_at_on_demand => on_demand

@@ -363,18 +363,18 @@ fn nano_to_money(nano: i128, planner: &Planner, currency: Currency) -> Result<Mo
     planner.fx().convert(cny, currency)
 }
 
-/// The hourly bid a fleet order sends for one instance of `weight` units under `cap` a unit-hour — rounded up to
-/// the cloud's decimals in the pool's account currency, as `fleet_orders` makes it — in `currency`.
+/// The hourly bid a fleet order sends for one instance of `weight` units under `cap` a unit-hour — converted to
+/// the account's currency and rounded up to the cloud's decimals there, as `fleet_orders` makes it — in `currency`.
 fn bid_as_sent(
     cap: Money,
     weight: u32,
     pool: &OfferKey,
+    account: Currency,
     planner: &Planner,
     currency: Currency,
 ) -> Result<Money, MoneyError> {
     let per_instance =
         crate::money::PriceRate::new(cap.checked_mul(Decimal::from(weight))?, crate::money::TimeUnit::Hour);
-    let account = crate::order::draft::draft_order(pool, 1).account_currency;
     let sent = crate::order::native_bid::native_bid(per_instance, pool.cloud, account, planner.fx())?;
     let hourly = sent
         .price
@@ -574,7 +574,14 @@ pub fn plan_fleet(
         // With a cap, the bid each order sends (as the proxy checks it against the ceiling); without one, the
         // on-demand price where the market is capped there.
         let worst_hourly = match (request.price_cap_per_unit, on_demand) {
-            (Some(cap), _) => Some(bid_as_sent(cap, pool.weight, &key, planner, currency)?),
+            (Some(cap), _) => Some(bid_as_sent(
+                cap,
+                pool.weight,
+                &key,
+                request.requirement.account_currencies.of(key.cloud),
+                planner,
+                currency,
+            )?),
             (None, Some(list)) if capped_market => Some(nano_to_money(list, planner, currency)?),
             _ => None,
         };

@@ -330,9 +330,31 @@ fn a_cap_above_on_demand_is_checked_at_the_bids_the_orders_send() {
         })
         .sum();
     assert_eq!(sent, Decimal::new(9880, 3), "the bids the orders send");
+
+    // From an international-site account the bid is converted to dollars and rounded up there: the plan's worst is
+    // what those bids come to.
+    capped.requirement.account_currencies.set(Cloud::Alibaba, Currency::Usd);
+    let plan = planned(&capped, &PoolSignals::default());
+    let in_dollars = |pool: &OfferKey| {
+        launch_for(pool).map(|mut launch| {
+            launch.account_currency = Currency::Usd;
+            launch
+        })
+    };
+    let orders = orders::fleet_orders(&plan, &capped, planner.fx(), &in_dollars, &|_| 1, &validation_context());
+    let mut sent = Money::zero(Currency::Usd);
+    for order in orders.iter().filter(|order| !order.standby) {
+        let price = order.order.bid.max_price.unwrap().amount();
+        sent = sent
+            .checked_add(Money::new(price * Decimal::from(order.order.count), Currency::Usd))
+            .unwrap();
+    }
+    let sent_in_yuan = planner.fx().convert(sent, Currency::Cny).unwrap();
+    assert!(sent_in_yuan.amount > Decimal::new(9880, 3), "{sent_in_yuan:?}");
+    assert_eq!(plan.worst_hourly.unwrap().amount, sent_in_yuan.amount);
 }
 
-/// A fleet's plain job cost bills each pool in its cloud's granularity.
+/// A fleet's plain job cost: each pool's hourly cost for the job's hours.
 #[test]
 fn the_plain_job_cost_is_the_hourly_cost_for_the_jobs_hours() {
     let plan = planned(

@@ -109,6 +109,32 @@ impl schemars::JsonSchema for BidPrice {
     }
 }
 
+/// The currency each cloud account's bids are sent in: CNY on the China sites, USD on the international ones. A
+/// cloud not named is on its China site.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AccountCurrencies(std::collections::BTreeMap<Cloud, Currency>);
+
+impl AccountCurrencies {
+    /// The currency `cloud`'s bids are sent in.
+    pub fn of(&self, cloud: Cloud) -> Currency {
+        self.0.get(&cloud).copied().unwrap_or(Currency::Cny)
+    }
+
+    /// Says `cloud`'s bids are sent in `currency`.
+    pub fn set(&mut self, cloud: Cloud, currency: Currency) {
+        if currency == Currency::Cny {
+            self.0.remove(&cloud);
+        } else {
+            self.0.insert(cloud, currency);
+        }
+    }
+
+    /// Whether every cloud is on its China site (nothing to say).
+    pub fn is_default(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// A bid in the cloud's terms: the exact conversion of what was typed, and the price sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NativeBid {

@@ -200,7 +200,8 @@ impl Planner {
             && let BidAdvice::Recommended { bid, .. } =
                 self.advice(offer as usize, job_seconds, requirement.max_interruption)
         {
-            return nano_cny_per_hour(&self.fx, self.as_sent(facts.cloud, bid).ok()?);
+            let account = requirement.account_currencies.of(facts.cloud);
+            return nano_cny_per_hour(&self.fx, self.as_sent(facts.cloud, bid, account).ok()?);
         }
         if spot_rules(facts.cloud).capped_at_on_demand {
             facts.on_demand_nano

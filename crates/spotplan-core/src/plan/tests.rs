@@ -134,21 +134,28 @@ fn the_worst_case_bills_the_recommended_bid_as_the_cloud_takes_it() {
     let planner = Planner::new(catalog.with_observations(&quotes).unwrap(), ExchangeRate::default());
     let plan = planner.plan(&requirement);
     let mut rounded_up = 0;
-    let offers = plan.ranked.iter().take(200).map(|ranked| ranked.offer);
-    for offer in offers.chain([alibaba as u32]) {
-        let candidate = planner.candidate(offer, &requirement, today()).unwrap();
-        let BidAdvice::Recommended { bid, .. } = &candidate.bid else {
-            continue;
-        };
-        let (sent, _) = candidate.worst_case_bid.clone().unwrap();
-        let native =
-            crate::order::native_bid::native_bid(*bid, candidate.key.cloud, bid.money.currency, planner.fx()).unwrap();
-        assert_eq!(sent, native.price.rate(candidate.key.cloud, bid.money.currency));
-        assert!(sent.money.amount >= bid.in_unit(sent.per).unwrap().money.amount);
-        let hours = Decimal::from(720);
-        let unrounded = bid.in_unit(TimeUnit::Hour).unwrap().money.amount * hours;
-        assert!(candidate.worst_case_total.unwrap().amount >= unrounded);
-        rounded_up += usize::from(native.rounded);
+    // From China-site accounts, then from an international-site Alibaba account (its bid sent in dollars).
+    let mut from_dollars = requirement.clone();
+    from_dollars.account_currencies.set(Cloud::Alibaba, Currency::Usd);
+    for requirement in [&requirement, &from_dollars] {
+        let offers = plan.ranked.iter().take(200).map(|ranked| ranked.offer);
+        for offer in offers.chain([alibaba as u32]) {
+            let candidate = planner.candidate(offer, requirement, today()).unwrap();
+            let BidAdvice::Recommended { bid, .. } = &candidate.bid else {
+                continue;
+            };
+            let cloud = candidate.key.cloud;
+            let account = requirement.account_currencies.of(cloud);
+            let (sent, _) = candidate.worst_case_bid.clone().unwrap();
+            let native = crate::order::native_bid::native_bid(*bid, cloud, account, planner.fx()).unwrap();
+            assert_eq!(sent, native.price.rate(cloud, account));
+            let fx = planner.fx();
+            let in_display = |rate: PriceRate| fx.convert(rate.in_unit(TimeUnit::Hour).unwrap().money, Currency::Cny);
+            assert!(in_display(sent).unwrap().amount >= in_display(*bid).unwrap().amount);
+            let unrounded = in_display(*bid).unwrap().amount * Decimal::from(720);
+            assert!(candidate.worst_case_total.unwrap().amount >= unrounded);
+            rounded_up += usize::from(native.rounded);
+        }
     }
     assert!(
         rounded_up > 0,
