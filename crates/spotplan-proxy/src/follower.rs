@@ -271,19 +271,14 @@ pub fn apply_report(row: &InstanceRow, report: &InstanceReport, now_ms: i64) -> 
     let started = |next: &mut InstanceRow| {
         next.running_since_ms.get_or_insert(since);
     };
-    // A stop without charge (Alibaba's economical mode) is not billed from the poll that first saw it; whatever
-    // the cloud reports next ends it, at the last poll that still saw it stopped — the time after is counted, so
-    // a cost is never understated.
-    if report.state == InstanceState::Stopped && report.stopped_without_charge {
-        next.paused_since_ms.get_or_insert(now_ms);
-    } else {
-        end_pause(&mut next, row);
-    }
     match report.state {
         // A release asked for stays "releasing" until the cloud no longer reports the instance (and an instance
-        // seen running meanwhile ran: its cost counts from then).
+        // seen running or stopped meanwhile exists: its cost counts from then).
         _ if row.state == InstanceState::Releasing && report.state != InstanceState::Gone => {
-            if matches!(report.state, InstanceState::Running | InstanceState::BeingReclaimed) {
+            if matches!(
+                report.state,
+                InstanceState::Running | InstanceState::BeingReclaimed | InstanceState::Stopped
+            ) {
                 started(&mut next);
             }
         }
@@ -327,11 +322,20 @@ pub fn apply_report(row: &InstanceRow, report: &InstanceReport, now_ms: i64) -> 
         }
         other => next.state = other,
     }
+    // A stop without charge (Alibaba's economical mode) is not billed from the poll that first saw it — once the
+    // clock runs, so every stop lies inside the time counted; whatever the cloud reports next ends it, at the last
+    // poll that still saw it stopped — the time after is counted, so a cost is never understated.
+    if report.state == InstanceState::Stopped && report.stopped_without_charge && next.running_since_ms.is_some() {
+        next.paused_since_ms.get_or_insert(now_ms);
+    } else {
+        end_pause(&mut next, row);
+    }
     next
 }
 
-/// Ends a stop without charge at `row`'s last check: the last poll that saw it stopped.
-fn end_pause(next: &mut InstanceRow, row: &InstanceRow) {
+/// Ends a stop without charge at `row`'s last check: the last poll that saw it stopped (so the time after, which
+/// the cloud may have billed, is counted).
+pub fn end_pause(next: &mut InstanceRow, row: &InstanceRow) {
     if let Some(since) = next.paused_since_ms.take() {
         let last_seen_stopped = row.last_checked_ms.unwrap_or(since);
         next.paused_ms = next.paused_ms.saturating_add((last_seen_stopped - since).max(0));
@@ -451,6 +455,36 @@ mod tests {
         let billing = apply_report(&running, &report(InstanceState::Stopped), 2 * HOUR);
         assert_eq!(cost(&billing, 12 * HOUR), "6");
         assert!(billing.view(12 * HOUR).bills_now() && !still.view(12 * HOUR).bills_now());
+    }
+
+    #[test]
+    fn a_release_that_finds_it_stopped_without_charge_starts_its_clock_before_any_stop() {
+        let price = spotplan_core::Money::parse("1", spotplan_core::Currency::Cny).unwrap();
+        let mut releasing = row(Cloud::Alibaba, InstanceState::Releasing);
+        releasing.price_per_hour = Some(price);
+        let economical = InstanceReport {
+            stopped_without_charge: true,
+            ..report(InstanceState::Stopped)
+        };
+        let stopped = apply_report(&releasing, &economical, HOUR);
+        assert_eq!(
+            (stopped.state, stopped.running_since_ms, stopped.paused_since_ms),
+            (InstanceState::Releasing, Some(HOUR), Some(HOUR))
+        );
+        assert!(
+            !stopped.view(2 * HOUR).bills_now(),
+            "being released, stopped without charge"
+        );
+        // The release did not take; it is started again and first seen running at 3 h, last seen stopped at 2 h.
+        let seen = apply_report(&stopped, &economical, 2 * HOUR);
+        let mut back = seen.clone();
+        back.state = InstanceState::Running;
+        let back = apply_report(&back, &report(InstanceState::Running), 3 * HOUR);
+        assert_eq!(back.paused_ms, HOUR);
+        assert_eq!(
+            back.view(4 * HOUR).cost_so_far.unwrap().amount.normalize().to_string(),
+            "2"
+        );
     }
 
     #[test]

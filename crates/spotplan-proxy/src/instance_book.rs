@@ -197,6 +197,7 @@ macro_rules! ended_states {
         "('launch_failed', 'released', 'reclaimed', 'gone')"
     };
 }
+pub(crate) use ended_states;
 
 /// Rows one upsert statement writes at most (18 parameters each: far below either database's limit).
 const UPSERT_ROWS: usize = 100;

@@ -571,6 +571,7 @@ pub async fn resume_unanswered(state: &AppState, logged_before_ms: i64) -> Resul
                     None if described.complete => {
                         let mut gone = row.clone();
                         gone.state = InstanceState::Released;
+                        crate::follower::end_pause(&mut gone, &row);
                         gone.ended_at_ms.get_or_insert(now);
                         after.push(gone);
                         ReleaseResult::AlreadyGone

@@ -240,24 +240,22 @@ async fn committed(
     month_start_ms: i64,
     now_ms: i64,
 ) -> Result<Result<(Vec<Money>, Vec<Money>), UnknownCost>, StoreError> {
-    // A dry run counts only if it succeeded: a cloud that did not honour it created instances that bill.
-    // A succeeded order counts while any of its instances may bill — and, for its first hour, also before its
-    // instances are in the book: the outcome and the booking are written side by side, and another replica's
-    // check in between must not see the order as spending nothing.
+    // An order counts whole while its outcome is open (pending, unknown) — a dry run only if it succeeded: a
+    // cloud that did not honour it created instances that bill — and, for its first hour after succeeding, also
+    // before its instances are in the book: the outcome and the booking are written side by side, and another
+    // replica's check in between must not see the order as spending nothing.
     let booked_recently = now_ms - 3_600_000;
     let (filter, params): (&'static str, Vec<SqlValue>) = match person {
         Some(name) => (
             "SELECT o.max_cost_per_hour, o.id FROM orders o WHERE o.placed_by = ?1 AND (NOT o.dry_run OR o.status = 'succeeded') AND \
-             (o.status IN ('pending', 'unknown') OR (o.status = 'succeeded' AND (EXISTS (SELECT 1 FROM instances i \
-             WHERE i.order_id = o.id AND i.state NOT IN ('launch_failed', 'released', 'reclaimed', 'gone')) OR \
-             (o.finished_at_ms >= ?2 AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.order_id = o.id)))))",
+             (o.status IN ('pending', 'unknown') OR (o.status = 'succeeded' AND o.finished_at_ms >= ?2 AND \
+             NOT EXISTS (SELECT 1 FROM instances i WHERE i.order_id = o.id)))",
             vec![name.into(), booked_recently.into()],
         ),
         None => (
             "SELECT o.max_cost_per_hour, o.id FROM orders o WHERE (NOT o.dry_run OR o.status = 'succeeded') AND \
-             (o.status IN ('pending', 'unknown') OR (o.status = 'succeeded' AND (EXISTS (SELECT 1 FROM instances i \
-             WHERE i.order_id = o.id AND i.state NOT IN ('launch_failed', 'released', 'reclaimed', 'gone')) OR \
-             (o.finished_at_ms >= ?1 AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.order_id = o.id)))))",
+             (o.status IN ('pending', 'unknown') OR (o.status = 'succeeded' AND o.finished_at_ms >= ?1 AND \
+             NOT EXISTS (SELECT 1 FROM instances i WHERE i.order_id = o.id)))",
             vec![booked_recently.into()],
         ),
     };
@@ -266,6 +264,32 @@ async fn committed(
         match money_from(row.text(0)) {
             Some(bound) => hourly.push(bound),
             None => return Ok(Err(UnknownCost::Order(row.text(1).unwrap_or_default()))),
+        }
+    }
+    // A succeeded order's booked instances count one by one while each may bill: released or reclaimed ones
+    // leave room, and so does one stopped without charge (it counts again once it runs).
+    let (live, params): (&'static str, Vec<SqlValue>) = match person {
+        Some(name) => (
+            concat!(
+                "SELECT i.price_per_hour, i.id FROM instances i JOIN orders o ON o.id = i.order_id \
+                 WHERE o.placed_by = ?1 AND o.status = 'succeeded' AND i.paused_since_ms IS NULL AND i.state NOT IN ",
+                crate::instance_book::ended_states!()
+            ),
+            vec![name.into()],
+        ),
+        None => (
+            concat!(
+                "SELECT i.price_per_hour, i.id FROM instances i JOIN orders o ON o.id = i.order_id \
+                 WHERE o.status = 'succeeded' AND i.paused_since_ms IS NULL AND i.state NOT IN ",
+                crate::instance_book::ended_states!()
+            ),
+            Vec::new(),
+        ),
+    };
+    for row in store.select(live, params).await? {
+        match money_from(row.text(0)) {
+            Some(price) => hourly.push(price),
+            None => return Ok(Err(UnknownCost::Instance(row.text(1).unwrap_or_default()))),
         }
     }
     // What each instance billed this month: from the month's start, or from when it started running after it.

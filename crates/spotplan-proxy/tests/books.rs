@@ -531,6 +531,73 @@ async fn a_succeeded_order_counts_against_budgets_before_its_instances_are_booke
     }
 }
 
+/// A succeeded order counts against an hourly budget instance by instance, while each may bill: nine of ten
+/// released (or one stopped without charge) leave their room, where the whole order used to count while any one
+/// of its instances lived.
+#[tokio::test]
+async fn an_hourly_budget_counts_a_succeeded_orders_instances_that_may_still_bill() {
+    use spotplan_core::order::outcome::OrderStatus;
+    use spotplan_proxy::people::{self, Budget};
+    let now = 1_798_718_400_000;
+    for (backend, store) in backends().await {
+        people::add(&store, "dan", 1).await.unwrap();
+        let mut order = common::pending_order("key-ord-d-0001", now - 7_200_000);
+        order.view.id = "ord-d".into();
+        order.view.max_cost_per_hour = Some(money(100));
+        order.view.placed_by = Some("dan".into());
+        store.insert(&order).await.unwrap();
+        order.view.status = OrderStatus::Succeeded;
+        order.view.instance_ids = (0..10).map(|index| format!("i-d{index}")).collect();
+        order.view.finished_at_ms = Some(now - 7_200_000);
+        store.finish(&order).await.unwrap();
+        // Ten at 0.10 CNY an hour: nine released, one running — and then that one stopped without charge.
+        let mut rows: Vec<InstanceRow> = (0..10)
+            .map(|index| {
+                let mut row = InstanceRow::placed(
+                    Cloud::Alibaba,
+                    "cn-hangzhou",
+                    &format!("i-d{index}"),
+                    "ord-d",
+                    Some(money(10)),
+                    now - 7_200_000,
+                );
+                row.running_since_ms = Some(now - 7_000_000);
+                row.state = InstanceState::Released;
+                row.ended_at_ms = Some(now - 3_600_000);
+                row
+            })
+            .collect();
+        rows[0].state = InstanceState::Running;
+        rows[0].ended_at_ms = None;
+        instance_book::add_placed(&store, rows.clone()).await.unwrap();
+        instance_book::save(&store, rows.clone()).await.unwrap();
+        let budget = |cents: i64| Budget {
+            per_hour: Some(money(cents)),
+            per_month: None,
+        };
+        // 0.10 running + 0.30 new = 0.40: within 0.45, over 0.35.
+        people::set_budget(&store, Some("dan"), &budget(45)).await.unwrap();
+        assert_eq!(
+            budgets(&store, Some("dan"), Some(&money(30)), now).await,
+            Ok(()),
+            "{backend}"
+        );
+        people::set_budget(&store, Some("dan"), &budget(35)).await.unwrap();
+        let over = budgets(&store, Some("dan"), Some(&money(30)), now)
+            .await
+            .expect_err(backend);
+        assert_eq!(over.field, "budget.person.per_hour", "{backend}");
+        rows[0].state = InstanceState::Stopped;
+        rows[0].paused_since_ms = Some(now - 60_000);
+        instance_book::save(&store, vec![rows[0].clone()]).await.unwrap();
+        assert_eq!(
+            budgets(&store, Some("dan"), Some(&money(30)), now).await,
+            Ok(()),
+            "{backend}: stopped without charge, it leaves its room"
+        );
+    }
+}
+
 /// A release the cloud refused leaves the row as it was (with the release's key); the follower, which read it
 /// "releasing" while the call was out, does not write "releasing" back over the refusal — only a release's log
 /// puts a row in that state.

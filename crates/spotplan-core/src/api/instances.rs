@@ -70,9 +70,10 @@ impl InstanceView {
     }
 
     /// Whether its compute bills now: running, announced for reclaim, being released — or stopped while the
-    /// cloud did not say its compute stopped billing (counted as billing: a cost is never understated).
+    /// cloud did not say its compute stopped billing (counted as billing: a cost is never understated) — and not
+    /// in a stop without charge (a stopped instance being released is one).
     pub fn bills_now(&self) -> bool {
-        self.state.bills() || (self.state == InstanceState::Stopped && !self.billed_span().paused())
+        (self.state.bills() || self.state == InstanceState::Stopped) && !self.billed_span().paused()
     }
 }
 

@@ -92,7 +92,9 @@ fn report(instance: &Object) -> Option<InstanceReport> {
     };
     // Economical mode: a reclaim that stopped it, or a stop that asked for it (`StoppedMode`, lifecycle-apis §1.1
     // and §4: alibabacloud-ecs20140526 7.11.8 `StopInstances.StoppedMode`).
-    let stopped_without_charge = state == InstanceState::Stopped
+    // While `Stopping` its compute may still bill: only `Stopped` is left out.
+    let stopped_without_charge = status == "Stopped"
+        && state == InstanceState::Stopped
         && (recycling.is_some() || text("StoppedMode").is_some_and(|mode| mode.eq_ignore_ascii_case("StopCharging")));
     Some(InstanceReport {
         id: text("InstanceId")?,
@@ -303,15 +305,18 @@ mod tests {
             ("i-2", "Stopped", None),
             ("i-3", "Stopped", None),
             ("i-4", "Running", None),
+            ("i-5", "Stopping", None),
         ]);
         body["Instances"]["Instance"][0]["StoppedMode"] = json!("StopCharging");
         body["Instances"]["Instance"][1]["StoppedMode"] = json!("KeepCharging");
         body["Instances"]["Instance"][3]["StoppedMode"] = json!("StopCharging");
+        // Still stopping: its compute may bill until it has stopped.
+        body["Instances"]["Instance"][4]["StoppedMode"] = json!("StopCharging");
         let DescribeReading::Reported(reports) = read_instances(body.to_string().as_bytes()) else {
             panic!("refused")
         };
         let without_charge: Vec<bool> = reports.iter().map(|report| report.stopped_without_charge).collect();
-        assert_eq!(without_charge, [true, false, false, false]);
+        assert_eq!(without_charge, [true, false, false, false, false]);
     }
 
     #[test]

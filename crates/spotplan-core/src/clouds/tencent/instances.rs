@@ -68,7 +68,7 @@ fn report(instance: &Object) -> Option<InstanceReport> {
     // `StopChargingMode` (tencentcloud-sdk-python-cvm 3.1.178 `Instance`): `STOP_CHARGING` only for some
     // pay-as-you-go types; anything else (a spot instance's `NOT_APPLICABLE`, `KEEP_CHARGING`) keeps billing.
     let stopped_without_charge =
-        state == InstanceState::Stopped && text("StopChargingMode").as_deref() == Some("STOP_CHARGING");
+        cloud_state == "STOPPED" && text("StopChargingMode").as_deref() == Some("STOP_CHARGING");
     Some(InstanceReport {
         id: text("InstanceId")?,
         state,
