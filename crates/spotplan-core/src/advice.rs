@@ -113,7 +113,8 @@ pub struct AdviceInput {
     pub max_risk: Decimal,
     /// Seconds at the start that cannot be reclaimed.
     pub protection_seconds: u64,
-    /// The price the bid never needs to exceed (on-demand), in the history's currency and unit.
+    /// The price the bid never needs to exceed (on-demand, or the newest spot price where that is higher), in the
+    /// history's currency and unit.
     pub cap: Option<Decimal>,
 }
 

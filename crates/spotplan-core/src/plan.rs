@@ -515,16 +515,27 @@ impl Planner {
         let history = self.catalog.spot_history(offer);
         let cloud = self.facts[offer].cloud;
         let rules = spot_rules(cloud);
-        let cap = self.cap_in(offer, history);
-        advice::recommend(
+        let caps = self.cap_in(offer, history);
+        let mut advice = advice::recommend(
             history,
             AdviceInput {
                 job_seconds,
                 max_risk,
                 protection_seconds: rules.protection_seconds,
-                cap,
+                cap: caps.map(|(cap, _)| cap),
             },
-        )
+        );
+        // Capped at the newest spot price above on-demand: not "capped at on-demand".
+        if let BidAdvice::Recommended {
+            bid,
+            capped_at_on_demand,
+            ..
+        } = &mut advice
+            && caps.is_some_and(|(_, on_demand)| bid.money.amount > on_demand)
+        {
+            *capped_at_on_demand = false;
+        }
+        advice
     }
 
     /// A recommended bid as the bid field sends it from an account billed in `account`: converted, then rounded up
@@ -538,7 +549,8 @@ impl Planner {
     /// market at pay-as-you-go) — or the newest spot price where that is higher (an on-demand figure older than
     /// the market's: 534 of the embedded catalog's Alibaba spot prices are above it), so the recommendation is
     /// never one the market is already above.
-    fn cap_in(&self, offer: usize, history: &[PriceObservation]) -> Option<Decimal> {
+    /// Gives the cap and the on-demand price it came from.
+    fn cap_in(&self, offer: usize, history: &[PriceObservation]) -> Option<(Decimal, Decimal)> {
         let sample = history.first()?;
         let on_demand = self.catalog.latest(offer, PriceKind::OnDemand)?;
         let money = self.fx.convert(on_demand.rate.money, sample.rate.money.currency).ok()?;
@@ -546,7 +558,7 @@ impl Planner {
             .in_unit(sample.rate.per)
             .ok()?;
         let newest = history.last().map_or(Decimal::ZERO, |obs| obs.rate.money.amount);
-        Some(rate.money.amount.max(newest))
+        Some((rate.money.amount.max(newest), rate.money.amount))
     }
 
     /// Every figure of one offer for a requirement, exact.

@@ -182,8 +182,9 @@ pub struct Allocation {
     pub hourly: Money,
     /// Spot price per unit-hour.
     pub per_unit: Money,
-    /// The most an instance may cost per hour at its bid: the cap times its weight, else the on-demand price
-    /// where the market is capped at it; `None` when nothing bounds it (Baidu without a cap).
+    /// The most an instance may cost per hour at its bid: the cap times its weight as the order sends it (in the
+    /// account's currency, rounded up to the cloud's decimals), else the on-demand price where the market is
+    /// capped at it; `None` when nothing bounds it (Baidu without a cap).
     pub worst_hourly: Option<Money>,
     /// The pool's interruption estimate.
     pub risk: InterruptionEstimate,

@@ -622,7 +622,10 @@ fn a_recommendation_is_capped_no_lower_than_the_newest_spot_price() {
             attribution: "test".into(),
         },
     };
-    let planner = Planner::new(catalog.with_observations(&[quote]).unwrap(), ExchangeRate::default());
+    let planner = Planner::new(
+        catalog.with_observations(&[quote.clone()]).unwrap(),
+        ExchangeRate::default(),
+    );
     let candidate = planner.candidate(offer as u32, &requirement, today()).unwrap();
     let BidAdvice::Recommended {
         bid,
@@ -637,4 +640,33 @@ fn a_recommendation_is_capped_no_lower_than_the_newest_spot_price() {
         "no window's maximum is allowed above the bid at 0 % risk"
     );
     assert!(!capped_at_on_demand);
+    // Twice as high an hour after the old newest, then back to `above` half an hour later: the window that starts
+    // at the old newest ends at twice as high, and the bid is capped at the newest price — which is not "capped at
+    // on-demand".
+    let higher = crate::catalog::ExternalObservation {
+        rate: PriceRate::new(
+            Money::new(above * Decimal::from(2), newest.rate.money.currency),
+            newest.rate.per,
+        ),
+        ..quote.clone()
+    };
+    let later = crate::catalog::ExternalObservation {
+        observed_at: newest.observed_at + 5400,
+        ..quote
+    };
+    let planner = Planner::new(
+        catalog.with_observations(&[higher, later]).unwrap(),
+        ExchangeRate::default(),
+    );
+    let candidate = planner.candidate(offer as u32, &requirement, today()).unwrap();
+    let BidAdvice::Recommended {
+        bid,
+        capped_at_on_demand,
+        ..
+    } = candidate.bid
+    else {
+        panic!("{:?}", candidate.bid)
+    };
+    assert_eq!(bid.money.amount, above);
+    assert!(!capped_at_on_demand, "capped at the newest spot price, above on-demand");
 }

@@ -10,7 +10,8 @@
 //!
 //! Units, where the clouds' documents are silent, are decided once per parser and written in its doc comment and in
 //! the [`Source`] of its observations: Alibaba prices per instance-hour (`PriceUnit=Hour`), Tencent per hour when
-//! `ChargeUnit` is `HOUR`, Baidu's `perMoney` read as CNY per instance per minute (the `bidPrice` unit; unconfirmed).
+//! `ChargeUnit` is `HOUR`, Baidu's `perMoney` read as the account's currency per instance per minute (the `bidPrice`
+//! unit; unconfirmed).
 
 pub(crate) mod json;
 

@@ -116,8 +116,8 @@ pub(crate) fn check(order: &SpotOrder, context: &ValidationContext, problems: &m
     {
         let (market, currency) = (compared.amount, compared.currency);
         // A warning until the unit is confirmed: Baidu refuses a bid not above the market (the seed's error table),
-        // but the market price compared with is `bidPrice`'s `perMoney` read as CNY per minute, a unit no source
-        // states.
+        // but the market price compared with is `bidPrice`'s `perMoney` read as the account's currency per minute,
+        // a unit no source states.
         problems.warning(
             rule(
                 "bid.max_price",
