@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 use spotplan_core::advice::BidAdvice;
-use spotplan_core::display::{max_money2, max_rate4, money2, unit_price};
+use spotplan_core::display::{max_money2, max_unit_price, money2, unit_price};
 use spotplan_core::plan::{PriceFigure, SortKey};
 use spotplan_core::{Candidate, Cloud, TimeUnit};
 
@@ -391,7 +391,7 @@ fn bid_cell(row: &Candidate, lang: Lang) -> Cell {
             } else {
                 format!("bid at most {bid}: {risk}% interruption risk over {windows} job-length windows")
             };
-            Cell::with_title(format!("≤ {} ({risk}%)", max_rate4(*bid)), detail)
+            Cell::with_title(format!("≤ {} ({risk}%)", max_unit_price(*bid)), detail)
         }
         BidAdvice::Unknown { .. } => {
             let (short, why) = crate::known::no_advice(row.key.cloud, lang);

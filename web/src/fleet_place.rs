@@ -326,7 +326,7 @@ fn pool_line(pool: &spotplan_core::api::fleets::FleetPool, lang: Lang) -> String
     let bid = match (pool.order.bid.max_price, lang) {
         (Some(price), _) => format!(
             " ≤ {}",
-            spotplan_core::display::max_rate4(price.rate(pool.pool.cloud, pool.order.account_currency))
+            spotplan_core::display::max_unit_price(price.rate(pool.pool.cloud, pool.order.account_currency))
         ),
         (None, Lang::En) => " (market price)".to_owned(),
         (None, Lang::Zh) => "（市场价）".to_owned(),

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use rust_decimal::Decimal;
 use spotplan_core::advice::BidAdvice;
 use spotplan_core::catalog::Catalog;
-use spotplan_core::display::{max_rate4, money2, unit_price};
+use spotplan_core::display::{max_unit_price, money2, unit_price};
 use spotplan_core::plan::{Area, PriceFigure, Requirement, SortKey};
 use spotplan_core::{Cloud, Currency, ExchangeRate, Planner};
 
@@ -183,7 +183,7 @@ pub(crate) fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         let advice = match &row.bid {
             BidAdvice::Recommended { bid, risk, .. } => format!(
                 "; bid ≤ {} ({}% risk)",
-                max_rate4(*bid),
+                max_unit_price(*bid),
                 spotplan_core::display::percent1(*risk * Decimal::from(100))
             ),
             BidAdvice::Unknown { .. } => String::new(),

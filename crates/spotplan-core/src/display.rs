@@ -40,21 +40,30 @@ pub fn max_money4(money: Money) -> String {
 /// A unit price, rounded to 4 decimals per hour or longer and to 6 per minute or second (a per-minute price has
 /// its digits further right: ¥0.02 an hour is ¥0.000333 a minute, not ¥0.0003): `¥0.4568`.
 pub fn unit_price(rate: PriceRate) -> String {
-    let decimals = if matches!(rate.per, crate::TimeUnit::Minute | crate::TimeUnit::Second) {
+    format!(
+        "{}{}",
+        rate.money.currency.symbol(),
+        rate.money.rounded(unit_decimals(rate.per))
+    )
+}
+
+/// The decimals a price per `unit` is shown to: 4 per hour or longer, 6 per minute or second.
+fn unit_decimals(unit: crate::TimeUnit) -> u32 {
+    if matches!(unit, crate::TimeUnit::Minute | crate::TimeUnit::Second) {
         6
     } else {
         4
-    };
-    format!("{}{}", rate.money.currency.symbol(), rate.money.rounded(decimals))
+    }
 }
 
-/// A bid or other maximum per unit of time, in its own currency and unit, rounded up to 4 decimals so it is never
-/// shown below itself: `¥0.0053/minute`. (Beside prices in another display unit it names its own.)
-pub fn max_rate4(rate: PriceRate) -> String {
-    let up = rate
-        .money
-        .amount
-        .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::ToPositiveInfinity);
+/// A bid or other maximum per unit of time, in its own currency and unit, rounded up — to 4 decimals per hour, 6
+/// per minute or second — so it is never shown below itself: `¥0.005235/minute`. (Beside prices in another
+/// display unit it names its own.)
+pub fn max_unit_price(rate: PriceRate) -> String {
+    let up = rate.money.amount.round_dp_with_strategy(
+        unit_decimals(rate.per),
+        rust_decimal::RoundingStrategy::ToPositiveInfinity,
+    );
     format!(
         "{}{}/{}",
         rate.money.currency.symbol(),
@@ -103,7 +112,9 @@ mod tests {
             Money::parse("0.00523456", Currency::Cny).unwrap(),
             crate::TimeUnit::Minute,
         );
-        assert_eq!(max_rate4(bid), "¥0.0053/minute");
+        assert_eq!(max_unit_price(bid), "¥0.005235/minute");
+        let hourly = PriceRate::new(Money::parse("0.12341", Currency::Cny).unwrap(), crate::TimeUnit::Hour);
+        assert_eq!(max_unit_price(hourly), "¥0.1235/hour");
     }
 
     #[test]
