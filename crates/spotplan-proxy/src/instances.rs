@@ -292,9 +292,8 @@ pub async fn reclaims(State(state): State<AppState>) -> Result<Json<ReclaimsAnsw
         .filter_map(|row| {
             let reclaimed_at_ms = row.ended_at_ms?;
             Some(ReclaimRecord {
-                ran_seconds: row
-                    .running_since_ms
-                    .map(|since| (reclaimed_at_ms - since).max(0) / 1000),
+                // Its time stopped without charge is no time at the market's risk.
+                ran_seconds: row.billed_span().billed_ms(reclaimed_at_ms).map(|ms| ms / 1000),
                 cloud: row.cloud,
                 id: row.id,
                 region: row.region,

@@ -955,7 +955,11 @@ async fn an_instance_stopped_without_charge_counts_only_the_hours_it_billed() {
         let over = budgets(&store, Some("gus"), Some(&money(0)), now)
             .await
             .expect_err(backend);
-        assert!(over.message.contains("spent so far 22"), "{backend}: {}", over.message);
+        assert!(
+            over.message.contains("spent so far 22.00 CNY"),
+            "{backend}: {}",
+            over.message
+        );
     }
 }
 

@@ -234,7 +234,8 @@ pub struct ReclaimRecord {
     pub notice_at_ms: Option<i64>,
     /// When it was gone.
     pub reclaimed_at_ms: i64,
-    /// Seconds it ran, from first seen running to gone (`None` if it was never seen running).
+    /// Seconds it ran, from first seen running to gone, less its stops without charge (`None` if it was never seen
+    /// running).
     pub ran_seconds: Option<i64>,
 }
 

@@ -354,7 +354,7 @@ fn a_cap_above_on_demand_is_checked_at_the_bids_the_orders_send() {
     assert_eq!(plan.worst_hourly.unwrap().amount, sent_in_yuan.amount);
 }
 
-/// A fleet's plain job cost: each pool's hourly cost for the job's hours.
+/// A fleet's plain job cost: each pool's hourly cost for the job's hours (on Alibaba, billed by the second).
 #[test]
 fn the_plain_job_cost_is_the_hourly_cost_for_the_jobs_hours() {
     let plan = planned(
