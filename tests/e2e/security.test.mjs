@@ -3,7 +3,7 @@
 // works only once); the page runs under its Content-Security-Policy without a single violation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startProxy, launchBrowser, openPage, screenshot } from './harness.mjs';
+import { startProxy, launchBrowser, openPage, screenshot, cloudRows } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -82,9 +82,16 @@ test('the sign-in form: a wrong token is refused beside the field, the right one
     await status.getByText(/not signed in/).waitFor();
     await screenshot(page, 'security-sign-in-refused');
 
+    // A bid typed before signing in stays: the page asks the proxy again, it does not reload.
+    const table = page.getByTestId('ranked-table');
+    await cloudRows(table, 'alibaba').first().getByRole('button', { name: /^Choose/ }).click();
+    await page.getByLabel('Set a maximum price').check();
+    const bid = page.getByRole('textbox', { name: /^Maximum price/ });
+    await bid.fill('0.4321');
     await field.fill(proxy.token);
     await form.getByRole('button', { name: 'Sign in' }).click();
     await status.getByText(/Proxy .* connected/).waitFor();
+    assert.equal(await bid.inputValue(), '0.4321', 'the typed bid is kept');
     assert.ok(!page.url().includes(proxy.token), 'the token never entered the URL');
     assert.equal(await page.getByTestId('sign-in-form').count(), 0, 'the form is gone once signed in');
     // The only console errors are the browser's note of the refused attempt's 401.

@@ -150,6 +150,14 @@ pub fn App() -> Html {
             }
         });
     }
+    // Signed in through the form: ask the proxy again (no reload, so the page keeps what was typed).
+    let on_signed_in = {
+        let proxy = proxy.clone();
+        Callback::from(move |()| {
+            let proxy = proxy.clone();
+            wasm_bindgen_futures::spawn_local(async move { proxy.set(fetch_health().await) });
+        })
+    };
     let page = use_state(current_page);
     let base = use_memo((), |_| load_planner());
     // Decided once at mount: the plan's URL state rewrites the query string right after.
@@ -463,7 +471,7 @@ pub fn App() -> Html {
                     }
                     <section class="proxy-section" aria-labelledby="proxy-heading">
                         <h2 id="proxy-heading">{ t(Key::ProxyHeading) }</h2>
-                        <ProxyPanel status={(*proxy).clone()} lang={lang} />
+                        <ProxyPanel status={(*proxy).clone()} lang={lang} on_signed_in={on_signed_in} />
                     </section>
                 }
             </main>
@@ -489,6 +497,8 @@ pub fn App() -> Html {
 struct ProxyPanelProps {
     status: ProxyStatus,
     lang: Lang,
+    /// Signed in through the form: the proxy is asked again.
+    on_signed_in: Callback<()>,
 }
 
 #[component]
@@ -506,7 +516,7 @@ fn ProxyPanel(props: &ProxyPanelProps) -> Html {
                 <p role="status" data-testid="proxy-status" class="warning">
                     { format!("{} {}: {}.", t(Key::ProxyHeading), health.version, t(Key::ProxyNotSignedIn)) }
                 </p>
-                <crate::sign_in_form::SignInForm lang={props.lang} />
+                <crate::sign_in_form::SignInForm lang={props.lang} on_signed_in={props.on_signed_in.clone()} />
             </>
         },
         ProxyStatus::Reachable(health) => html! {

@@ -1,6 +1,7 @@
 //! The sign-in form shown while this browser is not signed in to the proxy: the proxy's token, a sign-in code it
 //! printed or (team mode) a person's key, typed or pasted, sent in a body (`POST /api/v1/sign-in`) so it stays out
-//! of the address bar, history and access logs. Signed in, the page reloads and finds the proxy connected.
+//! of the address bar, history and access logs. Signed in, the page asks the proxy again and finds it connected —
+//! no reload, so nothing typed on the page (a bid, launch details) is lost.
 
 use yew::prelude::*;
 
@@ -11,6 +12,8 @@ use crate::i18n::{Key, Lang, text};
 pub struct SignInFormProps {
     /// The page's language.
     pub lang: Lang,
+    /// Called once the proxy has taken the sign-in.
+    pub on_signed_in: Callback<()>,
 }
 
 /// The form: one password field and a button; the proxy's refusal is shown beside the field.
@@ -31,6 +34,7 @@ pub fn SignInForm(props: &SignInFormProps) -> Html {
     };
     let submit = {
         let (token, refused, empty) = (token.clone(), refused.clone(), empty.clone());
+        let on_signed_in = props.on_signed_in.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let (given, refused) = ((*token).trim().to_owned(), refused.clone());
@@ -39,13 +43,10 @@ pub fn SignInForm(props: &SignInFormProps) -> Html {
                 refused.set(None);
                 return;
             }
+            let on_signed_in = on_signed_in.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 match crate::api::sign_in(&given).await {
-                    Ok(()) => {
-                        if let Some(window) = web_sys::window() {
-                            let _ = window.location().reload();
-                        }
-                    }
+                    Ok(()) => on_signed_in.emit(()),
                     Err(error) => refused.set(Some(error.to_string())),
                 }
             });

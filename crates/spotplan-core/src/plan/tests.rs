@@ -623,7 +623,7 @@ fn a_recommendation_is_capped_no_lower_than_the_newest_spot_price() {
         },
     };
     let planner = Planner::new(
-        catalog.with_observations(&[quote.clone()]).unwrap(),
+        catalog.with_observations(std::slice::from_ref(&quote)).unwrap(),
         ExchangeRate::default(),
     );
     let candidate = planner.candidate(offer as u32, &requirement, today()).unwrap();
