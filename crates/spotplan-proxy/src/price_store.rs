@@ -36,6 +36,10 @@ pub async fn record(store: &Store, observations: Vec<ExternalObservation>, now_m
     }
     store
         .transaction(move |tx| {
+            // The store's sequence is locked first, before any offer's rows: every writer takes the same lock in
+            // the same order, so two batches over the same offers in another order cannot deadlock on PostgreSQL,
+            // and each reads what the one before it committed.
+            tx.execute("UPDATE price_sequence SET last = last WHERE id = 1", &[])?;
             let mut added = 0;
             for observation in &observations {
                 let offer = &observation.offer;
@@ -85,10 +89,16 @@ pub async fn record(store: &Store, observations: Vec<ExternalObservation>, now_m
                         &key,
                     )?;
                 } else {
-                    // A change ends what the last confirmation said.
+                    // A change ends what the last confirmation said. A confirmation after it (this change arrived
+                    // late) is now where the price went back: it stays, as a change.
                     tx.execute(
                         "DELETE FROM price_changes WHERE cloud = ?1 AND region = ?2 AND zone = ?3 \
                          AND instance_type = ?4 AND kind = ?5 AND confirmation = 1 AND observed_at < ?6",
+                        &key_at(observation.observed_at),
+                    )?;
+                    tx.execute(
+                        "UPDATE price_changes SET confirmation = 0 WHERE cloud = ?1 AND region = ?2 AND zone = ?3 \
+                         AND instance_type = ?4 AND kind = ?5 AND confirmation = 1 AND observed_at > ?6",
                         &key_at(observation.observed_at),
                     )?;
                 }

@@ -263,6 +263,10 @@ pub async fn step(state: &AppState, max_calls: u32) -> Result<Step, StoreError> 
     // At most one walk over the list per step, so pools that fail without a query cannot spin.
     let mut fetched_all = Vec::new();
     while step.calls < max_calls && step.pools < progress.pools {
+        // A replica that lost the lead stops between pools: the new leader walks on from what was saved.
+        if !state.leadership.is_leader() {
+            break;
+        }
         if progress.cursor >= progress.pools {
             progress.cursor = 0;
         }
@@ -298,6 +302,14 @@ pub async fn step(state: &AppState, max_calls: u32) -> Result<Step, StoreError> 
     Ok(step)
 }
 
+/// What is left of the queries earned after a step was offered `offered` of them: what it spent (at least one, so
+/// a step that spends none still takes its turn) — or, when it failed (perhaps after sending them, when the store
+/// refused what they brought), all it was offered: a store that keeps failing never makes it ask faster than its
+/// budget.
+fn left_after(earned: f64, offered: u32, spent: Option<u32>) -> f64 {
+    earned - f64::from(spent.map_or(offered, |spent| spent.clamp(1, offered.max(1))))
+}
+
 /// Starts the refresher for the life of the process: every [`TICK`] it spends what its budget earned since.
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -325,9 +337,10 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
             if calls == 0 {
                 continue;
             }
-            match step(&state, calls).await {
-                Ok(done) => earned -= f64::from(done.calls.max(1).min(calls)),
-                Err(error) => tracing::warn!(%error, "the refresher could not store what it fetched"),
+            let done = step(&state, calls).await;
+            earned = left_after(earned, calls, done.as_ref().ok().map(|done| done.calls));
+            if let Err(error) = done {
+                tracing::warn!(%error, "the refresher could not store what it fetched");
             }
         }
     })
@@ -375,6 +388,21 @@ pub async fn put(
     for (index, ask) in body.pools.iter().enumerate() {
         crate::endpoints::check_region(&ask.offer.region)
             .map_err(|error| bad(&format!("pools[{index}].offer.region"), error.to_string()))?;
+        // The store keeps an offer's default market (Linux, the one-hour protection), as live quotes do: another
+        // market's prices would become everyone's price of the offer.
+        if !ask.is_default_market() {
+            let field = if ask.one_hour_protection == Some(false) {
+                "one_hour_protection"
+            } else {
+                "os"
+            };
+            return Err(bad(
+                &format!("pools[{index}].{field}"),
+                "the refresher stores an offer's default market only (Linux, with the one-hour protection): another \
+                 market's prices would become everyone's price of the offer; quote it live for its draft instead"
+                    .into(),
+            ));
+        }
         if let Some((field, value)) = ask.malformed_id() {
             return Err(bad(
                 &format!("pools[{index}].{field}"),
@@ -403,4 +431,29 @@ pub async fn put(
     )
     .await?;
     Ok(Json(progress(&state.store).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_step_spends_all_it_was_offered_so_failures_never_raise_the_rate() {
+        // A store refusing every batch: each tick's queries are gone, not saved up to be sent twice over.
+        let mut earned = 0.0;
+        let mut sent = 0;
+        for _ in 0..5 {
+            earned += 2.0;
+            let offered = earned as u32;
+            sent += offered;
+            earned = left_after(earned, offered, None);
+        }
+        assert_eq!(sent, 10, "2 a tick, as the budget allows");
+        assert_eq!(left_after(4.0, 4, Some(3)), 1.0, "a step that spent 3 of 4");
+        assert_eq!(
+            left_after(4.0, 4, Some(0)),
+            3.0,
+            "a step that spent none still takes its turn"
+        );
+    }
 }

@@ -408,6 +408,67 @@ async fn the_price_store_keeps_changes_only_and_hands_them_back_in_order() {
     }
 }
 
+/// A change that arrives late, before a confirmation already stored, does not take the confirmation away: that
+/// sighting is now where the price went back.
+#[tokio::test]
+async fn a_late_change_keeps_the_later_confirmation_as_the_way_back() {
+    for (backend, store) in backends().await {
+        price_store::record(&store, vec![observation(30, 100)], 1)
+            .await
+            .unwrap();
+        price_store::record(&store, vec![observation(30, 200)], 2)
+            .await
+            .unwrap();
+        price_store::record(&store, vec![observation(35, 150)], 3)
+            .await
+            .unwrap();
+        price_store::record(&store, vec![observation(40, 300)], 4)
+            .await
+            .unwrap();
+        let delta = price_store::since(&store, 0, 100).await.unwrap();
+        let mut seen: Vec<(i64, String)> = delta
+            .observations()
+            .iter()
+            .map(|o| (o.observed_at, o.rate.money.amount.to_string()))
+            .collect();
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                (100, "0.3".into()),
+                (150, "0.35".into()),
+                (200, "0.3".into()),
+                (300, "0.4".into())
+            ],
+            "{backend}: 0.30, 0.35 from 150, back to 0.30 at 200, then 0.40"
+        );
+    }
+}
+
+/// Two batches over the same offers in opposite orders, at the same moment, both land (the store's sequence is
+/// locked first: no deadlock on PostgreSQL).
+#[tokio::test]
+async fn concurrent_price_batches_over_the_same_offers_both_land() {
+    for (backend, store) in backends().await {
+        let other = |amount: i64, at: i64| {
+            let mut observation = observation(amount, at);
+            observation.offer.zone = Some("cn-hangzhou-j".into());
+            observation
+        };
+        price_store::record(&store, vec![observation(30, 100), other(30, 100)], 1)
+            .await
+            .unwrap();
+        for round in 0..20 {
+            let at = 200 + round * 10;
+            let first = price_store::record(&store, vec![observation(30, at), other(31 + round, at)], 2);
+            let second = price_store::record(&store, vec![other(30, at + 5), observation(32 + round, at + 5)], 2);
+            let (first, second) = tokio::join!(first, second);
+            first.unwrap_or_else(|error| panic!("{backend}: {error}"));
+            second.unwrap_or_else(|error| panic!("{backend}: {error}"));
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_refresher_state_is_kept() {
     for (backend, store) in backends().await {

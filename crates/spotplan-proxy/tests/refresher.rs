@@ -221,6 +221,14 @@ async fn a_refresher_over_500_pools_keeps_only_changes_within_its_budget_and_res
             json!({ "enabled": true, "pools": [{ "offer": { "cloud": "tencent", "region": "ap-guangzhou", "instance_type": "S5.LARGE8" }, "image_id": "img-1&Action=RunInstances" }] }),
             "pools[0].image_id",
         ),
+        (
+            json!({ "enabled": true, "pools": [{ "offer": { "cloud": "alibaba", "region": "cn-hangzhou", "zone": "cn-hangzhou-k", "instance_type": "ecs.g7.large" }, "one_hour_protection": false }] }),
+            "pools[0].one_hour_protection",
+        ),
+        (
+            json!({ "enabled": true, "pools": [{ "offer": { "cloud": "alibaba", "region": "cn-hangzhou", "zone": "cn-hangzhou-k", "instance_type": "ecs.g7.large" }, "os": "windows" }] }),
+            "pools[0].os",
+        ),
     ] {
         let response = client
             .put(format!("{url}/api/v1/refresh"))
