@@ -149,7 +149,7 @@ pub fn Compare(props: &CompareProps) -> Html {
                 <NumberField id="gpu-min" on_unread={unread(RequirementField::GpuMin)} zero_is_none=true label={t(Key::GpuMin)} lang={lang} rule={Rule::OptionalWhole}
                     value={number(requirement.gpu_min)} on_value={set(|r, n| r.gpu_min = n.and_then(|n| n.to_u32()).filter(|n| *n > 0))} />
                 <label>{ t(Key::GpuModel) }<input type="text" value={requirement.gpu_model.clone().unwrap_or_default()}
-                    oninput={update(|r, v| r.gpu_model = Some(v.trim().to_owned()).filter(|m| !m.is_empty()))} /></label>
+                    oninput={update(|r, v| r.gpu_model = Some(v.to_owned()).filter(|m| !m.trim().is_empty()))} /></label>
                 <label>{ t(Key::Arch) }
                     <select onchange={select(|r, v| r.arch = match v { "x86_64" => Some(Arch::X86_64), "arm64" => Some(Arch::Arm64), _ => None })}>
                         <option value="any" selected={requirement.arch.is_none()}>{ t(Key::AnyArch) }</option>

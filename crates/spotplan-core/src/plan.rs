@@ -356,10 +356,11 @@ impl Planner {
     /// Filters and ranks the offers. Deterministic: ties are broken by catalog order.
     pub fn plan(&self, requirement: &Requirement) -> Plan {
         let catalog = &self.catalog;
+        // Kept as typed (a space typed between words stays in the field); matched trimmed.
         let gpu_model = requirement
             .gpu_model
             .as_deref()
-            .map(str::to_lowercase)
+            .map(|model| model.trim().to_lowercase())
             .filter(|m| !m.is_empty());
         let text = requirement
             .text

@@ -670,3 +670,29 @@ fn a_recommendation_is_capped_no_lower_than_the_newest_spot_price() {
     assert_eq!(bid.money.amount, above);
     assert!(!capped_at_on_demand, "capped at the newest spot price, above on-demand");
 }
+
+/// The GPU model filter is kept as typed (its spaces too) and matched trimmed, case-insensitively.
+#[test]
+fn the_gpu_model_filter_matches_trimmed_and_keeps_its_inner_spaces() {
+    let planner = planner();
+    let matched = |model: &str| {
+        planner
+            .plan(&Requirement {
+                gpu_model: Some(model.into()),
+                ..Requirement::default()
+            })
+            .ranked
+            .len()
+    };
+    let a10 = matched("A10");
+    assert!(a10 > 0);
+    assert_eq!(matched(" a10 "), a10);
+    let spelled = planner
+        .catalog()
+        .instance_types()
+        .iter()
+        .filter_map(|kind| kind.gpu_model.clone())
+        .find(|model| model.contains(' '))
+        .expect("a GPU model with a space in its name");
+    assert!(matched(&format!("{spelled} ")) > 0, "{spelled}");
+}
