@@ -232,6 +232,9 @@ test('a fleet the proxy refuses names the pool it refused, not an index path', a
     const refused = page.getByTestId('fleet-refused');
     await refused.getByText(/a pool's first order may start at most 1 instances \(the proxy's per-order limit\), got \d+ \(pool \d+, alibaba ecs\.\S+ in cn-hangzhou-[a-z]: count\)/).waitFor();
     assert.equal(await refused.getByText(/pools\[\d+\]/).count(), 0, 'no index path');
+    // Beside the input that sets it too: how many one pool's order starts is "most per pool".
+    await page.locator('#fleet-max-per-pool-problem').getByText(/at most 1 instances \(the proxy's per-order limit\)/).waitFor();
+    assert.equal(await page.locator('#fleet-max-per-pool').getAttribute('aria-invalid'), 'true');
     await screenshot(page, 'fleet-refused-names-the-pool');
     assert.equal((await (await fetch(new URL('api/v1/fleets', capped.url), { headers: { 'x-spotplan-token': capped.token } })).json()).fleets.length, 0);
     assert.deepEqual(problems.filter((problem) => !/status of 422|status of 400/.test(problem)), []);

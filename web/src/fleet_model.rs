@@ -262,6 +262,22 @@ pub fn problem_field(problem: &FleetProblem) -> &'static str {
     }
 }
 
+/// The input a proxy's refusal of a fleet belongs beside, from the field its error names (`target`,
+/// `ceiling_per_hour`, a pool's `count`: how many one order starts, set by "most per pool"); `None` for a field
+/// the form has no input for (a pool's launch details: the refusal names the pool).
+pub fn refusal_field(field: &str) -> Option<&'static str> {
+    let pool_field = field
+        .strip_prefix("pools[")
+        .and_then(|rest| rest.split_once(']'))
+        .map(|(_, rest)| rest.trim_start_matches('.'));
+    match (field, pool_field) {
+        ("target" | "unit", _) => Some(field::TARGET),
+        ("ceiling_per_hour", _) => Some(field::CEILING),
+        (_, Some("count" | "weight")) => Some(field::MAX_PER_POOL),
+        _ => None,
+    }
+}
+
 /// The catalog offer an instance ran as: its zone's offer, else its region's (clouds priced per region).
 fn offer_of(catalog: &Catalog, view: &InstanceView) -> Option<usize> {
     let mut key = OfferKey {
@@ -622,6 +638,19 @@ mod tests {
             last_checked_ms: None,
             placed_by: None,
         }
+    }
+
+    #[test]
+    fn a_proxy_refusal_is_placed_beside_the_input_that_sets_its_field() {
+        assert_eq!(refusal_field("target"), Some(field::TARGET));
+        assert_eq!(refusal_field("ceiling_per_hour"), Some(field::CEILING));
+        assert_eq!(refusal_field("pools[3].count"), Some(field::MAX_PER_POOL));
+        assert_eq!(
+            refusal_field("pools[0].order.image_id"),
+            None,
+            "named by its pool, not an input here"
+        );
+        assert_eq!(refusal_field("name"), None);
     }
 
     #[test]

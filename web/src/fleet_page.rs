@@ -157,7 +157,18 @@ pub fn FleetPage(props: &FleetPageProps) -> Html {
         .flat_map(|plan| plan.problems.iter())
         .map(|problem| (problem_field(problem), words::fleet_problem(lang, problem)))
         .collect();
-    // Beside each input: its own typed-value problem, then the plan's problems that name its field.
+    // The proxy's refusal of the last send, when it names a field the form has an input for.
+    let refused: Option<(&'static str, String)> = match &*props.draft.placing {
+        crate::fleet_place::Placing::Refused(crate::api::ApiError::Refused(body), _) => body
+            .error
+            .field
+            .as_deref()
+            .and_then(fleet_model::refusal_field)
+            .map(|id| (id, format!("{} ({})", body.error.message, body.error.code))),
+        _ => None,
+    };
+    // Beside each input: its own typed-value problem, then the plan's problems that name its field, then the
+    // proxy's refusal of the last send.
     let beside = |id: &'static str| -> Html {
         let messages: Vec<String> = input_problems
             .iter()
@@ -169,6 +180,7 @@ pub fn FleetPage(props: &FleetPageProps) -> Html {
                     .filter(|(field, _)| *field == id)
                     .map(|(_, m)| m.clone()),
             )
+            .chain(refused.iter().filter(|(field, _)| *field == id).map(|(_, m)| m.clone()))
             .collect();
         if messages.is_empty() {
             return html! {};
@@ -193,7 +205,8 @@ pub fn FleetPage(props: &FleetPageProps) -> Html {
                   value: &str,
                   pick: fn(&mut FleetForm) -> &mut String,
                   disabled: bool| {
-        let invalid = input_problems.iter().any(|p| p.field == id);
+        let invalid =
+            input_problems.iter().any(|p| p.field == id) || refused.as_ref().is_some_and(|(field, _)| *field == id);
         html! {
             <label class="number-field">{ label }
                 <input id={id} type="text" inputmode="decimal" autocomplete="off" value={value.to_owned()} disabled={disabled}
