@@ -139,12 +139,18 @@ test('a count typed as "1,000" holds Place: the plan would still order the 1 typ
   await page.getByTestId('order-valid').waitFor();
   assert.equal(await place.isDisabled(), false);
   assert.equal(await query(page, 'n'), '3');
-  // Text left unread when the page goes does not hold Place invisibly: the field shows the plan's value on return.
+  // Text left unread when the page goes is kept, not lost: on return the field shows it again, named beside it,
+  // and Place still waits for it.
   await instances.fill('x');
   await page.getByTestId('order-problems').getByText(/Instances shows “x”/).waitFor();
   await page.getByRole('button', { name: 'Orders', exact: true }).click();
   await page.getByRole('button', { name: 'Plan', exact: true }).click();
-  assert.equal(await page.getByRole('textbox', { name: /^Instances/ }).inputValue(), '3');
+  const back = page.getByRole('textbox', { name: /^Instances/ });
+  assert.equal(await back.inputValue(), 'x');
+  assert.equal(await back.getAttribute('aria-invalid'), 'true');
+  await page.getByTestId('order-problems').getByText(/Instances shows “x”/).waitFor();
+  assert.equal(await place.isDisabled(), true);
+  await back.fill('3');
   await page.getByTestId('order-valid').waitFor();
   assert.equal(await place.isDisabled(), false);
   assert.deepEqual(problems, []);

@@ -135,18 +135,18 @@ pub fn Compare(props: &CompareProps) -> Html {
         <section aria-labelledby="compare-heading">
             <h2 id="compare-heading">{ t(Key::CompareHeading) }</h2>
             <form class="requirement" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
-                <NumberField id="vcpu-min" on_unread={unread(RequirementField::VcpuMin)} label={t(Key::VcpuFrom)} lang={lang} rule={Rule::OptionalWhole}
+                <NumberField id="vcpu-min" on_unread={unread(RequirementField::VcpuMin)} unread={state.unread.get(RequirementField::VcpuMin)} label={t(Key::VcpuFrom)} lang={lang} rule={Rule::OptionalWhole}
                     value={number(requirement.vcpu_min)} on_value={set(|r, n| r.vcpu_min = n.and_then(|n| n.to_u32()))} />
-                <NumberField id="vcpu-max" on_unread={unread(RequirementField::VcpuMax)} label={t(Key::VcpuTo)} lang={lang} rule={Rule::OptionalWhole}
+                <NumberField id="vcpu-max" on_unread={unread(RequirementField::VcpuMax)} unread={state.unread.get(RequirementField::VcpuMax)} label={t(Key::VcpuTo)} lang={lang} rule={Rule::OptionalWhole}
                     value={number(requirement.vcpu_max)} on_value={set(|r, n| r.vcpu_max = n.and_then(|n| n.to_u32()))} />
-                <NumberField id="memory-min" on_unread={unread(RequirementField::MemoryMin)} label={t(Key::MemoryFrom)} lang={lang} rule={Rule::OptionalDecimal}
+                <NumberField id="memory-min" on_unread={unread(RequirementField::MemoryMin)} unread={state.unread.get(RequirementField::MemoryMin)} label={t(Key::MemoryFrom)} lang={lang} rule={Rule::OptionalDecimal}
                     value={decimal(requirement.memory_min_gib)} on_value={set(|r, n| r.memory_min_gib = n)} />
-                <NumberField id="memory-max" on_unread={unread(RequirementField::MemoryMax)} label={t(Key::MemoryTo)} lang={lang} rule={Rule::OptionalDecimal}
+                <NumberField id="memory-max" on_unread={unread(RequirementField::MemoryMax)} unread={state.unread.get(RequirementField::MemoryMax)} label={t(Key::MemoryTo)} lang={lang} rule={Rule::OptionalDecimal}
                     value={decimal(requirement.memory_max_gib)} on_value={set(|r, n| r.memory_max_gib = n)} />
                 if let Some(problem) = inverted_ranges(lang, &requirement) {
                     <p class="field-problems error range-problem" role="status" data-testid="range-problem">{ format!("✖ {problem}") }</p>
                 }
-                <NumberField id="gpu-min" on_unread={unread(RequirementField::GpuMin)} zero_is_none=true label={t(Key::GpuMin)} lang={lang} rule={Rule::OptionalWhole}
+                <NumberField id="gpu-min" on_unread={unread(RequirementField::GpuMin)} unread={state.unread.get(RequirementField::GpuMin)} zero_is_none=true label={t(Key::GpuMin)} lang={lang} rule={Rule::OptionalWhole}
                     value={number(requirement.gpu_min)} on_value={set(|r, n| r.gpu_min = n.and_then(|n| n.to_u32()).filter(|n| *n > 0))} />
                 <label>{ t(Key::GpuModel) }<input type="text" value={requirement.gpu_model.clone().unwrap_or_default()}
                     oninput={update(|r, v| r.gpu_model = Some(v.to_owned()).filter(|m| !m.trim().is_empty()))} /></label>
@@ -157,11 +157,11 @@ pub fn Compare(props: &CompareProps) -> Html {
                         <option value="arm64" selected={requirement.arch == Some(Arch::Arm64)}>{ "Arm64" }</option>
                     </select>
                 </label>
-                <NumberField id="instances" on_unread={unread(RequirementField::Instances)} label={t(Key::Instances)} lang={lang} rule={Rule::AtLeastOne}
+                <NumberField id="instances" on_unread={unread(RequirementField::Instances)} unread={state.unread.get(RequirementField::Instances)} label={t(Key::Instances)} lang={lang} rule={Rule::AtLeastOne}
                     value={requirement.instance_count.to_string()} on_value={set(|r, n| if let Some(n) = n.and_then(|n| n.to_u32()) { r.instance_count = n })} />
-                <NumberField id="hours" on_unread={unread(RequirementField::Hours)} label={t(Key::Hours)} lang={lang} rule={Rule::Hours}
+                <NumberField id="hours" on_unread={unread(RequirementField::Hours)} unread={state.unread.get(RequirementField::Hours)} label={t(Key::Hours)} lang={lang} rule={Rule::Hours}
                     value={requirement.hours.normalize().to_string()} on_value={set(|r, n| if let Some(n) = n { r.hours = n })} />
-                <NumberField id="max-interruption" on_unread={unread(RequirementField::MaxInterruption)} label={t(Key::MaxInterruption)} lang={lang} rule={Rule::Percent}
+                <NumberField id="max-interruption" on_unread={unread(RequirementField::MaxInterruption)} unread={state.unread.get(RequirementField::MaxInterruption)} label={t(Key::MaxInterruption)} lang={lang} rule={Rule::Percent}
                     value={percent} on_value={set(|r, n| if let Some(n) = n { r.max_interruption = n / Decimal::from(100) })} />
                 <label>{ t(Key::Where) }
                     <select onchange={select(|r, v| r.area = match v { "china" => Area::MainlandChina, "outside" => Area::OutsideMainlandChina, _ => Area::Anywhere })}>
@@ -183,7 +183,7 @@ pub fn Compare(props: &CompareProps) -> Html {
                         }) }
                     </select>
                 </label>
-                <NumberField id="cny-per-usd" on_unread={unread(RequirementField::CnyPerUsd)} label={t(Key::CnyPerUsd)} lang={lang} rule={Rule::Positive}
+                <NumberField id="cny-per-usd" on_unread={unread(RequirementField::CnyPerUsd)} unread={state.unread.get(RequirementField::CnyPerUsd)} label={t(Key::CnyPerUsd)} lang={lang} rule={Rule::Positive}
                     value={planner.fx().cny_per_usd.normalize().to_string()}
                     on_value={{
                         let on_fx = props.on_fx.clone();

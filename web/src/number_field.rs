@@ -129,10 +129,13 @@ pub struct NumberFieldProps {
     pub lang: Lang,
     /// Receives a valid value (`None` for an empty optional field).
     pub on_value: Callback<Option<Decimal>>,
-    /// Receives the text shown when the plan cannot hold it (`Some`), and `None` once it does again or the field
-    /// goes (the plan then keeps its last valid value, which no longer matches what the page shows).
+    /// Receives the text shown when the plan cannot hold it (`Some`), and `None` once it does again.
     #[prop_or_default]
     pub on_unread: Callback<Option<String>>,
+    /// The text the field showed that the plan does not hold, as the app kept it: shown again when the field
+    /// comes back (another page and back), so what was typed is neither lost nor silently replaced.
+    #[prop_or_default]
+    pub unread: Option<String>,
     /// Whether the plan holds 0 as "none" (GPUs at least: 0 is no GPU filter), so a typed "0" stays shown while the
     /// plan holds none rather than vanish under the cursor.
     #[prop_or_default]
@@ -144,7 +147,7 @@ pub struct NumberFieldProps {
 pub fn NumberField(props: &NumberFieldProps) -> Html {
     // The text as typed: shown while it is not valid yet, or while it says what the plan holds (so "0.50" is not
     // rewritten to "0.5" under the cursor); a value the plan takes from elsewhere replaces it.
-    let typed = use_state(|| None::<String>);
+    let typed = use_state(|| props.unread.clone());
     let problem = typed
         .as_deref()
         .and_then(|text| props.rule.problem(props.lang, &props.label, text));
@@ -156,11 +159,6 @@ pub fn NumberField(props: &NumberFieldProps) -> Html {
         Some(text) if problem.is_some() || held(text) == held(&props.value) => text.to_owned(),
         _ => props.value.to_string(),
     };
-    {
-        // A field that goes (another page) takes its unread text with it: the plan's value is shown on return.
-        let on_unread = props.on_unread.clone();
-        use_effect_with((), move |()| move || on_unread.emit(None));
-    }
     let oninput = {
         let (typed, rule) = (typed.clone(), props.rule);
         let (on_value, on_unread) = (props.on_value.clone(), props.on_unread.clone());

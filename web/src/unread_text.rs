@@ -76,6 +76,14 @@ impl UnreadText {
         }
     }
 
+    /// The text `field` shows that the plan does not hold, if any.
+    pub fn get(&self, field: RequirementField) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(other, _)| *other == field)
+            .map(|(_, text)| text.clone())
+    }
+
     /// Whether no field shows unread text.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
