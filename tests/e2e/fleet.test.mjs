@@ -221,6 +221,13 @@ test('a fleet the proxy refuses names the pool it refused, not an index path', a
     await page.locator('#fleet-target').fill('40');
     await page.locator('#fleet-cap').fill('0.3');
     await page.locator('#fleet-ceiling').fill('50');
+    // The form as typed survives a reload of the tab.
+    await page.reload();
+    await page.locator('#fleet-target').waitFor();
+    assert.deepEqual(
+      [await page.locator('#fleet-target').inputValue(), await page.locator('#fleet-cap').inputValue(), await page.locator('#fleet-ceiling').inputValue()],
+      ['40', '0.3', '50'],
+    );
     await page.locator('#fleet-place').click();
     // The confirmation is not modal: a ceiling lowered while it is open blocks the plan, and Confirm with it.
     await page.locator('#fleet-ceiling').fill('0.01');

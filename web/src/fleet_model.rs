@@ -39,7 +39,7 @@ pub fn stamp() -> u64 {
 }
 
 /// The strategy chosen in the form (its K and M are separate fields).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum StrategyKind {
     /// `Strategy::LowestPrice`.
     LowestPrice,
@@ -90,7 +90,8 @@ pub fn unit_from_id(id: &str) -> Option<TargetUnit> {
 }
 
 /// The fleet form as typed: number fields keep their text, so a value that is not valid yet stays in the field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct FleetForm {
     /// Units wanted.
     pub target: String,

@@ -65,7 +65,10 @@ pub fn FleetPage(props: &FleetPageProps) -> Html {
     let form = use_state(|| props.draft.form.borrow().clone());
     {
         let saved = props.draft.form.clone();
-        use_effect_with((*form).clone(), move |typed| *saved.borrow_mut() = typed.clone());
+        use_effect_with((*form).clone(), move |typed| {
+            crate::fleet_form_memory::remember(typed);
+            *saved.borrow_mut() = typed.clone();
+        });
     }
     let instances = use_state(|| None::<Rc<InstancesAnswer>>);
     let signed_in = matches!(props.proxy, ProxyStatus::Reachable(_));

@@ -65,7 +65,7 @@ pub fn use_fleet_draft() -> FleetDraft {
         Some((key, json, Rc::new(body)))
     });
     let draft = FleetDraft {
-        form: use_mut_ref(FleetForm::default),
+        form: use_mut_ref(|| crate::fleet_form_memory::recall().unwrap_or_default()),
         key: use_mut_ref(|| match recovered.as_ref() {
             Some((key, json, body)) => DraftKey::recovered(key.clone(), json.clone(), body.clone()),
             None => DraftKey::new(crate::draft_key::new_key()),

@@ -18,6 +18,7 @@ pub mod charts_panel;
 pub mod columns;
 pub mod compare;
 pub mod draft_key;
+pub mod fleet_form_memory;
 pub mod fleet_in_flight;
 pub mod fleet_model;
 pub mod fleet_orders;
