@@ -730,6 +730,15 @@ pub fn ignored_link_part(lang: Lang, ignored: &crate::url_state::Ignored) -> Str
             "链接中的“{part}”未被采用：所选报价须写成 云:地域:可用区:实例规格，云为 {} 之一。",
             clouds()
         ),
+        (Lang::En, IgnoredBecause::AccountSite) => format!(
+            "The link's “{part}” was not all used: an account site is cloud:currency, the cloud one of {} and the \
+             currency CNY or USD. A cloud not named right is read as a China-site account (CNY).",
+            clouds()
+        ),
+        (Lang::Zh, IgnoredBecause::AccountSite) => format!(
+            "链接中的“{part}”未被全部采用：账号站点须写成 云:币种，云为 {} 之一，币种为 CNY 或 USD。未正确写出的云按中国站账号（人民币）处理。",
+            clouds()
+        ),
     }
 }
 

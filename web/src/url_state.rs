@@ -166,6 +166,9 @@ pub enum IgnoredBecause {
     },
     /// A chosen offer that is not `cloud:region:zone:type` with a known cloud.
     Offer,
+    /// Account sites that are not `cloud:currency` with a known cloud and currency (those parts are left out: the
+    /// cloud's bids are read as CNY).
+    AccountSite,
 }
 
 /// A part of a link the plan could not use: the field shows its default instead, and the page says so.
@@ -300,6 +303,17 @@ pub fn decode_checked(query: &str) -> Decoded {
             }
             .map(|unit| requirement.unit = unit)
             .ok_or_else(|| IgnoredBecause::OneOf(vec!["minute", "hour", "day", "month"])),
+            "acct" => value
+                .split(',')
+                .map(str::trim)
+                .filter(|part| !part.is_empty())
+                .all(|part| {
+                    part.split_once(':').is_some_and(|(cloud, currency)| {
+                        Cloud::from_id(cloud).is_some() && spotplan_core::Currency::from_code(currency).is_some()
+                    })
+                })
+                .then_some(())
+                .ok_or(IgnoredBecause::AccountSite),
             "o" => {
                 let mut fields = pair.split_once('=').map_or("", |(_, v)| v).splitn(4, ':');
                 match (fields.next(), fields.next(), fields.next(), fields.next()) {
@@ -460,6 +474,28 @@ mod tests {
         );
         assert!(
             decode_checked(&encode(&default, None, &AccountSites::default()))
+                .ignored
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_account_site_the_app_cannot_read_is_named_not_dropped_silently() {
+        let typo = decode_checked("?acct=baidu:EUR,tencent:USD");
+        assert_eq!(typo.ignored.len(), 1);
+        assert_eq!(typo.ignored[0].because, IgnoredBecause::AccountSite);
+        assert!(
+            crate::i18n::ignored_link_part(crate::i18n::Lang::En, &typo.ignored[0])
+                .contains("acct=baidu:EUR,tencent:USD")
+        );
+        assert_eq!(
+            decode_account_sites("?acct=baidu:EUR,tencent:USD").currency(Cloud::Tencent),
+            spotplan_core::Currency::Usd
+        );
+        let mut sites = AccountSites::default();
+        sites.choose(Cloud::Tencent, spotplan_core::Currency::Usd);
+        assert!(
+            decode_checked(&encode(&Requirement::default(), None, &sites))
                 .ignored
                 .is_empty()
         );
