@@ -354,3 +354,19 @@ test('a fleet sent without an answer is still known after a reload: found placed
   assert.equal((await api('api/v1/fleets')).fleets.length, before + 2, 'the lost send placed nothing');
   assert.deepEqual(problems.filter((problem) => !/ERR_CONNECTION_RESET|Failed to fetch|net::/.test(problem)), []);
 });
+
+test('launch details the Plan page remembered in its own syntax are named on the fleet, never sent as a default', async () => {
+  const { page, problems, fill } = await openFleetPage('typed');
+  // "40G" and a tag without "=", as typed on the Plan page for this region.
+  await page.evaluate(() => {
+    const key = 'spotplan-launch:alibaba:cn-hangzhou';
+    const remembered = JSON.parse(localStorage.getItem(key));
+    localStorage.setItem(key, JSON.stringify({ ...remembered, system_disk_gb: '40G', tags: 'team' }));
+  });
+  await page.reload();
+  await fill();
+  const shared = page.getByTestId('fleet-shared-problems');
+  await shared.getByText('system disk “40G” is not a whole number of GB (leave it empty for the cloud\'s default size)').waitFor();
+  await shared.getByText('tag “team” has no “=”: write key=value (key= for an empty value)').waitFor();
+  assert.deepEqual(problems, []);
+});

@@ -115,11 +115,25 @@ fn build_orders(planner: &Planner, plan: &FleetPlan, request: &FleetRequest, sta
         exchange_rate: Some(planner.fx().clone()),
         ..ValidationContext::default()
     };
+    // The launch details as the Plan page remembered them, typed: text in the app's own syntax that the order
+    // could not take (a tag without "=", a disk of "40G") is named, never sent as a default.
+    let typed = |key: &OfferKey, which: OrderField| -> String {
+        remembered
+            .get(&(key.cloud, key.region.clone(), key.zone.clone()))
+            .and_then(|fields| fields.iter().rev().find(|(field, _)| *field == which))
+            .map(|(_, text)| text.clone())
+            .unwrap_or_default()
+    };
     fleet_orders(plan, request, planner.fx(), &launch, &weight, &context)
         .into_iter()
         .map(|mut order| {
             let context = pool_context(planner, &order.pool, now);
             order.problems = validate(&order.order, &context).problems;
+            order.problems.extend(crate::state::launch_text_problems(
+                &typed(&order.pool, OrderField::Tags),
+                &typed(&order.pool, OrderField::SystemDiskGb),
+                &typed(&order.pool, OrderField::DataDisksGb),
+            ));
             PoolOrder { order, context }
         })
         .collect()

@@ -219,52 +219,10 @@ impl UiState {
     /// "team" a key with an empty value, or a typo?), a system disk that is not whole GB, a requirement field the
     /// plan does not hold ([`UnreadText`]). Shown beside the bid; placing waits until they are fixed.
     pub fn entry_problems(&self) -> Vec<Problem> {
-        let mut problems: Vec<Problem> = comma_separated(&self.tags_text)
-            .enumerate()
-            .filter(|(_, part)| !part.contains('='))
-            .map(|(index, part)| Problem {
-                field: format!("tags[{index}]"),
-                rule: "ui.tags.key_value".into(),
-                value: part.to_owned(),
-                severity: Severity::Error,
-                message_en: format!("tag “{part}” has no “=”: write key=value (key= for an empty value)"),
-                message_zh: format!("标签“{part}”缺少“=”：请写成 键=值（值为空时写 键=）"),
-                prevents: None,
-                source: Some("the app's tag syntax: key=value, comma-separated".into()),
-            })
-            .collect();
-        if let Some(text) = self.system_disk_text.as_deref().map(str::trim)
-            && !text.is_empty()
-            && text.parse::<u32>().is_err()
-        {
-            problems.push(Problem {
-                field: "system_disk.size_gb".into(),
-                rule: "ui.system_disk.whole_gb".into(),
-                value: text.to_owned(),
-                severity: Severity::Error,
-                message_en: format!(
-                    "system disk “{text}” is not a whole number of GB (leave it empty for the cloud's default size)"
-                ),
-                message_zh: format!("系统盘“{text}”不是整数 GB（留空则使用云的默认大小）"),
-                prevents: None,
-                source: Some("the app's number syntax: a whole number of GB".into()),
-            });
-        }
-        // A size that is not a whole number reaches the order as a disk without a size; the text is named here.
-        problems.extend(
-            comma_separated(&self.data_disks_text)
-                .enumerate()
-                .filter(|(_, part)| part.parse::<u32>().is_err())
-                .map(|(index, part)| Problem {
-                    field: format!("data_disks[{index}].size_gb"),
-                    rule: "ui.data_disk.whole_gb".into(),
-                    value: part.to_owned(),
-                    severity: Severity::Error,
-                    message_en: format!("data disk {} “{part}” is not a whole number of GB", index + 1),
-                    message_zh: format!("第 {} 块数据盘“{part}”不是整数 GB", index + 1),
-                    prevents: None,
-                    source: Some("the app's number syntax: a whole number of GB".into()),
-                }),
+        let mut problems = launch_text_problems(
+            &self.tags_text,
+            self.system_disk_text.as_deref().unwrap_or_default(),
+            &self.data_disks_text,
         );
         problems.extend(self.unread.problems());
         problems
@@ -732,6 +690,58 @@ impl Reducible for UiState {
         next.requirement.account_currencies = next.account_sites.currencies();
         Rc::new(next)
     }
+}
+
+/// Problems with launch details typed in the UI's own syntax, which the core never sees: a tag without `=` (is
+/// "team" a key with an empty value, or a typo?), a system or data disk that is not whole GB. The Plan page shows
+/// them beside the bid; the fleet's orders, which take the launch details the Plan page remembered, carry them too.
+pub fn launch_text_problems(tags_text: &str, system_disk_text: &str, data_disks_text: &str) -> Vec<Problem> {
+    let mut problems: Vec<Problem> = comma_separated(tags_text)
+        .enumerate()
+        .filter(|(_, part)| !part.contains('='))
+        .map(|(index, part)| Problem {
+            field: format!("tags[{index}]"),
+            rule: "ui.tags.key_value".into(),
+            value: part.to_owned(),
+            severity: Severity::Error,
+            message_en: format!("tag “{part}” has no “=”: write key=value (key= for an empty value)"),
+            message_zh: format!("标签“{part}”缺少“=”：请写成 键=值（值为空时写 键=）"),
+            prevents: None,
+            source: Some("the app's tag syntax: key=value, comma-separated".into()),
+        })
+        .collect();
+    let text = system_disk_text.trim();
+    if !text.is_empty() && text.parse::<u32>().is_err() {
+        problems.push(Problem {
+            field: "system_disk.size_gb".into(),
+            rule: "ui.system_disk.whole_gb".into(),
+            value: text.to_owned(),
+            severity: Severity::Error,
+            message_en: format!(
+                "system disk “{text}” is not a whole number of GB (leave it empty for the cloud's default size)"
+            ),
+            message_zh: format!("系统盘“{text}”不是整数 GB（留空则使用云的默认大小）"),
+            prevents: None,
+            source: Some("the app's number syntax: a whole number of GB".into()),
+        });
+    }
+    // A size that is not a whole number reaches the order as a disk without a size; the text is named here.
+    problems.extend(
+        comma_separated(data_disks_text)
+            .enumerate()
+            .filter(|(_, part)| part.parse::<u32>().is_err())
+            .map(|(index, part)| Problem {
+                field: format!("data_disks[{index}].size_gb"),
+                rule: "ui.data_disk.whole_gb".into(),
+                value: part.to_owned(),
+                severity: Severity::Error,
+                message_en: format!("data disk {} “{part}” is not a whole number of GB", index + 1),
+                message_zh: format!("第 {} 块数据盘“{part}”不是整数 GB", index + 1),
+                prevents: None,
+                source: Some("the app's number syntax: a whole number of GB".into()),
+            }),
+    );
+    problems
 }
 
 /// Writes one typed launch detail into an order (the fleet page applies remembered fields with it too).
