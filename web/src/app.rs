@@ -116,7 +116,7 @@ const MAX_DELTA_PAGES: usize = 4;
 #[component]
 pub fn App() -> Html {
     let proxy = use_state(|| ProxyStatus::Checking);
-    let fleet_draft = crate::fleet_place::use_fleet_draft();
+    let fleet_draft = crate::fleet_place::use_fleet_draft(matches!(*proxy, ProxyStatus::Reachable(_)));
     {
         let proxy = proxy.clone();
         use_effect_with((), move |_| {
@@ -322,7 +322,7 @@ pub fn App() -> Html {
                 let decoded = url_state::decode_checked(&url_state::browser::current_query());
                 let (requirement, offer) = (decoded.requirement, decoded.selected);
                 link_ignored.set(decoded.ignored);
-                state.dispatch(Action::SetRequirement(requirement));
+                state.dispatch(Action::RestoreRequirement(requirement));
                 match (offer, &*planner) {
                     (Some(offer), Ok(planner)) => select_offer(&state, planner, offer, today_unix_seconds()),
                     (None, _) => state.dispatch(Action::Deselect),

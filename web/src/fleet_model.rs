@@ -274,7 +274,7 @@ pub fn refusal_field(field: &str) -> Option<&'static str> {
     match (field, pool_field) {
         ("target" | "unit", _) => Some(field::TARGET),
         ("ceiling_per_hour", _) => Some(field::CEILING),
-        (_, Some("count" | "weight")) => Some(field::MAX_PER_POOL),
+        (_, Some("count")) => Some(field::MAX_PER_POOL),
         _ => None,
     }
 }

@@ -62,11 +62,20 @@ pub type Planned = Option<Result<Rc<FleetPlan>, String>>;
 pub fn FleetPage(props: &FleetPageProps) -> Html {
     let lang = props.state.lang;
     let t = |key| fleet_text(lang, key);
-    let form = use_state(|| props.draft.form.borrow().clone());
+    let currency = props.state.requirement.currency;
+    // The app's form; after a reload, the one this tab kept (its amounts only if typed in the currency shown now).
+    let form = use_state(|| {
+        let kept = props.draft.form.borrow().clone();
+        if kept == FleetForm::default() {
+            crate::fleet_form_memory::recall(currency).unwrap_or(kept)
+        } else {
+            kept
+        }
+    });
     {
         let saved = props.draft.form.clone();
-        use_effect_with((*form).clone(), move |typed| {
-            crate::fleet_form_memory::remember(typed);
+        use_effect_with(((*form).clone(), currency), move |(typed, currency)| {
+            crate::fleet_form_memory::remember(typed, *currency);
             *saved.borrow_mut() = typed.clone();
         });
     }

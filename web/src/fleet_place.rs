@@ -58,14 +58,14 @@ impl PartialEq for FleetDraft {
 /// The app's one fleet draft — after a reload, the send the tab had no answer to (its key and body as sent), so
 /// the page says the fleet may exist and "Place" sends it again under its key.
 #[hook]
-pub fn use_fleet_draft() -> FleetDraft {
+pub fn use_fleet_draft(signed_in: bool) -> FleetDraft {
     let recovered = use_memo((), |()| {
         let (key, json) = crate::fleet_in_flight::recall()?;
         let body: FleetSubmission = serde_json::from_str(&json).ok()?;
         Some((key, json, Rc::new(body)))
     });
     let draft = FleetDraft {
-        form: use_mut_ref(|| crate::fleet_form_memory::recall().unwrap_or_default()),
+        form: use_mut_ref(FleetForm::default),
         key: use_mut_ref(|| match recovered.as_ref() {
             Some((key, json, body)) => DraftKey::recovered(key.clone(), json.clone(), body.clone()),
             None => DraftKey::new(crate::draft_key::new_key()),
@@ -79,11 +79,12 @@ pub fn use_fleet_draft() -> FleetDraft {
         }),
     };
     {
-        // The proxy may have placed it: its list names the fleet by its key, and then that is the answer.
+        // The proxy may have placed it: its list names the fleet by its key, and then that is the answer. Asked
+        // again once signed in (a tab signed out at load is signed in through the form, with no reload).
         let (key, placing) = (draft.key.clone(), draft.placing.clone());
         let sent_key = recovered.as_ref().as_ref().map(|(key, ..)| key.clone());
-        use_effect_with((), move |()| {
-            if let Some(sent_key) = sent_key {
+        use_effect_with(signed_in, move |signed_in| {
+            if let (Some(sent_key), true) = (sent_key, *signed_in) {
                 wasm_bindgen_futures::spawn_local(async move {
                     let Ok(list) = crate::api::fleets().await else {
                         return;
@@ -190,6 +191,9 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
                     Ok(answer) => {
                         crate::fleet_in_flight::forget();
                         draft.borrow_mut().placed(crate::draft_key::new_key());
+                        // Placed: a reload starts the next fleet from the defaults, not this one's form (Place
+                        // then would order the same fleet a second time under a new key).
+                        crate::fleet_form_memory::forget();
                         placing.set(Placing::Answered(Box::new(answer)));
                     }
                     Err(error) => {

@@ -145,9 +145,18 @@ pub struct NumberFieldProps {
 /// The field.
 #[component]
 pub fn NumberField(props: &NumberFieldProps) -> Html {
-    // The text as typed: shown while it is not valid yet, or while it says what the plan holds (so "0.50" is not
-    // rewritten to "0.5" under the cursor); a value the plan takes from elsewhere replaces it.
+    // The text as typed: shown while it is not valid yet (kept by the app across pages), or while it says what the
+    // plan holds (so "0.50" is not rewritten to "0.5" under the cursor); a value the plan takes from elsewhere
+    // replaces valid text, and text the plan could not use goes once the app lets it go (back or forward).
     let typed = use_state(|| props.unread.clone());
+    {
+        let (typed, rule) = (typed.clone(), props.rule);
+        use_effect_with(props.unread.clone(), move |unread| {
+            if unread.is_none() && typed.as_deref().is_some_and(|text| rule.read(text).is_err()) {
+                typed.set(None);
+            }
+        });
+    }
     let problem = typed
         .as_deref()
         .and_then(|text| props.rule.problem(props.lang, &props.label, text));

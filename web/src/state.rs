@@ -418,6 +418,10 @@ pub enum Action {
     SetLang(Lang),
     /// Replace the requirement (the form builds the new one).
     SetRequirement(Requirement),
+    /// Back or forward restored a history entry's requirement: when it is another plan, the page shows it whole, so
+    /// text typed earlier that the plan could not use goes with what it was typed over (a page switch, the same
+    /// plan, keeps it).
+    RestoreRequirement(Requirement),
     /// A requirement field shows text the plan does not hold (`Some`), or holds what it shows again (`None`).
     RequirementText(RequirementField, Option<String>),
     /// Sort by a key: its natural order first, the reverse when it is already the key in its natural order.
@@ -517,6 +521,7 @@ impl Reducible for UiState {
             action,
             Action::SetBidMode(_)
                 | Action::SetRequirement(_)
+                | Action::RestoreRequirement(_)
                 | Action::SetTypedBid(_)
                 | Action::SetExchangeRate(_)
                 | Action::SetAccountCurrency(..)
@@ -529,6 +534,17 @@ impl Reducible for UiState {
             Action::SetRequirement(requirement) => {
                 if let Some(order) = &mut next.order {
                     order.count = requirement.instance_count.max(1);
+                }
+                next.requirement = requirement;
+            }
+            Action::RestoreRequirement(mut requirement) => {
+                if let Some(order) = &mut next.order {
+                    order.count = requirement.instance_count.max(1);
+                }
+                // The accounts are not part of a link's plan. The same plan (a switch of page) keeps what was typed.
+                requirement.account_currencies = next.requirement.account_currencies.clone();
+                if requirement != next.requirement {
+                    next.unread = UnreadText::default();
                 }
                 next.requirement = requirement;
             }
@@ -841,6 +857,33 @@ mod tests {
                 key: key.into(),
             },
         )
+    }
+
+    #[test]
+    fn back_or_forward_lets_go_of_text_the_plan_could_not_use() {
+        let typed = reduce(
+            UiState::new(Lang::En),
+            Action::RequirementText(RequirementField::Instances, Some("1,000".into())),
+        );
+        assert!(!typed.unread.is_empty());
+        // The form's own edits keep it (it is still what the field shows)…
+        assert!(
+            !reduce(typed.clone(), Action::SetRequirement(Requirement::default()))
+                .unread
+                .is_empty()
+        );
+        // …so does a switch of page (the same plan comes back from the URL); another plan restored whole does not.
+        let same = typed.requirement.clone();
+        assert!(
+            !reduce(typed.clone(), Action::RestoreRequirement(same.clone()))
+                .unread
+                .is_empty()
+        );
+        let other = Requirement {
+            hours: same.hours + Decimal::ONE,
+            ..same
+        };
+        assert!(reduce(typed, Action::RestoreRequirement(other)).unread.is_empty());
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Requirement fields whose typed text the plan does not hold: "1,000" typed in Instances is not a count, so the
 //! plan keeps its last valid count (1, from the first keystroke) while the field shows the text and its problem.
 //! An order placed then would differ from what the page shows, so each such field is a problem that holds Place
-//! until the text is fixed or the field is left (the plan may also have taken a value from elsewhere since — the URL,
-//! back and forward — so the problem says only that it is not what the page shows).
+//! until the text is fixed. The text is kept across pages (shown again on return); back and forward, which restore
+//! a whole requirement, let it go. The problem says only that the plan is not what the page shows.
 
 use spotplan_core::order::{Problem, Severity};
 

@@ -313,7 +313,11 @@ pub fn apply_report(row: &InstanceRow, report: &InstanceReport, now_ms: i64) -> 
             next.ended_at_ms.get_or_insert(now_ms);
             next.state = InstanceState::LaunchFailed;
         }
-        InstanceState::Gone => return apply_missing(&next, now_ms),
+        InstanceState::Gone => {
+            // An open stop ends at its last sighting, before `next` carries this poll's time.
+            end_pause(&mut next, row);
+            return apply_missing(&next, now_ms);
+        }
         // A stopped instance exists and, unless the cloud says otherwise, bills: seen first stopped, its clock
         // starts too (its time stopped without charge is then left out).
         InstanceState::Stopped => {

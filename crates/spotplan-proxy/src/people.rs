@@ -4,8 +4,10 @@
 //! who is calling by the key they present ([`crate::security`]).
 //!
 //! What a budget counts (checked before an order is logged, see [`check_budgets`]):
-//! * **per hour**: the hourly cost bounds of the person's (or team's) orders that may still be running —
-//!   pending or unknown, or succeeded with an instance not yet gone — plus the new order's;
+//! * **per hour**: the hourly cost bounds of the person's (or team's) orders that may still be running — an order
+//!   whole while its outcome is open (pending, unknown) or, for its first hour after succeeding, while its
+//!   instances are not booked yet; then each booked instance that may bill (not ended, not stopped without
+//!   charge: one started again counts again from the follower's next look) — plus the new order's;
 //! * **per month**: what their instances placed this month (UTC) have cost so far, plus the same hourly bounds
 //!   running until the end of the month.
 
@@ -230,10 +232,11 @@ pub async fn team_budget(store: &Store) -> Result<Budget, StoreError> {
         .unwrap_or_default())
 }
 
-/// What orders of one person (or everyone) commit now: the hourly bounds of those that may be running, and the
-/// cost since `month_start_ms` of every instance that billed in it (placed before it or after). Or the first
-/// whose cost is unknown — an order logged with no bound, an instance that ran with no price — which is never
-/// counted as zero.
+/// What orders of one person (or everyone) commit now: the hourly bounds of what may be running (orders whose
+/// outcome is open or whose instances are not booked yet, then each booked instance that may bill), and the cost
+/// since `month_start_ms` of every instance that billed in it (placed before it or after). Or the first whose cost
+/// is unknown — an order logged with no bound, an instance that may bill with no price — which is never counted
+/// as zero.
 async fn committed(
     store: &Store,
     person: Option<&str>,
@@ -322,7 +325,9 @@ impl std::fmt::Display for UnknownCost {
                 "order {id} may be running and has no known hourly cost (no maximum price, and no pay-as-you-go \
                  price Spotplan knows)"
             ),
-            UnknownCost::Instance(id) => write!(formatter, "instance {id} ran at a price Spotplan does not know"),
+            UnknownCost::Instance(id) => {
+                write!(formatter, "instance {id} may bill at a price Spotplan does not know")
+            }
         }
     }
 }

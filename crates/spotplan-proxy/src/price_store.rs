@@ -98,7 +98,10 @@ pub async fn record(store: &Store, observations: Vec<ExternalObservation>, now_m
                     )?;
                     tx.execute(
                         "UPDATE price_changes SET confirmation = 0 WHERE cloud = ?1 AND region = ?2 AND zone = ?3 \
-                         AND instance_type = ?4 AND kind = ?5 AND confirmation = 1 AND observed_at > ?6",
+                         AND instance_type = ?4 AND kind = ?5 AND confirmation = 1 AND observed_at > ?6 \
+                         AND NOT EXISTS (SELECT 1 FROM price_changes b WHERE b.cloud = ?1 AND b.region = ?2 \
+                         AND b.zone = ?3 AND b.instance_type = ?4 AND b.kind = ?5 AND b.observed_at > ?6 \
+                         AND b.observed_at < price_changes.observed_at)",
                         &key_at(observation.observed_at),
                     )?;
                 }

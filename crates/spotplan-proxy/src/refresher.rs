@@ -273,6 +273,17 @@ pub async fn step(state: &AppState, max_calls: u32) -> Result<Step, StoreError> 
         let Some(ask) = pool_at(&state.store, progress.cursor).await? else {
             break;
         };
+        // A pool of another market saved before `PUT /refresh` refused them: passed over, never stored as the
+        // offer's price.
+        if !ask.is_default_market() {
+            progress.last_error = Some(format!(
+                "{}: not the offer's default market (Linux, one-hour protection); passed over",
+                ask.offer
+            ));
+            progress.cursor += 1;
+            step.pools += 1;
+            continue;
+        }
         // A paged history usually takes two pages: such a pool is not begun on the step's last query (unless it is
         // the step's first), so its 30 days are not cut short.
         if wire(ask.offer.cloud).has_price_history() && step.pools > 0 && max_calls - step.calls < 2 {
