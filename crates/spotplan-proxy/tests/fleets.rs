@@ -994,11 +994,13 @@ async fn a_replacement_that_would_cross_the_persons_budget_is_refused_and_the_fl
         2,
         "both first orders are hers: {hers}"
     );
-    // What runs now fills her budget: a replacement would cross it.
+    // Her budget is 0.1 below what runs now (4 × 0.2): after a reclaim, the three left (0.6) and a replacement
+    // (0.2) would cross it. (A reclaimed instance leaves its room: the budget counts instances that may bill.)
     let per_hour = bound(&rig.fleet(&id).await);
+    assert_eq!(per_hour, 0.8);
     let budget = spotplan_proxy::people::Budget {
         per_hour: Some(spotplan_core::Money::new(
-            rust_decimal::Decimal::try_from(per_hour).unwrap(),
+            rust_decimal::Decimal::new(7, 1),
             spotplan_core::Currency::Cny,
         )),
         per_month: None,
