@@ -34,6 +34,34 @@ async fn budgets(
     .unwrap()
 }
 
+/// `person`'s order of `order` an hour passes under an hourly budget of `within`, and is refused under one of
+/// `over`, naming the person's hourly budget.
+async fn hourly_budget_lets_through_then_refuses(
+    store: &spotplan_proxy::Store,
+    backend: &str,
+    person: &str,
+    order: &Money,
+    [within, over]: [Money; 2],
+    now_ms: i64,
+) {
+    use spotplan_proxy::people::{self, Budget};
+    let budget = |per_hour: Money| Budget {
+        per_hour: Some(per_hour),
+        per_month: None,
+    };
+    people::set_budget(store, Some(person), &budget(within)).await.unwrap();
+    assert_eq!(
+        budgets(store, Some(person), Some(order), now_ms).await,
+        Ok(()),
+        "{backend}"
+    );
+    people::set_budget(store, Some(person), &budget(over)).await.unwrap();
+    let refused = budgets(store, Some(person), Some(order), now_ms)
+        .await
+        .expect_err(backend);
+    assert_eq!(refused.field, "budget.person.per_hour", "{backend}");
+}
+
 fn money(cents: i64) -> Money {
     Money::new(rust_decimal::Decimal::new(cents, 2), Currency::Cny)
 }
@@ -598,7 +626,7 @@ async fn a_succeeded_order_counts_against_budgets_before_its_instances_are_booke
 #[tokio::test]
 async fn an_hourly_budget_counts_a_succeeded_orders_instances_that_may_still_bill() {
     use spotplan_core::order::outcome::OrderStatus;
-    use spotplan_proxy::people::{self, Budget};
+    use spotplan_proxy::people;
     let now = 1_798_718_400_000;
     for (backend, store) in backends().await {
         people::add(&store, "dan", 1).await.unwrap();
@@ -632,22 +660,8 @@ async fn an_hourly_budget_counts_a_succeeded_orders_instances_that_may_still_bil
         rows[0].ended_at_ms = None;
         instance_book::add_placed(&store, rows.clone()).await.unwrap();
         instance_book::save(&store, rows.clone()).await.unwrap();
-        let budget = |cents: i64| Budget {
-            per_hour: Some(money(cents)),
-            per_month: None,
-        };
         // 0.10 running + 0.30 new = 0.40: within 0.45, over 0.35.
-        people::set_budget(&store, Some("dan"), &budget(45)).await.unwrap();
-        assert_eq!(
-            budgets(&store, Some("dan"), Some(&money(30)), now).await,
-            Ok(()),
-            "{backend}"
-        );
-        people::set_budget(&store, Some("dan"), &budget(35)).await.unwrap();
-        let over = budgets(&store, Some("dan"), Some(&money(30)), now)
-            .await
-            .expect_err(backend);
-        assert_eq!(over.field, "budget.person.per_hour", "{backend}");
+        hourly_budget_lets_through_then_refuses(&store, backend, "dan", &money(30), [money(45), money(35)], now).await;
         rows[0].state = InstanceState::Stopped;
         rows[0].paused_since_ms = Some(now - 60_000);
         instance_book::save(&store, vec![rows[0].clone()]).await.unwrap();
@@ -833,7 +847,7 @@ async fn the_instances_of_a_dry_run_the_cloud_did_not_honour_are_booked() {
 /// An order in dollars under a budget in yuan counts at the proxy's rate — it does not block every later order.
 #[tokio::test]
 async fn an_order_in_another_currency_counts_against_a_budget_converted() {
-    use spotplan_proxy::people::{self, Budget};
+    use spotplan_proxy::people;
     let now = 1_798_718_400_000;
     for (backend, store) in backends().await {
         people::add(&store, "dave", 1).await.unwrap();
@@ -842,22 +856,9 @@ async fn an_order_in_another_currency_counts_against_a_budget_converted() {
         order.view.max_cost_per_hour = Some(Money::new(rust_decimal::Decimal::ONE, Currency::Usd));
         order.view.placed_by = Some("dave".into());
         store.insert(&order).await.unwrap();
-        let budget = |yuan: i64| Budget {
-            per_hour: Some(money(yuan * 100)),
-            per_month: None,
-        };
         // 1 USD ≈ 7.13 CNY pending, plus 1 CNY asked: 8.13.
-        people::set_budget(&store, Some("dave"), &budget(10)).await.unwrap();
-        assert_eq!(
-            budgets(&store, Some("dave"), Some(&money(100)), now).await,
-            Ok(()),
-            "{backend}"
-        );
-        people::set_budget(&store, Some("dave"), &budget(8)).await.unwrap();
-        let over = budgets(&store, Some("dave"), Some(&money(100)), now)
-            .await
-            .expect_err(backend);
-        assert_eq!(over.field, "budget.person.per_hour", "{backend}");
+        hourly_budget_lets_through_then_refuses(&store, backend, "dave", &money(100), [money(1_000), money(800)], now)
+            .await;
     }
 }
 

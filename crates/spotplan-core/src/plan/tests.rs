@@ -622,19 +622,19 @@ fn a_recommendation_is_capped_no_lower_than_the_newest_spot_price() {
             attribution: "test".into(),
         },
     };
-    let planner = Planner::new(
-        catalog.with_observations(std::slice::from_ref(&quote)).unwrap(),
-        ExchangeRate::default(),
-    );
-    let candidate = planner.candidate(offer as u32, &requirement, today()).unwrap();
-    let BidAdvice::Recommended {
-        bid,
-        capped_at_on_demand,
-        ..
-    } = candidate.bid
-    else {
-        panic!("{:?}", candidate.bid)
+    // The recommended bid and whether it says "capped at on-demand", with these prices added to the catalog.
+    let recommended = |added: &[crate::catalog::ExternalObservation]| {
+        let planner = Planner::new(catalog.with_observations(added).unwrap(), ExchangeRate::default());
+        match planner.candidate(offer as u32, &requirement, today()).unwrap().bid {
+            BidAdvice::Recommended {
+                bid,
+                capped_at_on_demand,
+                ..
+            } => (bid, capped_at_on_demand),
+            other => panic!("{other:?}"),
+        }
     };
+    let (bid, capped_at_on_demand) = recommended(std::slice::from_ref(&quote));
     assert_eq!(
         bid.money.amount, above,
         "no window's maximum is allowed above the bid at 0 % risk"
@@ -654,19 +654,7 @@ fn a_recommendation_is_capped_no_lower_than_the_newest_spot_price() {
         observed_at: newest.observed_at + 5400,
         ..quote
     };
-    let planner = Planner::new(
-        catalog.with_observations(&[higher, later]).unwrap(),
-        ExchangeRate::default(),
-    );
-    let candidate = planner.candidate(offer as u32, &requirement, today()).unwrap();
-    let BidAdvice::Recommended {
-        bid,
-        capped_at_on_demand,
-        ..
-    } = candidate.bid
-    else {
-        panic!("{:?}", candidate.bid)
-    };
+    let (bid, capped_at_on_demand) = recommended(&[higher, later]);
     assert_eq!(bid.money.amount, above);
     assert!(!capped_at_on_demand, "capped at the newest spot price, above on-demand");
 }
