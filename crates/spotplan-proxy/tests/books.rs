@@ -62,6 +62,19 @@ async fn hourly_budget_lets_through_then_refuses(
     assert_eq!(refused.field, "budget.person.per_hour", "{backend}");
 }
 
+/// An order `id` of `person`'s, bounded at 1 CNY an hour, placed and succeeded at `at_ms` with `instance_ids`.
+async fn succeeded_order(store: &spotplan_proxy::Store, person: &str, id: &str, instance_ids: Vec<String>, at_ms: i64) {
+    let mut order = common::pending_order(&format!("key-{id}-0001"), at_ms);
+    order.view.id = id.into();
+    order.view.max_cost_per_hour = Some(money(100));
+    order.view.placed_by = Some(person.into());
+    store.insert(&order).await.unwrap();
+    order.view.status = spotplan_core::order::outcome::OrderStatus::Succeeded;
+    order.view.instance_ids = instance_ids;
+    order.view.finished_at_ms = Some(at_ms);
+    store.finish(&order).await.unwrap();
+}
+
 fn money(cents: i64) -> Money {
     Money::new(rust_decimal::Decimal::new(cents, 2), Currency::Cny)
 }
@@ -589,20 +602,11 @@ async fn a_months_budget_counts_the_persons_own_spend_and_run_rate() {
 /// whose instances never get booked does not hold the budget forever.
 #[tokio::test]
 async fn a_succeeded_order_counts_against_budgets_before_its_instances_are_booked() {
-    use spotplan_core::order::outcome::OrderStatus;
     use spotplan_proxy::people::{self, Budget};
     let now = 1_798_718_400_000;
     for (backend, store) in backends().await {
         people::add(&store, "carol", 1).await.unwrap();
-        let mut order = common::pending_order("key-ord-c-0001", now - 60_000);
-        order.view.id = "ord-c".into();
-        order.view.max_cost_per_hour = Some(money(100));
-        order.view.placed_by = Some("carol".into());
-        store.insert(&order).await.unwrap();
-        order.view.status = OrderStatus::Succeeded;
-        order.view.instance_ids = vec!["i-c".into()];
-        order.view.finished_at_ms = Some(now - 60_000);
-        store.finish(&order).await.unwrap();
+        succeeded_order(&store, "carol", "ord-c", vec!["i-c".into()], now - 60_000).await;
         let budget = Budget {
             per_hour: Some(money(150)),
             per_month: None,
@@ -625,20 +629,12 @@ async fn a_succeeded_order_counts_against_budgets_before_its_instances_are_booke
 /// of its instances lived.
 #[tokio::test]
 async fn an_hourly_budget_counts_a_succeeded_orders_instances_that_may_still_bill() {
-    use spotplan_core::order::outcome::OrderStatus;
     use spotplan_proxy::people;
     let now = 1_798_718_400_000;
     for (backend, store) in backends().await {
         people::add(&store, "dan", 1).await.unwrap();
-        let mut order = common::pending_order("key-ord-d-0001", now - 7_200_000);
-        order.view.id = "ord-d".into();
-        order.view.max_cost_per_hour = Some(money(100));
-        order.view.placed_by = Some("dan".into());
-        store.insert(&order).await.unwrap();
-        order.view.status = OrderStatus::Succeeded;
-        order.view.instance_ids = (0..10).map(|index| format!("i-d{index}")).collect();
-        order.view.finished_at_ms = Some(now - 7_200_000);
-        store.finish(&order).await.unwrap();
+        let ids = (0..10).map(|index| format!("i-d{index}")).collect();
+        succeeded_order(&store, "dan", "ord-d", ids, now - 7_200_000).await;
         // Ten at 0.10 CNY an hour: nine released, one running — and then that one stopped without charge.
         let mut rows: Vec<InstanceRow> = (0..10)
             .map(|index| {

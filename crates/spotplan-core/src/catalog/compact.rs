@@ -290,25 +290,28 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    /// The embedded catalog written out again: the same bytes, with one change to an observation's table index.
+    /// The embedded catalog as its tables.
     fn embedded_wire() -> Wire {
         postcard::from_bytes(super::super::EMBEDDED).expect("the embedded catalog reads")
     }
 
+    /// The embedded catalog with one change to its tables, decoded.
+    fn decoded_with(change: impl FnOnce(&mut Wire)) -> Result<Catalog, DecodeError> {
+        let mut wire = embedded_wire();
+        change(&mut wire);
+        decode(&postcard::to_allocvec(&wire).expect("encodes"))
+    }
+
     #[test]
     fn an_observation_pointing_past_the_shared_tables_is_malformed_not_a_panic() {
-        let mut wire = embedded_wire();
-        wire.observations[0].series = wire.series.len() as u32;
-        let bytes = postcard::to_allocvec(&wire).expect("encodes");
+        let past_series = decoded_with(|wire| wire.observations[0].series = wire.series.len() as u32);
         assert!(
-            matches!(decode(&bytes), Err(DecodeError::Malformed(message)) if message.starts_with("series index")),
+            matches!(past_series, Err(DecodeError::Malformed(message)) if message.starts_with("series index")),
             "a series index past the table"
         );
-        let mut wire = embedded_wire();
-        wire.observations[0].time = wire.times.len() as u32;
-        let bytes = postcard::to_allocvec(&wire).expect("encodes");
+        let past_times = decoded_with(|wire| wire.observations[0].time = wire.times.len() as u32);
         assert!(
-            matches!(decode(&bytes), Err(DecodeError::Malformed(message)) if message.starts_with("time index")),
+            matches!(past_times, Err(DecodeError::Malformed(message)) if message.starts_with("time index")),
             "a time index past the table"
         );
     }

@@ -25,6 +25,28 @@ fn four_by_eight_in_china() -> Requirement {
     }
 }
 
+/// Whether the planner recommends a bid for `offer` (its history holds enough windows).
+fn has_recommendation(planner: &Planner, offer: usize, requirement: &Requirement) -> bool {
+    matches!(
+        planner
+            .candidate(offer as u32, requirement, today())
+            .map(|candidate| candidate.bid),
+        Ok(BidAdvice::Recommended { .. })
+    )
+}
+
+/// The source of the prices a test adds as live quotes.
+fn live_quote_source() -> crate::catalog::Source {
+    crate::catalog::Source {
+        key: "test-quotes".into(),
+        name: "live quotes".into(),
+        url: "https://ecs.aliyuncs.com/".into(),
+        licence: "test".into(),
+        date: "2026-11-22".into(),
+        attribution: "test".into(),
+    }
+}
+
 fn today() -> i64 {
     parse_date("2026-11-23").unwrap()
 }
@@ -97,22 +119,10 @@ fn the_worst_case_bills_the_recommended_bid_as_the_cloud_takes_it() {
                 .map(|obs| obs.rate.money.amount);
             catalog.key_of(offer).cloud == Cloud::Alibaba
                 && matches!((highest, list), (Some(spot), Some(list)) if spot + Decimal::new(1, 4) < list)
-                && matches!(
-                    first
-                        .candidate(offer as u32, &requirement, today())
-                        .map(|candidate| candidate.bid),
-                    Ok(BidAdvice::Recommended { .. })
-                )
+                && has_recommendation(&first, offer, &requirement)
         })
         .unwrap();
-    let source = crate::catalog::Source {
-        key: "test-quotes".into(),
-        name: "live quotes".into(),
-        url: "https://ecs.aliyuncs.com/".into(),
-        licence: "test".into(),
-        date: "2026-11-22".into(),
-        attribution: "test".into(),
-    };
+    let source = live_quote_source();
     let highest = catalog
         .spot_history(alibaba)
         .iter()
@@ -588,12 +598,7 @@ fn a_recommendation_is_capped_no_lower_than_the_newest_spot_price() {
         .find(|&offer| {
             catalog.key_of(offer).cloud == Cloud::Alibaba
                 && catalog.latest(offer, PriceKind::OnDemand).is_some()
-                && matches!(
-                    first
-                        .candidate(offer as u32, &requirement, today())
-                        .map(|candidate| candidate.bid),
-                    Ok(BidAdvice::Recommended { .. })
-                )
+                && has_recommendation(&first, offer, &requirement)
         })
         .unwrap();
     // A newer spot price 10 % above on-demand, in the history's own currency and unit.
@@ -613,14 +618,7 @@ fn a_recommendation_is_capped_no_lower_than_the_newest_spot_price() {
         kind: PriceKind::Spot,
         rate: PriceRate::new(Money::new(above, newest.rate.money.currency), newest.rate.per),
         observed_at: newest.observed_at + 3600,
-        source: crate::catalog::Source {
-            key: "test-quote".into(),
-            name: "live quote".into(),
-            url: "https://ecs.aliyuncs.com/".into(),
-            licence: "test".into(),
-            date: "2026-11-22".into(),
-            attribution: "test".into(),
-        },
+        source: live_quote_source(),
     };
     // The recommended bid and whether it says "capped at on-demand", with these prices added to the catalog.
     let recommended = |added: &[crate::catalog::ExternalObservation]| {
