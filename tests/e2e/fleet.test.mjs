@@ -221,7 +221,9 @@ test('a fleet the proxy refuses names the pool it refused, not an index path', a
     await page.locator('#fleet-target').fill('40');
     await page.locator('#fleet-cap').fill('0.3');
     await page.locator('#fleet-ceiling').fill('50');
-    // The form as typed survives a reload of the tab.
+    // The form as typed survives a reload of the tab (once the app has kept it: it does after the render that
+    // follows the keystroke).
+    await page.waitForFunction(() => (sessionStorage.getItem('spotplan.fleet-form') ?? '').includes('"ceiling":"50"'));
     await page.reload();
     await page.locator('#fleet-target').waitFor();
     assert.deepEqual(
