@@ -359,13 +359,14 @@ test('a fleet sent without an answer is still known after a reload: found placed
 
 test('launch details the Plan page remembered in its own syntax are named on the fleet, never sent as a default', async () => {
   const { page, problems, fill } = await openFleetPage('typed');
+  await page.locator('#fleet-target').waitFor();
   // "40G" and a tag without "=", as typed on the Plan page for this region.
   await page.evaluate(() => {
     const key = 'spotplan-launch:alibaba:cn-hangzhou';
     const remembered = JSON.parse(localStorage.getItem(key));
     localStorage.setItem(key, JSON.stringify({ ...remembered, system_disk_gb: '40G', tags: 'team' }));
   });
-  await page.reload();
+  await page.goto(page.url());
   await fill();
   const shared = page.getByTestId('fleet-shared-problems');
   await shared.getByText('system disk “40G” is not a whole number of GB (leave it empty for the cloud\'s default size)').waitFor();
