@@ -38,6 +38,41 @@ pub enum ApiError {
     },
 }
 
+impl ApiError {
+    /// Whether this answer to `POST /api/v1/orders` says that nothing was placed under the key it was sent with:
+    /// a refusal whose code the proxy gives only before anything is logged under the key (who may call, the
+    /// request's form, a rule, a region, a ceiling, the credentials). The proxy answers a logged key from its log
+    /// whatever a retry's own refusal (`exactly_once::process_held`), so such a code also means no earlier attempt
+    /// under the key was logged. Every other answer — no answer, a server fault, a gateway page, `outcome_unknown`,
+    /// a key already holding another order, a request timeout while the order's task went on, a code this list
+    /// does not know — may mean an order exists.
+    pub fn placed_nothing(&self) -> bool {
+        let ApiError::Refused(body) = self else {
+            return false;
+        };
+        matches!(
+            body.error.code.as_str(),
+            "invalid_order"
+                | "invalid_region"
+                | "spend_ceiling"
+                | "no_credentials"
+                | "account_currency_mismatch"
+                | "malformed_order"
+                | "client_token_reserved"
+                | "client_token_of_another"
+                | "idempotency_key_required"
+                | "idempotency_key_invalid"
+                | "idempotency_key_reserved"
+                | "token_required"
+                | "host_not_allowed"
+                | "foreign_origin"
+                | "unsupported_media_type"
+                | "body_too_large"
+                | "invalid_json"
+        )
+    }
+}
+
 /// Sends a request and reads its answer as `T`, or the proxy's error shape.
 async fn call<T: DeserializeOwned>(request: Result<Request, gloo_net::Error>) -> Result<T, ApiError> {
     let request = request.map_err(|error| ApiError::NoAnswer(error.to_string()))?;
@@ -209,4 +244,45 @@ pub async fn fleets() -> Result<spotplan_core::api::fleets::FleetList, ApiError>
 pub async fn stop_fleet(id: &str, release: bool) -> Result<spotplan_core::api::fleets::FleetAnswer, ApiError> {
     let path = api::fleet_stop_path(&String::from(js_sys::encode_uri_component(id)));
     call(Request::post(&path).json(&spotplan_core::api::fleets::StopFleet { release })).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spotplan_core::api::error::ErrorDetail;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn body(code: &str) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: code.into(),
+                message: String::new(),
+                field: None,
+                problems: None,
+            },
+        }
+    }
+
+    fn refused(code: &str) -> ApiError {
+        ApiError::Refused(body(code))
+    }
+
+    #[test]
+    fn only_a_refusal_before_anything_was_logged_says_nothing_was_placed() {
+        for code in ["spend_ceiling", "invalid_order", "no_credentials", "token_required"] {
+            assert!(refused(code).placed_nothing(), "{code}");
+        }
+        // The order may exist: the key holds an order (unknown, or another body), the request timed out while the
+        // order's own task went on, or a code this build does not know.
+        for code in ["outcome_unknown", "idempotency_key_reused", "request_timeout", "a_new_code"] {
+            assert!(!refused(code).placed_nothing(), "{code}");
+        }
+        let server_fault = ApiError::ServerFault {
+            status: 503,
+            body: body("spend_ceiling"),
+        };
+        assert!(!server_fault.placed_nothing(), "a server fault may follow a send");
+        assert!(!ApiError::NoAnswer("connection refused".into()).placed_nothing());
+    }
 }

@@ -50,6 +50,9 @@ pub enum Submission {
         /// Whether the key is spent: the proxy settled its order for good (looked up at the cloud and not found),
         /// so a retry under it can only hear the same; a new order needs a new key.
         key_spent: bool,
+        /// Whether the proxy's answer says nothing was placed under the key ([`crate::api::ApiError::placed_nothing`]);
+        /// otherwise (no answer, a server fault, an unknown outcome) the order may exist.
+        placed_nothing: bool,
     },
 }
 
@@ -74,14 +77,15 @@ impl Submission {
             {
                 Some(Some("unknown".into()))
             }
-            // A refusal naming fields is the proxy's own, before anything was logged or sent (a rule, a spend
-            // ceiling, a region): it cannot have placed anything.
+            // The proxy's own refusal before anything was logged under the key (a rule, a spend ceiling — also one
+            // naming no field of the order —, a region) cannot have placed anything.
             Submission::Refused {
                 dry_run: false,
                 key_spent: false,
+                placed_nothing: false,
                 message,
-                problems,
-            } if problems.is_empty() => Some(Some(message.clone())),
+                ..
+            } => Some(Some(message.clone())),
             _ => None,
         }
     }
@@ -481,6 +485,8 @@ pub enum Action {
         message: String,
         /// The proxy's refusal field by field, when it named fields.
         problems: Vec<Problem>,
+        /// Whether the answer says nothing was placed under the key ([`crate::api::ApiError::placed_nothing`]).
+        placed_nothing: bool,
     },
     /// The proxy answered that the key's order is settled for good (`order_not_found_at_cloud`).
     KeySpent {
@@ -645,6 +651,12 @@ impl Reducible for UiState {
             Action::Answered { ref key, ref answer } if !self.sent_under(key) => {
                 next.earlier_answered(key, answer.record.status.as_str().to_owned());
             }
+            // An earlier key's refusal saying nothing was placed under it: there is no earlier order to warn of.
+            Action::Refused {
+                ref key,
+                placed_nothing: true,
+                ..
+            } if !self.sent_under(key) => next.earlier.retain(|earlier| &earlier.key != key),
             Action::Refused {
                 ref key, ref message, ..
             }
@@ -658,6 +670,7 @@ impl Reducible for UiState {
                 dry_run,
                 message,
                 problems,
+                placed_nothing,
                 ..
             } => {
                 next.submission = Submission::Refused {
@@ -665,6 +678,7 @@ impl Reducible for UiState {
                     problems,
                     dry_run,
                     key_spent: false,
+                    placed_nothing,
                 };
             }
             Action::KeySpent { message, .. } => {
@@ -673,6 +687,7 @@ impl Reducible for UiState {
                     problems: Vec::new(),
                     dry_run: false,
                     key_spent: true,
+                    placed_nothing: false,
                 };
             }
             Action::RecallEarlier(key) => next.add_earlier(EarlierOrder {
@@ -954,6 +969,7 @@ mod tests {
                 dry_run: false,
                 message: "proxy unreachable".into(),
                 problems: Vec::new(),
+                placed_nothing: false,
             },
         );
         assert_eq!(
@@ -963,6 +979,7 @@ mod tests {
                 problems: Vec::new(),
                 dry_run: false,
                 key_spent: false,
+                placed_nothing: false,
             }
         );
         assert!(!failed.submission.key_spent(), "a retry may still place it");
@@ -1001,6 +1018,7 @@ mod tests {
                 dry_run: false,
                 message: "the proxy did not answer".into(),
                 problems: Vec::new(),
+                placed_nothing: false,
             },
         );
         assert_eq!(answered.submission, Submission::Idle);
@@ -1018,6 +1036,7 @@ mod tests {
                 dry_run: true,
                 message: "no answer".into(),
                 problems: Vec::new(),
+                placed_nothing: false,
             },
         );
         assert!(
@@ -1059,6 +1078,7 @@ mod tests {
                     dry_run: false,
                     message: "the proxy did not answer".into(),
                     problems: Vec::new(),
+                    placed_nothing: false,
                 },
             )
         };
@@ -1077,6 +1097,7 @@ mod tests {
                 dry_run: true,
                 message: "no answer".into(),
                 problems: Vec::new(),
+                placed_nothing: false,
             },
         );
         let image_changed = |state| reduce(state, Action::SetField(OrderField::Image, "img-2".into()));
@@ -1104,6 +1125,7 @@ mod tests {
                 dry_run: false,
                 message: "above the ceiling".into(),
                 problems: vec![ceiling_problem()],
+                placed_nothing: true,
             },
         );
         let cancelled = reduce(reduce(settled, Action::AskSubmit { dry_run: false }), Action::Cancelled);
@@ -1162,12 +1184,48 @@ mod tests {
                 dry_run: false,
                 message: "above the ceiling; nothing was sent".into(),
                 problems: vec![problem.clone()],
+                placed_nothing: true,
             },
         );
         assert_eq!(refused.submission.refused_problems(), [problem]);
         let edited = reduce(refused, Action::SetBidMode(BidMode::Limit));
         assert_eq!(edited.submission, Submission::Idle);
         assert_eq!(edited.earlier, [], "nothing was sent, so no earlier order may exist");
+    }
+
+    /// The ceiling of all orders of the last hour names no field of the order (`SPOTPLAN_MAX_SPEND_PER_HOUR`), yet
+    /// it refuses before anything is logged: it must not be read as an order that may exist — nor may an earlier
+    /// key's such refusal keep warning of one.
+    #[test]
+    fn a_refusal_naming_no_field_that_placed_nothing_leaves_no_earlier_order() {
+        let hourly_ceiling = |key: &str| Action::Refused {
+            key: key.into(),
+            dry_run: false,
+            message: "order 3 has no known hourly cost".into(),
+            problems: Vec::new(),
+            placed_nothing: true,
+        };
+        let refused = reduce(sending_an_order(), hourly_ceiling("k1a2b3c4d"));
+        let edited = reduce(refused, Action::SetField(OrderField::Image, "img-2".into()));
+        assert_ne!(edited.idempotency_key, "k1a2b3c4d");
+        assert_eq!(edited.earlier, [], "nothing was placed under the refused key");
+        // Changed while it was being sent: named as earlier until its answer says nothing was placed.
+        let changed_in_flight = reduce(sending_an_order(), Action::SetField(OrderField::Image, "img-2".into()));
+        assert_eq!(earlier_keys(&changed_in_flight), ["k1a2b3c4d"]);
+        let answered = reduce(changed_in_flight.clone(), hourly_ceiling("k1a2b3c4d"));
+        assert_eq!(answered.earlier, []);
+        // Without an answer it stays named.
+        let no_answer = reduce(
+            changed_in_flight,
+            Action::Refused {
+                key: "k1a2b3c4d".into(),
+                dry_run: false,
+                message: "the proxy did not answer".into(),
+                problems: Vec::new(),
+                placed_nothing: false,
+            },
+        );
+        assert_eq!(earlier_keys(&no_answer), ["k1a2b3c4d"]);
     }
 
     #[test]

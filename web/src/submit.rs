@@ -111,6 +111,7 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
                         dry_run,
                         message: error.to_string(),
                         problems: refusal_problems(&error),
+                        placed_nothing: error.placed_nothing(),
                     },
                 };
                 // Only a final outcome lets the tab forget the order (an unknown one, or no answer, may exist).
@@ -118,7 +119,12 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
                     Action::Answered { key, answer } if answer.record.status != OrderStatus::Unknown => {
                         crate::in_flight::forget(key)
                     }
-                    Action::KeySpent { key, .. } => crate::in_flight::forget(key),
+                    Action::KeySpent { key, .. }
+                    | Action::Refused {
+                        key,
+                        placed_nothing: true,
+                        ..
+                    } => crate::in_flight::forget(key),
                     _ => {}
                 }
                 state.dispatch(action);
