@@ -245,6 +245,13 @@ test('a fleet the proxy refuses names the pool it refused, not an index path', a
     await page.locator('#fleet-max-per-pool-problem').getByText(/at most 1 instances \(the proxy's per-order limit\)/).waitFor();
     assert.equal(await page.locator('#fleet-max-per-pool').getAttribute('aria-invalid'), 'true');
     await screenshot(page, 'fleet-refused-names-the-pool');
+    // The pools come from the Plan page's requirement: a field there showing text the plan cannot use holds the
+    // fleet's Place too (the plan still holds 4 vCPUs while the field shows "4x").
+    await page.getByRole('button', { name: 'Plan', exact: true }).click();
+    await page.locator('#vcpu-min').fill('4x');
+    await page.getByRole('button', { name: 'Fleet', exact: true }).click();
+    await page.locator('#fleet-place-blockers').getByText(/shows “4x”, which the plan cannot use/).waitFor();
+    assert.equal(await page.locator('#fleet-place').isDisabled(), true);
     assert.equal((await (await fetch(new URL('api/v1/fleets', capped.url), { headers: { 'x-spotplan-token': capped.token } })).json()).fleets.length, 0);
     assert.deepEqual(problems.filter((problem) => !/status of 422|status of 400/.test(problem)), []);
   } finally {

@@ -275,7 +275,12 @@ mod tests {
         }
         // The order may exist: the key holds an order (unknown, or another body), the request timed out while the
         // order's own task went on, or a code this build does not know.
-        for code in ["outcome_unknown", "idempotency_key_reused", "request_timeout", "a_new_code"] {
+        for code in [
+            "outcome_unknown",
+            "idempotency_key_reused",
+            "request_timeout",
+            "a_new_code",
+        ] {
             assert!(!refused(code).placed_nothing(), "{code}");
         }
         let server_fault = ApiError::ServerFault {

@@ -273,7 +273,13 @@ pub fn FleetOrders(props: &FleetOrdersProps) -> Html {
         .clone()
     };
     let shared = Rc::new(shared_problems(orders));
-    let blockers = blockers(&props.plan, orders, &props.proxy, lang);
+    let mut blockers = blockers(&props.plan, orders, &props.proxy, lang);
+    // The pools come from the Plan page's requirement: a field there showing text the plan cannot use means these
+    // pools are not what that page shows.
+    blockers.extend(props.state.unread.problems().map(|problem| match lang {
+        Lang::Zh => problem.message_zh,
+        Lang::En => problem.message_en,
+    }));
     html! {
         <section aria-labelledby="fleet-orders-heading" class="fleet-orders">
             <h2 id="fleet-orders-heading">{ t(FleetText::OrdersHeading) }</h2>
