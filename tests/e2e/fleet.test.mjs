@@ -245,6 +245,10 @@ test('a fleet the proxy refuses names the pool it refused, not an index path', a
     await page.locator('#fleet-max-per-pool-problem').getByText(/at most 1 instances \(the proxy's per-order limit\)/).waitFor();
     assert.equal(await page.locator('#fleet-max-per-pool').getAttribute('aria-invalid'), 'true');
     await screenshot(page, 'fleet-refused-names-the-pool');
+    // Edited, the form is no longer what was refused: the mark beside the input goes.
+    await page.locator('#fleet-max-per-pool').fill('1');
+    await page.locator('#fleet-max-per-pool-problem').waitFor({ state: 'detached' });
+    assert.equal(await page.locator('#fleet-max-per-pool').getAttribute('aria-invalid'), 'false');
     // The pools come from the Plan page's requirement: a field there showing text the plan cannot use holds the
     // fleet's Place too (the plan still holds 4 vCPUs while the field shows "4x").
     await page.getByRole('button', { name: 'Plan', exact: true }).click();

@@ -8,6 +8,7 @@
 use std::rc::Rc;
 
 use rust_decimal::prelude::ToPrimitive;
+use spotplan_core::api::fleets::FleetSubmission;
 use spotplan_core::api::instances::InstancesAnswer;
 use spotplan_core::api::signals::{SignalsAnswer, SignalsBody};
 use spotplan_core::display::{max_money2, money2};
@@ -169,14 +170,23 @@ pub fn FleetPage(props: &FleetPageProps) -> Html {
         .flat_map(|plan| plan.problems.iter())
         .map(|problem| (problem_field(problem), words::fleet_problem(lang, problem)))
         .collect();
-    // The proxy's refusal of the last send, when it names a field the form has an input for.
+    // The proxy's refusal of the last send, when it names a field the form has an input for — beside that input
+    // until the form is edited (the form as it stood when the refusal first showed is kept to tell).
+    let form_at_refusal = use_mut_ref(|| None::<(Rc<FleetSubmission>, FleetForm)>);
     let refused: Option<(&'static str, String)> = match &*props.draft.placing {
-        crate::fleet_place::Placing::Refused(crate::api::ApiError::Refused(body), _) => body
-            .error
-            .field
-            .as_deref()
-            .and_then(fleet_model::refusal_field)
-            .map(|id| (id, format!("{} ({})", body.error.message, body.error.code))),
+        crate::fleet_place::Placing::Refused(crate::api::ApiError::Refused(body), sent) => {
+            let mut kept = form_at_refusal.borrow_mut();
+            if !kept.as_ref().is_some_and(|(refused, _)| Rc::ptr_eq(refused, sent)) {
+                *kept = Some((sent.clone(), (*form).clone()));
+            }
+            let unchanged = kept.as_ref().is_some_and(|(_, then)| *then == *form);
+            body.error
+                .field
+                .as_deref()
+                .and_then(fleet_model::refusal_field)
+                .filter(|_| unchanged)
+                .map(|id| (id, format!("{} ({})", body.error.message, body.error.code)))
+        }
         _ => None,
     };
     // Beside each input: its own typed-value problem, then the plan's problems that name its field, then the
