@@ -454,6 +454,17 @@ async fn fleet_instances(state: &AppState, fleet: &FleetRow) -> Result<(Vec<Inst
     Ok((targets, open))
 }
 
+/// Who asks for a stopped fleet's release: a person asking for the stop (again), or the keeper's round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReleaseAsker {
+    /// A person's `POST …/stop`: a release the cloud refused is sent again under the next key.
+    Person,
+    /// The keeper, every round: a refused release is replayed from the log, never sent again on its own — else a
+    /// refusal that lasts (deletion protection, a policy without the delete action, a proxy without the cloud's
+    /// credentials) meant one delete call and one more logged release every round, for good.
+    Keeper,
+}
+
 /// Releases what of `targets` is still live and not being released: each distinct set under its own key, derived
 /// from it ([`stop_release_key_now`]), so the same set is released once however often this runs.
 async fn release_live(
@@ -461,6 +472,7 @@ async fn release_live(
     fleet_key: &str,
     mut targets: Vec<InstanceRef>,
     requested_by: Option<String>,
+    asker: ReleaseAsker,
 ) -> Result<(), ApiError> {
     let book = crate::instance_book::all(&state.store).await?;
     targets.retain(|target| {
@@ -474,7 +486,7 @@ async fn release_live(
     if targets.is_empty() {
         return Ok(());
     }
-    let key = stop_release_key_now(state, fleet_key, &targets).await?;
+    let key = stop_release_key_now(state, fleet_key, &targets, asker).await?;
     let release = ReleaseBody {
         instances: targets,
         ..ReleaseBody::default()
@@ -500,20 +512,34 @@ pub async fn release_after_stop(state: &AppState) -> Result<usize, ApiError> {
         tracing::info!(fleet = %fleet.id, "a fleet stopped with release has instances found since: releasing them");
         // One fleet's refused release (throttled, or not theirs to release) must not keep the fleets after it
         // from releasing theirs.
-        if let Err(error) = release_live(state, &fleet.key, targets, fleet.created_by.clone()).await {
+        if let Err(error) = release_live(
+            state,
+            &fleet.key,
+            targets,
+            fleet.created_by.clone(),
+            ReleaseAsker::Keeper,
+        )
+        .await
+        {
             tracing::warn!(fleet = %fleet.id, %error, "a stopped fleet's instances could not be released; retrying on the next round");
         }
     }
     Ok(ids.len())
 }
 
-/// The key to release `targets` under at this stop: the set's key ([`stop_release_key`]) — or, when a release
-/// under it was answered and these instances are still live (it was refused, throttled, or did not take), the
-/// next one, so a stop asked again sends that release again instead of replaying its answer. A release logged
+/// The key to release `targets` under at this stop: the set's key ([`stop_release_key`]) — or, when a person asks
+/// and a release under it was answered while these instances are still live (it was refused, throttled, or did
+/// not take), the next one, so a stop asked again sends that release again instead of replaying its answer (the
+/// keeper replays it: see [`ReleaseAsker::Keeper`]). A release logged
 /// but never answered keeps its key while it may be in flight; once it is older than the follower's release
 /// settle time it is not (the call it made, if any, has long timed out, and the follower has found the instances
 /// still there), so it is passed over too — replayed, it would answer "unknown" every round while they bill on.
-async fn stop_release_key_now(state: &AppState, fleet_key: &str, targets: &[InstanceRef]) -> Result<String, ApiError> {
+async fn stop_release_key_now(
+    state: &AppState,
+    fleet_key: &str,
+    targets: &[InstanceRef],
+    asker: ReleaseAsker,
+) -> Result<String, ApiError> {
     let base = stop_release_key(fleet_key, targets);
     let now_ms = now_unix_millis();
     let mut round = 0u32;
@@ -524,7 +550,7 @@ async fn stop_release_key_now(state: &AppState, fleet_key: &str, targets: &[Inst
         };
         let passed_over = match crate::instance_book::logged_release(&state.store, &key).await? {
             None => false,
-            Some(logged) if logged.answer.is_some() => true,
+            Some(logged) if logged.answer.is_some() => asker == ReleaseAsker::Person,
             Some(_) => crate::instance_book::release_asked_at(&state.store, &key)
                 .await?
                 .is_some_and(|asked_ms| now_ms - asked_ms >= crate::follower::RELEASE_SETTLE_MS),
@@ -613,7 +639,7 @@ pub async fn stop(
     fleet_book::update(&state.store, &fleet).await?;
     drop((held, replicas));
     if release_now {
-        release_live(&state, &fleet.key, targets, caller.name()).await?;
+        release_live(&state, &fleet.key, targets, caller.name(), ReleaseAsker::Person).await?;
     }
     Ok(Json(FleetAnswer {
         fleet: shown(&state, &fleet).await?,

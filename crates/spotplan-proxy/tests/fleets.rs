@@ -399,6 +399,24 @@ async fn a_stop_asked_again_after_its_release_was_refused_releases_then() {
     );
     assert_eq!(released(), 0, "every release call was refused");
     assert_eq!(rig.live_ids(&id).await.len(), 4, "they still bill");
+    // The keeper's rounds replay that refusal from the log: no delete call, no release logged each round.
+    let logged_releases = || async {
+        rig.state
+            .store
+            .select("SELECT idempotency_key FROM releases", Vec::new())
+            .await
+            .unwrap()
+            .len()
+    };
+    let logged = logged_releases().await;
+    for _ in 0..3 {
+        keep_once(&rig.state).await.unwrap();
+    }
+    assert_eq!(
+        logged_releases().await,
+        logged,
+        "the keeper sent the refused release again"
+    );
 
     rig.standin.lifecycle.throttle_releases(0);
     rig.send(stop()).await;
