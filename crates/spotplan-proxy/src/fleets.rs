@@ -597,6 +597,16 @@ pub async fn stop(
     if fleet_book::by_id(&state.store, &id).await?.is_none() {
         return Err(not_found(&id));
     }
+    // The work runs in its own task, as an order's does: a client that goes away, or the route's timeout, cannot
+    // cut the stop's release off between batches.
+    let task = tokio::spawn(async move { stop_held(state, caller, id, body).await });
+    task.await
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("fleet stop task failed: {error}")))?
+        .map(Json)
+}
+
+/// The stop of fleet `id`, under its lock.
+async fn stop_held(state: AppState, caller: Caller, id: String, body: StopFleet) -> Result<FleetAnswer, ApiError> {
     let claim = state.key_locks.claim(&format!("fleet:{id}"));
     let held = claim.lock().await;
     let replicas = state.store.hold_key(&format!("fleet:{id}")).await?;
@@ -641,8 +651,8 @@ pub async fn stop(
     if release_now {
         release_live(&state, &fleet.key, targets, caller.name(), ReleaseAsker::Person).await?;
     }
-    Ok(Json(FleetAnswer {
+    Ok(FleetAnswer {
         fleet: shown(&state, &fleet).await?,
         replayed: false,
-    }))
+    })
 }

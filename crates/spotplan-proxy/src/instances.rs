@@ -342,7 +342,12 @@ pub async fn release(
             ),
         ));
     }
-    release_once(&state, key, body, caller.name()).await.map(Json)
+    // The work runs in its own task, as an order's does: a client that goes away, or the route's timeout, cannot
+    // cut a release off between batches (its rows already say `releasing`, so a new release would skip them).
+    let task = tokio::spawn(async move { release_once(&state, key, body, caller.name()).await });
+    task.await
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("release task failed: {error}")))?
+        .map(Json)
 }
 
 /// Releases what `body` names exactly once under `key`: logged before anything is sent, answered from the log when

@@ -26,6 +26,11 @@ struct Rig {
 const HOUR_MS: i64 = 3_600_000;
 
 async fn rig(cloud: Cloud) -> Rig {
+    rig_with_release_delay(cloud, Duration::ZERO).await
+}
+
+/// A rig whose stand-in answers each release call `release_delay` after it acted.
+async fn rig_with_release_delay(cloud: Cloud, release_delay: Duration) -> Rig {
     let (index, kind) = match cloud {
         Cloud::Alibaba => (0, Kind::Alibaba),
         Cloud::Tencent => (1, Kind::Tencent),
@@ -34,6 +39,7 @@ async fn rig(cloud: Cloud) -> Rig {
     let mut standin = Standin::new(kind, KEYS[index].1, KEYS[index].2);
     // Pending until the test moves the stand-in's clock; a reclaim notice of 5 minutes, as on Alibaba and Baidu.
     standin.lifecycle.pending_for = Duration::from_secs(3600);
+    standin.lifecycle.release_delay = release_delay;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let standin_address = listener.local_addr().unwrap();
     let router = spotplan_standin::router(standin.clone());
@@ -455,6 +461,49 @@ async fn a_batch_refused_for_one_gone_instance_is_asked_again_instance_by_instan
     );
     poll_once(&rig.state).await.unwrap();
     assert_eq!(rig.states().await, ["released", "released"]);
+}
+
+/// A release whose client goes away (or times out) after the first call still sends the rest: its rows already
+/// say `releasing`, so nothing else would release the others soon. It used to run inside the request and stop
+/// where the client left.
+#[tokio::test]
+async fn a_release_goes_on_when_its_client_goes_away() {
+    let rig = rig_with_release_delay(Cloud::Tencent, Duration::from_millis(400)).await;
+    let placed = rig
+        .order(
+            Cloud::Tencent,
+            "img-lifecycle",
+            2,
+            "7a4c9e10-0000-4000-8000-0000000000c2",
+        )
+        .await;
+    rig.standin.lifecycle.advance(HOUR_MS);
+    poll_once(&rig.state).await.unwrap();
+    let ids: Vec<String> = serde_json::from_value(placed["instance_ids"].clone()).unwrap();
+    // The batch call is refused for the instance gone already, so the other takes a call of its own, after it.
+    assert!(rig.standin.lifecycle.release_elsewhere(&ids[0]));
+    let gone = reqwest::Client::new()
+        .post(format!("{}/api/v1/instances/release", rig.proxy))
+        .header("x-spotplan-token", TOKEN)
+        .header("idempotency-key", "release-leave-0001")
+        .timeout(Duration::from_millis(200))
+        .json(&json!({ "order_id": placed["id"] }))
+        .send()
+        .await;
+    assert!(gone.is_err(), "the client left before the answer: {gone:?}");
+    let released = || rig.standin.lifecycle.counts().0.get(&ids[1]).copied();
+    for _ in 0..100 {
+        if released().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(released(), Some(1), "the live instance was released once");
+    let (status, answer) = rig
+        .release(&json!({ "order_id": placed["id"] }), "release-leave-0001")
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(released(), Some(1), "the retry sent nothing: {answer}");
 }
 
 #[tokio::test]
