@@ -116,7 +116,7 @@ pub async fn exchange(State(state): State<AppState>, request: Request, next: Nex
     // (HTTPS: the whole origin) a session held under another credential stays.
     let own_navigation = matches!(fetched_from, Some("none" | "same-origin"));
     let cookie_name = crate::token::cookie_name(state.config.listen.port(), state.config.tls);
-    let held: Vec<String> = one
+    let mut held: Vec<String> = one
         .map(|given| {
             crate::security::session_cookies(request.headers(), &cookie_name)
                 .map(|held| held.trim().to_owned())
@@ -124,14 +124,19 @@ pub async fn exchange(State(state): State<AppState>, request: Request, next: Nex
                 .collect()
         })
         .unwrap_or_default();
+    held.sort_unstable();
+    held.dedup();
     // Only a session that still works counts: a revoked key's old cookie must not block its person's new link.
-    let mut signed_in_otherwise = false;
-    for held in &held {
-        if tokens_match(held, api_token) || matches!(crate::people::by_key(&state.store, held).await, Ok(Some(_))) {
-            signed_in_otherwise = true;
-            break;
+    // Two or more other credentials count as a session held otherwise, unchecked: which one the browser's next
+    // request would be taken for is not known (two credentials are nobody's), and checking each was a database
+    // query per cookie for anyone who sends a `?token=` link with a header full of made-up keys.
+    let signed_in_otherwise = match held.as_slice() {
+        [] => false,
+        [held] => {
+            tokens_match(held, api_token) || matches!(crate::people::by_key(&state.store, held).await, Ok(Some(_)))
         }
-    }
+        _ => true,
+    };
     if let Some(given) = one
         && session.is_none()
         && own_navigation

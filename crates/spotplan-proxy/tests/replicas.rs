@@ -500,6 +500,25 @@ async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_rev
         );
     }
 
+    // Two other session cookies, neither a working credential: the link signs nobody in over them (checking each
+    // was a database query per cookie, for anyone).
+    let two_held = browser
+        .get(format!("{}/?token={bob}", proxies[0].url))
+        .header("sec-fetch-site", "none")
+        .header(
+            "cookie",
+            format!(
+                "{session_cookie_name}=spk_{}; {session_cookie_name}=spk_{}",
+                "b".repeat(48),
+                "c".repeat(48)
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(two_held.status().as_u16(), 303);
+    assert!(!two_held.headers().contains_key("set-cookie"), "{two_held:?}");
+
     // Health names the person a key belongs to (the app's "release all" is theirs alone); the token, nobody.
     let (_, health) = {
         let answer = browser
