@@ -213,7 +213,8 @@ pub fn document() -> Value {
     let refresh_put = format!(
         "Turn the price refresher on or off, give it the pools to walk (at most {MAX_REFRESH_POOLS}; empty keeps its \
          list) and a budget of price queries a minute (1–{MAX_BUDGET_PER_MINUTE}); anything else is a 400 \
-         invalid_refresh naming the field"
+         invalid_refresh naming the field. In team mode only the operator's token sets it (a person's key: 403 \
+         operator_only)"
     );
     let refresh_errors = with_body(&[]);
     let id_parameter = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }]);

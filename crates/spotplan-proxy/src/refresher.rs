@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::State;
+use axum::{Extension, Json};
 use spotplan_core::api::refresh::{
     DEFAULT_BUDGET_PER_MINUTE, HISTORY_DAYS, MAX_BUDGET_PER_MINUTE, MAX_REFRESH_POOLS, RefreshProgress, RefreshSettings,
 };
@@ -372,11 +372,25 @@ pub async fn get(State(state): State<AppState>) -> Result<Json<RefreshProgress>,
     Ok(Json(progress(&state.store).await?))
 }
 
-/// Handles `PUT /api/v1/refresh`.
+/// Handles `PUT /api/v1/refresh`. The refresher is the team's, run with the shared credentials and spending the
+/// account's price-query quota that everyone's live quotes share: in team mode only the operator's token sets it
+/// (a person reads where it stands).
 pub async fn put(
     State(state): State<AppState>,
+    Extension(caller): Extension<crate::security::Caller>,
     Json(body): Json<RefreshSettings>,
 ) -> Result<Json<RefreshProgress>, ApiError> {
+    if let crate::security::Caller::Person(person) = &caller {
+        return Err(ApiError::Rejected {
+            status: axum::http::StatusCode::FORBIDDEN,
+            code: "operator_only",
+            message: format!(
+                "the price refresher is the team's: only the operator's token can change it, not {person}'s key; \
+                 nothing changed"
+            ),
+            field: None,
+        });
+    }
     let bad = |field: &str, message: String| ApiError::BadRequest {
         code: "invalid_refresh",
         message,

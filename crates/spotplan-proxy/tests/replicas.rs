@@ -519,6 +519,28 @@ async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_rev
     assert_eq!(two_held.status().as_u16(), 303);
     assert!(!two_held.headers().contains_key("set-cookie"), "{two_held:?}");
 
+    // The price refresher is the team's: a person reads it, only the operator's token sets it.
+    let set_refresh = |credential: Option<&str>| {
+        let request = browser
+            .put(format!("{}/api/v1/refresh", proxies[0].url))
+            .json(&json!({ "enabled": false }));
+        match credential {
+            Some(key) => request.header("authorization", format!("Bearer {key}")),
+            None => request.header("x-spotplan-token", common::proxy_process::TOKEN),
+        }
+    };
+    let by_bob = set_refresh(Some(&bob)).send().await.unwrap();
+    assert_eq!(by_bob.status().as_u16(), 403);
+    assert_eq!(by_bob.json::<Value>().await.unwrap()["error"]["code"], "operator_only");
+    let read_by_bob = browser
+        .get(format!("{}/api/v1/refresh", proxies[0].url))
+        .header("authorization", format!("Bearer {bob}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read_by_bob.status().as_u16(), 200);
+    assert_eq!(set_refresh(None).send().await.unwrap().status().as_u16(), 200);
+
     // Health names the person a key belongs to (the app's "release all" is theirs alone); the token, nobody.
     let (_, health) = {
         let answer = browser
