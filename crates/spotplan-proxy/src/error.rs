@@ -121,6 +121,20 @@ pub enum ApiError {
     /// The order log could not be read or written; the details go to the log only.
     #[error("{}", store_message(.0))]
     Store(#[from] crate::stored::StoreError),
+    /// Calls to the cloud went out (a release, a fleet's first orders), then writing what they answered failed:
+    /// the cloud may have acted, so the answer must not say "nothing was sent".
+    #[error(
+        "the {what} is logged and its calls to the cloud may have gone out, but the log could not record what \
+         came back: the cloud may have acted — retry with the same idempotency key to learn the outcome, never \
+         under a new key"
+    )]
+    StoreAfterSending {
+        /// What was sent ("release", "fleet").
+        what: &'static str,
+        /// The store's failure (to the log only).
+        #[source]
+        source: crate::stored::StoreError,
+    },
     /// Something failed inside the proxy; the details go to the log only.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -169,6 +183,7 @@ impl ApiError {
                 (StatusCode::SERVICE_UNAVAILABLE, "order_log_unconfirmed")
             }
             ApiError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "order_log_unavailable"),
+            ApiError::StoreAfterSending { .. } => (StatusCode::SERVICE_UNAVAILABLE, "log_failed_after_sending"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -180,6 +195,9 @@ impl IntoResponse for ApiError {
         match &self {
             ApiError::Internal(source) => tracing::error!(error = %source, "internal error"),
             ApiError::Store(source) => tracing::error!(error = %source, "order log error"),
+            ApiError::StoreAfterSending { what, source } => {
+                tracing::error!(error = %source, what, "log error after calls were sent")
+            }
             _ => {}
         }
         let (field, problems) = match &self {

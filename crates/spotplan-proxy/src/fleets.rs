@@ -393,7 +393,13 @@ pub async fn submit(
             other => other?,
         }
         drop((held, replicas));
-        fleet_keeper::advance(&state, &fleet.id).await?;
+        // The fleet is logged: from here a failed write may follow orders the cloud took.
+        fleet_keeper::advance(&state, &fleet.id)
+            .await
+            .map_err(|error| match error {
+                ApiError::Store(source) => ApiError::StoreAfterSending { what: "fleet", source },
+                other => other,
+            })?;
         let fleet = fleet_book::by_id(&state.store, &fleet.id).await?.unwrap_or(fleet);
         Ok((StatusCode::CREATED, shown(&state, &fleet).await?, false))
     });

@@ -469,7 +469,12 @@ pub async fn release_once(
         outcomes,
         replayed: false,
     };
-    instance_book::finish_release(&state.store, &key, &answer, after).await?;
+    instance_book::finish_release(&state.store, &key, &answer, after)
+        .await
+        .map_err(|source| ApiError::StoreAfterSending {
+            what: "release",
+            source,
+        })?;
     Ok(answer)
 }
 

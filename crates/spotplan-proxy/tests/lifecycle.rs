@@ -506,6 +506,51 @@ async fn a_release_goes_on_when_its_client_goes_away() {
     assert_eq!(released(), Some(1), "the retry sent nothing: {answer}");
 }
 
+/// Recording a release's answers fails after its calls went out: the answer says the cloud may have acted and to
+/// retry under the same key — it used to say "if this was a new order, nothing was sent".
+#[tokio::test]
+async fn a_release_whose_answers_cannot_be_recorded_says_the_cloud_may_have_acted() {
+    let rig = rig(Cloud::Tencent).await;
+    let placed = rig
+        .order(
+            Cloud::Tencent,
+            "img-lifecycle",
+            1,
+            "7a4c9e10-0000-4000-8000-0000000000c3",
+        )
+        .await;
+    rig.standin.lifecycle.advance(HOUR_MS);
+    poll_once(&rig.state).await.unwrap();
+    let refuse_answers: &[&str] = if rig.state.store.is_shared() {
+        &[
+            "CREATE FUNCTION refuse_answer() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$",
+            "CREATE TRIGGER refuse_answer BEFORE UPDATE ON releases FOR EACH ROW WHEN (NEW.answer_json IS NOT NULL) \
+             EXECUTE FUNCTION refuse_answer()",
+        ]
+    } else {
+        &[
+            "CREATE TRIGGER refuse_answer BEFORE UPDATE ON releases WHEN NEW.answer_json IS NOT NULL \
+           BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+        ]
+    };
+    for statement in refuse_answers {
+        rig.state
+            .store
+            .execute((*statement).to_owned(), Vec::new())
+            .await
+            .unwrap();
+    }
+    let (status, answer) = rig
+        .release(&json!({ "order_id": placed["id"] }), "release-unrecorded-0001")
+        .await;
+    assert_eq!(status, 503, "{answer}");
+    assert_eq!(answer["error"]["code"], "log_failed_after_sending", "{answer}");
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(message.contains("the cloud may have acted"), "{message}");
+    assert!(!message.contains("nothing was sent"), "{message}");
+    assert_eq!(rig.standin.lifecycle.counts().0.len(), 1, "the release went out");
+}
+
 #[tokio::test]
 async fn a_thousand_instances_cost_ten_describe_calls() {
     let rig = rig(Cloud::Baidu).await;
