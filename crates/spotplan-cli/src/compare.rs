@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use spotplan_core::advice::BidAdvice;
 use spotplan_core::catalog::Catalog;
 use spotplan_core::display::{max_unit_price, money2, unit_price};
+use spotplan_core::order::native_bid::AccountCurrencies;
 use spotplan_core::plan::{Area, PriceFigure, Requirement, SortKey};
 use spotplan_core::{Cloud, Currency, ExchangeRate, Planner};
 
@@ -60,6 +61,10 @@ pub(crate) struct CompareArgs {
     /// Display currency.
     #[arg(long, default_value = "CNY")]
     pub(crate) currency: String,
+    /// A cloud account billed in another currency than CNY (an international-site account), as CLOUD:CURRENCY,
+    /// e.g. alibaba:USD (repeat or comma-separate): its bids and worst cases are in that currency, as sent.
+    #[arg(long, value_delimiter = ',', value_parser = parse_account_currency)]
+    account_currency: Vec<(Cloud, Currency)>,
     /// CNY per USD (default: the dated rate shipped with Spotplan).
     #[arg(long, value_parser = crate::number_args::positive)]
     cny_per_usd: Option<Decimal>,
@@ -78,6 +83,15 @@ enum AreaArg {
     Outside,
 }
 
+fn parse_account_currency(text: &str) -> Result<(Cloud, Currency), String> {
+    let (cloud, currency) = text
+        .split_once(':')
+        .ok_or_else(|| format!("`{text}` is not CLOUD:CURRENCY (e.g. alibaba:USD)"))?;
+    let cloud = Cloud::from_id(cloud.trim()).ok_or_else(|| format!("`{cloud}` is not alibaba, tencent or baidu"))?;
+    let currency = Currency::from_code(currency.trim()).ok_or_else(|| format!("`{currency}` is not CNY or USD"))?;
+    Ok((cloud, currency))
+}
+
 fn parse_sort(id: &str) -> Result<SortKey, String> {
     SortKey::from_id(id).ok_or_else(|| {
         let ids: Vec<&str> = SortKey::ALL.iter().map(|key| key.id()).collect();
@@ -93,6 +107,10 @@ pub(crate) fn requirement(args: &CompareArgs) -> anyhow::Result<Requirement> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let currency = Currency::from_code(&args.currency)
         .with_context(|| format!("--currency `{}` is not CNY or USD", args.currency))?;
+    let mut account_currencies = AccountCurrencies::default();
+    for (cloud, account_currency) in &args.account_currency {
+        account_currencies.set(*cloud, *account_currency);
+    }
     Ok(Requirement {
         vcpu_min: args.vcpu,
         vcpu_max: args.vcpu_max.or(args.vcpu),
@@ -113,6 +131,7 @@ pub(crate) fn requirement(args: &CompareArgs) -> anyhow::Result<Requirement> {
         sort_reversed: args.reverse,
         text: args.filter.clone(),
         currency,
+        account_currencies,
         ..Requirement::default()
     })
 }

@@ -548,6 +548,40 @@ fn fleet_spreads_a_target_by_strategy_and_writes_alibabas_own_group_request() {
         "{said}"
     );
     assert!(stdout(&over_group).is_empty(), "{}", stdout(&over_group));
+    // A cap in USD: sent in CNY to a China-site account (0.0501 × 7.2, rounded up to Alibaba's 3 decimals), in USD
+    // as typed to an account billed in USD.
+    let max_prices = |more: &[&str]| {
+        let mut args = vec![
+            "--currency",
+            "USD",
+            "--cny-per-usd",
+            "7.2",
+            "--cap",
+            "0.0501",
+            "--apg",
+            "http",
+            "--client-token",
+            "fleet-usd-1",
+        ];
+        args.extend_from_slice(more);
+        let output = alibaba_fleet("6", &args);
+        assert!(output.status.success(), "{}", stdout(&output));
+        let mut prices: Vec<String> = stdout(&output)
+            .split(['&', '\n', '?'])
+            .filter_map(|part| part.split_once("MaxPrice=").map(|(_, price)| price.trim().to_owned()))
+            .collect();
+        prices.dedup();
+        prices
+    };
+    assert_eq!(max_prices(&[]), ["0.361"]);
+    assert_eq!(max_prices(&["--account-currency", "alibaba:USD"]), ["0.051"]);
+    let bad = alibaba_fleet("6", &["--account-currency", "alibaba-USD"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("`alibaba-USD` is not CLOUD:CURRENCY"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
 }
 
 /// A lookup that finds no instance while the order stays unknown (the cloud's tag list may lag behind an order it

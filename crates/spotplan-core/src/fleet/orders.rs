@@ -104,7 +104,10 @@ pub fn fleet_orders(
     chosen
         .chain(standby)
         .map(|(pool, weight, count, standby)| {
-            let mut order = with_launch(draft_order(&pool, count), launch(&pool));
+            // Bids go in the account's currency: the requirement's, unless the launch details say otherwise.
+            let mut draft = draft_order(&pool, count);
+            draft.account_currency = request.requirement.account_currencies.of(pool.cloud);
+            let mut order = with_launch(draft, launch(&pool));
             let mut rounded_up = None;
             if let Some(cap) = request.price_cap_per_unit {
                 let per_instance = PriceRate::new(
