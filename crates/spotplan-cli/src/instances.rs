@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use spotplan_core::api::instances::{InstanceRef, InstancesAnswer, ReleaseAnswer, ReleaseBody, ReleaseResult};
+use spotplan_core::api::instances::{
+    InstanceRef, InstanceView, InstancesAnswer, ReleaseAnswer, ReleaseBody, ReleaseResult,
+};
 use spotplan_core::lifecycle::{InstanceState, ReleaseOptions};
 use spotplan_core::{Cloud, Money, api};
 
@@ -128,6 +130,16 @@ pub(crate) async fn read_answer<T: serde::de::DeserializeOwned>(
         .with_context(|| format!("the proxy's answer is not {what}"))
 }
 
+async fn fetch_health(proxy: &ProxyArgs, token: &str) -> anyhow::Result<spotplan_core::api::health::Health> {
+    let response = client()?
+        .get(endpoint(proxy, api::HEALTH)?)
+        .header(api::TOKEN_HEADER, token)
+        .send()
+        .await
+        .context("cannot reach the proxy (is `cargo xtask serve` running?)")?;
+    read_answer(response, "a health answer").await
+}
+
 async fn fetch_instances(proxy: &ProxyArgs, token: &str) -> anyhow::Result<InstancesAnswer> {
     let response = client()?
         .get(endpoint(proxy, api::INSTANCES)?)
@@ -228,6 +240,10 @@ pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
     }
     let runtime = runtime()?;
     let book = runtime.block_on(fetch_instances(&args.proxy, &token))?;
+    let health = runtime.block_on(fetch_health(&args.proxy, &token))?;
+    // Team mode: a person releases only their own; the operator's token, anything.
+    let person = health.person;
+    let theirs = |row: &&InstanceView| person.is_none() || row.placed_by == person;
     // Named instances the proxy does not follow at all (a typo, another cloud) are named before anything is sent.
     let unknown: Vec<String> = body
         .instances
@@ -246,10 +262,47 @@ pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
             unknown.join(", ")
         );
     }
+    // An order id that names no instance at all (a typo, or an order whose instances are not known yet) is said,
+    // not answered "nothing to release" with a clean exit while the real order bills on.
+    if let Some(order) = &body.order_id
+        && !book
+            .instances
+            .iter()
+            .any(|row| row.order_id.as_deref() == Some(order.as_str()))
+    {
+        bail!(
+            "--order {order}: no instance of that order is in the proxy's book (a mistyped id, or an order whose \
+             outcome is not known yet: see `spotplan lookup {order}`)"
+        );
+    }
+    // Another person's instance or order is theirs to release: refused here, before anything is sent.
+    let named_others: Vec<String> = book
+        .instances
+        .iter()
+        .filter(|row| !theirs(row))
+        .filter(|row| {
+            body.order_id
+                .as_deref()
+                .is_some_and(|order| row.order_id.as_deref() == Some(order))
+                || body
+                    .instances
+                    .iter()
+                    .any(|wanted| wanted.cloud == row.cloud && wanted.id == row.id)
+        })
+        .map(|row| format!("{}:{}", row.cloud.id(), row.id))
+        .collect();
+    if let (Some(person), false) = (&person, named_others.is_empty()) {
+        bail!(
+            "{}: not placed by {person}; only the person who placed it, or the operator, can release it (nothing \
+             was sent)",
+            named_others.join(", ")
+        );
+    }
     let chosen: Vec<_> = book
         .instances
         .iter()
         .filter(|row| !row.state.is_final() && row.state != InstanceState::Releasing)
+        .filter(theirs)
         .filter(|row| {
             body.all
                 || body
@@ -283,34 +336,55 @@ pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
     }
     let key = args.idempotency_key.clone().unwrap_or_else(new_key);
     println!("idempotency key {key} (give it with --idempotency-key to retry safely)");
-    let answer: ReleaseAnswer = runtime.block_on(async {
+    let may_have_gone_out = |what: &str| {
+        format!(
+            "{what}: the release may or may not have gone out — retry with --idempotency-key {key} to learn which \
+             (the proxy never sends one release twice)"
+        )
+    };
+    let sent = runtime.block_on(async {
         let response = client()?
             .post(endpoint(&args.proxy, api::RELEASE)?)
             .header(api::TOKEN_HEADER, &token)
             .header(api::IDEMPOTENCY_KEY, &key)
             .json(&body)
             .send()
+            .await;
+        let Ok(response) = response else {
+            return Ok::<_, anyhow::Error>(Err(may_have_gone_out("no answer from the proxy")));
+        };
+        // A server fault may follow calls that went out; so may an answer cut off on its way.
+        if response.status().is_server_error() {
+            let fault = failure(response).await;
+            return Ok(Err(may_have_gone_out(&fault.to_string())));
+        }
+        if !response.status().is_success() {
+            return Err(failure(response).await);
+        }
+        Ok(response
+            .json::<ReleaseAnswer>()
             .await
-            .with_context(|| {
-                format!(
-                    "no answer from the proxy: the release may or may not have gone out — retry with \
-                     --idempotency-key {key} to learn which (the proxy never sends one release twice)"
-                )
-            })?;
-        read_answer(response, "a release answer").await
+            .map_err(|error| may_have_gone_out(&format!("the proxy's answer could not be read ({error})"))))
     })?;
-    // Refused, or not known to be released (the proxy settles it with the cloud): not a clean exit.
-    let mut failed = false;
+    let answer = match sent {
+        Ok(answer) => answer,
+        Err(may_have) => {
+            eprintln!("{may_have}");
+            return Ok(ExitCode::from(crate::lookup::STILL_UNKNOWN));
+        }
+    };
+    // Refused (exit 1), or not known to be released (exit 3: the proxy settles it with the cloud).
+    let (mut refused, mut unknown) = (false, false);
     for outcome in &answer.outcomes {
         let word = match outcome.result {
             ReleaseResult::Accepted => "release accepted",
             ReleaseResult::AlreadyGone => "already gone",
             ReleaseResult::Refused => {
-                failed = true;
+                refused = true;
                 "refused"
             }
             ReleaseResult::Unknown => {
-                failed = true;
+                unknown = true;
                 "unknown: the proxy checks with the cloud and never sends it twice"
             }
         };
@@ -328,5 +402,11 @@ pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
     if answer.replayed {
         println!("(the logged outcome of an earlier request with this key: nothing was sent now)");
     }
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if unknown {
+        ExitCode::from(crate::lookup::STILL_UNKNOWN)
+    } else if refused {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -50,7 +50,9 @@ enum Command {
     /// Example: SPOTPLAN_TOKEN=… spotplan instances
     Instances(instances::InstancesArgs),
     /// Release instances through the local proxy, exactly once (token in SPOTPLAN_TOKEN): listed ones, an order's,
-    /// or all; without --yes it only says what would stop.
+    /// or all (in team mode, all of one's own); without --yes it only says what would stop. Exit code 0: released
+    /// or gone (or nothing to release); 1: the cloud refused some; 3: some outcome not known yet, or no answer —
+    /// retry with the key it printed; 2: an error, nothing sent.
     ///
     /// Example: SPOTPLAN_TOKEN=… spotplan release --order ord-1a2b3c4d --yes
     Release(instances::ReleaseArgs),

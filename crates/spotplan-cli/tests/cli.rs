@@ -719,12 +719,96 @@ fn a_release_without_an_answer_names_its_key_and_claims_nothing() {
             "--idempotency-key",
             "release-cli-00000001",
         ],
-        vec![Some(r#"{"instances":[],"now_ms":1}"#.to_owned()), None],
+        vec![Some(book_of_one_order()), Some(health(None)), None],
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("may or may not have gone out"), "{stderr}");
     assert!(stderr.contains("--idempotency-key release-cli-00000001"), "{stderr}");
+}
+
+/// The stub proxy's book: one running Tencent instance of order `ord-1a2b3c4d5e6f7a8b`, placed by alice.
+fn book_of_one_order() -> String {
+    serde_json::json!({
+        "instances": [{
+            "cloud": "tencent", "id": "ins-cli00001", "order_id": "ord-1a2b3c4d5e6f7a8b", "region": "ap-guangzhou",
+            "zone": "ap-guangzhou-6", "instance_type": "S5.LARGE8", "state": "running", "cloud_state": "RUNNING",
+            "placed_at_ms": 0, "running_since_ms": 0, "last_seen_ms": 1, "checked_at_ms": 1,
+            "cost_so_far": { "amount": "0.5", "currency": "CNY" }, "placed_by": "alice"
+        }],
+        "now_ms": 1
+    })
+    .to_string()
+}
+
+/// The stub proxy's health answer for a caller (`person` in team mode).
+fn health(person: Option<&str>) -> String {
+    let mut health = serde_json::json!({
+        "service": "spotplan-proxy", "version": "0", "signed_in": true, "clouds": [],
+        "spend": { "max_order_per_hour": null, "max_spend_per_hour": null, "max_instances_per_order": 100 }
+    });
+    if let Some(person) = person {
+        health["person"] = serde_json::json!(person);
+    }
+    health.to_string()
+}
+
+/// A mistyped order id says so (exit 2), not "nothing to release" with a clean exit; another person's order is
+/// theirs to release, refused before anything is sent; a server fault after the release was sent, and an
+/// outcome not known yet, exit 3 — "retry with the key", not the refusal's 1 nor an error's 2.
+#[test]
+fn a_release_names_a_mistyped_order_refuses_anothers_and_exits_3_when_it_may_have_gone_out() {
+    let release = |order: &str, answers: Vec<Option<String>>| {
+        against_stub_proxy(
+            &[
+                "release",
+                "--order",
+                order,
+                "--yes",
+                "--idempotency-key",
+                "release-cli-00000002",
+            ],
+            answers,
+        )
+    };
+    let typo = release(
+        "ord-1a2b3c4d5e6f7a8",
+        vec![Some(book_of_one_order()), Some(health(None))],
+    );
+    let said = String::from_utf8_lossy(&typo.stderr);
+    assert_eq!(typo.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("--order ord-1a2b3c4d5e6f7a8: no instance of that order"),
+        "{said}"
+    );
+    let bobs = release(
+        "ord-1a2b3c4d5e6f7a8b",
+        vec![Some(book_of_one_order()), Some(health(Some("bob")))],
+    );
+    let said = String::from_utf8_lossy(&bobs.stderr);
+    assert_eq!(bobs.status.code(), Some(2), "{said}");
+    assert!(said.contains("tencent:ins-cli00001: not placed by bob"), "{said}");
+    let unknown = release(
+        "ord-1a2b3c4d5e6f7a8b",
+        vec![
+            Some(book_of_one_order()),
+            Some(health(Some("alice"))),
+            Some(
+                serde_json::json!({
+                    "idempotency_key": "release-cli-00000002",
+                    "outcomes": [{ "cloud": "tencent", "id": "ins-cli00001", "result": "unknown" }],
+                    "replayed": false
+                })
+                .to_string(),
+            ),
+        ],
+    );
+    assert_eq!(unknown.status.code(), Some(3), "{}", stdout(&unknown));
+    assert!(
+        stdout(&unknown).contains("tencent:ins-cli00001: unknown"),
+        "{}",
+        stdout(&unknown)
+    );
 }
 
 /// Runs `spotplan args…` against a stub proxy that answers its connections in turn: each with its JSON body, or
