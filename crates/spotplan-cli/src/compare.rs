@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use rust_decimal::Decimal;
 use spotplan_core::advice::BidAdvice;
@@ -107,6 +107,19 @@ pub(crate) fn requirement(args: &CompareArgs) -> anyhow::Result<Requirement> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let currency = Currency::from_code(&args.currency)
         .with_context(|| format!("--currency `{}` is not CNY or USD", args.currency))?;
+    for (flag, min, max) in [
+        ("--vcpu", args.vcpu.map(Decimal::from), args.vcpu_max.map(Decimal::from)),
+        ("--memory", args.memory, args.memory_max),
+    ] {
+        if let (Some(min), Some(max)) = (min, max)
+            && min > max
+        {
+            bail!("{flag} {min} is above {flag}-max {max}: no offer can match (the least must not exceed the most)");
+        }
+    }
+    if args.count == 0 {
+        bail!("--count 0: at least one instance (or unit) is needed");
+    }
     let mut account_currencies = AccountCurrencies::default();
     for (cloud, account_currency) in &args.account_currency {
         account_currencies.set(*cloud, *account_currency);
@@ -136,16 +149,27 @@ pub(crate) fn requirement(args: &CompareArgs) -> anyhow::Result<Requirement> {
     })
 }
 
-/// The planner over the embedded catalog, at the given or the shipped exchange rate.
+/// The planner over the embedded catalog, at the given or the shipped exchange rate; a `--region` the catalog
+/// knows as no region or zone is named (a typo would otherwise read as "0 offers match").
 pub(crate) fn planner(args: &CompareArgs) -> anyhow::Result<Planner> {
     let fx = match args.cny_per_usd {
         Some(rate) => ExchangeRate::user(rate, "given on the command line"),
         None => ExchangeRate::default(),
     };
-    Ok(Planner::new(
-        Catalog::embedded().context("the embedded catalog does not decode")?,
-        fx,
-    ))
+    let catalog = Catalog::embedded().context("the embedded catalog does not decode")?;
+    let known = |place: &str| {
+        catalog.regions().iter().any(|region| region.id == place)
+            || catalog
+                .offers()
+                .iter()
+                .any(|offer| offer.zone.as_deref() == Some(place))
+    };
+    if let Some(unknown) = args.region.iter().find(|place| !known(place.as_str())) {
+        bail!(
+            "--region `{unknown}` is no region or zone of the embedded catalog (e.g. cn-hangzhou, ap-guangzhou-6, bj)"
+        );
+    }
+    Ok(Planner::new(catalog, fx))
 }
 
 pub(crate) fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {

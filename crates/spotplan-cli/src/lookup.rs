@@ -78,5 +78,14 @@ pub(crate) fn run(args: &LookupArgs) -> anyhow::Result<ExitCode> {
     for id in &answer.found {
         println!("  {id}");
     }
+    // Some found, but not yet as many as the order asked for: the cloud may still be creating the rest, so the
+    // order stays unknown — the same exit as finding none yet.
+    if record.status == OrderStatus::Unknown {
+        println!(
+            "{}: not all of its instances are found yet; look it up again later",
+            record.id
+        );
+        return Ok(ExitCode::from(STILL_UNKNOWN));
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, ValueEnum};
 use spotplan_core::order::format::{Format, SnippetOptions, render, unsigned_request};
 use spotplan_core::order::idempotency::client_token_for;
@@ -68,7 +68,7 @@ pub(crate) struct RequestArgs {
     #[arg(long)]
     idempotency_key: String,
     /// The proxy URL the curl format submits to.
-    #[arg(long, default_value = "http://127.0.0.1:8787")]
+    #[arg(long, env = "SPOTPLAN_PROXY_URL", default_value = "http://127.0.0.1:8787")]
     proxy_url: String,
 }
 
@@ -176,15 +176,26 @@ pub(crate) fn request_file(args: &RequestArgs) -> anyhow::Result<ExitCode> {
             ..ValidationContext::default()
         },
     );
+    // An invalid order exits 1, as `validate` does; what the rules warn of goes with a request printed, on stderr
+    // (a market bid's max_price left out, a spec the cloud refuses): nothing said is dropped on the way.
     let Some(valid) = validation.valid else {
-        let errors: Vec<String> = validation
+        eprintln!("{} is not a valid order:", display(&args.order));
+        for problem in validation
             .problems
             .iter()
             .filter(|problem| problem.severity == Severity::Error)
-            .map(|problem| format!("  {}: {}", problem.field, problem.message_en))
-            .collect();
-        bail!("{} is not a valid order:\n{}", display(&args.order), errors.join("\n"));
+        {
+            eprintln!("  ✖ {}: {}", problem.field, problem.message_en);
+        }
+        return Ok(ExitCode::from(1));
     };
+    for warning in validation
+        .problems
+        .iter()
+        .filter(|problem| problem.severity == Severity::Warning)
+    {
+        eprintln!("⚠ {}: {}", warning.field, warning.message_en);
+    }
     let client_token = client_token_for(&args.idempotency_key)?;
     let options = SnippetOptions {
         client_token,

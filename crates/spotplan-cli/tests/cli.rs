@@ -265,8 +265,25 @@ fn a_bad_order_exits_1_naming_field_rule_and_code() {
         "--idempotency-key",
         "7a4c9e10-0000-4000-8000-000000000cli",
     ]);
-    assert_eq!(request.status.code(), Some(2));
+    assert_eq!(request.status.code(), Some(1), "as validate");
     assert!(String::from_utf8_lossy(&request.stderr).contains("is not a valid order"));
+    // A warning goes with the request printed: a market bid's max_price is not sent, and the person is told.
+    order["zone"] = "cn-hangzhou-k".into();
+    order["bid"]["mode"] = "market".into();
+    order["bid"]["max_price"] = "0.2".into();
+    std::fs::write(&path, order.to_string()).unwrap();
+    let warned = spotplan(&[
+        "request",
+        path.to_str().unwrap(),
+        "--format",
+        "cli",
+        "--idempotency-key",
+        "7a4c9e10-0000-4000-8000-000000000cl2",
+    ]);
+    let said = String::from_utf8_lossy(&warned.stderr);
+    assert_eq!(warned.status.code(), Some(0), "{said}");
+    assert!(said.contains("⚠ bid.max_price: "), "{said}");
+    assert!(!stdout(&warned).contains("SpotPriceLimit"), "{}", stdout(&warned));
 }
 
 #[test]
@@ -370,6 +387,23 @@ fn a_rate_probability_or_price_outside_its_range_is_refused_naming_the_flag() {
             "--cap",
             "is not a plain decimal number",
         ),
+        // A requirement no offer can meet is said, not answered "0 offers match".
+        (
+            &["compare", "--vcpu", "8", "--vcpu-max", "4"][..],
+            "--vcpu 8 is above --vcpu-max 4",
+            "no offer can match",
+        ),
+        (
+            &["compare", "--memory", "16", "--memory-max", "8"][..],
+            "--memory 16 is above --memory-max 8",
+            "no offer can match",
+        ),
+        (
+            &["compare", "--region", "cn-hangzou"][..],
+            "--region `cn-hangzou`",
+            "is no region or zone of the embedded catalog",
+        ),
+        (&["compare", "--count", "0"][..], "--count 0", "at least one"),
     ] {
         let output = spotplan(args);
         let stderr = String::from_utf8_lossy(&output.stderr);
