@@ -59,7 +59,7 @@ pub fn FleetLive(props: &FleetLiveProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 load.set(match crate::api::fleets().await {
                     Ok(list) => Load::Loaded(list),
-                    Err(error) => Load::Failed(error.to_string()),
+                    Err(error) => Load::Failed(crate::i18n::proxy::api_error(lang, &error)),
                 });
             });
         })
@@ -134,13 +134,16 @@ pub fn FleetLive(props: &FleetLiveProps) -> Html {
 fn stop_failure(error: &crate::api::ApiError, lang: Lang) -> String {
     use crate::api::ApiError;
     match (error, lang) {
-        (ApiError::Refused(_), _) => error.to_string(),
+        (ApiError::Refused(_), _) => crate::i18n::proxy::api_error(lang, error),
         (_, Lang::En) => format!(
             "No answer that settles it ({error}): the fleet may be stopped already — its state in this list says; \
              stopping it again is safe."
         ),
         (_, Lang::Zh) => {
-            format!("没有得到确定的答复（{error}）：机群可能已停止——以本列表中的状态为准；再次停止是安全的。")
+            format!(
+                "没有得到确定的答复（{}）：机群可能已停止——以本列表中的状态为准；再次停止是安全的。",
+                crate::i18n::proxy::api_error(lang, error)
+            )
         }
     }
 }

@@ -2,6 +2,7 @@
 //! switches everything, validation messages included (the core writes those in both languages).
 
 pub mod fleet;
+pub mod proxy;
 pub mod resources;
 
 use serde::{Deserialize, Serialize};

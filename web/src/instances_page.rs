@@ -105,18 +105,22 @@ fn time_utc(ms: i64) -> String {
     format!("{} UTC", iso.get(..19).unwrap_or(&iso).replace('T', " "))
 }
 
-/// How long from `ms` to `now`, compactly: `12 s`, `5 min`, `3 h`, `2 d`.
-fn ago(ms: i64, now: i64) -> String {
+/// How long from `ms` to `now`, compactly: `12 s`, `5 min`, `3 h`, `2 d` (`12 秒`, `5 分钟`, `3 小时`, `2 天`).
+fn ago(ms: i64, now: i64, lang: Lang) -> String {
     let seconds = ((now - ms) / 1000).max(0);
-    match seconds {
-        0..60 => format!("{seconds} s"),
-        60..3600 => format!("{} min", seconds / 60),
-        3600..86_400 => format!("{} h", seconds / 3600),
-        _ => format!("{} d", seconds / 86_400),
+    let (amount, unit) = match seconds {
+        0..60 => (seconds, ("s", "秒")),
+        60..3600 => (seconds / 60, ("min", "分钟")),
+        3600..86_400 => (seconds / 3600, ("h", "小时")),
+        _ => (seconds / 86_400, ("d", "天")),
+    };
+    match lang {
+        Lang::En => format!("{amount} {}", unit.0),
+        Lang::Zh => format!("{amount} {}", unit.1),
     }
 }
 
-fn state_word(state: InstanceState, lang: Lang) -> &'static str {
+pub(crate) fn state_word(state: InstanceState, lang: Lang) -> &'static str {
     match (lang, state) {
         (Lang::Zh, InstanceState::Pending) => "创建中",
         (Lang::Zh, InstanceState::Running) => "运行中",
@@ -178,7 +182,7 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 load.set(match crate::api::instances().await {
                     Ok(answer) => Load::Loaded(answer.instances, answer.now_ms as f64 - now_ms()),
-                    Err(error) => Load::Failed(error.to_string()),
+                    Err(error) => Load::Failed(crate::i18n::proxy::api_error(lang, &error)),
                 });
             });
         })
@@ -396,7 +400,7 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
                         </li>
                     }) }
                 </ul>
-                <button onclick={cancel.clone()}>{ "OK" }</button>
+                <button onclick={cancel.clone()}>{ if lang == Lang::Zh { "确定" } else { "OK" } }</button>
             </div>
         },
     };
@@ -451,8 +455,8 @@ fn WatchForm(props: &WatchFormProps) -> Html {
             let (said, on_added) = (said.clone(), on_added.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 said.set(Some(match crate::api::watch(&body).await {
-                    Ok(answer) => Ok(watched(&answer, &body.ids)),
-                    Err(error) => Err(refusal(&error)),
+                    Ok(answer) => Ok(watched(&answer, &body.ids, lang)),
+                    Err(error) => Err(refusal(&error, lang)),
                 }));
                 on_added.emit(());
             });
@@ -472,8 +476,8 @@ fn WatchForm(props: &WatchFormProps) -> Html {
             let (said, on_added) = (said.clone(), on_added.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 said.set(Some(match crate::api::discover(&body).await {
-                    Ok(answer) => Ok(discovered(body.cloud, &answer)),
-                    Err(error) => Err(refusal(&error)),
+                    Ok(answer) => Ok(discovered(body.cloud, &answer, lang)),
+                    Err(error) => Err(refusal(&error, lang)),
                 }));
                 on_added.emit(());
             });
@@ -566,30 +570,31 @@ fn missing(lang: Lang, region: &str, ids: Option<&[String]>) -> Option<(Option<S
 fn release_failure(error: &crate::api::ApiError, lang: Lang) -> String {
     use crate::api::ApiError;
     match error {
-        ApiError::Refused(_) => error.to_string(),
+        ApiError::Refused(_) => crate::i18n::proxy::api_error(lang, error),
         ApiError::NoAnswer(_) | ApiError::ServerFault { .. } | ApiError::Unreadable { .. } => match lang {
             Lang::En => format!(
                 "No answer that settles it ({error}): the release may have been sent, and the instances may be \
                  stopping. Confirm asks again under the same key — the proxy never sends a release twice."
             ),
             Lang::Zh => format!(
-                "没有得到确定的答复（{error}）：释放请求可能已发出，实例可能正在停止。确认将以同一幂等键再次询问——代理不会重复发送释放。"
+                "没有得到确定的答复（{}）：释放请求可能已发出，实例可能正在停止。确认将以同一幂等键再次询问——代理不会重复发送释放。",
+                crate::i18n::proxy::api_error(lang, error)
             ),
         },
     }
 }
 
 /// The proxy's refusal with the field it names (its region or ids check), or the reason there was no answer.
-fn refusal(error: &crate::api::ApiError) -> (Option<String>, String) {
+fn refusal(error: &crate::api::ApiError, lang: Lang) -> (Option<String>, String) {
     match error {
         crate::api::ApiError::Refused(body) => (
             body.error
                 .field
                 .clone()
                 .filter(|field| field == "region" || field.starts_with("ids")),
-            body.error.message.clone(),
+            crate::i18n::proxy::refusal(lang, body),
         ),
-        other => (None, other.to_string()),
+        other => (None, crate::i18n::proxy::api_error(lang, other)),
     }
 }
 
@@ -703,11 +708,11 @@ fn instance_row(
             </td>
             <td>{ row.zone.clone().unwrap_or_else(|| row.region.clone()) }</td>
             <td>{ row.instance_type.clone().unwrap_or_default() }</td>
-            <td title={row.running_since_ms.map(time_utc).unwrap_or_default()}>{ row.running_since_ms.map(|since| ago(since, row.ended_at_ms.unwrap_or(proxy_now))).unwrap_or_default() }</td>
+            <td title={row.running_since_ms.map(time_utc).unwrap_or_default()}>{ row.running_since_ms.map(|since| ago(since, row.ended_at_ms.unwrap_or(proxy_now), lang)).unwrap_or_default() }</td>
             <td class="num">{ row.price_per_hour.map(max_money4).unwrap_or_default() }</td>
             <td class="num" data-testid="cost-so-far">{ cost.map(max_money4).unwrap_or_default() }</td>
             <td class="provenance" data-testid="instance-notes" title={notes.clone()}>{ notes.clone() }</td>
-            <td title={row.last_checked_ms.map(time_utc).unwrap_or_default()}>{ row.last_checked_ms.map(|at| ago(at, proxy_now)).unwrap_or_default() }</td>
+            <td title={row.last_checked_ms.map(time_utc).unwrap_or_default()}>{ row.last_checked_ms.map(|at| ago(at, proxy_now, lang)).unwrap_or_default() }</td>
             <td>
                 if releasable {
                     <button data-testid="release-one" onclick={release}>{ text(lang, Key::Release) }</button>
@@ -717,11 +722,9 @@ fn instance_row(
     }
 }
 
-/// What a watch did: the ids added, those already watched, and how many the region's spot list does not show
-/// (left out: only a spot instance of the region can join the book, and so be released).
 /// What a watch did with the ids `asked`: added, already watched, and — named, so a typo or the wrong region
-/// shows — left out.
-fn watched(answer: &spotplan_core::api::instances::WatchAnswer, asked: &[String]) -> String {
+/// shows — left out (only a spot instance of the region can join the book, and so be released).
+fn watched(answer: &spotplan_core::api::instances::WatchAnswer, asked: &[String], lang: Lang) -> String {
     let mut said = if answer.added.is_empty() {
         "+ 0".to_owned()
     } else {
@@ -741,24 +744,27 @@ fn watched(answer: &spotplan_core::api::instances::WatchAnswer, asked: &[String]
         } else {
             left_out.join(", ")
         };
-        said.push_str(&format!("; left out: {named} — not a spot instance this region lists"));
+        said.push_str(&match lang {
+            Lang::En => format!("; left out: {named} — not a spot instance this region lists"),
+            Lang::Zh => format!("；未添加：{named}——不是该地域列出的竞价实例"),
+        });
     }
     said
 }
 
 /// What a region's search found: the ids added, how many were already watched and how many were not spot — and,
 /// for a cloud whose list marks spot instances among others, how it marks them when none was spot.
-fn discovered(cloud: spotplan_core::Cloud, answer: &spotplan_core::api::instances::WatchAnswer) -> String {
+fn discovered(cloud: spotplan_core::Cloud, answer: &spotplan_core::api::instances::WatchAnswer, lang: Lang) -> String {
     let added = if answer.added.is_empty() {
         "0".to_owned()
     } else {
         answer.added.join(", ")
     };
-    let mut said = format!(
-        "+ {added} ({} already watched, {} not spot)",
-        answer.known.len(),
-        answer.not_spot
-    );
+    let (known, not_spot) = (answer.known.len(), answer.not_spot);
+    let mut said = match lang {
+        Lang::En => format!("+ {added} ({known} already watched, {not_spot} not spot)"),
+        Lang::Zh => format!("+ {added}（{known} 个已在关注，{not_spot} 个不是竞价实例）"),
+    };
     if answer.added.is_empty()
         && answer.known.is_empty()
         && answer.not_spot > 0
@@ -772,7 +778,7 @@ fn discovered(cloud: spotplan_core::Cloud, answer: &spotplan_core::api::instance
 
 #[cfg(test)]
 mod tests {
-    use super::{discovered, watched};
+    use super::{Lang, discovered, watched};
     use spotplan_core::Cloud;
     use spotplan_core::api::instances::WatchAnswer;
     #[cfg(target_arch = "wasm32")]
@@ -799,11 +805,11 @@ mod tests {
     #[test]
     fn a_search_says_what_it_added_what_was_watched_and_what_was_not_spot() {
         assert_eq!(
-            discovered(Cloud::Tencent, &answer(&["ins-a", "ins-b"], 3, 1)),
+            discovered(Cloud::Tencent, &answer(&["ins-a", "ins-b"], 3, 1), Lang::En),
             "+ ins-a, ins-b (3 already watched, 1 not spot)"
         );
         assert_eq!(
-            discovered(Cloud::Baidu, &answer(&[], 0, 0)),
+            discovered(Cloud::Baidu, &answer(&[], 0, 0), Lang::En),
             "+ 0 (0 already watched, 0 not spot)"
         );
     }
@@ -811,24 +817,36 @@ mod tests {
     #[test]
     fn a_watch_names_what_it_left_out() {
         let asked = |ids: &[&str]| ids.iter().map(|id| (*id).to_owned()).collect::<Vec<_>>();
-        assert_eq!(watched(&answer(&["ins-a"], 0, 0), &asked(&["ins-a"])), "+ ins-a");
+        assert_eq!(
+            watched(&answer(&["ins-a"], 0, 0), &asked(&["ins-a"]), Lang::En),
+            "+ ins-a"
+        );
         assert_eq!(
             watched(
                 &answer(&["ins-a"], 1, 2),
-                &asked(&["ins-a", "i-0", "ins-typo", "ins-elsewhere"])
+                &asked(&["ins-a", "i-0", "ins-typo", "ins-elsewhere"]),
+                Lang::En
             ),
             "+ ins-a (= i-0); left out: ins-typo, ins-elsewhere — not a spot instance this region lists"
+        );
+        assert_eq!(
+            watched(
+                &answer(&["ins-a"], 1, 2),
+                &asked(&["ins-a", "i-0", "ins-typo", "ins-elsewhere"]),
+                Lang::Zh
+            ),
+            "+ ins-a (= i-0)；未添加：ins-typo, ins-elsewhere——不是该地域列出的竞价实例"
         );
     }
 
     #[test]
     fn a_baidu_search_that_found_only_other_instances_says_which_payment_timing_counts_as_spot() {
-        let said = discovered(Cloud::Baidu, &answer(&[], 0, 4));
+        let said = discovered(Cloud::Baidu, &answer(&[], 0, 4), Lang::En);
         assert_eq!(
             said,
             "+ 0 (0 already watched, 4 not spot). Baidu's list marks spot instances with paymentTiming bidding or \
              Spotpaid, and only those can be watched"
         );
-        assert!(!discovered(Cloud::Alibaba, &answer(&[], 0, 4)).contains("paymentTiming"));
+        assert!(!discovered(Cloud::Alibaba, &answer(&[], 0, 4), Lang::En).contains("paymentTiming"));
     }
 }

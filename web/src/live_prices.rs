@@ -254,7 +254,7 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
                             failures,
                         });
                     }
-                    Err(error) => status.set(Fetch::Failed(error.to_string())),
+                    Err(error) => status.set(Fetch::Failed(crate::i18n::proxy::api_error(lang, &error))),
                 }
             });
         })

@@ -25,7 +25,7 @@ enum Load {
     Failed(String),
 }
 
-async fn fetch_orders() -> Load {
+async fn fetch_orders(lang: Lang) -> Load {
     // Every error answer has one shape; a 401 says how to sign in.
     match crate::api::orders().await {
         Ok(list) => {
@@ -40,7 +40,7 @@ async fn fetch_orders() -> Load {
             }
             Load::Loaded(list.orders, states)
         }
-        Err(error) => Load::Failed(error.to_string()),
+        Err(error) => Load::Failed(crate::i18n::proxy::api_error(lang, &error)),
     }
 }
 
@@ -54,7 +54,7 @@ fn recorded_at(ms: i64) -> String {
 }
 
 /// What became of an order's instances, e.g. `2 running · 1 launch failed`.
-fn instance_summary(states: &[InstanceState]) -> String {
+fn instance_summary(states: &[InstanceState], lang: Lang) -> String {
     let mut counts: Vec<(InstanceState, usize)> = Vec::new();
     for state in states {
         match counts.iter_mut().find(|(known, _)| known == state) {
@@ -64,7 +64,10 @@ fn instance_summary(states: &[InstanceState]) -> String {
     }
     counts
         .iter()
-        .map(|(state, count)| format!("{count} {}", state.id().replace('_', " ")))
+        .map(|(state, count)| match lang {
+            Lang::En => format!("{count} {}", crate::instances_page::state_word(*state, lang)),
+            Lang::Zh => format!("{} {count}", crate::instances_page::state_word(*state, lang)),
+        })
         .collect::<Vec<_>>()
         .join(" · ")
 }
@@ -132,8 +135,12 @@ fn row(record: &OrderRecord, states: &[InstanceState], team: bool, lang: Lang, l
     let order: Option<SpotOrder> = serde_json::from_value(record.order.clone()).ok();
     let status = format!(
         "{}{}",
-        record.status.as_str(),
-        if record.dry_run { " (dry run)" } else { "" }
+        crate::i18n::proxy::status_word(lang, record.status),
+        match (record.dry_run, lang) {
+            (false, _) => "",
+            (true, Lang::En) => " (dry run)",
+            (true, Lang::Zh) => "（预检）",
+        }
     );
     let place = order
         .as_ref()
@@ -191,7 +198,7 @@ fn row(record: &OrderRecord, states: &[InstanceState], team: bool, lang: Lang, l
                     </details>
                 }
             </td>
-            <td data-testid="order-instance-states" class={classes!(states.contains(&InstanceState::LaunchFailed).then_some("error"))}>{ instance_summary(states) }</td>
+            <td data-testid="order-instance-states" class={classes!(states.contains(&InstanceState::LaunchFailed).then_some("error"))}>{ instance_summary(states, lang) }</td>
             <td class="provenance">
                 { record.hint.clone().unwrap_or_default() }
                 if let Some(said) = lookup.said.get(&record.id) {
@@ -235,7 +242,7 @@ pub fn OrdersPage(props: &OrdersPageProps) -> Html {
         Callback::from(move |_: ()| {
             let load = load.clone();
             load.set(Load::Loading);
-            wasm_bindgen_futures::spawn_local(async move { load.set(fetch_orders().await) });
+            wasm_bindgen_futures::spawn_local(async move { load.set(fetch_orders(lang).await) });
         })
     };
     {
@@ -251,7 +258,7 @@ pub fn OrdersPage(props: &OrdersPageProps) -> Html {
                 wasm_bindgen_futures::spawn_local(async move {
                     let said = match crate::api::lookup_order(&id).await {
                         Ok(answer) => Ok(lookup_said(&answer, lang)),
-                        Err(error) => Err(error.to_string()),
+                        Err(error) => Err(crate::i18n::proxy::api_error(lang, &error)),
                     };
                     let mut all = (*looked).clone();
                     all.insert(id, said);

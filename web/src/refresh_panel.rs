@@ -208,7 +208,7 @@ pub fn RefreshPanel(props: &RefreshPanelProps) -> Html {
                         failure.set(None);
                         progress.set(Some(now));
                     }
-                    Err(error) => failure.set(Some(error.to_string())),
+                    Err(error) => failure.set(Some(crate::i18n::proxy::api_error(lang, &error))),
                 }
             });
         })

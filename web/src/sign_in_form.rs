@@ -32,6 +32,7 @@ pub fn SignInForm(props: &SignInFormProps) -> Html {
             empty.set(false);
         })
     };
+    let props_lang = props.lang;
     let submit = {
         let (token, refused, empty) = (token.clone(), refused.clone(), empty.clone());
         let on_signed_in = props.on_signed_in.clone();
@@ -44,10 +45,11 @@ pub fn SignInForm(props: &SignInFormProps) -> Html {
                 return;
             }
             let on_signed_in = on_signed_in.clone();
+            let lang = props_lang;
             wasm_bindgen_futures::spawn_local(async move {
                 match crate::api::sign_in(&given).await {
                     Ok(()) => on_signed_in.emit(()),
-                    Err(error) => refused.set(Some(error.to_string())),
+                    Err(error) => refused.set(Some(crate::i18n::proxy::api_error(lang, &error))),
                 }
             });
         })

@@ -90,7 +90,7 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
             if !dry_run {
                 crate::in_flight::remember(&key);
             }
-            let state = state.clone();
+            let (state, lang) = (state.clone(), state.lang);
             wasm_bindgen_futures::spawn_local(async move {
                 // Each answer names the key it was sent under: if the draft changed meanwhile, it is the earlier
                 // order's answer, not this draft's.
@@ -103,13 +103,13 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
                     Err(crate::api::ApiError::Refused(body)) if body.error.code == "order_not_found_at_cloud" => {
                         Action::KeySpent {
                             key,
-                            message: body.error.message,
+                            message: crate::i18n::proxy::refusal(lang, &body),
                         }
                     }
                     Err(error) => Action::Refused {
                         key,
                         dry_run,
-                        message: error.to_string(),
+                        message: crate::i18n::proxy::api_error(lang, &error),
                         problems: refusal_problems(&error),
                         placed_nothing: error.placed_nothing(),
                     },
@@ -288,7 +288,7 @@ fn outcome(answer: &SubmitAnswer, lang: crate::i18n::Lang) -> Html {
     let optional = |value: &Option<String>| value.clone().filter(|text| !text.is_empty());
     html! {
         <div role="status" aria-live="polite" class={format!("outcome {status}")} data-testid="order-outcome">
-            <h3>{ text(lang, Key::Result) }{ ": " }{ status }</h3>
+            <h3>{ text(lang, Key::Result) }{ ": " }{ crate::i18n::proxy::status_word(lang, record.status) }</h3>
             if !record.instance_ids.is_empty() { <p>{ text(lang, Key::InstanceIds) }{ ": " }<code data-testid="instance-ids">{ record.instance_ids.join(", ") }</code></p> }
             if let Some(id) = optional(&record.cloud_order_id) { <p>{ text(lang, Key::OrderId) }{ ": " }<code>{ id }</code></p> }
             if let Some(id) = optional(&record.cloud_request_id) { <p>{ text(lang, Key::RequestId) }{ ": " }<code>{ id }</code></p> }
@@ -302,7 +302,10 @@ fn outcome(answer: &SubmitAnswer, lang: crate::i18n::Lang) -> Html {
                     "Answered from the order log: an order was already sent under this key, so nothing was sent again."
                 } }</p>
             }
-            <p class="muted">{ format!("ClientToken {} · order {}", record.client_token, record.id) }</p>
+            <p class="muted">{ match lang {
+                crate::i18n::Lang::Zh => format!("ClientToken {} · 订单 {}", record.client_token, record.id),
+                crate::i18n::Lang::En => format!("ClientToken {} · order {}", record.client_token, record.id),
+            } }</p>
         </div>
     }
 }
@@ -327,7 +330,7 @@ fn refusal_problems(error: &crate::api::ApiError) -> Vec<spotplan_core::order::P
             value: String::new(),
             severity: spotplan_core::order::Severity::Error,
             message_en: body.error.message.clone(),
-            message_zh: body.error.message.clone(),
+            message_zh: crate::i18n::proxy::refusal(crate::i18n::Lang::Zh, body),
             prevents: None,
             source: Some(format!("the proxy refused the order ({})", body.error.code)),
         })
