@@ -165,19 +165,23 @@ test('the whole journey in Chinese on a 390 px phone: compare, copy tccli, dry-r
   await page.getByRole('button', { name: '预检' }).click();
   assert.match(await page.getByTestId('max-cost').textContent(), /¥2\.00 \/ 小时 · ¥144\.00 共 72 小时/);
   await page.getByRole('button', { name: '确认' }).click();
-  await page.getByTestId('order-outcome').getByText(/dry_run_passed/).waitFor();
+  await page.getByTestId('order-outcome').getByText('结果: 预检通过').waitFor();
   await page.getByRole('button', { name: '提交订单', exact: true }).click();
   await page.getByRole('button', { name: '确认' }).click();
-  await page.getByTestId('order-outcome').getByText(/succeeded/).waitFor();
+  await page.getByTestId('order-outcome').getByText('结果: 成功').waitFor();
   await page.getByText(/^实例 ID/).waitFor();
   await screenshot(page, 'journey-zh-2-placed');
   await page.getByRole('button', { name: '订单', exact: true }).click();
   await page.getByRole('heading', { name: '订单记录' }).waitFor();
-  assert.match(await page.getByTestId('orders-table').textContent(), /succeeded/);
+  assert.equal(await page.getByTestId('orders-table').locator('tbody tr').first().locator('td.status').textContent(), '成功');
   // On the phone the newest order's status is in view without scrolling the table.
   const status = await page.getByTestId('orders-table').locator('tbody tr').first().locator('td.status').boundingBox();
   assert.ok(status.x >= 0 && status.x + status.width <= 390, `status at x ${status.x}`);
   await screenshot(page, 'journey-zh-3-orders');
+  // Reloaded, the page comes back in Chinese and says so to the browser (screen readers, fonts).
+  await page.reload();
+  await page.getByRole('heading', { name: '订单记录' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
   assert.deepEqual(problems, []);
 });
 

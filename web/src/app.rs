@@ -23,7 +23,8 @@ use wasm_bindgen::JsCast;
 
 /// The planner over the embedded catalog, or why it could not be read.
 fn load_planner() -> Result<Rc<Planner>, String> {
-    let catalog = Catalog::embedded().map_err(|error| error.to_string())?;
+    let catalog =
+        Catalog::embedded().map_err(|error| format!("the embedded price catalog could not be read: {error}"))?;
     Ok(Rc::new(Planner::new(catalog, ExchangeRate::default())))
 }
 
@@ -40,14 +41,31 @@ fn bench_requested() -> bool {
         .is_some_and(|search| search.contains("bench"))
 }
 
+/// The language chosen last time (English at first), set on the document too: its content is read (by screen
+/// readers, for fonts) in the language it is written in.
 fn initial_lang() -> Lang {
     let stored = web_sys::window()
         .and_then(|window| window.local_storage().ok().flatten())
         .and_then(|storage| storage.get_item("spotplan-lang").ok().flatten());
-    if stored.as_deref() == Some("zh") {
+    let lang = if stored.as_deref() == Some("zh") {
         Lang::Zh
     } else {
         Lang::En
+    };
+    if let Some(root) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.document_element())
+    {
+        let _ = root.set_attribute("lang", lang.code());
+    }
+    lang
+}
+
+/// Why the plan cannot be shown: the catalog (or the live prices merged into it) unusable.
+fn catalog_unusable(lang: Lang, error: &str) -> String {
+    match lang {
+        Lang::En => format!("The prices cannot be used: {error}"),
+        Lang::Zh => format!("价格数据不可用：{error}"),
     }
 }
 
@@ -175,7 +193,9 @@ pub fn App() -> Html {
                 let known: Vec<_> = known.into_iter().cloned().collect();
                 match planner.catalog().with_observations(&known) {
                     Ok(catalog) => Ok(Rc::new(Planner::new(catalog, fx.clone()))),
-                    Err(error) => Err(format!("live prices could not be merged: {error}")),
+                    Err(error) => Err(format!(
+                        "live prices could not be merged into the embedded catalog: {error}"
+                    )),
                 }
             }
             other => other.clone(),
@@ -421,7 +441,7 @@ pub fn App() -> Html {
             </>
         },
         Err(error) => {
-            html! { <p class="error" role="alert">{ format!("The embedded price catalog could not be read: {error}") }</p> }
+            html! { <p class="error" role="alert">{ catalog_unusable(state.lang, error) }</p> }
         }
     };
     let sources = match &*planner {
@@ -435,7 +455,7 @@ pub fn App() -> Html {
                     <h1>{ "Spotplan" }</h1>
                     <p class="tagline">{ t(Key::Tagline) }</p>
                 </div>
-                <nav aria-label="Pages">
+                <nav aria-label={if state.lang == Lang::Zh { "页面" } else { "Pages" }}>
                     <button aria-current={(*page == Page::Plan).then_some("page")} onclick={go(Page::Plan)}>{ t(Key::PlanPage) }</button>
                     <button aria-current={(*page == Page::Orders).then_some("page")} onclick={go(Page::Orders)}>{ t(Key::OrdersPage) }</button>
                     <button aria-current={(*page == Page::Instances).then_some("page")} onclick={go(Page::Instances)}>{ t(Key::InstancesPage) }</button>
@@ -459,7 +479,7 @@ pub fn App() -> Html {
                 } else if *page == Page::Fleet {
                     { match &*planner {
                         Ok(planner) => html! { <FleetPage planner={planner.clone()} state={state.clone()} proxy={(*proxy).clone()} draft={fleet_draft.clone()} /> },
-                        Err(error) => html! { <p class="error" role="alert">{ format!("The embedded price catalog could not be read: {error}") }</p> },
+                        Err(error) => html! { <p class="error" role="alert">{ catalog_unusable(state.lang, error) }</p> },
                     } }
                 } else {
                     { plan_sections }

@@ -131,7 +131,8 @@ pub fn Charts(props: &ChartsProps) -> Html {
 
 fn draw(props: &ChartsProps) -> Html {
     let requirement = &props.state.requirement;
-    let zh = props.state.lang == crate::i18n::Lang::Zh;
+    let lang = props.state.lang;
+    let zh = lang == crate::i18n::Lang::Zh;
     let say = |en: &str, zh_text: &str| if zh { zh_text.to_owned() } else { en.to_owned() };
     let bars: Vec<CostBar> = best_candidates(props)
         .into_iter()
@@ -149,7 +150,7 @@ fn draw(props: &ChartsProps) -> Html {
         })
         .collect();
     let bars_chart = svg_figure(
-        cost_bars_svg(&bars, requirement.currency.code(), 760, 320),
+        cost_bars_svg(&bars, requirement.currency.code(), lang, 760, 320),
         &say("Total cost of the best candidates", "最佳候选的总费用"),
         "chart-best",
         if zh {
@@ -177,19 +178,23 @@ fn draw(props: &ChartsProps) -> Html {
             Some(PriceRate::new(shown, rate.per))
         });
         let series: Vec<CostSeries> = [
-            scale(candidate.spot_display, "expected spot"),
-            scale(candidate.on_demand_display, "on-demand"),
-            scale(worst, "worst case (bid)"),
+            scale(candidate.spot_display, &say("expected spot", "预期竞价")),
+            scale(candidate.on_demand_display, &say("on-demand", "按量")),
+            scale(worst, &say("worst case (bid)", "最坏情况（出价）")),
         ]
         .into_iter()
         .flatten()
         .collect();
         let hours = (requirement.hours * Decimal::from(2)).ceil().to_u32().unwrap_or(24).clamp(1, 24 * 60);
         let duration = svg_figure(
-            cost_over_time_svg(&series, hours, requirement.hours.to_f64(), requirement.currency.code(), 760, 320),
+            cost_over_time_svg(&series, hours, requirement.hours.to_f64(), requirement.currency.code(), lang, 760, 320),
             &say("Cost against duration", "费用与运行时长"),
             "chart-duration",
-            format!("{}: total for {} instances against running hours.", candidate.key.instance_type, requirement.instance_count),
+            if zh {
+                format!("{}：{} 台实例的总费用随运行小时变化。", candidate.key.instance_type, requirement.instance_count)
+            } else {
+                format!("{}: total for {} instances against running hours.", candidate.key.instance_type, requirement.instance_count)
+            },
         );
         let offer = props.planner.catalog().find_offer(&candidate.key);
         let history = offer.map(|offer| props.planner.catalog().spot_history(offer)).unwrap_or_default();
@@ -211,10 +216,17 @@ fn draw(props: &ChartsProps) -> Html {
                 .and_then(|o| PriceRate::new(o.rate.money, o.rate.per).in_unit(TimeUnit::Hour).ok())
                 .and_then(|r| in_history(r.money));
             svg_figure(
-                history_svg(&points, bid, on_demand, &format!("{currency} per hour"), 760, 320),
+                history_svg(&points, bid, on_demand, &if zh { format!("{currency}/小时") } else { format!("{currency} per hour") }, lang, 760, 320),
                 &say("Price history", "历史价格"),
                 "chart-history",
-                format!("{} observations, {} to {}.", history.len(), spotplan_core::time::format_date(start), spotplan_core::time::format_date(history[history.len() - 1].observed_at)),
+                {
+                    let (first, last) = (spotplan_core::time::format_date(start), spotplan_core::time::format_date(history[history.len() - 1].observed_at));
+                    if zh {
+                        format!("{} 次观测，{first} 至 {last}。", history.len())
+                    } else {
+                        format!("{} observations, {first} to {last}.", history.len())
+                    }
+                },
             )
         } else {
             html! { <p class="muted" data-testid="chart-history-empty">{ say("No price history for this offer: one observation at most, so no history chart (and no bid advice).", "该报价没有历史价格（至多一次观测），因此没有历史图表，也没有出价建议。") }</p> }

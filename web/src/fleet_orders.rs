@@ -413,7 +413,7 @@ fn blockers(plan: &FleetPlan, orders: &[PoolOrder], proxy: &ProxyStatus, lang: L
             lang,
             with_errors.len(),
             orders.len(),
-            &order.order.pool.to_string(),
+            &words::pool_name(lang, &order.order.pool),
             &format!("{}: {message}", first.field),
         ));
     }

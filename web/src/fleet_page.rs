@@ -185,7 +185,12 @@ pub fn FleetPage(props: &FleetPageProps) -> Html {
                 .as_deref()
                 .and_then(fleet_model::refusal_field)
                 .filter(|_| unchanged)
-                .map(|id| (id, format!("{} ({})", body.error.message, body.error.code)))
+                .map(|id| {
+                    (
+                        id,
+                        format!("{} ({})", crate::i18n::proxy::refusal(lang, body), body.error.code),
+                    )
+                })
         }
         _ => None,
     };
@@ -422,7 +427,10 @@ fn requirement_summary(lang: Lang, requirement: &Requirement) -> String {
     if !requirement.regions.is_empty() {
         parts.push(requirement.regions.join(", "));
     }
-    parts.push(format!("{} h", requirement.hours.normalize()));
+    parts.push(match lang {
+        Lang::En => format!("{} h", requirement.hours.normalize()),
+        Lang::Zh => format!("{} 小时", requirement.hours.normalize()),
+    });
     parts.push(requirement.currency.code().to_owned());
     parts.join(", ")
 }
@@ -554,10 +562,19 @@ fn charts(plan: &FleetPlan, lang: Lang) -> Html {
         <section aria-labelledby="fleet-charts-heading" class="fleet-charts">
             <h2 id="fleet-charts-heading">{ crate::i18n::text(lang, crate::i18n::Key::ChartsHeading) }</h2>
             if !bars.is_empty() {
-                { svg_figure(split_bars_svg(&bars, 760, 320), t(FleetText::ChartSplit), "fleet-chart-split", t(FleetText::ChartSplit).to_owned()) }
+                { svg_figure(split_bars_svg(&bars, lang, 760, 320), t(FleetText::ChartSplit), "fleet-chart-split", t(FleetText::ChartSplit).to_owned()) }
             }
             { svg_figure(
-                frontier_svg(&dots, &format!("{currency} per unit-hour"), 760, 360),
+                frontier_svg(
+                    &dots,
+                    &match lang {
+                        Lang::En => format!("{currency} per unit-hour"),
+                        Lang::Zh => format!("{currency}/单位·小时"),
+                    },
+                    lang,
+                    760,
+                    360,
+                ),
                 t(FleetText::ChartFrontier),
                 "fleet-chart-frontier",
                 t(FleetText::ChartFrontierCaption).to_owned(),

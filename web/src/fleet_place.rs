@@ -71,10 +71,7 @@ pub fn use_fleet_draft(signed_in: bool) -> FleetDraft {
             None => DraftKey::new(crate::draft_key::new_key()),
         }),
         placing: use_state(|| match recovered.as_ref() {
-            Some((_, _, body)) => Placing::Refused(
-                ApiError::NoAnswer("the page was reloaded before the proxy answered".into()),
-                body.clone(),
-            ),
+            Some((_, _, body)) => Placing::Refused(ApiError::NoAnswer(RELOADED_BEFORE_THE_ANSWER.into()), body.clone()),
             None => Placing::Idle,
         }),
     };
@@ -293,11 +290,14 @@ pub fn PlaceFleet(props: &PlaceFleetProps) -> Html {
                         { match error {
                             ApiError::Refused(body) => html! {
                                 <p>
-                                    <code>{ &body.error.code }</code>{ ": " }{ &body.error.message }
+                                    <code>{ &body.error.code }</code>{ ": " }{ crate::i18n::proxy::refusal(lang, body) }
                                     if let Some(field) = &body.error.field { { format!(" ({})", refused_where(sent, field, lang)) } }
                                 </p>
                             },
-                            other => html! { <p>{ other.to_string() }</p> },
+                            ApiError::NoAnswer(detail) if detail == RELOADED_BEFORE_THE_ANSWER && lang == Lang::Zh => html! {
+                                <p>{ "代理没有应答：代理应答前页面已重新加载" }</p>
+                            },
+                            other => html! { <p>{ crate::i18n::proxy::api_error(lang, other) }</p> },
                         } }
                         if let ApiError::Refused(body) = error {
                             if let Some(problems) = &body.error.problems {
@@ -344,6 +344,9 @@ fn pool_line(pool: &spotplan_core::api::fleets::FleetPool, lang: Lang) -> String
         pool.pool.instance_type,
     )
 }
+
+/// Why a fleet send restored after a reload has no answer.
+const RELOADED_BEFORE_THE_ANSWER: &str = "the page was reloaded before the proxy answered";
 
 /// Whether a refusal came before the proxy looked at the request's idempotency key: who may call, from where, in
 /// what form — not what the fleet is.

@@ -264,7 +264,7 @@ fn fleet_card(
                 <div><dt>{ format!("{} / {}", t(FleetText::HourlyBound), t(FleetText::CeilingShort)) }</dt><dd class="fleet-hourly">{ hourly }</dd></div>
                 <div><dt>{ t(FleetText::CostSoFar) }</dt><dd class="fleet-cost">{ fleet.cost_so_far.map(max_money2).unwrap_or_else(|| t(FleetText::Unknown).to_owned()) }</dd></div>
                 if !fleet.exhausted_pools.is_empty() {
-                    <div><dt>{ t(FleetText::Exhausted) }</dt><dd class="fleet-exhausted">{ fleet.exhausted_pools.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ") }</dd></div>
+                    <div><dt>{ t(FleetText::Exhausted) }</dt><dd class="fleet-exhausted">{ fleet.exhausted_pools.iter().map(|pool| words::pool_name(lang, pool)).collect::<Vec<_>>().join(", ") }</dd></div>
                 }
             </dl>
             <div class="fleet-stop-line">

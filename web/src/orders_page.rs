@@ -136,7 +136,8 @@ fn row(record: &OrderRecord, states: &[InstanceState], team: bool, lang: Lang, l
     let status = format!(
         "{}{}",
         crate::i18n::proxy::status_word(lang, record.status),
-        match (record.dry_run, lang) {
+        // "dry_run_passed" says it already.
+        match (record.dry_run && record.status != OrderStatus::DryRunPassed, lang) {
             (false, _) => "",
             (true, Lang::En) => " (dry run)",
             (true, Lang::Zh) => "（预检）",

@@ -5,6 +5,16 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use rust_decimal::prelude::ToPrimitive;
 use spotplan_core::PriceRate;
 
+use crate::i18n::Lang;
+
+/// A chart's words in the page's language.
+fn say(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
+
 /// Text large enough to read when a 760 px chart is shown on a 390 px phone.
 const FONT: (&str, u32) = ("sans-serif", 17);
 /// Room above the data for the legend: the y axis runs to this multiple of the highest value.
@@ -34,6 +44,7 @@ pub fn cost_over_time_svg(
     max_hours: u32,
     job_hours: Option<f64>,
     currency: &str,
+    lang: Lang,
     width: u32,
     height: u32,
 ) -> Result<String, String> {
@@ -66,8 +77,11 @@ pub fn cost_over_time_svg(
             .configure_mesh()
             .label_style(FONT)
             .axis_desc_style(FONT)
-            .x_desc("hours")
-            .y_desc(format!("total cost ({currency})"))
+            .x_desc(say(lang, "hours", "小时"))
+            .y_desc(match lang {
+                Lang::En => format!("total cost ({currency})"),
+                Lang::Zh => format!("总费用（{currency}）"),
+            })
             .draw()
             .map_err(|e| e.to_string())?;
         if let Some(job) = job_hours {
@@ -80,7 +94,10 @@ pub fn cost_over_time_svg(
                     mark.stroke_width(1),
                 ))
                 .map_err(|e| e.to_string())?
-                .label(format!("your job: {job} h"))
+                .label(match lang {
+                    Lang::En => format!("your job: {job} h"),
+                    Lang::Zh => format!("你的作业：{job} 小时"),
+                })
                 .legend(move |(x, y)| PathElement::new(vec![(x + 8, y - 6), (x + 8, y + 6)], mark.stroke_width(1)));
         }
         for (index, (label, line)) in points.into_iter().enumerate() {
@@ -118,6 +135,7 @@ mod tests {
             24,
             Some(12.0),
             "CNY",
+            Lang::En,
             400,
             240,
         )
@@ -139,6 +157,7 @@ mod tests {
                 on_demand: Some(90.0),
             }],
             "CNY",
+            Lang::En,
             400,
             240,
         )
@@ -149,6 +168,7 @@ mod tests {
             Some(0.025),
             Some(0.13),
             "USD per hour",
+            Lang::En,
             400,
             240,
         )
@@ -175,7 +195,7 @@ pub struct CostBar {
 }
 
 /// Bars of expected spot cost (and on-demand cost beside it) for the best candidates.
-pub fn cost_bars_svg(bars: &[CostBar], currency: &str, width: u32, height: u32) -> Result<String, String> {
+pub fn cost_bars_svg(bars: &[CostBar], currency: &str, lang: Lang, width: u32, height: u32) -> Result<String, String> {
     let top = bars
         .iter()
         .map(|b| b.on_demand.unwrap_or(0.0).max(b.expected))
@@ -200,7 +220,10 @@ pub fn cost_bars_svg(bars: &[CostBar], currency: &str, width: u32, height: u32) 
             .x_label_formatter(&label_of)
             .label_style(("sans-serif", 14))
             .axis_desc_style(FONT)
-            .y_desc(format!("total ({currency})"))
+            .y_desc(match lang {
+                Lang::En => format!("total ({currency})"),
+                Lang::Zh => format!("总计（{currency}）"),
+            })
             .draw()
             .map_err(|e| e.to_string())?;
         let spot = RGBColor(0x0b, 0x5f, 0xff);
@@ -211,7 +234,7 @@ pub fn cost_bars_svg(bars: &[CostBar], currency: &str, width: u32, height: u32) 
                     .map(|v| Rectangle::new([(i as f64 - 0.35, 0.0), (i as f64, v)], list.filled()))
             }))
             .map_err(|e| e.to_string())?
-            .label("on-demand")
+            .label(say(lang, "on-demand", "按量"))
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], list.filled()));
         chart
             .draw_series(
@@ -220,7 +243,7 @@ pub fn cost_bars_svg(bars: &[CostBar], currency: &str, width: u32, height: u32) 
                     .map(|(i, b)| Rectangle::new([(i as f64, 0.0), (i as f64 + 0.35, b.expected)], spot.filled())),
             )
             .map_err(|e| e.to_string())?
-            .label("expected spot")
+            .label(say(lang, "expected spot", "预期竞价"))
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], spot.filled()));
         let place_style = ("sans-serif", 13)
             .into_font()
@@ -244,6 +267,7 @@ pub fn history_svg(
     bid: Option<f64>,
     on_demand: Option<f64>,
     unit: &str,
+    lang: Lang,
     width: u32,
     height: u32,
 ) -> Result<String, String> {
@@ -267,7 +291,7 @@ pub fn history_svg(
             .configure_mesh()
             .label_style(FONT)
             .axis_desc_style(FONT)
-            .x_desc("days in the look-back window")
+            .x_desc(say(lang, "days in the look-back window", "回看窗口内的天数"))
             .y_desc(unit)
             .draw()
             .map_err(|e| e.to_string())?;
@@ -278,7 +302,7 @@ pub fn history_svg(
                 window.mix(0.5).filled(),
             )))
             .map_err(|e| e.to_string())?
-            .label("look-back window")
+            .label(say(lang, "look-back window", "回看窗口"))
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], window.filled()));
         let mut step = Vec::new();
         for (index, (x, y)) in points.iter().enumerate() {
@@ -310,14 +334,26 @@ pub fn history_svg(
             }
             Ok(())
         };
-        level(&mut chart, on_demand, "on-demand", RGBColor(0x3a, 0x3f, 0x4a), (10, 6))?;
+        level(
+            &mut chart,
+            on_demand,
+            say(lang, "on-demand", "按量"),
+            RGBColor(0x3a, 0x3f, 0x4a),
+            (10, 6),
+        )?;
         let market = RGBColor(0x0b, 0x5f, 0xff);
         chart
             .draw_series(LineSeries::new(step, market.stroke_width(3)))
             .map_err(|e| e.to_string())?
-            .label("market price")
+            .label(say(lang, "market price", "市场价"))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], market.stroke_width(3)));
-        level(&mut chart, bid, "your bid", RGBColor(0xd0, 0x2b, 0x2b), (6, 6))?;
+        level(
+            &mut chart,
+            bid,
+            say(lang, "your bid", "你的出价"),
+            RGBColor(0xd0, 0x2b, 0x2b),
+            (6, 6),
+        )?;
         draw_legend_and_present(&mut chart, &root)?;
     }
     Ok(svg)
@@ -362,7 +398,7 @@ pub struct SplitBar {
 
 /// Bars of a fleet's instances per pool, in the strategy's order. With more than eight pools the bars are
 /// numbered (the table's order) instead of named, so the labels stay readable.
-pub fn split_bars_svg(bars: &[SplitBar], width: u32, height: u32) -> Result<String, String> {
+pub fn split_bars_svg(bars: &[SplitBar], lang: Lang, width: u32, height: u32) -> Result<String, String> {
     let top = (bars.iter().map(|b| b.instances).max().unwrap_or(1).max(1) as f64) * HEADROOM;
     let named = bars.len() <= 8;
     let mut svg = String::new();
@@ -393,7 +429,7 @@ pub fn split_bars_svg(bars: &[SplitBar], width: u32, height: u32) -> Result<Stri
             })
             .label_style(("sans-serif", 14))
             .axis_desc_style(FONT)
-            .y_desc("instances")
+            .y_desc(say(lang, "instances", "实例数"))
             .draw()
             .map_err(|e| e.to_string())?;
         let fill = RGBColor(0x0b, 0x5f, 0xff);
@@ -405,7 +441,7 @@ pub fn split_bars_svg(bars: &[SplitBar], width: u32, height: u32) -> Result<Stri
                 )
             }))
             .map_err(|e| e.to_string())?
-            .label("instances")
+            .label(say(lang, "instances", "实例数"))
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], fill.filled()));
         if named {
             let place_style = ("sans-serif", 13)
@@ -479,7 +515,13 @@ fn frontier_layout(dots: &[FrontierDot]) -> FrontierLayout {
 
 /// Price per unit-hour against reclaims per hour for the pools of a fleet plan's frontier: chosen pools filled,
 /// the others hollow; pools of unknown risk in a shaded band of their own.
-pub fn frontier_svg(dots: &[FrontierDot], price_label: &str, width: u32, height: u32) -> Result<String, String> {
+pub fn frontier_svg(
+    dots: &[FrontierDot],
+    price_label: &str,
+    lang: Lang,
+    width: u32,
+    height: u32,
+) -> Result<String, String> {
     let FrontierLayout {
         placed,
         known_end,
@@ -507,7 +549,7 @@ pub fn frontier_svg(dots: &[FrontierDot], price_label: &str, width: u32, height:
             .x_label_formatter(&x_label)
             .label_style(("sans-serif", 14))
             .axis_desc_style(FONT)
-            .x_desc("reclaims per instance-hour")
+            .x_desc(say(lang, "reclaims per instance-hour", "每实例小时回收次数"))
             .y_desc(price_label)
             .draw()
             .map_err(|e| e.to_string())?;
@@ -518,7 +560,7 @@ pub fn frontier_svg(dots: &[FrontierDot], price_label: &str, width: u32, height:
                 grey.filled(),
             )))
             .map_err(|e| e.to_string())?
-            .label("risk unknown")
+            .label(say(lang, "risk unknown", "风险未知"))
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], grey.filled()));
         let band_text = ("sans-serif", 13)
             .into_font()
@@ -526,7 +568,7 @@ pub fn frontier_svg(dots: &[FrontierDot], price_label: &str, width: u32, height:
             .pos(Pos::new(HPos::Center, VPos::Top));
         chart
             .draw_series(std::iter::once(Text::new(
-                "risk unknown",
+                say(lang, "risk unknown", "风险未知"),
                 ((band.0 + band.1) / 2.0, top * 0.95),
                 band_text,
             )))
@@ -540,7 +582,7 @@ pub fn frontier_svg(dots: &[FrontierDot], price_label: &str, width: u32, height:
                     .map(|(x, y, _)| Circle::new((*x, *y), 4, other.stroke_width(1))),
             )
             .map_err(|e| e.to_string())?
-            .label("eligible")
+            .label(say(lang, "eligible", "可用"))
             .legend(move |(x, y)| Circle::new((x + 6, y), 4, other.stroke_width(1)));
         let chosen = RGBColor(0x0b, 0x5f, 0xff);
         chart
@@ -551,7 +593,7 @@ pub fn frontier_svg(dots: &[FrontierDot], price_label: &str, width: u32, height:
                     .map(|(x, y, _)| Circle::new((*x, *y), 6, chosen.filled())),
             )
             .map_err(|e| e.to_string())?
-            .label("chosen")
+            .label(say(lang, "chosen", "已选"))
             .legend(move |(x, y)| Circle::new((x + 6, y), 6, chosen.filled()));
         draw_legend_and_present(&mut chart, &root)?;
     }
@@ -604,7 +646,7 @@ mod fleet_chart_tests {
         // Every risk unknown: the band still lies right of zero.
         let FrontierLayout { placed, band, .. } = frontier_layout(&dots[1..]);
         assert!(band.0 > 0.0 && placed.iter().all(|(x, _, _)| *x >= band.0));
-        let svg = frontier_svg(&dots, "CNY per unit-hour", 400, 240).unwrap();
+        let svg = frontier_svg(&dots, "CNY per unit-hour", Lang::En, 400, 240).unwrap();
         assert!(svg.contains("risk unknown") && svg.contains("chosen"));
         assert_eq!(svg.matches("<circle").count(), 3 + 2, "three dots and two legend marks");
         let bars = split_bars_svg(
@@ -613,10 +655,12 @@ mod fleet_chart_tests {
                 place: "cn-hangzhou-k".into(),
                 instances: 4,
             }],
+            Lang::Zh,
             400,
             240,
         )
         .unwrap();
         assert!(bars.contains("4 · cn-hangzhou-k"));
+        assert!(bars.contains("实例数"), "the axis in the page's language");
     }
 }

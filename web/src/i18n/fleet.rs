@@ -307,6 +307,10 @@ pub fn fleet_problem(lang: Lang, problem: &FleetProblem) -> String {
         (Lang::En, problem) => problem.to_string(),
         (Lang::Zh, FleetProblem::EmptyTarget) => "target：机群至少需要 1 个单位（当前为 0）".into(),
         (Lang::Zh, FleetProblem::Shortfall { target, reached, limit }) => {
+            let limit = match limit {
+                spotplan_core::fleet::ShortfallLimit::PerPool { max } => format!("每个资源池至多 {max} 台实例"),
+                spotplan_core::fleet::ShortfallLimit::NoEligiblePool => "可用资源池不足".to_owned(),
+            };
             format!("target：可用资源池只能达到 {reached} / {target} 个单位（{limit}）")
         }
         (Lang::Zh, FleetProblem::TooFewPools { wanted, found }) => {
@@ -318,7 +322,10 @@ pub fn fleet_problem(lang: Lang, problem: &FleetProblem) -> String {
             money2(*ceiling)
         ),
         (Lang::Zh, FleetProblem::CeilingUncheckable { pool }) => {
-            format!("ceiling_per_hour：{pool} 既无价格上限也无按量价格约束；请设置每单位价格上限以检查费用上限")
+            format!(
+                "ceiling_per_hour：{} 既无价格上限也无按量价格约束；请设置每单位价格上限以检查费用上限",
+                pool_name(lang, pool)
+            )
         }
         (Lang::Zh, FleetProblem::Money(message)) => format!("price_cap_per_unit：{message}"),
         (Lang::Zh, FleetProblem::NoOnDemandPool) => "on_demand_base：没有符合条件的资源池有按量价格".into(),
@@ -432,6 +439,19 @@ pub fn orders_block(lang: Lang, with_errors: usize, orders: usize, pool: &str, f
     match lang {
         Lang::En => format!("{with_errors} of {orders} orders have errors; the first, for {pool}: {first}"),
         Lang::Zh => format!("{orders} 个订单中有 {with_errors} 个有错误；第一个（{pool}）：{first}"),
+    }
+}
+
+/// A pool for people: `alibaba ecs.c7.large in cn-hangzhou-k`, `alibaba ecs.c7.large（cn-hangzhou-k）`.
+pub fn pool_name(lang: Lang, pool: &spotplan_core::catalog::OfferKey) -> String {
+    match lang {
+        Lang::En => pool.to_string(),
+        Lang::Zh => format!(
+            "{} {}（{}）",
+            pool.cloud.id(),
+            pool.instance_type,
+            pool.zone.as_deref().unwrap_or(&pool.region)
+        ),
     }
 }
 

@@ -212,6 +212,28 @@ pub struct FrontierPoint {
     pub chosen: bool,
 }
 
+/// What kept a fleet's eligible pools short of its target (a value the UI words in its language).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShortfallLimit {
+    /// The strategy's most instances a pool.
+    PerPool {
+        /// The most a pool takes.
+        max: u32,
+    },
+    /// Too few eligible pools (or none).
+    NoEligiblePool,
+}
+
+impl std::fmt::Display for ShortfallLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ShortfallLimit::PerPool { max } => write!(f, "at most {max} instances a pool"),
+            ShortfallLimit::NoEligiblePool => f.write_str("no eligible pool"),
+        }
+    }
+}
+
 /// Why a plan cannot be placed as it stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "code", rename_all = "snake_case")]
@@ -227,7 +249,7 @@ pub enum FleetProblem {
         /// Units reached.
         reached: u64,
         /// What limited it.
-        limit: String,
+        limit: ShortfallLimit,
     },
     /// Diversified asks for more pools than are eligible.
     #[error("min_pools: diversified asks for {wanted} pools, {found} are eligible")]
@@ -262,7 +284,7 @@ pub enum FleetProblem {
     )]
     CeilingUncheckable {
         /// The pool.
-        pool: String,
+        pool: OfferKey,
     },
     /// The cap or ceiling is in a currency the exchange rate cannot convert.
     #[error("price_cap_per_unit: {0}")]
@@ -511,14 +533,14 @@ pub fn plan_fleet(
     }
     if reached < target {
         let limit = match request.strategy {
-            Strategy::Diversified { max_per_pool, .. } => format!("at most {max_per_pool} instances a pool"),
+            Strategy::Diversified { max_per_pool, .. } => ShortfallLimit::PerPool { max: max_per_pool },
             Strategy::LowestPrice {
                 max_per_pool: Some(max),
             }
             | Strategy::PriceAndRisk {
                 max_per_pool: Some(max),
-            } => format!("at most {max} instances a pool"),
-            _ => "no eligible pool".to_owned(),
+            } => ShortfallLimit::PerPool { max },
+            _ => ShortfallLimit::NoEligiblePool,
         };
         problems.push(FleetProblem::Shortfall { target, reached, limit });
     }
@@ -594,7 +616,7 @@ pub fn plan_fleet(
             }
             None => {
                 worst_total = None;
-                uncheckable.get_or_insert_with(|| key.to_string());
+                uncheckable.get_or_insert_with(|| key.clone());
             }
         }
         hourly_total = hourly_total.checked_add(hourly.checked_mul(Decimal::from(count))?)?;
