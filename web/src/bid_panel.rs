@@ -276,7 +276,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
                 "{}: {price} {}/{}",
                 t(Key::NativeValue),
                 order.account_currency.code(),
-                unit.per.label()
+                crate::i18n::unit_name(lang, unit.per)
             );
             // Rounding up to the cloud's decimals can multiply a tiny bid: say so, with the exact figure.
             if let Some(Ok(reading)) = &state.bid.reading
@@ -372,7 +372,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             { site }
             if order.bid.mode == BidMode::Limit {
                 <div class="field">
-                    <label for="bid-price">{ format!("{} ({} / {})", t(Key::MaxPrice), display.0.code(), display.1.label()) }</label>
+                    <label for="bid-price">{ format!("{} ({} / {})", t(Key::MaxPrice), display.0.code(), crate::i18n::unit_name(lang, display.1)) }</label>
                     <input id="bid-price" inputmode="decimal" value={shown_bid} oninput={typed_changed} aria-describedby="problems-bid-max_price bid-native bid-entry-error"
                         aria-invalid={(entry_invalid || problems.iter().any(|p| p.field == "bid.max_price" && p.severity == Severity::Error)).to_string()} />
                     <p id="bid-native" class="muted" data-testid="bid-native">{ native_line }</p>

@@ -324,7 +324,16 @@ pub fn cell(column: Column, rank: usize, row: &Candidate, lang: Lang) -> Cell {
         Column::Worst => match &row.worst_case_bid {
             Some((_, basis)) => Cell::with_title(
                 row.worst_case_total.map(max_money2).unwrap_or_else(unknown),
-                format!("every second billed at {basis}"),
+                match lang {
+                    Lang::En => format!("every second billed at {basis}"),
+                    Lang::Zh => format!(
+                        "每秒均按{}计费",
+                        match basis {
+                            spotplan_core::plan::WorstCaseBasis::RecommendedBid => "云厂商实际接受的推荐出价",
+                            spotplan_core::plan::WorstCaseBasis::OnDemandCap => "按量价格（市场价以其为上限）",
+                        }
+                    ),
+                },
             ),
             None => Cell::plain(unknown()),
         },

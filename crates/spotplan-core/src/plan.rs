@@ -266,6 +266,25 @@ impl PriceFigure {
     }
 }
 
+/// What the worst case bills every second at (a value the UI words in its language).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorstCaseBasis {
+    /// The recommended bid, rounded up to the cloud's decimals as the order sends it.
+    RecommendedBid,
+    /// The on-demand price, on a cloud whose market price never exceeds it.
+    OnDemandCap,
+}
+
+impl std::fmt::Display for WorstCaseBasis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            WorstCaseBasis::RecommendedBid => "the recommended bid, as the cloud takes it",
+            WorstCaseBasis::OnDemandCap => "the on-demand price, where the market is capped",
+        })
+    }
+}
+
 /// A ranked offer with every figure, in the display currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candidate {
@@ -314,7 +333,7 @@ pub struct Candidate {
     /// The bid advice (native currency and unit of the history).
     pub bid: BidAdvice,
     /// The bid the worst case assumes (native), and what it is.
-    pub worst_case_bid: Option<(PriceRate, String)>,
+    pub worst_case_bid: Option<(PriceRate, WorstCaseBasis)>,
     /// Short notes a user should see (no discount, estimate, unverified availability, reclaim rule).
     pub notes: Vec<String>,
 }
@@ -649,11 +668,11 @@ impl Planner {
             // Alibaba), so the worst case is the one the order can reach, never below it.
             BidAdvice::Recommended { bid, .. } => Some((
                 self.as_sent(cloud, *bid, requirement.account_currencies.of(cloud))?,
-                "the recommended bid, as the cloud takes it".to_owned(),
+                WorstCaseBasis::RecommendedBid,
             )),
-            BidAdvice::Unknown { .. } if rules.capped_at_on_demand => on_demand
-                .native()
-                .map(|list| (list, "the on-demand price, where the market is capped".to_owned())),
+            BidAdvice::Unknown { .. } if rules.capped_at_on_demand => {
+                on_demand.native().map(|list| (list, WorstCaseBasis::OnDemandCap))
+            }
             BidAdvice::Unknown { .. } => None,
         };
         let worst_case_total = worst_case_bid.as_ref().map(|(rate, _)| total(*rate)).transpose()?;
