@@ -111,13 +111,16 @@ fn first_region(planner: &Planner, plan: &Plan, cloud: Cloud) -> Option<String> 
 
 /// The observations to merge, and one line per reason the proxy could not quote some offers (a reason shared by
 /// several offers is said once, with the offers it applies to).
-fn observations(answer: PricesAnswer) -> (Vec<ExternalObservation>, Vec<String>) {
+fn observations(answer: PricesAnswer, lang: Lang) -> (Vec<ExternalObservation>, Vec<String>) {
     let mut observations = Vec::new();
     let mut reasons: Vec<((Cloud, String), Vec<String>)> = Vec::new();
     for quote in answer.quotes {
         match quote.error {
             Some(error) => {
-                let reason = (quote.offer.cloud, error.message);
+                let reason = (
+                    quote.offer.cloud,
+                    crate::i18n::proxy::quote_failure(lang, &error.code, &error.message),
+                );
                 match reasons.iter_mut().find(|(seen, _)| *seen == reason) {
                     Some((_, offers)) => offers.push(quote.offer.instance_type),
                     None => reasons.push((reason, vec![quote.offer.instance_type])),
@@ -244,7 +247,7 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
             let (status, on_quotes, body) = (status.clone(), on_quotes.clone(), body.clone());
             status.set(Fetch::Fetching);
             wasm_bindgen_futures::spawn_local(async move {
-                match crate::api::prices(&body).await.map(observations) {
+                match crate::api::prices(&body).await.map(|answer| observations(answer, lang)) {
                     Ok((observations, failures)) => {
                         let updated = observations.len();
                         on_quotes.emit(observations);
@@ -356,7 +359,7 @@ mod tests {
                 refused(Cloud::Baidu, "bcc.g5.c2m8", "AccessDenied", "denied"),
             ],
         };
-        let (observations, failures) = observations(answer);
+        let (observations, failures) = observations(answer, Lang::En);
         assert!(observations.is_empty());
         assert_eq!(
             failures,

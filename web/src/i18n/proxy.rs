@@ -92,6 +92,29 @@ fn refusal_zh(body: &ErrorBody) -> String {
     }
 }
 
+/// Why the proxy could not quote an offer, by the failure's code (a cloud's own code keeps the cloud's message).
+pub fn quote_failure(lang: Lang, code: &str, message: &str) -> String {
+    if lang == Lang::En {
+        return message.to_owned();
+    }
+    let detail = |sentence: &str| format!("{sentence}。详情：{message}");
+    match code {
+        "needs_image" => "腾讯云询价针对完整配置：请提供镜像 ID".into(),
+        "needs_zone" => "该云按可用区定价：请提供可用区".into(),
+        "needs_shape" => "百度的 bidPrice 需要规格的 CPU 核数和内存".into(),
+        "no_history" => "云没有给出该报价的价格历史".into(),
+        "no_credentials" => "代理没有该云的凭证".into(),
+        "invalid_region" => detail("地域无效"),
+        "invalid_id" => detail("ID 无效"),
+        "bad_query" => detail("询价请求不正确"),
+        "no_random" => detail("代理无法生成随机数"),
+        "endpoint_refused" => detail("代理拒绝了该云的 API 地址"),
+        "signing" => detail("签名失败"),
+        "unreachable" | "unreadable_answer" => detail("无法从云 API 得到可读的应答"),
+        cloud_code => format!("云拒绝了询价（{cloud_code}）：{message}"),
+    }
+}
+
 /// An order's status in words (the orders table, the submit panel's result).
 pub fn status_word(lang: Lang, status: OrderStatus) -> &'static str {
     match lang {
