@@ -156,7 +156,7 @@ fn the_worst_case_bills_the_recommended_bid_as_the_cloud_takes_it() {
             };
             let cloud = candidate.key.cloud;
             let account = requirement.account_currencies.of(cloud);
-            let (sent, _) = candidate.worst_case_bid.clone().unwrap();
+            let (sent, _) = candidate.worst_case_bid.unwrap();
             let native = crate::order::native_bid::native_bid(*bid, cloud, account, planner.fx()).unwrap();
             assert_eq!(sent, native.price.rate(cloud, account));
             let fx = planner.fx();
