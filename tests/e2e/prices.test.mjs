@@ -107,6 +107,12 @@ test('the page turns the refresher on for its plan and shows its progress as pri
   await progress.getByText(/Price refresher: off/).waitFor();
   const kept = async () => Number((await progress.textContent()).match(/(\d+) price changes kept/)[1]);
   const before = await kept();
+  // What the refresher stores joins the page from where the page's prices reach, never from the beginning again.
+  const sinces = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.endsWith('/api/v1/catalog')) sinces.push(Number(url.searchParams.get('since')));
+  });
   await toggle.check();
   await progress.getByText(/Price refresher: on — \d+ pools/).waitFor();
   const pools = Number((await progress.textContent()).match(/on — (\d+) pools/)[1]);
@@ -117,6 +123,8 @@ test('the page turns the refresher on for its plan and shows its progress as pri
     const match = text.match(/(\d+) price changes kept/);
     return match && Number(match[1]) > before;
   }, before, { timeout: 20_000 });
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((entry) => /\/api\/v1\/catalog\?since=[1-9]/.test(entry.name)));
+  assert.ok(sinces.length > 0 && sinces.every((since) => since > 0), JSON.stringify(sinces));
   await screenshot(page, 'prices-refresher-on');
   assert.deepEqual(problems, []);
 });

@@ -127,10 +127,23 @@ fn current_page() -> Page {
     }
 }
 
-/// The application root.
-/// Pages of the proxy's stored prices read at start at most (50,000 observations a page).
-const MAX_DELTA_PAGES: usize = 4;
+/// The live quotes and stored prices the page has merged into the catalog (newest wins, provenance kept): each
+/// batch is added to what is there when it lands — not to what a callback saw when it was made, which a batch
+/// landing meanwhile would have lost.
+#[derive(Debug, Default, PartialEq)]
+struct MergedPrices(Vec<spotplan_core::catalog::ExternalObservation>);
 
+impl Reducible for MergedPrices {
+    type Action = Vec<spotplan_core::catalog::ExternalObservation>;
+
+    fn reduce(self: Rc<Self>, more: Self::Action) -> Rc<Self> {
+        let mut all = self.0.clone();
+        all.extend(more);
+        Rc::new(MergedPrices(all))
+    }
+}
+
+/// The application root.
 #[component]
 pub fn App() -> Html {
     let proxy = use_state(|| ProxyStatus::Checking);
@@ -181,15 +194,15 @@ pub fn App() -> Html {
     // Decided once at mount: the plan's URL state rewrites the query string right after.
     let bench_report = use_memo((), |_| bench_requested().then(crate::bench::run));
     // Live quotes from the proxy, merged into the embedded catalog (newest wins, provenance kept).
-    let live = use_state(Vec::<spotplan_core::catalog::ExternalObservation>::new);
+    let live = use_reducer(MergedPrices::default);
     // The exchange rate lives in the UI state (the dated default until the person sets one).
     let planner = {
         let (base, live) = (base.clone(), live.clone());
-        use_memo((live.len(), state.fx.clone()), move |(_, fx)| match &*base {
-            Ok(planner) if !live.is_empty() || *fx != *planner.fx() => {
+        use_memo((live.0.len(), state.fx.clone()), move |(_, fx)| match &*base {
+            Ok(planner) if !live.0.is_empty() || *fx != *planner.fx() => {
                 // Prices for an offer the embedded catalog does not know (a region or type newer than it) are
                 // left out: merged, they would refuse the whole batch and blank the plan on every reload.
-                let (known, _unknown) = planner.catalog().known_observations(&live);
+                let (known, _unknown) = planner.catalog().known_observations(&live.0);
                 let known: Vec<_> = known.into_iter().cloned().collect();
                 match planner.catalog().with_observations(&known) {
                     Ok(catalog) => Ok(Rc::new(Planner::new(catalog, fx.clone()))),
@@ -214,80 +227,43 @@ pub fn App() -> Html {
     let on_quotes = {
         let live = live.clone();
         Callback::from(move |observations: Vec<spotplan_core::catalog::ExternalObservation>| {
-            let mut all = (*live).clone();
-            all.extend(observations);
-            live.set(all);
+            live.dispatch(observations)
         })
     };
-    {
+    let on_stored = {
         // The prices the proxy keeps (its live quotes and its refresher's history, changes only) join the catalog
         // once signed in: a reload starts from the newest prices the proxy knows, and bid advice reads their history.
         let on_quotes = on_quotes.clone();
         let signed_in = matches!(*proxy, ProxyStatus::Reachable(_));
-        // The browser's cache first (no network), then only what the proxy stored since, written back.
-        let cache = use_mut_ref(|| None::<crate::price_cache::Cached>);
+        // The browser's cache first (no network), then only what the proxy stored since, written back — at
+        // sign-in, and whenever the refresher stores more.
+        let feed = (*use_memo((), |_| crate::price_cache::PriceFeed::default())).clone();
         {
-            let (on_quotes, cache) = (on_quotes.clone(), cache.clone());
+            let (on_quotes, feed) = (on_quotes.clone(), feed.clone());
             use_effect_with((), move |_| {
                 wasm_bindgen_futures::spawn_local(async move {
-                    let cached = crate::price_cache::load().await;
-                    if !cached.observations.is_empty() {
-                        on_quotes.emit(cached.observations.clone());
+                    let cached = feed.load().await;
+                    if !cached.is_empty() {
+                        on_quotes.emit(cached);
                     }
-                    *cache.borrow_mut() = Some(cached);
                 });
             });
         }
-        use_effect_with(signed_in, move |signed_in| {
-            if *signed_in {
-                wasm_bindgen_futures::spawn_local(async move {
-                    // Wait for the cache's read (local and quick) so the delta starts where it ends.
-                    for _ in 0..50 {
-                        if cache.borrow().is_some() {
-                            break;
-                        }
-                        yew::platform::time::sleep(std::time::Duration::from_millis(20)).await;
-                    }
-                    let mut cached = cache.borrow().clone().unwrap_or_default();
-                    let (mut since, mut kept) = (cached.until, Vec::new());
-                    for _ in 0..MAX_DELTA_PAGES {
-                        let Ok(mut page) = crate::api::catalog_delta(since).await else {
-                            break;
-                        };
-                        if page.store != cached.store {
-                            // Points of another proxy's store: start again from its beginning.
-                            cached = crate::price_cache::Cached {
-                                store: page.store.clone(),
-                                ..Default::default()
-                            };
-                            if since != 0 {
-                                since = 0;
-                                match crate::api::catalog_delta(0).await {
-                                    Ok(first) => page = first,
-                                    Err(_) => break,
-                                }
-                            }
-                        }
-                        kept.extend(page.observations());
-                        since = page.until;
-                        if !page.more {
-                            break;
-                        }
-                    }
-                    if !kept.is_empty() {
-                        on_quotes.emit(kept.clone());
-                        cached.extend(kept, since);
-                        crate::price_cache::save(&cached).await;
-                        *cache.borrow_mut() = Some(cached);
-                    }
-                });
-            }
-        });
-    }
+        {
+            let (on_quotes, feed) = (on_quotes.clone(), feed.clone());
+            use_effect_with(signed_in, move |signed_in| {
+                if *signed_in {
+                    feed.catch_up(on_quotes);
+                }
+            });
+        }
+        let on_quotes = on_quotes.clone();
+        Callback::from(move |()| feed.catch_up(on_quotes.clone()))
+    };
     let plan = {
         let planner = planner.clone();
         use_memo(
-            (state.requirement.clone(), live.len()),
+            (state.requirement.clone(), live.0.len()),
             move |(requirement, _)| match &*planner {
                 Ok(planner) => Some(std::rc::Rc::new(planner.plan(requirement))),
                 Err(_) => None,
@@ -421,7 +397,7 @@ pub fn App() -> Html {
                         on_dismiss={{ let link_ignored = link_ignored.clone(); Callback::from(move |()| link_ignored.set(Vec::new())) }} />
                     if let Some(plan) = (*plan).clone() {
                         <LivePrices planner={planner.clone()} plan={plan.clone()} state={state.clone()} proxy={(*proxy).clone()} on_quotes={on_quotes.clone()} />
-                        <crate::refresh_panel::RefreshPanel planner={planner.clone()} plan={plan.clone()} lang={state.lang} proxy={(*proxy).clone()} on_prices={on_quotes.clone()} />
+                        <crate::refresh_panel::RefreshPanel planner={planner.clone()} plan={plan.clone()} lang={state.lang} proxy={(*proxy).clone()} on_stored={on_stored.clone()} />
                         <Compare planner={planner.clone()} plan={plan.clone()} today={today} state={state.clone()} on_fx={on_fx.clone()}
                             can_refresh={Cloud::ALL.into_iter().any(|cloud| proxy.can_submit(cloud))} />
                     }

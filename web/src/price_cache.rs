@@ -159,3 +159,97 @@ mod tests {
         assert_eq!(load().await, cached);
     }
 }
+
+/// The most pages of `GET /api/v1/catalog?since=` one catch-up reads (the rest waits for the next).
+const MAX_DELTA_PAGES: usize = 4;
+
+/// Catches `cache` up with what the proxy stored since the point it reaches — from the beginning when the points
+/// are another store's — writes it back, and returns the observations it learnt (none when the proxy did not
+/// answer). `cache` is the app's one copy: every reader goes through it, so no read starts from an older point
+/// than the last one reached and nothing is fetched twice.
+pub async fn catch_up(cache: &std::cell::RefCell<Cached>) -> Vec<ExternalObservation> {
+    let mut cached = cache.borrow().clone();
+    let (mut since, mut learnt) = (cached.until, Vec::new());
+    for _ in 0..MAX_DELTA_PAGES {
+        let Ok(mut page) = crate::api::catalog_delta(since).await else {
+            break;
+        };
+        if page.store != cached.store {
+            // Points of another proxy's store: start again from its beginning.
+            cached = Cached {
+                store: page.store.clone(),
+                ..Default::default()
+            };
+            if since != 0 {
+                since = 0;
+                match crate::api::catalog_delta(0).await {
+                    Ok(first) => page = first,
+                    Err(_) => break,
+                }
+            }
+        }
+        learnt.extend(page.observations());
+        since = page.until;
+        if !page.more {
+            break;
+        }
+    }
+    let moved = since != cached.until || cached.store != cache.borrow().store;
+    if !learnt.is_empty() || moved {
+        cached.extend(learnt.clone(), since);
+        save(&cached).await;
+        *cache.borrow_mut() = cached;
+    }
+    learnt
+}
+
+/// The app's one copy of the cache and its catch-ups, one at a time: a catch-up asked for while one runs runs once
+/// more after it (its point is then the newest), so two never read from the same point or write back over each
+/// other.
+#[derive(Debug, Clone, Default)]
+pub struct PriceFeed {
+    cache: std::rc::Rc<std::cell::RefCell<Cached>>,
+    loaded: std::rc::Rc<std::cell::Cell<bool>>,
+    busy: std::rc::Rc<std::cell::Cell<bool>>,
+    again: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl PriceFeed {
+    /// Reads the browser's cache (no network) and returns what it holds.
+    pub async fn load(&self) -> Vec<ExternalObservation> {
+        let cached = load().await;
+        let observations = cached.observations.clone();
+        *self.cache.borrow_mut() = cached;
+        self.loaded.set(true);
+        observations
+    }
+
+    /// Catches the cache up with the proxy (after its read from the browser), calling `on_learnt` with what came.
+    pub fn catch_up(&self, on_learnt: yew::Callback<Vec<ExternalObservation>>) {
+        if self.busy.replace(true) {
+            self.again.set(true);
+            return;
+        }
+        let feed = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            // The browser's read is local and quick: the catch-up starts where it ends.
+            for _ in 0..50 {
+                if feed.loaded.get() {
+                    break;
+                }
+                yew::platform::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            loop {
+                feed.again.set(false);
+                let learnt = catch_up(&feed.cache).await;
+                if !learnt.is_empty() {
+                    on_learnt.emit(learnt);
+                }
+                if !feed.again.get() {
+                    break;
+                }
+            }
+            feed.busy.set(false);
+        });
+    }
+}

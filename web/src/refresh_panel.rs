@@ -6,7 +6,6 @@
 use std::rc::Rc;
 
 use spotplan_core::api::refresh::{RefreshProgress, RefreshSettings};
-use spotplan_core::catalog::ExternalObservation;
 use spotplan_core::clouds::api;
 use spotplan_core::plan::Plan;
 use spotplan_core::quote::{QuoteAsk, QuoteDraft};
@@ -34,8 +33,8 @@ pub struct RefreshPanelProps {
     pub lang: Lang,
     /// The proxy's status.
     pub proxy: ProxyStatus,
-    /// Called with the prices the refresher stored since the last read.
-    pub on_prices: Callback<Vec<ExternalObservation>>,
+    /// Called when the refresher has stored or confirmed prices since the last poll: the app catches up with them.
+    pub on_stored: Callback<()>,
 }
 
 impl PartialEq for RefreshPanelProps {
@@ -133,27 +132,25 @@ pub fn RefreshPanel(props: &RefreshPanelProps) -> Html {
     let lang = props.lang;
     let progress = use_state(|| None::<RefreshProgress>);
     let failure = use_state(|| None::<String>);
-    let seen = use_mut_ref(|| 0i64);
     let signed_in = matches!(props.proxy, ProxyStatus::Reachable(_));
     {
-        // Progress now and every few seconds; what was stored since the last read joins the page.
-        let (progress, on_prices, seen) = (progress.clone(), props.on_prices.clone(), seen.clone());
+        // Progress now and every few seconds; what was stored (a change) or confirmed (a query that found the same
+        // price: not counted as stored) since the last poll joins the page.
+        let (progress, on_stored) = (progress.clone(), props.on_stored.clone());
         use_effect_with(signed_in, move |signed_in| {
             let poll = signed_in.then(|| {
                 let read = move || {
-                    let (progress, on_prices, seen) = (progress.clone(), on_prices.clone(), seen.clone());
+                    let (progress, on_stored) = (progress.clone(), on_stored.clone());
                     wasm_bindgen_futures::spawn_local(async move {
                         let Ok(now) = crate::api::refresh_progress().await else {
                             return;
                         };
-                        let grew = progress.as_ref().is_some_and(|before| now.stored > before.stored);
+                        let moved = progress
+                            .as_ref()
+                            .is_some_and(|before| now.stored != before.stored || now.calls != before.calls);
                         progress.set(Some(now));
-                        if grew {
-                            let since = *seen.borrow();
-                            if let Ok(delta) = crate::api::catalog_delta(since).await {
-                                *seen.borrow_mut() = delta.until;
-                                on_prices.emit(delta.observations());
-                            }
+                        if moved {
+                            on_stored.emit(());
                         }
                     });
                 };
