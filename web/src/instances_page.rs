@@ -410,7 +410,10 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
             <h2 id="instances-heading">{ t(Key::InstancesHeading) }</h2>
             { dialog }
             { body }
-            <WatchForm lang={lang} on_added={refresh.clone()} />
+            // Team mode: instances started elsewhere join the team's book by the operator's hand only.
+            if props.person.is_none() {
+                <WatchForm lang={lang} on_added={refresh.clone()} />
+            }
         </section>
     }
 }

@@ -56,7 +56,12 @@ pub async fn list(
 /// Handles `POST /api/v1/instances/watch`: spot instances started outside Spotplan join the book (no order, no
 /// price) once the region's spot list shows them, and the follower reads them from its next poll. An id the list
 /// does not show (an on-demand instance, a typo, another region's) is left out and counted in `not_spot`.
-pub async fn watch(State(state): State<AppState>, Json(body): Json<WatchBody>) -> Result<Json<WatchAnswer>, ApiError> {
+pub async fn watch(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Json(body): Json<WatchBody>,
+) -> Result<Json<WatchAnswer>, ApiError> {
+    operator_only(&caller, "add instances started elsewhere to the team's instance book")?;
     let bad = |field: &str, message: String| ApiError::BadRequest {
         code: "invalid_watch",
         message,
@@ -235,8 +240,10 @@ async fn list_spot(
 /// and adds the spot ones the book does not have (no order, no price), counting those left out as not spot.
 pub async fn discover(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Json(body): Json<DiscoverBody>,
 ) -> Result<Json<WatchAnswer>, ApiError> {
+    operator_only(&caller, "add a region's spot instances to the team's instance book")?;
     crate::endpoints::check_region(&body.region).map_err(|error| ApiError::BadRequest {
         code: "invalid_discover",
         message: error.to_string(),
@@ -306,6 +313,21 @@ pub async fn reclaims(State(state): State<AppState>) -> Result<Json<ReclaimsAnsw
         })
         .collect();
     Ok(Json(ReclaimsAnswer { reclaims }))
+}
+
+/// Team mode: instances started elsewhere join the shared book only by the operator's hand — a person's would
+/// be the team's to release with "release all", whoever started them (another team's spot nodes), and each
+/// search costs the account's describe quota the follower needs.
+fn operator_only(caller: &Caller, what: &str) -> Result<(), ApiError> {
+    match caller {
+        Caller::Operator => Ok(()),
+        Caller::Person(person) => Err(ApiError::Rejected {
+            status: StatusCode::FORBIDDEN,
+            code: "operator_only",
+            message: format!("only the operator's token can {what}, not {person}'s key; nothing changed"),
+            field: None,
+        }),
+    }
 }
 
 /// Handles `POST /api/v1/instances/release`.

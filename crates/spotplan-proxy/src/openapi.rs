@@ -300,13 +300,13 @@ pub fn document() -> Value {
         } },
         api::DISCOVER: { "post": {
             "operationId": "discoverInstances",
-            "summary": "List a region's spot instances with the cloud's own call and add those the book lacks (spot told apart by Alibaba's SpotStrategy, Tencent's InstanceChargeType, Baidu's paymentTiming)",
+            "summary": "List a region's spot instances with the cloud's own call and add those the book lacks (spot told apart by Alibaba's SpotStrategy, Tencent's InstanceChargeType, Baidu's paymentTiming); in team mode the operator's token only (a person's key: 403 operator_only)",
             "requestBody": { "required": true, "content": content(&discover_body) },
             "responses": responses(&[("200", "ids added and ids already known", &watch_answer)], &error, &discover_errors)
         } },
         api::WATCH: { "post": {
             "operationId": "watchInstances",
-            "summary": "Add instances started outside Spotplan (by cloud, region and id) to the instance book, to follow and release",
+            "summary": "Add instances started outside Spotplan (by cloud, region and id) to the instance book, to follow and release; in team mode the operator's token only (a person's key: 403 operator_only)",
             "requestBody": { "required": true, "content": content(&watch_body) },
             "responses": responses(&[("200", "ids added and ids already known", &watch_answer)], &error, &watch_errors)
         } },

@@ -540,6 +540,31 @@ async fn people_sign_with_their_own_keys_each_order_says_who_and_budgets_and_rev
         .unwrap();
     assert_eq!(read_by_bob.status().as_u16(), 200);
     assert_eq!(set_refresh(None).send().await.unwrap().status().as_u16(), 200);
+    // So is the instance book's door for instances started elsewhere: a person's key cannot add them.
+    for (path, body) in [
+        (
+            "/api/v1/instances/watch",
+            json!({ "cloud": "tencent", "region": "ap-guangzhou", "ids": ["ins-elsewhere1"] }),
+        ),
+        (
+            "/api/v1/instances/discover",
+            json!({ "cloud": "tencent", "region": "ap-guangzhou" }),
+        ),
+    ] {
+        let refused = browser
+            .post(format!("{}{path}", proxies[0].url))
+            .header("authorization", format!("Bearer {bob}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status().as_u16(), 403, "{path}");
+        assert_eq!(
+            refused.json::<Value>().await.unwrap()["error"]["code"],
+            "operator_only",
+            "{path}"
+        );
+    }
 
     // Health names the person a key belongs to (the app's "release all" is theirs alone); the token, nobody.
     let (_, health) = {
