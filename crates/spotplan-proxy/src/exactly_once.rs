@@ -662,6 +662,21 @@ async fn attempt(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -
         return Ok(processed(record, logged));
     }
     let Some(credentials) = state.credentials.get(order.cloud).cloned() else {
+        // An order an earlier attempt may have sent (a retry of an unknown one, a pending row after a restart)
+        // stays unknown: "nothing was sent" is true of this attempt only, and the order may exist.
+        if record.view.may_have_reached_cloud {
+            let cloud = order.cloud.display_name();
+            record.view.status = OrderStatus::Unknown;
+            record.view.hint = Some(format!(
+                "the proxy holds no {cloud} credentials now, so it could not send this order again: an earlier \
+                 attempt may have created it — give the proxy its credentials and retry under the same key \
+                 ({})",
+                credential_hint(order.cloud)
+            ));
+            record.view.finished_at_ms = Some(now_unix_millis());
+            let logged = state.store.finish_eventually(&record).await;
+            return Ok(processed(record, logged));
+        }
         return Err(ApiError::NoCredentials {
             cloud: order.cloud,
             hint: credential_hint(order.cloud),

@@ -85,6 +85,45 @@ async fn a_retry_of_an_order_a_stopped_run_left_pending_is_never_answered_nothin
     assert_eq!(retry["status"], "unknown", "{retry}");
 }
 
+/// A retry of an order that may exist, at a proxy that no longer holds the cloud's credentials (restarted
+/// without them), stays unknown — it used to answer 412 no_credentials, "nothing was sent", which a client reads as
+/// leave to place the order anew.
+#[tokio::test]
+async fn a_retry_without_credentials_of_an_order_that_may_exist_stays_unknown() {
+    let refusing = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let (proxy, state) = proxy(refusing).await;
+    let first = submit(&proxy, "resend-no-credentials-0001").await;
+    assert_eq!(first["status"], "not_sent", "{first}");
+    set(
+        &state,
+        "UPDATE orders SET status = 'unknown', may_have_reached_cloud = TRUE",
+        Vec::new(),
+    )
+    .await;
+    // The same proxy (its install key, its log) restarted without any cloud's credentials.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let without = listener.local_addr().unwrap();
+    let mut restarted = state.clone();
+    restarted.credentials = std::sync::Arc::new(spotplan_proxy::credentials::CloudCredentials::default());
+    let mut config = (*state.config).clone();
+    config.listen = without;
+    restarted.allowed_hosts = std::sync::Arc::new(spotplan_proxy::host_check::AllowedHosts::new(without, false, &[]));
+    restarted.config = std::sync::Arc::new(config);
+    tokio::spawn(async move { axum::serve(listener, spotplan_proxy::app(restarted)).await.unwrap() });
+    let retry = submit(&format!("http://{without}"), "resend-no-credentials-0001").await;
+    assert_eq!(retry["status"], "unknown", "{retry}");
+    assert!(
+        retry["hint"]
+            .as_str()
+            .unwrap()
+            .contains("could not send this order again"),
+        "{retry}"
+    );
+}
+
 /// A cloud that takes every connection and never answers.
 async fn silent_cloud() -> SocketAddr {
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
