@@ -39,27 +39,35 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// Whether this answer to `POST /api/v1/orders` says that nothing was placed under the key it was sent with:
-    /// a refusal whose code the proxy gives only before anything is logged under the key (who may call, the
-    /// request's form, a rule, a region, a ceiling, the credentials). The proxy answers a logged key from its log
-    /// whatever a retry's own refusal (`exactly_once::process_held`), so such a code also means no earlier attempt
-    /// under the key was logged. Every other answer — no answer, a server fault, a gateway page, `outcome_unknown`,
-    /// a key already holding another order, a request timeout while the order's task went on, a code this list
-    /// does not know — may mean an order exists.
-    pub fn placed_nothing(&self) -> bool {
+    /// Whether this answer to `POST /api/v1/orders` says that nothing was placed under the key it was sent with.
+    /// Two kinds of refusal say so:
+    /// - those the proxy gives only after it found nothing logged under the key (a rule, a region, a ceiling, the
+    ///   credentials, the account's currency, a ClientToken): a logged key is answered from its log whatever a
+    ///   retry's own refusal, and an order an earlier attempt may have sent stays unknown even where this attempt
+    ///   cannot send it (`exactly_once::process_held`, `stays_unknown`) — so these hold on a retry too;
+    /// - those it gives before it looks at the key at all (who may call, the request's form, the key's own form):
+    ///   they say nothing of an earlier send under the key, so only of a first send (`resending` false).
+    ///
+    /// Every other answer — no answer, a server fault, a gateway page, `outcome_unknown`, a key already holding
+    /// another order, a request timeout while the order's task went on, a code this list does not know — may mean
+    /// an order exists.
+    pub fn placed_nothing(&self, resending: bool) -> bool {
         let ApiError::Refused(body) = self else {
             return false;
         };
-        matches!(
+        let after_the_log = matches!(
             body.error.code.as_str(),
             "invalid_order"
                 | "invalid_region"
                 | "spend_ceiling"
                 | "no_credentials"
                 | "account_currency_mismatch"
-                | "malformed_order"
                 | "client_token_reserved"
                 | "client_token_of_another"
+        );
+        let before_the_key = matches!(
+            body.error.code.as_str(),
+            "malformed_order"
                 | "idempotency_key_required"
                 | "idempotency_key_invalid"
                 | "idempotency_key_reserved"
@@ -69,7 +77,8 @@ impl ApiError {
                 | "unsupported_media_type"
                 | "body_too_large"
                 | "invalid_json"
-        )
+        );
+        after_the_log || (before_the_key && !resending)
     }
 }
 
@@ -271,8 +280,12 @@ mod tests {
     #[test]
     fn only_a_refusal_before_anything_was_logged_says_nothing_was_placed() {
         for code in ["spend_ceiling", "invalid_order", "no_credentials", "token_required"] {
-            assert!(refused(code).placed_nothing(), "{code}");
+            assert!(refused(code).placed_nothing(false), "{code}");
         }
+        // On a retry, a refusal before the key was looked at says nothing of the earlier send (a proxy restarted
+        // with a new token answers token_required to an order it may have placed); one after the log does.
+        assert!(!refused("token_required").placed_nothing(true));
+        assert!(refused("spend_ceiling").placed_nothing(true));
         // The order may exist: the key holds an order (unknown, or another body), the request timed out while the
         // order's own task went on, or a code this build does not know.
         for code in [
@@ -281,13 +294,13 @@ mod tests {
             "request_timeout",
             "a_new_code",
         ] {
-            assert!(!refused(code).placed_nothing(), "{code}");
+            assert!(!refused(code).placed_nothing(false), "{code}");
         }
         let server_fault = ApiError::ServerFault {
             status: 503,
             body: body("spend_ceiling"),
         };
-        assert!(!server_fault.placed_nothing(), "a server fault may follow a send");
-        assert!(!ApiError::NoAnswer("connection refused".into()).placed_nothing());
+        assert!(!server_fault.placed_nothing(false), "a server fault may follow a send");
+        assert!(!ApiError::NoAnswer("connection refused".into()).placed_nothing(false));
     }
 }

@@ -87,6 +87,9 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
                 state.idempotency_key.clone()
             };
             state.dispatch(Action::Confirmed);
+            // Sent before under this key (its outcome not final yet): a refusal that comes before the proxy looks
+            // at the key then says nothing of that earlier send.
+            let resending = crate::in_flight::recall().contains(&key);
             if !dry_run {
                 crate::in_flight::remember(&key);
             }
@@ -111,7 +114,7 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
                         dry_run,
                         message: crate::i18n::proxy::api_error(lang, &error),
                         problems: refusal_problems(&error),
-                        placed_nothing: error.placed_nothing(),
+                        placed_nothing: error.placed_nothing(resending),
                     },
                 };
                 // Only a final outcome lets the tab forget the order (an unknown one, or no answer, may exist).

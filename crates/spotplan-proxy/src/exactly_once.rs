@@ -629,6 +629,16 @@ fn as_sent(order: &SpotOrder, order_id: &str, at_ms: i64) -> Option<ValidOrder> 
     validate(&with_order_tag(order, order_id), &context).valid
 }
 
+/// The answer for a logged order an earlier attempt may have sent that this attempt cannot send: unknown, with
+/// why, never "nothing was sent" (true of this attempt only).
+async fn stays_unknown(state: &AppState, mut record: StoredOrder, hint: String) -> Result<Processed, ApiError> {
+    record.view.status = OrderStatus::Unknown;
+    record.view.hint = Some(hint);
+    record.view.finished_at_ms = Some(now_unix_millis());
+    let logged = state.store.finish_eventually(&record).await;
+    Ok(processed(record, logged))
+}
+
 /// One round of attempts for a logged order, its outcome recorded.
 async fn attempt(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -> Result<Processed, ApiError> {
     // Rules are checked as of the order's first logging, so time cannot refuse a resend.
@@ -640,6 +650,18 @@ async fn attempt(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -
         },
     );
     let Some(valid) = validation.valid else {
+        // Logged, it passed its rules; refused now (a stricter rule of a newer version), it is not sent again —
+        // but one an earlier attempt may have sent stays unknown.
+        if record.view.may_have_reached_cloud {
+            return stays_unknown(
+                state,
+                record,
+                "its rules as this version reads them refuse it, so it was not sent again: an earlier attempt may \
+                 have created it — look it up before placing it anew"
+                    .into(),
+            )
+            .await;
+        }
         return Err(ApiError::InvalidOrder {
             problems: validation.problems,
         });
@@ -666,16 +688,12 @@ async fn attempt(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -
         // stays unknown: "nothing was sent" is true of this attempt only, and the order may exist.
         if record.view.may_have_reached_cloud {
             let cloud = order.cloud.display_name();
-            record.view.status = OrderStatus::Unknown;
-            record.view.hint = Some(format!(
+            let hint = format!(
                 "the proxy holds no {cloud} credentials now, so it could not send this order again: an earlier \
-                 attempt may have created it — give the proxy its credentials and retry under the same key \
-                 ({})",
+                 attempt may have created it — give the proxy its credentials and retry under the same key ({})",
                 credential_hint(order.cloud)
-            ));
-            record.view.finished_at_ms = Some(now_unix_millis());
-            let logged = state.store.finish_eventually(&record).await;
-            return Ok(processed(record, logged));
+            );
+            return stays_unknown(state, record, hint).await;
         }
         return Err(ApiError::NoCredentials {
             cloud: order.cloud,
