@@ -465,9 +465,11 @@ async fn fleet_instances(state: &AppState, fleet: &FleetRow) -> Result<(Vec<Inst
 enum ReleaseAsker {
     /// A person's `POST …/stop`: a release the cloud refused is sent again under the next key.
     Person,
-    /// The keeper, every round: a refused release is replayed from the log, never sent again on its own — else a
-    /// refusal that lasts (deletion protection, a policy without the delete action, a proxy without the cloud's
-    /// credentials) meant one delete call and one more logged release every round, for good.
+    /// The keeper, every round: an answered release (refused, throttled, unknown) is replayed from the log until
+    /// it is [`keeper_backoff_ms`] old, then sent again under the next key — a refusal that lasts (deletion
+    /// protection, a policy without the delete action, a proxy without the cloud's credentials) costs a call
+    /// every 10 minutes, then 20, 40… at most every 42 hours, not one every round for good; a passing one
+    /// (throttling, no answer) is sent again within minutes without anyone asking.
     Keeper,
 }
 
@@ -527,7 +529,7 @@ pub async fn release_after_stop(state: &AppState) -> Result<usize, ApiError> {
         )
         .await
         {
-            tracing::warn!(fleet = %fleet.id, %error, "a stopped fleet's instances could not be released; retrying on the next round");
+            tracing::warn!(fleet = %fleet.id, %error, "a stopped fleet's instances could not be released; the keeper tries again later");
         }
     }
     Ok(ids.len())
@@ -556,7 +558,12 @@ async fn stop_release_key_now(
         };
         let passed_over = match crate::instance_book::logged_release(&state.store, &key).await? {
             None => false,
-            Some(logged) if logged.answer.is_some() => asker == ReleaseAsker::Person,
+            Some(logged) if logged.answer.is_some() => match asker {
+                ReleaseAsker::Person => true,
+                ReleaseAsker::Keeper => crate::instance_book::release_asked_at(&state.store, &key)
+                    .await?
+                    .is_some_and(|asked_ms| now_ms - asked_ms >= keeper_backoff_ms(round)),
+            },
             Some(_) => crate::instance_book::release_asked_at(&state.store, &key)
                 .await?
                 .is_some_and(|asked_ms| now_ms - asked_ms >= crate::follower::RELEASE_SETTLE_MS),
@@ -566,6 +573,12 @@ async fn stop_release_key_now(
         }
         round += 1;
     }
+}
+
+/// How old the keeper lets the answered release of round `round` of a stop's set get before it sends the release
+/// again: the follower's settle time, doubled each round, at most 256 times it.
+fn keeper_backoff_ms(round: u32) -> i64 {
+    crate::follower::RELEASE_SETTLE_MS << round.min(8)
 }
 
 fn not_found(id: &str) -> ApiError {

@@ -372,8 +372,9 @@ async fn a_maintained_fleet_of_twenty_stays_at_twenty_through_reclaims_within_it
     assert_eq!(again.values().sum::<u32>(), released, "a second stop sends nothing");
 }
 
-/// A stop whose release the cloud refused (throttled, acting on nothing) leaves the instances billing; asked
-/// again, the stop sends the release again rather than replaying the refusal — and then nothing more.
+/// A stop whose release the cloud refused (throttled, acting on nothing) leaves the instances billing; the keeper
+/// sends it again only after a back-off, and a stop asked again sends it again at once rather than replaying the
+/// refusal — and then nothing more.
 #[tokio::test]
 async fn a_stop_asked_again_after_its_release_was_refused_releases_then() {
     let rig = rig().await;
@@ -417,6 +418,20 @@ async fn a_stop_asked_again_after_its_release_was_refused_releases_then() {
         logged,
         "the keeper sent the refused release again"
     );
+    // Once the refusal is older than the settle time the keeper sends it again itself (a throttling passes) —
+    // once, and then waits twice as long.
+    rig.state
+        .store
+        .execute(
+            "UPDATE releases SET created_at_ms = created_at_ms - 660000".into(),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    keep_once(&rig.state).await.unwrap();
+    assert_eq!(logged_releases().await, logged + 1, "sent again after 10 minutes");
+    keep_once(&rig.state).await.unwrap();
+    assert_eq!(logged_releases().await, logged + 1, "and not again at once");
 
     rig.standin.lifecycle.throttle_releases(0);
     rig.send(stop()).await;
