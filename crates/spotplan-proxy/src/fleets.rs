@@ -367,9 +367,16 @@ pub async fn submit(
             if existing.request_hash != hash {
                 return Err(ApiError::KeyConflict { key });
             }
-            fleet_keeper::advance(&state, &existing.id).await?;
-            let fleet = fleet_book::by_id(&state.store, &existing.id).await?.unwrap_or(existing);
-            return Ok((StatusCode::OK, shown(&state, &fleet).await?, true));
+            // A logged fleet: from here a failed write may follow orders the cloud took.
+            fleet_keeper::advance(&state, &existing.id)
+                .await
+                .map_err(after_sending("fleet"))?;
+            let fleet = fleet_book::by_id(&state.store, &existing.id)
+                .await
+                .map_err(|source| after_sending("fleet")(source.into()))?
+                .unwrap_or(existing);
+            let shown = shown(&state, &fleet).await.map_err(after_sending("fleet"))?;
+            return Ok((StatusCode::OK, shown, true));
         }
         let now_ms = now_unix_millis();
         check(&state, &spec, now_ms / 1000)?;
@@ -396,17 +403,27 @@ pub async fn submit(
         // The fleet is logged: from here a failed write may follow orders the cloud took.
         fleet_keeper::advance(&state, &fleet.id)
             .await
-            .map_err(|error| match error {
-                ApiError::Store(source) => ApiError::StoreAfterSending { what: "fleet", source },
-                other => other,
-            })?;
-        let fleet = fleet_book::by_id(&state.store, &fleet.id).await?.unwrap_or(fleet);
-        Ok((StatusCode::CREATED, shown(&state, &fleet).await?, false))
+            .map_err(after_sending("fleet"))?;
+        let fleet = fleet_book::by_id(&state.store, &fleet.id)
+            .await
+            .map_err(|source| after_sending("fleet")(source.into()))?
+            .unwrap_or(fleet);
+        let shown = shown(&state, &fleet).await.map_err(after_sending("fleet"))?;
+        Ok((StatusCode::CREATED, shown, false))
     });
     let (status, fleet, replayed) = task
         .await
         .map_err(|error| ApiError::Internal(anyhow::anyhow!("fleet task failed: {error}")))??;
     Ok((status, Json(FleetAnswer { fleet, replayed })).into_response())
+}
+
+/// Maps a log failure after calls may have gone out (a fleet's orders, a stop's release) to the answer that says
+/// so; any other error as it is.
+fn after_sending(what: &'static str) -> impl Fn(ApiError) -> ApiError {
+    move |error| match error {
+        ApiError::Store(source) => ApiError::StoreAfterSending { what, source },
+        other => other,
+    }
 }
 
 /// Handles `GET /api/v1/fleets`.
@@ -670,8 +687,9 @@ async fn stop_held(state: AppState, caller: Caller, id: String, body: StopFleet)
     if release_now {
         release_live(&state, &fleet.key, targets, caller.name(), ReleaseAsker::Person).await?;
     }
+    // The stop is logged and its release may have gone out: a failed read now must not say "nothing was sent".
     Ok(FleetAnswer {
-        fleet: shown(&state, &fleet).await?,
+        fleet: shown(&state, &fleet).await.map_err(after_sending("fleet stop"))?,
         replayed: false,
     })
 }
