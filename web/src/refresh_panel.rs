@@ -169,6 +169,8 @@ pub fn RefreshPanel(props: &RefreshPanelProps) -> Html {
         return html! {};
     }
     let enabled = progress.as_ref().is_some_and(|p| p.enabled);
+    // Team mode: the refresher is the team's, set by the operator's token only; a person sees where it stands.
+    let settable = !matches!(&props.proxy, ProxyStatus::Reachable(health) if health.person.is_some());
     let toggle = {
         let (progress, failure) = (progress.clone(), failure.clone());
         let (planner, plan) = (props.planner.clone(), props.plan.clone());
@@ -221,10 +223,12 @@ pub fn RefreshPanel(props: &RefreshPanelProps) -> Html {
     };
     html! {
         <div class="refresh-panel">
-            <label>
-                <input id="refresh-enabled" type="checkbox" checked={enabled} onchange={toggle} />
-                { label }
-            </label>
+            if settable {
+                <label>
+                    <input id="refresh-enabled" type="checkbox" checked={enabled} onchange={toggle} />
+                    { label }
+                </label>
+            }
             if let Some(now) = &*progress {
                 if now.enabled || now.calls > 0 {
                     <p role="status" class="muted" data-testid="refresh-progress">{ progress_text(lang, now) }</p>

@@ -107,13 +107,21 @@ pub(crate) fn client() -> anyhow::Result<reqwest::Client> {
         .context("cannot build the HTTP client")
 }
 
-/// An error answer's message (every proxy error has one shape).
-async fn failure(response: reqwest::Response) -> anyhow::Error {
+/// An error answer's code, and the error naming status, code and message (every proxy error has one shape).
+async fn refusal(response: reqwest::Response) -> (String, anyhow::Error) {
     let status = response.status();
     let body: serde_json::Value = response.json().await.unwrap_or_default();
     let message = body["error"]["message"].as_str().unwrap_or("no message");
     let code = body["error"]["code"].as_str().unwrap_or("unknown");
-    anyhow::anyhow!("the proxy answered {status} {code}: {message}")
+    (
+        code.to_owned(),
+        anyhow::anyhow!("the proxy answered {status} {code}: {message}"),
+    )
+}
+
+/// An error answer as an error.
+async fn failure(response: reqwest::Response) -> anyhow::Error {
+    refusal(response).await.1
 }
 
 /// A proxy answer read as `T` (`what` names it in the error), or the proxy's error.
@@ -241,6 +249,10 @@ pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
     let runtime = runtime()?;
     let book = runtime.block_on(fetch_instances(&args.proxy, &token))?;
     let health = runtime.block_on(fetch_health(&args.proxy, &token))?;
+    // Health is open to anyone: an answer that does not know the token would take a person's key for nobody's.
+    if !health.signed_in {
+        bail!("the proxy does not take SPOTPLAN_TOKEN (health says not signed in): check the token or key");
+    }
     // Team mode: a person releases only their own; the operator's token, anything.
     let person = health.person;
     let theirs = |row: &&InstanceView| person.is_none() || row.placed_by == person;
@@ -359,7 +371,13 @@ pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
             return Ok(Err(may_have_gone_out(&fault.to_string())));
         }
         if !response.status().is_success() {
-            return Err(failure(response).await);
+            let (code, refused) = refusal(response).await;
+            // A release under this key is running (another run of this command, a retry racing it): it may
+            // have gone out — not an error that sent nothing.
+            if code == "release_in_progress" {
+                return Ok(Err(may_have_gone_out(&refused.to_string())));
+            }
+            return Err(refused);
         }
         Ok(response
             .json::<ReleaseAnswer>()

@@ -46,7 +46,7 @@ fn refusal_zh(body: &ErrorBody) -> String {
         }
         "foreign_origin" | "forbidden" => "代理拒绝了来自其他网站的请求".into(),
         "not_yours" => detail("只有创建者或运营者（代理令牌）可以操作，未做任何更改"),
-        "operator_only" => "价格刷新器属于团队：只有运营者的令牌可以更改它，未做任何更改".into(),
+        "operator_only" => detail("这属于整个团队：只有运营者（代理令牌）可以执行此操作，未做任何更改"),
         "invalid_order" => {
             let problems = error.problems.as_ref().map_or(0, Vec::len);
             format!("订单有 {problems} 个问题，未发送任何请求（见各字段旁的说明）")
@@ -57,7 +57,7 @@ fn refusal_zh(body: &ErrorBody) -> String {
         "invalid_region" => detail("地域无效，未发送任何请求"),
         "idempotency_key_required" | "idempotency_key_invalid" => detail("幂等键缺失或无效，未发送任何请求"),
         "idempotency_key_reserved" => detail("该幂等键属于一个编队的订单：请使用你自己的键，未发送任何请求"),
-        "idempotency_key_reused" => "该幂等键已用于另一个订单；订单已更改，请使用新键".into(),
+        "idempotency_key_reused" => "该幂等键已用于内容不同的另一个请求：内容已更改时请使用新键".into(),
         "idempotency_key_of_another" => detail("该幂等键属于另一个人的请求：只有他们可以重试；请使用你自己的键"),
         "client_token_reserved" | "client_token_of_another" => detail("该 ClientToken 不能使用，未发送任何请求"),
         "outcome_unknown" => {
@@ -86,7 +86,10 @@ fn refusal_zh(body: &ErrorBody) -> String {
                 .into()
         }
         "internal" => "代理内部错误（详情见代理日志）".into(),
-        "timeout" | "request_timeout" => detail("代理处理超时"),
+        "timeout" | "request_timeout" => detail(
+            "代理处理超时：请求可能仍在处理，结果未知——请用相同的幂等键重试以获知结果，切勿换新键",
+        ),
+        "release_in_progress" => detail("此幂等键下的释放正在进行：稍后用相同的幂等键重试以获知结果"),
         "too_many_requests" | "unavailable" => detail("代理繁忙，请稍后重试"),
         code => format!("代理拒绝了请求（{code}）。详情：{}", error.message),
     }
