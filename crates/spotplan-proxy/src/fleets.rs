@@ -483,10 +483,11 @@ enum ReleaseAsker {
     /// A person's `POST …/stop`: a release the cloud refused is sent again under the next key.
     Person,
     /// The keeper, every round: an answered release (refused, throttled, unknown) is replayed from the log until
-    /// it is [`keeper_backoff_ms`] old, then sent again under the next key — a refusal that lasts (deletion
-    /// protection, a policy without the delete action, a proxy without the cloud's credentials) costs a call
-    /// every 10 minutes, then 20, 40… at most every 42 hours, not one every round for good; a passing one
-    /// (throttling, no answer) is sent again within minutes without anyone asking.
+    /// it is as old as the time since the chain's first (at least 10 minutes), then sent again under the next key
+    /// ([`stop_release_key_now`]) — a refusal that lasts (deletion protection, a policy without the delete action,
+    /// a proxy without the cloud's credentials) costs a call after 10 minutes, then 20, 40… at most every 42
+    /// hours, not one every round for good; a passing one (throttling, no answer) is sent again within minutes
+    /// without anyone asking.
     Keeper,
 }
 
@@ -552,50 +553,43 @@ pub async fn release_after_stop(state: &AppState) -> Result<usize, ApiError> {
     Ok(ids.len())
 }
 
-/// The key to release `targets` under at this stop: the set's key ([`stop_release_key`]) — or, when a person asks
-/// and a release under it was answered while these instances are still live (it was refused, throttled, or did
-/// not take), the next one, so a stop asked again sends that release again instead of replaying its answer (the
-/// keeper replays it: see [`ReleaseAsker::Keeper`]). A release logged
-/// but never answered keeps its key while it may be in flight; once it is older than the follower's release
-/// settle time it is not (the call it made, if any, has long timed out, and the follower has found the instances
-/// still there), so it is passed over too — replayed, it would answer "unknown" every round while they bill on.
+/// The key to release `targets` under at this stop, from the chain of keys its set was released under (the set's
+/// key, [`stop_release_key`], then `_1`, `_2`…), read in one query:
+/// - none logged yet: the set's key;
+/// - the newest logged but not answered: replayed while it may be in flight; once it is older than the follower's
+///   release settle time it is not (the call it made, if any, has long timed out, and the follower has found the
+///   instances still there), so the next key sends it again — replayed, it would answer "unknown" every round
+///   while they bill on;
+/// - the newest answered while these instances are still live (refused, throttled, did not take): a person's stop
+///   sends it again under the next key at once; the keeper does once the newest is as old as the time since the
+///   first (at least the settle time, at most 256 times it) — so its retries back off in time, doubling, however
+///   often a person asked meanwhile.
 async fn stop_release_key_now(
     state: &AppState,
     fleet_key: &str,
     targets: &[InstanceRef],
     asker: ReleaseAsker,
 ) -> Result<String, ApiError> {
+    use crate::follower::RELEASE_SETTLE_MS;
     let base = stop_release_key(fleet_key, targets);
+    let key_of = |round: u32| match round {
+        0 => base.clone(),
+        round => format!("{base}_{round}"),
+    };
+    let chain = crate::instance_book::release_chain(&state.store, &base).await?;
+    let (Some(first), Some(newest)) = (chain.first(), chain.last()) else {
+        return Ok(base);
+    };
     let now_ms = now_unix_millis();
-    let mut round = 0u32;
-    loop {
-        let key = match round {
-            0 => base.clone(),
-            round => format!("{base}_{round}"),
-        };
-        let passed_over = match crate::instance_book::logged_release(&state.store, &key).await? {
-            None => false,
-            Some(logged) if logged.answer.is_some() => match asker {
-                ReleaseAsker::Person => true,
-                ReleaseAsker::Keeper => crate::instance_book::release_asked_at(&state.store, &key)
-                    .await?
-                    .is_some_and(|asked_ms| now_ms - asked_ms >= keeper_backoff_ms(round)),
-            },
-            Some(_) => crate::instance_book::release_asked_at(&state.store, &key)
-                .await?
-                .is_some_and(|asked_ms| now_ms - asked_ms >= crate::follower::RELEASE_SETTLE_MS),
-        };
-        if !passed_over {
-            return Ok(key);
+    let age = now_ms - newest.asked_ms;
+    let send_again = match (newest.answered, asker) {
+        (false, _) => age >= RELEASE_SETTLE_MS,
+        (true, ReleaseAsker::Person) => true,
+        (true, ReleaseAsker::Keeper) => {
+            age >= (newest.asked_ms - first.asked_ms).clamp(RELEASE_SETTLE_MS, RELEASE_SETTLE_MS << 8)
         }
-        round += 1;
-    }
-}
-
-/// How old the keeper lets the answered release of round `round` of a stop's set get before it sends the release
-/// again: the follower's settle time, doubled each round, at most 256 times it.
-fn keeper_backoff_ms(round: u32) -> i64 {
-    crate::follower::RELEASE_SETTLE_MS << round.min(8)
+    };
+    Ok(key_of(if send_again { newest.round + 1 } else { newest.round }))
 }
 
 fn not_found(id: &str) -> ApiError {

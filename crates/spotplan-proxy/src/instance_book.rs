@@ -485,6 +485,47 @@ pub async fn release_asked_at(store: &Store, key: &str) -> Result<Option<i64>, S
     Ok(found.first().and_then(|row| row.int(0)))
 }
 
+/// One release of a chain of keys (`base`, `base_1`, `base_2`…: a set released again after a refusal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainLink {
+    /// Its place in the chain (0: the base key).
+    pub round: u32,
+    /// When it was asked for (Unix ms).
+    pub asked_ms: i64,
+    /// Whether its answer is logged.
+    pub answered: bool,
+}
+
+/// The releases logged under `base` and its numbered successors, in round order — one query, however long the
+/// chain grew.
+pub async fn release_chain(store: &Store, base: &str) -> Result<Vec<ChainLink>, StoreError> {
+    let rows = store
+        .select(
+            "SELECT idempotency_key, created_at_ms, answer_json IS NOT NULL FROM releases \
+             WHERE idempotency_key = CAST(?1 AS TEXT) \
+             OR substr(idempotency_key, 1, length(CAST(?1 AS TEXT)) + 1) = CAST(?1 AS TEXT) || '_'",
+            vec![base.into()],
+        )
+        .await?;
+    let mut chain: Vec<ChainLink> = rows
+        .iter()
+        .filter_map(|row| {
+            let key = row.text(0)?;
+            let round = match key.strip_prefix(base)? {
+                "" => 0,
+                rest => rest.strip_prefix('_')?.parse().ok()?,
+            };
+            Some(ChainLink {
+                round,
+                asked_ms: row.int(1)?,
+                answered: row.int(2)? != 0,
+            })
+        })
+        .collect();
+    chain.sort_by_key(|link| link.round);
+    Ok(chain)
+}
+
 /// Releases logged before `before_ms` and never answered (a run stopped while sending them), oldest first.
 pub async fn unanswered_releases(store: &Store, before_ms: i64) -> Result<Vec<(String, LoggedRelease)>, StoreError> {
     store

@@ -432,6 +432,25 @@ async fn a_stop_asked_again_after_its_release_was_refused_releases_then() {
     assert_eq!(logged_releases().await, logged + 1, "sent again after 10 minutes");
     keep_once(&rig.state).await.unwrap();
     assert_eq!(logged_releases().await, logged + 1, "and not again at once");
+    // A person asking twice more meanwhile (refused too) does not stretch the keeper's wait: it is timed from the
+    // chain's first release, not counted in keys.
+    rig.send(stop()).await;
+    rig.send(stop()).await;
+    assert_eq!(logged_releases().await, logged + 3);
+    rig.state
+        .store
+        .execute(
+            "UPDATE releases SET created_at_ms = created_at_ms - 1800000".into(),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    keep_once(&rig.state).await.unwrap();
+    assert_eq!(
+        logged_releases().await,
+        logged + 4,
+        "sent again 30 minutes after the last"
+    );
 
     rig.standin.lifecycle.throttle_releases(0);
     rig.send(stop()).await;
