@@ -420,13 +420,15 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
             }
             continue;
         }
-        let due = now_unix_millis() - UNKNOWN_RETRY_AFTER.as_millis() as i64;
-        if let Some((step, _)) = tally
+        let now_ms = now_unix_millis();
+        let due = now_ms - UNKNOWN_RETRY_AFTER.as_millis() as i64;
+        if let Some((step, last)) = tally
             .unknown
             .iter()
-            .find(|(step, last)| *last <= due && !retried.contains(&step.order_key))
+            .find(|(step, last)| last_processed(&step.order_key, *last) <= due && !retried.contains(&step.order_key))
         {
             retried.push(step.order_key.clone());
+            processed_now(&step.order_key, *last, now_ms);
             tracing::info!(fleet = %fleet.id, step = step.step, "a fleet order's outcome is unknown: processing it again under its key");
             if let Placed::Refused(reason) = place(state, &fleet, step).await? {
                 return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
@@ -625,6 +627,35 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
         }
     }
     Ok(())
+}
+
+/// When this process last processed each unknown fleet order again, by key: an attempt that writes nothing (a
+/// lookup past the resend window that concludes nothing, a resend that cannot go) leaves the order's own time as it
+/// was, and the step would be due every round — up to 50 list calls every few seconds for good.
+/// Each entry keeps the order's own time it was processed at: once the order's time moves (an attempt that wrote),
+/// that time counts again.
+static PROCESSED_AT: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, (i64, i64)>>> =
+    std::sync::LazyLock::new(Default::default);
+
+fn processed_times() -> std::sync::MutexGuard<'static, std::collections::HashMap<String, (i64, i64)>> {
+    PROCESSED_AT.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// When the unknown order under `key`, whose own last attempt is at `order_last_ms`, was last processed: this
+/// process's time, where it processed it since without the order's time moving; else the order's.
+fn last_processed(key: &str, order_last_ms: i64) -> i64 {
+    match processed_times().get(key) {
+        Some((seen_last, processed_ms)) if *seen_last == order_last_ms => order_last_ms.max(*processed_ms),
+        _ => order_last_ms,
+    }
+}
+
+/// Notes that the unknown order under `key` (its own last attempt at `order_last_ms`) is processed again now;
+/// entries older than a day are let go.
+fn processed_now(key: &str, order_last_ms: i64, now_ms: i64) {
+    let mut times = processed_times();
+    times.retain(|_, (_, at)| now_ms - *at < 86_400_000);
+    times.insert(key.to_owned(), (order_last_ms, now_ms));
 }
 
 /// Advances every placing or maintained fleet once.

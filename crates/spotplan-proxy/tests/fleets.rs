@@ -1113,6 +1113,29 @@ async fn a_replacement_that_would_cross_the_persons_budget_is_refused_and_the_fl
 
 /// Moves a fleet step's order back: its first logging by two hours (past the ClientToken window), its last
 /// attempt by `last_attempt_minutes`.
+/// A fleet order past the resend window whose lookup concludes nothing (the cloud's list unreadable) writes
+/// nothing: it is looked up again a minute later, not at every round of the keeper (each lookup may be 50 list
+/// calls).
+#[tokio::test]
+async fn an_unknown_fleet_order_whose_lookup_concludes_nothing_is_not_looked_up_every_round() {
+    let rig = rig().await;
+    let mut body = fleet(2, [2, 0, 0], "10");
+    body["pools"][0]["order"]["image_id"] = json!("img-gateway502");
+    let (status, first) = rig.submit(&body, "fleet-0012-unkn").await;
+    assert_eq!(status, 201, "{first}");
+    backdate(&rig, "fleet-0012-unkn_s0", 120).await;
+    rig.standin.lifecycle.throttle_lists(1000);
+    let before = rig.standin.lifecycle.lists();
+    keep_once(&rig.state).await.unwrap();
+    let looked_up = rig.standin.lifecycle.lists();
+    assert!(looked_up > before, "looked up once");
+    keep_once(&rig.state).await.unwrap();
+    keep_once(&rig.state).await.unwrap();
+    assert_eq!(rig.standin.lifecycle.lists(), looked_up, "not again within the minute");
+    let id = first["fleet"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(rig.fleet(&id).await["orders"][0]["status"], "unknown");
+}
+
 async fn backdate(rig: &Rig, order_key: &str, last_attempt_minutes: i64) {
     use spotplan_proxy::sql::SqlValue;
     let changed = rig

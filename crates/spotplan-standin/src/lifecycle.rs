@@ -49,6 +49,11 @@ pub struct Book {
     garbled_describes: Vec<(u16, String)>,
     /// Describe calls received.
     pub describes: u32,
+    /// List calls (a describe naming no ids: a region's list, a lookup by tag) to answer with the cloud's
+    /// throttling code.
+    throttle_lists: u32,
+    /// List calls received.
+    pub lists: u32,
     /// The options of the last release acted on (Alibaba `Force`, Baidu's flags; Tencent takes none).
     pub last_release_options: Value,
     /// Milliseconds the stand-in's clock runs ahead of the wall clock.
@@ -242,6 +247,16 @@ impl Lifecycle {
     pub fn counts(&self) -> (BTreeMap<String, u32>, u32) {
         let book = self.book();
         (book.releases.clone(), book.describes)
+    }
+
+    /// The next `count` list calls (no ids: a region's list, a lookup by tag) get the cloud's throttling answer.
+    pub fn throttle_lists(&self, count: u32) {
+        self.book().throttle_lists = count;
+    }
+
+    /// List calls received.
+    pub fn lists(&self) -> u32 {
+        self.book().lists
     }
 }
 
@@ -492,6 +507,14 @@ fn tag_filter(kind: Kind, query: &std::collections::HashMap<String, String>, bod
 fn list_answer(standin: &Standin, query: &std::collections::HashMap<String, String>, body: &Value) -> Response {
     // The cloud lists the instances that exist: released and reclaimed ones are not counted or paged over.
     let lifecycle = &standin.lifecycle;
+    {
+        let mut book = lifecycle.book();
+        book.lists += 1;
+        if book.throttle_lists > 0 {
+            book.throttle_lists -= 1;
+            return throttled(standin.kind);
+        }
+    }
     let now = lifecycle.now_ms();
     let wanted_tag = tag_filter(standin.kind, query, body);
     let all: Vec<String> = lifecycle
