@@ -264,6 +264,11 @@ impl UiState {
         }
     }
 
+    /// Whether a real order sent under the draft's key may have placed something and has no final answer yet.
+    pub fn has_unsettled_send(&self) -> bool {
+        self.sent_unsettled.is_some()
+    }
+
     /// Whether a request sent under `key` is the draft's: its key, or its dry-run key.
     fn sent_under(&self, key: &str) -> bool {
         key == self.idempotency_key || key.strip_suffix("-dry") == Some(self.idempotency_key.as_str())

@@ -88,8 +88,9 @@ pub fn SubmitPanel(props: &SubmitProps) -> Html {
             };
             state.dispatch(Action::Confirmed);
             // Sent before under this key (its outcome not final yet): a refusal that comes before the proxy looks
-            // at the key then says nothing of that earlier send.
-            let resending = crate::in_flight::recall().contains(&key);
+            // at the key then says nothing of that earlier send. The tab's storage says so across a reload; the
+            // state says so where the storage cannot be used.
+            let resending = crate::in_flight::recall().contains(&key) || (!dry_run && state.has_unsettled_send());
             if !dry_run {
                 crate::in_flight::remember(&key);
             }

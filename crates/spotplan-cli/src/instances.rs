@@ -251,7 +251,10 @@ pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
     let health = runtime.block_on(fetch_health(&args.proxy, &token))?;
     // Health is open to anyone: an answer that does not know the token would take a person's key for nobody's.
     if !health.signed_in {
-        bail!("the proxy does not take SPOTPLAN_TOKEN (health says not signed in): check the token or key");
+        bail!(
+            "the proxy does not take SPOTPLAN_TOKEN (health says not signed in): check the token or key — or the proxy \
+             could not check it just now (its database): try again"
+        );
     }
     // Team mode: a person releases only their own; the operator's token, anything.
     let person = health.person;

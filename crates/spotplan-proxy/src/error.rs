@@ -123,11 +123,7 @@ pub enum ApiError {
     Store(#[from] crate::stored::StoreError),
     /// Calls to the cloud went out (a release, a fleet's first orders), then writing what they answered failed:
     /// the cloud may have acted, so the answer must not say "nothing was sent".
-    #[error(
-        "the {what} is logged and its calls to the cloud may have gone out, but the log could not record what \
-         came back: the cloud may have acted — retry with the same idempotency key to learn the outcome, never \
-         under a new key"
-    )]
+    #[error("{}", after_sending_message(what))]
     StoreAfterSending {
         /// What was sent ("release", "fleet").
         what: &'static str,
@@ -214,6 +210,20 @@ impl IntoResponse for ApiError {
         };
         (status, Json(body)).into_response()
     }
+}
+
+/// What a person is told when the log failed after calls may have gone out: that the cloud may have acted, and how
+/// to learn the outcome (a stop has no key: asking for it again is safe).
+fn after_sending_message(what: &str) -> String {
+    let retry = if what == "fleet stop" {
+        "ask for the stop again (it never releases one set twice) to learn the outcome"
+    } else {
+        "retry with the same idempotency key to learn the outcome, never under a new key"
+    };
+    format!(
+        "the {what} is logged and its calls to the cloud may have gone out, but the log could not record what came \
+         back: the cloud may have acted — {retry}"
+    )
 }
 
 /// What a person is told when the order log failed: nothing of the failure's details (they go to the log), and

@@ -141,7 +141,7 @@ pub fn document() -> Value {
             "409",
             "the order's outcome is not unknown (order_not_unknown), or it was sent without the tag (order_not_tagged)",
         ),
-        ("412", "no credentials for the order's cloud (planning mode)"),
+        ("412", "no credentials for the order's cloud (planning mode); a retry of an order an earlier attempt may have sent answers 200 unknown instead, with a hint"),
         ("502", "the cloud refused or did not answer the list (lookup_failed)"),
     ]);
     let prices_errors = with_body(&[]);
