@@ -125,7 +125,11 @@ pub fn document() -> Value {
              its tag, none of its instances exists (order_not_found_at_cloud), or it could not be looked up \
              (outcome_unknown)",
         ),
-        ("412", "no credentials for the cloud (planning mode)"),
+        (
+            "412",
+            "no credentials for the cloud (planning mode); a retry of an order an earlier attempt may have sent \
+             answers 200 unknown instead, with a hint",
+        ),
     ]);
     let list_errors: Vec<(&str, &str)> = TOKEN_ERRORS
         .iter()
@@ -141,7 +145,7 @@ pub fn document() -> Value {
             "409",
             "the order's outcome is not unknown (order_not_unknown), or it was sent without the tag (order_not_tagged)",
         ),
-        ("412", "no credentials for the order's cloud (planning mode); a retry of an order an earlier attempt may have sent answers 200 unknown instead, with a hint"),
+        ("412", "no credentials for the order's cloud (planning mode)"),
         ("502", "the cloud refused or did not answer the list (lookup_failed)"),
     ]);
     let prices_errors = with_body(&[]);
