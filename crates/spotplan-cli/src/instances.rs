@@ -138,24 +138,28 @@ pub(crate) async fn read_answer<T: serde::de::DeserializeOwned>(
         .with_context(|| format!("the proxy's answer is not {what}"))
 }
 
-async fn fetch_health(proxy: &ProxyArgs, token: &str) -> anyhow::Result<spotplan_core::api::health::Health> {
+/// `GET path` of the local proxy with the token, read as `T` (`what` names it in the error).
+async fn fetch<T: serde::de::DeserializeOwned>(
+    proxy: &ProxyArgs,
+    token: &str,
+    path: &str,
+    what: &str,
+) -> anyhow::Result<T> {
     let response = client()?
-        .get(endpoint(proxy, api::HEALTH)?)
+        .get(endpoint(proxy, path)?)
         .header(api::TOKEN_HEADER, token)
         .send()
         .await
         .context("cannot reach the proxy (is `cargo xtask serve` running?)")?;
-    read_answer(response, "a health answer").await
+    read_answer(response, what).await
+}
+
+async fn fetch_health(proxy: &ProxyArgs, token: &str) -> anyhow::Result<spotplan_core::api::health::Health> {
+    fetch(proxy, token, api::HEALTH, "a health answer").await
 }
 
 async fn fetch_instances(proxy: &ProxyArgs, token: &str) -> anyhow::Result<InstancesAnswer> {
-    let response = client()?
-        .get(endpoint(proxy, api::INSTANCES)?)
-        .header(api::TOKEN_HEADER, token)
-        .send()
-        .await
-        .context("cannot reach the proxy (is `cargo xtask serve` running?)")?;
-    read_answer(response, "an instances list").await
+    fetch(proxy, token, api::INSTANCES, "an instances list").await
 }
 
 fn money(money: Option<Money>) -> String {

@@ -367,16 +367,7 @@ pub async fn submit(
             if existing.request_hash != hash {
                 return Err(ApiError::KeyConflict { key });
             }
-            // A logged fleet: from here a failed write may follow orders the cloud took.
-            fleet_keeper::advance(&state, &existing.id)
-                .await
-                .map_err(after_sending("fleet"))?;
-            let fleet = fleet_book::by_id(&state.store, &existing.id)
-                .await
-                .map_err(|source| after_sending("fleet")(source.into()))?
-                .unwrap_or(existing);
-            let shown = shown(&state, &fleet).await.map_err(after_sending("fleet"))?;
-            return Ok((StatusCode::OK, shown, true));
+            return Ok((StatusCode::OK, advance_and_show(&state, existing).await?, true));
         }
         let now_ms = now_unix_millis();
         check(&state, &spec, now_ms / 1000)?;
@@ -400,21 +391,24 @@ pub async fn submit(
             other => other?,
         }
         drop((held, replicas));
-        // The fleet is logged: from here a failed write may follow orders the cloud took.
-        fleet_keeper::advance(&state, &fleet.id)
-            .await
-            .map_err(after_sending("fleet"))?;
-        let fleet = fleet_book::by_id(&state.store, &fleet.id)
-            .await
-            .map_err(|source| after_sending("fleet")(source.into()))?
-            .unwrap_or(fleet);
-        let shown = shown(&state, &fleet).await.map_err(after_sending("fleet"))?;
-        Ok((StatusCode::CREATED, shown, false))
+        Ok((StatusCode::CREATED, advance_and_show(&state, fleet).await?, false))
     });
     let (status, fleet, replayed) = task
         .await
         .map_err(|error| ApiError::Internal(anyhow::anyhow!("fleet task failed: {error}")))??;
     Ok((status, Json(FleetAnswer { fleet, replayed })).into_response())
+}
+
+/// Advances a logged fleet once and shows it as it then stands. From here a failed write may follow orders the
+/// cloud took: a log failure says the cloud may have acted.
+async fn advance_and_show(state: &AppState, fleet: FleetRow) -> Result<FleetView, ApiError> {
+    let logged = after_sending("fleet");
+    fleet_keeper::advance(state, &fleet.id).await.map_err(&logged)?;
+    let fleet = fleet_book::by_id(&state.store, &fleet.id)
+        .await
+        .map_err(|source| logged(source.into()))?
+        .unwrap_or(fleet);
+    shown(state, &fleet).await.map_err(logged)
 }
 
 /// Maps a log failure after calls may have gone out (a fleet's orders, a stop's release) to the answer that says

@@ -182,15 +182,7 @@ mod tests {
 
     #[test]
     fn every_status_has_a_chinese_word() {
-        for status in [
-            OrderStatus::Pending,
-            OrderStatus::Succeeded,
-            OrderStatus::DryRunPassed,
-            OrderStatus::Failed,
-            OrderStatus::NotSent,
-            OrderStatus::Unknown,
-            OrderStatus::NotFound,
-        ] {
+        for status in OrderStatus::ALL {
             assert!(!status_word(Lang::Zh, status).is_ascii(), "{status:?}");
             assert_eq!(status_word(Lang::En, status), status.as_str());
         }
