@@ -1016,16 +1016,7 @@ mod tests {
             }]
         );
         // The first order's answer arrives: it lands on the note, not on the new draft (no "resend" for it).
-        let answered = reduce(
-            edited,
-            Action::Refused {
-                key: "k1a2b3c4d".into(),
-                dry_run: false,
-                message: "the proxy did not answer".into(),
-                problems: Vec::new(),
-                placed_nothing: false,
-            },
-        );
+        let answered = reduce(edited, no_answer_for("k1a2b3c4d"));
         assert_eq!(answered.submission, Submission::Idle);
         assert_eq!(
             answered.earlier.first().and_then(|earlier| earlier.outcome.as_deref()),
@@ -1049,6 +1040,17 @@ mod tests {
             "{:?}",
             refused.submission
         );
+    }
+
+    /// No answer came to the real order sent under `key`: it may exist.
+    fn no_answer_for(key: &str) -> Action {
+        Action::Refused {
+            key: key.into(),
+            dry_run: false,
+            message: "the proxy did not answer".into(),
+            problems: Vec::new(),
+            placed_nothing: false,
+        }
     }
 
     /// The proxy's refusal of a bid over its spend ceiling, naming the bid.
@@ -1220,16 +1222,7 @@ mod tests {
         let answered = reduce(changed_in_flight.clone(), hourly_ceiling("k1a2b3c4d"));
         assert_eq!(answered.earlier, []);
         // Without an answer it stays named.
-        let no_answer = reduce(
-            changed_in_flight,
-            Action::Refused {
-                key: "k1a2b3c4d".into(),
-                dry_run: false,
-                message: "the proxy did not answer".into(),
-                problems: Vec::new(),
-                placed_nothing: false,
-            },
-        );
+        let no_answer = reduce(changed_in_flight, no_answer_for("k1a2b3c4d"));
         assert_eq!(earlier_keys(&no_answer), ["k1a2b3c4d"]);
     }
 

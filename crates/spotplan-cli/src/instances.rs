@@ -294,20 +294,22 @@ pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
              outcome is not known yet: see `spotplan lookup {order}`)"
         );
     }
+    // What --order or --instance names.
+    let named = |row: &&InstanceView| {
+        body.order_id
+            .as_deref()
+            .is_some_and(|order| row.order_id.as_deref() == Some(order))
+            || body
+                .instances
+                .iter()
+                .any(|wanted| wanted.cloud == row.cloud && wanted.id == row.id)
+    };
     // Another person's instance or order is theirs to release: refused here, before anything is sent.
     let named_others: Vec<String> = book
         .instances
         .iter()
         .filter(|row| !theirs(row))
-        .filter(|row| {
-            body.order_id
-                .as_deref()
-                .is_some_and(|order| row.order_id.as_deref() == Some(order))
-                || body
-                    .instances
-                    .iter()
-                    .any(|wanted| wanted.cloud == row.cloud && wanted.id == row.id)
-        })
+        .filter(named)
         .map(|row| format!("{}:{}", row.cloud.id(), row.id))
         .collect();
     if let (Some(person), false) = (&person, named_others.is_empty()) {
@@ -322,17 +324,7 @@ pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .filter(|row| !row.state.is_final() && row.state != InstanceState::Releasing)
         .filter(theirs)
-        .filter(|row| {
-            body.all
-                || body
-                    .order_id
-                    .as_deref()
-                    .is_some_and(|order| row.order_id.as_deref() == Some(order))
-                || body
-                    .instances
-                    .iter()
-                    .any(|wanted| wanted.cloud == row.cloud && wanted.id == row.id)
-        })
+        .filter(|row| body.all || named(row))
         .collect();
     let cost: Vec<String> = chosen.iter().map(|row| money(row.cost_so_far)).collect();
     println!("{} instance(s) stop now and cannot be started again:", chosen.len());
