@@ -111,11 +111,6 @@ impl KeyClaim {
     pub async fn lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.lock.lock().await
     }
-
-    /// The key's lock if nobody holds it now.
-    pub fn try_lock(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        self.lock.try_lock().ok()
-    }
 }
 
 impl Drop for KeyClaim {

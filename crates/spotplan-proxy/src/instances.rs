@@ -535,10 +535,12 @@ pub async fn resume_unanswered(state: &AppState, logged_before_ms: i64) -> Resul
     let unanswered = instance_book::unanswered_releases(&state.store, logged_before_ms).await?;
     let mut settled = 0;
     for (key, logged) in unanswered {
+        // This process's holder of the key is a replay of it (answered "unknown" from the log: it holds the key a
+        // moment) or a send of it begun here, older than `logged_before_ms`: waited for, not skipped — skipped, a
+        // client retrying the release every moment could keep it from ever being settled at start, and its
+        // instances would wait for the minute's resumer. A send that finished meanwhile is seen below.
         let claim = state.key_locks.claim(&format!("release:{key}"));
-        let Some(_guard) = claim.try_lock() else {
-            continue;
-        };
+        let _guard = claim.lock().await;
         // Team mode: a replica that is sending this release holds its key; one that died let go of it.
         let Some(_replicas) = state.store.try_hold_key(&format!("release:{key}")).await? else {
             continue;
