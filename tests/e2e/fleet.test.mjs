@@ -139,6 +139,13 @@ test('a fleet is planned, placed, kept at six through a reclaim and stopped with
   assert.equal(releases.length, 6, JSON.stringify(counts));
   assert.ok(releases.every((times) => times === 1), JSON.stringify(counts));
   await screenshot(page, 'fleet-stopped');
+  // Why it stopped is a typed reason the page words in the reader's language.
+  const state = page.locator(`.fleet-live[data-fleet-id="${fleetId}"] .fleet-state`);
+  assert.equal((await state.textContent()).trim(), 'stopped — its instances released');
+  await page.getByLabel('Language').selectOption('zh');
+  await page.waitForFunction((id) => document.querySelector(`.fleet-live[data-fleet-id="${id}"] .fleet-state`)?.textContent.includes('已停止'), fleetId);
+  assert.equal((await state.textContent()).trim(), '已停止 — 其实例已释放');
+  await page.getByLabel('Language').selectOption('en');
   assert.deepEqual(problems.filter((problem) => !/ERR_CONNECTION_RESET|Failed to fetch|net::/.test(problem)), []);
 });
 

@@ -149,6 +149,11 @@ impl ApiError {
         }
     }
 
+    /// The answer's stable code (`spend_ceiling`, `no_credentials`, …).
+    pub fn code(&self) -> &'static str {
+        self.status_and_code().1
+    }
+
     fn header_or_field(&self) -> Option<&'static str> {
         match self {
             ApiError::HostNotAllowed { .. } => Some("Host"),

@@ -3,6 +3,7 @@
 //! A step is written before its order is sent, so a proxy that stops mid-replacement finds the step at start and
 //! sends the same order under the same key — which the order log answers once.
 
+use spotplan_core::api::fleet_reason::FleetReason;
 use spotplan_core::api::fleets::{FleetState, FleetSubmission};
 
 use crate::sql::{SqlRow, SqlValue};
@@ -23,8 +24,8 @@ pub struct FleetRow {
     pub spec: FleetSubmission,
     /// Where it stands.
     pub state: FleetState,
-    /// Why it stalled or stopped.
-    pub reason: Option<String>,
+    /// Why it waits, stalled or stopped (kept as its JSON; an older proxy's words read as text).
+    pub reason: Option<FleetReason>,
     /// Indexes of pools a cloud said have no stock (or do not sell the type).
     pub exhausted: Vec<usize>,
     /// Whether stopping it released its instances.
@@ -59,13 +60,17 @@ fn decoded(row: &SqlRow) -> Result<FleetRow, StoreError> {
         created_at_ms: row.required_int(3, "created_at_ms")?,
         spec: serde_json::from_str(&spec).map_err(|_| StoreError::Corrupt { column: "spec_json" })?,
         state: FleetState::from_id(&state).ok_or(StoreError::Corrupt { column: "state" })?,
-        reason: row.text(6),
+        reason: row.text(6).map(|stored| FleetReason::from_stored(&stored)),
         exhausted: serde_json::from_str(&exhausted).map_err(|_| StoreError::Corrupt {
             column: "exhausted_json",
         })?,
         release_on_stop: row.int(8).unwrap_or_default() != 0,
         created_by: row.text(9),
     })
+}
+
+fn stored_reason(reason: &Option<FleetReason>) -> Option<String> {
+    reason.as_ref().map(FleetReason::to_stored)
 }
 
 fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
@@ -89,7 +94,7 @@ pub async fn insert(store: &Store, fleet: &FleetRow) -> Result<(), StoreError> {
                     fleet.created_at_ms.into(),
                     spec.into(),
                     fleet.state.id().into(),
-                    (&fleet.reason).into(),
+                    stored_reason(&fleet.reason).into(),
                     exhausted.into(),
                     fleet.release_on_stop.into(),
                     (&fleet.created_by).into(),
@@ -112,7 +117,7 @@ pub async fn update_active(store: &Store, fleet: &FleetRow) -> Result<bool, Stor
     let params: Vec<SqlValue> = vec![
         (&fleet.id).into(),
         fleet.state.id().into(),
-        (&fleet.reason).into(),
+        stored_reason(&fleet.reason).into(),
         encode(&fleet.exhausted)?.into(),
     ];
     store
@@ -131,7 +136,7 @@ pub async fn update(store: &Store, fleet: &FleetRow) -> Result<(), StoreError> {
     let params: Vec<SqlValue> = vec![
         (&fleet.id).into(),
         fleet.state.id().into(),
-        (&fleet.reason).into(),
+        stored_reason(&fleet.reason).into(),
         encode(&fleet.exhausted)?.into(),
         fleet.release_on_stop.into(),
     ];

@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
+use spotplan_core::api::fleet_reason::FleetReason;
 use spotplan_core::api::fleets::{FleetInstanceCounts, FleetOrderView, FleetState, FleetView};
 use spotplan_core::clouds::wire;
 use spotplan_core::lifecycle::InstanceState;
@@ -77,9 +78,9 @@ pub(crate) struct Tally {
     /// Pools whose latest settled order a cloud answered with no stock, or filled only partly.
     pub unavailable: Vec<usize>,
     /// An order the cloud refused for another reason than stock or throttling.
-    pub refusal: Option<String>,
+    pub refusal: Option<FleetReason>,
     /// Until when (Unix ms) the fleet orders nothing because the cloud throttled an order, and what it answered.
-    pub throttled: Option<(i64, String)>,
+    pub throttled: Option<(i64, FleetReason)>,
     /// The orders, for the view.
     pub orders: Vec<FleetOrderView>,
 }
@@ -196,16 +197,21 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
                     if tally.throttled.as_ref().is_none_or(|(later, _)| until > *later) {
                         tally.throttled = Some((
                             until,
-                            format!("{} answered order {} with {code}", view.cloud.display_name(), view.id),
+                            FleetReason::Throttled {
+                                cloud: view.cloud.display_name().to_owned(),
+                                order_id: view.id.clone(),
+                                code,
+                                retry_after_s: THROTTLE_RETRY_AFTER.as_secs(),
+                            },
                         ));
                     }
                 } else {
-                    tally.refusal = Some(format!(
-                        "the cloud refused order {} ({}): {code} {}",
-                        view.id,
-                        pool.pool,
-                        view.error_message.clone().unwrap_or_default()
-                    ));
+                    tally.refusal = Some(FleetReason::CloudRefused {
+                        order_id: view.id.clone(),
+                        pool: pool.pool.clone(),
+                        code,
+                        message: view.error_message.clone().unwrap_or_default(),
+                    });
                 }
             }
             OrderStatus::DryRunPassed => {}
@@ -305,16 +311,16 @@ enum Placed {
     /// The order is logged (whatever its outcome).
     Logged,
     /// Refused before logging, for a reason retrying cannot change.
-    Refused(String),
+    Refused(FleetReason),
 }
 
 /// Processes one step's order under its key.
 async fn place(state: &AppState, fleet: &FleetRow, step: &StepRow) -> Result<Placed, ApiError> {
     let Some(pool) = fleet.spec.pools.get(step.pool) else {
-        return Ok(Placed::Refused(format!(
-            "step {} names pool {} the fleet does not have",
-            step.step, step.pool
-        )));
+        return Ok(Placed::Refused(FleetReason::NoSuchPool {
+            step: step.step,
+            pool: step.pool,
+        }));
     };
     let mut order = pool.order.clone();
     order.count = step.count;
@@ -339,21 +345,15 @@ async fn place(state: &AppState, fleet: &FleetRow, step: &StepRow) -> Result<Pla
         // The order is logged `not_found`: the tally orders its units afresh.
         Err(error) if crate::order_lookup::is_none_found(&error) => Ok(Placed::Logged),
         Err(error @ (ApiError::Store(_) | ApiError::Internal(_))) => Err(error),
-        Err(ApiError::InvalidOrder { problems }) => Ok(Placed::Refused(format!(
-            "the order for {} is not valid: {}",
-            pool.pool,
-            problems
-                .iter()
-                .map(|problem| format!(
-                    "{} ({}, got {:?}): {}",
-                    problem.field, problem.rule, problem.value, problem.message_en
-                ))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))),
-        Err(refusal) => Ok(Placed::Refused(match refusal.field() {
-            Some(field) => format!("the order for {} was refused ({field}): {refusal}", pool.pool),
-            None => format!("the order for {} was refused: {refusal}", pool.pool),
+        Err(ApiError::InvalidOrder { problems }) => Ok(Placed::Refused(FleetReason::InvalidOrder {
+            pool: pool.pool.clone(),
+            problems,
+        })),
+        Err(refusal) => Ok(Placed::Refused(FleetReason::Refused {
+            pool: pool.pool.clone(),
+            code: refusal.code().to_owned(),
+            field: refusal.field(),
+            message: refusal.to_string(),
         })),
     }
 }
@@ -362,7 +362,7 @@ async fn settle(
     state: &AppState,
     fleet: &mut FleetRow,
     to: FleetState,
-    reason: Option<String>,
+    reason: Option<FleetReason>,
 ) -> Result<(), ApiError> {
     fleet.state = to;
     fleet.reason = reason;
@@ -370,6 +370,15 @@ async fn settle(
         tracing::warn!(fleet = %fleet.id, reason = ?fleet.reason, "fleet stalled");
     }
     fleet_book::update_active(&state.store, fleet).await?;
+    Ok(())
+}
+
+/// Notes why a fleet waits (written only when the reason changed) and ends this call's work on it.
+async fn wait(state: &AppState, fleet: &mut FleetRow, reason: FleetReason) -> Result<(), ApiError> {
+    if fleet.reason.as_ref() != Some(&reason) {
+        fleet.reason = Some(reason);
+        fleet_book::update_active(&state.store, fleet).await?;
+    }
     Ok(())
 }
 
@@ -395,10 +404,9 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
         if let Some(creator) = &fleet.created_by
             && !crate::people::is_active(&state.store, creator).await?
         {
-            let reason = format!(
-                "{creator}'s key was revoked: the fleet orders nothing more in their name; the operator can stop it \
-                 and release its instances"
-            );
+            let reason = FleetReason::CreatorRevoked {
+                person: creator.clone(),
+            };
             return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
         }
         let steps = fleet_book::steps(&state.store, &fleet.id).await?;
@@ -438,18 +446,10 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
         if let Some(reason) = tally.refusal.clone() {
             return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
         }
-        if let Some((until_ms, said)) = &tally.throttled
+        if let Some((until_ms, reason)) = &tally.throttled
             && now_unix_millis() < *until_ms
         {
-            let reason = format!(
-                "waiting: {said} (slow down); the fleet orders again {} s after it",
-                THROTTLE_RETRY_AFTER.as_secs()
-            );
-            if fleet.reason.as_deref() != Some(reason.as_str()) {
-                fleet.reason = Some(reason);
-                fleet_book::update_active(&state.store, &fleet).await?;
-            }
-            return Ok(());
+            return wait(state, &mut fleet, reason.clone()).await;
         }
         let target = u64::from(fleet.spec.target);
         let live = tally.running_units + tally.pending_units + tally.releasing_units;
@@ -473,28 +473,11 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
                 // placing fleet, so the order is processed again until it is known, and its units ordered afresh if
                 // it is `not_found` or refused (a fleet that is not maintained would otherwise stay short).
                 if fleet.state == FleetState::Placing && !(tally.unknown.is_empty() && tally.in_flight.is_empty()) {
-                    let mut waits: Vec<String> = tally
-                        .unknown
-                        .iter()
-                        .map(|(step, _)| {
-                            format!(
-                                "{} (unknown: processed again under its key every minute)",
-                                step.order_key
-                            )
-                        })
-                        .collect();
-                    waits.extend(tally.in_flight.iter().map(|step| {
-                        format!(
-                            "{} (pending: being sent, or resolved once its replica is gone)",
-                            step.order_key
-                        )
-                    }));
-                    let reason = format!("waiting for the outcome of {}", waits.join(", "));
-                    if fleet.reason.as_deref() != Some(reason.as_str()) {
-                        fleet.reason = Some(reason);
-                        fleet_book::update_active(&state.store, &fleet).await?;
-                    }
-                    return Ok(());
+                    let reason = FleetReason::WaitingForOutcome {
+                        unknown: tally.unknown.iter().map(|(step, _)| step.order_key.clone()).collect(),
+                        pending: tally.in_flight.iter().map(|step| step.order_key.clone()).collect(),
+                    };
+                    return wait(state, &mut fleet, reason).await;
                 }
                 if fleet.state == FleetState::Placing {
                     let next = if fleet.spec.maintain {
@@ -512,10 +495,7 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
                     index
                 } else {
                     if !fleet.spec.maintain {
-                        let reason = format!(
-                            "every pool is out of stock: {} of {target} units live; nothing more is ordered",
-                            live
-                        );
+                        let reason = FleetReason::OutOfStock { live, target };
                         return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
                     }
                     // A maintained fleet keeps at it: stock comes back. Its pools are tried again once its last
@@ -530,16 +510,12 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
                     };
                     let retry_at_ms = last_ms + STOCK_RETRY_AFTER.as_millis() as i64;
                     if now_unix_millis() < retry_at_ms {
-                        let reason = format!(
-                            "waiting: every pool is out of stock, {live} of {target} units live; the pools are tried \
-                             again {} minutes after the last order",
-                            STOCK_RETRY_AFTER.as_secs() / 60
-                        );
-                        if fleet.reason.as_deref() != Some(reason.as_str()) {
-                            fleet.reason = Some(reason);
-                            fleet_book::update_active(&state.store, &fleet).await?;
-                        }
-                        return Ok(());
+                        let reason = FleetReason::WaitingForStock {
+                            live,
+                            target,
+                            retry_after_min: STOCK_RETRY_AFTER.as_secs() / 60,
+                        };
+                        return wait(state, &mut fleet, reason).await;
                     }
                     // The pool tried least recently, so the retries go round the pools.
                     let least_recent = (0..fleet.spec.pools.len())
@@ -564,11 +540,10 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
         let mut count = wanted;
         if let Some(ceiling) = fleet.spec.ceiling_per_hour {
             let (Some(each), Some(committed)) = (instance_bound(state, &fleet, pool), tally.bound) else {
-                let reason = format!(
-                    "ceiling_per_hour: nothing bounds what {} may cost per hour, so the ceiling of {ceiling} cannot be \
-                     kept; nothing more is ordered",
-                    fleet.spec.pools[pool].pool
-                );
+                let reason = FleetReason::Unbounded {
+                    pool: fleet.spec.pools[pool].pool.clone(),
+                    ceiling,
+                };
                 return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
             };
             // Checked arithmetic: a ceiling near the decimal's limit must not panic the keeper of every fleet.
@@ -582,29 +557,22 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
             let fits = fits.max(Decimal::ZERO).min(Decimal::from(count)).to_u32().unwrap_or(0);
             if fits == 0 {
                 // Not final: room comes back as reclaimed instances stop billing.
-                let reason = format!(
-                    "waiting under the ceiling: its instances and orders may cost up to {committed} per hour; one more \
-                     in {} adds up to {each}, above the ceiling of {ceiling}",
-                    fleet.spec.pools[pool].pool
-                );
-                if fleet.reason.as_deref() != Some(reason.as_str()) {
-                    fleet.reason = Some(reason);
-                    fleet_book::update_active(&state.store, &fleet).await?;
-                }
-                return Ok(());
+                let reason = FleetReason::WaitingUnderCeiling {
+                    committed,
+                    pool: fleet.spec.pools[pool].pool.clone(),
+                    each,
+                    ceiling,
+                };
+                return wait(state, &mut fleet, reason).await;
             }
             count = fits;
         }
         let next = steps.last().map_or(0, |step| step.step + 1);
         if next > MAX_STEPS {
-            let reason = format!("the fleet placed {MAX_STEPS} orders; nothing more is ordered");
+            let reason = FleetReason::StepLimit { max: MAX_STEPS };
             return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
         }
-        if fleet
-            .reason
-            .as_deref()
-            .is_some_and(|reason| reason.starts_with("waiting"))
-        {
+        if fleet.reason.as_ref().is_some_and(FleetReason::is_waiting) {
             fleet.reason = None;
             fleet_book::update_active(&state.store, &fleet).await?;
         }

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use rust_decimal::Decimal;
 use spotplan_core::Money;
+use spotplan_core::api::fleet_reason::FleetReason;
 use spotplan_core::api::fleets::{FleetAnswer, FleetList, FleetState, FleetSubmission, FleetView, StopFleet};
 use spotplan_core::api::instances::{InstanceRef, ReleaseBody};
 use spotplan_core::order::outcome::OrderStatus;
@@ -653,10 +654,9 @@ async fn stop_held(state: AppState, caller: Caller, id: String, body: StopFleet)
     }
     if fleet.state != FleetState::Stopped {
         fleet.state = FleetState::Stopped;
-        fleet.reason = Some(if body.release {
-            "stopped; its instances released".into()
-        } else {
-            "stopped; its instances keep running".into()
+        fleet.reason = Some(FleetReason::Stopped {
+            released: body.release,
+            open_orders: Vec::new(),
         });
     }
     fleet.release_on_stop |= body.release;
@@ -664,11 +664,10 @@ async fn stop_held(state: AppState, caller: Caller, id: String, body: StopFleet)
     // Orders whose outcome is not known yet: what they created, if anything, cannot be named to release now.
     let (targets, open) = fleet_instances(&state, &fleet).await?;
     if release_now && !open.is_empty() {
-        fleet.reason = Some(format!(
-            "stopped; its instances released — but the outcome of order(s) {} is not known yet: what they turn out \
-             to have created is released once they are settled (look them up on the orders page to settle them now)",
-            open.join(", ")
-        ));
+        fleet.reason = Some(FleetReason::Stopped {
+            released: true,
+            open_orders: open,
+        });
     }
     fleet_book::update(&state.store, &fleet).await?;
     drop((held, replicas));

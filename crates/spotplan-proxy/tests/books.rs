@@ -6,6 +6,7 @@
 mod common;
 
 use common::postgres::backends;
+use spotplan_core::api::fleet_reason::FleetReason;
 use spotplan_core::api::fleets::{FleetState, FleetSubmission};
 use spotplan_core::api::instances::ReleaseAnswer;
 use spotplan_core::catalog::{ExternalObservation, OfferKey, PriceKind, Source};
@@ -325,7 +326,7 @@ async fn a_fleet_is_logged_once_and_its_steps_and_state_read_back() {
         assert_eq!((steps[2].pool, steps[2].replacement), (2, true), "{backend}");
         let mut stalled = fleet.clone();
         stalled.state = FleetState::Stalled;
-        stalled.reason = Some("no stock".into());
+        stalled.reason = Some(FleetReason::OutOfStock { live: 1, target: 4 });
         stalled.exhausted = vec![0, 2];
         stalled.release_on_stop = true;
         fleet_book::update(&store, &stalled).await.unwrap();
@@ -363,7 +364,7 @@ async fn a_fleet_is_logged_once_and_its_steps_and_state_read_back() {
         // A keeper that read the fleet before the stop (its lock lost without its knowing) neither undoes the stop
         // nor records a step to order.
         let mut stale = fleet.clone();
-        stale.reason = Some("waiting under the ceiling".into());
+        stale.reason = Some(FleetReason::StepLimit { max: 1 });
         assert!(!fleet_book::update_active(&store, &stale).await.unwrap(), "{backend}");
         let late_step = StepRow {
             step: 3,

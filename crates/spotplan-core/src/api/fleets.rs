@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::fleet_reason::FleetReason;
 use crate::catalog::OfferKey;
 use crate::fleet::TargetUnit;
 use crate::money::Money;
@@ -122,8 +123,8 @@ pub struct FleetView {
     pub name: Option<String>,
     /// Where it stands.
     pub state: FleetState,
-    /// Why it stalled or stopped.
-    pub reason: Option<String>,
+    /// Why it waits, stalled or stopped.
+    pub reason: Option<FleetReason>,
     /// Units to keep.
     pub target: u32,
     /// What a unit is.

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod error;
+pub mod fleet_reason;
 pub mod fleets;
 pub mod health;
 pub mod instances;
