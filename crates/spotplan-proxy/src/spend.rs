@@ -157,15 +157,22 @@ pub fn hourly_bound(
                     ..key.clone()
                 })
             })?;
-            let observed = catalog.latest(offer, PriceKind::OnDemand)?;
-            let rate = observed.rate.in_unit(TimeUnit::Hour).ok()?;
-            let money = fx.convert(rate.money, account_currency).ok()?;
-            let what = if spotplan_core::billing::spot_rules(order.cloud).cap_documented {
-                "the pay-as-you-go cap of a market bid"
-            } else {
-                "the pay-as-you-go price, assumed to cap a market bid"
+            let hourly = |kind| {
+                let rate = catalog.latest(offer, kind)?.rate.in_unit(TimeUnit::Hour).ok()?;
+                fx.convert(rate.money, account_currency).ok()
             };
-            (money, what)
+            let on_demand = hourly(PriceKind::OnDemand)?;
+            // A newest spot price above the list price says the list price is not what the market can reach (the
+            // planner's cap reads the same way): the bound takes the higher, never undercounting.
+            match hourly(PriceKind::Spot) {
+                Some(spot) if spot.amount > on_demand.amount => {
+                    (spot, "the newest spot price, above the catalog's pay-as-you-go price")
+                }
+                _ if spotplan_core::billing::spot_rules(order.cloud).cap_documented => {
+                    (on_demand, "the pay-as-you-go cap of a market bid")
+                }
+                _ => (on_demand, "the pay-as-you-go price, assumed to cap a market bid"),
+            }
         }
     };
     let per_hour = unit_price.checked_mul(count).ok()?;
@@ -372,6 +379,48 @@ mod tests {
         assert!(bound.is_none());
         let refused = check(&limits, &windows, None, &[], &ExchangeRate::default()).unwrap_err();
         assert!(refused.to_string().contains("on Windows"), "{refused}");
+    }
+
+    #[test]
+    fn a_market_bid_is_bounded_by_the_newest_spot_price_where_it_is_above_the_list_price() {
+        let catalog = Catalog::embedded().unwrap();
+        let fx = ExchangeRate::default();
+        let hourly = |offer, kind| {
+            let rate = catalog.latest(offer, kind)?.rate.in_unit(TimeUnit::Hour).ok()?;
+            fx.convert(rate.money, Currency::Cny).ok()
+        };
+        // Offers whose newest spot price is above their list price (Alibaba has such rows in its published data);
+        // a Baidu order names its spec elsewhere.
+        let above: Vec<usize> = (0..catalog.offers().len())
+            .filter(|offer| catalog.key_of(*offer).cloud != spotplan_core::Cloud::Baidu)
+            .filter(|offer| {
+                matches!(
+                    (hourly(*offer, PriceKind::Spot), hourly(*offer, PriceKind::OnDemand)),
+                    (Some(spot), Some(on_demand)) if spot.amount > on_demand.amount
+                )
+            })
+            .collect();
+        assert!(
+            !above.is_empty(),
+            "the embedded catalog has no spot price above its list price to test with"
+        );
+        for offer in above.into_iter().take(20) {
+            let key = catalog.key_of(offer);
+            let mut market = order(10, None);
+            market.cloud = key.cloud;
+            market.region = key.region.clone();
+            market.zone = key.zone.clone();
+            market.instance_type = Some(key.instance_type.clone());
+            let spot = hourly(offer, PriceKind::Spot).unwrap();
+            let bound = hourly_bound(&market, Currency::Cny, Some(&catalog), &fx).expect("priced");
+            assert_eq!(
+                bound.per_hour,
+                spot.checked_mul(Decimal::from(10)).unwrap(),
+                "{key}: {}",
+                bound.basis
+            );
+            assert!(bound.basis.contains("the newest spot price"), "{}", bound.basis);
+        }
     }
 
     /// An earlier order's id and bound, as the order log gives them.
