@@ -234,8 +234,12 @@ pub struct Suggestion {
     pub native: NativeBid,
 }
 
-/// The bid to suggest for a recommended price: typed per `display` (rounded up) and converted from that text, so
-/// the field and what is sent agree.
+/// The bid to suggest for a recommended price: what the cloud receives is the recommendation rounded up once to
+/// the cloud's decimals (as the plan's worst case counts it), and the text typed per `display` is the shortest
+/// that reads back to exactly that bid — so the field, what is sent and the worst case agree. A text rounded up
+/// at the display's precision can read back a step above it (0.456 CNY shown as 0.0640 USD is 0.4562 CNY, sent
+/// as 0.457): then more decimals are used, rounded either way, and only where none reads back is the display's
+/// rounded-up text kept (what is sent is then what it reads, never below the recommendation).
 pub fn suggested(
     recommended: PriceRate,
     cloud: Cloud,
@@ -245,9 +249,30 @@ pub fn suggested(
 ) -> Option<Suggestion> {
     let money = fx.convert(recommended.money, display.0).ok()?;
     let rate = PriceRate::new(money, recommended.per).in_unit(display.1).ok()?;
-    let typed = typed_text(rate.money.amount, display.1);
-    let native = read_typed(&typed, display, cloud, account_currency, fx).ok()?;
-    Some(Suggestion { typed, native })
+    let shown = typed_text(rate.money.amount, display.1);
+    let aimed = native_bid(recommended, cloud, account_currency, fx).ok()?.price;
+    let reads = |typed: &str| read_typed(typed, display, cloud, account_currency, fx).ok();
+    let first = if matches!(display.1, TimeUnit::Second | TimeUnit::Minute) {
+        6
+    } else {
+        4
+    };
+    let candidates = (first..=first + 6).flat_map(|decimals| {
+        [RoundingStrategy::AwayFromZero, RoundingStrategy::ToZero].map(|strategy| {
+            rate.money
+                .amount
+                .round_dp_with_strategy(decimals, strategy)
+                .normalize()
+                .to_string()
+        })
+    });
+    for typed in std::iter::once(shown.clone()).chain(candidates) {
+        if let Some(native) = reads(&typed).filter(|native| native.price == aimed) {
+            return Some(Suggestion { typed, native });
+        }
+    }
+    let native = reads(&shown)?;
+    Some(Suggestion { typed: shown, native })
 }
 
 #[cfg(test)]
@@ -342,5 +367,44 @@ mod tests {
         .unwrap();
         assert_eq!(suggestion.typed, "0.000206");
         assert_eq!(suggestion.native.price.to_string(), "0.000206");
+    }
+
+    #[test]
+    fn a_suggestion_shown_in_another_currency_sends_the_recommendation_rounded_once() {
+        let fx = ExchangeRate::default();
+        // 0.456 CNY/h in USD is 0.06396…: typed 0.0640 it would read back as 0.4562… CNY, sent as 0.457 — a step
+        // above the bid the plan's worst case counts. The suggestion sends 0.456 and its text reads back to it.
+        for (display, recommended) in [
+            ((Currency::Usd, TimeUnit::Hour), "0.456"),
+            ((Currency::Usd, TimeUnit::Second), "0.456"),
+            ((Currency::Usd, TimeUnit::Hour), "0.1234"),
+            ((Currency::Cny, TimeUnit::Second), "0.4561"),
+        ] {
+            let once = native_bid(cny_per_hour(recommended), Cloud::Alibaba, Currency::Cny, &fx).unwrap();
+            let suggestion = suggested(cny_per_hour(recommended), Cloud::Alibaba, Currency::Cny, display, &fx).unwrap();
+            assert_eq!(
+                suggestion.native.price, once.price,
+                "{recommended} shown per {display:?}"
+            );
+            let read = read_typed(&suggestion.typed, display, Cloud::Alibaba, Currency::Cny, &fx).unwrap();
+            assert_eq!(read.price, once.price, "{} typed per {display:?}", suggestion.typed);
+            assert!(
+                once.price.amount() >= recommended.parse().unwrap(),
+                "never below the recommendation"
+            );
+        }
+        // Shown in the cloud's own currency and unit, the text is the bid as the cloud takes it.
+        let same = suggested(
+            cny_per_hour("0.1234"),
+            Cloud::Alibaba,
+            Currency::Cny,
+            (Currency::Cny, TimeUnit::Hour),
+            &fx,
+        )
+        .unwrap();
+        assert_eq!(
+            (same.typed.as_str(), same.native.price.to_string()),
+            ("0.1234", "0.124".to_owned())
+        );
     }
 }
