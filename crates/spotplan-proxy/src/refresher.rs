@@ -1,8 +1,9 @@
 //! The price refresher (opt-in: `--refresh-prices`, or `PUT /api/v1/refresh` from the app): walks a list of pools
-//! through each cloud's own price query — Alibaba's 30 days of DescribeSpotPriceHistory, page by page; Tencent's
-//! InquiryPriceRunInstances; Baidu's bidPrice — within a budget of queries a minute, and keeps what changed in the
-//! price store. Where it stands (the next pool, rounds, counts) is written after every pool, so a restarted proxy
-//! resumes at the same pool.
+//! through each cloud's own price query — Alibaba's DescribeSpotPriceHistory, page by page, first over 30 days and
+//! then from where the last round's reading got to; Tencent's InquiryPriceRunInstances; Baidu's bidPrice — within a
+//! budget of queries a minute, and keeps what changed in the price store. Where it stands (the next pool, rounds,
+//! counts, how far each pool's history was read) is written after every step, so a restarted proxy resumes at the
+//! same pool, and a history longer than a step's queries is read on over the next rounds to its newest page.
 
 use std::time::Duration;
 
@@ -20,6 +21,10 @@ use crate::error::ApiError;
 use crate::sql::SqlValue;
 use crate::store::{Store, StoreError};
 use crate::upstream::{now_unix_millis, now_unix_seconds, random_hex};
+
+/// How far back a complete history reading is asked again next round: a change the cloud records a little late
+/// is still read (what is read twice is stored once).
+const HISTORY_OVERLAP_SECONDS: i64 = 3_600;
 
 /// The lock a step and a change of settings share.
 const REFRESHER_LOCK: &str = "price-refresher";
@@ -139,32 +144,44 @@ async fn save_step(store: &Store, read_at_ms: i64, after: &RefreshProgress, step
         .await
 }
 
-async fn pool_at(store: &Store, position: u32) -> Result<Option<QuoteAsk>, StoreError> {
-    store
-        .select(
-            "SELECT ask_json FROM refresh_pools WHERE position = ?1",
-            vec![i64::from(position).into()],
-        )
-        .await?
-        .first()
-        .and_then(|row| row.text(0))
-        .map(|text| serde_json::from_str(&text).map_err(|_| StoreError::Corrupt { column: "ask_json" }))
-        .transpose()
+/// A pool of the list: what to ask, as stored, and until when (Unix seconds) its history was read.
+struct ListedPool {
+    ask: QuoteAsk,
+    ask_json: String,
+    history_until: Option<i64>,
 }
 
-/// Replaces the list of pools (the cursor starts again at the first).
-async fn set_pools(store: &Store, pools: &[QuoteAsk]) -> Result<(), StoreError> {
-    let rows: Vec<String> = pools
-        .iter()
-        .map(|ask| serde_json::to_string(ask).unwrap_or_default())
-        .collect();
+async fn pool_at(store: &Store, position: u32) -> Result<Option<ListedPool>, StoreError> {
+    let rows = store
+        .select(
+            "SELECT ask_json, history_until FROM refresh_pools WHERE position = ?1",
+            vec![i64::from(position).into()],
+        )
+        .await?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let ask_json = row.required_text(0, "ask_json")?;
+    let ask = serde_json::from_str(&ask_json).map_err(|_| StoreError::Corrupt { column: "ask_json" })?;
+    Ok(Some(ListedPool {
+        ask,
+        ask_json,
+        history_until: row.int(1),
+    }))
+}
+
+/// Notes how far each pool's history was read — only where the pool at that position is still the one read (a
+/// list replaced meanwhile, perhaps on another replica, starts afresh).
+async fn save_history_read(store: &Store, read: Vec<(u32, String, i64)>) -> Result<(), StoreError> {
+    if read.is_empty() {
+        return Ok(());
+    }
     store
         .transaction(move |tx| {
-            tx.execute("DELETE FROM refresh_pools", &[])?;
-            for (position, ask) in rows.iter().enumerate() {
+            for (position, ask_json, until) in &read {
                 tx.execute(
-                    "INSERT INTO refresh_pools (position, ask_json) VALUES (?1, ?2)",
-                    &[(position as i64).into(), ask.into()],
+                    "UPDATE refresh_pools SET history_until = ?3 WHERE position = ?1 AND ask_json = ?2",
+                    &[i64::from(*position).into(), ask_json.into(), (*until).into()],
                 )?;
             }
             Ok(())
@@ -172,18 +189,75 @@ async fn set_pools(store: &Store, pools: &[QuoteAsk]) -> Result<(), StoreError> 
         .await
 }
 
-/// One pool's prices: the observations and the queries it took (at most `calls_left`), or why it failed.
-async fn fetch_pool(
-    state: &AppState,
-    ask: &QuoteAsk,
-    calls_left: u32,
-) -> (Result<Vec<ExternalObservation>, String>, u32) {
+/// Replaces the list of pools (the cursor starts again at the first); a pool the old list had keeps how far its
+/// history was read.
+async fn set_pools(store: &Store, pools: &[QuoteAsk]) -> Result<(), StoreError> {
+    let rows: Vec<String> = pools
+        .iter()
+        .map(|ask| serde_json::to_string(ask).unwrap_or_default())
+        .collect();
+    store
+        .transaction(move |tx| {
+            let read: std::collections::HashMap<String, Option<i64>> = tx
+                .query("SELECT ask_json, history_until FROM refresh_pools", &[])?
+                .iter()
+                .filter_map(|row| Some((row.text(0)?, row.int(1))))
+                .collect();
+            tx.execute("DELETE FROM refresh_pools", &[])?;
+            for (position, ask) in rows.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO refresh_pools (position, ask_json, history_until) VALUES (?1, ?2, ?3)",
+                    &[
+                        (position as i64).into(),
+                        ask.into(),
+                        read.get(ask).copied().flatten().into(),
+                    ],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+}
+
+/// What fetching one pool's prices came to.
+#[derive(Debug, Default)]
+struct Fetched {
+    /// The observations read (those of a history's pages read before a failure too).
+    observations: Vec<ExternalObservation>,
+    /// Queries sent.
+    calls: u32,
+    /// Why it stopped short, if it did.
+    error: Option<String>,
+    /// Until when (Unix seconds) the pool's history is now read, where that moved.
+    history_until: Option<i64>,
+}
+
+impl Fetched {
+    fn failed(error: String, calls: u32) -> Fetched {
+        Fetched {
+            error: Some(error),
+            calls,
+            ..Fetched::default()
+        }
+    }
+}
+
+/// Where to ask a pool's history from: where the last reading got to, but never more than the days a history
+/// is asked for.
+fn history_since(now: i64, history_until: Option<i64>) -> i64 {
+    let oldest = now - HISTORY_DAYS * spotplan_time::SECONDS_PER_DAY;
+    history_until.map_or(oldest, |until| until.clamp(oldest, now))
+}
+
+/// One pool's prices: the observations and the queries it took (at most `calls_left`), or why it failed. A
+/// paged history is read from `history_until` on (oldest first), and as far as the queries allow.
+async fn fetch_pool(state: &AppState, ask: &QuoteAsk, history_until: Option<i64>, calls_left: u32) -> Fetched {
     let cloud = ask.offer.cloud;
     let Some(credentials) = state.credentials.get(cloud).cloned() else {
-        return (Err(format!("no credentials for {cloud} (planning mode)")), 0);
+        return Fetched::failed(format!("no credentials for {cloud} (planning mode)"), 0);
     };
     if let Err(error) = crate::endpoints::check_region(&ask.offer.region) {
-        return (Err(error.to_string()), 0);
+        return Fetched::failed(error.to_string(), 0);
     }
     let now = now_unix_seconds() as i64;
     let send = |request: spotplan_core::order::request::HttpRequest| {
@@ -192,48 +266,76 @@ async fn fetch_pool(
     };
     let failed = |error: spotplan_core::quote::QuoteFailure| format!("{}: {}", error.code, error.message);
     if wire(cloud).has_price_history() {
-        let (mut observations, mut calls, mut page) = (Vec::new(), 0, None);
-        while calls < calls_left {
-            let request = match wire(cloud).history_request(ask, now, HISTORY_DAYS, page) {
+        let since = history_since(now, history_until);
+        let mut fetched = Fetched::default();
+        let mut page = None;
+        // The newest time read so far: pages come oldest first, so everything up to it has been read.
+        let mut newest_read: Option<i64> = None;
+        let stopped = loop {
+            if fetched.calls >= calls_left {
+                // Out of queries mid-history: the next round asks on from the newest time read (never from the
+                // same start again, which would read the oldest page over and over and never the newest).
+                break None;
+            }
+            let request = match wire(cloud).history_request(ask, now, since, page) {
                 Ok(request) => request,
-                Err(error) => return (Err(failed(error)), calls),
+                Err(error) => break Some(failed(error)),
             };
-            calls += 1;
+            fetched.calls += 1;
             let body = match send(request).await {
                 Ok(body) => body,
-                Err(reason) => return (Err(reason), calls),
+                Err(reason) => break Some(reason),
             };
-            match wire(cloud).read_history_page(ask, now, HISTORY_DAYS, page, &body) {
+            match wire(cloud).read_history_page(ask, now, since, page, &body) {
                 Ok(read) => {
-                    observations.extend(read.observations);
+                    newest_read = read
+                        .observations
+                        .iter()
+                        .map(|observation| observation.observed_at)
+                        .chain(newest_read)
+                        .max();
+                    fetched.observations.extend(read.observations);
                     match read.next_page {
                         Some(next) => page = Some(next),
-                        None => return (Ok(observations), calls),
+                        None => {
+                            // Read to the end: next round asks from a little before now.
+                            fetched.history_until = Some((now - HISTORY_OVERLAP_SECONDS).max(since));
+                            return fetched;
+                        }
                     }
                 }
-                Err(error) => return (Err(failed(error)), calls),
+                Err(error) => break Some(failed(error)),
             }
+        };
+        // Stopped short: what was read is kept, and the next round asks on from the newest time in it (a page
+        // whose records all carry the start's second moves it on by one, so it cannot be asked for good). Only
+        // for one zone: a region's pages mix its zones, whose order across pages no source states.
+        if ask.offer.zone.is_some() {
+            fetched.history_until = newest_read.map(|newest| newest.max(since + 1).min(now));
         }
-        // Out of budget mid-history: what came so far is kept; the pool is asked again next round.
-        return (Ok(observations), calls);
+        fetched.error = stopped;
+        return fetched;
     }
     let token = match random_hex(16) {
         Ok(token) => token,
-        Err(error) => return (Err(error.to_string()), 0),
+        Err(error) => return Fetched::failed(error.to_string(), 0),
     };
     let request = match wire(cloud).quote_request(ask, now, &token) {
         Ok(request) => request,
-        Err(error) => return (Err(failed(error)), 0),
+        Err(error) => return Fetched::failed(failed(error), 0),
     };
     let body = match send(request).await {
         Ok(body) => body,
-        Err(reason) => return (Err(reason), 1),
+        Err(reason) => return Fetched::failed(reason, 1),
     };
-    let reading = wire(cloud)
-        .read_quote(ask, credentials.account_currency, now, &body)
-        .map(|reading| reading.observations)
-        .map_err(failed);
-    (reading, 1)
+    match wire(cloud).read_quote(ask, credentials.account_currency, now, &body) {
+        Ok(reading) => Fetched {
+            observations: reading.observations,
+            calls: 1,
+            ..Fetched::default()
+        },
+        Err(error) => Fetched::failed(failed(error), 1),
+    }
 }
 
 /// What one step did.
@@ -262,6 +364,7 @@ pub async fn step(state: &AppState, max_calls: u32) -> Result<Step, StoreError> 
     }
     // At most one walk over the list per step, so pools that fail without a query cannot spin.
     let mut fetched_all = Vec::new();
+    let mut history_read = Vec::new();
     while step.calls < max_calls && step.pools < progress.pools {
         // A replica that lost the lead stops between pools: the new leader walks on from what was saved.
         if !state.leadership.is_leader() {
@@ -270,9 +373,10 @@ pub async fn step(state: &AppState, max_calls: u32) -> Result<Step, StoreError> 
         if progress.cursor >= progress.pools {
             progress.cursor = 0;
         }
-        let Some(ask) = pool_at(&state.store, progress.cursor).await? else {
+        let Some(pool) = pool_at(&state.store, progress.cursor).await? else {
             break;
         };
+        let ask = &pool.ask;
         // A pool of another market saved before `PUT /refresh` refused them: passed over, never stored as the
         // offer's price.
         if !ask.is_default_market() {
@@ -289,12 +393,25 @@ pub async fn step(state: &AppState, max_calls: u32) -> Result<Step, StoreError> 
         if wire(ask.offer.cloud).has_price_history() && step.pools > 0 && max_calls - step.calls < 2 {
             break;
         }
-        let (fetched, calls) = fetch_pool(state, &ask, max_calls - step.calls).await;
-        step.calls += calls;
-        progress.calls += u64::from(calls);
-        match fetched {
-            Ok(observations) => fetched_all.extend(observations),
-            Err(reason) => progress.last_error = Some(format!("{}: {reason}", ask.offer)),
+        let fetched = fetch_pool(state, ask, pool.history_until, max_calls - step.calls).await;
+        step.calls += fetched.calls;
+        progress.calls += u64::from(fetched.calls);
+        fetched_all.extend(fetched.observations);
+        if let Some(until) = fetched.history_until {
+            history_read.push((progress.cursor, pool.ask_json.clone(), until));
+        }
+        let said = format!("{}: ", ask.offer);
+        match fetched.error {
+            Some(reason) => progress.last_error = Some(format!("{said}{reason}")),
+            // The pool the last error was about answers again: the error is over.
+            None if progress
+                .last_error
+                .as_deref()
+                .is_some_and(|error| error.starts_with(&said)) =>
+            {
+                progress.last_error = None;
+            }
+            None => {}
         }
         progress.cursor += 1;
         step.pools += 1;
@@ -306,6 +423,7 @@ pub async fn step(state: &AppState, max_calls: u32) -> Result<Step, StoreError> 
     // What the step fetched, then where it got to: a crash before this point asks the same pools again, and the
     // store keeps changes only, so nothing is stored twice.
     let stored = crate::price_store::record(&state.store, fetched_all, now_unix_millis()).await?;
+    save_history_read(&state.store, history_read).await?;
     step.stored = stored;
     progress.stored += stored as u64;
     progress.updated_at_ms = now_unix_millis().max(read_at_ms + 1);

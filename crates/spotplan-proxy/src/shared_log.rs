@@ -24,7 +24,7 @@ use spotplan_core::api::orders::OrderRecord;
 use spotplan_core::order::outcome::OrderStatus;
 
 /// The schema, one migration per version.
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 6] = [
     "
 CREATE TABLE orders (
     id TEXT PRIMARY KEY,
@@ -160,6 +160,9 @@ CREATE INDEX instances_order ON instances(order_id);
     "
 ALTER TABLE instances ADD COLUMN paused_ms BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE instances ADD COLUMN paused_since_ms BIGINT;
+",
+    "
+ALTER TABLE refresh_pools ADD COLUMN history_until BIGINT;
 ",
 ];
 

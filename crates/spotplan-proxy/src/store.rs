@@ -110,7 +110,7 @@ impl WriterStats {
 }
 
 /// The schema, one migration per version; `PRAGMA user_version` says how many have run.
-const MIGRATIONS: [&str; 10] = [
+const MIGRATIONS: [&str; 11] = [
     "
 CREATE TABLE IF NOT EXISTS orders (
     id TEXT PRIMARY KEY,
@@ -275,6 +275,10 @@ CREATE INDEX IF NOT EXISTS instances_order ON instances(order_id);
     "
 ALTER TABLE instances ADD COLUMN paused_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE instances ADD COLUMN paused_since_ms INTEGER;
+",
+    // Until when (Unix seconds) the refresher has read a pool's price history: the next round asks from there.
+    "
+ALTER TABLE refresh_pools ADD COLUMN history_until INTEGER;
 ",
 ];
 

@@ -1,6 +1,6 @@
 //! The price refresher over 500 Alibaba pools against a stand-in playing the synthetic market: each step stays
 //! within the queries it is given, only price changes are stored (each equal to the market's price then, none equal
-//! to the one before), a second round over the same market stores nothing new, and a restarted proxy resumes at the
+//! to the one before), a second round over the same market stores no change (only confirmations that prices hold), and a restarted proxy resumes at the
 //! pool it had reached. A cloud refusing every query gets one request per query the budget counts.
 #![allow(clippy::unwrap_used)] // test code: a panic is how a failure is reported
 
@@ -167,6 +167,12 @@ async fn a_refresher_over_500_pools_keeps_only_changes_within_its_budget_and_res
             spot.len(),
             market::changes(&zone, &kind, to - 30 * 86_400, to).len()
         );
+        // Besides the changes, the newest time an unchanged price was seen may be kept, once, as the last row (a
+        // pool read again after the round wrapped, from where its first reading got to).
+        if spot.len() > 1 && spot[spot.len() - 1].rate == spot[spot.len() - 2].rate {
+            spot.pop();
+        }
+        let to = spot[spot.len() - 1].observed_at;
         let expected = market::changes(&zone, &kind, from, to);
         assert_eq!(spot.len(), expected.len(), "{zone} {kind}");
         for (stored, (at, milli)) in spot.iter().zip(&expected) {
@@ -178,7 +184,8 @@ async fn a_refresher_over_500_pools_keeps_only_changes_within_its_budget_and_res
         checked += 1;
     }
     assert!(checked > 400, "{checked}");
-    // Asking the same market again stores nothing new (twenty of the pools, once more).
+    // Asking the same market again stores no change (twenty of the pools, once more): at most each pool's one
+    // confirmation that the price in force still holds, newer than anything stored for it.
     let before = rows;
     let again: Vec<Value> = pools()
         .iter()
@@ -196,11 +203,17 @@ async fn a_refresher_over_500_pools_keeps_only_changes_within_its_budget_and_res
     assert_eq!(second.pools, 20, "{second:?}");
     assert_eq!(second.stored, 0, "{second:?}");
     let after = price_store::since(&state.store, since, 50_000).await.unwrap();
-    assert_eq!(
-        (after.rows.len(), before > 0),
-        (0, true),
-        "nothing moved, nothing stored"
-    );
+    assert!(before > 0);
+    assert!(after.rows.len() <= 2 * 20, "{} rows", after.rows.len());
+    for confirmed in after.observations() {
+        let latest = observations
+            .iter()
+            .filter(|o| o.offer == confirmed.offer && o.kind == confirmed.kind)
+            .max_by_key(|o| o.observed_at)
+            .unwrap();
+        assert_eq!(confirmed.rate, latest.rate, "a price that did not move: {confirmed:?}");
+        assert!(confirmed.observed_at >= latest.observed_at, "{confirmed:?}");
+    }
 
     // Hostile settings are refused, naming the field.
     for (body, field) in [
@@ -243,6 +256,71 @@ async fn a_refresher_over_500_pools_keeps_only_changes_within_its_budget_and_res
     }
     let untokened = client.get(format!("{url}/api/v1/refresh")).send().await.unwrap();
     assert_eq!(untokened.status().as_u16(), 401);
+}
+
+/// A history longer than a step's queries (at 30 queries a minute a step has one) is read on from where the last
+/// step got to, so the newest prices are reached — not its oldest page read again every round; once read to its
+/// end, a round asks only the last hour again, and a list put again with the pool keeps how far it was read.
+#[tokio::test]
+async fn a_history_longer_than_a_steps_queries_is_read_on_to_its_newest_change() {
+    let mut standin = Standin::new(Kind::Alibaba, KEYS[0].1, KEYS[0].2);
+    standin.market = true;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let standin_address = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move { axum::serve(listener, spotplan_standin::router(standin)).await.unwrap() });
+    let dir = tempdir();
+    let (state, url) = proxy(&dir, &standin_address).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // A pool whose 30 days take two pages or more.
+    let (zone, kind) = pools()
+        .into_iter()
+        .find(|(zone, kind)| market::changes(zone, kind, now - 30 * 86_400, now).len() > spotplan_standin::MARKET_PAGE)
+        .expect("a pool with more than a page of changes");
+    let changes = market::changes(&zone, &kind, now - 30 * 86_400, now);
+    let newest = changes.last().unwrap().0;
+    let pages = changes.len().div_ceil(spotplan_standin::MARKET_PAGE);
+    let put = || async {
+        reqwest::Client::new()
+            .put(format!("{url}/api/v1/refresh"))
+            .header("x-spotplan-token", TOKEN)
+            .json(&json!({ "enabled": true, "budget_per_minute": 30, "pools": [
+                { "offer": { "cloud": "alibaba", "region": "cn-hangzhou", "zone": zone, "instance_type": kind } }
+            ] }))
+            .send()
+            .await
+            .unwrap()
+    };
+    assert_eq!(put().await.status().as_u16(), 200);
+    let newest_stored = || async {
+        price_store::export(&state.store)
+            .await
+            .unwrap()
+            .observations()
+            .into_iter()
+            .filter(|o| o.kind == PriceKind::Spot)
+            .map(|o| o.observed_at)
+            .max()
+    };
+    for step in 0..pages {
+        let done = refresher::step(&state, 1).await.unwrap();
+        assert_eq!(done.calls, 1, "step {step}: {done:?}");
+    }
+    assert!(
+        newest_stored().await >= Some(newest),
+        "{pages} pages read one a step reach the newest change at {newest}: {:?}",
+        newest_stored().await
+    );
+    let progress = progress_of(&url).await;
+    assert!(progress["last_error"].is_null(), "{progress}");
+    // Read to its end: the next rounds ask the last hour again, one page each; so does the pool put again.
+    assert_eq!(put().await.status().as_u16(), 200);
+    for _ in 0..3 {
+        let done = refresher::step(&state, 5).await.unwrap();
+        assert_eq!(done.calls, 1, "{done:?}");
+    }
 }
 
 /// Each query of the refresher is one request: a cloud answering 503 (or throttling) is not asked three times per

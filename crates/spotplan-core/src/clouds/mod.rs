@@ -332,15 +332,15 @@ pub trait CloudWire: Sync {
     fn has_price_history(&self) -> bool {
         false
     }
-    /// Page `page` (`None`: the first) of the offer's price history over the `days` before `now`.
+    /// Page `page` (`None`: the first) of the offer's price history from `since` to `now` (Unix seconds).
     fn history_request(
         &self,
         ask: &QuoteAsk,
         now: i64,
-        days: i64,
+        since: i64,
         page: Option<u32>,
     ) -> Result<HttpRequest, QuoteFailure> {
-        let _ = (ask, now, days, page);
+        let _ = (ask, now, since, page);
         Err(QuoteFailure::new(
             "no_history",
             "this cloud keeps no price history Spotplan reads",
@@ -351,11 +351,11 @@ pub trait CloudWire: Sync {
         &self,
         ask: &QuoteAsk,
         now: i64,
-        days: i64,
+        since: i64,
         page: Option<u32>,
         body: &[u8],
     ) -> Result<crate::quote::HistoryPage, QuoteFailure> {
-        let _ = (ask, now, days, page, body);
+        let _ = (ask, now, since, page, body);
         Err(QuoteFailure::new(
             "no_history",
             "this cloud keeps no price history Spotplan reads",

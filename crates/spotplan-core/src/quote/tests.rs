@@ -400,7 +400,7 @@ fn every_catalog_offer_has_cloud_ids_and_probes_are_named() {
 }
 
 #[test]
-fn only_alibaba_keeps_a_paged_history_and_its_pages_are_asked_by_offset_over_the_days_asked() {
+fn only_alibaba_keeps_a_paged_history_and_its_pages_are_asked_by_offset_from_the_time_asked() {
     use crate::clouds::wire;
     let catalog = crate::catalog::Catalog::embedded().expect("the embedded catalog decodes");
     let alibaba = (0..catalog.offers().len())
@@ -409,7 +409,7 @@ fn only_alibaba_keeps_a_paged_history_and_its_pages_are_asked_by_offset_over_the
     let ask = QuoteAsk::new(catalog.key_of(alibaba));
     let now = 1_796_000_000;
     let request = wire(Cloud::Alibaba)
-        .history_request(&ask, now, 30, Some(100))
+        .history_request(&ask, now, now - 30 * 86_400, Some(100))
         .expect("a history request");
     let param = |name: &str| {
         request
@@ -430,9 +430,19 @@ fn only_alibaba_keeps_a_paged_history_and_its_pages_are_asked_by_offset_over_the
         Some(spotplan_time::format_iso8601(now - 30 * 86_400))
     );
     let first = wire(Cloud::Alibaba)
-        .history_request(&ask, now, 30, None)
+        .history_request(&ask, now, now - 3_600, None)
         .expect("a history request");
     assert!(!first.query.iter().any(|(key, _)| key == "Offset"));
+    let start = first
+        .query
+        .iter()
+        .find(|(key, _)| key == "StartTime")
+        .map(|(_, value)| value.clone());
+    assert_eq!(
+        start,
+        Some(spotplan_time::format_iso8601(now - 3_600)),
+        "asked from where the store left off"
+    );
     let clouds: Vec<Cloud> = Cloud::ALL
         .into_iter()
         .filter(|c| wire(*c).has_price_history())
@@ -440,7 +450,7 @@ fn only_alibaba_keeps_a_paged_history_and_its_pages_are_asked_by_offset_over_the
     assert_eq!(clouds, [Cloud::Alibaba]);
     assert_eq!(
         wire(Cloud::Tencent)
-            .history_request(&ask, now, 30, None)
+            .history_request(&ask, now, now - 3_600, None)
             .map_err(|failure| failure.code),
         Err("no_history".to_owned())
     );

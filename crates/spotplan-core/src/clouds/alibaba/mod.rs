@@ -297,11 +297,11 @@ impl CloudWire for Alibaba {
         &self,
         ask: &QuoteAsk,
         now: i64,
-        days: i64,
+        since: i64,
         page: Option<u32>,
     ) -> Result<HttpRequest, QuoteFailure> {
         Ok(prices::describe_spot_price_history(&prices::history_query(
-            ask, now, days, page,
+            ask, now, since, page,
         )?))
     }
 
@@ -309,11 +309,11 @@ impl CloudWire for Alibaba {
         &self,
         ask: &QuoteAsk,
         now: i64,
-        days: i64,
+        since: i64,
         page: Option<u32>,
         body: &[u8],
     ) -> Result<crate::quote::HistoryPage, QuoteFailure> {
-        let query = prices::history_query(ask, now, days, page)?;
+        let query = prices::history_query(ask, now, since, page)?;
         let page = prices::parse_describe_spot_price_history(body, &query, now)?;
         Ok(crate::quote::HistoryPage {
             observations: page.observations,

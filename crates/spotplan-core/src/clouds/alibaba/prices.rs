@@ -141,16 +141,16 @@ pub fn live_history_query(ask: &crate::quote::QuoteAsk, now: i64) -> Result<Spot
     })
 }
 
-/// The live quote's query ([`live_history_query`]) over the `days` before `now` instead, from `offset` on: the
-/// refresher's walk over a pool's history.
+/// The live quote's query ([`live_history_query`]) from `since` to `now` (Unix seconds) instead, from `offset` on:
+/// the refresher's walk over a pool's history.
 pub fn history_query(
     ask: &crate::quote::QuoteAsk,
     now: i64,
-    days: i64,
+    since: i64,
     offset: Option<u32>,
 ) -> Result<SpotPriceHistoryQuery, QueryError> {
     Ok(SpotPriceHistoryQuery {
-        window: TimeWindow::new(now - days * SECONDS_PER_DAY, now)?,
+        window: TimeWindow::new(since, now)?,
         offset,
         ..live_history_query(ask, now)?
     })
