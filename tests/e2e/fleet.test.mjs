@@ -38,6 +38,9 @@ after(async () => {
 const api = async (path) =>
   (await fetch(new URL(path, proxy.url), { headers: { 'x-spotplan-token': proxy.token } })).json();
 
+/** Waits until the fleet page has read its risk signals: until then the split, and so what Place sends, may move. */
+const signalsRead = (page) => page.locator('section.fleet-plan[aria-busy="false"]').waitFor({ timeout: 15_000 });
+
 /** The fleet page at 1440 × 900 with launch details remembered for every Hangzhou zone (`tag` names the made-up
  * ids), and `fill`, which types a fleet of two instances under a ¥0.3 cap and a ¥5 ceiling. */
 const openFleetPage = async (tag) => {
@@ -54,6 +57,7 @@ const openFleetPage = async (tag) => {
     await page.locator('#fleet-target').fill('2');
     await page.locator('#fleet-cap').fill('0.3');
     await page.locator('#fleet-ceiling').fill('5');
+    await signalsRead(page);
   };
   return { page, problems, fill };
 };
@@ -95,6 +99,10 @@ test('a fleet is planned, placed, kept at six through a reclaim and stopped with
   // Alibaba-only in one region with a cap: Alibaba's own group request is offered.
   assert.ok((await page.content()).includes('CreateAutoProvisioningGroup'));
   await screenshot(page, 'fleet-plan');
+
+  // Once the risk signals are read, the split says so no more.
+  await signalsRead(page);
+  assert.equal(await page.getByTestId('fleet-reading-signals').count(), 0);
 
   // Place it.
   await page.locator('#fleet-place').click();
@@ -142,10 +150,11 @@ test('a fleet is planned, placed, kept at six through a reclaim and stopped with
   // Why it stopped is a typed reason the page words in the reader's language.
   const state = page.locator(`.fleet-live[data-fleet-id="${fleetId}"] .fleet-state`);
   assert.equal((await state.textContent()).trim(), 'stopped — its instances released');
-  await page.getByLabel('Language').selectOption('zh');
+  const language = page.locator('header label.lang select');
+  await language.selectOption('zh');
   await page.waitForFunction((id) => document.querySelector(`.fleet-live[data-fleet-id="${id}"] .fleet-state`)?.textContent.includes('已停止'), fleetId);
   assert.equal((await state.textContent()).trim(), '已停止 — 其实例已释放');
-  await page.getByLabel('Language').selectOption('en');
+  await language.selectOption('en');
   assert.deepEqual(problems.filter((problem) => !/ERR_CONNECTION_RESET|Failed to fetch|net::/.test(problem)), []);
 });
 
@@ -237,6 +246,7 @@ test('a fleet the proxy refuses names the pool it refused, not an index path', a
       [await page.locator('#fleet-target').inputValue(), await page.locator('#fleet-cap').inputValue(), await page.locator('#fleet-ceiling').inputValue()],
       ['40', '0.3', '50'],
     );
+    await signalsRead(page);
     await page.locator('#fleet-place').click();
     // The confirmation is not modal: a ceiling lowered while it is open blocks the plan, and Confirm with it.
     await page.locator('#fleet-ceiling').fill('0.01');

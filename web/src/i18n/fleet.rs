@@ -58,6 +58,7 @@ pub enum FleetText {
     FixInputs,
     NoPools,
     JobModel,
+    ReadingSignals,
     ChartSplit,
     ChartFrontier,
     ChartFrontierCaption,
@@ -187,6 +188,10 @@ pub fn fleet_text(lang: Lang, key: FleetText) -> &'static str {
         NoPools => (
             "No pool is chosen: widen the Plan page's requirement or the price cap.",
             "没有选中任何资源池：请放宽规划页的需求或价格上限。",
+        ),
+        ReadingSignals => (
+            "Reading the risk signals (the instances Spotplan follows, the clouds' own word on their pools): the split may still move.",
+            "正在读取风险信号（Spotplan 跟踪的实例、各云对资源池的说明）：分配可能仍会变化。",
         ),
         JobModel => (
             "How the job is estimated: each instance is reclaimed at a constant rate per hour (its pool's estimate); a reclaim loses the work since the last checkpoint (all of it when the job never checkpoints); the replacement, in the same pool at the same price, starts working after the restart minutes, which are waited but not billed. Alibaba's 30-day interruption buckets are read as the share of instances reclaimed per day (its upper bound; 25 % for 10-100 %). Reclaims Spotplan saw in a pool set its rate (reclaims ÷ instance-hours run); a pool where none was seen counts only after 24 instance-hours. A pool whose risk is unknown is never taken as risk-free. Completion comes from seeded simulation runs (1,000, fewer for a large fleet; the count is shown).",
