@@ -771,9 +771,12 @@ impl Store {
         .await
     }
 
-    /// The ids and hourly cost bounds of orders created since `since_ms` that may be running: pending, succeeded
-    /// or unknown, not dry runs unless one succeeded (a cloud that did not honour it created instances: what a
-    /// spend ceiling per hour adds up). A bound is `None` where the order was
+    /// The ids and hourly cost bounds of orders created — or last sent, or answered — since `since_ms` that may be
+    /// running: pending, succeeded or unknown, not dry runs unless one succeeded (a cloud that did not honour it
+    /// created instances: what a spend ceiling per hour adds up). An order without an answer resent under its
+    /// ClientToken up to an hour after it was logged may be created by that late send: it counts from then, not
+    /// from when it was logged, or a new order could be placed beside it within the same hour. A bound is `None`
+    /// where the order was
     /// logged without one (no ceiling was set then, and nothing priced it): its cost is unknown, never zero.
     pub async fn committed_hourly_costs(&self, since_ms: i64) -> Result<Vec<(String, Option<Money>)>, StoreError> {
         let texts: Vec<(String, Option<String>)> = match &self.shared {
@@ -781,7 +784,8 @@ impl Store {
             None => {
                 self.read(move |connection| {
                     let mut statement = connection.prepare_cached(
-                        "SELECT id, max_cost_per_hour FROM orders WHERE created_at_ms >= ?1 \
+                        "SELECT id, max_cost_per_hour FROM orders \
+                     WHERE (created_at_ms >= ?1 OR finished_at_ms >= ?1) \
                      AND (dry_run = 0 OR status = 'succeeded') \
                      AND status IN ('pending', 'succeeded', 'unknown')",
                     )?;

@@ -136,6 +136,25 @@ async fn the_log_lists_newest_first_and_adds_up_what_may_be_running() {
             1,
             "{backend}"
         );
+        // An order without an answer, logged long ago and sent again now under its ClientToken, may be created
+        // by this send: it counts in the hour from now, as a new order would.
+        let late = record("key-list-late", 1_000);
+        store.insert(&late).await.unwrap();
+        let mut unknown = late.clone();
+        unknown.view.status = OrderStatus::Unknown;
+        unknown.view.finished_at_ms = Some(2_000);
+        store.finish(&unknown).await.unwrap();
+        let counted =
+            |costs: Vec<(String, Option<spotplan_core::Money>)>| costs.iter().any(|(id, _)| *id == late.view.id);
+        assert!(
+            !counted(store.committed_hourly_costs(30_000).await.unwrap()),
+            "{backend}: logged and last sent before the hour"
+        );
+        store.resending(&late.view.id, 40_000).await.unwrap();
+        assert!(
+            counted(store.committed_hourly_costs(30_000).await.unwrap()),
+            "{backend}: resent within the hour"
+        );
     }
 }
 
