@@ -82,8 +82,11 @@ fn money_text(money: &Option<Money>) -> SqlValue {
         .into()
 }
 
-fn money_from(text: Option<String>) -> Option<Money> {
-    text.and_then(|text| serde_json::from_str(&text).ok())
+/// A stored budget: none where the column is empty — and a store error where it holds something that does not
+/// read as money (a hand edit, a format changed), so a budget that cannot be read refuses instead of lifting.
+fn money_from(text: Option<String>, column: &'static str) -> Result<Option<Money>, StoreError> {
+    text.map(|text| serde_json::from_str(&text).map_err(|_| StoreError::Corrupt { column }))
+        .transpose()
 }
 
 /// Adds a person and returns their new API key (shown once; only its hash is kept).
@@ -166,8 +169,8 @@ fn person(row: &crate::sql::SqlRow) -> Result<Person, StoreError> {
         created_at_ms: row.required_int(1, "created_at_ms")?,
         revoked_at_ms: row.int(2),
         budget: Budget {
-            per_hour: money_from(row.text(3)),
-            per_month: money_from(row.text(4)),
+            per_hour: money_from(row.text(3), "people.per_hour")?,
+            per_month: money_from(row.text(4), "people.per_month")?,
         },
     })
 }
@@ -223,13 +226,13 @@ pub async fn team_budget(store: &Store) -> Result<Budget, StoreError> {
     let found = store
         .select("SELECT per_hour, per_month FROM team_budget WHERE id = 1", Vec::new())
         .await?;
-    Ok(found
-        .first()
-        .map(|row| Budget {
-            per_hour: money_from(row.text(0)),
-            per_month: money_from(row.text(1)),
-        })
-        .unwrap_or_default())
+    match found.first() {
+        Some(row) => Ok(Budget {
+            per_hour: money_from(row.text(0), "team_budget.per_hour")?,
+            per_month: money_from(row.text(1), "team_budget.per_month")?,
+        }),
+        None => Ok(Budget::default()),
+    }
 }
 
 /// What orders of one person (or everyone) commit now: the hourly bounds of what may be running (orders whose
@@ -264,9 +267,10 @@ async fn committed(
     };
     let mut hourly = Vec::new();
     for row in store.select(filter, params).await? {
-        match money_from(row.text(0)) {
-            Some(bound) => hourly.push(bound),
-            None => return Ok(Err(UnknownCost::Order(row.text(1).unwrap_or_default()))),
+        // No bound, or one that does not read as money: its cost is unknown, never zero.
+        match money_from(row.text(0), "orders.max_cost_per_hour") {
+            Ok(Some(bound)) => hourly.push(bound),
+            Ok(None) | Err(_) => return Ok(Err(UnknownCost::Order(row.text(1).unwrap_or_default()))),
         }
     }
     // A succeeded order's booked instances count one by one while each may bill: released or reclaimed ones
@@ -290,9 +294,9 @@ async fn committed(
         ),
     };
     for row in store.select(live, params).await? {
-        match money_from(row.text(0)) {
-            Some(price) => hourly.push(price),
-            None => return Ok(Err(UnknownCost::Instance(row.text(1).unwrap_or_default()))),
+        match money_from(row.text(0), "instances.price_per_hour") {
+            Ok(Some(price)) => hourly.push(price),
+            Ok(None) | Err(_) => return Ok(Err(UnknownCost::Instance(row.text(1).unwrap_or_default()))),
         }
     }
     // What each instance billed this month: from the month's start, or from when it started running after it.
@@ -550,6 +554,41 @@ mod tests {
         let hash = key_hash("spk_abc");
         assert_eq!(hash.len(), 64);
         assert_ne!(hash, key_hash("spk_abd"));
+    }
+
+    #[tokio::test]
+    async fn a_budget_that_does_not_read_as_money_refuses_instead_of_lifting() {
+        let store = Store::in_memory().unwrap();
+        let cny = |amount| Money::new(rust_decimal::Decimal::from(amount), spotplan_core::Currency::Cny);
+        let fx = ExchangeRate::default();
+        set_budget(
+            &store,
+            None,
+            &Budget {
+                per_hour: Some(cny(10)),
+                per_month: None,
+            },
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            check_budgets(&store, None, Some(&cny(20)), 1_796_083_200_000, &fx).await,
+            Ok(Err(_))
+        ));
+        // Edited by hand into something that is not money: the check fails, it does not pass.
+        store
+            .execute(
+                "UPDATE team_budget SET per_hour = '10 CNY' WHERE id = 1".into(),
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            check_budgets(&store, None, Some(&cny(1)), 1_796_083_200_000, &fx).await,
+            Err(StoreError::Corrupt {
+                column: "team_budget.per_hour"
+            })
+        ));
     }
 
     #[test]
