@@ -312,6 +312,9 @@ enum Placed {
     Logged,
     /// Refused before logging, for a reason retrying cannot change.
     Refused(FleetReason),
+    /// Refused before logging for now: over a budget, which has room again as instances end or a month begins.
+    /// The step stays unsent and is processed again next round.
+    Wait(FleetReason),
 }
 
 /// Processes one step's order under its key.
@@ -349,6 +352,13 @@ async fn place(state: &AppState, fleet: &FleetRow, step: &StepRow) -> Result<Pla
             pool: pool.pool.clone(),
             problems,
         })),
+        Err(ApiError::SpendCeiling { field, message }) if field.starts_with("budget.") => {
+            Ok(Placed::Wait(FleetReason::OverBudget {
+                pool: pool.pool.clone(),
+                field: field.to_owned(),
+                message,
+            }))
+        }
         Err(refusal) => Ok(Placed::Refused(FleetReason::Refused {
             pool: pool.pool.clone(),
             code: refusal.code().to_owned(),
@@ -423,8 +433,10 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
                 return Ok(());
             };
             retried.push(step.order_key.clone());
-            if let Placed::Refused(reason) = place(state, &fleet, step).await? {
-                return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
+            match place(state, &fleet, step).await? {
+                Placed::Refused(reason) => return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await,
+                Placed::Wait(reason) => return wait(state, &mut fleet, reason).await,
+                Placed::Logged => {}
             }
             continue;
         }
@@ -438,8 +450,10 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
             retried.push(step.order_key.clone());
             processed_now(&step.order_key, *last, now_ms);
             tracing::info!(fleet = %fleet.id, step = step.step, "a fleet order's outcome is unknown: processing it again under its key");
-            if let Placed::Refused(reason) = place(state, &fleet, step).await? {
-                return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
+            match place(state, &fleet, step).await? {
+                Placed::Refused(reason) => return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await,
+                Placed::Wait(reason) => return wait(state, &mut fleet, reason).await,
+                Placed::Logged => {}
             }
             continue;
         }
@@ -478,6 +492,11 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
                         pending: tally.in_flight.iter().map(|step| step.order_key.clone()).collect(),
                     };
                     return wait(state, &mut fleet, reason).await;
+                }
+                // At its target: whatever it waited for is over.
+                if fleet.reason.as_ref().is_some_and(FleetReason::is_waiting) {
+                    fleet.reason = None;
+                    fleet_book::update_active(&state.store, &fleet).await?;
                 }
                 if fleet.state == FleetState::Placing {
                     let next = if fleet.spec.maintain {
@@ -590,8 +609,10 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
         }
         retried.push(step.order_key.clone());
         tracing::info!(fleet = %fleet.id, step = next, pool = %fleet.spec.pools[pool].pool, count, replacement = step.replacement, "fleet order");
-        if let Placed::Refused(reason) = place(state, &fleet, &step).await? {
-            return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
+        match place(state, &fleet, &step).await? {
+            Placed::Refused(reason) => return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await,
+            Placed::Wait(reason) => return wait(state, &mut fleet, reason).await,
+            Placed::Logged => {}
         }
     }
     Ok(())

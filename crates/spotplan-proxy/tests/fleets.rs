@@ -1060,11 +1060,13 @@ async fn a_replacement_that_would_cross_the_persons_budget_is_refused_and_the_fl
     rig.round(10).await;
     rig.round(1).await;
     let fleet = rig.fleet(&id).await;
-    assert_eq!(fleet["state"], "stalled", "{fleet}");
+    // Over her budget for now: the fleet waits (a budget has room again as instances end, or a month begins),
+    // its replacement unsent, asked again each round — never placed twice, never given up for good.
+    assert_eq!(fleet["state"], "maintaining", "{fleet}");
     let reason = &fleet["reason"];
     assert_eq!(
         (reason["kind"].as_str(), reason["field"].as_str()),
-        (Some("refused"), Some("budget.person.per_hour")),
+        (Some("over_budget"), Some("budget.person.per_hour")),
         "the reason names the budget: {fleet}"
     );
     assert!(
@@ -1072,6 +1074,30 @@ async fn a_replacement_that_would_cross_the_persons_budget_is_refused_and_the_fl
         "{fleet}"
     );
     assert_eq!(rig.created(), 4, "no replacement over the budget");
+    let steps = fleet["orders"].as_array().unwrap().len();
+    rig.round(3).await;
+    assert_eq!(
+        rig.fleet(&id).await["orders"].as_array().unwrap().len(),
+        steps,
+        "one step, waiting"
+    );
+    assert_eq!(rig.created(), 4, "still none over the budget");
+    // Her budget raised to what the fleet runs at: the waiting replacement goes out, once.
+    let budget = spotplan_proxy::people::Budget {
+        per_hour: Some(spotplan_core::Money::new(
+            rust_decimal::Decimal::new(8, 1),
+            spotplan_core::Currency::Cny,
+        )),
+        per_month: None,
+    };
+    spotplan_proxy::people::set_budget(&rig.state.store, Some("alice"), &budget)
+        .await
+        .unwrap();
+    rig.round(2).await;
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(rig.created(), 5, "the replacement, once: {fleet}");
+    assert_eq!(fleet["orders"].as_array().unwrap().len(), steps, "{fleet}");
+    assert!(fleet["reason"].is_null(), "{fleet}");
     // A person stops their own fleets: Bob cannot stop hers (nothing changes); she can.
     let bob = spotplan_proxy::people::add(&rig.state.store, "bob", 1).await.unwrap();
     // Her fleet's key is hers: Bob submitting under it is refused, and nothing of hers is shown to him.
@@ -1102,7 +1128,7 @@ async fn a_replacement_that_would_cross_the_persons_budget_is_refused_and_the_fl
         (403, &json!("not_yours")),
         "{refused}"
     );
-    assert_eq!(rig.fleet(&id).await["state"], "stalled", "unchanged");
+    assert_eq!(rig.fleet(&id).await["state"], "maintaining", "unchanged");
     let (status, stopped) = rig.send(stop_as(&key)).await;
     assert_eq!(
         (status, &stopped["fleet"]["state"]),

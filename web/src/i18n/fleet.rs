@@ -448,6 +448,9 @@ pub fn fleet_reason(lang: Lang, reason: &FleetReason) -> String {
                 ..
             },
         ) => format!("{pool} 的订单被拒绝：{message}"),
+        (Lang::Zh, FleetReason::OverBudget { pool, field, message }) => {
+            format!("等待中：{pool} 的订单超出预算（{field}）：{message}；预算有余量时再发送")
+        }
         (
             Lang::Zh,
             FleetReason::CloudRefused {
@@ -670,6 +673,11 @@ mod tests {
                 pool: pool.clone(),
                 code: "spend_ceiling".into(),
                 field: Some("max_per_order".into()),
+                message: "the order may cost up to 12 CNY".into(),
+            },
+            FleetReason::OverBudget {
+                pool: pool.clone(),
+                field: "budget.person.per_hour".into(),
                 message: "the order may cost up to 12 CNY".into(),
             },
             FleetReason::CloudRefused {

@@ -45,6 +45,16 @@ pub enum FleetReason {
         /// The refusal in the proxy's words (English).
         message: String,
     },
+    /// Waiting: a pool's order would cross a person's or the team's budget; the fleet orders it again each round,
+    /// and it goes out once the budget has room (instances that end, a new month).
+    OverBudget {
+        /// The pool.
+        pool: OfferKey,
+        /// The budget (`budget.person.per_hour`, `budget.team.per_month`, …).
+        field: String,
+        /// The refusal in the proxy's words (English).
+        message: String,
+    },
     /// The cloud refused an order for another reason than stock or throttling.
     CloudRefused {
         /// The logged order.
@@ -134,6 +144,7 @@ impl FleetReason {
     pub fn is_waiting(&self) -> bool {
         match self {
             FleetReason::Throttled { .. }
+            | FleetReason::OverBudget { .. }
             | FleetReason::WaitingForOutcome { .. }
             | FleetReason::WaitingForStock { .. }
             | FleetReason::WaitingUnderCeiling { .. } => true,
@@ -196,6 +207,11 @@ impl fmt::Display for FleetReason {
                 message,
                 ..
             } => write!(f, "the order for {pool} was refused: {message}"),
+            FleetReason::OverBudget { pool, field, message } => write!(
+                f,
+                "waiting: the order for {pool} is over a budget ({field}): {message}; it is sent once the budget has \
+                 room"
+            ),
             FleetReason::CloudRefused {
                 order_id,
                 pool,
