@@ -81,21 +81,18 @@ pub fn FleetPage(props: &FleetPageProps) -> Html {
         });
     }
     let instances = use_state(|| None::<Rc<InstancesAnswer>>);
-    // Whether the first reading of the instances has come back (answered or not): until then the plan may move.
-    let instances_read = use_state(|| false);
     let signed_in = matches!(props.proxy, ProxyStatus::Reachable(_));
     {
         // Risk signals: the instances the proxy followed, read now and every half minute while signed in.
-        let (instances, instances_read) = (instances.clone(), instances_read.clone());
+        let instances = instances.clone();
         use_effect_with(signed_in, move |signed_in| {
             let poll = signed_in.then(|| {
                 let read = move || {
-                    let (instances, instances_read) = (instances.clone(), instances_read.clone());
+                    let instances = instances.clone();
                     wasm_bindgen_futures::spawn_local(async move {
                         if let Ok(answer) = crate::api::instances().await {
                             instances.set(Some(Rc::new(answer)));
                         }
-                        instances_read.set(true);
                     });
                 };
                 read();
@@ -108,24 +105,14 @@ pub fn FleetPage(props: &FleetPageProps) -> Html {
     // The clouds' own signals for the regions the requirement's cheapest offers are in: asked again when the
     // requirement changes (the proxy caches each answer five minutes).
     let cloud_signals = use_state(|| Rc::new(Vec::<(SignalsBody, SignalsAnswer)>::new()));
-    // The asking in flight, by number: only the latest one's answers are kept, and it alone ends the wait.
-    let signals_asked = use_mut_ref(|| 0_u64);
-    let signals_pending = use_state(|| false);
     {
         let (cloud_signals, planner) = (cloud_signals.clone(), props.planner.clone());
-        let (signals_asked, signals_pending) = (signals_asked.clone(), signals_pending.clone());
         let requirement = props.state.requirement.clone();
         use_effect_with(
             (signed_in, planner_id, requirement),
             move |(signed_in, _, requirement)| {
                 if *signed_in {
                     let asks = fleet_model::signal_asks(&planner, requirement);
-                    let asking = {
-                        let mut asked = signals_asked.borrow_mut();
-                        *asked += 1;
-                        *asked
-                    };
-                    signals_pending.set(true);
                     wasm_bindgen_futures::spawn_local(async move {
                         let mut answered = Vec::new();
                         for ask in asks {
@@ -134,18 +121,12 @@ pub fn FleetPage(props: &FleetPageProps) -> Html {
                                 answered.push((ask, answer));
                             }
                         }
-                        if *signals_asked.borrow() == asking {
-                            cloud_signals.set(Rc::new(answered));
-                            signals_pending.set(false);
-                        }
+                        cloud_signals.set(Rc::new(answered));
                     });
                 }
             },
         );
     }
-    // The plan may still move while the risk signals are being read: said on the split (and to assistive
-    // technology as `aria-busy`), so a person looks before placing.
-    let reading_signals = signed_in && (!*instances_read || *signals_pending);
     let signals = {
         let planner = props.planner.clone();
         let answer = (*instances).clone().filter(|_| signed_in);
@@ -376,11 +357,8 @@ pub fn FleetPage(props: &FleetPageProps) -> Html {
     html! {
         <>
             { inputs }
-            <section aria-labelledby="fleet-split-heading" class="fleet-plan" aria-busy={reading_signals.to_string()}>
+            <section aria-labelledby="fleet-split-heading" class="fleet-plan">
                 <h2 id="fleet-split-heading">{ t(FleetText::SplitHeading) }</h2>
-                if reading_signals {
-                    <p class="muted" role="status" data-testid="fleet-reading-signals">{ t(FleetText::ReadingSignals) }</p>
-                }
                 { body }
             </section>
             { charts }

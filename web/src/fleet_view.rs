@@ -247,7 +247,7 @@ fn fleet_card(
                 if fleet.name.is_some() { <code class="muted">{ &fleet.id }</code> }
                 <span class={format!("fleet-state {}", fleet.state.id())}>
                     { words::state_word(lang, fleet.state) }
-                    if let Some(reason) = &fleet.reason { { format!(" — {}", words::fleet_reason(lang, reason)) } }
+                    if let Some(reason) = &fleet.reason { { format!(" — {}", if lang == Lang::Zh { &reason.zh } else { &reason.en }) } }
                 </span>
                 <span class="muted">{ if fleet.maintain { t(FleetText::Maintained) } else { t(FleetText::NotMaintained) } }</span>
             </div>

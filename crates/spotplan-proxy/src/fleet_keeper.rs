@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use spotplan_core::api::fleet_reason::FleetReason;
+use spotplan_core::api::fleet_reason::{FleetReason, FleetReasonWords};
 use spotplan_core::api::fleets::{FleetInstanceCounts, FleetOrderView, FleetState, FleetView};
 use spotplan_core::clouds::wire;
 use spotplan_core::lifecycle::InstanceState;
@@ -285,7 +285,7 @@ pub(crate) fn view(fleet: &FleetRow, tally: Tally) -> FleetView {
         idempotency_key: fleet.key.clone(),
         name: fleet.spec.name.clone(),
         state: fleet.state,
-        reason: fleet.reason.clone(),
+        reason: fleet.reason.as_ref().map(FleetReasonWords::from),
         target: fleet.spec.target,
         unit: fleet.spec.unit,
         maintain: fleet.spec.maintain,
@@ -322,7 +322,7 @@ async fn place(state: &AppState, fleet: &FleetRow, step: &StepRow) -> Result<Pla
     let Some(pool) = fleet.spec.pools.get(step.pool) else {
         return Ok(Placed::Refused(FleetReason::NoSuchPool {
             step: step.step,
-            pool: step.pool,
+            index: step.pool,
         }));
     };
     let mut order = pool.order.clone();

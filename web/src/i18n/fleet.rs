@@ -1,7 +1,6 @@
 //! The fleet page's words in English and Chinese, and the core's typed fleet values (plan problems, reasons,
 //! interruption estimates, fleet states, why there is no auto provisioning group) in both.
 
-use spotplan_core::api::fleet_reason::FleetReason;
 use spotplan_core::api::fleets::FleetState;
 use spotplan_core::clouds::alibaba::fleet::AutoProvisioningError;
 use spotplan_core::display::money2;
@@ -58,7 +57,6 @@ pub enum FleetText {
     FixInputs,
     NoPools,
     JobModel,
-    ReadingSignals,
     ChartSplit,
     ChartFrontier,
     ChartFrontierCaption,
@@ -188,10 +186,6 @@ pub fn fleet_text(lang: Lang, key: FleetText) -> &'static str {
         NoPools => (
             "No pool is chosen: widen the Plan page's requirement or the price cap.",
             "没有选中任何资源池：请放宽规划页的需求或价格上限。",
-        ),
-        ReadingSignals => (
-            "Reading the risk signals (the instances Spotplan follows, the clouds' own word on their pools): the split may still move.",
-            "正在读取风险信号（Spotplan 跟踪的实例、各云对资源池的说明）：分配可能仍会变化。",
         ),
         JobModel => (
             "How the job is estimated: each instance is reclaimed at a constant rate per hour (its pool's estimate); a reclaim loses the work since the last checkpoint (all of it when the job never checkpoints); the replacement, in the same pool at the same price, starts working after the restart minutes, which are waited but not billed. Alibaba's 30-day interruption buckets are read as the share of instances reclaimed per day (its upper bound; 25 % for 10-100 %). Reclaims Spotplan saw in a pool set its rate (reclaims ÷ instance-hours run); a pool where none was seen counts only after 24 instance-hours. A pool whose risk is unknown is never taken as risk-free. Completion comes from seeded simulation runs (1,000, fewer for a large fleet; the count is shown).",
@@ -414,111 +408,6 @@ pub fn no_auto_provisioning(lang: Lang, error: &AutoProvisioningError) -> String
     }
 }
 
-/// Why a fleet waits, stalled or stopped. What a cloud or the proxy said travels as it was said.
-pub fn fleet_reason(lang: Lang, reason: &FleetReason) -> String {
-    match (lang, reason) {
-        (Lang::En, reason) => reason.to_string(),
-        (Lang::Zh, FleetReason::CreatorRevoked { person }) => {
-            format!("{person} 的密钥已被吊销：机群不再以其名义下单；管理员可以停止机群并释放其实例")
-        }
-        (Lang::Zh, FleetReason::NoSuchPool { step, pool }) => format!("第 {step} 步指向机群没有的资源池 {pool}"),
-        (Lang::Zh, FleetReason::InvalidOrder { pool, problems }) => format!(
-            "{pool} 的订单不合规：{}",
-            problems
-                .iter()
-                .map(|problem| format!("{}（{}）：{}", problem.field, problem.rule, problem.message_zh))
-                .collect::<Vec<_>>()
-                .join("；")
-        ),
-        (
-            Lang::Zh,
-            FleetReason::Refused {
-                pool,
-                field: Some(field),
-                message,
-                ..
-            },
-        ) => format!("{pool} 的订单被拒绝（{field}）：{message}"),
-        (
-            Lang::Zh,
-            FleetReason::Refused {
-                pool,
-                field: None,
-                message,
-                ..
-            },
-        ) => format!("{pool} 的订单被拒绝：{message}"),
-        (Lang::Zh, FleetReason::OverBudget { pool, field, message }) => {
-            format!("等待中：{pool} 的订单超出预算（{field}）：{message}；预算有余量时再发送")
-        }
-        (
-            Lang::Zh,
-            FleetReason::CloudRefused {
-                order_id,
-                pool,
-                code,
-                message,
-            },
-        ) => format!("云拒绝了订单 {order_id}（{pool}）：{code} {message}"),
-        (
-            Lang::Zh,
-            FleetReason::Throttled {
-                cloud,
-                order_id,
-                code,
-                retry_after_s,
-            },
-        ) => format!("等待中：{cloud} 对订单 {order_id} 答复 {code}（请求过快）；机群在其后 {retry_after_s} 秒再下单"),
-        (Lang::Zh, FleetReason::WaitingForOutcome { unknown, pending }) => {
-            let waits: Vec<String> = unknown
-                .iter()
-                .map(|key| format!("{key}（结果未知：每分钟以其幂等键重新处理）"))
-                .chain(
-                    pending
-                        .iter()
-                        .map(|key| format!("{key}（处理中：正在发送，或在其副本消失后处理）")),
-                )
-                .collect();
-            format!("等待订单结果：{}", waits.join("，"))
-        }
-        (Lang::Zh, FleetReason::OutOfStock { live, target }) => {
-            format!("所有资源池都无库存：{live} / {target} 个单位在运行；不再下单")
-        }
-        (
-            Lang::Zh,
-            FleetReason::WaitingForStock {
-                live,
-                target,
-                retry_after_min,
-            },
-        ) => format!(
-            "等待中：所有资源池都无库存，{live} / {target} 个单位在运行；最后一笔订单 {retry_after_min} 分钟后再试"
-        ),
-        (Lang::Zh, FleetReason::Unbounded { pool, ceiling }) => {
-            format!("ceiling_per_hour：{pool} 每小时的费用没有上限，无法守住 {ceiling} 的上限；不再下单")
-        }
-        (
-            Lang::Zh,
-            FleetReason::WaitingUnderCeiling {
-                committed,
-                pool,
-                each,
-                ceiling,
-            },
-        ) => format!(
-            "在上限之下等待：现有实例和订单每小时最多 {committed}；{pool} 再加一台最多 {each}，会超过上限 {ceiling}"
-        ),
-        (Lang::Zh, FleetReason::StepLimit { max }) => format!("机群已下 {max} 笔订单；不再下单"),
-        (Lang::Zh, FleetReason::Stopped { released: false, .. }) => "其实例继续运行".into(),
-        (Lang::Zh, FleetReason::Stopped { open_orders, .. }) if open_orders.is_empty() => "其实例已释放".into(),
-        (Lang::Zh, FleetReason::Stopped { open_orders, .. }) => format!(
-            "其实例已释放——但订单 {} 的结果尚不可知：它们创建的实例在结果确定后释放（可在订单页查询以立即确定）",
-            open_orders.join("，")
-        ),
-        (Lang::Zh, FleetReason::Text { text }) => text.clone(),
-    }
-}
-
 /// A fleet's state.
 pub fn state_word(lang: Lang, state: FleetState) -> &'static str {
     match (lang, state) {
@@ -655,116 +544,5 @@ mod tests {
         };
         let zh = fleet_problem(Lang::Zh, &problem);
         assert!(zh.contains("最高可能花费 ¥10.01，超过上限 ¥10.00"), "{zh}");
-    }
-
-    #[test]
-    fn every_fleet_reason_reads_in_chinese_with_what_it_holds() {
-        let cny = |text| Money::parse(text, Currency::Cny).unwrap();
-        let pool = spotplan_core::catalog::OfferKey {
-            cloud: spotplan_core::Cloud::Alibaba,
-            region: "cn-hangzhou".into(),
-            zone: Some("cn-hangzhou-k".into()),
-            instance_type: "ecs.c7.large".into(),
-        };
-        let reasons = [
-            FleetReason::CreatorRevoked { person: "alice".into() },
-            FleetReason::NoSuchPool { step: 3, pool: 7 },
-            FleetReason::Refused {
-                pool: pool.clone(),
-                code: "spend_ceiling".into(),
-                field: Some("max_per_order".into()),
-                message: "the order may cost up to 12 CNY".into(),
-            },
-            FleetReason::OverBudget {
-                pool: pool.clone(),
-                field: "budget.person.per_hour".into(),
-                message: "the order may cost up to 12 CNY".into(),
-            },
-            FleetReason::CloudRefused {
-                order_id: "ord_1".into(),
-                pool: pool.clone(),
-                code: "InvalidParameter".into(),
-                message: "bad".into(),
-            },
-            FleetReason::Throttled {
-                cloud: "Alibaba Cloud".into(),
-                order_id: "ord_2".into(),
-                code: "Throttling".into(),
-                retry_after_s: 60,
-            },
-            FleetReason::WaitingForOutcome {
-                unknown: vec!["f_s0".into()],
-                pending: vec!["f_s1".into()],
-            },
-            FleetReason::OutOfStock { live: 1, target: 4 },
-            FleetReason::WaitingForStock {
-                live: 1,
-                target: 4,
-                retry_after_min: 5,
-            },
-            FleetReason::Unbounded {
-                pool: pool.clone(),
-                ceiling: cny("3"),
-            },
-            FleetReason::WaitingUnderCeiling {
-                committed: cny("2.5"),
-                pool: pool.clone(),
-                each: cny("0.75"),
-                ceiling: cny("3"),
-            },
-            FleetReason::StepLimit { max: 9_999 },
-            FleetReason::Stopped {
-                released: false,
-                open_orders: vec![],
-            },
-            FleetReason::Stopped {
-                released: true,
-                open_orders: vec!["ord_3".into()],
-            },
-        ];
-        for reason in &reasons {
-            let en = fleet_reason(Lang::En, reason);
-            let zh = fleet_reason(Lang::Zh, reason);
-            assert_eq!(en, reason.to_string());
-            for english in [
-                "waiting",
-                "stopped",
-                "released",
-                "running",
-                "refused",
-                "nothing more",
-                "order for",
-                "units live",
-                "outcome",
-            ] {
-                assert!(!zh.contains(english), "{english:?} left in {zh:?}");
-            }
-            // Every figure and name the English gives, the Chinese gives too.
-            for held in [
-                "alice",
-                "ord_1",
-                "ord_2",
-                "ord_3",
-                "f_s0",
-                "f_s1",
-                "ecs.c7.large",
-                "max_per_order",
-                "Throttling",
-            ] {
-                assert_eq!(en.contains(held), zh.contains(held), "{held:?}: {en:?} vs {zh:?}");
-            }
-            for figure in ["9999", "9,999", " 60 ", "2.5", "0.75"] {
-                assert_eq!(en.contains(figure), zh.contains(figure), "{figure:?}: {en:?} vs {zh:?}");
-            }
-        }
-        assert_eq!(
-            fleet_reason(
-                Lang::Zh,
-                &FleetReason::Text {
-                    text: "no stock".into()
-                }
-            ),
-            "no stock"
-        );
     }
 }

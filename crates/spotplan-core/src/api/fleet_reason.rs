@@ -1,10 +1,22 @@
 //! Why a fleet waits, stalled or stopped, as a typed value: the proxy's fleet keeper and stop say it, the API
-//! carries it as JSON tagged by `kind`, the web app words it in the reader's language and the proxy's log and
-//! scripts read [its English](std::fmt::Display). What a cloud or a rule said travels verbatim inside it.
+//! carries it as JSON with its `kind` and that kind's fields ([`super::fleet_reason_wire`]), the web app words it
+//! in the reader's language and the proxy's log and scripts read [its English](std::fmt::Display). What a cloud or
+//! a rule said travels verbatim inside it.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for FleetReason {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FleetReason".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <crate::api::fleet_reason_wire::FleetReasonWire as schemars::JsonSchema>::json_schema(generator)
+    }
+}
 
 use crate::catalog::OfferKey;
 use crate::money::Money;
@@ -12,8 +24,10 @@ use crate::order::Problem;
 
 /// Why a fleet is where it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(
+    into = "crate::api::fleet_reason_wire::FleetReasonWire",
+    try_from = "crate::api::fleet_reason_wire::FleetReasonWire"
+)]
 pub enum FleetReason {
     /// Team mode: the person the fleet orders for lost their key, so it orders nothing more in their name.
     CreatorRevoked {
@@ -25,7 +39,7 @@ pub enum FleetReason {
         /// The step.
         step: u32,
         /// The pool's index it names.
-        pool: usize,
+        index: usize,
     },
     /// A pool's order breaks the cloud's rules; nothing was sent.
     InvalidOrder {
@@ -153,6 +167,115 @@ impl FleetReason {
         }
     }
 
+    /// The reason in Chinese (what a cloud or the proxy said stays as it was said).
+    pub fn zh(&self) -> String {
+        match self {
+            FleetReason::CreatorRevoked { person } => {
+                format!("{person} 的密钥已被吊销：机群不再以其名义下单；管理员可以停止机群并释放其实例")
+            }
+            FleetReason::NoSuchPool { step, index } => format!("第 {step} 步指向机群没有的资源池 {index}"),
+            FleetReason::InvalidOrder { pool, problems } => format!(
+                "{pool} 的订单不合规：{}",
+                problems
+                    .iter()
+                    .map(|problem| format!("{}（{}）：{}", problem.field, problem.rule, problem.message_zh))
+                    .collect::<Vec<_>>()
+                    .join("；")
+            ),
+            FleetReason::Refused {
+                pool,
+                field: Some(field),
+                message,
+                ..
+            } => format!("{pool} 的订单被拒绝（{field}）：{message}"),
+            FleetReason::Refused {
+                pool,
+                field: None,
+                message,
+                ..
+            } => format!("{pool} 的订单被拒绝：{message}"),
+            FleetReason::OverBudget { pool, field, message } => {
+                format!("等待中：{pool} 的订单超出预算（{field}）：{message}；预算有余量时再发送")
+            }
+            FleetReason::CloudRefused {
+                order_id,
+                pool,
+                code,
+                message,
+            } => format!("云拒绝了订单 {order_id}（{pool}）：{code} {message}"),
+            FleetReason::Throttled {
+                cloud,
+                order_id,
+                code,
+                retry_after_s,
+            } => format!(
+                "等待中：{cloud} 对订单 {order_id} 答复 {code}（请求过快）；机群在其后 {retry_after_s} 秒再下单"
+            ),
+            FleetReason::WaitingForOutcome { unknown, pending } => {
+                let waits: Vec<String> = unknown
+                    .iter()
+                    .map(|key| format!("{key}（结果未知：每分钟以其幂等键重新处理）"))
+                    .chain(
+                        pending
+                            .iter()
+                            .map(|key| format!("{key}（处理中：正在发送，或在其副本消失后处理）")),
+                    )
+                    .collect();
+                format!("等待订单结果：{}", waits.join("，"))
+            }
+            FleetReason::OutOfStock { live, target } => {
+                format!("所有资源池都无库存：{live} / {target} 个单位在运行；不再下单")
+            }
+            FleetReason::WaitingForStock {
+                live,
+                target,
+                retry_after_min,
+            } => format!(
+                "等待中：所有资源池都无库存，{live} / {target} 个单位在运行；最后一笔订单 {retry_after_min} 分钟后再试"
+            ),
+            FleetReason::Unbounded { pool, ceiling } => {
+                format!("ceiling_per_hour：{pool} 每小时的费用没有上限，无法守住 {ceiling} 的上限；不再下单")
+            }
+            FleetReason::WaitingUnderCeiling {
+                committed,
+                pool,
+                each,
+                ceiling,
+            } => format!(
+                "在上限之下等待：现有实例和订单每小时最多 {committed}；{pool} 再加一台最多 {each}，会超过上限 {ceiling}"
+            ),
+            FleetReason::StepLimit { max } => format!("机群已下 {max} 笔订单；不再下单"),
+            FleetReason::Stopped { released: false, .. } => "其实例继续运行".into(),
+            FleetReason::Stopped { open_orders, .. } if open_orders.is_empty() => "其实例已释放".into(),
+            FleetReason::Stopped { open_orders, .. } => format!(
+                "其实例已释放——但订单 {} 的结果尚不可知：它们创建的实例在结果确定后释放（可在订单页查询以立即确定）",
+                open_orders.join("，")
+            ),
+            FleetReason::Text { text } => text.clone(),
+        }
+    }
+
+    /// The reason's kind, as its JSON names it (`stopped`, `over_budget`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FleetReason::CreatorRevoked { .. } => "creator_revoked",
+            FleetReason::NoSuchPool { .. } => "no_such_pool",
+            FleetReason::InvalidOrder { .. } => "invalid_order",
+            FleetReason::Refused { .. } => "refused",
+            FleetReason::OverBudget { .. } => "over_budget",
+            FleetReason::CloudRefused { .. } => "cloud_refused",
+            FleetReason::Throttled { .. } => "throttled",
+            FleetReason::WaitingForOutcome { .. } => "waiting_for_outcome",
+            FleetReason::OutOfStock { .. } => "out_of_stock",
+            FleetReason::WaitingForStock { .. } => "waiting_for_stock",
+            FleetReason::Unbounded { .. } => "unbounded",
+            FleetReason::WaitingUnderCeiling { .. } => "waiting_under_ceiling",
+            FleetReason::StepLimit { .. } => "step_limit",
+            FleetReason::Stopped { .. } => "stopped",
+            FleetReason::Text { .. } => "text",
+        }
+    }
+
     /// Reads a reason as the store keeps it: its JSON, or words an older proxy wrote.
     pub fn from_stored(stored: &str) -> FleetReason {
         serde_json::from_str(stored).unwrap_or_else(|_| FleetReason::Text {
@@ -164,6 +287,36 @@ impl FleetReason {
     pub fn to_stored(&self) -> String {
         // A tagged enum of strings, numbers and decimals: serialising it cannot fail.
         serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// A fleet's reason as the API carries it: its kind, whether the fleet only waits, and its words in English and
+/// Chinese, rendered by the proxy. The page shows the words of its language; a script reads the kind. (The typed
+/// reason stays in the proxy's store: carried typed, reading it cost the web bundle about 6 KB compressed, and the
+/// first load has a budget.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct FleetReasonWords {
+    /// `creator_revoked`, `no_such_pool`, `invalid_order`, `refused`, `over_budget`, `cloud_refused`, `throttled`,
+    /// `waiting_for_outcome`, `out_of_stock`, `waiting_for_stock`, `unbounded`, `waiting_under_ceiling`,
+    /// `step_limit`, `stopped` or `text`.
+    pub kind: String,
+    /// Whether the fleet only waits (it orders again by itself).
+    pub waiting: bool,
+    /// In English.
+    pub en: String,
+    /// In Chinese.
+    pub zh: String,
+}
+
+impl From<&FleetReason> for FleetReasonWords {
+    fn from(reason: &FleetReason) -> FleetReasonWords {
+        FleetReasonWords {
+            kind: reason.kind().to_owned(),
+            waiting: reason.is_waiting(),
+            en: reason.to_string(),
+            zh: reason.zh(),
+        }
     }
 }
 
@@ -189,8 +342,8 @@ impl fmt::Display for FleetReason {
                 "{person}'s key was revoked: the fleet orders nothing more in their name; the operator can stop it \
                  and release its instances"
             ),
-            FleetReason::NoSuchPool { step, pool } => {
-                write!(f, "step {step} names pool {pool} the fleet does not have")
+            FleetReason::NoSuchPool { step, index } => {
+                write!(f, "step {step} names pool {index} the fleet does not have")
             }
             FleetReason::InvalidOrder { pool, problems } => {
                 write!(f, "the order for {pool} is not valid: {}", problems_en(problems))
@@ -291,6 +444,8 @@ impl fmt::Display for FleetReason {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn a_reason_round_trips_through_the_store_and_old_words_read_as_text() {
@@ -309,6 +464,207 @@ mod tests {
             FleetReason::Text {
                 text: "waiting under the ceiling".into()
             }
+        );
+    }
+
+    #[test]
+    fn every_kind_reads_back_as_written_and_a_kind_missing_a_field_is_refused() {
+        let pool = OfferKey {
+            cloud: crate::Cloud::Tencent,
+            region: "ap-guangzhou".into(),
+            zone: Some("ap-guangzhou-6".into()),
+            instance_type: "SA5.MEDIUM4".into(),
+        };
+        let cny = |amount| Money::new(rust_decimal::Decimal::new(amount, 2), crate::Currency::Cny);
+        let problem: Problem = serde_json::from_value(serde_json::json!({
+            "field": "count", "rule": "r", "value": "0", "severity": "error", "message_en": "e", "message_zh": "z",
+            "prevents": null
+        }))
+        .unwrap();
+        let reasons = [
+            FleetReason::CreatorRevoked { person: "alice".into() },
+            FleetReason::NoSuchPool { step: 2, index: 9 },
+            FleetReason::InvalidOrder {
+                pool: pool.clone(),
+                problems: vec![problem],
+            },
+            FleetReason::Refused {
+                pool: pool.clone(),
+                code: "spend_ceiling".into(),
+                field: None,
+                message: "m".into(),
+            },
+            FleetReason::OverBudget {
+                pool: pool.clone(),
+                field: "budget.team.per_month".into(),
+                message: "m".into(),
+            },
+            FleetReason::CloudRefused {
+                order_id: "o".into(),
+                pool: pool.clone(),
+                code: "c".into(),
+                message: "m".into(),
+            },
+            FleetReason::Throttled {
+                cloud: "Tencent Cloud".into(),
+                order_id: "o".into(),
+                code: "RequestLimitExceeded".into(),
+                retry_after_s: 60,
+            },
+            FleetReason::WaitingForOutcome {
+                unknown: vec!["a".into()],
+                pending: vec!["b".into()],
+            },
+            FleetReason::OutOfStock { live: 1, target: 3 },
+            FleetReason::WaitingForStock {
+                live: 1,
+                target: 3,
+                retry_after_min: 10,
+            },
+            FleetReason::Unbounded {
+                pool: pool.clone(),
+                ceiling: cny(300),
+            },
+            FleetReason::WaitingUnderCeiling {
+                committed: cny(250),
+                pool,
+                each: cny(75),
+                ceiling: cny(300),
+            },
+            FleetReason::StepLimit { max: 9_999 },
+            FleetReason::Stopped {
+                released: true,
+                open_orders: vec!["o".into()],
+            },
+            FleetReason::Text {
+                text: "old words".into(),
+            },
+        ];
+        for reason in reasons {
+            let json = serde_json::to_value(&reason).unwrap();
+            assert!(json["kind"].is_string(), "{json}");
+            assert_eq!(
+                serde_json::from_value::<FleetReason>(json.clone()).unwrap(),
+                reason,
+                "{json}"
+            );
+        }
+        for broken in [
+            serde_json::json!({ "kind": "stopped" }),
+            serde_json::json!({ "kind": "creator_revoked" }),
+            serde_json::json!({ "kind": "no_such_kind" }),
+        ] {
+            assert!(
+                serde_json::from_value::<FleetReason>(broken.clone()).is_err(),
+                "{broken}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_fleet_reason_reads_in_chinese_with_what_it_holds() {
+        let cny = |text| Money::parse(text, crate::Currency::Cny).unwrap();
+        let pool = OfferKey {
+            cloud: crate::Cloud::Alibaba,
+            region: "cn-hangzhou".into(),
+            zone: Some("cn-hangzhou-k".into()),
+            instance_type: "ecs.c7.large".into(),
+        };
+        let reasons = [
+            FleetReason::CreatorRevoked { person: "alice".into() },
+            FleetReason::NoSuchPool { step: 3, index: 7 },
+            FleetReason::Refused {
+                pool: pool.clone(),
+                code: "spend_ceiling".into(),
+                field: Some("max_per_order".into()),
+                message: "the order may cost up to 12 CNY".into(),
+            },
+            FleetReason::OverBudget {
+                pool: pool.clone(),
+                field: "budget.person.per_hour".into(),
+                message: "the order may cost up to 12 CNY".into(),
+            },
+            FleetReason::CloudRefused {
+                order_id: "ord_1".into(),
+                pool: pool.clone(),
+                code: "InvalidParameter".into(),
+                message: "bad".into(),
+            },
+            FleetReason::Throttled {
+                cloud: "Alibaba Cloud".into(),
+                order_id: "ord_2".into(),
+                code: "Throttling".into(),
+                retry_after_s: 60,
+            },
+            FleetReason::WaitingForOutcome {
+                unknown: vec!["f_s0".into()],
+                pending: vec!["f_s1".into()],
+            },
+            FleetReason::OutOfStock { live: 1, target: 4 },
+            FleetReason::WaitingForStock {
+                live: 1,
+                target: 4,
+                retry_after_min: 5,
+            },
+            FleetReason::Unbounded {
+                pool: pool.clone(),
+                ceiling: cny("3"),
+            },
+            FleetReason::WaitingUnderCeiling {
+                committed: cny("2.5"),
+                pool: pool.clone(),
+                each: cny("0.75"),
+                ceiling: cny("3"),
+            },
+            FleetReason::StepLimit { max: 9_999 },
+            FleetReason::Stopped {
+                released: false,
+                open_orders: vec![],
+            },
+            FleetReason::Stopped {
+                released: true,
+                open_orders: vec!["ord_3".into()],
+            },
+        ];
+        for reason in &reasons {
+            let (en, zh) = (reason.to_string(), reason.zh());
+            for english in [
+                "waiting",
+                "stopped",
+                "released",
+                "running",
+                "refused",
+                "nothing more",
+                "order for",
+                "units live",
+                "outcome",
+            ] {
+                assert!(!zh.contains(english), "{english:?} left in {zh:?}");
+            }
+            // Every figure and name the English gives, the Chinese gives too.
+            for held in [
+                "alice",
+                "ord_1",
+                "ord_2",
+                "ord_3",
+                "f_s0",
+                "f_s1",
+                "ecs.c7.large",
+                "max_per_order",
+                "Throttling",
+            ] {
+                assert_eq!(en.contains(held), zh.contains(held), "{held:?}: {en:?} vs {zh:?}");
+            }
+            for figure in ["9999", "9,999", " 60 ", "2.5", "0.75"] {
+                assert_eq!(en.contains(figure), zh.contains(figure), "{figure:?}: {en:?} vs {zh:?}");
+            }
+        }
+        assert_eq!(
+            FleetReason::Text {
+                text: "no stock".into()
+            }
+            .zh(),
+            "no stock"
         );
     }
 

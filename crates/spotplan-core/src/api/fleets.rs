@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::fleet_reason::FleetReason;
+use super::fleet_reason::FleetReasonWords;
 use crate::catalog::OfferKey;
 use crate::fleet::TargetUnit;
 use crate::money::Money;
@@ -123,8 +123,8 @@ pub struct FleetView {
     pub name: Option<String>,
     /// Where it stands.
     pub state: FleetState,
-    /// Why it waits, stalled or stopped.
-    pub reason: Option<FleetReason>,
+    /// Why it waits, stalled or stopped, in words.
+    pub reason: Option<FleetReasonWords>,
     /// Units to keep.
     pub target: u32,
     /// What a unit is.

@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod error;
 pub mod fleet_reason;
+mod fleet_reason_wire;
 pub mod fleets;
 pub mod health;
 pub mod instances;
