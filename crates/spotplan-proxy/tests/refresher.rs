@@ -77,13 +77,19 @@ fn pools() -> Vec<(String, String)> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_refresher_over_500_pools_keeps_only_changes_within_its_budget_and_resumes_after_a_restart() {
+/// An Alibaba stand-in playing the synthetic market, serving on a loopback port: its address.
+async fn market_standin() -> String {
     let mut standin = Standin::new(Kind::Alibaba, KEYS[0].1, KEYS[0].2);
     standin.market = true;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let standin_address = listener.local_addr().unwrap().to_string();
+    let address = listener.local_addr().unwrap().to_string();
     tokio::spawn(async move { axum::serve(listener, spotplan_standin::router(standin)).await.unwrap() });
+    address
+}
+
+#[tokio::test]
+async fn a_refresher_over_500_pools_keeps_only_changes_within_its_budget_and_resumes_after_a_restart() {
+    let standin_address = market_standin().await;
     let dir = tempdir();
     let (state, url) = proxy(&dir, &standin_address).await;
     let asks: Vec<Value> = pools()
@@ -263,11 +269,7 @@ async fn a_refresher_over_500_pools_keeps_only_changes_within_its_budget_and_res
 /// end, a round asks only the last hour again, and a list put again with the pool keeps how far it was read.
 #[tokio::test]
 async fn a_history_longer_than_a_steps_queries_is_read_on_to_its_newest_change() {
-    let mut standin = Standin::new(Kind::Alibaba, KEYS[0].1, KEYS[0].2);
-    standin.market = true;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let standin_address = listener.local_addr().unwrap().to_string();
-    tokio::spawn(async move { axum::serve(listener, spotplan_standin::router(standin)).await.unwrap() });
+    let standin_address = market_standin().await;
     let dir = tempdir();
     let (state, url) = proxy(&dir, &standin_address).await;
     let now = std::time::SystemTime::now()

@@ -467,102 +467,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn every_kind_reads_back_as_written_and_a_kind_missing_a_field_is_refused() {
-        let pool = OfferKey {
-            cloud: crate::Cloud::Tencent,
-            region: "ap-guangzhou".into(),
-            zone: Some("ap-guangzhou-6".into()),
-            instance_type: "SA5.MEDIUM4".into(),
-        };
-        let cny = |amount| Money::new(rust_decimal::Decimal::new(amount, 2), crate::Currency::Cny);
-        let problem: Problem = serde_json::from_value(serde_json::json!({
-            "field": "count", "rule": "r", "value": "0", "severity": "error", "message_en": "e", "message_zh": "z",
-            "prevents": null
-        }))
-        .unwrap();
-        let reasons = [
-            FleetReason::CreatorRevoked { person: "alice".into() },
-            FleetReason::NoSuchPool { step: 2, index: 9 },
-            FleetReason::InvalidOrder {
-                pool: pool.clone(),
-                problems: vec![problem],
-            },
-            FleetReason::Refused {
-                pool: pool.clone(),
-                code: "spend_ceiling".into(),
-                field: None,
-                message: "m".into(),
-            },
-            FleetReason::OverBudget {
-                pool: pool.clone(),
-                field: "budget.team.per_month".into(),
-                message: "m".into(),
-            },
-            FleetReason::CloudRefused {
-                order_id: "o".into(),
-                pool: pool.clone(),
-                code: "c".into(),
-                message: "m".into(),
-            },
-            FleetReason::Throttled {
-                cloud: "Tencent Cloud".into(),
-                order_id: "o".into(),
-                code: "RequestLimitExceeded".into(),
-                retry_after_s: 60,
-            },
-            FleetReason::WaitingForOutcome {
-                unknown: vec!["a".into()],
-                pending: vec!["b".into()],
-            },
-            FleetReason::OutOfStock { live: 1, target: 3 },
-            FleetReason::WaitingForStock {
-                live: 1,
-                target: 3,
-                retry_after_min: 10,
-            },
-            FleetReason::Unbounded {
-                pool: pool.clone(),
-                ceiling: cny(300),
-            },
-            FleetReason::WaitingUnderCeiling {
-                committed: cny(250),
-                pool,
-                each: cny(75),
-                ceiling: cny(300),
-            },
-            FleetReason::StepLimit { max: 9_999 },
-            FleetReason::Stopped {
-                released: true,
-                open_orders: vec!["o".into()],
-            },
-            FleetReason::Text {
-                text: "old words".into(),
-            },
-        ];
-        for reason in reasons {
-            let json = serde_json::to_value(&reason).unwrap();
-            assert!(json["kind"].is_string(), "{json}");
-            assert_eq!(
-                serde_json::from_value::<FleetReason>(json.clone()).unwrap(),
-                reason,
-                "{json}"
-            );
-        }
-        for broken in [
-            serde_json::json!({ "kind": "stopped" }),
-            serde_json::json!({ "kind": "creator_revoked" }),
-            serde_json::json!({ "kind": "no_such_kind" }),
-        ] {
-            assert!(
-                serde_json::from_value::<FleetReason>(broken.clone()).is_err(),
-                "{broken}"
-            );
-        }
-    }
-
-    #[test]
-    fn every_fleet_reason_reads_in_chinese_with_what_it_holds() {
+    /// One reason of each kind, holding names and figures a test can look for.
+    fn one_of_each() -> Vec<FleetReason> {
         let cny = |text| Money::parse(text, crate::Currency::Cny).unwrap();
         let pool = OfferKey {
             cloud: crate::Cloud::Alibaba,
@@ -570,7 +476,12 @@ mod tests {
             zone: Some("cn-hangzhou-k".into()),
             instance_type: "ecs.c7.large".into(),
         };
-        let reasons = [
+        let problem: Problem = serde_json::from_value(serde_json::json!({
+            "field": "count", "rule": "r", "value": "0", "severity": "error", "message_en": "e", "message_zh": "z",
+            "prevents": null
+        }))
+        .unwrap();
+        vec![
             FleetReason::CreatorRevoked { person: "alice".into() },
             FleetReason::NoSuchPool { step: 3, index: 7 },
             FleetReason::Refused {
@@ -625,7 +536,43 @@ mod tests {
                 released: true,
                 open_orders: vec!["ord_3".into()],
             },
-        ];
+            FleetReason::InvalidOrder {
+                pool,
+                problems: vec![problem],
+            },
+            FleetReason::Text {
+                text: "old words".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_kind_reads_back_as_written_and_a_kind_missing_a_field_is_refused() {
+        let reasons = one_of_each();
+        for reason in reasons {
+            let json = serde_json::to_value(&reason).unwrap();
+            assert!(json["kind"].is_string(), "{json}");
+            assert_eq!(
+                serde_json::from_value::<FleetReason>(json.clone()).unwrap(),
+                reason,
+                "{json}"
+            );
+        }
+        for broken in [
+            serde_json::json!({ "kind": "stopped" }),
+            serde_json::json!({ "kind": "creator_revoked" }),
+            serde_json::json!({ "kind": "no_such_kind" }),
+        ] {
+            assert!(
+                serde_json::from_value::<FleetReason>(broken.clone()).is_err(),
+                "{broken}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_fleet_reason_reads_in_chinese_with_what_it_holds() {
+        let reasons = one_of_each();
         for reason in &reasons {
             let (en, zh) = (reason.to_string(), reason.zh());
             for english in [
