@@ -1,33 +1,18 @@
-//! Why a fleet waits, stalled or stopped, as a typed value: the proxy's fleet keeper and stop say it, the API
-//! carries it as JSON with its `kind` and that kind's fields ([`super::fleet_reason_wire`]), the web app words it
-//! in the reader's language and the proxy's log and scripts read [its English](std::fmt::Display). What a cloud or
-//! a rule said travels verbatim inside it.
+//! Why a fleet waits, stalled or stopped, as a typed value: the proxy's fleet keeper and stop say it, its store keeps
+//! it as JSON (its `kind` and that kind's fields, written and read in `fleet_reason_wire`), and the API carries it
+//! as [`FleetReasonWords`] — its kind and its words in English ([`Display`](std::fmt::Display)) and Chinese
+//! ([`FleetReason::zh`]), which the page shows in its language. What a cloud or a rule said travels verbatim.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-
-#[cfg(feature = "schema")]
-impl schemars::JsonSchema for FleetReason {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "FleetReason".into()
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        <crate::api::fleet_reason_wire::FleetReasonWire as schemars::JsonSchema>::json_schema(generator)
-    }
-}
 
 use crate::catalog::OfferKey;
 use crate::money::Money;
 use crate::order::Problem;
 
 /// Why a fleet is where it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    into = "crate::api::fleet_reason_wire::FleetReasonWire",
-    try_from = "crate::api::fleet_reason_wire::FleetReasonWire"
-)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FleetReason {
     /// Team mode: the person the fleet orders for lost their key, so it orders nothing more in their name.
     CreatorRevoked {

@@ -1,8 +1,7 @@
-//! [`FleetReason`] as JSON carries it: `{"kind": "stopped", "released": true, "open_orders": []}` — its kind and
-//! that kind's fields, flat. One flat shape is read by one small visitor: a tagged enum of fifteen kinds cost the
-//! web bundle several KB of deserialising code (the first load has a budget).
+//! [`FleetReason`] as JSON, as the proxy's fleet book stores it: `{"kind": "stopped", "released": true,
+//! "open_orders": []}` — its kind and that kind's fields, flat (its `Serialize` and `Deserialize` are here).
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::fleet_reason::FleetReason;
 use crate::catalog::OfferKey;
@@ -11,9 +10,7 @@ use crate::order::Problem;
 
 /// The JSON shape of a [`FleetReason`]: `kind`, and the fields that kind has.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "schema", schemars(rename = "FleetReason"))]
-pub(crate) struct FleetReasonWire {
+struct FleetReasonWire {
     /// `creator_revoked`, `no_such_pool`, `invalid_order`, `refused`, `over_budget`, `cloud_refused`, `throttled`,
     /// `waiting_for_outcome`, `out_of_stock`, `waiting_for_stock`, `unbounded`, `waiting_under_ceiling`,
     /// `step_limit`, `stopped` or `text`.
@@ -87,6 +84,18 @@ pub(crate) struct FleetReasonWire {
     /// An older proxy's words (`text`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     text: Option<String>,
+}
+
+impl Serialize for FleetReason {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        FleetReasonWire::from(self.clone()).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for FleetReason {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<FleetReason, D::Error> {
+        FleetReason::try_from(FleetReasonWire::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+    }
 }
 
 fn kind(kind: &str) -> FleetReasonWire {
