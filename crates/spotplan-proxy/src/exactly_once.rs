@@ -404,7 +404,7 @@ async fn pass_spend_gate<'a>(
     // and the team's budgets are checked under it — on either database, and for the operator's token too (a team
     // budget set on the embedded log binds every order placed through it). Whether any budget applies is read
     // before the gate: it holds the gate for no order that has none.
-    let budgets = !order.dry_run && crate::people::any_budget(&state.store, placed_by).await?;
+    let budgets = crate::people::any_budget(&state.store, placed_by).await?;
     let local = state.spend_gate.lock().await;
     let replicas = if budgets || state.config.spend.max_spend_per_hour.is_some() {
         Some(state.store.hold_gate(SPEND_GATE_LOCK).await?)
@@ -512,7 +512,7 @@ async fn resend(state: &AppState, mut record: StoredOrder, order: &SpotOrder) ->
     if may_exist && age > RESEND_WINDOW {
         return look_up_instead_of_resending(state, record, order).await;
     }
-    if record.view.status == OrderStatus::NotSent && !record.view.may_have_reached_cloud && !order.dry_run {
+    if record.view.status == OrderStatus::NotSent && !record.view.may_have_reached_cloud {
         // Nothing of it exists, so it counted against no ceiling or budget while it was not sent: sending it now
         // is placing it now, checked like a new order, and it counts again (pending) before it goes out. What
         // would stop it before it leaves (its rules as of now, the cloud's credentials) is checked first: marked

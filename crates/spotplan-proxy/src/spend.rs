@@ -197,7 +197,9 @@ pub fn check(
             limit: limits.max_instances_per_order,
         });
     }
-    if order.dry_run || !limits.has_cost_ceiling() {
+    // A dry run is checked too: it answers whether the order would be placed, and a cloud that did not honour
+    // it would create instances that bill.
+    if !limits.has_cost_ceiling() {
         return Ok(());
     }
     let Some(bound) = bound else {
@@ -490,6 +492,16 @@ mod tests {
         .unwrap_err();
         assert!(matches!(error, SpendError::OrderCeiling { .. }), "{error}");
         assert_eq!(error.field(), "bid.max_price");
+        // A dry run says whether the order would be placed: over a ceiling, it is refused the same way.
+        let big_dry_run = SpotOrder { dry_run: true, ..big };
+        let dry_error = check(
+            &limits,
+            &big_dry_run,
+            hourly_bound(&big_dry_run, Currency::Cny, None, &ExchangeRate::default()).as_ref(),
+            &[],
+            &ExchangeRate::default(),
+        );
+        assert_eq!(dry_error, Err(error));
         let many = order(101, Some("0.001"));
         let error = check(&SpendLimits::default(), &many, None, &[], &ExchangeRate::default()).unwrap_err();
         assert_eq!(error.field(), "count");

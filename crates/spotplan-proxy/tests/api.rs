@@ -948,7 +948,8 @@ async fn a_bid_in_another_currency_than_the_account_pays_in_is_refused_before_an
 }
 
 /// A team budget binds orders placed with the operator's token on the embedded log too — not only people's keys,
-/// and not only on PostgreSQL (it was skipped there, and such orders went out past the team's budget).
+/// and not only on PostgreSQL (it was skipped there, and such orders went out past the team's budget). A dry run
+/// of the same order is refused the same way: it says whether the order would be placed (it passed before).
 #[tokio::test]
 async fn a_team_budget_binds_the_operators_token_on_the_embedded_log() {
     use spotplan_proxy::people::{self, Budget};
@@ -975,21 +976,21 @@ async fn a_team_budget_binds_the_operators_token_on_the_embedded_log() {
         );
     }
     let app = app(state(&tempdir(), common::credentials(), endpoints, store.clone()));
-    let answer = call(
-        app,
-        post_order(&example("tencent"), Some("key-team-budget-1"), Some(TOKEN)),
-    )
-    .await;
-    let error = &answer.json()["error"];
-    assert_eq!(
-        (answer.status, &error["code"], &error["field"]),
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &serde_json::json!("spend_ceiling"),
-            &serde_json::json!("budget.team.per_hour")
-        ),
-        "{error}"
-    );
+    for (dry_run, key) in [(false, "key-team-budget-1"), (true, "key-team-budget-2")] {
+        let mut order = example("tencent");
+        order["dry_run"] = dry_run.into();
+        let answer = call(app.clone(), post_order(&order, Some(key), Some(TOKEN))).await;
+        let error = &answer.json()["error"];
+        assert_eq!(
+            (answer.status, &error["code"], &error["field"]),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &serde_json::json!("spend_ceiling"),
+                &serde_json::json!("budget.team.per_hour")
+            ),
+            "dry run {dry_run}: {error}"
+        );
+    }
     assert!(store.list(10).await.unwrap().is_empty(), "nothing logged, nothing sent");
 }
 
