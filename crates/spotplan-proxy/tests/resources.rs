@@ -81,8 +81,11 @@ async fn alibaba_lists_images_networks_groups_and_key_pairs_each_from_its_own_ca
     let (status, public) = rig.ask(ask("public_image", json!({}))).await;
     assert_eq!(status, 200, "{public}");
     assert_eq!(public["source"], "DescribeImages");
-    assert_eq!(public["resources"].as_array().unwrap().len(), 4);
+    assert_eq!(public["resources"].as_array().unwrap().len(), 5);
     assert_eq!(public["resources"][3]["detail"], "Ubuntu  22.04 64位 x86_64");
+    // Each image says its OS family, from the cloud's `OSType`: an order's rules and market depend on it.
+    assert_eq!(public["resources"][3]["os"], "linux");
+    assert_eq!(public["resources"][4]["os"], "windows", "{}", public["resources"][4]);
     assert_eq!(public["cached"], false);
     assert_eq!(rig.ids(ask("own_image", json!({}))).await, ["m-standin-golden"]);
     // VPCs and vSwitches come from the VPC API (the stand-in refuses them under ECS's version).
@@ -133,7 +136,28 @@ async fn tencent_asks_networks_of_its_vpc_service_and_images_of_cvm() {
     assert_eq!(rig.ids(ask("security_group")).await, ["sg-standina", "sg-standinb"]);
     assert_eq!(rig.ids(ask("key_pair")).await, ["skey-standin1"]);
     assert_eq!(rig.ids(ask("own_image")).await, ["img-golden01"]);
-    assert!(rig.ids(ask("public_image")).await.contains(&"img-487zeit5".to_owned()));
+    let (_, public) = rig.ask(ask("public_image")).await;
+    assert_eq!(
+        os_of_images(&public),
+        [
+            ("img-l8og963d", "linux"),
+            ("img-22trbn9x", "linux"),
+            ("img-mmytdhbn", "linux"),
+            ("img-487zeit5", "linux"),
+            ("img-9id7emv7", "windows")
+        ],
+        "from each image's Platform"
+    );
+}
+
+/// Each listed image's id and OS family.
+fn os_of_images(answer: &Value) -> Vec<(&str, &str)> {
+    answer["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|image| (image["id"].as_str().unwrap(), image["os"].as_str().unwrap_or("none")))
+        .collect()
 }
 
 #[tokio::test]
@@ -151,6 +175,17 @@ async fn baidu_lists_from_its_compute_host() {
         ["g-standina"]
     );
     assert_eq!(rig.ids(ask("own_image")).await, ["m-golden01"]);
+    let (_, public) = rig.ask(ask("public_image")).await;
+    assert_eq!(
+        os_of_images(&public),
+        [
+            ("m-centos79", "linux"),
+            ("m-ubuntu2004", "linux"),
+            ("m-ubuntu2204", "linux"),
+            ("m-win2022", "windows")
+        ],
+        "from each image's osType"
+    );
     assert_eq!(rig.ids(ask("vpc")).await, ["vpc-Standina", "vpc-Standinb"]);
     assert_eq!(rig.ids(ask("key_pair")).await, ["k-Standin01"]);
 }

@@ -81,7 +81,8 @@ fn networks(kind: Kind, region: &str) -> (Vec<Item>, Vec<Item>, Vec<Item>) {
     (vpcs, subnets, groups)
 }
 
-/// Public images: two Ubuntu LTS releases for x86, one for ARM, and CentOS; in each cloud's naming.
+/// Public images: two Ubuntu LTS releases for x86, one for ARM, CentOS and Windows Server; in each cloud's naming,
+/// each with the field that names its OS family (Alibaba's `OSType`, Tencent's `Platform`, Baidu's `osType`).
 fn public_images(kind: Kind) -> Vec<Value> {
     match kind {
         Kind::Alibaba => [
@@ -101,11 +102,17 @@ fn public_images(kind: Kind) -> Vec<Value> {
                 "Ubuntu  22.04 64位",
                 "x86_64",
             ),
+            (
+                "win2022_21H2_x64_dtc_zh-cn_40G_alibase_20240920.vhd",
+                "Windows Server  2022 数据中心版 64位中文版",
+                "x86_64",
+            ),
         ]
         .iter()
         .map(|(id, os, arch)| {
-            json!({ "ImageId": id, "ImageName": id, "OSName": os, "Architecture": arch, "Status": "Available",
-                    "ImageOwnerAlias": "system" })
+            let family = if os.starts_with("Windows") { "windows" } else { "linux" };
+            json!({ "ImageId": id, "ImageName": id, "OSName": os, "OSType": family, "Architecture": arch,
+                    "Status": "Available", "ImageOwnerAlias": "system" })
         })
         .collect(),
         Kind::Tencent => [
@@ -113,11 +120,13 @@ fn public_images(kind: Kind) -> Vec<Value> {
             ("img-22trbn9x", "Ubuntu Server 20.04 LTS 64位", "x86_64"),
             ("img-mmytdhbn", "Ubuntu Server 22.04 LTS 64位 ARM", "arm"),
             ("img-487zeit5", "Ubuntu Server 22.04 LTS 64位", "x86_64"),
+            ("img-9id7emv7", "Windows Server 2022 数据中心版 64位中文版", "x86_64"),
         ]
         .iter()
         .map(|(id, name, arch)| {
-            json!({ "ImageId": id, "ImageName": name, "OsName": name, "Architecture": arch, "ImageState": "NORMAL",
-                    "ImageType": "PUBLIC_IMAGE" })
+            let platform = name.split_whitespace().next().unwrap_or_default();
+            json!({ "ImageId": id, "ImageName": name, "OsName": name, "Platform": platform, "Architecture": arch,
+                    "ImageState": "NORMAL", "ImageType": "PUBLIC_IMAGE" })
         })
         .collect(),
         Kind::Baidu => [
@@ -136,10 +145,18 @@ fn public_images(kind: Kind) -> Vec<Value> {
                 "22.04 LTS",
                 "x86_64 (64bit)",
             ),
+            (
+                "m-win2022",
+                "2022 数据中心版 x86_64 (64bit)",
+                "Windows Server",
+                "2022 数据中心版",
+                "x86_64 (64bit)",
+            ),
         ]
         .iter()
         .map(|(id, name, os, version, arch)| {
-            json!({ "id": id, "name": name, "type": "System", "osType": "linux", "osName": os,
+            let family = if os.starts_with("Windows") { "windows" } else { "linux" };
+            json!({ "id": id, "name": name, "type": "System", "osType": family, "osName": os,
                     "osVersion": version, "osArch": arch, "status": "Available" })
         })
         .collect(),

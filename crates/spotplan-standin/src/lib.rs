@@ -68,6 +68,8 @@ impl Kind {
 pub const SLOW: Duration = Duration::from_secs(5);
 /// The market price the stand-ins quote per instance-hour (Alibaba, Tencent).
 pub const MARKET_PRICE: f64 = 0.05;
+/// Alibaba's newest spot price for a Windows image (`OSType=windows`), its licence included.
+pub const WINDOWS_MARKET_PRICE: f64 = 0.15;
 /// Baidu's market price per instance-minute (0.06 CNY per hour).
 pub const BAIDU_MARKET_PRICE_PER_MINUTE: f64 = 0.001;
 
@@ -416,8 +418,14 @@ fn price_answer(standin: &Standin, action: &str, received: &verify::Received<'_>
                     "SpotPrice": price, "OriginPrice": 0.45, "Timestamp": utc::format_iso8601(at)
                 })
             };
+            // Windows' market includes the licence.
+            let newest = if query.get("OSType").is_some_and(|os| os == "windows") {
+                WINDOWS_MARKET_PRICE
+            } else {
+                MARKET_PRICE
+            };
             json!({ "RequestId": request_id(), "Currency": "CNY", "NextOffset": 0,
-                    "SpotPrices": { "SpotPriceType": [record(end - 3600, 0.048), record(end, MARKET_PRICE)] } })
+                    "SpotPrices": { "SpotPriceType": [record(end - 3600, 0.048), record(end, newest)] } })
         }
         (Kind::Tencent, "InquiryPriceRunInstances") => json!({ "Response": {
             "Price": { "InstancePrice": { "UnitPrice": 0.63, "UnitPriceDiscount": MARKET_PRICE, "ChargeUnit": "HOUR", "Discount": 8 } },

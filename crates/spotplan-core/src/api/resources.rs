@@ -95,6 +95,10 @@ pub struct AccountResource {
     /// Whether the cloud marks it as the default (the region's default VPC or subnet, a default security group).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub is_default: bool,
+    /// An image's operating system family, from the cloud's own field (Alibaba's `OSType`, Tencent's `Platform`,
+    /// Baidu's `osType`): an order's rules and its market (a Windows price includes the licence) depend on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<crate::order::model::OsFamily>,
 }
 
 /// The answer of `POST /api/v1/resources`.

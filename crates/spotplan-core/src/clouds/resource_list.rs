@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use crate::api::resources::{AccountResource, MAX_RESOURCES};
+use crate::order::model::OsFamily;
 
 /// Which fields of a listed item hold what (top-level keys of the item).
 #[derive(Debug, Clone, Copy)]
@@ -21,6 +22,8 @@ pub(crate) struct ItemFields {
     pub vpc: Option<&'static str>,
     /// Whether it is the default (a boolean, or the text `true`).
     pub is_default: Option<&'static str>,
+    /// For images: the field naming the operating system's family or platform (`windows`, `Windows`, `CentOS`…).
+    pub os: Option<&'static str>,
 }
 
 impl ItemFields {
@@ -33,6 +36,7 @@ impl ItemFields {
             zone: None,
             vpc: None,
             is_default: None,
+            os: None,
         }
     }
 }
@@ -63,6 +67,13 @@ pub(crate) fn read_items(items: &[Value], fields: &ItemFields) -> Vec<AccountRes
                     Some(Value::String(flag)) => flag.eq_ignore_ascii_case("true"),
                     _ => false,
                 }),
+                os: fields.os.and_then(|field| text(item, field)).map(|platform| {
+                    if platform.to_ascii_lowercase().contains("windows") {
+                        OsFamily::Windows
+                    } else {
+                        OsFamily::Linux
+                    }
+                }),
             })
         })
         .take(MAX_RESOURCES)
@@ -87,9 +98,11 @@ mod tests {
     #[test]
     fn items_are_read_by_their_fields_and_items_without_an_id_are_left_out() {
         let root = json!({ "Outer": { "Inner": [
-            { "Id": "vsw-1", "Name": "web", "Cidr": "10.0.0.0/24", "Zone": "z-a", "Vpc": "vpc-1", "IsDefault": true },
+            { "Id": "vsw-1", "Name": "web", "Cidr": "10.0.0.0/24", "Zone": "z-a", "Vpc": "vpc-1", "IsDefault": true,
+              "Platform": "Windows" },
             { "Id": "  ", "Name": "blank id" },
-            { "Id": "vsw-2", "Cidr": "10.0.1.0/24", "Ips": 250, "IsDefault": "false" }
+            { "Id": "vsw-2", "Cidr": "10.0.1.0/24", "Ips": 250, "IsDefault": "false", "Platform": "TencentOS" },
+            { "Id": "vsw-3" }
         ] } });
         let fields = ItemFields {
             id: "Id",
@@ -98,9 +111,12 @@ mod tests {
             zone: Some("Zone"),
             vpc: Some("Vpc"),
             is_default: Some("IsDefault"),
+            os: Some("Platform"),
         };
         let read = read_items(items_at(&root, "Outer.Inner"), &fields);
-        assert_eq!(read.len(), 2);
+        assert_eq!(read.len(), 3);
+        let os: Vec<Option<OsFamily>> = read.iter().map(|resource| resource.os).collect();
+        assert_eq!(os, [Some(OsFamily::Windows), Some(OsFamily::Linux), None]);
         assert_eq!(read[0].detail.as_deref(), Some("10.0.0.0/24"));
         assert!(read[0].is_default);
         assert_eq!(read[1].name, "");

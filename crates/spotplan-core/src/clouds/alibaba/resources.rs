@@ -38,6 +38,7 @@ fn shape(kind: ResourceKind) -> (&'static str, &'static str, ItemFields, u32) {
             "Images.Image",
             ItemFields {
                 detail: &["OSName", "Architecture"],
+                os: Some("OSType"),
                 ..ItemFields::named("ImageId", "ImageName")
             },
             100,

@@ -24,6 +24,7 @@ fn shape(kind: ResourceKind) -> Option<(&'static str, &'static str, &'static str
             "images",
             ItemFields {
                 detail: &["osName", "osVersion", "osArch"],
+                os: Some("osType"),
                 ..ItemFields::named("id", "name")
             },
         ),

@@ -31,6 +31,7 @@ fn shape(kind: ResourceKind) -> (&'static str, &'static str, ItemFields) {
             "ImageSet",
             ItemFields {
                 detail: &["OsName", "Architecture"],
+                os: Some("Platform"),
                 ..ItemFields::named("ImageId", "ImageName")
             },
         ),
