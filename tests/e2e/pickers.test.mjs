@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startProxy, standinsFor, launchBrowser, openPage, screenshot, cloudRows } from './harness.mjs';
+import { startProxy, standinsFor, launchBrowser, openPage, screenshot, cloudRows, rowCells } from './harness.mjs';
 
 const KEYS = {
   alibaba: ['LTAI5tPickAccessKey01', 'AlibabaPickSecret-3e4r5t6y7u8i'],
@@ -50,13 +50,14 @@ test('Alibaba: pick the default public image, a vSwitch of the offer\'s zone, it
   await chooseIn(page, proxy.url, 'alibaba', 'cn-hangzhou-k');
   await page.getByRole('heading', { name: /^Bid: Alibaba Cloud ECS .* cn-hangzhou-k/ }).waitFor();
   // The account's own image and the cloud's public ones; the default is the newest x86 Ubuntu LTS, not the ARM one.
-  await page.getByTestId('picker-note-own_image').getByText('1 of your own and 4 public — type to search by name or id').waitFor();
+  await page.getByTestId('picker-note-own_image').getByText('1 of your own and 5 public — type to search by name or id').waitFor();
   assert.deepEqual(await suggestions(page, 'pick-own_image'), [
     'm-standin-golden',
     'centos_7_9_x64_20G_alibase_20240628.vhd',
     'ubuntu_20_04_x64_20G_alibase_20240926.vhd',
     'ubuntu_22_04_arm64_20G_alibase_20240926.vhd',
     'ubuntu_22_04_x64_20G_alibase_20240926.vhd',
+    'win2022_21H2_x64_dtc_zh-cn_40G_alibase_20240920.vhd',
   ]);
   const useDefault = page.getByTestId('use-default-image');
   assert.equal(await useDefault.textContent(), 'Use ubuntu_22_04_x64_20G_alibase_20240926.vhd (default public image)');
@@ -100,6 +101,33 @@ test('Alibaba: pick the default public image, a vSwitch of the offer\'s zone, it
   // Back in zone k, its vSwitch is there again.
   await chooseIn(page, proxy.url, 'alibaba', 'cn-hangzhou-k');
   await page.waitForFunction(() => document.getElementById('order-subnet')?.value === 'vsw-typed-by-hand');
+  assert.deepEqual(problems, []);
+});
+
+test('Alibaba: a Windows image makes a Windows order — its rules, and its own market quoted beside the table, not into it', async () => {
+  const { page, problems } = await openPage(browser, proxy.url);
+  await chooseIn(page, proxy.url, 'alibaba', 'cn-hangzhou-k');
+  await page.getByRole('heading', { name: /^Bid: Alibaba Cloud ECS .* cn-hangzhou-k/ }).waitFor();
+  const os = page.getByLabel('Operating system');
+  assert.equal(await os.inputValue(), 'linux');
+  await page.getByLabel('Host name').fill('spotplan-windows');
+  await page.getByLabel('Image id').fill('win2022_21H2_x64_dtc_zh-cn_40G_alibase_20240920.vhd');
+  // The listed image says it is Windows (its OSType): the order takes it, and Windows' 15-character host name
+  // rule names the 16 typed.
+  await page.waitForFunction(() => document.getElementById('order-os')?.value === 'windows');
+  await page.locator('#problems-hostname').getByText(/15/).waitFor();
+  // The live quote of the chosen offer in its own market (Windows, its licence included: the stand-in's 0.15) is
+  // shown beside the bar; the table keeps the Linux market's price (0.05).
+  await page.getByRole('button', { name: 'Refresh live prices for the shortlist' }).click();
+  await page.getByTestId('live-status').getByText(/live prices merged/).waitFor();
+  const chosen = await rowCells(page.getByTestId('ranked-table').locator('tbody tr.chosen'));
+  assert.equal(chosen.spot, '¥0.05', JSON.stringify(chosen));
+  const ownMarket = await page.getByTestId('own-market').textContent();
+  assert.match(ownMarket, /^ Your order's market, not merged into the table: alibaba \S+ \(Windows\): spot 0\.15 CNY\/hour, on-demand 0\.45 CNY\/hour$/);
+  assert.ok(ownMarket.includes(`alibaba ${chosen.instance_type} (Windows)`), `${ownMarket} / ${chosen.instance_type}`);
+  // Choosing Linux by hand holds, and the Windows rule goes.
+  await os.selectOption('linux');
+  await page.locator('#problems-hostname').waitFor({ state: 'detached' });
   assert.deepEqual(problems, []);
 });
 

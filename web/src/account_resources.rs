@@ -84,6 +84,18 @@ impl Listings {
     }
 }
 
+impl Listings {
+    /// The operating system of the listed image `image_id` (the account's own or a public one), when the cloud
+    /// said.
+    pub fn image_os(&self, image_id: &str) -> Option<spotplan_core::order::OsFamily> {
+        [ResourceKind::OwnImage, ResourceKind::PublicImage]
+            .into_iter()
+            .flat_map(|kind| self.resources(kind))
+            .find(|image| image.id == image_id)?
+            .os
+    }
+}
+
 /// The kinds a cloud's launch details pick from: a VPC only where its order names one.
 pub fn kinds_for(cloud: Cloud) -> Vec<ResourceKind> {
     ResourceKind::ALL
@@ -204,7 +216,7 @@ mod tests {
             detail: Some("10.0.0.0/24".into()),
             zone: Some(zone.into()),
             vpc_id: Some(vpc.into()),
-            is_default: false,
+            ..AccountResource::default()
         }
     }
 

@@ -6,7 +6,7 @@
 use rust_decimal::Decimal;
 use spotplan_core::advice::BidAdvice;
 use spotplan_core::order::native_bid::bid_unit;
-use spotplan_core::order::{BidMode, PriceQuote, Problem, Severity, SpotOrder, ValidationContext, validate};
+use spotplan_core::order::{BidMode, OsFamily, PriceQuote, Problem, Severity, SpotOrder, ValidationContext, validate};
 use spotplan_core::plan::PriceFigure;
 use spotplan_core::{Candidate, ExchangeRate};
 use web_sys::HtmlInputElement;
@@ -86,6 +86,34 @@ fn shown_beside_a_field(field: &str) -> bool {
     FIELDS_WITH_INPUTS
         .iter()
         .any(|input| field == *input || field.strip_prefix(input).is_some_and(|rest| rest.starts_with('[')))
+}
+
+/// The id an OS is written as in the order (and in the launch details remembered).
+fn os_id(os: OsFamily) -> &'static str {
+    match os {
+        OsFamily::Linux => "linux",
+        OsFamily::Windows => "windows",
+    }
+}
+
+/// The choice of the image's operating system, set by itself when the image is one the account lists.
+fn os_field(state: &UseReducerHandle<UiState>, order: &SpotOrder, lang: Lang) -> Html {
+    let (state, cloud, region, zone) = (state.clone(), order.cloud, order.region.clone(), order.zone.clone());
+    let onchange = Callback::from(move |event: Event| {
+        let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+        crate::launch_memory::remember(cloud, &region, zone.as_deref(), OrderField::Os, &select.value());
+        state.dispatch(Action::SetField(OrderField::Os, select.value()));
+    });
+    html! {
+        <div class="field">
+            <label for="order-os">{ text(lang, Key::OsFamily) }</label>
+            <select id="order-os" {onchange}>
+                { for [OsFamily::Linux, OsFamily::Windows].map(|os| html! {
+                    <option value={os_id(os)} selected={order.os == os}>{ if os == OsFamily::Linux { "Linux" } else { "Windows" } }</option>
+                }) }
+            </select>
+        </div>
+    }
 }
 
 /// Problems of a field, rendered under it.
@@ -169,6 +197,24 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
         let enabled = scope.as_ref().is_some_and(|scope| props.proxy.can_submit(scope.cloud));
         use_account_resources(enabled, scope)
     };
+    {
+        // A listed image says its OS: the order takes it (its rules and its market depend on it); choosing the
+        // other OS afterwards holds until another image is picked.
+        let listed_os = state
+            .order
+            .as_ref()
+            .and_then(|order| listings.image_os(&order.image_id));
+        let state = state.clone();
+        use_effect_with(listed_os, move |os| {
+            if let Some(os) = *os
+                && let Some(order) = state.order.as_ref().filter(|order| order.os != os)
+            {
+                let (cloud, zone) = (order.cloud, order.zone.as_deref());
+                crate::launch_memory::remember(cloud, &order.region, zone, OrderField::Os, os_id(os));
+                state.dispatch(Action::SetField(OrderField::Os, os_id(os).into()));
+            }
+        });
+    }
     let Some(order) = state.order.clone() else {
         return html! { <section aria-labelledby="bid-heading"><h2 id="bid-heading">{ t(Key::BidHeading) }</h2><p class="empty">{ t(Key::NoOfferSelected) }</p></section> };
     };
@@ -388,6 +434,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             <div class="launch-grid">
                 { field(Key::Zone, "order-zone", "zone", order.zone.clone().unwrap_or_default(), OrderField::Zone, "text") }
                 { field(Key::ImageId, "order-image", "image_id", order.image_id.clone(), OrderField::Image, "text") }
+                { os_field(&state, &order, lang) }
                 if spotplan_core::clouds::api(cloud).order_takes_vpc() { { field(Key::Vpc, "order-vpc", "network.vpc_id", order.network.vpc_id.clone().unwrap_or_default(), OrderField::Vpc, "text") } }
                 { field(Key::Subnet, "order-subnet", "network.subnet_id", order.network.subnet_id.clone().unwrap_or_default(), OrderField::Subnet, "text") }
                 { field(Key::SecurityGroup, "order-sg", "network.security_group_ids", sg, OrderField::SecurityGroup, "text") }

@@ -119,6 +119,8 @@ pub enum Key {
     Recommended,
     LaunchDetails,
     ImageId,
+    /// The image's operating system.
+    OsFamily,
     Vpc,
     Subnet,
     SecurityGroup,
@@ -357,6 +359,8 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, LaunchDetails) => "启动配置",
         (Lang::En, ImageId) => "Image id",
         (Lang::Zh, ImageId) => "镜像 ID",
+        (Lang::En, OsFamily) => "Operating system",
+        (Lang::Zh, OsFamily) => "操作系统",
         (Lang::En, Vpc) => "VPC id",
         (Lang::Zh, Vpc) => "VPC ID",
         (Lang::En, Subnet) => "Subnet / vSwitch id",

@@ -1,4 +1,4 @@
-//! Launch details remembered per cloud and region in the browser's storage — image, network, security group, key
+//! Launch details remembered per cloud and region in the browser's storage — image and its OS, network, security group, key
 //! pair, disks, name, host name, tags, user data; never the password — so a reload, or another offer in the same
 //! region, starts with what the person typed last time. A subnet (vSwitch) lives in one zone, so it is remembered
 //! per zone: an offer in another zone of the region never starts with a subnet the cloud would refuse there.
@@ -7,8 +7,9 @@ use crate::state::OrderField;
 use spotplan_core::Cloud;
 
 /// The fields remembered (the zone comes from the offer; the password is never stored).
-const REMEMBERED: [OrderField; 11] = [
+const REMEMBERED: [OrderField; 12] = [
     OrderField::Image,
+    OrderField::Os,
     OrderField::Vpc,
     OrderField::Subnet,
     OrderField::SecurityGroup,
@@ -24,6 +25,7 @@ const REMEMBERED: [OrderField; 11] = [
 fn id(field: OrderField) -> Option<&'static str> {
     Some(match field {
         OrderField::Image => "image",
+        OrderField::Os => "os",
         OrderField::Vpc => "vpc",
         OrderField::Subnet => "subnet",
         OrderField::SecurityGroup => "security_group",

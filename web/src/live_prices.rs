@@ -1,12 +1,15 @@
 //! Live prices: asks the proxy (`POST /api/v1/prices`) for quotes of the shortlist — the best few offers of each
 //! cloud it holds credentials for — and hands the observations to the app, which merges them into its catalog
-//! (newest wins, every figure keeps its source). Shows when they were fetched and calls them stale after 30 minutes.
+//! (newest wins, every figure keeps its source). Shows when they were fetched (the oldest fetch, the proxy's cache
+//! included) and calls them stale after 30 minutes. The table shows one market per offer (Linux, with Alibaba's
+//! one-hour protection); a draft order of another market (a Windows image, no protection) has its own offer
+//! quoted in that market too, shown beside the bar and never merged.
 //! A cloud whose price query needs an image (its folder says: `quote_needs_image`) gets a field for one: the image
 //! typed there, else the cloud's default public image when the proxy can list it.
 
 use spotplan_core::api::prices::{PricesAnswer, PricesBody};
 use spotplan_core::api::resources::{AccountResource, ResourceKind, ResourcesBody, default_public_image};
-use spotplan_core::catalog::ExternalObservation;
+use spotplan_core::catalog::{ExternalObservation, PriceKind};
 use spotplan_core::clouds::api;
 use spotplan_core::plan::Plan;
 use spotplan_core::quote::QuoteDraft;
@@ -54,28 +57,38 @@ enum Fetch {
         at_ms: f64,
         updated: usize,
         failures: Vec<String>,
+        own_market: Vec<String>,
     },
     Failed(String),
 }
 
-/// The quotes to ask for: the best [`SHORTLIST_PER_CLOUD`] offers of each cloud in `clouds`, with what each
-/// cloud's price query needs besides the offer (an image where the query prices a launch, the spec's size, the
-/// draft order's OS and protection period, so the quote is of the market the order joins). `images`: the image
-/// to price each cloud's quotes with, where one is needed.
+/// The quotes to ask for: the best [`SHORTLIST_PER_CLOUD`] offers of each cloud in `clouds`, in the market the
+/// table shows (Linux, with Alibaba's one-hour protection), with what each cloud's price query needs besides the
+/// offer (an image where the query prices a launch, the spec's size) — and, when the draft order joins another
+/// market (Windows, no protection), its own offer once more in that market, last. `images`: the image to price each
+/// cloud's quotes with, where one is needed.
 fn shortlist(props: &LivePricesProps, clouds: &[Cloud], images: &[(Cloud, String)]) -> PricesBody {
-    let draft = props
-        .state
-        .order
-        .as_ref()
-        .map_or_else(QuoteDraft::default, |order| QuoteDraft {
-            cloud: Some(order.cloud),
-            image_id: Some(order.image_id.clone()),
-            os: Some(order.os),
-            one_hour_protection: order.bid.spot_duration_hours.map(|hours| hours > 0),
-        });
+    let order = props.state.order.as_ref();
+    let draft = order.map_or_else(QuoteDraft::default, |order| QuoteDraft {
+        cloud: Some(order.cloud),
+        image_id: Some(order.image_id.clone()),
+        os: Some(order.os),
+        one_hour_protection: order.bid.spot_duration_hours.map(|hours| hours > 0),
+    });
+    let table_market = QuoteDraft {
+        os: None,
+        one_hour_protection: None,
+        ..draft.clone()
+    };
+    let image_for = |cloud: Cloud| {
+        images
+            .iter()
+            .find(|(of, _)| *of == cloud)
+            .map(|(_, image)| image.as_str())
+    };
     let catalog = props.planner.catalog();
     let mut taken = std::collections::HashMap::<Cloud, usize>::new();
-    let offers = props
+    let mut offers: Vec<_> = props
         .plan
         .ranked
         .iter()
@@ -90,13 +103,20 @@ fn shortlist(props: &LivePricesProps, clouds: &[Cloud], images: &[(Cloud, String
             *count += 1;
             let key = catalog.key_of(ranked.offer as usize);
             // Each cloud's folder says what its price query needs from the draft.
-            let image = images
-                .iter()
-                .find(|(of, _)| *of == cloud)
-                .map(|(_, image)| image.as_str());
-            Some(api(cloud).quote_ask(key, instance_type, &draft.for_cloud(cloud, image)))
+            Some(api(cloud).quote_ask(key, instance_type, &table_market.for_cloud(cloud, image_for(cloud))))
         })
         .collect();
+    let own_market = props.state.selected.as_ref().and_then(|key| {
+        let offer = catalog.find_offer(key)?;
+        let instance_type = catalog.type_of(&catalog.offers()[offer]);
+        let ask = api(key.cloud).quote_ask(
+            key.clone(),
+            instance_type,
+            &draft.for_cloud(key.cloud, image_for(key.cloud)),
+        );
+        (clouds.contains(&key.cloud) && !ask.is_default_market()).then_some(ask)
+    });
+    offers.extend(own_market);
     PricesBody { offers }
 }
 
@@ -109,12 +129,23 @@ fn first_region(planner: &Planner, plan: &Plan, cloud: Cloud) -> Option<String> 
     })
 }
 
-/// The observations to merge, and one line per reason the proxy could not quote some offers (a reason shared by
-/// several offers is said once, with the offers it applies to).
-fn observations(answer: PricesAnswer, lang: Lang) -> (Vec<ExternalObservation>, Vec<String>) {
+/// What a refresh brought: the observations to merge, one line per reason the proxy could not quote some offers
+/// (a reason shared by several offers is said once, with the offers it applies to), and the quotes of the draft
+/// order's own market where that is not the table's — shown, not merged: they are not the offer's price for
+/// anyone else. `asked`: the body the answer is for (the proxy answers in its order).
+struct Quoted {
+    observations: Vec<ExternalObservation>,
+    failures: Vec<String>,
+    own_market: Vec<String>,
+    oldest_fetch_ms: Option<f64>,
+}
+
+fn observations(asked: &PricesBody, answer: PricesAnswer, lang: Lang) -> Quoted {
     let mut observations = Vec::new();
+    let mut own_market = Vec::new();
     let mut reasons: Vec<((Cloud, String), Vec<String>)> = Vec::new();
-    for quote in answer.quotes {
+    let mut oldest_fetch_ms: Option<f64> = None;
+    for (quote, ask) in answer.quotes.into_iter().zip(&asked.offers) {
         match quote.error {
             Some(error) => {
                 let reason = (
@@ -126,14 +157,56 @@ fn observations(answer: PricesAnswer, lang: Lang) -> (Vec<ExternalObservation>, 
                     None => reasons.push((reason, vec![quote.offer.instance_type])),
                 }
             }
-            None => observations.extend(quote.observations),
+            None if ask.is_default_market() => {
+                // A cached quote was fetched before this refresh: the oldest fetch dates them all.
+                let fetched_ms = quote.fetched_at as f64 * 1000.0;
+                oldest_fetch_ms = Some(oldest_fetch_ms.map_or(fetched_ms, |oldest| oldest.min(fetched_ms)));
+                observations.extend(quote.observations);
+            }
+            None => {
+                let market = match (ask.os, ask.one_hour_protection) {
+                    (Some(spotplan_core::order::OsFamily::Windows), Some(false)) => "Windows, 0 h",
+                    (Some(spotplan_core::order::OsFamily::Windows), _) => "Windows",
+                    _ => "0 h",
+                };
+                // The newest price of each kind: the quote may carry the history behind it.
+                let newest = |kind: PriceKind| {
+                    let observation = quote
+                        .observations
+                        .iter()
+                        .filter(|observation| observation.kind == kind)
+                        .max_by_key(|observation| observation.observed_at)?;
+                    let word = match (kind, lang) {
+                        (PriceKind::Spot, Lang::Zh) => "竞价",
+                        (PriceKind::Spot, Lang::En) => "spot",
+                        (PriceKind::OnDemand, Lang::Zh) => "按量",
+                        (PriceKind::OnDemand, Lang::En) => "on-demand",
+                    };
+                    Some(format!("{word} {}", observation.rate))
+                };
+                let prices: Vec<String> = [PriceKind::Spot, PriceKind::OnDemand]
+                    .into_iter()
+                    .filter_map(newest)
+                    .collect();
+                own_market.push(format!(
+                    "{} {} ({market}): {}",
+                    quote.offer.cloud.id(),
+                    quote.offer.instance_type,
+                    prices.join(", ")
+                ));
+            }
         }
     }
     let failures = reasons
         .into_iter()
         .map(|((cloud, message), offers)| format!("{} {}: {message}", cloud.id(), offers.join(", ")))
         .collect();
-    (observations, failures)
+    Quoted {
+        observations,
+        failures,
+        own_market,
+        oldest_fetch_ms,
+    }
 }
 
 /// The live-prices bar.
@@ -247,14 +320,18 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
             let (status, on_quotes, body) = (status.clone(), on_quotes.clone(), body.clone());
             status.set(Fetch::Fetching);
             wasm_bindgen_futures::spawn_local(async move {
-                match crate::api::prices(&body).await.map(|answer| observations(answer, lang)) {
-                    Ok((observations, failures)) => {
-                        let updated = observations.len();
-                        on_quotes.emit(observations);
+                match crate::api::prices(&body)
+                    .await
+                    .map(|answer| observations(&body, answer, lang))
+                {
+                    Ok(quoted) => {
+                        let updated = quoted.observations.len();
+                        on_quotes.emit(quoted.observations);
                         status.set(Fetch::Done {
-                            at_ms: js_sys::Date::now(),
+                            at_ms: quoted.oldest_fetch_ms.unwrap_or_else(js_sys::Date::now),
                             updated,
-                            failures,
+                            failures: quoted.failures,
+                            own_market: quoted.own_market,
                         });
                     }
                     Err(error) => status.set(Fetch::Failed(crate::i18n::proxy::api_error(lang, &error))),
@@ -277,6 +354,7 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
             at_ms,
             updated,
             failures,
+            own_market,
         } => {
             let minutes = ((js_sys::Date::now() - at_ms) / 60_000.0).floor();
             let stale = (js_sys::Date::now() - at_ms) / 1_000.0 > STALE_AFTER_SECONDS;
@@ -292,6 +370,7 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
                         format!("{updated} live prices merged (newest wins), fetched {} UTC, {minutes} min ago{}.", when.get(11..16).unwrap_or(""), if stale { " — stale: refresh" } else { "" })
                     } }
                     if !failures.is_empty() { <span class="muted">{ format!(" {} {}", if lang == Lang::Zh { "未能报价：" } else { "Not quoted:" }, failures.join("; ")) }</span> }
+                    if !own_market.is_empty() { <span data-testid="own-market">{ format!(" {} {}", if lang == Lang::Zh { "订单所在市场（未并入表格）：" } else { "Your order's market, not merged into the table:" }, own_market.join("; ")) }</span> }
                 </span>
             }
         }
@@ -330,9 +409,22 @@ mod tests {
     use super::*;
     use spotplan_core::api::prices::OfferQuote;
     use spotplan_core::catalog::OfferKey;
-    use spotplan_core::quote::QuoteFailure;
+    use spotplan_core::order::OsFamily;
+    use spotplan_core::quote::{QuoteAsk, QuoteFailure};
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn ask(offer: OfferKey, os: Option<OsFamily>, one_hour_protection: Option<bool>) -> QuoteAsk {
+        QuoteAsk {
+            offer,
+            image_id: None,
+            cpu_count: None,
+            memory_gb: None,
+            instance_class: None,
+            os,
+            one_hour_protection,
+        }
+    }
 
     fn refused(cloud: Cloud, instance_type: &str, code: &str, message: &str) -> OfferQuote {
         OfferQuote {
@@ -359,14 +451,81 @@ mod tests {
                 refused(Cloud::Baidu, "bcc.g5.c2m8", "AccessDenied", "denied"),
             ],
         };
-        let (observations, failures) = observations(answer, Lang::En);
-        assert!(observations.is_empty());
+        let asked = PricesBody {
+            offers: answer
+                .quotes
+                .iter()
+                .map(|quote| ask(quote.offer.clone(), None, None))
+                .collect(),
+        };
+        let quoted = observations(&asked, answer, Lang::En);
+        assert!(quoted.observations.is_empty());
         assert_eq!(
-            failures,
+            quoted.failures,
             [
                 "tencent S5.LARGE8, SA2.LARGE8: needs an image id",
                 "baidu bcc.g5.c2m8: denied"
             ]
         );
+    }
+
+    /// A quote of the draft's own market (a Windows image) is shown, not merged: merged, it became the offer's
+    /// price in the table, which prices Linux. The fetch time is the oldest quote's (a cached one is older).
+    #[test]
+    fn a_quote_of_the_drafts_own_market_is_shown_not_merged_and_the_oldest_fetch_dates_them() {
+        let offer = OfferKey {
+            cloud: Cloud::Alibaba,
+            region: "cn-hangzhou".into(),
+            zone: Some("cn-hangzhou-k".into()),
+            instance_type: "ecs.c7.large".into(),
+        };
+        let quoted = |fetched_at: i64, amount: &str| {
+            let rate = spotplan_core::PriceRate::new(
+                spotplan_core::Money::parse(amount, spotplan_core::Currency::Cny).unwrap(),
+                spotplan_core::TimeUnit::Hour,
+            );
+            OfferQuote {
+                offer: offer.clone(),
+                fetched_at,
+                cached: false,
+                observations: vec![ExternalObservation {
+                    offer: offer.clone(),
+                    kind: PriceKind::Spot,
+                    rate,
+                    observed_at: fetched_at,
+                    source: spotplan_core::catalog::Source {
+                        key: "live".into(),
+                        name: "live quote".into(),
+                        url: String::new(),
+                        licence: String::new(),
+                        date: String::new(),
+                        attribution: String::new(),
+                    },
+                }],
+                skipped: Vec::new(),
+                error: None,
+            }
+        };
+        let asked = PricesBody {
+            offers: vec![
+                ask(offer.clone(), None, None),
+                ask(offer.clone(), Some(OsFamily::Windows), None),
+            ],
+        };
+        let mut windows = quoted(2_000, "0.15");
+        windows
+            .observations
+            .insert(0, quoted(1_500, "0.12").observations.remove(0));
+        let answer = PricesAnswer {
+            quotes: vec![quoted(1_000, "0.05"), windows],
+        };
+        let quoted = observations(&asked, answer, Lang::En);
+        assert_eq!(quoted.observations.len(), 1);
+        assert_eq!(quoted.observations[0].rate.money.amount.to_string(), "0.05");
+        assert_eq!(
+            quoted.own_market,
+            ["alibaba ecs.c7.large (Windows): spot 0.15 CNY/hour"]
+        );
+        assert_eq!(quoted.oldest_fetch_ms, Some(1_000_000.0));
     }
 }

@@ -10,7 +10,7 @@ use spotplan_core::api::orders::SubmitAnswer;
 use spotplan_core::catalog::OfferKey;
 use spotplan_core::order::format::Format;
 use spotplan_core::order::native_bid::{self, NativeBid, TypedBidError};
-use spotplan_core::order::{BidMode, Disk, Problem, Severity, SpotOrder, Tag};
+use spotplan_core::order::{BidMode, Disk, OsFamily, Problem, Severity, SpotOrder, Tag};
 use spotplan_core::plan::{Area, Requirement, SortKey};
 use spotplan_core::{Cloud, Currency, ExchangeRate, PriceRate, TimeUnit};
 use yew::Reducible;
@@ -394,6 +394,8 @@ pub enum OrderField {
     Zone,
     /// Image id.
     Image,
+    /// The image's operating system family (`linux` or `windows`): set from the listed image, or chosen.
+    Os,
     /// VPC id.
     Vpc,
     /// Subnet / vSwitch id.
@@ -785,6 +787,13 @@ pub fn apply_field(order: &mut SpotOrder, field: OrderField, value: &str) {
     match field {
         OrderField::Zone => order.zone = optional(value),
         OrderField::Image => order.image_id = value.trim().to_owned(),
+        OrderField::Os => {
+            order.os = if value == "windows" {
+                OsFamily::Windows
+            } else {
+                OsFamily::Linux
+            }
+        }
         OrderField::Vpc => order.network.vpc_id = optional(value),
         OrderField::Subnet => order.network.subnet_id = optional(value),
         OrderField::SecurityGroup => order.network.security_group_ids = optional(value).into_iter().collect(),
