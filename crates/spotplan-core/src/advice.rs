@@ -4,13 +4,17 @@
 //! Method (non-parametric, after Zheng, Joe-Wong, Tan, Chiang and Wang, "How to Bid the Cloud", ACM SIGCOMM
 //! 2015, which derives bids from the empirical distribution of spot prices for one-time requests): treat the
 //! observed market price as a step function (each observation holds until the next). For every start time in
-//! the look-back window (each observation time from which a whole job fits before the last observation), take
-//! the *maximum* price over the job's reclaimable span — the job's duration minus any protection period, during
-//! which no reclaim happens. A bid survives a start time exactly when it is at least that maximum. The
-//! recommended bid is the smallest such maximum that at most `max_risk` of the windows exceed; the interruption
-//! probability of a bid is the share of windows whose maximum exceeds it. Unlike Zheng et al. we assume no
-//! price distribution and no independence between hours: the window maximum captures the autocorrelation the
-//! job actually meets. The estimate is only as good as the sampling: daily readings miss intra-day spikes.
+//! the look-back window (every moment from the first observation to the last from which a whole job fits before
+//! the last observation), take the *maximum* price over the job's reclaimable span — the job's duration minus any
+//! protection period, during which no reclaim happens. A bid survives a start time exactly when it is at least
+//! that maximum. Start times are weighed by time, not by observation: a store that keeps changes only holds many
+//! observations in a volatile hour and one in a quiet week, and counting observations would let that hour outweigh
+//! the week. The recommended bid is the smallest maximum that at most `max_risk` of the start times exceed (and
+//! never below the newest price, which a bid must meet to be filled now); the
+//! interruption probability of a bid is the share of start times whose maximum exceeds it. Unlike Zheng et al. we
+//! assume no price distribution and no independence between hours: the window maximum captures the
+//! autocorrelation the job actually meets. The estimate is only as good as the sampling: daily readings miss
+//! intra-day spikes, and it rests on at least [`MIN_WINDOWS`] observations a whole job fits after.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -124,15 +128,10 @@ pub fn recommend(history: &[PriceObservation], input: AdviceInput) -> BidAdvice 
         Ok(maxima) => maxima,
         Err(reason) => return BidAdvice::Unknown { reason },
     };
-    let mut sorted = maxima.clone();
-    sorted.sort();
-    let windows = sorted.len();
     let risk = input.max_risk.clamp(Decimal::ZERO, Decimal::ONE);
-    // The smallest maximum with at most `risk` of windows above it.
-    let allowed_above = (risk * Decimal::from(windows)).floor();
-    let allowed_above = usize::try_from(allowed_above.mantissa() / 10_i128.pow(allowed_above.scale())).unwrap_or(0);
-    let index = windows.saturating_sub(allowed_above + 1);
-    let mut bid = sorted[index];
+    // Never below the newest price: the market is there now, and a lower bid would not be filled.
+    let newest = history[history.len() - 1].rate.money.amount;
+    let mut bid = maxima.smallest_bid_within(risk).max(newest);
     let mut capped = false;
     if let Some(cap) = input.cap
         && bid > cap
@@ -143,8 +142,8 @@ pub fn recommend(history: &[PriceObservation], input: AdviceInput) -> BidAdvice 
     let template = history[0].rate;
     BidAdvice::Recommended {
         bid: PriceRate::new(crate::money::Money::new(bid, template.money.currency), template.per),
-        risk: share_above(&maxima, bid),
-        windows,
+        risk: maxima.share_above(bid),
+        windows: maxima.windows,
         lookback_from: history[0].observed_at,
         lookback_to: history[history.len() - 1].observed_at,
         capped_at_on_demand: capped,
@@ -160,20 +159,58 @@ pub fn interruption_probability(
     bid: Decimal,
 ) -> Result<(Decimal, usize), NoAdvice> {
     let maxima = window_maxima(history, job_seconds, protection_seconds)?;
-    Ok((share_above(&maxima, bid), maxima.len()))
+    Ok((maxima.share_above(bid), maxima.windows))
 }
 
-fn share_above(maxima: &[Decimal], bid: Decimal) -> Decimal {
-    let above = maxima.iter().filter(|max| **max > bid).count();
-    Decimal::from(above) / Decimal::from(maxima.len())
+/// The maximum price a job meets, as a function of its start time: stretches of start times over which it is the
+/// same, each with its length, so that a quiet week weighs a week and a burst of changes weighs its minutes.
+#[derive(Debug)]
+struct WindowMaxima {
+    /// (maximum, seconds of start times that meet it), sorted by maximum.
+    stretches: Vec<(Decimal, i64)>,
+    /// The seconds of start times in all.
+    total_seconds: i64,
+    /// Observations from which a whole job fits before the last one: how many samples the estimate rests on.
+    windows: usize,
 }
 
-/// The maximum market price over each job-length window's reclaimable span.
+impl WindowMaxima {
+    /// The time share of start times whose job meets a price above `bid`.
+    fn share_above(&self, bid: Decimal) -> Decimal {
+        let above: i64 = self
+            .stretches
+            .iter()
+            .filter(|(max, _)| *max > bid)
+            .map(|(_, seconds)| seconds)
+            .sum();
+        Decimal::from(above) / Decimal::from(self.total_seconds)
+    }
+
+    /// The smallest maximum that at most `risk` of the start times exceed.
+    fn smallest_bid_within(&self, risk: Decimal) -> Decimal {
+        let allowed_above = risk * Decimal::from(self.total_seconds);
+        let mut at_or_below = 0_i64;
+        for (index, (max, seconds)) in self.stretches.iter().enumerate() {
+            at_or_below += seconds;
+            let last_of_its_value = self.stretches.get(index + 1).is_none_or(|(next, _)| next > max);
+            if last_of_its_value && Decimal::from(self.total_seconds - at_or_below) <= allowed_above {
+                return *max;
+            }
+        }
+        self.stretches.last().map_or(Decimal::ZERO, |(max, _)| *max)
+    }
+}
+
+/// The maximum market price over the reclaimable span of a job started at any moment from the first observation
+/// to the last moment a whole job fits. The price is a step function (each observation holds until the next), so
+/// the maximum only changes where the span's start or end crosses an observation: between two such moments it is
+/// constant, and each stretch counts for its length. Counting one window per observation instead would weigh a
+/// burst of changes (a store keeps changes only) far above the quiet weeks around it.
 fn window_maxima(
     history: &[PriceObservation],
     job_seconds: u64,
     protection_seconds: u64,
-) -> Result<Vec<Decimal>, NoAdvice> {
+) -> Result<WindowMaxima, NoAdvice> {
     if history.len() < 2 {
         return Err(NoAdvice::TooFewObservations {
             observations: history.len(),
@@ -188,36 +225,61 @@ fn window_maxima(
     }
     let job = i64::try_from(job_seconds).map_err(|_| NoAdvice::JobTooLong)?;
     let protection = i64::try_from(protection_seconds.min(job_seconds)).unwrap_or(0);
-    let mut maxima = Vec::new();
-    for (start_index, start) in history.iter().enumerate() {
-        let end = start.observed_at.saturating_add(job);
-        if end > last.observed_at {
-            break;
-        }
-        let reclaim_from = start.observed_at + protection;
-        // The price in force at `reclaim_from`, then every change before the job ends.
-        let in_force = history[start_index..]
-            .iter()
-            .take_while(|obs| obs.observed_at <= reclaim_from)
-            .last();
-        let mut max = in_force.map_or(start.rate.money.amount, |obs| obs.rate.money.amount);
-        for obs in history[start_index..]
-            .iter()
-            .filter(|obs| obs.observed_at > reclaim_from && obs.observed_at < end)
-        {
-            max = max.max(obs.rate.money.amount);
-        }
-        maxima.push(max);
-    }
-    if maxima.len() < MIN_WINDOWS {
+    let latest_start = last.observed_at.saturating_sub(job);
+    let windows = history.iter().take_while(|obs| obs.observed_at <= latest_start).count();
+    if windows < MIN_WINDOWS || latest_start <= first.observed_at {
         let span_days = (last.observed_at - first.observed_at) / 86_400;
         return Err(NoAdvice::TooFewWindows {
             observations: history.len(),
             span_days,
-            windows: maxima.len(),
+            windows,
         });
     }
-    Ok(maxima)
+    // The start times where the maximum may change: where the reclaimable span's start or its end meets an
+    // observation.
+    let mut moments: Vec<i64> = history
+        .iter()
+        .flat_map(|obs| [obs.observed_at - protection, obs.observed_at - job])
+        .filter(|moment| *moment > first.observed_at && *moment < latest_start)
+        .chain([first.observed_at, latest_start])
+        .collect();
+    moments.sort_unstable();
+    moments.dedup();
+    // A sliding maximum over the observations in force during the span just after each moment: from the one in
+    // force when the span starts to the last one before it ends. Both ends only move forward.
+    let mut candidates = std::collections::VecDeque::<usize>::new();
+    let (mut in_force, mut next_to_enter) = (0_usize, 0_usize);
+    let mut stretches = Vec::with_capacity(moments.len());
+    for pair in moments.windows(2) {
+        let (start, next) = (pair[0], pair[1]);
+        while next_to_enter < history.len() && history[next_to_enter].observed_at <= start + job {
+            let amount = history[next_to_enter].rate.money.amount;
+            while candidates
+                .back()
+                .is_some_and(|index| history[*index].rate.money.amount <= amount)
+            {
+                candidates.pop_back();
+            }
+            candidates.push_back(next_to_enter);
+            next_to_enter += 1;
+        }
+        while in_force + 1 < history.len() && history[in_force + 1].observed_at <= start + protection {
+            in_force += 1;
+        }
+        while candidates.front().is_some_and(|index| *index < in_force) {
+            candidates.pop_front();
+        }
+        let max = candidates.front().map_or(history[in_force].rate.money.amount, |index| {
+            history[*index].rate.money.amount
+        });
+        stretches.push((max, next - start));
+    }
+    stretches.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(WindowMaxima {
+        stretches,
+        total_seconds: latest_start - first.observed_at,
+        windows,
+    })
 }
 
 #[cfg(test)]
@@ -263,30 +325,71 @@ mod tests {
         );
     }
 
+    /// The bid and its risk for one-hour jobs at `risk`.
+    fn bid_and_risk(hist: &[PriceObservation], risk: &str) -> (Decimal, Decimal, usize) {
+        match recommend(hist, input(3600, risk)) {
+            BidAdvice::Recommended { bid, risk, windows, .. } => (bid.money.amount, risk, windows),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
-    fn the_bid_covers_all_but_the_accepted_share_of_windows() {
-        // 20 hourly prices: 0.030 everywhere except two spikes of 0.050 and 0.080.
+    fn the_bid_covers_all_but_the_accepted_share_of_start_times() {
+        // 20 hourly prices: 0.030 everywhere except two one-hour spikes of 0.050 and 0.080.
         let mut prices = vec!["0.030"; 20];
         prices[5] = "0.050";
         prices[15] = "0.080";
         let hist = history(&prices, 3600);
-        // One-hour jobs: 19 windows, each the price at its start; maxima sorted: 17×0.030, 0.050, 0.080.
-        let advice = recommend(&hist, input(3600, "0.1"));
-        let BidAdvice::Recommended { bid, risk, windows, .. } = advice else {
-            panic!("{advice:?}")
-        };
-        assert_eq!(windows, 19);
+        // One-hour jobs start from hour 0 to hour 18. A job started anywhere in the hour before a spike, or in
+        // the spike's own hour, meets it: two of the 18 hours of start times meet 0.080, two meet 0.050.
+        let ninth = Decimal::from(1) / Decimal::from(9);
         assert_eq!(
-            bid.money.amount,
-            Decimal::new(50, 3),
-            "1 of 19 windows may exceed: the 0.080 spike"
+            bid_and_risk(&hist, "0.1"),
+            (Decimal::new(80, 3), Decimal::ZERO, 19),
+            "a ninth of the start times meet 0.080: more than 10 %"
         );
-        assert_eq!(risk, Decimal::from(1) / Decimal::from(19));
-        let zero_risk = recommend(&hist, input(3600, "0"));
-        let BidAdvice::Recommended { bid, risk, .. } = zero_risk else {
-            panic!()
-        };
-        assert_eq!((bid.money.amount, risk), (Decimal::new(80, 3), Decimal::ZERO));
+        assert_eq!(bid_and_risk(&hist, "0.2"), (Decimal::new(50, 3), ninth, 19));
+        assert_eq!(
+            bid_and_risk(&hist, "0.25"),
+            (Decimal::new(30, 3), Decimal::from(2) / Decimal::from(9), 19)
+        );
+        assert_eq!(bid_and_risk(&hist, "0"), (Decimal::new(80, 3), Decimal::ZERO, 19));
+    }
+
+    #[test]
+    fn a_burst_of_changes_weighs_its_minutes_not_its_count() {
+        // A month of daily readings at 0.030, and on day 10 a 20-minute burst the store kept change by change:
+        // 0.090 and 0.030 in turn, a minute each, ending at 0.030.
+        let mut hist = history(&["0.030"; 31], 86_400);
+        let burst_start = 10 * 86_400 + 3600;
+        let burst = history(&["0.090", "0.030"].repeat(10), 60)
+            .into_iter()
+            .map(|obs| PriceObservation {
+                observed_at: burst_start + obs.observed_at,
+                ..obs
+            });
+        hist.extend(burst);
+        hist.sort_by_key(|obs| obs.observed_at);
+        // One-hour jobs meet a 0.090 when started in the hour before the burst or during its first 19 minutes:
+        // 4,740 s of the 30 days less an hour of start times. Counted per observation, 19 of the 50 windows
+        // would start on a spike, and a 10 % risk would recommend 0.090.
+        let (bid, risk, windows) = bid_and_risk(&hist, "0.1");
+        assert_eq!(bid, Decimal::new(30, 3));
+        assert_eq!(risk, Decimal::from(4740) / Decimal::from(30 * 86_400 - 3600));
+        assert_eq!(windows, 50);
+        assert_eq!(
+            interruption_probability(&hist, 3600, 0, Decimal::new(50, 3)).unwrap(),
+            (risk, 50)
+        );
+    }
+
+    #[test]
+    fn the_bid_is_never_below_the_newest_price() {
+        // Quiet at 0.030, and the newest reading has just moved to 0.045: a bid below it would not be filled.
+        let mut prices = vec!["0.030"; 20];
+        prices[19] = "0.045";
+        let hist = history(&prices, 3600);
+        assert_eq!(bid_and_risk(&hist, "0.5"), (Decimal::new(45, 3), Decimal::ZERO, 19));
     }
 
     #[test]

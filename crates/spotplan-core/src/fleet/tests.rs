@@ -799,16 +799,23 @@ fn price_history_gives_a_price_driven_estimate_equal_to_an_independent_count_of_
     };
     let hours = 30 * 24;
     let price = |hour: i64| if hour % 40 < 2 { 0.50 } else { 0.10 };
-    // The catalog's own observation of P1 (0.10) closes the history at hour 720; windows start at each observation
-    // whose job ends by then: starts 0..=714.
-    let starts: Vec<i64> = (0..hours).filter(|start| start + 6 <= hours).collect();
-    let interrupted = starts
-        .iter()
-        .filter(|start| (*start + 1..*start + 6).any(|hour| price(hour) > 0.30))
+    // The catalog's own observation of P1 (0.10) closes the history at hour 720; a job may start at any moment
+    // whose job ends by then, hours 0 to 714, and every hour of them meets the same prices throughout: counted at
+    // each hour's middle, s + 0.5, whose reclaimable span [s + 1.5, s + 6.5) meets hours s + 1 to s + 6.
+    let start_hours = hours - 6;
+    let interrupted = (0..start_hours)
+        .filter(|start| (*start + 1..=*start + 6).any(|hour| price(hour) > 0.30))
         .count();
-    assert_eq!(windows as usize, starts.len());
-    let expected = Decimal::from(interrupted as u64) / Decimal::from(starts.len() as u64);
-    assert_eq!(probability, expected, "{interrupted} of {}", starts.len());
+    // The windows the estimate rests on: the observations a whole job fits after, hours 0 to 714.
+    let starts = start_hours as usize + 1;
+    assert_eq!(windows as usize, starts);
+    let expected = Decimal::from(interrupted as u64) / Decimal::from(start_hours as u64);
+    assert_eq!(
+        expected,
+        Decimal::from(120) / Decimal::from(714),
+        "{interrupted} of {start_hours}"
+    );
+    assert_eq!(probability, expected, "{interrupted} of {start_hours}");
     // λ from it: surviving the 6 hours has probability 1 − p.
     let hazard = chosen.risk.hazard_per_hour().unwrap();
     let p: f64 = expected.to_string().parse().unwrap();
@@ -833,7 +840,7 @@ fn price_history_gives_a_price_driven_estimate_equal_to_an_independent_count_of_
     assert!(expected <= Decimal::new(2, 1), "{expected}");
     assert_eq!(
         (bid.money.amount, risk, advised),
-        (Decimal::new(10, 2), expected, starts.len())
+        (Decimal::new(10, 2), expected, starts)
     );
     // Tencent reclaims on stock, not price; signals given win over history.
     let mut signals = PoolSignals::default();
