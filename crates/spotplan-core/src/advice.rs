@@ -274,7 +274,7 @@ fn window_maxima(
         });
         stretches.push((max, next - start));
     }
-    stretches.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    stretches.sort_unstable_by_key(|stretch| stretch.0);
     Ok(WindowMaxima {
         stretches,
         total_seconds: latest_start - first.observed_at,
