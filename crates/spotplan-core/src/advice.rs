@@ -162,12 +162,14 @@ pub fn interruption_probability(
     Ok((maxima.share_above(bid), maxima.windows))
 }
 
-/// The maximum price a job meets, as a function of its start time: stretches of start times over which it is the
-/// same, each with its length, so that a quiet week weighs a week and a burst of changes weighs its minutes.
+/// The maximum price a job meets, as a function of its start time: how many seconds of start times meet each
+/// maximum, so that a quiet week weighs a week and a burst of changes weighs its minutes.
 #[derive(Debug)]
 struct WindowMaxima {
-    /// (maximum, seconds of start times that meet it), sorted by maximum.
-    stretches: Vec<(Decimal, i64)>,
+    /// The maxima met, ascending, each once.
+    maxima: Vec<Decimal>,
+    /// The seconds of start times that meet each of `maxima`.
+    seconds: Vec<i64>,
     /// The seconds of start times in all.
     total_seconds: i64,
     /// Observations from which a whole job fits before the last one: how many samples the estimate rests on.
@@ -177,12 +179,8 @@ struct WindowMaxima {
 impl WindowMaxima {
     /// The time share of start times whose job meets a price above `bid`.
     fn share_above(&self, bid: Decimal) -> Decimal {
-        let above: i64 = self
-            .stretches
-            .iter()
-            .filter(|(max, _)| *max > bid)
-            .map(|(_, seconds)| seconds)
-            .sum();
+        let first_above = self.maxima.partition_point(|max| *max <= bid);
+        let above: i64 = self.seconds[first_above..].iter().sum();
         Decimal::from(above) / Decimal::from(self.total_seconds)
     }
 
@@ -190,14 +188,13 @@ impl WindowMaxima {
     fn smallest_bid_within(&self, risk: Decimal) -> Decimal {
         let allowed_above = risk * Decimal::from(self.total_seconds);
         let mut at_or_below = 0_i64;
-        for (index, (max, seconds)) in self.stretches.iter().enumerate() {
+        for (max, seconds) in self.maxima.iter().zip(&self.seconds) {
             at_or_below += seconds;
-            let last_of_its_value = self.stretches.get(index + 1).is_none_or(|(next, _)| next > max);
-            if last_of_its_value && Decimal::from(self.total_seconds - at_or_below) <= allowed_above {
+            if Decimal::from(self.total_seconds - at_or_below) <= allowed_above {
                 return *max;
             }
         }
-        self.stretches.last().map_or(Decimal::ZERO, |(max, _)| *max)
+        self.maxima.last().copied().unwrap_or_default()
     }
 }
 
@@ -235,51 +232,71 @@ fn window_maxima(
             windows,
         });
     }
-    // The start times where the maximum may change: where the reclaimable span's start or its end meets an
-    // observation.
-    let mut moments: Vec<i64> = history
-        .iter()
-        .flat_map(|obs| [obs.observed_at - protection, obs.observed_at - job])
-        .filter(|moment| *moment > first.observed_at && *moment < latest_start)
-        .chain([first.observed_at, latest_start])
-        .collect();
-    moments.sort_unstable();
-    moments.dedup();
+    let moments = crossing_moments(history, protection, job, first.observed_at, latest_start);
     // A sliding maximum over the observations in force during the span just after each moment: from the one in
-    // force when the span starts to the last one before it ends. Both ends only move forward.
-    let mut candidates = std::collections::VecDeque::<usize>::new();
+    // force when the span starts to the last one before it ends. Both ends only move forward; `candidates` from
+    // `head` on holds indices of falling prices, the front the maximum.
+    let amount = |index: usize| history[index].rate.money.amount;
+    let (mut candidates, mut head) = (Vec::<usize>::new(), 0_usize);
     let (mut in_force, mut next_to_enter) = (0_usize, 0_usize);
     let mut stretches = Vec::with_capacity(moments.len());
     for pair in moments.windows(2) {
         let (start, next) = (pair[0], pair[1]);
         while next_to_enter < history.len() && history[next_to_enter].observed_at <= start + job {
-            let amount = history[next_to_enter].rate.money.amount;
-            while candidates
-                .back()
-                .is_some_and(|index| history[*index].rate.money.amount <= amount)
+            while candidates.len() > head
+                && candidates
+                    .last()
+                    .is_some_and(|index| amount(*index) <= amount(next_to_enter))
             {
-                candidates.pop_back();
+                candidates.pop();
             }
-            candidates.push_back(next_to_enter);
+            candidates.push(next_to_enter);
             next_to_enter += 1;
         }
         while in_force + 1 < history.len() && history[in_force + 1].observed_at <= start + protection {
             in_force += 1;
         }
-        while candidates.front().is_some_and(|index| *index < in_force) {
-            candidates.pop_front();
+        while candidates.get(head).is_some_and(|index| *index < in_force) {
+            head += 1;
         }
-        let max = candidates.front().map_or(history[in_force].rate.money.amount, |index| {
-            history[*index].rate.money.amount
-        });
+        let max = candidates.get(head).map_or(amount(in_force), |index| amount(*index));
         stretches.push((max, next - start));
     }
-    stretches.sort_unstable_by_key(|stretch| stretch.0);
+    let mut maxima: Vec<Decimal> = stretches.iter().map(|(max, _)| *max).collect();
+    maxima.sort();
+    maxima.dedup();
+    let mut seconds = vec![0_i64; maxima.len()];
+    for (max, length) in stretches {
+        seconds[maxima.partition_point(|known| *known < max)] += length;
+    }
     Ok(WindowMaxima {
-        stretches,
+        maxima,
+        seconds,
         total_seconds: latest_start - first.observed_at,
         windows,
     })
+}
+
+/// The start times, ascending and each once, from `from` to `to`, where a job's reclaimable span starts or ends at
+/// an observation: merged from the two sequences, each already in order because the history is.
+fn crossing_moments(history: &[PriceObservation], protection: i64, job: i64, from: i64, to: i64) -> Vec<i64> {
+    let span_starts = history.iter().map(|obs| obs.observed_at - protection);
+    let mut span_ends = history.iter().map(|obs| obs.observed_at - job).peekable();
+    let mut moments = vec![from];
+    let mut push = |moment: i64| {
+        if moment > from && moment < to && moments.last().is_some_and(|last| *last < moment) {
+            moments.push(moment);
+        }
+    };
+    for span_start in span_starts {
+        while let Some(span_end) = span_ends.next_if(|end| *end <= span_start) {
+            push(span_end);
+        }
+        push(span_start);
+    }
+    span_ends.for_each(&mut push);
+    moments.push(to);
+    moments
 }
 
 #[cfg(test)]
