@@ -1075,16 +1075,7 @@ async fn a_replacement_that_would_cross_the_persons_budget_is_refused_and_the_fl
     // (0.2) would cross it. (A reclaimed instance leaves its room: the budget counts instances that may bill.)
     let per_hour = bound(&rig.fleet(&id).await);
     assert_eq!(per_hour, 0.8);
-    let budget = spotplan_proxy::people::Budget {
-        per_hour: Some(spotplan_core::Money::new(
-            rust_decimal::Decimal::new(7, 1),
-            spotplan_core::Currency::Cny,
-        )),
-        per_month: None,
-    };
-    spotplan_proxy::people::set_budget(&rig.state.store, Some("alice"), &budget)
-        .await
-        .unwrap();
+    set_hourly_budget(&rig, "alice", rust_decimal::Decimal::new(7, 1)).await;
     let lost = rig.live_ids(&id).await;
     rig.standin.lifecycle.reclaim(&lost[0]);
     rig.round(10).await;
@@ -1116,16 +1107,7 @@ async fn a_replacement_that_would_cross_the_persons_budget_is_refused_and_the_fl
     );
     assert_eq!(rig.created(), 4, "still none over the budget");
     // Her budget raised to what the fleet runs at: the waiting replacement goes out, once.
-    let budget = spotplan_proxy::people::Budget {
-        per_hour: Some(spotplan_core::Money::new(
-            rust_decimal::Decimal::new(8, 1),
-            spotplan_core::Currency::Cny,
-        )),
-        per_month: None,
-    };
-    spotplan_proxy::people::set_budget(&rig.state.store, Some("alice"), &budget)
-        .await
-        .unwrap();
+    set_hourly_budget(&rig, "alice", rust_decimal::Decimal::new(8, 1)).await;
     rig.round(2).await;
     let fleet = rig.fleet(&id).await;
     assert_eq!(rig.created(), 5, "the replacement, once: {fleet}");
@@ -1534,4 +1516,15 @@ async fn an_instance_being_released_is_not_replaced_before_its_release_takes() {
         (Some(2), 2),
         "at its target, not over it: {fleet_now}"
     );
+}
+
+/// Sets a person's budget per hour, in CNY, with none per month.
+async fn set_hourly_budget(rig: &Rig, person: &str, per_hour: rust_decimal::Decimal) {
+    let budget = spotplan_proxy::people::Budget {
+        per_hour: Some(spotplan_core::Money::new(per_hour, spotplan_core::Currency::Cny)),
+        per_month: None,
+    };
+    spotplan_proxy::people::set_budget(&rig.state.store, Some(person), &budget)
+        .await
+        .unwrap();
 }
