@@ -11,7 +11,7 @@ use spotplan_core::api;
 use spotplan_core::api::orders::{LookupAnswer, LookupBody};
 use spotplan_core::order::outcome::OrderStatus;
 
-use crate::instances::{ProxyArgs, client, endpoint, read_answer, runtime, token};
+use crate::proxy_client::{ProxyArgs, client, endpoint, read_answer, runtime, token};
 
 /// The exit code of a lookup that found nothing while the order stays unknown (1 is "settled: none exists").
 pub(crate) const STILL_UNKNOWN: u8 = 3;

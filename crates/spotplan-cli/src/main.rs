@@ -8,6 +8,7 @@ mod instances;
 mod lookup;
 mod number_args;
 mod order_file;
+mod proxy_client;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
