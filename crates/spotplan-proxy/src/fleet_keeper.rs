@@ -655,7 +655,7 @@ pub async fn keep_once(state: &AppState) -> Result<usize, ApiError> {
             tracing::warn!(fleet = %fleet.id, %error, "fleet not advanced; retrying on the next round");
         }
     }
-    if let Err(error) = crate::fleets::release_after_stop(state).await {
+    if let Err(error) = crate::fleet_release::release_after_stop(state).await {
         tracing::warn!(%error, "a stopped fleet's instances were not released; retrying on the next round");
     }
     Ok(fleets.len())

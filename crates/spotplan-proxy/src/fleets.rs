@@ -2,7 +2,8 @@
 //! HTTP side of fleets, in the core's API types ([`spotplan_core::api::fleets`]). A submission is checked whole —
 //! every pool's order valid, real (no dry runs), for a cloud this proxy holds credentials for, in that account's
 //! currency, and its first orders within its ceiling — then logged under its idempotency key before any order is
-//! placed; [`crate::fleet_keeper`] places and keeps it.
+//! placed; [`crate::fleet_keeper`] places and keeps it, and [`crate::fleet_release`] releases a stopped fleet's
+//! instances.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -13,8 +14,6 @@ use rust_decimal::Decimal;
 use spotplan_core::Money;
 use spotplan_core::api::fleet_reason::FleetReason;
 use spotplan_core::api::fleets::{FleetAnswer, FleetList, FleetState, FleetSubmission, FleetView, StopFleet};
-use spotplan_core::api::instances::{InstanceRef, ReleaseBody};
-use spotplan_core::order::outcome::OrderStatus;
 use spotplan_core::order::{Problem, Severity, ValidationContext, validate};
 
 /// The highest hourly ceiling a fleet may have: far above any real fleet, far below where the ceiling arithmetic
@@ -25,6 +24,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::fleet_book::{self, FleetRow};
 use crate::fleet_keeper;
+use crate::fleet_release::{ReleaseAsker, fleet_instances, release_live};
 use crate::security::Caller;
 use crate::store::StoreError;
 use crate::upstream::{now_unix_millis, random_hex};
@@ -430,161 +430,11 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<FleetList>, ApiE
     Ok(Json(FleetList { fleets }))
 }
 
-/// The key of a stop's release of `targets`: the fleet's key and a digest of the set, so the same set is one
-/// release and a set grown since (orders settled after an earlier stop) is another.
-fn stop_release_key(fleet_key: &str, targets: &[InstanceRef]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut ids: Vec<String> = targets
-        .iter()
-        .map(|target| format!("{}:{}", target.cloud.id(), target.id))
-        .collect();
-    ids.sort();
-    let digest = Sha256::digest(ids.join(",").as_bytes());
-    let hex: String = digest.iter().take(6).map(|byte| format!("{byte:02x}")).collect();
-    format!("{fleet_key}_stop_{hex}")
-}
-
 /// The fleet key of a fleet order's key (`{fleet key}_s{step}`), if `key` has that shape.
 pub fn fleet_of_order_key(key: &str) -> Option<&str> {
     key.rsplit_once("_s").and_then(|(fleet, step)| {
         (!fleet.is_empty() && !step.is_empty() && step.bytes().all(|b| b.is_ascii_digit())).then_some(fleet)
     })
-}
-
-/// A fleet's instances as its orders name them, and the ids of its orders whose outcome is not known yet.
-async fn fleet_instances(state: &AppState, fleet: &FleetRow) -> Result<(Vec<InstanceRef>, Vec<String>), ApiError> {
-    let mut targets = Vec::new();
-    let mut open = Vec::new();
-    for step in fleet_book::steps(&state.store, &fleet.id).await? {
-        if let Some(order) = state.store.by_key(&step.order_key).await? {
-            if matches!(
-                order.view.status,
-                OrderStatus::Pending | OrderStatus::Unknown | OrderStatus::NotSent
-            ) {
-                open.push(order.view.id.clone());
-            }
-            targets.extend(order.view.instance_ids.iter().map(|id| InstanceRef {
-                cloud: order.view.cloud,
-                id: id.clone(),
-            }));
-        }
-    }
-    Ok((targets, open))
-}
-
-/// Who asks for a stopped fleet's release: a person asking for the stop (again), or the keeper's round.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ReleaseAsker {
-    /// A person's `POST …/stop`: a release the cloud refused is sent again under the next key.
-    Person,
-    /// The keeper, every round: an answered release (refused, throttled, unknown) is replayed from the log until
-    /// it is as old as the time since the chain's first (at least 10 minutes), then sent again under the next key
-    /// ([`stop_release_key_now`]) — a refusal that lasts (deletion protection, a policy without the delete action,
-    /// a proxy without the cloud's credentials) costs a call after 10 minutes, then 20, 40… at most every 42
-    /// hours, not one every round for good; a passing one (throttling, no answer) is sent again within minutes
-    /// without anyone asking.
-    Keeper,
-}
-
-/// Releases what of `targets` is still live and not being released: each distinct set under its own key, derived
-/// from it ([`stop_release_key_now`]), so the same set is released once however often this runs.
-async fn release_live(
-    state: &AppState,
-    fleet_key: &str,
-    mut targets: Vec<InstanceRef>,
-    requested_by: Option<String>,
-    asker: ReleaseAsker,
-) -> Result<(), ApiError> {
-    let book = crate::instance_book::all(&state.store).await?;
-    targets.retain(|target| {
-        book.iter().any(|row| {
-            row.cloud == target.cloud
-                && row.id == target.id
-                && !row.state.is_final()
-                && row.state != spotplan_core::lifecycle::InstanceState::Releasing
-        })
-    });
-    if targets.is_empty() {
-        return Ok(());
-    }
-    let key = stop_release_key_now(state, fleet_key, &targets, asker).await?;
-    let release = ReleaseBody {
-        instances: targets,
-        ..ReleaseBody::default()
-    };
-    crate::instances::release_once(state, key, release, requested_by).await?;
-    Ok(())
-}
-
-/// Releases, for every fleet stopped with release, the live instances its orders turned out to have created
-/// after the stop (an order whose outcome was unknown then, settled since). Run by the keeper each round; returns
-/// how many fleets it released for.
-pub async fn release_after_stop(state: &AppState) -> Result<usize, ApiError> {
-    let ids = fleet_book::stopped_with_live_instances(&state.store).await?;
-    for id in &ids {
-        let claim = state.key_locks.claim(&format!("fleet:{id}"));
-        let held = claim.lock().await;
-        let replicas = state.store.hold_key(&format!("fleet:{id}")).await?;
-        let Some(fleet) = fleet_book::by_id(&state.store, id).await? else {
-            continue;
-        };
-        let (targets, _) = fleet_instances(state, &fleet).await?;
-        drop((held, replicas));
-        tracing::info!(fleet = %fleet.id, "a fleet stopped with release has instances found since: releasing them");
-        // One fleet's refused release (throttled, or not theirs to release) must not keep the fleets after it
-        // from releasing theirs.
-        if let Err(error) = release_live(
-            state,
-            &fleet.key,
-            targets,
-            fleet.created_by.clone(),
-            ReleaseAsker::Keeper,
-        )
-        .await
-        {
-            tracing::warn!(fleet = %fleet.id, %error, "a stopped fleet's instances could not be released; the keeper tries again later");
-        }
-    }
-    Ok(ids.len())
-}
-
-/// The key to release `targets` under at this stop, from the chain of keys its set was released under (the set's
-/// key, [`stop_release_key`], then `_1`, `_2`…), read in one query:
-/// - none logged yet: the set's key;
-/// - the newest logged but not answered: replayed while it may be in flight; once it is older than the follower's
-///   release settle time it is not (the call it made, if any, has long timed out, and the follower has found the
-///   instances still there), so the next key sends it again — replayed, it would answer "unknown" every round
-///   while they bill on;
-/// - the newest answered while these instances are still live (refused, throttled, did not take): a person's stop
-///   sends it again under the next key at once; the keeper does once the newest is as old as the time since the
-///   first (at least the settle time, at most 256 times it) — so its retries back off in time, doubling, however
-///   often a person asked meanwhile.
-async fn stop_release_key_now(
-    state: &AppState,
-    fleet_key: &str,
-    targets: &[InstanceRef],
-    asker: ReleaseAsker,
-) -> Result<String, ApiError> {
-    use crate::follower::RELEASE_SETTLE_MS;
-    let base = stop_release_key(fleet_key, targets);
-    let key_of = |round: u32| match round {
-        0 => base.clone(),
-        round => format!("{base}_{round}"),
-    };
-    let chain = crate::instance_book::release_chain(&state.store, &base).await?;
-    let (Some(first), Some(newest)) = (chain.first(), chain.last()) else {
-        return Ok(base);
-    };
-    let now_ms = now_unix_millis();
-    let age = now_ms - newest.asked_ms;
-    let send_again = match (newest.answered, asker) {
-        (false, _) => age >= RELEASE_SETTLE_MS,
-        (true, ReleaseAsker::Person) => true,
-        (true, ReleaseAsker::Keeper) => {
-            age >= (newest.asked_ms - first.asked_ms).clamp(RELEASE_SETTLE_MS, RELEASE_SETTLE_MS << 8)
-        }
-    };
-    Ok(key_of(if send_again { newest.round + 1 } else { newest.round }))
 }
 
 fn not_found(id: &str) -> ApiError {

@@ -20,6 +20,7 @@ pub mod error;
 pub mod exactly_once;
 pub mod fleet_book;
 pub mod fleet_keeper;
+pub mod fleet_release;
 pub mod fleets;
 pub mod follower;
 pub mod health;

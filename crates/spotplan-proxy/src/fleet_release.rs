@@ -1,0 +1,165 @@
+//! Releasing a stopped fleet's instances, each set exactly once: the key a set is released under (the fleet's key
+//! and a digest of the set, then a numbered chain when the cloud refused or a release got no answer), who asks
+//! (a person's stop or the keeper's round, whose retries back off in time), and the keeper's sweep that releases
+//! what orders unknown at the stop turned out to have created.
+
+use spotplan_core::api::instances::{InstanceRef, ReleaseBody};
+use spotplan_core::order::outcome::OrderStatus;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::fleet_book::{self, FleetRow};
+use crate::upstream::now_unix_millis;
+
+/// The key of a stop's release of `targets`: the fleet's key and a digest of the set, so the same set is one
+/// release and a set grown since (orders settled after an earlier stop) is another.
+fn stop_release_key(fleet_key: &str, targets: &[InstanceRef]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut ids: Vec<String> = targets
+        .iter()
+        .map(|target| format!("{}:{}", target.cloud.id(), target.id))
+        .collect();
+    ids.sort();
+    let digest = Sha256::digest(ids.join(",").as_bytes());
+    let hex: String = digest.iter().take(6).map(|byte| format!("{byte:02x}")).collect();
+    format!("{fleet_key}_stop_{hex}")
+}
+
+/// A fleet's instances as its orders name them, and the ids of its orders whose outcome is not known yet.
+pub(crate) async fn fleet_instances(
+    state: &AppState,
+    fleet: &FleetRow,
+) -> Result<(Vec<InstanceRef>, Vec<String>), ApiError> {
+    let mut targets = Vec::new();
+    let mut open = Vec::new();
+    for step in fleet_book::steps(&state.store, &fleet.id).await? {
+        if let Some(order) = state.store.by_key(&step.order_key).await? {
+            if matches!(
+                order.view.status,
+                OrderStatus::Pending | OrderStatus::Unknown | OrderStatus::NotSent
+            ) {
+                open.push(order.view.id.clone());
+            }
+            targets.extend(order.view.instance_ids.iter().map(|id| InstanceRef {
+                cloud: order.view.cloud,
+                id: id.clone(),
+            }));
+        }
+    }
+    Ok((targets, open))
+}
+
+/// Who asks for a stopped fleet's release: a person asking for the stop (again), or the keeper's round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReleaseAsker {
+    /// A person's `POST …/stop`: a release the cloud refused is sent again under the next key.
+    Person,
+    /// The keeper, every round: an answered release (refused, throttled, unknown) is replayed from the log until
+    /// it is as old as the time since the chain's first (at least 10 minutes), then sent again under the next key
+    /// ([`stop_release_key_now`]) — a refusal that lasts (deletion protection, a policy without the delete action,
+    /// a proxy without the cloud's credentials) costs a call after 10 minutes, then 20, 40… at most every 42
+    /// hours, not one every round for good; a passing one (throttling, no answer) is sent again within minutes
+    /// without anyone asking.
+    Keeper,
+}
+
+/// Releases what of `targets` is still live and not being released: each distinct set under its own key, derived
+/// from it ([`stop_release_key_now`]), so the same set is released once however often this runs.
+pub(crate) async fn release_live(
+    state: &AppState,
+    fleet_key: &str,
+    mut targets: Vec<InstanceRef>,
+    requested_by: Option<String>,
+    asker: ReleaseAsker,
+) -> Result<(), ApiError> {
+    let book = crate::instance_book::all(&state.store).await?;
+    targets.retain(|target| {
+        book.iter().any(|row| {
+            row.cloud == target.cloud
+                && row.id == target.id
+                && !row.state.is_final()
+                && row.state != spotplan_core::lifecycle::InstanceState::Releasing
+        })
+    });
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let key = stop_release_key_now(state, fleet_key, &targets, asker).await?;
+    let release = ReleaseBody {
+        instances: targets,
+        ..ReleaseBody::default()
+    };
+    crate::instances::release_once(state, key, release, requested_by).await?;
+    Ok(())
+}
+
+/// Releases, for every fleet stopped with release, the live instances its orders turned out to have created
+/// after the stop (an order whose outcome was unknown then, settled since). Run by the keeper each round; returns
+/// how many fleets it released for.
+pub async fn release_after_stop(state: &AppState) -> Result<usize, ApiError> {
+    let ids = fleet_book::stopped_with_live_instances(&state.store).await?;
+    for id in &ids {
+        let claim = state.key_locks.claim(&format!("fleet:{id}"));
+        let held = claim.lock().await;
+        let replicas = state.store.hold_key(&format!("fleet:{id}")).await?;
+        let Some(fleet) = fleet_book::by_id(&state.store, id).await? else {
+            continue;
+        };
+        let (targets, _) = fleet_instances(state, &fleet).await?;
+        drop((held, replicas));
+        tracing::info!(fleet = %fleet.id, "a fleet stopped with release has instances found since: releasing them");
+        // One fleet's refused release (throttled, or not theirs to release) must not keep the fleets after it
+        // from releasing theirs.
+        if let Err(error) = release_live(
+            state,
+            &fleet.key,
+            targets,
+            fleet.created_by.clone(),
+            ReleaseAsker::Keeper,
+        )
+        .await
+        {
+            tracing::warn!(fleet = %fleet.id, %error, "a stopped fleet's instances could not be released; the keeper tries again later");
+        }
+    }
+    Ok(ids.len())
+}
+
+/// The key to release `targets` under at this stop, from the chain of keys its set was released under (the set's
+/// key, [`stop_release_key`], then `_1`, `_2`…), read in one query:
+/// - none logged yet: the set's key;
+/// - the newest logged but not answered: replayed while it may be in flight; once it is older than the follower's
+///   release settle time it is not (the call it made, if any, has long timed out, and the follower has found the
+///   instances still there), so the next key sends it again — replayed, it would answer "unknown" every round
+///   while they bill on;
+/// - the newest answered while these instances are still live (refused, throttled, did not take): a person's stop
+///   sends it again under the next key at once; the keeper does once the newest is as old as the time since the
+///   first (at least the settle time, at most 256 times it) — so its retries back off in time, doubling, however
+///   often a person asked meanwhile.
+async fn stop_release_key_now(
+    state: &AppState,
+    fleet_key: &str,
+    targets: &[InstanceRef],
+    asker: ReleaseAsker,
+) -> Result<String, ApiError> {
+    use crate::follower::RELEASE_SETTLE_MS;
+    let base = stop_release_key(fleet_key, targets);
+    let key_of = |round: u32| match round {
+        0 => base.clone(),
+        round => format!("{base}_{round}"),
+    };
+    let chain = crate::instance_book::release_chain(&state.store, &base).await?;
+    let (Some(first), Some(newest)) = (chain.first(), chain.last()) else {
+        return Ok(base);
+    };
+    let now_ms = now_unix_millis();
+    let age = now_ms - newest.asked_ms;
+    let send_again = match (newest.answered, asker) {
+        (false, _) => age >= RELEASE_SETTLE_MS,
+        (true, ReleaseAsker::Person) => true,
+        (true, ReleaseAsker::Keeper) => {
+            age >= (newest.asked_ms - first.asked_ms).clamp(RELEASE_SETTLE_MS, RELEASE_SETTLE_MS << 8)
+        }
+    };
+    Ok(key_of(if send_again { newest.round + 1 } else { newest.round }))
+}
