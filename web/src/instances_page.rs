@@ -11,7 +11,7 @@ use spotplan_core::lifecycle::cost::cost_so_far;
 use yew::prelude::*;
 
 use crate::i18n::{Key, Lang, text};
-use crate::orders_page::{PersonFilter, chosen_person, people, shown_for};
+use crate::person_filter::{PersonFilter, chosen_person, people, shown_for};
 
 /// How often the page reads the instances again.
 const REFRESH_MS: u32 = 3_000;

@@ -38,6 +38,7 @@ pub mod live_prices;
 pub mod number_field;
 pub mod offer_table;
 pub mod orders_page;
+pub mod person_filter;
 pub mod price_cache;
 pub mod refresh_panel;
 pub mod request_view;

@@ -468,7 +468,7 @@ mod tests {
             IgnoredBecause::UnknownClouds { none_left: true, .. }
         ));
         assert_eq!(
-            crate::i18n::ignored_link_part(crate::i18n::Lang::En, &none.ignored[0]),
+            crate::link_notice::ignored_link_part(crate::i18n::Lang::En, &none.ignored[0]),
             "The link's “c=alibab” names clouds Spotplan does not know: alibab (it knows alibaba, tencent, baidu). No \
              known cloud is left, so every cloud is shown."
         );
@@ -485,7 +485,7 @@ mod tests {
         assert_eq!(typo.ignored.len(), 1);
         assert_eq!(typo.ignored[0].because, IgnoredBecause::AccountSite);
         assert!(
-            crate::i18n::ignored_link_part(crate::i18n::Lang::En, &typo.ignored[0])
+            crate::link_notice::ignored_link_part(crate::i18n::Lang::En, &typo.ignored[0])
                 .contains("acct=baidu:EUR,tencent:USD")
         );
         assert_eq!(
