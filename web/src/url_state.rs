@@ -10,6 +10,7 @@ use spotplan_core::{Cloud, Currency, TimeUnit};
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::account_sites::AccountSites;
+use crate::i18n::Lang;
 use crate::number_field::Rule;
 use crate::state::{comma_separated, initial_requirement};
 
@@ -178,6 +179,70 @@ pub struct Ignored {
     pub part: String,
     /// Why.
     pub because: IgnoredBecause,
+}
+
+/// A part of the link the plan could not use, in the UI language.
+pub fn ignored_link_part(lang: Lang, ignored: &Ignored) -> String {
+    let part = &ignored.part;
+    let clouds = || spotplan_core::Cloud::ALL.map(|cloud| cloud.id()).join(", ");
+    match (lang, &ignored.because) {
+        (Lang::En, IgnoredBecause::Number(rule)) => {
+            format!(
+                "The link's “{part}” was not used: it must be {}. The default is shown instead.",
+                rule.describe(lang)
+            )
+        }
+        (Lang::En, IgnoredBecause::OneOf(words)) => format!(
+            "The link's “{part}” was not used: it must be one of {}. The default is shown instead.",
+            words.join(", ")
+        ),
+        (Lang::En, IgnoredBecause::UnknownClouds { unknown, none_left }) => format!(
+            "The link's “{part}” names clouds Spotplan does not know: {} (it knows {}).{}",
+            unknown.join(", "),
+            clouds(),
+            if *none_left {
+                " No known cloud is left, so every cloud is shown."
+            } else {
+                " They are left out."
+            }
+        ),
+        (Lang::En, IgnoredBecause::Offer) => format!(
+            "The link's “{part}” was not used: a chosen offer is cloud:region:zone:type, the cloud one of {}.",
+            clouds()
+        ),
+        (Lang::Zh, IgnoredBecause::Number(rule)) => {
+            format!("链接中的“{part}”未被采用：{}。已改用默认值。", rule.describe(lang))
+        }
+        (Lang::Zh, IgnoredBecause::OneOf(words)) => {
+            format!(
+                "链接中的“{part}”未被采用：须为 {} 之一。已改用默认值。",
+                words.join("、")
+            )
+        }
+        (Lang::Zh, IgnoredBecause::UnknownClouds { unknown, none_left }) => format!(
+            "链接中的“{part}”含有未知的云：{}（可用：{}）。{}",
+            unknown.join("、"),
+            clouds(),
+            if *none_left {
+                "没有剩下已知的云，因此显示所有云。"
+            } else {
+                "已略去。"
+            }
+        ),
+        (Lang::Zh, IgnoredBecause::Offer) => format!(
+            "链接中的“{part}”未被采用：所选报价须写成 云:地域:可用区:实例规格，云为 {} 之一。",
+            clouds()
+        ),
+        (Lang::En, IgnoredBecause::AccountSite) => format!(
+            "The link's “{part}” was not all used: an account site is cloud:currency, the cloud one of {} and the \
+             currency CNY or USD. A cloud not named right is read as a China-site account (CNY).",
+            clouds()
+        ),
+        (Lang::Zh, IgnoredBecause::AccountSite) => format!(
+            "链接中的“{part}”未被全部采用：账号站点须写成 云:币种，云为 {} 之一，币种为 CNY 或 USD。未正确写出的云按中国站账号（人民币）处理。",
+            clouds()
+        ),
+    }
 }
 
 /// A link's plan: the requirement, the chosen offer, and the parts it could not use.
@@ -468,7 +533,7 @@ mod tests {
             IgnoredBecause::UnknownClouds { none_left: true, .. }
         ));
         assert_eq!(
-            crate::link_notice::ignored_link_part(crate::i18n::Lang::En, &none.ignored[0]),
+            ignored_link_part(Lang::En, &none.ignored[0]),
             "The link's “c=alibab” names clouds Spotplan does not know: alibab (it knows alibaba, tencent, baidu). No \
              known cloud is left, so every cloud is shown."
         );
@@ -484,10 +549,7 @@ mod tests {
         let typo = decode_checked("?acct=baidu:EUR,tencent:USD");
         assert_eq!(typo.ignored.len(), 1);
         assert_eq!(typo.ignored[0].because, IgnoredBecause::AccountSite);
-        assert!(
-            crate::link_notice::ignored_link_part(crate::i18n::Lang::En, &typo.ignored[0])
-                .contains("acct=baidu:EUR,tencent:USD")
-        );
+        assert!(ignored_link_part(Lang::En, &typo.ignored[0]).contains("acct=baidu:EUR,tencent:USD"));
         assert_eq!(
             decode_account_sites("?acct=baidu:EUR,tencent:USD").currency(Cloud::Tencent),
             spotplan_core::Currency::Usd
