@@ -3,7 +3,8 @@
 //!
 //! Method (non-parametric, after Zheng, Joe-Wong, Tan, Chiang and Wang, "How to Bid the Cloud", ACM SIGCOMM
 //! 2015, which derives bids from the empirical distribution of spot prices for one-time requests): treat the
-//! observed market price as a step function (each observation holds until the next). For every start time in
+//! observed market price as a step function (each observation holds until the next; of two read at the same
+//! second the later-added holds, as in the catalog, and the other held for no time). For every start time in
 //! the look-back window (every moment from the first observation to the last from which a whole job fits before
 //! the last observation), take the *maximum* price over the job's reclaimable span — the job's duration minus any
 //! protection period, during which no reclaim happens. A bid survives a start time exactly when it is at least
@@ -243,6 +244,15 @@ fn window_maxima(
     for pair in moments.windows(2) {
         let (start, next) = (pair[0], pair[1]);
         while next_to_enter < history.len() && history[next_to_enter].observed_at <= start + job {
+            // A reading followed by another at the same moment held for no time at all: the later one is the
+            // price from that moment on, so the earlier one never counts towards a maximum.
+            let superseded_at_once = history
+                .get(next_to_enter + 1)
+                .is_some_and(|later| later.observed_at == history[next_to_enter].observed_at);
+            if superseded_at_once {
+                next_to_enter += 1;
+                continue;
+            }
             while candidates.len() > head
                 && candidates
                     .last()
@@ -398,6 +408,26 @@ mod tests {
             interruption_probability(&hist, 3600, 0, Decimal::new(50, 3)).unwrap(),
             (risk, 50)
         );
+    }
+
+    #[test]
+    fn a_reading_replaced_at_the_same_moment_held_no_time() {
+        // Hourly at 0.030; at hour 8 one source read 0.090 and another, at the same second, 0.030. The 0.090 was
+        // the price for no time at all, so no job met it: the advice is as if it had never been read.
+        let mut hist = history(&["0.030"; 20], 3600);
+        let mut spike = hist[8].clone();
+        spike.rate = PriceRate::new(Money::parse("0.090", Currency::Usd).unwrap(), TimeUnit::Hour);
+        hist.insert(8, spike);
+        assert_eq!(hist[8].observed_at, hist[9].observed_at);
+        let (bid, risk, _) = bid_and_risk(&hist, "0");
+        assert_eq!((bid, risk), (Decimal::new(30, 3), Decimal::ZERO));
+        assert_eq!(
+            interruption_probability(&hist, 3600, 0, Decimal::new(50, 3)).unwrap().0,
+            Decimal::ZERO
+        );
+        // The later reading of the pair is the one that holds: a 0.090 read second is met.
+        hist.swap(8, 9);
+        assert_eq!(bid_and_risk(&hist, "0").0, Decimal::new(90, 3));
     }
 
     #[test]
