@@ -3,14 +3,16 @@
 //! running, Tencent's `LAUNCH_FAILED` with its reason, a reclaim notice and the reclaim, a release confirmed.
 //! Pending, releasing and noticed instances are read at every poll; an instance already seen running, every
 //! `running_recheck` (30 s): a large book then costs a sixth of the calls and writes, and a reclaim is still seen
-//! within the shortest notice. It backs off while a cloud throttles and makes no call while nothing is watched.
+//! within the shortest notice. A poll's calls are spread over half the pause between polls (at most 100 ms apart)
+//! and each call's changes written as it is read, so a large book never holds the CPU and the order log's writer in
+//! one burst. It backs off while a cloud throttles and makes no call while nothing is watched.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use spotplan_core::Cloud;
 use spotplan_core::clouds::wire;
-use spotplan_core::lifecycle::{DescribeReading, InstanceReport, InstanceState, batches};
+use spotplan_core::lifecycle::{DescribeReading, InstanceReport, InstanceState, MAX_IDS_PER_CALL, batches};
 
 use crate::AppState;
 use crate::instance_book::{self, InstanceRow};
@@ -44,7 +46,8 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
             if !state.leadership.is_leader() {
                 continue;
             }
-            match poll_once(&state).await {
+            // Spread over half the pause, so a large book's reading ends well before the next poll is due.
+            match poll_spread(&state, base / 2).await {
                 Ok(poll) if !poll.throttled.is_empty() => {
                     pause = (pause * 2).min(MAX_PAUSE);
                     tracing::warn!(throttled = ?poll.throttled, ?pause, "a cloud throttles describe calls; polling slower");
@@ -127,79 +130,111 @@ pub async fn describe(state: &AppState, cloud: Cloud, region: &str, ids: &[Strin
     Some(described)
 }
 
-/// Instances whose checks one write records at most.
-const SAVE_ROWS: usize = 200;
+/// The longest wait between two describe calls of one poll (see [`poll_spread`]).
+pub const MAX_CALL_GAP: Duration = Duration::from_millis(100);
 
 /// Reads the watched instances due — every one but those running and checked within
-/// [`crate::config::Config::running_recheck`] — and records what changed.
+/// [`crate::config::Config::running_recheck`] — and records what changed, one describe call after another with no
+/// wait between them (tests drive the follower poll by poll with this).
 pub async fn poll_once(state: &AppState) -> Result<Poll, StoreError> {
+    poll_spread(state, Duration::ZERO).await
+}
+
+/// [`poll_once`] with its describe calls spread over up to `spread` (at most [`MAX_CALL_GAP`] between two), each
+/// call's changes written as soon as it is read. A large book is work in bulk — 15,000 instances are 150 calls,
+/// their answers and as many rows to write — and done in one burst it held the CPU and the order log's one writer
+/// for a third of a second every poll, so orders that arrived meanwhile waited behind it; spread out, they
+/// interleave with it. A small book (one call) is read at once.
+pub async fn poll_spread(state: &AppState, spread: Duration) -> Result<Poll, StoreError> {
     let recheck_ms = i64::try_from(state.config.running_recheck.as_millis()).unwrap_or(i64::MAX);
     let watched = instance_book::followed(&state.store, now_unix_millis().saturating_sub(recheck_ms)).await?;
     let mut groups: BTreeMap<(Cloud, String), Vec<InstanceRow>> = BTreeMap::new();
     for row in watched {
         groups.entry((row.cloud, row.region.clone())).or_default().push(row);
     }
+    let calls = groups
+        .values()
+        .map(|rows| rows.len().div_ceil(MAX_IDS_PER_CALL))
+        .sum::<usize>();
+    let gap = spread
+        .checked_div(u32::try_from(calls).unwrap_or(u32::MAX).max(1))
+        .unwrap_or_default()
+        .min(MAX_CALL_GAP);
     let mut poll = Poll::default();
-    let mut changed_rows = Vec::new();
-    // Instances whose check found nothing new: only the time of the check is recorded, in a few statements.
-    let mut checked: Vec<(Cloud, i64, Vec<String>)> = Vec::new();
+    let mut first_call = true;
     for ((cloud, region), rows) in groups {
-        if poll.throttled.contains(&cloud) {
-            continue;
-        }
-        let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
-        let Some(described) = describe(state, cloud, &region, &ids).await else {
-            continue;
-        };
-        *poll.calls.entry(cloud).or_default() += described.calls;
-        if described.throttled {
-            state.upstream.counters.throttled(cloud);
-            poll.throttled.push(cloud);
-        }
-        let (reports, complete) = (described.reports, described.complete);
-        let now = now_unix_millis();
-        let mut unchanged = Vec::new();
-        for row in rows {
-            let next = match reports.get(&row.id) {
-                Some(report) if row.state == InstanceState::Releasing => {
-                    let asked = match &row.release_key {
-                        Some(key) => instance_book::release_asked_at(&state.store, key).await?,
-                        None => None,
-                    };
-                    asked
-                        .and_then(|asked| release_not_taken(&row, report, asked, now))
-                        .unwrap_or_else(|| apply_report(&row, report, now))
-                }
-                Some(report) => apply_report(&row, report, now),
-                // Only a complete answer says an instance is missing.
-                None if complete => apply_missing(&row, now),
-                None => continue,
-            };
-            if next
-                == (InstanceRow {
-                    last_checked_ms: next.last_checked_ms,
-                    ..row.clone()
-                })
-            {
-                unchanged.push(next.id);
-            } else {
-                changed_rows.push(next);
+        for rows in rows.chunks(MAX_IDS_PER_CALL) {
+            if poll.throttled.contains(&cloud) {
+                break;
             }
+            if !first_call && !gap.is_zero() {
+                tokio::time::sleep(gap).await;
+            }
+            first_call = false;
+            let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
+            // Without credentials for the cloud, none of its instances can be read.
+            let Some(described) = describe(state, cloud, &region, &ids).await else {
+                break;
+            };
+            *poll.calls.entry(cloud).or_default() += described.calls;
+            if described.throttled {
+                state.upstream.counters.throttled(cloud);
+                poll.throttled.push(cloud);
+            }
+            poll.changed += record(state, cloud, rows, described).await?;
         }
-        checked.push((cloud, now, unchanged));
-    }
-    poll.changed = changed_rows.len();
-    for (cloud, now, ids) in checked {
-        for chunk in ids.chunks(SAVE_ROWS) {
-            instance_book::mark_checked(&state.store, cloud, chunk, now).await?;
-        }
-    }
-    // A few hundred rows at a time: on SQLite every write goes through one writer, and an order's commit must not
-    // queue behind thousands of instances' checks (each row stands alone; none needs the others' transaction).
-    for chunk in changed_rows.chunks(SAVE_ROWS) {
-        instance_book::save_observed(&state.store, chunk.to_vec()).await?;
     }
     Ok(poll)
+}
+
+/// Records what one describe call said of `rows` (the ids it asked for): the rows that changed in full, the time
+/// of the check alone for the others. Returns how many changed.
+async fn record(
+    state: &AppState,
+    cloud: Cloud,
+    rows: &[InstanceRow],
+    described: Described,
+) -> Result<usize, StoreError> {
+    let (reports, complete) = (described.reports, described.complete);
+    let now = now_unix_millis();
+    let (mut changed, mut unchanged) = (Vec::new(), Vec::new());
+    for row in rows {
+        let next = match reports.get(&row.id) {
+            Some(report) if row.state == InstanceState::Releasing => {
+                let asked = match &row.release_key {
+                    Some(key) => instance_book::release_asked_at(&state.store, key).await?,
+                    None => None,
+                };
+                asked
+                    .and_then(|asked| release_not_taken(row, report, asked, now))
+                    .unwrap_or_else(|| apply_report(row, report, now))
+            }
+            Some(report) => apply_report(row, report, now),
+            // Only a complete answer says an instance is missing.
+            None if complete => apply_missing(row, now),
+            None => continue,
+        };
+        if next
+            == (InstanceRow {
+                last_checked_ms: next.last_checked_ms,
+                ..row.clone()
+            })
+        {
+            unchanged.push(next.id);
+        } else {
+            changed.push(next);
+        }
+    }
+    let count = changed.len();
+    // A check that found nothing new records only its time; each row stands alone, so none waits for another's
+    // transaction (on SQLite every write goes through one writer, which orders share).
+    if !unchanged.is_empty() {
+        instance_book::mark_checked(&state.store, cloud, &unchanged, now).await?;
+    }
+    if !changed.is_empty() {
+        instance_book::save_observed(&state.store, changed).await?;
+    }
+    Ok(count)
 }
 
 /// How long after a release was asked for an instance the cloud still reports running stops reading as

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use spotplan_core::Cloud;
 use spotplan_proxy::AppState;
 use spotplan_proxy::endpoints::{EndpointOverride, Endpoints};
-use spotplan_proxy::follower::poll_once;
+use spotplan_proxy::follower::{poll_once, poll_spread};
 use spotplan_standin::{Kind, Standin};
 
 struct Rig {
@@ -138,6 +138,36 @@ impl Rig {
             .unwrap();
         (response.status().as_u16(), response.json().await.unwrap())
     }
+}
+
+#[tokio::test]
+async fn a_large_book_is_read_one_spaced_call_after_another_and_each_call_recorded() {
+    let rig = rig(Cloud::Tencent).await;
+    rig.order(
+        Cloud::Tencent,
+        "img-lifecycle",
+        100,
+        "7a4c9e10-0000-4000-8000-0000000000a1",
+    )
+    .await;
+    rig.order(
+        Cloud::Tencent,
+        "img-lifecycle",
+        50,
+        "7a4c9e10-0000-4000-8000-0000000000a2",
+    )
+    .await;
+    rig.standin.lifecycle.advance(HOUR_MS);
+    // 150 ids are two calls; spread over 400 ms they are the longest gap apart (100 ms), not 200 ms or none.
+    let started = std::time::Instant::now();
+    let poll = poll_spread(&rig.state, Duration::from_millis(400)).await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(poll.calls.get(&Cloud::Tencent), Some(&2));
+    assert_eq!(poll.changed, 150);
+    assert!(took >= spotplan_proxy::follower::MAX_CALL_GAP, "{took:?}");
+    let states = rig.states().await;
+    assert_eq!(states.len(), 150);
+    assert!(states.iter().all(|state| state == "running"), "{states:?}");
 }
 
 #[tokio::test]
