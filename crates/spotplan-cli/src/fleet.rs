@@ -34,10 +34,10 @@ pub(crate) struct FleetArgs {
     #[arg(long, value_enum, default_value = "lowest-price")]
     strategy: StrategyArg,
     /// Diversified: the fewest pools (K).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     min_pools: u32,
     /// The most instances one pool gets (M; required for diversified).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     max_per_pool: Option<u32>,
     /// The most one unit may cost per hour, in --currency (each order bids this times its weight).
     #[arg(long, value_parser = crate::number_args::positive)]
@@ -50,7 +50,7 @@ pub(crate) struct FleetArgs {
     #[arg(long, default_value_t = 0)]
     on_demand_base: u32,
     /// Minutes of work between checkpoints (none: a reclaim loses everything).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     checkpoint_minutes: Option<u32>,
     /// Minutes from a reclaim until the replacement works.
     #[arg(long, default_value_t = 10)]
@@ -258,7 +258,7 @@ pub(crate) fn run(args: &FleetArgs) -> anyhow::Result<ExitCode> {
             allocation.key.zone.as_deref().unwrap_or(&allocation.key.region),
             allocation.key.instance_type,
             allocation.count,
-            allocation.count * allocation.weight,
+            u64::from(allocation.count) * u64::from(allocation.weight),
             format!("{}{}", currency.symbol(), allocation.per_unit.rounded(4)),
             format!("{}{}", currency.symbol(), allocation.hourly.rounded(4)),
             allocation.risk.describe(),

@@ -45,7 +45,7 @@ pub(crate) struct ReleaseArgs {
     #[arg(long)]
     keep_data_disks: bool,
     /// The idempotency key: reuse it to retry a release that got no answer (a new one is made otherwise).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::number_args::idempotency_key)]
     idempotency_key: Option<String>,
     /// Send the release (without it the command only says what would stop).
     #[arg(long)]

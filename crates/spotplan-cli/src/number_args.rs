@@ -66,3 +66,11 @@ mod tests {
         assert!(hours("0").is_err() && hours("87601").is_err() && hours("4_8").is_err());
     }
 }
+
+/// An idempotency key as the proxy takes it (8–48 letters, digits, `-`, `_`): refused here, naming the value,
+/// rather than sent — a key the HTTP client cannot put in a header would otherwise read as "no answer, retry".
+pub(crate) fn idempotency_key(text: &str) -> Result<String, String> {
+    spotplan_core::order::idempotency::check_idempotency_key(text)
+        .map(|()| text.to_owned())
+        .map_err(|invalid| invalid.to_string())
+}

@@ -404,6 +404,47 @@ fn a_rate_probability_or_price_outside_its_range_is_refused_naming_the_flag() {
             "is no region or zone of the embedded catalog",
         ),
         (&["compare", "--count", "0"][..], "--count 0", "at least one"),
+        // A key the proxy would refuse, or one that cannot travel in a header, is refused before anything is sent.
+        (
+            &[
+                "release",
+                "--order",
+                "ord-1a2b3c4d5e6f7a8b",
+                "--yes",
+                "--idempotency-key",
+                "abcdefgh\n1234",
+            ][..],
+            "--idempotency-key",
+            "must be 8–48 characters",
+        ),
+        (
+            &["release", "--all", "--yes", "--idempotency-key", "short"][..],
+            "--idempotency-key",
+            "`short`",
+        ),
+        (
+            &[
+                "fleet",
+                "--count",
+                "3",
+                "--strategy",
+                "diversified",
+                "--max-per-pool",
+                "0",
+            ][..],
+            "--max-per-pool",
+            "0 is not in 1..",
+        ),
+        (
+            &["fleet", "--count", "3", "--min-pools", "0"][..],
+            "--min-pools",
+            "0 is not in 1..",
+        ),
+        (
+            &["fleet", "--count", "3", "--checkpoint-minutes", "0"][..],
+            "--checkpoint-minutes",
+            "0 is not in 1..",
+        ),
     ] {
         let output = spotplan(args);
         let stderr = String::from_utf8_lossy(&output.stderr);
