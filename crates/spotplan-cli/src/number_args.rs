@@ -48,6 +48,14 @@ pub(crate) fn hours(text: &str) -> Result<Decimal, String> {
         .ok_or_else(|| format!("`{text}` is not a number of hours above 0 and at most {max} (ten years)"))
 }
 
+/// An idempotency key as the proxy takes it (8–48 letters, digits, `-`, `_`): refused here, naming the value,
+/// rather than sent — a key the HTTP client cannot put in a header would otherwise read as "no answer, retry".
+pub(crate) fn idempotency_key(text: &str) -> Result<String, String> {
+    spotplan_core::order::idempotency::check_idempotency_key(text)
+        .map(|()| text.to_owned())
+        .map_err(|invalid| invalid.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,12 +73,4 @@ mod tests {
         assert_eq!(hours("48"), Ok(Decimal::from(48)));
         assert!(hours("0").is_err() && hours("87601").is_err() && hours("4_8").is_err());
     }
-}
-
-/// An idempotency key as the proxy takes it (8–48 letters, digits, `-`, `_`): refused here, naming the value,
-/// rather than sent — a key the HTTP client cannot put in a header would otherwise read as "no answer, retry".
-pub(crate) fn idempotency_key(text: &str) -> Result<String, String> {
-    spotplan_core::order::idempotency::check_idempotency_key(text)
-        .map(|()| text.to_owned())
-        .map_err(|invalid| invalid.to_string())
 }
