@@ -140,48 +140,61 @@ pub async fn poll_once(state: &AppState) -> Result<Poll, StoreError> {
     poll_spread(state, Duration::ZERO).await
 }
 
-/// [`poll_once`] with its describe calls spread over up to `spread` (at most [`MAX_CALL_GAP`] between two), each
-/// call's changes written as soon as it is read. A large book is work in bulk — 15,000 instances are 150 calls,
-/// their answers and as many rows to write — and done in one burst it held the CPU and the order log's one writer
-/// for a third of a second every poll, so orders that arrived meanwhile waited behind it; spread out, they
-/// interleave with it. A small book (one call) is read at once.
+/// [`poll_once`] with its describe calls spread over up to `spread` (at most [`MAX_CALL_GAP`] between two), the
+/// book read a page (one call's ids) at a time and each call's changes written as soon as it is read. A large
+/// book is work in bulk — 15,000 instances are 150 calls, their answers and as many rows to read and write — and
+/// done in one burst it held the CPU and the order log's one writer for a third of a second every poll, so orders
+/// that arrived meanwhile waited behind it; spread out, they interleave with it. The gap divides `spread` by the
+/// calls the watched instances would take were all of them due, so a poll ends within `spread`. A small book (one
+/// call) is read at once.
 pub async fn poll_spread(state: &AppState, spread: Duration) -> Result<Poll, StoreError> {
     let recheck_ms = i64::try_from(state.config.running_recheck.as_millis()).unwrap_or(i64::MAX);
-    let watched = instance_book::followed(&state.store, now_unix_millis().saturating_sub(recheck_ms)).await?;
-    let mut groups: BTreeMap<(Cloud, String), Vec<InstanceRow>> = BTreeMap::new();
-    for row in watched {
-        groups.entry((row.cloud, row.region.clone())).or_default().push(row);
-    }
-    let calls = groups
-        .values()
-        .map(|rows| rows.len().div_ceil(MAX_IDS_PER_CALL))
+    let checked_by = now_unix_millis().saturating_sub(recheck_ms);
+    let groups = instance_book::watched_groups(&state.store).await?;
+    let most_calls = groups
+        .iter()
+        .map(|group| group.watched.div_ceil(MAX_IDS_PER_CALL))
         .sum::<usize>();
     let gap = spread
-        .checked_div(u32::try_from(calls).unwrap_or(u32::MAX).max(1))
+        .checked_div(u32::try_from(most_calls).unwrap_or(u32::MAX).max(1))
         .unwrap_or_default()
         .min(MAX_CALL_GAP);
     let mut poll = Poll::default();
     let mut first_call = true;
-    for ((cloud, region), rows) in groups {
-        for rows in rows.chunks(MAX_IDS_PER_CALL) {
-            if poll.throttled.contains(&cloud) {
-                break;
-            }
+    for group in groups {
+        let mut after = String::new();
+        while !poll.throttled.contains(&group.cloud) {
             if !first_call && !gap.is_zero() {
                 tokio::time::sleep(gap).await;
             }
+            let rows = instance_book::due_page(
+                &state.store,
+                checked_by,
+                group.cloud,
+                &group.region,
+                &after,
+                MAX_IDS_PER_CALL,
+            )
+            .await?;
+            let Some(last) = rows.last() else {
+                break;
+            };
+            after.clone_from(&last.id);
             first_call = false;
             let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
             // Without credentials for the cloud, none of its instances can be read.
-            let Some(described) = describe(state, cloud, &region, &ids).await else {
+            let Some(described) = describe(state, group.cloud, &group.region, &ids).await else {
                 break;
             };
-            *poll.calls.entry(cloud).or_default() += described.calls;
+            *poll.calls.entry(group.cloud).or_default() += described.calls;
             if described.throttled {
-                state.upstream.counters.throttled(cloud);
-                poll.throttled.push(cloud);
+                state.upstream.counters.throttled(group.cloud);
+                poll.throttled.push(group.cloud);
             }
-            poll.changed += record(state, cloud, rows, described).await?;
+            poll.changed += record(state, group.cloud, &rows, described).await?;
+            if rows.len() < MAX_IDS_PER_CALL {
+                break;
+            }
         }
     }
     Ok(poll)

@@ -404,22 +404,76 @@ pub async fn billing_since(store: &Store, since_ms: i64, person: Option<&str>) -
     )
 }
 
-/// The instances the follower reads now: every one not in a final state, except running instances last checked
-/// after `running_checked_by_ms` (`i64::MAX`: every watched instance; with no recheck interval, now — so a check
-/// in the same millisecond still counts as due).
-pub async fn followed(store: &Store, running_checked_by_ms: i64) -> Result<Vec<InstanceRow>, StoreError> {
+/// The instances of one cloud and region the book still watches (in no final state).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchedGroup {
+    /// The cloud.
+    pub cloud: Cloud,
+    /// The region: one describe call asks about one region.
+    pub region: String,
+    /// How many instances of it are watched — an upper bound on how many are due.
+    pub watched: usize,
+}
+
+/// How many instances the book watches, by cloud and region: a count the partial index `instances_followed`
+/// answers alone, so it costs a few milliseconds even for a book of tens of thousands.
+pub async fn watched_groups(store: &Store) -> Result<Vec<WatchedGroup>, StoreError> {
+    let found = store
+        .select(
+            concat!(
+                "SELECT cloud, region, COUNT(*) FROM instances WHERE state NOT IN ",
+                ended_states!(),
+                " GROUP BY cloud, region ORDER BY cloud, region"
+            ),
+            Vec::new(),
+        )
+        .await?;
+    let mut groups = Vec::new();
+    for row in &found {
+        let Some(cloud) = Cloud::from_id(&row.required_text(0, "cloud")?) else {
+            continue;
+        };
+        groups.push(WatchedGroup {
+            cloud,
+            region: row.required_text(1, "region")?,
+            watched: usize::try_from(row.required_int(2, "count")?).unwrap_or(0),
+        });
+    }
+    Ok(groups)
+}
+
+/// The next page of the instances of `cloud` in `region` the follower reads now, by id after `after_id` (`""`:
+/// from the first): every one not in a final state, except running instances last checked after
+/// `running_checked_by_ms` (`i64::MAX`: every watched instance). A poll reads the book page by page, so a large
+/// book is never read in one burst.
+pub async fn due_page(
+    store: &Store,
+    running_checked_by_ms: i64,
+    cloud: Cloud,
+    region: &str,
+    after_id: &str,
+    limit: usize,
+) -> Result<Vec<InstanceRow>, StoreError> {
+    let sql = concat!(
+        "SELECT cloud, id, region, order_id, state, cloud_state, zone, instance_type, price_per_hour, \
+         placed_at_ms, running_since_ms, ended_at_ms, notice_at_ms, reason, last_checked_ms, release_key, \
+         paused_ms, paused_since_ms FROM instances WHERE state NOT IN ",
+        ended_states!(),
+        " AND (state <> 'running' OR last_checked_ms IS NULL OR last_checked_ms <= ?1) \
+         AND cloud = ?2 AND region = ?3 AND id > ?4 ORDER BY id LIMIT ?5"
+    );
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     rows(
         store
             .select(
-                concat!(
-                    "SELECT cloud, id, region, order_id, state, cloud_state, zone, instance_type, price_per_hour, \
-                     placed_at_ms, running_since_ms, ended_at_ms, notice_at_ms, reason, last_checked_ms, \
-                     release_key, paused_ms, paused_since_ms FROM instances WHERE state NOT IN ",
-                    ended_states!(),
-                    " AND (state <> 'running' OR last_checked_ms IS NULL OR last_checked_ms <= ?1) \
-                     ORDER BY placed_at_ms DESC, cloud, id"
-                ),
-                vec![running_checked_by_ms.into()],
+                sql,
+                vec![
+                    running_checked_by_ms.into(),
+                    cloud.id().into(),
+                    region.into(),
+                    after_id.into(),
+                    limit.into(),
+                ],
             )
             .await?,
     )

@@ -24,7 +24,7 @@ use spotplan_core::api::orders::OrderRecord;
 use spotplan_core::order::outcome::OrderStatus;
 
 /// The schema, one migration per version.
-const MIGRATIONS: [&str; 6] = [
+const MIGRATIONS: [&str; 7] = [
     "
 CREATE TABLE orders (
     id TEXT PRIMARY KEY,
@@ -163,6 +163,10 @@ ALTER TABLE instances ADD COLUMN paused_since_ms BIGINT;
 ",
     "
 ALTER TABLE refresh_pools ADD COLUMN history_until BIGINT;
+",
+    "
+CREATE INDEX instances_followed ON instances(cloud, region, id)
+    WHERE state NOT IN ('launch_failed', 'released', 'reclaimed', 'gone');
 ",
 ];
 

@@ -110,7 +110,7 @@ impl WriterStats {
 }
 
 /// The schema, one migration per version; `PRAGMA user_version` says how many have run.
-const MIGRATIONS: [&str; 11] = [
+const MIGRATIONS: [&str; 12] = [
     "
 CREATE TABLE IF NOT EXISTS orders (
     id TEXT PRIMARY KEY,
@@ -279,6 +279,11 @@ ALTER TABLE instances ADD COLUMN paused_since_ms INTEGER;
     // Until when (Unix seconds) the refresher has read a pool's price history: the next round asks from there.
     "
 ALTER TABLE refresh_pools ADD COLUMN history_until INTEGER;
+",
+    // The watched instances by cloud, region and id: the follower counts them and reads them page by page.
+    "
+CREATE INDEX IF NOT EXISTS instances_followed ON instances(cloud, region, id)
+    WHERE state NOT IN ('launch_failed', 'released', 'reclaimed', 'gone');
 ",
 ];
 

@@ -160,6 +160,78 @@ async fn many_instances_are_written_in_batches_and_one_named_twice_ends_as_its_l
     }
 }
 
+/// The ids the follower reads now, group by group and page by page, `page` ids a page — as a poll does.
+async fn followed(store: &spotplan_proxy::Store, running_checked_by_ms: i64, page: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for group in instance_book::watched_groups(store).await.unwrap() {
+        let mut after = String::new();
+        loop {
+            let rows = instance_book::due_page(store, running_checked_by_ms, group.cloud, &group.region, &after, page)
+                .await
+                .unwrap();
+            let Some(last) = rows.last() else { break };
+            after.clone_from(&last.id);
+            ids.extend(rows.into_iter().map(|row| row.id));
+        }
+    }
+    ids
+}
+
+#[tokio::test]
+async fn the_follower_reads_the_due_instances_page_by_page_and_counts_the_watched_by_region() {
+    for (backend, store) in backends().await {
+        let mut rows = Vec::new();
+        for (cloud, region, id) in [
+            (Cloud::Alibaba, "cn-hangzhou", "i-c"),
+            (Cloud::Alibaba, "cn-hangzhou", "i-a"),
+            (Cloud::Alibaba, "cn-hangzhou", "i-b"),
+            (Cloud::Alibaba, "cn-beijing", "i-d"),
+            (Cloud::Tencent, "ap-guangzhou", "ins-e"),
+        ] {
+            rows.push(InstanceRow::placed(cloud, region, id, "ord-1", Some(money(25)), 1_000));
+        }
+        // Running and checked at 5,000: due only when running instances checked by then are.
+        let mut checked = InstanceRow::placed(Cloud::Alibaba, "cn-hangzhou", "i-f", "ord-1", None, 1_000);
+        checked.state = InstanceState::Running;
+        checked.last_checked_ms = Some(5_000);
+        rows.push(checked);
+        // Ended: counted nowhere, read never.
+        let mut released = InstanceRow::placed(Cloud::Alibaba, "cn-hangzhou", "i-0", "ord-1", None, 1_000);
+        released.state = InstanceState::Released;
+        released.ended_at_ms = Some(2_000);
+        rows.push(released);
+        instance_book::add_placed(&store, rows.clone()).await.unwrap();
+        instance_book::save(&store, rows).await.unwrap();
+
+        let groups: Vec<(Cloud, String, usize)> = instance_book::watched_groups(&store)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|group| (group.cloud, group.region, group.watched))
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                (Cloud::Alibaba, "cn-beijing".to_owned(), 1),
+                (Cloud::Alibaba, "cn-hangzhou".to_owned(), 4),
+                (Cloud::Tencent, "ap-guangzhou".to_owned(), 1),
+            ],
+            "{backend}"
+        );
+        // Two ids a page: each id once, in id order within a region, across page boundaries.
+        assert_eq!(
+            followed(&store, 4_999, 2).await,
+            ["i-d", "i-a", "i-b", "i-c", "ins-e"],
+            "{backend}: a running instance checked after the cut is not due"
+        );
+        assert_eq!(
+            followed(&store, 5_000, 2).await,
+            ["i-d", "i-a", "i-b", "i-c", "i-f", "ins-e"],
+            "{backend}: checked at the cut, it is due"
+        );
+    }
+}
+
 #[tokio::test]
 async fn instances_are_added_once_followed_until_final_and_released_exactly_once() {
     for (backend, store) in backends().await {
@@ -184,13 +256,11 @@ async fn instances_are_added_once_followed_until_final_and_released_exactly_once
         gone.state = InstanceState::Reclaimed;
         gone.ended_at_ms = Some(3_000);
         instance_book::save(&store, vec![gone]).await.unwrap();
-        let followed: Vec<String> = instance_book::followed(&store, i64::MAX)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|row| row.id)
-            .collect();
-        assert_eq!(followed, ["i-1"], "{backend}: a reclaimed instance is not followed");
+        assert_eq!(
+            followed(&store, i64::MAX, 100).await,
+            ["i-1"],
+            "{backend}: a reclaimed instance is not followed"
+        );
 
         instance_book::log_release(
             &store,
@@ -259,10 +329,7 @@ async fn instances_are_added_once_followed_until_final_and_released_exactly_once
             Some("alice"),
             "{backend}: who asked is kept"
         );
-        assert!(
-            instance_book::followed(&store, i64::MAX).await.unwrap().is_empty(),
-            "{backend}"
-        );
+        assert!(followed(&store, i64::MAX, 100).await.is_empty(), "{backend}");
         assert!(
             instance_book::logged_release(&store, "rel-none")
                 .await
