@@ -15,9 +15,11 @@
 //!    rules are checked at the original time, so a release time that has since passed cannot turn a
 //!    possibly-placed order into "refused, nothing sent".
 //! 5. At start, orders left `pending` by a crash are resent the same way (or marked `unknown` when that is not
-//!    possible), so none stays pending. In team mode (one PostgreSQL database, several replicas) the key lock of
-//!    step 1 is also held in the database, and every replica looks for pending orders whose key no replica holds
-//!    (its replica died mid-order) every [`SHARED_RECONCILE_EVERY`] and resolves them.
+//!    possible), and every [`RECONCILE_EVERY`] after it, so none stays pending: not one a crash left, nor one a
+//!    failed write or lookup left behind while the proxy ran on. An order being sent holds its key, so the sweep
+//!    waits for it and then finds it settled. In team mode (one PostgreSQL database, several replicas) the key
+//!    lock of step 1 is also held in the database, so every replica's sweep also resolves the pending orders whose
+//!    key no replica holds (its replica died mid-order).
 //! 6. The outcome is written before it is answered; if that write fails, the answer still carries what the cloud
 //!    said and the write is retried until it lands ([`crate::store::Store::finish_eventually`]).
 
@@ -45,21 +47,18 @@ pub use crate::order_lookup::RESEND_WINDOW;
 /// are letters, digits, `-` and `_`), so no order's key can take or wait on it.
 const SPEND_GATE_LOCK: &str = "gate:spend";
 
-/// How often a replica in team mode looks for orders a dead replica left pending.
-pub const SHARED_RECONCILE_EVERY: Duration = Duration::from_secs(5);
+/// How often the proxy (each replica, in team mode) looks for orders left pending with no one working on them.
+pub const RECONCILE_EVERY: Duration = Duration::from_secs(5);
 
-/// Team mode: resolves, every [`SHARED_RECONCILE_EVERY`], the pending orders no replica is working on.
-pub fn spawn_shared_reconciler(state: AppState) {
-    if !state.store.is_shared() {
-        return;
-    }
+/// Resolves, every [`RECONCILE_EVERY`], the pending orders no request (and, in team mode, no replica) is working on.
+pub fn spawn_reconciler(state: AppState) {
     tokio::spawn(async move {
         loop {
-            tokio::time::sleep(SHARED_RECONCILE_EVERY).await;
+            tokio::time::sleep(RECONCILE_EVERY).await;
             match reconcile_pending(&state).await {
                 Ok(0) => {}
-                Ok(resolved) => tracing::info!(resolved, "orders another replica left pending are resolved"),
-                Err(error) => tracing::warn!(%error, "could not look for orders other replicas left pending"),
+                Ok(resolved) => tracing::info!(resolved, "orders left pending are resolved"),
+                Err(error) => tracing::warn!(%error, "could not look for orders left pending"),
             }
         }
     });
@@ -233,6 +232,15 @@ async fn process_held(state: &AppState, submission: Submission) -> Result<Proces
             let order = stored_order(state, &existing).map_err(|error| ApiError::Internal(anyhow::anyhow!(error)))?;
             Err(order_lookup::none_found(&existing, &order))
         }
+        // An outcome still on its way to the log is replayed as it reads until then (a refusal as unknown), never
+        // sent again here: the write that is being retried would race the resend's.
+        (Some(existing), _) if state.store.is_unlanded(&existing.view.id) => Ok(Processed {
+            record: existing,
+            replayed: true,
+            created: false,
+            warnings: Vec::new(),
+            logged: false,
+        }),
         (Some(existing), _) if !resend_is_needed(&existing) => Ok(Processed {
             record: existing,
             replayed: true,
@@ -753,25 +761,7 @@ async fn as_logged(state: &AppState, record: StoredOrder, logged: bool) -> Store
         return record;
     }
     if !logged {
-        let mut record = record;
-        let refusal = record
-            .view
-            .hint
-            .take()
-            .map(|hint| format!("{hint} — "))
-            .unwrap_or_default();
-        record.view.hint = Some(format!(
-            "{refusal}this {} is not in the order log yet (it could not be written): until it is, a restart or \
-             another replica may send the order again under its ClientToken. Retry with the same idempotency key \
-             to learn where it stands; never place it anew under another key",
-            if record.view.status == OrderStatus::Failed {
-                "refusal"
-            } else {
-                "\"not sent\""
-            }
-        ));
-        record.view.status = OrderStatus::Unknown;
-        return record;
+        return record.read_while_unlanded();
     }
     match state.store.by_id(&record.view.id).await {
         Ok(Some(kept)) if kept.view.status != record.view.status => kept,
@@ -936,13 +926,22 @@ pub async fn reconcile_pending(state: &AppState) -> Result<usize, ApiError> {
         let claim = state.key_locks.claim(&record.view.idempotency_key);
         let _held = claim.lock().await;
         // Team mode: a replica holding the key is working on the order (a replica that died let go of it).
-        let Some(replicas) = state.store.try_hold_key(&record.view.idempotency_key).await? else {
-            continue;
+        let replicas = match state.store.try_hold_key(&record.view.idempotency_key).await {
+            Ok(Some(replicas)) => replicas,
+            Ok(None) => continue,
+            Err(error) => {
+                tracing::warn!(id = %record.view.id, %error, "could not hold a pending order's key; trying it next time");
+                continue;
+            }
         };
         let id = record.view.id.clone();
         let was_pending = resolve_pending(state, record).await;
         hold_until_landed(state, &id, replicas);
-        resolved += usize::from(was_pending?);
+        // One order that cannot be resolved now does not hold up the others: the next sweep tries it again.
+        match was_pending {
+            Ok(was_pending) => resolved += usize::from(was_pending),
+            Err(error) => tracing::warn!(%id, %error, "a pending order could not be resolved; trying it next time"),
+        }
     }
     Ok(resolved)
 }

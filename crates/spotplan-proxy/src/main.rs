@@ -431,9 +431,9 @@ async fn main() -> anyhow::Result<()> {
             Err(error) => tracing::error!(%error, "could not settle the releases an earlier run left unanswered"),
         }
     });
-    // Team mode: orders a replica that died left pending are resolved by another; one replica at a time runs the
-    // background work below.
-    spotplan_proxy::exactly_once::spawn_shared_reconciler(state.clone());
+    // Orders left pending with no one working on them (in team mode, by a replica that died) are resolved; one
+    // replica at a time runs the background work below.
+    spotplan_proxy::exactly_once::spawn_reconciler(state.clone());
     if let Some(shared) = state.store.shared() {
         spotplan_proxy::leader::campaign(shared.clone(), state.leadership.clone());
     }

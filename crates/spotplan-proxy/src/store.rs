@@ -139,13 +139,16 @@ CREATE TABLE IF NOT EXISTS orders (
 CREATE INDEX IF NOT EXISTS orders_created ON orders(created_at_ms);
 ",
     // Exactly once when the cloud's answer is ambiguous: whether an attempt may have reached the cloud, the
-    // sealed password a resend needs, what the order may cost per hour; a definite "never sent" of its own.
+    // sealed password a resend needs, what the order may cost per hour; a definite "never sent" of its own. The
+    // first log's "Unreachable" only said the last attempt could not connect (its attempts count every attempt
+    // under the key): one attempt is surely not sent; after more, an earlier one may have reached the cloud.
     "
 ALTER TABLE orders ADD COLUMN may_have_reached_cloud INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE orders ADD COLUMN sealed_password TEXT;
 ALTER TABLE orders ADD COLUMN max_cost_per_hour TEXT;
-UPDATE orders SET status = 'not_sent' WHERE status = 'failed' AND error_code = 'Unreachable';
-UPDATE orders SET status = 'unknown', may_have_reached_cloud = 1 WHERE status = 'unknown';
+UPDATE orders SET status = 'not_sent' WHERE status = 'failed' AND error_code = 'Unreachable' AND attempts <= 1;
+UPDATE orders SET status = 'unknown', may_have_reached_cloud = 1
+    WHERE status = 'unknown' OR (status = 'failed' AND error_code = 'Unreachable' AND attempts > 1);
 CREATE INDEX IF NOT EXISTS orders_status ON orders(status);
 ",
     // After the order: every instance placed (or brought to watch), its state as the follower last read it, and
@@ -483,10 +486,7 @@ impl Store {
 
     /// Records an outcome; returns once it is on disk.
     pub async fn finish(&self, record: &StoredOrder) -> Result<(), StoreError> {
-        let written = match &self.shared {
-            Some(shared) => shared.finish(record).await,
-            None => self.write(Write::Finish(Box::new(record.clone()))).await,
-        };
+        let written = self.write_outcome(record).await;
         if written.is_ok() {
             self.lock_unlanded().remove(&record.view.id);
         }
@@ -516,7 +516,7 @@ impl Store {
             let Some(record) = self.lock_unlanded().get(&id).cloned() else {
                 return;
             };
-            match self.finish(&record).await {
+            match self.finish_unlanded(&record).await {
                 Ok(()) => {
                     tracing::info!(%id, "the order's outcome is on disk now");
                     return;
@@ -524,6 +524,26 @@ impl Store {
                 Err(error) => tracing::warn!(%id, %error, "the order's outcome is still not on disk"),
             }
             pause = (pause * 2).min(Duration::from_secs(10));
+        }
+    }
+
+    /// [`Store::finish`] of an outcome that waited to land: once written it leaves the waiting list only if no
+    /// newer outcome took its place meanwhile (that one's own retry lands it).
+    async fn finish_unlanded(&self, record: &StoredOrder) -> Result<(), StoreError> {
+        let written = self.write_outcome(record).await;
+        if written.is_ok() {
+            let mut unlanded = self.lock_unlanded();
+            if unlanded.get(&record.view.id) == Some(record) {
+                unlanded.remove(&record.view.id);
+            }
+        }
+        written
+    }
+
+    async fn write_outcome(&self, record: &StoredOrder) -> Result<(), StoreError> {
+        match &self.shared {
+            Some(shared) => shared.finish(record).await,
+            None => self.write(Write::Finish(Box::new(record.clone()))).await,
         }
     }
 
@@ -541,8 +561,17 @@ impl Store {
         self.unlanded.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The outcome waiting to land for this record, if any (it is newer than the disk).
+    /// The outcome waiting to land for this record, if any (it is newer than the disk), as it reads until it
+    /// lands: a refusal as unknown ([`StoredOrder::read_while_unlanded`]).
     fn overlay(&self, record: StoredOrder) -> StoredOrder {
+        match self.lock_unlanded().get(&record.view.id) {
+            Some(unlanded) => unlanded.clone().read_while_unlanded(),
+            None => record,
+        }
+    }
+
+    /// The outcome waiting to land for this record, if any, with its own status: what the log will say.
+    fn overlay_as_it_will_land(&self, record: StoredOrder) -> StoredOrder {
         self.lock_unlanded().get(&record.view.id).cloned().unwrap_or(record)
     }
 
@@ -745,7 +774,7 @@ impl Store {
         };
         Ok(records
             .into_iter()
-            .map(|record| self.overlay(record))
+            .map(|record| self.overlay_as_it_will_land(record))
             .filter(|record| record.view.status == status)
             .collect())
     }
@@ -1367,6 +1396,9 @@ mod tests {
                 "INSERT INTO orders (id, idempotency_key, order_hash, cloud, region, dry_run, status, client_token, \
                  order_json, created_at_ms, error_code) VALUES ('ord-1', 'key-1', 'sha256-of-an-order-with-a-password', \
                  'alibaba', 'cn-beijing', 0, 'failed', 'tok', '{\"cloud\":\"alibaba\"}', 1, 'Unreachable'); \
+                 INSERT INTO orders (id, idempotency_key, order_hash, cloud, region, dry_run, status, client_token, \
+                 order_json, created_at_ms, error_code, attempts) VALUES ('ord-2', 'key-2', 'h', 'alibaba', \
+                 'cn-beijing', 0, 'failed', 'tok2', '{}', 1, 'Unreachable', 3); \
                  PRAGMA user_version = 1;",
             )
             .unwrap();
@@ -1375,6 +1407,12 @@ mod tests {
         let migrated = store.by_id("ord-1").await.unwrap().unwrap();
         assert_eq!(migrated.view.status, OrderStatus::NotSent);
         assert_eq!(migrated.order_hash, r#"keyed:{"cloud":"alibaba"}"#);
+        // "Unreachable" after three attempts said only the last could not connect: an earlier one may have acted.
+        let maybe = store.by_id("ord-2").await.unwrap().unwrap();
+        assert_eq!(
+            (maybe.view.status, maybe.view.may_have_reached_cloud),
+            (OrderStatus::Unknown, true)
+        );
         drop(store);
         // Opening again runs nothing twice.
         let again = Store::open(&path, &|_| "rehashed twice".into()).unwrap();
@@ -1424,5 +1462,50 @@ mod tests {
             })
             .unwrap();
         assert_eq!(on_disk, "succeeded");
+    }
+
+    /// A refusal the log could not write reads as unknown wherever it is read — a retry's replay, the order's
+    /// page, a fleet's tally — until it lands: the log still says pending, which a restart would resend.
+    #[tokio::test]
+    async fn a_refusal_not_yet_in_the_log_reads_as_unknown_until_it_lands() {
+        let path = temp_db("unlanded-refusal");
+        let store = Store::open_waiting(&path, &|_| String::new(), Duration::from_millis(50)).unwrap();
+        let mut order = record("key-00000005");
+        store.insert(&order).await.unwrap();
+        let blocker = Connection::open(&path).unwrap();
+        blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        order.view.status = OrderStatus::Failed;
+        order.view.error_code = Some("InvalidParameter".into());
+        order.view.hint = Some("the cloud refused the zone".into());
+        assert!(!store.finish_eventually(&order).await);
+        for seen in [
+            store.by_key("key-00000005").await.unwrap().unwrap(),
+            store.by_id("ord-key-00000005").await.unwrap().unwrap(),
+            store.list(10).await.unwrap().remove(0),
+        ] {
+            assert_eq!(seen.view.status, OrderStatus::Unknown);
+            let hint = seen.view.hint.unwrap_or_default();
+            assert!(
+                hint.starts_with("the cloud refused the zone — this refusal is not in the order log yet"),
+                "{hint}"
+            );
+        }
+        assert!(
+            store.with_status(OrderStatus::Unknown).await.unwrap().is_empty()
+                && store.pending().await.unwrap().is_empty(),
+            "the sweeps see what the log will say: neither unknown (no lookup) nor pending (no resend)"
+        );
+        blocker.execute_batch("COMMIT").unwrap();
+        for _ in 0..100 {
+            if store.unlanded_count() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            store.by_id("ord-key-00000005").await.unwrap().unwrap().view.status,
+            OrderStatus::Failed,
+            "landed, it reads as the refusal it is"
+        );
     }
 }

@@ -16,6 +16,35 @@ pub struct StoredOrder {
     pub sealed_password: Option<String>,
 }
 
+impl StoredOrder {
+    /// The order as it must read while its outcome is not in the log yet: a refusal or a "not sent" reads as
+    /// `unknown`, with the cloud's refusal kept in the hint. The log still says `pending`, which a restart here,
+    /// or another replica once this one's hold on the key ends, sends again under the same ClientToken — a final
+    /// "failed" would have a person place it anew under a new key, and the resend could then make it twice.
+    /// Any other outcome (succeeded, unknown) reads as it is.
+    #[must_use]
+    pub fn read_while_unlanded(mut self) -> StoredOrder {
+        let what = match self.view.status {
+            OrderStatus::Failed => "refusal",
+            OrderStatus::NotSent => "\"not sent\"",
+            _ => return self,
+        };
+        let refusal = self
+            .view
+            .hint
+            .take()
+            .map(|hint| format!("{hint} — "))
+            .unwrap_or_default();
+        self.view.hint = Some(format!(
+            "{refusal}this {what} is not in the order log yet (it could not be written): until it is, a restart or \
+             another replica may send the order again under its ClientToken. Retry with the same idempotency key \
+             to learn where it stands; never place it anew under another key"
+        ));
+        self.view.status = OrderStatus::Unknown;
+        self
+    }
+}
+
 /// Why the log could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

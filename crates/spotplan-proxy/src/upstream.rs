@@ -165,10 +165,28 @@ impl Upstream {
         let mut attempts = 0;
         let mut backoff = self.backoff;
         let mut earlier_maybe_acted = false;
+        let mut last: Option<(Exchange, SignedRequest)> = None;
         loop {
             attempts += 1;
-            let nonce = nonce().map_err(|error| UpstreamError::Client(format!("no random nonce: {error}")))?;
-            let signed = sign(cloud, request, credentials, now_unix_seconds(), &nonce)?;
+            let signed = nonce()
+                .map_err(|error| UpstreamError::Client(format!("no random nonce: {error}")))
+                .and_then(|nonce| Ok(sign(cloud, request, credentials, now_unix_seconds(), &nonce)?));
+            let signed = match (signed, last.take()) {
+                (Ok(signed), _) => signed,
+                (Err(error), None) => return Err(error),
+                // A retry that cannot be signed ends the retries with the last attempt's exchange: that attempt,
+                // or one before it, may have reached the cloud, which an error here would hide.
+                (Err(error), Some((exchange, signed))) => {
+                    tracing::warn!(%cloud, %error, "a retry could not be signed; the last attempt's exchange stands");
+                    return Ok(Sent {
+                        exchange,
+                        earlier_maybe_acted,
+                        request: Some(signed),
+                        attempts: attempts - 1,
+                        elapsed: started.elapsed(),
+                    });
+                }
+            };
             let exchange = self.exchange(cloud, &signed).await;
             let again = match &exchange {
                 Exchange::NotSent { .. } => true,
@@ -185,6 +203,7 @@ impl Upstream {
                 });
             }
             earlier_maybe_acted |= maybe_acted(cloud, &exchange);
+            last = Some((exchange, signed));
             tokio::time::sleep(backoff).await;
             backoff *= 2;
         }

@@ -1178,6 +1178,22 @@ async fn a_refusal_the_log_cannot_take_yet_is_answered_unknown_not_failed() {
             .contains("never place it anew under another key"),
         "{answer}"
     );
+    // Until the refusal lands, a retry under the key and the order log read it as unknown too — not a final
+    // "failed" that a retry used to replay while the log said pending.
+    let (_, replay) = proxy
+        .submit(&order_with_image("alibaba", "img-slow-nostock"), "fault6-b-0001")
+        .await;
+    assert_eq!(
+        (
+            replay["status"].clone(),
+            replay["replayed"].clone(),
+            replay["logged"].clone()
+        ),
+        (json!("unknown"), json!(true), json!(false)),
+        "{replay}"
+    );
+    let listed = proxy.orders().await;
+    assert_eq!(listed[0]["status"], "unknown", "{listed:?}");
     blocker.execute_batch("COMMIT").unwrap();
     drop(blocker);
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -1185,6 +1201,42 @@ async fn a_refusal_the_log_cannot_take_yet_is_answered_unknown_not_failed() {
         assert!(Instant::now() < deadline, "the log caught up: {:?}", status_on_disk());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// An order left `pending` while the proxy runs on (a write that failed after it was marked pending for a resend)
+/// is not left so until the next start: the proxy's sweep resolves it within seconds — resent with its
+/// ClientToken, so the cloud creates nothing twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_left_pending_while_the_proxy_runs_is_resolved_by_its_sweep() {
+    let _serial = SERIAL.lock().await;
+    let (standin, address) = standin(Kind::Alibaba).await;
+    let data = tempdir();
+    let proxy = Proxy::start(&data, &[(Kind::Alibaba, address)], &[]);
+    let (_, placed) = proxy
+        .submit(&order_with_image("alibaba", "img-ok"), "sweep-a-0001")
+        .await;
+    assert_eq!(placed["status"], "succeeded", "{placed}");
+    rusqlite::Connection::open(data.join("orders.sqlite3"))
+        .unwrap()
+        .execute_batch("UPDATE orders SET status = 'pending', may_have_reached_cloud = 1")
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let orders = proxy.orders().await;
+        if orders[0]["status"] != "pending" {
+            assert_eq!(orders[0]["status"], "succeeded", "{}", orders[0]);
+            assert_eq!(orders[0]["instance_ids"], placed["instance_ids"]);
+            break;
+        }
+        assert!(Instant::now() < deadline, "the sweep resolved the order: {}", orders[0]);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let stats = standin.stats.lock().unwrap();
+    assert_eq!(stats.created, 1, "one set of instances");
+    assert_eq!(
+        stats.attempts_by_token["spotplan-sweep-a-0001"], 2,
+        "resent once, with the same token"
+    );
 }
 
 /// Submits the Alibaba example with `image` under `key` on a task of its own: its answer, once it comes.
