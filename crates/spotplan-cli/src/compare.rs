@@ -66,7 +66,7 @@ pub(crate) struct CompareArgs {
     #[arg(long, value_delimiter = ',', value_parser = parse_account_currency)]
     account_currency: Vec<(Cloud, Currency)>,
     /// CNY per USD (default: the dated rate shipped with Spotplan).
-    #[arg(long, value_parser = crate::number_args::positive)]
+    #[arg(long, value_parser = crate::number_args::cny_per_usd)]
     cny_per_usd: Option<Decimal>,
     /// Rows to print.
     #[arg(long, default_value_t = 20)]

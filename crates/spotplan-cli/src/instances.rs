@@ -234,10 +234,27 @@ pub(crate) fn release(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
             row.state.id()
         );
     }
-    // Nothing live to release, and no earlier request to ask about again (a retry names its key).
+    // Nothing live to release, and no earlier request to ask about again (a retry names its key). An instance
+    // whose release is out with no outcome yet is neither released nor gone: it may still bill.
     if chosen.is_empty() && args.idempotency_key.is_none() {
-        println!("nothing to release");
-        return Ok(ExitCode::SUCCESS);
+        let in_flight: Vec<String> = book
+            .instances
+            .iter()
+            .filter(|row| row.state == InstanceState::Releasing)
+            .filter(theirs)
+            .filter(|row| body.all || named(row))
+            .map(|row| format!("{}:{}", row.cloud.id(), row.id))
+            .collect();
+        if in_flight.is_empty() {
+            println!("nothing to release");
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!(
+            "{}: a release was sent and its outcome is not known yet — it may still bill; the proxy reads it at the \
+             cloud (see `spotplan instances`), or retry the release that sent it with its --idempotency-key",
+            in_flight.join(", ")
+        );
+        return Ok(ExitCode::from(crate::lookup::STILL_UNKNOWN));
     }
     if !args.yes {
         println!("nothing was sent: add --yes to release them");

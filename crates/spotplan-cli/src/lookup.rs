@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::Args;
 use spotplan_core::api;
-use spotplan_core::api::orders::{LookupAnswer, LookupBody};
+use spotplan_core::api::orders::{LookupAnswer, LookupBody, OrderRecord};
 use spotplan_core::order::outcome::OrderStatus;
 
-use crate::proxy_client::{ProxyArgs, client, endpoint, read_answer, runtime, token};
+use crate::proxy_client::{ProxyArgs, client, endpoint, fetch, read_answer, refusal, runtime, token};
 
 /// The exit code of a lookup that found nothing while the order stays unknown (1 is "settled: none exists").
 pub(crate) const STILL_UNKNOWN: u8 = 3;
@@ -25,7 +25,38 @@ pub(crate) struct LookupArgs {
     proxy: ProxyArgs,
 }
 
-/// Runs `spotplan lookup`: exit code 0 when the order's instances were found, 1 when none exists now.
+/// What asking the proxy to look an order up came to.
+enum LookedUp {
+    /// The lookup's answer.
+    Answer(LookupAnswer),
+    /// The order was settled before this lookup: its record.
+    Settled(OrderRecord),
+    /// The lookup could not be made; the order is as unknown as before.
+    StillUnknown(anyhow::Error),
+}
+
+/// Reports an order settled before the lookup, with the exit code of its status: 0 succeeded, 1 nothing of it
+/// exists, [`STILL_UNKNOWN`] while it is still being sent.
+fn settled(record: &OrderRecord) -> ExitCode {
+    println!(
+        "{}: already settled, nothing was looked up; the order is {}",
+        record.id,
+        record.status.as_str()
+    );
+    for id in &record.instance_ids {
+        println!("  {id}");
+    }
+    match record.status {
+        OrderStatus::Succeeded => ExitCode::SUCCESS,
+        OrderStatus::Pending | OrderStatus::Unknown => ExitCode::from(STILL_UNKNOWN),
+        OrderStatus::DryRunPassed | OrderStatus::Failed | OrderStatus::NotSent | OrderStatus::NotFound => {
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Runs `spotplan lookup`: exit code 0 when the order's instances were found, 1 when none exists now,
+/// [`STILL_UNKNOWN`] while its outcome cannot be known yet.
 pub(crate) fn run(args: &LookupArgs) -> anyhow::Result<ExitCode> {
     // The id becomes a path segment: only an order id's own characters, so it cannot name another route.
     let id = &args.order_id;
@@ -39,7 +70,7 @@ pub(crate) fn run(args: &LookupArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let token = token()?;
-    let answer: LookupAnswer = runtime()?.block_on(async {
+    let looked_up = runtime()?.block_on(async {
         let path = format!("{}/{}/lookup", api::ORDERS, args.order_id);
         let response = client()?
             .post(endpoint(&args.proxy, &path)?)
@@ -48,8 +79,35 @@ pub(crate) fn run(args: &LookupArgs) -> anyhow::Result<ExitCode> {
             .send()
             .await
             .context("cannot reach the proxy (is `cargo xtask serve` running?)")?;
-        read_answer(response, "a lookup answer").await
+        let status = response.status();
+        if status.is_success() {
+            return read_answer(response, "a lookup answer").await.map(LookedUp::Answer);
+        }
+        let (code, refused) = refusal(response).await;
+        if code == "order_not_unknown" {
+            // Settled meanwhile (by the proxy's settler, or another lookup): its record says how.
+            let record = fetch(&args.proxy, &token, &api::order_path(&args.order_id), "an order").await?;
+            return Ok(LookedUp::Settled(record));
+        }
+        // A lookup creates nothing, so a fault on its way (`lookup_failed`: the cloud could not be asked) leaves
+        // the order as it was: unknown.
+        if status.is_server_error() {
+            return Ok(LookedUp::StillUnknown(refused));
+        }
+        Err(refused)
     })?;
+    let answer = match looked_up {
+        LookedUp::Answer(answer) => answer,
+        LookedUp::Settled(record) => return Ok(settled(&record)),
+        LookedUp::StillUnknown(why) => {
+            println!(
+                "{}: {why}; the order stays unknown — look it up again later, and do not place it anew under \
+                 another key",
+                args.order_id
+            );
+            return Ok(ExitCode::from(STILL_UNKNOWN));
+        }
+    };
     let record = &answer.record;
     if answer.found.is_empty() {
         // Only a settled `not_found` means nothing exists: until then the cloud's tag list may lag behind an order

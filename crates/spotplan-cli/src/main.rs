@@ -58,8 +58,9 @@ enum Command {
     /// Example: SPOTPLAN_TOKEN=… spotplan release --order ord-1a2b3c4d --yes
     Release(instances::ReleaseArgs),
     /// Look an order whose outcome is unknown up at the cloud by its tag, through the local proxy (token in
-    /// SPOTPLAN_TOKEN). Exit code 0: found; 1: settled `not_found`, none exists; 3: none or not all found yet, still
-    /// unknown (do not place it anew); 2: an error.
+    /// SPOTPLAN_TOKEN). Exit code 0: found, or settled as succeeded; 1: none exists (settled `not_found`, or it
+    /// failed); 3: none or not all found yet, or the cloud could not be asked: still unknown (do not place it
+    /// anew); 2: an error.
     ///
     /// Example: SPOTPLAN_TOKEN=… spotplan lookup ord-1a2b3c4d5e6f7a8b
     Lookup(lookup::LookupArgs),

@@ -8,10 +8,19 @@ use rust_decimal::Decimal;
 fn plain(text: &str) -> Result<Decimal, String> {
     let text = text.trim();
     let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-    digits
-        .then(|| text.parse::<Decimal>().ok())
-        .flatten()
-        .ok_or_else(|| format!("`{text}` is not a plain decimal number (digits and one point, such as 7.2)"))
+    if !digits {
+        return Err(format!(
+            "`{text}` is not a plain decimal number (digits and one point, such as 7.2)"
+        ));
+    }
+    // Exact or refused: a decimal holds 28 places, and the parser underneath would round past them unsaid.
+    Decimal::from_str_exact(text).map_err(|_| {
+        if text.matches('.').count() <= 1 && text.bytes().any(|b| b.is_ascii_digit()) {
+            format!("`{text}` has more digits than a decimal holds exactly (more than 28 decimal places, or 29 digits)")
+        } else {
+            format!("`{text}` is not a plain decimal number (digits and one point, such as 7.2)")
+        }
+    })
 }
 
 /// Above 0: a rate, a price, a ceiling.
@@ -22,6 +31,11 @@ pub(crate) fn positive(text: &str) -> Result<Decimal, String> {
     } else {
         Err(format!("`{}` must be above 0", text.trim()))
     }
+}
+
+/// Yuan per US dollar: from 1 to 100, as the proxy takes it.
+pub(crate) fn cny_per_usd(text: &str) -> Result<Decimal, String> {
+    spotplan_core::fx::check_cny_per_usd(plain(text)?).map_err(|implausible| implausible.to_string())
 }
 
 /// 0 or more: a size.
@@ -66,6 +80,16 @@ mod tests {
         for refused in ["0", "-1", "1_0", "1e3", "", "+2", "7,2"] {
             assert!(positive(refused).is_err(), "{refused}");
         }
+        assert_eq!(cny_per_usd("7.2"), Ok(Decimal::new(72, 1)));
+        assert!(cny_per_usd("0.14").is_err() && cny_per_usd("100.01").is_err());
+        assert_eq!(
+            positive("0.00000000000000000000000000001"),
+            Err(
+                "`0.00000000000000000000000000001` has more digits than a decimal holds exactly (more than 28 decimal \
+                 places, or 29 digits)"
+                    .to_owned()
+            )
+        );
         assert_eq!(non_negative("0"), Ok(Decimal::ZERO));
         assert!(non_negative("-8").is_err());
         assert_eq!(fraction("0.1"), Ok(Decimal::new(1, 1)));

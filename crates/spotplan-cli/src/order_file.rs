@@ -27,7 +27,7 @@ pub(crate) struct ValidateArgs {
     #[arg(long)]
     quote_currency: Option<String>,
     /// Yuan per US dollar, for comparing the bid with a price in the other currency (default: the embedded rate).
-    #[arg(long, value_parser = crate::number_args::positive)]
+    #[arg(long, value_parser = crate::number_args::cny_per_usd)]
     cny_per_usd: Option<rust_decimal::Decimal>,
     /// Print the problems as JSON.
     #[arg(long)]
@@ -68,7 +68,7 @@ pub(crate) struct RequestArgs {
     #[arg(long)]
     idempotency_key: String,
     /// The proxy URL the curl format submits to.
-    #[arg(long, env = "SPOTPLAN_PROXY_URL", default_value = "http://127.0.0.1:8787")]
+    #[arg(long, env = "SPOTPLAN_PROXY_URL", default_value = "http://127.0.0.1:8787", value_parser = crate::proxy_client::printed_proxy_url)]
     proxy_url: String,
 }
 

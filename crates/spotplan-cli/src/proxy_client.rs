@@ -53,6 +53,23 @@ pub(crate) fn endpoint(proxy: &ProxyArgs, path: &str) -> anyhow::Result<String> 
     Ok(format!("{}{path}", url.as_str().trim_end_matches('/')))
 }
 
+/// A proxy's address for a printed command (`request --format curl`): an http or https URL with a host and
+/// nothing else — no user, path, query or fragment, which would send the token or the order somewhere else.
+pub(crate) fn printed_proxy_url(text: &str) -> Result<String, String> {
+    let refuse =
+        || format!("`{text}` is not a proxy's address like http://127.0.0.1:8787 (http or https, a host, no path)");
+    let url = reqwest::Url::parse(text.trim()).map_err(|_| refuse())?;
+    let bare = url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || !bare {
+        return Err(refuse());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
 /// The HTTP client for the local proxy: no proxy from the environment (`HTTP_PROXY` would see the token) and no
 /// redirects (a redirect would carry the token header elsewhere).
 pub(crate) fn client() -> anyhow::Result<reqwest::Client> {

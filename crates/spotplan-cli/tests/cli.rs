@@ -370,7 +370,32 @@ fn a_rate_probability_or_price_outside_its_range_is_refused_naming_the_flag() {
         (
             &["compare", "--cny-per-usd", "0"][..],
             "--cny-per-usd",
-            "must be above 0",
+            "yuan per US dollar is outside 1–100",
+        ),
+        // An inverted rate (dollars per yuan) is a slip, not a rate: the proxy refuses it too.
+        (
+            &["compare", "--cny-per-usd", "0.14"][..],
+            "--cny-per-usd",
+            "yuan per US dollar is outside 1–100",
+        ),
+        (
+            &["compare", "--cny-per-usd", "7.00000000000000000000000000001"][..],
+            "--cny-per-usd",
+            "more digits than a decimal holds exactly",
+        ),
+        (
+            &[
+                "request",
+                "examples/orders/tencent.json",
+                "--format",
+                "curl",
+                "--idempotency-key",
+                "abcdefgh-1234",
+                "--proxy-url",
+                "not a url",
+            ][..],
+            "--proxy-url",
+            "`not a url` is not a proxy's address",
         ),
         (
             &["compare", "--max-interruption", "10"][..],
@@ -664,20 +689,7 @@ fn fleet_spreads_a_target_by_strategy_and_writes_alibabas_own_group_request() {
 /// as leave to place the order anew.
 #[test]
 fn a_lookup_that_finds_nothing_yet_is_not_read_as_nothing_exists() {
-    let answer = |status: &str| {
-        serde_json::json!({
-            "record": {
-                "id": "ord-1a2b3c4d5e6f7a8b", "idempotency_key": "k-lookup-0001", "cloud": "tencent",
-                "region": "ap-guangzhou", "dry_run": false, "status": status, "client_token": "spotplan-k-lookup-0001",
-                "order": {}, "quoted_price": null, "request": null, "response": null, "cloud_request_id": null,
-                "instance_ids": [], "cloud_order_id": null, "error_code": null, "error_message": null, "hint": null,
-                "attempts": 1, "created_at_ms": 1, "finished_at_ms": 2, "upstream_us": null,
-                "may_have_reached_cloud": true, "max_cost_per_hour": null, "placed_by": null
-            },
-            "found": []
-        })
-        .to_string()
-    };
+    let answer = |status: &str| serde_json::json!({ "record": order_record(status, &[]), "found": [] }).to_string();
     for (status, code, said) in [
         ("unknown", 3, "nothing can be concluded now"),
         ("not_found", 1, "it is now not_found"),
@@ -697,6 +709,99 @@ fn a_lookup_that_finds_nothing_yet_is_not_read_as_nothing_exists() {
             "{status}: {said_out}"
         );
     }
+}
+
+/// The stub proxy's record of order `ord-1a2b3c4d5e6f7a8b` in `status`, with `instance_ids`.
+fn order_record(status: &str, instance_ids: &[&str]) -> serde_json::Value {
+    serde_json::json!({
+        "id": "ord-1a2b3c4d5e6f7a8b", "idempotency_key": "k-lookup-0001", "cloud": "tencent",
+        "region": "ap-guangzhou", "dry_run": false, "status": status, "client_token": "spotplan-k-lookup-0001",
+        "order": {}, "quoted_price": null, "request": null, "response": null, "cloud_request_id": null,
+        "instance_ids": instance_ids, "cloud_order_id": null, "error_code": null, "error_message": null, "hint": null,
+        "attempts": 1, "created_at_ms": 1, "finished_at_ms": 2, "upstream_us": null,
+        "may_have_reached_cloud": true, "max_cost_per_hour": null, "placed_by": null
+    })
+}
+
+/// A lookup the cloud could not answer (502 `lookup_failed`) leaves the order unknown: exit 3, not an error's 2
+/// that a script may read as "give up". An order settled before the lookup is reported by its record: succeeded
+/// exits 0 with its instances, `not_found` 1.
+#[test]
+fn a_failed_lookup_stays_unknown_and_a_settled_order_is_read_from_its_record() {
+    let error = |status: u16, code: &str, message: &str| {
+        Some((
+            status,
+            serde_json::json!({ "error": { "code": code, "message": message } }).to_string(),
+        ))
+    };
+    let failed = against_stub_proxy_with_status(
+        &["lookup", "ord-1a2b3c4d5e6f7a8b"],
+        vec![error(
+            502,
+            "lookup_failed",
+            "Tencent Cloud could not be asked for order ord-1a2b3c4d5e6f7a8b's instances: timed out; its outcome is \
+             still unknown",
+        )],
+    );
+    let said = stdout(&failed);
+    assert_eq!(
+        failed.status.code(),
+        Some(3),
+        "{said} {}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
+    assert!(
+        said.contains("lookup_failed") && said.contains("the order stays unknown"),
+        "{said}"
+    );
+    for (status, ids, code, said_of_it) in [
+        ("succeeded", vec!["ins-found001"], 0, "the order is succeeded"),
+        ("not_found", vec![], 1, "the order is not_found"),
+    ] {
+        let settled = against_stub_proxy_with_status(
+            &["lookup", "ord-1a2b3c4d5e6f7a8b"],
+            vec![
+                error(409, "order_not_unknown", "order ord-1a2b3c4d5e6f7a8b is settled"),
+                Some((200, order_record(status, &ids).to_string())),
+            ],
+        );
+        let said = stdout(&settled);
+        assert_eq!(
+            settled.status.code(),
+            Some(code),
+            "{status}: {said} {}",
+            String::from_utf8_lossy(&settled.stderr)
+        );
+        assert!(
+            said.contains("already settled") && said.contains(said_of_it),
+            "{status}: {said}"
+        );
+        assert_eq!(said.contains("ins-found001"), status == "succeeded", "{said}");
+    }
+}
+
+/// An instance whose release went out with no outcome yet is not "nothing to release" (exit 0): it may still
+/// bill, so `release` names it and exits 3.
+#[test]
+fn an_instance_whose_release_is_out_is_named_as_not_known_yet() {
+    let mut book: serde_json::Value = serde_json::from_str(&book_of_one_order()).unwrap();
+    book["instances"][0]["state"] = serde_json::json!("releasing");
+    let output = against_stub_proxy(
+        &["release", "--order", "ord-1a2b3c4d5e6f7a8b", "--yes"],
+        vec![Some(book.to_string()), Some(health(None))],
+    );
+    let said = stdout(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{said} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        said.contains("tencent:ins-cli00001: a release was sent and its outcome is not known yet"),
+        "{said}"
+    );
+    assert!(!said.contains("nothing to release"), "{said}");
 }
 
 /// `request` needs an idempotency key (one per order: a fixed default would make a second order a "retry" of the
@@ -889,6 +994,12 @@ fn a_release_names_a_mistyped_order_refuses_anothers_and_exits_3_when_it_may_hav
 /// Runs `spotplan args…` against a stub proxy that answers its connections in turn: each with its JSON body, or
 /// (`None`) by closing without an answer once it has read the request.
 fn against_stub_proxy(args: &[&str], answers: Vec<Option<String>>) -> Output {
+    let answers = answers.into_iter().map(|body| body.map(|body| (200, body))).collect();
+    against_stub_proxy_with_status(args, answers)
+}
+
+/// [`against_stub_proxy`] with each answer's HTTP status.
+fn against_stub_proxy_with_status(args: &[&str], answers: Vec<Option<(u16, String)>>) -> Output {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -897,9 +1008,9 @@ fn against_stub_proxy(args: &[&str], answers: Vec<Option<String>>) -> Output {
             let (mut connection, _) = listener.accept().unwrap();
             let mut request = [0u8; 8192];
             let _ = connection.read(&mut request).unwrap();
-            if let Some(body) = answer {
+            if let Some((status, body)) = answer {
                 let reply = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    "HTTP/1.1 {status} Stub\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                     body.len()
                 );
                 connection.write_all(reply.as_bytes()).unwrap();

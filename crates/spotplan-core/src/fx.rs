@@ -56,6 +56,25 @@ impl ExchangeRate {
     }
 }
 
+/// A rate of yuan per US dollar outside 1–100: a slip, not a rate. The rate has stayed between 6 and 8.3 since
+/// 1994; an inverted one (0.14 dollars per yuan) would make every dollar price fifty times cheaper.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{rate}` yuan per US dollar is outside 1–100; give yuan per dollar, like `7.2`")]
+pub struct ImplausibleRate {
+    /// The rate given.
+    pub rate: Decimal,
+}
+
+/// `rate` if it is a plausible number of yuan per US dollar (1 to 100): the one rule the proxy's and the CLI's
+/// `--cny-per-usd` share.
+pub fn check_cny_per_usd(rate: Decimal) -> Result<Decimal, ImplausibleRate> {
+    if (Decimal::ONE..=Decimal::ONE_HUNDRED).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(ImplausibleRate { rate })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -285,12 +285,7 @@ pub fn parse_cny_per_usd(text: &str) -> Result<Decimal, String> {
         .trim()
         .parse()
         .map_err(|_| format!("`{text}` is not a decimal number of yuan per US dollar, like `7.2`"))?;
-    if rate < Decimal::ONE || rate > Decimal::ONE_HUNDRED {
-        return Err(format!(
-            "`{text}` yuan per US dollar is outside 1–100; give yuan per dollar, like `7.2`"
-        ));
-    }
-    Ok(rate)
+    spotplan_core::fx::check_cny_per_usd(rate).map_err(|implausible| implausible.to_string())
 }
 
 #[cfg(test)]
