@@ -274,11 +274,16 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             state.dispatch(Action::SetTypedBid(input.value()));
         })
     };
+    // The recommendation as the bid field would show it: the bid the order sends, in the field's currency and unit.
+    let advised = |bid: &spotplan_core::PriceRate| {
+        let shown = props.candidate.as_ref().and_then(|candidate| candidate.bid_display);
+        spotplan_core::display::max_unit_price(shown.unwrap_or(*bid))
+    };
     let zh_recommendation = |bid: &spotplan_core::PriceRate, risk: &Decimal, windows: usize, capped: bool| {
         format!(
             "{}：≤ {}（在 {windows} 个与作业等长的窗口中中断风险 {}%；方法：窗口最高价的经验分位数{}）",
             t(Key::Recommended),
-            bid,
+            advised(bid),
             spotplan_core::display::percent1(*risk * Decimal::from(100)),
             if capped { "，已封顶于按量价格" } else { "" }
         )
@@ -300,7 +305,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
         } => format!(
             "{}: ≤ {} ({}% risk over {windows} windows of the job's length; empirical quantile of window maxima{})",
             t(Key::Recommended),
-            bid,
+            advised(bid),
             spotplan_core::display::percent1(*risk * Decimal::from(100)),
             if *capped_at_on_demand {
                 ", capped at on-demand"

@@ -378,7 +378,11 @@ pub fn csv_value(column: Column, rank: usize, row: &Candidate, lang: Lang) -> St
             })
             .unwrap_or_default(),
         Column::Bid => match &row.bid {
-            BidAdvice::Recommended { bid, risk, .. } => format!("<= {bid} ({}% risk)", percent(*risk)),
+            BidAdvice::Recommended { bid, risk, .. } => format!(
+                "<= {} ({}% risk)",
+                max_unit_price(row.bid_display.unwrap_or(*bid)),
+                percent(*risk)
+            ),
             BidAdvice::Unknown { .. } => crate::known::no_advice(row.key.cloud, Lang::En).0.into(),
         },
         Column::Age => cell(Column::Age, rank, row, lang).title.unwrap_or_default(),
@@ -395,12 +399,14 @@ fn bid_cell(row: &Candidate, lang: Lang) -> Cell {
     match &row.bid {
         BidAdvice::Recommended { bid, risk, windows, .. } => {
             let risk = percent(*risk);
+            // In the table's currency and unit, as the bid field shows it.
+            let shown = max_unit_price(row.bid_display.unwrap_or(*bid));
             let detail = if zh {
-                format!("最高出价 {bid}：中断风险 {risk}%，基于 {windows} 个作业长度窗口")
+                format!("最高出价 {shown}：中断风险 {risk}%，基于 {windows} 个作业长度窗口")
             } else {
-                format!("bid at most {bid}: {risk}% interruption risk over {windows} job-length windows")
+                format!("bid at most {shown}: {risk}% interruption risk over {windows} job-length windows")
             };
-            Cell::with_title(format!("≤ {} ({risk}%)", max_unit_price(*bid)), detail)
+            Cell::with_title(format!("≤ {shown} ({risk}%)"), detail)
         }
         BidAdvice::Unknown { .. } => {
             let (short, why) = crate::known::no_advice(row.key.cloud, lang);

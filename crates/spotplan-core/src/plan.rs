@@ -334,6 +334,9 @@ pub struct Candidate {
     pub bid: BidAdvice,
     /// The bid the worst case assumes (native), and what it is.
     pub worst_case_bid: Option<(PriceRate, WorstCaseBasis)>,
+    /// The recommended bid as the order sends it (rounded up to the cloud's decimals, in the account's currency),
+    /// in the display currency and unit: the figure beside the bid field, which shows the bid in that display.
+    pub bid_display: Option<PriceRate>,
     /// Short notes a user should see (no discount, estimate, unverified availability, reclaim rule).
     pub notes: Vec<String>,
 }
@@ -676,6 +679,10 @@ impl Planner {
             BidAdvice::Unknown { .. } => None,
         };
         let worst_case_total = worst_case_bid.as_ref().map(|(rate, _)| total(*rate)).transpose()?;
+        let bid_display = match &worst_case_bid {
+            Some((rate, WorstCaseBasis::RecommendedBid)) => Some(display(*rate)?),
+            _ => None,
+        };
         if record.availability == Availability::Unverified {
             notes.push("availability in this region not verified: check with the cloud's spot spec query".into());
         }
@@ -707,6 +714,7 @@ impl Planner {
             per_gib_hour,
             bid,
             worst_case_bid,
+            bid_display,
             notes,
         })
     }

@@ -160,6 +160,14 @@ fn the_worst_case_bills_the_recommended_bid_as_the_cloud_takes_it() {
             let native = crate::order::native_bid::native_bid(*bid, cloud, account, planner.fx()).unwrap();
             assert_eq!(sent, native.price.rate(cloud, account));
             let fx = planner.fx();
+            // Beside the bid field, the advice is that bid in the display's currency and unit.
+            let shown = candidate.bid_display.unwrap();
+            assert_eq!(
+                (shown.money.currency, shown.per),
+                (requirement.currency, requirement.unit)
+            );
+            let sent_in_display = PriceRate::new(fx.convert(sent.money, requirement.currency).unwrap(), sent.per);
+            assert_eq!(shown, sent_in_display.in_unit(requirement.unit).unwrap());
             let in_display = |rate: PriceRate| fx.convert(rate.in_unit(TimeUnit::Hour).unwrap().money, Currency::Cny);
             assert!(in_display(sent).unwrap().amount >= in_display(*bid).unwrap().amount);
             let unrounded = in_display(*bid).unwrap().amount * Decimal::from(720);
