@@ -20,6 +20,10 @@ use spotplan_proxy::upstream::random_hex;
 use spotplan_proxy::{AppState, Config, InstallKey, Store, app};
 use spotplan_sign::Secret;
 
+/// mimalloc, not the system allocator: see the proxy's Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Spotplan's signing proxy: serves the planner app and, with credentials, signs and places spot orders.
 #[derive(Debug, Parser)]
 #[command(version, about)]
