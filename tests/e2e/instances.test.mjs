@@ -206,8 +206,9 @@ test('the CLI looks an unknown order up at the cloud by its tag', async () => {
   assert.equal(record.status, 'unknown', JSON.stringify(record));
   const found = await cli('lookup', record.id);
   assert.match(found, new RegExp(`^${record.id}: 2 instance\\(s\\) found at the cloud by its tag; the order is succeeded\n  i-`));
-  // Settled now: the proxy says there is nothing to look up, and the CLI exits with its error.
-  await assert.rejects(cli('lookup', record.id), (error) => /order_not_unknown/.test(error.stderr) && error.code === 2);
+  // Settled now: nothing is looked up again; the CLI reads the order's record and exits 0, as it succeeded.
+  const settled = await cli('lookup', record.id);
+  assert.match(settled, new RegExp(`^${record.id}: already settled, nothing was looked up; the order is succeeded\n  i-`));
 });
 
 test('an instance started elsewhere is watched by id, followed and released', async () => {
