@@ -207,7 +207,7 @@ test('after a refused dry run, Retry repeats the dry run, not a real order', asy
   // Now through: the retried dry run passes at the stand-in, and no real order was placed.
   await page.unroute('**/api/v1/orders');
   await dialog.getByRole('button', { name: 'Confirm' }).click();
-  await page.getByTestId('order-outcome').getByText('Result: dry_run_passed').waitFor();
+  await page.getByTestId('order-outcome').getByText('Result: dry run passed').waitFor();
   assert.deepEqual(problems.filter((p) => !/ERR_CONNECTION_RESET|Failed to load resource/.test(p)), []);
 });
 

@@ -76,7 +76,7 @@ test('compare, bid, copy tccli, dry-run and place an Alibaba order, see it in th
   assert.match(await page.getByTestId('max-cost').textContent(), /¥2\.00 \/ hour · ¥144\.00 for 72 h/);
   assert.equal(await page.getByTestId('max-cost-scope').textContent(), "The instances' price only: disks and bandwidth are billed apart.");
   await page.getByRole('button', { name: 'Confirm' }).click();
-  await page.getByTestId('order-outcome').getByText('Result: dry_run_passed').waitFor();
+  await page.getByTestId('order-outcome').getByText('Result: dry run passed').waitFor();
   assert.equal(await page.getByTestId('replayed-note').count(), 0, 'a first answer is not a replay');
   // The same dry run again is answered from the log, and says so.
   await page.getByRole('button', { name: 'Dry run' }).click();
@@ -105,7 +105,7 @@ test('compare, bid, copy tccli, dry-run and place an Alibaba order, see it in th
   const log = await orders.textContent();
   assert.match(log, /succeeded/);
   // A passed dry run says so once: its status is not labelled a dry run again.
-  assert.match(log, /dry_run_passed/);
+  assert.match(log, /dry run passed/);
   assert.doesNotMatch(log, /\(dry run\)/);
   // Newest first: when, status, cloud, zone, type, count, bid and the most it costs per hour; ids behind a count.
   const placed = await orders.locator('tbody tr').first().locator('td').allTextContents();
@@ -409,6 +409,11 @@ test('a cloud error comes back with the proxy hint; a send that never arrived is
   assert.ok(await page.evaluate(() => document.scrollingElement.scrollWidth <= 390), 'no sideways page scroll');
   const button = await unknownRow.getByTestId('lookup-order').boundingBox();
   assert.ok(button && button.x >= 0 && button.x + button.width <= 390, `the lookup button is in view on a phone: ${JSON.stringify(button)}`);
+  // So is what to do about it: the hint that keeps a person from placing the order anew sits beside the status.
+  const hint = unknownRow.locator('td.status .order-hint');
+  assert.match(await hint.textContent(), /never place it anew|may exist/);
+  const hintBox = await hint.boundingBox();
+  assert.ok(hintBox && hintBox.x >= 0 && hintBox.x + hintBox.width <= 390, `the hint is in view on a phone: ${JSON.stringify(hintBox)}`);
   await screenshot(page, 'orders-unknown-390');
   await page.setViewportSize({ width: 1440, height: 900 });
   await unknownRow.getByTestId('lookup-order').click();

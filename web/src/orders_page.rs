@@ -125,6 +125,16 @@ fn row(record: &OrderRecord, states: &[InstanceState], team: bool, lang: Lang, l
                         move |_: MouseEvent| id.clone()
                     })}>{ text(lang, Key::LookUp) }</button>
                 }
+                // What to do about it beside the status too: for an unknown order it is what keeps a person from
+                // placing it twice, and a last column sat off-screen.
+                if let Some(hint) = &record.hint {
+                    <p class="order-hint">{ hint.clone() }</p>
+                }
+                if let Some(said) = lookup.said.get(&record.id) {
+                    <p data-testid="lookup-said" class={classes!(said.is_err().then_some("error"))}>
+                        { said.clone().unwrap_or_else(|error| error) }
+                    </p>
+                }
             </td>
             if team {
                 <td data-col="placed_by">{ record.placed_by.clone().unwrap_or_default() }</td>
@@ -144,14 +154,6 @@ fn row(record: &OrderRecord, states: &[InstanceState], team: bool, lang: Lang, l
                 }
             </td>
             <td data-testid="order-instance-states" class={classes!(states.contains(&InstanceState::LaunchFailed).then_some("error"))}>{ instance_summary(states, lang) }</td>
-            <td class="provenance">
-                { record.hint.clone().unwrap_or_default() }
-                if let Some(said) = lookup.said.get(&record.id) {
-                    <p data-testid="lookup-said" class={classes!(said.is_err().then_some("error"))}>
-                        { said.clone().unwrap_or_else(|error| error) }
-                    </p>
-                }
-            </td>
         </tr>
     }
 }
@@ -236,11 +238,10 @@ pub fn OrdersPage(props: &OrdersPageProps) -> Html {
                                 <th scope="col">{ text(lang, Key::Created) }</th>
                                 <th scope="col">{ text(lang, Key::Status) }</th>
                                 if team { <th scope="col">{ text(lang, Key::PlacedBy) }</th> }
-                                <th scope="col">{ text(lang, Key::CloudWord) }</th><th scope="col">{ text(lang, Key::Region) }</th>
+                                <th scope="col">{ text(lang, Key::CloudWord) }</th><th scope="col">{ text(lang, Key::ColRegion) }</th>
                                 <th scope="col">{ text(lang, Key::ColType) }</th><th scope="col">{ text(lang, Key::Instances) }</th>
                                 <th scope="col">{ text(lang, Key::BidHeading) }</th><th scope="col">{ text(lang, Key::MaxCostPerHour) }</th>
-                                <th scope="col">{ text(lang, Key::InstanceIds) }</th><th scope="col">{ text(lang, Key::InstancesPage) }</th>
-                                <th scope="col">{ text(lang, Key::Hint) }</th>
+                                <th scope="col">{ text(lang, Key::InstanceIds) }</th><th scope="col">{ text(lang, Key::ColState) }</th>
                             </tr></thead>
                             <tbody>
                                 { for shown.map(|order| row(order, states.get(&order.id).map(Vec::as_slice).unwrap_or_default(), team, lang, &lookup)) }

@@ -120,7 +120,14 @@ pub fn quote_failure(lang: Lang, code: &str, message: &str) -> String {
 /// An order's status in words (the orders table, the submit panel's result).
 pub fn status_word(lang: Lang, status: OrderStatus) -> &'static str {
     match lang {
-        Lang::En => status.as_str(),
+        Lang::En => match status {
+            OrderStatus::DryRunPassed => "dry run passed",
+            OrderStatus::NotSent => "not sent",
+            OrderStatus::NotFound => "not found",
+            OrderStatus::Pending | OrderStatus::Succeeded | OrderStatus::Failed | OrderStatus::Unknown => {
+                status.as_str()
+            }
+        },
         Lang::Zh => match status {
             OrderStatus::Pending => "处理中",
             OrderStatus::Succeeded => "成功",
