@@ -277,6 +277,10 @@ test('an instance started elsewhere is watched by id, followed and released', as
   const wide = await openPage(browser, new URL('#instances', proxy.url).href, { viewport: { width: 1440, height: 900 } });
   await rowOf(wide.page, 'ins-elsewhere01').waitFor();
   assert.ok(await wide.page.evaluate(() => document.scrollingElement.scrollWidth <= 1440), 'no sideways page scroll at 1440 px');
+  // Each live instance's release button is in view without scrolling the table: the column sticks to the table's
+  // right edge (on a phone the table scrolls to it instead, so the id and state stay in view).
+  const release = await wide.page.getByTestId('release-one').first().boundingBox();
+  assert.ok(release && release.x >= 0 && release.x + release.width <= 1440, `release in view: ${JSON.stringify(release)}`);
   await screenshot(wide.page, 'instances-1440');
   assert.deepEqual(wide.problems, []);
 });

@@ -233,7 +233,7 @@ pub fn OrdersPage(props: &OrdersPageProps) -> Html {
                         <PersonFilter lang={lang} people={people.clone()} chosen={chosen.map(str::to_owned)} on_choose={choose.clone()} />
                     }
                     <div class="table-scroll">
-                        <table data-testid="orders-table" class="orders-table">
+                        <table data-testid="orders-table" class="orders-table order-log">
                             <thead><tr>
                                 <th scope="col">{ text(lang, Key::Created) }</th>
                                 <th scope="col">{ text(lang, Key::Status) }</th>
