@@ -232,13 +232,13 @@ test('an order the proxy refuses is named beside the field it names, until that 
     await page.getByRole('button', { name: 'Place order' }).click();
     await page.getByRole('button', { name: 'Confirm' }).click();
     const beside = page.locator('#problems-bid-max_price');
-    await beside.getByText(/above the ceiling of 0\.01 CNY per order \(SPOTPLAN_MAX_ORDER_PER_HOUR\); nothing was sent$/).waitFor();
+    await beside.getByText(/\(10 × 0\.\d+ CNY\/hour, [a-z -]+\), above the ceiling of 0\.01 CNY per hour for one order \(SPOTPLAN_MAX_ORDER_PER_HOUR\); nothing was sent$/).waitFor();
     await screenshot(page, 'inputs-refused-beside-the-bid');
     // Choosing a maximum price, as it says: the refusal no longer describes the draft.
     await page.getByLabel('Set a maximum price').check();
     await page.locator('#bid-price').fill('0.0001');
-    await page.getByText(/above the ceiling of 0\.01 CNY per order/).first().waitFor({ state: 'detached' });
-    assert.equal(await page.getByText(/above the ceiling of 0\.01 CNY per order/).count(), 0);
+    await page.getByText(/above the ceiling of 0\.01 CNY per hour for one order/).first().waitFor({ state: 'detached' });
+    assert.equal(await page.getByText(/above the ceiling of 0\.01 CNY per hour for one order/).count(), 0);
     assert.deepEqual(problems.filter((p) => !/status of 422/.test(p)), []);
   } finally {
     await capped.stop();

@@ -58,7 +58,7 @@ pub enum SpendError {
     },
     /// One order may cost more per hour than allowed.
     #[error(
-        "this order may cost up to {cost} per hour ({basis}), above the ceiling of {limit} per order (SPOTPLAN_MAX_ORDER_PER_HOUR)"
+        "this order may cost up to {cost} per hour ({basis}), above the ceiling of {limit} per hour for one order (SPOTPLAN_MAX_ORDER_PER_HOUR)"
     )]
     OrderCeiling {
         /// The order's hourly bound.
@@ -178,7 +178,12 @@ pub fn hourly_bound(
     let per_hour = unit_price.checked_mul(count).ok()?;
     Some(HourlyBound {
         per_hour,
-        basis: format!("{} × {}/hour ({what})", order.count, unit_price.amount.normalize()),
+        basis: format!(
+            "{} × {} {}/hour, {what}",
+            order.count,
+            unit_price.amount.normalize(),
+            unit_price.currency.code()
+        ),
     })
 }
 
@@ -335,7 +340,7 @@ mod tests {
     fn a_limit_bid_is_bounded_by_count_times_the_hourly_bid() {
         let bound = hourly_bound(&order(10, Some("0.25")), Currency::Cny, None, &ExchangeRate::default()).unwrap();
         assert_eq!(bound.per_hour, cny("2.50"));
-        assert_eq!(bound.basis, "10 × 0.25/hour (the bid)");
+        assert_eq!(bound.basis, "10 × 0.25 CNY/hour, the bid");
         // Baidu bids per minute: 0.005 CNY/minute × 60 × 4 = 1.2 CNY per hour.
         let mut baidu = order(4, Some("0.005"));
         baidu.cloud = spotplan_core::Cloud::Baidu;
