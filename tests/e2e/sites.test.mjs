@@ -82,6 +82,9 @@ for (const { cloud, name, region, sent, wire, fill, priced } of CASES) {
     const native = await page.getByTestId('bid-native').textContent();
     assert.ok(native.includes(`: ${sent}`), native);
     assert.match(native, /the account pays in USD; converted from CNY at 7\.1286 CNY per USD, 2024-10-24/);
+    // A bid rounded up says from what, shortened to four places past the cloud's (a dollar hour is 28 digits of
+    // Baidu's minute).
+    if (!priced) assert.match(native, /rounded up from ≈0\.0016666667: Baidu AI Cloud BCC takes 6 decimal places/);
     if (priced) {
       // The catalog's prices are in CNY: validation compares the dollar bid with them converted, and says so.
       await page.locator('#problems-bid-max_price').getByText(

@@ -333,7 +333,15 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
             if let Some(Ok(reading)) = &state.bid.reading
                 && reading.rounded
             {
-                let exact = reading.exact.money.amount.normalize();
+                // Four places past the cloud's is enough to show what rounding did (a bid converted from a
+                // dollar hour to Baidu's minute has 28): "≈" says when it is shortened.
+                let full = reading.exact.money.amount.normalize();
+                let shown = full.round_dp(unit.decimals + 4).normalize();
+                let exact = if shown == full {
+                    full.to_string()
+                } else {
+                    format!("≈{shown}")
+                };
                 line.push_str(&match lang {
                     Lang::En => format!(
                         " — rounded up from {exact}: {} takes {} decimal places",
