@@ -45,9 +45,16 @@ pub fn freshness(lang: Lang, known: &[CloudKnowledge], today: i64) -> String {
     if parts.is_empty() {
         return String::new();
     }
-    match lang {
-        Lang::En => format!(" {} — refresh live prices for today's.", parts.join("; ")),
-        Lang::Zh => format!("{}——可刷新实时价格获取今日价格。", parts.join("；")),
+    // Only a figure older than today is worth refreshing ("0 days old — refresh for today's" said both).
+    let dated_before_today = known
+        .iter()
+        .filter_map(|k| k.newest_spot.or(k.newest_on_demand))
+        .any(|at| age_in_days(at, today) > 0);
+    match (lang, dated_before_today) {
+        (Lang::En, true) => format!(" {} — refresh live prices for today's.", parts.join("; ")),
+        (Lang::En, false) => format!(" {}.", parts.join("; ")),
+        (Lang::Zh, true) => format!("{}——可刷新实时价格获取今日价格。", parts.join("；")),
+        (Lang::Zh, false) => format!("{}。", parts.join("；")),
     }
 }
 
@@ -199,5 +206,24 @@ mod tests {
         assert_eq!(old_catalog_note(Lang::En, &[], TODAY, false), None);
         let unpriced = [knowledge(Cloud::Baidu, None, None)];
         assert_eq!(old_catalog_note(Lang::En, &unpriced, TODAY, false), None);
+    }
+
+    #[test]
+    fn only_prices_older_than_today_are_sent_to_be_refreshed() {
+        let todays = [
+            knowledge(Cloud::Alibaba, Some(TODAY), None),
+            knowledge(Cloud::Baidu, None, None),
+        ];
+        assert_eq!(
+            freshness(Lang::En, &todays, TODAY),
+            " Alibaba spot prices from 2026-12-01, 0 days old; Baidu publishes no prices."
+        );
+        let older = [knowledge(Cloud::Tencent, None, Some(TODAY - 2 * DAY))];
+        assert!(
+            freshness(Lang::En, &older, TODAY)
+                .ends_with("2 days old (spot estimated from them) — refresh live prices for today's."),
+            "{}",
+            freshness(Lang::En, &older, TODAY)
+        );
     }
 }
