@@ -14,7 +14,8 @@ use spotplan_core::api::{self, IDEMPOTENCY_KEY};
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ApiError {
     /// The request could not be built or no answer came (the proxy is down, or the page is served statically).
-    #[error("the proxy did not answer: {0}")]
+    /// (The browser's own words, such as "TypeError: Failed to fetch", stay in the value and are not shown.)
+    #[error("the proxy did not answer")]
     NoAnswer(String),
     /// The proxy answered with its error shape: the code, and the message naming the field and the rule.
     #[error("{}", .0.error.message)]
@@ -29,7 +30,7 @@ pub enum ApiError {
         body: ErrorBody,
     },
     /// An answer that is neither the expected type nor the error shape (a gateway page, another server).
-    #[error("unreadable answer (HTTP {status}): {detail}")]
+    #[error("an answer that is not the proxy's (HTTP {status})")]
     Unreadable {
         /// The HTTP status.
         status: u16,

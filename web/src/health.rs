@@ -24,8 +24,8 @@ pub enum ProxyStatus {
 pub async fn fetch_health() -> ProxyStatus {
     match api::health().await {
         Ok(health) => ProxyStatus::from_health(health),
-        Err(ApiError::Unreadable { status, detail }) => {
-            ProxyStatus::Unreachable(format!("not a Spotplan proxy answer (HTTP {status}): {detail}"))
+        Err(ApiError::Unreadable { status, .. }) => {
+            ProxyStatus::Unreachable(format!("not a Spotplan proxy answer (HTTP {status})"))
         }
         Err(error) => ProxyStatus::Unreachable(error.to_string()),
     }

@@ -416,8 +416,8 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, Cancel) => "取消",
         (Lang::En, Sending) => "Sending to the cloud…",
         (Lang::Zh, Sending) => "正在发送到云厂商……",
-        (Lang::En, ProxyOffline) => "The proxy is not reachable: submitting needs `cargo xtask serve`.",
-        (Lang::Zh, ProxyOffline) => "代理不可用：提交订单需要运行 `cargo xtask serve`。",
+        (Lang::En, ProxyOffline) => "The proxy is not reachable: submitting needs it running (cargo xtask serve).",
+        (Lang::Zh, ProxyOffline) => "代理不可用：提交订单需要运行代理（cargo xtask serve）。",
         (Lang::En, SignInToSubmit) => {
             "This browser is not signed in to the proxy: open the sign-in link it printed when it started."
         }

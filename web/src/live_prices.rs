@@ -308,9 +308,9 @@ pub fn LivePrices(props: &LivePricesProps) -> Html {
             "This browser is not signed in to the proxy: open the sign-in link it printed to get live prices."
         }),
         _ => Some(if lang == Lang::Zh {
-            "代理不可用：实时价格需要运行 `cargo xtask serve`。"
+            "代理不可用：实时价格需要运行代理（cargo xtask serve）。"
         } else {
-            "The proxy is not reachable: live prices need `cargo xtask serve`."
+            "The proxy is not reachable: live prices need it running (cargo xtask serve)."
         }),
     };
     let refresh = {

@@ -15,10 +15,10 @@ pub fn api_error(lang: Lang, error: &ApiError) -> String {
         return error.to_string();
     }
     match error {
-        ApiError::NoAnswer(detail) => format!("代理没有应答：{detail}"),
+        ApiError::NoAnswer(_) => "代理没有应答".into(),
         ApiError::Refused(body) => refusal_zh(body),
         ApiError::ServerFault { status, body } => format!("{}（HTTP {status}）", refusal_zh(body)),
-        ApiError::Unreadable { status, detail } => format!("无法读取的应答（HTTP {status}）：{detail}"),
+        ApiError::Unreadable { status, .. } => format!("不是代理的应答（HTTP {status}）"),
     }
 }
 
