@@ -142,6 +142,8 @@ test('a fleet is planned, placed, kept at six through a reclaim and stopped with
   await page.locator('.fleet-stop-confirm').click();
   await live.getByText(/No answer that settles it .*the fleet may be stopped already/).waitFor();
   await page.locator(`.fleet-live[data-fleet-id="${fleetId}"] .fleet-state.stopped`).waitFor({ timeout: 10_000 });
+  // Once the list shows it stopped, the unanswered stop's dialog has said all it can: it closes.
+  await live.getByRole('dialog').waitFor({ state: 'detached' });
   const counts = await (await fetch(new URL('__standin/lifecycle', standin.url))).json();
   const releases = Object.values(counts.releases ?? {});
   assert.equal(releases.length, 6, JSON.stringify(counts));

@@ -181,18 +181,25 @@ fn fleet_card(
         let stopping = stopping.clone();
         Callback::from(move |_: MouseEvent| stopping.set(Stopping::Idle))
     };
+    let stopped = fleet.state == FleetState::Stopped;
+    // A stop that got no answer of its own is settled by the list once it shows the fleet stopped: its dialog
+    // ("the fleet may be stopped already") has said all it can.
+    let stopping_shown = match &**stopping {
+        Stopping::Failed { id: asked, .. } if *asked == id && stopped => &Stopping::Idle,
+        other => other,
+    };
     // While this fleet's stop is being confirmed or sent, the box shows the choice the dialog carries and cannot
     // change it (ticked after "Stop", it would say "release" while "keeps" is sent).
-    let (asked_release, asking) = match &**stopping {
+    let (asked_release, asking) = match stopping_shown {
         Stopping::Confirming { id: asked, release } | Stopping::Failed { id: asked, release, .. } if *asked == id => {
             (*release, true)
         }
         Stopping::Sending { id: asked } if *asked == id => (releasing, true),
         _ => (releasing, false),
     };
-    let dialog = match &**stopping {
+    let dialog = match stopping_shown {
         Stopping::Confirming { id: asked, release } | Stopping::Failed { id: asked, release, .. } if *asked == id => {
-            let failed = match &**stopping {
+            let failed = match stopping_shown {
                 Stopping::Failed { message, .. } => Some(message.clone()),
                 _ => None,
             };
@@ -239,7 +246,6 @@ fn fleet_card(
             .map(money2)
             .unwrap_or_else(|| t(FleetText::NoCeiling).to_owned())
     );
-    let stopped = fleet.state == FleetState::Stopped;
     html! {
         <li class={format!("fleet-live state-{}", fleet.state.id())} data-fleet-id={fleet.id.clone()}>
             <div class="fleet-live-head">
