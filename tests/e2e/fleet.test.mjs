@@ -139,8 +139,19 @@ test('a fleet is planned, placed, kept at six through a reclaim and stopped with
     await route.fetch();
     await route.abort('connectionreset');
   }, { times: 1 });
+  // The list is held back until the card has said so: a list that already shows the fleet stopped closes the
+  // dialog (the test would race the page's refresh).
+  let holdList = true;
+  const listHeld = async (route) => {
+    while (holdList && route.request().method() === 'GET') await new Promise((done) => setTimeout(done, 50));
+    // Unrouting lets a held request through on its own: then it is handled already.
+    await route.continue().catch(() => {});
+  };
+  await page.route('**/api/v1/fleets', listHeld);
   await page.locator('.fleet-stop-confirm').click();
   await live.getByText(/No answer that settles it .*the fleet may be stopped already/).waitFor();
+  holdList = false;
+  await page.unroute('**/api/v1/fleets', listHeld);
   await page.locator(`.fleet-live[data-fleet-id="${fleetId}"] .fleet-state.stopped`).waitFor({ timeout: 10_000 });
   // Once the list shows it stopped, the unanswered stop's dialog has said all it can: it closes.
   await live.getByRole('dialog').waitFor({ state: 'detached' });
