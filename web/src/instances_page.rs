@@ -395,7 +395,7 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
                 <ul>
                     { for answer.outcomes.iter().map(|outcome| html! {
                         <li class={format!("release-{}", serde_json::to_value(outcome.result).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())}>
-                            { format!("{} {}: {}{}", outcome.cloud.id(), outcome.id, result_word(outcome.result, lang),
+                            { format!("{} {}: {}{}", crate::i18n::cloud_name(lang, outcome.cloud), outcome.id, result_word(outcome.result, lang),
                                 outcome.code.as_ref().map(|code| format!(" [{code}] {}", outcome.message.clone().unwrap_or_default())).unwrap_or_default()) }
                         </li>
                     }) }
