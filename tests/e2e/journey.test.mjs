@@ -259,7 +259,7 @@ test('refresh live prices for the shortlist: merged, newest wins, provenance and
   // today's live price, with its source.
   const today = `(?:${dayBefore}|${new Date().toISOString().slice(0, 10)})`;
   const live = await findOfferRow(page, (cells) => cells.place === zone && cells.instance_type === type, `${type} in ${zone}`);
-  assert.equal(live.cells.spot, '¥0.05');
+  assert.equal(live.cells.spot, '¥0.0500');
   assert.match(live.cells.price_age, new RegExp(`^${today} · 0 d$`));
   assert.match(live.cells.titles.price_age, new RegExp(`observed ${today}`));
   await screenshot(page, 'journey-6-live-prices');

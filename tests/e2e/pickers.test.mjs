@@ -121,7 +121,7 @@ test('Alibaba: a Windows image makes a Windows order — its rules, and its own 
   await page.getByRole('button', { name: 'Refresh live prices for the shortlist' }).click();
   await page.getByTestId('live-status').getByText(/live prices merged/).waitFor();
   const chosen = await rowCells(page.getByTestId('ranked-table').locator('tbody tr.chosen'));
-  assert.equal(chosen.spot, '¥0.05', JSON.stringify(chosen));
+  assert.equal(chosen.spot, '¥0.0500', JSON.stringify(chosen));
   const ownMarket = await page.getByTestId('own-market').textContent();
   assert.match(ownMarket, /^ Your order's market, not merged into the table: alibaba \S+ \(Windows\): spot 0\.15 CNY\/hour, on-demand 0\.45 CNY\/hour$/);
   assert.ok(ownMarket.includes(`alibaba ${chosen.instance_type} (Windows)`), `${ownMarket} / ${chosen.instance_type}`);

@@ -308,7 +308,7 @@ pub fn cell(column: Column, rank: usize, row: &Candidate, lang: Lang) -> Cell {
         }
         Column::PerVcpu => Cell::plain(
             row.per_vcpu_hour
-                .map(|m| format!("{}{}", m.currency.symbol(), m.rounded(4)))
+                .map(|m| format!("{}{:.4}", m.currency.symbol(), m.rounded(4)))
                 .unwrap_or_else(unknown),
         ),
         Column::OnDemand => Cell::with_title(

@@ -40,10 +40,13 @@ pub fn max_money4(money: Money) -> String {
 /// A unit price, rounded to 4 decimals per hour or longer and to 6 per minute or second (a per-minute price has
 /// its digits further right: ¥0.02 an hour is ¥0.000333 a minute, not ¥0.0003): `¥0.4568`.
 pub fn unit_price(rate: PriceRate) -> String {
+    // Every figure to the same places, so a column of prices lines up (¥0.0600 beside ¥0.1782, not ¥0.06).
+    let decimals = unit_decimals(rate.per);
     format!(
-        "{}{}",
+        "{}{:.*}",
         rate.money.currency.symbol(),
-        rate.money.rounded(unit_decimals(rate.per))
+        decimals as usize,
+        rate.money.rounded(decimals)
     )
 }
 
@@ -133,6 +136,7 @@ mod tests {
     fn a_unit_price_keeps_a_per_minute_prices_digits() {
         let price = |text: &str, per| unit_price(PriceRate::new(Money::parse(text, Currency::Cny).unwrap(), per));
         assert_eq!(price("0.45678", crate::TimeUnit::Hour), "¥0.4568");
+        assert_eq!(price("0.06", crate::TimeUnit::Hour), "¥0.0600");
         assert_eq!(price("0.000333333", crate::TimeUnit::Minute), "¥0.000333");
         assert_eq!(price("0.0000055556", crate::TimeUnit::Second), "¥0.000006");
     }
