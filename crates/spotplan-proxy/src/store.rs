@@ -1422,15 +1422,31 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn an_outcome_that_cannot_be_written_is_kept_and_lands_later() {
-        let path = temp_db("unlanded");
+    /// A store with the order under `key` logged, and another process holding the database's write lock: the
+    /// store, the order, and the blocker (`COMMIT` lets writes through).
+    async fn logged_then_locked(name: &str, key: &str) -> (Store, StoredOrder, Connection) {
+        let path = temp_db(name);
         let store = Store::open_waiting(&path, &|_| String::new(), Duration::from_millis(50)).unwrap();
-        let mut order = record("key-00000004");
+        let order = record(key);
         store.insert(&order).await.unwrap();
-        // Another process holds the database's write lock.
         let blocker = Connection::open(&path).unwrap();
         blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        (store, order, blocker)
+    }
+
+    /// Waits (up to 5 s) until no outcome waits to land.
+    async fn until_landed(store: &Store) {
+        for _ in 0..100 {
+            if store.unlanded_count() == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn an_outcome_that_cannot_be_written_is_kept_and_lands_later() {
+        let (store, mut order, blocker) = logged_then_locked("unlanded", "key-00000004").await;
         order.view.status = OrderStatus::Succeeded;
         order.view.instance_ids = vec!["ins-9".into()];
         assert!(
@@ -1448,15 +1464,9 @@ mod tests {
             "an unlanded outcome is not pending"
         );
         blocker.execute_batch("COMMIT").unwrap();
-        for _ in 0..100 {
-            if store.unlanded_count() == 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        until_landed(&store).await;
         assert_eq!(store.unlanded_count(), 0, "the write landed");
-        let on_disk = Connection::open(&path)
-            .unwrap()
+        let on_disk = blocker
             .query_row("SELECT status FROM orders WHERE id = 'ord-key-00000004'", [], |row| {
                 row.get::<_, String>(0)
             })
@@ -1468,12 +1478,7 @@ mod tests {
     /// page, a fleet's tally — until it lands: the log still says pending, which a restart would resend.
     #[tokio::test]
     async fn a_refusal_not_yet_in_the_log_reads_as_unknown_until_it_lands() {
-        let path = temp_db("unlanded-refusal");
-        let store = Store::open_waiting(&path, &|_| String::new(), Duration::from_millis(50)).unwrap();
-        let mut order = record("key-00000005");
-        store.insert(&order).await.unwrap();
-        let blocker = Connection::open(&path).unwrap();
-        blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let (store, mut order, blocker) = logged_then_locked("unlanded-refusal", "key-00000005").await;
         order.view.status = OrderStatus::Failed;
         order.view.error_code = Some("InvalidParameter".into());
         order.view.hint = Some("the cloud refused the zone".into());
@@ -1496,12 +1501,7 @@ mod tests {
             "the sweeps see what the log will say: neither unknown (no lookup) nor pending (no resend)"
         );
         blocker.execute_batch("COMMIT").unwrap();
-        for _ in 0..100 {
-            if store.unlanded_count() == 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        until_landed(&store).await;
         assert_eq!(
             store.by_id("ord-key-00000005").await.unwrap().unwrap().view.status,
             OrderStatus::Failed,
