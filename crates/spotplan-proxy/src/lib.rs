@@ -58,6 +58,7 @@ pub mod stored;
 pub mod tls;
 pub mod token;
 pub mod upstream;
+pub mod wal_checkpointer;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;

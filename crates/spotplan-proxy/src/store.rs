@@ -356,9 +356,10 @@ impl Store {
         let writer = open()?;
         migrate(&writer, rehash)?;
         // Commits never pay for a checkpoint (a p99 spike every thousand pages): a thread of its own copies the
-        // WAL into the database, without blocking the writer.
+        // WAL into the database, without blocking the writer, often enough that the WAL is rewritten in place.
         writer.pragma_update(None, "wal_autocheckpoint", 0)?;
-        spawn_checkpointer(open()?);
+        writer.pragma_update(None, "journal_size_limit", crate::wal_checkpointer::WAL_SIZE_LIMIT)?;
+        crate::wal_checkpointer::spawn(open()?);
         let readers = (0..READERS).map(|_| open()).collect::<Result<Vec<_>, _>>()?;
         // SQLite gives the WAL files the database's mode; earlier versions left the database world-readable.
         for suffix in ["", "-wal", "-shm"] {
@@ -912,27 +913,6 @@ fn spawn_writer(connection: Connection, stats: Arc<WriterStats>) -> mpsc::Sender
         tracing::error!(%error, "cannot start the order log writer");
     }
     sender
-}
-
-/// How often the checkpointer copies the WAL into the database.
-const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
-
-/// Checkpoints the WAL in the background (PASSIVE: never waits for, nor blocks, the writer or readers); ends with
-/// the process.
-fn spawn_checkpointer(connection: Connection) {
-    let started = std::thread::Builder::new()
-        .name("order-log-checkpoint".into())
-        .spawn(move || {
-            loop {
-                std::thread::sleep(CHECKPOINT_EVERY);
-                if let Err(error) = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(%error, "order log checkpoint failed; it is retried");
-                }
-            }
-        });
-    if let Err(error) = started {
-        tracing::error!(%error, "cannot start the order log checkpointer");
-    }
 }
 
 fn pragmas(connection: &Connection) -> rusqlite::Result<(String, i64)> {
