@@ -821,17 +821,10 @@ async fn book_instances(state: &AppState, order: &OrderRecord) {
         // Like an outcome, the booking retries in the background until it lands: a locked or full disk must not
         // lose instances that bill, and the order's answer does not wait for the disk.
         tracing::error!(id = %order.id, %error, "the order's instances are not in the instance book yet; retrying");
-        let (store, id) = (state.store.clone(), order.id.clone());
-        tokio::spawn(async move {
-            let mut pause = std::time::Duration::from_millis(200);
-            loop {
-                tokio::time::sleep(pause).await;
-                match crate::instance_book::add_placed(&store, rows.clone()).await {
-                    Ok(()) => return tracing::info!(%id, "the order's instances are in the instance book now"),
-                    Err(error) => tracing::warn!(%id, %error, "the order's instances are still not booked"),
-                }
-                pause = (pause * 2).min(std::time::Duration::from_secs(10));
-            }
+        let store = state.store.clone();
+        crate::write_retry::until_it_lands(format!("the instances of order {}", order.id), move || {
+            let (store, rows) = (store.clone(), rows.clone());
+            async move { crate::instance_book::add_placed(&store, rows).await }
         });
     }
 }

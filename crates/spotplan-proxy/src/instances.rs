@@ -410,7 +410,8 @@ pub async fn release_once(
                     .map(|target| {
                         unknown(
                             target,
-                            "the proxy stopped while this release was being sent; the next describe tells",
+                            "this release's answers are not in the log (the proxy stopped while sending it, or \
+                             could not write them yet); the next describe tells",
                         )
                     })
                     .collect(),
@@ -491,12 +492,16 @@ pub async fn release_once(
         outcomes,
         replayed: false,
     };
-    instance_book::finish_release(&state.store, &key, &answer, after)
-        .await
-        .map_err(|source| ApiError::StoreAfterSending {
-            what: "release",
-            source,
-        })?;
+    if let Err(error) = instance_book::finish_release(&state.store, &key, &answer, after.clone()).await {
+        // The calls went out: the answer says what the clouds said, and the book takes it once it can (until
+        // then a retry under this key reads the release as unanswered and sends nothing again).
+        tracing::error!(%key, %error, "the release's answers are not in the book yet; retrying");
+        let (store, answer) = (state.store.clone(), answer.clone());
+        crate::write_retry::until_it_lands(format!("the answers of release {key}"), move || {
+            let (store, key, answer, after) = (store.clone(), key.clone(), answer.clone(), after.clone());
+            async move { instance_book::finish_release(&store, &key, &answer, after).await }
+        });
+    }
     Ok(answer)
 }
 

@@ -59,6 +59,7 @@ pub mod tls;
 pub mod token;
 pub mod upstream;
 pub mod wal_checkpointer;
+pub mod write_retry;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;

@@ -71,7 +71,7 @@ const TOKEN_ERRORS: [(&str, &str); 3] = [
     ("401", "the token is missing or wrong (token_required)"),
     (
         "503",
-        "the order log is unavailable (order_log_unavailable), or its database stopped answering before confirming a new row, which may be logged (order_log_unconfirmed), or a release's or fleet's calls may have gone out but their answers could not be logged (log_failed_after_sending: retry under the same key)",
+        "the order log is unavailable (order_log_unavailable), or its database stopped answering before confirming a new row, which may be logged (order_log_unconfirmed), or a fleet's calls may have gone out but their answers could not be logged (log_failed_after_sending: retry under the same key)",
     ),
     ("504", "the call took longer than the proxy's limit"),
 ];
