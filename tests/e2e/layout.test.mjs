@@ -84,6 +84,16 @@ test('on a 390 px phone each row is a card with price, savings, total and Choose
   assert.match(cells.expected_total, /^¥[\d,]+\.\d\d$/);
   await page.locator('.offer-table').screenshot({ path: `${process.env.SPOTPLAN_ARTIFACTS}/layout-390-cards.png` });
   await screenshot(page, 'layout-390');
+  // Each figure is labelled on the card, and no zone name is cut (the cheapest cards include cn-wulanchabu-a).
+  const labels = await row.locator('td[data-label]').evaluateAll((tds) => tds.map((td) => [td.dataset.col, td.dataset.label]));
+  assert.deepEqual(Object.fromEntries(labels), { spot: 'Spot', savings_percent: 'Save', expected_total: 'Total' });
+  const places = await table.locator('tbody tr:not([aria-hidden]) td[data-col=place]').evaluateAll((tds) =>
+    tds.map((td) => ({ text: td.textContent, cut: td.scrollWidth > td.clientWidth })));
+  assert.ok(places.some((place) => place.text.startsWith('cn-wulanchabu')), JSON.stringify(places));
+  assert.deepEqual(places.filter((place) => place.cut), [], 'no zone name is cut');
+  const figures = await table.locator('tbody tr:not([aria-hidden]) td[data-label]').evaluateAll((tds) =>
+    tds.filter((td) => td.scrollWidth > td.clientWidth).map((td) => td.textContent));
+  assert.deepEqual(figures, [], 'no figure is cut');
   // Sorting without headers: the select and the direction button.
   await page.getByTestId('sort-by').selectOption('savings');
   await page.waitForFunction(() => new URLSearchParams(location.search).get('s') === 'savings');

@@ -239,6 +239,7 @@ pub fn OfferTable(props: &OfferTableProps) -> Html {
             );
             let card_label = match column {
                 Column::Spot => Some(t(Key::ColSpotDisplay)),
+                Column::Savings => Some(t(Key::ColSavingsShort)),
                 Column::Total => Some(t(Key::ColTotalShort)),
                 _ => None,
             };
