@@ -167,6 +167,7 @@ test('charts: the best candidates, cost against duration, and a price history wi
   await page.getByRole('img', { name: 'Total cost of the best candidates' }).waitFor();
   const best = (await page.getByTestId('chart-best').locator('svg text').allTextContents()).map((t) => t.trim());
   assert.ok(best.some((t) => t.startsWith('ECS ')) && best.some((t) => t.startsWith('CVM ')), best.join('|'));
+  assert.deepEqual(await overlappingTexts(page.getByTestId('chart-best')), [], 'no two labels of the chart overlap');
   // An offer with a price history: Alibaba ecs.c6.xlarge outside China, ranked first by risk.
   await page.getByLabel('Where').selectOption('outside');
   await page.getByRole('checkbox', { name: 'Tencent Cloud CVM' }).uncheck();
@@ -175,6 +176,13 @@ test('charts: the best candidates, cost against duration, and a price history wi
   const table = page.getByTestId('ranked-table');
   const first = table.locator('tbody tr:not([aria-hidden])').first();
   await first.getByText('ecs.c6.xlarge').waitFor();
+  // Of one cloud, the bars are named by their type alone and the caption names the cloud: "ECS t5-c1m2.xlarge"
+  // under each bar overlapped its neighbours'.
+  const chartBest = page.getByTestId('chart-best');
+  await chartBest.locator('figcaption').getByText(/^Alibaba Cloud ECS: 10 instances/).waitFor();
+  const oneCloud = (await chartBest.locator('svg text').allTextContents()).map((t) => t.trim());
+  assert.ok(oneCloud.includes('c6.xlarge') && !oneCloud.some((t) => t.startsWith('ECS ')), oneCloud.join('|'));
+  assert.deepEqual(await overlappingTexts(chartBest), [], 'no two labels of the chart overlap');
   const advice = await rowCells(first);
   // The history is in dollars; the advice is shown as the table shows every price (yuan per hour here), as the
   // bid field beside it would show the bid.
@@ -293,3 +301,14 @@ test('in-browser benchmark: catalog decode and ranking 50,000 offers in wasm', a
   await writeFile(join(artifactsDir(), 'wasm-bench.txt'), report);
   for (const line of report.trim().split('\n')) console.log(`# wasm bench ${line}`);
 });
+
+/** The pairs of an SVG's non-empty texts whose boxes overlap on screen. */
+async function overlappingTexts(figure) {
+  const boxes = await figure.locator('svg text').evaluateAll((texts) => texts
+    .filter((text) => text.textContent.trim() !== '')
+    .map((text) => ({ text: text.textContent.trim(), box: text.getBoundingClientRect().toJSON() })));
+  const overlap = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+  const pairs = [];
+  boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => { if (overlap(a.box, b.box)) pairs.push(`${a.text} / ${b.text}`); }));
+  return pairs;
+}

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use spotplan_core::catalog::PriceKind;
 use spotplan_core::plan::Plan;
-use spotplan_core::{Candidate, Money, Planner, PriceRate, TimeUnit};
+use spotplan_core::{Candidate, Cloud, Money, Planner, PriceRate, TimeUnit};
 use yew::prelude::*;
 
 use crate::state::UiState;
@@ -129,39 +129,58 @@ pub fn Charts(props: &ChartsProps) -> Html {
     (*use_memo(drawn, move |_| draw(&props))).clone()
 }
 
+/// A bar's name under it: the instance type (Alibaba's without its `ecs.`), after the cloud's product name when the
+/// bars are of several clouds — of one cloud, the caption names it and the names stay short enough not to overlap.
+fn bar_name(cloud: Cloud, instance_type: &str, one_cloud: bool) -> String {
+    let instance_type = instance_type.trim_start_matches("ecs.");
+    if one_cloud {
+        instance_type.to_owned()
+    } else {
+        format!("{} {instance_type}", spotplan_core::clouds::api(cloud).names().product)
+    }
+}
+
 fn draw(props: &ChartsProps) -> Html {
     let requirement = &props.state.requirement;
     let lang = props.state.lang;
     let zh = lang == crate::i18n::Lang::Zh;
     let say = |en: &str, zh_text: &str| if zh { zh_text.to_owned() } else { en.to_owned() };
-    let bars: Vec<CostBar> = best_candidates(props)
+    let best = best_candidates(props);
+    let one_cloud = best
+        .first()
+        .map(|c| c.key.cloud)
+        .filter(|cloud| best.iter().all(|c| c.key.cloud == *cloud));
+    let bars: Vec<CostBar> = best
         .into_iter()
         .filter_map(|c| {
             Some(CostBar {
                 place: c.key.zone.clone().unwrap_or_else(|| c.key.region.clone()),
-                label: format!(
-                    "{} {}",
-                    spotplan_core::clouds::api(c.key.cloud).names().product,
-                    c.key.instance_type.trim_start_matches("ecs.")
-                ),
+                label: bar_name(c.key.cloud, &c.key.instance_type, one_cloud.is_some()),
                 expected: amount(c.expected_total)?,
                 on_demand: amount(c.on_demand_total),
             })
         })
         .collect();
+    let of_one_cloud = one_cloud.map_or(String::new(), |cloud| {
+        if zh {
+            format!("{}：", cloud.display_name_zh())
+        } else {
+            format!("{}: ", cloud.display_name())
+        }
+    });
     let bars_chart = svg_figure(
         cost_bars_svg(&bars, requirement.currency.code(), lang, 760, 320),
         &say("Total cost of the best candidates", "最佳候选的总费用"),
         "chart-best",
         if zh {
             format!(
-                "{} 台 × {} 小时：预期竞价费用（按市场价计费）与按量费用并列。",
+                "{of_one_cloud}{} 台 × {} 小时：预期竞价费用（按市场价计费）与按量费用并列。",
                 requirement.instance_count,
                 requirement.hours.normalize()
             )
         } else {
             format!(
-                "{} instances × {} h: expected spot cost (market price billed) beside on-demand.",
+                "{of_one_cloud}{} instances × {} h: expected spot cost (market price billed) beside on-demand.",
                 requirement.instance_count,
                 requirement.hours.normalize()
             )
@@ -239,5 +258,22 @@ fn draw(props: &ChartsProps) -> Html {
             if bars.is_empty() { <p class="empty">{ say("No priced offer to chart.", "没有可绘制的有价报价。") }</p> } else { { bars_chart } }
             { chosen.unwrap_or_default() }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn bars_of_one_cloud_are_named_by_type_and_of_several_with_the_product_too() {
+        assert_eq!(bar_name(Cloud::Alibaba, "ecs.t5-c1m2.xlarge", true), "t5-c1m2.xlarge");
+        assert_eq!(
+            bar_name(Cloud::Alibaba, "ecs.t5-c1m2.xlarge", false),
+            "ECS t5-c1m2.xlarge"
+        );
+        assert_eq!(bar_name(Cloud::Tencent, "S5.MEDIUM4", false), "CVM S5.MEDIUM4");
     }
 }
