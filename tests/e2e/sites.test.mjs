@@ -73,7 +73,7 @@ for (const { cloud, name, region, sent, wire, fill, priced } of CASES) {
     assert.equal(await site.isDisabled(), true);
     assert.match(
       await page.getByTestId('account-site-source').textContent(),
-      new RegExp(`Set by the proxy's credentials: environment \\(SPOTPLAN_ACCOUNT_CURRENCY_${cloud.toUpperCase()}\\)`),
+      new RegExp(`Set by the proxy's credentials: environment variable SPOTPLAN_ACCOUNT_CURRENCY_${cloud.toUpperCase()}$`),
     );
     for (const [label, value] of Object.entries(fill)) await page.getByLabel(label, { exact: true }).fill(value);
     await page.getByLabel('Set a maximum price').check();

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use spotplan_core::api::health::Health;
+use spotplan_core::api::health::{AccountSiteSource, Health};
 use spotplan_core::order::native_bid::AccountCurrencies;
 use spotplan_core::{Cloud, Currency};
 
@@ -13,8 +13,8 @@ use spotplan_core::{Cloud, Currency};
 pub struct AccountSites {
     /// What the person chose, for clouds the proxy says nothing about.
     chosen: BTreeMap<Cloud, Currency>,
-    /// What the proxy reports for the credentials it holds, with where it was set.
-    from_proxy: BTreeMap<Cloud, (Currency, String)>,
+    /// What the proxy reports for the credentials it holds, with where it was set (told to those signed in).
+    from_proxy: BTreeMap<Cloud, (Currency, Option<AccountSiteSource>)>,
 }
 
 impl AccountSites {
@@ -44,9 +44,9 @@ impl AccountSites {
         currencies
     }
 
-    /// Where the proxy's figure for `cloud` was set, when the proxy decides it.
-    pub fn set_by_proxy(&self, cloud: Cloud) -> Option<&str> {
-        self.from_proxy.get(&cloud).map(|(_, source)| source.as_str())
+    /// Whether the proxy decides `cloud`'s site, and then where it was set when the proxy told.
+    pub fn set_by_proxy(&self, cloud: Cloud) -> Option<Option<&AccountSiteSource>> {
+        self.from_proxy.get(&cloud).map(|(_, source)| source.as_ref())
     }
 
     /// The person chose `currency` for `cloud` (ignored while the proxy decides it).
@@ -65,8 +65,7 @@ impl AccountSites {
             .iter()
             .filter_map(|line| {
                 let currency = line.account_currency?;
-                let source = line.account_currency_source.clone().unwrap_or_default();
-                Some((line.cloud, (currency, source)))
+                Some((line.cloud, (currency, line.account_currency_source.clone())))
             })
             .collect();
     }
@@ -128,7 +127,9 @@ mod tests {
                 mode: CloudMode::Submit,
                 endpoint_override: None,
                 account_currency: Some(Currency::Cny),
-                account_currency_source: Some("China site (the default)".into()),
+                account_currency_source: Some(AccountSiteSource::default_site(
+                    "SPOTPLAN_ACCOUNT_CURRENCY_ALIBABA".into(),
+                )),
             }],
             spend: SpendCeilings {
                 max_order_per_hour: None,
@@ -138,7 +139,18 @@ mod tests {
         };
         sites.take_from(&health);
         assert_eq!(sites.currency(Cloud::Alibaba), Currency::Cny);
-        assert_eq!(sites.set_by_proxy(Cloud::Alibaba), Some("China site (the default)"));
+        let source = sites
+            .set_by_proxy(Cloud::Alibaba)
+            .flatten()
+            .expect("the proxy says where");
+        assert_eq!(
+            crate::i18n::site_source(crate::i18n::Lang::Zh, source),
+            "默认中国站（国际站账户请设置 SPOTPLAN_ACCOUNT_CURRENCY_ALIBABA=USD）"
+        );
+        assert_eq!(
+            crate::i18n::site_source(crate::i18n::Lang::En, source),
+            "China site by default (SPOTPLAN_ACCOUNT_CURRENCY_ALIBABA=USD for an international-site account)"
+        );
         assert_eq!(sites.set_by_proxy(Cloud::Tencent), None);
     }
 }

@@ -383,7 +383,7 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
     };
     let site = {
         let account = order.account_currency;
-        let set_by_proxy = state.account_sites.set_by_proxy(cloud).map(str::to_owned);
+        let set_by_proxy = state.account_sites.set_by_proxy(cloud).map(|source| source.cloned());
         let chosen = {
             let state = state.clone();
             Callback::from(move |event: Event| {
@@ -404,7 +404,10 @@ pub fn BidPanel(props: &BidPanelProps) -> Html {
                 if let Some(source) = set_by_proxy {
                     // Where it was set is told only to those signed in.
                     <p id="account-site-source" class="muted" data-testid="account-site-source">{
-                        if source.is_empty() { t(Key::SiteSetByProxy).to_owned() } else { format!("{}: {source}", t(Key::SiteSetByProxy)) }
+                        match source {
+                            Some(source) => format!("{}: {}", t(Key::SiteSetByProxy), crate::i18n::site_source(lang, &source)),
+                            None => t(Key::SiteSetByProxy).to_owned(),
+                        }
                     }</p>
                 }
                 { field_problems(&problems, "account_currency", lang) }

@@ -610,12 +610,25 @@ pub fn match_summary(lang: Lang, matching: usize, excluded_unknown: usize) -> St
     }
 }
 
-/// A time unit's name in the UI language (`hour`, `小时`).
 /// A cloud's name in the UI language (`Alibaba Cloud ECS`, `阿里云 ECS`).
 pub fn cloud_name(lang: Lang, cloud: spotplan_core::Cloud) -> &'static str {
     match lang {
         Lang::En => cloud.display_name(),
         Lang::Zh => cloud.display_name_zh(),
+    }
+}
+
+/// Where the proxy learnt an account's site, in the UI language.
+pub fn site_source(lang: Lang, source: &spotplan_core::api::health::AccountSiteSource) -> String {
+    use spotplan_core::api::health::SiteSourceKind::{CredentialsFile, Default, Environment};
+    let name = &source.name;
+    match (lang, source.kind) {
+        (Lang::En, Default) => format!("China site by default ({name}=USD for an international-site account)"),
+        (Lang::Zh, Default) => format!("默认中国站（国际站账户请设置 {name}=USD）"),
+        (Lang::En, Environment) => format!("environment variable {name}"),
+        (Lang::Zh, Environment) => format!("环境变量 {name}"),
+        (Lang::En, CredentialsFile) => format!("credentials file {name}"),
+        (Lang::Zh, CredentialsFile) => format!("凭证文件 {name}"),
     }
 }
 

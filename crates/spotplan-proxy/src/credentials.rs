@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use spotplan_core::api::health::AccountSiteSource;
 use spotplan_core::clouds::wire;
 use spotplan_core::{Cloud, Currency};
 use spotplan_sign::Credentials;
@@ -25,24 +26,20 @@ pub struct Loaded {
     /// The currency the account is billed in, and so the currency of its bids and price answers.
     pub account_currency: Currency,
     /// Where the currency was set, e.g. `environment (SPOTPLAN_ACCOUNT_CURRENCY_TENCENT)`, or the default.
-    pub account_currency_source: String,
+    pub account_currency_source: AccountSiteSource,
 }
 
 impl Loaded {
-    /// A China-site credential (the default site), from `source`.
-    pub fn china_site(credentials: Credentials, source: String) -> Loaded {
+    /// A China-site credential (the default site) of `cloud`, from `source`.
+    pub fn china_site(cloud: Cloud, credentials: Credentials, source: String) -> Loaded {
         Loaded {
             credentials,
             source,
             account_currency: Currency::Cny,
-            account_currency_source: DEFAULT_SITE.into(),
+            account_currency_source: AccountSiteSource::default_site(account_currency_env(cloud)),
         }
     }
 }
-
-/// What the health answer says when no site is configured.
-const DEFAULT_SITE: &str =
-    "China site (the default; set SPOTPLAN_ACCOUNT_CURRENCY_<CLOUD>=USD for an international-site account)";
 
 /// The environment variable naming a cloud's account currency.
 pub fn account_currency_env(cloud: Cloud) -> String {
@@ -158,28 +155,25 @@ fn account_currency(
     sources: &Sources,
     file: &serde_json::Map<String, serde_json::Value>,
     cloud: Cloud,
-) -> Result<Option<(Currency, String)>, CredentialsError> {
+) -> Result<Option<(Currency, AccountSiteSource)>, CredentialsError> {
     let name = account_currency_env(cloud);
     let from_file = file
         .get(cloud.id())
         .and_then(|entry| entry.get("account_currency"))
         .and_then(serde_json::Value::as_str);
-    let (value, source_name) = match (sources.var(&name), from_file) {
-        (Some(value), _) => (value, format!("environment ({name})")),
+    let (value, source) = match (sources.var(&name), from_file) {
+        (Some(value), _) => (value, AccountSiteSource::environment(name)),
         (None, Some(value)) => (
             value,
-            format!(
-                "config file {}",
-                sources.config_file.as_deref().map(display).unwrap_or_default()
-            ),
+            AccountSiteSource::credentials_file(sources.config_file.as_deref().map(display).unwrap_or_default()),
         ),
         (None, None) => return Ok(None),
     };
     let currency = Currency::from_code(value).ok_or_else(|| CredentialsError::BadAccountCurrency {
-        source_name: source_name.clone(),
+        source_name: source.to_string(),
         value: value.chars().take(16).collect(),
     })?;
-    Ok(Some((currency, source_name)))
+    Ok(Some((currency, source)))
 }
 
 fn display(path: &Path) -> String {
@@ -190,6 +184,7 @@ fn from_env(sources: &Sources, cloud: Cloud) -> Option<Loaded> {
     let names = wire(cloud).credential_names();
     let (id, secret) = (sources.var(names.key_id_env)?, sources.var(names.secret_env)?);
     Some(Loaded::china_site(
+        cloud,
         Credentials::new(id.to_owned(), secret.to_owned()),
         format!("environment ({}, {})", names.key_id_env, names.secret_env),
     ))
@@ -204,6 +199,7 @@ fn from_config_file(
     let entry = file.get(cloud.id())?;
     let text = |field: &str| entry.get(field).and_then(serde_json::Value::as_str).map(str::to_owned);
     Some(Loaded::china_site(
+        cloud,
         Credentials::new(text(id_field)?, text(secret_field)?),
         format!(
             "config file {}",
@@ -221,7 +217,11 @@ fn from_cli_file(sources: &Sources, cloud: Cloud) -> Option<Loaded> {
         Some(profile) => format!("{} CLI profile `{profile}` in {}", cloud.vendor(), display(&path)),
         None => format!("{} CLI credential {}", cloud.vendor(), display(&path)),
     };
-    Some(Loaded::china_site(Credentials::new(found.key_id, found.secret), source))
+    Some(Loaded::china_site(
+        cloud,
+        Credentials::new(found.key_id, found.secret),
+        source,
+    ))
 }
 
 /// Reads Spotplan's credentials file: an object with one object per cloud id, each with exactly that cloud's two
@@ -314,12 +314,15 @@ mod tests {
         assert_eq!(tencent.account_currency, Currency::Usd);
         assert_eq!(
             tencent.account_currency_source,
-            "environment (SPOTPLAN_ACCOUNT_CURRENCY_TENCENT)"
+            AccountSiteSource::environment("SPOTPLAN_ACCOUNT_CURRENCY_TENCENT".into())
         );
         assert_eq!(loaded.get(Cloud::Baidu).unwrap().account_currency, Currency::Usd);
         let alibaba = loaded.get(Cloud::Alibaba).unwrap();
         assert_eq!(alibaba.account_currency, Currency::Cny);
-        assert!(alibaba.account_currency_source.starts_with("China site (the default"));
+        assert_eq!(
+            alibaba.account_currency_source.to_string(),
+            "China site (the default; set SPOTPLAN_ACCOUNT_CURRENCY_ALIBABA=USD for an international-site account)"
+        );
         // A currency that is neither is refused at start, naming where it came from and not echoing much of it.
         let mut wrong = sources.clone();
         wrong

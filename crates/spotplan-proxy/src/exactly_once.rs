@@ -460,7 +460,11 @@ async fn pass_spend_gate<'a>(
 
 /// The refusal of an order whose bid is in another currency than the account pays in: sent as is, the cloud would
 /// read a CNY bid as dollars (about 7× too high) or a USD bid as yuan.
-fn account_currency_mismatch(order: &SpotOrder, account: Currency, source: &str) -> ApiError {
+fn account_currency_mismatch(
+    order: &SpotOrder,
+    account: Currency,
+    source: &spotplan_core::api::health::AccountSiteSource,
+) -> ApiError {
     ApiError::BadRequest {
         code: "account_currency_mismatch",
         message: format!(

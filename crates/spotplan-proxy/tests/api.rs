@@ -905,7 +905,9 @@ async fn a_bid_in_another_currency_than_the_account_pays_in_is_refused_before_an
         spotplan_core::Cloud::Tencent,
         spotplan_proxy::credentials::Loaded {
             account_currency: spotplan_core::Currency::Usd,
-            account_currency_source: "environment (SPOTPLAN_ACCOUNT_CURRENCY_TENCENT)".into(),
+            account_currency_source: spotplan_core::api::health::AccountSiteSource::environment(
+                "SPOTPLAN_ACCOUNT_CURRENCY_TENCENT".into(),
+            ),
             ..tencent
         },
     );
@@ -943,7 +945,11 @@ async fn a_bid_in_another_currency_than_the_account_pays_in_is_refused_before_an
     assert_eq!(line["account_currency"], "USD");
     assert_eq!(
         line["account_currency_source"],
-        "environment (SPOTPLAN_ACCOUNT_CURRENCY_TENCENT)"
+        serde_json::json!({ "kind": "environment", "name": "SPOTPLAN_ACCOUNT_CURRENCY_TENCENT" })
+    );
+    assert!(
+        message.contains("pays in USD (environment (SPOTPLAN_ACCOUNT_CURRENCY_TENCENT))"),
+        "{message}"
     );
 }
 

@@ -54,9 +54,77 @@ pub struct CloudHealth {
     /// bids sent through this proxy must be in it. `None` in planning mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_currency: Option<crate::money::Currency>,
-    /// Where the account currency was set (an environment variable, the credentials file, or the default).
+    /// Where the account currency was set (an environment variable, the credentials file, or the default); told
+    /// only to those signed in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_currency_source: Option<String>,
+    pub account_currency_source: Option<AccountSiteSource>,
+}
+
+/// Where the proxy learnt which site a cloud's account is on (and so the currency its bids are sent in): a typed
+/// value each page words in its own language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AccountSiteSource {
+    /// How it was set.
+    pub kind: SiteSourceKind,
+    /// The variable that set it (or, by default, the one that would), or the credentials file's path.
+    pub name: String,
+}
+
+/// How an account's site was set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SiteSourceKind {
+    /// Nothing said otherwise: the China site (`name` is the variable that would say otherwise).
+    Default,
+    /// An environment variable of the proxy's.
+    Environment,
+    /// The proxy's credentials file.
+    CredentialsFile,
+}
+
+impl AccountSiteSource {
+    /// The China site by default; `variable` would set another.
+    pub fn default_site(variable: String) -> AccountSiteSource {
+        AccountSiteSource {
+            kind: SiteSourceKind::Default,
+            name: variable,
+        }
+    }
+
+    /// Set by the environment variable `variable`.
+    pub fn environment(variable: String) -> AccountSiteSource {
+        AccountSiteSource {
+            kind: SiteSourceKind::Environment,
+            name: variable,
+        }
+    }
+
+    /// Set in the credentials file at `path`.
+    pub fn credentials_file(path: String) -> AccountSiteSource {
+        AccountSiteSource {
+            kind: SiteSourceKind::CredentialsFile,
+            name: path,
+        }
+    }
+}
+
+impl std::fmt::Display for AccountSiteSource {
+    /// In English, for the proxy's log and its error messages.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = &self.name;
+        match self.kind {
+            SiteSourceKind::Default => {
+                write!(
+                    f,
+                    "China site (the default; set {name}=USD for an international-site account)"
+                )
+            }
+            SiteSourceKind::Environment => write!(f, "environment ({name})"),
+            SiteSourceKind::CredentialsFile => write!(f, "config file {name}"),
+        }
+    }
 }
 
 /// What the proxy can do for a cloud.

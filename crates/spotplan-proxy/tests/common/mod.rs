@@ -32,7 +32,10 @@ pub fn credentials() -> CloudCredentials {
         .into_iter()
         .zip(KEYS)
         .fold(CloudCredentials::default(), |credentials, (cloud, (_, id, secret))| {
-            credentials.with(cloud, Loaded::china_site(Credentials::new(id, secret), "test".into()))
+            credentials.with(
+                cloud,
+                Loaded::china_site(cloud, Credentials::new(id, secret), "test".into()),
+            )
         })
 }
 
