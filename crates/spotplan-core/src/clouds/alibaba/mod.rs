@@ -116,10 +116,10 @@ impl CloudApi for Alibaba {
 
     fn no_advice_reason(&self) -> NoAdviceReason {
         NoAdviceReason {
-            short: "no history · refresh live",
-            detail: "One price observation in the catalog: refresh live prices (DescribeSpotPriceHistory returns 30 days) to estimate a bid's interruption risk.",
-            short_zh: "无历史 · 请刷新实时价格",
-            detail_zh: "目录中只有一次价格观测：刷新实时价格（DescribeSpotPriceHistory 返回 30 天）即可估算出价的中断风险。",
+            short: "no history",
+            detail: "One price observation in the catalog. Live prices, through a proxy holding Alibaba credentials, bring 30 days of history (DescribeSpotPriceHistory), from which a bid's interruption risk is estimated.",
+            short_zh: "无历史价格",
+            detail_zh: "目录中只有一次价格观测。通过持有阿里云凭证的代理刷新实时价格，可获得 30 天历史（DescribeSpotPriceHistory），据此估算出价的中断风险。",
         }
     }
 
