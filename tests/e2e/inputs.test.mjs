@@ -283,7 +283,7 @@ test('"cheapest safe" says what is known: price ages, why the risk field does no
   const advice = async (cloud) => table.locator(`tbody tr:has(td[data-col=cloud].${cloud}) td[data-col=bid_advice]`).first();
   // Not "refresh live" in the cell: this proxy holds no credentials, so it could not; the hover says what would.
   assert.equal(await (await advice('alibaba')).textContent(), 'no history');
-  assert.match(await (await advice('alibaba')).getAttribute('title'), /through a proxy holding Alibaba credentials, bring 30 days of history/);
+  assert.match(await (await advice('alibaba')).getAttribute('title'), /live prices via a proxy with Alibaba credentials bring 30 days/);
   await page.getByTestId('offer-filter').fill('SA');
   await cloudRows(table, 'tencent').first().waitFor();
   assert.equal(await (await advice('tencent')).textContent(), 'reclaimed on stock, not price');

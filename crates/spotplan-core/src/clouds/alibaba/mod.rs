@@ -117,9 +117,9 @@ impl CloudApi for Alibaba {
     fn no_advice_reason(&self) -> NoAdviceReason {
         NoAdviceReason {
             short: "no history",
-            detail: "One price observation in the catalog. Live prices, through a proxy holding Alibaba credentials, bring 30 days of history (DescribeSpotPriceHistory), from which a bid's interruption risk is estimated.",
+            detail: "One price observation in the catalog: live prices via a proxy with Alibaba credentials bring 30 days (DescribeSpotPriceHistory) to estimate a bid's interruption risk.",
             short_zh: "无历史价格",
-            detail_zh: "目录中只有一次价格观测。通过持有阿里云凭证的代理刷新实时价格，可获得 30 天历史（DescribeSpotPriceHistory），据此估算出价的中断风险。",
+            detail_zh: "目录中只有一次价格观测：经持有阿里云凭证的代理获取实时价格，可得 30 天历史（DescribeSpotPriceHistory），用以估算中断风险。",
         }
     }
 
