@@ -125,7 +125,7 @@ struct SeriesCursor {
 }
 
 impl SeriesCursor {
-    /// The cursors of every series, reset for a new offer.
+    /// The cursors of every series, as at the start of an offer.
     fn fresh(series: usize) -> Vec<SeriesCursor> {
         vec![SeriesCursor::default(); series]
     }
@@ -242,7 +242,7 @@ pub fn encode(catalog: &Catalog) -> Result<Vec<u8>, DecodeError> {
     let mut cursors = SeriesCursor::fresh(series.len());
     for obs in &parts.observations {
         if obs.offer != previous_offer {
-            cursors = SeriesCursor::fresh(series.len());
+            cursors.fill(SeriesCursor::default());
         }
         let series_index = index_in(&series, &series_of(obs));
         let decimal = to_wire_decimal(obs.rate.money.amount)?;
@@ -362,7 +362,7 @@ pub fn decode(bytes: &[u8]) -> Result<Catalog, DecodeError> {
     for row in 0..rows {
         let offer_step = columns.offer_steps[row];
         if offer_step > 0 {
-            cursors = SeriesCursor::fresh(wire.series.len());
+            cursors.fill(SeriesCursor::default());
         }
         offer = offer
             .checked_add(offer_step)
