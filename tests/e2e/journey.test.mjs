@@ -130,9 +130,17 @@ test('the whole journey in Chinese on a 390 px phone: compare, copy tccli, dry-r
   const table = page.getByTestId('ranked-table');
   await table.locator('tbody tr:not([aria-hidden])').first().waitFor();
   assert.match(await page.getByTestId('plan-summary').textContent(), /单位 CNY\/小时；汇率 1 USD = [\d.]+ CNY/);
-  for (const english of ['Prices per instance', 'Catalog decoded', 'expected spot cost']) {
+  for (const english of ['Prices per instance', 'Catalog decoded', 'expected spot cost', 'price data from', 'none stated']) {
     assert.ok(!(await page.locator('body').textContent()).includes(english), `no English "${english}" in the Chinese UI`);
   }
+  // The price sources are credited in Chinese, each with its link and licence.
+  const credits = await page.getByTestId('attribution').locator('li').allTextContents();
+  assert.equal(credits.length, 4);
+  assert.ok(
+    credits.includes('阿里云价格数据来自 cloudpilot-ai/priceserver（Apache-2.0） — https://github.com/cloudpilot-ai/priceserver (2024-10-09, Apache-2.0)'),
+    credits.join('\n'),
+  );
+  assert.ok(credits.some((line) => line.startsWith('腾讯云 CVM 2022-05-20 的刊例价') && line.endsWith('未声明许可（价格属于事实；已注明来源）)')), credits.join('\n'));
   // Units and cloud names read in Chinese too.
   assert.deepEqual(await page.locator('select:has(option[value=minute]) option').allTextContents(), ['分钟', '小时', '天', '月']);
   assert.match(await page.getByTestId('price-ages').textContent(), /阿里云 ECS竞价价格来自 2024-10-09/);

@@ -11,7 +11,7 @@ use crate::charts_panel::Charts;
 use crate::compare::Compare;
 use crate::fleet_page::FleetPage;
 use crate::health::{ProxyStatus, fetch_health};
-use crate::i18n::{Key, Lang, text};
+use crate::i18n::{self, Key, Lang, text};
 use crate::instances_page::InstancesPage;
 use crate::live_prices::LivePrices;
 use crate::orders_page::OrdersPage;
@@ -474,8 +474,11 @@ pub fn App() -> Html {
             <footer>
                 <h2>{ t(Key::PriceData) }</h2>
                 <ul data-testid="attribution">
-                    { for sources.iter().map(|source| html! {
-                        <li>{ &source.attribution }{ " — " }<a href={source.url.clone()}>{ &source.url }</a>{ format!(" ({}, {})", source.date, source.licence) }</li>
+                    { for sources.iter().map(|source| {
+                        let (line, licence) = i18n::source_credit(lang, source);
+                        html! {
+                            <li>{ line }{ " — " }<a href={source.url.clone()}>{ &source.url }</a>{ format!(" ({}, {licence})", source.date) }</li>
+                        }
                     }) }
                 </ul>
                 <p class="muted">{ t(Key::SnapshotNote) }</p>

@@ -632,6 +632,32 @@ pub fn site_source(lang: Lang, source: &spotplan_core::api::health::AccountSiteS
     }
 }
 
+/// A price source's attribution line and licence in the UI language. The catalog carries each source's line in
+/// English (the words its licence asks for); the embedded catalog's sources also read in Chinese here, and a source
+/// this table does not know (a proxy's own fetched prices) keeps its own words.
+pub fn source_credit(lang: Lang, source: &spotplan_core::catalog::Source) -> (&str, &str) {
+    let chinese = match source.key.as_str() {
+        "alibaba-cloudpilot-2024-10-09" => Some((
+            "阿里云价格数据来自 cloudpilot-ai/priceserver（Apache-2.0）",
+            "Apache-2.0",
+        )),
+        "alibaba-cleanerzkp-2023" => Some((
+            "阿里云竞价实例历史价格样本来自 cleanerzkp/spot-instance-comparison（ISC）；原数据未记录币种，按美元推断",
+            "ISC",
+        )),
+        "tencent-qcloud-price-2022-05-20" => Some((
+            "腾讯云 CVM 2022-05-20 的刊例价，来自 chen56/qcloud-price",
+            "未声明许可（价格属于事实；已注明来源）",
+        )),
+        "baidu-official-examples" => Some(("百度智能云 BCC 规格来自其 API 文档；价格未知", "来自厂商文档的事实")),
+        _ => None,
+    };
+    match (lang, chinese) {
+        (Lang::Zh, Some(words)) => words,
+        _ => (&source.attribution, &source.licence),
+    }
+}
+
 /// A price per unit in the UI language: `0.05 CNY/hour`, `0.05 CNY/小时`.
 pub fn rate_text(lang: Lang, rate: spotplan_core::PriceRate) -> String {
     format!(
@@ -738,6 +764,34 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn every_source_of_the_embedded_catalog_is_credited_in_chinese_with_its_licence() {
+        let catalog = spotplan_core::catalog::Catalog::embedded().expect("decodes");
+        assert_eq!(catalog.sources().len(), 4);
+        for source in catalog.sources() {
+            let (line, licence) = source_credit(Lang::Zh, source);
+            assert_ne!(line, source.attribution, "{} has no Chinese line", source.key);
+            if source.licence.is_ascii() && !source.licence.contains(' ') {
+                assert_eq!(licence, source.licence, "an SPDX licence name stays as it is");
+                assert!(line.contains(&source.licence), "{line}");
+            }
+            assert_eq!(
+                source_credit(Lang::En, source),
+                (source.attribution.as_str(), source.licence.as_str())
+            );
+        }
+        let fetched = spotplan_core::catalog::Source {
+            key: "alibaba-live-2026-12-04".into(),
+            attribution: "fetched by a Spotplan proxy".into(),
+            licence: "account data".into(),
+            ..catalog.sources()[0].clone()
+        };
+        assert_eq!(
+            source_credit(Lang::Zh, &fetched),
+            ("fetched by a Spotplan proxy", "account data")
+        );
+    }
 
     #[test]
     fn the_cores_reasons_read_in_chinese() {
