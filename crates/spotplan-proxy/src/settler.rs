@@ -7,7 +7,9 @@
 //! A round runs every [`crate::config::Config::settle_every`]; an unknown order is due that long after its last
 //! attempt, and a round looks up at most [`MAX_PER_ROUND`] — those never looked up first, then those looked up
 //! longest ago — so a log full of orders the cloud cannot answer for costs a bounded number of list calls and
-//! cannot keep newer orders waiting. Dry runs are skipped (they create nothing).
+//! cannot keep newer orders waiting. Unknown dry runs are looked up like any order: a dry run creates nothing,
+//! unless the cloud ignored its flag, and only a lookup can say which; until then the log and the
+//! `orders_unresolved` metric count it as what may exist.
 //!
 //! Each round also books the instances of the last week's succeeded orders that the instance book is missing
 //! ([`crate::exactly_once::book_missing`]: a replica that died between an outcome and its booking).
@@ -61,8 +63,7 @@ impl Settler {
                     .unwrap_or(view.created_at_ms)
                     .max(view.created_at_ms);
                 let recently_tried = now_ms.saturating_sub(last_attempt) < every.as_millis() as i64;
-                // A dry run creates nothing: there is nothing to find.
-                if recently_tried || view.dry_run || !logged_order_carries_tag(&view.order, &view.id) {
+                if recently_tried || !logged_order_carries_tag(&view.order, &view.id) {
                     return None;
                 }
                 let order = serde_json::from_value::<SpotOrder>(view.order).ok()?;

@@ -516,6 +516,67 @@ async fn unknown_orders_are_settled_in_the_background_without_a_resend() {
     );
 }
 
+/// The settler looks an unknown dry run up too: its check's answer was lost, and only a lookup can say that the
+/// cloud created nothing (it would have, had it ignored the flag). Within the hour it stays unknown; after it, it is
+/// `not_found`, the `orders_unresolved` metric no longer counts it, and nothing was sent to create.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_dry_run_is_looked_up_and_settled_not_found() {
+    let _serial = SERIAL.lock().await;
+    let (standin, address) = standin(Kind::Alibaba).await;
+    let data = tempdir();
+    let proxy = Proxy::start(
+        &data,
+        &[(Kind::Alibaba, address)],
+        &[("SPOTPLAN_SETTLE_EVERY_MS", "300")],
+    );
+    let mut order = order_with_image("alibaba", "img-gateway502");
+    order["dry_run"] = json!(true);
+    let (_, checked) = proxy.submit(&order, "dry-lost-0001").await;
+    assert_eq!(checked["status"], "unknown", "{checked}");
+    let status = |orders: &[Value]| {
+        orders
+            .iter()
+            .find(|record| record["idempotency_key"] == "dry-lost-0001")
+            .map(|record| record["status"].clone())
+            .unwrap()
+    };
+    let authority = proxy.url.trim_start_matches("http://").to_owned();
+    let unresolved = || {
+        let metrics = raw_get(&authority, "/metrics");
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix("spotplan_orders_unresolved "))
+            .map(str::to_owned)
+    };
+    assert_eq!(unresolved().as_deref(), Some("1"), "a lost check may have acted");
+    // Looked up within the hour: none found concludes nothing yet.
+    let requests = standin.stats.lock().unwrap().requests;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while standin.stats.lock().unwrap().requests < requests + 2 {
+        assert!(Instant::now() < deadline, "never looked up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status(&proxy.orders().await), "unknown", "within the hour");
+    let log = rusqlite::Connection::open(data.join("orders.sqlite3")).unwrap();
+    let aged = log
+        .execute(
+            "UPDATE orders SET created_at_ms = created_at_ms - 7200000, finished_at_ms = finished_at_ms - 7200000 \
+             WHERE idempotency_key = 'dry-lost-0001'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(aged, 1);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while status(&proxy.orders().await) == "unknown" {
+        assert!(Instant::now() < deadline, "never settled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status(&proxy.orders().await), "not_found");
+    assert_eq!(unresolved().as_deref(), Some("0"));
+    let stats = standin.stats.lock().unwrap();
+    assert_eq!((stats.created, stats.by_token.len()), (0, 0), "nothing was created");
+}
+
 /// Fault 4: a 503 (after which the cloud may have created the order), then the cloud cannot be reached at all:
 /// the order is unknown, not "nothing was created".
 #[tokio::test(flavor = "multi_thread")]

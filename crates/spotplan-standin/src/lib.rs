@@ -17,7 +17,8 @@
 //! real creation — the cloud acted, the answer does not say so — are `gateway502` and `gateway504` (a gateway's
 //! HTML page with that status), `internalerror` (HTTP 200 carrying `InternalError` in the cloud's envelope),
 //! `thengone` (HTTP 503, then the stand-in stops listening, so the next attempt is refused), `huge` (a 1 GiB
-//! answer) and `endless` (a chunked answer that never ends).
+//! answer) and `endless` (a chunked answer that never ends). A dry run with `gateway502` gets the gateway's page
+//! too, having created nothing (the check's answer was lost).
 //! A bid below [`MARKET_PRICE`] (per hour; Baidu: [`BAIDU_MARKET_PRICE_PER_MINUTE`]) gets the cloud's
 //! below-market error. Price queries can be slowed ([`Standin::price_delay`]) to let concurrency build up; the
 //! stand-in records the most requests it ever had in flight.
@@ -609,6 +610,9 @@ async fn order(standin: &Standin, params: &Params) -> Response {
         };
     }
     if params.dry_run {
+        if image.contains("gateway502") {
+            return gateway_page(StatusCode::BAD_GATEWAY);
+        }
         return match kind {
             Kind::Alibaba => error(
                 kind,
@@ -692,18 +696,20 @@ async fn order(standin: &Standin, params: &Params) -> Response {
     (StatusCode::OK, axum::Json(body)).into_response()
 }
 
+/// A gateway's HTML error page with `status`: what a load balancer answers when the API behind it did not.
+fn gateway_page(status: StatusCode) -> Response {
+    let page = format!("<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>");
+    (status, [("content-type", "text/html")], page).into_response()
+}
+
 /// The answers that follow a real creation but do not say so: the cloud acted, the answer is ambiguous.
 fn fault_after_creating(standin: &Standin, image: &str) -> Option<Response> {
     let kind = standin.kind;
-    let gateway = |status: StatusCode| {
-        let page = format!("<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>");
-        (status, [("content-type", "text/html")], page).into_response()
-    };
     if image.contains("gateway502") {
-        return Some(gateway(StatusCode::BAD_GATEWAY));
+        return Some(gateway_page(StatusCode::BAD_GATEWAY));
     }
     if image.contains("gateway504") {
-        return Some(gateway(StatusCode::GATEWAY_TIMEOUT));
+        return Some(gateway_page(StatusCode::GATEWAY_TIMEOUT));
     }
     if image.contains("internalerror") {
         let mut answer = error(
