@@ -314,7 +314,9 @@ async function overlappingTexts(figure) {
   const boxes = await figure.locator('svg text').evaluateAll((texts) => texts
     .filter((text) => text.textContent.trim() !== '')
     .map((text) => ({ text: text.textContent.trim(), box: text.getBoundingClientRect().toJSON() })));
-  const overlap = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+  // Texts on one line must also keep a gap: "ECS e-c1m2.xlargeECS e-c1m2.xlarge" touched without overlapping.
+  const gap = 3;
+  const overlap = (a, b) => a.left < b.right + gap && b.left < a.right + gap && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
   const pairs = [];
   boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => { if (overlap(a.box, b.box)) pairs.push(`${a.text} / ${b.text}`); }));
   return pairs;

@@ -1,5 +1,6 @@
 //! Charts drawn with plotters into SVG text, which the components embed.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use rust_decimal::prelude::ToPrimitive;
@@ -148,6 +149,22 @@ mod tests {
     }
 
     #[test]
+    fn bar_names_alternate_rows_only_when_the_widest_would_run_into_its_neighbour() {
+        // 108 px a bar (six bars in the 760 px chart): "ECS e-c1m2.xlarge" (17 characters, about 119 px at 14 px)
+        // does not fit, so neighbours take turns; "t5-c1m2.xlarge" (14 characters, about 98 px) does.
+        assert_eq!(
+            label_rows(&["ECS e-c1m2.xlarge", "CVM SA2.LARGE8", "ECS c6.large"], 108),
+            vec![0, 1, 0]
+        );
+        assert_eq!(
+            label_rows(&["t5-c1m2.xlarge", "c7.large", "g7.xlarge"], 108),
+            vec![0, 0, 0]
+        );
+        // One bar has no neighbour.
+        assert_eq!(label_rows(&["ECS e-c1m2.xlarge"], 40), vec![0]);
+    }
+
+    #[test]
     fn bars_name_their_zone_and_the_history_draws_the_bid_over_the_market() {
         let bars = cost_bars_svg(
             &[CostBar {
@@ -207,17 +224,14 @@ pub fn cost_bars_svg(bars: &[CostBar], currency: &str, lang: Lang, width: u32, h
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let count = bars.len().max(1) as f64;
-        let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
         // Bar i is centred on x = i, so its label sits under it.
         let mut chart = framed(&root)
             .build_cartesian_2d(-0.5..count - 0.5, 0.0..top)
             .map_err(|e| e.to_string())?;
-        let label_of = |x: &f64| bar_label(&labels, *x);
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(bars.len().max(1))
-            .x_label_formatter(&label_of)
+            .x_labels(0)
             .label_style(("sans-serif", 14))
             .axis_desc_style(FONT)
             .y_desc(match lang {
@@ -255,9 +269,50 @@ pub fn cost_bars_svg(bars: &[CostBar], currency: &str, lang: Lang, width: u32, h
                 Text::new(b.place.clone(), (i as f64, height + top * 0.02), place_style.clone())
             }))
             .map_err(|e| e.to_string())?;
+        let names: Vec<&str> = bars.iter().map(|b| b.label.as_str()).collect();
+        draw_bar_names(&chart, &root, &names)?;
         draw_legend_and_present(&mut chart, &root)?;
     }
     Ok(svg)
+}
+
+/// Writes each bar's name under it (bar i is centred on x = i), on the rows [`label_rows`] gives.
+fn draw_bar_names<'a>(
+    chart: &ChartContext<'a, SVGBackend<'a>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    root: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>,
+    names: &[&str],
+) -> Result<(), String> {
+    let slot = chart.backend_coord(&(1.0, 0.0)).0 - chart.backend_coord(&(0.0, 0.0)).0;
+    for (i, (name, row)) in names.iter().zip(label_rows(names, slot)).enumerate() {
+        let (x, y) = chart.backend_coord(&(i as f64, 0.0));
+        root.draw(&Text::new(
+            (*name).to_owned(),
+            (x, y + 6 + row * BAR_LABEL_ROW),
+            BAR_LABEL
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The font of the names under bars.
+const BAR_LABEL: (&str, u32) = ("sans-serif", 14);
+/// How far the second row of names sits below the first (pixels).
+const BAR_LABEL_ROW: i32 = 17;
+
+/// The row (0 or 1) of each bar's name: all on one row when the widest fits its bar's slot with a gap, otherwise
+/// alternate bars' names one row lower, so neighbours neither overlap nor run together. Widths are estimated at
+/// 0.5 em a character: type names (lower case, digits, dots) measure about 0.45 em in Chromium's default sans-serif.
+fn label_rows(names: &[&str], slot: i32) -> Vec<i32> {
+    const GAP: i32 = 8;
+    let widest = names.iter().map(|name| name.chars().count()).max().unwrap_or(0) as i32 * BAR_LABEL.1 as i32 / 2;
+    let stagger = names.len() > 1 && widest + GAP > slot;
+    (0..names.len() as i32)
+        .map(|i| if stagger { i % 2 } else { 0 })
+        .collect()
 }
 
 /// A price history as a step line (hours since its first point), with the bid and on-demand levels and the
@@ -414,12 +469,10 @@ pub fn split_bars_svg(bars: &[SplitBar], lang: Lang, width: u32, height: u32) ->
         let mut chart = framed(&root)
             .build_cartesian_2d(-0.5..count - 0.5, 0.0..top)
             .map_err(|e| e.to_string())?;
-        let label_of = |x: &f64| bar_label(&labels, *x);
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(bars.len().clamp(1, 40))
-            .x_label_formatter(&label_of)
+            .x_labels(0)
             .y_label_formatter(&|y: &f64| {
                 if y.fract().abs() < 1e-9 {
                     format!("{y:.0}")
@@ -458,6 +511,8 @@ pub fn split_bars_svg(bars: &[SplitBar], lang: Lang, width: u32, height: u32) ->
                 }))
                 .map_err(|e| e.to_string())?;
         }
+        let names: Vec<&str> = labels.iter().map(String::as_str).collect();
+        draw_bar_names(&chart, &root, &names)?;
         draw_legend_and_present(&mut chart, &root)?;
     }
     Ok(svg)
@@ -598,15 +653,6 @@ pub fn frontier_svg(
         draw_legend_and_present(&mut chart, &root)?;
     }
     Ok(svg)
-}
-
-/// The label under bar `x` (bars are centred on whole numbers); none between bars.
-fn bar_label(labels: &[String], x: f64) -> String {
-    if (x - x.round()).abs() < 1e-6 && x >= 0.0 {
-        labels.get(x.round() as usize).cloned().unwrap_or_default()
-    } else {
-        String::new()
-    }
 }
 
 #[cfg(test)]
