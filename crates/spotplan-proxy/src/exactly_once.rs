@@ -826,7 +826,8 @@ async fn book_instances(state: &AppState, order: &OrderRecord) {
         // lose instances that bill, and the order's answer does not wait for the disk.
         tracing::error!(id = %order.id, %error, "the order's instances are not in the instance book yet; retrying");
         let store = state.store.clone();
-        crate::write_retry::until_it_lands(format!("the instances of order {}", order.id), move || {
+        let key = format!("the instances of order {}", order.id);
+        crate::write_retry::until_it_lands(&state.pending_writes, key, move || {
             let (store, rows) = (store.clone(), rows.clone());
             async move { crate::instance_book::add_placed(&store, rows).await }
         });

@@ -653,33 +653,58 @@ pub async fn log_release(
         .await
 }
 
-/// Records a release's answer and the instances' states after it.
+/// Records a release's answer and the instances' states after it, once: an answer already recorded (by the
+/// resumer, or by an earlier try of this write) stands and nothing is written over it. Of each instance only the
+/// state is written, and only over a row this release still holds that nothing has ended: what the follower learnt
+/// meanwhile (a reclaim, a notice, a pause, the cloud's own state) stands, however late this write lands (it is
+/// retried in the background when the book cannot take it at once). A row the follower put back to running
+/// because an earlier send of this release did not take is this release's too (its key stays): its answer now
+/// stands — dropped, the instance would read as running while its release takes, then as reclaimed once it is
+/// gone. Returns whether this call recorded the answer.
 pub async fn finish_release(
     store: &Store,
     key: &str,
     answer: &ReleaseAnswer,
     rows: Vec<InstanceRow>,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let key = key.to_owned();
     let answer = serde_json::to_string(answer).map_err(|error| StoreError::Write(error.to_string()))?;
     store
         .transaction(move |tx| {
-            tx.execute(
-                "UPDATE releases SET answer_json = ?2 WHERE idempotency_key = ?1",
-                &[key.into(), answer.into()],
+            let answered = tx.execute(
+                "UPDATE releases SET answer_json = ?2 WHERE idempotency_key = ?1 AND answer_json IS NULL",
+                &[(&key).into(), answer.into()],
             )?;
-            // Only rows this release still holds and nothing has settled: one the follower saw end meanwhile (gone,
-            // reclaimed) keeps what it learnt. A row the follower put back to running because an earlier send of
-            // this release did not take is this release's too (its key stays): its answer now stands — dropped,
-            // the instance would read as running while its release takes, then as reclaimed once it is gone.
-            upsert(
-                tx,
-                &rows,
-                concat!(
-                    " WHERE instances.release_key = excluded.release_key AND instances.state NOT IN ",
-                    ended_states!()
-                ),
-            )
+            if answered == 0 {
+                return Ok(false);
+            }
+            let mut by_state: std::collections::BTreeMap<&'static str, Vec<&InstanceRow>> = Default::default();
+            for row in &rows {
+                by_state.entry(row.state.id()).or_default().push(row);
+            }
+            for (state, rows) in by_state {
+                for chunk in rows.chunks(UPSERT_ROWS) {
+                    let mut params: Vec<SqlValue> = vec![(&key).into(), state.into()];
+                    let mut wanted = Vec::with_capacity(chunk.len());
+                    for (index, row) in chunk.iter().enumerate() {
+                        wanted.push(format!("(?{}, ?{})", 2 * index + 3, 2 * index + 4));
+                        params.push(row.cloud.id().into());
+                        params.push(row.id.as_str().into());
+                    }
+                    tx.execute(
+                        &format!(
+                            concat!(
+                                "UPDATE instances SET state = ?2 WHERE release_key = ?1 AND (cloud, id) IN ({}) \
+                                 AND state NOT IN ",
+                                ended_states!()
+                            ),
+                            wanted.join(", ")
+                        ),
+                        &params,
+                    )?;
+                }
+            }
+            Ok(true)
         })
         .await
 }

@@ -494,15 +494,25 @@ pub async fn release_once(
     };
     if let Err(error) = instance_book::finish_release(&state.store, &key, &answer, after.clone()).await {
         // The calls went out: the answer says what the clouds said, and the book takes it once it can (until
-        // then a retry under this key reads the release as unanswered and sends nothing again).
+        // then a retry under this key reads the release as unanswered and sends nothing again, and this process's
+        // resumer leaves it alone). Should another replica's resumer settle it first, its answer stands.
         tracing::error!(%key, %error, "the release's answers are not in the book yet; retrying");
         let (store, answer) = (state.store.clone(), answer.clone());
-        crate::write_retry::until_it_lands(format!("the answers of release {key}"), move || {
+        crate::write_retry::until_it_lands(&state.pending_writes, release_answer_write(&key), move || {
             let (store, key, answer, after) = (store.clone(), key.clone(), answer.clone(), after.clone());
-            async move { instance_book::finish_release(&store, &key, &answer, after).await }
+            async move {
+                instance_book::finish_release(&store, &key, &answer, after)
+                    .await
+                    .map(|_| ())
+            }
         });
     }
     Ok(answer)
+}
+
+/// The key of the background write of a release's answers in [`crate::write_retry::PendingWrites`].
+fn release_answer_write(key: &str) -> String {
+    format!("the answers of release {key}")
 }
 
 /// How old an unanswered release must be before the background settles it: far past the few seconds its own
@@ -546,6 +556,11 @@ pub async fn resume_unanswered(state: &AppState, logged_before_ms: i64) -> Resul
         // instances would wait for the minute's resumer. A send that finished meanwhile is seen below.
         let claim = state.key_locks.claim(&format!("release:{key}"));
         let _guard = claim.lock().await;
+        // Its answers went back to the caller and are still being written here: sent again, the clouds would get
+        // a second call for what the caller was already told.
+        if state.pending_writes.contains(&release_answer_write(&key)) {
+            continue;
+        }
         // Team mode: a replica that is sending this release holds its key; one that died let go of it.
         let Some(_replicas) = state.store.try_hold_key(&format!("release:{key}")).await? else {
             continue;

@@ -115,6 +115,8 @@ pub struct AppState {
     pub sign_in: sign_in::SignInCodes,
     /// Whether this replica runs the background work (always, for a proxy alone).
     pub leadership: leader::Leadership,
+    /// Writes of what the clouds answered that the book has not taken yet, retried in the background.
+    pub pending_writes: write_retry::PendingWrites,
 }
 
 impl AppState {
@@ -148,6 +150,7 @@ impl AppState {
             signals: signals::SignalsCache::new(prices::CACHE_FOR),
             resources: resources::ResourcesCache::new(resources::CACHE_FOR),
             catalog: Arc::default(),
+            pending_writes: write_retry::PendingWrites::default(),
             leadership: if store_is_shared {
                 leader::Leadership::replica()
             } else {

@@ -31,13 +31,11 @@ pub fn spawn(connection: Connection) {
             let mut pause = WHILE_WRITING;
             loop {
                 std::thread::sleep(pause);
-                match checkpoint(&connection) {
-                    Ok(frames) => {
-                        pause = next_pause(frames_seen, frames);
-                        frames_seen = frames;
-                    }
-                    Err(error) => tracing::warn!(%error, "order log checkpoint failed; it is retried"),
-                }
+                let frames = checkpoint(&connection)
+                    .inspect_err(|error| tracing::warn!(%error, "order log checkpoint failed; it is retried"))
+                    .ok();
+                pause = next_pause(frames_seen, frames);
+                frames_seen = frames.unwrap_or(frames_seen);
             }
         });
     if let Err(error) = started {
@@ -51,12 +49,12 @@ fn checkpoint(connection: &Connection) -> rusqlite::Result<i64> {
 }
 
 /// How long to wait before the next checkpoint, given the WAL's frames at the last two: the short pause while it
-/// changes (grown, or started again), the long one while it stays as it was.
-pub fn next_pause(frames_before: i64, frames_now: i64) -> Duration {
-    if frames_now == frames_before {
-        WHILE_IDLE
-    } else {
-        WHILE_WRITING
+/// changes (grown, or started again), the long one while it stays as it was — and after a checkpoint that failed
+/// (`None`), so a lasting failure (a full disk) is retried and logged once a second, not ten times.
+pub fn next_pause(frames_before: i64, frames_now: Option<i64>) -> Duration {
+    match frames_now {
+        Some(frames) if frames != frames_before => WHILE_WRITING,
+        _ => WHILE_IDLE,
     }
 }
 
@@ -66,10 +64,15 @@ mod tests {
 
     #[test]
     fn a_growing_or_restarted_wal_is_checkpointed_soon_and_an_unchanged_one_rarely() {
-        assert_eq!(next_pause(0, 120), WHILE_WRITING);
-        assert_eq!(next_pause(6_000, 40), WHILE_WRITING);
-        assert_eq!(next_pause(120, 120), WHILE_IDLE);
-        assert_eq!(next_pause(0, 0), WHILE_IDLE);
+        assert_eq!(next_pause(0, Some(120)), WHILE_WRITING);
+        assert_eq!(next_pause(6_000, Some(40)), WHILE_WRITING);
+        assert_eq!(next_pause(120, Some(120)), WHILE_IDLE);
+        assert_eq!(next_pause(0, Some(0)), WHILE_IDLE);
+        assert_eq!(
+            next_pause(120, None),
+            WHILE_IDLE,
+            "a failed checkpoint waits the long pause"
+        );
     }
 
     #[test]
@@ -90,7 +93,7 @@ mod tests {
         }
         let after = checkpoint(&checkpointer).expect("a checkpoint");
         assert!(after > before, "three commits add frames: {before} then {after}");
-        assert_eq!(next_pause(before, after), WHILE_WRITING);
+        assert_eq!(next_pause(before, Some(after)), WHILE_WRITING);
         assert_eq!(
             checkpoint(&checkpointer).expect("a checkpoint"),
             after,

@@ -1134,6 +1134,84 @@ async fn a_release_answer_keeps_what_the_follower_learnt_while_it_was_sent() {
     }
 }
 
+/// A release's answers written late (retried in the background while the book refused them) put back nothing the
+/// follower learnt meanwhile — a notice, a pause, its last look — and an answer already recorded (the resumer
+/// settled the release first) stands: the late write changes nothing, neither the answer nor the rows.
+#[tokio::test]
+async fn a_late_release_answer_keeps_the_followers_readings_and_never_replaces_a_recorded_answer() {
+    for (backend, store) in backends().await {
+        let running = book_running(&store, Cloud::Alibaba, "cn-hangzhou", "i-late1", "ord-late").await;
+        instance_book::log_release(
+            &store,
+            "rel-late-01",
+            "hash",
+            vec![running.clone()],
+            ReleaseOptions::default(),
+            5_000,
+            None,
+        )
+        .await
+        .unwrap();
+        let sent = instance_book::all(&store).await.unwrap()[0].clone();
+        // The release is refused; while its answer waits, the follower records a notice and a pause.
+        let mut refused = sent.clone();
+        refused.state = running.state;
+        let mut observed = sent.clone();
+        observed.notice_at_ms = Some(6_000);
+        observed.paused_ms = 120_000;
+        observed.last_checked_ms = Some(6_500);
+        instance_book::save_observed(&store, vec![observed]).await.unwrap();
+        let answer = |message: &str| ReleaseAnswer {
+            idempotency_key: "rel-late-01".into(),
+            outcomes: vec![spotplan_core::api::instances::ReleaseOutcome {
+                cloud: Cloud::Alibaba,
+                id: "i-late1".into(),
+                result: spotplan_core::api::instances::ReleaseResult::Refused,
+                code: Some("IncorrectInstanceStatus".into()),
+                message: Some(message.into()),
+            }],
+            replayed: false,
+        };
+        let recorded = instance_book::finish_release(&store, "rel-late-01", &answer("first"), vec![refused.clone()])
+            .await
+            .unwrap();
+        assert!(recorded, "{backend}");
+        let row = instance_book::all(&store).await.unwrap()[0].clone();
+        assert_eq!(
+            (
+                row.state,
+                row.notice_at_ms,
+                row.paused_ms,
+                row.last_checked_ms,
+                row.release_key.as_deref()
+            ),
+            (running.state, Some(6_000), 120_000, Some(6_500), Some("rel-late-01")),
+            "{backend}: the refusal puts the state back and leaves the follower's readings"
+        );
+        // A second write of the same release (another replica's resumer settled it, or a retry landed twice).
+        let mut releasing = sent.clone();
+        releasing.state = InstanceState::Releasing;
+        let again = instance_book::finish_release(&store, "rel-late-01", &answer("second"), vec![releasing])
+            .await
+            .unwrap();
+        assert!(!again, "{backend}");
+        let logged = instance_book::logged_release(&store, "rel-late-01")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            logged.answer,
+            Some(answer("first")),
+            "{backend}: the first answer stands"
+        );
+        assert_eq!(
+            instance_book::all(&store).await.unwrap()[0].state,
+            running.state,
+            "{backend}"
+        );
+    }
+}
+
 /// A release logged with the row as it was read before the follower recorded its reclaim leaves the reclaim as
 /// it is: the log sets only "releasing" and the key, and only over a row that has not ended.
 #[tokio::test]

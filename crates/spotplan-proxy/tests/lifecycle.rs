@@ -587,6 +587,14 @@ async fn a_release_whose_answers_cannot_be_recorded_is_answered_and_recorded_lat
         meanwhile["outcomes"][0]["result"], "unknown",
         "not in the book yet: {meanwhile}"
     );
+    // The resumer (however old it takes the release to be) leaves a release whose answers are still being written
+    // here alone: it neither sends it again nor writes an answer of its own.
+    let pending = "the answers of release release-unrecorded-0001";
+    assert!(rig.state.pending_writes.contains(pending));
+    let resumed = spotplan_proxy::instances::resume_unanswered(&rig.state, i64::MAX)
+        .await
+        .unwrap();
+    assert_eq!((resumed, releases()), (0, 1), "left to the pending write");
     let drop_trigger = if rig.state.store.is_shared() {
         "DROP TRIGGER refuse_answer ON releases"
     } else {
@@ -613,6 +621,10 @@ async fn a_release_whose_answers_cannot_be_recorded_is_answered_and_recorded_lat
     );
     assert_eq!(replayed["replayed"], true, "{replayed}");
     assert_eq!(releases(), 1, "nothing was sent twice");
+    assert!(
+        !rig.state.pending_writes.contains(pending),
+        "no longer pending once it landed"
+    );
 }
 
 #[tokio::test]
