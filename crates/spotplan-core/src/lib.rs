@@ -1,5 +1,6 @@
-//! Spotplan's core: the three clouds, exact money, the embedded price catalog, planning and bid advice (and, growing,
-//! bid validation and request construction).
+//! Spotplan's core: the three clouds, exact money, the embedded price catalog, planning and bid advice, bid
+//! validation, request construction and the snippets, the typed API between the browser and the proxy, fleets
+//! and the instance lifecycle's readings.
 //!
 //! Architecture invariant: this crate does no I/O, reads no clock and draws no randomness. Time, nonces and
 //! tokens are arguments. It builds natively and for `wasm32-unknown-unknown`, where the browser runs it.

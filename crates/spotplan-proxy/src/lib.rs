@@ -7,8 +7,8 @@
 //! hosts (or configured overrides), and never logs or returns a secret.
 //!
 //! Architecture invariant: every request passes the `Host` allow-list first ([`host_check`]); every API call
-//! but health and the live/ready probes needs the token ([`security`]); a browser gets the token only through a sign-in link
-//! ([`sign_in`]); every error answer has one JSON shape ([`json_errors`]).
+//! but health, the live/ready probes and the sign-in form (which trades a one-time code for the cookie) needs the
+//! token ([`security`]); a browser gets the token only through a sign-in link or that form ([`sign_in`]); every error answer has one JSON shape ([`json_errors`]).
 
 pub mod at_rest;
 pub mod call_counters;

@@ -1,6 +1,7 @@
 //! Who may call the API. Every API route refuses requests from a foreign `Origin` (compared with the allowed
 //! hosts of [`crate::host_check`], not with the request's own `Host`) or a cross-site `Sec-Fetch-Site`; there is
-//! no CORS. Every route but `GET /api/v1/health`, `/live` and `/ready` also needs the proxy's token (or, in team mode,
+//! no CORS. Every route but `GET /api/v1/health`, `/live`, `/ready` and `POST /api/v1/sign-in` (which trades a
+//! one-time sign-in code for the cookie) also needs the proxy's token (or, in team mode,
 //! a person's API key), from the `X-Spotplan-Token` or `Authorization: Bearer` header
 //! (scripts, the curl snippet) or the `HttpOnly; SameSite=Strict` cookie a browser gets by signing in
 //! ([`crate::sign_in`]), and bodies must be declared as JSON.
@@ -46,8 +47,8 @@ impl Caller {
     }
 }
 
-/// Refuses calls without the token or a person's valid key: applied to every API route but health and the
-/// probes. The caller is handed to the handler as a request extension.
+/// Refuses calls without the token or a person's valid key: applied to every API route but health, the probes
+/// and the sign-in form. The caller is handed to the handler as a request extension.
 pub async fn token_required(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     match identify(request.headers(), &state).await {
         Ok(Some(caller)) => {

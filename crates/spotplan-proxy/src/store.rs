@@ -5,7 +5,7 @@
 //! Writes go to one writer thread that commits whatever is waiting in a single transaction (group commit): each
 //! write is on disk before its caller continues, but two hundred concurrent orders share a few fsyncs instead of
 //! queueing for four hundred, and no async worker ever blocks on the disk. Reads run on tokio's blocking pool
-//! with their own connection (WAL lets them run beside the writer).
+//! on a small pool of connections of their own (WAL lets them run beside the writer).
 //!
 //! When recording an outcome fails (disk full, database locked), [`Store::finish_eventually`] keeps the outcome
 //! in memory — every read sees it — and retries the write until it lands, so the log converges on what the cloud

@@ -3,8 +3,9 @@
 //! order request, reading its answers (orders and prices), its price queries, its bid unit and precision, where
 //! an instance password travels, its validation rules, its billing facts and its snippet mappings.
 //!
-//! What every cloud offers the rest of the workspace is the [`CloudApi`] trait; [`Cloud`] and [`api`] below are
-//! the one place a cloud is registered (ARCHITECTURE.md, "How to add a cloud").
+//! What every cloud offers the rest of the workspace is the [`CloudApi`] trait (planning and building orders), and
+//! to the proxy alone [`CloudWire`] (talking to the live cloud); [`Cloud`], [`api`] and [`wire`] below are the one
+//! place a cloud is registered (ARCHITECTURE.md, "How to add a cloud").
 
 pub mod alibaba;
 pub mod baidu;
@@ -150,7 +151,7 @@ pub enum PasswordPlace {
 }
 
 /// Where a cloud's credentials come from by convention: its environment variables, its entry in Spotplan's
-/// credentials file, and its CLI's own file (read by [`CloudApi::read_cli_credentials`]).
+/// credentials file, and its CLI's own file (read by [`CloudWire::read_cli_credentials`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CredentialNames {
     /// The environment variable of the key id.
@@ -260,7 +261,7 @@ pub trait CloudApi: Sync {
 }
 
 /// What Spotplan knows of one cloud for talking to it live — its hosts, where its credentials are, reading its
-/// answers and its price queries. The proxy and the CLI use it; the browser does not, so none of it is in the
+/// answers and its price queries. The proxy uses it; the browser does not, so none of it is in the
 /// wasm bundle. Implemented once per cloud folder, beside [`CloudApi`]; looked up with [`wire`].
 pub trait CloudWire: Sync {
     /// Whether `host` is one of its API hosts (the proxy contacts no other).

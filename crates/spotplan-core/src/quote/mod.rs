@@ -1,7 +1,8 @@
-//! Live price queries: the neutral, unsigned request of each cloud's price API, and parsers of its answer into dated,
-//! sourced catalog observations ([`ExternalObservation`]).
+//! Live price queries: what every cloud's price query shares — the query ([`QuoteAsk`]), the reading of an answer
+//! into dated, sourced catalog observations ([`ExternalObservation`]), the errors, the provenance of a live quote —
+//! while each cloud's own request and parser live in its folder (`clouds/<cloud>/prices.rs`).
 //!
-//! The proxy signs and sends the requests built here and hands the response bodies back to the parsers; neither
+//! The proxy signs and sends those requests and hands the response bodies back to the parsers; neither
 //! side reads a clock: the fetch time is an argument. Every parser
 //! - returns [`QuoteError::Cloud`] when the body is the cloud's error envelope ([`CloudError`]),
 //! - returns a typed [`QuoteError`] naming the field when the answer's structure is missing or malformed,

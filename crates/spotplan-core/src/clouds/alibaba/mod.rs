@@ -1,7 +1,8 @@
 //! Alibaba Cloud ECS: its API facts (RPC style on `ecs.<region>.aliyuncs.com`, version 2014-05-26), and the
 //! modules that hold the rest — the order request ([`order`]), its answers ([`answer`]), its price queries
-//! ([`prices`]), its validation rules (`rules`) and its snippet mappings (`snippets`). [`Alibaba`] is its
-//! [`CloudApi`].
+//! ([`prices`]), its pool signals ([`signals`]), its instances' describe and release calls ([`instances`]), its
+//! account's resource lists ([`resources`]), its auto-provisioning group request ([`fleet`]), its validation rules
+//! (`rules`) and its snippet mappings (`snippets`). [`Alibaba`] is its [`CloudApi`] and [`CloudWire`].
 
 pub mod answer;
 pub mod fleet;

@@ -1,7 +1,8 @@
 //! Baidu AI Cloud BCC: its API facts (`bcc.<region>.baidubce.com`, `/v2/instance/bid` with a JSON body), and the
 //! modules that hold the rest — the order request ([`order`]), its answers ([`answer`]), its market queries
-//! ([`prices`]), its validation rules (`rules`) and its snippet mappings (`snippets`). [`Baidu`] is its
-//! [`CloudApi`].
+//! ([`prices`]), its instances' describe and release calls ([`instances`]), its account's resource lists
+//! ([`resources`]), its validation rules (`rules`) and its snippet mappings (`snippets`). [`Baidu`] is its
+//! [`CloudApi`] and [`CloudWire`].
 
 pub mod answer;
 pub mod instances;

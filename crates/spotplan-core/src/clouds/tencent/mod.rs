@@ -1,7 +1,8 @@
 //! Tencent Cloud CVM: its API facts (JSON over `cvm.tencentcloudapi.com`, version 2017-03-12, the region in a
 //! header), and the modules that hold the rest — the order request ([`order`]), its answers ([`answer`]), its
-//! price inquiry ([`prices`]), its validation rules (`rules`) and its snippet mappings (`snippets`).
-//! [`Tencent`] is its [`CloudApi`].
+//! price inquiry ([`prices`]), its pool signals ([`signals`]), its instances' describe and release calls
+//! ([`instances`]), its account's resource lists ([`resources`]), its validation rules (`rules`) and its snippet
+//! mappings (`snippets`). [`Tencent`] is its [`CloudApi`] and [`CloudWire`].
 
 pub mod answer;
 pub mod instances;
