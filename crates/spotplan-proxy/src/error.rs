@@ -105,6 +105,10 @@ pub enum ApiError {
         field: &'static str,
         /// The ceiling, the order's figure and how it was computed.
         message: String,
+        /// The limit, when it lifts by itself — a budget as instances end or a month begins, the hourly ceiling as
+        /// orders age out of the hour — so the same order may go out later (the fleet keeper waits for it); `None`
+        /// when the order itself must change (a ceiling for one order, a bid nothing bounds).
+        lifts_by_itself: Option<&'static str>,
     },
     /// An order whose outcome is unknown and whose ClientToken the cloud may no longer honour: not resent.
     #[error(

@@ -433,6 +433,7 @@ async fn pass_spend_gate<'a>(
             return Err(ApiError::SpendCeiling {
                 field: over.field,
                 message: over.message,
+                lifts_by_itself: Some(over.field),
             });
         }
     }
@@ -451,6 +452,7 @@ async fn pass_spend_gate<'a>(
     .map_err(|error| ApiError::SpendCeiling {
         field: error.field(),
         message: error.to_string(),
+        lifts_by_itself: error.lifts_by_itself(),
     })?;
     Ok(SpendGate {
         _local: local,

@@ -100,6 +100,27 @@ fn add(fx: &ExchangeRate, total: Option<Money>, amount: Option<Money>) -> Option
     total?.checked_add(amount).ok()
 }
 
+/// The most instances of pool `index` one order may start under the proxy's ceiling for one order
+/// (`SPOTPLAN_MAX_ORDER_PER_HOUR`), when one is set and the pool's hourly bound is known: a shortfall larger than
+/// that goes out as several orders, one a round, not as one the ceiling refuses (which would stall the fleet).
+/// `Some(0)` when not even one fits: that order is refused, and the fleet stalls saying so.
+fn fits_one_order(state: &AppState, fleet: &FleetRow, index: usize) -> Option<u32> {
+    let limit = state.config.spend.max_order_per_hour?;
+    let pool = fleet.spec.pools.get(index)?;
+    let mut one = pool.order.clone();
+    one.count = 1;
+    let fx = &state.config.exchange_rate;
+    let bound = crate::spend::hourly_bound(&one, one.account_currency, state.catalog(), fx)?;
+    let each = fx.convert(bound.per_hour, limit.currency).ok()?;
+    if each.amount <= Decimal::ZERO {
+        return None;
+    }
+    limit
+        .amount
+        .checked_div(each.amount)
+        .map(|fits| fits.floor().to_u32().unwrap_or(u32::MAX))
+}
+
 /// The most one instance of pool `index` may cost per hour, in the fleet's money.
 pub(crate) fn instance_bound(state: &AppState, fleet: &FleetRow, index: usize) -> Option<Money> {
     let pool = fleet.spec.pools.get(index)?;
@@ -352,13 +373,17 @@ async fn place(state: &AppState, fleet: &FleetRow, step: &StepRow) -> Result<Pla
             pool: pool.pool.clone(),
             problems,
         })),
-        Err(ApiError::SpendCeiling { field, message }) if field.starts_with("budget.") => {
-            Ok(Placed::Wait(FleetReason::OverBudget {
-                pool: pool.pool.clone(),
-                field: field.to_owned(),
-                message,
-            }))
-        }
+        // A budget, or the proxy's hourly ceiling: room comes back by itself (instances end, orders age out of the
+        // hour), so the fleet waits and orders again each round rather than stall for good.
+        Err(ApiError::SpendCeiling {
+            message,
+            lifts_by_itself: Some(limit),
+            ..
+        }) => Ok(Placed::Wait(FleetReason::OverBudget {
+            pool: pool.pool.clone(),
+            field: limit.to_owned(),
+            message,
+        })),
         Err(refusal) => Ok(Placed::Refused(FleetReason::Refused {
             pool: pool.pool.clone(),
             code: refusal.code().to_owned(),
@@ -552,7 +577,9 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
                 };
                 let weight = u64::from(fleet.spec.pools[index].weight.max(1));
                 let count = (target - live).div_ceil(weight);
-                let cap = u64::from(state.config.spend.max_instances_per_order.max(1));
+                let cap = u64::from(state.config.spend.max_instances_per_order.max(1)).min(u64::from(
+                    fits_one_order(state, &fleet, index).unwrap_or(u32::MAX).max(1),
+                ));
                 (index, u32::try_from(count.min(cap)).unwrap_or(u32::MAX))
             }
         };

@@ -151,6 +151,24 @@ fn check(state: &AppState, spec: &FleetSubmission, now_s: i64) -> Result<(), Api
                 ),
             ));
         }
+        // And what it may cost an hour: over the proxy's ceiling for one order, it would be refused as it goes out.
+        if state.config.spend.max_order_per_hour.is_some() && pool.count > 0 {
+            let per_order = crate::spend::SpendLimits {
+                max_spend_per_hour: None,
+                ..state.config.spend.clone()
+            };
+            let mut first = order.clone();
+            first.count = pool.count;
+            let fx = &state.config.exchange_rate;
+            let bound = crate::spend::hourly_bound(&first, first.account_currency, state.catalog(), fx);
+            if let Err(over) = crate::spend::check(&per_order, &first, bound.as_ref(), &[], fx) {
+                let at = match over.field() {
+                    "count" => field("count"),
+                    other => field(&format!("order.{other}")),
+                };
+                return Err(bad("fleet_over_ceiling", at, format!("a pool's first order: {over}")));
+            }
+        }
         if order.dry_run {
             return Err(bad(
                 "invalid_fleet",
@@ -280,8 +298,18 @@ fn check(state: &AppState, spec: &FleetSubmission, now_s: i64) -> Result<(), Api
                 .exchange_rate
                 .convert(bound.per_hour, ceiling.currency)
                 .map_err(|error| bad("invalid_fleet", "ceiling_per_hour", error.to_string()))?;
+            let pool_first = each.amount.checked_mul(Decimal::from(pool.count)).ok_or_else(|| {
+                bad(
+                    "invalid_fleet",
+                    format!("pools[{index}].order.bid.max_price"),
+                    format!(
+                        "{} × {} instances per hour is beyond what Spotplan can count",
+                        each, pool.count
+                    ),
+                )
+            })?;
             first = first
-                .checked_add(Money::new(each.amount * Decimal::from(pool.count), ceiling.currency))
+                .checked_add(Money::new(pool_first, ceiling.currency))
                 .map_err(|error| bad("invalid_fleet", "ceiling_per_hour", error.to_string()))?;
         }
         if first.amount > ceiling.amount {

@@ -105,6 +105,15 @@ pub enum SpendError {
 }
 
 impl SpendError {
+    /// The ceiling, when the refusal lifts by itself as the orders of the last hour age out of it (the same order
+    /// may go out later); `None` when the order must change.
+    pub fn lifts_by_itself(&self) -> Option<&'static str> {
+        match self {
+            SpendError::HourlyCeiling { .. } | SpendError::UnknownEarlier { .. } => Some("SPOTPLAN_MAX_SPEND_PER_HOUR"),
+            _ => None,
+        }
+    }
+
     /// The order field a person changes to get under the ceiling.
     pub fn field(&self) -> &'static str {
         match self {

@@ -49,6 +49,16 @@ async fn standin_of(kind: Kind) -> (Standin, String) {
 }
 
 async fn proxy(dir: &Path, standin: Standin, standin_address: &str) -> Rig {
+    proxy_with(dir, standin, standin_address, |_| {}).await
+}
+
+/// A rig whose proxy runs with `configure`'s changes to the test configuration (its spend ceilings, say).
+async fn proxy_with(
+    dir: &Path,
+    standin: Standin,
+    standin_address: &str,
+    configure: impl FnOnce(&mut spotplan_proxy::config::Config),
+) -> Rig {
     let cloud = standin.kind.cloud();
     let endpoints = Endpoints::default().with(
         cloud,
@@ -62,6 +72,7 @@ async fn proxy(dir: &Path, standin: Standin, standin_address: &str) -> Rig {
     let mut config = common::config(&tempdir());
     config.listen = address;
     config.endpoints = endpoints;
+    configure(&mut config);
     let store = common::postgres::store_in(dir).await;
     let install_key = InstallKey::load_or_create(dir).unwrap();
     let mut state = AppState::new(config, common::credentials(), store, install_key).unwrap();
@@ -1039,6 +1050,110 @@ async fn pool_signals_come_from_each_clouds_own_call_and_hostile_asks_are_refuse
         )
         .await;
     assert_eq!(status, 401, "no token, no signals");
+}
+
+/// The proxy's own spend ceilings and a maintained fleet (0.2 CNY an instance-hour): a pool whose first order
+/// alone is over the ceiling for one order is refused at submission, naming the pool; a replacement that would
+/// cross the hourly ceiling waits — it lifts as the hour's orders age — instead of stalling the fleet for good, and
+/// goes out once, after; a shortfall larger than one order may hold goes out as several orders, each within it.
+#[tokio::test]
+async fn a_maintained_fleet_waits_under_the_proxys_hourly_ceiling_and_splits_what_one_order_may_not_hold() {
+    let (standin, address) = standin().await;
+    let money = |text: &str| spotplan_proxy::spend::parse_ceiling(text).unwrap();
+    let rig = proxy_with(&tempdir(), standin, &address, |config| {
+        config.spend.max_order_per_hour = Some(money("0.4 CNY"));
+        config.spend.max_spend_per_hour = Some(money("0.9 CNY"));
+    })
+    .await;
+    // Three instances in one first order: 0.6 CNY an hour, over 0.4 for one order.
+    let (status, refused) = rig.submit(&fleet(4, [3, 1, 0], "10"), "fleet-ceiling-0000").await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(
+        (refused["error"]["code"].as_str(), refused["error"]["field"].as_str()),
+        (Some("fleet_over_ceiling"), Some("pools[0].order.bid.max_price")),
+        "{refused}"
+    );
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("SPOTPLAN_MAX_ORDER_PER_HOUR"),
+        "{refused}"
+    );
+    assert_eq!(rig.created(), 0, "nothing was placed");
+    // Four in two orders of two: 0.8 of the hour's 0.9.
+    let (status, placed) = rig.submit(&fleet(4, [2, 2, 0], "10"), "fleet-ceiling-0001").await;
+    assert_eq!(status, 201, "{placed}");
+    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
+    rig.round(2).await;
+    assert_eq!(rig.created(), 4);
+    // A reclaim: the replacement would bring the last hour's orders to 1.0 an hour. The fleet waits, asking again
+    // each round, and sends nothing.
+    let live = rig.live_ids(&id).await;
+    rig.standin.lifecycle.reclaim(&live[0]);
+    rig.round(10).await;
+    rig.round(1).await;
+    let fleet_now = rig.fleet(&id).await;
+    assert_eq!(fleet_now["state"], "maintaining", "{fleet_now}");
+    let reason = &fleet_now["reason"];
+    assert_eq!(
+        (reason["kind"].as_str(), reason["waiting"].as_bool()),
+        (Some("over_budget"), Some(true)),
+        "{fleet_now}"
+    );
+    assert!(
+        reason["en"].as_str().unwrap().contains("(SPOTPLAN_MAX_SPEND_PER_HOUR)"),
+        "{fleet_now}"
+    );
+    rig.round(1).await;
+    assert_eq!(rig.created(), 4, "no replacement over the hourly ceiling");
+    // An hour on, the first orders no longer count: the replacement goes out, once.
+    let aged = rig
+        .state
+        .store
+        .execute(
+            "UPDATE orders SET created_at_ms = created_at_ms - 7200000, finished_at_ms = finished_at_ms - 7200000"
+                .to_owned(),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(aged, 2);
+    rig.round(1).await;
+    assert_eq!(rig.created(), 5, "the replacement, once");
+    let fleet_now = rig.fleet(&id).await;
+    assert!(fleet_now["reason"].is_null(), "{fleet_now}");
+    // Three reclaims at once: 0.6 an hour to replace, over 0.4 for one order. They go out as two orders (two
+    // instances, then one), each within the ceiling, and the fleet never stalls.
+    rig.state
+        .store
+        .execute(
+            "UPDATE orders SET created_at_ms = created_at_ms - 7200000, finished_at_ms = finished_at_ms - 7200000"
+                .to_owned(),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    rig.round(2).await;
+    let live = rig.live_ids(&id).await;
+    assert_eq!(live.len(), 4, "{live:?}");
+    for lost in &live[..3] {
+        rig.standin.lifecycle.reclaim(lost);
+    }
+    rig.round(10).await;
+    for _ in 0..3 {
+        rig.round(1).await;
+    }
+    let fleet_now = rig.fleet(&id).await;
+    assert_eq!(fleet_now["state"], "maintaining", "{fleet_now}");
+    assert_eq!(rig.created(), 8, "three replacements: {fleet_now}");
+    let mut sizes: Vec<usize> = rig.standin.stats().by_token.values().map(Vec::len).collect();
+    sizes.sort_unstable();
+    assert_eq!(
+        sizes,
+        vec![1, 1, 2, 2, 2],
+        "every order within two instances: {fleet_now}"
+    );
 }
 
 /// A fleet submitted by a person (team mode's API key) places its orders in their name, and a replacement that

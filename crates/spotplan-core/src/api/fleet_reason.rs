@@ -44,12 +44,13 @@ pub enum FleetReason {
         /// The refusal in the proxy's words (English).
         message: String,
     },
-    /// Waiting: a pool's order would cross a person's or the team's budget; the fleet orders it again each round,
-    /// and it goes out once the budget has room (instances that end, a new month).
+    /// Waiting: a pool's order would cross a person's or the team's budget, or the proxy's ceiling on what the last
+    /// hour's orders may cost (`SPOTPLAN_MAX_SPEND_PER_HOUR`); the fleet orders it again each round, and it goes out
+    /// once there is room (instances that end, orders an hour old, a new month).
     OverBudget {
         /// The pool.
         pool: OfferKey,
-        /// The budget (`budget.person.per_hour`, `budget.team.per_month`, …).
+        /// The budget (`budget.person.per_hour`, `budget.team.per_month`, …) or `SPOTPLAN_MAX_SPEND_PER_HOUR`.
         field: String,
         /// The refusal in the proxy's words (English).
         message: String,
