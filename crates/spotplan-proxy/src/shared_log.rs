@@ -722,7 +722,6 @@ impl SharedLog {
         let rows = connection
             .query(
                 "SELECT id, max_cost_per_hour FROM orders WHERE (created_at_ms >= $1 OR finished_at_ms >= $1) \
-                 AND (NOT dry_run OR status = 'succeeded') \
                  AND status IN ('pending', 'succeeded', 'unknown')",
                 &[&since_ms],
             )

@@ -807,8 +807,9 @@ impl Store {
     }
 
     /// The ids and hourly cost bounds of orders created — or last sent, or answered — since `since_ms` that may be
-    /// running: pending, succeeded or unknown, not dry runs unless one succeeded (a cloud that did not honour it
-    /// created instances: what a spend ceiling per hour adds up). An order without an answer resent under its
+    /// running: pending, succeeded or unknown — dry runs too, whose answer did not yet say the cloud honoured them
+    /// (`dry_run_passed` is none of these): a cloud that did not creates instances (what a spend ceiling per hour
+    /// adds up). An order without an answer resent under its
     /// ClientToken up to an hour after it was logged may be created by that late send: it counts from then, not
     /// from when it was logged, or a new order could be placed beside it within the same hour. A bound is `None`
     /// where the order was
@@ -821,7 +822,6 @@ impl Store {
                     let mut statement = connection.prepare_cached(
                         "SELECT id, max_cost_per_hour FROM orders \
                      WHERE (created_at_ms >= ?1 OR finished_at_ms >= ?1) \
-                     AND (dry_run = 0 OR status = 'succeeded') \
                      AND status IN ('pending', 'succeeded', 'unknown')",
                     )?;
                     let rows = statement.query_map([since_ms], |row| Ok((row.get(0)?, row.get(1)?)))?;

@@ -517,8 +517,9 @@ async fn unknown_orders_are_settled_in_the_background_without_a_resend() {
 }
 
 /// The settler looks an unknown dry run up too: its check's answer was lost, and only a lookup can say that the
-/// cloud created nothing (it would have, had it ignored the flag). Within the hour it stays unknown; after it, it is
-/// `not_found`, the `orders_unresolved` metric no longer counts it, and nothing was sent to create.
+/// cloud created nothing (it would have, had it ignored the flag). Within the hour it stays unknown and counts
+/// toward the hourly spend ceiling; after it, it is `not_found`, the `orders_unresolved` metric and the ceiling no
+/// longer count it, and nothing was sent to create.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_dry_run_is_looked_up_and_settled_not_found() {
     let _serial = SERIAL.lock().await;
@@ -527,8 +528,12 @@ async fn an_unknown_dry_run_is_looked_up_and_settled_not_found() {
     let proxy = Proxy::start(
         &data,
         &[(Kind::Alibaba, address)],
-        &[("SPOTPLAN_SETTLE_EVERY_MS", "300")],
+        &[
+            ("SPOTPLAN_SETTLE_EVERY_MS", "300"),
+            ("SPOTPLAN_MAX_SPEND_PER_HOUR", "3 CNY"),
+        ],
     );
+    // 10 × 0.2 CNY an hour each: the dry run and a real order fit the ceiling alone, not together.
     let mut order = order_with_image("alibaba", "img-gateway502");
     order["dry_run"] = json!(true);
     let (_, checked) = proxy.submit(&order, "dry-lost-0001").await;
@@ -557,6 +562,13 @@ async fn an_unknown_dry_run_is_looked_up_and_settled_not_found() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(status(&proxy.orders().await), "unknown", "within the hour");
+    let real = example("alibaba");
+    let (code, refused) = proxy.submit(&real, "after-lost-dry-0001").await;
+    assert_eq!(
+        (code, refused["error"]["code"].as_str()),
+        (422, Some("spend_ceiling")),
+        "the lost dry run may have created instances: {refused}"
+    );
     let log = rusqlite::Connection::open(data.join("orders.sqlite3")).unwrap();
     let aged = log
         .execute(
@@ -573,8 +585,12 @@ async fn an_unknown_dry_run_is_looked_up_and_settled_not_found() {
     }
     assert_eq!(status(&proxy.orders().await), "not_found");
     assert_eq!(unresolved().as_deref(), Some("0"));
-    let stats = standin.stats.lock().unwrap();
-    assert_eq!((stats.created, stats.by_token.len()), (0, 0), "nothing was created");
+    {
+        let stats = standin.stats.lock().unwrap();
+        assert_eq!((stats.created, stats.by_token.len()), (0, 0), "nothing was created");
+    }
+    let (code, placed) = proxy.submit(&real, "after-lost-dry-0002").await;
+    assert_eq!((code, placed["status"].as_str()), (201, Some("succeeded")), "{placed}");
 }
 
 /// Fault 4: a 503 (after which the cloud may have created the order), then the cloud cannot be reached at all:

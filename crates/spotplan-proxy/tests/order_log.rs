@@ -128,9 +128,22 @@ async fn the_log_lists_newest_first_and_adds_up_what_may_be_running() {
             .map(|o| o.view.idempotency_key)
             .collect();
         assert_eq!(listed, ["key-list-dry", "key-list-4", "key-list-3"], "{backend}");
-        // Succeeded, unknown and pending may be running; failed, not sent and dry runs are not.
+        // Succeeded, unknown and pending may be running — a dry run still pending too (a cloud that did not honour
+        // it creates instances); failed and not sent are not, nor a dry run the cloud said it only checked.
         let costs = store.committed_hourly_costs(10_000).await.unwrap();
-        assert_eq!(costs.len(), 3, "{backend}");
+        assert_eq!(costs.len(), 4, "{backend}");
+        assert_eq!(
+            store.committed_hourly_costs(10_003).await.unwrap().len(),
+            2,
+            "{backend}"
+        );
+        dry.view.status = OrderStatus::DryRunPassed;
+        store.finish(&dry).await.unwrap();
+        assert_eq!(
+            store.committed_hourly_costs(10_000).await.unwrap().len(),
+            3,
+            "{backend}"
+        );
         assert_eq!(
             store.committed_hourly_costs(10_003).await.unwrap().len(),
             1,
