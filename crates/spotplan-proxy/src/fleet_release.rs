@@ -13,6 +13,13 @@ use crate::upstream::now_unix_millis;
 
 /// The key of a stop's release of `targets`: the fleet's key and a digest of the set, so the same set is one
 /// release and a set grown since (orders settled after an earlier stop) is another.
+/// The fleet key a release key is a stop key of (`{fleet_key}_stop_…`), when it has that shape: such keys are the
+/// fleets' own, and a person's release may not take one (it would sit in the fleet's chain of stop releases and
+/// answer its next round "the key was used for a different release").
+pub fn fleet_of_stop_key(key: &str) -> Option<&str> {
+    key.split_once("_stop_").map(|(fleet_key, _)| fleet_key)
+}
+
 fn stop_release_key(fleet_key: &str, targets: &[InstanceRef]) -> String {
     use sha2::{Digest, Sha256};
     let mut ids: Vec<String> = targets
@@ -161,5 +168,15 @@ async fn stop_release_key_now(
             age >= (newest.asked_ms - first.asked_ms).clamp(RELEASE_SETTLE_MS, RELEASE_SETTLE_MS << 8)
         }
     };
-    Ok(key_of(if send_again { newest.round + 1 } else { newest.round }))
+    let round = if send_again {
+        newest.round.checked_add(1).ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!(
+                "fleet {fleet_key} has sent its stop release {} times",
+                u32::MAX
+            ))
+        })?
+    } else {
+        newest.round
+    };
+    Ok(key_of(round))
 }

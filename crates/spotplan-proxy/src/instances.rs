@@ -351,6 +351,21 @@ pub async fn release(
         message: error.to_string(),
         field: Some("Idempotency-Key".into()),
     })?;
+    // A fleet's stop keys are its own (whoever stopped it): taken first by a person's release, the fleet's next stop
+    // round would be answered "the key was used for a different release" and its instances would bill on.
+    if let Some(fleet_key) = crate::fleet_release::fleet_of_stop_key(&key)
+        && let Some(fleet) = crate::fleet_book::by_key(&state.store, fleet_key).await?
+    {
+        return Err(ApiError::BadRequest {
+            code: "idempotency_key_reserved",
+            message: format!(
+                "idempotency key {key} is a stop key of fleet {} (its key, `_stop_`, …): stop the fleet with POST \
+                 /api/v1/fleets/{}/stop, or release under a key of your own, such as a UUID",
+                fleet.id, fleet.id
+            ),
+            field: Some("Idempotency-Key".into()),
+        });
+    }
     // A key is its requester's: another person's retry under it is refused before anything is compared or replayed.
     if let Some(logged) = instance_book::logged_release(&state.store, &key).await?
         && logged.requested_by != caller.name()
@@ -742,6 +757,17 @@ async fn resolve_all(state: &AppState, body: &ReleaseBody) -> Result<Vec<Instanc
             field: Some("instances".into()),
         });
     }
+    if body.instances.len() > spotplan_core::api::instances::MAX_RELEASE_TARGETS {
+        return Err(ApiError::BadRequest {
+            code: "too_many_instances",
+            message: format!(
+                "a release names at most {} instances by id, got {}: name an order's by order_id, or all = true",
+                spotplan_core::api::instances::MAX_RELEASE_TARGETS,
+                body.instances.len()
+            ),
+            field: Some("instances".into()),
+        });
+    }
     let book = instance_book::all(&state.store).await?;
     if let Some(order) = &body.order_id {
         let rows: Vec<InstanceRow> = book
@@ -756,12 +782,15 @@ async fn resolve_all(state: &AppState, body: &ReleaseBody) -> Result<Vec<Instanc
     if body.all {
         return Ok(book.into_iter().filter(|row| !row.state.is_final()).collect());
     }
-    // Each instance once, however often it is named: a cloud may refuse a release call naming an id twice.
+    // Each instance once, however often it is named: a cloud may refuse a release call naming an id twice. The
+    // book is indexed once, so a long list costs its length, not its length times the book's.
+    let by_ref: std::collections::HashMap<(Cloud, &str), &InstanceRow> =
+        book.iter().map(|row| ((row.cloud, row.id.as_str()), row)).collect();
+    let mut seen = std::collections::HashSet::new();
     let mut chosen: Vec<InstanceRow> = Vec::new();
     for wanted in &body.instances {
-        let row = book
-            .iter()
-            .find(|row| row.cloud == wanted.cloud && row.id == wanted.id)
+        let row = by_ref
+            .get(&(wanted.cloud, wanted.id.as_str()))
             .ok_or_else(|| ApiError::BadRequest {
                 code: "unknown_instance",
                 message: format!(
@@ -771,8 +800,8 @@ async fn resolve_all(state: &AppState, body: &ReleaseBody) -> Result<Vec<Instanc
                 ),
                 field: Some("instances".into()),
             })?;
-        if !chosen.iter().any(|seen| seen.cloud == row.cloud && seen.id == row.id) {
-            chosen.push(row.clone());
+        if seen.insert((row.cloud, row.id.as_str())) {
+            chosen.push((*row).clone());
         }
     }
     Ok(chosen)

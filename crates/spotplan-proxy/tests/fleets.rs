@@ -372,6 +372,28 @@ async fn a_maintained_fleet_of_twenty_stays_at_twenty_through_reclaims_within_it
     unique.dedup();
     assert_eq!(keys, unique);
 
+    // The fleet's stop keys are its own: a release a person asks for under one (which the fleet's next stop
+    // round would then find taken by a different release) is refused, and nothing is sent.
+    let fleet_key = fleet["idempotency_key"].as_str().unwrap().to_owned();
+    let (status, taken) = rig
+        .send(
+            reqwest::Client::new()
+                .post(format!("{}/api/v1/instances/release", rig.proxy))
+                .header("x-spotplan-token", TOKEN)
+                .header("idempotency-key", format!("{fleet_key}_stop_0123456789ab_1"))
+                .json(&json!({ "all": true })),
+        )
+        .await;
+    assert_eq!(
+        (status, taken["error"]["code"].as_str()),
+        (400, Some("idempotency_key_reserved")),
+        "{taken}"
+    );
+    assert_eq!(
+        rig.standin.lifecycle.counts().0.values().sum::<u32>(),
+        0,
+        "nothing released"
+    );
     // Stopping with release releases its live instances once, however often it is asked.
     let stop = |release: bool| {
         reqwest::Client::new()

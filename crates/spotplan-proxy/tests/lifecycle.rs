@@ -729,6 +729,21 @@ async fn hostile_and_malformed_releases_are_refused_before_anything_is_sent() {
         (status, answer["error"]["code"].as_str()),
         (409, Some("idempotency_key_reused"))
     );
+    // More ids than one release may name (each was looked up in the whole book: a long list cost its length
+    // times the book's).
+    let many: Vec<Value> = (0..1001)
+        .map(|index| json!({ "cloud": "alibaba", "id": format!("i-many{index:04}") }))
+        .collect();
+    let (status, answer) = rig.release(&json!({ "instances": many }), "release-key-0007").await;
+    assert_eq!(
+        (
+            status,
+            answer["error"]["code"].as_str(),
+            answer["error"]["field"].as_str()
+        ),
+        (400, Some("too_many_instances"), Some("instances")),
+        "{answer}"
+    );
     // A key that is not one; a body that is not JSON.
     let (status, answer) = rig.release(&json!({ "all": true }), "key/../with-slashes").await;
     assert_eq!(

@@ -102,8 +102,9 @@ pub struct InstancesAnswer {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseBody {
-    /// Instances by `cloud` and id.
+    /// Instances by `cloud` and id (at most [`MAX_RELEASE_TARGETS`]; an order's or all are named otherwise).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "schema", schemars(length(max = 1000)))]
     pub instances: Vec<InstanceRef>,
     /// Every instance of one Spotplan order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -115,6 +116,10 @@ pub struct ReleaseBody {
     #[serde(default)]
     pub options: ReleaseOptions,
 }
+
+/// The most instances one release may name by id (`ReleaseBody::instances`): an order's instances, or all, are
+/// named by `order_id` or `all`.
+pub const MAX_RELEASE_TARGETS: usize = 1000;
 
 /// An instance by cloud and id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
