@@ -151,12 +151,10 @@ fn check(state: &AppState, spec: &FleetSubmission, now_s: i64) -> Result<(), Api
                 ),
             ));
         }
-        // And what it may cost an hour: over the proxy's ceiling for one order, it would be refused as it goes out.
-        if state.config.spend.max_order_per_hour.is_some() && pool.count > 0 {
-            let per_order = crate::spend::SpendLimits {
-                max_spend_per_hour: None,
-                ..state.config.spend.clone()
-            };
+        // And what it may cost an hour: over the proxy's ceiling for one order, or alone over its hourly ceiling, it
+        // would be refused every time it goes out.
+        if state.config.spend.has_cost_ceiling() && pool.count > 0 {
+            let per_order = state.config.spend.clone();
             let mut first = order.clone();
             first.count = pool.count;
             let fx = &state.config.exchange_rate;

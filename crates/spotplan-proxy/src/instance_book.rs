@@ -594,6 +594,18 @@ pub async fn unanswered_releases(store: &Store, before_ms: i64) -> Result<Vec<(S
         .collect()
 }
 
+/// The `(cloud, id)` placeholders of `rows` for a `(cloud, id) IN (…)` list, numbered after the `params` already
+/// there, which their values are added to.
+fn row_refs<'a>(rows: impl Iterator<Item = &'a InstanceRow>, params: &mut Vec<SqlValue>) -> Vec<String> {
+    rows.map(|row| {
+        let placeholders = format!("(?{}, ?{})", params.len() + 1, params.len() + 2);
+        params.push(row.cloud.id().into());
+        params.push(row.id.as_str().into());
+        placeholders
+    })
+    .collect()
+}
+
 /// Logs a release and marks its instances releasing, in one transaction, before anything is sent. A key already
 /// logged fails with [`StoreError::DuplicateKey`].
 pub async fn log_release(
@@ -630,12 +642,7 @@ pub async fn log_release(
             // follower recorded meanwhile stands (the whole row as read would put back what it replaced).
             for chunk in targets.chunks(UPSERT_ROWS) {
                 let mut params: Vec<SqlValue> = vec![(&key).into()];
-                let mut wanted = Vec::with_capacity(chunk.len());
-                for (index, row) in chunk.iter().enumerate() {
-                    wanted.push(format!("(?{}, ?{})", 2 * index + 2, 2 * index + 3));
-                    params.push(row.cloud.id().into());
-                    params.push(row.id.as_str().into());
-                }
+                let wanted = row_refs(chunk.iter(), &mut params);
                 tx.execute(
                     &format!(
                         concat!(
@@ -655,7 +662,7 @@ pub async fn log_release(
 
 /// Records a release's answer and the instances' states after it, once: an answer already recorded (by the
 /// resumer, or by an earlier try of this write) stands and nothing is written over it. Of each instance only the
-/// state is written, and only over a row this release still holds that nothing has ended: what the follower learnt
+/// state is written (and, for one the release ended, when and its last pause), and only over a row this release still holds that nothing has ended: what the follower learnt
 /// meanwhile (a reclaim, a notice, a pause, the cloud's own state) stands, however late this write lands (it is
 /// retried in the background when the book cannot take it at once). A row the follower put back to running
 /// because an earlier send of this release did not take is this release's too (its key stays): its answer now
@@ -678,19 +685,36 @@ pub async fn finish_release(
             if answered == 0 {
                 return Ok(false);
             }
+            // A row this release ended (the resumer found it gone) takes its ending too: when, and its last pause
+            // closed. Nothing the follower reads can be newer: it no longer reads a row that has ended.
+            let (ended, changed): (Vec<&InstanceRow>, Vec<&InstanceRow>) =
+                rows.iter().partition(|row| row.state.is_final());
+            for row in ended {
+                tx.execute(
+                    concat!(
+                        "UPDATE instances SET state = ?3, ended_at_ms = ?4, paused_ms = ?5, paused_since_ms = ?6 \
+                         WHERE cloud = ?1 AND id = ?2 AND release_key = ?7 AND state NOT IN ",
+                        ended_states!()
+                    ),
+                    &[
+                        row.cloud.id().into(),
+                        row.id.as_str().into(),
+                        row.state.id().into(),
+                        row.ended_at_ms.into(),
+                        row.paused_ms.into(),
+                        row.paused_since_ms.into(),
+                        (&key).into(),
+                    ],
+                )?;
+            }
             let mut by_state: std::collections::BTreeMap<&'static str, Vec<&InstanceRow>> = Default::default();
-            for row in &rows {
+            for row in changed {
                 by_state.entry(row.state.id()).or_default().push(row);
             }
             for (state, rows) in by_state {
                 for chunk in rows.chunks(UPSERT_ROWS) {
                     let mut params: Vec<SqlValue> = vec![(&key).into(), state.into()];
-                    let mut wanted = Vec::with_capacity(chunk.len());
-                    for (index, row) in chunk.iter().enumerate() {
-                        wanted.push(format!("(?{}, ?{})", 2 * index + 3, 2 * index + 4));
-                        params.push(row.cloud.id().into());
-                        params.push(row.id.as_str().into());
-                    }
+                    let wanted = row_refs(chunk.iter().copied(), &mut params);
                     tx.execute(
                         &format!(
                             concat!(

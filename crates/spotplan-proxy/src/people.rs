@@ -246,21 +246,25 @@ async fn committed(
     month_start_ms: i64,
     now_ms: i64,
 ) -> Result<Result<(Vec<Money>, Vec<Money>), UnknownCost>, StoreError> {
-    // An order counts whole while its outcome is open (pending, unknown) — a dry run too: a cloud that did not
-    // honour it creates instances that bill, and until its answer says it did not (dry_run_passed) or a lookup
-    // found nothing (not_found), that cannot be ruled out — and, for its first hour after succeeding, also
+    // An order counts whole while its outcome is open (pending, unknown) — a dry run too, for its first hour: a
+    // cloud that did not honour it creates instances that bill, and until its answer says it did not
+    // (dry_run_passed) that cannot be ruled out; past the hour an open dry run no longer counts, so a lost answer
+    // that nothing can settle (no lookup tag, no credentials) cannot block its person for good — and, for its first
+    // hour after succeeding, also
     // before its instances are in the book: the outcome and the booking are written side by side, and another
     // replica's check in between must not see the order as spending nothing.
     let booked_recently = now_ms - 3_600_000;
     let (filter, params): (&'static str, Vec<SqlValue>) = match person {
         Some(name) => (
             "SELECT o.max_cost_per_hour, o.id FROM orders o WHERE o.placed_by = ?1 AND \
+             (NOT o.dry_run OR o.status = 'succeeded' OR o.created_at_ms >= ?2) AND \
              (o.status IN ('pending', 'unknown') OR (o.status = 'succeeded' AND o.finished_at_ms >= ?2 AND \
              NOT EXISTS (SELECT 1 FROM instances i WHERE i.order_id = o.id)))",
             vec![name.into(), booked_recently.into()],
         ),
         None => (
             "SELECT o.max_cost_per_hour, o.id FROM orders o WHERE \
+             (NOT o.dry_run OR o.status = 'succeeded' OR o.created_at_ms >= ?1) AND \
              (o.status IN ('pending', 'unknown') OR (o.status = 'succeeded' AND o.finished_at_ms >= ?1 AND \
              NOT EXISTS (SELECT 1 FROM instances i WHERE i.order_id = o.id)))",
             vec![booked_recently.into()],

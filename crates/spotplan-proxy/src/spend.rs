@@ -109,7 +109,13 @@ impl SpendError {
     /// may go out later); `None` when the order must change.
     pub fn lifts_by_itself(&self) -> Option<&'static str> {
         match self {
-            SpendError::HourlyCeiling { .. } | SpendError::UnknownEarlier { .. } => Some("SPOTPLAN_MAX_SPEND_PER_HOUR"),
+            // Only when the order alone fits: one over the ceiling by itself never goes out.
+            SpendError::HourlyCeiling {
+                total,
+                committed,
+                limit,
+            } if total.amount - committed.amount <= limit.amount => Some("SPOTPLAN_MAX_SPEND_PER_HOUR"),
+            SpendError::UnknownEarlier { .. } => Some("SPOTPLAN_MAX_SPEND_PER_HOUR"),
             _ => None,
         }
     }
@@ -321,6 +327,26 @@ mod tests {
 
     fn cny(text: &str) -> Money {
         Money::parse(text, Currency::Cny).unwrap()
+    }
+
+    #[test]
+    fn an_hourly_ceiling_refusal_lifts_by_itself_only_when_the_order_alone_fits() {
+        let over = |total: &str, committed: &str| SpendError::HourlyCeiling {
+            total: cny(total),
+            committed: cny(committed),
+            limit: cny("5"),
+        };
+        // 4 already committed and 2 more: the 2 fit once the 4 age out of the hour.
+        assert_eq!(over("6", "4").lifts_by_itself(), Some("SPOTPLAN_MAX_SPEND_PER_HOUR"));
+        // 6 on its own never fits under 5.
+        assert_eq!(over("6", "0").lifts_by_itself(), None);
+        assert_eq!(over("7", "1").lifts_by_itself(), None);
+        let per_order = SpendError::OrderCeiling {
+            cost: cny("6"),
+            basis: String::new(),
+            limit: cny("5"),
+        };
+        assert_eq!(per_order.lifts_by_itself(), None);
     }
 
     #[test]

@@ -1212,6 +1212,49 @@ async fn a_late_release_answer_keeps_the_followers_readings_and_never_replaces_a
     }
 }
 
+/// A release the resumer settles with an instance already gone ends that instance in the book: released, when,
+/// and its open pause closed — or its cost so far, and the budgets, would count it as billing for ever.
+#[tokio::test]
+async fn a_release_that_finds_an_instance_gone_records_when_it_ended_and_closes_its_pause() {
+    for (backend, store) in backends().await {
+        let mut running = book_running(&store, Cloud::Tencent, "ap-guangzhou", "ins-gone1", "ord-gone").await;
+        running.paused_since_ms = Some(3_000);
+        instance_book::save(&store, vec![running.clone()]).await.unwrap();
+        instance_book::log_release(
+            &store,
+            "rel-gone-01",
+            "hash",
+            vec![running.clone()],
+            ReleaseOptions::default(),
+            5_000,
+            None,
+        )
+        .await
+        .unwrap();
+        let mut gone = instance_book::all(&store).await.unwrap()[0].clone();
+        gone.state = InstanceState::Released;
+        gone.ended_at_ms = Some(9_000);
+        gone.paused_ms = 1_500;
+        gone.paused_since_ms = None;
+        let answer = ReleaseAnswer {
+            idempotency_key: "rel-gone-01".into(),
+            outcomes: Vec::new(),
+            replayed: false,
+        };
+        assert!(
+            instance_book::finish_release(&store, "rel-gone-01", &answer, vec![gone])
+                .await
+                .unwrap()
+        );
+        let row = instance_book::all(&store).await.unwrap()[0].clone();
+        assert_eq!(
+            (row.state, row.ended_at_ms, row.paused_ms, row.paused_since_ms),
+            (InstanceState::Released, Some(9_000), 1_500, None),
+            "{backend}"
+        );
+    }
+}
+
 /// A release logged with the row as it was read before the follower recorded its reclaim leaves the reclaim as
 /// it is: the log sets only "releasing" and the key, and only over a row that has not ended.
 #[tokio::test]

@@ -1111,51 +1111,18 @@ async fn a_maintained_fleet_waits_under_the_proxys_hourly_ceiling_and_splits_wha
     assert_eq!(rig.created(), 4);
     // A reclaim: the replacement would bring the last hour's orders to 1.0 an hour. The fleet waits, asking again
     // each round, and sends nothing.
-    let live = rig.live_ids(&id).await;
-    rig.standin.lifecycle.reclaim(&live[0]);
-    rig.round(10).await;
-    rig.round(1).await;
-    let fleet_now = rig.fleet(&id).await;
-    assert_eq!(fleet_now["state"], "maintaining", "{fleet_now}");
-    let reason = &fleet_now["reason"];
-    assert_eq!(
-        (reason["kind"].as_str(), reason["waiting"].as_bool()),
-        (Some("over_budget"), Some(true)),
-        "{fleet_now}"
-    );
-    assert!(
-        reason["en"].as_str().unwrap().contains("(SPOTPLAN_MAX_SPEND_PER_HOUR)"),
-        "{fleet_now}"
-    );
+    reclaim_one_and_see_it_wait(&rig, &id, "is over a budget (SPOTPLAN_MAX_SPEND_PER_HOUR)").await;
     rig.round(1).await;
     assert_eq!(rig.created(), 4, "no replacement over the hourly ceiling");
     // An hour on, the first orders no longer count: the replacement goes out, once.
-    let aged = rig
-        .state
-        .store
-        .execute(
-            "UPDATE orders SET created_at_ms = created_at_ms - 7200000, finished_at_ms = finished_at_ms - 7200000"
-                .to_owned(),
-            Vec::new(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(aged, 2);
+    assert_eq!(age_orders_two_hours(&rig).await, 2);
     rig.round(1).await;
     assert_eq!(rig.created(), 5, "the replacement, once");
     let fleet_now = rig.fleet(&id).await;
     assert!(fleet_now["reason"].is_null(), "{fleet_now}");
     // Three reclaims at once: 0.6 an hour to replace, over 0.4 for one order. They go out as two orders (two
     // instances, then one), each within the ceiling, and the fleet never stalls.
-    rig.state
-        .store
-        .execute(
-            "UPDATE orders SET created_at_ms = created_at_ms - 7200000, finished_at_ms = finished_at_ms - 7200000"
-                .to_owned(),
-            Vec::new(),
-        )
-        .await
-        .unwrap();
+    age_orders_two_hours(&rig).await;
     rig.round(2).await;
     let live = rig.live_ids(&id).await;
     assert_eq!(live.len(), 4, "{live:?}");
@@ -1213,27 +1180,14 @@ async fn a_replacement_that_would_cross_the_persons_budget_is_refused_and_the_fl
     let per_hour = bound(&rig.fleet(&id).await);
     assert_eq!(per_hour, 0.8);
     set_hourly_budget(&rig, "alice", rust_decimal::Decimal::new(7, 1)).await;
-    let lost = rig.live_ids(&id).await;
-    rig.standin.lifecycle.reclaim(&lost[0]);
-    rig.round(10).await;
-    rig.round(1).await;
-    let fleet = rig.fleet(&id).await;
     // Over her budget for now: the fleet waits (a budget has room again as instances end, or a month begins),
     // its replacement unsent, asked again each round — never placed twice, never given up for good.
-    assert_eq!(fleet["state"], "maintaining", "{fleet}");
-    let reason = &fleet["reason"];
-    assert_eq!(
-        (reason["kind"].as_str(), reason["waiting"].as_bool()),
-        (Some("over_budget"), Some(true)),
-        "{fleet}"
-    );
-    assert!(
-        reason["en"]
-            .as_str()
-            .unwrap()
-            .contains("is over a budget (budget.person.per_hour): over alice's budget"),
-        "the reason names the budget: {fleet}"
-    );
+    let fleet = reclaim_one_and_see_it_wait(
+        &rig,
+        &id,
+        "is over a budget (budget.person.per_hour): over alice's budget",
+    )
+    .await;
     assert_eq!(rig.created(), 4, "no replacement over the budget");
     let steps = fleet["orders"].as_array().unwrap().len();
     rig.round(3).await;
@@ -1653,6 +1607,41 @@ async fn an_instance_being_released_is_not_replaced_before_its_release_takes() {
         (Some(2), 2),
         "at its target, not over it: {fleet_now}"
     );
+}
+
+/// Reclaims one of the fleet's live instances and lets the keeper see it: the fleet, which must go on maintaining,
+/// waiting over a budget or ceiling its reason names in `words`.
+async fn reclaim_one_and_see_it_wait(rig: &Rig, id: &str, words: &str) -> Value {
+    let live = rig.live_ids(id).await;
+    rig.standin.lifecycle.reclaim(&live[0]);
+    rig.round(10).await;
+    rig.round(1).await;
+    let fleet = rig.fleet(id).await;
+    assert_eq!(fleet["state"], "maintaining", "{fleet}");
+    let reason = &fleet["reason"];
+    assert_eq!(
+        (reason["kind"].as_str(), reason["waiting"].as_bool()),
+        (Some("over_budget"), Some(true)),
+        "{fleet}"
+    );
+    assert!(
+        reason["en"].as_str().unwrap().contains(words),
+        "the reason names the limit: {fleet}"
+    );
+    fleet
+}
+
+/// Moves every logged order two hours into the past (out of the hourly ceiling's window); how many it moved.
+async fn age_orders_two_hours(rig: &Rig) -> u64 {
+    rig.state
+        .store
+        .execute(
+            "UPDATE orders SET created_at_ms = created_at_ms - 7200000, finished_at_ms = finished_at_ms - 7200000"
+                .to_owned(),
+            Vec::new(),
+        )
+        .await
+        .unwrap()
 }
 
 /// Sets a person's budget per hour, in CNY, with none per month.
