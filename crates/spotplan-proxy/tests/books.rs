@@ -90,6 +90,21 @@ async fn book_running(store: &spotplan_proxy::Store, cloud: Cloud, region: &str,
     running
 }
 
+/// Logs a release of one instance under `key` (at 5,000 ms, by the operator), as a release does before sending.
+async fn log_one_release(store: &spotplan_proxy::Store, key: &str, row: &InstanceRow) {
+    instance_book::log_release(
+        store,
+        key,
+        "hash",
+        vec![row.clone()],
+        ReleaseOptions::default(),
+        5_000,
+        None,
+    )
+    .await
+    .unwrap();
+}
+
 #[tokio::test]
 async fn many_instances_are_written_in_batches_and_one_named_twice_ends_as_its_last_row() {
     for (backend, store) in backends().await {
@@ -1095,17 +1110,7 @@ async fn an_instance_stopped_without_charge_counts_only_the_hours_it_billed() {
 async fn a_release_answer_keeps_what_the_follower_learnt_while_it_was_sent() {
     for (backend, store) in backends().await {
         let running = book_running(&store, Cloud::Tencent, "ap-guangzhou", "ins-r1", "ord-r").await;
-        instance_book::log_release(
-            &store,
-            "rel-race-01",
-            "hash",
-            vec![running.clone()],
-            ReleaseOptions::default(),
-            5_000,
-            None,
-        )
-        .await
-        .unwrap();
+        log_one_release(&store, "rel-race-01", &running).await;
         // While the call is out, the follower sees it reclaimed.
         let mut releasing = instance_book::all(&store).await.unwrap()[0].clone();
         assert_eq!(releasing.state, InstanceState::Releasing, "{backend}");
@@ -1141,17 +1146,7 @@ async fn a_release_answer_keeps_what_the_follower_learnt_while_it_was_sent() {
 async fn a_late_release_answer_keeps_the_followers_readings_and_never_replaces_a_recorded_answer() {
     for (backend, store) in backends().await {
         let running = book_running(&store, Cloud::Alibaba, "cn-hangzhou", "i-late1", "ord-late").await;
-        instance_book::log_release(
-            &store,
-            "rel-late-01",
-            "hash",
-            vec![running.clone()],
-            ReleaseOptions::default(),
-            5_000,
-            None,
-        )
-        .await
-        .unwrap();
+        log_one_release(&store, "rel-late-01", &running).await;
         let sent = instance_book::all(&store).await.unwrap()[0].clone();
         // The release is refused; while its answer waits, the follower records a notice and a pause.
         let mut refused = sent.clone();
@@ -1220,17 +1215,7 @@ async fn a_release_that_finds_an_instance_gone_records_when_it_ended_and_closes_
         let mut running = book_running(&store, Cloud::Tencent, "ap-guangzhou", "ins-gone1", "ord-gone").await;
         running.paused_since_ms = Some(3_000);
         instance_book::save(&store, vec![running.clone()]).await.unwrap();
-        instance_book::log_release(
-            &store,
-            "rel-gone-01",
-            "hash",
-            vec![running.clone()],
-            ReleaseOptions::default(),
-            5_000,
-            None,
-        )
-        .await
-        .unwrap();
+        log_one_release(&store, "rel-gone-01", &running).await;
         let mut gone = instance_book::all(&store).await.unwrap()[0].clone();
         gone.state = InstanceState::Released;
         gone.ended_at_ms = Some(9_000);
