@@ -271,6 +271,18 @@ test('refresh live prices for the shortlist: merged, newest wins, provenance and
   assert.match(live.cells.price_age, new RegExp(`^${today} · 0 d$`));
   assert.match(live.cells.titles.price_age, new RegExp(`observed ${today}`));
   await screenshot(page, 'journey-6-live-prices');
+  // The live answer is credited with the published sources, and a Chinese page words it in Chinese.
+  const credits = () => page.getByTestId('attribution').locator('li').allTextContents();
+  const english = await credits();
+  assert.ok(english.some((line) => line.startsWith('Alibaba Cloud ECS DescribeSpotPriceHistory answered your account at ')), english.join('\n'));
+  await page.getByLabel('Language').selectOption('zh');
+  await page.getByRole('heading', { name: '比较竞价实例报价' }).waitFor();
+  const chinese = await credits();
+  assert.ok(
+    chinese.some((line) => /^阿里云 ECS DescribeSpotPriceHistory 于 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ 通过代理回答了你的账户；[^—]*抢占式实例价格[^—]* — \S+ \(\d{4}-\d\d-\d\d, 未声明许可（来自云 API 对你账户的回答）\)$/.test(line)),
+    chinese.join('\n'),
+  );
+  assert.ok(!chinese.join('\n').includes('answered your account'), chinese.join('\n'));
   assert.deepEqual(problems, []);
 });
 

@@ -477,7 +477,7 @@ pub fn App() -> Html {
                     { for sources.iter().map(|source| {
                         let (line, licence) = i18n::source_credit(lang, source);
                         html! {
-                            <li>{ line }{ " — " }<a href={source.url.clone()}>{ &source.url }</a>{ format!(" ({}, {licence})", source.date) }</li>
+                            <li>{ &*line }{ " — " }<a href={source.url.clone()}>{ &source.url }</a>{ format!(" ({}, {licence})", source.date) }</li>
                         }
                     }) }
                 </ul>

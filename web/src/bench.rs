@@ -79,6 +79,7 @@ fn merge(catalog: &Catalog, report: &mut String) {
         licence: String::new(),
         date: "2026-12-01".into(),
         attribution: String::new(),
+        live: None,
     };
     let mut delta = CatalogDelta::default();
     for offer in 0..catalog.offers().len().min(20_000) {

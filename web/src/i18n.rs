@@ -5,6 +5,8 @@ pub mod fleet;
 pub mod proxy;
 pub mod resources;
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use spotplan_core::advice::NoAdvice;
 use spotplan_core::plan::UnknownPrice;
@@ -633,9 +635,18 @@ pub fn site_source(lang: Lang, source: &spotplan_core::api::health::AccountSiteS
 }
 
 /// A price source's attribution line and licence in the UI language. The catalog carries each source's line in
-/// English (the words its licence asks for); the embedded catalog's sources also read in Chinese here, and a source
-/// this table does not know (a proxy's own fetched prices) keeps its own words.
-pub fn source_credit(lang: Lang, source: &spotplan_core::catalog::Source) -> (&str, &str) {
+/// English (the words its licence asks for); the embedded catalog's sources also read in Chinese here, and so does a
+/// live quote a proxy fetched, from the facts it carries as values ([`spotplan_core::catalog::LiveQuote`]).
+pub fn source_credit(lang: Lang, source: &spotplan_core::catalog::Source) -> (Cow<'_, str>, Cow<'_, str>) {
+    if lang == Lang::En {
+        return (Cow::Borrowed(&source.attribution), Cow::Borrowed(&source.licence));
+    }
+    if let Some(live) = &source.live {
+        return (
+            Cow::Owned(live_quote_zh(live)),
+            Cow::Borrowed("未声明许可（来自云 API 对你账户的回答）"),
+        );
+    }
     let chinese = match source.key.as_str() {
         "alibaba-cloudpilot-2024-10-09" => Some((
             "阿里云价格数据来自 cloudpilot-ai/priceserver（Apache-2.0）",
@@ -652,10 +663,37 @@ pub fn source_credit(lang: Lang, source: &spotplan_core::catalog::Source) -> (&s
         "baidu-official-examples" => Some(("百度智能云 BCC 规格来自其 API 文档；价格未知", "来自厂商文档的事实")),
         _ => None,
     };
-    match (lang, chinese) {
-        (Lang::Zh, Some(words)) => words,
-        _ => (&source.attribution, &source.licence),
+    match chinese {
+        Some((line, licence)) => (Cow::Borrowed(line), Cow::Borrowed(licence)),
+        None => (Cow::Borrowed(&source.attribution), Cow::Borrowed(&source.licence)),
     }
+}
+
+/// A live quote's attribution in Chinese: the same facts as the English line the core writes.
+fn live_quote_zh(live: &spotplan_core::catalog::LiveQuote) -> String {
+    use spotplan_core::catalog::LiveBasis;
+    let basis = match live.basis {
+        LiveBasis::SpotWithoutProtection => "无保护期的抢占式实例价格（SpotDuration=0）".to_owned(),
+        LiveBasis::SpotOneHourProtection => "1 小时保护期的抢占式实例价格（SpotDuration=1）".to_owned(),
+        LiveBasis::SpotDefaultProtection => "API 默认 1 小时保护期的抢占式实例价格".to_owned(),
+        LiveBasis::WholeConfigurationPerInstanceHour { instances: 1 } => {
+            "UnitPrice 与 UnitPriceDiscount 为整套配置（含默认系统盘）每实例每小时的价格".to_owned()
+        }
+        LiveBasis::WholeConfigurationPerInstanceHour { instances } => format!(
+            "UnitPrice 与 UnitPriceDiscount 为 {instances} 台实例的总价除以 {instances}，即整套配置（含默认系统盘）\
+             每实例每小时的价格"
+        ),
+        LiveBasis::PerInstanceMinuteUnconfirmed { currency } => format!(
+            "perMoney 按账户币种 {} 每实例每分钟读取（应答未注明单位）",
+            currency.code()
+        ),
+    };
+    format!(
+        "{} {} 于 {} 通过代理回答了你的账户；{basis}",
+        live.cloud.display_name_zh(),
+        live.action,
+        spotplan_time::format_iso8601(live.fetched_at)
+    )
 }
 
 /// A price per unit in the UI language: `0.05 CNY/hour`, `0.05 CNY/小时`.
@@ -776,20 +814,82 @@ mod tests {
                 assert_eq!(licence, source.licence, "an SPDX licence name stays as it is");
                 assert!(line.contains(&source.licence), "{line}");
             }
+            let (line, licence) = source_credit(Lang::En, source);
             assert_eq!(
-                source_credit(Lang::En, source),
+                (line.as_ref(), licence.as_ref()),
                 (source.attribution.as_str(), source.licence.as_str())
             );
         }
-        let fetched = spotplan_core::catalog::Source {
+        let unknown = spotplan_core::catalog::Source {
             key: "alibaba-live-2026-12-04".into(),
             attribution: "fetched by a Spotplan proxy".into(),
             licence: "account data".into(),
             ..catalog.sources()[0].clone()
         };
+        let (line, licence) = source_credit(Lang::Zh, &unknown);
         assert_eq!(
-            source_credit(Lang::Zh, &fetched),
+            (line.as_ref(), licence.as_ref()),
             ("fetched by a Spotplan proxy", "account data")
+        );
+    }
+
+    #[test]
+    fn a_live_quote_is_credited_in_chinese_from_its_facts() {
+        use spotplan_core::Cloud;
+        use spotplan_core::catalog::{LiveBasis, LiveQuote, Source};
+        let live = |cloud, action: &str, basis| Source {
+            key: "live".into(),
+            name: "live".into(),
+            url: String::new(),
+            licence: "none stated".into(),
+            date: "2026-12-04".into(),
+            attribution: "English".into(),
+            live: Some(LiveQuote {
+                cloud,
+                action: action.into(),
+                fetched_at: 1_796_385_600,
+                basis,
+            }),
+        };
+        let zh = |source: &Source| source_credit(Lang::Zh, source).0.into_owned();
+        assert_eq!(
+            zh(&live(
+                Cloud::Alibaba,
+                "DescribeSpotPriceHistory",
+                LiveBasis::SpotWithoutProtection
+            )),
+            "阿里云 ECS DescribeSpotPriceHistory 于 2026-12-04T12:00:00Z 通过代理回答了你的账户；\
+             无保护期的抢占式实例价格（SpotDuration=0）"
+        );
+        assert_eq!(
+            zh(&live(
+                Cloud::Tencent,
+                "InquiryPriceRunInstances",
+                LiveBasis::WholeConfigurationPerInstanceHour { instances: 3 }
+            )),
+            "腾讯云 CVM InquiryPriceRunInstances 于 2026-12-04T12:00:00Z 通过代理回答了你的账户；\
+             UnitPrice 与 UnitPriceDiscount 为 3 台实例的总价除以 3，即整套配置（含默认系统盘）每实例每小时的价格"
+        );
+        let baidu = live(
+            Cloud::Baidu,
+            "bidPrice",
+            LiveBasis::PerInstanceMinuteUnconfirmed {
+                currency: spotplan_core::Currency::Cny,
+            },
+        );
+        assert!(
+            zh(&baidu).ends_with("perMoney 按账户币种 CNY 每实例每分钟读取（应答未注明单位）"),
+            "{}",
+            zh(&baidu)
+        );
+        assert_eq!(
+            source_credit(Lang::Zh, &baidu).1,
+            "未声明许可（来自云 API 对你账户的回答）"
+        );
+        assert_eq!(
+            source_credit(Lang::En, &baidu).0,
+            "English",
+            "English keeps the core's own line"
         );
     }
 

@@ -500,6 +500,7 @@ mod tests {
                         licence: String::new(),
                         date: String::new(),
                         attribution: String::new(),
+                        live: None,
                     },
                 }],
                 skipped: Vec::new(),

@@ -134,6 +134,7 @@ mod tests {
                 licence: String::new(),
                 date: "2026-12-01".into(),
                 attribution: String::new(),
+                live: None,
             },
         }
     }

@@ -487,6 +487,7 @@ fn observation(amount: i64, at: i64) -> ExternalObservation {
             licence: "your account's answer".into(),
             date: "2026-12-01".into(),
             attribution: "fetched by your Spotplan proxy".into(),
+            live: None,
         },
     }
 }

@@ -288,6 +288,7 @@ async fn the_delta_for_twenty_thousand_offers_is_within_300_kb_gzip() {
         licence: "none stated (your account's own answer from the cloud's API)".into(),
         date: "2026-12-01".into(),
         attribution: "Alibaba Cloud ECS DescribeSpotPriceHistory answered your account through the proxy".into(),
+        live: None,
     };
     let observations: Vec<ExternalObservation> = (0..20_000u32)
         .map(|i| ExternalObservation {

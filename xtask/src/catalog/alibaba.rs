@@ -35,6 +35,7 @@ pub fn add(parts: &mut CatalogParts, data: &Path) -> anyhow::Result<()> {
             licence: "Apache-2.0".into(),
             date: OBSERVED.into(),
             attribution: "Alibaba Cloud price data from cloudpilot-ai/priceserver (Apache-2.0)".into(),
+            live: None,
         },
     );
     let history = add_source(
@@ -48,6 +49,7 @@ pub fn add(parts: &mut CatalogParts, data: &Path) -> anyhow::Result<()> {
             attribution: "Alibaba Cloud spot price history sample from cleanerzkp/spot-instance-comparison (ISC); \
                           currency not stored, USD inferred"
                 .into(),
+            live: None,
         },
     );
     let region_base = parts.regions.len() as u32;

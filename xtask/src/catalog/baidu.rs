@@ -56,6 +56,7 @@ pub fn add(parts: &mut CatalogParts) {
             licence: "facts from vendor documentation".into(),
             date: "2025-11-03".into(),
             attribution: "Baidu BCC specs from Baidu AI Cloud's API documentation; prices unknown".into(),
+            live: None,
         },
     );
     let region_base = parts.regions.len() as u32;

@@ -217,6 +217,7 @@ mod tests {
             licence: "the account holder's own answers".into(),
             date: "2026-12-01".into(),
             attribution: "fetched by a Spotplan proxy".into(),
+            live: None,
         };
         let mut export = CatalogDelta::default();
         for (amount, at) in [("0.52", 1_796_000_000), ("0.48", 1_796_083_200)] {

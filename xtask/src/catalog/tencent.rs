@@ -28,6 +28,7 @@ pub fn add(parts: &mut CatalogParts, data: &Path) -> anyhow::Result<()> {
             licence: "none stated (prices are facts; source cited)".into(),
             date: OBSERVED.into(),
             attribution: "Tencent Cloud CVM list prices of 2022-05-20 via chen56/qcloud-price".into(),
+            live: None,
         },
     );
     let region_base = parts.regions.len() as u32;

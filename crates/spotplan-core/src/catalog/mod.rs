@@ -14,7 +14,10 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 pub use compact::{DecodeError, decode, encode};
-pub use model::{Arch, Availability, InstanceType, Offer, PriceKind, PriceObservation, Region, RegionStatus, Source};
+pub use model::{
+    Arch, Availability, InstanceType, LiveBasis, LiveQuote, Offer, PriceKind, PriceObservation, Region, RegionStatus,
+    Source,
+};
 pub use store_history::StoreFold;
 
 use crate::clouds::Cloud;

@@ -24,6 +24,77 @@ pub struct Source {
     pub date: String,
     /// The line to show users (attribution required by the licence, or a citation).
     pub attribution: String,
+    /// For a live quote a proxy fetched: what the English `attribution` says, as values a page words in its own
+    /// language. `None` for the published sources.
+    #[serde(default)]
+    pub live: Option<LiveQuote>,
+}
+
+/// Which cloud API answered a live quote, when, and how its figures are read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct LiveQuote {
+    /// The cloud that answered.
+    pub cloud: Cloud,
+    /// Its API action, e.g. `DescribeSpotPriceHistory`.
+    pub action: String,
+    /// When the proxy fetched the answer (Unix seconds).
+    pub fetched_at: i64,
+    /// How the answer's figures are read.
+    pub basis: LiveBasis,
+}
+
+/// How a live quote's figures are read, where the API's own fields do not say it all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LiveBasis {
+    /// Alibaba spot prices without a protection period (`SpotDuration=0`).
+    SpotWithoutProtection,
+    /// Alibaba spot prices with a 1-hour protection period (`SpotDuration=1`).
+    SpotOneHourProtection,
+    /// Alibaba spot prices with the API's default 1-hour protection period (no `SpotDuration` sent).
+    SpotDefaultProtection,
+    /// Tencent's `UnitPrice` and `UnitPriceDiscount` for this many instances divided by it: per instance-hour for
+    /// the whole configuration, the default system disk included.
+    WholeConfigurationPerInstanceHour {
+        /// The instances the inquiry priced.
+        instances: u32,
+    },
+    /// Baidu's `perMoney`, which states no unit, read as the account's currency per instance per minute.
+    PerInstanceMinuteUnconfirmed {
+        /// The account's currency.
+        currency: crate::money::Currency,
+    },
+}
+
+impl LiveBasis {
+    /// The English words appended to a live source's attribution.
+    pub fn english_note(self) -> String {
+        match self {
+            LiveBasis::SpotWithoutProtection => {
+                "; spot prices without a protection period (SpotDuration=0)".to_owned()
+            }
+            LiveBasis::SpotOneHourProtection => {
+                "; spot prices with a 1-hour protection period (SpotDuration=1)".to_owned()
+            }
+            LiveBasis::SpotDefaultProtection => "; spot prices with the API's default 1-hour protection period".to_owned(),
+            LiveBasis::WholeConfigurationPerInstanceHour { instances: 1 } => {
+                "; UnitPrice and UnitPriceDiscount per instance-hour for the whole configuration, including the default \
+                 system disk"
+                    .to_owned()
+            }
+            LiveBasis::WholeConfigurationPerInstanceHour { instances } => format!(
+                "; UnitPrice and UnitPriceDiscount for {instances} instances divided by {instances}, per \
+                 instance-hour for the whole configuration, including the default system disk"
+            ),
+            LiveBasis::PerInstanceMinuteUnconfirmed { currency } => format!(
+                "; perMoney taken as {} per instance per minute, the account's currency (the response states no \
+                 unit)",
+                currency.code()
+            ),
+        }
+    }
 }
 
 /// Whether a region can be used.

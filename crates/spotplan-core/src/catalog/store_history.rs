@@ -95,6 +95,7 @@ mod tests {
             licence: "your account's answer".into(),
             date: "2026-12-01".into(),
             attribution: "fetched by your Spotplan proxy".into(),
+            live: None,
         }
     }
 

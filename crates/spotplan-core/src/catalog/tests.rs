@@ -15,6 +15,7 @@ fn source(key: &str) -> Source {
         licence: String::new(),
         date: "2024-01-01".into(),
         attribution: String::new(),
+        live: None,
     }
 }
 

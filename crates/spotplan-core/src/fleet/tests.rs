@@ -26,6 +26,7 @@ fn planner() -> Planner {
         licence: String::new(),
         date: "2026-01-01".into(),
         attribution: "test".into(),
+        live: None,
     };
     let kind = |name: &str, vcpu: u32, gib: i64| InstanceType {
         cloud: Cloud::Alibaba,

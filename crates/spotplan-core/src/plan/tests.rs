@@ -44,6 +44,7 @@ fn live_quote_source() -> crate::catalog::Source {
         licence: "test".into(),
         date: "2026-11-22".into(),
         attribution: "test".into(),
+        live: None,
     }
 }
 

@@ -20,7 +20,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{ExternalObservation, Source};
+use crate::catalog::{ExternalObservation, LiveBasis, LiveQuote, Source};
 use crate::clouds::Cloud;
 use spotplan_time::format_date;
 
@@ -356,14 +356,14 @@ impl From<Quote> for QuoteReading {
 
 /// The provenance of a live quote: one source per cloud, API and fetch day, so merged catalogs keep it apart.
 ///
-/// `detail` is appended to the name in parentheses (the unit decision, where the API does not state it);
-/// `note` is appended to the attribution.
+/// `detail` is appended to the name in parentheses (the unit decision, where the API does not state it); the
+/// attribution says how the figures are read (`basis`), and [`Source::live`] keeps the same facts as values.
 pub(crate) fn live_source(
     cloud: Cloud,
     action: &str,
     url: &str,
     detail: Option<&str>,
-    note: &str,
+    basis: LiveBasis,
     fetched_at: i64,
 ) -> Source {
     let date = format_date(fetched_at);
@@ -379,10 +379,17 @@ pub(crate) fn live_source(
         licence: "none stated (your account's own answer from the cloud's API)".into(),
         date,
         attribution: format!(
-            "{} {action} answered your account at {} through the proxy{note}",
+            "{} {action} answered your account at {} through the proxy{}",
             cloud.display_name(),
-            spotplan_time::format_iso8601(fetched_at)
+            spotplan_time::format_iso8601(fetched_at),
+            basis.english_note()
         ),
+        live: Some(LiveQuote {
+            cloud,
+            action: action.to_owned(),
+            fetched_at,
+            basis,
+        }),
     }
 }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::order::rpc_request;
-use crate::catalog::{ExternalObservation, OfferKey, PriceKind, Source};
+use crate::catalog::{ExternalObservation, LiveBasis, OfferKey, PriceKind, Source};
 use crate::clouds::Cloud;
 use crate::money::{Currency, Money, PriceRate, TimeUnit};
 use crate::order::model::OsFamily;
@@ -198,17 +198,17 @@ pub fn parse_describe_spot_price_history(
     let root = json::parse_answer(Cloud::Alibaba, body)?;
     let currency = json::require_currency(&root, "Currency", "Currency")?;
     let records = json::require_array(&root, "SpotPrices.SpotPriceType", "SpotPrices.SpotPriceType")?;
-    let note = match query.spot_duration {
-        Some(SpotDuration::NoProtection) => "; spot prices without a protection period (SpotDuration=0)",
-        Some(SpotDuration::OneHour) => "; spot prices with a 1-hour protection period (SpotDuration=1)",
-        None => "; spot prices with the API's default 1-hour protection period",
+    let basis = match query.spot_duration {
+        Some(SpotDuration::NoProtection) => LiveBasis::SpotWithoutProtection,
+        Some(SpotDuration::OneHour) => LiveBasis::SpotOneHourProtection,
+        None => LiveBasis::SpotDefaultProtection,
     };
     let source = live_source(
         Cloud::Alibaba,
         "DescribeSpotPriceHistory",
         "https://api.alibabacloud.com/document/Ecs/2014-05-26/DescribeSpotPriceHistory",
         None,
-        note,
+        basis,
         fetched_at,
     );
     let mut observations = Vec::new();

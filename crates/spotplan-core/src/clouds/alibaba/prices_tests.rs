@@ -197,6 +197,18 @@ fn spot_price_history_gives_spot_and_on_demand_per_zone() {
         "{}",
         first.source.attribution
     );
+    assert_eq!(
+        first
+            .source
+            .live
+            .as_ref()
+            .map(|live| (live.cloud, live.action.as_str(), live.basis)),
+        Some((
+            Cloud::Alibaba,
+            "DescribeSpotPriceHistory",
+            crate::catalog::LiveBasis::SpotOneHourProtection
+        ))
+    );
 }
 
 #[test]

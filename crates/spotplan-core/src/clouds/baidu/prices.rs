@@ -9,7 +9,7 @@ use std::num::NonZeroU32;
 use serde_json::{Map, json};
 
 use super::order::post;
-use crate::catalog::{ExternalObservation, OfferKey, PriceKind};
+use crate::catalog::{ExternalObservation, LiveBasis, OfferKey, PriceKind};
 use crate::clouds::Cloud;
 use crate::money::{Currency, Money, PriceRate, TimeUnit};
 use crate::order::request::HttpRequest;
@@ -91,10 +91,9 @@ pub fn parse_bid_price(body: &[u8], query: &BidPriceQuery, fetched_at: i64) -> R
         "bidPrice",
         "https://cloud.baidu.com/doc/BCC/index.html",
         Some(PER_MONEY_UNIT_NOTE),
-        &format!(
-            "; perMoney taken as {} per instance per minute, the account's currency (the response states no unit)",
-            query.currency.code()
-        ),
+        LiveBasis::PerInstanceMinuteUnconfirmed {
+            currency: query.currency,
+        },
         fetched_at,
     );
     let offer = OfferKey {

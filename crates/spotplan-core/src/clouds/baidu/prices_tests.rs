@@ -132,6 +132,12 @@ fn bid_price_answer_is_a_per_minute_cny_spot_price_with_its_unit_decision_in_the
             .attribution
             .contains("perMoney taken as CNY per instance per minute")
     );
+    assert_eq!(
+        observation.source.live.as_ref().map(|live| live.basis),
+        Some(crate::catalog::LiveBasis::PerInstanceMinuteUnconfirmed {
+            currency: Currency::Cny
+        })
+    );
     // An international-site account's answer is in its own currency, and its source says so.
     let dollars = BidPriceQuery {
         currency: Currency::Usd,

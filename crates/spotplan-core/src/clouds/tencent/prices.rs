@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::order::api_request;
-use crate::catalog::{ExternalObservation, OfferKey, PriceKind};
+use crate::catalog::{ExternalObservation, LiveBasis, OfferKey, PriceKind};
 use crate::clouds::Cloud;
 use crate::money::{Currency, Money, PriceRate, TimeUnit};
 use crate::order::request::HttpRequest;
@@ -86,22 +86,13 @@ pub fn parse_inquiry_price_run_instances(
         }
     }
     let count = query.instance_count.get();
-    let note = if count == 1 {
-        "; UnitPrice and UnitPriceDiscount per instance-hour for the whole configuration, including the default \
-         system disk"
-            .to_owned()
-    } else {
-        format!(
-            "; UnitPrice and UnitPriceDiscount for {count} instances divided by {count}, per instance-hour for the \
-             whole configuration, including the default system disk"
-        )
-    };
+    let basis = LiveBasis::WholeConfigurationPerInstanceHour { instances: count };
     let source = live_source(
         Cloud::Tencent,
         "InquiryPriceRunInstances",
         "https://console.cloud.tencent.com/api/explorer?Product=cvm&Version=2017-03-12&Action=InquiryPriceRunInstances",
         None,
-        &note,
+        basis,
         fetched_at,
     );
     let offer = OfferKey {

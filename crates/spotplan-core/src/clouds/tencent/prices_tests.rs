@@ -89,7 +89,18 @@ fn totals_for_several_instances_are_divided_per_instance() {
     let quote = parse_inquiry_price_run_instances(SUCCESS.as_bytes(), &inquiry(2), FETCHED).unwrap();
     assert_eq!(quote.observations[0].rate.money.amount, Decimal::new(43, 3));
     assert_eq!(quote.observations[1].rate.money.amount, Decimal::new(215, 3));
-    assert!(quote.observations[0].source.attribution.contains("divided by 2"));
+    let source = &quote.observations[0].source;
+    assert!(source.attribution.contains("divided by 2"));
+    assert_eq!(
+        source.live,
+        Some(crate::catalog::LiveQuote {
+            cloud: Cloud::Tencent,
+            action: "InquiryPriceRunInstances".into(),
+            fetched_at: FETCHED,
+            basis: crate::catalog::LiveBasis::WholeConfigurationPerInstanceHour { instances: 2 },
+        }),
+        "the facts of the English line, as values"
+    );
 }
 
 #[test]
