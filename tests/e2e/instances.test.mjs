@@ -270,6 +270,38 @@ test('an instance started elsewhere is watched by id, followed and released', as
   const phone = await openPage(browser, new URL('#instances', proxy.url).href, { viewport: { width: 390, height: 844 } });
   await rowOf(phone.page, 'ins-elsewhere01').waitFor();
   assert.ok(await phone.page.evaluate(() => document.scrollingElement.scrollWidth <= 390), 'no sideways page scroll');
+  // Scrolled to its right end, the table keeps each group's whole title and each instance's id in view, beside
+  // the release buttons it scrolled to.
+  const inView = () => phone.page.evaluate(() => {
+    const box = document.querySelector('.instances-scroll').getBoundingClientRect();
+    const within = (element) => {
+      const rect = element.getBoundingClientRect();
+      return rect.left >= box.left - 0.5 && rect.right <= box.right + 0.5;
+    };
+    const row = document.querySelector('.instances-table tr[data-instance]:has([data-testid=release-one])');
+    return {
+      titles: [...document.querySelectorAll('.instances-table .group-title')].filter((title) => !within(title) || title.firstChild.scrollWidth > title.firstChild.clientWidth || title.firstChild.scrollHeight > title.firstChild.clientHeight).map((title) => title.textContent),
+      orderReleases: [...document.querySelectorAll('[data-testid=release-order]')].map(within),
+      id: within(row.querySelector('td')),
+      release: within(row.querySelector('[data-testid=release-one]')),
+      // Every line keeps the 36 px the page's windowing counts on (ROW_PX), the two-line ones too.
+      heights: [...new Set([...document.querySelectorAll('.instances-table tbody tr:not([aria-hidden])')].map((line) => Math.round(line.getBoundingClientRect().height)))],
+    };
+  });
+  const unscrolled = await inView();
+  assert.deepEqual(unscrolled.titles, [], 'every group line whole before scrolling');
+  assert.deepEqual(unscrolled.heights, [36]);
+  assert.ok(unscrolled.orderReleases.length > 0 && unscrolled.orderReleases.every(Boolean), "each order's release in view before scrolling");
+  await phone.page.locator('.instances-scroll').evaluate((box) => { box.scrollLeft = box.scrollWidth; });
+  await phone.page.waitForFunction(() => {
+    const box = document.querySelector('.instances-scroll');
+    return box.scrollLeft > 0 && box.scrollLeft + box.clientWidth >= box.scrollWidth - 1;
+  });
+  const scrolled = await inView();
+  assert.ok(scrolled.orderReleases.length > 0 && scrolled.orderReleases.every(Boolean), JSON.stringify(scrolled));
+  assert.deepEqual(scrolled, { titles: [], orderReleases: scrolled.orderReleases, id: true, release: true, heights: [36] }, 'scrolled to the release buttons');
+  await screenshot(phone.page, 'instances-390-scrolled');
+  await phone.page.locator('.instances-scroll').evaluate((box) => { box.scrollLeft = 0; });
   await screenshot(phone.page, 'instances-390');
   assert.deepEqual(phone.problems, []);
   // At 1440×900 the page does not scroll sideways either (how wide the table is depends on the notes it holds: it

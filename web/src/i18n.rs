@@ -79,6 +79,8 @@ pub enum Key {
     ReleaseDisks,
     /// The watch form's heading.
     WatchHeading,
+    /// The instances page's group of instances watched by id (started elsewhere).
+    WatchedGroup,
     /// The watch form's ids field.
     WatchIds,
     /// The watch button.
@@ -289,6 +291,8 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, ReleaseDisks) => "同时释放按量付费数据盘和 EIP（百度 relatedReleaseFlag）",
         (Lang::En, WatchHeading) => "Watch instances started elsewhere",
         (Lang::Zh, WatchHeading) => "关注在别处创建的实例",
+        (Lang::En, WatchedGroup) => "Started elsewhere",
+        (Lang::Zh, WatchedGroup) => "在别处创建",
         (Lang::En, WatchIds) => "Instance ids (comma-separated)",
         (Lang::Zh, WatchIds) => "实例 ID（逗号分隔）",
         (Lang::En, Discover) => "Find this region's spot instances",

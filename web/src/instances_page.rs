@@ -601,8 +601,8 @@ fn refusal(error: &crate::api::ApiError, lang: Lang) -> (Option<String>, String)
     }
 }
 
-/// An order's header line: its id, how many instances, and the release of those still running; in team mode
-/// (`team`) it spans the person column too.
+/// An order's header line: its id, how many instances, and the release of those still running, in one cell across
+/// the table (the person column too in team mode, `team`) whose contents stay in the visible width as it scrolls.
 fn order_line(
     order: &str,
     members: &[&InstanceView],
@@ -635,18 +635,20 @@ fn order_line(
         Callback::from(move |_: MouseEvent| ask.emit((body.clone(), ids.clone(), cost)))
     };
     let title = if order.is_empty() {
-        text(lang, Key::WatchHeading).to_owned()
+        text(lang, Key::WatchedGroup).to_owned()
     } else {
         order.to_owned()
     };
     html! {
         <tr class="order-row" data-order={order.to_owned()}>
-            <th scope="rowgroup" colspan={(10 + usize::from(team)).to_string()}>{ format!("{title} · {} × {}", members.len(), text(lang, Key::InstanceWord)) }</th>
-            <td>
-                if !order.is_empty() && !live.is_empty() {
-                    <button data-testid="release-order" onclick={release}>{ text(lang, Key::ReleaseOrder) }</button>
-                }
-            </td>
+            <th scope="rowgroup" colspan={(11 + usize::from(team)).to_string()}>
+                <div class="group-title">
+                    <span><span class="nowrap">{ title }</span>{ format!(" · {} × {}", members.len(), text(lang, Key::InstanceWord)) }</span>
+                    if !order.is_empty() && !live.is_empty() {
+                        <button data-testid="release-order" onclick={release}>{ text(lang, Key::ReleaseOrder) }</button>
+                    }
+                </div>
+            </th>
         </tr>
     }
 }
