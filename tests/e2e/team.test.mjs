@@ -136,6 +136,17 @@ test('team mode: who placed each order and instance, filtered by person; a revok
   for (const id of hers.instance_ids) assert.ok(named.includes(id), named);
   for (const id of his.instance_ids) assert.ok(!named.includes(id), named);
   await dialog.getByRole('button', { name: 'Cancel' }).click();
+  // A link with bob's key opened in her signed-in browser (from a chat: a navigation of her own) does not swap
+  // her session for his, over plain HTTP too: her cookie reaches the page that reads the link.
+  await page.goto(withToken(proxy.url, bobKey));
+  assert.equal(new URL(page.url()).search, '', 'the key is gone from the URL');
+  await page.getByRole('button', { name: 'Instances' }).click();
+  await instanceRow(hers.instance_ids[0]).waitFor();
+  await page.getByTestId('release-all').click();
+  const stillHers = await dialog.locator('p').first().textContent();
+  for (const id of hers.instance_ids) assert.ok(stillHers.includes(id), `still signed in as alice: ${stillHers}`);
+  for (const id of his.instance_ids) assert.ok(!stillHers.includes(id), stillHers);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
 
   // On a 390 px phone the person filter and each order's status stay in view, with no sideways page scroll.
   await page.setViewportSize({ width: 390, height: 844 });

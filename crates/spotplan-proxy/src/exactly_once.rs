@@ -485,7 +485,11 @@ fn account_currency_mismatch(
 /// copied token would book another person's instances as this person's order, theirs to release.
 async fn check_written_client_token(state: &AppState, token: &str, submission: &Submission) -> Result<(), ApiError> {
     use spotplan_core::order::idempotency::CLIENT_TOKEN_PREFIX;
-    if token.starts_with(CLIENT_TOKEN_PREFIX) && token != submission.client_token {
+    // In any case: whether a cloud tells `SPOTPLAN-…` from `spotplan-…` is not documented.
+    let proxys_own = token
+        .get(..CLIENT_TOKEN_PREFIX.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(CLIENT_TOKEN_PREFIX));
+    if proxys_own && token != submission.client_token {
         return Err(ApiError::BadRequest {
             code: "client_token_reserved",
             message: format!(

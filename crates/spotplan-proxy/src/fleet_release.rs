@@ -40,7 +40,11 @@ pub(crate) async fn fleet_instances(
     let mut targets = Vec::new();
     let mut open = Vec::new();
     for step in fleet_book::steps(&state.store, &fleet.id).await? {
-        if let Some(order) = state.store.by_key(&step.order_key).await? {
+        // Only the fleet's own orders (placed in its creator's name): another person's order under one of its keys
+        // is never released with it.
+        if let Some(order) = state.store.by_key(&step.order_key).await?
+            && order.view.placed_by == fleet.created_by
+        {
             if matches!(
                 order.view.status,
                 OrderStatus::Pending | OrderStatus::Unknown | OrderStatus::NotSent

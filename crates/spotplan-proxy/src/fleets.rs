@@ -396,6 +396,16 @@ pub async fn submit(
             }
             return Ok((StatusCode::OK, advance_and_show(&state, existing).await?, true));
         }
+        if let Some(taken) = order_key_of_another(&state, &key, caller.name().as_deref()).await? {
+            return Err(ApiError::Rejected {
+                status: StatusCode::CONFLICT,
+                code: "fleet_key_taken",
+                message: format!(
+                    "another person's order already uses {taken}, an order key of this fleet ({key}_s and a step):                      the fleet would count and release that order's instances as its own; use another fleet key,                      such as a UUID"
+                ),
+                field: Some("Idempotency-Key".into()),
+            });
+        }
         let now_ms = now_unix_millis();
         check(&state, &spec, now_ms / 1000)?;
         let fleet = FleetRow {
@@ -454,6 +464,28 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<FleetList>, ApiE
         fleets.push(shown(&state, &fleet).await?);
     }
     Ok(Json(FleetList { fleets }))
+}
+
+/// An order key of fleet `fleet_key` (`{fleet_key}_s{step}`) that an order of someone other than `creator` already
+/// uses. Orders under a fleet's keys are refused to others once the fleet exists (`orders::submit`); one placed
+/// before it would be counted, and released, as the fleet's own.
+async fn order_key_of_another(
+    state: &AppState,
+    fleet_key: &str,
+    creator: Option<&str>,
+) -> Result<Option<String>, StoreError> {
+    let rows = state
+        .store
+        .select(
+            "SELECT idempotency_key FROM orders WHERE substr(idempotency_key, 1, length(CAST(?1 AS TEXT))) = \
+             CAST(?1 AS TEXT) AND COALESCE(placed_by, '') <> COALESCE(CAST(?2 AS TEXT), '')",
+            vec![format!("{fleet_key}_s").into(), creator.map(str::to_owned).into()],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| row.text(0))
+        .find(|key| fleet_of_order_key(key) == Some(fleet_key)))
 }
 
 /// The fleet key of a fleet order's key (`{fleet key}_s{step}`), if `key` has that shape.

@@ -67,7 +67,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post, put};
-use tower::limit::ConcurrencyLimitLayer;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -117,6 +117,8 @@ pub struct AppState {
     pub leadership: leader::Leadership,
     /// Writes of what the clouds answered that the book has not taken yet, retried in the background.
     pub pending_writes: write_retry::PendingWrites,
+    /// The API calls this proxy handles at once, all routes together ([`MAX_CONCURRENT_API_CALLS`]); more wait.
+    pub api_call_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -151,6 +153,7 @@ impl AppState {
             resources: resources::ResourcesCache::new(resources::CACHE_FOR),
             catalog: Arc::default(),
             pending_writes: write_retry::PendingWrites::default(),
+            api_call_permits: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_API_CALLS)),
             leadership: if store_is_shared {
                 leader::Leadership::replica()
             } else {
@@ -233,8 +236,12 @@ pub fn app(state: AppState) -> Router {
             "/v1/prices",
             post(prices::prices).route_layer(from_fn(security::json_body_only)),
         )
-        .route_layer(from_fn_with_state(state.clone(), security::token_required))
-        .layer(ConcurrencyLimitLayer::new(MAX_CONCURRENT_API_CALLS));
+        // One limit for all routes together (a layer of its own per route would multiply it), counted only for
+        // calls that carry the token.
+        .layer(GlobalConcurrencyLimitLayer::with_semaphore(
+            state.api_call_permits.clone(),
+        ))
+        .route_layer(from_fn_with_state(state.clone(), security::token_required));
     let api = Router::new()
         .route("/v1/health", get(health::health))
         .route("/v1/live", get(health::live))

@@ -15,7 +15,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
-use crate::token::{session_cookie, tokens_match};
+use crate::token::{sign_in_cookies, tokens_match};
 
 /// How long a printed sign-in link works (it also stops working at its first use).
 pub const SIGN_IN_LINK_LIFETIME: Duration = Duration::from_secs(15 * 60);
@@ -112,8 +112,8 @@ pub async fn exchange(State(state): State<AppState>, request: Request, next: Nex
         .and_then(|value| value.to_str().ok());
     // The header is required: a browser that does not send it cannot tell its own navigation from a foreign
     // page's (it signs in with the form instead). And a link in a chat opened by someone already signed in
-    // (`none` too) must not swap their session for the sender's key: where the session cookie reaches this page
-    // (HTTPS: the whole origin) a session held under another credential stays.
+    // (`none` too) must not swap their session for the sender's key: the session cookie is the whole origin's,
+    // so it reaches this page, and a session held under another credential stays.
     let own_navigation = matches!(fetched_from, Some("none" | "same-origin"));
     let cookie_name = crate::token::cookie_name(state.config.listen.port(), state.config.tls);
     let mut held: Vec<String> = one
@@ -157,14 +157,7 @@ pub async fn exchange(State(state): State<AppState>, request: Request, next: Nex
         .into_response();
     if signed_in {
         tracing::info!("a browser signed in");
-        let cookie = session_cookie(
-            state.config.listen.port(),
-            session.as_deref().unwrap_or_default(),
-            state.config.tls,
-        );
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            response.headers_mut().insert(header::SET_COOKIE, value);
-        }
+        set_session(&mut response, &state, session.as_deref().unwrap_or_default());
     } else {
         tracing::warn!("refused a sign-in link: wrong, used or expired code");
     }
@@ -200,15 +193,21 @@ pub async fn form(
         });
     };
     tracing::info!("a browser signed in with the form");
-    let cookie = session_cookie(state.config.listen.port(), &session, state.config.tls);
     let mut response = StatusCode::NO_CONTENT.into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
+    set_session(&mut response, &state, &session);
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// Signs the browser that receives `response` in with `session` (see [`sign_in_cookies`]).
+fn set_session(response: &mut Response, state: &AppState, session: &str) {
+    for cookie in sign_in_cookies(state.config.listen.port(), session, state.config.tls) {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
 }
 
 /// A query string with its `token` parameters taken out; the other parameters are kept byte for byte.

@@ -22,15 +22,29 @@ pub fn cookie_name(port: u16, https: bool) -> String {
 }
 
 /// The `Set-Cookie` value that signs a browser in: never readable by scripts, never sent with a request another
-/// site starts; over plain HTTP (loopback) sent only to `/api`, over HTTPS only over HTTPS and, as a `__Host-`
-/// cookie must be, for the whole origin.
+/// site starts, for the whole origin (over HTTPS only over HTTPS, as a `__Host-` cookie must be). The whole origin
+/// over plain HTTP too: the page that reads a sign-in link (`/?token=`) must see the session a browser already
+/// holds, or a link with someone else's key would swap it.
 pub fn session_cookie(port: u16, token: &str, https: bool) -> String {
     let name = cookie_name(port, https);
     if https {
         format!("{name}={token}; Path=/; SameSite=Strict; HttpOnly; Secure")
     } else {
-        format!("{name}={token}; Path=/api; SameSite=Strict; HttpOnly")
+        format!("{name}={token}; Path=/; SameSite=Strict; HttpOnly")
     }
+}
+
+/// The `Set-Cookie` values of a sign-in: the session cookie and, over plain HTTP, the end of the `/api`-only one
+/// earlier versions set (kept, a browser would send both, and two credentials are nobody's).
+pub fn sign_in_cookies(port: u16, token: &str, https: bool) -> Vec<String> {
+    let mut cookies = vec![session_cookie(port, token, https)];
+    if !https {
+        cookies.push(format!(
+            "{}=; Path=/api; Max-Age=0; SameSite=Strict; HttpOnly",
+            cookie_name(port, https)
+        ));
+    }
+    cookies
 }
 
 #[cfg(test)]
@@ -48,12 +62,15 @@ mod tests {
     #[test]
     fn the_cookie_is_per_port_http_only_and_secure_over_https() {
         assert_eq!(
-            session_cookie(8787, "t0k", false),
-            "spotplan_token_8787=t0k; Path=/api; SameSite=Strict; HttpOnly"
+            sign_in_cookies(8787, "t0k", false),
+            [
+                "spotplan_token_8787=t0k; Path=/; SameSite=Strict; HttpOnly",
+                "spotplan_token_8787=; Path=/api; Max-Age=0; SameSite=Strict; HttpOnly"
+            ]
         );
         assert_eq!(
-            session_cookie(8443, "t0k", true),
-            "__Host-spotplan_token_8443=t0k; Path=/; SameSite=Strict; HttpOnly; Secure"
+            sign_in_cookies(8443, "t0k", true),
+            ["__Host-spotplan_token_8443=t0k; Path=/; SameSite=Strict; HttpOnly; Secure"]
         );
     }
 }

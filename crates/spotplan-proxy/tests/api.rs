@@ -333,7 +333,7 @@ async fn a_sign_in_link_works_once_and_the_api_token_link_works_again() {
     let code = state.sign_in.issue(std::time::Duration::from_secs(900)).unwrap();
     let router = app(state.clone());
     let app = || router.clone();
-    let cookie = format!("spotplan_token_8787={TOKEN}; Path=/api; SameSite=Strict; HttpOnly");
+    let cookie = format!("spotplan_token_8787={TOKEN}; Path=/; SameSite=Strict; HttpOnly");
 
     let first = call(app(), get(&format!("/?v=2-2&token={code}&m=8-8"))).await;
     assert_eq!(first.status, StatusCode::SEE_OTHER);
@@ -479,6 +479,50 @@ async fn every_api_call_but_health_needs_the_token() {
     let answer = call(app(), get_with_token("/api/v1/orders")).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.json()["orders"], serde_json::json!([]));
+}
+
+/// The limit on API calls handled at once binds all routes together, and only calls that carry the token count:
+/// with every permit taken (as that many calls in flight on any routes would), a call on any route waits, while a
+/// call without the token is still refused at once.
+#[tokio::test]
+async fn one_limit_holds_every_routes_calls_together_and_only_calls_with_the_token_count() {
+    let dir = tempdir();
+    let state = state(
+        &dir,
+        common::credentials(),
+        Endpoints::default(),
+        Store::in_memory().unwrap(),
+    );
+    let router = app(state.clone());
+    let wait = std::time::Duration::from_millis(300);
+    let all = u32::try_from(spotplan_proxy::MAX_CONCURRENT_API_CALLS).unwrap();
+    let taken = state.api_call_permits.clone().acquire_many_owned(all).await.unwrap();
+    for path in [
+        "/api/v1/orders",
+        "/api/v1/instances",
+        "/api/v1/fleets",
+        "/api/openapi.json",
+    ] {
+        let answer = tokio::time::timeout(wait, call(router.clone(), get_with_token(path))).await;
+        assert!(answer.is_err(), "{path} was served past the limit");
+    }
+    let refused = tokio::time::timeout(wait, call(router.clone(), get("/api/v1/orders")))
+        .await
+        .expect("a call without the token waits for no permit");
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    drop(taken);
+    let served = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        call(router.clone(), get_with_token("/api/v1/orders")),
+    )
+    .await
+    .expect("served once permits are free");
+    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(
+        state.api_call_permits.available_permits(),
+        spotplan_proxy::MAX_CONCURRENT_API_CALLS,
+        "each call gave its permit back"
+    );
 }
 
 /// Every operation of the OpenAPI document (so every route the proxy serves: a test in `openapi.rs` holds the

@@ -606,6 +606,35 @@ async fn another_person_cannot_take_a_fleets_keys_or_tokens_and_a_revoked_creato
         refusal(refused),
         (400, Some("client_token_reserved".into()), Some("client_token".into()))
     );
+    // In another case too: whether a cloud tells the two apart is not documented.
+    copied["client_token"] = json!("SPOTPLAN-fleet-0013-alice_s0");
+    let refused = rig
+        .send(as_person(&bob, "/api/v1/orders", "bob-order-0003", &copied))
+        .await;
+    assert_eq!(
+        refusal(refused),
+        (400, Some("client_token_reserved".into()), Some("client_token".into()))
+    );
+    // An order key of a fleet not made yet, taken first: the fleet is refused (it would count, and release, the
+    // other person's instances as its own), and orders nothing.
+    let (status, his) = rig
+        .send(as_person(&bob, "/api/v1/orders", "fleet-0015-alice_s1", &order))
+        .await;
+    assert_eq!(status, 200, "{his}");
+    let before = rig.created();
+    let refused = rig
+        .send(as_person(
+            &alice,
+            "/api/v1/fleets",
+            "fleet-0015-alice",
+            &fleet(4, [2, 2, 0], "10"),
+        ))
+        .await;
+    assert_eq!(
+        refusal(refused),
+        (409, Some("fleet_key_taken".into()), Some("Idempotency-Key".into()))
+    );
+    assert_eq!(rig.created(), before, "nothing ordered");
     let mut own_token = example("alibaba");
     own_token["client_token"] = json!("render-job-42");
     let (status, mine) = rig
