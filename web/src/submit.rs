@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use spotplan_core::api::orders::{QuotedOrder, SubmitAnswer};
 use spotplan_core::display::max_money2;
 use spotplan_core::order::outcome::OrderStatus;
-use spotplan_core::{Candidate, Money, TimeUnit};
+use spotplan_core::{Candidate, Money, PriceRate, TimeUnit};
 use yew::prelude::*;
 
 use crate::health::ProxyStatus;
@@ -26,7 +26,9 @@ pub struct SubmitProps {
     pub valid: bool,
 }
 
-/// The most the order can cost: per hour (bid or on-demand cap, for all instances) and for the whole job.
+/// The most the order can cost: per hour (bid or on-demand cap, for all instances) and for the whole job. A market
+/// bid is bounded as the proxy bounds it (`spotplan_proxy::spend::hourly_bound`): by the pay-as-you-go price, or
+/// the newest spot price where that is higher; a Windows image's (its licence included) is not known.
 pub fn maximum_cost(state: &UiState, candidate: Option<&Candidate>) -> Option<(Money, Money)> {
     let order = state.order.as_ref()?;
     let count = Decimal::from(order.count);
@@ -35,7 +37,20 @@ pub fn maximum_cost(state: &UiState, candidate: Option<&Candidate>) -> Option<(M
             .rate(order.cloud, order.account_currency)
             .in_unit(TimeUnit::Hour)
             .ok()?,
-        None => candidate?.on_demand.native()?.in_unit(TimeUnit::Hour).ok()?,
+        None if order.os == spotplan_core::order::OsFamily::Windows => return None,
+        None => {
+            let candidate = candidate?;
+            let on_demand = candidate.on_demand.native()?.in_unit(TimeUnit::Hour).ok()?;
+            let spot = candidate
+                .spot
+                .native()
+                .and_then(|spot| spot.in_unit(TimeUnit::Hour).ok())
+                .and_then(|spot| state.fx.convert(spot.money, on_demand.money.currency).ok());
+            match spot {
+                Some(spot) if spot.amount > on_demand.money.amount => PriceRate::new(spot, TimeUnit::Hour),
+                _ => on_demand,
+            }
+        }
     };
     let per_hour = hourly.money.checked_mul(count).ok()?;
     // Billed in the cloud's granularity: Baidu bills every begun minute.
@@ -345,9 +360,60 @@ fn refusal_problems(error: &crate::api::ApiError) -> Vec<spotplan_core::order::P
 mod tests {
     use super::*;
     use spotplan_core::catalog::OfferKey;
-    use spotplan_core::{Cloud, Currency, PriceRate};
+    use spotplan_core::{Cloud, Currency};
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_market_bids_maximum_is_bounded_as_the_proxy_bounds_it() {
+        let planner = spotplan_core::plan::Planner::new(
+            spotplan_core::catalog::Catalog::embedded().unwrap(),
+            spotplan_core::ExchangeRate::default(),
+        );
+        let state = UiState::new(crate::i18n::Lang::En);
+        let offer = planner.plan(&state.requirement).ranked[0].offer;
+        let mut candidate = planner.candidate(offer, &state.requirement, 0).unwrap();
+        let state = std::rc::Rc::new(state).reduce(Action::Select {
+            offer: candidate.key.clone(),
+            recommended: None,
+            key: "k1a2b3c4d".into(),
+        });
+        let mut state = (*state).clone();
+        let order = state.order.as_mut().unwrap();
+        order.bid.mode = spotplan_core::order::BidMode::Market;
+        order.bid.max_price = None;
+        order.count = 10;
+        let hourly = |amount: &str, currency| spotplan_core::plan::PriceFigure::Observed {
+            native: PriceRate::new(Money::parse(amount, currency).unwrap(), TimeUnit::Hour),
+            observed_on: "2026-12-04".into(),
+            age_days: 0,
+            source: "test".into(),
+        };
+        candidate.on_demand = hourly("13.92584", Currency::Cny);
+        candidate.spot = hourly("1.2", Currency::Cny);
+        let per_hour = |state: &UiState, candidate: &Candidate| {
+            maximum_cost(state, Some(candidate)).map(|(per_hour, _)| per_hour.amount.normalize().to_string())
+        };
+        assert_eq!(
+            per_hour(&state, &candidate).as_deref(),
+            Some("139.2584"),
+            "the pay-as-you-go cap"
+        );
+        // A newest spot price above the list price (in another currency, at the rate the page uses) is the bound.
+        candidate.spot = hourly("2.5", Currency::Usd);
+        let rate = state.fx.cny_per_usd;
+        assert_eq!(
+            per_hour(&state, &candidate),
+            Some((Decimal::new(25, 0) * rate).normalize().to_string())
+        );
+        assert!(Decimal::new(25, 0) * rate > Decimal::new(1392584, 4));
+        state.order.as_mut().unwrap().os = spotplan_core::order::OsFamily::Windows;
+        assert_eq!(
+            per_hour(&state, &candidate),
+            None,
+            "a Windows image's cap includes its licence: unknown"
+        );
+    }
 
     #[test]
     fn the_maximum_for_the_job_counts_baidus_begun_minute_whole() {

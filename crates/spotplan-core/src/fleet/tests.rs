@@ -19,6 +19,11 @@ use crate::money::{PriceRate, TimeUnit};
 /// P3 zone k, B (4 vCPU, 8 GiB) 0.36 / 2.00 · P4 zone h, B: on-demand 2.00 only (unpriced spot) ·
 /// P5 zone i, B: on-demand 1.60 only (the cheapest on demand per vCPU: 0.40).
 fn planner() -> Planner {
+    planner_with_zone_i_spot("0.10")
+}
+
+/// The pools above, P1's spot price (zone i, type A) set to `spot`.
+fn planner_with_zone_i_spot(spot: &str) -> Planner {
     let source = Source {
         key: "fixed".into(),
         name: "fixed".into(),
@@ -74,7 +79,7 @@ fn planner() -> Planner {
         observations: vec![
             price(0, PriceKind::Spot, "0.20"),
             price(0, PriceKind::OnDemand, "1.00"),
-            price(1, PriceKind::Spot, "0.10"),
+            price(1, PriceKind::Spot, spot),
             price(1, PriceKind::OnDemand, "1.00"),
             price(2, PriceKind::Spot, "0.30"),
             price(2, PriceKind::OnDemand, "1.00"),
@@ -296,6 +301,36 @@ fn price_and_risk_prefers_the_pool_that_costs_least_once_reruns_are_counted() {
         &risky_signals(),
     );
     assert_eq!(cheap.allocations[0].key.zone.as_deref(), Some("cn-hangzhou-i"));
+}
+
+/// A market fleet (no cap) is bounded at the pay-as-you-go price, or at the spot price where that is higher, as
+/// the proxy bounds each of its orders.
+#[test]
+fn a_market_fleets_worst_case_takes_a_spot_price_above_the_list() {
+    let mut market = request(
+        2,
+        TargetUnit::Instances,
+        Strategy::LowestPrice { max_per_pool: None },
+        1,
+    );
+    market.requirement.regions = vec!["cn-hangzhou-i".into()];
+    let worst = |spot: &str| {
+        let plan = plan_fleet(
+            &planner_with_zone_i_spot(spot),
+            &market,
+            &PoolSignals::default(),
+            Simulation { runs: 200, seed: 7 },
+        )
+        .unwrap();
+        assert_eq!(split_of(&plan), [row("i", "a.large", 2)]);
+        plan.worst_hourly
+    };
+    assert_eq!(worst("0.10"), Some(cny("2.00")), "2 × the list price, 1.00");
+    assert_eq!(
+        worst("1.50"),
+        Some(cny("3.00")),
+        "2 × the newest spot price, above the list"
+    );
 }
 
 /// A cap above on-demand bounds the fleet at the bids its orders send (what the proxy checks against the
