@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use spotplan_core::order::lookup_tag::with_order_tag;
 use spotplan_core::order::request::{AdminPass, BuildOptions, build_order_request};
-use spotplan_core::order::{Problem, Severity, SpotOrder, ValidOrder, ValidationContext, validate};
+use spotplan_core::order::{BidMode, Problem, Severity, SpotOrder, ValidOrder, ValidationContext, validate};
 use spotplan_core::{Cloud, Currency};
 
 use crate::AppState;
@@ -333,10 +333,13 @@ async fn first_attempt(state: &AppState, submission: Submission, hash: String) -
         ),
         None => None,
     };
+    if order.bid.mode == BidMode::Market {
+        state.catch_up_live_prices().await;
+    }
     let bound = crate::spend::hourly_bound(
         order,
         order.account_currency,
-        state.catalog(),
+        state.known_prices(),
         &state.config.exchange_rate,
     );
     let client_token = order.client_token.clone().unwrap_or(submission.client_token);
@@ -538,10 +541,13 @@ async fn resend(state: &AppState, mut record: StoredOrder, order: &SpotOrder) ->
         if let Some(refusal) = refusal_before_sending(state, order, now_ms) {
             return Err(refusal);
         }
+        if order.bid.mode == BidMode::Market {
+            state.catch_up_live_prices().await;
+        }
         let bound = crate::spend::hourly_bound(
             order,
             order.account_currency,
-            state.catalog(),
+            state.known_prices(),
             &state.config.exchange_rate,
         );
         let _gate = pass_spend_gate(state, order, record.view.placed_by.as_deref(), bound.as_ref(), now_ms).await?;

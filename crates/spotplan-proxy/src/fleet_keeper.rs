@@ -110,7 +110,7 @@ fn fits_one_order(state: &AppState, fleet: &FleetRow, index: usize) -> Option<u3
     let mut one = pool.order.clone();
     one.count = 1;
     let fx = &state.config.exchange_rate;
-    let bound = crate::spend::hourly_bound(&one, one.account_currency, state.catalog(), fx)?;
+    let bound = crate::spend::hourly_bound(&one, one.account_currency, state.known_prices(), fx)?;
     let each = fx.convert(bound.per_hour, limit.currency).ok()?;
     if each.amount <= Decimal::ZERO {
         return None;
@@ -129,7 +129,7 @@ pub(crate) fn instance_bound(state: &AppState, fleet: &FleetRow, index: usize) -
     let bound = crate::spend::hourly_bound(
         &order,
         order.account_currency,
-        state.catalog(),
+        state.known_prices(),
         &state.config.exchange_rate,
     )?;
     state
@@ -424,6 +424,8 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
     let _held = claim.lock().await;
     // Team mode: the replica a fleet was submitted to and the leader keeping it never advance it at once.
     let _replicas = state.store.hold_key(&format!("fleet:{fleet_id}")).await?;
+    // A market pool's orders are bounded by the newest prices stored, another replica's quotes too.
+    state.catch_up_live_prices().await;
     // Steps processed again in this call (unsent or unknown): each at most once, so a cloud that keeps answering
     // 5xx, or a network that refuses every connection, cannot spin it.
     let mut retried: Vec<String> = Vec::new();

@@ -158,7 +158,7 @@ fn check(state: &AppState, spec: &FleetSubmission, now_s: i64) -> Result<(), Api
             let mut first = order.clone();
             first.count = pool.count;
             let fx = &state.config.exchange_rate;
-            let bound = crate::spend::hourly_bound(&first, first.account_currency, state.catalog(), fx);
+            let bound = crate::spend::hourly_bound(&first, first.account_currency, state.known_prices(), fx);
             if let Err(over) = crate::spend::check(&per_order, &first, bound.as_ref(), &[], fx) {
                 let at = match over.field() {
                     "count" => field("count"),
@@ -279,9 +279,12 @@ fn check(state: &AppState, spec: &FleetSubmission, now_s: i64) -> Result<(), Api
         for (index, pool) in spec.pools.iter().enumerate() {
             let mut one = pool.order.clone();
             one.count = 1;
-            let Some(bound) =
-                crate::spend::hourly_bound(&one, one.account_currency, state.catalog(), &state.config.exchange_rate)
-            else {
+            let Some(bound) = crate::spend::hourly_bound(
+                &one,
+                one.account_currency,
+                state.known_prices(),
+                &state.config.exchange_rate,
+            ) else {
                 return Err(bad(
                     "ceiling_uncheckable",
                     format!("pools[{index}].order.bid.max_price"),
@@ -407,6 +410,7 @@ pub async fn submit(
             });
         }
         let now_ms = now_unix_millis();
+        state.catch_up_live_prices().await;
         check(&state, &spec, now_ms / 1000)?;
         let fleet = FleetRow {
             id: format!(

@@ -30,6 +30,7 @@ pub mod instances;
 pub mod json_errors;
 pub mod leader;
 pub mod listen_policy;
+pub mod live_book;
 pub mod metrics;
 pub mod openapi;
 pub mod order_lookup;
@@ -119,6 +120,8 @@ pub struct AppState {
     pub pending_writes: write_retry::PendingWrites,
     /// The API calls this proxy handles at once, all routes together ([`MAX_CONCURRENT_API_CALLS`]); more wait.
     pub api_call_permits: Arc<tokio::sync::Semaphore>,
+    /// The newest live price the store holds per offer, for the spend check's bound of a market bid.
+    pub live_prices: live_book::LiveBook,
 }
 
 impl AppState {
@@ -154,12 +157,30 @@ impl AppState {
             catalog: Arc::default(),
             pending_writes: write_retry::PendingWrites::default(),
             api_call_permits: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_API_CALLS)),
+            live_prices: live_book::LiveBook::default(),
             leadership: if store_is_shared {
                 leader::Leadership::replica()
             } else {
                 leader::Leadership::alone()
             },
         })
+    }
+
+    /// The prices a market bid's bound reads: the embedded catalog and the store's live quotes as last caught up
+    /// ([`AppState::catch_up_live_prices`]).
+    pub fn known_prices(&self) -> spend::KnownPrices<'_> {
+        spend::KnownPrices {
+            catalog: self.catalog(),
+            live: Some(&self.live_prices),
+        }
+    }
+
+    /// Reads the live quotes stored since the last read (one query when there are none). On a failure the bound
+    /// reads what was read before, and says nothing newer exists: logged, not an error of the caller's.
+    pub async fn catch_up_live_prices(&self) {
+        if let Err(error) = self.live_prices.catch_up(&self.store).await {
+            tracing::warn!(%error, "live prices not read: market bids are bounded by the prices read before");
+        }
     }
 
     /// The embedded price catalog, or `None` if it does not decode (it always does in a released build).

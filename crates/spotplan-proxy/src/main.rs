@@ -438,6 +438,11 @@ async fn main() -> anyhow::Result<()> {
     // Orders left pending with no one working on them (in team mode, by a replica that died) are resolved; one
     // replica at a time runs the background work below.
     spotplan_proxy::exactly_once::spawn_reconciler(state.clone());
+    // The live prices stored so far, read once now so the first market order does not wait for them.
+    tokio::spawn({
+        let state = state.clone();
+        async move { state.catch_up_live_prices().await }
+    });
     if let Some(shared) = state.store.shared() {
         spotplan_proxy::leader::campaign(shared.clone(), state.leadership.clone());
     }

@@ -5,8 +5,9 @@
 //! A limit bid bounds its own cost. A market bid is bounded by the pay-as-you-go price: Alibaba documents
 //! `SpotAsPriceGo` as bidding "at up to the pay-as-you-go price" (alibabacloud-ecs20140526 7.11.8,
 //! `DescribePriceRequest.spot_strategy`); for Tencent and Baidu, which document no cap, Spotplan assumes the same
-//! bound and says so. When no price bounds an order and a ceiling is set, the order is refused: the ceiling
-//! cannot be checked.
+//! bound and says so. The price is the newest known: the embedded catalog's or a live quote the store holds
+//! ([`crate::live_book`]), whichever was observed later. When no price bounds an order and a ceiling is set, the
+//! order is refused: the ceiling cannot be checked.
 
 use rust_decimal::Decimal;
 use spotplan_core::catalog::{Catalog, OfferKey, PriceKind};
@@ -139,13 +140,55 @@ pub struct HourlyBound {
     pub basis: String,
 }
 
+/// Where a market bid's bound reads prices: the embedded catalog and the live quotes the store holds, the newer of
+/// the two for each kind.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KnownPrices<'a> {
+    /// The embedded catalog.
+    pub catalog: Option<&'a Catalog>,
+    /// The store's live quotes, as last caught up.
+    pub live: Option<&'a crate::live_book::LiveBook>,
+}
+
+impl<'a> From<Option<&'a Catalog>> for KnownPrices<'a> {
+    fn from(catalog: Option<&'a Catalog>) -> KnownPrices<'a> {
+        KnownPrices { catalog, live: None }
+    }
+}
+
+impl KnownPrices<'_> {
+    /// The newest price of `kind` for the offer the order names (its zone's, else its region's), with when it was
+    /// observed.
+    fn newest(&self, key: &OfferKey, kind: PriceKind) -> Option<crate::live_book::Dated> {
+        let region_wide = OfferKey {
+            zone: None,
+            ..key.clone()
+        };
+        let from_catalog = self.catalog.and_then(|catalog| {
+            let offer = catalog.find_offer(key).or_else(|| catalog.find_offer(&region_wide))?;
+            catalog
+                .latest(offer, kind)
+                .map(|observation| (observation.rate, observation.observed_at))
+        });
+        let from_live = self
+            .live
+            .and_then(|live| live.newest(key, kind).or_else(|| live.newest(&region_wide, kind)));
+        match (from_catalog, from_live) {
+            (Some(catalog), Some(live)) if live.1 >= catalog.1 => Some(live),
+            (Some(catalog), _) => Some(catalog),
+            (None, live) => live,
+        }
+    }
+}
+
 /// What the order may cost per hour at most, in the account currency, when something bounds it.
-pub fn hourly_bound(
+pub fn hourly_bound<'a>(
     order: &SpotOrder,
     account_currency: Currency,
-    catalog: Option<&Catalog>,
+    prices: impl Into<KnownPrices<'a>>,
     fx: &ExchangeRate,
 ) -> Option<HourlyBound> {
+    let prices = prices.into();
     let count = Decimal::from(order.count);
     let (unit_price, what) = match order.bid.mode {
         BidMode::Limit => {
@@ -156,7 +199,6 @@ pub fn hourly_bound(
         // image's pay-as-you-go price, a market bid's cap, includes the licence. Unknown, not undercounted.
         BidMode::Market if order.os == spotplan_core::order::OsFamily::Windows => return None,
         BidMode::Market => {
-            let catalog = catalog?;
             let key = OfferKey {
                 cloud: order.cloud,
                 region: order.region.clone(),
@@ -166,22 +208,17 @@ pub fn hourly_bound(
                     .clone()
                     .or_else(|| order.baidu.as_ref()?.spec.clone())?,
             };
-            let offer = catalog.find_offer(&key).or_else(|| {
-                catalog.find_offer(&OfferKey {
-                    zone: None,
-                    ..key.clone()
-                })
-            })?;
             let hourly = |kind| {
-                let rate = catalog.latest(offer, kind)?.rate.in_unit(TimeUnit::Hour).ok()?;
-                fx.convert(rate.money, account_currency).ok()
+                let (rate, _) = prices.newest(&key, kind)?;
+                fx.convert(rate.in_unit(TimeUnit::Hour).ok()?.money, account_currency)
+                    .ok()
             };
             let on_demand = hourly(PriceKind::OnDemand)?;
             // A newest spot price above the list price says the list price is not what the market can reach (the
             // planner's cap reads the same way): the bound takes the higher, never undercounting.
             match hourly(PriceKind::Spot) {
                 Some(spot) if spot.amount > on_demand.amount => {
-                    (spot, "the newest spot price, above the catalog's pay-as-you-go price")
+                    (spot, "the newest spot price, above the newest pay-as-you-go price")
                 }
                 _ if spotplan_core::billing::spot_rules(order.cloud).cap_documented => {
                     (on_demand, "the pay-as-you-go cap of a market bid")
@@ -416,6 +453,79 @@ mod tests {
         assert!(bound.is_none());
         let refused = check(&limits, &windows, None, &[], &ExchangeRate::default()).unwrap_err();
         assert!(refused.to_string().contains("on Windows"), "{refused}");
+    }
+
+    #[test]
+    fn a_market_bid_is_bounded_by_the_newer_of_the_catalogs_and_the_stores_prices() {
+        use spotplan_core::catalog::{ExternalObservation, Source};
+        let catalog = Catalog::embedded().unwrap();
+        let fx = ExchangeRate::default();
+        let market = order(2, None);
+        let from_catalog = hourly_bound(&market, Currency::Cny, Some(&catalog), &fx).unwrap();
+        let key = OfferKey {
+            cloud: market.cloud,
+            region: market.region.clone(),
+            zone: market.zone.clone(),
+            instance_type: market.instance_type.clone().unwrap(),
+        };
+        let offer = catalog
+            .find_offer(&key)
+            .or_else(|| {
+                catalog.find_offer(&OfferKey {
+                    zone: None,
+                    ..key.clone()
+                })
+            })
+            .unwrap();
+        let listed = catalog.latest(offer, PriceKind::OnDemand).unwrap();
+        let stored = |times: i64, at: i64| {
+            let mut delta = spotplan_core::api::catalog::CatalogDelta {
+                until: 1,
+                ..Default::default()
+            };
+            delta.push(&ExternalObservation {
+                offer: key.clone(),
+                kind: PriceKind::OnDemand,
+                rate: spotplan_core::PriceRate::new(
+                    listed.rate.money.checked_mul(Decimal::from(times)).unwrap(),
+                    listed.rate.per,
+                ),
+                observed_at: at,
+                source: Source {
+                    key: "live".into(),
+                    name: "live".into(),
+                    url: String::new(),
+                    licence: String::new(),
+                    date: "2026-12-04".into(),
+                    attribution: String::new(),
+                    live: None,
+                },
+            });
+            let book = crate::live_book::LiveBook::default();
+            book.merge(0, &delta);
+            book
+        };
+        let bound_with = |book: &crate::live_book::LiveBook| {
+            let prices = KnownPrices {
+                catalog: Some(&catalog),
+                live: Some(book),
+            };
+            hourly_bound(&market, Currency::Cny, prices, &fx).unwrap().per_hour
+        };
+        let newer = stored(2, listed.observed_at + 86_400);
+        assert_eq!(
+            bound_with(&newer),
+            from_catalog.per_hour.checked_mul(Decimal::TWO).unwrap(),
+            "a newer stored list price is the bound"
+        );
+        let older = stored(10, listed.observed_at - 1);
+        assert_eq!(bound_with(&older), from_catalog.per_hour, "an older one is not");
+        // Without the catalog (an offer it does not know), the stored price alone bounds the order.
+        let alone = KnownPrices {
+            catalog: None,
+            live: Some(&newer),
+        };
+        assert!(hourly_bound(&market, Currency::Cny, alone, &fx).is_some());
     }
 
     #[test]

@@ -997,6 +997,68 @@ async fn a_bid_in_another_currency_than_the_account_pays_in_is_refused_before_an
     );
 }
 
+/// A market bid is bounded by the newest price the proxy knows: a live quote stored after the catalog's list price
+/// counts, so a ceiling the catalog's older price passes refuses the order once a higher price is stored, before
+/// anything is logged or sent.
+#[tokio::test]
+async fn a_market_bid_is_bounded_by_a_stored_live_price_newer_than_the_catalogs() {
+    use spotplan_core::catalog::{Catalog, ExternalObservation, OfferKey, PriceKind, Source};
+    let dir = tempdir();
+    let mut body = example("alibaba");
+    body["bid"] = serde_json::json!({ "mode": "market", "spot_duration_hours": 1 });
+    body["dry_run"] = serde_json::json!(true);
+    let order: spotplan_core::order::SpotOrder = serde_json::from_value(body.clone()).unwrap();
+    let catalog = Catalog::embedded().unwrap();
+    let fx = spotplan_core::ExchangeRate::default();
+    let listed = spotplan_proxy::spend::hourly_bound(&order, order.account_currency, Some(&catalog), &fx)
+        .expect("the catalog prices ecs.c7.xlarge");
+    assert!(listed.basis.contains("pay-as-you-go"), "{}", listed.basis);
+    let mut config = common::config(&dir);
+    // Half again the catalog's bound: the catalog's price alone passes it.
+    config.spend.max_order_per_hour = Some(listed.per_hour.checked_mul(rust_decimal::Decimal::new(15, 1)).unwrap());
+    let store = Store::in_memory().unwrap();
+    let state = state_with(config, common::credentials(), store.clone());
+    // The account's API answered a list price twice the catalog's, today.
+    let key = OfferKey {
+        cloud: spotplan_core::Cloud::Alibaba,
+        region: "cn-hangzhou".into(),
+        zone: Some("cn-hangzhou-k".into()),
+        instance_type: "ecs.c7.xlarge".into(),
+    };
+    let offer = catalog.find_offer(&key).unwrap();
+    let catalogs = catalog.latest(offer, PriceKind::OnDemand).unwrap();
+    let now = spotplan_proxy::upstream::now_unix_millis();
+    let live = ExternalObservation {
+        offer: key,
+        kind: PriceKind::OnDemand,
+        rate: spotplan_core::PriceRate::new(
+            catalogs.rate.money.checked_mul(rust_decimal::Decimal::TWO).unwrap(),
+            catalogs.rate.per,
+        ),
+        observed_at: now / 1000,
+        source: Source {
+            key: "live-alibaba-DescribePrice-test".into(),
+            name: "live".into(),
+            url: String::new(),
+            licence: String::new(),
+            date: "2026-12-04".into(),
+            attribution: String::new(),
+            live: None,
+        },
+    };
+    spotplan_proxy::price_store::record(&store, vec![live], now)
+        .await
+        .unwrap();
+    let answer = call(app(state), post_order(&body, Some("key-live-bound-1"), Some(TOKEN))).await;
+    assert_eq!(
+        (answer.status, answer.json()["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("spend_ceiling")),
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    assert!(store.list(10).await.unwrap().is_empty(), "nothing logged, nothing sent");
+}
+
 /// A team budget binds orders placed with the operator's token on the embedded log too — not only people's keys,
 /// and not only on PostgreSQL (it was skipped there, and such orders went out past the team's budget). A dry run
 /// of the same order is refused the same way: it says whether the order would be placed (it passed before).
