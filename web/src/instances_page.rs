@@ -639,11 +639,14 @@ fn order_line(
     } else {
         order.to_owned()
     };
+    let count = format!(" · {} × {}", members.len(), text(lang, Key::InstanceWord));
+    // The header cells of the group read as its title and count alone, not with the button's words.
+    let heading = format!("{title}{count}");
     html! {
         <tr class="order-row" data-order={order.to_owned()}>
-            <th scope="rowgroup" colspan={(11 + usize::from(team)).to_string()}>
+            <th scope="rowgroup" colspan={(11 + usize::from(team)).to_string()} aria-label={heading}>
                 <div class="group-title">
-                    <span><span class="nowrap">{ title }</span>{ format!(" · {} × {}", members.len(), text(lang, Key::InstanceWord)) }</span>
+                    <span><span class="nowrap">{ title }</span>{ count }</span>
                     if !order.is_empty() && !live.is_empty() {
                         <button data-testid="release-order" onclick={release}>{ text(lang, Key::ReleaseOrder) }</button>
                     }

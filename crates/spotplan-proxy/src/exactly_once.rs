@@ -492,7 +492,7 @@ async fn check_written_client_token(state: &AppState, token: &str, submission: &
     let proxys_own = token
         .get(..CLIENT_TOKEN_PREFIX.len())
         .is_some_and(|head| head.eq_ignore_ascii_case(CLIENT_TOKEN_PREFIX));
-    if proxys_own && token != submission.client_token {
+    if proxys_own && !token.eq_ignore_ascii_case(&submission.client_token) {
         return Err(ApiError::BadRequest {
             code: "client_token_reserved",
             message: format!(
@@ -506,8 +506,8 @@ async fn check_written_client_token(state: &AppState, token: &str, submission: &
     let used_by_another = state
         .store
         .select(
-            "SELECT 1 FROM orders WHERE client_token = ?1 AND COALESCE(placed_by, '') <> COALESCE(CAST(?2 AS TEXT), '') \
-             LIMIT 1",
+            "SELECT 1 FROM orders WHERE LOWER(client_token) = LOWER(CAST(?1 AS TEXT)) \
+             AND COALESCE(placed_by, '') <> COALESCE(CAST(?2 AS TEXT), '') LIMIT 1",
             vec![token.into(), submission.placed_by.clone().into()],
         )
         .await?;

@@ -164,7 +164,13 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
         let ordered = u64::from(step.count) * weight;
         let in_flight_bound =
             instance_bound(state, fleet, step.pool).and_then(|each| each.checked_mul(Decimal::from(step.count)).ok());
-        let record = state.store.by_key(&step.order_key).await?;
+        // Only the fleet's own order counts (placed in its creator's name): another person's under one of its keys,
+        // taken before the fleet was made, is not the fleet's to count.
+        let record = state
+            .store
+            .by_key(&step.order_key)
+            .await?
+            .filter(|record| record.view.placed_by == fleet.created_by);
         tally.orders.push(FleetOrderView {
             step: step.step,
             pool: pool.pool.clone(),

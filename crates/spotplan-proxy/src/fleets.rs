@@ -404,7 +404,9 @@ pub async fn submit(
                 status: StatusCode::CONFLICT,
                 code: "fleet_key_taken",
                 message: format!(
-                    "another person's order already uses {taken}, an order key of this fleet ({key}_s and a step):                      the fleet would count and release that order's instances as its own; use another fleet key,                      such as a UUID"
+                    "another person's order already uses {taken}, an order key of this fleet ({key}_s and a step): \
+                     the fleet would count and release that order's instances as its own; use another fleet key, \
+                     such as a UUID"
                 ),
                 field: Some("Idempotency-Key".into()),
             });

@@ -82,6 +82,8 @@ pub use store::Store;
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
 /// API calls handled at once; more wait.
 pub const MAX_CONCURRENT_API_CALLS: usize = 512;
+/// Releases and fleet stops handled at once, apart from the other API calls; more wait.
+pub const MAX_CONCURRENT_RELEASE_CALLS: usize = 64;
 /// How long one API call may take before the proxy answers 504.
 pub const API_CALL_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -120,6 +122,9 @@ pub struct AppState {
     pub pending_writes: write_retry::PendingWrites,
     /// The API calls this proxy handles at once, all routes together ([`MAX_CONCURRENT_API_CALLS`]); more wait.
     pub api_call_permits: Arc<tokio::sync::Semaphore>,
+    /// The releases and fleet stops it handles at once, apart from the other calls
+    /// ([`MAX_CONCURRENT_RELEASE_CALLS`]): a person stopping spend never waits behind calls waiting on the clouds.
+    pub release_call_permits: Arc<tokio::sync::Semaphore>,
     /// The newest live price the store holds per offer, for the spend check's bound of a market bid.
     pub live_prices: live_book::LiveBook,
 }
@@ -157,6 +162,7 @@ impl AppState {
             catalog: Arc::default(),
             pending_writes: write_retry::PendingWrites::default(),
             api_call_permits: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_API_CALLS)),
+            release_call_permits: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_RELEASE_CALLS)),
             live_prices: live_book::LiveBook::default(),
             leadership: if store_is_shared {
                 leader::Leadership::replica()
@@ -224,18 +230,10 @@ pub fn app(state: AppState) -> Router {
             post(instances::watch).route_layer(from_fn(security::json_body_only)),
         )
         .route(
-            "/v1/instances/release",
-            post(instances::release).route_layer(from_fn(security::json_body_only)),
-        )
-        .route(
             "/v1/fleets",
             get(fleets::list).merge(post(fleets::submit).route_layer(from_fn(security::json_body_only))),
         )
         .route("/v1/fleets/{id}", get(fleets::get))
-        .route(
-            "/v1/fleets/{id}/stop",
-            post(fleets::stop).route_layer(from_fn(security::json_body_only)),
-        )
         // The delta can hold tens of thousands of rows: compressed when the client accepts it.
         .route(
             "/v1/catalog",
@@ -262,6 +260,22 @@ pub fn app(state: AppState) -> Router {
         .layer(GlobalConcurrencyLimitLayer::with_semaphore(
             state.api_call_permits.clone(),
         ))
+        // Stopping spend never waits behind calls that wait on the clouds: releases and fleet stops have places of
+        // their own.
+        .merge(
+            Router::new()
+                .route(
+                    "/v1/instances/release",
+                    post(instances::release).route_layer(from_fn(security::json_body_only)),
+                )
+                .route(
+                    "/v1/fleets/{id}/stop",
+                    post(fleets::stop).route_layer(from_fn(security::json_body_only)),
+                )
+                .layer(GlobalConcurrencyLimitLayer::with_semaphore(
+                    state.release_call_permits.clone(),
+                )),
+        )
         .route_layer(from_fn_with_state(state.clone(), security::token_required));
     let api = Router::new()
         .route("/v1/health", get(health::health))

@@ -457,7 +457,6 @@ mod tests {
 
     #[test]
     fn a_market_bid_is_bounded_by_the_newer_of_the_catalogs_and_the_stores_prices() {
-        use spotplan_core::catalog::{ExternalObservation, Source};
         let catalog = Catalog::embedded().unwrap();
         let fx = ExchangeRate::default();
         let market = order(2, None);
@@ -479,30 +478,12 @@ mod tests {
             .unwrap();
         let listed = catalog.latest(offer, PriceKind::OnDemand).unwrap();
         let stored = |times: i64, at: i64| {
-            let mut delta = spotplan_core::api::catalog::CatalogDelta {
-                until: 1,
-                ..Default::default()
-            };
-            delta.push(&ExternalObservation {
-                offer: key.clone(),
-                kind: PriceKind::OnDemand,
-                rate: spotplan_core::PriceRate::new(
-                    listed.rate.money.checked_mul(Decimal::from(times)).unwrap(),
-                    listed.rate.per,
-                ),
-                observed_at: at,
-                source: Source {
-                    key: "live".into(),
-                    name: "live".into(),
-                    url: String::new(),
-                    licence: String::new(),
-                    date: "2026-12-04".into(),
-                    attribution: String::new(),
-                    live: None,
-                },
-            });
+            let rate = spotplan_core::PriceRate::new(
+                listed.rate.money.checked_mul(Decimal::from(times)).unwrap(),
+                listed.rate.per,
+            );
             let book = crate::live_book::LiveBook::default();
-            book.merge(0, &delta);
+            book.merge(0, 1, vec![(key.clone(), PriceKind::OnDemand, (rate, at))]);
             book
         };
         let bound_with = |book: &crate::live_book::LiveBook| {

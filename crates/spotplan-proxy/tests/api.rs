@@ -483,7 +483,7 @@ async fn every_api_call_but_health_needs_the_token() {
 
 /// The limit on API calls handled at once binds all routes together, and only calls that carry the token count:
 /// with every permit taken (as that many calls in flight on any routes would), a call on any route waits, while a
-/// call without the token is still refused at once.
+/// call without the token is still refused at once, and a release (stopping spend) has places of its own.
 #[tokio::test]
 async fn one_limit_holds_every_routes_calls_together_and_only_calls_with_the_token_count() {
     let dir = tempdir();
@@ -506,17 +506,27 @@ async fn one_limit_holds_every_routes_calls_together_and_only_calls_with_the_tok
         let answer = tokio::time::timeout(wait, call(router.clone(), get_with_token(path))).await;
         assert!(answer.is_err(), "{path} was served past the limit");
     }
-    let refused = tokio::time::timeout(wait, call(router.clone(), get("/api/v1/orders")))
+    let answered_by = std::time::Duration::from_secs(10);
+    let refused = tokio::time::timeout(answered_by, call(router.clone(), get("/api/v1/orders")))
         .await
         .expect("a call without the token waits for no permit");
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    // Releases and fleet stops have places of their own: stopping spend never waits behind the other calls.
+    let release = Request::post("/api/v1/instances/release")
+        .header("host", "127.0.0.1:8787")
+        .header("x-spotplan-token", TOKEN)
+        .header("content-type", "application/json")
+        .header("idempotency-key", "release-while-busy-0001")
+        .body(Body::from(r#"{"instances":[]}"#))
+        .unwrap();
+    let released = tokio::time::timeout(answered_by, call(router.clone(), release))
+        .await
+        .expect("a release waits for no other call");
+    assert!(released.json()["error"]["code"] != "timeout", "{:?}", released.json());
     drop(taken);
-    let served = tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        call(router.clone(), get_with_token("/api/v1/orders")),
-    )
-    .await
-    .expect("served once permits are free");
+    let served = tokio::time::timeout(answered_by, call(router.clone(), get_with_token("/api/v1/orders")))
+        .await
+        .expect("served once permits are free");
     assert_eq!(served.status, StatusCode::OK);
     assert_eq!(
         state.api_call_permits.available_permits(),

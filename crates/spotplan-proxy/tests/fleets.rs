@@ -630,6 +630,9 @@ async fn another_person_cannot_take_a_fleets_keys_or_tokens_and_a_revoked_creato
             &fleet(4, [2, 2, 0], "10"),
         ))
         .await;
+    let (_, said) = &refused;
+    let message = said["error"]["message"].as_str().unwrap_or_default().to_owned();
+    assert!(!message.contains("  "), "{message}");
     assert_eq!(
         refusal(refused),
         (409, Some("fleet_key_taken".into()), Some("Idempotency-Key".into()))
@@ -643,6 +646,16 @@ async fn another_person_cannot_take_a_fleets_keys_or_tokens_and_a_revoked_creato
     assert_eq!(status, 201, "{mine}");
     let (status, refused) = rig
         .send(as_person(&bob, "/api/v1/orders", "bob-order-0002", &own_token))
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (409, Some("client_token_of_another")),
+        "{refused}"
+    );
+    // In another case too.
+    own_token["client_token"] = json!("RENDER-JOB-42");
+    let (status, refused) = rig
+        .send(as_person(&bob, "/api/v1/orders", "bob-order-0004", &own_token))
         .await;
     assert_eq!(
         (status, refused["error"]["code"].as_str()),
