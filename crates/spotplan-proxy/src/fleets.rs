@@ -124,6 +124,22 @@ fn check(state: &AppState, spec: &FleetSubmission, now_s: i64) -> Result<(), Api
                 ),
             ));
         }
+        // A type the catalog does not know: its weight cannot be checked. Taken as given only where a ceiling
+        // bounds what a wrong one would cost (a weight of 1 for a 16-vCPU type keeps sixteen times the instances).
+        if expected.is_none() && spec.ceiling_per_hour.is_none() && !state.config.spend.has_cost_ceiling() {
+            return Err(bad(
+                "weight_unverifiable",
+                field("weight"),
+                format!(
+                    "the catalog does not know {} {}, so a weight of {} {}s cannot be checked, and no ceiling bounds \
+                     what a wrong one would cost: set the fleet's ceiling_per_hour, or target instances",
+                    pool.pool.cloud.display_name(),
+                    pool.pool.instance_type,
+                    pool.weight,
+                    spec.unit.label()
+                ),
+            ));
+        }
         if let Some(expected) = expected
             && pool.weight != expected
         {

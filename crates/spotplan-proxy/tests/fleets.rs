@@ -922,7 +922,21 @@ async fn hostile_fleet_submissions_are_refused_before_anything_is_logged_or_sent
     unbounded["pools"][0]["order"]["bid"] = json!({ "mode": "market" });
     unbounded["pools"][0]["order"]["instance_type"] = json!("ecs.unknown.type");
     unbounded["pools"][0]["pool"]["instance_type"] = json!("ecs.unknown.type");
+    // A type the catalog does not know in a fleet counted in vCPUs, and no ceiling: a wrong weight would keep many
+    // times the instances, and nothing would bound their cost.
+    let mut unverifiable = good.clone();
+    unverifiable["unit"] = json!("vcpus");
+    unverifiable["target"] = json!(64);
+    unverifiable.as_object_mut().unwrap().remove("ceiling_per_hour");
+    unverifiable["pools"][0]["order"]["instance_type"] = json!("ecs.unknown.type");
+    unverifiable["pools"][0]["pool"]["instance_type"] = json!("ecs.unknown.type");
     let bodies: Vec<(&str, Value, &str, &str)> = vec![
+        (
+            "an unknown type's weight, nothing bounding it",
+            unverifiable,
+            "weight_unverifiable",
+            "pools[0].weight",
+        ),
         // A ceiling near the decimal's limit once panicked the keeper of every fleet.
         (
             "a ceiling past any fleet",
