@@ -27,8 +27,8 @@ pub struct SubmitProps {
 }
 
 /// The most the order can cost: per hour (bid or on-demand cap, for all instances) and for the whole job. A market
-/// bid is bounded as the proxy bounds it (`spotplan_proxy::spend::hourly_bound`): by the pay-as-you-go price, or
-/// the newest spot price where that is higher; a Windows image's (its licence included) is not known.
+/// bid is bounded as the proxy bounds it (`billing::market_bid_bound`); a Windows image's (its licence included)
+/// is not known.
 pub fn maximum_cost(state: &UiState, candidate: Option<&Candidate>) -> Option<(Money, Money)> {
     let order = state.order.as_ref()?;
     let count = Decimal::from(order.count);
@@ -46,10 +46,10 @@ pub fn maximum_cost(state: &UiState, candidate: Option<&Candidate>) -> Option<(M
                 .native()
                 .and_then(|spot| spot.in_unit(TimeUnit::Hour).ok())
                 .and_then(|spot| state.fx.convert(spot.money, on_demand.money.currency).ok());
-            match spot {
-                Some(spot) if spot.amount > on_demand.money.amount => PriceRate::new(spot, TimeUnit::Hour),
-                _ => on_demand,
-            }
+            PriceRate::new(
+                spotplan_core::billing::market_bid_bound(on_demand.money, spot),
+                TimeUnit::Hour,
+            )
         }
     };
     let per_hour = hourly.money.checked_mul(count).ok()?;

@@ -42,6 +42,17 @@ pub struct SpotEstimateModel {
     pub basis: &'static str,
 }
 
+/// What a market bid may cost at most: the pay-as-you-go price `list`, or the newest spot price where that is higher
+/// (a spot price above the list says the list is not what the market reaches). The proxy's spend check, the order
+/// dialog and a fleet plan's worst case all bound a market bid by it. A spot price in another currency is not
+/// compared: convert it first.
+pub fn market_bid_bound(list: crate::Money, newest_spot: Option<crate::Money>) -> crate::Money {
+    match newest_spot {
+        Some(spot) if spot.currency == list.currency && spot.amount > list.amount => spot,
+        _ => list,
+    }
+}
+
 /// Seconds billed for a job of `job_seconds` on a cloud: rounded up to the billing granularity.
 pub fn billed_seconds(cloud: Cloud, job_seconds: u64) -> u64 {
     let step = spot_rules(cloud).billing_granularity_seconds;

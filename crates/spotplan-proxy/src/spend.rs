@@ -214,12 +214,8 @@ pub fn hourly_bound<'a>(
                     .ok()
             };
             let on_demand = hourly(PriceKind::OnDemand)?;
-            // A newest spot price above the list price says the list price is not what the market can reach (the
-            // planner's cap reads the same way): the bound takes the higher, never undercounting.
-            match hourly(PriceKind::Spot) {
-                Some(spot) if spot.amount > on_demand.amount => {
-                    (spot, "the newest spot price, above the newest pay-as-you-go price")
-                }
+            match spotplan_core::billing::market_bid_bound(on_demand, hourly(PriceKind::Spot)) {
+                spot if spot != on_demand => (spot, "the newest spot price, above the newest pay-as-you-go price"),
                 _ if spotplan_core::billing::spot_rules(order.cloud).cap_documented => {
                     (on_demand, "the pay-as-you-go cap of a market bid")
                 }

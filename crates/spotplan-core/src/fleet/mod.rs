@@ -595,8 +595,7 @@ pub fn plan_fleet(
         let key = catalog.key_of(offer as usize);
         let capped_market = crate::billing::spot_rules(key.cloud).capped_at_on_demand;
         // With a cap, the bid each order sends (as the proxy checks it against the ceiling); without one, the
-        // on-demand price where the market is capped there, or the spot price where that is higher (the proxy's
-        // bound reads the same way: a spot price above the list says the list is not what the market reaches).
+        // market bound where the market is capped (`billing::market_bid_bound`, as the proxy bounds each order).
         let worst_hourly = match (request.price_cap_per_unit, on_demand) {
             (Some(cap), _) => Some(bid_as_sent(
                 cap,
@@ -606,10 +605,10 @@ pub fn plan_fleet(
                 planner,
                 currency,
             )?),
-            (None, Some(list)) if capped_market => {
-                let list = nano_to_money(list, planner, currency)?;
-                Some(if hourly.amount > list.amount { hourly } else { list })
-            }
+            (None, Some(list)) if capped_market => Some(crate::billing::market_bid_bound(
+                nano_to_money(list, planner, currency)?,
+                Some(hourly),
+            )),
             _ => None,
         };
         match worst_hourly {
