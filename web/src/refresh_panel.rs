@@ -132,19 +132,26 @@ pub fn RefreshPanel(props: &RefreshPanelProps) -> Html {
     let lang = props.lang;
     let progress = use_state(|| None::<RefreshProgress>);
     let failure = use_state(|| None::<String>);
+    // How many times the switch was turned: a progress read asked before the last turn is older than it, and
+    // would put the switch back.
+    let turns = use_mut_ref(|| 0_u32);
     let signed_in = matches!(props.proxy, ProxyStatus::Reachable(_));
     {
         // Progress now and every few seconds; what was stored (a change) or confirmed (a query that found the same
         // price: not counted as stored) since the last poll joins the page.
-        let (progress, on_stored) = (progress.clone(), props.on_stored.clone());
+        let (progress, on_stored, turns) = (progress.clone(), props.on_stored.clone(), turns.clone());
         use_effect_with(signed_in, move |signed_in| {
             let poll = signed_in.then(|| {
                 let read = move || {
-                    let (progress, on_stored) = (progress.clone(), on_stored.clone());
+                    let (progress, on_stored, turns) = (progress.clone(), on_stored.clone(), turns.clone());
+                    let asked_at = *turns.borrow();
                     wasm_bindgen_futures::spawn_local(async move {
                         let Ok(now) = crate::api::refresh_progress().await else {
                             return;
                         };
+                        if *turns.borrow() != asked_at {
+                            return;
+                        }
                         let moved = progress
                             .as_ref()
                             .is_some_and(|before| now.stored != before.stored || now.calls != before.calls);
@@ -172,7 +179,7 @@ pub fn RefreshPanel(props: &RefreshPanelProps) -> Html {
     // Team mode: the refresher is the team's, set by the operator's token only; a person sees where it stands.
     let settable = !matches!(&props.proxy, ProxyStatus::Reachable(health) if health.person.is_some());
     let toggle = {
-        let (progress, failure) = (progress.clone(), failure.clone());
+        let (progress, failure, turns) = (progress.clone(), failure.clone(), turns.clone());
         let (planner, plan) = (props.planner.clone(), props.plan.clone());
         Callback::from(move |event: Event| {
             let input: web_sys::HtmlInputElement = event.target_unchecked_into();
@@ -200,6 +207,14 @@ pub fn RefreshPanel(props: &RefreshPanelProps) -> Html {
                 pools: asks,
                 budget_per_minute: None,
             };
+            // The switch shows what was asked for until the proxy answers.
+            *turns.borrow_mut() += 1;
+            if let Some(before) = progress.as_ref() {
+                progress.set(Some(RefreshProgress {
+                    enabled: on,
+                    ..before.clone()
+                }));
+            }
             let (progress, failure) = (progress.clone(), failure.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match crate::api::set_refresh(&settings).await {
