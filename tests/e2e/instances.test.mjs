@@ -154,6 +154,26 @@ test('instances are followed to running, fail, get reclaimed and are released ex
   await orderRow(failing.id).getByTestId('order-instance-states').getByText('1 launch failed').waitFor();
   assert.equal(await orderRow(failing.id).locator('td.status').textContent(), 'succeeded');
   assert.equal(await orderRow(alibaba.id).getByTestId('order-instance-states').textContent(), '1 released · 1 reclaimed');
+
+  // A day later the ended instances are history: left out of the table (the page reads it every few seconds) and
+  // counted, until asked for. The live one stays.
+  const book = (await (await page.evaluate(() => fetch('/api/v1/instances').then((r) => r.json()))).instances);
+  const ended = book.filter((row) => ['launch_failed', 'released', 'reclaimed', 'gone'].includes(row.state));
+  assert.ok(ended.length >= 6, `released, reclaimed and failed instances: ${ended.length}`);
+  await page.clock.setFixedTime(Date.now() + 25 * 3_600_000);
+  await page.getByRole('button', { name: 'Instances' }).click();
+  const note = page.getByTestId('ended-earlier');
+  await note.waitFor();
+  assert.equal(await note.textContent(), `Ended over a day ago, not shown: ${ended.length} Show them`);
+  await rowOf(page, late.instance_ids[0]).waitFor();
+  assert.equal(await rowOf(page, tencent.instance_ids[0]).count(), 0, 'a released instance is history');
+  await screenshot(page, 'instances-history-left-out');
+  await note.getByTestId('show-ended-earlier').click();
+  await rowOf(page, tencent.instance_ids[0]).and(page.locator('[data-state="released"]')).waitFor();
+  assert.equal(await note.count(), 0);
+  await page.getByTestId('hide-ended-earlier').click();
+  await note.waitFor();
+  assert.equal(await rowOf(page, tencent.instance_ids[0]).count(), 0);
   assert.deepEqual(problems.filter((p) => !/net::ERR_CONNECTION_RESET/.test(p)), [], 'only the lost send');
 });
 

@@ -162,9 +162,15 @@ pub async fn orders() -> Result<OrderList, ApiError> {
     call(Request::get(api::ORDERS).build()).await
 }
 
-/// `GET /api/v1/instances`: every instance Spotplan placed, newest first, with cost so far.
-pub async fn instances() -> Result<spotplan_core::api::instances::InstancesAnswer, ApiError> {
-    call(Request::get(api::INSTANCES).build()).await
+/// `GET /api/v1/instances`: the instances Spotplan placed, newest first, with cost so far — every one, or (with
+/// `ended_since_ms`) the live ones and those that ended since then, with a count of the others.
+pub async fn instances(
+    ended_since_ms: Option<i64>,
+) -> Result<spotplan_core::api::instances::InstancesAnswer, ApiError> {
+    match ended_since_ms {
+        None => call(Request::get(api::INSTANCES).build()).await,
+        Some(since) => call(Request::get(&format!("{}?ended_since_ms={since}", api::INSTANCES)).build()).await,
+    }
 }
 
 /// `POST /api/v1/instances/discover`: the region's spot instances the book lacks join it.

@@ -90,7 +90,7 @@ pub fn FleetPage(props: &FleetPageProps) -> Html {
                 let read = move || {
                     let instances = instances.clone();
                     wasm_bindgen_futures::spawn_local(async move {
-                        if let Ok(answer) = crate::api::instances().await {
+                        if let Ok(answer) = crate::api::instances(None).await {
                             instances.set(Some(Rc::new(answer)));
                         }
                     });

@@ -45,6 +45,12 @@ pub enum Key {
     InstancesHeading,
     /// No instances yet.
     NoInstances,
+    /// How many instances that ended over a day ago the table leaves out (a count follows).
+    EndedEarlierHidden,
+    /// Show the instances that ended over a day ago.
+    ShowEndedEarlier,
+    /// Leave the instances that ended over a day ago out again.
+    HideEndedEarlier,
     /// Column: state.
     ColState,
     /// Column: cost so far.
@@ -259,6 +265,12 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, InstancesHeading) => "Spotplan 创建的实例",
         (Lang::En, NoInstances) => "No instances yet: place an order and its instances appear here.",
         (Lang::Zh, NoInstances) => "暂无实例：提交订单后其实例会显示在这里。",
+        (Lang::En, EndedEarlierHidden) => "Ended over a day ago, not shown:",
+        (Lang::Zh, EndedEarlierHidden) => "一天前已结束、未显示的实例：",
+        (Lang::En, ShowEndedEarlier) => "Show them",
+        (Lang::Zh, ShowEndedEarlier) => "显示",
+        (Lang::En, HideEndedEarlier) => "Hide instances that ended over a day ago",
+        (Lang::Zh, HideEndedEarlier) => "隐藏一天前已结束的实例",
         (Lang::En, ColState) => "State",
         (Lang::Zh, ColState) => "状态",
         (Lang::En, CostSoFar) => "Cost so far (at most)",

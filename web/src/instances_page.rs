@@ -15,6 +15,9 @@ use crate::person_filter::{PersonFilter, chosen_person, people, shown_for};
 
 /// How often the page reads the instances again.
 const REFRESH_MS: u32 = 3_000;
+/// Instances that ended longer ago than this are left out (and counted) until asked for: a book's history grows
+/// for ever, and the page reads it every few seconds.
+const RECENT_HISTORY_MS: f64 = 24.0 * 3_600_000.0;
 /// The height of every table line (the stylesheet holds lines to it), for rendering only the lines in view.
 const ROW_PX: f64 = 36.0;
 /// Lines rendered beyond the view on each side, so a scroll shows no gap before the next render.
@@ -39,8 +42,9 @@ pub struct InstancesPageProps {
 #[derive(Debug, Clone, PartialEq)]
 enum Load {
     Loading,
-    /// The instances, and the offset from the proxy's clock to this browser's (ms).
-    Loaded(Vec<InstanceView>, f64),
+    /// The instances, the offset from the proxy's clock to this browser's (ms), and how many ended instances the
+    /// proxy left out.
+    Loaded(Vec<InstanceView>, f64, u64),
     Failed(String),
 }
 
@@ -63,6 +67,27 @@ enum Releasing {
         cost: Option<Money>,
         key: String,
     },
+}
+
+/// The line under the buttons about instances that ended over a day ago: how many are left out and a button that
+/// shows them, or, once shown, one that leaves them out again. Nothing when none ended that long ago.
+fn ended_earlier_note(ended_earlier: u64, whole_history: &UseStateHandle<bool>, lang: Lang) -> Html {
+    let toggle = {
+        let whole_history = whole_history.clone();
+        Callback::from(move |_: MouseEvent| whole_history.set(!*whole_history))
+    };
+    if **whole_history {
+        html! { <p><button data-testid="hide-ended-earlier" onclick={toggle}>{ text(lang, Key::HideEndedEarlier) }</button></p> }
+    } else if ended_earlier > 0 {
+        html! {
+            <p class="muted" data-testid="ended-earlier">
+                { format!("{} {ended_earlier} ", text(lang, Key::EndedEarlierHidden)) }
+                <button data-testid="show-ended-earlier" onclick={toggle}>{ text(lang, Key::ShowEndedEarlier) }</button>
+            </p>
+        }
+    } else {
+        html! {}
+    }
 }
 
 fn now_ms() -> f64 {
@@ -175,21 +200,27 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
             view_height.set(f64::from(element.client_height()).max(ROW_PX));
         })
     };
+    // Whether instances that ended over a day ago are shown too.
+    let whole_history = use_state(|| false);
     let refresh = {
         let load = load.clone();
+        let whole_history = *whole_history;
         Callback::from(move |_: ()| {
             let load = load.clone();
+            // A day back from each read: a page left open moves its window on.
+            let ended_since_ms = (!whole_history).then(|| (now_ms() - RECENT_HISTORY_MS) as i64);
             wasm_bindgen_futures::spawn_local(async move {
-                load.set(match crate::api::instances().await {
-                    Ok(answer) => Load::Loaded(answer.instances, answer.now_ms as f64 - now_ms()),
+                load.set(match crate::api::instances(ended_since_ms).await {
+                    Ok(answer) => Load::Loaded(answer.instances, answer.now_ms as f64 - now_ms(), answer.ended_earlier),
                     Err(error) => Load::Failed(crate::i18n::proxy::api_error(lang, &error)),
                 });
             });
         })
     };
     {
+        // Read again at once, and polled with the new choice, when the history shown changes.
         let (refresh, tick) = (refresh.clone(), tick.clone());
-        use_effect_with((), move |_| {
+        use_effect_with(*whole_history, move |_| {
             refresh.emit(());
             let poll = gloo_timers::callback::Interval::new(REFRESH_MS, move || refresh.emit(()));
             let second = gloo_timers::callback::Interval::new(1_000, move || tick.set(js_sys::Date::now() as u32));
@@ -255,19 +286,26 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
     let body = match &*load {
         Load::Loading => html! { <p role="status">{ "…" }</p> },
         Load::Failed(message) => html! { <p role="alert" class="error">{ message }</p> },
-        Load::Loaded(rows, _) if rows.is_empty() => html! { <p class="empty">{ t(Key::NoInstances) }</p> },
-        Load::Loaded(rows, offset) => {
+        Load::Loaded(rows, _, 0) if rows.is_empty() => html! { <p class="empty">{ t(Key::NoInstances) }</p> },
+        Load::Loaded(rows, _, ended_earlier) if rows.is_empty() => {
+            ended_earlier_note(*ended_earlier, &whole_history, lang)
+        }
+        Load::Loaded(rows, offset, ended_earlier) => {
             let proxy_now = (now_ms() + offset) as i64;
             let people = people(rows.iter().map(|row| row.placed_by.as_deref()));
             let team = !people.is_empty();
             let chosen = chosen_person(&person, &people);
             // Orders newest first (the rows come newest first), each with its instances (the chosen person's).
             let mut groups: Vec<(String, Vec<&InstanceView>)> = Vec::new();
+            let mut group_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
             for row in rows.iter().filter(|row| shown_for(row.placed_by.as_deref(), chosen)) {
-                let order = row.order_id.clone().unwrap_or_default();
-                match groups.iter_mut().find(|(known, _)| *known == order) {
-                    Some((_, members)) => members.push(row),
-                    None => groups.push((order, vec![row])),
+                let order = row.order_id.as_deref().unwrap_or_default();
+                match group_of.get(order) {
+                    Some(&index) => groups[index].1.push(row),
+                    None => {
+                        group_of.insert(order, groups.len());
+                        groups.push((order.to_owned(), vec![row]));
+                    }
                 }
             }
             let releasable = |row: &&InstanceView| !row.state.is_final() && row.state != InstanceState::Releasing;
@@ -321,6 +359,7 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
                             <PersonFilter lang={lang} people={people.clone()} chosen={chosen.map(str::to_owned)} on_choose={choose.clone()} />
                         }
                     </p>
+                    { ended_earlier_note(*ended_earlier, &whole_history, lang) }
                     <div class="table-scroll instances-scroll" onscroll={on_scroll}>
                         <table data-testid="instances-table" class="orders-table instances-table" aria-rowcount={(lines.len() + 1).to_string()}>
                             <thead><tr>

@@ -32,7 +32,7 @@ async fn fetch_orders(lang: Lang) -> Load {
         Ok(list) => {
             // The instance states are extra: without them the orders still show.
             let mut states: std::collections::BTreeMap<String, Vec<InstanceState>> = std::collections::BTreeMap::new();
-            if let Ok(book) = crate::api::instances().await {
+            if let Ok(book) = crate::api::instances(None).await {
                 for instance in book.instances {
                     if let Some(order) = instance.order_id {
                         states.entry(order).or_default().push(instance.state);

@@ -387,6 +387,81 @@ pub async fn all(store: &Store) -> Result<Vec<InstanceRow>, StoreError> {
     )
 }
 
+/// `?1` (`Listing::ended_since_ms`) absent, or an instance live, or ended (never started: placed) since `?1`.
+macro_rules! recent {
+    () => {
+        concat!(
+            "(CAST(?1 AS BIGINT) IS NULL OR i.state NOT IN ",
+            ended_states!(),
+            " OR COALESCE(i.ended_at_ms, i.placed_at_ms) >= ?1)"
+        )
+    };
+}
+
+/// `?2` (`Listing::placed_by`) absent, or the person who placed the instance's order.
+macro_rules! whose {
+    () => {
+        "(CAST(?2 AS TEXT) IS NULL OR o.placed_by = CAST(?2 AS TEXT))"
+    };
+}
+
+const LISTED: &str = concat!(
+    "SELECT i.cloud, i.id, i.region, i.order_id, i.state, i.cloud_state, i.zone, i.instance_type, i.price_per_hour, \
+     i.placed_at_ms, i.running_since_ms, i.ended_at_ms, i.notice_at_ms, i.reason, i.last_checked_ms, i.release_key, \
+     i.paused_ms, i.paused_since_ms, o.placed_by FROM instances i LEFT JOIN orders o ON o.id = i.order_id WHERE ",
+    recent!(),
+    " AND ",
+    whose!(),
+    " ORDER BY i.placed_at_ms DESC, i.cloud, i.id"
+);
+
+const ENDED_EARLIER: &str = concat!(
+    "SELECT COUNT(*) FROM instances i LEFT JOIN orders o ON o.id = i.order_id WHERE NOT ",
+    recent!(),
+    " AND ",
+    whose!()
+);
+
+/// What `GET /instances` lists: whose instances, and how much of the ended history.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Listing<'a> {
+    /// Only the instances of orders this person placed.
+    pub placed_by: Option<&'a str>,
+    /// Ended instances only when they ended (or, never started, were placed) at or after this time.
+    pub ended_since_ms: Option<i64>,
+}
+
+/// The instances `listing` asks for, newest first, each with who placed its order (read in the same statement:
+/// not every order ever placed), and how many ended ones it left out.
+pub async fn listed(
+    store: &Store,
+    listing: Listing<'_>,
+) -> Result<(Vec<(InstanceRow, Option<String>)>, u64), StoreError> {
+    let parameters = || {
+        vec![
+            listing.ended_since_ms.into(),
+            listing.placed_by.map(str::to_owned).into(),
+        ]
+    };
+    let found = store.select(LISTED, parameters()).await?;
+    let mut listed = Vec::with_capacity(found.len());
+    for row in &found {
+        if let Some(instance) = from_row(row)? {
+            listed.push((instance, row.text(18)));
+        }
+    }
+    let ended_earlier = match listing.ended_since_ms {
+        None => 0,
+        Some(_) => store
+            .select(ENDED_EARLIER, parameters())
+            .await?
+            .first()
+            .and_then(|row| row.int(0))
+            .map_or(0, |count| u64::try_from(count).unwrap_or(0)),
+    };
+    Ok((listed, ended_earlier))
+}
+
 /// The instances (of `person`, or everyone's) that billed at any time since `since_ms`: still running, or ended
 /// after it — an instance placed last month and running on counts this month too.
 pub async fn billing_since(store: &Store, since_ms: i64, person: Option<&str>) -> Result<Vec<InstanceRow>, StoreError> {

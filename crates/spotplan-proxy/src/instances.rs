@@ -30,27 +30,23 @@ pub async fn list(
     Query(query): Query<InstancesQuery>,
 ) -> Result<Json<InstancesAnswer>, ApiError> {
     let now_ms = now_unix_millis();
-    let rows = instance_book::all(&state.store).await?;
-    let placed_by: std::collections::HashMap<String, String> = state
-        .store
-        .select(
-            "SELECT id, placed_by FROM orders WHERE placed_by IS NOT NULL",
-            Vec::new(),
-        )
-        .await?
-        .iter()
-        .filter_map(|row| Some((row.text(0)?, row.text(1)?)))
-        .collect();
+    let listing = instance_book::Listing {
+        placed_by: query.placed_by.as_deref(),
+        ended_since_ms: query.ended_since_ms,
+    };
+    let (rows, ended_earlier) = instance_book::listed(&state.store, listing).await?;
     let instances = rows
-        .iter()
-        .map(|row| {
-            let mut view = row.view(now_ms);
-            view.placed_by = view.order_id.as_ref().and_then(|id| placed_by.get(id).cloned());
-            view
+        .into_iter()
+        .map(|(row, placed_by)| spotplan_core::api::instances::InstanceView {
+            placed_by,
+            ..row.view(now_ms)
         })
-        .filter(|view| query.placed_by.is_none() || view.placed_by == query.placed_by)
         .collect();
-    Ok(Json(InstancesAnswer { instances, now_ms }))
+    Ok(Json(InstancesAnswer {
+        instances,
+        now_ms,
+        ended_earlier,
+    }))
 }
 
 /// Handles `POST /api/v1/instances/watch`: spot instances started outside Spotplan join the book (no order, no

@@ -292,9 +292,12 @@ pub fn document() -> Value {
         } },
         api::INSTANCES: { "get": {
             "operationId": "listInstances",
-            "summary": "Every instance Spotplan placed, newest first: state (and the cloud's own), zone, type, at most per hour, cost so far, reclaim notice, who placed it",
+            "summary": "Every instance Spotplan placed (or the live ones and those ended since a time), newest first: state (and the cloud's own), zone, type, at most per hour, cost so far, reclaim notice, who placed it",
             "parameters": [{ "name": "placed_by", "in": "query", "required": false,
-                "description": "only the instances of orders this person placed (team mode)", "schema": { "type": "string" } }],
+                "description": "only the instances of orders this person placed (team mode)", "schema": { "type": "string" } },
+                { "name": "ended_since_ms", "in": "query", "required": false,
+                "description": "leave out the instances that ended (never started: were placed) before this time, ms since the Unix epoch, and count them in ended_earlier; live instances always come",
+                "schema": { "type": "integer", "format": "int64" } }],
             "responses": responses(&[("200", "instances", &instances)], &error, &list_errors)
         } },
         api::RECLAIMS: { "get": {

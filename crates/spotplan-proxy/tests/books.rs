@@ -1292,3 +1292,111 @@ async fn a_stale_reading_does_not_bring_an_ended_instance_back() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_listing_keeps_live_instances_and_recent_history_and_counts_the_rest() {
+    use instance_book::Listing;
+    for (backend, store) in backends().await {
+        succeeded_order(&store, "alice", "ord-a", Vec::new(), 1_000).await;
+        succeeded_order(&store, "bob", "ord-b", Vec::new(), 1_000).await;
+        // (id, order, placed at, state, ended at)
+        let book = [
+            ("a-live-old", "ord-a", 1_000, InstanceState::Running, None),
+            ("a-released-early", "ord-a", 1_500, InstanceState::Released, Some(5_000)),
+            (
+                "a-reclaimed-late",
+                "ord-a",
+                2_000,
+                InstanceState::Reclaimed,
+                Some(20_000),
+            ),
+            ("a-never-started", "ord-a", 3_000, InstanceState::LaunchFailed, None),
+            (
+                "a-never-started-late",
+                "ord-a",
+                12_000,
+                InstanceState::LaunchFailed,
+                None,
+            ),
+            ("b-gone-early", "ord-b", 1_200, InstanceState::Gone, Some(2_000)),
+            ("b-live", "ord-b", 4_000, InstanceState::Running, None),
+        ];
+        let rows: Vec<InstanceRow> = book
+            .iter()
+            .map(|(id, order, placed_at, state, ended_at)| InstanceRow {
+                state: *state,
+                ended_at_ms: *ended_at,
+                ..InstanceRow::placed(Cloud::Alibaba, "cn-hangzhou", id, order, Some(money(25)), *placed_at)
+            })
+            .collect();
+        instance_book::add_placed(&store, rows.clone()).await.unwrap();
+        instance_book::save(&store, rows).await.unwrap();
+        let listed = |listing| {
+            let store = store.clone();
+            async move {
+                let (rows, ended_earlier) = instance_book::listed(&store, listing).await.unwrap();
+                let ids: Vec<(String, Option<String>)> = rows.into_iter().map(|(row, by)| (row.id, by)).collect();
+                (ids, ended_earlier)
+            }
+        };
+        let named = |ids: &[(&str, &str)]| -> Vec<(String, Option<String>)> {
+            ids.iter()
+                .map(|(id, by)| ((*id).to_owned(), Some((*by).to_owned())))
+                .collect()
+        };
+        // Everything, newest first, each with who placed its order.
+        let (all, ended_earlier) = listed(Listing::default()).await;
+        assert_eq!(all.len(), 7, "{backend}");
+        assert_eq!(
+            all[0],
+            ("a-never-started-late".to_owned(), Some("alice".to_owned())),
+            "{backend}"
+        );
+        assert_eq!(ended_earlier, 0, "{backend}");
+        // Since 10 s: the live ones however old, the ended ones since then (never started: placed since), and a
+        // count of the rest.
+        let since = Listing {
+            ended_since_ms: Some(10_000),
+            ..Listing::default()
+        };
+        assert_eq!(
+            listed(since).await,
+            (
+                named(&[
+                    ("a-never-started-late", "alice"),
+                    ("b-live", "bob"),
+                    ("a-reclaimed-late", "alice"),
+                    ("a-live-old", "alice")
+                ]),
+                3
+            ),
+            "{backend}"
+        );
+        // One person's: their instances only, and only theirs counted.
+        let alices = Listing {
+            placed_by: Some("alice"),
+            ended_since_ms: Some(10_000),
+        };
+        assert_eq!(
+            listed(alices).await,
+            (
+                named(&[
+                    ("a-never-started-late", "alice"),
+                    ("a-reclaimed-late", "alice"),
+                    ("a-live-old", "alice")
+                ]),
+                2
+            ),
+            "{backend}"
+        );
+        let bobs_all = Listing {
+            placed_by: Some("bob"),
+            ended_since_ms: None,
+        };
+        assert_eq!(
+            listed(bobs_all).await,
+            (named(&[("b-live", "bob"), ("b-gone-early", "bob")]), 0),
+            "{backend}"
+        );
+    }
+}

@@ -243,6 +243,42 @@ async fn each_cloud_follows_an_order_to_running_and_releases_it_exactly_once() {
         // Nothing is watched any more: the follower makes no call.
         let idle = poll_once(&rig.state).await.unwrap();
         assert!(idle.calls.is_empty(), "{cloud}: {idle:?}");
+
+        // The history asked for: ended at or after a time, or left out and counted.
+        let ended = rows
+            .iter()
+            .map(|row| row["ended_at_ms"].as_i64().unwrap())
+            .min()
+            .unwrap();
+        let (status, since_ended) = rig.get(&format!("/api/v1/instances?ended_since_ms={ended}")).await;
+        assert_eq!(
+            (status, since_ended["instances"].as_array().unwrap().len()),
+            (200, 3),
+            "{cloud}: {since_ended}"
+        );
+        assert_eq!(since_ended["ended_earlier"], 0, "{cloud}");
+        let latest = rows
+            .iter()
+            .map(|row| row["ended_at_ms"].as_i64().unwrap())
+            .max()
+            .unwrap();
+        let (_, after) = rig
+            .get(&format!("/api/v1/instances?ended_since_ms={}", latest + 1))
+            .await;
+        assert_eq!(after["instances"], json!([]), "{cloud}: {after}");
+        assert_eq!(after["ended_earlier"], 3, "{cloud}: {after}");
+        for bad in ["yesterday", "1e3", "99999999999999999999", ""] {
+            let (status, refused) = rig.get(&format!("/api/v1/instances?ended_since_ms={bad}")).await;
+            assert_eq!(
+                (
+                    status,
+                    refused["error"]["code"].as_str(),
+                    refused["error"]["field"].as_str()
+                ),
+                (400, Some("invalid_query"), Some("ended_since_ms")),
+                "{cloud}: {bad:?} {refused}"
+            );
+        }
     }
 }
 

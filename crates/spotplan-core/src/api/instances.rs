@@ -85,6 +85,11 @@ pub struct InstancesQuery {
     /// Only the instances of orders this person placed (team mode).
     #[serde(default)]
     pub placed_by: Option<String>,
+    /// Leave out the instances that ended (or, never started, were placed) before this time, in milliseconds since
+    /// the Unix epoch, and only count them ([`InstancesAnswer::ended_earlier`]). Instances still live always come:
+    /// a book's history grows for ever, what needs watching does not. Absent: every instance.
+    #[serde(default)]
+    pub ended_since_ms: Option<i64>,
 }
 
 /// The answer of `GET /api/v1/instances`.
@@ -95,6 +100,9 @@ pub struct InstancesAnswer {
     pub instances: Vec<InstanceView>,
     /// The proxy's clock when it answered (cost so far is as of then).
     pub now_ms: i64,
+    /// How many ended instances were left out by [`InstancesQuery::ended_since_ms`].
+    #[serde(default)]
+    pub ended_earlier: u64,
 }
 
 /// What to release: listed ids, an order's instances, or everything Spotplan started. Exactly one is given.
