@@ -71,7 +71,7 @@ async fn main() {
                         "ap-guangzhou",
                         &format!("ins-{order:05}-{index:03}"),
                         &record.view.id,
-                        price.clone(),
+                        price,
                         placed_at,
                     )
                 }
