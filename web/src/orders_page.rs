@@ -32,7 +32,19 @@ async fn fetch_orders(lang: Lang) -> Load {
         Ok(list) => {
             // The instance states are extra: without them the orders still show.
             let mut states: std::collections::BTreeMap<String, Vec<InstanceState>> = std::collections::BTreeMap::new();
-            if let Ok(book) = crate::api::instances(None).await {
+            // An order's instances are booked after it was logged, so those that ended before the oldest order
+            // listed are none of these orders' (a long history is not read for a page of orders). An hour's margin
+            // for replicas' clocks apart (team mode: the order logged on one, its instances booked on another).
+            const CLOCKS_APART_MS: i64 = 3_600_000;
+            let oldest = list
+                .orders
+                .iter()
+                .map(|order| order.created_at_ms - CLOCKS_APART_MS)
+                .min();
+            if let Some(Ok(book)) = match oldest {
+                Some(oldest) => Some(crate::api::instances(Some(oldest)).await),
+                None => None,
+            } {
                 for instance in book.instances {
                     if let Some(order) = instance.order_id {
                         states.entry(order).or_default().push(instance.state);
