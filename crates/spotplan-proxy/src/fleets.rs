@@ -124,9 +124,11 @@ fn check(state: &AppState, spec: &FleetSubmission, now_s: i64) -> Result<(), Api
                 ),
             ));
         }
-        // A type the catalog does not know: its weight cannot be checked. Taken as given only where a ceiling
-        // bounds what a wrong one would cost (a weight of 1 for a 16-vCPU type keeps sixteen times the instances).
-        if expected.is_none() && spec.ceiling_per_hour.is_none() && !state.config.spend.has_cost_ceiling() {
+        // A type the catalog does not know: its weight cannot be checked. Taken as given only where the fleet's
+        // own ceiling bounds what a wrong one would cost (a weight of 1 for a 16-vCPU type keeps sixteen times the
+        // instances). The proxy's ceilings do not: one bounds an order (the keeper places many), the other the
+        // last hour's orders (older ones run on uncounted).
+        if expected.is_none() && spec.ceiling_per_hour.is_none() {
             return Err(bad(
                 "weight_unverifiable",
                 field("weight"),

@@ -1159,6 +1159,25 @@ async fn a_maintained_fleet_waits_under_the_proxys_hourly_ceiling_and_splits_wha
         "{refused}"
     );
     assert_eq!(rig.created(), 0, "nothing was placed");
+    // A type the catalog does not know, in a fleet counted in vCPUs: the proxy's ceilings bound one order and the
+    // last hour's, not how many instances a wrong weight keeps for good. Only the fleet's own ceiling does.
+    let mut unverifiable = fleet(4, [2, 2, 0], "10");
+    unverifiable["unit"] = json!("vcpus");
+    unverifiable["target"] = json!(64);
+    unverifiable.as_object_mut().unwrap().remove("ceiling_per_hour");
+    unverifiable["pools"][0]["order"]["instance_type"] = json!("ecs.unknown.type");
+    unverifiable["pools"][0]["pool"]["instance_type"] = json!("ecs.unknown.type");
+    let (status, refused) = rig.submit(&unverifiable, "fleet-ceiling-000w").await;
+    assert_eq!(
+        (
+            status,
+            refused["error"]["code"].as_str(),
+            refused["error"]["field"].as_str()
+        ),
+        (400, Some("weight_unverifiable"), Some("pools[0].weight")),
+        "{refused}"
+    );
+    assert_eq!(rig.created(), 0, "nothing was placed");
     // Four in two orders of two: 0.8 of the hour's 0.9.
     let (status, placed) = rig.submit(&fleet(4, [2, 2, 0], "10"), "fleet-ceiling-0001").await;
     assert_eq!(status, 201, "{placed}");
