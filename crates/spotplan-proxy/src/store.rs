@@ -830,17 +830,10 @@ impl Store {
                 .await?
             }
         };
-        let unlanded = self.lock_unlanded();
+        // A refusal not yet in the log counts as the log says (pending): read elsewhere as unknown until it lands,
+        // and resent by a restart before it does — which the cloud may then honour.
         texts
             .into_iter()
-            .filter(|(id, _)| {
-                unlanded.get(id).is_none_or(|record| {
-                    matches!(
-                        record.view.status,
-                        OrderStatus::Pending | OrderStatus::Succeeded | OrderStatus::Unknown
-                    )
-                })
-            })
             .map(|(id, text)| {
                 let bound =
                     text.map(|text| serde_json::from_str(&text))
@@ -1479,6 +1472,11 @@ mod tests {
             store.with_status(OrderStatus::Unknown).await.unwrap().is_empty()
                 && store.pending().await.unwrap().is_empty(),
             "the sweeps see what the log will say: neither unknown (no lookup) nor pending (no resend)"
+        );
+        assert_eq!(
+            store.committed_hourly_costs(0).await.unwrap().len(),
+            1,
+            "the hourly ceiling counts it: a restart before it lands resends what the log says, pending"
         );
         blocker.execute_batch("COMMIT").unwrap();
         until_landed(&store).await;
