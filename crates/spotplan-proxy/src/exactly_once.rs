@@ -588,10 +588,16 @@ fn refusal_before_sending(state: &AppState, order: &SpotOrder, at_ms: i64) -> Op
         });
     }
     let local_dry_run = order.dry_run && !spotplan_core::clouds::api(order.cloud).has_dry_run();
-    (state.credentials.get(order.cloud).is_none() && !local_dry_run).then(|| ApiError::NoCredentials {
-        cloud: order.cloud,
-        hint: credential_hint(order.cloud),
-    })
+    match state.credentials.get(order.cloud) {
+        None if !local_dry_run => Some(ApiError::NoCredentials {
+            cloud: order.cloud,
+            hint: credential_hint(order.cloud),
+        }),
+        Some(loaded) if !local_dry_run && loaded.account_currency != order.account_currency => Some(
+            account_currency_mismatch(order, loaded.account_currency, &loaded.account_currency_source),
+        ),
+        _ => None,
+    }
 }
 
 /// Past the resend window: the order is looked up by its tag rather than sent again ([`crate::order_lookup`]).
@@ -719,6 +725,26 @@ async fn attempt(state: &AppState, mut record: StoredOrder, order: &SpotOrder) -
             hint: credential_hint(order.cloud),
         });
     };
+    // The account may have changed since the order was logged (credentials of the other site's account): its bid
+    // is a number in the currency it was logged in, which the new account would read in its own.
+    if credentials.account_currency != order.account_currency {
+        if record.view.may_have_reached_cloud {
+            let hint = format!(
+                "the {} account the proxy holds now pays in {}, but this order's bid is in {}, so it was not sent \
+                 again: an earlier attempt may have created it — give the proxy the account it was placed with and \
+                 retry under the same key",
+                order.cloud.display_name(),
+                credentials.account_currency,
+                order.account_currency
+            );
+            return stays_unknown(state, record, hint).await;
+        }
+        return Err(account_currency_mismatch(
+            order,
+            credentials.account_currency,
+            &credentials.account_currency_source,
+        ));
+    }
     let admin_pass = match &order.login.password {
         Some(password) if spotplan_core::clouds::wire(order.cloud).encrypts_password() => {
             match baidu_admin_pass(password, credentials.credentials.secret.expose_secret()) {

@@ -1176,6 +1176,70 @@ async fn a_not_sent_order_retried_without_credentials_stays_not_sent() {
     assert_eq!(standin.stats.lock().unwrap().requests, 0);
 }
 
+/// The proxy restarted with the other site's account (it pays in USD, the orders' bids are in CNY): a `not_sent`
+/// order's retry is refused (400 `account_currency_mismatch`) and stays `not_sent`, and an order left pending by a
+/// crash is not resent — it may exist — but stays unknown. Sent, the CNY figure would be read as dollars.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_is_never_resent_to_an_account_paying_in_another_currency() {
+    let _serial = SERIAL.lock().await;
+    let (alibaba_standin, alibaba) = standin(Kind::Alibaba).await;
+    let data = tempdir();
+    let (first, _, _) = with_an_unsent_tencent_order(&data, alibaba, "currency-unsent-0001").await;
+    drop(first);
+    let (tencent_standin, tencent) = standin(Kind::Tencent).await;
+    let usd = [("SPOTPLAN_ACCOUNT_CURRENCY_TENCENT", "USD")];
+    let proxy = Proxy::start(&data, &[(Kind::Alibaba, alibaba), (Kind::Tencent, tencent)], &usd);
+    let (status, refused) = proxy.submit(&example("tencent"), "currency-unsent-0001").await;
+    assert_eq!(
+        (
+            status,
+            refused["error"]["code"].as_str(),
+            refused["error"]["field"].as_str()
+        ),
+        (400, Some("account_currency_mismatch"), Some("account_currency")),
+        "{refused}"
+    );
+    let row = proxy
+        .orders()
+        .await
+        .into_iter()
+        .find(|row| row["idempotency_key"] == "currency-unsent-0001")
+        .unwrap();
+    assert_eq!(row["status"], "not_sent", "{row}");
+    assert_eq!(tencent_standin.stats.lock().unwrap().requests, 0, "nothing sent");
+    drop(proxy);
+    drop(alibaba_standin);
+
+    // Killed mid-order, restarted on an account paying in USD: the pending order stays unknown, sent once.
+    let (standin, address, data) = killed_mid_order(
+        Kind::Alibaba,
+        &order_with_image("alibaba", "img-slow"),
+        "currency-killed-0001",
+    )
+    .await;
+    let restarted = Proxy::start(
+        &data,
+        &[(Kind::Alibaba, address)],
+        &[("SPOTPLAN_ACCOUNT_CURRENCY_ALIBABA", "USD")],
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let row = loop {
+        let orders = restarted.orders().await;
+        if let Some(row) = orders.into_iter().find(|row| row["status"] != "pending") {
+            break row;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the restarted proxy resolved the pending order"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(row["status"], "unknown", "{row}");
+    assert!(row["hint"].as_str().unwrap().contains("pays in USD"), "{row}");
+    let attempts = standin.stats.lock().unwrap().attempts_by_token["spotplan-currency-killed-0001"];
+    assert_eq!(attempts, 1, "not sent again");
+}
+
 /// A `not_sent` order first logged hours ago and sent now counts against the hourly ceiling from now, at its bound
 /// as of now: the next order that would take the hour past the ceiling is refused (it counted for no hour at all,
 /// placed under its first logging time).
