@@ -112,9 +112,18 @@ pub async fn describe(state: &AppState, cloud: Cloud, region: &str, ids: &[Strin
                 break;
             }
             DescribeReading::Reported(found) => {
-                described
-                    .reports
-                    .extend(found.into_iter().map(|report| (report.id.clone(), report)));
+                // An answer listing instances not asked for was not filtered by the ids (a region's list, paged):
+                // what it leaves out says nothing, and what it adds is not this call's to book.
+                if found.iter().any(|report| !batch.contains(&report.id)) {
+                    tracing::warn!(%cloud, "describe answered with instances not asked for: read as incomplete");
+                    described.complete = false;
+                }
+                described.reports.extend(
+                    found
+                        .into_iter()
+                        .filter(|report| batch.contains(&report.id))
+                        .map(|report| (report.id.clone(), report)),
+                );
             }
             DescribeReading::Refused(error) => {
                 if spotplan_core::clouds::wire(cloud).is_throttled(&error.code) || status == 429 {
@@ -315,7 +324,20 @@ pub fn apply_report(row: &InstanceRow, report: &InstanceReport, now_ms: i64) -> 
         .created_at
         .map(|created_s| created_s.saturating_mul(1000))
         .filter(|created_ms| row.last_checked_ms.is_none() && *created_ms < row.placed_at_ms - BOOKED_LATE_MS);
-    let since = created_before_booking.map_or(now_ms, |created_ms| created_ms.min(now_ms));
+    // Seen pending before, but not for longer than the polls' rhythm allows (the proxy was stopped, leadership
+    // moved, throttling backed off): it started running somewhere in the gap, so from the last poll that saw it
+    // pending — or its creation, when later — not from this poll, which would leave the gap's hours out.
+    let after_a_gap = row
+        .last_checked_ms
+        .filter(|checked_ms| row.running_since_ms.is_none() && now_ms - checked_ms > BOOKED_LATE_MS)
+        .map(|checked_ms| {
+            report
+                .created_at
+                .map_or(checked_ms, |created_s| checked_ms.max(created_s.saturating_mul(1000)))
+        });
+    let since = created_before_booking
+        .or(after_a_gap)
+        .map_or(now_ms, |start_ms| start_ms.min(now_ms));
     let started = |next: &mut InstanceRow| {
         next.running_since_ms.get_or_insert(since);
     };
@@ -352,7 +374,9 @@ pub fn apply_report(row: &InstanceRow, report: &InstanceReport, now_ms: i64) -> 
             next.notice_at_ms.get_or_insert(now_ms);
             next.state = InstanceState::BeingReclaimed;
         }
+        // Taken back (Alibaba: stopped, locked `Recycling`): it ran, so its clock starts if no poll saw it running.
         InstanceState::Reclaimed => {
+            started(&mut next);
             next.notice_at_ms.get_or_insert(now_ms);
             next.ended_at_ms.get_or_insert(now_ms);
             next.state = InstanceState::Reclaimed;
@@ -465,6 +489,24 @@ mod tests {
         assert_eq!(
             apply_report(&seen, &created, 7_200_000).running_since_ms,
             Some(7_200_000)
+        );
+        // Seen pending, then nothing for hours (the proxy stopped): from the last poll that saw it pending, or its
+        // creation when later — not from the first poll after the gap.
+        let mut gap = booked_late.clone();
+        gap.last_checked_ms = Some(30_000);
+        assert_eq!(apply_report(&gap, &created, 8 * HOUR).running_since_ms, Some(60_000));
+        gap.last_checked_ms = Some(90_000);
+        assert_eq!(apply_report(&gap, &created, 8 * HOUR).running_since_ms, Some(90_000));
+        let unknown_creation = report(InstanceState::Running);
+        assert_eq!(
+            apply_report(&gap, &unknown_creation, 8 * HOUR).running_since_ms,
+            Some(90_000)
+        );
+        // First seen after the gap already taken back: it ran in the gap, and that counts.
+        let taken = apply_report(&gap, &report(InstanceState::Reclaimed), 8 * HOUR);
+        assert_eq!(
+            (taken.running_since_ms, taken.ended_at_ms),
+            (Some(90_000), Some(8 * HOUR))
         );
         // An ordinary order's instance, created about when it was booked: from the poll, never before placement.
         let mut ordinary = row(Cloud::Tencent, InstanceState::Pending);

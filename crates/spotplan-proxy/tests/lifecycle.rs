@@ -456,6 +456,53 @@ async fn an_answer_without_the_instance_list_changes_nothing() {
     }
 }
 
+/// A describe answer that is one page of more (Alibaba `NextToken`, Tencent `TotalCount` above the list, Baidu
+/// `isTruncated`), or that lists an instance not asked for (the ids not applied: a region's list), says nothing of
+/// the instances it leaves out: they stay running, never `gone` or `reclaimed` for good while they bill.
+#[tokio::test]
+async fn a_page_of_a_longer_list_ends_no_instance() {
+    for (cloud, key) in [
+        (Cloud::Alibaba, "7a4c9e10-0000-4000-8000-0000000000b1"),
+        (Cloud::Tencent, "7a4c9e10-0000-4000-8000-0000000000b2"),
+        (Cloud::Baidu, "7a4c9e10-0000-4000-8000-0000000000b3"),
+    ] {
+        let rig = rig(cloud).await;
+        rig.order(cloud, "img-lifecycle", 2, key).await;
+        rig.standin.lifecycle.advance(HOUR_MS);
+        poll_once(&rig.state).await.unwrap();
+        assert_eq!(rig.states().await, ["running", "running"], "{cloud:?}");
+        let (paged, foreign) = match cloud {
+            Cloud::Alibaba => (
+                r#"{"RequestId":"r","NextToken":"page-2","Instances":{"Instance":[]}}"#,
+                r#"{"RequestId":"r","NextToken":"","Instances":{"Instance":[{"InstanceId":"i-someone-else","Status":"Running"}]}}"#,
+            ),
+            Cloud::Tencent => (
+                r#"{"Response":{"RequestId":"r","TotalCount":2,"InstanceSet":[]}}"#,
+                r#"{"Response":{"RequestId":"r","TotalCount":1,"InstanceSet":[{"InstanceId":"ins-someone-else","InstanceState":"RUNNING"}]}}"#,
+            ),
+            Cloud::Baidu => (
+                r#"{"marker":"","isTruncated":true,"nextMarker":"i-2","instances":[]}"#,
+                r#"{"marker":"","isTruncated":false,"instances":[{"id":"i-someone-else","status":"Running"}]}"#,
+            ),
+        };
+        rig.standin.lifecycle.garble_describes(&[(200, paged), (200, foreign)]);
+        for _ in 0..2 {
+            poll_once(&rig.state).await.unwrap();
+            rig.standin.lifecycle.advance(10 * 60_000);
+        }
+        let rows = rig.instances().await;
+        assert_eq!(rig.states().await, ["running", "running"], "{cloud:?}");
+        assert!(
+            rows.iter()
+                .all(|row| !row["id"].as_str().unwrap().contains("someone-else")),
+            "{cloud:?}: nothing foreign booked: {rows:?}"
+        );
+        // The next whole answer is read as before.
+        poll_once(&rig.state).await.unwrap();
+        assert_eq!(rig.states().await, ["running", "running"], "{cloud:?}");
+    }
+}
+
 /// A partial fill: an order for 4 at a bid of 0.2 CNY an hour that started 2 books each instance at the bid
 /// (the order's bound over the 4 asked for), not at half the order's bound each.
 #[tokio::test]

@@ -179,6 +179,20 @@ pub(crate) fn unreadable(cloud: Cloud, body: &[u8]) -> CloudError {
     }
 }
 
+/// The error for a describe answer that says more instances follow (`marker`): what a page leaves out is not
+/// "gone", so it reports nothing, as an unreadable answer does.
+pub(crate) fn truncated(cloud: Cloud, marker: &str) -> CloudError {
+    CloudError {
+        cloud,
+        code: "TruncatedAnswer".into(),
+        message: format!(
+            "the {} answer says more instances follow ({marker}): a page does not say which are gone",
+            cloud.display_name()
+        ),
+        request_id: None,
+    }
+}
+
 /// One page of a region's instance list, read for what was asked: its spot instances, or the instances of one
 /// order (tagged with its ClientToken).
 #[derive(Debug, Clone, PartialEq, Eq)]

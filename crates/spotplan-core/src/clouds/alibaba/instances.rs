@@ -54,6 +54,14 @@ pub fn read_instances(body: &[u8]) -> DescribeReading {
         // instance gone" it would end the following of instances that still bill.
         return DescribeReading::Refused(unreadable(body));
     };
+    // `NextToken`: empty on the last page (alibabacloud-ecs20140526 7.11.8 `DescribeInstancesResponseBody`).
+    if answer
+        .get("NextToken")
+        .and_then(Value::as_str)
+        .is_some_and(|token| !token.is_empty())
+    {
+        return DescribeReading::Refused(crate::lifecycle::truncated(crate::Cloud::Alibaba, "NextToken"));
+    }
     DescribeReading::Reported(
         instances
             .iter()
@@ -210,6 +218,9 @@ pub fn read_release(body: &[u8]) -> ReleaseReading {
         return ReleaseReading::Refused(unreadable(body));
     };
     match super::answer::error_in(&answer) {
+        // Acceptance is the cloud's answer (`RequestId`), not a body without an error: a gateway's `{}` says
+        // nothing, and unreadable means "may have acted" (unknown), never "accepted".
+        None if !answer.get("RequestId").is_some_and(Value::is_string) => ReleaseReading::Refused(unreadable(body)),
         None => ReleaseReading::Accepted,
         Some(error) if error.code == "InvalidInstanceId.NotFound" => ReleaseReading::AlreadyGone(error),
         Some(error) => ReleaseReading::Refused(error),
@@ -354,6 +365,14 @@ mod tests {
             assert!(request.query.contains(&(pair.0.into(), pair.1.into())), "{pair:?}");
         }
         assert_eq!(read_release(br#"{"RequestId":"r"}"#), ReleaseReading::Accepted);
+        // No request id, no answer of the cloud's: unreadable (a release that may have acted is unknown).
+        for body in [&br#"{}"#[..], br#"{"status":"ok"}"#] {
+            assert!(
+                matches!(read_release(body), ReleaseReading::Refused(ref error) if error.code == "Unreadable"),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
         assert!(matches!(
             read_release(br#"{"Code":"InvalidInstanceId.NotFound","Message":"x"}"#),
             ReleaseReading::AlreadyGone(_)

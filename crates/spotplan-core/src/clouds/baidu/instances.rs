@@ -132,6 +132,10 @@ pub fn read_instances(body: &[u8]) -> DescribeReading {
         // instance gone" it would end the following of instances that still bill.
         return DescribeReading::Refused(unreadable(body));
     };
+    // `isTruncated`/`nextMarker`: the list is paged, and this is not its last page.
+    if answer.get("isTruncated").and_then(Value::as_bool) == Some(true) {
+        return DescribeReading::Refused(crate::lifecycle::truncated(crate::Cloud::Baidu, "isTruncated"));
+    }
     DescribeReading::Reported(
         instances
             .iter()

@@ -22,7 +22,8 @@ pub fn describe_instances(region: &str, ids: &[String]) -> HttpRequest {
 }
 
 /// Reads a `DescribeInstances` answer: `Response.InstanceSet[] {InstanceId, InstanceState, Placement.Zone,
-/// InstanceType, CreatedTime, LatestOperationErrorMsg}`, or `Response.Error`.
+/// InstanceType, CreatedTime, LatestOperationErrorMsg}` and `Response.TotalCount` (more than listed: a page, which
+/// reports nothing), or `Response.Error`.
 pub fn read_instances(body: &[u8]) -> DescribeReading {
     let response = match parse_object(body) {
         Ok(answer) => answer
@@ -40,6 +41,14 @@ pub fn read_instances(body: &[u8]) -> DescribeReading {
         // instance gone" it would end the following of instances that still bill.
         return DescribeReading::Refused(unreadable(body));
     };
+    // `TotalCount`: the instances matching the call, of which one page is listed.
+    let total = response.get("TotalCount").and_then(Value::as_u64);
+    if let Some(total) = total.filter(|total| *total > instances.len() as u64) {
+        return DescribeReading::Refused(crate::lifecycle::truncated(
+            crate::Cloud::Tencent,
+            &format!("TotalCount {total}, {} listed", instances.len()),
+        ));
+    }
     DescribeReading::Reported(
         instances
             .iter()
@@ -191,6 +200,9 @@ pub fn read_release(body: &[u8]) -> ReleaseReading {
         .cloned()
         .unwrap_or_default();
     match error(&response) {
+        // Acceptance is the cloud's answer (`Response.RequestId`), not a body without an error: a gateway's `{}`
+        // says nothing, and unreadable means "may have acted" (unknown), never "accepted".
+        None if !response.get("RequestId").is_some_and(Value::is_string) => ReleaseReading::Refused(unreadable(body)),
         None => ReleaseReading::Accepted,
         Some(error)
             if error.code == "InvalidInstanceId.NotFound"
@@ -296,6 +308,14 @@ mod tests {
             read_release(br#"{"Response":{"RequestId":"r"}}"#),
             ReleaseReading::Accepted
         );
+        // No request id, no answer of the cloud's: unreadable (a release that may have acted is unknown).
+        for body in [&br#"{}"#[..], br#"{"Response":{}}"#] {
+            assert!(
+                matches!(read_release(body), ReleaseReading::Refused(ref error) if error.code == "Unreadable"),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
         assert!(matches!(
             read_release(br#"{"Response":{"Error":{"Code":"InvalidInstanceId.NotFound","Message":"x"}}}"#),
             ReleaseReading::AlreadyGone(_)
