@@ -188,14 +188,15 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
         };
         let view = &record.view;
         match view.status {
-            // Sent again under its key: its units are on their way, and may bill.
+            // Sent again under its key: its units are on their way, and may bill — at the bound it is sent at, as
+            // of now (prices move while it waits), not the one it was first logged with.
             OrderStatus::NotSent => {
                 tally.unsent.push(step.clone());
                 tally.pending_units += ordered;
                 tally.bound = add(
                     &state.config.exchange_rate,
                     tally.bound,
-                    view.max_cost_per_hour.or(in_flight_bound),
+                    in_flight_bound.or(view.max_cost_per_hour),
                 );
             }
             OrderStatus::Pending | OrderStatus::Unknown => {
@@ -466,6 +467,23 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
                 return Ok(());
             };
             retried.push(step.order_key.clone());
+            // Written when it fitted under the ceiling, it may have waited since (a budget, the proxy's hourly
+            // ceiling) while prices rose: the tally counts it at its bound as of now, and it goes out only if that
+            // still fits.
+            if let (Some(ceiling), Some(committed), Some(each)) = (
+                fleet.spec.ceiling_per_hour,
+                tally.bound,
+                instance_bound(state, &fleet, step.pool),
+            ) && committed.amount > ceiling.amount
+            {
+                let reason = FleetReason::WaitingUnderCeiling {
+                    committed,
+                    pool: fleet.spec.pools[step.pool].pool.clone(),
+                    each,
+                    ceiling,
+                };
+                return wait(state, &mut fleet, reason).await;
+            }
             match place(state, &fleet, step).await? {
                 Placed::Refused(reason) => return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await,
                 Placed::Wait(reason) => return wait(state, &mut fleet, reason).await,

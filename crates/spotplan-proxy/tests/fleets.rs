@@ -1729,3 +1729,100 @@ async fn set_hourly_budget(rig: &Rig, person: &str, per_hour: rust_decimal::Deci
         .await
         .unwrap();
 }
+
+/// A replacement step written when it fitted under the fleet's ceiling, then held back (here by the proxy's hourly
+/// ceiling) while the pool's price rose, is not sent at the new price past the fleet's ceiling: the fleet waits
+/// under its ceiling. Sent as first written, the fleet's bound went past its ceiling.
+#[tokio::test]
+async fn a_held_step_is_not_sent_past_the_fleets_ceiling_after_the_price_rose() {
+    use spotplan_core::catalog::{Catalog, ExternalObservation, OfferKey, PriceKind, Source};
+    let mut market = pool(ZONES[2], 2);
+    market["order"]["bid"] = json!({ "mode": "market", "spot_duration_hours": 1 });
+    let one: spotplan_core::order::SpotOrder = serde_json::from_value(market["order"].clone()).unwrap();
+    let catalog = Catalog::embedded().unwrap();
+    let fx = spotplan_core::ExchangeRate::default();
+    let each = spotplan_proxy::spend::hourly_bound(&one, one.account_currency, Some(&catalog), &fx)
+        .unwrap()
+        .per_hour;
+    let times = |tenths: i64| {
+        each.amount
+            .checked_mul(rust_decimal::Decimal::new(tenths, 1))
+            .unwrap()
+            .round_dp(4)
+    };
+    let (standin, address) = standin().await;
+    let hourly = spotplan_core::Money::new(times(25), each.currency);
+    let rig = proxy_with(&tempdir(), standin, &address, |config| {
+        config.spend.max_spend_per_hour = Some(hourly);
+    })
+    .await;
+    // Two instances, and room under the fleet's ceiling for one more at today's price.
+    let body = json!({
+        "name": "market fleet",
+        "target": 2,
+        "unit": "instances",
+        "maintain": true,
+        "ceiling_per_hour": { "amount": times(25).to_string(), "currency": "CNY" },
+        "pools": [market],
+    });
+    let (status, placed) = rig.submit(&body, "fleet-held-step-0001").await;
+    assert_eq!(status, 201, "{placed}");
+    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
+    rig.round(2).await;
+    assert_eq!(rig.created(), 2);
+    // A reclaim: the replacement's step is written, and held by the proxy's hourly ceiling.
+    reclaim_one_and_see_it_wait(&rig, &id, "SPOTPLAN_MAX_SPEND_PER_HOUR").await;
+    assert_eq!(
+        rig.fleet(&id).await["orders"].as_array().unwrap().len(),
+        2,
+        "one order, one held step"
+    );
+    // Meanwhile the account's list price doubles.
+    let key = OfferKey {
+        cloud: spotplan_core::Cloud::Alibaba,
+        region: "cn-hangzhou".into(),
+        zone: Some(ZONES[2].into()),
+        instance_type: "ecs.c7.xlarge".into(),
+    };
+    let offer = catalog.find_offer(&key).unwrap();
+    let listed = catalog.latest(offer, PriceKind::OnDemand).unwrap();
+    let now = spotplan_proxy::upstream::now_unix_millis();
+    let doubled = ExternalObservation {
+        offer: key,
+        kind: PriceKind::OnDemand,
+        rate: spotplan_core::PriceRate::new(
+            listed.rate.money.checked_mul(rust_decimal::Decimal::TWO).unwrap(),
+            listed.rate.per,
+        ),
+        observed_at: now / 1000,
+        source: Source {
+            key: "live-alibaba-DescribePrice-test".into(),
+            name: "live".into(),
+            url: String::new(),
+            licence: String::new(),
+            date: "2026-12-04".into(),
+            attribution: String::new(),
+            live: None,
+        },
+    };
+    spotplan_proxy::price_store::record(&rig.state.store, vec![doubled], now)
+        .await
+        .unwrap();
+    // An hour on, the proxy's ceiling has room; the fleet's has not: one live instance and the replacement at twice
+    // the price is three times the old bound, over 2.5.
+    age_orders_two_hours(&rig).await;
+    rig.round(1).await;
+    rig.round(1).await;
+    assert_eq!(rig.created(), 2, "no replacement past the fleet's ceiling");
+    let fleet_now = rig.fleet(&id).await;
+    assert_eq!(
+        (
+            fleet_now["reason"]["kind"].as_str(),
+            fleet_now["reason"]["waiting"].as_bool()
+        ),
+        (Some("waiting_under_ceiling"), Some(true)),
+        "{fleet_now}"
+    );
+    let bound: rust_decimal::Decimal = fleet_now["hourly_bound"]["amount"].as_str().unwrap().parse().unwrap();
+    assert!(bound > times(25), "the held step counts at today's price: {fleet_now}");
+}
