@@ -807,7 +807,10 @@ async fn resolve_all(state: &AppState, body: &ReleaseBody) -> Result<Vec<Instanc
 /// the batch. A batch the cloud refuses as a whole because one id is gone or going ("already gone" for every id)
 /// released none of them (the clouds refuse the call, not the id: lifecycle-apis §2.3, §5.2), so each id is then
 /// asked for on its own, under its own token: the gone ones answer "already gone", the rest are released — read
-/// as gone, they would bill on while shown as released.
+/// as gone, they would bill on while shown as released. So too a batch the cloud refused for one id's state (a
+/// pending one: Tencent `UnsupportedOperation.InstanceStatePending`): the other 99 would bill on until the release
+/// is asked again. A refusal the first two ids meet alone as well is the account's, not an instance's (a
+/// permission, a suspended account): the rest are not asked one by one.
 async fn send_release(
     state: &AppState,
     cloud: Cloud,
@@ -819,18 +822,39 @@ async fn send_release(
     let token = release_token(key, cloud, region, ids);
     let request = wire(cloud).release_instances(region, ids, &token, options);
     let results = send_once(state, cloud, request, ids.len()).await;
-    if ids.len() < 2 || results.iter().any(|(result, ..)| *result != ReleaseResult::AlreadyGone) {
+    let all_gone = results.iter().all(|(result, ..)| *result == ReleaseResult::AlreadyGone);
+    let refused_by_the_cloud = |(result, code, _): &(ReleaseResult, Option<String>, Option<String>)| {
+        *result == ReleaseResult::Refused
+            && code
+                .as_deref()
+                .is_some_and(|code| !LOCAL_REFUSALS.contains(&code) && !wire(cloud).is_throttled(code))
+    };
+    let refused = results.iter().all(refused_by_the_cloud);
+    if ids.len() < 2 || !(all_gone || refused) {
         return results;
     }
+    let batch_code = results.first().and_then(|(_, code, _)| code.clone());
     let mut each = Vec::with_capacity(ids.len());
-    for id in ids {
+    for (index, id) in ids.iter().enumerate() {
         let one = std::slice::from_ref(id);
         let token = release_token(key, cloud, region, one);
         let request = wire(cloud).release_instances(region, one, &token, options);
         each.extend(send_once(state, cloud, request, 1).await);
+        let account_wide = refused
+            && index == 1
+            && each
+                .iter()
+                .all(|answer| refused_by_the_cloud(answer) && answer.1 == batch_code);
+        if account_wide {
+            each.extend(results.iter().skip(2).cloned());
+            break;
+        }
     }
     each
 }
+
+/// The refusal codes `send_once` gives without asking the cloud: asking again id by id changes nothing.
+const LOCAL_REFUSALS: [&str; 4] = ["no_credentials", "endpoint_refused", "signing", "unreachable"];
 
 /// Sends a release-like call (a release, or the cancellation of an unfulfilled order) once and reads its answer:
 /// the same result for each of the `count` instances it covers.

@@ -503,6 +503,79 @@ async fn a_page_of_a_longer_list_ends_no_instance() {
     }
 }
 
+/// A release batch the cloud refuses as a whole for one instance's state (one still pending: Tencent
+/// `UnsupportedOperation.InstanceStatePending`, Alibaba `IncorrectInstanceStatus`) is asked again id by id: the
+/// running ones are released at once, and only the pending one is refused — before, all of them were, and billed
+/// on until the release was asked again.
+#[tokio::test]
+async fn one_pending_instance_does_not_keep_its_batch_running() {
+    for (cloud, keys) in [
+        (
+            Cloud::Alibaba,
+            [
+                "7a4c9e10-0000-4000-8000-0000000000c1",
+                "7a4c9e10-0000-4000-8000-0000000000c2",
+            ],
+        ),
+        (
+            Cloud::Tencent,
+            [
+                "7a4c9e10-0000-4000-8000-0000000000c3",
+                "7a4c9e10-0000-4000-8000-0000000000c4",
+            ],
+        ),
+    ] {
+        let rig = rig(cloud).await;
+        let running = rig.order(cloud, "img-lifecycle", 3, keys[0]).await;
+        rig.standin.lifecycle.advance(HOUR_MS);
+        poll_once(&rig.state).await.unwrap();
+        let pending = rig.order(cloud, "img-lifecycle", 1, keys[1]).await;
+        poll_once(&rig.state).await.unwrap();
+        assert_eq!(
+            rig.states().await,
+            ["pending", "running", "running", "running"],
+            "{cloud:?}"
+        );
+        rig.standin.lifecycle.refuse_pending_releases();
+        let ids: Vec<String> = running["instance_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(pending["instance_ids"].as_array().unwrap())
+            .map(|id| id.as_str().unwrap().to_owned())
+            .collect();
+        let targets: Vec<Value> = ids.iter().map(|id| json!({ "cloud": cloud.id(), "id": id })).collect();
+        let (status, answer) = rig
+            .release(&json!({ "instances": targets }), "release-pending-0001")
+            .await;
+        assert_eq!(status, 200, "{cloud:?}: {answer}");
+        let result_of = |id: &str| {
+            answer["outcomes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|outcome| outcome["id"] == id)
+                .unwrap()["result"]
+                .clone()
+        };
+        for id in &ids[..3] {
+            assert_eq!(result_of(id), "accepted", "{cloud:?}: {answer}");
+        }
+        assert_eq!(result_of(&ids[3]), "refused", "{cloud:?}: {answer}");
+        let (releases, _) = rig.standin.lifecycle.counts();
+        assert_eq!(
+            releases,
+            ids[..3].iter().map(|id| (id.clone(), 1)).collect(),
+            "{cloud:?}: each running one released once, the pending one not"
+        );
+        assert_eq!(
+            rig.states().await,
+            ["pending", "releasing", "releasing", "releasing"],
+            "{cloud:?}"
+        );
+    }
+}
+
 /// A partial fill: an order for 4 at a bid of 0.2 CNY an hour that started 2 books each instance at the bid
 /// (the order's bound over the 4 asked for), not at half the order's bound each.
 #[tokio::test]

@@ -43,6 +43,8 @@ pub struct Book {
     throttle_describes: u32,
     /// Release calls to answer with the cloud's throttling code (acting on nothing).
     throttle_releases: u32,
+    /// Refuse a release call, as a whole, that names an instance still pending (each cloud's state code).
+    refuse_pending_releases: bool,
     /// Order calls to answer with the cloud's throttling code (creating nothing).
     throttle_orders: u32,
     /// Describe calls to answer with these (status, body) instead: what a gateway or a broken answer looks like.
@@ -197,6 +199,13 @@ impl Lifecycle {
     /// The next `count` release calls get the cloud's throttling answer and release nothing.
     pub fn throttle_releases(&self, count: u32) {
         self.book().throttle_releases = count;
+    }
+
+    /// From now on, a release call naming an instance still pending is refused as a whole, releasing none (the
+    /// clouds refuse the call, not the id): Tencent `UnsupportedOperation.InstanceStatePending`, Alibaba
+    /// `IncorrectInstanceStatus`, Baidu `Instance.ReleaseWhileCreating`.
+    pub fn refuse_pending_releases(&self) {
+        self.book().refuse_pending_releases = true;
     }
 
     /// Baidu: remembers which instances a bid order created, for `cancelBidOrder`.
@@ -593,10 +602,44 @@ fn release_answer(
         Kind::Baidu => query.get("clientToken").cloned(),
         Kind::Tencent => None,
     };
+    let now = lifecycle.now_ms();
     let mut book = lifecycle.book();
     if book.throttle_releases > 0 {
         book.throttle_releases -= 1;
         return throttled(kind);
+    }
+    let pending = ids.iter().find(|id| {
+        book.instances.get(*id).is_some_and(|instance| {
+            !instance.released
+                && matches!(
+                    phase(instance, now, lifecycle.pending_for, lifecycle.notice_for),
+                    Phase::Pending
+                )
+        })
+    });
+    if book.refuse_pending_releases
+        && let Some(id) = pending
+    {
+        return match kind {
+            Kind::Alibaba => error(
+                kind,
+                StatusCode::FORBIDDEN,
+                "IncorrectInstanceStatus",
+                &format!("The current status of the resource does not support this operation: {id}."),
+            ),
+            Kind::Tencent => error(
+                kind,
+                StatusCode::OK,
+                "UnsupportedOperation.InstanceStatePending",
+                &format!("The instance `{id}` is pending."),
+            ),
+            Kind::Baidu => error(
+                kind,
+                StatusCode::BAD_REQUEST,
+                "Instance.ReleaseWhileCreating",
+                &format!("instance {id} is being created"),
+            ),
+        };
     }
     // Like the cloud: the same token again is the same release, answered as before and not acted on.
     if let Some(token) = &token
