@@ -656,7 +656,24 @@ pub async fn resume_unanswered(state: &AppState, logged_before_ms: i64) -> Resul
                 let results = send_release(state, cloud, &region, batch, &key, logged.options).await;
                 for (id, (result, code, message)) in batch.iter().zip(results) {
                     if let Some(row) = resend.iter().find(|row| &row.id == id) {
-                        after.push(after_release(row, &key, result));
+                        let mut next = after_release(row, &key, result);
+                        // Refused, it is not being released: as the cloud described it just now, not "releasing"
+                        // as the log left it (a new release would find it releasing and send nothing).
+                        if let (ReleaseResult::Refused, Some(report)) = (result, described.reports.get(id)) {
+                            let before = InstanceRow {
+                                state: if row.running_since_ms.is_some() {
+                                    InstanceState::Running
+                                } else {
+                                    InstanceState::Pending
+                                },
+                                ..row.clone()
+                            };
+                            next = InstanceRow {
+                                release_key: next.release_key,
+                                ..crate::follower::apply_report(&before, report, now)
+                            };
+                        }
+                        after.push(next);
                     }
                     outcomes.push(outcome(cloud, id, result, code, message));
                 }

@@ -576,6 +576,60 @@ async fn one_pending_instance_does_not_keep_its_batch_running() {
     }
 }
 
+/// A release a crash left unanswered whose resend the cloud refuses is answered "refused", and its instance is as
+/// the cloud describes it (running), not "releasing" as the log left it: a new release sends it again at once.
+#[tokio::test]
+async fn an_unanswered_release_refused_on_its_resend_leaves_the_instance_running() {
+    use spotplan_core::lifecycle::ReleaseOptions;
+    use spotplan_proxy::instance_book;
+    let cloud = Cloud::Tencent;
+    let rig = rig(cloud).await;
+    rig.order(cloud, "img-lifecycle", 1, "7a4c9e10-0000-4000-8000-0000000000d1")
+        .await;
+    rig.standin.lifecycle.advance(HOUR_MS);
+    poll_once(&rig.state).await.unwrap();
+    let rows = instance_book::all(&rig.state.store).await.unwrap();
+    let started = spotplan_proxy::upstream::now_unix_millis();
+    instance_book::log_release(
+        &rig.state.store,
+        "release-crash-0002",
+        "hash",
+        rows.clone(),
+        ReleaseOptions::default(),
+        started - 1,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(rig.states().await, ["releasing"]);
+    rig.standin.lifecycle.throttle_releases(1);
+    let settled = spotplan_proxy::instances::resume_unanswered(&rig.state, started)
+        .await
+        .unwrap();
+    assert_eq!(settled, 1);
+    let answer = instance_book::logged_release(&rig.state.store, "release-crash-0002")
+        .await
+        .unwrap()
+        .unwrap()
+        .answer
+        .unwrap();
+    assert_eq!(
+        answer.outcomes[0].result,
+        spotplan_core::api::instances::ReleaseResult::Refused
+    );
+    assert_eq!(rig.states().await, ["running"], "as the cloud describes it");
+    // A new release sends it now, and it goes.
+    let (status, again) = rig
+        .release(
+            &json!({ "instances": [{ "cloud": "tencent", "id": rows[0].id }] }),
+            "release-again-0001",
+        )
+        .await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["outcomes"][0]["result"], "accepted", "{again}");
+    assert_eq!(rig.standin.lifecycle.counts().0.get(&rows[0].id), Some(&1));
+}
+
 /// A partial fill: an order for 4 at a bid of 0.2 CNY an hour that started 2 books each instance at the bid
 /// (the order's bound over the 4 asked for), not at half the order's bound each.
 #[tokio::test]
