@@ -32,6 +32,9 @@ use crate::svg_charts::{FrontierDot, SplitBar, frontier_svg, split_bars_svg};
 
 /// How often the instances are read again for the risk signals.
 const SIGNALS_REFRESH_MS: u32 = 30_000;
+/// How far back the instances that ended count for the risk signals: a pool's market moves, and a book's whole
+/// history would be read again every half minute.
+const SIGNALS_HISTORY_MS: f64 = 30.0 * 86_400_000.0;
 
 /// Properties of the fleet page.
 #[derive(Debug, Clone, Properties)]
@@ -90,7 +93,8 @@ pub fn FleetPage(props: &FleetPageProps) -> Html {
                 let read = move || {
                     let instances = instances.clone();
                     wasm_bindgen_futures::spawn_local(async move {
-                        if let Ok(answer) = crate::api::instances(None).await {
+                        let since = (js_sys::Date::now() - SIGNALS_HISTORY_MS) as i64;
+                        if let Ok(answer) = crate::api::instances(Some(since)).await {
                             instances.set(Some(Rc::new(answer)));
                         }
                     });
