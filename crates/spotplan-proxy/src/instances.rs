@@ -826,8 +826,9 @@ async fn resolve_all(state: &AppState, body: &ReleaseBody) -> Result<Vec<Instanc
 /// asked for on its own, under its own token: the gone ones answer "already gone", the rest are released — read
 /// as gone, they would bill on while shown as released. So too a batch the cloud refused for one id's state (a
 /// pending one: Tencent `UnsupportedOperation.InstanceStatePending`): the other 99 would bill on until the release
-/// is asked again. A refusal the first two ids meet alone as well is the account's, not an instance's (a
-/// permission, a suspended account): the rest are not asked one by one.
+/// is asked again. Asking one by one stops at the cloud's throttling answer, and the ids not asked yet are refused
+/// with it (a refusal of the account, a permission, is met by every id, and the throttle bounds how many calls that
+/// costs).
 async fn send_release(
     state: &AppState,
     cloud: Cloud,
@@ -850,20 +851,23 @@ async fn send_release(
     if ids.len() < 2 || !(all_gone || refused) {
         return results;
     }
-    let batch_code = results.first().and_then(|(_, code, _)| code.clone());
     let mut each = Vec::with_capacity(ids.len());
     for (index, id) in ids.iter().enumerate() {
         let one = std::slice::from_ref(id);
         let token = release_token(key, cloud, region, one);
         let request = wire(cloud).release_instances(region, one, &token, options);
-        each.extend(send_once(state, cloud, request, 1).await);
-        let account_wide = refused
-            && index == 1
-            && each
-                .iter()
-                .all(|answer| refused_by_the_cloud(answer) && answer.1 == batch_code);
-        if account_wide {
-            each.extend(results.iter().skip(2).cloned());
+        let answer = send_once(state, cloud, request, 1).await;
+        let throttled = answer
+            .iter()
+            .find(|(result, code, _)| {
+                *result == ReleaseResult::Refused && code.as_deref().is_some_and(|code| wire(cloud).is_throttled(code))
+            })
+            .cloned();
+        each.extend(answer);
+        // The ids not asked yet are refused as this one was (released none, releasable again): never the batch's
+        // "already gone", which would read them as released while they bill.
+        if let Some(throttled) = throttled {
+            each.extend(std::iter::repeat_n(throttled, ids.len() - index - 1));
             break;
         }
     }

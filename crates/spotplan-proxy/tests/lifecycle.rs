@@ -529,19 +529,21 @@ async fn one_pending_instance_does_not_keep_its_batch_running() {
         let running = rig.order(cloud, "img-lifecycle", 3, keys[0]).await;
         rig.standin.lifecycle.advance(HOUR_MS);
         poll_once(&rig.state).await.unwrap();
-        let pending = rig.order(cloud, "img-lifecycle", 1, keys[1]).await;
+        let pending = rig.order(cloud, "img-lifecycle", 2, keys[1]).await;
         poll_once(&rig.state).await.unwrap();
         assert_eq!(
             rig.states().await,
-            ["pending", "running", "running", "running"],
+            ["pending", "pending", "running", "running", "running"],
             "{cloud:?}"
         );
         rig.standin.lifecycle.refuse_pending_releases();
-        let ids: Vec<String> = running["instance_ids"]
+        // The pending ones first, as "release all" lists them (newest first): each is refused alone too, and the
+        // running ones after them are still asked.
+        let ids: Vec<String> = pending["instance_ids"]
             .as_array()
             .unwrap()
             .iter()
-            .chain(pending["instance_ids"].as_array().unwrap())
+            .chain(running["instance_ids"].as_array().unwrap())
             .map(|id| id.as_str().unwrap().to_owned())
             .collect();
         let targets: Vec<Value> = ids.iter().map(|id| json!({ "cloud": cloud.id(), "id": id })).collect();
@@ -558,19 +560,21 @@ async fn one_pending_instance_does_not_keep_its_batch_running() {
                 .unwrap()["result"]
                 .clone()
         };
-        for id in &ids[..3] {
+        for id in &ids[..2] {
+            assert_eq!(result_of(id), "refused", "{cloud:?}: {answer}");
+        }
+        for id in &ids[2..] {
             assert_eq!(result_of(id), "accepted", "{cloud:?}: {answer}");
         }
-        assert_eq!(result_of(&ids[3]), "refused", "{cloud:?}: {answer}");
         let (releases, _) = rig.standin.lifecycle.counts();
         assert_eq!(
             releases,
-            ids[..3].iter().map(|id| (id.clone(), 1)).collect(),
+            ids[2..].iter().map(|id| (id.clone(), 1)).collect(),
             "{cloud:?}: each running one released once, the pending one not"
         );
         assert_eq!(
             rig.states().await,
-            ["pending", "releasing", "releasing", "releasing"],
+            ["pending", "pending", "releasing", "releasing", "releasing"],
             "{cloud:?}"
         );
     }
