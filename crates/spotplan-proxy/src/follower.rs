@@ -103,19 +103,23 @@ pub async fn describe(state: &AppState, cloud: Cloud, region: &str, ids: &[Strin
             described.complete = false;
             break;
         };
-        match wire(cloud).read_instances(&body) {
+        let reading = wire(cloud).read_instances(&body);
+        let page = matches!(reading, DescribeReading::Page(_));
+        match reading {
             // Only a successful answer reports which instances exist; a list in any other is no report at all.
-            DescribeReading::Reported(_) if !(200..300).contains(&status) => {
+            DescribeReading::Reported(_) | DescribeReading::Page(_) if !(200..300).contains(&status) => {
                 tracing::warn!(%cloud, status, "describe answered with an HTTP error");
                 described.throttled |= status == 429;
                 described.complete = false;
                 break;
             }
-            DescribeReading::Reported(found) => {
-                // An answer listing instances not asked for was not filtered by the ids (a region's list, paged):
-                // what it leaves out says nothing, and what it adds is not this call's to book.
-                if found.iter().any(|report| !batch.contains(&report.id)) {
-                    tracing::warn!(%cloud, "describe answered with instances not asked for: read as incomplete");
+            DescribeReading::Reported(found) | DescribeReading::Page(found) => {
+                // A page of more says nothing of the ids it leaves out — unless it lists every id asked for. And
+                // an answer listing instances not asked for was not filtered by the ids (a region's list): what it
+                // leaves out says nothing, and what it adds is not this call's to book.
+                let paged = page && !batch.iter().all(|id| found.iter().any(|report| &report.id == id));
+                if paged || found.iter().any(|report| !batch.contains(&report.id)) {
+                    tracing::warn!(%cloud, paged, "describe answered with a page of more, or instances not asked for: read as incomplete");
                     described.complete = false;
                 }
                 described.reports.extend(

@@ -467,10 +467,24 @@ async fn a_page_of_a_longer_list_ends_no_instance() {
         (Cloud::Baidu, "7a4c9e10-0000-4000-8000-0000000000b3"),
     ] {
         let rig = rig(cloud).await;
-        rig.order(cloud, "img-lifecycle", 2, key).await;
+        let placed = rig.order(cloud, "img-lifecycle", 2, key).await;
+        let first = placed["instance_ids"][0].as_str().unwrap();
         rig.standin.lifecycle.advance(HOUR_MS);
         poll_once(&rig.state).await.unwrap();
         assert_eq!(rig.states().await, ["running", "running"], "{cloud:?}");
+        // A page listing one of the two, stopped: that one is read, the other is not taken for gone.
+        let paged = match cloud {
+            Cloud::Alibaba => json!({"RequestId": "r", "NextToken": "page-2",
+                "Instances": {"Instance": [{"InstanceId": first, "Status": "Stopped"}]}}),
+            Cloud::Tencent => json!({"Response": {"RequestId": "r", "TotalCount": 2,
+                "InstanceSet": [{"InstanceId": first, "InstanceState": "STOPPED"}]}}),
+            Cloud::Baidu => json!({"marker": "", "isTruncated": true, "nextMarker": "i-2",
+                "instances": [{"id": first, "status": "Stopped"}]}),
+        }
+        .to_string();
+        rig.standin.lifecycle.garble_describes(&[(200, &paged)]);
+        poll_once(&rig.state).await.unwrap();
+        assert_eq!(rig.states().await, ["running", "stopped"], "{cloud:?}");
         let (paged, foreign) = match cloud {
             Cloud::Alibaba => (
                 r#"{"RequestId":"r","NextToken":"page-2","Instances":{"Instance":[]}}"#,
@@ -491,7 +505,7 @@ async fn a_page_of_a_longer_list_ends_no_instance() {
             rig.standin.lifecycle.advance(10 * 60_000);
         }
         let rows = rig.instances().await;
-        assert_eq!(rig.states().await, ["running", "running"], "{cloud:?}");
+        assert_eq!(rig.states().await, ["running", "stopped"], "{cloud:?}");
         assert!(
             rows.iter()
                 .all(|row| !row["id"].as_str().unwrap().contains("someone-else")),

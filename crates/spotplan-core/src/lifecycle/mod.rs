@@ -122,6 +122,10 @@ pub struct InstanceReport {
 pub enum DescribeReading {
     /// The instances it reports (ids asked for and not reported are unknown to the cloud).
     Reported(Vec<InstanceReport>),
+    /// One page of a longer answer (Alibaba `NextToken`, Tencent `TotalCount` above the list, Baidu
+    /// `isTruncated`): the instances it lists are reported, but an id it leaves out may be on another page, so it
+    /// says nothing of those.
+    Page(Vec<InstanceReport>),
     /// The cloud refused the call.
     Refused(CloudError),
 }
@@ -174,20 +178,6 @@ pub(crate) fn unreadable(cloud: Cloud, body: &[u8]) -> CloudError {
             "not a {} answer: {}",
             cloud.display_name(),
             String::from_utf8_lossy(&body[..body.len().min(120)])
-        ),
-        request_id: None,
-    }
-}
-
-/// The error for a describe answer that says more instances follow (`marker`): what a page leaves out is not
-/// "gone", so it reports nothing, as an unreadable answer does.
-pub(crate) fn truncated(cloud: Cloud, marker: &str) -> CloudError {
-    CloudError {
-        cloud,
-        code: "TruncatedAnswer".into(),
-        message: format!(
-            "the {} answer says more instances follow ({marker}): a page does not say which are gone",
-            cloud.display_name()
         ),
         request_id: None,
     }

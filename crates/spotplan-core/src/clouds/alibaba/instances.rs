@@ -54,21 +54,20 @@ pub fn read_instances(body: &[u8]) -> DescribeReading {
         // instance gone" it would end the following of instances that still bill.
         return DescribeReading::Refused(unreadable(body));
     };
+    let reports = instances
+        .iter()
+        .filter_map(Value::as_object)
+        .filter_map(report)
+        .collect();
     // `NextToken`: empty on the last page (alibabacloud-ecs20140526 7.11.8 `DescribeInstancesResponseBody`).
     if answer
         .get("NextToken")
         .and_then(Value::as_str)
         .is_some_and(|token| !token.is_empty())
     {
-        return DescribeReading::Refused(crate::lifecycle::truncated(crate::Cloud::Alibaba, "NextToken"));
+        return DescribeReading::Page(reports);
     }
-    DescribeReading::Reported(
-        instances
-            .iter()
-            .filter_map(Value::as_object)
-            .filter_map(report)
-            .collect(),
-    )
+    DescribeReading::Reported(reports)
 }
 
 fn report(instance: &Object) -> Option<InstanceReport> {

@@ -132,17 +132,16 @@ pub fn read_instances(body: &[u8]) -> DescribeReading {
         // instance gone" it would end the following of instances that still bill.
         return DescribeReading::Refused(unreadable(body));
     };
+    let reports = instances
+        .iter()
+        .filter_map(Value::as_object)
+        .filter_map(report)
+        .collect();
     // `isTruncated`/`nextMarker`: the list is paged, and this is not its last page.
     if answer.get("isTruncated").and_then(Value::as_bool) == Some(true) {
-        return DescribeReading::Refused(crate::lifecycle::truncated(crate::Cloud::Baidu, "isTruncated"));
+        return DescribeReading::Page(reports);
     }
-    DescribeReading::Reported(
-        instances
-            .iter()
-            .filter_map(Value::as_object)
-            .filter_map(report)
-            .collect(),
-    )
+    DescribeReading::Reported(reports)
 }
 
 fn report(instance: &Object) -> Option<InstanceReport> {

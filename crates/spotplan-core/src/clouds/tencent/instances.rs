@@ -41,21 +41,17 @@ pub fn read_instances(body: &[u8]) -> DescribeReading {
         // instance gone" it would end the following of instances that still bill.
         return DescribeReading::Refused(unreadable(body));
     };
+    let reports = instances
+        .iter()
+        .filter_map(Value::as_object)
+        .filter_map(report)
+        .collect();
     // `TotalCount`: the instances matching the call, of which one page is listed.
     let total = response.get("TotalCount").and_then(Value::as_u64);
-    if let Some(total) = total.filter(|total| *total > instances.len() as u64) {
-        return DescribeReading::Refused(crate::lifecycle::truncated(
-            crate::Cloud::Tencent,
-            &format!("TotalCount {total}, {} listed", instances.len()),
-        ));
+    if total.is_some_and(|total| total > instances.len() as u64) {
+        return DescribeReading::Page(reports);
     }
-    DescribeReading::Reported(
-        instances
-            .iter()
-            .filter_map(Value::as_object)
-            .filter_map(report)
-            .collect(),
-    )
+    DescribeReading::Reported(reports)
 }
 
 fn report(instance: &Object) -> Option<InstanceReport> {
