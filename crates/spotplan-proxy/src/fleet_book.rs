@@ -260,6 +260,20 @@ pub async fn add_step(store: &Store, fleet_id: &str, step: &StepRow) -> Result<b
         .await
 }
 
+/// Makes step `step` of fleet `fleet_id` one of `count` instances — only while no order is logged under its key
+/// (`false` otherwise, and nothing changes): nothing under the key was sent, so the step is still only a plan.
+pub async fn resize_unsent_step(store: &Store, fleet_id: &str, step: u32, count: u32) -> Result<bool, StoreError> {
+    let changed = store
+        .execute(
+            "UPDATE fleet_steps SET count = ?3 WHERE fleet_id = ?1 AND step = ?2 \
+             AND NOT EXISTS (SELECT 1 FROM orders WHERE orders.idempotency_key = fleet_steps.order_key)"
+                .to_owned(),
+            vec![fleet_id.into(), i64::from(step).into(), i64::from(count).into()],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
 /// Fleets stopped with release that still have live instances not being released — what an order whose outcome
 /// was unknown at the stop created, found since — by id.
 pub async fn stopped_with_live_instances(store: &Store) -> Result<Vec<String>, StoreError> {

@@ -469,22 +469,47 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
             retried.push(step.order_key.clone());
             // Written when it fitted under the ceiling, it may have waited since (a budget, the proxy's hourly
             // ceiling) while prices rose: the tally counts it at its bound as of now, and it goes out only if that
-            // still fits.
+            // still fits — made smaller to fit while nothing under its key was logged, or waiting under the ceiling.
+            let mut step = step.clone();
             if let (Some(ceiling), Some(committed), Some(each)) = (
                 fleet.spec.ceiling_per_hour,
                 tally.bound,
                 instance_bound(state, &fleet, step.pool),
             ) && committed.amount > ceiling.amount
             {
-                let reason = FleetReason::WaitingUnderCeiling {
-                    committed,
-                    pool: fleet.spec.pools[step.pool].pool.clone(),
-                    each,
-                    ceiling,
+                let own = each
+                    .amount
+                    .checked_mul(Decimal::from(step.count))
+                    .unwrap_or(committed.amount);
+                let others = committed
+                    .amount
+                    .checked_sub(own)
+                    .unwrap_or(Decimal::ZERO)
+                    .max(Decimal::ZERO);
+                let room = ceiling.amount.checked_sub(others).unwrap_or(Decimal::ZERO);
+                let fits = if each.amount > Decimal::ZERO {
+                    room.checked_div(each.amount).map_or(Decimal::ZERO, |fits| fits.floor())
+                } else {
+                    Decimal::ZERO
                 };
-                return wait(state, &mut fleet, reason).await;
+                let fits = fits
+                    .max(Decimal::ZERO)
+                    .min(Decimal::from(step.count))
+                    .to_u32()
+                    .unwrap_or(0);
+                if fits == 0 || !fleet_book::resize_unsent_step(&state.store, &fleet.id, step.step, fits).await? {
+                    let reason = FleetReason::WaitingUnderCeiling {
+                        committed: Money::new(others, committed.currency),
+                        pool: fleet.spec.pools[step.pool].pool.clone(),
+                        each,
+                        ceiling,
+                    };
+                    return wait(state, &mut fleet, reason).await;
+                }
+                tracing::info!(fleet = %fleet.id, step = step.step, from = step.count, to = fits, "a held fleet step no longer fits under the ceiling at today's price: made smaller");
+                step.count = fits;
             }
-            match place(state, &fleet, step).await? {
+            match place(state, &fleet, &step).await? {
                 Placed::Refused(reason) => return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await,
                 Placed::Wait(reason) => return wait(state, &mut fleet, reason).await,
                 Placed::Logged => {}
