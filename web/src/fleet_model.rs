@@ -293,10 +293,15 @@ fn offer_of(catalog: &Catalog, view: &InstanceView) -> Option<usize> {
     })
 }
 
-/// What the instances Spotplan followed say about each pool: the instance-hours run (from first seen running to
-/// its end, or to `now_ms`) and the reclaims, as `InterruptionEstimate::Seen` by catalog offer. Pools with too
-/// little exposure stay unknown (the estimate itself says so), never risk-free.
+/// How far back what Spotplan saw counts for a pool's risk: a pool's market moves.
+pub const SIGNALS_WINDOW_MS: i64 = 30 * 86_400_000;
+
+/// What the instances Spotplan followed say about each pool over the last [`SIGNALS_WINDOW_MS`]: the
+/// instance-hours run in it (from first seen running, or the window's start, to its end, or to `now_ms`) and the
+/// reclaims in it, as `InterruptionEstimate::Seen` by catalog offer. Pools with too little exposure stay unknown
+/// (the estimate itself says so), never risk-free.
 pub fn signals_from_instances(catalog: &Catalog, instances: &[InstanceView], now_ms: i64) -> PoolSignals {
+    let window_start = now_ms - SIGNALS_WINDOW_MS;
     let mut seen: BTreeMap<usize, (u32, i64)> = BTreeMap::new();
     // An instance's pool as the proxy names it: cloud, region, zone, type.
     type Pool = (Cloud, String, Option<String>, Option<String>);
@@ -311,10 +316,12 @@ pub fn signals_from_instances(catalog: &Catalog, instances: &[InstanceView], now
         let Some(offer) = *offers.entry(pool).or_insert_with(|| offer_of(catalog, view)) else {
             continue;
         };
-        // Exposed while it billed: a stop without charge is no time under a spot's risk.
-        let ran_ms = view.billed_span().billed_ms(now_ms).unwrap_or(0);
+        // Exposed while it billed (a stop without charge is no time under a spot's risk), in the window.
+        let ran_ms = view.billed_span().from(window_start).billed_ms(now_ms).unwrap_or(0);
+        let reclaimed_in_window =
+            view.state == InstanceState::Reclaimed && view.ended_at_ms.is_none_or(|ended| ended >= window_start);
         let entry = seen.entry(offer).or_default();
-        entry.0 += u32::from(view.state == InstanceState::Reclaimed);
+        entry.0 += u32::from(reclaimed_in_window);
         entry.1 = entry.1.saturating_add(ran_ms);
     }
     let mut signals = PoolSignals::default();
@@ -745,6 +752,16 @@ mod tests {
             Some(&InterruptionEstimate::Seen {
                 reclaims: 1,
                 instance_hours: Decimal::from(30)
+            })
+        );
+        // Thirty days and eleven hours on: the reclaim (at 10 h) is out of the window, and of the instance still
+        // running only the window's 720 hours count.
+        let later = signals_from_instances(&catalog, &instances, SIGNALS_WINDOW_MS + 40_000_000);
+        assert_eq!(
+            later.risk.get(&offer),
+            Some(&InterruptionEstimate::Seen {
+                reclaims: 0,
+                instance_hours: Decimal::from(720)
             })
         );
         assert!(signals.sold_out.is_empty());

@@ -32,9 +32,6 @@ use crate::svg_charts::{FrontierDot, SplitBar, frontier_svg, split_bars_svg};
 
 /// How often the instances are read again for the risk signals.
 const SIGNALS_REFRESH_MS: u32 = 30_000;
-/// How far back the instances that ended count for the risk signals: a pool's market moves, and a book's whole
-/// history would be read again every half minute.
-const SIGNALS_HISTORY_MS: f64 = 30.0 * 86_400_000.0;
 
 /// Properties of the fleet page.
 #[derive(Debug, Clone, Properties)]
@@ -93,7 +90,8 @@ pub fn FleetPage(props: &FleetPageProps) -> Html {
                 let read = move || {
                     let instances = instances.clone();
                     wasm_bindgen_futures::spawn_local(async move {
-                        let since = (js_sys::Date::now() - SIGNALS_HISTORY_MS) as i64;
+                        // The risk signals' window: a book's whole history is not read every half minute.
+                        let since = js_sys::Date::now() as i64 - fleet_model::SIGNALS_WINDOW_MS;
                         if let Ok(answer) = crate::api::instances(Some(since)).await {
                             instances.set(Some(Rc::new(answer)));
                         }
