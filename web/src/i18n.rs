@@ -47,6 +47,8 @@ pub enum Key {
     NoInstances,
     /// How many instances that ended over a day ago the table leaves out (a count follows).
     EndedEarlierHidden,
+    /// The same, in team mode: the count is everyone's.
+    EndedEarlierHiddenEveryone,
     /// Show the instances that ended over a day ago.
     ShowEndedEarlier,
     /// Leave the instances that ended over a day ago out again.
@@ -267,6 +269,8 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Zh, NoInstances) => "暂无实例：提交订单后其实例会显示在这里。",
         (Lang::En, EndedEarlierHidden) => "Ended over a day ago, not shown:",
         (Lang::Zh, EndedEarlierHidden) => "一天前已结束、未显示的实例：",
+        (Lang::En, EndedEarlierHiddenEveryone) => "Ended over a day ago, not shown (everyone's):",
+        (Lang::Zh, EndedEarlierHiddenEveryone) => "一天前已结束、未显示的实例（所有人的）：",
         (Lang::En, ShowEndedEarlier) => "Show them",
         (Lang::Zh, ShowEndedEarlier) => "显示",
         (Lang::En, HideEndedEarlier) => "Hide instances that ended over a day ago",

@@ -70,8 +70,9 @@ enum Releasing {
 }
 
 /// The line under the buttons about instances that ended over a day ago: how many are left out and a button that
-/// shows them, or, once shown, one that leaves them out again. Nothing when none ended that long ago.
-fn ended_earlier_note(ended_earlier: u64, whole_history: &UseStateHandle<bool>, lang: Lang) -> Html {
+/// shows them, or, once shown, one that leaves them out again. Nothing when none ended that long ago. In team mode
+/// the count is everyone's (the person filter works on the rows shown), and says so.
+fn ended_earlier_note(ended_earlier: u64, whole_history: &UseStateHandle<bool>, team: bool, lang: Lang) -> Html {
     let toggle = {
         let whole_history = whole_history.clone();
         Callback::from(move |_: MouseEvent| whole_history.set(!*whole_history))
@@ -81,7 +82,7 @@ fn ended_earlier_note(ended_earlier: u64, whole_history: &UseStateHandle<bool>, 
     } else if ended_earlier > 0 {
         html! {
             <p class="muted" data-testid="ended-earlier">
-                { format!("{} {ended_earlier} ", text(lang, Key::EndedEarlierHidden)) }
+                { format!("{} {ended_earlier} ", text(lang, if team { Key::EndedEarlierHiddenEveryone } else { Key::EndedEarlierHidden })) }
                 <button data-testid="show-ended-earlier" onclick={toggle}>{ text(lang, Key::ShowEndedEarlier) }</button>
             </p>
         }
@@ -288,7 +289,7 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
         Load::Failed(message) => html! { <p role="alert" class="error">{ message }</p> },
         Load::Loaded(rows, _, 0) if rows.is_empty() => html! { <p class="empty">{ t(Key::NoInstances) }</p> },
         Load::Loaded(rows, _, ended_earlier) if rows.is_empty() => {
-            ended_earlier_note(*ended_earlier, &whole_history, lang)
+            ended_earlier_note(*ended_earlier, &whole_history, false, lang)
         }
         Load::Loaded(rows, offset, ended_earlier) => {
             let proxy_now = (now_ms() + offset) as i64;
@@ -359,7 +360,7 @@ pub fn InstancesPage(props: &InstancesPageProps) -> Html {
                             <PersonFilter lang={lang} people={people.clone()} chosen={chosen.map(str::to_owned)} on_choose={choose.clone()} />
                         }
                     </p>
-                    { ended_earlier_note(*ended_earlier, &whole_history, lang) }
+                    { ended_earlier_note(*ended_earlier, &whole_history, team, lang) }
                     <div class="table-scroll instances-scroll" onscroll={on_scroll}>
                         <table data-testid="instances-table" class="orders-table instances-table" aria-rowcount={(lines.len() + 1).to_string()}>
                             <thead><tr>
