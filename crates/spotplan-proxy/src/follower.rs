@@ -306,7 +306,8 @@ pub fn release_not_taken(
 
 /// How much earlier than its booking the cloud must have created an instance for Spotplan to count its cost from
 /// the creation time: more than the minute Alibaba's whole-minute creation times can be off by, and the seconds an
-/// order's answer takes.
+/// order's answer takes. Also how long a gap between two polls of a pending instance must be for its start to
+/// count from the earlier poll (far longer than the polls' rhythm).
 const BOOKED_LATE_MS: i64 = 5 * 60 * 1000;
 
 /// The row after a describe reported the instance.

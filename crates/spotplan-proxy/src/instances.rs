@@ -657,9 +657,13 @@ pub async fn resume_unanswered(state: &AppState, logged_before_ms: i64) -> Resul
                 for (id, (result, code, message)) in batch.iter().zip(results) {
                     if let Some(row) = resend.iter().find(|row| &row.id == id) {
                         let mut next = after_release(row, &key, result);
-                        // Refused, it is not being released: as the cloud described it just now, not "releasing"
-                        // as the log left it (a new release would find it releasing and send nothing).
-                        if let (ReleaseResult::Refused, Some(report)) = (result, described.reports.get(id)) {
+                        // Refused while the cloud describes it running or pending, it is not being released: as
+                        // the cloud described it just now, not "releasing" as the log left it (a new release would
+                        // find it releasing and send nothing). Stopping or stopped, the first send may have taken
+                        // (Alibaba's `Stopping` on the way out), and it stays releasing.
+                        if let (ReleaseResult::Refused, Some(report)) = (result, described.reports.get(id))
+                            && matches!(report.state, InstanceState::Running | InstanceState::Pending)
+                        {
                             let before = InstanceRow {
                                 state: if row.running_since_ms.is_some() {
                                     InstanceState::Running
