@@ -648,6 +648,65 @@ async fn an_unanswered_release_refused_on_its_resend_leaves_the_instance_running
     assert_eq!(rig.standin.lifecycle.counts().0.get(&rows[0].id), Some(&1));
 }
 
+/// Asking a refused batch id by id stops at the cloud's throttling answer: the ids not asked yet are refused with
+/// it (left as they were, releasable again), never read as already gone, and nothing more is sent.
+#[tokio::test]
+async fn asking_id_by_id_stops_at_the_throttle() {
+    let cloud = Cloud::Tencent;
+    let rig = rig(cloud).await;
+    let running = rig
+        .order(cloud, "img-lifecycle", 3, "7a4c9e10-0000-4000-8000-0000000000e1")
+        .await;
+    rig.standin.lifecycle.advance(HOUR_MS);
+    poll_once(&rig.state).await.unwrap();
+    let pending = rig
+        .order(cloud, "img-lifecycle", 1, "7a4c9e10-0000-4000-8000-0000000000e2")
+        .await;
+    rig.standin.lifecycle.refuse_pending_releases();
+    // The batch and the first id alone are answered; the second id alone is throttled, once: asked, the ids after
+    // it would be released.
+    rig.standin.lifecycle.throttle_releases_after(2, 1);
+    let ids: Vec<String> = pending["instance_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(running["instance_ids"].as_array().unwrap())
+        .map(|id| id.as_str().unwrap().to_owned())
+        .collect();
+    let targets: Vec<Value> = ids.iter().map(|id| json!({ "cloud": "tencent", "id": id })).collect();
+    let (status, answer) = rig
+        .release(&json!({ "instances": targets }), "release-throttled-0001")
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let codes: Vec<(String, String)> = answer["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|outcome| {
+            (
+                outcome["result"].as_str().unwrap().to_owned(),
+                outcome["code"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let throttled = ("refused".to_owned(), "RequestLimitExceeded".to_owned());
+    assert_eq!(
+        codes,
+        [
+            (
+                "refused".to_owned(),
+                "UnsupportedOperation.InstanceStatePending".to_owned()
+            ),
+            throttled.clone(),
+            throttled.clone(),
+            throttled
+        ],
+        "{answer}"
+    );
+    assert!(rig.standin.lifecycle.counts().0.is_empty(), "nothing released");
+    assert_eq!(rig.states().await, ["pending", "running", "running", "running"]);
+}
+
 /// A partial fill: an order for 4 at a bid of 0.2 CNY an hour that started 2 books each instance at the bid
 /// (the order's bound over the 4 asked for), not at half the order's bound each.
 #[tokio::test]

@@ -43,6 +43,8 @@ pub struct Book {
     throttle_describes: u32,
     /// Release calls to answer with the cloud's throttling code (acting on nothing).
     throttle_releases: u32,
+    /// Release calls to let through before `throttle_releases` starts counting.
+    throttle_releases_after: u32,
     /// Refuse a release call, as a whole, that names an instance still pending (each cloud's state code).
     refuse_pending_releases: bool,
     /// Order calls to answer with the cloud's throttling code (creating nothing).
@@ -199,6 +201,13 @@ impl Lifecycle {
     /// The next `count` release calls get the cloud's throttling answer and release nothing.
     pub fn throttle_releases(&self, count: u32) {
         self.book().throttle_releases = count;
+    }
+
+    /// After the next `after` release calls, `count` calls get the cloud's throttling answer and release nothing.
+    pub fn throttle_releases_after(&self, after: u32, count: u32) {
+        let mut book = self.book();
+        book.throttle_releases_after = after;
+        book.throttle_releases = count;
     }
 
     /// From now on, a release call naming an instance still pending is refused as a whole, releasing none (the
@@ -604,7 +613,9 @@ fn release_answer(
     };
     let now = lifecycle.now_ms();
     let mut book = lifecycle.book();
-    if book.throttle_releases > 0 {
+    if book.throttle_releases_after > 0 {
+        book.throttle_releases_after -= 1;
+    } else if book.throttle_releases > 0 {
         book.throttle_releases -= 1;
         return throttled(kind);
     }
