@@ -1012,7 +1012,7 @@ async fn a_bid_in_another_currency_than_the_account_pays_in_is_refused_before_an
 /// anything is logged or sent.
 #[tokio::test]
 async fn a_market_bid_is_bounded_by_a_stored_live_price_newer_than_the_catalogs() {
-    use spotplan_core::catalog::{Catalog, ExternalObservation, OfferKey, PriceKind, Source};
+    use spotplan_core::catalog::Catalog;
     let dir = tempdir();
     let mut body = example("alibaba");
     body["bid"] = serde_json::json!({ "mode": "market", "spot_duration_hours": 1 });
@@ -1029,36 +1029,7 @@ async fn a_market_bid_is_bounded_by_a_stored_live_price_newer_than_the_catalogs(
     let store = Store::in_memory().unwrap();
     let state = state_with(config, common::credentials(), store.clone());
     // The account's API answered a list price twice the catalog's, today.
-    let key = OfferKey {
-        cloud: spotplan_core::Cloud::Alibaba,
-        region: "cn-hangzhou".into(),
-        zone: Some("cn-hangzhou-k".into()),
-        instance_type: "ecs.c7.xlarge".into(),
-    };
-    let offer = catalog.find_offer(&key).unwrap();
-    let catalogs = catalog.latest(offer, PriceKind::OnDemand).unwrap();
-    let now = spotplan_proxy::upstream::now_unix_millis();
-    let live = ExternalObservation {
-        offer: key,
-        kind: PriceKind::OnDemand,
-        rate: spotplan_core::PriceRate::new(
-            catalogs.rate.money.checked_mul(rust_decimal::Decimal::TWO).unwrap(),
-            catalogs.rate.per,
-        ),
-        observed_at: now / 1000,
-        source: Source {
-            key: "live-alibaba-DescribePrice-test".into(),
-            name: "live".into(),
-            url: String::new(),
-            licence: String::new(),
-            date: "2026-12-04".into(),
-            attribution: String::new(),
-            live: None,
-        },
-    };
-    spotplan_proxy::price_store::record(&store, vec![live], now)
-        .await
-        .unwrap();
+    common::raise_list_price(&store, "cn-hangzhou-k", rust_decimal::Decimal::TWO).await;
     let answer = call(app(state), post_order(&body, Some("key-live-bound-1"), Some(TOKEN))).await;
     assert_eq!(
         (answer.status, answer.json()["error"]["code"].as_str()),

@@ -1735,40 +1735,8 @@ async fn set_hourly_budget(rig: &Rig, person: &str, per_hour: rust_decimal::Deci
 /// under its ceiling. Sent as first written, the fleet's bound went past its ceiling.
 #[tokio::test]
 async fn a_held_step_is_not_sent_past_the_fleets_ceiling_after_the_price_rose() {
-    let mut market = pool(ZONES[2], 2);
-    market["order"]["bid"] = json!({ "mode": "market", "spot_duration_hours": 1 });
-    let one: spotplan_core::order::SpotOrder = serde_json::from_value(market["order"].clone()).unwrap();
-    let catalog = spotplan_core::catalog::Catalog::embedded().unwrap();
-    let fx = spotplan_core::ExchangeRate::default();
-    let each = spotplan_proxy::spend::hourly_bound(&one, one.account_currency, Some(&catalog), &fx)
-        .unwrap()
-        .per_hour;
-    let times = |tenths: i64| {
-        each.amount
-            .checked_mul(rust_decimal::Decimal::new(tenths, 1))
-            .unwrap()
-            .round_dp(4)
-    };
-    let (standin, address) = standin().await;
-    let hourly = spotplan_core::Money::new(times(25), each.currency);
-    let rig = proxy_with(&tempdir(), standin, &address, |config| {
-        config.spend.max_spend_per_hour = Some(hourly);
-    })
-    .await;
     // Two instances, and room under the fleet's ceiling for one more at today's price.
-    let body = json!({
-        "name": "market fleet",
-        "target": 2,
-        "unit": "instances",
-        "maintain": true,
-        "ceiling_per_hour": { "amount": times(25).to_string(), "currency": "CNY" },
-        "pools": [market],
-    });
-    let (status, placed) = rig.submit(&body, "fleet-held-step-0001").await;
-    assert_eq!(status, 201, "{placed}");
-    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
-    rig.round(2).await;
-    assert_eq!(rig.created(), 2);
+    let (rig, id, times) = market_fleet(2, 25, 25, "fleet-held-step-0001").await;
     // A reclaim: the replacement's step is written, and held by the proxy's hourly ceiling.
     reclaim_one_and_see_it_wait(&rig, &id, "SPOTPLAN_MAX_SPEND_PER_HOUR").await;
     assert_eq!(
@@ -1777,7 +1745,7 @@ async fn a_held_step_is_not_sent_past_the_fleets_ceiling_after_the_price_rose() 
         "one order, one held step"
     );
     // Meanwhile the account's list price doubles.
-    raise_list_price(&rig, ZONES[2], rust_decimal::Decimal::TWO).await;
+    common::raise_list_price(&rig.state.store, ZONES[2], rust_decimal::Decimal::TWO).await;
     // An hour on, the proxy's ceiling has room; the fleet's has not: one live instance and the replacement at twice
     // the price is three times the old bound, over 2.5.
     age_orders_two_hours(&rig).await;
@@ -1797,77 +1765,12 @@ async fn a_held_step_is_not_sent_past_the_fleets_ceiling_after_the_price_rose() 
     assert!(bound > times(25), "the held step counts at today's price: {fleet_now}");
 }
 
-/// Stores a live list price of `ecs.c7.xlarge` in `zone` at `factor` times the catalog's, observed now.
-async fn raise_list_price(rig: &Rig, zone: &str, factor: rust_decimal::Decimal) {
-    use spotplan_core::catalog::{Catalog, ExternalObservation, OfferKey, PriceKind, Source};
-    let catalog = Catalog::embedded().unwrap();
-    let key = OfferKey {
-        cloud: spotplan_core::Cloud::Alibaba,
-        region: "cn-hangzhou".into(),
-        zone: Some(zone.into()),
-        instance_type: "ecs.c7.xlarge".into(),
-    };
-    let offer = catalog.find_offer(&key).unwrap();
-    let listed = catalog.latest(offer, PriceKind::OnDemand).unwrap();
-    let now = spotplan_proxy::upstream::now_unix_millis();
-    let raised = ExternalObservation {
-        offer: key,
-        kind: PriceKind::OnDemand,
-        rate: spotplan_core::PriceRate::new(listed.rate.money.checked_mul(factor).unwrap(), listed.rate.per),
-        observed_at: now / 1000,
-        source: Source {
-            key: "live-alibaba-DescribePrice-test".into(),
-            name: "live".into(),
-            url: String::new(),
-            licence: String::new(),
-            date: "2026-12-04".into(),
-            attribution: String::new(),
-            live: None,
-        },
-    };
-    spotplan_proxy::price_store::record(&rig.state.store, vec![raised], now)
-        .await
-        .unwrap();
-}
-
 /// A held replacement step of two that no longer fits under the fleet's ceiling at today's price, while one would,
 /// is made a step of one and sent (nothing under its key was logged): the fleet gets what fits instead of waiting
 /// for prices to fall.
 #[tokio::test]
 async fn a_held_step_that_no_longer_fits_is_made_smaller_and_sent() {
-    let mut market = pool(ZONES[2], 3);
-    market["order"]["bid"] = json!({ "mode": "market", "spot_duration_hours": 1 });
-    let one: spotplan_core::order::SpotOrder = serde_json::from_value(market["order"].clone()).unwrap();
-    let catalog = spotplan_core::catalog::Catalog::embedded().unwrap();
-    let fx = spotplan_core::ExchangeRate::default();
-    let each = spotplan_proxy::spend::hourly_bound(&one, one.account_currency, Some(&catalog), &fx)
-        .unwrap()
-        .per_hour;
-    let times = |tenths: i64| {
-        each.amount
-            .checked_mul(rust_decimal::Decimal::new(tenths, 1))
-            .unwrap()
-            .round_dp(4)
-    };
-    let (standin, address) = standin().await;
-    let hourly = spotplan_core::Money::new(times(35), each.currency);
-    let rig = proxy_with(&tempdir(), standin, &address, |config| {
-        config.spend.max_spend_per_hour = Some(hourly);
-    })
-    .await;
-    let body = json!({
-        "name": "market fleet",
-        "target": 3,
-        "unit": "instances",
-        "maintain": true,
-        "ceiling_per_hour": { "amount": times(36).to_string(), "currency": "CNY" },
-        "pools": [market],
-    });
-    let (status, placed) = rig.submit(&body, "fleet-held-step-0002").await;
-    assert_eq!(status, 201, "{placed}");
-    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
-    rig.round(2).await;
-    assert_eq!(rig.created(), 3);
+    let (rig, id, times) = market_fleet(3, 35, 36, "fleet-held-step-0002").await;
     // Two reclaims: a replacement step of two is written and held by the proxy's hourly ceiling (5 of 3.5).
     let live = rig.live_ids(&id).await;
     rig.standin.lifecycle.reclaim(&live[0]);
@@ -1879,7 +1782,7 @@ async fn a_held_step_that_no_longer_fits_is_made_smaller_and_sent() {
     assert_eq!(held["orders"][1]["count"], 2, "{held}");
     assert!(held["orders"][1]["order_id"].is_null(), "{held}");
     // The price rises by half: two would bring the fleet to 1 + 2 × 1.5 = 4 of its 3.6; one fits (2.5).
-    raise_list_price(&rig, ZONES[2], rust_decimal::Decimal::new(15, 1)).await;
+    common::raise_list_price(&rig.state.store, ZONES[2], rust_decimal::Decimal::new(15, 1)).await;
     age_orders_two_hours(&rig).await;
     rig.round(1).await;
     assert_eq!(rig.created(), 4, "one replacement, the one that fits");
@@ -1887,4 +1790,49 @@ async fn a_held_step_that_no_longer_fits_is_made_smaller_and_sent() {
     assert_eq!(fleet_now["orders"][1]["count"], 1, "{fleet_now}");
     let bound: rust_decimal::Decimal = fleet_now["hourly_bound"]["amount"].as_str().unwrap().parse().unwrap();
     assert!(bound <= times(36), "within the fleet's ceiling: {fleet_now}");
+}
+
+/// A maintained fleet of `target` market-bid `ecs.c7.xlarge` instances in one pool, placed and running, under the
+/// proxy's hourly ceiling and the fleet's ceiling at `hourly` and `ceiling` tenths of one instance's bound: the
+/// rig, the fleet's id, and what that many tenths of the bound are.
+async fn market_fleet(
+    target: u32,
+    hourly: i64,
+    ceiling: i64,
+    key: &str,
+) -> (Rig, String, impl Fn(i64) -> rust_decimal::Decimal) {
+    let mut market = pool(ZONES[2], target);
+    market["order"]["bid"] = json!({ "mode": "market", "spot_duration_hours": 1 });
+    let one: spotplan_core::order::SpotOrder = serde_json::from_value(market["order"].clone()).unwrap();
+    let catalog = spotplan_core::catalog::Catalog::embedded().unwrap();
+    let fx = spotplan_core::ExchangeRate::default();
+    let each = spotplan_proxy::spend::hourly_bound(&one, one.account_currency, Some(&catalog), &fx)
+        .unwrap()
+        .per_hour;
+    let times = move |tenths: i64| {
+        each.amount
+            .checked_mul(rust_decimal::Decimal::new(tenths, 1))
+            .unwrap()
+            .round_dp(4)
+    };
+    let (standin, address) = standin().await;
+    let hourly = spotplan_core::Money::new(times(hourly), each.currency);
+    let rig = proxy_with(&tempdir(), standin, &address, |config| {
+        config.spend.max_spend_per_hour = Some(hourly);
+    })
+    .await;
+    let body = json!({
+        "name": "market fleet",
+        "target": target,
+        "unit": "instances",
+        "maintain": true,
+        "ceiling_per_hour": { "amount": times(ceiling).to_string(), "currency": "CNY" },
+        "pools": [market],
+    });
+    let (status, placed) = rig.submit(&body, key).await;
+    assert_eq!(status, 201, "{placed}");
+    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
+    rig.round(2).await;
+    assert_eq!(rig.created(), target as usize);
+    (rig, id, times)
 }

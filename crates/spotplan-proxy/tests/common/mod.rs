@@ -142,3 +142,37 @@ pub fn pending_order(key: &str, created_at_ms: i64) -> spotplan_proxy::store::St
         sealed_password: Some("sealed".into()),
     }
 }
+
+/// Stores in `store` a live list price of Alibaba `ecs.c7.xlarge` in `zone` of cn-hangzhou at `factor` times the
+/// embedded catalog's, observed now (as the refresher would after the account's API answered it).
+pub async fn raise_list_price(store: &Store, zone: &str, factor: rust_decimal::Decimal) {
+    use spotplan_core::catalog::{Catalog, ExternalObservation, OfferKey, PriceKind, Source};
+    let catalog = Catalog::embedded().unwrap();
+    let key = OfferKey {
+        cloud: Cloud::Alibaba,
+        region: "cn-hangzhou".into(),
+        zone: Some(zone.into()),
+        instance_type: "ecs.c7.xlarge".into(),
+    };
+    let offer = catalog.find_offer(&key).unwrap();
+    let listed = catalog.latest(offer, PriceKind::OnDemand).unwrap();
+    let now = spotplan_proxy::upstream::now_unix_millis();
+    let raised = ExternalObservation {
+        offer: key,
+        kind: PriceKind::OnDemand,
+        rate: spotplan_core::PriceRate::new(listed.rate.money.checked_mul(factor).unwrap(), listed.rate.per),
+        observed_at: now / 1000,
+        source: Source {
+            key: "live-alibaba-DescribePrice-test".into(),
+            name: "live".into(),
+            url: String::new(),
+            licence: String::new(),
+            date: "2026-12-04".into(),
+            attribution: String::new(),
+            live: None,
+        },
+    };
+    spotplan_proxy::price_store::record(store, vec![raised], now)
+        .await
+        .unwrap();
+}
