@@ -127,6 +127,36 @@ impl Rig {
         states
     }
 
+    /// Logs, under `key` at `at_ms`, a release of `rows` with the default options, as a run that stopped before
+    /// any answer left it.
+    async fn log_unanswered_release(
+        &self,
+        key: &str,
+        rows: Vec<spotplan_proxy::instance_book::InstanceRow>,
+        at_ms: i64,
+    ) {
+        spotplan_proxy::instance_book::log_release(
+            &self.state.store,
+            key,
+            "hash",
+            rows,
+            spotplan_core::lifecycle::ReleaseOptions::default(),
+            at_ms,
+            None,
+        )
+        .await
+        .unwrap();
+    }
+
+    /// The answer logged for the release under `key` (`None`: still unanswered).
+    async fn logged_release_answer(&self, key: &str) -> Option<spotplan_core::api::instances::ReleaseAnswer> {
+        spotplan_proxy::instance_book::logged_release(&self.state.store, key)
+            .await
+            .unwrap()
+            .unwrap()
+            .answer
+    }
+
     async fn release(&self, body: &Value, key: &str) -> (u16, Value) {
         let response = reqwest::Client::new()
             .post(format!("{}/api/v1/instances/release", self.proxy))
@@ -598,7 +628,6 @@ async fn one_pending_instance_does_not_keep_its_batch_running() {
 /// the cloud describes it (running), not "releasing" as the log left it: a new release sends it again at once.
 #[tokio::test]
 async fn an_unanswered_release_refused_on_its_resend_leaves_the_instance_running() {
-    use spotplan_core::lifecycle::ReleaseOptions;
     use spotplan_proxy::instance_book;
     let cloud = Cloud::Tencent;
     let rig = rig(cloud).await;
@@ -608,29 +637,15 @@ async fn an_unanswered_release_refused_on_its_resend_leaves_the_instance_running
     poll_once(&rig.state).await.unwrap();
     let rows = instance_book::all(&rig.state.store).await.unwrap();
     let started = spotplan_proxy::upstream::now_unix_millis();
-    instance_book::log_release(
-        &rig.state.store,
-        "release-crash-0002",
-        "hash",
-        rows.clone(),
-        ReleaseOptions::default(),
-        started - 1,
-        None,
-    )
-    .await
-    .unwrap();
+    rig.log_unanswered_release("release-crash-0002", rows.clone(), started - 1)
+        .await;
     assert_eq!(rig.states().await, ["releasing"]);
     rig.standin.lifecycle.throttle_releases(1);
     let settled = spotplan_proxy::instances::resume_unanswered(&rig.state, started)
         .await
         .unwrap();
     assert_eq!(settled, 1);
-    let answer = instance_book::logged_release(&rig.state.store, "release-crash-0002")
-        .await
-        .unwrap()
-        .unwrap()
-        .answer
-        .unwrap();
+    let answer = rig.logged_release_answer("release-crash-0002").await.unwrap();
     assert_eq!(
         answer.outcomes[0].result,
         spotplan_core::api::instances::ReleaseResult::Refused
@@ -1101,17 +1116,8 @@ async fn a_release_a_crash_left_unanswered_is_settled_without_sending_twice() {
         let rows = instance_book::all(&rig.state.store).await.unwrap();
         // The first run logged the release of both, sent it for the first only, and stopped before any answer.
         let started = spotplan_proxy::upstream::now_unix_millis();
-        instance_book::log_release(
-            &rig.state.store,
-            "release-crash-0001",
-            "hash",
-            rows.clone(),
-            ReleaseOptions::default(),
-            started - 1,
-            None,
-        )
-        .await
-        .unwrap();
+        rig.log_unanswered_release("release-crash-0001", rows.clone(), started - 1)
+            .await;
         let first = rows.iter().find(|row| row.id == ids[0]).unwrap();
         let mut request = spotplan_core::clouds::wire(cloud).release_instances(
             &first.region,
@@ -1135,12 +1141,7 @@ async fn a_release_a_crash_left_unanswered_is_settled_without_sending_twice() {
         let (releases, _) = rig.standin.lifecycle.counts();
         assert_eq!(releases.get(&ids[0]), Some(&1), "{cloud}: {releases:?}");
         assert_eq!(releases.get(&ids[1]), Some(&1), "{cloud}: {releases:?}");
-        let answer = instance_book::logged_release(&rig.state.store, "release-crash-0001")
-            .await
-            .unwrap()
-            .unwrap()
-            .answer
-            .unwrap();
+        let answer = rig.logged_release_answer("release-crash-0001").await.unwrap();
         let results: Vec<String> = answer
             .outcomes
             .iter()
@@ -1472,7 +1473,6 @@ async fn a_baidu_bid_order_that_has_not_started_is_cancelled_whole_and_a_started
 /// then released — not as running, then as reclaimed once it is gone.
 #[tokio::test]
 async fn an_unanswered_release_is_settled_once_it_can_be_and_its_resend_is_booked_as_releasing() {
-    use spotplan_core::lifecycle::ReleaseOptions;
     use spotplan_proxy::instance_book;
     let rig = rig(Cloud::Tencent).await;
     let placed = rig
@@ -1489,29 +1489,15 @@ async fn an_unanswered_release_is_settled_once_it_can_be_and_its_resend_is_booke
     let rows = instance_book::all(&rig.state.store).await.unwrap();
     let now = spotplan_proxy::upstream::now_unix_millis();
     // Logged eleven minutes ago by a run that stopped before sending it.
-    instance_book::log_release(
-        &rig.state.store,
-        "release-crash-0021",
-        "hash",
-        rows,
-        ReleaseOptions::default(),
-        now - 11 * 60_000,
-        None,
-    )
-    .await
-    .unwrap();
+    rig.log_unanswered_release("release-crash-0021", rows, now - 11 * 60_000)
+        .await;
     rig.standin.lifecycle.throttle(1);
     let settled = spotplan_proxy::instances::resume_unanswered(&rig.state, now)
         .await
         .unwrap();
     assert_eq!(settled, 0, "not settled while its instance cannot be described");
     assert!(
-        instance_book::logged_release(&rig.state.store, "release-crash-0021")
-            .await
-            .unwrap()
-            .unwrap()
-            .answer
-            .is_none(),
+        rig.logged_release_answer("release-crash-0021").await.is_none(),
         "still unanswered, so a later look sends it"
     );
     // The follower sees it running ten minutes after the release was asked: a release that did not take.
@@ -1606,17 +1592,8 @@ async fn an_unanswered_release_leaves_a_later_releases_instance_and_a_not_yet_li
     instance_book::add_placed(&rig.state.store, vec![fresh.clone()])
         .await
         .unwrap();
-    instance_book::log_release(
-        &rig.state.store,
-        "release-fresh-00000022",
-        "hash",
-        vec![fresh],
-        ReleaseOptions::default(),
-        now - 1,
-        None,
-    )
-    .await
-    .unwrap();
+    rig.log_unanswered_release("release-fresh-00000022", vec![fresh], now - 1)
+        .await;
     let settled = spotplan_proxy::instances::resume_unanswered(&rig.state, now)
         .await
         .unwrap();
