@@ -167,7 +167,11 @@ test('instances are followed to running, fail, get reclaimed and are released ex
   assert.equal(await note.textContent(), `Ended over a day ago, not shown: ${ended.length} Show them`);
   await rowOf(page, late.instance_ids[0]).waitFor();
   assert.equal(await rowOf(page, tencent.instance_ids[0]).count(), 0, 'a released instance is history');
-  await screenshot(page, 'instances-history-left-out');
+  for (const [width, height] of [[1440, 900], [390, 844]]) {
+    await page.setViewportSize({ width, height });
+    assert.ok(await page.evaluate((w) => document.scrollingElement.scrollWidth <= w, width), `no sideways page scroll at ${width} px`);
+    await screenshot(page, `instances-history-left-out-${width}`);
+  }
   await note.getByTestId('show-ended-earlier').click();
   await rowOf(page, tencent.instance_ids[0]).and(page.locator('[data-state="released"]')).waitFor();
   assert.equal(await note.count(), 0);
