@@ -1,7 +1,7 @@
 // Fleets in Chromium against the real proxy and the Alibaba stand-in: plan six 4 vCPU / 8 GiB instances over
 // cn-hangzhou (diversified over three pools, at most two each, capped at 0.3 CNY an instance-hour), read the split
 // with its reasons, the job's cost with reclaims and Alibaba's own group request, place the fleet, watch it reach
-// 6 / 6 (Alibaba's interruption buckets read through the proxy on the way), lose an instance to a reclaim and get exactly one replacement, then stop it and release what runs — each
+// 6 / 6 (Alibaba's interruption buckets read through the proxy on the way), lose an instance to a reclaim and get exactly one replacement, see one stopped, replaced and started again trimmed back to six, then stop it and release what runs — each
 // release reaching the cloud once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -64,7 +64,7 @@ const openFleetPage = async (tag) => {
   return { page, problems, fill };
 };
 
-test('a fleet is planned, placed, kept at six through a reclaim and stopped with its instances released', async () => {
+test('a fleet is planned, placed, kept at six through a reclaim and a stop, trimmed back to six, and stopped with its instances released', async () => {
   const plan = '?v=4&m=8&h=48&c=alibaba&rg=cn-hangzhou#fleet';
   const { page, problems } = await openPage(browser, new URL(plan, proxy.url).href, { viewport: { width: 1440, height: 900 } });
   // The launch details the planner remembers for the region, and a vSwitch for each zone of it (as if typed on the
@@ -128,6 +128,23 @@ test('a fleet is planned, placed, kept at six through a reclaim and stopped with
   await page.waitForTimeout(1_500);
   assert.equal((await api(`api/v1/fleets/${fleetId}`)).fleet.orders.length, 4, 'no second replacement');
 
+  // A stop (Alibaba's reclaim with the Stop behaviour: its compute bills nothing) gets a replacement too. Started
+  // again by hand, the stopped one takes the fleet to 7 of 6: the keeper releases one, and the card says which.
+  const stopped = (await api('api/v1/instances')).instances.find((row) => row.state === 'running').id;
+  assert.ok((await fetch(new URL(`__standin/stop?id=${stopped}`, standin.url), { method: 'POST' })).ok);
+  await live.locator('.fleet-replacements', { hasText: /^2$/ }).waitFor({ timeout: 20_000 });
+  await live.locator('.fleet-running', { hasText: /^6 \/ 6$/ }).waitFor({ timeout: 20_000 });
+  assert.ok((await fetch(new URL(`__standin/start?id=${stopped}`, standin.url), { method: 'POST' })).ok);
+  const fleetState = page.locator(`.fleet-live[data-fleet-id="${fleetId}"] .fleet-state`);
+  await fleetState.filter({ hasText: '7 units ran above the target of 6' }).waitFor({ timeout: 20_000 });
+  await live.locator('.fleet-running', { hasText: /^6 \/ 6$/ }).waitFor({ timeout: 20_000 });
+  const trimmed = (await api(`api/v1/fleets/${fleetId}`)).fleet;
+  assert.equal(trimmed.reason.kind, 'trimmed', JSON.stringify(trimmed.reason));
+  const [released] = Object.keys((await (await fetch(new URL('__standin/lifecycle', standin.url))).json()).releases);
+  assert.ok(released && released !== stopped && trimmed.reason.en.includes(released), JSON.stringify(trimmed.reason));
+  assert.equal(trimmed.orders.length, 5, 'nothing ordered in place of the released one');
+  await screenshot(page, 'fleet-trimmed');
+
   // Stop it and release its instances: each running instance released once.
   await live.locator('.fleet-release').check();
   await live.locator('.fleet-stop').click();
@@ -157,7 +174,8 @@ test('a fleet is planned, placed, kept at six through a reclaim and stopped with
   await live.getByRole('dialog').waitFor({ state: 'detached' });
   const counts = await (await fetch(new URL('__standin/lifecycle', standin.url))).json();
   const releases = Object.values(counts.releases ?? {});
-  assert.equal(releases.length, 6, JSON.stringify(counts));
+  // The six running, and the one the trim released (once, not again at the stop).
+  assert.equal(releases.length, 7, JSON.stringify(counts));
   assert.ok(releases.every((times) => times === 1), JSON.stringify(counts));
   await screenshot(page, 'fleet-stopped');
   // Why it stopped is a typed reason the page words in the reader's language.

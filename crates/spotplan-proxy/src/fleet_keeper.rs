@@ -2,7 +2,8 @@
 //! order whose instances all failed to launch) to the next pool in the strategy's order, and — for a maintained fleet — orders a replacement from the first pool with
 //! stock whenever reclaims or launch failures leave it below its target. When every pool has run out, a maintained
 //! fleet waits and tries them again [`STOCK_RETRY_AFTER`] after its last order; a fleet that is not maintained
-//! stops.
+//! stops. A maintained fleet that runs above its target (an instance it replaced runs again) is trimmed back to it
+//! ([`crate::fleet_trim`]).
 //!
 //! Exactly once: every order is a numbered step, written to the fleet book before the order is sent, whose
 //! idempotency key is the fleet's key and the step (`<key>_s3`); the order itself goes through
@@ -24,6 +25,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use spotplan_core::api::fleet_reason::{FleetReason, FleetReasonWords};
 use spotplan_core::api::fleets::{FleetInstanceCounts, FleetOrderView, FleetState, FleetView};
+use spotplan_core::api::instances::InstanceRef;
 use spotplan_core::clouds::wire;
 use spotplan_core::lifecycle::InstanceState;
 use spotplan_core::order::idempotency::client_token_for;
@@ -64,6 +66,8 @@ pub(crate) struct Tally {
     pub releasing_units: u64,
     /// Instances by state.
     pub counts: FleetInstanceCounts,
+    /// The running instances, for trimming a fleet that runs above its target.
+    pub running: Vec<crate::fleet_trim::Member>,
     /// What everything that may still bill may cost per hour, in the fleet's money (`None`: something is unbounded).
     pub bound: Option<Money>,
     /// What its instances have cost so far at most.
@@ -281,6 +285,19 @@ pub(crate) async fn tally(state: &AppState, fleet: &FleetRow, steps: &[StepRow])
                         InstanceState::Running => {
                             tally.running_units += weight;
                             tally.counts.running += 1;
+                            let per_hour = row
+                                .price_per_hour
+                                .and_then(|price| state.config.exchange_rate.convert(price, currency).ok());
+                            tally.running.push(crate::fleet_trim::Member {
+                                instance: InstanceRef {
+                                    cloud: row.cloud,
+                                    id: row.id.clone(),
+                                },
+                                weight,
+                                per_unit_hour: per_hour
+                                    .and_then(|price| price.amount.checked_div(Decimal::from(weight))),
+                                placed_at_ms: row.placed_at_ms,
+                            });
                         }
                         InstanceState::BeingReclaimed => tally.counts.being_reclaimed += 1,
                         InstanceState::Reclaimed => tally.counts.reclaimed += 1,
@@ -569,6 +586,15 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
                     };
                     return wait(state, &mut fleet, reason).await;
                 }
+                // Above it (an instance it had replaced runs again), once no order's outcome is open: what runs above
+                // it is released.
+                if fleet.state == FleetState::Maintaining
+                    && tally.unknown.is_empty()
+                    && tally.in_flight.is_empty()
+                    && crate::fleet_trim::trim(state, &mut fleet, &tally).await?
+                {
+                    return Ok(());
+                }
                 // At its target: whatever it waited for is over.
                 if fleet.reason.as_ref().is_some_and(FleetReason::is_waiting) {
                     fleet.reason = None;
@@ -669,7 +695,12 @@ pub async fn advance(state: &AppState, fleet_id: &str) -> Result<(), ApiError> {
             let reason = FleetReason::StepLimit { max: MAX_STEPS };
             return settle(state, &mut fleet, FleetState::Stalled, Some(reason)).await;
         }
-        if fleet.reason.as_ref().is_some_and(FleetReason::is_waiting) {
+        // Ordering again: a wait is over, and a trim's note is old news.
+        if fleet
+            .reason
+            .as_ref()
+            .is_some_and(|reason| reason.is_waiting() || matches!(reason, FleetReason::Trimmed { .. }))
+        {
             fleet.reason = None;
             fleet_book::update_active(&state.store, &fleet).await?;
         }

@@ -1,7 +1,7 @@
-//! Releasing a stopped fleet's instances, each set exactly once: the key a set is released under (the fleet's key
-//! and a digest of the set, then a numbered chain when the cloud refused or a release got no answer), who asks
-//! (a person's stop or the keeper's round, whose retries back off in time), and the keeper's sweep that releases
-//! what orders unknown at the stop turned out to have created.
+//! Releasing a fleet's instances, each set exactly once: a stopped fleet's (a person's stop, or the keeper's sweep
+//! that releases what orders unknown at the stop turned out to have created) and a maintained fleet's surplus (the
+//! keeper's trim). Each set is released under a key of the fleet's key, the purpose and a digest of the set, then a
+//! numbered chain when the cloud refused or a release got no answer; the keeper's retries back off in time.
 
 use spotplan_core::api::instances::{InstanceRef, ReleaseBody};
 use spotplan_core::order::outcome::OrderStatus;
@@ -11,16 +11,40 @@ use crate::error::ApiError;
 use crate::fleet_book::{self, FleetRow};
 use crate::upstream::now_unix_millis;
 
-/// The key of a stop's release of `targets`: the fleet's key and a digest of the set, so the same set is one
-/// release and a set grown since (orders settled after an earlier stop) is another.
-/// The fleet key a release key is a stop key of (`{fleet_key}_stop_…`), when it has that shape: such keys are the
-/// fleets' own, and a person's release may not take one (it would sit in the fleet's chain of stop releases and
-/// answer its next round "the key was used for a different release").
-pub fn fleet_of_stop_key(key: &str) -> Option<&str> {
-    key.split_once("_stop_").map(|(fleet_key, _)| fleet_key)
+/// Why a fleet releases a set of its instances: the word in the set's release key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReleasePurpose {
+    /// The fleet was stopped with release (`{fleet_key}_stop_…`).
+    Stop,
+    /// A maintained fleet ran above its target (`{fleet_key}_trim_…`).
+    Trim,
 }
 
-fn stop_release_key(fleet_key: &str, targets: &[InstanceRef]) -> String {
+impl ReleasePurpose {
+    const ALL: [ReleasePurpose; 2] = [ReleasePurpose::Stop, ReleasePurpose::Trim];
+
+    /// What follows the fleet's key in a release key of this purpose.
+    fn infix(self) -> &'static str {
+        match self {
+            ReleasePurpose::Stop => "_stop_",
+            ReleasePurpose::Trim => "_trim_",
+        }
+    }
+}
+
+/// The fleet keys a release key may be one of the fleets' own release keys of (`{fleet_key}_stop_…` or
+/// `{fleet_key}_trim_…`): such keys are the fleets', and a person's release may not take one (it would sit in the
+/// fleet's chain and answer its next round "the key was used for a different release").
+pub fn fleet_keys_of_release_key(key: &str) -> Vec<&str> {
+    ReleasePurpose::ALL
+        .iter()
+        .filter_map(|purpose| key.split_once(purpose.infix()).map(|(fleet_key, _)| fleet_key))
+        .collect()
+}
+
+/// The key of a fleet's release of `targets` for `purpose`: the fleet's key, the purpose and a digest of the set,
+/// so the same set is one release and a set grown since (orders settled after an earlier stop) is another.
+fn set_release_key(fleet_key: &str, purpose: ReleasePurpose, targets: &[InstanceRef]) -> String {
     use sha2::{Digest, Sha256};
     let mut ids: Vec<String> = targets
         .iter()
@@ -29,7 +53,7 @@ fn stop_release_key(fleet_key: &str, targets: &[InstanceRef]) -> String {
     ids.sort();
     let digest = Sha256::digest(ids.join(",").as_bytes());
     let hex: String = digest.iter().take(6).map(|byte| format!("{byte:02x}")).collect();
-    format!("{fleet_key}_stop_{hex}")
+    format!("{fleet_key}{}{hex}", purpose.infix())
 }
 
 /// A fleet's instances as its orders name them, and the ids of its orders whose outcome is not known yet.
@@ -60,14 +84,14 @@ pub(crate) async fn fleet_instances(
     Ok((targets, open))
 }
 
-/// Who asks for a stopped fleet's release: a person asking for the stop (again), or the keeper's round.
+/// Who asks for a fleet's release: a person asking for the stop (again), or the keeper's round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ReleaseAsker {
     /// A person's `POST …/stop`: a release the cloud refused is sent again under the next key.
     Person,
     /// The keeper, every round: an answered release (refused, throttled, unknown) is replayed from the log until
     /// it is as old as the time since the chain's first (at least 10 minutes), then sent again under the next key
-    /// ([`stop_release_key_now`]) — a refusal that lasts (deletion protection, a policy without the delete action,
+    /// ([`release_key_now`]) — a refusal that lasts (deletion protection, a policy without the delete action,
     /// a proxy without the cloud's credentials) costs a call after 10 minutes, then 20, 40… at most every 42
     /// hours, not one every round for good; a passing one (throttling, no answer) is sent again within minutes
     /// without anyone asking.
@@ -75,14 +99,16 @@ pub(crate) enum ReleaseAsker {
 }
 
 /// Releases what of `targets` is still live and not being released: each distinct set under its own key, derived
-/// from it ([`stop_release_key_now`]), so the same set is released once however often this runs.
+/// from it ([`release_key_now`]), so the same set is released once however often this runs. Returns the set asked
+/// for (none: nothing of `targets` was left to release).
 pub(crate) async fn release_live(
     state: &AppState,
     fleet_key: &str,
+    purpose: ReleasePurpose,
     mut targets: Vec<InstanceRef>,
     requested_by: Option<String>,
     asker: ReleaseAsker,
-) -> Result<(), ApiError> {
+) -> Result<Vec<InstanceRef>, ApiError> {
     let book = crate::instance_book::all(&state.store).await?;
     targets.retain(|target| {
         book.iter().any(|row| {
@@ -93,15 +119,15 @@ pub(crate) async fn release_live(
         })
     });
     if targets.is_empty() {
-        return Ok(());
+        return Ok(targets);
     }
-    let key = stop_release_key_now(state, fleet_key, &targets, asker).await?;
+    let key = release_key_now(state, fleet_key, purpose, &targets, asker).await?;
     let release = ReleaseBody {
-        instances: targets,
+        instances: targets.clone(),
         ..ReleaseBody::default()
     };
     crate::instances::release_once(state, key, release, requested_by).await?;
-    Ok(())
+    Ok(targets)
 }
 
 /// Releases, for every fleet stopped with release, the live instances its orders turned out to have created
@@ -124,6 +150,7 @@ pub async fn release_after_stop(state: &AppState) -> Result<usize, ApiError> {
         if let Err(error) = release_live(
             state,
             &fleet.key,
+            ReleasePurpose::Stop,
             targets,
             fleet.created_by.clone(),
             ReleaseAsker::Keeper,
@@ -136,8 +163,8 @@ pub async fn release_after_stop(state: &AppState) -> Result<usize, ApiError> {
     Ok(ids.len())
 }
 
-/// The key to release `targets` under at this stop, from the chain of keys its set was released under (the set's
-/// key, [`stop_release_key`], then `_1`, `_2`…), read in one query:
+/// The key to release `targets` under now, from the chain of keys its set was released under for `purpose` (the
+/// set's key, [`set_release_key`], then `_1`, `_2`…), read in one query:
 /// - none logged yet: the set's key;
 /// - the newest logged but not answered: replayed while it may be in flight; once it is older than the follower's
 ///   release settle time it is not (the call it made, if any, has long timed out, and the follower has found the
@@ -147,14 +174,15 @@ pub async fn release_after_stop(state: &AppState) -> Result<usize, ApiError> {
 ///   sends it again under the next key at once; the keeper does once the newest is as old as the time since the
 ///   first (at least the settle time, at most 256 times it) — so its retries back off in time, doubling, however
 ///   often a person asked meanwhile.
-async fn stop_release_key_now(
+async fn release_key_now(
     state: &AppState,
     fleet_key: &str,
+    purpose: ReleasePurpose,
     targets: &[InstanceRef],
     asker: ReleaseAsker,
 ) -> Result<String, ApiError> {
     use crate::follower::RELEASE_SETTLE_MS;
-    let base = stop_release_key(fleet_key, targets);
+    let base = set_release_key(fleet_key, purpose, targets);
     let key_of = |round: u32| match round {
         0 => base.clone(),
         round => format!("{base}_{round}"),
@@ -175,7 +203,7 @@ async fn stop_release_key_now(
     let round = if send_again {
         newest.round.checked_add(1).ok_or_else(|| {
             ApiError::Internal(anyhow::anyhow!(
-                "fleet {fleet_key} has sent its stop release {} times",
+                "fleet {fleet_key} has sent its release {base} {} times",
                 u32::MAX
             ))
         })?

@@ -24,7 +24,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::fleet_book::{self, FleetRow};
 use crate::fleet_keeper;
-use crate::fleet_release::{ReleaseAsker, fleet_instances, release_live};
+use crate::fleet_release::{ReleaseAsker, ReleasePurpose, fleet_instances, release_live};
 use crate::security::Caller;
 use crate::store::StoreError;
 use crate::upstream::{now_unix_millis, random_hex};
@@ -604,7 +604,15 @@ async fn stop_held(state: AppState, caller: Caller, id: String, body: StopFleet)
     fleet_book::update(&state.store, &fleet).await?;
     drop((held, replicas));
     if release_now {
-        release_live(&state, &fleet.key, targets, caller.name(), ReleaseAsker::Person).await?;
+        release_live(
+            &state,
+            &fleet.key,
+            ReleasePurpose::Stop,
+            targets,
+            caller.name(),
+            ReleaseAsker::Person,
+        )
+        .await?;
     }
     // The stop is logged and its release may have gone out: a failed read now must not say "nothing was sent".
     Ok(FleetAnswer {

@@ -347,20 +347,21 @@ pub async fn release(
         message: error.to_string(),
         field: Some("Idempotency-Key".into()),
     })?;
-    // A fleet's stop keys are its own (whoever stopped it): taken first by a person's release, the fleet's next stop
-    // round would be answered "the key was used for a different release" and its instances would bill on.
-    if let Some(fleet_key) = crate::fleet_release::fleet_of_stop_key(&key)
-        && let Some(fleet) = crate::fleet_book::by_key(&state.store, fleet_key).await?
-    {
-        return Err(ApiError::BadRequest {
-            code: "idempotency_key_reserved",
-            message: format!(
-                "idempotency key {key} is a stop key of fleet {} (its key, `_stop_`, …): stop the fleet with POST \
-                 /api/v1/fleets/{}/stop, or release under a key of your own, such as a UUID",
-                fleet.id, fleet.id
-            ),
-            field: Some("Idempotency-Key".into()),
-        });
+    // A fleet's release keys are its own (whoever stopped it): taken first by a person's release, the fleet's next
+    // release round would be answered "the key was used for a different release" and its instances would bill on.
+    for fleet_key in crate::fleet_release::fleet_keys_of_release_key(&key) {
+        if let Some(fleet) = crate::fleet_book::by_key(&state.store, fleet_key).await? {
+            return Err(ApiError::BadRequest {
+                code: "idempotency_key_reserved",
+                message: format!(
+                    "idempotency key {key} is a release key of fleet {} (its key, then `_stop_` or `_trim_`, …): \
+                     stop the fleet with POST /api/v1/fleets/{}/stop, or release under a key of your own, such as a \
+                     UUID",
+                    fleet.id, fleet.id
+                ),
+                field: Some("Idempotency-Key".into()),
+            });
+        }
     }
     // A key is its requester's: another person's retry under it is refused before anything is compared or replayed.
     if let Some(logged) = instance_book::logged_release(&state.store, &key).await?

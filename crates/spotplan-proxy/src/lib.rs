@@ -21,6 +21,7 @@ pub mod exactly_once;
 pub mod fleet_book;
 pub mod fleet_keeper;
 pub mod fleet_release;
+mod fleet_trim;
 pub mod fleets;
 pub mod follower;
 pub mod health;

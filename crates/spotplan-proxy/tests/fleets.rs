@@ -244,6 +244,73 @@ async fn a_member_stopped_by_its_reclaim_leaves_room_under_the_ceiling_for_its_r
     assert!(row["paused_since_ms"].is_i64(), "its stop is not billed: {row}");
 }
 
+/// The stopped member runs again (started by hand): the fleet, which replaced it, runs one above its target and — its
+/// stop having billed nothing — above its ceiling. The keeper releases one (the newest, at equal prices), once.
+#[tokio::test]
+async fn a_replaced_member_that_runs_again_is_trimmed_back_to_the_target_and_the_ceiling() {
+    let rig = rig().await;
+    let (status, placed) = rig.submit(&fleet(4, [2, 1, 1], "0.8"), "fleet-0009-trim").await;
+    assert_eq!(status, 201, "{placed}");
+    let id = placed["fleet"]["id"].as_str().unwrap().to_owned();
+    rig.round(2).await;
+    let stopped = rig.live_ids(&id).await[0].clone();
+    assert!(rig.standin.lifecycle.stop(&stopped));
+    rig.round(1).await;
+    rig.round(2).await;
+    assert_eq!(rig.created(), 5, "one replacement");
+    let running = rig.live_ids(&id).await;
+    assert_eq!(running.len(), 4);
+    assert!(rig.standin.lifecycle.start(&stopped));
+    rig.round(1).await;
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(fleet["reason"]["kind"], "trimmed", "{fleet}");
+    // The replacement is the newest: the one released.
+    let released: Vec<String> = rig.standin.lifecycle.counts().0.into_keys().collect();
+    assert_eq!(released.len(), 1, "one released: {released:?}");
+    assert!(
+        running.contains(&released[0]) && released[0] != stopped,
+        "{released:?} {stopped}"
+    );
+    let words = fleet["reason"]["en"].as_str().unwrap();
+    assert!(words.starts_with("5 units ran above the target of 4"), "{fleet}");
+    assert!(words.contains(released[0].as_str()), "{fleet}");
+    for _ in 0..4 {
+        rig.round(3).await;
+    }
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(
+        (fleet["running_units"].as_u64(), fleet["pending_units"].as_u64()),
+        (Some(4), Some(0)),
+        "{fleet}"
+    );
+    assert!(bound(&fleet) <= 0.8, "back under its ceiling: {fleet}");
+    assert_eq!(rig.created(), 5, "nothing ordered in its place");
+    assert_eq!(
+        rig.standin.lifecycle.counts().0.values().sum::<u32>(),
+        1,
+        "released once, nothing more"
+    );
+    assert!(
+        rig.live_ids(&id).await.contains(&stopped),
+        "the one that came back runs on"
+    );
+    assert_eq!(
+        fleet["reason"]["kind"], "trimmed",
+        "the note stays while nothing else happens"
+    );
+    // The next order (a replacement) clears the note.
+    assert!(rig.standin.lifecycle.release_elsewhere(&stopped));
+    rig.round(1).await;
+    rig.round(2).await;
+    let fleet = rig.fleet(&id).await;
+    assert_eq!(rig.created(), 6, "{fleet}");
+    assert_eq!(
+        (fleet["running_units"].as_u64(), &fleet["reason"]),
+        (Some(4), &Value::Null),
+        "{fleet}"
+    );
+}
+
 #[tokio::test]
 async fn a_maintained_fleet_of_twenty_stays_at_twenty_through_reclaims_within_its_ceiling_and_waits_out_a_stock_out() {
     let rig = rig().await;
@@ -372,23 +439,25 @@ async fn a_maintained_fleet_of_twenty_stays_at_twenty_through_reclaims_within_it
     unique.dedup();
     assert_eq!(keys, unique);
 
-    // The fleet's stop keys are its own: a release a person asks for under one (which the fleet's next stop
-    // round would then find taken by a different release) is refused, and nothing is sent.
+    // The fleet's release keys (a stop's, a trim's) are its own: a release a person asks for under one (which the
+    // fleet's next round would then find taken by a different release) is refused, and nothing is sent.
     let fleet_key = fleet["idempotency_key"].as_str().unwrap().to_owned();
-    let (status, taken) = rig
-        .send(
-            reqwest::Client::new()
-                .post(format!("{}/api/v1/instances/release", rig.proxy))
-                .header("x-spotplan-token", TOKEN)
-                .header("idempotency-key", format!("{fleet_key}_stop_0123456789ab_1"))
-                .json(&json!({ "all": true })),
-        )
-        .await;
-    assert_eq!(
-        (status, taken["error"]["code"].as_str()),
-        (400, Some("idempotency_key_reserved")),
-        "{taken}"
-    );
+    for purpose in ["stop", "trim"] {
+        let (status, taken) = rig
+            .send(
+                reqwest::Client::new()
+                    .post(format!("{}/api/v1/instances/release", rig.proxy))
+                    .header("x-spotplan-token", TOKEN)
+                    .header("idempotency-key", format!("{fleet_key}_{purpose}_0123456789ab_1"))
+                    .json(&json!({ "all": true })),
+            )
+            .await;
+        assert_eq!(
+            (status, taken["error"]["code"].as_str()),
+            (400, Some("idempotency_key_reserved")),
+            "{purpose}: {taken}"
+        );
+    }
     assert_eq!(
         rig.standin.lifecycle.counts().0.values().sum::<u32>(),
         0,

@@ -197,6 +197,8 @@ pub fn router(standin: Standin) -> Router {
         .route("/__standin/stats", get(stats))
         .route("/__standin/lifecycle", get(lifecycle::counts))
         .route("/__standin/reclaim", post(lifecycle::reclaim))
+        .route("/__standin/stop", post(lifecycle::stop))
+        .route("/__standin/start", post(lifecycle::start))
         .route("/__standin/create", post(lifecycle::create))
         .route("/__standin/throttle", post(lifecycle::throttle))
         .route("/__standin/advance", post(lifecycle::advance))

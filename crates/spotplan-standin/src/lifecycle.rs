@@ -1,8 +1,8 @@
 //! The stand-in plays the lifecycle: each instance it created keeps a clock — pending, then running after
 //! [`Lifecycle::pending_for`] (or `LAUNCH_FAILED` on Tencent when the image asks for it with `launchfail`) — answers
 //! the describe call, takes releases (counting each per instance, deduplicating on the release token like the
-//! cloud), and plays reclaims, throttling and instances started elsewhere on request through `/__standin/*`
-//! controls. Its clock can be moved
+//! cloud), and plays reclaims, stops and starts, throttling and instances started elsewhere on request through
+//! `/__standin/*` controls. Its clock can be moved
 //! forward (`/__standin/advance?ms=`), so tests walk through time without sleeping.
 
 use std::collections::{BTreeMap, HashSet};
@@ -154,6 +154,17 @@ impl Lifecycle {
         match self.book().instances.get_mut(id) {
             Some(instance) => {
                 instance.stopped = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Starts a stopped instance again, as the console would; false when the stand-in does not know it.
+    pub fn start(&self, id: &str) -> bool {
+        match self.book().instances.get_mut(id) {
+            Some(instance) => {
+                instance.stopped = false;
                 true
             }
             None => false,
@@ -759,6 +770,24 @@ pub struct Control {
 /// `POST /__standin/reclaim?id=`: the instance gets a reclaim notice now and is gone when it runs out.
 pub async fn reclaim(State(standin): State<Standin>, Query(control): Query<Control>) -> Response {
     if standin.lifecycle.reclaim(control.id.as_deref().unwrap_or_default()) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
+}
+
+/// `POST /__standin/stop?id=`: the instance stops (on Alibaba: its reclaim with the Stop behaviour).
+pub async fn stop(State(standin): State<Standin>, Query(control): Query<Control>) -> Response {
+    if standin.lifecycle.stop(control.id.as_deref().unwrap_or_default()) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
+}
+
+/// `POST /__standin/start?id=`: a stopped instance runs again, started as the console would.
+pub async fn start(State(standin): State<Standin>, Query(control): Query<Control>) -> Response {
+    if standin.lifecycle.start(control.id.as_deref().unwrap_or_default()) {
         StatusCode::NO_CONTENT.into_response()
     } else {
         StatusCode::NOT_FOUND.into_response()

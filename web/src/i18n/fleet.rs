@@ -147,8 +147,8 @@ pub fn fleet_text(lang: Lang, key: FleetText) -> &'static str {
         ),
         Restart => ("Restart wait (minutes)", "重启等待（分钟）"),
         Maintain => (
-            "Maintain the target (replace what is reclaimed)",
-            "维持目标（补充被回收的实例）",
+            "Maintain the target (replace what is reclaimed, release what runs above it)",
+            "维持目标（补充被回收的实例，释放超出目标的实例）",
         ),
         Name => ("Name (optional)", "名称（可选）"),
         InputsHeading => ("What the fleet needs", "机群需求"),

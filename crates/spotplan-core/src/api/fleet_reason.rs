@@ -124,6 +124,16 @@ pub enum FleetReason {
         /// The most orders a fleet places.
         max: u32,
     },
+    /// A maintained fleet ran above its target (an instance it had replaced runs again: started by hand, or back
+    /// from an error) and released what ran above it, the instances that cost most per unit first.
+    Trimmed {
+        /// The instances it released.
+        instances: Vec<String>,
+        /// Units running before the release.
+        running: u64,
+        /// Units wanted.
+        target: u64,
+    },
     /// A person stopped it (the state says so; the reason says what became of its instances).
     Stopped {
         /// Whether its instances are released.
@@ -231,6 +241,14 @@ impl FleetReason {
                 "在上限之下等待：现有实例和订单每小时最多 {committed}；{pool} 再加一台最多 {each}，会超过上限 {ceiling}"
             ),
             FleetReason::StepLimit { max } => format!("机群已下 {max} 笔订单；不再下单"),
+            FleetReason::Trimmed {
+                instances,
+                running,
+                target,
+            } => format!(
+                "{running} 个单位在运行，超出目标 {target}（被替换过的实例重新运行）：已释放 {}（每单位费用最高者优先）",
+                instances.join("，")
+            ),
             FleetReason::Stopped { released: false, .. } => "其实例继续运行".into(),
             FleetReason::Stopped { open_orders, .. } if open_orders.is_empty() => "其实例已释放".into(),
             FleetReason::Stopped { open_orders, .. } => format!(
@@ -257,6 +275,7 @@ impl FleetReason {
             FleetReason::Unbounded { .. } => "unbounded",
             FleetReason::WaitingUnderCeiling { .. } => "waiting_under_ceiling",
             FleetReason::StepLimit { .. } => "step_limit",
+            FleetReason::Trimmed { .. } => "trimmed",
             FleetReason::Stopped { .. } => "stopped",
             FleetReason::Text { .. } => "text",
         }
@@ -285,7 +304,7 @@ impl FleetReason {
 pub struct FleetReasonWords {
     /// `creator_revoked`, `no_such_pool`, `invalid_order`, `refused`, `over_budget`, `cloud_refused`, `throttled`,
     /// `waiting_for_outcome`, `out_of_stock`, `waiting_for_stock`, `unbounded`, `waiting_under_ceiling`,
-    /// `step_limit`, `stopped` or `text`.
+    /// `step_limit`, `trimmed`, `stopped` or `text`.
     pub kind: String,
     /// Whether the fleet only waits (it orders again by itself).
     pub waiting: bool,
@@ -410,6 +429,16 @@ impl fmt::Display for FleetReason {
             FleetReason::StepLimit { max } => {
                 write!(f, "the fleet placed {max} orders; nothing more is ordered")
             }
+            FleetReason::Trimmed {
+                instances,
+                running,
+                target,
+            } => write!(
+                f,
+                "{running} units ran above the target of {target} (an instance it had replaced runs again): released \
+                 {}, those costing most per unit first",
+                instances.join(", ")
+            ),
             FleetReason::Stopped { released: false, .. } => f.write_str("its instances keep running"),
             FleetReason::Stopped {
                 released: true,
@@ -514,6 +543,11 @@ mod tests {
                 ceiling: cny("3"),
             },
             FleetReason::StepLimit { max: 9_999 },
+            FleetReason::Trimmed {
+                instances: vec!["i-trim1".into()],
+                running: 5,
+                target: 4,
+            },
             FleetReason::Stopped {
                 released: false,
                 open_orders: vec![],
@@ -585,6 +619,7 @@ mod tests {
                 "ecs.c7.large",
                 "max_per_order",
                 "Throttling",
+                "i-trim1",
             ] {
                 assert_eq!(en.contains(held), zh.contains(held), "{held:?}: {en:?} vs {zh:?}");
             }

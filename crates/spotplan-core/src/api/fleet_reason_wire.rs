@@ -13,7 +13,7 @@ use crate::order::Problem;
 struct FleetReasonWire {
     /// `creator_revoked`, `no_such_pool`, `invalid_order`, `refused`, `over_budget`, `cloud_refused`, `throttled`,
     /// `waiting_for_outcome`, `out_of_stock`, `waiting_for_stock`, `unbounded`, `waiting_under_ceiling`,
-    /// `step_limit`, `stopped` or `text`.
+    /// `step_limit`, `trimmed`, `stopped` or `text`.
     kind: String,
     /// The person (`creator_revoked`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,6 +75,12 @@ struct FleetReasonWire {
     /// The most orders a fleet places (`step_limit`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     max: Option<u32>,
+    /// The instances released (`trimmed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    instances: Option<Vec<String>>,
+    /// Units running (`trimmed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    running: Option<u64>,
     /// Whether its instances are released (`stopped`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     released: Option<bool>,
@@ -205,6 +211,16 @@ impl From<FleetReason> for FleetReasonWire {
                 max: Some(max),
                 ..kind("step_limit")
             },
+            FleetReason::Trimmed {
+                instances,
+                running,
+                target,
+            } => FleetReasonWire {
+                instances: Some(instances),
+                running: Some(running),
+                target: Some(target),
+                ..kind("trimmed")
+            },
             FleetReason::Stopped { released, open_orders } => FleetReasonWire {
                 released: Some(released),
                 open_orders: Some(open_orders),
@@ -292,6 +308,11 @@ impl TryFrom<FleetReasonWire> for FleetReason {
             },
             "step_limit" => FleetReason::StepLimit {
                 max: need(wire.max, kind, "max")?,
+            },
+            "trimmed" => FleetReason::Trimmed {
+                instances: need(wire.instances.clone(), kind, "instances")?,
+                running: need(wire.running, kind, "running")?,
+                target: need(wire.target, kind, "target")?,
             },
             "stopped" => FleetReason::Stopped {
                 released: need(wire.released, kind, "released")?,
