@@ -331,6 +331,7 @@ pub fn cell(column: Column, rank: usize, row: &Candidate, lang: Lang) -> Cell {
                         match basis {
                             spotplan_core::plan::WorstCaseBasis::RecommendedBid => "云厂商实际接受的推荐出价",
                             spotplan_core::plan::WorstCaseBasis::OnDemandCap => "按量价格（市场价以其为上限）",
+                            spotplan_core::plan::WorstCaseBasis::NewestSpotAboveList => "高于按量价格的最新竞价价格",
                         }
                     ),
                 },
@@ -361,11 +362,20 @@ pub fn csv_value(column: Column, rank: usize, row: &Candidate, lang: Lang) -> St
         Column::OnDemand => hourly(row.on_demand_display),
         Column::PerVcpu => row
             .per_vcpu_hour
-            .map(|m| m.amount.round_dp(6).normalize().to_string())
+            .map(|m| {
+                m.amount
+                    .round_dp_with_strategy(6, spotplan_core::money::DISPLAY_ROUNDING)
+                    .normalize()
+                    .to_string()
+            })
             .unwrap_or_default(),
         Column::Savings => row
             .savings_percent
-            .map(|s| s.round_dp(2).normalize().to_string())
+            .map(|s| {
+                s.round_dp_with_strategy(2, spotplan_core::money::DISPLAY_ROUNDING)
+                    .normalize()
+                    .to_string()
+            })
             .unwrap_or_default(),
         Column::Total => row.expected_total.map(|m| m.rounded(2).to_string()).unwrap_or_default(),
         // A maximum: rounded up, never written below itself.
@@ -508,6 +518,24 @@ mod tests {
         assert!(!forced.shows(Column::Bid));
         assert_eq!(ColumnChoice::parse("garbage"), ColumnChoice::default());
         assert!(ColumnChoice::default().toggled(Column::Choose).shows(Column::Choose));
+    }
+
+    /// Shown amounts round half away from zero (`DISPLAY_ROUNDING`), the export too: 12.345 % is 12.35, not the
+    /// banker's 12.34.
+    #[test]
+    fn the_export_rounds_halves_away_from_zero() {
+        let catalog = spotplan_core::catalog::Catalog::embedded().unwrap();
+        let planner = spotplan_core::plan::Planner::new(catalog, spotplan_core::ExchangeRate::default());
+        let requirement = spotplan_core::plan::Requirement::default();
+        // A fixed day (what the row's price ages count from; not read here).
+        let mut row = planner.candidate(0, &requirement, 1_795_392_000).unwrap();
+        row.savings_percent = Some(rust_decimal::Decimal::new(12_345, 3));
+        row.per_vcpu_hour = Some(spotplan_core::Money::new(
+            rust_decimal::Decimal::new(1_234_565, 7),
+            spotplan_core::Currency::Cny,
+        ));
+        assert_eq!(csv_value(Column::Savings, 1, &row, Lang::En), "12.35");
+        assert_eq!(csv_value(Column::PerVcpu, 1, &row, Lang::En), "0.123457");
     }
 
     #[test]

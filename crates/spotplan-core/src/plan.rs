@@ -274,6 +274,8 @@ pub enum WorstCaseBasis {
     RecommendedBid,
     /// The on-demand price, on a cloud whose market price never exceeds it.
     OnDemandCap,
+    /// The newest spot price, where it is above the on-demand price (the list is then not what the market reaches).
+    NewestSpotAboveList,
 }
 
 impl std::fmt::Display for WorstCaseBasis {
@@ -281,6 +283,7 @@ impl std::fmt::Display for WorstCaseBasis {
         f.write_str(match self {
             WorstCaseBasis::RecommendedBid => "the recommended bid, as the cloud takes it",
             WorstCaseBasis::OnDemandCap => "the on-demand price, where the market is capped",
+            WorstCaseBasis::NewestSpotAboveList => "the newest spot price, above the on-demand price",
         })
     }
 }
@@ -673,9 +676,27 @@ impl Planner {
                 self.as_sent(cloud, *bid, requirement.account_currencies.of(cloud))?,
                 WorstCaseBasis::RecommendedBid,
             )),
-            BidAdvice::Unknown { .. } if rules.capped_at_on_demand => {
-                on_demand.native().map(|list| (list, WorstCaseBasis::OnDemandCap))
-            }
+            // A market bid: bounded as the order dialog and the proxy bound it (`market_bid_bound`), by the list
+            // price or the newest spot price where that is higher.
+            BidAdvice::Unknown { .. } if rules.capped_at_on_demand => match on_demand.native() {
+                Some(list) => {
+                    let newest_spot = spot
+                        .native()
+                        .map(|rate| {
+                            let money = self.fx.convert(rate.money, list.money.currency)?;
+                            PriceRate::new(money, rate.per).in_unit(list.per)
+                        })
+                        .transpose()?;
+                    let bound = crate::billing::market_bid_bound(list.money, newest_spot.map(|rate| rate.money));
+                    let basis = if bound == list.money {
+                        WorstCaseBasis::OnDemandCap
+                    } else {
+                        WorstCaseBasis::NewestSpotAboveList
+                    };
+                    Some((PriceRate::new(bound, list.per), basis))
+                }
+                None => None,
+            },
             BidAdvice::Unknown { .. } => None,
         };
         let worst_case_total = worst_case_bid.as_ref().map(|(rate, _)| total(*rate)).transpose()?;

@@ -532,11 +532,19 @@ pub async fn check_budgets(
                         ceiling.currency,
                         spent.map_or_else(
                             || "an amount in another currency".to_owned(),
-                            |s| format!("{} {}", s.round_dp(2), ceiling.currency)
+                            |s| format!(
+                                "{} {}",
+                                s.round_dp_with_strategy(2, spotplan_core::money::DISPLAY_ROUNDING),
+                                ceiling.currency
+                            )
                         ),
                         projected.zip(spent).map_or_else(
                             || "an unknown amount".to_owned(),
-                            |(p, s)| format!("{} {}", (p - s).round_dp(2), ceiling.currency)
+                            |(p, s)| format!(
+                                "{} {}",
+                                (p - s).round_dp_with_strategy(2, spotplan_core::money::DISPLAY_ROUNDING),
+                                ceiling.currency
+                            )
                         )
                     ),
                 }));

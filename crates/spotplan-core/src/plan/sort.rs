@@ -204,7 +204,10 @@ impl Planner {
             return nano_cny_per_hour(&self.fx, self.as_sent(facts.cloud, bid, account).ok()?);
         }
         if spot_rules(facts.cloud).capped_at_on_demand {
-            facts.on_demand_nano
+            // A market bid's bound (`market_bid_bound`): the list price, or the newest spot price above it.
+            facts
+                .on_demand_nano
+                .map(|list| facts.spot_nano.map_or(list, |spot| spot.max(list)))
         } else {
             None
         }

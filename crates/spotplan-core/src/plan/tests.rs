@@ -691,3 +691,49 @@ fn the_gpu_model_filter_matches_trimmed_and_keeps_its_inner_spaces() {
         .expect("a GPU model with a space in its name");
     assert!(matched(&format!("{spelled} ")) > 0, "{spelled}");
 }
+
+/// A market bid's worst case is its bound as the order dialog and the proxy take it (`market_bid_bound`): the list
+/// price, or the newest spot price where that is higher — never below the expected cost. From the embedded data
+/// (a review found it): ecs.c7nex.2xlarge in ap-northeast-1b, spot 3.356 and on-demand 2.987062 CNY/h.
+#[test]
+fn a_market_bids_worst_case_is_never_below_its_expected_cost() {
+    let catalog = Catalog::embedded().unwrap();
+    let planner = Planner::new(catalog.clone(), ExchangeRate::default());
+    let requirement = Requirement {
+        instance_count: 1,
+        hours: Decimal::from(10),
+        ..Requirement::default()
+    };
+    let mut above_list = 0;
+    for offer in 0..catalog.offers().len() as u32 {
+        let Ok(candidate) = planner.candidate(offer, &requirement, today()) else {
+            continue;
+        };
+        if let (Some(worst), Some(expected)) = (candidate.worst_case_total, candidate.expected_total) {
+            assert!(
+                worst.amount >= expected.amount,
+                "{:?}: {worst} < {expected}",
+                candidate.key
+            );
+        }
+        above_list += usize::from(matches!(
+            candidate.worst_case_bid,
+            Some((_, WorstCaseBasis::NewestSpotAboveList))
+        ));
+    }
+    assert!(
+        above_list > 0,
+        "the catalog has offers whose newest spot price is above the list"
+    );
+    let offer = (0..catalog.offers().len())
+        .find(|&offer| {
+            let key = catalog.key_of(offer);
+            key.instance_type == "ecs.c7nex.2xlarge" && key.zone.as_deref() == Some("ap-northeast-1b")
+        })
+        .unwrap();
+    let candidate = planner.candidate(offer as u32, &requirement, today()).unwrap();
+    assert_eq!(
+        candidate.worst_case_total.map(|total| total.to_string()),
+        Some("33.56 CNY".to_owned())
+    );
+}
