@@ -15,7 +15,8 @@
 //! interruption probability of a bid is the share of start times whose maximum exceeds it. Unlike Zheng et al. we
 //! assume no price distribution and no independence between hours: the window maximum captures the
 //! autocorrelation the job actually meets. The estimate is only as good as the sampling: daily readings miss
-//! intra-day spikes, and it rests on at least [`MIN_WINDOWS`] observations a whole job fits after.
+//! intra-day spikes, and it rests on at least [`MIN_WINDOWS`] observations a whole job fits after. A gap between
+//! two sources longer than [`HISTORY_BREAK_SECONDS`] breaks the history: only what follows the last one is read.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,25 @@ use crate::money::PriceRate;
 
 /// Fewer job-length windows than this and the history says nothing reliable.
 pub const MIN_WINDOWS: usize = 10;
+
+/// Two readings from different sources further apart than this break the history: neither source watched the price
+/// in between, so the older reading says nothing about it, and advice reads only what follows the last such gap.
+/// Without the break, a 2024 catalog reading merged with three days of live quotes would be taken to have held for
+/// two years and swamp them. Within one source a long gap is kept: a store that keeps changes only (the proxy's)
+/// says the price held. The embedded histories' largest gap is 3 days.
+pub const HISTORY_BREAK_SECONDS: i64 = 7 * 86_400;
+
+/// The part of `history` after its last gap between sources longer than [`HISTORY_BREAK_SECONDS`] (all of it when
+/// it has none).
+fn since_last_break(history: &[PriceObservation]) -> &[PriceObservation] {
+    let start = history
+        .windows(2)
+        .rposition(|pair| {
+            pair[0].source != pair[1].source && pair[1].observed_at - pair[0].observed_at > HISTORY_BREAK_SECONDS
+        })
+        .map_or(0, |before| before + 1);
+    &history[start..]
+}
 
 /// The advice for one offer and job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,7 +165,7 @@ pub fn recommend(history: &[PriceObservation], input: AdviceInput) -> BidAdvice 
         bid: PriceRate::new(crate::money::Money::new(bid, template.money.currency), template.per),
         risk: maxima.share_above(bid),
         windows: maxima.windows,
-        lookback_from: history[0].observed_at,
+        lookback_from: since_last_break(history)[0].observed_at,
         lookback_to: history[history.len() - 1].observed_at,
         capped_at_on_demand: capped,
     }
@@ -209,6 +229,7 @@ fn window_maxima(
     job_seconds: u64,
     protection_seconds: u64,
 ) -> Result<WindowMaxima, NoAdvice> {
+    let history = since_last_break(history);
     if history.len() < 2 {
         return Err(NoAdvice::TooFewObservations {
             observations: history.len(),
@@ -339,6 +360,44 @@ mod tests {
             protection_seconds: 0,
             cap: None,
         }
+    }
+
+    /// From a review: one 2024 reading of 0.17, then hourly live quotes two years later (0.30, 0.30, 0.60
+    /// repeating). Read whole, the old price held for two years and a bid of 0.30 looked nearly safe; after the
+    /// break, the advice is what the live quotes alone say.
+    #[test]
+    fn a_reading_before_a_long_gap_does_not_fill_it() {
+        // 70 of them, the newest 0.30 (a bid must meet the newest price).
+        let live: Vec<&str> = ["0.30", "0.30", "0.60"].iter().copied().cycle().take(70).collect();
+        let mut recent = history(&live, 3600);
+        for observation in &mut recent {
+            observation.observed_at += 770 * 86_400;
+            observation.source = 1;
+        }
+        let mut old = history(&["0.17"], 3600);
+        old.extend(recent.iter().cloned());
+        let two_hours = input(7200, "0.1");
+        let (whole, live_only) = (recommend(&old, two_hours), recommend(&recent, two_hours));
+        assert_eq!(whole, live_only);
+        match whole {
+            BidAdvice::Recommended { bid, .. } => assert_eq!(bid.money.amount, Decimal::new(60, 2)),
+            other => panic!("{other:?}"),
+        }
+        // A gap of a week or less between sources is read through, and one source's long gap too (its price held).
+        let mut close = history(&["0.17"], 3600);
+        let mut week_later = history(&live, 3600);
+        for observation in &mut week_later {
+            observation.observed_at += HISTORY_BREAK_SECONDS;
+            observation.source = 1;
+        }
+        close.append(&mut week_later);
+        assert_eq!(since_last_break(&close).len(), 71);
+        let mut held = history(&["0.17"], 3600);
+        held.extend(recent.into_iter().map(|observation| PriceObservation {
+            source: 0,
+            ..observation
+        }));
+        assert_eq!(since_last_break(&held).len(), 71);
     }
 
     #[test]
