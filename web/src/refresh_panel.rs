@@ -207,11 +207,14 @@ pub fn RefreshPanel(props: &RefreshPanelProps) -> Html {
                 pools: asks,
                 budget_per_minute: None,
             };
-            // The switch shows what was asked for until the proxy answers.
+            // The switch shows what was asked for until the proxy answers: on, with this plan's pools (not the
+            // earlier list's count, which the page would otherwise show as this plan's for a moment).
             *turns.borrow_mut() += 1;
+            let asked_pools = u32::try_from(settings.pools.len()).unwrap_or(u32::MAX);
             if let Some(before) = progress.as_ref() {
                 progress.set(Some(RefreshProgress {
                     enabled: on,
+                    pools: if on { asked_pools } else { before.pools },
                     ..before.clone()
                 }));
             }
