@@ -133,6 +133,11 @@ impl Lifecycle {
         }
     }
 
+    /// Changes the instance `id` with `change`; false when the stand-in does not know it.
+    fn with_instance(&self, id: &str, change: impl FnOnce(&mut Instance)) -> bool {
+        self.book().instances.get_mut(id).map(change).is_some()
+    }
+
     /// Moves the stand-in's clock forward.
     pub fn advance(&self, ms: i64) {
         self.book().offset_ms += ms.max(0);
@@ -140,35 +145,17 @@ impl Lifecycle {
 
     /// Releases an instance as the console would, behind the proxy's back; false when the stand-in does not know it.
     pub fn release_elsewhere(&self, id: &str) -> bool {
-        match self.book().instances.get_mut(id) {
-            Some(instance) => {
-                instance.released = true;
-                true
-            }
-            None => false,
-        }
+        self.with_instance(id, |instance| instance.released = true)
     }
 
     /// Stops an instance (on Alibaba: its reclaim, with the Stop behaviour); false when the stand-in does not know it.
     pub fn stop(&self, id: &str) -> bool {
-        match self.book().instances.get_mut(id) {
-            Some(instance) => {
-                instance.stopped = true;
-                true
-            }
-            None => false,
-        }
+        self.with_instance(id, |instance| instance.stopped = true)
     }
 
     /// Starts a stopped instance again, as the console would; false when the stand-in does not know it.
     pub fn start(&self, id: &str) -> bool {
-        match self.book().instances.get_mut(id) {
-            Some(instance) => {
-                instance.stopped = false;
-                true
-            }
-            None => false,
-        }
+        self.with_instance(id, |instance| instance.stopped = false)
     }
 
     /// Gives an instance a reclaim notice now; false when the stand-in does not know it.
@@ -767,31 +754,28 @@ pub struct Control {
     on_demand: Option<bool>,
 }
 
-/// `POST /__standin/reclaim?id=`: the instance gets a reclaim notice now and is gone when it runs out.
-pub async fn reclaim(State(standin): State<Standin>, Query(control): Query<Control>) -> Response {
-    if standin.lifecycle.reclaim(control.id.as_deref().unwrap_or_default()) {
+/// 204 when a control found the instance it names and acted on it, 404 when the stand-in does not know it.
+fn acted_on(found: bool) -> Response {
+    if found {
         StatusCode::NO_CONTENT.into_response()
     } else {
         StatusCode::NOT_FOUND.into_response()
     }
+}
+
+/// `POST /__standin/reclaim?id=`: the instance gets a reclaim notice now and is gone when it runs out.
+pub async fn reclaim(State(standin): State<Standin>, Query(control): Query<Control>) -> Response {
+    acted_on(standin.lifecycle.reclaim(control.id.as_deref().unwrap_or_default()))
 }
 
 /// `POST /__standin/stop?id=`: the instance stops (on Alibaba: its reclaim with the Stop behaviour).
 pub async fn stop(State(standin): State<Standin>, Query(control): Query<Control>) -> Response {
-    if standin.lifecycle.stop(control.id.as_deref().unwrap_or_default()) {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        StatusCode::NOT_FOUND.into_response()
-    }
+    acted_on(standin.lifecycle.stop(control.id.as_deref().unwrap_or_default()))
 }
 
 /// `POST /__standin/start?id=`: a stopped instance runs again, started as the console would.
 pub async fn start(State(standin): State<Standin>, Query(control): Query<Control>) -> Response {
-    if standin.lifecycle.start(control.id.as_deref().unwrap_or_default()) {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        StatusCode::NOT_FOUND.into_response()
-    }
+    acted_on(standin.lifecycle.start(control.id.as_deref().unwrap_or_default()))
 }
 
 /// `POST /__standin/create?id=[&on_demand=true]`: an instance started outside Spotplan (the cloud knows it, no
