@@ -38,8 +38,24 @@ impl ReleasePurpose {
 pub fn fleet_keys_of_release_key(key: &str) -> Vec<&str> {
     ReleasePurpose::ALL
         .iter()
-        .filter_map(|purpose| key.split_once(purpose.infix()).map(|(fleet_key, _)| fleet_key))
+        // Every place the infix occurs: a fleet key may hold `_stop_` itself (`a_stop_b`'s keys are `a_stop_b_stop_…`).
+        .flat_map(|purpose| key.match_indices(purpose.infix()).map(|(at, _)| &key[..at]))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_release_key_names_every_fleet_key_it_may_belong_to() {
+        assert_eq!(
+            fleet_keys_of_release_key("a_stop_b_stop_0123456789ab_1"),
+            ["a", "a_stop_b"]
+        );
+        assert_eq!(fleet_keys_of_release_key("render_trim_0123456789ab"), ["render"]);
+        assert!(fleet_keys_of_release_key("my-own-key").is_empty());
+    }
 }
 
 /// The key of a fleet's release of `targets` for `purpose`: the fleet's key, the purpose and a digest of the set,
