@@ -416,6 +416,13 @@ async fn pass_spend_gate<'a>(
     // budget set on the embedded log binds every order placed through it). Whether any budget applies is read
     // before the gate: it holds the gate for no order that has none.
     let budgets = crate::people::any_budget(&state.store, placed_by).await?;
+    if budgets || state.config.spend.has_cost_ceiling() {
+        crate::spend::check_unpriced(&state.config.spend.unpriced, order).map_err(|error| ApiError::SpendCeiling {
+            field: error.field(),
+            message: error.to_string(),
+            lifts_by_itself: None,
+        })?;
+    }
     let local = state.spend_gate.lock().await;
     let replicas = if budgets || state.config.spend.max_spend_per_hour.is_some() {
         Some(state.store.hold_gate(SPEND_GATE_LOCK).await?)

@@ -169,6 +169,16 @@ fn check(state: &AppState, spec: &FleetSubmission, now_s: i64) -> Result<(), Api
                 ),
             ));
         }
+        // What its bound leaves out (disks, public bandwidth) is within the allowance wherever a ceiling bounds it.
+        if (state.config.spend.has_cost_ceiling() || spec.ceiling_per_hour.is_some())
+            && let Err(over) = crate::spend::check_unpriced(&state.config.spend.unpriced, order)
+        {
+            return Err(bad(
+                "fleet_over_ceiling",
+                field(&format!("order.{}", over.field())),
+                over.to_string(),
+            ));
+        }
         // And what it may cost an hour: over the proxy's ceiling for one order, or alone over its hourly ceiling, it
         // would be refused every time it goes out.
         if state.config.spend.has_cost_ceiling() && pool.count > 0 {

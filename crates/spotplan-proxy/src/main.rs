@@ -15,7 +15,7 @@ use spotplan_proxy::host_check::ConfiguredHost;
 use spotplan_proxy::listen_policy::{self, Exposure, ListenRequest};
 use spotplan_proxy::serve::{ServeOptions, raise_open_file_limit, serve};
 use spotplan_proxy::sign_in::{SIGN_IN_LINK_LIFETIME, TOKEN_PARAMETER};
-use spotplan_proxy::spend::SpendLimits;
+use spotplan_proxy::spend::{SpendLimits, UnpricedAllowance};
 use spotplan_proxy::upstream::random_hex;
 use spotplan_proxy::{AppState, Config, InstallKey, Store, app};
 use spotplan_sign::Secret;
@@ -110,6 +110,13 @@ struct Args {
     /// The most instances one order may start.
     #[arg(long, env = "SPOTPLAN_MAX_INSTANCES_PER_ORDER", default_value_t = 100)]
     max_instances_per_order: u32,
+    /// While a ceiling or a budget applies, the most GiB of disk one instance of an order may carry (disks bill
+    /// besides the instance, and no ceiling counts them).
+    #[arg(long, env = "SPOTPLAN_MAX_UNPRICED_DISK_GIB", default_value_t = UnpricedAllowance::default().disk_gib_per_instance)]
+    max_unpriced_disk_gib: u32,
+    /// While a ceiling or a budget applies, the most public bandwidth (Mbps) one instance of an order may carry.
+    #[arg(long, env = "SPOTPLAN_MAX_UNPRICED_BANDWIDTH_MBPS", default_value_t = UnpricedAllowance::default().bandwidth_mbps)]
+    max_unpriced_bandwidth_mbps: u32,
     /// Team mode: keep orders in this PostgreSQL database, shared by every proxy given the same URL (and the same
     /// install key: copy `install.key` into each replica's data folder). Without it, the embedded SQLite log.
     #[arg(
@@ -418,6 +425,10 @@ async fn main() -> anyhow::Result<()> {
         max_order_per_hour: args.max_order_per_hour,
         max_spend_per_hour: args.max_spend_per_hour,
         max_instances_per_order: args.max_instances_per_order,
+        unpriced: UnpricedAllowance {
+            disk_gib_per_instance: args.max_unpriced_disk_gib,
+            bandwidth_mbps: args.max_unpriced_bandwidth_mbps,
+        },
     };
     let started_ms = spotplan_proxy::upstream::now_unix_millis();
     let state = AppState::new(config, credentials, store, install_key)?;

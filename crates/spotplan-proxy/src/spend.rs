@@ -25,6 +25,9 @@ pub struct SpendLimits {
     /// RunInstances `Amount` maximum; Tencent's RunInstances takes up to 500 and Baidu documents none, so raise it
     /// (`SPOTPLAN_MAX_INSTANCES_PER_ORDER`) to order more of theirs at once.
     pub max_instances_per_order: u32,
+    /// What an order may ask for beside the instance, which no price Spotplan knows bounds, while a ceiling or a
+    /// budget applies.
+    pub unpriced: UnpricedAllowance,
 }
 
 impl Default for SpendLimits {
@@ -33,6 +36,7 @@ impl Default for SpendLimits {
             max_order_per_hour: None,
             max_spend_per_hour: None,
             max_instances_per_order: 100,
+            unpriced: UnpricedAllowance::default(),
         }
     }
 }
@@ -42,6 +46,58 @@ impl SpendLimits {
     pub fn has_cost_ceiling(&self) -> bool {
         self.max_order_per_hour.is_some() || self.max_spend_per_hour.is_some()
     }
+}
+
+/// The proxy's own allowance for what an order's hourly bound leaves out: the clouds bill disks and public
+/// bandwidth besides the instance (`../shared/pricing.md`: the spot discount "covers the instance only; disks,
+/// bandwidth and images are billed normally"), and the catalog holds no price for them. A ceiling or a budget that
+/// counted only the instance would let one order of a cheap type with sixteen 32 TiB disks through, so while one
+/// applies an order may carry at most this much of each. Not a cloud rule: the operator's limit, set with
+/// `SPOTPLAN_MAX_UNPRICED_DISK_GIB` and `SPOTPLAN_MAX_UNPRICED_BANDWIDTH_MBPS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnpricedAllowance {
+    /// The most GiB of disk (the system disk and every data disk the order names, together) per instance.
+    pub disk_gib_per_instance: u32,
+    /// The most public bandwidth per instance, in Mbps (billed by bandwidth or by traffic, both bounded by it).
+    pub bandwidth_mbps: u32,
+}
+
+impl Default for UnpricedAllowance {
+    /// 1,024 GiB of disk, room for a system disk and a working data disk; 10 Mbps, an instance's ordinary public
+    /// link.
+    fn default() -> UnpricedAllowance {
+        UnpricedAllowance {
+            disk_gib_per_instance: 1024,
+            bandwidth_mbps: 10,
+        }
+    }
+}
+
+/// Refuses an order that asks for more disk or public bandwidth per instance than `allowance`, when a ceiling or a
+/// budget applies: what they cost is outside every bound the proxy checks.
+pub fn check_unpriced(allowance: &UnpricedAllowance, order: &SpotOrder) -> Result<(), SpendError> {
+    let disks = order.system_disk.iter().chain(&order.data_disks);
+    let disk_gib: u64 = disks.filter_map(|disk| disk.size_gb).map(u64::from).sum();
+    if disk_gib > u64::from(allowance.disk_gib_per_instance) {
+        return Err(SpendError::UnpricedDisks {
+            field: if order.data_disks.is_empty() {
+                "system_disk.size_gb"
+            } else {
+                "data_disks"
+            },
+            gib: disk_gib,
+            limit: allowance.disk_gib_per_instance,
+        });
+    }
+    if let Some(mbps) = order.network.bandwidth_mbps
+        && mbps > allowance.bandwidth_mbps
+    {
+        return Err(SpendError::UnpricedBandwidth {
+            mbps,
+            limit: allowance.bandwidth_mbps,
+        });
+    }
+    Ok(())
 }
 
 /// Why an order is over a ceiling.
@@ -100,6 +156,31 @@ pub enum SpendError {
         /// The ceiling.
         limit: Money,
     },
+    /// More disk per instance than the allowance, while a ceiling or a budget applies.
+    #[error(
+        "the disks of one instance add up to {gib} GiB, above the {limit} GiB a budgeted order may carry \
+         (SPOTPLAN_MAX_UNPRICED_DISK_GIB): disks bill besides the instance, and no ceiling or budget counts them"
+    )]
+    UnpricedDisks {
+        /// The order field to change.
+        field: &'static str,
+        /// The GiB per instance.
+        gib: u64,
+        /// The allowance.
+        limit: u32,
+    },
+    /// More public bandwidth per instance than the allowance, while a ceiling or a budget applies.
+    #[error(
+        "network.bandwidth_mbps {mbps} is above the {limit} Mbps a budgeted order may carry \
+         (SPOTPLAN_MAX_UNPRICED_BANDWIDTH_MBPS): public bandwidth or traffic bills besides the instance, and no \
+         ceiling or budget counts it"
+    )]
+    UnpricedBandwidth {
+        /// The Mbps per instance.
+        mbps: u32,
+        /// The allowance.
+        limit: u32,
+    },
     /// Amounts in currencies that cannot be compared.
     #[error("cannot compare {0} with the ceiling: {1}")]
     Currency(String, String),
@@ -126,6 +207,8 @@ impl SpendError {
         match self {
             SpendError::TooManyInstances { .. } => "count",
             SpendError::UnknownEarlier { .. } => "SPOTPLAN_MAX_SPEND_PER_HOUR",
+            SpendError::UnpricedDisks { field, .. } => field,
+            SpendError::UnpricedBandwidth { .. } => "network.bandwidth_mbps",
             _ => "bid.max_price",
         }
     }

@@ -1087,6 +1087,132 @@ async fn a_team_budget_binds_the_operators_token_on_the_embedded_log() {
     assert!(store.list(10).await.unwrap().is_empty(), "nothing logged, nothing sent");
 }
 
+/// A budget counts an order's instances at their price, and the clouds bill disks and public bandwidth besides,
+/// which no price Spotplan holds bounds. So while a budget applies, an order may carry only the proxy's allowance of
+/// them: a 0.05 CNY/h instance with sixteen 32,768 GiB disks was counted at 0.05 against a 10 CNY/h budget and
+/// went out. It is refused with the field, the figure and the setting, before anything is logged or sent; within
+/// the allowance the same order passes the budget, and with no budget or ceiling the allowance does not apply.
+#[tokio::test]
+async fn a_budgeted_order_carries_no_more_unpriced_disk_or_bandwidth_than_the_allowance() {
+    use spotplan_proxy::people::{self, Budget};
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut endpoints = Endpoints::default();
+    for cloud in spotplan_core::Cloud::ALL {
+        endpoints = endpoints.with(
+            cloud,
+            spotplan_proxy::endpoints::EndpointOverride {
+                scheme: "http".into(),
+                authority: closed.to_string(),
+            },
+        );
+    }
+    let mut cheap = example("alibaba");
+    cheap["count"] = 1.into();
+    cheap["min_count"] = serde_json::Value::Null;
+    cheap["bid"]["max_price"] = "0.05".into();
+    cheap["dry_run"] = true.into();
+    let mut huge_disks = cheap.clone();
+    huge_disks["data_disks"] = (0..16)
+        .map(|_| serde_json::json!({ "category": "cloud_essd", "size_gb": 32768 }))
+        .collect();
+    let mut wide_link = cheap.clone();
+    wide_link["network"]["bandwidth_mbps"] = 100.into();
+    wide_link["network"]["internet_charge_type"] = "PayByTraffic".into();
+
+    let budgeted = Store::in_memory().unwrap();
+    let ten = spotplan_core::Money::new(rust_decimal::Decimal::TEN, spotplan_core::Currency::Cny);
+    people::set_budget(
+        &budgeted,
+        None,
+        &Budget {
+            per_hour: Some(ten),
+            per_month: None,
+        },
+    )
+    .await
+    .unwrap();
+    let budgeted_app = app(state(
+        &tempdir(),
+        common::credentials(),
+        endpoints.clone(),
+        budgeted.clone(),
+    ));
+    let refusal = |answer: &Answer| {
+        let error = answer.json()["error"].clone();
+        (
+            answer.status,
+            error["code"].clone(),
+            error["field"].clone(),
+            error["message"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    let answer = call(
+        budgeted_app.clone(),
+        post_order(&huge_disks, Some("key-unpriced-1"), Some(TOKEN)),
+    )
+    .await;
+    let (status, code, field, message) = refusal(&answer);
+    assert_eq!(
+        (status, code, field),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "spend_ceiling".into(),
+            "data_disks".into()
+        ),
+        "{message}"
+    );
+    // 40 GiB of system disk and 16 × 32,768 GiB of data disks.
+    assert!(
+        message.contains("524328 GiB") && message.contains("above the 1024 GiB"),
+        "{message}"
+    );
+    assert!(message.contains("SPOTPLAN_MAX_UNPRICED_DISK_GIB"), "{message}");
+    let answer = call(
+        budgeted_app.clone(),
+        post_order(&wide_link, Some("key-unpriced-2"), Some(TOKEN)),
+    )
+    .await;
+    let (status, code, field, message) = refusal(&answer);
+    assert_eq!(
+        (status, code, field),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "spend_ceiling".into(),
+            "network.bandwidth_mbps".into()
+        ),
+        "{message}"
+    );
+    assert!(message.contains("100 is above the 10 Mbps"), "{message}");
+    assert!(
+        budgeted.list(10).await.unwrap().is_empty(),
+        "nothing logged, nothing sent"
+    );
+    // Within the allowance, the budget passes it (the dry run then meets the closed port).
+    let answer = call(budgeted_app, post_order(&cheap, Some("key-unpriced-3"), Some(TOKEN))).await;
+    assert_ne!(
+        refusal(&answer).1,
+        serde_json::json!("spend_ceiling"),
+        "{}",
+        refusal(&answer).3
+    );
+    assert_eq!(budgeted.list(10).await.unwrap().len(), 1, "logged and sent");
+
+    // No budget and no ceiling: nothing bounds the order, so the allowance does not apply either.
+    let unbudgeted = Store::in_memory().unwrap();
+    let open_app = app(state(&tempdir(), common::credentials(), endpoints, unbudgeted.clone()));
+    let answer = call(open_app, post_order(&huge_disks, Some("key-unpriced-4"), Some(TOKEN))).await;
+    assert_ne!(
+        refusal(&answer).1,
+        serde_json::json!("spend_ceiling"),
+        "{}",
+        refusal(&answer).3
+    );
+    assert_eq!(unbudgeted.list(10).await.unwrap().len(), 1, "logged and sent");
+}
+
 #[tokio::test]
 async fn a_baidu_dry_run_is_checked_locally_without_credentials() {
     let mut order = example("baidu");

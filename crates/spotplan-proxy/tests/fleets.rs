@@ -999,7 +999,17 @@ async fn hostile_fleet_submissions_are_refused_before_anything_is_logged_or_sent
     unverifiable.as_object_mut().unwrap().remove("ceiling_per_hour");
     unverifiable["pools"][0]["order"]["instance_type"] = json!("ecs.unknown.type");
     unverifiable["pools"][0]["pool"]["instance_type"] = json!("ecs.unknown.type");
+    // Disks bill besides the instance and the ceiling counts the instance only: a pool may carry the proxy's
+    // allowance of them, no more.
+    let mut huge_disks = good.clone();
+    huge_disks["pools"][1]["order"]["data_disks"] = json!([{ "category": "cloud_essd", "size_gb": 32768 }]);
     let bodies: Vec<(&str, Value, &str, &str)> = vec![
+        (
+            "disks past the unpriced allowance",
+            huge_disks,
+            "fleet_over_ceiling",
+            "pools[1].order.data_disks",
+        ),
         (
             "an unknown type's weight, nothing bounding it",
             unverifiable,
