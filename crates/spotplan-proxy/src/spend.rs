@@ -640,7 +640,7 @@ mod tests {
         let limits = SpendLimits {
             max_order_per_hour: Some(cny("5")),
             max_spend_per_hour: Some(cny("8")),
-            max_instances_per_order: 100,
+            ..SpendLimits::default()
         };
         let fits = order(10, Some("0.4"));
         let bound = hourly_bound(&fits, Currency::Cny, None, &ExchangeRate::default());
