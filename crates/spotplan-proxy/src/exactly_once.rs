@@ -300,8 +300,9 @@ async fn first_attempt(state: &AppState, submission: Submission, hash: String) -
         field: Some("region".into()),
     })?;
     if let Some(token) = &order.client_token {
-        check_written_client_token(state, token, &submission).await?;
+        check_written_client_token(token, &submission)?;
     }
+    check_client_token_of_another(state, &submission).await?;
     let warnings: Vec<Problem> = validation
         .problems
         .into_iter()
@@ -489,11 +490,8 @@ fn account_currency_mismatch(
     }
 }
 
-/// A ClientToken the person wrote into the order must be theirs: not one of the proxy's own (`spotplan-` and an
-/// idempotency key — a fleet step's, or another order's — unless it is this submission's), and not one another
-/// person's order used. A cloud answers a repeated token with the first order's instances (or refuses it), so a
-/// copied token would book another person's instances as this person's order, theirs to release.
-async fn check_written_client_token(state: &AppState, token: &str, submission: &Submission) -> Result<(), ApiError> {
+/// Refuses a written `client_token` in the proxy's own form (`spotplan-` and a key) that is not this order's own.
+fn check_written_client_token(token: &str, submission: &Submission) -> Result<(), ApiError> {
     use spotplan_core::order::idempotency::CLIENT_TOKEN_PREFIX;
     // In any case: whether a cloud tells `SPOTPLAN-…` from `spotplan-…` is not documented.
     let proxys_own = token
@@ -510,6 +508,15 @@ async fn check_written_client_token(state: &AppState, token: &str, submission: &
             field: Some("client_token".into()),
         });
     }
+    Ok(())
+}
+
+/// Refuses an order whose ClientToken — written, or derived from its Idempotency-Key — another person's order
+/// already used, compared without case: whether a cloud tells `spotplan-ABC` from `spotplan-abc` is not documented,
+/// and one that does not would answer with that person's instances.
+async fn check_client_token_of_another(state: &AppState, submission: &Submission) -> Result<(), ApiError> {
+    let written = submission.order.client_token.as_deref();
+    let token = written.unwrap_or(&submission.client_token);
     let used_by_another = state
         .store
         .select(
@@ -521,14 +528,27 @@ async fn check_written_client_token(state: &AppState, token: &str, submission: &
     if used_by_another.is_empty() {
         return Ok(());
     }
-    Err(ApiError::Rejected {
-        status: axum::http::StatusCode::CONFLICT,
-        code: "client_token_of_another",
-        message: format!(
-            "client_token {token} was used by an order another person placed: the cloud would answer with that \
-             order's instances; use a token of your own"
-        ),
-        field: Some("client_token".into()),
+    Err(match written {
+        Some(_) => ApiError::Rejected {
+            status: axum::http::StatusCode::CONFLICT,
+            code: "client_token_of_another",
+            message: format!(
+                "client_token {token} was used by an order another person placed: the cloud would answer with that \
+                 order's instances; use a token of your own"
+            ),
+            field: Some("client_token".into()),
+        },
+        None => ApiError::Rejected {
+            status: axum::http::StatusCode::CONFLICT,
+            code: "client_token_of_another",
+            message: format!(
+                "Idempotency-Key {} gives the ClientToken {token}, which an order another person placed uses (keys \
+                 that differ only in case: a cloud may not tell them apart) — the cloud would answer with that \
+                 order's instances; use a key of your own, such as a UUID",
+                submission.key
+            ),
+            field: Some("Idempotency-Key".into()),
+        },
     })
 }
 

@@ -24,7 +24,7 @@ use spotplan_core::api::orders::OrderRecord;
 use spotplan_core::order::outcome::OrderStatus;
 
 /// The schema, one migration per version.
-const MIGRATIONS: [&str; 7] = [
+const MIGRATIONS: [&str; 8] = [
     "
 CREATE TABLE orders (
     id TEXT PRIMARY KEY,
@@ -167,6 +167,10 @@ ALTER TABLE refresh_pools ADD COLUMN history_until BIGINT;
     "
 CREATE INDEX instances_followed ON instances(cloud, region, id)
     WHERE state NOT IN ('launch_failed', 'released', 'reclaimed', 'gone');
+",
+    // ClientTokens without case: every order's is compared with the ones other people used.
+    "
+CREATE INDEX orders_client_token_folded ON orders(LOWER(client_token));
 ",
 ];
 

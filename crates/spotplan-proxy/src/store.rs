@@ -110,7 +110,7 @@ impl WriterStats {
 }
 
 /// The schema, one migration per version; `PRAGMA user_version` says how many have run.
-const MIGRATIONS: [&str; 12] = [
+const MIGRATIONS: [&str; 13] = [
     "
 CREATE TABLE IF NOT EXISTS orders (
     id TEXT PRIMARY KEY,
@@ -287,6 +287,10 @@ ALTER TABLE refresh_pools ADD COLUMN history_until INTEGER;
     "
 CREATE INDEX IF NOT EXISTS instances_followed ON instances(cloud, region, id)
     WHERE state NOT IN ('launch_failed', 'released', 'reclaimed', 'gone');
+",
+    // ClientTokens without case: every order's is compared with the ones other people used.
+    "
+CREATE INDEX IF NOT EXISTS orders_client_token_folded ON orders(LOWER(client_token));
 ",
 ];
 

@@ -731,6 +731,24 @@ async fn another_person_cannot_take_a_fleets_keys_or_tokens_and_a_revoked_creato
         (409, Some("client_token_of_another")),
         "{refused}"
     );
+    // A key of his own that differs from one of hers only in case derives the same ClientToken but for case: a cloud
+    // that does not tell them apart would answer with her order's instances.
+    let before = rig.created();
+    let refused = rig
+        .send(as_person(&bob, "/api/v1/orders", "FLEET-0013-ALICE_S9", &order))
+        .await;
+    let (_, said) = &refused;
+    let message = said["error"]["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.contains("spotplan-FLEET-0013-ALICE_S9"), "{message}");
+    assert_eq!(
+        refusal(refused),
+        (
+            409,
+            Some("client_token_of_another".into()),
+            Some("Idempotency-Key".into())
+        )
+    );
+    assert_eq!(rig.created(), before, "nothing sent");
     // Alice's key revoked: a reclaim is not replaced in her name, and the fleet says why.
     let created = rig.created();
     spotplan_proxy::people::revoke(&rig.state.store, "alice", spotplan_proxy::upstream::now_unix_millis())
