@@ -90,6 +90,14 @@ impl KeyLocks {
         }
     }
 
+    /// How many claims `key` has now (its holder and those waiting): what a test waits for before it lets a held
+    /// key go.
+    pub fn claims(&self, key: &str) -> usize {
+        self.map()
+            .get(key)
+            .map_or(0, |lock| Arc::strong_count(lock).saturating_sub(1))
+    }
+
     /// Keys with a lock entry (held or waited for).
     pub fn len(&self) -> usize {
         self.map().len()

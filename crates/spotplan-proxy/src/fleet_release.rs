@@ -142,7 +142,7 @@ pub(crate) async fn release_live(
         instances: targets.clone(),
         ..ReleaseBody::default()
     };
-    crate::instances::release_once(state, key, release, requested_by).await?;
+    crate::instances::release_once(state, key, release, requested_by, crate::instances::KeyOwner::Fleet).await?;
     Ok(targets)
 }
 

@@ -363,25 +363,22 @@ pub async fn release(
             });
         }
     }
-    // A key is its requester's: another person's retry under it is refused before anything is compared or replayed.
-    if let Some(logged) = instance_book::logged_release(&state.store, &key).await?
-        && logged.requested_by != caller.name()
-    {
-        return Err(conflict(
-            "idempotency_key_of_another",
-            format!(
-                "idempotency key {key} belongs to a release asked for by {}: only they can retry it; use a key of \
-                 your own",
-                logged.requested_by.as_deref().unwrap_or("the operator")
-            ),
-        ));
-    }
     // The work runs in its own task, as an order's does: a client that goes away, or the route's timeout, cannot
     // cut a release off between batches (its rows already say `releasing`, so a new release would skip them).
-    let task = tokio::spawn(async move { release_once(&state, key, body, caller.name()).await });
+    let task = tokio::spawn(async move { release_once(&state, key, body, caller.name(), KeyOwner::Requester).await });
     task.await
         .map_err(|error| ApiError::Internal(anyhow::anyhow!("release task failed: {error}")))?
         .map(Json)
+}
+
+/// Whose a release key is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyOwner {
+    /// The person who first asked under it: anyone else's retry is refused.
+    Requester,
+    /// A fleet's: whoever stops the fleet (its creator, then the operator) asks under the same keys, and the API
+    /// refuses them to everyone else before this.
+    Fleet,
 }
 
 /// Releases what `body` names exactly once under `key`: logged before anything is sent, answered from the log when
@@ -391,6 +388,7 @@ pub async fn release_once(
     key: String,
     body: ReleaseBody,
     requested_by: Option<String>,
+    owner: KeyOwner,
 ) -> Result<ReleaseAnswer, ApiError> {
     let hash = state
         .install_key
@@ -401,6 +399,18 @@ pub async fn release_once(
     // Team mode: and one replica at a time.
     let _replicas = state.store.hold_key(&format!("release:{key}")).await?;
     if let Some(logged) = instance_book::logged_release(&state.store, &key).await? {
+        // A key is its requester's: another person's retry under it is refused before anything is compared or
+        // replayed — checked under the key's locks, so a release logged by another person a moment ago counts.
+        if owner == KeyOwner::Requester && logged.requested_by != requested_by {
+            return Err(conflict(
+                "idempotency_key_of_another",
+                format!(
+                    "idempotency key {key} belongs to a release asked for by {}: only they can retry it; use a key \
+                     of your own",
+                    logged.requested_by.as_deref().unwrap_or("the operator")
+                ),
+            ));
+        }
         if logged.request_hash != hash {
             return Err(conflict(
                 "idempotency_key_reused",

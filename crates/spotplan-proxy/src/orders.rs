@@ -174,5 +174,10 @@ pub async fn lookup(
             });
         }
     }
-    crate::settler::settle(&state, &id).await.map(Json)
+    // In its own task, as an order's placing is: a client that goes away mid-lookup does not cut the outcome's
+    // write (the cloud's answer read, the order booked) in two.
+    let task = tokio::spawn(async move { crate::settler::settle(&state, &id).await });
+    task.await
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("lookup task failed: {error}")))?
+        .map(Json)
 }

@@ -838,6 +838,127 @@ async fn a_release_goes_on_when_its_client_goes_away() {
     assert_eq!(released(), Some(1), "the retry sent nothing: {answer}");
 }
 
+/// A release key is its first asker's, and that is checked under the key's lock: a person asking under a new key
+/// at the moment the operator's release under it goes out is refused once the operator's is logged — never
+/// answered with the operator's release (the owner used to be checked before the lock, so both passed, and the
+/// second was replayed the first's answer).
+#[tokio::test]
+async fn a_release_key_two_ask_for_at_once_is_the_first_askers_and_the_other_is_refused() {
+    let rig = rig(Cloud::Tencent).await;
+    let bob = spotplan_proxy::people::add(&rig.state.store, "bob", 1).await.unwrap();
+    let placed = rig
+        .order(
+            Cloud::Tencent,
+            "img-lifecycle",
+            1,
+            "7a4c9e10-0000-4000-8000-0000000000d1",
+        )
+        .await;
+    rig.standin.lifecycle.advance(HOUR_MS);
+    poll_once(&rig.state).await.unwrap();
+    let key = "release-race-0001";
+    let lock_key = format!("release:{key}");
+    let claim = rig.state.key_locks.claim(&lock_key);
+    let held = claim.lock().await;
+    let ask = |header: &str, value: String| {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/instances/release", rig.proxy))
+            .header(header, value)
+            .header("idempotency-key", key)
+            .json(&json!({ "order_id": placed["id"] }))
+            .send()
+    };
+    let operators = tokio::spawn(ask("x-spotplan-token", TOKEN.into()));
+    claims_reach(&rig.state, &lock_key, 2).await;
+    let bobs = tokio::spawn(ask("authorization", format!("Bearer {bob}")));
+    claims_reach(&rig.state, &lock_key, 3).await;
+    drop(held);
+    let operators = operators.await.unwrap().unwrap();
+    assert_eq!(operators.status().as_u16(), 200);
+    let bobs = bobs.await.unwrap().unwrap();
+    let status = bobs.status().as_u16();
+    let refused: Value = bobs.json().await.unwrap();
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (409, &json!("idempotency_key_of_another")),
+        "{refused}"
+    );
+    assert!(
+        refused.get("outcomes").is_none(),
+        "nothing of the operator's release shown: {refused}"
+    );
+    let ids: Vec<String> = serde_json::from_value(placed["instance_ids"].clone()).unwrap();
+    assert_eq!(
+        rig.standin.lifecycle.counts().0.get(&ids[0]).copied(),
+        Some(1),
+        "released once"
+    );
+}
+
+/// A lookup goes on when its client goes away: it runs in its own task, as an order and a release do, so the
+/// outcome it reads is written whole. The test holds the order's key while the client gives up, then lets it go.
+#[tokio::test]
+async fn a_lookup_goes_on_when_its_client_goes_away() {
+    let rig = rig(Cloud::Tencent).await;
+    let mut order = example("tencent");
+    order["image_id"] = json!("img-gateway502");
+    order["count"] = json!(1);
+    order.as_object_mut().unwrap().remove("min_count");
+    let key = "lookup-leave-0001";
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/orders", rig.proxy))
+        .header("x-spotplan-token", TOKEN)
+        .header("idempotency-key", key)
+        .json(&order)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["status"], "unknown", "{answer}");
+    let id = answer["id"].as_str().unwrap().to_owned();
+    let claim = rig.state.key_locks.claim(key);
+    let held = claim.lock().await;
+    let gone = reqwest::Client::new()
+        .post(format!("{}/api/v1/orders/{id}/lookup", rig.proxy))
+        .header("x-spotplan-token", TOKEN)
+        .timeout(Duration::from_millis(300))
+        .json(&json!({}))
+        .send()
+        .await;
+    assert!(gone.is_err(), "the client left before the answer: {gone:?}");
+    // Time for the server to see the client gone (before the fix, that dropped the lookup where it waited).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(held);
+    let status = || async { rig.state.store.by_id(&id).await.unwrap().unwrap().view.status };
+    for _ in 0..200 {
+        if status().await != spotplan_proxy::store::OrderStatus::Unknown {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        status().await,
+        spotplan_proxy::store::OrderStatus::Succeeded,
+        "the lookup found the instance and wrote it"
+    );
+}
+
+/// Waits until `key`'s lock has `claims` claims (its holder and those waiting for it).
+async fn claims_reach(state: &AppState, key: &str, claims: usize) {
+    for _ in 0..500 {
+        if state.key_locks.claims(key) == claims {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!(
+        "{} claims on the lock of {key}, not {claims}",
+        state.key_locks.claims(key)
+    );
+}
+
 /// Recording a release's answers fails after its calls went out: the answer still carries what the cloud said (it
 /// used to be a 503 that dropped it), a retry under the key meanwhile sends nothing again, and the book takes the
 /// answers once it can.
