@@ -431,6 +431,7 @@ async fn pass_spend_gate<'a>(
             message: error.to_string(),
             lifts_by_itself: None,
         })?;
+        crate::image_os::confirm_market_bid_image(state, order).await?;
     }
     let local = state.spend_gate.lock().await;
     let replicas = if budgets || state.config.spend.max_spend_per_hour.is_some() {

@@ -26,6 +26,7 @@ pub mod fleets;
 pub mod follower;
 pub mod health;
 pub mod host_check;
+pub mod image_os;
 pub mod instance_book;
 pub mod instances;
 pub mod json_errors;
@@ -111,6 +112,8 @@ pub struct AppState {
     pub signals: signals::SignalsCache,
     /// The account's resources listed in the last minute.
     pub resources: resources::ResourcesCache,
+    /// The OS of the images market bids named in the last ten minutes.
+    pub image_os: image_os::ImageOsCache,
     /// The embedded catalog (pay-as-you-go prices bound market bids), decoded on first use.
     catalog: Arc<OnceLock<Option<spotplan_core::catalog::Catalog>>>,
     /// The `Host` names (and so the `Origin`s) this proxy answers to.
@@ -160,6 +163,7 @@ impl AppState {
             quotes: prices::QuoteCache::new(prices::CACHE_FOR),
             signals: signals::SignalsCache::new(prices::CACHE_FOR),
             resources: resources::ResourcesCache::new(resources::CACHE_FOR),
+            image_os: image_os::ImageOsCache::new(image_os::CACHE_FOR),
             catalog: Arc::default(),
             pending_writes: write_retry::PendingWrites::default(),
             api_call_permits: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_API_CALLS)),

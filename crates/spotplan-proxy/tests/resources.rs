@@ -2,6 +2,7 @@
 //! (Tencent's VPC calls under the `vpc` service's scope), Alibaba's API version per product, and applies zone and
 //! VPC filters as the clouds do: each list comes from its own call, filters reach the cloud, a second ask is
 //! served from the cache, and hostile or impossible asks are refused, naming the field, before anything is sent.
+//! Under a budget, a market bid is bounded only once the cloud describes its image as Linux.
 #![allow(clippy::unwrap_used)] // test code: a panic is how a failure is reported
 
 mod common;
@@ -287,4 +288,100 @@ async fn a_refusal_is_named_with_the_clouds_code_and_no_credentials_mean_plannin
         .await;
     assert_eq!(status, 412, "{answer}");
     assert_eq!(planning.requests(), 0);
+}
+
+/// Under a budget, a market bid is bounded by a Linux pay-as-you-go price only once the cloud says its image is
+/// Linux: an order whose `os` was left at `linux` under a Windows image was bounded at the Linux price and passed a
+/// budget its licence may break. On each cloud: a Windows image is refused naming `os`, an image the cloud does not
+/// list is refused naming `bid.max_price`, a Linux one passes and is described once in ten minutes, and with no
+/// budget nothing is asked.
+#[tokio::test]
+async fn a_market_bid_under_a_budget_is_bounded_only_once_the_cloud_says_its_image_is_linux() {
+    for kind in [Kind::Alibaba, Kind::Tencent, Kind::Baidu] {
+        let cloud = kind.cloud();
+        let (standin, address) = standin(kind).await;
+        let endpoints = Endpoints::default().with(
+            cloud,
+            EndpointOverride {
+                scheme: "http".into(),
+                authority: address.to_string(),
+            },
+        );
+        let store = common::file_store();
+        let plenty = spotplan_core::Money::new(rust_decimal::Decimal::from(1000), spotplan_core::Currency::Cny);
+        let budget = spotplan_proxy::people::Budget {
+            per_hour: Some(plenty),
+            per_month: None,
+        };
+        spotplan_proxy::people::set_budget(&store, None, &budget).await.unwrap();
+        let (listen, _) = common::serve_loopback(credentials(), endpoints.clone(), store).await;
+        let (open, _) = common::serve_loopback(credentials(), endpoints, common::file_store()).await;
+        let place = |proxy: SocketAddr, image: &str, key: String| {
+            let mut order = common::example(cloud.id());
+            order["image_id"] = json!(image);
+            order["count"] = json!(1);
+            order.as_object_mut().unwrap().remove("min_count");
+            order["bid"] = json!({ "mode": "market" });
+            order["dry_run"] = json!(true);
+            async move {
+                let response = reqwest::Client::new()
+                    .post(format!("http://{proxy}/api/v1/orders"))
+                    .header("x-spotplan-token", TOKEN)
+                    .header("idempotency-key", key)
+                    .json(&order)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status().as_u16();
+                (status, response.json::<Value>().await.unwrap_or(Value::Null))
+            }
+        };
+        let said = |answer: &Value, what: &str| answer["error"][what].as_str().unwrap_or_default().to_owned();
+        let requests = || standin.stats().requests;
+
+        let (status, windows) = place(listen, "img-win-0001", format!("{}-image-win", cloud.id())).await;
+        assert_eq!(
+            (status, said(&windows, "code"), said(&windows, "field")),
+            (422, "spend_ceiling".into(), "os".into()),
+            "{cloud}: {windows}"
+        );
+        assert!(
+            said(&windows, "message").contains("is a Windows image"),
+            "{cloud}: {windows}"
+        );
+        let (status, missing) = place(listen, "img-missing-0001", format!("{}-image-missing", cloud.id())).await;
+        assert_eq!(
+            (status, said(&missing, "code"), said(&missing, "field")),
+            (422, "spend_ceiling".into(), "bid.max_price".into()),
+            "{cloud}: {missing}"
+        );
+        assert!(
+            said(&missing, "message").contains("image img-missing-0001"),
+            "{cloud}: {missing}"
+        );
+
+        let before = requests();
+        let (_, first) = place(listen, "img-lin-0001", format!("{}-image-linux-1", cloud.id())).await;
+        assert_ne!(said(&first, "field"), "os", "{cloud}: {first}");
+        assert!(!said(&first, "message").contains("describe"), "{cloud}: {first}");
+        let first_calls = requests() - before;
+        let before = requests();
+        let (_, second) = place(listen, "img-lin-0001", format!("{}-image-linux-2", cloud.id())).await;
+        assert_eq!(first["status"], second["status"], "{cloud}: {first} {second}");
+        assert_eq!(
+            requests() - before,
+            first_calls - 1,
+            "{cloud}: the image was described once"
+        );
+
+        // No budget, no ceiling: nothing to bound, nothing asked.
+        let before = requests();
+        let (_, unbudgeted) = place(open, "img-win-0002", format!("{}-image-open", cloud.id())).await;
+        assert_ne!(said(&unbudgeted, "code"), "spend_ceiling", "{cloud}: {unbudgeted}");
+        assert_eq!(
+            requests() - before,
+            first_calls - 1,
+            "{cloud}: only the order's own calls"
+        );
+    }
 }

@@ -166,14 +166,43 @@ fn public_images(kind: Kind) -> Vec<Value> {
 fn own_image(kind: Kind) -> Value {
     match kind {
         Kind::Alibaba => json!({ "ImageId": "m-standin-golden", "ImageName": "golden", "OSName": "Ubuntu  22.04 64位",
-                                 "Architecture": "x86_64", "Status": "Available", "ImageOwnerAlias": "self" }),
+                                 "OSType": "linux", "Architecture": "x86_64", "Status": "Available",
+                                 "ImageOwnerAlias": "self" }),
         Kind::Tencent => {
             json!({ "ImageId": "img-golden01", "ImageName": "golden", "OsName": "Ubuntu Server 22.04 LTS 64位",
+                    "Platform": "Ubuntu", "Architecture": "x86_64", "ImageType": "PRIVATE_IMAGE" })
+        }
+        Kind::Baidu => {
+            json!({ "id": "m-golden01", "name": "golden", "type": "Custom", "osType": "linux", "osName": "Ubuntu",
+                               "osVersion": "22.04 LTS", "osArch": "x86_64 (64bit)", "status": "Available" })
+        }
+    }
+}
+
+/// One image asked for by id: the account's or a public one by that id; any other id is an image of the account
+/// too (the tests' images, named for the behaviour they choose), Windows when the id says `win`, Linux otherwise —
+/// except an id containing `missing`, which the cloud does not list.
+fn image_by_id(kind: Kind, id: &str) -> Option<Value> {
+    let id_field = if kind == Kind::Baidu { "id" } else { "ImageId" };
+    let known = std::iter::once(own_image(kind))
+        .chain(public_images(kind))
+        .find(|image| image[id_field] == id);
+    if known.is_some() || id.contains("missing") {
+        return known;
+    }
+    let windows = id.to_ascii_lowercase().contains("win");
+    Some(match kind {
+        Kind::Alibaba => json!({ "ImageId": id, "ImageName": id, "OSType": if windows { "windows" } else { "linux" },
+                                 "Architecture": "x86_64", "Status": "Available", "ImageOwnerAlias": "self" }),
+        Kind::Tencent => {
+            json!({ "ImageId": id, "ImageName": id, "Platform": if windows { "Windows" } else { "Ubuntu" },
                                  "Architecture": "x86_64", "ImageType": "PRIVATE_IMAGE" })
         }
-        Kind::Baidu => json!({ "id": "m-golden01", "name": "golden", "type": "Custom", "osName": "Ubuntu",
-                               "osVersion": "22.04 LTS", "osArch": "x86_64 (64bit)", "status": "Available" }),
-    }
+        Kind::Baidu => {
+            json!({ "id": id, "name": id, "type": "Custom", "osType": if windows { "windows" } else { "linux" },
+                               "osName": if windows { "Windows Server" } else { "Ubuntu" }, "status": "Available" })
+        }
+    })
 }
 
 /// The filters of a list call: zone and VPC.
@@ -240,12 +269,19 @@ pub(crate) fn answer(kind: Kind, action: &str, received: &verify::Received<'_>) 
                 zone: query.get("ZoneId").cloned(),
                 vpc: query.get("VpcId").cloned(),
             };
-            alibaba(
-                action,
-                &region,
-                &filters,
-                query.get("ImageOwnerAlias").map(String::as_str),
-            )
+            match (action, query.get("ImageId")) {
+                ("DescribeImages", Some(id)) => {
+                    let images: Vec<Value> = image_by_id(kind, id).into_iter().collect();
+                    json!({ "RequestId": request_id(), "TotalCount": images.len(), "PageNumber": 1,
+                            "Images": { "Image": images } })
+                }
+                _ => alibaba(
+                    action,
+                    &region,
+                    &filters,
+                    query.get("ImageOwnerAlias").map(String::as_str),
+                ),
+            }
         }
         Kind::Tencent => {
             if !matches!(
@@ -256,7 +292,17 @@ pub(crate) fn answer(kind: Kind, action: &str, received: &verify::Received<'_>) 
             }
             let asked: Value = serde_json::from_slice(received.body).unwrap_or_default();
             let (filters, image_type) = tencent_filters(&asked);
-            tencent(action, &header("x-tc-region"), &filters, image_type.as_deref())
+            match (action, asked["ImageIds"].as_array()) {
+                ("DescribeImages", Some(ids)) => {
+                    let images: Vec<Value> = ids
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .filter_map(|id| image_by_id(kind, id))
+                        .collect();
+                    json!({ "Response": { "TotalCount": images.len(), "ImageSet": images, "RequestId": request_id() } })
+                }
+                _ => tencent(action, &header("x-tc-region"), &filters, image_type.as_deref()),
+            }
         }
         Kind::Baidu => {
             if received.method != "GET" {
@@ -269,6 +315,17 @@ pub(crate) fn answer(kind: Kind, action: &str, received: &verify::Received<'_>) 
                 Some(region) => region.to_owned(),
                 None => "bj".to_owned(),
             };
+            if let Some(id) = received.path.strip_prefix("/v2/image/") {
+                return Some(match image_by_id(kind, id) {
+                    Some(image) => (StatusCode::OK, axum::Json(json!({ "image": image }))).into_response(),
+                    None => error(
+                        kind,
+                        StatusCode::NOT_FOUND,
+                        "NoSuchObject",
+                        "The specified object is not found.",
+                    ),
+                });
+            }
             let filters = Filters {
                 zone: query.get("zoneName").cloned(),
                 vpc: query.get("vpcId").cloned(),

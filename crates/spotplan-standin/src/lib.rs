@@ -18,7 +18,8 @@
 //! HTML page with that status), `internalerror` (HTTP 200 carrying `InternalError` in the cloud's envelope),
 //! `thengone` (HTTP 503, then the stand-in stops listening, so the next attempt is refused), `huge` (a 1 GiB
 //! answer) and `endless` (a chunked answer that never ends). A dry run with `gateway502` gets the gateway's page
-//! too, having created nothing (the check's answer was lost).
+//! too, having created nothing (the check's answer was lost). Asked for one image by id, the stand-in describes any
+//! id as an image of the account: Windows when the id says `win`, Linux otherwise, none when it says `missing`.
 //! A bid below [`MARKET_PRICE`] (per hour; Baidu: [`BAIDU_MARKET_PRICE_PER_MINUTE`]) gets the cloud's
 //! below-market error. Price queries can be slowed ([`Standin::price_delay`]) to let concurrency build up; the
 //! stand-in records the most requests it ever had in flight.

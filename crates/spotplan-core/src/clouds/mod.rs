@@ -316,6 +316,16 @@ pub trait CloudWire: Sync {
         body: &[u8],
     ) -> Result<crate::api::resources::ResourcePage, QuoteFailure>;
 
+    /// The call describing one image, by id, whoever owns it (the account, the cloud): its OS family bounds a
+    /// market bid (a Windows image's pay-as-you-go price includes the licence).
+    fn image_request(&self, region: &str, image_id: &str) -> HttpRequest;
+    /// Reads the answer to [`CloudWire::image_request`]: the image, or `None` when the cloud lists none by that id.
+    fn read_image(
+        &self,
+        image_id: &str,
+        body: &[u8],
+    ) -> Result<Option<crate::api::resources::AccountResource>, QuoteFailure>;
+
     /// The live price query for one offer; `token` is a fresh idempotency token for clouds that want one.
     fn quote_request(&self, ask: &QuoteAsk, now: i64, token: &str) -> Result<HttpRequest, QuoteFailure>;
     /// Reads the answer to [`CloudWire::quote_request`] into dated observations; `account` is the currency the

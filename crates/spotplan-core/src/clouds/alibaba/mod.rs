@@ -261,6 +261,18 @@ impl CloudWire for Alibaba {
         Ok(resources::read(kind, body)?)
     }
 
+    fn image_request(&self, region: &str, image_id: &str) -> HttpRequest {
+        resources::image_request(region, image_id)
+    }
+
+    fn read_image(
+        &self,
+        image_id: &str,
+        body: &[u8],
+    ) -> Result<Option<crate::api::resources::AccountResource>, QuoteFailure> {
+        Ok(resources::read_image(image_id, body)?)
+    }
+
     fn quote_request(&self, ask: &QuoteAsk, now: i64, _token: &str) -> Result<HttpRequest, QuoteFailure> {
         Ok(prices::describe_spot_price_history(&prices::live_history_query(
             ask, now,

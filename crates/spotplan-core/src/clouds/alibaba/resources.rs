@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::order::{rpc_request, rpc_request_to};
-use crate::api::resources::{ResourceKind, ResourcePage, ResourcesBody};
+use crate::api::resources::{AccountResource, ResourceKind, ResourcePage, ResourcesBody};
 use crate::clouds::Cloud;
 use crate::clouds::resource_list::{ItemFields, items_at, read_items};
 use crate::order::request::HttpRequest;
@@ -119,6 +119,23 @@ pub fn request(ask: &ResourcesBody) -> Option<HttpRequest> {
     })
 }
 
+/// `DescribeImages` of one image by `ImageId`, with no `ImageOwnerAlias`: the SDK's docstring (7.11.8) lists the
+/// account's own, the cloud's and shared images when it is left out.
+pub fn image_request(region: &str, image_id: &str) -> HttpRequest {
+    let query = vec![
+        ("RegionId".to_owned(), region.to_owned()),
+        ("ImageId".to_owned(), image_id.to_owned()),
+        ("PageSize".to_owned(), "10".to_owned()),
+    ];
+    rpc_request(region, "DescribeImages", query)
+}
+
+/// Reads the answer to [`image_request`]: the image whose id is `image_id`, if listed.
+pub fn read_image(image_id: &str, body: &[u8]) -> Result<Option<AccountResource>, QuoteError> {
+    let page = read(ResourceKind::OwnImage, body)?;
+    Ok(page.resources.into_iter().find(|image| image.id == image_id))
+}
+
 /// Reads a page: the list, and whether `TotalCount` (or a `NextToken`) says there is more than it holds.
 pub fn read(kind: ResourceKind, body: &[u8]) -> Result<ResourcePage, QuoteError> {
     let (_, path, fields, _) = shape(kind);
@@ -221,5 +238,25 @@ mod tests {
             read(ResourceKind::Vpc, b"{}"),
             Err(QuoteError::MissingField { .. })
         ));
+    }
+
+    #[test]
+    fn one_image_is_asked_by_id_of_every_owner_and_read_with_its_os() {
+        let asked = image_request("cn-hangzhou", "win2022_x64.vhd");
+        assert_eq!(asked.action, "DescribeImages");
+        assert!(asked.query.contains(&("ImageId".into(), "win2022_x64.vhd".into())));
+        assert!(
+            !asked.query.iter().any(|(name, _)| name == "ImageOwnerAlias"),
+            "every owner's"
+        );
+        let answer = br#"{"RequestId":"r","TotalCount":1,"Images":{"Image":[{"ImageId":"win2022_x64.vhd","ImageName":"w","OSType":"windows"}]}}"#;
+        let image = read_image("win2022_x64.vhd", answer).unwrap_or_default();
+        assert_eq!(
+            image.and_then(|image| image.os),
+            Some(crate::order::model::OsFamily::Windows)
+        );
+        assert_eq!(read_image("other.vhd", answer).unwrap_or_default(), None);
+        let none = br#"{"RequestId":"r","TotalCount":0,"Images":{"Image":[]}}"#;
+        assert_eq!(read_image("win2022_x64.vhd", none).unwrap_or_default(), None);
     }
 }

@@ -281,6 +281,18 @@ impl CloudWire for Baidu {
         Ok(resources::read(kind, body)?)
     }
 
+    fn image_request(&self, region: &str, image_id: &str) -> HttpRequest {
+        resources::image_request(region, image_id)
+    }
+
+    fn read_image(
+        &self,
+        image_id: &str,
+        body: &[u8],
+    ) -> Result<Option<crate::api::resources::AccountResource>, QuoteFailure> {
+        Ok(resources::read_image(image_id, body)?)
+    }
+
     fn quote_request(&self, ask: &QuoteAsk, _now: i64, token: &str) -> Result<HttpRequest, QuoteFailure> {
         Ok(prices::bid_price(
             &bid_price_query(ask, Currency::Cny)?,

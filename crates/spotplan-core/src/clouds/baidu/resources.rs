@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::order::baidu_host;
-use crate::api::resources::{MAX_RESOURCES, ResourceKind, ResourcePage, ResourcesBody};
+use crate::api::resources::{AccountResource, MAX_RESOURCES, ResourceKind, ResourcePage, ResourcesBody};
 use crate::clouds::Cloud;
 use crate::clouds::resource_list::{ItemFields, items_at, read_items};
 use crate::order::request::HttpRequest;
@@ -98,6 +98,35 @@ pub fn request(ask: &ResourcesBody) -> Option<HttpRequest> {
     })
 }
 
+/// `GET /v2/image/{imageId}` (bce-python-sdk 0.9.79 `bcc_client.get_image`), answered `{"image": {…}}`. The id goes
+/// into the path as it is: the caller passes only ids [`crate::cloud_id::is_cloud_id`] takes, which need no escaping.
+pub fn image_request(region: &str, image_id: &str) -> HttpRequest {
+    let host = baidu_host(region);
+    HttpRequest {
+        method: "GET".into(),
+        scheme: "https".into(),
+        headers: vec![("host".into(), host.clone())],
+        host,
+        path: format!("/v2/image/{image_id}"),
+        query: Vec::new(),
+        body: Vec::new(),
+        action: "GetImage".into(),
+    }
+}
+
+/// Reads the answer to [`image_request`]: the image, if its id is `image_id`.
+pub fn read_image(image_id: &str, body: &[u8]) -> Result<Option<AccountResource>, QuoteError> {
+    let Some((_, _, _, fields)) = shape(ResourceKind::OwnImage) else {
+        return Ok(None);
+    };
+    let root = json::parse_answer(Cloud::Baidu, body)?;
+    let Some(image) = root.get("image") else {
+        return Err(QuoteError::MissingField { field: "image".into() });
+    };
+    let images = read_items(std::slice::from_ref(image), &fields);
+    Ok(images.into_iter().find(|image| image.id == image_id))
+}
+
 /// Reads a page: the list, and whether `isTruncated` says there is more.
 pub fn read(kind: ResourceKind, body: &[u8]) -> Result<ResourcePage, QuoteError> {
     let Some((_, _, list, fields)) = shape(kind) else {
@@ -172,5 +201,24 @@ mod tests {
         assert!(
             matches!(read(ResourceKind::Vpc, refused), Err(QuoteError::Cloud(error)) if error.code == "AccessDenied")
         );
+    }
+
+    #[test]
+    fn one_image_is_a_get_of_its_path_and_read_with_its_os_type() {
+        let asked = image_request("bj", "m-Golden01");
+        assert_eq!(
+            (asked.method.as_str(), asked.path.as_str(), asked.host.as_str()),
+            ("GET", "/v2/image/m-Golden01", "bcc.bj.baidubce.com")
+        );
+        let answer = br#"{"image":{"id":"m-Golden01","name":"w","osType":"windows","osName":"Windows"}}"#;
+        let image = read_image("m-Golden01", answer).unwrap_or_default();
+        assert_eq!(
+            image.and_then(|image| image.os),
+            Some(crate::order::model::OsFamily::Windows)
+        );
+        assert!(matches!(
+            read_image("m-Golden01", b"{}"),
+            Err(QuoteError::MissingField { .. })
+        ));
     }
 }

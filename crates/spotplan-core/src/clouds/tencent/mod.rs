@@ -266,6 +266,18 @@ impl CloudWire for Tencent {
         Ok(resources::read(kind, body)?)
     }
 
+    fn image_request(&self, region: &str, image_id: &str) -> HttpRequest {
+        resources::image_request(region, image_id)
+    }
+
+    fn read_image(
+        &self,
+        image_id: &str,
+        body: &[u8],
+    ) -> Result<Option<crate::api::resources::AccountResource>, QuoteFailure> {
+        Ok(resources::read_image(image_id, body)?)
+    }
+
     fn quote_request(&self, ask: &QuoteAsk, _now: i64, _token: &str) -> Result<HttpRequest, QuoteFailure> {
         Ok(prices::inquiry_price_run_instances(&inquiry(ask, Currency::Cny)?))
     }

@@ -9,7 +9,7 @@
 use serde_json::{Value, json};
 
 use super::order::api_request_to;
-use crate::api::resources::{MAX_RESOURCES, ResourceKind, ResourcePage, ResourcesBody};
+use crate::api::resources::{AccountResource, MAX_RESOURCES, ResourceKind, ResourcePage, ResourcesBody};
 use crate::clouds::Cloud;
 use crate::clouds::resource_list::{ItemFields, items_at, read_items};
 use crate::order::request::HttpRequest;
@@ -108,6 +108,23 @@ pub fn request(ask: &ResourcesBody) -> Option<HttpRequest> {
     Some(api_request_to(host, &ask.region, action, &body))
 }
 
+/// `DescribeImages` of one image by `ImageIds` (the SDK's model: "cannot be specified together with Filters"),
+/// whatever its type.
+pub fn image_request(region: &str, image_id: &str) -> HttpRequest {
+    api_request_to(
+        super::order::TENCENT_HOST,
+        region,
+        "DescribeImages",
+        &json!({ "ImageIds": [image_id] }),
+    )
+}
+
+/// Reads the answer to [`image_request`]: the image whose id is `image_id`, if listed.
+pub fn read_image(image_id: &str, body: &[u8]) -> Result<Option<AccountResource>, QuoteError> {
+    let page = read(ResourceKind::OwnImage, body)?;
+    Ok(page.resources.into_iter().find(|image| image.id == image_id))
+}
+
 /// Reads a page: the list, and whether `TotalCount` says there is more than it holds.
 pub fn read(kind: ResourceKind, body: &[u8]) -> Result<ResourcePage, QuoteError> {
     let (_, list, fields) = shape(kind);
@@ -201,5 +218,24 @@ mod tests {
             read(ResourceKind::Vpc, br#"{"Response":{"RequestId":"r"}}"#),
             Err(QuoteError::MissingField { .. })
         ));
+    }
+
+    #[test]
+    fn one_image_is_asked_by_id_and_read_with_its_platform() {
+        let asked = image_request("ap-guangzhou", "img-9qabwvbn");
+        assert_eq!(asked.action, "DescribeImages");
+        assert_eq!(
+            body(&asked),
+            json!({ "ImageIds": ["img-9qabwvbn"] }),
+            "no filter beside the id"
+        );
+        let answer = br#"{"Response":{"TotalCount":1,"ImageSet":[{"ImageId":"img-9qabwvbn","ImageName":"w","Platform":"Windows"}],"RequestId":"r"}}"#;
+        let image = read_image("img-9qabwvbn", answer).unwrap_or_default();
+        assert_eq!(
+            image.and_then(|image| image.os),
+            Some(crate::order::model::OsFamily::Windows)
+        );
+        let none = br#"{"Response":{"TotalCount":0,"ImageSet":[],"RequestId":"r"}}"#;
+        assert_eq!(read_image("img-9qabwvbn", none).unwrap_or_default(), None);
     }
 }
