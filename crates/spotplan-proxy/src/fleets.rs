@@ -442,6 +442,7 @@ pub async fn submit(
         let now_ms = now_unix_millis();
         state.catch_up_live_prices().await;
         check(&state, &spec, now_ms / 1000)?;
+        confirm_market_images(&state, &spec, caller.name().as_deref()).await?;
         let fleet = FleetRow {
             id: format!(
                 "flt-{}",
@@ -468,6 +469,36 @@ pub async fn submit(
         .await
         .map_err(|error| ApiError::Internal(anyhow::anyhow!("fleet task failed: {error}")))??;
     Ok((status, Json(FleetAnswer { fleet, replayed })).into_response())
+}
+
+/// Where a ceiling (the fleet's, or the proxy's) or a budget bounds the fleet, each market pool's image must be one
+/// the cloud describes as Linux, as each of its orders' must ([`crate::image_os`]): refused at submission, not
+/// stalled at the first order.
+async fn confirm_market_images(
+    state: &AppState,
+    spec: &FleetSubmission,
+    creator: Option<&str>,
+) -> Result<(), ApiError> {
+    let bounded = spec.ceiling_per_hour.is_some()
+        || state.config.spend.has_cost_ceiling()
+        || crate::people::any_budget(&state.store, creator).await?;
+    if !bounded {
+        return Ok(());
+    }
+    for (index, pool) in spec.pools.iter().enumerate() {
+        match crate::image_os::confirm_market_bid_image(state, &pool.order).await {
+            Ok(()) => {}
+            Err(ApiError::SpendCeiling { field, message, .. }) => {
+                return Err(bad(
+                    "ceiling_uncheckable",
+                    format!("pools[{index}].order.{field}"),
+                    format!("{}: {message}", pool.pool),
+                ));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(())
 }
 
 /// Advances a logged fleet once and shows it as it then stands. From here a failed write may follow orders the

@@ -1005,6 +1005,11 @@ async fn hostile_fleet_submissions_are_refused_before_anything_is_logged_or_sent
     understated["target"] = json!(64);
     let mut heavy_instance = good.clone();
     heavy_instance["pools"][1]["weight"] = json!(2);
+    // A market pool's image the cloud says is Windows, its os left at linux: bounded at the Linux price, the
+    // ceiling would not hold.
+    let mut windows = good.clone();
+    windows["pools"][0]["order"]["bid"] = json!({ "mode": "market" });
+    windows["pools"][0]["order"]["image_id"] = json!("img-win-fleet");
     let mut unbounded = good.clone();
     unbounded["pools"][0]["order"]["bid"] = json!({ "mode": "market" });
     unbounded["pools"][0]["order"]["instance_type"] = json!("ecs.unknown.type");
@@ -1022,6 +1027,12 @@ async fn hostile_fleet_submissions_are_refused_before_anything_is_logged_or_sent
     let mut huge_disks = good.clone();
     huge_disks["pools"][1]["order"]["data_disks"] = json!([{ "category": "cloud_essd", "size_gb": 32768 }]);
     let bodies: Vec<(&str, Value, &str, &str)> = vec![
+        (
+            "a market pool's Windows image",
+            windows,
+            "ceiling_uncheckable",
+            "pools[0].order.os",
+        ),
         (
             "disks past the unpriced allowance",
             huge_disks,
