@@ -408,6 +408,13 @@ async fn place(state: &AppState, fleet: &FleetRow, step: &StepRow) -> Result<Pla
             field: limit.to_owned(),
             message,
         })),
+        // The cloud did not say what a market pool's image is: asked again next round.
+        Err(ApiError::Rejected { code, message, .. }) if code == crate::image_os::IMAGE_UNCHECKED => {
+            Ok(Placed::Wait(FleetReason::ImageUnchecked {
+                pool: pool.pool.clone(),
+                message,
+            }))
+        }
         Err(refusal) => Ok(Placed::Refused(FleetReason::Refused {
             pool: pool.pool.clone(),
             code: refusal.code().to_owned(),

@@ -18,6 +18,9 @@ use spotplan_core::order::{BidMode, OsFamily, SpotOrder};
 use crate::AppState;
 use crate::error::ApiError;
 
+/// The code of the refusal when the cloud did not describe the image: the fleet keeper waits on it.
+pub const IMAGE_UNCHECKED: &str = "image_unchecked";
+
 /// How long an image's OS is kept: an image does not change its OS, and a deleted one fails the order anyway.
 pub const CACHE_FOR: Duration = Duration::from_secs(600);
 
@@ -55,16 +58,7 @@ pub async fn confirm_market_bid_image(state: &AppState, order: &SpotOrder) -> Re
     let os = match state.image_os.get(&key) {
         Some(os) => os,
         None => {
-            let cloud = wire(order.cloud);
-            let request = cloud.image_request(&order.region, image);
-            let action = request.action.clone();
-            let body = crate::read_call::answer_body(state, order.cloud, &credentials, request)
-                .await
-                .map_err(|reason| unasked(order.cloud, image, &action, &reason))?;
-            let os = cloud
-                .read_image(image, &body)
-                .map_err(|failure| unasked(order.cloud, image, &action, &failure.message))?
-                .and_then(|described| described.os);
+            let os = described_os(state, order, &credentials).await?;
             state.image_os.put(key, os);
             os
         }
@@ -88,16 +82,41 @@ pub async fn confirm_market_bid_image(state: &AppState, order: &SpotOrder) -> Re
     }
 }
 
-/// The refusal when the cloud did not describe the image (no answer, or an error answer): it may lift by itself
-/// once the cloud answers.
-fn unasked(cloud: Cloud, image: &str, action: &str, reason: &str) -> ApiError {
-    ApiError::SpendCeiling {
-        field: "bid.max_price",
+/// What the cloud says the order's image is: its calls asked in turn until one lists the image (`None`: none does,
+/// or the one that does names no OS).
+async fn described_os(
+    state: &AppState,
+    order: &SpotOrder,
+    credentials: &crate::credentials::Loaded,
+) -> Result<Option<OsFamily>, ApiError> {
+    let cloud = wire(order.cloud);
+    let image = order.image_id.as_str();
+    for request in cloud.image_requests(&order.region, image) {
+        let action = request.action.clone();
+        let body = crate::read_call::answer_body(state, order.cloud, credentials, request)
+            .await
+            .map_err(|reason| unchecked(order.cloud, image, &action, &reason))?;
+        let described = cloud
+            .read_image(image, &body)
+            .map_err(|failure| unchecked(order.cloud, image, &action, &failure.message))?;
+        if let Some(described) = described {
+            return Ok(described.os);
+        }
+    }
+    Ok(None)
+}
+
+/// The refusal when the cloud did not describe the image (no answer, or an error answer): nothing is known of it,
+/// and asked again, it may answer. Not cached.
+fn unchecked(cloud: Cloud, image: &str, action: &str, reason: &str) -> ApiError {
+    ApiError::Rejected {
+        status: axum::http::StatusCode::BAD_GATEWAY,
+        code: IMAGE_UNCHECKED,
         message: format!(
             "a ceiling or a budget applies, and this market bid is bounded by a Linux price only once {} confirms \
              image {image} is Linux, which its {action} did not ({reason}); try again, or set a maximum price",
             cloud.display_name()
         ),
-        lifts_by_itself: Some("image_id"),
+        field: Some("image_id".into()),
     }
 }

@@ -130,6 +130,11 @@ pub fn document() -> Value {
             "no credentials for the cloud (planning mode); a retry of an order an earlier attempt may have sent \
              answers 200 unknown instead, with a hint",
         ),
+        (
+            "502",
+            "a ceiling or a budget applies to a market bid, and the cloud did not describe its image \
+             (image_unchecked): nothing was sent",
+        ),
     ]);
     let list_errors: Vec<(&str, &str)> = TOKEN_ERRORS
         .iter()
@@ -175,6 +180,11 @@ pub fn document() -> Value {
     let fleet_errors = with_body(&[
         ("409", "the key was used for a different fleet"),
         ("412", "no credentials for a pool's cloud (planning mode)"),
+        (
+            "502",
+            "a ceiling or a budget bounds the fleet, and the cloud did not describe a market pool's image \
+             (image_unchecked)",
+        ),
         (
             "422",
             "a pool's order is not valid: every problem, each naming pools[i].order.<field>",

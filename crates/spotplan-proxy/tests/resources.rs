@@ -294,7 +294,8 @@ async fn a_refusal_is_named_with_the_clouds_code_and_no_credentials_mean_plannin
 /// Linux: an order whose `os` was left at `linux` under a Windows image was bounded at the Linux price and passed a
 /// budget its licence may break. On each cloud: a Windows image is refused naming `os`, an image the cloud does not
 /// list is refused naming `bid.max_price`, a Linux one passes and is described once in ten minutes, and with no
-/// budget nothing is asked.
+/// budget nothing is asked. On Alibaba, a marketplace image is found by a second call, and an unanswered describe is
+/// a 502 `image_unchecked`, never a pass.
 #[tokio::test]
 async fn a_market_bid_under_a_budget_is_bounded_only_once_the_cloud_says_its_image_is_linux() {
     for kind in [Kind::Alibaba, Kind::Tencent, Kind::Baidu] {
@@ -360,6 +361,23 @@ async fn a_market_bid_under_a_budget_is_bounded_only_once_the_cloud_says_its_ima
             "{cloud}: {missing}"
         );
 
+        if kind == Kind::Alibaba {
+            // A marketplace image, which the first call (every owner but the marketplace) does not list: asked of
+            // the marketplace next.
+            let (status, marketplace) = place(listen, "img-marketplace-win", "alibaba-image-marketplace".into()).await;
+            assert_eq!(
+                (status, said(&marketplace, "field")),
+                (422, "os".into()),
+                "{marketplace}"
+            );
+            // No answer: nothing is known of the image, and asked again it may answer.
+            let (status, unanswered) = place(listen, "img-unanswered-1", "alibaba-image-unanswered".into()).await;
+            assert_eq!(
+                (status, said(&unanswered, "code"), said(&unanswered, "field")),
+                (502, "image_unchecked".into(), "image_id".into()),
+                "{unanswered}"
+            );
+        }
         let before = requests();
         let (_, first) = place(listen, "img-lin-0001", format!("{}-image-linux-1", cloud.id())).await;
         assert_ne!(said(&first, "field"), "os", "{cloud}: {first}");

@@ -270,8 +270,14 @@ pub(crate) fn answer(kind: Kind, action: &str, received: &verify::Received<'_>) 
                 vpc: query.get("VpcId").cloned(),
             };
             match (action, query.get("ImageId")) {
+                ("DescribeImages", Some(id)) if id.contains("unanswered") => {
+                    return Some(error(kind, StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "try later"));
+                }
                 ("DescribeImages", Some(id)) => {
-                    let images: Vec<Value> = image_by_id(kind, id).into_iter().collect();
+                    // A marketplace image is listed only when the marketplace's are asked for.
+                    let listed = id.contains("marketplace")
+                        == (query.get("ImageOwnerAlias").map(String::as_str) == Some("marketplace"));
+                    let images: Vec<Value> = image_by_id(kind, id).filter(|_| listed).into_iter().collect();
                     json!({ "RequestId": request_id(), "TotalCount": images.len(), "PageNumber": 1,
                             "Images": { "Image": images } })
                 }

@@ -19,7 +19,9 @@
 //! `thengone` (HTTP 503, then the stand-in stops listening, so the next attempt is refused), `huge` (a 1 GiB
 //! answer) and `endless` (a chunked answer that never ends). A dry run with `gateway502` gets the gateway's page
 //! too, having created nothing (the check's answer was lost). Asked for one image by id, the stand-in describes any
-//! id as an image of the account: Windows when the id says `win`, Linux otherwise, none when it says `missing`.
+//! id as an image of the account: Windows when the id says `win`, Linux otherwise, none when it says `missing`;
+//! Alibaba lists one whose id says `marketplace` only when the marketplace's images are asked for, and answers 503
+//! for one that says `unanswered`.
 //! A bid below [`MARKET_PRICE`] (per hour; Baidu: [`BAIDU_MARKET_PRICE_PER_MINUTE`]) gets the cloud's
 //! below-market error. Price queries can be slowed ([`Standin::price_delay`]) to let concurrency build up; the
 //! stand-in records the most requests it ever had in flight.

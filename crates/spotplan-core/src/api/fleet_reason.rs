@@ -55,6 +55,14 @@ pub enum FleetReason {
         /// The refusal in the proxy's words (English).
         message: String,
     },
+    /// Waiting: a ceiling or a budget bounds the pool's market bid at a Linux price only once the cloud describes its
+    /// image as Linux, and the cloud did not answer that; the fleet asks again each round.
+    ImageUnchecked {
+        /// The pool.
+        pool: OfferKey,
+        /// Why, in the proxy's words (English).
+        message: String,
+    },
     /// The cloud refused an order for another reason than stock or throttling.
     CloudRefused {
         /// The logged order.
@@ -155,6 +163,7 @@ impl FleetReason {
         match self {
             FleetReason::Throttled { .. }
             | FleetReason::OverBudget { .. }
+            | FleetReason::ImageUnchecked { .. }
             | FleetReason::WaitingForOutcome { .. }
             | FleetReason::WaitingForStock { .. }
             | FleetReason::WaitingUnderCeiling { .. } => true,
@@ -192,6 +201,9 @@ impl FleetReason {
             } => format!("{pool} 的订单被拒绝：{message}"),
             FleetReason::OverBudget { pool, field, message } => {
                 format!("等待中：{pool} 的订单超出预算（{field}）：{message}；预算有余量时再发送")
+            }
+            FleetReason::ImageUnchecked { pool, message } => {
+                format!("等待中：云尚未确认 {pool} 的镜像是 Linux（上限与预算按 Linux 价格约束市价出价）：{message}；每轮重新询问")
             }
             FleetReason::CloudRefused {
                 order_id,
@@ -269,6 +281,7 @@ impl FleetReason {
             FleetReason::OverBudget { .. } => "over_budget",
             FleetReason::CloudRefused { .. } => "cloud_refused",
             FleetReason::Throttled { .. } => "throttled",
+            FleetReason::ImageUnchecked { .. } => "image_unchecked",
             FleetReason::WaitingForOutcome { .. } => "waiting_for_outcome",
             FleetReason::OutOfStock { .. } => "out_of_stock",
             FleetReason::WaitingForStock { .. } => "waiting_for_stock",
@@ -369,6 +382,11 @@ impl fmt::Display for FleetReason {
                 f,
                 "waiting: the order for {pool} is over a budget ({field}): {message}; it is sent once the budget has \
                  room"
+            ),
+            FleetReason::ImageUnchecked { pool, message } => write!(
+                f,
+                "waiting: the cloud has not yet confirmed that the image of {pool} is Linux (a ceiling or a budget \
+                 bounds its market bid at a Linux price): {message}; asked again each round"
             ),
             FleetReason::CloudRefused {
                 order_id,
@@ -509,6 +527,10 @@ mod tests {
                 pool: pool.clone(),
                 field: "budget.person.per_hour".into(),
                 message: "the order may cost up to 12 CNY".into(),
+            },
+            FleetReason::ImageUnchecked {
+                pool: pool.clone(),
+                message: "DescribeImages did not answer".into(),
             },
             FleetReason::CloudRefused {
                 order_id: "ord_1".into(),

@@ -146,6 +146,11 @@ impl From<FleetReason> for FleetReasonWire {
                 message: Some(message),
                 ..kind("over_budget")
             },
+            FleetReason::ImageUnchecked { pool, message } => FleetReasonWire {
+                pool: Some(pool),
+                message: Some(message),
+                ..kind("image_unchecked")
+            },
             FleetReason::CloudRefused {
                 order_id,
                 pool,
@@ -269,6 +274,10 @@ impl TryFrom<FleetReasonWire> for FleetReason {
             "over_budget" => FleetReason::OverBudget {
                 pool: pool()?,
                 field: need(wire.field.clone(), kind, "field")?,
+                message: message()?,
+            },
+            "image_unchecked" => FleetReason::ImageUnchecked {
+                pool: pool()?,
                 message: message()?,
             },
             "cloud_refused" => FleetReason::CloudRefused {

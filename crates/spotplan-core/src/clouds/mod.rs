@@ -316,10 +316,11 @@ pub trait CloudWire: Sync {
         body: &[u8],
     ) -> Result<crate::api::resources::ResourcePage, QuoteFailure>;
 
-    /// The call describing one image, by id, whoever owns it (the account, the cloud): its OS family bounds a
-    /// market bid (a Windows image's pay-as-you-go price includes the licence).
-    fn image_request(&self, region: &str, image_id: &str) -> HttpRequest;
-    /// Reads the answer to [`CloudWire::image_request`]: the image, or `None` when the cloud lists none by that id.
+    /// The calls describing one image by id, whoever owns it (the account, the cloud, a marketplace), to be asked
+    /// in order until one lists it: its OS family bounds a market bid (a Windows image's pay-as-you-go price
+    /// includes the licence).
+    fn image_requests(&self, region: &str, image_id: &str) -> Vec<HttpRequest>;
+    /// Reads the answer to one of [`CloudWire::image_requests`]: the image, or `None` when it lists none by that id.
     fn read_image(
         &self,
         image_id: &str,

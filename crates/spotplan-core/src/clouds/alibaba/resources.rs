@@ -119,18 +119,25 @@ pub fn request(ask: &ResourcesBody) -> Option<HttpRequest> {
     })
 }
 
-/// `DescribeImages` of one image by `ImageId`, with no `ImageOwnerAlias`: the SDK's docstring (7.11.8) lists the
-/// account's own, the cloud's and shared images when it is left out.
-pub fn image_request(region: &str, image_id: &str) -> HttpRequest {
-    let query = vec![
-        ("RegionId".to_owned(), region.to_owned()),
-        ("ImageId".to_owned(), image_id.to_owned()),
-        ("PageSize".to_owned(), "10".to_owned()),
-    ];
-    rpc_request(region, "DescribeImages", query)
+/// `DescribeImages` of one image by `ImageId`: first with no `ImageOwnerAlias`, which lists the account's own, the
+/// cloud's and shared images, then with `marketplace`, which that leaves out (alibabacloud-ecs20140526 7.11.8,
+/// `DescribeImagesRequest.image_owner_alias`).
+pub fn image_requests(region: &str, image_id: &str) -> Vec<HttpRequest> {
+    [None, Some("marketplace")]
+        .into_iter()
+        .map(|owner| {
+            let mut query = vec![
+                ("RegionId".to_owned(), region.to_owned()),
+                ("ImageId".to_owned(), image_id.to_owned()),
+                ("PageSize".to_owned(), "10".to_owned()),
+            ];
+            query.extend(owner.map(|owner| ("ImageOwnerAlias".to_owned(), owner.to_owned())));
+            rpc_request(region, "DescribeImages", query)
+        })
+        .collect()
 }
 
-/// Reads the answer to [`image_request`]: the image whose id is `image_id`, if listed.
+/// Reads the answer to one of [`image_requests`]: the image whose id is `image_id`, if listed.
 pub fn read_image(image_id: &str, body: &[u8]) -> Result<Option<AccountResource>, QuoteError> {
     let page = read(ResourceKind::OwnImage, body)?;
     Ok(page.resources.into_iter().find(|image| image.id == image_id))
@@ -242,13 +249,20 @@ mod tests {
 
     #[test]
     fn one_image_is_asked_by_id_of_every_owner_and_read_with_its_os() {
-        let asked = image_request("cn-hangzhou", "win2022_x64.vhd");
-        assert_eq!(asked.action, "DescribeImages");
-        assert!(asked.query.contains(&("ImageId".into(), "win2022_x64.vhd".into())));
-        assert!(
-            !asked.query.iter().any(|(name, _)| name == "ImageOwnerAlias"),
-            "every owner's"
-        );
+        let asked = image_requests("cn-hangzhou", "win2022_x64.vhd");
+        let owners: Vec<Option<&str>> = asked
+            .iter()
+            .map(|request| {
+                assert_eq!(request.action, "DescribeImages");
+                assert!(request.query.contains(&("ImageId".into(), "win2022_x64.vhd".into())));
+                request
+                    .query
+                    .iter()
+                    .find(|(name, _)| name == "ImageOwnerAlias")
+                    .map(|(_, owner)| owner.as_str())
+            })
+            .collect();
+        assert_eq!(owners, [None, Some("marketplace")], "every owner's, then the marketplace's");
         let answer = br#"{"RequestId":"r","TotalCount":1,"Images":{"Image":[{"ImageId":"win2022_x64.vhd","ImageName":"w","OSType":"windows"}]}}"#;
         let image = read_image("win2022_x64.vhd", answer).unwrap_or_default();
         assert_eq!(

@@ -266,8 +266,8 @@ impl CloudWire for Tencent {
         Ok(resources::read(kind, body)?)
     }
 
-    fn image_request(&self, region: &str, image_id: &str) -> HttpRequest {
-        resources::image_request(region, image_id)
+    fn image_requests(&self, region: &str, image_id: &str) -> Vec<HttpRequest> {
+        vec![resources::image_request(region, image_id)]
     }
 
     fn read_image(
