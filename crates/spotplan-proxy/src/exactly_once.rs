@@ -310,6 +310,19 @@ async fn first_attempt(state: &AppState, submission: Submission, hash: String) -
     if let Some(token) = &order.client_token {
         check_written_client_token(token, &submission)?;
     }
+    // Orders whose ClientTokens differ only in case hold different keys' locks: they are checked and logged one at a
+    // time under the token's own, so two people's cannot both pass the check before either is logged.
+    let folded_token = format!(
+        "client-token:{}",
+        order
+            .client_token
+            .as_deref()
+            .unwrap_or(&submission.client_token)
+            .to_ascii_lowercase()
+    );
+    let token_claim = state.key_locks.claim(&folded_token);
+    let _token_held = token_claim.lock().await;
+    let _token_replicas = state.store.hold_key(&folded_token).await?;
     check_client_token_of_another(state, &submission).await?;
     let warnings: Vec<Problem> = validation
         .problems

@@ -168,6 +168,18 @@ pub async fn by_key(store: &Store, key: &str) -> Result<Option<FleetRow>, StoreE
     .next())
 }
 
+/// The fleets logged under `key` in any case (`Fleet-1` and `fleet-1`): their orders' ClientTokens differ only in
+/// case, which a cloud may not tell apart.
+pub async fn by_key_in_any_case(store: &Store, key: &str) -> Result<Vec<FleetRow>, StoreError> {
+    select(
+        store,
+        "SELECT id, idempotency_key, request_hash, created_at_ms, spec_json, state, reason, exhausted_json, \
+         release_on_stop, created_by FROM fleets WHERE LOWER(idempotency_key) = LOWER(CAST(?1 AS TEXT))",
+        vec![key.into()],
+    )
+    .await
+}
+
 /// The fleet with an id.
 pub async fn by_id(store: &Store, id: &str) -> Result<Option<FleetRow>, StoreError> {
     Ok(select(

@@ -169,16 +169,6 @@ fn check(state: &AppState, spec: &FleetSubmission, now_s: i64) -> Result<(), Api
                 ),
             ));
         }
-        // What its bound leaves out (disks, public bandwidth) is within the allowance wherever a ceiling bounds it.
-        if (state.config.spend.has_cost_ceiling() || spec.ceiling_per_hour.is_some())
-            && let Err(over) = crate::spend::check_unpriced(&state.config.spend.unpriced, order)
-        {
-            return Err(bad(
-                "fleet_over_ceiling",
-                field(&format!("order.{}", over.field())),
-                over.to_string(),
-            ));
-        }
         // And what it may cost an hour: over the proxy's ceiling for one order, or alone over its hourly ceiling, it
         // would be refused every time it goes out.
         if state.config.spend.has_cost_ceiling() && pool.count > 0 {
@@ -427,6 +417,23 @@ pub async fn submit(
             }
             return Ok((StatusCode::OK, advance_and_show(&state, existing).await?, true));
         }
+        if let Some(theirs) = fleet_book::by_key_in_any_case(&state.store, &key)
+            .await?
+            .into_iter()
+            .find(|fleet| fleet.created_by != caller.name())
+        {
+            return Err(ApiError::Rejected {
+                status: StatusCode::CONFLICT,
+                code: "fleet_key_taken",
+                message: format!(
+                    "another person's fleet uses the key {}, which differs from {key} only in case: the two fleets' \
+                     orders would carry ClientTokens a cloud may not tell apart; use another fleet key, such as a \
+                     UUID",
+                    theirs.key
+                ),
+                field: Some("Idempotency-Key".into()),
+            });
+        }
         if let Some(taken) = order_key_of_another(&state, &key, caller.name().as_deref()).await? {
             return Err(ApiError::Rejected {
                 status: StatusCode::CONFLICT,
@@ -442,7 +449,7 @@ pub async fn submit(
         let now_ms = now_unix_millis();
         state.catch_up_live_prices().await;
         check(&state, &spec, now_ms / 1000)?;
-        confirm_market_images(&state, &spec, caller.name().as_deref()).await?;
+        check_bounded_pools(&state, &spec, caller.name().as_deref()).await?;
         let fleet = FleetRow {
             id: format!(
                 "flt-{}",
@@ -471,14 +478,11 @@ pub async fn submit(
     Ok((status, Json(FleetAnswer { fleet, replayed })).into_response())
 }
 
-/// Where a ceiling (the fleet's, or the proxy's) or a budget bounds the fleet, each market pool's image must be one
-/// the cloud describes as Linux, as each of its orders' must ([`crate::image_os`]): refused at submission, not
-/// stalled at the first order.
-async fn confirm_market_images(
-    state: &AppState,
-    spec: &FleetSubmission,
-    creator: Option<&str>,
-) -> Result<(), ApiError> {
+/// Where a ceiling (the fleet's, or the proxy's) or a budget bounds the fleet, each pool's order must be one its
+/// bound holds for, as each of its orders must when it goes out: disks and public bandwidth within the allowance
+/// ([`crate::spend::check_unpriced`]), and a market bid's image one the cloud describes as Linux
+/// ([`crate::image_os`]). Refused at submission, not stalled at the first order.
+async fn check_bounded_pools(state: &AppState, spec: &FleetSubmission, creator: Option<&str>) -> Result<(), ApiError> {
     let bounded = spec.ceiling_per_hour.is_some()
         || state.config.spend.has_cost_ceiling()
         || crate::people::any_budget(&state.store, creator).await?;
@@ -486,6 +490,13 @@ async fn confirm_market_images(
         return Ok(());
     }
     for (index, pool) in spec.pools.iter().enumerate() {
+        if let Err(over) = crate::spend::check_unpriced(&state.config.spend.unpriced, &pool.order) {
+            return Err(bad(
+                "fleet_over_ceiling",
+                format!("pools[{index}].order.{}", over.field()),
+                over.to_string(),
+            ));
+        }
         match crate::image_os::confirm_market_bid_image(state, &pool.order).await {
             Ok(()) => {}
             Err(ApiError::SpendCeiling { field, message, .. }) => {
@@ -542,22 +553,24 @@ async fn order_key_of_another(
     let rows = state
         .store
         .select(
-            "SELECT idempotency_key FROM orders WHERE substr(idempotency_key, 1, length(CAST(?1 AS TEXT))) = \
-             CAST(?1 AS TEXT) AND COALESCE(placed_by, '') <> COALESCE(CAST(?2 AS TEXT), '')",
+            "SELECT idempotency_key FROM orders WHERE LOWER(substr(idempotency_key, 1, length(CAST(?1 AS TEXT)))) = \
+             LOWER(CAST(?1 AS TEXT)) AND COALESCE(placed_by, '') <> COALESCE(CAST(?2 AS TEXT), '')",
             vec![format!("{fleet_key}_s").into(), creator.map(str::to_owned).into()],
         )
         .await?;
     Ok(rows
         .iter()
         .filter_map(|row| row.text(0))
-        .find(|key| fleet_of_order_key(key) == Some(fleet_key)))
+        .find(|key| fleet_of_order_key(key).is_some_and(|theirs| theirs.eq_ignore_ascii_case(fleet_key))))
 }
 
-/// The fleet key of a fleet order's key (`{fleet key}_s{step}`), if `key` has that shape.
+/// The fleet key of a fleet order's key (`{fleet key}_s{step}`, the `s` in either case: a key that differs from a
+/// fleet's only in case derives a ClientToken that differs only in case), if `key` has that shape.
 pub fn fleet_of_order_key(key: &str) -> Option<&str> {
-    key.rsplit_once("_s").and_then(|(fleet, step)| {
-        (!fleet.is_empty() && !step.is_empty() && step.bytes().all(|b| b.is_ascii_digit())).then_some(fleet)
-    })
+    // ASCII lower-casing keeps every byte where it was, so the split falls at the same place in `key`.
+    let at = key.to_ascii_lowercase().rfind("_s")?;
+    let (fleet, step) = (&key[..at], &key[at + 2..]);
+    (!fleet.is_empty() && !step.is_empty() && step.bytes().all(|b| b.is_ascii_digit())).then_some(fleet)
 }
 
 fn not_found(id: &str) -> ApiError {

@@ -38,10 +38,12 @@ pub async fn submit(
     // A fleet's order keys are its own: another person taking one first would stall that fleet (its next order
     // answered "the key belongs to another") or claim its instances. The fleet's creator may use them (the web's
     // fleet panel prints each order of a fleet placed by hand with them).
-    if let Some(fleet_key) = crate::fleets::fleet_of_order_key(&key)
-        && let Some(fleet) = crate::fleet_book::by_key(&state.store, fleet_key).await?
-        && fleet.created_by != caller.name()
-    {
+    // In any case: the order's ClientToken would differ from the fleet's only in case.
+    let fleets_of_key = match crate::fleets::fleet_of_order_key(&key) {
+        Some(fleet_key) => crate::fleet_book::by_key_in_any_case(&state.store, fleet_key).await?,
+        None => Vec::new(),
+    };
+    if let Some(fleet) = fleets_of_key.iter().find(|fleet| fleet.created_by != caller.name()) {
         return Err(ApiError::BadRequest {
             code: "idempotency_key_reserved",
             message: format!(

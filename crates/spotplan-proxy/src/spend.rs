@@ -76,11 +76,14 @@ impl Default for UnpricedAllowance {
 /// Refuses an order that asks for more disk or public bandwidth per instance than `allowance`, when a ceiling or a
 /// budget applies: what they cost is outside every bound the proxy checks.
 pub fn check_unpriced(allowance: &UnpricedAllowance, order: &SpotOrder) -> Result<(), SpendError> {
-    let disks = order.system_disk.iter().chain(&order.data_disks);
-    let disk_gib: u64 = disks.filter_map(|disk| disk.size_gb).map(u64::from).sum();
-    if disk_gib > u64::from(allowance.disk_gib_per_instance) {
+    let gib = |disk: &spotplan_core::order::Disk| u64::from(disk.size_gb.unwrap_or(0));
+    let system_gib = order.system_disk.as_ref().map_or(0, gib);
+    let disk_gib: u64 = system_gib + order.data_disks.iter().map(gib).sum::<u64>();
+    let limit = u64::from(allowance.disk_gib_per_instance);
+    if disk_gib > limit {
         return Err(SpendError::UnpricedDisks {
-            field: if order.data_disks.is_empty() {
+            // The system disk alone over it is the one to shrink; otherwise the data disks.
+            field: if system_gib > limit || order.data_disks.is_empty() {
                 "system_disk.size_gb"
             } else {
                 "data_disks"
@@ -633,6 +636,25 @@ mod tests {
     /// An earlier order's id and bound, as the order log gives them.
     fn earlier(amount: &str) -> (String, Option<Money>) {
         (format!("ord-{amount}"), Some(cny(amount)))
+    }
+
+    #[test]
+    fn the_unpriced_disk_refusal_names_the_disk_to_shrink() {
+        let allowance = UnpricedAllowance::default();
+        let disk = |size_gb| spotplan_core::order::Disk {
+            category: None,
+            size_gb: Some(size_gb),
+        };
+        let mut order = order(1, Some("0.1"));
+        order.system_disk = Some(disk(2048));
+        order.data_disks = vec![disk(100)];
+        let field = |order: &SpotOrder| check_unpriced(&allowance, order).map_err(|error| error.field());
+        assert_eq!(field(&order), Err("system_disk.size_gb"));
+        order.system_disk = Some(disk(40));
+        order.data_disks = vec![disk(1000)];
+        assert_eq!(field(&order), Err("data_disks"));
+        order.data_disks = vec![disk(984)];
+        assert_eq!(field(&order), Ok(()), "1,024 GiB is within the allowance");
     }
 
     #[test]

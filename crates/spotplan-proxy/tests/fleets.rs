@@ -732,21 +732,43 @@ async fn another_person_cannot_take_a_fleets_keys_or_tokens_and_a_revoked_creato
         "{refused}"
     );
     // A key of his own that differs from one of hers only in case derives the same ClientToken but for case: a cloud
-    // that does not tell them apart would answer with her order's instances.
+    // that does not tell them apart would answer with her order's instances. Her fleet's order keys are hers in
+    // any case, used yet (s9) or not (s7), and so is her fleet's key.
     let before = rig.created();
+    for key in ["FLEET-0013-ALICE_S9", "fleet-0013-alice_S7"] {
+        let refused = rig.send(as_person(&bob, "/api/v1/orders", key, &order)).await;
+        assert_eq!(
+            refusal(refused),
+            (400, Some("idempotency_key_reserved".into()), Some("Idempotency-Key".into())),
+            "{key}"
+        );
+    }
     let refused = rig
-        .send(as_person(&bob, "/api/v1/orders", "FLEET-0013-ALICE_S9", &order))
+        .send(as_person(
+            &bob,
+            "/api/v1/fleets",
+            "FLEET-0013-ALICE",
+            &fleet(4, [2, 2, 0], "10"),
+        ))
+        .await;
+    assert_eq!(
+        refusal(refused),
+        (409, Some("fleet_key_taken".into()), Some("Idempotency-Key".into()))
+    );
+    // An order key of hers outside any fleet too.
+    let (status, hers) = rig
+        .send(as_person(&alice, "/api/v1/orders", "alice-order-0009", &order))
+        .await;
+    assert_eq!(status, 200, "{hers}");
+    let refused = rig
+        .send(as_person(&bob, "/api/v1/orders", "ALICE-ORDER-0009", &order))
         .await;
     let (_, said) = &refused;
     let message = said["error"]["message"].as_str().unwrap_or_default().to_owned();
-    assert!(message.contains("spotplan-FLEET-0013-ALICE_S9"), "{message}");
+    assert!(message.contains("spotplan-ALICE-ORDER-0009"), "{message}");
     assert_eq!(
         refusal(refused),
-        (
-            409,
-            Some("client_token_of_another".into()),
-            Some("Idempotency-Key".into())
-        )
+        (409, Some("client_token_of_another".into()), Some("Idempotency-Key".into()))
     );
     assert_eq!(rig.created(), before, "nothing sent");
     // Alice's key revoked: a reclaim is not replaced in her name, and the fleet says why.
