@@ -1028,6 +1028,15 @@ async fn a_market_bid_is_bounded_by_a_stored_live_price_newer_than_the_catalogs(
     config.spend.max_order_per_hour = Some(listed.per_hour.checked_mul(rust_decimal::Decimal::new(15, 1)).unwrap());
     let store = Store::in_memory().unwrap();
     let state = state_with(config, common::credentials(), store.clone());
+    // The cloud described the image as Linux a moment ago (the market bid is bounded at a Linux price only then).
+    state.image_os.put(
+        (
+            spotplan_core::Cloud::Alibaba,
+            "cn-hangzhou".into(),
+            order.image_id.clone(),
+        ),
+        Some(spotplan_core::order::OsFamily::Linux),
+    );
     // The account's API answered a list price twice the catalog's, today.
     common::raise_list_price(&store, "cn-hangzhou-k", rust_decimal::Decimal::TWO).await;
     let answer = call(app(state), post_order(&body, Some("key-live-bound-1"), Some(TOKEN))).await;
@@ -1036,6 +1045,15 @@ async fn a_market_bid_is_bounded_by_a_stored_live_price_newer_than_the_catalogs(
         (StatusCode::UNPROCESSABLE_ENTITY, Some("spend_ceiling")),
         "{}",
         String::from_utf8_lossy(&answer.body)
+    );
+    let message = answer.json()["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let doubled = listed.per_hour.amount * rust_decimal::Decimal::TWO;
+    assert!(
+        message.contains(&format!("may cost up to {} CNY per hour", doubled.normalize())),
+        "bounded at the stored price: {message}"
     );
     assert!(store.list(10).await.unwrap().is_empty(), "nothing logged, nothing sent");
 }

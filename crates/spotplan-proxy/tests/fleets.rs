@@ -739,7 +739,11 @@ async fn another_person_cannot_take_a_fleets_keys_or_tokens_and_a_revoked_creato
         let refused = rig.send(as_person(&bob, "/api/v1/orders", key, &order)).await;
         assert_eq!(
             refusal(refused),
-            (400, Some("idempotency_key_reserved".into()), Some("Idempotency-Key".into())),
+            (
+                400,
+                Some("idempotency_key_reserved".into()),
+                Some("Idempotency-Key".into())
+            ),
             "{key}"
         );
     }
@@ -768,7 +772,11 @@ async fn another_person_cannot_take_a_fleets_keys_or_tokens_and_a_revoked_creato
     assert!(message.contains("spotplan-ALICE-ORDER-0009"), "{message}");
     assert_eq!(
         refusal(refused),
-        (409, Some("client_token_of_another".into()), Some("Idempotency-Key".into()))
+        (
+            409,
+            Some("client_token_of_another".into()),
+            Some("Idempotency-Key".into())
+        )
     );
     assert_eq!(rig.created(), before, "nothing sent");
     // Alice's key revoked: a reclaim is not replaced in her name, and the fleet says why.

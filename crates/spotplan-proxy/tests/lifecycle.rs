@@ -945,6 +945,43 @@ async fn a_lookup_goes_on_when_its_client_goes_away() {
     );
 }
 
+/// Two people's orders whose keys differ only in case derive ClientTokens a cloud may not tell apart, and hold
+/// different keys' locks: they are checked and logged one at a time under the folded token's lock, so the second
+/// sees the first and is refused, never both sent.
+#[tokio::test]
+async fn two_orders_whose_tokens_differ_only_in_case_are_checked_one_at_a_time() {
+    let rig = rig(Cloud::Tencent).await;
+    let bob = spotplan_proxy::people::add(&rig.state.store, "bob", 1).await.unwrap();
+    let mut order = example("tencent");
+    order["dry_run"] = json!(true);
+    let lock_key = "client-token:spotplan-race-token-0001";
+    let claim = rig.state.key_locks.claim(lock_key);
+    let held = claim.lock().await;
+    let send = |header: &str, value: String, key: &str| {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/orders", rig.proxy))
+            .header(header, value)
+            .header("idempotency-key", key)
+            .json(&order)
+            .send()
+    };
+    let operators = tokio::spawn(send("x-spotplan-token", TOKEN.into(), "race-token-0001"));
+    claims_reach(&rig.state, lock_key, 2).await;
+    let bobs = tokio::spawn(send("authorization", format!("Bearer {bob}"), "RACE-TOKEN-0001"));
+    claims_reach(&rig.state, lock_key, 3).await;
+    drop(held);
+    let operators = operators.await.unwrap().unwrap();
+    assert_eq!(operators.status().as_u16(), 200);
+    let bobs = bobs.await.unwrap().unwrap();
+    let status = bobs.status().as_u16();
+    let refused: Value = bobs.json().await.unwrap();
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (409, &json!("client_token_of_another")),
+        "{refused}"
+    );
+}
+
 /// Waits until `key`'s lock has `claims` claims (its holder and those waiting for it).
 async fn claims_reach(state: &AppState, key: &str, claims: usize) {
     for _ in 0..500 {

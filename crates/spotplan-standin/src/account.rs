@@ -271,7 +271,12 @@ pub(crate) fn answer(kind: Kind, action: &str, received: &verify::Received<'_>) 
             };
             match (action, query.get("ImageId")) {
                 ("DescribeImages", Some(id)) if id.contains("unanswered") => {
-                    return Some(error(kind, StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "try later"));
+                    return Some(error(
+                        kind,
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "ServiceUnavailable",
+                        "try later",
+                    ));
                 }
                 ("DescribeImages", Some(id)) => {
                     // A marketplace image is listed only when the marketplace's are asked for.

@@ -203,7 +203,9 @@ impl FleetReason {
                 format!("等待中：{pool} 的订单超出预算（{field}）：{message}；预算有余量时再发送")
             }
             FleetReason::ImageUnchecked { pool, message } => {
-                format!("等待中：云尚未确认 {pool} 的镜像是 Linux（上限与预算按 Linux 价格约束市价出价）：{message}；每轮重新询问")
+                format!(
+                    "等待中：云尚未确认 {pool} 的镜像是 Linux（上限与预算按 Linux 价格约束市价出价）：{message}；每轮重新询问"
+                )
             }
             FleetReason::CloudRefused {
                 order_id,

@@ -262,7 +262,11 @@ mod tests {
                     .map(|(_, owner)| owner.as_str())
             })
             .collect();
-        assert_eq!(owners, [None, Some("marketplace")], "every owner's, then the marketplace's");
+        assert_eq!(
+            owners,
+            [None, Some("marketplace")],
+            "every owner's, then the marketplace's"
+        );
         let answer = br#"{"RequestId":"r","TotalCount":1,"Images":{"Image":[{"ImageId":"win2022_x64.vhd","ImageName":"w","OSType":"windows"}]}}"#;
         let image = read_image("win2022_x64.vhd", answer).unwrap_or_default();
         assert_eq!(

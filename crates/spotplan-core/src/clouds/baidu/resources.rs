@@ -114,12 +114,19 @@ pub fn image_request(region: &str, image_id: &str) -> HttpRequest {
     }
 }
 
-/// Reads the answer to [`image_request`]: the image, if its id is `image_id`.
+/// The error code BCE answers for a path naming nothing (HTTP 404).
+pub const NO_SUCH_OBJECT: &str = "NoSuchObject";
+
+/// Reads the answer to [`image_request`]: the image, if its id is `image_id`; `None` when Baidu answers that no
+/// such image exists ([`NO_SUCH_OBJECT`]).
 pub fn read_image(image_id: &str, body: &[u8]) -> Result<Option<AccountResource>, QuoteError> {
     let Some((_, _, _, fields)) = shape(ResourceKind::OwnImage) else {
         return Ok(None);
     };
-    let root = json::parse_answer(Cloud::Baidu, body)?;
+    let root = match json::parse_answer(Cloud::Baidu, body) {
+        Err(QuoteError::Cloud(error)) if error.code == NO_SUCH_OBJECT => return Ok(None),
+        other => other?,
+    };
     let Some(image) = root.get("image") else {
         return Err(QuoteError::MissingField { field: "image".into() });
     };
@@ -220,5 +227,16 @@ mod tests {
             read_image("m-Golden01", b"{}"),
             Err(QuoteError::MissingField { .. })
         ));
+        let none = br#"{"requestId":"r","code":"NoSuchObject","message":"The specified object is not found."}"#;
+        assert_eq!(
+            read_image("m-Golden01", none).unwrap_or_default(),
+            None,
+            "no such image"
+        );
+        let refused = br#"{"requestId":"r","code":"AccessDenied","message":"no"}"#;
+        assert!(
+            matches!(read_image("m-Golden01", refused), Err(QuoteError::Cloud(_))),
+            "not a reading"
+        );
     }
 }
