@@ -391,7 +391,8 @@ pub async fn submit(
     })?;
     let hash = state.install_key.order_hash(&redacted(&spec));
     // The work runs in its own task: it finishes even if this client goes away.
-    let task = tokio::spawn(async move {
+    let permits = state.detached_work_permits.clone();
+    let submitted = crate::detached::run(&permits, "fleet", async move {
         let claim = state.key_locks.claim(&format!("fleet-key:{key}"));
         let held = claim.lock().await;
         // Team mode: a duplicate sent to another replica waits for this one.
@@ -472,9 +473,7 @@ pub async fn submit(
         drop((held, replicas));
         Ok((StatusCode::CREATED, advance_and_show(&state, fleet).await?, false))
     });
-    let (status, fleet, replayed) = task
-        .await
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("fleet task failed: {error}")))??;
+    let (status, fleet, replayed) = submitted.await?;
     Ok((status, Json(FleetAnswer { fleet, replayed })).into_response())
 }
 
@@ -610,10 +609,12 @@ pub async fn stop(
     }
     // The work runs in its own task, as an order's does: a client that goes away, or the route's timeout, cannot
     // cut the stop's release off between batches.
-    let task = tokio::spawn(async move { stop_held(state, caller, id, body).await });
-    task.await
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("fleet stop task failed: {error}")))?
-        .map(Json)
+    let permits = state.detached_release_permits.clone();
+    crate::detached::run(&permits, "fleet stop", async move {
+        stop_held(state, caller, id, body).await
+    })
+    .await
+    .map(Json)
 }
 
 /// The stop of fleet `id`, under its lock.

@@ -365,10 +365,12 @@ pub async fn release(
     }
     // The work runs in its own task, as an order's does: a client that goes away, or the route's timeout, cannot
     // cut a release off between batches (its rows already say `releasing`, so a new release would skip them).
-    let task = tokio::spawn(async move { release_once(&state, key, body, caller.name(), KeyOwner::Requester).await });
-    task.await
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("release task failed: {error}")))?
-        .map(Json)
+    let permits = state.detached_release_permits.clone();
+    crate::detached::run(&permits, "release", async move {
+        release_once(&state, key, body, caller.name(), KeyOwner::Requester).await
+    })
+    .await
+    .map(Json)
 }
 
 /// Whose a release key is.

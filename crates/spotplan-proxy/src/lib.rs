@@ -15,6 +15,7 @@ pub mod call_counters;
 pub mod config;
 pub mod credentials;
 pub mod database_link;
+pub mod detached;
 pub mod endpoints;
 pub mod error;
 pub mod exactly_once;
@@ -129,6 +130,11 @@ pub struct AppState {
     /// The releases and fleet stops it handles at once, apart from the other calls
     /// ([`MAX_CONCURRENT_RELEASE_CALLS`]): a person stopping spend never waits behind calls waiting on the clouds.
     pub release_call_permits: Arc<tokio::sync::Semaphore>,
+    /// Places for the work API calls run in tasks of their own ([`detached`]), held until the work ends: a client
+    /// that goes away frees its call's place, not its work's.
+    pub detached_work_permits: Arc<tokio::sync::Semaphore>,
+    /// The same for releases and fleet stops, apart, as their calls are.
+    pub detached_release_permits: Arc<tokio::sync::Semaphore>,
     /// The newest live price the store holds per offer, for the spend check's bound of a market bid.
     pub live_prices: live_book::LiveBook,
 }
@@ -168,6 +174,8 @@ impl AppState {
             pending_writes: write_retry::PendingWrites::default(),
             api_call_permits: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_API_CALLS)),
             release_call_permits: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_RELEASE_CALLS)),
+            detached_work_permits: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_API_CALLS)),
+            detached_release_permits: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_RELEASE_CALLS)),
             live_prices: live_book::LiveBook::default(),
             leadership: if store_is_shared {
                 leader::Leadership::replica()

@@ -74,10 +74,8 @@ pub async fn submit(
         placed_by: caller.name(),
     };
     // The work runs in its own task: it finishes and is logged even if this client goes away.
-    let task = tokio::spawn(async move { process(&state, submission).await });
-    let processed = task
-        .await
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("order task failed: {error}")))??;
+    let permits = state.detached_work_permits.clone();
+    let processed = crate::detached::run(&permits, "order", async move { process(&state, submission).await }).await?;
     let record = processed.record.view;
     let status = if processed.created && record.status == OrderStatus::Succeeded {
         StatusCode::CREATED
@@ -178,8 +176,12 @@ pub async fn lookup(
     }
     // In its own task, as an order's placing is: a client that goes away mid-lookup does not cut the outcome's
     // write (the cloud's answer read, the order booked) in two.
-    let task = tokio::spawn(async move { crate::settler::settle(&state, &id).await });
-    task.await
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("lookup task failed: {error}")))?
-        .map(Json)
+    let permits = state.detached_work_permits.clone();
+    crate::detached::run(
+        &permits,
+        "lookup",
+        async move { crate::settler::settle(&state, &id).await },
+    )
+    .await
+    .map(Json)
 }

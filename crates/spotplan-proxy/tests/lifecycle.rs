@@ -896,7 +896,7 @@ async fn a_release_key_two_ask_for_at_once_is_the_first_askers_and_the_other_is_
 }
 
 /// A lookup goes on when its client goes away: it runs in its own task, as an order and a release do, so the
-/// outcome it reads is written whole. The test holds the order's key while the client gives up, then lets it go.
+/// outcome it reads is written whole — holding a place of the proxy's limit until it ends. The test holds the order's key while the client gives up, then lets it go.
 #[tokio::test]
 async fn a_lookup_goes_on_when_its_client_goes_away() {
     let rig = rig(Cloud::Tencent).await;
@@ -930,6 +930,9 @@ async fn a_lookup_goes_on_when_its_client_goes_away() {
     assert!(gone.is_err(), "the client left before the answer: {gone:?}");
     // Time for the server to see the client gone (before the fix, that dropped the lookup where it waited).
     tokio::time::sleep(Duration::from_millis(300)).await;
+    // The lookup, on its own now, still holds its place: clients that leave cannot pile such work up.
+    let places = || rig.state.detached_work_permits.available_permits();
+    assert_eq!(places(), spotplan_proxy::MAX_CONCURRENT_API_CALLS - 1);
     drop(held);
     let status = || async { rig.state.store.by_id(&id).await.unwrap().unwrap().view.status };
     for _ in 0..200 {
@@ -942,6 +945,17 @@ async fn a_lookup_goes_on_when_its_client_goes_away() {
         status().await,
         spotplan_proxy::store::OrderStatus::Succeeded,
         "the lookup found the instance and wrote it"
+    );
+    for _ in 0..200 {
+        if places() == spotplan_proxy::MAX_CONCURRENT_API_CALLS {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        places(),
+        spotplan_proxy::MAX_CONCURRENT_API_CALLS,
+        "its place is back once it ended"
     );
 }
 
