@@ -65,6 +65,7 @@ impl ApiError {
                 | "account_currency_mismatch"
                 | "client_token_reserved"
                 | "client_token_of_another"
+                | "image_unchecked"
         );
         let before_the_key = matches!(
             body.error.code.as_str(),
@@ -286,7 +287,13 @@ mod tests {
 
     #[test]
     fn only_a_refusal_before_anything_was_logged_says_nothing_was_placed() {
-        for code in ["spend_ceiling", "invalid_order", "no_credentials", "token_required"] {
+        for code in [
+            "spend_ceiling",
+            "image_unchecked",
+            "invalid_order",
+            "no_credentials",
+            "token_required",
+        ] {
             assert!(refused(code).placed_nothing(false), "{code}");
         }
         // On a retry, a refusal before the key was looked at says nothing of the earlier send (a proxy restarted

@@ -320,9 +320,10 @@ async fn first_attempt(state: &AppState, submission: Submission, hash: String) -
             .unwrap_or(&submission.client_token)
             .to_ascii_lowercase()
     );
+    // In this process only: a replica's lock would take a second connection of the lock pool per order, which
+    // every order already holds one of for its key (64 orders at once would each wait for a 65th).
     let token_claim = state.key_locks.claim(&folded_token);
     let _token_held = token_claim.lock().await;
-    let _token_replicas = state.store.hold_key(&folded_token).await?;
     check_client_token_of_another(state, &submission).await?;
     let warnings: Vec<Problem> = validation
         .problems

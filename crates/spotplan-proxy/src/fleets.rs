@@ -393,10 +393,12 @@ pub async fn submit(
     // The work runs in its own task: it finishes even if this client goes away.
     let permits = state.detached_work_permits.clone();
     let submitted = crate::detached::run(&permits, "fleet", async move {
-        let claim = state.key_locks.claim(&format!("fleet-key:{key}"));
+        // In any case: two fleets whose keys differ only in case must not both pass the check below.
+        let folded = format!("fleet-key:{}", key.to_ascii_lowercase());
+        let claim = state.key_locks.claim(&folded);
         let held = claim.lock().await;
         // Team mode: a duplicate sent to another replica waits for this one.
-        let replicas = state.store.hold_key(&format!("fleet-key:{key}")).await?;
+        let replicas = state.store.hold_key(&folded).await?;
         if let Some(existing) = fleet_book::by_key(&state.store, &key).await? {
             drop(replicas);
             drop(held);
@@ -418,19 +420,25 @@ pub async fn submit(
             }
             return Ok((StatusCode::OK, advance_and_show(&state, existing).await?, true));
         }
-        if let Some(theirs) = fleet_book::by_key_in_any_case(&state.store, &key)
+        // A fleet (anyone's: the exact key was answered above) under the key in another case: the two fleets'
+        // orders would carry ClientTokens a cloud may not tell apart.
+        if let Some(other) = fleet_book::by_key_in_any_case(&state.store, &key)
             .await?
             .into_iter()
-            .find(|fleet| fleet.created_by != caller.name())
+            .next()
         {
+            let whose = if other.created_by == caller.name() {
+                "your fleet".to_owned()
+            } else {
+                "another person's fleet".to_owned()
+            };
             return Err(ApiError::Rejected {
                 status: StatusCode::CONFLICT,
                 code: "fleet_key_taken",
                 message: format!(
-                    "another person's fleet uses the key {}, which differs from {key} only in case: the two fleets' \
-                     orders would carry ClientTokens a cloud may not tell apart; use another fleet key, such as a \
-                     UUID",
-                    theirs.key
+                    "{whose} {} uses the key {}, which differs from {key} only in case: the two fleets' orders would \
+                     carry ClientTokens a cloud may not tell apart; use another fleet key, such as a UUID",
+                    other.id, other.key
                 ),
                 field: Some("Idempotency-Key".into()),
             });
@@ -504,6 +512,19 @@ async fn check_bounded_pools(state: &AppState, spec: &FleetSubmission, creator: 
                     format!("pools[{index}].order.{field}"),
                     format!("{}: {message}", pool.pool),
                 ));
+            }
+            Err(ApiError::Rejected {
+                status,
+                code,
+                message,
+                field,
+            }) => {
+                return Err(ApiError::Rejected {
+                    status,
+                    code,
+                    message: format!("{}: {message}", pool.pool),
+                    field: field.map(|field| format!("pools[{index}].order.{field}")),
+                });
             }
             Err(other) => return Err(other),
         }

@@ -107,10 +107,11 @@ async fn described_os(
 }
 
 /// The refusal when the cloud did not describe the image (no answer, or an error answer): nothing is known of it,
-/// and asked again, it may answer. Not cached.
+/// and asked again, it may answer. Not cached. A 424 (the check it depends on failed), not a 5xx: nothing was sent,
+/// and a client reads a 5xx as "the order may exist".
 fn unchecked(cloud: Cloud, image: &str, action: &str, reason: &str) -> ApiError {
     ApiError::Rejected {
-        status: axum::http::StatusCode::BAD_GATEWAY,
+        status: axum::http::StatusCode::FAILED_DEPENDENCY,
         code: IMAGE_UNCHECKED,
         message: format!(
             "a ceiling or a budget applies, and this market bid is bounded by a Linux price only once {} confirms \

@@ -131,7 +131,7 @@ pub fn document() -> Value {
              answers 200 unknown instead, with a hint",
         ),
         (
-            "502",
+            "424",
             "a ceiling or a budget applies to a market bid, and the cloud did not describe its image \
              (image_unchecked): nothing was sent",
         ),
@@ -181,9 +181,9 @@ pub fn document() -> Value {
         ("409", "the key was used for a different fleet"),
         ("412", "no credentials for a pool's cloud (planning mode)"),
         (
-            "502",
+            "424",
             "a ceiling or a budget bounds the fleet, and the cloud did not describe a market pool's image \
-             (image_unchecked)",
+             (image_unchecked): nothing was logged",
         ),
         (
             "422",

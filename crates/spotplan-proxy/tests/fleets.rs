@@ -755,6 +755,23 @@ async fn another_person_cannot_take_a_fleets_keys_or_tokens_and_a_revoked_creato
             &fleet(4, [2, 2, 0], "10"),
         ))
         .await;
+    let message = refused.1["error"]["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.starts_with("another person's fleet"), "{message}");
+    assert_eq!(
+        refusal(refused),
+        (409, Some("fleet_key_taken".into()), Some("Idempotency-Key".into()))
+    );
+    // Hers too: two fleets of hers whose orders' tokens differ only in case would count the same instances.
+    let refused = rig
+        .send(as_person(
+            &alice,
+            "/api/v1/fleets",
+            "Fleet-0013-Alice",
+            &fleet(4, [2, 2, 0], "10"),
+        ))
+        .await;
+    let message = refused.1["error"]["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.starts_with("your fleet"), "{message}");
     assert_eq!(
         refusal(refused),
         (409, Some("fleet_key_taken".into()), Some("Idempotency-Key".into()))

@@ -295,7 +295,7 @@ async fn a_refusal_is_named_with_the_clouds_code_and_no_credentials_mean_plannin
 /// budget its licence may break. On each cloud: a Windows image is refused naming `os`, an image the cloud does not
 /// list is refused naming `bid.max_price`, a Linux one passes and is described once in ten minutes, and with no
 /// budget nothing is asked. On Alibaba, a marketplace image is found by a second call, and an unanswered describe is
-/// a 502 `image_unchecked`, never a pass.
+/// a 424 `image_unchecked`, never a pass.
 #[tokio::test]
 async fn a_market_bid_under_a_budget_is_bounded_only_once_the_cloud_says_its_image_is_linux() {
     for kind in [Kind::Alibaba, Kind::Tencent, Kind::Baidu] {
@@ -374,7 +374,7 @@ async fn a_market_bid_under_a_budget_is_bounded_only_once_the_cloud_says_its_ima
             let (status, unanswered) = place(listen, "img-unanswered-1", "alibaba-image-unanswered".into()).await;
             assert_eq!(
                 (status, said(&unanswered, "code"), said(&unanswered, "field")),
-                (502, "image_unchecked".into(), "image_id".into()),
+                (424, "image_unchecked".into(), "image_id".into()),
                 "{unanswered}"
             );
         }
