@@ -65,6 +65,7 @@ impl ApiError {
                 | "account_currency_mismatch"
                 | "client_token_reserved"
                 | "client_token_of_another"
+                | "client_token_case_variant"
                 | "image_unchecked"
         );
         let before_the_key = matches!(

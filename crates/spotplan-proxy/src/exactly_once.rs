@@ -540,39 +540,73 @@ fn check_written_client_token(token: &str, submission: &Submission) -> Result<()
 async fn check_client_token_of_another(state: &AppState, submission: &Submission) -> Result<(), ApiError> {
     let written = submission.order.client_token.as_deref();
     let token = written.unwrap_or(&submission.client_token);
-    let used_by_another = state
+    // Another person's order under the token in any case (reported first); or the person's own under it in another
+    // case. A written token the person uses again exactly stays theirs to reuse.
+    let clashes = state
         .store
         .select(
-            "SELECT 1 FROM orders WHERE LOWER(client_token) = LOWER(CAST(?1 AS TEXT)) \
-             AND COALESCE(placed_by, '') <> COALESCE(CAST(?2 AS TEXT), '') LIMIT 1",
+            "SELECT client_token, placed_by FROM orders WHERE LOWER(client_token) = LOWER(CAST(?1 AS TEXT)) \
+             AND (COALESCE(placed_by, '') <> COALESCE(CAST(?2 AS TEXT), '') OR client_token <> CAST(?1 AS TEXT)) \
+             ORDER BY COALESCE(placed_by, '') = COALESCE(CAST(?2 AS TEXT), '') LIMIT 1",
             vec![token.into(), submission.placed_by.clone().into()],
         )
         .await?;
-    if used_by_another.is_empty() {
+    let Some(clash) = clashes.first() else {
         return Ok(());
+    };
+    let conflict = |code: &'static str, message: String| ApiError::Rejected {
+        status: axum::http::StatusCode::CONFLICT,
+        code,
+        message,
+        field: Some(
+            if written.is_some() {
+                "client_token"
+            } else {
+                "Idempotency-Key"
+            }
+            .into(),
+        ),
+    };
+    let named = match written {
+        Some(_) => format!("client_token {token}"),
+        None => format!(
+            "Idempotency-Key {} gives the ClientToken {token}, which",
+            submission.key
+        ),
+    };
+    if clash.text(1) != submission.placed_by {
+        return Err(match written {
+            Some(_) => conflict(
+                "client_token_of_another",
+                format!(
+                    "{named} was used by an order another person placed: the cloud would answer with that order's \
+                     instances; use a token of your own"
+                ),
+            ),
+            None => conflict(
+                "client_token_of_another",
+                format!(
+                    "{named} an order another person placed uses (keys that differ only in case: a cloud may not \
+                     tell them apart) — the cloud would answer with that order's instances; use a key of your own, \
+                     such as a UUID"
+                ),
+            ),
+        });
     }
-    Err(match written {
-        Some(_) => ApiError::Rejected {
-            status: axum::http::StatusCode::CONFLICT,
-            code: "client_token_of_another",
-            message: format!(
-                "client_token {token} was used by an order another person placed: the cloud would answer with that \
-                 order's instances; use a token of your own"
+    let yours = clash.text(0).unwrap_or_default();
+    Err(conflict(
+        "client_token_case_variant",
+        match written {
+            Some(_) => format!(
+                "{named} differs only in case from {yours}, the token of an earlier order of yours: a cloud may not \
+                 tell them apart and would answer with that order's instances; use another token"
             ),
-            field: Some("client_token".into()),
-        },
-        None => ApiError::Rejected {
-            status: axum::http::StatusCode::CONFLICT,
-            code: "client_token_of_another",
-            message: format!(
-                "Idempotency-Key {} gives the ClientToken {token}, which an order another person placed uses (keys \
-                 that differ only in case: a cloud may not tell them apart) — the cloud would answer with that \
-                 order's instances; use a key of your own, such as a UUID",
-                submission.key
+            None => format!(
+                "{named} differs only in case from {yours}, the token of an earlier order of yours: a cloud may not \
+                 tell them apart and would answer with that order's instances; use another key, such as a UUID"
             ),
-            field: Some("Idempotency-Key".into()),
         },
-    })
+    ))
 }
 
 /// Sends a logged order that has no final answer again, with the same ClientToken.

@@ -795,6 +795,20 @@ async fn another_person_cannot_take_a_fleets_keys_or_tokens_and_a_revoked_creato
             Some("Idempotency-Key".into())
         )
     );
+    // Hers in another case too: the cloud may not tell her two orders apart.
+    let refused = rig
+        .send(as_person(&alice, "/api/v1/orders", "Alice-Order-0009", &order))
+        .await;
+    let message = refused.1["error"]["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.contains("an earlier order of yours"), "{message}");
+    assert_eq!(
+        refusal(refused),
+        (
+            409,
+            Some("client_token_case_variant".into()),
+            Some("Idempotency-Key".into())
+        )
+    );
     assert_eq!(rig.created(), before, "nothing sent");
     // Alice's key revoked: a reclaim is not replaced in her name, and the fleet says why.
     let created = rig.created();
