@@ -66,12 +66,19 @@ async fn rig_with_release_delay(cloud: Cloud, release_delay: Duration) -> Rig {
 
 impl Rig {
     async fn order(&self, cloud: Cloud, image: &str, count: u32, key: &str) -> Value {
+        let answer = self.submit(cloud, image, count, key).await;
+        assert_eq!(answer["status"], "succeeded", "{answer}");
+        answer
+    }
+
+    /// Places an order of `count` with `image` under `key`, and answers what the proxy said.
+    async fn submit(&self, cloud: Cloud, image: &str, count: u32, key: &str) -> Value {
         let mut order = example(cloud.id());
         order["image_id"] = json!(image);
         order["count"] = json!(count);
         order.as_object_mut().unwrap().remove("min_count");
         order.as_object_mut().unwrap().remove("data_disks");
-        let answer: Value = reqwest::Client::new()
+        reqwest::Client::new()
             .post(format!("{}/api/v1/orders", self.proxy))
             .header("x-spotplan-token", TOKEN)
             .header("idempotency-key", key)
@@ -81,9 +88,7 @@ impl Rig {
             .unwrap()
             .json()
             .await
-            .unwrap();
-        assert_eq!(answer["status"], "succeeded", "{answer}");
-        answer
+            .unwrap()
     }
 
     /// `GET path` with the token: the status and the JSON answer.
@@ -900,22 +905,8 @@ async fn a_release_key_two_ask_for_at_once_is_the_first_askers_and_the_other_is_
 #[tokio::test]
 async fn a_lookup_goes_on_when_its_client_goes_away() {
     let rig = rig(Cloud::Tencent).await;
-    let mut order = example("tencent");
-    order["image_id"] = json!("img-gateway502");
-    order["count"] = json!(1);
-    order.as_object_mut().unwrap().remove("min_count");
     let key = "lookup-leave-0001";
-    let answer: Value = reqwest::Client::new()
-        .post(format!("{}/api/v1/orders", rig.proxy))
-        .header("x-spotplan-token", TOKEN)
-        .header("idempotency-key", key)
-        .json(&order)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer = rig.submit(Cloud::Tencent, "img-gateway502", 1, key).await;
     assert_eq!(answer["status"], "unknown", "{answer}");
     let id = answer["id"].as_str().unwrap().to_owned();
     let claim = rig.state.key_locks.claim(key);

@@ -8,7 +8,6 @@
 
 use serde_json::{Map, Value, json};
 
-use super::order::baidu_host;
 use crate::lifecycle::{DescribeReading, InstanceReport, InstanceState, ReleaseOptions, ReleaseReading};
 use crate::order::lookup_tag::tags_carry_order_tag;
 use crate::order::request::HttpRequest;
@@ -17,20 +16,11 @@ use crate::quote::json::{Object, parse_object};
 
 /// `GET /v2/instance?instanceIds=…` for up to 100 ids.
 pub fn describe_instances(region: &str, ids: &[String]) -> HttpRequest {
-    let host = baidu_host(region);
-    HttpRequest {
-        method: "GET".into(),
-        scheme: "https".into(),
-        headers: vec![("host".into(), host.clone())],
-        host,
-        path: "/v2/instance".into(),
-        query: vec![
-            ("instanceIds".into(), ids.join(",")),
-            ("maxKeys".into(), ids.len().max(1).to_string()),
-        ],
-        body: Vec::new(),
-        action: "ListInstances".into(),
-    }
+    let query = vec![
+        ("instanceIds".into(), ids.join(",")),
+        ("maxKeys".into(), ids.len().max(1).to_string()),
+    ];
+    super::order::get(region, "/v2/instance", "ListInstances", query)
 }
 
 /// The `paymentTiming` values that mark a spot instance: bce-sdk-go's `PaymentTimingType`

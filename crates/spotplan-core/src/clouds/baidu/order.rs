@@ -134,6 +134,21 @@ pub(crate) fn create_bid_instance(valid: &ValidOrder, client_token: &str, admin_
     )
 }
 
+/// Every BCC read Spotplan sends (instances, the account's resources, an image): `GET` a path with `query`, no body.
+pub(super) fn get(region: &str, path: &str, action: &str, query: Vec<(String, String)>) -> HttpRequest {
+    let host = baidu_host(region);
+    HttpRequest {
+        method: "GET".into(),
+        scheme: "https".into(),
+        headers: vec![("host".into(), host.clone())],
+        host,
+        path: path.into(),
+        query,
+        body: Vec::new(),
+        action: action.into(),
+    }
+}
+
 /// Every BCC request Spotplan sends, orders and price queries alike: `POST` to a path with the `clientToken` in
 /// the query and a JSON body (the signer adds `x-bce-date`, the body hash and `authorization`).
 pub(super) fn post(

@@ -7,7 +7,6 @@
 
 use serde_json::Value;
 
-use super::order::baidu_host;
 use crate::api::resources::{AccountResource, MAX_RESOURCES, ResourceKind, ResourcePage, ResourcesBody};
 use crate::clouds::Cloud;
 use crate::clouds::resource_list::{ItemFields, items_at, read_items};
@@ -85,33 +84,13 @@ pub fn request(ask: &ResourcesBody) -> Option<HttpRequest> {
         ResourceKind::SecurityGroup => query.extend(ask.vpc_id.clone().map(|vpc| ("vpcId".to_owned(), vpc))),
         ResourceKind::Vpc | ResourceKind::KeyPair => {}
     }
-    let host = baidu_host(&ask.region);
-    Some(HttpRequest {
-        method: "GET".into(),
-        scheme: "https".into(),
-        headers: vec![("host".into(), host.clone())],
-        host,
-        path: path.into(),
-        query,
-        body: Vec::new(),
-        action: action.into(),
-    })
+    Some(super::order::get(&ask.region, path, action, query))
 }
 
 /// `GET /v2/image/{imageId}` (bce-python-sdk 0.9.79 `bcc_client.get_image`), answered `{"image": {…}}`. The id goes
 /// into the path as it is: the caller passes only ids [`crate::cloud_id::is_cloud_id`] takes, which need no escaping.
 pub fn image_request(region: &str, image_id: &str) -> HttpRequest {
-    let host = baidu_host(region);
-    HttpRequest {
-        method: "GET".into(),
-        scheme: "https".into(),
-        headers: vec![("host".into(), host.clone())],
-        host,
-        path: format!("/v2/image/{image_id}"),
-        query: Vec::new(),
-        body: Vec::new(),
-        action: "GetImage".into(),
-    }
+    super::order::get(region, &format!("/v2/image/{image_id}"), "GetImage", Vec::new())
 }
 
 /// The error code BCE answers for a path naming nothing (HTTP 404).
