@@ -1167,43 +1167,37 @@ async fn a_budgeted_order_carries_no_more_unpriced_disk_or_bandwidth_than_the_al
             error["message"].as_str().unwrap_or_default().to_owned(),
         )
     };
-    let answer = call(
-        budgeted_app.clone(),
-        post_order(&huge_disks, Some("key-unpriced-1"), Some(TOKEN)),
-    )
-    .await;
-    let (status, code, field, message) = refusal(&answer);
-    assert_eq!(
-        (status, code, field),
+    let over: [(&serde_json::Value, &str, &str, &[&str]); 2] = [
+        // 40 GiB of system disk and 16 × 32,768 GiB of data disks.
         (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "spend_ceiling".into(),
-            "data_disks".into()
+            &huge_disks,
+            "key-unpriced-1",
+            "data_disks",
+            &["524328 GiB", "above the 1024 GiB", "SPOTPLAN_MAX_UNPRICED_DISK_GIB"],
         ),
-        "{message}"
-    );
-    // 40 GiB of system disk and 16 × 32,768 GiB of data disks.
-    assert!(
-        message.contains("524328 GiB") && message.contains("above the 1024 GiB"),
-        "{message}"
-    );
-    assert!(message.contains("SPOTPLAN_MAX_UNPRICED_DISK_GIB"), "{message}");
-    let answer = call(
-        budgeted_app.clone(),
-        post_order(&wide_link, Some("key-unpriced-2"), Some(TOKEN)),
-    )
-    .await;
-    let (status, code, field, message) = refusal(&answer);
-    assert_eq!(
-        (status, code, field),
         (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "spend_ceiling".into(),
-            "network.bandwidth_mbps".into()
+            &wide_link,
+            "key-unpriced-2",
+            "network.bandwidth_mbps",
+            &["100 is above the 10 Mbps", "SPOTPLAN_MAX_UNPRICED_BANDWIDTH_MBPS"],
         ),
-        "{message}"
-    );
-    assert!(message.contains("100 is above the 10 Mbps"), "{message}");
+    ];
+    for (order, key, expected_field, words) in over {
+        let answer = call(budgeted_app.clone(), post_order(order, Some(key), Some(TOKEN))).await;
+        let (status, code, field, message) = refusal(&answer);
+        assert_eq!(
+            (status, code, field),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "spend_ceiling".into(),
+                expected_field.into()
+            ),
+            "{message}"
+        );
+        for word in words {
+            assert!(message.contains(word), "{word}: {message}");
+        }
+    }
     assert!(
         budgeted.list(10).await.unwrap().is_empty(),
         "nothing logged, nothing sent"

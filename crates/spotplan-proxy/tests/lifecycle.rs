@@ -862,9 +862,6 @@ async fn a_release_key_two_ask_for_at_once_is_the_first_askers_and_the_other_is_
     rig.standin.lifecycle.advance(HOUR_MS);
     poll_once(&rig.state).await.unwrap();
     let key = "release-race-0001";
-    let lock_key = format!("release:{key}");
-    let claim = rig.state.key_locks.claim(&lock_key);
-    let held = claim.lock().await;
     let ask = |header: &str, value: String| {
         reqwest::Client::new()
             .post(format!("{}/api/v1/instances/release", rig.proxy))
@@ -873,16 +870,14 @@ async fn a_release_key_two_ask_for_at_once_is_the_first_askers_and_the_other_is_
             .json(&json!({ "order_id": placed["id"] }))
             .send()
     };
-    let operators = tokio::spawn(ask("x-spotplan-token", TOKEN.into()));
-    claims_reach(&rig.state, &lock_key, 2).await;
-    let bobs = tokio::spawn(ask("authorization", format!("Bearer {bob}")));
-    claims_reach(&rig.state, &lock_key, 3).await;
-    drop(held);
-    let operators = operators.await.unwrap().unwrap();
-    assert_eq!(operators.status().as_u16(), 200);
-    let bobs = bobs.await.unwrap().unwrap();
-    let status = bobs.status().as_u16();
-    let refused: Value = bobs.json().await.unwrap();
+    let (first, status, refused) = one_after_the_other_on(
+        &rig.state,
+        &format!("release:{key}"),
+        ask("x-spotplan-token", TOKEN.into()),
+        ask("authorization", format!("Bearer {bob}")),
+    )
+    .await;
+    assert_eq!(first, 200);
     assert_eq!(
         (status, &refused["error"]["code"]),
         (409, &json!("idempotency_key_of_another")),
@@ -959,9 +954,6 @@ async fn two_orders_whose_tokens_differ_only_in_case_are_checked_one_at_a_time()
     let bob = spotplan_proxy::people::add(&rig.state.store, "bob", 1).await.unwrap();
     let mut order = example("tencent");
     order["dry_run"] = json!(true);
-    let lock_key = "client-token:spotplan-race-token-0001";
-    let claim = rig.state.key_locks.claim(lock_key);
-    let held = claim.lock().await;
     let send = |header: &str, value: String, key: &str| {
         reqwest::Client::new()
             .post(format!("{}/api/v1/orders", rig.proxy))
@@ -970,21 +962,40 @@ async fn two_orders_whose_tokens_differ_only_in_case_are_checked_one_at_a_time()
             .json(&order)
             .send()
     };
-    let operators = tokio::spawn(send("x-spotplan-token", TOKEN.into(), "race-token-0001"));
-    claims_reach(&rig.state, lock_key, 2).await;
-    let bobs = tokio::spawn(send("authorization", format!("Bearer {bob}"), "RACE-TOKEN-0001"));
-    claims_reach(&rig.state, lock_key, 3).await;
-    drop(held);
-    let operators = operators.await.unwrap().unwrap();
-    assert_eq!(operators.status().as_u16(), 200);
-    let bobs = bobs.await.unwrap().unwrap();
-    let status = bobs.status().as_u16();
-    let refused: Value = bobs.json().await.unwrap();
+    let (first, status, refused) = one_after_the_other_on(
+        &rig.state,
+        "client-token:spotplan-race-token-0001",
+        send("x-spotplan-token", TOKEN.into(), "race-token-0001"),
+        send("authorization", format!("Bearer {bob}"), "RACE-TOKEN-0001"),
+    )
+    .await;
+    assert_eq!(first, 200);
     assert_eq!(
         (status, &refused["error"]["code"]),
         (409, &json!("client_token_of_another")),
         "{refused}"
     );
+}
+
+/// Holds `lock_key`'s lock while `first` and then `second` are sent and wait on it, then lets it go: the first's
+/// status, and the second's status and answer.
+async fn one_after_the_other_on(
+    state: &AppState,
+    lock_key: &str,
+    first: impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send + 'static,
+    second: impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send + 'static,
+) -> (u16, u16, Value) {
+    let claim = state.key_locks.claim(lock_key);
+    let held = claim.lock().await;
+    let first = tokio::spawn(first);
+    claims_reach(state, lock_key, 2).await;
+    let second = tokio::spawn(second);
+    claims_reach(state, lock_key, 3).await;
+    drop(held);
+    let first = first.await.unwrap().unwrap().status().as_u16();
+    let second = second.await.unwrap().unwrap();
+    let status = second.status().as_u16();
+    (first, status, second.json().await.unwrap())
 }
 
 /// Waits until `key`'s lock has `claims` claims (its holder and those waiting for it).
